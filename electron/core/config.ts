@@ -1,0 +1,240 @@
+// One zod schema for all configuration. Precedence: defaults < config file < environment < CLI flags.
+// Every knob has a default that works offline; outside links (external broker, OTLP, LLM) are off.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1);
+
+export const ConfigSchema = z.object({
+  /** Runtime data dir: dataset, database, keys. */
+  dataDir: z.string().default('data'),
+  /** Folder with device_manual.md, policies/, icons. */
+  resourcesDir: z.string().default('resources'),
+  log: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** 'stderr' keeps stdout clean (stdio MCP mode). */
+      destination: z.enum(['stdout', 'stderr']).default('stdout'),
+    })
+    .prefault({}),
+  broker: z
+    .object({
+      /** Use an external broker (mqtt://host:1883) instead of the embedded aedes. Off by default. */
+      url: z.string().optional(),
+      host: host.default('127.0.0.1'),
+      port: port.default(1883),
+      /** WebSocket listener of the embedded broker; null disables it. */
+      wsPort: port.nullable().default(9001),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      /** Payloads above this many bytes are rejected by the broker and by ingest. */
+      maxPayloadBytes: z.number().int().positive().default(16 * 1024),
+    })
+    .prefault({}),
+  simulator: z
+    .object({
+      enabled: z.boolean().default(true),
+      /** CSV to replay; default <dataDir>/sensor_data.csv (generated on first start if absent). */
+      dataset: z.string().optional(),
+      seed: z.number().int().default(42),
+      /** Replay speed: 1 = real time, 100 = the seed's default, 0 = as fast as possible. */
+      speed: z.number().min(0).max(1_000_000).default(100),
+      /** Shift timestamps so replayed readings carry the wall-clock time of publishing. */
+      shiftTimestamps: z.boolean().default(true),
+      autostart: z.boolean().default(true),
+      loop: z.boolean().default(true),
+      /** Column mapping for replaying other plants' CSVs: reading field -> CSV column. */
+      columns: z
+        .object({
+          timestamp: z.string().default('timestamp'),
+          device_id: z.string().default('device_id'),
+          temperature: z.string().default('temperature'),
+          pressure: z.string().default('pressure'),
+          vibration: z.string().default('vibration'),
+          humidity: z.string().default('humidity'),
+          power: z.string().default('power'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  ingest: z
+    .object({
+      /** Flush a batch after this many readings or this many ms, whichever comes first. */
+      batchSize: z.number().int().positive().default(2000),
+      flushMs: z.number().int().positive().default(100),
+      /** Readings more than this far from the wall clock (either way) are rejected as absurd. */
+      maxClockSkewDays: z.number().positive().default(3650),
+      /** Live ring buffer length per device (readings). */
+      ringSize: z.number().int().positive().default(720),
+    })
+    .prefault({}),
+  store: z
+    .object({
+      /** Database file; default <dataDir>/aegisflow.db. */
+      file: z.string().optional(),
+      /** Readings older than this are deleted (0 keeps everything). */
+      retentionDays: z.number().min(0).default(30),
+    })
+    .prefault({}),
+  http: z
+    .object({
+      enabled: z.boolean().default(true),
+      host: host.default('127.0.0.1'),
+      port: port.default(8787),
+      /** Required when host is not loopback; checked on HTTP and WebSocket. */
+      operatorToken: z.string().optional(),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Plain = Record<string, unknown>;
+
+function isPlain(v: unknown): v is Plain {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function deepMerge(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    out[k] = isPlain(v) && isPlain(out[k]) ? deepMerge(out[k] as Plain, v) : v;
+  }
+  return out;
+}
+
+function setPath(target: Plain, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let cur = target;
+  for (const k of keys.slice(0, -1)) {
+    if (!isPlain(cur[k])) cur[k] = {};
+    cur = cur[k] as Plain;
+  }
+  cur[keys[keys.length - 1]!] = value;
+}
+
+/** Environment variables with a documented name; any key is also settable as AEGISFLOW__section__key. */
+export const ENV_VARS: Record<string, { path: string; type: 'string' | 'number' | 'boolean' }> = {
+  AEGISFLOW_DATA_DIR: { path: 'dataDir', type: 'string' },
+  AEGISFLOW_RESOURCES_DIR: { path: 'resourcesDir', type: 'string' },
+  AEGISFLOW_LOG_LEVEL: { path: 'log.level', type: 'string' },
+  AEGISFLOW_BROKER_URL: { path: 'broker.url', type: 'string' },
+  AEGISFLOW_MQTT_HOST: { path: 'broker.host', type: 'string' },
+  AEGISFLOW_MQTT_PORT: { path: 'broker.port', type: 'number' },
+  AEGISFLOW_MQTT_WS_PORT: { path: 'broker.wsPort', type: 'number' },
+  AEGISFLOW_MQTT_USERNAME: { path: 'broker.username', type: 'string' },
+  AEGISFLOW_MQTT_PASSWORD: { path: 'broker.password', type: 'string' },
+  AEGISFLOW_SPEED: { path: 'simulator.speed', type: 'number' },
+  AEGISFLOW_SEED: { path: 'simulator.seed', type: 'number' },
+  AEGISFLOW_DATASET: { path: 'simulator.dataset', type: 'string' },
+  AEGISFLOW_HTTP_HOST: { path: 'http.host', type: 'string' },
+  AEGISFLOW_HTTP_PORT: { path: 'http.port', type: 'number' },
+  AEGISFLOW_OPERATOR_TOKEN: { path: 'http.operatorToken', type: 'string' },
+};
+
+export function coerce(raw: string, type?: 'string' | 'number' | 'boolean'): unknown {
+  if (type === 'string') return raw;
+  if (type === 'number' || (type === undefined && /^-?\d+(\.\d+)?$/.test(raw))) {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new ConfigError(`not a number: ${raw}`);
+    return n;
+  }
+  if (type === 'boolean' || (type === undefined && /^(true|false)$/i.test(raw))) return /^(1|true|yes|on)$/i.test(raw);
+  if (type === undefined && raw === 'null') return null;
+  return raw;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): Plain {
+  const out: Plain = {};
+  for (const [name, spec] of Object.entries(ENV_VARS)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') setPath(out, spec.path, coerce(raw, spec.type));
+  }
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('AEGISFLOW__') || raw === undefined) continue;
+    setPath(out, name.slice('AEGISFLOW__'.length).split('__').join('.'), coerce(raw));
+  }
+  return out;
+}
+
+export function readConfigFile(file: string): Plain {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+  if (parsed == null) return {};
+  if (!isPlain(parsed)) throw new ConfigError(`config file ${file} must hold a mapping at the top level`);
+  return parsed;
+}
+
+export function formatZodIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+}
+
+export interface LoadConfigOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Already-structured overrides, e.g. from CLI flags. */
+  overrides?: Plain;
+  /** Base dir for relative paths (default: cwd). */
+  cwd?: string;
+}
+
+/** Build the effective config: defaults < file < env < overrides. Throws ConfigError with every problem listed. */
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? {};
+  const file = opts.file ?? env.AEGISFLOW_CONFIG;
+  let merged: Plain = {};
+  if (file) merged = deepMerge(merged, readConfigFile(file));
+  merged = deepMerge(merged, configFromEnv(env));
+  if (opts.overrides) merged = deepMerge(merged, opts.overrides);
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${formatZodIssues(parsed.error)}`);
+  const cfg = parsed.data;
+  const cwd = opts.cwd ?? process.cwd();
+  cfg.dataDir = path.resolve(cwd, cfg.dataDir);
+  cfg.resourcesDir = path.resolve(cwd, cfg.resourcesDir);
+  return cfg;
+}
+
+/** A config for tests: temp data dir, port 0 everywhere, quiet logs. */
+export function testConfig(dataDir: string, overrides: Plain = {}): Config {
+  return loadConfig({
+    overrides: deepMerge(
+      {
+        dataDir,
+        log: { level: 'silent' },
+        broker: { port: 0, wsPort: null },
+        http: { port: 0 },
+      },
+      overrides,
+    ),
+  });
+}
+
+export function datasetPath(cfg: Config): string {
+  return cfg.simulator.dataset ? path.resolve(cfg.simulator.dataset) : path.join(cfg.dataDir, 'sensor_data.csv');
+}
+export function databasePath(cfg: Config): string {
+  return cfg.store.file ? path.resolve(cfg.store.file) : path.join(cfg.dataDir, 'aegisflow.db');
+}

@@ -1,0 +1,1 @@
+export { createLogger, createRateLimitedLog, type Logger, type LoggerOptions } from './logger';

@@ -1,0 +1,2 @@
+export { openDatabase, applyMigrations, type Db, type Migration, type OpenOptions } from './database';
+export { createReadingsRepository, readingsMigrations, type ReadingsRepository } from './readings';

@@ -1,0 +1,78 @@
+// The one typed contract between the core and every UI transport (Electron IPC, the WebSocket
+// bridge of serve mode). Each subsystem adds its requests and events here; a renamed channel or
+// changed payload breaks the build instead of the operator's shift.
+import type { DeviceStatus, Reading, ScenarioType } from './domain';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
+export type Reply<T> = { ok: true; result: T } | { ok: false; error: ErrorInfo };
+
+export interface IngestCounters {
+  received: number;
+  stored: number;
+  rejected: number;
+  /** Rejections per reason code (bad_json, schema, unknown_device, non_finite, bad_timestamp, oversize, bad_topic). */
+  rejectedByReason: Record<string, number>;
+}
+
+export interface SimulatorStatus {
+  running: boolean;
+  paused: boolean;
+  speed: number;
+  /** Position in the dataset, as simulated time (ISO) and as a row index. */
+  simTime: string | null;
+  rowIndex: number;
+  totalRows: number;
+  published: number;
+  finished: boolean;
+}
+
+export interface PlantSnapshot {
+  devices: Array<DeviceStatus & { latest: Reading | null }>;
+  simulator: SimulatorStatus;
+  ingest: IngestCounters;
+}
+
+export interface ScenarioInfo {
+  type: ScenarioType;
+  device_id: string;
+  startHour: number;
+  endHour: number;
+}
+
+/** Request name → params and result. */
+export interface RequestMap {
+  'plant.snapshot': { params: Record<string, never>; result: PlantSnapshot };
+  'plant.history': {
+    params: { device_id: string; limit?: number };
+    result: Reading[];
+  };
+  'simulator.control': {
+    params:
+      | { action: 'pause' | 'resume' }
+      | { action: 'speed'; speed: number }
+      | { action: 'seek'; simTime: string }
+      | { action: 'jump'; scenario: ScenarioType; leadSeconds?: number };
+    result: SimulatorStatus;
+  };
+  'simulator.scenarios': { params: Record<string, never>; result: ScenarioInfo[] };
+}
+export type RequestName = keyof RequestMap;
+export type RequestParams<N extends RequestName> = RequestMap[N]['params'];
+export type RequestResult<N extends RequestName> = RequestMap[N]['result'];
+
+/** Event name → payload. The core's bus carries these; UIs receive the ones in UI_EVENTS. */
+export interface EventMap {
+  /** A validated batch of readings, in arrival order. High rate: UIs get it throttled. */
+  'readings': Reading[];
+  'ingest.rejected': { reason: string; topic: string; detail: string };
+  'simulator.status': SimulatorStatus;
+  'device.status': DeviceStatus;
+  'device.command': { device_id: string; command: string; params: Record<string, unknown>; issued_by?: string };
+}
+export type EventName = keyof EventMap;
+
+/** Events forwarded to user interfaces (IPC / WebSocket). */
+export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command'] as const satisfies readonly EventName[];
