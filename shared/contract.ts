@@ -1,7 +1,7 @@
 // The one typed contract between the core and every UI transport (Electron IPC, the WebSocket
 // bridge of serve mode). Each subsystem adds its requests and events here; a renamed channel or
 // changed payload breaks the build instead of the operator's shift.
-import type { DeviceStatus, Reading, ScenarioType } from './domain';
+import type { DeviceStatus, Reading, ScenarioType, TimedReading } from './domain';
 
 export interface ErrorInfo {
   code: string;
@@ -66,7 +66,7 @@ export type RequestResult<N extends RequestName> = RequestMap[N]['result'];
 /** Event name → payload. The core's bus carries these; UIs receive the ones in UI_EVENTS. */
 export interface EventMap {
   /** A validated batch of readings, in arrival order. High rate: UIs get it throttled. */
-  'readings': Reading[];
+  'readings': TimedReading[];
   'ingest.rejected': { reason: string; topic: string; detail: string };
   'simulator.status': SimulatorStatus;
   'device.status': DeviceStatus;
