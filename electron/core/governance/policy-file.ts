@@ -1,0 +1,195 @@
+// The policy file: parse YAML with line positions, validate with zod, report every problem as
+// "line:col path: message", hot reload on change (a bad file keeps the policy in force), and write
+// promoted rules back without losing the operator's comments.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML, { LineCounter, isMap, isSeq, type Document } from 'yaml';
+import type { z } from 'zod';
+import type { Logger } from '../observability';
+import { compilePolicy, PolicySchema, RuleSchema, type CompiledPolicy, type Rule } from './policy';
+
+export interface PolicyProblem {
+  line: number;
+  col: number;
+  /** Dotted path in the document, '' for syntax errors. */
+  path: string;
+  message: string;
+}
+
+export type PolicyParse = { ok: true; policy: CompiledPolicy } | { ok: false; problems: PolicyProblem[] };
+
+export function formatProblems(file: string, problems: readonly PolicyProblem[]): string {
+  return problems.map((p) => `${file}:${p.line}:${p.col}${p.path ? ` ${p.path}` : ''}: ${p.message}`).join('\n');
+}
+
+function positionOf(doc: Document, lc: LineCounter, issuePath: readonly PropertyKey[]): { line: number; col: number } {
+  // Walk down as far as the path exists; a missing key is reported at its parent.
+  for (let n = issuePath.length; n >= 0; n--) {
+    const node = doc.getIn(issuePath.slice(0, n) as Array<string | number>, true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) {
+      const pos = lc.linePos(node.range[0]);
+      return { line: pos.line, col: pos.col };
+    }
+  }
+  return { line: 1, col: 1 };
+}
+
+/** Parse and validate policy text. Never throws. */
+export function parsePolicy(text: string): PolicyParse {
+  const lc = new LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((e) => ({
+        line: e.linePos?.[0]?.line ?? 1,
+        col: e.linePos?.[0]?.col ?? 1,
+        path: '',
+        message: e.message.split('\n')[0] ?? e.message,
+      })),
+    };
+  }
+  const raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const parsed = PolicySchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problems: zodProblems(doc, lc, parsed.error) };
+  try {
+    return { ok: true, policy: compilePolicy(parsed.data) };
+  } catch (err) {
+    return { ok: false, problems: [{ line: 1, col: 1, path: '', message: (err as Error).message }] };
+  }
+}
+
+function zodProblems(doc: Document, lc: LineCounter, error: z.ZodError): PolicyProblem[] {
+  return error.issues
+    .map((i) => ({ ...positionOf(doc, lc, i.path), path: i.path.join('.'), message: i.message }))
+    .sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+export interface PolicyStoreOptions {
+  file: string;
+  watch: boolean;
+  debounceMs: number;
+  log: Logger;
+  /** Called after every load attempt (initial, reload, promote). */
+  onLoad?: (result: PolicyLoadEvent) => void;
+}
+
+export type PolicyLoadEvent =
+  | { ok: true; version: string; previousVersion: string | null; file: string; rules: number }
+  | { ok: false; file: string; problems: PolicyProblem[]; keptVersion: string | null };
+
+/** Holds the policy in force. `current` is swapped atomically; readers never see a half-loaded policy. */
+export class PolicyStore {
+  private policy: CompiledPolicy | null = null;
+  private watcher: fs.FSWatcher | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastProblems: PolicyProblem[] = [];
+
+  constructor(private readonly opts: PolicyStoreOptions) {}
+
+  get file(): string {
+    return this.opts.file;
+  }
+
+  /** The policy in force. Before a successful load this is an empty policy: every call is REVIEW. */
+  get current(): CompiledPolicy {
+    if (!this.policy) this.policy = compilePolicy(PolicySchema.parse({}));
+    return this.policy;
+  }
+
+  get problems(): readonly PolicyProblem[] {
+    return this.lastProblems;
+  }
+
+  /** Load the file now. Returns the problems when it was refused (the previous policy stays). */
+  load(): PolicyLoadEvent {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.opts.file, 'utf8');
+    } catch (err) {
+      return this.refuse([{ line: 1, col: 1, path: '', message: `cannot read policy file: ${(err as Error).message}` }]);
+    }
+    return this.loadText(text);
+  }
+
+  /** Install a policy from text (tests, benches); same validation as the file. */
+  loadText(text: string): PolicyLoadEvent {
+    const r = parsePolicy(text);
+    if (!r.ok) return this.refuse(r.problems);
+    const previousVersion = this.policy?.version ?? null;
+    this.policy = r.policy;
+    this.lastProblems = [];
+    const ev: PolicyLoadEvent = { ok: true, version: r.policy.version, previousVersion, file: this.opts.file, rules: r.policy.rules.length };
+    if (previousVersion !== r.policy.version) this.opts.log.info({ version: r.policy.version, rules: ev.rules }, 'policy loaded');
+    this.opts.onLoad?.(ev);
+    return ev;
+  }
+
+  private refuse(problems: PolicyProblem[]): PolicyLoadEvent {
+    this.lastProblems = problems;
+    const ev: PolicyLoadEvent = { ok: false, file: this.opts.file, problems, keptVersion: this.policy?.version ?? null };
+    this.opts.log.error({ file: this.opts.file, problems: formatProblems(this.opts.file, problems) }, 'policy refused; previous policy stays in force');
+    this.opts.onLoad?.(ev);
+    return ev;
+  }
+
+  start(): void {
+    if (!this.opts.watch || this.watcher) return;
+    // Watch the folder, not the file: editors replace files by rename, which ends a file watch.
+    const dir = path.dirname(this.opts.file);
+    const base = path.basename(this.opts.file);
+    try {
+      this.watcher = fs.watch(dir, (_event, name) => {
+        if (name !== null && name.toString() !== base) return;
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          if (fs.existsSync(this.opts.file)) this.load();
+        }, this.opts.debounceMs);
+      });
+      this.watcher.on('error', (err) => this.opts.log.warn({ err }, 'policy watch failed; hot reload off'));
+    } catch (err) {
+      this.opts.log.warn({ err, dir }, 'cannot watch policy folder; hot reload off');
+    }
+  }
+
+  stop(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /**
+   * Append a rule to the policy file (keeping comments and layout), then load it. The file is
+   * written to a temp name and renamed so a crash never leaves half a policy. Returns the new version.
+   */
+  appendRule(rule: Rule): PolicyLoadEvent {
+    const checked = RuleSchema.parse(rule);
+    let text = '';
+    try {
+      text = fs.readFileSync(this.opts.file, 'utf8');
+    } catch {
+      text = '';
+    }
+    const doc = YAML.parseDocument(text);
+    if (doc.errors.length > 0) throw new Error(`policy file has syntax errors; fix it before promoting: ${doc.errors[0]!.message}`);
+    if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as typeof doc.contents;
+    let rules = doc.get('rules', true);
+    if (!isSeq(rules)) {
+      doc.set('rules', doc.createNode([]));
+      rules = doc.get('rules', true);
+    }
+    const plain = JSON.parse(JSON.stringify(checked)) as Record<string, unknown>;
+    if (plain.priority === 0) delete plain.priority;
+    (rules as { add(v: unknown): void }).add(doc.createNode(plain));
+    const out = doc.toString();
+    const check = parsePolicy(out);
+    if (!check.ok) throw new Error(`promoted rule would make the policy invalid:\n${formatProblems(this.opts.file, check.problems)}`);
+    fs.mkdirSync(path.dirname(this.opts.file), { recursive: true });
+    const tmp = `${this.opts.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, out);
+    fs.renameSync(tmp, this.opts.file);
+    return this.loadText(out);
+  }
+}
