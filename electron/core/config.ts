@@ -42,8 +42,11 @@ export const ConfigSchema = z.object({
       seed: z.number().int().default(42),
       /** Replay speed: 1 = real time, 100 = the seed's default, 0 = as fast as possible. */
       speed: z.number().min(0).max(1_000_000).default(100),
-      /** Shift timestamps so replayed readings carry the wall-clock time of publishing. */
-      shiftTimestamps: z.boolean().default(true),
+      /**
+       * 'shift': the first replayed reading carries the wall-clock time and later ones advance in
+       * simulated time (continuous across seeks and loops); 'keep': the dataset's own timestamps.
+       */
+      timestamps: z.enum(['shift', 'keep']).default('shift'),
       autostart: z.boolean().default(true),
       loop: z.boolean().default(true),
       /** Column mapping for replaying other plants' CSVs: reading field -> CSV column. */
@@ -85,7 +88,11 @@ export const ConfigSchema = z.object({
       host: host.default('127.0.0.1'),
       port: port.default(8787),
       /** Required when host is not loopback; checked on HTTP and WebSocket. */
-      operatorToken: z.string().optional(),
+      operatorToken: z.string().min(16).optional(),
+      /** Built renderer to serve (default <repo>/out/renderer). */
+      staticDir: z.string().optional(),
+      /** Largest accepted request body. */
+      maxBodyBytes: z.number().int().positive().default(1024 * 1024),
     })
     .prefault({}),
 });

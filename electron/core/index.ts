@@ -2,11 +2,16 @@
 // singletons. Runs in the Electron main process and in plain Node (serve, tests, benches, demo).
 // Nothing under electron/core imports 'electron' (tests/core-boundary.test.ts enforces it).
 import fs from 'node:fs';
-import { createApi, type CoreApi } from './api';
+import { CoreError, createApi, type CoreApi } from './api';
+import { createBroker, type PlantBroker } from './broker';
 import { createBus, type EventBus } from './bus';
 import { systemClock, type Clock } from './clock';
 import { databasePath, type Config } from './config';
+import { DEVICE_IDS } from '../../shared/domain';
+import { createHttpServer, type HttpServer } from './http';
+import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
 import { createLogger, type Logger } from './observability';
+import { createPlant, type Plant } from './plant';
 import {
   applyMigrations,
   createReadingsRepository,
@@ -33,6 +38,13 @@ export interface CoreDeps {
 
 export interface CoreServices {
   readings: ReadingsRepository;
+  broker: PlantBroker;
+  live: LiveCache;
+  ingest: IngestService;
+  /** Absent when simulator.enabled is false (a plant with real sensors). */
+  plant: Plant | null;
+  /** Serve mode's HTTP server (UI, WebSocket bridge, /api/v1, /mcp); null when http.enabled is false. */
+  http: HttpServer | null;
 }
 
 export interface Core {
@@ -60,8 +72,30 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   applyMigrations(db, migrations);
 
   const readings = createReadingsRepository(db);
-  const services: CoreServices = { readings };
-  const components: Lifecycle[] = [];
+  const broker = createBroker(config, log.child({ component: 'broker' }));
+  const live = createLiveCache(config.ingest.ringSize);
+  const plant = config.simulator.enabled ? createPlant({ config, broker, bus, clock, log }) : null;
+  const ingest = createIngest({
+    config,
+    broker,
+    readings,
+    live,
+    bus,
+    clock,
+    log,
+    knownDevices: [...DEVICE_IDS, ...(plant?.dataset.devices ?? [])],
+  });
+  const httpServer = config.http.enabled ? createHttpServer({ config, api, bus, log }) : null;
+  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer };
+  const components: Lifecycle[] = [
+    { name: 'broker', start: () => broker.start(), stop: () => broker.stop() },
+    { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
+  ];
+  if (plant) components.push({ name: 'simulator', start: () => plant.simulator.start(), stop: () => plant.simulator.stop() });
+  // HTTP last: it serves what the others provide. (Subsystems insert themselves before this line.)
+  if (httpServer) components.push({ name: 'http', start: () => httpServer.start(), stop: () => httpServer.stop() });
+
+  registerPlantApi(api, services);
 
   let started = false;
   let stopping: Promise<void> | null = null;
@@ -111,6 +145,58 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     },
   };
   return core;
+}
+
+function requireSimulator(services: CoreServices) {
+  if (!services.plant) throw new CoreError('no_simulator', 'the replay simulator is disabled in this configuration');
+  return services.plant.simulator;
+}
+
+function registerPlantApi(api: CoreApi, services: CoreServices): void {
+  const { live, ingest, plant, readings } = services;
+  api.register('plant.snapshot', () => {
+    const ids = new Set<string>([...(plant?.dataset.devices ?? DEVICE_IDS), ...live.devices()]);
+    const statuses = new Map((plant?.simulator.devices() ?? []).map((d) => [d.device_id, d]));
+    return {
+      devices: [...ids].sort().map((id) => {
+        const latest = live.latest(id);
+        const st = statuses.get(id) ?? { device_id: id, state: 'running' as const, load_pct: 100 };
+        return { ...st, latest: latest ? stripTs(latest) : null };
+      }),
+      simulator: plant?.simulator.status() ?? {
+        running: false,
+        paused: false,
+        speed: 0,
+        simTime: null,
+        rowIndex: 0,
+        totalRows: 0,
+        published: 0,
+        finished: false,
+      },
+      ingest: ingest.counters(),
+    };
+  });
+  api.register('plant.history', ({ device_id, limit }) => {
+    const n = Math.min(Math.max(limit ?? 120, 1), 5000);
+    const cached = live.recent(device_id, n);
+    return cached.length >= n ? cached.map(stripTs) : readings.latest(device_id, n);
+  });
+  api.register('simulator.control', (p) => {
+    const sim = requireSimulator(services);
+    try {
+      if (p.action === 'pause') sim.pause();
+      else if (p.action === 'resume') sim.resume();
+      else if (p.action === 'speed') sim.setSpeed(p.speed);
+      else if (p.action === 'seek') sim.seek(p.simTime);
+      else if (p.action === 'jump') sim.jumpToScenario(p.scenario, p.leadSeconds);
+      else throw new CoreError('bad_request', 'unknown simulator action');
+    } catch (err) {
+      if (err instanceof CoreError) throw err;
+      throw new CoreError('bad_request', (err as Error).message);
+    }
+    return sim.status();
+  });
+  api.register('simulator.scenarios', () => requireSimulator(services).scenarios());
 }
 
 export { loadConfig, testConfig, type Config } from './config';

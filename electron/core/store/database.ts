@@ -21,7 +21,7 @@ export interface OpenOptions {
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const native = opts.nativeBinding && fs.existsSync(opts.nativeBinding) ? opts.nativeBinding : undefined;
-  const db = new Database(file, { nativeBinding: native, readonly: opts.readonly });
+  const db = new Database(file, { nativeBinding: native, readonly: opts.readonly ?? false });
   if (!opts.readonly) {
     db.pragma('journal_mode = WAL');
     // NORMAL: a committed transaction survives an app crash; power loss may drop the last ones.

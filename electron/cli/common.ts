@@ -1,0 +1,49 @@
+// Flags shared by the subcommands that build a config: config file, data dir, ports, log level.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../core/config';
+
+export const COMMON_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'data-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const COMMON_HELP = `Common options:
+  -c, --config FILE     YAML or JSON config file (env AEGISFLOW_CONFIG)
+      --data-dir DIR    data directory: dataset, database, keys (env AEGISFLOW_DATA_DIR; default ./data)
+      --log-level LVL   fatal|error|warn|info|debug|trace|silent (env AEGISFLOW_LOG_LEVEL; default info)
+  -h, --help            show this help
+Precedence: defaults < config file < environment < flags. Any config key can also be set from the
+environment as AEGISFLOW__section__key (e.g. AEGISFLOW__simulator__speed=10).`;
+
+export type Overrides = Record<string, unknown>;
+
+export function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ConfigError(`--${name} must be a number, got "${v}"`);
+  return n;
+}
+
+export function buildConfig(values: Record<string, unknown>, overrides: Overrides = {}): Config {
+  const o: Overrides = { ...overrides };
+  if (values['data-dir'] !== undefined) o.dataDir = values['data-dir'];
+  if (values['log-level'] !== undefined) o.log = { ...(o.log as object), level: values['log-level'] };
+  return loadConfig({ file: values.config as string | undefined, env: process.env, overrides: o });
+}
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = false) {
+  return parseArgs({ args: argv, options, allowPositionals, strict: true });
+}
+
+/** Print an error for a person and return exit code 2 (usage) or 1 (runtime). */
+export function fail(err: unknown): number {
+  const e = err as Error & { code?: string };
+  if (e instanceof ConfigError || e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || e?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    process.stderr.write(`aegisflow: ${e.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`aegisflow: ${e?.stack ?? String(err)}\n`);
+  return 1;
+}

@@ -1,0 +1,36 @@
+// aegisflow: one CLI for the whole product. Each subcommand documents its flags in `--help`.
+import { dataCommand } from './commands/data';
+import { serveCommand } from './commands/serve';
+import type { CliCommand } from './types';
+
+export const COMMANDS: CliCommand[] = [serveCommand, dataCommand];
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `AegisFlow — offline plant control room where AI agents help operators but never act unchecked.
+
+Usage: aegisflow <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run 'aegisflow <command> --help' for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write('aegisflow 0.1.0\n');
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`aegisflow: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  return cmd.run(rest);
+}

@@ -1,0 +1,128 @@
+// Ingest: subscribe to every sensor topic, validate each payload, batch the good ones into SQLite
+// and the live cache, and hand them to detection on the bus. A bad payload is counted by reason and
+// logged (rate-limited); it never blocks or loses a good one.
+import type { MqttClient } from 'mqtt';
+import type { IngestCounters } from '../../../shared/contract';
+import type { TimedReading } from '../../../shared/domain';
+import type { PlantBroker } from '../broker';
+import { SENSOR_TOPIC_PREFIX } from '../broker';
+import type { EventBus } from '../bus';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import { createRateLimitedLog, type Logger } from '../observability';
+import type { ReadingsRepository } from '../store';
+import type { LiveCache } from './live';
+import { validatePayload } from './validate';
+
+export { createLiveCache, stripTs, type LiveCache } from './live';
+export { validatePayload, type RejectReason, type Validation } from './validate';
+
+export interface IngestService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  counters(): IngestCounters;
+  /** Write whatever is buffered now (tests, shutdown). */
+  flush(): void;
+  /** Feed one raw payload as if it came from MQTT (used by the broker subscription). */
+  accept(topic: string, payload: Buffer): void;
+  addKnownDevices(ids: Iterable<string>): void;
+}
+
+export interface IngestDeps {
+  config: Config;
+  broker: PlantBroker;
+  readings: ReadingsRepository;
+  live: LiveCache;
+  bus: EventBus;
+  clock: Clock;
+  log: Logger;
+  knownDevices: Iterable<string>;
+}
+
+export function createIngest(deps: IngestDeps): IngestService {
+  const { config, broker, readings, live, bus, clock } = deps;
+  const log = deps.log.child({ component: 'ingest' });
+  const warn = createRateLimitedLog(log, 5, 10_000, () => clock.now());
+  const cfg = config.ingest;
+  const known = new Set(deps.knownDevices);
+  const maxSkewMs = cfg.maxClockSkewDays * 86_400_000;
+  const counters: IngestCounters = { received: 0, stored: 0, rejected: 0, rejectedByReason: {} };
+  let buffer: TimedReading[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let client: MqttClient | null = null;
+  let retention: NodeJS.Timeout | null = null;
+
+  const flush = () => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    if (buffer.length === 0) return;
+    const batch = buffer;
+    buffer = [];
+    try {
+      readings.insertBatch(batch);
+      counters.stored += batch.length;
+    } catch (err) {
+      // A failed write must not lose the batch silently: keep it for the next flush and say so.
+      log.error({ err, size: batch.length }, 'could not store readings; will retry');
+      buffer = batch.concat(buffer);
+      timer = setTimeout(flush, 1000);
+      return;
+    }
+    for (const r of batch) live.push(r);
+    bus.emit('readings', batch);
+  };
+
+  const accept = (topic: string, payload: Buffer) => {
+    counters.received++;
+    const topicDevice = topic.startsWith(SENSOR_TOPIC_PREFIX) ? topic.slice(SENSOR_TOPIC_PREFIX.length) : '';
+    const v = validatePayload(topicDevice, payload, {
+      maxPayloadBytes: config.broker.maxPayloadBytes,
+      knownDevices: known,
+      maxSkewMs,
+      now: clock.now(),
+    });
+    if (!v.ok) {
+      counters.rejected++;
+      counters.rejectedByReason[v.reason] = (counters.rejectedByReason[v.reason] ?? 0) + 1;
+      warn(v.reason, { reason: v.reason, topic, detail: v.detail }, 'rejected sensor payload');
+      bus.emit('ingest.rejected', { reason: v.reason, topic, detail: v.detail });
+      return;
+    }
+    buffer.push(v.reading);
+    if (buffer.length >= cfg.batchSize) flush();
+    else if (!timer) timer = setTimeout(flush, cfg.flushMs);
+  };
+
+  const applyRetention = () => {
+    if (config.store.retentionDays <= 0) return;
+    const cutoff = clock.now() - config.store.retentionDays * 86_400_000;
+    const n = readings.deleteOlderThan(cutoff);
+    if (n > 0) log.info({ deleted: n, retentionDays: config.store.retentionDays }, 'retention: old readings deleted');
+  };
+
+  return {
+    async start() {
+      client = await broker.connect('aegisflow-ingest-');
+      client.on('message', (topic, payload) => accept(topic, payload));
+      await client.subscribeAsync(SENSOR_TOPIC_PREFIX + '#', { qos: 0 });
+      applyRetention();
+      retention = setInterval(applyRetention, 3_600_000);
+      retention.unref();
+      log.info('ingest subscribed to ' + SENSOR_TOPIC_PREFIX + '#');
+    },
+    async stop() {
+      if (retention) clearInterval(retention);
+      if (client) await client.endAsync();
+      client = null;
+      flush();
+    },
+    counters: () => ({ ...counters, rejectedByReason: { ...counters.rejectedByReason } }),
+    flush,
+    accept,
+    addKnownDevices(ids) {
+      for (const id of ids) known.add(id);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Validation of one MQTT sensor payload. Each failure has a stable reason code, counted per reason.
+import { ReadingPayloadSchema, SENSORS, type TimedReading } from '../../../shared/domain';
+
+export type RejectReason =
+  | 'oversize'
+  | 'bad_json'
+  | 'schema'
+  | 'non_finite'
+  | 'unknown_device'
+  | 'topic_mismatch'
+  | 'bad_timestamp';
+
+export type Validation = { ok: true; reading: TimedReading } | { ok: false; reason: RejectReason; detail: string };
+
+export interface ValidateOptions {
+  maxPayloadBytes: number;
+  knownDevices: ReadonlySet<string>;
+  maxSkewMs: number;
+  now: number;
+}
+
+export function validatePayload(topicDevice: string, payload: Buffer, opts: ValidateOptions): Validation {
+  if (payload.length > opts.maxPayloadBytes) {
+    return { ok: false, reason: 'oversize', detail: `${payload.length} bytes > ${opts.maxPayloadBytes}` };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: 'bad_json', detail: (err as Error).message };
+  }
+  if (raw && typeof raw === 'object') {
+    // JSON has no NaN, but 1e999 parses to Infinity and some publishers send "NaN"/"Infinity" strings.
+    for (const s of SENSORS) {
+      const v = (raw as Record<string, unknown>)[s];
+      if ((typeof v === 'number' && !Number.isFinite(v)) || v === 'NaN' || v === 'Infinity' || v === '-Infinity') {
+        return { ok: false, reason: 'non_finite', detail: `${s} is ${String(v)}` };
+      }
+    }
+  }
+  const parsed = ReadingPayloadSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    return { ok: false, reason: 'schema', detail: `${i.path.join('.') || 'payload'}: ${i.message}` };
+  }
+  const p = parsed.data;
+  if (!opts.knownDevices.has(p.device_id)) return { ok: false, reason: 'unknown_device', detail: p.device_id };
+  if (p.device_id !== topicDevice) {
+    return { ok: false, reason: 'topic_mismatch', detail: `topic says ${topicDevice}, payload says ${p.device_id}` };
+  }
+  const ts = Date.parse(p.timestamp);
+  if (!Number.isFinite(ts) || Math.abs(ts - opts.now) > opts.maxSkewMs) {
+    return { ok: false, reason: 'bad_timestamp', detail: p.timestamp };
+  }
+  return {
+    ok: true,
+    reading: {
+      device_id: p.device_id,
+      timestamp: new Date(ts).toISOString(),
+      ts,
+      temperature: p.temperature,
+      pressure: p.pressure,
+      vibration: p.vibration,
+      humidity: p.humidity,
+      power: p.power,
+    },
+  };
+}

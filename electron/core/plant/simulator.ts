@@ -1,0 +1,276 @@
+// Replay simulator: publishes a plant CSV on aegisflow/sensors/{device_id} at any speed, with pause,
+// seek and jump-to-scenario, through a real MQTT client; applies commands from
+// aegisflow/commands/{device_id} through each device's model.
+import type { MqttClient } from 'mqtt';
+import type { ScenarioInfo, SimulatorStatus } from '../../../shared/contract';
+import { DeviceCommandSchema, type DeviceStatus, type ScenarioType, type TimedReading } from '../../../shared/domain';
+import { COMMAND_TOPIC_PREFIX, sensorTopic, type PlantBroker } from '../broker';
+import type { EventBus } from '../bus';
+import type { Clock } from '../clock';
+import { createRateLimitedLog, type Logger } from '../observability';
+import { DeviceModel } from './device-model';
+import { SCENARIOS } from './scenarios';
+
+export interface SimulatorOptions {
+  speed: number;
+  timestamps: 'shift' | 'keep';
+  loop: boolean;
+  autostart: boolean;
+}
+
+export interface SimulatorDeps {
+  broker: PlantBroker;
+  bus: EventBus;
+  clock: Clock;
+  log: Logger;
+  /** Dataset rows in time order. */
+  rows: readonly TimedReading[];
+  options: SimulatorOptions;
+}
+
+export interface Simulator {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  pause(): void;
+  resume(): void;
+  setSpeed(speed: number): void;
+  /** Move to the first row at or after this simulated time (ISO or epoch ms). */
+  seek(simTime: string | number): void;
+  jumpToScenario(type: ScenarioType, leadSeconds?: number): ScenarioInfo;
+  status(): SimulatorStatus;
+  devices(): DeviceStatus[];
+  device(id: string): DeviceModel | undefined;
+  scenarios(): ScenarioInfo[];
+  /** Resolves when the replay reaches the end (never with loop on, unless stopped). */
+  finished(): Promise<void>;
+  /** Apply a command directly (the MQTT path calls this after validating the payload). */
+  applyCommand(deviceId: string, payload: unknown): { ok: true } | { ok: false; error: string };
+}
+
+const MAX_SPEED_CHUNK = 512;
+
+export function createSimulator(deps: SimulatorDeps): Simulator {
+  const { broker, bus, clock, rows } = deps;
+  const log = deps.log.child({ component: 'simulator' });
+  const warn = createRateLimitedLog(log);
+  const opts = { ...deps.options };
+  const models = new Map<string, DeviceModel>();
+  for (const r of rows) if (!models.has(r.device_id)) models.set(r.device_id, new DeviceModel(r.device_id));
+  const interval = rows.length > 1 ? inferInterval(rows) : 5000;
+
+  let client: MqttClient | null = null;
+  let index = 0;
+  let paused = !opts.autostart;
+  let running = false;
+  let done = false;
+  let published = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let pumping = false;
+  // Pacing anchors: wall time and sim time of the row at which pacing (re)started.
+  let wallAnchor = 0;
+  let simAnchor = 0;
+  // Timestamp shifting: published ts = outBase + (row.ts - simBase); continuous across seeks and loops.
+  let outBase = 0;
+  let simBase = 0;
+  let lastOut = 0;
+  let finishedResolve: (() => void) | null = null;
+  const finishedPromise = new Promise<void>((r) => (finishedResolve = r));
+
+  const status = (): SimulatorStatus => ({
+    running,
+    paused,
+    speed: opts.speed,
+    simTime: rows[Math.min(index, rows.length - 1)] ? new Date(rows[Math.min(index, rows.length - 1)]!.ts).toISOString() : null,
+    rowIndex: index,
+    totalRows: rows.length,
+    published,
+    finished: done,
+  });
+  const emitStatus = () => bus.emit('simulator.status', status());
+
+  const reanchor = () => {
+    const row = rows[index];
+    if (!row) return;
+    wallAnchor = clock.now();
+    simAnchor = row.ts;
+    simBase = row.ts;
+    outBase = lastOut ? lastOut + interval : clock.now();
+  };
+
+  const publishRow = (row: TimedReading) => {
+    const model = models.get(row.device_id)!;
+    const ts = opts.timestamps === 'shift' ? outBase + (row.ts - simBase) : row.ts;
+    if (ts > lastOut) lastOut = ts;
+    const shown = model.apply(row);
+    const payload = JSON.stringify({
+      device_id: shown.device_id,
+      timestamp: new Date(ts).toISOString(),
+      temperature: shown.temperature,
+      pressure: shown.pressure,
+      vibration: shown.vibration,
+      humidity: shown.humidity,
+      power: shown.power,
+    });
+    published++;
+    return new Promise<void>((resolve) => client!.publish(sensorTopic(row.device_id), payload, { qos: 0 }, () => resolve()));
+  };
+
+  const schedule = (ms: number) => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(pump, Math.max(0, ms));
+  };
+
+  const atEnd = () => {
+    if (opts.loop && rows.length > 0) {
+      index = 0;
+      reanchor();
+      return false;
+    }
+    done = true;
+    emitStatus();
+    finishedResolve?.();
+    return true;
+  };
+
+  async function pump(): Promise<void> {
+    timer = null;
+    if (!running || paused || pumping || !client) return;
+    pumping = true;
+    try {
+      if (opts.speed === 0) {
+        // As fast as the broker takes it: publish a chunk, wait for it to be written, yield, repeat.
+        let last: Promise<void> = Promise.resolve();
+        const end = Math.min(index + MAX_SPEED_CHUNK, rows.length);
+        while (index < end) last = publishRow(rows[index++]!);
+        await last;
+        if (index >= rows.length && atEnd()) return;
+        setImmediate(() => void pump());
+        return;
+      }
+      // Paced: publish every row whose simulated time is due, then sleep until the next one is.
+      const now = clock.now();
+      const dueSim = simAnchor + (now - wallAnchor) * opts.speed;
+      let last: Promise<void> | null = null;
+      while (index < rows.length && rows[index]!.ts <= dueSim) last = publishRow(rows[index++]!);
+      if (last) await last;
+      if (index >= rows.length && atEnd()) return;
+      const next = rows[index]!;
+      schedule((next.ts - simAnchor) / opts.speed - (clock.now() - wallAnchor));
+    } catch (err) {
+      log.error({ err }, 'replay step failed');
+      schedule(1000);
+    } finally {
+      pumping = false;
+    }
+  }
+
+  const applyCommand: Simulator['applyCommand'] = (deviceId, payload) => {
+    const model = models.get(deviceId);
+    if (!model) return { ok: false, error: `unknown device ${deviceId}` };
+    const parsed = DeviceCommandSchema.safeParse(payload);
+    if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+    const at = new Date(lastOut || clock.now()).toISOString();
+    const err = model.command(parsed.data, at);
+    if (err) return { ok: false, error: err };
+    bus.emit('device.command', { device_id: deviceId, command: parsed.data.command, params: parsed.data.params, issued_by: parsed.data.issued_by });
+    bus.emit('device.status', model.status());
+    log.info({ device: deviceId, command: parsed.data.command, params: parsed.data.params, by: parsed.data.issued_by }, 'device command applied');
+    return { ok: true };
+  };
+
+  const sim: Simulator = {
+    async start() {
+      if (running) return;
+      client = await broker.connect('aegisflow-simulator-');
+      client.on('message', (topic, payload) => {
+        const deviceId = topic.slice(COMMAND_TOPIC_PREFIX.length);
+        let body: unknown;
+        try {
+          body = JSON.parse(payload.toString('utf8'));
+        } catch {
+          warn('bad_command_json', { topic }, 'command payload is not JSON');
+          return;
+        }
+        const res = applyCommand(deviceId, body);
+        if (!res.ok) warn('bad_command', { topic, error: res.error }, 'command refused by device model');
+      });
+      await client.subscribeAsync(COMMAND_TOPIC_PREFIX + '#', { qos: 1 });
+      running = true;
+      reanchor();
+      emitStatus();
+      if (!paused) schedule(0);
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (client) await client.endAsync();
+      client = null;
+      finishedResolve?.();
+    },
+    pause() {
+      paused = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      emitStatus();
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      reanchor();
+      emitStatus();
+      if (running) schedule(0);
+    },
+    setSpeed(speed) {
+      if (!Number.isFinite(speed) || speed < 0) throw new Error('speed must be 0 (max) or a positive number');
+      opts.speed = speed;
+      reanchor();
+      emitStatus();
+      if (running && !paused) schedule(0);
+    },
+    seek(simTime) {
+      const t = typeof simTime === 'number' ? simTime : Date.parse(simTime);
+      if (!Number.isFinite(t)) throw new Error(`not a time: ${simTime}`);
+      let lo = 0;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (rows[mid]!.ts < t) lo = mid + 1;
+        else hi = mid;
+      }
+      index = lo;
+      done = false;
+      reanchor();
+      emitStatus();
+      if (running && !paused) schedule(0);
+    },
+    jumpToScenario(type, leadSeconds = 60) {
+      const info = sim.scenarios().find((s) => s.type === type);
+      if (!info) throw new Error(`scenario ${type} is not in this dataset`);
+      const start = rows[0]!.ts - (rows[0]!.ts % 86_400_000) + info.startHour * 3_600_000;
+      sim.seek(start - leadSeconds * 1000);
+      return info;
+    },
+    status,
+    devices: () => [...models.values()].map((m) => m.status()),
+    device: (id) => models.get(id),
+    scenarios: () =>
+      SCENARIOS.filter((s) => models.has(s.device_id)).map((s) => ({
+        type: s.type,
+        device_id: s.device_id,
+        startHour: s.startHour,
+        endHour: s.endHour,
+      })),
+    finished: () => finishedPromise,
+    applyCommand,
+  };
+  return sim;
+}
+
+function inferInterval(rows: readonly TimedReading[]): number {
+  for (let i = 1; i < rows.length; i++) {
+    const d = rows[i]!.ts - rows[i - 1]!.ts;
+    if (d > 0) return d;
+  }
+  return 5000;
+}
