@@ -1,0 +1,4 @@
+// ISA-18.2 alarms: life cycle, shelving, out-of-service, suppression by design, chatter, floods, rates.
+export { AlarmSystem, type AlarmSystemDeps, type AnalogInput, type ConditionInput } from './alarm-system';
+export { alarmsMigrations, createAlarmRepository, type AlarmRepository } from './repository';
+export * from './schema';

@@ -1,0 +1,300 @@
+// Hits become episodes: one per device while its score stays up, closed after a run of quiet
+// samples (hysteresis), typed from the evidence gathered over the whole episode.
+import { DeviceDetector, kindNames } from './detector';
+import type { DetectorParams, Episode, Severity, TypeHint } from './schema';
+
+export const EV_NONE = 0;
+export const EV_OPENED = 1;
+export const EV_UPDATED = 2;
+export const EV_CLOSED = 3;
+export type MonitorEvent = typeof EV_NONE | typeof EV_OPENED | typeof EV_UPDATED | typeof EV_CLOSED;
+
+/** Evidence gathered while an episode is open, per sensor. */
+export interface EpisodeEvidence {
+  sensors: readonly string[];
+  /** Peak signed relative change of the smoothed value against the baseline (0.15 = +15 %). */
+  peakRel: Float64Array;
+  /** Peak signed smoothed robust z. */
+  peakZ: Float64Array;
+  /** Samples in which the variance detector fired, per sensor. */
+  varHits: Int32Array;
+  samples: number;
+}
+
+const idx = (names: readonly string[], n: string) => names.indexOf(n);
+
+/**
+ * Type hint from the plant's sensor names. The rules encode the failure signatures of the seed's
+ * device manual: a leak drops pressure (power rises to compensate), a runaway heats (vibration
+ * follows), a failing bearing shakes without heating first, an electrical fault swings power
+ * around an unchanged mean, a drifting transmitter moves every reading by the same share.
+ */
+export function classifyEpisode(ev: EpisodeEvidence): { type: TypeHint; confidence: number } {
+  const { sensors, peakRel, peakZ, varHits, samples } = ev;
+  const iT = idx(sensors, 'temperature');
+  const iP = idx(sensors, 'pressure');
+  const iV = idx(sensors, 'vibration');
+  const iW = idx(sensors, 'power');
+  const rel = (i: number) => (i >= 0 ? peakRel[i]! : 0);
+  const z = (i: number) => (i >= 0 ? peakZ[i]! : 0);
+  const clamp = (c: number) => Math.min(0.95, c);
+
+  // electrical fault: sustained oscillation of power (most of the episode), not a step
+  if (iW >= 0 && samples >= 3 && varHits[iW]! / samples >= 0.3) {
+    let c = 0.7;
+    if (Math.abs(rel(iW)) < 0.5) c += 0.1; // mean power roughly unchanged
+    if (Math.abs(rel(iP)) < 0.1) c += 0.1;
+    return { type: 'electrical_fault', confidence: clamp(c) };
+  }
+  // sensor drift: several sensors moved the same way by a similar share
+  const moved: number[] = [];
+  for (let i = 0; i < sensors.length; i++) if (Math.abs(peakZ[i]!) >= 3 && Math.abs(peakRel[i]!) >= 0.03) moved.push(peakRel[i]!);
+  if (moved.length >= 3) {
+    const pos = moved.filter((r) => r > 0);
+    const same = pos.length >= moved.length - 0 ? pos : moved.filter((r) => r < 0);
+    if (same.length >= 3) {
+      const abs = same.map(Math.abs);
+      const spread = Math.max(...abs) / Math.max(1e-9, Math.min(...abs));
+      if (spread <= 3) {
+        let c = 0.6 + 0.05 * (same.length - 3);
+        if (spread <= 1.6) c += 0.15;
+        return { type: 'sensor_drift', confidence: clamp(c) };
+      }
+    }
+  }
+  if (iP >= 0 && rel(iP) <= -0.15 && z(iP) <= -4) {
+    let c = 0.75;
+    if (rel(iW) > 0.05) c += 0.15;
+    return { type: 'pressure_leak', confidence: clamp(c) };
+  }
+  if (iT >= 0 && rel(iT) >= 0.12 && z(iT) >= 4) {
+    let c = 0.7;
+    if (rel(iV) > 0.1) c += 0.15;
+    if (rel(iT) >= 0.25) c += 0.05;
+    return { type: 'thermal_runaway', confidence: clamp(c) };
+  }
+  if (iV >= 0 && rel(iV) >= 0.4 && z(iV) >= 4) {
+    let c = 0.75;
+    if (rel(iT) < 0.1) c += 0.15;
+    return { type: 'bearing_failure', confidence: clamp(c) };
+  }
+  return { type: 'unknown', confidence: 0.3 };
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+export function severityOf(score: number, type: TypeHint): Severity {
+  let s: Severity = score >= 8 ? 'critical' : score >= 4 ? 'high' : score >= 2 ? 'medium' : 'low';
+  // Process hazards are never below high; a drifting transmitter is a maintenance job.
+  if ((type === 'thermal_runaway' || type === 'pressure_leak' || type === 'electrical_fault') && SEVERITY_RANK[s] < 3) s = 'high';
+  if (type === 'bearing_failure' && SEVERITY_RANK[s] < 2) s = 'medium';
+  if (type === 'sensor_drift' && SEVERITY_RANK[s] > 2) s = 'medium';
+  return s;
+}
+
+export interface MonitorCounters {
+  rows: number;
+  duplicates: number;
+  outOfOrder: number;
+  gaps: number;
+}
+
+/**
+ * One device: its detector bank and its episode. push() returns what happened to the episode on
+ * this row; `episode` is the open one, `closed` the one this row closed.
+ */
+export class DeviceMonitor {
+  readonly detector: DeviceDetector;
+  readonly counters: MonitorCounters = { rows: 0, duplicates: 0, outOfOrder: 0, gaps: 0 };
+  /** The open episode, if any. */
+  episode: Episode | null = null;
+  /** The episode the last push closed (valid right after EV_CLOSED). */
+  closed: Episode | null = null;
+  /** Whether the last accepted row lies inside an episode (open, or just closed by this row). */
+  inEpisode = false;
+  lastTs = -Infinity;
+
+  private readonly p: DetectorParams;
+  private hitRun = 0;
+  private quietRun = 0;
+  private firstHitTs = 0;
+  private lastActiveTs = 0;
+  private sensorMask = 0;
+  private kindMask = 0;
+  private ev: EpisodeEvidence;
+  private readonly newId: (deviceId: string, startTs: number) => string;
+
+  constructor(
+    readonly deviceId: string,
+    readonly sensors: readonly string[],
+    params: DetectorParams,
+    newId: (deviceId: string, startTs: number) => string = (dev, ts) => `${dev}@${ts}`,
+  ) {
+    this.p = params;
+    this.detector = new DeviceDetector(sensors.length, params);
+    this.newId = newId;
+    this.ev = this.freshEvidence();
+  }
+
+  private freshEvidence(): EpisodeEvidence {
+    const d = this.sensors.length;
+    return { sensors: this.sensors, peakRel: new Float64Array(d), peakZ: new Float64Array(d), varHits: new Int32Array(d), samples: 0 };
+  }
+
+  /** Close the open episode at the last row seen (data gap, device silent, shutdown). */
+  forceClose(): Episode | null {
+    if (!this.episode) return null;
+    const ep = this.episode;
+    ep.status = 'closed';
+    ep.end_ts = this.lastActiveTs;
+    this.episode = null;
+    this.hitRun = 0;
+    this.quietRun = 0;
+    return ep;
+  }
+
+  push(ts: number, values: ArrayLike<number>): MonitorEvent {
+    this.inEpisode = false;
+    this.closed = null;
+    if (!(ts === ts) || ts === Infinity || ts === -Infinity) {
+      this.counters.outOfOrder++;
+      return EV_NONE;
+    }
+    if (ts === this.lastTs) {
+      this.counters.duplicates++;
+      return EV_NONE;
+    }
+    if (ts < this.lastTs) {
+      this.counters.outOfOrder++;
+      return EV_NONE;
+    }
+    let closedByGap: Episode | null = null;
+    if (this.lastTs !== -Infinity && ts - this.lastTs > this.p.gapResetMs) {
+      this.counters.gaps++;
+      closedByGap = this.forceClose();
+      this.detector.resetShortTerm();
+    }
+    this.lastTs = ts;
+    this.counters.rows++;
+    const det = this.detector;
+    const score = det.push(values);
+    if (closedByGap) {
+      this.closed = closedByGap;
+      return EV_CLOSED;
+    }
+    if (!det.learned) return EV_NONE;
+
+    const ep = this.episode;
+    if (!ep) {
+      det.adapt(values);
+      if (score >= 1) {
+        if (this.hitRun === 0) {
+          this.firstHitTs = ts;
+          this.sensorMask = 0;
+          this.kindMask = 0;
+          this.ev = this.freshEvidence();
+        }
+        this.hitRun++;
+        this.gather(score);
+        if (this.hitRun >= this.p.openSamples) {
+          this.open(ts);
+          this.inEpisode = true;
+          return EV_OPENED;
+        }
+      } else {
+        this.hitRun = 0;
+      }
+      return EV_NONE;
+    }
+
+    this.inEpisode = true;
+    // Keep adapting, slowly: a baseline frozen for hours would turn the daily cycle into an endless episode.
+    det.adapt(values, this.p.episodeAdapt);
+    ep.last_ts = ts;
+    ep.samples++;
+    const before = ep.type_hint + ep.severity + this.sensorMask + '/' + this.kindMask;
+    this.gather(score);
+    if (score > ep.score) ep.score = score;
+    if (score < this.p.closeLevel) this.quietRun++;
+    else {
+      this.quietRun = 0;
+      this.lastActiveTs = ts;
+    }
+    if (this.quietRun >= this.p.closeSamples) {
+      this.refresh(ep);
+      ep.status = 'closed';
+      // the episode ends at its last active sample, not after the quiet run that confirmed it
+      ep.end_ts = this.lastActiveTs;
+      this.episode = null;
+      this.closed = ep;
+      this.hitRun = 0;
+      this.quietRun = 0;
+      return EV_CLOSED;
+    }
+    this.refresh(ep);
+    const after = ep.type_hint + ep.severity + this.sensorMask + '/' + this.kindMask;
+    return before === after ? EV_NONE : EV_UPDATED;
+  }
+
+  private gather(score: number): void {
+    const det = this.detector;
+    const d = this.sensors.length;
+    const ev = this.ev;
+    ev.samples++;
+    for (let i = 0; i < d; i++) {
+      const zf = det.zf[i]!;
+      const mu = det.mu[i]!;
+      const rel = Math.abs(mu) > 1e-9 ? (zf * det.scale[i]!) / Math.abs(mu) : 0;
+      if (Math.abs(rel) > Math.abs(ev.peakRel[i]!)) ev.peakRel[i] = rel;
+      if (Math.abs(zf) > Math.abs(ev.peakZ[i]!)) ev.peakZ[i] = zf;
+      if (det.sensorScore[i]! >= 1) {
+        this.sensorMask |= 1 << i;
+        if (det.sensorKinds[i]! & 4) ev.varHits[i]!++;
+      }
+    }
+    this.kindMask |= det.kinds;
+    void score;
+  }
+
+  private open(ts: number): void {
+    const ep: Episode = {
+      id: this.newId(this.deviceId, this.firstHitTs),
+      device_id: this.deviceId,
+      start_ts: this.firstHitTs,
+      end_ts: null,
+      last_ts: ts,
+      status: 'open',
+      sensors: [],
+      detectors: [],
+      score: this.detector.score,
+      severity: 'low',
+      type_hint: 'unknown',
+      confidence: 0.3,
+      samples: this.hitRun,
+      acknowledged_by: null,
+      acknowledged_at: null,
+      ack_note: null,
+    };
+    this.quietRun = 0;
+    this.lastActiveTs = ts;
+    this.refresh(ep);
+    this.episode = ep;
+  }
+
+  private refresh(ep: Episode): void {
+    const names: string[] = [];
+    for (let i = 0; i < this.sensors.length; i++) if (this.sensorMask & (1 << i)) names.push(this.sensors[i]!);
+    // a cross-sensor-only hit names no single sensor: name the ones that moved most
+    if (names.length === 0) {
+      let bi = 0;
+      for (let i = 1; i < this.sensors.length; i++) if (Math.abs(this.ev.peakZ[i]!) > Math.abs(this.ev.peakZ[bi]!)) bi = i;
+      names.push(this.sensors[bi]!);
+    }
+    ep.sensors = names;
+    ep.detectors = kindNames(this.kindMask);
+    const { type, confidence } = classifyEpisode(this.ev);
+    ep.type_hint = type;
+    ep.confidence = Math.round(confidence * 100) / 100;
+    ep.severity = severityOf(ep.score, type);
+  }
+}

@@ -1,0 +1,83 @@
+// Detection config and the anomaly-episode record. One zod schema types both the config file and
+// the code; every knob has a default measured on the plant's 5 s data (see bench/eval-detector.ts).
+import { z } from 'zod';
+import { SCENARIO_TYPES } from '../../../shared/domain';
+
+export const DetectorParamsSchema = z.object({
+  /** 'combined' = our detectors; 'zscore' = the seed's rolling z-score (window 60, |z|>3), kept for comparison. */
+  mode: z.enum(['combined', 'zscore']).default('combined'),
+  /** Samples per series used to learn the baseline before anything is flagged (360 × 5 s = 30 min). */
+  learnSamples: z.number().int().min(10).max(100_000).default(360),
+  /** EWMA weight of the fast (level) filter. 0.2 ≈ 5-sample memory: a lone spike does not open an episode. */
+  fastAlpha: z.number().gt(0).max(1).default(0.2),
+  /** Level detector: smoothed robust z over its learned spread must exceed this. */
+  levelThreshold: z.number().positive().default(6),
+  /** CUSUM drift detector on the robust z: slack k and decision height h (in σ·samples). */
+  cusumK: z.number().min(0).default(2.5),
+  cusumH: z.number().positive().default(150),
+  /** Variance / oscillation detector: EWMA of squared first differences over its learned level. */
+  varAlpha: z.number().gt(0).max(1).default(0.1),
+  varThreshold: z.number().positive().default(8),
+  /** Cross-sensor detector: Hotelling T² of the smoothed z vector over its learned 99.5th percentile. */
+  crossThreshold: z.number().positive().default(6),
+  /** Scale floor as a fraction of |baseline|, so a flat-lined sensor in training cannot make every wiggle an anomaly. */
+  minRelScale: z.number().min(0).default(0.002),
+  /** Slow baseline adaptation (EWMA weight per sample, 0 = frozen): 1/720 ≈ 1 h time constant at 5 s, slow
+   *  beside the scenarios (runaway 30 min, leak 1 min) and fast beside the daily cycle. */
+  baselineAlpha: z.number().min(0).max(0.1).default(1 / 720),
+  /** Inside an episode the baseline adapts this much slower, so a long anomaly is not learned as normal. */
+  episodeAdapt: z.number().min(0).max(1).default(0.2),
+  /** Seed z-score: window and threshold. */
+  zscoreWindow: z.number().int().min(5).max(10_000).default(60),
+  zscoreThreshold: z.number().positive().default(3),
+  /** Episode: open after this many consecutive hits; close after this many consecutive quiet samples. */
+  openSamples: z.number().int().min(1).default(3),
+  closeSamples: z.number().int().min(1).default(24),
+  /** A sample is quiet when the score is below this (hysteresis under the hit level 1.0). */
+  closeLevel: z.number().gt(0).max(1).default(0.7),
+  /** A data gap longer than this closes any open episode and restarts the short-term filters. */
+  gapResetMs: z.number().int().positive().default(10 * 60_000),
+});
+export type DetectorParams = z.infer<typeof DetectorParamsSchema>;
+
+export const DetectConfigSchema = DetectorParamsSchema.extend({
+  enabled: z.boolean().default(true),
+  /** A device is silent after this many of its usual intervals without data (communication alarm). */
+  silentFactor: z.number().positive().default(10),
+  /** ...but never sooner than this (ms of wall time): ingest batches readings every ~100 ms. */
+  silentMinMs: z.number().int().positive().default(5000),
+  /** How often the silent-device check runs (ms). */
+  silentCheckMs: z.number().int().positive().default(1000),
+});
+export type DetectConfig = z.infer<typeof DetectConfigSchema>;
+
+export const TYPE_HINTS = [...SCENARIO_TYPES, 'unknown'] as const;
+export type TypeHint = (typeof TYPE_HINTS)[number];
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const DETECTOR_KINDS = ['level', 'drift', 'variance', 'cross', 'zscore'] as const;
+export type DetectorKind = (typeof DETECTOR_KINDS)[number];
+
+export const EpisodeSchema = z.object({
+  id: z.string(),
+  device_id: z.string(),
+  /** Epoch ms of the first hit and of the last hit (null while open). */
+  start_ts: z.number(),
+  end_ts: z.number().nullable(),
+  last_ts: z.number(),
+  status: z.enum(['open', 'closed']),
+  sensors: z.array(z.string()),
+  detectors: z.array(z.enum(DETECTOR_KINDS)),
+  /** Peak normalised score (1.0 = at threshold). */
+  score: z.number(),
+  severity: z.enum(SEVERITIES),
+  type_hint: z.enum(TYPE_HINTS),
+  confidence: z.number().min(0).max(1),
+  samples: z.number().int(),
+  acknowledged_by: z.string().nullable(),
+  acknowledged_at: z.number().nullable(),
+  ack_note: z.string().nullable(),
+});
+export type Episode = z.infer<typeof EpisodeSchema>;
