@@ -161,7 +161,11 @@ export class DeviceDetector {
     this.rs2.fill(0);
   }
 
-  /** Slow baseline adaptation (daily cycles, process wander); the monitor slows it inside episodes. */
+  /**
+   * Slow baseline adaptation (daily cycles, process wander), at `factor` × the configured rate. The
+   * monitor freezes it inside an episode, so an anomaly is not learned as normal and the episode can
+   * close when the signals come back.
+   */
   adapt(values: ArrayLike<number>, factor = 1): void {
     const a = this.p.baselineAlpha * factor;
     if (a <= 0 || !this.learned || this.p.mode === 'zscore') return;
@@ -244,7 +248,7 @@ export class DeviceDetector {
     const p = this.p;
     const a = p.fastAlpha;
     const av = p.varAlpha;
-    const cap = 2 * p.cusumH;
+    const cap = 1.2 * p.cusumH;
     let best = 0;
     let kinds = 0;
     for (let i = 0; i < d; i++) {

@@ -208,8 +208,9 @@ export class DeviceMonitor {
     }
 
     this.inEpisode = true;
-    // Keep adapting, slowly: a baseline frozen for hours would turn the daily cycle into an endless episode.
-    det.adapt(values, this.p.episodeAdapt);
+    // The baseline stays frozen inside an episode, but not for ever: past maxFreezeMs the daily cycle
+    // would carry the signals away from a frozen baseline and the episode would never end.
+    det.adapt(values, ts - ep.start_ts > this.p.maxFreezeMs ? 1 : this.p.episodeAdapt);
     ep.last_ts = ts;
     ep.samples++;
     const before = ep.type_hint + ep.severity + this.sensorMask + '/' + this.kindMask;

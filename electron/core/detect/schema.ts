@@ -25,8 +25,10 @@ export const DetectorParamsSchema = z.object({
   /** Slow baseline adaptation (EWMA weight per sample, 0 = frozen): 1/720 ≈ 1 h time constant at 5 s, slow
    *  beside the scenarios (runaway 30 min, leak 1 min) and fast beside the daily cycle. */
   baselineAlpha: z.number().min(0).max(0.1).default(1 / 720),
-  /** Inside an episode the baseline adapts this much slower, so a long anomaly is not learned as normal. */
-  episodeAdapt: z.number().min(0).max(1).default(0.2),
+  /** Inside an episode the baseline adapts this much slower (0 = frozen), so a long anomaly is not learned as normal... */
+  episodeAdapt: z.number().min(0).max(1).default(0),
+  /** ...for at most this long; then it follows the data again (an endless episode helps nobody). */
+  maxFreezeMs: z.number().int().positive().default(2 * 3_600_000),
   /** Seed z-score: window and threshold. */
   zscoreWindow: z.number().int().min(5).max(10_000).default(60),
   zscoreThreshold: z.number().positive().default(3),
