@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { seededRng } from '../clock';
+import { classifyEpisode, DetectorParamsSchema, DeviceMonitor, EV_CLOSED, EV_OPENED, invertSpd, runOffline, type DetectorParams, type Episode, type EpisodeEvidence } from './index';
+
+const STEP = 5000;
+function gauss(rng: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+}
+
+/** Run a synthetic multi-sensor series through one monitor; returns the episodes with their opening row. */
+function run(series: number[][], params: Partial<DetectorParams> = {}, sensors?: string[]) {
+  const p = DetectorParamsSchema.parse({ learnSamples: 200, ...params });
+  const names = sensors ?? series[0]!.map((_, i) => `s${i}`);
+  const m = new DeviceMonitor('dev', names, p);
+  const eps: Array<{ ep: Episode; openedAt: number }> = [];
+  series.forEach((v, i) => {
+    const ev = m.push(i * STEP, v);
+    if (ev === EV_OPENED) eps.push({ ep: m.episode!, openedAt: i });
+  });
+  m.forceClose();
+  return { eps, m };
+}
+
+function noise(n: number, d: number, seed = 1, sd = 1, base = 100): number[][] {
+  const rng = seededRng(seed);
+  return Array.from({ length: n }, () => Array.from({ length: d }, () => base + sd * gauss(rng)));
+}
+
+describe('streaming detectors', () => {
+  it('stays quiet on stationary noise', () => {
+    const { eps } = run(noise(5000, 3, 11));
+    expect(eps).toHaveLength(0);
+  });
+
+  it('level: catches a 10σ step within a few samples, where it starts', () => {
+    const s = noise(1500, 3, 2);
+    for (let i = 1000; i < 1500; i++) s[i]![1]! += 10;
+    const { eps } = run(s);
+    expect(eps).toHaveLength(1);
+    expect(eps[0]!.openedAt).toBeGreaterThanOrEqual(1000);
+    expect(eps[0]!.openedAt).toBeLessThan(1010);
+    expect(eps[0]!.ep.sensors).toEqual(['s1']);
+    expect(eps[0]!.ep.detectors).toContain('level');
+  });
+
+  it('level: a rolling z-score loses a level shift, ours holds it until it ends', () => {
+    const s = noise(2000, 1, 3);
+    for (let i = 800; i < 1400; i++) s[i]![0]! += 12;
+    const ours = run(s);
+    expect(ours.eps).toHaveLength(1);
+    const ep = ours.eps[0]!.ep;
+    // stays one episode for the whole shift and ends soon after it (CUSUM hangover ≤ 40 samples)
+    expect((ep.end_ts! - ep.start_ts) / STEP).toBeGreaterThan(590);
+    expect(ep.end_ts! / STEP).toBeLessThan(1440);
+    const seed = runOffline(
+      s.map((v, i) => ({ key: 'd', ts: i * STEP, values: v })),
+      ['x'],
+      DetectorParamsSchema.parse({ mode: 'zscore' }),
+    );
+    // the seed's window of 60 re-centres on the new level: nothing flagged in the middle of the shift
+    const mid = Array.from(seed.scores.slice(1000, 1300)).filter((x) => x >= 1).length;
+    expect(mid).toBeLessThan(10);
+  });
+
+  it('drift: CUSUM flags a sustained 4σ offset the level detector (6σ) does not', () => {
+    const s = noise(2000, 1, 4);
+    for (let i = 1000; i < 2000; i++) s[i]![0]! += 4;
+    const { eps } = run(s, { baselineAlpha: 0 });
+    expect(eps.length).toBeGreaterThanOrEqual(1);
+    expect(eps[0]!.ep.detectors).toContain('drift');
+    expect(eps[0]!.ep.detectors).not.toContain('level');
+    expect(eps[0]!.openedAt).toBeGreaterThan(1000);
+    expect(eps[0]!.openedAt).toBeLessThan(1200);
+  });
+
+  it('variance: flags an oscillation around an unchanged mean', () => {
+    const s = noise(1500, 2, 5);
+    for (let i = 1000; i < 1200; i++) s[i]![0] = 100 + (i % 2 ? 8 : -8);
+    const { eps } = run(s);
+    expect(eps).toHaveLength(1);
+    expect(eps[0]!.ep.detectors).toContain('variance');
+    expect(eps[0]!.ep.sensors).toContain('s0');
+  });
+
+  it('cross: flags two coupled sensors moving apart, each within its own limits', () => {
+    const rng = seededRng(6);
+    const s: number[][] = [];
+    let w = 0;
+    for (let i = 0; i < 2000; i++) {
+      w = 0.99 * w + 0.5 * gauss(rng); // shared process wander: both sensors follow it
+      s.push([100 + 3 * w + 0.3 * gauss(rng), 50 + 3 * w + 0.3 * gauss(rng)]);
+    }
+    for (let i = 1500; i < 1700; i++) {
+      s[i]![0]! += 3;
+      s[i]![1]! -= 3;
+    }
+    const { eps } = run(s, { learnSamples: 1000, cusumH: 10_000 });
+    const hit = eps.find((e) => e.openedAt >= 1500 && e.openedAt < 1560);
+    expect(hit?.ep.detectors).toContain('cross');
+    expect(eps.filter((e) => e.openedAt < 1500)).toHaveLength(0);
+  });
+
+  it('zscore mode reproduces the seed: a lone 6σ spike is flagged', () => {
+    const s = noise(300, 1, 7);
+    s[200]![0]! += 6;
+    const r = runOffline(
+      s.map((v, i) => ({ key: 'd', ts: i * STEP, values: v })),
+      ['x'],
+      DetectorParamsSchema.parse({ mode: 'zscore', openSamples: 1, closeSamples: 1 }),
+    );
+    expect(r.scores[200]).toBeGreaterThanOrEqual(1);
+    expect(r.episodeOf[200]).toBeGreaterThanOrEqual(0);
+  });
+
+  it('survives NaN, Infinity, duplicate and out-of-order timestamps, and closes an episode across a gap', () => {
+    const p = DetectorParamsSchema.parse({ learnSamples: 50 });
+    const m = new DeviceMonitor('dev', ['a', 'b'], p);
+    const rng = seededRng(8);
+    let t = 0;
+    for (let i = 0; i < 100; i++) m.push((t += STEP), [10 + gauss(rng), 20 + gauss(rng)]);
+    expect(() => m.push((t += STEP), [NaN, Infinity])).not.toThrow();
+    m.push(t, [10, 20]); // duplicate
+    m.push(t - 3 * STEP, [10, 20]); // out of order
+    m.push(Number.NaN, [10, 20]);
+    expect(m.counters.duplicates).toBe(1);
+    expect(m.counters.outOfOrder).toBe(2);
+    expect(m.detector.missing).toBe(2);
+    for (let i = 0; i < 10; i++) m.push((t += STEP), [60, 20]);
+    expect(m.episode?.status).toBe('open');
+    const ev = m.push(t + p.gapResetMs + STEP, [10, 20]);
+    expect(ev).toBe(EV_CLOSED);
+    expect(m.closed?.end_ts).toBe(t);
+    expect(m.counters.gaps).toBe(1);
+    expect(m.episode).toBeNull();
+  });
+
+  it('inverts a symmetric positive-definite matrix', () => {
+    const a = Float64Array.from([4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2]);
+    const inv = invertSpd(a, 3, 0);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        let s = 0;
+        for (let k = 0; k < 3; k++) s += a[i * 3 + k]! * inv[k * 3 + j]!;
+        expect(s).toBeCloseTo(i === j ? 1 : 0, 9);
+      }
+  });
+});
+
+describe('episode type hints', () => {
+  const sensors = ['temperature', 'pressure', 'vibration', 'humidity', 'power'];
+  const evidence = (rel: number[], z: number[], varHits = [0, 0, 0, 0, 0], samples = 100): EpisodeEvidence => ({
+    sensors,
+    peakRel: Float64Array.from(rel),
+    peakZ: Float64Array.from(z),
+    varHits: Int32Array.from(varHits),
+    samples,
+  });
+  it.each([
+    ['thermal_runaway', evidence([0.5, 0, 0.5, 0, 0.08], [60, 0, 12, 0, 3])],
+    ['pressure_leak', evidence([0, -0.5, 0, 0, 0.45], [0, -40, 0, 0, 20])],
+    ['bearing_failure', evidence([0.09, 0, 3, 0, 0], [8, 0, 60, 0, 0])],
+    ['sensor_drift', evidence([0.14, 0.15, 0.12, 0.15, 0.15], [15, 14, 3.5, 7, 6])],
+    ['electrical_fault', evidence([0.05, 0, 0, 0, 0.3], [3, 0, 0, 0, 10], [0, 0, 0, 0, 80])],
+    ['unknown', evidence([0, 0, 0, 0.05, 0], [0, 0, 0, 5, 0])],
+  ])('%s', (type, ev) => {
+    const r = classifyEpisode(ev);
+    expect(r.type).toBe(type);
+    expect(r.confidence).toBeGreaterThan(0);
+    expect(r.confidence).toBeLessThanOrEqual(0.95);
+  });
+});
