@@ -95,6 +95,33 @@ export const ConfigSchema = z.object({
       maxBodyBytes: z.number().int().positive().default(1024 * 1024),
     })
     .prefault({}),
+  governance: z
+    .object({
+      /** Policy YAML; default <resourcesDir>/policies/default.yaml. */
+      policyFile: z.string().optional(),
+      /** Reload the policy when the file changes (a bad edit is refused, the old policy stays). */
+      watchPolicy: z.boolean().default(true),
+      reloadDebounceMs: z.number().int().min(0).max(60_000).default(250),
+      /** Lifetime of an intent token (seconds). */
+      tokenTtlS: z.number().int().positive().max(3600).default(60),
+      /** How often pending approvals are checked against their deadline (ms). */
+      sweepIntervalMs: z.number().int().positive().default(1000),
+      /** How often a waiting agent gets a progress callback (ms); MCP turns these into progress notifications. */
+      progressIntervalMs: z.number().int().positive().default(5000),
+      /** Arguments left out of promoted rules (free text that would never match again). */
+      promoteIgnoreArgs: z.array(z.string()).default(['justification', 'reason', 'notes', 'comment']),
+      audit: z
+        .object({
+          /** Sign the chain head every this many rows (0: only on shutdown and export). */
+          signEvery: z.number().int().min(0).default(1000),
+          /** Regexes for sensitive values inside strings (default: card numbers, SSNs, IBANs, tokens). */
+          maskPatterns: z.array(z.string()).optional(),
+          /** Regex (case-insensitive) for argument names whose value is masked whole. */
+          maskKeys: z.string().optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

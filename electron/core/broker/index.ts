@@ -136,9 +136,8 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
             log.warn({ clientId: client?.id, topic: packet.topic }, 'refused command publish from a non-executor client');
             return cb(new Error('commands may only be published by the governance executor'));
           }
-          if (packet.payload && packet.payload.length > cfg.maxPayloadBytes) {
-            return cb(new Error('payload too large'));
-          }
+          // Sensor payloads of any size pass: ingest validates, counts and logs them (an error here would
+          // disconnect the publisher and lose its good readings too).
           cb(null);
         },
       });

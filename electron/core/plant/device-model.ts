@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { deviceTypeOf, type DeviceCommand, type DeviceState, type DeviceStatus, type TimedReading } from '../../../shared/domain';
 import { AMBIENT_C } from './profiles';
 
-const TAU_S = { power: 15, thermal: 240, mechanical: 30, shutdownThermal: 600 };
+const TAU_S = { power: 5, thermal: 240, mechanical: 30, shutdownThermal: 600 };
 const RESTART_S = 30;
 
 export const ReduceLoadParams = z.object({

@@ -1,0 +1,173 @@
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TimedReading } from '../../../shared/domain';
+import { tempDir, waitFor } from '../../../tests/helpers';
+import { createBroker, type PlantBroker } from '../broker';
+import { createBus } from '../bus';
+import { manualClock } from '../clock';
+import { testConfig } from '../config';
+import { createLogger } from '../observability';
+import { DeviceModel } from './device-model';
+import { DEFAULT_START, generateDay } from './generator';
+import { createSimulator, type Simulator } from './simulator';
+
+const log = createLogger({ level: 'silent' });
+const day = generateDay({ seed: 3, hours: 24 });
+
+describe('replay simulator over a real broker', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(opts: { speed?: number; autostart?: boolean; timestamps?: 'shift' | 'keep'; rows?: TimedReading[] } = {}) {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const config = testConfig(t.dir);
+    const broker = createBroker(config, log);
+    await broker.start();
+    cleanups.push(() => broker.stop());
+    const clock = manualClock(1_000_000);
+    const bus = createBus();
+    const sim = createSimulator({
+      broker,
+      bus,
+      clock,
+      log,
+      rows: opts.rows ?? day.readings,
+      options: { speed: opts.speed ?? 100, timestamps: opts.timestamps ?? 'keep', loop: false, autostart: opts.autostart ?? true },
+    });
+    const received: Array<{ topic: string; body: Record<string, unknown> }> = [];
+    const sub = await mqtt.connectAsync(broker.url);
+    sub.on('message', (topic, payload) => received.push({ topic, body: JSON.parse(payload.toString()) }));
+    await sub.subscribeAsync('aegisflow/sensors/#');
+    cleanups.push(() => sub.endAsync());
+    await sim.start();
+    cleanups.push(() => sim.stop());
+    return { broker, sim, clock, received, bus };
+  }
+
+  const settle = async (sim: Simulator, n: number) => waitFor(() => sim.status().published === n, `published=${n} (is ${sim.status().published})`);
+
+  it('publishes as many rows as the simulated time that passed allows, at the chosen speed', async () => {
+    const { sim, clock, received } = await setup({ speed: 100 });
+    await settle(sim, 9); // the first tick is due at once
+    clock.advance(1000); // 1 s of wall time at 100× = 100 s of plant time = 20 more ticks of 9 devices
+    await settle(sim, 9 + 180);
+    await waitFor(() => received.length === 189, 'subscriber got every row');
+    expect(received[0]!.topic).toBe('aegisflow/sensors/' + received[0]!.body.device_id);
+    expect(received[0]!.body).not.toHaveProperty('is_anomaly');
+    sim.setSpeed(10); // re-anchors: the next tick is due at once
+    clock.advance(1000); // then 10 s of plant time = 2 more ticks
+    await settle(sim, 189 + 9 + 18);
+  });
+
+  it('pauses, resumes, and seeks to a time or a scenario', async () => {
+    const { sim, clock, received } = await setup({ speed: 100 });
+    await settle(sim, 9);
+    sim.pause();
+    clock.advance(5000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sim.status().published).toBe(9);
+    expect(sim.status().paused).toBe(true);
+    sim.resume(); // the next tick is due at once
+    clock.advance(500); // then 50 s = 10 ticks
+    await settle(sim, 9 + 9 + 90);
+
+    sim.seek(new Date(DEFAULT_START + 12 * 3.6e6).toISOString());
+    await settle(sim, 108 + 9);
+    await waitFor(() => received.length === 117, 'rows after seek');
+    expect(received.at(-1)!.body.timestamp).toBe(new Date(DEFAULT_START + 12 * 3.6e6).toISOString());
+
+    const info = sim.jumpToScenario('thermal_runaway', 60);
+    expect(info.device_id).toBe('line-1/compressor-01');
+    await settle(sim, 126);
+    await waitFor(() => received.length === 126, 'rows after jump');
+    expect(received.at(-1)!.body.timestamp).toBe(new Date(DEFAULT_START + 3 * 3.6e6 - 60_000).toISOString());
+  });
+
+  it('shifts timestamps to the wall clock, continuous across a seek backwards', async () => {
+    const { sim, clock, received } = await setup({ speed: 100, timestamps: 'shift' });
+    await settle(sim, 9);
+    expect(received.length === 0 || Date.parse(received[0]!.body.timestamp as string) === 1_000_000).toBe(true);
+    clock.advance(100);
+    await settle(sim, 27);
+    sim.seek(DEFAULT_START); // back to the start of the day
+    await settle(sim, 36);
+    await waitFor(() => received.length === 36, 'all rows');
+    const ts = received.map((m) => Date.parse(m.body.timestamp as string));
+    for (let i = 1; i < ts.length; i++) expect(ts[i]!).toBeGreaterThanOrEqual(ts[i - 1]!);
+    expect(ts[0]).toBe(1_000_000);
+  });
+
+  it('replays as fast as possible at speed 0 and reports the end', async () => {
+    const rows = day.readings.slice(0, 9 * 400);
+    const { sim, received } = await setup({ speed: 0, rows });
+    await sim.finished();
+    expect(sim.status().finished).toBe(true);
+    await waitFor(() => received.length === rows.length, 'all rows received');
+  });
+
+  it('applies commands only from the governance executor, and the device then behaves differently', async () => {
+    const { broker, sim, clock, received } = await setup({ speed: 100 });
+    await settle(sim, 9);
+    // An ordinary client may read the plant but not command it: the broker refuses the publish.
+    const rogue = await mqtt.connectAsync(broker.url);
+    cleanups.push(() => rogue.endAsync());
+    await rogue.publishAsync('aegisflow/commands/line-1/pump-03', JSON.stringify({ command: 'emergency_shutdown' }), { qos: 0 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sim.device('line-1/pump-03')!.state).toBe('running');
+
+    const executor = await broker.connect('aegisflow-executor-');
+    cleanups.push(() => executor.endAsync());
+    await executor.publishAsync('aegisflow/commands/line-1/pump-03', JSON.stringify({ command: 'emergency_shutdown', issued_by: 'test' }), { qos: 1 });
+    await waitFor(() => sim.device('line-1/pump-03')!.state === 'shutdown', 'shutdown applied');
+    clock.advance(6000); // 10 minutes of plant time
+    await settle(sim, 9 + 9 * 120);
+    await waitFor(() => received.length === sim.status().published, 'all rows received');
+    const last = received.filter((m) => m.body.device_id === 'line-1/pump-03').at(-1)!.body;
+    expect(last.power).toBeLessThan(0.5);
+    expect(last.vibration).toBeLessThan(0.2);
+  });
+});
+
+describe('device model', () => {
+  const rows = day.readings.filter((r) => r.device_id === 'line-1/compressor-01');
+  // 3:30–4:00 is the thermal runaway plateau (~118 °C).
+  const start = rows.findIndex((r) => r.ts >= DEFAULT_START + 3.5 * 3.6e6);
+
+  it('reduce_load 30 % cuts power at once and brings temperature and vibration down with a lag', () => {
+    const m = new DeviceModel('line-1/compressor-01');
+    expect(m.command({ command: 'reduce_load', params: { reduction_pct: 30 } }, 'now')).toBeNull();
+    const out = rows.slice(start, start + 120).map((r) => ({ raw: r, shown: m.apply(r) }));
+    const first = out[2]!;
+    const last = out.at(-1)!;
+    expect(first.shown.power / first.raw.power).toBeLessThan(0.75); // within 10 s
+    expect(first.raw.temperature - first.shown.temperature).toBeLessThan(2); // heat takes time
+    expect(last.raw.temperature - last.shown.temperature).toBeGreaterThan(12); // after 10 min
+    expect(last.shown.vibration).toBeLessThan(last.raw.vibration * 0.95);
+    expect(m.status()).toMatchObject({ state: 'reduced', load_pct: 70 });
+  });
+
+  it('refuses bad parameters and commands to a stopped device, with a reason', () => {
+    const m = new DeviceModel('line-1/compressor-01');
+    expect(m.command({ command: 'reduce_load', params: { reduction_pct: 300 } }, 'now')).toMatch(/between 1 and 90/);
+    expect(m.command({ command: 'reduce_load', params: {} }, 'now')).toMatch(/reduction_pct/);
+    expect(m.command({ command: 'emergency_shutdown', params: {} }, 'now')).toBeNull();
+    expect(m.command({ command: 'reduce_load', params: { reduction_pct: 10 } }, 'now')).toMatch(/shut down/);
+    expect(m.command({ command: 'restart', params: {} }, 'now')).toBeNull();
+    expect(m.status().state).toBe('restarting');
+  });
+
+  it('restart brings a stopped device back after its start-up time', () => {
+    const m = new DeviceModel('line-1/compressor-01');
+    m.command({ command: 'emergency_shutdown', params: {} }, 'now');
+    const seq = rows.slice(100, 400);
+    seq.slice(0, 150).forEach((r) => m.apply(r));
+    expect(m.apply(seq[150]!).power).toBeLessThan(1);
+    m.command({ command: 'restart', params: {} }, 'now');
+    const after = seq.slice(151).map((r) => m.apply(r));
+    expect(m.status().state).toBe('running');
+    expect(after.at(-1)!.power).toBeGreaterThan(seq.at(-1)!.power * 0.9);
+  });
+});
