@@ -2,6 +2,17 @@
 // bridge of serve mode). Each subsystem adds its requests and events here; a renamed channel or
 // changed payload breaks the build instead of the operator's shift.
 import type { DeviceStatus, Reading, ScenarioType, TimedReading } from './domain';
+import type {
+  ApprovalRecord as ImmuneApprovalRecord,
+  ChaosType,
+  FleetPattern,
+  HealingLogEntry,
+  ImmuneAgent,
+  ImmuneOverview,
+  Infection,
+  MemoryEntry,
+  VitalsSample,
+} from './immune';
 
 export interface ErrorInfo {
   code: string;
@@ -58,6 +69,18 @@ export interface RequestMap {
     result: SimulatorStatus;
   };
   'simulator.scenarios': { params: Record<string, never>; result: ScenarioInfo[] };
+  // immune system (issue 9)
+  'immune.overview': { params: { limit?: number }; result: ImmuneOverview };
+  'immune.agent': {
+    params: { agent_id: string };
+    result: { agent: ImmuneAgent; vitals: VitalsSample[]; healing: HealingLogEntry[]; memory: MemoryEntry[] };
+  };
+  'immune.approvals.decide': { params: { id: number; verdict: 'approve' | 'reject'; operator?: string }; result: ImmuneApprovalRecord };
+  'immune.approvals.decideAll': { params: { verdict: 'approve' | 'reject'; operator?: string }; result: { decided: number; ids: number[] } };
+  'immune.healNow': { params: { agent_id: string; operator?: string }; result: { started: boolean } };
+  'immune.healAll': { params: { operator?: string }; result: { started: number } };
+  'immune.chaos': { params: { type: ChaosType; agent_id?: string }; result: { agent_id: string; type: ChaosType } };
+  'immune.patterns': { params: Record<string, never>; result: { patterns: FleetPattern[]; memory: MemoryEntry[] } };
 }
 export type RequestName = keyof RequestMap;
 export type RequestParams<N extends RequestName> = RequestMap[N]['params'];
@@ -71,8 +94,14 @@ export interface EventMap {
   'simulator.status': SimulatorStatus;
   'device.status': DeviceStatus;
   'device.command': { device_id: string; command: string; params: Record<string, unknown>; issued_by?: string };
+  // immune system (issue 9)
+  'immune.infection': Infection;
+  'immune.quarantine': { agent_id: string; quarantined: boolean; reason: string };
+  'immune.healing': HealingLogEntry;
+  'immune.approval': ImmuneApprovalRecord;
+  'immune.agent': ImmuneAgent;
 }
 export type EventName = keyof EventMap;
 
 /** Events forwarded to user interfaces (IPC / WebSocket). */
-export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command'] as const satisfies readonly EventName[];
+export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent'] as const satisfies readonly EventName[];
