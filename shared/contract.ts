@@ -3,6 +3,18 @@
 // changed payload breaks the build instead of the operator's shift.
 import type { DeviceStatus, Reading, ScenarioType, TimedReading } from './domain';
 import type {
+  AgentScope,
+  AgentView,
+  ApprovalStatus,
+  ApprovalView,
+  AuditQuery,
+  AuditRowView,
+  AuditVerifyResult,
+  GovDecision,
+  PolicyInfo,
+  PolicyProblemView,
+} from './governance';
+import type {
   ApprovalRecord as ImmuneApprovalRecord,
   ChaosType,
   FleetPattern,
@@ -69,6 +81,28 @@ export interface RequestMap {
     result: SimulatorStatus;
   };
   'simulator.scenarios': { params: Record<string, never>; result: ScenarioInfo[] };
+  // governance (issue 5)
+  'approvals.list': { params: { status?: ApprovalStatus; limit?: number }; result: ApprovalView[] };
+  'approvals.decide': {
+    params: { id: string; verdict: 'approve' | 'reject'; operator: string; operatorRole?: string; comment?: string };
+    result: ApprovalView;
+  };
+  'approvals.decideAll': {
+    params: { verdict: 'approve' | 'reject'; operator: string; operatorRole?: string; comment?: string };
+    result: { decided: number; ids: string[] };
+  };
+  'agents.list': { params: Record<string, never>; result: AgentView[] };
+  'agents.pause': { params: { id: string; reason?: string; operator?: string }; result: AgentView };
+  'agents.revive': { params: { id: string; operator?: string }; result: AgentView };
+  'agents.killAll': { params: { reason?: string; operator?: string }; result: { paused: string[] } };
+  'agents.setScope': { params: { id: string; scope: AgentScope; operator?: string }; result: AgentView };
+  'audit.query': { params: AuditQuery; result: AuditRowView[] };
+  'audit.verify': { params: Record<string, never>; result: AuditVerifyResult };
+  'policy.get': { params: Record<string, never>; result: PolicyInfo };
+  'policy.promote': {
+    params: { approvalId: string; decision: 'ALLOW' | 'BLOCK'; operator: string };
+    result: { ruleId: string; version: string };
+  };
   // immune system (issue 9)
   'immune.overview': { params: { limit?: number }; result: ImmuneOverview };
   'immune.agent': {
@@ -94,6 +128,16 @@ export interface EventMap {
   'simulator.status': SimulatorStatus;
   'device.status': DeviceStatus;
   'device.command': { device_id: string; command: string; params: Record<string, unknown>; issued_by?: string };
+  // governance (issue 5)
+  'approval.created': ApprovalView;
+  'approval.decided': ApprovalView;
+  'agent.changed': AgentView | { id: string; removed: true };
+  'audit.appended': { seq: number; ts: number; kind: string; agentId: string | null; tool: string | null; decision: string | null };
+  'policy.loaded':
+    | { ok: true; version: string; previousVersion: string | null; file: string; rules: number }
+    | { ok: false; file: string; keptVersion: string | null; problems: PolicyProblemView[] };
+  /** Every gateway decision (for traces, vitals and the immune system). */
+  'governance.decision': { agentId: string | null; tool: string; decision: GovDecision; ruleId: string; reason: string; ts: number };
   // immune system (issue 9)
   'immune.infection': Infection;
   'immune.quarantine': { agent_id: string; quarantined: boolean; reason: string };
@@ -104,4 +148,4 @@ export interface EventMap {
 export type EventName = keyof EventMap;
 
 /** Events forwarded to user interfaces (IPC / WebSocket). */
-export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent'] as const satisfies readonly EventName[];
+export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent'] as const satisfies readonly EventName[];

@@ -174,7 +174,7 @@ export class PolicyStore {
     }
     const doc = YAML.parseDocument(text);
     if (doc.errors.length > 0) throw new Error(`policy file has syntax errors; fix it before promoting: ${doc.errors[0]!.message}`);
-    if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as typeof doc.contents;
+    if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
     let rules = doc.get('rules', true);
     if (!isSeq(rules)) {
       doc.set('rules', doc.createNode([]));

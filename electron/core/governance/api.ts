@@ -1,0 +1,45 @@
+// Contract handlers (shared/contract.ts) for the UI: approvals, agents, audit, policy.
+// Domain errors become CoreError codes so the UI shows a clear message, never a stack.
+import type { CoreApi } from '../api';
+import { CoreError } from '../api';
+import { AgentError } from './agents';
+import { ApprovalError } from './approvals';
+import { GovernanceError, type Gateway } from './gateway';
+import { loadPublicKey } from './keys';
+
+async function guard<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AgentError || err instanceof ApprovalError || err instanceof GovernanceError) throw new CoreError(err.code, err.message);
+    if (err instanceof Error && err.name === 'ZodError') throw new CoreError('invalid', err.message);
+    throw err;
+  }
+}
+
+function str(v: unknown, name: string): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 200) throw new CoreError('invalid', `${name} must be a non-empty string`);
+  return v;
+}
+
+export function registerGovernanceApi(api: CoreApi, g: Gateway): void {
+  api.register('approvals.list', (p) => guard(() => g.listApprovals(p?.status, p?.limit)));
+  api.register('approvals.decide', (p) =>
+    guard(() => g.decide(str(p?.id, 'id'), p.verdict, { operator: str(p.operator, 'operator'), operatorRole: p.operatorRole, comment: p.comment })),
+  );
+  api.register('approvals.decideAll', (p) =>
+    guard(() => {
+      const done = g.decideAll(p?.verdict, { operator: str(p?.operator, 'operator'), operatorRole: p.operatorRole, comment: p.comment });
+      return { decided: done.length, ids: done.map((a) => a.id) };
+    }),
+  );
+  api.register('agents.list', () => guard(() => g.agents.list()));
+  api.register('agents.pause', (p) => guard(() => g.pauseAgent(str(p?.id, 'id'), p.reason ?? 'paused by operator', p.operator ?? 'operator')));
+  api.register('agents.revive', (p) => guard(() => g.reviveAgent(str(p?.id, 'id'), p.operator ?? 'operator')));
+  api.register('agents.killAll', (p) => guard(() => ({ paused: g.killAll(p?.reason ?? 'global kill switch', p?.operator ?? 'operator') })));
+  api.register('agents.setScope', (p) => guard(() => g.setScope(str(p?.id, 'id'), p.scope, p.operator ?? 'operator')));
+  api.register('audit.query', (p) => guard(() => g.audit.query(p ?? {})));
+  api.register('audit.verify', () => guard(() => g.audit.verify(loadPublicKey(g.keys.dir)?.publicKey ?? g.keys.publicKey)));
+  api.register('policy.get', () => guard(() => g.policyInfo()));
+  api.register('policy.promote', (p) => guard(() => g.promote(str(p?.approvalId, 'approvalId'), p.decision, str(p.operator, 'operator'))));
+}

@@ -1,0 +1,392 @@
+// Tamper-evident audit log: an append-only SQLite table in which every row holds the hash of the
+// previous row, and the chain head is signed (Ed25519) every N rows and on shutdown.
+//
+//   hash(row) = SHA-256( prev_hash + "\n" + JCS({seq, ts, kind, agent_id, tool, decision, reason,
+//                        rule_id, policy_version, approval_id, actor, args_hash, args_masked, detail}) )
+//
+// args_hash is the SHA-256 of the canonical JSON of the *real* arguments, so the chain proves what
+// was asked; args_masked is the copy people see (sensitive values replaced), also chained so nobody
+// can quietly edit what is displayed. Editing, deleting or reordering rows breaks the chain; rewriting
+// the whole chain after an edit breaks the signature of the next signed head.
+import type { KeyObject } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { AuditQuery, AuditRowView, AuditVerifyResult } from '../../../shared/governance';
+import type { Clock } from '../clock';
+import type { Db } from '../store';
+import { canonicalHash, canonicalize, sha256Hex } from './canonical';
+import { signText, verifyText } from './keys';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export const AUDIT_KINDS = [
+  'ALLOWED',
+  'BLOCKED',
+  'REVIEW',
+  'APPROVED',
+  'REJECTED',
+  'EXPIRED',
+  'CANCELLED',
+  'TOKEN_ISSUED',
+  'EXECUTED',
+  'EXECUTION_FAILED',
+  'REFUSED',
+  'KILLED',
+  'REVIVED',
+  'QUARANTINED',
+  'AGENT_ADDED',
+  'AGENT_REMOVED',
+  'AGENT_CHANGED',
+  'TOKEN_ROTATED',
+  'PLAN_SUBMITTED',
+  'POLICY_LOADED',
+  'POLICY_REFUSED',
+  'POLICY_PROMOTED',
+] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+export interface AuditEntry {
+  kind: AuditKind;
+  agentId?: string | null;
+  tool?: string | null;
+  decision?: string | null;
+  reason?: string | null;
+  ruleId?: string | null;
+  policyVersion?: string | null;
+  approvalId?: string | null;
+  /** Who acted: an operator's name, 'gateway', 'cli', 'immune'. */
+  actor?: string | null;
+  /** The real arguments: hashed for the chain, masked for display. */
+  args?: unknown;
+  /** Precomputed hash of the real arguments (when the caller already has it). */
+  argsHash?: string | null;
+  detail?: Record<string, unknown> | null;
+}
+
+export interface AuditRowRaw {
+  seq: number;
+  ts: number;
+  kind: string;
+  agent_id: string | null;
+  tool: string | null;
+  decision: string | null;
+  reason: string | null;
+  rule_id: string | null;
+  policy_version: string | null;
+  approval_id: string | null;
+  actor: string | null;
+  args_hash: string | null;
+  args_masked: string | null;
+  detail: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface SignedHead {
+  seq: number;
+  hash: string;
+  ts: number;
+  keyId: string;
+  signature: string;
+}
+
+const j = (v: string | number | null): string => (v === null ? 'null' : JSON.stringify(v));
+
+/**
+ * The JCS text of a row's content, written out by hand in JCS key order (all members are strings,
+ * integers or null, so this equals canonicalize(content); a test holds it to that). Hand-written
+ * because verify runs it for every row of the chain.
+ */
+export function rowContentCanonical(r: Omit<AuditRowRaw, 'prev_hash' | 'hash'>): string {
+  return (
+    `{"actor":${j(r.actor)},"agent_id":${j(r.agent_id)},"approval_id":${j(r.approval_id)},` +
+    `"args_hash":${j(r.args_hash)},"args_masked":${j(r.args_masked)},"decision":${j(r.decision)},` +
+    `"detail":${j(r.detail)},"kind":${j(r.kind)},"policy_version":${j(r.policy_version)},` +
+    `"reason":${j(r.reason)},"rule_id":${j(r.rule_id)},"seq":${j(r.seq)},"tool":${j(r.tool)},"ts":${j(r.ts)}}`
+  );
+}
+
+export function rowHash(prevHash: string, r: Omit<AuditRowRaw, 'prev_hash' | 'hash'>): string {
+  return sha256Hex(`${prevHash}\n${rowContentCanonical(r)}`);
+}
+
+function headText(seq: number, hash: string, ts: number, keyId: string): string {
+  return `aegisflow-audit-head:v1:${seq}:${hash}:${ts}:${keyId}`;
+}
+
+// ---------------------------------------------------------------- masking
+
+export interface MaskOptions {
+  /** Regexes (JS syntax) for sensitive values inside strings: card numbers, national ids, secrets. */
+  valuePatterns: string[];
+  /** Regex for argument names whose whole value is masked (password, token, ...). Case-insensitive. */
+  keyPattern: string;
+}
+
+export const DEFAULT_MASK: MaskOptions = {
+  valuePatterns: [
+    // Payment card numbers: 13-19 digits, optionally grouped by spaces or dashes.
+    '\\b(?:\\d[ -]?){12,18}\\d\\b',
+    // US social security numbers.
+    '\\b\\d{3}-\\d{2}-\\d{4}\\b',
+    // IBAN-like national account ids.
+    '\\b[A-Z]{2}\\d{2}[A-Z0-9]{11,30}\\b',
+    // Our own agent bearer tokens and any JWT.
+    '\\bafa_[A-Za-z0-9_-]{20,}',
+    '\\beyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+',
+  ],
+  keyPattern: '^(pass(word)?|secret|.*_secret|token|.*_token|api[_-]?key|credentials?|ssn|national_id|card(_?number)?|pin)$',
+};
+
+export const MASK = '[masked]';
+
+export function createMasker(opts: MaskOptions): (value: unknown) => unknown {
+  const valueRes = opts.valuePatterns.map((p) => new RegExp(p, 'g'));
+  const keyRe = new RegExp(opts.keyPattern, 'i');
+  const maskString = (s: string): string => {
+    let out = s;
+    for (const re of valueRes) out = out.replace(re, MASK);
+    return out;
+  };
+  const walk = (v: unknown, depth: number): unknown => {
+    if (depth > 64) return MASK;
+    if (typeof v === 'string') return maskString(v);
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = keyRe.test(k) && x !== null && x !== undefined ? MASK : walk(x, depth + 1);
+      return out;
+    }
+    return v;
+  };
+  return (value) => walk(value, 0);
+}
+
+// ---------------------------------------------------------------- the log
+
+export interface AuditLogOptions {
+  /** Sign the head every this many rows (0 = only on demand and shutdown). */
+  signEvery: number;
+  mask: (value: unknown) => unknown;
+  /** Absent in read-only tools (verify): they never sign. */
+  privateKey?: KeyObject;
+  keyId?: string;
+  onAppend?: (row: { seq: number; kind: AuditKind; agentId: string | null; tool: string | null; decision: string | null; ts: number }) => void;
+}
+
+function toView(r: AuditRowRaw): AuditRowView {
+  const parse = (s: string | null): unknown => {
+    if (s === null) return null;
+    try {
+      return JSON.parse(s);
+    } catch {
+      return s;
+    }
+  };
+  return {
+    seq: r.seq,
+    ts: r.ts,
+    kind: r.kind,
+    agentId: r.agent_id,
+    tool: r.tool,
+    decision: r.decision,
+    reason: r.reason,
+    ruleId: r.rule_id,
+    policyVersion: r.policy_version,
+    approvalId: r.approval_id,
+    actor: r.actor,
+    argsHash: r.args_hash,
+    args: parse(r.args_masked),
+    detail: parse(r.detail),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export class AuditLog {
+  private readonly q;
+  private readonly appendTx: Database.Transaction<(e: AuditEntry) => { seq: number; hash: string; ts: number }>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly opts: AuditLogOptions,
+  ) {
+    this.q = {
+      last: db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM gov_audit ORDER BY seq DESC LIMIT 1'),
+      insert: db.prepare(
+        `INSERT INTO gov_audit (seq, ts, kind, agent_id, tool, decision, reason, rule_id, policy_version, approval_id, actor, args_hash, args_masked, detail, prev_hash, hash)
+         VALUES (@seq, @ts, @kind, @agent_id, @tool, @decision, @reason, @rule_id, @policy_version, @approval_id, @actor, @args_hash, @args_masked, @detail, @prev_hash, @hash)`,
+      ),
+      insertHead: db.prepare('INSERT OR REPLACE INTO gov_audit_heads (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)'),
+      lastHead: db.prepare<[], { seq: number }>('SELECT seq FROM gov_audit_heads ORDER BY seq DESC LIMIT 1'),
+      heads: db.prepare<[], { seq: number; hash: string; ts: number; key_id: string; signature: string }>('SELECT * FROM gov_audit_heads ORDER BY seq'),
+      iterate: db.prepare<[], AuditRowRaw>('SELECT * FROM gov_audit ORDER BY seq'),
+      // One statement for every filter combination: a NULL parameter switches its filter off.
+      query: db.prepare<Record<string, string | number | null>, AuditRowRaw>(
+        `SELECT * FROM gov_audit
+         WHERE (@agent IS NULL OR agent_id = @agent) AND (@tool IS NULL OR tool = @tool)
+           AND (@kind IS NULL OR kind = @kind) AND (@from IS NULL OR ts >= @from) AND (@to IS NULL OR ts <= @to)
+           AND (@before IS NULL OR seq < @before)
+         ORDER BY seq DESC LIMIT @limit`,
+      ),
+      since: db.prepare<[number], AuditRowRaw>('SELECT * FROM gov_audit WHERE ts >= ? ORDER BY seq'),
+      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM gov_audit'),
+    };
+    this.appendTx = db.transaction((e: AuditEntry) => {
+      const last = this.q.last.get();
+      const seq = (last?.seq ?? 0) + 1;
+      const prev = last?.hash ?? GENESIS_HASH;
+      const ts = this.clock.now();
+      const hasArgs = e.args !== undefined;
+      const content = {
+        seq,
+        ts,
+        kind: e.kind,
+        agent_id: e.agentId ?? null,
+        tool: e.tool ?? null,
+        decision: e.decision ?? null,
+        reason: e.reason ?? null,
+        rule_id: e.ruleId ?? null,
+        policy_version: e.policyVersion ?? null,
+        approval_id: e.approvalId ?? null,
+        actor: e.actor ?? null,
+        args_hash: e.argsHash ?? (hasArgs ? canonicalHash(e.args) : null),
+        args_masked: hasArgs ? canonicalize(this.opts.mask(e.args)) : null,
+        detail: e.detail ? canonicalize(this.opts.mask(e.detail)) : null,
+      };
+      const hash = rowHash(prev, content);
+      this.q.insert.run({ ...content, prev_hash: prev, hash });
+      if (this.opts.signEvery > 0 && seq % this.opts.signEvery === 0) this.signAt(seq, hash);
+      return { seq, hash, ts };
+    });
+  }
+
+  /** Append one row (its own IMMEDIATE transaction, so a concurrent CLI writer cannot fork the chain). */
+  append(e: AuditEntry): { seq: number; hash: string } {
+    const r = this.appendTx.immediate(e);
+    this.opts.onAppend?.({ seq: r.seq, kind: e.kind, agentId: e.agentId ?? null, tool: e.tool ?? null, decision: e.decision ?? null, ts: r.ts });
+    return r;
+  }
+
+  private signAt(seq: number, hash: string): SignedHead | null {
+    if (!this.opts.privateKey || !this.opts.keyId) return null;
+    const ts = this.clock.now();
+    const signature = signText(this.opts.privateKey, headText(seq, hash, ts, this.opts.keyId));
+    this.q.insertHead.run(seq, hash, ts, this.opts.keyId, signature);
+    return { seq, hash, ts, keyId: this.opts.keyId, signature };
+  }
+
+  /** Sign the current head (on shutdown, on export). Null when the log is empty or there is no key. */
+  signHead(): SignedHead | null {
+    const last = this.q.last.get();
+    if (!last) return null;
+    return this.signAt(last.seq, last.hash);
+  }
+
+  /** Rows not yet covered by a signed head. */
+  unsignedRows(): number {
+    const last = this.q.last.get()?.seq ?? 0;
+    const head = this.q.lastHead.get()?.seq ?? 0;
+    return last - head;
+  }
+
+  count(): number {
+    return this.q.count.get()!.n;
+  }
+
+  query(f: AuditQuery = {}): AuditRowView[] {
+    const limit = Math.max(1, Math.min(1000, Math.floor(f.limit ?? 100)));
+    return this.q.query
+      .all({
+        agent: f.agentId ?? null,
+        tool: f.tool ?? null,
+        kind: f.kind ?? null,
+        from: f.from ?? null,
+        to: f.to ?? null,
+        before: f.beforeSeq ?? null,
+        limit,
+      })
+      .map(toView);
+  }
+
+  /** Check every row's link and hash and every signed head. Names the first row that fails. */
+  verify(publicKey: KeyObject | null): AuditVerifyResult {
+    const t0 = performance.now();
+    const heads = this.q.heads.all();
+    const headBySeq = new Map(heads.map((h) => [h.seq, h]));
+    let expected = 1;
+    let prev = GENESIS_HASH;
+    let rows = 0;
+    let bad: { seq: number; problem: string } | null = null;
+    const problems: Array<{ seq: number; problem: string }> = [];
+    for (const r of this.q.iterate.iterate()) {
+      rows++;
+      if (bad) continue; // keep counting rows; the first break is what matters
+      if (r.seq !== expected) {
+        bad = r.seq > expected
+          ? { seq: expected, problem: `row ${expected} is missing (next row is ${r.seq})` }
+          : { seq: r.seq, problem: `row ${r.seq} is out of order` };
+        continue;
+      }
+      if (r.prev_hash !== prev) {
+        bad = { seq: r.seq, problem: `row ${r.seq} does not link to row ${r.seq - 1} (rows deleted, inserted or reordered)` };
+        continue;
+      }
+      if (rowHash(prev, r) !== r.hash) {
+        bad = { seq: r.seq, problem: `row ${r.seq} was altered (its content no longer matches its hash)` };
+        continue;
+      }
+      const h = headBySeq.get(r.seq);
+      if (h && h.hash !== r.hash) {
+        bad = { seq: r.seq, problem: `row ${r.seq} differs from the signed head at that row (chain rewritten)` };
+        continue;
+      }
+      prev = r.hash;
+      expected++;
+    }
+    if (bad) problems.push(bad);
+    const lastSeq = expected - 1;
+    for (const h of heads) {
+      if (!publicKey) {
+        problems.push({ seq: h.seq, problem: 'no public key to check signed heads' });
+        break;
+      }
+      if (!verifyText(publicKey, headText(h.seq, h.hash, h.ts, h.key_id), h.signature)) {
+        problems.push({ seq: h.seq, problem: `signed head at row ${h.seq} has an invalid signature` });
+        break;
+      }
+      if (!bad && h.seq > lastSeq) {
+        problems.push({ seq: lastSeq + 1, problem: `rows ${lastSeq + 1}..${h.seq} were deleted (a signed head covers row ${h.seq})` });
+        break;
+      }
+    }
+    problems.sort((a, b) => a.seq - b.seq);
+    const first = problems[0] ?? null;
+    return {
+      ok: first === null,
+      rows,
+      signedHeads: heads.length,
+      firstBadSeq: first?.seq ?? null,
+      problem: first?.problem ?? null,
+      ms: performance.now() - t0,
+    };
+  }
+
+  /** Write rows with ts >= since as JSONL (one AuditRowView per line), then the signed head line. */
+  export(since: number, writeLine: (line: string) => void): { rows: number; head: SignedHead | null } {
+    let rows = 0;
+    for (const r of this.q.since.iterate(since)) {
+      writeLine(JSON.stringify({ type: 'row', ...toView(r) }));
+      rows++;
+    }
+    const head = this.signHead() ?? this.latestHead();
+    writeLine(JSON.stringify({ type: 'head', ...head, text: head ? headText(head.seq, head.hash, head.ts, head.keyId) : null }));
+    return { rows, head };
+  }
+
+  latestHead(): SignedHead | null {
+    const all = this.q.heads.all();
+    const h = all[all.length - 1];
+    return h ? { seq: h.seq, hash: h.hash, ts: h.ts, keyId: h.key_id, signature: h.signature } : null;
+  }
+}

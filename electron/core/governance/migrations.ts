@@ -1,0 +1,106 @@
+// Governance tables. All prefixed gov_ so they never collide with other subsystems' tables.
+import type { Migration } from '../store';
+
+export const governanceMigrations: Migration[] = [
+  {
+    id: 'gov-001-agents',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE gov_agents (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          role TEXT NOT NULL,
+          model TEXT,
+          created_at INTEGER NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('active','paused','quarantined')),
+          status_reason TEXT,
+          token_hash TEXT NOT NULL UNIQUE,
+          last_seen INTEGER,
+          scope_json TEXT NOT NULL DEFAULT '{}',
+          reduced_autonomy INTEGER NOT NULL DEFAULT 0,
+          revoked_tools_json TEXT NOT NULL DEFAULT '[]'
+        );
+      `);
+    },
+  },
+  {
+    id: 'gov-002-audit',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE gov_audit (
+          seq INTEGER PRIMARY KEY,
+          ts INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          agent_id TEXT,
+          tool TEXT,
+          decision TEXT,
+          reason TEXT,
+          rule_id TEXT,
+          policy_version TEXT,
+          approval_id TEXT,
+          actor TEXT,
+          args_hash TEXT,
+          args_masked TEXT,
+          detail TEXT,
+          prev_hash TEXT NOT NULL,
+          hash TEXT NOT NULL
+        );
+        CREATE INDEX gov_audit_ts ON gov_audit (ts);
+        CREATE INDEX gov_audit_agent ON gov_audit (agent_id, seq);
+        CREATE TABLE gov_audit_heads (
+          seq INTEGER PRIMARY KEY,
+          hash TEXT NOT NULL,
+          ts INTEGER NOT NULL,
+          key_id TEXT NOT NULL,
+          signature TEXT NOT NULL
+        );
+      `);
+    },
+  },
+  {
+    id: 'gov-003-approvals-plans-tokens',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE gov_approvals (
+          id TEXT PRIMARY KEY,
+          kind TEXT NOT NULL CHECK (kind IN ('call','plan')),
+          agent_id TEXT NOT NULL,
+          tool TEXT NOT NULL,
+          args_json TEXT NOT NULL,
+          args_hash TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('pending','approved','rejected','expired','cancelled')),
+          reason TEXT NOT NULL,
+          rule_id TEXT NOT NULL,
+          policy_version TEXT NOT NULL,
+          risk REAL NOT NULL,
+          approver_role TEXT,
+          created_at INTEGER NOT NULL,
+          deadline INTEGER NOT NULL,
+          decided_at INTEGER,
+          decided_by TEXT,
+          comment TEXT,
+          plan_id TEXT,
+          token_issued INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX gov_approvals_status ON gov_approvals (status, deadline);
+        CREATE INDEX gov_approvals_agent ON gov_approvals (agent_id, status);
+        CREATE TABLE gov_plans (
+          id TEXT PRIMARY KEY,
+          agent_id TEXT NOT NULL,
+          hash TEXT NOT NULL,
+          rationale TEXT NOT NULL,
+          steps_json TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('pending','approved','blocked','rejected','expired','cancelled','done')),
+          approval_id TEXT,
+          next_step INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL
+        );
+        CREATE TABLE gov_used_jti (
+          jti TEXT PRIMARY KEY,
+          exp INTEGER NOT NULL
+        );
+        CREATE INDEX gov_used_jti_exp ON gov_used_jti (exp);
+      `);
+    },
+  },
+];

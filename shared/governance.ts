@@ -1,0 +1,112 @@
+// Governance views shared by the core and the UI (approvals queue, agents, audit, policy).
+// Plain types only: no Node, no DOM. Timestamps are epoch milliseconds.
+
+export type GovDecision = 'ALLOW' | 'REVIEW' | 'BLOCK';
+export type AgentStatus = 'active' | 'paused' | 'quarantined';
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+
+/** What an agent may touch. Empty or missing lists mean "no limit" on that axis. */
+export interface AgentScope {
+  /** Device id globs, e.g. ["line-2/*"]. */
+  devices?: string[];
+  /** Lines, e.g. ["line-2"]. */
+  lines?: string[];
+  /** Tool groups from the policy's tool_groups, e.g. ["read", "report"]. */
+  toolGroups?: string[];
+}
+
+export interface AgentView {
+  id: string;
+  name: string;
+  role: string;
+  model: string | null;
+  createdAt: number;
+  status: AgentStatus;
+  statusReason: string | null;
+  lastSeen: number | null;
+  scope: AgentScope;
+  /** Set by the immune system: every call of this agent needs review. */
+  reducedAutonomy: boolean;
+  /** Set by the immune system: these tools are BLOCKed for this agent. */
+  revokedTools: string[];
+}
+
+export interface ApprovalView {
+  id: string;
+  kind: 'call' | 'plan';
+  agentId: string;
+  tool: string;
+  /** Arguments with sensitive values masked. */
+  args: Record<string, unknown>;
+  argsHash: string;
+  status: ApprovalStatus;
+  reason: string;
+  ruleId: string;
+  policyVersion: string;
+  /** 0-10. */
+  risk: number;
+  approverRole: string | null;
+  createdAt: number;
+  deadline: number;
+  decidedAt: number | null;
+  decidedBy: string | null;
+  comment: string | null;
+  planId: string | null;
+}
+
+export interface AuditRowView {
+  seq: number;
+  ts: number;
+  kind: string;
+  agentId: string | null;
+  tool: string | null;
+  decision: string | null;
+  reason: string | null;
+  ruleId: string | null;
+  policyVersion: string | null;
+  approvalId: string | null;
+  actor: string | null;
+  argsHash: string | null;
+  /** Masked copy of the arguments. */
+  args: unknown;
+  detail: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditQuery {
+  agentId?: string;
+  tool?: string;
+  /** Row kind: ALLOWED, BLOCKED, REVIEW, APPROVED, REJECTED, EXPIRED, CANCELLED, KILLED, REVIVED, EXECUTED, REFUSED, POLICY_LOADED... */
+  kind?: string;
+  from?: number;
+  to?: number;
+  /** Rows with seq below this (newest first paging). */
+  beforeSeq?: number;
+  limit?: number;
+}
+
+export interface AuditVerifyResult {
+  ok: boolean;
+  rows: number;
+  signedHeads: number;
+  /** The first row (or signed head) that does not check out. */
+  firstBadSeq: number | null;
+  problem: string | null;
+  ms: number;
+}
+
+export interface PolicyProblemView {
+  line: number;
+  col: number;
+  path: string;
+  message: string;
+}
+
+export interface PolicyInfo {
+  file: string;
+  version: string;
+  rules: number;
+  /** Problems of the last refused load (the policy in force is the previous one). */
+  problems: PolicyProblemView[];
+}
