@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GENESIS_HASH, rowContentCanonical, rowHash, type AuditRowRaw } from './audit';
+import { canonicalize } from './canonical';
+import { loadPublicKey } from './keys';
+import { harness, reduceLoad, type Harness } from './test-helpers';
+
+let h: Harness;
+afterEach(() => h?.close());
+
+/** 12 rows of real gateway traffic (signEvery 5 → heads at 5 and 10). */
+async function traffic(): Promise<void> {
+  h.gateway.addAgent({ id: 'diag', name: 'diag', role: 'assistant' });
+  for (let i = 0; i < 4; i++) await h.gateway.authorize({ agentId: 'diag', tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } });
+  await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: { device_id: 'line-1/pump-03', command: 'restart' } });
+  const r = await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: reduceLoad() });
+  h.gateway.decide(r.approvalId!, 'approve', { operator: 'alice', comment: 'ok' });
+  while (h.gateway.audit.count() < 12) await h.gateway.authorize({ agentId: 'diag', tool: 'get_active_anomalies' });
+}
+
+/** Tamper through a second connection to the same SQLite file, as an attacker with file access would. */
+function tamper(sql: string): void {
+  const other = new Database(h.dbFile);
+  try {
+    other.exec(sql);
+  } finally {
+    other.close();
+  }
+}
+
+function verify() {
+  return h.gateway.audit.verify(loadPublicKey(`${h.dir}/keys`)!.publicKey);
+}
+
+describe('audit chain', () => {
+  it('verifies an untouched chain and its signed heads', async () => {
+    h = harness();
+    await traffic();
+    const v = verify();
+    expect(v).toMatchObject({ ok: true, rows: 12, signedHeads: 2, firstBadSeq: null });
+  });
+
+  it('names the row whose content was edited', async () => {
+    h = harness();
+    await traffic();
+    tamper(`UPDATE gov_audit SET decision = 'ALLOW' WHERE seq = 7`);
+    expect(verify()).toMatchObject({ ok: false, firstBadSeq: 7 });
+    expect(verify().problem).toMatch(/row 7 was altered/);
+  });
+
+  it('names the row whose masked display copy was edited', async () => {
+    h = harness();
+    await traffic();
+    tamper(`UPDATE gov_audit SET args_masked = '{"device_id":"line-3/motor-02"}' WHERE seq = 3`);
+    expect(verify().firstBadSeq).toBe(3);
+  });
+
+  it('names a deleted row', async () => {
+    h = harness();
+    await traffic();
+    tamper('DELETE FROM gov_audit WHERE seq = 4');
+    expect(verify()).toMatchObject({ ok: false, firstBadSeq: 4 });
+    expect(verify().problem).toMatch(/row 4 is missing/);
+  });
+
+  it('names the first of two reordered rows', async () => {
+    h = harness();
+    await traffic();
+    tamper('UPDATE gov_audit SET seq = -1 WHERE seq = 8; UPDATE gov_audit SET seq = 8 WHERE seq = 9; UPDATE gov_audit SET seq = 9 WHERE seq = -1;');
+    expect(verify()).toMatchObject({ ok: false, firstBadSeq: 8 });
+  });
+
+  it('names a row deleted and renumbered so the sequence looks whole', async () => {
+    h = harness();
+    await traffic();
+    tamper('DELETE FROM gov_audit WHERE seq = 6; UPDATE gov_audit SET seq = seq - 1 WHERE seq > 6;');
+    expect(verify().firstBadSeq).toBe(6);
+  });
+
+  it('catches a chain rewritten after an edit, through the signed head', async () => {
+    h = harness();
+    await traffic();
+    // The attacker edits row 2 and recomputes every hash after it: links and hashes all check out...
+    const other = new Database(h.dbFile);
+    const rows = other.prepare('SELECT * FROM gov_audit ORDER BY seq').all() as AuditRowRaw[];
+    let prev = GENESIS_HASH;
+    const upd = other.prepare('UPDATE gov_audit SET reason = ?, prev_hash = ?, hash = ? WHERE seq = ?');
+    for (const r of rows) {
+      const row = r.seq === 2 ? { ...r, reason: 'nothing to see' } : r;
+      const hash = rowHash(prev, row);
+      upd.run(row.reason, prev, hash, r.seq);
+      prev = hash;
+    }
+    other.close();
+    // ...but the head signed at row 5 no longer matches.
+    const v = verify();
+    expect(v.ok).toBe(false);
+    expect(v.firstBadSeq).toBe(5);
+    expect(v.problem).toMatch(/signed head/);
+  });
+
+  it('catches rows cut off the end after a signed head, and a forged head signature', async () => {
+    h = harness();
+    await traffic();
+    h.gateway.stop(); // signs the head at row 12
+    tamper('DELETE FROM gov_audit WHERE seq > 10');
+    expect(verify()).toMatchObject({ ok: false, firstBadSeq: 11 });
+    tamper(`UPDATE gov_audit_heads SET signature = 'AAAA' WHERE seq = 5`);
+    expect(verify().firstBadSeq).toBe(5);
+  });
+
+  it('writes the hand-made row content exactly as RFC 8785 would', () => {
+    const row = { seq: 3, ts: 1764417600000, kind: 'REVIEW', agent_id: 'a"b', tool: 'execute_device_command', decision: 'REVIEW', reason: 'needs\nreview €', rule_id: null, policy_version: 'abc', approval_id: 'apr_1', actor: 'gateway', args_hash: 'f'.repeat(64), args_masked: '{"x":1}', detail: null };
+    expect(rowContentCanonical(row)).toBe(canonicalize(row));
+  });
+
+  it('exports JSONL rows since a time plus the signed head', async () => {
+    h = harness();
+    await traffic();
+    h.clock.advance(60_000);
+    await h.gateway.authorize({ agentId: 'diag', tool: 'get_device_status' });
+    const lines: string[] = [];
+    const r = h.gateway.audit.export(h.clock.now(), (l) => lines.push(l));
+    expect(r.rows).toBe(1);
+    const last = JSON.parse(lines[lines.length - 1]!) as { type: string; seq: number; signature: string };
+    expect(last).toMatchObject({ type: 'head', seq: 13 });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'row', seq: 13, tool: 'get_device_status' });
+    expect(fs.existsSync(`${h.dir}/keys/gateway-ed25519.pub.pem`)).toBe(true);
+  });
+
+  it('pages through the log with filters', async () => {
+    h = harness();
+    await traffic();
+    const all = h.gateway.audit.query({ agentId: 'diag', tool: 'get_device_status' });
+    expect(all).toHaveLength(4);
+    expect(all.every((r) => r.agentId === 'diag' && r.tool === 'get_device_status')).toBe(true);
+    const page1 = h.gateway.audit.query({ agentId: 'diag', tool: 'get_device_status', limit: 2 });
+    const page2 = h.gateway.audit.query({ agentId: 'diag', tool: 'get_device_status', limit: 2, beforeSeq: page1[1]!.seq });
+    expect([...page1, ...page2].map((r) => r.seq)).toEqual(all.map((r) => r.seq));
+    expect(h.gateway.audit.query({ kind: 'APPROVED' })).toHaveLength(1);
+    expect(h.gateway.audit.query({ from: h.clock.now() + 1 })).toHaveLength(0);
+  });
+});
