@@ -28,6 +28,11 @@ export interface PlantBroker {
   clientOptions(clientIdPrefix: string): IClientOptions;
   /** Connect an internal MQTT client; resolves when connected. */
   connect(clientIdPrefix: string): Promise<MqttClient>;
+  /**
+   * Subscribe inside the broker process (embedded broker only): the same routing as any subscriber,
+   * without encoding every message onto a loopback socket and parsing it back. Returns unsubscribe.
+   */
+  subscribeLocal?(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<() => Promise<void>>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -107,6 +112,21 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
       });
       return client;
     },
+    subscribeLocal: external
+      ? undefined
+      : async (filter, onMessage) => {
+          if (!aedes) throw new Error('broker not started');
+          const b = aedes;
+          const deliver = (packet: { topic: string; payload: Buffer | string }, cb: () => void) => {
+            try {
+              onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+            } finally {
+              cb();
+            }
+          };
+          await new Promise<void>((resolve) => b.subscribe(filter, deliver, resolve));
+          return () => new Promise<void>((resolve) => (b.closed ? resolve() : b.unsubscribe(filter, deliver, resolve)));
+        },
     async start() {
       if (external) {
         log.info({ url: external }, 'using external MQTT broker');

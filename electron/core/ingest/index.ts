@@ -50,6 +50,7 @@ export function createIngest(deps: IngestDeps): IngestService {
   let buffer: TimedReading[] = [];
   let timer: NodeJS.Timeout | null = null;
   let client: MqttClient | null = null;
+  let unsubscribeLocal: (() => Promise<void>) | null = null;
   let retention: NodeJS.Timeout | null = null;
 
   const flush = () => {
@@ -104,9 +105,14 @@ export function createIngest(deps: IngestDeps): IngestService {
 
   return {
     async start() {
-      client = await broker.connect('aegisflow-ingest-');
-      client.on('message', (topic, payload) => accept(topic, payload));
-      await client.subscribeAsync(SENSOR_TOPIC_PREFIX + '#', { qos: 0 });
+      if (broker.subscribeLocal) {
+        // Embedded broker: subscribe in-process (same routing, no loopback socket round trip).
+        unsubscribeLocal = await broker.subscribeLocal(SENSOR_TOPIC_PREFIX + '#', accept);
+      } else {
+        client = await broker.connect('aegisflow-ingest-');
+        client.on('message', (topic, payload) => accept(topic, payload));
+        await client.subscribeAsync(SENSOR_TOPIC_PREFIX + '#', { qos: 0 });
+      }
       applyRetention();
       retention = setInterval(applyRetention, 3_600_000);
       retention.unref();
@@ -114,6 +120,8 @@ export function createIngest(deps: IngestDeps): IngestService {
     },
     async stop() {
       if (retention) clearInterval(retention);
+      if (unsubscribeLocal) await unsubscribeLocal();
+      unsubscribeLocal = null;
       if (client) await client.endAsync();
       client = null;
       flush();

@@ -10,6 +10,8 @@ export type RejectReason =
   | 'topic_mismatch'
   | 'bad_timestamp';
 
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export type Validation = { ok: true; reading: TimedReading } | { ok: false; reason: RejectReason; detail: string };
 
 export interface ValidateOptions {
@@ -56,7 +58,8 @@ export function validatePayload(topicDevice: string, payload: Buffer, opts: Vali
     ok: true,
     reading: {
       device_id: p.device_id,
-      timestamp: new Date(ts).toISOString(),
+      // Keep a canonical UTC ISO string as sent; normalise anything else (offsets, no millis).
+      timestamp: ISO_UTC.test(p.timestamp) ? p.timestamp : new Date(ts).toISOString(),
       ts,
       temperature: p.temperature,
       pressure: p.pressure,
