@@ -3,11 +3,14 @@
 // Nothing under electron/core imports 'electron' (tests/core-boundary.test.ts enforces it).
 import fs from 'node:fs';
 import { CoreError, createApi, type CoreApi } from './api';
+import { alarmsMigrations, createAlarmService, type AlarmSystem } from './alarms';
+import { createAnomalyRepository, createDetectionService, detectMigrations, registerDetectionApi, type DetectionService } from './detect';
 import { createBroker, type PlantBroker } from './broker';
 import { createBus, type EventBus } from './bus';
 import { systemClock, type Clock } from './clock';
 import { databasePath, type Config } from './config';
 import { DEVICE_IDS } from '../../shared/domain';
+import { createGovernance, createMqttCommandChannel, governanceMigrations, registerGovernanceApi, type Gateway } from './governance';
 import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
 import { createLogger, type Logger } from './observability';
@@ -45,6 +48,12 @@ export interface CoreServices {
   plant: Plant | null;
   /** Serve mode's HTTP server (UI, WebSocket bridge, /api/v1, /mcp); null when http.enabled is false. */
   http: HttpServer | null;
+  /** ISA-18.2 alarms (anomaly and communication alarms, shelving, floods). */
+  alarms: AlarmSystem;
+  /** Streaming anomaly detection on ingest's readings. */
+  detection: DetectionService;
+  /** Governance gateway: agents, policy, approvals, intent tokens, executor, audit chain. */
+  governance: Gateway;
 }
 
 export interface Core {
@@ -69,6 +78,8 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(databasePath(config), { nativeBinding: deps.nativeBinding });
   const migrations: Migration[] = [...readingsMigrations];
+  migrations.push(...detectMigrations, ...alarmsMigrations);
+  migrations.push(...governanceMigrations);
   applyMigrations(db, migrations);
 
   const readings = createReadingsRepository(db);
@@ -86,16 +97,36 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     knownDevices: [...DEVICE_IDS, ...(plant?.dataset.devices ?? [])],
   });
   const httpServer = config.http.enabled ? createHttpServer({ config, api, bus, log }) : null;
-  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer };
+  const alarmService = createAlarmService({ config: config.alarms, db, bus, clock, log: log.child({ component: 'alarms' }) });
+  const detection = createDetectionService({
+    config: config.detect,
+    bus,
+    clock,
+    log: log.child({ component: 'detect' }),
+    repository: createAnomalyRepository(db),
+    alarms: alarmService.system,
+  });
+  // The executor's MQTT client is the only publisher of aegisflow/commands/*; the gateway owns it.
+  const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }));
+  const governance = createGovernance(config, { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish });
+  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance };
   const components: Lifecycle[] = [
     { name: 'broker', start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
   ];
+  components.push({ name: 'command-channel', start: () => commandChannel.start(), stop: () => commandChannel.stop() });
+  // Stopped before the database closes: it signs the audit chain head on the way out.
+  components.push({ name: 'governance', start: () => governance.start(), stop: () => governance.stop() });
+  // detection subscribes before the simulator publishes, so it sees the replay from its first row
+  components.push({ name: 'alarms', start: () => alarmService.start(), stop: () => alarmService.stop() });
+  components.push({ name: 'detection', start: () => detection.start(), stop: () => detection.stop() });
   if (plant) components.push({ name: 'simulator', start: () => plant.simulator.start(), stop: () => plant.simulator.stop() });
   // HTTP last: it serves what the others provide. (Subsystems insert themselves before this line.)
   if (httpServer) components.push({ name: 'http', start: () => httpServer.start(), stop: () => httpServer.stop() });
 
   registerPlantApi(api, services);
+  registerGovernanceApi(api, governance);
+  registerDetectionApi(api, { detection, alarms: alarmService.system });
 
   let started = false;
   let stopping: Promise<void> | null = null;

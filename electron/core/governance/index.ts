@@ -48,3 +48,4 @@ export { IntentTokens, type IntentClaims } from './tokens';
 export function createGovernance(config: Config, deps: { db: Db; clock: Clock; log: Logger; bus?: EventBus; publishCommand?: PublishCommand }): Gateway {
   return new Gateway(deps, governanceOptions(config));
 }
+export { createMqttCommandChannel, type CommandChannel } from './command-channel';

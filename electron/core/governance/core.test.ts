@@ -1,0 +1,87 @@
+// The gateway inside the real core: real aedes broker on an ephemeral port, real SQLite file,
+// contract requests as the UI sends them, and the command arriving on aegisflow/commands/{id}.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCore, testConfig, type Core } from '../index';
+import { loadPublicKey } from './keys';
+
+let core: Core | null = null;
+let dir = '';
+afterEach(async () => {
+  await core?.stop();
+  core = null;
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('governance in the core', () => {
+  it('carries a reviewed command from agent to broker, and signs the audit head on shutdown', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-core-'));
+    core = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+    await core.start();
+    const g = core.services.governance;
+    const { token: agentToken } = g.addAgent({ id: 'diag', name: 'Diagnostics', role: 'assistant' });
+
+    // A plain MQTT client sees the command topic (it may subscribe, not publish).
+    const sub = await mqtt.connectAsync(core.services.broker.url, core.services.broker.clientOptions('test-sub-'));
+    const got = new Promise<{ topic: string; payload: Record<string, unknown> }>((resolve) =>
+      sub.on('message', (topic, payload) => resolve({ topic, payload: JSON.parse(payload.toString()) as Record<string, unknown> })),
+    );
+    await sub.subscribeAsync('aegisflow/commands/#', { qos: 1 });
+
+    const args = { device_id: 'line-1/compressor-01', command: 'reduce_load', params: { reduction_pct: 50 } };
+    const r = await g.authorize({ agentToken, tool: 'execute_device_command', args });
+    expect(r.decision).toBe('REVIEW');
+    const pending = await core.api.call('approvals.list', { status: 'pending' });
+    expect(pending.ok && pending.result.map((a) => a.id)).toEqual([r.approvalId]);
+    const decided = await core.api.call('approvals.decide', { id: r.approvalId!, verdict: 'approve', operator: 'alice' });
+    expect(decided.ok && decided.result.status).toBe('approved');
+    const again = await core.api.call('approvals.decide', { id: r.approvalId!, verdict: 'reject', operator: 'bob' });
+    expect(again).toMatchObject({ ok: false, error: { code: 'already_decided' } });
+
+    const w = await g.waitForApproval(r.approvalId!);
+    expect(w.status).toBe('approved');
+    const ex = await g.executor.executeDeviceCommand({ agentId: 'diag', args, token: w.status === 'approved' ? w.token : undefined });
+    expect(ex.ok).toBe(true);
+    const msg = await got;
+    expect(msg.topic).toBe('aegisflow/commands/line-1/compressor-01');
+    expect(msg.payload).toMatchObject({ command: 'reduce_load', params: { reduction_pct: 50 }, issued_by: 'diag' });
+    expect(typeof msg.payload.intent_token).toBe('string');
+    await sub.endAsync();
+
+    const verify = await core.api.call('audit.verify', {});
+    expect(verify.ok && verify.result.ok).toBe(true);
+    await core.stop();
+    core = null;
+
+    // After shutdown the head is signed: the CLI's read-only check sees every row covered.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'aegisflow.db'), { readonly: true });
+    const last = db.prepare('SELECT MAX(seq) AS s FROM gov_audit').get() as { s: number };
+    const head = db.prepare('SELECT MAX(seq) AS s FROM gov_audit_heads').get() as { s: number };
+    db.close();
+    expect(head.s).toBe(last.s);
+    expect(loadPublicKey(path.join(dir, 'keys'))).not.toBeNull();
+  });
+
+  it('answers UI requests for agents, the kill switch, policy and audit', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-core-'));
+    core = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+    const g = core.services.governance;
+    g.addAgent({ id: 'a', name: 'A' });
+    g.addAgent({ id: 'b', name: 'B' });
+    const kill = await core.api.call('agents.killAll', { reason: 'drill', operator: 'alice' });
+    expect(kill.ok && kill.result.paused.sort()).toEqual(['a', 'b']);
+    const list = await core.api.call('agents.list', {});
+    expect(list.ok && list.result.map((a) => a.status)).toEqual(['paused', 'paused']);
+    const revive = await core.api.call('agents.revive', { id: 'a' });
+    expect(revive.ok && revive.result.status).toBe('active');
+    expect(await core.api.call('agents.pause', { id: 'nobody' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const policy = await core.api.call('policy.get', {});
+    expect(policy.ok && policy.result.rules).toBeGreaterThan(0);
+    const audit = await core.api.call('audit.query', { kind: 'KILLED' });
+    expect(audit.ok && audit.result.map((r) => r.actor)).toEqual(['alice', 'alice']);
+  });
+});
