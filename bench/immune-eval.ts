@@ -112,7 +112,7 @@ async function accuracyRun() {
       if (c.infectionId === null) {
         if (clock.now() - c.onsetTs > DETECT_WITHIN * 1000) {
           // Missed: clear the failure so the agent can serve another case.
-          await fleet.apply(agent, 'clone_agent', { tools: [] });
+          await fleet.apply(agent, 'clone_agent', { tools: [], reason: 'eval: missed case cleared' });
           open.delete(agent);
         }
         continue;

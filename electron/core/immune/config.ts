@@ -6,8 +6,8 @@ export const ImmuneConfigSchema = z.object({
   enabled: z.boolean().default(true),
   /** Samples before an agent's baseline is trusted (seed 001: ~20). */
   baselineMinSamples: z.number().int().min(2).max(10_000).default(20),
-  /** Infections at or above this severity wait for an operator's approval before healing. */
-  severityThreshold: z.number().min(0).max(10).default(7),
+  /** Infections at or above this severity wait for an operator's approval before healing (above 10: never). */
+  severityThreshold: z.number().min(0).max(11).default(7),
   sentinel: z
     .object({
       zThreshold: z.number().positive().default(4),

@@ -180,7 +180,7 @@ export function createSimulatedFleet(opts: SimulatedFleetOptions): SimulatedFlee
         tools = Math.round(tools * x(3)) + plus(3);
         break;
       case 'infinite_loop':
-        tools = Math.round(tools * x(6)) + plus(8);
+        tools = Math.round(tools * x(3)) + plus(24);
         input *= x(3);
         output *= x(3);
         latency *= x(4);

@@ -1,0 +1,69 @@
+// Test kit: a real immune service on a real SQLite file in a temp dir, with a manual clock and a
+// seeded simulated fleet. Used by the immune tests and nothing else.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createBus, type EventBus } from '../bus';
+import { manualClock } from '../clock';
+import { createLogger } from '../observability';
+import { applyMigrations, openDatabase, type Db } from '../store';
+import { ImmuneConfigSchema } from './config';
+import { createSimulatedFleet, type SimulatedFleet } from './fleet';
+import type { AgentControl } from './ports';
+import { immuneMigrations } from './repository';
+import { ImmuneService } from './service';
+
+export interface Rig {
+  dir: string;
+  file: string;
+  db: Db;
+  clock: ReturnType<typeof manualClock>;
+  bus: EventBus;
+  fleet: SimulatedFleet;
+  immune: ImmuneService;
+  /** Advance one second, tick the fleet, let healing run. */
+  step(n?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-immune-'));
+}
+
+export function openRig(opts: { dir?: string; config?: Record<string, unknown>; fleetSize?: number; seed?: number; control?: AgentControl; startMs?: number } = {}): Rig {
+  const dir = opts.dir ?? tempDir();
+  const file = path.join(dir, 'aegisflow.db');
+  const db = openDatabase(file);
+  applyMigrations(db, immuneMigrations);
+  const clock = manualClock(opts.startMs ?? Date.UTC(2026, 0, 1));
+  const bus = createBus();
+  const config = ImmuneConfigSchema.parse({
+    fleet: { enabled: false },
+    healing: { stepDelayMs: 0, verifyTimeoutMs: 60_000, ackTimeoutMs: 5_000 },
+    vitals: { flushMs: 1_000_000 },
+    ...opts.config,
+  });
+  const fleet = createSimulatedFleet({ size: opts.fleetSize ?? 4, seed: opts.seed ?? 3 });
+  const immune = new ImmuneService({ db, config, clock, log: createLogger({ level: 'silent' }), bus, fleet, control: opts.control, dataDir: dir });
+  const rig: Rig = {
+    dir,
+    file,
+    db,
+    clock,
+    bus,
+    fleet,
+    immune,
+    async step(n = 1) {
+      for (let i = 0; i < n; i++) {
+        clock.advance(1000);
+        immune.tickFleet();
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    },
+    async close() {
+      await immune.stop();
+      db.close();
+    },
+  };
+  return rig;
+}
