@@ -2,6 +2,7 @@
 // bridge of serve mode). Each subsystem adds its requests and events here; a renamed channel or
 // changed payload breaks the build instead of the operator's shift.
 import type { DeviceStatus, Reading, ScenarioType, TimedReading } from './domain';
+import type { Alarm, AlarmChange, AlarmHistoryEntry, AlarmState, AlarmStats, Episode, EpisodePage, EpisodeQuery, FloodStatus } from './anomalies';
 import type {
   AgentScope,
   AgentView,
@@ -115,6 +116,18 @@ export interface RequestMap {
   'immune.healAll': { params: { operator?: string }; result: { started: number } };
   'immune.chaos': { params: { type: ChaosType; agent_id?: string }; result: { agent_id: string; type: ChaosType } };
   'immune.patterns': { params: Record<string, never>; result: { patterns: FleetPattern[]; memory: MemoryEntry[] } };
+  // detection and alarms (issue 4)
+  'anomalies.active': { params: Record<string, never>; result: Episode[] };
+  'anomalies.list': { params: EpisodeQuery; result: EpisodePage };
+  'anomalies.acknowledge': { params: { id: string; who: string; note?: string }; result: Episode };
+  'alarms.list': { params: { states?: AlarmState[]; source?: string; attention?: boolean }; result: Alarm[] };
+  'alarms.acknowledge': { params: { id: string; who: string; note?: string }; result: Alarm };
+  /** Timed shelving: reason required; minutes default 15. */
+  'alarms.shelve': { params: { id: string; who: string; reason: string; minutes?: number }; result: Alarm };
+  'alarms.unshelve': { params: { id: string; who: string; reason?: string }; result: Alarm };
+  'alarms.outOfService': { params: { id: string; who: string; reason: string; out_of_service: boolean }; result: Alarm };
+  'alarms.history': { params: { id?: string; limit?: number; before?: number }; result: AlarmHistoryEntry[] };
+  'alarms.stats': { params: Record<string, never>; result: AlarmStats & { flood: FloodStatus } };
 }
 export type RequestName = keyof RequestMap;
 export type RequestParams<N extends RequestName> = RequestMap[N]['params'];
@@ -144,8 +157,56 @@ export interface EventMap {
   'immune.healing': HealingLogEntry;
   'immune.approval': ImmuneApprovalRecord;
   'immune.agent': ImmuneAgent;
+  // detection and alarms (issue 4)
+  'anomaly.opened': Episode;
+  'anomaly.updated': Episode;
+  'anomaly.closed': Episode;
+  'alarm.changed': AlarmChange;
+  'alarm.flood': FloodStatus;
 }
 export type EventName = keyof EventMap;
 
 /** Events forwarded to user interfaces (IPC / WebSocket). */
-export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent'] as const satisfies readonly EventName[];
+export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood'] as const satisfies readonly EventName[];
+
+/**
+ * Every request at run time: the preload generates one named method per entry, and the WebSocket
+ * bridge accepts only these. `satisfies` turns a request missing here into a compile error.
+ */
+const REQUEST_TABLE = {
+  'plant.snapshot': true,
+  'plant.history': true,
+  'simulator.control': true,
+  'simulator.scenarios': true,
+  'approvals.list': true,
+  'approvals.decide': true,
+  'approvals.decideAll': true,
+  'agents.list': true,
+  'agents.pause': true,
+  'agents.revive': true,
+  'agents.killAll': true,
+  'agents.setScope': true,
+  'audit.query': true,
+  'audit.verify': true,
+  'policy.get': true,
+  'policy.promote': true,
+  'immune.overview': true,
+  'immune.agent': true,
+  'immune.approvals.decide': true,
+  'immune.approvals.decideAll': true,
+  'immune.healNow': true,
+  'immune.healAll': true,
+  'immune.chaos': true,
+  'immune.patterns': true,
+  'anomalies.active': true,
+  'anomalies.list': true,
+  'anomalies.acknowledge': true,
+  'alarms.list': true,
+  'alarms.acknowledge': true,
+  'alarms.shelve': true,
+  'alarms.unshelve': true,
+  'alarms.outOfService': true,
+  'alarms.history': true,
+  'alarms.stats': true,
+} as const satisfies Record<RequestName, true>;
+export const REQUEST_NAMES = Object.keys(REQUEST_TABLE) as RequestName[];

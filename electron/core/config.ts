@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { AlarmConfigSchema } from './alarms/schema';
+import { DetectConfigSchema } from './detect/schema';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
@@ -122,6 +124,10 @@ export const ConfigSchema = z.object({
         .prefault({}),
     })
     .prefault({}),
+  /** Streaming anomaly detection (issue 4): learning period, thresholds, silent-device alarm. */
+  detect: DetectConfigSchema.prefault({}),
+  /** ISA-18.2 alarm handling: delays, shelving, chatter and flood limits. */
+  alarms: AlarmConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -2,3 +2,4 @@
 export { AlarmSystem, type AlarmSystemDeps, type AnalogInput, type ConditionInput } from './alarm-system';
 export { alarmsMigrations, createAlarmRepository, type AlarmRepository } from './repository';
 export * from './schema';
+export { createAlarmService, type AlarmService } from './service';

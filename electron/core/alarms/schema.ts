@@ -3,16 +3,21 @@
 // shelving is timed (default 15 min here); stale = active for more than 24 h.
 import { z } from 'zod';
 
-/** A–G of ISA-18.2: normal, unacknowledged, acknowledged, returned-to-normal unacknowledged, shelved, suppressed by design, out of service. */
-export const ALARM_STATES = ['normal', 'unacknowledged', 'acknowledged', 'rtn_unacknowledged', 'shelved', 'suppressed', 'out_of_service'] as const;
-export type AlarmState = (typeof ALARM_STATES)[number];
-
-/** Five priorities, most urgent first. 'diagnostic' never annunciates as a process alarm. */
-export const ALARM_PRIORITIES = ['urgent', 'high', 'medium', 'low', 'diagnostic'] as const;
-export type AlarmPriority = (typeof ALARM_PRIORITIES)[number];
-
-export const ALARM_KINDS = ['anomaly', 'communication', 'analog'] as const;
-export type AlarmKind = (typeof ALARM_KINDS)[number];
+import { ALARM_STATES } from '../../../shared/anomalies';
+export {
+  ALARM_STATES,
+  ALARM_PRIORITIES,
+  ALARM_KINDS,
+  priorityOfSeverity,
+  type AlarmState,
+  type AlarmPriority,
+  type AlarmKind,
+  type Alarm,
+  type AlarmChange,
+  type AlarmHistoryEntry,
+  type FloodStatus,
+  type AlarmStats,
+} from '../../../shared/anomalies';
 
 export const AlarmConfigSchema = z.object({
   /** Condition must hold this long before the alarm activates (on-delay), and be gone this long before it clears (off-delay). */
@@ -32,82 +37,6 @@ export const AlarmConfigSchema = z.object({
   tickMs: z.number().int().positive().default(1000),
 });
 export type AlarmConfig = z.infer<typeof AlarmConfigSchema>;
-
-export interface Alarm {
-  id: string;
-  /** Device (or subsystem) the alarm belongs to. */
-  source: string;
-  kind: AlarmKind;
-  priority: AlarmPriority;
-  message: string;
-  state: AlarmState;
-  /** Process condition after on/off delays. */
-  active: boolean;
-  acknowledged: boolean;
-  activated_at: number | null;
-  cleared_at: number | null;
-  acked_by: string | null;
-  acked_at: number | null;
-  shelved_by: string | null;
-  shelve_reason: string | null;
-  shelved_until: number | null;
-  oos_by: string | null;
-  oos_reason: string | null;
-  suppress_reason: string | null;
-  activations: number;
-  chattering: boolean;
-  first_out: boolean;
-  stale: boolean;
-  /** Anomaly episode behind the alarm, if any. */
-  episode_id: string | null;
-  updated_at: number;
-}
-
-export interface AlarmChange {
-  alarm: Alarm;
-  from: AlarmState;
-  to: AlarmState;
-  at: number;
-  by: string | null;
-  reason: string | null;
-}
-
-export interface AlarmHistoryEntry {
-  alarm_id: string;
-  at: number;
-  from_state: AlarmState;
-  to_state: AlarmState;
-  by: string | null;
-  reason: string | null;
-}
-
-export interface FloodStatus {
-  active: boolean;
-  started_at: number | null;
-  first_out: string | null;
-  count_in_window: number;
-}
-
-export interface AlarmStats {
-  at: number;
-  /** Annunciations in the last 10 minutes and the last 24 hours. */
-  last_10min: number;
-  last_24h: number;
-  /** Average and peak per 10-minute bucket over the last 24 h (ISA-18.2: ≤1 very likely acceptable, ≤2 manageable). */
-  avg_per_10min: number;
-  peak_10min: number;
-  /** Share of 10-minute buckets (last 24 h) in flood. */
-  flood_pct: number;
-  floods: Array<{ started_at: number; ended_at: number | null; first_out: string | null; count: number }>;
-  top_bad_actors: Array<{ id: string; activations: number; chattering: boolean }>;
-  standing: number;
-  stale: number;
-  shelved: number;
-  out_of_service: number;
-  suppressed: number;
-  chattering: number;
-  by_priority: Record<AlarmPriority, number>;
-}
 
 // Request params, validated at the API boundary.
 export const AlarmIdSchema = z.string().min(1).max(256);

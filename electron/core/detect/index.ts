@@ -1,5 +1,9 @@
-// Streaming anomaly detection: detector bank per device, episodes with type hints, offline runs.
+// Streaming anomaly detection: detector bank per device, episodes with type hints, the live service
+// (ingest → episodes → alarms), and offline runs (CLI, evaluation).
 export { DeviceDetector, invertSpd, kindNames } from './detector';
 export { DeviceMonitor, classifyEpisode, severityOf, EV_NONE, EV_OPENED, EV_UPDATED, EV_CLOSED, type EpisodeEvidence, type MonitorEvent } from './episodes';
 export { runOffline, type OfflineRow, type OfflineResult, type OfflineOptions } from './offline';
+export { createAnomalyRepository, detectMigrations, type AnomalyRepository } from './repository';
+export { createDetectionService, anomalyAlarmId, commAlarmId, type DetectionService, type DetectionCounters } from './service';
 export * from './schema';
+export { registerDetectionApi } from './api';

@@ -1,7 +1,7 @@
 // Detection config and the anomaly-episode record. One zod schema types both the config file and
 // the code; every knob has a default measured on the plant's 5 s data (see bench/eval-detector.ts).
 import { z } from 'zod';
-import { SCENARIO_TYPES } from '../../../shared/domain';
+import { SEVERITIES, TYPE_HINTS } from '../../../shared/anomalies';
 
 export const DetectorParamsSchema = z.object({
   /** 'combined' = our detectors; 'zscore' = the seed's rolling z-score (window 60, |z|>3), kept for comparison. */
@@ -53,33 +53,23 @@ export const DetectConfigSchema = DetectorParamsSchema.extend({
 });
 export type DetectConfig = z.infer<typeof DetectConfigSchema>;
 
-export const TYPE_HINTS = [...SCENARIO_TYPES, 'unknown'] as const;
-export type TypeHint = (typeof TYPE_HINTS)[number];
+export { TYPE_HINTS, SEVERITIES, DETECTOR_KINDS, type TypeHint, type Severity, type DetectorKind, type Episode, type EpisodeQuery, type EpisodePage } from '../../../shared/anomalies';
 
-export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export const EpisodeQuerySchema = z
+  .object({
+    status: z.enum(['open', 'closed', 'all']).default('all'),
+    device_id: z.string().max(256).optional(),
+    type_hint: z.enum(TYPE_HINTS).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    from: z.number().finite().optional(),
+    to: z.number().finite().optional(),
+    limit: z.number().int().min(1).max(1000).default(50),
+    offset: z.number().int().min(0).default(0),
+  })
+  .default({ status: 'all', limit: 50, offset: 0 });
 
-export const DETECTOR_KINDS = ['level', 'drift', 'variance', 'cross', 'zscore'] as const;
-export type DetectorKind = (typeof DETECTOR_KINDS)[number];
-
-export const EpisodeSchema = z.object({
-  id: z.string(),
-  device_id: z.string(),
-  /** Epoch ms of the first hit and of the last hit (null while open). */
-  start_ts: z.number(),
-  end_ts: z.number().nullable(),
-  last_ts: z.number(),
-  status: z.enum(['open', 'closed']),
-  sensors: z.array(z.string()),
-  detectors: z.array(z.enum(DETECTOR_KINDS)),
-  /** Peak normalised score (1.0 = at threshold). */
-  score: z.number(),
-  severity: z.enum(SEVERITIES),
-  type_hint: z.enum(TYPE_HINTS),
-  confidence: z.number().min(0).max(1),
-  samples: z.number().int(),
-  acknowledged_by: z.string().nullable(),
-  acknowledged_at: z.number().nullable(),
-  ack_note: z.string().nullable(),
+export const AckEpisodeParamsSchema = z.object({
+  id: z.string().min(1).max(512),
+  who: z.string().trim().min(1).max(128),
+  note: z.string().max(2000).optional(),
 });
-export type Episode = z.infer<typeof EpisodeSchema>;

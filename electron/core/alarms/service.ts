@@ -1,0 +1,47 @@
+// The alarm system as a core component: builds the AlarmSystem on its SQLite repository, ticks it
+// (shelf expiry, delays, chatter decay, flood end) and forwards its changes onto the bus.
+import type { EventBus } from '../bus';
+import type { Clock } from '../clock';
+import type { Db } from '../store';
+import type { Logger } from '../observability';
+import { AlarmSystem } from './alarm-system';
+import { createAlarmRepository } from './repository';
+import type { AlarmConfig } from './schema';
+
+export interface AlarmService {
+  system: AlarmSystem;
+  start(): void;
+  stop(): void;
+}
+
+export function createAlarmService(deps: { config: AlarmConfig; db: Db; bus: EventBus; clock: Clock; log: Logger }): AlarmService {
+  const { config, bus, clock, log } = deps;
+  const system = new AlarmSystem({ config, clock, repository: createAlarmRepository(deps.db) });
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const offs: Array<() => void> = [];
+  return {
+    system,
+    start() {
+      offs.push(system.onChange((ch) => bus.emit('alarm.changed', ch)));
+      offs.push(
+        system.onFlood((f) => {
+          log.warn({ flood: f }, f.active ? 'alarm flood started' : 'alarm flood ended');
+          bus.emit('alarm.flood', f);
+        }),
+      );
+      timer = setInterval(() => {
+        try {
+          system.tick();
+        } catch (err) {
+          log.error({ err }, 'alarm tick failed');
+        }
+      }, config.tickMs);
+      timer.unref?.();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      for (const off of offs.splice(0)) off();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventMap } from '../../../shared/contract';
+import type { TimedReading } from '../../../shared/domain';
+import { manualClock } from '../clock';
+import { createCore, testConfig, type Core } from '../index';
+import { generateDay } from '../plant';
+
+let dir: string;
+let core: Core;
+const clock = manualClock(Date.UTC(2026, 0, 1));
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-detect-'));
+  core = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false } }), { clock });
+  await core.start();
+});
+afterEach(async () => {
+  await core.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Feed readings the way ingest does: batches on the bus, the wall clock moving with them. */
+function feed(readings: TimedReading[], batch = 500) {
+  for (let i = 0; i < readings.length; i += batch) {
+    clock.advance(100);
+    core.bus.emit('readings', readings.slice(i, i + batch));
+  }
+}
+
+describe('live detection service', () => {
+  it('turns the pressure leak into a stored, typed episode, an alarm, and bus events', async () => {
+    const events: Array<[string, EventMap['anomaly.opened']]> = [];
+    core.bus.on('anomaly.opened', (e) => events.push(['opened', e]));
+    core.bus.on('anomaly.closed', (e) => events.push(['closed', e]));
+    const alarmChanges: EventMap['alarm.changed'][] = [];
+    core.bus.on('alarm.changed', (c) => alarmChanges.push(c));
+    const day = generateDay({ seed: 3, hours: 9, devices: ['line-2/pump-03', 'line-1/pump-03'] });
+    feed(day.readings);
+
+    const opened = events.filter(([k]) => k === 'opened').map(([, e]) => e);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.device_id).toBe('line-2/pump-03');
+    const closed = events.filter(([k]) => k === 'closed').map(([, e]) => e);
+    expect(closed).toHaveLength(1);
+    // the type firms up while the episode runs (three samples into the drop it can still be 'unknown')
+    expect(closed[0]!.type_hint).toBe('pressure_leak');
+
+    const list = await core.api.call('anomalies.list', { device_id: 'line-2/pump-03' });
+    expect(list.ok && list.result.total).toBe(1);
+    const ep = list.ok ? list.result.items[0]! : null;
+    expect(ep).toMatchObject({ status: 'closed', type_hint: 'pressure_leak', severity: expect.stringMatching(/high|critical/) });
+    expect(ep!.sensors).toContain('pressure');
+
+    const alarms = await core.api.call('alarms.list', { attention: true });
+    expect(alarms.ok && alarms.result.map((a) => [a.id, a.state])).toEqual([['line-2/pump-03:anomaly', 'rtn_unacknowledged']]);
+    // state transitions only (updates of priority/message while active repeat the state)
+    expect(alarmChanges.filter((c) => c.from !== c.to).map((c) => c.to)).toEqual(['unacknowledged', 'rtn_unacknowledged']);
+
+    // acknowledging the anomaly (as the MCP tool will) records who and acknowledges its alarm
+    const ack = await core.api.call('anomalies.acknowledge', { id: ep!.id, who: 'op-anna', note: 'valve closed' });
+    expect(ack.ok && ack.result).toMatchObject({ acknowledged_by: 'op-anna', ack_note: 'valve closed' });
+    const after = await core.api.call('alarms.list', { attention: true });
+    expect(after.ok && after.result).toEqual([]);
+    const stats = await core.api.call('alarms.stats', {});
+    expect(stats.ok && stats.result.last_24h).toBe(1);
+  });
+
+  it('raises a communication alarm for a silent device and clears it when data returns', async () => {
+    const day = generateDay({ seed: 4, hours: 0.1, devices: ['line-1/motor-02', 'line-3/pump-03'] });
+    feed(day.readings.slice(0, 40), 2);
+    clock.advance(60_000);
+    // one device keeps talking, the other is silent
+    feed(day.readings.slice(40).filter((r) => r.device_id === 'line-3/pump-03'), 1);
+    core.services.detection.checkSilent();
+    const a = core.services.alarms.find('line-1/motor-02:communication');
+    expect(a).toMatchObject({ state: 'unacknowledged', kind: 'communication' });
+    expect(core.services.alarms.find('line-3/pump-03:communication')).toBeNull();
+    expect(core.services.detection.counters().silent).toEqual(['line-1/motor-02']);
+    feed(day.readings.slice(40).filter((r) => r.device_id === 'line-1/motor-02').slice(0, 2), 1);
+    expect(core.services.alarms.find('line-1/motor-02:communication')!.state).toBe('rtn_unacknowledged');
+  });
+
+  it('suppresses communication alarms by design while the replay is paused', () => {
+    const day = generateDay({ seed: 5, hours: 0.05, devices: ['line-1/pump-03'] });
+    feed(day.readings, 5);
+    core.bus.emit('simulator.status', { running: true, paused: true, speed: 100, simTime: null, rowIndex: 0, totalRows: 0, published: 0, finished: false });
+    clock.advance(120_000);
+    core.services.detection.checkSilent();
+    expect(core.services.alarms.find('line-1/pump-03:communication')).toBeNull();
+  });
+
+  it('answers bad requests with clear errors and keeps running on bad readings', async () => {
+    const bad = await core.api.call('alarms.shelve', { id: 'x', who: 'op', reason: '' });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error.code).toBe('invalid_params');
+    const missing = await core.api.call('anomalies.acknowledge', { id: 'nope', who: 'op' });
+    expect(!missing.ok && missing.error.code).toBe('not_found');
+    const page = await core.api.call('anomalies.list', { limit: -1 });
+    expect(!page.ok && page.error.code).toBe('invalid_params');
+    const r = generateDay({ seed: 6, hours: 0.01, devices: ['line-1/pump-03'] }).readings;
+    // first row has a NaN field, then the same timestamp twice more, then one from the past
+    const junk = [{ ...r[0]!, temperature: Number.NaN }, r[0]!, r[0]!, { ...r[1]!, ts: r[0]!.ts - 1 }];
+    expect(() => core.bus.emit('readings', junk)).not.toThrow();
+    const c = core.services.detection.counters();
+    expect(c.duplicates).toBe(2);
+    expect(c.outOfOrder).toBe(1);
+    expect(c.missing).toBe(1);
+  });
+});

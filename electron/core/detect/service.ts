@@ -1,0 +1,237 @@
+// The live detection service: subscribes to ingest's 'readings' batches, runs one DeviceMonitor per
+// device, stores episodes, emits anomaly.* events, drives the anomaly and communication alarms.
+import { SENSORS, type TimedReading } from '../../../shared/domain';
+import { priorityOfSeverity } from '../../../shared/anomalies';
+import type { AlarmSystem } from '../alarms';
+import { CoreError } from '../api';
+import type { EventBus } from '../bus';
+import type { Clock } from '../clock';
+import type { Logger } from '../observability';
+import { DeviceMonitor, EV_CLOSED, EV_OPENED, EV_UPDATED } from './episodes';
+import type { AnomalyRepository } from './repository';
+import { EpisodeQuerySchema, type DetectConfig, type Episode, type EpisodePage, type EpisodeQuery } from './schema';
+
+export interface DetectionServiceDeps {
+  config: DetectConfig;
+  bus: EventBus;
+  clock: Clock;
+  log: Logger;
+  repository: AnomalyRepository;
+  alarms: AlarmSystem;
+}
+
+export interface DetectionCounters {
+  readings: number;
+  values: number;
+  missing: number;
+  duplicates: number;
+  outOfOrder: number;
+  gaps: number;
+  episodesOpened: number;
+  episodesClosed: number;
+  /** Devices still learning their baseline. */
+  learning: number;
+  silent: string[];
+}
+
+export interface DetectionService {
+  start(): void;
+  stop(): void;
+  /** Feed a batch directly (the bus subscription calls this). */
+  process(batch: readonly TimedReading[]): void;
+  /** Check for silent devices now (the timer calls this). */
+  checkSilent(): void;
+  active(): Episode[];
+  history(q?: EpisodeQuery): EpisodePage;
+  get(id: string): Episode | null;
+  acknowledge(id: string, who: string, note?: string): Episode;
+  counters(): DetectionCounters;
+}
+
+interface DeviceLink {
+  monitor: DeviceMonitor;
+  /** Wall-clock arrival of the last reading, and the usual interval between arrivals (EWMA). */
+  lastSeen: number;
+  interval: number;
+  silent: boolean;
+}
+
+export const anomalyAlarmId = (deviceId: string) => `${deviceId}:anomaly`;
+export const commAlarmId = (deviceId: string) => `${deviceId}:communication`;
+
+export function createDetectionService(deps: DetectionServiceDeps): DetectionService {
+  const { config, bus, clock, log, repository, alarms } = deps;
+  const devices = new Map<string, DeviceLink>();
+  const values = new Float64Array(SENSORS.length);
+  const c = { readings: 0, values: 0, episodesOpened: 0, episodesClosed: 0 };
+  let feedPaused = false;
+  const offs: Array<() => void> = [];
+  let timer: ReturnType<typeof setInterval> | null = null;
+
+  const anomalyAlarm = (ep: Episode, active: boolean) => {
+    alarms.setCondition(anomalyAlarmId(ep.device_id), {
+      active,
+      source: ep.device_id,
+      kind: 'anomaly',
+      priority: priorityOfSeverity(ep.severity),
+      message: `${ep.type_hint.replace('_', ' ')} on ${ep.sensors.join(', ')} (confidence ${ep.confidence})`,
+      episodeId: ep.id,
+    });
+  };
+
+  const onEpisode = (kind: 'opened' | 'updated' | 'closed', ep: Episode) => {
+    try {
+      repository.upsert(ep);
+    } catch (err) {
+      log.error({ err, episode: ep.id }, 'storing anomaly episode failed');
+    }
+    const copy = { ...ep, sensors: [...ep.sensors], detectors: [...ep.detectors] };
+    if (kind === 'opened') {
+      c.episodesOpened++;
+      log.info({ episode: ep.id, device: ep.device_id, type: ep.type_hint, severity: ep.severity }, 'anomaly opened');
+      bus.emit('anomaly.opened', copy);
+    } else if (kind === 'updated') bus.emit('anomaly.updated', copy);
+    else {
+      c.episodesClosed++;
+      bus.emit('anomaly.closed', copy);
+    }
+    anomalyAlarm(ep, kind !== 'closed');
+  };
+
+  const link = (id: string, now: number): DeviceLink => {
+    let l = devices.get(id);
+    if (!l) {
+      l = { monitor: new DeviceMonitor(id, SENSORS, config), lastSeen: now, interval: 0, silent: false };
+      devices.set(id, l);
+    }
+    return l;
+  };
+
+  const process = (batch: readonly TimedReading[]) => {
+    if (!config.enabled) return;
+    const now = clock.now();
+    let last: DeviceLink | null = null;
+    let lastId = '';
+    for (let k = 0; k < batch.length; k++) {
+      const r = batch[k]!;
+      if (r.device_id !== lastId) {
+        last = link(r.device_id, now);
+        lastId = r.device_id;
+        const gap = now - last.lastSeen;
+        if (gap > 0) last.interval = last.interval === 0 ? gap : last.interval + 0.1 * (gap - last.interval);
+        last.lastSeen = now;
+        if (last.silent) {
+          last.silent = false;
+          alarms.setCondition(commAlarmId(r.device_id), { active: false, source: r.device_id, kind: 'communication' });
+        }
+      }
+      values[0] = r.temperature;
+      values[1] = r.pressure;
+      values[2] = r.vibration;
+      values[3] = r.humidity;
+      values[4] = r.power;
+      const m = last!.monitor;
+      const ev = m.push(r.ts, values);
+      c.readings++;
+      if (ev === EV_OPENED) onEpisode('opened', m.episode!);
+      else if (ev === EV_UPDATED) onEpisode('updated', m.episode!);
+      else if (ev === EV_CLOSED) onEpisode('closed', m.closed!);
+    }
+    c.values += batch.length * SENSORS.length;
+  };
+
+  const checkSilent = () => {
+    if (!config.enabled || feedPaused) return;
+    const now = clock.now();
+    for (const [id, l] of devices) {
+      if (l.silent) continue;
+      const limit = Math.max(config.silentMinMs, config.silentFactor * l.interval);
+      if (now - l.lastSeen > limit) {
+        l.silent = true;
+        log.warn({ device: id, silentMs: now - l.lastSeen }, 'device silent');
+        alarms.setCondition(commAlarmId(id), {
+          active: true,
+          source: id,
+          kind: 'communication',
+          priority: 'medium',
+          message: `no data for ${Math.round((now - l.lastSeen) / 1000)} s`,
+        });
+        // an anomaly cannot be followed without data: close it at its last reading
+        const ep = l.monitor.forceClose();
+        if (ep) onEpisode('closed', ep);
+      }
+    }
+  };
+
+  const setFeedPaused = (paused: boolean) => {
+    if (paused === feedPaused) return;
+    feedPaused = paused;
+    const now = clock.now();
+    for (const [id, l] of devices) {
+      // A paused replay is silence by design: suppress, never annunciate it.
+      alarms.setSuppressed(commAlarmId(id), paused, paused ? 'data feed paused' : 'data feed resumed');
+      if (!paused) l.lastSeen = now;
+    }
+  };
+
+  return {
+    start() {
+      const repaired = repository.closeDangling();
+      if (repaired) log.info({ episodes: repaired }, 'closed anomaly episodes left open by the previous run');
+      offs.push(bus.on('readings', (batch) => process(batch)));
+      offs.push(bus.on('simulator.status', (s) => setFeedPaused(s.paused || !s.running || s.finished)));
+      timer = setInterval(checkSilent, config.silentCheckMs);
+      timer.unref?.();
+    },
+    stop() {
+      for (const off of offs.splice(0)) off();
+      if (timer) clearInterval(timer);
+      timer = null;
+      // episodes still open stay open in the table; closeDangling() ends them on the next start
+    },
+    process,
+    checkSilent,
+    active: () => repository.active(),
+    history(q) {
+      const parsed = EpisodeQuerySchema.safeParse(q ?? {});
+      if (!parsed.success) throw new CoreError('invalid_params', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      return repository.query(parsed.data);
+    },
+    get: (id) => repository.get(id),
+    acknowledge(id, who, note) {
+      if (!who.trim()) throw new CoreError('invalid_params', 'who is required');
+      const ep = repository.acknowledge(id, who, note ?? null, clock.now());
+      if (!ep) throw new CoreError('not_found', `no anomaly ${id}`);
+      // acknowledging the anomaly acknowledges the alarm it raised, if that alarm still waits for it
+      const alarm = alarms.find(anomalyAlarmId(ep.device_id));
+      if (alarm && alarm.episode_id === id && (alarm.state === 'unacknowledged' || alarm.state === 'rtn_unacknowledged')) {
+        alarms.acknowledge(alarm.id, who, note);
+      }
+      // keep the live copy in step, so a later update does not lose the acknowledgement
+      const live = devices.get(ep.device_id)?.monitor.episode;
+      if (live && live.id === id) {
+        live.acknowledged_by = ep.acknowledged_by;
+        live.acknowledged_at = ep.acknowledged_at;
+        live.ack_note = ep.ack_note;
+      }
+      return ep;
+    },
+    counters() {
+      let missing = 0;
+      let duplicates = 0;
+      let outOfOrder = 0;
+      let gaps = 0;
+      let learning = 0;
+      const silent: string[] = [];
+      for (const [id, l] of devices) {
+        missing += l.monitor.detector.missing;
+        duplicates += l.monitor.counters.duplicates;
+        outOfOrder += l.monitor.counters.outOfOrder;
+        gaps += l.monitor.counters.gaps;
+        if (!l.monitor.detector.learned) learning++;
+        if (l.silent) silent.push(id);
+      }
+      return { ...c, missing, duplicates, outOfOrder, gaps, learning, silent };
+    },
+  };
+}
