@@ -1,9 +1,11 @@
 // aegisflow: one CLI for the whole product. Each subcommand documents its flags in `--help`.
+import { agentCommand } from './commands/agent';
+import { auditCommand } from './commands/audit';
 import { dataCommand } from './commands/data';
 import { serveCommand } from './commands/serve';
 import type { CliCommand } from './types';
 
-export const COMMANDS: CliCommand[] = [serveCommand, dataCommand];
+export const COMMANDS: CliCommand[] = [serveCommand, dataCommand, agentCommand, auditCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -677,7 +677,9 @@ export class Gateway {
   private onPolicyLoad(ev: PolicyLoadEvent): void {
     try {
       if (ev.ok) {
-        if (ev.previousVersion !== ev.version)
+        // Audit a version once, not on every start or CLI run that loads the same file.
+        const lastLoaded = this.audit.query({ kind: 'POLICY_LOADED', limit: 1 })[0]?.policyVersion ?? null;
+        if (ev.previousVersion !== ev.version && lastLoaded !== ev.version)
           this.record({ kind: 'POLICY_LOADED', policyVersion: ev.version, actor: 'gateway', detail: { file: ev.file, rules: ev.rules, previous: ev.previousVersion } });
       } else {
         this.record({ kind: 'POLICY_REFUSED', policyVersion: ev.keptVersion, actor: 'gateway', reason: 'policy file refused; previous policy stays in force', detail: { file: ev.file, problems: ev.problems.slice(0, 20) } });

@@ -103,4 +103,11 @@ export const governanceMigrations: Migration[] = [
       `);
     },
   },
+  {
+    // The UI filters the audit by kind, and the gateway looks up the last POLICY_LOADED at start.
+    id: 'gov-004-audit-kind-index',
+    up: (db) => {
+      db.exec('CREATE INDEX gov_audit_kind ON gov_audit (kind, seq)');
+    },
+  },
 ];

@@ -1,0 +1,204 @@
+// aegisflow agent: manage governed agents in the data dir's database directly (works while the app
+// runs: a pause made here blocks the agent's next call at once).
+import fs from 'node:fs';
+import os from 'node:os';
+import YAML from 'yaml';
+import { databasePath, type Config } from '../../core/config';
+import { createLogger } from '../../core/observability';
+import { systemClock } from '../../core/clock';
+import { applyMigrations, openDatabase, type Db } from '../../core/store';
+import { AgentError, Gateway, governanceMigrations, governanceOptions } from '../../core/governance';
+import type { AgentView } from '../../../shared/governance';
+import { buildConfig, COMMON_HELP, COMMON_OPTIONS, fail, parse } from '../common';
+import type { CliCommand } from '../types';
+
+const HELP = `Usage: aegisflow agent <subcommand> [options]
+
+Subcommands:
+  add --name NAME [--id ID] [--role ROLE] [--model LABEL] [--lines L,..] [--devices GLOB,..] [--tool-groups G,..]
+                         register an agent; prints its bearer token ONCE (only a hash is stored)
+  list [--json]          every agent with status, role, scope and last seen
+  pause ID [--reason R]  kill switch: block every further call, cancel its pending approvals
+  pause --all [--reason R]
+                         global kill switch: pause every active agent
+  revive ID              restore a paused or quarantined agent
+  rotate-token ID        issue a new bearer token (the old one stops working at once)
+  remove ID              delete the agent (its audit history stays)
+  manifest [--format json|yaml] [--out FILE]
+                         agent bill of materials: identity, scope, status and how each tool is
+                         treated (ALLOW/REVIEW/BLOCK) under the policy in force
+
+Options:
+      --name NAME         display name (add)
+      --id ID             agent id (add; default agent-<random>)
+      --role ROLE         role matched by policy rules (add; default assistant)
+      --model LABEL       model label, e.g. llama3.2 (add)
+      --lines L,..        limit the agent to these lines, e.g. line-2 (add)
+      --devices GLOB,..   limit the agent to these device ids / globs (add)
+      --tool-groups G,..  limit the agent to these policy tool groups, e.g. read,report (add)
+      --reason TEXT       why (pause)
+      --all               every agent (pause)
+      --json              machine-readable output (list)
+      --format FMT        json (default) or yaml (manifest)
+      --out FILE          write to FILE instead of stdout (manifest)
+${COMMON_HELP}
+
+Examples:
+  aegisflow agent add --name "Diagnostics" --id diag --role operator-assistant --model llama3.2
+  aegisflow agent add --name "Line 2 watcher" --lines line-2 --tool-groups read,report
+  aegisflow agent pause diag --reason "acting strangely"
+  aegisflow agent manifest --format yaml --out agents.yaml`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  name: { type: 'string' },
+  id: { type: 'string' },
+  role: { type: 'string' },
+  model: { type: 'string' },
+  lines: { type: 'string' },
+  devices: { type: 'string' },
+  'tool-groups': { type: 'string' },
+  reason: { type: 'string' },
+  all: { type: 'boolean' },
+  json: { type: 'boolean' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+const csv = (v: string | undefined) =>
+  v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+
+/** Open the data dir's database with the governance tables and a gateway on it (no timers, no watch). */
+export function openGovernance(cfg: Config): { gateway: Gateway; db: Db; close(): void } {
+  const db = openDatabase(databasePath(cfg));
+  applyMigrations(db, governanceMigrations);
+  const gateway = new Gateway(
+    { db, clock: systemClock, log: createLogger({ level: cfg.log.level === 'info' ? 'warn' : cfg.log.level, destination: 'stderr' }) },
+    { ...governanceOptions(cfg), watchPolicy: false },
+  );
+  return {
+    gateway,
+    db,
+    close() {
+      gateway.stop();
+      db.close();
+    },
+  };
+}
+
+function actor(): string {
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep 'unknown'
+  }
+  return `cli:${user}`;
+}
+
+function line(a: AgentView): string {
+  const scope = [a.scope.lines?.length ? `lines=${a.scope.lines.join(',')}` : '', a.scope.devices?.length ? `devices=${a.scope.devices.join(',')}` : '', a.scope.toolGroups?.length ? `tools=${a.scope.toolGroups.join(',')}` : '']
+    .filter(Boolean)
+    .join(' ');
+  const seen = a.lastSeen ? new Date(a.lastSeen).toISOString() : 'never';
+  const status = a.status === 'active' ? 'active' : `${a.status}${a.statusReason ? ` (${a.statusReason})` : ''}`;
+  return `${a.id.padEnd(20)} ${status.padEnd(24)} ${a.role.padEnd(20)} ${(a.model ?? '-').padEnd(14)} last seen ${seen}${scope ? `  scope: ${scope}` : ''}`;
+}
+
+export const agentCommand: CliCommand = {
+  name: 'agent',
+  summary: 'governed agents: add, list, pause (kill switch), revive, rotate-token, remove, manifest',
+  help: HELP,
+  async run(argv) {
+    let g: ReturnType<typeof openGovernance> | null = null;
+    try {
+      const { values, positionals } = parse(argv, OPTIONS, true);
+      const [sub, id] = positionals;
+      if (values.help || !sub) {
+        process.stdout.write(HELP + '\n');
+        return values.help ? 0 : 2;
+      }
+      const needId = () => {
+        if (!id) throw Object.assign(new Error(`agent ${sub}: an agent id is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+        return id;
+      };
+      if (!['add', 'list', 'pause', 'revive', 'rotate-token', 'remove', 'manifest'].includes(sub)) {
+        process.stderr.write(`aegisflow agent: unknown subcommand "${sub}"\n\n${HELP}\n`);
+        return 2;
+      }
+      g = openGovernance(buildConfig(values));
+      const gw = g.gateway;
+      switch (sub) {
+        case 'add': {
+          if (!values.name) throw Object.assign(new Error('agent add: --name is required'), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+          const scope = { lines: csv(values.lines), devices: csv(values.devices), toolGroups: csv(values['tool-groups']) };
+          const { agent, token } = gw.addAgent(
+            { id: values.id, name: values.name, role: values.role, model: values.model, scope: Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)) },
+            actor(),
+          );
+          process.stdout.write(`added agent ${agent.id} (${agent.role})\n`);
+          process.stdout.write(`bearer token (shown once, store it now):\n${token}\n`);
+          return 0;
+        }
+        case 'list': {
+          const agents = gw.agents.list();
+          if (values.json) process.stdout.write(JSON.stringify(agents, null, 2) + '\n');
+          else if (agents.length === 0) process.stdout.write('no agents registered (aegisflow agent add --name ...)\n');
+          else for (const a of agents) process.stdout.write(line(a) + '\n');
+          return 0;
+        }
+        case 'pause': {
+          const reason = values.reason ?? 'paused from the CLI';
+          if (values.all) {
+            const ids = gw.killAll(reason, actor());
+            process.stdout.write(ids.length ? `paused ${ids.length} agent(s): ${ids.join(', ')}\n` : 'no active agents\n');
+            return 0;
+          }
+          const a = gw.pauseAgent(needId(), reason, actor());
+          process.stdout.write(`paused ${a.id}: every further call is blocked, pending approvals cancelled\n`);
+          return 0;
+        }
+        case 'revive': {
+          const a = gw.reviveAgent(needId(), actor());
+          process.stdout.write(`revived ${a.id}\n`);
+          return 0;
+        }
+        case 'rotate-token': {
+          const token = gw.rotateToken(needId(), actor());
+          process.stdout.write(`new bearer token for ${id} (shown once; the old one no longer works):\n${token}\n`);
+          return 0;
+        }
+        case 'remove': {
+          gw.removeAgent(needId(), actor());
+          process.stdout.write(`removed ${id}\n`);
+          return 0;
+        }
+        case 'manifest': {
+          const fmt = values.format ?? 'json';
+          if (fmt !== 'json' && fmt !== 'yaml') throw Object.assign(new Error(`--format must be json or yaml, got "${fmt}"`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+          const m = gw.manifest();
+          const text = fmt === 'json' ? JSON.stringify(m, null, 2) + '\n' : YAML.stringify(m);
+          if (values.out) {
+            fs.writeFileSync(values.out, text);
+            process.stdout.write(`wrote manifest of ${m.agents.length} agent(s) to ${values.out}\n`);
+          } else process.stdout.write(text);
+          return 0;
+        }
+      }
+      return 2;
+    } catch (err) {
+      if (err instanceof AgentError) {
+        process.stderr.write(`aegisflow agent: ${err.message}\n`);
+        return 1;
+      }
+      return fail(err);
+    } finally {
+      g?.close();
+    }
+  },
+};
