@@ -1,0 +1,103 @@
+// The renderer's one door to the core: the preload's surface inside Electron, or the same surface
+// built over the serve-mode WebSocket in a browser. Both typed from shared/contract.ts.
+import { buildBridge, type BridgeSurface, type UiEventName } from '../../../shared/bridge';
+import type { Reply, RequestName } from '../../../shared/contract';
+
+declare global {
+  interface Window {
+    aegisflow?: BridgeSurface;
+  }
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export interface Client {
+  api: BridgeSurface;
+  transport: 'ipc' | 'websocket';
+  onConnection(listener: (s: ConnectionState) => void): () => void;
+}
+
+/** Unwrap a reply: the result, or an Error carrying the contract's error code. */
+export async function unwrap<T>(p: Promise<Reply<T>>): Promise<T> {
+  const r = await p;
+  if (r.ok) return r.result;
+  const err = new Error(r.error.message) as Error & { code: string };
+  err.code = r.error.code;
+  throw err;
+}
+
+function websocketClient(url: string): Client {
+  let ws: WebSocket | null = null;
+  let nextId = 1;
+  let state: ConnectionState = 'connecting';
+  let retry = 500;
+  const pending = new Map<number, (r: Reply<unknown>) => void>();
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const stateListeners = new Set<(s: ConnectionState) => void>();
+  const queue: string[] = [];
+  const setState = (s: ConnectionState) => {
+    state = s;
+    stateListeners.forEach((l) => l(s));
+  };
+  const connect = () => {
+    setState('connecting');
+    ws = new WebSocket(url);
+    ws.onopen = () => {
+      retry = 500;
+      setState('open');
+      for (const m of queue.splice(0)) ws!.send(m);
+    };
+    ws.onmessage = (ev) => {
+      const msg = JSON.parse(String(ev.data)) as
+        | { type: 'reply'; id: number; reply: Reply<unknown> }
+        | { type: 'event'; name: string; payload: unknown };
+      if (msg.type === 'reply') {
+        pending.get(msg.id)?.(msg.reply);
+        pending.delete(msg.id);
+      } else if (msg.type === 'event') {
+        listeners.get(msg.name)?.forEach((l) => l(msg.payload));
+      }
+    };
+    ws.onclose = () => {
+      setState('closed');
+      for (const [, resolve] of pending) resolve({ ok: false, error: { code: 'disconnected', message: 'connection to AegisFlow lost' } });
+      pending.clear();
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10_000);
+    };
+  };
+  connect();
+  const api = buildBridge(
+    (name: RequestName, params: unknown) =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        const text = JSON.stringify({ id, type: 'request', name, params });
+        if (ws && ws.readyState === WebSocket.OPEN) ws.send(text);
+        else queue.push(text);
+      }),
+    (name: UiEventName, listener) => {
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      set.add(listener);
+      return () => set!.delete(listener);
+    },
+  );
+  return {
+    api,
+    transport: 'websocket',
+    onConnection(l) {
+      stateListeners.add(l);
+      l(state);
+      return () => stateListeners.delete(l);
+    },
+  };
+}
+
+export function createClient(): Client {
+  if (window.aegisflow) {
+    return { api: window.aegisflow, transport: 'ipc', onConnection: (l) => (l('open'), () => {}) };
+  }
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return websocketClient(`${proto}//${location.host}/ws`);
+}
