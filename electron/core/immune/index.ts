@@ -12,3 +12,4 @@ export { diagnose } from './diagnosis';
 export { HEALING_POLICIES, planLadder, fleetPatterns } from './healing';
 export type { AgentControl, HealingActuator, ActionOutcome } from './ports';
 export * from './schemas';
+export { createGovernanceControl } from './governance-control';

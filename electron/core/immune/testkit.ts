@@ -30,7 +30,7 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-immune-'));
 }
 
-export function openRig(opts: { dir?: string; config?: Record<string, unknown>; fleetSize?: number; seed?: number; control?: AgentControl; startMs?: number } = {}): Rig {
+export function openRig(opts: { dir?: string; config?: Record<string, unknown>; fleetSize?: number; seed?: number; control?: AgentControl | ((db: Db, clock: ReturnType<typeof manualClock>, bus: EventBus) => AgentControl); startMs?: number } = {}): Rig {
   const dir = opts.dir ?? tempDir();
   const file = path.join(dir, 'aegisflow.db');
   const db = openDatabase(file);
@@ -44,7 +44,9 @@ export function openRig(opts: { dir?: string; config?: Record<string, unknown>; 
     ...opts.config,
   });
   const fleet = createSimulatedFleet({ size: opts.fleetSize ?? 4, seed: opts.seed ?? 3 });
-  const immune = new ImmuneService({ db, config, clock, log: createLogger({ level: 'silent' }), bus, fleet, control: opts.control, dataDir: dir });
+  // A factory lets the caller build governance on the same database and clock first.
+  const control = typeof opts.control === 'function' ? opts.control(db, clock, bus) : opts.control;
+  const immune = new ImmuneService({ db, config, clock, log: createLogger({ level: 'silent' }), bus, fleet, control, dataDir: dir });
   const rig: Rig = {
     dir,
     file,

@@ -1,0 +1,35 @@
+// AgentControl on top of the governance gateway: the immune system's quarantine is governance's
+// kill switch (calls BLOCKed, reason "quarantined"), reduce autonomy turns its ALLOWs into REVIEW,
+// revoke tools BLOCKs those tools for that agent. Only agents governance knows are touched.
+//
+// An operator's decision wins over the immune system's: an agent the operator paused is never
+// set to quarantined (that would let a later release revive it), and only a quarantined agent is
+// released.
+import type { Gateway } from '../governance';
+import type { AgentControl } from './ports';
+
+export function createGovernanceControl(gateway: Gateway): AgentControl {
+  const get = (id: string) => gateway.agents.get(id);
+  return {
+    isGoverned: (id) => get(id) !== null,
+    quarantine(id, reason) {
+      if (get(id)?.status === 'active') gateway.quarantineAgent(id, reason, 'immune');
+    },
+    release(id) {
+      if (get(id)?.status === 'quarantined') gateway.reviveAgent(id, 'immune', 'released by the immune system');
+    },
+    reduceAutonomy(id, reason) {
+      if (get(id) && !get(id)!.reducedAutonomy) gateway.setReducedAutonomy(id, true, reason, 'immune');
+    },
+    restoreAutonomy(id) {
+      if (get(id)?.reducedAutonomy) gateway.setReducedAutonomy(id, false, 'healed: autonomy restored', 'immune');
+    },
+    revokeTools(id, tools, reason) {
+      if (get(id) && tools.length) gateway.revokeTools(id, [...tools], reason, 'immune');
+    },
+    restoreTools(id, tools) {
+      if (get(id)) gateway.restoreTools(id, [...tools], 'restored by the immune system', 'immune');
+    },
+    authenticate: (token) => gateway.agents.byToken(token)?.id ?? null,
+  };
+}
