@@ -3,9 +3,10 @@ import { agentCommand } from './commands/agent';
 import { auditCommand } from './commands/audit';
 import { dataCommand } from './commands/data';
 import { serveCommand } from './commands/serve';
+import { detectCommand } from './commands/detect';
 import type { CliCommand } from './types';
 
-export const COMMANDS: CliCommand[] = [serveCommand, dataCommand, agentCommand, auditCommand];
+export const COMMANDS: CliCommand[] = [serveCommand, dataCommand, agentCommand, auditCommand, detectCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -248,12 +248,17 @@ export class DeviceDetector {
     const p = this.p;
     const a = p.fastAlpha;
     const av = p.varAlpha;
-    const cap = 1.2 * p.cusumH;
+    // CUSUM capped just above its threshold, and z clipped for the level filter: after a large step
+    // ends, both fall back within a few samples instead of trailing the episode for minutes.
+    const cap = 1.05 * p.cusumH;
+    const clip = p.clipZ;
+    const vcap = 4 * p.varThreshold;
     let best = 0;
     let kinds = 0;
     for (let i = 0; i < d; i++) {
       const z = (x[i]! - this.mu[i]!) / this.scale[i]!;
-      const zf = this.zf[i]! + a * (z - this.zf[i]!);
+      const zc = z > clip ? clip : z < -clip ? -clip : z;
+      const zf = this.zf[i]! + a * (zc - this.zf[i]!);
       this.zf[i] = zf;
       let s = Math.abs(zf) / (p.levelThreshold * this.sdf[i]!);
       let k = s >= 1 ? KIND_LEVEL : 0;
@@ -267,7 +272,9 @@ export class DeviceDetector {
       if (sd > s) s = sd;
       if (this.hasPrev) {
         const dz = z - this.zPrev[i]!;
-        this.vv[i]! += av * (dz * dz - this.vv[i]!);
+        // one jump (a step) adds at most a bounded share; only a run of big moves (oscillation) fires
+        const q = Math.min(dz * dz, vcap * this.v0[i]!);
+        this.vv[i]! += av * (q - this.vv[i]!);
       }
       this.zPrev[i] = z;
       const vr = this.vv[i]! / this.v0[i]!;

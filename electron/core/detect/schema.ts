@@ -12,6 +12,8 @@ export const DetectorParamsSchema = z.object({
   fastAlpha: z.number().gt(0).max(1).default(0.2),
   /** Level detector: smoothed robust z over its learned spread must exceed this. */
   levelThreshold: z.number().positive().default(6),
+  /** The level filter sees z clipped to ±clipZ, so it recovers quickly after a huge step ends. */
+  clipZ: z.number().positive().default(50),
   /** CUSUM drift detector on the robust z: slack k and decision height h (in σ·samples). */
   cusumK: z.number().min(0).default(2.5),
   cusumH: z.number().positive().default(150),

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { generateDay, readingsToCsv } from '../../core/plant';
+import { detectCommand, parseTime } from './detect';
+
+let dir: string;
+let out: string[];
+let err: string[];
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-detect-cli-'));
+  out = [];
+  err = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('aegisflow detect', () => {
+  it('scores a historian export, skips bad rows by line number, writes the scored CSV and prints the episode', async () => {
+    const day = generateDay({ seed: 12, hours: 9, devices: ['line-2/pump-03'] });
+    const lines = readingsToCsv(day.readings).trimEnd().split('\n');
+    lines.splice(100, 0, 'broken,row', '2026-01-01T00:08:00Z,line-2/pump-03,NaNish,1,1,1,1');
+    const file = path.join(dir, 'export.csv');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const code = await detectCommand.run([file, '--fit-rows', '720']);
+    expect(code).toBe(0);
+    expect(err.join('')).toContain('line 101: 2 fields, header has 7; skipped');
+    expect(err.join('')).toContain('line 102: column temperature is not a number');
+    const stdout = out.join('');
+    expect(stdout).toMatch(/pressure_leak/);
+    expect(stdout).toContain('(2 bad');
+    const scored = fs.readFileSync(path.join(dir, 'export.scored.csv'), 'utf8').trimEnd().split('\n');
+    expect(scored[0]).toBe('timestamp,device_id,temperature,pressure,vibration,humidity,power,score,anomaly_flag,episode_id');
+    expect(scored).toHaveLength(day.readings.length + 1);
+    // rows during the leak (08:00–08:30) carry the flag and the episode id; the first hours none
+    const at = (hhmm: string) => scored.find((l) => l.startsWith(`2026-01-01T${hhmm}:00.000Z`))!.split(',');
+    expect(at('08:15').slice(-2)[0]).toBe('1');
+    expect(at('08:15').slice(-1)[0]).toMatch(/^line-2\/pump-03@/);
+    expect(scored.filter((l) => l.split(',')[8] === '1' && l < '2026-01-01T07:00').length).toBe(0);
+  });
+
+  it('reads a semicolon file with its own time format and scores it against a label column', async () => {
+    const rows = ['datetime;a;b;anomaly'];
+    for (let i = 0; i < 600; i++) {
+      const t = new Date(Date.UTC(2020, 2, 9, 10, 0, i)).toISOString().slice(0, 19).replace('T', ' ');
+      const step = i >= 400 && i < 500 ? 10 : 0;
+      rows.push(`${t};${(5 + Math.sin(i) * 0.1 + step).toFixed(3)};${(3 + Math.cos(i * 1.3) * 0.1).toFixed(3)};${step ? 1 : 0}`);
+    }
+    const file = path.join(dir, 'bench.csv');
+    fs.writeFileSync(file, rows.join('\r\n') + '\r\n');
+    expect(await detectCommand.run([file, '--fit-rows', '200', '--label-col', 'anomaly', '--out', '-'])).toBe(0);
+    const m = /F1 ([\d.]+)\s+FAR ([\d.]+) %\s+MAR ([\d.]+) %/.exec(out.join(''));
+    expect(m).not.toBeNull();
+    // the step is caught whole; the CUSUM's hangover after it ends costs ~20 rows of false alarm
+    expect(Number(m![1])).toBeGreaterThan(0.85);
+    expect(Number(m![3])).toBeLessThan(5);
+    expect(Number(m![2])).toBeLessThan(10);
+  });
+
+  it('refuses bad usage with exit code 2 and a clear message', async () => {
+    expect(await detectCommand.run([])).toBe(2);
+    expect(await detectCommand.run([path.join(dir, 'missing.csv')])).toBe(2);
+    const file = path.join(dir, 'x.csv');
+    fs.writeFileSync(file, 'timestamp,v\n2026-01-01T00:00:00Z,1\n');
+    expect(await detectCommand.run([file, '--set', 'nonsense=1'])).toBe(2);
+    expect(err.join('')).toContain('unknown detector setting "nonsense"');
+  });
+
+  it('parses the time formats plants export', () => {
+    expect(parseTime('2020-03-09 10:14:33')).toBe(Date.UTC(2020, 2, 9, 10, 14, 33));
+    expect(parseTime('2026-01-01T00:00:05Z')).toBe(Date.UTC(2026, 0, 1, 0, 0, 5));
+    expect(parseTime('1767225600')).toBe(1767225600000);
+    expect(parseTime('1767225600000')).toBe(1767225600000);
+    expect(Number.isNaN(parseTime('yesterday'))).toBe(true);
+  });
+});

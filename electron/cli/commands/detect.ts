@@ -1,0 +1,275 @@
+// aegisflow detect FILE.csv: any CSV (a historian export, a public benchmark) through the same
+// streaming detectors the live service runs. Plant engineers tune thresholds on their own history
+// with it; anyone can score the detector on another benchmark with --label-col.
+import fs from 'node:fs';
+import path from 'node:path';
+import { DetectorParamsSchema, runOffline, type DetectorParams, type Episode, type OfflineRow } from '../../core/detect';
+import { fail, parse } from '../common';
+import { loadConfig } from '../../core/config';
+import type { CliCommand } from '../types';
+
+const HELP = `Usage: aegisflow detect FILE.csv [options]
+
+Runs every row of FILE.csv, in file order, through the streaming anomaly detectors (the same code
+as the live service), writes a scored CSV and prints the anomaly episodes found.
+
+Options:
+  --sep C              field separator: ',' ';' 'tab' or 'auto' (default auto: from the header line)
+  --time-col NAME      timestamp column (default: the first of timestamp, datetime, time, ts).
+                       ISO 8601, 'YYYY-MM-DD hh:mm:ss' (read as UTC), epoch seconds or epoch ms.
+  --cols A,B,C         value columns (default: every other column except the key and label columns)
+  --key-col NAME       series key, e.g. device_id (default: device_id if present, else one series)
+  --fit-rows N         learn each series' baseline on its first N rows (default: config detect.learnSamples, 360)
+  --fit FROM..TO       learn on the rows with FROM <= time <= TO instead (times as in the file, or ISO);
+                       rows before FROM are not scored
+  --label-col NAME     0/1 label column: also print point-wise F1, false-alarm and missed-alarm rates
+                       over the scored rows (after the fit)
+  --mode M             combined (default) | zscore (the seed's rolling z-score, window 60, |z|>3)
+  --set KEY=VALUE      override one detector setting (repeatable), e.g. --set levelThreshold=5
+                       (keys: ${Object.keys(DetectorParamsSchema.shape).join(', ')})
+  -c, --config FILE    take detector settings from the 'detect' section of a config file
+  --out FILE           scored CSV (default FILE.scored.csv beside the input); '-' for none
+  -q, --quiet          print only the summary line
+  -h, --help           show this help
+
+Output CSV: the input's columns plus score (1.0 = at threshold; empty while learning), anomaly_flag (0/1:
+inside an episode) and episode_id. Bad rows (wrong field count, unreadable time, non-numeric
+value) are reported on stderr by line number, left out of the output, and the run goes on.
+Timestamps that repeat or go backwards within a series are dropped by the detector and counted.
+
+Examples:
+  aegisflow detect data/sensor_data.csv --key-col device_id --fit-rows 720
+  aegisflow detect ../shared/datasets/skab/valve1/0.csv --fit-rows 400 --label-col anomaly`;
+
+const TIME_NAMES = ['timestamp', 'datetime', 'time', 'ts', 'date'];
+const LABEL_NAMES = new Set(['anomaly', 'changepoint', 'is_anomaly', 'anomaly_type', 'label', 'labels']);
+
+export function parseTime(raw: string): number {
+  const s = raw.trim();
+  if (/^-?\d+(\.\d+)?$/.test(s)) {
+    const n = Number(s);
+    return Math.abs(n) < 1e11 ? n * 1000 : n; // epoch seconds vs ms
+  }
+  let iso = s.includes('T') ? s : s.replace(' ', 'T');
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(iso)) iso += 'Z';
+  return Date.parse(iso);
+}
+
+function detectSep(header: string): string {
+  const counts: Array<[string, number]> = [',', ';', '\t'].map((c) => [c, header.split(c).length - 1]);
+  counts.sort((a, b) => b[1] - a[1]);
+  return counts[0]![1] > 0 ? counts[0]![0] : ',';
+}
+
+const fmtTime = (ts: number) => (Number.isFinite(ts) ? new Date(ts).toISOString().replace('.000Z', 'Z') : '-');
+
+export const detectCommand: CliCommand = {
+  name: 'detect',
+  summary: 'score a CSV with the streaming anomaly detectors (detect FILE.csv --fit-rows N)',
+  help: HELP,
+  async run(argv) {
+    try {
+      const { values, positionals } = parse(
+        argv,
+        {
+          sep: { type: 'string' },
+          'time-col': { type: 'string' },
+          cols: { type: 'string' },
+          'key-col': { type: 'string' },
+          'fit-rows': { type: 'string' },
+          fit: { type: 'string' },
+          'label-col': { type: 'string' },
+          mode: { type: 'string' },
+          set: { type: 'string', multiple: true },
+          config: { type: 'string', short: 'c' },
+          out: { type: 'string' },
+          quiet: { type: 'boolean', short: 'q' },
+          help: { type: 'boolean', short: 'h' },
+        },
+        true,
+      );
+      if (values.help) {
+        process.stdout.write(HELP + '\n');
+        return 0;
+      }
+      const file = positionals[0];
+      if (!file || positionals.length > 1) {
+        process.stderr.write(`aegisflow detect: give exactly one CSV file\n\n${HELP}\n`);
+        return 2;
+      }
+      if (!fs.existsSync(file)) {
+        process.stderr.write(`aegisflow detect: no such file: ${file}\n`);
+        return 2;
+      }
+
+      // detector settings: defaults < config file's detect section < --mode / --set
+      const base: Record<string, unknown> = values.config ? { ...loadConfig({ file: values.config, env: {} }).detect } : {};
+      if (values.mode) base.mode = values.mode;
+      for (const kv of values.set ?? []) {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw usageError(`--set wants KEY=VALUE, got "${kv}"`);
+        const k = kv.slice(0, eq);
+        const v = kv.slice(eq + 1);
+        if (!(k in DetectorParamsSchema.shape)) throw usageError(`--set: unknown detector setting "${k}"`);
+        base[k] = /^(true|false)$/.test(v) ? v === 'true' : Number.isFinite(Number(v)) && v.trim() !== '' ? Number(v) : v;
+      }
+      const parsedParams = DetectorParamsSchema.safeParse(base);
+      if (!parsedParams.success) throw usageError(`invalid detector settings: ${parsedParams.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      let params: DetectorParams = parsedParams.data;
+      if (values['fit-rows'] !== undefined) {
+        const n = Number(values['fit-rows']);
+        if (!Number.isInteger(n) || n < 10) throw usageError(`--fit-rows must be an integer >= 10, got "${values['fit-rows']}"`);
+        params = { ...params, learnSamples: n };
+      }
+
+      const text = fs.readFileSync(file, 'utf8');
+      const lines = text.split(/\r?\n/);
+      while (lines.length && lines[lines.length - 1] === '') lines.pop();
+      if (lines.length < 2) throw usageError(`${file} has no data rows`);
+      const sepArg = values.sep ?? 'auto';
+      const sep = sepArg === 'auto' ? detectSep(lines[0]!) : sepArg === 'tab' ? '\t' : sepArg;
+      const header = lines[0]!.split(sep).map((h) => h.trim().replace(/^"|"$/g, ''));
+      const col = (name: string) => {
+        const i = header.indexOf(name);
+        if (i < 0) throw usageError(`no column "${name}" in ${file} (columns: ${header.join(', ')})`);
+        return i;
+      };
+      const timeName = values['time-col'] ?? TIME_NAMES.find((n) => header.includes(n));
+      if (!timeName) throw usageError(`no time column found; name it with --time-col (columns: ${header.join(', ')})`);
+      const iTime = col(timeName);
+      const keyName = values['key-col'] ?? (header.includes('device_id') ? 'device_id' : undefined);
+      const iKey = keyName ? col(keyName) : -1;
+      const iLabel = values['label-col'] ? col(values['label-col']) : -1;
+      const valueNames = values.cols
+        ? values.cols.split(',').map((s) => s.trim()).filter(Boolean)
+        : header.filter((h, i) => i !== iTime && i !== iKey && i !== iLabel && !LABEL_NAMES.has(h.toLowerCase()));
+      if (valueNames.length === 0) throw usageError('no value columns; name them with --cols');
+      const iVals = valueNames.map(col);
+
+      let fitFrom = -Infinity;
+      let fitTo = Infinity;
+      if (values.fit) {
+        const m = /^(.+?)\.\.(.+)$/.exec(values.fit);
+        if (!m) throw usageError(`--fit wants FROM..TO, got "${values.fit}"`);
+        fitFrom = parseTime(m[1]!);
+        fitTo = parseTime(m[2]!);
+        if (!Number.isFinite(fitFrom) || !Number.isFinite(fitTo) || fitTo <= fitFrom) throw usageError(`--fit: unreadable or empty range "${values.fit}"`);
+      }
+
+      // parse rows; bad ones are reported and skipped
+      const rows: OfflineRow[] = [];
+      const lineOf: number[] = [];
+      const labels: number[] = [];
+      let bad = 0;
+      const reportBad = (lineNo: number, why: string) => {
+        bad++;
+        if (bad <= 50) process.stderr.write(`line ${lineNo}: ${why}; skipped\n`);
+        else if (bad === 51) process.stderr.write('(more bad rows: reporting only the count from here)\n');
+      };
+      const fitCount = new Map<string, number>();
+      for (let ln = 1; ln < lines.length; ln++) {
+        const line = lines[ln]!;
+        if (line.trim() === '') continue;
+        const f = line.split(sep);
+        if (f.length !== header.length) {
+          reportBad(ln + 1, `${f.length} fields, header has ${header.length}`);
+          continue;
+        }
+        const ts = parseTime(f[iTime]!.replace(/^"|"$/g, ''));
+        if (!Number.isFinite(ts)) {
+          reportBad(ln + 1, `unreadable time "${f[iTime]}"`);
+          continue;
+        }
+        if (ts < fitFrom) continue; // before the fit window: not scored
+        const vals = iVals.map((i) => (f[i]!.trim() === '' ? NaN : Number(f[i])));
+        const badCol = vals.findIndex((v) => !Number.isFinite(v));
+        if (badCol >= 0) {
+          reportBad(ln + 1, `column ${valueNames[badCol]} is not a number ("${f[iVals[badCol]!]}")`);
+          continue;
+        }
+        const key = iKey >= 0 ? f[iKey]!.replace(/^"|"$/g, '') : 'series';
+        if (values.fit && ts <= fitTo) fitCount.set(key, (fitCount.get(key) ?? 0) + 1);
+        rows.push({ key, ts, values: vals });
+        lineOf.push(ln);
+        labels.push(iLabel >= 0 ? (Number(f[iLabel]) >= 0.5 ? 1 : 0) : 0);
+      }
+      if (values.fit) {
+        const counts = [...fitCount.values()];
+        if (counts.length === 0 || Math.min(...counts) < 10) throw usageError('--fit: fewer than 10 rows of some series fall inside the fit window');
+        // one learning length for all series: the shortest series' count in the window
+        params = { ...params, learnSamples: Math.min(...counts) };
+      }
+
+      const quiet = !!values.quiet;
+      const t0 = performance.now();
+      const res = runOffline(rows, valueNames, params);
+      const ms = performance.now() - t0;
+
+      const outFile = values.out ?? path.join(path.dirname(file), path.basename(file).replace(/\.csv$/i, '') + '.scored.csv');
+      if (outFile !== '-') {
+        const out: string[] = [`${lines[0]}${sep}score${sep}anomaly_flag${sep}episode_id`];
+        for (let r = 0; r < rows.length; r++) {
+          const e = res.episodeOf[r]!;
+          const learning = res.scores[r] === 0 && e < 0;
+          out.push(`${lines[lineOf[r]!]}${sep}${learning ? '' : res.scores[r]!.toFixed(3)}${sep}${e >= 0 ? 1 : 0}${sep}${e >= 0 ? res.episodes[e]!.id : ''}`);
+        }
+        fs.writeFileSync(outFile, out.join('\n') + '\n');
+      }
+
+      if (!quiet) printEpisodes(res.episodes);
+      const flagged = Array.from(res.episodeOf).filter((e) => e >= 0).length;
+      process.stdout.write(
+        `${rows.length} rows (${bad} bad, ${res.dropped} dropped as repeated/backward time), ${res.monitors.size} series × ${valueNames.length} values, ` +
+          `fit ${params.learnSamples} rows/series; ${res.episodes.length} episodes, ${flagged} rows flagged; ${Math.round((rows.length * valueNames.length) / (ms / 1000)).toLocaleString('en')} values/s` +
+          (outFile !== '-' ? `\nscored CSV: ${outFile}` : '') +
+          '\n',
+      );
+      if (iLabel >= 0) {
+        // point-wise scores over the rows after each series' fit (SKAB's protocol)
+        let tp = 0;
+        let fp = 0;
+        let fn = 0;
+        let tn = 0;
+        const cnt = new Map<string, number>();
+        for (let r = 0; r < rows.length; r++) {
+          const n = (cnt.get(rows[r]!.key) ?? 0) + 1;
+          cnt.set(rows[r]!.key, n);
+          if (n <= params.learnSamples) continue;
+          const p = res.episodeOf[r]! >= 0;
+          const y = labels[r] === 1;
+          if (p && y) tp++;
+          else if (p) fp++;
+          else if (y) fn++;
+          else tn++;
+        }
+        const prec = tp / Math.max(1, tp + fp);
+        const rec = tp / Math.max(1, tp + fn);
+        const f1 = (2 * prec * rec) / Math.max(1e-12, prec + rec);
+        process.stdout.write(
+          `labels (${values['label-col']}): F1 ${f1.toFixed(3)}  FAR ${((100 * fp) / Math.max(1, fp + tn)).toFixed(2)} %  MAR ${((100 * fn) / Math.max(1, fn + tp)).toFixed(2)} %  (TP ${tp} FP ${fp} FN ${fn} TN ${tn})\n`,
+        );
+      }
+      return 0;
+    } catch (err) {
+      return fail(err);
+    }
+  },
+};
+
+function usageError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+}
+
+function printEpisodes(eps: Episode[]): void {
+  if (eps.length === 0) {
+    process.stdout.write('no anomaly episodes\n');
+    return;
+  }
+  process.stdout.write('episode                                   start                 end                   min    type              severity  conf  score   sensors\n');
+  for (const e of eps) {
+    const end = e.end_ts ?? e.last_ts;
+    process.stdout.write(
+      `${e.id.padEnd(41)} ${fmtTime(e.start_ts).padEnd(21)} ${fmtTime(end).padEnd(21)} ${((end - e.start_ts) / 60_000).toFixed(1).padStart(6)} ${e.type_hint.padEnd(17)} ${e.severity.padEnd(9)} ${e.confidence.toFixed(2)}  ${e.score.toFixed(1).padStart(6)}  ${e.sensors.join(',')}\n`,
+    );
+  }
+}
