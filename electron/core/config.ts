@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { ImmuneConfigSchema } from './immune/config';
 import { AlarmConfigSchema } from './alarms/schema';
 import { DetectConfigSchema } from './detect/schema';
 
@@ -128,6 +129,8 @@ export const ConfigSchema = z.object({
   detect: DetectConfigSchema.prefault({}),
   /** ISA-18.2 alarm handling: delays, shelving, chatter and flood limits. */
   alarms: AlarmConfigSchema.prefault({}),
+  /** Immune system for the agent fleet (seed 001); see electron/core/immune/config.ts. */
+  immune: ImmuneConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -13,6 +13,7 @@ import { DEVICE_IDS } from '../../shared/domain';
 import { createGovernance, createMqttCommandChannel, governanceMigrations, registerGovernanceApi, type Gateway } from './governance';
 import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
+import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, mountImmuneRoutes, registerImmuneApi } from './immune';
 import { createLogger, type Logger } from './observability';
 import { createPlant, type Plant } from './plant';
 import {
@@ -54,6 +55,8 @@ export interface CoreServices {
   detection: DetectionService;
   /** Governance gateway: agents, policy, approvals, intent tokens, executor, audit chain. */
   governance: Gateway;
+  /** Immune system for the agent fleet (seed 001): vitals, sentinel, quarantine, healing. */
+  immune: ImmuneService;
 }
 
 export interface Core {
@@ -80,6 +83,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   const migrations: Migration[] = [...readingsMigrations];
   migrations.push(...detectMigrations, ...alarmsMigrations);
   migrations.push(...governanceMigrations);
+  migrations.push(...immuneMigrations);
   applyMigrations(db, migrations);
 
   const readings = createReadingsRepository(db);
@@ -109,7 +113,18 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   // The executor's MQTT client is the only publisher of aegisflow/commands/*; the gateway owns it.
   const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }));
   const governance = createGovernance(config, { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish });
-  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance };
+  // Immune system: watches every agent's vitals; quarantine and healing act through governance.
+  const immune = new ImmuneService({
+    db,
+    config: config.immune,
+    clock,
+    log: log.child({ component: 'immune' }),
+    bus,
+    control: createGovernanceControl(governance),
+    fleet: config.immune.fleet.enabled && config.immune.fleet.size > 0 ? createSimulatedFleet({ size: config.immune.fleet.size, seed: config.immune.fleet.seed }) : undefined,
+    dataDir: config.dataDir,
+  });
+  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance, immune };
   const components: Lifecycle[] = [
     { name: 'broker', start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
@@ -121,11 +136,14 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   components.push({ name: 'alarms', start: () => alarmService.start(), stop: () => alarmService.stop() });
   components.push({ name: 'detection', start: () => detection.start(), stop: () => detection.stop() });
   if (plant) components.push({ name: 'simulator', start: () => plant.simulator.start(), stop: () => plant.simulator.stop() });
+  if (config.immune.enabled) components.push({ name: 'immune', start: () => immune.start(), stop: () => immune.stop() });
   // HTTP last: it serves what the others provide. (Subsystems insert themselves before this line.)
   if (httpServer) components.push({ name: 'http', start: () => httpServer.start(), stop: () => httpServer.stop() });
 
   registerPlantApi(api, services);
   registerGovernanceApi(api, governance);
+  registerImmuneApi(api, immune);
+  if (httpServer) mountImmuneRoutes(httpServer, immune);
   registerDetectionApi(api, { detection, alarms: alarmService.system });
 
   let started = false;

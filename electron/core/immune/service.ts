@@ -128,6 +128,7 @@ export class ImmuneService {
     this.stopped = false;
     this.startedAt = this.deps.clock.now();
     const cfg = this.deps.config;
+    this.getIngestToken(); // created now, so the operator finds it in the data dir before any agent reports
     // Interrupted heals resume; governance learns again who is quarantined (its state may be newer or older).
     for (const a of this.agents.values()) {
       if (QUARANTINED.has(a.state) || a.state === 'probation') await this.governance('quarantine', a.agent_id, 'quarantined by the immune system');
@@ -315,8 +316,8 @@ export class ImmuneService {
     const infection: Infection = { id, ...base, resolved_at: null };
     this.counters.infections++;
     a.infection_id = id;
-    this.quarantine(a, `infection #${id}: ${diagnosis.type} (severity ${report.severity})`, id);
     this.deps.bus?.emit('immune.infection', infection);
+    this.quarantine(a, `infection #${id}: ${diagnosis.type} (severity ${report.severity})`, id);
     this.deps.log.warn(
       { agent: a.agent_id, infection: id, severity: report.severity, diagnosis: diagnosis.type, anomalies: report.anomalies.map((x) => x.type) },
       'agent infected',

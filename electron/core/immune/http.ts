@@ -1,0 +1,16 @@
+// Mounts POST /api/v1/ingest on serve mode's HTTP server. The handler itself (ingest.ts) knows
+// nothing about HTTP frameworks; this is the thin glue.
+import { sendJson, type HttpServer } from '../http';
+import { handleIngestRequest } from './ingest';
+import type { ImmuneService } from './service';
+
+export function mountImmuneRoutes(http: HttpServer, immune: ImmuneService): void {
+  http.route(
+    '/api/v1/ingest',
+    async ({ req, res, json }) => {
+      const out = handleIngestRequest(immune, { authorization: req.headers.authorization ?? null, body: await json() });
+      sendJson(res, out.status, out.body);
+    },
+    'POST',
+  );
+}
