@@ -166,12 +166,13 @@ export class DeviceDetector {
    * monitor freezes it inside an episode, so an anomaly is not learned as normal and the episode can
    * close when the signals come back.
    */
-  adapt(values: ArrayLike<number>, factor = 1): void {
-    const a = this.p.baselineAlpha * factor;
-    if (a <= 0 || !this.learned || this.p.mode === 'zscore') return;
+  adapt(values: ArrayLike<number>, factor = 1, quietFactor = factor, quietLevel = 0.7): void {
+    if (this.p.baselineAlpha <= 0 || !this.learned || this.p.mode === 'zscore') return;
     for (let i = 0; i < this.d; i++) {
       const x = values[i]!;
-      if (x === x && x !== Infinity && x !== -Infinity) this.mu[i]! += a * (x - this.mu[i]!);
+      // sensors below quietLevel (not part of the anomaly) may follow the data at quietFactor
+      const a = this.p.baselineAlpha * (this.sensorScore[i]! < quietLevel ? quietFactor : factor);
+      if (a > 0 && x === x && x !== Infinity && x !== -Infinity) this.mu[i]! += a * (x - this.mu[i]!);
     }
   }
 

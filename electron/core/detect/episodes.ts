@@ -210,7 +210,8 @@ export class DeviceMonitor {
     this.inEpisode = true;
     // The baseline stays frozen inside an episode, but not for ever: past maxFreezeMs the daily cycle
     // would carry the signals away from a frozen baseline and the episode would never end.
-    det.adapt(values, ts - ep.start_ts > this.p.maxFreezeMs ? 1 : this.p.episodeAdapt);
+    const thawed = ts - ep.start_ts > this.p.maxFreezeMs;
+    det.adapt(values, thawed ? 1 : this.p.episodeAdapt, thawed ? 1 : this.p.quietAdapt, this.p.closeLevel);
     ep.last_ts = ts;
     ep.samples++;
     const before = ep.type_hint + ep.severity + this.sensorMask + '/' + this.kindMask;

@@ -29,6 +29,8 @@ export const DetectorParamsSchema = z.object({
   baselineAlpha: z.number().min(0).max(0.1).default(1 / 720),
   /** Inside an episode the baseline adapts this much slower (0 = frozen), so a long anomaly is not learned as normal... */
   episodeAdapt: z.number().min(0).max(1).default(0),
+  /** Inside an episode, sensors not taking part in it adapt at this share of the rate. */
+  quietAdapt: z.number().min(0).max(1).default(0),
   /** ...for at most this long; then it follows the data again (an endless episode helps nobody). */
   maxFreezeMs: z.number().int().positive().default(2 * 3_600_000),
   /** Seed z-score: window and threshold. */
