@@ -208,9 +208,9 @@ export class DeviceMonitor {
     }
 
     this.inEpisode = true;
-    // The baseline stays frozen inside an episode, but not for ever: past maxFreezeMs the daily cycle
+    // The baseline stays frozen inside an episode, but not for ever: past maxFreezeSamples the daily cycle
     // would carry the signals away from a frozen baseline and the episode would never end.
-    const thawed = ts - ep.start_ts > this.p.maxFreezeMs;
+    const thawed = ep.samples > this.p.maxFreezeSamples;
     det.adapt(values, thawed ? 1 : this.p.episodeAdapt, thawed ? 1 : this.p.quietAdapt, this.p.closeLevel);
     ep.last_ts = ts;
     ep.samples++;

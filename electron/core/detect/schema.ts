@@ -32,7 +32,8 @@ export const DetectorParamsSchema = z.object({
   /** Inside an episode, sensors not taking part in it adapt at this share of the rate. */
   quietAdapt: z.number().min(0).max(1).default(0),
   /** ...for at most this long; then it follows the data again (an endless episode helps nobody). */
-  maxFreezeMs: z.number().int().positive().default(2 * 3_600_000),
+  /** Counted in samples, not ms: a replay at 100× with shifted timestamps must behave like the plant (1440 × 5 s = 2 h). */
+  maxFreezeSamples: z.number().int().positive().default(1440),
   /** Seed z-score: window and threshold. */
   zscoreWindow: z.number().int().min(5).max(10_000).default(60),
   zscoreThreshold: z.number().positive().default(3),

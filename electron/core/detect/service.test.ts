@@ -92,6 +92,25 @@ describe('live detection service', () => {
     expect(core.services.alarms.find('line-1/pump-03:communication')).toBeNull();
   });
 
+  it('treats a device shut down by command as design: episode closed, alarms suppressed, fresh baseline after restart', () => {
+    const id = 'line-1/compressor-01';
+    const day = generateDay({ seed: 7, hours: 4, devices: [id] });
+    feed(day.readings.filter((r) => r.ts < Date.UTC(2026, 0, 1, 3, 20)));
+    expect(core.services.alarms.find(`${id}:anomaly`)!.state).toBe('unacknowledged');
+    const closed: string[] = [];
+    core.bus.on('anomaly.closed', (e) => closed.push(e.id));
+    core.bus.emit('device.status', { device_id: id, state: 'shutdown', load_pct: 0 });
+    expect(closed).toHaveLength(1);
+    expect(core.services.alarms.find(`${id}:anomaly`)!).toMatchObject({ state: 'suppressed', suppress_reason: 'device shutdown by command' });
+    // the stopped machine cools and spins down: no new episode, no communication alarm
+    const t = day.readings[day.readings.length - 1]!.ts;
+    const cooling = Array.from({ length: 200 }, (_, i) => ({ ...day.readings[0]!, ts: t + (i + 1) * 5000, temperature: 30, power: 0, vibration: 0.05 }));
+    feed(cooling, 10);
+    expect(core.services.detection.active()).toHaveLength(0);
+    core.bus.emit('device.status', { device_id: id, state: 'running', load_pct: 100 });
+    expect(core.services.alarms.find(`${id}:anomaly`)!.state).toBe('normal');
+  });
+
   it('answers bad requests with clear errors and keeps running on bad readings', async () => {
     const bad = await core.api.call('alarms.shelve', { id: 'x', who: 'op', reason: '' });
     expect(bad.ok).toBe(false);

@@ -54,6 +54,8 @@ interface DeviceLink {
   lastSeen: number;
   interval: number;
   silent: boolean;
+  /** Shut down or restarting by command: its readings are not the process, its alarms are suppressed by design. */
+  stopped: boolean;
 }
 
 export const anomalyAlarmId = (deviceId: string) => `${deviceId}:anomaly`;
@@ -101,7 +103,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
   const link = (id: string, now: number): DeviceLink => {
     let l = devices.get(id);
     if (!l) {
-      l = { monitor: new DeviceMonitor(id, SENSORS, config), lastSeen: now, interval: 0, silent: false };
+      l = { monitor: new DeviceMonitor(id, SENSORS, config), lastSeen: now, interval: 0, silent: false, stopped: false };
       devices.set(id, l);
     }
     return l;
@@ -130,9 +132,10 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
       values[2] = r.vibration;
       values[3] = r.humidity;
       values[4] = r.power;
+      c.readings++;
+      if (last!.stopped) continue;
       const m = last!.monitor;
       const ev = m.push(r.ts, values);
-      c.readings++;
       if (ev === EV_OPENED) onEpisode('opened', m.episode!);
       else if (ev === EV_UPDATED) onEpisode('updated', m.episode!);
       else if (ev === EV_CLOSED) onEpisode('closed', m.closed!);
@@ -144,7 +147,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
     if (!config.enabled || feedPaused) return;
     const now = clock.now();
     for (const [id, l] of devices) {
-      if (l.silent) continue;
+      if (l.silent || l.stopped) continue;
       const limit = Math.max(config.silentMinMs, config.silentFactor * l.interval);
       if (now - l.lastSeen > limit) {
         l.silent = true;
@@ -174,12 +177,35 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
     }
   };
 
+  /**
+   * A device stopped by command (emergency_shutdown, restart) cools and spins down: that is design,
+   * not an anomaly. Close its episode, suppress its alarms, and learn a fresh baseline once it runs
+   * again. A reduced load stays monitored: the operator's mitigation must not hide the fault.
+   */
+  const onDeviceStatus = (id: string, state: string) => {
+    const stopped = state === 'shutdown' || state === 'restarting';
+    const l = link(id, clock.now());
+    if (stopped === l.stopped) return;
+    l.stopped = stopped;
+    if (stopped) {
+      const ep = l.monitor.forceClose();
+      if (ep) onEpisode('closed', ep);
+    } else {
+      l.monitor = new DeviceMonitor(id, SENSORS, config);
+      l.lastSeen = clock.now();
+    }
+    const why = stopped ? `device ${state} by command` : 'device running again';
+    alarms.setSuppressed(anomalyAlarmId(id), stopped, why);
+    alarms.setSuppressed(commAlarmId(id), stopped, why);
+  };
+
   return {
     start() {
       const repaired = repository.closeDangling();
       if (repaired) log.info({ episodes: repaired }, 'closed anomaly episodes left open by the previous run');
       offs.push(bus.on('readings', (batch) => process(batch)));
       offs.push(bus.on('simulator.status', (s) => setFeedPaused(s.paused || !s.running || s.finished)));
+      offs.push(bus.on('device.status', (s) => onDeviceStatus(s.device_id, s.state)));
       timer = setInterval(checkSilent, config.silentCheckMs);
       timer.unref?.();
     },
