@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, rowContentCanonical, rowHash, type AuditRowRaw } from './audit';
+import { AuditLog, GENESIS_HASH, rowContentCanonical, rowHash, type AuditRowRaw } from './audit';
+import { manualClock } from '../clock';
 import { canonicalize } from './canonical';
 import { loadPublicKey } from './keys';
 import { harness, reduceLoad, type Harness } from './test-helpers';
@@ -140,5 +141,28 @@ describe('audit chain', () => {
     expect([...page1, ...page2].map((r) => r.seq)).toEqual(all.map((r) => r.seq));
     expect(h.gateway.audit.query({ kind: 'APPROVED' })).toHaveLength(1);
     expect(h.gateway.audit.query({ from: h.clock.now() + 1 })).toHaveLength(0);
+  });
+
+  it('group-commits concurrent decisions and gives every one its row', async () => {
+    h = harness();
+    h.gateway.addAgent({ id: 'diag', name: 'diag', role: 'assistant' });
+    const before = h.gateway.audit.count();
+    const rs = await Promise.all(Array.from({ length: 50 }, (_, i) => h.gateway.authorize({ agentId: 'diag', tool: 'get_device_status', args: { n: i } })));
+    expect(rs.every((r) => r.decision === 'ALLOW')).toBe(true);
+    expect(h.gateway.audit.count()).toBe(before + 50);
+    expect(verify().ok).toBe(true);
+  });
+
+  it('never forks the chain when another process appends between queueing and commit', async () => {
+    h = harness();
+    h.gateway.audit.enqueue({ kind: 'ALLOWED', agentId: 'a', tool: 't' });
+    const otherDb = new Database(h.dbFile);
+    const other = new AuditLog(otherDb, manualClock(1), { signEvery: 0, mask: (v) => v });
+    other.append({ kind: 'KILLED', agentId: 'a', actor: 'cli' });
+    otherDb.close();
+    await h.gateway.audit.settled();
+    const kinds = h.gateway.audit.query({ limit: 3 }).map((r) => r.kind);
+    expect(kinds).toEqual(['ALLOWED', 'KILLED', 'POLICY_LOADED']);
+    expect(verify().ok).toBe(true);
   });
 });

@@ -81,6 +81,14 @@ export interface AuditRowRaw {
   hash: string;
 }
 
+interface Pending {
+  kind: AuditKind;
+  content: Omit<AuditRowRaw, 'prev_hash' | 'hash'>;
+}
+
+/** Rows per group-commit transaction at most (bounds how long the write lock is held). */
+const MAX_BATCH = 1000;
+
 export interface SignedHead {
   seq: number;
   hash: string;
@@ -204,7 +212,10 @@ function toView(r: AuditRowRaw): AuditRowView {
 
 export class AuditLog {
   private readonly q;
-  private readonly appendTx: Database.Transaction<(e: AuditEntry) => { seq: number; hash: string; ts: number }>;
+  private readonly flushTx: Database.Transaction<(rows: Pending[]) => Array<{ seq: number; hash: string }>>;
+  private pending: Pending[] = [];
+  private batch: { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } | null = null;
+  private flushScheduled = false;
 
   constructor(
     private readonly db: Db,
@@ -214,8 +225,9 @@ export class AuditLog {
     this.q = {
       last: db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM gov_audit ORDER BY seq DESC LIMIT 1'),
       insert: db.prepare(
+        // Positional parameters: measurably cheaper than named ones on the append path.
         `INSERT INTO gov_audit (seq, ts, kind, agent_id, tool, decision, reason, rule_id, policy_version, approval_id, actor, args_hash, args_masked, detail, prev_hash, hash)
-         VALUES (@seq, @ts, @kind, @agent_id, @tool, @decision, @reason, @rule_id, @policy_version, @approval_id, @actor, @args_hash, @args_masked, @detail, @prev_hash, @hash)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertHead: db.prepare('INSERT OR REPLACE INTO gov_audit_heads (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)'),
       lastHead: db.prepare<[], { seq: number }>('SELECT seq FROM gov_audit_heads ORDER BY seq DESC LIMIT 1'),
@@ -232,15 +244,35 @@ export class AuditLog {
       since: db.prepare<[number], AuditRowRaw>('SELECT * FROM gov_audit WHERE ts >= ? ORDER BY seq'),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM gov_audit'),
     };
-    this.appendTx = db.transaction((e: AuditEntry) => {
+    // Rows are chained inside the write transaction, on top of the head read there: a concurrent
+    // writer (the CLI) can never fork the chain, whatever was queued before.
+    this.flushTx = db.transaction((rows: Pending[]) => {
       const last = this.q.last.get();
-      const seq = (last?.seq ?? 0) + 1;
-      const prev = last?.hash ?? GENESIS_HASH;
-      const ts = this.clock.now();
-      const hasArgs = e.args !== undefined;
-      const content = {
-        seq,
-        ts,
+      let seq = last?.seq ?? 0;
+      let prev = last?.hash ?? GENESIS_HASH;
+      const out: Array<{ seq: number; hash: string }> = [];
+      for (const p of rows) {
+        seq++;
+        const c = p.content;
+        c.seq = seq;
+        const hash = rowHash(prev, c);
+        this.q.insert.run(seq, c.ts, c.kind, c.agent_id, c.tool, c.decision, c.reason, c.rule_id, c.policy_version, c.approval_id, c.actor, c.args_hash, c.args_masked, c.detail, prev, hash);
+        if (this.opts.signEvery > 0 && seq % this.opts.signEvery === 0) this.signAt(seq, hash);
+        out.push({ seq, hash });
+        prev = hash;
+      }
+      return out;
+    });
+  }
+
+  /** Canonicalise and mask now (the caller's objects may change later); chain at flush time. */
+  private prepare(e: AuditEntry): Pending {
+    const hasArgs = e.args !== undefined;
+    return {
+      kind: e.kind,
+      content: {
+        seq: 0, // assigned at commit
+        ts: this.clock.now(),
         kind: e.kind,
         agent_id: e.agentId ?? null,
         tool: e.tool ?? null,
@@ -253,19 +285,72 @@ export class AuditLog {
         args_hash: e.argsHash ?? (hasArgs ? canonicalHash(e.args) : null),
         args_masked: hasArgs ? canonicalize(this.opts.mask(e.args)) : null,
         detail: e.detail ? canonicalize(this.opts.mask(e.detail)) : null,
-      };
-      const hash = rowHash(prev, content);
-      this.q.insert.run({ ...content, prev_hash: prev, hash });
-      if (this.opts.signEvery > 0 && seq % this.opts.signEvery === 0) this.signAt(seq, hash);
-      return { seq, hash, ts };
-    });
+      },
+    };
   }
 
-  /** Append one row (its own IMMEDIATE transaction, so a concurrent CLI writer cannot fork the chain). */
+  /** Append one row and commit it before returning (with anything queued before it). */
   append(e: AuditEntry): { seq: number; hash: string } {
-    const r = this.appendTx.immediate(e);
-    this.opts.onAppend?.({ seq: r.seq, kind: e.kind, agentId: e.agentId ?? null, tool: e.tool ?? null, decision: e.decision ?? null, ts: r.ts });
-    return r;
+    this.pending.push(this.prepare(e));
+    const out = this.flush();
+    return out[out.length - 1]!;
+  }
+
+  /**
+   * Group commit: queue a row; it is committed with every other row queued in the same turn of the
+   * event loop, in one transaction (what makes a burst of concurrent agent calls cheap: SQLite's
+   * cost is per commit, not per row). Await `settled()` before acting on what the row records.
+   */
+  enqueue(e: AuditEntry): void {
+    this.pending.push(this.prepare(e));
+    if (!this.batch) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => {}); // reported through settled(); never an unhandled rejection
+      this.batch = { promise, resolve, reject };
+    }
+    if (this.pending.length >= MAX_BATCH) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        try {
+          this.flush();
+        } catch {
+          // the batch's waiters got the error
+        }
+      });
+    }
+  }
+
+  /** Resolves when every row queued so far is committed; rejects if their commit failed. */
+  settled(): Promise<void> {
+    return this.batch ? this.batch.promise : Promise.resolve();
+  }
+
+  /** Commit every queued row now. Returns their seq and hash. */
+  flush(): Array<{ seq: number; hash: string }> {
+    if (this.pending.length === 0) return [];
+    const rows = this.pending;
+    const batch = this.batch;
+    this.pending = [];
+    this.batch = null;
+    let out: Array<{ seq: number; hash: string }>;
+    try {
+      out = this.flushTx.immediate(rows);
+    } catch (err) {
+      batch?.reject(err as Error);
+      throw err;
+    }
+    batch?.resolve();
+    const onAppend = this.opts.onAppend;
+    if (onAppend)
+      rows.forEach((p, i) => onAppend({ seq: out[i]!.seq, kind: p.kind, agentId: p.content.agent_id, tool: p.content.tool, decision: p.content.decision, ts: p.content.ts }));
+    return out;
   }
 
   private signAt(seq: number, hash: string): SignedHead | null {
@@ -278,6 +363,7 @@ export class AuditLog {
 
   /** Sign the current head (on shutdown, on export). Null when the log is empty or there is no key. */
   signHead(): SignedHead | null {
+    this.flush();
     const last = this.q.last.get();
     if (!last) return null;
     return this.signAt(last.seq, last.hash);
@@ -285,16 +371,19 @@ export class AuditLog {
 
   /** Rows not yet covered by a signed head. */
   unsignedRows(): number {
+    this.flush();
     const last = this.q.last.get()?.seq ?? 0;
     const head = this.q.lastHead.get()?.seq ?? 0;
     return last - head;
   }
 
   count(): number {
+    this.flush();
     return this.q.count.get()!.n;
   }
 
   query(f: AuditQuery = {}): AuditRowView[] {
+    this.flush();
     const limit = Math.max(1, Math.min(1000, Math.floor(f.limit ?? 100)));
     return this.q.query
       .all({
@@ -311,6 +400,7 @@ export class AuditLog {
 
   /** Check every row's link and hash and every signed head. Names the first row that fails. */
   verify(publicKey: KeyObject | null): AuditVerifyResult {
+    this.flush();
     const t0 = performance.now();
     const heads = this.q.heads.all();
     const headBySeq = new Map(heads.map((h) => [h.seq, h]));

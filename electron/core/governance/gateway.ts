@@ -272,13 +272,27 @@ export class Gateway {
 
   private blocked(agentId: string | null, tool: string, args: unknown, ruleId: string, reason: string): AuthorizeResult {
     const policyVersion = this.policy.current.version;
-    this.record({ kind: 'BLOCKED', agentId, tool, decision: 'BLOCK', reason, ruleId, policyVersion, actor: 'gateway', args: safeArgs(args) });
+    this.queue({ kind: 'BLOCKED', agentId, tool, decision: 'BLOCK', reason, ruleId, policyVersion, actor: 'gateway', args: safeArgs(args) });
     this.emitDecision(agentId, tool, 'BLOCK', ruleId, reason);
     return { decision: 'BLOCK', reason, ruleId, policyVersion, agentId, risk: 10 };
   }
 
-  /** Decide one tool call. Never throws: bad input or an internal error is a BLOCK, audited. */
+  /**
+   * Decide one tool call. Never throws: bad input or an internal error is a BLOCK, audited. The
+   * answer is given only once its audit row is committed; if that commit fails, the answer is BLOCK.
+   */
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
+    const result = await this.decideCall(request);
+    try {
+      await this.audit.settled();
+      return result;
+    } catch (err) {
+      this.deps.log.error({ err }, 'audit commit failed; failing closed');
+      return { decision: 'BLOCK', reason: 'the audit log could not record this decision; failing closed', ruleId: 'internal-error', policyVersion: result.policyVersion, agentId: result.agentId, risk: 10 };
+    }
+  }
+
+  private async decideCall(request: AuthorizeRequest): Promise<AuthorizeResult> {
     const parsed = AuthorizeRequestSchema.safeParse(request);
     const rawTool = typeof (request as { tool?: unknown })?.tool === 'string' ? String((request as { tool: string }).tool).slice(0, 128) : '(invalid)';
     if (!parsed.success) {
@@ -325,7 +339,7 @@ export class Gateway {
         approverRole: ev.approverRole ?? null,
         timeoutS: ev.timeoutS,
       });
-      this.record({ kind: 'REVIEW', agentId: agent.id, tool, decision: 'REVIEW', reason: ev.reason, ruleId: ev.ruleId, policyVersion: ev.policyVersion, approvalId: a.id, actor: 'gateway', args, detail: { deadline: a.deadline, risk: ev.risk } });
+      this.queue({ kind: 'REVIEW', agentId: agent.id, tool, decision: 'REVIEW', reason: ev.reason, ruleId: ev.ruleId, policyVersion: ev.policyVersion, approvalId: a.id, actor: 'gateway', args, detail: { deadline: a.deadline, risk: ev.risk } });
       this.emitDecision(agent.id, tool, 'REVIEW', ev.ruleId, ev.reason);
       this.deps.bus?.emit('approval.created', this.view(a));
       return { ...base, decision: 'REVIEW', approvalId: a.id, deadline: a.deadline };
@@ -334,7 +348,7 @@ export class Gateway {
     if (!this.policy.current.groupsOf(tool).includes(TOKENLESS_GROUP)) {
       token = await this.tokens.issue({ agent: agent.id, tool, args, policyVersion: ev.policyVersion, approvalId: null });
     }
-    this.record({ kind: 'ALLOWED', agentId: agent.id, tool, decision: 'ALLOW', reason: ev.reason, ruleId: ev.ruleId, policyVersion: ev.policyVersion, actor: 'gateway', args, detail: token ? { jti: token.claims.jti, exp: token.claims.exp } : null });
+    this.queue({ kind: 'ALLOWED', agentId: agent.id, tool, decision: 'ALLOW', reason: ev.reason, ruleId: ev.ruleId, policyVersion: ev.policyVersion, actor: 'gateway', args, detail: token ? { jti: token.claims.jti, exp: token.claims.exp } : null });
     this.emitDecision(agent.id, tool, 'ALLOW', ev.ruleId, ev.reason);
     return { ...base, decision: 'ALLOW', token: token?.token, tokenClaims: token?.claims };
   }
@@ -427,6 +441,12 @@ export class Gateway {
 
   /** Judge a plan step by step: BLOCKed if any step is, approved whole by an operator if any needs review. */
   async submitPlan(req: { agentToken?: string; agentId?: string } & PlanInput): Promise<PlanResult> {
+    const r = await this.judgePlan(req);
+    await this.audit.settled();
+    return r;
+  }
+
+  private async judgePlan(req: { agentToken?: string; agentId?: string } & PlanInput): Promise<PlanResult> {
     const policyVersion = this.policy.current.version;
     const parsedPlan = PlanInputSchema.safeParse({ steps: req.steps, rationale: req.rationale });
     const gate = await this.authorize({ agentToken: req.agentToken, agentId: req.agentId, tool: 'propose_plan', args: {} });
@@ -494,7 +514,7 @@ export class Gateway {
     if (!this.plans.advance(planId, index)) return this.blocked(agent.id, tool, args, 'plan', `step ${index + 1} of plan ${planId} was already used`);
     const t = await this.tokens.issue({ agent: agent.id, tool, args, policyVersion: ev.policyVersion, approvalId: plan.approvalId, planHash: plan.hash, planStep: index });
     const reason = `step ${index + 1} of approved plan ${planId}`;
-    this.record({ kind: 'ALLOWED', agentId: agent.id, tool, decision: 'ALLOW', reason, ruleId: 'plan', policyVersion: ev.policyVersion, approvalId: plan.approvalId, actor: 'gateway', args, detail: { plan_id: planId, plan_hash: plan.hash, step: index, jti: t.claims.jti } });
+    this.queue({ kind: 'ALLOWED', agentId: agent.id, tool, decision: 'ALLOW', reason, ruleId: 'plan', policyVersion: ev.policyVersion, approvalId: plan.approvalId, actor: 'gateway', args, detail: { plan_id: planId, plan_hash: plan.hash, step: index, jti: t.claims.jti } });
     this.emitDecision(agent.id, tool, 'ALLOW', 'plan', reason);
     return { decision: 'ALLOW', reason, ruleId: 'plan', policyVersion: ev.policyVersion, agentId: agent.id, risk: ev.risk, token: t.token, tokenClaims: t.claims, planId, planStep: index };
   }
@@ -692,8 +712,14 @@ export class Gateway {
 
   // ------------------------------------------------------------ helpers
 
+  /** Audit now: committed before this returns (operator actions, agent changes, approvals). */
   private record(e: AuditEntry): void {
     this.audit.append(e);
+  }
+
+  /** Audit on the hot path: group-committed; authorize() awaits the commit before answering. */
+  private queue(e: AuditEntry): void {
+    this.audit.enqueue(e);
   }
 
   private emitDecision(agentId: string | null, tool: string, decision: GovDecision, ruleId: string, reason: string): void {
