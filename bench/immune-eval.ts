@@ -26,6 +26,7 @@ const PER_TYPE = Number(args.get('per-type') ?? 12);
 const SCALE_AGENTS = Number(args.get('scale-agents') ?? 1000);
 const SCALE_SECONDS = Number(args.get('scale-seconds') ?? 60);
 const SEED = Number(args.get('seed') ?? 11);
+const NOISE = Number(args.get('noise') ?? 0.15); // lognormal sigma of healthy run-to-run variation
 const DETECT_WITHIN = 10;
 const rngEval = seededRng(SEED * 7919); // samples after onset that still count as detected
 
@@ -42,7 +43,7 @@ function setup(file: string, size: number, seed: number) {
     healing: { stepDelayMs: 0, verifyTimeoutMs: 600_000 },
     vitals: { flushMs: 1_000_000 },
   });
-  const fleet = createSimulatedFleet({ size, seed });
+  const fleet = createSimulatedFleet({ size, seed, noise: NOISE });
   const immune = new ImmuneService({ db, config, clock, log, fleet });
   return { db, clock, fleet, immune };
 }
@@ -54,7 +55,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-async function accuracyRun() {
+async function accuracyRun(cleanHours: number, intensityMin: number) {
   const { db, clock, fleet, immune } = setup('fleet.db', FLEET, SEED);
   const step = async () => {
     clock.advance(1000);
@@ -63,7 +64,7 @@ async function accuracyRun() {
     await tick();
   };
   // Phase 1: clean traffic (baselines learn during the first 20 samples).
-  const cleanTicks = CLEAN_HOURS * 3600;
+  const cleanTicks = Math.round(cleanHours * 3600);
   for (let i = 0; i < cleanTicks; i++) {
     await step();
     if (i % 600 === 0) immune.flush();
@@ -87,8 +88,8 @@ async function accuracyRun() {
       if (free.length) {
         const agent = free[(t / 20) % free.length | 0]!.agent_id;
         const type = queue.shift()!;
-        // Intensity 0.5–1: half-strength failures are the hard, realistic ones.
-        fleet.inject(agent, type, clock.now(), 0.5 + 0.5 * rngEval());
+        // Intensity intensityMin–1 (1 = the full failure); weaker ones are the hard cases.
+        fleet.inject(agent, type, clock.now(), intensityMin + (1 - intensityMin) * rngEval());
         // The onset is the next sample, taken at the next tick.
         const c: Case = { type, agent, onsetTs: clock.now() + 1000, infectionId: null, detectSamples: null, healS: null, diagnosisOk: null };
         cases.push(c);
@@ -190,7 +191,7 @@ async function scaleRun() {
   return { samples: n, elapsedS, perSecond, headroom: perSecond / SCALE_AGENTS };
 }
 
-const acc = await accuracyRun();
+const acc = await accuracyRun(CLEAN_HOURS, 0.5);
 console.log(`fleet: ${FLEET} agents, clean traffic ${acc.agentHours} agent-hours, ${acc.cases} chaos cases (${PER_TYPE} per type)`);
 console.log('type                 recall  diagnosis  detect(samples)  heal(s)');
 for (const [type, p] of Object.entries(acc.perType)) {
@@ -199,6 +200,9 @@ for (const [type, p] of Object.entries(acc.perType)) {
 console.log(`recall ${acc.recall.toFixed(3)} (lowest type ${acc.minTypeRecall.toFixed(2)}), diagnosis accuracy ${acc.diagnosisAccuracy.toFixed(3)}`);
 console.log(`false quarantines on clean traffic: ${acc.falseInfections} in ${acc.agentHours} agent-hours; unexpected infections during chaos phase: ${acc.falseDuringChaos}`);
 console.log(`detection: median ${acc.detectMedian} samples from onset, worst ${acc.detectMax}; healed ${acc.healed}/${acc.cases}, median ${acc.healMedian} s`);
+// Sensitivity: failures at 20–50 % of full strength, many below the "2× normal" explosion bar by design.
+const weak = await accuracyRun(0.25, 0.2);
+console.log(`weak failures (intensity 0.2–1): recall ${weak.recall.toFixed(3)}; per type ${Object.entries(weak.perType).map(([t, p]) => `${t} ${p.recall.toFixed(2)}`).join(', ')}`);
 const sc = await scaleRun();
 console.log(`scale: ${SCALE_AGENTS} agents × ${SCALE_SECONDS} s = ${sc.samples} samples in ${sc.elapsedS.toFixed(2)} s wall → ${Math.round(sc.perSecond)} samples/s; needed ${SCALE_AGENTS}/s → headroom ${sc.headroom.toFixed(1)}×`);
 fs.rmSync(dir, { recursive: true, force: true });

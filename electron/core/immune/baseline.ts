@@ -8,6 +8,25 @@ export interface Welford {
   m2: number;
 }
 
+/**
+ * Offset per metric for the log transform: about the smallest meaningful amount in its unit, so a
+ * zero is finite and sub-cent costs are not flattened the way ln(1 + x) would flatten them.
+ */
+export const LOG_OFFSET: Record<Metric, number> = {
+  latency_ms: 10,
+  input_tokens: 10,
+  output_tokens: 5,
+  total_tokens: 15,
+  cost_usd: 0.00005,
+  tool_calls: 0.5,
+  retries: 0.5,
+  errors: 0.5,
+};
+
+export function logValue(m: Metric, x: number): number {
+  return Math.log(x + LOG_OFFSET[m]);
+}
+
 export function welfordEmpty(): Welford {
   return { n: 0, mean: 0, m2: 0 };
 }
@@ -26,6 +45,12 @@ export function welfordStd(w: Welford): number {
 
 export interface AgentBaseline {
   metrics: Record<Metric, Welford>;
+  /**
+   * The same metrics in log space (ln(x + offset), see logValue). Token counts, latencies and costs of LLM runs are
+   * long-tailed (roughly lognormal): a z-score on the logs keeps its meaning where one on the raw
+   * values flags the healthy tail.
+   */
+  logs: Record<Metric, Welford>;
   /** Share of samples that carried at least one error (error-rate baseline). */
   errorSamples: number;
   /** The prompt hash the agent was healthy with (null: never reported one). */
@@ -34,8 +59,12 @@ export interface AgentBaseline {
 
 export function emptyBaseline(): AgentBaseline {
   const metrics = {} as Record<Metric, Welford>;
-  for (const m of METRICS) metrics[m] = welfordEmpty();
-  return { metrics, errorSamples: 0, promptHash: null };
+  const logs = {} as Record<Metric, Welford>;
+  for (const m of METRICS) {
+    metrics[m] = welfordEmpty();
+    logs[m] = welfordEmpty();
+  }
+  return { metrics, logs, errorSamples: 0, promptHash: null };
 }
 
 export function baselineSamples(b: AgentBaseline): number {
@@ -43,7 +72,10 @@ export function baselineSamples(b: AgentBaseline): number {
 }
 
 export function learnSample(b: AgentBaseline, v: Vitals): void {
-  for (const m of METRICS) welfordAdd(b.metrics[m], v[m]);
+  for (const m of METRICS) {
+    welfordAdd(b.metrics[m], v[m]);
+    welfordAdd(b.logs[m], logValue(m, v[m]));
+  }
   if (v.errors > 0) b.errorSamples += 1;
   if (v.prompt_hash) b.promptHash = v.prompt_hash;
 }

@@ -238,6 +238,8 @@ export function createImmuneRepository(db: Db) {
       for (const m of METRICS) {
         const w = baseline.metrics[m];
         s.upsertBaseline.run(agent_id, m, w.n, w.mean, w.m2);
+        const l = baseline.logs[m];
+        s.upsertBaseline.run(agent_id, `log:${m}`, l.n, l.mean, l.m2);
       }
     }
   });
@@ -292,7 +294,9 @@ export function createImmuneRepository(db: Db) {
       for (const r of s.allBaselines.all() as Array<{ agent_id: string; metric: string; n: number; mean: number; m2: number }>) {
         let b = baselines.get(r.agent_id);
         if (!b) baselines.set(r.agent_id, (b = emptyBaseline()));
-        if ((METRICS as readonly string[]).includes(r.metric)) b.metrics[r.metric as Metric] = { n: r.n, mean: r.mean, m2: r.m2 };
+        const w = { n: r.n, mean: r.mean, m2: r.m2 };
+        if ((METRICS as readonly string[]).includes(r.metric)) b.metrics[r.metric as Metric] = w;
+        else if (r.metric.startsWith('log:') && (METRICS as readonly string[]).includes(r.metric.slice(4))) b.logs[r.metric.slice(4) as Metric] = w;
       }
       return (s.allAgents.all() as RawAgent[]).map((r) => {
         const baseline = baselines.get(r.agent_id) ?? emptyBaseline();

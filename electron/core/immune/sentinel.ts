@@ -7,7 +7,7 @@
 // row are a pattern; with lognormal noise of 15–25 % this keeps false quarantines far below
 // 0.1 per agent-hour at one sample per second, while an onset is still caught on its second sample.
 // An extreme hit (z ≥ extremeZ and ratio ≥ extremeRatio) is reported on the first sample.
-import { errorRate, welfordStd, type AgentBaseline } from './baseline';
+import { errorRate, logValue, welfordStd, type AgentBaseline, type Welford } from './baseline';
 import type { Anomaly, AnomalyType, InfectionReport, Metric, Vitals } from './schemas';
 
 export interface SentinelOptions {
@@ -58,9 +58,8 @@ const MIN_DELTA: Record<Metric, number> = {
   retries: 3,
   errors: 2,
 };
-/** Floor of the standard deviation, as a share of the mean and absolute. */
-const STD_FLOOR_SHARE = 0.05;
-const STD_FLOOR_ABS: Record<Metric, number> = {
+/** Floor of the ratio's denominator per metric, in its own unit (a zero baseline stays finite). */
+const RATIO_FLOOR: Record<Metric, number> = {
   latency_ms: 10,
   input_tokens: 10,
   output_tokens: 5,
@@ -79,11 +78,22 @@ interface Hit {
   extreme: boolean;
 }
 
-function score(metric: Metric, x: number, mean: number, std: number, o: SentinelOptions): Hit | null {
-  const s = Math.max(std, mean * STD_FLOOR_SHARE, STD_FLOOR_ABS[metric]);
-  const z = (x - mean) / s;
+/** Floor of the log-space standard deviation: 5 % run-to-run variation. */
+const LOG_STD_FLOOR = 0.05;
+
+/**
+ * Continuous, long-tailed metrics are judged on the log scale; counts (tool calls, retries, errors)
+ * on the raw scale, where a Poisson-like spread is already well described by mean and std.
+ */
+const LOG_SCALE: ReadonlySet<Metric> = new Set(['latency_ms', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd']);
+
+function score(metric: Metric, x: number, raw: Welford, log: Welford, o: SentinelOptions): Hit | null {
+  const mean = raw.mean;
+  const z = LOG_SCALE.has(metric)
+    ? (logValue(metric, x) - log.mean) / Math.max(welfordStd(log), LOG_STD_FLOOR)
+    : (x - mean) / Math.max(welfordStd(raw), mean * 0.05, RATIO_FLOOR[metric]);
   // A zero baseline (retries, errors of a clean agent) makes any ratio infinite: measure it against the floor instead.
-  const ratio = x / Math.max(mean, STD_FLOOR_ABS[metric]);
+  const ratio = x / Math.max(mean, RATIO_FLOOR[metric]);
   if (z < o.zThreshold || ratio < o.minRatio || x - mean < MIN_DELTA[metric]) return null;
   return { z, ratio, extreme: z >= o.extremeZ && ratio >= o.extremeRatio };
 }
@@ -120,7 +130,7 @@ export function detectInfection(
     const std = welfordStd(w);
     const hits: Array<{ v: Vitals; h: Hit }> = [];
     for (const v of win) {
-      const h = score(metric, v[metric], w.mean, std, o);
+      const h = score(metric, v[metric], w, baseline.logs[metric], o);
       if (h) hits.push({ v, h });
     }
     if (!hits.length) continue;
@@ -184,8 +194,7 @@ export function detectInfection(
 /** True when any metric of this one sample is outside the baseline (unconfirmed): such samples are not learned. */
 export function isSuspicious(v: Vitals, baseline: AgentBaseline, o: SentinelOptions = DEFAULT_SENTINEL): boolean {
   for (const metric of ORDER) {
-    const w = baseline.metrics[metric];
-    if (score(metric, v[metric], w.mean, welfordStd(w), o)) return true;
+    if (score(metric, v[metric], baseline.metrics[metric], baseline.logs[metric], o)) return true;
   }
   return Boolean(baseline.promptHash && v.prompt_hash && v.prompt_hash !== baseline.promptHash);
 }

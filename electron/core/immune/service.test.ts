@@ -240,3 +240,32 @@ describe('healing ladder and immune memory', () => {
     expect(state(r, 'ext-loop')).toBe('exhausted');
   });
 });
+
+describe('persistence', () => {
+  it('keeps stored vitals within the retention window and row cap', async () => {
+    const r = rig({ config: { vitals: { retentionHours: 0.01, maxRows: 1000, flushMs: 1_000_000 } } });
+    await r.step(120);
+    r.immune.flush();
+    // 0.01 h = 36 s of history for 4 agents
+    expect(r.immune.repo.countVitals()).toBeLessThanOrEqual(4 * 37);
+    expect(r.immune.repo.countVitals()).toBeGreaterThanOrEqual(4 * 30);
+  });
+
+  it('resumes a heal interrupted by a shutdown', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const a = openRig({ dir, config: { severityThreshold: 11 } });
+    await a.step(25);
+    a.immune.chaos('prompt_drift', RESEARCH);
+    await untilInfected(a, RESEARCH);
+    expect(state(a, RESEARCH)).toBe('probation'); // first rung applied, waiting for fresh vitals
+    await a.close();
+
+    const b = rig({ dir, config: { severityThreshold: 11 }, startMs: a.clock.now() });
+    b.fleet.inject(RESEARCH, 'prompt_drift', b.clock.now()); // the new process's fleet: same agent, still sick
+    await b.immune.start();
+    await until(b, () => state(b, RESEARCH) === 'healthy');
+    expect(b.immune.repo.recentInfections(5).map((i) => i.status)).toEqual(['healed']);
+    expect(applied(b, RESEARCH)).toContain('rollback_prompt');
+  });
+});
