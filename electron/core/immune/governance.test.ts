@@ -139,4 +139,18 @@ describe('immune system through governance', () => {
     expect(rig.immune.agent('mcp-operator')!.state).toBe('pending_approval');
     expect(gateway.agents.get('mcp-operator')!.status).toBe('paused');
   });
+
+  it('lets an operator overrule a quarantine by reviving the agent in governance', async () => {
+    const { rig, gateway } = setup({ severityThreshold: 0 });
+    await rig.immune.start();
+    for (let i = 0; i < 25; i++) rig.immune.recordVitals(call(rig, i));
+    for (let i = 0; i < 2; i++) rig.immune.recordVitals(call(rig, i, { tool_calls: 60 }));
+    expect(rig.immune.agent('mcp-operator')!.state).toBe('pending_approval');
+    expect(gateway.agents.get('mcp-operator')!.status).toBe('quarantined');
+    gateway.reviveAgent('mcp-operator', 'alice', 'false alarm, I watched it');
+    expect(rig.immune.agent('mcp-operator')!.state).toBe('healthy');
+    expect(rig.immune.repo.approvals('pending')).toHaveLength(0);
+    expect(rig.immune.repo.agentLog('mcp-operator', 1)[0]!.detail).toMatch(/revived by an operator/);
+    expect((await gateway.authorize({ agentId: 'mcp-operator', ...read })).decision).toBe('ALLOW');
+  });
 });

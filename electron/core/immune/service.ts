@@ -87,6 +87,7 @@ export class ImmuneService {
   private readonly learning: FleetLearningOptions;
   private readonly otlp: OtlpExporter | null;
   private ingestToken: string | null = null;
+  private offAgentChanged: (() => void) | undefined;
   readonly counters = {
     executions: 0,
     rejected_vitals: 0,
@@ -137,6 +138,21 @@ export class ImmuneService {
         if (inf) this.startHealing(a, inf, 'auto');
       }
     }
+    // An operator who revives a quarantined agent in governance overrules the immune system.
+    this.offAgentChanged = this.deps.bus?.on('agent.changed', (view) => {
+      if ('removed' in view || view.status !== 'active') return;
+      const a = this.agents.get(view.id);
+      if (!a || !QUARANTINED.has(a.state) || this.healing.has(a.agent_id)) return;
+      const inf = a.infection_id;
+      this.log({ agent_id: a.agent_id, infection_id: inf, kind: 'released', action: null, trigger: null, ok: null, detail: 'revived by an operator in governance; immune quarantine lifted' });
+      if (inf !== null) this.repo.setInfectionStatus(inf, 'healed', this.deps.clock.now());
+      const ap = this.repo.latestApprovalFor(a.agent_id);
+      if (ap && ap.status === 'pending') this.repo.decideApproval(ap.id, 'rejected', this.deps.clock.now(), 'operator (revived in governance)');
+      a.infection_id = null;
+      a.recent = [];
+      this.setState(a, 'healthy');
+      this.deps.bus?.emit('immune.quarantine', { agent_id: a.agent_id, quarantined: false, reason: 'revived by an operator' });
+    });
     this.timers.push(setInterval(() => this.flush(), cfg.vitals.flushMs));
     if (this.deps.fleet && cfg.fleet.enabled) this.timers.push(setInterval(() => this.tickFleet(), cfg.fleet.tickMs));
     if (this.otlp) this.timers.push(setInterval(() => void this.otlp!.export(this.counters, this.stats()), cfg.otlp.intervalMs));
@@ -145,6 +161,8 @@ export class ImmuneService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.offAgentChanged?.();
+    this.offAgentChanged = undefined;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const a of this.agents.values()) a.probation?.done('no_data');
