@@ -124,9 +124,12 @@ function evalBuiltin(): BuiltinFigures {
     if (res.episodeOf[i]! >= 0) normalFlagged++;
   }
   const normalFlaggedPct = (100 * normalFlagged) / normalRows;
+  let zsNormalHits = 0;
+  for (let i = 0; i < rows.length; i++) if (!day.labels[i]!.is_anomaly && zs.res.scores[i]! >= 1) zsNormalHits++;
+  const zsNormalPct = (100 * zsNormalHits) / normalRows;
   console.log(`episodes: ${res.episodes.length} (${falseEps.length} false) over ${devices.size} devices × ${r2(hours)} h`);
   console.log(`false episodes per device-day: ${falsePerDeviceDay.toFixed(2)}   alarms per 10 min on normal hours: ${a.per10.toFixed(3)} (seed z-score: ${zscoreAlarmsPer10.toFixed(1)})`);
-  console.log(`normal rows inside an episode: ${normalFlaggedPct.toFixed(2)} %`);
+  console.log(`normal rows inside an episode: ${normalFlaggedPct.toFixed(2)} % (seed z-score flags ${zsNormalPct.toFixed(2)} % of them)`);
   console.log(`throughput: ${(valuesPerS / 1e6).toFixed(2)} M sensor values/s (seed z-score ${(zscoreValuesPerS / 1e6).toFixed(2)} M/s, ratio ${(valuesPerS / zscoreValuesPerS).toFixed(2)})`);
   return { detected, typed, falseEpisodesPerDeviceDay: falsePerDeviceDay, alarmsPer10: a.per10, normalFlaggedPct, valuesPerS, zscoreValuesPerS, zscoreAlarmsPer10 };
 }

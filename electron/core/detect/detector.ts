@@ -13,6 +13,9 @@
 //  - zscore:   the seed's detector (window 60, |z|>3), selectable for comparison.
 import type { DetectorKind, DetectorParams } from './schema';
 
+/** Baseline snapshots kept for rollback (ring buffer per device: O(1) memory). */
+const SNAPSHOTS = 6;
+
 export const KIND_LEVEL = 1;
 export const KIND_DRIFT = 2;
 export const KIND_VARIANCE = 4;
@@ -113,6 +116,10 @@ export class DeviceDetector {
   private prec: Float64Array | null = null;
   private t2Ref = 1;
   private hasPrev = false;
+  private readonly snaps: Float64Array;
+  private snapPos = 0;
+  private snapN = 0;
+  private sinceSnap = 0;
   // seed z-score: ring buffer per sensor with running sums
   private ring: Float64Array | null = null;
   private ringPos = 0;
@@ -139,6 +146,7 @@ export class DeviceDetector {
     this.v0 = new Float64Array(d).fill(1);
     this.rs = new Float64Array(d);
     this.rs2 = new Float64Array(d);
+    this.snaps = new Float64Array(SNAPSHOTS * d);
     if (params.mode === 'zscore') {
       this.ring = new Float64Array(params.zscoreWindow * d);
       this.learnBuf = null;
@@ -146,6 +154,24 @@ export class DeviceDetector {
     } else {
       this.learnBuf = new Float64Array(params.learnSamples * d);
     }
+  }
+
+  /**
+   * Roll the baseline back to where it stood about rollbackSamples ago. Called when an episode
+   * opens: a slow drift is learned as normal before it is detected, and a baseline left holding that
+   * part of it would turn the drift's end into a second, false episode.
+   */
+  rollback(): void {
+    if (this.snapN < SNAPSHOTS) return;
+    // the oldest snapshot sits at snapPos (ring buffer full)
+    for (let i = 0; i < this.d; i++) this.mu[i] = this.snaps[this.snapPos * this.d + i]!;
+  }
+
+  /** Forget the baseline snapshots (after an episode: only snapshots taken since then are trusted). */
+  clearSnapshots(): void {
+    this.snapN = 0;
+    this.snapPos = 0;
+    this.sinceSnap = 0;
   }
 
   /** Forget short-term state (after a data gap); the learned baseline stays. */
@@ -168,10 +194,17 @@ export class DeviceDetector {
    */
   adapt(values: ArrayLike<number>, factor = 1, quietFactor = factor, quietLevel = 0.7): void {
     if (this.p.baselineAlpha <= 0 || !this.learned || this.p.mode === 'zscore') return;
+    // Snapshot the baseline every rollbackSamples/SNAPSHOTS samples while nothing is open (factor 1).
+    if (factor >= 1 && this.p.rollbackSamples > 0 && ++this.sinceSnap >= Math.max(1, Math.floor(this.p.rollbackSamples / SNAPSHOTS))) {
+      this.sinceSnap = 0;
+      this.snaps.set(this.mu, this.snapPos * this.d);
+      this.snapPos = (this.snapPos + 1) % SNAPSHOTS;
+      if (this.snapN < SNAPSHOTS) this.snapN++;
+    }
     for (let i = 0; i < this.d; i++) {
       const x = values[i]!;
       // sensors below quietLevel (not part of the anomaly) may follow the data at quietFactor
-      const a = this.p.baselineAlpha * (this.sensorScore[i]! < quietLevel ? quietFactor : factor);
+      const a = Math.min(0.5, this.p.baselineAlpha * (this.sensorScore[i]! < quietLevel ? quietFactor : factor));
       if (a > 0 && x === x && x !== Infinity && x !== -Infinity) this.mu[i]! += a * (x - this.mu[i]!);
     }
   }

@@ -119,6 +119,7 @@ export class DeviceMonitor {
   private quietRun = 0;
   private firstHitTs = 0;
   private lastActiveTs = 0;
+  private catchUp = 0;
   private sensorMask = 0;
   private kindMask = 0;
   private ev: EpisodeEvidence;
@@ -186,7 +187,11 @@ export class DeviceMonitor {
 
     const ep = this.episode;
     if (!ep) {
-      det.adapt(values);
+      // After an episode the baseline catches up for a while on what the day did while it was frozen.
+      if (this.catchUp > 0) {
+        this.catchUp--;
+        det.adapt(values, this.p.catchUpFactor);
+      } else det.adapt(values);
       if (score >= 1) {
         if (this.hitRun === 0) {
           this.firstHitTs = ts;
@@ -197,6 +202,7 @@ export class DeviceMonitor {
         this.hitRun++;
         this.gather(score);
         if (this.hitRun >= this.p.openSamples) {
+          det.rollback();
           this.open(ts);
           this.inEpisode = true;
           return EV_OPENED;
@@ -227,6 +233,8 @@ export class DeviceMonitor {
       ep.status = 'closed';
       // the episode ends at its last active sample, not after the quiet run that confirmed it
       ep.end_ts = this.lastActiveTs;
+      this.detector.clearSnapshots();
+      this.catchUp = this.p.catchUpSamples;
       this.episode = null;
       this.closed = ep;
       this.hitRun = 0;

@@ -29,6 +29,12 @@ export const DetectorParamsSchema = z.object({
   baselineAlpha: z.number().min(0).max(0.1).default(1 / 720),
   /** Inside an episode the baseline adapts this much slower (0 = frozen), so a long anomaly is not learned as normal... */
   episodeAdapt: z.number().min(0).max(1).default(0),
+  /** After an episode closes, the baseline adapts catchUpFactor × faster for catchUpSamples samples, to
+   *  catch up on the daily cycle it missed while frozen (otherwise the end of a long episode rebounds). */
+  catchUpSamples: z.number().int().min(0).default(360),
+  catchUpFactor: z.number().min(1).max(100).default(10),
+  /** When an episode opens, the baseline rolls back to where it stood this many samples ago (0 = off). */
+  rollbackSamples: z.number().int().min(0).default(360),
   /** Inside an episode, sensors not taking part in it adapt at this share of the rate. */
   quietAdapt: z.number().min(0).max(1).default(0),
   /** ...for at most this long; then it follows the data again (an endless episode helps nobody). */
