@@ -110,7 +110,7 @@ db.transaction(() => {
 for (let i = 0; i < AGENTS; i += 50) gw.agents.setStatus(`agent-${i + 7}`, 'paused', 'bench');
 
 // ---- decisions
-const calls = Array.from({ length: DECISIONS }, () => {
+let calls = Array.from({ length: DECISIONS }, () => {
   const tool = rng() < 0.5 ? pick(tools.slice(0, 10)) : pick(tools);
   return { agentId: `agent-${Math.floor(rng() * AGENTS)}`, tool, args: randomArgs(tool) };
 });
@@ -184,9 +184,14 @@ for (let i = 0; i < SEQ_ROWS; i++) plainTx.immediate(entries[i % entries.length]
 const plainPerS = SEQ_ROWS / ((performance.now() - tp) / 1000);
 
 // ---- verify
+calls = []; // let the 100k call objects go before the read-heavy part
 gw.stop(); // signs the head
 const rows = gw.audit.count();
-const v = gw.audit.verify(loadPublicKey(path.join(dir, 'keys'))!.publicKey);
+// As `aegisflow audit verify` finds it: the WAL checkpointed into the database file.
+db.pragma('wal_checkpoint(TRUNCATE)');
+const pub = loadPublicKey(path.join(dir, 'keys'))!.publicKey;
+const runs = [0, 1, 2].map(() => gw.audit.verify(pub));
+const v = runs.sort((a, b) => a.ms - b.ms)[1]!; // median of three
 if (!v.ok) throw new Error(`verify failed: ${v.problem}`);
 const verifyPerS = v.rows / (v.ms / 1000);
 const tr = performance.now();
@@ -205,7 +210,7 @@ console.log(`  decision latency p50 ${r4(pct(lat, 50))} ms, p99 ${r4(pct(lat, 99
 console.log(`  policy evaluation alone: indexed p50 ${r4(pct(evalLat, 50))} / p99 ${r4(pct(evalLat, 99))} ms; every rule tried p50 ${r4(pct(refLat, 50))} / p99 ${r4(pct(refLat, 99))} ms -> index gains ${(pct(refLat, 99) / pct(evalLat, 99)).toFixed(1)}x at p99`);
 console.log(`  audit append, ${CALLERS} concurrent callers (group commit): ${Math.round(appendPerS)} rows/s chained (target >= 20000)`);
 console.log(`  audit append, one caller, one transaction per row: ${Math.round(seqPerS)} rows/s chained; plain unchained insert ${Math.round(plainPerS)} rows/s (same row count per transaction) -> ratio ${(plainPerS / seqPerS).toFixed(2)}x`);
-console.log(`  audit verify: ${Math.round(verifyPerS)} rows/s over ${v.rows} rows, ${v.signedHeads} signed heads (target >= 100000); raw read ${Math.round(readPerS)} rows/s -> ratio ${(readPerS / verifyPerS).toFixed(2)}x`);
+console.log(`  audit verify (median of 3): ${Math.round(verifyPerS)} rows/s over ${v.rows} rows, ${v.signedHeads} signed heads (target >= 100000); raw read ${Math.round(readPerS)} rows/s -> ratio ${(readPerS / verifyPerS).toFixed(2)}x`);
 console.log(`  (audit rows before the append run: ${before}; after: ${rows})`);
 console.log(
   JSON.stringify({

@@ -117,6 +117,22 @@ export function rowHash(prevHash: string, r: Omit<AuditRowRaw, 'prev_hash' | 'ha
   return sha256Hex(`${prevHash}\n${rowContentCanonical(r)}`);
 }
 
+/** Column order of VERIFY_SELECT's raw rows. */
+const VERIFY_SELECT =
+  'SELECT seq, ts, kind, agent_id, tool, decision, reason, rule_id, policy_version, approval_id, actor, args_hash, args_masked, detail, prev_hash, hash FROM gov_audit ORDER BY seq';
+type RawRow = [number, number, string, ...Array<string | null>];
+
+/** rowHash over a raw row array (verify reads arrays: no object per row). Same text as rowContentCanonical. */
+function rawRowHash(prevHash: string, r: RawRow): string {
+  const v = r as unknown as Array<string | number | null>;
+  return sha256Hex(
+    `${prevHash}\n{"actor":${j(v[10]!)},"agent_id":${j(v[3]!)},"approval_id":${j(v[9]!)},` +
+      `"args_hash":${j(v[11]!)},"args_masked":${j(v[12]!)},"decision":${j(v[5]!)},` +
+      `"detail":${j(v[13]!)},"kind":${j(v[2]!)},"policy_version":${j(v[8]!)},` +
+      `"reason":${j(v[6]!)},"rule_id":${j(v[7]!)},"seq":${j(v[0]!)},"tool":${j(v[4]!)},"ts":${j(v[1]!)}}`,
+  );
+}
+
 function headText(seq: number, hash: string, ts: number, keyId: string): string {
   return `aegisflow-audit-head:v1:${seq}:${hash}:${ts}:${keyId}`;
 }
@@ -232,7 +248,7 @@ export class AuditLog {
       insertHead: db.prepare('INSERT OR REPLACE INTO gov_audit_heads (seq, hash, ts, key_id, signature) VALUES (?, ?, ?, ?, ?)'),
       lastHead: db.prepare<[], { seq: number }>('SELECT seq FROM gov_audit_heads ORDER BY seq DESC LIMIT 1'),
       heads: db.prepare<[], { seq: number; hash: string; ts: number; key_id: string; signature: string }>('SELECT * FROM gov_audit_heads ORDER BY seq'),
-      iterate: db.prepare<[], AuditRowRaw>('SELECT * FROM gov_audit ORDER BY seq'),
+      iterate: db.prepare<[], RawRow>(VERIFY_SELECT).raw(true),
       // One statement for every filter combination: a NULL parameter switches its filter off.
       query: db.prepare<Record<string, string | number | null>, AuditRowRaw>(
         `SELECT * FROM gov_audit
@@ -412,26 +428,28 @@ export class AuditLog {
     for (const r of this.q.iterate.iterate()) {
       rows++;
       if (bad) continue; // keep counting rows; the first break is what matters
-      if (r.seq !== expected) {
-        bad = r.seq > expected
-          ? { seq: expected, problem: `row ${expected} is missing (next row is ${r.seq})` }
-          : { seq: r.seq, problem: `row ${r.seq} is out of order` };
+      const seq = r[0];
+      const hash = r[15] as string;
+      if (seq !== expected) {
+        bad = seq > expected
+          ? { seq: expected, problem: `row ${expected} is missing (next row is ${seq})` }
+          : { seq, problem: `row ${seq} is out of order` };
         continue;
       }
-      if (r.prev_hash !== prev) {
-        bad = { seq: r.seq, problem: `row ${r.seq} does not link to row ${r.seq - 1} (rows deleted, inserted or reordered)` };
+      if (r[14] !== prev) {
+        bad = { seq, problem: `row ${seq} does not link to row ${seq - 1} (rows deleted, inserted or reordered)` };
         continue;
       }
-      if (rowHash(prev, r) !== r.hash) {
-        bad = { seq: r.seq, problem: `row ${r.seq} was altered (its content no longer matches its hash)` };
+      if (rawRowHash(prev, r) !== hash) {
+        bad = { seq, problem: `row ${seq} was altered (its content no longer matches its hash)` };
         continue;
       }
-      const h = headBySeq.get(r.seq);
-      if (h && h.hash !== r.hash) {
-        bad = { seq: r.seq, problem: `row ${r.seq} differs from the signed head at that row (chain rewritten)` };
+      const h = headBySeq.get(seq);
+      if (h && h.hash !== hash) {
+        bad = { seq, problem: `row ${seq} differs from the signed head at that row (chain rewritten)` };
         continue;
       }
-      prev = r.hash;
+      prev = hash;
       expected++;
     }
     if (bad) problems.push(bad);
