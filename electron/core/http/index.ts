@@ -35,8 +35,12 @@ export class HttpError extends Error {
 }
 
 export interface HttpServer {
-  /** Register a handler for an exact path (any method unless given). Subsystems add /api/v1/... and /mcp. */
-  route(pathname: string, handler: RouteHandler, method?: string): void;
+  /**
+   * Register a handler for an exact path (any method unless given). Subsystems add /api/v1/... and /mcp.
+   * `agentAuth: true` marks a route that authenticates its callers itself with agent bearer tokens
+   * (/mcp, /api/v1/ingest, /api/v1/governance/check): the operator token does not apply there.
+   */
+  route(pathname: string, handler: RouteHandler, method?: string, opts?: { agentAuth?: boolean }): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly port: number | null;
@@ -90,7 +94,7 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
     throw new Error(`http.host ${cfg.host} is not loopback: set http.operatorToken (AEGISFLOW_OPERATOR_TOKEN, ≥16 chars) to bind there`);
   }
   const staticDir = cfg.staticDir ? path.resolve(cfg.staticDir) : defaultStaticDir();
-  const routes = new Map<string, { handler: RouteHandler; method?: string }>();
+  const routes = new Map<string, { handler: RouteHandler; method?: string; agentAuth: boolean }>();
   let server: http.Server | null = null;
   let wss: WebSocketServer | null = null;
   let port: number | null = null;
@@ -168,12 +172,12 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!operatorOk(req, url)) return sendJson(res, 401, { error: 'operator token required' });
+    const route = routes.get(url.pathname);
+    if (!route?.agentAuth && !operatorOk(req, url)) return sendJson(res, 401, { error: 'operator token required' });
     if (cfg.operatorToken && url.searchParams.get('token')) {
       // Trade the query token for an HttpOnly cookie so the page's own requests carry it.
       res.setHeader('set-cookie', `aegisflow_operator=${encodeURIComponent(cfg.operatorToken)}; HttpOnly; SameSite=Strict; Path=/`);
     }
-    const route = routes.get(url.pathname);
     if (route) {
       if (route.method && req.method !== route.method) return sendJson(res, 405, { error: `use ${route.method}` });
       let bodyPromise: Promise<Buffer> | null = null;
@@ -269,8 +273,8 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
   };
 
   const srv: HttpServer = {
-    route(pathname, handler, method) {
-      routes.set(pathname, { handler, method });
+    route(pathname, handler, method, opts) {
+      routes.set(pathname, { handler, method, agentAuth: opts?.agentAuth ?? false });
     },
     get port() {
       return port;

@@ -12,5 +12,6 @@ export function mountImmuneRoutes(http: HttpServer, immune: ImmuneService): void
       sendJson(res, out.status, out.body);
     },
     'POST',
+    { agentAuth: true }, // agents authenticate with their own bearer tokens
   );
 }
