@@ -72,6 +72,7 @@ describe('aegisflow agent / audit', () => {
 
     const db = new Database(path.join(dir, 'aegisflow.db'));
     const killed = db.prepare(`SELECT seq FROM gov_audit WHERE kind = 'KILLED'`).get() as { seq: number };
+    db.exec('DROP TRIGGER gov_audit_no_update'); // an attacker with the file drops the guard first
     db.prepare(`UPDATE gov_audit SET actor = 'nobody' WHERE seq = ?`).run(killed.seq);
     db.close();
     out.length = 0;

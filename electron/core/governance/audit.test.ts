@@ -24,6 +24,8 @@ async function traffic(): Promise<void> {
 function tamper(sql: string): void {
   const other = new Database(h.dbFile);
   try {
+    // The attacker first removes the append-only guard (any SQLite client can).
+    other.exec('DROP TRIGGER IF EXISTS gov_audit_no_update; DROP TRIGGER IF EXISTS gov_audit_no_delete;');
     other.exec(sql);
   } finally {
     other.close();
@@ -84,6 +86,7 @@ describe('audit chain', () => {
     await traffic();
     // The attacker edits row 2 and recomputes every hash after it: links and hashes all check out...
     const other = new Database(h.dbFile);
+    other.exec('DROP TRIGGER gov_audit_no_update');
     const rows = other.prepare('SELECT * FROM gov_audit ORDER BY seq').all() as AuditRowRaw[];
     let prev = GENESIS_HASH;
     const upd = other.prepare('UPDATE gov_audit SET reason = ?, prev_hash = ?, hash = ? WHERE seq = ?');
@@ -109,6 +112,14 @@ describe('audit chain', () => {
     expect(verify()).toMatchObject({ ok: false, firstBadSeq: 11 });
     tamper(`UPDATE gov_audit_heads SET signature = 'AAAA' WHERE seq = 5`);
     expect(verify().firstBadSeq).toBe(5);
+  });
+
+  it('refuses edits and deletes of audit rows through SQL', async () => {
+    h = harness();
+    await traffic();
+    expect(() => h.db.prepare(`UPDATE gov_audit SET reason = 'x' WHERE seq = 2`).run()).toThrow(/append-only/);
+    expect(() => h.db.prepare('DELETE FROM gov_audit WHERE seq = 2').run()).toThrow(/append-only/);
+    expect(verify().ok).toBe(true);
   });
 
   it('writes the hand-made row content exactly as RFC 8785 would', () => {

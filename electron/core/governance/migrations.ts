@@ -110,4 +110,17 @@ export const governanceMigrations: Migration[] = [
       db.exec('CREATE INDEX gov_audit_kind ON gov_audit (kind, seq)');
     },
   },
+  {
+    // Append-only by construction: no code path of the app can edit or delete an audit row. (Someone
+    // with the file can drop these triggers; the hash chain and signed heads are what catch that.)
+    id: 'gov-005-audit-append-only',
+    up: (db) => {
+      db.exec(`
+        CREATE TRIGGER gov_audit_no_update BEFORE UPDATE ON gov_audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER gov_audit_no_delete BEFORE DELETE ON gov_audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      `);
+    },
+  },
 ];
