@@ -26,6 +26,7 @@ import type {
   MemoryEntry,
   VitalsSample,
 } from './immune';
+import type { McpCallEvent, McpInfo, McpToolCallView } from './mcp';
 
 export interface ErrorInfo {
   code: string;
@@ -128,6 +129,9 @@ export interface RequestMap {
   'alarms.outOfService': { params: { id: string; who: string; reason: string; out_of_service: boolean }; result: Alarm };
   'alarms.history': { params: { id?: string; limit?: number; before?: number }; result: AlarmHistoryEntry[] };
   'alarms.stats': { params: Record<string, never>; result: AlarmStats & { flood: FloodStatus } };
+  // MCP server (issue 6)
+  'mcp.info': { params: Record<string, never>; result: McpInfo };
+  'mcp.calls': { params: { agentId?: string; tool?: string; limit?: number; beforeId?: number }; result: McpToolCallView[] };
 }
 export type RequestName = keyof RequestMap;
 export type RequestParams<N extends RequestName> = RequestMap[N]['params'];
@@ -163,11 +167,13 @@ export interface EventMap {
   'anomaly.closed': Episode;
   'alarm.changed': AlarmChange;
   'alarm.flood': FloodStatus;
+  // MCP server (issue 6): every tools/call, after the gateway and the tool ran
+  'mcp.call': McpCallEvent;
 }
 export type EventName = keyof EventMap;
 
 /** Events forwarded to user interfaces (IPC / WebSocket). */
-export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood'] as const satisfies readonly EventName[];
+export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood', 'mcp.call'] as const satisfies readonly EventName[];
 
 /**
  * Every request at run time: the preload generates one named method per entry, and the WebSocket
@@ -208,5 +214,7 @@ const REQUEST_TABLE = {
   'alarms.outOfService': true,
   'alarms.history': true,
   'alarms.stats': true,
+  'mcp.info': true,
+  'mcp.calls': true,
 } as const satisfies Record<RequestName, true>;
 export const REQUEST_NAMES = Object.keys(REQUEST_TABLE) as RequestName[];

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ImmuneConfigSchema } from './immune/config';
 import { AlarmConfigSchema } from './alarms/schema';
 import { DetectConfigSchema } from './detect/schema';
+import { McpConfigSchema } from './mcp/config';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
@@ -131,6 +132,8 @@ export const ConfigSchema = z.object({
   alarms: AlarmConfigSchema.prefault({}),
   /** Immune system for the agent fleet (seed 001); see electron/core/immune/config.ts. */
   immune: ImmuneConfigSchema.prefault({}),
+  /** Governed MCP server: /mcp endpoint, origins, body limit, sessions, operator waits (issue 6). */
+  mcp: McpConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -15,6 +15,8 @@ import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
 import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, mountImmuneRoutes, registerImmuneApi } from './immune';
 import { createLogger, type Logger } from './observability';
+import { loadManualIndex, defaultManualPath } from './knowledge';
+import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, registerMcpApi, type McpService } from './mcp';
 import { createPlant, type Plant } from './plant';
 import {
   applyMigrations,
@@ -57,6 +59,8 @@ export interface CoreServices {
   governance: Gateway;
   /** Immune system for the agent fleet (seed 001): vitals, sentinel, quarantine, healing. */
   immune: ImmuneService;
+  /** Governed MCP server (issue 6): tools over Streamable HTTP at /mcp and stdio; every call passes governance. */
+  mcp: McpService;
 }
 
 export interface Core {
@@ -84,6 +88,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   migrations.push(...detectMigrations, ...alarmsMigrations);
   migrations.push(...governanceMigrations);
   migrations.push(...immuneMigrations);
+  migrations.push(...mcpMigrations);
   applyMigrations(db, migrations);
 
   const readings = createReadingsRepository(db);
@@ -124,7 +129,25 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     fleet: config.immune.fleet.enabled && config.immune.fleet.size > 0 ? createSimulatedFleet({ size: config.immune.fleet.size, seed: config.immune.fleet.seed }) : undefined,
     dataDir: config.dataDir,
   });
-  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance, immune };
+  // Governed MCP server: every tools/call is identified, judged by the gateway, recorded and fed to the immune system.
+  const mcp = createMcpService({
+    config: config.mcp,
+    governance,
+    live,
+    readings,
+    deviceStatuses: () => plant?.simulator.devices() ?? [],
+    knownDevices: () => [...new Set([...(plant?.dataset.devices ?? DEVICE_IDS), ...live.devices()])].sort(),
+    detection,
+    alarms: alarmService.system,
+    manual: loadManualIndex(defaultManualPath(config.resourcesDir)),
+    toolCalls: createToolCallRepository(db),
+    incidents: createIncidentRepository(db),
+    immune: config.immune.enabled ? immune : null,
+    bus,
+    clock,
+    log: log.child({ component: 'mcp' }),
+  });
+  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance, immune, mcp };
   const components: Lifecycle[] = [
     { name: 'broker', start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
@@ -137,6 +160,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   components.push({ name: 'detection', start: () => detection.start(), stop: () => detection.stop() });
   if (plant) components.push({ name: 'simulator', start: () => plant.simulator.start(), stop: () => plant.simulator.stop() });
   if (config.immune.enabled) components.push({ name: 'immune', start: () => immune.start(), stop: () => immune.stop() });
+  components.push({ name: 'mcp', start: () => mcp.start(), stop: () => mcp.stop() });
   // HTTP last: it serves what the others provide. (Subsystems insert themselves before this line.)
   if (httpServer) components.push({ name: 'http', start: () => httpServer.start(), stop: () => httpServer.stop() });
 
@@ -145,6 +169,8 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   registerImmuneApi(api, immune);
   if (httpServer) mountImmuneRoutes(httpServer, immune);
   registerDetectionApi(api, { detection, alarms: alarmService.system });
+  registerMcpApi(api, mcp);
+  if (httpServer) mcp.mount(httpServer);
 
   let started = false;
   let stopping: Promise<void> | null = null;

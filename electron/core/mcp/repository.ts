@@ -1,0 +1,162 @@
+// SQL of the MCP subsystem, prepared once: tool_calls (one row per tools/call) and incidents.
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../store';
+
+export interface ToolCallRow {
+  id: number;
+  ts: number;
+  agent_id: string | null;
+  tool: string;
+  args: unknown;
+  decision: string;
+  rule_id: string | null;
+  approval_id: string | null;
+  /** ok | error | blocked | pending | rejected | expired | cancelled */
+  status: string;
+  latency_ms: number;
+  /** Time spent waiting for an operator (excluded from latency_ms's meaning of "work"). */
+  wait_ms: number;
+  result_bytes: number;
+  is_error: boolean;
+  error: string | null;
+  transport: string | null;
+}
+export type NewToolCall = Omit<ToolCallRow, 'id'>;
+
+export interface ToolCallRepository {
+  insert(row: NewToolCall): number;
+  recent(opts?: { agentId?: string; tool?: string; limit?: number; beforeId?: number }): ToolCallRow[];
+  count(): number;
+}
+
+interface DbToolCall extends Omit<ToolCallRow, 'args' | 'is_error'> {
+  args_json: string | null;
+  is_error: number;
+}
+
+function argsJson(args: unknown): string | null {
+  if (args === undefined) return null;
+  try {
+    const s = JSON.stringify(args);
+    return s.length > 8000 ? JSON.stringify({ _truncated: true, head: s.slice(0, 4000) }) : s;
+  } catch {
+    return JSON.stringify({ _unrecordable: true });
+  }
+}
+
+export function createToolCallRepository(db: Db): ToolCallRepository {
+  const insert = db.prepare(
+    `INSERT INTO tool_calls (ts, agent_id, tool, args_json, decision, rule_id, approval_id, status, latency_ms, wait_ms, result_bytes, is_error, error, transport)
+     VALUES (@ts, @agent_id, @tool, @args_json, @decision, @rule_id, @approval_id, @status, @latency_ms, @wait_ms, @result_bytes, @is_error, @error, @transport)`,
+  );
+  const recent = db.prepare<[string | null, string | null, string | null, string | null, number, number], DbToolCall>(
+    `SELECT * FROM tool_calls WHERE (? IS NULL OR agent_id = ?) AND (? IS NULL OR tool = ?) AND id < ? ORDER BY id DESC LIMIT ?`,
+  );
+  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM tool_calls');
+  return {
+    insert(row) {
+      const { args, is_error, ...rest } = row;
+      return Number(insert.run({ ...rest, args_json: argsJson(args), is_error: is_error ? 1 : 0, error: row.error?.slice(0, 2000) ?? null }).lastInsertRowid);
+    },
+    recent(opts = {}) {
+      const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
+      const a = opts.agentId ?? null;
+      const t = opts.tool ?? null;
+      return recent.all(a, a, t, t, opts.beforeId ?? Number.MAX_SAFE_INTEGER, limit).map(({ args_json, is_error, ...r }) => ({
+        ...r,
+        args: args_json ? (JSON.parse(args_json) as unknown) : undefined,
+        is_error: is_error === 1,
+      }));
+    },
+    count: () => count.get()!.n,
+  };
+}
+
+export interface Incident {
+  id: string;
+  ts: number;
+  agent_id: string | null;
+  device_id: string;
+  anomaly_id: string | null;
+  anomaly_type: string | null;
+  severity: string;
+  title: string;
+  root_cause: string;
+  actions_taken: string;
+  outcome: string | null;
+  lessons_learned: string | null;
+  manual_sections: string[];
+}
+export type NewIncident = Omit<Incident, 'id' | 'ts'>;
+
+export interface IncidentQuery {
+  /** Exact device id, or a line ("line-1") for every device on it. */
+  device_id?: string;
+  anomaly_type?: string;
+  /** Words that must all appear in the report (title, cause, actions, outcome, lessons). */
+  text?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface IncidentRepository {
+  add(input: NewIncident, ts: number): Incident;
+  get(id: string): Incident | null;
+  search(q: IncidentQuery): { items: Incident[]; total: number };
+}
+
+interface DbIncident extends Omit<Incident, 'manual_sections'> {
+  manual_sections: string | null;
+  search_text: string;
+}
+
+const toIncident = ({ manual_sections, search_text: _s, ...r }: DbIncident): Incident => ({
+  ...r,
+  manual_sections: manual_sections ? (JSON.parse(manual_sections) as string[]) : [],
+});
+
+/** Escape LIKE wildcards so a search for "50%" means the text "50%". */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function createIncidentRepository(db: Db): IncidentRepository {
+  const insert = db.prepare(
+    `INSERT INTO incidents (id, ts, agent_id, device_id, anomaly_id, anomaly_type, severity, title, root_cause, actions_taken, outcome, lessons_learned, manual_sections, search_text)
+     VALUES (@id, @ts, @agent_id, @device_id, @anomaly_id, @anomaly_type, @severity, @title, @root_cause, @actions_taken, @outcome, @lessons_learned, @manual_sections, @search_text)`,
+  );
+  const get = db.prepare<[string], DbIncident>('SELECT * FROM incidents WHERE id = ?');
+  // Up to 8 words, each must match; unused slots are NULL. One statement, prepared once.
+  const WORDS = 8;
+  const where = `(@device IS NULL OR device_id = @device OR device_id LIKE @line ESCAPE '\\')
+     AND (@type IS NULL OR anomaly_type = @type)
+     ${Array.from({ length: WORDS }, (_, i) => `AND (@w${i} IS NULL OR search_text LIKE @w${i} ESCAPE '\\')`).join('\n     ')}`;
+  const search = db.prepare<Record<string, unknown>, DbIncident>(`SELECT * FROM incidents WHERE ${where} ORDER BY ts DESC, id LIMIT @limit OFFSET @offset`);
+  const total = db.prepare<Record<string, unknown>, { n: number }>(`SELECT COUNT(*) AS n FROM incidents WHERE ${where}`);
+  return {
+    add(input, ts) {
+      const id = `inc_${randomUUID().slice(0, 8)}`;
+      const search_text = [input.device_id, input.anomaly_type, input.severity, input.title, input.root_cause, input.actions_taken, input.outcome, input.lessons_learned]
+        .filter(Boolean)
+        .join('\n')
+        .toLowerCase();
+      insert.run({ ...input, id, ts, manual_sections: JSON.stringify(input.manual_sections), search_text });
+      return this.get(id)!;
+    },
+    get(id) {
+      const r = get.get(id);
+      return r ? toIncident(r) : null;
+    },
+    search(q) {
+      const words = (q.text ?? '').toLowerCase().match(/[\p{L}\p{N}_./-]+/gu) ?? [];
+      const params: Record<string, unknown> = {
+        device: q.device_id ?? null,
+        line: q.device_id && !q.device_id.includes('/') ? `${likeEscape(q.device_id)}/%` : null,
+        type: q.anomaly_type ?? null,
+        limit: Math.min(Math.max(q.limit ?? 10, 1), 100),
+        offset: Math.max(q.offset ?? 0, 0),
+      };
+      for (let i = 0; i < WORDS; i++) params[`w${i}`] = words[i] ? `%${likeEscape(words[i]!)}%` : null;
+      const { limit: _l, offset: _o, ...countParams } = params;
+      return { items: search.all(params).map(toIncident), total: total.get(countParams)!.n };
+    },
+  };
+}

@@ -1,0 +1,228 @@
+// The governed MCP server through the real SDK Client over InMemoryTransport, on a live core:
+// real broker, simulator, detection, governance gateway and SQLite in a temp dir.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { decideNext, injectAnomaly, inMemoryClient, startRig, textOf, waitFor, type McpRig } from '../../../tests/mcp-helpers';
+import { SEED_TOOLS } from './tools';
+import { GOVERNANCE_META } from './call';
+
+let rig: McpRig;
+let client: Client;
+
+beforeAll(async () => {
+  rig = await startRig({ mcp: { review: { waitWithoutProgressMs: 300 } } });
+  client = await inMemoryClient(rig);
+  await waitFor(() => rig.core.services.live.devices().length === 9, 'readings from all nine devices');
+}, 60_000);
+afterAll(async () => {
+  await client?.close();
+  await rig?.close();
+});
+
+const call = (name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args });
+
+describe('MCP server (in-memory client, live plant)', () => {
+  it('lists the nine seed tools by their exact names, with schemas and annotations', async () => {
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    for (const n of SEED_TOOLS) expect(names).toContain(n);
+    expect(names).toEqual(expect.arrayContaining(['propose_plan', 'get_approval_status', 'list_devices']));
+    for (const t of tools) {
+      expect(t.inputSchema.type).toBe('object');
+      expect(t.outputSchema?.type).toBe('object');
+      expect(t.description!.length).toBeGreaterThan(20);
+    }
+    const exec = tools.find((t) => t.name === 'execute_device_command')!;
+    expect(exec.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(Object.keys(exec.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['device_id', 'command', 'parameters', 'justification']));
+    expect(tools.find((t) => t.name === 'get_sensor_stream')!.annotations).toMatchObject({ readOnlyHint: true });
+  });
+
+  it('get_sensor_stream returns every device\'s latest reading, and downsamples long windows', async () => {
+    const all = await call('get_sensor_stream', { device_id: 'all' });
+    expect(all.isError).toBeFalsy();
+    const s = all.structuredContent as { devices: Array<{ device_id: string; readings: Array<Record<string, number>> }> };
+    expect(s.devices).toHaveLength(9);
+    expect(s.devices.every((d) => d.readings.length === 1 && typeof d.readings[0]!.temperature === 'number')).toBe(true);
+    expect(textOf(all)).toContain('line-1/compressor-01');
+    await waitFor(() => rig.core.services.live.recent('line-2/pump-03', 12).length === 12, '12 readings of line-2/pump-03');
+    const long = await call('get_sensor_stream', { device_id: 'line-2/pump-03', last_n: 12, max_points: 4, sensors: ['pressure'] });
+    const ls = long.structuredContent as { devices: Array<{ readings: Array<Record<string, unknown>>; downsampled: boolean }> };
+    expect(ls.devices[0]!.readings).toHaveLength(4);
+    expect(ls.devices[0]!.downsampled).toBe(true);
+    expect(Object.keys(ls.devices[0]!.readings[0]!).sort()).toEqual(['pressure', 'timestamp']);
+  });
+
+  it('get_device_status gives state, z-scores and alarms; list_devices lists the plant', async () => {
+    const r = await call('get_device_status', { device_id: 'line-1/compressor-01' });
+    const s = r.structuredContent as { state: string; load_pct: number; device_type: string; sensors: Array<{ sensor: string; value: number }> };
+    expect(s).toMatchObject({ state: 'running', load_pct: 100, device_type: 'compressor' });
+    expect(s.sensors.map((x) => x.sensor)).toEqual(['temperature', 'pressure', 'vibration', 'humidity', 'power']);
+    const list = await call('list_devices');
+    expect((list.structuredContent as { devices: unknown[] }).devices).toHaveLength(9);
+    const unknown = await call('get_device_status', { device_id: 'line-7/compressor-01' });
+    expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toMatch(/unknown device "line-7\/compressor-01".*line-1\/compressor-01/);
+  });
+
+  it('query_device_manual cites the thermal runaway SOP', async () => {
+    const r = await call('query_device_manual', { query: 'thermal runaway compressor' });
+    const s = r.structuredContent as { results: Array<{ section: string; citation: string }> };
+    expect(s.results[0]).toMatchObject({ section: '2.1', citation: 'SOP 2.1 Thermal runaway (compressors)' });
+    expect(textOf(r)).toContain('reduce_load');
+  });
+
+  it('answers invalid arguments with a validation error naming the field', async () => {
+    const r = await call('get_device_status', { device_id: 42 });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/device_id/);
+    const c = await call('execute_device_command', { device_id: 'line-1/compressor-01', command: 'explode', justification: 'testing validation' });
+    expect(c.isError).toBe(true);
+    expect(textOf(c)).toMatch(/command/);
+  });
+
+  it('logs an incident report and finds it again by device, line and words', async () => {
+    const r = await call('log_incident_report', {
+      device_id: 'line-1/compressor-01',
+      title: 'Thermal runaway on line-1/compressor-01',
+      severity: 'high',
+      anomaly_type: 'thermal_runaway',
+      root_cause: 'fouled intercooler',
+      actions_taken: 'reduce_load 50% approved by alice',
+      lessons_learned: 'clean the intercooler monthly',
+      manual_sections: ['2.1'],
+    });
+    expect(r.isError).toBeFalsy();
+    const id = (r.structuredContent as { incident: { id: string } }).incident.id;
+    const byDevice = await call('get_incident_reports', { device_id: 'line-1/compressor-01' });
+    expect((byDevice.structuredContent as { incidents: Array<{ id: string }> }).incidents.map((i) => i.id)).toContain(id);
+    const byLine = await call('get_incident_reports', { device_id: 'line-1', query: 'intercooler monthly' });
+    expect((byLine.structuredContent as { total: number }).total).toBe(1);
+    const none = await call('get_incident_reports', { device_id: 'line-2', query: 'intercooler' });
+    expect((none.structuredContent as { total: number }).total).toBe(0);
+  });
+
+  it('lists active anomalies and history, and acknowledges one only after an operator approves', async () => {
+    injectAnomaly(rig, 'line-9/compressor-01');
+    const active = await call('get_active_anomalies', { device_id: 'line-9/compressor-01' });
+    const list = (active.structuredContent as { anomalies: Array<{ id: string; type_hint: string }> }).anomalies;
+    expect(list).toHaveLength(1);
+    const history = await call('get_anomaly_history', { device_id: 'line-9/compressor-01' });
+    expect((history.structuredContent as { total: number }).total).toBe(1);
+    const decided = decideNext(rig, 'approve');
+    const ack = await client.callTool({ name: 'acknowledge_anomaly', arguments: { anomaly_id: list[0]!.id, note: 'test: operator is on it' }, _meta: { progressToken: 'ack-1' } });
+    await decided;
+    expect(ack.isError).toBeFalsy();
+    expect(ack.structuredContent).toMatchObject({ status: 'acknowledged', approved_by: 'alice' });
+    expect(rig.core.services.detection.get(list[0]!.id)!.acknowledged_by).toMatch(/^agent:diag/);
+  });
+
+  it('BLOCKs emergency_shutdown with a reason the agent can act on, and sends nothing', async () => {
+    const r = await call('execute_device_command', { device_id: 'line-1/compressor-01', command: 'emergency_shutdown', justification: 'temperature is critical' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/BLOCKED by policy rule "block-shutdown-restart".*reduce_load/s);
+    expect((r._meta as Record<string, { decision: string }>)[GOVERNANCE_META]!.decision).toBe('BLOCK');
+    const st = rig.core.services.plant!.simulator.devices().find((d) => d.device_id === 'line-1/compressor-01')!;
+    expect(st.state).toBe('running');
+    const audit = await rig.core.api.call('audit.query', { kind: 'BLOCKED', tool: 'execute_device_command' });
+    expect(audit.ok && audit.result.length).toBe(1);
+  });
+
+  it('REVIEW approved: waits with progress, executes through the executor, and the next readings show it', async () => {
+    const device = 'line-3/motor-02';
+    const before = rig.core.services.live.latest(device)!.power;
+    const progress: number[] = [];
+    const decided = decideNext(rig, 'approve');
+    const r = await client.callTool(
+      { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: '{"reduction_pct": 50}', justification: 'vibration high; SOP 2.3 says reduce load' } },
+      undefined,
+      { onprogress: (p) => progress.push(p.progress), resetTimeoutOnProgress: true },
+    );
+    await decided;
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ status: 'executed', command: 'reduce_load', params: { reduction_pct: 50 }, approved_by: 'alice' });
+    expect(progress.length).toBeGreaterThan(0);
+    await waitFor(() => rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)!.state === 'reduced', 'the device model to apply the command');
+    await waitFor(() => rig.core.services.live.latest(device)!.power < before * 0.75, `power of ${device} to drop below 75% of ${before}`);
+    const rows = rig.core.services.mcp.recentCalls({ tool: 'execute_device_command', limit: 1 });
+    expect(rows[0]).toMatchObject({ agent_id: 'diag', decision: 'REVIEW', status: 'ok', is_error: false });
+    expect(rows[0]!.wait_ms).toBeGreaterThan(0);
+  });
+
+  it('REVIEW rejected: isError, nothing executed', async () => {
+    const device = 'line-2/motor-02';
+    const decided = decideNext(rig, 'reject', 'bob');
+    const r = await client.callTool({ name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 30 }, justification: 'testing a rejection path' }, _meta: { progressToken: 'p-rej' } });
+    await decided;
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/^REJECTED by bob/);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ state: 'running', load_pct: 100 });
+    const executed = await rig.core.api.call('audit.query', { kind: 'EXECUTED' });
+    expect(executed.ok && executed.result.every((row) => (row.detail as { device_id: string }).device_id !== device)).toBe(true);
+  });
+
+  it('without a progressToken answers PENDING, and get_approval_status runs the call once approved', async () => {
+    const device = 'line-2/compressor-01';
+    const r = await call('execute_device_command', { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 20 }, justification: 'power oscillating; SOP 2.5 first step' });
+    expect(r.isError).toBe(true);
+    const meta = (r._meta as Record<string, { status: string; approval_id: string }>)[GOVERNANCE_META]!;
+    expect(meta.status).toBe('pending');
+    expect(textOf(r)).toContain(meta.approval_id);
+    const still = await call('get_approval_status', { approval_id: meta.approval_id });
+    expect(still.structuredContent).toMatchObject({ status: 'pending', executed: false });
+    await rig.core.api.call('approvals.decide', { id: meta.approval_id, verdict: 'approve', operator: 'carol' });
+    const done = await call('get_approval_status', { approval_id: meta.approval_id });
+    expect(done.structuredContent).toMatchObject({ status: 'approved', executed: true, decided_by: 'carol', result: { status: 'executed', device_id: device } });
+    const again = await call('get_approval_status', { approval_id: meta.approval_id });
+    expect(again.isError).toBe(true);
+    expect(textOf(again)).toMatch(/already run/);
+  });
+
+  it('propose_plan: one approval, then the step runs with plan_id', async () => {
+    const step = { device_id: 'line-3/pump-03', command: 'reduce_load', parameters: { reduction_pct: 10 }, justification: 'pressure dropping; SOP 2.2 reduce load' };
+    const decided = decideNext(rig, 'approve');
+    const plan = await client.callTool({ name: 'propose_plan', arguments: { steps: [{ tool: 'execute_device_command', args: step }], rationale: 'pressure leak suspected on line-3/pump-03' }, _meta: { progressToken: 'plan-1' } });
+    await decided;
+    expect(plan.structuredContent).toMatchObject({ status: 'approved', approved_by: 'alice' });
+    const planId = (plan.structuredContent as { plan_id: string }).plan_id;
+    const run = await call('execute_device_command', { ...step, plan_id: planId });
+    expect(run.isError).toBeFalsy();
+    expect(run.structuredContent).toMatchObject({ status: 'executed', device_id: 'line-3/pump-03' });
+    const twice = await call('execute_device_command', { ...step, plan_id: planId });
+    expect(twice.isError).toBe(true);
+  });
+
+  it('refuses every call of a paused agent', async () => {
+    rig.core.services.governance.addAgent({ id: 'other', name: 'Other' });
+    const other = await inMemoryClient(rig, 'other');
+    rig.core.services.governance.pauseAgent('other', 'drill');
+    const r = await other.callTool({ name: 'get_active_anomalies', arguments: {} });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/REFUSED: agent other is paused/);
+    await other.close();
+  });
+
+  it('records every call: tool_calls rows and mcp.call events', async () => {
+    const seen: string[] = [];
+    const off = rig.core.bus.on('mcp.call', (e) => seen.push(`${e.tool}:${e.status}`));
+    await call('list_devices');
+    off();
+    expect(seen).toEqual(['list_devices:ok']);
+    const rows = rig.core.services.mcp.recentCalls({ limit: 500 });
+    expect(rows.some((r) => r.tool === 'execute_device_command' && r.status === 'blocked')).toBe(true);
+    expect(rows.some((r) => r.status === 'rejected')).toBe(true);
+    expect(rows[0]!.tool).toBe('list_devices');
+  });
+
+  it('serves resources (devices, manual, policy) and the diagnose_device prompt', async () => {
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['aegisflow://devices', 'aegisflow://manual', 'aegisflow://policy']));
+    const manual = await client.readResource({ uri: 'aegisflow://manual/2.1' });
+    expect((manual.contents[0] as { text: string }).text).toContain('Thermal runaway');
+    const policy = await client.readResource({ uri: 'aegisflow://policy' });
+    expect((policy.contents[0] as { text: string }).text).toContain('block-shutdown-restart');
+    const prompt = await client.getPrompt({ name: 'diagnose_device', arguments: { device_id: 'line-1/compressor-01' } });
+    expect((prompt.messages[0]!.content as { text: string }).text).toContain('get_device_status');
+  });
+});

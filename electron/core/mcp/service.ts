@@ -1,0 +1,86 @@
+// The MCP subsystem as the core sees it: builds servers per caller, mounts /mcp and the governance
+// check on the HTTP server, sweeps idle sessions, and answers the UI's mcp.* requests.
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpInfo, McpToolCallView } from '../../../shared/mcp';
+import type { CoreApi } from '../api';
+import type { HttpServer } from '../http';
+import { mountGovernanceCheck } from './check';
+import { createMcpServer } from './server';
+import { ALL_TOOLS } from './tools';
+import { mountStreamableHttp, type StreamableHttpEndpoint } from './transports/streamableHttp';
+import type { CallerIdentity, McpDeps } from './types';
+
+export interface McpService {
+  readonly deps: McpDeps;
+  /** A fresh server for one caller (HTTP session, stdio process, in-memory test client). */
+  createServer(caller: CallerIdentity): McpServer;
+  /** Mount /mcp and /api/v1/governance/check on the HTTP server (before it starts). */
+  mount(http: HttpServer): void;
+  info(): McpInfo;
+  recentCalls(q?: { agentId?: string; tool?: string; limit?: number; beforeId?: number }): McpToolCallView[];
+  readonly http: StreamableHttpEndpoint | null;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createMcpService(deps: McpDeps): McpService {
+  let endpoint: StreamableHttpEndpoint | null = null;
+  let httpServer: HttpServer | null = null;
+  let sweepTimer: NodeJS.Timeout | null = null;
+  const createServer = (caller: CallerIdentity) => createMcpServer(deps, caller);
+
+  const svc: McpService = {
+    deps,
+    createServer,
+    get http() {
+      return endpoint;
+    },
+    mount(http) {
+      if (!deps.config.enabled) return;
+      httpServer = http;
+      endpoint = mountStreamableHttp(http, { config: deps.config, governance: deps.governance, log: deps.log, createServer, now: () => deps.clock.now() });
+      mountGovernanceCheck(http, { governance: deps.governance, toolCalls: deps.toolCalls, clock: deps.clock, log: deps.log });
+    },
+    info() {
+      const url = httpServer && httpServer.port !== null && deps.config.enabled ? `${httpServer.url}${deps.config.path}` : null;
+      const shownUrl = url ?? `http://127.0.0.1:8787${deps.config.path}`;
+      return {
+        enabled: deps.config.enabled,
+        url,
+        tools: ALL_TOOLS.map((t) => ({
+          name: t.name,
+          title: t.title,
+          readOnly: t.annotations.readOnlyHint === true,
+          gated: t.name === 'execute_device_command' || t.name === 'acknowledge_anomaly',
+        })),
+        openSessions: endpoint?.sessions.size ?? 0,
+        examples: {
+          claudeDesktop: {
+            mcpServers: {
+              aegisflow: { command: 'npx', args: ['aegisflow', 'mcp', '--agent', 'AGENT_NAME', '--url', shownUrl], env: { AEGISFLOW_AGENT_TOKEN: 'AGENT_TOKEN' } },
+            },
+          },
+          inspectorCli: `npx @modelcontextprotocol/inspector --cli ${shownUrl} --transport http --header "Authorization: Bearer AGENT_TOKEN" --method tools/list`,
+          stdioCommand: `AEGISFLOW_AGENT_TOKEN=AGENT_TOKEN npx aegisflow mcp --agent AGENT_NAME --url ${shownUrl}`,
+        },
+      };
+    },
+    recentCalls: (q) => deps.toolCalls.recent(q),
+    start() {
+      if (sweepTimer) return;
+      sweepTimer = setInterval(() => endpoint?.sweep(), Math.min(60_000, Math.max(1000, Math.floor(deps.config.sessionIdleMs / 4))));
+      sweepTimer.unref?.();
+    },
+    async stop() {
+      if (sweepTimer) clearInterval(sweepTimer);
+      sweepTimer = null;
+      await endpoint?.close();
+    },
+  };
+  return svc;
+}
+
+export function registerMcpApi(api: CoreApi, svc: McpService): void {
+  api.register('mcp.info', () => svc.info());
+  api.register('mcp.calls', (p) => svc.recentCalls(p ?? {}));
+}

@@ -1,0 +1,68 @@
+// Seed tool (gated): a command to a physical device. It runs only through the governance executor,
+// with the intent token the gateway issued for exactly these arguments (on ALLOW or on an operator's
+// approval); the executor verifies and spends the token, then publishes on aegisflow/commands/{id}.
+import { z } from 'zod';
+import { DEVICE_COMMANDS } from '../../../../shared/domain';
+import { ToolFailure, defineTool } from '../types';
+import { DeviceIdSchema, requireKnownDevice } from './common';
+
+export const executeDeviceCommand = defineTool({
+  name: 'execute_device_command',
+  title: 'Execute device command (operator-gated)',
+  description:
+    'Send a command to a device: reduce_load {"reduction_pct": 1-90}, restore_load, schedule_maintenance, emergency_shutdown, restart. ' +
+    'Governed: plant policy blocks emergency_shutdown and restart for agents (use reduce_load, SOP 2.1); other commands wait for an operator\'s approval, ' +
+    'so send a progressToken to wait inside the call, or poll get_approval_status. Give a justification that cites the manual.',
+  input: z.object({
+    device_id: DeviceIdSchema,
+    command: z.enum(DEVICE_COMMANDS).describe('The command'),
+    parameters: z
+      .union([z.string().max(2000), z.record(z.string(), z.unknown())])
+      .optional()
+      .describe('Command parameters as a JSON object or JSON text, e.g. {"reduction_pct": 50} for reduce_load'),
+    justification: z.string().min(10).max(2000).describe('Why: the evidence and the SOP section, shown to the approving operator'),
+    plan_id: z.string().min(1).max(128).optional().describe('Run this call as the next step of an approved plan (propose_plan)'),
+  }),
+  output: z.object({
+    status: z.literal('executed'),
+    device_id: z.string(),
+    command: z.string(),
+    params: z.record(z.string(), z.unknown()),
+    approval_id: z.string().nullable().describe('The approval that allowed it (null when policy allowed it outright)'),
+    approved_by: z.string().nullable(),
+    intent_jti: z.string().describe('Id of the single-use intent token the executor spent'),
+    message: z.string(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  controlArgs: ['plan_id'],
+  precheck(args, deps) {
+    requireKnownDevice(deps, args.device_id);
+    if (typeof args.parameters === 'string' && args.parameters.trim() !== '') {
+      try {
+        const v = JSON.parse(args.parameters) as unknown;
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+      } catch {
+        throw new ToolFailure('parameters must be a JSON object, e.g. {"reduction_pct": 50}', 'invalid_args');
+      }
+    }
+  },
+  async run(args, ctx) {
+    const { plan_id: _plan, ...cmdArgs } = args;
+    const r = await ctx.deps.governance.executor.executeDeviceCommand({ agentId: ctx.agentId, args: cmdArgs, token: ctx.token });
+    if (!r.ok) throw new ToolFailure(`the executor refused ${args.command} on ${args.device_id}: ${r.message} (${r.code}); nothing was sent to the device`, r.code);
+    const message = `${r.command} sent to ${r.deviceId}${Object.keys(r.params).length ? ` with ${JSON.stringify(r.params)}` : ''}${ctx.decidedBy ? `, approved by ${ctx.decidedBy}` : ''}. Effects show in the next readings (power at once, temperature and vibration with a lag).`;
+    return {
+      structured: {
+        status: 'executed' as const,
+        device_id: r.deviceId,
+        command: r.command,
+        params: r.params,
+        approval_id: ctx.approvalId ?? null,
+        approved_by: ctx.decidedBy ?? null,
+        intent_jti: r.jti,
+        message,
+      },
+      text: message,
+    };
+  },
+});

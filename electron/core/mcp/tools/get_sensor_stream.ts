@@ -1,0 +1,59 @@
+// Seed tool: latest readings from one device, one line or the whole plant, downsampled to fit a model.
+import { z } from 'zod';
+import { SENSORS } from '../../../../shared/domain';
+import { stripTs } from '../../ingest';
+import { ToolFailure, defineTool } from '../types';
+import { downsample, ReadingOutSchema, SensorSchema } from './common';
+
+export const getSensorStream = defineTool({
+  name: 'get_sensor_stream',
+  title: 'Sensor stream',
+  description:
+    'Latest sensor readings (temperature °C, pressure PSI, vibration mm/s, humidity %, power kW) of one device, one line or all devices. ' +
+    'last_n readings per device (newest last), averaged down to max_points buckets when longer. Use get_device_status for one device with z-scores.',
+  input: z.object({
+    device_id: z
+      .string()
+      .min(1)
+      .max(128)
+      .default('all')
+      .describe('"all" (default), a line such as "line-2", or a device id such as "line-1/compressor-01"'),
+    last_n: z.number().int().min(1).max(2000).default(1).describe('Readings per device to return, newest last (1 = just the latest; readings are 5 s apart)'),
+    max_points: z.number().int().min(2).max(200).default(60).describe('Longer windows are averaged into at most this many points per device'),
+    sensors: z.array(SensorSchema).min(1).max(5).optional().describe('Only these sensors (default: all five)'),
+  }),
+  output: z.object({
+    as_of: z.string().nullable().describe('Timestamp of the newest reading returned'),
+    devices: z.array(
+      z.object({
+        device_id: z.string(),
+        readings: z.array(ReadingOutSchema),
+        downsampled: z.boolean().describe('True when readings are bucket averages'),
+      }),
+    ),
+    units: z.record(z.string(), z.string()),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  run(args, { deps }) {
+    const known = deps.knownDevices();
+    const sel = args.device_id;
+    const ids = sel === 'all' ? known : sel.includes('/') ? known.filter((d) => d === sel) : known.filter((d) => d.startsWith(`${sel}/`));
+    if (ids.length === 0) throw new ToolFailure(`no device matches "${sel}". Use "all", a line (line-1, line-2, line-3) or one of: ${known.join(', ')}`, 'unknown_device');
+    const sensors = args.sensors ?? SENSORS;
+    let asOf: string | null = null;
+    const devices = ids.map((id) => {
+      const cached = deps.live.recent(id, args.last_n).map(stripTs);
+      const rs = cached.length >= args.last_n ? cached : deps.readings.latest(id, args.last_n);
+      const last = rs[rs.length - 1];
+      if (last && (!asOf || last.timestamp > asOf)) asOf = last.timestamp;
+      return { device_id: id, readings: downsample(rs, args.max_points, sensors), downsampled: rs.length > args.max_points };
+    });
+    const units = Object.fromEntries(sensors.map((s) => [s, ({ temperature: '°C', pressure: 'PSI', vibration: 'mm/s', humidity: '%', power: 'kW' } as Record<string, string>)[s]!]));
+    const lines = devices.map((d) => {
+      const r = d.readings[d.readings.length - 1];
+      if (!r) return `${d.device_id}: no readings yet`;
+      return `${d.device_id} @ ${r.timestamp}: ${sensors.map((s) => `${s} ${(r as Record<string, unknown>)[s]} ${units[s]}`).join(', ')}${d.readings.length > 1 ? ` (${d.readings.length} points)` : ''}`;
+    });
+    return { structured: { as_of: asOf, devices, units }, text: lines.join('\n') };
+  },
+});

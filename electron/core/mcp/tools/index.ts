@@ -1,0 +1,44 @@
+// Every tool of the governed MCP server, one per file. The nine seed tools keep the seed's names exactly.
+import type { ToolSpec } from '../types';
+import { acknowledgeAnomaly } from './acknowledge_anomaly';
+import { executeDeviceCommand } from './execute_device_command';
+import { getActiveAnomalies } from './get_active_anomalies';
+import { getAnomalyHistory } from './get_anomaly_history';
+import { getApprovalStatus } from './get_approval_status';
+import { getDeviceStatus } from './get_device_status';
+import { getIncidentReports } from './get_incident_reports';
+import { getSensorStream } from './get_sensor_stream';
+import { listDevices } from './list_devices';
+import { logIncidentReport } from './log_incident_report';
+import { proposePlan } from './propose_plan';
+import { queryDeviceManual } from './query_device_manual';
+
+/** Seed 000's nine tools, in the seed's order. */
+export const SEED_TOOLS = [
+  'get_sensor_stream',
+  'get_device_status',
+  'get_active_anomalies',
+  'get_anomaly_history',
+  'query_device_manual',
+  'get_incident_reports',
+  'execute_device_command',
+  'acknowledge_anomaly',
+  'log_incident_report',
+] as const;
+
+export const ALL_TOOLS: readonly ToolSpec[] = [
+  getSensorStream,
+  getDeviceStatus,
+  getActiveAnomalies,
+  getAnomalyHistory,
+  queryDeviceManual,
+  getIncidentReports,
+  executeDeviceCommand,
+  acknowledgeAnomaly,
+  logIncidentReport,
+  proposePlan,
+  getApprovalStatus,
+  listDevices,
+] as unknown as readonly ToolSpec[];
+
+export const TOOL_REGISTRY: ReadonlyMap<string, ToolSpec> = new Map(ALL_TOOLS.map((t) => [t.name, t]));

@@ -1,0 +1,228 @@
+// Streamable HTTP at /mcp on the core's HTTP server (127.0.0.1 by default).
+//
+// Sessions (Mcp-Session-Id), not stateless: a session keeps one McpServer for one agent, so a call
+// costs no server construction, the optional GET stream works, and a long REVIEW wait streams its
+// progress notifications on the POST's SSE response. Every request still carries the agent's bearer
+// token and is checked again: 401 without a valid token, 403 for a paused or quarantined agent, 403
+// when the token's agent is not the one that opened the session, 403 for a foreign Origin (DNS
+// rebinding), 413 above the body limit. Idle sessions are closed; the client re-initialises.
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isLoopbackHost, sendJson, type HttpServer, type RouteContext } from '../../http';
+import type { McpConfig } from '../config';
+import type { Gateway } from '../../governance';
+import type { Logger } from '../../observability';
+import type { CallerIdentity } from '../types';
+import type { AgentView } from '../../../../shared/governance';
+
+export interface HttpSession {
+  id: string;
+  agentId: string;
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+  lastSeen: number;
+}
+
+export interface StreamableHttpEndpoint {
+  readonly sessions: ReadonlyMap<string, HttpSession>;
+  /** Close sessions idle longer than the limit. */
+  sweep(now?: number): number;
+  close(): Promise<void>;
+  counters(): { unauthorized: number; forbidden: number; badOrigin: number; tooLarge: number; badJson: number; sessionsOpened: number };
+}
+
+export interface StreamableHttpDeps {
+  config: McpConfig;
+  governance: Gateway;
+  log: Logger;
+  createServer(caller: CallerIdentity): McpServer;
+  now?: () => number;
+}
+
+/** Header the stdio bridge sends with --agent NAME; when present it must match the token's agent. */
+export const AGENT_HEADER = 'x-aegisflow-agent';
+
+export function bearerToken(req: http.IncomingMessage): string | null {
+  const h = req.headers.authorization;
+  if (!h) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1]! : null;
+}
+
+/** Origin check of the MCP spec: absent (non-browser clients), this server, loopback pages, or listed. */
+export function originAllowed(req: http.IncomingMessage, cfg: McpConfig): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined || origin === '') return true;
+  let o: URL;
+  try {
+    o = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (o.host === req.headers.host) return true;
+  if (cfg.allowLoopbackOrigins && (o.protocol === 'http:' || o.protocol === 'https:') && isLoopbackHost(o.hostname.replace(/^\[|\]$/g, ''))) return true;
+  return cfg.allowedOrigins.some((a) => {
+    try {
+      return new URL(a).origin === o.origin;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const rpcError = (res: http.ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}) => {
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+};
+
+/** Authenticate a request as an agent: the shared step of /mcp and /api/v1/governance/check. */
+export function authenticateAgent(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  governance: Gateway,
+  reply: (status: number, message: string, headers?: Record<string, string>) => void,
+): AgentView | null {
+  const token = bearerToken(req);
+  if (!token) {
+    reply(401, 'missing bearer token: send "Authorization: Bearer <agent token>" (aegisflow agent add NAME prints one)', { 'www-authenticate': 'Bearer realm="aegisflow"' });
+    return null;
+  }
+  const agent = governance.agents.byToken(token);
+  if (!agent) {
+    reply(401, 'invalid agent token', { 'www-authenticate': 'Bearer realm="aegisflow", error="invalid_token"' });
+    return null;
+  }
+  const named = req.headers[AGENT_HEADER];
+  if (typeof named === 'string' && named !== '' && named !== agent.id && named !== agent.name) {
+    reply(403, `the token belongs to agent ${agent.id}, not ${named}`);
+    return null;
+  }
+  if (agent.status !== 'active') {
+    reply(403, `agent ${agent.id} is ${agent.status}${agent.statusReason ? `: ${agent.statusReason}` : ''}; an operator must revive it`);
+    return null;
+  }
+  void res;
+  return agent;
+}
+
+export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttpDeps): StreamableHttpEndpoint {
+  const { config, governance, log } = deps;
+  const now = deps.now ?? Date.now;
+  const sessions = new Map<string, HttpSession>();
+  const counters = { unauthorized: 0, forbidden: 0, badOrigin: 0, tooLarge: 0, badJson: 0, sessionsOpened: 0 };
+
+  const closeSession = (s: HttpSession, why: string) => {
+    if (!sessions.delete(s.id)) return;
+    log.debug({ sessionId: s.id, agentId: s.agentId, why }, 'MCP session closed');
+    void s.transport.close().catch(() => {});
+    void s.server.close().catch(() => {});
+  };
+
+  const evictIfFull = () => {
+    while (sessions.size >= config.maxSessions) {
+      let oldest: HttpSession | null = null;
+      for (const s of sessions.values()) if (!oldest || s.lastSeen < oldest.lastSeen) oldest = s;
+      if (!oldest) break;
+      closeSession(oldest, 'session limit');
+    }
+  };
+
+  const handler = async (ctx: RouteContext) => {
+    const { req, res } = ctx;
+    if (!originAllowed(req, config)) {
+      counters.badOrigin++;
+      log.warn({ origin: req.headers.origin }, 'MCP request from a foreign origin refused');
+      return rpcError(res, 403, -32000, `origin ${String(req.headers.origin)} is not allowed`);
+    }
+    const agent = authenticateAgent(req, res, governance, (status, message, headers) => {
+      if (status === 401) counters.unauthorized++;
+      else counters.forbidden++;
+      rpcError(res, status, -32001, message, headers);
+    });
+    if (!agent) return;
+
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > config.maxBodyBytes) {
+        counters.tooLarge++;
+        return rpcError(res, 413, -32600, `request body larger than ${config.maxBodyBytes} bytes`);
+      }
+      const raw = await ctx.body();
+      if (raw.length > config.maxBodyBytes) {
+        counters.tooLarge++;
+        return rpcError(res, 413, -32600, `request body larger than ${config.maxBodyBytes} bytes`);
+      }
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch (err) {
+        counters.badJson++;
+        return rpcError(res, 400, -32700, `parse error: ${(err as Error).message}`);
+      }
+    }
+
+    const sid = req.headers['mcp-session-id'];
+    let session: HttpSession | undefined;
+    if (typeof sid === 'string' && sid !== '') {
+      session = sessions.get(sid);
+      // 404 tells a client its session is gone (idle timeout, restart): it starts a new one.
+      if (!session) return rpcError(res, 404, -32001, 'session not found; initialize a new session');
+      if (session.agentId !== agent.id) {
+        counters.forbidden++;
+        return rpcError(res, 403, -32001, `session ${sid} belongs to another agent`);
+      }
+    } else if (req.method === 'POST' && (isInitializeRequest(body) || (Array.isArray(body) && body.some((m) => isInitializeRequest(m))))) {
+      evictIfFull();
+      const server = deps.createServer({ agentId: agent.id, transport: 'http' });
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          counters.sessionsOpened++;
+          sessions.set(id, { id, agentId: agent.id, transport, server, lastSeen: now() });
+          log.debug({ sessionId: id, agentId: agent.id }, 'MCP session opened');
+        },
+        onsessionclosed: (id) => {
+          const s = sessions.get(id);
+          if (s) closeSession(s, 'client ended the session');
+        },
+      });
+      transport.onclose = () => {
+        const id = transport.sessionId;
+        const s = id ? sessions.get(id) : undefined;
+        if (s) closeSession(s, 'transport closed');
+      };
+      await server.connect(transport);
+      session = { id: '', agentId: agent.id, transport, server, lastSeen: now() };
+    } else {
+      return rpcError(res, 400, -32000, 'no Mcp-Session-Id: send an initialize request first');
+    }
+    session.lastSeen = now();
+    const auth: AuthInfo = { token: '(agent bearer token)', clientId: agent.id, scopes: [], extra: { agentId: agent.id } };
+    (req as http.IncomingMessage & { auth?: AuthInfo }).auth = auth;
+    await session.transport.handleRequest(req, res, body);
+  };
+
+  httpServer.route(config.path, handler);
+
+  return {
+    sessions,
+    sweep(at = now()) {
+      let n = 0;
+      for (const s of [...sessions.values()]) {
+        if (at - s.lastSeen > config.sessionIdleMs) {
+          closeSession(s, 'idle');
+          n++;
+        }
+      }
+      return n;
+    },
+    async close() {
+      for (const s of [...sessions.values()]) closeSession(s, 'server stopping');
+    },
+    counters: () => ({ ...counters }),
+  };
+}

@@ -1,0 +1,49 @@
+// Views of the governed MCP server shared by the core and the UI ("Connect an agent" panel, call log).
+// Plain types only.
+
+/** One tools/call as the MCP server recorded it (bus event 'mcp.call'). */
+export interface McpCallEvent {
+  ts: number;
+  agentId: string;
+  tool: string;
+  decision: 'ALLOW' | 'REVIEW' | 'BLOCK';
+  /** ok | error | blocked | pending | rejected | expired | cancelled */
+  status: string;
+  approvalId: string | null;
+  latencyMs: number;
+  isError: boolean;
+  error: string | null;
+}
+
+export interface McpToolCallView {
+  id: number;
+  ts: number;
+  agent_id: string | null;
+  tool: string;
+  args: unknown;
+  decision: string;
+  rule_id: string | null;
+  approval_id: string | null;
+  status: string;
+  latency_ms: number;
+  wait_ms: number;
+  result_bytes: number;
+  is_error: boolean;
+  error: string | null;
+  transport: string | null;
+}
+
+/** What the UI shows to connect an agent: the endpoint and copy-paste client configs. */
+export interface McpInfo {
+  enabled: boolean;
+  /** http://127.0.0.1:8787/mcp, or null when HTTP is off. */
+  url: string | null;
+  tools: Array<{ name: string; title: string; readOnly: boolean; gated: boolean }>;
+  openSessions: number;
+  /** Ready-to-paste configurations; AGENT_TOKEN stands for the agent's bearer token. */
+  examples: {
+    claudeDesktop: unknown;
+    inspectorCli: string;
+    stdioCommand: string;
+  };
+}

@@ -1,0 +1,127 @@
+// Shared set-up for the MCP tests: a real core (broker on port 0, simulator, SQLite in a temp dir,
+// HTTP on port 0), one registered agent, and real SDK clients over in-memory, HTTP or stdio.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { createCore, testConfig, type Core } from '../electron/core';
+import type { TimedReading } from '../shared/domain';
+
+export interface McpRig {
+  core: Core;
+  dir: string;
+  /** Bearer token of agent "diag". */
+  token: string;
+  mcpUrl: string;
+  close(): Promise<void>;
+}
+
+type Plain = Record<string, unknown>;
+const isObj = (v: unknown): v is Plain => v !== null && typeof v === 'object' && !Array.isArray(v);
+function merge(a: Plain, b: Plain): Plain {
+  const out: Plain = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isObj(v) && isObj(out[k]) ? merge(out[k] as Plain, v) : v;
+  return out;
+}
+
+export async function startRig(overrides: Plain = {}, policyText?: string): Promise<McpRig> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-mcp-'));
+  let policy: Plain = {};
+  if (policyText) {
+    const file = path.join(dir, 'policy.yaml');
+    fs.writeFileSync(file, policyText);
+    policy = { governance: { policyFile: file } };
+  }
+  const base: Plain = {
+    simulator: { speed: 20 },
+    governance: { watchPolicy: false, progressIntervalMs: 50, sweepIntervalMs: 50 },
+    immune: { fleet: { enabled: false } },
+  };
+  const core = createCore(testConfig(dir, merge(merge(base, policy), overrides)));
+  await core.start();
+  const { token } = core.services.governance.addAgent({ id: 'diag', name: 'Diagnostics', role: 'assistant' });
+  const http = core.services.http;
+  return {
+    core,
+    dir,
+    token,
+    mcpUrl: http ? `${http.url}/mcp` : '',
+    async close() {
+      await core.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function inMemoryClient(rig: McpRig, agentId = 'diag'): Promise<Client> {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const server = rig.core.services.mcp.createServer({ agentId, transport: 'in-memory' });
+  await server.connect(serverSide);
+  const client = new Client({ name: 'aegis-test', version: '1.0.0' });
+  await client.connect(clientSide);
+  return client;
+}
+
+export async function httpClient(url: string, token: string, headers: Record<string, string> = {}): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}`, ...headers } } });
+  const client = new Client({ name: 'aegis-http-test', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000, everyMs = 20): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Approve (or reject) the next approval the gateway creates, as an operator would from the UI. */
+export function decideNext(rig: McpRig, verdict: 'approve' | 'reject', operator = 'alice'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const off = rig.core.bus.on('approval.created', (a) => {
+      off();
+      setTimeout(() => {
+        void rig.core.api.call('approvals.decide', { id: a.id, verdict, operator }).then((r) => (r.ok ? resolve(a.id) : reject(new Error(r.error.message))));
+      }, 30);
+    });
+  });
+}
+
+/** Feed the live detector a learned baseline and then a hot step, so one anomaly episode opens. */
+export function injectAnomaly(rig: McpRig, deviceId: string): void {
+  const t0 = Date.UTC(2026, 0, 1);
+  const batch: TimedReading[] = [];
+  const base = { temperature: 80, pressure: 110, vibration: 2.8, humidity: 40, power: 25 };
+  for (let i = 0; i < 420; i++) {
+    const ts = t0 + i * 5000;
+    const hot = i >= 400;
+    const n = Math.sin(i * 1.7) * 0.5;
+    batch.push({
+      device_id: deviceId,
+      ts,
+      timestamp: new Date(ts).toISOString(),
+      temperature: base.temperature + n + (hot ? 40 : 0),
+      pressure: base.pressure + n,
+      vibration: base.vibration + n * 0.1 + (hot ? 4 : 0),
+      humidity: base.humidity + n,
+      power: base.power + n * 0.3,
+    });
+  }
+  rig.core.services.detection.process(batch);
+}
+
+export function textOf(r: { content?: unknown }): string {
+  return ((r.content as Array<{ type: string; text?: string }>) ?? []).map((c) => c.text ?? '').join('\n');
+}
