@@ -79,6 +79,8 @@ export interface AuditQuery {
   tool?: string;
   /** Row kind: ALLOWED, BLOCKED, REVIEW, APPROVED, REJECTED, EXPIRED, CANCELLED, KILLED, REVIVED, EXECUTED, REFUSED, POLICY_LOADED... */
   kind?: string;
+  /** ALLOW, REVIEW or BLOCK. */
+  decision?: string;
   from?: number;
   to?: number;
   /** Rows with seq below this (newest first paging). */

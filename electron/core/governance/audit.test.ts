@@ -151,6 +151,9 @@ describe('audit chain', () => {
     const page2 = h.gateway.audit.query({ agentId: 'diag', tool: 'get_device_status', limit: 2, beforeSeq: page1[1]!.seq });
     expect([...page1, ...page2].map((r) => r.seq)).toEqual(all.map((r) => r.seq));
     expect(h.gateway.audit.query({ kind: 'APPROVED' })).toHaveLength(1);
+    const blocks = h.gateway.audit.query({ decision: 'BLOCK' });
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(blocks.every((r) => r.decision === 'BLOCK')).toBe(true);
     expect(h.gateway.audit.query({ from: h.clock.now() + 1 })).toHaveLength(0);
   });
 

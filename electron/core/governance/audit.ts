@@ -253,7 +253,8 @@ export class AuditLog {
       query: db.prepare<Record<string, string | number | null>, AuditRowRaw>(
         `SELECT * FROM gov_audit
          WHERE (@agent IS NULL OR agent_id = @agent) AND (@tool IS NULL OR tool = @tool)
-           AND (@kind IS NULL OR kind = @kind) AND (@from IS NULL OR ts >= @from) AND (@to IS NULL OR ts <= @to)
+           AND (@kind IS NULL OR kind = @kind) AND (@decision IS NULL OR decision = @decision)
+           AND (@from IS NULL OR ts >= @from) AND (@to IS NULL OR ts <= @to)
            AND (@before IS NULL OR seq < @before)
          ORDER BY seq DESC LIMIT @limit`,
       ),
@@ -406,6 +407,7 @@ export class AuditLog {
         agent: f.agentId ?? null,
         tool: f.tool ?? null,
         kind: f.kind ?? null,
+        decision: f.decision ?? null,
         from: f.from ?? null,
         to: f.to ?? null,
         before: f.beforeSeq ?? null,
