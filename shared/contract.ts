@@ -28,6 +28,7 @@ import type {
 } from './immune';
 import type { McpCallEvent, McpInfo, McpToolCallView } from './mcp';
 
+import type { AgentRunRequest, AgentRunResult, AgentStepView, DemoStatus, DemoStepView, TraceDetail, TraceSummary } from './agent';
 export interface ErrorInfo {
   code: string;
   message: string;
@@ -132,6 +133,18 @@ export interface RequestMap {
   // MCP server (issue 6)
   'mcp.info': { params: Record<string, never>; result: McpInfo };
   'mcp.calls': { params: { agentId?: string; tool?: string; limit?: number; beforeId?: number }; result: McpToolCallView[] };
+  // operator agent, demo and traces (issue 8)
+  /** Start an agent run; with wait the reply carries the result (runs may wait minutes for an operator). */
+  'agent.run': { params: AgentRunRequest & { wait?: boolean }; result: { accepted: true; result: AgentRunResult | null } };
+  'agent.status': {
+    params: Record<string, never>;
+    result: { enabled: boolean; agentId: string; planner: 'rule' | 'llm'; model: string | null; onAnomaly: boolean; running: { runId: string; traceId: string; deviceId: string | null } | null; queued: number };
+  };
+  /** Run the seed's demo on this core (approve 'operator': the demo waits for a real click). */
+  'demo.run': { params: { approve?: 'auto' | 'operator' }; result: { accepted: boolean; reason: string | null } };
+  'demo.status': { params: Record<string, never>; result: DemoStatus };
+  'traces.list': { params: { limit?: number; before?: number }; result: TraceSummary[] };
+  'traces.get': { params: { traceId: string }; result: TraceDetail };
 }
 export type RequestName = keyof RequestMap;
 export type RequestParams<N extends RequestName> = RequestMap[N]['params'];
@@ -169,11 +182,17 @@ export interface EventMap {
   'alarm.flood': FloodStatus;
   // MCP server (issue 6): every tools/call, after the gateway and the tool ran
   'mcp.call': McpCallEvent;
+  // operator agent and demo (issue 8)
+  'agent.run.started': { runId: string; traceId: string; agentId: string; deviceId: string | null; trigger: string; planner: string };
+  'agent.step': AgentStepView;
+  'agent.run.finished': AgentRunResult;
+  'demo.step': DemoStepView;
+  'demo.finished': DemoStatus;
 }
 export type EventName = keyof EventMap;
 
 /** Events forwarded to user interfaces (IPC / WebSocket). */
-export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood', 'mcp.call'] as const satisfies readonly EventName[];
+export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood', 'mcp.call', 'agent.run.started', 'agent.step', 'agent.run.finished', 'demo.step', 'demo.finished'] as const satisfies readonly EventName[];
 
 /**
  * Every request at run time: the preload generates one named method per entry, and the WebSocket
@@ -216,5 +235,11 @@ const REQUEST_TABLE = {
   'alarms.stats': true,
   'mcp.info': true,
   'mcp.calls': true,
+  'agent.run': true,
+  'agent.status': true,
+  'demo.run': true,
+  'demo.status': true,
+  'traces.list': true,
+  'traces.get': true,
 } as const satisfies Record<RequestName, true>;
 export const REQUEST_NAMES = Object.keys(REQUEST_TABLE) as RequestName[];

@@ -8,6 +8,8 @@ import { ImmuneConfigSchema } from './immune/config';
 import { AlarmConfigSchema } from './alarms/schema';
 import { DetectConfigSchema } from './detect/schema';
 import { McpConfigSchema } from './mcp/config';
+import { ObservabilityConfigSchema } from './observability/config';
+import { AgentConfigSchema } from './agent/config';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
@@ -134,6 +136,10 @@ export const ConfigSchema = z.object({
   immune: ImmuneConfigSchema.prefault({}),
   /** Governed MCP server: /mcp endpoint, origins, body limit, sessions, operator waits (issue 6). */
   mcp: McpConfigSchema.prefault({}),
+  /** Traces of agent runs and the optional OTLP/HTTP export (issue 8). */
+  observability: ObservabilityConfigSchema.prefault({}),
+  /** The built-in operator agent: planner (rule | llm), triggers, LLM endpoint and prices (issue 8). */
+  agent: AgentConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,1 +1,5 @@
 export { createLogger, createRateLimitedLog, type Logger, type LoggerOptions } from './logger';
+export { Tracer, TraceRepository, observabilityMigrations, type SpanHandle, type TraceHandle, type TraceSink, type StartTraceInput } from './traces';
+export { createOtlpTraceExporter, otlpTracesBody, otlpTokenMetricsBody, otlpAttributes, TOKEN_BUCKETS, type OtlpTraceExporter } from './otlp';
+export { ObservabilityConfigSchema, type ObservabilityConfig } from './config';
+export { costOf } from './costs';

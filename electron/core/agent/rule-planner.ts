@@ -1,0 +1,315 @@
+// The deterministic rule planner: no model, works offline, follows the device manual's SOPs.
+// Gather (status, readings, past incidents) → diagnose (sop.ts) → read the manual section → act
+// (the operator's requested command first if any; on BLOCK the SOP's safer command) → verify the
+// effect on the live plant → log an incident report. One instance per run: it keeps its phase.
+import type { RunOutcome } from '../../../shared/agent';
+import { deviceTypeOf } from '../../../shared/domain';
+import type { Decision, Planner, PlannerContext, ToolResult, Turn } from './planner';
+import { diagnose, effectVerified, SOP_SECTION, sopPlan, type Diagnosis, type SeenReading, type SopCommand, type SopPlan } from './sop';
+
+export interface RulePlannerOptions {
+  verifyIntervalMs: number;
+  verifyAttempts: number;
+}
+
+type Phase = 'find' | 'gather' | 'manual' | 'try' | 'act' | 'verify' | 'report' | 'done';
+
+interface Incident {
+  id: string;
+  device_id: string;
+  anomaly_type: string | null;
+  title: string;
+  root_cause: string;
+  actions_taken: string;
+  lessons_learned: string | null;
+}
+
+const asRecord = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+
+export function readingsOf(r: ToolResult | undefined, deviceId: string): SeenReading[] {
+  const devices = r?.structured?.devices;
+  if (!Array.isArray(devices)) return [];
+  const d = devices.map(asRecord).find((x) => x?.device_id === deviceId);
+  const rs = d?.readings;
+  return Array.isArray(rs) ? (rs.filter((x) => asRecord(x) && typeof (x as SeenReading).timestamp === 'string') as SeenReading[]) : [];
+}
+
+function incidentsOf(r: ToolResult | undefined): Incident[] {
+  const xs = r?.structured?.incidents;
+  return Array.isArray(xs) ? (xs.filter((x) => asRecord(x) && typeof (x as Incident).id === 'string') as Incident[]) : [];
+}
+
+function manualTextOf(r: ToolResult | undefined, section: string): { text: string; cited: string[] } {
+  const xs = r?.structured?.results;
+  if (!Array.isArray(xs)) return { text: r?.text ?? '', cited: [] };
+  const hits = xs.map(asRecord).filter((x): x is Record<string, unknown> => !!x);
+  const exact = hits.find((h) => h.section === section);
+  const cited = hits.map((h) => String(h.section ?? '')).filter(Boolean);
+  return { text: String((exact ?? hits[0])?.text ?? ''), cited };
+}
+
+export class RulePlanner implements Planner {
+  readonly name = 'rule' as const;
+  readonly model = null;
+  private phase: Phase = 'find';
+  private deviceId: string | null = null;
+  private anomalyId: string | null = null;
+  private hint: string | null = null;
+  private diagnosis: Diagnosis | null = null;
+  private plan: SopPlan | null = null;
+  private pending: SopCommand[] = [];
+  private recalled: Incident[] = [];
+  private cited: string[] = [];
+  /** Readings after the command, for verification; commandAt is the newest timestamp seen before it. */
+  private after: SeenReading[] = [];
+  private commandAt = '';
+  private verifyLeft: number;
+  private verified: { ok: boolean; text: string } | null = null;
+  private readonly done: string[] = [];
+  private readonly notes: string[] = [];
+  private outcome: RunOutcome = 'no_action';
+  private seen = 0;
+
+  constructor(private readonly opts: RulePlannerOptions) {
+    this.verifyLeft = opts.verifyAttempts;
+  }
+
+  /** Results of the calls made since the last decision, by tool name (last one wins). */
+  private fresh(history: readonly Turn[]): Map<string, ToolResult[]> {
+    const out = new Map<string, ToolResult[]>();
+    for (const t of history.slice(this.seen)) if (t.kind === 'result') out.set(t.call.tool, [...(out.get(t.call.tool) ?? []), t.result]);
+    this.seen = history.length;
+    return out;
+  }
+
+  async next(ctx: PlannerContext): Promise<Decision> {
+    const got = this.fresh(ctx.history);
+    const { task } = ctx;
+    switch (this.phase) {
+      case 'find': {
+        this.deviceId = task.deviceId ?? task.anomaly?.device_id ?? null;
+        this.anomalyId = task.anomaly?.id ?? null;
+        this.hint = task.anomaly?.type_hint ?? null;
+        if (!this.deviceId) {
+          if (got.has('get_active_anomalies')) {
+            const list = got.get('get_active_anomalies')![0]!.structured?.anomalies;
+            const top = Array.isArray(list) ? asRecord(list[0]) : null;
+            if (!top) return this.finish('no open anomaly and no device named: nothing to diagnose', 'no_action');
+            this.deviceId = String(top.device_id);
+            this.anomalyId = String(top.id);
+            this.hint = String(top.type_hint ?? '');
+          } else {
+            return { kind: 'calls', thought: 'No device named: look at the open anomalies first.', calls: [{ tool: 'get_active_anomalies', args: { limit: 5 } }] };
+          }
+        }
+        this.phase = 'gather';
+        const d = this.deviceId;
+        return {
+          kind: 'calls',
+          thought: `Diagnose ${d}: current status, the last 5 minutes of readings, and past incident reports (SOP 4.3: search them before diagnosing).${task.ask ? ` Operator asked: "${task.ask}".` : ''}`,
+          calls: [
+            { tool: 'get_device_status', args: { device_id: d } },
+            { tool: 'get_sensor_stream', args: { device_id: d, last_n: 60, max_points: 60 } },
+            { tool: 'get_incident_reports', args: { limit: 10 } },
+          ],
+        };
+      }
+      case 'gather': {
+        const d = this.deviceId!;
+        const status = got.get('get_device_status')?.[0];
+        const readings = readingsOf(got.get('get_sensor_stream')?.[0], d);
+        const st = status?.structured;
+        if (!this.anomalyId && Array.isArray(st?.active_anomalies) && st.active_anomalies.length > 0) {
+          const a = asRecord(st.active_anomalies[0]);
+          this.anomalyId = a ? String(a.id) : null;
+          this.hint ??= a ? String(a.type_hint) : null;
+        }
+        this.diagnosis = diagnose(d, readings, this.hint);
+        this.commandAt = this.diagnosis.latest?.timestamp ?? '';
+        const all = incidentsOf(got.get('get_incident_reports')?.[0]);
+        // Same device or same failure mode first: recurring faults point to an unfixed root cause.
+        this.recalled = [
+          ...all.filter((i) => i.device_id === d || i.anomaly_type === this.diagnosis!.mode),
+          ...all.filter((i) => i.device_id !== d && i.anomaly_type !== this.diagnosis!.mode),
+        ].slice(0, 5);
+        const reduced = st?.state === 'reduced';
+        this.phase = 'manual';
+        const dg = this.diagnosis;
+        const recall = this.recalled.length
+          ? ` Recalled ${this.recalled.length} past incident(s): ${this.recalled.map((i) => `${i.id} "${i.title}"`).join('; ')}.`
+          : ' No past incident reports.';
+        if (reduced) this.notes.push(`device already at ${String(st?.load_pct)} % load (${String(asRecord(st?.last_command)?.command ?? 'reduced')})`);
+        return {
+          kind: 'calls',
+          thought: `Diagnosis: ${dg.mode} (${dg.severity}, from ${dg.basis}). ${dg.evidence.join('; ')}.${recall} Read SOP ${SOP_SECTION[dg.mode].section}.`,
+          calls: [{ tool: 'query_device_manual', args: { query: SOP_SECTION[dg.mode].query, ...(deviceTypeOf(d) ? { device_type: deviceTypeOf(d) } : {}), limit: 2 } }],
+        };
+      }
+      case 'manual': {
+        const d = this.deviceId!;
+        const dg = this.diagnosis!;
+        const section = SOP_SECTION[dg.mode].section;
+        const m = manualTextOf(got.get('query_device_manual')?.[0], section);
+        this.cited = [...new Set([section, ...m.cited.filter((s) => s === section)])];
+        this.plan = sopPlan(d, dg, m.text, task.reductionPct);
+        this.pending = [...this.plan.commands];
+        // Already reduced and the key sensor no longer rising: SOP 2.1 step 3 says wait, not stack reductions.
+        if (this.notes.some((n) => n.startsWith('device already')) && this.pending[0]?.command === 'reduce_load') {
+          const skipped = this.pending.shift()!;
+          this.notes.push(`no second reduce_load: a reduction is already in force (${skipped.why.split(':')[0]}); re-check in 10 minutes`);
+        }
+        if (task.tryCommand && task.tryCommand !== 'reduce_load') {
+          this.phase = 'try';
+          return {
+            kind: 'calls',
+            thought: `The operator asked for ${task.tryCommand}. Trying it as asked; the gateway decides.`,
+            calls: [this.command(task.tryCommand, {}, `operator request during ${dg.mode} on ${d}: ${dg.evidence[0] ?? ''} (severity ${dg.severity})`)],
+          };
+        }
+        this.phase = 'act';
+        return this.act(ctx);
+      }
+      case 'try': {
+        const r = got.get('execute_device_command')?.[0];
+        if (r && !r.isError) {
+          this.done.push(`${task.tryCommand} executed (approval ${r.approvalId ?? 'none'})`);
+          this.outcome = 'resolved';
+          this.pending = this.pending.filter((c) => c.command !== 'reduce_load');
+        } else if (r?.decision === 'BLOCK') {
+          this.done.push(`${task.tryCommand} BLOCKED by policy (${r.ruleId ?? 'rule'}) — choosing the SOP's safer action`);
+        } else if (r) {
+          this.done.push(`${task.tryCommand} not executed: ${r.status ?? 'error'}`);
+        }
+        this.phase = 'act';
+        return this.act(ctx);
+      }
+      case 'act':
+        return this.afterAct(ctx, got);
+      case 'verify': {
+        if (!got.has('get_sensor_stream')) return this.waitAndRead('Waiting for the plant to react.');
+        for (const r of readingsOf(got.get('get_sensor_stream')?.[0], this.deviceId!)) {
+          if (r.timestamp > this.commandAt && !this.after.some((x) => x.timestamp === r.timestamp)) this.after.push(r);
+        }
+        this.after.sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
+        this.verified = effectVerified(this.diagnosis!.mode, this.after);
+        this.verifyLeft--;
+        if (!this.verified.ok && this.verifyLeft > 0) return this.waitAndRead('Effect not visible yet; the thermal lag is minutes of plant time.');
+        this.phase = 'report';
+        return this.report(ctx);
+      }
+      case 'report': {
+        const r = got.get('log_incident_report')?.[0];
+        const id = asRecord(r?.structured?.incident)?.id;
+        this.phase = 'done';
+        const s = this.summary() + (r && !r.isError ? ` Incident report ${String(id)} logged.` : ` Incident report not logged: ${r?.text ?? 'no answer'}.`);
+        return { kind: 'finish', summary: s, outcome: this.outcome };
+      }
+      default:
+        return { kind: 'finish', summary: this.summary(), outcome: this.outcome };
+    }
+  }
+
+  private command(command: string, params: Record<string, unknown>, justification: string) {
+    const args: Record<string, unknown> = { device_id: this.deviceId!, command, justification: justification.slice(0, 1900) };
+    if (Object.keys(params).length > 0) args.parameters = params;
+    return { tool: 'execute_device_command', args };
+  }
+
+  private act(ctx: PlannerContext): Decision {
+    const dg = this.diagnosis!;
+    const next = this.pending.shift();
+    if (next) {
+      return {
+        kind: 'calls',
+        thought: `SOP ${this.plan!.section}: ${next.command} ${JSON.stringify(next.params)} — ${next.why}.`,
+        calls: [this.command(next.command, next.params, `${next.why}. Evidence: ${dg.evidence.join('; ')}. Severity ${dg.severity} (SOP 1.4).`)],
+      };
+    }
+    if (this.plan!.acknowledge && this.anomalyId && !this.done.some((d) => d.startsWith('acknowledged'))) {
+      return { kind: 'calls', thought: `SOP 4.2: acknowledge with a note — ${this.plan!.acknowledge}.`, calls: [{ tool: 'acknowledge_anomaly', args: { anomaly_id: this.anomalyId, note: this.plan!.acknowledge } }] };
+    }
+    if (this.done.some((d) => d.startsWith('reduce_load executed'))) {
+      this.phase = 'verify';
+      return this.waitAndRead('Verify the effect on the live plant (SOP 2.1 step 2: temperature should level off).');
+    }
+    this.phase = 'report';
+    return this.report(ctx);
+  }
+
+  private afterAct(ctx: PlannerContext, got: Map<string, ToolResult[]>): Decision {
+    const exec = got.get('execute_device_command')?.[0];
+    const ack = got.get('acknowledge_anomaly')?.[0];
+    const r = exec ?? ack;
+    const what = exec ? `${String((this.lastCall(ctx.history)?.args.command as string) ?? 'command')}` : 'acknowledge_anomaly';
+    const params = exec ? JSON.stringify(this.lastCall(ctx.history)?.args.parameters ?? {}) : '';
+    if (r && !r.isError) {
+      this.done.push(exec ? `${what} ${params} executed (approval ${r.approvalId ?? 'none'}, approved by ${r.decidedBy ?? 'policy'})` : `acknowledged anomaly ${this.anomalyId} (approval ${r.approvalId ?? 'none'})`);
+      if (this.outcome === 'no_action') this.outcome = 'resolved';
+    } else if (r) {
+      this.done.push(`${what} ${params} not executed: ${r.status ?? (r.decision === 'BLOCK' ? 'blocked' : 'error')} — ${r.text.slice(0, 200)}`);
+      if (r.status === 'rejected' || r.status === 'expired' || r.status === 'cancelled') {
+        // SOP 4.1: a rejected command is not re-submitted; ask the operator instead.
+        this.pending = [];
+        this.outcome = 'rejected';
+        this.notes.push('the operator did not approve; asking what they want instead (SOP 4.1)');
+      } else if (r.decision === 'BLOCK') {
+        this.outcome = this.outcome === 'resolved' ? 'resolved' : 'refused';
+      }
+    }
+    return this.act(ctx);
+  }
+
+  private lastCall(history: readonly Turn[]) {
+    for (let i = history.length - 1; i >= 0; i--) {
+      const t = history[i]!;
+      if (t.kind === 'result') return t.call;
+    }
+    return null;
+  }
+
+  private justWaited = false;
+  /** Let plant time pass (the runner sleeps), then read the device's latest readings. */
+  private waitAndRead(thought: string): Decision {
+    if (this.opts.verifyIntervalMs > 0 && !this.justWaited) {
+      this.justWaited = true;
+      return { kind: 'wait', ms: this.opts.verifyIntervalMs, thought };
+    }
+    this.justWaited = false;
+    return { kind: 'calls', thought: 'Read the latest readings.', calls: [{ tool: 'get_sensor_stream', args: { device_id: this.deviceId!, last_n: 12, max_points: 12 } }] };
+  }
+
+  private report(_ctx: PlannerContext): Decision {
+    const dg = this.diagnosis!;
+    const d = this.deviceId!;
+    const severity = dg.severity === 'info' ? 'low' : dg.severity;
+    const recall = this.recalled.length ? ` Similar past incidents: ${this.recalled.map((i) => `${i.id} (${i.device_id}, ${i.anomaly_type ?? 'other'})`).join(', ')}.` : '';
+    const recurring = this.recalled.some((i) => i.device_id === d && i.anomaly_type === dg.mode);
+    const args: Record<string, unknown> = {
+      device_id: d,
+      title: `${dg.mode === 'unknown' ? 'Unclassified anomaly' : dg.mode.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())} on ${d}`,
+      severity,
+      anomaly_type: dg.mode === 'unknown' ? 'other' : dg.mode,
+      ...(this.anomalyId ? { anomaly_id: this.anomalyId } : {}),
+      root_cause: `${dg.evidence.join('; ')}.${recall}`,
+      actions_taken: this.done.length ? this.done.join('; ') : 'none (monitoring)',
+      outcome: [this.verified?.text, ...this.notes].filter(Boolean).join('; ') || 'no command executed',
+      lessons_learned: [
+        ...(recurring ? ['recurring on this device: the root cause was not fixed last time (SOP 4.3)'] : []),
+        ...this.plan!.operatorNotes,
+      ].join('; '),
+      manual_sections: this.cited.length ? this.cited : [SOP_SECTION[dg.mode].section],
+    };
+    return { kind: 'calls', thought: 'SOP 4.3: log the incident report (device, type, severity, cause, actions with approval ids, outcome, lessons).', calls: [{ tool: 'log_incident_report', args }] };
+  }
+
+  private summary(): string {
+    const dg = this.diagnosis;
+    if (!dg) return 'no diagnosis';
+    return `${this.deviceId}: ${dg.mode} (${dg.severity}). Actions: ${this.done.join('; ') || 'none'}.${this.verified ? ` Verification: ${this.verified.text}.` : ''}${this.notes.length ? ` Notes: ${this.notes.join('; ')}.` : ''}`;
+  }
+
+  private finish(summary: string, outcome: RunOutcome): Decision {
+    this.phase = 'done';
+    return { kind: 'finish', summary, outcome };
+  }
+}

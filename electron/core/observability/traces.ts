@@ -1,0 +1,480 @@
+// Traces of agent runs, stored locally in SQLite: one trace per run, spans per tool call, model call
+// and governance decision, named after the OpenTelemetry GenAI conventions so an OTLP collector
+// (Jaeger, Tempo, Phoenix...) shows them without mapping. Export is optional; storage is not.
+import { randomBytes } from 'node:crypto';
+import type { Attributes, AttrValue, RunOutcome, SpanEventView, SpanStatus, SpanView, TraceDetail, TraceSummary } from '../../../shared/agent';
+import type { GovDecision } from '../../../shared/governance';
+import type { Clock } from '../clock';
+import type { Db, Migration } from '../store';
+import type { Logger } from './logger';
+
+export const observabilityMigrations: Migration[] = [
+  {
+    id: 'obs-001-traces',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE obs_traces (
+          trace_id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          agent_id TEXT,
+          planner TEXT,
+          model TEXT,
+          trigger TEXT,
+          device_id TEXT,
+          start_ms INTEGER NOT NULL,
+          end_ms INTEGER,
+          status TEXT NOT NULL,
+          outcome TEXT NOT NULL,
+          summary TEXT,
+          spans INTEGER NOT NULL DEFAULT 0,
+          tool_calls INTEGER NOT NULL DEFAULT 0,
+          input_tokens INTEGER NOT NULL DEFAULT 0,
+          output_tokens INTEGER NOT NULL DEFAULT 0,
+          cost_usd REAL NOT NULL DEFAULT 0,
+          decisions_json TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX obs_traces_start ON obs_traces(start_ms DESC);
+        CREATE TABLE obs_spans (
+          span_id TEXT PRIMARY KEY,
+          trace_id TEXT NOT NULL REFERENCES obs_traces(trace_id) ON DELETE CASCADE,
+          parent_span_id TEXT,
+          name TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          start_ms INTEGER NOT NULL,
+          end_ms INTEGER,
+          status TEXT NOT NULL,
+          status_message TEXT,
+          attributes_json TEXT NOT NULL,
+          events_json TEXT NOT NULL
+        );
+        CREATE INDEX obs_spans_trace ON obs_spans(trace_id, start_ms);
+      `);
+    },
+  },
+];
+
+const ZERO_DECISIONS = (): Record<GovDecision, number> => ({ ALLOW: 0, REVIEW: 0, BLOCK: 0 });
+
+/** Keep attribute values small and JSON-safe: a span is evidence, not a data dump. */
+const MAX_ATTR_STRING = 4000;
+function cleanAttrs(a: Record<string, unknown>): Attributes {
+  const out: Attributes = {};
+  for (const [k, v] of Object.entries(a)) {
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'string') out[k] = v.length > MAX_ATTR_STRING ? `${v.slice(0, MAX_ATTR_STRING)}…` : v;
+    else if (typeof v === 'number') {
+      if (Number.isFinite(v)) out[k] = v;
+    } else if (typeof v === 'boolean') out[k] = v;
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k] = (v as string[]).slice(0, 100);
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))) out[k] = (v as number[]).slice(0, 100);
+    else {
+      let s: string;
+      try {
+        s = JSON.stringify(v);
+      } catch {
+        s = String(v);
+      }
+      out[k] = s.length > MAX_ATTR_STRING ? `${s.slice(0, MAX_ATTR_STRING)}…` : s;
+    }
+  }
+  return out;
+}
+
+export interface SpanHandle {
+  readonly spanId: string;
+  readonly traceId: string;
+  readonly name: string;
+  setAttributes(a: Record<string, unknown>): SpanHandle;
+  addEvent(name: string, a?: Record<string, unknown>): SpanHandle;
+  /** Ends the span (idempotent) and stores it. */
+  end(status?: SpanStatus, message?: string): void;
+}
+
+export interface TraceHandle {
+  readonly traceId: string;
+  readonly root: SpanHandle;
+  startSpan(name: string, opts?: { parent?: SpanHandle; kind?: 'internal' | 'client'; attributes?: Record<string, unknown>; startMs?: number }): SpanHandle;
+  /** Token usage and cost of one model call, summed into the trace. */
+  addUsage(u: { inputTokens: number; outputTokens: number; costUsd: number }): void;
+  countDecision(d: GovDecision): void;
+  countToolCall(): void;
+  update(fields: { deviceId?: string | null; model?: string | null }): void;
+  /** Ends the root span and every span still open, stores the summary, queues the export. */
+  end(r: { outcome: RunOutcome; summary: string; status?: SpanStatus }): TraceSummary;
+  readonly ended: boolean;
+}
+
+export interface StartTraceInput {
+  agentName: string;
+  agentId?: string | null;
+  planner?: string | null;
+  model?: string | null;
+  trigger?: string | null;
+  deviceId?: string | null;
+  attributes?: Record<string, unknown>;
+}
+
+/** Receives each finished trace (the OTLP exporter). Must not throw; may be slow. */
+export type TraceSink = (trace: TraceSummary, spans: SpanView[]) => Promise<void>;
+
+interface TraceRow {
+  trace_id: string;
+  name: string;
+  agent_id: string | null;
+  planner: string | null;
+  model: string | null;
+  trigger: string | null;
+  device_id: string | null;
+  start_ms: number;
+  end_ms: number | null;
+  status: SpanStatus;
+  outcome: RunOutcome;
+  summary: string | null;
+  spans: number;
+  tool_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  decisions_json: string;
+}
+interface SpanRow {
+  span_id: string;
+  trace_id: string;
+  parent_span_id: string | null;
+  name: string;
+  kind: 'internal' | 'client';
+  start_ms: number;
+  end_ms: number | null;
+  status: SpanStatus;
+  status_message: string | null;
+  attributes_json: string;
+  events_json: string;
+}
+
+function traceView(r: TraceRow): TraceSummary {
+  return {
+    traceId: r.trace_id,
+    name: r.name,
+    agentId: r.agent_id,
+    planner: r.planner,
+    model: r.model,
+    trigger: r.trigger,
+    deviceId: r.device_id,
+    startMs: r.start_ms,
+    endMs: r.end_ms,
+    status: r.status,
+    outcome: r.outcome,
+    summary: r.summary,
+    spans: r.spans,
+    toolCalls: r.tool_calls,
+    inputTokens: r.input_tokens,
+    outputTokens: r.output_tokens,
+    costUsd: r.cost_usd,
+    decisions: { ...ZERO_DECISIONS(), ...(JSON.parse(r.decisions_json) as Partial<Record<GovDecision, number>>) },
+  };
+}
+function spanView(r: SpanRow): SpanView {
+  return {
+    traceId: r.trace_id,
+    spanId: r.span_id,
+    parentSpanId: r.parent_span_id,
+    name: r.name,
+    kind: r.kind,
+    startMs: r.start_ms,
+    endMs: r.end_ms,
+    status: r.status,
+    statusMessage: r.status_message,
+    attributes: JSON.parse(r.attributes_json) as Attributes,
+    events: JSON.parse(r.events_json) as SpanEventView[],
+  };
+}
+
+/** SQL for traces, prepared once. */
+export class TraceRepository {
+  private readonly insTrace;
+  private readonly updTrace;
+  private readonly insSpan;
+  private readonly selTrace;
+  private readonly selSpans;
+  private readonly list;
+  private readonly listBefore;
+  private readonly prune;
+
+  constructor(db: Db) {
+    this.insTrace = db.prepare(
+      `INSERT INTO obs_traces (trace_id, name, agent_id, planner, model, trigger, device_id, start_ms, status, outcome)
+       VALUES (@trace_id, @name, @agent_id, @planner, @model, @trigger, @device_id, @start_ms, 'unset', 'running')`,
+    );
+    this.updTrace = db.prepare(
+      `UPDATE obs_traces SET end_ms=@end_ms, status=@status, outcome=@outcome, summary=@summary, spans=@spans, tool_calls=@tool_calls,
+         input_tokens=@input_tokens, output_tokens=@output_tokens, cost_usd=@cost_usd, decisions_json=@decisions_json, device_id=@device_id, model=@model
+       WHERE trace_id=@trace_id`,
+    );
+    this.insSpan = db.prepare(
+      `INSERT OR REPLACE INTO obs_spans (span_id, trace_id, parent_span_id, name, kind, start_ms, end_ms, status, status_message, attributes_json, events_json)
+       VALUES (@span_id, @trace_id, @parent_span_id, @name, @kind, @start_ms, @end_ms, @status, @status_message, @attributes_json, @events_json)`,
+    );
+    this.selTrace = db.prepare('SELECT * FROM obs_traces WHERE trace_id = ?');
+    this.selSpans = db.prepare('SELECT * FROM obs_spans WHERE trace_id = ? ORDER BY start_ms, rowid');
+    this.list = db.prepare('SELECT * FROM obs_traces ORDER BY start_ms DESC, rowid DESC LIMIT ?');
+    this.listBefore = db.prepare('SELECT * FROM obs_traces WHERE start_ms < ? ORDER BY start_ms DESC, rowid DESC LIMIT ?');
+    this.prune = db.prepare('DELETE FROM obs_traces WHERE start_ms < ?');
+  }
+
+  insertTrace(t: { trace_id: string; name: string; agent_id: string | null; planner: string | null; model: string | null; trigger: string | null; device_id: string | null; start_ms: number }): void {
+    this.insTrace.run(t);
+  }
+  finishTrace(t: TraceSummary): void {
+    this.updTrace.run({
+      trace_id: t.traceId,
+      end_ms: t.endMs,
+      status: t.status,
+      outcome: t.outcome,
+      summary: t.summary,
+      spans: t.spans,
+      tool_calls: t.toolCalls,
+      input_tokens: t.inputTokens,
+      output_tokens: t.outputTokens,
+      cost_usd: t.costUsd,
+      decisions_json: JSON.stringify(t.decisions),
+      device_id: t.deviceId,
+      model: t.model,
+    });
+  }
+  insertSpan(s: SpanView): void {
+    this.insSpan.run({
+      span_id: s.spanId,
+      trace_id: s.traceId,
+      parent_span_id: s.parentSpanId,
+      name: s.name,
+      kind: s.kind,
+      start_ms: s.startMs,
+      end_ms: s.endMs,
+      status: s.status,
+      status_message: s.statusMessage,
+      attributes_json: JSON.stringify(s.attributes),
+      events_json: JSON.stringify(s.events),
+    });
+  }
+  get(traceId: string): TraceDetail | null {
+    const r = this.selTrace.get(traceId) as TraceRow | undefined;
+    if (!r) return null;
+    return { trace: traceView(r), spans: (this.selSpans.all(traceId) as SpanRow[]).map(spanView) };
+  }
+  recent(limit: number, beforeMs?: number): TraceSummary[] {
+    const rows = (beforeMs === undefined ? this.list.all(limit) : this.listBefore.all(beforeMs, limit)) as TraceRow[];
+    return rows.map(traceView);
+  }
+  /** Deletes traces (and, by cascade, their spans) that started before `ms`. */
+  pruneBefore(ms: number): number {
+    return this.prune.run(ms).changes;
+  }
+}
+
+export interface TracerDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  /** Where finished traces go besides SQLite (the OTLP exporter); optional. */
+  sink?: TraceSink;
+  /** Ids are random (OTel requires 16- and 8-byte ids); injectable for tests. */
+  newId?: (bytes: number) => string;
+}
+
+/** The local trace store and span factory. */
+export class Tracer {
+  readonly repo: TraceRepository;
+  private readonly pending = new Set<Promise<void>>();
+  private readonly newId: (bytes: number) => string;
+  private readonly open = new Map<string, TraceHandle>();
+
+  constructor(private readonly deps: TracerDeps) {
+    this.repo = new TraceRepository(deps.db);
+    this.newId = deps.newId ?? ((n) => randomBytes(n).toString('hex'));
+  }
+
+  startTrace(input: StartTraceInput): TraceHandle {
+    const { clock } = this.deps;
+    const traceId = this.newId(16);
+    const startMs = clock.now();
+    const name = `invoke_agent ${input.agentName}`;
+    this.repo.insertTrace({
+      trace_id: traceId,
+      name,
+      agent_id: input.agentId ?? null,
+      planner: input.planner ?? null,
+      model: input.model ?? null,
+      trigger: input.trigger ?? null,
+      device_id: input.deviceId ?? null,
+      start_ms: startMs,
+    });
+    const spans: SpanView[] = [];
+    const openSpans = new Set<SpanView>();
+    const usage = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+    const decisions = ZERO_DECISIONS();
+    let toolCalls = 0;
+    let deviceId = input.deviceId ?? null;
+    let model = input.model ?? null;
+    let ended = false;
+    const store = (s: SpanView) => {
+      try {
+        this.repo.insertSpan(s);
+      } catch (err) {
+        this.deps.log.warn({ err, span: s.name }, 'could not store span');
+      }
+    };
+    const makeSpan = (spanName: string, parent: SpanHandle | null, kind: 'internal' | 'client', attrs: Record<string, unknown>, at?: number): SpanHandle => {
+      const s: SpanView = {
+        traceId,
+        spanId: this.newId(8),
+        parentSpanId: parent?.spanId ?? null,
+        name: spanName,
+        kind,
+        startMs: at ?? clock.now(),
+        endMs: null,
+        status: 'unset',
+        statusMessage: null,
+        attributes: cleanAttrs(attrs),
+        events: [],
+      };
+      openSpans.add(s);
+      const h: SpanHandle = {
+        spanId: s.spanId,
+        traceId,
+        name: spanName,
+        setAttributes(a) {
+          Object.assign(s.attributes, cleanAttrs(a));
+          return h;
+        },
+        addEvent(evName, a = {}) {
+          if (s.events.length < 200) s.events.push({ name: evName, ts: clock.now(), attributes: cleanAttrs(a) });
+          return h;
+        },
+        end(status = 'ok', message) {
+          if (s.endMs !== null) return;
+          s.endMs = clock.now();
+          s.status = status;
+          s.statusMessage = message ?? null;
+          openSpans.delete(s);
+          spans.push(s);
+          store(s);
+        },
+      };
+      return h;
+    };
+    const root = makeSpan(name, null, 'internal', {
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': input.agentName,
+      'gen_ai.agent.id': input.agentId ?? undefined,
+      'gen_ai.request.model': input.model ?? undefined,
+      'aegisflow.planner': input.planner ?? undefined,
+      'aegisflow.trigger': input.trigger ?? undefined,
+      'aegisflow.device_id': input.deviceId ?? undefined,
+      ...input.attributes,
+    });
+    const handle: TraceHandle = {
+      traceId,
+      root,
+      startSpan: (spanName, opts = {}) => makeSpan(spanName, opts.parent ?? root, opts.kind ?? 'internal', opts.attributes ?? {}, opts.startMs),
+      addUsage(u) {
+        usage.inputTokens += u.inputTokens;
+        usage.outputTokens += u.outputTokens;
+        usage.costUsd += u.costUsd;
+      },
+      countDecision(d) {
+        decisions[d]++;
+      },
+      countToolCall() {
+        toolCalls++;
+      },
+      update(f) {
+        if (f.deviceId !== undefined) deviceId = f.deviceId;
+        if (f.model !== undefined) model = f.model;
+      },
+      get ended() {
+        return ended;
+      },
+      end: (r) => {
+        if (ended) throw new Error(`trace ${traceId} already ended`);
+        ended = true;
+        this.open.delete(traceId);
+        const status = r.status ?? (r.outcome === 'failed' ? 'error' : 'ok');
+        root.setAttributes({
+          'gen_ai.usage.input_tokens': usage.inputTokens,
+          'gen_ai.usage.output_tokens': usage.outputTokens,
+          'aegisflow.cost_usd': Math.round(usage.costUsd * 1e6) / 1e6,
+          'aegisflow.outcome': r.outcome,
+          'aegisflow.device_id': deviceId ?? undefined,
+        });
+        // Spans left open (a run that failed mid-call) end with the trace, marked as such.
+        for (const s of [...openSpans]) {
+          if (s.spanId === root.spanId) continue;
+          s.endMs = clock.now();
+          s.status = 'error';
+          s.statusMessage = 'ended with its trace';
+          openSpans.delete(s);
+          spans.push(s);
+          store(s);
+        }
+        root.end(status, status === 'error' ? r.summary : undefined);
+        const summary: TraceSummary = {
+          traceId,
+          name,
+          agentId: input.agentId ?? null,
+          planner: input.planner ?? null,
+          model,
+          trigger: input.trigger ?? null,
+          deviceId,
+          startMs,
+          endMs: clock.now(),
+          status,
+          outcome: r.outcome,
+          summary: r.summary,
+          spans: spans.length,
+          toolCalls,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          costUsd: Math.round(usage.costUsd * 1e6) / 1e6,
+          decisions: { ...decisions },
+        };
+        try {
+          this.repo.finishTrace(summary);
+        } catch (err) {
+          this.deps.log.warn({ err, traceId }, 'could not store trace summary');
+        }
+        const sink = this.deps.sink;
+        if (sink) {
+          const p = sink(summary, [...spans]).catch((err) => this.deps.log.warn({ err, traceId }, 'trace export failed'));
+          this.pending.add(p);
+          void p.finally(() => this.pending.delete(p));
+        }
+        return summary;
+      },
+    };
+    this.open.set(traceId, handle);
+    return handle;
+  }
+
+  list(limit = 50, beforeMs?: number): TraceSummary[] {
+    return this.repo.recent(Math.min(Math.max(Math.trunc(limit), 1), 500), beforeMs);
+  }
+
+  get(traceId: string): TraceDetail | null {
+    return this.repo.get(traceId);
+  }
+
+  /** Waits for queued exports (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** Ends traces still open (shutdown mid-run) so none stays 'running' forever. */
+  async stop(): Promise<void> {
+    for (const t of [...this.open.values()]) {
+      if (!t.ended) t.end({ outcome: 'failed', summary: 'core stopped during the run', status: 'error' });
+    }
+    await this.flush();
+  }
+}
+
+export type { AttrValue };
