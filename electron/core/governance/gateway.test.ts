@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { ApprovalView } from '../../../shared/governance';
 import { canonicalHash } from './canonical';
 import { harness, reduceLoad, type Harness } from './test-helpers';
@@ -478,6 +480,22 @@ describe('operator tools', () => {
     expect((await h.gateway.authorize({ agentId: 'other', tool: 'execute_device_command', args })).decision).toBe('REVIEW');
     expect((await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: reduceLoad('line-1/compressor-01', 70) })).decision).toBe('REVIEW');
     expect((await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: { ...args, command: 'restart' } })).decision).toBe('BLOCK');
+  });
+
+  it('writes promoted rules to a copy in the data dir when the policy in force is the bundled default', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-data-'));
+    onTestFinished(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const copy = path.join(dataDir, 'policy.yaml');
+    h = harness({ policyCopy: copy });
+    const bundled = fs.readFileSync(h.policyFile, 'utf8');
+    addAgent('diag');
+    const r = await h.gateway.authorize({ agentId: 'diag', tool: 'acknowledge_anomaly', args: { anomaly_id: 4 } });
+    h.gateway.decide(r.approvalId!, 'reject', { operator: 'alice' });
+    const p = h.gateway.promote(r.approvalId!, 'BLOCK', 'alice');
+    expect(fs.readFileSync(h.policyFile, 'utf8')).toBe(bundled);
+    expect(fs.readFileSync(copy, 'utf8')).toContain(p.ruleId);
+    expect(h.gateway.policyInfo().file).toBe(copy);
+    expect((await h.gateway.authorize({ agentId: 'diag', tool: 'acknowledge_anomaly', args: { anomaly_id: 4 } })).decision).toBe('BLOCK');
   });
 
   it('exports a manifest of every agent: identity, scope, status and how each tool is treated', () => {

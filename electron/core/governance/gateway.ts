@@ -1,6 +1,7 @@
 // The governance gateway: every agent call passes here. identity → kill switch / quarantine →
 // scope → immune overlays → policy (ALLOW | REVIEW | BLOCK) → approval queue → intent token.
 // Every decision and action lands in the audit chain; anything unexpected fails closed (BLOCK).
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { AgentScope, AgentView, ApprovalStatus, ApprovalView, GovDecision, PolicyInfo } from '../../../shared/governance';
@@ -98,6 +99,8 @@ export interface GovernanceDeps {
 export interface GovernanceOptions {
   dataDir: string;
   policyFile: string;
+  /** Promoted rules go here when policyFile is the bundled default (see PolicyStore.appendRule). */
+  policyCopy?: string;
   watchPolicy: boolean;
   reloadDebounceMs: number;
   tokenTtlS: number;
@@ -111,7 +114,13 @@ export function governanceOptions(config: Config): GovernanceOptions {
   const g = config.governance;
   return {
     dataDir: config.dataDir,
-    policyFile: g.policyFile ? path.resolve(g.policyFile) : path.join(config.resourcesDir, 'policies', 'default.yaml'),
+    // An explicit file wins; else the data dir's copy (made by the first promote); else the bundled default.
+    policyFile: g.policyFile
+      ? path.resolve(g.policyFile)
+      : fs.existsSync(path.join(config.dataDir, 'policy.yaml'))
+        ? path.join(config.dataDir, 'policy.yaml')
+        : path.join(config.resourcesDir, 'policies', 'default.yaml'),
+    policyCopy: g.policyFile ? undefined : path.join(config.dataDir, 'policy.yaml'),
     watchPolicy: g.watchPolicy,
     reloadDebounceMs: g.reloadDebounceMs,
     tokenTtlS: g.tokenTtlS,
@@ -173,6 +182,7 @@ export class Gateway {
     this.approvals = new ApprovalQueue(db, clock, (a) => this.onApprovalSettled(a));
     this.policy = new PolicyStore({
       file: opts.policyFile,
+      writableCopy: opts.policyCopy,
       watch: opts.watchPolicy,
       debounceMs: opts.reloadDebounceMs,
       log: log.child({ component: 'policy' }),

@@ -67,6 +67,8 @@ function zodProblems(doc: Document, lc: LineCounter, error: z.ZodError): PolicyP
 
 export interface PolicyStoreOptions {
   file: string;
+  /** Where promoted rules are written when `file` is the bundled (read-only) default. */
+  writableCopy?: string;
   watch: boolean;
   debounceMs: number;
   log: Logger;
@@ -133,6 +135,20 @@ export class PolicyStore {
     return ev;
   }
 
+  /**
+   * The bundled default policy is read-only in a packaged app (and tracked in git in development):
+   * the first promote copies it to the data dir and the store follows the copy from then on.
+   */
+  private moveToWritableCopy(target: string): void {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (!fs.existsSync(target)) fs.copyFileSync(this.opts.file, target);
+    const watching = this.watcher !== null;
+    this.stop();
+    this.opts.file = target;
+    this.opts.log.info({ file: target }, 'policy now lives in the data dir (first promoted rule)');
+    if (watching) this.start();
+  }
+
   start(): void {
     if (!this.opts.watch || this.watcher) return;
     // Watch the folder, not the file: editors replace files by rename, which ends a file watch.
@@ -166,6 +182,7 @@ export class PolicyStore {
    */
   appendRule(rule: Rule): PolicyLoadEvent {
     const checked = RuleSchema.parse(rule);
+    if (this.opts.writableCopy && this.opts.file !== this.opts.writableCopy) this.moveToWritableCopy(this.opts.writableCopy);
     let text = '';
     try {
       text = fs.readFileSync(this.opts.file, 'utf8');
