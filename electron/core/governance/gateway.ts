@@ -451,9 +451,16 @@ export class Gateway {
 
   /** Judge a plan step by step: BLOCKed if any step is, approved whole by an operator if any needs review. */
   async submitPlan(req: { agentToken?: string; agentId?: string } & PlanInput): Promise<PlanResult> {
-    const r = await this.judgePlan(req);
-    await this.audit.settled();
-    return r;
+    let r: PlanResult;
+    try {
+      r = await this.judgePlan(req);
+      await this.audit.settled();
+      return r;
+    } catch (err) {
+      this.deps.log.error({ err }, 'plan evaluation failed; failing closed');
+      const reason = `internal error while judging the plan (${(err as Error).message}); failing closed`;
+      return { decision: 'BLOCK', reason, planId: null, planHash: null, policyVersion: this.policy.current.version, steps: [] };
+    }
   }
 
   private async judgePlan(req: { agentToken?: string; agentId?: string } & PlanInput): Promise<PlanResult> {
