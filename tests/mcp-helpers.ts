@@ -122,6 +122,6 @@ export function injectAnomaly(rig: McpRig, deviceId: string): void {
   rig.core.services.detection.process(batch);
 }
 
-export function textOf(r: { content?: unknown }): string {
-  return ((r.content as Array<{ type: string; text?: string }>) ?? []).map((c) => c.text ?? '').join('\n');
+export function textOf(r: unknown): string {
+  return (((r as { content?: unknown }).content as Array<{ type: string; text?: string }>) ?? []).map((c) => c.text ?? '').join('\n');
 }
