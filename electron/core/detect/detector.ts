@@ -113,6 +113,9 @@ export class DeviceDetector {
   private readonly cn: Float64Array;
   private readonly vv: Float64Array;
   private readonly v0: Float64Array;
+  /** EWMA of the raw value (weight settleAlpha): where the signal sits now; and where it sat when a steady run began. */
+  private readonly lvl: Float64Array;
+  private readonly anchor: Float64Array;
   private prec: Float64Array | null = null;
   private t2Ref = 1;
   private hasPrev = false;
@@ -144,6 +147,8 @@ export class DeviceDetector {
     this.cn = new Float64Array(d);
     this.vv = new Float64Array(d);
     this.v0 = new Float64Array(d).fill(1);
+    this.lvl = new Float64Array(d);
+    this.anchor = new Float64Array(d);
     this.rs = new Float64Array(d);
     this.rs2 = new Float64Array(d);
     this.snaps = new Float64Array(SNAPSHOTS * d);
@@ -172,6 +177,40 @@ export class DeviceDetector {
     this.snapN = 0;
     this.snapPos = 0;
     this.sinceSnap = 0;
+  }
+
+  /** Start a steady run: remember where the signals sit now. */
+  markSettle(): void {
+    this.anchor.set(this.lvl);
+  }
+
+  /**
+   * Largest move, in robust σ, of any sensor's level since markSettle(): small while the signals hold a
+   * steady level (returned to the old one, or settled at a new one).
+   */
+  unsettled(): number {
+    let worst = 0;
+    for (let i = 0; i < this.d; i++) {
+      const g = Math.abs(this.lvl[i]! - this.anchor[i]!) / this.scale[i]!;
+      if (g > worst) worst = g;
+    }
+    return worst;
+  }
+
+  /**
+   * The level the signals hold now becomes the baseline (an episode ended on a steady state that is
+   * not the old one). Spread, covariance and variance level stay as learned; the filters restart.
+   */
+  rebaseline(): void {
+    if (!this.learned || this.p.mode === 'zscore') return;
+    for (let i = 0; i < this.d; i++) {
+      this.mu[i] = this.lvl[i]!;
+    }
+    this.zf.fill(0);
+    this.cp.fill(0);
+    this.cn.fill(0);
+    for (let i = 0; i < this.d; i++) this.vv[i] = this.v0[i]!;
+    this.clearSnapshots();
   }
 
   /** Forget short-term state (after a data gap); the learned baseline stays. */
@@ -287,9 +326,11 @@ export class DeviceDetector {
     const cap = 1.05 * p.cusumH;
     const clip = p.clipZ;
     const vcap = 4 * p.varThreshold;
+    const sa = p.settleAlpha;
     let best = 0;
     let kinds = 0;
     for (let i = 0; i < d; i++) {
+      this.lvl[i]! += sa * (x[i]! - this.lvl[i]!);
       const z = (x[i]! - this.mu[i]!) / this.scale[i]!;
       const zc = z > clip ? clip : z < -clip ? -clip : z;
       const zf = this.zf[i]! + a * (zc - this.zf[i]!);
@@ -425,6 +466,8 @@ export class DeviceDetector {
     }
     this.zf.set(zf);
     for (let i = 0; i < d; i++) this.zPrev[i] = zs[(n - 1) * d + i]!;
+    this.lvl.set(this.mu);
+    this.anchor.set(this.mu);
     this.hasPrev = true;
     this.learnBuf = null;
     this.learned = true;

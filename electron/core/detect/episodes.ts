@@ -117,6 +117,8 @@ export class DeviceMonitor {
   private readonly p: DetectorParams;
   private hitRun = 0;
   private quietRun = 0;
+  private recoverRun = 0;
+  private lastStrongTs = 0;
   private firstHitTs = 0;
   private lastActiveTs = 0;
   private catchUp = 0;
@@ -228,17 +230,34 @@ export class DeviceMonitor {
       this.quietRun = 0;
       this.lastActiveTs = ts;
     }
-    if (this.quietRun >= this.p.closeSamples) {
+    // recovery: the event is over when its score has fallen far below its peak and the signals hold steady
+    let recovered = false;
+    if (this.p.recoverRatio > 0 && ep.score >= this.p.recoverMinPeak) {
+      if (score < this.p.recoverRatio * ep.score) {
+        if (this.recoverRun === 0) det.markSettle();
+        if (det.unsettled() >= this.p.settleZ) {
+          // still moving: the steady run starts again from here
+          det.markSettle();
+          this.recoverRun = 1;
+        } else if (++this.recoverRun >= this.p.recoverSamples) recovered = true;
+      } else {
+        this.recoverRun = 0;
+        this.lastStrongTs = ts;
+      }
+    }
+    if (this.quietRun >= this.p.closeSamples || recovered) {
       this.refresh(ep);
       ep.status = 'closed';
       // the episode ends at its last active sample, not after the quiet run that confirmed it
-      ep.end_ts = this.lastActiveTs;
+      ep.end_ts = recovered ? Math.min(this.lastActiveTs, this.lastStrongTs) : this.lastActiveTs;
+      if (recovered) det.rebaseline();
       this.detector.clearSnapshots();
       this.catchUp = this.p.catchUpSamples;
       this.episode = null;
       this.closed = ep;
       this.hitRun = 0;
       this.quietRun = 0;
+      this.recoverRun = 0;
       return EV_CLOSED;
     }
     this.refresh(ep);
@@ -286,7 +305,9 @@ export class DeviceMonitor {
       ack_note: null,
     };
     this.quietRun = 0;
+    this.recoverRun = 0;
     this.lastActiveTs = ts;
+    this.lastStrongTs = ts;
     this.refresh(ep);
     this.episode = ep;
   }

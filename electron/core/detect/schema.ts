@@ -40,6 +40,16 @@ export const DetectorParamsSchema = z.object({
   /** ...for at most this long; then it follows the data again (an endless episode helps nobody). */
   /** Counted in samples, not ms: a replay at 100× with shifted timestamps must behave like the plant (1440 × 5 s = 2 h). */
   maxFreezeSamples: z.number().int().positive().default(1440),
+  /** Recovery: an episode whose score has fallen under recoverRatio × its peak (peak ≥ recoverMinPeak) while
+   *  the signals hold steady for recoverSamples samples is over, even if they settled at a new level: that
+   *  level becomes the baseline. Without it, a rig that settles slightly off its old level after a fault
+   *  keeps the episode open for ever (0 = off). */
+  recoverRatio: z.number().min(0).max(1).default(0.25),
+  recoverMinPeak: z.number().min(1).default(3),
+  recoverSamples: z.number().int().min(1).default(30),
+  /** Steady: no sensor's short level (EWMA weight settleAlpha) moved more than settleZ robust σ during the run. */
+  settleAlpha: z.number().gt(0).max(1).default(0.1),
+  settleZ: z.number().positive().default(2),
   /** Seed z-score: window and threshold. */
   zscoreWindow: z.number().int().min(5).max(10_000).default(60),
   zscoreThreshold: z.number().positive().default(3),
