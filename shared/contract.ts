@@ -27,8 +27,8 @@ import type {
   VitalsSample,
 } from './immune';
 import type { McpCallEvent, McpInfo, McpToolCallView } from './mcp';
-
 import type { AgentRunRequest, AgentRunResult, AgentStepView, DemoStatus, DemoStepView, TraceDetail, TraceSummary } from './agent';
+
 export interface ErrorInfo {
   code: string;
   message: string;
@@ -61,6 +61,17 @@ export interface PlantSnapshot {
   ingest: IngestCounters;
 }
 
+/** Readings as columns: ts in epoch ms, one array per sensor, same length. */
+export interface ReadingColumns {
+  device_id: string;
+  ts: number[];
+  temperature: number[];
+  pressure: number[];
+  vibration: number[];
+  humidity: number[];
+  power: number[];
+}
+
 export interface ScenarioInfo {
   type: ScenarioType;
   device_id: string;
@@ -84,6 +95,8 @@ export interface RequestMap {
     result: SimulatorStatus;
   };
   'simulator.scenarios': { params: Record<string, never>; result: ScenarioInfo[] };
+  /** Stored readings of one device as columns (trend history; issue 7). Evenly thinned to maxPoints. */
+  'plant.range': { params: { device_id: string; from: number; to: number; maxPoints?: number }; result: ReadingColumns };
   // governance (issue 5)
   'approvals.list': { params: { status?: ApprovalStatus; limit?: number }; result: ApprovalView[] };
   'approvals.decide': {
@@ -99,6 +112,8 @@ export interface RequestMap {
   'agents.revive': { params: { id: string; operator?: string }; result: AgentView };
   'agents.killAll': { params: { reason?: string; operator?: string }; result: { paused: string[] } };
   'agents.setScope': { params: { id: string; scope: AgentScope; operator?: string }; result: AgentView };
+  /** Register an agent; its bearer token is in the result once and never again (issue 7). */
+  'agents.create': { params: { name: string; role?: string; model?: string; scope?: AgentScope; operator?: string }; result: { agent: AgentView; token: string } };
   'audit.query': { params: AuditQuery; result: AuditRowView[] };
   'audit.verify': { params: Record<string, never>; result: AuditVerifyResult };
   'policy.get': { params: Record<string, never>; result: PolicyInfo };
@@ -203,6 +218,7 @@ const REQUEST_TABLE = {
   'plant.history': true,
   'simulator.control': true,
   'simulator.scenarios': true,
+  'plant.range': true,
   'approvals.list': true,
   'approvals.decide': true,
   'approvals.decideAll': true,
@@ -211,6 +227,7 @@ const REQUEST_TABLE = {
   'agents.revive': true,
   'agents.killAll': true,
   'agents.setScope': true,
+  'agents.create': true,
   'audit.query': true,
   'audit.verify': true,
   'policy.get': true,

@@ -10,6 +10,7 @@ import { createBus, type EventBus } from './bus';
 import { systemClock, type Clock } from './clock';
 import { databasePath, type Config } from './config';
 import { DEVICE_IDS } from '../../shared/domain';
+import type { ReadingColumns } from '../../shared/contract';
 import { createGovernance, createMqttCommandChannel, governanceMigrations, registerGovernanceApi, type Gateway } from './governance';
 import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
@@ -171,6 +172,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   registerDetectionApi(api, { detection, alarms: alarmService.system });
   registerMcpApi(api, mcp);
   if (httpServer) mcp.mount(httpServer);
+  registerControlRoomApi(api, services);
 
   let started = false;
   let stopping: Promise<void> | null = null;
@@ -272,6 +274,38 @@ function registerPlantApi(api: CoreApi, services: CoreServices): void {
     return sim.status();
   });
   api.register('simulator.scenarios', () => requireSimulator(services).scenarios());
+}
+
+/** Requests the control room needs beyond the subsystems' own (issue 7): trend history as columns, agent creation. */
+function registerControlRoomApi(api: CoreApi, services: CoreServices): void {
+  api.register('plant.range', (p) => {
+    if (typeof p?.device_id !== 'string' || !Number.isFinite(p.from) || !Number.isFinite(p.to) || p.to < p.from)
+      throw new CoreError('invalid', 'plant.range needs device_id and a from ≤ to window in epoch ms');
+    const maxPoints = Math.min(Math.max(Math.floor(p.maxPoints ?? 20_000), 10), 50_000);
+    // One day at 5 s is 17,280 rows: read at most 200k, thin evenly so a week still fits one chart.
+    const rows = services.readings.range(p.device_id, p.from, p.to, 200_000);
+    const step = Math.max(1, Math.ceil(rows.length / maxPoints));
+    const out: ReadingColumns = { device_id: p.device_id, ts: [], temperature: [], pressure: [], vibration: [], humidity: [], power: [] };
+    for (let i = 0; i < rows.length; i += step) {
+      const r = rows[i]!;
+      out.ts.push(Date.parse(r.timestamp));
+      out.temperature.push(r.temperature);
+      out.pressure.push(r.pressure);
+      out.vibration.push(r.vibration);
+      out.humidity.push(r.humidity);
+      out.power.push(r.power);
+    }
+    return out;
+  });
+  api.register('agents.create', (p) => {
+    try {
+      return services.governance.addAgent({ name: p?.name, role: p?.role, model: p?.model, scope: p?.scope }, p?.operator ?? 'operator');
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string') throw new CoreError(code, (err as Error).message);
+      throw err;
+    }
+  });
 }
 
 export { loadConfig, testConfig, type Config } from './config';

@@ -1,56 +1,178 @@
-import { useEffect, useState } from 'react';
-import { unwrap, type Client, type ConnectionState } from './api/client';
-import { PlantPane } from './panes/PlantPane';
+// The control room: top bar (connection, plant time, what needs the operator), banners for lost
+// links and silent data, notices, and the docked panes. Routes: #pane=<id> shows one popped-out pane,
+// #popup=approval the compact approval window.
+import { useEffect, useMemo, useState } from 'react';
+import { ApprovalPopup } from './components/ApprovalPopup';
+import { fmtAgo, useNow } from './components/ui';
+import { useServices } from './context';
+import { PaneBody, Workspace } from './layout/Workspace';
+import { PANES } from './panes/registry';
+import { alarmSummary, useAlarms } from './store/alarms';
+import { useApprovals } from './store/approvals';
+import { useConnection } from './store/connection';
+import { activate, setPopped, useLayout, type PaneId } from './store/layout';
+import { useNotices } from './store/notices';
 import { usePlant } from './store/plant';
+import { usePrefs } from './store/prefs';
+import { isPaneId, type ShellPrefs } from '../../shared/shell';
+import { startSync } from './sync';
+import { beep } from './components/sound';
 
-export function App({ client }: { client: Client }) {
-  const [conn, setConn] = useState<ConnectionState>('connecting');
-  const sim = usePlant((s) => s.simulator);
-  const ingest = usePlant((s) => s.ingest);
+export type Route = { kind: 'main' } | { kind: 'pane'; pane: PaneId } | { kind: 'popup'; approvalId: string | null };
+
+export function parseRoute(hash: string): Route {
+  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const pane = p.get('pane');
+  if (isPaneId(pane)) return { kind: 'pane', pane };
+  if (p.get('popup') === 'approval') return { kind: 'popup', approvalId: p.get('id') };
+  return { kind: 'main' };
+}
+
+export function App({ route }: { route: Route }) {
+  const { client, live, actions, shell } = useServices();
+
+  useEffect(() => startSync(client, live, actions), [client, live, actions]);
 
   useEffect(() => {
-    const { api } = client;
-    const plant = usePlant.getState();
-    const refresh = () => unwrap(api.plantSnapshot({})).then(plant.setSnapshot).catch(() => {});
+    if (!shell || route.kind !== 'main') return;
     const offs = [
-      client.onConnection((s) => {
-        setConn(s);
-        if (s === 'open') void refresh();
+      shell.onFocusApproval((id) => {
+        useApprovals.getState().select(id);
+        useLayout.getState().apply((l) => activate(setPopped(l, 'approvals', false), 'approvals'));
       }),
-      api.onReadings((rs) => usePlant.getState().applyReadings(rs)),
-      api.onDeviceStatus((s) => usePlant.getState().applyDeviceStatus(s)),
-      api.onSimulatorStatus((s) => usePlant.getState().setSimulator(s)),
+      shell.onPaneReturned((pane) => useLayout.getState().apply((l) => setPopped(l, pane, false))),
     ];
-    const t = setInterval(refresh, 5000);
-    return () => {
-      offs.forEach((off) => off());
-      clearInterval(t);
-    };
-  }, [client]);
+    return () => offs.forEach((o) => o());
+  }, [shell, route.kind]);
 
-  const control = (p: Parameters<Client['api']['simulatorControl']>[0]) =>
-    unwrap(client.api.simulatorControl(p)).then(usePlant.getState().setSimulator);
+  // Optional sound per new approval (operator preference).
+  useEffect(() => {
+    if (route.kind !== 'main') return;
+    return client.api.onApprovalCreated(() => {
+      if (usePrefs.getState().sound) beep();
+    });
+  }, [client, route.kind]);
 
+  if (route.kind === 'popup') return <ApprovalPopup approvalId={route.approvalId} />;
+  if (route.kind === 'pane')
+    return (
+      <div className="app single">
+        <TopBar compact title={PANES[route.pane].title} />
+        <Banners />
+        <section className="pane-body solo" data-pane={route.pane} aria-label={PANES[route.pane].title}>
+          <PaneBody id={route.pane} />
+        </section>
+        <Notices />
+      </div>
+    );
   return (
     <div className="app">
-      <header className="topbar">
-        <strong>AegisFlow</strong>
-        <span className={conn === 'open' ? 'conn ok' : 'conn abnormal'}>{conn === 'open' ? 'connected' : conn}</span>
-        {sim && (
-          <span className="sim">
-            plant time <b>{sim.simTime?.replace('T', ' ').slice(0, 19) ?? '—'}</b> · ×{sim.speed} · {sim.paused ? 'paused' : 'running'}
-            <button onClick={() => void control({ action: sim.paused ? 'resume' : 'pause' })}>{sim.paused ? 'Resume' : 'Pause'}</button>
-          </span>
-        )}
-        {ingest && (
-          <span className="ingest">
-            stored {ingest.stored.toLocaleString()} · rejected {ingest.rejected.toLocaleString()}
-          </span>
-        )}
-      </header>
-      <main>
-        <PlantPane />
-      </main>
+      <TopBar />
+      <Banners />
+      <Workspace />
+      <Notices />
+    </div>
+  );
+}
+
+function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
+  const { shell } = useServices();
+  const conn = useConnection((s) => s.state);
+  const sim = usePlant((s) => s.simulator);
+  const pending = useApprovals((s) => s.pending.length);
+  const alarmMap = useAlarms((s) => s.alarms);
+  const alarms = useMemo(() => alarmSummary(alarmMap), [alarmMap]);
+  const operator = usePrefs((s) => s.operator);
+  const sound = usePrefs((s) => s.sound);
+  const [shellPrefs, setShellPrefs] = useState<ShellPrefs | null>(null);
+  const [menu, setMenu] = useState(false);
+  useEffect(() => {
+    if (shell) void shell.getPrefs().then(setShellPrefs, () => {});
+  }, [shell]);
+  const show = (p: PaneId) => useLayout.getState().apply((l) => activate(l, p));
+  return (
+    <header className="topbar">
+      <strong className="brand">AegisFlow{title ? ` · ${title}` : ''}</strong>
+      <span className={conn === 'open' ? 'conn ok' : 'conn abnormal'} data-field="connection">
+        {conn === 'open' ? 'connected' : conn === 'connecting' ? 'connecting…' : 'disconnected'}
+      </span>
+      {sim ? (
+        <span className="sim">
+          plant time <b>{sim.simTime?.replace('T', ' ').slice(0, 19) ?? '—'}</b> · {sim.speed === 0 ? 'max' : `${sim.speed}×`} · {sim.paused ? 'paused' : 'running'}
+        </span>
+      ) : null}
+      <span className="spacer" />
+      <button type="button" className={pending ? 'pill abnormal-pill' : 'pill'} onClick={() => show('approvals')} data-field="pending-approvals">
+        {pending} pending approval{pending === 1 ? '' : 's'}
+      </button>
+      <button type="button" className={alarms.unacked ? `pill prio-${alarms.top}` : 'pill'} onClick={() => show('alarms')} data-field="unacked-alarms">
+        {alarms.unacked} unacknowledged alarm{alarms.unacked === 1 ? '' : 's'}
+      </button>
+      {!compact ? (
+        <div className="menu-wrap">
+          <button type="button" onClick={() => setMenu(!menu)} aria-expanded={menu}>
+            {operator} ▾
+          </button>
+          {menu ? (
+            <div className="menu" role="menu">
+              <label>
+                Operator <input value={operator} maxLength={64} onChange={(e) => usePrefs.getState().update({ operator: e.target.value || 'operator' })} />
+              </label>
+              <label>
+                <input type="checkbox" checked={sound} onChange={(e) => usePrefs.getState().update({ sound: e.target.checked })} /> Sound on new approvals
+              </label>
+              {shell && shellPrefs ? (
+                <>
+                  <label>
+                    <input type="checkbox" checked={shellPrefs.notifications} onChange={(e) => void shell.setPrefs({ notifications: e.target.checked }).then(setShellPrefs)} /> Desktop notifications
+                  </label>
+                  <label>
+                    <input type="checkbox" checked={shellPrefs.approvalPopup} onChange={(e) => void shell.setPrefs({ approvalPopup: e.target.checked }).then(setShellPrefs)} /> Approval pop-up window
+                  </label>
+                </>
+              ) : null}
+              <button type="button" onClick={() => useLayout.getState().reset()}>
+                Reset layout
+              </button>
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </header>
+  );
+}
+
+function Banners() {
+  const conn = useConnection((s) => s.state);
+  const sim = usePlant((s) => s.simulator);
+  const last = usePlant((s) => s.lastReadingsAt);
+  const now = useNow(2000);
+  if (conn !== 'open')
+    return (
+      <div className="banner abnormal-box" role="alert" data-banner="disconnected">
+        Connection to the AegisFlow core lost — reconnecting. Values on screen are frozen and may be stale.
+      </div>
+    );
+  const expecting = sim && sim.running && !sim.paused && !sim.finished;
+  if (expecting && last !== null && now - last > 10_000)
+    return (
+      <div className="banner abnormal-box" role="alert" data-banner="no-data">
+        No live readings for {fmtAgo(last, now).replace(' ago', '')} although the replay runs: broker or ingest may be down.
+      </div>
+    );
+  return null;
+}
+
+function Notices() {
+  const notices = useNotices((s) => s.notices);
+  if (!notices.length) return null;
+  return (
+    <div className="notices" aria-live="polite">
+      {notices.map((n) => (
+        <div key={n.id} className={n.kind === 'error' ? 'notice abnormal-box' : 'notice'} onClick={() => useNotices.getState().dismiss(n.id)}>
+          {n.text}
+        </div>
+      ))}
     </div>
   );
 }

@@ -1,6 +1,21 @@
 import { createRoot } from 'react-dom/client';
+import { createActions } from './actions';
 import { createClient } from './api/client';
-import { App } from './App';
+import { App, parseRoute } from './App';
+import { ServicesContext, type Services } from './context';
+import { LiveReadings } from './live/series';
 import './styles.css';
 
-createRoot(document.getElementById('root')!).render(<App client={createClient()} />);
+// One of everything per page, built here and handed down: no import-time singletons.
+const client = createClient();
+// A full day per device at 5 s (17,280 samples) stays in memory for the trends.
+const live = new LiveReadings(17_280);
+const services: Services = { client, live, actions: createActions(client, live), shell: window.aegisflowShell ?? null };
+const root = createRoot(document.getElementById('root')!);
+const render = () => root.render(
+  <ServicesContext.Provider value={services}>
+    <App route={parseRoute(location.hash)} />
+  </ServicesContext.Provider>,
+);
+render();
+window.addEventListener('hashchange', render);

@@ -2,10 +2,13 @@
 // built over the serve-mode WebSocket in a browser. Both typed from shared/contract.ts.
 import { buildBridge, type BridgeSurface, type UiEventName } from '../../../shared/bridge';
 import type { Reply, RequestName } from '../../../shared/contract';
+import type { ShellSurface } from '../../../shared/shell';
 
 declare global {
   interface Window {
     aegisflow?: BridgeSurface;
+    /** Electron only: pop-out windows, notification preferences (electron/preload.ts). */
+    aegisflowShell?: ShellSurface;
   }
 }
 

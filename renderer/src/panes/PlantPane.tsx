@@ -1,45 +1,78 @@
-import { SENSORS, SENSOR_UNITS } from '../../../shared/domain';
+// Plant overview: the nine devices, their state, live values with units, and what is wrong with them.
+import { useMemo } from 'react';
+import { ALARM_PRIORITIES, type AlarmPriority } from '../../../shared/anomalies';
+import { Empty, PriorityBadge } from '../components/ui';
+import { SENSORS, SENSOR_DIGITS, SENSOR_UNITS } from '../domain';
+import { useAlarms } from '../store/alarms';
+import { useAnomalies } from '../store/anomalies';
 import { usePlant } from '../store/plant';
 
-const fmt = (v: number | undefined, digits = 1) => (v === undefined ? '—' : v.toFixed(digits));
+const fmt = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 
-export function PlantPane() {
+export default function PlantPane() {
   const devices = usePlant((s) => s.devices);
+  const alarms = useAlarms((s) => s.alarms);
+  const episodes = useAnomalies((s) => s.episodes);
   const ids = Object.keys(devices).sort();
+
+  const perDevice = useMemo(() => {
+    const m = new Map<string, { count: number; top: AlarmPriority | null; unacked: number }>();
+    for (const a of Object.values(alarms)) {
+      if (a.state === 'normal' || a.state === 'shelved' || a.state === 'suppressed' || a.state === 'out_of_service') continue;
+      const e = m.get(a.source) ?? { count: 0, top: null, unacked: 0 };
+      e.count++;
+      if (a.state === 'unacknowledged' || a.state === 'rtn_unacknowledged') e.unacked++;
+      if (e.top === null || ALARM_PRIORITIES.indexOf(a.priority) < ALARM_PRIORITIES.indexOf(e.top)) e.top = a.priority;
+      m.set(a.source, e);
+    }
+    return m;
+  }, [alarms]);
+  const openEpisodes = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const e of Object.values(episodes)) if (e.status === 'open') m.set(e.device_id, e.type_hint.replace(/_/g, ' '));
+    return m;
+  }, [episodes]);
+
+  if (ids.length === 0) return <Empty loaded={false}>No devices yet.</Empty>;
   return (
-    <section className="pane" aria-label="Plant">
-      <h2>Plant</h2>
-      <table className="plant-table">
-        <thead>
-          <tr>
-            <th scope="col">Device</th>
-            <th scope="col">State</th>
-            <th scope="col">Load</th>
-            {SENSORS.map((s) => (
-              <th scope="col" key={s}>
-                {s} <span className="unit">{SENSOR_UNITS[s]}</span>
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {ids.map((id) => {
-            const d = devices[id]!;
-            return (
-              <tr key={id} data-device={id}>
-                <th scope="row">{id}</th>
-                <td className={d.state === 'running' ? '' : 'abnormal'}>{d.state}</td>
-                <td>{d.load_pct} %</td>
-                {SENSORS.map((s) => (
-                  <td key={s} className="num">
-                    {fmt(d.latest?.[s], s === 'vibration' ? 2 : 1)}
-                  </td>
-                ))}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </section>
+    <table className="grid plant-table">
+      <thead>
+        <tr>
+          <th scope="col">Device</th>
+          <th scope="col">State</th>
+          <th scope="col">Load</th>
+          {SENSORS.map((s) => (
+            <th scope="col" key={s} className="num">
+              {s} <span className="unit">{SENSOR_UNITS[s]}</span>
+            </th>
+          ))}
+          <th scope="col">Alarms</th>
+          <th scope="col">Anomaly</th>
+        </tr>
+      </thead>
+      <tbody>
+        {ids.map((id) => {
+          const d = devices[id]!;
+          const al = perDevice.get(id);
+          const ep = openEpisodes.get(id);
+          return (
+            <tr key={id} data-device={id} className={al?.unacked ? 'row-alarm' : undefined}>
+              <th scope="row">{id}</th>
+              <td className={d.state === 'running' ? '' : 'abnormal'} data-field="state">
+                {d.state}
+              </td>
+              <td className="num">{d.load_pct} %</td>
+              {SENSORS.map((s) => (
+                <td key={s} className="num" data-sensor={s}>
+                  {fmt(d.latest?.[s], SENSOR_DIGITS[s])}
+                </td>
+              ))}
+              <td>{al ? <><PriorityBadge p={al.top!} /> {al.count}</> : <span className="muted">none</span>}</td>
+              <td className={ep ? 'abnormal' : 'muted'}>{ep ?? '—'}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }

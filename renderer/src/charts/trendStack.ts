@@ -1,0 +1,242 @@
+// Five stacked uPlot charts (one per sensor, its own unit) over the live ring buffers. Lives outside
+// React: the pane hands it a container, devices and episodes, and it redraws at most once per
+// animation frame when new samples arrive. Follow mode shows the newest window; a drag zooms all five
+// charts together and stops following until "Live" is pressed.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { Episode } from '../../../shared/anomalies';
+import { SENSORS, SENSOR_DIGITS, SENSOR_UNITS, type Sensor } from '../domain';
+import type { LiveReadings } from '../live/series';
+
+/** Calm greys and one muted blue: colour is for abnormal states, not for decoration (ISA-101). */
+export const PALETTE = ['#2b2b2b', '#2f5d8a', '#7a7a7a', '#5b7f4f', '#8a6d3b', '#4b4b8f', '#9a9a9a', '#3f7f7f', '#6b4f6b'];
+const SHADE = 'rgba(232, 119, 34, 0.20)';
+const SHADE_OPEN = 'rgba(200, 16, 46, 0.16)';
+
+export interface TrendStackOptions {
+  live: LiveReadings;
+  devices: string[];
+  /** Seconds of plant time shown while following live data. */
+  windowSec: number;
+  onFollowChange?(following: boolean): void;
+  onLatest?(latest: Record<Sensor, Array<number | null>>): void;
+  /** Called after the first complete draw of all charts with data (ms since the stack was created). */
+  onFirstDraw?(ms: number): void;
+}
+
+export class TrendStack {
+  private plots: uPlot[] = [];
+  private off: () => void;
+  private raf = 0;
+  private following = true;
+  private programmatic = false;
+  private episodes: Episode[] = [];
+  private ro: ResizeObserver;
+  private created = performance.now();
+  private firstDrawDone = false;
+  private drawn = 0;
+
+  constructor(
+    private el: HTMLElement,
+    private o: TrendStackOptions,
+  ) {
+    this.build();
+    this.off = o.live.subscribe((touched) => {
+      if (o.devices.some((d) => touched.has(d))) this.schedule();
+    });
+    this.ro = new ResizeObserver(() => this.resize());
+    this.ro.observe(el);
+    this.schedule();
+  }
+
+  private size(): { width: number; height: number } {
+    const w = Math.max(200, this.el.clientWidth - 4);
+    const h = Math.max(80, Math.floor((this.el.clientHeight - 30) / SENSORS.length) - 16);
+    return { width: w, height: h };
+  }
+
+  private build(): void {
+    const { width, height } = this.size();
+    for (const [idx, sensor] of SENSORS.entries()) {
+      // Time labels only under the bottom chart; the others keep the grid (cursor and zoom are synced).
+      const bottom = idx === SENSORS.length - 1;
+      const wrap = document.createElement('div');
+      wrap.className = 'trend-chart';
+      wrap.dataset.sensor = sensor;
+      const head = document.createElement('div');
+      head.className = 'trend-head';
+      head.textContent = `${sensor} (${SENSOR_UNITS[sensor]})`;
+      wrap.appendChild(head);
+      this.el.appendChild(wrap);
+      const opts: uPlot.Options = {
+        width,
+        height,
+        scales: { x: { time: true } },
+        legend: { show: false },
+        cursor: { sync: { key: 'aegisflow-trends' }, drag: { x: true, y: false, setScale: true } },
+        series: [{}, ...this.o.devices.map((d, i) => ({ label: d, stroke: PALETTE[i % PALETTE.length], width: 1, points: { show: false } }))],
+        axes: [
+          bottom
+            ? { stroke: '#444', grid: { stroke: '#cfcfcf', width: 1 }, ticks: { stroke: '#bbb' }, size: 28 }
+            : { stroke: '#444', grid: { stroke: '#cfcfcf', width: 1 }, ticks: { show: false }, size: 4, values: (_u, v) => v.map(() => '') },
+          { stroke: '#444', grid: { stroke: '#cfcfcf', width: 1 }, ticks: { stroke: '#bbb' }, size: 52, space: 18, values: (_u, v) => v.map((x) => x.toFixed(SENSOR_DIGITS[sensor])) },
+        ],
+        hooks: {
+          drawClear: [(u) => this.shade(u)],
+          draw: [() => this.onDraw()],
+          setScale: [
+            (u, key) => {
+              if (key !== 'x' || this.programmatic) return;
+              this.setFollowing(false);
+              this.syncX(u);
+            },
+          ],
+        },
+      };
+      this.plots.push(new uPlot(opts, this.data(sensor), wrap));
+    }
+  }
+
+  private onDraw(): void {
+    if (this.firstDrawDone) return;
+    if (++this.drawn < this.plots.length) return;
+    const hasData = this.o.devices.some((d) => this.o.live.device(d).length > 0);
+    if (!hasData) {
+      this.drawn = 0;
+      return;
+    }
+    this.firstDrawDone = true;
+    this.o.onFirstDraw?.(performance.now() - this.created);
+  }
+
+  private data(sensor: Sensor): uPlot.AlignedData {
+    const views = this.o.devices.map((d) => this.o.live.device(d).view());
+    if (views.length === 1) return [views[0]!.t, views[0]!.values[sensor]] as uPlot.AlignedData;
+    // Devices share the 5 s grid in the seed data; join() aligns them by time when they do not.
+    return uPlot.join(views.map((v) => [v.t, v.values[sensor]] as uPlot.AlignedData));
+  }
+
+  private shade(u: uPlot): void {
+    if (!this.episodes.length) return;
+    const { ctx, bbox } = u;
+    const xmin = u.scales.x!.min ?? -Infinity;
+    const xmax = u.scales.x!.max ?? Infinity;
+    ctx.save();
+    for (const e of this.episodes) {
+      const a = e.start_ts / 1000;
+      const b = (e.end_ts ?? e.last_ts) / 1000;
+      if (b < xmin || a > xmax) continue;
+      const x0 = u.valToPos(Math.max(a, xmin), 'x', true);
+      const x1 = u.valToPos(Math.min(b, xmax), 'x', true);
+      ctx.fillStyle = e.status === 'open' ? SHADE_OPEN : SHADE;
+      ctx.fillRect(x0, bbox.top, Math.max(2, x1 - x0), bbox.height);
+    }
+    ctx.restore();
+  }
+
+  private schedule(): void {
+    if (this.raf) return;
+    this.raf = requestAnimationFrame(() => {
+      this.raf = 0;
+      this.refresh();
+    });
+  }
+
+  /** Push the buffers' current windows into the charts. */
+  refresh(): void {
+    const latest = {} as Record<Sensor, Array<number | null>>;
+    let last = -Infinity;
+    for (const d of this.o.devices) last = Math.max(last, this.o.live.device(d).lastTime() ?? -Infinity);
+    this.programmatic = true;
+    try {
+      SENSORS.forEach((sensor, i) => {
+        const u = this.plots[i]!;
+        u.batch(() => {
+          u.setData(this.data(sensor), false);
+          if (this.following && Number.isFinite(last)) u.setScale('x', { min: last - this.o.windowSec, max: last });
+        });
+        latest[sensor] = this.o.devices.map((d) => this.o.live.device(d).latest(sensor));
+      });
+    } finally {
+      this.programmatic = false;
+    }
+    this.o.onLatest?.(latest);
+  }
+
+  private syncX(src: uPlot): void {
+    const { min, max } = src.scales.x!;
+    if (min == null || max == null) return;
+    this.programmatic = true;
+    try {
+      for (const u of this.plots) if (u !== src) u.setScale('x', { min, max });
+    } finally {
+      this.programmatic = false;
+    }
+  }
+
+  private setFollowing(f: boolean): void {
+    if (this.following === f) return;
+    this.following = f;
+    this.o.onFollowChange?.(f);
+  }
+
+  follow(): void {
+    this.setFollowing(true);
+    this.refresh();
+  }
+
+  setWindow(sec: number): void {
+    this.o.windowSec = sec;
+    this.follow();
+  }
+
+  /** Shift the visible x range by a share of its width (negative = back in time). */
+  pan(share: number): void {
+    const u = this.plots[0];
+    const { min, max } = u?.scales.x ?? {};
+    if (!u || min == null || max == null) return;
+    const d = (max - min) * share;
+    this.setFollowing(false);
+    this.programmatic = true;
+    try {
+      for (const p of this.plots) p.setScale('x', { min: min + d, max: max + d });
+    } finally {
+      this.programmatic = false;
+    }
+  }
+
+  zoom(factor: number): void {
+    const u = this.plots[0];
+    const { min, max } = u?.scales.x ?? {};
+    if (!u || min == null || max == null) return;
+    const mid = (min + max) / 2;
+    const half = ((max - min) / 2) * factor;
+    this.setFollowing(false);
+    this.programmatic = true;
+    try {
+      for (const p of this.plots) p.setScale('x', { min: mid - half, max: mid + half });
+    } finally {
+      this.programmatic = false;
+    }
+  }
+
+  setEpisodes(e: Episode[]): void {
+    this.episodes = e;
+    // Only charts that have drawn once with data: uPlot has no axis layout before that and would throw.
+    for (const u of this.plots) if (u.status === 1 && (u.data[0]?.length ?? 0) > 0) u.redraw(false, true);
+  }
+
+  private resize(): void {
+    const s = this.size();
+    for (const u of this.plots) u.setSize(s);
+  }
+
+  destroy(): void {
+    this.off();
+    this.ro.disconnect();
+    if (this.raf) cancelAnimationFrame(this.raf);
+    for (const u of this.plots) u.destroy();
+    this.plots = [];
+    this.el.replaceChildren();
+  }
+}

@@ -1,0 +1,100 @@
+// Small shared pieces: clocks, formatting, the empty/loading states, priority badges, copy buttons.
+import { useEffect, useState, type ReactNode } from 'react';
+import type { AlarmPriority } from '../../../shared/anomalies';
+import { useConnection } from '../store/connection';
+
+/** Re-render every `ms` with the current time (countdowns, "ago" labels). */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
+
+export function fmtTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export function fmtDateTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${fmtTime(ms)}`;
+}
+
+export function fmtAgo(ms: number | null | undefined, now: number): string {
+  if (!ms) return 'never';
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+/** Empty, loading and disconnected states look the same everywhere, and say which one it is. */
+export function Empty({ loaded = true, children }: { loaded?: boolean; children: ReactNode }) {
+  const conn = useConnection((s) => s.state);
+  if (conn !== 'open') return <p className="empty">Not connected to the AegisFlow core — data will appear when the link is back.</p>;
+  if (!loaded) return <p className="empty">Loading…</p>;
+  return <p className="empty">{children}</p>;
+}
+
+export function PriorityBadge({ p }: { p: AlarmPriority }) {
+  return <span className={`prio prio-${p}`}>{p}</span>;
+}
+
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [done, setDone] = useState(false);
+  return (
+    <button
+      type="button"
+      onClick={() => {
+        const ok = () => {
+          setDone(true);
+          setTimeout(() => setDone(false), 1500);
+        };
+        navigator.clipboard?.writeText(text).then(ok, () => fallbackCopy(text) && ok());
+      }}
+    >
+      {done ? 'Copied' : label}
+    </button>
+  );
+}
+
+function fallbackCopy(text: string): boolean {
+  const ta = document.createElement('textarea');
+  ta.value = text;
+  document.body.appendChild(ta);
+  ta.select();
+  const ok = document.execCommand('copy');
+  ta.remove();
+  return ok;
+}
+
+export function Stat({ label, value, unit, abnormal }: { label: string; value: ReactNode; unit?: string; abnormal?: boolean }) {
+  return (
+    <div className={abnormal ? 'stat abnormal-box' : 'stat'} data-stat={label}>
+      <div className="stat-label">{label}</div>
+      <div className="stat-value">
+        {value}
+        {unit ? <span className="unit"> {unit}</span> : null}
+      </div>
+    </div>
+  );
+}
+
+export function download(filename: string, text: string, type = 'application/x-ndjson'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 5000);
+}

@@ -1,0 +1,107 @@
+// Audit: the hash-chained log, filterable, with chain verification and export (NDJSON).
+import { useEffect } from 'react';
+import { Empty, download, fmtDateTime } from '../components/ui';
+import { useServices } from '../context';
+import { toNdjson, useAudit } from '../store/audit';
+
+const KINDS = ['', 'ALLOWED', 'BLOCKED', 'REVIEW', 'APPROVED', 'REJECTED', 'EXPIRED', 'CANCELLED', 'KILLED', 'REVIVED', 'EXECUTED', 'REFUSED', 'POLICY_LOADED', 'AGENT_ADDED'];
+const ABNORMAL = new Set(['BLOCKED', 'REFUSED', 'KILLED', 'EXPIRED', 'REJECTED']);
+
+export default function AuditPane() {
+  const { actions } = useServices();
+  const rows = useAudit((s) => s.rows);
+  const filter = useAudit((s) => s.filter);
+  const loading = useAudit((s) => s.loading);
+  const hasMore = useAudit((s) => s.hasMore);
+  const error = useAudit((s) => s.error);
+  const verify = useAudit((s) => s.verify);
+  const set = useAudit.getState().setFilter;
+
+  useEffect(() => {
+    const t = setTimeout(() => void actions.loadAudit(false), 250);
+    return () => clearTimeout(t);
+  }, [filter, actions]);
+
+  return (
+    <div className="audit">
+      <form className="row toolbar wrap" onSubmit={(e) => e.preventDefault()}>
+        <input placeholder="agent" value={filter.agentId} onChange={(e) => set({ agentId: e.target.value })} aria-label="agent filter" />
+        <input placeholder="tool" value={filter.tool} onChange={(e) => set({ tool: e.target.value })} aria-label="tool filter" />
+        <select value={filter.kind} onChange={(e) => set({ kind: e.target.value })} aria-label="kind filter">
+          {KINDS.map((k) => (
+            <option key={k} value={k}>
+              {k || 'all kinds'}
+            </option>
+          ))}
+        </select>
+        <label>
+          from <input type="datetime-local" value={filter.from} onChange={(e) => set({ from: e.target.value })} />
+        </label>
+        <label>
+          to <input type="datetime-local" value={filter.to} onChange={(e) => set({ to: e.target.value })} />
+        </label>
+        <span className="spacer" />
+        <button type="button" onClick={() => void actions.verifyAudit()} data-action="verify">
+          Verify chain
+        </button>
+        <button
+          type="button"
+          onClick={async () => {
+            const all = await actions.auditAll();
+            if (all) download(`aegisflow-audit-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.ndjson`, toNdjson(all));
+          }}
+        >
+          Export
+        </button>
+      </form>
+      {verify ? (
+        <div className={verify.ok ? 'banner' : 'banner abnormal-box'} role="status" data-field="verify">
+          {verify.ok
+            ? `Chain verified: ${verify.rows.toLocaleString()} rows, ${verify.signedHeads} signed heads, ${verify.ms} ms`
+            : `CHAIN BROKEN at seq ${verify.firstBadSeq ?? '?'}: ${verify.problem ?? 'unknown problem'}`}
+        </div>
+      ) : null}
+      {error ? <p className="abnormal">Audit query refused: {error}</p> : null}
+      {rows.length === 0 ? (
+        <Empty loaded={!loading}>No audit rows match.</Empty>
+      ) : (
+        <table className="grid compact">
+          <thead>
+            <tr>
+              <th className="num">Seq</th>
+              <th>Time</th>
+              <th>Kind</th>
+              <th>Agent</th>
+              <th>Tool</th>
+              <th>Reason</th>
+              <th>Actor</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.seq} data-seq={r.seq} data-kind={r.kind}>
+                <td className="num">{r.seq}</td>
+                <td>{fmtDateTime(r.ts)}</td>
+                <td className={ABNORMAL.has(r.kind) ? 'abnormal' : ''}>{r.kind}</td>
+                <td>{r.agentId ?? '—'}</td>
+                <td>
+                  {r.tool ?? '—'}
+                  {r.args && typeof r.args === 'object' && 'command' in (r.args as object) ? <span className="muted"> {String((r.args as { command: unknown }).command)}</span> : null}
+                </td>
+                <td className="ellipsis" title={r.reason ?? ''}>
+                  {r.reason ?? ''}
+                </td>
+                <td>{r.actor ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {hasMore ? (
+        <button type="button" disabled={loading} onClick={() => void actions.loadAudit(true)}>
+          Older rows…
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,92 @@
+// Approvals slice: the pending queue (soonest deadline first) and recent decisions.
+import { create } from 'zustand';
+import type { ApprovalView } from '../../../shared/governance';
+
+export interface ApprovalsState {
+  pending: ApprovalView[];
+  history: ApprovalView[];
+  selectedId: string | null;
+  loaded: boolean;
+  setAll(pending: ApprovalView[], history: ApprovalView[]): void;
+  created(a: ApprovalView): void;
+  decided(a: ApprovalView): void;
+  select(id: string | null): void;
+  /** Move the selection by delta within the pending queue (keyboard). */
+  move(delta: number): void;
+}
+
+const HISTORY_MAX = 200;
+
+export const byDeadline = (a: ApprovalView, b: ApprovalView) => a.deadline - b.deadline || a.createdAt - b.createdAt;
+
+export function withCreated(pending: ApprovalView[], a: ApprovalView): ApprovalView[] {
+  if (a.status !== 'pending') return pending;
+  return [...pending.filter((p) => p.id !== a.id), a].sort(byDeadline);
+}
+
+/** After a decision the selection moves to the next pending row, so an operator can work down the queue. */
+export function nextSelection(pending: ApprovalView[], removedId: string, selectedId: string | null): string | null {
+  if (selectedId !== removedId) return selectedId;
+  const i = pending.findIndex((p) => p.id === removedId);
+  const rest = pending.filter((p) => p.id !== removedId);
+  return rest[Math.min(Math.max(i, 0), rest.length - 1)]?.id ?? null;
+}
+
+export function createApprovalsStore() {
+  return create<ApprovalsState>()((set) => ({
+    pending: [],
+    history: [],
+    selectedId: null,
+    loaded: false,
+    setAll: (pending, history) =>
+      set((s) => {
+        const p = pending.filter((a) => a.status === 'pending').sort(byDeadline);
+        return {
+          pending: p,
+          history: history.slice(0, HISTORY_MAX),
+          loaded: true,
+          selectedId: s.selectedId && p.some((a) => a.id === s.selectedId) ? s.selectedId : (p[0]?.id ?? null),
+        };
+      }),
+    created: (a) =>
+      set((s) => {
+        const pending = withCreated(s.pending, a);
+        return { pending, selectedId: s.selectedId ?? (a.status === 'pending' ? a.id : null) };
+      }),
+    decided: (a) =>
+      set((s) => ({
+        pending: s.pending.filter((p) => p.id !== a.id),
+        history: [a, ...s.history.filter((h) => h.id !== a.id)].slice(0, HISTORY_MAX),
+        selectedId: nextSelection(s.pending, a.id, s.selectedId),
+      })),
+    select: (id) => set({ selectedId: id }),
+    move: (delta) =>
+      set((s) => {
+        if (s.pending.length === 0) return {};
+        const i = s.pending.findIndex((p) => p.id === s.selectedId);
+        const j = Math.min(Math.max((i < 0 ? 0 : i) + delta, 0), s.pending.length - 1);
+        return { selectedId: s.pending[j]!.id };
+      }),
+  }));
+}
+export type ApprovalsStore = ReturnType<typeof createApprovalsStore>;
+export const useApprovals = createApprovalsStore();
+
+/** Seconds left before an approval expires (timeout = deny), never negative. */
+export function secondsLeft(deadline: number, now: number): number {
+  return Math.max(0, Math.ceil((deadline - now) / 1000));
+}
+
+export function formatCountdown(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return `${m}:${String(s).padStart(2, '0')}`;
+}
+
+/** One line for a notification or a list: the command and its device, the rest abbreviated. */
+export function summarizeArgs(args: Record<string, unknown>, max = 80): string {
+  const text = Object.entries(args)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(', ');
+  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}

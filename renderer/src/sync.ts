@@ -1,0 +1,107 @@
+// Keeps the slices in step with the core: a full load on every (re)connect, then events, plus slow
+// polls for figures that have no event (ingest counters, alarm rates). Returns a stop function.
+import type { Actions } from './actions';
+import type { Client } from './api/client';
+import type { LiveReadings } from './live/series';
+import { useAgents } from './store/agents';
+import { useAlarms } from './store/alarms';
+import { useAnomalies } from './store/anomalies';
+import { useApprovals } from './store/approvals';
+import { useAudit } from './store/audit';
+import { useConnection } from './store/connection';
+import { useImmune } from './store/immune';
+import { usePlant } from './store/plant';
+
+/** Call fn at most once per `ms`, trailing: bursts of events become one refresh. */
+export function throttle(fn: () => void, ms: number): (() => void) & { cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let last = 0;
+  const run = () => {
+    timer = null;
+    last = Date.now();
+    fn();
+  };
+  const t = () => {
+    if (timer) return;
+    const wait = Math.max(0, last + ms - Date.now());
+    timer = setTimeout(run, wait);
+  };
+  t.cancel = () => timer && clearTimeout(timer);
+  return t;
+}
+
+export function startSync(client: Client, live: LiveReadings, actions: Actions): () => void {
+  const { api } = client;
+  const refreshAudit = throttle(() => {
+    const a = useAudit.getState();
+    // Follow live only on the first page; an operator reading older rows is not yanked back.
+    if (a.rows.length <= 100) void actions.loadAudit(false);
+  }, 1000);
+  const refreshImmune = throttle(() => void actions.refreshImmune(), 1000);
+  const refreshStats = throttle(() => void actions.refreshAlarmStats(), 2000);
+
+  const loadAll = async () => {
+    await Promise.all([
+      actions.refreshSnapshot(),
+      actions.loadScenarios(),
+      actions.refreshApprovals(),
+      actions.refreshAlarms(),
+      actions.refreshAlarmStats(),
+      actions.refreshAgents(),
+      actions.refreshAnomalies(),
+      actions.refreshImmune(),
+      actions.loadAudit(false),
+    ]);
+    useConnection.getState().setReady(true);
+  };
+
+  const offs = [
+    client.onConnection((s) => {
+      useConnection.getState().set(s);
+      if (s === 'open') void loadAll();
+    }),
+    api.onReadings((rs) => {
+      live.ingest(rs);
+      usePlant.getState().applyReadings(rs);
+    }),
+    api.onDeviceStatus((s) => usePlant.getState().applyDeviceStatus(s)),
+    api.onSimulatorStatus((s) => usePlant.getState().setSimulator(s)),
+    api.onApprovalCreated((a) => useApprovals.getState().created(a)),
+    api.onApprovalDecided((a) => useApprovals.getState().decided(a)),
+    api.onAgentChanged((a) => useAgents.getState().changed(a)),
+    api.onAuditAppended(() => {
+      useAudit.getState().appended();
+      refreshAudit();
+    }),
+    api.onAlarmChanged((c) => {
+      useAlarms.getState().applyChange(c);
+      refreshStats();
+    }),
+    api.onAlarmFlood((f) => useAlarms.getState().setFlood(f)),
+    api.onAnomalyOpened((e) => useAnomalies.getState().upsert(e)),
+    api.onAnomalyUpdated((e) => useAnomalies.getState().upsert(e)),
+    api.onAnomalyClosed((e) => useAnomalies.getState().upsert(e)),
+    api.onImmuneAgent((a) => {
+      useImmune.getState().agentChanged(a);
+      refreshImmune();
+    }),
+    api.onImmuneInfection(() => refreshImmune()),
+    api.onImmuneHealing(() => refreshImmune()),
+    api.onImmuneApproval(() => refreshImmune()),
+    api.onImmuneQuarantine(() => refreshImmune()),
+  ];
+  const timers = [
+    setInterval(() => void actions.refreshSnapshot(), 5000),
+    setInterval(() => void actions.refreshAlarmStats(), 15_000),
+    // Approvals expire on the core's clock; a slow poll also heals any missed event.
+    setInterval(() => void actions.refreshApprovals(), 15_000),
+    setInterval(() => void actions.refreshImmune(), 10_000),
+  ];
+  return () => {
+    offs.forEach((off) => off());
+    timers.forEach(clearInterval);
+    refreshAudit.cancel();
+    refreshImmune.cancel();
+    refreshStats.cancel();
+  };
+}
