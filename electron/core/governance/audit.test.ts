@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuditLog, GENESIS_HASH, rowContentCanonical, rowHash, type AuditRowRaw } from './audit';
+import { AuditLog, createMasker, DEFAULT_MASK, GENESIS_HASH, rowContentCanonical, rowHash, type AuditRowRaw } from './audit';
 import { manualClock } from '../clock';
 import { canonicalize } from './canonical';
 import { loadPublicKey } from './keys';
@@ -120,6 +120,15 @@ describe('audit chain', () => {
     expect(() => h.db.prepare(`UPDATE gov_audit SET reason = 'x' WHERE seq = 2`).run()).toThrow(/append-only/);
     expect(() => h.db.prepare('DELETE FROM gov_audit WHERE seq = 2').run()).toThrow(/append-only/);
     expect(verify().ok).toBe(true);
+  });
+
+  it('masks card numbers, SSNs, tokens and secret-named arguments, and leaves clean values untouched', () => {
+    const mask = createMasker(DEFAULT_MASK);
+    const clean = { device_id: 'line-1/pump-03', params: { reduction_pct: 50 }, tags: ['a', 'b'] };
+    expect(mask(clean)).toBe(clean);
+    expect(
+      mask({ note: 'card 4111-1111-1111-1111, ssn 123-45-6789', nested: [{ password: 'hunter2' }], bearer: 'afa_abcdefghijklmnopqrstuvwxyz012345' }),
+    ).toEqual({ note: 'card [masked], ssn [masked]', nested: [{ password: '[masked]' }], bearer: '[masked]' });
   });
 
   it('writes the hand-made row content exactly as RFC 8785 would', () => {
