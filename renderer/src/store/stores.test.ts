@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import type { Alarm } from '../../../shared/anomalies';
+import type { ApprovalView, AuditRowView } from '../../../shared/governance';
+import { createAgentsStore, sortedAgents } from './agents';
+import { alarmSummary, createAlarmsStore, visibleAlarms } from './alarms';
+import { createApprovalsStore, formatCountdown, secondsLeft, summarizeArgs } from './approvals';
+import { toNdjson, toQuery } from './audit';
+import { loadPrefs } from './prefs';
+import { bucketDecisions, governanceStats } from './stats';
+
+const approval = (id: string, deadline: number, status: ApprovalView['status'] = 'pending'): ApprovalView => ({
+  id,
+  kind: 'call',
+  agentId: 'agent-a',
+  tool: 'execute_device_command',
+  args: { device_id: 'line-1/pump-03', command: 'reduce_load', params: { reduction_pct: 30 } },
+  argsHash: 'h',
+  status,
+  reason: 'device commands need approval',
+  ruleId: 'review-device-commands',
+  policyVersion: 'abc',
+  risk: 5,
+  approverRole: null,
+  createdAt: deadline - 120_000,
+  deadline,
+  decidedAt: status === 'pending' ? null : deadline - 1000,
+  decidedBy: status === 'pending' ? null : 'op',
+  comment: null,
+  planId: null,
+});
+
+describe('approvals slice', () => {
+  it('orders the queue by deadline and selects the first request that arrives', () => {
+    const s = createApprovalsStore();
+    s.getState().created(approval('b', 2000));
+    s.getState().created(approval('a', 1000));
+    expect(s.getState().pending.map((a) => a.id)).toEqual(['a', 'b']);
+    expect(s.getState().selectedId).toBe('b');
+  });
+
+  it('a decision moves the request to history and the selection to the next one', () => {
+    const s = createApprovalsStore();
+    s.getState().setAll([approval('a', 1000), approval('b', 2000), approval('c', 3000)], []);
+    s.getState().select('b');
+    s.getState().decided(approval('b', 2000, 'approved'));
+    expect(s.getState().pending.map((a) => a.id)).toEqual(['a', 'c']);
+    expect(s.getState().selectedId).toBe('c');
+    expect(s.getState().history[0]!.status).toBe('approved');
+  });
+
+  it('a duplicate created event does not duplicate the row; a non-pending one is not queued', () => {
+    const s = createApprovalsStore();
+    s.getState().created(approval('a', 1000));
+    s.getState().created(approval('a', 1000));
+    s.getState().created(approval('x', 1000, 'expired'));
+    expect(s.getState().pending.map((a) => a.id)).toEqual(['a']);
+  });
+
+  it('keyboard moves stay inside the queue', () => {
+    const s = createApprovalsStore();
+    s.getState().setAll([approval('a', 1000), approval('b', 2000)], []);
+    s.getState().move(5);
+    expect(s.getState().selectedId).toBe('b');
+    s.getState().move(-5);
+    expect(s.getState().selectedId).toBe('a');
+  });
+
+  it('counts down in whole seconds and never below zero', () => {
+    expect(secondsLeft(10_500, 10_000)).toBe(1);
+    expect(secondsLeft(5_000, 10_000)).toBe(0);
+    expect(formatCountdown(125)).toBe('2:05');
+    expect(summarizeArgs({ command: 'reduce_load', device_id: 'line-1/pump-03' })).toBe('command=reduce_load, device_id=line-1/pump-03');
+    expect(summarizeArgs({ text: 'x'.repeat(200) }, 20)).toHaveLength(20);
+  });
+});
+
+const alarm = (id: string, over: Partial<Alarm>): Alarm => ({
+  id,
+  source: 'line-1/pump-03',
+  kind: 'anomaly',
+  priority: 'medium',
+  message: 'm',
+  state: 'unacknowledged',
+  active: true,
+  acknowledged: false,
+  activated_at: 1000,
+  cleared_at: null,
+  acked_by: null,
+  acked_at: null,
+  shelved_by: null,
+  shelve_reason: null,
+  shelved_until: null,
+  oos_by: null,
+  oos_reason: null,
+  suppress_reason: null,
+  activations: 1,
+  chattering: false,
+  first_out: false,
+  stale: false,
+  episode_id: null,
+  updated_at: 1000,
+  ...over,
+});
+
+describe('alarms slice', () => {
+  it('lists unacknowledged before acknowledged, then by priority, first-out first', () => {
+    const s = createAlarmsStore();
+    s.getState().setAll([
+      alarm('ack-urgent', { state: 'acknowledged', acknowledged: true, priority: 'urgent' }),
+      alarm('low', { priority: 'low' }),
+      alarm('high', { priority: 'high' }),
+      alarm('high-first', { priority: 'high', first_out: true, activated_at: 10 }),
+      alarm('normal', { state: 'normal', active: false }),
+      alarm('shelved', { state: 'shelved' }),
+    ]);
+    expect(visibleAlarms(s.getState()).map((a) => a.id)).toEqual(['high-first', 'high', 'low', 'ack-urgent']);
+    s.getState().setFilter({ view: 'shelved' });
+    expect(visibleAlarms(s.getState()).map((a) => a.id)).toEqual(['shelved']);
+    s.getState().setFilter({ view: 'all', priority: 'high' });
+    expect(visibleAlarms(s.getState()).map((a) => a.id)).toEqual(['high-first', 'high']);
+  });
+
+  it('applies a state change from the core to the one alarm it names', () => {
+    const s = createAlarmsStore();
+    s.getState().setAll([alarm('a', {}), alarm('b', {})]);
+    const acked = alarm('a', { state: 'acknowledged', acknowledged: true, acked_by: 'op' });
+    s.getState().applyChange({ alarm: acked, from: 'unacknowledged', to: 'acknowledged', at: 2000, by: 'op', reason: null });
+    expect(s.getState().alarms.a!.state).toBe('acknowledged');
+    expect(alarmSummary(s.getState().alarms)).toEqual({ unacked: 1, active: 2, top: 'medium' });
+  });
+});
+
+describe('agents slice', () => {
+  const agent = (id: string, status: 'active' | 'paused' | 'quarantined', name = id) => ({
+    id,
+    name,
+    role: 'assistant',
+    model: null,
+    createdAt: 0,
+    status,
+    statusReason: null,
+    lastSeen: null,
+    scope: {},
+    reducedAutonomy: false,
+    revokedTools: [],
+  });
+  it('puts quarantined and paused agents on top, and drops removed ones', () => {
+    const s = createAgentsStore();
+    s.getState().setAll([agent('a', 'active'), agent('b', 'paused'), agent('c', 'quarantined')]);
+    expect(sortedAgents(s.getState().agents).map((a) => a.id)).toEqual(['c', 'b', 'a']);
+    s.getState().select('b');
+    s.getState().changed({ id: 'b', removed: true });
+    expect(Object.keys(s.getState().agents).sort()).toEqual(['a', 'c']);
+    expect(s.getState().selectedId).toBeNull();
+  });
+});
+
+const row = (seq: number, kind: string, agentId: string | null, tool: string | null, ts = seq * 1000): AuditRowView => ({
+  seq,
+  ts,
+  kind,
+  agentId,
+  tool,
+  decision: null,
+  reason: null,
+  ruleId: null,
+  policyVersion: null,
+  approvalId: null,
+  actor: null,
+  argsHash: null,
+  args: null,
+  detail: null,
+  prevHash: '',
+  hash: '',
+});
+
+describe('audit and overview figures', () => {
+  it('counts calls by decision and ranks agents and tools', () => {
+    const s = governanceStats([
+      row(1, 'ALLOWED', 'a', 'get_device_status'),
+      row(2, 'ALLOWED', 'a', 'get_device_status'),
+      row(3, 'REVIEW', 'b', 'execute_device_command'),
+      row(4, 'APPROVED', 'b', 'execute_device_command'),
+      row(5, 'BLOCKED', 'b', 'execute_device_command'),
+      row(6, 'KILLED', 'b', null),
+      row(7, 'POLICY_LOADED', null, null),
+    ]);
+    expect(s).toMatchObject({ calls: 4, allowed: 2, reviewed: 1, blocked: 1, approved: 1, killed: 1 });
+    expect(s.topAgents).toEqual([
+      { id: 'a', calls: 2 },
+      { id: 'b', calls: 2 },
+    ]);
+    expect(s.topTools[0]).toEqual({ tool: 'execute_device_command', calls: 2 });
+  });
+
+  it('buckets an agent’s calls per hour by decision', () => {
+    const h = 3_600_000;
+    const b = bucketDecisions([row(1, 'ALLOWED', 'a', 't', 10), row(2, 'BLOCKED', 'a', 't', 20), row(3, 'REVIEW', 'a', 't', h + 5), row(4, 'APPROVED', 'a', 't', h + 6)], h);
+    expect(b).toEqual({ t: [0, h / 1000], allowed: [1, 0], blocked: [1, 0], reviewed: [0, 1] });
+  });
+
+  it('turns the filter form into a query, leaving empty fields out', () => {
+    expect(toQuery({ agentId: ' a ', tool: '', kind: 'blocked', from: '', to: 'nonsense' }, 40)).toEqual({ limit: 100, agentId: 'a', kind: 'BLOCKED', beforeSeq: 40 });
+    expect(toNdjson([row(1, 'ALLOWED', null, null)]).split('\n')).toHaveLength(2);
+    expect(toNdjson([])).toBe('');
+  });
+});
+
+describe('preferences', () => {
+  it('falls back to defaults on missing, broken or hostile storage', () => {
+    expect(loadPrefs(undefined)).toEqual({ operator: 'operator', sound: false });
+    expect(loadPrefs({ getItem: () => '{not json' })).toEqual({ operator: 'operator', sound: false });
+    expect(loadPrefs({ getItem: () => JSON.stringify({ operator: '  Dana ', sound: 'yes' }) })).toEqual({ operator: 'Dana', sound: false });
+  });
+});
