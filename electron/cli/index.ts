@@ -4,9 +4,10 @@ import { auditCommand } from './commands/audit';
 import { dataCommand } from './commands/data';
 import { serveCommand } from './commands/serve';
 import { detectCommand } from './commands/detect';
+import { mcpCommand } from './commands/mcp';
 import type { CliCommand } from './types';
 
-export const COMMANDS: CliCommand[] = [serveCommand, dataCommand, agentCommand, auditCommand, detectCommand];
+export const COMMANDS: CliCommand[] = [serveCommand, dataCommand, agentCommand, auditCommand, detectCommand, mcpCommand];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,112 @@
+// aegisflow mcp: the governed MCP server on stdio, for Claude Desktop style clients.
+// Only MCP messages go to stdout; every log line goes to stderr.
+import { createCore, type Core } from '../../core';
+import { bridgeStdioToHttp, serveStdio } from '../../core/mcp';
+import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parse } from '../common';
+import type { CliCommand } from '../types';
+
+const HELP = `Usage: aegisflow mcp --agent NAME [options]
+
+Serve AegisFlow's governed MCP tools on stdin/stdout. By default this is a bridge to the running app
+(npm start / aegisflow serve): every message goes to its Streamable HTTP endpoint, so the app's
+governance gateway, operator approvals and audit apply exactly as for HTTP clients. With --standalone
+it starts a headless core in this process instead (broker on a free port, no HTTP).
+
+The agent's bearer token comes from the environment, never from the command line:
+  AEGISFLOW_AGENT_TOKEN   token printed once by 'aegisflow agent add NAME' (required)
+
+Options:
+      --agent NAME        the agent this token belongs to (id or name); a mismatch is refused
+      --url URL           the app's MCP endpoint (env AEGISFLOW_MCP_URL; default
+                          http://<http.host>:<http.port>/mcp from the config, i.e. http://127.0.0.1:8787/mcp)
+      --standalone        run a headless core in-process instead of bridging to a running app
+      --speed X           (standalone) replay speed of the simulator (default from config: 100)
+${COMMON_HELP}
+
+Claude Desktop (claude_desktop_config.json):
+  { "mcpServers": { "aegisflow": { "command": "npx", "args": ["aegisflow", "mcp", "--agent", "claude"],
+      "env": { "AEGISFLOW_AGENT_TOKEN": "<token>" } } } }
+
+Examples:
+  AEGISFLOW_AGENT_TOKEN=... aegisflow mcp --agent claude
+  AEGISFLOW_AGENT_TOKEN=... aegisflow mcp --agent claude --standalone --data-dir ./data`;
+
+export const mcpCommand: CliCommand = {
+  name: 'mcp',
+  summary: 'governed MCP tools on stdio (bridge to the running app, or --standalone)',
+  help: HELP,
+  async run(argv) {
+    let values;
+    try {
+      values = parse(argv, {
+        ...COMMON_OPTIONS,
+        agent: { type: 'string' },
+        url: { type: 'string' },
+        standalone: { type: 'boolean' },
+        speed: { type: 'string' },
+      }).values;
+    } catch (err) {
+      return fail(err);
+    }
+    if (values.help) {
+      process.stderr.write(HELP + '\n');
+      return 0;
+    }
+    const token = process.env.AEGISFLOW_AGENT_TOKEN?.trim();
+    if (!values.agent) {
+      process.stderr.write('aegisflow mcp: --agent NAME is required\n');
+      return 2;
+    }
+    if (!token) {
+      process.stderr.write('aegisflow mcp: set AEGISFLOW_AGENT_TOKEN to the agent\'s token (aegisflow agent add NAME prints it)\n');
+      return 2;
+    }
+    let config;
+    try {
+      config = buildConfig(values, {
+        log: { destination: 'stderr', ...(values['log-level'] === undefined ? { level: 'warn' } : {}) },
+        ...(values.standalone
+          ? { http: { enabled: false }, broker: { port: 0, wsPort: null }, simulator: { speed: num('speed', values.speed) } }
+          : {}),
+      });
+    } catch (err) {
+      return fail(err);
+    }
+
+    if (!values.standalone) {
+      const url = values.url ?? process.env.AEGISFLOW_MCP_URL ?? `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}${config.mcp.path}`;
+      try {
+        const { closed } = await bridgeStdioToHttp({ url, token, agent: values.agent });
+        await closed;
+        return 0;
+      } catch (err) {
+        process.stderr.write(`aegisflow mcp: cannot reach AegisFlow at ${url}: ${(err as Error).message}\n`);
+        return 1;
+      }
+    }
+
+    let core: Core | null = null;
+    try {
+      core = createCore(config);
+      const agent = core.services.governance.agents.byToken(token);
+      if (!agent || (agent.id !== values.agent && agent.name !== values.agent)) {
+        process.stderr.write(`aegisflow mcp: AEGISFLOW_AGENT_TOKEN is not the token of agent "${values.agent}" in ${config.dataDir}\n`);
+        await core.stop();
+        return 1;
+      }
+      await core.start();
+      const server = core.services.mcp.createServer({ agentId: agent.id, transport: 'stdio' });
+      const { closed } = await serveStdio(server);
+      const c = core;
+      const stop = () => void server.close();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await closed;
+      await c.stop();
+      return 0;
+    } catch (err) {
+      if (core) await core.stop().catch(() => {});
+      return fail(err);
+    }
+  },
+};

@@ -1,0 +1,80 @@
+// stdio: spawn the real CLI (node bin/aegisflow.mjs mcp ...) and talk to it with the SDK's stdio client.
+// Bridge mode relays to the running core's /mcp; --standalone runs its own headless core.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, testConfig } from '../electron/core';
+import { SEED_TOOLS } from '../electron/core/mcp';
+import { startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+
+const BIN = path.resolve(__dirname, '../bin/aegisflow.mjs');
+
+function spawnClient(args: string[], token: string): { client: Client; transport: StdioClientTransport; stderr: () => string } {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, 'mcp', ...args],
+    env: { ...process.env, AEGISFLOW_AGENT_TOKEN: token } as Record<string, string>,
+    stderr: 'pipe',
+  });
+  let err = '';
+  transport.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  return { client: new Client({ name: 'aegis-stdio-test', version: '1.0.0' }), transport, stderr: () => err };
+}
+
+describe('aegisflow mcp (stdio bridge to the running app)', () => {
+  let rig: McpRig;
+  beforeAll(async () => {
+    rig = await startRig({ simulator: { speed: 50 } });
+    await waitFor(() => rig.core.services.live.devices().length === 9, 'readings from all nine devices');
+  }, 60_000);
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  it('lists the tools, runs a read, and relays a policy BLOCK', async () => {
+    const { client, transport } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining([...SEED_TOOLS]));
+    const r = await client.callTool({ name: 'get_sensor_stream', arguments: { device_id: 'line-3' } });
+    expect((r.structuredContent as { devices: unknown[] }).devices).toHaveLength(3);
+    const b = await client.callTool({ name: 'execute_device_command', arguments: { device_id: 'line-3/pump-03', command: 'emergency_shutdown', justification: 'stdio block test' } });
+    expect(b.isError).toBe(true);
+    expect(textOf(b)).toMatch(/BLOCKED/);
+    const rows = rig.core.services.mcp.recentCalls({ limit: 2 });
+    expect(rows.map((x) => x.transport)).toEqual(['http', 'http']);
+    await client.close();
+  }, 30_000);
+
+  it('refuses a token that belongs to another agent', async () => {
+    const { client, transport } = spawnClient(['--agent', 'somebody-else', '--url', rig.mcpUrl], rig.token);
+    await expect(client.connect(transport)).rejects.toThrow(/token belongs to agent diag/);
+    await transport.close();
+  }, 30_000);
+});
+
+describe('aegisflow mcp --standalone', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-mcp-standalone-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('starts its own headless core and serves the tools with only MCP on stdout', async () => {
+    const setup = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+    const { token } = setup.services.governance.addAgent({ id: 'claude', name: 'Claude Desktop' });
+    await setup.stop();
+    const { client, transport, stderr } = spawnClient(['--agent', 'claude', '--standalone', '--data-dir', dir, '--speed', '50'], token);
+    // Anything on stdout that is not a JSON-RPC message surfaces here as a parse error.
+    const protocolErrors: Error[] = [];
+    client.onerror = (e) => protocolErrors.push(e);
+    await client.connect(transport);
+    const r = await client.callTool({ name: 'query_device_manual', arguments: { query: 'bearing vibration motor' } });
+    expect((r.structuredContent as { results: Array<{ section: string }> }).results[0]!.section).toBe('2.3');
+    const s = await client.callTool({ name: 'list_devices', arguments: {} });
+    expect((s.structuredContent as { devices: unknown[] }).devices).toHaveLength(9);
+    await client.close();
+    expect(protocolErrors).toEqual([]);
+    expect(stderr()).not.toMatch(/"jsonrpc"/);
+  }, 60_000);
+});
