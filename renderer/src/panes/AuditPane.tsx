@@ -57,7 +57,7 @@ export default function AuditPane() {
       {verify ? (
         <div className={verify.ok ? 'banner' : 'banner abnormal-box'} role="status" data-field="verify">
           {verify.ok
-            ? `Chain verified: ${verify.rows.toLocaleString()} rows, ${verify.signedHeads} signed heads, ${verify.ms} ms`
+            ? `Chain verified: ${verify.rows.toLocaleString()} rows, ${verify.signedHeads} signed heads, ${verify.ms.toFixed(1)} ms`
             : `CHAIN BROKEN at seq ${verify.firstBadSeq ?? '?'}: ${verify.problem ?? 'unknown problem'}`}
         </div>
       ) : null}
@@ -81,7 +81,7 @@ export default function AuditPane() {
             {rows.map((r) => (
               <tr key={r.seq} data-seq={r.seq} data-kind={r.kind}>
                 <td className="num">{r.seq}</td>
-                <td>{fmtDateTime(r.ts)}</td>
+                <td className="nowrap">{fmtDateTime(r.ts)}</td>
                 <td className={ABNORMAL.has(r.kind) ? 'abnormal' : ''}>{r.kind}</td>
                 <td>{r.agentId ?? '—'}</td>
                 <td>

@@ -1,0 +1,173 @@
+// End to end, as an operator and an agent would use it: serve mode on port 0, the built UI in
+// Chromium, a real MCP SDK client over Streamable HTTP. Screenshots of every pane go to .tmp/artifacts.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PANE_IDS } from '../../shared/shell';
+import { ARTIFACTS, screenshotPane, showPane, startUiRig, type UiRig } from './harness';
+
+const DEVICE = 'line-1/compressor-01'; // the thermal-runaway device of the seed scenarios
+
+describe('control room in a real browser (serve mode)', () => {
+  let rig: UiRig;
+  let mcp: Client | null = null;
+  let agentToken = '';
+
+  beforeAll(async () => {
+    rig = await startUiRig({
+      // 300× keeps the day moving; a 30-min detector warm-up takes ~5 s of wall time.
+      simulator: { speed: 300 },
+      detect: { learnSamples: 120 },
+      governance: { watchPolicy: false, sweepIntervalMs: 100, progressIntervalMs: 200 },
+      immune: { fleet: { enabled: true, size: 6 } },
+    });
+    await rig.page.goto(rig.url);
+    await rig.page.waitForSelector('[data-field="connection"]:has-text("connected")');
+  }, 60_000);
+
+  afterAll(async () => {
+    await mcp?.close().catch(() => {});
+    await rig?.close();
+  });
+
+  it('shows the nine devices with values that change', async () => {
+    const { page } = rig;
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-device]').length === 9, null, { timeout: 15_000 });
+    const cell = page.locator(`tr[data-device="${DEVICE}"] td[data-sensor="temperature"]`);
+    const first = await cell.textContent();
+    expect(first).toMatch(/^\d+\.\d$/);
+    await page.waitForFunction(
+      ([sel, before]) => document.querySelector(sel!)?.textContent !== before,
+      [`tr[data-device="${DEVICE}"] td[data-sensor="temperature"]`, first],
+      { timeout: 10_000 },
+    );
+    const units = await page.locator('.plant-table thead').textContent();
+    for (const u of ['°C', 'PSI', 'mm/s', '%', 'kW']) expect(units).toContain(u);
+  });
+
+  it('jumping the replay to the thermal-runaway hour raises an alarm the operator acknowledges', async () => {
+    const { page } = rig;
+    // Let the detectors learn the plant first (120 samples at 5 s = 10 min of plant time).
+    await page.waitForTimeout(3000);
+    await showPane(page, 'replay');
+    await page.click('[data-scenario="thermal_runaway"]');
+    await page.waitForFunction(() => /0[23]:\d\d/.test(document.querySelector('[data-field="sim-time"]')?.textContent ?? ''), null, { timeout: 5000 });
+    await showPane(page, 'alarms');
+    const row = page.locator(`tr[data-alarm-id][data-state="unacknowledged"]:has(td:text-is("${DEVICE}"))`).first();
+    await row.waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('[data-field="unacked-alarms"]').textContent()).not.toMatch(/^0 /);
+    const id = await row.getAttribute('data-alarm-id');
+    // Keyboard, as on a control desk: select the row, press "a".
+    await row.click();
+    await page.keyboard.press('a');
+    await page.waitForSelector(`tr[data-alarm-id="${id}"]:not([data-state="unacknowledged"])`, { timeout: 5000 });
+    const st = await rig.core.api.call('alarms.list', {});
+    expect(st.ok && st.result.find((a) => a.id === id)?.acked_by).toBe('operator');
+  }, 60_000);
+
+  it('an agent created in the UI gets a one-time token that works for MCP', async () => {
+    const { page } = rig;
+    await showPane(page, 'agents');
+    await page.click('text=New agent…');
+    await page.fill('[aria-label="agent name"]', 'Field assistant');
+    await page.click('form.dialog button[type="submit"]');
+    const token = page.locator('[data-field="one-time-token"]');
+    await token.waitFor();
+    agentToken = (await token.textContent())!.trim();
+    expect(agentToken).toMatch(/^afa_/);
+    const transport = new StreamableHTTPClientTransport(new URL(`${rig.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${agentToken}` } } });
+    mcp = new Client({ name: 'e2e-agent', version: '1.0.0' });
+    await mcp.connect(transport);
+    const tools = await mcp.listTools();
+    expect(tools.tools.map((t) => t.name)).toContain('execute_device_command');
+    await page.click('text=Done');
+  });
+
+  it('reduce_load by MCP: the approval shows within a second, one click approves, the trend shows the effect', async () => {
+    const { page } = rig;
+    await showPane(page, 'trends');
+    const power = page.locator(`tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`);
+    await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-value')) > 0, `tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`);
+    const before = Number(await power.getAttribute('data-value'));
+    await showPane(page, 'approvals');
+
+    const t0 = Date.now();
+    const call = mcp!.callTool(
+      {
+        name: 'execute_device_command',
+        arguments: { device_id: DEVICE, command: 'reduce_load', parameters: { reduction_pct: 50 }, justification: 'Temperature runaway on the compressor; SOP 2.1 says shed load first.' },
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
+    const card = page.locator('article[data-approval-id]').first();
+    await card.waitFor({ timeout: 5000 });
+    const visibleMs = Date.now() - t0;
+    expect(visibleMs).toBeLessThan(1000);
+    await expect.poll(() => card.textContent()).toContain('reduce_load');
+    expect(await card.textContent()).toContain('"reduction_pct": 50');
+
+    // The compact pop-up route shows the same request.
+    const approvalId = await card.getAttribute('data-approval-id');
+    const popup = await rig.browser.newPage({ viewport: { width: 520, height: 560 } });
+    await popup.goto(`${rig.url}/#popup=approval&id=${approvalId}`);
+    await popup.waitForSelector(`article[data-approval-id="${approvalId}"]`);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await popup.screenshot({ path: path.join(ARTIFACTS, 'approval-popup.png') });
+
+    await card.locator('button[data-action="approve"]').click();
+    const result = await call;
+    expect(result.isError).toBeFalsy();
+    expect(JSON.stringify(result.structuredContent)).toContain('executed');
+    await popup.waitForSelector('text=This request was approved');
+    await popup.close();
+
+    await showPane(page, 'trends');
+    await page.waitForFunction(
+      ([sel, limit]) => Number(document.querySelector(sel as string)?.getAttribute('data-value')) < (limit as number),
+      [`tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`, before * 0.7] as const,
+      { timeout: 15_000 },
+    );
+    await showPane(page, 'plant');
+    await page.waitForSelector(`tr[data-device="${DEVICE}"] td[data-field="state"]:text-is("reduced")`);
+  }, 60_000);
+
+  it('a blocked emergency_shutdown appears in Audit as BLOCKED', async () => {
+    const { page } = rig;
+    const r = await mcp!.callTool({
+      name: 'execute_device_command',
+      arguments: { device_id: DEVICE, command: 'emergency_shutdown', justification: 'Temperature above 115 °C, shutting down to be safe.' },
+    });
+    expect(r.isError).toBe(true);
+    await showPane(page, 'audit');
+    const row = page.locator('tr[data-kind="BLOCKED"]:has-text("execute_device_command"):has-text("emergency_shutdown")').first();
+    await row.waitFor({ timeout: 5000 });
+    expect(await row.locator('td').nth(2).textContent()).toBe('BLOCKED');
+    await page.click('[data-action="verify"]');
+    await page.waitForSelector('[data-field="verify"]:has-text("Chain verified")');
+  });
+
+  it('every pane renders without errors; screenshots saved', async () => {
+    const { page } = rig;
+    for (const pane of PANE_IDS) {
+      await showPane(page, pane);
+      await page.waitForTimeout(pane === 'trends' ? 800 : 300);
+      const file = await screenshotPane(page, pane);
+      expect(fs.statSync(file).size).toBeGreaterThan(2000);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, 'control-room.png') });
+    expect(rig.errors).toEqual([]);
+  }, 60_000);
+
+  it('the layout survives a reload (moved pane stays where the operator put it)', async () => {
+    const { page } = rig;
+    await showPane(page, 'audit');
+    await page.locator('[data-dock="d4"] select.dock-move').selectOption('d1');
+    await page.waitForSelector('[data-dock="d1"] [data-pane-tab="audit"]');
+    await page.reload();
+    await page.waitForSelector('[data-dock="d1"] [data-pane-tab="audit"]');
+    expect(await page.locator('[data-dock="d4"] [data-pane-tab="audit"]').count()).toBe(0);
+  });
+});
