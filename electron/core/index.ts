@@ -15,7 +15,8 @@ import { createGovernance, createMqttCommandChannel, governanceMigrations, regis
 import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
 import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, mountImmuneRoutes, registerImmuneApi } from './immune';
-import { createLogger, type Logger } from './observability';
+import { createLogger, createOtlpTraceExporter, observabilityMigrations, Tracer, type Logger } from './observability';
+import { OperatorAgent, registerAgentApi } from './agent';
 import { loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, registerMcpApi, type McpService } from './mcp';
 import { createPlant, type Plant } from './plant';
@@ -62,6 +63,10 @@ export interface CoreServices {
   immune: ImmuneService;
   /** Governed MCP server (issue 6): tools over Streamable HTTP at /mcp and stdio; every call passes governance. */
   mcp: McpService;
+  /** Traces of agent runs (SQLite), exported over OTLP/HTTP when configured (issue 8). */
+  tracer: Tracer;
+  /** The built-in operator agent: an MCP client of /mcp with its own identity (issue 8). */
+  agent: OperatorAgent;
 }
 
 export interface Core {
@@ -90,6 +95,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   migrations.push(...governanceMigrations);
   migrations.push(...immuneMigrations);
   migrations.push(...mcpMigrations);
+  migrations.push(...observabilityMigrations);
   applyMigrations(db, migrations);
 
   const readings = createReadingsRepository(db);
@@ -148,7 +154,31 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     clock,
     log: log.child({ component: 'mcp' }),
   });
-  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance, immune, mcp };
+  // Traces of agent runs: always stored locally; exported only when an OTLP endpoint is configured.
+  const otlp = config.observability.otlp.endpoint
+    ? createOtlpTraceExporter({
+        endpoint: config.observability.otlp.endpoint,
+        headers: config.observability.otlp.headers,
+        timeoutMs: config.observability.otlp.timeoutMs,
+        resource: { serviceName: config.observability.otlp.serviceName },
+        metrics: config.observability.otlp.metrics,
+        log: log.child({ component: 'otlp' }),
+      })
+    : null;
+  const tracer = new Tracer({ db, clock, log: log.child({ component: 'traces' }), sink: otlp ? (t, spans) => otlp.export(t, spans) : undefined });
+  // The operator agent reaches the governed server over real HTTP, like any outside agent.
+  const agent = new OperatorAgent({
+    config: config.agent,
+    governance,
+    tracer,
+    bus,
+    clock,
+    log: log.child({ component: 'agent' }),
+    dataDir: config.dataDir,
+    mcpUrl: () => (httpServer?.port && config.mcp.enabled ? `${httpServer.url}${config.mcp.path}` : null),
+    episode: (id) => detection.get(id),
+  });
+  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance, immune, mcp, tracer, agent };
   const components: Lifecycle[] = [
     { name: 'broker', start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
@@ -162,6 +192,16 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   if (plant) components.push({ name: 'simulator', start: () => plant.simulator.start(), stop: () => plant.simulator.stop() });
   if (config.immune.enabled) components.push({ name: 'immune', start: () => immune.start(), stop: () => immune.stop() });
   components.push({ name: 'mcp', start: () => mcp.start(), stop: () => mcp.stop() });
+  // Traces stop after the agent (open traces end, exports flush); old traces are pruned at start.
+  components.push({
+    name: 'traces',
+    start: () => {
+      const days = config.observability.traces.retentionDays;
+      if (days > 0) tracer.repo.pruneBefore(clock.now() - days * 86_400_000);
+    },
+    stop: () => tracer.stop(),
+  });
+  components.push({ name: 'agent', start: () => agent.start(), stop: () => agent.stop() });
   // HTTP last: it serves what the others provide. (Subsystems insert themselves before this line.)
   if (httpServer) components.push({ name: 'http', start: () => httpServer.start(), stop: () => httpServer.stop() });
 
@@ -173,6 +213,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   registerMcpApi(api, mcp);
   if (httpServer) mcp.mount(httpServer);
   registerControlRoomApi(api, services);
+  registerAgentApi(api, { agent, tracer, demo: { api, bus, clock, log: log.child({ component: 'demo' }), plant, governance, live, agent, tracer } });
 
   let started = false;
   let stopping: Promise<void> | null = null;

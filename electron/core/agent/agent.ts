@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { AgentRunRequest, AgentRunResult, AgentStepView, RunOutcome } from '../../../shared/agent';
 import type { Episode } from '../../../shared/anomalies';
 import type { EventBus } from '../bus';
@@ -199,7 +200,13 @@ export class OperatorAgent {
     const trace = tracer.startTrace({ agentName: who.name, agentId: who.agentId, planner: planner.name, model: planner.model, trigger, deviceId: task.deviceId, attributes: { 'aegisflow.run_id': runId } });
     this.current = { runId, traceId: trace.traceId, deviceId: task.deviceId };
     bus.emit('agent.run.started', { runId, traceId: trace.traceId, agentId: who.agentId, deviceId: task.deviceId, trigger, planner: planner.name });
-    const signal = o.signal ? AbortSignal.any([o.signal, this.abort.signal]) : this.abort.signal;
+    // A signal per run: the SDK adds a listener per request, and they die with the run.
+    const runAc = new AbortController();
+    setMaxListeners(0, runAc.signal);
+    const cancel = () => runAc.abort();
+    this.abort.signal.addEventListener('abort', cancel, { once: true });
+    o.signal?.addEventListener('abort', cancel, { once: true });
+    const signal = runAc.signal;
     const history: Turn[] = [];
     let index = 0;
     let deviceId = task.deviceId;
@@ -288,6 +295,8 @@ export class OperatorAgent {
     } finally {
       await client?.close();
       this.current = null;
+      this.abort.signal.removeEventListener('abort', cancel);
+      o.signal?.removeEventListener('abort', cancel);
     }
     const t = trace.end({ outcome, summary, status: outcome === 'failed' ? 'error' : 'ok' });
     const result: AgentRunResult = {

@@ -103,12 +103,15 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     if (o.approve === 'operator') say('   (waiting for you to approve in the Approvals pane; unanswered requests expire)');
 
     // Scene 1: the plant runs; jump to the thermal runaway with a lead long enough for the detector to learn.
+    // The detector may open (and later retype) episodes on the way; the demo waits for the runaway itself.
     const episodeP = new Promise<Episode>((resolve) => {
-      unsubs.push(
-        d.bus.on('anomaly.opened', (e) => {
-          if (e.device_id === DEMO_DEVICE) resolve(e);
-        }),
-      );
+      const seen = (e: Episode) => {
+        if (e.device_id !== DEMO_DEVICE || e.status !== 'open') return;
+        const hot = (d.live.latest(DEMO_DEVICE)?.temperature ?? 0) >= 88;
+        if (e.type_hint === 'thermal_runaway' || (hot && e.sensors.includes('temperature'))) resolve(e);
+        else say(`   (episode ${e.id}: ${e.type_hint}, ${e.severity}, sensors ${e.sensors.join('+')} — not the runaway yet, watching)`);
+      };
+      unsubs.push(d.bus.on('anomaly.opened', seen), d.bus.on('anomaly.updated', seen));
     });
     sim.setSpeed(o.warmupSpeed ?? 600);
     const info = sim.jumpToScenario('thermal_runaway', 45 * 60);

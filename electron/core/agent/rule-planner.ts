@@ -106,10 +106,10 @@ export class RulePlanner implements Planner {
         const d = this.deviceId;
         return {
           kind: 'calls',
-          thought: `Diagnose ${d}: current status, the last 5 minutes of readings, and past incident reports (SOP 4.3: search them before diagnosing).${task.ask ? ` Operator asked: "${task.ask}".` : ''}`,
+          thought: `Diagnose ${d}: current status, the last 30 minutes of readings, and past incident reports (SOP 4.3: search them before diagnosing).${task.ask ? ` Operator asked: "${task.ask}".` : ''}`,
           calls: [
             { tool: 'get_device_status', args: { device_id: d } },
-            { tool: 'get_sensor_stream', args: { device_id: d, last_n: 60, max_points: 60 } },
+            { tool: 'get_sensor_stream', args: { device_id: d, last_n: 360, max_points: 60 } },
             { tool: 'get_incident_reports', args: { limit: 10 } },
           ],
         };
@@ -228,7 +228,7 @@ export class RulePlanner implements Planner {
     if (this.plan!.acknowledge && this.anomalyId && !this.done.some((d) => d.startsWith('acknowledged'))) {
       return { kind: 'calls', thought: `SOP 4.2: acknowledge with a note — ${this.plan!.acknowledge}.`, calls: [{ tool: 'acknowledge_anomaly', args: { anomaly_id: this.anomalyId, note: this.plan!.acknowledge } }] };
     }
-    if (this.done.some((d) => d.startsWith('reduce_load executed'))) {
+    if (this.reduceExecuted && this.phase === 'act') {
       this.phase = 'verify';
       return this.waitAndRead('Verify the effect on the live plant (SOP 2.1 step 2: temperature should level off).');
     }
@@ -243,6 +243,7 @@ export class RulePlanner implements Planner {
     const what = exec ? `${String((this.lastCall(ctx.history)?.args.command as string) ?? 'command')}` : 'acknowledge_anomaly';
     const params = exec ? JSON.stringify(this.lastCall(ctx.history)?.args.parameters ?? {}) : '';
     if (r && !r.isError) {
+      if (exec && what === 'reduce_load') this.reduceExecuted = true;
       this.done.push(exec ? `${what} ${params} executed (approval ${r.approvalId ?? 'none'}, approved by ${r.decidedBy ?? 'policy'})` : `acknowledged anomaly ${this.anomalyId} (approval ${r.approvalId ?? 'none'})`);
       if (this.outcome === 'no_action') this.outcome = 'resolved';
     } else if (r) {
@@ -268,6 +269,7 @@ export class RulePlanner implements Planner {
   }
 
   private justWaited = false;
+  private reduceExecuted = false;
   /** Let plant time pass (the runner sleeps), then read the device's latest readings. */
   private waitAndRead(thought: string): Decision {
     if (this.opts.verifyIntervalMs > 0 && !this.justWaited) {

@@ -11,6 +11,9 @@ export const LIMITS: Record<DeviceType, Partial<Record<Sensor, { alarm: number; 
   pump: { temperature: { alarm: 70, trip: 85 }, pressure: { alarm: 26, trip: 18, low: true }, vibration: { alarm: 3.5, trip: 6.0 }, power: { alarm: 15, trip: 18 } },
 };
 
+/** Manual 1.2: top of the normal temperature band at 100 % load. */
+const NORMAL_HIGH_C: Record<DeviceType, number> = { compressor: 84, motor: 69, pump: 58 };
+
 export type FailureMode = ScenarioType | 'unknown';
 
 /** Manual section per failure mode, and the words that find it in query_device_manual. */
@@ -88,7 +91,8 @@ export function classifyReadings(deviceId: string, readings: readonly SeenReadin
   const tr = m(recent, 'temperature');
   const t = col(recent, 'temperature');
   const rising = t.length >= 3 && t[t.length - 1]! > t[0]!;
-  if (tr - te > 8 && rising) {
+  const normalHigh = type ? NORMAL_HIGH_C[type] : Infinity;
+  if (tr - te > 4 && rising && t[t.length - 1]! > normalHigh) {
     ev.push(`temperature climbing ${r1(te)} → ${r1(tr)} °C (+${r1(tr - te)}) on consecutive readings`);
     if (vr > ve * 1.1) ev.push(`vibration moves with it (${r1(ve)} → ${r1(vr)} mm/s): a physical fault, not a sensor (SOP 1.4)`);
     return { mode: 'thermal_runaway', evidence: ev };

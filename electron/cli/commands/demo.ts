@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createCore } from '../../core';
+import { runDemo } from '../../core/agent';
+import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parse } from '../common';
+import type { CliCommand } from '../types';
+
+const HELP = `Usage: aegisflow demo [options]
+
+Run the seed's demo end to end, headless, on a fresh core in a temporary data dir (ports chosen by
+the OS), and print a transcript: thermal runaway on line-1/compressor-01 is detected → the built-in
+operator agent diagnoses it over MCP (sensor data + manual) → emergency_shutdown is BLOCKED by
+policy → reduce_load 30 % goes to REVIEW → the demo approves as the operator → executed with an
+intent token → temperature falls → incident report → a second run recalls the incident → a second
+agent with a narrower scope gets a different outcome for the same call → the kill switch stops a
+run mid-way → revive → every audit row and the traces. Exit code 0 only if every check passes.
+
+Options:
+      --speed X            replay speed while the agent works (default 100)
+      --warmup-speed X     replay speed while the detector learns before the scenario (default 600)
+      --otlp URL           also export the traces to this OTLP/HTTP collector (e.g. http://127.0.0.1:4318)
+      --keep               keep the temporary data dir (database with traces and audit) and print its path
+${COMMON_HELP}
+
+Examples:
+  npm run demo
+  aegisflow demo --speed 60 --keep`;
+
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  summary: "run the seed's demo end to end headless (agent, policy block, approval, recall, kill switch)",
+  help: HELP,
+  async run(argv) {
+    let values;
+    try {
+      values = parse(argv, { ...COMMON_OPTIONS, speed: { type: 'string' }, 'warmup-speed': { type: 'string' }, otlp: { type: 'string' }, keep: { type: 'boolean' } }).values;
+    } catch (err) {
+      return fail(err);
+    }
+    if (values.help) {
+      process.stdout.write(HELP + '\n');
+      return 0;
+    }
+    const own = values['data-dir'] === undefined;
+    const dataDir = own ? fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-demo-')) : path.resolve(String(values['data-dir']));
+    let config;
+    let speed: number | undefined;
+    let warmup: number | undefined;
+    try {
+      speed = num('speed', values.speed);
+      warmup = num('warmup-speed', values['warmup-speed']);
+      config = buildConfig(
+        { ...values, 'data-dir': dataDir },
+        {
+          log: { level: values['log-level'] ?? 'warn', destination: 'stderr' },
+          broker: { port: 0, wsPort: null },
+          http: { port: 0 },
+          simulator: { speed: warmup ?? 600, autostart: true, loop: true },
+          governance: { watchPolicy: false },
+          // The simulated fleet of the immune system is not part of this story.
+          immune: { fleet: { enabled: false } },
+          agent: { onAnomaly: false, verify: { intervalMs: 1500, attempts: 12 } },
+          ...(values.otlp ? { observability: { otlp: { endpoint: values.otlp } } } : {}),
+        },
+      );
+    } catch (err) {
+      return fail(err);
+    }
+    const t0 = Date.now();
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    out(`AegisFlow demo — data dir ${dataDir}${own && !values.keep ? ' (temporary)' : ''}`);
+    const core = createCore(config);
+    let ok = false;
+    try {
+      await core.start();
+      out(`core started: MCP at ${core.services.http?.url}${config.mcp.path}, planner ${config.agent.planner}`);
+      const status = await runDemo(
+        { api: core.api, bus: core.bus, clock: core.clock, log: core.log, plant: core.services.plant, governance: core.services.governance, live: core.services.live, agent: core.services.agent, tracer: core.services.tracer },
+        { approve: 'auto', speed: speed ?? 100, warmupSpeed: warmup ?? 600, print: out },
+      );
+      ok = status.ok === true;
+    } catch (err) {
+      out(`✘ demo could not run: ${(err as Error).message}`);
+    } finally {
+      await core.stop().catch(() => {});
+      if (own && !values.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+      else out(`data kept in ${dataDir}`);
+    }
+    out(`finished in ${((Date.now() - t0) / 1000).toFixed(1)} s — exit ${ok ? 0 : 1}`);
+    return ok ? 0 : 1;
+  },
+};
