@@ -1,0 +1,229 @@
+// bench:mcp — what governance costs an MCP call. One read-only tool (get_device_status, the same
+// body) served two ways in one run, both over real Streamable HTTP with SDK sessions on 127.0.0.1:
+//   bare:     a plain SDK server (node:http + StreamableHTTPServerTransport + McpServer), no auth,
+//             no gateway, no recording;
+//   governed: AegisFlow's /mcp on the core's HTTP server: bearer token and Origin checks, gateway
+//             decision (policy + audit chain row), tool_calls row, bus event, immune vitals.
+// 20 concurrent SDK clients run in a separate process (so client CPU does not load the server's
+// event loop). Each side runs ROUNDS times (3), alternating; the best run counts (the machine is shared). Then stdio: the real CLI
+// bridge (aegisflow mcp) with 20 calls in flight on one stdio connection.
+// Prints calls/s, p50, p99 and the overhead (fraction of throughput lost); the last line is JSON.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CLIENTS = Number(process.env.BENCH_MCP_CLIENTS ?? 20);
+const DURATION_MS = Number(process.env.BENCH_MCP_MS ?? 4000);
+const WARMUP_MS = 800;
+const ROUNDS = Number(process.env.BENCH_MCP_ROUNDS ?? 3);
+const DEVICES = ['line-1/compressor-01', 'line-1/motor-02', 'line-1/pump-03', 'line-2/compressor-01', 'line-2/motor-02', 'line-2/pump-03', 'line-3/compressor-01', 'line-3/motor-02', 'line-3/pump-03'];
+
+interface LoadResult {
+  calls: number;
+  errors: number;
+  ms: number;
+  p50: number;
+  p99: number;
+}
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+/** The load generator (child process): N clients, each calling the tool back to back. */
+async function runLoad(kind: 'http' | 'stdio', target: string, token: string, agent: string): Promise<LoadResult> {
+  const clients: Client[] = [];
+  const connect = async (): Promise<Client> => {
+    const c = new Client({ name: 'bench', version: '1.0.0' });
+    if (kind === 'http') {
+      await c.connect(new StreamableHTTPClientTransport(new URL(target), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    } else {
+      await c.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [path.join(HERE, '..', 'bin', 'aegisflow.mjs'), 'mcp', '--agent', agent, '--url', target],
+          env: { ...process.env, AEGISFLOW_AGENT_TOKEN: token } as Record<string, string>,
+          stderr: 'ignore',
+        }),
+      );
+    }
+    return c;
+  };
+  // HTTP: 20 clients, 20 sessions. stdio: one connection (one process, as a desktop client has), 20 calls in flight.
+  if (kind === 'http') for (let i = 0; i < CLIENTS; i++) clients.push(await connect());
+  else clients.push(await connect());
+  const lat: number[] = [];
+  let errors = 0;
+  let measuring = false;
+  let stop = false;
+  const worker = async (c: Client, w: number) => {
+    let i = w;
+    while (!stop) {
+      const t = performance.now();
+      try {
+        const r = await c.callTool({ name: 'get_device_status', arguments: { device_id: DEVICES[i++ % DEVICES.length] } });
+        if (r.isError) errors++;
+      } catch {
+        errors++;
+      }
+      if (measuring) lat.push(performance.now() - t);
+    }
+  };
+  const workers = Array.from({ length: CLIENTS }, (_, w) => worker(clients[kind === 'http' ? w : 0]!, w));
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, DURATION_MS));
+  measuring = false;
+  const ms = performance.now() - t0;
+  const calls = lat.length;
+  const result = { calls, errors, ms, p50: pct(lat, 50), p99: pct(lat, 99) };
+  // Report before tearing down: a response racing the close must not cost the measurement.
+  process.stdout.write(JSON.stringify(result) + '\n');
+  stop = true;
+  await Promise.race([Promise.all(workers), new Promise((r) => setTimeout(r, 2000))]);
+  await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  return result;
+}
+
+function load(kind: 'http' | 'stdio', target: string, token = '', agent = ''): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--load', kind, target, token, agent], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').find((l) => l.startsWith('{')) ?? '';
+      try {
+        resolve(JSON.parse(line) as LoadResult);
+      } catch {
+        reject(new Error(`load generator exited ${code}: ${out.slice(0, 500)}`));
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const { createCore, testConfig } = await import('../electron/core');
+  const { getDeviceStatus } = await import('../electron/core/mcp/tools/get_device_status');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-bench-mcp-'));
+  const core = createCore(testConfig(dir, { simulator: { speed: 100 }, governance: { watchPolicy: false }, immune: { fleet: { enabled: false } } }));
+  await core.start();
+  const { token } = core.services.governance.addAgent({ id: 'bench', name: 'bench' });
+  const t = Date.now();
+  while (core.services.live.devices().length < 9 && Date.now() - t < 20_000) await new Promise((r) => setTimeout(r, 50));
+  const deps = core.services.mcp.deps;
+
+  // The bare reference: the same tool body, registered on a plain SDK server with no governance.
+  const bareServer = () => {
+    const s = new McpServer({ name: 'bare', version: '1.0.0' });
+    s.registerTool(
+      getDeviceStatus.name,
+      { description: getDeviceStatus.description, inputSchema: getDeviceStatus.input, outputSchema: getDeviceStatus.output, annotations: getDeviceStatus.annotations },
+      async (args) => {
+        const out = await getDeviceStatus.run(args, { deps, agentId: 'bench' });
+        return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured };
+      },
+    );
+    return s;
+  };
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const bare = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
+      const sid = req.headers['mcp-session-id'];
+      let tr = typeof sid === 'string' ? sessions.get(sid) : undefined;
+      if (!tr && isInitializeRequest(body)) {
+        const created: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, created) });
+        await bareServer().connect(created);
+        tr = created;
+      }
+      if (!tr) {
+        res.writeHead(400).end();
+        return;
+      }
+      await tr.handleRequest(req, res, body);
+    });
+  });
+  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));
+  const bareUrl = `http://127.0.0.1:${(bare.address() as net.AddressInfo).port}/mcp`;
+  const govUrl = `${core.services.http!.url}/mcp`;
+
+  const runs: { bare: LoadResult[]; governed: LoadResult[] } = { bare: [], governed: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.bare.push(await load('http', bareUrl));
+    runs.governed.push(await load('http', govUrl, token));
+  }
+  const best = (xs: LoadResult[]) => xs.reduce((a, b) => (b.calls / b.ms > a.calls / a.ms ? b : a));
+  const b = best(runs.bare);
+  const g = best(runs.governed);
+  const stdio = await load('stdio', govUrl, token, 'bench');
+  const rate = (r: LoadResult) => (r.calls / r.ms) * 1000;
+  const bareRate = rate(b);
+  const govRate = rate(g);
+  const overhead = 1 - govRate / bareRate;
+  const rows = core.services.mcp.recentCalls({ agentId: 'bench', limit: 1 });
+
+  const fmt = (n: number, d = 0) => n.toFixed(d);
+  process.stdout.write(
+    [
+      `bench:mcp — get_device_status, Streamable HTTP, ${CLIENTS} concurrent clients (separate process), ${DURATION_MS} ms per run, best of ${ROUNDS} alternating runs`,
+      `  bare SDK server     ${fmt(bareRate).padStart(7)} calls/s   p50 ${fmt(b.p50, 2)} ms   p99 ${fmt(b.p99, 2)} ms   errors ${b.errors}   (runs: ${runs.bare.map((r) => fmt(rate(r))).join(', ')})`,
+      `  governed /mcp       ${fmt(govRate).padStart(7)} calls/s   p50 ${fmt(g.p50, 2)} ms   p99 ${fmt(g.p99, 2)} ms   errors ${g.errors}   (runs: ${runs.governed.map((r) => fmt(rate(r))).join(', ')})`,
+      `  governed/bare       ${fmt(govRate / bareRate, 3)}   overhead ${fmt(overhead * 100, 1)} % of throughput (target ≤ 15 %), governed p99 ${fmt(g.p99, 2)} ms (target ≤ 10 ms)`,
+      `  stdio bridge        ${fmt(rate(stdio)).padStart(7)} calls/s   p50 ${fmt(stdio.p50, 2)} ms   p99 ${fmt(stdio.p99, 2)} ms   errors ${stdio.errors}   (${CLIENTS} in flight on one stdio connection → /mcp)`,
+      `  every governed call recorded: last tool_calls row ${rows[0] ? `${rows[0].tool} ${rows[0].decision} ${rows[0].latency_ms} ms` : 'missing'}; audit rows ${core.services.governance.audit.query({ limit: 1 })[0]?.seq ?? 0}`,
+    ].join('\n') + '\n',
+  );
+  process.stdout.write(
+    JSON.stringify({
+      bare_calls_per_s: Math.round(bareRate),
+      governed_calls_per_s: Math.round(govRate),
+      overhead: Math.round(overhead * 1000) / 1000,
+      bare_p50_ms: Math.round(b.p50 * 100) / 100,
+      bare_p99_ms: Math.round(b.p99 * 100) / 100,
+      governed_p50_ms: Math.round(g.p50 * 100) / 100,
+      governed_p99_ms: Math.round(g.p99 * 100) / 100,
+      stdio_calls_per_s: Math.round(rate(stdio)),
+      clients: CLIENTS,
+    }) + '\n',
+  );
+  bare.closeAllConnections();
+  bare.close();
+  await core.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+if (process.argv[2] === '--load') {
+  const [, , , kind, target, token, agent] = process.argv;
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`load generator (ignored during teardown): ${err.message}\n`);
+  });
+  runLoad(kind as 'http' | 'stdio', target!, token ?? '', agent ?? '')
+    .then(() => process.exit(0))
+    .catch((err: Error) => {
+      process.stderr.write(`load generator: ${err.stack}\n`);
+      process.exit(1);
+    });
+} else {
+  main().catch((err: Error) => {
+    process.stderr.write(`bench:mcp failed: ${err.stack}\n`);
+    process.exit(1);
+  });
+}
