@@ -1,15 +1,24 @@
-// Electron entry: single instance, the core in the main process, the hardened shell around it.
+// Electron entry: single instance, the core in the main process, the hardened shell around it —
+// main window, pop-out panes, the approval pop-up, native notifications and the tray.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, session } from 'electron';
+import { SHELL_CHANNELS, type PaneId } from '../shared/shell';
 import { createCore, loadConfig, type Core } from './core';
-import { registerIpc } from './shell/ipc';
+import { registerIpc, registerShellIpc } from './shell/ipc';
+import { startNotifications } from './shell/notifications';
+import { startApprovalPopup } from './shell/popup';
+import { startPopouts } from './shell/popouts';
 import { hardenSession } from './shell/security';
+import { ShellStateFile } from './shell/state';
+import { startTray } from './shell/tray';
 import { createMainWindow, resolvePaths } from './shell/windows';
 
 const mainDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(mainDir, '..', '..');
+const APP_ID = 'io.aegisflow.controlroom';
+const OPERATOR = 'operator (desktop)';
 
 /** better-sqlite3 built for Electron's ABI (scripts/ensure-electron-sqlite.mjs, or shipped when packaged). */
 function electronSqliteBinding(): string | undefined {
@@ -20,11 +29,17 @@ function electronSqliteBinding(): string | undefined {
   return candidates.find((p) => fs.existsSync(p));
 }
 
+function iconsDir(): string {
+  return app.isPackaged ? path.join(process.resourcesPath, 'resources', 'icons') : path.join(repoRoot, 'resources', 'icons');
+}
+
 async function boot(): Promise<void> {
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
   }
+  // Windows shows notifications only for an app with a user model id (the installer's app id).
+  app.setAppUserModelId(APP_ID);
   await app.whenReady();
   hardenSession(session.defaultSession);
 
@@ -48,26 +63,101 @@ async function boot(): Promise<void> {
   }
 
   const paths = resolvePaths(mainDir);
-  const windows = () => BrowserWindow.getAllWindows();
-  const disposeIpc = registerIpc(core, windows, paths.devServerUrl);
-  let main = createMainWindow(paths);
+  const trust = { devServerUrl: paths.devServerUrl, rendererHtml: paths.rendererHtml };
+  const state = new ShellStateFile(path.join(app.getPath('userData'), 'shell-state.json'));
+  const icons = iconsDir();
 
-  app.on('second-instance', () => {
-    if (main.isDestroyed()) main = createMainWindow(paths);
+  let main = openMain();
+  function openMain(): BrowserWindow {
+    const w = createMainWindow(paths, state.state.main ?? undefined);
+    const remember = () => !w.isDestroyed() && state.update((s) => ({ ...s, main: w.getNormalBounds() }));
+    w.on('resized', remember);
+    w.on('moved', remember);
+    // Pop-outs and the pop-up belong to the control room: closing it ends the session (they reopen next time).
+    w.on('close', () => app.quit());
+    return w;
+  }
+  const mainWindow = () => (main.isDestroyed() ? null : main);
+  const showMain = (): BrowserWindow => {
+    if (main.isDestroyed()) main = openMain();
     if (main.isMinimized()) main.restore();
+    main.show();
     main.focus();
+    return main;
+  };
+  const sendToMain = (channel: string, payload: unknown) => {
+    const w = showMain();
+    // A fresh window has no page yet: deliver once it has loaded.
+    if (w.webContents.isLoading()) w.webContents.once('did-finish-load', () => w.webContents.send(channel, payload));
+    else w.webContents.send(channel, payload);
+  };
+
+  const popouts = startPopouts({ paths, state, mainWindow });
+  const popup = startApprovalPopup({
+    core,
+    paths,
+    enabled: () => state.state.prefs.approvalPopup,
+    bounds: () => state.state.popup,
+    saveBounds: (b) => state.update((s) => ({ ...s, popup: b })),
   });
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) main = createMainWindow(paths);
+  const stopNotifications = startNotifications({
+    core,
+    enabled: () => state.state.prefs.notifications,
+    sound: () => state.state.prefs.sound,
+    icon: path.join(icons, '256x256.png'),
+    focusApproval: (id) => sendToMain(SHELL_CHANNELS.focusApproval, id),
+    focusAlarms: () => sendToMain(SHELL_CHANNELS.focusPane, 'alarms' satisfies PaneId),
+    operator: OPERATOR,
   });
+  const setPrefs = (prefs: typeof state.state.prefs) => {
+    state.update((s) => ({ ...s, prefs }));
+    if (!prefs.approvalPopup) popup.close();
+    void tray?.refresh();
+    return prefs;
+  };
+  const tray = (() => {
+    try {
+      return startTray({
+        core,
+        icons: { normal: path.join(icons, 'tray.png'), alert: path.join(icons, 'tray-alert.png') },
+        showControlRoom: () => void showMain(),
+        showApprovals: () => sendToMain(SHELL_CHANNELS.focusPane, 'approvals' satisfies PaneId),
+        popupEnabled: () => state.state.prefs.approvalPopup,
+        setPopupEnabled: (on) => void setPrefs({ ...state.state.prefs, approvalPopup: on }),
+        quit: () => app.quit(),
+        operator: OPERATOR,
+      });
+    } catch (err) {
+      // Some Linux desktops have no status area: the control room works without a tray.
+      core.log.warn({ err }, 'tray unavailable');
+      return null;
+    }
+  })();
+
+  const disposeIpc = registerIpc(core, () => BrowserWindow.getAllWindows(), trust);
+  const disposeShellIpc = registerShellIpc(
+    { popOutPane: (pane) => popouts.popOut(pane), getPrefs: () => state.state.prefs, setPrefs },
+    trust,
+    core.log,
+  );
+  popouts.restore();
+
+  app.on('second-instance', () => void showMain());
+  app.on('activate', () => void showMain());
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
   let quitting = false;
   app.on('before-quit', (event) => {
+    popouts.beforeQuit();
     if (quitting) return;
     event.preventDefault();
     quitting = true;
+    state.flush();
+    stopNotifications();
+    popup.dispose();
+    tray?.dispose();
+    disposeShellIpc();
     disposeIpc();
     void core.stop().finally(() => app.exit(0));
   });

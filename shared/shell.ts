@@ -26,6 +26,8 @@ export interface ShellSurface {
   onFocusApproval(listener: (approvalId: string) => void): () => void;
   /** A popped-out pane's window was closed: the pane goes back into the layout. */
   onPaneReturned(listener: (pane: PaneId) => void): () => void;
+  /** A notification (urgent alarm) or the tray asked to show this pane. */
+  onFocusPane(listener: (pane: PaneId) => void): () => void;
 }
 
 export const SHELL_CHANNELS = {
@@ -34,6 +36,7 @@ export const SHELL_CHANNELS = {
   setPrefs: 'aegisflow:shell:setPrefs',
   focusApproval: 'aegisflow:shell:evt:focusApproval',
   paneReturned: 'aegisflow:shell:evt:paneReturned',
+  focusPane: 'aegisflow:shell:evt:focusPane',
 } as const;
 
 export type ShellInvoke = (channel: string, arg?: unknown) => Promise<unknown>;
@@ -50,6 +53,7 @@ export function buildShellBridge(invoke: ShellInvoke, subscribe: ShellSubscribe)
     setPrefs: (prefs: Partial<ShellPrefs>) => invoke(SHELL_CHANNELS.setPrefs, prefs) as Promise<ShellPrefs>,
     onFocusApproval: on(SHELL_CHANNELS.focusApproval),
     onPaneReturned: on(SHELL_CHANNELS.paneReturned),
+    onFocusPane: on(SHELL_CHANNELS.focusPane),
   });
 }
 

@@ -1,14 +1,21 @@
-// IPC: one handler per contract request, each checking its sender; core events forwarded to windows.
-import { ipcMain, type BrowserWindow } from 'electron';
+// IPC: one handler per contract request and per shell method, each checking its sender; core events
+// forwarded to windows. Nothing else is reachable from a page.
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { IPC_EVENT_PREFIX, IPC_REQUEST_PREFIX } from '../../shared/bridge';
 import { REQUEST_NAMES, UI_EVENTS, type Reply } from '../../shared/contract';
+import { SHELL_CHANNELS, isPaneId, sanitizePrefs, type PaneId, type ShellPrefs } from '../../shared/shell';
 import type { Core } from '../core';
 import { isTrustedSender } from './security';
 
-export function registerIpc(core: Core, windows: () => BrowserWindow[], devServerUrl: string | undefined): () => void {
+export interface Trust {
+  devServerUrl: string | undefined;
+  rendererHtml: string;
+}
+
+export function registerIpc(core: Core, windows: () => BrowserWindow[], trust: Trust): () => void {
   for (const name of REQUEST_NAMES) {
     ipcMain.handle(IPC_REQUEST_PREFIX + name, async (event, params): Promise<Reply<unknown>> => {
-      if (!isTrustedSender(event.senderFrame, devServerUrl)) {
+      if (!isTrustedSender(event.senderFrame, trust.devServerUrl, trust.rendererHtml)) {
         core.log.warn({ channel: name, url: event.senderFrame?.url }, 'IPC from an untrusted frame refused');
         return { ok: false, error: { code: 'forbidden', message: 'untrusted sender' } };
       }
@@ -41,5 +48,36 @@ export function registerIpc(core: Core, windows: () => BrowserWindow[], devServe
     off();
     if (timer) clearTimeout(timer);
     for (const name of REQUEST_NAMES) ipcMain.removeHandler(IPC_REQUEST_PREFIX + name);
+  };
+}
+
+export interface ShellHandlers {
+  popOutPane(pane: PaneId): boolean;
+  getPrefs(): ShellPrefs;
+  setPrefs(prefs: ShellPrefs): ShellPrefs;
+}
+
+/** The shell's three methods (shared/shell.ts), with the same sender check and argument validation. */
+export function registerShellIpc(handlers: ShellHandlers, trust: Trust, log: Core['log']): () => void {
+  const guarded =
+    <T>(channel: string, fn: (arg: unknown) => T) =>
+    (event: IpcMainInvokeEvent, arg: unknown): T | null => {
+      if (!isTrustedSender(event.senderFrame, trust.devServerUrl, trust.rendererHtml)) {
+        log.warn({ channel, url: event.senderFrame?.url }, 'shell IPC from an untrusted frame refused');
+        return null;
+      }
+      return fn(arg);
+    };
+  ipcMain.handle(
+    SHELL_CHANNELS.popOutPane,
+    guarded(SHELL_CHANNELS.popOutPane, (pane) => (isPaneId(pane) ? handlers.popOutPane(pane) : false)),
+  );
+  ipcMain.handle(SHELL_CHANNELS.getPrefs, guarded(SHELL_CHANNELS.getPrefs, () => handlers.getPrefs()));
+  ipcMain.handle(
+    SHELL_CHANNELS.setPrefs,
+    guarded(SHELL_CHANNELS.setPrefs, (p) => handlers.setPrefs(sanitizePrefs(p, handlers.getPrefs()))),
+  );
+  return () => {
+    for (const c of [SHELL_CHANNELS.popOutPane, SHELL_CHANNELS.getPrefs, SHELL_CHANNELS.setPrefs]) ipcMain.removeHandler(c);
   };
 }

@@ -1,5 +1,7 @@
 // Electron's security checklist in one place: web preferences for every window, a strict CSP, no
 // navigation, no new windows, no permissions, and a sender check for every IPC message.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Session, WebContents, WebFrameMain, WebPreferences } from 'electron';
 
 export const CSP =
@@ -23,22 +25,27 @@ export function secureWebPreferences(preload: string): WebPreferences {
   };
 }
 
-/** Where our pages come from: the dev server in development, the packaged files otherwise. */
-export function isTrustedUrl(url: string, devServerUrl: string | undefined): boolean {
+/**
+ * Where our pages come from: the dev server in development, the packaged files otherwise. With
+ * `rendererHtml` given, a file: URL must be that very file (any other local file is not ours).
+ */
+export function isTrustedUrl(url: string, devServerUrl: string | undefined, rendererHtml?: string): boolean {
   try {
     const u = new URL(url);
     if (devServerUrl) {
       const d = new URL(devServerUrl);
       if (u.origin === d.origin) return true;
     }
-    return u.protocol === 'file:';
+    if (u.protocol !== 'file:') return false;
+    if (!rendererHtml) return true;
+    return path.resolve(fileURLToPath(u)) === path.resolve(rendererHtml);
   } catch {
     return false;
   }
 }
 
-export function isTrustedSender(frame: WebFrameMain | null | undefined, devServerUrl: string | undefined): boolean {
-  return !!frame && isTrustedUrl(frame.url, devServerUrl);
+export function isTrustedSender(frame: WebFrameMain | null | undefined, devServerUrl: string | undefined, rendererHtml?: string): boolean {
+  return !!frame && isTrustedUrl(frame.url, devServerUrl, rendererHtml);
 }
 
 export function hardenSession(session: Session): void {
@@ -49,9 +56,13 @@ export function hardenSession(session: Session): void {
   });
 }
 
-export function hardenContents(contents: WebContents, devServerUrl: string | undefined): void {
+export function hardenContents(contents: WebContents, devServerUrl: string | undefined, rendererHtml?: string): void {
+  // The page never navigates itself (routes are hash changes); a reload of the same URL is the only exception.
   contents.on('will-navigate', (event, url) => {
-    if (!isTrustedUrl(url, devServerUrl) || url !== contents.getURL()) event.preventDefault();
+    if (!isTrustedUrl(url, devServerUrl, rendererHtml) || url !== contents.getURL()) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isTrustedUrl(url, devServerUrl, rendererHtml)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));

@@ -41,6 +41,7 @@ export function App({ route }: { route: Route }) {
         useLayout.getState().apply((l) => activate(setPopped(l, 'approvals', false), 'approvals'));
       }),
       shell.onPaneReturned((pane) => useLayout.getState().apply((l) => setPopped(l, pane, false))),
+      shell.onFocusPane((pane) => useLayout.getState().apply((l) => (l.popped.includes(pane) ? l : activate(l, pane)))),
     ];
     return () => offs.forEach((o) => o());
   }, [shell, route.kind]);

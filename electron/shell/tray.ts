@@ -1,0 +1,65 @@
+// Tray icon: how many approvals wait (tooltip, macOS title, a red-dot icon), a quick "pause all
+// agents" kill switch, the pop-up preference, and the way back to the control room.
+import { Menu, Tray, nativeImage } from 'electron';
+import type { Core } from '../core';
+import { trayLabel } from './format';
+
+export interface TrayDeps {
+  core: Core;
+  icons: { normal: string; alert: string };
+  showControlRoom(): void;
+  showApprovals(): void;
+  popupEnabled(): boolean;
+  setPopupEnabled(on: boolean): void;
+  quit(): void;
+  operator: string;
+}
+
+export function startTray(d: TrayDeps): { refresh(): Promise<void>; dispose(): void } {
+  const normal = nativeImage.createFromPath(d.icons.normal);
+  const alert = nativeImage.createFromPath(d.icons.alert);
+  const tray = new Tray(normal);
+  let pending = 0;
+  let killMessage = '';
+
+  const render = () => {
+    tray.setImage(pending > 0 ? alert : normal);
+    tray.setToolTip(`AegisFlow — ${trayLabel(pending)}`);
+    if (process.platform === 'darwin') tray.setTitle(pending > 0 ? String(pending) : '');
+    tray.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: trayLabel(pending), enabled: pending > 0, click: () => d.showApprovals() },
+        { type: 'separator' },
+        {
+          label: 'Pause all agents',
+          click: async () => {
+            const r = await d.core.api.call('agents.killAll', { reason: 'kill switch in the tray', operator: d.operator });
+            killMessage = r.ok ? `Paused ${r.result.paused.length} agent(s)` : `Pause failed: ${r.error.message}`;
+            render();
+          },
+        },
+        ...(killMessage ? [{ label: killMessage, enabled: false }] : []),
+        { label: 'Approval pop-up window', type: 'checkbox', checked: d.popupEnabled(), click: (item) => d.setPopupEnabled(item.checked) },
+        { type: 'separator' },
+        { label: 'Show control room', click: () => d.showControlRoom() },
+        { label: 'Quit AegisFlow', click: () => d.quit() },
+      ]),
+    );
+  };
+
+  const refresh = async () => {
+    const r = await d.core.api.call('approvals.list', { status: 'pending', limit: 1000 });
+    if (r.ok) pending = r.result.length;
+    render();
+  };
+  tray.on('click', () => d.showControlRoom());
+  const offs = [d.core.bus.on('approval.created', () => void refresh()), d.core.bus.on('approval.decided', () => void refresh())];
+  void refresh();
+  return {
+    refresh,
+    dispose() {
+      offs.forEach((o) => o());
+      tray.destroy();
+    },
+  };
+}
