@@ -106,10 +106,11 @@ export class RulePlanner implements Planner {
         const d = this.deviceId;
         return {
           kind: 'calls',
-          thought: `Diagnose ${d}: current status, the last 30 minutes of readings, and past incident reports (SOP 4.3: search them before diagnosing).${task.ask ? ` Operator asked: "${task.ask}".` : ''}`,
+          thought: `Diagnose ${d}: current status, the last 30 minutes of readings (trend) and the last minute (raw), and past incident reports (SOP 4.3: search them before diagnosing).${task.ask ? ` Operator asked: "${task.ask}".` : ''}`,
           calls: [
             { tool: 'get_device_status', args: { device_id: d } },
             { tool: 'get_sensor_stream', args: { device_id: d, last_n: 360, max_points: 60 } },
+            { tool: 'get_sensor_stream', args: { device_id: d, last_n: 12, max_points: 12 } },
             { tool: 'get_incident_reports', args: { limit: 10 } },
           ],
         };
@@ -117,14 +118,16 @@ export class RulePlanner implements Planner {
       case 'gather': {
         const d = this.deviceId!;
         const status = got.get('get_device_status')?.[0];
+        // Two windows: 30 min of trend (bucket averages) and the last minute reading by reading.
         const readings = readingsOf(got.get('get_sensor_stream')?.[0], d);
+        const raw = readingsOf(got.get('get_sensor_stream')?.[1], d);
         const st = status?.structured;
         if (!this.anomalyId && Array.isArray(st?.active_anomalies) && st.active_anomalies.length > 0) {
           const a = asRecord(st.active_anomalies[0]);
           this.anomalyId = a ? String(a.id) : null;
           this.hint ??= a ? String(a.type_hint) : null;
         }
-        this.diagnosis = diagnose(d, readings, this.hint);
+        this.diagnosis = diagnose(d, readings, this.hint, raw);
         this.commandAt = this.diagnosis.latest?.timestamp ?? '';
         const all = incidentsOf(got.get('get_incident_reports')?.[0]);
         // Same device or same failure mode first: recurring faults point to an unfixed root cause.

@@ -56,7 +56,11 @@ const col = (rs: readonly SeenReading[], k: Sensor) => rs.map((r) => r[k]).filte
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 /** The failure-mode signatures of manual chapter 2, checked on a window of readings (oldest first). */
-export function classifyReadings(deviceId: string, readings: readonly SeenReading[]): { mode: FailureMode; evidence: string[] } {
+/**
+ * `readings` is the trend window (possibly bucket averages); `raw` the last minute of individual
+ * readings when the caller has them: averaging hides an oscillation, so 2.5's spread is read there.
+ */
+export function classifyReadings(deviceId: string, readings: readonly SeenReading[], raw: readonly SeenReading[] = []): { mode: FailureMode; evidence: string[] } {
   const n = readings.length;
   if (n < 4) return { mode: 'unknown', evidence: [`only ${n} readings: too few to tell a trend from a spike (SOP 2.1 step 1)`] };
   const k = Math.max(3, Math.min(12, Math.floor(n / 3)));
@@ -67,21 +71,23 @@ export function classifyReadings(deviceId: string, readings: readonly SeenReadin
   const m = (rs: readonly SeenReading[], s: Sensor) => median(col(rs, s));
 
   // 2.5: power spread within about a minute above 20 kW.
-  const p = col(recent, 'power');
+  const p = col(raw.length >= 3 ? raw : recent, 'power');
   if (p.length >= 3) {
     const spread = Math.max(...p) - Math.min(...p);
     if (spread > 20) return { mode: 'electrical_fault', evidence: [`power swings ${r1(Math.min(...p))}–${r1(Math.max(...p))} kW over the last ${p.length} readings (spread ${r1(spread)} kW > 20 kW, SOP 2.5)`] };
   }
   // 2.2: sudden pressure drop with power rising.
   const pe = m(earlier, 'pressure');
-  const pr = m(recent, 'pressure');
+  // Sudden modes (2.2, 2.3) are confirmed on the last consecutive readings, not on averages that straddle the step.
+  const last3 = raw.length >= 3 ? raw.slice(-3) : recent;
+  const pr = m(last3, 'pressure');
   if (pe > 0 && pr < pe * 0.75 && pe - pr > 5) {
     const pw = `${r1(m(earlier, 'power'))} → ${r1(m(recent, 'power'))} kW`;
     return { mode: 'pressure_leak', evidence: [`pressure fell ${r1(pe)} → ${r1(pr)} PSI (−${r1(pe - pr)}), power ${pw} (SOP 2.2)`] };
   }
   // 2.3: vibration jump (doubling and above the alarm limit).
   const ve = m(earlier, 'vibration');
-  const vr = m(recent, 'vibration');
+  const vr = m(last3, 'vibration');
   const valarm = type ? (LIMITS[type].vibration?.alarm ?? 4.5) : 4.5;
   if (vr > valarm && vr > 2 * ve) {
     return { mode: 'bearing_failure', evidence: [`vibration jumped ${r1(ve)} → ${r1(vr)} mm/s, above the ${valarm} mm/s alarm limit (SOP 2.3)`] };
@@ -138,8 +144,8 @@ export function severityOf(deviceId: string, mode: FailureMode, readings: readon
   return mode === 'unknown' ? 'low' : 'medium';
 }
 
-export function diagnose(deviceId: string, readings: readonly SeenReading[], hint?: string | null): Diagnosis {
-  const c = classifyReadings(deviceId, readings);
+export function diagnose(deviceId: string, readings: readonly SeenReading[], hint?: string | null, raw: readonly SeenReading[] = []): Diagnosis {
+  const c = classifyReadings(deviceId, readings, raw);
   const hinted = (SCENARIO_TYPES as readonly string[]).includes(hint ?? '') ? (hint as ScenarioType) : null;
   let mode: FailureMode = c.mode;
   let basis: Diagnosis['basis'] = 'readings';
@@ -154,7 +160,7 @@ export function diagnose(deviceId: string, readings: readonly SeenReading[], hin
     evidence.push(`the detector suggested ${hinted}, but the readings show ${c.mode}: following the readings (SOP 1.4 cross-check)`);
   }
   const severity = severityOf(deviceId, mode, readings);
-  const latest = readings.length ? readings[readings.length - 1]! : null;
+  const latest = raw.length ? raw[raw.length - 1]! : readings.length ? readings[readings.length - 1]! : null;
   const key: Sensor | null = mode === 'thermal_runaway' ? 'temperature' : mode === 'pressure_leak' ? 'pressure' : mode === 'bearing_failure' ? 'vibration' : mode === 'electrical_fault' ? 'power' : null;
   let peak: Diagnosis['peak'] = null;
   if (key) {
