@@ -1,7 +1,9 @@
 // aegisflow mcp: the governed MCP server on stdio, for Claude Desktop style clients.
 // Only MCP messages go to stdout; every log line goes to stderr.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createCore, type Core } from '../../core';
-import { bridgeStdioToHttp, serveStdio } from '../../core/mcp';
+import { AGENT_HEADER, bridgeStdioToHttp, serveStdio } from '../../core/mcp';
 import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parse } from '../common';
 import type { CliCommand } from '../types';
 
@@ -21,6 +23,11 @@ Options:
                           http://<http.host>:<http.port>/mcp from the config, i.e. http://127.0.0.1:8787/mcp)
       --standalone        run a headless core in-process instead of bridging to a running app
       --speed X           (standalone) replay speed of the simulator (default from config: 100)
+      --list              act as a client instead: list the app's tools (JSON on stdout) and exit
+      --call TOOL         act as a client instead: call TOOL on the app and print the result as JSON
+      --args JSON         arguments for --call (default {})
+      --wait              with --call: send a progressToken, so a call needing approval waits for the
+                          operator (progress on stderr) instead of answering PENDING
 ${COMMON_HELP}
 
 Claude Desktop (claude_desktop_config.json):
@@ -29,7 +36,9 @@ Claude Desktop (claude_desktop_config.json):
 
 Examples:
   AEGISFLOW_AGENT_TOKEN=... aegisflow mcp --agent claude
-  AEGISFLOW_AGENT_TOKEN=... aegisflow mcp --agent claude --standalone --data-dir ./data`;
+  AEGISFLOW_AGENT_TOKEN=... aegisflow mcp --agent claude --standalone --data-dir ./data
+  AEGISFLOW_AGENT_TOKEN=... aegisflow mcp --agent claude --list
+  AEGISFLOW_AGENT_TOKEN=... aegisflow mcp --agent claude --call get_device_status --args '{"device_id":"line-1/compressor-01"}'`;
 
 export const mcpCommand: CliCommand = {
   name: 'mcp',
@@ -44,6 +53,10 @@ export const mcpCommand: CliCommand = {
         url: { type: 'string' },
         standalone: { type: 'boolean' },
         speed: { type: 'string' },
+        list: { type: 'boolean' },
+        call: { type: 'string' },
+        args: { type: 'string' },
+        wait: { type: 'boolean' },
       }).values;
     } catch (err) {
       return fail(err);
@@ -73,8 +86,9 @@ export const mcpCommand: CliCommand = {
       return fail(err);
     }
 
+    const url = values.url ?? process.env.AEGISFLOW_MCP_URL ?? `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}${config.mcp.path}`;
+    if (values.list || values.call) return runClient(url, token, values.agent, values);
     if (!values.standalone) {
-      const url = values.url ?? process.env.AEGISFLOW_MCP_URL ?? `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}${config.mcp.path}`;
       try {
         const { closed } = await bridgeStdioToHttp({ url, token, agent: values.agent });
         await closed;
@@ -110,3 +124,39 @@ export const mcpCommand: CliCommand = {
     }
   },
 };
+
+/** A one-shot SDK client against the app's /mcp (the README's quick check that an agent can connect). */
+async function runClient(url: string, token: string, agent: string, v: { list?: boolean; call?: string; args?: string; wait?: boolean }): Promise<number> {
+  let args: Record<string, unknown> = {};
+  if (v.args) {
+    try {
+      args = JSON.parse(v.args) as Record<string, unknown>;
+    } catch (err) {
+      process.stderr.write(`aegisflow mcp: --args is not JSON: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+  const client = new Client({ name: 'aegisflow-cli', version: '0.1.0' });
+  try {
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}`, [AGENT_HEADER]: agent } } }));
+    if (v.list) {
+      const { tools } = await client.listTools();
+      process.stdout.write(JSON.stringify(tools.map((t) => ({ name: t.name, title: t.title, annotations: t.annotations, description: t.description })), null, 2) + '\n');
+    } else {
+      const r = await client.callTool(
+        { name: v.call!, arguments: args, ...(v.wait ? { _meta: { progressToken: 'cli' } } : {}) },
+        undefined,
+        v.wait ? { resetTimeoutOnProgress: true, timeout: 120_000, onprogress: (p) => process.stderr.write(`${p.message ?? p.progress}\n`) } : undefined,
+      );
+      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      await client.close();
+      return r.isError ? 1 : 0;
+    }
+    await client.close();
+    return 0;
+  } catch (err) {
+    process.stderr.write(`aegisflow mcp: ${(err as Error).message}\n`);
+    await client.close().catch(() => {});
+    return 1;
+  }
+}

@@ -24,7 +24,10 @@ export interface ToolCallRow {
 export type NewToolCall = Omit<ToolCallRow, 'id'>;
 
 export interface ToolCallRepository {
-  insert(row: NewToolCall): number;
+  /** Queue a row; rows are written in one transaction per flush (a commit per call would cost ~100 µs each). */
+  insert(row: NewToolCall): void;
+  /** Write queued rows now (reads flush first, and the service flushes on stop). */
+  flush(): void;
   recent(opts?: { agentId?: string; tool?: string; limit?: number; beforeId?: number }): ToolCallRow[];
   count(): number;
 }
@@ -44,7 +47,9 @@ function argsJson(args: unknown): string | null {
   }
 }
 
-export function createToolCallRepository(db: Db): ToolCallRepository {
+export function createToolCallRepository(db: Db, opts: { flushMs?: number; maxQueue?: number } = {}): ToolCallRepository {
+  const flushMs = opts.flushMs ?? 50;
+  const maxQueue = opts.maxQueue ?? 500;
   const insert = db.prepare(
     `INSERT INTO tool_calls (ts, agent_id, tool, args_json, decision, rule_id, approval_id, status, latency_ms, wait_ms, result_bytes, is_error, error, transport)
      VALUES (@ts, @agent_id, @tool, @args_json, @decision, @rule_id, @approval_id, @status, @latency_ms, @wait_ms, @result_bytes, @is_error, @error, @transport)`,
@@ -53,12 +58,38 @@ export function createToolCallRepository(db: Db): ToolCallRepository {
     `SELECT * FROM tool_calls WHERE (? IS NULL OR agent_id = ?) AND (? IS NULL OR tool = ?) AND id < ? ORDER BY id DESC LIMIT ?`,
   );
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM tool_calls');
+  let queue: Array<Record<string, unknown>> = [];
+  let timer: NodeJS.Timeout | null = null;
+  const writeAll = db.transaction((rows: Array<Record<string, unknown>>) => {
+    for (const r of rows) insert.run(r);
+  });
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (queue.length === 0) return;
+    const rows = queue;
+    queue = [];
+    writeAll(rows);
+  };
   return {
     insert(row) {
       const { args, is_error, ...rest } = row;
-      return Number(insert.run({ ...rest, args_json: argsJson(args), is_error: is_error ? 1 : 0, error: row.error?.slice(0, 2000) ?? null }).lastInsertRowid);
+      queue.push({ ...rest, args_json: argsJson(args), is_error: is_error ? 1 : 0, error: row.error?.slice(0, 2000) ?? null });
+      if (queue.length >= maxQueue || flushMs === 0) flush();
+      else if (!timer) {
+        timer = setTimeout(() => {
+          try {
+            flush();
+          } catch {
+            // the database closed under us (shutdown): the last rows are lost, the call itself is not
+          }
+        }, flushMs);
+        timer.unref?.();
+      }
     },
+    flush,
     recent(opts = {}) {
+      flush();
       const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
       const a = opts.agentId ?? null;
       const t = opts.tool ?? null;
@@ -68,7 +99,10 @@ export function createToolCallRepository(db: Db): ToolCallRepository {
         is_error: is_error === 1,
       }));
     },
-    count: () => count.get()!.n,
+    count: () => {
+      flush();
+      return count.get()!.n;
+    },
   };
 }
 

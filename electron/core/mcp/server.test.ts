@@ -226,3 +226,16 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect((prompt.messages[0]!.content as { text: string }).text).toContain('get_device_status');
   });
 });
+
+describe('mcp.info for the "Connect an agent" panel', () => {
+  it('gives the endpoint and copy-paste configs', async () => {
+    const r = await rig.core.api.call('mcp.info', {});
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.result.url).toBe(rig.mcpUrl);
+    expect(r.result.tools.filter((t) => t.gated).map((t) => t.name).sort()).toEqual(['acknowledge_anomaly', 'execute_device_command']);
+    expect(JSON.stringify(r.result.examples.claudeDesktop)).toContain('AEGISFLOW_AGENT_TOKEN');
+    const calls = await rig.core.api.call('mcp.calls', { limit: 3 });
+    expect(calls.ok && calls.result.length).toBe(3);
+  });
+});

@@ -1,5 +1,7 @@
 // The MCP subsystem as the core sees it: builds servers per caller, mounts /mcp and the governance
 // check on the HTTP server, sweeps idle sessions, and answers the UI's mcp.* requests.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { McpInfo, McpToolCallView } from '../../../shared/mcp';
 import type { CoreApi } from '../api';
@@ -9,6 +11,9 @@ import { createMcpServer } from './server';
 import { ALL_TOOLS } from './tools';
 import { mountStreamableHttp, type StreamableHttpEndpoint } from './transports/streamableHttp';
 import type { CallerIdentity, McpDeps } from './types';
+
+/** The CLI entry of this checkout (electron/core/mcp → repo root → bin), for copy-paste configs. */
+const CLI_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'aegisflow.mjs');
 
 export interface McpService {
   readonly deps: McpDeps;
@@ -57,11 +62,11 @@ export function createMcpService(deps: McpDeps): McpService {
         examples: {
           claudeDesktop: {
             mcpServers: {
-              aegisflow: { command: 'npx', args: ['aegisflow', 'mcp', '--agent', 'AGENT_NAME', '--url', shownUrl], env: { AEGISFLOW_AGENT_TOKEN: 'AGENT_TOKEN' } },
+              aegisflow: { command: 'node', args: [CLI_BIN, 'mcp', '--agent', 'AGENT_NAME', '--url', shownUrl], env: { AEGISFLOW_AGENT_TOKEN: 'AGENT_TOKEN' } },
             },
           },
           inspectorCli: `npx @modelcontextprotocol/inspector --cli ${shownUrl} --transport http --header "Authorization: Bearer AGENT_TOKEN" --method tools/list`,
-          stdioCommand: `AEGISFLOW_AGENT_TOKEN=AGENT_TOKEN npx aegisflow mcp --agent AGENT_NAME --url ${shownUrl}`,
+          stdioCommand: `AEGISFLOW_AGENT_TOKEN=AGENT_TOKEN node ${CLI_BIN} mcp --agent AGENT_NAME --url ${shownUrl}`,
         },
       };
     },
@@ -75,6 +80,7 @@ export function createMcpService(deps: McpDeps): McpService {
       if (sweepTimer) clearInterval(sweepTimer);
       sweepTimer = null;
       await endpoint?.close();
+      deps.toolCalls.flush();
     },
   };
   return svc;
