@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCore } from '../../core';
-import { runDemo } from '../../core/agent';
+import { demoConfigOverrides, runDemo } from '../../core/agent';
 import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parse } from '../common';
 import type { CliCommand } from '../types';
 
@@ -52,17 +52,7 @@ export const demoCommand: CliCommand = {
       warmup = num('warmup-speed', values['warmup-speed']);
       config = buildConfig(
         { ...values, 'data-dir': dataDir },
-        {
-          log: { level: values['log-level'] ?? 'warn', destination: 'stderr' },
-          broker: { port: 0, wsPort: null },
-          http: { port: 0 },
-          simulator: { speed: warmup ?? 600, autostart: true, loop: true },
-          governance: { watchPolicy: false },
-          // The simulated fleet of the immune system is not part of this story.
-          immune: { fleet: { enabled: false } },
-          agent: { onAnomaly: false, verify: { intervalMs: 1500, attempts: 12 } },
-          ...(values.otlp ? { observability: { otlp: { endpoint: values.otlp } } } : {}),
-        },
+        { ...demoConfigOverrides({ warmupSpeed: warmup, otlp: values.otlp }), log: { level: values['log-level'] ?? 'warn', destination: 'stderr' } },
       );
     } catch (err) {
       return fail(err);

@@ -65,6 +65,20 @@ export function singleCallPlanner(tool: string, args: Record<string, unknown>, t
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Config for a core that runs the demo headless (CLI and test): loopback ports chosen by the OS, quiet. */
+export function demoConfigOverrides(o: { warmupSpeed?: number; otlp?: string } = {}): Record<string, unknown> {
+  return {
+    broker: { port: 0, wsPort: null },
+    http: { port: 0 },
+    simulator: { speed: o.warmupSpeed ?? 600, autostart: true, loop: true },
+    governance: { watchPolicy: false },
+    // The immune system's simulated fleet is not part of this story.
+    immune: { fleet: { enabled: false } },
+    agent: { onAnomaly: false, verify: { intervalMs: 1500, attempts: 12 } },
+    ...(o.otlp ? { observability: { otlp: { endpoint: o.otlp } } } : {}),
+  };
+}
+
 export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> {
   const status: DemoStatus = { running: true, startedAt: d.clock.now(), finishedAt: null, ok: null, steps: [] };
   const print = o.print ?? (() => {});

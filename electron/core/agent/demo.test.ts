@@ -1,0 +1,79 @@
+// `npm run demo` as a test: the seed's script end to end on a real core (broker, simulator, detector,
+// governance, MCP over Streamable HTTP on loopback), with an OTLP collector on loopback receiving the
+// agent's traces.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, testConfig, type Core } from '..';
+import { demoConfigOverrides, runDemo } from '.';
+
+describe('the seed demo, headless', () => {
+  let dir: string;
+  let core: Core;
+  let collector: http.Server;
+  const received: Array<{ path: string; body: { resourceSpans?: Array<{ scopeSpans: Array<{ spans: Array<{ name: string; attributes: Array<{ key: string; value: { stringValue?: string } }> }> }> }> } }> = [];
+
+  beforeAll(async () => {
+    collector = http.createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', body: JSON.parse(data) });
+        res.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-demo-test-'));
+    core = createCore(testConfig(dir, demoConfigOverrides({ otlp: `http://127.0.0.1:${(collector.address() as AddressInfo).port}` })));
+    await core.start();
+  });
+  afterAll(async () => {
+    await core?.stop();
+    await new Promise<void>((r) => collector.close(() => r()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs every scene: detect, diagnose, BLOCK, REVIEW, approve, execute, temperature falls, report, recall, scope, kill switch, audit', async () => {
+    const lines: string[] = [];
+    const s = core.services;
+    const status = await runDemo(
+      { api: core.api, bus: core.bus, clock: core.clock, log: core.log, plant: s.plant, governance: s.governance, live: s.live, agent: s.agent, tracer: s.tracer },
+      { approve: 'auto', print: (l) => lines.push(l) },
+    );
+    const failed = status.steps.filter((x) => !x.ok);
+    expect(failed, lines.join('\n')).toEqual([]);
+    expect(status.steps.map((x) => x.scene)).toEqual([
+      'plant',
+      'detected',
+      'diagnose',
+      'shutdown_blocked',
+      'reduce_review',
+      'executed',
+      'intent_token',
+      'temperature_falls',
+      'incident_report',
+      'recall',
+      'different_outcome',
+      'kill_switch',
+      'revived',
+      'audit_chain',
+      'trace',
+    ]);
+    // The device really runs at reduced load, and the audit shows the refusal and the approval.
+    expect(s.plant!.simulator.device('line-1/compressor-01')!.status()).toMatchObject({ state: 'reduced', load_pct: 70 });
+    const kinds = s.governance.audit.query({ agentId: 'operator-agent', limit: 200 }).map((r) => r.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['BLOCKED', 'REVIEW', 'APPROVED', 'TOKEN_ISSUED', 'KILLED', 'REVIVED']));
+
+    // Every run was exported to the collector with GenAI span names.
+    await s.tracer.flush();
+    const names = new Set(received.filter((r) => r.path === '/v1/traces').flatMap((r) => r.body.resourceSpans!.flatMap((x) => x.scopeSpans.flatMap((y) => y.spans.map((z) => z.name)))));
+    for (const n of ['invoke_agent AegisFlow operator agent', 'invoke_agent Line 2 assistant', 'execute_tool get_device_status', 'execute_tool get_sensor_stream', 'execute_tool query_device_manual', 'execute_tool execute_device_command', 'execute_tool log_incident_report', 'governance.decision']) {
+      expect(names, n).toContain(n);
+    }
+    const traces = s.tracer.list(20);
+    expect(traces.map((t) => t.outcome)).toEqual(expect.arrayContaining(['resolved', 'refused', 'paused']));
+  });
+});
