@@ -1,7 +1,8 @@
 // Detector evaluation: the built-in plant day (labels from the generator) and the SKAB benchmark
 // (../shared/datasets/skab, leaderboard protocol), with the seed's z-score beside ours in the same
 // run, and detector throughput. Prints a table; the last line is one JSON object.
-//   npm run eval:detector [-- --seed N] [-- --skab DIR]
+//   npm run eval:detector [-- --seed N] [-- --skab DIR] [-- --set '{"knob":value}'] [-- --skab-set '{"knob":value}']
+// --set overrides detector knobs everywhere, --skab-set on SKAB only; the settings used are printed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,10 +16,18 @@ const { values: args } = parseArgs({
   options: {
     seed: { type: 'string', default: '42' },
     skab: { type: 'string', default: path.resolve(process.cwd(), '../shared/datasets/skab') },
+    set: { type: 'string', default: '{}' },
+    'skab-set': { type: 'string', default: '{}' },
   },
 });
 const seed = Number(args.seed);
-const defaults: DetectorParams = DetectorParamsSchema.parse({});
+const overrides = JSON.parse(args.set!) as Record<string, unknown>;
+const skabOverrides = JSON.parse(args['skab-set']!) as Record<string, unknown>;
+const defaults: DetectorParams = DetectorParamsSchema.parse(overrides);
+const skabParams: DetectorParams = DetectorParamsSchema.parse({ ...overrides, ...skabOverrides });
+/** The knobs that shape episodes, printed with every run so a figure can be traced to its settings. */
+const KEY_KNOBS = ['learnSamples', 'levelThreshold', 'cusumK', 'cusumH', 'varThreshold', 'crossThreshold', 'minRelScale', 'baselineAlpha', 'maxFreezeSamples', 'closeSamples', 'recoverRatio', 'recoverMinPeak', 'recoverSamples', 'settleAlpha', 'settleZ'] as const;
+const describe = (p: DetectorParams) => KEY_KNOBS.map((k) => `${k}=${r3(Number(p[k]))}`).join(' ');
 const zscoreParams: DetectorParams = DetectorParamsSchema.parse({ mode: 'zscore', openSamples: 1, closeSamples: 1 });
 const pct = (x: number) => (100 * x).toFixed(2);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -38,6 +47,7 @@ interface BuiltinFigures {
 
 function evalBuiltin(): BuiltinFigures {
   console.log(`\n== Built-in plant day, seed ${seed} ==`);
+  console.log(`settings: ${describe(defaults)}${Object.keys(overrides).length ? ` (overridden: ${JSON.stringify(overrides)})` : ' (defaults)'}`);
   const day = generateDay({ seed });
   const rows: OfflineRow[] = day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: [r.temperature, r.pressure, r.vibration, r.humidity, r.power] }));
   const t0 = day.readings[0]!.ts;
@@ -185,6 +195,8 @@ function evalSkab(dir: string) {
     return null;
   }
   console.log(`\n== SKAB (${dir}): fit on the first ${FIT} rows of each file, score the rest ==`);
+  const changed = { ...overrides, ...skabOverrides };
+  console.log(`settings: ${describe(skabParams)}${Object.keys(changed).length ? ` (overridden: ${JSON.stringify(changed)})` : ' (defaults, as on the plant)'}`);
   const files: SkabFile[] = [];
   for (const sub of ['valve1', 'valve2', 'other']) {
     const d = path.join(dir, sub);
@@ -200,7 +212,7 @@ function evalSkab(dir: string) {
     }
   };
   for (const f of files) {
-    add(ours, flagsFor(f, defaults, false), f.y!);
+    add(ours, flagsFor(f, skabParams, false), f.y!);
     add(seedZ, flagsFor(f, zscoreParams, true), f.y!);
   }
   const m = metrics(ours);
@@ -214,7 +226,7 @@ function evalSkab(dir: string) {
   const freeFile = path.join(dir, 'anomaly-free', 'anomaly-free.csv');
   if (fs.existsSync(freeFile)) {
     const f = readSkab(freeFile, 'anomaly-free');
-    const pred = flagsFor(f, defaults, false);
+    const pred = flagsFor(f, skabParams, false);
     let n = 0;
     for (let i = FIT; i < pred.length; i++) n += pred[i]!;
     freePct = (100 * n) / Math.max(1, pred.length - FIT);

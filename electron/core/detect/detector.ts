@@ -94,7 +94,10 @@ export class DeviceDetector {
   /** Baseline (median), scale (robust σ) and smoothed z per sensor: read by the episode typer. */
   readonly mu: Float64Array;
   readonly scale: Float64Array;
+  /** Level filter: smoothed robust z against the level baseline (muF). */
   readonly zf: Float64Array;
+  /** Smoothed robust z against the slow baseline (mu): how far each sensor has moved, for the episode typer. */
+  readonly zDev: Float64Array;
   readonly varRatio: Float64Array;
   learned = false;
   /** Rows seen since the learning period ended. */
@@ -105,12 +108,16 @@ export class DeviceDetector {
   private readonly p: DetectorParams;
   private learnBuf: Float64Array | null;
   private learnN = 0;
+  /** Level baseline: follows at levelAlpha (a step is caught against it, a slow wander is not), frozen in episodes like mu. */
+  private readonly muF: Float64Array;
   private readonly lastX: Float64Array;
   private readonly hasLast: Uint8Array;
   private readonly zPrev: Float64Array;
   private readonly sdf: Float64Array;
   private readonly cp: Float64Array;
   private readonly cn: Float64Array;
+  /** scale / drift scale per sensor (≤ 1): the drift detector judges a slow move against max(noise, driftMinRelScale × level). */
+  private readonly dfac: Float64Array;
   private readonly vv: Float64Array;
   private readonly v0: Float64Array;
   /** EWMA of the raw value (weight settleAlpha): where the signal sits now; and where it sat when a steady run began. */
@@ -138,6 +145,8 @@ export class DeviceDetector {
     this.mu = new Float64Array(d);
     this.scale = new Float64Array(d).fill(1);
     this.zf = new Float64Array(d);
+    this.zDev = new Float64Array(d);
+    this.muF = new Float64Array(d);
     this.varRatio = new Float64Array(d);
     this.lastX = new Float64Array(d);
     this.hasLast = new Uint8Array(d);
@@ -145,13 +154,14 @@ export class DeviceDetector {
     this.sdf = new Float64Array(d).fill(1);
     this.cp = new Float64Array(d);
     this.cn = new Float64Array(d);
+    this.dfac = new Float64Array(d).fill(1);
     this.vv = new Float64Array(d);
     this.v0 = new Float64Array(d).fill(1);
     this.lvl = new Float64Array(d);
     this.anchor = new Float64Array(d);
     this.rs = new Float64Array(d);
     this.rs2 = new Float64Array(d);
-    this.snaps = new Float64Array(SNAPSHOTS * d);
+    this.snaps = new Float64Array(2 * SNAPSHOTS * d);
     if (params.mode === 'zscore') {
       this.ring = new Float64Array(params.zscoreWindow * d);
       this.learnBuf = null;
@@ -169,7 +179,11 @@ export class DeviceDetector {
   rollback(): void {
     if (this.snapN < SNAPSHOTS) return;
     // the oldest snapshot sits at snapPos (ring buffer full)
-    for (let i = 0; i < this.d; i++) this.mu[i] = this.snaps[this.snapPos * this.d + i]!;
+    const o = 2 * this.snapPos * this.d;
+    for (let i = 0; i < this.d; i++) {
+      this.mu[i] = this.snaps[o + i]!;
+      this.muF[i] = this.snaps[o + this.d + i]!;
+    }
   }
 
   /** Forget the baseline snapshots (after an episode: only snapshots taken since then are trusted). */
@@ -205,6 +219,7 @@ export class DeviceDetector {
     if (!this.learned || this.p.mode === 'zscore') return;
     for (let i = 0; i < this.d; i++) {
       this.mu[i] = this.lvl[i]!;
+      this.muF[i] = this.lvl[i]!;
     }
     this.zf.fill(0);
     this.cp.fill(0);
@@ -236,15 +251,21 @@ export class DeviceDetector {
     // Snapshot the baseline every rollbackSamples/SNAPSHOTS samples while nothing is open (factor 1).
     if (factor >= 1 && this.p.rollbackSamples > 0 && ++this.sinceSnap >= Math.max(1, Math.floor(this.p.rollbackSamples / SNAPSHOTS))) {
       this.sinceSnap = 0;
-      this.snaps.set(this.mu, this.snapPos * this.d);
+      this.snaps.set(this.mu, 2 * this.snapPos * this.d);
+      this.snaps.set(this.muF, (2 * this.snapPos + 1) * this.d);
       this.snapPos = (this.snapPos + 1) % SNAPSHOTS;
       if (this.snapN < SNAPSHOTS) this.snapN++;
     }
     for (let i = 0; i < this.d; i++) {
       const x = values[i]!;
       // sensors below quietLevel (not part of the anomaly) may follow the data at quietFactor
-      const a = Math.min(0.5, this.p.baselineAlpha * (this.sensorScore[i]! < quietLevel ? quietFactor : factor));
-      if (a > 0 && x === x && x !== Infinity && x !== -Infinity) this.mu[i]! += a * (x - this.mu[i]!);
+      const f = this.sensorScore[i]! < quietLevel ? quietFactor : factor;
+      const a = Math.min(0.5, this.p.baselineAlpha * f);
+      const aF = this.p.levelAlpha > 0 ? Math.min(0.5, this.p.levelAlpha * f) : a;
+      if (a > 0 && x === x && x !== Infinity && x !== -Infinity) {
+        this.mu[i]! += a * (x - this.mu[i]!);
+        this.muF[i]! += aF * (x - this.muF[i]!);
+      }
     }
   }
 
@@ -331,15 +352,19 @@ export class DeviceDetector {
     let kinds = 0;
     for (let i = 0; i < d; i++) {
       this.lvl[i]! += sa * (x[i]! - this.lvl[i]!);
-      const z = (x[i]! - this.mu[i]!) / this.scale[i]!;
-      const zc = z > clip ? clip : z < -clip ? -clip : z;
+      const sc = this.scale[i]!;
+      const z = (x[i]! - this.mu[i]!) / sc;
+      const zl = (x[i]! - this.muF[i]!) / sc;
+      const zc = zl > clip ? clip : zl < -clip ? -clip : zl;
       const zf = this.zf[i]! + a * (zc - this.zf[i]!);
       this.zf[i] = zf;
+      this.zDev[i] = zf + (this.muF[i]! - this.mu[i]!) / sc;
       let s = Math.abs(zf) / (p.levelThreshold * this.sdf[i]!);
       let k = s >= 1 ? KIND_LEVEL : 0;
       // CUSUM, capped so a long anomaly does not leave a long tail after it ends
-      const cp = Math.min(cap, Math.max(0, this.cp[i]! + z - p.cusumK));
-      const cn = Math.min(cap, Math.max(0, this.cn[i]! - z - p.cusumK));
+      const zd = z * this.dfac[i]!;
+      const cp = Math.min(cap, Math.max(0, this.cp[i]! + zd - p.cusumK));
+      const cn = Math.min(cap, Math.max(0, this.cn[i]! - zd - p.cusumK));
       this.cp[i] = cp;
       this.cn[i] = cn;
       const sd = (cp > cn ? cp : cn) / p.cusumH;
@@ -409,6 +434,7 @@ export class DeviceDetector {
       const sd = Math.sqrt(Math.max(0, m2 / n - m * m));
       this.mu[i] = med;
       this.scale[i] = Math.max(mad, 0.5 * sd, this.p.minRelScale * Math.abs(med), 1e-9);
+      this.dfac[i] = this.scale[i]! / Math.max(this.scale[i]!, this.p.driftMinRelScale * Math.abs(med));
     }
     // Replay the training rows through the filters to learn their spread there.
     const warm = Math.min(n - 1, Math.ceil(3 / this.p.fastAlpha));
@@ -468,6 +494,8 @@ export class DeviceDetector {
     for (let i = 0; i < d; i++) this.zPrev[i] = zs[(n - 1) * d + i]!;
     this.lvl.set(this.mu);
     this.anchor.set(this.mu);
+    this.muF.set(this.mu);
+    this.zDev.set(zf);
     this.hasPrev = true;
     this.learnBuf = null;
     this.learned = true;

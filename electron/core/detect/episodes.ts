@@ -117,7 +117,8 @@ export class DeviceMonitor {
   private readonly p: DetectorParams;
   private hitRun = 0;
   private quietRun = 0;
-  private recoverRun = 0;
+  private lowRun = 0;
+  private steadyRun = 0;
   private lastStrongTs = 0;
   private firstHitTs = 0;
   private lastActiveTs = 0;
@@ -230,20 +231,27 @@ export class DeviceMonitor {
       this.quietRun = 0;
       this.lastActiveTs = ts;
     }
-    // recovery: the event is over when its score has fallen far below its peak and the signals hold steady
+    // Steady run: consecutive samples in which no sensor's level moved more than settleZ σ.
+    if (this.steadyRun === 0 || det.unsettled() >= this.p.settleZ) {
+      det.markSettle();
+      this.steadyRun = 1;
+    } else this.steadyRun++;
+    const steady = this.steadyRun >= this.p.recoverSamples;
+    // Recovery: the event is over when its score has fallen far below its peak and the signals hold steady.
     let recovered = false;
     if (this.p.recoverRatio > 0 && ep.score >= this.p.recoverMinPeak) {
       if (score < this.p.recoverRatio * ep.score) {
-        if (this.recoverRun === 0) det.markSettle();
-        if (det.unsettled() >= this.p.settleZ) {
-          // still moving: the steady run starts again from here
-          det.markSettle();
-          this.recoverRun = 1;
-        } else if (++this.recoverRun >= this.p.recoverSamples) recovered = true;
+        if (++this.lowRun >= this.p.recoverSamples && steady) recovered = true;
       } else {
-        this.recoverRun = 0;
+        this.lowRun = 0;
         this.lastStrongTs = ts;
       }
+    }
+    // Settled: past maxFreezeSamples, a steady level is the new normal (a slow wander or a plant that
+    // settled elsewhere), not an anomaly to keep open for ever.
+    if (!recovered && thawed && steady) {
+      recovered = true;
+      this.lastStrongTs = ts;
     }
     if (this.quietRun >= this.p.closeSamples || recovered) {
       this.refresh(ep);
@@ -257,7 +265,8 @@ export class DeviceMonitor {
       this.closed = ep;
       this.hitRun = 0;
       this.quietRun = 0;
-      this.recoverRun = 0;
+      this.lowRun = 0;
+      this.steadyRun = 0;
       return EV_CLOSED;
     }
     this.refresh(ep);
@@ -271,7 +280,7 @@ export class DeviceMonitor {
     const ev = this.ev;
     ev.samples++;
     for (let i = 0; i < d; i++) {
-      const zf = det.zf[i]!;
+      const zf = det.zDev[i]!;
       const mu = det.mu[i]!;
       const rel = Math.abs(mu) > 1e-9 ? (zf * det.scale[i]!) / Math.abs(mu) : 0;
       if (Math.abs(rel) > Math.abs(ev.peakRel[i]!)) ev.peakRel[i] = rel;
@@ -305,7 +314,8 @@ export class DeviceMonitor {
       ack_note: null,
     };
     this.quietRun = 0;
-    this.recoverRun = 0;
+    this.lowRun = 0;
+    this.steadyRun = 0;
     this.lastActiveTs = ts;
     this.lastStrongTs = ts;
     this.refresh(ep);

@@ -17,6 +17,10 @@ export const DetectorParamsSchema = z.object({
   /** CUSUM drift detector on the robust z: slack k and decision height h (in σ·samples). */
   cusumK: z.number().min(0).default(2.5),
   cusumH: z.number().positive().default(150),
+  /** The drift detector judges a slow move against max(robust σ, driftMinRelScale × |baseline|): over hours a
+   *  reading wanders by about an instrument's accuracy (~0.5–1 % of reading) whatever its short-term noise, so a
+   *  very quiet sensor must not turn that into a drift (0 = noise only). */
+  driftMinRelScale: z.number().min(0).max(1).default(0.01),
   /** Variance / oscillation detector: EWMA of squared first differences over its learned level. */
   varAlpha: z.number().gt(0).max(1).default(0.1),
   varThreshold: z.number().positive().default(8),
@@ -27,6 +31,10 @@ export const DetectorParamsSchema = z.object({
   /** Slow baseline adaptation (EWMA weight per sample, 0 = frozen): 1/720 ≈ 1 h time constant at 5 s, slow
    *  beside the scenarios (runaway 30 min, leak 1 min) and fast beside the daily cycle. */
   baselineAlpha: z.number().min(0).max(0.1).default(1 / 720),
+  /** The level and cross-sensor detectors judge against a baseline that follows at this weight per sample
+   *  (0 = the slow one above): a step stands out against it at once, a slow wander (which the drift detector
+   *  judges) does not. Frozen inside episodes like the slow one. */
+  levelAlpha: z.number().min(0).max(0.5).default(0.01),
   /** Inside an episode the baseline adapts this much slower (0 = frozen), so a long anomaly is not learned as normal... */
   episodeAdapt: z.number().min(0).max(1).default(0),
   /** After an episode closes, the baseline adapts catchUpFactor × faster for catchUpSamples samples, to
