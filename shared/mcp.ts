@@ -6,8 +6,9 @@ export interface McpCallEvent {
   ts: number;
   agentId: string;
   tool: string;
-  decision: 'ALLOW' | 'REVIEW' | 'BLOCK';
-  /** ok | error | blocked | pending | rejected | expired | cancelled */
+  /** NONE: refused before the gateway (invalid arguments, unknown tool). */
+  decision: 'ALLOW' | 'REVIEW' | 'BLOCK' | 'NONE';
+  /** ok | error | blocked | pending | rejected | expired | cancelled | invalid */
   status: string;
   approvalId: string | null;
   latencyMs: number;

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthorizeResult, WaitResult } from '../governance';
+import { createRateLimitedLog } from '../observability';
 import { ToolFailure, type CallerIdentity, type McpDeps, type ToolContext, type ToolSpec } from './types';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -25,7 +26,7 @@ export interface GovernanceMeta {
   decided_by?: string | null;
 }
 
-export type CallStatus = 'ok' | 'error' | 'blocked' | 'pending' | 'rejected' | 'expired' | 'cancelled';
+export type CallStatus = 'ok' | 'error' | 'blocked' | 'pending' | 'rejected' | 'expired' | 'cancelled' | 'invalid';
 
 interface Outcome {
   result: CallToolResult;
@@ -241,7 +242,7 @@ function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Recor
       agent_id: caller.agentId,
       tool,
       args,
-      decision: auth?.decision ?? 'BLOCK',
+      decision: auth?.decision ?? (o.status === 'invalid' ? 'NONE' : 'BLOCK'),
       rule_id: auth?.ruleId ?? null,
       approval_id: auth?.approvalId ?? null,
       status: o.status,
@@ -259,7 +260,7 @@ function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Recor
     ts,
     agentId: caller.agentId,
     tool,
-    decision: auth?.decision ?? 'BLOCK',
+    decision: auth?.decision ?? (o.status === 'invalid' ? 'NONE' : 'BLOCK'),
     status: o.status,
     approvalId: auth?.approvalId ?? null,
     latencyMs: Math.round(latencyMs * 10) / 10,
@@ -284,4 +285,22 @@ function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Recor
       deps.log.warn({ err }, 'immune vitals not recorded');
     }
   }
+}
+
+// One rate-limited warning stream per deps (per core): a client looping on bad arguments must not flood the log.
+const invalidLogs = new WeakMap<McpDeps, ReturnType<typeof createRateLimitedLog>>();
+
+/**
+ * A call the SDK refused before any tool code ran (arguments failing the input schema, unknown tool).
+ * The gateway never saw it, but it is still counted: a tool_calls row with status "invalid", an
+ * mcp.call event, a rate-limited warning, and an error in the agent's vitals (a model that keeps
+ * sending malformed arguments is a symptom the immune system looks for).
+ */
+export function recordInvalidCall(deps: McpDeps, caller: CallerIdentity, tool: string, args: unknown, message: string): void {
+  let warn = invalidLogs.get(deps);
+  if (!warn) invalidLogs.set(deps, (warn = createRateLimitedLog(deps.log)));
+  warn(`${caller.agentId}:${tool}`, { agentId: caller.agentId, tool, error: message.slice(0, 300) }, 'MCP call refused: invalid request');
+  const o: Outcome = { result: { content: [{ type: 'text', text: message }], isError: true }, status: 'invalid', error: message };
+  const safeArgs = args !== null && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : { _invalid: String(args).slice(0, 200) };
+  record(deps, caller, tool.slice(0, 128), safeArgs, null, o, 0, 0);
 }

@@ -79,6 +79,14 @@ describe('MCP server (in-memory client, live plant)', () => {
     const c = await call('execute_device_command', { device_id: 'line-1/compressor-01', command: 'explode', justification: 'testing validation' });
     expect(c.isError).toBe(true);
     expect(textOf(c)).toMatch(/command/);
+    const refused = rig.core.services.mcp.recentCalls({ limit: 2 });
+    expect(refused.map((r) => [r.tool, r.status, r.decision])).toEqual([
+      ['execute_device_command', 'invalid', 'NONE'],
+      ['get_device_status', 'invalid', 'NONE'],
+    ]);
+    const nothing = await call('no_such_tool');
+    expect(nothing.isError).toBe(true);
+    expect(rig.core.services.mcp.recentCalls({ limit: 1 })[0]).toMatchObject({ tool: 'no_such_tool', status: 'invalid' });
   });
 
   it('logs an incident report and finds it again by device, line and words', async () => {

@@ -4,7 +4,8 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { DEVICE_TYPES } from '../../../shared/domain';
-import { governedCall } from './call';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { governedCall, recordInvalidCall } from './call';
 import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
 import type { CallerIdentity, McpDeps } from './types';
 
@@ -32,7 +33,33 @@ export function createMcpServer(deps: McpDeps, caller: CallerIdentity): McpServe
   }
   registerResources(server, deps);
   registerPrompts(server);
+  countRefusedCalls(server, deps, caller);
   return server;
+}
+
+type CallHandler = (request: { params: { name: string; arguments?: unknown } }, extra: unknown) => Promise<CallToolResult>;
+
+/**
+ * The SDK validates arguments (and tool names) before our callback runs and answers with an isError
+ * result; wrap its tools/call handler so those refusals are counted and recorded too. The handler map
+ * is SDK-internal: if it is not where 1.x keeps it, calls still work, only this count is lost.
+ */
+function countRefusedCalls(server: McpServer, deps: McpDeps, caller: CallerIdentity): void {
+  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, CallHandler> })._requestHandlers;
+  const original = handlers?.get('tools/call');
+  if (!handlers || !original) {
+    deps.log.debug('SDK internals changed: invalid MCP calls are not counted');
+    return;
+  }
+  handlers.set('tools/call', async (request, extra) => {
+    const result = await original(request, extra);
+    if (result?.isError && !result._meta) {
+      const text = result.content?.[0]?.type === 'text' ? result.content[0].text : '';
+      if (/^(Input validation error|MCP error -32602: (Input validation error|Tool .* not found|Invalid arguments))/.test(text) || /Tool .* not found/.test(text))
+        recordInvalidCall(deps, caller, String(request.params?.name ?? '(none)'), request.params?.arguments, text);
+    }
+    return result;
+  });
 }
 
 function registerResources(server: McpServer, deps: McpDeps): void {
