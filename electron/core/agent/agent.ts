@@ -168,11 +168,19 @@ export class OperatorAgent {
   /** Runs are serialised: one agent identity, one conversation with the plant at a time. */
   run(req: AgentRunRequest, o: RunOptions = {}): Promise<AgentRunResult> {
     if (!this.deps.config.enabled && !o.as) return Promise.reject(new AgentRunError('disabled', 'the operator agent is disabled (agent.enabled: false)'));
-    const planner = o.planner ?? this.plannerFor(req);
+    let planner: Planner;
+    let task: AgentTask;
+    try {
+      planner = o.planner ?? this.plannerFor(req);
+      // Checked before queueing, so a bad request is refused at once rather than after other runs.
+      task = this.task(req, o.trigger ?? 'operator');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.queued++;
     const p = this.queue.then(() => {
       this.queued--;
-      return this.execute(req, planner, o);
+      return this.execute(task, planner, o);
     });
     this.queue = p.catch(() => {});
     return p;
@@ -191,11 +199,10 @@ export class OperatorAgent {
     };
   }
 
-  private async execute(req: AgentRunRequest, planner: Planner, o: RunOptions): Promise<AgentRunResult> {
+  private async execute(task: AgentTask, planner: Planner, o: RunOptions): Promise<AgentRunResult> {
     const { tracer, bus, clock, log } = this.deps;
     const who = o.as ?? this.identity();
-    const trigger = o.trigger ?? 'operator';
-    const task = this.task(req, trigger);
+    const trigger = task.trigger;
     const runId = `run_${randomBytes(6).toString('hex')}`;
     const trace = tracer.startTrace({ agentName: who.name, agentId: who.agentId, planner: planner.name, model: planner.model, trigger, deviceId: task.deviceId, attributes: { 'aegisflow.run_id': runId } });
     this.current = { runId, traceId: trace.traceId, deviceId: task.deviceId };

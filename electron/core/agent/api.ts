@@ -30,9 +30,11 @@ export function registerAgentApi(api: CoreApi, deps: { agent: OperatorAgent; tra
     const parsed = RunSchema.safeParse(p ?? {});
     if (!parsed.success) throw invalid(parsed.error);
     const { wait, ...req } = parsed.data;
+    const run = agent.run(req, { trigger: 'operator' });
     try {
-      const run = agent.run(req, { trigger: 'operator' });
       if (wait) return { accepted: true as const, result: await run };
+      // Refused requests (unknown anomaly, LLM planner off) are refused now, not after other runs.
+      await Promise.race([run, new Promise((r) => setImmediate(r))]);
       run.catch(() => {});
       return { accepted: true as const, result: null };
     } catch (err) {
