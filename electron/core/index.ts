@@ -201,9 +201,10 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     },
     stop: () => tracer.stop(),
   });
-  components.push({ name: 'agent', start: () => agent.start(), stop: () => agent.stop() });
   // HTTP last: it serves what the others provide. (Subsystems insert themselves before this line.)
   if (httpServer) components.push({ name: 'http', start: () => httpServer.start(), stop: () => httpServer.stop() });
+  // The operator agent is a client of /mcp: it starts after the HTTP server and stops (ending its runs) before it.
+  components.push({ name: 'agent', start: () => agent.start(), stop: () => agent.stop() });
 
   registerPlantApi(api, services);
   registerGovernanceApi(api, governance);
@@ -327,14 +328,16 @@ function registerControlRoomApi(api: CoreApi, services: CoreServices): void {
     const rows = services.readings.range(p.device_id, p.from, p.to, 200_000);
     const step = Math.max(1, Math.ceil(rows.length / maxPoints));
     const out: ReadingColumns = { device_id: p.device_id, ts: [], temperature: [], pressure: [], vibration: [], humidity: [], power: [] };
+    // Values to 0.001 (finer than any sensor here resolves): a day's reply shrinks from ~1.8 MB to ~0.8 MB of JSON.
+    const q = (v: number) => Math.round(v * 1000) / 1000;
     for (let i = 0; i < rows.length; i += step) {
       const r = rows[i]!;
       out.ts.push(Date.parse(r.timestamp));
-      out.temperature.push(r.temperature);
-      out.pressure.push(r.pressure);
-      out.vibration.push(r.vibration);
-      out.humidity.push(r.humidity);
-      out.power.push(r.power);
+      out.temperature.push(q(r.temperature));
+      out.pressure.push(q(r.pressure));
+      out.vibration.push(q(r.vibration));
+      out.humidity.push(q(r.humidity));
+      out.power.push(q(r.power));
     }
     return out;
   });

@@ -92,6 +92,7 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
   };
   const unsubs: Array<() => void> = [];
   const sim = d.plant?.simulator;
+  const speedBefore = sim?.status().speed ?? null;
   let allOk = true;
   const check = (name: string, ok: boolean, text: string) => {
     allOk = scene(name, ok, text) && allOk;
@@ -275,6 +276,8 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     d.log.error({ err }, 'demo failed');
   } finally {
     for (const u of unsubs) u();
+    // Give the replay back at the speed it had (the demo may run inside the desktop app).
+    if (sim && speedBefore !== null && speedBefore !== sim.status().speed) sim.setSpeed(speedBefore);
   }
   status.running = false;
   status.finishedAt = d.clock.now();
