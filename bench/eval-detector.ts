@@ -26,8 +26,8 @@ const skabOverrides = JSON.parse(args['skab-set']!) as Record<string, unknown>;
 const defaults: DetectorParams = DetectorParamsSchema.parse(overrides);
 const skabParams: DetectorParams = DetectorParamsSchema.parse({ ...overrides, ...skabOverrides });
 /** The knobs that shape episodes, printed with every run so a figure can be traced to its settings. */
-const KEY_KNOBS = ['learnSamples', 'levelThreshold', 'cusumK', 'cusumH', 'varThreshold', 'crossThreshold', 'minRelScale', 'baselineAlpha', 'maxFreezeSamples', 'closeSamples', 'recoverRatio', 'recoverMinPeak', 'recoverSamples', 'settleAlpha', 'settleZ'] as const;
-const describe = (p: DetectorParams) => KEY_KNOBS.map((k) => `${k}=${r3(Number(p[k]))}`).join(' ');
+const KEY_KNOBS = ['learnSamples', 'levelThreshold', 'levelAlpha', 'cusumK', 'cusumH', 'driftMinRelScale', 'varThreshold', 'crossThreshold', 'minRelScale', 'baselineAlpha', 'maxFreezeSamples', 'closeSamples', 'recoverRatio', 'recoverMinPeak', 'recoverSamples', 'settleAlpha', 'settleZ'] as const;
+const describe = (p: DetectorParams) => KEY_KNOBS.map((k) => `${k}=${Number(p[k].toPrecision(4))}`).join(' ');
 const zscoreParams: DetectorParams = DetectorParamsSchema.parse({ mode: 'zscore', openSamples: 1, closeSamples: 1 });
 const pct = (x: number) => (100 * x).toFixed(2);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -55,10 +55,16 @@ function evalBuiltin(): BuiltinFigures {
   const hours = (day.readings[day.readings.length - 1]!.ts - t0) / 3_600_000 + 5 / 3600;
 
   // throughput: detectors only (rows prepared beforehand), ours and the seed's on the same rows
+  // best of three runs: the machine is shared, and one slow run says more about the neighbours than the code
   const time = (p: DetectorParams) => {
-    const s = performance.now();
-    const res = runOffline(rows, SENSORS, p);
-    return { res, ms: performance.now() - s };
+    let best = Infinity;
+    let res = runOffline(rows, SENSORS, p);
+    for (let k = 0; k < 3; k++) {
+      const s = performance.now();
+      res = runOffline(rows, SENSORS, p);
+      best = Math.min(best, performance.now() - s);
+    }
+    return { res, ms: best };
   };
   time(defaults); // warm-up (JIT)
   const ours = time(defaults);
@@ -196,7 +202,7 @@ function evalSkab(dir: string) {
   }
   console.log(`\n== SKAB (${dir}): fit on the first ${FIT} rows of each file, score the rest ==`);
   const changed = { ...overrides, ...skabOverrides };
-  console.log(`settings: ${describe(skabParams)}${Object.keys(changed).length ? ` (overridden: ${JSON.stringify(changed)})` : ' (defaults, as on the plant)'}`);
+  console.log(`settings: ${describe({ ...skabParams, learnSamples: FIT })}${Object.keys(changed).length ? ` (overridden: ${JSON.stringify(changed)})` : ' (defaults, as on the plant)'}`);
   const files: SkabFile[] = [];
   for (const sub of ['valve1', 'valve2', 'other']) {
     const d = path.join(dir, sub);

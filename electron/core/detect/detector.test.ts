@@ -102,6 +102,48 @@ describe('streaming detectors', () => {
     expect(eps.filter((e) => e.openedAt < 1500)).toHaveLength(0);
   });
 
+  it('recovery: a fault that ends a little off the old level closes once the signals hold steady there', () => {
+    // SKAB's rig after a fault: the big deviation goes, a small offset (3σ) stays for good
+    const s = noise(2500, 2, 21);
+    for (let i = 1000; i < 1300; i++) s[i]![0]! += 40;
+    for (let i = 1300; i < 2500; i++) s[i]![0]! += 3;
+    const { eps } = run(s);
+    expect(eps).toHaveLength(1);
+    const ep = eps[0]!.ep;
+    expect(ep.start_ts / STEP).toBeGreaterThanOrEqual(1000);
+    // ends where the deviation ended, not at the end of the data; the offset became the baseline (no second episode)
+    expect(ep.end_ts! / STEP).toBeGreaterThanOrEqual(1299);
+    expect(ep.end_ts! / STEP).toBeLessThan(1340);
+    // without recovery the offset keeps the episode open to the end of the data
+    const frozen = run(s, { recoverRatio: 0 });
+    expect(frozen.eps[0]!.ep.end_ts! / STEP).toBeGreaterThan(2400);
+  });
+
+  it('settled: an episode older than maxFreezeSamples ends once the signals hold steady at their new level', () => {
+    const s = noise(3000, 1, 22);
+    for (let i = 1000; i < 3000; i++) s[i]![0]! += 10;
+    const { eps } = run(s, { maxFreezeSamples: 500 });
+    expect(eps).toHaveLength(1);
+    const samples = (eps[0]!.ep.end_ts! - eps[0]!.ep.start_ts) / STEP;
+    expect(samples).toBeGreaterThan(500);
+    expect(samples).toBeLessThan(600);
+  });
+
+  it('a slow wander on a very quiet sensor is no drift; the same move as a step is flagged', () => {
+    // noise 0.2 % of the reading; the reading wanders +2 % (10σ) over 1000 samples and stays there
+    const ramp = noise(3000, 1, 23, 0.2);
+    for (let i = 1000; i < 3000; i++) ramp[i]![0]! += (2 * Math.min(1000, i - 1000)) / 1000;
+    expect(run(ramp).eps).toHaveLength(0);
+    // judged against its noise alone and one slow baseline (the old behaviour) the wander opened an episode
+    expect(run(ramp, { driftMinRelScale: 0, levelAlpha: 0 }).eps.length).toBeGreaterThan(0);
+    const step = noise(2000, 1, 23, 0.2);
+    for (let i = 1000; i < 2000; i++) step[i]![0]! += 2;
+    const { eps } = run(step);
+    expect(eps).toHaveLength(1);
+    expect(eps[0]!.openedAt).toBeLessThan(1010);
+    expect(eps[0]!.ep.detectors).toContain('level');
+  });
+
   it('zscore mode reproduces the seed: a lone 6σ spike is flagged', () => {
     const s = noise(300, 1, 7);
     s[200]![0]! += 6;

@@ -45,7 +45,8 @@ export const DetectorParamsSchema = z.object({
   rollbackSamples: z.number().int().min(0).default(360),
   /** Inside an episode, sensors not taking part in it adapt at this share of the rate. */
   quietAdapt: z.number().min(0).max(1).default(0),
-  /** ...for at most this long; then it follows the data again (an endless episode helps nobody). */
+  /** ...for at most this long; then it follows the data again, and once the signals hold steady the level they
+   *  hold becomes the baseline and the episode ends (an endless episode helps nobody). */
   /** Counted in samples, not ms: a replay at 100× with shifted timestamps must behave like the plant (1440 × 5 s = 2 h). */
   maxFreezeSamples: z.number().int().positive().default(1440),
   /** Recovery: an episode whose score has fallen under recoverRatio × its peak (peak ≥ recoverMinPeak) while
