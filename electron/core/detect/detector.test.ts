@@ -203,6 +203,8 @@ describe('episode type hints', () => {
     ['thermal_runaway', evidence([0.5, 0, 0.5, 0, 0.08], [60, 0, 12, 0, 3])],
     ['pressure_leak', evidence([0, -0.5, 0, 0, 0.45], [0, -40, 0, 0, 20])],
     ['bearing_failure', evidence([0.09, 0, 3, 0, 0], [8, 0, 60, 0, 0])],
+    // friction heat past the runaway's +12 %: vibration rose 19× more than temperature (seed 777's plant day)
+    ['bearing_failure', evidence([0.121, 0.014, 2.263, 0.07, 0.072], [12.6, 1.6, 50.7, 3.6, 2.7])],
     ['sensor_drift', evidence([0.14, 0.15, 0.12, 0.15, 0.15], [15, 14, 3.5, 7, 6])],
     ['electrical_fault', evidence([0.05, 0, 0, 0, 0.3], [3, 0, 0, 0, 10], [0, 0, 0, 0, 80])],
     ['unknown', evidence([0, 0, 0, 0.05, 0], [0, 0, 0, 5, 0])],

@@ -67,7 +67,10 @@ export function classifyEpisode(ev: EpisodeEvidence): { type: TypeHint; confiden
     if (rel(iW) > 0.05) c += 0.15;
     return { type: 'pressure_leak', confidence: clamp(c) };
   }
-  if (iT >= 0 && rel(iT) >= 0.12 && z(iT) >= 4) {
+  // A failing bearing heats by friction too (+10–15 %), but its vibration rises many times more than its
+  // temperature; in a runaway the vibration follows the heat in proportion (about 1.5×).
+  const frictionHeat = iV >= 0 && rel(iV) >= 0.4 && rel(iV) > 5 * Math.max(rel(iT), 0);
+  if (iT >= 0 && rel(iT) >= 0.12 && z(iT) >= 4 && !frictionHeat) {
     let c = 0.7;
     if (rel(iV) > 0.1) c += 0.15;
     if (rel(iT) >= 0.25) c += 0.05;
