@@ -5,7 +5,7 @@
 import type { RunOutcome } from '../../../shared/agent';
 import { deviceTypeOf } from '../../../shared/domain';
 import type { Decision, Planner, PlannerContext, ToolResult, Turn } from './planner';
-import { diagnose, effectVerified, SOP_SECTION, sopPlan, type Diagnosis, type SeenReading, type SopCommand, type SopPlan } from './sop';
+import { diagnose, effectVerified, keySensor, SOP_SECTION, sopPlan, type Diagnosis, type SeenReading, type SopCommand, type SopPlan } from './sop';
 
 export interface RulePlannerOptions {
   verifyIntervalMs: number;
@@ -63,6 +63,8 @@ export class RulePlanner implements Planner {
   /** Readings after the command, for verification; commandAt is the newest timestamp seen before it. */
   private after: SeenReading[] = [];
   private commandAt = '';
+  /** The key sensor's level just before acting (mean of the last readings at diagnosis). */
+  private before: number | null = null;
   private verifyLeft: number;
   private verified: { ok: boolean; text: string } | null = null;
   private readonly done: string[] = [];
@@ -129,6 +131,9 @@ export class RulePlanner implements Planner {
         }
         this.diagnosis = diagnose(d, readings, this.hint, raw);
         this.commandAt = this.diagnosis.latest?.timestamp ?? '';
+        const key = keySensor(this.diagnosis.mode);
+        const lastRaw = (raw.length ? raw : readings).slice(-3).map((r) => r[key]).filter((v): v is number => typeof v === 'number');
+        this.before = lastRaw.length ? lastRaw.reduce((a, b) => a + b, 0) / lastRaw.length : null;
         const all = incidentsOf(got.get('get_incident_reports')?.[0]);
         // Same device or same failure mode first: recurring faults point to an unfixed root cause.
         this.recalled = [
@@ -194,9 +199,10 @@ export class RulePlanner implements Planner {
           if (r.timestamp > this.commandAt && !this.after.some((x) => x.timestamp === r.timestamp)) this.after.push(r);
         }
         this.after.sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
-        this.verified = effectVerified(this.diagnosis!.mode, this.after);
+        this.verified = effectVerified(this.diagnosis!.mode, this.after, this.before);
         this.verifyLeft--;
-        if (!this.verified.ok && this.verifyLeft > 0) return this.waitAndRead('Effect not visible yet; the thermal lag is minutes of plant time.');
+        if (!this.verified.ok && this.verifyLeft > 0) return this.waitAndRead(`Effect not visible yet: ${this.verified.text}; the plant reacts over minutes of its time.`);
+        if (!this.verified.ok) this.notes.push(`effect not confirmed after ${this.opts.verifyAttempts} checks: the operator should look at the device`);
         this.phase = 'report';
         return this.report(ctx);
       }
@@ -233,7 +239,7 @@ export class RulePlanner implements Planner {
     }
     if (this.reduceExecuted && this.phase === 'act') {
       this.phase = 'verify';
-      return this.waitAndRead('Verify the effect on the live plant (SOP 2.1 step 2: temperature should level off).');
+      return this.waitAndRead(`Verify the effect on the live plant: ${keySensor(this.diagnosis!.mode)} should fall (SOP ${this.plan!.section}).`);
     }
     this.phase = 'report';
     return this.report(ctx);
@@ -280,7 +286,7 @@ export class RulePlanner implements Planner {
       return { kind: 'wait', ms: this.opts.verifyIntervalMs, thought };
     }
     this.justWaited = false;
-    return { kind: 'calls', thought: 'Read the latest readings.', calls: [{ tool: 'get_sensor_stream', args: { device_id: this.deviceId!, last_n: 12, max_points: 12 } }] };
+    return { kind: 'calls', thought: 'Read the latest readings.', calls: [{ tool: 'get_sensor_stream', args: { device_id: this.deviceId!, last_n: 24, max_points: 24 } }] };
   }
 
   private report(_ctx: PlannerContext): Decision {

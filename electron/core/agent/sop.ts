@@ -255,14 +255,19 @@ export function keySensor(mode: FailureMode): Sensor {
 
 /**
  * A command's effect on the key sensor, on readings taken since it ran (oldest first): the latest
- * value must sit clearly below the peak seen after the command (the lag means it first keeps rising).
+ * value must sit clearly below the level before the command (power drops within seconds), or below
+ * the peak seen after it (temperature lags: it first keeps rising, then falls).
  */
-export function effectVerified(mode: FailureMode, after: readonly SeenReading[]): { ok: boolean; text: string; peak: number | null; last: number | null } {
+export function effectVerified(mode: FailureMode, after: readonly SeenReading[], before: number | null = null): { ok: boolean; text: string; peak: number | null; last: number | null } {
   const sensor = keySensor(mode);
   const xs = col(after, sensor);
   if (xs.length < 3) return { ok: false, text: `only ${xs.length} ${sensor} readings since the command`, peak: null, last: null };
   const peak = Math.max(...xs);
   const last = xs[xs.length - 1]!;
-  const ok = last <= peak - (MARGIN[sensor] ?? 1);
-  return { ok, text: `${sensor} peaked at ${r1(peak)} after the command and is now ${r1(last)} (${xs.length} readings; ${ok ? 'falling' : 'not falling yet'})`, peak, last };
+  const m = MARGIN[sensor] ?? 1;
+  const belowPeak = last <= peak - m;
+  const belowBefore = before !== null && last <= before - m;
+  const ok = belowPeak || belowBefore;
+  const ref = belowBefore || (!belowPeak && before !== null) ? `was ${r1(before!)} before the command` : `peaked at ${r1(peak)} after the command`;
+  return { ok, text: `${sensor} ${ref} and is now ${r1(last)} (${xs.length} readings; ${ok ? 'falling' : 'not falling yet'})`, peak, last };
 }
