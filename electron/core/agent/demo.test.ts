@@ -75,5 +75,5 @@ describe('the seed demo, headless', () => {
     }
     const traces = s.tracer.list(20);
     expect(traces.map((t) => t.outcome)).toEqual(expect.arrayContaining(['resolved', 'refused', 'paused']));
-  });
+  }, 120_000);
 });

@@ -65,5 +65,5 @@ describe('agent triggered by a new anomaly episode', () => {
     expect(r!.outcome).toBe('resolved');
     // SOP 2.2: power surges in a leak; the reduction must show in the readings the agent read back.
     expect(r!.summary).toMatch(/Verification: power was [\d.]+ before the command and is now [\d.]+ \(\d+ readings; falling\)/);
-  });
+  }, 120_000);
 });
