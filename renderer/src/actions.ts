@@ -48,8 +48,11 @@ export function createActions(client: Client, live: LiveReadings) {
     /** Stored history of one device into its trend buffer (a full day is 17,280 rows at 5 s). */
     loadHistory: (deviceId: string, from: number, to: number) =>
       attempt('Trend history', async () => {
+        performance.mark('aegisflow:history-request');
         const cols = await unwrap(api.plantRange({ device_id: deviceId, from, to, maxPoints: live.capacity }));
+        performance.mark('aegisflow:history-reply');
         live.loadHistory(deviceId, cols);
+        performance.mark('aegisflow:history-loaded');
         return cols.ts.length;
       }),
 

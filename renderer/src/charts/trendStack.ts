@@ -20,8 +20,8 @@ export interface TrendStackOptions {
   windowSec: number;
   onFollowChange?(following: boolean): void;
   onLatest?(latest: Record<Sensor, Array<number | null>>): void;
-  /** Called after the first complete draw of all charts with data (ms since the stack was created). */
-  onFirstDraw?(ms: number): void;
+  /** Called after the first complete draw of all charts with data (ms since the stack was created; samples of the first device). */
+  onFirstDraw?(ms: number, points: number): void;
 }
 
 export class TrendStack {
@@ -34,7 +34,7 @@ export class TrendStack {
   private ro: ResizeObserver;
   private created = performance.now();
   private firstDrawDone = false;
-  private drawn = 0;
+  private drawnWithData = new Set<number>();
 
   constructor(
     private el: HTMLElement,
@@ -83,7 +83,7 @@ export class TrendStack {
         ],
         hooks: {
           drawClear: [(u) => this.shade(u)],
-          draw: [() => this.onDraw()],
+          draw: [(u) => this.onDraw(idx, u)],
           setScale: [
             (u, key) => {
               if (key !== 'x' || this.programmatic) return;
@@ -97,16 +97,12 @@ export class TrendStack {
     }
   }
 
-  private onDraw(): void {
-    if (this.firstDrawDone) return;
-    if (++this.drawn < this.plots.length) return;
-    const hasData = this.o.devices.some((d) => this.o.live.device(d).length > 0);
-    if (!hasData) {
-      this.drawn = 0;
-      return;
-    }
+  private onDraw(idx: number, u: uPlot): void {
+    if (this.firstDrawDone || (u.data[0]?.length ?? 0) === 0) return;
+    this.drawnWithData.add(idx);
+    if (this.drawnWithData.size < SENSORS.length) return;
     this.firstDrawDone = true;
-    this.o.onFirstDraw?.(performance.now() - this.created);
+    this.o.onFirstDraw?.(performance.now() - this.created, this.o.live.device(this.o.devices[0]!).length);
   }
 
   private data(sensor: Sensor): uPlot.AlignedData {

@@ -59,9 +59,10 @@ export default function TrendsPane() {
       windowSec,
       onFollowChange: setFollowing,
       onLatest: setLatest,
-      onFirstDraw: (ms) => {
+      onFirstDraw: (ms, points) => {
         setFirstDrawMs(ms);
-        performance.mark('aegisflow:trend-first-draw', { detail: { ms, devices } });
+        // For bench:ui and anyone profiling: when the charts first showed data, and how much.
+        performance.mark('aegisflow:trend-first-draw', { detail: { ms, points, devices } });
       },
     });
     stackRef.current = stack;

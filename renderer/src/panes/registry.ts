@@ -1,22 +1,39 @@
-// The panes of the control room, loaded on first show so the first paint carries only what is visible.
-import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+// The panes of the control room. Each pane's code is its own chunk, fetched in idle time after the
+// first screen (main.tsx) or on first show. A pane whose code is already here renders directly,
+// without going through Suspense: React holds a revealed Suspense boundary back for up to 300 ms,
+// which bench:ui measured as most of the Trends pane's first-draw time.
+import { createElement, lazy, type ComponentType } from 'react';
 import type { PaneId } from '../store/layout';
 
 export interface PaneDef {
   title: string;
-  component: LazyExoticComponent<ComponentType>;
+  component: ComponentType;
+  /** Load the pane's code ahead of its first show. */
+  preload(): Promise<unknown>;
+}
+
+function pane(title: string, load: () => Promise<{ default: ComponentType }>): PaneDef {
+  let loaded: ComponentType | null = null;
+  let loading: Promise<ComponentType> | null = null;
+  const preload = () => (loading ??= load().then((m) => (loaded = m.default)));
+  const Lazy = lazy(() => preload().then((c) => ({ default: c })));
+  function Pane() {
+    return createElement(loaded ?? Lazy);
+  }
+  Pane.displayName = `Pane(${title})`;
+  return { title, component: Pane, preload };
 }
 
 export const PANES: Record<PaneId, PaneDef> = {
-  plant: { title: 'Plant', component: lazy(() => import('./PlantPane')) },
-  trends: { title: 'Trends', component: lazy(() => import('./TrendsPane')) },
-  alarms: { title: 'Alarms', component: lazy(() => import('./AlarmsPane')) },
-  approvals: { title: 'Approvals', component: lazy(() => import('./ApprovalsPane')) },
-  overview: { title: 'Overview', component: lazy(() => import('./OverviewPane')) },
-  agents: { title: 'Agents', component: lazy(() => import('./AgentsPane')) },
-  audit: { title: 'Audit', component: lazy(() => import('./AuditPane')) },
-  incidents: { title: 'Incidents', component: lazy(() => import('./IncidentsPane')) },
-  immune: { title: 'Immune', component: lazy(() => import('./ImmunePane')) },
-  replay: { title: 'Replay', component: lazy(() => import('./ReplayPane')) },
-  connect: { title: 'Connect an agent', component: lazy(() => import('./ConnectPane')) },
+  plant: pane('Plant', () => import('./PlantPane')),
+  trends: pane('Trends', () => import('./TrendsPane')),
+  alarms: pane('Alarms', () => import('./AlarmsPane')),
+  approvals: pane('Approvals', () => import('./ApprovalsPane')),
+  overview: pane('Overview', () => import('./OverviewPane')),
+  agents: pane('Agents', () => import('./AgentsPane')),
+  audit: pane('Audit', () => import('./AuditPane')),
+  incidents: pane('Incidents', () => import('./IncidentsPane')),
+  immune: pane('Immune', () => import('./ImmunePane')),
+  replay: pane('Replay', () => import('./ReplayPane')),
+  connect: pane('Connect an agent', () => import('./ConnectPane')),
 };
