@@ -61,16 +61,13 @@ export function registerAgentApi(api: CoreApi, deps: { agent: OperatorAgent; tra
     if (!parsed.success) throw invalid(parsed.error);
     if (!deps.demo || !deps.demo.plant) return { accepted: false, reason: 'the demo needs the replay simulator and the MCP server' };
     if (demo.running) return { accepted: false, reason: 'the demo is already running' };
-    demo = { running: true, startedAt: Date.now(), finishedAt: null, ok: null, steps: [] };
     const d = deps.demo;
-    void runDemo(d, { approve: parsed.data.approve ?? 'operator' })
-      .then((s) => {
-        demo = s;
-      })
-      .catch((err) => {
-        d.log.error({ err }, 'demo crashed');
-        demo = { ...demo, running: false, ok: false, finishedAt: Date.now() };
-      });
+    demo = { running: true, startedAt: d.clock.now(), finishedAt: null, ok: null, steps: [] };
+    const status = demo;
+    void runDemo(d, { approve: parsed.data.approve ?? 'operator', status, print: (line) => d.log.info({ demo: true }, line) }).catch((err) => {
+      d.log.error({ err }, 'demo crashed');
+      Object.assign(status, { running: false, ok: false, finishedAt: d.clock.now() });
+    });
     return { accepted: true, reason: null };
   });
 }

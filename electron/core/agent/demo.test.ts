@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
-import { demoConfigOverrides, runDemo } from '.';
+import type { DemoStatus } from '../../../shared/agent';
+import { demoConfigOverrides } from '.';
 
 describe('the seed demo, headless', () => {
   let dir: string;
@@ -37,12 +38,19 @@ describe('the seed demo, headless', () => {
   });
 
   it('runs every scene: detect, diagnose, BLOCK, REVIEW, approve, execute, temperature falls, report, recall, scope, kill switch, audit', async () => {
-    const lines: string[] = [];
+    // Started the way the UI's "Run demo" control starts it; the transcript comes as events.
     const s = core.services;
-    const status = await runDemo(
-      { api: core.api, bus: core.bus, clock: core.clock, log: core.log, plant: s.plant, governance: s.governance, live: s.live, agent: s.agent, tracer: s.tracer },
-      { approve: 'auto', print: (l) => lines.push(l) },
-    );
+    const lines: string[] = [];
+    const offA = core.bus.on('agent.step', (x) => lines.push(`  ${x.kind} ${x.tool ?? ''} ${x.decision ?? ''} ${x.text.slice(0, 160)}`));
+    const offD = core.bus.on('demo.step', (x) => lines.push(`${x.ok ? 'ok ' : 'FAIL'} [${x.scene}] ${x.text}`));
+    const finished = new Promise<DemoStatus>((r) => core.bus.once('demo.finished', r));
+    expect(await core.api.call('demo.run', { approve: 'auto' })).toEqual({ ok: true, result: { accepted: true, reason: null } });
+    expect(await core.api.call('demo.run', { approve: 'auto' })).toEqual({ ok: true, result: { accepted: false, reason: 'the demo is already running' } });
+    const status = await finished;
+    offA();
+    offD();
+    const polled = await core.api.call('demo.status', {});
+    expect(polled.ok && polled.result.ok).toBe(true);
     const failed = status.steps.filter((x) => !x.ok);
     expect(failed, lines.join('\n')).toEqual([]);
     expect(status.steps.map((x) => x.scene)).toEqual([

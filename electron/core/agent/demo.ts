@@ -43,6 +43,8 @@ export interface DemoOptions {
   /** Give up waiting for a detection after this long (ms). */
   detectTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Filled in as the demo runs (the contract's demo.status reads it). */
+  status?: DemoStatus;
 }
 
 /** A planner that makes exactly one call and stops: the demo's "same call, different agent". */
@@ -80,7 +82,7 @@ export function demoConfigOverrides(o: { warmupSpeed?: number; otlp?: string } =
 }
 
 export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> {
-  const status: DemoStatus = { running: true, startedAt: d.clock.now(), finishedAt: null, ok: null, steps: [] };
+  const status: DemoStatus = Object.assign(o.status ?? ({} as DemoStatus), { running: true, startedAt: d.clock.now(), finishedAt: null, ok: null, steps: [] });
   const print = o.print ?? (() => {});
   const say = (line: string) => print(line);
   const scene = (name: string, ok: boolean, text: string) => {

@@ -126,7 +126,7 @@ export class LlmPlanner implements Planner {
 
   async next(ctx: PlannerContext): Promise<Decision> {
     const tools = [
-      ...ctx.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description.slice(0, 1024), parameters: t.inputSchema } })),
+      ...ctx.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description.slice(0, 1024), parameters: plainSchema(t.inputSchema) } })),
       {
         type: 'function' as const,
         function: {
@@ -217,6 +217,12 @@ function parseArgs(a: string | Record<string, unknown> | undefined): Record<stri
   } catch {
     return {};
   }
+}
+
+/** Some OpenAI-compatible servers (llama.cpp grammars) refuse JSON-Schema meta keys; the model needs none of them. */
+function plainSchema(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _s, ...rest } = schema;
+  return rest;
 }
 
 function safeHost(url: string): string {
