@@ -42,6 +42,7 @@ function bucket(rs: TimedReading[], points: number) {
   });
 }
 
+const plans = new Map<string, Array<{ tool: string; args: Record<string, unknown> }>>();
 const ok = (structured: Record<string, unknown>, text = 'ok', decision: ToolResult['decision'] = 'ALLOW'): ToolResult => ({ isError: false, text, structured, decision, status: 'ok', ruleId: 'rule', approvalId: null, decidedBy: null });
 
 /**
@@ -52,6 +53,20 @@ const ok = (structured: Record<string, unknown>, text = 'ok', decision: ToolResu
 function answer(device: string, now: number, tool: string, args: Record<string, unknown>, hint: string | null): ToolResult {
   const readings = byDevice.get(device)!.filter((r) => r.ts <= now);
   if (!policyParse.ok) throw new Error('default policy does not parse');
+  if (tool === 'propose_plan') {
+    // The gateway judges each step; the operator approves the plan as a whole.
+    const steps = (args.steps as Array<{ tool: string; args: Record<string, unknown> }>).map((st, index) => ({ index, tool: st.tool, ...evaluate(policyParse.policy, { agent: { id: 'operator-agent', role: 'operator-agent' }, tool: st.tool, args: st.args }) }));
+    if (steps.some((x) => x.decision === 'BLOCK')) return { isError: true, text: 'BLOCKED: a step is blocked', structured: null, decision: 'BLOCK', status: 'error', ruleId: 'plan', approvalId: null, decidedBy: null };
+    plans.set('plan_1', [...(args.steps as Array<{ tool: string; args: Record<string, unknown> }>)]);
+    return ok({ plan_id: 'plan_1', status: 'approved', approval_id: 'apr_plan', approved_by: 'op', steps }, 'approved', 'REVIEW');
+  }
+  if (typeof args.plan_id === 'string') {
+    // A plan step runs only with exactly the approved arguments.
+    const { plan_id: _p, ...rest } = args;
+    const step = plans.get(args.plan_id)?.shift();
+    if (!step || step.tool !== tool || JSON.stringify(step.args) !== JSON.stringify(rest)) return { isError: true, text: 'BLOCKED: differs from the approved step', structured: null, decision: 'BLOCK', status: 'blocked', ruleId: 'plan-mismatch', approvalId: null, decidedBy: null };
+    return ok({ status: 'executed' }, `${tool} done (plan step)`);
+  }
   const ev = evaluate(policyParse.policy, { agent: { id: 'operator-agent', role: 'operator-agent' }, tool, args });
   if (ev.decision === 'BLOCK') return { isError: true, text: `BLOCKED by policy rule "${ev.ruleId}": ${ev.reason}`, structured: null, decision: 'BLOCK', status: 'blocked', ruleId: ev.ruleId, approvalId: null, decidedBy: null };
   const approved = ev.decision === 'REVIEW' ? { decision: 'REVIEW' as const, approvalId: 'apr_test', decidedBy: 'op' } : {};
@@ -73,7 +88,7 @@ function answer(device: string, now: number, tool: string, args: Record<string, 
   }
 }
 
-async function drive(scenario: (typeof SCENARIOS)[number], atMin: number, opts: { hint?: boolean; tryCommand?: string } = {}) {
+async function drive(scenario: (typeof SCENARIOS)[number], atMin: number, opts: { hint?: boolean; tryCommand?: string; tools?: string[] } = {}) {
   const db = openDatabase(':memory:');
   applyMigrations(db, observabilityMigrations);
   const clock = manualClock(0);
@@ -89,7 +104,7 @@ async function drive(scenario: (typeof SCENARIOS)[number], atMin: number, opts: 
   let d: Decision;
   for (let i = 0; ; i++) {
     if (i > 30) throw new Error('planner did not finish');
-    d = await planner.next({ task, history, tools: [], trace, signal: new AbortController().signal });
+    d = await planner.next({ task, history, tools: (opts.tools ?? []).map((name) => ({ name, description: '', inputSchema: {} })), trace, signal: new AbortController().signal });
     if (d.kind === 'finish') break;
     if (d.kind === 'wait') continue;
     if (d.thought) thoughts.push(d.thought);
@@ -180,5 +195,21 @@ describe('rule planner, one scenario at a time (SOP chapter 2)', () => {
     const r = await drive({ ...s, startHour: 2 }, 0, { hint: false });
     expect(r.commands).toEqual([]);
     expect(r.finish).toMatchObject({ outcome: 'no_action' });
+  });
+
+  it('seed 003 plan → govern → act: with propose_plan offered, a multi-step SOP goes to the operator once, then runs step by step with plan_id', async () => {
+    const r = await drive(scenario('bearing_failure'), 6, { tools: ['propose_plan', 'execute_device_command'] });
+    const plan = r.calls.find((c) => c.tool === 'propose_plan')!;
+    expect((plan.args.steps as Array<{ args: { command: string } }>).map((x) => x.args.command)).toEqual(['reduce_load', 'schedule_maintenance']);
+    expect(plan.args.rationale).toMatch(/SOP 2\.3/);
+    const steps = r.calls.filter((c) => c.tool === 'execute_device_command');
+    expect(steps.map((c) => [c.args.command, c.args.plan_id, c.result.isError])).toEqual([
+      ['reduce_load', 'plan_1', false],
+      ['schedule_maintenance', 'plan_1', false],
+    ]);
+    expect(String(r.report?.actions_taken)).toMatch(/plan plan_1 of 2 steps approved/);
+    // A single-command SOP needs no plan: the thermal runaway's reduce_load is asked for directly.
+    const t = await drive(scenario('thermal_runaway'), 12, { tools: ['propose_plan', 'execute_device_command'] });
+    expect(t.calls.some((c) => c.tool === 'propose_plan')).toBe(false);
   });
 });

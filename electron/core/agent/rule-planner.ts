@@ -12,7 +12,7 @@ export interface RulePlannerOptions {
   verifyAttempts: number;
 }
 
-type Phase = 'find' | 'gather' | 'manual' | 'try' | 'act' | 'verify' | 'report' | 'done';
+type Phase = 'find' | 'gather' | 'manual' | 'try' | 'plan' | 'act' | 'verify' | 'report' | 'done';
 
 interface Incident {
   id: string;
@@ -58,6 +58,10 @@ export class RulePlanner implements Planner {
   private diagnosis: Diagnosis | null = null;
   private plan: SopPlan | null = null;
   private pending: SopCommand[] = [];
+  /** Gated calls still to make, with their exact arguments (a plan's steps must match them exactly). */
+  private steps: Array<{ tool: string; args: Record<string, unknown>; label: string }> = [];
+  private planned = false;
+  private planId: string | null = null;
   private recalled: Incident[] = [];
   private cited: string[] = [];
   /** Readings after the command, for verification; commandAt is the newest timestamp seen before it. */
@@ -191,6 +195,24 @@ export class RulePlanner implements Planner {
         this.phase = 'act';
         return this.act(ctx);
       }
+      case 'plan': {
+        const r = got.get('propose_plan')?.[0];
+        const st = r?.structured;
+        if (r && !r.isError && st?.status === 'approved' && typeof st.plan_id === 'string') {
+          this.planId = st.plan_id;
+          this.done.push(`plan ${st.plan_id} of ${this.steps.length} steps approved (approval ${String(st.approval_id ?? 'none')}, by ${String(st.approved_by ?? 'policy')})`);
+        } else if (r && ['rejected', 'expired', 'cancelled'].includes(String(r.text.split(':')[0]).toLowerCase())) {
+          this.done.push(`plan not approved: ${r.text.slice(0, 200)}`);
+          this.steps = [];
+          this.outcome = 'rejected';
+          this.notes.push('the operator did not approve the plan; asking what they want instead (SOP 4.1)');
+        } else {
+          // Blocked, pending or failed as a whole: fall back to asking step by step (each is judged again).
+          this.notes.push(`plan not usable (${r?.text.slice(0, 120) ?? 'no answer'}); asking step by step`);
+        }
+        this.phase = 'act';
+        return this.act(ctx);
+      }
       case 'act':
         return this.afterAct(ctx, got);
       case 'verify': {
@@ -224,18 +246,43 @@ export class RulePlanner implements Planner {
     return { tool: 'execute_device_command', args };
   }
 
-  private act(ctx: PlannerContext): Decision {
+  /** The SOP's gated calls with their final arguments, built once the commands are known. */
+  private buildSteps(): void {
     const dg = this.diagnosis!;
-    const next = this.pending.shift();
-    if (next) {
-      return {
-        kind: 'calls',
-        thought: `SOP ${this.plan!.section}: ${next.command} ${JSON.stringify(next.params)} — ${next.why}.`,
-        calls: [this.command(next.command, next.params, `${next.why}. Evidence: ${dg.evidence.join('; ')}. Severity ${dg.severity} (SOP 1.4).`)],
-      };
+    const evidence = `Evidence: ${dg.evidence.join('; ')}. Severity ${dg.severity} (SOP 1.4).`;
+    this.steps = this.pending.map((c) => ({ ...this.command(c.command, c.params, `${c.why}. ${evidence}`), label: `${c.command} ${JSON.stringify(c.params)} — ${c.why}` }));
+    this.pending = [];
+    if (this.plan!.acknowledge && this.anomalyId) {
+      this.steps.push({ tool: 'acknowledge_anomaly', args: { anomaly_id: this.anomalyId, note: this.plan!.acknowledge }, label: `acknowledge ${this.anomalyId} — ${this.plan!.acknowledge}` });
     }
-    if (this.plan!.acknowledge && this.anomalyId && !this.done.some((d) => d.startsWith('acknowledged'))) {
-      return { kind: 'calls', thought: `SOP 4.2: acknowledge with a note — ${this.plan!.acknowledge}.`, calls: [{ tool: 'acknowledge_anomaly', args: { anomaly_id: this.anomalyId, note: this.plan!.acknowledge } }] };
+  }
+
+  private act(ctx: PlannerContext): Decision {
+    if (!this.planned) {
+      this.planned = true;
+      this.buildSteps();
+      // Seed 003: several gated steps go to the operator as one plan, approved once, then run in order.
+      if (this.steps.length >= 2 && ctx.tools.some((t) => t.name === 'propose_plan')) {
+        this.phase = 'plan';
+        return {
+          kind: 'calls',
+          thought: `SOP ${this.plan!.section} has ${this.steps.length} gated steps: propose them as one plan for a single approval.`,
+          calls: [
+            {
+              tool: 'propose_plan',
+              args: {
+                steps: this.steps.map((x) => ({ tool: x.tool, args: x.args })),
+                rationale: `${this.diagnosis!.mode} on ${this.deviceId} (SOP ${this.plan!.section}): ${this.diagnosis!.evidence.join('; ')}. Steps: ${this.steps.map((x, k) => `${k + 1}. ${x.label}`).join(' ')}`.slice(0, 3900),
+              },
+            },
+          ],
+        };
+      }
+    }
+    const next = this.steps.shift();
+    if (next) {
+      const args = this.planId ? { ...next.args, plan_id: this.planId } : next.args;
+      return { kind: 'calls', thought: `SOP ${this.plan!.section}: ${next.label}${this.planId ? ` (step of plan ${this.planId})` : ''}.`, calls: [{ tool: next.tool, args }] };
     }
     if (this.reduceExecuted && this.phase === 'act') {
       this.phase = 'verify';
@@ -249,17 +296,19 @@ export class RulePlanner implements Planner {
     const exec = got.get('execute_device_command')?.[0];
     const ack = got.get('acknowledge_anomaly')?.[0];
     const r = exec ?? ack;
-    const what = exec ? `${String((this.lastCall(ctx.history)?.args.command as string) ?? 'command')}` : 'acknowledge_anomaly';
-    const params = exec ? JSON.stringify(this.lastCall(ctx.history)?.args.parameters ?? {}) : '';
+    const call = this.lastCall(ctx.history);
+    const what = exec ? String(call?.args.command ?? 'command') : 'acknowledge_anomaly';
+    const params = exec ? JSON.stringify(call?.args.parameters ?? {}) : '';
+    const via = this.planId ? `plan ${this.planId}` : `approval ${r?.approvalId ?? 'none'}, approved by ${r?.decidedBy ?? 'policy'}`;
     if (r && !r.isError) {
       if (exec && what === 'reduce_load') this.reduceExecuted = true;
-      this.done.push(exec ? `${what} ${params} executed (approval ${r.approvalId ?? 'none'}, approved by ${r.decidedBy ?? 'policy'})` : `acknowledged anomaly ${this.anomalyId} (approval ${r.approvalId ?? 'none'})`);
+      this.done.push(exec ? `${what} ${params} executed (${via})` : `acknowledged anomaly ${this.anomalyId} (${via})`);
       if (this.outcome === 'no_action') this.outcome = 'resolved';
     } else if (r) {
       this.done.push(`${what} ${params} not executed: ${r.status ?? (r.decision === 'BLOCK' ? 'blocked' : 'error')} — ${r.text.slice(0, 200)}`);
       if (r.status === 'rejected' || r.status === 'expired' || r.status === 'cancelled') {
         // SOP 4.1: a rejected command is not re-submitted; ask the operator instead.
-        this.pending = [];
+        this.steps = [];
         this.outcome = 'rejected';
         this.notes.push('the operator did not approve; asking what they want instead (SOP 4.1)');
       } else if (r.decision === 'BLOCK') {

@@ -23,7 +23,7 @@ describe('agent triggered by a new anomaly episode', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs on the leak without being asked: reduce load and a seal inspection, both approved by the operator; the trace says trigger anomaly', async () => {
+  it('runs on the leak without being asked: reduce load and a seal inspection as one plan the operator approves; the trace says trigger anomaly', async () => {
     const device = 'line-2/pump-03';
     const steps: AgentStepView[] = [];
     const approvals: string[] = [];
@@ -54,12 +54,17 @@ describe('agent triggered by a new anomaly episode', () => {
     const trace = core.services.tracer.get(r!.traceId)!.trace;
     expect(trace).toMatchObject({ trigger: 'anomaly', planner: 'rule', deviceId: device });
     const mine = steps.filter((s) => s.runId === r!.runId);
-    const commands = mine.filter((s) => s.kind === 'tool' && s.tool === 'execute_device_command').map((s) => [s.args?.command, s.decision, s.isError]);
+    // Seed 003: the two gated steps of SOP 2.2 went to the operator once, as a plan, then ran with its id.
+    const plan = mine.find((s) => s.kind === 'tool' && s.tool === 'propose_plan')!;
+    expect(plan).toMatchObject({ decision: 'REVIEW', isError: false });
+    const commands = mine.filter((s) => s.kind === 'tool' && s.tool === 'execute_device_command').map((s) => [s.args?.command, typeof s.args?.plan_id, s.decision, s.isError]);
     expect(commands).toEqual([
-      ['reduce_load', 'REVIEW', false],
-      ['schedule_maintenance', 'REVIEW', false],
+      ['reduce_load', 'string', 'ALLOW', false],
+      ['schedule_maintenance', 'string', 'ALLOW', false],
     ]);
-    expect(approvals).toEqual(expect.arrayContaining(['execute_device_command:reduce_load', 'execute_device_command:schedule_maintenance']));
+    expect(approvals).toEqual(['propose_plan:undefined']);
+    const audit = core.services.governance.audit.query({ agentId: 'operator-agent', limit: 100 });
+    expect(audit.filter((a) => a.kind === 'ALLOWED' && a.tool === 'execute_device_command').map((a) => a.ruleId)).toEqual(['plan', 'plan']);
     expect(mine.some((s) => s.kind === 'tool' && s.tool === 'log_incident_report' && !s.isError)).toBe(true);
     expect(core.services.plant!.simulator.device(device)!.status().state).toBe('reduced');
     expect(r!.outcome).toBe('resolved');
