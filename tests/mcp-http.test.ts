@@ -69,6 +69,18 @@ describe('MCP over Streamable HTTP', () => {
     await client.close();
   });
 
+  it('a rotated token stops working at once (no stale authentication)', async () => {
+    const { token: old } = rig.core.services.governance.addAgent({ id: 'agent-r', name: 'R' });
+    const ok = await post({ authorization: `Bearer ${old}` });
+    expect(ok.status).toBe(200);
+    await ok.body?.cancel();
+    const fresh = rig.core.services.governance.rotateToken('agent-r');
+    expect((await post({ authorization: `Bearer ${old}` })).status).toBe(401);
+    const again = await post({ authorization: `Bearer ${fresh}` });
+    expect(again.status).toBe(200);
+    await again.body?.cancel();
+  });
+
   it('BLOCK is a tool result with isError and the policy\'s advice', async () => {
     const client = await httpClient(rig.mcpUrl, rig.token);
     const r = await client.callTool({ name: 'execute_device_command', arguments: { device_id: 'line-1/compressor-01', command: 'restart', justification: 'try a restart to clear it' } });

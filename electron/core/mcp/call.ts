@@ -267,20 +267,12 @@ function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Recor
     isError,
     error: o.error,
   });
-  if (deps.immune) {
+  if (deps.runVitals) {
     try {
       // Operator wait is not the agent's latency: it would teach the baseline that slow is normal.
-      deps.immune.recordVitals({
-        agent_id: caller.agentId,
-        ts,
-        latency_ms: Math.max(0, latencyMs - waitMs),
-        input_tokens: 0,
-        output_tokens: 0,
-        tool_calls: 1,
-        errors: isError && o.status !== 'pending' ? 1 : 0,
-        mcp_servers: ['aegisflow'],
-        tools: [tool],
-      });
+      // Policy refusals and operator rejections are the governance working, not the agent failing:
+      // counting them as errors would let the immune system punish an agent for asking.
+      deps.runVitals.add(caller.agentId, { latencyMs: Math.max(0, latencyMs - waitMs), error: o.status === 'error' || o.status === 'invalid', tool });
     } catch (err) {
       deps.log.warn({ err }, 'immune vitals not recorded');
     }

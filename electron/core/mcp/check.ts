@@ -9,7 +9,7 @@ import { HttpError, sendJson, type HttpServer } from '../http';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
 import type { ToolCallRepository } from './repository';
-import { authenticateAgent } from './transports/streamableHttp';
+import { authenticateAgent, type AgentTokenCache } from './transports/streamableHttp';
 
 export const CHECK_PATH = '/api/v1/governance/check';
 
@@ -71,16 +71,21 @@ function fromWait(w: WaitResult, base: Omit<CheckResponse, 'status' | 'reason'> 
   return { ...base, decision: 'REVIEW', status: w.status, reason: w.reason, decided_by: w.decidedBy };
 }
 
-export function mountGovernanceCheck(http: HttpServer, deps: { governance: Gateway; toolCalls: ToolCallRepository; clock: Clock; log: Logger }): void {
+export function mountGovernanceCheck(http: HttpServer, deps: { governance: Gateway; toolCalls: ToolCallRepository; clock: Clock; log: Logger; tokenCache?: AgentTokenCache }): void {
   const g = deps.governance;
   http.route(
     CHECK_PATH,
     async (ctx) => {
       const { req, res } = ctx;
-      const agent = authenticateAgent(req, res, g, (status, message, headers) => {
-        for (const [k, v] of Object.entries(headers ?? {})) res.setHeader(k, v);
-        sendJson(res, status, { error: message });
-      });
+      const agent = authenticateAgent(
+        req,
+        g,
+        (status, message, headers) => {
+          for (const [k, v] of Object.entries(headers ?? {})) res.setHeader(k, v);
+          sendJson(res, status, { error: message });
+        },
+        deps.tokenCache,
+      );
       if (!agent) return;
       const parsed = CheckRequestSchema.safeParse(await ctx.json());
       if (!parsed.success) throw new HttpError(400, `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);

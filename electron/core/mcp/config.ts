@@ -30,6 +30,14 @@ export const McpConfigSchema = z.object({
       maxWaitMs: z.number().int().min(0).max(3_600_000).default(600_000),
     })
     .prefault({}),
+  /** Immune vitals are recorded per agent run: a burst of calls ended by this much silence (ms)... */
+  vitals: z
+    .object({
+      runIdleMs: z.number().int().min(100).max(3_600_000).default(5000),
+      /** ...or cut after this long, so a never-idle (looping) agent still reports. */
+      maxRunMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+    })
+    .prefault({}),
   /** Tool results above this many characters of text are cut (models have small windows). */
   maxResultChars: z.number().int().min(1000).max(1_000_000).default(60_000),
 });

@@ -221,6 +221,14 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(rows.some((r) => r.tool === 'execute_device_command' && r.status === 'blocked')).toBe(true);
     expect(rows.some((r) => r.status === 'rejected')).toBe(true);
     expect(rows[0]!.tool).toBe('list_devices');
+    // The immune system gets one vitals record per run of calls (closed here instead of waiting 5 s of silence).
+    rig.core.services.mcp.deps.runVitals!.flush(true);
+    const immune = await rig.core.api.call('immune.agent', { agent_id: 'diag' });
+    expect(immune.ok).toBe(true);
+    if (immune.ok) {
+      expect(immune.result.agent.executions).toBeGreaterThanOrEqual(1);
+      expect(immune.result.agent.source).toBe('governed');
+    }
   });
 
   it('serves resources (devices, manual, policy) and the diagnose_device prompt', async () => {

@@ -7,9 +7,10 @@ import type { McpInfo, McpToolCallView } from '../../../shared/mcp';
 import type { CoreApi } from '../api';
 import type { HttpServer } from '../http';
 import { mountGovernanceCheck } from './check';
+import { createRunVitals } from './vitals';
 import { createMcpServer } from './server';
 import { ALL_TOOLS } from './tools';
-import { mountStreamableHttp, type StreamableHttpEndpoint } from './transports/streamableHttp';
+import { AgentTokenCache, invalidateOnAgentChange, mountStreamableHttp, type StreamableHttpEndpoint } from './transports/streamableHttp';
 import type { CallerIdentity, McpDeps } from './types';
 
 /** The CLI entry of this checkout (electron/core/mcp → repo root → bin), for copy-paste configs. */
@@ -28,10 +29,13 @@ export interface McpService {
   stop(): Promise<void>;
 }
 
-export function createMcpService(deps: McpDeps): McpService {
+export function createMcpService(input: McpDeps): McpService {
+  const deps: McpDeps = { ...input };
+  if (deps.runVitals === undefined) deps.runVitals = deps.immune ? createRunVitals(deps.immune, deps.clock, deps.config.vitals) : null;
   let endpoint: StreamableHttpEndpoint | null = null;
   let httpServer: HttpServer | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
+  let offCache: (() => void) | null = null;
   const createServer = (caller: CallerIdentity) => createMcpServer(deps, caller);
 
   const svc: McpService = {
@@ -43,8 +47,10 @@ export function createMcpService(deps: McpDeps): McpService {
     mount(http) {
       if (!deps.config.enabled) return;
       httpServer = http;
-      endpoint = mountStreamableHttp(http, { config: deps.config, governance: deps.governance, log: deps.log, createServer, now: () => deps.clock.now() });
-      mountGovernanceCheck(http, { governance: deps.governance, toolCalls: deps.toolCalls, clock: deps.clock, log: deps.log });
+      const tokenCache = new AgentTokenCache(deps.governance);
+      offCache = invalidateOnAgentChange(tokenCache, deps.bus);
+      endpoint = mountStreamableHttp(http, { config: deps.config, governance: deps.governance, log: deps.log, createServer, now: () => deps.clock.now(), tokenCache });
+      mountGovernanceCheck(http, { governance: deps.governance, toolCalls: deps.toolCalls, clock: deps.clock, log: deps.log, tokenCache });
     },
     info() {
       const url = httpServer && httpServer.port !== null && deps.config.enabled ? `${httpServer.url}${deps.config.path}` : null;
@@ -72,6 +78,7 @@ export function createMcpService(deps: McpDeps): McpService {
     },
     recentCalls: (q) => deps.toolCalls.recent(q),
     start() {
+      deps.runVitals?.start();
       if (sweepTimer) return;
       sweepTimer = setInterval(() => endpoint?.sweep(), Math.min(60_000, Math.max(1000, Math.floor(deps.config.sessionIdleMs / 4))));
       sweepTimer.unref?.();
@@ -81,6 +88,9 @@ export function createMcpService(deps: McpDeps): McpService {
       sweepTimer = null;
       await endpoint?.close();
       deps.toolCalls.flush();
+      deps.runVitals?.stop();
+      offCache?.();
+      offCache = null;
     },
   };
   return svc;

@@ -34,6 +34,8 @@ export interface McpDeps {
   toolCalls: ToolCallRepository;
   incidents: IncidentRepository;
   immune?: VitalsSink | null;
+  /** Per-run vitals aggregation in front of `immune` (the service creates it when absent). */
+  runVitals?: import('./vitals').RunVitals | null;
   bus: EventBus;
   clock: Clock;
   log: Logger;
