@@ -49,6 +49,20 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
     await client.close();
   }, 30_000);
 
+  it('reopens the session transparently after the app closed it for idleness', async () => {
+    const { client, transport, stderr } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
+    await client.connect(transport);
+    await client.callTool({ name: 'list_devices', arguments: {} });
+    // What the idle sweep does after mcp.sessionIdleMs: close every session of this agent.
+    const endpoint = rig.core.services.mcp.http!;
+    expect(endpoint.sweep(Date.now() + 365 * 24 * 3600_000)).toBeGreaterThan(0);
+    const r = await client.callTool({ name: 'get_device_status', arguments: { device_id: 'line-2/pump-03' } });
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ device_id: 'line-2/pump-03' });
+    expect(stderr()).toMatch(/opened a new one/);
+    await client.close();
+  }, 30_000);
+
   it('refuses a token that belongs to another agent', async () => {
     const { client, transport } = spawnClient(['--agent', 'somebody-else', '--url', rig.mcpUrl], rig.token);
     await expect(client.connect(transport)).rejects.toThrow(/token belongs to agent diag/);
