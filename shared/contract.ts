@@ -72,6 +72,23 @@ export interface ReadingColumns {
   power: number[];
 }
 
+/** An incident report (log_incident_report by an agent), as the control room lists it. */
+export interface IncidentView {
+  id: string;
+  ts: number;
+  agent_id: string | null;
+  device_id: string;
+  anomaly_id: string | null;
+  anomaly_type: string | null;
+  severity: string;
+  title: string;
+  root_cause: string;
+  actions_taken: string;
+  outcome: string | null;
+  lessons_learned: string | null;
+  manual_sections: string[];
+}
+
 export interface ScenarioInfo {
   type: ScenarioType;
   device_id: string;
@@ -113,6 +130,8 @@ export interface RequestMap {
   'agents.killAll': { params: { reason?: string; operator?: string }; result: { paused: string[] } };
   'agents.setScope': { params: { id: string; scope: AgentScope; operator?: string }; result: AgentView };
   /** Register an agent; its bearer token is in the result once and never again (issue 7). */
+  /** Incident reports, newest first (issue 7's Incidents pane). */
+  'incidents.list': { params: { device_id?: string; text?: string; limit?: number; offset?: number }; result: { items: IncidentView[]; total: number } };
   'agents.create': { params: { name: string; role?: string; model?: string; scope?: AgentScope; operator?: string }; result: { agent: AgentView; token: string } };
   'audit.query': { params: AuditQuery; result: AuditRowView[] };
   'audit.verify': { params: Record<string, never>; result: AuditVerifyResult };
@@ -228,6 +247,7 @@ const REQUEST_TABLE = {
   'agents.killAll': true,
   'agents.setScope': true,
   'agents.create': true,
+  'incidents.list': true,
   'audit.query': true,
   'audit.verify': true,
   'policy.get': true,

@@ -213,7 +213,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   registerDetectionApi(api, { detection, alarms: alarmService.system });
   registerMcpApi(api, mcp);
   if (httpServer) mcp.mount(httpServer);
-  registerControlRoomApi(api, services);
+  registerControlRoomApi(api, services, db);
   registerAgentApi(api, { agent, tracer, demo: { api, bus, clock, log: log.child({ component: 'demo' }), plant, governance, live, agent, tracer } });
 
   let started = false;
@@ -319,7 +319,15 @@ function registerPlantApi(api: CoreApi, services: CoreServices): void {
 }
 
 /** Requests the control room needs beyond the subsystems' own (issue 7): trend history as columns, agent creation. */
-function registerControlRoomApi(api: CoreApi, services: CoreServices): void {
+function registerControlRoomApi(api: CoreApi, services: CoreServices, db: Db): void {
+  // Its own handle on the incidents table (prepared statements only; the MCP service writes the rows).
+  const incidents = createIncidentRepository(db);
+  api.register('incidents.list', (p) => {
+    const str = (v: unknown, max: number) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, max) : undefined);
+    const limit = Math.min(Math.max(Math.floor(Number(p?.limit ?? 100)) || 100, 1), 500);
+    const offset = Math.max(Math.floor(Number(p?.offset ?? 0)) || 0, 0);
+    return incidents.search({ device_id: str(p?.device_id, 128), text: str(p?.text, 200), limit, offset });
+  });
   api.register('plant.range', (p) => {
     if (typeof p?.device_id !== 'string' || !Number.isFinite(p.from) || !Number.isFinite(p.to) || p.to < p.from)
       throw new CoreError('invalid', 'plant.range needs device_id and a from ≤ to window in epoch ms');

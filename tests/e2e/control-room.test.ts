@@ -149,6 +149,28 @@ describe('control room in a real browser (serve mode)', () => {
     await page.waitForSelector('[data-field="verify"]:has-text("Chain verified")');
   });
 
+  it('an incident report filed by the agent appears in Incidents', async () => {
+    const { page } = rig;
+    const r = await mcp!.callTool({
+      name: 'log_incident_report',
+      arguments: {
+        device_id: DEVICE,
+        title: 'Thermal runaway on line-1/compressor-01',
+        severity: 'high',
+        anomaly_type: 'thermal_runaway',
+        root_cause: 'Cooling degraded; temperature ramped 80 → 120 °C.',
+        actions_taken: 'reduce_load 50 % approved by the operator; emergency_shutdown blocked by policy.',
+        manual_sections: ['2.1'],
+      },
+    });
+    expect(r.isError).toBeFalsy();
+    await showPane(page, 'incidents');
+    const row = page.locator('tr[data-incident-id]:has-text("Thermal runaway on line-1/compressor-01")');
+    await row.waitFor({ timeout: 5000 });
+    await row.click();
+    await page.waitForSelector('text=reduce_load 50 % approved by the operator');
+  });
+
   it('every pane renders without errors; screenshots saved', async () => {
     const { page } = rig;
     for (const pane of PANE_IDS) {
@@ -169,5 +191,16 @@ describe('control room in a real browser (serve mode)', () => {
     await page.reload();
     await page.waitForSelector('[data-dock="d1"] [data-pane-tab="audit"]');
     expect(await page.locator('[data-dock="d4"] [data-pane-tab="audit"]').count()).toBe(0);
+  });
+
+  it('says so plainly when the link to the core is lost', async () => {
+    const { page } = rig;
+    await page.waitForSelector('[data-field="connection"]:has-text("connected")');
+    await rig.core.services.http!.stop();
+    await page.waitForSelector('[data-banner="disconnected"]', { timeout: 5000 });
+    expect(await page.locator('[data-field="connection"]').textContent()).toMatch(/disconnected|connecting/);
+    await showPane(page, 'alarms');
+    await page.waitForSelector('text=Not connected to the AegisFlow core');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'disconnected.png') });
   });
 });

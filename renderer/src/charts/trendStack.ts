@@ -130,33 +130,66 @@ export class TrendStack {
     ctx.restore();
   }
 
+  private dirty = new Set<number>();
+
+  /**
+   * New samples mark every chart dirty; each animation frame redraws charts until ~8 ms are spent and
+   * leaves the rest to the next frame. Five charts of a full day (17,280 points each) in one task
+   * could pass the 50 ms long-task line on a busy machine; spread out, no frame waits for all five.
+   */
   private schedule(): void {
-    if (this.raf) return;
+    SENSORS.forEach((_, i) => this.dirty.add(i));
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.raf || this.dirty.size === 0) return;
     this.raf = requestAnimationFrame(() => {
       this.raf = 0;
-      this.refresh();
+      const start = performance.now();
+      const last = this.lastTime();
+      for (const i of [...this.dirty]) {
+        this.dirty.delete(i);
+        this.draw(i, last);
+        if (performance.now() - start > 8) break;
+      }
+      if (this.dirty.size) this.kick();
+      else this.emitLatest();
     });
   }
 
-  /** Push the buffers' current windows into the charts. */
-  refresh(): void {
-    const latest = {} as Record<Sensor, Array<number | null>>;
+  private lastTime(): number {
     let last = -Infinity;
     for (const d of this.o.devices) last = Math.max(last, this.o.live.device(d).lastTime() ?? -Infinity);
+    return last;
+  }
+
+  private draw(i: number, last: number): void {
+    const u = this.plots[i];
+    if (!u) return;
     this.programmatic = true;
     try {
-      SENSORS.forEach((sensor, i) => {
-        const u = this.plots[i]!;
-        u.batch(() => {
-          u.setData(this.data(sensor), false);
-          if (this.following && Number.isFinite(last)) u.setScale('x', { min: last - this.o.windowSec, max: last });
-        });
-        latest[sensor] = this.o.devices.map((d) => this.o.live.device(d).latest(sensor));
+      u.batch(() => {
+        u.setData(this.data(SENSORS[i]!), false);
+        if (this.following && Number.isFinite(last)) u.setScale('x', { min: last - this.o.windowSec, max: last });
       });
     } finally {
       this.programmatic = false;
     }
+  }
+
+  private emitLatest(): void {
+    const latest = {} as Record<Sensor, Array<number | null>>;
+    for (const sensor of SENSORS) latest[sensor] = this.o.devices.map((d) => this.o.live.device(d).latest(sensor));
     this.o.onLatest?.(latest);
+  }
+
+  /** Push the buffers' current windows into every chart now. */
+  refresh(): void {
+    const last = this.lastTime();
+    this.dirty.clear();
+    SENSORS.forEach((_, i) => this.draw(i, last));
+    this.emitLatest();
   }
 
   private syncX(src: uPlot): void {

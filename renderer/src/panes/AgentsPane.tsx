@@ -8,7 +8,13 @@ import { sortedAgents, useAgents } from '../store/agents';
 import { useApprovals } from '../store/approvals';
 import { bucketDecisions } from '../store/stats';
 
-const DecisionChart = lazy(() => import('../charts/DecisionChart').then((m) => ({ default: m.DecisionChart })));
+const MiniChart = lazy(() => import('../charts/MiniChart'));
+// Blocked calls are the abnormal ones: the only coloured line.
+const DECISION_SERIES = [
+  { label: 'allowed', stroke: '#5a5a5a', stepped: true },
+  { label: 'review', stroke: '#2f5d8a', stepped: true },
+  { label: 'blocked', stroke: '#c8102e', stepped: true, width: 1.5 },
+];
 
 export default function AgentsPane() {
   const { actions } = useServices();
@@ -152,6 +158,7 @@ function AgentDetail({ agent }: { agent: AgentView }) {
     };
   }, [agent.id, agent.lastSeen, actions]);
   const buckets = useMemo(() => bucketDecisions(rows ?? [], 3_600_000), [rows]);
+  const chartValues = useMemo(() => [buckets.allowed, buckets.reviewed, buckets.blocked], [buckets]);
   const tools = useMemo(() => {
     const m = new Map<string, number>();
     for (const r of rows ?? []) if (r.tool && (r.kind === 'ALLOWED' || r.kind === 'BLOCKED' || r.kind === 'REVIEW')) m.set(r.tool, (m.get(r.tool) ?? 0) + 1);
@@ -194,7 +201,7 @@ function AgentDetail({ agent }: { agent: AgentView }) {
         <Empty>No calls recorded for this agent.</Empty>
       ) : (
         <Suspense fallback={<p className="empty">Loading chart…</p>}>
-          <DecisionChart data={buckets} />
+          <MiniChart t={buckets.t} values={chartValues} series={DECISION_SERIES} />
         </Suspense>
       )}
     </section>

@@ -1,10 +1,16 @@
 // Immune system (issue 9): fleet figures, healing approvals (HITL), the agent grid, the healing
 // timeline, fleet-learned patterns, and chaos buttons to prove it works.
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { CHAOS_TYPES, type AgentState, type ChaosType } from '../../../shared/immune';
 import { Empty, Stat, fmtTime } from '../components/ui';
 import { useServices } from '../context';
 import { useImmune } from '../store/immune';
+
+const MiniChart = lazy(() => import('../charts/MiniChart'));
+const VITALS_SERIES = [
+  { label: 'latency ms', stroke: '#2b2b2b' },
+  { label: 'tokens', stroke: '#2f5d8a', scale: 'tokens' },
+];
 
 const ABNORMAL_STATES: ReadonlySet<AgentState> = new Set(['quarantined', 'pending_approval', 'rejected', 'healing', 'exhausted']);
 
@@ -19,6 +25,10 @@ export default function ImmunePane() {
   useEffect(() => {
     if (selected) void actions.loadImmuneAgent(selected);
   }, [selected, overview, actions]);
+  const vitals = useMemo(() => {
+    const v = [...(detail?.vitals ?? [])].sort((a, b) => a.ts - b.ts);
+    return { t: v.map((x) => x.ts / 1000), values: [v.map((x) => x.latency_ms), v.map((x) => x.total_tokens)] };
+  }, [detail]);
 
   if (!overview) return error ? <p className="abnormal">Immune system unavailable: {error}</p> : <Empty loaded={false}>Immune system not started.</Empty>;
   const { stats } = overview;
@@ -112,7 +122,14 @@ export default function ImmunePane() {
       </div>
       {selected && detail ? (
         <section className="detail">
-          <h4>{detail.agent.agent_id}</h4>
+          <h4>
+            {detail.agent.agent_id} <span className="muted">{detail.agent.model} · {detail.agent.state.replace(/_/g, ' ')}</span>
+          </h4>
+          {vitals.t.length > 1 ? (
+            <Suspense fallback={<p className="empty">Loading chart…</p>}>
+              <MiniChart t={vitals.t} values={vitals.values} series={VITALS_SERIES} height={120} />
+            </Suspense>
+          ) : null}
           <table className="grid compact">
             <thead>
               <tr>

@@ -1,13 +1,31 @@
-// Incidents: anomaly episodes as they open, evolve and close, with their type, confidence and
-// acknowledgement (operator or approved agent). Incident reports join here when the contract carries them.
-import { useMemo, useState } from 'react';
+// Incidents: the reports agents filed (log_incident_report: cause, actions, outcome, lessons) and the
+// anomaly episodes as they open, evolve and close, with type, confidence and acknowledgement.
+import { Fragment, useEffect, useMemo, useState } from 'react';
 import { SEVERITIES } from '../../../shared/anomalies';
+import type { IncidentView } from '../../../shared/contract';
+import { unwrap } from '../api/client';
 import { Empty, fmtDateTime } from '../components/ui';
+import { throttle } from '../sync';
 import { useServices } from '../context';
 import { useAnomalies } from '../store/anomalies';
 
 export default function IncidentsPane() {
-  const { actions } = useServices();
+  const { actions, client } = useServices();
+  const [reports, setReports] = useState<{ items: IncidentView[]; total: number } | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  useEffect(() => {
+    const load = throttle(() => {
+      unwrap(client.api.incidentsList({ limit: 50 })).then(setReports, () => setReports((r) => r ?? { items: [], total: 0 }));
+    }, 1000);
+    load();
+    const off = client.api.onMcpCall((c) => c.tool === 'log_incident_report' && load());
+    const t = setInterval(load, 15_000);
+    return () => {
+      off();
+      clearInterval(t);
+      load.cancel();
+    };
+  }, [client]);
   const episodes = useAnomalies((s) => s.episodes);
   const loaded = useAnomalies((s) => s.loaded);
   const [status, setStatus] = useState<'all' | 'open' | 'closed'>('all');
@@ -21,6 +39,66 @@ export default function IncidentsPane() {
   );
   return (
     <div className="incidents">
+      <h3>Incident reports{reports ? ` (${reports.total})` : ''}</h3>
+      {!reports || reports.items.length === 0 ? (
+        <Empty loaded={!!reports}>No incident reports yet. Agents file them with log_incident_report.</Empty>
+      ) : (
+        <table className="grid compact">
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th>Device</th>
+              <th>Title</th>
+              <th>Severity</th>
+              <th>Agent</th>
+            </tr>
+          </thead>
+          <tbody>
+            {reports.items.map((r) => (
+              <Fragment key={r.id}>
+                <tr data-incident-id={r.id} onClick={() => setOpen(open === r.id ? null : r.id)} className={open === r.id ? 'selected' : ''}>
+                  <td className="nowrap">{fmtDateTime(r.ts)}</td>
+                  <td>{r.device_id}</td>
+                  <td>{r.title}</td>
+                  <td className={r.severity === 'critical' || r.severity === 'high' ? 'abnormal' : ''}>{r.severity}</td>
+                  <td>{r.agent_id ?? 'operator'}</td>
+                </tr>
+                {open === r.id ? (
+                  <tr>
+                    <td colSpan={5}>
+                      <dl className="kv">
+                        <dt>Root cause</dt>
+                        <dd>{r.root_cause}</dd>
+                        <dt>Actions</dt>
+                        <dd>{r.actions_taken}</dd>
+                        {r.outcome ? (
+                          <>
+                            <dt>Outcome</dt>
+                            <dd>{r.outcome}</dd>
+                          </>
+                        ) : null}
+                        {r.lessons_learned ? (
+                          <>
+                            <dt>Lessons</dt>
+                            <dd>{r.lessons_learned}</dd>
+                          </>
+                        ) : null}
+                        {r.manual_sections.length ? (
+                          <>
+                            <dt>Manual</dt>
+                            <dd>SOP {r.manual_sections.join(', ')}</dd>
+                          </>
+                        ) : null}
+                      </dl>
+                    </td>
+                  </tr>
+                ) : null}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>Anomaly episodes</h3>
       <div className="row toolbar">
         <select value={status} onChange={(e) => setStatus(e.target.value as never)} aria-label="status">
           <option value="all">all episodes</option>
