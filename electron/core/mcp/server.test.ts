@@ -201,6 +201,31 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(twice.isError).toBe(true);
   });
 
+  it('the kill switch during a pending approval cancels the call; nothing runs', async () => {
+    rig.core.services.governance.addAgent({ id: 'pz', name: 'Paused mid-call' });
+    const pz = await inMemoryClient(rig, 'pz');
+    const created = new Promise<void>((resolve) => {
+      const off = rig.core.bus.on('approval.created', (a) => {
+        if (a.agentId !== 'pz') return;
+        off();
+        rig.core.services.governance.pauseAgent('pz', 'operator pulled the plug');
+        resolve();
+      });
+    });
+    const r = await pz.callTool({ name: 'execute_device_command', arguments: { device_id: 'line-3/compressor-01', command: 'reduce_load', parameters: { reduction_pct: 25 }, justification: 'will be cancelled by the kill switch' }, _meta: { progressToken: 'kill' } });
+    await created;
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/^CANCELLED/);
+    expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === 'line-3/compressor-01')).toMatchObject({ load_pct: 100 });
+    await pz.close();
+  });
+
+  it('keeps a whole-plant stream model-sized', async () => {
+    const r = await call('get_sensor_stream', { device_id: 'all', last_n: 500, max_points: 200 });
+    const devices = (r.structuredContent as { devices: Array<{ readings: unknown[] }> }).devices;
+    expect(devices.reduce((n, d) => n + d.readings.length, 0)).toBeLessThanOrEqual(540);
+  });
+
   it('refuses every call of a paused agent', async () => {
     rig.core.services.governance.addAgent({ id: 'other', name: 'Other' });
     const other = await inMemoryClient(rig, 'other');

@@ -5,6 +5,9 @@ import { stripTs } from '../../ingest';
 import { ToolFailure, defineTool } from '../types';
 import { downsample, ReadingOutSchema, SensorSchema } from './common';
 
+/** 60 points for each of the nine devices. */
+const MAX_TOTAL_POINTS = 540;
+
 export const getSensorStream = defineTool({
   name: 'get_sensor_stream',
   title: 'Sensor stream',
@@ -19,7 +22,7 @@ export const getSensorStream = defineTool({
       .default('all')
       .describe('"all" (default), a line such as "line-2", or a device id such as "line-1/compressor-01"'),
     last_n: z.number().int().min(1).max(2000).default(1).describe('Readings per device to return, newest last (1 = just the latest; readings are 5 s apart)'),
-    max_points: z.number().int().min(2).max(200).default(60).describe('Longer windows are averaged into at most this many points per device'),
+    max_points: z.number().int().min(2).max(200).default(60).describe('Longer windows are averaged into at most this many points per device (and 540 points in all)'),
     sensors: z.array(SensorSchema).min(1).max(5).optional().describe('Only these sensors (default: all five)'),
   }),
   output: z.object({
@@ -40,13 +43,15 @@ export const getSensorStream = defineTool({
     const ids = sel === 'all' ? known : sel.includes('/') ? known.filter((d) => d === sel) : known.filter((d) => d.startsWith(`${sel}/`));
     if (ids.length === 0) throw new ToolFailure(`no device matches "${sel}". Use "all", a line (line-1, line-2, line-3) or one of: ${known.join(', ')}`, 'unknown_device');
     const sensors = args.sensors ?? SENSORS;
+    // The whole answer stays model-sized: at most MAX_TOTAL_POINTS readings across all devices.
+    const points = Math.max(2, Math.min(args.max_points, Math.floor(MAX_TOTAL_POINTS / ids.length)));
     let asOf: string | null = null;
     const devices = ids.map((id) => {
       const cached = deps.live.recent(id, args.last_n).map(stripTs);
       const rs = cached.length >= args.last_n ? cached : deps.readings.latest(id, args.last_n);
       const last = rs[rs.length - 1];
       if (last && (!asOf || last.timestamp > asOf)) asOf = last.timestamp;
-      return { device_id: id, readings: downsample(rs, args.max_points, sensors), downsampled: rs.length > args.max_points };
+      return { device_id: id, readings: downsample(rs, points, sensors), downsampled: rs.length > points };
     });
     const units = Object.fromEntries(sensors.map((s) => [s, ({ temperature: '°C', pressure: 'PSI', vibration: 'mm/s', humidity: '%', power: 'kW' } as Record<string, string>)[s]!]));
     const lines = devices.map((d) => {
