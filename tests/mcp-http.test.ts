@@ -1,6 +1,7 @@
 // The governed MCP server over real Streamable HTTP (core on port 0): the SDK Client, per-agent bearer
 // tokens, Origin checks, body limit, sessions bound to their agent; and the governance check endpoint
 // with the governed() helper of electron/sdk/governed.ts.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPausedError, ApprovalRejectedError, GovernanceBlockedError, governed } from '../electron/sdk/governed';
 import { SEED_TOOLS } from '../electron/core/mcp';
@@ -46,6 +47,22 @@ describe('MCP over Streamable HTTP', () => {
     const loop = await post({ authorization: `Bearer ${rig.token}`, origin: 'http://localhost:6274' });
     expect(loop.status).toBe(200);
     await loop.body?.cancel();
+  });
+
+  it('answers 403 to a foreign Host header (DNS rebinding), even when its Origin matches it', async () => {
+    const u = new URL(rig.mcpUrl);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { host: `rebind.example:${u.port}`, origin: `http://rebind.example:${u.port}`, authorization: `Bearer ${rig.token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(INIT));
+    });
+    expect(status).toBe(403);
   });
 
   it('answers 413 to a body above the limit, 400 to broken JSON and to a call without a session', async () => {

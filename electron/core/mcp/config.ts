@@ -11,6 +11,12 @@ export const McpConfigSchema = z.object({
    * any other origin gets 403, which stops DNS-rebinding attacks from web pages.
    */
   allowedOrigins: z.array(z.string().url()).default([]),
+  /**
+   * Host names accepted in the Host header besides loopback ones while the server is bound to
+   * loopback. A page that rebinds its own DNS name to 127.0.0.1 sends its own name as Host (and as
+   * Origin, which then looks same-origin), so this check is what stops DNS rebinding.
+   */
+  allowedHosts: z.array(z.string().min(1)).default([]),
   /** Accept loopback origins (http://localhost:*, http://127.0.0.1:*). */
   allowLoopbackOrigins: z.boolean().default(true),
   /** Largest JSON-RPC request body on /mcp (bytes); tool arguments are small. */

@@ -8,7 +8,7 @@ export { createMcpServer, SERVER_NAME, SERVER_VERSION } from './server';
 export { createMcpService, registerMcpApi, type McpService } from './service';
 export { governedCall, GOVERNANCE_META, type GovernanceMeta, type CallStatus } from './call';
 export { ALL_TOOLS, SEED_TOOLS, TOOL_REGISTRY } from './tools';
-export { mountStreamableHttp, originAllowed, bearerToken, AGENT_HEADER, type StreamableHttpEndpoint } from './transports/streamableHttp';
+export { mountStreamableHttp, originAllowed, hostAllowed, bearerToken, AGENT_HEADER, type StreamableHttpEndpoint } from './transports/streamableHttp';
 export { serveStdio, bridgeStdioToHttp } from './transports/stdio';
 export { CHECK_PATH, CheckRequestSchema, type CheckResponse } from './check';
 export { ToolFailure, type McpDeps, type CallerIdentity, type ToolSpec, type ToolContext } from './types';

@@ -49,7 +49,7 @@ export function createMcpService(input: McpDeps): McpService {
       httpServer = http;
       const tokenCache = new AgentTokenCache(deps.governance);
       offCache = invalidateOnAgentChange(tokenCache, deps.bus);
-      endpoint = mountStreamableHttp(http, { config: deps.config, governance: deps.governance, log: deps.log, createServer, now: () => deps.clock.now(), tokenCache });
+      endpoint = mountStreamableHttp(http, { config: deps.config, governance: deps.governance, log: deps.log, createServer, now: () => deps.clock.now(), tokenCache, bindHost: () => bindHostOf(http) });
       mountGovernanceCheck(http, { governance: deps.governance, toolCalls: deps.toolCalls, clock: deps.clock, log: deps.log, tokenCache });
     },
     info() {
@@ -94,6 +94,15 @@ export function createMcpService(input: McpDeps): McpService {
     },
   };
   return svc;
+}
+
+/** The address the HTTP server is bound to (its url is built from config http.host). */
+function bindHostOf(http: HttpServer): string | undefined {
+  try {
+    return new URL(http.url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return undefined;
+  }
 }
 
 export function registerMcpApi(api: CoreApi, svc: McpService): void {

@@ -43,6 +43,8 @@ export interface StreamableHttpDeps {
   createServer(caller: CallerIdentity): McpServer;
   now?: () => number;
   tokenCache?: AgentTokenCache;
+  /** The HTTP server's bind address (http.host): Host headers are checked while it is loopback. */
+  bindHost?: () => string | undefined;
 }
 
 /** Header the stdio bridge sends with --agent NAME; when present it must match the token's agent. */
@@ -53,6 +55,20 @@ export function bearerToken(req: http.IncomingMessage): string | null {
   if (!h) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
   return m ? m[1]! : null;
+}
+
+/** The Host header's name must be loopback (or listed) while the server is bound to loopback. */
+export function hostAllowed(req: http.IncomingMessage, cfg: McpConfig, bindHost: string | undefined): boolean {
+  if (bindHost !== undefined && !isLoopbackHost(bindHost)) return true; // bound elsewhere: the operator token guards it
+  const h = req.headers.host;
+  if (!h) return true; // HTTP/1.0 clients; browsers always send Host
+  let name: string;
+  try {
+    name = new URL(`http://${h}`).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  return isLoopbackHost(name) || cfg.allowedHosts.includes(name);
 }
 
 /** Origin check of the MCP spec: absent (non-browser clients), this server, loopback pages, or listed. */
@@ -180,6 +196,11 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
 
   const handler = async (ctx: RouteContext) => {
     const { req, res } = ctx;
+    if (!hostAllowed(req, config, deps.bindHost?.())) {
+      counters.badOrigin++;
+      log.warn({ host: req.headers.host }, 'MCP request for a foreign Host refused (DNS rebinding?)');
+      return rpcError(res, 403, -32000, `host ${String(req.headers.host)} is not allowed`);
+    }
     if (!originAllowed(req, config)) {
       counters.badOrigin++;
       log.warn({ origin: req.headers.origin }, 'MCP request from a foreign origin refused');
