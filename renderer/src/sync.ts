@@ -39,6 +39,8 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
   }, 1000);
   const refreshImmune = throttle(() => void actions.refreshImmune(), 1000);
   const refreshStats = throttle(() => void actions.refreshAlarmStats(), 2000);
+  // Agents' "last seen" changes with every call, which sends no agent.changed: follow MCP calls instead.
+  const refreshAgents = throttle(() => void actions.refreshAgents(), 2000);
 
   const loadAll = async () => {
     await Promise.all([
@@ -85,6 +87,7 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
       useImmune.getState().agentChanged(a);
       refreshImmune();
     }),
+    api.onMcpCall(() => refreshAgents()),
     api.onImmuneInfection(() => refreshImmune()),
     api.onImmuneHealing(() => refreshImmune()),
     api.onImmuneApproval(() => refreshImmune()),
@@ -103,5 +106,6 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
     refreshAudit.cancel();
     refreshImmune.cancel();
     refreshStats.cancel();
+    refreshAgents.cancel();
   };
 }

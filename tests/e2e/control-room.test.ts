@@ -175,6 +175,12 @@ describe('control room in a real browser (serve mode)', () => {
     const { page } = rig;
     for (const pane of PANE_IDS) {
       await showPane(page, pane);
+      if (pane === 'agents') {
+        // The detail view: calls per hour by decision, tools used, scope.
+        await page.click('tr[data-agent-id]:has-text("Field assistant")');
+        await page.waitForSelector('section.detail .mini-chart canvas');
+        expect(await page.locator('section.detail').textContent()).toContain('execute_device_command');
+      }
       await page.waitForTimeout(pane === 'trends' ? 800 : 300);
       const file = await screenshotPane(page, pane);
       expect(fs.statSync(file).size).toBeGreaterThan(2000);

@@ -51,14 +51,26 @@ function websocketClient(url: string): Client {
       for (const m of queue.splice(0)) ws!.send(m);
     };
     ws.onmessage = (ev) => {
-      const msg = JSON.parse(String(ev.data)) as
-        | { type: 'reply'; id: number; reply: Reply<unknown> }
-        | { type: 'event'; name: string; payload: unknown };
+      let msg: { type: 'reply'; id: number; reply: Reply<unknown> } | { type: 'event'; name: string; payload: unknown } | { type: 'error' };
+      try {
+        msg = JSON.parse(String(ev.data));
+      } catch {
+        return; // a garbled frame is dropped; the next snapshot poll heals whatever it carried
+      }
+      if (!msg || typeof msg !== 'object') return;
       if (msg.type === 'reply') {
         pending.get(msg.id)?.(msg.reply);
         pending.delete(msg.id);
       } else if (msg.type === 'event') {
-        listeners.get(msg.name)?.forEach((l) => l(msg.payload));
+        const { name, payload } = msg;
+        listeners.get(name)?.forEach((l) => {
+          // One failing pane must not starve the others of the same event.
+          try {
+            l(payload);
+          } catch (err) {
+            console.error(`listener for ${name} failed`, err);
+          }
+        });
       }
     };
     ws.onclose = () => {

@@ -190,7 +190,7 @@ function AgentDetail({ agent }: { agent: AgentView }) {
           {agent.revokedTools.length ? ` · blocked tools: ${agent.revokedTools.join(', ')}` : ''}
         </dd>
         <dt>Highest risk</dt>
-        <dd className={maxRisk >= 7 ? 'abnormal' : ''}>{mine.length ? `${maxRisk}/10 over ${mine.length} approvals` : 'no approvals'}</dd>
+        <dd className={maxRisk >= 7 ? 'abnormal' : ''}>{mine.length ? `${maxRisk}/10 over ${mine.length} approval${mine.length === 1 ? '' : 's'}` : 'no approvals'}</dd>
         <dt>Tools used</dt>
         <dd>{tools.length ? tools.map(([t, n]) => `${t} ×${n}`).join(' · ') : 'none'}</dd>
       </dl>

@@ -115,7 +115,7 @@ export default function ImmunePane() {
             <b>{a.agent_id}</b>
             <span>{a.state.replace(/_/g, ' ')}</span>
             <span className="muted">
-              {a.source} · {a.executions} runs{a.baseline_ready ? '' : ' · learning'}
+              {a.source} · {a.executions} runs{a.baseline_ready || a.state === 'learning' ? '' : ' · baseline learning'}
             </span>
           </button>
         ))}

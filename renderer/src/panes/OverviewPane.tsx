@@ -79,7 +79,7 @@ export default function OverviewPane() {
                 {stats.topAgents.map((a) => (
                   <tr key={a.id}>
                     <td>{a.id}</td>
-                    <td className="num">{a.calls} calls</td>
+                    <td className="num">{a.calls} call{a.calls === 1 ? '' : 's'}</td>
                   </tr>
                 ))}
               </tbody>
@@ -96,7 +96,7 @@ export default function OverviewPane() {
                 {stats.topTools.map((t) => (
                   <tr key={t.tool}>
                     <td>{t.tool}</td>
-                    <td className="num">{t.calls} calls</td>
+                    <td className="num">{t.calls} call{t.calls === 1 ? '' : 's'}</td>
                   </tr>
                 ))}
               </tbody>

@@ -73,11 +73,20 @@ export function bucketDecisions(rows: readonly AuditRowView[], bucketMs: number)
     m.set(b, e);
   }
   const keys = [...m.keys()].sort((a, b) => a - b);
+  // Continuous buckets (empty hours are zeros) plus one after the last, so a step chart closes and a
+  // single busy hour still has a time axis; no filling across absurd spans.
+  if (keys.length && (keys[keys.length - 1]! - keys[0]!) / bucketMs < 2000) {
+    const first = keys[0]!;
+    const n = Math.round((keys[keys.length - 1]! - first) / bucketMs) + 2;
+    keys.length = 0;
+    for (let i = 0; i < n; i++) keys.push(first + i * bucketMs);
+  }
+  const get = (k: number) => m.get(k) ?? [0, 0, 0];
   return {
     t: keys.map((k) => k / 1000),
-    allowed: keys.map((k) => m.get(k)![0]),
-    blocked: keys.map((k) => m.get(k)![1]),
-    reviewed: keys.map((k) => m.get(k)![2]),
+    allowed: keys.map((k) => get(k)[0]),
+    blocked: keys.map((k) => get(k)[1]),
+    reviewed: keys.map((k) => get(k)[2]),
   };
 }
 

@@ -193,10 +193,11 @@ describe('audit and overview figures', () => {
     expect(s.topTools[0]).toEqual({ tool: 'execute_device_command', calls: 2 });
   });
 
-  it('buckets an agent’s calls per hour by decision', () => {
+  it('buckets an agent’s calls per hour by decision, empty hours as zeros, one closing bucket', () => {
     const h = 3_600_000;
-    const b = bucketDecisions([row(1, 'ALLOWED', 'a', 't', 10), row(2, 'BLOCKED', 'a', 't', 20), row(3, 'REVIEW', 'a', 't', h + 5), row(4, 'APPROVED', 'a', 't', h + 6)], h);
-    expect(b).toEqual({ t: [0, h / 1000], allowed: [1, 0], blocked: [1, 0], reviewed: [0, 1] });
+    const b = bucketDecisions([row(1, 'ALLOWED', 'a', 't', 10), row(2, 'BLOCKED', 'a', 't', 20), row(3, 'REVIEW', 'a', 't', 2 * h + 5), row(4, 'APPROVED', 'a', 't', 2 * h + 6)], h);
+    expect(b).toEqual({ t: [0, 3600, 7200, 10800], allowed: [1, 0, 0, 0], blocked: [1, 0, 0, 0], reviewed: [0, 0, 1, 0] });
+    expect(bucketDecisions([], h)).toEqual({ t: [], allowed: [], blocked: [], reviewed: [] });
   });
 
   it('turns the filter form into a query, leaving empty fields out', () => {
