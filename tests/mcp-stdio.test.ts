@@ -8,7 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig } from '../electron/core';
 import { SEED_TOOLS } from '../electron/core/mcp';
-import { startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import { decideNext, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
 
 const BIN = path.resolve(__dirname, '../bin/aegisflow.mjs');
 
@@ -60,6 +60,34 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
     expect(r.isError).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ device_id: 'line-2/pump-03' });
     expect(stderr()).toMatch(/opened a new one/);
+    await client.close();
+  }, 30_000);
+
+  it('REVIEW approved over stdio: progress while waiting, then the command reaches the plant', async () => {
+    const { client, transport } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
+    await client.connect(transport);
+    const device = 'line-3/motor-02';
+    const before = rig.core.services.live.latest(device)!.power;
+    const progress: string[] = [];
+    const decided = decideNext(rig, 'approve', 'erin');
+    const r = await client.callTool(
+      { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 50 }, justification: 'vibration rising; SOP 2.3 reduce load' } },
+      undefined,
+      { onprogress: (p) => progress.push(p.message ?? ''), resetTimeoutOnProgress: true },
+    );
+    await decided;
+    expect(r.structuredContent).toMatchObject({ status: 'executed', approved_by: 'erin' });
+    expect(progress.length).toBeGreaterThan(0);
+    await waitFor(() => rig.core.services.live.latest(device)!.power < before * 0.75, 'power to drop after reduce_load');
+    await client.close();
+  }, 30_000);
+
+  it('a paused agent is refused over stdio too', async () => {
+    const { token } = rig.core.services.governance.addAgent({ id: 'stdio-p', name: 'P' });
+    const { client, transport } = spawnClient(['--agent', 'stdio-p', '--url', rig.mcpUrl], token);
+    await client.connect(transport);
+    rig.core.services.governance.pauseAgent('stdio-p', 'drill');
+    await expect(client.callTool({ name: 'list_devices', arguments: {} })).rejects.toThrow(/stdio-p is paused/);
     await client.close();
   }, 30_000);
 
