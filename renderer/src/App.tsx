@@ -14,19 +14,10 @@ import { activate, setPopped, useLayout, type PaneId } from './store/layout';
 import { useNotices } from './store/notices';
 import { usePlant } from './store/plant';
 import { usePrefs } from './store/prefs';
-import { isPaneId, type ShellPrefs } from '../../shared/shell';
+import type { ShellPrefs } from '../../shared/shell';
+import type { Route } from './route';
 import { startSync } from './sync';
 import { beep } from './components/sound';
-
-export type Route = { kind: 'main' } | { kind: 'pane'; pane: PaneId } | { kind: 'popup'; approvalId: string | null };
-
-export function parseRoute(hash: string): Route {
-  const p = new URLSearchParams(hash.replace(/^#/, ''));
-  const pane = p.get('pane');
-  if (isPaneId(pane)) return { kind: 'pane', pane };
-  if (p.get('popup') === 'approval') return { kind: 'popup', approvalId: p.get('id') };
-  return { kind: 'main' };
-}
 
 export function App({ route }: { route: Route }) {
   const { client, live, actions, shell } = useServices();

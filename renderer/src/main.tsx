@@ -1,7 +1,8 @@
 import { createRoot } from 'react-dom/client';
 import { createActions } from './actions';
 import { createClient } from './api/client';
-import { App, parseRoute } from './App';
+import { App } from './App';
+import { parseRoute } from './route';
 import { ServicesContext, type Services } from './context';
 import { LiveReadings } from './live/series';
 import { PANES } from './panes/registry';
