@@ -87,8 +87,8 @@ async function boot(): Promise<void> {
   };
   const sendToMain = (channel: string, payload: unknown) => {
     const w = showMain();
-    // A fresh window has no page yet: deliver once it has loaded.
-    if (w.webContents.isLoading()) w.webContents.once('did-finish-load', () => w.webContents.send(channel, payload));
+    // A fresh window has no page yet: deliver once it has loaded and React has subscribed.
+    if (w.webContents.isLoading()) w.webContents.once('did-finish-load', () => setTimeout(() => !w.isDestroyed() && w.webContents.send(channel, payload), 800));
     else w.webContents.send(channel, payload);
   };
 
