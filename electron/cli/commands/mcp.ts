@@ -62,7 +62,7 @@ export const mcpCommand: CliCommand = {
       return fail(err);
     }
     if (values.help) {
-      process.stderr.write(HELP + '\n');
+      process.stdout.write(HELP + '\n');
       return 0;
     }
     const token = process.env.AEGISFLOW_AGENT_TOKEN?.trim();
