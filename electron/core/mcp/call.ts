@@ -17,7 +17,8 @@ export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 export const GOVERNANCE_META = 'aegisflow/governance';
 
 export interface GovernanceMeta {
-  decision: 'ALLOW' | 'BLOCK' | 'REVIEW';
+  /** NONE: refused before the gateway (arguments that cannot work). */
+  decision: 'ALLOW' | 'BLOCK' | 'REVIEW' | 'NONE';
   status: CallStatus;
   rule_id: string;
   policy_version: string;
@@ -105,14 +106,15 @@ export async function governedCall(
   let outcome: Outcome;
   let decidedBy: string | null | undefined;
   try {
-    if (spec.precheck) {
+    // Cheap argument checks first (unknown device, unknown anomaly), so no operator is asked to approve
+    // a call that cannot work. Only for an active agent: a paused one gets the gateway's refusal, audited.
+    if (spec.precheck && deps.governance.agents.get(caller.agentId)?.status === 'active') {
       try {
         spec.precheck(args as never, deps);
       } catch (err) {
         if (!(err instanceof ToolFailure)) throw err;
-        // Nothing reached the gateway: the call could not have worked, so no operator is asked.
-        const meta: GovernanceMeta = { decision: 'BLOCK', status: 'error', rule_id: 'precheck', policy_version: deps.governance.policy.current.version };
-        outcome = { result: errorResult(err.message, meta), status: 'error', error: err.message };
+        const meta: GovernanceMeta = { decision: 'NONE', status: 'invalid', rule_id: 'precheck', policy_version: deps.governance.policy.current.version };
+        outcome = { result: errorResult(err.message, meta), status: 'invalid', error: err.message };
         record(deps, caller, spec.name, judged, null, outcome, performance.now() - t0, 0);
         return outcome.result;
       }
@@ -219,7 +221,11 @@ export async function runTool(deps: McpDeps, spec: ToolSpec, args: Record<string
     if (text.length > deps.config.maxResultChars) text = text.slice(0, deps.config.maxResultChars) + ' …(cut)';
     return { result: { content: [{ type: 'text', text }], structuredContent: out.structured as Record<string, unknown>, _meta: { [GOVERNANCE_META]: meta } }, status: 'ok', error: null };
   } catch (err) {
-    if (err instanceof ToolFailure) return { result: errorResult(err.message, { ...meta, status: 'error' }), status: 'error', error: err.message };
+    if (err instanceof ToolFailure) {
+      // Self-governed tools (propose_plan) report governance outcomes as failures with these codes.
+      const status: CallStatus = (['blocked', 'rejected', 'expired', 'cancelled'] as const).find((c) => c === err.code) ?? 'error';
+      return { result: errorResult(err.message, { ...meta, status }), status, error: err.message };
+    }
     deps.log.error({ err, tool: spec.name }, 'tool failed');
     return { result: errorResult(`${spec.name} failed: ${(err as Error).message}`, { ...meta, status: 'error' }), status: 'error', error: (err as Error).message };
   }

@@ -199,6 +199,10 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(run.structuredContent).toMatchObject({ status: 'executed', device_id: 'line-3/pump-03' });
     const twice = await call('execute_device_command', { ...step, plan_id: planId });
     expect(twice.isError).toBe(true);
+    const blocked = await call('propose_plan', { steps: [{ tool: 'execute_device_command', args: { ...step, command: 'emergency_shutdown' } }], rationale: 'a plan with a blocked step' });
+    expect(blocked.isError).toBe(true);
+    expect(textOf(blocked)).toMatch(/^BLOCKED: step 1 \(execute_device_command\) is blocked/);
+    expect(rig.core.services.mcp.recentCalls({ limit: 1 })[0]).toMatchObject({ tool: 'propose_plan', status: 'blocked', decision: 'BLOCK' });
   });
 
   it('the kill switch during a pending approval cancels the call; nothing runs', async () => {
@@ -233,6 +237,9 @@ describe('MCP server (in-memory client, live plant)', () => {
     const r = await other.callTool({ name: 'get_active_anomalies', arguments: {} });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/REFUSED: agent other is paused/);
+    // Even a call that could never work is answered by the gateway (and audited) for a paused agent.
+    const probe = await other.callTool({ name: 'get_device_status', arguments: { device_id: 'line-8/pump-01' } });
+    expect(textOf(probe)).toMatch(/REFUSED: agent other is paused/);
     await other.close();
   });
 
