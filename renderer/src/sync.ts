@@ -26,7 +26,10 @@ export function throttle(fn: () => void, ms: number): (() => void) & { cancel():
     const wait = Math.max(0, last + ms - Date.now());
     timer = setTimeout(run, wait);
   };
-  t.cancel = () => timer && clearTimeout(timer);
+  t.cancel = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
   return t;
 }
 

@@ -143,10 +143,20 @@ export default function AgentsPane() {
   );
 }
 
+/** "a, b ,, c" → ["a", "b", "c"]; empty means no limit on that axis. */
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .slice(0, 50);
+}
+
 function AgentDetail({ agent }: { agent: AgentView }) {
   const { actions } = useServices();
   const [rows, setRows] = useState<AuditRowView[] | null>(null);
   const [policy, setPolicy] = useState<PolicyInfo | null>(null);
+  const [editScope, setEditScope] = useState<{ devices: string; lines: string; toolGroups: string } | null>(null);
   const approvals = useApprovals((s) => s.history);
   const pending = useApprovals((s) => s.pending);
   useEffect(() => {
@@ -181,7 +191,33 @@ function AgentDetail({ agent }: { agent: AgentView }) {
         <dd>{fmtTime(agent.createdAt)}</dd>
         <dt>Scope</dt>
         <dd>
-          devices {agent.scope.devices?.join(', ') || 'any'} · lines {agent.scope.lines?.join(', ') || 'any'} · tool groups {agent.scope.toolGroups?.join(', ') || 'any'}
+          {editScope ? (
+            <form
+              className="row wrap"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void actions.setScope(agent.id, { devices: splitList(editScope.devices), lines: splitList(editScope.lines), toolGroups: splitList(editScope.toolGroups) }).then(() => setEditScope(null));
+              }}
+            >
+              <input placeholder="devices, e.g. line-2/*" value={editScope.devices} onChange={(e) => setEditScope({ ...editScope, devices: e.target.value })} aria-label="scope devices" />
+              <input placeholder="lines, e.g. line-2" value={editScope.lines} onChange={(e) => setEditScope({ ...editScope, lines: e.target.value })} aria-label="scope lines" />
+              <input placeholder="tool groups, e.g. read, report" value={editScope.toolGroups} onChange={(e) => setEditScope({ ...editScope, toolGroups: e.target.value })} aria-label="scope tool groups" />
+              <button type="submit">Save scope</button>
+              <button type="button" onClick={() => setEditScope(null)}>
+                Cancel
+              </button>
+            </form>
+          ) : (
+            <>
+              devices {agent.scope.devices?.join(', ') || 'any'} · lines {agent.scope.lines?.join(', ') || 'any'} · tool groups {agent.scope.toolGroups?.join(', ') || 'any'}{' '}
+              <button
+                type="button"
+                onClick={() => setEditScope({ devices: agent.scope.devices?.join(', ') ?? '', lines: agent.scope.lines?.join(', ') ?? '', toolGroups: agent.scope.toolGroups?.join(', ') ?? '' })}
+              >
+                Edit
+              </button>
+            </>
+          )}
         </dd>
         <dt>Policy</dt>
         <dd>
