@@ -108,7 +108,8 @@ export async function governedCall(
   try {
     // Cheap argument checks first (unknown device, unknown anomaly), so no operator is asked to approve
     // a call that cannot work. Only for an active agent: a paused one gets the gateway's refusal, audited.
-    if (spec.precheck && deps.governance.agents.get(caller.agentId)?.status === 'active') {
+    // (Over HTTP the request was just authenticated as an active agent: no second read of the agent row.)
+    if (spec.precheck && (caller.transport === 'http' || deps.governance.agents.get(caller.agentId)?.status === 'active')) {
       try {
         spec.precheck(args as never, deps);
       } catch (err) {
