@@ -22,7 +22,15 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'renderer'),
-    plugins: [react()],
+    plugins: [
+      react(),
+      {
+        // `npm run dev` only: Vite injects an inline React-refresh preamble the production CSP forbids.
+        name: 'aegisflow-dev-csp',
+        apply: 'serve',
+        transformIndexHtml: (html: string) => html.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"),
+      },
+    ],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       // electron-vite leaves output unminified; the renderer is also served to browsers (wall displays).

@@ -41,7 +41,7 @@ async function boot(): Promise<void> {
   // Windows shows notifications only for an app with a user model id (the installer's app id).
   app.setAppUserModelId(APP_ID);
   await app.whenReady();
-  hardenSession(session.defaultSession);
+  hardenSession(session.defaultSession, process.env.ELECTRON_RENDERER_URL);
 
   let core: Core;
   try {

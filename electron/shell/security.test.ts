@@ -12,7 +12,7 @@ import type { ApprovalView } from '../../shared/governance';
 import { approvalNotificationText, nextForPopup, trayLabel } from './format';
 import { approvalPopupOptions, mainWindowOptions, paneWindowOptions } from './options';
 import { createPreloadSurfaces, type IpcRendererLike } from './preload-surface';
-import { CSP, hardenContents, hardenSession, isTrustedSender, isTrustedUrl } from './security';
+import { CSP, cspFor, hardenContents, hardenSession, isTrustedSender, isTrustedUrl } from './security';
 import { parseShellState } from './state';
 
 const PRELOAD = '/app/out/preload/index.cjs';
@@ -64,6 +64,13 @@ describe('content security policy', () => {
     expect(d['frame-ancestors']).toEqual(["'none'"]);
     expect(d['base-uri']).toEqual(["'none'"]);
     expect(CSP).not.toMatch(/unsafe-eval/);
+  });
+  it('relaxes only for a dev server, and only towards that server', () => {
+    expect(cspFor(undefined)).toBe(CSP);
+    const dev = cspFor('http://localhost:5173');
+    expect(dev).toContain("script-src 'self' 'unsafe-inline' http://localhost:5173");
+    expect(dev).toContain("connect-src 'self' http://localhost:5173 ws://localhost:5173");
+    expect(dev).toContain("object-src 'none'");
   });
 });
 

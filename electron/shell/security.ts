@@ -4,9 +4,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Session, WebContents, WebFrameMain, WebPreferences } from 'electron';
 
+/** Production policy: our own files only. */
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
   "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * The policy for a window: production's, or — only while a dev server is in use (`npm run dev`) — one
+ * that also lets Vite's inline React-refresh preamble and its hot-reload socket through.
+ */
+export function cspFor(devServerUrl: string | undefined): string {
+  if (!devServerUrl) return CSP;
+  const origin = new URL(devServerUrl).origin;
+  const ws = origin.replace(/^http/, 'ws');
+  return CSP.replace("script-src 'self'", `script-src 'self' 'unsafe-inline' ${origin}`).replace("connect-src 'self'", `connect-src 'self' ${origin} ${ws}`);
+}
 
 export function secureWebPreferences(preload: string): WebPreferences {
   return {
@@ -48,11 +60,12 @@ export function isTrustedSender(frame: WebFrameMain | null | undefined, devServe
   return !!frame && isTrustedUrl(frame.url, devServerUrl, rendererHtml);
 }
 
-export function hardenSession(session: Session): void {
+export function hardenSession(session: Session, devServerUrl?: string): void {
+  const csp = cspFor(devServerUrl);
   session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
   session.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
   });
 }
 
