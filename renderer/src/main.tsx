@@ -6,6 +6,7 @@ import { parseRoute } from './route';
 import { ServicesContext, type Services } from './context';
 import { LiveReadings } from './live/series';
 import { PANES } from './panes/registry';
+import { useLayout } from './store/layout';
 import './styles.css';
 
 // One of everything per page, built here and handed down: no import-time singletons.
@@ -13,6 +14,8 @@ const client = createClient();
 // A full day per device at 5 s (17,280 samples) stays in memory for the trends.
 const live = new LiveReadings(17_280);
 const services: Services = { client, live, actions: createActions(client, live), shell: window.aegisflowShell ?? null };
+// Browser windows of popped-out panes do not survive a reload (Electron's do: the main process reopens them).
+if (!services.shell && parseRoute(location.hash).kind === 'main') useLayout.getState().apply((l) => (l.popped.length ? { ...l, popped: [] } : l));
 const root = createRoot(document.getElementById('root')!);
 const render = () => root.render(
   <ServicesContext.Provider value={services}>

@@ -199,6 +199,17 @@ describe('control room in a real browser (serve mode)', () => {
     expect(await page.locator('[data-dock="d4"] [data-pane-tab="audit"]').count()).toBe(0);
   });
 
+  it('a pane pops out into its own window and comes back when that window closes', async () => {
+    const { page } = rig;
+    await showPane(page, 'trends');
+    const [popout] = await Promise.all([page.context().waitForEvent('page'), page.locator('[data-dock="d2"] [data-action="pop-out"]').click()]);
+    await popout.waitForSelector('section.pane-body.solo[data-pane="trends"] .trend-chart canvas');
+    expect(popout.url()).toContain('#pane=trends');
+    await page.waitForSelector('[data-dock="d2"] >> text=Trends is open in its own window');
+    await popout.close();
+    await page.waitForSelector('[data-dock="d2"] section[data-pane="trends"] .trend-chart canvas', { timeout: 5000 });
+  });
+
   it('says so plainly when the link to the core is lost', async () => {
     const { page } = rig;
     await page.waitForSelector('[data-field="connection"]:has-text("connected")');

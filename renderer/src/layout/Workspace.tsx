@@ -62,10 +62,19 @@ function DockView({ dock, allDocks }: { dock: Dock; allDocks: Array<{ id: string
   const popped = useLayout((s) => s.layout.popped);
   const active = dock.active;
   const popOut = async (id: PaneId) => {
-    let ok = false;
-    if (shell) ok = await shell.popOutPane(id);
-    else ok = !!window.open(`${location.pathname}${location.search}#pane=${id}`, `aegisflow-${id}`, 'popup,width=900,height=700');
-    if (ok) apply((l) => setPopped(l, id, true));
+    if (shell) {
+      if (await shell.popOutPane(id)) apply((l) => setPopped(l, id, true));
+      return;
+    }
+    // A browser (serve mode): a plain window with the pane's route; when it closes, the pane comes back.
+    const w = window.open(`${location.pathname}${location.search}#pane=${id}`, `aegisflow-${id}`, 'popup,width=900,height=700');
+    if (!w) return;
+    apply((l) => setPopped(l, id, true));
+    const t = setInterval(() => {
+      if (!w.closed) return;
+      clearInterval(t);
+      apply((l) => setPopped(l, id, false));
+    }, 1000);
   };
   return (
     <div className="dock" data-dock={dock.id}>
