@@ -5,6 +5,7 @@ import { ALARM_PRIORITIES, type Alarm } from '../../../shared/anomalies';
 import { Empty, PriorityBadge, Stat, fmtTime } from '../components/ui';
 import { useServices } from '../context';
 import { needsAck, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
+import { showTrend } from '../navigate';
 
 const STATE_LABEL: Record<Alarm['state'], string> = {
   normal: 'normal',
@@ -94,6 +95,8 @@ export default function AlarmsPane() {
                 data-state={a.state}
                 className={`${a.id === selectedId ? 'selected' : ''} ${needsAck(a) ? 'unacked' : ''}`}
                 onClick={() => useAlarms.getState().select(a.id)}
+                onDoubleClick={() => showTrend(a.source)}
+                title="Double-click: trends of this source"
               >
                 <td>
                   <PriorityBadge p={a.priority} />

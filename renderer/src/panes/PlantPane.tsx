@@ -6,6 +6,7 @@ import { SENSORS, SENSOR_DIGITS, SENSOR_UNITS } from '../domain';
 import { useAlarms } from '../store/alarms';
 import { useAnomalies } from '../store/anomalies';
 import { usePlant } from '../store/plant';
+import { showTrend } from '../navigate';
 
 const fmt = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 
@@ -56,7 +57,7 @@ export default function PlantPane() {
           const al = perDevice.get(id);
           const ep = openEpisodes.get(id);
           return (
-            <tr key={id} data-device={id} className={al?.unacked ? 'row-alarm' : undefined}>
+            <tr key={id} data-device={id} className={al?.unacked ? 'row-alarm clickable' : 'clickable'} onClick={() => showTrend(id)} title="Show this device's trends">
               <th scope="row">{id}</th>
               <td className={d.state === 'running' ? '' : 'abnormal'} data-field="state">
                 {d.state}

@@ -7,31 +7,12 @@ import { useServices } from '../context';
 import { DEVICE_IDS, SENSORS, SENSOR_DIGITS, SENSOR_UNITS, type Sensor } from '../domain';
 import { episodesOf, useAnomalies } from '../store/anomalies';
 import { usePlant } from '../store/plant';
-
-const WINDOWS = [
-  { label: '10 min', sec: 600 },
-  { label: '1 h', sec: 3600 },
-  { label: '6 h', sec: 6 * 3600 },
-  { label: '24 h', sec: 86400 },
-];
-const KEY = 'aegisflow.trends.v1';
-
-function loadSel(): { devices: string[]; windowSec: number } {
-  try {
-    const raw = JSON.parse(localStorage.getItem(KEY) ?? 'null') as { devices?: unknown; windowSec?: unknown } | null;
-    const devices = Array.isArray(raw?.devices) ? raw.devices.filter((d): d is string => typeof d === 'string').slice(0, 9) : [];
-    const windowSec = WINDOWS.some((w) => w.sec === raw?.windowSec) ? (raw!.windowSec as number) : 3600;
-    return { devices: devices.length ? devices : [DEVICE_IDS[0]!], windowSec };
-  } catch {
-    return { devices: [DEVICE_IDS[0]!], windowSec: 3600 };
-  }
-}
+import { TREND_WINDOWS, useTrends } from '../store/trends';
 
 export default function TrendsPane() {
   const { live, actions } = useServices();
-  const initial = useMemo(loadSel, []);
-  const [devices, setDevices] = useState<string[]>(initial.devices);
-  const [windowSec, setWindowSec] = useState(initial.windowSec);
+  const devices = useTrends((s) => s.devices);
+  const windowSec = useTrends((s) => s.windowSec);
   const [following, setFollowing] = useState(true);
   const [latest, setLatest] = useState<Record<Sensor, Array<number | null>> | null>(null);
   const [history, setHistory] = useState<'idle' | 'loading' | 'done'>('idle');
@@ -41,14 +22,6 @@ export default function TrendsPane() {
   const episodes = useAnomalies((s) => s.episodes);
   const plantDevices = usePlant((s) => s.devices);
   const known = useMemo(() => [...new Set([...DEVICE_IDS, ...Object.keys(plantDevices)])].sort(), [plantDevices]);
-
-  useEffect(() => {
-    try {
-      localStorage.setItem(KEY, JSON.stringify({ devices, windowSec }));
-    } catch {
-      /* session only */
-    }
-  }, [devices, windowSec]);
 
   // One chart stack per device selection; the window changes without a rebuild.
   useEffect(() => {
@@ -99,7 +72,7 @@ export default function TrendsPane() {
     };
   }, [devices.join('|')]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const toggle = (d: string) => setDevices((cur) => (cur.includes(d) ? (cur.length > 1 ? cur.filter((x) => x !== d) : cur) : [...cur, d].slice(-6)));
+  const toggle = useTrends((s) => s.toggle);
 
   return (
     <div className="trends" data-first-draw-ms={firstDrawMs ?? ''} data-history={history}>
@@ -116,8 +89,8 @@ export default function TrendsPane() {
             ))}
           </div>
         </details>
-        <select value={windowSec} onChange={(e) => setWindowSec(Number(e.target.value))} aria-label="Time window">
-          {WINDOWS.map((w) => (
+        <select value={windowSec} onChange={(e) => useTrends.getState().setWindow(Number(e.target.value))} aria-label="Time window">
+          {TREND_WINDOWS.map((w) => (
             <option key={w.sec} value={w.sec}>
               {w.label}
             </option>

@@ -214,3 +214,21 @@ describe('preferences', () => {
     expect(loadPrefs({ getItem: () => JSON.stringify({ operator: '  Dana ', sound: 'yes' }) })).toEqual({ operator: 'Dana', sound: false });
   });
 });
+
+describe('trends selection', () => {
+  it('is remembered, never empty, at most six devices, and survives garbage', async () => {
+    const { createTrendsStore, parseSelection } = await import('./trends');
+    const mem = new Map<string, string>();
+    const storage = { getItem: (k: string) => mem.get(k) ?? null, setItem: (k: string, v: string) => void mem.set(k, v) };
+    const a = createTrendsStore(storage);
+    a.getState().setDevices(['line-2/pump-03']);
+    a.getState().toggle('line-2/pump-03');
+    expect(a.getState().devices).toEqual(['line-2/pump-03']);
+    for (let i = 0; i < 8; i++) a.getState().toggle(`dev-${i}`);
+    expect(a.getState().devices).toHaveLength(6);
+    expect(a.getState().devices.at(-1)).toBe('dev-7');
+    a.getState().setWindow(86400);
+    expect(createTrendsStore(storage).getState()).toMatchObject({ devices: a.getState().devices, windowSec: 86400 });
+    expect(parseSelection('{"devices":[1,2],"windowSec":5}')).toEqual({ devices: ['line-1/compressor-01'], windowSec: 3600 });
+  });
+});
