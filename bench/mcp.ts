@@ -54,7 +54,8 @@ async function runLoad(kind: 'http' | 'stdio', target: string, token: string, ag
   const connect = async (): Promise<Client> => {
     const c = new Client({ name: 'bench', version: '1.0.0' });
     if (kind === 'http') {
-      await c.connect(new StreamableHTTPClientTransport(new URL(target), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      const { createTransportFetch } = await import('../electron/core/mcp/transports/fetch');
+      await c.connect(new StreamableHTTPClientTransport(new URL(target), { requestInit: { headers: { authorization: `Bearer ${token}` } }, fetch: createTransportFetch() }));
     } else {
       await c.connect(
         new StdioClientTransport({

@@ -10,5 +10,6 @@ export { governedCall, GOVERNANCE_META, type GovernanceMeta, type CallStatus } f
 export { ALL_TOOLS, SEED_TOOLS, TOOL_REGISTRY } from './tools';
 export { mountStreamableHttp, originAllowed, hostAllowed, bearerToken, AGENT_HEADER, type StreamableHttpEndpoint } from './transports/streamableHttp';
 export { serveStdio, bridgeStdioToHttp } from './transports/stdio';
+export { createTransportFetch } from './transports/fetch';
 export { CHECK_PATH, CheckRequestSchema, type CheckResponse } from './check';
 export { ToolFailure, type McpDeps, type CallerIdentity, type ToolSpec, type ToolContext } from './types';

@@ -7,6 +7,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { createTransportFetch } from './fetch';
 import { AGENT_HEADER } from './streamableHttp';
 
 export async function serveStdio(server: McpServer, io: { stdin?: Readable; stdout?: Writable } = {}): Promise<{ closed: Promise<void> }> {
@@ -46,8 +47,9 @@ export async function bridgeStdioToHttp(o: BridgeOptions): Promise<{ closed: Pro
   const internal = new Set<string | number>();
   let reinitSeq = 0;
   let http: StreamableHTTPClientTransport;
+  const transportFetch = createTransportFetch();
   const open = async () => {
-    const t = new StreamableHTTPClientTransport(new URL(o.url), { requestInit: { headers } });
+    const t = new StreamableHTTPClientTransport(new URL(o.url), { requestInit: { headers }, fetch: transportFetch });
     t.onmessage = (msg) => {
       if ('id' in msg && msg.id !== undefined && internal.delete(msg.id as string | number)) return;
       void stdio.send(msg).catch(() => {});
