@@ -18,6 +18,7 @@ import type { ShellPrefs } from '../../shared/shell';
 import type { Route } from './route';
 import { startSync } from './sync';
 import { beep } from './components/sound';
+import { browserNotificationsAvailable, enableBrowserNotifications, startBrowserNotifications } from './components/browserNotify';
 
 export function App({ route }: { route: Route }) {
   const { client, live, actions, shell } = useServices();
@@ -36,6 +37,9 @@ export function App({ route }: { route: Route }) {
     ];
     return () => offs.forEach((o) => o());
   }, [shell, route.kind]);
+
+  // A browser has no native shell: its own notifications, when the operator turned them on.
+  useEffect(() => (!shell && route.kind === 'main' ? startBrowserNotifications(client) : undefined), [client, shell, route.kind]);
 
   // Optional sound per new approval (operator preference).
   useEffect(() => {
@@ -76,6 +80,7 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
   const alarms = useMemo(() => alarmSummary(alarmMap), [alarmMap]);
   const operator = usePrefs((s) => s.operator);
   const sound = usePrefs((s) => s.sound);
+  const browserNotify = usePrefs((s) => s.browserNotify);
   const [shellPrefs, setShellPrefs] = useState<ShellPrefs | null>(null);
   const [menu, setMenu] = useState(false);
   useEffect(() => {
@@ -113,6 +118,19 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
               <label>
                 <input type="checkbox" checked={sound} onChange={(e) => usePrefs.getState().update({ sound: e.target.checked })} /> Sound on new approvals
               </label>
+              {!shell && browserNotificationsAvailable() ? (
+                <label>
+                  <input
+                    type="checkbox"
+                    checked={browserNotify}
+                    onChange={async (e) => {
+                      const on = e.target.checked && (await enableBrowserNotifications());
+                      usePrefs.getState().update({ browserNotify: on });
+                    }}
+                  />{' '}
+                  Browser notifications (approvals, urgent alarms)
+                </label>
+              ) : null}
               {shell && shellPrefs ? (
                 <>
                   <label>

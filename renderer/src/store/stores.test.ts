@@ -209,9 +209,10 @@ describe('audit and overview figures', () => {
 
 describe('preferences', () => {
   it('falls back to defaults on missing, broken or hostile storage', () => {
-    expect(loadPrefs(undefined)).toEqual({ operator: 'operator', sound: false });
-    expect(loadPrefs({ getItem: () => '{not json' })).toEqual({ operator: 'operator', sound: false });
-    expect(loadPrefs({ getItem: () => JSON.stringify({ operator: '  Dana ', sound: 'yes' }) })).toEqual({ operator: 'Dana', sound: false });
+    const d = { operator: 'operator', sound: false, browserNotify: false };
+    expect(loadPrefs(undefined)).toEqual(d);
+    expect(loadPrefs({ getItem: () => '{not json' })).toEqual(d);
+    expect(loadPrefs({ getItem: () => JSON.stringify({ operator: '  Dana ', sound: 'yes', browserNotify: true }) })).toEqual({ operator: 'Dana', sound: false, browserNotify: true });
   });
 });
 
