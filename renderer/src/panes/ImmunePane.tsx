@@ -174,8 +174,8 @@ export default function ImmunePane() {
             {overview.healing.slice(0, 40).map((h) => (
               <tr key={h.id}>
                 <td>{fmtTime(h.ts)}</td>
-                <td>{h.agent_id}</td>
-                <td className={h.ok === false || h.kind === 'exhausted' || h.kind === 'quarantined' ? 'abnormal' : ''}>{h.kind.replace(/_/g, ' ')}</td>
+                <td className="nowrap">{h.agent_id}</td>
+                <td className={`nowrap ${h.ok === false || h.kind === 'exhausted' || h.kind === 'quarantined' ? 'abnormal' : ''}`}>{h.kind.replace(/_/g, ' ')}</td>
                 <td>{h.action ?? ''}</td>
                 <td className="ellipsis">{h.detail}</td>
               </tr>
