@@ -11,7 +11,7 @@ export function ApprovalPopup({ approvalId }: { approvalId: string | null }) {
   const pending = useApprovals((s) => s.pending);
   const history = useApprovals((s) => s.history);
   const loaded = useApprovals((s) => s.loaded);
-  const now = useNow(1000);
+  const now = useNow(1000) + useApprovals((s) => s.clockSkewMs);
   const a = approvalId ? pending.find((p) => p.id === approvalId) : pending[0];
   const done = approvalId ? history.find((h) => h.id === approvalId) : undefined;
   return (

@@ -11,7 +11,7 @@ export default function ApprovalsPane() {
   const history = useApprovals((s) => s.history);
   const loaded = useApprovals((s) => s.loaded);
   const selectedId = useApprovals((s) => s.selectedId);
-  const now = useNow(1000);
+  const now = useNow(1000) + useApprovals((s) => s.clockSkewMs);
   const [confirm, setConfirm] = useState<'approve' | 'reject' | null>(null);
   const [busy, setBusy] = useState(false);
   const listRef = useRef<HTMLDivElement>(null);

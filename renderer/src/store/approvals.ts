@@ -7,8 +7,13 @@ export interface ApprovalsState {
   history: ApprovalView[];
   selectedId: string | null;
   loaded: boolean;
+  /**
+   * Core clock minus this page's clock (ms), estimated from fresh approval.created events. Deadlines are
+   * on the core's clock; a wall display on another machine must not show a countdown minutes off.
+   */
+  clockSkewMs: number;
   setAll(pending: ApprovalView[], history: ApprovalView[]): void;
-  created(a: ApprovalView): void;
+  created(a: ApprovalView, receivedAt?: number): void;
   decided(a: ApprovalView): void;
   select(id: string | null): void;
   /** Move the selection by delta within the pending queue (keyboard). */
@@ -38,6 +43,7 @@ export function createApprovalsStore() {
     history: [],
     selectedId: null,
     loaded: false,
+    clockSkewMs: 0,
     setAll: (pending, history) =>
       set((s) => {
         const p = pending.filter((a) => a.status === 'pending').sort(byDeadline);
@@ -48,10 +54,13 @@ export function createApprovalsStore() {
           selectedId: s.selectedId && p.some((a) => a.id === s.selectedId) ? s.selectedId : (p[0]?.id ?? null),
         };
       }),
-    created: (a) =>
+    created: (a, receivedAt = Date.now()) =>
       set((s) => {
         const pending = withCreated(s.pending, a);
-        return { pending, selectedId: s.selectedId ?? (a.status === 'pending' ? a.id : null) };
+        // The event left the core moments after createdAt: their difference is the skew plus a few ms of transit.
+        const skew = a.createdAt - receivedAt;
+        const clockSkewMs = Math.abs(skew - s.clockSkewMs) > 250 ? skew : s.clockSkewMs;
+        return { pending, selectedId: s.selectedId ?? (a.status === 'pending' ? a.id : null), clockSkewMs };
       }),
     decided: (a) =>
       set((s) => ({

@@ -56,6 +56,16 @@ describe('approvals slice', () => {
     expect(s.getState().pending.map((a) => a.id)).toEqual(['a']);
   });
 
+  it('estimates the core clock from fresh events, ignoring transit jitter', () => {
+    const s = createApprovalsStore();
+    const a = approval('a', 200_000);
+    s.getState().created({ ...a, createdAt: 100_000 }, 40_000); // the core is 60 s ahead of this page
+    expect(s.getState().clockSkewMs).toBe(60_000);
+    s.getState().created({ ...approval('b', 300_000), createdAt: 100_100 }, 40_050); // 50 ms of jitter: kept
+    expect(s.getState().clockSkewMs).toBe(60_000);
+    expect(secondsLeft(200_000, 45_000 + s.getState().clockSkewMs)).toBe(95);
+  });
+
   it('keyboard moves stay inside the queue', () => {
     const s = createApprovalsStore();
     s.getState().setAll([approval('a', 1000), approval('b', 2000)], []);
