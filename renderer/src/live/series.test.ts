@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceSeries, LiveReadings } from './series';
+import { DeviceSeries, LiveReadings, NormalBand } from './series';
 
 const vals = (x: number) => [x, x + 1, x + 2, x + 3, x + 4];
 
@@ -64,5 +64,27 @@ describe('LiveReadings', () => {
     const live = new LiveReadings(10);
     live.ingest([null as never, { foo: 1 } as never, r('a', 1000, 5)]);
     expect(live.device('a').length).toBe(1);
+  });
+});
+
+describe('NormalBand (analog indicators of the plant overview)', () => {
+  it('settles on the mean and spread of a steady signal, and says nothing while warming up', () => {
+    const b = new NormalBand(1 / 360);
+    // A deterministic steady signal: 80 ± 1 alternating (sd 1).
+    for (let i = 0; i < 29; i++) b.update([80 + (i % 2 ? 1 : -1), 0, 0, 0, 0]);
+    expect(b.get('temperature')).toBeNull();
+    for (let i = 29; i < 3000; i++) b.update([80 + (i % 2 ? 1 : -1), 0, 0, 0, 0]);
+    const t = b.get('temperature')!;
+    expect(t.mean).toBeCloseTo(80, 1);
+    expect(t.sd).toBeGreaterThan(0.9);
+    expect(t.sd).toBeLessThan(1.1);
+  });
+
+  it('a step away from normal stands out before the band catches up', () => {
+    const b = new NormalBand(1 / 360);
+    for (let i = 0; i < 2000; i++) b.update([80 + (i % 2 ? 0.5 : -0.5), 0, 0, 0, 0]);
+    for (let i = 0; i < 20; i++) b.update([90, 0, 0, 0, 0]);
+    const t = b.get('temperature')!;
+    expect((90 - t.mean) / t.sd).toBeGreaterThan(3);
   });
 });

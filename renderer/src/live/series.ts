@@ -85,9 +85,42 @@ export class DeviceSeries {
 
 type Listener = (devices: ReadonlySet<string>) => void;
 
+/**
+ * Running normal band per sensor: exponentially weighted mean and variance (O(1) per sample). The
+ * weight starts as 1/n (a plain mean while warming up) and settles at `alpha`: 1/360 is half an hour of
+ * plant time at 5 s, slow beside a thermal runaway's 30 minutes, fast beside the daily cycle.
+ */
+export class NormalBand {
+  private n = 0;
+  private mean = new Float64Array(SENSORS.length);
+  private variance = new Float64Array(SENSORS.length);
+
+  constructor(private alpha = 1 / 360) {}
+
+  update(values: ArrayLike<number>): void {
+    this.n++;
+    const a = Math.max(1 / this.n, this.alpha);
+    for (let i = 0; i < SENSORS.length; i++) {
+      const x = values[i]!;
+      if (!Number.isFinite(x)) continue;
+      const d = x - this.mean[i]!;
+      this.mean[i] = this.mean[i]! + a * d;
+      this.variance[i] = (1 - a) * (this.variance[i]! + a * d * d);
+    }
+  }
+
+  /** null until enough samples for a band worth drawing. */
+  get(sensor: Sensor, minSamples = 30): { mean: number; sd: number } | null {
+    if (this.n < minSamples) return null;
+    const i = SENSORS.indexOf(sensor);
+    return { mean: this.mean[i]!, sd: Math.sqrt(this.variance[i]!) };
+  }
+}
+
 /** All devices' series plus a change signal (one notification per batch, not per sample). */
 export class LiveReadings {
   private series = new Map<string, DeviceSeries>();
+  private bands = new Map<string, NormalBand>();
   private listeners = new Set<Listener>();
   private scratch = new Float64Array(SENSORS.length);
   /** Received samples, for the status bar and tests. */
@@ -102,6 +135,11 @@ export class LiveReadings {
     return s;
   }
 
+  /** The device's running normal band for a sensor (live samples only), or null while warming up. */
+  band(deviceId: string, sensor: Sensor): { mean: number; sd: number } | null {
+    return this.bands.get(deviceId)?.get(sensor) ?? null;
+  }
+
   devices(): string[] {
     return [...this.series.keys()].sort();
   }
@@ -113,6 +151,9 @@ export class LiveReadings {
       if (!r || typeof r.device_id !== 'string') continue;
       for (let i = 0; i < SENSORS.length; i++) this.scratch[i] = Number(r[SENSORS[i]!]);
       this.device(r.device_id).push(readingTimeMs(r) / 1000, this.scratch);
+      let b = this.bands.get(r.device_id);
+      if (!b) this.bands.set(r.device_id, (b = new NormalBand()));
+      b.update(this.scratch);
       touched.add(r.device_id);
       this.received++;
     }

@@ -6,11 +6,32 @@ import { SENSORS, SENSOR_DIGITS, SENSOR_UNITS } from '../domain';
 import { useAlarms } from '../store/alarms';
 import { useAnomalies } from '../store/anomalies';
 import { usePlant } from '../store/plant';
+import { useServices } from '../context';
 import { showTrend } from '../navigate';
 
 const fmt = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 
+/**
+ * ISA-101 analog indicator: a grey track, the normal band (± 2 σ of this device's own recent running)
+ * in a darker grey, and the value as a mark. No colour: a value far outside its band is visible by
+ * position; colour is left to the alarms.
+ */
+function Analog({ value, band }: { value: number | undefined; band: { mean: number; sd: number } | null }) {
+  if (value === undefined || !Number.isFinite(value) || !band || !(band.sd > 0)) return <span className="analog" />;
+  const half = Math.max(5 * band.sd, Math.abs(value - band.mean) * 1.1);
+  const x = (v: number) => ((v - (band.mean - half)) / (2 * half)) * 60;
+  const z = (value - band.mean) / band.sd;
+  return (
+    <svg className="analog" width="60" height="7" viewBox="0 0 60 7" aria-label={`${z.toFixed(1)} σ from normal`} data-z={z.toFixed(2)}>
+      <rect x="0" y="2" width="60" height="3" fill="#c4c4c4" />
+      <rect x={x(band.mean - 2 * band.sd)} y="1" width={x(band.mean + 2 * band.sd) - x(band.mean - 2 * band.sd)} height="5" fill="#9a9a9a" />
+      <rect x={Math.min(58, Math.max(0, x(value) - 1))} y="0" width={Math.abs(z) > 3 ? 3 : 2} height="7" fill="#1e1e1e" />
+    </svg>
+  );
+}
+
 export default function PlantPane() {
+  const { live } = useServices();
   const devices = usePlant((s) => s.devices);
   const alarms = useAlarms((s) => s.alarms);
   const episodes = useAnomalies((s) => s.episodes);
@@ -66,9 +87,10 @@ export default function PlantPane() {
               {SENSORS.map((s) => (
                 <td key={s} className="num" data-sensor={s}>
                   {fmt(d.latest?.[s], SENSOR_DIGITS[s])}
+                  <Analog value={d.latest?.[s]} band={live.band(id, s)} />
                 </td>
               ))}
-              <td>{al ? <><PriorityBadge p={al.top!} /> {al.count}</> : <span className="muted">none</span>}</td>
+              <td className="nowrap">{al ? <><PriorityBadge p={al.top!} /> {al.count}</> : <span className="muted">none</span>}</td>
               <td className={ep ? 'abnormal' : 'muted'}>{ep ?? '—'}</td>
             </tr>
           );
