@@ -86,6 +86,7 @@ export const serveCommand: CliCommand = {
       process.stderr.write(
         `AegisFlow is running.\n` +
           `  control room  ${h ? h.url + '/' : '(http disabled)'}\n` +
+          (h ? `  MCP (agents)  ${h.url}/mcp   (aegisflow agent add --name NAME prints a bearer token)\n` : '') +
           `  MQTT          ${b.url}${b.wsPort ? `  (WebSocket ws://${config.broker.host}:${b.wsPort})` : ''}\n` +
           `  data dir      ${config.dataDir}\n` +
           `Press Ctrl-C to stop.\n`,

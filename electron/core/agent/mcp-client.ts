@@ -3,6 +3,7 @@
 // transport-level refusal (401/403 for an unknown or paused agent), becomes a ToolResult.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createTransportFetch } from '../mcp';
 import type { GovDecision } from '../../../shared/governance';
 import type { ToolInfo, ToolResult } from './planner';
 
@@ -48,7 +49,11 @@ export function refusal(err: unknown): ToolResult {
 }
 
 export async function connectAgentMcp(url: string, token: string, clientName = 'aegisflow-operator-agent'): Promise<AgentMcpClient> {
-  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    // Lifts the SDK's abort-listener limit for long-lived clients (MaxListenersExceededWarning otherwise).
+    fetch: createTransportFetch(),
+  });
   const client = new Client({ name: clientName, version: '1.0.0' });
   await client.connect(transport);
   const listed = await client.listTools();

@@ -132,5 +132,6 @@ export function mountGovernanceCheck(http: HttpServer, deps: { governance: Gatew
       }
     },
     'POST',
+    { agentAuth: true }, // agents' own bearer tokens, not the operator's
   );
 }

@@ -279,7 +279,7 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
     await session.transport.handleRequest(req, res, body);
   };
 
-  httpServer.route(config.path, handler);
+  httpServer.route(config.path, handler, undefined, { agentAuth: true }); // agents' own bearer tokens, not the operator's
 
   return {
     sessions,
