@@ -111,6 +111,37 @@ describe('live detection service', () => {
     expect(core.services.alarms.find(`${id}:anomaly`)!.state).toBe('normal');
   });
 
+  it('learns a new operating point when the load is cut on a healthy device, but keeps an open fault in view', () => {
+    const id = 'line-2/compressor-01';
+    const day = generateDay({ seed: 11, hours: 2, devices: [id] });
+    feed(day.readings.slice(0, 900));
+    expect(core.services.detection.active()).toHaveLength(0);
+    // reduce_load 50 % on a healthy compressor: power and pressure step down on purpose
+    core.bus.emit('device.status', { device_id: id, state: 'reduced', load_pct: 50 });
+    const reduced = day.readings.slice(900).map((r) => ({ ...r, power: r.power * 0.5, pressure: r.pressure * 0.85 }));
+    feed(reduced);
+    expect(core.services.detection.active()).toHaveLength(0);
+    expect(core.services.alarms.find(`${id}:anomaly`)?.state ?? 'normal').toBe('normal');
+
+    // the same step without the command is an anomaly: the detector still sees it
+    const other = 'line-3/compressor-01';
+    const day2 = generateDay({ seed: 11, hours: 2, devices: [other] });
+    feed(day2.readings.slice(0, 900));
+    feed(day2.readings.slice(900).map((r) => ({ ...r, power: r.power * 0.5, pressure: r.pressure * 0.85 })));
+    expect(core.services.detection.active().map((e) => e.device_id)).toContain(other);
+  });
+
+  it('keeps judging a fault against the old baseline when the load is cut during its episode', () => {
+    const id = 'line-1/compressor-01';
+    const day = generateDay({ seed: 7, hours: 4, devices: [id] });
+    feed(day.readings.filter((r) => r.ts < Date.UTC(2026, 0, 1, 3, 20)));
+    const open = core.services.detection.active();
+    expect(open.map((e) => e.device_id)).toEqual([id]);
+    core.bus.emit('device.status', { device_id: id, state: 'reduced', load_pct: 70 });
+    feed(day.readings.filter((r) => r.ts >= Date.UTC(2026, 0, 1, 3, 20) && r.ts < Date.UTC(2026, 0, 1, 3, 40)));
+    expect(core.services.detection.active().map((e) => e.id)).toContain(open[0]!.id);
+  });
+
   it('answers bad requests with clear errors and keeps running on bad readings', async () => {
     const bad = await core.api.call('alarms.shelve', { id: 'x', who: 'op', reason: '' });
     expect(bad.ok).toBe(false);

@@ -56,6 +56,10 @@ interface DeviceLink {
   silent: boolean;
   /** Shut down or restarting by command: its readings are not the process, its alarms are suppressed by design. */
   stopped: boolean;
+  /** Load the device runs at (percent), from its status. */
+  load: number;
+  /** The load changed while an episode was open: learn the new operating point once it closes. */
+  rebaseAfterEpisode: boolean;
 }
 
 export const anomalyAlarmId = (deviceId: string) => `${deviceId}:anomaly`;
@@ -103,7 +107,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
   const link = (id: string, now: number): DeviceLink => {
     let l = devices.get(id);
     if (!l) {
-      l = { monitor: new DeviceMonitor(id, SENSORS, config), lastSeen: now, interval: 0, silent: false, stopped: false };
+      l = { monitor: new DeviceMonitor(id, SENSORS, config), lastSeen: now, interval: 0, silent: false, stopped: false, load: 100, rebaseAfterEpisode: false };
       devices.set(id, l);
     }
     return l;
@@ -138,7 +142,13 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
       const ev = m.push(r.ts, values);
       if (ev === EV_OPENED) onEpisode('opened', m.episode!);
       else if (ev === EV_UPDATED) onEpisode('updated', m.episode!);
-      else if (ev === EV_CLOSED) onEpisode('closed', m.closed!);
+      else if (ev === EV_CLOSED) {
+        onEpisode('closed', m.closed!);
+        if (last!.rebaseAfterEpisode) {
+          last!.rebaseAfterEpisode = false;
+          last!.monitor = new DeviceMonitor(r.device_id, SENSORS, config);
+        }
+      }
     }
     c.values += batch.length * SENSORS.length;
   };
@@ -180,11 +190,23 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
   /**
    * A device stopped by command (emergency_shutdown, restart) cools and spins down: that is design,
    * not an anomaly. Close its episode, suppress its alarms, and learn a fresh baseline once it runs
-   * again. A reduced load stays monitored: the operator's mitigation must not hide the fault.
+   * again. A load change re-learns the operating point (see below).
    */
-  const onDeviceStatus = (id: string, state: string) => {
+  const onDeviceStatus = (id: string, state: string, load: number) => {
     const stopped = state === 'shutdown' || state === 'restarting';
     const l = link(id, clock.now());
+    if (!stopped && !l.stopped && load !== l.load) {
+      // A commanded load change moves the operating point: the old baseline no longer describes
+      // normal. Without an open episode, learn the new point now (no false "pressure leak" on a
+      // compressor whose load was cut on purpose). With one open, keep judging against the old
+      // baseline until it closes, so the mitigation never hides the fault, then learn afresh.
+      l.load = load;
+      if (l.monitor.episode) l.rebaseAfterEpisode = true;
+      else l.monitor = new DeviceMonitor(id, SENSORS, config);
+      log.info({ device: id, load }, 'load changed by command: learning the new operating point');
+      return;
+    }
+    l.load = load;
     if (stopped === l.stopped) return;
     l.stopped = stopped;
     if (stopped) {
@@ -205,7 +227,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
       if (repaired) log.info({ episodes: repaired }, 'closed anomaly episodes left open by the previous run');
       offs.push(bus.on('readings', (batch) => process(batch)));
       offs.push(bus.on('simulator.status', (s) => setFeedPaused(s.paused || !s.running || s.finished)));
-      offs.push(bus.on('device.status', (s) => onDeviceStatus(s.device_id, s.state)));
+      offs.push(bus.on('device.status', (s) => onDeviceStatus(s.device_id, s.state, s.load_pct)));
       timer = setInterval(checkSilent, config.silentCheckMs);
       timer.unref?.();
     },
