@@ -48,3 +48,19 @@ export interface McpInfo {
     stdioCommand: string;
   };
 }
+
+/** The answer of POST /api/v1/governance/check (for agents that run their own tools). */
+export interface GovernanceCheckResponse {
+  decision: 'ALLOW' | 'BLOCK' | 'REVIEW';
+  status: 'allowed' | 'blocked' | 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+  reason: string;
+  rule_id: string | null;
+  policy_version: string | null;
+  agent_id: string;
+  approval_id?: string;
+  deadline?: string;
+  decided_by?: string | null;
+  /** Single-use intent token bound to agent + tool + exact arguments (absent for read tools). */
+  intent_token?: string;
+  expires_at?: string;
+}

@@ -5,7 +5,9 @@
 //   REVIEW → waits for the operator (polling), then runs, or throws ApprovalRejectedError
 //   BLOCK  → throws GovernanceBlockedError with the policy's reason
 //   paused / quarantined agent → throws AgentPausedError
-// Self-contained on purpose (fetch only, Node ≥ 18 or any browser), like the immune SDK beside it.
+// Self-contained on purpose (fetch only, Node ≥ 18 or any browser; its one import is a type), like the
+// immune SDK beside it.
+import type { GovernanceCheckResponse } from '../../shared/mcp';
 
 export interface GovernedAgent {
   /** e.g. http://127.0.0.1:8787 */
@@ -19,19 +21,7 @@ export interface GovernedAgent {
   fetch?: typeof fetch;
 }
 
-export interface GovernanceDecision {
-  decision: 'ALLOW' | 'BLOCK' | 'REVIEW';
-  status: 'allowed' | 'blocked' | 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
-  reason: string;
-  rule_id: string | null;
-  policy_version: string | null;
-  agent_id: string;
-  approval_id?: string;
-  deadline?: string;
-  decided_by?: string | null;
-  intent_token?: string;
-  expires_at?: string;
-}
+export type GovernanceDecision = GovernanceCheckResponse;
 
 /** What the wrapped function receives besides its arguments. */
 export interface GovernedContext {

@@ -100,6 +100,15 @@ export async function governedCall(
 ): Promise<CallToolResult> {
   const t0 = performance.now();
   let waitMs = 0;
+  /** Wait for an operator's decision; the time spent waiting is not the tool's latency. */
+  const waitForApproval = async (id: string) => {
+    const w0 = performance.now();
+    try {
+      return await waitForOperator(deps, id, extra);
+    } finally {
+      waitMs += performance.now() - w0;
+    }
+  };
   const { judged, control } = split(args, spec.controlArgs);
   const planId = typeof control.plan_id === 'string' ? control.plan_id : undefined;
   let auth: AuthorizeResult | null = null;
@@ -128,14 +137,7 @@ export async function governedCall(
         agentId: caller.agentId,
         caller,
         registry,
-        waitForApproval: async (id) => {
-          const w0 = performance.now();
-          try {
-            return await waitForOperator(deps, id, extra);
-          } finally {
-            waitMs += performance.now() - w0;
-          }
-        },
+        waitForApproval,
         report: (d) => {
           reported = { decision: d.decision, reason: '', ruleId: d.ruleId, policyVersion: d.policyVersion, agentId: caller.agentId, risk: 0, approvalId: d.approvalId };
           Object.assign(meta, { decision: d.decision, rule_id: d.ruleId, policy_version: d.policyVersion, ...(d.approvalId ? { approval_id: d.approvalId } : {}) });
@@ -193,14 +195,7 @@ export async function governedCall(
           decidedBy,
           registry,
           caller,
-          waitForApproval: async (id) => {
-            const w0 = performance.now();
-            try {
-              return await waitForOperator(deps, id, extra);
-            } finally {
-              waitMs += performance.now() - w0;
-            }
-          },
+          waitForApproval,
         };
         outcome = await runTool(deps, spec, { ...judged, ...control }, ctx, meta);
       }

@@ -3,6 +3,7 @@
 //   { tool, args?, plan_id?, wait_ms? }  → ALLOW (+ intent_token for non-read tools) | BLOCK | REVIEW
 //   { approval_id, wait_ms? }            → poll a REVIEW: pending | approved (+ intent_token) | rejected | expired | cancelled
 // With wait_ms > 0 a REVIEW is waited for up to that long before answering "pending".
+import type { GovernanceCheckResponse } from '../../../shared/mcp';
 import { z } from 'zod';
 import { GovernanceError, type Gateway, type WaitResult } from '../governance';
 import { HttpError, sendJson, type HttpServer } from '../http';
@@ -32,20 +33,7 @@ export const CheckRequestSchema = z.union([
     .strict(),
 ]);
 
-export interface CheckResponse {
-  decision: 'ALLOW' | 'BLOCK' | 'REVIEW';
-  status: 'allowed' | 'blocked' | 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
-  reason: string;
-  rule_id: string | null;
-  policy_version: string | null;
-  agent_id: string;
-  approval_id?: string;
-  deadline?: string;
-  decided_by?: string | null;
-  /** Single-use intent token bound to agent + tool + exact arguments (absent for read tools). */
-  intent_token?: string;
-  expires_at?: string;
-}
+export type CheckResponse = GovernanceCheckResponse;
 
 async function wait(g: Gateway, approvalId: string, waitMs: number): Promise<WaitResult> {
   if (waitMs <= 0) return g.approvalStatus(approvalId);

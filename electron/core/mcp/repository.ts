@@ -1,26 +1,11 @@
 // SQL of the MCP subsystem, prepared once: tool_calls (one row per tools/call) and incidents.
 import { randomUUID } from 'node:crypto';
+import type { IncidentView } from '../../../shared/contract';
+import type { McpToolCallView } from '../../../shared/mcp';
 import type { Db } from '../store';
 
-export interface ToolCallRow {
-  id: number;
-  ts: number;
-  agent_id: string | null;
-  tool: string;
-  args: unknown;
-  decision: string;
-  rule_id: string | null;
-  approval_id: string | null;
-  /** ok | error | blocked | pending | rejected | expired | cancelled */
-  status: string;
-  latency_ms: number;
-  /** Time spent waiting for an operator (excluded from latency_ms's meaning of "work"). */
-  wait_ms: number;
-  result_bytes: number;
-  is_error: boolean;
-  error: string | null;
-  transport: string | null;
-}
+/** One row per tools/call: the same shape the control room reads (shared/mcp.ts). */
+export type ToolCallRow = McpToolCallView;
 export type NewToolCall = Omit<ToolCallRow, 'id'>;
 
 export interface ToolCallRepository {
@@ -106,21 +91,8 @@ export function createToolCallRepository(db: Db, opts: { flushMs?: number; maxQu
   };
 }
 
-export interface Incident {
-  id: string;
-  ts: number;
-  agent_id: string | null;
-  device_id: string;
-  anomaly_id: string | null;
-  anomaly_type: string | null;
-  severity: string;
-  title: string;
-  root_cause: string;
-  actions_taken: string;
-  outcome: string | null;
-  lessons_learned: string | null;
-  manual_sections: string[];
-}
+/** An incident report as stored and as the control room lists it (shared/contract.ts). */
+export type Incident = IncidentView;
 export type NewIncident = Omit<Incident, 'id' | 'ts'>;
 
 export interface IncidentQuery {
