@@ -20,7 +20,7 @@ import YAML from 'yaml';
 import { manualClock, seededRng } from '../electron/core/clock';
 import { createLogger } from '../electron/core/observability';
 import { applyMigrations, openDatabase } from '../electron/core/store';
-import { compilePolicy, evaluate, Gateway, governanceMigrations, PolicySchema, type Rule } from '../electron/core/governance';
+import { compilePolicy, evaluate, Gateway, governanceMigrations, KNOWN_TOOLS, PolicySchema, type Rule } from '../electron/core/governance';
 import { loadPublicKey } from '../electron/core/governance/keys';
 import type { AgentView } from '../shared/governance';
 
@@ -36,18 +36,9 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-bench-gov-'));
 const devices = ['line-1', 'line-2', 'line-3'].flatMap((l) => ['compressor-01', 'motor-02', 'pump-03'].map((d) => `${l}/${d}`));
 const commands = ['reduce_load', 'restore_load', 'emergency_shutdown', 'restart', 'schedule_maintenance'];
 const roles = Array.from({ length: 10 }, (_, i) => `role-${i}`);
-// 100 tools: the seed's ten plus 90 of other plants' integrations.
+// 100 tools: the seed's ten (nine + propose_plan) plus 90 of other plants' integrations.
 const tools = [
-  'get_sensor_stream',
-  'get_device_status',
-  'get_active_anomalies',
-  'get_anomaly_history',
-  'query_device_manual',
-  'get_incident_reports',
-  'execute_device_command',
-  'acknowledge_anomaly',
-  'log_incident_report',
-  'propose_plan',
+  ...KNOWN_TOOLS,
   ...Array.from({ length: 90 }, (_, i) => `${pick(['get', 'set', 'run', 'sync'])}_system_${i}`),
 ];
 

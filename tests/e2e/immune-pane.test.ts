@@ -10,7 +10,9 @@ describe('Immune pane in a real browser', () => {
   beforeAll(async () => {
     rig = await startUiRig({
       simulator: { enabled: false },
-      immune: { fleet: { enabled: true, size: 6, tickMs: 40 }, healing: { stepDelayMs: 0 }, vitals: { flushMs: 100 } },
+      // Every infection waits for the operator here (threshold 1), so the HITL path is what this test
+      // sees whatever severity a busy machine's timing gives the injected failure.
+      immune: { fleet: { enabled: true, size: 6, tickMs: 40 }, healing: { stepDelayMs: 0 }, vitals: { flushMs: 100 }, severityThreshold: 1 },
     });
     await rig.page.goto(rig.url);
     await rig.page.waitForSelector('[data-field="connection"]:has-text("connected")');
@@ -27,13 +29,12 @@ describe('Immune pane in a real browser', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('[data-immune-agent]')].length === 6 && !document.body.textContent!.includes(' learning'), null, { timeout: 30_000 });
     await page.selectOption('[aria-label="chaos target"]', 'sim-research-01');
     await page.click('[data-chaos="prompt_injection"]');
-    // Severe: quarantined and waiting for the operator (or, below the threshold, healing on its own).
-    const row = page.locator('tr[data-immune-approval]').first();
+    // Quarantined and waiting for the operator.
+    const row = page.locator('tr[data-immune-approval]', { hasText: 'sim-research-01' });
     await row.waitFor({ timeout: 30_000 });
-    expect(await row.textContent()).toContain('sim-research-01');
     await expect.poll(() => page.locator('[data-immune-agent="sim-research-01"]').getAttribute('class')).toContain('abnormal-box');
     await row.locator('button:has-text("Approve healing")').click();
-    await page.waitForSelector('tr[data-immune-approval]', { state: 'detached', timeout: 10_000 });
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
     await page.waitForFunction(() => /approved|action applied/.test(document.querySelector('.immune')!.textContent ?? ''), null, { timeout: 15_000 });
     await page.locator('section.pane-body[data-pane="immune"]').screenshot({ path: path.join(ARTIFACTS, 'pane-immune-healing.png') });
     expect(rig.errors).toEqual([]);

@@ -7,6 +7,7 @@
 //   3. no matching rule → REVIEW (deny by default means "a person looks first").
 // Priority exists so an operator's promoted "ALLOW this agent this exact command" can sit above a
 // general "device commands need review" rule, while no ALLOW can ever lift a BLOCK.
+import { SEED_TOOLS } from '../../../shared/mcp';
 import { z } from 'zod';
 import { canonicalHash } from './canonical';
 
@@ -15,18 +16,7 @@ export const DecisionSchema = z.enum(DECISIONS);
 export type Decision = z.infer<typeof DecisionSchema>;
 
 /** The MCP tool names of seed 000 plus propose_plan (seed 003). Rules may name others; these are the known ones. */
-export const KNOWN_TOOLS = [
-  'get_sensor_stream',
-  'get_device_status',
-  'get_active_anomalies',
-  'get_anomaly_history',
-  'query_device_manual',
-  'get_incident_reports',
-  'execute_device_command',
-  'acknowledge_anomaly',
-  'log_incident_report',
-  'propose_plan',
-] as const;
+export const KNOWN_TOOLS = [...SEED_TOOLS, 'propose_plan'] as const;
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 type ScalarValue = z.infer<typeof Scalar>;

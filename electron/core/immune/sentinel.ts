@@ -7,7 +7,7 @@
 // row are a pattern; with lognormal noise of 15–25 % this keeps false quarantines far below
 // 0.1 per agent-hour at one sample per second, while an onset is still caught on its second sample.
 // An extreme hit (z ≥ extremeZ and ratio ≥ extremeRatio) is reported on the first sample.
-import { errorRate, logValue, welfordStd, type AgentBaseline, type Welford } from './baseline';
+import { errorRate, LOG_OFFSET, logValue, welfordStd, type AgentBaseline, type Welford } from './baseline';
 import type { Anomaly, AnomalyType, InfectionReport, Metric, Vitals } from './schemas';
 
 export interface SentinelOptions {
@@ -58,17 +58,9 @@ const MIN_DELTA: Record<Metric, number> = {
   retries: 3,
   errors: 2,
 };
-/** Floor of the ratio's denominator per metric, in its own unit (a zero baseline stays finite). */
-const RATIO_FLOOR: Record<Metric, number> = {
-  latency_ms: 10,
-  input_tokens: 10,
-  output_tokens: 5,
-  total_tokens: 15,
-  cost_usd: 0.00005,
-  tool_calls: 0.5,
-  retries: 0.5,
-  errors: 0.5,
-};
+/** Floor of the ratio's denominator per metric, in its own unit (a zero baseline stays finite): the
+ * smallest meaningful amount, the same figure the log transform uses as its offset. */
+const RATIO_FLOOR = LOG_OFFSET;
 
 const ORDER = Object.keys(METRIC_ANOMALY) as Metric[];
 

@@ -13,18 +13,7 @@ import { logIncidentReport } from './log_incident_report';
 import { proposePlan } from './propose_plan';
 import { queryDeviceManual } from './query_device_manual';
 
-/** Seed 000's nine tools, in the seed's order. */
-export const SEED_TOOLS = [
-  'get_sensor_stream',
-  'get_device_status',
-  'get_active_anomalies',
-  'get_anomaly_history',
-  'query_device_manual',
-  'get_incident_reports',
-  'execute_device_command',
-  'acknowledge_anomaly',
-  'log_incident_report',
-] as const;
+export { SEED_TOOLS } from '../../../../shared/mcp';
 
 export const ALL_TOOLS: readonly ToolSpec[] = [
   getSensorStream,

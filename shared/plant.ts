@@ -1,0 +1,70 @@
+// Plant constants and types shared by the core and the renderer. Plain TypeScript: no zod, no Node,
+// no DOM, so the renderer bundle stays small. The wire schemas live in ./domain.
+
+export const LINES = ['line-1', 'line-2', 'line-3'] as const;
+export const DEVICE_TYPES = ['compressor', 'motor', 'pump'] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+
+/** The seed's nine devices: line-{1,2,3}/{compressor-01,motor-02,pump-03}. */
+export const DEVICE_IDS = LINES.flatMap((line) => [
+  `${line}/compressor-01`,
+  `${line}/motor-02`,
+  `${line}/pump-03`,
+]) as readonly string[];
+
+export function deviceTypeOf(deviceId: string): DeviceType | undefined {
+  const name = deviceId.split('/')[1] ?? '';
+  return DEVICE_TYPES.find((t) => name.startsWith(t));
+}
+
+export function lineOf(deviceId: string): string {
+  return deviceId.split('/')[0] ?? '';
+}
+
+export const SENSORS = ['temperature', 'pressure', 'vibration', 'humidity', 'power'] as const;
+export type Sensor = (typeof SENSORS)[number];
+
+export const SENSOR_UNITS: Record<Sensor, string> = {
+  temperature: '°C',
+  pressure: 'PSI',
+  vibration: 'mm/s',
+  humidity: '%',
+  power: 'kW',
+};
+
+export const SCENARIO_TYPES = [
+  'thermal_runaway',
+  'pressure_leak',
+  'bearing_failure',
+  'sensor_drift',
+  'electrical_fault',
+] as const;
+export type ScenarioType = (typeof SCENARIO_TYPES)[number];
+
+/** One reading as published on aegisflow/sensors/{device_id}. Timestamps are ISO 8601 (UTC). */
+export interface Reading {
+  device_id: string;
+  timestamp: string;
+  temperature: number;
+  pressure: number;
+  vibration: number;
+  humidity: number;
+  power: number;
+}
+
+/** Reading with the timestamp parsed to epoch milliseconds: the form the core works with. */
+export interface TimedReading extends Reading {
+  ts: number;
+}
+
+export type DeviceState = 'running' | 'reduced' | 'shutdown' | 'restarting';
+
+export interface DeviceStatus {
+  device_id: string;
+  state: DeviceState;
+  load_pct: number;
+  last_command?: { command: string; at: string };
+}
+
+export const DEVICE_COMMANDS = ['reduce_load', 'restore_load', 'emergency_shutdown', 'restart', 'schedule_maintenance'] as const;
+export type DeviceCommandName = (typeof DEVICE_COMMANDS)[number];
