@@ -120,7 +120,10 @@ export class TrendStack {
     ctx.save();
     for (const e of this.episodes) {
       const a = e.start_ts / 1000;
-      const b = (e.end_ts ?? e.last_ts) / 1000;
+      // An open episode lasts until now: shade it up to the newest reading, not its last update.
+      const xs = u.data[0];
+      const newest = xs && xs.length ? (xs[xs.length - 1] as number) : e.last_ts / 1000;
+      const b = e.status === 'open' ? Math.max(e.last_ts / 1000, newest) : (e.end_ts ?? e.last_ts) / 1000;
       if (b < xmin || a > xmax) continue;
       const x0 = u.valToPos(Math.max(a, xmin), 'x', true);
       const x1 = u.valToPos(Math.min(b, xmax), 'x', true);
