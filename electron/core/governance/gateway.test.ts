@@ -5,6 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { ApprovalView } from '../../../shared/governance';
+import { openDatabase } from '../store';
 import { canonicalHash } from './canonical';
 import { harness, reduceLoad, type Harness } from './test-helpers';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens';
@@ -81,6 +82,19 @@ describe('identity and the kill switch', () => {
     expect(r.reason).toContain('quarantined: prompt injection suspected');
   });
 
+  it('cached agent views are frozen: no caller can change what the next one reads', () => {
+    h = harness();
+    addAgent('diag');
+    const a = h.gateway.agents.get('diag')!;
+    expect(() => {
+      (a as { status: string }).status = 'active';
+    }).toThrow();
+    expect(() => (a.revokedTools as string[]).push('x')).toThrow();
+    expect(h.gateway.agents.get('diag')).toBe(a); // served from the cache
+    h.gateway.agents.setStatus('diag', 'paused', 'test');
+    expect(h.gateway.agents.get('diag')!.status).toBe('paused'); // own writes empty the cache
+  });
+
   it('the global kill switch pauses every agent', async () => {
     h = harness();
     addAgent('a');
@@ -93,10 +107,20 @@ describe('identity and the kill switch', () => {
 
   it('a pause made in the database by another process (the CLI) bites on the next call and the sweep cancels its approvals', async () => {
     h = harness();
-    addAgent('diag');
+    const { token } = addAgent('diag');
     const r = await h.gateway.authorize({ agentId: 'diag', tool: 'acknowledge_anomaly', args: { anomaly_id: 9 } });
-    h.db.prepare(`UPDATE gov_agents SET status = 'paused', status_reason = 'cli' WHERE id = 'diag'`).run();
+    // Warm the registry's cache by id and by token, then write through a second connection, as the CLI does.
+    expect(h.gateway.agents.get('diag')!.status).toBe('active');
+    expect(h.gateway.agents.byToken(token)!.status).toBe('active');
+    const cli = openDatabase(h.dbFile);
+    onTestFinished(() => cli.close());
+    cli.prepare(`UPDATE gov_agents SET status = 'paused', status_reason = 'cli' WHERE id = 'diag'`).run();
+    expect(h.gateway.agents.byToken(token)!.status).toBe('paused');
     expect((await h.gateway.authorize({ agentId: 'diag', tool: 'get_device_status' })).decision).toBe('BLOCK');
+    expect((await h.gateway.authorize({ agentToken: token, tool: 'get_device_status' })).decision).toBe('BLOCK');
+    cli.prepare(`UPDATE gov_agents SET status = 'active', status_reason = NULL WHERE id = 'diag'`).run();
+    expect((await h.gateway.authorize({ agentId: 'diag', tool: 'get_device_status' })).decision).toBe('ALLOW');
+    cli.prepare(`UPDATE gov_agents SET status = 'paused', status_reason = 'cli' WHERE id = 'diag'`).run();
     h.gateway.sweep();
     expect(h.gateway.approvals.get(r.approvalId!)!.status).toBe('cancelled');
   });

@@ -10,7 +10,7 @@ import { HttpError, sendJson, type HttpServer } from '../http';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
 import type { ToolCallRepository } from './repository';
-import { authenticateAgent, type AgentTokenCache } from './transports/streamableHttp';
+import { authenticateAgent } from './transports/streamableHttp';
 
 export const CHECK_PATH = '/api/v1/governance/check';
 
@@ -59,7 +59,7 @@ function fromWait(w: WaitResult, base: Omit<CheckResponse, 'status' | 'reason'> 
   return { ...base, decision: 'REVIEW', status: w.status, reason: w.reason, decided_by: w.decidedBy };
 }
 
-export function mountGovernanceCheck(http: HttpServer, deps: { governance: Gateway; toolCalls: ToolCallRepository; clock: Clock; log: Logger; tokenCache?: AgentTokenCache }): void {
+export function mountGovernanceCheck(http: HttpServer, deps: { governance: Gateway; toolCalls: ToolCallRepository; clock: Clock; log: Logger }): void {
   const g = deps.governance;
   http.route(
     CHECK_PATH,
@@ -72,7 +72,6 @@ export function mountGovernanceCheck(http: HttpServer, deps: { governance: Gatew
           for (const [k, v] of Object.entries(headers ?? {})) res.setHeader(k, v);
           sendJson(res, status, { error: message });
         },
-        deps.tokenCache,
       );
       if (!agent) return;
       const parsed = CheckRequestSchema.safeParse(await ctx.json());

@@ -10,7 +10,7 @@ import { mountGovernanceCheck } from './check';
 import { createRunVitals } from './vitals';
 import { createMcpServer } from './server';
 import { ALL_TOOLS } from './tools';
-import { AgentTokenCache, invalidateOnAgentChange, mountStreamableHttp, type StreamableHttpEndpoint } from './transports/streamableHttp';
+import { mountStreamableHttp, type StreamableHttpEndpoint } from './transports/streamableHttp';
 import type { CallerIdentity, McpDeps } from './types';
 
 /** The CLI entry of this checkout (electron/core/mcp → repo root → bin), for copy-paste configs. */
@@ -35,7 +35,6 @@ export function createMcpService(input: McpDeps): McpService {
   let endpoint: StreamableHttpEndpoint | null = null;
   let httpServer: HttpServer | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
-  let offCache: (() => void) | null = null;
   const createServer = (caller: CallerIdentity) => createMcpServer(deps, caller);
 
   const svc: McpService = {
@@ -47,10 +46,8 @@ export function createMcpService(input: McpDeps): McpService {
     mount(http) {
       if (!deps.config.enabled) return;
       httpServer = http;
-      const tokenCache = new AgentTokenCache(deps.governance);
-      offCache = invalidateOnAgentChange(tokenCache, deps.bus);
-      endpoint = mountStreamableHttp(http, { config: deps.config, governance: deps.governance, log: deps.log, createServer, now: () => deps.clock.now(), tokenCache, bindHost: () => bindHostOf(http) });
-      mountGovernanceCheck(http, { governance: deps.governance, toolCalls: deps.toolCalls, clock: deps.clock, log: deps.log, tokenCache });
+      endpoint = mountStreamableHttp(http, { config: deps.config, governance: deps.governance, log: deps.log, createServer, now: () => deps.clock.now(), bindHost: () => bindHostOf(http) });
+      mountGovernanceCheck(http, { governance: deps.governance, toolCalls: deps.toolCalls, clock: deps.clock, log: deps.log });
     },
     info() {
       const url = httpServer && httpServer.port !== null && deps.config.enabled ? `${httpServer.url}${deps.config.path}` : null;
@@ -89,8 +86,6 @@ export function createMcpService(input: McpDeps): McpService {
       await endpoint?.close();
       deps.toolCalls.flush();
       deps.runVitals?.stop();
-      offCache?.();
-      offCache = null;
     },
   };
   return svc;

@@ -10,20 +10,19 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isLoopbackHost, sendJson, type HttpServer, type RouteContext } from '../../http';
 import type { McpConfig } from '../config';
 import type { Gateway } from '../../governance';
-import type { EventBus } from '../../bus';
 import type { Logger } from '../../observability';
 import type { CallerIdentity } from '../types';
 import type { AgentView } from '../../../../shared/governance';
+import { NodeStreamableHttpTransport } from './nodeStreamableHttp';
 
 export interface HttpSession {
   id: string;
   agentId: string;
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHttpTransport;
   server: McpServer;
   lastSeen: number;
 }
@@ -42,7 +41,6 @@ export interface StreamableHttpDeps {
   log: Logger;
   createServer(caller: CallerIdentity): McpServer;
   now?: () => number;
-  tokenCache?: AgentTokenCache;
   /** The HTTP server's bind address (http.host): Host headers are checked while it is loopback. */
   bindHost?: () => string | undefined;
 }
@@ -97,65 +95,18 @@ const rpcError = (res: http.ServerResponse, status: number, code: number, messag
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
 };
 
-/**
- * Token → agent lookups, cached: hashing the token and reading the agent row on every request was
- * ~5 % of a governed call's CPU in bench:mcp. Every change of an agent (pause, quarantine, revive,
- * token rotation, removal, scope) is appended to the audit chain, so any such row empties the cache;
- * the short TTL is a second guard. The gateway re-reads the agent on every decision regardless.
- */
-export class AgentTokenCache {
-  private readonly map = new Map<string, { agent: AgentView | null; at: number }>();
-  constructor(
-    private readonly governance: Gateway,
-    private readonly ttlMs = 2000,
-    private readonly max = 1000,
-    private readonly now: () => number = Date.now,
-  ) {}
-  lookup(token: string): AgentView | null {
-    const t = this.now();
-    const hit = this.map.get(token);
-    if (hit && t - hit.at < this.ttlMs) return hit.agent;
-    const agent = this.governance.agents.byToken(token);
-    // Unknown tokens are not cached: a client guessing tokens must not fill the map.
-    if (agent) {
-      if (this.map.size >= this.max) this.map.clear();
-      this.map.set(token, { agent, at: t });
-    }
-    return agent;
-  }
-  clear(): void {
-    this.map.clear();
-  }
-}
-
-/** Audit kinds after which a cached agent view may be stale. */
-const AGENT_KINDS = new Set(['KILLED', 'QUARANTINED', 'REVIVED', 'TOKEN_ROTATED', 'AGENT_REMOVED', 'AGENT_CHANGED', 'AGENT_ADDED']);
-
-/** Empty the cache whenever the audit chain records a change to any agent. */
-export function invalidateOnAgentChange(cache: AgentTokenCache, bus: EventBus): () => void {
-  const offA = bus.on('audit.appended', (row) => {
-    if (AGENT_KINDS.has(row.kind)) cache.clear();
-  });
-  const offB = bus.on('agent.changed', () => cache.clear());
-  return () => {
-    offA();
-    offB();
-  };
-}
-
 /** Authenticate a request as an agent: the shared step of /mcp and /api/v1/governance/check. */
 export function authenticateAgent(
   req: http.IncomingMessage,
   governance: Gateway,
   reply: (status: number, message: string, headers?: Record<string, string>) => void,
-  cache?: AgentTokenCache,
 ): AgentView | null {
   const token = bearerToken(req);
   if (!token) {
     reply(401, 'missing bearer token: send "Authorization: Bearer <agent token>" (aegisflow agent add NAME prints one)', { 'www-authenticate': 'Bearer realm="aegisflow"' });
     return null;
   }
-  const agent = cache ? cache.lookup(token) : governance.agents.byToken(token);
+  const agent = governance.agents.byToken(token); // cached by the registry, never stale (see agents.ts)
   if (!agent) {
     reply(401, 'invalid agent token', { 'www-authenticate': 'Bearer realm="aegisflow", error="invalid_token"' });
     return null;
@@ -214,7 +165,6 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
         else counters.forbidden++;
         rpcError(res, status, -32001, message, headers);
       },
-      deps.tokenCache,
     );
     if (!agent) return;
 
@@ -251,7 +201,7 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
     } else if (req.method === 'POST' && (isInitializeRequest(body) || (Array.isArray(body) && body.some((m) => isInitializeRequest(m))))) {
       evictIfFull();
       const server = deps.createServer({ agentId: agent.id, transport: 'http' });
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      const transport: NodeStreamableHttpTransport = new NodeStreamableHttpTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           counters.sessionsOpened++;
@@ -275,8 +225,7 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
     }
     session.lastSeen = now();
     const auth: AuthInfo = { token: '(agent bearer token)', clientId: agent.id, scopes: [], extra: { agentId: agent.id } };
-    (req as http.IncomingMessage & { auth?: AuthInfo }).auth = auth;
-    await session.transport.handleRequest(req, res, body);
+    await session.transport.handleRequest(req, res, body, auth);
   };
 
   httpServer.route(config.path, handler, undefined, { agentAuth: true }); // agents' own bearer tokens, not the operator's
