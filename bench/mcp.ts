@@ -1,13 +1,17 @@
-// bench:mcp — what governance costs an MCP call. One read-only tool (get_device_status, the same
-// body) served two ways in one run, both over real Streamable HTTP with SDK sessions on 127.0.0.1:
-//   bare:     a plain SDK server (node:http + StreamableHTTPServerTransport + McpServer), no auth,
-//             no gateway, no recording;
-//   governed: AegisFlow's /mcp on the core's HTTP server: bearer token and Origin checks, gateway
-//             decision (policy + audit chain row), tool_calls row, bus event, immune vitals.
+// bench:mcp — what a governed MCP call costs. One read-only tool (get_device_status, the same body)
+// served three ways in one run, all over real Streamable HTTP with SDK sessions on 127.0.0.1:
+//   bare:       the reference: a plain SDK server (node:http + the SDK's StreamableHTTPServerTransport
+//               + McpServer), no auth, no gateway, no recording;
+//   bare-node:  the same plain McpServer on AegisFlow's Node-native transport (nodeStreamableHttp.ts),
+//               no governance: isolates what governance costs from what the transport saves;
+//   governed:   AegisFlow's /mcp on the core's HTTP server: Host/Origin checks, bearer token, gateway
+//               decision (policy + audit chain row), tool_calls row, bus event, immune vitals.
 // 20 concurrent clients (lean raw Streamable HTTP, keep-alive) run in a separate process, so client CPU
-// does not load the server's event loop. Each side runs 5 rounds, alternating; the round with the median ratio is reported (the machine is shared). Then stdio: the real CLI
-// bridge (aegisflow mcp) with 20 calls in flight on one stdio connection.
-// Prints calls/s, p50, p99 and the overhead (fraction of throughput lost); the last line is JSON.
+// does not load the server's event loop. Each config runs ROUNDS times, interleaved (the machine is
+// shared: neighbouring runs see the same conditions). calls/s is the median round; overhead is the
+// median of the per-round ratios; p50/p99 pool every measured call of every round. Then stdio: the
+// real CLI bridge (aegisflow mcp) with 20 calls in flight on one stdio connection.
+// Prints calls/s, p50, p99 and the overheads (fraction of throughput lost); the last line is JSON.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -21,6 +25,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { NodeStreamableHttpTransport } from '../electron/core/mcp/transports/nodeStreamableHttp';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLIENTS = Number(process.env.BENCH_MCP_CLIENTS ?? 20);
@@ -31,6 +36,8 @@ const DEVICES = ['line-1/compressor-01', 'line-1/motor-02', 'line-1/pump-03', 'l
 
 interface LoadResult {
   calls: number;
+  /** Every measured call's latency, in µs (pooled across rounds for p50/p99). */
+  latUs?: number[];
   /** Calls including warm-up and tear-down: what the server's CPU time is divided by. */
   total: number;
   /** Server process CPU time during the run (user + system), measured by the parent. */
@@ -39,6 +46,8 @@ interface LoadResult {
   ms: number;
   p50: number;
   p99: number;
+  /** The load generator's CPU during the measured window, in cores (1 = one core busy). */
+  clientCpu?: number;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -180,10 +189,12 @@ async function runRawLoad(target: string, token: string, n: number): Promise<Loa
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   measuring = true;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, DURATION_MS));
   measuring = false;
   const ms = performance.now() - t0;
-  const result = { calls: lat.length, total, errors, ms, p50: pct(lat, 50), p99: pct(lat, 99) };
+  const cpu = process.cpuUsage(cpu0);
+  const result = { calls: lat.length, total, errors, ms, p50: pct(lat, 50), p99: pct(lat, 99), clientCpu: (cpu.user + cpu.system) / 1000 / ms, latUs: lat.map((x) => Math.round(x * 1000)) };
   process.stdout.write(JSON.stringify(result) + '\n');
   stop = true;
   await Promise.all(workers);
@@ -243,90 +254,119 @@ async function main(): Promise<void> {
     );
     return s;
   };
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const bare = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
-      const sid = req.headers['mcp-session-id'];
-      let tr = typeof sid === 'string' ? sessions.get(sid) : undefined;
-      if (!tr && isInitializeRequest(body)) {
-        const created: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, created) });
-        await bareServer().connect(created);
-        tr = created;
-      }
-      if (!tr) {
-        res.writeHead(400).end();
-        return;
-      }
-      await tr.handleRequest(req, res, body);
+  // A plain node:http front for a plain McpServer, on either transport: sessions, nothing else.
+  interface Session {
+    handleRequest(req: http.IncomingMessage, res: http.ServerResponse, body?: unknown): Promise<void>;
+  }
+  const plainHttp = (newTransport: (onInit: (id: string) => void) => Session & Parameters<McpServer['connect']>[0]) => {
+    const sessions = new Map<string, Session>();
+    return http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
+        const sid = req.headers['mcp-session-id'];
+        let tr = typeof sid === 'string' ? sessions.get(sid) : undefined;
+        if (!tr && isInitializeRequest(body)) {
+          const created = newTransport((id) => void sessions.set(id, created));
+          await bareServer().connect(created);
+          tr = created;
+        }
+        if (!tr) {
+          res.writeHead(400).end();
+          return;
+        }
+        await tr.handleRequest(req, res, body);
+      });
     });
-  });
-  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));
-  const bareUrl = `http://127.0.0.1:${(bare.address() as net.AddressInfo).port}/mcp`;
+  };
+  const bare = plainHttp((onInit) => new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: onInit }));
+  const bareNode = plainHttp((onInit) => new NodeStreamableHttpTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: onInit }));
+  const listen = async (srv: http.Server) => {
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    return `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}/mcp`;
+  };
+  const bareUrl = await listen(bare);
+  const bareNodeUrl = await listen(bareNode);
   const govUrl = `${core.services.http!.url}/mcp`;
 
-  const runs: { bare: LoadResult[]; governed: LoadResult[] } = { bare: [], governed: [] };
+  const runs: { bare: LoadResult[]; bareNode: LoadResult[]; governed: LoadResult[] } = { bare: [], bareNode: [], governed: [] };
   for (let round = 0; round < ROUNDS; round++) {
     runs.bare.push(await load('http', bareUrl));
     runs.governed.push(await load('http', govUrl, token));
+    runs.bareNode.push(await load('http', bareNodeUrl));
   }
   // One agent alone: the latency a single client sees, without 19 others queued in front of it.
   const single = { bare: await load('http', bareUrl, '', '', 1), governed: await load('http', govUrl, token, '', 1) };
-  // The machine is shared: a run's calls/s swings with whatever else runs. Adjacent bare/governed runs
-  // see similar conditions, so the figures come from the round whose governed/bare ratio is the median.
-  const rate = (r: LoadResult) => (r.calls / r.ms) * 1000;
-  const pairs = runs.bare.map((rb, i) => ({ b: rb, g: runs.governed[i]!, ratio: rate(runs.governed[i]!) / rate(rb) })).sort((x, y) => x.ratio - y.ratio);
-  const mid = pairs[Math.floor(pairs.length / 2)]!;
-  const { b, g } = mid;
-  const medianRatio = mid.ratio;
-  const ratios = pairs.map((p) => p.ratio);
   const stdio = await load('stdio', govUrl, token, 'bench');
-  const bareRate = rate(b);
-  const govRate = rate(g);
-  const overhead = 1 - medianRatio;
+
+  const rate = (r: LoadResult) => (r.calls / r.ms) * 1000;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  /** Median calls/s over the rounds, and p50/p99 over every measured call of every round. */
+  const summary = (xs: LoadResult[]) => {
+    const lat = xs.flatMap((r) => r.latUs ?? []).sort((a, b) => a - b);
+    const at = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]! / 1000;
+    return { rate: median(xs.map(rate)), p50: at(50), p99: at(99), calls: lat.length, errors: xs.reduce((n, r) => n + r.errors, 0), clientCpu: median(xs.map((r) => r.clientCpu ?? NaN)) };
+  };
+  const b = summary(runs.bare);
+  const bn = summary(runs.bareNode);
+  const g = summary(runs.governed);
+  // Neighbouring runs share the machine's conditions: ratios are taken per round, then the median.
+  const ratios = runs.governed.map((r, i) => rate(r) / rate(runs.bare[i]!)).sort((x, y) => x - y);
+  const govRatios = runs.governed.map((r, i) => rate(r) / rate(runs.bareNode[i]!)).sort((x, y) => x - y);
+  const overhead = 1 - median(ratios);
+  const governanceOverhead = 1 - median(govRatios);
   const rows = core.services.mcp.recentCalls({ agentId: 'bench', limit: 1 });
 
   const fmt = (n: number, d = 0) => n.toFixed(d);
-  // CPU per call in the server process: steadier than calls/s on a shared machine (includes the
-  // simulator's background load, the same for both sides).
+  // CPU per call in the server process: steadier than calls/s on a shared machine.
   const cpuPerCall = (xs: LoadResult[]) => Math.min(...xs.map((r) => (r.serverCpuUs ?? NaN) / Math.max(1, r.total)));
   const bareCpu = cpuPerCall(runs.bare);
+  const bareNodeCpu = cpuPerCall(runs.bareNode);
   const govCpu = cpuPerCall(runs.governed);
+  const line = (label: string, x: ReturnType<typeof summary>, xs: LoadResult[]) =>
+    `  ${label.padEnd(19)}${fmt(x.rate).padStart(7)} calls/s   p50 ${fmt(x.p50, 2)} ms   p99 ${fmt(x.p99, 2)} ms   errors ${x.errors}   (rounds: ${xs.map((r) => fmt(rate(r))).join(', ')})`;
   process.stdout.write(
     [
-      `bench:mcp — get_device_status, Streamable HTTP, ${CLIENTS} concurrent raw JSON-RPC clients with SDK sessions (separate process), ${DURATION_MS} ms per run, ${ROUNDS} alternating rounds; figures from the median round`,
-      `  bare SDK server     ${fmt(bareRate).padStart(7)} calls/s   p50 ${fmt(b.p50, 2)} ms   p99 ${fmt(b.p99, 2)} ms   errors ${b.errors}   (runs: ${runs.bare.map((r) => fmt(rate(r))).join(', ')})`,
-      `  governed /mcp       ${fmt(govRate).padStart(7)} calls/s   p50 ${fmt(g.p50, 2)} ms   p99 ${fmt(g.p99, 2)} ms   errors ${g.errors}   (runs: ${runs.governed.map((r) => fmt(rate(r))).join(', ')})`,
-      `  governed/bare       ${fmt(medianRatio, 3)}, the median round (sorted ratios: ${ratios.map((r) => fmt(r, 2)).join(', ')})   overhead ${fmt(overhead * 100, 1)} % of throughput (target ≤ 15 %)`,
-      `                      governed p99 ${fmt(g.p99, 2)} ms with ${CLIENTS} clients (target ≤ 10 ms)`,
+      `bench:mcp — get_device_status, Streamable HTTP, ${CLIENTS} concurrent raw JSON-RPC clients with SDK sessions (separate process), ${DURATION_MS} ms per run, ${ROUNDS} interleaved rounds; calls/s = median round, p50/p99 over all ${fmt(g.calls)} governed calls`,
+      line('bare SDK server', b, runs.bare),
+      line('bare, Node transport', bn, runs.bareNode),
+      line('governed /mcp', g, runs.governed),
+      `  overhead vs bare SDK server      ${fmt(overhead * 100, 1)} % of throughput (target ≤ 15 %; per-round governed/bare: ${ratios.map((r) => fmt(r, 2)).join(', ')})`,
+      `  governance alone (same transport) ${fmt(governanceOverhead * 100, 1)} % of throughput (per-round governed/bare-node: ${govRatios.map((r) => fmt(r, 2)).join(', ')})`,
+      `  governed p99 ${fmt(g.p99, 2)} ms with ${CLIENTS} clients (target ≤ 10 ms)`,
+      `  server CPU / call   bare ${fmt(bareCpu)} µs, bare-node ${fmt(bareNodeCpu)} µs, governed ${fmt(govCpu)} µs (governance: +${fmt(govCpu - bareNodeCpu)} µs for Host/Origin/token checks, gateway decision + audit row, tool_calls row, event, vitals)`,
+      `  load generator      ${fmt(g.clientCpu, 2)} cores busy during the governed runs (not the bottleneck below 1)`,
       `  one client alone    bare p50 ${fmt(single.bare.p50, 2)} ms p99 ${fmt(single.bare.p99, 2)} ms (${fmt(rate(single.bare))} calls/s);  governed p50 ${fmt(single.governed.p50, 2)} ms p99 ${fmt(single.governed.p99, 2)} ms (${fmt(rate(single.governed))} calls/s)`,
-      `  server CPU / call   bare ${fmt(bareCpu)} µs, governed ${fmt(govCpu)} µs (+${fmt(govCpu - bareCpu)} µs for auth, gateway decision + audit row, tool_calls row, event, vitals): ${fmt((1 - bareCpu / govCpu) * 100, 1)} % of CPU-bound throughput`,
       `  stdio bridge        ${fmt(rate(stdio)).padStart(7)} calls/s   p50 ${fmt(stdio.p50, 2)} ms   p99 ${fmt(stdio.p99, 2)} ms   errors ${stdio.errors}   (${CLIENTS} in flight on one stdio connection → /mcp)`,
       `  every governed call recorded: last tool_calls row ${rows[0] ? `${rows[0].tool} ${rows[0].decision} ${rows[0].latency_ms} ms` : 'missing'}; audit rows ${core.services.governance.audit.query({ limit: 1 })[0]?.seq ?? 0}`,
     ].join('\n') + '\n',
   );
+  const r2 = (n: number) => Math.round(n * 100) / 100;
   process.stdout.write(
     JSON.stringify({
-      bare_calls_per_s: Math.round(bareRate),
-      governed_calls_per_s: Math.round(govRate),
+      bare_calls_per_s: Math.round(b.rate),
+      governed_calls_per_s: Math.round(g.rate),
       overhead: Math.round(overhead * 1000) / 1000,
-      bare_p50_ms: Math.round(b.p50 * 100) / 100,
-      bare_p99_ms: Math.round(b.p99 * 100) / 100,
-      governed_p50_ms: Math.round(g.p50 * 100) / 100,
-      governed_p99_ms: Math.round(g.p99 * 100) / 100,
+      governed_p99_ms: r2(g.p99),
       stdio_calls_per_s: Math.round(rate(stdio)),
-      bare_single_p99_ms: Math.round(single.bare.p99 * 100) / 100,
-      governed_single_p99_ms: Math.round(single.governed.p99 * 100) / 100,
-      overhead_cpu: Math.round((1 - bareCpu / govCpu) * 1000) / 1000,
+      governed_p50_ms: r2(g.p50),
+      bare_p50_ms: r2(b.p50),
+      bare_p99_ms: r2(b.p99),
+      bare_node_calls_per_s: Math.round(bn.rate),
+      governance_overhead: Math.round(governanceOverhead * 1000) / 1000,
+      bare_single_p99_ms: r2(single.bare.p99),
+      governed_single_p99_ms: r2(single.governed.p99),
       bare_cpu_us_per_call: Math.round(bareCpu),
+      bare_node_cpu_us_per_call: Math.round(bareNodeCpu),
       governed_cpu_us_per_call: Math.round(govCpu),
       clients: CLIENTS,
     }) + '\n',
   );
-  bare.closeAllConnections();
-  bare.close();
+  for (const srv of [bare, bareNode]) {
+    srv.closeAllConnections();
+    srv.close();
+  }
   await core.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 }

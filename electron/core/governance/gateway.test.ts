@@ -113,7 +113,9 @@ describe('identity and the kill switch', () => {
     expect(h.gateway.agents.get('diag')!.status).toBe('active');
     expect(h.gateway.agents.byToken(token)!.status).toBe('active');
     const cli = openDatabase(h.dbFile);
-    onTestFinished(() => cli.close());
+    onTestFinished(() => {
+      cli.close();
+    });
     cli.prepare(`UPDATE gov_agents SET status = 'paused', status_reason = 'cli' WHERE id = 'diag'`).run();
     expect(h.gateway.agents.byToken(token)!.status).toBe('paused');
     expect((await h.gateway.authorize({ agentId: 'diag', tool: 'get_device_status' })).decision).toBe('BLOCK');

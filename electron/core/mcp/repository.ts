@@ -9,7 +9,11 @@ export type ToolCallRow = McpToolCallView;
 export type NewToolCall = Omit<ToolCallRow, 'id'>;
 
 export interface ToolCallRepository {
-  /** Queue a row; rows are written in one transaction per flush (a commit per call would cost ~100 µs each). */
+  /**
+   * Queue a row. Rows queued in one turn of the event loop are written together, in one transaction,
+   * right after it (setImmediate): a commit per call would cost far more, and a longer timer would
+   * stall the loop with big batches and keep every row alive long enough to burden the GC.
+   */
   insert(row: NewToolCall): void;
   /** Write queued rows now (reads flush first, and the service flushes on stop). */
   flush(): void;
@@ -32,8 +36,7 @@ function argsJson(args: unknown): string | null {
   }
 }
 
-export function createToolCallRepository(db: Db, opts: { flushMs?: number; maxQueue?: number } = {}): ToolCallRepository {
-  const flushMs = opts.flushMs ?? 50;
+export function createToolCallRepository(db: Db, opts: { maxQueue?: number } = {}): ToolCallRepository {
   const maxQueue = opts.maxQueue ?? 500;
   const insert = db.prepare(
     `INSERT INTO tool_calls (ts, agent_id, tool, args_json, decision, rule_id, approval_id, status, latency_ms, wait_ms, result_bytes, is_error, error, transport)
@@ -44,13 +47,13 @@ export function createToolCallRepository(db: Db, opts: { flushMs?: number; maxQu
   );
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM tool_calls');
   let queue: Array<Record<string, unknown>> = [];
-  let timer: NodeJS.Timeout | null = null;
+  let scheduled: NodeJS.Immediate | null = null;
   const writeAll = db.transaction((rows: Array<Record<string, unknown>>) => {
     for (const r of rows) insert.run(r);
   });
   const flush = () => {
-    if (timer) clearTimeout(timer);
-    timer = null;
+    if (scheduled) clearImmediate(scheduled);
+    scheduled = null;
     if (queue.length === 0) return;
     const rows = queue;
     queue = [];
@@ -60,16 +63,15 @@ export function createToolCallRepository(db: Db, opts: { flushMs?: number; maxQu
     insert(row) {
       const { args, is_error, ...rest } = row;
       queue.push({ ...rest, args_json: argsJson(args), is_error: is_error ? 1 : 0, error: row.error?.slice(0, 2000) ?? null });
-      if (queue.length >= maxQueue || flushMs === 0) flush();
-      else if (!timer) {
-        timer = setTimeout(() => {
+      if (queue.length >= maxQueue) flush();
+      else if (!scheduled) {
+        scheduled = setImmediate(() => {
           try {
             flush();
           } catch {
             // the database closed under us (shutdown): the last rows are lost, the call itself is not
           }
-        }, flushMs);
-        timer.unref?.();
+        });
       }
     },
     flush,
