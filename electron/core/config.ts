@@ -86,6 +86,8 @@ export const ConfigSchema = z.object({
       file: z.string().optional(),
       /** Readings older than this are deleted (0 keeps everything). */
       retentionDays: z.number().min(0).default(30),
+      /** Run WAL checkpoints on a worker thread (every this many ms) instead of inside a main-thread commit; 0 leaves them to SQLite. */
+      checkpointWorkerMs: z.number().int().min(0).default(250),
     })
     .prefault({}),
   http: z

@@ -24,6 +24,8 @@ import {
   applyMigrations,
   createReadingsRepository,
   openDatabase,
+  startCheckpointer,
+  type Checkpointer,
   readingsMigrations,
   type Db,
   type Migration,
@@ -136,6 +138,13 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     fleet: config.immune.fleet.enabled && config.immune.fleet.size > 0 ? createSimulatedFleet({ size: config.immune.fleet.size, seed: config.immune.fleet.seed }) : undefined,
     dataDir: config.dataDir,
   });
+  // The dataset's devices and any that sent readings, sorted; rebuilt only when a new device appears
+  // (every MCP call with a device_id checks it).
+  let known: { n: number; ids: string[] } = { n: -1, ids: [] };
+  const knownDevices = () => {
+    if (known.n !== live.deviceCount()) known = { n: live.deviceCount(), ids: [...new Set([...(plant?.dataset.devices ?? DEVICE_IDS), ...live.devices()])].sort() };
+    return known.ids;
+  };
   // Governed MCP server: every tools/call is identified, judged by the gateway, recorded and fed to the immune system.
   const mcp = createMcpService({
     config: config.mcp,
@@ -143,7 +152,8 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     live,
     readings,
     deviceStatuses: () => plant?.simulator.devices() ?? [],
-    knownDevices: () => [...new Set([...(plant?.dataset.devices ?? DEVICE_IDS), ...live.devices()])].sort(),
+    deviceStatus: (id) => plant?.simulator.device(id)?.status(),
+    knownDevices,
     detection,
     alarms: alarmService.system,
     manual: loadManualIndex(defaultManualPath(config.resourcesDir)),
@@ -179,7 +189,21 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     episode: (id) => detection.get(id),
   });
   const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance, immune, mcp, tracer, agent };
+  // WAL checkpoints on a worker thread (store/checkpointer.ts): first to start, last to stop.
+  let checkpointer: Checkpointer | null = null;
+  const dbFile = databasePath(config);
   const components: Lifecycle[] = [
+    {
+      name: 'store',
+      start: () => {
+        if (config.store.checkpointWorkerMs > 0 && dbFile !== ':memory:')
+          checkpointer = startCheckpointer(db, { file: dbFile, nativeBinding: deps.nativeBinding, intervalMs: config.store.checkpointWorkerMs, onWarn: (msg, err) => log.warn({ err }, msg) });
+      },
+      stop: async () => {
+        await checkpointer?.stop();
+        checkpointer = null;
+      },
+    },
     { name: 'broker', start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
   ];

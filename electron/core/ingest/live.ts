@@ -8,6 +8,8 @@ export interface LiveCache {
   /** The last `n` readings of a device, oldest first. */
   recent(deviceId: string, n?: number): TimedReading[];
   devices(): string[];
+  /** How many devices have readings (cheap: no array built). */
+  deviceCount(): number;
 }
 
 export function createLiveCache(ringSize: number): LiveCache {
@@ -34,6 +36,7 @@ export function createLiveCache(ringSize: number): LiveCache {
       return out;
     },
     devices: () => [...rings.keys()].sort(),
+    deviceCount: () => rings.size,
   };
 }
 

@@ -26,6 +26,8 @@ export interface McpDeps {
   readings: ReadingsRepository;
   /** Device states of the simulator's device model (empty with real sensors). */
   deviceStatuses(): DeviceStatus[];
+  /** One device's status (undefined without a simulator or for an unknown device). */
+  deviceStatus(id: string): DeviceStatus | undefined;
   /** Every device the plant knows (dataset devices plus any that published). */
   knownDevices(): string[];
   detection: DetectionService;

@@ -38,15 +38,19 @@ export const getDeviceStatus = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   precheck: (args, deps) => requireKnownDevice(deps, args.device_id),
   run({ device_id }, { deps }) {
-    const st = deps.deviceStatuses().find((d) => d.device_id === device_id) ?? { device_id, state: 'running' as const, load_pct: 100 };
+    const st = deps.deviceStatus(device_id) ?? { device_id, state: 'running' as const, load_pct: 100 };
     const window = deps.live.recent(device_id, Z_WINDOW);
     const latest = window[window.length - 1] ?? null;
+    const n = window.length;
     const sensors = latest
       ? SENSORS.map((s) => {
-          const xs = window.map((r) => r[s]);
-          const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-          const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1));
-          const z = xs.length >= 10 && sd > 1e-9 ? (latest[s] - mean) / sd : null;
+          let sum = 0;
+          for (const r of window) sum += r[s];
+          const mean = sum / n;
+          let ss = 0;
+          for (const r of window) ss += (r[s] - mean) ** 2;
+          const sd = Math.sqrt(ss / Math.max(1, n - 1));
+          const z = n >= 10 && sd > 1e-9 ? (latest[s] - mean) / sd : null;
           return { sensor: s, value: Math.round(latest[s] * 1000) / 1000, unit: SENSOR_UNITS[s], mean: Math.round(mean * 1000) / 1000, z_score: z === null ? null : Math.round(z * 100) / 100 };
         })
       : [];
