@@ -46,8 +46,9 @@ function split(args: Record<string, unknown>, control: readonly string[] | undef
 const errorResult = (text: string, meta: GovernanceMeta): CallToolResult => ({ content: [{ type: 'text', text }], isError: true, _meta: { [GOVERNANCE_META]: meta } });
 
 function blockText(tool: string, a: AuthorizeResult): string {
-  if (a.ruleId === 'kill-switch' || a.ruleId === 'quarantine') return `REFUSED: ${a.reason}. No tool can run until an operator revives this agent.`;
-  return `BLOCKED by policy rule "${a.ruleId}": ${a.reason}. ${tool} was not executed; this decision cannot be approved, so change the request (a safer command, another device) instead of retrying it.`;
+  const reason = a.reason.replace(/[.\s]+$/, ''); // policy reasons may end with their own full stop
+  if (a.ruleId === 'kill-switch' || a.ruleId === 'quarantine') return `REFUSED: ${reason}. No tool can run until an operator revives this agent.`;
+  return `BLOCKED by policy rule "${a.ruleId}": ${reason}. ${tool} was not executed; this decision cannot be approved, so change the request (a safer command, another device) instead of retrying it.`;
 }
 
 /**

@@ -129,6 +129,7 @@ describe('MCP server (in-memory client, live plant)', () => {
     const r = await call('execute_device_command', { device_id: 'line-1/compressor-01', command: 'emergency_shutdown', justification: 'temperature is critical' });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/BLOCKED by policy rule "block-shutdown-restart".*reduce_load/s);
+    expect(textOf(r)).not.toMatch(/\.\. /); // one full stop between the policy's reason and ours
     expect((r._meta as Record<string, { decision: string }>)[GOVERNANCE_META]!.decision).toBe('BLOCK');
     const st = rig.core.services.plant!.simulator.devices().find((d) => d.device_id === 'line-1/compressor-01')!;
     expect(st.state).toBe('running');
