@@ -37,6 +37,8 @@ export interface Episode {
 export interface EpisodeQuery {
   status?: 'open' | 'closed' | 'all';
   device_id?: string;
+  /** Only devices matching one of these globs (an agent's scope, e.g. "line-2/*"); undefined = all. */
+  scope?: string[];
   type_hint?: TypeHint;
   severity?: Severity;
   /** Epoch ms window on the episode start. */

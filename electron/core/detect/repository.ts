@@ -61,6 +61,7 @@ export function createAnomalyRepository(db: Db): AnomalyRepository {
   const active = db.prepare("SELECT * FROM anomalies WHERE status = 'open' ORDER BY start_ts DESC");
   // One statement for every filter combination: a NULL parameter switches its filter off.
   const where = `WHERE (@status = 'all' OR status = @status) AND (@device_id IS NULL OR device_id = @device_id)
+    AND (@scope IS NULL OR EXISTS (SELECT 1 FROM json_each(@scope) WHERE anomalies.device_id GLOB json_each.value))
     AND (@type_hint IS NULL OR type_hint = @type_hint) AND (@severity IS NULL OR severity = @severity)
     AND (@from IS NULL OR start_ts >= @from) AND (@to IS NULL OR start_ts <= @to)`;
   const page = db.prepare(`SELECT * FROM anomalies ${where} ORDER BY start_ts DESC, id LIMIT @limit OFFSET @offset`);
@@ -82,6 +83,7 @@ export function createAnomalyRepository(db: Db): AnomalyRepository {
       const params = {
         status: q.status,
         device_id: q.device_id ?? null,
+        scope: q.scope ? JSON.stringify(q.scope) : null,
         type_hint: q.type_hint ?? null,
         severity: q.severity ?? null,
         from: q.from ?? null,

@@ -89,6 +89,7 @@ export const EpisodeQuerySchema = z
   .object({
     status: z.enum(['open', 'closed', 'all']).default('all'),
     device_id: z.string().max(256).optional(),
+    scope: z.array(z.string().max(256)).max(1000).optional(),
     type_hint: z.enum(TYPE_HINTS).optional(),
     severity: z.enum(SEVERITIES).optional(),
     from: z.number().finite().optional(),

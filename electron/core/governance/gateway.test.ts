@@ -172,7 +172,16 @@ describe('decisions', () => {
     const other = await h.gateway.authorize({ agentId: 'line2', tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } });
     expect(other).toMatchObject({ decision: 'BLOCK', ruleId: 'scope' });
     expect(other.reason).toContain('line-1/pump-03');
-    expect((await h.gateway.authorize({ agentId: 'line2', tool: 'get_sensor_stream', args: { device_id: 'all' } })).decision).toBe('BLOCK');
+    // "all" and the agent's own line are allowed: the tools answer for the part inside the scope.
+    expect((await h.gateway.authorize({ agentId: 'line2', tool: 'get_sensor_stream', args: { device_id: 'all' } })).decision).toBe('ALLOW');
+    expect((await h.gateway.authorize({ agentId: 'line2', tool: 'get_sensor_stream', args: { device_id: 'line-2' } })).decision).toBe('ALLOW');
+    const line1 = await h.gateway.authorize({ agentId: 'line2', tool: 'get_sensor_stream', args: { device_id: 'line-1' } });
+    expect(line1).toMatchObject({ decision: 'BLOCK', ruleId: 'scope' });
+    expect(line1.reason).toContain('line line-1 is outside');
+    expect((await h.gateway.authorize({ agentId: 'line2', tool: 'get_sensor_stream', args: { device_id: 'line-*' } })).decision).toBe('BLOCK');
+    // Devices a call touches without naming them (an anomaly's device) are checked too.
+    const ack = await h.gateway.authorize({ agentId: 'line2', tool: 'get_device_status', args: {}, devices: ['line-1/pump-03'] });
+    expect(ack).toMatchObject({ decision: 'BLOCK', ruleId: 'scope' });
     const report = await h.gateway.authorize({ agentId: 'line2', tool: 'log_incident_report', args: {} });
     expect(report).toMatchObject({ decision: 'BLOCK', ruleId: 'scope' });
     expect((await h.gateway.authorize({ agentId: 'line2', tool: 'execute_device_command', args: reduceLoad('line-2/pump-03') })).decision).toBe('REVIEW');

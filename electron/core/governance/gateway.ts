@@ -19,6 +19,7 @@ import { loadOrCreateKeys, type GatewayKeys } from './keys';
 import { describeToolFor, evaluate, KNOWN_TOOLS, type Evaluation, type Predicate, type Rule } from './policy';
 import { PolicyStore, type PolicyLoadEvent } from './policy-file';
 import { PlanInputSchema, PlanRepository, type PlanInput, type PlanRecord } from './plans';
+import { deviceInScope, globMatch, isScoped, scopeLimits, selectorProblem } from './scope';
 import { IntentTokens, type IntentClaims } from './tokens';
 
 export const AuthorizeRequestSchema = z
@@ -31,6 +32,8 @@ export const AuthorizeRequestSchema = z
     args: z.record(z.string(), z.unknown()).default({}),
     /** Run the next step of this approved plan. */
     planId: z.string().min(1).max(128).optional(),
+    /** Devices the call touches that its arguments do not name (the device of an anomaly to acknowledge): checked against the agent's scope too. */
+    devices: z.array(z.string().min(1).max(128)).max(100).optional(),
   })
   .strict()
   .refine((r) => r.agentToken !== undefined || r.agentId !== undefined, { message: 'agentToken or agentId is required' });
@@ -141,10 +144,6 @@ function deviceIdsIn(args: Record<string, unknown>): string[] {
   return out;
 }
 
-function globMatch(glob: string, s: string): boolean {
-  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(s);
-}
 
 export class Gateway {
   readonly agents: AgentRegistry;
@@ -241,7 +240,7 @@ export class Gateway {
    * The synchronous core of a decision for a known agent: status, scope, overlays, policy.
    * Pure reads (one policy evaluation, no writes): this is what the benchmark's latency measures.
    */
-  judge(agent: AgentView, tool: string, args: Record<string, unknown>): Evaluation {
+  judge(agent: AgentView, tool: string, args: Record<string, unknown>, touched: readonly string[] = []): Evaluation {
     const policy = this.policy.current;
     const block = (ruleId: string, reason: string): Evaluation => ({ decision: 'BLOCK', reason, ruleId, policyVersion: policy.version, timeoutS: 0, risk: 10 });
     if (agent.status !== 'active')
@@ -252,7 +251,7 @@ export class Gateway {
       if (!groups.some((g) => scope.toolGroups!.includes(g)))
         return block('scope', `${tool} is outside agent ${agent.id}'s scope (tool groups: ${scope.toolGroups.join(', ')})`);
     }
-    const scopeBlock = this.deviceScopeProblem(scope, args);
+    const scopeBlock = this.deviceScopeProblem(scope, args, touched);
     if (scopeBlock) return block('scope', `agent ${agent.id}: ${scopeBlock}`);
     if (agent.revokedTools.some((t) => t === tool || globMatch(t, tool)))
       return block('revoked', `${tool} has been revoked for agent ${agent.id} by the immune system`);
@@ -262,16 +261,13 @@ export class Gateway {
     return ev;
   }
 
-  private deviceScopeProblem(scope: AgentScope, args: Record<string, unknown>): string | null {
-    const devices = scope.devices ?? [];
-    const lines = scope.lines ?? [];
-    if (devices.length === 0 && lines.length === 0) return null;
-    const limits = [...lines.map((l) => `${l}/*`), ...devices].join(', ');
+  private deviceScopeProblem(scope: AgentScope, args: Record<string, unknown>, touched: readonly string[]): string | null {
+    if (!isScoped(scope)) return null;
     for (const d of deviceIdsIn(args)) {
-      if (d === 'all' || d.includes('*')) return `scope is limited to ${limits}; name a device in scope instead of "${d}"`;
-      const inScope = lines.some((l) => d.startsWith(`${l}/`)) || devices.some((g) => globMatch(g, d));
-      if (!inScope) return `device ${d} is outside the agent's scope (${limits})`;
+      const problem = selectorProblem(scope, d);
+      if (problem) return problem;
     }
+    for (const d of touched) if (!deviceInScope(scope, d)) return `device ${d} is outside the agent's scope (${scopeLimits(scope)})`;
     return null;
   }
 
@@ -316,7 +312,7 @@ export class Gateway {
       agentId = agent.id;
       this.agents.touch(agent.id);
       if (req.planId) return await this.authorizePlanStep(agent, req.planId, req.tool, req.args);
-      const ev = this.judge(agent, req.tool, req.args);
+      const ev = this.judge(agent, req.tool, req.args, req.devices);
       return await this.act(agent, req.tool, req.args, ev);
     } catch (err) {
       this.deps.log.error({ err, agentId, tool: req.tool }, 'authorize failed; failing closed');

@@ -40,6 +40,7 @@ export { canonicalize, canonicalHash, sha256Hex } from './canonical';
 export { CommandExecutor, ExecuteArgsSchema, EXECUTE_TOOL, type PublishCommand, type ExecuteResult } from './executor';
 export { loadOrCreateKeys, loadPublicKey } from './keys';
 export { evaluate, compilePolicy, PolicySchema, KNOWN_TOOLS, type Decision, type Rule, type Evaluation } from './policy';
+export { deviceInScope, isScoped, scopeGlobs, scopeLimits, selectorProblem } from './scope';
 export { parsePolicy, PolicyStore, formatProblems, type PolicyProblem } from './policy-file';
 export { PlanInputSchema, type PlanInput, type PlanRecord } from './plans';
 export { IntentTokens, type IntentClaims } from './tokens';

@@ -148,7 +148,8 @@ export async function governedCall(
       record(deps, caller, spec.name, judged, reported, outcome, performance.now() - t0, waitMs);
       return outcome.result;
     }
-    auth = await deps.governance.authorize({ agentId: caller.agentId, tool: spec.name, args: judged, ...(planId ? { planId } : {}) });
+    const touched = spec.devicesOf?.(args as never, deps);
+    auth = await deps.governance.authorize({ agentId: caller.agentId, tool: spec.name, args: judged, ...(planId ? { planId } : {}), ...(touched?.length ? { devices: touched } : {}) });
     const meta: GovernanceMeta = { decision: auth.decision, status: 'ok', rule_id: auth.ruleId, policy_version: auth.policyVersion };
     if (auth.decision === 'BLOCK') {
       outcome = { result: errorResult(blockText(spec.name, auth), { ...meta, status: 'blocked' }), status: 'blocked', error: auth.reason };

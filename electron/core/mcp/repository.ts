@@ -100,6 +100,8 @@ export type NewIncident = Omit<Incident, 'id' | 'ts'>;
 export interface IncidentQuery {
   /** Exact device id, or a line ("line-1") for every device on it. */
   device_id?: string;
+  /** Only devices matching one of these globs (an agent's scope, e.g. "line-2/*"); undefined = all. */
+  scope?: string[];
   anomaly_type?: string;
   /** Words that must all appear in the report (title, cause, actions, outcome, lessons). */
   text?: string;
@@ -135,6 +137,7 @@ export function createIncidentRepository(db: Db): IncidentRepository {
   // Up to 8 words, each must match; unused slots are NULL. One statement, prepared once.
   const WORDS = 8;
   const where = `(@device IS NULL OR device_id = @device OR device_id LIKE @line ESCAPE '\\')
+     AND (@scope IS NULL OR EXISTS (SELECT 1 FROM json_each(@scope) WHERE incidents.device_id GLOB json_each.value))
      AND (@type IS NULL OR anomaly_type = @type)
      ${Array.from({ length: WORDS }, (_, i) => `AND (@w${i} IS NULL OR search_text LIKE @w${i} ESCAPE '\\')`).join('\n     ')}`;
   const search = db.prepare<Record<string, unknown>, DbIncident>(`SELECT * FROM incidents WHERE ${where} ORDER BY ts DESC, id LIMIT @limit OFFSET @offset`);
@@ -158,6 +161,7 @@ export function createIncidentRepository(db: Db): IncidentRepository {
       const params: Record<string, unknown> = {
         device: q.device_id ?? null,
         line: q.device_id && !q.device_id.includes('/') ? `${likeEscape(q.device_id)}/%` : null,
+        scope: q.scope ? JSON.stringify(q.scope) : null,
         type: q.anomaly_type ?? null,
         limit: Math.min(Math.max(q.limit ?? 10, 1), 100),
         offset: Math.max(q.offset ?? 0, 0),

@@ -288,3 +288,48 @@ describe('mcp.info for the "Connect an agent" panel', () => {
     expect(calls.ok && calls.result.length).toBe(3);
   });
 });
+
+describe('an agent scoped to line 2 sees and touches line 2 only', () => {
+  it('filters fleet-wide reads and resources to its scope, and refuses an anomaly on another line', async () => {
+    rig.core.services.governance.addAgent({ id: 'line2-bot', name: 'line 2 bot', scope: { lines: ['line-2'] } });
+    // Devices the live plant does not feed, so the injected episodes stay open.
+    injectAnomaly(rig, 'line-1/compressor-09');
+    injectAnomaly(rig, 'line-2/compressor-09');
+    const fleet = (await call('get_active_anomalies', { limit: 100 })).structuredContent as { anomalies: Array<{ device_id: string; id: string }> };
+    const line1 = fleet.anomalies.find((a) => a.device_id === 'line-1/compressor-09')!;
+    expect(line1).toBeDefined(); // the unscoped agent sees both lines
+    const scoped = await inMemoryClient(rig, 'line2-bot');
+    try {
+      const sc = (name: string, args: Record<string, unknown> = {}) => scoped.callTool({ name, arguments: args });
+      const mine = (await sc('get_active_anomalies', { limit: 100 })).structuredContent as { anomalies: Array<{ device_id: string }> };
+      expect(mine.anomalies.map((a) => a.device_id)).toContain('line-2/compressor-09');
+      expect(mine.anomalies.every((a) => a.device_id.startsWith('line-2/'))).toBe(true);
+      const hist = (await sc('get_anomaly_history', { limit: 100 })).structuredContent as { anomalies: Array<{ device_id: string }> };
+      expect(hist.anomalies.map((a) => a.device_id)).toContain('line-2/compressor-09');
+      expect(hist.anomalies.every((a) => a.device_id.startsWith('line-2/'))).toBe(true);
+      const stream = (await sc('get_sensor_stream', { device_id: 'all' })).structuredContent as { devices: Array<{ device_id: string }> };
+      expect(stream.devices.map((d) => d.device_id)).toEqual(['line-2/compressor-01', 'line-2/motor-02', 'line-2/pump-03']);
+      const devices = (await sc('list_devices')).structuredContent as { devices: Array<{ device_id: string }> };
+      expect(devices.devices.map((d) => d.device_id)).toEqual(['line-2/compressor-01', 'line-2/motor-02', 'line-2/pump-03']);
+      const res = await scoped.readResource({ uri: 'aegisflow://devices' });
+      expect((JSON.parse((res.contents[0] as { text: string }).text) as { devices: Array<{ device_id: string }> }).devices).toHaveLength(3);
+      await expect(scoped.readResource({ uri: 'aegisflow://devices/line-1/pump-03' })).rejects.toThrow(/scope/);
+      const otherLine = await sc('get_sensor_stream', { device_id: 'line-1' });
+      expect(otherLine.isError).toBe(true);
+      expect(textOf(otherLine)).toMatch(/line line-1 is outside/);
+      // Acknowledging names only an anomaly id: the gateway checks the anomaly's device.
+      const ack = await sc('acknowledge_anomaly', { anomaly_id: line1.id, note: 'not my line' });
+      expect(ack.isError).toBe(true);
+      expect((ack._meta as Record<string, { decision: string; rule_id: string }>)[GOVERNANCE_META]).toMatchObject({ decision: 'BLOCK', rule_id: 'scope' });
+      expect(rig.core.services.detection.get(line1.id)!.acknowledged_by).toBeNull();
+      // Incident reports: line 1's exist (an earlier test logged one) but are not line 2's to read.
+      expect(((await call('get_incident_reports', { device_id: 'line-1' })).structuredContent as { total: number }).total).toBeGreaterThan(0);
+      const rep = await sc('get_incident_reports', { limit: 50 });
+      expect(rep.isError, textOf(rep)).toBeFalsy();
+      const reports = rep.structuredContent as { incidents: Array<{ device_id: string }> };
+      expect(reports.incidents.filter((i) => !i.device_id.startsWith('line-2/'))).toEqual([]);
+    } finally {
+      await scoped.close();
+    }
+  });
+});

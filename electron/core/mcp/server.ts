@@ -4,9 +4,10 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { DEVICE_TYPES } from '../../../shared/domain';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { governedCall, recordInvalidCall } from './call';
 import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
+import { scopeFilter } from './tools/common';
 import type { CallerIdentity, McpDeps } from './types';
 
 export const SERVER_NAME = 'aegisflow';
@@ -31,7 +32,7 @@ export function createMcpServer(deps: McpDeps, caller: CallerIdentity): McpServe
       (args: Record<string, unknown>, extra) => governedCall(deps, caller, spec, args, extra, TOOL_REGISTRY),
     );
   }
-  registerResources(server, deps);
+  registerResources(server, deps, caller);
   registerPrompts(server);
   countRefusedCalls(server, deps, caller);
   return server;
@@ -62,25 +63,31 @@ function countRefusedCalls(server: McpServer, deps: McpDeps, caller: CallerIdent
   });
 }
 
-function registerResources(server: McpServer, deps: McpDeps): void {
+function registerResources(server: McpServer, deps: McpDeps, caller: CallerIdentity): void {
+  // Resources are reads outside the gateway: they show only the devices in the caller's scope.
+  const visibleDevices = () => {
+    const visible = scopeFilter({ deps, agentId: caller.agentId });
+    return visible ? deps.knownDevices().filter(visible) : deps.knownDevices();
+  };
   server.registerResource(
     'devices',
     'aegisflow://devices',
     { title: 'Plant devices', description: 'Every device with its line, type, state and latest reading', mimeType: 'application/json' },
     (uri) => {
       const statuses = new Map(deps.deviceStatuses().map((d) => [d.device_id, d]));
-      const devices = deps.knownDevices().map((id) => ({ device_id: id, status: statuses.get(id) ?? null, latest: deps.live.latest(id) }));
+      const devices = visibleDevices().map((id) => ({ device_id: id, status: statuses.get(id) ?? null, latest: deps.live.latest(id) }));
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ devices }, null, 2) }] };
     },
   );
   server.registerResource(
     'device',
     new ResourceTemplate('aegisflow://devices/{line}/{device}', {
-      list: () => ({ resources: deps.knownDevices().map((id) => ({ uri: `aegisflow://devices/${id}`, name: id, mimeType: 'application/json' })) }),
+      list: () => ({ resources: visibleDevices().map((id) => ({ uri: `aegisflow://devices/${id}`, name: id, mimeType: 'application/json' })) }),
     }),
     { title: 'One device', description: 'A device\'s state, recent readings (last 60) and open anomalies', mimeType: 'application/json' },
     (uri, vars) => {
       const id = `${String(vars.line)}/${String(vars.device)}`;
+      if (!visibleDevices().includes(id)) throw new McpError(ErrorCode.InvalidParams, `no device ${id} in this agent's scope (known: ${visibleDevices().join(', ')})`);
       const body = {
         device_id: id,
         status: deps.deviceStatuses().find((d) => d.device_id === id) ?? null,

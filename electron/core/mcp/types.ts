@@ -104,6 +104,8 @@ export interface ToolSpec<I extends z.ZodObject = z.ZodObject, O extends z.ZodOb
    */
   controlArgs?: readonly string[];
   /** Cheap checks before the gateway is asked (unknown device, unknown anomaly): no operator is bothered with a call that cannot work. */
+  /** Devices the call touches that its arguments do not name (an anomaly's device): the gateway checks them against the agent's scope. */
+  devicesOf?(args: z.infer<I>, deps: McpDeps): string[];
   precheck?(args: z.infer<I>, deps: McpDeps): void;
   /** The tool asks the gateway itself (propose_plan goes through gateway.submitPlan). */
   selfGoverned?: boolean;

@@ -23,6 +23,10 @@ export const acknowledgeAnomaly = defineTool({
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   controlArgs: ['plan_id'],
+  devicesOf(args, deps) {
+    const ep = deps.detection.get(args.anomaly_id);
+    return ep ? [ep.device_id] : [];
+  },
   precheck(args, deps) {
     if (!deps.detection.get(args.anomaly_id)) throw new ToolFailure(`unknown anomaly "${args.anomaly_id}"; list them with get_active_anomalies`, 'not_found');
   },

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Episode } from '../../../../shared/anomalies';
 import { SENSOR_UNITS, SENSORS, type Reading } from '../../../../shared/domain';
+import { deviceInScope, isScoped, scopeGlobs } from '../../governance/scope';
 import { ToolFailure, type McpDeps } from '../types';
 
 export const DeviceIdSchema = z
@@ -15,6 +16,21 @@ export const SensorSchema = z.enum(SENSORS);
 export const UNITS = SENSOR_UNITS;
 
 /** Fail with the list of valid ids, so the agent can correct itself. */
+/**
+ * The devices this agent may see, as a predicate; null for an unscoped agent (everything). Tools that
+ * answer for the fleet or a line filter with it; the gateway already refused device ids outside it.
+ */
+export function scopeFilter(ctx: { deps: McpDeps; agentId: string }): ((deviceId: string) => boolean) | null {
+  const scope = ctx.deps.governance.agents.get(ctx.agentId)?.scope;
+  return isScoped(scope) ? (id) => deviceInScope(scope, id) : null;
+}
+
+/** The same scope as globs for SQL queries (`scope` of history and incident searches); undefined = unscoped. */
+export function scopeQuery(ctx: { deps: McpDeps; agentId: string }): { scope: string[] } | undefined {
+  const scope = ctx.deps.governance.agents.get(ctx.agentId)?.scope;
+  return scope && isScoped(scope) ? { scope: scopeGlobs(scope) } : undefined;
+}
+
 export function requireKnownDevice(deps: McpDeps, deviceId: string): void {
   const known = deps.knownDevices();
   if (!known.includes(deviceId)) throw new ToolFailure(`unknown device "${deviceId}". Known devices: ${known.join(', ')}`, 'unknown_device');

@@ -1,7 +1,7 @@
 // Seed tool: the unresolved anomaly episodes (open now), most severe first.
 import { z } from 'zod';
 import { defineTool } from '../types';
-import { AnomalyOutSchema, anomalyLine, anomalyOut, SEVERITY_ORDER, SeveritySchema } from './common';
+import { AnomalyOutSchema, anomalyLine, anomalyOut, scopeFilter, SEVERITY_ORDER, SeveritySchema } from './common';
 
 export const getActiveAnomalies = defineTool({
   name: 'get_active_anomalies',
@@ -14,13 +14,15 @@ export const getActiveAnomalies = defineTool({
   }),
   output: z.object({ count: z.number().describe('Open anomalies matching, before the limit'), anomalies: z.array(AnomalyOutSchema) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  run(args, { deps }) {
+  run(args, ctx) {
+    const { deps } = ctx;
+    const visible = scopeFilter(ctx);
     const rank = (s: string) => SEVERITY_ORDER.indexOf(s as (typeof SEVERITY_ORDER)[number]);
     const min = args.min_severity ? rank(args.min_severity) : -1;
     const d = args.device_id;
     const all = deps.detection
       .active()
-      .filter((e) => !d || e.device_id === d || e.device_id.startsWith(`${d}/`))
+      .filter((e) => (!d || e.device_id === d || e.device_id.startsWith(`${d}/`)) && (!visible || visible(e.device_id)))
       .filter((e) => rank(e.severity) >= min)
       .sort((a, b) => rank(b.severity) - rank(a.severity) || a.start_ts - b.start_ts);
     const anomalies = all.slice(0, args.limit).map(anomalyOut);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { TYPE_HINTS } from '../../../../shared/anomalies';
 import { ToolFailure, defineTool } from '../types';
-import { AnomalyOutSchema, anomalyLine, anomalyOut, SeveritySchema } from './common';
+import { AnomalyOutSchema, anomalyLine, anomalyOut, scopeQuery, SeveritySchema } from './common';
 
 const time = (s: string | undefined, name: string) => {
   if (s === undefined) return undefined;
@@ -32,10 +32,12 @@ export const getAnomalyHistory = defineTool({
     anomalies: z.array(AnomalyOutSchema),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  run(args, { deps }) {
+  run(args, ctx) {
+    const { deps } = ctx;
     const page = deps.detection.history({
       status: args.status,
       device_id: args.device_id,
+      ...scopeQuery(ctx),
       type_hint: args.type_hint,
       severity: args.severity,
       from: time(args.since, 'since'),

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { SCENARIO_TYPES } from '../../../../shared/domain';
 import { defineTool } from '../types';
+import { scopeQuery } from './common';
 
 export const IncidentOutSchema = z.object({
   id: z.string(),
@@ -34,8 +35,9 @@ export const getIncidentReports = defineTool({
   }),
   output: z.object({ total: z.number(), next_offset: z.number().nullable(), incidents: z.array(IncidentOutSchema) }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  run(args, { deps }) {
-    const { items, total } = deps.incidents.search({ device_id: args.device_id, anomaly_type: args.anomaly_type, text: args.query, limit: args.limit, offset: args.offset });
+  run(args, ctx) {
+    const { deps } = ctx;
+    const { items, total } = deps.incidents.search({ device_id: args.device_id, ...scopeQuery(ctx), anomaly_type: args.anomaly_type, text: args.query, limit: args.limit, offset: args.offset });
     const incidents = items.map(({ ts, ...i }) => ({ ...i, logged_at: new Date(ts).toISOString() }));
     const next = args.offset + incidents.length < total ? args.offset + incidents.length : null;
     const text = incidents.length

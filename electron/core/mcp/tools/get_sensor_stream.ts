@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SENSORS } from '../../../../shared/domain';
 import { stripTs } from '../../ingest';
 import { ToolFailure, defineTool } from '../types';
-import { downsample, ReadingOutSchema, SensorSchema } from './common';
+import { downsample, ReadingOutSchema, scopeFilter, SensorSchema } from './common';
 
 /** 60 points for each of the nine devices. */
 const MAX_TOTAL_POINTS = 540;
@@ -37,8 +37,10 @@ export const getSensorStream = defineTool({
     units: z.record(z.string(), z.string()),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  run(args, { deps }) {
-    const known = deps.knownDevices();
+  run(args, ctx) {
+    const { deps } = ctx;
+    const visible = scopeFilter(ctx);
+    const known = visible ? deps.knownDevices().filter(visible) : deps.knownDevices();
     const sel = args.device_id;
     const ids = sel === 'all' ? known : sel.includes('/') ? known.filter((d) => d === sel) : known.filter((d) => d.startsWith(`${sel}/`));
     if (ids.length === 0) throw new ToolFailure(`no device matches "${sel}". Use "all", a line (line-1, line-2, line-3) or one of: ${known.join(', ')}`, 'unknown_device');

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { deviceTypeOf, lineOf } from '../../../../shared/domain';
 import { defineTool } from '../types';
+import { scopeFilter } from './common';
 
 export const listDevices = defineTool({
   name: 'list_devices',
@@ -22,11 +23,14 @@ export const listDevices = defineTool({
     ),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  run(_args, { deps }) {
+  run(_args, ctx) {
+    const { deps } = ctx;
+    const visible = scopeFilter(ctx);
     const statuses = new Map(deps.deviceStatuses().map((d) => [d.device_id, d]));
     const open = new Map<string, number>();
     for (const e of deps.detection.active()) open.set(e.device_id, (open.get(e.device_id) ?? 0) + 1);
-    const devices = deps.knownDevices().map((id) => {
+    const ids = visible ? deps.knownDevices().filter(visible) : deps.knownDevices();
+    const devices = ids.map((id) => {
       const st = statuses.get(id);
       return {
         device_id: id,
