@@ -129,6 +129,8 @@ export interface RequestMap {
   'agents.revive': { params: { id: string; operator?: string }; result: AgentView };
   'agents.killAll': { params: { reason?: string; operator?: string }; result: { paused: string[] } };
   'agents.setScope': { params: { id: string; scope: AgentScope; operator?: string }; result: AgentView };
+  /** Undo the immune system's overlays on an agent: full autonomy again and every revoked tool back. */
+  'agents.restoreTrust': { params: { id: string; operator?: string }; result: AgentView };
   /** Register an agent; its bearer token is in the result once and never again (issue 7). */
   /** Incident reports, newest first (issue 7's Incidents pane). */
   'incidents.list': { params: { device_id?: string; text?: string; limit?: number; offset?: number }; result: { items: IncidentView[]; total: number } };
@@ -246,6 +248,7 @@ const REQUEST_TABLE = {
   'agents.revive': true,
   'agents.killAll': true,
   'agents.setScope': true,
+  'agents.restoreTrust': true,
   'agents.create': true,
   'incidents.list': true,
   'audit.query': true,

@@ -1,6 +1,6 @@
 // The immune system contains a governed agent for real: its vitals go wild, the sentinel quarantines
-// it through the governance kill switch, and its MCP calls over HTTP are refused until the operator
-// lets it back in.
+// it through the governance kill switch, its MCP calls over HTTP are refused, and healing lets it back
+// under reduced autonomy (every call waits for an operator) until the operator restores its trust.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,11 +13,13 @@ describe('immune quarantine over MCP', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  it('refuses the MCP calls of an agent the immune system quarantined, and lets it back when the operator revives it', async () => {
+  it('refuses the MCP calls of a quarantined agent, heals it into reduced autonomy, and the operator restores it', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     // severityThreshold 11: healing never waits for an operator in this test; fleet off: only our agent.
-    const core = createCore(testConfig(t.dir, { simulator: { autostart: false }, immune: { fleet: { enabled: false }, severityThreshold: 11 } }));
+    const core = createCore(
+      testConfig(t.dir, { simulator: { autostart: false }, immune: { fleet: { enabled: false }, severityThreshold: 11, healing: { verifyTimeoutMs: 300 } } }),
+    );
     await core.start();
     cleanups.push(() => core.stop());
     const { agent, token } = core.services.governance.agents.add({ name: 'Diagnostics', id: 'diag', role: 'assistant' });
@@ -56,15 +58,20 @@ describe('immune quarantine over MCP', () => {
     expect(await refused.text()).toMatch(/quarantined/);
     await expect(client.callTool({ name: 'get_device_status', arguments: { device_id: 'line-1/pump-03' } })).rejects.toThrow(/403|quarantined/);
 
-    // Healing runs (no operator needed at this threshold). A governed agent has no memory to reset or
-    // prompt to roll back, so rungs that need the agent's own runtime fail and the ladder ends with the
-    // agent still contained: it stays out until the operator lets it back in.
+    // Healing runs (no operator needed at this threshold). A governed MCP client has no memory to reset
+    // or prompt to roll back: those rungs are skipped, and governance's own lever ends the ladder.
     await immune.whenHealed(agent.id);
     const log = immune.overview().healing.filter((h) => h.agent_id === agent.id).map((h) => `${h.kind}:${h.action ?? ''}`);
-    expect(log).toContain('exhausted:');
-    expect(core.services.governance.agents.get(agent.id)!.status).toBe('quarantined');
-    const revived = await core.api.call('agents.revive', { id: agent.id, operator: 'shift-lead' });
-    expect(revived.ok).toBe(true);
+    expect(log).toEqual(expect.arrayContaining(['action_skipped:reset_memory', 'action_applied:reduce_autonomy', 'released:reduce_autonomy']));
+    expect(log).not.toContain('exhausted:');
+    const healed = core.services.governance.agents.get(agent.id)!;
+    expect(healed).toMatchObject({ status: 'active', reducedAutonomy: true });
+    // Back in, but on a short leash: even a read now waits for an operator.
+    const leashed = await core.services.governance.authorize({ agentId: agent.id, tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } });
+    expect(leashed).toMatchObject({ decision: 'REVIEW', ruleId: 'reduced-autonomy' });
+    const restored = await core.api.call('agents.restoreTrust', { id: agent.id, operator: 'shift-lead' });
+    expect(restored.ok && restored.result.reducedAutonomy).toBe(false);
+    expect(core.services.governance.audit.query({ agentId: agent.id, limit: 20 }).some((r) => r.actor === 'shift-lead' && r.kind === 'AGENT_CHANGED')).toBe(true);
     const back = await connect();
     const again = await back.callTool({ name: 'get_device_status', arguments: { device_id: 'line-1/pump-03' } });
     expect(again.isError).toBeFalsy();

@@ -112,6 +112,7 @@ export function createActions(client: Client, live: LiveReadings) {
         useAgents.getState().setCreatedToken({ agentId: r.agent.id, token: r.token });
         return r;
       }),
+    restoreTrust: (id: string) => attempt('Restore autonomy', async () => useAgents.getState().changed(await unwrap(api.agentsRestoreTrust({ id, operator: operator() })))),
     setScope: (id: string, scope: AgentScope) => attempt('Scope', async () => useAgents.getState().changed(await unwrap(api.agentsSetScope({ id, scope, operator: operator() })))),
     agentAudit: (agentId: string) => attempt('Agent history', () => unwrap(api.auditQuery({ agentId, limit: 1000 }))),
     policy: () => quiet(() => unwrap(api.policyGet({}))),

@@ -189,6 +189,24 @@ describe('control room in a real browser (serve mode)', () => {
     expect(rig.errors).toEqual([]);
   }, 60_000);
 
+  it('Restore autonomy in the Agents pane lifts what the immune system imposed on an agent', async () => {
+    const { page } = rig;
+    const gov = rig.core.services.governance;
+    const id = gov.agents.list().find((a) => a.name === 'Field assistant')!.id;
+    gov.setReducedAutonomy(id, true, 'e2e: limits as the immune system sets them', 'immune');
+    gov.revokeTools(id, ['get_sensor_stream'], 'e2e', 'immune');
+    await showPane(page, 'agents');
+    const detail = page.locator(`section.detail[aria-label="agent ${id}"]`);
+    if ((await detail.count()) === 0) await page.click(`tr[data-agent-id="${id}"]`);
+    await expect.poll(() => detail.textContent()).toContain('every call needs review');
+    const button = detail.locator('button:has-text("Restore autonomy")');
+    await button.click();
+    await button.waitFor({ state: 'detached' });
+    expect(gov.agents.get(id)).toMatchObject({ reducedAutonomy: false, revokedTools: [] });
+    const rows = gov.audit.query({ agentId: id, kind: 'AGENT_CHANGED', limit: 4 });
+    expect(rows.filter((r) => r.actor !== 'immune')).toHaveLength(2); // autonomy and tools, each audited under the operator
+  });
+
   it('the layout survives a reload (moved pane stays where the operator put it)', async () => {
     const { page } = rig;
     await showPane(page, 'audit');
@@ -216,7 +234,8 @@ describe('control room in a real browser (serve mode)', () => {
     await rig.core.services.http!.stop();
     await page.waitForSelector('[data-banner="disconnected"]', { timeout: 5000 });
     expect(await page.locator('[data-field="connection"]').textContent()).toMatch(/disconnected|connecting/);
-    await showPane(page, 'alarms');
+    // A pane with nothing to list says why it is empty (the approvals queue: every request was decided).
+    await showPane(page, 'approvals');
     await page.waitForSelector('text=Not connected to the AegisFlow core');
     await page.screenshot({ path: path.join(ARTIFACTS, 'disconnected.png') });
   });

@@ -38,6 +38,7 @@ export function registerGovernanceApi(api: CoreApi, g: Gateway): void {
   api.register('agents.revive', (p) => guard(() => g.reviveAgent(str(p?.id, 'id'), p.operator ?? 'operator')));
   api.register('agents.killAll', (p) => guard(() => ({ paused: g.killAll(p?.reason ?? 'global kill switch', p?.operator ?? 'operator') })));
   api.register('agents.setScope', (p) => guard(() => g.setScope(str(p?.id, 'id'), p.scope, p.operator ?? 'operator')));
+  api.register('agents.restoreTrust', (p) => guard(() => g.restoreTrust(str(p?.id, 'id'), p.operator ?? 'operator')));
   api.register('audit.query', (p) => guard(() => g.audit.query(p ?? {})));
   api.register('audit.verify', () => guard(() => g.audit.verify(loadPublicKey(g.keys.dir)?.publicKey ?? g.keys.publicKey)));
   api.register('policy.get', () => guard(() => g.policyInfo()));

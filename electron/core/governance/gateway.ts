@@ -605,6 +605,14 @@ export class Gateway {
     return a;
   }
 
+  /** Operator: lift the immune system's overlays (reduced autonomy, revoked tools) in one audited step. */
+  restoreTrust(id: string, actor = 'operator'): AgentView {
+    let a = this.agents.require(id);
+    if (a.reducedAutonomy) a = this.setReducedAutonomy(id, false, 'operator restored full autonomy', actor);
+    if (a.revokedTools.length) a = this.restoreTools(id, undefined, 'operator restored every revoked tool', actor);
+    return a;
+  }
+
   setScope(id: string, scope: AgentScope, actor = 'operator'): AgentView {
     const a = this.agents.setScope(id, scope);
     this.record({ kind: 'AGENT_CHANGED', agentId: id, actor, detail: { scope: a.scope } });

@@ -82,7 +82,8 @@ describe('immune system through governance', () => {
     expect(blocked.decision).toBe('BLOCK');
     expect(blocked.reason).toMatch(/quarantined/);
 
-    // Ladder: reset_memory needs an SDK control channel (fails), reduce_autonomy goes through governance.
+    // Ladder: reset_memory and clone_agent need an SDK control channel this agent lacks (skipped, and not
+    // learned as failures), reduce_autonomy goes through governance.
     for (let t = 0; t < 50 && rig.immune.agent('mcp-operator')!.state !== 'probation'; t++) await new Promise((r) => setImmediate(r));
     expect(rig.immune.agent('mcp-operator')!.state).toBe('probation');
     expect(gateway.agents.get('mcp-operator')).toMatchObject({ status: 'active', reducedAutonomy: true });
@@ -97,7 +98,11 @@ describe('immune system through governance', () => {
     // The cure was reduced autonomy: it stays until an operator restores it.
     expect(gateway.agents.get('mcp-operator')).toMatchObject({ status: 'active', reducedAutonomy: true });
     const kinds = rig.immune.repo.agentLog('mcp-operator', 20).reverse().map((e) => `${e.kind}:${e.action ?? ''}`);
-    expect(kinds).toEqual(['quarantined:', 'action_failed:reset_memory', 'action_applied:reduce_autonomy', 'verified:reduce_autonomy', 'released:reduce_autonomy']);
+    expect(kinds).toEqual(['quarantined:', 'action_skipped:reset_memory', 'action_skipped:clone_agent', 'action_applied:reduce_autonomy', 'verified:reduce_autonomy', 'released:reduce_autonomy']);
+    expect(rig.immune.repo.agentMemory('mcp-operator').map((m) => `${m.action}:${m.last_outcome}`)).toEqual(['reduce_autonomy:success']);
+    // The operator lifts it: full autonomy, audited under their name.
+    expect(gateway.restoreTrust('mcp-operator', 'alice')).toMatchObject({ status: 'active', reducedAutonomy: false });
+    expect((await gateway.authorize({ agentId: 'mcp-operator', ...read })).decision).toBe('ALLOW');
   });
 
   it('revoke tools BLOCKs the tool the agent was hammering, and only that one', async () => {

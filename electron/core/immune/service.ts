@@ -44,6 +44,9 @@ import { detectInfection, isSuspicious, type SentinelOptions } from './sentinel'
 import type { Db } from '../store';
 
 /** States in which the agent must not act: the immune registry's quarantine. */
+/** Healing actions governance enforces by itself, whatever the agent's runtime. */
+const GOVERNANCE_RUNGS: ReadonlySet<HealingAction> = new Set(['reduce_autonomy', 'revoke_tools']);
+
 const QUARANTINED: ReadonlySet<AgentState> = new Set(['quarantined', 'pending_approval', 'rejected', 'healing', 'exhausted']);
 
 interface Runtime extends AgentRow {
@@ -460,7 +463,18 @@ export class ImmuneService {
       this.log({ agent_id: a.agent_id, infection_id: inf.id, kind: 'action_skipped', action: s.action, trigger, ok: null, detail: s.reason === 'agent_memory' ? `already failed for ${diag} on this agent (immune memory)` : `fleet learning: fails for ${diag} across the fleet` });
     }
     // An operator asking again gets the whole policy, not an empty ladder.
-    const rungs = plan.rungs.length || trigger !== 'heal_now' ? plan.rungs : [...HEALING_POLICIES[diag]];
+    let rungs = plan.rungs.length || trigger !== 'heal_now' ? plan.rungs : [...HEALING_POLICIES[diag]];
+    // A governed agent we cannot reach (an MCP client: no SDK control channel) has no memory to reset,
+    // prompt to roll back or clone to start; only governance's levers work on it. Its ladder keeps
+    // those and ends with reduced autonomy — every call waits for an operator — rather than with an
+    // exhausted agent left in quarantine.
+    if (this.deps.control?.isGoverned(a.agent_id) && !this.actuatorFor(a)) {
+      for (const action of rungs.filter((r) => !GOVERNANCE_RUNGS.has(r)))
+        this.log({ agent_id: a.agent_id, infection_id: inf.id, kind: 'action_skipped', action, trigger, ok: null, detail: `${action} needs the agent's own runtime (an SDK control channel); ${a.agent_id} is reached only through governance` });
+      const failedHere = new Set(plan.skipped.filter((s) => s.reason === 'agent_memory').map((s) => s.action));
+      rungs = rungs.filter((r) => GOVERNANCE_RUNGS.has(r));
+      if (!rungs.includes('reduce_autonomy') && (trigger === 'heal_now' || !failedHere.has('reduce_autonomy'))) rungs.push('reduce_autonomy');
+    }
     for (const action of rungs) {
       if (this.deps.config.healing.stepDelayMs > 0) await sleep(this.deps.config.healing.stepDelayMs);
       if (this.stopped) return;
@@ -507,11 +521,16 @@ export class ImmuneService {
     return ranked.slice(0, 1);
   }
 
+  /** Who can apply agent-side actions (reset memory, roll back, clone) to this agent, if anyone. */
+  private actuatorFor(a: Runtime): HealingActuator | null {
+    return this.deps.fleet?.owns(a.agent_id) ? this.deps.fleet : this.channel.owns(a.agent_id) ? this.channel : null;
+  }
+
   private async applyAction(a: Runtime, action: HealingAction, diag: string): Promise<ActionOutcome> {
     const reason = `immune system: ${action} for ${diag}`;
     const tools = action === 'revoke_tools' ? this.toolsToRevoke(a) : [];
     if (action === 'revoke_tools' && !tools.length) return { ok: false, detail: 'no tool usage on record to revoke' };
-    const actuator: HealingActuator | null = this.deps.fleet?.owns(a.agent_id) ? this.deps.fleet : this.channel.owns(a.agent_id) ? this.channel : null;
+    const actuator = this.actuatorFor(a);
     const governed = this.deps.control?.isGoverned(a.agent_id) ?? false;
     try {
       if (governed && (action === 'reduce_autonomy' || action === 'revoke_tools')) {

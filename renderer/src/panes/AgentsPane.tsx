@@ -224,6 +224,14 @@ function AgentDetail({ agent }: { agent: AgentView }) {
           {policy ? `v${policy.version.slice(0, 8)}, ${policy.rules} rules (${policy.file})` : '—'}
           {agent.reducedAutonomy ? ' · every call needs review (reduced autonomy)' : ''}
           {agent.revokedTools.length ? ` · blocked tools: ${agent.revokedTools.join(', ')}` : ''}
+          {agent.reducedAutonomy || agent.revokedTools.length ? (
+            <>
+              {' '}
+              <button type="button" onClick={() => void actions.restoreTrust(agent.id)} title="Lift the immune system's limits: full autonomy and every revoked tool back (audited)">
+                Restore autonomy
+              </button>
+            </>
+          ) : null}
         </dd>
         <dt>Highest risk</dt>
         <dd className={maxRisk >= 7 ? 'abnormal' : ''}>{mine.length ? `${maxRisk}/10 over ${mine.length} approval${mine.length === 1 ? '' : 's'}` : 'no approvals'}</dd>
