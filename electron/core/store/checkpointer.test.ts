@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,30 @@ describe('WAL checkpoints on a worker thread', () => {
     db.close();
     expect(fs.existsSync(`${file}-wal`)).toBe(false); // the main connection closed last and removed it
     expect(warnings).toEqual([]);
+  });
+
+  it('lets a process that stops it exit normally (the worker is waited for, not abandoned)', () => {
+    const { file } = open();
+    const script = path.join(path.dirname(file), 'stop.mts');
+    const here = path.dirname(new URL(import.meta.url).pathname);
+    fs.writeFileSync(
+      script,
+      `import { openDatabase } from ${JSON.stringify(path.join(here, 'database.ts'))};
+import { startCheckpointer } from ${JSON.stringify(path.join(here, 'checkpointer.ts'))};
+const db = openDatabase(${JSON.stringify(file)});
+const ck = startCheckpointer(db, { file: ${JSON.stringify(file)}, intervalMs: 10 });
+await new Promise((r) => setTimeout(r, 100));
+await ck.stop();
+db.close();
+console.log('stopped', ck.stats().mode);
+`,
+    );
+    // Nothing but the checkpointer's stop() is pending at the end: an unref'd worker would leave the
+    // top-level await unsettled and Node would exit with code 13.
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('stopped worker');
+    expect(r.status).toBe(0);
   });
 
   it('gives automatic checkpoints back to the main connection when the worker cannot run', async () => {

@@ -118,10 +118,14 @@ export function startCheckpointer(db: Db, opts: CheckpointerOptions): Checkpoint
       } catch {
         // closing
       }
+      // Keep the process alive until the worker has closed its connection (it is unref'd while it runs).
+      worker.ref();
       worker.postMessage('stop');
       // A worker stuck in a checkpoint must not hold up shutdown.
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)));
       await Promise.race([exited, timeout]);
+      clearTimeout(timer);
       await worker.terminate().catch(() => {});
     },
   };
