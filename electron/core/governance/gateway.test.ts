@@ -489,6 +489,17 @@ describe('plans', () => {
     expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[0]!.tool, args: steps[0]!.args, planId: r.planId! })).decision).toBe('ALLOW');
   });
 
+  it('checks a step against the scope with the devices it touches (an anomaly on another line)', async () => {
+    h = harness();
+    addAgent('line2', { scope: { lines: ['line-2'] } });
+    const r = await h.gateway.submitPlan({ agentId: 'line2', rationale: 'acknowledge, then look', steps: [{ tool: 'acknowledge_anomaly', args: { anomaly_id: 'a-1' } }] });
+    h.gateway.decide(r.approvalId!, 'approve', { operator: 'alice' });
+    await h.gateway.waitForApproval(r.approvalId!);
+    const step = await h.gateway.authorize({ agentId: 'line2', tool: 'acknowledge_anomaly', args: { anomaly_id: 'a-1' }, planId: r.planId!, devices: ['line-1/pump-03'] });
+    expect(step).toMatchObject({ decision: 'BLOCK', ruleId: 'scope' });
+    expect(step.reason).toContain('line-1/pump-03');
+  });
+
   it('refuses a malformed plan', async () => {
     h = harness();
     addAgent('planner');

@@ -311,7 +311,7 @@ export class Gateway {
       if (!agent) return this.blocked(req.agentId ?? null, req.tool, req.args, 'unknown-agent', 'unknown agent or invalid agent token');
       agentId = agent.id;
       this.agents.touch(agent.id);
-      if (req.planId) return await this.authorizePlanStep(agent, req.planId, req.tool, req.args);
+      if (req.planId) return await this.authorizePlanStep(agent, req.planId, req.tool, req.args, req.devices);
       const ev = this.judge(agent, req.tool, req.args, req.devices);
       return await this.act(agent, req.tool, req.args, ev);
     } catch (err) {
@@ -512,7 +512,7 @@ export class Gateway {
     return { decision: 'REVIEW', reason: a.reason, planId: rec.id, planHash: rec.hash, approvalId: a.id, deadline: a.deadline, policyVersion, steps: stepView };
   }
 
-  private async authorizePlanStep(agent: AgentView, planId: string, tool: string, args: Record<string, unknown>): Promise<AuthorizeResult> {
+  private async authorizePlanStep(agent: AgentView, planId: string, tool: string, args: Record<string, unknown>, touched: readonly string[] = []): Promise<AuthorizeResult> {
     const plan: PlanRecord | null = this.plans.get(planId);
     if (!plan || plan.agentId !== agent.id) return this.blocked(agent.id, tool, args, 'plan', `no plan ${planId} for agent ${agent.id}`);
     if (plan.status !== 'approved') return this.blocked(agent.id, tool, args, 'plan', `plan ${planId} is ${plan.status}, not approved`);
@@ -522,7 +522,7 @@ export class Gateway {
     if (step.tool !== tool || canonicalHash(step.args) !== canonicalHash(args))
       return this.blocked(agent.id, tool, args, 'plan-mismatch', `call differs from approved step ${index + 1} of plan ${planId} (expected ${step.tool} with its approved arguments)`);
     // The policy may have changed since approval, and the agent may have been paused: judge again; only BLOCK overrides the operator's approval.
-    const ev = this.judge(agent, tool, args);
+    const ev = this.judge(agent, tool, args, touched);
     if (ev.decision === 'BLOCK') return this.blocked(agent.id, tool, args, ev.ruleId, ev.reason);
     if (!this.plans.advance(planId, index)) return this.blocked(agent.id, tool, args, 'plan', `step ${index + 1} of plan ${planId} was already used`);
     const t = await this.tokens.issue({ agent: agent.id, tool, args, policyVersion: ev.policyVersion, approvalId: plan.approvalId, planHash: plan.hash, planStep: index });
