@@ -122,6 +122,8 @@ export const ConfigSchema = z.object({
         .object({
           /** Sign the chain head every this many rows (0: only on shutdown and export). */
           signEvery: z.number().int().min(0).default(1000),
+          /** Also sign it when rows have waited this long unsigned (0: off): after a crash, at most this much of the chain's end is unprovable. */
+          signIntervalMs: z.number().int().min(0).default(60_000),
           /** Regexes for sensitive values inside strings (default: card numbers, SSNs, IBANs, tokens). */
           maskPatterns: z.array(z.string()).optional(),
           /** Regex (case-insensitive) for argument names whose value is masked whole. */

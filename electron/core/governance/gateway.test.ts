@@ -577,3 +577,22 @@ describe('operator tools', () => {
     expect(h.gateway.audit.query({ kind: 'POLICY_REFUSED' })).toHaveLength(1);
   });
 });
+
+describe('signed audit head', () => {
+  it('is signed after signIntervalMs with rows waiting, so a crash leaves at most that much unprovable', async () => {
+    h = harness({ audit: { signEvery: 0, signIntervalMs: 60_000 } });
+    addAgent('diag');
+    h.gateway.sweep(); // first look: signs what is there
+    await h.gateway.authorize({ agentId: 'diag', tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } });
+    expect(h.gateway.audit.unsignedRows()).toBe(1);
+    h.clock.advance(30_000);
+    h.gateway.sweep();
+    expect(h.gateway.audit.unsignedRows()).toBe(1); // not yet due
+    h.clock.advance(30_000);
+    h.gateway.sweep();
+    expect(h.gateway.audit.unsignedRows()).toBe(0);
+    const head = h.gateway.audit.latestHead()!;
+    expect(head.seq).toBe(h.gateway.audit.count());
+    expect(h.gateway.audit.verify(h.gateway.keys.publicKey).ok).toBe(true);
+  });
+});

@@ -110,7 +110,7 @@ export interface GovernanceOptions {
   sweepIntervalMs: number;
   progressIntervalMs: number;
   promoteIgnoreArgs: string[];
-  audit: { signEvery: number; maskPatterns?: string[]; maskKeys?: string };
+  audit: { signEvery: number; signIntervalMs?: number; maskPatterns?: string[]; maskKeys?: string };
 }
 
 export function governanceOptions(config: Config): GovernanceOptions {
@@ -156,6 +156,8 @@ export class Gateway {
   readonly keys: GatewayKeys;
   private readonly mask: (v: unknown) => unknown;
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** When signIfDue last looked (clock ms). */
+  private lastSignCheck = 0;
   private started = false;
 
   constructor(
@@ -227,6 +229,24 @@ export class Gateway {
       this.tokens.purgeUsed();
     } catch (err) {
       this.deps.log.error({ err }, 'approval sweep failed');
+    }
+    this.signIfDue();
+  }
+
+  /**
+   * Sign the chain head when rows have waited signIntervalMs unsigned. Rows after the last signed head
+   * could be cut off undetected (a crash leaves no shutdown signature): this bounds that window in time,
+   * as signEvery bounds it in rows.
+   */
+  private signIfDue(): void {
+    const every = this.opts.audit.signIntervalMs ?? 0;
+    const now = this.deps.clock.now();
+    if (every <= 0 || now - this.lastSignCheck < every) return;
+    this.lastSignCheck = now;
+    try {
+      if (this.audit.unsignedRows() > 0) this.audit.signHead();
+    } catch (err) {
+      this.deps.log.error({ err }, 'could not sign the audit head');
     }
   }
 
