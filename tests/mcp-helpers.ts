@@ -125,3 +125,49 @@ export function injectAnomaly(rig: McpRig, deviceId: string): void {
 export function textOf(r: unknown): string {
   return (((r as { content?: unknown }).content as Array<{ type: string; text?: string }>) ?? []).map((c) => c.text ?? '').join('\n');
 }
+
+/**
+ * Every seed tool's happy path through one client (any transport), on the live plant: reads, a report
+ * logged and found again, and both gated tools approved by an operator and carried out. Returns the
+ * tools that ran, so a caller can check that none was skipped.
+ */
+export async function seedToolsHappyPath(client: Client, rig: McpRig, anomalyDevice: string, tag: string): Promise<string[]> {
+  const ran: string[] = [];
+  const ok = async <T>(name: string, args: Record<string, unknown>): Promise<T> => {
+    const r = await client.callTool({ name, arguments: args });
+    if (r.isError || !r.structuredContent) throw new Error(`${name} failed: ${textOf(r)}`);
+    ran.push(name);
+    return r.structuredContent as T;
+  };
+  injectAnomaly(rig, anomalyDevice);
+  await waitFor(() => rig.core.services.live.recent('line-1/pump-03', 5).length === 5, '5 readings of line-1/pump-03');
+  const stream = await ok<{ devices: Array<{ device_id: string; readings: unknown[] }> }>('get_sensor_stream', { device_id: 'line-1/pump-03', last_n: 5 });
+  if (stream.devices[0]?.readings.length !== 5) throw new Error('get_sensor_stream: expected 5 readings');
+  const status = await ok<{ device_id: string; sensors: unknown[] }>('get_device_status', { device_id: 'line-1/pump-03' });
+  if (status.device_id !== 'line-1/pump-03' || status.sensors.length !== 5) throw new Error('get_device_status: wrong device or sensors');
+  const active = await ok<{ anomalies: Array<{ id: string }> }>('get_active_anomalies', { device_id: anomalyDevice });
+  const anomalyId = active.anomalies[0]?.id;
+  if (!anomalyId) throw new Error('get_active_anomalies: the injected anomaly is missing');
+  const history = await ok<{ total: number }>('get_anomaly_history', { device_id: anomalyDevice });
+  if (history.total < 1) throw new Error('get_anomaly_history: empty');
+  const manual = await ok<{ results: Array<{ section: string }> }>('query_device_manual', { query: 'thermal runaway compressor' });
+  if (!manual.results[0]?.section) throw new Error('query_device_manual: no section cited');
+  const logged = await ok<{ incident: { id: string } }>('log_incident_report', {
+    device_id: 'line-1/pump-03',
+    title: `Happy-path report ${tag}`,
+    severity: 'low',
+    root_cause: `test ${tag}`,
+    actions_taken: 'none',
+  });
+  const found = await ok<{ incidents: Array<{ id: string }> }>('get_incident_reports', { query: tag });
+  if (!found.incidents.some((i) => i.id === logged.incident.id)) throw new Error('get_incident_reports: the logged report is missing');
+  const approveCommand = decideNext(rig, 'approve');
+  const cmd = await ok<{ status: string; approved_by: string | null }>('execute_device_command', { device_id: 'line-1/pump-03', command: 'reduce_load', parameters: { reduction_pct: 10 }, justification: `happy path ${tag}: shed a little load` });
+  await approveCommand;
+  if (cmd.status !== 'executed' || cmd.approved_by !== 'alice') throw new Error('execute_device_command: not executed with the approval');
+  const approveAck = decideNext(rig, 'approve');
+  const ack = await ok<{ status: string }>('acknowledge_anomaly', { anomaly_id: anomalyId, note: `happy path ${tag}` });
+  await approveAck;
+  if (ack.status !== 'acknowledged') throw new Error('acknowledge_anomaly: not acknowledged');
+  return ran;
+}

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPausedError, ApprovalRejectedError, GovernanceBlockedError, governed } from '../electron/sdk/governed';
 import { SEED_TOOLS } from '../electron/core/mcp';
-import { decideNext, httpClient, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import { decideNext, httpClient, seedToolsHappyPath, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
 
 let rig: McpRig;
 beforeAll(async () => {
@@ -33,6 +33,13 @@ describe('MCP over Streamable HTTP', () => {
     expect(textOf(bad)).toMatch(/last_n/);
     await client.close();
   });
+
+  it('runs every seed tool\'s happy path over Streamable HTTP, the gated ones approved by an operator', async () => {
+    const client = await httpClient(rig.mcpUrl, rig.token);
+    const ran = await seedToolsHappyPath(client, rig, 'line-8/compressor-01', 'http-happy');
+    expect([...ran].sort()).toEqual([...SEED_TOOLS].sort());
+    await client.close();
+  }, 60_000);
 
   it('answers 401 without a token and with a wrong one', async () => {
     const none = await post({});

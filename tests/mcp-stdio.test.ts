@@ -8,7 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig } from '../electron/core';
 import { SEED_TOOLS } from '../electron/core/mcp';
-import { decideNext, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import { decideNext, seedToolsHappyPath, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
 
 const BIN = path.resolve(__dirname, '../bin/aegisflow.mjs');
 
@@ -48,6 +48,14 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
     expect(rows.map((x) => x.transport)).toEqual(['http', 'http']);
     await client.close();
   }, 30_000);
+
+  it('runs every seed tool\'s happy path over stdio, the gated ones approved by an operator', async () => {
+    const { client, transport } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
+    await client.connect(transport);
+    const ran = await seedToolsHappyPath(client, rig, 'line-7/compressor-01', 'stdio-happy');
+    expect([...ran].sort()).toEqual([...SEED_TOOLS].sort());
+    await client.close();
+  }, 60_000);
 
   it('reopens the session transparently after the app closed it for idleness', async () => {
     const { client, transport, stderr } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
