@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GOVERNANCE_META } from '../electron/core/mcp';
-import { inMemoryClient, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import { httpClient, inMemoryClient, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
 
 let rig: McpRig;
 beforeAll(async () => {
@@ -15,17 +15,26 @@ afterAll(async () => {
   await rig?.close();
 });
 
-it('an expired approval is an isError result and the command is never executed', async () => {
-  const client = await inMemoryClient(rig);
-  const device = 'line-2/pump-03';
-  const r = await client.callTool({ name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 40 }, justification: 'nobody will answer this one' }, _meta: { progressToken: 'exp-1' } });
+it.each([
+  ['in memory', 'line-2/pump-03'],
+  ['over Streamable HTTP (progress switches the answer to SSE)', 'line-3/pump-03'],
+])('an expired approval is an isError result and the command is never executed (%s)', async (how, device) => {
+  const client = how === 'in memory' ? await inMemoryClient(rig) : await httpClient(rig.mcpUrl, rig.token);
+  const progress: number[] = [];
+  const r = await client.callTool(
+    { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 40 }, justification: 'nobody will answer this one' } },
+    undefined,
+    { onprogress: (p) => progress.push(p.progress) },
+  );
   expect(r.isError).toBe(true);
   expect(textOf(r)).toMatch(/^EXPIRED/);
-  expect((r._meta as Record<string, { status: string }>)[GOVERNANCE_META]!.status).toBe('expired');
+  const meta = (r._meta as Record<string, { status: string; approval_id: string }>)[GOVERNANCE_META]!;
+  expect(meta.status).toBe('expired');
+  expect(progress.length).toBeGreaterThan(0);
   expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ state: 'running', load_pct: 100 });
   const executed = await rig.core.api.call('audit.query', { kind: 'EXECUTED' });
   expect(executed.ok && executed.result).toEqual([]);
   const expired = await rig.core.api.call('audit.query', { kind: 'EXPIRED' });
-  expect(expired.ok && expired.result.length).toBe(1);
+  expect(expired.ok && expired.result.some((row) => row.approvalId === meta.approval_id)).toBe(true);
   await client.close();
 });

@@ -113,6 +113,19 @@ describe('MCP over Streamable HTTP', () => {
     await client.close();
   });
 
+  it('REVIEW rejected over HTTP: isError naming the operator, and nothing reaches the plant', async () => {
+    const client = await httpClient(rig.mcpUrl, rig.token);
+    const device = 'line-3/motor-02';
+    const decided = decideNext(rig, 'reject', 'erin');
+    const r = await client.callTool({ name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 30 }, justification: 'testing a rejection over HTTP' } });
+    await decided;
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/^REJECTED by erin/);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ state: 'running', load_pct: 100 });
+    await client.close();
+  });
+
   it('REVIEW approved over HTTP: progress notifications stream while waiting, then the command reaches the plant', async () => {
     const client = await httpClient(rig.mcpUrl, rig.token);
     const device = 'line-1/compressor-01';
