@@ -126,6 +126,42 @@ describe('MCP over Streamable HTTP', () => {
     await client.close();
   });
 
+  it('a client that hangs up while waiting for the operator gets nothing carried out; an agent can collect the approval later', async () => {
+    const device = 'line-3/compressor-01';
+    const init = await post({ authorization: `Bearer ${rig.token}` });
+    const sid = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const h = { authorization: `Bearer ${rig.token}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' };
+    await (await post(h, { jsonrpc: '2.0', method: 'notifications/initialized' })).text();
+    const created = new Promise<string>((resolve) => {
+      const off = rig.core.bus.on('approval.created', (a) => {
+        off();
+        resolve(a.id);
+      });
+    });
+    const ac = new AbortController();
+    const call = fetch(rig.mcpUrl, {
+      method: 'POST',
+      signal: ac.signal,
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...h },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 40 }, justification: 'hang up before the operator answers' }, _meta: { progressToken: 'hang-up' } } }),
+    });
+    const approvalId = await created;
+    const res = await call;
+    expect(res.headers.get('content-type')).toBe('text/event-stream'); // progress came first
+    ac.abort();
+    await waitFor(() => rig.core.services.mcp.recentCalls({ tool: 'execute_device_command', limit: 1 })[0]?.status === 'pending', 'the call to be recorded as pending');
+    expect((await rig.core.api.call('approvals.decide', { id: approvalId, verdict: 'approve', operator: 'frank' })).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ load_pct: 100 });
+    // The agent comes back and collects it: only now is the approved command carried out.
+    const client = await httpClient(rig.mcpUrl, rig.token);
+    const done = await client.callTool({ name: 'get_approval_status', arguments: { approval_id: approvalId } });
+    expect(done.structuredContent).toMatchObject({ status: 'approved', executed: true, decided_by: 'frank' });
+    await waitFor(() => rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)!.load_pct < 100, 'the collected command to reach the device');
+    await client.close();
+  });
+
   it('REVIEW approved over HTTP: progress notifications stream while waiting, then the command reaches the plant', async () => {
     const client = await httpClient(rig.mcpUrl, rig.token);
     const device = 'line-1/compressor-01';

@@ -27,6 +27,7 @@ import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo
 
 /** The SDK transport's batch limit. */
 export const MAX_BATCH = 100;
+const MAX_ABANDONED = 1000;
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } as const;
 
 export interface NodeStreamableHttpOptions {
@@ -85,6 +86,8 @@ export class NodeStreamableHttpTransport implements Transport {
   private initialized = false;
   private closed = false;
   private readonly pending = new Map<RequestId, PendingPost>();
+  /** Requests whose client closed the connection before their answer: late answers are dropped. */
+  private readonly abandoned = new Set<RequestId>();
   private standalone: { res: http.ServerResponse; timer?: NodeJS.Timeout } | null = null;
 
   constructor(private readonly opts: NodeStreamableHttpOptions) {}
@@ -175,10 +178,19 @@ export class NodeStreamableHttpTransport implements Transport {
       post.ids.push(m.id);
     }
     for (const id of post.ids) this.pending.set(id, post);
-    // The client went away before every answer was written: the handlers still finish (a call waiting
-    // for an operator stays pending for the operator); their answers are dropped as they arrive.
+    // The client went away before every answer was written. Its requests are cancelled, as if it had
+    // sent notifications/cancelled: a call waiting for an operator stops waiting (the approval stays
+    // pending; an approved call runs only when an agent collects it with get_approval_status), so
+    // nothing is carried out for a caller that is no longer there. Answers still arriving are dropped.
     res.on('close', () => {
-      post.done = true;
+      if (post.done) return;
+      this.finish(post);
+      for (const id of post.ids) {
+        if (post.answers.has(id)) continue;
+        if (this.abandoned.size >= MAX_ABANDONED) this.abandoned.clear();
+        this.abandoned.add(id);
+        this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the client closed the HTTP connection' } } as JSONRPCMessage, extra);
+      }
     });
     for (const m of messages) this.onmessage?.(m, extra);
   }
@@ -222,20 +234,20 @@ export class NodeStreamableHttpTransport implements Transport {
     const post = this.pending.get(requestId);
     if (!post) {
       if (this.closed) return;
+      // An answer (or progress) for a request whose client went away: drop it quietly.
+      if (this.abandoned.has(requestId)) {
+        if (answer) this.abandoned.delete(requestId);
+        return;
+      }
       throw new Error(`No connection established for request ID: ${String(requestId)}`);
     }
     if (!answer) {
-      if (post.done) return;
       // Something to stream before the answer: switch this POST's response to SSE.
       this.toSse(post);
       post.res.write(sseEvent(message));
       return;
     }
     post.answers.set(requestId, message);
-    if (post.done) {
-      if (post.answers.size === post.ids.length) this.finish(post);
-      return;
-    }
     if (post.sse) post.res.write(sseEvent(message));
     if (post.answers.size < post.ids.length) return;
     if (post.sse) post.res.end();
@@ -273,9 +285,7 @@ export class NodeStreamableHttpTransport implements Transport {
     for (const post of new Set(this.pending.values())) {
       const missing = post.ids.filter((id) => !post.answers.has(id));
       for (const id of missing) post.answers.set(id, { jsonrpc: '2.0', id, error: { code: -32000, message: 'MCP session closed before the request finished' } } as JSONRPCMessage);
-      if (post.done) {
-        // the client is gone: nothing to write
-      } else if (post.sse) {
+      if (post.sse) {
         for (const id of missing) post.res.write(sseEvent(post.answers.get(id)!));
         post.res.end();
       } else {
