@@ -49,6 +49,23 @@ describe('aegisflow agent / audit', () => {
     expect(m.agents.find((a) => a.id === 'diag')!.status).toBe('active');
   });
 
+  it('restore lifts what the immune system imposed (reduced autonomy, revoked tools), audited', async () => {
+    expect(await run(agentCommand, 'add', '--name', 'Diagnostics', '--id', 'diag')).toBe(0);
+    // As the running app's immune system would: written to the database by another connection.
+    const db = new Database(path.join(dir, 'aegisflow.db'));
+    db.prepare(`UPDATE gov_agents SET reduced_autonomy = 1, revoked_tools_json = '["get_sensor_stream"]' WHERE id = 'diag'`).run();
+    db.close();
+    out.length = 0;
+    expect(await run(agentCommand, 'restore', 'diag')).toBe(0);
+    expect(out.join('')).toBe('restored diag: full autonomy back; tools back: get_sensor_stream\n');
+    expect(await run(agentCommand, 'list', '--json')).toBe(0);
+    const listed = JSON.parse(out.slice(1).join('')) as Array<{ reducedAutonomy: boolean; revokedTools: string[] }>;
+    expect(listed[0]).toMatchObject({ reducedAutonomy: false, revokedTools: [] });
+    out.length = 0;
+    expect(await run(agentCommand, 'restore', 'diag')).toBe(0);
+    expect(out.join('')).toBe('diag had no limits to lift\n');
+  });
+
   it('answers a clear error for an unknown agent or a missing flag', async () => {
     expect(await run(agentCommand, 'pause', 'ghost')).toBe(1);
     expect(err.join('')).toContain('no agent ghost');

@@ -22,6 +22,7 @@ Subcommands:
   pause --all [--reason R]
                          global kill switch: pause every active agent
   revive ID              restore a paused or quarantined agent
+  restore ID             lift the immune system's limits: full autonomy and every revoked tool back
   rotate-token ID        issue a new bearer token (the old one stops working at once)
   remove ID              delete the agent (its audit history stays)
   manifest [--format json|yaml] [--out FILE]
@@ -112,7 +113,7 @@ function line(a: AgentView): string {
 
 export const agentCommand: CliCommand = {
   name: 'agent',
-  summary: 'governed agents: add, list, pause (kill switch), revive, rotate-token, remove, manifest',
+  summary: 'governed agents: add, list, pause (kill switch), revive, restore, rotate-token, remove, manifest',
   help: HELP,
   async run(argv) {
     let g: ReturnType<typeof openGovernance> | null = null;
@@ -127,7 +128,7 @@ export const agentCommand: CliCommand = {
         if (!id) throw Object.assign(new Error(`agent ${sub}: an agent id is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
         return id;
       };
-      if (!['add', 'list', 'pause', 'revive', 'rotate-token', 'remove', 'manifest'].includes(sub)) {
+      if (!['add', 'list', 'pause', 'revive', 'restore', 'rotate-token', 'remove', 'manifest'].includes(sub)) {
         process.stderr.write(`aegisflow agent: unknown subcommand "${sub}"\n\n${HELP}\n`);
         return 2;
       }
@@ -166,6 +167,13 @@ export const agentCommand: CliCommand = {
         case 'revive': {
           const a = gw.reviveAgent(needId(), actor());
           process.stdout.write(`revived ${a.id}\n`);
+          return 0;
+        }
+        case 'restore': {
+          const before = gw.agents.require(needId());
+          const a = gw.restoreTrust(before.id, actor());
+          const lifted = [before.reducedAutonomy ? 'full autonomy back' : '', before.revokedTools.length ? `tools back: ${before.revokedTools.join(', ')}` : ''].filter(Boolean);
+          process.stdout.write(lifted.length ? `restored ${a.id}: ${lifted.join('; ')}\n` : `${a.id} had no limits to lift\n`);
           return 0;
         }
         case 'rotate-token': {
