@@ -87,7 +87,8 @@ function registerResources(server: McpServer, deps: McpDeps, caller: CallerIdent
     { title: 'One device', description: 'A device\'s state, recent readings (last 60) and open anomalies', mimeType: 'application/json' },
     (uri, vars) => {
       const id = `${String(vars.line)}/${String(vars.device)}`;
-      if (!visibleDevices().includes(id)) throw new McpError(ErrorCode.InvalidParams, `no device ${id} in this agent's scope (known: ${visibleDevices().join(', ')})`);
+      const visible = visibleDevices();
+      if (!visible.includes(id)) throw new McpError(ErrorCode.InvalidParams, `no device ${id} in this agent's scope (known: ${visible.join(', ')})`);
       const body = {
         device_id: id,
         status: deps.deviceStatuses().find((d) => d.device_id === id) ?? null,

@@ -199,7 +199,7 @@ export class NodeStreamableHttpTransport implements Transport {
     if (!(req.headers.accept ?? '').includes('text/event-stream')) return this.fail(res, 406, -32000, 'Not Acceptable: Client must accept text/event-stream');
     if (!this.checkSession(req, res)) return;
     if (this.standalone) return this.fail(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
-    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId! });
+    res.writeHead(200, { ...SSE_HEADERS, ...this.sessionHeader() });
     res.flushHeaders();
     const stream: { res: http.ServerResponse; timer?: NodeJS.Timeout } = { res };
     const every = this.opts.keepAliveMs ?? 15_000;
@@ -251,21 +251,24 @@ export class NodeStreamableHttpTransport implements Transport {
     if (post.sse) post.res.write(sseEvent(message));
     if (post.answers.size < post.ids.length) return;
     if (post.sse) post.res.end();
-    else {
-      const text = JSON.stringify(post.ids.length === 1 ? message : post.ids.map((id) => post.answers.get(id)));
-      const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
-      if (this.sessionId !== undefined) headers['mcp-session-id'] = this.sessionId;
-      post.res.writeHead(200, headers).end(text);
-    }
+    else this.answerAsJson(post);
     this.finish(post);
+  }
+
+  /** The POST's answers as one JSON body: the answer itself, or an array in request order for a batch. */
+  private answerAsJson(post: PendingPost): void {
+    const text = JSON.stringify(post.ids.length === 1 ? post.answers.get(post.ids[0]!) : post.ids.map((id) => post.answers.get(id)));
+    post.res.writeHead(200, { ...this.sessionHeader(), 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  }
+
+  private sessionHeader(): Record<string, string> {
+    return this.sessionId !== undefined ? { 'mcp-session-id': this.sessionId } : {};
   }
 
   private toSse(post: PendingPost): void {
     if (post.sse) return;
     post.sse = true;
-    const headers: Record<string, string> = { ...SSE_HEADERS };
-    if (this.sessionId !== undefined) headers['mcp-session-id'] = this.sessionId;
-    post.res.writeHead(200, headers);
+    post.res.writeHead(200, { ...SSE_HEADERS, ...this.sessionHeader() });
     // Answers already collected for this POST go out first.
     for (const id of post.ids) {
       const a = post.answers.get(id);
@@ -288,10 +291,7 @@ export class NodeStreamableHttpTransport implements Transport {
       if (post.sse) {
         for (const id of missing) post.res.write(sseEvent(post.answers.get(id)!));
         post.res.end();
-      } else {
-        const text = JSON.stringify(post.ids.length === 1 ? post.answers.get(post.ids[0]!) : post.ids.map((id) => post.answers.get(id)));
-        post.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
-      }
+      } else this.answerAsJson(post);
       this.finish(post);
     }
     if (this.standalone) {
