@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Caller } from '../shared/operators';
 
 export function tempDir(prefix = 'aegisflow-test-'): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -23,3 +24,12 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * An authenticated operator, for in-process calls that act for a person:
+ * `core.api.call('approvals.decide', { id, verdict: 'approve' }, OPERATOR)`.
+ */
+export const OPERATOR: Caller = Object.freeze({
+  operator: { id: 'op-test', name: 'Test Operator', roles: ['operator', 'supervisor'] },
+  via: 'internal',
+}) as Caller;
