@@ -33,6 +33,8 @@ export interface PlantBroker {
    * without encoding every message onto a loopback socket and parsing it back. Returns unsubscribe.
    */
   subscribeLocal?(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<() => Promise<void>>;
+  /** Embedded broker only: the connected clients and whether each authenticated as a core component. */
+  connectedClients?(): Array<{ id: string; internal: boolean }>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -112,6 +114,9 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
       });
       return client;
     },
+    connectedClients: external
+      ? undefined
+      : () => (aedes ? Object.values(aedes.clients).map((c) => ({ id: c.id, internal: isInternal(c) })) : []),
     subscribeLocal: external
       ? undefined
       : async (filter, onMessage) => {

@@ -1,0 +1,86 @@
+// Shared parts of the device-enforcement attacks (findings 3, 4, 7): an operator-approved device
+// command through the real gateway and executor, and a real mosquitto started on a free port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import type { Core } from '../../electron/core';
+import { OPERATOR, waitFor } from '../helpers';
+
+export const MOSQUITTO = '/usr/sbin/mosquitto';
+
+/**
+ * An agent asks for execute_device_command, the operator approves it (an authenticated caller), the
+ * agent collects its intent token and the executor sends it: the path every governed command takes.
+ */
+export async function approvedCommand(core: Core, agentId: string, args: Record<string, unknown>) {
+  const g = core.services.governance;
+  const r = await g.authorize({ agentId, tool: 'execute_device_command', args });
+  if (r.decision !== 'REVIEW' || !r.approvalId) throw new Error(`expected REVIEW, got ${r.decision}: ${r.reason}`);
+  const decided = await core.api.call('approvals.decide', { id: r.approvalId, verdict: 'approve', operator: OPERATOR.operator!.id }, OPERATOR);
+  if (!decided.ok) throw new Error(`approval failed: ${decided.error.message}`);
+  const w = await g.waitForApproval(r.approvalId);
+  if (w.status !== 'approved') throw new Error(`approval ${w.status}`);
+  return g.executor.executeDeviceCommand({ agentId, args, token: w.token });
+}
+
+export const reduceLoad = (device: string, pct: unknown, parameters?: unknown) => ({
+  device_id: device,
+  command: 'reduce_load',
+  parameters: parameters ?? { reduction_pct: pct },
+  justification: 'temperature rising; SOP 2.1 says reduce load first',
+});
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** A real mosquitto, anonymous access allowed (as a careless plant network would have it). */
+export async function startMosquitto(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const conf = path.join(dir, 'mosquitto.conf');
+  fs.writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const child: ChildProcess = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = `mqtt://127.0.0.1:${port}`;
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited ${child.exitCode}: ${stderr}`);
+    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 1000 }).catch(() => null);
+    await c?.endAsync();
+    return c !== null;
+  }, 'mosquitto to accept connections', 10_000, 50);
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Approve the next approval the gateway creates, as the logged-in operator would from the UI. */
+export function approveNext(core: Core): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const off = core.bus.on('approval.created', (a) => {
+      off();
+      void core.api
+        .call('approvals.decide', { id: a.id, verdict: 'approve', operator: OPERATOR.operator!.id }, OPERATOR)
+        .then((r) => (r.ok ? resolve(a.id) : reject(new Error(r.error.message))));
+    });
+  });
+}
+
+/** Audit rows of one kind that name this device. */
+export async function auditFor(core: Core, kind: string, deviceId: string) {
+  const rows = await core.api.call('audit.query', { kind, limit: 1000 }, OPERATOR);
+  if (!rows.ok) throw new Error(rows.error.message);
+  return rows.result.filter((r) => (r.detail as { device_id?: string } | null)?.device_id === deviceId);
+}
