@@ -112,6 +112,8 @@ export const ConfigSchema = z.object({
       reloadDebounceMs: z.number().int().min(0).max(60_000).default(250),
       /** Lifetime of an intent token (seconds). */
       tokenTtlS: z.number().int().positive().max(3600).default(60),
+      /** How long the executor waits for a device's acknowledgement of a command before auditing NO_ACK (ms). */
+      ackTimeoutMs: z.number().int().positive().max(600_000).default(5000),
       /** How often pending approvals are checked against their deadline (ms). */
       sweepIntervalMs: z.number().int().positive().default(1000),
       /** How often a waiting agent gets a progress callback (ms); MCP turns these into progress notifications. */

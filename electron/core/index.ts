@@ -2,6 +2,7 @@
 // singletons. Runs in the Electron main process and in plain Node (serve, tests, benches, demo).
 // Nothing under electron/core imports 'electron' (tests/core-boundary.test.ts enforces it).
 import fs from 'node:fs';
+import path from 'node:path';
 import { CoreError, createApi, type CoreApi } from './api';
 import { alarmsMigrations, createAlarmService, type AlarmSystem } from './alarms';
 import { createAnomalyRepository, createDetectionService, detectMigrations, registerDetectionApi, type DetectionService } from './detect';
@@ -11,7 +12,7 @@ import { systemClock, type Clock } from './clock';
 import { databasePath, type Config } from './config';
 import { DEVICE_IDS } from '../../shared/domain';
 import type { ReadingColumns } from '../../shared/contract';
-import { createGovernance, createMqttCommandChannel, governanceMigrations, registerGovernanceApi, type Gateway } from './governance';
+import { createGovernance, createMqttCommandChannel, governanceMigrations, loadPublicKey, registerGovernanceApi, type Gateway } from './governance';
 import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
 import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, mountImmuneRoutes, registerImmuneApi } from './immune';
@@ -103,7 +104,15 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   const readings = createReadingsRepository(db);
   const broker = createBroker(config, log.child({ component: 'broker' }));
   const live = createLiveCache(config.ingest.ringSize);
-  const plant = config.simulator.enabled ? createPlant({ config, broker, bus, clock, log }) : null;
+  // The executor's MQTT client is the only publisher of aegisflow/commands/*; the gateway owns it.
+  // It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
+  const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }), { ackTimeoutMs: config.governance.ackTimeoutMs });
+  const governance = createGovernance(config, { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish });
+  // The devices verify every command with the gateway's public key, read from its file as a real edge
+  // gateway would be given it (the gateway created the pair above; the private key stays with it).
+  const gatewayPublicKey = loadPublicKey(path.join(config.dataDir, 'keys'))?.publicKey;
+  if (config.simulator.enabled && !gatewayPublicKey) throw new Error('the gateway public key is missing: the devices could verify no command');
+  const plant = config.simulator.enabled && gatewayPublicKey ? createPlant({ config, broker, bus, clock, log, gatewayPublicKey }) : null;
   const ingest = createIngest({
     config,
     broker,
@@ -124,9 +133,6 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     repository: createAnomalyRepository(db),
     alarms: alarmService.system,
   });
-  // The executor's MQTT client is the only publisher of aegisflow/commands/*; the gateway owns it.
-  const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }));
-  const governance = createGovernance(config, { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish });
   // Immune system: watches every agent's vitals; quarantine and healing act through governance.
   const immune = new ImmuneService({
     db,

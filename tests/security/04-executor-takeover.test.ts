@@ -53,14 +53,19 @@ describe('finding 4: nobody can take over the executor on the embedded broker', 
 
     const spy = (await tryConnect(url, { clientId: 'curious-dashboard' })).client!;
     expect(spy).not.toBeNull();
-    const granted = await spy.subscribeAsync(['$SYS/#', 'aegisflow/commands/#', 'aegisflow/acks/#']);
-    expect(granted.map((g) => g.qos)).toEqual([128, 128, 128]);
+    // Each refused with SUBACK 0x80 (mqtt.js rejects the promise); the client stays connected.
+    for (const filter of ['$SYS/#', '$SYS/aegisflow/new/clients', 'aegisflow/commands/#', 'aegisflow/acks/#', 'aegisflow/commands/line-1/pump-03'])
+      await expect(spy.subscribeAsync(filter), filter).rejects.toThrow(/Subscribe error/);
+    expect(spy.connected).toBe(true);
     // A catch-all subscription is allowed (sensors are public on the plant network) but never carries commands or acks.
     const seen: string[] = [];
     spy.on('message', (topic) => seen.push(topic));
     expect((await spy.subscribeAsync('#'))[0]!.qos).not.toBe(128);
-    // Nor may it publish a command or an acknowledgement.
-    await spy.publishAsync('aegisflow/acks/line-1/pump-03', JSON.stringify({ device_id: 'line-1/pump-03', jti: 'x', status: 'accepted' }), { qos: 0 }).catch(() => {});
+    // Nor may anyone else publish an acknowledgement: the broker drops the connection that tries.
+    const forger = (await tryConnect(url, { clientId: 'forger' })).client!;
+    const dropped = new Promise<void>((r) => forger.once('close', () => r()));
+    forger.publish('aegisflow/acks/line-1/pump-03', JSON.stringify({ device_id: 'line-1/pump-03', jti: 'x', status: 'accepted' }), { qos: 0 });
+    await dropped;
 
     const r = await approvedCommand(c, 'diag', reduceLoad('line-1/pump-03', 10));
     expect(r.ok).toBe(true);
@@ -73,7 +78,7 @@ describe('finding 4: nobody can take over the executor on the embedded broker', 
     const url = c.services.broker.url;
     const executorId = c.services.broker.connectedClients!().find((x) => x.id.startsWith('aegisflow-executor-'))!.id;
     // Reconnects every 20 ms with a persistent session under the executor's id, as long as the test runs.
-    const impostor = mqtt.connect(url, { clientId: executorId, clean: false, reconnectPeriod: 20, connectTimeout: 1000 });
+    const impostor = mqtt.connect(url, { clientId: executorId, clean: false, reconnectPeriod: 20, connectTimeout: 1000, reconnectOnConnackError: true });
     let refusals = 0;
     let connects = 0;
     impostor.on('error', () => refusals++);

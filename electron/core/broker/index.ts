@@ -1,22 +1,38 @@
 // The plant's MQTT broker: embedded aedes on TCP (+ WebSocket), loopback by default, or an external
 // broker given by URL. Core components connect as MQTT clients either way, so the data path is the
 // same one a real plant uses.
+//
+// On the embedded broker the core's own clients (executor, simulator, ingest) authenticate with a
+// per-start secret and are known by their connection, never by their id string: a client id is
+// public (an MQTT client picks its own), so an id proves nothing and a second CONNECT with it would
+// kick the first off. Ids with the reserved prefix are refused at CONNECT for everyone else; $SYS
+// (which names every client) and the command and acknowledgement topics are hidden from other
+// clients, and only core clients may publish there. With an external broker none of this is ours to
+// enforce: there, devices verify every command's intent token (electron/edge/verifier.ts), and the
+// broker's own ACL should lock the topics too (README, "External broker").
 import crypto from 'node:crypto';
 import net from 'node:net';
 import http from 'node:http';
-import { Aedes, type AuthenticateError } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { ACK_TOPIC_PREFIX, COMMAND_TOPIC_PREFIX, ackTopic, commandTopic } from '../../edge/verifier';
 import type { Config } from '../config';
 import type { Logger } from '../observability';
 
 export const SENSOR_TOPIC_PREFIX = 'aegisflow/sensors/';
-export const COMMAND_TOPIC_PREFIX = 'aegisflow/commands/';
+export { ACK_TOPIC_PREFIX, COMMAND_TOPIC_PREFIX, ackTopic, commandTopic };
 export const sensorTopic = (deviceId: string) => SENSOR_TOPIC_PREFIX + deviceId;
-export const commandTopic = (deviceId: string) => COMMAND_TOPIC_PREFIX + deviceId;
 
+/** Client ids of the core's own clients; nobody else may connect with one. */
+export const RESERVED_CLIENT_PREFIX = 'aegisflow-';
 /** Only the governance executor may publish commands; it connects with this client id prefix. */
 export const EXECUTOR_CLIENT_PREFIX = 'aegisflow-executor-';
+
+/** Topics other clients may neither see nor publish to. */
+const hiddenTopic = (topic: string) => topic.startsWith('$') || topic.startsWith(COMMAND_TOPIC_PREFIX) || topic.startsWith(ACK_TOPIC_PREFIX);
+/** A filter that names a hidden topic space outright (wildcards such as '#' are allowed: their delivery is filtered). */
+const hiddenFilter = (filter: string) => filter.startsWith('$') || /^aegisflow\/(commands|acks)(\/|$)/.test(filter);
 
 export interface PlantBroker {
   /** URL core clients connect to (mqtt://127.0.0.1:<port> for the embedded broker). */
@@ -39,9 +55,9 @@ export interface PlantBroker {
   stop(): Promise<void>;
 }
 
-function authError(message: string): AuthenticateError {
+function authError(message: string, returnCode: 2 | 4 | 5 = 4): AuthenticateError {
   const err = new Error(message) as AuthenticateError;
-  err.returnCode = 4; // BAD_USERNAME_OR_PASSWORD
+  err.returnCode = returnCode; // 2 IDENTIFIER_REJECTED, 4 BAD_USERNAME_OR_PASSWORD, 5 NOT_AUTHORIZED
   return err;
 }
 
@@ -64,8 +80,11 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
   let port: number | null = null;
   let wsPort: number | null = null;
 
-  const isInternal = (client: { id: string } | null) => client === null || internalClients.has(client.id);
-  const internalClients = new Set<string>();
+  // The core's own connections (authenticated with the per-start secret), by connection object: a
+  // disconnect of any other client with the same id string cannot remove one.
+  const internalClients = new WeakSet<Client>();
+  /** null: a message aedes itself publishes ($SYS heartbeats) or one delivered by subscribeLocal. */
+  const isInternal = (client: Client | null) => client === null || internalClients.has(client);
 
   const broker: PlantBroker = {
     get url() {
@@ -116,7 +135,7 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
     },
     connectedClients: external
       ? undefined
-      : () => (aedes ? Object.values(aedes.clients).map((c) => ({ id: c.id, internal: isInternal(c) })) : []),
+      : () => (aedes ? Object.values((aedes as unknown as { clients: Record<string, Client> }).clients).map((c) => ({ id: c.id, internal: isInternal(c) })) : []),
     subscribeLocal: external
       ? undefined
       : async (filter, onMessage) => {
@@ -143,10 +162,16 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
           const pass = password?.toString() ?? '';
           if (username === internalUser) {
             if (safeEqual(pass, internalPass)) {
-              internalClients.add(client.id);
+              internalClients.add(client);
               return done(null, true);
             }
+            log.warn({ clientId: client.id }, 'refused MQTT client: bad core credentials');
             return done(authError('bad credentials'), false);
+          }
+          // Checked before the session is registered: a refused CONNECT never takes over a live client.
+          if (client.id.startsWith(RESERVED_CLIENT_PREFIX)) {
+            log.warn({ clientId: client.id }, 'refused MQTT client: reserved client id');
+            return done(authError(`client ids starting with ${RESERVED_CLIENT_PREFIX} are reserved`, 2), false);
           }
           if (cfg.username !== undefined) {
             const ok = username === cfg.username && safeEqual(pass, cfg.password ?? '');
@@ -156,17 +181,29 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
         },
         authorizePublish: (client, packet, cb) => {
           if (packet.topic.startsWith(COMMAND_TOPIC_PREFIX)) {
-            // Device commands only from the governance executor (intent-token checked upstream).
+            // Device commands only from the governance executor's own connection (devices verify the token too).
             if (client && isInternal(client) && client.id.startsWith(EXECUTOR_CLIENT_PREFIX)) return cb(null);
             log.warn({ clientId: client?.id, topic: packet.topic }, 'refused command publish from a non-executor client');
             return cb(new Error('commands may only be published by the governance executor'));
+          }
+          if (hiddenTopic(packet.topic) && !isInternal(client)) {
+            log.warn({ clientId: client?.id, topic: packet.topic }, 'refused publish on a reserved topic');
+            return cb(new Error('reserved topic'));
           }
           // Sensor payloads of any size pass: ingest validates, counts and logs them (an error here would
           // disconnect the publisher and lose its good readings too).
           cb(null);
         },
+        authorizeSubscribe: (client, sub, cb) => {
+          if (!isInternal(client) && hiddenFilter(sub.topic)) {
+            log.warn({ clientId: client?.id, filter: sub.topic }, 'refused subscription to a reserved topic');
+            return cb(null, null); // SUBACK 0x80 for this filter; the client stays connected
+          }
+          cb(null, sub);
+        },
+        // A wildcard subscription ('#') of another client never carries $SYS, commands or acknowledgements.
+        authorizeForward: (client, packet) => (hiddenTopic(packet.topic) && !isInternal(client) ? null : packet),
       });
-      aedes.on('clientDisconnect', (c) => internalClients.delete(c.id));
       tcp = net.createServer(aedes.handle);
       await new Promise<void>((resolve, reject) => {
         tcp!.once('error', reject);

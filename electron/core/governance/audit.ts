@@ -28,6 +28,10 @@ export const AUDIT_KINDS = [
   'CANCELLED',
   'TOKEN_ISSUED',
   'EXECUTED',
+  /** The device verified the command and refused it (bad parameters, wrong state, bad token): its reason. */
+  'DEVICE_REFUSED',
+  /** No acknowledgement from the device within governance.ackTimeoutMs: the effect is unknown. */
+  'NO_ACK',
   'EXECUTION_FAILED',
   'REFUSED',
   'KILLED',

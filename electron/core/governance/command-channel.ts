@@ -1,11 +1,12 @@
-// The executor's MQTT connection: publishes device commands on aegisflow/commands/{device_id}. It
-// connects with the executor client-id prefix, which the broker requires for command topics, and is
-// handed to the gateway as its publishCommand; nothing else in the app gets a handle on it.
+// The executor's MQTT connection: publishes device commands on aegisflow/commands/{device_id} and
+// waits for the device's answer on aegisflow/acks/{device_id}. It connects with the executor client-id
+// prefix, which the broker requires for command topics, and is handed to the gateway as its
+// publishCommand; nothing else in the app gets a handle on it.
 import type { MqttClient } from 'mqtt';
-import type { DeviceCommand } from '../../../shared/domain';
-import { commandTopic, EXECUTOR_CLIENT_PREFIX, type PlantBroker } from '../broker';
+import type { CommandMessage } from '../../edge/verifier';
+import { ACK_TOPIC_PREFIX, commandTopic, EXECUTOR_CLIENT_PREFIX, type PlantBroker } from '../broker';
 import type { Logger } from '../observability';
-import type { PublishCommand } from './executor';
+import type { DeviceReply, PublishCommand } from './executor';
 
 export interface CommandChannel {
   publish: PublishCommand;
@@ -13,21 +14,89 @@ export interface CommandChannel {
   stop(): Promise<void>;
 }
 
-export function createMqttCommandChannel(broker: PlantBroker, log: Logger): CommandChannel {
+interface Pending {
+  deviceId: string;
+  started: number;
+  timer: NodeJS.Timeout;
+  resolve(reply: DeviceReply): void;
+}
+
+export function createMqttCommandChannel(broker: PlantBroker, log: Logger, opts: { ackTimeoutMs: number } = { ackTimeoutMs: 5000 }): CommandChannel {
   let client: MqttClient | null = null;
+  // Commands sent and not yet answered, by token id (the device echoes the jti of a verified token).
+  const pending = new Map<string, Pending>();
+
+  const settle = (jti: string, reply: DeviceReply) => {
+    const p = pending.get(jti);
+    if (!p) return;
+    pending.delete(jti);
+    clearTimeout(p.timer);
+    p.resolve(reply);
+  };
+
+  const onMessage = (topic: string, payload: Buffer) => {
+    if (!topic.startsWith(ACK_TOPIC_PREFIX)) return;
+    const deviceId = topic.slice(ACK_TOPIC_PREFIX.length);
+    let ack: Record<string, unknown>;
+    try {
+      ack = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      log.warn({ topic }, 'acknowledgement is not JSON');
+      return;
+    }
+    // A refusal without a jti answers a message whose token did not verify: none of ours.
+    if (typeof ack.jti !== 'string') return;
+    const p = pending.get(ack.jti);
+    if (!p) {
+      log.warn({ device: deviceId, jti: ack.jti, status: ack.status }, 'acknowledgement for no waiting command (late, or a replayed message)');
+      return;
+    }
+    if (p.deviceId !== deviceId || ack.device_id !== deviceId) {
+      log.warn({ expected: p.deviceId, device: deviceId, jti: ack.jti }, 'acknowledgement from another device ignored');
+      return;
+    }
+    // Anything but an explicit acceptance counts as a refusal (fail closed).
+    if (ack.status === 'accepted') settle(ack.jti, { status: 'accepted' });
+    else
+      settle(ack.jti, {
+        status: 'refused',
+        code: typeof ack.code === 'string' ? ack.code.slice(0, 64) : 'refused',
+        reason: typeof ack.reason === 'string' && ack.reason ? ack.reason.slice(0, 500) : 'the device gave no reason',
+      });
+  };
+
   return {
-    async publish(deviceId: string, cmd: DeviceCommand) {
+    async publish(deviceId: string, message: CommandMessage, jti: string) {
       if (!client || !client.connected) throw new Error('command channel is not connected to the broker');
-      // QoS 1: a command must arrive. Single use is enforced before this point (the jti store).
-      await client.publishAsync(commandTopic(deviceId), JSON.stringify(cmd), { qos: 1 });
+      const c = client;
+      const reply = new Promise<DeviceReply>((resolve) => {
+        const started = Date.now();
+        const timer = setTimeout(() => settle(jti, { status: 'no_ack', waitedMs: Date.now() - started }), opts.ackTimeoutMs);
+        timer.unref?.();
+        pending.set(jti, { deviceId, started, timer, resolve });
+      });
+      try {
+        // QoS 1: a command must arrive. Single use is enforced before this point (the jti store) and by the device.
+        await c.publishAsync(commandTopic(deviceId), JSON.stringify(message), { qos: 1 });
+      } catch (err) {
+        const p = pending.get(jti);
+        if (p) clearTimeout(p.timer);
+        pending.delete(jti);
+        throw err;
+      }
+      return reply;
     },
     async start() {
       client = await broker.connect(EXECUTOR_CLIENT_PREFIX);
+      client.on('message', onMessage);
+      // mqtt.js subscribes again after a reconnect (clean sessions lose subscriptions).
+      await client.subscribeAsync(ACK_TOPIC_PREFIX + '#', { qos: 1 });
       log.info('executor command channel connected');
     },
     async stop() {
       const c = client;
       client = null;
+      for (const [jti, p] of [...pending]) settle(jti, { status: 'no_ack', waitedMs: Date.now() - p.started });
       if (c) await c.endAsync().catch(() => {});
     },
   };

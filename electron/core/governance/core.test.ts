@@ -19,12 +19,13 @@ afterEach(async () => {
 describe('governance in the core', () => {
   it('carries a reviewed command from agent to broker, and signs the audit head on shutdown', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-core-'));
+    // No simulator: this test's own client stands in for the device and answers like one.
     core = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
     await core.start();
     const g = core.services.governance;
     const { token: agentToken } = g.addAgent({ id: 'diag', name: 'Diagnostics', role: 'assistant' });
 
-    // A plain MQTT client sees the command topic (it may subscribe, not publish).
+    // A core client (the core's credentials) sees the command topic; other clients do not.
     const sub = await mqtt.connectAsync(core.services.broker.url, core.services.broker.clientOptions('test-sub-'));
     const got = new Promise<{ topic: string; payload: Record<string, unknown> }>((resolve) =>
       sub.on('message', (topic, payload) => resolve({ topic, payload: JSON.parse(payload.toString()) as Record<string, unknown> })),
@@ -43,12 +44,14 @@ describe('governance in the core', () => {
 
     const w = await g.waitForApproval(r.approvalId!);
     expect(w.status).toBe('approved');
-    const ex = await g.executor.executeDeviceCommand({ agentId: 'diag', args, token: w.status === 'approved' ? w.token : undefined });
-    expect(ex.ok).toBe(true);
+    const ex = g.executor.executeDeviceCommand({ agentId: 'diag', args, token: w.status === 'approved' ? w.token : undefined });
     const msg = await got;
     expect(msg.topic).toBe('aegisflow/commands/line-1/compressor-01');
-    expect(msg.payload).toMatchObject({ command: 'reduce_load', params: { reduction_pct: 50 }, issued_by: 'diag' });
-    expect(typeof msg.payload.intent_token).toBe('string');
+    // The exact tool arguments and their token: the device derives the command from them.
+    expect(msg.payload).toEqual({ args, intent_token: w.status === 'approved' ? w.token : '-' });
+    const jti = JSON.parse(Buffer.from(String(msg.payload.intent_token).split('.')[1]!, 'base64url').toString()).jti as string;
+    await sub.publishAsync('aegisflow/acks/line-1/compressor-01', JSON.stringify({ device_id: 'line-1/compressor-01', jti, status: 'accepted', at: new Date().toISOString() }), { qos: 1 });
+    expect(await ex).toMatchObject({ ok: true, jti });
     await sub.endAsync();
 
     const verify = await core.api.call('audit.verify', {});

@@ -1,15 +1,23 @@
 // The executor: the only code in the app that publishes to aegisflow/commands/{device_id}. It
 // redeems the intent token first (signature, expiry, agent, tool, argument hash, single use) and
 // checks the agent is still active; any mismatch is refused and audited, and nothing is published.
+// The device then verifies the token again and answers (electron/edge/verifier.ts): EXECUTED is
+// audited only on its accepted acknowledgement, DEVICE_REFUSED (with its reason) or NO_ACK otherwise.
 import { z } from 'zod';
-import { DEVICE_COMMANDS, type DeviceCommand } from '../../../shared/domain';
+import { DEVICE_COMMANDS } from '../../../shared/domain';
+import { commandParamsOf, type CommandMessage } from '../../edge/verifier';
+import { commandParamsProblem } from '../plant/device-model';
 import type { Logger } from '../observability';
 import type { AgentRegistry } from './agents';
 import type { AuditLog } from './audit';
 import { canonicalHash } from './canonical';
 import type { IntentClaims, IntentTokens } from './tokens';
 
-export type PublishCommand = (deviceId: string, cmd: DeviceCommand) => Promise<void>;
+/** The device's answer to one command, as the command channel saw it. */
+export type DeviceReply = { status: 'accepted' } | { status: 'refused'; code: string; reason: string } | { status: 'no_ack'; waitedMs: number };
+
+/** Publish one command message (the exact tool arguments and their token) and wait for the device's answer. */
+export type PublishCommand = (deviceId: string, message: CommandMessage, jti: string) => Promise<DeviceReply>;
 
 export const EXECUTE_TOOL = 'execute_device_command';
 
@@ -30,7 +38,7 @@ export const ExecuteArgsSchema = z
 
 export type ExecuteResult =
   | { ok: true; deviceId: string; command: string; params: Record<string, unknown>; jti: string }
-  | { ok: false; code: string; message: string };
+  | { ok: false; code: string; message: string; jti?: string };
 
 export type RedeemOutcome = { ok: true; claims: IntentClaims } | { ok: false; code: string; message: string };
 
@@ -40,21 +48,6 @@ export interface ExecutorDeps {
   audit: AuditLog;
   log: Logger;
   publish?: PublishCommand;
-}
-
-function commandParams(args: z.infer<typeof ExecuteArgsSchema>): Record<string, unknown> | string {
-  if (args.params) return args.params;
-  if (typeof args.parameters === 'string') {
-    if (args.parameters.trim() === '') return {};
-    try {
-      const v = JSON.parse(args.parameters) as unknown;
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-      return 'parameters must be a JSON object';
-    } catch {
-      return 'parameters is not valid JSON';
-    }
-  }
-  return args.parameters ?? {};
 }
 
 export class CommandExecutor {
@@ -92,26 +85,48 @@ export class CommandExecutor {
     return r;
   }
 
-  /** Verify the token, then publish the device command (with the token in the payload). */
+  /** Verify the token, publish the command (the exact arguments with their token) and wait for the device's answer. */
   async executeDeviceCommand(input: { agentId: string; args: Record<string, unknown>; token: string | undefined }): Promise<ExecuteResult> {
     const parsed = ExecuteArgsSchema.safeParse(input.args);
     if (!parsed.success)
       return this.refuse(input.agentId, EXECUTE_TOOL, input.args, 'invalid_args', `invalid arguments: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-    const params = commandParams(parsed.data);
+    // The same reading of params / parameters as the device's (one implementation, electron/edge).
+    const params = commandParamsOf(parsed.data);
     if (typeof params === 'string') return this.refuse(input.agentId, EXECUTE_TOOL, input.args, 'invalid_args', params);
     if (!this.publish) return this.refuse(input.agentId, EXECUTE_TOOL, input.args, 'no_broker', 'no command channel to the plant is connected');
+    // Cheap and early: parameters the device model must refuse never reach the plant (the device checks again).
+    const problem = commandParamsProblem(parsed.data.command, params);
+    if (problem) return this.refuse(input.agentId, EXECUTE_TOOL, input.args, 'invalid_params', problem);
     const r = await this.redeem({ agentId: input.agentId, tool: EXECUTE_TOOL, args: input.args, token: input.token });
     if (!r.ok) return r;
-    const cmd: DeviceCommand = { command: parsed.data.command, params, issued_by: input.agentId, intent_token: input.token };
+    // The device derives the command from these exact arguments, which the token's hash covers.
+    const message: CommandMessage = { args: input.args, intent_token: input.token! };
     const base = { agentId: input.agentId, tool: EXECUTE_TOOL, policyVersion: r.claims.policy_version, approvalId: r.claims.approval_id, actor: 'executor', argsHash: r.claims.args_sha256 };
+    const device = parsed.data.device_id;
+    const command = parsed.data.command;
+    const detail = { jti: r.claims.jti, device_id: device, command, plan_hash: r.claims.plan_hash ?? null, plan_step: r.claims.plan_step ?? null };
+    let reply: DeviceReply | undefined;
     try {
-      await this.publish(parsed.data.device_id, cmd);
+      reply = await this.publish(device, message, r.claims.jti);
     } catch (err) {
       const message = `publishing the command failed: ${(err as Error).message}`;
-      this.deps.audit.append({ ...base, kind: 'EXECUTION_FAILED', decision: 'ALLOW', reason: message, detail: { jti: r.claims.jti, device_id: parsed.data.device_id, command: parsed.data.command } });
-      return { ok: false, code: 'publish_failed', message };
+      this.deps.audit.append({ ...base, kind: 'EXECUTION_FAILED', decision: 'ALLOW', reason: message, detail: { jti: r.claims.jti, device_id: device, command } });
+      return { ok: false, code: 'publish_failed', message, jti: r.claims.jti };
     }
-    this.deps.audit.append({ ...base, kind: 'EXECUTED', decision: 'ALLOW', reason: `${parsed.data.command} sent to ${parsed.data.device_id}`, detail: { jti: r.claims.jti, device_id: parsed.data.device_id, command: parsed.data.command, plan_hash: r.claims.plan_hash ?? null, plan_step: r.claims.plan_step ?? null } });
+    if (reply?.status === 'refused') {
+      const message = `the device refused ${command}: ${reply.reason}`;
+      this.deps.audit.append({ ...base, kind: 'DEVICE_REFUSED', decision: 'ALLOW', reason: message, ruleId: reply.code, detail: { ...detail, device_code: reply.code } });
+      this.deps.log.warn({ agentId: input.agentId, device, command, code: reply.code }, message);
+      return { ok: false, code: 'device_refused', message, jti: r.claims.jti };
+    }
+    if (reply?.status !== 'accepted') {
+      const waited = reply?.status === 'no_ack' ? reply.waitedMs : 0;
+      const message = `${command} was sent to ${device} but no acknowledgement came within ${waited} ms: whether it took effect is unknown`;
+      this.deps.audit.append({ ...base, kind: 'NO_ACK', decision: 'ALLOW', reason: message, detail: { ...detail, waited_ms: waited } });
+      this.deps.log.warn({ agentId: input.agentId, device, command }, message);
+      return { ok: false, code: 'no_ack', message, jti: r.claims.jti };
+    }
+    this.deps.audit.append({ ...base, kind: 'EXECUTED', decision: 'ALLOW', reason: `${command} accepted by ${device}`, detail });
     return { ok: true, deviceId: parsed.data.device_id, command: parsed.data.command, params, jti: r.claims.jti };
   }
 }

@@ -328,12 +328,32 @@ describe('intent tokens and the executor', () => {
     const { token } = await approvedToken('diag', args);
     const ok = await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token });
     expect(ok).toMatchObject({ ok: true, deviceId: 'line-1/compressor-01', command: 'reduce_load' });
-    expect(h.published).toEqual([{ deviceId: 'line-1/compressor-01', cmd: { command: 'reduce_load', params: { reduction_pct: 50 }, issued_by: 'diag', intent_token: token } }]);
+    // The exact tool arguments travel with their token: the device derives the command from them.
+    expect(h.published).toEqual([{ deviceId: 'line-1/compressor-01', message: { args, intent_token: token } }]);
     const replay = await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token });
     expect(replay).toMatchObject({ ok: false, code: 'replayed' });
     expect(h.published).toHaveLength(1);
     expect(h.gateway.audit.query({ kind: 'EXECUTED' })).toHaveLength(1);
     expect(h.gateway.audit.query({ kind: 'REFUSED' })[0]!.ruleId).toBe('replayed');
+  });
+
+  it("audits EXECUTED only on the device's acceptance: DEVICE_REFUSED with its reason, or NO_ACK", async () => {
+    h = harness();
+    addAgent('diag');
+    h.deviceReply = { status: 'refused', code: 'device_rejected', reason: 'device is shut down; restart it first' };
+    const a1 = reduceLoad('line-1/compressor-01', 20);
+    const refused = await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args: a1, token: (await approvedToken('diag', a1)).token });
+    expect(refused).toMatchObject({ ok: false, code: 'device_refused', message: 'the device refused reduce_load: device is shut down; restart it first' });
+    h.deviceReply = { status: 'no_ack', waitedMs: 5000 };
+    const a2 = reduceLoad('line-1/compressor-01', 30);
+    expect(await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args: a2, token: (await approvedToken('diag', a2)).token })).toMatchObject({ ok: false, code: 'no_ack' });
+    expect(h.gateway.audit.query({ kind: 'DEVICE_REFUSED' })[0]).toMatchObject({ ruleId: 'device_rejected', reason: expect.stringContaining('shut down') });
+    expect(h.gateway.audit.query({ kind: 'NO_ACK' })[0]!.reason).toMatch(/within 5000 ms/);
+    expect(h.gateway.audit.query({ kind: 'EXECUTED' })).toHaveLength(0);
+    // Parameters the device must refuse are stopped before anything is published.
+    const a3 = reduceLoad('line-1/compressor-01', 500);
+    expect(await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args: a3, token: (await approvedToken('diag', a3)).token })).toMatchObject({ ok: false, code: 'invalid_params' });
+    expect(h.published).toHaveLength(2);
   });
 
   it('refuses a command without a token, with other arguments, another agent or another tool', async () => {

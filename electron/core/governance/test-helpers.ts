@@ -1,13 +1,15 @@
 // Shared set-up for governance tests: a real SQLite file in a temp dir, the real default policy,
-// a manual clock, and a publisher that records what reached "the broker".
+// a manual clock, and a publisher that records what reached "the broker" and answers as the device
+// would (accepted, unless a test sets deviceReply).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DeviceCommand } from '../../../shared/domain';
+import type { CommandMessage } from '../../edge/verifier';
 import { createBus, type EventBus } from '../bus';
 import { manualClock } from '../clock';
 import { createLogger } from '../observability';
 import { applyMigrations, openDatabase, type Db } from '../store';
+import type { DeviceReply } from './executor';
 import { Gateway, type GovernanceOptions } from './gateway';
 import { governanceMigrations } from './migrations';
 
@@ -21,7 +23,9 @@ export interface Harness {
   clock: ReturnType<typeof manualClock>;
   bus: EventBus;
   gateway: Gateway;
-  published: Array<{ deviceId: string; cmd: DeviceCommand }>;
+  published: Array<{ deviceId: string; message: CommandMessage }>;
+  /** What the "device" answers to the next commands. */
+  deviceReply: DeviceReply;
   policyFile: string;
   close(): void;
 }
@@ -36,14 +40,16 @@ export function harness(over: Partial<GovernanceOptions> = {}, policyText?: stri
   const clock = manualClock(T0);
   const bus = createBus();
   const published: Harness['published'] = [];
+  const state: { deviceReply: DeviceReply } = { deviceReply: { status: 'accepted' } };
   const gateway = new Gateway(
     {
       db,
       clock,
       log: createLogger({ level: 'silent' }),
       bus,
-      publishCommand: async (deviceId, cmd) => {
-        published.push({ deviceId, cmd });
+      publishCommand: async (deviceId, message) => {
+        published.push({ deviceId, message });
+        return state.deviceReply;
       },
     },
     {
@@ -67,6 +73,12 @@ export function harness(over: Partial<GovernanceOptions> = {}, policyText?: stri
     bus,
     gateway,
     published,
+    get deviceReply() {
+      return state.deviceReply;
+    },
+    set deviceReply(r: DeviceReply) {
+      state.deviceReply = r;
+    },
     policyFile,
     close() {
       gateway.stop();

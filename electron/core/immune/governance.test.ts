@@ -27,7 +27,7 @@ function setup(config: Record<string, unknown> = { severityThreshold: 11 }) {
     control: (db, clock, bus) => {
       applyMigrations(db, governanceMigrations);
       gateway = new Gateway(
-        { db, clock, log: createLogger({ level: 'silent' }), bus, publishCommand: async () => {} },
+        { db, clock, log: createLogger({ level: 'silent' }), bus, publishCommand: async () => ({ status: 'accepted' as const }) },
         { ...governanceOptions(testConfig(dir, { resourcesDir: 'resources' })), watchPolicy: false },
       );
       return createGovernanceControl(gateway);

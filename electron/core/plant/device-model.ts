@@ -12,6 +12,17 @@ export const ReduceLoadParams = z.object({
   reduction_pct: z.number().min(1).max(90).describe('Share of load to shed, percent (1–90)'),
 });
 
+/**
+ * What the device would say about these parameters, before any state is considered: null when they
+ * are acceptable. The executor asks this before publishing (so an approval of a command the device
+ * must refuse is stopped early, with the device's reason); the device asks it again on arrival.
+ */
+export function commandParamsProblem(command: string, params: Record<string, unknown>): string | null {
+  if (command !== 'reduce_load') return null;
+  const p = ReduceLoadParams.safeParse(params);
+  return p.success ? null : `reduce_load needs reduction_pct between 1 and 90: ${p.error.issues[0]?.message}`;
+}
+
 interface Lagged {
   shedPower: number;
   shedThermal: number;
@@ -38,10 +49,11 @@ export class DeviceModel {
   command(cmd: DeviceCommand, atIso: string): string | null {
     switch (cmd.command) {
       case 'reduce_load': {
-        const p = ReduceLoadParams.safeParse(cmd.params);
-        if (!p.success) return `reduce_load needs reduction_pct between 1 and 90: ${p.error.issues[0]?.message}`;
+        const problem = commandParamsProblem(cmd.command, cmd.params);
+        if (problem) return problem;
+        const p = ReduceLoadParams.parse(cmd.params);
         if (this.state === 'shutdown') return 'device is shut down; restart it first';
-        this.loadPct = Math.max(10, Math.round(this.loadPct * (1 - p.data.reduction_pct / 100)));
+        this.loadPct = Math.max(10, Math.round(this.loadPct * (1 - p.reduction_pct / 100)));
         this.state = 'reduced';
         break;
       }

@@ -1,4 +1,5 @@
 // The plant: dataset (generated on first start if absent), the replay simulator and device models.
+import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PlantBroker } from '../broker';
@@ -13,8 +14,8 @@ import { createSimulator, type Simulator } from './simulator';
 export { generateDay, writeDataset, readLabels, readingsToCsv, labelsToCsv, INTERVAL_MS, DEFAULT_START, type Label, type PlantDay } from './generator';
 export { SCENARIOS, applyScenario, scenarioAt, type Scenario } from './scenarios';
 export { parseDatasetCsv, loadDatasetFile, DEFAULT_COLUMNS, type ColumnMapping, type LoadedDataset } from './dataset';
-export { DeviceModel, ReduceLoadParams } from './device-model';
-export { createSimulator, type Simulator, type SimulatorOptions } from './simulator';
+export { DeviceModel, ReduceLoadParams, commandParamsProblem } from './device-model';
+export { createSimulator, type Simulator, type SimulatorOptions, type CommandCounters } from './simulator';
 export { PROFILES, AMBIENT_C } from './profiles';
 
 /** Make sure the dataset exists: the seed's generated day unless the config names another CSV. */
@@ -34,7 +35,8 @@ export interface Plant {
   simulator: Simulator;
 }
 
-export function createPlant(deps: { config: Config; broker: PlantBroker; bus: EventBus; clock: Clock; log: Logger }): Plant {
+/** gatewayPublicKey: the governance gateway's Ed25519 public key; the devices verify every command with it. */
+export function createPlant(deps: { config: Config; broker: PlantBroker; bus: EventBus; clock: Clock; log: Logger; gatewayPublicKey: KeyObject }): Plant {
   const { config } = deps;
   const log = deps.log.child({ component: 'plant' });
   const file = ensureDataset(config, log);
@@ -49,6 +51,7 @@ export function createPlant(deps: { config: Config; broker: PlantBroker; bus: Ev
     clock: deps.clock,
     log,
     rows: dataset.readings,
+    gatewayPublicKey: deps.gatewayPublicKey,
     options: {
       speed: config.simulator.speed,
       timestamps: config.simulator.timestamps,

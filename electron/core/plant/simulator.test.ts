@@ -1,3 +1,4 @@
+import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TimedReading } from '../../../shared/domain';
@@ -6,6 +7,9 @@ import { createBroker, type PlantBroker } from '../broker';
 import { createBus } from '../bus';
 import { manualClock } from '../clock';
 import { testConfig } from '../config';
+import { governanceMigrations, loadOrCreateKeys } from '../governance';
+import { IntentTokens } from '../governance/tokens';
+import { applyMigrations, openDatabase } from '../store';
 import { createLogger } from '../observability';
 import { DeviceModel } from './device-model';
 import { DEFAULT_START, generateDay } from './generator';
@@ -29,11 +33,20 @@ describe('replay simulator over a real broker', () => {
     cleanups.push(() => broker.stop());
     const clock = manualClock(1_000_000);
     const bus = createBus();
+    // The gateway's real key pair and token issuer: the devices act only on what it signed.
+    const keys = loadOrCreateKeys(path.join(t.dir, 'keys'));
+    const db = openDatabase(path.join(t.dir, 'gov.db'));
+    cleanups.push(() => {
+      db.close();
+    });
+    applyMigrations(db, governanceMigrations);
+    const tokens = new IntentTokens(db, clock, keys, 60);
     const sim = createSimulator({
       broker,
       bus,
       clock,
       log,
+      gatewayPublicKey: keys.publicKey,
       rows: opts.rows ?? day.readings,
       options: { speed: opts.speed ?? 100, timestamps: opts.timestamps ?? 'keep', loop: false, autostart: opts.autostart ?? true },
     });
@@ -44,7 +57,7 @@ describe('replay simulator over a real broker', () => {
     cleanups.push(() => sub.endAsync());
     await sim.start();
     cleanups.push(() => sim.stop());
-    return { broker, sim, clock, received, bus };
+    return { broker, sim, clock, received, bus, tokens };
   }
 
   const settle = async (sim: Simulator, n: number) => waitFor(() => sim.status().published === n, `published=${n} (is ${sim.status().published})`);
@@ -108,24 +121,39 @@ describe('replay simulator over a real broker', () => {
     await waitFor(() => received.length === rows.length, 'all rows received');
   });
 
-  it('applies commands only from the governance executor, and the device then behaves differently', async () => {
-    const { broker, sim, clock, received } = await setup({ speed: 100 });
+  it('applies only commands signed by the gateway, answers each on the ack topic, and the device then behaves differently', async () => {
+    const { broker, sim, clock, received, tokens } = await setup({ speed: 100 });
     await settle(sim, 9);
+    const device = 'line-1/pump-03';
     // An ordinary client may read the plant but not command it: the broker refuses the publish.
     const rogue = await mqtt.connectAsync(broker.url);
     cleanups.push(() => rogue.endAsync());
-    await rogue.publishAsync('aegisflow/commands/line-1/pump-03', JSON.stringify({ command: 'emergency_shutdown' }), { qos: 0 });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(sim.device('line-1/pump-03')!.state).toBe('running');
+    await rogue.publishAsync(`aegisflow/commands/${device}`, JSON.stringify({ command: 'emergency_shutdown' }), { qos: 0 });
 
     const executor = await broker.connect('aegisflow-executor-');
     cleanups.push(() => executor.endAsync());
-    await executor.publishAsync('aegisflow/commands/line-1/pump-03', JSON.stringify({ command: 'emergency_shutdown', issued_by: 'test' }), { qos: 1 });
-    await waitFor(() => sim.device('line-1/pump-03')!.state === 'shutdown', 'shutdown applied');
+    const acks: Array<Record<string, unknown>> = [];
+    executor.on('message', (_t, payload) => acks.push(JSON.parse(payload.toString()) as Record<string, unknown>));
+    await executor.subscribeAsync(`aegisflow/acks/${device}`, { qos: 1 });
+    // Even the executor's connection gets nowhere without a token: the device itself refuses.
+    await executor.publishAsync(`aegisflow/commands/${device}`, JSON.stringify({ command: 'emergency_shutdown', issued_by: 'test' }), { qos: 1 });
+    await waitFor(() => acks.length === 1, 'the refusal');
+    expect(acks[0]).toMatchObject({ device_id: device, status: 'refused', code: 'bad_token', jti: null });
+    expect(sim.device(device)!.state).toBe('running');
+
+    const args = { device_id: device, command: 'emergency_shutdown', justification: 'test' };
+    const { token, claims } = await tokens.issue({ agent: 'diag', tool: 'execute_device_command', args, policyVersion: 'v', approvalId: null });
+    // The in-process path verifies too: a tokenless call is refused, a valid one is not bypassed.
+    expect(sim.applyCommand(device, { args })).toMatchObject({ status: 'refused', code: 'bad_token' });
+    await executor.publishAsync(`aegisflow/commands/${device}`, JSON.stringify({ args, intent_token: token }), { qos: 1 });
+    await waitFor(() => acks.length === 2, 'the acceptance');
+    expect(acks[1]).toMatchObject({ status: 'accepted', jti: claims.jti, command: 'emergency_shutdown' });
+    expect(sim.device(device)!.state).toBe('shutdown');
+    expect(sim.commandCounters()).toMatchObject({ accepted: 1, refused: 2, byCode: { bad_token: 2 } });
     clock.advance(6000); // 10 minutes of plant time
     await settle(sim, 9 + 9 * 120);
     await waitFor(() => received.length === sim.status().published, 'all rows received');
-    const last = received.filter((m) => m.body.device_id === 'line-1/pump-03').at(-1)!.body;
+    const last = received.filter((m) => m.body.device_id === device).at(-1)!.body;
     expect(last.power).toBeLessThan(0.5);
     expect(last.vibration).toBeLessThan(0.2);
   });

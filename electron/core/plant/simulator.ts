@@ -1,10 +1,14 @@
 // Replay simulator: publishes a plant CSV on aegisflow/sensors/{device_id} at any speed, with pause,
 // seek and jump-to-scenario, through a real MQTT client; applies commands from
-// aegisflow/commands/{device_id} through each device's model.
+// aegisflow/commands/{device_id} through each device's model. Like a real device behind an edge
+// gateway it trusts no publisher: every command must carry a valid intent token of the gateway
+// (electron/edge/verifier.ts) and it answers each one on aegisflow/acks/{device_id}.
+import type { KeyObject } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
+import { commandAck, createCommandVerifier, type CommandAck } from '../../edge/verifier';
 import type { ScenarioInfo, SimulatorStatus } from '../../../shared/contract';
 import { DeviceCommandSchema, type DeviceStatus, type ScenarioType, type TimedReading } from '../../../shared/domain';
-import { COMMAND_TOPIC_PREFIX, sensorTopic, type PlantBroker } from '../broker';
+import { ackTopic, COMMAND_TOPIC_PREFIX, sensorTopic, type PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import { createRateLimitedLog, type Logger } from '../observability';
@@ -26,6 +30,15 @@ export interface SimulatorDeps {
   /** Dataset rows in time order. */
   rows: readonly TimedReading[];
   options: SimulatorOptions;
+  /** The governance gateway's Ed25519 public key: devices act only on commands it signed. */
+  gatewayPublicKey: KeyObject | string;
+}
+
+/** Commands the devices took or refused since start, refusals by reason code. */
+export interface CommandCounters {
+  accepted: number;
+  refused: number;
+  byCode: Record<string, number>;
 }
 
 export interface Simulator {
@@ -43,8 +56,12 @@ export interface Simulator {
   scenarios(): ScenarioInfo[];
   /** Resolves when the replay reaches the end (never with loop on, unless stopped). */
   finished(): Promise<void>;
-  /** Apply a command directly (the MQTT path calls this after validating the payload). */
-  applyCommand(deviceId: string, payload: unknown): { ok: true } | { ok: false; error: string };
+  /**
+   * Offer a command message to a device: the MQTT path calls this for every message. It verifies the
+   * intent token like the MQTT path, so calling it directly bypasses nothing. Returns the device's ack.
+   */
+  applyCommand(deviceId: string, payload: unknown): CommandAck;
+  commandCounters(): CommandCounters;
 }
 
 const MAX_SPEED_CHUNK = 2048;
@@ -57,6 +74,9 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   const models = new Map<string, DeviceModel>();
   for (const r of rows) if (!models.has(r.device_id)) models.set(r.device_id, new DeviceModel(r.device_id));
   const interval = rows.length > 1 ? inferInterval(rows) : 5000;
+  // One verifier (and replay store) for the plant's devices: a token is used once, whichever topic it arrives on.
+  const verifier = createCommandVerifier({ publicKey: deps.gatewayPublicKey, now: clock.now });
+  const counters: CommandCounters = { accepted: 0, refused: 0, byCode: {} };
 
   let client: MqttClient | null = null;
   let index = 0;
@@ -173,17 +193,29 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   }
 
   const applyCommand: Simulator['applyCommand'] = (deviceId, payload) => {
-    const model = models.get(deviceId);
-    if (!model) return { ok: false, error: `unknown device ${deviceId}` };
-    const parsed = DeviceCommandSchema.safeParse(payload);
-    if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
     const at = new Date(lastOut || clock.now()).toISOString();
+    const model = models.get(deviceId);
+    const answer = (ack: CommandAck) => {
+      if (ack.status === 'accepted') counters.accepted++;
+      else {
+        counters.refused++;
+        counters.byCode[ack.code ?? 'refused'] = (counters.byCode[ack.code ?? 'refused'] ?? 0) + 1;
+        warn(`command_refused_${ack.code}`, { device: deviceId, code: ack.code, reason: ack.reason, jti: ack.jti }, 'command refused by the device');
+      }
+      return ack;
+    };
+    if (!model) return answer({ device_id: deviceId, jti: null, status: 'refused', code: 'unknown_device', reason: `unknown device ${deviceId}`, at });
+    const v = verifier.verify(deviceId, payload);
+    if (!v.ok) return answer(commandAck(deviceId, v, at));
+    // Act only on what the verified arguments say.
+    const parsed = DeviceCommandSchema.safeParse({ command: v.command.command, params: v.command.params, issued_by: v.command.agent });
+    if (!parsed.success) return answer(commandAck(deviceId, v, at, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
     const err = model.command(parsed.data, at);
-    if (err) return { ok: false, error: err };
+    if (err) return answer(commandAck(deviceId, v, at, err));
     bus.emit('device.command', { device_id: deviceId, command: parsed.data.command, params: parsed.data.params, issued_by: parsed.data.issued_by });
     bus.emit('device.status', model.status());
-    log.info({ device: deviceId, command: parsed.data.command, params: parsed.data.params, by: parsed.data.issued_by }, 'device command applied');
-    return { ok: true };
+    log.info({ device: deviceId, command: parsed.data.command, params: parsed.data.params, by: parsed.data.issued_by, jti: v.command.jti }, 'device command applied');
+    return answer(commandAck(deviceId, v, at));
   };
 
   const sim: Simulator = {
@@ -191,16 +223,19 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       if (running) return;
       client = await broker.connect('aegisflow-simulator-');
       client.on('message', (topic, payload) => {
+        if (!topic.startsWith(COMMAND_TOPIC_PREFIX)) return;
         const deviceId = topic.slice(COMMAND_TOPIC_PREFIX.length);
         let body: unknown;
         try {
           body = JSON.parse(payload.toString('utf8'));
         } catch {
-          warn('bad_command_json', { topic }, 'command payload is not JSON');
-          return;
+          body = undefined; // refused as malformed, and answered like any other refusal
         }
-        const res = applyCommand(deviceId, body);
-        if (!res.ok) warn('bad_command', { topic, error: res.error }, 'command refused by device model');
+        const ack = applyCommand(deviceId, body);
+        // QoS 1: the executor waits for this answer; without it the command is audited NO_ACK.
+        client?.publish(ackTopic(deviceId), JSON.stringify(ack), { qos: 1 }, (err) => {
+          if (err) warn('ack_publish_failed', { device: deviceId, err: err.message }, 'could not publish a command acknowledgement');
+        });
       });
       await client.subscribeAsync(COMMAND_TOPIC_PREFIX + '#', { qos: 1 });
       running = true;
@@ -271,6 +306,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       })),
     finished: () => finishedPromise,
     applyCommand,
+    commandCounters: () => ({ ...counters, byCode: { ...counters.byCode } }),
   };
   return sim;
 }

@@ -1,8 +1,11 @@
 // Seed tool (gated): a command to a physical device. It runs only through the governance executor,
 // with the intent token the gateway issued for exactly these arguments (on ALLOW or on an operator's
-// approval); the executor verifies and spends the token, then publishes on aegisflow/commands/{id}.
+// approval); the executor verifies and spends the token, publishes on aegisflow/commands/{id} and
+// waits for the device, which verifies the token again: 'executed' means the device accepted it.
 import { z } from 'zod';
 import { DEVICE_COMMANDS } from '../../../../shared/domain';
+import { commandParamsOf } from '../../../edge/verifier';
+import { commandParamsProblem } from '../../plant/device-model';
 import { ToolFailure, defineTool } from '../types';
 import { DeviceIdSchema, requireKnownDevice } from './common';
 
@@ -37,20 +40,23 @@ export const executeDeviceCommand = defineTool({
   controlArgs: ['plan_id'],
   precheck(args, deps) {
     requireKnownDevice(deps, args.device_id);
-    if (typeof args.parameters === 'string' && args.parameters.trim() !== '') {
-      try {
-        const v = JSON.parse(args.parameters) as unknown;
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-      } catch {
-        throw new ToolFailure('parameters must be a JSON object, e.g. {"reduction_pct": 50}', 'invalid_args');
-      }
-    }
+    const params = commandParamsOf(args);
+    if (typeof params === 'string') throw new ToolFailure('parameters must be a JSON object, e.g. {"reduction_pct": 50}', 'invalid_args');
+    // Parameters the device would refuse never go to an operator for approval.
+    const problem = commandParamsProblem(args.command, params);
+    if (problem) throw new ToolFailure(problem, 'invalid_args');
   },
   async run(args, ctx) {
     const { plan_id: _plan, ...cmdArgs } = args;
     const r = await ctx.deps.governance.executor.executeDeviceCommand({ agentId: ctx.agentId, args: cmdArgs, token: ctx.token });
-    if (!r.ok) throw new ToolFailure(`the executor refused ${args.command} on ${args.device_id}: ${r.message} (${r.code}); nothing was sent to the device`, r.code);
-    const message = `${r.command} sent to ${r.deviceId}${Object.keys(r.params).length ? ` with ${JSON.stringify(r.params)}` : ''}${ctx.decidedBy ? `, approved by ${ctx.decidedBy}` : ''}. Effects show in the next readings (power at once, temperature and vibration with a lag).`;
+    if (!r.ok) {
+      if (r.code === 'device_refused')
+        throw new ToolFailure(`the device refused ${args.command} on ${args.device_id}: ${r.message.replace(/^the device refused \S+: /, '')} (device_refused). Nothing changed on the device; the approval and its token are used up.`, r.code);
+      if (r.code === 'no_ack')
+        throw new ToolFailure(`${r.message} (no_ack). Check get_device_status before asking again.`, r.code);
+      throw new ToolFailure(`the executor refused ${args.command} on ${args.device_id}: ${r.message} (${r.code}); nothing was sent to the device`, r.code);
+    }
+    const message = `${r.command} accepted by ${r.deviceId}${Object.keys(r.params).length ? ` with ${JSON.stringify(r.params)}` : ''}${ctx.decidedBy ? `, approved by ${ctx.decidedBy}` : ''}. Effects show in the next readings (power at once, temperature and vibration with a lag).`;
     return {
       structured: {
         status: 'executed' as const,
