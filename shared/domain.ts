@@ -18,12 +18,11 @@ export const ReadingPayloadSchema = z.object({
   power: finite,
 });
 
+/** A command as a device model applies it: built by the device from verified arguments (on the wire a command is {args, intent_token}, electron/edge/verifier.ts). */
 export const DeviceCommandSchema = z.object({
   command: z.enum(DEVICE_COMMANDS),
   params: z.record(z.string(), z.unknown()).default({}),
   /** Who asked, for the record (agent id or 'operator'). */
   issued_by: z.string().max(128).optional(),
-  /** Signed intent token for gated commands (checked by the governance executor, not the simulator). */
-  intent_token: z.string().max(4096).optional(),
 });
 export type DeviceCommand = z.infer<typeof DeviceCommandSchema>;

@@ -7,7 +7,8 @@
 //        → approved (with intent token) | rejected | expired | cancelled | pending (caller stopped waiting)
 //   gateway.approvalStatus(approvalId)                      poll form of the above
 //   gateway.submitPlan({ agentToken | agentId, steps, rationale })   seed 003's plan → govern → act
-//   gateway.executor.executeDeviceCommand({ agentId, args, token })  the ONLY publisher of device commands
+//   gateway.executor.executeDeviceCommand({ agentId, args, token })  the ONLY publisher of device commands;
+//        waits for the device's ack: EXECUTED | DEVICE_REFUSED | NO_ACK
 //   gateway.executor.redeem({ agentId, tool, args, token })          for other gated tools (acknowledge_anomaly)
 //   gateway.decide / decideAll / promote / manifest / policyInfo     operator side
 //
@@ -37,7 +38,7 @@ export { AgentRegistry, AgentError, hashAgentToken } from './agents';
 export { ApprovalQueue, ApprovalError } from './approvals';
 export { AuditLog, createMasker, DEFAULT_MASK, AUDIT_KINDS, type AuditKind, type AuditEntry, type SignedHead } from './audit';
 export { canonicalize, canonicalHash, sha256Hex } from './canonical';
-export { CommandExecutor, ExecuteArgsSchema, EXECUTE_TOOL, type PublishCommand, type ExecuteResult } from './executor';
+export { CommandExecutor, ExecuteArgsSchema, EXECUTE_TOOL, type PublishCommand, type DeviceReply, type ExecuteResult } from './executor';
 export { loadOrCreateKeys, loadPublicKey } from './keys';
 export { evaluate, compilePolicy, PolicySchema, KNOWN_TOOLS, type Decision, type Rule, type Evaluation } from './policy';
 export { deviceInScope, isScoped, scopeGlobs, scopeLimits, selectorProblem } from './scope';

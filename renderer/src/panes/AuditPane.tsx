@@ -4,7 +4,7 @@ import { Empty, download, fmtDateTime } from '../components/ui';
 import { useServices } from '../context';
 import { toNdjson, useAudit } from '../store/audit';
 
-const KINDS = ['', 'ALLOWED', 'BLOCKED', 'REVIEW', 'APPROVED', 'REJECTED', 'EXPIRED', 'CANCELLED', 'KILLED', 'REVIVED', 'EXECUTED', 'REFUSED', 'POLICY_LOADED', 'AGENT_ADDED'];
+const KINDS = ['', 'ALLOWED', 'BLOCKED', 'REVIEW', 'APPROVED', 'REJECTED', 'EXPIRED', 'CANCELLED', 'KILLED', 'REVIVED', 'EXECUTED', 'DEVICE_REFUSED', 'NO_ACK', 'REFUSED', 'POLICY_LOADED', 'AGENT_ADDED'];
 const ABNORMAL = new Set(['BLOCKED', 'REFUSED', 'KILLED', 'EXPIRED', 'REJECTED']);
 
 export default function AuditPane() {
