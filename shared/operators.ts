@@ -2,18 +2,38 @@
 // Plain types only: no Node, no DOM.
 
 /**
- * Roles, least to most. viewer: read only. operator: run the plant (acknowledge, shelve, approve
- * agent actions, pause agents). supervisor: what a rule's approver_role may ask for beyond operator.
- * admin: accounts and agent registration.
+ * Base roles, least to most; each includes the ones before it. viewer: read only. operator: run the
+ * plant (acknowledge, shelve, approve agent actions, pause agents). supervisor: an operator whom policy
+ * rules can ask for (`approver_role: supervisor`). admin: operator accounts and agent registration.
+ * An account may also hold site-specific roles (e.g. `shift_lead`) that policy rules name as approver_role;
+ * those grant nothing beyond viewer by themselves.
  */
-export const OPERATOR_ROLES = ['viewer', 'operator', 'supervisor', 'admin'] as const;
-export type OperatorRole = (typeof OPERATOR_ROLES)[number];
+export const BASE_ROLES = ['viewer', 'operator', 'supervisor', 'admin'] as const;
+export type BaseRole = (typeof BASE_ROLES)[number];
+export const ROLE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** Who an authenticated session belongs to. */
 export interface OperatorIdentity {
   id: string;
   name: string;
-  roles: OperatorRole[];
+  roles: string[];
+}
+
+/** Does this identity hold `role` (a base role through the hierarchy, any other role by name)? */
+export function hasRole(who: OperatorIdentity | null | undefined, role: string): boolean {
+  if (!who) return false;
+  const rank = (BASE_ROLES as readonly string[]).indexOf(role);
+  if (rank < 0) return who.roles.includes(role);
+  return who.roles.some((r) => (BASE_ROLES as readonly string[]).indexOf(r) >= rank) || (rank === 0 && who.roles.length > 0);
+}
+
+/** What the login screen needs before anyone is logged in. */
+export interface AuthState {
+  /** No operator account exists yet: the first-run setup creates the first admin. */
+  setupRequired: boolean;
+  operator: OperatorIdentity | null;
+  /** The console locks after this many seconds without input (0: never). */
+  idleLockS: number;
 }
 
 /**

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inMemoryClient, startRig, textOf, type McpRig } from '../mcp-helpers';
-import { waitFor } from '../helpers';
+import { OPERATOR, waitFor } from '../helpers';
 import { approvedCommand, approveNext, auditFor, reduceLoad } from './device-commands';
 
 const DEFAULT_POLICY = fs.readFileSync(path.resolve(__dirname, '../../resources/policies/default.yaml'), 'utf8');
@@ -35,8 +35,11 @@ describe('finding 7: a command the device refuses is never audited EXECUTED', ()
       expect(r.ok === false && r.message).toMatch(/reduction_pct/);
     }
     expect(await auditFor(rig.core, 'EXECUTED', device)).toEqual([]);
-    const refused = (await rig.core.api.call('audit.query', { kind: 'REFUSED' })).ok;
-    expect(refused).toBe(true);
+    // Refused before publishing, and audited with the device model's reason.
+    const refused = await rig.core.api.call('audit.query', { kind: 'REFUSED', limit: 100 }, OPERATOR);
+    const invalid = refused.ok ? refused.result.filter((row) => row.ruleId === 'invalid_params') : [];
+    expect(invalid.map((row) => row.reason)).toEqual(Array(3).fill(expect.stringMatching(/reduce_load needs reduction_pct between 1 and 90/)));
+    expect(rig.core.services.plant!.simulator.commandCounters().accepted).toBe(0);
     expect(statusOf(rig, device)).toMatchObject({ state: 'running', load_pct: 100 });
   });
 
