@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { TimedReading } from '../shared/domain';
 import { showPane, startUiRig } from '../tests/e2e/harness';
+import { OPERATOR } from '../tests/helpers';
 
 const DEVICE = 'line-1/compressor-01';
 const DAY = 17_280;
@@ -160,7 +161,7 @@ async function main() {
       ui.push(seen - offset - decidedAt.get(id)!);
       const ev = wsEvents.find((e) => e.id === id);
       if (ev) bare.push(ev.at - decidedAt.get(id)!);
-      await core.api.call('approvals.decide', { id, verdict: 'reject', operator: 'bench', comment: 'bench' });
+      await core.api.call('approvals.decide', { id, verdict: 'reject', comment: 'bench' }, OPERATOR);
       await sleep(100);
     }
     off();
@@ -182,10 +183,10 @@ async function main() {
     await sleep(10_000);
     const idleLong = await takeLong();
     const before = core.services.ingest.counters().stored;
-    await core.api.call('simulator.control', { action: 'speed', speed: 100 });
-    await core.api.call('simulator.control', { action: 'resume' });
+    await core.api.call('simulator.control', { action: 'speed', speed: 100 }, OPERATOR);
+    await core.api.call('simulator.control', { action: 'resume' }, OPERATOR);
     await sleep(LIVE_SECONDS * 1000);
-    await core.api.call('simulator.control', { action: 'pause' });
+    await core.api.call('simulator.control', { action: 'pause' }, OPERATOR);
     const liveLong = await takeLong();
     const stored = core.services.ingest.counters().stored - before;
     const over = liveLong.filter((d) => d > 50);

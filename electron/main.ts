@@ -13,12 +13,12 @@ import { startPopouts } from './shell/popouts';
 import { hardenSession } from './shell/security';
 import { ShellStateFile } from './shell/state';
 import { startTray } from './shell/tray';
+import { startShellSession } from './shell/session';
 import { createMainWindow, resolvePaths } from './shell/windows';
 
 const mainDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(mainDir, '..', '..');
 const APP_ID = 'io.aegisflow.controlroom';
-const OPERATOR = 'operator (desktop)';
 
 /** better-sqlite3 built for Electron's ABI (scripts/ensure-electron-sqlite.mjs, or shipped when packaged). */
 function electronSqliteBinding(): string | undefined {
@@ -64,6 +64,8 @@ async function boot(): Promise<void> {
 
   const paths = resolvePaths(mainDir);
   const trust = { devServerUrl: paths.devServerUrl, rendererHtml: paths.rendererHtml };
+  // The operator session of this desktop: the page logs in over IPC, the main process keeps it.
+  const shellSession = startShellSession(core, trust);
   const state = new ShellStateFile(path.join(app.getPath('userData'), 'shell-state.json'));
   const icons = iconsDir();
 
@@ -107,7 +109,7 @@ async function boot(): Promise<void> {
     icon: path.join(icons, '256x256.png'),
     focusApproval: (id) => sendToMain(SHELL_CHANNELS.focusApproval, id),
     focusAlarms: () => sendToMain(SHELL_CHANNELS.focusPane, 'alarms' satisfies PaneId),
-    operator: OPERATOR,
+    caller: () => shellSession.caller(),
   });
   const setPrefs = (prefs: typeof state.state.prefs) => {
     state.update((s) => ({ ...s, prefs }));
@@ -125,7 +127,7 @@ async function boot(): Promise<void> {
         popupEnabled: () => state.state.prefs.approvalPopup,
         setPopupEnabled: (on) => void setPrefs({ ...state.state.prefs, approvalPopup: on }),
         quit: () => app.quit(),
-        operator: OPERATOR,
+        caller: () => shellSession.caller(),
       });
     } catch (err) {
       // Some Linux desktops have no status area: the control room works without a tray.
@@ -134,7 +136,7 @@ async function boot(): Promise<void> {
     }
   })();
 
-  const disposeIpc = registerIpc(core, () => BrowserWindow.getAllWindows(), trust);
+  const disposeIpc = registerIpc(core, () => BrowserWindow.getAllWindows(), trust, () => shellSession.caller());
   const disposeShellIpc = registerShellIpc(
     { popOutPane: (pane) => popouts.popOut(pane), getPrefs: () => state.state.prefs, setPrefs },
     trust,
@@ -158,6 +160,7 @@ async function boot(): Promise<void> {
     popup.dispose();
     tray?.dispose();
     disposeShellIpc();
+    shellSession.dispose();
     disposeIpc();
     void core.stop().finally(() => app.exit(0));
   });

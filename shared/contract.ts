@@ -27,6 +27,7 @@ import type {
   VitalsSample,
 } from './immune';
 import type { McpCallEvent, McpInfo, McpToolCallView } from './mcp';
+import type { BaseRole } from './operators';
 import type { AgentRunRequest, AgentRunResult, AgentStepView, DemoStatus, DemoStepView, TraceDetail, TraceSummary } from './agent';
 
 export interface ErrorInfo {
@@ -117,29 +118,29 @@ export interface RequestMap {
   // governance (issue 5)
   'approvals.list': { params: { status?: ApprovalStatus; limit?: number }; result: ApprovalView[] };
   'approvals.decide': {
-    params: { id: string; verdict: 'approve' | 'reject'; operator: string; operatorRole?: string; comment?: string };
+    params: { id: string; verdict: 'approve' | 'reject'; comment?: string };
     result: ApprovalView;
   };
   'approvals.decideAll': {
-    params: { verdict: 'approve' | 'reject'; operator: string; operatorRole?: string; comment?: string };
+    params: { verdict: 'approve' | 'reject'; comment?: string };
     result: { decided: number; ids: string[] };
   };
   'agents.list': { params: Record<string, never>; result: AgentView[] };
-  'agents.pause': { params: { id: string; reason?: string; operator?: string }; result: AgentView };
-  'agents.revive': { params: { id: string; operator?: string }; result: AgentView };
-  'agents.killAll': { params: { reason?: string; operator?: string }; result: { paused: string[] } };
-  'agents.setScope': { params: { id: string; scope: AgentScope; operator?: string }; result: AgentView };
+  'agents.pause': { params: { id: string; reason?: string }; result: AgentView };
+  'agents.revive': { params: { id: string }; result: AgentView };
+  'agents.killAll': { params: { reason?: string }; result: { paused: string[] } };
+  'agents.setScope': { params: { id: string; scope: AgentScope }; result: AgentView };
   /** Undo the immune system's overlays on an agent: full autonomy again and every revoked tool back. */
-  'agents.restoreTrust': { params: { id: string; operator?: string }; result: AgentView };
+  'agents.restoreTrust': { params: { id: string }; result: AgentView };
   /** Register an agent; its bearer token is in the result once and never again (issue 7). */
   /** Incident reports, newest first (issue 7's Incidents pane). */
   'incidents.list': { params: { device_id?: string; text?: string; limit?: number; offset?: number }; result: { items: IncidentView[]; total: number } };
-  'agents.create': { params: { name: string; role?: string; model?: string; scope?: AgentScope; operator?: string }; result: { agent: AgentView; token: string } };
+  'agents.create': { params: { name: string; role?: string; model?: string; scope?: AgentScope }; result: { agent: AgentView; token: string } };
   'audit.query': { params: AuditQuery; result: AuditRowView[] };
   'audit.verify': { params: Record<string, never>; result: AuditVerifyResult };
   'policy.get': { params: Record<string, never>; result: PolicyInfo };
   'policy.promote': {
-    params: { approvalId: string; decision: 'ALLOW' | 'BLOCK'; operator: string };
+    params: { approvalId: string; decision: 'ALLOW' | 'BLOCK' };
     result: { ruleId: string; version: string };
   };
   // immune system (issue 9)
@@ -148,22 +149,22 @@ export interface RequestMap {
     params: { agent_id: string };
     result: { agent: ImmuneAgent; vitals: VitalsSample[]; healing: HealingLogEntry[]; memory: MemoryEntry[] };
   };
-  'immune.approvals.decide': { params: { id: number; verdict: 'approve' | 'reject'; operator?: string }; result: ImmuneApprovalRecord };
-  'immune.approvals.decideAll': { params: { verdict: 'approve' | 'reject'; operator?: string }; result: { decided: number; ids: number[] } };
-  'immune.healNow': { params: { agent_id: string; operator?: string }; result: { started: boolean } };
-  'immune.healAll': { params: { operator?: string }; result: { started: number } };
+  'immune.approvals.decide': { params: { id: number; verdict: 'approve' | 'reject' }; result: ImmuneApprovalRecord };
+  'immune.approvals.decideAll': { params: { verdict: 'approve' | 'reject' }; result: { decided: number; ids: number[] } };
+  'immune.healNow': { params: { agent_id: string }; result: { started: boolean } };
+  'immune.healAll': { params: Record<string, never>; result: { started: number } };
   'immune.chaos': { params: { type: ChaosType; agent_id?: string }; result: { agent_id: string; type: ChaosType } };
   'immune.patterns': { params: Record<string, never>; result: { patterns: FleetPattern[]; memory: MemoryEntry[] } };
   // detection and alarms (issue 4)
   'anomalies.active': { params: Record<string, never>; result: Episode[] };
   'anomalies.list': { params: EpisodeQuery; result: EpisodePage };
-  'anomalies.acknowledge': { params: { id: string; who: string; note?: string }; result: Episode };
+  'anomalies.acknowledge': { params: { id: string; note?: string }; result: Episode };
   'alarms.list': { params: { states?: AlarmState[]; source?: string; attention?: boolean }; result: Alarm[] };
-  'alarms.acknowledge': { params: { id: string; who: string; note?: string }; result: Alarm };
+  'alarms.acknowledge': { params: { id: string; note?: string }; result: Alarm };
   /** Timed shelving: reason required; minutes default 15. */
-  'alarms.shelve': { params: { id: string; who: string; reason: string; minutes?: number }; result: Alarm };
-  'alarms.unshelve': { params: { id: string; who: string; reason?: string }; result: Alarm };
-  'alarms.outOfService': { params: { id: string; who: string; reason: string; out_of_service: boolean }; result: Alarm };
+  'alarms.shelve': { params: { id: string; reason: string; minutes?: number }; result: Alarm };
+  'alarms.unshelve': { params: { id: string; reason?: string }; result: Alarm };
+  'alarms.outOfService': { params: { id: string; reason: string; out_of_service: boolean }; result: Alarm };
   'alarms.history': { params: { id?: string; limit?: number; before?: number }; result: AlarmHistoryEntry[] };
   'alarms.stats': { params: Record<string, never>; result: AlarmStats & { flood: FloodStatus } };
   // MCP server (issue 6)
@@ -231,55 +232,57 @@ export type EventName = keyof EventMap;
 export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood', 'mcp.call', 'agent.run.started', 'agent.step', 'agent.run.finished', 'demo.step', 'demo.finished'] as const satisfies readonly EventName[];
 
 /**
- * Every request at run time: the preload generates one named method per entry, and the WebSocket
- * bridge accepts only these. `satisfies` turns a request missing here into a compile error.
+ * Every request at run time, with the least role a caller's session must hold (shared/operators.ts:
+ * viewer < operator < supervisor < admin). The core's request registry refuses a caller without it,
+ * whatever the transport; the preload generates one named method per entry, and the WebSocket bridge
+ * accepts only these. `satisfies` turns a request missing here into a compile error.
  */
-const REQUEST_TABLE = {
-  'plant.snapshot': true,
-  'plant.history': true,
-  'simulator.control': true,
-  'simulator.scenarios': true,
-  'plant.range': true,
-  'approvals.list': true,
-  'approvals.decide': true,
-  'approvals.decideAll': true,
-  'agents.list': true,
-  'agents.pause': true,
-  'agents.revive': true,
-  'agents.killAll': true,
-  'agents.setScope': true,
-  'agents.restoreTrust': true,
-  'agents.create': true,
-  'incidents.list': true,
-  'audit.query': true,
-  'audit.verify': true,
-  'policy.get': true,
-  'policy.promote': true,
-  'immune.overview': true,
-  'immune.agent': true,
-  'immune.approvals.decide': true,
-  'immune.approvals.decideAll': true,
-  'immune.healNow': true,
-  'immune.healAll': true,
-  'immune.chaos': true,
-  'immune.patterns': true,
-  'anomalies.active': true,
-  'anomalies.list': true,
-  'anomalies.acknowledge': true,
-  'alarms.list': true,
-  'alarms.acknowledge': true,
-  'alarms.shelve': true,
-  'alarms.unshelve': true,
-  'alarms.outOfService': true,
-  'alarms.history': true,
-  'alarms.stats': true,
-  'mcp.info': true,
-  'mcp.calls': true,
-  'agent.run': true,
-  'agent.status': true,
-  'demo.run': true,
-  'demo.status': true,
-  'traces.list': true,
-  'traces.get': true,
-} as const satisfies Record<RequestName, true>;
-export const REQUEST_NAMES = Object.keys(REQUEST_TABLE) as RequestName[];
+export const REQUEST_ROLES = {
+  'plant.snapshot': 'viewer',
+  'plant.history': 'viewer',
+  'simulator.control': 'operator',
+  'simulator.scenarios': 'viewer',
+  'plant.range': 'viewer',
+  'approvals.list': 'viewer',
+  'approvals.decide': 'operator',
+  'approvals.decideAll': 'operator',
+  'agents.list': 'viewer',
+  'agents.pause': 'operator',
+  'agents.revive': 'operator',
+  'agents.killAll': 'operator',
+  'agents.setScope': 'admin',
+  'agents.restoreTrust': 'supervisor',
+  'agents.create': 'admin',
+  'incidents.list': 'viewer',
+  'audit.query': 'viewer',
+  'audit.verify': 'viewer',
+  'policy.get': 'viewer',
+  'policy.promote': 'supervisor',
+  'immune.overview': 'viewer',
+  'immune.agent': 'viewer',
+  'immune.approvals.decide': 'operator',
+  'immune.approvals.decideAll': 'operator',
+  'immune.healNow': 'operator',
+  'immune.healAll': 'operator',
+  'immune.chaos': 'supervisor',
+  'immune.patterns': 'viewer',
+  'anomalies.active': 'viewer',
+  'anomalies.list': 'viewer',
+  'anomalies.acknowledge': 'operator',
+  'alarms.list': 'viewer',
+  'alarms.acknowledge': 'operator',
+  'alarms.shelve': 'operator',
+  'alarms.unshelve': 'operator',
+  'alarms.outOfService': 'supervisor',
+  'alarms.history': 'viewer',
+  'alarms.stats': 'viewer',
+  'mcp.info': 'viewer',
+  'mcp.calls': 'viewer',
+  'agent.run': 'operator',
+  'agent.status': 'viewer',
+  'demo.run': 'operator',
+  'demo.status': 'viewer',
+  'traces.list': 'viewer',
+  'traces.get': 'viewer',
+} as const satisfies Record<RequestName, BaseRole>;
+export const REQUEST_NAMES = Object.keys(REQUEST_ROLES) as RequestName[];

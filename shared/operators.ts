@@ -48,3 +48,32 @@ export interface Caller {
 }
 
 export const ANONYMOUS: Caller = Object.freeze({ operator: null, via: 'internal' }) as Caller;
+
+/**
+ * Logging in, for the page: over REST in a browser (the session is an HttpOnly cookie), over IPC in the
+ * desktop shell (the main process keeps the session; the page never holds it). Named methods only.
+ */
+export interface AuthSurface {
+  state(): Promise<AuthState>;
+  login(name: string, password: string): Promise<AuthReply>;
+  /** First-run setup: the first admin account. `code` is the one-time setup code (the desktop shell supplies its own). */
+  setup(code: string, name: string, password: string): Promise<AuthReply>;
+  logout(): Promise<AuthState>;
+}
+export type AuthReply = { ok: true; result: AuthState } | { ok: false; error: { code: string; message: string } };
+
+export const AUTH_CHANNELS = {
+  state: 'aegisflow:auth:state',
+  login: 'aegisflow:auth:login',
+  setup: 'aegisflow:auth:setup',
+  logout: 'aegisflow:auth:logout',
+} as const;
+
+export function buildAuthBridge(invoke: (channel: string, arg?: unknown) => Promise<unknown>): AuthSurface {
+  return Object.freeze({
+    state: () => invoke(AUTH_CHANNELS.state) as Promise<AuthState>,
+    login: (name: string, password: string) => invoke(AUTH_CHANNELS.login, { name, password }) as Promise<AuthReply>,
+    setup: (code: string, name: string, password: string) => invoke(AUTH_CHANNELS.setup, { code, name, password }) as Promise<AuthReply>,
+    logout: () => invoke(AUTH_CHANNELS.logout) as Promise<AuthState>,
+  });
+}

@@ -1,36 +1,40 @@
-// With an operator token configured, the operator's surfaces demand it, while the agent-facing
-// routes (/mcp, /api/v1/governance/check, /api/v1/ingest) authenticate agents by their own tokens.
+// The operator's surfaces demand an operator session (on loopback too), while the agent-facing
+// routes (/mcp, /api/v1/governance/check, /api/v1/ingest) authenticate agents by their own tokens:
+// neither credential opens the other's door.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, testConfig } from '../electron/core';
 import { tempDir } from './helpers';
+import { login } from './security/http-attack';
 
-const OPERATOR = 'operator-token-0123456789';
 
-describe('HTTP authentication with an operator token', () => {
+describe('HTTP authentication: operator sessions and agent tokens', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  it('guards the UI and the API with the operator token, and /mcp with agent tokens', async () => {
+  it('guards the API with operator sessions, and /mcp with agent tokens', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
-    const core = createCore(testConfig(t.dir, { http: { operatorToken: OPERATOR }, simulator: { autostart: false }, immune: { fleet: { enabled: false } } }));
+    const core = createCore(testConfig(t.dir, { simulator: { autostart: false }, immune: { fleet: { enabled: false } } }));
     await core.start();
     cleanups.push(() => core.stop());
     const base = core.services.http!.url;
 
+    await core.services.operators.registry.add({ name: 'Dana Reyes', password: 'correct horse battery', roles: ['operator'] });
+    const cookie = await login(core.services.http!.port!, 'Dana Reyes', 'correct horse battery');
     expect((await fetch(`${base}/api/v1/status`)).status).toBe(401);
-    expect((await fetch(`${base}/api/v1/status`, { headers: { authorization: `Bearer ${OPERATOR}` } })).status).toBe(200);
-    expect((await fetch(`${base}/?token=wrong-token-000000000`)).status).toBe(401);
+    expect((await fetch(`${base}/api/v1/status`, { headers: { cookie } })).status).toBe(200);
+    // The page itself is public (it holds no data and asks for a login first).
+    expect((await fetch(`${base}/`)).status).not.toBe(401);
 
     const { token } = core.services.governance.agents.add({ name: 'Reader', role: 'assistant' });
-    // The operator token is no agent identity: /mcp refuses it, and accepts the agent's own token.
+    // An operator session is no agent identity: /mcp refuses it, and accepts the agent's own token.
     const noAgent = await fetch(`${base}/mcp`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: { cookie, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
     });
     expect(noAgent.status).toBe(401);
@@ -48,5 +52,7 @@ describe('HTTP authentication with an operator token', () => {
     });
     expect(check.status).toBe(200);
     expect(await check.json()).toMatchObject({ decision: 'ALLOW' });
+    // And an agent token is no operator session.
+    expect((await fetch(`${base}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
   });
 });

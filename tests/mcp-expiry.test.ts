@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GOVERNANCE_META } from '../electron/core/mcp';
 import { httpClient, inMemoryClient, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import { OPERATOR } from './helpers';
 
 let rig: McpRig;
 beforeAll(async () => {
@@ -32,9 +33,9 @@ it.each([
   expect(meta.status).toBe('expired');
   expect(progress.length).toBeGreaterThan(0);
   expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ state: 'running', load_pct: 100 });
-  const executed = await rig.core.api.call('audit.query', { kind: 'EXECUTED' });
+  const executed = await rig.core.api.call('audit.query', { kind: 'EXECUTED' }, OPERATOR);
   expect(executed.ok && executed.result).toEqual([]);
-  const expired = await rig.core.api.call('audit.query', { kind: 'EXPIRED' });
+  const expired = await rig.core.api.call('audit.query', { kind: 'EXPIRED' }, OPERATOR);
   expect(expired.ok && expired.result.some((row) => row.approvalId === meta.approval_id)).toBe(true);
   await client.close();
 });

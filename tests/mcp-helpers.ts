@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { createCore, testConfig, type Core } from '../electron/core';
 import type { TimedReading } from '../shared/domain';
+import { operatorCaller } from './helpers';
 
 export interface McpRig {
   core: Core;
@@ -93,7 +94,7 @@ export function decideNext(rig: McpRig, verdict: 'approve' | 'reject', operator 
     const off = rig.core.bus.on('approval.created', (a) => {
       off();
       setTimeout(() => {
-        void rig.core.api.call('approvals.decide', { id: a.id, verdict, operator }).then((r) => (r.ok ? resolve(a.id) : reject(new Error(r.error.message))));
+        void rig.core.api.call('approvals.decide', { id: a.id, verdict }, operatorCaller(operator)).then((r) => (r.ok ? resolve(a.id) : reject(new Error(r.error.message))));
       }, 30);
     });
   });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPausedError, ApprovalRejectedError, GovernanceBlockedError, governed } from '../electron/sdk/governed';
 import { SEED_TOOLS } from '../electron/core/mcp';
 import { decideNext, httpClient, seedToolsHappyPath, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import { OPERATOR } from './helpers';
 
 let rig: McpRig;
 beforeAll(async () => {
@@ -151,7 +152,7 @@ describe('MCP over Streamable HTTP', () => {
     expect(res.headers.get('content-type')).toBe('text/event-stream'); // progress came first
     ac.abort();
     await waitFor(() => rig.core.services.mcp.recentCalls({ tool: 'execute_device_command', limit: 1 })[0]?.status === 'pending', 'the call to be recorded as pending');
-    expect((await rig.core.api.call('approvals.decide', { id: approvalId, verdict: 'approve', operator: 'frank' })).ok).toBe(true);
+    expect((await rig.core.api.call('approvals.decide', { id: approvalId, verdict: 'approve' }, OPERATOR)).ok).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ load_pct: 100 });
     // The agent comes back and collects it: only now is the approved command carried out.

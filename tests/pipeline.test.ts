@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '../electron/core';
 import { generateDay } from '../electron/core/plant';
 import { tempDir, waitFor } from './helpers';
+import { OPERATOR } from './helpers';
 
 describe('plant pipeline', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -33,7 +34,7 @@ describe('plant pipeline', () => {
     await waitFor(() => new Set(seen).size === 9, 'an outside subscriber sees all nine devices');
     expect(new Set(seen)).toContain('aegisflow/sensors/line-1/compressor-01');
 
-    const snap = await core.api.call('plant.snapshot', {});
+    const snap = await core.api.call('plant.snapshot', {}, OPERATOR);
     if (!snap.ok) throw new Error(snap.error.message);
     expect(snap.result.devices).toHaveLength(9);
     expect(snap.result.devices.every((d) => d.latest !== null)).toBe(true);
@@ -98,13 +99,13 @@ describe('plant pipeline', () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const core = await startCore(t.dir, { simulator: { speed: 1, autostart: false } });
-    const paused = await core.api.call('simulator.control', { action: 'resume' });
+    const paused = await core.api.call('simulator.control', { action: 'resume' }, OPERATOR);
     expect(paused.ok && paused.result.paused).toBe(false);
-    const jumped = await core.api.call('simulator.control', { action: 'jump', scenario: 'pressure_leak' });
+    const jumped = await core.api.call('simulator.control', { action: 'jump', scenario: 'pressure_leak' }, OPERATOR);
     expect(jumped.ok && jumped.result.simTime).toBe('2026-01-01T07:59:00.000Z');
-    const bad = await core.api.call('simulator.control', { action: 'seek', simTime: 'yesterday-ish' });
+    const bad = await core.api.call('simulator.control', { action: 'seek', simTime: 'yesterday-ish' }, OPERATOR);
     expect(bad).toEqual({ ok: false, error: { code: 'bad_request', message: 'not a time: yesterday-ish' } });
-    const scen = await core.api.call('simulator.scenarios', {});
+    const scen = await core.api.call('simulator.scenarios', {}, OPERATOR);
     expect(scen.ok && scen.result.map((s) => s.type)).toEqual(['thermal_runaway', 'pressure_leak', 'bearing_failure', 'sensor_drift', 'electrical_fault']);
   });
 });

@@ -1,7 +1,7 @@
 // The request side of shared/contract.ts: subsystems register handlers, transports (IPC, WebSocket,
 // tests) call them and always get a Reply envelope, never a thrown exception.
-import type { RequestName, RequestParams, RequestResult, Reply } from '../../shared/contract';
-import { ANONYMOUS, type Caller } from '../../shared/operators';
+import { REQUEST_ROLES, type RequestName, type RequestParams, type RequestResult, type Reply } from '../../shared/contract';
+import { ANONYMOUS, hasRole, type Caller, type OperatorIdentity } from '../../shared/operators';
 
 export type Handler<N extends RequestName> = (params: RequestParams<N>, caller: Caller) => RequestResult<N> | Promise<RequestResult<N>>;
 
@@ -14,6 +14,12 @@ export class CoreError extends Error {
     super(message);
     this.name = 'CoreError';
   }
+}
+
+/** The authenticated operator behind a call (handlers run only for callers with one). */
+export function operatorOf(caller: Caller): OperatorIdentity {
+  if (!caller.operator) throw new CoreError('unauthenticated', 'log in as an operator first');
+  return caller.operator;
 }
 
 export interface CoreApi {
@@ -34,6 +40,10 @@ export function createApi(): CoreApi {
     async call(name, params, caller = ANONYMOUS) {
       const h = handlers.get(name);
       if (!h) return { ok: false, error: { code: 'unknown_request', message: `no such request: ${String(name)}` } };
+      // The one place every transport passes: no session, no request; the request's role or nothing.
+      const role = REQUEST_ROLES[name];
+      if (!caller.operator) return { ok: false, error: { code: 'unauthenticated', message: 'log in as an operator first' } };
+      if (!hasRole(caller.operator, role)) return { ok: false, error: { code: 'forbidden', message: `${name} needs the ${role} role; ${caller.operator.name} has ${caller.operator.roles.join(', ')}` } };
       try {
         const result = await h(params as never, caller);
         return { ok: true, result: result as RequestResult<typeof name> };

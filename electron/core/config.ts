@@ -10,6 +10,7 @@ import { DetectConfigSchema } from './detect/schema';
 import { McpConfigSchema } from './mcp/config';
 import { ObservabilityConfigSchema } from './observability/config';
 import { AgentConfigSchema } from './agent/config';
+import { OperatorsConfigSchema } from './operators';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
@@ -95,14 +96,21 @@ export const ConfigSchema = z.object({
       enabled: z.boolean().default(true),
       host: host.default('127.0.0.1'),
       port: port.default(8787),
-      /** Required when host is not loopback; checked on HTTP and WebSocket. */
-      operatorToken: z.string().min(16).optional(),
+      /**
+       * Host names (beyond localhost, 127.0.0.1 and [::1]) that clients may use to reach this server,
+       * e.g. a wall display's name for the workstation. Every request and upgrade is checked against
+       * this exact list (DNS rebinding); "name" allows the server's port, "name:port" exactly that.
+       */
+      allowedHosts: z.array(z.string().min(1).max(253)).default([]),
       /** Built renderer to serve (default <repo>/out/renderer). */
       staticDir: z.string().optional(),
       /** Largest accepted request body. */
       maxBodyBytes: z.number().int().positive().default(1024 * 1024),
     })
+    .strict()
     .prefault({}),
+  /** Operator accounts and sessions (issue 13). */
+  operators: OperatorsConfigSchema,
   governance: z
     .object({
       /** Policy YAML; default <resourcesDir>/policies/default.yaml. */
@@ -199,7 +207,6 @@ export const ENV_VARS: Record<string, { path: string; type: 'string' | 'number' 
   AEGISFLOW_DATASET: { path: 'simulator.dataset', type: 'string' },
   AEGISFLOW_HTTP_HOST: { path: 'http.host', type: 'string' },
   AEGISFLOW_HTTP_PORT: { path: 'http.port', type: 'number' },
-  AEGISFLOW_OPERATOR_TOKEN: { path: 'http.operatorToken', type: 'string' },
 };
 
 export function coerce(raw: string, type?: 'string' | 'number' | 'boolean'): unknown {
@@ -284,6 +291,8 @@ export function testConfig(dataDir: string, overrides: Plain = {}): Config {
         log: { level: 'silent' },
         broker: { port: 0, wsPort: null },
         http: { port: 0 },
+        // A cheaper scrypt (2^12) keeps logins quick in tests; the format and the checks are the same.
+        operators: { scryptLogN: 12 },
       },
       overrides,
     ),

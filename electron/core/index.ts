@@ -3,7 +3,7 @@
 // Nothing under electron/core imports 'electron' (tests/core-boundary.test.ts enforces it).
 import fs from 'node:fs';
 import path from 'node:path';
-import { CoreError, createApi, type CoreApi } from './api';
+import { CoreError, createApi, operatorOf, type CoreApi } from './api';
 import { alarmsMigrations, createAlarmService, type AlarmSystem } from './alarms';
 import { createAnomalyRepository, createDetectionService, detectMigrations, registerDetectionApi, type DetectionService } from './detect';
 import { createBroker, type PlantBroker } from './broker';
@@ -18,6 +18,7 @@ import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCa
 import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, mountImmuneRoutes, registerImmuneApi } from './immune';
 import { createLogger, createOtlpTraceExporter, observabilityMigrations, Tracer, type Logger } from './observability';
 import { OperatorAgent, registerAgentApi } from './agent';
+import { OperatorAuth, operatorMigrations } from './operators';
 import { loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, registerMcpApi, type McpService } from './mcp';
 import { createPlant, type Plant } from './plant';
@@ -70,6 +71,8 @@ export interface CoreServices {
   tracer: Tracer;
   /** The built-in operator agent: an MCP client of /mcp with its own identity (issue 8). */
   agent: OperatorAgent;
+  /** Operator accounts and sessions: who may use the operator surfaces (issue 13). */
+  operators: OperatorAuth;
 }
 
 export interface Core {
@@ -99,6 +102,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   migrations.push(...immuneMigrations);
   migrations.push(...mcpMigrations);
   migrations.push(...observabilityMigrations);
+  migrations.push(...operatorMigrations);
   applyMigrations(db, migrations);
 
   const readings = createReadingsRepository(db);
@@ -123,7 +127,9 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     log,
     knownDevices: [...DEVICE_IDS, ...(plant?.dataset.devices ?? [])],
   });
-  const httpServer = config.http.enabled ? createHttpServer({ config, api, bus, log }) : null;
+  // Operators: the people behind every operator surface (accounts, sessions, first-run setup).
+  const operators = new OperatorAuth({ db, clock, log: log.child({ component: 'operators' }), config: config.operators });
+  const httpServer = config.http.enabled ? createHttpServer({ config, api, bus, log, operators }) : null;
   const alarmService = createAlarmService({ config: config.alarms, db, bus, clock, log: log.child({ component: 'alarms' }) });
   const detection = createDetectionService({
     config: config.detect,
@@ -194,7 +200,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     mcpUrl: () => (httpServer?.port && config.mcp.enabled ? `${httpServer.url}${config.mcp.path}` : null),
     episode: (id) => detection.get(id),
   });
-  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance, immune, mcp, tracer, agent };
+  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance, immune, mcp, tracer, agent, operators };
   // WAL checkpoints on a worker thread (store/checkpointer.ts): first to start, last to stop.
   let checkpointer: Checkpointer | null = null;
   const dbFile = databasePath(config);
@@ -210,6 +216,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
         checkpointer = null;
       },
     },
+    { name: 'operators', start: () => operators.start(), stop: () => operators.stop() },
     { name: 'broker', start: () => broker.start(), stop: () => broker.stop() },
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
   ];
@@ -379,9 +386,9 @@ function registerControlRoomApi(api: CoreApi, services: CoreServices, db: Db): v
     }
     return out;
   });
-  api.register('agents.create', (p) => {
+  api.register('agents.create', (p, caller) => {
     try {
-      return services.governance.addAgent({ name: p?.name, role: p?.role, model: p?.model, scope: p?.scope }, p?.operator ?? 'operator');
+      return services.governance.addAgent({ name: p?.name, role: p?.role, model: p?.model, scope: p?.scope }, operatorOf(caller).name);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'string') throw new CoreError(code, (err as Error).message);

@@ -5,6 +5,7 @@ import { IPC_EVENT_PREFIX, IPC_REQUEST_PREFIX } from '../../shared/bridge';
 import { REQUEST_NAMES, UI_EVENTS, type Reply } from '../../shared/contract';
 import { SHELL_CHANNELS, isPaneId, sanitizePrefs, type PaneId, type ShellPrefs } from '../../shared/shell';
 import type { Core } from '../core';
+import type { Caller } from '../../shared/operators';
 import { isTrustedSender } from './security';
 
 export interface Trust {
@@ -12,14 +13,15 @@ export interface Trust {
   rendererHtml: string;
 }
 
-export function registerIpc(core: Core, windows: () => BrowserWindow[], trust: Trust): () => void {
+export function registerIpc(core: Core, windows: () => BrowserWindow[], trust: Trust, caller: () => Caller | null): () => void {
   for (const name of REQUEST_NAMES) {
     ipcMain.handle(IPC_REQUEST_PREFIX + name, async (event, params): Promise<Reply<unknown>> => {
       if (!isTrustedSender(event.senderFrame, trust.devServerUrl, trust.rendererHtml)) {
         core.log.warn({ channel: name, url: event.senderFrame?.url }, 'IPC from an untrusted frame refused');
         return { ok: false, error: { code: 'forbidden', message: 'untrusted sender' } };
       }
-      return core.api.call(name, (params ?? {}) as never);
+      // As the shell's logged-in operator, or anonymous (the core then refuses: log in first).
+      return core.api.call(name, (params ?? {}) as never, caller() ?? undefined);
     });
   }
   // Readings are high-rate: coalesce to one message per 250 ms per window.

@@ -6,6 +6,7 @@ import { Notification } from 'electron';
 import type { AlarmChange } from '../../shared/anomalies';
 import type { ApprovalView } from '../../shared/governance';
 import type { Core } from '../core';
+import type { Caller } from '../../shared/operators';
 import { approvalNotificationText } from './format';
 
 export interface NotificationDeps {
@@ -15,8 +16,8 @@ export interface NotificationDeps {
   icon: string | undefined;
   focusApproval(id: string): void;
   focusAlarms(): void;
-  /** Who decides from a notification button, for the audit trail. */
-  operator: string;
+  /** The shell's logged-in operator, who decides from a notification button (none: the buttons only open the approval). */
+  caller(): Caller | null;
 }
 
 export function startNotifications(d: NotificationDeps): () => void {
@@ -43,7 +44,9 @@ export function startNotifications(d: NotificationDeps): () => void {
     });
     n.on('click', () => d.focusApproval(a.id));
     n.on('action', (_e, index) => {
-      void d.core.api.call('approvals.decide', { id: a.id, verdict: index === 0 ? 'approve' : 'reject', operator: d.operator, comment: 'decided from a desktop notification' });
+      const who = d.caller();
+      if (!who) return d.focusApproval(a.id);
+      void d.core.api.call('approvals.decide', { id: a.id, verdict: index === 0 ? 'approve' : 'reject', comment: 'decided from a desktop notification' }, who);
     });
     n.on('close', () => live.delete(a.id));
     live.set(a.id, n);

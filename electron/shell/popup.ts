@@ -52,8 +52,8 @@ export function startApprovalPopup(d: PopupDeps): { close(): void; dispose(): vo
     }),
     d.core.bus.on('approval.decided', async (a) => {
       if (!win || a.id !== shownId) return;
-      const r = await d.core.api.call('approvals.list', { status: 'pending', limit: 1000 });
-      const next = r.ok ? nextForPopup(r.result, a.id) : null;
+      // The shell's own window follows the queue (read by the main process; deciding needs the session).
+      const next = nextForPopup(d.core.services.governance.listApprovals('pending', 1000), a.id);
       if (next && d.enabled()) open(next.id);
       else close();
     }),

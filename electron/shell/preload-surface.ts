@@ -5,6 +5,7 @@
 import { IPC_EVENT_PREFIX, IPC_REQUEST_PREFIX, buildBridge, type BridgeSurface } from '../../shared/bridge';
 import type { Reply } from '../../shared/contract';
 import { buildShellBridge, type ShellSurface } from '../../shared/shell';
+import { buildAuthBridge, type AuthSurface } from '../../shared/operators';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
@@ -22,12 +23,13 @@ function subscriber(ipc: IpcRendererLike) {
   };
 }
 
-export function createPreloadSurfaces(ipc: IpcRendererLike): { aegisflow: BridgeSurface; aegisflowShell: ShellSurface } {
+export function createPreloadSurfaces(ipc: IpcRendererLike): { aegisflow: BridgeSurface; aegisflowShell: ShellSurface; aegisflowAuth: AuthSurface } {
   const on = subscriber(ipc);
   const aegisflow = buildBridge(
     (name, params) => ipc.invoke(IPC_REQUEST_PREFIX + name, params) as Promise<Reply<unknown>>,
     (name, listener) => on(IPC_EVENT_PREFIX + name, listener),
   );
   const aegisflowShell = buildShellBridge((channel, arg) => ipc.invoke(channel, arg), on);
-  return { aegisflow, aegisflowShell };
+  const aegisflowAuth = buildAuthBridge((channel, arg) => ipc.invoke(channel, arg));
+  return { aegisflow, aegisflowShell, aegisflowAuth };
 }

@@ -160,10 +160,10 @@ describe('the preload surface', () => {
   it('each method reaches only its own channel, and listeners see the payload, never the IPC event', async () => {
     const { ipc, invoked } = fakeIpc();
     const { aegisflow, aegisflowShell } = createPreloadSurfaces(ipc);
-    await aegisflow.approvalsDecide({ id: 'a1', verdict: 'approve', operator: 'op' });
+    await aegisflow.approvalsDecide({ id: 'a1', verdict: 'approve' });
     await aegisflow.plantSnapshot({});
     expect(invoked).toEqual([
-      ['aegisflow:req:approvals.decide', { id: 'a1', verdict: 'approve', operator: 'op' }],
+      ['aegisflow:req:approvals.decide', { id: 'a1', verdict: 'approve' }],
       ['aegisflow:req:plant.snapshot', {}],
     ]);
     const seen: unknown[][] = [];

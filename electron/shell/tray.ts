@@ -2,6 +2,7 @@
 // agents" kill switch, the pop-up preference, and the way back to the control room.
 import { Menu, Tray, nativeImage } from 'electron';
 import type { Core } from '../core';
+import type { Caller } from '../../shared/operators';
 import { trayLabel } from './format';
 
 export interface TrayDeps {
@@ -12,7 +13,8 @@ export interface TrayDeps {
   popupEnabled(): boolean;
   setPopupEnabled(on: boolean): void;
   quit(): void;
-  operator: string;
+  /** The shell's logged-in operator (the kill switch acts as them), or null. */
+  caller(): Caller | null;
 }
 
 export function startTray(d: TrayDeps): { refresh(): Promise<void>; dispose(): void } {
@@ -33,8 +35,9 @@ export function startTray(d: TrayDeps): { refresh(): Promise<void>; dispose(): v
         {
           label: 'Pause all agents',
           click: async () => {
-            const r = await d.core.api.call('agents.killAll', { reason: 'kill switch in the tray', operator: d.operator });
-            killMessage = r.ok ? `Paused ${r.result.paused.length} agent(s)` : `Pause failed: ${r.error.message}`;
+            const who = d.caller();
+            const r = who ? await d.core.api.call('agents.killAll', { reason: 'kill switch in the tray' }, who) : null;
+            killMessage = !r ? 'Not sent: log in to the control room first' : r.ok ? `Paused ${r.result.paused.length} agent(s)` : `Pause failed: ${r.error.message}`;
             render();
           },
         },
@@ -48,8 +51,8 @@ export function startTray(d: TrayDeps): { refresh(): Promise<void>; dispose(): v
   };
 
   const refresh = async () => {
-    const r = await d.core.api.call('approvals.list', { status: 'pending', limit: 1000 });
-    if (r.ok) pending = r.result.length;
+    // A count on the shell's own tray, read by the main process itself (no operator action).
+    pending = d.core.services.governance.listApprovals('pending', 1000).length;
     render();
   };
   tray.on('click', () => d.showControlRoom());

@@ -1,7 +1,7 @@
 // The control room: top bar (connection, plant time, what needs the operator), banners for lost
 // links and silent data, notices, and the docked panes. Routes: #pane=<id> shows one popped-out pane,
 // #popup=approval the compact approval window.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode, type SyntheticEvent } from 'react';
 import { ApprovalPopup } from './components/ApprovalPopup';
 import { fmtAgo, useNow } from './components/ui';
 import { useServices } from './context';
@@ -14,6 +14,7 @@ import { activate, setPopped, useLayout, type PaneId } from './store/layout';
 import { useNotices } from './store/notices';
 import { usePlant } from './store/plant';
 import { usePrefs } from './store/prefs';
+import { useAuth } from './store/auth';
 import type { ShellPrefs } from '../../shared/shell';
 import type { Route } from './route';
 import { startSync } from './sync';
@@ -55,9 +56,11 @@ export function App({ route }: { route: Route }) {
       <div className="app single">
         <TopBar compact title={PANES[route.pane].title} />
         <Banners />
-        <section className="pane-body solo" data-pane={route.pane} aria-label={PANES[route.pane].title}>
-          <PaneBody id={route.pane} />
-        </section>
+        <Controls>
+          <section className="pane-body solo" data-pane={route.pane} aria-label={PANES[route.pane].title}>
+            <PaneBody id={route.pane} />
+          </section>
+        </Controls>
         <Notices />
       </div>
     );
@@ -65,8 +68,34 @@ export function App({ route }: { route: Route }) {
     <div className="app">
       <TopBar />
       <Banners />
-      <Workspace />
+      <Controls>
+        <Workspace />
+      </Controls>
       <Notices />
+    </div>
+  );
+}
+
+/**
+ * Operator controls are live only while the link is: a click or a form sent while disconnected is
+ * stopped here and said so (and the client refuses it too), so nothing clicked now acts minutes later.
+ */
+function Controls({ children }: { children: ReactNode }) {
+  const conn = useConnection((s) => s.state);
+  const offline = conn !== 'open';
+  const refuse = (e: SyntheticEvent) => {
+    if (!offline) return;
+    const t = e.target as HTMLElement;
+    // Moving around the screen (tabs, docks, pop-outs) sends nothing and stays possible.
+    if (t.closest('[data-pane-tab], .dock-move, [data-action="pop-out"], [data-nav]')) return;
+    if (e.type === 'click' && !t.closest('button, input[type=checkbox], input[type=radio], a')) return;
+    e.preventDefault();
+    e.stopPropagation();
+    useNotices.getState().push('error', 'Not sent: no connection to the AegisFlow core. Nothing is queued — act again once the link is back.');
+  };
+  return (
+    <div className={offline ? 'controls offline' : 'controls'} data-controls={offline ? 'offline' : 'live'} aria-disabled={offline} onClickCapture={refuse} onSubmitCapture={refuse}>
+      {children}
     </div>
   );
 }
@@ -74,11 +103,13 @@ export function App({ route }: { route: Route }) {
 function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
   const { shell } = useServices();
   const conn = useConnection((s) => s.state);
+  const ready = useConnection((s) => s.ready);
   const sim = usePlant((s) => s.simulator);
   const pending = useApprovals((s) => s.pending.length);
   const alarmMap = useAlarms((s) => s.alarms);
   const alarms = useMemo(() => alarmSummary(alarmMap), [alarmMap]);
-  const operator = usePrefs((s) => s.operator);
+  const { client } = useServices();
+  const operator = useAuth((s) => s.state?.operator ?? null);
   const sound = usePrefs((s) => s.sound);
   const browserNotify = usePrefs((s) => s.browserNotify);
   const [shellPrefs, setShellPrefs] = useState<ShellPrefs | null>(null);
@@ -90,7 +121,7 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
   return (
     <header className="topbar">
       <strong className="brand">AegisFlow{title ? ` · ${title}` : ''}</strong>
-      <span className={conn === 'open' ? 'conn ok' : 'conn abnormal'} data-field="connection">
+      <span className={conn === 'open' ? 'conn ok' : 'conn abnormal'} data-field="connection" data-ready={ready ? 'yes' : 'no'}>
         {conn === 'open' ? 'connected' : conn === 'connecting' ? 'connecting…' : 'disconnected'}
       </span>
       {sim ? (
@@ -107,14 +138,20 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
       </button>
       {!compact ? (
         <div className="menu-wrap">
-          <button type="button" onClick={() => setMenu(!menu)} aria-expanded={menu}>
-            {operator} ▾
+          <button type="button" onClick={() => setMenu(!menu)} aria-expanded={menu} data-field="operator">
+            {operator?.name ?? '—'} ▾
           </button>
           {menu ? (
             <div className="menu" role="menu">
-              <label>
-                Operator <input value={operator} maxLength={64} onChange={(e) => usePrefs.getState().update({ operator: e.target.value || 'operator' })} />
-              </label>
+              <span className="menu-who">
+                Logged in as <b>{operator?.name}</b> ({operator?.roles.join(', ')})
+              </span>
+              <button type="button" onClick={() => void client.auth.logout().then((s) => useAuth.getState().set(s, 'Switch user: the next operator logs in.'))}>
+                Switch user
+              </button>
+              <button type="button" onClick={() => void client.auth.logout().then((s) => useAuth.getState().set(s, 'Console locked.'))}>
+                Lock console
+              </button>
               <label>
                 <input type="checkbox" checked={sound} onChange={(e) => usePrefs.getState().update({ sound: e.target.checked })} /> Sound on new approvals
               </label>
@@ -160,7 +197,7 @@ function Banners() {
   if (conn !== 'open')
     return (
       <div className="banner abnormal-box" role="alert" data-banner="disconnected">
-        Connection to the AegisFlow core lost — reconnecting. Values on screen are frozen and may be stale.
+        Connection to the AegisFlow core lost — reconnecting. Values on screen are frozen and may be stale; controls are disabled and nothing you click is sent.
       </div>
     );
   const expecting = sim && sim.running && !sim.paused && !sim.finished;

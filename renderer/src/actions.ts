@@ -13,11 +13,9 @@ import { AUDIT_PAGE, toQuery, useAudit } from './store/audit';
 import { useImmune } from './store/immune';
 import { useNotices } from './store/notices';
 import { usePlant } from './store/plant';
-import { usePrefs } from './store/prefs';
 
 export function createActions(client: Client, live: LiveReadings) {
   const api = client.api;
-  const operator = () => usePrefs.getState().operator;
   const notice = (kind: 'error' | 'info', text: string) => useNotices.getState().push(kind, text);
   async function attempt<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
     try {
@@ -64,13 +62,13 @@ export function createActions(client: Client, live: LiveReadings) {
       }),
     decide: (id: string, verdict: 'approve' | 'reject', comment?: string) =>
       attempt(verdict === 'approve' ? 'Approve' : 'Reject', async () => {
-        const a = await unwrap(api.approvalsDecide({ id, verdict, operator: operator(), comment: comment?.trim() || undefined }));
+        const a = await unwrap(api.approvalsDecide({ id, verdict, comment: comment?.trim() || undefined }));
         useApprovals.getState().decided(a);
         return a;
       }),
     decideAll: (verdict: 'approve' | 'reject', comment?: string) =>
       attempt(verdict === 'approve' ? 'Approve all' : 'Reject all', async () => {
-        const r = await unwrap(api.approvalsDecideAll({ verdict, operator: operator(), comment: comment?.trim() || undefined }));
+        const r = await unwrap(api.approvalsDecideAll({ verdict, comment: comment?.trim() || undefined }));
         notice('info', `${r.decided} approval${r.decided === 1 ? '' : 's'} ${verdict === 'approve' ? 'approved' : 'rejected'}`);
         await actions.refreshApprovals();
         return r;
@@ -80,10 +78,10 @@ export function createActions(client: Client, live: LiveReadings) {
     refreshAlarms: () => quiet(async () => useAlarms.getState().setAll(await unwrap(api.alarmsList({})))),
     refreshAlarmStats: () => quiet(async () => useAlarms.getState().setStats(await unwrap(api.alarmsStats({})))),
     ackAlarm: (id: string, note?: string) =>
-      attempt('Acknowledge', async () => useAlarms.getState().upsert(await unwrap(api.alarmsAcknowledge({ id, who: operator(), note })))),
+      attempt('Acknowledge', async () => useAlarms.getState().upsert(await unwrap(api.alarmsAcknowledge({ id, note })))),
     shelveAlarm: (id: string, reason: string, minutes: number) =>
-      attempt('Shelve', async () => useAlarms.getState().upsert(await unwrap(api.alarmsShelve({ id, who: operator(), reason, minutes })))),
-    unshelveAlarm: (id: string) => attempt('Unshelve', async () => useAlarms.getState().upsert(await unwrap(api.alarmsUnshelve({ id, who: operator() })))),
+      attempt('Shelve', async () => useAlarms.getState().upsert(await unwrap(api.alarmsShelve({ id, reason, minutes })))),
+    unshelveAlarm: (id: string) => attempt('Unshelve', async () => useAlarms.getState().upsert(await unwrap(api.alarmsUnshelve({ id })))),
     alarmHistory: (id: string) => attempt('Alarm history', () => unwrap(api.alarmsHistory({ id, limit: 50 }))),
     refreshAnomalies: () =>
       quiet(async () => {
@@ -91,29 +89,29 @@ export function createActions(client: Client, live: LiveReadings) {
         useAnomalies.getState().setAll([...recent.items, ...active]);
       }),
     ackEpisode: (id: string, note?: string) =>
-      attempt('Acknowledge episode', async () => useAnomalies.getState().upsert(await unwrap(api.anomaliesAcknowledge({ id, who: operator(), note })))),
+      attempt('Acknowledge episode', async () => useAnomalies.getState().upsert(await unwrap(api.anomaliesAcknowledge({ id, note })))),
 
     // ---------------------------------------------------------------- agents
     refreshAgents: () => quiet(async () => useAgents.getState().setAll(await unwrap(api.agentsList({})))),
     pauseAgent: (id: string, reason?: string) =>
-      attempt('Pause agent', async () => useAgents.getState().changed(await unwrap(api.agentsPause({ id, reason: reason || 'paused by operator', operator: operator() })))),
-    reviveAgent: (id: string) => attempt('Revive agent', async () => useAgents.getState().changed(await unwrap(api.agentsRevive({ id, operator: operator() })))),
+      attempt('Pause agent', async () => useAgents.getState().changed(await unwrap(api.agentsPause({ id, reason: reason || 'paused by operator' })))),
+    reviveAgent: (id: string) => attempt('Revive agent', async () => useAgents.getState().changed(await unwrap(api.agentsRevive({ id })))),
     killAll: () =>
       attempt('Pause all agents', async () => {
-        const r = await unwrap(api.agentsKillAll({ reason: 'kill switch in the control room', operator: operator() }));
+        const r = await unwrap(api.agentsKillAll({ reason: 'kill switch in the control room' }));
         notice('info', `${r.paused.length} agent${r.paused.length === 1 ? '' : 's'} paused`);
         await actions.refreshAgents();
         return r;
       }),
     createAgent: (input: { name: string; role?: string; model?: string; scope?: AgentScope }) =>
       attempt('Create agent', async () => {
-        const r = await unwrap(api.agentsCreate({ ...input, operator: operator() }));
+        const r = await unwrap(api.agentsCreate({ ...input }));
         useAgents.getState().changed(r.agent);
         useAgents.getState().setCreatedToken({ agentId: r.agent.id, token: r.token });
         return r;
       }),
-    restoreTrust: (id: string) => attempt('Restore autonomy', async () => useAgents.getState().changed(await unwrap(api.agentsRestoreTrust({ id, operator: operator() })))),
-    setScope: (id: string, scope: AgentScope) => attempt('Scope', async () => useAgents.getState().changed(await unwrap(api.agentsSetScope({ id, scope, operator: operator() })))),
+    restoreTrust: (id: string) => attempt('Restore autonomy', async () => useAgents.getState().changed(await unwrap(api.agentsRestoreTrust({ id })))),
+    setScope: (id: string, scope: AgentScope) => attempt('Scope', async () => useAgents.getState().changed(await unwrap(api.agentsSetScope({ id, scope })))),
     agentAudit: (agentId: string) => attempt('Agent history', () => unwrap(api.auditQuery({ agentId, limit: 1000 }))),
     policy: () => quiet(() => unwrap(api.policyGet({}))),
 
@@ -162,23 +160,23 @@ export function createActions(client: Client, live: LiveReadings) {
       }),
     immuneDecide: (id: number, verdict: 'approve' | 'reject') =>
       attempt('Healing approval', async () => {
-        await unwrap(api.immuneApprovalsDecide({ id, verdict, operator: operator() }));
+        await unwrap(api.immuneApprovalsDecide({ id, verdict }));
         await actions.refreshImmune();
       }),
     immuneDecideAll: (verdict: 'approve' | 'reject') =>
       attempt('Healing approvals', async () => {
-        const r = await unwrap(api.immuneApprovalsDecideAll({ verdict, operator: operator() }));
+        const r = await unwrap(api.immuneApprovalsDecideAll({ verdict }));
         notice('info', `${r.decided} healing approval${r.decided === 1 ? '' : 's'} ${verdict === 'approve' ? 'approved' : 'rejected'}`);
         await actions.refreshImmune();
       }),
     healNow: (agent_id: string) =>
       attempt('Heal now', async () => {
-        await unwrap(api.immuneHealNow({ agent_id, operator: operator() }));
+        await unwrap(api.immuneHealNow({ agent_id }));
         await actions.refreshImmune();
       }),
     healAll: () =>
       attempt('Heal all', async () => {
-        const r = await unwrap(api.immuneHealAll({ operator: operator() }));
+        const r = await unwrap(api.immuneHealAll({}));
         notice('info', `healing started for ${r.started} agent${r.started === 1 ? '' : 's'}`);
         await actions.refreshImmune();
       }),

@@ -1,8 +1,8 @@
 import { createRoot } from 'react-dom/client';
 import { createActions } from './actions';
 import { createClient } from './api/client';
-import { App } from './App';
 import { parseRoute } from './route';
+import { Root } from './Root';
 import { ServicesContext, type Services } from './context';
 import { LiveReadings } from './live/series';
 import { PANES } from './panes/registry';
@@ -19,7 +19,7 @@ if (!services.shell && parseRoute(location.hash).kind === 'main') useLayout.getS
 const root = createRoot(document.getElementById('root')!);
 const render = () => root.render(
   <ServicesContext.Provider value={services}>
-    <App route={parseRoute(location.hash)} />
+    <Root route={parseRoute(location.hash)} />
   </ServicesContext.Provider>,
 );
 render();

@@ -6,7 +6,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PANE_IDS } from '../../shared/shell';
-import { ARTIFACTS, screenshotPane, showPane, startUiRig, type UiRig } from './harness';
+import { ARTIFACTS, UI_OPERATOR, screenshotPane, showPane, startUiRig, type UiRig } from './harness';
+import { OPERATOR } from '../helpers';
 
 const DEVICE = 'line-1/compressor-01'; // the thermal-runaway device of the seed scenarios
 
@@ -23,8 +24,7 @@ describe('control room in a real browser (serve mode)', () => {
       governance: { watchPolicy: false, sweepIntervalMs: 100, progressIntervalMs: 200 },
       immune: { fleet: { enabled: true, size: 6 } },
     });
-    await rig.page.goto(rig.url);
-    await rig.page.waitForSelector('[data-field="connection"]:has-text("connected")');
+    await rig.login();
   }, 60_000);
 
   afterAll(async () => {
@@ -63,8 +63,8 @@ describe('control room in a real browser (serve mode)', () => {
     await row.click();
     await page.keyboard.press('a');
     await page.waitForSelector(`tr[data-alarm-id="${id}"]:not([data-state="unacknowledged"])`, { timeout: 5000 });
-    const st = await rig.core.api.call('alarms.list', {});
-    expect(st.ok && st.result.find((a) => a.id === id)?.acked_by).toBe('operator');
+    const st = await rig.core.api.call('alarms.list', {}, OPERATOR);
+    expect(st.ok && st.result.find((a) => a.id === id)?.acked_by).toBe(UI_OPERATOR.name);
   }, 60_000);
 
   it('an agent created in the UI gets a one-time token that works for MCP', async () => {
@@ -111,7 +111,8 @@ describe('control room in a real browser (serve mode)', () => {
 
     // The compact pop-up route shows the same request.
     const approvalId = await card.getAttribute('data-approval-id');
-    const popup = await rig.browser.newPage({ viewport: { width: 520, height: 560 } });
+    const popup = await rig.page.context().newPage(); // the same browser profile: the session cookie comes along
+    await popup.setViewportSize({ width: 520, height: 560 });
     await popup.goto(`${rig.url}/#popup=approval&id=${approvalId}`);
     await popup.waitForSelector(`article[data-approval-id="${approvalId}"]`);
     fs.mkdirSync(ARTIFACTS, { recursive: true });

@@ -23,9 +23,23 @@ export function ensureRendererBuilt(): void {
 
 type Plain = Record<string, unknown>;
 
+/** The operator the UI tests log in as, like a person at the console would. */
+export const UI_OPERATOR = { name: 'Dana Reyes', password: 'correct horse battery staple', roles: ['admin'] };
+
+/** Open the page and log in through the login screen; resolves once the live link is up. */
+export async function logIn(page: Page, url: string, who: { name: string; password: string } = UI_OPERATOR): Promise<void> {
+  await page.goto(url);
+  await page.fill('form.login input[name="name"]', who.name);
+  await page.fill('form.login input[name="password"]', who.password);
+  await page.click('form.login button[type="submit"]');
+  await page.waitForSelector('[data-field="connection"]:has-text("connected")');
+}
+
 export interface UiRig {
   core: Core;
   url: string;
+  /** Log the rig's page in as UI_OPERATOR. */
+  login(): Promise<void>;
   dir: string;
   browser: Browser;
   page: Page;
@@ -41,6 +55,7 @@ export async function startUiRig(overrides: Plain = {}, viewport = { width: 1600
   let browser: Browser | null = null;
   try {
     await core.start();
+    await core.services.operators.registry.add(UI_OPERATOR);
     const url = core.services.http!.url;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport });
@@ -53,6 +68,7 @@ export async function startUiRig(overrides: Plain = {}, viewport = { width: 1600
       browser,
       page,
       errors,
+      login: () => logIn(page, url),
       async close() {
         await browser?.close().catch(() => {});
         await core.stop();

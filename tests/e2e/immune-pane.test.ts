@@ -14,8 +14,7 @@ describe('Immune pane in a real browser', () => {
       // sees whatever severity a busy machine's timing gives the injected failure.
       immune: { fleet: { enabled: true, size: 6, tickMs: 40 }, healing: { stepDelayMs: 0 }, vitals: { flushMs: 100 }, severityThreshold: 1 },
     });
-    await rig.page.goto(rig.url);
-    await rig.page.waitForSelector('[data-field="connection"]:has-text("connected")');
+    await rig.login();
   }, 60_000);
 
   afterAll(async () => {

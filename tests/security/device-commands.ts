@@ -18,7 +18,7 @@ export async function approvedCommand(core: Core, agentId: string, args: Record<
   const g = core.services.governance;
   const r = await g.authorize({ agentId, tool: 'execute_device_command', args });
   if (r.decision !== 'REVIEW' || !r.approvalId) throw new Error(`expected REVIEW, got ${r.decision}: ${r.reason}`);
-  const decided = await core.api.call('approvals.decide', { id: r.approvalId, verdict: 'approve', operator: OPERATOR.operator!.id }, OPERATOR);
+  const decided = await core.api.call('approvals.decide', { id: r.approvalId, verdict: 'approve' }, OPERATOR);
   if (!decided.ok) throw new Error(`approval failed: ${decided.error.message}`);
   const w = await g.waitForApproval(r.approvalId);
   if (w.status !== 'approved') throw new Error(`approval ${w.status}`);
@@ -72,7 +72,7 @@ export function approveNext(core: Core): Promise<string> {
     const off = core.bus.on('approval.created', (a) => {
       off();
       void core.api
-        .call('approvals.decide', { id: a.id, verdict: 'approve', operator: OPERATOR.operator!.id }, OPERATOR)
+        .call('approvals.decide', { id: a.id, verdict: 'approve' }, OPERATOR)
         .then((r) => (r.ok ? resolve(a.id) : reject(new Error(r.error.message))));
     });
   });

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createCore } from '../../core';
+import crypto from 'node:crypto';
+import { createCore, type Core } from '../../core';
+import type { Caller } from '../../../shared/operators';
 import { demoConfigOverrides, runDemo } from '../../core/agent';
 import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parse } from '../common';
 import type { CliCommand } from '../types';
@@ -65,9 +67,12 @@ export const demoCommand: CliCommand = {
     try {
       await core.start();
       out(`core started: MCP at ${core.services.http?.url}${config.mcp.path}, planner ${config.agent.planner}`);
+      // The demo acts as an operator who logged in like a person: an account in the demo's data dir.
+      const operator = await demoOperator(core);
+      out(`operator ${operator.operator?.name} logged in`);
       const status = await runDemo(
         { api: core.api, bus: core.bus, clock: core.clock, log: core.log, plant: core.services.plant, governance: core.services.governance, live: core.services.live, agent: core.services.agent, tracer: core.services.tracer },
-        { approve: 'auto', speed: speed ?? 100, warmupSpeed: warmup ?? 600, print: out },
+        { approve: 'auto', operator, speed: speed ?? 100, warmupSpeed: warmup ?? 600, print: out },
       );
       ok = status.ok === true;
     } catch (err) {
@@ -81,3 +86,17 @@ export const demoCommand: CliCommand = {
     return ok ? 0 : 1;
   },
 };
+
+/** Log in as the demo's operator (created on first use in the demo's data dir, with a random password). */
+async function demoOperator(core: Core): Promise<Caller> {
+  const ops = core.services.operators;
+  const name = 'Demo Operator';
+  const password = crypto.randomBytes(18).toString('base64url');
+  if (ops.registry.get(name)) await ops.registry.setPassword(name, password);
+  else await ops.registry.add({ name, password, roles: ['supervisor'] });
+  const r = await ops.login(name, password);
+  if (!r.ok) throw new Error(`the demo operator could not log in: ${r.message}`);
+  const caller = ops.callerFor(r.session.key, 'internal');
+  if (!caller) throw new Error('the demo operator session ended at once');
+  return caller;
+}

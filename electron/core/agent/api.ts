@@ -56,7 +56,7 @@ export function registerAgentApi(api: CoreApi, deps: { agent: OperatorAgent; tra
     return t;
   });
   api.register('demo.status', () => demo);
-  api.register('demo.run', (p) => {
+  api.register('demo.run', (p, caller) => {
     const parsed = z.object({ approve: z.enum(['auto', 'operator']).optional() }).safeParse(p ?? {});
     if (!parsed.success) throw invalid(parsed.error);
     if (!deps.demo || !deps.demo.plant) return { accepted: false, reason: 'the demo needs the replay simulator and the MCP server' };
@@ -64,7 +64,7 @@ export function registerAgentApi(api: CoreApi, deps: { agent: OperatorAgent; tra
     const d = deps.demo;
     demo = { running: true, startedAt: d.clock.now(), finishedAt: null, ok: null, steps: [] };
     const status = demo;
-    void runDemo(d, { approve: parsed.data.approve ?? 'operator', status, print: (line) => d.log.info({ demo: true }, line) }).catch((err) => {
+    void runDemo(d, { approve: parsed.data.approve ?? 'operator', operator: caller, status, print: (line) => d.log.info({ demo: true }, line) }).catch((err) => {
       d.log.error({ err }, 'demo crashed');
       Object.assign(status, { running: false, ok: false, finishedAt: d.clock.now() });
     });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
 import type { DemoStatus } from '../../../shared/agent';
 import { demoConfigOverrides } from '.';
+import { OPERATOR } from '../../../tests/helpers';
 
 describe('the seed demo, headless', () => {
   let dir: string;
@@ -44,12 +45,12 @@ describe('the seed demo, headless', () => {
     const offA = core.bus.on('agent.step', (x) => lines.push(`  ${x.kind} ${x.tool ?? ''} ${x.decision ?? ''} ${x.text.slice(0, 160)}`));
     const offD = core.bus.on('demo.step', (x) => lines.push(`${x.ok ? 'ok ' : 'FAIL'} [${x.scene}] ${x.text}`));
     const finished = new Promise<DemoStatus>((r) => core.bus.once('demo.finished', r));
-    expect(await core.api.call('demo.run', { approve: 'auto' })).toEqual({ ok: true, result: { accepted: true, reason: null } });
-    expect(await core.api.call('demo.run', { approve: 'auto' })).toEqual({ ok: true, result: { accepted: false, reason: 'the demo is already running' } });
+    expect(await core.api.call('demo.run', { approve: 'auto' }, OPERATOR)).toEqual({ ok: true, result: { accepted: true, reason: null } });
+    expect(await core.api.call('demo.run', { approve: 'auto' }, OPERATOR)).toEqual({ ok: true, result: { accepted: false, reason: 'the demo is already running' } });
     const status = await finished;
     offA();
     offD();
-    const polled = await core.api.call('demo.status', {});
+    const polled = await core.api.call('demo.status', {}, OPERATOR);
     expect(polled.ok && polled.result.ok).toBe(true);
     const failed = status.steps.filter((x) => !x.ok);
     expect(failed, lines.join('\n')).toEqual([]);

@@ -4,6 +4,7 @@
 // goes to REVIEW → the operator approves (the demo itself, or a real click) → executed with an intent
 // token → temperature falls → incident report → a second run recalls it → a narrower agent gets a
 // different outcome for the same call → the kill switch stops a run mid-way → revive → audit rows.
+import type { Caller } from '../../../shared/operators';
 import type { AgentStepView, DemoStatus, DemoStepView } from '../../../shared/agent';
 import type { Episode } from '../../../shared/anomalies';
 import type { CoreApi } from '../api';
@@ -34,6 +35,8 @@ export interface DemoDeps {
 export interface DemoOptions {
   /** 'auto': the demo approves as the operator; 'operator': it waits for a person to click. */
   approve: 'auto' | 'operator';
+  /** The logged-in operator the demo acts for (its approvals, the kill switch, the revive). */
+  operator: Caller;
   /** Replay speed while the agent works (plant seconds per second). */
   speed?: number;
   /** Speed while the plant warms up to the scenario (the detector learns its baseline). */
@@ -103,6 +106,7 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
   try {
     if (!sim) throw new Error('the demo needs the replay simulator (simulator.enabled)');
     const me = d.agent.identity();
+    const who = o.operator.operator?.name ?? 'nobody';
     const auditStart = d.governance.audit.query({ limit: 1 })[0]?.seq ?? 0;
 
     // Approvals: the demo is the operator, or a person is.
@@ -112,8 +116,8 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
         if (o.approve !== 'auto' || a.agentId !== me.agentId) return;
         setTimeout(() => {
           void d.api
-            .call('approvals.decide', { id: a.id, verdict: 'approve', operator: 'demo-operator', comment: 'approved in the headless demo (SOP 2.1: reduce load first)' })
-            .then((r) => say(r.ok ? `   👤 operator demo-operator APPROVED ${a.id}` : `   ✘ approving ${a.id} failed: ${r.error.message}`));
+            .call('approvals.decide', { id: a.id, verdict: 'approve', comment: 'approved in the headless demo (SOP 2.1: reduce load first)' }, o.operator)
+            .then((r) => say(r.ok ? `   👤 operator ${who} APPROVED ${a.id}` : `   ✘ approving ${a.id} failed: ${r.error.message}`));
         }, 300);
       }),
     );
@@ -236,15 +240,15 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
           printStep(say, s);
           if (s.kind === 'tool' && !paused) {
             paused = true;
-            const r = await d.api.call('agents.pause', { id: me.agentId, reason: 'demo: kill switch mid-run', operator: 'demo-operator' });
-            say(r.ok ? `   🛑 operator paused ${me.agentId} (kill switch)` : `   ✘ pause failed: ${r.error.message}`);
+            const r = await d.api.call('agents.pause', { id: me.agentId, reason: 'demo: kill switch mid-run' }, o.operator);
+            say(r.ok ? `   🛑 operator ${who} paused ${me.agentId} (kill switch)` : `   ✘ pause failed: ${r.error.message}`);
           } else if (s.kind === 'tool' && paused && s.isError) refusedAfterPause = true;
         },
       },
     );
     check('kill_switch', run3.outcome === 'paused' && refusedAfterPause, `run 3 ${run3.outcome}: ${run3.summary.slice(0, 200)}`);
-    const revived = await d.api.call('agents.revive', { id: me.agentId, operator: 'demo-operator' });
-    say(revived.ok ? `   ▶ operator revived ${me.agentId}` : `   ✘ revive failed: ${revived.error.message}`);
+    const revived = await d.api.call('agents.revive', { id: me.agentId }, o.operator);
+    say(revived.ok ? `   ▶ operator ${who} revived ${me.agentId}` : `   ✘ revive failed: ${revived.error.message}`);
     let afterRevive: string | null = null;
     await d.agent.run({ device_id: DEMO_DEVICE }, {
       trigger: 'operator',
@@ -262,7 +266,7 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     for (const r of rows) {
       say(`   #${r.seq} ${r.kind.padEnd(13)} ${(r.agentId ?? '-').padEnd(16)} ${(r.tool ?? '-').padEnd(22)} ${(r.decision ?? '').padEnd(6)} ${r.ruleId ?? ''}${r.approvalId ? ` ${r.approvalId}` : ''}${r.actor ? ` by ${r.actor}` : ''}${r.reason ? ` — ${r.reason.slice(0, 90)}` : ''}`);
     }
-    const verify = await d.api.call('audit.verify', {});
+    const verify = await d.api.call('audit.verify', {}, o.operator);
     check('audit_chain', verify.ok && verify.result.ok, verify.ok ? `audit chain verified: ${verify.result.rows} rows, ${verify.result.signedHeads} signed heads` : verify.error.message);
     const traces = d.tracer.list(10).filter((t) => t.startMs >= status.startedAt!);
     say(`── traces (${traces.length}) ──`);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
+import { OPERATOR } from '../../../tests/helpers';
 
 interface ChatRequest {
   model: string;
@@ -79,7 +80,7 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
     await core.start();
     // The operator approves whatever the agent asks for review (the policy decides what reaches them).
     stopApprover = core.bus.on('approval.created', (a) => {
-      setTimeout(() => void core.api.call('approvals.decide', { id: a.id, verdict: 'approve', operator: 'test-operator' }), 50);
+      setTimeout(() => void core.api.call('approvals.decide', { id: a.id, verdict: 'approve' }, OPERATOR), 50);
     });
   });
   afterEach(() => model.setScript([]));
@@ -169,16 +170,16 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
 
   it('serves runs and traces through the contract, with clear errors for bad requests', async () => {
     model.setScript([{ content: 'Nothing to do.' }]);
-    const run = await core.api.call('agent.run', { device_id: DEVICE, wait: true });
+    const run = await core.api.call('agent.run', { device_id: DEVICE, wait: true }, OPERATOR);
     expect(run.ok && run.result.result?.outcome).toBe('no_action');
-    const list = await core.api.call('traces.list', { limit: 50 });
+    const list = await core.api.call('traces.list', { limit: 50 }, OPERATOR);
     expect(list.ok && list.result[0]!.traceId).toBe(run.ok ? run.result.result!.traceId : null);
-    const got = await core.api.call('traces.get', { traceId: list.ok ? list.result[0]!.traceId : '' });
+    const got = await core.api.call('traces.get', { traceId: list.ok ? list.result[0]!.traceId : '' }, OPERATOR);
     expect(got.ok && got.result.spans.map((x) => x.name)).toEqual(expect.arrayContaining(['invoke_agent AegisFlow operator agent', 'chat fake-model', 'mcp.connect']));
-    expect(await core.api.call('traces.get', { traceId: 'nope' })).toMatchObject({ ok: false, error: { code: 'invalid' } });
-    expect(await core.api.call('traces.get', { traceId: 'f'.repeat(32) })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await core.api.call('agent.run', { device_id: DEVICE, reduction_pct: 500 } as never)).toMatchObject({ ok: false, error: { code: 'invalid' } });
-    expect(await core.api.call('agent.run', { episode_id: 'no-such-episode' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await core.api.call('agent.status', {})).toMatchObject({ ok: true, result: { agentId: 'operator-agent', planner: 'llm', running: null } });
+    expect(await core.api.call('traces.get', { traceId: 'nope' }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await core.api.call('traces.get', { traceId: 'f'.repeat(32) }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await core.api.call('agent.run', { device_id: DEVICE, reduction_pct: 500 } as never, OPERATOR)).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await core.api.call('agent.run', { episode_id: 'no-such-episode' }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await core.api.call('agent.status', {}, OPERATOR)).toMatchObject({ ok: true, result: { agentId: 'operator-agent', planner: 'llm', running: null } });
   });
 });

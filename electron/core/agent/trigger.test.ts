@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentRunResult, AgentStepView } from '../../../shared/agent';
 import { createCore, testConfig, type Core } from '..';
 import { demoConfigOverrides } from '.';
+import { OPERATOR } from '../../../tests/helpers';
 
 describe('agent triggered by a new anomaly episode', () => {
   let dir: string;
@@ -29,7 +30,7 @@ describe('agent triggered by a new anomaly episode', () => {
     const approvals: string[] = [];
     const offApprove = core.bus.on('approval.created', (a) => {
       approvals.push(`${a.tool}:${String(a.args.command)}`);
-      setTimeout(() => void core.api.call('approvals.decide', { id: a.id, verdict: 'approve', operator: 'test-operator' }), 20);
+      setTimeout(() => void core.api.call('approvals.decide', { id: a.id, verdict: 'approve' }, OPERATOR), 20);
     });
     const offStep = core.bus.on('agent.step', (s) => steps.push(s));
     const done = new Promise<AgentRunResult>((resolve) => {

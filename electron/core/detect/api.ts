@@ -10,9 +10,13 @@ import {
   UnshelveParamsSchema,
   type AlarmSystem,
 } from '../alarms';
-import { CoreError, type CoreApi } from '../api';
+import { CoreError, operatorOf, type CoreApi } from '../api';
+import type { Caller } from '../../../shared/operators';
 import { AckEpisodeParamsSchema, EpisodeQuerySchema } from './schema';
 import type { DetectionService } from './service';
+
+/** The params with `who` set to the authenticated operator (a name in the params is never trusted). */
+const as = (caller: Caller, params: unknown) => ({ ...(params && typeof params === 'object' ? params : {}), who: operatorOf(caller).name });
 
 function parse<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
   const r = schema.safeParse(params ?? {});
@@ -24,25 +28,25 @@ export function registerDetectionApi(api: CoreApi, deps: { detection: DetectionS
   const { detection, alarms } = deps;
   api.register('anomalies.active', () => detection.active());
   api.register('anomalies.list', (p) => detection.history(parse(EpisodeQuerySchema, p)));
-  api.register('anomalies.acknowledge', (p) => {
-    const q = parse(AckEpisodeParamsSchema, p);
+  api.register('anomalies.acknowledge', (p, c) => {
+    const q = parse(AckEpisodeParamsSchema, as(c, p));
     return detection.acknowledge(q.id, q.who, q.note);
   });
   api.register('alarms.list', (p) => alarms.list(parse(ListAlarmsParamsSchema, p)));
-  api.register('alarms.acknowledge', (p) => {
-    const q = parse(AckParamsSchema, p);
+  api.register('alarms.acknowledge', (p, c) => {
+    const q = parse(AckParamsSchema, as(c, p));
     return alarms.acknowledge(q.id, q.who, q.note);
   });
-  api.register('alarms.shelve', (p) => {
-    const q = parse(ShelveParamsSchema, p);
+  api.register('alarms.shelve', (p, c) => {
+    const q = parse(ShelveParamsSchema, as(c, p));
     return alarms.shelve(q.id, q.who, q.reason, q.minutes !== undefined ? q.minutes * 60_000 : undefined);
   });
-  api.register('alarms.unshelve', (p) => {
-    const q = parse(UnshelveParamsSchema, p);
+  api.register('alarms.unshelve', (p, c) => {
+    const q = parse(UnshelveParamsSchema, as(c, p));
     return alarms.unshelve(q.id, q.who, q.reason);
   });
-  api.register('alarms.outOfService', (p) => {
-    const q = parse(OutOfServiceParamsSchema, p);
+  api.register('alarms.outOfService', (p, c) => {
+    const q = parse(OutOfServiceParamsSchema, as(c, p));
     return alarms.setOutOfService(q.id, q.who, q.reason, q.out_of_service);
   });
   api.register('alarms.history', (p) => alarms.history(parse(HistoryParamsSchema, p)));

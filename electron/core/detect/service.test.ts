@@ -7,6 +7,7 @@ import type { TimedReading } from '../../../shared/domain';
 import { manualClock } from '../clock';
 import { createCore, testConfig, type Core } from '../index';
 import { generateDay } from '../plant';
+import { OPERATOR } from '../../../tests/helpers';
 
 let dir: string;
 let core: Core;
@@ -48,23 +49,23 @@ describe('live detection service', () => {
     // the type firms up while the episode runs (three samples into the drop it can still be 'unknown')
     expect(closed[0]!.type_hint).toBe('pressure_leak');
 
-    const list = await core.api.call('anomalies.list', { device_id: 'line-2/pump-03' });
+    const list = await core.api.call('anomalies.list', { device_id: 'line-2/pump-03' }, OPERATOR);
     expect(list.ok && list.result.total).toBe(1);
     const ep = list.ok ? list.result.items[0]! : null;
     expect(ep).toMatchObject({ status: 'closed', type_hint: 'pressure_leak', severity: expect.stringMatching(/high|critical/) });
     expect(ep!.sensors).toContain('pressure');
 
-    const alarms = await core.api.call('alarms.list', { attention: true });
+    const alarms = await core.api.call('alarms.list', { attention: true }, OPERATOR);
     expect(alarms.ok && alarms.result.map((a) => [a.id, a.state])).toEqual([['line-2/pump-03:anomaly', 'rtn_unacknowledged']]);
     // state transitions only (updates of priority/message while active repeat the state)
     expect(alarmChanges.filter((c) => c.from !== c.to).map((c) => c.to)).toEqual(['unacknowledged', 'rtn_unacknowledged']);
 
     // acknowledging the anomaly (as the MCP tool will) records who and acknowledges its alarm
-    const ack = await core.api.call('anomalies.acknowledge', { id: ep!.id, who: 'op-anna', note: 'valve closed' });
+    const ack = await core.api.call('anomalies.acknowledge', { id: ep!.id, note: 'valve closed' }, OPERATOR);
     expect(ack.ok && ack.result).toMatchObject({ acknowledged_by: 'op-anna', ack_note: 'valve closed' });
-    const after = await core.api.call('alarms.list', { attention: true });
+    const after = await core.api.call('alarms.list', { attention: true }, OPERATOR);
     expect(after.ok && after.result).toEqual([]);
-    const stats = await core.api.call('alarms.stats', {});
+    const stats = await core.api.call('alarms.stats', {}, OPERATOR);
     expect(stats.ok && stats.result.last_24h).toBe(1);
   });
 
@@ -143,12 +144,12 @@ describe('live detection service', () => {
   });
 
   it('answers bad requests with clear errors and keeps running on bad readings', async () => {
-    const bad = await core.api.call('alarms.shelve', { id: 'x', who: 'op', reason: '' });
+    const bad = await core.api.call('alarms.shelve', { id: 'x', reason: '' }, OPERATOR);
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.error.code).toBe('invalid_params');
-    const missing = await core.api.call('anomalies.acknowledge', { id: 'nope', who: 'op' });
+    const missing = await core.api.call('anomalies.acknowledge', { id: 'nope' }, OPERATOR);
     expect(!missing.ok && missing.error.code).toBe('not_found');
-    const page = await core.api.call('anomalies.list', { limit: -1 });
+    const page = await core.api.call('anomalies.list', { limit: -1 }, OPERATOR);
     expect(!page.ok && page.error.code).toBe('invalid_params');
     const r = generateDay({ seed: 6, hours: 0.01, devices: ['line-1/pump-03'] }).readings;
     // first row has a NaN field, then the same timestamp twice more, then one from the past

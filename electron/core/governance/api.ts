@@ -1,7 +1,6 @@
 // Contract handlers (shared/contract.ts) for the UI: approvals, agents, audit, policy.
 // Domain errors become CoreError codes so the UI shows a clear message, never a stack.
-import type { CoreApi } from '../api';
-import { CoreError } from '../api';
+import { CoreError, operatorOf, type CoreApi } from '../api';
 import { AgentError } from './agents';
 import { ApprovalError } from './approvals';
 import { GovernanceError, type Gateway } from './gateway';
@@ -23,24 +22,27 @@ function str(v: unknown, name: string): string {
 }
 
 export function registerGovernanceApi(api: CoreApi, g: Gateway): void {
+  // Who decides or acts is the caller's authenticated operator, never a name in the params.
   api.register('approvals.list', (p) => guard(() => g.listApprovals(p?.status, p?.limit)));
-  api.register('approvals.decide', (p) =>
-    guard(() => g.decide(str(p?.id, 'id'), p.verdict, { operator: str(p.operator, 'operator'), operatorRole: p.operatorRole, comment: p.comment })),
-  );
-  api.register('approvals.decideAll', (p) =>
-    guard(() => {
-      const done = g.decideAll(p?.verdict, { operator: str(p?.operator, 'operator'), operatorRole: p.operatorRole, comment: p.comment });
+  api.register('approvals.decide', (p, caller) => {
+    const who = operatorOf(caller);
+    return guard(() => g.decide(str(p?.id, 'id'), p.verdict, { operator: who.name, roles: who.roles, comment: p.comment }));
+  });
+  api.register('approvals.decideAll', (p, caller) => {
+    const who = operatorOf(caller);
+    return guard(() => {
+      const done = g.decideAll(p?.verdict, { operator: who.name, roles: who.roles, comment: p.comment });
       return { decided: done.length, ids: done.map((a) => a.id) };
-    }),
-  );
+    });
+  });
   api.register('agents.list', () => guard(() => g.agents.list()));
-  api.register('agents.pause', (p) => guard(() => g.pauseAgent(str(p?.id, 'id'), p.reason ?? 'paused by operator', p.operator ?? 'operator')));
-  api.register('agents.revive', (p) => guard(() => g.reviveAgent(str(p?.id, 'id'), p.operator ?? 'operator')));
-  api.register('agents.killAll', (p) => guard(() => ({ paused: g.killAll(p?.reason ?? 'global kill switch', p?.operator ?? 'operator') })));
-  api.register('agents.setScope', (p) => guard(() => g.setScope(str(p?.id, 'id'), p.scope, p.operator ?? 'operator')));
-  api.register('agents.restoreTrust', (p) => guard(() => g.restoreTrust(str(p?.id, 'id'), p.operator ?? 'operator')));
+  api.register('agents.pause', (p, c) => guard(() => g.pauseAgent(str(p?.id, 'id'), p.reason ?? 'paused by operator', operatorOf(c).name)));
+  api.register('agents.revive', (p, c) => guard(() => g.reviveAgent(str(p?.id, 'id'), operatorOf(c).name)));
+  api.register('agents.killAll', (p, c) => guard(() => ({ paused: g.killAll(p?.reason ?? 'global kill switch', operatorOf(c).name) })));
+  api.register('agents.setScope', (p, c) => guard(() => g.setScope(str(p?.id, 'id'), p.scope, operatorOf(c).name)));
+  api.register('agents.restoreTrust', (p, c) => guard(() => g.restoreTrust(str(p?.id, 'id'), operatorOf(c).name)));
   api.register('audit.query', (p) => guard(() => g.audit.query(p ?? {})));
   api.register('audit.verify', () => guard(() => g.audit.verify(loadPublicKey(g.keys.dir)?.publicKey ?? g.keys.publicKey)));
   api.register('policy.get', () => guard(() => g.policyInfo()));
-  api.register('policy.promote', (p) => guard(() => g.promote(str(p?.approvalId, 'approvalId'), p.decision, str(p.operator, 'operator'))));
+  api.register('policy.promote', (p, c) => guard(() => g.promote(str(p?.approvalId, 'approvalId'), p.decision, operatorOf(c).name)));
 }

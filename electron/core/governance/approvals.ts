@@ -2,6 +2,7 @@
 // expired | cancelled, exactly once (the UPDATE only matches a pending row, so a second decision
 // is refused even if two operators click at the same moment). Timeout means deny.
 import { randomUUID } from 'node:crypto';
+import { hasRole } from '../../../shared/operators';
 import type { ApprovalStatus, ApprovalView } from '../../../shared/governance';
 import type { Clock } from '../clock';
 import type { Db } from '../store';
@@ -31,8 +32,8 @@ export type Verdict = 'approve' | 'reject';
 
 export interface DecideBy {
   operator: string;
-  /** The operator's role, checked against the rule's approver_role. */
-  operatorRole?: string;
+  /** The operator's roles (from the session), checked against the rule's approver_role. */
+  roles?: string[];
   comment?: string;
 }
 
@@ -177,7 +178,7 @@ export class ApprovalQueue {
       this.settle(id, 'expired', 'gateway', 'timed out before the decision');
       throw new ApprovalError('already_decided', `approval ${id} expired before it was decided`);
     }
-    if (verdict === 'approve' && a.approverRole && by.operatorRole !== a.approverRole)
+    if (verdict === 'approve' && a.approverRole && !hasRole({ id: '', name: by.operator, roles: by.roles ?? [] }, a.approverRole))
       throw new ApprovalError('forbidden', `approval ${id} needs an approver with role ${a.approverRole}`);
     const s = this.settle(id, verdict === 'approve' ? 'approved' : 'rejected', by.operator, by.comment ?? null);
     if (!s) {

@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '../index';
 import { loadPublicKey } from './keys';
+import { OPERATOR } from '../../../tests/helpers';
 
 let core: Core | null = null;
 let dir = '';
@@ -35,11 +36,11 @@ describe('governance in the core', () => {
     const args = { device_id: 'line-1/compressor-01', command: 'reduce_load', params: { reduction_pct: 50 } };
     const r = await g.authorize({ agentToken, tool: 'execute_device_command', args });
     expect(r.decision).toBe('REVIEW');
-    const pending = await core.api.call('approvals.list', { status: 'pending' });
+    const pending = await core.api.call('approvals.list', { status: 'pending' }, OPERATOR);
     expect(pending.ok && pending.result.map((a) => a.id)).toEqual([r.approvalId]);
-    const decided = await core.api.call('approvals.decide', { id: r.approvalId!, verdict: 'approve', operator: 'alice' });
+    const decided = await core.api.call('approvals.decide', { id: r.approvalId!, verdict: 'approve' }, OPERATOR);
     expect(decided.ok && decided.result.status).toBe('approved');
-    const again = await core.api.call('approvals.decide', { id: r.approvalId!, verdict: 'reject', operator: 'bob' });
+    const again = await core.api.call('approvals.decide', { id: r.approvalId!, verdict: 'reject' }, OPERATOR);
     expect(again).toMatchObject({ ok: false, error: { code: 'already_decided' } });
 
     const w = await g.waitForApproval(r.approvalId!);
@@ -54,7 +55,7 @@ describe('governance in the core', () => {
     expect(await ex).toMatchObject({ ok: true, jti });
     await sub.endAsync();
 
-    const verify = await core.api.call('audit.verify', {});
+    const verify = await core.api.call('audit.verify', {}, OPERATOR);
     expect(verify.ok && verify.result.ok).toBe(true);
     await core.stop();
     core = null;
@@ -75,16 +76,16 @@ describe('governance in the core', () => {
     const g = core.services.governance;
     g.addAgent({ id: 'a', name: 'A' });
     g.addAgent({ id: 'b', name: 'B' });
-    const kill = await core.api.call('agents.killAll', { reason: 'drill', operator: 'alice' });
+    const kill = await core.api.call('agents.killAll', { reason: 'drill' }, OPERATOR);
     expect(kill.ok && kill.result.paused.sort()).toEqual(['a', 'b']);
-    const list = await core.api.call('agents.list', {});
+    const list = await core.api.call('agents.list', {}, OPERATOR);
     expect(list.ok && list.result.map((a) => a.status)).toEqual(['paused', 'paused']);
-    const revive = await core.api.call('agents.revive', { id: 'a' });
+    const revive = await core.api.call('agents.revive', { id: 'a' }, OPERATOR);
     expect(revive.ok && revive.result.status).toBe('active');
-    expect(await core.api.call('agents.pause', { id: 'nobody' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    const policy = await core.api.call('policy.get', {});
+    expect(await core.api.call('agents.pause', { id: 'nobody' }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const policy = await core.api.call('policy.get', {}, OPERATOR);
     expect(policy.ok && policy.result.rules).toBeGreaterThan(0);
-    const audit = await core.api.call('audit.query', { kind: 'KILLED' });
+    const audit = await core.api.call('audit.query', { kind: 'KILLED' }, OPERATOR);
     expect(audit.ok && audit.result.map((r) => r.actor)).toEqual(['alice', 'alice']);
   });
 });

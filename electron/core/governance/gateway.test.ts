@@ -256,8 +256,8 @@ describe('approvals', () => {
     addAgent('diag');
     const r = await h.gateway.authorize({ agentId: 'diag', tool: 'acknowledge_anomaly', args: { anomaly_id: 1 } });
     expect(r.deadline).toBe(h.clock.now() + 30_000);
-    expect(() => h.gateway.decide(r.approvalId!, 'approve', { operator: 'op', operatorRole: 'operator' })).toThrow(/shift-lead/);
-    expect(h.gateway.decide(r.approvalId!, 'approve', { operator: 'lead', operatorRole: 'shift-lead' }).status).toBe('approved');
+    expect(() => h.gateway.decide(r.approvalId!, 'approve', { operator: 'op', roles: ['operator'] })).toThrow(/shift-lead/);
+    expect(h.gateway.decide(r.approvalId!, 'approve', { operator: 'lead', roles: ['operator', 'shift-lead'] }).status).toBe('approved');
   });
 
   it('decides all pending approvals at once, each exactly once', async () => {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '../index';
+import { OPERATOR } from '../../../tests/helpers';
 
 let core: Core | null = null;
 let dir = '';
@@ -36,24 +37,24 @@ describe('immune system in the core', () => {
     await core.start();
     const api = core.api;
     await waitFor(async () => {
-      const o = await api.call('immune.overview', {});
+      const o = await api.call('immune.overview', {}, OPERATOR);
       return o.ok && o.result.agents.filter((a) => a.state === 'healthy').length === 10;
     });
     const events: string[] = [];
     core.bus.on('immune.infection', (i) => events.push(`infection:${i.agent_id}:${i.diagnosis.type}`));
     core.bus.on('immune.quarantine', (q) => events.push(`quarantine:${q.agent_id}:${q.quarantined}`));
 
-    const chaos = await api.call('immune.chaos', { type: 'prompt_injection' });
+    const chaos = await api.call('immune.chaos', { type: 'prompt_injection' }, OPERATOR);
     expect(chaos.ok).toBe(true);
     const victim = chaos.ok ? chaos.result.agent_id : '';
     await waitFor(() => events.includes(`quarantine:${victim}:false`));
     expect(events[0]).toBe(`infection:${victim}:prompt_injection`);
-    const o = await api.call('immune.overview', {});
+    const o = await api.call('immune.overview', {}, OPERATOR);
     expect(o.ok && o.result.stats).toMatchObject({ agents: 10, infections: 1, healed: 1, quarantined: 0 });
     expect(o.ok && o.result.healing.some((e) => e.kind === 'released' && e.agent_id === victim)).toBe(true);
-    const bad = await api.call('immune.chaos', { type: 'bogus' as never });
+    const bad = await api.call('immune.chaos', { type: 'bogus' as never }, OPERATOR);
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request' } });
-    const detail = await api.call('immune.agent', { agent_id: victim });
+    const detail = await api.call('immune.agent', { agent_id: victim }, OPERATOR);
     expect(detail.ok && detail.result.vitals.length).toBeGreaterThan(20);
 
     // External agent over HTTP with the generated ingest token.
@@ -69,7 +70,7 @@ describe('immune system in the core', () => {
     const g = core.services.governance;
     const { token: agentToken } = g.addAgent({ id: 'mcp-diag', name: 'Diagnostics', role: 'assistant' });
     for (let i = 0; i < 22; i++) core.services.immune.recordVitals({ agent_id: 'mcp-diag', latency_ms: 400 + (i % 4) * 30, input_tokens: 600 + (i % 3) * 40, output_tokens: 120, tool_calls: 1 + (i % 2), tools: ['get_device_status'] });
-    await api.call('immune.overview', {});
+    await api.call('immune.overview', {}, OPERATOR);
     for (let i = 0; i < 2; i++) core.services.immune.recordVitals({ agent_id: 'mcp-diag', latency_ms: 5000, input_tokens: 600, output_tokens: 120, tool_calls: 50, tools: ['get_device_status'] });
     const r = await g.authorize({ agentToken, tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } });
     expect(r.decision).toBe('BLOCK');

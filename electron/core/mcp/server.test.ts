@@ -5,6 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { decideNext, injectAnomaly, inMemoryClient, startRig, textOf, waitFor, type McpRig } from '../../../tests/mcp-helpers';
 import { SEED_TOOLS } from './tools';
 import { GOVERNANCE_META } from './call';
+import { OPERATOR } from '../../../tests/helpers';
 
 let rig: McpRig;
 let client: Client;
@@ -133,7 +134,7 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect((r._meta as Record<string, { decision: string }>)[GOVERNANCE_META]!.decision).toBe('BLOCK');
     const st = rig.core.services.plant!.simulator.devices().find((d) => d.device_id === 'line-1/compressor-01')!;
     expect(st.state).toBe('running');
-    const audit = await rig.core.api.call('audit.query', { kind: 'BLOCKED', tool: 'execute_device_command' });
+    const audit = await rig.core.api.call('audit.query', { kind: 'BLOCKED', tool: 'execute_device_command' }, OPERATOR);
     expect(audit.ok && audit.result.length).toBe(1);
   });
 
@@ -167,7 +168,7 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(textOf(r)).toMatch(/^REJECTED by bob/);
     await new Promise((res) => setTimeout(res, 200));
     expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ state: 'running', load_pct: 100 });
-    const executed = await rig.core.api.call('audit.query', { kind: 'EXECUTED' });
+    const executed = await rig.core.api.call('audit.query', { kind: 'EXECUTED' }, OPERATOR);
     expect(executed.ok && executed.result.every((row) => (row.detail as { device_id: string }).device_id !== device)).toBe(true);
   });
 
@@ -180,7 +181,7 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(textOf(r)).toContain(meta.approval_id);
     const still = await call('get_approval_status', { approval_id: meta.approval_id });
     expect(still.structuredContent).toMatchObject({ status: 'pending', executed: false });
-    await rig.core.api.call('approvals.decide', { id: meta.approval_id, verdict: 'approve', operator: 'carol' });
+    await rig.core.api.call('approvals.decide', { id: meta.approval_id, verdict: 'approve' }, OPERATOR);
     const done = await call('get_approval_status', { approval_id: meta.approval_id });
     expect(done.structuredContent).toMatchObject({ status: 'approved', executed: true, decided_by: 'carol', result: { status: 'executed', device_id: device } });
     const again = await call('get_approval_status', { approval_id: meta.approval_id });
@@ -256,7 +257,7 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(rows[0]!.tool).toBe('list_devices');
     // The immune system gets one vitals record per run of calls (closed here instead of waiting 5 s of silence).
     rig.core.services.mcp.deps.runVitals!.flush(true);
-    const immune = await rig.core.api.call('immune.agent', { agent_id: 'diag' });
+    const immune = await rig.core.api.call('immune.agent', { agent_id: 'diag' }, OPERATOR);
     expect(immune.ok).toBe(true);
     if (immune.ok) {
       expect(immune.result.agent.executions).toBeGreaterThanOrEqual(1);
@@ -278,13 +279,13 @@ describe('MCP server (in-memory client, live plant)', () => {
 
 describe('mcp.info for the "Connect an agent" panel', () => {
   it('gives the endpoint and copy-paste configs', async () => {
-    const r = await rig.core.api.call('mcp.info', {});
+    const r = await rig.core.api.call('mcp.info', {}, OPERATOR);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.result.url).toBe(rig.mcpUrl);
     expect(r.result.tools.filter((t) => t.gated).map((t) => t.name).sort()).toEqual(['acknowledge_anomaly', 'execute_device_command']);
     expect(JSON.stringify(r.result.examples.claudeDesktop)).toContain('AEGISFLOW_AGENT_TOKEN');
-    const calls = await rig.core.api.call('mcp.calls', { limit: 3 });
+    const calls = await rig.core.api.call('mcp.calls', { limit: 3 }, OPERATOR);
     expect(calls.ok && calls.result.length).toBe(3);
   });
 });

@@ -219,10 +219,11 @@ describe('audit and overview figures', () => {
 
 describe('preferences', () => {
   it('falls back to defaults on missing, broken or hostile storage', () => {
-    const d = { operator: 'operator', sound: false, browserNotify: false };
+    const d = { sound: false, browserNotify: false };
     expect(loadPrefs(undefined)).toEqual(d);
     expect(loadPrefs({ getItem: () => '{not json' })).toEqual(d);
-    expect(loadPrefs({ getItem: () => JSON.stringify({ operator: '  Dana ', sound: 'yes', browserNotify: true }) })).toEqual({ operator: 'Dana', sound: false, browserNotify: true });
+    // A name stored by an older version is ignored: who decides comes from the session.
+    expect(loadPrefs({ getItem: () => JSON.stringify({ operator: '  Dana ', sound: 'yes', browserNotify: true }) })).toEqual({ sound: false, browserNotify: true });
   });
 });
 
