@@ -5,8 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, testConfig } from '../electron/core';
-import { tempDir } from './helpers';
-import { OPERATOR } from './helpers';
+import { operatorCaller, tempDir } from './helpers';
 
 describe('immune quarantine over MCP', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -70,7 +69,7 @@ describe('immune quarantine over MCP', () => {
     // Back in, but on a short leash: even a read now waits for an operator.
     const leashed = await core.services.governance.authorize({ agentId: agent.id, tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } });
     expect(leashed).toMatchObject({ decision: 'REVIEW', ruleId: 'reduced-autonomy' });
-    const restored = await core.api.call('agents.restoreTrust', { id: agent.id }, OPERATOR);
+    const restored = await core.api.call('agents.restoreTrust', { id: agent.id }, operatorCaller('shift-lead'));
     expect(restored.ok && restored.result.reducedAutonomy).toBe(false);
     expect(core.services.governance.audit.query({ agentId: agent.id, limit: 20 }).some((r) => r.actor === 'shift-lead' && r.kind === 'AGENT_CHANGED')).toBe(true);
     const back = await connect();

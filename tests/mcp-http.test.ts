@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPausedError, ApprovalRejectedError, GovernanceBlockedError, governed } from '../electron/sdk/governed';
 import { SEED_TOOLS } from '../electron/core/mcp';
 import { decideNext, httpClient, seedToolsHappyPath, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
-import { OPERATOR } from './helpers';
+import { OPERATOR, operatorCaller } from './helpers';
 
 let rig: McpRig;
 beforeAll(async () => {
@@ -57,7 +57,7 @@ describe('MCP over Streamable HTTP', () => {
     await loop.body?.cancel();
   });
 
-  it('answers 403 to a foreign Host header (DNS rebinding), even when its Origin matches it', async () => {
+  it('answers 421 to a foreign Host header (DNS rebinding), even when its Origin matches it', async () => {
     const u = new URL(rig.mcpUrl);
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(
@@ -70,7 +70,8 @@ describe('MCP over Streamable HTTP', () => {
       req.on('error', reject);
       req.end(JSON.stringify(INIT));
     });
-    expect(status).toBe(403);
+    expect(status).toBe(421); // Misdirected Request: the HTTP server checks Host before any route
+
   });
 
   it('answers 413 to a body above the limit, 400 to broken JSON and to a call without a session', async () => {
@@ -152,7 +153,7 @@ describe('MCP over Streamable HTTP', () => {
     expect(res.headers.get('content-type')).toBe('text/event-stream'); // progress came first
     ac.abort();
     await waitFor(() => rig.core.services.mcp.recentCalls({ tool: 'execute_device_command', limit: 1 })[0]?.status === 'pending', 'the call to be recorded as pending');
-    expect((await rig.core.api.call('approvals.decide', { id: approvalId, verdict: 'approve' }, OPERATOR)).ok).toBe(true);
+    expect((await rig.core.api.call('approvals.decide', { id: approvalId, verdict: 'approve' }, operatorCaller('frank'))).ok).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ load_pct: 100 });
     // The agent comes back and collects it: only now is the approved command carried out.

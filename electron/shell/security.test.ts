@@ -182,21 +182,25 @@ describe('the preload surface', () => {
 
   it('the shell surface is its six named methods and nothing else', async () => {
     const { ipc, invoked } = fakeIpc();
-    const { aegisflowShell } = createPreloadSurfaces(ipc);
+    const { aegisflowShell, aegisflowAuth } = createPreloadSurfaces(ipc);
     expect(Object.keys(aegisflowShell).sort()).toEqual(['getPrefs', 'onFocusApproval', 'onFocusPane', 'onPaneReturned', 'popOutPane', 'setPrefs']);
+    // Logging in: four named methods on fixed channels; the session itself stays in the main process.
+    expect(Object.keys(aegisflowAuth).sort()).toEqual(['login', 'logout', 'setup', 'state']);
+    expect(Object.isFrozen(aegisflowAuth)).toBe(true);
     expect(Object.isFrozen(aegisflowShell)).toBe(true);
     await aegisflowShell.popOutPane('trends');
     expect(invoked).toEqual([[SHELL_CHANNELS.popOutPane, 'trends']]);
   });
 
-  it('electron/preload.ts exposes just these two objects', () => {
+  it('electron/preload.ts exposes just these three objects', () => {
     const src = fs.readFileSync(path.join(import.meta.dirname, '..', 'preload.ts'), 'utf8');
     const exposed = [...src.matchAll(/exposeInMainWorld\(\s*'([^']+)'\s*,\s*([A-Za-z_]+)\s*\)/g)].map((m) => [m[1], m[2]]);
     expect(exposed).toEqual([
       ['aegisflow', 'aegisflow'],
       ['aegisflowShell', 'aegisflowShell'],
+      ['aegisflowAuth', 'aegisflowAuth'],
     ]);
-    expect(src.match(/exposeInMainWorld/g)).toHaveLength(2);
+    expect(src.match(/exposeInMainWorld/g)).toHaveLength(3);
   });
 });
 

@@ -73,7 +73,9 @@ describe('finding 3: with an external broker, a forged command is harmless', () 
     // 3. A governed, approved command through the same external broker executes, on an accepted ack.
     const r = await approvedCommand(core, 'diag', reduceLoad(device, 50));
     expect(r).toMatchObject({ ok: true });
-    expect(acks.find((a) => a.status === 'accepted')).toMatchObject({ device_id: device, command: 'reduce_load', jti: r.ok ? r.jti : '-' });
+    // The attacker's copy of the ack travels on its own connection: wait for it rather than race it.
+    const accepted = await waitFor(() => acks.find((a) => a.status === 'accepted'), "the attacker's copy of the accepted ack");
+    expect(accepted).toMatchObject({ device_id: device, command: 'reduce_load', jti: r.ok ? r.jti : '-' });
     expect(sim.device(device)!.status()).toMatchObject({ state: 'reduced', load_pct: 50 });
     expect(await auditFor(core, 'EXECUTED', device)).toHaveLength(1);
 

@@ -6,7 +6,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '../../electron/core';
-import { tempDir, waitFor } from '../helpers';
+import { OPERATOR, tempDir, waitFor } from '../helpers';
 import { approvedCommand, reduceLoad } from './device-commands';
 
 let core: Core | null = null;
@@ -94,7 +94,7 @@ describe('finding 4: nobody can take over the executor on the embedded broker', 
     }
     expect(results.map((r) => r.ok)).toEqual(Array(10).fill(true));
     expect(connects).toBe(0);
-    const executed = await c.api.call('audit.query', { kind: 'EXECUTED', limit: 100 });
+    const executed = await c.api.call('audit.query', { kind: 'EXECUTED', limit: 100 }, OPERATOR);
     expect(executed.ok && executed.result.filter((row) => (row.detail as { device_id: string }).device_id === device)).toHaveLength(10);
     expect(c.services.plant!.simulator.device(device)!.status()).toMatchObject({ state: 'running', load_pct: 100, last_command: { command: 'restore_load' } });
   });

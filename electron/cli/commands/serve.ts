@@ -1,4 +1,4 @@
-import { createCore } from '../../core';
+import { createCore, type Core } from '../../core';
 import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parse, type Overrides } from '../common';
 import type { CliCommand } from '../types';
 
@@ -14,16 +14,20 @@ Options:
       --mqtt-ws-port N      embedded broker WebSocket port (env AEGISFLOW_MQTT_WS_PORT; default 9001)
       --no-mqtt-ws          disable the broker's WebSocket listener
       --broker-url URL      use an external broker instead, e.g. mqtt://10.0.0.5:1883 (env AEGISFLOW_BROKER_URL)
-      --http-host HOST      HTTP bind address (env AEGISFLOW_HTTP_HOST; default 127.0.0.1). A non-loopback
-                            address requires --operator-token.
+      --http-host HOST      HTTP bind address (env AEGISFLOW_HTTP_HOST; default 127.0.0.1). Beyond loopback,
+                            put TLS in front (a reverse proxy): passwords and session cookies travel on it.
       --http-port N         HTTP port, 0 = any free (env AEGISFLOW_HTTP_PORT; default 8787)
-      --operator-token T    token required on HTTP and WebSocket (env AEGISFLOW_OPERATOR_TOKEN; ≥16 chars)
+      --allowed-host NAME   another host name clients use to reach the UI (repeatable; exact match,
+                            e.g. control-room.plant.local). localhost, 127.0.0.1 and [::1] always work.
       --speed X             replay speed: 1 = real time, 100 = default, 0 = as fast as possible (env AEGISFLOW_SPEED)
       --seed N              seed of the generated dataset (env AEGISFLOW_SEED; default 42)
       --dataset FILE        replay this CSV instead of the generated day (env AEGISFLOW_DATASET)
       --no-simulator        no replay: ingest whatever real sensors publish
       --paused              start with the replay paused
 ${COMMON_HELP}
+
+Operators log in (accounts: aegisflow operator add). On the very first start, with no account yet,
+serve prints a one-time setup link that creates the first admin.
 
 Examples:
   aegisflow serve                              # http://127.0.0.1:8787, MQTT on 1883
@@ -46,7 +50,7 @@ export const serveCommand: CliCommand = {
         'broker-url': { type: 'string' },
         'http-host': { type: 'string' },
         'http-port': { type: 'string' },
-        'operator-token': { type: 'string' },
+        'allowed-host': { type: 'string', multiple: true },
         speed: { type: 'string' },
         seed: { type: 'string' },
         dataset: { type: 'string' },
@@ -69,7 +73,7 @@ export const serveCommand: CliCommand = {
           wsPort: values['no-mqtt-ws'] ? null : num('mqtt-ws-port', values['mqtt-ws-port']),
           url: values['broker-url'],
         },
-        http: { host: values['http-host'], port: num('http-port', values['http-port']), operatorToken: values['operator-token'] },
+        http: { host: values['http-host'], port: num('http-port', values['http-port']), allowedHosts: values['allowed-host'] },
         simulator: {
           speed: num('speed', values.speed),
           seed: num('seed', values.seed),
@@ -89,6 +93,7 @@ export const serveCommand: CliCommand = {
           (h ? `  MCP (agents)  ${h.url}/mcp   (aegisflow agent add --name NAME prints a bearer token)\n` : '') +
           `  MQTT          ${b.url}${b.wsPort ? `  (WebSocket ws://${config.broker.host}:${b.wsPort})` : ''}\n` +
           `  data dir      ${config.dataDir}\n` +
+          setupNote(core, h?.url) +
           `Press Ctrl-C to stop.\n`,
       );
     } catch (err) {
@@ -107,3 +112,11 @@ export const serveCommand: CliCommand = {
     });
   },
 };
+
+/** The first-run setup link while no operator account exists (the code is in the fragment: never sent, never logged). */
+function setupNote(core: Core, url: string | undefined): string {
+  const code = core.services.operators.setupCode();
+  if (!code) return '';
+  const where = url ? `${url}/#setup=${code}` : `(HTTP is disabled: run aegisflow operator add NAME --roles admin)`;
+  return `\n  No operator account exists yet. Create the first admin (one-time link):\n    ${where}\n  or: aegisflow operator add NAME --roles admin\n\n`;
+}

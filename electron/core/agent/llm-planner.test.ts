@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
-import { OPERATOR } from '../../../tests/helpers';
+import { OPERATOR, operatorCaller } from '../../../tests/helpers';
 
 interface ChatRequest {
   model: string;
@@ -80,7 +80,7 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
     await core.start();
     // The operator approves whatever the agent asks for review (the policy decides what reaches them).
     stopApprover = core.bus.on('approval.created', (a) => {
-      setTimeout(() => void core.api.call('approvals.decide', { id: a.id, verdict: 'approve' }, OPERATOR), 50);
+      setTimeout(() => void core.api.call('approvals.decide', { id: a.id, verdict: 'approve' }, operatorCaller('test-operator')), 50);
     });
   });
   afterEach(() => model.setScript([]));

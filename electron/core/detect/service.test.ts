@@ -62,7 +62,7 @@ describe('live detection service', () => {
 
     // acknowledging the anomaly (as the MCP tool will) records who and acknowledges its alarm
     const ack = await core.api.call('anomalies.acknowledge', { id: ep!.id, note: 'valve closed' }, OPERATOR);
-    expect(ack.ok && ack.result).toMatchObject({ acknowledged_by: 'op-anna', ack_note: 'valve closed' });
+    expect(ack.ok && ack.result).toMatchObject({ acknowledged_by: 'Test Operator', ack_note: 'valve closed' });
     const after = await core.api.call('alarms.list', { attention: true }, OPERATOR);
     expect(after.ok && after.result).toEqual([]);
     const stats = await core.api.call('alarms.stats', {}, OPERATOR);

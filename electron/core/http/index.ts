@@ -209,12 +209,13 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
       log.warn({ host: req.headers.host, path: url.pathname }, 'request for a foreign Host refused (DNS rebinding?)');
       return sendJson(res, 421, { error: `this server does not answer to host ${String(req.headers.host).slice(0, 100)}` });
     }
-    if (!originOk(req)) {
+    const route = routes.get(url.pathname);
+    // Agent routes check Origin themselves (the MCP route by its own rules: mcp.allowedOrigins, loopback pages).
+    if (!route?.agentAuth && !originOk(req)) {
       refused.origin++;
       log.warn({ origin: req.headers.origin, path: url.pathname }, 'request from a foreign Origin refused');
       return sendJson(res, 403, { error: 'cross-origin request refused' });
     }
-    const route = routes.get(url.pathname);
     const caller = route?.agentAuth ? null : callerOf(req, 'rest');
     const isApi = url.pathname.startsWith('/api/');
     if (!route?.agentAuth && !route?.public && isApi && !caller) {

@@ -5,7 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { decideNext, injectAnomaly, inMemoryClient, startRig, textOf, waitFor, type McpRig } from '../../../tests/mcp-helpers';
 import { SEED_TOOLS } from './tools';
 import { GOVERNANCE_META } from './call';
-import { OPERATOR } from '../../../tests/helpers';
+import { OPERATOR, operatorCaller } from '../../../tests/helpers';
 
 let rig: McpRig;
 let client: Client;
@@ -181,7 +181,7 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(textOf(r)).toContain(meta.approval_id);
     const still = await call('get_approval_status', { approval_id: meta.approval_id });
     expect(still.structuredContent).toMatchObject({ status: 'pending', executed: false });
-    await rig.core.api.call('approvals.decide', { id: meta.approval_id, verdict: 'approve' }, OPERATOR);
+    await rig.core.api.call('approvals.decide', { id: meta.approval_id, verdict: 'approve' }, operatorCaller('carol'));
     const done = await call('get_approval_status', { approval_id: meta.approval_id });
     expect(done.structuredContent).toMatchObject({ status: 'approved', executed: true, decided_by: 'carol', result: { status: 'executed', device_id: device } });
     const again = await call('get_approval_status', { approval_id: meta.approval_id });
