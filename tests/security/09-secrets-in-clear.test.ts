@@ -64,8 +64,9 @@ describe('finding 9: no secret an agent sends is stored, logged or shown in clea
     const device = 'line-1/compressor-01';
     injectAnomaly(rig, device);
     const client = await httpClient(rig.mcpUrl, rig.token);
-    const active = await client.callTool({ name: 'get_active_anomalies', arguments: { device_id: device } });
-    const anomalyId = (active.structuredContent as { anomalies: Array<{ id: string }> }).anomalies[0]!.id;
+    // From the history, not the active list: on a loaded machine the live replay may already have closed it.
+    const history = await client.callTool({ name: 'get_anomaly_history', arguments: { device_id: device } });
+    const anomalyId = (history.structuredContent as { anomalies: Array<{ id: string }> }).anomalies[0]!.id;
     expect(anomalyId).toMatch(/@\d{13}$/); // an epoch-ms suffix: 13 digits, like a card number's length
 
     // 1. An incident report (auto-approved) with every secret in its free text, next to ordinary numbers.
@@ -150,7 +151,7 @@ describe('finding 9: no secret an agent sends is stored, logged or shown in clea
     const incident = (views['incidents.list'] as { items: Array<Record<string, unknown>> }).items[0]!;
     expect(incident.anomaly_id).toBe(anomalyId);
     expect(incident.root_cause).toContain(ordinary);
-    const ackCalls = (views['mcp.calls'] as Array<{ tool: string; args: Record<string, unknown> }>).filter((c) => c.tool === 'acknowledge_anomaly' && c.args.plan_id);
+    const ackCalls = (views['mcp.calls'] as Array<{ tool: string; status: string; args: Record<string, unknown> }>).filter((c) => c.tool === 'acknowledge_anomaly' && c.status === 'ok');
     expect(ackCalls.map((c) => c.args.anomaly_id)).toEqual([anomalyId]);
     const auditAck = (views['audit.query'] as Array<{ tool: string | null; args: Record<string, unknown> | null }>).filter((r) => r.tool === 'acknowledge_anomaly' && r.args);
     expect(auditAck.length).toBeGreaterThan(0);
