@@ -40,6 +40,8 @@ export interface MaskOptions {
 
 /** Characters a secret value of a key=value pair may hold (never a quote or backslash: JSON text stays valid). */
 const VALUE = `[^\\s"'\\\\,;&<>]`;
+/** Right after an opening quote: everything up to the closing one (the quotes stay). */
+const QUOTED = `(?<=["'])[^"'\\\\\\n]{1,200}(?=\\\\?["'])`;
 /** The separator of a key=value pair, in plain text, YAML, JSON or JSON inside a JSON string. */
 const SEP = `\\\\?["']?\\s*[:=]\\s*\\\\?["']?`;
 
@@ -62,7 +64,8 @@ export const DEFAULT_PATTERNS: readonly MaskPattern[] = [
   { name: 'slack_token', regex: '(?<![A-Za-z0-9_-])xox[abprs]-[A-Za-z0-9-]{10,}' },
   { name: 'google_api_key', regex: '(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}' },
   // password= pairs: any value. Short key names (pwd, pass, pin) only with "=", not in prose ("pass: 3 of 4").
-  { name: 'password_pair', regex: `(?<![A-Za-z0-9_])(?:password|passwd|passphrase|secret|client_secret|private_key)${SEP}(?<secret>${VALUE}+)`, flags: 'i' },
+  // A quoted value is masked up to its closing quote (spaces and all), an unquoted one up to a space.
+  { name: 'password_pair', regex: `(?<![A-Za-z0-9_])(?:password|passwd|passphrase|secret|client_secret|private_key)${SEP}(?<secret>${QUOTED}|${VALUE}+)`, flags: 'i' },
   { name: 'short_password_pair', regex: `(?<![A-Za-z0-9_])(?:pwd|pass|pin)\\s*=\\s*(?<secret>${VALUE}+)`, flags: 'i' },
   // api_key= / token= pairs: only high-entropy values (not "token=expired").
   {
