@@ -129,6 +129,9 @@ describe('masking config', () => {
   it('a custom pattern with a "secret" group masks only that group; a check applies to it', () => {
     const mask = createMasker({ patterns: [{ name: 'pin', regex: 'door code (?<secret>\\d{4,})' }, { name: 'cc', regex: '\\b\\d{16}\\b', check: 'card' }], keyPattern: DEFAULT_MASK.keyPattern });
     expect(mask.text('door code 48213, card 4111111111111111, not 4111111111111112')).toBe('door code [masked], card [masked], not 4111111111111112');
+    // Patterns the one-scan prefilter cannot combine (a backreference, the s flag) still run.
+    const odd = createMasker({ patterns: [{ name: 'x', regex: 'secret (\\w+)-\\1' }, { name: 'y', regex: 'BEGIN.+END', flags: 's' }], keyPattern: '^$' });
+    expect(odd.text('a secret abc-abc, BEGIN\nxyz\nEND, done')).toBe('a [masked], [masked], done');
   });
 });
 

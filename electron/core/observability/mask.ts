@@ -177,14 +177,34 @@ function compile(p: MaskPattern | string): Compiled {
   return { re: new RegExp(spec.regex, flags), check: spec.check, partial: /\(\?<secret>/.test(spec.regex) };
 }
 
+/**
+ * All patterns in one alternation (their "secret" groups made plain), to skip clean strings in one
+ * scan; null when they do not combine (a pattern with its own named groups), and then each rule runs.
+ */
+function prefilter(patterns: Array<MaskPattern | string>): RegExp | null {
+  if (patterns.length === 0) return null;
+  const specs = patterns.map((p) => (typeof p === 'string' ? { regex: p, flags: '' } : { regex: p.regex, flags: p.flags ?? '' }));
+  // The filter runs case-insensitive (matching more than the rules is fine: they decide). Flags m, s, u
+  // and numbered backreferences (renumbered by the alternation) would change what it matches: no filter then.
+  if (specs.some((p) => /[msu]/.test(p.flags) || /\\[1-9]/.test(p.regex))) return null;
+  try {
+    return new RegExp(specs.map((p) => `(?:${p.regex.replace(/\(\?<secret>/g, '(?:')})`).join('|'), 'i');
+  } catch {
+    return null;
+  }
+}
+
 /** Strings shorter than this hold no secret any pattern could recognise. */
 const MIN_LEN = 8;
 
 export function createMasker(opts: MaskOptions): Masker {
   const rules = opts.patterns.map(compile);
   const keyRe = new RegExp(opts.keyPattern, 'i');
+  const any = prefilter(opts.patterns);
   const maskString = (s: string): string => {
     if (s.length < MIN_LEN) return s;
+    // One pass for the common case, a string with nothing that could be a secret.
+    if (any && !any.test(s)) return s;
     let out = s;
     for (const r of rules) {
       r.re.lastIndex = 0;
