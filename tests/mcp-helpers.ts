@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { createCore, testConfig, type Core } from '../electron/core';
+import { createCore, testConfig, type Core, type CoreDeps } from '../electron/core';
 import type { TimedReading } from '../shared/domain';
 import { operatorCaller } from './helpers';
 
@@ -27,7 +27,7 @@ function merge(a: Plain, b: Plain): Plain {
   return out;
 }
 
-export async function startRig(overrides: Plain = {}, policyText?: string): Promise<McpRig> {
+export async function startRig(overrides: Plain = {}, policyText?: string, deps: CoreDeps = {}): Promise<McpRig> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-mcp-'));
   let policy: Plain = {};
   if (policyText) {
@@ -40,7 +40,7 @@ export async function startRig(overrides: Plain = {}, policyText?: string): Prom
     governance: { watchPolicy: false, progressIntervalMs: 50, sweepIntervalMs: 50 },
     immune: { fleet: { enabled: false } },
   };
-  const core = createCore(testConfig(dir, merge(merge(base, policy), overrides)));
+  const core = createCore(testConfig(dir, merge(merge(base, policy), overrides)), deps);
   await core.start();
   const { token } = core.services.governance.addAgent({ id: 'diag', name: 'Diagnostics', role: 'assistant' });
   const http = core.services.http;

@@ -9,6 +9,7 @@ import { AlarmConfigSchema } from './alarms/schema';
 import { DetectConfigSchema } from './detect/schema';
 import { McpConfigSchema } from './mcp/config';
 import { ObservabilityConfigSchema } from './observability/config';
+import { MaskingConfigSchema } from './observability/mask';
 import { AgentConfigSchema } from './agent/config';
 import { OperatorsConfigSchema } from './operators';
 
@@ -134,9 +135,9 @@ export const ConfigSchema = z.object({
           signEvery: z.number().int().min(0).default(1000),
           /** Also sign it when rows have waited this long unsigned (0: off): after a crash, at most this much of the chain's end is unprovable. */
           signIntervalMs: z.number().int().min(0).default(60_000),
-          /** Regexes for sensitive values inside strings (default: card numbers, SSNs, IBANs, tokens). */
+          /** Older, audit-only name: regexes added to masking.patterns (prefer the masking section). */
           maskPatterns: z.array(z.string()).optional(),
-          /** Regex (case-insensitive) for argument names whose value is masked whole. */
+          /** Older, audit-only name: replaces masking.keys (prefer the masking section). */
           maskKeys: z.string().optional(),
         })
         .prefault({}),
@@ -150,6 +151,11 @@ export const ConfigSchema = z.object({
   immune: ImmuneConfigSchema.prefault({}),
   /** Governed MCP server: /mcp endpoint, origins, body limit, sessions, operator waits (issue 6). */
   mcp: McpConfigSchema.prefault({}),
+  /**
+   * Secrets in agent input (issue 13, finding 9): masked on write wherever it is stored or shown
+   * (audit, tool_calls, incidents, approvals, plans, notes, traces, logs, events, exports).
+   */
+  masking: MaskingConfigSchema.prefault({}),
   /** Traces of agent runs and the optional OTLP/HTTP export (issue 8). */
   observability: ObservabilityConfigSchema.prefault({}),
   /** The built-in operator agent: planner (rule | llm), triggers, LLM endpoint and prices (issue 8). */

@@ -16,7 +16,7 @@ import { createGovernance, createMqttCommandChannel, governanceMigrations, loadP
 import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
 import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, mountImmuneRoutes, registerImmuneApi } from './immune';
-import { createLogger, createOtlpTraceExporter, observabilityMigrations, Tracer, type Logger } from './observability';
+import { createLogger, createMasker, createOtlpTraceExporter, maskOptionsFromConfig, observabilityMigrations, Tracer, type Logger } from './observability';
 import { OperatorAgent, registerAgentApi } from './agent';
 import { OperatorAuth, operatorMigrations } from './operators';
 import { loadManualIndex, defaultManualPath } from './knowledge';
@@ -90,7 +90,10 @@ export interface Core {
 
 export function createCore(config: Config, deps: CoreDeps = {}): Core {
   const clock = deps.clock ?? systemClock;
-  const log = deps.logger ?? createLogger({ level: config.log.level, destination: config.log.destination });
+  // One secret masker (config `masking`) for every place agent input is stored or shown; the
+  // gateway builds the same one from governanceOptions (the CLI opens it without a core).
+  const mask = createMasker(maskOptionsFromConfig(config.masking, config.governance.audit));
+  const log = deps.logger ?? createLogger({ level: config.log.level, destination: config.log.destination, mask: mask.text });
   const bus = createBus((name, err) => log.error({ err, event: name }, 'event listener failed'));
   const api = createApi();
 
@@ -169,9 +172,10 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     detection,
     alarms: alarmService.system,
     manual: loadManualIndex(defaultManualPath(config.resourcesDir)),
-    toolCalls: createToolCallRepository(db),
-    incidents: createIncidentRepository(db),
+    toolCalls: createToolCallRepository(db, { mask }),
+    incidents: createIncidentRepository(db, { mask }),
     immune: config.immune.enabled ? immune : null,
+    mask,
     bus,
     clock,
     log: log.child({ component: 'mcp' }),
@@ -187,7 +191,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
         log: log.child({ component: 'otlp' }),
       })
     : null;
-  const tracer = new Tracer({ db, clock, log: log.child({ component: 'traces' }), sink: otlp ? (t, spans) => otlp.export(t, spans) : undefined });
+  const tracer = new Tracer({ db, clock, mask, log: log.child({ component: 'traces' }), sink: otlp ? (t, spans) => otlp.export(t, spans) : undefined });
   // The operator agent reaches the governed server over real HTTP, like any outside agent.
   const agent = new OperatorAgent({
     config: config.agent,
@@ -358,7 +362,7 @@ function registerPlantApi(api: CoreApi, services: CoreServices): void {
 /** Requests the control room needs beyond the subsystems' own (issue 7): trend history as columns, agent creation. */
 function registerControlRoomApi(api: CoreApi, services: CoreServices, db: Db): void {
   // Its own handle on the incidents table (prepared statements only; the MCP service writes the rows).
-  const incidents = createIncidentRepository(db);
+  const incidents = createIncidentRepository(db, { mask: services.mcp.deps.mask });
   api.register('incidents.list', (p) => {
     const str = (v: unknown, max: number) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, max) : undefined);
     const limit = Math.min(Math.max(Math.floor(Number(p?.limit ?? 100)) || 100, 1), 500);

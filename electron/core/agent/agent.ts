@@ -88,31 +88,24 @@ export class OperatorAgent {
     return this.deps.config;
   }
 
-  /** The agent's registry entry and bearer token. The token lives in <data>/agent/<id>.token (0600). */
+  /**
+   * The agent's registry entry and bearer token. The token lives in this process's memory only (no
+   * agent bearer token is stored in clear anywhere): a new process rotates it once, like the demo's
+   * narrow agent. A token file an older version wrote is removed.
+   */
   identity(): AgentIdentity {
     if (this.identityCache && this.deps.governance.agents.byToken(this.identityCache.token)) return this.identityCache;
     const { id, name } = this.deps.config;
-    const dir = path.join(this.deps.dataDir, 'agent');
-    const file = path.join(dir, `${id}.token`);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    let token: string | null = null;
-    try {
-      token = fs.readFileSync(file, 'utf8').trim() || null;
-    } catch {
-      token = null;
-    }
+    fs.rmSync(path.join(this.deps.dataDir, 'agent', `${id}.token`), { force: true });
     const g = this.deps.governance;
-    const existing = g.agents.get(id);
-    if (existing && token && g.agents.byToken(token)?.id === id) {
-      // Known and matching.
-    } else if (existing) {
+    let token: string;
+    if (g.agents.get(id)) {
       token = g.rotateToken(id, 'operator-agent');
     } else {
       const model = this.deps.config.planner === 'llm' ? this.deps.config.llm.model : 'rule-planner';
       token = g.addAgent({ id, name, role: 'operator-agent', model }, 'operator-agent').token;
     }
-    fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
-    this.identityCache = { agentId: id, name, token: token! };
+    this.identityCache = { agentId: id, name, token };
     return this.identityCache;
   }
 

@@ -7,6 +7,10 @@ import type { ApprovalStatus, ApprovalView } from '../../../shared/governance';
 import type { Clock } from '../clock';
 import type { Db } from '../store';
 import { canonicalHash, canonicalize } from './canonical';
+import { defaultMasker, type Masker } from '../observability/mask';
+
+/** Real arguments kept in memory at most for this many approvals (the oldest go first). */
+const MAX_CLEAR_ARGS = 10_000;
 
 export interface NewApproval {
   kind: 'call' | 'plan';
@@ -98,12 +102,19 @@ export type Settled = Exclude<ApprovalStatus, 'pending'>;
 export class ApprovalQueue {
   private readonly q;
   private readonly waiters = new Map<string, Set<(r: ApprovalRecord) => void>>();
+  /**
+   * The real arguments of approvals whose stored copy is masked (args_json never holds a secret),
+   * until the approved call collects its token. Lost on restart: such an approval cannot be
+   * collected then (the gateway refuses, the agent asks again).
+   */
+  private readonly clearArgs = new Map<string, Record<string, unknown>>();
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     /** Called once per settled approval, after the row is written. */
     private readonly onSettled: (a: ApprovalRecord) => void,
+    private readonly mask: Masker = defaultMasker,
   ) {
     this.q = {
       insert: db.prepare(
@@ -131,12 +142,17 @@ export class ApprovalQueue {
   create(a: NewApproval): ApprovalRecord {
     const id = `apr_${randomUUID()}`;
     const now = this.clock.now();
+    const masked = this.mask(a.args) as Record<string, unknown>;
+    if (masked !== a.args) {
+      if (this.clearArgs.size >= MAX_CLEAR_ARGS) this.clearArgs.delete(this.clearArgs.keys().next().value!);
+      this.clearArgs.set(id, a.args);
+    }
     this.q.insert.run({
       id,
       kind: a.kind,
       agent_id: a.agentId,
       tool: a.tool,
-      args_json: canonicalize(a.args),
+      args_json: canonicalize(masked),
       args_hash: canonicalHash(a.args),
       reason: a.reason,
       rule_id: a.ruleId,
@@ -152,7 +168,13 @@ export class ApprovalQueue {
 
   get(id: string): ApprovalRecord | null {
     const r = this.q.get.get(id);
-    return r ? toRecord(r) : null;
+    return r ? this.record(r) : null;
+  }
+
+  private record(r: Row): ApprovalRecord {
+    const rec = toRecord(r);
+    const clear = this.clearArgs.get(r.id);
+    return clear ? { ...rec, args: clear } : rec;
   }
 
   require(id: string): ApprovalRecord {
@@ -163,7 +185,7 @@ export class ApprovalQueue {
 
   list(status?: ApprovalStatus, limit = 200): ApprovalRecord[] {
     const n = Math.max(1, Math.min(1000, Math.floor(limit)));
-    return (status ? this.q.byStatus.all(status, n) : this.q.recent.all(n)).map(toRecord);
+    return (status ? this.q.byStatus.all(status, n) : this.q.recent.all(n)).map((r) => this.record(r));
   }
 
   /** Operator decision. Refused (already_decided) when the approval is not pending any more. */
@@ -233,13 +255,16 @@ export class ApprovalQueue {
   }
 
   markTokenIssued(id: string): boolean {
-    return this.q.markToken.run(id).changes === 1;
+    const ok = this.q.markToken.run(id).changes === 1;
+    if (ok) this.clearArgs.delete(id);
+    return ok;
   }
 
   private settle(id: string, status: Settled, by: string, comment: string | null): ApprovalRecord | null {
     const info = this.q.settle.run({ id, status, at: this.clock.now(), by, comment });
     if (info.changes === 0) return null;
     const a = this.require(id);
+    if (status !== 'approved' || a.kind !== 'call') this.clearArgs.delete(id);
     this.onSettled(a);
     const ws = this.waiters.get(id);
     if (ws) {

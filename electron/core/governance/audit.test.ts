@@ -150,6 +150,23 @@ describe('audit chain', () => {
     expect(fs.existsSync(`${h.dir}/keys/gateway-ed25519.pub.pem`)).toBe(true);
   });
 
+  it('masks rows an older version stored in clear on export, says so, and the chain still verifies', async () => {
+    h = harness();
+    // Rows written without masking (as before finding 9), into the same chain.
+    const old = new AuditLog(h.db, h.clock, { signEvery: 0, mask: (v) => v });
+    old.append({ kind: 'ALLOWED', agentId: 'diag', tool: 'log_incident_report', reason: 'ok', args: { root_cause: 'password=hunter2-Orchid-77, key sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s' } });
+    await h.gateway.authorize({ agentId: 'nobody', tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } });
+    const lines: string[] = [];
+    h.gateway.audit.export(0, (l) => lines.push(l));
+    const text = lines.join('\n');
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('sk-proj-');
+    const rows = lines.map((l) => JSON.parse(l) as { type: string; tool?: string; args?: unknown; maskedOnExport?: boolean });
+    expect(rows.filter((r) => r.maskedOnExport)).toEqual([expect.objectContaining({ type: 'row', tool: 'log_incident_report', args: { root_cause: 'password=[masked], key [masked]' } })]);
+    expect(rows.filter((r) => r.type === 'row').length).toBeGreaterThan(1);
+    expect(verify().ok).toBe(true);
+  });
+
   it('pages through the log with filters', async () => {
     h = harness();
     await traffic();

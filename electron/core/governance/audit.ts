@@ -143,64 +143,14 @@ function headText(seq: number, hash: string, ts: number, keyId: string): string 
 
 // ---------------------------------------------------------------- masking
 
-export interface MaskOptions {
-  /** Regexes (JS syntax) for sensitive values inside strings: card numbers, national ids, secrets. */
-  valuePatterns: string[];
-  /** Regex for argument names whose whole value is masked (password, token, ...). Case-insensitive. */
-  keyPattern: string;
-}
+// The masker lives in observability/mask.ts (every store of agent input uses it); re-exported here
+// for the audit's older callers.
+export { createMasker, DEFAULT_MASK, MASK, type MaskOptions } from '../observability/mask';
 
-export const DEFAULT_MASK: MaskOptions = {
-  valuePatterns: [
-    // Payment card numbers: 13-19 digits, optionally grouped by spaces or dashes.
-    '\\b(?:\\d[ -]?){12,18}\\d\\b',
-    // US social security numbers.
-    '\\b\\d{3}-\\d{2}-\\d{4}\\b',
-    // IBAN-like national account ids.
-    '\\b[A-Z]{2}\\d{2}[A-Z0-9]{11,30}\\b',
-    // Our own agent bearer tokens and any JWT.
-    '\\bafa_[A-Za-z0-9_-]{20,}',
-    '\\beyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+',
-  ],
-  keyPattern: '^(pass(word)?|secret|.*_secret|token|.*_token|api[_-]?key|credentials?|ssn|national_id|card(_?number)?|pin)$',
-};
-
-export const MASK = '[masked]';
-
-/**
- * Returns a masked copy, or the value itself when nothing needed masking (callers use that to
- * reuse the canonical text they already have: the common case costs one scan, no copy).
- */
-export function createMasker(opts: MaskOptions): (value: unknown) => unknown {
-  // One alternation, one pass per string, instead of one pass per pattern.
-  const valueRe = opts.valuePatterns.length ? new RegExp(opts.valuePatterns.map((p) => `(?:${p})`).join('|'), 'g') : null;
-  const keyRe = new RegExp(opts.keyPattern, 'i');
-  const maskString = (s: string): string => (valueRe ? s.replace(valueRe, MASK) : s);
-  const walk = (v: unknown, depth: number): unknown => {
-    if (depth > 64) return MASK;
-    if (typeof v === 'string') return maskString(v);
-    if (Array.isArray(v)) {
-      let changed = false;
-      const out = v.map((x) => {
-        const m = walk(x, depth + 1);
-        if (m !== x) changed = true;
-        return m;
-      });
-      return changed ? out : v;
-    }
-    if (v !== null && typeof v === 'object') {
-      let changed = false;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        const m = keyRe.test(k) && x !== null && x !== undefined ? MASK : walk(x, depth + 1);
-        if (m !== x) changed = true;
-        out[k] = m;
-      }
-      return changed ? out : v;
-    }
-    return v;
-  };
-  return (value) => walk(value, 0);
+/** A reason is free text (refusals quote agent input): masked like the arguments. */
+function maskReason(mask: (v: unknown) => unknown, reason: string): string {
+  const m = mask(reason);
+  return typeof m === 'string' ? m : reason;
 }
 
 // ---------------------------------------------------------------- the log
@@ -320,7 +270,7 @@ export class AuditLog {
         agent_id: e.agentId ?? null,
         tool: e.tool ?? null,
         decision: e.decision ?? null,
-        reason: e.reason ?? null,
+        reason: e.reason == null ? null : maskReason(this.opts.mask, e.reason),
         rule_id: e.ruleId ?? null,
         policy_version: e.policyVersion ?? null,
         approval_id: e.approvalId ?? null,
@@ -512,7 +462,14 @@ export class AuditLog {
   export(since: number, writeLine: (line: string) => void): { rows: number; head: SignedHead | null } {
     let rows = 0;
     for (const r of this.q.since.iterate(since)) {
-      writeLine(JSON.stringify({ type: 'row', ...toView(r) }));
+      // Rows are masked on write; rows written before a pattern existed (or by an older version) are
+      // masked again on the way out, and say so: their hash covers the text as stored, not as exported.
+      const v = toView(r);
+      const args = this.opts.mask(v.args);
+      const detail = this.opts.mask(v.detail);
+      const reason = v.reason === null ? null : maskReason(this.opts.mask, v.reason);
+      const remasked = args !== v.args || detail !== v.detail || reason !== v.reason;
+      writeLine(JSON.stringify({ type: 'row', ...v, args, detail, reason, ...(remasked ? { maskedOnExport: true } : {}) }));
       rows++;
     }
     const head = this.signHead() ?? this.latestHead();

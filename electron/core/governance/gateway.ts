@@ -12,7 +12,8 @@ import type { Logger } from '../observability';
 import type { Db } from '../store';
 import { AgentRegistry, type NewAgent } from './agents';
 import { ApprovalError, ApprovalQueue, type ApprovalRecord, type DecideBy, type Verdict } from './approvals';
-import { AuditLog, createMasker, DEFAULT_MASK, type AuditEntry } from './audit';
+import { AuditLog, type AuditEntry } from './audit';
+import { createMasker, DEFAULT_MASK, maskOptionsFromConfig, type Masker, type MaskOptions } from '../observability/mask';
 import { canonicalHash } from './canonical';
 import { CommandExecutor, type PublishCommand } from './executor';
 import { loadOrCreateKeys, type GatewayKeys } from './keys';
@@ -111,6 +112,8 @@ export interface GovernanceOptions {
   progressIntervalMs: number;
   promoteIgnoreArgs: string[];
   audit: { signEvery: number; signIntervalMs?: number; maskPatterns?: string[]; maskKeys?: string };
+  /** Secret masking (config `masking`); absent: the defaults plus audit.maskPatterns / maskKeys. */
+  masking?: MaskOptions;
 }
 
 export function governanceOptions(config: Config): GovernanceOptions {
@@ -131,6 +134,7 @@ export function governanceOptions(config: Config): GovernanceOptions {
     progressIntervalMs: g.progressIntervalMs,
     promoteIgnoreArgs: g.promoteIgnoreArgs,
     audit: g.audit,
+    masking: maskOptionsFromConfig(config.masking, g.audit),
   };
 }
 
@@ -154,7 +158,8 @@ export class Gateway {
   readonly tokens: IntentTokens;
   readonly executor: CommandExecutor;
   readonly keys: GatewayKeys;
-  private readonly mask: (v: unknown) => unknown;
+  /** The secret masker: audit rows, approval and plan rows, every view of agent arguments. */
+  readonly mask: Masker;
   private sweepTimer: NodeJS.Timeout | null = null;
   /** When signIfDue last looked (clock ms). */
   private lastSignCheck = 0;
@@ -166,10 +171,9 @@ export class Gateway {
   ) {
     const { db, clock, log } = deps;
     this.keys = loadOrCreateKeys(path.join(opts.dataDir, 'keys'));
-    this.mask = createMasker({
-      valuePatterns: opts.audit.maskPatterns ?? DEFAULT_MASK.valuePatterns,
-      keyPattern: opts.audit.maskKeys ?? DEFAULT_MASK.keyPattern,
-    });
+    this.mask = createMasker(
+      opts.masking ?? { patterns: [...DEFAULT_MASK.patterns, ...(opts.audit.maskPatterns ?? [])], keyPattern: opts.audit.maskKeys ?? DEFAULT_MASK.keyPattern },
+    );
     this.audit = new AuditLog(db, clock, {
       signEvery: opts.audit.signEvery,
       mask: this.mask,
@@ -179,8 +183,8 @@ export class Gateway {
     });
     this.agents = new AgentRegistry(db, clock);
     this.tokens = new IntentTokens(db, clock, this.keys, opts.tokenTtlS);
-    this.plans = new PlanRepository(db, clock);
-    this.approvals = new ApprovalQueue(db, clock, (a) => this.onApprovalSettled(a));
+    this.plans = new PlanRepository(db, clock, this.mask);
+    this.approvals = new ApprovalQueue(db, clock, (a) => this.onApprovalSettled(a), this.mask);
     this.policy = new PolicyStore({
       file: opts.policyFile,
       writableCopy: opts.policyCopy,
@@ -428,6 +432,9 @@ export class Gateway {
     // The agent may have been paused between approval and collection: no token then.
     const agent = this.agents.get(a.agentId);
     if (!agent || agent.status !== 'active') return { status: 'cancelled', approvalId: a.id, reason: `agent ${a.agentId} is ${agent?.status ?? 'removed'}`, decidedBy: a.decidedBy };
+    // The stored arguments are masked and the real ones (kept in memory only) went with a restart.
+    if (canonicalHash(a.args) !== a.argsHash)
+      throw new GovernanceError('args_masked', `the arguments of approval ${a.id} held secrets and are stored masked; they were not kept across a restart, so request the action again`);
     if (!this.approvals.markTokenIssued(a.id))
       throw new GovernanceError('token_collected', `the intent token of approval ${a.id} was already issued; request the action again`);
     const t = await this.tokens.issue({ agent: a.agentId, tool: a.tool, args: a.args, policyVersion: a.policyVersion, approvalId: a.id });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { Db } from '../store';
 import { canonicalHash, canonicalize } from './canonical';
+import { defaultMasker, type Masker } from '../observability/mask';
 
 export const PlanStepSchema = z
   .object({
@@ -70,11 +71,21 @@ export function planHash(agentId: string, steps: PlanStep[], rationale: string):
   return canonicalHash({ agent: agentId, steps, rationale });
 }
 
+/** Real steps kept in memory at most for this many plans (the oldest go first). */
+const MAX_CLEAR_PLANS = 10_000;
+
 export class PlanRepository {
   private readonly q;
+  /**
+   * The real rationale and steps of plans whose stored copy is masked (the row never holds a
+   * secret). Lost on restart: a step sent with its real arguments then no longer matches, and is
+   * blocked as a plan mismatch (the agent proposes again).
+   */
+  private readonly clear = new Map<string, { steps: PlanStep[]; rationale: string }>();
   constructor(
     db: Db,
     private readonly clock: Clock,
+    private readonly mask: Masker = defaultMasker,
   ) {
     this.q = {
       insert: db.prepare(
@@ -95,12 +106,18 @@ export class PlanRepository {
 
   create(agentId: string, input: { steps: PlanStep[]; rationale: string }, status: PlanStatus): PlanRecord {
     const id = `plan_${randomUUID()}`;
+    const steps = this.mask(input.steps) as PlanStep[];
+    const rationale = this.mask.text(input.rationale);
+    if (steps !== input.steps || rationale !== input.rationale) {
+      if (this.clear.size >= MAX_CLEAR_PLANS) this.clear.delete(this.clear.keys().next().value!);
+      this.clear.set(id, { steps: input.steps, rationale: input.rationale });
+    }
     this.q.insert.run({
       id,
       agent_id: agentId,
       hash: planHash(agentId, input.steps, input.rationale),
-      rationale: input.rationale,
-      steps_json: canonicalize(input.steps),
+      rationale,
+      steps_json: canonicalize(steps),
       status,
       approval_id: null,
       created_at: this.clock.now(),
@@ -110,11 +127,15 @@ export class PlanRepository {
 
   get(id: string): PlanRecord | null {
     const r = this.q.get.get(id);
-    return r ? toRecord(r) : null;
+    if (!r) return null;
+    const rec = toRecord(r);
+    const clear = this.clear.get(id);
+    return clear ? { ...rec, ...clear } : rec;
   }
 
   setStatus(id: string, status: PlanStatus): void {
     this.q.setStatus.run(status, id);
+    if (status !== 'pending' && status !== 'approved') this.clear.delete(id);
   }
 
   setApproval(id: string, approvalId: string): void {

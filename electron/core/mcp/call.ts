@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthorizeResult, WaitResult } from '../governance';
-import { createRateLimitedLog } from '../observability';
+import { createRateLimitedLog, defaultMasker, maskText } from '../observability';
 import { ToolFailure, type CallerIdentity, type McpDeps, type ToolContext, type ToolSpec } from './types';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -260,16 +260,18 @@ function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Recor
   } catch (err) {
     deps.log.error({ err, tool }, 'could not record the tool call');
   }
+  // The event reaches the UI and any listener: the tool name and error quote agent input.
+  const mask = deps.mask ?? defaultMasker;
   deps.bus.emit('mcp.call', {
     ts,
     agentId: caller.agentId,
-    tool,
+    tool: mask.text(tool),
     decision: auth?.decision ?? (o.status === 'invalid' ? 'NONE' : 'BLOCK'),
     status: o.status,
     approvalId: auth?.approvalId ?? null,
     latencyMs: Math.round(latencyMs * 10) / 10,
     isError,
-    error: o.error,
+    error: maskText(mask, o.error),
   });
   if (deps.runVitals) {
     try {
@@ -295,7 +297,8 @@ const invalidLogs = new WeakMap<McpDeps, ReturnType<typeof createRateLimitedLog>
 export function recordInvalidCall(deps: McpDeps, caller: CallerIdentity, tool: string, args: unknown, message: string): void {
   let warn = invalidLogs.get(deps);
   if (!warn) invalidLogs.set(deps, (warn = createRateLimitedLog(deps.log)));
-  warn(`${caller.agentId}:${tool}`, { agentId: caller.agentId, tool, error: message.slice(0, 300) }, 'MCP call refused: invalid request');
+  const mask = deps.mask ?? defaultMasker;
+  warn(`${caller.agentId}:${tool}`, { agentId: caller.agentId, tool: mask.text(tool), error: mask.text(message.slice(0, 300)) }, 'MCP call refused: invalid request');
   const o: Outcome = { result: { content: [{ type: 'text', text: message }], isError: true }, status: 'invalid', error: message };
   const safeArgs = args !== null && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : { _invalid: String(args).slice(0, 200) };
   record(deps, caller, tool.slice(0, 128), safeArgs, null, o, 0, 0);

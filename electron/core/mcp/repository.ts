@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncidentView } from '../../../shared/contract';
 import type { McpToolCallView } from '../../../shared/mcp';
 import type { Db } from '../store';
+import { defaultMasker, maskText, type Masker } from '../observability/mask';
 
 /** One row per tools/call: the same shape the control room reads (shared/mcp.ts). */
 export type ToolCallRow = McpToolCallView;
@@ -36,8 +37,13 @@ function argsJson(args: unknown): string | null {
   }
 }
 
-export function createToolCallRepository(db: Db, opts: { maxQueue?: number } = {}): ToolCallRepository {
+/**
+ * Rows are masked on write (args, tool name, error: all agent input), so the file never holds a
+ * secret an agent sent, and masked again on read (rows an older version wrote).
+ */
+export function createToolCallRepository(db: Db, opts: { maxQueue?: number; mask?: Masker } = {}): ToolCallRepository {
   const maxQueue = opts.maxQueue ?? 500;
+  const mask = opts.mask ?? defaultMasker;
   const insert = db.prepare(
     `INSERT INTO tool_calls (ts, agent_id, tool, args_json, decision, rule_id, approval_id, status, latency_ms, wait_ms, result_bytes, is_error, error, transport)
      VALUES (@ts, @agent_id, @tool, @args_json, @decision, @rule_id, @approval_id, @status, @latency_ms, @wait_ms, @result_bytes, @is_error, @error, @transport)`,
@@ -62,7 +68,13 @@ export function createToolCallRepository(db: Db, opts: { maxQueue?: number } = {
   return {
     insert(row) {
       const { args, is_error, ...rest } = row;
-      queue.push({ ...rest, args_json: argsJson(args), is_error: is_error ? 1 : 0, error: row.error?.slice(0, 2000) ?? null });
+      queue.push({
+        ...rest,
+        tool: mask.text(row.tool),
+        args_json: argsJson(mask(args)),
+        is_error: is_error ? 1 : 0,
+        error: row.error ? mask.text(row.error.slice(0, 2000)) : null,
+      });
       if (queue.length >= maxQueue) flush();
       else if (!scheduled) {
         scheduled = setImmediate(() => {
@@ -82,8 +94,10 @@ export function createToolCallRepository(db: Db, opts: { maxQueue?: number } = {
       const t = opts.tool ?? null;
       return recent.all(a, a, t, t, opts.beforeId ?? Number.MAX_SAFE_INTEGER, limit).map(({ args_json, is_error, ...r }) => ({
         ...r,
-        args: args_json ? (JSON.parse(args_json) as unknown) : undefined,
+        tool: mask.text(r.tool),
+        args: args_json ? mask(JSON.parse(args_json) as unknown) : undefined,
         is_error: is_error === 1,
+        error: maskText(mask, r.error),
       }));
     },
     count: () => {
@@ -128,7 +142,20 @@ const toIncident = ({ manual_sections, search_text: _s, ...r }: DbIncident): Inc
 /** Escape LIKE wildcards so a search for "50%" means the text "50%". */
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export function createIncidentRepository(db: Db): IncidentRepository {
+/** Reports are agent text: every free-text field is masked on write (and the search text built from that). */
+export function createIncidentRepository(db: Db, opts: { mask?: Masker } = {}): IncidentRepository {
+  const mask = opts.mask ?? defaultMasker;
+  // Also applied on read: reports an older version stored unmasked are shown masked.
+  const maskIncident = <T extends NewIncident>(i: T): T => ({
+    ...i,
+    anomaly_id: maskText(mask, i.anomaly_id),
+    title: mask.text(i.title),
+    root_cause: mask.text(i.root_cause),
+    actions_taken: mask.text(i.actions_taken),
+    outcome: maskText(mask, i.outcome),
+    lessons_learned: maskText(mask, i.lessons_learned),
+    manual_sections: mask(i.manual_sections) as string[],
+  });
   const insert = db.prepare(
     `INSERT INTO incidents (id, ts, agent_id, device_id, anomaly_id, anomaly_type, severity, title, root_cause, actions_taken, outcome, lessons_learned, manual_sections, search_text)
      VALUES (@id, @ts, @agent_id, @device_id, @anomaly_id, @anomaly_type, @severity, @title, @root_cause, @actions_taken, @outcome, @lessons_learned, @manual_sections, @search_text)`,
@@ -143,8 +170,9 @@ export function createIncidentRepository(db: Db): IncidentRepository {
   const search = db.prepare<Record<string, unknown>, DbIncident>(`SELECT * FROM incidents WHERE ${where} ORDER BY ts DESC, id LIMIT @limit OFFSET @offset`);
   const total = db.prepare<Record<string, unknown>, { n: number }>(`SELECT COUNT(*) AS n FROM incidents WHERE ${where}`);
   return {
-    add(input, ts) {
+    add(clear, ts) {
       const id = `inc_${randomUUID().slice(0, 8)}`;
+      const input = maskIncident(clear);
       const search_text = [input.device_id, input.anomaly_type, input.severity, input.title, input.root_cause, input.actions_taken, input.outcome, input.lessons_learned]
         .filter(Boolean)
         .join('\n')
@@ -154,7 +182,7 @@ export function createIncidentRepository(db: Db): IncidentRepository {
     },
     get(id) {
       const r = get.get(id);
-      return r ? toIncident(r) : null;
+      return r ? maskIncident(toIncident(r)) : null;
     },
     search(q) {
       const words = (q.text ?? '').toLowerCase().match(/[\p{L}\p{N}_./-]+/gu) ?? [];
@@ -168,7 +196,7 @@ export function createIncidentRepository(db: Db): IncidentRepository {
       };
       for (let i = 0; i < WORDS; i++) params[`w${i}`] = words[i] ? `%${likeEscape(words[i]!)}%` : null;
       const { limit: _l, offset: _o, ...countParams } = params;
-      return { items: search.all(params).map(toIncident), total: total.get(countParams)!.n };
+      return { items: search.all(params).map((r) => maskIncident(toIncident(r))), total: total.get(countParams)!.n };
     },
   };
 }

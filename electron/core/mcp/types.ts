@@ -9,7 +9,7 @@ import type { Gateway, WaitResult } from '../governance';
 import type { GovDecision } from '../../../shared/governance';
 import type { LiveCache } from '../ingest';
 import type { ManualIndex } from '../knowledge';
-import type { Logger } from '../observability';
+import type { Logger, Masker } from '../observability';
 import type { ReadingsRepository } from '../store';
 import type { McpConfig } from './config';
 import type { IncidentRepository, ToolCallRepository } from './repository';
@@ -41,6 +41,8 @@ export interface McpDeps {
   bus: EventBus;
   clock: Clock;
   log: Logger;
+  /** Secret masker for agent input the server echoes (events, notes); default patterns when absent. */
+  mask?: Masker;
   /** Server name/version announced in initialize. */
   serverInfo?: { name: string; version: string };
 }

@@ -3,3 +3,20 @@ export { Tracer, TraceRepository, observabilityMigrations, type SpanHandle, type
 export { createOtlpTraceExporter, otlpTracesBody, otlpTokenMetricsBody, otlpAttributes, TOKEN_BUCKETS, type OtlpTraceExporter } from './otlp';
 export { ObservabilityConfigSchema, type ObservabilityConfig } from './config';
 export { costOf } from './costs';
+export {
+  createMasker,
+  defaultMasker,
+  maskText,
+  maskOptionsFromConfig,
+  luhnValid,
+  looksLikeCard,
+  MaskingConfigSchema,
+  DEFAULT_MASK,
+  DEFAULT_PATTERNS,
+  DEFAULT_KEY_PATTERN,
+  MASK,
+  type Masker,
+  type MaskOptions,
+  type MaskPattern,
+  type MaskingConfig,
+} from './mask';

@@ -144,6 +144,30 @@ describe('traces', () => {
     }
   });
 
+  it('masks secrets in attributes, events, status messages and the summary before storing or exporting them', async () => {
+    const clock = manualClock(1_800_000_000_000);
+    const collector = await startCollector();
+    try {
+      const exporter = createOtlpTraceExporter({ endpoint: collector.url, timeoutMs: 2000, resource: { serviceName: 't' }, metrics: false, log });
+      const tracer = new Tracer({ db, clock, log, sink: (t, s) => exporter.export(t, s) });
+      const t = tracer.startTrace({ agentName: 'operator-agent', agentId: 'operator-agent', attributes: { 'aegisflow.anomaly_id': 'line-1/compressor-01@1767227600000' } });
+      const span = t.startSpan('execute_tool log_incident_report', { attributes: { 'gen_ai.tool.call.arguments': { note: 'card 4111 1111 1111 1111', password: 'hunter2' } } });
+      span.addEvent('gen_ai.choice', { text: 'use sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s' });
+      span.end('error', 'refused: password=hunter2-Orchid-77');
+      t.end({ outcome: 'failed', summary: 'ssn 512-44-3187 in the report' });
+      await tracer.flush();
+      const stored = JSON.stringify(tracer.get(t.traceId)) + JSON.stringify(tracer.list());
+      const exported = JSON.stringify(collector.received);
+      for (const text of [stored, exported]) {
+        for (const secret of ['4111 1111 1111 1111', 'hunter2', 'sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s', '512-44-3187']) expect(text).not.toContain(secret);
+        expect(text).toContain('line-1/compressor-01@1767227600000');
+      }
+      expect(tracer.get(t.traceId)!.trace.summary).toBe('ssn [masked] in the report');
+    } finally {
+      await collector.close();
+    }
+  });
+
   it('prices tokens from the table and leaves unlisted (local) models at zero', () => {
     const prices = { 'gpt-4o-mini': { inputPer1M: 0.15, outputPer1M: 0.6 }, llama3: { inputPer1M: 1, outputPer1M: 2 } };
     expect(costOf(prices, 'gpt-4o-mini', 1_000_000, 500_000)).toBeCloseTo(0.45, 10);

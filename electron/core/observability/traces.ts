@@ -7,6 +7,7 @@ import type { GovDecision } from '../../../shared/governance';
 import type { Clock } from '../clock';
 import type { Db, Migration } from '../store';
 import type { Logger } from './logger';
+import { defaultMasker, type Masker } from './mask';
 
 export const observabilityMigrations: Migration[] = [
   {
@@ -279,6 +280,8 @@ export interface TracerDeps {
   sink?: TraceSink;
   /** Ids are random (OTel requires 16- and 8-byte ids); injectable for tests. */
   newId?: (bytes: number) => string;
+  /** Secret masker for attributes, events, status messages and summaries (tool arguments, model text); default patterns when absent. */
+  mask?: Masker;
 }
 
 /** The local trace store and span factory. */
@@ -295,6 +298,10 @@ export class Tracer {
 
   startTrace(input: StartTraceInput): TraceHandle {
     const { clock } = this.deps;
+    // Masked before they are kept: what is stored in SQLite and exported over OTLP never holds a secret.
+    const mask = this.deps.mask ?? defaultMasker;
+    const attrsOf = (a: Record<string, unknown>) => mask(cleanAttrs(a)) as Attributes;
+    const textOf = <T extends string | null | undefined>(t: T): T => (typeof t === 'string' ? (mask.text(t) as T) : t);
     const traceId = this.newId(16);
     const startMs = clock.now();
     const name = `invoke_agent ${input.agentName}`;
@@ -334,7 +341,7 @@ export class Tracer {
         endMs: null,
         status: 'unset',
         statusMessage: null,
-        attributes: cleanAttrs(attrs),
+        attributes: attrsOf(attrs),
         events: [],
       };
       openSpans.add(s);
@@ -343,18 +350,18 @@ export class Tracer {
         traceId,
         name: spanName,
         setAttributes(a) {
-          Object.assign(s.attributes, cleanAttrs(a));
+          Object.assign(s.attributes, attrsOf(a));
           return h;
         },
         addEvent(evName, a = {}) {
-          if (s.events.length < 200) s.events.push({ name: evName, ts: clock.now(), attributes: cleanAttrs(a) });
+          if (s.events.length < 200) s.events.push({ name: textOf(evName), ts: clock.now(), attributes: attrsOf(a) });
           return h;
         },
         end(status = 'ok', message) {
           if (s.endMs !== null) return;
           s.endMs = clock.now();
           s.status = status;
-          s.statusMessage = message ?? null;
+          s.statusMessage = textOf(message) ?? null;
           openSpans.delete(s);
           spans.push(s);
           store(s);
@@ -416,7 +423,7 @@ export class Tracer {
           spans.push(s);
           store(s);
         }
-        root.end(status, status === 'error' ? r.summary : undefined);
+        root.end(status, status === 'error' ? r.summary : undefined); // masked by end()
         const summary: TraceSummary = {
           traceId,
           name,
@@ -429,7 +436,7 @@ export class Tracer {
           endMs: clock.now(),
           status,
           outcome: r.outcome,
-          summary: r.summary,
+          summary: textOf(r.summary),
           spans: spans.length,
           toolCalls,
           inputTokens: usage.inputTokens,

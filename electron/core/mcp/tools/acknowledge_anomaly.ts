@@ -1,6 +1,7 @@
 // Seed tool (gated): acknowledge an anomaly (clears its alert without action). It redeems the intent
 // token first, so an acknowledgement happens only with the operator's approval of exactly this call.
 import { z } from 'zod';
+import { defaultMasker } from '../../observability';
 import { ToolFailure, defineTool } from '../types';
 import { AnomalyOutSchema, anomalyOut } from './common';
 
@@ -34,16 +35,18 @@ export const acknowledgeAnomaly = defineTool({
     const { plan_id: _plan, ...ackArgs } = args;
     const r = await ctx.deps.governance.executor.redeem({ agentId: ctx.agentId, tool: 'acknowledge_anomaly', args: ackArgs, token: ctx.token });
     if (!r.ok) throw new ToolFailure(`acknowledgement refused: ${r.message} (${r.code})`, r.code);
+    // The note is stored with the anomaly and its alarm, and shown: masked (the token was redeemed for the real one).
+    const note = (ctx.deps.mask ?? defaultMasker).text(args.note);
     let ep;
     try {
-      ep = ctx.deps.detection.acknowledge(args.anomaly_id, `agent:${ctx.agentId}${ctx.decidedBy ? ` (approved by ${ctx.decidedBy})` : ''}`, args.note);
+      ep = ctx.deps.detection.acknowledge(args.anomaly_id, `agent:${ctx.agentId}${ctx.decidedBy ? ` (approved by ${ctx.decidedBy})` : ''}`, note);
     } catch (err) {
       throw new ToolFailure(`could not acknowledge ${args.anomaly_id}: ${(err as Error).message}`);
     }
     const anomaly = anomalyOut(ep);
     return {
       structured: { status: 'acknowledged' as const, anomaly, approval_id: ctx.approvalId ?? null, approved_by: ctx.decidedBy ?? null },
-      text: `Anomaly ${anomaly.id} on ${anomaly.device_id} acknowledged${ctx.decidedBy ? ` (approved by ${ctx.decidedBy})` : ''}: ${args.note}`,
+      text: `Anomaly ${anomaly.id} on ${anomaly.device_id} acknowledged${ctx.decidedBy ? ` (approved by ${ctx.decidedBy})` : ''}: ${note}`,
     };
   },
 });
