@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { createCore, testConfig, type Core } from '../electron/core';
+import { createCore, testConfig, type Core, type CoreDeps } from '../electron/core';
 import type { TimedReading } from '../shared/domain';
 
 export interface McpRig {
@@ -26,7 +26,8 @@ function merge(a: Plain, b: Plain): Plain {
   return out;
 }
 
-export async function startRig(overrides: Plain = {}, policyText?: string): Promise<McpRig> {
+/** deps: e.g. a manual clock (createCore's), for tests that measure time on the core's own clock. */
+export async function startRig(overrides: Plain = {}, policyText?: string, deps: CoreDeps = {}): Promise<McpRig> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-mcp-'));
   let policy: Plain = {};
   if (policyText) {
@@ -39,7 +40,7 @@ export async function startRig(overrides: Plain = {}, policyText?: string): Prom
     governance: { watchPolicy: false, progressIntervalMs: 50, sweepIntervalMs: 50 },
     immune: { fleet: { enabled: false } },
   };
-  const core = createCore(testConfig(dir, merge(merge(base, policy), overrides)));
+  const core = createCore(testConfig(dir, merge(merge(base, policy), overrides)), deps);
   await core.start();
   const { token } = core.services.governance.addAgent({ id: 'diag', name: 'Diagnostics', role: 'assistant' });
   const http = core.services.http;
