@@ -87,9 +87,25 @@ describe('finding 14: the immune system sees abuse', () => {
     const q = await quarantinedRows(rig, 'diag');
     expect(q).toHaveLength(1);
     expect(q[0]).toMatchObject({ actor: 'immune' });
-    expect(anomalyTypes(rig, 'diag')).toContain('invalid_calls');
+    expect(anomalyTypes(rig, 'diag')).toEqual(['invalid_calls']);
     // The door is shut: a well-formed call is refused too.
     expect(refusedAt?.text ?? (await post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_devices', arguments: {} } })).text).toMatch(/quarantined/);
+    // Each kind of malformed call was counted as this agent's invalid call.
+    const invalid = new Set(rig.core.services.mcp.recentCalls({ agentId: 'diag', limit: 1000 }).filter((c) => c.status === 'invalid').map((c) => c.tool.replace(/_\d+$/, '_N')));
+    expect([...invalid].sort()).toEqual(['(rpc) resources/read', '(rpc) tools/call', '(rpc) tools/explode_N', 'get_device_status', 'no_such_tool_N']);
+
+    // Bodies that are not JSON, or not JSON-RPC, never reach a tool: they count all the same.
+    const { token } = rig.core.services.governance.addAgent({ id: 'garbler', name: 'Garbler', role: 'assistant' });
+    const garble = await rawSession(rig.mcpUrl, token);
+    let posts = 0;
+    for (; posts < 1000; posts++) {
+      clock.advance(50);
+      const r = await garble(posts % 2 ? '{"jsonrpc": "2.0", "id": ' : { hello: 'world', id: posts });
+      if (r.status === 403) break;
+      expect(r.status).toBe(400);
+    }
+    expect(rig.core.services.governance.agents.get('garbler')!.status).toBe('quarantined');
+    expect(posts).toBeLessThan(1000);
   });
 
   it('an agent that keeps repeating a BLOCKed emergency_shutdown at a human pace is quarantined', async () => {
@@ -102,7 +118,7 @@ describe('finding 14: the immune system sees abuse', () => {
     for (; calls < 200 && !refused; calls++) {
       clock.advance(5000); // one attempt every 5 s: slow enough to look like a model retrying
       try {
-        const r = await client.callTool({ name: 'execute_device_command', arguments: { device_id: DEVICE, command: 'emergency_shutdown', justification: `attempt ${calls}` } });
+        const r = await client.callTool({ name: 'execute_device_command', arguments: { device_id: DEVICE, command: 'emergency_shutdown', justification: `retry ${calls}: shut the pump down now` } });
         expect(r.isError).toBe(true);
       } catch (err) {
         refused = (err as Error).message;
@@ -111,7 +127,7 @@ describe('finding 14: the immune system sees abuse', () => {
     expect(rig.core.services.governance.agents.get('diag')!.status).toBe('quarantined');
     expect(refused).toMatch(/403|quarantined/);
     expect((await quarantinedRows(rig, 'diag')).map((r) => r.actor)).toEqual(['immune']);
-    expect(anomalyTypes(rig, 'diag')).toContain('blocked_calls');
+    expect(anomalyTypes(rig, 'diag')).toEqual(['blocked_calls']);
     // Seconds on the core's clock, not rows: about two minutes of attempts.
     expect(calls).toBeLessThan(60);
   });
