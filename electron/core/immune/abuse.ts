@@ -24,6 +24,14 @@
 // refusals a one-minute window would never hold enough of. Both bounds still hold for decayed counts
 // (weights in [0, 1] only shrink the moment generating function; the Poisson mean is λ·h/ln 2, the
 // decay kernel's integral), and all tests share alpha (Bonferroni).
+//
+// History buys nothing: a window also holds the agent's good past, so an agent that stayed just under
+// the share bound for an hour could turn to 100 % refusals and be diluted by that hour for half an
+// hour more. A CUSUM of the log-likelihood ratio "nine in ten refused" against the bound closes that:
+// it never goes below zero, so a clean past cannot be banked, and it rises from the first refused
+// call of the change. Under the bound, e^CUSUM from any start is a supermartingale, so by Ville's
+// inequality it reaches ln(1/alpha) with probability at most alpha. It decays with the longest
+// half-life, so a refusal every half hour is not a pattern.
 import { combineSeverity } from './sentinel';
 import type { AbuseAnomalyType, Anomaly, InfectionReport } from './schemas';
 
@@ -58,10 +66,15 @@ export interface AbuseState {
   /** When the agent last went above a bound (the onset of an infection); null while within both. */
   aboveSince: number | null;
   scales: Scale[];
+  /** CUSUM of ln(P(outcome | ABUSIVE_SHARE) / P(outcome | maxRefusedShare)), in nats, floored at 0. */
+  cusum: number;
 }
 
+/** The abusive alternative of the CUSUM: nine in ten calls refused. */
+const ABUSIVE_SHARE = 0.9;
+
 export function abuseState(o: AbuseOptions): AbuseState {
-  return { last: null, aboveSince: null, scales: o.halfLivesS.map((h) => ({ halfLifeS: h, calls: 0, blocked: 0, invalid: 0 })) };
+  return { last: null, aboveSince: null, scales: o.halfLivesS.map((h) => ({ halfLifeS: h, calls: 0, blocked: 0, invalid: 0 })), cusum: 0 };
 }
 
 const refused = (s: Scale) => s.blocked + s.invalid;
@@ -80,14 +93,14 @@ export function poissonTailNats(k: number, mu: number): number {
   return k > mu ? k * Math.log(k / mu) - k + mu : 0;
 }
 
-/** Evidence (nats) needed to flag: every scale runs two tests, and they share alpha. */
+/** Evidence (nats) needed to flag: every scale runs two tests, plus the CUSUM, and they share alpha. */
 export function abuseThreshold(o: AbuseOptions): number {
-  return Math.log((2 * Math.max(1, o.halfLivesS.length)) / o.alpha);
+  return Math.log((2 * Math.max(1, o.halfLivesS.length) + 1) / o.alpha);
 }
 
 interface Evidence {
   nats: number;
-  test: 'share' | 'rate';
+  test: 'share' | 'rate' | 'change';
   scale: Scale;
   /** Refusals the bound allows in this scale's counts (p0·calls, or the Poisson mean). */
   allowed: number;
@@ -104,18 +117,28 @@ function strongest(s: AbuseState, o: AbuseOptions): Evidence | null {
     const rate: Evidence = { nats: poissonTailNats(r, mu), test: 'rate', scale: sc, allowed: mu };
     for (const e of [share, rate]) if (e.nats > 0 && (!best || e.nats > best.nats)) best = e;
   }
+  if (s.cusum > 0 && (!best || s.cusum > best.nats)) {
+    // Reported on the shortest scale's counts: the recent calls are the ones that changed.
+    const sc = s.scales.reduce((a, b) => (b.halfLifeS < a.halfLifeS ? b : a));
+    if (refused(sc) > 0) best = { nats: s.cusum, test: 'change', scale: sc, allowed: o.maxRefusedShare * sc.calls };
+  }
   return best;
 }
 
 /** True while the agent is refused more than a bound allows on any scale (significant or not). */
 export function isAbusive(s: AbuseState, o: AbuseOptions): boolean {
-  return o.enabled && strongest(s, o) !== null;
+  return o.enabled && s.scales.some((sc) => refused(sc) > o.maxRefusedShare * sc.calls || refused(sc) > allowedRefusals(sc, o));
 }
 
 /** Count one call at `ts` (ms). Out-of-order times count as now. */
 export function observeCall(s: AbuseState, ts: number, outcome: CallOutcome, o: AbuseOptions): void {
   const dt = s.last === null ? 0 : Math.max(0, ts - s.last) / 1000;
   s.last = s.last === null ? ts : Math.max(s.last, ts);
+  const isRefused = outcome !== 'served';
+  const p0 = o.maxRefusedShare;
+  const llr = isRefused ? Math.log(ABUSIVE_SHARE / p0) : Math.log((1 - ABUSIVE_SHARE) / (1 - p0));
+  const longest = Math.max(...s.scales.map((sc) => sc.halfLifeS));
+  s.cusum = Math.max(0, s.cusum * (dt > 0 ? 2 ** (-dt / longest) : 1) + llr);
   for (const sc of s.scales) {
     const d = dt > 0 ? 2 ** (-dt / sc.halfLifeS) : 1;
     sc.calls = sc.calls * d + 1;
@@ -143,9 +166,11 @@ export function detectAbuse(agentId: string, ts: number, s: AbuseState, o: Abuse
   const sc = e.scale;
   const window = span(sc.halfLifeS / Math.LN2);
   const bound =
-    e.test === 'share'
-      ? `a healthy agent is refused in at most ${Math.round(o.maxRefusedShare * 100)} % of its calls`
-      : `a healthy agent is refused at most ${o.maxRefusedPerMinute} times a minute`;
+    e.test === 'rate'
+      ? `a healthy agent is refused at most ${o.maxRefusedPerMinute} times a minute`
+      : e.test === 'share'
+        ? `a healthy agent is refused in at most ${Math.round(o.maxRefusedShare * 100)} % of its calls`
+        : `a healthy agent is refused in at most ${Math.round(o.maxRefusedShare * 100)} % of its calls, and its refusals since they rose look like ${Math.round(ABUSIVE_SHARE * 100)} %`;
   const kinds: Array<[AbuseAnomalyType, number, string]> = [
     ['blocked_calls', sc.blocked, 'BLOCKed by the gateway'],
     ['invalid_calls', sc.invalid, 'invalid (malformed arguments, unknown tools or methods, not JSON-RPC, rate-limited)'],
