@@ -15,7 +15,7 @@
 // hypothesis and an agent is flagged only when its refusals are very unlikely under it (probability
 // at most `alpha`), by the Chernoff bounds of the binomial (share) and the Poisson (rate):
 //   P(share ≥ q) ≤ exp(−n·KL(q‖p0)),   P(refusals ≥ k) ≤ exp(−(k·ln(k/μ) − k + μ)).
-// Evidence grows with the calls seen: at the defaults 22 refusals in a row break the share bound,
+// Evidence grows with the calls seen: at the defaults 23 refusals in a row break the share bound,
 // 2 do not. Calls of a healthy agent are not independent (a model turn sends several calls with the
 // same mistake), which is why the bounds are generous and alpha is small.
 //
