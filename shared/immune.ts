@@ -25,7 +25,17 @@ export const ANOMALY_TYPES = [
   'prompt_change',
   'error_rate',
 ] as const;
-export type AnomalyType = (typeof ANOMALY_TYPES)[number];
+/** What the sentinel finds in an agent's vitals against its own baseline. */
+export type VitalsAnomalyType = (typeof ANOMALY_TYPES)[number];
+
+/**
+ * Abuse: calls refused on the agent's behalf (BLOCKed by the gateway; invalid: malformed arguments,
+ * unknown tools, JSON-RPC errors, rate limits), judged against absolute bounds rather than a baseline.
+ */
+export const ABUSE_ANOMALY_TYPES = ['blocked_calls', 'invalid_calls'] as const;
+export type AbuseAnomalyType = (typeof ABUSE_ANOMALY_TYPES)[number];
+
+export type AnomalyType = VitalsAnomalyType | AbuseAnomalyType;
 
 export const DIAGNOSIS_TYPES = [
   'prompt_drift',
@@ -56,7 +66,8 @@ export type AgentState = (typeof AGENT_STATES)[number];
 
 export interface Anomaly {
   type: AnomalyType;
-  metric: Metric | 'prompt_hash';
+  /** refused_calls: an abuse anomaly (value and baseline_mean are counts of refused calls, the mean the bound allows). */
+  metric: Metric | 'prompt_hash' | 'refused_calls';
   /** Mean of the confirming samples (for prompt_change: 1). */
   value: number;
   baseline_mean: number;
@@ -64,6 +75,8 @@ export interface Anomaly {
   z: number;
   ratio: number;
   severity: number;
+  /** A sentence for the operator when the numbers alone do not say it (abuse anomalies). */
+  detail?: string;
 }
 
 export interface InfectionReport {

@@ -21,6 +21,20 @@ export const ImmuneConfigSchema = z.object({
       promptChangeSeverity: z.number().min(0).max(10).default(3),
     })
     .prefault({}),
+  /**
+   * Abuse: calls refused on an agent's behalf (BLOCKed, invalid, rate-limited), judged against absolute
+   * bounds no baseline can loosen (see abuse.ts). Defaults: flagged when refusals are more likely than
+   * 1 in a million under "at most half the calls refused and 6 refusals a minute", over a minute and an hour.
+   */
+  abuse: z
+    .object({
+      enabled: z.boolean().default(true),
+      halfLivesS: z.array(z.number().positive().max(7 * 86_400)).min(1).max(4).default([60, 3600]),
+      maxRefusedShare: z.number().gt(0).lt(1).default(0.5),
+      maxRefusedPerMinute: z.number().positive().default(6),
+      alpha: z.number().gt(0).lt(0.01).default(1e-6),
+    })
+    .prefault({}),
   healing: z
     .object({
       /** Fresh samples an agent must produce, clean, after an action before it counts as healed. */

@@ -15,9 +15,11 @@ const W: Record<DiagnosisType, Partial<Record<AnomalyType, number>>> = {
     retry_storm: -1,
   },
   // A changed prompt plus a flood of input (injected instructions or documents) and new tool use.
+  // An agent that keeps asking for what the policy forbids is following someone else's instructions.
   prompt_injection: {
     prompt_change: 2,
     input_spike: 3,
+    blocked_calls: 3,
     tool_call_explosion: 1.5,
     output_spike: 0.3,
     retry_storm: -1,
@@ -37,12 +39,15 @@ const W: Record<DiagnosisType, Partial<Record<AnomalyType, number>>> = {
   tool_instability: {
     retry_storm: 3,
     error_rate: 2,
+    invalid_calls: 1,
     latency_explosion: 1,
     prompt_change: -1,
     input_spike: -0.5,
   },
   // Bloated or garbled context: inputs grow, outputs go erratic, errors appear, prompt unchanged.
+  // Calls that do not parse (malformed arguments, made-up tools and methods) come from garbled context.
   memory_corruption: {
+    invalid_calls: 2.5,
     input_spike: 1.5,
     output_spike: 1.5,
     error_rate: 1.5,
@@ -60,6 +65,7 @@ function fmt(n: number): string {
 }
 
 export function describeAnomaly(a: Anomaly): string {
+  if (a.detail) return a.detail;
   if (a.type === 'prompt_change') return 'prompt hash differs from the one the baseline was learned with';
   if (a.type === 'error_rate' && a.z === 0) return `errors in ${(a.value * 100).toFixed(0)}% of recent runs vs ${(a.baseline_mean * 100).toFixed(0)}% normally`;
   return `${a.metric} ${fmt(a.value)} vs baseline ${fmt(a.baseline_mean)}±${fmt(a.baseline_std)} (${a.ratio.toFixed(1)}×, z=${a.z.toFixed(1)})`;

@@ -33,6 +33,18 @@ export type VitalsInput = z.input<typeof VitalsSchema>;
 /** Normalised vitals: ts and total_tokens always set. */
 export type Vitals = Omit<z.infer<typeof VitalsSchema>, 'ts' | 'total_tokens'> & { ts: number; total_tokens: number };
 
+/** One governed call's outcome, reported as it happens (the abuse signal; see abuse.ts). */
+export const CallOutcomeSchema = z
+  .object({
+    agent_id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@/-]+$/, 'agent_id: letters, digits and ._:@/- only'),
+    /** Epoch ms; the service stamps its clock when absent. */
+    ts: z.number().int().positive().optional(),
+    outcome: z.enum(['served', 'blocked', 'invalid', 'rate_limited']),
+    tool: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+export type CallOutcomeInput = z.input<typeof CallOutcomeSchema>;
+
 export function normaliseVitals(v: z.infer<typeof VitalsSchema>, now: number): Vitals {
   return { ...v, ts: v.ts ?? now, total_tokens: v.total_tokens ?? v.input_tokens + v.output_tokens };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyBaseline, learnSample, welfordAdd, welfordEmpty, welfordStd, type AgentBaseline } from './baseline';
 import { diagnose } from './diagnosis';
 import { createSimulatedFleet } from './fleet';
-import { ANOMALY_TYPES, type AnomalyType, type Vitals } from './schemas';
+import { ANOMALY_TYPES, type VitalsAnomalyType, type Vitals } from './schemas';
 import { detectInfection } from './sentinel';
 
 const AGENT = 'sim-data-02';
@@ -16,7 +16,7 @@ function learned(n = 60): { baseline: AgentBaseline; clean: () => Vitals } {
 }
 
 /** Distort one sample the way each anomaly type shows in vitals, leaving the other metrics alone. */
-const DISTORT: Record<AnomalyType, (v: Vitals) => Vitals> = {
+const DISTORT: Record<VitalsAnomalyType, (v: Vitals) => Vitals> = {
   token_explosion: (v) => ({ ...v, total_tokens: v.total_tokens * 6 }),
   latency_explosion: (v) => ({ ...v, latency_ms: v.latency_ms * 6 }),
   tool_call_explosion: (v) => ({ ...v, tool_calls: v.tool_calls * 5 + 20 }),

@@ -11,6 +11,7 @@ import type { EventBus } from '../bus';
 import { CoreError } from '../api';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
+import { abuseState, detectAbuse, isAbusive, observeCall, type AbuseOptions, type AbuseState } from './abuse';
 import { baselineSamples, emptyBaseline, learnSample } from './baseline';
 import type { ImmuneConfig } from './config';
 import { createControlChannel, type ControlChannel } from './control';
@@ -21,6 +22,7 @@ import { createOtlpExporter, type OtlpExporter } from './otlp';
 import type { ActionOutcome, AgentControl, HealingActuator } from './ports';
 import { createImmuneRepository, type AgentRow, type ImmuneRepository } from './repository';
 import {
+  CallOutcomeSchema,
   CHAOS_TYPES,
   normaliseVitals,
   VitalsSchema,
@@ -55,6 +57,8 @@ interface Runtime extends AgentRow {
   /** Tool names seen lately, for picking what to revoke. */
   toolCounts: Map<string, number>;
   probation: { samples: Vitals[]; done: (r: 'pass' | 'fail' | 'no_data') => void } | null;
+  /** Refused calls against absolute bounds (in memory: a restart starts it afresh, like `recent`). */
+  abuse: AbuseState;
 }
 
 export interface ImmuneServiceDeps {
@@ -87,6 +91,7 @@ export class ImmuneService {
   private startedAt: number;
   private lastPrune = 0;
   private readonly sentinel: SentinelOptions;
+  private readonly abuse: AbuseOptions;
   private readonly learning: FleetLearningOptions;
   private readonly otlp: OtlpExporter | null;
   private ingestToken: string | null = null;
@@ -105,6 +110,7 @@ export class ImmuneService {
     this.repo = createImmuneRepository(deps.db);
     this.channel = createControlChannel({ ackTimeoutMs: deps.config.healing.ackTimeoutMs, now: () => deps.clock.now() });
     this.sentinel = deps.config.sentinel;
+    this.abuse = deps.config.abuse;
     this.learning = deps.config.fleetLearning;
     this.startedAt = deps.clock.now();
     this.otlp = deps.config.otlp.endpoint
@@ -117,7 +123,7 @@ export class ImmuneService {
         })
       : null;
     for (const row of this.repo.loadAgents()) {
-      this.agents.set(row.agent_id, { ...row, recent: [], dirty: false, toolCounts: new Map(), probation: null });
+      this.agents.set(row.agent_id, { ...row, recent: [], dirty: false, toolCounts: new Map(), probation: null, abuse: abuseState(this.abuse) });
       this.counters.executions += row.executions;
     }
     for (const a of this.agents.values()) a.recent = this.repo.recentVitals(a.agent_id, deps.config.vitals.recent);
@@ -153,6 +159,7 @@ export class ImmuneService {
       if (ap && ap.status === 'pending') this.repo.decideApproval(ap.id, 'rejected', this.deps.clock.now(), 'operator (revived in governance)');
       a.infection_id = null;
       a.recent = [];
+      a.abuse = abuseState(this.abuse);
       this.setState(a, 'healthy');
       this.deps.bus?.emit('immune.quarantine', { agent_id: a.agent_id, quarantined: false, reason: 'revived by an operator' });
     });
@@ -220,6 +227,7 @@ export class ImmuneService {
         dirty: false,
         toolCounts: new Map(),
         probation: null,
+        abuse: abuseState(this.abuse),
       };
       this.agents.set(a.agent_id, rt);
       this.repo.saveAgent(rt);
@@ -240,6 +248,35 @@ export class ImmuneService {
       return { ok: false, reasons: parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`) };
     }
     return { ok: true, infection: this.ingest(normaliseVitals(parsed.data, this.deps.clock.now()), source) };
+  }
+
+  /**
+   * One governed call's outcome as it happens (MCP gateway; untrusted shape, validated). Refusals are
+   * judged against absolute bounds at once (abuse.ts), so a fuzzer is contained within its first burst
+   * instead of at the end of a run; served calls only dilute the evidence. Never throws.
+   */
+  recordCall(input: unknown, source: AgentSource = 'governed'): RecordResult {
+    const parsed = CallOutcomeSchema.safeParse(input);
+    if (!parsed.success) {
+      this.counters.rejected_vitals++;
+      return { ok: false, reasons: parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`) };
+    }
+    if (!this.abuse.enabled) return { ok: true, infection: null };
+    const c = parsed.data;
+    const ts = c.ts ?? this.deps.clock.now();
+    if (!this.agents.has(c.agent_id)) this.registerAgent({ agent_id: c.agent_id, source });
+    const a = this.agents.get(c.agent_id)!;
+    if (QUARANTINED.has(a.state)) return { ok: true, infection: null }; // contained: its calls are refused anyway
+    observeCall(a.abuse, ts, c.outcome, this.abuse);
+    if (c.outcome === 'served') return { ok: true, infection: null };
+    const report = detectAbuse(a.agent_id, ts, a.abuse, this.abuse);
+    if (!report) return { ok: true, infection: null };
+    if (a.probation) {
+      // On probation after a heal: abuse fails the verification, and the ladder escalates.
+      a.probation.done('fail');
+      return { ok: true, infection: null };
+    }
+    return { ok: true, infection: this.onInfection(a, report, a.abuse.aboveSince ?? ts) };
   }
 
   /** Trusted, already-typed vitals (simulated fleet). Returns the infection it revealed, if any. */
@@ -264,15 +301,17 @@ export class ImmuneService {
     }
     if (QUARANTINED.has(a.state)) return null; // reported while contained: kept as evidence, not judged
 
+    // A sample taken while the agent is refused more than any healthy agent is never becomes "normal".
+    const abusive = isAbusive(a.abuse, this.abuse);
     if (baselineSamples(a.baseline) < cfg.baselineMinSamples) {
-      learnSample(a.baseline, v);
+      if (!abusive) learnSample(a.baseline, v);
       if (baselineSamples(a.baseline) >= cfg.baselineMinSamples) this.setState(a, 'healthy');
       return null;
     }
     const report = detectInfection(a.recent, a.baseline, this.sentinel);
     if (!report) {
       // Suspicious but unconfirmed samples are not learned, so an onset cannot drag the baseline up.
-      if (!isSuspicious(v, a.baseline, this.sentinel)) learnSample(a.baseline, v);
+      if (!abusive && !isSuspicious(v, a.baseline, this.sentinel)) learnSample(a.baseline, v);
       return null;
     }
     return this.onInfection(a, report);
@@ -313,12 +352,13 @@ export class ImmuneService {
 
   // ---- detection → containment --------------------------------------------------------------
 
-  private onInfection(a: Runtime, report: InfectionReport): Infection {
+  /** onsetTs: known by the caller (abuse: when the agent went above a bound); else from the vitals. */
+  private onInfection(a: Runtime, report: InfectionReport, onsetTs?: number): Infection {
     const now = this.deps.clock.now();
     const diagnosis = diagnose(report);
     // Onset: the first of the run of suspicious samples that ends with the newest.
-    let onset = report.ts;
-    for (let i = a.recent.length - 1; i >= 0; i--) {
+    let onset = onsetTs ?? report.ts;
+    for (let i = a.recent.length - 1; onsetTs === undefined && i >= 0; i--) {
       const v = a.recent[i]!;
       if (!isSuspicious(v, a.baseline, this.sentinel)) break;
       onset = v.ts;
@@ -357,6 +397,8 @@ export class ImmuneService {
 
   private quarantine(a: Runtime, reason: string, infectionId: number | null): void {
     this.counters.quarantines++;
+    // The refusals that led here are this infection's evidence; after it the agent starts afresh.
+    a.abuse = abuseState(this.abuse);
     this.setState(a, 'quarantined');
     void this.governance('quarantine', a.agent_id, reason);
     this.log({ agent_id: a.agent_id, infection_id: infectionId, kind: 'quarantined', action: null, trigger: null, ok: true, detail: reason });
@@ -559,6 +601,7 @@ export class ImmuneService {
         resolve(r);
       };
       a.probation = { samples: [], done };
+      a.abuse = abuseState(this.abuse);
       this.setState(a, 'probation');
       void (async () => {
         await this.governance('release', a.agent_id);

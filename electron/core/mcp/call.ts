@@ -273,6 +273,16 @@ function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Recor
     isError,
     error: maskText(mask, o.error),
   });
+  // Each call's outcome, at once: refusals are the abuse signal (immune/abuse.ts). A BLOCK because the
+  // agent is already paused or quarantined is the containment working, not something more it did.
+  const contained = o.status === 'blocked' && (auth?.ruleId === 'kill-switch' || auth?.ruleId === 'quarantine');
+  if (deps.immune?.recordCall && !contained) {
+    try {
+      deps.immune.recordCall({ agent_id: caller.agentId, ts, outcome: o.status === 'blocked' ? 'blocked' : o.status === 'invalid' ? 'invalid' : 'served', tool: tool.slice(0, 128) || '(none)' });
+    } catch (err) {
+      deps.log.warn({ err }, 'immune call outcome not recorded');
+    }
+  }
   if (deps.runVitals) {
     try {
       // Operator wait is not the agent's latency: it would teach the baseline that slow is normal.

@@ -4,10 +4,11 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { DEVICE_TYPES } from '../../../shared/domain';
-import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { governedCall, recordInvalidCall } from './call';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { GOVERNANCE_META, governedCall, recordInvalidCall, type Extra } from './call';
+import { governedRead, mayRead, promptTool, resourceTool } from './reads';
 import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
-import { scopeFilter } from './tools/common';
+import { requireKnownDevice, scopeFilter } from './tools/common';
 import type { CallerIdentity, McpDeps } from './types';
 
 export const SERVER_NAME = 'aegisflow';
@@ -32,104 +33,213 @@ export function createMcpServer(deps: McpDeps, caller: CallerIdentity): McpServe
       (args: Record<string, unknown>, extra) => governedCall(deps, caller, spec, args, extra, TOOL_REGISTRY),
     );
   }
-  registerResources(server, deps, caller);
-  registerPrompts(server);
+  const resources = registerResources(server, deps, caller);
+  registerPrompts(server, deps, caller);
+  showOnlyReadable(server, deps, caller, resources);
   countRefusedCalls(server, deps, caller);
   return server;
 }
 
-type CallHandler = (request: { params: { name: string; arguments?: unknown } }, extra: unknown) => Promise<CallToolResult>;
+type Handler = (request: { method: string; params?: Record<string, unknown> }, extra: unknown) => Promise<Record<string, unknown>>;
+
+/** The SDK's request handlers by method. SDK-internal (1.x keeps them here); null if that changed. */
+function handlersOf(server: McpServer): Map<string, Handler> | null {
+  return (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers ?? null;
+}
+
+/** A refusal our own code made (a governed read): recorded by governedCall already, not an invalid call. */
+const isGovernanceError = (err: unknown) => err instanceof McpError && typeof err.data === 'object' && err.data !== null && GOVERNANCE_META in err.data;
+
+/** Transport errors that are the client's fault (nodeStreamableHttp's 4xx answers), not the server's. */
+const CLIENT_FAULT = /^(Invalid Request|Bad Request|Not Acceptable|Unsupported Media Type|Parse error)/;
 
 /**
- * The SDK validates arguments (and tool names) before our callback runs and answers with an isError
- * result; wrap its tools/call handler so those refusals are counted and recorded too. The handler map
- * is SDK-internal: if it is not where 1.x keeps it, calls still work, only this count is lost.
+ * Every request the SDK or the transport refuses before any tool code runs is an invalid call of this
+ * agent: recorded (tool_calls row with status "invalid", mcp.call event, a rate-limited warning) and
+ * reported to the immune system, where a stream of them is abuse (immune/abuse.ts). That covers
+ * arguments failing a tool's input schema and unknown tools (the SDK answers those with an isError
+ * result), requests whose params do not fit their method (thrown), unknown methods (the fallback
+ * handler), unknown resources and prompts, and JSON-RPC the transport rejects (not JSON-RPC 2.0,
+ * oversized batches, a second initialize). The handler map is SDK-internal: if it is not where 1.x
+ * keeps it, calls still work, only these counts are lost (logged once per server).
  */
 function countRefusedCalls(server: McpServer, deps: McpDeps, caller: CallerIdentity): void {
-  const handlers = (server.server as unknown as { _requestHandlers?: Map<string, CallHandler> })._requestHandlers;
-  const original = handlers?.get('tools/call');
-  if (!handlers || !original) {
+  const invalid = (what: string, params: unknown, message: string) => recordInvalidCall(deps, caller, what, params, message);
+  server.server.onerror = (err) => {
+    if (CLIENT_FAULT.test(err.message)) invalid('(rpc) malformed', undefined, err.message);
+  };
+  server.server.fallbackRequestHandler = async (request) => {
+    invalid(`(rpc) ${String(request.method).slice(0, 100)}`, request.params, 'Method not found');
+    throw new McpError(ErrorCode.MethodNotFound, 'Method not found');
+  };
+  const handlers = handlersOf(server);
+  if (!handlers) {
     deps.log.debug('SDK internals changed: invalid MCP calls are not counted');
     return;
   }
-  handlers.set('tools/call', async (request, extra) => {
-    const result = await original(request, extra);
-    if (result?.isError && !result._meta) {
-      const text = result.content?.[0]?.type === 'text' ? result.content[0].text : '';
-      if (/^(Input validation error|MCP error -32602: (Input validation error|Tool .* not found|Invalid arguments))/.test(text) || /Tool .* not found/.test(text))
-        recordInvalidCall(deps, caller, String(request.params?.name ?? '(none)'), request.params?.arguments, text);
-    }
-    return result;
-  });
+  for (const [method, original] of handlers) {
+    if (method === 'initialize' || method === 'ping') continue;
+    handlers.set(method, async (request, extra) => {
+      let result: Record<string, unknown>;
+      try {
+        result = await original(request, extra);
+      } catch (err) {
+        if (!isGovernanceError(err)) {
+          const name = method === 'tools/call' && typeof request.params?.name === 'string' ? request.params.name : `(rpc) ${method}`;
+          invalid(name, request.params, (err as Error).message ?? String(err));
+        }
+        throw err;
+      }
+      if (method === 'tools/call' && result?.isError && !result._meta) {
+        const content = result.content as Array<{ type: string; text?: string }> | undefined;
+        const text = content?.[0]?.type === 'text' ? (content[0].text ?? '') : '';
+        if (/^(Input validation error|MCP error -32602: (Input validation error|Tool .* not found|Invalid arguments))/.test(text) || /Tool .* not found/.test(text))
+          invalid(String(request.params?.name ?? '(none)'), request.params?.arguments, text);
+      }
+      return result;
+    });
+  }
 }
 
-function registerResources(server: McpServer, deps: McpDeps, caller: CallerIdentity): void {
-  // Resources are reads outside the gateway: they show only the devices in the caller's scope.
-  const visibleDevices = () => {
-    const visible = scopeFilter({ deps, agentId: caller.agentId });
-    return visible ? deps.knownDevices().filter(visible) : deps.knownDevices();
+/** A registered resource and how a URI of it becomes a governed read (pseudo-tool name and arguments). */
+interface ResourceEntry {
+  tool: string;
+  /** The read's arguments for this URI, or null when the URI is not this resource's. */
+  argsOf(uri: string): Record<string, unknown> | null;
+}
+
+/**
+ * resources/list, resources/templates/list and prompts/list show only what the agent may read: each
+ * entry is probed with the gateway's pure decision (judge: nothing audited) and hidden when BLOCKed.
+ * Entries that need an operator's review stay listed, like tools that do.
+ */
+function showOnlyReadable(server: McpServer, deps: McpDeps, caller: CallerIdentity, resources: ResourceEntry[]): void {
+  const handlers = handlersOf(server);
+  if (!handlers) return; // reads stay governed; only the lists are unfiltered (logged by countRefusedCalls)
+  const filter = (method: string, key: string, keep: (item: Record<string, unknown>) => boolean) => {
+    const original = handlers.get(method);
+    if (!original) return;
+    handlers.set(method, async (request, extra) => {
+      const result = await original(request, extra);
+      const items = result[key];
+      return Array.isArray(items) ? { ...result, [key]: items.filter((i) => keep(i as Record<string, unknown>)) } : result;
+    });
   };
+  const byName = new Map(resources.map((r) => [r.tool, r]));
+  filter('resources/list', 'resources', (r) => {
+    const uri = String(r.uri);
+    for (const e of resources) {
+      const args = e.argsOf(uri);
+      if (args) return mayRead(deps, caller, e.tool, args);
+    }
+    return false;
+  });
+  filter('resources/templates/list', 'resourceTemplates', (t) => byName.has(resourceTool(String(t.name))) && mayRead(deps, caller, resourceTool(String(t.name))));
+  filter('prompts/list', 'prompts', (p) => mayRead(deps, caller, promptTool(String(p.name))));
+}
+
+function registerResources(server: McpServer, deps: McpDeps, caller: CallerIdentity): ResourceEntry[] {
+  const entries: ResourceEntry[] = [];
+  const fixed = (name: string, uri: string) => entries.push({ tool: resourceTool(name), argsOf: (u) => (u === uri ? {} : null) });
+  const template = (name: string, t: ResourceTemplate, argsOf: (vars: Record<string, string | string[]>) => Record<string, unknown>) =>
+    entries.push({
+      tool: resourceTool(name),
+      argsOf: (u) => {
+        const vars = t.uriTemplate.match(u);
+        return vars ? argsOf(vars) : null;
+      },
+    });
+  const read = <T>(name: string, args: Record<string, unknown>, extra: Extra, produce: () => T, precheck?: () => void) =>
+    governedRead(deps, caller, resourceTool(name), args, extra, produce, precheck ? { precheck } : {});
+  const json = (uri: URL, body: unknown) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] });
+
   server.registerResource(
     'devices',
     'aegisflow://devices',
     { title: 'Plant devices', description: 'Every device with its line, type, state and latest reading', mimeType: 'application/json' },
-    (uri) => {
-      const statuses = new Map(deps.deviceStatuses().map((d) => [d.device_id, d]));
-      const devices = visibleDevices().map((id) => ({ device_id: id, status: statuses.get(id) ?? null, latest: deps.live.latest(id) }));
-      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ devices }, null, 2) }] };
-    },
+    (uri, extra) =>
+      read('devices', {}, extra, () => {
+        // Like get_sensor_stream "all": the answer holds the devices in the agent's scope only.
+        const visible = scopeFilter({ deps, agentId: caller.agentId });
+        const statuses = new Map(deps.deviceStatuses().map((d) => [d.device_id, d]));
+        const ids = visible ? deps.knownDevices().filter(visible) : deps.knownDevices();
+        return json(uri, { devices: ids.map((id) => ({ device_id: id, status: statuses.get(id) ?? null, latest: deps.live.latest(id) })) });
+      }),
   );
+  fixed('devices', 'aegisflow://devices');
+
+  const deviceTemplate = new ResourceTemplate('aegisflow://devices/{line}/{device}', {
+    // Listed per device; showOnlyReadable drops the ones outside the agent's scope or policy.
+    list: () => ({ resources: deps.knownDevices().map((id) => ({ uri: `aegisflow://devices/${id}`, name: id, mimeType: 'application/json' })) }),
+  });
+  const deviceOf = (vars: Record<string, string | string[]>) => `${String(vars.line)}/${String(vars.device)}`;
   server.registerResource(
     'device',
-    new ResourceTemplate('aegisflow://devices/{line}/{device}', {
-      list: () => ({ resources: visibleDevices().map((id) => ({ uri: `aegisflow://devices/${id}`, name: id, mimeType: 'application/json' })) }),
-    }),
+    deviceTemplate,
     { title: 'One device', description: 'A device\'s state, recent readings (last 60) and open anomalies', mimeType: 'application/json' },
-    (uri, vars) => {
-      const id = `${String(vars.line)}/${String(vars.device)}`;
-      const visible = visibleDevices();
-      if (!visible.includes(id)) throw new McpError(ErrorCode.InvalidParams, `no device ${id} in this agent's scope (known: ${visible.join(', ')})`);
-      const body = {
-        device_id: id,
-        status: deps.deviceStatuses().find((d) => d.device_id === id) ?? null,
-        recent: deps.live.recent(id, 60),
-        open_anomalies: deps.detection.active().filter((e) => e.device_id === id),
-      };
-      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] };
+    (uri, vars, extra) => {
+      const id = deviceOf(vars);
+      return read(
+        'device',
+        { device_id: id },
+        extra,
+        () =>
+          json(uri, {
+            device_id: id,
+            status: deps.deviceStatuses().find((d) => d.device_id === id) ?? null,
+            recent: deps.live.recent(id, 60),
+            open_anomalies: deps.detection.active().filter((e) => e.device_id === id),
+          }),
+        () => requireKnownDevice(deps, id),
+      );
     },
   );
+  template('device', deviceTemplate, (vars) => ({ device_id: deviceOf(vars) }));
+
   server.registerResource(
     'device-manual',
     'aegisflow://manual',
     { title: 'Equipment manual and SOPs', description: 'The whole device manual (markdown); query_device_manual searches it by section', mimeType: 'text/markdown' },
-    (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/markdown', text: deps.manual.markdown }] }),
+    (uri, extra) => read('device-manual', {}, extra, () => ({ contents: [{ uri: uri.href, mimeType: 'text/markdown', text: deps.manual.markdown }] })),
   );
+  fixed('device-manual', 'aegisflow://manual');
+
+  const sectionTemplate = new ResourceTemplate('aegisflow://manual/{section}', {
+    list: () => ({ resources: deps.manual.sections.map((s) => ({ uri: `aegisflow://manual/${s.number}`, name: `${s.number} ${s.title}`, mimeType: 'text/markdown' })) }),
+  });
   server.registerResource(
     'manual-section',
-    new ResourceTemplate('aegisflow://manual/{section}', {
-      list: () => ({ resources: deps.manual.sections.map((s) => ({ uri: `aegisflow://manual/${s.number}`, name: `${s.number} ${s.title}`, mimeType: 'text/markdown' })) }),
-    }),
+    sectionTemplate,
     { title: 'Manual section', description: 'One numbered section of the manual, e.g. aegisflow://manual/2.1', mimeType: 'text/markdown' },
-    (uri, vars) => {
-      const s = deps.manual.section(String(vars.section));
-      const text = s ? `## ${s.number} ${s.title}\n\n${s.text}` : `No section ${String(vars.section)}.`;
-      return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text }] };
-    },
+    (uri, vars, extra) =>
+      read('manual-section', { section: String(vars.section) }, extra, () => {
+        const s = deps.manual.section(String(vars.section));
+        const text = s ? `## ${s.number} ${s.title}\n\n${s.text}` : `No section ${String(vars.section)}.`;
+        return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text }] };
+      }),
   );
+  template('manual-section', sectionTemplate, (vars) => ({ section: String(vars.section) }));
+
   server.registerResource(
     'policy',
     'aegisflow://policy',
     { title: 'Active governance policy', description: 'Which tools are allowed, need review or are blocked, and why (the policy in force)', mimeType: 'application/json' },
-    (uri) => {
-      const g = deps.governance;
-      const p = g.policy.current;
-      const body = { ...g.policyInfo(), tool_groups: p.doc.tool_groups, rules: p.doc.rules };
-      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] };
-    },
+    (uri, extra) =>
+      read('policy', {}, extra, () => {
+        const g = deps.governance;
+        const p = g.policy.current;
+        return json(uri, { ...g.policyInfo(), tool_groups: p.doc.tool_groups, rules: p.doc.rules });
+      }),
   );
+  fixed('policy', 'aegisflow://policy');
+  return entries;
 }
 
-function registerPrompts(server: McpServer): void {
+function registerPrompts(server: McpServer, deps: McpDeps, caller: CallerIdentity): void {
+  // Each prompts/get is a governed read of prompt:NAME with the prompt's arguments (a device_id is
+  // checked against the agent's scope, as for a tool).
+  const get = (name: string, args: Record<string, unknown>, extra: Extra, text: () => string) =>
+    governedRead(deps, caller, promptTool(name), args, extra, () => ({ messages: [{ role: 'user' as const, content: { type: 'text' as const, text: text() } }] }));
   server.registerPrompt(
     'diagnose_device',
     {
@@ -137,40 +247,34 @@ function registerPrompts(server: McpServer): void {
       description: 'Step-by-step diagnosis of one device, grounded in readings, the manual and past incidents',
       argsSchema: { device_id: z.string().describe('Device id, e.g. line-1/compressor-01') },
     },
-    ({ device_id }) => ({
-      messages: [
-        {
-          role: 'user',
-          content: {
-            type: 'text',
-            text:
-              `Diagnose ${device_id}.\n` +
-              `1. get_device_status {"device_id": "${device_id}"}: state, latest reading, z-scores, open anomalies.\n` +
-              `2. get_sensor_stream {"device_id": "${device_id}", "last_n": 120, "max_points": 24}: the trend of the last 10 minutes.\n` +
-              `3. query_device_manual with the symptoms and the device type: find the SOP.\n` +
-              `4. get_incident_reports {"device_id": "${device_id}"}: has this happened before?\n` +
-              `Report: anomalous sensors with z-scores, severity (SOP 1.4), likely root cause citing the manual section, and the recommended action. ` +
-              `Propose execute_device_command only if the SOP calls for it (reduce_load first; emergency_shutdown and restart are blocked). ` +
-              `Consider sensor drift (SOP 2.4) before recommending any command.`,
-          },
-        },
-      ],
-    }),
+    ({ device_id }, extra) =>
+      get(
+        'diagnose_device',
+        { device_id },
+        extra,
+        () =>
+          `Diagnose ${device_id}.\n` +
+          `1. get_device_status {"device_id": "${device_id}"}: state, latest reading, z-scores, open anomalies.\n` +
+          `2. get_sensor_stream {"device_id": "${device_id}", "last_n": 120, "max_points": 24}: the trend of the last 10 minutes.\n` +
+          `3. query_device_manual with the symptoms and the device type: find the SOP.\n` +
+          `4. get_incident_reports {"device_id": "${device_id}"}: has this happened before?\n` +
+          `Report: anomalous sensors with z-scores, severity (SOP 1.4), likely root cause citing the manual section, and the recommended action. ` +
+          `Propose execute_device_command only if the SOP calls for it (reduce_load first; emergency_shutdown and restart are blocked). ` +
+          `Consider sensor drift (SOP 2.4) before recommending any command.`,
+      ),
   );
   server.registerPrompt(
     'plant_overview',
     { title: 'Plant overview', description: 'Summarise the plant: every device, open anomalies, anything that needs an operator' },
-    () => ({
-      messages: [
-        {
-          role: 'user',
-          content: {
-            type: 'text',
-            text: 'Give me a plant overview: call get_sensor_stream {"device_id": "all"} and get_active_anomalies, then summarise each line in two sentences and list anything an operator should look at, most urgent first.',
-          },
-        },
-      ],
-    }),
+    // Without an argsSchema the SDK calls back with extra alone; its typings do not say so.
+    ((extra: Extra) =>
+      get(
+        'plant_overview',
+        {},
+        extra,
+        () =>
+          'Give me a plant overview: call get_sensor_stream {"device_id": "all"} and get_active_anomalies, then summarise each line in two sentences and list anything an operator should look at, most urgent first.',
+      )) as never,
   );
   server.registerPrompt(
     'incident_report',
@@ -179,16 +283,13 @@ function registerPrompts(server: McpServer): void {
       description: 'Draft and log an incident report for a handled anomaly',
       argsSchema: { device_id: z.string().describe('Device id'), device_type: z.enum(DEVICE_TYPES).optional().describe('compressor, motor or pump') },
     },
-    ({ device_id }) => ({
-      messages: [
-        {
-          role: 'user',
-          content: {
-            type: 'text',
-            text: `Log an incident report for ${device_id} with log_incident_report: title, severity, anomaly type, root cause, actions taken with approval ids, outcome and lessons learned; cite the manual sections you followed (SOP 4.3).`,
-          },
-        },
-      ],
-    }),
+    ({ device_id, device_type }, extra) =>
+      get(
+        'incident_report',
+        { device_id, ...(device_type ? { device_type } : {}) },
+        extra,
+        () =>
+          `Log an incident report for ${device_id} with log_incident_report: title, severity, anomaly type, root cause, actions taken with approval ids, outcome and lessons learned; cite the manual sections you followed (SOP 4.3).`,
+      ),
   );
 }

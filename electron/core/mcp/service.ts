@@ -6,6 +6,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { McpInfo, McpToolCallView } from '../../../shared/mcp';
 import type { CoreApi } from '../api';
 import type { HttpServer } from '../http';
+import { recordInvalidCall } from './call';
 import { mountGovernanceCheck } from './check';
 import { createRunVitals } from './vitals';
 import { createMcpServer } from './server';
@@ -46,7 +47,16 @@ export function createMcpService(input: McpDeps): McpService {
     mount(http) {
       if (!deps.config.enabled) return;
       httpServer = http;
-      endpoint = mountStreamableHttp(http, { config: deps.config, governance: deps.governance, log: deps.log, createServer, now: () => deps.clock.now(), bindHost: () => bindHostOf(http) });
+      endpoint = mountStreamableHttp(http, {
+        config: deps.config,
+        governance: deps.governance,
+        log: deps.log,
+        createServer,
+        now: () => deps.clock.now(),
+        bindHost: () => bindHostOf(http),
+        // Before any session reads it, a body that is not JSON is still this agent's invalid call (abuse signal).
+        onMalformed: (agentId, message) => recordInvalidCall(deps, { agentId, transport: 'http' }, '(rpc) malformed', undefined, message),
+      });
       mountGovernanceCheck(http, { governance: deps.governance, toolCalls: deps.toolCalls, clock: deps.clock, log: deps.log });
     },
     info() {

@@ -14,9 +14,11 @@ import type { ReadingsRepository } from '../store';
 import type { McpConfig } from './config';
 import type { IncidentRepository, ToolCallRepository } from './repository';
 
-/** The one call the MCP server makes into the immune system: vitals of every governed call. */
+/** What the MCP server tells the immune system: vitals per run of calls, and each call's outcome as it happens. */
 export interface VitalsSink {
   recordVitals(input: unknown): unknown;
+  /** { agent_id, ts, outcome: served | blocked | invalid | rate_limited, tool }: the abuse signal (immune/abuse.ts). */
+  recordCall?(input: unknown): unknown;
 }
 
 export interface McpDeps {

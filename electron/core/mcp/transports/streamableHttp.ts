@@ -43,6 +43,8 @@ export interface StreamableHttpDeps {
   now?: () => number;
   /** The HTTP server's bind address (http.host): Host headers are checked while it is loopback. */
   bindHost?: () => string | undefined;
+  /** An authenticated agent sent a body no session could read (not JSON, too large): counted as its invalid call. */
+  onMalformed?(agentId: string, message: string): void;
 }
 
 /** Header the stdio bridge sends with --agent NAME; when present it must match the token's agent. */
@@ -173,17 +175,20 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > config.maxBodyBytes) {
         counters.tooLarge++;
+        deps.onMalformed?.(agent.id, `request body larger than ${config.maxBodyBytes} bytes`);
         return rpcError(res, 413, -32600, `request body larger than ${config.maxBodyBytes} bytes`);
       }
       const raw = await ctx.body();
       if (raw.length > config.maxBodyBytes) {
         counters.tooLarge++;
+        deps.onMalformed?.(agent.id, `request body larger than ${config.maxBodyBytes} bytes`);
         return rpcError(res, 413, -32600, `request body larger than ${config.maxBodyBytes} bytes`);
       }
       try {
         body = JSON.parse(raw.toString('utf8'));
       } catch (err) {
         counters.badJson++;
+        deps.onMalformed?.(agent.id, `parse error: ${(err as Error).message}`);
         return rpcError(res, 400, -32700, `parse error: ${(err as Error).message}`);
       }
     }
