@@ -46,8 +46,7 @@ async function main() {
     }
     core.services.readings.insertBatch(rows);
 
-    await page.goto(url);
-    await page.waitForSelector('[data-field="connection"]:has-text("connected")');
+    await rig.login(); // as a person would: the login screen, then the control room
     await page.evaluate(() => localStorage.setItem('aegisflow.trends.v1', JSON.stringify({ devices: ['line-1/compressor-01'], windowSec: 86400 })));
     await showPane(page, 'incidents'); // the layout remembers: after a reload the Trends tab is closed
 
