@@ -111,4 +111,8 @@ export interface PolicyInfo {
   rules: number;
   /** Problems of the last refused load (the policy in force is the previous one). */
   problems: PolicyProblemView[];
+  /** True when no usable policy file was ever loaded and the built-in fail-safe policy is in force (reads ALLOW, everything else BLOCK). */
+  failSafe: boolean;
+  /** Why the fail-safe policy is in force, for a loud banner; null when a real policy is. */
+  status: string | null;
 }

@@ -693,7 +693,7 @@ export class Gateway {
 
   policyInfo(): PolicyInfo {
     const p = this.policy.current;
-    return { file: this.policy.file, version: p.version, rules: p.rules.length, problems: [...this.policy.problems] };
+    return { file: this.policy.file, version: p.version, rules: p.rules.length, problems: [...this.policy.problems], failSafe: this.policy.failSafe, status: this.policy.status };
   }
 
   /**
@@ -743,7 +743,8 @@ export class Gateway {
         if (ev.previousVersion !== ev.version && lastLoaded !== ev.version)
           this.record({ kind: 'POLICY_LOADED', policyVersion: ev.version, actor: 'gateway', detail: { file: ev.file, rules: ev.rules, previous: ev.previousVersion } });
       } else {
-        this.record({ kind: 'POLICY_REFUSED', policyVersion: ev.keptVersion, actor: 'gateway', reason: 'policy file refused; previous policy stays in force', detail: { file: ev.file, problems: ev.problems.slice(0, 20) } });
+        const reason = ev.failSafe ? (ev.status ?? 'policy file refused; the fail-safe policy is in force') : 'policy file refused; previous policy stays in force';
+        this.record({ kind: 'POLICY_REFUSED', policyVersion: ev.keptVersion, actor: 'gateway', reason, detail: { file: ev.file, problems: ev.problems.slice(0, 20), fail_safe: ev.failSafe } });
       }
     } catch (err) {
       this.deps.log.error({ err }, 'could not audit a policy load');
