@@ -93,7 +93,6 @@ describe('finding 12: one approval queue, healing included', () => {
     expect(c.services.immune.agent('diag')!.state).not.toBe('pending_approval');
     const log = c.services.immune.repo.agentLog('diag', 50);
     expect(log.find((e) => e.kind === 'approved')!.detail).toContain(OPERATOR.operator!.id);
-    await c.services.immune.whenHealed('diag');
     expect(await chain(c, ap!.id)).toEqual(['REVIEW', 'APPROVED']);
     const verify = await call<{ ok: boolean }>(c, 'audit.verify', {});
     expect(verify.ok).toBe(true);

@@ -137,6 +137,9 @@ export function governanceOptions(config: Config): GovernanceOptions {
   };
 }
 
+/** The tool name a healing approval carries (no agent can call it: it names the immune system's action). */
+export const HEAL_TOOL = 'immune.heal';
+
 /** Tools that need no intent token: nothing downstream redeems one for a read. */
 const TOKENLESS_GROUP = 'read';
 
@@ -495,6 +498,39 @@ export class Gateway {
     }
     return { ok: true };
   };
+
+  /**
+   * The immune system asks operators to approve healing a quarantined agent (issue 13, finding 12):
+   * an approval of kind 'healing' in this one queue, audited (REVIEW now, then its outcome), listed
+   * with every other approval, decided with approvals.decide, expiring at its deadline (timeout denies).
+   * The agent need not be governed: the simulated fleet's agents are watched by the immune system only.
+   */
+  requestHealing(r: { agentId: string; infectionId: number; severity: number; diagnosis: string; reason: string; timeoutS: number }): ApprovalView {
+    const policyVersion = this.policy.current.version;
+    const args = { infection_id: r.infectionId, diagnosis: r.diagnosis, severity: r.severity };
+    const a = this.approvals.create({
+      kind: 'healing',
+      agentId: r.agentId,
+      tool: HEAL_TOOL,
+      args,
+      reason: r.reason,
+      ruleId: 'immune-severity',
+      policyVersion,
+      risk: Math.max(0, Math.min(10, r.severity)),
+      approverRole: null,
+      timeoutS: r.timeoutS,
+    });
+    this.record({ kind: 'REVIEW', agentId: r.agentId, tool: HEAL_TOOL, decision: 'REVIEW', reason: r.reason, ruleId: a.ruleId, policyVersion, approvalId: a.id, actor: 'immune', args, detail: { deadline: a.deadline, risk: a.risk } });
+    const view = this.view(a);
+    this.deps.bus?.emit('approval.created', view);
+    return view;
+  }
+
+  /** Called once for each settled healing approval (the immune system acts on it). Returns the unsubscribe. */
+  onHealingSettled(fn: (a: ApprovalView) => void): () => void {
+    this.healingListeners.add(fn);
+    return () => this.healingListeners.delete(fn);
+  }
 
   decide(id: string, verdict: Verdict, by: DecideBy): ApprovalView {
     return this.view(this.approvals.decide(id, verdict, by));

@@ -30,7 +30,7 @@ import type { Db } from '../store';
 import { Gateway, governanceOptions } from './gateway';
 import type { PublishCommand } from './executor';
 
-export { Gateway, GovernanceError, governanceOptions, AuthorizeRequestSchema } from './gateway';
+export { Gateway, GovernanceError, governanceOptions, AuthorizeRequestSchema, HEAL_TOOL } from './gateway';
 export type { AuthorizeRequest, AuthorizeResult, WaitResult, WaitOptions, PlanResult, AgentManifest, GovernanceDeps, GovernanceOptions } from './gateway';
 export { governanceMigrations } from './migrations';
 export { registerGovernanceApi } from './api';
