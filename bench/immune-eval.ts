@@ -7,11 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { manualClock, seededRng } from '../electron/core/clock';
+import { testConfig } from '../electron/core/config';
+import { Gateway, governanceMigrations, governanceOptions } from '../electron/core/governance';
 import { createLogger } from '../electron/core/observability';
 import { applyMigrations, openDatabase } from '../electron/core/store';
 import {
   CHAOS_EXPECTED_DIAGNOSIS,
   CHAOS_TYPES,
+  createGovernanceControl,
   createSimulatedFleet,
   ImmuneConfigSchema,
   ImmuneService,
@@ -36,7 +39,7 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function setup(file: string, size: number, seed: number) {
   const db = openDatabase(path.join(dir, file));
-  applyMigrations(db, immuneMigrations);
+  applyMigrations(db, [...governanceMigrations, ...immuneMigrations]);
   const clock = manualClock(Date.UTC(2026, 0, 1));
   const config = ImmuneConfigSchema.parse({
     fleet: { enabled: false, size },
@@ -44,7 +47,9 @@ function setup(file: string, size: number, seed: number) {
     vitals: { flushMs: 1_000_000 },
   });
   const fleet = createSimulatedFleet({ size, seed, noise: NOISE });
-  const immune = new ImmuneService({ db, config, clock, log, fleet });
+  // Severe cases wait in governance's approval queue (one queue for every approval): a real gateway on the same database.
+  const gateway = new Gateway({ db, clock, log }, { ...governanceOptions(testConfig(dir, { resourcesDir: path.resolve('resources') })), watchPolicy: false });
+  const immune = new ImmuneService({ db, config, clock, log, fleet, control: createGovernanceControl(gateway) });
   return { db, clock, fleet, immune };
 }
 

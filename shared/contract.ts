@@ -201,8 +201,8 @@ export interface EventMap {
   'agent.changed': AgentView | { id: string; removed: true };
   'audit.appended': { seq: number; ts: number; kind: string; agentId: string | null; tool: string | null; decision: string | null };
   'policy.loaded':
-    | { ok: true; version: string; previousVersion: string | null; file: string; rules: number }
-    | { ok: false; file: string; keptVersion: string | null; problems: PolicyProblemView[] };
+    | { ok: true; version: string; previousVersion: string | null; file: string; rules: number; failSafe: false; status: null }
+    | { ok: false; file: string; keptVersion: string | null; problems: PolicyProblemView[]; failSafe: boolean; status: string | null };
   /** Every gateway decision (for traces, vitals and the immune system). */
   'governance.decision': { agentId: string | null; tool: string; decision: GovDecision; ruleId: string; reason: string; ts: number };
   // immune system (issue 9)

@@ -33,7 +33,8 @@ export interface AgentView {
 
 export interface ApprovalView {
   id: string;
-  kind: 'call' | 'plan';
+  /** call: one tool call; plan: a whole plan (seed 003); healing: the immune system asks to heal a quarantined agent. */
+  kind: 'call' | 'plan' | 'healing';
   agentId: string;
   tool: string;
   /** Arguments with sensitive values masked. */
@@ -52,6 +53,8 @@ export interface ApprovalView {
   decidedBy: string | null;
   comment: string | null;
   planId: string | null;
+  /** Approved: the call must be collected (its intent token issued) by then, or the approval lapses. */
+  collectBy: number | null;
 }
 
 export interface AuditRowView {
@@ -111,4 +114,8 @@ export interface PolicyInfo {
   rules: number;
   /** Problems of the last refused load (the policy in force is the previous one). */
   problems: PolicyProblemView[];
+  /** True when no usable policy file was ever loaded and the built-in fail-safe policy is in force (reads ALLOW, everything else BLOCK). */
+  failSafe: boolean;
+  /** Why the fail-safe policy is in force, for a loud banner; null when a real policy is. */
+  status: string | null;
 }

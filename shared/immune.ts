@@ -110,11 +110,18 @@ export interface Infection {
   onset_ts: number;
 }
 
+/**
+ * The immune side of a healing approval. The approval itself is a governance approval (kind 'healing',
+ * id approval_id): operators decide it with approvals.decide, it expires, it is in the audit chain.
+ */
 export interface ApprovalRecord {
   id: number;
   infection_id: number;
   agent_id: string;
-  status: 'pending' | 'approved' | 'rejected' | 'healing_started';
+  /** expired: nobody decided before the deadline (timeout denies); cancelled: an operator revived the agent. */
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'healing_started';
+  /** The governance approval (ApprovalView.id) this row mirrors; null only for rows from before the single queue. */
+  approval_id: string | null;
   created_at: number;
   decided_at: number | null;
   decided_by: string | null;
@@ -127,6 +134,7 @@ export type HealingEventKind =
   | 'approval_requested'
   | 'approved'
   | 'rejected'
+  | 'expired'
   | 'heal_now'
   | 'action_applied'
   | 'action_failed'

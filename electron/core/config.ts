@@ -121,6 +121,12 @@ export const ConfigSchema = z.object({
       reloadDebounceMs: z.number().int().min(0).max(60_000).default(250),
       /** Lifetime of an intent token (seconds). */
       tokenTtlS: z.number().int().positive().max(3600).default(60),
+      /**
+       * An approved call must be collected (its intent token issued) within this many seconds of the
+       * operator's decision, or within the rule's own timeout_s when that is shorter; otherwise the
+       * approval lapses (expired, audited). Restarts, pauses and quarantines void approvals too.
+       */
+      collectWindowS: z.number().int().positive().max(86_400).default(120),
       /** How long the executor waits for a device's acknowledgement of a command before auditing NO_ACK (ms). */
       ackTimeoutMs: z.number().int().positive().max(600_000).default(5000),
       /** How often pending approvals are checked against their deadline (ms). */

@@ -158,9 +158,11 @@ export function createActions(client: Client, live: LiveReadings) {
         const d = await unwrap(api.immuneAgent({ agent_id }));
         if (useImmune.getState().selected === agent_id) useImmune.getState().setDetail(d);
       }),
-    immuneDecide: (id: number, verdict: 'approve' | 'reject') =>
+    /** A healing approval is a governance approval: decided with approvals.decide like any other (the id is the governance one). */
+    immuneDecide: (approvalId: string, verdict: 'approve' | 'reject') =>
       attempt('Healing approval', async () => {
-        await unwrap(api.immuneApprovalsDecide({ id, verdict }));
+        const a = await unwrap(api.approvalsDecide({ id: approvalId, verdict }));
+        useApprovals.getState().decided(a);
         await actions.refreshImmune();
       }),
     immuneDecideAll: (verdict: 'approve' | 'reject') =>

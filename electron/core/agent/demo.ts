@@ -113,7 +113,8 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     unsubs.push(
       d.bus.on('approval.created', (a) => {
         say(`   ⏳ approval ${a.id} requested by ${a.agentId}: ${a.tool} ${JSON.stringify(a.args)} — ${a.reason}`);
-        if (o.approve !== 'auto' || a.agentId !== me.agentId) return;
+        // Only the agent's own calls and plans: a healing approval is a real operator's call.
+        if (o.approve !== 'auto' || a.agentId !== me.agentId || a.kind === 'healing') return;
         setTimeout(() => {
           void d.api
             .call('approvals.decide', { id: a.id, verdict: 'approve', comment: 'approved in the headless demo (SOP 2.1: reduce load first)' }, o.operator)

@@ -1,6 +1,13 @@
 // Approval queue: REVIEW decisions wait here for an operator. pending → approved | rejected |
 // expired | cancelled, exactly once (the UPDATE only matches a pending row, so a second decision
 // is refused even if two operators click at the same moment). Timeout means deny.
+//
+// An approval is bounded by the authority that gave it (issue 13, finding 5): an approved call must
+// be collected by collect_by (governance.collectWindowS after the decision, or the rule's own
+// timeout when shorter) and its token used within the token's life; otherwise it lapses to expired.
+// A pause, a quarantine or a restart voids approved calls not yet used (approved → cancelled |
+// expired), so nothing approved before them can run after them. Healing approvals (kind 'healing',
+// opened by the immune system) share this queue: same expiry, same audit, same operator decision.
 import { randomUUID } from 'node:crypto';
 import { hasRole } from '../../../shared/operators';
 import type { ApprovalStatus, ApprovalView } from '../../../shared/governance';
@@ -12,8 +19,10 @@ import { defaultMasker, type Masker } from '../observability/mask';
 /** Real arguments kept in memory at most for this many approvals (the oldest go first). */
 const MAX_CLEAR_ARGS = 10_000;
 
+export type ApprovalKind = ApprovalView['kind'];
+
 export interface NewApproval {
-  kind: 'call' | 'plan';
+  kind: ApprovalKind;
   agentId: string;
   tool: string;
   args: Record<string, unknown>;
@@ -30,6 +39,10 @@ export interface ApprovalRecord extends Omit<ApprovalView, 'args'> {
   /** The real arguments (only the core sees these; views are masked). */
   args: Record<string, unknown>;
   tokenIssued: boolean;
+  /** When its intent token was issued (collected). */
+  collectedAt: number | null;
+  /** When the executor redeemed its token (or the immune system acted on it): its authority is spent. */
+  usedAt: number | null;
 }
 
 export type Verdict = 'approve' | 'reject';
@@ -53,7 +66,7 @@ export class ApprovalError extends Error {
 
 interface Row {
   id: string;
-  kind: 'call' | 'plan';
+  kind: ApprovalKind;
   agent_id: string;
   tool: string;
   args_json: string;
@@ -71,6 +84,9 @@ interface Row {
   comment: string | null;
   plan_id: string | null;
   token_issued: number;
+  collect_by: number | null;
+  collected_at: number | null;
+  used_at: number | null;
 }
 
 function toRecord(r: Row): ApprovalRecord {
@@ -93,11 +109,27 @@ function toRecord(r: Row): ApprovalRecord {
     decidedBy: r.decided_by,
     comment: r.comment,
     planId: r.plan_id,
+    collectBy: r.collect_by,
     tokenIssued: r.token_issued === 1,
+    collectedAt: r.collected_at,
+    usedAt: r.used_at,
   };
 }
 
 export type Settled = Exclude<ApprovalStatus, 'pending'>;
+
+/** Who settled an approval, for the audit row (and the policy rule that voided it, if one did). */
+export interface SettledBy {
+  actor: string;
+  ruleId?: string;
+}
+
+export interface ApprovalLimits {
+  /** How long after its decision an approved call may be collected (ms); the rule's timeout caps it. */
+  collectWindowMs: number;
+  /** The intent token's life (ms): a collected call not used by then has lapsed. */
+  tokenTtlMs: number;
+}
 
 export class ApprovalQueue {
   private readonly q;
@@ -112,9 +144,10 @@ export class ApprovalQueue {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    /** Called once per settled approval, after the row is written. */
-    private readonly onSettled: (a: ApprovalRecord) => void,
+    /** Called once per settled (or voided) approval, after the row is written. */
+    private readonly onSettled: (a: ApprovalRecord, by: SettledBy) => void,
     private readonly mask: Masker = defaultMasker,
+    private readonly limits: ApprovalLimits = { collectWindowMs: 120_000, tokenTtlMs: 60_000 },
   ) {
     this.q = {
       insert: db.prepare(
@@ -126,16 +159,37 @@ export class ApprovalQueue {
       recent: db.prepare<[number], Row>('SELECT * FROM gov_approvals ORDER BY created_at DESC LIMIT ?'),
       pendingIds: db.prepare<[], { id: string; agent_id: string }>(`SELECT id, agent_id FROM gov_approvals WHERE status = 'pending' ORDER BY created_at`),
       due: db.prepare<[number], { id: string }>(`SELECT id FROM gov_approvals WHERE status = 'pending' AND deadline <= ?`),
-      pendingOfAgent: db.prepare<[string], { id: string }>(`SELECT id FROM gov_approvals WHERE status = 'pending' AND agent_id = ?`),
+      // Healing approvals are about a quarantined agent by design: its status never cancels them.
+      pendingOfAgent: db.prepare<[string], { id: string }>(`SELECT id FROM gov_approvals WHERE status = 'pending' AND agent_id = ? AND kind <> 'healing'`),
       pendingOfInactive: db.prepare<[], { id: string; status: string | null }>(
         `SELECT a.id, g.status FROM gov_approvals a LEFT JOIN gov_agents g ON g.id = a.agent_id
-         WHERE a.status = 'pending' AND (g.status IS NULL OR g.status <> 'active')`,
+         WHERE a.status = 'pending' AND a.kind <> 'healing' AND (g.status IS NULL OR g.status <> 'active')`,
+      ),
+      // Approved and not used yet: live authority. A plan's approval stays live while its plan has steps left.
+      liveOfAgent: db.prepare<[string], { id: string }>(
+        `SELECT a.id FROM gov_approvals a LEFT JOIN gov_plans p ON p.id = a.plan_id
+         WHERE a.agent_id = ? AND a.status = 'approved'
+           AND ((a.kind = 'call' AND a.used_at IS NULL) OR (a.kind = 'plan' AND p.status = 'approved'))`,
+      ),
+      live: db.prepare<[], { id: string }>(
+        `SELECT a.id FROM gov_approvals a LEFT JOIN gov_plans p ON p.id = a.plan_id
+         WHERE a.status = 'approved' AND ((a.kind = 'call' AND a.used_at IS NULL) OR (a.kind = 'plan' AND p.status = 'approved'))`,
+      ),
+      // Approved but never collected by collect_by, or collected and its token not used within its life; a plan none of whose steps ran.
+      lapsed: db.prepare<{ now: number; ttl: number }, { id: string; collected_at: number | null }>(
+        `SELECT id, collected_at FROM gov_approvals
+         WHERE status = 'approved' AND used_at IS NULL AND kind IN ('call','plan')
+           AND ((collected_at IS NULL AND collect_by <= @now) OR (collected_at IS NOT NULL AND collected_at + @ttl <= @now))`,
       ),
       settle: db.prepare(
-        `UPDATE gov_approvals SET status = @status, decided_at = @at, decided_by = @by, comment = @comment
+        `UPDATE gov_approvals SET status = @status, decided_at = @at, decided_by = @by, comment = @comment,
+           collect_by = CASE WHEN @status = 'approved' THEN @at + MIN(@window, deadline - created_at) END
          WHERE id = @id AND status = 'pending'`,
       ),
-      markToken: db.prepare(`UPDATE gov_approvals SET token_issued = 1 WHERE id = ? AND status = 'approved' AND token_issued = 0`),
+      // The approver stays on record (decided_by); the comment says why the approval no longer holds.
+      voidApproved: db.prepare(`UPDATE gov_approvals SET status = @status, comment = @comment WHERE id = @id AND status = 'approved'`),
+      markToken: db.prepare(`UPDATE gov_approvals SET token_issued = 1, collected_at = @at WHERE id = @id AND status = 'approved' AND token_issued = 0`),
+      markUsed: db.prepare(`UPDATE gov_approvals SET used_at = @at WHERE id = @id AND status = 'approved' AND used_at IS NULL`),
     };
   }
 
@@ -223,6 +277,37 @@ export class ApprovalQueue {
     return out;
   }
 
+  /**
+   * Void the agent's live approved calls and plans (kill switch, quarantine): an approval given
+   * before a pause must not run after a revive. Approvals whose call already ran are left as they are.
+   */
+  voidApprovedForAgent(agentId: string, reason: string, actor: string): ApprovalRecord[] {
+    const out: ApprovalRecord[] = [];
+    for (const { id } of this.q.liveOfAgent.all(agentId)) {
+      const v = this.voidApproved(id, 'cancelled', reason, { actor });
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  /** At start: nothing approved before a restart runs after it (approved calls not used, plans with steps left). */
+  expireLive(reason: string): ApprovalRecord[] {
+    const out: ApprovalRecord[] = [];
+    for (const { id } of this.q.live.all()) {
+      const v = this.voidApproved(id, 'expired', reason, { actor: 'gateway' });
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  /** An approved approval that no longer holds: approved → expired | cancelled, audited via onSettled. */
+  voidApproved(id: string, status: 'expired' | 'cancelled', reason: string, by: SettledBy): ApprovalRecord | null {
+    if (this.q.voidApproved.run({ id, status, comment: reason }).changes === 0) return null;
+    const a = this.require(id);
+    this.onSettled(a, by);
+    return a;
+  }
+
   /** Cancel the agent's pending approvals (kill switch, quarantine). */
   cancelForAgent(agentId: string, reason: string, actor: string): ApprovalRecord[] {
     const out: ApprovalRecord[] = [];
@@ -243,7 +328,13 @@ export class ApprovalQueue {
    */
   sweep(): ApprovalRecord[] {
     const out: ApprovalRecord[] = [];
-    for (const { id } of this.q.due.all(this.clock.now())) {
+    const now = this.clock.now();
+    for (const { id, collected_at } of this.q.lapsed.all({ now, ttl: this.limits.tokenTtlMs })) {
+      const why = collected_at === null ? 'approved, but not collected before its collection deadline; the approval has lapsed' : 'its intent token was collected but not used within its life; the approval has lapsed';
+      const v = this.voidApproved(id, 'expired', why, { actor: 'gateway' });
+      if (v) out.push(v);
+    }
+    for (const { id } of this.q.due.all(now)) {
       const s = this.settle(id, 'expired', 'gateway', 'no decision before the deadline; timeout means deny');
       if (s) out.push(s);
     }
@@ -255,17 +346,22 @@ export class ApprovalQueue {
   }
 
   markTokenIssued(id: string): boolean {
-    const ok = this.q.markToken.run(id).changes === 1;
+    const ok = this.q.markToken.run({ id, at: this.clock.now() }).changes === 1;
     if (ok) this.clearArgs.delete(id);
     return ok;
   }
 
+  /** The approval's authority is spent (its call ran, its first plan step ran, its healing started). False if it was voided meanwhile or already used. */
+  markUsed(id: string): boolean {
+    return this.q.markUsed.run({ id, at: this.clock.now() }).changes === 1;
+  }
+
   private settle(id: string, status: Settled, by: string, comment: string | null): ApprovalRecord | null {
-    const info = this.q.settle.run({ id, status, at: this.clock.now(), by, comment });
+    const info = this.q.settle.run({ id, status, at: this.clock.now(), by, comment, window: this.limits.collectWindowMs });
     if (info.changes === 0) return null;
     const a = this.require(id);
     if (status !== 'approved' || a.kind !== 'call') this.clearArgs.delete(id);
-    this.onSettled(a);
+    this.onSettled(a, { actor: by });
     const ws = this.waiters.get(id);
     if (ws) {
       this.waiters.delete(id);

@@ -1,6 +1,8 @@
 // The executor: the only code in the app that publishes to aegisflow/commands/{device_id}. It
 // redeems the intent token first (signature, expiry, agent, tool, argument hash, single use) and
-// checks the agent is still active; any mismatch is refused and audited, and nothing is published.
+// asks the gateway whether the authority behind it still holds (the policy in force, the agent's
+// state and scope, the approval it came from: not voided by a pause, a restart or a lapse); any
+// mismatch is refused and audited, and nothing is published.
 // The device then verifies the token again and answers (electron/edge/verifier.ts): EXECUTED is
 // audited only on its accepted acknowledgement, DEVICE_REFUSED (with its reason) or NO_ACK otherwise.
 import { z } from 'zod';
@@ -42,12 +44,19 @@ export type ExecuteResult =
 
 export type RedeemOutcome = { ok: true; claims: IntentClaims } | { ok: false; code: string; message: string };
 
+/** The gateway's answer to "does the authority behind this token still hold, now?". */
+export type AuthorityCheck = (input: { agentId: string; tool: string; args: unknown; claims: IntentClaims }) => { ok: true } | { ok: false; code: string; message: string; ruleId?: string };
+
 export interface ExecutorDeps {
   tokens: IntentTokens;
   agents: AgentRegistry;
   audit: AuditLog;
   log: Logger;
   publish?: PublishCommand;
+  /** Re-checked at redemption, after the token verified and before it is used up. */
+  authority?: AuthorityCheck;
+  /** Told once a token is used up (the gateway marks its approval's authority spent). */
+  spent?: (claims: IntentClaims) => void;
 }
 
 export class CommandExecutor {
@@ -60,14 +69,14 @@ export class CommandExecutor {
     this.publish = publish;
   }
 
-  private refuse(agentId: string, tool: string, args: unknown, code: string, message: string): { ok: false; code: string; message: string } {
+  private refuse(agentId: string, tool: string, args: unknown, code: string, message: string, extra: { ruleId?: string; approvalId?: string | null } = {}): { ok: false; code: string; message: string } {
     let argsHash: string | null = null;
     try {
       argsHash = canonicalHash(args);
     } catch {
       argsHash = null;
     }
-    this.deps.audit.append({ kind: 'REFUSED', agentId, tool, decision: 'BLOCK', reason: message, ruleId: code, actor: 'executor', argsHash, args: argsHash ? args : undefined });
+    this.deps.audit.append({ kind: 'REFUSED', agentId, tool, decision: 'BLOCK', reason: message, ruleId: extra.ruleId ?? code, approvalId: extra.approvalId ?? null, actor: 'executor', argsHash, args: argsHash ? args : undefined });
     this.deps.log.warn({ agentId, tool, code }, message);
     return { ok: false, code, message };
   }
@@ -80,8 +89,13 @@ export class CommandExecutor {
     const agent = this.deps.agents.get(input.agentId);
     if (!agent) return this.refuse(input.agentId, input.tool, input.args, 'unknown_agent', `unknown agent ${input.agentId}`);
     if (agent.status !== 'active') return this.refuse(input.agentId, input.tool, input.args, 'agent_inactive', `agent ${agent.id} is ${agent.status}`);
-    const r = await this.deps.tokens.redeem(input.token ?? '', { agent: input.agentId, tool: input.tool, args: input.args });
+    const r = await this.deps.tokens.check(input.token ?? '', { agent: input.agentId, tool: input.tool, args: input.args });
     if (!r.ok) return this.refuse(input.agentId, input.tool, input.args, r.code, r.message);
+    // From here to the jti's use nothing awaits: the authority checked is the authority in force when the token is spent.
+    const auth = this.deps.authority?.({ agentId: input.agentId, tool: input.tool, args: input.args, claims: r.claims }) ?? { ok: true as const };
+    if (!auth.ok) return this.refuse(input.agentId, input.tool, input.args, auth.code, auth.message, { ruleId: auth.ruleId, approvalId: r.claims.approval_id });
+    if (!this.deps.tokens.consume(r.claims)) return this.refuse(input.agentId, input.tool, input.args, 'replayed', 'intent token was already used', { approvalId: r.claims.approval_id });
+    this.deps.spent?.(r.claims);
     return r;
   }
 

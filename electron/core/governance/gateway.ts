@@ -11,11 +11,11 @@ import type { Config } from '../config';
 import type { Logger } from '../observability';
 import type { Db } from '../store';
 import { AgentRegistry, type NewAgent } from './agents';
-import { ApprovalError, ApprovalQueue, type ApprovalRecord, type DecideBy, type Verdict } from './approvals';
+import { ApprovalError, ApprovalQueue, type ApprovalRecord, type DecideBy, type SettledBy, type Verdict } from './approvals';
 import { AuditLog, type AuditEntry } from './audit';
 import { createMasker, DEFAULT_MASK, maskOptionsFromConfig, type Masker, type MaskOptions } from '../observability/mask';
 import { canonicalHash } from './canonical';
-import { CommandExecutor, type PublishCommand } from './executor';
+import { CommandExecutor, type AuthorityCheck, type PublishCommand } from './executor';
 import { loadOrCreateKeys, type GatewayKeys } from './keys';
 import { describeToolFor, evaluate, KNOWN_TOOLS, type Evaluation, type Predicate, type Rule } from './policy';
 import { PolicyStore, type PolicyLoadEvent } from './policy-file';
@@ -108,6 +108,8 @@ export interface GovernanceOptions {
   watchPolicy: boolean;
   reloadDebounceMs: number;
   tokenTtlS: number;
+  /** An approved call must be collected within this many seconds of its decision (or the rule's timeout, when shorter). */
+  collectWindowS?: number;
   sweepIntervalMs: number;
   progressIntervalMs: number;
   promoteIgnoreArgs: string[];
@@ -130,6 +132,7 @@ export function governanceOptions(config: Config): GovernanceOptions {
     watchPolicy: g.watchPolicy,
     reloadDebounceMs: g.reloadDebounceMs,
     tokenTtlS: g.tokenTtlS,
+    collectWindowS: g.collectWindowS,
     sweepIntervalMs: g.sweepIntervalMs,
     progressIntervalMs: g.progressIntervalMs,
     promoteIgnoreArgs: g.promoteIgnoreArgs,
@@ -137,6 +140,9 @@ export function governanceOptions(config: Config): GovernanceOptions {
     masking: maskOptionsFromConfig(config.masking, g.audit),
   };
 }
+
+/** The tool name a healing approval carries (no agent can call it: it names the immune system's action). */
+export const HEAL_TOOL = 'immune.heal';
 
 /** Tools that need no intent token: nothing downstream redeems one for a read. */
 const TOKENLESS_GROUP = 'read';
@@ -161,6 +167,7 @@ export class Gateway {
   /** The secret masker: audit rows, approval and plan rows, every view of agent arguments. */
   readonly mask: Masker;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly healingListeners = new Set<(a: ApprovalView) => void>();
   /** When signIfDue last looked (clock ms). */
   private lastSignCheck = 0;
   private started = false;
@@ -184,7 +191,10 @@ export class Gateway {
     this.agents = new AgentRegistry(db, clock);
     this.tokens = new IntentTokens(db, clock, this.keys, opts.tokenTtlS);
     this.plans = new PlanRepository(db, clock, this.mask);
-    this.approvals = new ApprovalQueue(db, clock, (a) => this.onApprovalSettled(a), this.mask);
+    this.approvals = new ApprovalQueue(db, clock, (a, by) => this.onApprovalSettled(a, by), this.mask, {
+      collectWindowMs: (opts.collectWindowS ?? 120) * 1000,
+      tokenTtlMs: opts.tokenTtlS * 1000,
+    });
     this.policy = new PolicyStore({
       file: opts.policyFile,
       writableCopy: opts.policyCopy,
@@ -199,6 +209,10 @@ export class Gateway {
       audit: this.audit,
       log: log.child({ component: 'executor' }),
       publish: deps.publishCommand,
+      authority: (i) => this.authorityAtRedemption(i),
+      spent: (claims) => {
+        if (claims.approval_id && this.approvals.get(claims.approval_id)?.kind === 'call') this.approvals.markUsed(claims.approval_id);
+      },
     });
     this.policy.load();
   }
@@ -208,6 +222,15 @@ export class Gateway {
   start(): void {
     if (this.started) return;
     this.started = true;
+    // Nothing approved before a restart runs after it: the agent that asked is gone and the operator
+    // decided for a moment that has passed. Audited, one EXPIRED row per approval.
+    try {
+      const expired = this.approvals.expireLive('the core restarted before the approved call ran; an approval does not outlive a restart');
+      if (expired.length) this.deps.log.warn({ approvals: expired.map((a) => a.id) }, 'approved calls not yet run expired at start');
+    } catch (err) {
+      this.deps.log.error({ err }, 'could not expire approvals at start');
+    }
+    this.sweep();
     this.policy.start();
     this.sweepTimer = setInterval(() => this.sweep(), this.opts.sweepIntervalMs);
     this.sweepTimer.unref?.();
@@ -428,10 +451,17 @@ export class Gateway {
   private async settledResult(a: ApprovalRecord): Promise<WaitResult> {
     if (a.status === 'pending') return { status: 'pending', approvalId: a.id, deadline: a.deadline };
     if (a.status !== 'approved') return { status: a.status, approvalId: a.id, reason: a.comment ?? a.status, decidedBy: a.decidedBy };
+    // A healing approval is carried out by the immune system; there is nothing for an agent to collect.
+    if (a.kind === 'healing') return { status: 'approved', approvalId: a.id, decidedBy: a.decidedBy, comment: a.comment };
     if (a.kind === 'plan') return { status: 'approved', approvalId: a.id, planId: a.planId ?? undefined, decidedBy: a.decidedBy, comment: a.comment };
-    // The agent may have been paused between approval and collection: no token then.
-    const agent = this.agents.get(a.agentId);
-    if (!agent || agent.status !== 'active') return { status: 'cancelled', approvalId: a.id, reason: `agent ${a.agentId} is ${agent?.status ?? 'removed'}`, decidedBy: a.decidedBy };
+    if (a.tokenIssued) throw new GovernanceError('token_collected', `the intent token of approval ${a.id} was already issued; request the action again`);
+    // The approval holds only while the authority behind it does: its deadline, the agent's state and
+    // scope, the policy in force. Otherwise it is void now, audited, and no token is issued.
+    const problem = this.approvalVoid(a);
+    if (problem) {
+      const v = this.approvals.voidApproved(a.id, problem.status, problem.reason, { actor: 'gateway', ruleId: problem.ruleId }) ?? this.approvals.require(a.id);
+      if (v.status === 'rejected' || v.status === 'expired' || v.status === 'cancelled') return { status: v.status, approvalId: a.id, reason: v.comment ?? problem.reason, decidedBy: a.decidedBy };
+    }
     // The stored arguments are masked and the real ones (kept in memory only) went with a restart.
     if (canonicalHash(a.args) !== a.argsHash)
       throw new GovernanceError('args_masked', `the arguments of approval ${a.id} held secrets and are stored masked; they were not kept across a restart, so request the action again`);
@@ -440,6 +470,73 @@ export class Gateway {
     const t = await this.tokens.issue({ agent: a.agentId, tool: a.tool, args: a.args, policyVersion: a.policyVersion, approvalId: a.id });
     this.record({ kind: 'TOKEN_ISSUED', agentId: a.agentId, tool: a.tool, approvalId: a.id, policyVersion: a.policyVersion, actor: 'gateway', argsHash: a.argsHash, detail: { jti: t.claims.jti, exp: t.claims.exp } });
     return { status: 'approved', approvalId: a.id, token: t.token, tokenClaims: t.claims, decidedBy: a.decidedBy, comment: a.comment };
+  }
+
+  /** Why an approved call may not be collected now (null: it may). */
+  private approvalVoid(a: ApprovalRecord): { status: 'expired' | 'cancelled'; reason: string; ruleId?: string } | null {
+    const agent = this.agents.get(a.agentId);
+    if (!agent) return { status: 'cancelled', reason: `agent ${a.agentId} was removed` };
+    if (a.collectBy !== null && this.deps.clock.now() >= a.collectBy)
+      return { status: 'expired', reason: `approved, but not collected within ${Math.round((a.collectBy - (a.decidedAt ?? a.createdAt)) / 1000)} s of the decision; the approval has lapsed` };
+    const ev = this.judge(agent, a.tool, a.args);
+    if (ev.decision === 'BLOCK') return { status: 'cancelled', reason: `void: ${ev.reason} (rule ${ev.ruleId})`, ruleId: ev.ruleId };
+    return null;
+  }
+
+  /** The executor asks, token in hand: does the authority behind it still hold? Policy, agent, approval. */
+  private authorityAtRedemption: AuthorityCheck = ({ agentId, tool, args, claims }) => {
+    const agent = this.agents.get(agentId);
+    if (!agent) return { ok: false, code: 'unknown_agent', message: `unknown agent ${agentId}` };
+    const callArgs = (args ?? {}) as Record<string, unknown>;
+    const ev = this.judge(agent, tool, callArgs);
+    if (ev.decision === 'BLOCK') {
+      const inactive = ev.ruleId === 'kill-switch' || ev.ruleId === 'quarantine';
+      return { ok: false, code: inactive ? 'agent_inactive' : 'policy_blocked', message: `the authority for this call no longer holds: ${ev.reason} (rule ${ev.ruleId})`, ruleId: ev.ruleId };
+    }
+    if (claims.approval_id) {
+      const a = this.approvals.get(claims.approval_id);
+      if (!a || a.status !== 'approved')
+        return { ok: false, code: 'approval_void', message: `approval ${claims.approval_id} is ${a?.status ?? 'unknown'}${a?.comment ? ` (${a.comment})` : ''}; its intent token is void` };
+      if (a.kind === 'plan') {
+        const plan = a.planId ? this.plans.get(a.planId) : null;
+        if (!plan || (plan.status !== 'approved' && plan.status !== 'done'))
+          return { ok: false, code: 'approval_void', message: `plan ${a.planId} is ${plan?.status ?? 'unknown'}; its intent token is void` };
+      }
+    }
+    return { ok: true };
+  };
+
+  /**
+   * The immune system asks operators to approve healing a quarantined agent (issue 13, finding 12):
+   * an approval of kind 'healing' in this one queue, audited (REVIEW now, then its outcome), listed
+   * with every other approval, decided with approvals.decide, expiring at its deadline (timeout denies).
+   * The agent need not be governed: the simulated fleet's agents are watched by the immune system only.
+   */
+  requestHealing(r: { agentId: string; infectionId: number; severity: number; diagnosis: string; reason: string; timeoutS: number }): ApprovalView {
+    const policyVersion = this.policy.current.version;
+    const args = { infection_id: r.infectionId, diagnosis: r.diagnosis, severity: r.severity };
+    const a = this.approvals.create({
+      kind: 'healing',
+      agentId: r.agentId,
+      tool: HEAL_TOOL,
+      args,
+      reason: r.reason,
+      ruleId: 'immune-severity',
+      policyVersion,
+      risk: Math.max(0, Math.min(10, r.severity)),
+      approverRole: null,
+      timeoutS: r.timeoutS,
+    });
+    this.record({ kind: 'REVIEW', agentId: r.agentId, tool: HEAL_TOOL, decision: 'REVIEW', reason: r.reason, ruleId: a.ruleId, policyVersion, approvalId: a.id, actor: 'immune', args, detail: { deadline: a.deadline, risk: a.risk } });
+    const view = this.view(a);
+    this.deps.bus?.emit('approval.created', view);
+    return view;
+  }
+
+  /** Called once for each settled healing approval (the immune system acts on it). Returns the unsubscribe. */
+  onHealingSettled(fn: (a: ApprovalView) => void): () => void {
+    this.healingListeners.add(fn);
+    return () => this.healingListeners.delete(fn);
   }
 
   decide(id: string, verdict: Verdict, by: DecideBy): ApprovalView {
@@ -460,14 +557,28 @@ export class Gateway {
     return { ...rest, args: this.mask(a.args) as Record<string, unknown> };
   }
 
-  private onApprovalSettled(a: ApprovalRecord): void {
+  private onApprovalSettled(a: ApprovalRecord, by: SettledBy): void {
     const kind = ({ approved: 'APPROVED', rejected: 'REJECTED', expired: 'EXPIRED', cancelled: 'CANCELLED' } as const)[a.status as Exclude<ApprovalStatus, 'pending'>];
-    this.record({ kind, agentId: a.agentId, tool: a.tool, decision: a.status === 'approved' ? 'ALLOW' : 'BLOCK', reason: a.comment ?? null, ruleId: a.ruleId, policyVersion: a.policyVersion, approvalId: a.id, actor: a.decidedBy, argsHash: a.argsHash });
+    // A rule that voided an approved call is named with the policy version that holds it.
+    const policyVersion = by.ruleId ? this.policy.current.version : a.policyVersion;
+    this.record({ kind, agentId: a.agentId, tool: a.tool, decision: a.status === 'approved' ? 'ALLOW' : 'BLOCK', reason: a.comment ?? null, ruleId: by.ruleId ?? a.ruleId, policyVersion, approvalId: a.id, actor: by.actor, argsHash: a.argsHash });
     if (a.planId) {
       const plan = this.plans.get(a.planId);
       if (plan && plan.status === 'pending') this.plans.setStatus(plan.id, a.status === 'approved' ? 'approved' : (a.status as 'rejected' | 'expired' | 'cancelled'));
+      // An approved plan whose approval was voided (pause, restart, lapse) runs no further step.
+      else if (plan && plan.status === 'approved' && (a.status === 'expired' || a.status === 'cancelled')) this.plans.setStatus(plan.id, a.status);
     }
-    this.deps.bus?.emit('approval.decided', this.view(a));
+    const view = this.view(a);
+    if (a.kind === 'healing') {
+      for (const fn of this.healingListeners) {
+        try {
+          fn(view);
+        } catch (err) {
+          this.deps.log.error({ err, approvalId: a.id }, 'healing approval listener failed');
+        }
+      }
+    }
+    this.deps.bus?.emit('approval.decided', view);
   }
 
   // ------------------------------------------------------------ plans
@@ -543,6 +654,12 @@ export class Gateway {
     const plan: PlanRecord | null = this.plans.get(planId);
     if (!plan || plan.agentId !== agent.id) return this.blocked(agent.id, tool, args, 'plan', `no plan ${planId} for agent ${agent.id}`);
     if (plan.status !== 'approved') return this.blocked(agent.id, tool, args, 'plan', `plan ${planId} is ${plan.status}, not approved`);
+    // An approved plan must be started within its collection window, like an approved call.
+    const pa = plan.approvalId ? this.approvals.get(plan.approvalId) : null;
+    if (pa && pa.usedAt === null && pa.collectBy !== null && this.deps.clock.now() >= pa.collectBy) {
+      this.approvals.voidApproved(pa.id, 'expired', 'approved, but no step ran before the collection deadline; the plan has lapsed', { actor: 'gateway' });
+      return this.blocked(agent.id, tool, args, 'plan', `plan ${planId} was approved but not started in time; it has lapsed`);
+    }
     const index = plan.nextStep;
     const step = plan.steps[index];
     if (!step) return this.blocked(agent.id, tool, args, 'plan', `plan ${planId} has no step left`);
@@ -552,6 +669,7 @@ export class Gateway {
     const ev = this.judge(agent, tool, args, touched);
     if (ev.decision === 'BLOCK') return this.blocked(agent.id, tool, args, ev.ruleId, ev.reason);
     if (!this.plans.advance(planId, index)) return this.blocked(agent.id, tool, args, 'plan', `step ${index + 1} of plan ${planId} was already used`);
+    if (pa && pa.usedAt === null) this.approvals.markUsed(pa.id);
     const t = await this.tokens.issue({ agent: agent.id, tool, args, policyVersion: ev.policyVersion, approvalId: plan.approvalId, planHash: plan.hash, planStep: index });
     const reason = `step ${index + 1} of approved plan ${planId}`;
     this.queue({ kind: 'ALLOWED', agentId: agent.id, tool, decision: 'ALLOW', reason, ruleId: 'plan', policyVersion: ev.policyVersion, approvalId: plan.approvalId, actor: 'gateway', args, detail: { plan_id: planId, plan_hash: plan.hash, step: index, jti: t.claims.jti } });
@@ -582,6 +700,8 @@ export class Gateway {
     const a = this.agents.setStatus(id, status, reason);
     this.record({ kind: status === 'paused' ? 'KILLED' : 'QUARANTINED', agentId: id, actor, reason });
     this.approvals.cancelForAgent(id, `agent ${status}: ${reason}`, actor);
+    // What was approved before the stop does not run after a revive.
+    this.approvals.voidApprovedForAgent(id, `agent ${status}: ${reason}; approvals given before are void`, actor);
     this.deps.bus?.emit('agent.changed', a);
     return a;
   }
@@ -600,6 +720,7 @@ export class Gateway {
     for (const id of ids) {
       this.record({ kind: 'KILLED', agentId: id, actor, reason });
       this.approvals.cancelForAgent(id, `agent paused: ${reason}`, actor);
+      this.approvals.voidApprovedForAgent(id, `agent paused: ${reason}; approvals given before are void`, actor);
       const a = this.agents.get(id);
       if (a) this.deps.bus?.emit('agent.changed', a);
     }
@@ -700,7 +821,7 @@ export class Gateway {
 
   policyInfo(): PolicyInfo {
     const p = this.policy.current;
-    return { file: this.policy.file, version: p.version, rules: p.rules.length, problems: [...this.policy.problems] };
+    return { file: this.policy.file, version: p.version, rules: p.rules.length, problems: [...this.policy.problems], failSafe: this.policy.failSafe, status: this.policy.status };
   }
 
   /**
@@ -750,7 +871,8 @@ export class Gateway {
         if (ev.previousVersion !== ev.version && lastLoaded !== ev.version)
           this.record({ kind: 'POLICY_LOADED', policyVersion: ev.version, actor: 'gateway', detail: { file: ev.file, rules: ev.rules, previous: ev.previousVersion } });
       } else {
-        this.record({ kind: 'POLICY_REFUSED', policyVersion: ev.keptVersion, actor: 'gateway', reason: 'policy file refused; previous policy stays in force', detail: { file: ev.file, problems: ev.problems.slice(0, 20) } });
+        const reason = ev.failSafe ? (ev.status ?? 'policy file refused; the fail-safe policy is in force') : 'policy file refused; previous policy stays in force';
+        this.record({ kind: 'POLICY_REFUSED', policyVersion: ev.keptVersion, actor: 'gateway', reason, detail: { file: ev.file, problems: ev.problems.slice(0, 20), fail_safe: ev.failSafe } });
       }
     } catch (err) {
       this.deps.log.error({ err }, 'could not audit a policy load');

@@ -18,6 +18,9 @@
 //   gateway.setReducedAutonomy(id, on, reason) every ALLOW of that agent becomes REVIEW
 //   gateway.revokeTools(id, tools, reason)     BLOCK these tools (names or globs) for that agent
 //   gateway.restoreTools(id, tools?, reason)   undo (all when tools is omitted)
+//   gateway.requestHealing({ agentId, infectionId, severity, diagnosis, reason, timeoutS })
+//                                              a 'healing' approval in the one queue (audited, expires)
+//   gateway.onHealingSettled(fn)               its outcome (approved, rejected, expired, cancelled)
 //   bus 'governance.decision'                  one event per decision, for vitals
 //
 // Bus events: approval.created, approval.decided, agent.changed, audit.appended, policy.loaded,
@@ -30,7 +33,7 @@ import type { Db } from '../store';
 import { Gateway, governanceOptions } from './gateway';
 import type { PublishCommand } from './executor';
 
-export { Gateway, GovernanceError, governanceOptions, AuthorizeRequestSchema } from './gateway';
+export { Gateway, GovernanceError, governanceOptions, AuthorizeRequestSchema, HEAL_TOOL } from './gateway';
 export type { AuthorizeRequest, AuthorizeResult, WaitResult, WaitOptions, PlanResult, AgentManifest, GovernanceDeps, GovernanceOptions } from './gateway';
 export { governanceMigrations } from './migrations';
 export { registerGovernanceApi } from './api';

@@ -123,4 +123,52 @@ export const governanceMigrations: Migration[] = [
       `);
     },
   },
+  {
+    // Approvals bounded by authority (issue 13, finding 5) and one approval queue (finding 12):
+    // collect_by (an approved call must be collected by then), collected_at (its token was issued),
+    // used_at (the executor redeemed it, or the immune system acted on it); kind 'healing'.
+    // SQLite cannot change a CHECK constraint in place, so the table is rebuilt. Approvals whose
+    // token was collected before this migration count as used: their history is not rewritten.
+    id: 'gov-006-approvals-authority',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE gov_approvals_new (
+          id TEXT PRIMARY KEY,
+          kind TEXT NOT NULL CHECK (kind IN ('call','plan','healing')),
+          agent_id TEXT NOT NULL,
+          tool TEXT NOT NULL,
+          args_json TEXT NOT NULL,
+          args_hash TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('pending','approved','rejected','expired','cancelled')),
+          reason TEXT NOT NULL,
+          rule_id TEXT NOT NULL,
+          policy_version TEXT NOT NULL,
+          risk REAL NOT NULL,
+          approver_role TEXT,
+          created_at INTEGER NOT NULL,
+          deadline INTEGER NOT NULL,
+          decided_at INTEGER,
+          decided_by TEXT,
+          comment TEXT,
+          plan_id TEXT,
+          token_issued INTEGER NOT NULL DEFAULT 0,
+          collect_by INTEGER,
+          collected_at INTEGER,
+          used_at INTEGER
+        );
+        INSERT INTO gov_approvals_new (id, kind, agent_id, tool, args_json, args_hash, status, reason, rule_id, policy_version, risk,
+            approver_role, created_at, deadline, decided_at, decided_by, comment, plan_id, token_issued, collect_by, collected_at, used_at)
+          SELECT id, kind, agent_id, tool, args_json, args_hash, status, reason, rule_id, policy_version, risk,
+            approver_role, created_at, deadline, decided_at, decided_by, comment, plan_id, token_issued,
+            CASE WHEN status = 'approved' THEN decided_at END,
+            CASE WHEN token_issued = 1 THEN decided_at END,
+            CASE WHEN token_issued = 1 THEN decided_at END
+          FROM gov_approvals;
+        DROP TABLE gov_approvals;
+        ALTER TABLE gov_approvals_new RENAME TO gov_approvals;
+        CREATE INDEX gov_approvals_status ON gov_approvals (status, deadline);
+        CREATE INDEX gov_approvals_agent ON gov_approvals (agent_id, status);
+      `);
+    },
+  },
 ];

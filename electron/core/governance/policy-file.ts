@@ -1,6 +1,10 @@
 // The policy file: parse YAML with line positions, validate with zod, report every problem as
 // "line:col path: message", hot reload on change (a bad file keeps the policy in force), and write
 // promoted rules back without losing the operator's comments.
+//
+// Fail closed: a missing, unreadable, empty or rule-less file is refused like a bad one (an empty
+// policy would turn every BLOCK into the no-rule REVIEW, i.e. approvable). With no valid policy ever
+// loaded the store runs FAIL_SAFE_POLICY (read-only tools ALLOW, everything else BLOCK) and says so.
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML, { LineCounter, isMap, isSeq, type Document } from 'yaml';
@@ -52,6 +56,8 @@ export function parsePolicy(text: string): PolicyParse {
   const raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
   const parsed = PolicySchema.safeParse(raw);
   if (!parsed.success) return { ok: false, problems: zodProblems(doc, lc, parsed.error) };
+  if (parsed.data.rules.length === 0)
+    return { ok: false, problems: [{ ...positionOf(doc, lc, ['rules']), path: 'rules', message: 'the policy has no rules; refused, because no rules would make every blocked command approvable' }] };
   try {
     return { ok: true, policy: compilePolicy(parsed.data) };
   } catch (err) {
@@ -65,6 +71,28 @@ function zodProblems(doc: Document, lc: LineCounter, error: z.ZodError): PolicyP
     .sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
+/** The tools that only read (the bundled policy's `read` group): all the fail-safe policy lets through. */
+export const READ_ONLY_TOOLS = [
+  'get_sensor_stream',
+  'get_device_status',
+  'get_active_anomalies',
+  'get_anomaly_history',
+  'query_device_manual',
+  'get_incident_reports',
+  'list_devices',
+  'get_approval_status',
+] as const;
+
+/** The built-in policy for a start without a usable policy file: reads ALLOW, everything else BLOCK. */
+export const FAIL_SAFE_POLICY: CompiledPolicy = compilePolicy(
+  PolicySchema.parse({
+    description: 'Built-in fail-safe policy: no usable policy file was found. Read-only tools are allowed; everything else is blocked.',
+    defaults: { unmatched: 'BLOCK' },
+    tool_groups: { read: [...READ_ONLY_TOOLS] },
+    rules: [{ id: 'fail-safe-allow-reads', tool: '@read', decision: 'ALLOW', reason: 'read-only tool (fail-safe policy)' }],
+  }),
+);
+
 export interface PolicyStoreOptions {
   file: string;
   /** Where promoted rules are written when `file` is the bundled (read-only) default. */
@@ -76,9 +104,10 @@ export interface PolicyStoreOptions {
   onLoad?: (result: PolicyLoadEvent) => void;
 }
 
+/** failSafe: the built-in FAIL_SAFE_POLICY is in force; status: why, loudly (null when a real policy is). */
 export type PolicyLoadEvent =
-  | { ok: true; version: string; previousVersion: string | null; file: string; rules: number }
-  | { ok: false; file: string; problems: PolicyProblem[]; keptVersion: string | null };
+  | { ok: true; version: string; previousVersion: string | null; file: string; rules: number; failSafe: false; status: null }
+  | { ok: false; file: string; problems: PolicyProblem[]; keptVersion: string | null; failSafe: boolean; status: string | null };
 
 /** Holds the policy in force. `current` is swapped atomically; readers never see a half-loaded policy. */
 export class PolicyStore {
@@ -86,6 +115,7 @@ export class PolicyStore {
   private watcher: fs.FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastProblems: PolicyProblem[] = [];
+  private failSafeStatus: string | null = null;
 
   constructor(private readonly opts: PolicyStoreOptions) {}
 
@@ -93,14 +123,27 @@ export class PolicyStore {
     return this.opts.file;
   }
 
-  /** The policy in force. Before a successful load this is an empty policy: every call is REVIEW. */
+  /** The policy in force. Before a successful load this is the fail-safe policy, never "no rules". */
   get current(): CompiledPolicy {
-    if (!this.policy) this.policy = compilePolicy(PolicySchema.parse({}));
+    if (!this.policy) {
+      this.policy = FAIL_SAFE_POLICY;
+      this.failSafeStatus ??= `no policy loaded yet; the built-in fail-safe policy is in force (read-only tools ALLOW, everything else BLOCK)`;
+    }
     return this.policy;
   }
 
   get problems(): readonly PolicyProblem[] {
     return this.lastProblems;
+  }
+
+  /** True while the built-in fail-safe policy is in force. */
+  get failSafe(): boolean {
+    return this.failSafeStatus !== null;
+  }
+
+  /** Why the fail-safe policy is in force (null when a real policy is). */
+  get status(): string | null {
+    return this.failSafeStatus;
   }
 
   /** Load the file now. Returns the problems when it was refused (the previous policy stays). */
@@ -119,18 +162,28 @@ export class PolicyStore {
     const r = parsePolicy(text);
     if (!r.ok) return this.refuse(r.problems);
     const previousVersion = this.policy?.version ?? null;
+    const wasFailSafe = this.failSafe;
     this.policy = r.policy;
     this.lastProblems = [];
-    const ev: PolicyLoadEvent = { ok: true, version: r.policy.version, previousVersion, file: this.opts.file, rules: r.policy.rules.length };
-    if (previousVersion !== r.policy.version) this.opts.log.info({ version: r.policy.version, rules: ev.rules }, 'policy loaded');
+    this.failSafeStatus = null;
+    const ev: PolicyLoadEvent = { ok: true, version: r.policy.version, previousVersion, file: this.opts.file, rules: r.policy.rules.length, failSafe: false, status: null };
+    if (wasFailSafe) this.opts.log.warn({ version: r.policy.version, rules: ev.rules, file: this.opts.file }, 'policy loaded; the fail-safe policy is lifted');
+    else if (previousVersion !== r.policy.version) this.opts.log.info({ version: r.policy.version, rules: ev.rules }, 'policy loaded');
     this.opts.onLoad?.(ev);
     return ev;
   }
 
   private refuse(problems: PolicyProblem[]): PolicyLoadEvent {
     this.lastProblems = problems;
-    const ev: PolicyLoadEvent = { ok: false, file: this.opts.file, problems, keptVersion: this.policy?.version ?? null };
-    this.opts.log.error({ file: this.opts.file, problems: formatProblems(this.opts.file, problems) }, 'policy refused; previous policy stays in force');
+    // No valid policy ever loaded: the fail-safe one, never "no rules" (and never the empty REVIEW-all).
+    if (!this.policy || this.failSafe) {
+      this.policy = FAIL_SAFE_POLICY;
+      this.failSafeStatus = `FAIL-SAFE POLICY IN FORCE: no usable policy in ${this.opts.file} (${problems[0]?.message ?? 'refused'}); read-only tools ALLOW, everything else BLOCK until a valid policy is loaded`;
+      this.opts.log.error({ file: this.opts.file, problems: formatProblems(this.opts.file, problems) }, this.failSafeStatus);
+    } else {
+      this.opts.log.error({ file: this.opts.file, problems: formatProblems(this.opts.file, problems) }, 'policy refused; previous policy stays in force');
+    }
+    const ev: PolicyLoadEvent = { ok: false, file: this.opts.file, problems, keptVersion: this.policy.version, failSafe: this.failSafe, status: this.failSafeStatus };
     this.opts.onLoad?.(ev);
     return ev;
   }

@@ -183,7 +183,7 @@ describe('policy file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gov-policy-'));
     dirs.push(dir);
     const file = path.join(dir, 'p.yaml');
-    fs.writeFileSync(file, 'rules: []\n');
+    fs.writeFileSync(file, 'rules:\n  - { id: r, tool: t, decision: REVIEW }\n');
     const store = new PolicyStore({ file, watch: true, debounceMs: 20, log: silent });
     store.load();
     const loaded = new Promise<void>((resolve) => {
@@ -197,6 +197,26 @@ describe('policy file', () => {
     } finally {
       store.stop();
     }
+  });
+
+  it('refuses an empty or rule-less file; with nothing loaded before, the fail-safe policy is in force', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gov-policy-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'p.yaml');
+    fs.writeFileSync(file, '');
+    const store = new PolicyStore({ file, watch: false, debounceMs: 10, log: silent });
+    const ev = store.load();
+    expect(ev).toMatchObject({ ok: false, failSafe: true, problems: [expect.objectContaining({ path: 'rules' })] });
+    expect(store.failSafe).toBe(true);
+    expect(evaluate(store.current, { agent: op, tool: 'execute_device_command', args: { command: 'emergency_shutdown' } }).decision).toBe('BLOCK');
+    expect(evaluate(store.current, { agent: op, tool: 'no_such_tool', args: {} }).decision).toBe('BLOCK');
+    expect(evaluate(store.current, { agent: op, tool: 'get_device_status', args: {} }).decision).toBe('ALLOW');
+    fs.writeFileSync(file, DEFAULT_YAML);
+    expect(store.load()).toMatchObject({ ok: true, failSafe: false });
+    expect(store.status).toBeNull();
+    fs.writeFileSync(file, 'rules: []\n');
+    expect(store.load()).toMatchObject({ ok: false, failSafe: false });
+    expect(evaluate(store.current, { agent: op, tool: 'execute_device_command', args: { command: 'reduce_load' } }).decision).toBe('REVIEW');
   });
 
   it('appends a promoted rule, keeping comments, and loads it', () => {

@@ -97,6 +97,11 @@ export const PolicySchema = z
       .object({
         review_timeout_s: z.number().positive().max(86_400).default(120),
         approver_role: z.string().min(1).optional(),
+        /**
+         * What a call no rule covers gets: REVIEW (the default: a person looks first) or BLOCK (the
+         * built-in fail-safe policy). Never ALLOW. Optional, so policies that omit it keep their version.
+         */
+        unmatched: z.enum(['REVIEW', 'BLOCK']).optional(),
       })
       .strict()
       .prefault({}),
@@ -326,6 +331,15 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Evalua
     }
     const chosen = block ?? best;
     if (!chosen) {
+      if (policy.doc.defaults.unmatched === 'BLOCK')
+        return {
+          decision: 'BLOCK',
+          reason: `no policy rule covers ${input.tool} for this agent, and this policy blocks what it does not cover`,
+          ruleId: 'default',
+          policyVersion: policy.version,
+          timeoutS: policy.doc.defaults.review_timeout_s,
+          risk: 10,
+        };
       return {
         decision: 'REVIEW',
         reason: `no policy rule covers ${input.tool} for this agent; an operator must review it`,

@@ -114,8 +114,13 @@ export class IntentTokens {
   async redeem(token: string, expect: { agent: string; tool: string; args: unknown }): Promise<RedeemResult> {
     const r = await this.check(token, expect);
     if (!r.ok) return r;
-    if (this.q.use.run(r.claims.jti, r.claims.exp).changes === 0) return { ok: false, code: 'replayed', message: 'intent token was already used' };
+    if (!this.consume(r.claims)) return { ok: false, code: 'replayed', message: 'intent token was already used' };
     return r;
+  }
+
+  /** Use up a checked token's jti. False when it was used before (a replay). */
+  consume(claims: IntentClaims): boolean {
+    return this.q.use.run(claims.jti, claims.exp).changes === 1;
   }
 
   /** Forget jtis whose tokens have expired (they can no longer verify anyway). */

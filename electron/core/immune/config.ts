@@ -8,6 +8,8 @@ export const ImmuneConfigSchema = z.object({
   baselineMinSamples: z.number().int().min(2).max(10_000).default(20),
   /** Infections at or above this severity wait for an operator's approval before healing (above 10: never). */
   severityThreshold: z.number().min(0).max(11).default(7),
+  /** A healing approval nobody decides within this many seconds expires (timeout denies: the agent stays quarantined). */
+  approvalTimeoutS: z.number().int().positive().max(86_400).default(600),
   sentinel: z
     .object({
       zThreshold: z.number().positive().default(4),

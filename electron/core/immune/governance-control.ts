@@ -5,8 +5,18 @@
 // An operator's decision wins over the immune system's: an agent the operator paused is never
 // set to quarantined (that would let a later release revive it), and only a quarantined agent is
 // released.
-import type { Gateway } from '../governance';
-import type { AgentControl } from './ports';
+//
+// Healing approvals are governance approvals (kind 'healing'): one queue, one audit chain, one expiry.
+import { CoreError } from '../api';
+import { ApprovalError, type Gateway } from '../governance';
+import type { AgentControl, HealingApprovalOutcome } from './ports';
+
+const outcome = (a: { id: string; status: HealingApprovalOutcome['status']; decidedBy: string | null; comment: string | null }): HealingApprovalOutcome => ({
+  id: a.id,
+  status: a.status,
+  decidedBy: a.decidedBy,
+  comment: a.comment,
+});
 
 export function createGovernanceControl(gateway: Gateway): AgentControl {
   const get = (id: string) => gateway.agents.get(id);
@@ -31,5 +41,30 @@ export function createGovernanceControl(gateway: Gateway): AgentControl {
       if (get(id)) gateway.restoreTools(id, [...tools], 'restored by the immune system', 'immune');
     },
     authenticate: (token) => gateway.agents.byToken(token)?.id ?? null,
+    approvals: {
+      request: (r) => {
+        const a = gateway.requestHealing(r);
+        return { id: a.id, deadline: a.deadline };
+      },
+      get: (id) => {
+        const a = gateway.approvals.get(id);
+        return a && a.kind === 'healing' ? outcome(a) : null;
+      },
+      decide(id, verdict, operator) {
+        try {
+          gateway.decide(id, verdict, { operator });
+        } catch (err) {
+          if (err instanceof ApprovalError) throw new CoreError(err.code, err.message);
+          throw err;
+        }
+      },
+      cancel(id, reason, actor) {
+        gateway.approvals.cancel(id, reason, actor);
+      },
+      used(id) {
+        gateway.approvals.markUsed(id);
+      },
+      onSettled: (fn) => gateway.onHealingSettled((a) => fn(outcome(a))),
+    },
   };
 }

@@ -21,6 +21,32 @@ export interface AgentControl {
   restoreTools?(agentId: string, tools: readonly string[]): MaybePromise<void>;
   /** Bearer token → agent id, so governed agents can report vitals with their own token. */
   authenticate?(token: string): string | null;
+  /** Governance's approval queue, for healing approvals (for any agent the immune system watches, governed or not). */
+  approvals?: HealingApprovals;
+}
+
+/** The outcome of a healing approval as governance settled it. */
+export interface HealingApprovalOutcome {
+  id: string;
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+  decidedBy: string | null;
+  comment: string | null;
+}
+
+/**
+ * Healing approvals live in governance's one approval queue: they expire (timeout denies), every step
+ * is in the audit chain, and operators decide them with approvals.decide like any other approval.
+ */
+export interface HealingApprovals {
+  request(r: { agentId: string; infectionId: number; severity: number; diagnosis: string; reason: string; timeoutS: number }): { id: string; deadline: number };
+  get(id: string): HealingApprovalOutcome | null;
+  /** An operator's decision (throws a CoreError when refused: already decided, expired, not found). */
+  decide(id: string, verdict: 'approve' | 'reject', operator: string): void;
+  cancel(id: string, reason: string, actor: string): void;
+  /** The healing it approved has started: its authority is spent. */
+  used(id: string): void;
+  /** Called once per settled healing approval (approved, rejected, expired, cancelled). */
+  onSettled(fn: (a: HealingApprovalOutcome) => void): () => void;
 }
 
 /** Result of one healing action on one agent. */

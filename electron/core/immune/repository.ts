@@ -113,6 +113,17 @@ export const immuneMigrations: Migration[] = [
       `);
     },
   },
+  {
+    // One approval queue (issue 13, finding 12): each healing approval is a governance approval; this
+    // row links the infection to it (approval_id) and mirrors its outcome for the Immune pane.
+    id: 'immune-002-governance-approval',
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE immune_approvals ADD COLUMN approval_id TEXT;
+        CREATE INDEX immune_approvals_gov ON immune_approvals (approval_id);
+      `);
+    },
+  },
 ];
 
 export interface AgentRow {
@@ -222,6 +233,8 @@ export function createImmuneRepository(db: Db) {
       VALUES (?, ?, 'pending', ?, NULL, NULL, ?, ?)`),
     decideApproval: db.prepare('UPDATE immune_approvals SET status = ?, decided_at = ?, decided_by = ? WHERE id = ?'),
     getApproval: db.prepare('SELECT * FROM immune_approvals WHERE id = ?'),
+    approvalByGovId: db.prepare('SELECT * FROM immune_approvals WHERE approval_id = ?'),
+    linkApproval: db.prepare('UPDATE immune_approvals SET approval_id = ? WHERE id = ?'),
     approvalsByStatus: db.prepare('SELECT * FROM immune_approvals WHERE status = ? ORDER BY id'),
     latestApprovalFor: db.prepare('SELECT * FROM immune_approvals WHERE agent_id = ? ORDER BY id DESC LIMIT 1'),
     insertLog: db.prepare(`INSERT INTO immune_healing_log (ts, agent_id, infection_id, kind, action, trigger, ok, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -352,6 +365,9 @@ export function createImmuneRepository(db: Db) {
     },
     decideApproval: (id: number, status: ApprovalRecord['status'], at: number, by: string) => s.decideApproval.run(status, at, by, id),
     getApproval: (id: number) => (s.getApproval.get(id) as ApprovalRecord | undefined) ?? null,
+    /** The row for a governance approval id. */
+    approvalByGovId: (approvalId: string) => (s.approvalByGovId.get(approvalId) as ApprovalRecord | undefined) ?? null,
+    linkApproval: (id: number, approvalId: string) => s.linkApproval.run(approvalId, id),
     approvals: (status: ApprovalRecord['status']) => s.approvalsByStatus.all(status) as ApprovalRecord[],
     latestApprovalFor: (agentId: string) => (s.latestApprovalFor.get(agentId) as ApprovalRecord | undefined) ?? null,
     insertLog(e: NewLogEntry): HealingLogEntry {

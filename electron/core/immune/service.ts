@@ -2,6 +2,10 @@
 // learning, sentinel on every sample, diagnosis, quarantine, operator approval of severe cases,
 // the healing ladder with verification and escalation, immune memory and fleet learning.
 //
+// Severe cases wait for an operator in governance's one approval queue (a 'healing' approval, via
+// AgentControl.approvals): it expires (timeout denies, the agent stays quarantined) and every step is
+// in the audit chain. immune_approvals only links the infection to that approval and mirrors its outcome.
+//
 // Detection runs on each sample as it arrives (not on a 1 s loop as in the seed): O(1) per sample,
 // so an onset is caught on the sample that confirms it, and 1,000 agents at 1 Hz cost little.
 import crypto from 'node:crypto';
@@ -19,7 +23,7 @@ import { diagnose } from './diagnosis';
 import type { SimulatedFleet } from './fleet';
 import { fleetPatterns, HEALING_POLICIES, planLadder, type FleetLearningOptions } from './healing';
 import { createOtlpExporter, type OtlpExporter } from './otlp';
-import type { ActionOutcome, AgentControl, HealingActuator } from './ports';
+import type { ActionOutcome, AgentControl, HealingActuator, HealingApprovalOutcome } from './ports';
 import { createImmuneRepository, type AgentRow, type ImmuneRepository } from './repository';
 import {
   CallOutcomeSchema,
@@ -96,6 +100,7 @@ export class ImmuneService {
   private readonly otlp: OtlpExporter | null;
   private ingestToken: string | null = null;
   private offAgentChanged: (() => void) | undefined;
+  private offApprovals: (() => void) | undefined;
   readonly counters = {
     executions: 0,
     rejected_vitals: 0,
@@ -130,6 +135,8 @@ export class ImmuneService {
     if (deps.fleet) {
       for (const s of deps.fleet.agents()) this.registerAgent({ agent_id: s.agent_id, source: 'simulated', model: s.model, mcp_servers: s.mcp_servers });
     }
+    // Subscribed from construction: governance may settle a healing approval (expire it at its own start) before this service starts.
+    this.offApprovals = deps.control?.approvals?.onSettled((a) => this.onApprovalSettled(a));
   }
 
   // ---- life cycle -------------------------------------------------------------------------
@@ -139,6 +146,8 @@ export class ImmuneService {
     this.startedAt = this.deps.clock.now();
     const cfg = this.deps.config;
     this.getIngestToken(); // created now, so the operator finds it in the data dir before any agent reports
+    this.offApprovals ??= this.deps.control?.approvals?.onSettled((a) => this.onApprovalSettled(a));
+    this.reconcileApprovals();
     // Interrupted heals resume; governance learns again who is quarantined (its state may be newer or older).
     for (const a of this.agents.values()) {
       if (QUARANTINED.has(a.state) || a.state === 'probation') await this.governance('quarantine', a.agent_id, 'quarantined by the immune system');
@@ -156,7 +165,12 @@ export class ImmuneService {
       this.log({ agent_id: a.agent_id, infection_id: inf, kind: 'released', action: null, trigger: null, ok: null, detail: 'revived by an operator in governance; immune quarantine lifted' });
       if (inf !== null) this.repo.setInfectionStatus(inf, 'healed', this.deps.clock.now());
       const ap = this.repo.latestApprovalFor(a.agent_id);
-      if (ap && ap.status === 'pending') this.repo.decideApproval(ap.id, 'rejected', this.deps.clock.now(), 'operator (revived in governance)');
+      if (ap && ap.status === 'pending') {
+        // Mirror first, so the settlement below is not taken for a denial.
+        this.repo.decideApproval(ap.id, 'cancelled', this.deps.clock.now(), 'operator (revived in governance)');
+        if (ap.approval_id) this.deps.control?.approvals?.cancel(ap.approval_id, 'the agent was revived by an operator in governance; no healing needed', 'operator');
+        this.deps.bus?.emit('immune.approval', this.repo.getApproval(ap.id)!);
+      }
       a.infection_id = null;
       a.recent = [];
       a.abuse = abuseState(this.abuse);
@@ -173,6 +187,8 @@ export class ImmuneService {
     this.stopped = true;
     this.offAgentChanged?.();
     this.offAgentChanged = undefined;
+    this.offApprovals?.();
+    this.offApprovals = undefined;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const a of this.agents.values()) a.probation?.done('no_data');
@@ -387,7 +403,9 @@ export class ImmuneService {
       const approvalId = this.repo.insertApproval(id, a.agent_id, now, report.severity, diagnosis.type);
       this.counters.approvals_requested++;
       this.setState(a, 'pending_approval');
-      this.log({ agent_id: a.agent_id, infection_id: id, kind: 'approval_requested', action: null, trigger: null, ok: null, detail: `severity ${report.severity} ≥ ${this.deps.config.severityThreshold}: ${diagnosis.type} (confidence ${diagnosis.confidence})` });
+      const detail = `severity ${report.severity} ≥ ${this.deps.config.severityThreshold}: ${diagnosis.type} (confidence ${diagnosis.confidence})`;
+      this.log({ agent_id: a.agent_id, infection_id: id, kind: 'approval_requested', action: null, trigger: null, ok: null, detail });
+      this.openGovernanceApproval(approvalId, detail);
       this.deps.bus?.emit('immune.approval', this.repo.getApproval(approvalId)!);
     } else {
       this.startHealing(a, infection, 'auto');
@@ -407,31 +425,100 @@ export class ImmuneService {
 
   // ---- operator decisions -------------------------------------------------------------------
 
+  /** Open the governance approval for a pending row (none wired: fail closed, the agent stays quarantined). */
+  private openGovernanceApproval(approvalId: number, detail: string): void {
+    const ap = this.repo.getApproval(approvalId)!;
+    const queue = this.deps.control?.approvals;
+    try {
+      if (!queue) throw new Error('no governance approval queue is wired');
+      const g = queue.request({
+        agentId: ap.agent_id,
+        infectionId: ap.infection_id,
+        severity: ap.severity,
+        diagnosis: ap.diagnosis,
+        reason: `heal ${ap.agent_id} (infection #${ap.infection_id}): ${detail}`,
+        timeoutS: this.deps.config.approvalTimeoutS,
+      });
+      this.repo.linkApproval(approvalId, g.id);
+    } catch (err) {
+      this.deps.log.error({ err, agent: ap.agent_id }, 'could not open a healing approval; the agent stays quarantined');
+      this.settleLocally(ap, 'rejected', 'immune', `no operator could be asked (${(err as Error).message}); stays quarantined until "heal now"`);
+    }
+  }
+
+  /** Governance settled a healing approval: carry out the operator's decision, or the timeout's denial. */
+  private onApprovalSettled(g: HealingApprovalOutcome): void {
+    const ap = this.repo.approvalByGovId(g.id);
+    if (!ap || ap.status !== 'pending') return;
+    const by = g.decidedBy ?? 'gateway';
+    if (g.status === 'approved') {
+      const a = this.agents.get(ap.agent_id);
+      const inf = this.repo.getInfection(ap.infection_id);
+      if (!a || !inf) return;
+      this.repo.decideApproval(ap.id, 'approved', this.deps.clock.now(), by);
+      this.deps.control?.approvals?.used(g.id);
+      this.log({ agent_id: a.agent_id, infection_id: inf.id, kind: 'approved', action: null, trigger: 'approval', ok: true, detail: `approved by ${by}` });
+      this.startHealing(a, inf, 'approval');
+      this.deps.bus?.emit('immune.approval', this.repo.getApproval(ap.id)!);
+    } else if (g.status === 'rejected') {
+      this.settleLocally(ap, 'rejected', by, `rejected by ${by}; stays quarantined until "heal now"`);
+    } else if (g.status === 'expired') {
+      this.settleLocally(ap, 'expired', 'gateway', `no operator decided before the deadline; timeout means deny: stays quarantined until "heal now"`);
+    } else if (g.status === 'cancelled') {
+      this.settleLocally(ap, 'cancelled', g.decidedBy ?? 'gateway', `healing approval cancelled${g.comment ? ` (${g.comment})` : ''}; stays quarantined until "heal now"`);
+    }
+  }
+
+  /** A denied (rejected, expired, cancelled) healing approval: the agent stays quarantined, "heal now" can still cure it. */
+  private settleLocally(ap: ApprovalRecord, status: 'rejected' | 'expired' | 'cancelled', by: string, detail: string): void {
+    this.repo.decideApproval(ap.id, status, this.deps.clock.now(), by);
+    this.repo.setInfectionStatus(ap.infection_id, 'rejected', null);
+    const a = this.agents.get(ap.agent_id);
+    if (a) {
+      this.setState(a, 'rejected');
+      this.log({ agent_id: a.agent_id, infection_id: ap.infection_id, kind: status === 'expired' ? 'expired' : 'rejected', action: null, trigger: null, ok: false, detail });
+    }
+    this.deps.bus?.emit('immune.approval', this.repo.getApproval(ap.id)!);
+  }
+
+  /** At start: rows from before the single queue get their governance approval; outcomes settled while stopped are applied. */
+  private reconcileApprovals(): void {
+    const queue = this.deps.control?.approvals;
+    for (const ap of this.repo.approvals('pending')) {
+      if (!ap.approval_id) {
+        this.openGovernanceApproval(ap.id, `severity ${ap.severity}: ${ap.diagnosis} (opened again at start)`);
+        continue;
+      }
+      const g = queue?.get(ap.approval_id);
+      if (g && g.status !== 'pending') this.onApprovalSettled(g);
+    }
+  }
+
+  /**
+   * Thin wrapper kept for the immune.approvals.decide request: decides the governance approval this
+   * row mirrors, exactly as approvals.decide would (same checks, same audit); the outcome lands here
+   * through onApprovalSettled.
+   */
   decide(approvalId: number, verdict: 'approve' | 'reject', by = 'operator'): ApprovalRecord {
     const ap = this.repo.getApproval(approvalId);
     if (!ap) throw new CoreError('not_found', `no healing approval #${approvalId}`);
     if (ap.status !== 'pending') throw new CoreError('already_decided', `healing approval #${approvalId} is already ${ap.status}`);
-    const a = this.agents.get(ap.agent_id);
-    const inf = this.repo.getInfection(ap.infection_id);
-    if (!a || !inf) throw new CoreError('not_found', `agent or infection of approval #${approvalId} is gone`);
-    const now = this.deps.clock.now();
-    if (verdict === 'approve') {
-      this.repo.decideApproval(approvalId, 'approved', now, by);
-      this.log({ agent_id: a.agent_id, infection_id: inf.id, kind: 'approved', action: null, trigger: 'approval', ok: true, detail: `approved by ${by}` });
-      this.startHealing(a, inf, 'approval');
-    } else {
-      this.repo.decideApproval(approvalId, 'rejected', now, by);
-      this.repo.setInfectionStatus(inf.id, 'rejected', null);
-      this.setState(a, 'rejected');
-      this.log({ agent_id: a.agent_id, infection_id: inf.id, kind: 'rejected', action: null, trigger: null, ok: false, detail: `rejected by ${by}; stays quarantined until "heal now"` });
-    }
-    const out = this.repo.getApproval(approvalId)!;
-    this.deps.bus?.emit('immune.approval', out);
-    return out;
+    const queue = this.deps.control?.approvals;
+    if (!ap.approval_id || !queue) throw new CoreError('unavailable', `healing approval #${approvalId} has no governance approval to decide`);
+    queue.decide(ap.approval_id, verdict, by);
+    return this.repo.getApproval(approvalId)!;
   }
 
   decideAll(verdict: 'approve' | 'reject', by = 'operator'): ApprovalRecord[] {
-    return this.repo.approvals('pending').map((ap) => this.decide(ap.id, verdict, by));
+    const out: ApprovalRecord[] = [];
+    for (const ap of this.repo.approvals('pending')) {
+      try {
+        out.push(this.decide(ap.id, verdict, by));
+      } catch (err) {
+        if (!(err instanceof CoreError)) throw err;
+      }
+    }
+    return out;
   }
 
   /** Start healing an agent the operator rejected earlier, or whose ladder ran out. */
@@ -444,7 +531,7 @@ export class ImmuneService {
     const inf = a.infection_id !== null ? this.repo.getInfection(a.infection_id) : null;
     if (!inf) throw new CoreError('not_found', `${agentId} has no infection on record`);
     const ap = this.repo.latestApprovalFor(agentId);
-    if (ap && ap.infection_id === inf.id && ap.status === 'rejected') {
+    if (ap && ap.infection_id === inf.id && (ap.status === 'rejected' || ap.status === 'expired' || ap.status === 'cancelled')) {
       this.repo.decideApproval(ap.id, 'healing_started', this.deps.clock.now(), by);
       this.deps.bus?.emit('immune.approval', this.repo.getApproval(ap.id)!);
     }
@@ -730,7 +817,8 @@ export class ImmuneService {
       stats: this.stats(),
       agents: [...this.agents.values()].map((a) => this.view(a)),
       pending: this.repo.approvals('pending'),
-      rejected: this.repo.approvals('rejected'),
+      // Denied by an operator or by the timeout: both wait for "heal now".
+      rejected: [...this.repo.approvals('rejected'), ...this.repo.approvals('expired')].sort((x, y) => x.id - y.id),
       infections: this.repo.recentInfections(limit),
       healing: this.repo.recentLog(limit),
       patterns: this.patterns(),

@@ -1,14 +1,19 @@
 // Test kit: a real immune service on a real SQLite file in a temp dir, with a manual clock and a
-// seeded simulated fleet. Used by the immune tests and nothing else.
+// seeded simulated fleet. Unless the caller brings its own control, a real governance gateway on the
+// same database and clock provides it (healing approvals live in governance's approval queue).
+// Used by the immune tests and nothing else.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createBus, type EventBus } from '../bus';
 import { manualClock } from '../clock';
+import { testConfig } from '../config';
+import { Gateway, governanceMigrations, governanceOptions } from '../governance';
 import { createLogger } from '../observability';
 import { applyMigrations, openDatabase, type Db } from '../store';
 import { ImmuneConfigSchema } from './config';
 import { createSimulatedFleet, type SimulatedFleet } from './fleet';
+import { createGovernanceControl } from './governance-control';
 import type { AgentControl } from './ports';
 import { immuneMigrations } from './repository';
 import { ImmuneService } from './service';
@@ -21,6 +26,8 @@ export interface Rig {
   bus: EventBus;
   fleet: SimulatedFleet;
   immune: ImmuneService;
+  /** The governance gateway the kit built (null when the caller brought its own control). */
+  gateway: Gateway | null;
   /** Advance one second, tick the fleet, let healing run. */
   step(n?: number): Promise<void>;
   close(): Promise<void>;
@@ -45,7 +52,18 @@ export function openRig(opts: { dir?: string; config?: Record<string, unknown>; 
   });
   const fleet = createSimulatedFleet({ size: opts.fleetSize ?? 4, seed: opts.seed ?? 3 });
   // A factory lets the caller build governance on the same database and clock first.
-  const control = typeof opts.control === 'function' ? opts.control(db, clock, bus) : opts.control;
+  let gateway: Gateway | null = null;
+  let control: AgentControl | undefined;
+  if (typeof opts.control === 'function') control = opts.control(db, clock, bus);
+  else if (opts.control) control = opts.control;
+  else {
+    applyMigrations(db, governanceMigrations);
+    gateway = new Gateway(
+      { db, clock, log: createLogger({ level: 'silent' }), bus },
+      { ...governanceOptions(testConfig(dir, { resourcesDir: path.resolve(__dirname, '../../../resources') })), watchPolicy: false },
+    );
+    control = createGovernanceControl(gateway);
+  }
   const immune = new ImmuneService({ db, config, clock, log: createLogger({ level: 'silent' }), bus, fleet, control, dataDir: dir });
   const rig: Rig = {
     dir,
@@ -55,6 +73,7 @@ export function openRig(opts: { dir?: string; config?: Record<string, unknown>; 
     bus,
     fleet,
     immune,
+    gateway,
     async step(n = 1) {
       for (let i = 0; i < n; i++) {
         clock.advance(1000);
@@ -64,6 +83,7 @@ export function openRig(opts: { dir?: string; config?: Record<string, unknown>; 
     },
     async close() {
       await immune.stop();
+      gateway?.stop();
       db.close();
     },
   };

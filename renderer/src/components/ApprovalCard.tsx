@@ -26,6 +26,7 @@ export function ApprovalCard(props: {
     >
       <header>
         <b>{a.tool}</b>
+        {a.kind === 'healing' ? <span className="cmd" title="the immune system asks to heal this quarantined agent">healing</span> : null}
         {typeof a.args.command === 'string' ? <span className="cmd">{a.args.command}</span> : null}
         {typeof a.args.device_id === 'string' ? <span>on {a.args.device_id}</span> : null}
         <span className="spacer" />

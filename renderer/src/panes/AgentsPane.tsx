@@ -222,6 +222,11 @@ function AgentDetail({ agent }: { agent: AgentView }) {
         <dt>Policy</dt>
         <dd>
           {policy ? `v${policy.version.slice(0, 8)}, ${policy.rules} rules (${policy.file})` : '—'}
+          {policy?.failSafe ? (
+            <div className="abnormal" data-field="policy-fail-safe">
+              {policy.status ?? 'fail-safe policy in force: read-only tools ALLOW, everything else BLOCK'}
+            </div>
+          ) : null}
           {agent.reducedAutonomy ? ' · every call needs review (reduced autonomy)' : ''}
           {agent.revokedTools.length ? ` · blocked tools: ${agent.revokedTools.join(', ')}` : ''}
           {agent.reducedAutonomy || agent.revokedTools.length ? (

@@ -67,12 +67,18 @@ export default function ImmunePane() {
                   <td className={p.severity >= 7 ? 'abnormal' : ''}>severity {p.severity.toFixed(1)}/10</td>
                   <td>{fmtTime(p.created_at)}</td>
                   <td className="actions">
-                    <button type="button" className="approve" onClick={() => void actions.immuneDecide(p.id, 'approve')}>
-                      Approve healing
-                    </button>
-                    <button type="button" className="reject" onClick={() => void actions.immuneDecide(p.id, 'reject')}>
-                      Reject
-                    </button>
+                    {p.approval_id ? (
+                      <>
+                        <button type="button" className="approve" onClick={() => void actions.immuneDecide(p.approval_id!, 'approve')}>
+                          Approve healing
+                        </button>
+                        <button type="button" className="reject" onClick={() => void actions.immuneDecide(p.approval_id!, 'reject')}>
+                          Reject
+                        </button>
+                      </>
+                    ) : (
+                      <span className="muted">opening its approval…</span>
+                    )}
                   </td>
                 </tr>
               ))}

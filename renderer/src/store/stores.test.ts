@@ -27,6 +27,7 @@ const approval = (id: string, deadline: number, status: ApprovalView['status'] =
   decidedBy: status === 'pending' ? null : 'op',
   comment: null,
   planId: null,
+  collectBy: null,
 });
 
 describe('approvals slice', () => {

@@ -32,7 +32,8 @@ export const getApprovalStatus = defineTool({
   async run(args, ctx) {
     const g = ctx.deps.governance;
     const a = g.approvals.get(args.approval_id);
-    if (!a || a.agentId !== ctx.agentId) throw new ToolFailure(`no approval ${args.approval_id} for agent ${ctx.agentId}`, 'not_found');
+    // A healing approval is the operators' business about this agent, not an approval the agent waits on.
+    if (!a || a.agentId !== ctx.agentId || a.kind === 'healing') throw new ToolFailure(`no approval ${args.approval_id} for agent ${ctx.agentId}`, 'not_found');
     let w;
     try {
       w = args.wait && ctx.waitForApproval ? await ctx.waitForApproval(a.id) : await g.approvalStatus(a.id);
