@@ -94,7 +94,7 @@ function Controls({ children }: { children: ReactNode }) {
     useNotices.getState().push('error', 'Not sent: no connection to the AegisFlow core. Nothing is queued — act again once the link is back.');
   };
   return (
-    <div className={offline ? 'controls offline' : 'controls'} data-controls={offline ? 'offline' : 'live'} aria-disabled={offline} onClickCapture={refuse} onSubmitCapture={refuse}>
+    <div className={offline ? 'controls offline' : 'controls'} data-controls={offline ? 'offline' : 'live'} onClickCapture={refuse} onSubmitCapture={refuse}>
       {children}
     </div>
   );

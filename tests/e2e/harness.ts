@@ -58,7 +58,8 @@ export async function startUiRig(overrides: Plain = {}, viewport = { width: 1600
     await core.services.operators.registry.add(UI_OPERATOR);
     const url = core.services.http!.url;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport });
+    // A context of its own, so extra pages (a pop-up, a pop-out) share the page's session cookie.
+    const page = await (await browser.newContext({ viewport })).newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.stack ?? e.message));
     return {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '../../electron/core';
 import { manualClock } from '../../electron/core/clock';
 import type { ApprovalView } from '../../shared/governance';
-import { OPERATOR, tempDir } from '../helpers';
+import { OPERATOR, operatorCaller, tempDir } from '../helpers';
 
 let core: Core | null = null;
 let cleanup: (() => void) | null = null;
@@ -63,8 +63,8 @@ function infect(c: Core, clock: ReturnType<typeof manualClock>, agentId: string)
   expect(c.services.immune.agent(agentId)!.state).toBe('pending_approval');
 }
 
-async function call<T>(c: Core, name: string, params: unknown): Promise<T> {
-  const r = await c.api.call(name as never, params as never, OPERATOR);
+async function call<T>(c: Core, name: string, params: unknown, caller = OPERATOR): Promise<T> {
+  const r = await c.api.call(name as never, params as never, caller);
   if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
   return r.result as T;
 }
@@ -88,11 +88,11 @@ describe('finding 12: one approval queue, healing included', () => {
     c.services.governance.sweep();
     expect((await healingOf(c, 'diag'))!.status).toBe('pending');
 
-    const decided = await call<ApprovalView>(c, 'approvals.decide', { id: ap!.id, verdict: 'approve', operator: OPERATOR.operator!.id });
+    const decided = await call<ApprovalView>(c, 'approvals.decide', { id: ap!.id, verdict: 'approve' });
     expect(decided.status).toBe('approved');
     expect(c.services.immune.agent('diag')!.state).not.toBe('pending_approval');
     const log = c.services.immune.repo.agentLog('diag', 50);
-    expect(log.find((e) => e.kind === 'approved')!.detail).toContain(OPERATOR.operator!.id);
+    expect(log.find((e) => e.kind === 'approved')!.detail).toContain(OPERATOR.operator!.name);
     expect(await chain(c, ap!.id)).toEqual(['REVIEW', 'APPROVED']);
     const verify = await call<{ ok: boolean }>(c, 'audit.verify', {});
     expect(verify.ok).toBe(true);
@@ -120,7 +120,7 @@ describe('finding 12: one approval queue, healing included', () => {
     const ap = (await healingOf(c, 'maint', 'pending'))!;
     const overview = await call<{ pending: Array<{ id: number; agent_id: string }> }>(c, 'immune.overview', {});
     const row = overview.pending.find((p) => p.agent_id === 'maint')!;
-    await call(c, 'immune.approvals.decide', { id: row.id, verdict: 'reject', operator: 'bob' });
+    await call(c, 'immune.approvals.decide', { id: row.id, verdict: 'reject' }, operatorCaller('bob'));
     expect((await healingOf(c, 'maint'))!).toMatchObject({ status: 'rejected', decidedBy: 'bob' });
     expect(c.services.immune.agent('maint')!.state).toBe('rejected');
     expect(await chain(c, ap.id)).toEqual(['REVIEW', 'REJECTED']);

@@ -35,8 +35,8 @@ describe('finding 13: no operator click is replayed after a reconnect', () => {
 
     await core.services.http!.stop();
     await page.waitForSelector('[data-banner="disconnected"]');
-    // A person clicks the greyed-out button anyway (aria-disabled: Playwright would wait for it to enable).
-    await page.click('button[data-action="kill-all-confirm"]', { force: true });
+    // A person clicks the greyed-out button anyway.
+    await page.click('button[data-action="kill-all-confirm"]');
     await page.waitForSelector('.notice >> text=Not sent');
     expect(await page.locator('[data-controls]').getAttribute('data-controls')).toBe('offline');
 
