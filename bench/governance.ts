@@ -21,7 +21,7 @@ import { manualClock, seededRng } from '../electron/core/clock';
 import { createLogger } from '../electron/core/observability';
 import { applyMigrations, openDatabase } from '../electron/core/store';
 import { compilePolicy, evaluate, Gateway, governanceMigrations, KNOWN_TOOLS, PolicySchema, type Rule } from '../electron/core/governance';
-import { loadPublicKey } from '../electron/core/governance/keys';
+import { loadPublicKey } from '../electron/core/governance';
 import type { AgentView } from '../shared/governance';
 
 const RULES = 1_000;
@@ -95,10 +95,10 @@ if (gw.policy.current.rules.length !== RULES) throw new Error(`policy did not lo
 db.transaction(() => {
   for (let i = 0; i < AGENTS; i++) {
     const scoped = i % 10 === 0;
-    gw.agents.add({ id: `agent-${i}`, name: `agent ${i}`, role: pick(roles), scope: scoped ? { lines: [pick(['line-1', 'line-2', 'line-3'])] } : {} });
+    gw.addAgent({ id: `agent-${i}`, name: `agent ${i}`, role: pick(roles), scope: scoped ? { lines: [pick(['line-1', 'line-2', 'line-3'])] } : {} });
   }
 })();
-for (let i = 0; i < AGENTS; i += 50) gw.agents.setStatus(`agent-${i + 7}`, 'paused', 'bench');
+for (let i = 0; i < AGENTS; i += 50) gw.pauseAgent(`agent-${i + 7}`, 'bench', 'bench');
 
 // ---- decisions
 let calls = Array.from({ length: DECISIONS }, () => {

@@ -30,7 +30,7 @@ describe('HTTP authentication: operator sessions and agent tokens', () => {
     // The page itself is public (it holds no data and asks for a login first).
     expect((await fetch(`${base}/`)).status).not.toBe(401);
 
-    const { token } = core.services.governance.agents.add({ name: 'Reader', role: 'assistant' });
+    const { token } = core.services.governance.addAgent({ name: 'Reader', role: 'assistant' });
     // An operator session is no agent identity: /mcp refuses it, and accepts the agent's own token.
     const noAgent = await fetch(`${base}/mcp`, {
       method: 'POST',

@@ -22,7 +22,7 @@ describe('immune quarantine over MCP', () => {
     );
     await core.start();
     cleanups.push(() => core.stop());
-    const { agent, token } = core.services.governance.agents.add({ name: 'Diagnostics', id: 'diag', role: 'assistant' });
+    const { agent, token } = core.services.governance.addAgent({ name: 'Diagnostics', id: 'diag', role: 'assistant' });
     const connect = async () => {
       const client = new Client({ name: 'immune-mcp-test', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${core.services.http!.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));

@@ -12,6 +12,7 @@ import { createCore, testConfig, type Core } from '../../electron/core';
 import { manualClock } from '../../electron/core/clock';
 import { OPERATOR, tempDir } from '../helpers';
 import { auditFor, reduceLoad } from './device-commands';
+import { EXECUTE_TOOL } from '../../electron/core/governance';
 
 const DEFAULT_POLICY = fs.readFileSync(path.resolve(__dirname, '../../resources/policies/default.yaml'), 'utf8');
 
@@ -57,7 +58,7 @@ async function askAndApprove(core: Core, args: Record<string, unknown>): Promise
 async function collectAndRun(core: Core, approvalId: string, args: Record<string, unknown>) {
   const g = core.services.governance;
   const w = await g.approvalStatus(approvalId);
-  const run = w.status === 'approved' ? await g.executor.executeDeviceCommand({ agentId: 'diag', args, token: w.token }) : null;
+  const run = w.status === 'approved' ? await g.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token: w.token }) : null;
   return { status: w.status, reason: 'reason' in w ? w.reason : null, ran: run?.ok === true };
 }
 
@@ -97,7 +98,7 @@ describe('finding 5: an approval never outlives its authority', () => {
     const args = reduceLoad('line-2/pump-03', 20);
     s.clock.advance(1_000);
     const id = await askAndApprove(core, args);
-    const deadline = core.services.governance.approvals.require(id).deadline;
+    const deadline = core.services.governance.approval(id)!.deadline;
     s.clock.set(deadline + 40_000);
     const r = await collectAndRun(core, id, args);
     expect(r).toMatchObject({ status: 'expired', ran: false });
@@ -108,7 +109,7 @@ describe('finding 5: an approval never outlives its authority', () => {
     const id2 = await askAndApprove(core, reduceLoad('line-2/pump-03', 30));
     s.clock.advance(16_000);
     core.services.governance.sweep();
-    expect(core.services.governance.approvals.require(id2).status).toBe('expired');
+    expect(core.services.governance.approval(id2)!.status).toBe('expired');
   });
 
   it('governance.collectWindowS bounds collection even when the rule gives the operator longer', async () => {
@@ -145,7 +146,7 @@ describe('finding 5: an approval never outlives its authority', () => {
     expect(a).toMatchObject({ status: 'cancelled', ran: false });
     expect(await auditOf(core, idA)).toContain('CANCELLED');
     // The token collected before the pause is void too: the executor refuses it, audited.
-    const b = await g.executor.executeDeviceCommand({ agentId: 'diag', args: collected, token });
+    const b = await g.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args: collected, token });
     expect(b.ok).toBe(false);
     const refused = await core.api.call('audit.query', { kind: 'REFUSED', limit: 100 }, OPERATOR);
     expect(refused.ok && refused.result.some((row) => row.approvalId === idB || (row.reason ?? '').includes(idB))).toBe(true);
@@ -180,7 +181,7 @@ describe('finding 5: an approval never outlives its authority', () => {
     expect(a.status).not.toBe('approved');
     expect(a.ran).toBe(false);
     expect(a.reason).toMatch(/block-line-2-load|maintenance/);
-    const b = await g.executor.executeDeviceCommand({ agentId: 'diag', args: collected, token });
+    const b = await g.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args: collected, token });
     expect(b).toMatchObject({ ok: false });
     expect(!b.ok && b.message).toMatch(/block-line-2-load|maintenance/);
     const refused = await core.api.call('audit.query', { kind: 'REFUSED', limit: 100 }, OPERATOR);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import type { Core } from '../../electron/core';
 import { OPERATOR, waitFor } from '../helpers';
+import { EXECUTE_TOOL } from '../../electron/core/governance';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 
@@ -22,7 +23,7 @@ export async function approvedCommand(core: Core, agentId: string, args: Record<
   if (!decided.ok) throw new Error(`approval failed: ${decided.error.message}`);
   const w = await g.waitForApproval(r.approvalId);
   if (w.status !== 'approved') throw new Error(`approval ${w.status}`);
-  return g.executor.executeDeviceCommand({ agentId, args, token: w.token });
+  return g.runApproved({ tool: EXECUTE_TOOL,  agentId, args, token: w.token });
 }
 
 export const reduceLoad = (device: string, pct: unknown, parameters?: unknown) => ({

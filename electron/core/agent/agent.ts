@@ -27,7 +27,8 @@ export interface AgentIdentity {
 
 export interface OperatorAgentDeps {
   config: AgentConfig;
-  governance: Gateway;
+  /** Only what the agent needs for its own identity: it reaches the plant through /mcp like any agent. */
+  governance: Pick<Gateway, 'agents' | 'addAgent' | 'rotateToken'>;
   tracer: Tracer;
   bus: EventBus;
   clock: Clock;

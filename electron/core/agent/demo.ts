@@ -26,7 +26,8 @@ export interface DemoDeps {
   clock: Clock;
   log: Logger;
   plant: Plant | null;
-  governance: Gateway;
+  /** Reads the audit and sets up its own narrow agent; operator actions go through the API as the logged-in operator. */
+  governance: Pick<Gateway, 'audit' | 'agents' | 'addAgent' | 'rotateToken' | 'reviveAgent'>;
   live: LiveCache;
   agent: OperatorAgent;
   tracer: Tracer;
@@ -306,7 +307,7 @@ function printStep(say: (l: string) => void, s: AgentStepView): void {
 }
 
 /** The demo's second agent: same tools, scope limited to line 2. */
-export function ensureNarrowAgent(g: Gateway): AgentIdentity {
+export function ensureNarrowAgent(g: Pick<Gateway, 'agents' | 'addAgent' | 'rotateToken' | 'reviveAgent'>): AgentIdentity {
   const existing = g.agents.get(DEMO_NARROW_AGENT);
   const token = existing ? g.rotateToken(DEMO_NARROW_AGENT, 'demo') : g.addAgent({ id: DEMO_NARROW_AGENT, name: 'Line 2 assistant', role: 'assistant', model: 'rule-planner', scope: { lines: ['line-2'] } }, 'demo').token;
   if (existing && existing.status !== 'active') g.reviveAgent(DEMO_NARROW_AGENT, 'demo', 'demo needs it active');

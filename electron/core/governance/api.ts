@@ -42,7 +42,7 @@ export function registerGovernanceApi(api: CoreApi, g: Gateway): void {
   api.register('agents.setScope', (p, c) => guard(() => g.setScope(str(p?.id, 'id'), p.scope, operatorOf(c).name)));
   api.register('agents.restoreTrust', (p, c) => guard(() => g.restoreTrust(str(p?.id, 'id'), operatorOf(c).name)));
   api.register('audit.query', (p) => guard(() => g.audit.query(p ?? {})));
-  api.register('audit.verify', () => guard(() => g.audit.verify(loadPublicKey(g.keys.dir)?.publicKey ?? g.keys.publicKey)));
+  api.register('audit.verify', () => guard(() => g.audit.verify(loadPublicKey(g.keysDir)?.publicKey ?? g.publicKey)));
   api.register('policy.get', () => guard(() => g.policyInfo()));
   api.register('policy.promote', (p, c) => guard(() => g.promote(str(p?.approvalId, 'approvalId'), p.decision, operatorOf(c).name)));
 }

@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '../index';
 import { loadPublicKey } from './keys';
+import { EXECUTE_TOOL } from './executor';
 import { OPERATOR } from '../../../tests/helpers';
 
 let core: Core | null = null;
@@ -45,7 +46,7 @@ describe('governance in the core', () => {
 
     const w = await g.waitForApproval(r.approvalId!);
     expect(w.status).toBe('approved');
-    const ex = g.executor.executeDeviceCommand({ agentId: 'diag', args, token: w.status === 'approved' ? w.token : undefined });
+    const ex = g.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token: w.status === 'approved' ? w.token : undefined });
     const msg = await got;
     expect(msg.topic).toBe('aegisflow/commands/line-1/compressor-01');
     // The exact tool arguments and their token: the device derives the command from them.

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { ApprovalView } from '../../../shared/governance';
 import { openDatabase } from '../store';
 import { canonicalHash } from './canonical';
+import { EXECUTE_TOOL } from './executor';
 import { harness, reduceLoad, type Harness } from './test-helpers';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens';
 
@@ -91,7 +92,7 @@ describe('identity and the kill switch', () => {
     }).toThrow();
     expect(() => (a.revokedTools as string[]).push('x')).toThrow();
     expect(h.gateway.agents.get('diag')).toBe(a); // served from the cache
-    h.gateway.agents.setStatus('diag', 'paused', 'test');
+    h.gateway.pauseAgent('diag', 'test', 'test');
     expect(h.gateway.agents.get('diag')!.status).toBe('paused'); // own writes empty the cache
   });
 
@@ -102,7 +103,7 @@ describe('identity and the kill switch', () => {
     const pending = await h.gateway.authorize({ agentId: 'b', tool: 'acknowledge_anomaly', args: { anomaly_id: 1 } });
     expect(h.gateway.killAll('plant emergency').sort()).toEqual(['a', 'b']);
     for (const id of ['a', 'b']) expect((await h.gateway.authorize({ agentId: id, tool: 'get_device_status' })).decision).toBe('BLOCK');
-    expect(h.gateway.approvals.get(pending.approvalId!)!.status).toBe('cancelled');
+    expect(h.gateway.approval(pending.approvalId!)!.status).toBe('cancelled');
   });
 
   it('a pause made in the database by another process (the CLI) bites on the next call and the sweep cancels its approvals', async () => {
@@ -124,7 +125,7 @@ describe('identity and the kill switch', () => {
     expect((await h.gateway.authorize({ agentId: 'diag', tool: 'get_device_status' })).decision).toBe('ALLOW');
     cli.prepare(`UPDATE gov_agents SET status = 'paused', status_reason = 'cli' WHERE id = 'diag'`).run();
     h.gateway.sweep();
-    expect(h.gateway.approvals.get(r.approvalId!)!.status).toBe('cancelled');
+    expect(h.gateway.approval(r.approvalId!)!.status).toBe('cancelled');
   });
 });
 
@@ -135,7 +136,7 @@ describe('decisions', () => {
     const shut = await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: { device_id: 'line-1/compressor-01', command: 'emergency_shutdown' } });
     expect(shut.decision).toBe('BLOCK');
     expect(shut.reason).toContain('reduce_load');
-    expect(h.gateway.approvals.list()).toHaveLength(0); // BLOCK is never approvable: no approval exists
+    expect(h.gateway.listApprovals()).toHaveLength(0); // BLOCK is never approvable: no approval exists
     const red = await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: reduceLoad() });
     expect(red.decision).toBe('REVIEW');
     expect(red.deadline).toBe(h.clock.now() + 120_000);
@@ -233,7 +234,7 @@ describe('approvals', () => {
     const waiting = h.gateway.waitForApproval(r.approvalId!);
     h.clock.advance(119_000);
     h.gateway.sweep();
-    expect(h.gateway.approvals.get(r.approvalId!)!.status).toBe('pending');
+    expect(h.gateway.approval(r.approvalId!)!.status).toBe('pending');
     h.clock.advance(1_000);
     h.gateway.sweep();
     const w = await waiting;
@@ -248,7 +249,7 @@ describe('approvals', () => {
     const r = await h.gateway.authorize({ agentId: 'diag', tool: 'acknowledge_anomaly', args: { anomaly_id: 1 } });
     h.clock.advance(121_000);
     expect(() => h.gateway.decide(r.approvalId!, 'approve', { operator: 'bob' })).toThrow(/expired/);
-    expect(h.gateway.approvals.get(r.approvalId!)!.status).toBe('expired');
+    expect(h.gateway.approval(r.approvalId!)!.status).toBe('expired');
   });
 
   it('uses the timeout and approver role of the rule', async () => {
@@ -326,11 +327,11 @@ describe('intent tokens and the executor', () => {
     addAgent('diag');
     const args = reduceLoad();
     const { token } = await approvedToken('diag', args);
-    const ok = await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token });
+    const ok = await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token });
     expect(ok).toMatchObject({ ok: true, deviceId: 'line-1/compressor-01', command: 'reduce_load' });
     // The exact tool arguments travel with their token: the device derives the command from them.
     expect(h.published).toEqual([{ deviceId: 'line-1/compressor-01', message: { args, intent_token: token } }]);
-    const replay = await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token });
+    const replay = await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token });
     expect(replay).toMatchObject({ ok: false, code: 'replayed' });
     expect(h.published).toHaveLength(1);
     expect(h.gateway.audit.query({ kind: 'EXECUTED' })).toHaveLength(1);
@@ -342,17 +343,17 @@ describe('intent tokens and the executor', () => {
     addAgent('diag');
     h.deviceReply = { status: 'refused', code: 'device_rejected', reason: 'device is shut down; restart it first' };
     const a1 = reduceLoad('line-1/compressor-01', 20);
-    const refused = await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args: a1, token: (await approvedToken('diag', a1)).token });
+    const refused = await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args: a1, token: (await approvedToken('diag', a1)).token });
     expect(refused).toMatchObject({ ok: false, code: 'device_refused', message: 'the device refused reduce_load: device is shut down; restart it first' });
     h.deviceReply = { status: 'no_ack', waitedMs: 5000 };
     const a2 = reduceLoad('line-1/compressor-01', 30);
-    expect(await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args: a2, token: (await approvedToken('diag', a2)).token })).toMatchObject({ ok: false, code: 'no_ack' });
+    expect(await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args: a2, token: (await approvedToken('diag', a2)).token })).toMatchObject({ ok: false, code: 'no_ack' });
     expect(h.gateway.audit.query({ kind: 'DEVICE_REFUSED' })[0]).toMatchObject({ ruleId: 'device_rejected', reason: expect.stringContaining('shut down') });
     expect(h.gateway.audit.query({ kind: 'NO_ACK' })[0]!.reason).toMatch(/within 5000 ms/);
     expect(h.gateway.audit.query({ kind: 'EXECUTED' })).toHaveLength(0);
     // Parameters the device must refuse are stopped before anything is published.
     const a3 = reduceLoad('line-1/compressor-01', 500);
-    expect(await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args: a3, token: (await approvedToken('diag', a3)).token })).toMatchObject({ ok: false, code: 'invalid_params' });
+    expect(await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args: a3, token: (await approvedToken('diag', a3)).token })).toMatchObject({ ok: false, code: 'invalid_params' });
     expect(h.published).toHaveLength(2);
   });
 
@@ -362,18 +363,18 @@ describe('intent tokens and the executor', () => {
     addAgent('other');
     const args = reduceLoad();
     const { token } = await approvedToken('diag', args);
-    const cases: Array<[Parameters<typeof h.gateway.executor.executeDeviceCommand>[0], string]> = [
+    const cases: Array<[{ agentId: string; args: Record<string, unknown>; token: string | undefined }, string]> = [
       [{ agentId: 'diag', args, token: undefined }, 'bad_token'],
       [{ agentId: 'diag', args: reduceLoad('line-1/compressor-01', 90), token }, 'args_mismatch'],
       [{ agentId: 'diag', args: { ...args, device_id: 'line-2/compressor-01' }, token }, 'args_mismatch'],
       [{ agentId: 'other', args, token }, 'wrong_agent'],
     ];
-    for (const [input, code] of cases) expect((await h.gateway.executor.executeDeviceCommand(input)).ok === false && code).toBe(code);
-    const ack = await h.gateway.executor.redeem({ agentId: 'diag', tool: 'acknowledge_anomaly', args, token });
+    for (const [input, code] of cases) expect((await h.gateway.runApproved({ ...input, tool: EXECUTE_TOOL })).ok === false && code).toBe(code);
+    const ack = await h.gateway.runApproved({ agentId: 'diag', tool: 'acknowledge_anomaly', args, token });
     expect(ack).toMatchObject({ ok: false, code: 'wrong_tool' });
     expect(h.published).toHaveLength(0);
     // The token was never used up by the refusals: the right call still goes through.
-    expect((await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token })).ok).toBe(true);
+    expect((await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token })).ok).toBe(true);
   });
 
   it('refuses a token tampered in any claim', async () => {
@@ -398,16 +399,16 @@ describe('intent tokens and the executor', () => {
     };
     for (const [claim, value] of Object.entries(changes)) {
       const forged = `${head}.${Buffer.from(JSON.stringify({ ...claims, [claim]: value })).toString('base64url')}.${sig}`;
-      const r = await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token: forged });
+      const r = await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token: forged });
       expect([claim, r.ok ? 'accepted' : r.code]).toEqual([claim, 'bad_signature']);
     }
     // Header tampering (e.g. alg none) is refused too.
     const noneHead = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    expect((await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token: `${noneHead}.${body}.` })).ok).toBe(false);
+    expect((await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token: `${noneHead}.${body}.` })).ok).toBe(false);
     // A token signed with another Ed25519 key is refused.
     const { privateKey } = generateKeyPairSync('ed25519');
     const foreign = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).sign(privateKey);
-    expect(await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token: foreign })).toMatchObject({ ok: false, code: 'bad_signature' });
+    expect(await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token: foreign })).toMatchObject({ ok: false, code: 'bad_signature' });
     expect(h.published).toHaveLength(0);
   });
 
@@ -417,7 +418,7 @@ describe('intent tokens and the executor', () => {
     const args = reduceLoad();
     const { token } = await approvedToken('diag', args);
     h.clock.advance(61_000);
-    expect(await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token })).toMatchObject({ ok: false, code: 'expired' });
+    expect(await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token })).toMatchObject({ ok: false, code: 'expired' });
     expect(h.published).toHaveLength(0);
   });
 
@@ -427,7 +428,7 @@ describe('intent tokens and the executor', () => {
     const args = reduceLoad();
     const { token } = await approvedToken('diag', args);
     h.gateway.pauseAgent('diag');
-    expect(await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token })).toMatchObject({ ok: false, code: 'agent_inactive' });
+    expect(await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token })).toMatchObject({ ok: false, code: 'agent_inactive' });
   });
 
   it('binds the token claims to agent, tool, canonical arguments, policy version and approval', async () => {
@@ -469,7 +470,7 @@ describe('plans', () => {
     expect(r.decision).toBe('BLOCK');
     expect(r.reason).toContain('step 2');
     expect(r.steps.map((s) => s.decision)).toEqual(['ALLOW', 'BLOCK']);
-    expect(h.gateway.approvals.list()).toHaveLength(0);
+    expect(h.gateway.listApprovals()).toHaveLength(0);
   });
 
   it('is approved as a whole, then each step runs in order with its own token carrying the plan hash', async () => {
@@ -493,9 +494,9 @@ describe('plans', () => {
     expect(changed).toMatchObject({ decision: 'BLOCK', ruleId: 'plan-mismatch' });
     const s1 = await h.gateway.authorize({ agentId: 'planner', tool: steps[1]!.tool, args: steps[1]!.args, planId: r.planId! });
     expect(s1.decision).toBe('ALLOW');
-    expect(await h.gateway.executor.executeDeviceCommand({ agentId: 'planner', args: steps[1]!.args, token: s1.token })).toMatchObject({ ok: true });
+    expect(await h.gateway.runApproved({ agentId: 'planner', tool: EXECUTE_TOOL, args: steps[1]!.args, token: s1.token })).toMatchObject({ ok: true });
     expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[2]!.tool, args: steps[2]!.args, planId: r.planId! })).decision).toBe('ALLOW');
-    expect(h.gateway.plans.get(r.planId!)!.status).toBe('done');
+    expect(h.gateway.plan(r.planId!)!.status).toBe('done');
     expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[2]!.tool, args: steps[2]!.args, planId: r.planId! })).decision).toBe('BLOCK');
   });
 
@@ -613,6 +614,6 @@ describe('signed audit head', () => {
     expect(h.gateway.audit.unsignedRows()).toBe(0);
     const head = h.gateway.audit.latestHead()!;
     expect(head.seq).toBe(h.gateway.audit.count());
-    expect(h.gateway.audit.verify(h.gateway.keys.publicKey).ok).toBe(true);
+    expect(h.gateway.audit.verify(h.gateway.publicKey).ok).toBe(true);
   });
 });

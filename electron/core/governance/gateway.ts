@@ -11,11 +11,12 @@ import type { Config } from '../config';
 import type { Logger } from '../observability';
 import type { Db } from '../store';
 import { AgentRegistry, type NewAgent } from './agents';
+import type { AgentDirectory } from './ports';
 import { ApprovalError, ApprovalQueue, type ApprovalRecord, type DecideBy, type SettledBy, type Verdict } from './approvals';
 import { AuditLog, type AuditEntry } from './audit';
 import { createMasker, DEFAULT_MASK, maskOptionsFromConfig, type Masker, type MaskOptions } from '../observability/mask';
 import { canonicalHash } from './canonical';
-import { CommandExecutor, type AuthorityCheck, type PublishCommand } from './executor';
+import { CommandExecutor, EXECUTE_TOOL, type AuthorityCheck, type ExecuteResult, type PublishCommand, type RedeemOutcome } from './executor';
 import { loadOrCreateKeys, type GatewayKeys } from './keys';
 import { describeToolFor, evaluate, KNOWN_TOOLS, type Evaluation, type Predicate, type Rule } from './policy';
 import { PolicyStore, type PolicyLoadEvent } from './policy-file';
@@ -156,14 +157,19 @@ function deviceIdsIn(args: Record<string, unknown>): string[] {
 
 
 export class Gateway {
-  readonly agents: AgentRegistry;
+  /** Who the agents are, read only: registration, status and tokens change through the audited methods below. */
+  readonly agents: AgentDirectory;
+  readonly #registry: AgentRegistry;
   readonly policy: PolicyStore;
-  readonly approvals: ApprovalQueue;
   readonly audit: AuditLog;
-  readonly plans: PlanRepository;
-  readonly tokens: IntentTokens;
-  readonly executor: CommandExecutor;
-  readonly keys: GatewayKeys;
+  // Issue 13, finding 11: what can mint, redeem or sign is private to the gateway (ES private fields, not
+  // reachable at run time from outside this class). Others get the narrow methods below and the ports in
+  // ports.ts; only the gateway issues intent tokens (tests/security/11-narrow-ports.test.ts).
+  readonly #approvals: ApprovalQueue;
+  readonly #plans: PlanRepository;
+  readonly #tokens: IntentTokens;
+  readonly #executor: CommandExecutor;
+  readonly #keys: GatewayKeys;
   /** The secret masker: audit rows, approval and plan rows, every view of agent arguments. */
   readonly mask: Masker;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -177,21 +183,23 @@ export class Gateway {
     private readonly opts: GovernanceOptions,
   ) {
     const { db, clock, log } = deps;
-    this.keys = loadOrCreateKeys(path.join(opts.dataDir, 'keys'));
+    this.#keys = loadOrCreateKeys(path.join(opts.dataDir, 'keys'));
     this.mask = createMasker(
       opts.masking ?? { patterns: [...DEFAULT_MASK.patterns, ...(opts.audit.maskPatterns ?? [])], keyPattern: opts.audit.maskKeys ?? DEFAULT_MASK.keyPattern },
     );
     this.audit = new AuditLog(db, clock, {
       signEvery: opts.audit.signEvery,
       mask: this.mask,
-      privateKey: this.keys.privateKey,
-      keyId: this.keys.keyId,
+      privateKey: this.#keys.privateKey,
+      keyId: this.#keys.keyId,
       onAppend: (row) => deps.bus?.emit('audit.appended', row),
     });
-    this.agents = new AgentRegistry(db, clock);
-    this.tokens = new IntentTokens(db, clock, this.keys, opts.tokenTtlS);
-    this.plans = new PlanRepository(db, clock, this.mask);
-    this.approvals = new ApprovalQueue(db, clock, (a, by) => this.onApprovalSettled(a, by), this.mask, {
+    this.#registry = new AgentRegistry(db, clock);
+    const reg = this.#registry;
+    this.agents = Object.freeze({ get: (id: string) => reg.get(id), require: (id: string) => reg.require(id), byToken: (t: string) => reg.byToken(t), list: () => reg.list() });
+    this.#tokens = new IntentTokens(db, clock, this.#keys, opts.tokenTtlS);
+    this.#plans = new PlanRepository(db, clock, this.mask);
+    this.#approvals = new ApprovalQueue(db, clock, (a, by) => this.onApprovalSettled(a, by), this.mask, {
       collectWindowMs: (opts.collectWindowS ?? 120) * 1000,
       tokenTtlMs: opts.tokenTtlS * 1000,
     });
@@ -203,15 +211,15 @@ export class Gateway {
       log: log.child({ component: 'policy' }),
       onLoad: (ev) => this.onPolicyLoad(ev),
     });
-    this.executor = new CommandExecutor({
-      tokens: this.tokens,
-      agents: this.agents,
+    this.#executor = new CommandExecutor({
+      tokens: this.#tokens,
+      agents: this.#registry,
       audit: this.audit,
       log: log.child({ component: 'executor' }),
       publish: deps.publishCommand,
       authority: (i) => this.authorityAtRedemption(i),
       spent: (claims) => {
-        if (claims.approval_id && this.approvals.get(claims.approval_id)?.kind === 'call') this.approvals.markUsed(claims.approval_id);
+        if (claims.approval_id && this.#approvals.get(claims.approval_id)?.kind === 'call') this.#approvals.markUsed(claims.approval_id);
       },
     });
     this.policy.load();
@@ -225,7 +233,7 @@ export class Gateway {
     // Nothing approved before a restart runs after it: the agent that asked is gone and the operator
     // decided for a moment that has passed. Audited, one EXPIRED row per approval.
     try {
-      const expired = this.approvals.expireLive('the core restarted before the approved call ran; an approval does not outlive a restart');
+      const expired = this.#approvals.expireLive('the core restarted before the approved call ran; an approval does not outlive a restart');
       if (expired.length) this.deps.log.warn({ approvals: expired.map((a) => a.id) }, 'approved calls not yet run expired at start');
     } catch (err) {
       this.deps.log.error({ err }, 'could not expire approvals at start');
@@ -252,8 +260,8 @@ export class Gateway {
   /** Expire overdue approvals, cancel those of paused agents, forget spent jtis. */
   sweep(): void {
     try {
-      this.approvals.sweep();
-      this.tokens.purgeUsed();
+      this.#approvals.sweep();
+      this.#tokens.purgeUsed();
     } catch (err) {
       this.deps.log.error({ err }, 'approval sweep failed');
     }
@@ -277,8 +285,46 @@ export class Gateway {
     }
   }
 
-  setPublisher(publish: PublishCommand): void {
-    this.executor.setPublisher(publish);
+  /** The gateway's public key (devices and `audit verify` check signatures with it; the private key never leaves). */
+  get publicKey(): GatewayKeys['publicKey'] {
+    return this.#keys.publicKey;
+  }
+
+  /** Where the key pair lives (the public key file is what an edge gateway is given). */
+  get keysDir(): string {
+    return this.#keys.dir;
+  }
+
+  /**
+   * The one way an approved (or ALLOWed) call is carried out: the intent token is verified and spent
+   * here, the authority behind it re-checked, and for device commands the executor publishes and waits
+   * for the device's acknowledgement. Tools hand over what they were given; they never see a key.
+   */
+  runApproved(input: { agentId: string; tool: typeof EXECUTE_TOOL; args: Record<string, unknown>; token: string | undefined }): Promise<ExecuteResult>;
+  runApproved(input: { agentId: string; tool: string; args: unknown; token: string | undefined }): Promise<RedeemOutcome>;
+  runApproved(input: { agentId: string; tool: string; args: unknown; token: string | undefined }): Promise<ExecuteResult | RedeemOutcome> {
+    if (input.tool === EXECUTE_TOOL) return this.#executor.executeDeviceCommand({ agentId: input.agentId, args: input.args as Record<string, unknown>, token: input.token });
+    return this.#executor.redeem(input);
+  }
+
+  /** One approval as stored (arguments masked), or null. */
+  approval(id: string): ApprovalRecord | null {
+    return this.#approvals.get(id);
+  }
+
+  /** Cancel a pending or approved-but-unused approval (an agent that stopped waiting, a healing that is moot). */
+  cancelApproval(id: string, reason: string, actor: string): void {
+    this.#approvals.cancel(id, reason, actor);
+  }
+
+  /** A healing approval's authority is spent: the healing it allowed has started. */
+  spendHealingApproval(id: string): boolean {
+    return this.#approvals.get(id)?.kind === 'healing' && this.#approvals.markUsed(id);
+  }
+
+  /** A plan as stored, or null. */
+  plan(id: string): ReturnType<PlanRepository['get']> {
+    return this.#plans.get(id);
   }
 
   // ------------------------------------------------------------ decisions
@@ -319,8 +365,8 @@ export class Gateway {
   }
 
   private identify(req: { agentToken?: string; agentId?: string }): AgentView | null {
-    if (req.agentToken !== undefined) return this.agents.byToken(req.agentToken);
-    return req.agentId !== undefined ? this.agents.get(req.agentId) : null;
+    if (req.agentToken !== undefined) return this.#registry.byToken(req.agentToken);
+    return req.agentId !== undefined ? this.#registry.get(req.agentId) : null;
   }
 
   private blocked(agentId: string | null, tool: string, args: unknown, ruleId: string, reason: string): AuthorizeResult {
@@ -357,7 +403,7 @@ export class Gateway {
       const agent = this.identify(req);
       if (!agent) return this.blocked(req.agentId ?? null, req.tool, req.args, 'unknown-agent', 'unknown agent or invalid agent token');
       agentId = agent.id;
-      this.agents.touch(agent.id);
+      this.#registry.touch(agent.id);
       if (req.planId) return await this.authorizePlanStep(agent, req.planId, req.tool, req.args, req.devices);
       const ev = this.judge(agent, req.tool, req.args, req.devices);
       return await this.act(agent, req.tool, req.args, ev);
@@ -380,7 +426,7 @@ export class Gateway {
     const base = { reason: ev.reason, ruleId: ev.ruleId, policyVersion: ev.policyVersion, agentId: agent.id, risk: ev.risk };
     if (ev.decision === 'BLOCK') return this.blocked(agent.id, tool, args, ev.ruleId, ev.reason);
     if (ev.decision === 'REVIEW') {
-      const a = this.approvals.create({
+      const a = this.#approvals.create({
         kind: 'call',
         agentId: agent.id,
         tool,
@@ -399,7 +445,7 @@ export class Gateway {
     }
     let token: { token: string; claims: IntentClaims } | undefined;
     if (!this.policy.current.groupsOf(tool).includes(TOKENLESS_GROUP)) {
-      token = await this.tokens.issue({ agent: agent.id, tool, args, policyVersion: ev.policyVersion, approvalId: null });
+      token = await this.#tokens.issue({ agent: agent.id, tool, args, policyVersion: ev.policyVersion, approvalId: null });
     }
     this.queue({ kind: 'ALLOWED', agentId: agent.id, tool, decision: 'ALLOW', reason: ev.reason, ruleId: ev.ruleId, policyVersion: ev.policyVersion, actor: 'gateway', args, detail: token ? { jti: token.claims.jti, exp: token.claims.exp } : null });
     this.emitDecision(agent.id, tool, 'ALLOW', ev.ruleId, ev.reason);
@@ -415,7 +461,7 @@ export class Gateway {
   async waitForApproval(approvalId: string, o: WaitOptions = {}): Promise<WaitResult> {
     const start = this.deps.clock.now();
     let timer: NodeJS.Timeout | null = null;
-    const first = this.approvals.require(approvalId);
+    const first = this.#approvals.require(approvalId);
     if (o.onProgress && first.status === 'pending') {
       timer = setInterval(() => {
         const now = this.deps.clock.now();
@@ -427,11 +473,11 @@ export class Gateway {
       }, this.opts.progressIntervalMs);
     }
     try {
-      const r = await this.approvals.waitSettled(approvalId, o.signal);
+      const r = await this.#approvals.waitSettled(approvalId, o.signal);
       if (r === 'aborted') {
         if (o.cancelOnAbort) {
-          this.approvals.cancel(approvalId, 'the agent stopped waiting', 'agent');
-          return this.settledResult(this.approvals.require(approvalId));
+          this.#approvals.cancel(approvalId, 'the agent stopped waiting', 'agent');
+          return this.settledResult(this.#approvals.require(approvalId));
         }
         return { status: 'pending', approvalId, deadline: first.deadline };
       }
@@ -443,7 +489,7 @@ export class Gateway {
 
   /** Poll form of waitForApproval (for agents whose client cannot hold a call open). */
   async approvalStatus(approvalId: string): Promise<WaitResult> {
-    const a = this.approvals.require(approvalId);
+    const a = this.#approvals.require(approvalId);
     if (a.status === 'pending') return { status: 'pending', approvalId, deadline: a.deadline };
     return this.settledResult(a);
   }
@@ -459,22 +505,22 @@ export class Gateway {
     // scope, the policy in force. Otherwise it is void now, audited, and no token is issued.
     const problem = this.approvalVoid(a);
     if (problem) {
-      const v = this.approvals.voidApproved(a.id, problem.status, problem.reason, { actor: 'gateway', ruleId: problem.ruleId }) ?? this.approvals.require(a.id);
+      const v = this.#approvals.voidApproved(a.id, problem.status, problem.reason, { actor: 'gateway', ruleId: problem.ruleId }) ?? this.#approvals.require(a.id);
       if (v.status === 'rejected' || v.status === 'expired' || v.status === 'cancelled') return { status: v.status, approvalId: a.id, reason: v.comment ?? problem.reason, decidedBy: a.decidedBy };
     }
     // The stored arguments are masked and the real ones (kept in memory only) went with a restart.
     if (canonicalHash(a.args) !== a.argsHash)
       throw new GovernanceError('args_masked', `the arguments of approval ${a.id} held secrets and are stored masked; they were not kept across a restart, so request the action again`);
-    if (!this.approvals.markTokenIssued(a.id))
+    if (!this.#approvals.markTokenIssued(a.id))
       throw new GovernanceError('token_collected', `the intent token of approval ${a.id} was already issued; request the action again`);
-    const t = await this.tokens.issue({ agent: a.agentId, tool: a.tool, args: a.args, policyVersion: a.policyVersion, approvalId: a.id });
+    const t = await this.#tokens.issue({ agent: a.agentId, tool: a.tool, args: a.args, policyVersion: a.policyVersion, approvalId: a.id });
     this.record({ kind: 'TOKEN_ISSUED', agentId: a.agentId, tool: a.tool, approvalId: a.id, policyVersion: a.policyVersion, actor: 'gateway', argsHash: a.argsHash, detail: { jti: t.claims.jti, exp: t.claims.exp } });
     return { status: 'approved', approvalId: a.id, token: t.token, tokenClaims: t.claims, decidedBy: a.decidedBy, comment: a.comment };
   }
 
   /** Why an approved call may not be collected now (null: it may). */
   private approvalVoid(a: ApprovalRecord): { status: 'expired' | 'cancelled'; reason: string; ruleId?: string } | null {
-    const agent = this.agents.get(a.agentId);
+    const agent = this.#registry.get(a.agentId);
     if (!agent) return { status: 'cancelled', reason: `agent ${a.agentId} was removed` };
     if (a.collectBy !== null && this.deps.clock.now() >= a.collectBy)
       return { status: 'expired', reason: `approved, but not collected within ${Math.round((a.collectBy - (a.decidedAt ?? a.createdAt)) / 1000)} s of the decision; the approval has lapsed` };
@@ -485,7 +531,7 @@ export class Gateway {
 
   /** The executor asks, token in hand: does the authority behind it still hold? Policy, agent, approval. */
   private authorityAtRedemption: AuthorityCheck = ({ agentId, tool, args, claims }) => {
-    const agent = this.agents.get(agentId);
+    const agent = this.#registry.get(agentId);
     if (!agent) return { ok: false, code: 'unknown_agent', message: `unknown agent ${agentId}` };
     const callArgs = (args ?? {}) as Record<string, unknown>;
     const ev = this.judge(agent, tool, callArgs);
@@ -494,11 +540,11 @@ export class Gateway {
       return { ok: false, code: inactive ? 'agent_inactive' : 'policy_blocked', message: `the authority for this call no longer holds: ${ev.reason} (rule ${ev.ruleId})`, ruleId: ev.ruleId };
     }
     if (claims.approval_id) {
-      const a = this.approvals.get(claims.approval_id);
+      const a = this.#approvals.get(claims.approval_id);
       if (!a || a.status !== 'approved')
         return { ok: false, code: 'approval_void', message: `approval ${claims.approval_id} is ${a?.status ?? 'unknown'}${a?.comment ? ` (${a.comment})` : ''}; its intent token is void` };
       if (a.kind === 'plan') {
-        const plan = a.planId ? this.plans.get(a.planId) : null;
+        const plan = a.planId ? this.#plans.get(a.planId) : null;
         if (!plan || (plan.status !== 'approved' && plan.status !== 'done'))
           return { ok: false, code: 'approval_void', message: `plan ${a.planId} is ${plan?.status ?? 'unknown'}; its intent token is void` };
       }
@@ -515,7 +561,7 @@ export class Gateway {
   requestHealing(r: { agentId: string; infectionId: number; severity: number; diagnosis: string; reason: string; timeoutS: number }): ApprovalView {
     const policyVersion = this.policy.current.version;
     const args = { infection_id: r.infectionId, diagnosis: r.diagnosis, severity: r.severity };
-    const a = this.approvals.create({
+    const a = this.#approvals.create({
       kind: 'healing',
       agentId: r.agentId,
       tool: HEAL_TOOL,
@@ -540,15 +586,15 @@ export class Gateway {
   }
 
   decide(id: string, verdict: Verdict, by: DecideBy): ApprovalView {
-    return this.view(this.approvals.decide(id, verdict, by));
+    return this.view(this.#approvals.decide(id, verdict, by));
   }
 
   decideAll(verdict: Verdict, by: DecideBy): ApprovalView[] {
-    return this.approvals.decideAll(verdict, by).map((a) => this.view(a));
+    return this.#approvals.decideAll(verdict, by).map((a) => this.view(a));
   }
 
   listApprovals(status?: ApprovalStatus, limit?: number): ApprovalView[] {
-    return this.approvals.list(status, limit).map((a) => this.view(a));
+    return this.#approvals.list(status, limit).map((a) => this.view(a));
   }
 
   /** The approval as people see it: sensitive argument values masked. */
@@ -563,10 +609,10 @@ export class Gateway {
     const policyVersion = by.ruleId ? this.policy.current.version : a.policyVersion;
     this.record({ kind, agentId: a.agentId, tool: a.tool, decision: a.status === 'approved' ? 'ALLOW' : 'BLOCK', reason: a.comment ?? null, ruleId: by.ruleId ?? a.ruleId, policyVersion, approvalId: a.id, actor: by.actor, argsHash: a.argsHash });
     if (a.planId) {
-      const plan = this.plans.get(a.planId);
-      if (plan && plan.status === 'pending') this.plans.setStatus(plan.id, a.status === 'approved' ? 'approved' : (a.status as 'rejected' | 'expired' | 'cancelled'));
+      const plan = this.#plans.get(a.planId);
+      if (plan && plan.status === 'pending') this.#plans.setStatus(plan.id, a.status === 'approved' ? 'approved' : (a.status as 'rejected' | 'expired' | 'cancelled'));
       // An approved plan whose approval was voided (pause, restart, lapse) runs no further step.
-      else if (plan && plan.status === 'approved' && (a.status === 'expired' || a.status === 'cancelled')) this.plans.setStatus(plan.id, a.status);
+      else if (plan && plan.status === 'approved' && (a.status === 'expired' || a.status === 'cancelled')) this.#plans.setStatus(plan.id, a.status);
     }
     const view = this.view(a);
     if (a.kind === 'healing') {
@@ -607,7 +653,7 @@ export class Gateway {
       this.blocked(gate.agentId, 'propose_plan', undefined, 'invalid-plan', reason);
       return { decision: 'BLOCK', reason, planId: null, planHash: null, policyVersion, steps: [] };
     }
-    const agent = this.agents.require(gate.agentId!);
+    const agent = this.#registry.require(gate.agentId!);
     const plan = parsedPlan.data;
     const steps = plan.steps.map((s, index) => {
       const ev = this.judge(agent, s.tool, s.args);
@@ -616,7 +662,7 @@ export class Gateway {
     const blockedStep = steps.find((s) => s.decision === 'BLOCK');
     const needsReview = steps.filter((s) => s.decision === 'REVIEW');
     const status = blockedStep ? 'blocked' : needsReview.length > 0 ? 'pending' : 'approved';
-    const rec = this.plans.create(agent.id, plan, status);
+    const rec = this.#plans.create(agent.id, plan, status);
     const stepView = steps.map(({ index, tool, decision, reason, ruleId }) => ({ index, tool, decision, reason, ruleId }));
     const planArgs = { plan_id: rec.id, plan_hash: rec.hash, rationale: plan.rationale, steps: plan.steps };
     this.record({ kind: 'PLAN_SUBMITTED', agentId: agent.id, tool: 'propose_plan', decision: blockedStep ? 'BLOCK' : needsReview.length ? 'REVIEW' : 'ALLOW', policyVersion, actor: 'gateway', args: planArgs, detail: { plan_id: rec.id, steps: stepView.map((s) => [s.tool, s.decision, s.ruleId]) } });
@@ -630,7 +676,7 @@ export class Gateway {
       return { decision: 'ALLOW', reason: 'every step is allowed by policy', planId: rec.id, planHash: rec.hash, policyVersion, steps: stepView };
     }
     const approverRoles = [...new Set(needsReview.map((s) => s.approverRole).filter((r): r is string => !!r))];
-    const a = this.approvals.create({
+    const a = this.#approvals.create({
       kind: 'plan',
       agentId: agent.id,
       tool: 'propose_plan',
@@ -644,20 +690,20 @@ export class Gateway {
       timeoutS: Math.min(...needsReview.map((s) => s.timeoutS)),
       planId: rec.id,
     });
-    this.plans.setApproval(rec.id, a.id);
+    this.#plans.setApproval(rec.id, a.id);
     this.emitDecision(agent.id, 'propose_plan', 'REVIEW', a.ruleId, a.reason);
     this.deps.bus?.emit('approval.created', this.view(a));
     return { decision: 'REVIEW', reason: a.reason, planId: rec.id, planHash: rec.hash, approvalId: a.id, deadline: a.deadline, policyVersion, steps: stepView };
   }
 
   private async authorizePlanStep(agent: AgentView, planId: string, tool: string, args: Record<string, unknown>, touched: readonly string[] = []): Promise<AuthorizeResult> {
-    const plan: PlanRecord | null = this.plans.get(planId);
+    const plan: PlanRecord | null = this.#plans.get(planId);
     if (!plan || plan.agentId !== agent.id) return this.blocked(agent.id, tool, args, 'plan', `no plan ${planId} for agent ${agent.id}`);
     if (plan.status !== 'approved') return this.blocked(agent.id, tool, args, 'plan', `plan ${planId} is ${plan.status}, not approved`);
     // An approved plan must be started within its collection window, like an approved call.
-    const pa = plan.approvalId ? this.approvals.get(plan.approvalId) : null;
+    const pa = plan.approvalId ? this.#approvals.get(plan.approvalId) : null;
     if (pa && pa.usedAt === null && pa.collectBy !== null && this.deps.clock.now() >= pa.collectBy) {
-      this.approvals.voidApproved(pa.id, 'expired', 'approved, but no step ran before the collection deadline; the plan has lapsed', { actor: 'gateway' });
+      this.#approvals.voidApproved(pa.id, 'expired', 'approved, but no step ran before the collection deadline; the plan has lapsed', { actor: 'gateway' });
       return this.blocked(agent.id, tool, args, 'plan', `plan ${planId} was approved but not started in time; it has lapsed`);
     }
     const index = plan.nextStep;
@@ -668,9 +714,9 @@ export class Gateway {
     // The policy may have changed since approval, and the agent may have been paused: judge again; only BLOCK overrides the operator's approval.
     const ev = this.judge(agent, tool, args, touched);
     if (ev.decision === 'BLOCK') return this.blocked(agent.id, tool, args, ev.ruleId, ev.reason);
-    if (!this.plans.advance(planId, index)) return this.blocked(agent.id, tool, args, 'plan', `step ${index + 1} of plan ${planId} was already used`);
-    if (pa && pa.usedAt === null) this.approvals.markUsed(pa.id);
-    const t = await this.tokens.issue({ agent: agent.id, tool, args, policyVersion: ev.policyVersion, approvalId: plan.approvalId, planHash: plan.hash, planStep: index });
+    if (!this.#plans.advance(planId, index)) return this.blocked(agent.id, tool, args, 'plan', `step ${index + 1} of plan ${planId} was already used`);
+    if (pa && pa.usedAt === null) this.#approvals.markUsed(pa.id);
+    const t = await this.#tokens.issue({ agent: agent.id, tool, args, policyVersion: ev.policyVersion, approvalId: plan.approvalId, planHash: plan.hash, planStep: index });
     const reason = `step ${index + 1} of approved plan ${planId}`;
     this.queue({ kind: 'ALLOWED', agentId: agent.id, tool, decision: 'ALLOW', reason, ruleId: 'plan', policyVersion: ev.policyVersion, approvalId: plan.approvalId, actor: 'gateway', args, detail: { plan_id: planId, plan_hash: plan.hash, step: index, jti: t.claims.jti } });
     this.emitDecision(agent.id, tool, 'ALLOW', 'plan', reason);
@@ -680,7 +726,7 @@ export class Gateway {
   // ------------------------------------------------------------ agents, kill switch, immune hooks
 
   addAgent(input: NewAgent, actor = 'operator'): { agent: AgentView; token: string } {
-    const r = this.agents.add(input);
+    const r = this.#registry.add(input);
     this.record({ kind: 'AGENT_ADDED', agentId: r.agent.id, actor, detail: { name: r.agent.name, role: r.agent.role, model: r.agent.model, scope: r.agent.scope } });
     this.deps.bus?.emit('agent.changed', r.agent);
     return r;
@@ -697,18 +743,18 @@ export class Gateway {
   }
 
   private stopAgent(id: string, status: 'paused' | 'quarantined', reason: string, actor: string): AgentView {
-    const a = this.agents.setStatus(id, status, reason);
+    const a = this.#registry.setStatus(id, status, reason);
     this.record({ kind: status === 'paused' ? 'KILLED' : 'QUARANTINED', agentId: id, actor, reason });
-    this.approvals.cancelForAgent(id, `agent ${status}: ${reason}`, actor);
+    this.#approvals.cancelForAgent(id, `agent ${status}: ${reason}`, actor);
     // What was approved before the stop does not run after a revive.
-    this.approvals.voidApprovedForAgent(id, `agent ${status}: ${reason}; approvals given before are void`, actor);
+    this.#approvals.voidApprovedForAgent(id, `agent ${status}: ${reason}; approvals given before are void`, actor);
     this.deps.bus?.emit('agent.changed', a);
     return a;
   }
 
   /** Revive a paused agent or release a quarantined one. */
   reviveAgent(id: string, actor = 'operator', reason: string | null = null): AgentView {
-    const a = this.agents.setStatus(id, 'active', null);
+    const a = this.#registry.setStatus(id, 'active', null);
     this.record({ kind: 'REVIVED', agentId: id, actor, reason });
     this.deps.bus?.emit('agent.changed', a);
     return a;
@@ -716,12 +762,12 @@ export class Gateway {
 
   /** Global kill switch: pause every active agent. */
   killAll(reason = 'global kill switch', actor = 'operator'): string[] {
-    const ids = this.agents.pauseAll(reason);
+    const ids = this.#registry.pauseAll(reason);
     for (const id of ids) {
       this.record({ kind: 'KILLED', agentId: id, actor, reason });
-      this.approvals.cancelForAgent(id, `agent paused: ${reason}`, actor);
-      this.approvals.voidApprovedForAgent(id, `agent paused: ${reason}; approvals given before are void`, actor);
-      const a = this.agents.get(id);
+      this.#approvals.cancelForAgent(id, `agent paused: ${reason}`, actor);
+      this.#approvals.voidApprovedForAgent(id, `agent paused: ${reason}; approvals given before are void`, actor);
+      const a = this.#registry.get(id);
       if (a) this.deps.bus?.emit('agent.changed', a);
     }
     return ids;
@@ -729,7 +775,7 @@ export class Gateway {
 
   /** Immune system: "reduced autonomy" turns every ALLOW of this agent into REVIEW. */
   setReducedAutonomy(id: string, on: boolean, reason: string, actor = 'immune'): AgentView {
-    const a = this.agents.setReducedAutonomy(id, on);
+    const a = this.#registry.setReducedAutonomy(id, on);
     this.record({ kind: 'AGENT_CHANGED', agentId: id, actor, reason, detail: { reduced_autonomy: on } });
     this.deps.bus?.emit('agent.changed', a);
     return a;
@@ -737,8 +783,8 @@ export class Gateway {
 
   /** Immune system: BLOCK these tools (names or globs) for this agent, on top of the policy file. */
   revokeTools(id: string, tools: string[], reason: string, actor = 'immune'): AgentView {
-    const cur = this.agents.require(id).revokedTools;
-    const a = this.agents.setRevokedTools(id, [...cur, ...tools]);
+    const cur = this.#registry.require(id).revokedTools;
+    const a = this.#registry.setRevokedTools(id, [...cur, ...tools]);
     this.record({ kind: 'AGENT_CHANGED', agentId: id, actor, reason, detail: { revoked_tools: a.revokedTools } });
     this.deps.bus?.emit('agent.changed', a);
     return a;
@@ -746,8 +792,8 @@ export class Gateway {
 
   /** Give back revoked tools (all of them when `tools` is omitted). */
   restoreTools(id: string, tools: string[] | undefined, reason: string, actor = 'immune'): AgentView {
-    const cur = this.agents.require(id).revokedTools;
-    const a = this.agents.setRevokedTools(id, tools ? cur.filter((t) => !tools.includes(t)) : []);
+    const cur = this.#registry.require(id).revokedTools;
+    const a = this.#registry.setRevokedTools(id, tools ? cur.filter((t) => !tools.includes(t)) : []);
     this.record({ kind: 'AGENT_CHANGED', agentId: id, actor, reason, detail: { revoked_tools: a.revokedTools } });
     this.deps.bus?.emit('agent.changed', a);
     return a;
@@ -755,28 +801,28 @@ export class Gateway {
 
   /** Operator: lift the immune system's overlays (reduced autonomy, revoked tools) in one audited step. */
   restoreTrust(id: string, actor = 'operator'): AgentView {
-    let a = this.agents.require(id);
+    let a = this.#registry.require(id);
     if (a.reducedAutonomy) a = this.setReducedAutonomy(id, false, 'operator restored full autonomy', actor);
     if (a.revokedTools.length) a = this.restoreTools(id, undefined, 'operator restored every revoked tool', actor);
     return a;
   }
 
   setScope(id: string, scope: AgentScope, actor = 'operator'): AgentView {
-    const a = this.agents.setScope(id, scope);
+    const a = this.#registry.setScope(id, scope);
     this.record({ kind: 'AGENT_CHANGED', agentId: id, actor, detail: { scope: a.scope } });
     this.deps.bus?.emit('agent.changed', a);
     return a;
   }
 
   rotateToken(id: string, actor = 'operator'): string {
-    const t = this.agents.rotateToken(id);
+    const t = this.#registry.rotateToken(id);
     this.record({ kind: 'TOKEN_ROTATED', agentId: id, actor });
     return t;
   }
 
   removeAgent(id: string, actor = 'operator'): void {
-    this.approvals.cancelForAgent(id, 'agent removed', actor);
-    this.agents.remove(id);
+    this.#approvals.cancelForAgent(id, 'agent removed', actor);
+    this.#registry.remove(id);
     this.record({ kind: 'AGENT_REMOVED', agentId: id, actor });
     this.deps.bus?.emit('agent.changed', { id, removed: true });
   }
@@ -789,7 +835,7 @@ export class Gateway {
       generatedAt: new Date(this.deps.clock.now()).toISOString(),
       policyVersion: policy.version,
       policyFile: this.policy.file,
-      agents: this.agents.list().map((a) => ({
+      agents: this.#registry.list().map((a) => ({
         id: a.id,
         name: a.name,
         role: a.role,
@@ -829,7 +875,7 @@ export class Gateway {
    * policy file. ALLOW rules get priority 100 so they lift the general REVIEW rule; nothing lifts a BLOCK.
    */
   promote(approvalId: string, decision: 'ALLOW' | 'BLOCK', operator: string): { ruleId: string; version: string } {
-    const a = this.approvals.require(approvalId);
+    const a = this.#approvals.require(approvalId);
     if (a.status === 'pending') throw new GovernanceError('not_decided', `approval ${approvalId} is still pending; decide it first`);
     if (a.kind !== 'call') throw new GovernanceError('invalid', 'only single-call approvals can be promoted');
     if (decision !== 'ALLOW' && decision !== 'BLOCK') throw new GovernanceError('invalid', 'decision must be ALLOW or BLOCK');

@@ -7,9 +7,12 @@
 //        → approved (with intent token) | rejected | expired | cancelled | pending (caller stopped waiting)
 //   gateway.approvalStatus(approvalId)                      poll form of the above
 //   gateway.submitPlan({ agentToken | agentId, steps, rationale })   seed 003's plan → govern → act
-//   gateway.executor.executeDeviceCommand({ agentId, args, token })  the ONLY publisher of device commands;
-//        waits for the device's ack: EXECUTED | DEVICE_REFUSED | NO_ACK
-//   gateway.executor.redeem({ agentId, tool, args, token })          for other gated tools (acknowledge_anomaly)
+//   gateway.runApproved({ agentId, tool, args, token })   the one way an approved call is carried out: the token
+//        is verified and spent, the authority re-checked; device commands go out through the private executor
+//        (the ONLY publisher of device commands), which waits for the ack: EXECUTED | DEVICE_REFUSED | NO_ACK
+//   gateway.approval(id) / cancelApproval(id)            read or cancel one approval
+// Agent-facing code is typed with the narrow AgentGate port (ports.ts). The token service, executor, keys,
+// approval queue and agent registry are private fields: only the gateway issues intent tokens.
 //   gateway.decide / decideAll / promote / manifest / policyInfo     operator side
 //
 // Hooks for the immune system (issue 9); none of these touch the policy YAML:
@@ -37,17 +40,18 @@ export { Gateway, GovernanceError, governanceOptions, AuthorizeRequestSchema, HE
 export type { AuthorizeRequest, AuthorizeResult, WaitResult, WaitOptions, PlanResult, AgentManifest, GovernanceDeps, GovernanceOptions } from './gateway';
 export { governanceMigrations } from './migrations';
 export { registerGovernanceApi } from './api';
-export { AgentRegistry, AgentError, hashAgentToken } from './agents';
-export { ApprovalQueue, ApprovalError } from './approvals';
+export { AgentError, hashAgentToken } from './agents';
+export { ApprovalError } from './approvals';
 export { AuditLog, createMasker, DEFAULT_MASK, AUDIT_KINDS, type AuditKind, type AuditEntry, type SignedHead } from './audit';
 export { canonicalize, canonicalHash, sha256Hex } from './canonical';
-export { CommandExecutor, ExecuteArgsSchema, EXECUTE_TOOL, type PublishCommand, type DeviceReply, type ExecuteResult } from './executor';
-export { loadOrCreateKeys, loadPublicKey } from './keys';
+export { ExecuteArgsSchema, EXECUTE_TOOL, type PublishCommand, type DeviceReply, type ExecuteResult } from './executor';
+export { loadPublicKey } from './keys';
 export { evaluate, compilePolicy, PolicySchema, KNOWN_TOOLS, type Decision, type Rule, type Evaluation } from './policy';
 export { deviceInScope, isScoped, scopeGlobs, scopeLimits, selectorProblem } from './scope';
 export { parsePolicy, PolicyStore, formatProblems, type PolicyProblem } from './policy-file';
 export { PlanInputSchema, type PlanInput, type PlanRecord } from './plans';
-export { IntentTokens, type IntentClaims } from './tokens';
+export type { IntentClaims } from './tokens';
+export type { AgentGate, AgentDirectory } from './ports';
 
 /** Build the gateway from the app config (the composition root calls this). */
 export function createGovernance(config: Config, deps: { db: Db; clock: Clock; log: Logger; bus?: EventBus; publishCommand?: PublishCommand }): Gateway {

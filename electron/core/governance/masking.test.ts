@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../observability';
 import { canonicalHash } from './canonical';
+import { EXECUTE_TOOL } from './executor';
 import { Gateway, GovernanceError } from './gateway';
 import { harness, type Harness } from './test-helpers';
 
@@ -31,7 +32,7 @@ describe('approvals and plans with secrets in their arguments', () => {
     h.gateway.decide(r.approvalId!, 'approve', { operator: 'alice' });
     const w = await h.gateway.approvalStatus(r.approvalId!);
     expect(w.status).toBe('approved');
-    const done = await h.gateway.executor.executeDeviceCommand({ agentId: 'diag', args, token: w.status === 'approved' ? w.token : undefined });
+    const done = await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token: w.status === 'approved' ? w.token : undefined });
     expect(done).toMatchObject({ ok: true });
     h.db.pragma('wal_checkpoint(TRUNCATE)');
     expect(fileHas(h.dbFile, 'hunter2')).toBe(false);

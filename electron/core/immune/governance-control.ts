@@ -47,7 +47,7 @@ export function createGovernanceControl(gateway: Gateway): AgentControl {
         return { id: a.id, deadline: a.deadline };
       },
       get: (id) => {
-        const a = gateway.approvals.get(id);
+        const a = gateway.approval(id);
         return a && a.kind === 'healing' ? outcome(a) : null;
       },
       decide(id, verdict, operator) {
@@ -59,10 +59,10 @@ export function createGovernanceControl(gateway: Gateway): AgentControl {
         }
       },
       cancel(id, reason, actor) {
-        gateway.approvals.cancel(id, reason, actor);
+        gateway.cancelApproval(id, reason, actor);
       },
       used(id) {
-        gateway.approvals.markUsed(id);
+        gateway.spendHealingApproval(id);
       },
       onSettled: (fn) => gateway.onHealingSettled((a) => fn(outcome(a))),
     },

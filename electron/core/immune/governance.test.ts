@@ -39,7 +39,7 @@ function setup(config: Record<string, unknown> = { severityThreshold: 11 }) {
     gateway.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const { token } = gateway.agents.add({ id: 'mcp-operator', name: 'Operator assistant', role: 'assistant', model: 'gpt-5-mini' });
+  const { token } = gateway.addAgent({ id: 'mcp-operator', name: 'Operator assistant', role: 'assistant', model: 'gpt-5-mini' });
   return { rig, gateway, token };
 }
 

@@ -78,7 +78,7 @@ async function waitForOperator(deps: McpDeps, approvalId: string, extra: Extra):
       .catch(() => {});
   };
   try {
-    const first = deps.governance.approvals.get(approvalId);
+    const first = deps.governance.approval(approvalId);
     if (first) progress(0, Math.max(0, first.deadline - deps.clock.now()));
     return await deps.governance.waitForApproval(approvalId, {
       signal: ac.signal,

@@ -5,7 +5,7 @@
 // With wait_ms > 0 a REVIEW is waited for up to that long before answering "pending".
 import type { GovernanceCheckResponse } from '../../../shared/mcp';
 import { z } from 'zod';
-import { GovernanceError, type Gateway, type WaitResult } from '../governance';
+import { GovernanceError, type AgentGate, type WaitResult } from '../governance';
 import { HttpError, sendJson, type HttpServer } from '../http';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
@@ -35,7 +35,7 @@ export const CheckRequestSchema = z.union([
 
 export type CheckResponse = GovernanceCheckResponse;
 
-async function wait(g: Gateway, approvalId: string, waitMs: number): Promise<WaitResult> {
+async function wait(g: AgentGate, approvalId: string, waitMs: number): Promise<WaitResult> {
   if (waitMs <= 0) return g.approvalStatus(approvalId);
   const ac = new AbortController();
   const t = setTimeout(() => ac.abort(), waitMs);
@@ -59,7 +59,7 @@ function fromWait(w: WaitResult, base: Omit<CheckResponse, 'status' | 'reason'> 
   return { ...base, decision: 'REVIEW', status: w.status, reason: w.reason, decided_by: w.decidedBy };
 }
 
-export function mountGovernanceCheck(http: HttpServer, deps: { governance: Gateway; toolCalls: ToolCallRepository; clock: Clock; log: Logger }): void {
+export function mountGovernanceCheck(http: HttpServer, deps: { governance: AgentGate; toolCalls: ToolCallRepository; clock: Clock; log: Logger }): void {
   const g = deps.governance;
   http.route(
     CHECK_PATH,
@@ -80,7 +80,7 @@ export function mountGovernanceCheck(http: HttpServer, deps: { governance: Gatew
       const t0 = performance.now();
       try {
         if ('approval_id' in body) {
-          const a = g.approvals.get(body.approval_id);
+          const a = g.approval(body.approval_id);
           if (!a || a.agentId !== agent.id) return sendJson(res, 404, { error: `no approval ${body.approval_id} for agent ${agent.id}` });
           const w = await wait(g, a.id, body.wait_ms);
           return sendJson(res, 200, fromWait(w, { decision: 'REVIEW', reason: a.reason, rule_id: a.ruleId, policy_version: a.policyVersion, agent_id: agent.id, approval_id: a.id }));

@@ -80,7 +80,7 @@ export async function governedRead<T>(deps: McpDeps, caller: CallerIdentity, too
     // Unlike a tool call, a read cannot be collected later with get_approval_status: the approval would
     // only mislead the operator. The agent waits inside the read (progressToken) or the policy allows it.
     try {
-      deps.governance.approvals.cancel(meta.approval_id, 'the read was not waited for; a read cannot be collected later', 'agent');
+      deps.governance.cancelApproval(meta.approval_id, 'the read was not waited for; a read cannot be collected later', 'agent');
     } catch (err) {
       deps.log.warn({ err, approvalId: meta.approval_id }, 'could not cancel the approval of an unfinished read');
     }

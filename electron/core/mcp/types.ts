@@ -5,7 +5,7 @@ import type { AlarmSystem } from '../alarms';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import type { DetectionService } from '../detect';
-import type { Gateway, WaitResult } from '../governance';
+import type { AgentGate, WaitResult } from '../governance';
 import type { GovDecision } from '../../../shared/governance';
 import type { LiveCache } from '../ingest';
 import type { ManualIndex } from '../knowledge';
@@ -23,7 +23,8 @@ export interface VitalsSink {
 
 export interface McpDeps {
   config: McpConfig;
-  governance: Gateway;
+  /** The gateway's agent-facing face only: no operator decision, no registration, no key (finding 11). */
+  governance: AgentGate;
   live: LiveCache;
   readings: ReadingsRepository;
   /** Device states of the simulator's device model (empty with real sensors). */

@@ -33,7 +33,7 @@ export const acknowledgeAnomaly = defineTool({
   },
   async run(args, ctx) {
     const { plan_id: _plan, ...ackArgs } = args;
-    const r = await ctx.deps.governance.executor.redeem({ agentId: ctx.agentId, tool: 'acknowledge_anomaly', args: ackArgs, token: ctx.token });
+    const r = await ctx.deps.governance.runApproved({ agentId: ctx.agentId, tool: 'acknowledge_anomaly', args: ackArgs, token: ctx.token });
     if (!r.ok) throw new ToolFailure(`acknowledgement refused: ${r.message} (${r.code})`, r.code);
     // The note is stored with the anomaly and its alarm, and shown: masked (the token was redeemed for the real one).
     const note = (ctx.deps.mask ?? defaultMasker).text(args.note);

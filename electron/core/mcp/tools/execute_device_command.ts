@@ -48,7 +48,7 @@ export const executeDeviceCommand = defineTool({
   },
   async run(args, ctx) {
     const { plan_id: _plan, ...cmdArgs } = args;
-    const r = await ctx.deps.governance.executor.executeDeviceCommand({ agentId: ctx.agentId, args: cmdArgs, token: ctx.token });
+    const r = await ctx.deps.governance.runApproved({ agentId: ctx.agentId, tool: 'execute_device_command', args: cmdArgs, token: ctx.token });
     if (!r.ok) {
       if (r.code === 'device_refused')
         throw new ToolFailure(`the device refused ${args.command} on ${args.device_id}: ${r.message.replace(/^the device refused \S+: /, '')} (device_refused). Nothing changed on the device; the approval and its token are used up.`, r.code);

@@ -31,7 +31,7 @@ export const getApprovalStatus = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async run(args, ctx) {
     const g = ctx.deps.governance;
-    const a = g.approvals.get(args.approval_id);
+    const a = g.approval(args.approval_id);
     // A healing approval is the operators' business about this agent, not an approval the agent waits on.
     if (!a || a.agentId !== ctx.agentId || a.kind === 'healing') throw new ToolFailure(`no approval ${args.approval_id} for agent ${ctx.agentId}`, 'not_found');
     let w;

@@ -28,7 +28,7 @@ export const logIncidentReport = defineTool({
   async run(args, ctx) {
     // Every non-read ALLOW comes with a single-use intent token; spending it binds the write to this decision.
     if (ctx.token) {
-      const r = await ctx.deps.governance.executor.redeem({ agentId: ctx.agentId, tool: 'log_incident_report', args, token: ctx.token });
+      const r = await ctx.deps.governance.runApproved({ agentId: ctx.agentId, tool: 'log_incident_report', args, token: ctx.token });
       if (!r.ok) throw new ToolFailure(`incident report refused: ${r.message} (${r.code})`, r.code);
     }
     const inc = ctx.deps.incidents.add(

@@ -13,7 +13,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isLoopbackHost, sendJson, type HttpServer, type RouteContext } from '../../http';
 import type { McpConfig } from '../config';
-import type { Gateway } from '../../governance';
+import type { AgentGate } from '../../governance';
 import type { Logger } from '../../observability';
 import type { CallerIdentity } from '../types';
 import type { AgentView } from '../../../../shared/governance';
@@ -37,7 +37,7 @@ export interface StreamableHttpEndpoint {
 
 export interface StreamableHttpDeps {
   config: McpConfig;
-  governance: Gateway;
+  governance: AgentGate;
   log: Logger;
   createServer(caller: CallerIdentity): McpServer;
   now?: () => number;
@@ -100,7 +100,7 @@ const rpcError = (res: http.ServerResponse, status: number, code: number, messag
 /** Authenticate a request as an agent: the shared step of /mcp and /api/v1/governance/check. */
 export function authenticateAgent(
   req: http.IncomingMessage,
-  governance: Gateway,
+  governance: AgentGate,
   reply: (status: number, message: string, headers?: Record<string, string>) => void,
 ): AgentView | null {
   const token = bearerToken(req);
