@@ -9,6 +9,8 @@
 //
 // Real parts: a real core in this process (so the probe below measures the core's own event loop),
 // the SDK client over real HTTP for the victim, raw fetch for the attacker.
+import fs from 'node:fs';
+import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,20 +52,41 @@ function nextApproval(rig: McpRig, agentId: string): Promise<string> {
 }
 
 /**
- * The longest the event loop of this process (the core's) went without running a 1 ms timer, in ms
- * beyond that 1 ms; the perf_hooks histogram's max beside it as a cross-check.
+ * How long the core's event loop (this process's main thread) was blocked at most: a timer-lag probe
+ * (a 1 ms timer; each gap between two ticks is a stretch the loop could not run it). On a loaded
+ * shared machine a gap also holds time the OS gave other processes, which is not the core blocking;
+ * so each gap counts only as much CPU time as the main thread used during it (Linux schedstat, in ns;
+ * elsewhere process.cpuUsage of all threads, an over-estimate). The raw wall-clock gap and the
+ * perf_hooks histogram are reported beside it.
  */
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+const HAS_SCHEDSTAT = fs.existsSync(SCHEDSTAT);
+function mainThreadCpuMs(): number {
+  if (HAS_SCHEDSTAT) return Number(fs.readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]) / 1e6;
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
 function stallProbe() {
   const hist = monitorEventLoopDelay({ resolution: 5 });
   hist.enable();
+  let maxBlocked = 0;
   let maxGap = 0;
   let ticks = 0;
   let last = performance.now();
+  let cpuLast = mainThreadCpuMs();
   let timer: NodeJS.Timeout;
-  const tick = () => {
+  const sample = () => {
     const now = performance.now();
+    const cpu = mainThreadCpuMs();
+    const cpuMs = cpu - cpuLast;
     maxGap = Math.max(maxGap, now - last);
+    maxBlocked = Math.max(maxBlocked, Math.min(now - last, cpuMs));
     last = now;
+    cpuLast = cpu;
+  };
+  const tick = () => {
+    sample();
     ticks++;
     timer = setTimeout(tick, 1);
   };
@@ -71,9 +94,9 @@ function stallProbe() {
   return {
     stop() {
       clearTimeout(timer);
-      maxGap = Math.max(maxGap, performance.now() - last);
+      sample();
       hist.disable();
-      return { stallMs: Math.max(0, maxGap - 1), ticks, histogramMaxMs: hist.max / 1e6 };
+      return { stallMs: Math.max(0, maxBlocked - 1), wallGapMs: Math.max(0, maxGap - 1), ticks, histogramMaxMs: hist.max / 1e6 };
     },
   };
 }
@@ -153,12 +176,18 @@ describe('finding 10: one agent cannot hurt the others', () => {
     }));
     const probe = stallProbe();
     const t0 = performance.now();
+    // The core answers the batch in one JSON body: its work is over when the headers arrive. Reading
+    // and parsing 6 MB below is the test client's work (same process), so the probe stops here.
     const res = await post(rig, s.headers!, batch);
-    const text = await res.text(); // the client's JSON.parse below is the test's work, not the core's
     const measured = probe.stop();
     const batchMs = performance.now() - t0;
-    recordFigure('max_event_loop_stall_ms', Math.round(measured.stallMs * 10) / 10, { histogramMaxMs: Math.round(measured.histogramMaxMs * 10) / 10, batchMs: Math.round(batchMs), ticks: measured.ticks });
-    console.log(`finding 10: batch of 100 get_sensor_stream took ${Math.round(batchMs)} ms; max event-loop stall ${measured.stallMs.toFixed(1)} ms (histogram max ${measured.histogramMaxMs.toFixed(1)} ms, ${measured.ticks} probe ticks)`);
+    const text = await res.text();
+    const r1 = (x: number) => Math.round(x * 10) / 10;
+    recordFigure('max_event_loop_stall_ms', r1(measured.stallMs), { wallGapMs: r1(measured.wallGapMs), histogramMaxMs: r1(measured.histogramMaxMs), batchMs: Math.round(batchMs), ticks: measured.ticks });
+    console.log(
+      `finding 10: batch of 100 get_sensor_stream answered in ${Math.round(batchMs)} ms; max event-loop stall ${r1(measured.stallMs)} ms ` +
+        `(${HAS_SCHEDSTAT ? 'main-thread' : 'process'} CPU; longest wall-clock gap ${r1(measured.wallGapMs)} ms, histogram max ${r1(measured.histogramMaxMs)} ms, ${measured.ticks} probe ticks, load ${os.loadavg()[0]!.toFixed(1)})`,
+    );
 
     expect(res.status).toBe(200);
     const answers = JSON.parse(text) as Array<{ id: number; result?: { isError?: boolean; structuredContent?: { devices: Array<{ readings: unknown[]; downsampled: boolean }> } } }>;
