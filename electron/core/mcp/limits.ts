@@ -44,7 +44,8 @@ export function createRateLimiter(cfg: RateLimits, now: () => number): RateLimit
     }
     return s;
   };
-  const waitMs = (s: State, b: RateBucket) => Math.max(1, Math.ceil(((1 - s.tokens) / b.perSecond) * 1000));
+  // (The epsilon keeps float noise such as 1.0000000000000009 ms from rounding up to 2.)
+  const waitMs = (s: State, b: RateBucket) => Math.max(1, Math.ceil(((1 - s.tokens) / b.perSecond) * 1000 - 1e-6));
 
   return {
     take(agentId, tool) {
