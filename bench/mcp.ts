@@ -230,7 +230,12 @@ async function main(): Promise<void> {
   const { createCore, testConfig } = await import('../electron/core');
   const { getDeviceStatus } = await import('../electron/core/mcp/tools/get_device_status');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-bench-mcp-'));
-  const core = createCore(testConfig(dir, { simulator: { speed: 100 }, governance: { watchPolicy: false }, immune: { fleet: { enabled: false } } }));
+  // One agent runs thousands of calls/s here: the rate limiter still runs on every governed call (its
+  // cost is measured), with buckets too large to refuse any (the defaults allow 20 calls/s per agent).
+  const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
+  const core = createCore(
+    testConfig(dir, { simulator: { speed: 100 }, governance: { watchPolicy: false }, immune: { fleet: { enabled: false } }, mcp: { rateLimits: { perAgent: unlimited, perTool: unlimited } } }),
+  );
   await core.start();
   const { token } = core.services.governance.addAgent({ id: 'bench', name: 'bench' });
   const t = Date.now();

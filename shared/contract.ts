@@ -26,7 +26,7 @@ import type {
   MemoryEntry,
   VitalsSample,
 } from './immune';
-import type { McpCallEvent, McpInfo, McpToolCallView } from './mcp';
+import type { McpCallEvent, McpInfo, McpRateLimitedEvent, McpToolCallView } from './mcp';
 import type { BaseRole } from './operators';
 import type { AgentRunRequest, AgentRunResult, AgentStepView, DemoStatus, DemoStepView, TraceDetail, TraceSummary } from './agent';
 
@@ -219,6 +219,8 @@ export interface EventMap {
   'alarm.flood': FloodStatus;
   // MCP server (issue 6): every tools/call, after the gateway and the tool ran
   'mcp.call': McpCallEvent;
+  /** A tools/call refused by a per-agent or per-tool rate limit (finding 10), for the immune system. */
+  'mcp.rate_limited': McpRateLimitedEvent;
   // operator agent and demo (issue 8)
   'agent.run.started': { runId: string; traceId: string; agentId: string; deviceId: string | null; trigger: string; planner: string };
   'agent.step': AgentStepView;

@@ -8,12 +8,26 @@ export interface McpCallEvent {
   tool: string;
   /** NONE: refused before the gateway (invalid arguments, unknown tool). */
   decision: 'ALLOW' | 'REVIEW' | 'BLOCK' | 'NONE';
-  /** ok | error | blocked | pending | rejected | expired | cancelled | invalid */
+  /** ok | error | blocked | pending | rejected | expired | cancelled | invalid | rate_limited */
   status: string;
   approvalId: string | null;
   latencyMs: number;
   isError: boolean;
   error: string | null;
+}
+
+/**
+ * A tools/call refused by a rate limit (bus event 'mcp.rate_limited'): the call itself is also an
+ * 'mcp.call' with status "rate_limited". `hits` counts this agent's refused calls since the core started.
+ */
+export interface McpRateLimitedEvent {
+  ts: number;
+  agentId: string;
+  tool: string;
+  /** Which bucket was empty: all of the agent's calls, or its calls to this tool. */
+  limit: 'agent' | 'tool';
+  retryAfterMs: number;
+  hits: number;
 }
 
 export interface McpToolCallView {

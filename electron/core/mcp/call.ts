@@ -9,6 +9,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthorizeResult, WaitResult } from '../governance';
 import { createRateLimitedLog, defaultMasker, maskText } from '../observability';
+import type { RateDecision } from './limits';
 import { ToolFailure, type CallerIdentity, type McpDeps, type ToolContext, type ToolSpec } from './types';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -25,9 +26,11 @@ export interface GovernanceMeta {
   approval_id?: string;
   deadline?: string;
   decided_by?: string | null;
+  /** With status rate_limited: wait this long (ms) before calling this tool again. */
+  retry_after_ms?: number;
 }
 
-export type CallStatus = 'ok' | 'error' | 'blocked' | 'pending' | 'rejected' | 'expired' | 'cancelled' | 'invalid';
+export type CallStatus = 'ok' | 'error' | 'blocked' | 'pending' | 'rejected' | 'expired' | 'cancelled' | 'invalid' | 'rate_limited';
 
 interface Outcome {
   result: CallToolResult;
@@ -111,6 +114,13 @@ export async function governedCall(
     }
   };
   const { judged, control } = split(args, spec.controlArgs);
+  // Rate limits first: a refused call costs a map lookup, and nothing of the tool or the gateway runs.
+  const limited = deps.limiter?.take(caller.agentId, spec.name);
+  if (limited && !limited.ok) {
+    const outcome = rateLimited(deps, caller, spec.name, limited);
+    record(deps, caller, spec.name, judged, null, outcome, performance.now() - t0, 0);
+    return outcome.result;
+  }
   const planId = typeof control.plan_id === 'string' ? control.plan_id : undefined;
   let auth: AuthorizeResult | null = null;
   let outcome: Outcome;
@@ -211,6 +221,26 @@ export async function governedCall(
   return outcome.result;
 }
 
+// One rate-limited warning stream per deps (per core), like invalid calls below.
+const limitLogs = new WeakMap<McpDeps, ReturnType<typeof createRateLimitedLog>>();
+
+/** A call over its agent's or its tool's rate limit: a tool error the agent can act on, and an event. */
+function rateLimited(deps: McpDeps, caller: CallerIdentity, tool: string, d: RateDecision): Outcome {
+  const retryAfterMs = d.retryAfterMs ?? 1000;
+  const b = d.bucket!;
+  const which = d.limit === 'agent' ? `all tools of agent ${caller.agentId}` : `${tool} for agent ${caller.agentId}`;
+  const text =
+    `RATE LIMITED: ${tool} was not run. The limit for ${which} is ${b.burst} calls at once and ${b.perSecond} per second after that. ` +
+    `Retry after ${(retryAfterMs / 1000).toFixed(retryAfterMs < 10_000 ? 1 : 0)} s (retry_after_ms ${retryAfterMs}); calling again sooner is refused again.`;
+  const hits = deps.limiter?.hits(caller.agentId) ?? 1;
+  let warn = limitLogs.get(deps);
+  if (!warn) limitLogs.set(deps, (warn = createRateLimitedLog(deps.log)));
+  warn(`${caller.agentId}:${tool}`, { agentId: caller.agentId, tool, limit: d.limit, retryAfterMs, hits }, 'MCP call refused: rate limit');
+  deps.bus.emit('mcp.rate_limited', { ts: deps.clock.now(), agentId: caller.agentId, tool, limit: d.limit ?? 'tool', retryAfterMs, hits });
+  const meta: GovernanceMeta = { decision: 'NONE', status: 'rate_limited', rule_id: `rate-limit:${d.limit ?? 'tool'}`, policy_version: deps.governance.policy.current.version, retry_after_ms: retryAfterMs };
+  return { result: errorResult(text, meta), status: 'rate_limited', error: `rate limit (${d.limit ?? 'tool'}): retry after ${retryAfterMs} ms` };
+}
+
 /** Run a tool's body (after the gateway said yes) and shape its result. */
 export async function runTool(deps: McpDeps, spec: ToolSpec, args: Record<string, unknown>, ctx: ToolContext, meta: GovernanceMeta): Promise<Outcome> {
   try {
@@ -246,7 +276,7 @@ function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Recor
       agent_id: caller.agentId,
       tool,
       args,
-      decision: auth?.decision ?? (o.status === 'invalid' ? 'NONE' : 'BLOCK'),
+      decision: auth?.decision ?? (o.status === 'invalid' || o.status === 'rate_limited' ? 'NONE' : 'BLOCK'),
       rule_id: auth?.ruleId ?? null,
       approval_id: auth?.approvalId ?? null,
       status: o.status,
@@ -266,7 +296,7 @@ function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Recor
     ts,
     agentId: caller.agentId,
     tool: mask.text(tool),
-    decision: auth?.decision ?? (o.status === 'invalid' ? 'NONE' : 'BLOCK'),
+    decision: auth?.decision ?? (o.status === 'invalid' || o.status === 'rate_limited' ? 'NONE' : 'BLOCK'),
     status: o.status,
     approvalId: auth?.approvalId ?? null,
     latencyMs: Math.round(latencyMs * 10) / 10,
@@ -278,7 +308,7 @@ function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Recor
   const contained = o.status === 'blocked' && (auth?.ruleId === 'kill-switch' || auth?.ruleId === 'quarantine');
   if (deps.immune?.recordCall && !contained) {
     try {
-      deps.immune.recordCall({ agent_id: caller.agentId, ts, outcome: o.status === 'blocked' ? 'blocked' : o.status === 'invalid' ? 'invalid' : 'served', tool: tool.slice(0, 128) || '(none)' });
+      deps.immune.recordCall({ agent_id: caller.agentId, ts, outcome: o.status === 'blocked' || o.status === 'invalid' || o.status === 'rate_limited' ? o.status : 'served', tool: tool.slice(0, 128) || '(none)' });
     } catch (err) {
       deps.log.warn({ err }, 'immune call outcome not recorded');
     }

@@ -9,6 +9,7 @@ import type { HttpServer } from '../http';
 import { recordInvalidCall } from './call';
 import { mountGovernanceCheck } from './check';
 import { createRunVitals } from './vitals';
+import { createRateLimiter } from './limits';
 import { createMcpServer } from './server';
 import { ALL_TOOLS } from './tools';
 import { mountStreamableHttp, type StreamableHttpEndpoint } from './transports/streamableHttp';
@@ -33,6 +34,7 @@ export interface McpService {
 export function createMcpService(input: McpDeps): McpService {
   const deps: McpDeps = { ...input };
   if (deps.runVitals === undefined) deps.runVitals = deps.immune ? createRunVitals(deps.immune, deps.clock, deps.config.vitals) : null;
+  if (deps.limiter === undefined) deps.limiter = createRateLimiter(deps.config.rateLimits, () => deps.clock.now());
   let endpoint: StreamableHttpEndpoint | null = null;
   let httpServer: HttpServer | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;

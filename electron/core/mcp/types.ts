@@ -41,6 +41,8 @@ export interface McpDeps {
   immune?: VitalsSink | null;
   /** Per-run vitals aggregation in front of `immune` (the service creates it when absent). */
   runVitals?: import('./vitals').RunVitals | null;
+  /** Token buckets of tools/call per agent and per agent and tool (the service creates it from config.rateLimits when absent). */
+  limiter?: import('./limits').RateLimiter | null;
   bus: EventBus;
   clock: Clock;
   log: Logger;

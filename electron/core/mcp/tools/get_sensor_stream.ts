@@ -1,9 +1,14 @@
 // Seed tool: latest readings from one device, one line or the whole plant, downsampled to fit a model.
+// Windows longer than the live ring buffer are averaged inside SQLite (the same buckets as downsample()),
+// one device per turn of the event loop:
+// "all" with last_n 2000 covers 18 000 rows, and that must not hold the core (ingest, approvals, other
+// agents) nor fill its heap for the whole call (finding 10).
 import { z } from 'zod';
 import { SENSORS } from '../../../../shared/domain';
 import { stripTs } from '../../ingest';
+import { nextTurn } from '../turns';
 import { ToolFailure, defineTool } from '../types';
-import { downsample, ReadingOutSchema, scopeFilter, SensorSchema } from './common';
+import { downsample, readingOut, ReadingOutSchema, scopeFilter, SensorSchema, type ReadingOut } from './common';
 
 /** 60 points for each of the nine devices. */
 const MAX_TOTAL_POINTS = 540;
@@ -37,7 +42,7 @@ export const getSensorStream = defineTool({
     units: z.record(z.string(), z.string()),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  run(args, ctx) {
+  async run(args, ctx) {
     const { deps } = ctx;
     const visible = scopeFilter(ctx);
     const known = visible ? deps.knownDevices().filter(visible) : deps.knownDevices();
@@ -48,13 +53,25 @@ export const getSensorStream = defineTool({
     // The whole answer stays model-sized: at most MAX_TOTAL_POINTS readings across all devices.
     const points = Math.max(2, Math.min(args.max_points, Math.floor(MAX_TOTAL_POINTS / ids.length)));
     let asOf: string | null = null;
-    const devices = ids.map((id) => {
-      const cached = deps.live.recent(id, args.last_n).map(stripTs);
-      const rs = cached.length >= args.last_n ? cached : deps.readings.latest(id, args.last_n);
-      const last = rs[rs.length - 1];
+    const devices: Array<{ device_id: string; readings: ReadingOut[]; downsampled: boolean }> = [];
+    let reads = 0;
+    for (const id of ids) {
+      const cached = deps.live.recent(id, args.last_n);
+      let readings: ReadingOut[];
+      let count: number;
+      if (cached.length >= args.last_n) {
+        count = cached.length;
+        readings = downsample(cached.map(stripTs), points, sensors);
+      } else {
+        if (reads++ > 0) await nextTurn();
+        const b = deps.readings.latestBuckets(id, args.last_n, points);
+        count = b.count;
+        readings = b.readings.map((r) => readingOut(r, sensors));
+      }
+      const last = readings[readings.length - 1];
       if (last && (!asOf || last.timestamp > asOf)) asOf = last.timestamp;
-      return { device_id: id, readings: downsample(rs, points, sensors), downsampled: rs.length > points };
-    });
+      devices.push({ device_id: id, readings, downsampled: count > points });
+    }
     const units = Object.fromEntries(sensors.map((s) => [s, ({ temperature: '°C', pressure: 'PSI', vibration: 'mm/s', humidity: '%', power: 'kW' } as Record<string, string>)[s]!]));
     const lines = devices.map((d) => {
       const r = d.readings[d.readings.length - 1];

@@ -18,14 +18,21 @@
 // missing / 404 unknown), MCP-Protocol-Version (400 unsupported), one initialize per session. Messages
 // are checked for JSON-RPC shape here; the SDK's Protocol validates each request against its
 // method's schema, and McpServer validates tool arguments, as with any transport.
+// Ids are checked here too (finding 10): the SDK's Protocol drops a request whose id is not a string
+// or an integer without answering, and a batch with one id twice never completed, so both hung. Now
+// either is refused at once (400, -32600) before anything runs.
+// A batch does not hold the event loop: its messages are handed to the server one per turn
+// (../turns.ts), so ingest, approvals and other agents' requests run between them, and each answer is
+// serialised when it arrives instead of the whole batch at the end.
 // Not supported: resumability (Last-Event-ID replay) — the SDK transport only offers it with an event
 // store, which AegisFlow does not configure either.
 import type http from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { onNextTurn } from '../turns';
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 
-/** The SDK transport's batch limit. */
+/** The SDK transport's batch limit (the default of mcp.maxBatch). */
 export const MAX_BATCH = 100;
 const MAX_ABANDONED = 1000;
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } as const;
@@ -36,6 +43,8 @@ export interface NodeStreamableHttpOptions {
   onsessionclosed?: (sessionId: string) => void;
   /** Interval of SSE keep-alive comments on open streams (ms); 0 turns them off. */
   keepAliveMs?: number;
+  /** Most messages in one POST (default MAX_BATCH). */
+  maxBatch?: number;
 }
 
 type Message = Record<string, unknown>;
@@ -43,16 +52,17 @@ type Message = Record<string, unknown>;
 /** One POST that carried requests: where their answers (and related messages) go. */
 interface PendingPost {
   res: http.ServerResponse;
-  /** Request ids this POST carried, in order, and the answers received so far. */
+  /** Request ids this POST carried, in order, and the answers received so far (serialised on arrival). */
   ids: RequestId[];
-  answers: Map<RequestId, JSONRPCMessage>;
+  answers: Map<RequestId, Buffer>;
   sse: boolean;
   /** The HTTP response is over (all answered, or the client went away). */
   done: boolean;
 }
 
 const isObject = (v: unknown): v is Message => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isId = (v: unknown): v is RequestId => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+/** MCP's RequestId: a string or an integer (the SDK ignores any other id without answering). */
+const isId = (v: unknown): v is RequestId => typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v));
 
 /** JSON-RPC 2.0 shape: a request (method + id), a notification (method), or a response (id + result|error). */
 export function jsonRpcShape(m: unknown): 'request' | 'notification' | 'response' | null {
@@ -75,7 +85,11 @@ function sendRpcError(res: http.ServerResponse, status: number, code: number, me
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
+const SSE_HEAD = Buffer.from('event: message\ndata: ');
+const SSE_TAIL = Buffer.from('\n\n');
 const sseEvent = (m: JSONRPCMessage) => `event: message\ndata: ${JSON.stringify(m)}\n\n`;
+const sseWrite = (res: http.ServerResponse, json: Buffer) => res.write(Buffer.concat([SSE_HEAD, json, SSE_TAIL]));
+const COMMA = Buffer.from(',');
 
 export class NodeStreamableHttpTransport implements Transport {
   sessionId: string | undefined;
@@ -91,6 +105,11 @@ export class NodeStreamableHttpTransport implements Transport {
   private standalone: { res: http.ServerResponse; timer?: NodeJS.Timeout } | null = null;
 
   constructor(private readonly opts: NodeStreamableHttpOptions) {}
+
+  /** A request of this session is still running (a session with a call in flight is never evicted). */
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
 
   async start(): Promise<void> {}
 
@@ -145,14 +164,24 @@ export class NodeStreamableHttpTransport implements Transport {
     const ct = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
     if (ct !== 'application/json') return this.fail(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
     const raw = Array.isArray(body) ? body : [body];
-    if (raw.length === 0 || raw.length > MAX_BATCH) return this.fail(res, 400, -32600, `Invalid Request: a batch holds 1 to ${MAX_BATCH} messages`);
+    const maxBatch = this.opts.maxBatch ?? MAX_BATCH;
+    if (raw.length === 0 || raw.length > maxBatch) return this.fail(res, 400, -32600, `Invalid Request: a batch holds 1 to ${maxBatch} messages (mcp.maxBatch)`);
     let requests = 0;
     let init = false;
-    for (const m of raw) {
+    const seen = new Set<RequestId>();
+    for (let i = 0; i < raw.length; i++) {
+      const m = raw[i];
       const kind = jsonRpcShape(m);
-      if (kind === null) return this.fail(res, 400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
+      if (kind === null) {
+        const badId = isObject(m) && 'id' in m && m.id !== null && !isId(m.id);
+        const where = raw.length > 1 ? ` (message ${i} of the batch)` : '';
+        return this.fail(res, 400, -32600, badId ? `Invalid Request: the id must be a string or an integer${where}` : `Invalid Request: not a JSON-RPC 2.0 message${where}`);
+      }
       if (kind === 'request') {
         requests++;
+        const id = (m as { id: RequestId }).id;
+        if (seen.has(id)) return this.fail(res, 400, -32600, `Invalid Request: request id ${JSON.stringify(id)} appears twice in the batch`);
+        seen.add(id);
         if ((m as Message).method === 'initialize') init = true;
       }
     }
@@ -169,7 +198,7 @@ export class NodeStreamableHttpTransport implements Transport {
     const extra: MessageExtraInfo = { requestInfo: { headers: req.headers }, ...(authInfo ? { authInfo } : {}) };
     if (requests === 0) {
       res.writeHead(202).end();
-      for (const m of messages) this.onmessage?.(m, extra);
+      this.dispatch(messages, extra, null);
       return;
     }
     const post: PendingPost = { res, ids: [], answers: new Map(), sse: false, done: false };
@@ -192,7 +221,36 @@ export class NodeStreamableHttpTransport implements Transport {
         this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the client closed the HTTP connection' } } as JSONRPCMessage, extra);
       }
     });
-    for (const m of messages) this.onmessage?.(m, extra);
+    this.dispatch(messages, extra, post);
+  }
+
+  /**
+   * Hand a POST's messages to the server: the first now, each further one on a later turn of the event
+   * loop, so a batch of heavy calls interleaves with everything else instead of running back to back.
+   * Requests not yet handed over when their client goes away (or the session closes) are dropped.
+   */
+  private dispatch(messages: JSONRPCMessage[], extra: MessageExtraInfo, post: PendingPost | null): void {
+    let i = 0;
+    const next = () => {
+      while (i < messages.length) {
+        const m = messages[i++]!;
+        if (this.closed) return;
+        if (post?.done && 'id' in m && 'method' in m) {
+          this.abandoned.delete(m.id); // never started: nothing will answer it
+          continue;
+        }
+        try {
+          this.onmessage?.(m, extra);
+        } catch (err) {
+          this.onerror?.(err as Error);
+        }
+        if (i < messages.length) {
+          onNextTurn(next);
+          return;
+        }
+      }
+    };
+    next();
   }
 
   private get(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -247,8 +305,9 @@ export class NodeStreamableHttpTransport implements Transport {
       post.res.write(sseEvent(message));
       return;
     }
-    post.answers.set(requestId, message);
-    if (post.sse) post.res.write(sseEvent(message));
+    const json = Buffer.from(JSON.stringify(message));
+    post.answers.set(requestId, json);
+    if (post.sse) sseWrite(post.res, json);
     if (post.answers.size < post.ids.length) return;
     if (post.sse) post.res.end();
     else this.answerAsJson(post);
@@ -257,8 +316,15 @@ export class NodeStreamableHttpTransport implements Transport {
 
   /** The POST's answers as one JSON body: the answer itself, or an array in request order for a batch. */
   private answerAsJson(post: PendingPost): void {
-    const text = JSON.stringify(post.ids.length === 1 ? post.answers.get(post.ids[0]!) : post.ids.map((id) => post.answers.get(id)));
-    post.res.writeHead(200, { ...this.sessionHeader(), 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    let body: Buffer;
+    if (post.ids.length === 1) body = post.answers.get(post.ids[0]!)!;
+    else {
+      const parts: Buffer[] = [Buffer.from('[')];
+      post.ids.forEach((id, i) => parts.push(...(i > 0 ? [COMMA] : []), post.answers.get(id)!));
+      parts.push(Buffer.from(']'));
+      body = Buffer.concat(parts);
+    }
+    post.res.writeHead(200, { ...this.sessionHeader(), 'content-type': 'application/json', 'content-length': body.length }).end(body);
   }
 
   private sessionHeader(): Record<string, string> {
@@ -272,7 +338,7 @@ export class NodeStreamableHttpTransport implements Transport {
     // Answers already collected for this POST go out first.
     for (const id of post.ids) {
       const a = post.answers.get(id);
-      if (a) post.res.write(sseEvent(a));
+      if (a) sseWrite(post.res, a);
     }
   }
 
@@ -287,9 +353,9 @@ export class NodeStreamableHttpTransport implements Transport {
     // Requests still running get an answer instead of a hanging connection.
     for (const post of new Set(this.pending.values())) {
       const missing = post.ids.filter((id) => !post.answers.has(id));
-      for (const id of missing) post.answers.set(id, { jsonrpc: '2.0', id, error: { code: -32000, message: 'MCP session closed before the request finished' } } as JSONRPCMessage);
+      for (const id of missing) post.answers.set(id, Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: 'MCP session closed before the request finished' } })));
       if (post.sse) {
-        for (const id of missing) post.res.write(sseEvent(post.answers.get(id)!));
+        for (const id of missing) sseWrite(post.res, post.answers.get(id)!);
         post.res.end();
       } else this.answerAsJson(post);
       this.finish(post);

@@ -6,6 +6,9 @@
 // token and is checked again: 401 without a valid token, 403 for a paused or quarantined agent, 403
 // when the token's agent is not the one that opened the session, 403 for a foreign Origin (DNS
 // rebinding), 413 above the body limit. Idle sessions are closed; the client re-initialises.
+// Sessions are capped per agent and in all (finding 10): a new session beyond either cap closes only
+// the same agent's least recently used session with no call in flight, or is refused (429 over the
+// agent's cap, 503 when the server is full). Another agent's session is never closed to make room.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
@@ -14,7 +17,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isLoopbackHost, sendJson, type HttpServer, type RouteContext } from '../../http';
 import type { McpConfig } from '../config';
 import type { AgentGate } from '../../governance';
-import type { Logger } from '../../observability';
+import { createRateLimitedLog, type Logger } from '../../observability';
 import type { CallerIdentity } from '../types';
 import type { AgentView } from '../../../../shared/governance';
 import { NodeStreamableHttpTransport } from './nodeStreamableHttp';
@@ -32,7 +35,7 @@ export interface StreamableHttpEndpoint {
   /** Close sessions idle longer than the limit. */
   sweep(now?: number): number;
   close(): Promise<void>;
-  counters(): { unauthorized: number; forbidden: number; badOrigin: number; tooLarge: number; badJson: number; sessionsOpened: number };
+  counters(): { unauthorized: number; forbidden: number; badOrigin: number; tooLarge: number; badJson: number; sessionsOpened: number; sessionsRefused: number; sessionsEvicted: number };
 }
 
 export interface StreamableHttpDeps {
@@ -129,7 +132,8 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
   const { config, governance, log } = deps;
   const now = deps.now ?? Date.now;
   const sessions = new Map<string, HttpSession>();
-  const counters = { unauthorized: 0, forbidden: 0, badOrigin: 0, tooLarge: 0, badJson: 0, sessionsOpened: 0 };
+  const warnLimited = createRateLimitedLog(log);
+  const counters = { unauthorized: 0, forbidden: 0, badOrigin: 0, tooLarge: 0, badJson: 0, sessionsOpened: 0, sessionsRefused: 0, sessionsEvicted: 0 };
 
   const closeSession = (s: HttpSession, why: string) => {
     if (!sessions.delete(s.id)) return;
@@ -138,13 +142,43 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
     void s.server.close().catch(() => {});
   };
 
-  const evictIfFull = () => {
-    while (sessions.size >= config.maxSessions) {
-      let oldest: HttpSession | null = null;
-      for (const s of sessions.values()) if (!oldest || s.lastSeen < oldest.lastSeen) oldest = s;
-      if (!oldest) break;
-      closeSession(oldest, 'session limit');
+  /**
+   * Room for one more session of this agent, or why not. Only the agent's own idle sessions (no
+   * request in flight), least recently used first, are closed to make room; never another agent's.
+   */
+  const admit = (agentId: string): { status: number; message: string } | null => {
+    const own: HttpSession[] = [];
+    for (const s of sessions.values()) if (s.agentId === agentId) own.push(s);
+    const idle = own.filter((s) => !s.transport.busy).sort((a, b) => a.lastSeen - b.lastSeen);
+    const evictable = config.sessionOverflow === 'evict-idle';
+    let open = own.length;
+    while (open >= config.maxSessionsPerAgent) {
+      const victim = evictable ? idle.shift() : undefined;
+      if (!victim) {
+        return {
+          status: 429,
+          message:
+            `agent ${agentId} already has ${open} sessions open (mcp.maxSessionsPerAgent = ${config.maxSessionsPerAgent})` +
+            (evictable ? ', each with a request in flight' : '') +
+            ': reuse a session (Mcp-Session-Id), end one with DELETE, or wait for one to finish',
+        };
+      }
+      counters.sessionsEvicted++;
+      closeSession(victim, `agent session limit (${config.maxSessionsPerAgent})`);
+      open--;
     }
+    while (sessions.size >= config.maxSessions) {
+      const victim = evictable ? idle.shift() : undefined;
+      if (!victim) {
+        return {
+          status: 503,
+          message: `the MCP server holds its limit of ${config.maxSessions} sessions (mcp.maxSessions) and agent ${agentId} has no idle session of its own to give up; other agents' sessions are not closed for it. Retry later`,
+        };
+      }
+      counters.sessionsEvicted++;
+      closeSession(victim, `server session limit (${config.maxSessions})`);
+    }
+    return null;
   };
 
   const handler = async (ctx: RouteContext) => {
@@ -204,10 +238,16 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
         return rpcError(res, 403, -32001, `session ${sid} belongs to another agent`);
       }
     } else if (req.method === 'POST' && (isInitializeRequest(body) || (Array.isArray(body) && body.some((m) => isInitializeRequest(m))))) {
-      evictIfFull();
+      const refused = admit(agent.id);
+      if (refused) {
+        counters.sessionsRefused++;
+        warnLimited(`session:${agent.id}`, { agentId: agent.id, status: refused.status, sessions: sessions.size }, 'MCP session refused: session limit');
+        return rpcError(res, refused.status, -32000, refused.message, { 'retry-after': '5' });
+      }
       const server = deps.createServer({ agentId: agent.id, transport: 'http' });
       const transport: NodeStreamableHttpTransport = new NodeStreamableHttpTransport({
         sessionIdGenerator: () => randomUUID(),
+        maxBatch: config.maxBatch,
         onsessioninitialized: (id) => {
           counters.sessionsOpened++;
           sessions.set(id, { id, agentId: agent.id, transport, server, lastSeen: now() });
@@ -240,7 +280,8 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
     sweep(at = now()) {
       let n = 0;
       for (const s of [...sessions.values()]) {
-        if (at - s.lastSeen > config.sessionIdleMs) {
+        // A call waiting for an operator keeps its session, however long the wait.
+        if (at - s.lastSeen > config.sessionIdleMs && !s.transport.busy) {
           closeSession(s, 'idle');
           n++;
         }
