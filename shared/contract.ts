@@ -197,6 +197,8 @@ export interface EventMap {
   'device.command': { device_id: string; command: string; params: Record<string, unknown>; issued_by?: string };
   // governance (issue 5)
   'approval.created': ApprovalView;
+  /** Still pending, but changed: a first approval under the two-person rule. */
+  'approval.updated': ApprovalView;
   'approval.decided': ApprovalView;
   'agent.changed': AgentView | { id: string; removed: true };
   'audit.appended': { seq: number; ts: number; kind: string; agentId: string | null; tool: string | null; decision: string | null };
@@ -231,7 +233,7 @@ export interface EventMap {
 export type EventName = keyof EventMap;
 
 /** Events forwarded to user interfaces (IPC / WebSocket). */
-export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood', 'mcp.call', 'agent.run.started', 'agent.step', 'agent.run.finished', 'demo.step', 'demo.finished'] as const satisfies readonly EventName[];
+export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.updated', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood', 'mcp.call', 'agent.run.started', 'agent.step', 'agent.run.finished', 'demo.step', 'demo.finished'] as const satisfies readonly EventName[];
 
 /**
  * Every request at run time, with the least role a caller's session must hold (shared/operators.ts:

@@ -47,6 +47,10 @@ export interface ApprovalView {
   /** 0-10. */
   risk: number;
   approverRole: string | null;
+  /** Two-person rule: distinct operators that must approve (1 for most rules). */
+  requiredApprovals: number;
+  /** Approvals given so far (the N-th turns the request approved). */
+  approvals: Array<{ by: string; at: number; comment: string | null }>;
   createdAt: number;
   deadline: number;
   decidedAt: number | null;

@@ -72,6 +72,7 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
     api.onDeviceStatus((s) => usePlant.getState().applyDeviceStatus(s)),
     api.onSimulatorStatus((s) => usePlant.getState().setSimulator(s)),
     api.onApprovalCreated((a) => useApprovals.getState().created(a)),
+    api.onApprovalUpdated((a) => useApprovals.getState().created(a)),
     api.onApprovalDecided((a) => useApprovals.getState().decided(a)),
     api.onAgentChanged((a) => useAgents.getState().changed(a)),
     api.onAuditAppended(() => {

@@ -26,12 +26,12 @@ export function registerGovernanceApi(api: CoreApi, g: Gateway): void {
   api.register('approvals.list', (p) => guard(() => g.listApprovals(p?.status, p?.limit)));
   api.register('approvals.decide', (p, caller) => {
     const who = operatorOf(caller);
-    return guard(() => g.decide(str(p?.id, 'id'), p.verdict, { operator: who.name, roles: who.roles, comment: p.comment }));
+    return guard(() => g.decide(str(p?.id, 'id'), p.verdict, { operator: who.name, operatorId: who.id, roles: who.roles, comment: p.comment }));
   });
   api.register('approvals.decideAll', (p, caller) => {
     const who = operatorOf(caller);
     return guard(() => {
-      const done = g.decideAll(p?.verdict, { operator: who.name, roles: who.roles, comment: p.comment });
+      const done = g.decideAll(p?.verdict, { operator: who.name, operatorId: who.id, roles: who.roles, comment: p.comment });
       return { decided: done.length, ids: done.map((a) => a.id) };
     });
   });

@@ -31,6 +31,8 @@ export interface NewApproval {
   policyVersion: string;
   risk: number;
   approverRole: string | null;
+  /** Two-person rule: distinct operators that must approve (default 1). */
+  requiredApprovals?: number;
   timeoutS: number;
   planId?: string | null;
 }
@@ -49,6 +51,8 @@ export type Verdict = 'approve' | 'reject';
 
 export interface DecideBy {
   operator: string;
+  /** The operator's account id: what makes two approvals two people (default: the name). */
+  operatorId?: string;
   /** The operator's roles (from the session), checked against the rule's approver_role. */
   roles?: string[];
   comment?: string;
@@ -77,6 +81,8 @@ interface Row {
   policy_version: string;
   risk: number;
   approver_role: string | null;
+  required_approvals: number;
+  approvals_json: string;
   created_at: number;
   deadline: number;
   decided_at: number | null;
@@ -103,6 +109,8 @@ function toRecord(r: Row): ApprovalRecord {
     policyVersion: r.policy_version,
     risk: r.risk,
     approverRole: r.approver_role,
+    requiredApprovals: r.required_approvals,
+    approvals: (JSON.parse(r.approvals_json) as Array<{ by: string; id?: string; at: number; comment: string | null }>).map(({ by, at, comment }) => ({ by, at, comment })),
     createdAt: r.created_at,
     deadline: r.deadline,
     decidedAt: r.decided_at,
@@ -151,12 +159,14 @@ export class ApprovalQueue {
   ) {
     this.q = {
       insert: db.prepare(
-        `INSERT INTO gov_approvals (id, kind, agent_id, tool, args_json, args_hash, status, reason, rule_id, policy_version, risk, approver_role, created_at, deadline, plan_id)
-         VALUES (@id, @kind, @agent_id, @tool, @args_json, @args_hash, 'pending', @reason, @rule_id, @policy_version, @risk, @approver_role, @created_at, @deadline, @plan_id)`,
+        `INSERT INTO gov_approvals (id, kind, agent_id, tool, args_json, args_hash, status, reason, rule_id, policy_version, risk, approver_role, required_approvals, created_at, deadline, plan_id)
+         VALUES (@id, @kind, @agent_id, @tool, @args_json, @args_hash, 'pending', @reason, @rule_id, @policy_version, @risk, @approver_role, @required_approvals, @created_at, @deadline, @plan_id)`,
       ),
       get: db.prepare<[string], Row>('SELECT * FROM gov_approvals WHERE id = ?'),
       byStatus: db.prepare<[string, number], Row>('SELECT * FROM gov_approvals WHERE status = ? ORDER BY created_at DESC LIMIT ?'),
       recent: db.prepare<[number], Row>('SELECT * FROM gov_approvals ORDER BY created_at DESC LIMIT ?'),
+      approvalsOf: db.prepare<[string], { approvals_json: string }>(`SELECT approvals_json FROM gov_approvals WHERE id = ?`),
+      addApproval: db.prepare(`UPDATE gov_approvals SET approvals_json = @next WHERE id = @id AND status = 'pending' AND approvals_json = @prev`),
       pendingIds: db.prepare<[], { id: string; agent_id: string }>(`SELECT id, agent_id FROM gov_approvals WHERE status = 'pending' ORDER BY created_at`),
       due: db.prepare<[number], { id: string }>(`SELECT id FROM gov_approvals WHERE status = 'pending' AND deadline <= ?`),
       // Healing approvals are about a quarantined agent by design: its status never cancels them.
@@ -213,6 +223,7 @@ export class ApprovalQueue {
       policy_version: a.policyVersion,
       risk: a.risk,
       approver_role: a.approverRole,
+      required_approvals: Math.max(1, Math.min(5, Math.floor(a.requiredApprovals ?? 1))),
       created_at: now,
       deadline: now + Math.round(a.timeoutS * 1000),
       plan_id: a.planId ?? null,
@@ -256,6 +267,22 @@ export class ApprovalQueue {
     }
     if (verdict === 'approve' && a.approverRole && !hasRole({ id: '', name: by.operator, roles: by.roles ?? [] }, a.approverRole))
       throw new ApprovalError('forbidden', `approval ${id} needs an approver with role ${a.approverRole}`);
+    if (verdict === 'approve' && a.requiredApprovals > 1) {
+      // Two-person rule: each approval is one distinct operator's; the request turns approved with the last.
+      const who = by.operatorId ?? by.operator;
+      const given = JSON.parse(this.q.approvalsOf.get(id)!.approvals_json) as Array<{ by: string; id: string; at: number; comment: string | null }>;
+      if (given.some((g) => g.id === who))
+        throw new ApprovalError('forbidden', `approval ${id} needs ${a.requiredApprovals} different operators; ${by.operator} has approved it already`);
+      if (given.length + 1 < a.requiredApprovals) {
+        const next = [...given, { by: by.operator, id: who, at: this.clock.now(), comment: by.comment ?? null }];
+        // Only if nobody changed it meanwhile (another operator's click, the sweeper): else decide again.
+        if (this.q.addApproval.run({ id, prev: JSON.stringify(given), next: JSON.stringify(next) }).changes !== 1)
+          throw new ApprovalError('already_decided', `approval ${id} changed while you decided; look again`);
+        return this.require(id);
+      }
+      if (this.q.addApproval.run({ id, prev: JSON.stringify(given), next: JSON.stringify([...given, { by: by.operator, id: who, at: this.clock.now(), comment: by.comment ?? null }]) }).changes !== 1)
+        throw new ApprovalError('already_decided', `approval ${id} changed while you decided; look again`);
+    }
     const s = this.settle(id, verdict === 'approve' ? 'approved' : 'rejected', by.operator, by.comment ?? null);
     if (!s) {
       const now = this.require(id);
@@ -269,6 +296,8 @@ export class ApprovalQueue {
     const out: ApprovalRecord[] = [];
     for (const { id } of this.q.pendingIds.all()) {
       try {
+        // Approve all never stands in for a second person: two-person requests are approved one by one.
+        if (verdict === 'approve' && this.require(id).requiredApprovals > 1) continue;
         out.push(this.decide(id, verdict, by));
       } catch (err) {
         if (!(err instanceof ApprovalError)) throw err;

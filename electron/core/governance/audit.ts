@@ -23,6 +23,8 @@ export const AUDIT_KINDS = [
   'BLOCKED',
   'REVIEW',
   'APPROVED',
+  /** Two-person rule: one operator's approval of several; the request still waits. */
+  'APPROVED_PARTIAL',
   'REJECTED',
   'EXPIRED',
   'CANCELLED',

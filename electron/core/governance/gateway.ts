@@ -436,6 +436,7 @@ export class Gateway {
         policyVersion: ev.policyVersion,
         risk: ev.risk,
         approverRole: ev.approverRole ?? null,
+        requiredApprovals: ev.approvals ?? 1,
         timeoutS: ev.timeoutS,
       });
       this.queue({ kind: 'REVIEW', agentId: agent.id, tool, decision: 'REVIEW', reason: ev.reason, ruleId: ev.ruleId, policyVersion: ev.policyVersion, approvalId: a.id, actor: 'gateway', args, detail: { deadline: a.deadline, risk: ev.risk } });
@@ -586,7 +587,13 @@ export class Gateway {
   }
 
   decide(id: string, verdict: Verdict, by: DecideBy): ApprovalView {
-    return this.view(this.#approvals.decide(id, verdict, by));
+    const a = this.#approvals.decide(id, verdict, by);
+    if (a.status === 'pending') {
+      // Two-person rule: one approval of several is in; the request waits for the next operator.
+      this.record({ kind: 'APPROVED_PARTIAL', agentId: a.agentId, tool: a.tool, decision: 'REVIEW', reason: by.comment ?? null, ruleId: a.ruleId, policyVersion: a.policyVersion, approvalId: a.id, actor: by.operator, argsHash: a.argsHash, detail: { given: a.approvals.length, required: a.requiredApprovals } });
+      this.deps.bus?.emit('approval.updated', this.view(a));
+    }
+    return this.view(a);
   }
 
   decideAll(verdict: Verdict, by: DecideBy): ApprovalView[] {
@@ -657,7 +664,7 @@ export class Gateway {
     const plan = parsedPlan.data;
     const steps = plan.steps.map((s, index) => {
       const ev = this.judge(agent, s.tool, s.args);
-      return { index, tool: s.tool, decision: ev.decision, reason: ev.reason, ruleId: ev.ruleId, risk: ev.risk, timeoutS: ev.timeoutS, approverRole: ev.approverRole };
+      return { index, tool: s.tool, decision: ev.decision, reason: ev.reason, ruleId: ev.ruleId, risk: ev.risk, timeoutS: ev.timeoutS, approverRole: ev.approverRole, approvals: ev.approvals ?? 1 };
     });
     const blockedStep = steps.find((s) => s.decision === 'BLOCK');
     const needsReview = steps.filter((s) => s.decision === 'REVIEW');
@@ -688,6 +695,8 @@ export class Gateway {
       // A plan needs an approver who could approve each of its steps; with several roles any one of them must hold all.
       approverRole: approverRoles.length === 1 ? approverRoles[0]! : approverRoles.length > 1 ? approverRoles.join('+') : null,
       timeoutS: Math.min(...needsReview.map((s) => s.timeoutS)),
+      // The strictest step decides how many operators the whole plan needs.
+      requiredApprovals: Math.max(...needsReview.map((s) => s.approvals)),
       planId: rec.id,
     });
     this.#plans.setApproval(rec.id, a.id);

@@ -171,4 +171,15 @@ export const governanceMigrations: Migration[] = [
       `);
     },
   },
+  {
+    // Two-person rule (issue 13): a REVIEW rule may need `approvals: N` distinct operators. Each
+    // approval is kept with who gave it and when; the row turns approved with the N-th.
+    id: 'gov-007-two-person-rule',
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE gov_approvals ADD COLUMN required_approvals INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE gov_approvals ADD COLUMN approvals_json TEXT NOT NULL DEFAULT '[]';
+      `);
+    },
+  },
 ];

@@ -82,6 +82,8 @@ export const RuleSchema = z
     priority: z.number().int().min(-1000).max(1000).default(0),
     /** REVIEW only: the operator role that may approve (any operator when omitted). */
     approver_role: z.string().min(1).optional(),
+    /** REVIEW only, two-person rule: this many distinct operators must approve (default 1). */
+    approvals: z.number().int().min(1).max(5).optional(),
     /** REVIEW only: seconds until a pending approval expires (= denied). */
     timeout_s: z.number().positive().max(86_400).optional(),
     /** 0-10, shown with approvals; defaults by tool group. */
@@ -120,8 +122,8 @@ export const PolicySchema = z
         if (t.startsWith('@') && !(t.slice(1) in p.tool_groups))
           ctx.addIssue({ code: 'custom', path: ['rules', i, 'tool'], message: `unknown tool group "${t}"` });
       });
-      if (r.decision !== 'REVIEW' && (r.approver_role !== undefined || r.timeout_s !== undefined))
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'decision'], message: 'approver_role and timeout_s apply to REVIEW rules only' });
+      if (r.decision !== 'REVIEW' && (r.approver_role !== undefined || r.timeout_s !== undefined || r.approvals !== undefined))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'decision'], message: 'approver_role, approvals and timeout_s apply to REVIEW rules only' });
     });
   });
 export type PolicyDoc = z.infer<typeof PolicySchema>;
@@ -145,6 +147,8 @@ export interface Evaluation {
   ruleId: string;
   policyVersion: string;
   approverRole?: string;
+  /** REVIEW: how many distinct operators must approve (the rule's `approvals`, default 1). */
+  approvals?: number;
   timeoutS: number;
   risk: number;
 }
@@ -357,6 +361,7 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Evalua
       ruleId: r.id,
       policyVersion: policy.version,
       approverRole: r.decision === 'REVIEW' ? (r.approver_role ?? policy.doc.defaults.approver_role) : undefined,
+      approvals: r.decision === 'REVIEW' ? (r.approvals ?? 1) : undefined,
       timeoutS: r.timeout_s ?? policy.doc.defaults.review_timeout_s,
       risk: r.risk ?? defaultRisk(policy, input.tool),
     };

@@ -50,6 +50,15 @@ export function ApprovalCard(props: {
             <dd>{a.approverRole}</dd>
           </>
         ) : null}
+        {a.requiredApprovals > 1 ? (
+          <>
+            <dt>Two-person rule</dt>
+            <dd data-field="approvals-given">
+              {a.approvals.length} of {a.requiredApprovals} approvals
+              {a.approvals.length ? ` — approved by ${a.approvals.map((x) => x.by).join(', ')}; needs another operator` : ' — needs different operators'}
+            </dd>
+          </>
+        ) : null}
         <dt>Requested</dt>
         <dd>{fmtTime(a.createdAt)}</dd>
       </dl>

@@ -21,6 +21,8 @@ const approval = (id: string, deadline: number, status: ApprovalView['status'] =
   policyVersion: 'abc',
   risk: 5,
   approverRole: null,
+  requiredApprovals: 1,
+  approvals: [],
   createdAt: deadline - 120_000,
   deadline,
   decidedAt: status === 'pending' ? null : deadline - 1000,
