@@ -27,7 +27,7 @@ import type {
   VitalsSample,
 } from './immune';
 import type { McpCallEvent, McpInfo, McpRateLimitedEvent, McpToolCallView } from './mcp';
-import type { BaseRole } from './operators';
+import type { BaseRole, OperatorAccount } from './operators';
 import type { AgentRunRequest, AgentRunResult, AgentStepView, DemoStatus, DemoStepView, TraceDetail, TraceSummary } from './agent';
 
 export interface ErrorInfo {
@@ -143,6 +143,13 @@ export interface RequestMap {
     params: { approvalId: string; decision: 'ALLOW' | 'BLOCK' };
     result: { ruleId: string; version: string };
   };
+  // operator accounts (issue 13): admins manage them; anyone logged in may change their own password
+  'operators.list': { params: Record<string, never>; result: OperatorAccount[] };
+  'operators.add': { params: { name: string; password: string; roles: string[] }; result: OperatorAccount };
+  'operators.setRoles': { params: { id: string; roles: string[] }; result: OperatorAccount };
+  'operators.remove': { params: { id: string }; result: { removed: string } };
+  /** An admin sets anyone's password; others only their own (with their current password). */
+  'operators.setPassword': { params: { id: string; password: string; currentPassword?: string }; result: { changed: true } };
   // immune system (issue 9)
   'immune.overview': { params: { limit?: number }; result: ImmuneOverview };
   'immune.agent': {
@@ -262,6 +269,11 @@ export const REQUEST_ROLES = {
   'audit.verify': 'viewer',
   'policy.get': 'viewer',
   'policy.promote': 'supervisor',
+  'operators.list': 'admin',
+  'operators.add': 'admin',
+  'operators.setRoles': 'admin',
+  'operators.remove': 'admin',
+  'operators.setPassword': 'viewer',
   'immune.overview': 'viewer',
   'immune.agent': 'viewer',
   'immune.approvals.decide': 'operator',

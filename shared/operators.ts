@@ -27,6 +27,12 @@ export function hasRole(who: OperatorIdentity | null | undefined, role: string):
   return who.roles.some((r) => (BASE_ROLES as readonly string[]).indexOf(r) >= rank) || (rank === 0 && who.roles.length > 0);
 }
 
+/** An operator account as an admin sees it (never the credential). */
+export interface OperatorAccount extends OperatorIdentity {
+  createdAt: number;
+  lastLogin: number | null;
+}
+
 /** What the login screen needs before anyone is logged in. */
 export interface AuthState {
   /** No operator account exists yet: the first-run setup creates the first admin. */

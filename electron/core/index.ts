@@ -18,7 +18,7 @@ import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCa
 import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, mountImmuneRoutes, registerImmuneApi } from './immune';
 import { createLogger, createMasker, createOtlpTraceExporter, maskOptionsFromConfig, observabilityMigrations, Tracer, type Logger } from './observability';
 import { OperatorAgent, registerAgentApi } from './agent';
-import { OperatorAuth, operatorMigrations } from './operators';
+import { OperatorAuth, operatorMigrations, registerOperatorsApi } from './operators';
 import { loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, registerMcpApi, type McpService } from './mcp';
 import { createPlant, type Plant } from './plant';
@@ -248,6 +248,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   components.push({ name: 'agent', start: () => agent.start(), stop: () => agent.stop() });
 
   registerPlantApi(api, services);
+  registerOperatorsApi(api, operators, log.child({ component: 'operators' }));
   registerGovernanceApi(api, governance);
   registerImmuneApi(api, immune);
   if (httpServer) mountImmuneRoutes(httpServer, immune);

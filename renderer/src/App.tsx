@@ -3,6 +3,7 @@
 // #popup=approval the compact approval window.
 import { useEffect, useMemo, useState, type ReactNode, type SyntheticEvent } from 'react';
 import { ApprovalPopup } from './components/ApprovalPopup';
+import { OperatorsDialog } from './components/OperatorsDialog';
 import { fmtAgo, useNow } from './components/ui';
 import { useServices } from './context';
 import { PaneBody, Workspace } from './layout/Workspace';
@@ -114,6 +115,7 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
   const browserNotify = usePrefs((s) => s.browserNotify);
   const [shellPrefs, setShellPrefs] = useState<ShellPrefs | null>(null);
   const [menu, setMenu] = useState(false);
+  const [accounts, setAccounts] = useState(false);
   useEffect(() => {
     if (shell) void shell.getPrefs().then(setShellPrefs, () => {});
   }, [shell]);
@@ -152,6 +154,9 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
               <button type="button" onClick={() => void client.auth.logout().then((s) => useAuth.getState().set(s, 'Console locked.'))}>
                 Lock console
               </button>
+              <button type="button" data-action="operators" onClick={() => (setMenu(false), setAccounts(true))}>
+                {operator?.roles.includes('admin') ? 'Operators…' : 'Change password…'}
+              </button>
               <label>
                 <input type="checkbox" checked={sound} onChange={(e) => usePrefs.getState().update({ sound: e.target.checked })} /> Sound on new approvals
               </label>
@@ -185,6 +190,7 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
           ) : null}
         </div>
       ) : null}
+      {accounts ? <OperatorsDialog onClose={() => setAccounts(false)} /> : null}
     </header>
   );
 }

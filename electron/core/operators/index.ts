@@ -15,6 +15,7 @@ export { OperatorError, OperatorRegistry, OperatorNameSchema, RolesSchema, type 
 export { SessionStore, type Session } from './sessions';
 export { operatorMigrations } from './migrations';
 export { hashPassword, verifyPassword, PASSWORD_MIN } from './credentials';
+export { registerOperatorsApi } from './api';
 
 export const OperatorsConfigSchema = z
   .object({

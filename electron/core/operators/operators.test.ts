@@ -108,3 +108,41 @@ describe('sessions', () => {
     expect((await a.login('Dana', 'correct horse battery')).ok).toBe(true);
   });
 });
+
+describe('operator accounts through the core API', () => {
+  it('admins manage accounts; others may only change their own password; removal ends sessions', async () => {
+    const { createCore, testConfig } = await import('../index');
+    const { tempDir } = await import('../../../tests/helpers');
+    const t = tempDir('aegis-ops-');
+    const core = createCore(testConfig(t.dir, { http: { enabled: false }, simulator: { enabled: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false } }));
+    try {
+      await core.start();
+      const ops = core.services.operators;
+      const admin = await ops.registry.add({ name: 'Ada Admin', password: 'admin password 1', roles: ['admin'] });
+      const adminCaller = { operator: { id: admin.id, name: admin.name, roles: admin.roles }, via: 'internal' as const };
+      const added = await core.api.call('operators.add', { name: 'Lee Park', password: 'lee password 1', roles: ['operator', 'shift_lead'] }, adminCaller);
+      expect(added).toMatchObject({ ok: true, result: { name: 'Lee Park', roles: ['operator', 'shift_lead'] } });
+      const lee = added.ok ? added.result : null;
+      const leeCaller = { operator: { id: lee!.id, name: lee!.name, roles: lee!.roles }, via: 'internal' as const };
+      const listed = await core.api.call('operators.list', {}, adminCaller);
+      expect(listed.ok && listed.result.map((o) => o.name)).toEqual(['Ada Admin', 'Lee Park']);
+      expect(JSON.stringify(listed)).not.toMatch(/scrypt|credential/); // never the credential
+      expect(await core.api.call('operators.list', {}, leeCaller)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await core.api.call('operators.add', { name: 'Mallory', password: 'mallory pass', roles: ['admin'] }, leeCaller)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      // Own password: with the current one only; never someone else's.
+      expect(await core.api.call('operators.setPassword', { id: lee!.id, password: 'new lee password', currentPassword: 'wrong' }, leeCaller)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await core.api.call('operators.setPassword', { id: admin.id, password: 'taken over!!' }, leeCaller)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await core.api.call('operators.setPassword', { id: lee!.id, password: 'new lee password', currentPassword: 'lee password 1' }, leeCaller)).toMatchObject({ ok: true });
+      expect((await ops.login('Lee Park', 'new lee password')).ok).toBe(true);
+      // Removing an account ends its sessions at once.
+      const s = await ops.login('Lee Park', 'new lee password');
+      if (!s.ok) throw new Error(s.message);
+      expect(await core.api.call('operators.remove', { id: lee!.id }, adminCaller)).toMatchObject({ ok: true, result: { removed: 'Lee Park' } });
+      expect(ops.callerFor(s.session.key, 'ws')).toBeNull();
+      expect(await core.api.call('operators.remove', { id: admin.id }, adminCaller)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    } finally {
+      await core.stop();
+      t.cleanup();
+    }
+  });
+});

@@ -44,8 +44,8 @@ export function Login() {
         <h1>AegisFlow</h1>
         {setup ? (
           <p>
-            No operator account exists yet. Create the first one: it is an <b>admin</b>, who can then add the other operators (Agents pane, or{' '}
-            <code>aegisflow operator add</code>).
+            No operator account exists yet. Create the first one: it is an <b>admin</b>, who can then add the other operators (Operators in the
+            menu, or <code>aegisflow operator add</code>).
           </p>
         ) : (
           <p>Log in as an operator. Agents never use this screen: they have their own tokens.</p>

@@ -6,6 +6,7 @@ import { PALETTE } from '../charts/trendStack';
 import { useServices } from '../context';
 import { DEVICE_IDS, SENSORS, SENSOR_DIGITS, SENSOR_UNITS, type Sensor } from '../domain';
 import { episodesOf, useAnomalies } from '../store/anomalies';
+import { useConnection } from '../store/connection';
 import { usePlant } from '../store/plant';
 import { TREND_WINDOWS, useTrends } from '../store/trends';
 
@@ -54,7 +55,10 @@ export default function TrendsPane() {
   }, [episodes, devices]);
 
   // A day of stored history behind the live tail, so zoom and pan reach back before this page opened.
+  // Asked once the link is up (and again after a reconnect: what was missed while away is in the store).
+  const linkOpen = useConnection((s) => s.state === 'open');
   useEffect(() => {
+    if (!linkOpen) return;
     let cancelled = false;
     setHistory('loading');
     void (async () => {
@@ -70,7 +74,7 @@ export default function TrendsPane() {
     return () => {
       cancelled = true;
     };
-  }, [devices.join('|')]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [devices.join('|'), linkOpen]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const toggle = useTrends((s) => s.toggle);
 
