@@ -21,15 +21,32 @@ const { values: args } = parseArgs({
   },
 });
 const seed = Number(args.seed);
-const overrides = JSON.parse(args.set!) as Record<string, unknown>;
-const skabOverrides = JSON.parse(args['skab-set']!) as Record<string, unknown>;
+const overrides = JSON.parse(args.set) as Record<string, unknown>;
+const skabOverrides = JSON.parse(args['skab-set']) as Record<string, unknown>;
 const defaults: DetectorParams = DetectorParamsSchema.parse(overrides);
 const skabParams: DetectorParams = DetectorParamsSchema.parse({ ...overrides, ...skabOverrides });
 /** The knobs that shape episodes, printed with every run so a figure can be traced to its settings. */
-const KEY_KNOBS = ['learnSamples', 'levelThreshold', 'levelAlpha', 'cusumK', 'cusumH', 'driftMinRelScale', 'varThreshold', 'crossThreshold', 'minRelScale', 'baselineAlpha', 'maxFreezeSamples', 'closeSamples', 'recoverRatio', 'recoverMinPeak', 'recoverSamples', 'settleAlpha', 'settleZ'] as const;
+const KEY_KNOBS = [
+  'learnSamples',
+  'levelThreshold',
+  'levelAlpha',
+  'cusumK',
+  'cusumH',
+  'driftMinRelScale',
+  'varThreshold',
+  'crossThreshold',
+  'minRelScale',
+  'baselineAlpha',
+  'maxFreezeSamples',
+  'closeSamples',
+  'recoverRatio',
+  'recoverMinPeak',
+  'recoverSamples',
+  'settleAlpha',
+  'settleZ',
+] as const;
 const describe = (p: DetectorParams) => KEY_KNOBS.map((k) => `${k}=${Number(p[k].toPrecision(4))}`).join(' ');
 const zscoreParams: DetectorParams = DetectorParamsSchema.parse({ mode: 'zscore', openSamples: 1, closeSamples: 1 });
-const pct = (x: number) => (100 * x).toFixed(2);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -50,9 +67,9 @@ function evalBuiltin(): BuiltinFigures {
   console.log(`settings: ${describe(defaults)}${Object.keys(overrides).length ? ` (overridden: ${JSON.stringify(overrides)})` : ' (defaults)'}`);
   const day = generateDay({ seed });
   const rows: OfflineRow[] = day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: [r.temperature, r.pressure, r.vibration, r.humidity, r.power] }));
-  const t0 = day.readings[0]!.ts;
+  const t0 = day.readings[0].ts;
   const devices = new Set(day.readings.map((r) => r.device_id));
-  const hours = (day.readings[day.readings.length - 1]!.ts - t0) / 3_600_000 + 5 / 3600;
+  const hours = (day.readings[day.readings.length - 1].ts - t0) / 3_600_000 + 5 / 3600;
 
   // throughput: detectors only (rows prepared beforehand), ours and the seed's on the same rows
   // best of three runs: the machine is shared, and one slow run says more about the neighbours than the code
@@ -85,7 +102,9 @@ function evalBuiltin(): BuiltinFigures {
     const eps = res.episodes.filter((ep) => overlaps(ep, w));
     const first = eps[0];
     // the episode that covers most of the window carries the type the operator sees
-    const main = eps.sort((a, b) => Math.min(b.end_ts ?? b.last_ts, w.to) - Math.max(b.start_ts, w.from) - (Math.min(a.end_ts ?? a.last_ts, w.to) - Math.max(a.start_ts, w.from)))[0];
+    const main = eps.sort(
+      (a, b) => Math.min(b.end_ts ?? b.last_ts, w.to) - Math.max(b.start_ts, w.from) - (Math.min(a.end_ts ?? a.last_ts, w.to) - Math.max(a.start_ts, w.from)),
+    )[0];
     const ok = !!first;
     const tOk = !!main && main.type_hint === w.type;
     if (ok) detected++;
@@ -98,7 +117,9 @@ function evalBuiltin(): BuiltinFigures {
   const falseEps = res.episodes.filter((ep) => !win.some((w) => overlaps(ep, w)));
   const falsePerDeviceDay = falseEps.length / (devices.size * (hours / 24));
   for (const ep of falseEps.slice(0, 12)) {
-    console.log(`  false episode: ${ep.device_id} ${new Date(ep.start_ts).toISOString().slice(11, 19)}..${new Date(ep.end_ts ?? ep.last_ts).toISOString().slice(11, 19)} ${ep.type_hint} [${ep.sensors.join(',')}] via ${ep.detectors.join('+')} score ${ep.score.toFixed(2)}`);
+    console.log(
+      `  false episode: ${ep.device_id} ${new Date(ep.start_ts).toISOString().slice(11, 19)}..${new Date(ep.end_ts ?? ep.last_ts).toISOString().slice(11, 19)} ${ep.type_hint} [${ep.sensors.join(',')}] via ${ep.detectors.join('+')} score ${ep.score.toFixed(2)}`,
+    );
   }
 
   // alarms: replay the episodes through the alarm system in time order (default config)
@@ -128,26 +149,39 @@ function evalBuiltin(): BuiltinFigures {
   };
   const a = alarmsOn(res.episodes);
   // the seed raised one alarm per flagged reading
-  const zsHits = zs.res.scores.reduce((n, s, i) => (s >= 1 && !anyScenario(rows[i]!.ts) ? n + 1 : n), 0);
+  const zsHits = zs.res.scores.reduce((n, s, i) => (s >= 1 && !anyScenario(rows[i].ts) ? n + 1 : n), 0);
   const normalHours = hours - win.reduce((s, w) => s + (w.to + GRACE - w.from) / 3_600_000, 0);
   const zscoreAlarmsPer10 = zsHits / (normalHours * 6);
 
   let normalRows = 0;
   let normalFlagged = 0;
   for (let i = 0; i < rows.length; i++) {
-    if (day.labels[i]!.is_anomaly) continue;
+    if (day.labels[i].is_anomaly) continue;
     normalRows++;
-    if (res.episodeOf[i]! >= 0) normalFlagged++;
+    if (res.episodeOf[i] >= 0) normalFlagged++;
   }
   const normalFlaggedPct = (100 * normalFlagged) / normalRows;
   let zsNormalHits = 0;
-  for (let i = 0; i < rows.length; i++) if (!day.labels[i]!.is_anomaly && zs.res.scores[i]! >= 1) zsNormalHits++;
+  for (let i = 0; i < rows.length; i++) if (!day.labels[i].is_anomaly && zs.res.scores[i] >= 1) zsNormalHits++;
   const zsNormalPct = (100 * zsNormalHits) / normalRows;
   console.log(`episodes: ${res.episodes.length} (${falseEps.length} false) over ${devices.size} devices × ${r2(hours)} h`);
-  console.log(`false episodes per device-day: ${falsePerDeviceDay.toFixed(2)}   alarms per 10 min on normal hours: ${a.per10.toFixed(3)} (seed z-score: ${zscoreAlarmsPer10.toFixed(1)})`);
+  console.log(
+    `false episodes per device-day: ${falsePerDeviceDay.toFixed(2)}   alarms per 10 min on normal hours: ${a.per10.toFixed(3)} (seed z-score: ${zscoreAlarmsPer10.toFixed(1)})`,
+  );
   console.log(`normal rows inside an episode: ${normalFlaggedPct.toFixed(2)} % (seed z-score flags ${zsNormalPct.toFixed(2)} % of them)`);
-  console.log(`throughput: ${(valuesPerS / 1e6).toFixed(2)} M sensor values/s (seed z-score ${(zscoreValuesPerS / 1e6).toFixed(2)} M/s, ratio ${(valuesPerS / zscoreValuesPerS).toFixed(2)})`);
-  return { detected, typed, falseEpisodesPerDeviceDay: falsePerDeviceDay, alarmsPer10: a.per10, normalFlaggedPct, valuesPerS, zscoreValuesPerS, zscoreAlarmsPer10 };
+  console.log(
+    `throughput: ${(valuesPerS / 1e6).toFixed(2)} M sensor values/s (seed z-score ${(zscoreValuesPerS / 1e6).toFixed(2)} M/s, ratio ${(valuesPerS / zscoreValuesPerS).toFixed(2)})`,
+  );
+  return {
+    detected,
+    typed,
+    falseEpisodesPerDeviceDay: falsePerDeviceDay,
+    alarmsPer10: a.per10,
+    normalFlaggedPct,
+    valuesPerS,
+    zscoreValuesPerS,
+    zscoreAlarmsPer10,
+  };
 }
 
 // ---------------------------------------------------------------- SKAB
@@ -160,14 +194,17 @@ interface SkabFile {
 }
 
 function readSkab(file: string, name: string): SkabFile {
-  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
-  const header = lines[0]!.split(';');
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
+  const header = lines[0].split(';');
   const iA = header.indexOf('anomaly');
   const valueIdx = header.map((h, i) => i).filter((i) => i > 0 && header[i] !== 'anomaly' && header[i] !== 'changepoint');
-  const f: SkabFile = { name, cols: valueIdx.map((i) => header[i]!), ts: [], x: [], y: iA >= 0 ? [] : null };
+  const f: SkabFile = { name, cols: valueIdx.map((i) => header[i]), ts: [], x: [], y: iA >= 0 ? [] : null };
   for (const line of lines.slice(1)) {
     const c = line.split(';');
-    f.ts.push(Date.parse(c[0]!.replace(' ', 'T') + 'Z'));
+    f.ts.push(Date.parse(c[0].replace(' ', 'T') + 'Z'));
     f.x.push(valueIdx.map((i) => Number(c[i])));
     if (f.y) f.y.push(Number(c[iA]) >= 0.5 ? 1 : 0);
   }
@@ -176,10 +213,10 @@ function readSkab(file: string, name: string): SkabFile {
 
 const FIT = 400;
 function flagsFor(f: SkabFile, p: DetectorParams, pointwise: boolean): Uint8Array {
-  const rows: OfflineRow[] = f.x.map((v, i) => ({ key: f.name, ts: f.ts[i]!, values: v }));
+  const rows: OfflineRow[] = f.x.map((v, i) => ({ key: f.name, ts: f.ts[i], values: v }));
   const res = runOffline(rows, f.cols, p, { fitRows: FIT });
   const out = new Uint8Array(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = pointwise ? (res.scores[i]! >= 1 ? 1 : 0) : res.episodeOf[i]! >= 0 ? 1 : 0;
+  for (let i = 0; i < rows.length; i++) out[i] = pointwise ? (res.scores[i] >= 1 ? 1 : 0) : res.episodeOf[i] >= 0 ? 1 : 0;
   return out;
 }
 
@@ -202,19 +239,28 @@ function evalSkab(dir: string) {
   }
   console.log(`\n== SKAB (${dir}): fit on the first ${FIT} rows of each file, score the rest ==`);
   const changed = { ...overrides, ...skabOverrides };
-  console.log(`settings: ${describe({ ...skabParams, learnSamples: FIT })}${Object.keys(changed).length ? ` (overridden: ${JSON.stringify(changed)})` : ' (defaults, as on the plant)'}`);
+  console.log(
+    `settings: ${describe({ ...skabParams, learnSamples: FIT })}${Object.keys(changed).length ? ` (overridden: ${JSON.stringify(changed)})` : ' (defaults, as on the plant)'}`,
+  );
   const files: SkabFile[] = [];
   for (const sub of ['valve1', 'valve2', 'other']) {
     const d = path.join(dir, sub);
     if (!fs.existsSync(d)) continue;
-    for (const n of fs.readdirSync(d).filter((x) => x.endsWith('.csv')).sort((a, b) => parseInt(a) - parseInt(b))) files.push(readSkab(path.join(d, n), `${sub}/${n}`));
+    for (const n of fs
+      .readdirSync(d)
+      .filter((x) => x.endsWith('.csv'))
+      .sort((a, b) => parseInt(a) - parseInt(b)))
+      files.push(readSkab(path.join(d, n), `${sub}/${n}`));
   }
   const ours: Conf = { tp: 0, fp: 0, fn: 0, tn: 0 };
   const seedZ: Conf = { tp: 0, fp: 0, fn: 0, tn: 0 };
   const add = (c: Conf, pred: Uint8Array, y: number[]) => {
     for (let i = FIT; i < y.length; i++) {
-      if (pred[i]) y[i] ? c.tp++ : c.fp++;
-      else y[i] ? c.fn++ : c.tn++;
+      if (pred[i]) {
+        if (y[i]) c.tp++;
+        else c.fp++;
+      } else if (y[i]) c.fn++;
+      else c.tn++;
     }
   };
   for (const f of files) {
@@ -234,7 +280,7 @@ function evalSkab(dir: string) {
     const f = readSkab(freeFile, 'anomaly-free');
     const pred = flagsFor(f, skabParams, false);
     let n = 0;
-    for (let i = FIT; i < pred.length; i++) n += pred[i]!;
+    for (let i = FIT; i < pred.length; i++) n += pred[i];
     freePct = (100 * n) / Math.max(1, pred.length - FIT);
     console.log(`anomaly-free file: ${freePct.toFixed(2)} % of rows after the first ${FIT} inside an episode`);
   }
@@ -242,7 +288,7 @@ function evalSkab(dir: string) {
 }
 
 const b = evalBuiltin();
-const s = evalSkab(args.skab!);
+const s = evalSkab(args.skab);
 console.log(
   JSON.stringify({
     builtin_detected: b.detected,

@@ -30,17 +30,14 @@ const DECISIONS = 100_000;
 const AUDIT_ROWS = 100_000;
 
 const rng = seededRng(5);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-bench-gov-'));
 
 const devices = ['line-1', 'line-2', 'line-3'].flatMap((l) => ['compressor-01', 'motor-02', 'pump-03'].map((d) => `${l}/${d}`));
 const commands = ['reduce_load', 'restore_load', 'emergency_shutdown', 'restart', 'schedule_maintenance'];
 const roles = Array.from({ length: 10 }, (_, i) => `role-${i}`);
 // 100 tools: the seed's ten (nine + propose_plan) plus 90 of other plants' integrations.
-const tools = [
-  ...KNOWN_TOOLS,
-  ...Array.from({ length: 90 }, (_, i) => `${pick(['get', 'set', 'run', 'sync'])}_system_${i}`),
-];
+const tools = [...KNOWN_TOOLS, ...Array.from({ length: 90 }, (_, i) => `${pick(['get', 'set', 'run', 'sync'])}_system_${i}`)];
 
 function randomRule(i: number): Rule {
   const tool = rng() < 0.15 ? `${pick(['get', 'set', 'run'])}_*` : pick(tools);
@@ -52,7 +49,13 @@ function randomRule(i: number): Rule {
   // BLOCK rules, as in real policies, name the dangerous arguments; most others do not.
   const when = r.decision === 'BLOCK' ? rng() * 0.55 : rng();
   if (when < 0.25) r.when = { arg: 'command', in: [pick(commands), pick(commands)] };
-  else if (when < 0.45) r.when = { all: [{ arg: 'device_id', matches: `^${pick(['line-1', 'line-2', 'line-3'])}/` }, { arg: 'params.reduction_pct', gt: Math.floor(rng() * 80) }] };
+  else if (when < 0.45)
+    r.when = {
+      all: [
+        { arg: 'device_id', matches: `^${pick(['line-1', 'line-2', 'line-3'])}/` },
+        { arg: 'params.reduction_pct', gt: Math.floor(rng() * 80) },
+      ],
+    };
   else if (when < 0.55) r.when = { any: [{ arg: 'priority', gte: 3 }, { not: { arg: 'note', exists: true } }] };
   return r;
 }
@@ -62,13 +65,14 @@ const policyFile = path.join(dir, 'policy.yaml');
 fs.writeFileSync(policyFile, YAML.stringify(policyDoc));
 
 function randomArgs(tool: string): Record<string, unknown> {
-  if (tool === 'execute_device_command') return { device_id: pick(devices), command: pick(commands), params: { reduction_pct: Math.floor(rng() * 100) }, justification: 'SOP 2.1' };
+  if (tool === 'execute_device_command')
+    return { device_id: pick(devices), command: pick(commands), params: { reduction_pct: Math.floor(rng() * 100) }, justification: 'SOP 2.1' };
   if (tool.startsWith('get_')) return { device_id: pick(devices), limit: 50 };
   return { priority: Math.floor(rng() * 5), note: rng() < 0.5 ? 'routine' : undefined };
 }
 
 function pct(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 const log = createLogger({ level: 'silent' });
@@ -108,13 +112,13 @@ let calls = Array.from({ length: DECISIONS }, () => {
 const counts = { ALLOW: 0, REVIEW: 0, BLOCK: 0 };
 // Warm-up (JIT, statement cache, per-tool candidate lists), not measured.
 for (let i = 0; i < 5_000; i++) {
-  const c = calls[i]!;
+  const c = calls[i];
   gw.judge(gw.agents.get(c.agentId)!, c.tool, c.args);
 }
 const lat = new Float64Array(DECISIONS);
 const t0 = performance.now();
 for (let i = 0; i < DECISIONS; i++) {
-  const c = calls[i]!;
+  const c = calls[i];
   const s = performance.now();
   const agent = gw.agents.get(c.agentId) as AgentView;
   const ev = gw.judge(agent, c.tool, c.args);
@@ -132,7 +136,7 @@ const agentRoles = new Map(gw.agents.list().map((a) => [a.id, a.role]));
 function evalLatency(policy: typeof naive): Float64Array {
   const out = new Float64Array(DECISIONS);
   for (let i = 0; i < DECISIONS; i++) {
-    const c = calls[i]!;
+    const c = calls[i];
     const s = performance.now();
     evaluate(policy, { agent: { id: c.agentId, role: agentRoles.get(c.agentId)! }, tool: c.tool, args: c.args });
     out[i] = performance.now() - s;
@@ -145,12 +149,22 @@ const refLat = evalLatency(naive);
 // ---- audit append: gateway-shaped rows (an ALLOWED read, a REVIEW with args, a BLOCK)
 const before = gw.audit.count();
 const entries = Array.from({ length: 100 }, (_, i) => {
-  const c = calls[i]!;
-  return { kind: pick(['ALLOWED', 'REVIEW', 'BLOCKED'] as const), agentId: c.agentId, tool: c.tool, decision: 'ALLOW', reason: 'read-only tool', ruleId: `r-${i}`, policyVersion: gw.policy.current.version, actor: 'gateway', args: c.args };
+  const c = calls[i];
+  return {
+    kind: pick(['ALLOWED', 'REVIEW', 'BLOCKED'] as const),
+    agentId: c.agentId,
+    tool: c.tool,
+    decision: 'ALLOW',
+    reason: 'read-only tool',
+    ruleId: `r-${i}`,
+    policyVersion: gw.policy.current.version,
+    actor: 'gateway',
+    args: c.args,
+  };
 });
 const SEQ_ROWS = 20_000;
 const ts0 = performance.now();
-for (let i = 0; i < SEQ_ROWS; i++) gw.audit.append(entries[i % entries.length]!);
+for (let i = 0; i < SEQ_ROWS; i++) gw.audit.append(entries[i % entries.length]);
 const seqPerS = SEQ_ROWS / ((performance.now() - ts0) / 1000);
 
 const CALLERS = 100;
@@ -158,7 +172,7 @@ const ta = performance.now();
 await Promise.all(
   Array.from({ length: CALLERS }, async (_, c) => {
     for (let i = c; i < AUDIT_ROWS; i += CALLERS) {
-      gw.audit.enqueue(entries[i % entries.length]!);
+      gw.audit.enqueue(entries[i % entries.length]);
       await gw.audit.settled();
     }
   }),
@@ -171,7 +185,7 @@ db.exec('CREATE TABLE bench_plain (seq INTEGER PRIMARY KEY, ts INTEGER, kind TEX
 const ins = db.prepare('INSERT INTO bench_plain (ts, kind, agent_id, tool, decision, reason, args) VALUES (?, ?, ?, ?, ?, ?, ?)');
 const plainTx = db.transaction((e: (typeof entries)[number]) => ins.run(clock.now(), e.kind, e.agentId, e.tool, e.decision, e.reason, JSON.stringify(e.args)));
 const tp = performance.now();
-for (let i = 0; i < SEQ_ROWS; i++) plainTx.immediate(entries[i % entries.length]!);
+for (let i = 0; i < SEQ_ROWS; i++) plainTx.immediate(entries[i % entries.length]);
 const plainPerS = SEQ_ROWS / ((performance.now() - tp) / 1000);
 
 // ---- verify
@@ -182,7 +196,7 @@ const rows = gw.audit.count();
 db.pragma('wal_checkpoint(TRUNCATE)');
 const pub = loadPublicKey(path.join(dir, 'keys'))!.publicKey;
 const runs = [0, 1, 2].map(() => gw.audit.verify(pub));
-const v = runs.sort((a, b) => a.ms - b.ms)[1]!; // median of three
+const v = runs.sort((a, b) => a.ms - b.ms)[1]; // median of three
 if (!v.ok) throw new Error(`verify failed: ${v.problem}`);
 const verifyPerS = v.rows / (v.ms / 1000);
 const tr = performance.now();
@@ -196,12 +210,20 @@ fs.rmSync(dir, { recursive: true, force: true });
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const r4 = (x: number) => Math.round(x * 10000) / 10000;
 console.log(`governance bench: ${RULES} rules, ${AGENTS} agents (${AGENTS / 50} paused, ${AGENTS / 10} scoped), ${DECISIONS} decisions`);
-console.log(`  decisions: ALLOW ${counts.ALLOW}, REVIEW ${counts.REVIEW}, BLOCK ${counts.BLOCK}; ${Math.round(DECISIONS / (decisionWallMs / 1000))} decisions/s`);
-console.log(`  decision latency p50 ${r4(pct(lat, 50))} ms, p99 ${r4(pct(lat, 99))} ms, max ${r3(lat[lat.length - 1]!)} ms (target p99 < 0.2 ms)`);
-console.log(`  policy evaluation alone: indexed p50 ${r4(pct(evalLat, 50))} / p99 ${r4(pct(evalLat, 99))} ms; every rule tried p50 ${r4(pct(refLat, 50))} / p99 ${r4(pct(refLat, 99))} ms -> index gains ${(pct(refLat, 99) / pct(evalLat, 99)).toFixed(1)}x at p99`);
+console.log(
+  `  decisions: ALLOW ${counts.ALLOW}, REVIEW ${counts.REVIEW}, BLOCK ${counts.BLOCK}; ${Math.round(DECISIONS / (decisionWallMs / 1000))} decisions/s`,
+);
+console.log(`  decision latency p50 ${r4(pct(lat, 50))} ms, p99 ${r4(pct(lat, 99))} ms, max ${r3(lat[lat.length - 1])} ms (target p99 < 0.2 ms)`);
+console.log(
+  `  policy evaluation alone: indexed p50 ${r4(pct(evalLat, 50))} / p99 ${r4(pct(evalLat, 99))} ms; every rule tried p50 ${r4(pct(refLat, 50))} / p99 ${r4(pct(refLat, 99))} ms -> index gains ${(pct(refLat, 99) / pct(evalLat, 99)).toFixed(1)}x at p99`,
+);
 console.log(`  audit append, ${CALLERS} concurrent callers (group commit): ${Math.round(appendPerS)} rows/s chained (target >= 20000)`);
-console.log(`  audit append, one caller, one transaction per row: ${Math.round(seqPerS)} rows/s chained; plain unchained insert ${Math.round(plainPerS)} rows/s (same row count per transaction) -> ratio ${(plainPerS / seqPerS).toFixed(2)}x`);
-console.log(`  audit verify (median of 3): ${Math.round(verifyPerS)} rows/s over ${v.rows} rows, ${v.signedHeads} signed heads (target >= 100000); raw read ${Math.round(readPerS)} rows/s -> ratio ${(readPerS / verifyPerS).toFixed(2)}x`);
+console.log(
+  `  audit append, one caller, one transaction per row: ${Math.round(seqPerS)} rows/s chained; plain unchained insert ${Math.round(plainPerS)} rows/s (same row count per transaction) -> ratio ${(plainPerS / seqPerS).toFixed(2)}x`,
+);
+console.log(
+  `  audit verify (median of 3): ${Math.round(verifyPerS)} rows/s over ${v.rows} rows, ${v.signedHeads} signed heads (target >= 100000); raw read ${Math.round(readPerS)} rows/s -> ratio ${(readPerS / verifyPerS).toFixed(2)}x`,
+);
 console.log(`  (audit rows before the append run: ${before}; after: ${rows})`);
 console.log(
   JSON.stringify({

@@ -57,7 +57,7 @@ const median = (xs: number[]) => {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
 async function accuracyRun(cleanHours: number, intensityMin: number) {
@@ -78,7 +78,15 @@ async function accuracyRun(cleanHours: number, intensityMin: number) {
   const agentHours = (FLEET * cleanTicks) / 3600;
 
   // Phase 2: chaos at known times, one failure per agent at a time, cycling through the types.
-  interface Case { type: ChaosType; agent: string; onsetTs: number; infectionId: number | null; detectSamples: number | null; healS: number | null; diagnosisOk: boolean | null }
+  interface Case {
+    type: ChaosType;
+    agent: string;
+    onsetTs: number;
+    infectionId: number | null;
+    detectSamples: number | null;
+    healS: number | null;
+    diagnosisOk: boolean | null;
+  }
   const cases: Case[] = [];
   const queue: ChaosType[] = [];
   for (let r = 0; r < PER_TYPE; r++) queue.push(...CHAOS_TYPES);
@@ -91,7 +99,7 @@ async function accuracyRun(cleanHours: number, intensityMin: number) {
     if (t % 20 === 0 && queue.length) {
       const free = immune.overview(1).agents.filter((a) => a.state === 'healthy' && !open.has(a.agent_id) && !fleet.infection(a.agent_id));
       if (free.length) {
-        const agent = free[(t / 20) % free.length | 0]!.agent_id;
+        const agent = free[((t / 20) % free.length) | 0].agent_id;
         const type = queue.shift()!;
         // Intensity intensityMin–1 (1 = the full failure); weaker ones are the hard cases.
         fleet.inject(agent, type, clock.now(), intensityMin + (1 - intensityMin) * rngEval());
@@ -200,16 +208,26 @@ const acc = await accuracyRun(CLEAN_HOURS, 0.5);
 console.log(`fleet: ${FLEET} agents, clean traffic ${acc.agentHours} agent-hours, ${acc.cases} chaos cases (${PER_TYPE} per type)`);
 console.log('type                 recall  diagnosis  detect(samples)  heal(s)');
 for (const [type, p] of Object.entries(acc.perType)) {
-  console.log(`${type.padEnd(20)} ${p.recall.toFixed(2).padStart(6)}  ${p.diagnosis.toFixed(2).padStart(9)}  ${String(p.detect_median).padStart(15)}  ${String(p.heal_s_median).padStart(7)}`);
+  console.log(
+    `${type.padEnd(20)} ${p.recall.toFixed(2).padStart(6)}  ${p.diagnosis.toFixed(2).padStart(9)}  ${String(p.detect_median).padStart(15)}  ${String(p.heal_s_median).padStart(7)}`,
+  );
 }
 console.log(`recall ${acc.recall.toFixed(3)} (lowest type ${acc.minTypeRecall.toFixed(2)}), diagnosis accuracy ${acc.diagnosisAccuracy.toFixed(3)}`);
-console.log(`false quarantines on clean traffic: ${acc.falseInfections} in ${acc.agentHours} agent-hours; unexpected infections during chaos phase: ${acc.falseDuringChaos}`);
+console.log(
+  `false quarantines on clean traffic: ${acc.falseInfections} in ${acc.agentHours} agent-hours; unexpected infections during chaos phase: ${acc.falseDuringChaos}`,
+);
 console.log(`detection: median ${acc.detectMedian} samples from onset, worst ${acc.detectMax}; healed ${acc.healed}/${acc.cases}, median ${acc.healMedian} s`);
 // Sensitivity: failures at 20–50 % of full strength, many below the "2× normal" explosion bar by design.
 const weak = await accuracyRun(0.25, 0.2);
-console.log(`weak failures (intensity 0.2–1): recall ${weak.recall.toFixed(3)}; per type ${Object.entries(weak.perType).map(([t, p]) => `${t} ${p.recall.toFixed(2)}`).join(', ')}`);
+console.log(
+  `weak failures (intensity 0.2–1): recall ${weak.recall.toFixed(3)}; per type ${Object.entries(weak.perType)
+    .map(([t, p]) => `${t} ${p.recall.toFixed(2)}`)
+    .join(', ')}`,
+);
 const sc = await scaleRun();
-console.log(`scale: ${SCALE_AGENTS} agents × ${SCALE_SECONDS} s = ${sc.samples} samples in ${sc.elapsedS.toFixed(2)} s wall → ${Math.round(sc.perSecond)} samples/s; needed ${SCALE_AGENTS}/s → headroom ${sc.headroom.toFixed(1)}×`);
+console.log(
+  `scale: ${SCALE_AGENTS} agents × ${SCALE_SECONDS} s = ${sc.samples} samples in ${sc.elapsedS.toFixed(2)} s wall → ${Math.round(sc.perSecond)} samples/s; needed ${SCALE_AGENTS}/s → headroom ${sc.headroom.toFixed(1)}×`,
+);
 fs.rmSync(dir, { recursive: true, force: true });
 console.log(
   JSON.stringify({

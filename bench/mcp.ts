@@ -32,7 +32,17 @@ const CLIENTS = Number(process.env.BENCH_MCP_CLIENTS ?? 20);
 const DURATION_MS = Number(process.env.BENCH_MCP_MS ?? 2500);
 const WARMUP_MS = 800;
 const ROUNDS = Number(process.env.BENCH_MCP_ROUNDS ?? 5);
-const DEVICES = ['line-1/compressor-01', 'line-1/motor-02', 'line-1/pump-03', 'line-2/compressor-01', 'line-2/motor-02', 'line-2/pump-03', 'line-3/compressor-01', 'line-3/motor-02', 'line-3/pump-03'];
+const DEVICES = [
+  'line-1/compressor-01',
+  'line-1/motor-02',
+  'line-1/pump-03',
+  'line-2/compressor-01',
+  'line-2/motor-02',
+  'line-2/pump-03',
+  'line-3/compressor-01',
+  'line-3/motor-02',
+  'line-3/pump-03',
+];
 
 interface LoadResult {
   calls: number;
@@ -53,7 +63,7 @@ interface LoadResult {
 const pct = (xs: number[], p: number) => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
 /**
@@ -97,7 +107,12 @@ class RawMcpClient {
     });
   }
   async connect(): Promise<void> {
-    const r = await this.post({ jsonrpc: '2.0', id: ++this.id, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench-raw', version: '1' } } });
+    const r = await this.post({
+      jsonrpc: '2.0',
+      id: ++this.id,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench-raw', version: '1' } },
+    });
     if (r.status !== 200 || !this.sessionId) throw new Error(`initialize failed: ${r.status} ${r.text.slice(0, 200)}`);
     await this.post({ jsonrpc: '2.0', method: 'notifications/initialized' });
   }
@@ -117,7 +132,7 @@ async function runLoad(kind: 'http' | 'stdio', target: string, token: string, ag
     new StdioClientTransport({
       command: process.execPath,
       args: [path.join(HERE, '..', 'bin', 'aegisflow.mjs'), 'mcp', '--agent', agent, '--url', target],
-      env: { ...process.env, AEGISFLOW_AGENT_TOKEN: token } as Record<string, string>,
+      env: { ...process.env, AEGISFLOW_AGENT_TOKEN: token },
       stderr: 'ignore',
     }),
   );
@@ -194,7 +209,16 @@ async function runRawLoad(target: string, token: string, n: number): Promise<Loa
   measuring = false;
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const result = { calls: lat.length, total, errors, ms, p50: pct(lat, 50), p99: pct(lat, 99), clientCpu: (cpu.user + cpu.system) / 1000 / ms, latUs: lat.map((x) => Math.round(x * 1000)) };
+  const result = {
+    calls: lat.length,
+    total,
+    errors,
+    ms,
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    clientCpu: (cpu.user + cpu.system) / 1000 / ms,
+    latUs: lat.map((x) => Math.round(x * 1000)),
+  };
   process.stdout.write(JSON.stringify(result) + '\n');
   stop = true;
   await Promise.all(workers);
@@ -206,12 +230,19 @@ async function runRawLoad(target: string, token: string, n: number): Promise<Loa
 function load(kind: 'http' | 'stdio', target: string, token = '', agent = '', clients = CLIENTS): Promise<LoadResult> {
   const cpu0 = process.cpuUsage();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--load', kind, target, token || '-', agent || '-', String(clients)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--load', kind, target, token || '-', agent || '-', String(clients)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
-      const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
+      const lines = out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
       try {
         const r = JSON.parse(lines[0] ?? '') as LoadResult;
         const after = lines[1] ? (JSON.parse(lines[1]) as { total: number }) : null;
@@ -234,7 +265,12 @@ async function main(): Promise<void> {
   // cost is measured), with buckets too large to refuse any (the defaults allow 20 calls/s per agent).
   const unlimited = { perSecond: 1_000_000, burst: 1_000_000 };
   const core = createCore(
-    testConfig(dir, { simulator: { speed: 100 }, governance: { watchPolicy: false }, immune: { fleet: { enabled: false } }, mcp: { rateLimits: { perAgent: unlimited, perTool: unlimited } } }),
+    testConfig(dir, {
+      simulator: { speed: 100 },
+      governance: { watchPolicy: false },
+      immune: { fleet: { enabled: false } },
+      mcp: { rateLimits: { perAgent: unlimited, perTool: unlimited } },
+    }),
   );
   await core.start();
   const { token } = core.services.governance.addAgent({ id: 'bench', name: 'bench' });
@@ -251,7 +287,12 @@ async function main(): Promise<void> {
     const s = new McpServer({ name: 'bare', version: '1.0.0' });
     s.registerTool(
       getDeviceStatus.name,
-      { description: getDeviceStatus.description, inputSchema: getDeviceStatus.input, outputSchema: getDeviceStatus.output, annotations: getDeviceStatus.annotations },
+      {
+        description: getDeviceStatus.description,
+        inputSchema: getDeviceStatus.input,
+        outputSchema: getDeviceStatus.output,
+        annotations: getDeviceStatus.annotations,
+      },
       async (args) => {
         const out = await getDeviceStatus.run(args, { deps, agentId: 'bench' });
         return { content: [{ type: 'text', text: out.text }], structuredContent: out.structured };
@@ -268,21 +309,25 @@ async function main(): Promise<void> {
     return http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', async () => {
-        const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
-        const sid = req.headers['mcp-session-id'];
-        let tr = typeof sid === 'string' ? sessions.get(sid) : undefined;
-        if (!tr && isInitializeRequest(body)) {
-          const created = newTransport((id) => void sessions.set(id, created));
-          await bareServer().connect(created);
-          tr = created;
-        }
-        if (!tr) {
-          res.writeHead(400).end();
-          return;
-        }
-        await tr.handleRequest(req, res, body);
-      });
+      req.on(
+        'end',
+        () =>
+          void (async () => {
+            const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
+            const sid = req.headers['mcp-session-id'];
+            let tr = typeof sid === 'string' ? sessions.get(sid) : undefined;
+            if (!tr && isInitializeRequest(body)) {
+              const created = newTransport((id) => void sessions.set(id, created));
+              await bareServer().connect(created);
+              tr = created;
+            }
+            if (!tr) {
+              res.writeHead(400).end();
+              return;
+            }
+            await tr.handleRequest(req, res, body);
+          })(),
+      );
     });
   };
   const bare = plainHttp((onInit) => new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: onInit }));
@@ -306,19 +351,26 @@ async function main(): Promise<void> {
   const stdio = await load('stdio', govUrl, token, 'bench');
 
   const rate = (r: LoadResult) => (r.calls / r.ms) * 1000;
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   /** Median calls/s over the rounds, and p50/p99 over every measured call of every round. */
   const summary = (xs: LoadResult[]) => {
     const lat = xs.flatMap((r) => r.latUs ?? []).sort((a, b) => a - b);
-    const at = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]! / 1000;
-    return { rate: median(xs.map(rate)), p50: at(50), p99: at(99), calls: lat.length, errors: xs.reduce((n, r) => n + r.errors, 0), clientCpu: median(xs.map((r) => r.clientCpu ?? NaN)) };
+    const at = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] / 1000;
+    return {
+      rate: median(xs.map(rate)),
+      p50: at(50),
+      p99: at(99),
+      calls: lat.length,
+      errors: xs.reduce((n, r) => n + r.errors, 0),
+      clientCpu: median(xs.map((r) => r.clientCpu ?? NaN)),
+    };
   };
   const b = summary(runs.bare);
   const bn = summary(runs.bareNode);
   const g = summary(runs.governed);
   // Neighbouring runs share the machine's conditions: ratios are taken per round, then the median.
-  const ratios = runs.governed.map((r, i) => rate(r) / rate(runs.bare[i]!)).sort((x, y) => x - y);
-  const govRatios = runs.governed.map((r, i) => rate(r) / rate(runs.bareNode[i]!)).sort((x, y) => x - y);
+  const ratios = runs.governed.map((r, i) => rate(r) / rate(runs.bare[i])).sort((x, y) => x - y);
+  const govRatios = runs.governed.map((r, i) => rate(r) / rate(runs.bareNode[i])).sort((x, y) => x - y);
   const overhead = 1 - median(ratios);
   const governanceOverhead = 1 - median(govRatios);
   const rows = core.services.mcp.recentCalls({ agentId: 'bench', limit: 1 });
@@ -381,7 +433,7 @@ if (process.argv[2] === '--load') {
   process.on('uncaughtException', (err) => {
     process.stderr.write(`load generator (ignored during teardown): ${err.message}\n`);
   });
-  runLoad(kind as 'http' | 'stdio', target!, token === '-' ? '' : (token ?? ''), agent === '-' ? '' : (agent ?? ''), Number(clients ?? CLIENTS))
+  runLoad(kind as 'http' | 'stdio', target, token === '-' ? '' : (token ?? ''), agent === '-' ? '' : (agent ?? ''), Number(clients ?? CLIENTS))
     .then(() => process.exit(0))
     .catch((err: Error) => {
       process.stderr.write(`load generator: ${err.stack}\n`);

@@ -44,7 +44,8 @@ async function rawRelay(): Promise<number> {
   for (let i = 0; i < N; i += 2048) {
     const end = Math.min(i + 2048, N);
     await new Promise<void>((resolve) => {
-      for (let j = i; j < end; j++) pub.publish('aegisflow/sensors/' + day.readings[j]!.device_id, payloads[j]!, { qos: 0 }, j === end - 1 ? () => resolve() : undefined);
+      for (let j = i; j < end; j++)
+        pub.publish('aegisflow/sensors/' + day.readings[j].device_id, payloads[j], { qos: 0 }, j === end - 1 ? () => resolve() : undefined);
     });
   }
   await done;
@@ -62,7 +63,11 @@ async function endToEnd(): Promise<{ perSec: number; detectors: number }> {
   const { writeDataset } = await import('../electron/core/plant');
   writeDataset(data, { seed: 42 });
   const core = createCore(
-    testConfig(data, { simulator: { speed: 0, autostart: false, loop: false, timestamps: 'keep' }, http: { enabled: false }, ingest: { maxClockSkewDays: 36500 } }),
+    testConfig(data, {
+      simulator: { speed: 0, autostart: false, loop: false, timestamps: 'keep' },
+      http: { enabled: false },
+      ingest: { maxClockSkewDays: 36500 },
+    }),
   );
   await core.start();
   const detectors = core.bus.listenerCount('readings');
@@ -86,7 +91,9 @@ try {
   const ratio = e2e.perSec / raw;
   console.log(`messages:            ${N}`);
   console.log(`raw aedes relay:     ${Math.round(raw).toLocaleString('en')} msgs/s (publisher → broker → subscriber, no processing)`);
-  console.log(`end to end:          ${Math.round(e2e.perSec).toLocaleString('en')} readings/s (simulator → broker → ingest → SQLite${e2e.detectors > 0 ? ` + ${e2e.detectors} readings subscriber(s) on the bus` : ''})`);
+  console.log(
+    `end to end:          ${Math.round(e2e.perSec).toLocaleString('en')} readings/s (simulator → broker → ingest → SQLite${e2e.detectors > 0 ? ` + ${e2e.detectors} readings subscriber(s) on the bus` : ''})`,
+  );
   console.log(`ratio:               ${ratio.toFixed(2)} (targets: ≥50,000 readings/s and ≥0.4 of raw)`);
   console.log(JSON.stringify({ readings_per_s: Math.round(e2e.perSec), raw_msgs_per_s: Math.round(raw), ratio: Number(ratio.toFixed(3)) }));
 } finally {

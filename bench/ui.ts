@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { TimedReading } from '../shared/domain';
 import { showPane, startUiRig } from '../tests/e2e/harness';
+import { rawText } from '../tests/security/http-attack';
 import { OPERATOR } from '../tests/helpers';
 
 const DEVICE = 'line-1/compressor-01';
@@ -18,9 +19,9 @@ const LIVE_SECONDS = Number(process.env.BENCH_UI_LIVE_S ?? 60);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))];
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const nowMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +43,16 @@ async function main() {
       const ts = end - (DAY - 1 - i) * 5000;
       const d = Math.sin((i / DAY) * 2 * Math.PI);
       const n = () => Math.sin(i * 12.9898) * 0.5;
-      rows.push({ device_id: DEVICE, ts, timestamp: new Date(ts).toISOString(), temperature: 78 + 4 * d + n(), pressure: 108 + 2 * d + n(), vibration: 2.6 + 0.2 * d + n() * 0.1, humidity: 38 + 3 * d + n(), power: 23.5 + 1.5 * d + n() });
+      rows.push({
+        device_id: DEVICE,
+        ts,
+        timestamp: new Date(ts).toISOString(),
+        temperature: 78 + 4 * d + n(),
+        pressure: 108 + 2 * d + n(),
+        vibration: 2.6 + 0.2 * d + n() * 0.1,
+        humidity: 38 + 3 * d + n(),
+        power: 23.5 + 1.5 * d + n(),
+      });
     }
     core.services.readings.insertBatch(rows);
 
@@ -68,11 +78,22 @@ async function main() {
       );
       const v = (await mark.jsonValue())!;
       const steps = await page.evaluate(
-        (t) => performance.getEntriesByType('mark').filter((m) => m.name.startsWith('aegisflow:history') && m.startTime >= t).map((m) => [m.name.slice(19), Math.round(m.startTime - t)]),
+        (t) =>
+          performance
+            .getEntriesByType('mark')
+            .filter((m) => m.name.startsWith('aegisflow:history') && m.startTime >= t)
+            .map((m) => [m.name.slice(19), Math.round(m.startTime - t)]),
         t0,
       );
       if (process.env.BENCH_UI_VERBOSE) {
-        const res = await page.evaluate((t) => performance.getEntriesByType('resource').filter((e) => /Trends|uPlot/.test(e.name)).map((e) => [e.name.split('/').pop(), Math.round(e.startTime - t), Math.round((e as PerformanceResourceTiming).responseEnd - t)]), t0);
+        const res = await page.evaluate(
+          (t) =>
+            performance
+              .getEntriesByType('resource')
+              .filter((e) => /Trends|uPlot/.test(e.name))
+              .map((e) => [e.name.split('/').pop(), Math.round(e.startTime - t), Math.round((e as PerformanceResourceTiming).responseEnd - t)]),
+          t0,
+        );
         console.log('  steps', JSON.stringify(steps), 'drawn', Math.round(v.at - t0), JSON.stringify(res));
       }
       return { ms: v.at - t0, points: v.points };
@@ -99,7 +120,7 @@ async function main() {
     const pendingReplies = new Map<number, (v: unknown) => void>();
     ws.on('message', (data) => {
       const at = nowMs();
-      const m = JSON.parse(data.toString()) as { type: string; id?: number; name?: string; payload?: { id: string }; reply?: unknown };
+      const m = JSON.parse(rawText(data)) as { type: string; id?: number; name?: string; payload?: { id: string }; reply?: unknown };
       if (m.type === 'reply' && m.id !== undefined) pendingReplies.get(m.id)?.(m.reply);
       if (m.type === 'event' && m.name === 'approval.created') wsEvents.push({ at, id: m.payload!.id });
     });
@@ -117,7 +138,9 @@ async function main() {
       fetchRef.push(performance.now() - t);
     }
     const trendMs = median(cold);
-    console.log(`trend first draw, ${points.toLocaleString()} points × 5 series: cold median ${r1(trendMs)} ms (runs ${cold.map(r1).join(', ')}), warm median ${r1(median(warm))} ms`);
+    console.log(
+      `trend first draw, ${points.toLocaleString()} points × 5 series: cold median ${r1(trendMs)} ms (runs ${cold.map(r1).join(', ')}), warm median ${r1(median(warm))} ms`,
+    );
     console.log(`  reference: bare WebSocket fetch of the same day ${r1(median(fetchRef))} ms → ratio ${r1(trendMs / median(fetchRef))}×`);
     if (points !== DAY) console.log(`  WARNING: the chart held ${points} points, expected ${DAY}`);
 
@@ -152,11 +175,19 @@ async function main() {
       const r = await core.services.governance.authorize({
         agentId: 'bench-ui',
         tool: 'execute_device_command',
-        args: { device_id: DEVICE, command: 'reduce_load', parameters: { reduction_pct: 10 + k }, justification: 'bench: approval latency to the control room' },
+        args: {
+          device_id: DEVICE,
+          command: 'reduce_load',
+          parameters: { reduction_pct: 10 + k },
+          justification: 'bench: approval latency to the control room',
+        },
       });
       const id = (r as { approvalId?: string }).approvalId ?? [...decidedAt.keys()].pop()!;
-      const seenHandle = await page.waitForFunction((i) => (window as unknown as { __seen: Record<string, number> }).__seen[i] ?? null, id, { timeout: 5000, polling: 5 });
-      const seen = (await seenHandle.jsonValue()) as number;
+      const seenHandle = await page.waitForFunction((i) => (window as unknown as { __seen: Record<string, number> }).__seen[i] ?? null, id, {
+        timeout: 5000,
+        polling: 5,
+      });
+      const seen = await seenHandle.jsonValue();
       ui.push(seen - offset - decidedAt.get(id)!);
       const ev = wsEvents.find((e) => e.id === id);
       if (ev) bare.push(ev.at - decidedAt.get(id)!);
@@ -167,7 +198,9 @@ async function main() {
     ws.close();
     const approvalMs = median(ui);
     console.log(`approval REVIEW → row visible: median ${r1(approvalMs)} ms, p95 ${r1(p95(ui))} ms (n=${ui.length}; clock offset ${r1(offset)} ms corrected)`);
-    console.log(`  reference: the same event at a bare WebSocket client, median ${r1(median(bare))} ms → ratio ${r1(approvalMs / Math.max(median(bare), 0.1))}×`);
+    console.log(
+      `  reference: the same event at a bare WebSocket client, median ${r1(median(bare))} ms → ratio ${r1(approvalMs / Math.max(median(bare), 0.1))}×`,
+    );
 
     // ------------------------------------------------------------------ 3. long tasks during live 100× replay
     await showPane(page, 'trends');
@@ -190,7 +223,7 @@ async function main() {
     const stored = core.services.ingest.counters().stored - before;
     const over = liveLong.filter((d) => d > 50);
     console.log(
-      `long tasks >50 ms during ${LIVE_SECONDS} s of live 100× replay: ${over.length} (${liveLong.length ? `longest ${r1(Math.max(...liveLong))} ms` : "no task over 50 ms at all"}; ${stored.toLocaleString()} readings stored meanwhile, Trends showing a 24 h window)`,
+      `long tasks >50 ms during ${LIVE_SECONDS} s of live 100× replay: ${over.length} (${liveLong.length ? `longest ${r1(Math.max(...liveLong))} ms` : 'no task over 50 ms at all'}; ${stored.toLocaleString()} readings stored meanwhile, Trends showing a 24 h window)`,
     );
     console.log(`  reference: same page idle for 10 s (replay paused): ${idleLong.filter((d) => d > 50).length} long tasks >50 ms`);
     if (rig.errors.length) console.log(`page errors: ${rig.errors.join(' | ')}`);

@@ -136,12 +136,13 @@ async function boot(): Promise<void> {
     }
   })();
 
-  const disposeIpc = registerIpc(core, () => BrowserWindow.getAllWindows(), trust, () => shellSession.caller());
-  const disposeShellIpc = registerShellIpc(
-    { popOutPane: (pane) => popouts.popOut(pane), getPrefs: () => state.state.prefs, setPrefs },
+  const disposeIpc = registerIpc(
+    core,
+    () => BrowserWindow.getAllWindows(),
     trust,
-    core.log,
+    () => shellSession.caller(),
   );
+  const disposeShellIpc = registerShellIpc({ popOutPane: (pane) => popouts.popOut(pane), getPrefs: () => state.state.prefs, setPrefs }, trust, core.log);
   popouts.restore();
 
   app.on('second-instance', () => void showMain());

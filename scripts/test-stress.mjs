@@ -20,6 +20,9 @@ if (!fs.existsSync(path.join(root, 'out', 'renderer', 'index.html'))) {
   const b = spawnSync(path.join(root, 'node_modules', '.bin', 'electron-vite'), ['build'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) process.exit(1);
 }
-const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'test.mjs'), ...(process.argv.length > 2 ? process.argv.slice(2) : ['--'])], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'test.mjs'), ...(process.argv.length > 2 ? process.argv.slice(2) : ['--'])], {
+  cwd: root,
+  stdio: 'inherit',
+});
 stop();
 process.exit(r.status ?? 1);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, build (the UI tests drive the built renderer in Chromium), then every vitest
-// suite. Ends with the runner's own counts as one plain line: "N passed, N failed".
+// `npm test`: lint (ESLint and Prettier), typecheck, build (the UI tests drive the built renderer in
+// Chromium), then every vitest suite. Ends with the runner's own counts as one plain line: "N passed, N failed".
 // Extra arguments go to vitest (e.g. `npm test -- tests/pipeline`), which skips typecheck and build.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +14,7 @@ const run = (cmd, argv) => spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', e
 
 if (args.length === 0) {
   for (const [label, cmd, argv] of [
+    ['lint', 'npm', ['run', '--silent', 'lint']],
     ['typecheck', bin('tsc'), ['--noEmit']],
     ['build', bin('electron-vite'), ['build']],
   ]) {

@@ -2,15 +2,7 @@
 // per UI event (e.g. `plantSnapshot(params)`, `approvalsDecide(params)`, `onApprovalCreated(cb)`).
 // The Electron preload exposes exactly this object through contextBridge; the browser client of serve
 // mode builds the same object over WebSocket. Never a generic invoke.
-import {
-  REQUEST_NAMES,
-  UI_EVENTS,
-  type EventMap,
-  type Reply,
-  type RequestName,
-  type RequestParams,
-  type RequestResult,
-} from './contract';
+import { REQUEST_NAMES, UI_EVENTS, type EventMap, type Reply, type RequestName, type RequestParams, type RequestResult } from './contract';
 
 type Camel<S extends string> = S extends `${infer A}.${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
 export type UiEventName = (typeof UI_EVENTS)[number];

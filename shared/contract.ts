@@ -182,7 +182,15 @@ export interface RequestMap {
   'agent.run': { params: AgentRunRequest & { wait?: boolean }; result: { accepted: true; result: AgentRunResult | null } };
   'agent.status': {
     params: Record<string, never>;
-    result: { enabled: boolean; agentId: string; planner: 'rule' | 'llm'; model: string | null; onAnomaly: boolean; running: { runId: string; traceId: string; deviceId: string | null } | null; queued: number };
+    result: {
+      enabled: boolean;
+      agentId: string;
+      planner: 'rule' | 'llm';
+      model: string | null;
+      onAnomaly: boolean;
+      running: { runId: string; traceId: string; deviceId: string | null } | null;
+      queued: number;
+    };
   };
   /** Run the seed's demo on this core (approve 'operator': the demo waits for a real click). */
   'demo.run': { params: { approve?: 'auto' | 'operator' }; result: { accepted: boolean; reason: string | null } };
@@ -197,7 +205,7 @@ export type RequestResult<N extends RequestName> = RequestMap[N]['result'];
 /** Event name → payload. The core's bus carries these; UIs receive the ones in UI_EVENTS. */
 export interface EventMap {
   /** A validated batch of readings, in arrival order. High rate: UIs get it throttled. */
-  'readings': TimedReading[];
+  readings: TimedReading[];
   'ingest.rejected': { reason: string; topic: string; detail: string };
   'simulator.status': SimulatorStatus;
   'device.status': DeviceStatus;
@@ -240,7 +248,34 @@ export interface EventMap {
 export type EventName = keyof EventMap;
 
 /** Events forwarded to user interfaces (IPC / WebSocket). */
-export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.updated', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood', 'mcp.call', 'agent.run.started', 'agent.step', 'agent.run.finished', 'demo.step', 'demo.finished'] as const satisfies readonly EventName[];
+export const UI_EVENTS = [
+  'readings',
+  'simulator.status',
+  'device.status',
+  'device.command',
+  'approval.created',
+  'approval.updated',
+  'approval.decided',
+  'agent.changed',
+  'audit.appended',
+  'policy.loaded',
+  'immune.infection',
+  'immune.quarantine',
+  'immune.healing',
+  'immune.approval',
+  'immune.agent',
+  'anomaly.opened',
+  'anomaly.updated',
+  'anomaly.closed',
+  'alarm.changed',
+  'alarm.flood',
+  'mcp.call',
+  'agent.run.started',
+  'agent.step',
+  'agent.run.finished',
+  'demo.step',
+  'demo.finished',
+] as const satisfies readonly EventName[];
 
 /**
  * Every request at run time, with the least role a caller's session must hold (shared/operators.ts:

@@ -2,16 +2,7 @@
 // types, no Node, no zod. The core's zod schemas live in electron/core/immune/schemas.ts.
 
 /** Numeric vitals that get a baseline. */
-export const METRICS = [
-  'latency_ms',
-  'input_tokens',
-  'output_tokens',
-  'total_tokens',
-  'cost_usd',
-  'tool_calls',
-  'retries',
-  'errors',
-] as const;
+export const METRICS = ['latency_ms', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'tool_calls', 'retries', 'errors'] as const;
 export type Metric = (typeof METRICS)[number];
 
 export const ANOMALY_TYPES = [
@@ -37,13 +28,7 @@ export type AbuseAnomalyType = (typeof ABUSE_ANOMALY_TYPES)[number];
 
 export type AnomalyType = VitalsAnomalyType | AbuseAnomalyType;
 
-export const DIAGNOSIS_TYPES = [
-  'prompt_drift',
-  'prompt_injection',
-  'infinite_loop',
-  'tool_instability',
-  'memory_corruption',
-] as const;
+export const DIAGNOSIS_TYPES = ['prompt_drift', 'prompt_injection', 'infinite_loop', 'tool_instability', 'memory_corruption'] as const;
 export type DiagnosisType = (typeof DIAGNOSIS_TYPES)[number];
 
 export const HEALING_ACTIONS = ['reset_memory', 'rollback_prompt', 'reduce_autonomy', 'revoke_tools', 'clone_agent'] as const;

@@ -53,7 +53,7 @@ export interface Caller {
   sessionId?: string;
 }
 
-export const ANONYMOUS: Caller = Object.freeze({ operator: null, via: 'internal' }) as Caller;
+export const ANONYMOUS: Caller = Object.freeze({ operator: null, via: 'internal' });
 
 /**
  * Logging in, for the page: over REST in a browser (the session is an HttpOnly cookie), over IPC in the

@@ -6,11 +6,7 @@ export const DEVICE_TYPES = ['compressor', 'motor', 'pump'] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
 
 /** The seed's nine devices: line-{1,2,3}/{compressor-01,motor-02,pump-03}. */
-export const DEVICE_IDS = LINES.flatMap((line) => [
-  `${line}/compressor-01`,
-  `${line}/motor-02`,
-  `${line}/pump-03`,
-]) as readonly string[];
+export const DEVICE_IDS = LINES.flatMap((line) => [`${line}/compressor-01`, `${line}/motor-02`, `${line}/pump-03`]) as readonly string[];
 
 export function deviceTypeOf(deviceId: string): DeviceType | undefined {
   const name = deviceId.split('/')[1] ?? '';
@@ -32,13 +28,7 @@ export const SENSOR_UNITS: Record<Sensor, string> = {
   power: 'kW',
 };
 
-export const SCENARIO_TYPES = [
-  'thermal_runaway',
-  'pressure_leak',
-  'bearing_failure',
-  'sensor_drift',
-  'electrical_fault',
-] as const;
+export const SCENARIO_TYPES = ['thermal_runaway', 'pressure_leak', 'bearing_failure', 'sensor_drift', 'electrical_fault'] as const;
 export type ScenarioType = (typeof SCENARIO_TYPES)[number];
 
 /** One reading as published on aegisflow/sensors/{device_id}. Timestamps are ISO 8601 (UTC). */

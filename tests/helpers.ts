@@ -32,9 +32,9 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
 export const OPERATOR: Caller = Object.freeze({
   operator: { id: 'op-test', name: 'Test Operator', roles: ['admin'] },
   via: 'internal',
-}) as Caller;
+});
 
 /** An authenticated operator with this name (and roles), for tests that check who decided. */
 export function operatorCaller(name: string, roles: string[] = ['admin']): Caller {
-  return Object.freeze({ operator: { id: `op-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, name, roles }, via: 'internal' }) as Caller;
+  return Object.freeze({ operator: { id: `op-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, name, roles }, via: 'internal' });
 }

@@ -8,7 +8,6 @@ import { createCore, testConfig } from '../electron/core';
 import { tempDir } from './helpers';
 import { login } from './security/http-attack';
 
-
 describe('HTTP authentication: operator sessions and agent tokens', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
@@ -35,7 +34,12 @@ describe('HTTP authentication: operator sessions and agent tokens', () => {
     const noAgent = await fetch(`${base}/mcp`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
     });
     expect(noAgent.status).toBe(401);
 

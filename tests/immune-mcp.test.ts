@@ -25,7 +25,9 @@ describe('immune quarantine over MCP', () => {
     const { agent, token } = core.services.governance.addAgent({ name: 'Diagnostics', id: 'diag', role: 'assistant' });
     const connect = async () => {
       const client = new Client({ name: 'immune-mcp-test', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${core.services.http!.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${core.services.http!.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }),
+      );
       cleanups.push(() => client.close().catch(() => {}));
       return client;
     };
@@ -37,7 +39,14 @@ describe('immune quarantine over MCP', () => {
     const immune = core.services.immune;
     let ts = Date.now();
     for (let i = 0; i < 30; i++) {
-      const r = immune.recordVitals({ agent_id: agent.id, ts: (ts += 1000), latency_ms: 800 + (i % 5) * 40, input_tokens: 1200 + (i % 7) * 30, output_tokens: 300 + (i % 3) * 20, tool_calls: 3 + (i % 2) });
+      const r = immune.recordVitals({
+        agent_id: agent.id,
+        ts: (ts += 1000),
+        latency_ms: 800 + (i % 5) * 40,
+        input_tokens: 1200 + (i % 7) * 30,
+        output_tokens: 300 + (i % 3) * 20,
+        tool_calls: 3 + (i % 2),
+      });
       expect(r.ok).toBe(true);
     }
     let infected = false;
@@ -52,7 +61,12 @@ describe('immune quarantine over MCP', () => {
     const refused = await fetch(`${core.services.http!.url}/mcp`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
     });
     expect(refused.status).toBe(403);
     expect(await refused.text()).toMatch(/quarantined/);
@@ -61,7 +75,10 @@ describe('immune quarantine over MCP', () => {
     // Healing runs (no operator needed at this threshold). A governed MCP client has no memory to reset
     // or prompt to roll back: those rungs are skipped, and governance's own lever ends the ladder.
     await immune.whenHealed(agent.id);
-    const log = immune.overview().healing.filter((h) => h.agent_id === agent.id).map((h) => `${h.kind}:${h.action ?? ''}`);
+    const log = immune
+      .overview()
+      .healing.filter((h) => h.agent_id === agent.id)
+      .map((h) => `${h.kind}:${h.action ?? ''}`);
     expect(log).toEqual(expect.arrayContaining(['action_skipped:reset_memory', 'action_applied:reduce_autonomy', 'released:reduce_autonomy']));
     expect(log).not.toContain('exhausted:');
     const healed = core.services.governance.agents.get(agent.id)!;
@@ -71,7 +88,9 @@ describe('immune quarantine over MCP', () => {
     expect(leashed).toMatchObject({ decision: 'REVIEW', ruleId: 'reduced-autonomy' });
     const restored = await core.api.call('agents.restoreTrust', { id: agent.id }, operatorCaller('shift-lead'));
     expect(restored.ok && restored.result.reducedAutonomy).toBe(false);
-    expect(core.services.governance.audit.query({ agentId: agent.id, limit: 20 }).some((r) => r.actor === 'shift-lead' && r.kind === 'AGENT_CHANGED')).toBe(true);
+    expect(core.services.governance.audit.query({ agentId: agent.id, limit: 20 }).some((r) => r.actor === 'shift-lead' && r.kind === 'AGENT_CHANGED')).toBe(
+      true,
+    );
     const back = await connect();
     const again = await back.callTool({ name: 'get_device_status', arguments: { device_id: 'line-1/pump-03' } });
     expect(again.isError).toBeFalsy();

@@ -23,13 +23,16 @@ it.each([
   const client = how === 'in memory' ? await inMemoryClient(rig) : await httpClient(rig.mcpUrl, rig.token);
   const progress: number[] = [];
   const r = await client.callTool(
-    { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 40 }, justification: 'nobody will answer this one' } },
+    {
+      name: 'execute_device_command',
+      arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 40 }, justification: 'nobody will answer this one' },
+    },
     undefined,
     { onprogress: (p) => progress.push(p.progress) },
   );
   expect(r.isError).toBe(true);
   expect(textOf(r)).toMatch(/^EXPIRED/);
-  const meta = (r._meta as Record<string, { status: string; approval_id: string }>)[GOVERNANCE_META]!;
+  const meta = (r._meta as Record<string, { status: string; approval_id: string }>)[GOVERNANCE_META];
   expect(meta.status).toBe('expired');
   expect(progress.length).toBeGreaterThan(0);
   expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ state: 'running', load_pct: 100 });

@@ -23,7 +23,7 @@ type Plain = Record<string, unknown>;
 const isObj = (v: unknown): v is Plain => v !== null && typeof v === 'object' && !Array.isArray(v);
 function merge(a: Plain, b: Plain): Plain {
   const out: Plain = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isObj(v) && isObj(out[k]) ? merge(out[k] as Plain, v) : v;
+  for (const [k, v] of Object.entries(b)) out[k] = isObj(v) && isObj(out[k]) ? merge(out[k], v) : v;
   return out;
 }
 
@@ -79,7 +79,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v as NonNullable<T>;
+      if (v) return v;
       last = v;
     } catch (err) {
       last = err;
@@ -95,7 +95,9 @@ export function decideNext(rig: McpRig, verdict: 'approve' | 'reject', operator 
     const off = rig.core.bus.on('approval.created', (a) => {
       off();
       setTimeout(() => {
-        void rig.core.api.call('approvals.decide', { id: a.id, verdict }, operatorCaller(operator)).then((r) => (r.ok ? resolve(a.id) : reject(new Error(r.error.message))));
+        void rig.core.api
+          .call('approvals.decide', { id: a.id, verdict }, operatorCaller(operator))
+          .then((r) => (r.ok ? resolve(a.id) : reject(new Error(r.error.message))));
       }, 30);
     });
   });
@@ -164,7 +166,12 @@ export async function seedToolsHappyPath(client: Client, rig: McpRig, anomalyDev
   const found = await ok<{ incidents: Array<{ id: string }> }>('get_incident_reports', { query: tag });
   if (!found.incidents.some((i) => i.id === logged.incident.id)) throw new Error('get_incident_reports: the logged report is missing');
   const approveCommand = decideNext(rig, 'approve');
-  const cmd = await ok<{ status: string; approved_by: string | null }>('execute_device_command', { device_id: 'line-1/pump-03', command: 'reduce_load', parameters: { reduction_pct: 10 }, justification: `happy path ${tag}: shed a little load` });
+  const cmd = await ok<{ status: string; approved_by: string | null }>('execute_device_command', {
+    device_id: 'line-1/pump-03',
+    command: 'reduce_load',
+    parameters: { reduction_pct: 10 },
+    justification: `happy path ${tag}: shed a little load`,
+  });
   await approveCommand;
   if (cmd.status !== 'executed' || cmd.approved_by !== 'alice') throw new Error('execute_device_command: not executed with the approval');
   const approveAck = decideNext(rig, 'approve');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPausedError, ApprovalRejectedError, GovernanceBlockedError, governed } from '../electron/sdk/governed';
 import { SEED_TOOLS } from '../electron/core/mcp';
 import { decideNext, httpClient, seedToolsHappyPath, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
-import { OPERATOR, operatorCaller } from './helpers';
+import { operatorCaller } from './helpers';
 
 let rig: McpRig;
 beforeAll(async () => {
@@ -17,9 +17,18 @@ afterAll(async () => {
   await rig?.close();
 });
 
-const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const post = (headers: Record<string, string>, body: unknown = INIT) =>
-  fetch(rig.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(rig.mcpUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('MCP over Streamable HTTP', () => {
   it('lists the tools and runs a read tool with the real SDK client', async () => {
@@ -35,7 +44,7 @@ describe('MCP over Streamable HTTP', () => {
     await client.close();
   });
 
-  it('runs every seed tool\'s happy path over Streamable HTTP, the gated ones approved by an operator', async () => {
+  it("runs every seed tool's happy path over Streamable HTTP, the gated ones approved by an operator", async () => {
     const client = await httpClient(rig.mcpUrl, rig.token);
     const ran = await seedToolsHappyPath(client, rig, 'line-8/compressor-01', 'http-happy');
     expect([...ran].sort()).toEqual([...SEED_TOOLS].sort());
@@ -61,7 +70,19 @@ describe('MCP over Streamable HTTP', () => {
     const u = new URL(rig.mcpUrl);
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { host: `rebind.example:${u.port}`, origin: `http://rebind.example:${u.port}`, authorization: `Bearer ${rig.token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' } },
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          headers: {
+            host: `rebind.example:${u.port}`,
+            origin: `http://rebind.example:${u.port}`,
+            authorization: `Bearer ${rig.token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -71,7 +92,6 @@ describe('MCP over Streamable HTTP', () => {
       req.end(JSON.stringify(INIT));
     });
     expect(status).toBe(421); // Misdirected Request: the HTTP server checks Host before any route
-
   });
 
   it('answers 413 to a body above the limit, 400 to broken JSON and to a call without a session', async () => {
@@ -82,11 +102,14 @@ describe('MCP over Streamable HTTP', () => {
     expect(noSession.status).toBe(400);
   });
 
-  it('refuses a paused agent with 403, and a session used with another agent\'s token', async () => {
+  it("refuses a paused agent with 403, and a session used with another agent's token", async () => {
     const { token: tokB } = rig.core.services.governance.addAgent({ id: 'agent-b', name: 'B' });
     const client = await httpClient(rig.mcpUrl, rig.token);
     const sessionId = [...rig.core.services.mcp.http!.sessions.values()].find((s) => s.agentId === 'diag')!.id;
-    const stolen = await post({ authorization: `Bearer ${tokB}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }, { jsonrpc: '2.0', id: 3, method: 'tools/list' });
+    const stolen = await post(
+      { authorization: `Bearer ${tokB}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+      { jsonrpc: '2.0', id: 3, method: 'tools/list' },
+    );
     expect(stolen.status).toBe(403);
     rig.core.services.governance.pauseAgent('agent-b', 'drill');
     const paused = await post({ authorization: `Bearer ${tokB}` });
@@ -107,9 +130,12 @@ describe('MCP over Streamable HTTP', () => {
     await again.body?.cancel();
   });
 
-  it('BLOCK is a tool result with isError and the policy\'s advice', async () => {
+  it("BLOCK is a tool result with isError and the policy's advice", async () => {
     const client = await httpClient(rig.mcpUrl, rig.token);
-    const r = await client.callTool({ name: 'execute_device_command', arguments: { device_id: 'line-1/compressor-01', command: 'restart', justification: 'try a restart to clear it' } });
+    const r = await client.callTool({
+      name: 'execute_device_command',
+      arguments: { device_id: 'line-1/compressor-01', command: 'restart', justification: 'try a restart to clear it' },
+    });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/block-shutdown-restart/);
     await client.close();
@@ -119,7 +145,10 @@ describe('MCP over Streamable HTTP', () => {
     const client = await httpClient(rig.mcpUrl, rig.token);
     const device = 'line-3/motor-02';
     const decided = decideNext(rig, 'reject', 'erin');
-    const r = await client.callTool({ name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 30 }, justification: 'testing a rejection over HTTP' } });
+    const r = await client.callTool({
+      name: 'execute_device_command',
+      arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 30 }, justification: 'testing a rejection over HTTP' },
+    });
     await decided;
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/^REJECTED by erin/);
@@ -146,13 +175,25 @@ describe('MCP over Streamable HTTP', () => {
       method: 'POST',
       signal: ac.signal,
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...h },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 40 }, justification: 'hang up before the operator answers' }, _meta: { progressToken: 'hang-up' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: {
+          name: 'execute_device_command',
+          arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 40 }, justification: 'hang up before the operator answers' },
+          _meta: { progressToken: 'hang-up' },
+        },
+      }),
     });
     const approvalId = await created;
     const res = await call;
     expect(res.headers.get('content-type')).toBe('text/event-stream'); // progress came first
     ac.abort();
-    await waitFor(() => rig.core.services.mcp.recentCalls({ tool: 'execute_device_command', limit: 1 })[0]?.status === 'pending', 'the call to be recorded as pending');
+    await waitFor(
+      () => rig.core.services.mcp.recentCalls({ tool: 'execute_device_command', limit: 1 })[0]?.status === 'pending',
+      'the call to be recorded as pending',
+    );
     expect((await rig.core.api.call('approvals.decide', { id: approvalId, verdict: 'approve' }, operatorCaller('frank'))).ok).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ load_pct: 100 });
@@ -160,7 +201,10 @@ describe('MCP over Streamable HTTP', () => {
     const client = await httpClient(rig.mcpUrl, rig.token);
     const done = await client.callTool({ name: 'get_approval_status', arguments: { approval_id: approvalId } });
     expect(done.structuredContent).toMatchObject({ status: 'approved', executed: true, decided_by: 'frank' });
-    await waitFor(() => rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)!.load_pct < 100, 'the collected command to reach the device');
+    await waitFor(
+      () => rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)!.load_pct < 100,
+      'the collected command to reach the device',
+    );
     await client.close();
   });
 
@@ -171,7 +215,15 @@ describe('MCP over Streamable HTTP', () => {
     const progress: string[] = [];
     const decided = decideNext(rig, 'approve', 'dana');
     const r = await client.callTool(
-      { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: '{"reduction_pct": 50}', justification: 'temperature rising; SOP 2.1 reduce load first' } },
+      {
+        name: 'execute_device_command',
+        arguments: {
+          device_id: device,
+          command: 'reduce_load',
+          parameters: '{"reduction_pct": 50}',
+          justification: 'temperature rising; SOP 2.1 reduce load first',
+        },
+      },
       undefined,
       { onprogress: (p) => progress.push(p.message ?? ''), resetTimeoutOnProgress: true },
     );
@@ -208,7 +260,9 @@ describe('POST /api/v1/governance/check and governed()', () => {
     expect(typeof token).toBe('string');
     expect(token!.split('.')).toHaveLength(3);
     const rejected = decideNext(rig, 'reject');
-    await expect(cmd({ device_id: 'line-3/motor-02', command: 'schedule_maintenance', params: { window: 'now' } })).rejects.toBeInstanceOf(ApprovalRejectedError);
+    await expect(cmd({ device_id: 'line-3/motor-02', command: 'schedule_maintenance', params: { window: 'now' } })).rejects.toBeInstanceOf(
+      ApprovalRejectedError,
+    );
     await rejected;
   });
 
@@ -221,7 +275,11 @@ describe('POST /api/v1/governance/check and governed()', () => {
 
   it('rejects a malformed check with 400 and no token with 401', async () => {
     const url = `${rig.core.services.http!.url}/api/v1/governance/check`;
-    const bad = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${rig.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ tool: 5 }) });
+    const bad = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${rig.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tool: 5 }),
+    });
     expect(bad.status).toBe(400);
     const anon = await fetch(url, { method: 'POST', body: '{}' });
     expect(anon.status).toBe(401);

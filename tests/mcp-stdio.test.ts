@@ -16,7 +16,7 @@ function spawnClient(args: string[], token: string): { client: Client; transport
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, 'mcp', ...args],
-    env: { ...process.env, AEGISFLOW_AGENT_TOKEN: token } as Record<string, string>,
+    env: { ...process.env, AEGISFLOW_AGENT_TOKEN: token },
     stderr: 'pipe',
   });
   let err = '';
@@ -41,7 +41,10 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining([...SEED_TOOLS]));
     const r = await client.callTool({ name: 'get_sensor_stream', arguments: { device_id: 'line-3' } });
     expect((r.structuredContent as { devices: unknown[] }).devices).toHaveLength(3);
-    const b = await client.callTool({ name: 'execute_device_command', arguments: { device_id: 'line-3/pump-03', command: 'emergency_shutdown', justification: 'stdio block test' } });
+    const b = await client.callTool({
+      name: 'execute_device_command',
+      arguments: { device_id: 'line-3/pump-03', command: 'emergency_shutdown', justification: 'stdio block test' },
+    });
     expect(b.isError).toBe(true);
     expect(textOf(b)).toMatch(/BLOCKED/);
     const rows = rig.core.services.mcp.recentCalls({ limit: 2 });
@@ -49,7 +52,7 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
     await client.close();
   }, 30_000);
 
-  it('runs every seed tool\'s happy path over stdio, the gated ones approved by an operator', async () => {
+  it("runs every seed tool's happy path over stdio, the gated ones approved by an operator", async () => {
     const { client, transport } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
     await client.connect(transport);
     const ran = await seedToolsHappyPath(client, rig, 'line-7/compressor-01', 'stdio-happy');
@@ -79,7 +82,10 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
     const progress: string[] = [];
     const decided = decideNext(rig, 'approve', 'erin');
     const r = await client.callTool(
-      { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 50 }, justification: 'vibration rising; SOP 2.3 reduce load' } },
+      {
+        name: 'execute_device_command',
+        arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 50 }, justification: 'vibration rising; SOP 2.3 reduce load' },
+      },
       undefined,
       { onprogress: (p) => progress.push(p.message ?? ''), resetTimeoutOnProgress: true },
     );
@@ -120,7 +126,7 @@ describe('aegisflow mcp --standalone', () => {
     client.onerror = (e) => protocolErrors.push(e);
     await client.connect(transport);
     const r = await client.callTool({ name: 'query_device_manual', arguments: { query: 'bearing vibration motor' } });
-    expect((r.structuredContent as { results: Array<{ section: string }> }).results[0]!.section).toBe('2.3');
+    expect((r.structuredContent as { results: Array<{ section: string }> }).results[0].section).toBe('2.3');
     const s = await client.callTool({ name: 'list_devices', arguments: {} });
     expect((s.structuredContent as { devices: unknown[] }).devices).toHaveLength(9);
     await client.close();

@@ -59,25 +59,34 @@ describe('plant pipeline', () => {
     const good = generateDay({ seed: 5, hours: 1 }).readings.slice(0, 2000);
     const now = Date.now();
     const payload = (i: number) => {
-      const r = good[i]!;
+      const r = good[i];
       return { ...r, ts: undefined, timestamp: new Date(now - (good.length - i) * 1000).toISOString() };
     };
     const badKinds: Array<[string, (i: number) => [string, string | Buffer]]> = [
       ['bad_json', () => ['aegisflow/sensors/line-1/pump-03', '{"device_id": "line-1/pump-03", temperature: ']],
       ['schema', (i) => ['aegisflow/sensors/line-1/pump-03', JSON.stringify({ ...payload(i), device_id: 'line-1/pump-03', temperature: 'hot' })]],
-      ['non_finite', (i) => ['aegisflow/sensors/line-1/pump-03', JSON.stringify({ ...payload(i), device_id: 'line-1/pump-03' }).replace(/"pressure":[^,]+/, '"pressure":1e999')]],
+      [
+        'non_finite',
+        (i) => [
+          'aegisflow/sensors/line-1/pump-03',
+          JSON.stringify({ ...payload(i), device_id: 'line-1/pump-03' }).replace(/"pressure":[^,]+/, '"pressure":1e999'),
+        ],
+      ],
       ['unknown_device', (i) => ['aegisflow/sensors/line-9/ghost-01', JSON.stringify({ ...payload(i), device_id: 'line-9/ghost-01' })]],
       ['bad_timestamp', (i) => ['aegisflow/sensors/line-1/pump-03', JSON.stringify({ ...payload(i), device_id: 'line-1/pump-03', timestamp: '1970-13-45' })]],
       ['oversize', () => ['aegisflow/sensors/line-1/pump-03', Buffer.alloc(20_000, 'x')]],
       ['topic_mismatch', (i) => ['aegisflow/sensors/line-2/pump-03', JSON.stringify({ ...payload(i), device_id: 'line-1/pump-03' })]],
-      ['bad_timestamp', (i) => ['aegisflow/sensors/line-1/pump-03', JSON.stringify({ ...payload(i), device_id: 'line-1/pump-03', timestamp: '2999-01-01T00:00:00Z' })]],
+      [
+        'bad_timestamp',
+        (i) => ['aegisflow/sensors/line-1/pump-03', JSON.stringify({ ...payload(i), device_id: 'line-1/pump-03', timestamp: '2999-01-01T00:00:00Z' })],
+      ],
     ];
     const expected: Record<string, number> = {};
     let bad = 0;
     for (let i = 0; i < good.length; i++) {
-      await pub.publishAsync(`aegisflow/sensors/${good[i]!.device_id}`, JSON.stringify(payload(i)));
+      await pub.publishAsync(`aegisflow/sensors/${good[i].device_id}`, JSON.stringify(payload(i)));
       if (i % 2 === 0 && bad < 1000) {
-        const [reason, make] = badKinds[bad % badKinds.length]!;
+        const [reason, make] = badKinds[bad % badKinds.length];
         const [topic, body] = make(i);
         await pub.publishAsync(topic, body);
         expected[reason] = (expected[reason] ?? 0) + 1;

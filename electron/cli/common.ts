@@ -40,7 +40,12 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: s
 /** Print an error for a person and return exit code 2 (usage) or 1 (runtime). */
 export function fail(err: unknown): number {
   const e = err as Error & { code?: string };
-  if (e instanceof ConfigError || e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || e?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+  if (
+    e instanceof ConfigError ||
+    e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
+    e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
+    e?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+  ) {
     process.stderr.write(`aegisflow: ${e.message}\n`);
     return 2;
   }

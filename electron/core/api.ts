@@ -43,10 +43,14 @@ export function createApi(): CoreApi {
       // The one place every transport passes: no session, no request; the request's role or nothing.
       const role = REQUEST_ROLES[name];
       if (!caller.operator) return { ok: false, error: { code: 'unauthenticated', message: 'log in as an operator first' } };
-      if (!hasRole(caller.operator, role)) return { ok: false, error: { code: 'forbidden', message: `${name} needs the ${role} role; ${caller.operator.name} has ${caller.operator.roles.join(', ')}` } };
+      if (!hasRole(caller.operator, role))
+        return {
+          ok: false,
+          error: { code: 'forbidden', message: `${name} needs the ${role} role; ${caller.operator.name} has ${caller.operator.roles.join(', ')}` },
+        };
       try {
-        const result = await h(params as never, caller);
-        return { ok: true, result: result as RequestResult<typeof name> };
+        const result = await h(params, caller);
+        return { ok: true, result: result };
       } catch (err) {
         if (err instanceof CoreError) return { ok: false, error: { code: err.code, message: err.message } };
         return { ok: false, error: { code: 'internal', message: (err as Error)?.message ?? String(err) } };

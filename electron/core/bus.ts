@@ -24,7 +24,7 @@ export function createBus(onListenerError: (name: string, err: unknown) => void 
       const fn = listener as (p: unknown) => void;
       set.add(fn);
       return () => {
-        set!.delete(fn);
+        set.delete(fn);
       };
     },
     once(name, listener) {

@@ -32,9 +32,7 @@ describe('config', () => {
   });
 
   it('refuses bad values with every problem named', () => {
-    expect(() => loadConfig({ env: { AEGISFLOW_MQTT_PORT: '70000' }, overrides: { simulator: { speed: -1 } } })).toThrow(
-      /broker\.port[\s\S]*simulator\.speed/,
-    );
+    expect(() => loadConfig({ env: { AEGISFLOW_MQTT_PORT: '70000' }, overrides: { simulator: { speed: -1 } } })).toThrow(/broker\.port[\s\S]*simulator\.speed/);
     expect(() => loadConfig({ env: { AEGISFLOW_HTTP_PORT: 'eighty' } })).toThrow(ConfigError);
   });
 

@@ -39,7 +39,11 @@ export const ConfigSchema = z.object({
       username: z.string().optional(),
       password: z.string().optional(),
       /** Payloads above this many bytes are rejected by the broker and by ingest. */
-      maxPayloadBytes: z.number().int().positive().default(16 * 1024),
+      maxPayloadBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(16 * 1024),
     })
     .prefault({}),
   simulator: z
@@ -106,7 +110,11 @@ export const ConfigSchema = z.object({
       /** Built renderer to serve (default <repo>/out/renderer). */
       staticDir: z.string().optional(),
       /** Largest accepted request body. */
-      maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(1024 * 1024),
     })
     .strict()
     .prefault({}),
@@ -188,7 +196,7 @@ export function deepMerge(base: Plain, over: Plain): Plain {
   const out: Plain = { ...base };
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) continue;
-    out[k] = isPlain(v) && isPlain(out[k]) ? deepMerge(out[k] as Plain, v) : v;
+    out[k] = isPlain(v) && isPlain(out[k]) ? deepMerge(out[k], v) : v;
   }
   return out;
 }
@@ -200,7 +208,7 @@ function setPath(target: Plain, dotted: string, value: unknown): void {
     if (!isPlain(cur[k])) cur[k] = {};
     cur = cur[k] as Plain;
   }
-  cur[keys[keys.length - 1]!] = value;
+  cur[keys[keys.length - 1]] = value;
 }
 
 /** Environment variables with a documented name; any key is also settable as AEGISFLOW__section__key. */

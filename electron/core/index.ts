@@ -150,14 +150,18 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     log: log.child({ component: 'immune' }),
     bus,
     control: createGovernanceControl(governance),
-    fleet: config.immune.fleet.enabled && config.immune.fleet.size > 0 ? createSimulatedFleet({ size: config.immune.fleet.size, seed: config.immune.fleet.seed }) : undefined,
+    fleet:
+      config.immune.fleet.enabled && config.immune.fleet.size > 0
+        ? createSimulatedFleet({ size: config.immune.fleet.size, seed: config.immune.fleet.seed })
+        : undefined,
     dataDir: config.dataDir,
   });
   // The dataset's devices and any that sent readings, sorted; rebuilt only when a new device appears
   // (every MCP call with a device_id checks it).
   let known: { n: number; ids: string[] } = { n: -1, ids: [] };
   const knownDevices = () => {
-    if (known.n !== live.deviceCount()) known = { n: live.deviceCount(), ids: [...new Set([...(plant?.dataset.devices ?? DEVICE_IDS), ...live.devices()])].sort() };
+    if (known.n !== live.deviceCount())
+      known = { n: live.deviceCount(), ids: [...new Set([...(plant?.dataset.devices ?? DEVICE_IDS), ...live.devices()])].sort() };
     return known.ids;
   };
   // Governed MCP server: every tools/call is identified, judged by the gateway, recorded and fed to the immune system.
@@ -204,7 +208,22 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     mcpUrl: () => (httpServer?.port && config.mcp.enabled ? `${httpServer.url}${config.mcp.path}` : null),
     episode: (id) => detection.get(id),
   });
-  const services: CoreServices = { readings, broker, live, ingest, plant, http: httpServer, alarms: alarmService.system, detection, governance, immune, mcp, tracer, agent, operators };
+  const services: CoreServices = {
+    readings,
+    broker,
+    live,
+    ingest,
+    plant,
+    http: httpServer,
+    alarms: alarmService.system,
+    detection,
+    governance,
+    immune,
+    mcp,
+    tracer,
+    agent,
+    operators,
+  };
   // WAL checkpoints on a worker thread (store/checkpointer.ts): first to start, last to stop.
   let checkpointer: Checkpointer | null = null;
   const dbFile = databasePath(config);
@@ -213,7 +232,12 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
       name: 'store',
       start: () => {
         if (config.store.checkpointWorkerMs > 0 && dbFile !== ':memory:')
-          checkpointer = startCheckpointer(db, { file: dbFile, nativeBinding: deps.nativeBinding, intervalMs: config.store.checkpointWorkerMs, onWarn: (msg, err) => log.warn({ err }, msg) });
+          checkpointer = startCheckpointer(db, {
+            file: dbFile,
+            nativeBinding: deps.nativeBinding,
+            intervalMs: config.store.checkpointWorkerMs,
+            onWarn: (msg, err) => log.warn({ err }, msg),
+          });
       },
       stop: async () => {
         await checkpointer?.stop();
@@ -381,7 +405,7 @@ function registerControlRoomApi(api: CoreApi, services: CoreServices, db: Db): v
     // Values to 0.001 (finer than any sensor here resolves): a day's reply shrinks from ~1.8 MB to ~0.8 MB of JSON.
     const q = (v: number) => Math.round(v * 1000) / 1000;
     for (let i = 0; i < rows.length; i += step) {
-      const r = rows[i]!;
+      const r = rows[i];
       out.ts.push(Date.parse(r.timestamp));
       out.temperature.push(q(r.temperature));
       out.pressure.push(q(r.pressure));

@@ -14,7 +14,13 @@ import { commandAck, commandParamsOf, createCommandVerifier, memoryReplayStore }
 
 const T0 = Date.UTC(2026, 10, 29, 12, 0, 0);
 const DEVICE = 'line-1/compressor-01';
-const args = (over: Record<string, unknown> = {}) => ({ device_id: DEVICE, command: 'reduce_load', parameters: { reduction_pct: 30 }, justification: 'SOP 2.1 reduce load first', ...over });
+const args = (over: Record<string, unknown> = {}) => ({
+  device_id: DEVICE,
+  command: 'reduce_load',
+  parameters: { reduction_pct: 30 },
+  justification: 'SOP 2.1 reduce load first',
+  ...over,
+});
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -91,7 +97,12 @@ describe('edge verifier', () => {
     const v = createCommandVerifier({ publicKey: g.keys.publicKey, now: g.clock.now });
     const a = args();
     const token = await issue(g, a);
-    for (const changed of [args({ parameters: { reduction_pct: 90 } }), args({ command: 'emergency_shutdown' }), { ...a, params: { reduction_pct: 90 } }, { ...a, justification: undefined }])
+    for (const changed of [
+      args({ parameters: { reduction_pct: 90 } }),
+      args({ command: 'emergency_shutdown' }),
+      { ...a, params: { reduction_pct: 90 } },
+      { ...a, justification: undefined },
+    ])
       expect(v.verify(DEVICE, { args: changed, intent_token: token })).toMatchObject({ ok: false, code: 'args_mismatch' });
     // Key order does not matter (canonical JSON): the same arguments in another order pass.
     const reordered = Object.fromEntries(Object.entries(a).reverse());

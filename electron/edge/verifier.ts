@@ -184,7 +184,7 @@ export function createCommandVerifier(opts: VerifierOptions): CommandVerifier {
       const header = decodeJson(h);
       if (!isPlainObject(header) || header.alg !== 'EdDSA' || header.crit !== undefined) return refuse('bad_token', 'intent token must be signed with EdDSA');
       if (!B64URL.test(s) || s.length === 0) return refuse('bad_signature', 'intent token signature is invalid');
-      let signed = false;
+      let signed: boolean;
       try {
         signed = verifySignature(null, Buffer.from(`${h}.${p}`, 'ascii'), key, Buffer.from(s, 'base64url'));
       } catch {
@@ -194,10 +194,19 @@ export function createCommandVerifier(opts: VerifierOptions): CommandVerifier {
       const c = decodeJson(p);
       if (!isPlainObject(c)) return refuse('bad_token', 'intent token payload is not a JSON object');
       const jti = typeof c.jti === 'string' && c.jti.length > 0 && c.jti.length <= 200 ? c.jti : null;
-      if (!jti || typeof c.exp !== 'number' || typeof c.iat !== 'number' || typeof c.agent !== 'string' || typeof c.tool !== 'string' || typeof c.args_sha256 !== 'string' || !HEX64.test(c.args_sha256))
+      if (
+        !jti ||
+        typeof c.exp !== 'number' ||
+        typeof c.iat !== 'number' ||
+        typeof c.agent !== 'string' ||
+        typeof c.tool !== 'string' ||
+        typeof c.args_sha256 !== 'string' ||
+        !HEX64.test(c.args_sha256)
+      )
         return refuse('bad_token', 'intent token lacks required claims', jti);
       const aud = Array.isArray(c.aud) ? c.aud : [c.aud];
-      if (c.iss !== TOKEN_ISSUER || !aud.includes(TOKEN_AUDIENCE)) return refuse('wrong_issuer', 'intent token is not from the AegisFlow gateway for its executor', jti);
+      if (c.iss !== TOKEN_ISSUER || !aud.includes(TOKEN_AUDIENCE))
+        return refuse('wrong_issuer', 'intent token is not from the AegisFlow gateway for its executor', jti);
       const nowS = Math.floor(now() / 1000);
       if (c.exp <= nowS - tol) return refuse('expired', 'intent token expired', jti);
       if (c.iat > nowS + tol || (typeof c.nbf === 'number' && c.nbf > nowS + tol)) return refuse('not_yet_valid', 'intent token is not valid yet', jti);

@@ -69,14 +69,15 @@ async function post(agent: GovernedAgent, body: unknown): Promise<GovernanceDeci
     throw new GovernanceUnavailableError(`governance gateway unreachable: ${(err as Error).message}`, null);
   }
   const text = await res.text();
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     json = null;
   }
   if (res.status === 403) throw new AgentPausedError((json as { error?: string })?.error ?? 'agent refused (403)', null);
-  if (!res.ok) throw new GovernanceUnavailableError(`governance check failed (${res.status}): ${(json as { error?: string })?.error ?? text.slice(0, 200)}`, null);
+  if (!res.ok)
+    throw new GovernanceUnavailableError(`governance check failed (${res.status}): ${(json as { error?: string })?.error ?? text.slice(0, 200)}`, null);
   return json as GovernanceDecision;
 }
 

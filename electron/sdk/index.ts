@@ -25,7 +25,9 @@ export interface RunVitals {
   ts?: number;
 }
 
-export type CommandHandler = (cmd: ControlCommand) => void | boolean | { ok: boolean; detail?: string } | Promise<void | boolean | { ok: boolean; detail?: string }>;
+export type CommandHandler = (
+  cmd: ControlCommand,
+) => void | boolean | { ok: boolean; detail?: string } | Promise<void | boolean | { ok: boolean; detail?: string }>;
 
 export interface ImmuneReporterOptions {
   /** e.g. http://127.0.0.1:8787 */
@@ -69,7 +71,10 @@ export class ImmuneSdkError extends Error {
 export async function promptHash(text: string): Promise<string> {
   const data = new TextEncoder().encode(text);
   const digest = await globalThis.crypto.subtle.digest('SHA-256', data);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('').slice(0, 16);
+  return [...new Uint8Array(digest)]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('')
+    .slice(0, 16);
 }
 
 export class ImmuneReporter {
@@ -155,9 +160,12 @@ export class ImmuneReporter {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.opts.token}` },
         body: JSON.stringify(payload),
       });
-      const json = (await res.json().catch(() => null)) as
-        | { error?: { message: string }; accepted?: number; rejected?: ReportAnswer['rejected']; agents?: Record<string, { state: string; quarantined: boolean; commands: ControlCommand[] }> }
-        | null;
+      const json = (await res.json().catch(() => null)) as {
+        error?: { message: string };
+        accepted?: number;
+        rejected?: ReportAnswer['rejected'];
+        agents?: Record<string, { state: string; quarantined: boolean; commands: ControlCommand[] }>;
+      } | null;
       if (!res.ok && res.status !== 422) {
         this.acks.push(...acks); // not delivered: try again next time
         throw new ImmuneSdkError(res.status, json?.error?.message ?? `ingest answered ${res.status}`);
@@ -191,7 +199,12 @@ export class ImmuneReporter {
     else {
       try {
         const r = await h(cmd);
-        ack = r === undefined || r === true ? { ok: true, detail: `${cmd.action} done` } : r === false ? { ok: false, detail: `${cmd.action} refused by agent` } : { ok: r.ok, detail: r.detail ?? '' };
+        ack =
+          r === undefined || r === true
+            ? { ok: true, detail: `${cmd.action} done` }
+            : r === false
+              ? { ok: false, detail: `${cmd.action} refused by agent` }
+              : { ok: r.ok, detail: r.detail ?? '' };
       } catch (err) {
         ack = { ok: false, detail: `${cmd.action} threw: ${(err as Error).message}` };
       }

@@ -24,7 +24,10 @@ async function serve(r: Rig): Promise<string> {
       } catch {
         body = undefined;
       }
-      const out = req.url === '/api/v1/ingest' && req.method === 'POST' ? handleIngestRequest(r.immune, { authorization: req.headers.authorization, body }) : { status: 404, body: {} };
+      const out =
+        req.url === '/api/v1/ingest' && req.method === 'POST'
+          ? handleIngestRequest(r.immune, { authorization: req.headers.authorization, body })
+          : { status: 404, body: {} };
       res.writeHead(out.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(out.body));
     });
@@ -35,7 +38,10 @@ async function serve(r: Rig): Promise<string> {
 }
 
 function rig(): Rig {
-  const r = openRig({ fleetSize: 0, config: { ingest: { token: TOKEN }, severityThreshold: 11, healing: { stepDelayMs: 0, ackTimeoutMs: 3000, verifyTimeoutMs: 10_000 } } });
+  const r = openRig({
+    fleetSize: 0,
+    config: { ingest: { token: TOKEN }, severityThreshold: 11, healing: { stepDelayMs: 0, ackTimeoutMs: 3000, verifyTimeoutMs: 10_000 } },
+  });
   cleanups.push(async () => {
     await r.close();
     fs.rmSync(r.dir, { recursive: true, force: true });
@@ -91,7 +97,13 @@ describe('immune SDK', () => {
       r.clock.advance(1000);
       i++;
       const tools = looping ? 40 + (i % 5) : 2 + (i % 3);
-      await rep.report({ latency_ms: looping ? 4000 : 700 + (i % 7) * 15, input_tokens: 900 + (i % 5) * 20, output_tokens: 200 + (i % 4) * 10, tool_calls: tools, tools: ['search'] });
+      await rep.report({
+        latency_ms: looping ? 4000 : 700 + (i % 7) * 15,
+        input_tokens: 900 + (i % 5) * 20,
+        output_tokens: 200 + (i % 4) * 10,
+        tool_calls: tools,
+        tools: ['search'],
+      });
     };
     for (let k = 0; k < 25; k++) await run();
     expect(r.immune.agent('ts-looper')!.state).toBe('healthy');
@@ -115,7 +127,7 @@ describe('immune SDK', () => {
       'verified:clone_agent',
       'released:clone_agent',
     ]);
-    expect(log[1]!.detail).toBe('memory store is read-only');
-    expect(log[3]!.detail).toMatch(/no handler for revoke_tools/);
+    expect(log[1].detail).toBe('memory store is read-only');
+    expect(log[3].detail).toMatch(/no handler for revoke_tools/);
   });
 });

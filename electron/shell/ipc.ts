@@ -74,7 +74,10 @@ export function registerShellIpc(handlers: ShellHandlers, trust: Trust, log: Cor
     SHELL_CHANNELS.popOutPane,
     guarded(SHELL_CHANNELS.popOutPane, (pane) => (isPaneId(pane) ? handlers.popOutPane(pane) : false)),
   );
-  ipcMain.handle(SHELL_CHANNELS.getPrefs, guarded(SHELL_CHANNELS.getPrefs, () => handlers.getPrefs()));
+  ipcMain.handle(
+    SHELL_CHANNELS.getPrefs,
+    guarded(SHELL_CHANNELS.getPrefs, () => handlers.getPrefs()),
+  );
   ipcMain.handle(
     SHELL_CHANNELS.setPrefs,
     guarded(SHELL_CHANNELS.setPrefs, (p) => handlers.setPrefs(sanitizePrefs(p, handlers.getPrefs()))),

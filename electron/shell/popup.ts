@@ -50,7 +50,7 @@ export function startApprovalPopup(d: PopupDeps): { close(): void; dispose(): vo
       // Keep showing the current request; the page says how many more wait.
       if (!win || win.isDestroyed()) open(a.id);
     }),
-    d.core.bus.on('approval.decided', async (a) => {
+    d.core.bus.on('approval.decided', (a) => {
       if (!win || a.id !== shownId) return;
       // The shell's own window follows the queue (read by the main process; deciding needs the session).
       const next = nextForPopup(d.core.services.governance.listApprovals('pending', 1000), a.id);

@@ -57,7 +57,11 @@ describe('BrowserWindow options', () => {
 
 describe('content security policy', () => {
   it('allows only our own scripts: no inline, no eval, no plugins, no framing', () => {
-    const d = Object.fromEntries(CSP.split(';').map((p) => p.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    const d = Object.fromEntries(
+      CSP.split(';')
+        .map((p) => p.trim().split(/\s+/))
+        .map(([k, ...v]) => [k, v]),
+    );
     expect(d['default-src']).toEqual(["'self'"]);
     expect(d['script-src']).toEqual(["'self'"]);
     expect(d['object-src']).toEqual(["'none'"]);
@@ -119,8 +123,13 @@ describe('session and contents hardening', () => {
     };
     hardenContents(contents as never, undefined, HTML);
     const fire = (ev: string, url?: string) => {
-      const e = { prevented: false, preventDefault() { this.prevented = true; } };
-      handlers[ev]!(e, url);
+      const e = {
+        prevented: false,
+        preventDefault() {
+          this.prevented = true;
+        },
+      };
+      handlers[ev](e, url);
       return e.prevented;
     };
     expect(fire('will-navigate', 'https://evil.example/')).toBe(true);
@@ -206,7 +215,15 @@ describe('the preload surface', () => {
 
 describe('shell helpers', () => {
   const a = (id: string, deadline: number, status: ApprovalView['status'] = 'pending') =>
-    ({ id, deadline, status, tool: 'execute_device_command', agentId: 'diag', risk: 7, args: { command: 'reduce_load', device_id: 'line-1/pump-03', parameters: { reduction_pct: 30 }, justification: 'long text' } }) as unknown as ApprovalView;
+    ({
+      id,
+      deadline,
+      status,
+      tool: 'execute_device_command',
+      agentId: 'diag',
+      risk: 7,
+      args: { command: 'reduce_load', device_id: 'line-1/pump-03', parameters: { reduction_pct: 30 }, justification: 'long text' },
+    }) as unknown as ApprovalView;
 
   it('a notification names the tool, command, device, agent, arguments and time left', () => {
     const t = approvalNotificationText(a('x', 125_000), 0);

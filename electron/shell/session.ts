@@ -38,10 +38,19 @@ export function startShellSession(core: Core, trust: Trust): ShellSession {
       }
       return fn(arg && typeof arg === 'object' ? (arg as Record<string, unknown>) : {});
     };
-  ipcMain.handle(AUTH_CHANNELS.state, guarded(AUTH_CHANNELS.state, () => state()));
-  ipcMain.handle(AUTH_CHANNELS.login, guarded(AUTH_CHANNELS.login, (a) => asReply(ops.login(str(a.name), str(a.password)))));
+  ipcMain.handle(
+    AUTH_CHANNELS.state,
+    guarded(AUTH_CHANNELS.state, () => state()),
+  );
+  ipcMain.handle(
+    AUTH_CHANNELS.login,
+    guarded(AUTH_CHANNELS.login, (a) => asReply(ops.login(str(a.name), str(a.password)))),
+  );
   // The desktop window is the shell's own: it asks for the first admin with the core's one-time code.
-  ipcMain.handle(AUTH_CHANNELS.setup, guarded(AUTH_CHANNELS.setup, (a) => asReply(ops.setup(ops.setupCode() ?? '', str(a.name), str(a.password)))));
+  ipcMain.handle(
+    AUTH_CHANNELS.setup,
+    guarded(AUTH_CHANNELS.setup, (a) => asReply(ops.setup(ops.setupCode() ?? '', str(a.name), str(a.password)))),
+  );
   ipcMain.handle(
     AUTH_CHANNELS.logout,
     guarded(AUTH_CHANNELS.logout, () => {

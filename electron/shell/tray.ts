@@ -24,6 +24,13 @@ export function startTray(d: TrayDeps): { refresh(): Promise<void>; dispose(): v
   let pending = 0;
   let killMessage = '';
 
+  const killAll = async () => {
+    const who = d.caller();
+    const r = who ? await d.core.api.call('agents.killAll', { reason: 'kill switch in the tray' }, who) : null;
+    killMessage = !r ? 'Not sent: log in to the control room first' : r.ok ? `Paused ${r.result.paused.length} agent(s)` : `Pause failed: ${r.error.message}`;
+    render();
+  };
+
   const render = () => {
     tray.setImage(pending > 0 ? alert : normal);
     tray.setToolTip(`AegisFlow — ${trayLabel(pending)}`);
@@ -34,12 +41,7 @@ export function startTray(d: TrayDeps): { refresh(): Promise<void>; dispose(): v
         { type: 'separator' },
         {
           label: 'Pause all agents',
-          click: async () => {
-            const who = d.caller();
-            const r = who ? await d.core.api.call('agents.killAll', { reason: 'kill switch in the tray' }, who) : null;
-            killMessage = !r ? 'Not sent: log in to the control room first' : r.ok ? `Paused ${r.result.paused.length} agent(s)` : `Pause failed: ${r.error.message}`;
-            render();
-          },
+          click: () => void killAll(),
         },
         ...(killMessage ? [{ label: killMessage, enabled: false }] : []),
         { label: 'Approval pop-up window', type: 'checkbox', checked: d.popupEnabled(), click: (item) => d.setPopupEnabled(item.checked) },

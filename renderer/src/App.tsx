@@ -128,7 +128,8 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
       </span>
       {sim ? (
         <span className="sim">
-          plant time <b>{sim.simTime?.replace('T', ' ').slice(0, 19) ?? '—'}</b> · {sim.speed === 0 ? 'max' : `${sim.speed}×`} · {sim.paused ? 'paused' : 'running'}
+          plant time <b>{sim.simTime?.replace('T', ' ').slice(0, 19) ?? '—'}</b> · {sim.speed === 0 ? 'max' : `${sim.speed}×`} ·{' '}
+          {sim.paused ? 'paused' : 'running'}
         </span>
       ) : null}
       <span className="spacer" />
@@ -176,10 +177,20 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
               {shell && shellPrefs ? (
                 <>
                   <label>
-                    <input type="checkbox" checked={shellPrefs.notifications} onChange={(e) => void shell.setPrefs({ notifications: e.target.checked }).then(setShellPrefs)} /> Desktop notifications
+                    <input
+                      type="checkbox"
+                      checked={shellPrefs.notifications}
+                      onChange={(e) => void shell.setPrefs({ notifications: e.target.checked }).then(setShellPrefs)}
+                    />{' '}
+                    Desktop notifications
                   </label>
                   <label>
-                    <input type="checkbox" checked={shellPrefs.approvalPopup} onChange={(e) => void shell.setPrefs({ approvalPopup: e.target.checked }).then(setShellPrefs)} /> Approval pop-up window
+                    <input
+                      type="checkbox"
+                      checked={shellPrefs.approvalPopup}
+                      onChange={(e) => void shell.setPrefs({ approvalPopup: e.target.checked }).then(setShellPrefs)}
+                    />{' '}
+                    Approval pop-up window
                   </label>
                 </>
               ) : null}

@@ -26,7 +26,7 @@ export function Root({ route }: { route: Route }) {
         () => {
           if (stop) return;
           setUnreachable(true);
-          timer = setTimeout(ask, 2000);
+          timer = setTimeout(() => void ask(), 2000);
         },
       );
     void ask();
@@ -71,8 +71,7 @@ export function Root({ route }: { route: Route }) {
     };
   }, [client, operatorId, idleLockS]);
 
-  if (!auth)
-    return <div className="login-screen">{unreachable ? 'Cannot reach the AegisFlow core — retrying…' : 'Connecting to the AegisFlow core…'}</div>;
+  if (!auth) return <div className="login-screen">{unreachable ? 'Cannot reach the AegisFlow core — retrying…' : 'Connecting to the AegisFlow core…'}</div>;
   if (!auth.operator) return <Login key={auth.setupRequired ? 'setup' : 'login'} />;
   return <App route={route} />;
 }

@@ -58,7 +58,10 @@ export function createActions(client: Client, live: LiveReadings) {
     refreshApprovals: () =>
       quiet(async () => {
         const [pending, all] = await Promise.all([unwrap(api.approvalsList({ status: 'pending', limit: 500 })), unwrap(api.approvalsList({ limit: 100 }))]);
-        useApprovals.getState().setAll(pending, all.filter((a) => a.status !== 'pending').sort((a, b) => (b.decidedAt ?? 0) - (a.decidedAt ?? 0)));
+        useApprovals.getState().setAll(
+          pending,
+          all.filter((a) => a.status !== 'pending').sort((a, b) => (b.decidedAt ?? 0) - (a.decidedAt ?? 0)),
+        );
       }),
     decide: (id: string, verdict: 'approve' | 'reject', comment?: string) =>
       attempt(verdict === 'approve' ? 'Approve' : 'Reject', async () => {
@@ -77,8 +80,7 @@ export function createActions(client: Client, live: LiveReadings) {
     // ---------------------------------------------------------------- alarms and anomalies
     refreshAlarms: () => quiet(async () => useAlarms.getState().setAll(await unwrap(api.alarmsList({})))),
     refreshAlarmStats: () => quiet(async () => useAlarms.getState().setStats(await unwrap(api.alarmsStats({})))),
-    ackAlarm: (id: string, note?: string) =>
-      attempt('Acknowledge', async () => useAlarms.getState().upsert(await unwrap(api.alarmsAcknowledge({ id, note })))),
+    ackAlarm: (id: string, note?: string) => attempt('Acknowledge', async () => useAlarms.getState().upsert(await unwrap(api.alarmsAcknowledge({ id, note })))),
     shelveAlarm: (id: string, reason: string, minutes: number) =>
       attempt('Shelve', async () => useAlarms.getState().upsert(await unwrap(api.alarmsShelve({ id, reason, minutes })))),
     unshelveAlarm: (id: string) => attempt('Unshelve', async () => useAlarms.getState().upsert(await unwrap(api.alarmsUnshelve({ id })))),
@@ -139,7 +141,7 @@ export function createActions(client: Client, live: LiveReadings) {
           const page = await unwrap(api.auditQuery(toQuery(f, before, 1000)));
           out.push(...page);
           if (page.length < 1000) break;
-          before = page[page.length - 1]!.seq;
+          before = page[page.length - 1].seq;
         }
         return out;
       }),

@@ -17,11 +17,12 @@ const services: Services = { client, live, actions: createActions(client, live),
 // Browser windows of popped-out panes do not survive a reload (Electron's do: the main process reopens them).
 if (!services.shell && parseRoute(location.hash).kind === 'main') useLayout.getState().apply((l) => (l.popped.length ? { ...l, popped: [] } : l));
 const root = createRoot(document.getElementById('root')!);
-const render = () => root.render(
-  <ServicesContext.Provider value={services}>
-    <Root route={parseRoute(location.hash)} />
-  </ServicesContext.Provider>,
-);
+const render = () =>
+  root.render(
+    <ServicesContext.Provider value={services}>
+      <Root route={parseRoute(location.hash)} />
+    </ServicesContext.Provider>,
+  );
 render();
 window.addEventListener('hashchange', render);
 

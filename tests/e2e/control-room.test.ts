@@ -89,7 +89,10 @@ describe('control room in a real browser (serve mode)', () => {
     const { page } = rig;
     await showPane(page, 'trends');
     const power = page.locator(`tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`);
-    await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-value')) > 0, `tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`);
+    await page.waitForFunction(
+      (sel) => Number(document.querySelector(sel)?.getAttribute('data-value')) > 0,
+      `tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`,
+    );
     const before = Number(await power.getAttribute('data-value'));
     await showPane(page, 'approvals');
 
@@ -97,7 +100,12 @@ describe('control room in a real browser (serve mode)', () => {
     const call = mcp!.callTool(
       {
         name: 'execute_device_command',
-        arguments: { device_id: DEVICE, command: 'reduce_load', parameters: { reduction_pct: 50 }, justification: 'Temperature runaway on the compressor; SOP 2.1 says shed load first.' },
+        arguments: {
+          device_id: DEVICE,
+          command: 'reduce_load',
+          parameters: { reduction_pct: 50 },
+          justification: 'Temperature runaway on the compressor; SOP 2.1 says shed load first.',
+        },
       },
       undefined,
       { timeout: 120_000 },
@@ -127,7 +135,7 @@ describe('control room in a real browser (serve mode)', () => {
 
     await showPane(page, 'trends');
     await page.waitForFunction(
-      ([sel, limit]) => Number(document.querySelector(sel as string)?.getAttribute('data-value')) < (limit as number),
+      ([sel, limit]) => Number(document.querySelector(sel as string)?.getAttribute('data-value')) < limit,
       [`tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`, before * 0.7] as const,
       { timeout: 15_000 },
     );

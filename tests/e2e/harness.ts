@@ -12,7 +12,15 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const ARTIFACTS = path.join(ROOT, '.tmp', 'artifacts');
 export const CHROMIUM = process.env.AEGISFLOW_CHROMIUM ?? '/usr/bin/chromium';
 // Headless, no sandbox (containers), and nothing that phones home.
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** `npm test` builds first; a direct vitest run builds here when out/renderer is missing. */
 export function ensureRendererBuilt(): void {

@@ -25,7 +25,11 @@ describe('Immune pane in a real browser', () => {
     const { page } = rig;
     await showPane(page, 'immune');
     // Wait until the fleet has baselines (otherwise nothing can be judged abnormal).
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-immune-agent]')].length === 6 && !document.body.textContent!.includes(' learning'), null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('[data-immune-agent]')].length === 6 && !document.body.textContent.includes(' learning'),
+      null,
+      { timeout: 30_000 },
+    );
     await page.selectOption('[aria-label="chaos target"]', 'sim-research-01');
     await page.click('[data-chaos="prompt_injection"]');
     // Quarantined and waiting for the operator.

@@ -48,8 +48,7 @@ describe('finding 1: a local process is not the operator', () => {
     expect(g.agents.list().map((a) => a.name)).not.toContain('Minted');
 
     // REST: every operator route wants a session; health and the login state do not.
-    for (const path of ['/api/v1/status', '/api/v1/immune/overview'])
-      expect([path, (await raw(port, { path })).status]).toEqual([path, 401]);
+    for (const path of ['/api/v1/status', '/api/v1/immune/overview']) expect([path, (await raw(port, { path })).status]).toEqual([path, 401]);
     expect((await raw(port, { path: '/api/v1/health' })).status).toBe(200);
     expect(JSON.parse((await raw(port, { path: '/api/v1/auth' })).body)).toMatchObject({ operator: null });
 

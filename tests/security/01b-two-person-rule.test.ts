@@ -52,13 +52,24 @@ describe('two-person rule', () => {
 
     const second = await core.api.call('approvals.decide', { id, verdict: 'approve' }, lee);
     expect(second).toMatchObject({ ok: true, result: { status: 'approved', decidedBy: 'Lee Park', approvals: [{ by: 'Dana Reyes' }, { by: 'Lee Park' }] } });
-    const audit = g.audit.query({ limit: 50 }).filter((row) => row.approvalId === id).map((row) => [row.kind, row.actor]);
-    expect(audit).toEqual(expect.arrayContaining([['APPROVED_PARTIAL', 'Dana Reyes'], ['APPROVED', 'Lee Park']]));
+    const audit = g.audit
+      .query({ limit: 50 })
+      .filter((row) => row.approvalId === id)
+      .map((row) => [row.kind, row.actor]);
+    expect(audit).toEqual(
+      expect.arrayContaining([
+        ['APPROVED_PARTIAL', 'Dana Reyes'],
+        ['APPROVED', 'Lee Park'],
+      ]),
+    );
 
     // A smaller cut is the ordinary one-operator rule.
     const small = await g.authorize({ agentId: 'diag', tool: EXECUTE_TOOL, args: reduceLoad('line-1/compressor-01', 20) });
     expect(small).toMatchObject({ decision: 'REVIEW', ruleId: 'review-device-commands' });
-    expect(await core.api.call('approvals.decide', { id: small.approvalId!, verdict: 'approve' }, dana)).toMatchObject({ ok: true, result: { status: 'approved', requiredApprovals: 1 } });
+    expect(await core.api.call('approvals.decide', { id: small.approvalId!, verdict: 'approve' }, dana)).toMatchObject({
+      ok: true,
+      result: { status: 'approved', requiredApprovals: 1 },
+    });
   });
 
   it('refuses approvals: on a rule that is not REVIEW', async () => {

@@ -20,7 +20,14 @@ describe('finding 2: DNS rebinding', () => {
   it('refuses rebound Host names and foreign Origins on every route and upgrade, even with a valid session', async () => {
     const t = tempDir('aegis-sec02-');
     cleanups.push(t.cleanup);
-    core = createCore(testConfig(t.dir, { simulator: { autostart: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false }, http: { allowedHosts: ['control-room.plant.local'] } }));
+    core = createCore(
+      testConfig(t.dir, {
+        simulator: { autostart: false },
+        immune: { fleet: { enabled: false } },
+        governance: { watchPolicy: false },
+        http: { allowedHosts: ['control-room.plant.local'] },
+      }),
+    );
     await core.start();
     const port = core.services.http!.port!;
     const g = core.services.governance;
@@ -45,7 +52,12 @@ describe('finding 2: DNS rebinding', () => {
         method: 'POST',
         path: '/mcp',
         headers: { host, origin: `http://${host}`, authorization: `Bearer ${token}`, accept: 'application/json, text/event-stream' },
-        body: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'page', version: '1' } } },
+        body: {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'page', version: '1' } },
+        },
       });
       expect([host, '/mcp', mcp.status]).toEqual([host, '/mcp', 421]);
     }

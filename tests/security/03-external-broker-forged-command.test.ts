@@ -23,7 +23,12 @@ describe('finding 3: with an external broker, a forged command is harmless', () 
     const mosquitto = await startMosquitto(t.dir);
     cleanups.push(() => mosquitto.stop());
     const core: Core = createCore(
-      testConfig(t.dir, { broker: { url: mosquitto.url }, http: { enabled: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false, sweepIntervalMs: 50 } }),
+      testConfig(t.dir, {
+        broker: { url: mosquitto.url },
+        http: { enabled: false },
+        immune: { fleet: { enabled: false } },
+        governance: { watchPolicy: false, sweepIntervalMs: 50 },
+      }),
     );
     cleanups.push(() => core.stop());
     await core.start();
@@ -46,7 +51,18 @@ describe('finding 3: with an external broker, a forged command is harmless', () 
 
     // 1. The reported attack, verbatim: an anonymous mosquitto_pub of emergency_shutdown.
     const port = new URL(mosquitto.url).port;
-    execFileSync('/usr/bin/mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-q', '1', '-t', topic, '-m', JSON.stringify({ command: 'emergency_shutdown', issued_by: 'operator' })]);
+    execFileSync('/usr/bin/mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-q',
+      '1',
+      '-t',
+      topic,
+      '-m',
+      JSON.stringify({ command: 'emergency_shutdown', issued_by: 'operator' }),
+    ]);
     await waitFor(() => acks.length >= 1 || sim.device(device)!.state !== 'running', 'the device to answer the forged command');
     expect(sim.device(device)!.status()).toMatchObject({ state: 'running', load_pct: 100 });
     expect(acks[0]).toMatchObject({ device_id: device, status: 'refused', code: 'bad_token', jti: null });
@@ -80,7 +96,10 @@ describe('finding 3: with an external broker, a forged command is harmless', () 
     expect(await auditFor(core, 'EXECUTED', device)).toHaveLength(1);
 
     // 4. The attacker replays the genuine message it captured: the device has used that token up.
-    const genuine = await waitFor(() => captured.find((m) => (JSON.parse(m.toString()) as { args?: { command?: string } }).args?.command === 'reduce_load'), 'the captured genuine command');
+    const genuine = await waitFor(
+      () => captured.find((m) => (JSON.parse(m.toString()) as { args?: { command?: string } }).args?.command === 'reduce_load'),
+      'the captured genuine command',
+    );
     const n = acks.length;
     await attacker.publishAsync(topic, genuine!, { qos: 1 });
     await waitFor(() => acks.length > n, 'the answer to the replay');

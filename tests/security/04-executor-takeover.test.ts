@@ -21,7 +21,9 @@ afterEach(async () => {
 async function startCore(): Promise<Core> {
   const t = tempDir('aegis-sec04-');
   cleanups.push(t.cleanup);
-  core = createCore(testConfig(t.dir, { http: { enabled: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false, sweepIntervalMs: 50 } }));
+  core = createCore(
+    testConfig(t.dir, { http: { enabled: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false, sweepIntervalMs: 50 } }),
+  );
   await core.start();
   core.services.governance.addAgent({ id: 'diag', name: 'Diagnostics', role: 'assistant' });
   return core;
@@ -46,7 +48,11 @@ describe('finding 4: nobody can take over the executor on the embedded broker', 
 
     for (const clientId of [executorId, 'aegisflow-simulator-0000', 'aegisflow-anything']) {
       const r = await tryConnect(url, { clientId });
-      expect([clientId, r.client === null, r.error]).toEqual([clientId, true, expect.stringMatching(/Identifier rejected|identifier|reserved|Not authorized/i)]);
+      expect([clientId, r.client === null, r.error]).toEqual([
+        clientId,
+        true,
+        expect.stringMatching(/Identifier rejected|identifier|reserved|Not authorized/i),
+      ]);
     }
     // The internal user name with a guessed password is refused too.
     expect((await tryConnect(url, { username: 'aegisflow-core', password: 'guess' })).client).toBeNull();
@@ -60,7 +66,7 @@ describe('finding 4: nobody can take over the executor on the embedded broker', 
     // A catch-all subscription is allowed (sensors are public on the plant network) but never carries commands or acks.
     const seen: string[] = [];
     spy.on('message', (topic) => seen.push(topic));
-    expect((await spy.subscribeAsync('#'))[0]!.qos).not.toBe(128);
+    expect((await spy.subscribeAsync('#'))[0].qos).not.toBe(128);
     // Nor may anyone else publish an acknowledgement: the broker drops the connection that tries.
     const forger = (await tryConnect(url, { clientId: 'forger' })).client!;
     const dropped = new Promise<void>((r) => forger.once('close', () => r()));

@@ -25,8 +25,6 @@ afterEach(async () => {
   cleanups = [];
 });
 
-type Clock = ReturnType<typeof manualClock>;
-
 function setup(policyText = DEFAULT_POLICY, governance: Record<string, unknown> = {}) {
   const t = tempDir('aegis-sec05-');
   cleanups.push(t.cleanup);
@@ -35,7 +33,11 @@ function setup(policyText = DEFAULT_POLICY, governance: Record<string, unknown> 
   const clock = manualClock(Date.now());
   const boot = async (): Promise<Core> => {
     const core = createCore(
-      testConfig(t.dir, { http: { enabled: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false, sweepIntervalMs: 50, policyFile, ...governance } }),
+      testConfig(t.dir, {
+        http: { enabled: false },
+        immune: { fleet: { enabled: false } },
+        governance: { watchPolicy: false, sweepIntervalMs: 50, policyFile, ...governance },
+      }),
       { clock },
     );
     cores.push(core);

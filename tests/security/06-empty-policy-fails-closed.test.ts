@@ -39,7 +39,12 @@ async function boot(policyText: string | null, watch = false) {
   });
   const logger = createLogger({ level: 'info', stream });
   const core = createCore(
-    testConfig(t.dir, { http: { enabled: false }, simulator: { enabled: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: watch, reloadDebounceMs: 20, policyFile } }),
+    testConfig(t.dir, {
+      http: { enabled: false },
+      simulator: { enabled: false },
+      immune: { fleet: { enabled: false } },
+      governance: { watchPolicy: watch, reloadDebounceMs: 20, policyFile },
+    }),
     { logger },
   );
   cores.push(core);

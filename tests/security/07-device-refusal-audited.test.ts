@@ -66,7 +66,7 @@ describe('finding 7: a command the device refuses is never audited EXECUTED', ()
     expect(textOf(r)).toMatch(/shut down/);
     const refused = await auditFor(rig.core, 'DEVICE_REFUSED', device);
     expect(refused).toHaveLength(1);
-    expect(refused[0]!.reason).toMatch(/shut down/);
+    expect(refused[0].reason).toMatch(/shut down/);
     expect((await auditFor(rig.core, 'EXECUTED', device)).map((row) => (row.detail as { command: string }).command)).toEqual(['emergency_shutdown']);
     expect(statusOf(rig, device)).toMatchObject({ state: 'shutdown', load_pct: 0 });
     await client.close();

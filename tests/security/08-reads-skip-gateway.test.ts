@@ -46,7 +46,7 @@ afterEach(async () => {
 async function attempt(read: Promise<{ contents: Array<Record<string, unknown>> }>): Promise<{ leaked: number } | { refused: string; code: number }> {
   try {
     const r = await read;
-    const body = JSON.parse(String(r.contents[0]?.text ?? '{}')) as { recent?: unknown[]; devices?: unknown[] };
+    const body = JSON.parse(typeof r.contents[0]?.text === 'string' ? r.contents[0].text : '{}') as { recent?: unknown[]; devices?: unknown[] };
     return { leaked: (body.recent ?? body.devices ?? []).length };
   } catch (err) {
     return { refused: (err as Error).message, code: err instanceof McpError ? err.code : NaN };
@@ -69,7 +69,10 @@ describe('finding 8: every agent read passes the gateway', () => {
     try {
       // The attack of the finding: the device resource, and the fleet resource.
       const one = await attempt(reporter.readResource({ uri: `aegisflow://devices/${DEVICE}` }));
-      expect(one).toEqual({ refused: expect.stringMatching(/BLOCKED by policy rule "scope".*resource:device is outside agent reporter's scope/), code: expect.any(Number) });
+      expect(one).toEqual({
+        refused: expect.stringMatching(/BLOCKED by policy rule "scope".*resource:device is outside agent reporter's scope/),
+        code: expect.any(Number),
+      });
       const all = await attempt(reporter.readResource({ uri: 'aegisflow://devices' }));
       expect(all).toMatchObject({ refused: expect.stringMatching(/BLOCKED by policy rule "scope"/) });
       // A refusal is not a malformed request: the code says governance refused it.
@@ -90,7 +93,10 @@ describe('finding 8: every agent read passes the gateway', () => {
       expect(prompt).toMatch(/BLOCKED by policy rule "scope"/);
 
       // Its own group still works: the refusal is the scope, not a broken server.
-      const report = await reporter.callTool({ name: 'log_incident_report', arguments: { device_id: DEVICE, title: 'shift note', severity: 'low', root_cause: 'none', actions_taken: 'none' } });
+      const report = await reporter.callTool({
+        name: 'log_incident_report',
+        arguments: { device_id: DEVICE, title: 'shift note', severity: 'low', root_cause: 'none', actions_taken: 'none' },
+      });
       expect(report.isError).toBeFalsy();
     } finally {
       await reporter.close();
@@ -101,7 +107,12 @@ describe('finding 8: every agent read passes the gateway', () => {
     expect(blocked.map((r) => `${r.tool}:${r.ruleId}`).sort()).toEqual(['prompt:diagnose_device:scope', 'resource:device:scope', 'resource:devices:scope']);
     expect(blocked.find((r) => r.tool === 'resource:device')!.args).toEqual({ device_id: DEVICE });
     const calls = rig.core.services.mcp.recentCalls({ agentId: 'reporter', limit: 50 });
-    expect(calls.filter((c) => c.status === 'blocked').map((c) => c.tool).sort()).toEqual(['prompt:diagnose_device', 'resource:device', 'resource:devices']);
+    expect(
+      calls
+        .filter((c) => c.status === 'blocked')
+        .map((c) => c.tool)
+        .sort(),
+    ).toEqual(['prompt:diagnose_device', 'resource:device', 'resource:devices']);
   });
 
   it('an agent allowed to read gets the resource through the gateway (ALLOWED, audited); a policy rule on the resource name and a line scope refuse it', async () => {
@@ -121,7 +132,9 @@ describe('finding 8: every agent read passes the gateway', () => {
       expect(rig.core.services.mcp.recentCalls({ agentId: 'diag', tool: 'resource:device', limit: 5 }).map((c) => c.status)).toEqual(['ok']);
 
       // The policy matches the resource's own name: the kiosk reads the manual, not the devices.
-      expect(await attempt(kiosk.readResource({ uri: `aegisflow://devices/${DEVICE}` }))).toMatchObject({ refused: expect.stringMatching(/BLOCKED by policy rule "kiosk-no-device-data"/) });
+      expect(await attempt(kiosk.readResource({ uri: `aegisflow://devices/${DEVICE}` }))).toMatchObject({
+        refused: expect.stringMatching(/BLOCKED by policy rule "kiosk-no-device-data"/),
+      });
       const manual = await kiosk.readResource({ uri: 'aegisflow://manual/2.1' });
       expect(String((manual.contents[0] as { text?: string }).text)).toContain('Thermal runaway');
       const kioskList = (await kiosk.listResources()).resources.map((r) => r.uri);
@@ -129,9 +142,15 @@ describe('finding 8: every agent read passes the gateway', () => {
       expect(kioskList.filter((u) => u.startsWith('aegisflow://devices'))).toEqual([]);
 
       // A line scope applies to the device the URI names, and to the list.
-      expect(await attempt(line2.readResource({ uri: `aegisflow://devices/${DEVICE}` }))).toMatchObject({ refused: expect.stringMatching(/BLOCKED by policy rule "scope".*outside the agent's scope/) });
+      expect(await attempt(line2.readResource({ uri: `aegisflow://devices/${DEVICE}` }))).toMatchObject({
+        refused: expect.stringMatching(/BLOCKED by policy rule "scope".*outside the agent's scope/),
+      });
       const line2List = (await line2.listResources()).resources.map((r) => r.uri).filter((u) => u.startsWith('aegisflow://devices/'));
-      expect(line2List.sort()).toEqual(['aegisflow://devices/line-2/compressor-01', 'aegisflow://devices/line-2/motor-02', 'aegisflow://devices/line-2/pump-03']);
+      expect(line2List.sort()).toEqual([
+        'aegisflow://devices/line-2/compressor-01',
+        'aegisflow://devices/line-2/motor-02',
+        'aegisflow://devices/line-2/pump-03',
+      ]);
       const line2Blocked = (await auditRows(rig, 'line2-bot')).filter((r) => r.kind === 'BLOCKED');
       expect(line2Blocked.map((r) => `${r.tool}:${r.ruleId}`)).toEqual(['resource:device:scope']);
     } finally {

@@ -66,7 +66,7 @@ describe('finding 9: no secret an agent sends is stored, logged or shown in clea
     const client = await httpClient(rig.mcpUrl, rig.token);
     // From the history, not the active list: on a loaded machine the live replay may already have closed it.
     const history = await client.callTool({ name: 'get_anomaly_history', arguments: { device_id: device } });
-    const anomalyId = (history.structuredContent as { anomalies: Array<{ id: string }> }).anomalies[0]!.id;
+    const anomalyId = (history.structuredContent as { anomalies: Array<{ id: string }> }).anomalies[0].id;
     expect(anomalyId).toMatch(/@\d{13}$/); // an epoch-ms suffix: 13 digits, like a card number's length
 
     // 1. An incident report (auto-approved) with every secret in its free text, next to ordinary numbers.
@@ -101,17 +101,26 @@ describe('finding 9: no secret an agent sends is stored, logged or shown in clea
     const approvedPlan = approveNext(core);
     const plan = await client.callTool({
       name: 'propose_plan',
-      arguments: { rationale: `sensor drift, SOP 2.4. ${planted}`, steps: [{ tool: 'acknowledge_anomaly', args: { anomaly_id: anomalyId, note: `drift, safe to ack. ${planted}` } }] },
+      arguments: {
+        rationale: `sensor drift, SOP 2.4. ${planted}`,
+        steps: [{ tool: 'acknowledge_anomaly', args: { anomaly_id: anomalyId, note: `drift, safe to ack. ${planted}` } }],
+      },
       _meta: { progressToken: 'plan' },
     });
     await approvedPlan;
     expect(plan.isError, textOf(plan)).toBeFalsy();
     const planId = (plan.structuredContent as { plan_id: string }).plan_id;
-    const ack = await client.callTool({ name: 'acknowledge_anomaly', arguments: { anomaly_id: anomalyId, note: `drift, safe to ack. ${planted}`, plan_id: planId } });
+    const ack = await client.callTool({
+      name: 'acknowledge_anomaly',
+      arguments: { anomaly_id: anomalyId, note: `drift, safe to ack. ${planted}`, plan_id: planId },
+    });
     expect(ack.isError, textOf(ack)).toBeFalsy();
 
     // 4. Secrets where the server echoes agent input into errors: an unknown anomaly id, an unknown tool.
-    const badAck = await client.callTool({ name: 'acknowledge_anomaly', arguments: { anomaly_id: `password=hunter2-Orchid-77 ${other.token}`.slice(0, 128), note: 'not a real anomaly' } });
+    const badAck = await client.callTool({
+      name: 'acknowledge_anomaly',
+      arguments: { anomaly_id: `password=hunter2-Orchid-77 ${other.token}`.slice(0, 128), note: 'not a real anomaly' },
+    });
     expect(badAck.isError).toBe(true);
     const badTool = await client.callTool({ name: `sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s`, arguments: {} }).catch((err: Error) => ({ isError: true, err }));
     expect(badTool.isError).toBe(true);
@@ -148,12 +157,16 @@ describe('finding 9: no secret an agent sends is stored, logged or shown in clea
 
     // Not every long digit run is a card: the anomaly id (epoch-ms suffix) and ordinary numbers survive.
     const shown = JSON.stringify(views);
-    const incident = (views['incidents.list'] as { items: Array<Record<string, unknown>> }).items[0]!;
+    const incident = (views['incidents.list'] as { items: Array<Record<string, unknown>> }).items[0];
     expect(incident.anomaly_id).toBe(anomalyId);
     expect(incident.root_cause).toContain(ordinary);
-    const ackCalls = (views['mcp.calls'] as Array<{ tool: string; status: string; args: Record<string, unknown> }>).filter((c) => c.tool === 'acknowledge_anomaly' && c.status === 'ok');
+    const ackCalls = (views['mcp.calls'] as Array<{ tool: string; status: string; args: Record<string, unknown> }>).filter(
+      (c) => c.tool === 'acknowledge_anomaly' && c.status === 'ok',
+    );
     expect(ackCalls.map((c) => c.args.anomaly_id)).toEqual([anomalyId]);
-    const auditAck = (views['audit.query'] as Array<{ tool: string | null; args: Record<string, unknown> | null }>).filter((r) => r.tool === 'acknowledge_anomaly' && r.args);
+    const auditAck = (views['audit.query'] as Array<{ tool: string | null; args: Record<string, unknown> | null }>).filter(
+      (r) => r.tool === 'acknowledge_anomaly' && r.args,
+    );
     expect(auditAck.length).toBeGreaterThan(0);
     for (const r of auditAck) expect(r.args!.anomaly_id).toBe(anomalyId);
     expect(shown).toContain('1796118026278');

@@ -20,7 +20,12 @@ import { recordFigure } from './figures';
 import { operatorCaller } from '../helpers';
 
 const GOV = 'aegisflow/governance';
-const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'attacker', version: '1' } } };
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'attacker', version: '1' } },
+};
 const ACCEPT = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 function post(rig: McpRig, headers: Record<string, string>, body: unknown, signal?: AbortSignal): Promise<Response> {
@@ -110,7 +115,16 @@ function seedReadings(rig: McpRig, perDevice: number): void {
   for (const device_id of devices) {
     for (let i = 0; i < perDevice; i++) {
       const ts = t0 + i * 5000;
-      rows.push({ device_id, ts, timestamp: new Date(ts).toISOString(), temperature: 70 + (i % 13), pressure: 100 + (i % 7), vibration: 2 + (i % 5) / 10, humidity: 40, power: 20 + (i % 3) });
+      rows.push({
+        device_id,
+        ts,
+        timestamp: new Date(ts).toISOString(),
+        temperature: 70 + (i % 13),
+        pressure: 100 + (i % 7),
+        vibration: 2 + (i % 5) / 10,
+        humidity: 40,
+        power: 20 + (i % 3),
+      });
     }
   }
   rig.core.services.readings.insertBatch(rows);
@@ -146,7 +160,15 @@ describe('finding 10: one agent cannot hurt the others', () => {
     const approval = nextApproval(rig, 'victim');
     const progress: string[] = [];
     const call = victim.callTool(
-      { name: 'execute_device_command', arguments: { device_id: 'line-2/motor-02', command: 'reduce_load', parameters: { reduction_pct: 20 }, justification: 'bearing temperature rising; SOP 2.1 reduce load first' } },
+      {
+        name: 'execute_device_command',
+        arguments: {
+          device_id: 'line-2/motor-02',
+          command: 'reduce_load',
+          parameters: { reduction_pct: 20 },
+          justification: 'bearing temperature rising; SOP 2.1 reduce load first',
+        },
+      },
       undefined,
       { onprogress: (p) => progress.push(p.message ?? ''), resetTimeoutOnProgress: true, timeout: 120_000 },
     );
@@ -184,14 +206,22 @@ describe('finding 10: one agent cannot hurt the others', () => {
     const batchMs = performance.now() - t0;
     const text = await res.text();
     const r1 = (x: number) => Math.round(x * 10) / 10;
-    recordFigure('max_event_loop_stall_ms', r1(measured.stallMs), { wallGapMs: r1(measured.wallGapMs), histogramMaxMs: r1(measured.histogramMaxMs), batchMs: Math.round(batchMs), ticks: measured.ticks });
+    recordFigure('max_event_loop_stall_ms', r1(measured.stallMs), {
+      wallGapMs: r1(measured.wallGapMs),
+      histogramMaxMs: r1(measured.histogramMaxMs),
+      batchMs: Math.round(batchMs),
+      ticks: measured.ticks,
+    });
     console.log(
       `finding 10: batch of 100 get_sensor_stream answered in ${Math.round(batchMs)} ms; max event-loop stall ${r1(measured.stallMs)} ms ` +
-        `(${HAS_SCHEDSTAT ? 'main-thread' : 'process'} CPU; longest wall-clock gap ${r1(measured.wallGapMs)} ms, histogram max ${r1(measured.histogramMaxMs)} ms, ${measured.ticks} probe ticks, load ${os.loadavg()[0]!.toFixed(1)})`,
+        `(${HAS_SCHEDSTAT ? 'main-thread' : 'process'} CPU; longest wall-clock gap ${r1(measured.wallGapMs)} ms, histogram max ${r1(measured.histogramMaxMs)} ms, ${measured.ticks} probe ticks, load ${os.loadavg()[0].toFixed(1)})`,
     );
 
     expect(res.status).toBe(200);
-    const answers = JSON.parse(text) as Array<{ id: number; result?: { isError?: boolean; structuredContent?: { devices: Array<{ readings: unknown[]; downsampled: boolean }> } } }>;
+    const answers = JSON.parse(text) as Array<{
+      id: number;
+      result?: { isError?: boolean; structuredContent?: { devices: Array<{ readings: unknown[]; downsampled: boolean }> } };
+    }>;
     expect(answers.map((a) => a.id)).toEqual(batch.map((b) => b.id));
     // Every read really ran, over 2000 readings per device (averaged down to fit the model).
     for (const a of answers) {
@@ -206,13 +236,20 @@ describe('finding 10: one agent cannot hurt the others', () => {
     const s = await openSession(rig, attackerToken);
     const hits: Array<{ agentId: string; tool: string; retryAfterMs: number }> = [];
     const off = rig.core.bus.on('mcp.rate_limited', (e) => void hits.push(e));
-    const res = await post(rig, s.headers!, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_sensor_stream', arguments: { device_id: 'all' } } });
-    const body = (await res.json()) as { result: { isError?: boolean; content: Array<{ text: string }>; _meta?: Record<string, { status: string; retry_after_ms?: number }> } };
+    const res = await post(rig, s.headers!, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'get_sensor_stream', arguments: { device_id: 'all' } },
+    });
+    const body = (await res.json()) as {
+      result: { isError?: boolean; content: Array<{ text: string }>; _meta?: Record<string, { status: string; retry_after_ms?: number }> };
+    };
     off();
     expect(body.result.isError).toBe(true);
-    expect(body.result.content[0]!.text).toMatch(/RATE LIMITED.*get_sensor_stream.*retry after/i);
+    expect(body.result.content[0].text).toMatch(/RATE LIMITED.*get_sensor_stream.*retry after/i);
     expect(body.result._meta?.[GOV]).toMatchObject({ status: 'rate_limited', retry_after_ms: expect.any(Number) });
-    expect(body.result._meta![GOV]!.retry_after_ms).toBeGreaterThan(0);
+    expect(body.result._meta![GOV].retry_after_ms).toBeGreaterThan(0);
     expect(hits).toEqual([expect.objectContaining({ agentId: 'attacker', tool: 'get_sensor_stream', retryAfterMs: expect.any(Number) })]);
     expect(rig.core.services.mcp.recentCalls({ agentId: 'attacker', limit: 1 })[0]).toMatchObject({ tool: 'get_sensor_stream', status: 'rate_limited' });
 
@@ -264,7 +301,16 @@ describe('finding 10: a full server refuses a session instead of evicting anothe
     const waiting = post(
       rig,
       bs.headers!,
-      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'execute_device_command', arguments: { device_id: 'line-1/pump-03', command: 'reduce_load', parameters: { reduction_pct: 10 }, justification: 'keep this call waiting' }, _meta: { progressToken: 'b' } } },
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: {
+          name: 'execute_device_command',
+          arguments: { device_id: 'line-1/pump-03', command: 'reduce_load', parameters: { reduction_pct: 10 }, justification: 'keep this call waiting' },
+          _meta: { progressToken: 'b' },
+        },
+      },
       ac.signal,
     );
     await approval;
@@ -301,7 +347,16 @@ describe('finding 10: a full server refuses a session instead of evicting anothe
     const waiting2 = post(
       rig,
       bs2res.headers!,
-      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'execute_device_command', arguments: { device_id: 'line-2/pump-03', command: 'reduce_load', parameters: { reduction_pct: 10 }, justification: 'keep this one waiting too' }, _meta: { progressToken: 'b2' } } },
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: {
+          name: 'execute_device_command',
+          arguments: { device_id: 'line-2/pump-03', command: 'reduce_load', parameters: { reduction_pct: 10 }, justification: 'keep this one waiting too' },
+          _meta: { progressToken: 'b2' },
+        },
+      },
       ac2.signal,
     );
     await approval2;

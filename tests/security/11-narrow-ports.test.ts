@@ -35,7 +35,14 @@ describe('finding 11: only the gateway can issue an intent token', () => {
   it('keeps the token service, executor, keys, approval queue and agent registry out of reach at run time', async () => {
     const t = tempDir('aegis-sec11-');
     cleanups.push(t.cleanup);
-    core = createCore(testConfig(t.dir, { http: { enabled: false }, simulator: { autostart: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false } }));
+    core = createCore(
+      testConfig(t.dir, {
+        http: { enabled: false },
+        simulator: { autostart: false },
+        immune: { fleet: { enabled: false } },
+        governance: { watchPolicy: false },
+      }),
+    );
     const g = core.services.governance as unknown as Record<string, unknown>;
     for (const internal of ['tokens', 'executor', 'keys', 'approvals', 'plans', 'setPublisher', 'registry'])
       expect([internal, internal in g, g[internal]]).toEqual([internal, false, undefined]);
@@ -45,13 +52,13 @@ describe('finding 11: only the gateway can issue an intent token', () => {
     // Nothing the core hands out holds a token service: walk every service object one level deep.
     for (const [name, svc] of Object.entries(core.services)) {
       if (!svc || typeof svc !== 'object') continue;
-      for (const v of Object.values(svc as Record<string, unknown>))
-        expect([name, v?.constructor?.name]).not.toEqual([name, 'IntentTokens']);
+      for (const v of Object.values(svc as Record<string, unknown>)) expect([name, v?.constructor?.name]).not.toEqual([name, 'IntentTokens']);
     }
   });
 
   it('exports no token issuer, executor or private key from the governance subsystem', () => {
-    for (const name of ['IntentTokens', 'CommandExecutor', 'loadOrCreateKeys', 'ApprovalQueue', 'AgentRegistry']) expect([name, name in governance]).toEqual([name, false]);
+    for (const name of ['IntentTokens', 'CommandExecutor', 'loadOrCreateKeys', 'ApprovalQueue', 'AgentRegistry'])
+      expect([name, name in governance]).toEqual([name, false]);
   });
 
   it('no module outside governance imports its token, executor, key, approval or registry files', () => {

@@ -66,7 +66,7 @@ function infect(c: Core, clock: ReturnType<typeof manualClock>, agentId: string)
 async function call<T>(c: Core, name: string, params: unknown, caller = OPERATOR): Promise<T> {
   const r = await c.api.call(name as never, params as never, caller);
   if (!r.ok) throw new Error(`${name}: ${r.error.message}`);
-  return r.result as T;
+  return r.result;
 }
 
 const healingOf = async (c: Core, agentId: string, status?: string) =>
@@ -74,7 +74,10 @@ const healingOf = async (c: Core, agentId: string, status?: string) =>
 
 async function chain(c: Core, approvalId: string): Promise<string[]> {
   const rows = await call<Array<{ kind: string; approvalId: string | null; seq: number }>>(c, 'audit.query', { limit: 1000 });
-  return rows.filter((r) => r.approvalId === approvalId).sort((a, b) => a.seq - b.seq).map((r) => r.kind);
+  return rows
+    .filter((r) => r.approvalId === approvalId)
+    .sort((a, b) => a.seq - b.seq)
+    .map((r) => r.kind);
 }
 
 describe('finding 12: one approval queue, healing included', () => {

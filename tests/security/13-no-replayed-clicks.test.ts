@@ -18,7 +18,12 @@ describe('finding 13: no operator click is replayed after a reconnect', () => {
   let rig: UiRig;
   beforeAll(async () => {
     // A fixed port, so the page can reconnect to the same address after the HTTP server restarts.
-    rig = await startUiRig({ http: { port: await freePort() }, simulator: { autostart: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false } });
+    rig = await startUiRig({
+      http: { port: await freePort() },
+      simulator: { autostart: false },
+      immune: { fleet: { enabled: false } },
+      governance: { watchPolicy: false },
+    });
     rig.core.services.governance.addAgent({ id: 'field', name: 'Field assistant', role: 'assistant' });
     await rig.login();
   }, 60_000);

@@ -30,7 +30,12 @@ async function rawSession(url: string, token: string) {
   const init = await fetch(url, {
     method: 'POST',
     headers: base,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'fuzzer', version: '0' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'fuzzer', version: '0' } },
+    }),
   });
   await init.text();
   const sid = init.headers.get('mcp-session-id');
@@ -53,7 +58,7 @@ function malformedBatch(i: number): unknown[] {
     (id: number) => ({ jsonrpc: '2.0', id, method: `tools/explode_${id % 7}`, params: {} }), // unknown method
     (id: number) => ({ jsonrpc: '2.0', id, method: 'resources/read', params: { uri: `aegisflow://nothing/${id}` } }), // unknown resource
   ];
-  return Array.from({ length: 100 }, (_, k) => kinds[k % kinds.length]!(i * 100 + k + 1));
+  return Array.from({ length: 100 }, (_, k) => kinds[k % kinds.length](i * 100 + k + 1));
 }
 
 const quarantinedRows = async (r: McpRig, agentId: string) => {
@@ -89,9 +94,16 @@ describe('finding 14: the immune system sees abuse', () => {
     expect(q[0]).toMatchObject({ actor: 'immune' });
     expect(anomalyTypes(rig, 'diag')).toEqual(['invalid_calls']);
     // The door is shut: a well-formed call is refused too.
-    expect(refusedAt?.text ?? (await post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_devices', arguments: {} } })).text).toMatch(/quarantined/);
+    expect(refusedAt?.text ?? (await post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_devices', arguments: {} } })).text).toMatch(
+      /quarantined/,
+    );
     // Each kind of malformed call was counted as this agent's invalid call.
-    const invalid = new Set(rig.core.services.mcp.recentCalls({ agentId: 'diag', limit: 1000 }).filter((c) => c.status === 'invalid').map((c) => c.tool.replace(/_\d+$/, '_N')));
+    const invalid = new Set(
+      rig.core.services.mcp
+        .recentCalls({ agentId: 'diag', limit: 1000 })
+        .filter((c) => c.status === 'invalid')
+        .map((c) => c.tool.replace(/_\d+$/, '_N')),
+    );
     expect([...invalid].sort()).toEqual(['(rpc) resources/read', '(rpc) tools/call', '(rpc) tools/explode_N', 'get_device_status', 'no_such_tool_N']);
 
     // Bodies that are not JSON, or not JSON-RPC, never reach a tool: they count all the same.
@@ -118,7 +130,10 @@ describe('finding 14: the immune system sees abuse', () => {
     for (; calls < 200 && !refused; calls++) {
       clock.advance(5000); // one attempt every 5 s: slow enough to look like a model retrying
       try {
-        const r = await client.callTool({ name: 'execute_device_command', arguments: { device_id: DEVICE, command: 'emergency_shutdown', justification: `retry ${calls}: shut the pump down now` } });
+        const r = await client.callTool({
+          name: 'execute_device_command',
+          arguments: { device_id: DEVICE, command: 'emergency_shutdown', justification: `retry ${calls}: shut the pump down now` },
+        });
         expect(r.isError).toBe(true);
       } catch (err) {
         refused = (err as Error).message;

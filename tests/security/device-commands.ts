@@ -23,7 +23,7 @@ export async function approvedCommand(core: Core, agentId: string, args: Record<
   if (!decided.ok) throw new Error(`approval failed: ${decided.error.message}`);
   const w = await g.waitForApproval(r.approvalId);
   if (w.status !== 'approved') throw new Error(`approval ${w.status}`);
-  return g.runApproved({ tool: EXECUTE_TOOL,  agentId, args, token: w.token });
+  return g.runApproved({ tool: EXECUTE_TOOL, agentId, args, token: w.token });
 }
 
 export const reduceLoad = (device: string, pct: unknown, parameters?: unknown) => ({
@@ -50,12 +50,17 @@ export async function startMosquitto(dir: string): Promise<{ url: string; stop()
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const url = `mqtt://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`mosquitto exited ${child.exitCode}: ${stderr}`);
-    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 1000 }).catch(() => null);
-    await c?.endAsync();
-    return c !== null;
-  }, 'mosquitto to accept connections', 10_000, 50);
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`mosquitto exited ${child.exitCode}: ${stderr}`);
+      const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 1000 }).catch(() => null);
+      await c?.endAsync();
+      return c !== null;
+    },
+    'mosquitto to accept connections',
+    10_000,
+    50,
+  );
   return {
     url,
     async stop() {

@@ -3,6 +3,12 @@
 import http from 'node:http';
 import WebSocket from 'ws';
 
+/** A WebSocket message's text (ws hands over a Buffer, an ArrayBuffer or fragments). */
+export function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
 export interface RawReply {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -37,7 +43,7 @@ export function raw(port: number, opts: { method?: string; path: string; headers
 export function sessionCookie(r: RawReply): string | null {
   const set = r.headers['set-cookie'] ?? [];
   const c = set.find((s) => s.startsWith('aegisflow_session='));
-  return c ? c.split(';')[0]! : null;
+  return c ? c.split(';')[0] : null;
 }
 
 export async function login(port: number, name: string, password: string): Promise<string> {
@@ -60,7 +66,7 @@ export function openWs(port: number, headers: Record<string, string> = {}): Prom
     let next = 1;
     const pending = new Map<number, (r: never) => void>();
     ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as { type: string; id?: number; reply?: never };
+      const msg = JSON.parse(rawText(data)) as { type: string; id?: number; reply?: never };
       if (msg.type === 'reply' && msg.id !== undefined) pending.get(msg.id)?.(msg.reply!);
     });
     ws.once('unexpected-response', (_req, res) => {
@@ -74,7 +80,7 @@ export function openWs(port: number, headers: Record<string, string> = {}): Prom
         call: (name, params) =>
           new Promise((res, rej) => {
             const id = next++;
-            pending.set(id, res as never);
+            pending.set(id, res);
             ws.once('close', () => rej(new Error('socket closed')));
             ws.send(JSON.stringify({ id, type: 'request', name, params }));
           }),

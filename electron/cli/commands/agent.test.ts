@@ -37,7 +37,10 @@ describe('aegisflow agent / audit', () => {
     expect(await run(agentCommand, 'pause', 'diag', '--reason', 'drill')).toBe(0);
     expect(await run(agentCommand, 'list', '--json')).toBe(0);
     const listed = JSON.parse(out.slice(1).join('')) as Array<{ id: string; status: string; scope: object }>;
-    expect(listed.map((a) => [a.id, a.status])).toEqual([['diag', 'paused'], ['line2', 'active']]);
+    expect(listed.map((a) => [a.id, a.status])).toEqual([
+      ['diag', 'paused'],
+      ['line2', 'active'],
+    ]);
     expect(await run(agentCommand, 'revive', 'diag')).toBe(0);
 
     const file = path.join(dir, 'agents.yaml');
@@ -83,9 +86,13 @@ describe('aegisflow agent / audit', () => {
 
     const jsonl = path.join(dir, 'audit.jsonl');
     expect(await run(auditCommand, 'export', '--since', '1h', '--out', jsonl)).toBe(0);
-    const lines = fs.readFileSync(jsonl, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; kind?: string; seq: number });
+    const lines = fs
+      .readFileSync(jsonl, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; kind?: string; seq: number });
     expect(lines.filter((l) => l.type === 'row').map((l) => l.kind)).toEqual(expect.arrayContaining(['AGENT_ADDED', 'KILLED', 'REVIVED']));
-    expect(lines[lines.length - 1]!.type).toBe('head');
+    expect(lines[lines.length - 1].type).toBe('head');
 
     const db = new Database(path.join(dir, 'aegisflow.db'));
     const killed = db.prepare(`SELECT seq FROM gov_audit WHERE kind = 'KILLED'`).get() as { seq: number };

@@ -103,7 +103,11 @@ function actor(): string {
 }
 
 function line(a: AgentView): string {
-  const scope = [a.scope.lines?.length ? `lines=${a.scope.lines.join(',')}` : '', a.scope.devices?.length ? `devices=${a.scope.devices.join(',')}` : '', a.scope.toolGroups?.length ? `tools=${a.scope.toolGroups.join(',')}` : '']
+  const scope = [
+    a.scope.lines?.length ? `lines=${a.scope.lines.join(',')}` : '',
+    a.scope.devices?.length ? `devices=${a.scope.devices.join(',')}` : '',
+    a.scope.toolGroups?.length ? `tools=${a.scope.toolGroups.join(',')}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
   const seen = a.lastSeen ? new Date(a.lastSeen).toISOString() : 'never';
@@ -139,7 +143,13 @@ export const agentCommand: CliCommand = {
           if (!values.name) throw Object.assign(new Error('agent add: --name is required'), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
           const scope = { lines: csv(values.lines), devices: csv(values.devices), toolGroups: csv(values['tool-groups']) };
           const { agent, token } = gw.addAgent(
-            { id: values.id, name: values.name, role: values.role, model: values.model, scope: Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)) },
+            {
+              id: values.id,
+              name: values.name,
+              role: values.role,
+              model: values.model,
+              scope: Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)),
+            },
             actor(),
           );
           process.stdout.write(`added agent ${agent.id} (${agent.role})\n`);
@@ -172,7 +182,10 @@ export const agentCommand: CliCommand = {
         case 'restore': {
           const before = gw.agents.require(needId());
           const a = gw.restoreTrust(before.id, actor());
-          const lifted = [before.reducedAutonomy ? 'full autonomy back' : '', before.revokedTools.length ? `tools back: ${before.revokedTools.join(', ')}` : ''].filter(Boolean);
+          const lifted = [
+            before.reducedAutonomy ? 'full autonomy back' : '',
+            before.revokedTools.length ? `tools back: ${before.revokedTools.join(', ')}` : '',
+          ].filter(Boolean);
           process.stdout.write(lifted.length ? `restored ${a.id}: ${lifted.join('; ')}\n` : `${a.id} had no limits to lift\n`);
           return 0;
         }
@@ -188,7 +201,8 @@ export const agentCommand: CliCommand = {
         }
         case 'manifest': {
           const fmt = values.format ?? 'json';
-          if (fmt !== 'json' && fmt !== 'yaml') throw Object.assign(new Error(`--format must be json or yaml, got "${fmt}"`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+          if (fmt !== 'json' && fmt !== 'yaml')
+            throw Object.assign(new Error(`--format must be json or yaml, got "${fmt}"`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
           const m = gw.manifest();
           const text = fmt === 'json' ? JSON.stringify(m, null, 2) + '\n' : YAML.stringify(m);
           if (values.out) {

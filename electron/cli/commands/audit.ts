@@ -38,7 +38,8 @@ export function parseSince(v: string | undefined, now: number): number {
   if (rel) return now - Number(rel[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's' | 'm' | 'h' | 'd'];
   if (/^\d+$/.test(v)) return Number(v);
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw Object.assign(new Error(`--since: cannot read "${v}" (use an ISO time, epoch ms, or 24h / 7d)`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+  if (Number.isNaN(t))
+    throw Object.assign(new Error(`--since: cannot read "${v}" (use an ISO time, epoch ms, or 24h / 7d)`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
   return t;
 }
 

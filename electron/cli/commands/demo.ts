@@ -36,7 +36,13 @@ export const demoCommand: CliCommand = {
   async run(argv) {
     let values;
     try {
-      values = parse(argv, { ...COMMON_OPTIONS, speed: { type: 'string' }, 'warmup-speed': { type: 'string' }, otlp: { type: 'string' }, keep: { type: 'boolean' } }).values;
+      values = parse(argv, {
+        ...COMMON_OPTIONS,
+        speed: { type: 'string' },
+        'warmup-speed': { type: 'string' },
+        otlp: { type: 'string' },
+        keep: { type: 'boolean' },
+      }).values;
     } catch (err) {
       return fail(err);
     }
@@ -71,7 +77,17 @@ export const demoCommand: CliCommand = {
       const operator = await demoOperator(core);
       out(`operator ${operator.operator?.name} logged in`);
       const status = await runDemo(
-        { api: core.api, bus: core.bus, clock: core.clock, log: core.log, plant: core.services.plant, governance: core.services.governance, live: core.services.live, agent: core.services.agent, tracer: core.services.tracer },
+        {
+          api: core.api,
+          bus: core.bus,
+          clock: core.clock,
+          log: core.log,
+          plant: core.services.plant,
+          governance: core.services.governance,
+          live: core.services.live,
+          agent: core.services.agent,
+          tracer: core.services.tracer,
+        },
         { approve: 'auto', operator, speed: speed ?? 100, warmupSpeed: warmup ?? 600, print: out },
       );
       ok = status.ok === true;

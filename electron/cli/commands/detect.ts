@@ -58,7 +58,7 @@ export function parseTime(raw: string): number {
 function detectSep(header: string): string {
   const counts: Array<[string, number]> = [',', ';', '\t'].map((c) => [c, header.split(c).length - 1]);
   counts.sort((a, b) => b[1] - a[1]);
-  return counts[0]![1] > 0 ? counts[0]![0] : ',';
+  return counts[0][1] > 0 ? counts[0][0] : ',';
 }
 
 const fmtTime = (ts: number) => (Number.isFinite(ts) ? new Date(ts).toISOString().replace('.000Z', 'Z') : '-');
@@ -114,7 +114,8 @@ export const detectCommand: CliCommand = {
         base[k] = /^(true|false)$/.test(v) ? v === 'true' : Number.isFinite(Number(v)) && v.trim() !== '' ? Number(v) : v;
       }
       const parsedParams = DetectorParamsSchema.safeParse(base);
-      if (!parsedParams.success) throw usageError(`invalid detector settings: ${parsedParams.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsedParams.success)
+        throw usageError(`invalid detector settings: ${parsedParams.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       let params: DetectorParams = parsedParams.data;
       if (values['fit-rows'] !== undefined) {
         const n = Number(values['fit-rows']);
@@ -127,8 +128,8 @@ export const detectCommand: CliCommand = {
       while (lines.length && lines[lines.length - 1] === '') lines.pop();
       if (lines.length < 2) throw usageError(`${file} has no data rows`);
       const sepArg = values.sep ?? 'auto';
-      const sep = sepArg === 'auto' ? detectSep(lines[0]!) : sepArg === 'tab' ? '\t' : sepArg;
-      const header = lines[0]!.split(sep).map((h) => h.trim().replace(/^"|"$/g, ''));
+      const sep = sepArg === 'auto' ? detectSep(lines[0]) : sepArg === 'tab' ? '\t' : sepArg;
+      const header = lines[0].split(sep).map((h) => h.trim().replace(/^"|"$/g, ''));
       const col = (name: string) => {
         const i = header.indexOf(name);
         if (i < 0) throw usageError(`no column "${name}" in ${file} (columns: ${header.join(', ')})`);
@@ -141,7 +142,10 @@ export const detectCommand: CliCommand = {
       const iKey = keyName ? col(keyName) : -1;
       const iLabel = values['label-col'] ? col(values['label-col']) : -1;
       const valueNames = values.cols
-        ? values.cols.split(',').map((s) => s.trim()).filter(Boolean)
+        ? values.cols
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
         : header.filter((h, i) => i !== iTime && i !== iKey && i !== iLabel && !LABEL_NAMES.has(h.toLowerCase()));
       if (valueNames.length === 0) throw usageError('no value columns; name them with --cols');
       const iVals = valueNames.map(col);
@@ -151,8 +155,8 @@ export const detectCommand: CliCommand = {
       if (values.fit) {
         const m = /^(.+?)\.\.(.+)$/.exec(values.fit);
         if (!m) throw usageError(`--fit wants FROM..TO, got "${values.fit}"`);
-        fitFrom = parseTime(m[1]!);
-        fitTo = parseTime(m[2]!);
+        fitFrom = parseTime(m[1]);
+        fitTo = parseTime(m[2]);
         if (!Number.isFinite(fitFrom) || !Number.isFinite(fitTo) || fitTo <= fitFrom) throw usageError(`--fit: unreadable or empty range "${values.fit}"`);
       }
 
@@ -168,26 +172,26 @@ export const detectCommand: CliCommand = {
       };
       const fitCount = new Map<string, number>();
       for (let ln = 1; ln < lines.length; ln++) {
-        const line = lines[ln]!;
+        const line = lines[ln];
         if (line.trim() === '') continue;
         const f = line.split(sep);
         if (f.length !== header.length) {
           reportBad(ln + 1, `${f.length} fields, header has ${header.length}`);
           continue;
         }
-        const ts = parseTime(f[iTime]!.replace(/^"|"$/g, ''));
+        const ts = parseTime(f[iTime].replace(/^"|"$/g, ''));
         if (!Number.isFinite(ts)) {
           reportBad(ln + 1, `unreadable time "${f[iTime]}"`);
           continue;
         }
         if (ts < fitFrom) continue; // before the fit window: not scored
-        const vals = iVals.map((i) => (f[i]!.trim() === '' ? NaN : Number(f[i])));
+        const vals = iVals.map((i) => (f[i].trim() === '' ? NaN : Number(f[i])));
         const badCol = vals.findIndex((v) => !Number.isFinite(v));
         if (badCol >= 0) {
-          reportBad(ln + 1, `column ${valueNames[badCol]} is not a number ("${f[iVals[badCol]!]}")`);
+          reportBad(ln + 1, `column ${valueNames[badCol]} is not a number ("${f[iVals[badCol]]}")`);
           continue;
         }
-        const key = iKey >= 0 ? f[iKey]!.replace(/^"|"$/g, '') : 'series';
+        const key = iKey >= 0 ? f[iKey].replace(/^"|"$/g, '') : 'series';
         if (values.fit && ts <= fitTo) fitCount.set(key, (fitCount.get(key) ?? 0) + 1);
         rows.push({ key, ts, values: vals });
         lineOf.push(ln);
@@ -209,9 +213,9 @@ export const detectCommand: CliCommand = {
       if (outFile !== '-') {
         const out: string[] = [`${lines[0]}${sep}score${sep}anomaly_flag${sep}episode_id`];
         for (let r = 0; r < rows.length; r++) {
-          const e = res.episodeOf[r]!;
+          const e = res.episodeOf[r];
           const learning = res.scores[r] === 0 && e < 0;
-          out.push(`${lines[lineOf[r]!]}${sep}${learning ? '' : res.scores[r]!.toFixed(3)}${sep}${e >= 0 ? 1 : 0}${sep}${e >= 0 ? res.episodes[e]!.id : ''}`);
+          out.push(`${lines[lineOf[r]]}${sep}${learning ? '' : res.scores[r].toFixed(3)}${sep}${e >= 0 ? 1 : 0}${sep}${e >= 0 ? res.episodes[e].id : ''}`);
         }
         fs.writeFileSync(outFile, out.join('\n') + '\n');
       }
@@ -232,10 +236,10 @@ export const detectCommand: CliCommand = {
         let tn = 0;
         const cnt = new Map<string, number>();
         for (let r = 0; r < rows.length; r++) {
-          const n = (cnt.get(rows[r]!.key) ?? 0) + 1;
-          cnt.set(rows[r]!.key, n);
+          const n = (cnt.get(rows[r].key) ?? 0) + 1;
+          cnt.set(rows[r].key, n);
           if (n <= params.learnSamples) continue;
-          const p = res.episodeOf[r]! >= 0;
+          const p = res.episodeOf[r] >= 0;
           const y = labels[r] === 1;
           if (p && y) tp++;
           else if (p) fp++;
@@ -265,7 +269,9 @@ function printEpisodes(eps: Episode[]): void {
     process.stdout.write('no anomaly episodes\n');
     return;
   }
-  process.stdout.write('episode                                   start                 end                   min    type              severity  conf  score   sensors\n');
+  process.stdout.write(
+    'episode                                   start                 end                   min    type              severity  conf  score   sensors\n',
+  );
   for (const e of eps) {
     const end = e.end_ts ?? e.last_ts;
     process.stdout.write(

@@ -71,22 +71,23 @@ export const mcpCommand: CliCommand = {
       return 2;
     }
     if (!token) {
-      process.stderr.write('aegisflow mcp: set AEGISFLOW_AGENT_TOKEN to the agent\'s token (aegisflow agent add NAME prints it)\n');
+      process.stderr.write("aegisflow mcp: set AEGISFLOW_AGENT_TOKEN to the agent's token (aegisflow agent add NAME prints it)\n");
       return 2;
     }
     let config;
     try {
       config = buildConfig(values, {
         log: { destination: 'stderr', ...(values['log-level'] === undefined ? { level: 'warn' } : {}) },
-        ...(values.standalone
-          ? { http: { enabled: false }, broker: { port: 0, wsPort: null }, simulator: { speed: num('speed', values.speed) } }
-          : {}),
+        ...(values.standalone ? { http: { enabled: false }, broker: { port: 0, wsPort: null }, simulator: { speed: num('speed', values.speed) } } : {}),
       });
     } catch (err) {
       return fail(err);
     }
 
-    const url = values.url ?? process.env.AEGISFLOW_MCP_URL ?? `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}${config.mcp.path}`;
+    const url =
+      values.url ??
+      process.env.AEGISFLOW_MCP_URL ??
+      `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}${config.mcp.path}`;
     if (values.list || values.call) return runClient(url, token, values.agent, values);
     if (!values.standalone) {
       try {
@@ -138,10 +139,18 @@ async function runClient(url: string, token: string, agent: string, v: { list?: 
   }
   const client = new Client({ name: 'aegisflow-cli', version: '0.1.0' });
   try {
-    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}`, [AGENT_HEADER]: agent } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}`, [AGENT_HEADER]: agent } } }),
+    );
     if (v.list) {
       const { tools } = await client.listTools();
-      process.stdout.write(JSON.stringify(tools.map((t) => ({ name: t.name, title: t.title, annotations: t.annotations, description: t.description })), null, 2) + '\n');
+      process.stdout.write(
+        JSON.stringify(
+          tools.map((t) => ({ name: t.name, title: t.title, annotations: t.annotations, description: t.description })),
+          null,
+          2,
+        ) + '\n',
+      );
     } else {
       const r = await client.callTool(
         { name: v.call!, arguments: args, ...(v.wait ? { _meta: { progressToken: 'cli' } } : {}) },

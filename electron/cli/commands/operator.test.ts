@@ -23,7 +23,11 @@ afterEach(() => {
 });
 
 const child = (args: string[], input: string) => {
-  const r = spawnSync(process.execPath, [BIN, 'operator', ...args, '--data-dir', dir], { input, encoding: 'utf8', env: { ...process.env, AEGISFLOW__operators__scryptLogN: '10' } });
+  const r = spawnSync(process.execPath, [BIN, 'operator', ...args, '--data-dir', dir], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, AEGISFLOW__operators__scryptLogN: '10' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const run = async (...args: string[]) => {
@@ -41,8 +45,14 @@ const run = async (...args: string[]) => {
 
 describe('aegisflow operator', () => {
   it('adds, lists, re-roles and removes accounts; the password comes from stdin and is stored only hashed', async () => {
-    expect(child(['add', 'Dana Reyes', '--roles', 'admin', '--password-stdin'], 'correct horse battery\n')).toMatchObject({ code: 0, out: 'added operator Dana Reyes (admin)\n' });
-    expect(child(['add', 'lee park', '--roles', 'operator,shift_lead', '--password-stdin'], 'x\n')).toMatchObject({ code: 1, err: expect.stringMatching(/at least 8 characters/) });
+    expect(child(['add', 'Dana Reyes', '--roles', 'admin', '--password-stdin'], 'correct horse battery\n')).toMatchObject({
+      code: 0,
+      out: 'added operator Dana Reyes (admin)\n',
+    });
+    expect(child(['add', 'lee park', '--roles', 'operator,shift_lead', '--password-stdin'], 'x\n')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/at least 8 characters/),
+    });
     expect(child(['add', 'Lee Park', '--roles', 'operator,shift_lead', '--password-stdin'], 'lee password 1\n').code).toBe(0);
     const db = new Database(path.join(dir, 'aegisflow.db'), { readonly: true });
     expect(JSON.stringify(db.prepare('SELECT * FROM ops_operators').all())).not.toMatch(/correct horse|lee password/);

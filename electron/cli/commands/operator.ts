@@ -63,7 +63,8 @@ function askHidden(question: string): Promise<string> {
 
 async function password(fromStdin: boolean | undefined): Promise<string> {
   if (fromStdin) return readLineFromStdin();
-  if (!process.stdin.isTTY) throw Object.assign(new Error('no terminal to ask for the password: use --password-stdin'), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+  if (!process.stdin.isTTY)
+    throw Object.assign(new Error('no terminal to ask for the password: use --password-stdin'), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
   const a = await askHidden('Password: ');
   const b = await askHidden('Password again: ');
   if (a !== b) throw new OperatorError('invalid', 'the two passwords differ');
@@ -108,7 +109,11 @@ export const operatorCommand: CliCommand = {
       const reg = new OperatorRegistry(db, systemClock, { N: 1 << cfg.operators.scryptLogN });
       switch (sub) {
         case 'add': {
-          const o = await reg.add({ name: needName(), password: await password(values['password-stdin']), roles: values.roles ? csv(values.roles) : ['operator'] });
+          const o = await reg.add({
+            name: needName(),
+            password: await password(values['password-stdin']),
+            roles: values.roles ? csv(values.roles) : ['operator'],
+          });
           process.stdout.write(`added operator ${o.name} (${o.roles.join(', ')})\n`);
           break;
         }
@@ -127,7 +132,8 @@ export const operatorCommand: CliCommand = {
           break;
         }
         case 'roles': {
-          if (!arg) throw Object.assign(new Error('operator roles: give the roles, e.g. operator,shift_lead'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+          if (!arg)
+            throw Object.assign(new Error('operator roles: give the roles, e.g. operator,shift_lead'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
           const o = reg.setRoles(needName(), csv(arg));
           process.stdout.write(`${o.name} now has ${o.roles.join(', ')}\n`);
           break;

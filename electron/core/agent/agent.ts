@@ -145,7 +145,9 @@ export class OperatorAgent {
     const now = this.deps.clock.now();
     if (last !== undefined && now - last < c.cooldownS * 1000) return;
     this.lastRunAt.set(ep.device_id, now);
-    void this.run({ device_id: ep.device_id, episode_id: ep.id }, { trigger: 'anomaly' }).catch((err) => this.deps.log.error({ err, device: ep.device_id }, 'anomaly-triggered run failed'));
+    void this.run({ device_id: ep.device_id, episode_id: ep.id }, { trigger: 'anomaly' }).catch((err) =>
+      this.deps.log.error({ err, device: ep.device_id }, 'anomaly-triggered run failed'),
+    );
   }
 
   /** Choose the planner for a run: the rule planner unless the LLM planner is configured or allowed and asked for. */
@@ -153,7 +155,8 @@ export class OperatorAgent {
     const c = this.deps.config;
     const want = req.planner ?? c.planner;
     if (want === 'llm') {
-      if (c.planner !== 'llm' && !c.llm.enabled) throw new AgentRunError('llm_disabled', 'the LLM planner is off; set agent.planner: llm or agent.llm.enabled: true');
+      if (c.planner !== 'llm' && !c.llm.enabled)
+        throw new AgentRunError('llm_disabled', 'the LLM planner is off; set agent.planner: llm or agent.llm.enabled: true');
       return new LlmPlanner({ ...c.llm, fetch: this.deps.fetch });
     }
     return new RulePlanner({ verifyIntervalMs: c.verify.intervalMs, verifyAttempts: c.verify.attempts });
@@ -169,7 +172,7 @@ export class OperatorAgent {
       // Checked before queueing, so a bad request is refused at once rather than after other runs.
       task = this.task(req, o.trigger ?? 'operator');
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     this.queued++;
     const p = this.queue.then(() => {
@@ -198,7 +201,15 @@ export class OperatorAgent {
     const who = o.as ?? this.identity();
     const trigger = task.trigger;
     const runId = `run_${randomBytes(6).toString('hex')}`;
-    const trace = tracer.startTrace({ agentName: who.name, agentId: who.agentId, planner: planner.name, model: planner.model, trigger, deviceId: task.deviceId, attributes: { 'aegisflow.run_id': runId } });
+    const trace = tracer.startTrace({
+      agentName: who.name,
+      agentId: who.agentId,
+      planner: planner.name,
+      model: planner.model,
+      trigger,
+      deviceId: task.deviceId,
+      attributes: { 'aegisflow.run_id': runId },
+    });
     this.current = { runId, traceId: trace.traceId, deviceId: task.deviceId };
     bus.emit('agent.run.started', { runId, traceId: trace.traceId, agentId: who.agentId, deviceId: task.deviceId, trigger, planner: planner.name });
     // A signal per run: the SDK adds a listener per request, and they die with the run.
@@ -220,14 +231,17 @@ export class OperatorAgent {
         log.warn({ err }, 'step callback failed');
       }
     };
-    let outcome: RunOutcome = 'failed';
+    let outcome: RunOutcome;
     let summary = '';
     let client: AgentMcpClient | null = null;
     let calls = 0;
     try {
       const url = this.deps.mcpUrl();
       if (!url) throw new AgentRunError('no_mcp', 'the MCP server is not reachable (http disabled or not started)');
-      const connect = trace.startSpan('mcp.connect', { kind: 'client', attributes: { 'server.address': url, 'network.transport': 'tcp', 'mcp.transport': 'streamable-http' } });
+      const connect = trace.startSpan('mcp.connect', {
+        kind: 'client',
+        attributes: { 'server.address': url, 'network.transport': 'tcp', 'mcp.transport': 'streamable-http' },
+      });
       try {
         client = await connectAgentMcp(url, who.token, `aegisflow-${who.agentId}`);
         connect.setAttributes({ 'aegisflow.tools': client.tools.map((t) => t.name) }).end('ok');

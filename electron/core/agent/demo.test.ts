@@ -16,7 +16,12 @@ describe('the seed demo, headless', () => {
   let dir: string;
   let core: Core;
   let collector: http.Server;
-  const received: Array<{ path: string; body: { resourceSpans?: Array<{ scopeSpans: Array<{ spans: Array<{ name: string; attributes: Array<{ key: string; value: { stringValue?: string } }> }> }> }> } }> = [];
+  const received: Array<{
+    path: string;
+    body: {
+      resourceSpans?: Array<{ scopeSpans: Array<{ spans: Array<{ name: string; attributes: Array<{ key: string; value: { stringValue?: string } }> }> }> }>;
+    };
+  }> = [];
 
   beforeAll(async () => {
     collector = http.createServer((req, res) => {
@@ -46,7 +51,10 @@ describe('the seed demo, headless', () => {
     const offD = core.bus.on('demo.step', (x) => lines.push(`${x.ok ? 'ok ' : 'FAIL'} [${x.scene}] ${x.text}`));
     const finished = new Promise<DemoStatus>((r) => core.bus.once('demo.finished', r));
     expect(await core.api.call('demo.run', { approve: 'auto' }, OPERATOR)).toEqual({ ok: true, result: { accepted: true, reason: null } });
-    expect(await core.api.call('demo.run', { approve: 'auto' }, OPERATOR)).toEqual({ ok: true, result: { accepted: false, reason: 'the demo is already running' } });
+    expect(await core.api.call('demo.run', { approve: 'auto' }, OPERATOR)).toEqual({
+      ok: true,
+      result: { accepted: false, reason: 'the demo is already running' },
+    });
     const status = await finished;
     offA();
     offD();
@@ -78,8 +86,21 @@ describe('the seed demo, headless', () => {
 
     // Every run was exported to the collector with GenAI span names.
     await s.tracer.flush();
-    const names = new Set(received.filter((r) => r.path === '/v1/traces').flatMap((r) => r.body.resourceSpans!.flatMap((x) => x.scopeSpans.flatMap((y) => y.spans.map((z) => z.name)))));
-    for (const n of ['invoke_agent AegisFlow operator agent', 'invoke_agent Line 2 assistant', 'execute_tool get_device_status', 'execute_tool get_sensor_stream', 'execute_tool query_device_manual', 'execute_tool execute_device_command', 'execute_tool log_incident_report', 'governance.decision']) {
+    const names = new Set(
+      received
+        .filter((r) => r.path === '/v1/traces')
+        .flatMap((r) => r.body.resourceSpans!.flatMap((x) => x.scopeSpans.flatMap((y) => y.spans.map((z) => z.name)))),
+    );
+    for (const n of [
+      'invoke_agent AegisFlow operator agent',
+      'invoke_agent Line 2 assistant',
+      'execute_tool get_device_status',
+      'execute_tool get_sensor_stream',
+      'execute_tool query_device_manual',
+      'execute_tool execute_device_command',
+      'execute_tool log_incident_report',
+      'governance.decision',
+    ]) {
       expect(names, n).toContain(n);
     }
     const traces = s.tracer.list(20);

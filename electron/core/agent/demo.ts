@@ -64,7 +64,11 @@ export function singleCallPlanner(tool: string, args: Record<string, unknown>, t
       }
       const last = ctx.history[ctx.history.length - 1];
       const r = last?.kind === 'result' ? last.result : null;
-      return { kind: 'finish', summary: r ? `${tool}: ${r.decision ?? '?'} ${r.status ?? ''} — ${r.text.slice(0, 200)}` : 'no result', outcome: r && !r.isError ? 'resolved' : r?.decision === 'BLOCK' ? 'refused' : 'failed' };
+      return {
+        kind: 'finish',
+        summary: r ? `${tool}: ${r.decision ?? '?'} ${r.status ?? ''} — ${r.text.slice(0, 200)}` : 'no result',
+        outcome: r && !r.isError ? 'resolved' : r?.decision === 'BLOCK' ? 'refused' : 'failed',
+      };
     },
   };
 }
@@ -144,7 +148,11 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     sim.setSpeed(o.speed ?? 100);
     if (!ep) throw new Error(`no anomaly detected on ${DEMO_DEVICE} in time`);
     const at = d.live.latest(DEMO_DEVICE);
-    check('detected', true, `anomaly ${ep.id} on ${ep.device_id}: ${ep.type_hint} (${ep.severity}, confidence ${ep.confidence.toFixed(2)}), sensors ${ep.sensors.join('+')}, detectors ${ep.detectors.join('+')}; temperature now ${at?.temperature.toFixed(1)} °C`);
+    check(
+      'detected',
+      true,
+      `anomaly ${ep.id} on ${ep.device_id}: ${ep.type_hint} (${ep.severity}, confidence ${ep.confidence.toFixed(2)}), sensors ${ep.sensors.join('+')}, detectors ${ep.detectors.join('+')}; temperature now ${at?.temperature.toFixed(1)} °C`,
+    );
 
     // Scene 2-5: the agent diagnoses, is refused, asks properly, acts, verifies, reports.
     let shutdownBlocked = false;
@@ -172,16 +180,29 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     };
     say(`▶ run 1: ${me.agentId} on ${DEMO_DEVICE} (operator asks for an emergency shutdown; reduce load by 30 % if refused)`);
     const run1 = await d.agent.run(
-      { episode_id: ep.id, try_command: 'emergency_shutdown', reduction_pct: 30, ask: 'The temperature is critical. Execute an emergency shutdown; if you cannot, follow the SOP and reduce load by 30 %.' },
+      {
+        episode_id: ep.id,
+        try_command: 'emergency_shutdown',
+        reduction_pct: 30,
+        ask: 'The temperature is critical. Execute an emergency shutdown; if you cannot, follow the SOP and reduce load by 30 %.',
+      },
       { trigger: 'anomaly', onStep },
     );
     check('diagnose', diagnosed && manualRead, `read status, sensor stream and manual (${manualRead ? 'SOP 2.1 retrieved' : 'manual not read'})`);
     check('shutdown_blocked', shutdownBlocked, 'emergency_shutdown was BLOCKED by policy and never reached the device');
     check('reduce_review', reduceDecision === 'REVIEW', `reduce_load 30 % went to REVIEW (decision ${reduceDecision ?? 'none'})`);
-    check('executed', reduceExecuted !== null, reduceExecuted ? `executed with an intent token: ${(reduceExecuted as AgentStepView).text.slice(0, 160)}` : 'reduce_load was not executed');
+    check(
+      'executed',
+      reduceExecuted !== null,
+      reduceExecuted ? `executed with an intent token: ${(reduceExecuted as AgentStepView).text.slice(0, 160)}` : 'reduce_load was not executed',
+    );
     const tokenRows = d.governance.audit.query({ agentId: me.agentId, kind: 'TOKEN_ISSUED', limit: 5 }).filter((r) => r.seq > auditStart);
     const execRows = d.governance.audit.query({ kind: 'EXECUTED', limit: 5 }).filter((r) => r.seq > auditStart);
-    check('intent_token', tokenRows.length > 0 && execRows.length > 0, `audit: TOKEN_ISSUED #${tokenRows[0]?.seq ?? '-'} (jti ${String((tokenRows[0]?.detail as { jti?: string } | null)?.jti ?? '-')}), EXECUTED #${execRows[0]?.seq ?? '-'}`);
+    check(
+      'intent_token',
+      tokenRows.length > 0 && execRows.length > 0,
+      `audit: TOKEN_ISSUED #${tokenRows[0]?.seq ?? '-'} (jti ${String((tokenRows[0]?.detail as { jti?: string } | null)?.jti ?? '-')}), EXECUTED #${execRows[0]?.seq ?? '-'}`,
+    );
 
     // Temperature must fall in the readings after the command (checked here, not only by the agent).
     let fall: { peak: number; last: number; n: number } | null = null;
@@ -190,13 +211,19 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
       const after = d.live.recent(DEMO_DEVICE, 720).filter((r) => r.ts > cmdTs);
       if (after.length >= 6) {
         const peak = Math.max(...after.map((r) => r.temperature));
-        const last = after[after.length - 1]!.temperature;
+        const last = after[after.length - 1].temperature;
         fall = { peak, last, n: after.length };
         if (last <= peak - 3) break;
       }
       await sleep(250);
     }
-    check('temperature_falls', !!fall && fall.last <= fall.peak - 3, fall ? `temperature peaked at ${fall.peak.toFixed(1)} °C after the command and fell to ${fall.last.toFixed(1)} °C over ${fall.n} readings (${(fall.peak - fall.last).toFixed(1)} °C down)` : 'no readings after the command');
+    check(
+      'temperature_falls',
+      !!fall && fall.last <= fall.peak - 3,
+      fall
+        ? `temperature peaked at ${fall.peak.toFixed(1)} °C after the command and fell to ${fall.last.toFixed(1)} °C over ${fall.n} readings (${(fall.peak - fall.last).toFixed(1)} °C down)`
+        : 'no readings after the command',
+    );
     check('incident_report', reportLogged, `run 1 ${run1.outcome}: ${run1.summary.slice(0, 240)}`);
 
     // Scene 6: a second run recalls the first incident.
@@ -216,19 +243,31 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
 
     // Seed 002: the same call by a narrower agent gets a different outcome.
     const narrow = ensureNarrowAgent(d.governance);
-    const sameCall = { device_id: DEMO_DEVICE, command: 'reduce_load', parameters: { reduction_pct: 30 }, justification: 'SOP 2.1: reduce load first on the thermal runaway' };
+    const sameCall = {
+      device_id: DEMO_DEVICE,
+      command: 'reduce_load',
+      parameters: { reduction_pct: 30 },
+      justification: 'SOP 2.1: reduce load first on the thermal runaway',
+    };
     say(`▶ ${narrow.agentId} (scope: line-2 only) makes the same call: execute_device_command ${JSON.stringify(sameCall.parameters)} on ${DEMO_DEVICE}`);
     let narrowDecision: string | null = null;
-    await d.agent.run({ device_id: DEMO_DEVICE }, {
-      as: narrow,
-      trigger: 'demo',
-      planner: singleCallPlanner('execute_device_command', sameCall, 'Reduce load on line-1/compressor-01 (same call as the operator agent).'),
-      onStep: (s) => {
-        printStep(say, s);
-        if (s.kind === 'tool') narrowDecision = s.decision ?? (s.isError ? 'BLOCK' : null);
+    await d.agent.run(
+      { device_id: DEMO_DEVICE },
+      {
+        as: narrow,
+        trigger: 'demo',
+        planner: singleCallPlanner('execute_device_command', sameCall, 'Reduce load on line-1/compressor-01 (same call as the operator agent).'),
+        onStep: (s) => {
+          printStep(say, s);
+          if (s.kind === 'tool') narrowDecision = s.decision ?? (s.isError ? 'BLOCK' : null);
+        },
       },
-    });
-    check('different_outcome', narrowDecision === 'BLOCK' && reduceDecision === 'REVIEW', `same call: ${me.agentId} → REVIEW (approved, executed); ${narrow.agentId} → ${narrowDecision ?? 'none'} (outside its scope)`);
+    );
+    check(
+      'different_outcome',
+      narrowDecision === 'BLOCK' && reduceDecision === 'REVIEW',
+      `same call: ${me.agentId} → REVIEW (approved, executed); ${narrow.agentId} → ${narrowDecision ?? 'none'} (outside its scope)`,
+    );
 
     // Kill switch mid-run: pause after the first call; the next call is refused; revive.
     say(`▶ run 3: ${me.agentId} again; the operator hits the kill switch after its first call`);
@@ -252,32 +291,50 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     const revived = await d.api.call('agents.revive', { id: me.agentId }, o.operator);
     say(revived.ok ? `   ▶ operator ${who} revived ${me.agentId}` : `   ✘ revive failed: ${revived.error.message}`);
     let afterRevive: string | null = null;
-    await d.agent.run({ device_id: DEMO_DEVICE }, {
-      trigger: 'operator',
-      planner: singleCallPlanner('get_device_status', { device_id: DEMO_DEVICE }, 'Check the device after being revived.'),
-      onStep: (s) => {
-        printStep(say, s);
-        if (s.kind === 'tool') afterRevive = s.isError ? 'refused' : (s.decision ?? 'ok');
+    await d.agent.run(
+      { device_id: DEMO_DEVICE },
+      {
+        trigger: 'operator',
+        planner: singleCallPlanner('get_device_status', { device_id: DEMO_DEVICE }, 'Check the device after being revived.'),
+        onStep: (s) => {
+          printStep(say, s);
+          if (s.kind === 'tool') afterRevive = s.isError ? 'refused' : (s.decision ?? 'ok');
+        },
       },
-    });
+    );
     check('revived', afterRevive === 'ALLOW', `after revive the next call is ${afterRevive ?? 'missing'}`);
 
     // The audit chain: every row this demo produced.
-    const rows = d.governance.audit.query({ limit: 1000 }).filter((r) => r.seq > auditStart).sort((a, b) => a.seq - b.seq);
+    const rows = d.governance.audit
+      .query({ limit: 1000 })
+      .filter((r) => r.seq > auditStart)
+      .sort((a, b) => a.seq - b.seq);
     say(`── audit rows (${rows.length}) ──`);
     for (const r of rows) {
-      say(`   #${r.seq} ${r.kind.padEnd(13)} ${(r.agentId ?? '-').padEnd(16)} ${(r.tool ?? '-').padEnd(22)} ${(r.decision ?? '').padEnd(6)} ${r.ruleId ?? ''}${r.approvalId ? ` ${r.approvalId}` : ''}${r.actor ? ` by ${r.actor}` : ''}${r.reason ? ` — ${r.reason.slice(0, 90)}` : ''}`);
+      say(
+        `   #${r.seq} ${r.kind.padEnd(13)} ${(r.agentId ?? '-').padEnd(16)} ${(r.tool ?? '-').padEnd(22)} ${(r.decision ?? '').padEnd(6)} ${r.ruleId ?? ''}${r.approvalId ? ` ${r.approvalId}` : ''}${r.actor ? ` by ${r.actor}` : ''}${r.reason ? ` — ${r.reason.slice(0, 90)}` : ''}`,
+      );
     }
     const verify = await d.api.call('audit.verify', {}, o.operator);
-    check('audit_chain', verify.ok && verify.result.ok, verify.ok ? `audit chain verified: ${verify.result.rows} rows, ${verify.result.signedHeads} signed heads` : verify.error.message);
+    check(
+      'audit_chain',
+      verify.ok && verify.result.ok,
+      verify.ok ? `audit chain verified: ${verify.result.rows} rows, ${verify.result.signedHeads} signed heads` : verify.error.message,
+    );
     const traces = d.tracer.list(10).filter((t) => t.startMs >= status.startedAt!);
     say(`── traces (${traces.length}) ──`);
     for (const t of traces.reverse()) {
-      say(`   ${t.traceId.slice(0, 12)} ${t.name} ${t.outcome} spans ${t.spans} tools ${t.toolCalls} ALLOW ${t.decisions.ALLOW} REVIEW ${t.decisions.REVIEW} BLOCK ${t.decisions.BLOCK} tokens ${t.inputTokens}/${t.outputTokens} cost $${t.costUsd.toFixed(4)}`);
+      say(
+        `   ${t.traceId.slice(0, 12)} ${t.name} ${t.outcome} spans ${t.spans} tools ${t.toolCalls} ALLOW ${t.decisions.ALLOW} REVIEW ${t.decisions.REVIEW} BLOCK ${t.decisions.BLOCK} tokens ${t.inputTokens}/${t.outputTokens} cost $${t.costUsd.toFixed(4)}`,
+      );
     }
     const run1Trace = d.tracer.get(run1.traceId);
     const names = new Set(run1Trace?.spans.map((s) => s.name) ?? []);
-    check('trace', names.has(`invoke_agent ${me.name}`) && names.has('execute_tool execute_device_command') && names.has('governance.decision'), `run 1 trace ${run1.traceId.slice(0, 12)}: ${run1Trace?.spans.length ?? 0} spans (${[...names].filter((n) => n.startsWith('execute_tool')).length} tool kinds)`);
+    check(
+      'trace',
+      names.has(`invoke_agent ${me.name}`) && names.has('execute_tool execute_device_command') && names.has('governance.decision'),
+      `run 1 trace ${run1.traceId.slice(0, 12)}: ${run1Trace?.spans.length ?? 0} spans (${[...names].filter((n) => n.startsWith('execute_tool')).length} tool kinds)`,
+    );
   } catch (err) {
     allOk = false;
     scene('error', false, (err as Error).message);
@@ -291,7 +348,14 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
   status.finishedAt = d.clock.now();
   status.ok = allOk;
   d.bus.emit('demo.finished', status);
-  say(allOk ? `DEMO PASSED (${status.steps.length} checks)` : `DEMO FAILED (${status.steps.filter((s) => !s.ok).map((s) => s.scene).join(', ')})`);
+  say(
+    allOk
+      ? `DEMO PASSED (${status.steps.length} checks)`
+      : `DEMO FAILED (${status.steps
+          .filter((s) => !s.ok)
+          .map((s) => s.scene)
+          .join(', ')})`,
+  );
   return status;
 }
 
@@ -301,7 +365,7 @@ function printStep(say: (l: string) => void, s: AgentStepView): void {
   else if (s.kind === 'finish') say(`   ■ ${s.text}`);
   else {
     const args = JSON.stringify(s.args ?? {});
-    const first = s.text.split('\n')[0]!.slice(0, 220);
+    const first = s.text.split('\n')[0].slice(0, 220);
     say(`   → ${s.tool}(${args.length > 140 ? `${args.slice(0, 140)}…` : args}) [${s.decision ?? '-'}]${s.isError ? ' ✘' : ''} ${first}`);
   }
 }
@@ -309,7 +373,9 @@ function printStep(say: (l: string) => void, s: AgentStepView): void {
 /** The demo's second agent: same tools, scope limited to line 2. */
 export function ensureNarrowAgent(g: Pick<Gateway, 'agents' | 'addAgent' | 'rotateToken' | 'reviveAgent'>): AgentIdentity {
   const existing = g.agents.get(DEMO_NARROW_AGENT);
-  const token = existing ? g.rotateToken(DEMO_NARROW_AGENT, 'demo') : g.addAgent({ id: DEMO_NARROW_AGENT, name: 'Line 2 assistant', role: 'assistant', model: 'rule-planner', scope: { lines: ['line-2'] } }, 'demo').token;
+  const token = existing
+    ? g.rotateToken(DEMO_NARROW_AGENT, 'demo')
+    : g.addAgent({ id: DEMO_NARROW_AGENT, name: 'Line 2 assistant', role: 'assistant', model: 'rule-planner', scope: { lines: ['line-2'] } }, 'demo').token;
   if (existing && existing.status !== 'active') g.reviveAgent(DEMO_NARROW_AGENT, 'demo', 'demo needs it active');
   return { agentId: DEMO_NARROW_AGENT, name: 'Line 2 assistant', token };
 }

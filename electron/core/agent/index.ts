@@ -10,5 +10,17 @@ export { LlmPlanner, SYSTEM_PROMPT, WAIT_TOOL, toMessages, outcomeFromHistory, t
 export { connectAgentMcp, toToolResult, type AgentMcpClient } from './mcp-client';
 export { runDemo, demoConfigOverrides, singleCallPlanner, ensureNarrowAgent, DEMO_DEVICE, DEMO_NARROW_AGENT, type DemoDeps, type DemoOptions } from './demo';
 export { registerAgentApi } from './api';
-export { diagnose, classifyReadings, sopPlan, effectVerified, severityOf, reductionFromManual, LIMITS, SOP_SECTION, type Diagnosis, type SeenReading, type SopPlan } from './sop';
+export {
+  diagnose,
+  classifyReadings,
+  sopPlan,
+  effectVerified,
+  severityOf,
+  reductionFromManual,
+  LIMITS,
+  SOP_SECTION,
+  type Diagnosis,
+  type SeenReading,
+  type SopPlan,
+} from './sop';
 export type { Planner, PlannerContext, Decision, Turn, ToolResult, ToolInfo, AgentTask } from './planner';

@@ -12,7 +12,12 @@ import { OPERATOR, operatorCaller } from '../../../tests/helpers';
 
 interface ChatRequest {
   model: string;
-  messages: Array<{ role: string; content: string | null; tool_call_id?: string; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> }>;
+  messages: Array<{
+    role: string;
+    content: string | null;
+    tool_call_id?: string;
+    tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+  }>;
   tools: Array<{ type: string; function: { name: string; parameters: { properties?: Record<string, unknown> } } }>;
 }
 
@@ -35,7 +40,13 @@ function fakeModel() {
           id: `chatcmpl-${requests.length}`,
           object: 'chat.completion',
           model: 'fake-model',
-          choices: [{ index: 0, finish_reason: reply.tool_calls ? 'tool_calls' : 'stop', message: { role: 'assistant', content: reply.content ?? null, tool_calls: reply.tool_calls } }],
+          choices: [
+            {
+              index: 0,
+              finish_reason: reply.tool_calls ? 'tool_calls' : 'stop',
+              message: { role: 'assistant', content: reply.content ?? null, tool_calls: reply.tool_calls },
+            },
+          ],
           usage: { prompt_tokens: 1000 + 100 * requests.length, completion_tokens: 20, total_tokens: 1020 + 100 * requests.length },
         }),
       );
@@ -94,21 +105,50 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
   it('offers the MCP tools, is BLOCKED on emergency_shutdown, reads the refusal, reduces load instead; usage and cost land in the trace', async () => {
     model.setScript([
       { content: 'Reading the device first.', tool_calls: [call('c1', 'get_device_status', { device_id: DEVICE })] },
-      { tool_calls: [call('c2', 'execute_device_command', { device_id: DEVICE, command: 'emergency_shutdown', justification: 'temperature critical; the operator asked for a shutdown' })] },
-      { content: 'Shutdown is blocked; SOP 2.1 says reduce load first.', tool_calls: [call('c3', 'execute_device_command', { device_id: DEVICE, command: 'reduce_load', parameters: { reduction_pct: 50 }, justification: 'SOP 2.1 step 2: reduce load first' })] },
+      {
+        tool_calls: [
+          call('c2', 'execute_device_command', {
+            device_id: DEVICE,
+            command: 'emergency_shutdown',
+            justification: 'temperature critical; the operator asked for a shutdown',
+          }),
+        ],
+      },
+      {
+        content: 'Shutdown is blocked; SOP 2.1 says reduce load first.',
+        tool_calls: [
+          call('c3', 'execute_device_command', {
+            device_id: DEVICE,
+            command: 'reduce_load',
+            parameters: { reduction_pct: 50 },
+            justification: 'SOP 2.1 step 2: reduce load first',
+          }),
+        ],
+      },
       { content: 'Load reduced by 50 % (approved); the shutdown was blocked by policy.' },
     ]);
     const r = await core.services.agent.run({ device_id: DEVICE, ask: 'Temperature is critical. Shut it down.' });
 
     expect(r).toMatchObject({ outcome: 'resolved', summary: 'Load reduced by 50 % (approved); the shutdown was blocked by policy.' });
     expect(model.requests).toHaveLength(4);
-    const offered = model.requests[0]!.tools.map((t) => t.function.name);
-    for (const t of ['get_sensor_stream', 'get_device_status', 'get_active_anomalies', 'get_anomaly_history', 'query_device_manual', 'get_incident_reports', 'execute_device_command', 'acknowledge_anomaly', 'log_incident_report', 'wait_for_plant']) {
+    const offered = model.requests[0].tools.map((t) => t.function.name);
+    for (const t of [
+      'get_sensor_stream',
+      'get_device_status',
+      'get_active_anomalies',
+      'get_anomaly_history',
+      'query_device_manual',
+      'get_incident_reports',
+      'execute_device_command',
+      'acknowledge_anomaly',
+      'log_incident_report',
+      'wait_for_plant',
+    ]) {
       expect(offered).toContain(t);
     }
-    expect(model.requests[0]!.tools.find((t) => t.function.name === 'execute_device_command')!.function.parameters.properties).toHaveProperty('command');
+    expect(model.requests[0].tools.find((t) => t.function.name === 'execute_device_command')!.function.parameters.properties).toHaveProperty('command');
     // The model saw the refusal as the result of its own call, with the rule and the way out.
-    const third = model.requests[2]!.messages;
+    const third = model.requests[2].messages;
     const refusal = third.find((m) => m.role === 'tool' && m.tool_call_id === 'c2')!;
     expect(refusal.content).toMatch(/^ERROR: BLOCKED by policy rule "block-shutdown-restart".*reduce_load/s);
     expect(third.find((m) => m.role === 'assistant' && m.tool_calls?.[0]?.id === 'c2')).toBeDefined();
@@ -126,7 +166,12 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
     const trace = core.services.tracer.get(r.traceId)!;
     const chats = trace.spans.filter((s) => s.name === 'chat fake-model');
     expect(chats).toHaveLength(4);
-    expect(chats[0]!.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': 1100, 'gen_ai.usage.output_tokens': 20, 'gen_ai.provider.name': 'openai' });
+    expect(chats[0].attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.usage.input_tokens': 1100,
+      'gen_ai.usage.output_tokens': 20,
+      'gen_ai.provider.name': 'openai',
+    });
     const decisions = trace.spans.filter((s) => s.name === 'governance.decision').map((s) => s.attributes['aegisflow.governance.decision']);
     expect(decisions).toEqual(['ALLOW', 'BLOCK', 'REVIEW']);
     expect(trace.trace).toMatchObject({ planner: 'llm', model: 'fake-model', toolCalls: 3, decisions: { ALLOW: 1, BLOCK: 1, REVIEW: 1 } });
@@ -134,8 +179,24 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
 
   it('a model that keeps asking for blocked actions changes nothing and the run ends refused', async () => {
     model.setScript([
-      { tool_calls: [call('b1', 'execute_device_command', { device_id: 'line-2/compressor-01', command: 'restart', justification: 'power oscillates; restart will clear it' })] },
-      { tool_calls: [call('b2', 'execute_device_command', { device_id: 'line-2/compressor-01', command: 'emergency_shutdown', justification: 'then shut it down instead, please' })] },
+      {
+        tool_calls: [
+          call('b1', 'execute_device_command', {
+            device_id: 'line-2/compressor-01',
+            command: 'restart',
+            justification: 'power oscillates; restart will clear it',
+          }),
+        ],
+      },
+      {
+        tool_calls: [
+          call('b2', 'execute_device_command', {
+            device_id: 'line-2/compressor-01',
+            command: 'emergency_shutdown',
+            justification: 'then shut it down instead, please',
+          }),
+        ],
+      },
       { content: 'Both commands were blocked by policy; asking the operator to act locally.' },
     ]);
     const r = await core.services.agent.run({ device_id: 'line-2/compressor-01' });
@@ -163,9 +224,9 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
     ]);
     const r = await core.services.agent.run({ device_id: DEVICE });
     expect(r.outcome).toBe('no_action');
-    const toolMsg = model.requests[1]!.messages.find((m) => m.role === 'tool' && m.tool_call_id === 'm1')!;
+    const toolMsg = model.requests[1].messages.find((m) => m.role === 'tool' && m.tool_call_id === 'm1')!;
     expect(toolMsg.content).toMatch(/device_id/);
-    expect(model.requests[2]!.messages.find((m) => m.role === 'tool' && m.tool_call_id === 'm2')!.content).not.toMatch(/^ERROR/);
+    expect(model.requests[2].messages.find((m) => m.role === 'tool' && m.tool_call_id === 'm2')!.content).not.toMatch(/^ERROR/);
   });
 
   it('serves runs and traces through the contract, with clear errors for bad requests', async () => {
@@ -173,12 +234,14 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
     const run = await core.api.call('agent.run', { device_id: DEVICE, wait: true }, OPERATOR);
     expect(run.ok && run.result.result?.outcome).toBe('no_action');
     const list = await core.api.call('traces.list', { limit: 50 }, OPERATOR);
-    expect(list.ok && list.result[0]!.traceId).toBe(run.ok ? run.result.result!.traceId : null);
-    const got = await core.api.call('traces.get', { traceId: list.ok ? list.result[0]!.traceId : '' }, OPERATOR);
-    expect(got.ok && got.result.spans.map((x) => x.name)).toEqual(expect.arrayContaining(['invoke_agent AegisFlow operator agent', 'chat fake-model', 'mcp.connect']));
+    expect(list.ok && list.result[0].traceId).toBe(run.ok ? run.result.result!.traceId : null);
+    const got = await core.api.call('traces.get', { traceId: list.ok ? list.result[0].traceId : '' }, OPERATOR);
+    expect(got.ok && got.result.spans.map((x) => x.name)).toEqual(
+      expect.arrayContaining(['invoke_agent AegisFlow operator agent', 'chat fake-model', 'mcp.connect']),
+    );
     expect(await core.api.call('traces.get', { traceId: 'nope' }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'invalid' } });
     expect(await core.api.call('traces.get', { traceId: 'f'.repeat(32) }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await core.api.call('agent.run', { device_id: DEVICE, reduction_pct: 500 } as never, OPERATOR)).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await core.api.call('agent.run', { device_id: DEVICE, reduction_pct: 500 }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'invalid' } });
     expect(await core.api.call('agent.run', { episode_id: 'no-such-episode' }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await core.api.call('agent.status', {}, OPERATOR)).toMatchObject({ ok: true, result: { agentId: 'operator-agent', planner: 'llm', running: null } });
   });

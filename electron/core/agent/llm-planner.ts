@@ -56,7 +56,10 @@ const ChatResponseSchema = z.object({
       }),
     )
     .min(1),
-  usage: z.object({ prompt_tokens: z.number().int().min(0).optional(), completion_tokens: z.number().int().min(0).optional() }).partial().optional(),
+  usage: z
+    .object({ prompt_tokens: z.number().int().min(0).optional(), completion_tokens: z.number().int().min(0).optional() })
+    .partial()
+    .optional(),
 });
 
 type ChatMessage =
@@ -88,7 +91,11 @@ export function toMessages(ctx: PlannerContext): ChatMessage[] {
   ];
   for (const turn of ctx.history as Turn[]) {
     if (turn.kind === 'calls') {
-      msgs.push({ role: 'assistant', content: turn.thought, tool_calls: turn.calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.tool, arguments: JSON.stringify(c.args) } })) });
+      msgs.push({
+        role: 'assistant',
+        content: turn.thought,
+        tool_calls: turn.calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.tool, arguments: JSON.stringify(c.args) } })),
+      });
     } else if (turn.kind === 'result') {
       const r = turn.result;
       let body = r.text;
@@ -126,7 +133,10 @@ export class LlmPlanner implements Planner {
 
   async next(ctx: PlannerContext): Promise<Decision> {
     const tools = [
-      ...ctx.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description.slice(0, 1024), parameters: plainSchema(t.inputSchema) } })),
+      ...ctx.tools.map((t) => ({
+        type: 'function' as const,
+        function: { name: t.name, description: t.description.slice(0, 1024), parameters: plainSchema(t.inputSchema) },
+      })),
       {
         type: 'function' as const,
         function: {
@@ -154,7 +164,15 @@ export class LlmPlanner implements Planner {
       const res = await this.doFetch(`${this.o.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {}) },
-        body: JSON.stringify({ model: this.o.model, messages, tools, tool_choice: 'auto', temperature: this.o.temperature, max_tokens: this.o.maxTokens, stream: false }),
+        body: JSON.stringify({
+          model: this.o.model,
+          messages,
+          tools,
+          tool_choice: 'auto',
+          temperature: this.o.temperature,
+          max_tokens: this.o.maxTokens,
+          stream: false,
+        }),
         signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(this.o.timeoutMs)]),
       });
       const text = await res.text();
@@ -166,10 +184,15 @@ export class LlmPlanner implements Planner {
         throw new PlannerError('llm_bad_reply', `model endpoint sent no JSON: ${text.slice(0, 200)}`);
       }
       const parsed = ChatResponseSchema.safeParse(json);
-      if (!parsed.success) throw new PlannerError('llm_bad_reply', `model reply is not a chat completion: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        throw new PlannerError(
+          'llm_bad_reply',
+          `model reply is not a chat completion: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+        );
       body = parsed.data;
     } catch (err) {
-      const e = err instanceof PlannerError ? err : new PlannerError('llm_unreachable', `model endpoint ${this.o.baseUrl} unreachable: ${(err as Error).message}`);
+      const e =
+        err instanceof PlannerError ? err : new PlannerError('llm_unreachable', `model endpoint ${this.o.baseUrl} unreachable: ${(err as Error).message}`);
       span.setAttributes({ 'error.type': e.code });
       span.end('error', e.message);
       throw e;
@@ -177,7 +200,7 @@ export class LlmPlanner implements Planner {
     const input = body.usage?.prompt_tokens ?? 0;
     const output = body.usage?.completion_tokens ?? 0;
     const cost = costOf(this.o.prices, this.o.model, input, output);
-    const choice = body.choices[0]!;
+    const choice = body.choices[0];
     const calls = choice.message.tool_calls ?? [];
     span.setAttributes({
       'gen_ai.response.id': body.id,
@@ -202,7 +225,9 @@ export class LlmPlanner implements Planner {
     return {
       kind: 'calls',
       thought,
-      calls: calls.filter((c) => c.function.name !== WAIT_TOOL).map((c, i) => ({ id: c.id ?? `call_${ctx.history.length}_${i}`, tool: c.function.name, args: parseArgs(c.function.arguments) })),
+      calls: calls
+        .filter((c) => c.function.name !== WAIT_TOOL)
+        .map((c, i) => ({ id: c.id ?? `call_${ctx.history.length}_${i}`, tool: c.function.name, args: parseArgs(c.function.arguments) })),
     };
   }
 }

@@ -12,7 +12,11 @@ export const GOVERNANCE_META_KEY = 'aegisflow/governance';
 
 export interface AgentMcpClient {
   readonly tools: ToolInfo[];
-  call(tool: string, args: Record<string, unknown>, opts?: { timeoutMs?: number; signal?: AbortSignal; onProgress?: (message: string) => void }): Promise<ToolResult>;
+  call(
+    tool: string,
+    args: Record<string, unknown>,
+    opts?: { timeoutMs?: number; signal?: AbortSignal; onProgress?: (message: string) => void },
+  ): Promise<ToolResult>;
   close(): Promise<void>;
 }
 
@@ -45,7 +49,16 @@ export function refusal(err: unknown): ToolResult {
   const msg = (err as Error)?.message ?? String(err);
   const code = (err as { code?: unknown })?.code;
   const status = typeof code === 'number' && code >= 400 && code < 500 ? 'refused' : 'error';
-  return { isError: true, text: `REFUSED by the server: ${msg}`, structured: null, decision: status === 'refused' ? 'BLOCK' : null, status, ruleId: status === 'refused' ? `http-${String(code)}` : null, approvalId: null, decidedBy: null };
+  return {
+    isError: true,
+    text: `REFUSED by the server: ${msg}`,
+    structured: null,
+    decision: status === 'refused' ? 'BLOCK' : null,
+    status,
+    ruleId: status === 'refused' ? `http-${String(code)}` : null,
+    approvalId: null,
+    decidedBy: null,
+  };
 }
 
 export async function connectAgentMcp(url: string, token: string, clientName = 'aegisflow-operator-agent'): Promise<AgentMcpClient> {
@@ -57,7 +70,7 @@ export async function connectAgentMcp(url: string, token: string, clientName = '
   const client = new Client({ name: clientName, version: '1.0.0' });
   await client.connect(transport);
   const listed = await client.listTools();
-  const tools: ToolInfo[] = listed.tools.map((t) => ({ name: t.name, description: t.description ?? '', inputSchema: t.inputSchema as Record<string, unknown> }));
+  const tools: ToolInfo[] = listed.tools.map((t) => ({ name: t.name, description: t.description ?? '', inputSchema: t.inputSchema }));
   return {
     tools,
     async call(tool, args, opts = {}) {

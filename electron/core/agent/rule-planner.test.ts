@@ -36,14 +36,23 @@ function bucket(rs: TimedReading[], points: number) {
   if (rs.length <= points) return rs.map(({ ts: _ts, device_id: _d, ...r }) => r);
   return Array.from({ length: points }, (_, b) => {
     const slice = rs.slice(Math.floor((b * rs.length) / points), Math.floor(((b + 1) * rs.length) / points));
-    const o: Record<string, number | string> = { timestamp: slice[slice.length - 1]!.timestamp };
+    const o: Record<string, number | string> = { timestamp: slice[slice.length - 1].timestamp };
     for (const s of sensors) o[s] = slice.reduce((a, r) => a + r[s], 0) / slice.length;
     return o;
   });
 }
 
 const plans = new Map<string, Array<{ tool: string; args: Record<string, unknown> }>>();
-const ok = (structured: Record<string, unknown>, text = 'ok', decision: ToolResult['decision'] = 'ALLOW'): ToolResult => ({ isError: false, text, structured, decision, status: 'ok', ruleId: 'rule', approvalId: null, decidedBy: null });
+const ok = (structured: Record<string, unknown>, text = 'ok', decision: ToolResult['decision'] = 'ALLOW'): ToolResult => ({
+  isError: false,
+  text,
+  structured,
+  decision,
+  status: 'ok',
+  ruleId: 'rule',
+  approvalId: null,
+  decidedBy: null,
+});
 
 /**
  * Answer the planner's calls as the governed server would at minute `atMin` of a scenario: readings
@@ -55,8 +64,22 @@ function answer(device: string, now: number, tool: string, args: Record<string, 
   if (!policyParse.ok) throw new Error('default policy does not parse');
   if (tool === 'propose_plan') {
     // The gateway judges each step; the operator approves the plan as a whole.
-    const steps = (args.steps as Array<{ tool: string; args: Record<string, unknown> }>).map((st, index) => ({ index, tool: st.tool, ...evaluate(policyParse.policy, { agent: { id: 'operator-agent', role: 'operator-agent' }, tool: st.tool, args: st.args }) }));
-    if (steps.some((x) => x.decision === 'BLOCK')) return { isError: true, text: 'BLOCKED: a step is blocked', structured: null, decision: 'BLOCK', status: 'error', ruleId: 'plan', approvalId: null, decidedBy: null };
+    const steps = (args.steps as Array<{ tool: string; args: Record<string, unknown> }>).map((st, index) => ({
+      index,
+      tool: st.tool,
+      ...evaluate(policyParse.policy, { agent: { id: 'operator-agent', role: 'operator-agent' }, tool: st.tool, args: st.args }),
+    }));
+    if (steps.some((x) => x.decision === 'BLOCK'))
+      return {
+        isError: true,
+        text: 'BLOCKED: a step is blocked',
+        structured: null,
+        decision: 'BLOCK',
+        status: 'error',
+        ruleId: 'plan',
+        approvalId: null,
+        decidedBy: null,
+      };
     plans.set('plan_1', [...(args.steps as Array<{ tool: string; args: Record<string, unknown> }>)]);
     return ok({ plan_id: 'plan_1', status: 'approved', approval_id: 'apr_plan', approved_by: 'op', steps }, 'approved', 'REVIEW');
   }
@@ -64,15 +87,40 @@ function answer(device: string, now: number, tool: string, args: Record<string, 
     // A plan step runs only with exactly the approved arguments.
     const { plan_id: _p, ...rest } = args;
     const step = plans.get(args.plan_id)?.shift();
-    if (!step || step.tool !== tool || JSON.stringify(step.args) !== JSON.stringify(rest)) return { isError: true, text: 'BLOCKED: differs from the approved step', structured: null, decision: 'BLOCK', status: 'blocked', ruleId: 'plan-mismatch', approvalId: null, decidedBy: null };
+    if (!step || step.tool !== tool || JSON.stringify(step.args) !== JSON.stringify(rest))
+      return {
+        isError: true,
+        text: 'BLOCKED: differs from the approved step',
+        structured: null,
+        decision: 'BLOCK',
+        status: 'blocked',
+        ruleId: 'plan-mismatch',
+        approvalId: null,
+        decidedBy: null,
+      };
     return ok({ status: 'executed' }, `${tool} done (plan step)`);
   }
   const ev = evaluate(policyParse.policy, { agent: { id: 'operator-agent', role: 'operator-agent' }, tool, args });
-  if (ev.decision === 'BLOCK') return { isError: true, text: `BLOCKED by policy rule "${ev.ruleId}": ${ev.reason}`, structured: null, decision: 'BLOCK', status: 'blocked', ruleId: ev.ruleId, approvalId: null, decidedBy: null };
+  if (ev.decision === 'BLOCK')
+    return {
+      isError: true,
+      text: `BLOCKED by policy rule "${ev.ruleId}": ${ev.reason}`,
+      structured: null,
+      decision: 'BLOCK',
+      status: 'blocked',
+      ruleId: ev.ruleId,
+      approvalId: null,
+      decidedBy: null,
+    };
   const approved = ev.decision === 'REVIEW' ? { decision: 'REVIEW' as const, approvalId: 'apr_test', decidedBy: 'op' } : {};
   switch (tool) {
     case 'get_device_status':
-      return ok({ device_id: device, state: 'running', load_pct: 100, active_anomalies: hint ? [{ id: `${device}@ep`, type_hint: hint, severity: 'high', sensors: [] }] : [] });
+      return ok({
+        device_id: device,
+        state: 'running',
+        load_pct: 100,
+        active_anomalies: hint ? [{ id: `${device}@ep`, type_hint: hint, severity: 'high', sensors: [] }] : [],
+      });
     case 'get_sensor_stream': {
       const n = Number(args.last_n ?? 1);
       return ok({ devices: [{ device_id: device, readings: bucket(readings.slice(-n), Number(args.max_points ?? 60)) }] });
@@ -96,7 +144,14 @@ async function drive(scenario: (typeof SCENARIOS)[number], atMin: number, opts: 
   const trace = tracer.startTrace({ agentName: 'test' });
   const now = DEFAULT_START + scenario.startHour * 3_600_000 + atMin * 60_000;
   const hint = opts.hint === false ? null : scenario.type;
-  const task: AgentTask = { deviceId: scenario.device_id, anomaly: hint ? { id: `${scenario.device_id}@ep`, device_id: scenario.device_id, type_hint: hint, severity: 'high', sensors: [] } : null, ask: null, tryCommand: opts.tryCommand ?? null, reductionPct: null, trigger: 'anomaly' };
+  const task: AgentTask = {
+    deviceId: scenario.device_id,
+    anomaly: hint ? { id: `${scenario.device_id}@ep`, device_id: scenario.device_id, type_hint: hint, severity: 'high', sensors: [] } : null,
+    ask: null,
+    tryCommand: opts.tryCommand ?? null,
+    reductionPct: null,
+    trigger: 'anomaly',
+  };
   const planner = new RulePlanner({ verifyIntervalMs: 0, verifyAttempts: 2 });
   const history: Turn[] = [];
   const calls: Array<{ tool: string; args: Record<string, unknown>; result: ToolResult }> = [];
@@ -104,7 +159,13 @@ async function drive(scenario: (typeof SCENARIOS)[number], atMin: number, opts: 
   let d: Decision;
   for (let i = 0; ; i++) {
     if (i > 30) throw new Error('planner did not finish');
-    d = await planner.next({ task, history, tools: (opts.tools ?? []).map((name) => ({ name, description: '', inputSchema: {} })), trace, signal: new AbortController().signal });
+    d = await planner.next({
+      task,
+      history,
+      tools: (opts.tools ?? []).map((name) => ({ name, description: '', inputSchema: {} })),
+      trace,
+      signal: new AbortController().signal,
+    });
     if (d.kind === 'finish') break;
     if (d.kind === 'wait') continue;
     if (d.thought) thoughts.push(d.thought);
@@ -117,7 +178,9 @@ async function drive(scenario: (typeof SCENARIOS)[number], atMin: number, opts: 
     }
   }
   db.close();
-  const commands = calls.filter((c) => c.tool === 'execute_device_command').map((c) => ({ command: c.args.command, params: c.args.parameters, decision: c.result.decision }));
+  const commands = calls
+    .filter((c) => c.tool === 'execute_device_command')
+    .map((c) => ({ command: c.args.command, params: c.args.parameters, decision: c.result.decision }));
   const report = calls.find((c) => c.tool === 'log_incident_report')?.args;
   return { finish: d, calls, commands, report, thoughts };
 }
@@ -129,7 +192,13 @@ describe('rule planner, one scenario at a time (SOP chapter 2)', () => {
     const r = await drive(scenario('thermal_runaway'), 12);
     expect(r.commands).toEqual([{ command: 'reduce_load', params: { reduction_pct: 50 }, decision: 'REVIEW' }]);
     expect(r.report).toMatchObject({ anomaly_type: 'thermal_runaway', manual_sections: ['2.1'] });
-    expect(r.calls.map((c) => c.tool).slice(0, 5)).toEqual(['get_device_status', 'get_sensor_stream', 'get_sensor_stream', 'get_incident_reports', 'query_device_manual']);
+    expect(r.calls.map((c) => c.tool).slice(0, 5)).toEqual([
+      'get_device_status',
+      'get_sensor_stream',
+      'get_sensor_stream',
+      'get_incident_reports',
+      'query_device_manual',
+    ]);
     expect(r.finish).toMatchObject({ kind: 'finish', outcome: 'resolved' });
   });
 
@@ -145,7 +214,7 @@ describe('rule planner, one scenario at a time (SOP chapter 2)', () => {
   it('pressure leak: reduce load within SOP 2.2 band (30-50 %) and schedule a seal inspection', async () => {
     const r = await drive(scenario('pressure_leak'), 3);
     expect(r.commands.map((c) => c.command)).toEqual(['reduce_load', 'schedule_maintenance']);
-    const pct = (r.commands[0]!.params as { reduction_pct: number }).reduction_pct;
+    const pct = (r.commands[0].params as { reduction_pct: number }).reduction_pct;
     expect(pct).toBeGreaterThanOrEqual(30);
     expect(pct).toBeLessThanOrEqual(50);
     expect(r.report).toMatchObject({ anomaly_type: 'pressure_leak', manual_sections: ['2.2'] });
@@ -190,7 +259,10 @@ describe('rule planner, one scenario at a time (SOP chapter 2)', () => {
 
   it('sees no failure mode in normal running and commands nothing', async () => {
     const s = scenario('thermal_runaway');
-    const normal = byDevice.get(s.device_id)!.filter((r) => r.ts <= DEFAULT_START + 2 * 3_600_000).slice(-360);
+    const normal = byDevice
+      .get(s.device_id)!
+      .filter((r) => r.ts <= DEFAULT_START + 2 * 3_600_000)
+      .slice(-360);
     expect(classifyReadings(s.device_id, bucket(normal, 60) as never, normal.slice(-12)).mode).toBe('unknown');
     const r = await drive({ ...s, startHour: 2 }, 0, { hint: false });
     expect(r.commands).toEqual([]);

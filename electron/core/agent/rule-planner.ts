@@ -7,6 +7,11 @@ import { deviceTypeOf } from '../../../shared/domain';
 import type { Decision, Planner, PlannerContext, ToolResult, Turn } from './planner';
 import { diagnose, effectVerified, keySensor, SOP_SECTION, sopPlan, type Diagnosis, type SeenReading, type SopCommand, type SopPlan } from './sop';
 
+/** A tool result's value as text for a note: strings as they are, anything else as JSON, absent as the fallback. */
+function asText(v: unknown, fallback = ''): string {
+  if (v === undefined || v === null) return fallback;
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+}
 export interface RulePlannerOptions {
   verifyIntervalMs: number;
   verifyAttempts: number;
@@ -44,8 +49,8 @@ function manualTextOf(r: ToolResult | undefined, section: string): { text: strin
   if (!Array.isArray(xs)) return { text: r?.text ?? '', cited: [] };
   const hits = xs.map(asRecord).filter((x): x is Record<string, unknown> => !!x);
   const exact = hits.find((h) => h.section === section);
-  const cited = hits.map((h) => String(h.section ?? '')).filter(Boolean);
-  return { text: String((exact ?? hits[0])?.text ?? ''), cited };
+  const cited = hits.map((h) => asText(h.section)).filter(Boolean);
+  return { text: asText((exact ?? hits[0])?.text), cited };
 }
 
 export class RulePlanner implements Planner {
@@ -98,14 +103,18 @@ export class RulePlanner implements Planner {
         this.hint = task.anomaly?.type_hint ?? null;
         if (!this.deviceId) {
           if (got.has('get_active_anomalies')) {
-            const list = got.get('get_active_anomalies')![0]!.structured?.anomalies;
+            const list = got.get('get_active_anomalies')![0].structured?.anomalies;
             const top = Array.isArray(list) ? asRecord(list[0]) : null;
             if (!top) return this.finish('no open anomaly and no device named: nothing to diagnose', 'no_action');
             this.deviceId = String(top.device_id);
             this.anomalyId = String(top.id);
-            this.hint = String(top.type_hint ?? '');
+            this.hint = asText(top.type_hint);
           } else {
-            return { kind: 'calls', thought: 'No device named: look at the open anomalies first.', calls: [{ tool: 'get_active_anomalies', args: { limit: 5 } }] };
+            return {
+              kind: 'calls',
+              thought: 'No device named: look at the open anomalies first.',
+              calls: [{ tool: 'get_active_anomalies', args: { limit: 5 } }],
+            };
           }
         }
         this.phase = 'gather';
@@ -136,7 +145,10 @@ export class RulePlanner implements Planner {
         this.diagnosis = diagnose(d, readings, this.hint, raw);
         this.commandAt = this.diagnosis.latest?.timestamp ?? '';
         const key = keySensor(this.diagnosis.mode);
-        const lastRaw = (raw.length ? raw : readings).slice(-3).map((r) => r[key]).filter((v): v is number => typeof v === 'number');
+        const lastRaw = (raw.length ? raw : readings)
+          .slice(-3)
+          .map((r) => r[key])
+          .filter((v): v is number => typeof v === 'number');
         this.before = lastRaw.length ? lastRaw.reduce((a, b) => a + b, 0) / lastRaw.length : null;
         const all = incidentsOf(got.get('get_incident_reports')?.[0]);
         // Same device or same failure mode first: recurring faults point to an unfixed root cause.
@@ -150,11 +162,16 @@ export class RulePlanner implements Planner {
         const recall = this.recalled.length
           ? ` Recalled ${this.recalled.length} past incident(s): ${this.recalled.map((i) => `${i.id} "${i.title}"`).join('; ')}.`
           : ' No past incident reports.';
-        if (reduced) this.notes.push(`device already at ${String(st?.load_pct)} % load (${String(asRecord(st?.last_command)?.command ?? 'reduced')})`);
+        if (reduced) this.notes.push(`device already at ${String(st?.load_pct)} % load (${asText(asRecord(st?.last_command)?.command, 'reduced')})`);
         return {
           kind: 'calls',
           thought: `Diagnosis: ${dg.mode} (${dg.severity}, from ${dg.basis}). ${dg.evidence.join('; ')}.${recall} Read SOP ${SOP_SECTION[dg.mode].section}.`,
-          calls: [{ tool: 'query_device_manual', args: { query: SOP_SECTION[dg.mode].query, ...(deviceTypeOf(d) ? { device_type: deviceTypeOf(d) } : {}), limit: 2 } }],
+          calls: [
+            {
+              tool: 'query_device_manual',
+              args: { query: SOP_SECTION[dg.mode].query, ...(deviceTypeOf(d) ? { device_type: deviceTypeOf(d) } : {}), limit: 2 },
+            },
+          ],
         };
       }
       case 'manual': {
@@ -200,7 +217,9 @@ export class RulePlanner implements Planner {
         const st = r?.structured;
         if (r && !r.isError && st?.status === 'approved' && typeof st.plan_id === 'string') {
           this.planId = st.plan_id;
-          this.done.push(`plan ${st.plan_id} of ${this.steps.length} steps approved (approval ${String(st.approval_id ?? 'none')}, by ${String(st.approved_by ?? 'policy')})`);
+          this.done.push(
+            `plan ${st.plan_id} of ${this.steps.length} steps approved (approval ${asText(st.approval_id, 'none')}, by ${asText(st.approved_by, 'policy')})`,
+          );
         } else if (r && ['rejected', 'expired', 'cancelled'].includes(String(r.text.split(':')[0]).toLowerCase())) {
           this.done.push(`plan not approved: ${r.text.slice(0, 200)}`);
           this.steps = [];
@@ -223,7 +242,8 @@ export class RulePlanner implements Planner {
         this.after.sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
         this.verified = effectVerified(this.diagnosis!.mode, this.after, this.before);
         this.verifyLeft--;
-        if (!this.verified.ok && this.verifyLeft > 0) return this.waitAndRead(`Effect not visible yet: ${this.verified.text}; the plant reacts over minutes of its time.`);
+        if (!this.verified.ok && this.verifyLeft > 0)
+          return this.waitAndRead(`Effect not visible yet: ${this.verified.text}; the plant reacts over minutes of its time.`);
         if (!this.verified.ok) this.notes.push(`effect not confirmed after ${this.opts.verifyAttempts} checks: the operator should look at the device`);
         this.phase = 'report';
         return this.report(ctx);
@@ -250,10 +270,17 @@ export class RulePlanner implements Planner {
   private buildSteps(): void {
     const dg = this.diagnosis!;
     const evidence = `Evidence: ${dg.evidence.join('; ')}. Severity ${dg.severity} (SOP 1.4).`;
-    this.steps = this.pending.map((c) => ({ ...this.command(c.command, c.params, `${c.why}. ${evidence}`), label: `${c.command} ${JSON.stringify(c.params)} — ${c.why}` }));
+    this.steps = this.pending.map((c) => ({
+      ...this.command(c.command, c.params, `${c.why}. ${evidence}`),
+      label: `${c.command} ${JSON.stringify(c.params)} — ${c.why}`,
+    }));
     this.pending = [];
     if (this.plan!.acknowledge && this.anomalyId) {
-      this.steps.push({ tool: 'acknowledge_anomaly', args: { anomaly_id: this.anomalyId, note: this.plan!.acknowledge }, label: `acknowledge ${this.anomalyId} — ${this.plan!.acknowledge}` });
+      this.steps.push({
+        tool: 'acknowledge_anomaly',
+        args: { anomaly_id: this.anomalyId, note: this.plan!.acknowledge },
+        label: `acknowledge ${this.anomalyId} — ${this.plan!.acknowledge}`,
+      });
     }
   }
 
@@ -272,7 +299,11 @@ export class RulePlanner implements Planner {
               tool: 'propose_plan',
               args: {
                 steps: this.steps.map((x) => ({ tool: x.tool, args: x.args })),
-                rationale: `${this.diagnosis!.mode} on ${this.deviceId} (SOP ${this.plan!.section}): ${this.diagnosis!.evidence.join('; ')}. Steps: ${this.steps.map((x, k) => `${k + 1}. ${x.label}`).join(' ')}`.slice(0, 3900),
+                rationale:
+                  `${this.diagnosis!.mode} on ${this.deviceId} (SOP ${this.plan!.section}): ${this.diagnosis!.evidence.join('; ')}. Steps: ${this.steps.map((x, k) => `${k + 1}. ${x.label}`).join(' ')}`.slice(
+                    0,
+                    3900,
+                  ),
               },
             },
           ],
@@ -282,7 +313,11 @@ export class RulePlanner implements Planner {
     const next = this.steps.shift();
     if (next) {
       const args = this.planId ? { ...next.args, plan_id: this.planId } : next.args;
-      return { kind: 'calls', thought: `SOP ${this.plan!.section}: ${next.label}${this.planId ? ` (step of plan ${this.planId})` : ''}.`, calls: [{ tool: next.tool, args }] };
+      return {
+        kind: 'calls',
+        thought: `SOP ${this.plan!.section}: ${next.label}${this.planId ? ` (step of plan ${this.planId})` : ''}.`,
+        calls: [{ tool: next.tool, args }],
+      };
     }
     if (this.reduceExecuted && this.phase === 'act') {
       this.phase = 'verify';
@@ -297,7 +332,7 @@ export class RulePlanner implements Planner {
     const ack = got.get('acknowledge_anomaly')?.[0];
     const r = exec ?? ack;
     const call = this.lastCall(ctx.history);
-    const what = exec ? String(call?.args.command ?? 'command') : 'acknowledge_anomaly';
+    const what = exec ? asText(call?.args.command, 'command') : 'acknowledge_anomaly';
     const params = exec ? JSON.stringify(call?.args.parameters ?? {}) : '';
     const via = this.planId ? `plan ${this.planId}` : `approval ${r?.approvalId ?? 'none'}, approved by ${r?.decidedBy ?? 'policy'}`;
     if (r && !r.isError) {
@@ -320,7 +355,7 @@ export class RulePlanner implements Planner {
 
   private lastCall(history: readonly Turn[]) {
     for (let i = history.length - 1; i >= 0; i--) {
-      const t = history[i]!;
+      const t = history[i];
       if (t.kind === 'result') return t.call;
     }
     return null;
@@ -335,14 +370,20 @@ export class RulePlanner implements Planner {
       return { kind: 'wait', ms: this.opts.verifyIntervalMs, thought };
     }
     this.justWaited = false;
-    return { kind: 'calls', thought: 'Read the latest readings.', calls: [{ tool: 'get_sensor_stream', args: { device_id: this.deviceId!, last_n: 24, max_points: 24 } }] };
+    return {
+      kind: 'calls',
+      thought: 'Read the latest readings.',
+      calls: [{ tool: 'get_sensor_stream', args: { device_id: this.deviceId!, last_n: 24, max_points: 24 } }],
+    };
   }
 
   private report(_ctx: PlannerContext): Decision {
     const dg = this.diagnosis!;
     const d = this.deviceId!;
     const severity = dg.severity === 'info' ? 'low' : dg.severity;
-    const recall = this.recalled.length ? ` Similar past incidents: ${this.recalled.map((i) => `${i.id} (${i.device_id}, ${i.anomaly_type ?? 'other'})`).join(', ')}.` : '';
+    const recall = this.recalled.length
+      ? ` Similar past incidents: ${this.recalled.map((i) => `${i.id} (${i.device_id}, ${i.anomaly_type ?? 'other'})`).join(', ')}.`
+      : '';
     const recurring = this.recalled.some((i) => i.device_id === d && i.anomaly_type === dg.mode);
     const args: Record<string, unknown> = {
       device_id: d,
@@ -353,13 +394,16 @@ export class RulePlanner implements Planner {
       root_cause: `${dg.evidence.join('; ')}.${recall}`,
       actions_taken: this.done.length ? this.done.join('; ') : 'none (monitoring)',
       outcome: [this.verified?.text, ...this.notes].filter(Boolean).join('; ') || 'no command executed',
-      lessons_learned: [
-        ...(recurring ? ['recurring on this device: the root cause was not fixed last time (SOP 4.3)'] : []),
-        ...this.plan!.operatorNotes,
-      ].join('; '),
+      lessons_learned: [...(recurring ? ['recurring on this device: the root cause was not fixed last time (SOP 4.3)'] : []), ...this.plan!.operatorNotes].join(
+        '; ',
+      ),
       manual_sections: this.cited.length ? this.cited : [SOP_SECTION[dg.mode].section],
     };
-    return { kind: 'calls', thought: 'SOP 4.3: log the incident report (device, type, severity, cause, actions with approval ids, outcome, lessons).', calls: [{ tool: 'log_incident_report', args }] };
+    return {
+      kind: 'calls',
+      thought: 'SOP 4.3: log the incident report (device, type, severity, cause, actions with approval ids, outcome, lessons).',
+      calls: [{ tool: 'log_incident_report', args }],
+    };
   }
 
   private summary(): string {

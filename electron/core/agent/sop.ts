@@ -8,7 +8,12 @@ import { deviceTypeOf, SCENARIO_TYPES, type DeviceType, type ScenarioType, type 
 export const LIMITS: Record<DeviceType, Partial<Record<Sensor, { alarm: number; trip: number | null; low?: boolean }>>> = {
   compressor: { temperature: { alarm: 90, trip: 110 }, vibration: { alarm: 4.5, trip: 7.1 }, power: { alarm: 35, trip: 45 } },
   motor: { temperature: { alarm: 80, trip: 95 }, vibration: { alarm: 4.5, trip: 7.1 }, power: { alarm: 22, trip: 28 } },
-  pump: { temperature: { alarm: 70, trip: 85 }, pressure: { alarm: 26, trip: 18, low: true }, vibration: { alarm: 3.5, trip: 6.0 }, power: { alarm: 15, trip: 18 } },
+  pump: {
+    temperature: { alarm: 70, trip: 85 },
+    pressure: { alarm: 26, trip: 18, low: true },
+    vibration: { alarm: 3.5, trip: 6.0 },
+    power: { alarm: 15, trip: 18 },
+  },
 };
 
 /** Manual 1.2: top of the normal temperature band at 100 % load. */
@@ -50,7 +55,7 @@ const median = (xs: number[]) => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const col = (rs: readonly SeenReading[], k: Sensor) => rs.map((r) => r[k]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -60,7 +65,11 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
  * `readings` is the trend window (possibly bucket averages); `raw` the last minute of individual
  * readings when the caller has them: averaging hides an oscillation, so 2.5's spread is read there.
  */
-export function classifyReadings(deviceId: string, readings: readonly SeenReading[], raw: readonly SeenReading[] = []): { mode: FailureMode; evidence: string[] } {
+export function classifyReadings(
+  deviceId: string,
+  readings: readonly SeenReading[],
+  raw: readonly SeenReading[] = [],
+): { mode: FailureMode; evidence: string[] } {
   const n = readings.length;
   if (n < 4) return { mode: 'unknown', evidence: [`only ${n} readings: too few to tell a trend from a spike (SOP 2.1 step 1)`] };
   const k = Math.max(3, Math.min(12, Math.floor(n / 3)));
@@ -74,7 +83,11 @@ export function classifyReadings(deviceId: string, readings: readonly SeenReadin
   const p = col(raw.length >= 3 ? raw : recent, 'power');
   if (p.length >= 3) {
     const spread = Math.max(...p) - Math.min(...p);
-    if (spread > 20) return { mode: 'electrical_fault', evidence: [`power swings ${r1(Math.min(...p))}–${r1(Math.max(...p))} kW over the last ${p.length} readings (spread ${r1(spread)} kW > 20 kW, SOP 2.5)`] };
+    if (spread > 20)
+      return {
+        mode: 'electrical_fault',
+        evidence: [`power swings ${r1(Math.min(...p))}–${r1(Math.max(...p))} kW over the last ${p.length} readings (spread ${r1(spread)} kW > 20 kW, SOP 2.5)`],
+      };
   }
   // 2.2: sudden pressure drop with power rising.
   const pe = m(earlier, 'pressure');
@@ -96,9 +109,9 @@ export function classifyReadings(deviceId: string, readings: readonly SeenReadin
   const te = m(earlier, 'temperature');
   const tr = m(recent, 'temperature');
   const t = col(recent, 'temperature');
-  const rising = t.length >= 3 && t[t.length - 1]! > t[0]!;
+  const rising = t.length >= 3 && t[t.length - 1] > t[0];
   const normalHigh = type ? NORMAL_HIGH_C[type] : Infinity;
-  if (tr - te > 4 && rising && t[t.length - 1]! > normalHigh) {
+  if (tr - te > 4 && rising && t[t.length - 1] > normalHigh) {
     ev.push(`temperature climbing ${r1(te)} → ${r1(tr)} °C (+${r1(tr - te)}) on consecutive readings`);
     if (vr > ve * 1.1) ev.push(`vibration moves with it (${r1(ve)} → ${r1(vr)} mm/s): a physical fault, not a sensor (SOP 1.4)`);
     return { mode: 'thermal_runaway', evidence: ev };
@@ -106,7 +119,10 @@ export function classifyReadings(deviceId: string, readings: readonly SeenReadin
   // 2.4: every sensor up (or down) by a similar share: the transmitter, not the machine.
   const ratios = (['temperature', 'pressure', 'vibration', 'humidity', 'power'] as const).map((s) => m(recent, s) / m(earlier, s)).filter(Number.isFinite);
   if (ratios.length === 5 && ratios.every((x) => x > 1.03) && Math.max(...ratios) - Math.min(...ratios) < 0.06) {
-    return { mode: 'sensor_drift', evidence: [`all five sensors read ${r1((median(ratios) - 1) * 100)} % high together, humidity included: a calibration drift (SOP 2.4)`] };
+    return {
+      mode: 'sensor_drift',
+      evidence: [`all five sensors read ${r1((median(ratios) - 1) * 100)} % high together, humidity included: a calibration drift (SOP 2.4)`],
+    };
   }
   return { mode: 'unknown', evidence: ['no failure-mode signature in the readings'] };
 }
@@ -119,7 +135,7 @@ export function severityOf(deviceId: string, mode: FailureMode, readings: readon
   const type = deviceTypeOf(deviceId);
   if (!type || readings.length === 0) return mode === 'unknown' ? 'low' : 'medium';
   if (mode === 'sensor_drift') return 'low';
-  const last = readings[readings.length - 1]!;
+  const last = readings[readings.length - 1];
   let alarms = 0;
   let critical = false;
   for (const [sensor, lim] of Object.entries(LIMITS[type]) as Array<[Sensor, { alarm: number; trip: number | null; low?: boolean }]>) {
@@ -160,8 +176,17 @@ export function diagnose(deviceId: string, readings: readonly SeenReading[], hin
     evidence.push(`the detector suggested ${hinted}, but the readings show ${c.mode}: following the readings (SOP 1.4 cross-check)`);
   }
   const severity = severityOf(deviceId, mode, readings);
-  const latest = raw.length ? raw[raw.length - 1]! : readings.length ? readings[readings.length - 1]! : null;
-  const key: Sensor | null = mode === 'thermal_runaway' ? 'temperature' : mode === 'pressure_leak' ? 'pressure' : mode === 'bearing_failure' ? 'vibration' : mode === 'electrical_fault' ? 'power' : null;
+  const latest = raw.length ? raw[raw.length - 1] : readings.length ? readings[readings.length - 1] : null;
+  const key: Sensor | null =
+    mode === 'thermal_runaway'
+      ? 'temperature'
+      : mode === 'pressure_leak'
+        ? 'pressure'
+        : mode === 'bearing_failure'
+          ? 'vibration'
+          : mode === 'electrical_fault'
+            ? 'power'
+            : null;
   let peak: Diagnosis['peak'] = null;
   if (key) {
     const xs = col(readings, key);
@@ -200,7 +225,14 @@ export function reductionFromManual(text: string, severity: Severity): number | 
 export function sopPlan(deviceId: string, d: Diagnosis, manualText: string, reductionOverride: number | null): SopPlan {
   const section = SOP_SECTION[d.mode].section;
   const fromManual = reductionFromManual(manualText, d.severity);
-  const defaults: Record<FailureMode, number> = { thermal_runaway: 50, pressure_leak: 30, bearing_failure: 50, sensor_drift: 0, electrical_fault: 50, unknown: 0 };
+  const defaults: Record<FailureMode, number> = {
+    thermal_runaway: 50,
+    pressure_leak: 30,
+    bearing_failure: 50,
+    sensor_drift: 0,
+    electrical_fault: 50,
+    unknown: 0,
+  };
   const pct = reductionOverride ?? fromManual ?? defaults[d.mode];
   const reduce = (why: string): SopCommand => ({ command: 'reduce_load', params: { reduction_pct: pct }, why });
   const maint = (reason: string): SopCommand => ({ command: 'schedule_maintenance', params: { window: 'next shift', reason }, why: reason });
@@ -215,14 +247,20 @@ export function sopPlan(deviceId: string, d: Diagnosis, manualText: string, redu
     case 'pressure_leak':
       return {
         section,
-        commands: [reduce(`SOP 2.2 step 2: reduce load by ${pct} % to limit fluid loss and the power surge`), maint('SOP 2.2 step 5: seal and hose inspection')],
+        commands: [
+          reduce(`SOP 2.2 step 2: reduce load by ${pct} % to limit fluid loss and the power surge`),
+          maint('SOP 2.2 step 5: seal and hose inspection'),
+        ],
         acknowledge: null,
         operatorNotes: ['walk down the line for visible leaks (SOP 2.2 step 3)', 'below 18 PSI the operator decides on a local stop (step 4)'],
       };
     case 'bearing_failure':
       return {
         section,
-        commands: [reduce(`SOP 2.3 step 2: reduce load by ${pct} % to cut the bearing load`), maint('SOP 2.3 step 3: bearing replacement or regreasing and a laser alignment check')],
+        commands: [
+          reduce(`SOP 2.3 step 2: reduce load by ${pct} % to cut the bearing load`),
+          maint('SOP 2.3 step 3: bearing replacement or regreasing and a laser alignment check'),
+        ],
         acknowledge: null,
         operatorNotes: ['above 7.1 mm/s the operator decides whether to stop the motor (SOP 2.3 step 4)'],
       };
@@ -258,16 +296,20 @@ export function keySensor(mode: FailureMode): Sensor {
  * value must sit clearly below the level before the command (power drops within seconds), or below
  * the peak seen after it (temperature lags: it first keeps rising, then falls).
  */
-export function effectVerified(mode: FailureMode, after: readonly SeenReading[], before: number | null = null): { ok: boolean; text: string; peak: number | null; last: number | null } {
+export function effectVerified(
+  mode: FailureMode,
+  after: readonly SeenReading[],
+  before: number | null = null,
+): { ok: boolean; text: string; peak: number | null; last: number | null } {
   const sensor = keySensor(mode);
   const xs = col(after, sensor);
   if (xs.length < 3) return { ok: false, text: `only ${xs.length} ${sensor} readings since the command`, peak: null, last: null };
   const peak = Math.max(...xs);
-  const last = xs[xs.length - 1]!;
+  const last = xs[xs.length - 1];
   const m = MARGIN[sensor] ?? 1;
   const belowPeak = last <= peak - m;
   const belowBefore = before !== null && last <= before - m;
   const ok = belowPeak || belowBefore;
-  const ref = belowBefore || (!belowPeak && before !== null) ? `was ${r1(before!)} before the command` : `peaked at ${r1(peak)} after the command`;
+  const ref = belowBefore || (!belowPeak && before !== null) ? `was ${r1(before)} before the command` : `peaked at ${r1(peak)} after the command`;
   return { ok, text: `${sensor} ${ref} and is now ${r1(last)} (${xs.length} readings; ${ok ? 'falling' : 'not falling yet'})`, peak, last };
 }

@@ -58,7 +58,9 @@ describe('agent triggered by a new anomaly episode', () => {
     // Seed 003: the two gated steps of SOP 2.2 went to the operator once, as a plan, then ran with its id.
     const plan = mine.find((s) => s.kind === 'tool' && s.tool === 'propose_plan')!;
     expect(plan).toMatchObject({ decision: 'REVIEW', isError: false });
-    const commands = mine.filter((s) => s.kind === 'tool' && s.tool === 'execute_device_command').map((s) => [s.args?.command, typeof s.args?.plan_id, s.decision, s.isError]);
+    const commands = mine
+      .filter((s) => s.kind === 'tool' && s.tool === 'execute_device_command')
+      .map((s) => [s.args?.command, typeof s.args?.plan_id, s.decision, s.isError]);
     expect(commands).toEqual([
       ['reduce_load', 'string', 'ALLOW', false],
       ['schedule_maintenance', 'string', 'ALLOW', false],

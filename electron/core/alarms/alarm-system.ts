@@ -4,17 +4,7 @@
 import { CoreError } from '../api';
 import type { Clock } from '../clock';
 import type { AlarmRepository } from './repository';
-import type {
-  Alarm,
-  AlarmChange,
-  AlarmConfig,
-  AlarmHistoryEntry,
-  AlarmKind,
-  AlarmPriority,
-  AlarmState,
-  AlarmStats,
-  FloodStatus,
-} from './schema';
+import type { Alarm, AlarmChange, AlarmConfig, AlarmHistoryEntry, AlarmKind, AlarmPriority, AlarmState, AlarmStats, FloodStatus } from './schema';
 import { ALARM_PRIORITIES } from './schema';
 
 type Overlay = 'shelved' | 'suppressed' | 'out_of_service';
@@ -201,7 +191,7 @@ export class AlarmSystem {
     a.activations++;
     a.first_out = false;
     a.recent.push(now);
-    while (a.recent.length && now - a.recent[0]! > this.cfg.chatterWindowMs) a.recent.shift();
+    while (a.recent.length && now - a.recent[0] > this.cfg.chatterWindowMs) a.recent.shift();
     if (a.recent.length >= this.cfg.chatterCount) a.chattering = true;
     // shelved / suppressed / out-of-service alarms are not annunciated and do not count towards floods
     if (!a.overlay) this.annunciate(a, now);
@@ -223,7 +213,7 @@ export class AlarmSystem {
     let n = 0;
     let first = -1;
     for (let i = this.log.length - 1; i >= 0; i--) {
-      if (now - this.log[i]!.at > this.cfg.floodWindowMs) break;
+      if (now - this.log[i].at > this.cfg.floodWindowMs) break;
       n++;
       first = i;
     }
@@ -235,8 +225,8 @@ export class AlarmSystem {
     this.flood.count_in_window = n;
     if (!this.flood.active && n > this.cfg.floodCount) {
       // first-out: the alarm that came first in the window that tipped into the flood
-      const firstId = this.log[first]!.id;
-      this.flood = { active: true, started_at: this.log[first]!.at, first_out: firstId, count_in_window: n };
+      const firstId = this.log[first].id;
+      this.flood = { active: true, started_at: this.log[first].at, first_out: firstId, count_in_window: n };
       this.floods.push({ started_at: this.flood.started_at!, ended_at: null, first_out: firstId, count: n });
       const fo = this.alarms.get(firstId);
       if (fo) {
@@ -245,7 +235,7 @@ export class AlarmSystem {
       }
       this.emitFlood();
     } else if (this.flood.active) {
-      const cur = this.floods[this.floods.length - 1]!;
+      const cur = this.floods[this.floods.length - 1];
       cur.count = Math.max(cur.count, n);
       if (n < this.cfg.floodEndCount) {
         cur.ended_at = now;
@@ -284,7 +274,7 @@ export class AlarmSystem {
         reason = 'shelve expired';
         changed = true;
       }
-      if (a.chattering && (a.recent.length === 0 || now - a.recent[a.recent.length - 1]! > this.cfg.chatterWindowMs)) {
+      if (a.chattering && (a.recent.length === 0 || now - a.recent[a.recent.length - 1] > this.cfg.chatterWindowMs)) {
         a.chattering = false;
         a.recent.length = 0;
         changed = true;
@@ -296,7 +286,7 @@ export class AlarmSystem {
       }
       if (changed) this.commit(a, from, by, reason, true);
     }
-    while (this.log.length && now - this.log[0]!.at > DAY) {
+    while (this.log.length && now - this.log[0].at > DAY) {
       const e = this.log.shift()!;
       const c = (this.activationCount.get(e.id) ?? 1) - 1;
       if (c <= 0) this.activationCount.delete(e.id);

@@ -41,8 +41,8 @@ describe('ISA-18.2 life cycle', () => {
     expect(alarms.setCondition(ID, off).state).toBe('normal');
     const hist = alarms.history({ id: ID, limit: 10 }).reverse();
     expect(hist.map((h) => `${h.from_state}>${h.to_state}`)).toEqual(['normal>unacknowledged', 'unacknowledged>acknowledged', 'acknowledged>normal']);
-    expect(hist[1]!.by).toBe('op-anna');
-    expect(hist[1]!.reason).toBe('looking at it');
+    expect(hist[1].by).toBe('op-anna');
+    expect(hist[1].reason).toBe('looking at it');
   });
 
   it('unacknowledged → returned-to-normal unacknowledged → normal on acknowledge', () => {
@@ -83,7 +83,7 @@ describe('ISA-18.2 life cycle', () => {
     alarms.tick();
     // still active at expiry: annunciated anew
     expect(alarms.find(ID)!.state).toBe('unacknowledged');
-    const last = alarms.history({ id: ID, limit: 1 })[0]!;
+    const last = alarms.history({ id: ID, limit: 1 })[0];
     expect(last).toMatchObject({ from_state: 'shelved', to_state: 'unacknowledged', by: 'system', reason: 'shelve expired' });
   });
 
@@ -201,7 +201,7 @@ describe('nuisance handling', () => {
     expect(floods).toEqual([true, false]);
     const s = alarms.stats();
     expect(s.floods).toHaveLength(1);
-    expect(s.floods[0]!.ended_at).not.toBeNull();
+    expect(s.floods[0].ended_at).not.toBeNull();
     expect(s.last_24h).toBe(11);
   });
 

@@ -46,7 +46,9 @@ export function createAlarmRepository(db: Db): AlarmRepository {
   const insHist = db.prepare('INSERT INTO alarm_history (alarm_id, at, from_state, to_state, by, reason) VALUES (?, ?, ?, ?, ?, ?)');
   const all = db.prepare('SELECT data FROM alarms');
   const histAll = db.prepare('SELECT alarm_id, at, from_state, to_state, by, reason FROM alarm_history WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?');
-  const histOne = db.prepare('SELECT alarm_id, at, from_state, to_state, by, reason FROM alarm_history WHERE alarm_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?');
+  const histOne = db.prepare(
+    'SELECT alarm_id, at, from_state, to_state, by, reason FROM alarm_history WHERE alarm_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?',
+  );
   return {
     save(a) {
       upsert.run({ id: a.id, source: a.source, state: a.state, updated_at: a.updated_at, data: JSON.stringify(a) });

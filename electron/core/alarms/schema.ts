@@ -24,15 +24,31 @@ export const AlarmConfigSchema = z.object({
   onDelayMs: z.number().int().min(0).default(0),
   offDelayMs: z.number().int().min(0).default(0),
   /** Timed shelving: default and maximum duration. */
-  shelveDefaultMs: z.number().int().positive().default(15 * 60_000),
-  shelveMaxMs: z.number().int().positive().default(8 * 3_600_000),
+  shelveDefaultMs: z
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60_000),
+  shelveMaxMs: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 3_600_000),
   chatterCount: z.number().int().min(2).default(3),
   chatterWindowMs: z.number().int().positive().default(60_000),
   /** Flood: more than floodCount annunciations in floodWindowMs; ends below floodEndCount. */
   floodCount: z.number().int().positive().default(10),
   floodEndCount: z.number().int().positive().default(5),
-  floodWindowMs: z.number().int().positive().default(10 * 60_000),
-  staleMs: z.number().int().positive().default(24 * 3_600_000),
+  floodWindowMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
+  staleMs: z
+    .number()
+    .int()
+    .positive()
+    .default(24 * 3_600_000),
   /** How often shelving expiry and delays are checked by the live service (ms). */
   tickMs: z.number().int().positive().default(1000),
 });
@@ -47,7 +63,11 @@ export const ShelveParamsSchema = z.object({
   who: WhoSchema,
   reason: z.string().trim().min(1, 'a reason is required to shelve an alarm').max(2000),
   /** Minutes; default from config (15). */
-  minutes: z.number().positive().max(24 * 60).optional(),
+  minutes: z
+    .number()
+    .positive()
+    .max(24 * 60)
+    .optional(),
 });
 export const UnshelveParamsSchema = z.object({ id: AlarmIdSchema, who: WhoSchema, reason: z.string().max(2000).optional() });
 export const OutOfServiceParamsSchema = z.object({
@@ -64,4 +84,8 @@ export const ListAlarmsParamsSchema = z
     attention: z.boolean().optional(),
   })
   .default({});
-export const HistoryParamsSchema = z.object({ id: AlarmIdSchema.optional(), limit: z.number().int().min(1).max(10_000).default(200), before: z.number().optional() });
+export const HistoryParamsSchema = z.object({
+  id: AlarmIdSchema.optional(),
+  limit: z.number().int().min(1).max(10_000).default(200),
+  before: z.number().optional(),
+});

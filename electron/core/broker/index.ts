@@ -135,7 +135,8 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
     },
     connectedClients: external
       ? undefined
-      : () => (aedes ? Object.values((aedes as unknown as { clients: Record<string, Client> }).clients).map((c) => ({ id: c.id, internal: isInternal(c) })) : []),
+      : () =>
+          aedes ? Object.values((aedes as unknown as { clients: Record<string, Client> }).clients).map((c) => ({ id: c.id, internal: isInternal(c) })) : [],
     subscribeLocal: external
       ? undefined
       : async (filter, onMessage) => {

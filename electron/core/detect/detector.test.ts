@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { SENSORS } from '../../../shared/domain';
 import { seededRng } from '../clock';
 import { generateDay, SCENARIOS } from '../plant';
-import { classifyEpisode, DetectorParamsSchema, DeviceMonitor, EV_CLOSED, EV_OPENED, invertSpd, runOffline, type DetectorParams, type Episode, type EpisodeEvidence } from './index';
+import {
+  classifyEpisode,
+  DetectorParamsSchema,
+  DeviceMonitor,
+  EV_CLOSED,
+  EV_OPENED,
+  invertSpd,
+  runOffline,
+  type DetectorParams,
+  type Episode,
+  type EpisodeEvidence,
+} from './index';
 
 const STEP = 5000;
 function gauss(rng: () => number): number {
@@ -12,7 +23,7 @@ function gauss(rng: () => number): number {
 /** Run a synthetic multi-sensor series through one monitor; returns the episodes with their opening row. */
 function run(series: number[][], params: Partial<DetectorParams> = {}, sensors?: string[]) {
   const p = DetectorParamsSchema.parse({ learnSamples: 200, ...params });
-  const names = sensors ?? series[0]!.map((_, i) => `s${i}`);
+  const names = sensors ?? series[0].map((_, i) => `s${i}`);
   const m = new DeviceMonitor('dev', names, p);
   const eps: Array<{ ep: Episode; openedAt: number }> = [];
   series.forEach((v, i) => {
@@ -36,21 +47,21 @@ describe('streaming detectors', () => {
 
   it('level: catches a 10σ step within a few samples, where it starts', () => {
     const s = noise(1500, 3, 2);
-    for (let i = 1000; i < 1500; i++) s[i]![1]! += 10;
+    for (let i = 1000; i < 1500; i++) s[i][1] += 10;
     const { eps } = run(s);
     expect(eps).toHaveLength(1);
-    expect(eps[0]!.openedAt).toBeGreaterThanOrEqual(1000);
-    expect(eps[0]!.openedAt).toBeLessThan(1010);
-    expect(eps[0]!.ep.sensors).toEqual(['s1']);
-    expect(eps[0]!.ep.detectors).toContain('level');
+    expect(eps[0].openedAt).toBeGreaterThanOrEqual(1000);
+    expect(eps[0].openedAt).toBeLessThan(1010);
+    expect(eps[0].ep.sensors).toEqual(['s1']);
+    expect(eps[0].ep.detectors).toContain('level');
   });
 
   it('level: a rolling z-score loses a level shift, ours holds it until it ends', () => {
     const s = noise(2000, 1, 3);
-    for (let i = 800; i < 1400; i++) s[i]![0]! += 12;
+    for (let i = 800; i < 1400; i++) s[i][0] += 12;
     const ours = run(s);
     expect(ours.eps).toHaveLength(1);
-    const ep = ours.eps[0]!.ep;
+    const ep = ours.eps[0].ep;
     // stays one episode for the whole shift and ends soon after it (CUSUM hangover ≤ 40 samples)
     expect((ep.end_ts! - ep.start_ts) / STEP).toBeGreaterThan(590);
     expect(ep.end_ts! / STEP).toBeLessThan(1440);
@@ -66,22 +77,22 @@ describe('streaming detectors', () => {
 
   it('drift: CUSUM flags a sustained 4σ offset the level detector (6σ) does not', () => {
     const s = noise(2000, 1, 4);
-    for (let i = 1000; i < 2000; i++) s[i]![0]! += 4;
+    for (let i = 1000; i < 2000; i++) s[i][0] += 4;
     const { eps } = run(s, { baselineAlpha: 0 });
     expect(eps.length).toBeGreaterThanOrEqual(1);
-    expect(eps[0]!.ep.detectors).toContain('drift');
-    expect(eps[0]!.ep.detectors).not.toContain('level');
-    expect(eps[0]!.openedAt).toBeGreaterThan(1000);
-    expect(eps[0]!.openedAt).toBeLessThan(1200);
+    expect(eps[0].ep.detectors).toContain('drift');
+    expect(eps[0].ep.detectors).not.toContain('level');
+    expect(eps[0].openedAt).toBeGreaterThan(1000);
+    expect(eps[0].openedAt).toBeLessThan(1200);
   });
 
   it('variance: flags an oscillation around an unchanged mean', () => {
     const s = noise(1500, 2, 5);
-    for (let i = 1000; i < 1200; i++) s[i]![0] = 100 + (i % 2 ? 8 : -8);
+    for (let i = 1000; i < 1200; i++) s[i][0] = 100 + (i % 2 ? 8 : -8);
     const { eps } = run(s);
     expect(eps).toHaveLength(1);
-    expect(eps[0]!.ep.detectors).toContain('variance');
-    expect(eps[0]!.ep.sensors).toContain('s0');
+    expect(eps[0].ep.detectors).toContain('variance');
+    expect(eps[0].ep.sensors).toContain('s0');
   });
 
   it('cross: flags two coupled sensors moving apart, each within its own limits', () => {
@@ -93,8 +104,8 @@ describe('streaming detectors', () => {
       s.push([100 + 3 * w + 0.3 * gauss(rng), 50 + 3 * w + 0.3 * gauss(rng)]);
     }
     for (let i = 1500; i < 1700; i++) {
-      s[i]![0]! += 3;
-      s[i]![1]! -= 3;
+      s[i][0] += 3;
+      s[i][1] -= 3;
     }
     const { eps } = run(s, { learnSamples: 1000, cusumH: 10_000 });
     const hit = eps.find((e) => e.openedAt >= 1500 && e.openedAt < 1560);
@@ -105,26 +116,26 @@ describe('streaming detectors', () => {
   it('recovery: a fault that ends a little off the old level closes once the signals hold steady there', () => {
     // SKAB's rig after a fault: the big deviation goes, a small offset (3σ) stays for good
     const s = noise(2500, 2, 21);
-    for (let i = 1000; i < 1300; i++) s[i]![0]! += 40;
-    for (let i = 1300; i < 2500; i++) s[i]![0]! += 3;
+    for (let i = 1000; i < 1300; i++) s[i][0] += 40;
+    for (let i = 1300; i < 2500; i++) s[i][0] += 3;
     const { eps } = run(s);
     expect(eps).toHaveLength(1);
-    const ep = eps[0]!.ep;
+    const ep = eps[0].ep;
     expect(ep.start_ts / STEP).toBeGreaterThanOrEqual(1000);
     // ends where the deviation ended, not at the end of the data; the offset became the baseline (no second episode)
     expect(ep.end_ts! / STEP).toBeGreaterThanOrEqual(1299);
     expect(ep.end_ts! / STEP).toBeLessThan(1340);
     // without recovery the offset keeps the episode open to the end of the data
     const frozen = run(s, { recoverRatio: 0 });
-    expect(frozen.eps[0]!.ep.end_ts! / STEP).toBeGreaterThan(2400);
+    expect(frozen.eps[0].ep.end_ts! / STEP).toBeGreaterThan(2400);
   });
 
   it('settled: an episode older than maxFreezeSamples ends once the signals hold steady at their new level', () => {
     const s = noise(3000, 1, 22);
-    for (let i = 1000; i < 3000; i++) s[i]![0]! += 10;
+    for (let i = 1000; i < 3000; i++) s[i][0] += 10;
     const { eps } = run(s, { maxFreezeSamples: 500 });
     expect(eps).toHaveLength(1);
-    const samples = (eps[0]!.ep.end_ts! - eps[0]!.ep.start_ts) / STEP;
+    const samples = (eps[0].ep.end_ts! - eps[0].ep.start_ts) / STEP;
     expect(samples).toBeGreaterThan(500);
     expect(samples).toBeLessThan(600);
   });
@@ -132,21 +143,21 @@ describe('streaming detectors', () => {
   it('a slow wander on a very quiet sensor is no drift; the same move as a step is flagged', () => {
     // noise 0.2 % of the reading; the reading wanders +2 % (10σ) over 1000 samples and stays there
     const ramp = noise(3000, 1, 23, 0.2);
-    for (let i = 1000; i < 3000; i++) ramp[i]![0]! += (2 * Math.min(1000, i - 1000)) / 1000;
+    for (let i = 1000; i < 3000; i++) ramp[i][0] += (2 * Math.min(1000, i - 1000)) / 1000;
     expect(run(ramp).eps).toHaveLength(0);
     // judged against its noise alone and one slow baseline (the old behaviour) the wander opened an episode
     expect(run(ramp, { driftMinRelScale: 0, levelAlpha: 0 }).eps.length).toBeGreaterThan(0);
     const step = noise(2000, 1, 23, 0.2);
-    for (let i = 1000; i < 2000; i++) step[i]![0]! += 2;
+    for (let i = 1000; i < 2000; i++) step[i][0] += 2;
     const { eps } = run(step);
     expect(eps).toHaveLength(1);
-    expect(eps[0]!.openedAt).toBeLessThan(1010);
-    expect(eps[0]!.ep.detectors).toContain('level');
+    expect(eps[0].openedAt).toBeLessThan(1010);
+    expect(eps[0].ep.detectors).toContain('level');
   });
 
   it('zscore mode reproduces the seed: a lone 6σ spike is flagged', () => {
     const s = noise(300, 1, 7);
-    s[200]![0]! += 6;
+    s[200][0] += 6;
     const r = runOffline(
       s.map((v, i) => ({ key: 'd', ts: i * STEP, values: v })),
       ['x'],
@@ -184,7 +195,7 @@ describe('streaming detectors', () => {
     for (let i = 0; i < 3; i++)
       for (let j = 0; j < 3; j++) {
         let s = 0;
-        for (let k = 0; k < 3; k++) s += a[i * 3 + k]! * inv[k * 3 + j]!;
+        for (let k = 0; k < 3; k++) s += a[i * 3 + k] * inv[k * 3 + j];
         expect(s).toBeCloseTo(i === j ? 1 : 0, 9);
       }
   });
@@ -223,13 +234,13 @@ describe('on generated plant days', () => {
     const day = generateDay({ seed });
     const rows = day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: [r.temperature, r.pressure, r.vibration, r.humidity, r.power] }));
     const res = runOffline(rows, SENSORS, DetectorParamsSchema.parse({}));
-    const t0 = day.readings[0]!.ts;
+    const t0 = day.readings[0].ts;
     const matched = SCENARIOS.map((sc) => {
       const from = t0 + sc.startHour * 3_600_000;
       const to = t0 + sc.endHour * 3_600_000 + 10 * 60_000;
       return res.episodes.filter((ep) => ep.device_id === sc.device_id && ep.start_ts <= to && ep.end_ts! >= from);
     });
-    expect(matched.map((eps, i) => eps.map((e) => e.type_hint).concat(SCENARIOS[i]!.type))).toEqual(SCENARIOS.map((sc) => [sc.type, sc.type]));
+    expect(matched.map((eps, i) => eps.map((e) => e.type_hint).concat(SCENARIOS[i].type))).toEqual(SCENARIOS.map((sc) => [sc.type, sc.type]));
     expect(res.episodes).toHaveLength(5);
   });
 });

@@ -36,42 +36,42 @@ function median(xs: Float64Array): number {
   const s = Float64Array.from(xs).sort();
   const n = s.length;
   if (n === 0) return 0;
-  return n % 2 ? s[(n - 1) >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+  return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 function quantile(xs: Float64Array, q: number): number {
   const s = Float64Array.from(xs).sort();
   if (s.length === 0) return 0;
-  return s[Math.min(s.length - 1, Math.max(0, Math.floor(q * (s.length - 1))))]!;
+  return s[Math.min(s.length - 1, Math.max(0, Math.floor(q * (s.length - 1))))];
 }
 
 /** Inverse of a symmetric positive-definite matrix (Gauss-Jordan with a ridge for near-singular training data). */
 export function invertSpd(a: Float64Array, d: number, ridge = 1e-6): Float64Array {
   const m = new Float64Array(d * 2 * d);
   let trace = 0;
-  for (let i = 0; i < d; i++) trace += a[i * d + i]!;
+  for (let i = 0; i < d; i++) trace += a[i * d + i];
   const lam = ridge * Math.max(trace / d, 1e-12);
   for (let i = 0; i < d; i++) {
-    for (let j = 0; j < d; j++) m[i * 2 * d + j] = a[i * d + j]! + (i === j ? lam : 0);
+    for (let j = 0; j < d; j++) m[i * 2 * d + j] = a[i * d + j] + (i === j ? lam : 0);
     m[i * 2 * d + d + i] = 1;
   }
   for (let c = 0; c < d; c++) {
     let p = c;
-    for (let r = c + 1; r < d; r++) if (Math.abs(m[r * 2 * d + c]!) > Math.abs(m[p * 2 * d + c]!)) p = r;
+    for (let r = c + 1; r < d; r++) if (Math.abs(m[r * 2 * d + c]) > Math.abs(m[p * 2 * d + c])) p = r;
     if (p !== c) {
       for (let k = 0; k < 2 * d; k++) {
-        const t = m[c * 2 * d + k]!;
+        const t = m[c * 2 * d + k];
         m[c * 2 * d + k] = m[p * 2 * d + k]!;
         m[p * 2 * d + k] = t;
       }
     }
-    const piv = m[c * 2 * d + c]! || 1e-12;
-    for (let k = 0; k < 2 * d; k++) m[c * 2 * d + k]! /= piv;
+    const piv = m[c * 2 * d + c] || 1e-12;
+    for (let k = 0; k < 2 * d; k++) m[c * 2 * d + k] /= piv;
     for (let r = 0; r < d; r++) {
       if (r === c) continue;
-      const f = m[r * 2 * d + c]!;
+      const f = m[r * 2 * d + c];
       if (f === 0) continue;
-      for (let k = 0; k < 2 * d; k++) m[r * 2 * d + k]! -= f * m[c * 2 * d + k]!;
+      for (let k = 0; k < 2 * d; k++) m[r * 2 * d + k] -= f * m[c * 2 * d + k];
     }
   }
   const inv = new Float64Array(d * d);
@@ -205,7 +205,7 @@ export class DeviceDetector {
   unsettled(): number {
     let worst = 0;
     for (let i = 0; i < this.d; i++) {
-      const g = Math.abs(this.lvl[i]! - this.anchor[i]!) / this.scale[i]!;
+      const g = Math.abs(this.lvl[i] - this.anchor[i]) / this.scale[i];
       if (g > worst) worst = g;
     }
     return worst;
@@ -257,14 +257,14 @@ export class DeviceDetector {
       if (this.snapN < SNAPSHOTS) this.snapN++;
     }
     for (let i = 0; i < this.d; i++) {
-      const x = values[i]!;
+      const x = values[i];
       // sensors below quietLevel (not part of the anomaly) may follow the data at quietFactor
-      const f = this.sensorScore[i]! < quietLevel ? quietFactor : factor;
+      const f = this.sensorScore[i] < quietLevel ? quietFactor : factor;
       const a = Math.min(0.5, this.p.baselineAlpha * f);
       const aF = this.p.levelAlpha > 0 ? Math.min(0.5, this.p.levelAlpha * f) : a;
       if (a > 0 && x === x && x !== Infinity && x !== -Infinity) {
-        this.mu[i]! += a * (x - this.mu[i]!);
-        this.muF[i]! += aF * (x - this.muF[i]!);
+        this.mu[i] += a * (x - this.mu[i]);
+        this.muF[i] += aF * (x - this.muF[i]);
       }
     }
   }
@@ -275,7 +275,7 @@ export class DeviceDetector {
     const x = this.lastX;
     let anyGood = false;
     for (let i = 0; i < d; i++) {
-      const v = values[i]!;
+      const v = values[i];
       if (v === v && v !== Infinity && v !== -Infinity) {
         x[i] = v;
         this.hasLast[i] = 1;
@@ -308,10 +308,10 @@ export class DeviceDetector {
     let best = 0;
     if (this.ringN >= w) {
       for (let i = 0; i < d; i++) {
-        const mean = this.rs[i]! / w;
-        const varc = Math.max(0, this.rs2[i]! / w - mean * mean);
+        const mean = this.rs[i] / w;
+        const varc = Math.max(0, this.rs2[i] / w - mean * mean);
         const sd = Math.sqrt(varc);
-        const z = sd > 1e-12 ? Math.abs(x[i]! - mean) / sd : 0;
+        const z = sd > 1e-12 ? Math.abs(x[i] - mean) / sd : 0;
         const s = z / this.p.zscoreThreshold;
         this.sensorScore[i] = s;
         if (s >= 1) this.sensorKinds[i] = KIND_ZSCORE;
@@ -322,13 +322,13 @@ export class DeviceDetector {
     const base = this.ringPos * d;
     for (let i = 0; i < d; i++) {
       if (this.ringN >= w) {
-        const old = ring[base + i]!;
-        this.rs[i]! -= old;
-        this.rs2[i]! -= old * old;
+        const old = ring[base + i];
+        this.rs[i] -= old;
+        this.rs2[i] -= old * old;
       }
       ring[base + i] = x[i]!;
-      this.rs[i]! += x[i]!;
-      this.rs2[i]! += x[i]! * x[i]!;
+      this.rs[i] += x[i];
+      this.rs2[i] += x[i] * x[i];
     }
     this.ringPos = (this.ringPos + 1) % w;
     if (this.ringN < w) this.ringN++;
@@ -351,33 +351,33 @@ export class DeviceDetector {
     let best = 0;
     let kinds = 0;
     for (let i = 0; i < d; i++) {
-      this.lvl[i]! += sa * (x[i]! - this.lvl[i]!);
-      const sc = this.scale[i]!;
-      const z = (x[i]! - this.mu[i]!) / sc;
-      const zl = (x[i]! - this.muF[i]!) / sc;
+      this.lvl[i] += sa * (x[i] - this.lvl[i]);
+      const sc = this.scale[i];
+      const z = (x[i] - this.mu[i]) / sc;
+      const zl = (x[i] - this.muF[i]) / sc;
       const zc = zl > clip ? clip : zl < -clip ? -clip : zl;
-      const zf = this.zf[i]! + a * (zc - this.zf[i]!);
+      const zf = this.zf[i] + a * (zc - this.zf[i]);
       this.zf[i] = zf;
-      this.zDev[i] = zf + (this.muF[i]! - this.mu[i]!) / sc;
-      let s = Math.abs(zf) / (p.levelThreshold * this.sdf[i]!);
+      this.zDev[i] = zf + (this.muF[i] - this.mu[i]) / sc;
+      let s = Math.abs(zf) / (p.levelThreshold * this.sdf[i]);
       let k = s >= 1 ? KIND_LEVEL : 0;
       // CUSUM, capped so a long anomaly does not leave a long tail after it ends
-      const zd = z * this.dfac[i]!;
-      const cp = Math.min(cap, Math.max(0, this.cp[i]! + zd - p.cusumK));
-      const cn = Math.min(cap, Math.max(0, this.cn[i]! - zd - p.cusumK));
+      const zd = z * this.dfac[i];
+      const cp = Math.min(cap, Math.max(0, this.cp[i] + zd - p.cusumK));
+      const cn = Math.min(cap, Math.max(0, this.cn[i] - zd - p.cusumK));
       this.cp[i] = cp;
       this.cn[i] = cn;
       const sd = (cp > cn ? cp : cn) / p.cusumH;
       if (sd >= 1) k |= KIND_DRIFT;
       if (sd > s) s = sd;
       if (this.hasPrev) {
-        const dz = z - this.zPrev[i]!;
+        const dz = z - this.zPrev[i];
         // one jump (a step) adds at most a bounded share; only a run of big moves (oscillation) fires
-        const q = Math.min(dz * dz, vcap * this.v0[i]!);
-        this.vv[i]! += av * (q - this.vv[i]!);
+        const q = Math.min(dz * dz, vcap * this.v0[i]);
+        this.vv[i] += av * (q - this.vv[i]);
       }
       this.zPrev[i] = z;
-      const vr = this.vv[i]! / this.v0[i]!;
+      const vr = this.vv[i] / this.v0[i];
       this.varRatio[i] = vr;
       const sv = vr / p.varThreshold;
       if (sv >= 1) k |= KIND_VARIANCE;
@@ -405,8 +405,8 @@ export class DeviceDetector {
     let t = 0;
     for (let i = 0; i < d; i++) {
       let r = 0;
-      for (let j = 0; j < d; j++) r += P[i * d + j]! * y[j]!;
-      t += r * y[i]!;
+      for (let j = 0; j < d; j++) r += P[i * d + j] * y[j];
+      t += r * y[i];
     }
     return t;
   }
@@ -420,13 +420,13 @@ export class DeviceDetector {
     for (let i = 0; i < d; i++) {
       for (let r = 0; r < n; r++) col[r] = buf[r * d + i]!;
       const med = median(col);
-      for (let r = 0; r < n; r++) col[r] = Math.abs(col[r]! - med);
+      for (let r = 0; r < n; r++) col[r] = Math.abs(col[r] - med);
       const mad = median(col) * 1.4826;
       // std as a second opinion: MAD is 0 for quantised or mostly-constant sensors
       let m = 0;
       let m2 = 0;
       for (let r = 0; r < n; r++) {
-        const v = buf[r * d + i]!;
+        const v = buf[r * d + i];
         m += v;
         m2 += v * v;
       }
@@ -434,7 +434,7 @@ export class DeviceDetector {
       const sd = Math.sqrt(Math.max(0, m2 / n - m * m));
       this.mu[i] = med;
       this.scale[i] = Math.max(mad, 0.5 * sd, this.p.minRelScale * Math.abs(med), 1e-9);
-      this.dfac[i] = this.scale[i]! / Math.max(this.scale[i]!, this.p.driftMinRelScale * Math.abs(med));
+      this.dfac[i] = this.scale[i] / Math.max(this.scale[i], this.p.driftMinRelScale * Math.abs(med));
     }
     // Replay the training rows through the filters to learn their spread there.
     const warm = Math.min(n - 1, Math.ceil(3 / this.p.fastAlpha));
@@ -444,42 +444,42 @@ export class DeviceDetector {
     const zf = new Float64Array(d);
     for (let r = 0; r < n; r++) {
       for (let i = 0; i < d; i++) {
-        const z = (buf[r * d + i]! - this.mu[i]!) / this.scale[i]!;
+        const z = (buf[r * d + i] - this.mu[i]) / this.scale[i];
         zs[r * d + i] = z;
-        zf[i] = r === 0 ? z : zf[i]! + this.p.fastAlpha * (z - zf[i]!);
+        zf[i] = r === 0 ? z : zf[i] + this.p.fastAlpha * (z - zf[i]);
         zfTrace[r * d + i] = zf[i]!;
         if (r > 0) {
-          const dz = z - zs[(r - 1) * d + i]!;
-          dzs[i]! += dz * dz;
+          const dz = z - zs[(r - 1) * d + i];
+          dzs[i] += dz * dz;
         }
       }
     }
     const m = n - warm;
     for (let i = 0; i < d; i++) {
       let s = 0;
-      for (let r = warm; r < n; r++) s += zfTrace[r * d + i]! ** 2;
+      for (let r = warm; r < n; r++) s += zfTrace[r * d + i] ** 2;
       // Floor at 1: the threshold is in robust σ of the raw signal unless training showed the smoothed
       // signal wandering more than that (slow process wander; 30 min of training underestimates it).
       this.sdf[i] = Math.max(Math.sqrt(s / Math.max(1, m)), 1);
-      this.v0[i] = Math.max(dzs[i]! / Math.max(1, n - 1), 0.05);
+      this.v0[i] = Math.max(dzs[i] / Math.max(1, n - 1), 0.05);
       this.vv[i] = this.v0[i]!;
     }
     if (d >= 2 && m > 2 * d) {
       const cov = new Float64Array(d * d);
       for (let r = warm; r < n; r++) {
         for (let i = 0; i < d; i++) {
-          const yi = zfTrace[r * d + i]!;
-          for (let j = i; j < d; j++) cov[i * d + j]! += yi * zfTrace[r * d + j]!;
+          const yi = zfTrace[r * d + i];
+          for (let j = i; j < d; j++) cov[i * d + j] += yi * zfTrace[r * d + j];
         }
       }
       for (let i = 0; i < d; i++) {
         for (let j = i; j < d; j++) {
-          const v = cov[i * d + j]! / m;
+          const v = cov[i * d + j] / m;
           cov[i * d + j] = v;
           cov[j * d + i] = v;
         }
         // same floor as the level detector, so a near-constant training signal cannot dominate T²
-        cov[i * d + i] = Math.max(cov[i * d + i]!, 1);
+        cov[i * d + i] = Math.max(cov[i * d + i], 1);
       }
       this.prec = invertSpd(cov, d, 1e-3);
       const t2s = new Float64Array(m);

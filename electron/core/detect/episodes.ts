@@ -35,12 +35,12 @@ export function classifyEpisode(ev: EpisodeEvidence): { type: TypeHint; confiden
   const iP = idx(sensors, 'pressure');
   const iV = idx(sensors, 'vibration');
   const iW = idx(sensors, 'power');
-  const rel = (i: number) => (i >= 0 ? peakRel[i]! : 0);
-  const z = (i: number) => (i >= 0 ? peakZ[i]! : 0);
+  const rel = (i: number) => (i >= 0 ? peakRel[i] : 0);
+  const z = (i: number) => (i >= 0 ? peakZ[i] : 0);
   const clamp = (c: number) => Math.min(0.95, c);
 
   // electrical fault: sustained oscillation of power (most of the episode), not a step
-  if (iW >= 0 && samples >= 3 && varHits[iW]! / samples >= 0.3) {
+  if (iW >= 0 && samples >= 3 && varHits[iW] / samples >= 0.3) {
     let c = 0.7;
     if (Math.abs(rel(iW)) < 0.5) c += 0.1; // mean power roughly unchanged
     if (Math.abs(rel(iP)) < 0.1) c += 0.1;
@@ -48,7 +48,7 @@ export function classifyEpisode(ev: EpisodeEvidence): { type: TypeHint; confiden
   }
   // sensor drift: several sensors moved the same way by a similar share
   const moved: number[] = [];
-  for (let i = 0; i < sensors.length; i++) if (Math.abs(peakZ[i]!) >= 3 && Math.abs(peakRel[i]!) >= 0.03) moved.push(peakRel[i]!);
+  for (let i = 0; i < sensors.length; i++) if (Math.abs(peakZ[i]) >= 3 && Math.abs(peakRel[i]) >= 0.03) moved.push(peakRel[i]);
   if (moved.length >= 3) {
     const pos = moved.filter((r) => r > 0);
     const same = pos.length >= moved.length - 0 ? pos : moved.filter((r) => r < 0);
@@ -283,14 +283,14 @@ export class DeviceMonitor {
     const ev = this.ev;
     ev.samples++;
     for (let i = 0; i < d; i++) {
-      const zf = det.zDev[i]!;
-      const mu = det.mu[i]!;
-      const rel = Math.abs(mu) > 1e-9 ? (zf * det.scale[i]!) / Math.abs(mu) : 0;
-      if (Math.abs(rel) > Math.abs(ev.peakRel[i]!)) ev.peakRel[i] = rel;
-      if (Math.abs(zf) > Math.abs(ev.peakZ[i]!)) ev.peakZ[i] = zf;
-      if (det.sensorScore[i]! >= 1) {
+      const zf = det.zDev[i];
+      const mu = det.mu[i];
+      const rel = Math.abs(mu) > 1e-9 ? (zf * det.scale[i]) / Math.abs(mu) : 0;
+      if (Math.abs(rel) > Math.abs(ev.peakRel[i])) ev.peakRel[i] = rel;
+      if (Math.abs(zf) > Math.abs(ev.peakZ[i])) ev.peakZ[i] = zf;
+      if (det.sensorScore[i] >= 1) {
         this.sensorMask |= 1 << i;
-        if (det.sensorKinds[i]! & 4) ev.varHits[i]!++;
+        if (det.sensorKinds[i] & 4) ev.varHits[i]++;
       }
     }
     this.kindMask |= det.kinds;
@@ -327,12 +327,12 @@ export class DeviceMonitor {
 
   private refresh(ep: Episode): void {
     const names: string[] = [];
-    for (let i = 0; i < this.sensors.length; i++) if (this.sensorMask & (1 << i)) names.push(this.sensors[i]!);
+    for (let i = 0; i < this.sensors.length; i++) if (this.sensorMask & (1 << i)) names.push(this.sensors[i]);
     // a cross-sensor-only hit names no single sensor: name the ones that moved most
     if (names.length === 0) {
       let bi = 0;
-      for (let i = 1; i < this.sensors.length; i++) if (Math.abs(this.ev.peakZ[i]!) > Math.abs(this.ev.peakZ[bi]!)) bi = i;
-      names.push(this.sensors[bi]!);
+      for (let i = 1; i < this.sensors.length; i++) if (Math.abs(this.ev.peakZ[i]) > Math.abs(this.ev.peakZ[bi])) bi = i;
+      names.push(this.sensors[bi]);
     }
     ep.sensors = names;
     ep.detectors = kindNames(this.kindMask);

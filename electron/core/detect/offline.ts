@@ -29,7 +29,12 @@ export interface OfflineOptions {
   onEpisode?: (kind: 'opened' | 'closed', ep: Episode) => void;
 }
 
-export function runOffline(rows: Iterable<OfflineRow> | OfflineRow[], sensors: readonly string[], params: DetectorParams, opts: OfflineOptions = {}): OfflineResult {
+export function runOffline(
+  rows: Iterable<OfflineRow> | OfflineRow[],
+  sensors: readonly string[],
+  params: DetectorParams,
+  opts: OfflineOptions = {},
+): OfflineResult {
   const p = opts.fitRows ? { ...params, learnSamples: opts.fitRows } : params;
   const monitors = new Map<string, DeviceMonitor>();
   const scoreList: number[] = [];
@@ -65,22 +70,22 @@ export function runOffline(rows: Iterable<OfflineRow> | OfflineRow[], sensors: r
   });
   const episodeOf = new Int32Array(n).fill(-1);
   for (let r = 0; r < n; r++) {
-    const list = byKey.get(keyList[r]!);
+    const list = byKey.get(keyList[r]);
     if (!list) continue;
-    const ts = tsList[r]!;
+    const ts = tsList[r];
     // binary search: last episode starting at or before ts
     let lo = 0;
     let hi = list.length - 1;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (episodes[list[mid]!]!.start_ts <= ts) {
+      if (episodes[list[mid]].start_ts <= ts) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
     if (found >= 0) {
-      const ep = episodes[list[found]!]!;
+      const ep = episodes[list[found]];
       if (ts <= (ep.end_ts ?? ep.last_ts)) episodeOf[r] = list[found]!;
     }
   }

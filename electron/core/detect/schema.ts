@@ -30,7 +30,11 @@ export const DetectorParamsSchema = z.object({
   minRelScale: z.number().min(0).default(0.002),
   /** Slow baseline adaptation (EWMA weight per sample, 0 = frozen): 1/720 ≈ 1 h time constant at 5 s, slow
    *  beside the scenarios (runaway 30 min, leak 1 min) and fast beside the daily cycle. */
-  baselineAlpha: z.number().min(0).max(0.1).default(1 / 720),
+  baselineAlpha: z
+    .number()
+    .min(0)
+    .max(0.1)
+    .default(1 / 720),
   /** The level and cross-sensor detectors judge against a baseline that follows at this weight per sample
    *  (0 = the slow one above): a step stands out against it at once, a slow wander (which the drift detector
    *  judges) does not. Frozen inside episodes like the slow one. */
@@ -68,7 +72,11 @@ export const DetectorParamsSchema = z.object({
   /** A sample is quiet when the score is below this (hysteresis under the hit level 1.0). */
   closeLevel: z.number().gt(0).max(1).default(0.7),
   /** A data gap longer than this closes any open episode and restarts the short-term filters. */
-  gapResetMs: z.number().int().positive().default(10 * 60_000),
+  gapResetMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
 });
 export type DetectorParams = z.infer<typeof DetectorParamsSchema>;
 
@@ -83,7 +91,17 @@ export const DetectConfigSchema = DetectorParamsSchema.extend({
 });
 export type DetectConfig = z.infer<typeof DetectConfigSchema>;
 
-export { TYPE_HINTS, SEVERITIES, DETECTOR_KINDS, type TypeHint, type Severity, type DetectorKind, type Episode, type EpisodeQuery, type EpisodePage } from '../../../shared/anomalies';
+export {
+  TYPE_HINTS,
+  SEVERITIES,
+  DETECTOR_KINDS,
+  type TypeHint,
+  type Severity,
+  type DetectorKind,
+  type Episode,
+  type EpisodeQuery,
+  type EpisodePage,
+} from '../../../shared/anomalies';
 
 export const EpisodeQuerySchema = z
   .object({

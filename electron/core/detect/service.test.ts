@@ -43,15 +43,15 @@ describe('live detection service', () => {
 
     const opened = events.filter(([k]) => k === 'opened').map(([, e]) => e);
     expect(opened).toHaveLength(1);
-    expect(opened[0]!.device_id).toBe('line-2/pump-03');
+    expect(opened[0].device_id).toBe('line-2/pump-03');
     const closed = events.filter(([k]) => k === 'closed').map(([, e]) => e);
     expect(closed).toHaveLength(1);
     // the type firms up while the episode runs (three samples into the drop it can still be 'unknown')
-    expect(closed[0]!.type_hint).toBe('pressure_leak');
+    expect(closed[0].type_hint).toBe('pressure_leak');
 
     const list = await core.api.call('anomalies.list', { device_id: 'line-2/pump-03' }, OPERATOR);
     expect(list.ok && list.result.total).toBe(1);
-    const ep = list.ok ? list.result.items[0]! : null;
+    const ep = list.ok ? list.result.items[0] : null;
     expect(ep).toMatchObject({ status: 'closed', type_hint: 'pressure_leak', severity: expect.stringMatching(/high|critical/) });
     expect(ep!.sensors).toContain('pressure');
 
@@ -74,13 +74,22 @@ describe('live detection service', () => {
     feed(day.readings.slice(0, 40), 2);
     clock.advance(60_000);
     // one device keeps talking, the other is silent
-    feed(day.readings.slice(40).filter((r) => r.device_id === 'line-3/pump-03'), 1);
+    feed(
+      day.readings.slice(40).filter((r) => r.device_id === 'line-3/pump-03'),
+      1,
+    );
     core.services.detection.checkSilent();
     const a = core.services.alarms.find('line-1/motor-02:communication');
     expect(a).toMatchObject({ state: 'unacknowledged', kind: 'communication' });
     expect(core.services.alarms.find('line-3/pump-03:communication')).toBeNull();
     expect(core.services.detection.counters().silent).toEqual(['line-1/motor-02']);
-    feed(day.readings.slice(40).filter((r) => r.device_id === 'line-1/motor-02').slice(0, 2), 1);
+    feed(
+      day.readings
+        .slice(40)
+        .filter((r) => r.device_id === 'line-1/motor-02')
+        .slice(0, 2),
+      1,
+    );
     expect(core.services.alarms.find('line-1/motor-02:communication')!.state).toBe('rtn_unacknowledged');
   });
 
@@ -104,8 +113,8 @@ describe('live detection service', () => {
     expect(closed).toHaveLength(1);
     expect(core.services.alarms.find(`${id}:anomaly`)!).toMatchObject({ state: 'suppressed', suppress_reason: 'device shutdown by command' });
     // the stopped machine cools and spins down: no new episode, no communication alarm
-    const t = day.readings[day.readings.length - 1]!.ts;
-    const cooling = Array.from({ length: 200 }, (_, i) => ({ ...day.readings[0]!, ts: t + (i + 1) * 5000, temperature: 30, power: 0, vibration: 0.05 }));
+    const t = day.readings[day.readings.length - 1].ts;
+    const cooling = Array.from({ length: 200 }, (_, i) => ({ ...day.readings[0], ts: t + (i + 1) * 5000, temperature: 30, power: 0, vibration: 0.05 }));
     feed(cooling, 10);
     expect(core.services.detection.active()).toHaveLength(0);
     core.bus.emit('device.status', { device_id: id, state: 'running', load_pct: 100 });
@@ -140,7 +149,7 @@ describe('live detection service', () => {
     expect(open.map((e) => e.device_id)).toEqual([id]);
     core.bus.emit('device.status', { device_id: id, state: 'reduced', load_pct: 70 });
     feed(day.readings.filter((r) => r.ts >= Date.UTC(2026, 0, 1, 3, 20) && r.ts < Date.UTC(2026, 0, 1, 3, 40)));
-    expect(core.services.detection.active().map((e) => e.id)).toContain(open[0]!.id);
+    expect(core.services.detection.active().map((e) => e.id)).toContain(open[0].id);
   });
 
   it('answers bad requests with clear errors and keeps running on bad readings', async () => {
@@ -153,7 +162,7 @@ describe('live detection service', () => {
     expect(!page.ok && page.error.code).toBe('invalid_params');
     const r = generateDay({ seed: 6, hours: 0.01, devices: ['line-1/pump-03'] }).readings;
     // first row has a NaN field, then the same timestamp twice more, then one from the past
-    const junk = [{ ...r[0]!, temperature: Number.NaN }, r[0]!, r[0]!, { ...r[1]!, ts: r[0]!.ts - 1 }];
+    const junk = [{ ...r[0], temperature: Number.NaN }, r[0], r[0], { ...r[1], ts: r[0].ts - 1 }];
     expect(() => core.bus.emit('readings', junk)).not.toThrow();
     const c = core.services.detection.counters();
     expect(c.duplicates).toBe(2);

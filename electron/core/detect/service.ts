@@ -119,7 +119,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
     let last: DeviceLink | null = null;
     let lastId = '';
     for (let k = 0; k < batch.length; k++) {
-      const r = batch[k]!;
+      const r = batch[k];
       if (r.device_id !== lastId) {
         last = link(r.device_id, now);
         lastId = r.device_id;

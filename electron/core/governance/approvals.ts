@@ -110,7 +110,11 @@ function toRecord(r: Row): ApprovalRecord {
     risk: r.risk,
     approverRole: r.approver_role,
     requiredApprovals: r.required_approvals,
-    approvals: (JSON.parse(r.approvals_json) as Array<{ by: string; id?: string; at: number; comment: string | null }>).map(({ by, at, comment }) => ({ by, at, comment })),
+    approvals: (JSON.parse(r.approvals_json) as Array<{ by: string; id?: string; at: number; comment: string | null }>).map(({ by, at, comment }) => ({
+      by,
+      at,
+      comment,
+    })),
     createdAt: r.created_at,
     deadline: r.deadline,
     decidedAt: r.decided_at,
@@ -280,7 +284,13 @@ export class ApprovalQueue {
           throw new ApprovalError('already_decided', `approval ${id} changed while you decided; look again`);
         return this.require(id);
       }
-      if (this.q.addApproval.run({ id, prev: JSON.stringify(given), next: JSON.stringify([...given, { by: by.operator, id: who, at: this.clock.now(), comment: by.comment ?? null }]) }).changes !== 1)
+      if (
+        this.q.addApproval.run({
+          id,
+          prev: JSON.stringify(given),
+          next: JSON.stringify([...given, { by: by.operator, id: who, at: this.clock.now(), comment: by.comment ?? null }]),
+        }).changes !== 1
+      )
         throw new ApprovalError('already_decided', `approval ${id} changed while you decided; look again`);
     }
     const s = this.settle(id, verdict === 'approve' ? 'approved' : 'rejected', by.operator, by.comment ?? null);
@@ -359,7 +369,10 @@ export class ApprovalQueue {
     const out: ApprovalRecord[] = [];
     const now = this.clock.now();
     for (const { id, collected_at } of this.q.lapsed.all({ now, ttl: this.limits.tokenTtlMs })) {
-      const why = collected_at === null ? 'approved, but not collected before its collection deadline; the approval has lapsed' : 'its intent token was collected but not used within its life; the approval has lapsed';
+      const why =
+        collected_at === null
+          ? 'approved, but not collected before its collection deadline; the approval has lapsed'
+          : 'its intent token was collected but not used within its life; the approval has lapsed';
       const v = this.voidApproved(id, 'expired', why, { actor: 'gateway' });
       if (v) out.push(v);
     }
@@ -407,7 +420,7 @@ export class ApprovalQueue {
       let set = this.waiters.get(id);
       if (!set) this.waiters.set(id, (set = new Set()));
       const done = (r: ApprovalRecord | 'aborted') => {
-        set!.delete(waiter);
+        set.delete(waiter);
         signal?.removeEventListener('abort', onAbort);
         resolve(r);
       };

@@ -132,7 +132,22 @@ describe('audit chain', () => {
   });
 
   it('writes the hand-made row content exactly as RFC 8785 would', () => {
-    const row = { seq: 3, ts: 1764417600000, kind: 'REVIEW', agent_id: 'a"b', tool: 'execute_device_command', decision: 'REVIEW', reason: 'needs\nreview €', rule_id: null, policy_version: 'abc', approval_id: 'apr_1', actor: 'gateway', args_hash: 'f'.repeat(64), args_masked: '{"x":1}', detail: null };
+    const row = {
+      seq: 3,
+      ts: 1764417600000,
+      kind: 'REVIEW',
+      agent_id: 'a"b',
+      tool: 'execute_device_command',
+      decision: 'REVIEW',
+      reason: 'needs\nreview €',
+      rule_id: null,
+      policy_version: 'abc',
+      approval_id: 'apr_1',
+      actor: 'gateway',
+      args_hash: 'f'.repeat(64),
+      args_masked: '{"x":1}',
+      detail: null,
+    };
     expect(rowContentCanonical(row)).toBe(canonicalize(row));
   });
 
@@ -144,9 +159,9 @@ describe('audit chain', () => {
     const lines: string[] = [];
     const r = h.gateway.audit.export(h.clock.now(), (l) => lines.push(l));
     expect(r.rows).toBe(1);
-    const last = JSON.parse(lines[lines.length - 1]!) as { type: string; seq: number; signature: string };
+    const last = JSON.parse(lines[lines.length - 1]) as { type: string; seq: number; signature: string };
     expect(last).toMatchObject({ type: 'head', seq: 13 });
-    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'row', seq: 13, tool: 'get_device_status' });
+    expect(JSON.parse(lines[0])).toMatchObject({ type: 'row', seq: 13, tool: 'get_device_status' });
     expect(fs.existsSync(`${h.dir}/keys/gateway-ed25519.pub.pem`)).toBe(true);
   });
 
@@ -154,7 +169,13 @@ describe('audit chain', () => {
     h = harness();
     // Rows written without masking (as before finding 9), into the same chain.
     const old = new AuditLog(h.db, h.clock, { signEvery: 0, mask: (v) => v });
-    old.append({ kind: 'ALLOWED', agentId: 'diag', tool: 'log_incident_report', reason: 'ok', args: { root_cause: 'password=hunter2-Orchid-77, key sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s' } });
+    old.append({
+      kind: 'ALLOWED',
+      agentId: 'diag',
+      tool: 'log_incident_report',
+      reason: 'ok',
+      args: { root_cause: 'password=hunter2-Orchid-77, key sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s' },
+    });
     await h.gateway.authorize({ agentId: 'nobody', tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } });
     const lines: string[] = [];
     h.gateway.audit.export(0, (l) => lines.push(l));
@@ -162,7 +183,9 @@ describe('audit chain', () => {
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('sk-proj-');
     const rows = lines.map((l) => JSON.parse(l) as { type: string; tool?: string; args?: unknown; maskedOnExport?: boolean });
-    expect(rows.filter((r) => r.maskedOnExport)).toEqual([expect.objectContaining({ type: 'row', tool: 'log_incident_report', args: { root_cause: 'password=[masked], key [masked]' } })]);
+    expect(rows.filter((r) => r.maskedOnExport)).toEqual([
+      expect.objectContaining({ type: 'row', tool: 'log_incident_report', args: { root_cause: 'password=[masked], key [masked]' } }),
+    ]);
     expect(rows.filter((r) => r.type === 'row').length).toBeGreaterThan(1);
     expect(verify().ok).toBe(true);
   });
@@ -174,7 +197,7 @@ describe('audit chain', () => {
     expect(all).toHaveLength(4);
     expect(all.every((r) => r.agentId === 'diag' && r.tool === 'get_device_status')).toBe(true);
     const page1 = h.gateway.audit.query({ agentId: 'diag', tool: 'get_device_status', limit: 2 });
-    const page2 = h.gateway.audit.query({ agentId: 'diag', tool: 'get_device_status', limit: 2, beforeSeq: page1[1]!.seq });
+    const page2 = h.gateway.audit.query({ agentId: 'diag', tool: 'get_device_status', limit: 2, beforeSeq: page1[1].seq });
     expect([...page1, ...page2].map((r) => r.seq)).toEqual(all.map((r) => r.seq));
     expect(h.gateway.audit.query({ kind: 'APPROVED' })).toHaveLength(1);
     const blocks = h.gateway.audit.query({ decision: 'BLOCK' });

@@ -132,10 +132,10 @@ type RawRow = [number, number, string, ...Array<string | null>];
 function rawRowHash(prevHash: string, r: RawRow): string {
   const v = r as unknown as Array<string | number | null>;
   return sha256Hex(
-    `${prevHash}\n{"actor":${j(v[10]!)},"agent_id":${j(v[3]!)},"approval_id":${j(v[9]!)},` +
-      `"args_hash":${j(v[11]!)},"args_masked":${j(v[12]!)},"decision":${j(v[5]!)},` +
-      `"detail":${j(v[13]!)},"kind":${j(v[2]!)},"policy_version":${j(v[8]!)},` +
-      `"reason":${j(v[6]!)},"rule_id":${j(v[7]!)},"seq":${j(v[0]!)},"tool":${j(v[4]!)},"ts":${j(v[1]!)}}`,
+    `${prevHash}\n{"actor":${j(v[10])},"agent_id":${j(v[3])},"approval_id":${j(v[9])},` +
+      `"args_hash":${j(v[11])},"args_masked":${j(v[12])},"decision":${j(v[5])},` +
+      `"detail":${j(v[13])},"kind":${j(v[2])},"policy_version":${j(v[8])},` +
+      `"reason":${j(v[6])},"rule_id":${j(v[7])},"seq":${j(v[0])},"tool":${j(v[4])},"ts":${j(v[1])}}`,
   );
 }
 
@@ -243,7 +243,24 @@ export class AuditLog {
         const c = p.content;
         c.seq = seq;
         const hash = rowHash(prev, c);
-        this.q.insert.run(seq, c.ts, c.kind, c.agent_id, c.tool, c.decision, c.reason, c.rule_id, c.policy_version, c.approval_id, c.actor, c.args_hash, c.args_masked, c.detail, prev, hash);
+        this.q.insert.run(
+          seq,
+          c.ts,
+          c.kind,
+          c.agent_id,
+          c.tool,
+          c.decision,
+          c.reason,
+          c.rule_id,
+          c.policy_version,
+          c.approval_id,
+          c.actor,
+          c.args_hash,
+          c.args_masked,
+          c.detail,
+          prev,
+          hash,
+        );
         if (this.opts.signEvery > 0 && seq % this.opts.signEvery === 0) this.signAt(seq, hash);
         out.push({ seq, hash });
         prev = hash;
@@ -288,7 +305,7 @@ export class AuditLog {
   append(e: AuditEntry): { seq: number; hash: string } {
     this.pending.push(this.prepare(e));
     const out = this.flush();
-    return out[out.length - 1]!;
+    return out[out.length - 1];
   }
 
   /**
@@ -344,7 +361,9 @@ export class AuditLog {
     batch?.resolve();
     const onAppend = this.opts.onAppend;
     if (onAppend)
-      rows.forEach((p, i) => onAppend({ seq: out[i]!.seq, kind: p.kind, agentId: p.content.agent_id, tool: p.content.tool, decision: p.content.decision, ts: p.content.ts }));
+      rows.forEach((p, i) =>
+        onAppend({ seq: out[i].seq, kind: p.kind, agentId: p.content.agent_id, tool: p.content.tool, decision: p.content.decision, ts: p.content.ts }),
+      );
     return out;
   }
 
@@ -411,9 +430,7 @@ export class AuditLog {
       const seq = r[0];
       const hash = r[15] as string;
       if (seq !== expected) {
-        bad = seq > expected
-          ? { seq: expected, problem: `row ${expected} is missing (next row is ${seq})` }
-          : { seq, problem: `row ${seq} is out of order` };
+        bad = seq > expected ? { seq: expected, problem: `row ${expected} is missing (next row is ${seq})` } : { seq, problem: `row ${seq} is out of order` };
         continue;
       }
       if (r[14] !== prev) {

@@ -51,8 +51,12 @@ describe('governance in the core', () => {
     expect(msg.topic).toBe('aegisflow/commands/line-1/compressor-01');
     // The exact tool arguments and their token: the device derives the command from them.
     expect(msg.payload).toEqual({ args, intent_token: w.status === 'approved' ? w.token : '-' });
-    const jti = JSON.parse(Buffer.from(String(msg.payload.intent_token).split('.')[1]!, 'base64url').toString()).jti as string;
-    await sub.publishAsync('aegisflow/acks/line-1/compressor-01', JSON.stringify({ device_id: 'line-1/compressor-01', jti, status: 'accepted', at: new Date().toISOString() }), { qos: 1 });
+    const jti = JSON.parse(Buffer.from(String(msg.payload.intent_token).split('.')[1], 'base64url').toString()).jti as string;
+    await sub.publishAsync(
+      'aegisflow/acks/line-1/compressor-01',
+      JSON.stringify({ device_id: 'line-1/compressor-01', jti, status: 'accepted', at: new Date().toISOString() }),
+      { qos: 1 },
+    );
     expect(await ex).toMatchObject({ ok: true, jti });
     await sub.endAsync();
 

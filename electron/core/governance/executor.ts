@@ -39,13 +39,17 @@ export const ExecuteArgsSchema = z
   .passthrough();
 
 export type ExecuteResult =
-  | { ok: true; deviceId: string; command: string; params: Record<string, unknown>; jti: string }
-  | { ok: false; code: string; message: string; jti?: string };
+  { ok: true; deviceId: string; command: string; params: Record<string, unknown>; jti: string } | { ok: false; code: string; message: string; jti?: string };
 
 export type RedeemOutcome = { ok: true; claims: IntentClaims } | { ok: false; code: string; message: string };
 
 /** The gateway's answer to "does the authority behind this token still hold, now?". */
-export type AuthorityCheck = (input: { agentId: string; tool: string; args: unknown; claims: IntentClaims }) => { ok: true } | { ok: false; code: string; message: string; ruleId?: string };
+export type AuthorityCheck = (input: {
+  agentId: string;
+  tool: string;
+  args: unknown;
+  claims: IntentClaims;
+}) => { ok: true } | { ok: false; code: string; message: string; ruleId?: string };
 
 export interface ExecutorDeps {
   tokens: IntentTokens;
@@ -69,14 +73,32 @@ export class CommandExecutor {
     this.publish = publish;
   }
 
-  private refuse(agentId: string, tool: string, args: unknown, code: string, message: string, extra: { ruleId?: string; approvalId?: string | null } = {}): { ok: false; code: string; message: string } {
-    let argsHash: string | null = null;
+  private refuse(
+    agentId: string,
+    tool: string,
+    args: unknown,
+    code: string,
+    message: string,
+    extra: { ruleId?: string; approvalId?: string | null } = {},
+  ): { ok: false; code: string; message: string } {
+    let argsHash: string | null;
     try {
       argsHash = canonicalHash(args);
     } catch {
       argsHash = null;
     }
-    this.deps.audit.append({ kind: 'REFUSED', agentId, tool, decision: 'BLOCK', reason: message, ruleId: extra.ruleId ?? code, approvalId: extra.approvalId ?? null, actor: 'executor', argsHash, args: argsHash ? args : undefined });
+    this.deps.audit.append({
+      kind: 'REFUSED',
+      agentId,
+      tool,
+      decision: 'BLOCK',
+      reason: message,
+      ruleId: extra.ruleId ?? code,
+      approvalId: extra.approvalId ?? null,
+      actor: 'executor',
+      argsHash,
+      args: argsHash ? args : undefined,
+    });
     this.deps.log.warn({ agentId, tool, code }, message);
     return { ok: false, code, message };
   }
@@ -94,7 +116,8 @@ export class CommandExecutor {
     // From here to the jti's use nothing awaits: the authority checked is the authority in force when the token is spent.
     const auth = this.deps.authority?.({ agentId: input.agentId, tool: input.tool, args: input.args, claims: r.claims }) ?? { ok: true as const };
     if (!auth.ok) return this.refuse(input.agentId, input.tool, input.args, auth.code, auth.message, { ruleId: auth.ruleId, approvalId: r.claims.approval_id });
-    if (!this.deps.tokens.consume(r.claims)) return this.refuse(input.agentId, input.tool, input.args, 'replayed', 'intent token was already used', { approvalId: r.claims.approval_id });
+    if (!this.deps.tokens.consume(r.claims))
+      return this.refuse(input.agentId, input.tool, input.args, 'replayed', 'intent token was already used', { approvalId: r.claims.approval_id });
     this.deps.spent?.(r.claims);
     return r;
   }
@@ -103,7 +126,13 @@ export class CommandExecutor {
   async executeDeviceCommand(input: { agentId: string; args: Record<string, unknown>; token: string | undefined }): Promise<ExecuteResult> {
     const parsed = ExecuteArgsSchema.safeParse(input.args);
     if (!parsed.success)
-      return this.refuse(input.agentId, EXECUTE_TOOL, input.args, 'invalid_args', `invalid arguments: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+      return this.refuse(
+        input.agentId,
+        EXECUTE_TOOL,
+        input.args,
+        'invalid_args',
+        `invalid arguments: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+      );
     // The same reading of params / parameters as the device's (one implementation, electron/edge).
     const params = commandParamsOf(parsed.data);
     if (typeof params === 'string') return this.refuse(input.agentId, EXECUTE_TOOL, input.args, 'invalid_args', params);
@@ -115,7 +144,14 @@ export class CommandExecutor {
     if (!r.ok) return r;
     // The device derives the command from these exact arguments, which the token's hash covers.
     const message: CommandMessage = { args: input.args, intent_token: input.token! };
-    const base = { agentId: input.agentId, tool: EXECUTE_TOOL, policyVersion: r.claims.policy_version, approvalId: r.claims.approval_id, actor: 'executor', argsHash: r.claims.args_sha256 };
+    const base = {
+      agentId: input.agentId,
+      tool: EXECUTE_TOOL,
+      policyVersion: r.claims.policy_version,
+      approvalId: r.claims.approval_id,
+      actor: 'executor',
+      argsHash: r.claims.args_sha256,
+    };
     const device = parsed.data.device_id;
     const command = parsed.data.command;
     const detail = { jti: r.claims.jti, device_id: device, command, plan_hash: r.claims.plan_hash ?? null, plan_step: r.claims.plan_step ?? null };
@@ -124,12 +160,25 @@ export class CommandExecutor {
       reply = await this.publish(device, message, r.claims.jti);
     } catch (err) {
       const message = `publishing the command failed: ${(err as Error).message}`;
-      this.deps.audit.append({ ...base, kind: 'EXECUTION_FAILED', decision: 'ALLOW', reason: message, detail: { jti: r.claims.jti, device_id: device, command } });
+      this.deps.audit.append({
+        ...base,
+        kind: 'EXECUTION_FAILED',
+        decision: 'ALLOW',
+        reason: message,
+        detail: { jti: r.claims.jti, device_id: device, command },
+      });
       return { ok: false, code: 'publish_failed', message, jti: r.claims.jti };
     }
     if (reply?.status === 'refused') {
       const message = `the device refused ${command}: ${reply.reason}`;
-      this.deps.audit.append({ ...base, kind: 'DEVICE_REFUSED', decision: 'ALLOW', reason: message, ruleId: reply.code, detail: { ...detail, device_code: reply.code } });
+      this.deps.audit.append({
+        ...base,
+        kind: 'DEVICE_REFUSED',
+        decision: 'ALLOW',
+        reason: message,
+        ruleId: reply.code,
+        detail: { ...detail, device_code: reply.code },
+      });
       this.deps.log.warn({ agentId: input.agentId, device, command, code: reply.code }, message);
       return { ok: false, code: 'device_refused', message, jti: r.claims.jti };
     }

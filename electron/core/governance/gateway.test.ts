@@ -90,7 +90,7 @@ describe('identity and the kill switch', () => {
     expect(() => {
       (a as { status: string }).status = 'active';
     }).toThrow();
-    expect(() => (a.revokedTools as string[]).push('x')).toThrow();
+    expect(() => a.revokedTools.push('x')).toThrow();
     expect(h.gateway.agents.get('diag')).toBe(a); // served from the cache
     h.gateway.pauseAgent('diag', 'test', 'test');
     expect(h.gateway.agents.get('diag')!.status).toBe('paused'); // own writes empty the cache
@@ -133,7 +133,11 @@ describe('decisions', () => {
   it('follows the default policy: shutdown blocked, reduce_load reviewed, reads allowed', async () => {
     h = harness();
     addAgent('diag');
-    const shut = await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: { device_id: 'line-1/compressor-01', command: 'emergency_shutdown' } });
+    const shut = await h.gateway.authorize({
+      agentId: 'diag',
+      tool: 'execute_device_command',
+      args: { device_id: 'line-1/compressor-01', command: 'emergency_shutdown' },
+    });
     expect(shut.decision).toBe('BLOCK');
     expect(shut.reason).toContain('reduce_load');
     expect(h.gateway.listApprovals()).toHaveLength(0); // BLOCK is never approvable: no approval exists
@@ -222,7 +226,7 @@ describe('decisions', () => {
     expect(seen).toEqual(['get_device_status:ALLOW', 'execute_device_command:BLOCK']);
     const rows = h.gateway.audit.query({ agentId: 'diag' });
     expect(rows.map((r) => r.kind)).toEqual(['BLOCKED', 'ALLOWED', 'AGENT_ADDED']);
-    expect(rows[0]!.policyVersion).toBe(h.gateway.policy.current.version);
+    expect(rows[0].policyVersion).toBe(h.gateway.policy.current.version);
   });
 });
 
@@ -274,7 +278,7 @@ describe('approvals', () => {
     expect(created).toHaveLength(3);
     expect(decided.map((a) => [a.status, a.decidedBy, a.comment])).toEqual(Array(3).fill(['rejected', 'carol', 'not now']));
     expect(h.gateway.decideAll('approve', { operator: 'carol' })).toHaveLength(0);
-    expect(() => h.gateway.decide(done[0]!.id, 'approve', { operator: 'dave' })).toThrow(/already rejected \(by carol\)/);
+    expect(() => h.gateway.decide(done[0].id, 'approve', { operator: 'dave' })).toThrow(/already rejected \(by carol\)/);
     expect(h.gateway.listApprovals('pending')).toHaveLength(0);
   });
 
@@ -311,10 +315,10 @@ describe('approvals', () => {
     addAgent('diag');
     const args = { anomaly_id: 1, note: 'card 4111 1111 1111 1111 on file', api_key: 'sk-live-123' };
     const r = await h.gateway.authorize({ agentId: 'diag', tool: 'acknowledge_anomaly', args });
-    const view = h.gateway.listApprovals('pending')[0]!;
+    const view = h.gateway.listApprovals('pending')[0];
     expect(JSON.stringify(view.args)).not.toContain('4111');
     expect(view.args).toMatchObject({ note: 'card [masked] on file', api_key: '[masked]', anomaly_id: 1 });
-    const row = h.gateway.audit.query({ kind: 'REVIEW' })[0]!;
+    const row = h.gateway.audit.query({ kind: 'REVIEW' })[0];
     expect(JSON.stringify(row)).not.toContain('sk-live-123');
     expect(row.argsHash).toBe(canonicalHash(args));
     expect(r.approvalId).toBe(row.approvalId);
@@ -335,7 +339,7 @@ describe('intent tokens and the executor', () => {
     expect(replay).toMatchObject({ ok: false, code: 'replayed' });
     expect(h.published).toHaveLength(1);
     expect(h.gateway.audit.query({ kind: 'EXECUTED' })).toHaveLength(1);
-    expect(h.gateway.audit.query({ kind: 'REFUSED' })[0]!.ruleId).toBe('replayed');
+    expect(h.gateway.audit.query({ kind: 'REFUSED' })[0].ruleId).toBe('replayed');
   });
 
   it("audits EXECUTED only on the device's acceptance: DEVICE_REFUSED with its reason, or NO_ACK", async () => {
@@ -347,13 +351,19 @@ describe('intent tokens and the executor', () => {
     expect(refused).toMatchObject({ ok: false, code: 'device_refused', message: 'the device refused reduce_load: device is shut down; restart it first' });
     h.deviceReply = { status: 'no_ack', waitedMs: 5000 };
     const a2 = reduceLoad('line-1/compressor-01', 30);
-    expect(await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args: a2, token: (await approvedToken('diag', a2)).token })).toMatchObject({ ok: false, code: 'no_ack' });
+    expect(await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args: a2, token: (await approvedToken('diag', a2)).token })).toMatchObject({
+      ok: false,
+      code: 'no_ack',
+    });
     expect(h.gateway.audit.query({ kind: 'DEVICE_REFUSED' })[0]).toMatchObject({ ruleId: 'device_rejected', reason: expect.stringContaining('shut down') });
-    expect(h.gateway.audit.query({ kind: 'NO_ACK' })[0]!.reason).toMatch(/within 5000 ms/);
+    expect(h.gateway.audit.query({ kind: 'NO_ACK' })[0].reason).toMatch(/within 5000 ms/);
     expect(h.gateway.audit.query({ kind: 'EXECUTED' })).toHaveLength(0);
     // Parameters the device must refuse are stopped before anything is published.
     const a3 = reduceLoad('line-1/compressor-01', 500);
-    expect(await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args: a3, token: (await approvedToken('diag', a3)).token })).toMatchObject({ ok: false, code: 'invalid_params' });
+    expect(await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args: a3, token: (await approvedToken('diag', a3)).token })).toMatchObject({
+      ok: false,
+      code: 'invalid_params',
+    });
     expect(h.published).toHaveLength(2);
   });
 
@@ -441,7 +451,12 @@ describe('intent tokens and the executor', () => {
     expect(w.status === 'approved' && w.tokenClaims).toMatchObject({
       agent: 'diag',
       tool: 'execute_device_command',
-      args_sha256: canonicalHash({ justification: args.justification, params: { reduction_pct: 50 }, command: 'reduce_load', device_id: 'line-1/compressor-01' }),
+      args_sha256: canonicalHash({
+        justification: args.justification,
+        params: { reduction_pct: 50 },
+        command: 'reduce_load',
+        device_id: 'line-1/compressor-01',
+      }),
       policy_version: h.gateway.policy.current.version,
       approval_id: r.approvalId,
     });
@@ -466,7 +481,11 @@ describe('plans', () => {
   it('is BLOCKed when any step is', async () => {
     h = harness();
     addAgent('planner');
-    const r = await h.gateway.submitPlan({ agentId: 'planner', rationale: 'stop it', steps: [steps[0]!, { tool: 'execute_device_command', args: { device_id: 'line-1/compressor-01', command: 'emergency_shutdown' } }] });
+    const r = await h.gateway.submitPlan({
+      agentId: 'planner',
+      rationale: 'stop it',
+      steps: [steps[0], { tool: 'execute_device_command', args: { device_id: 'line-1/compressor-01', command: 'emergency_shutdown' } }],
+    });
     expect(r.decision).toBe('BLOCK');
     expect(r.reason).toContain('step 2');
     expect(r.steps.map((s) => s.decision)).toEqual(['ALLOW', 'BLOCK']);
@@ -480,43 +499,58 @@ describe('plans', () => {
     expect(r.decision).toBe('REVIEW');
     expect(r.steps.map((s) => s.decision)).toEqual(['ALLOW', 'REVIEW', 'ALLOW']);
     // Not yet approved: steps are refused.
-    expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[0]!.tool, args: steps[0]!.args, planId: r.planId! })).decision).toBe('BLOCK');
+    expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[0].tool, args: steps[0].args, planId: r.planId! })).decision).toBe('BLOCK');
     h.gateway.decide(r.approvalId!, 'approve', { operator: 'alice' });
     expect((await h.gateway.waitForApproval(r.approvalId!)).status).toBe('approved');
     // Out of order → refused.
-    const skip = await h.gateway.authorize({ agentId: 'planner', tool: steps[1]!.tool, args: steps[1]!.args, planId: r.planId! });
+    const skip = await h.gateway.authorize({ agentId: 'planner', tool: steps[1].tool, args: steps[1].args, planId: r.planId! });
     expect(skip).toMatchObject({ decision: 'BLOCK', ruleId: 'plan-mismatch' });
-    const s0 = await h.gateway.authorize({ agentId: 'planner', tool: steps[0]!.tool, args: steps[0]!.args, planId: r.planId! });
+    const s0 = await h.gateway.authorize({ agentId: 'planner', tool: steps[0].tool, args: steps[0].args, planId: r.planId! });
     expect(s0).toMatchObject({ decision: 'ALLOW', planStep: 0 });
     expect(s0.tokenClaims!.plan_hash).toBe(r.planHash);
     // A call differing in one argument from step 2 → refused.
-    const changed = await h.gateway.authorize({ agentId: 'planner', tool: 'execute_device_command', args: reduceLoad('line-1/compressor-01', 80), planId: r.planId! });
+    const changed = await h.gateway.authorize({
+      agentId: 'planner',
+      tool: 'execute_device_command',
+      args: reduceLoad('line-1/compressor-01', 80),
+      planId: r.planId!,
+    });
     expect(changed).toMatchObject({ decision: 'BLOCK', ruleId: 'plan-mismatch' });
-    const s1 = await h.gateway.authorize({ agentId: 'planner', tool: steps[1]!.tool, args: steps[1]!.args, planId: r.planId! });
+    const s1 = await h.gateway.authorize({ agentId: 'planner', tool: steps[1].tool, args: steps[1].args, planId: r.planId! });
     expect(s1.decision).toBe('ALLOW');
-    expect(await h.gateway.runApproved({ agentId: 'planner', tool: EXECUTE_TOOL, args: steps[1]!.args, token: s1.token })).toMatchObject({ ok: true });
-    expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[2]!.tool, args: steps[2]!.args, planId: r.planId! })).decision).toBe('ALLOW');
+    expect(await h.gateway.runApproved({ agentId: 'planner', tool: EXECUTE_TOOL, args: steps[1].args, token: s1.token })).toMatchObject({ ok: true });
+    expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[2].tool, args: steps[2].args, planId: r.planId! })).decision).toBe('ALLOW');
     expect(h.gateway.plan(r.planId!)!.status).toBe('done');
-    expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[2]!.tool, args: steps[2]!.args, planId: r.planId! })).decision).toBe('BLOCK');
+    expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[2].tool, args: steps[2].args, planId: r.planId! })).decision).toBe('BLOCK');
   });
 
   it('is allowed at once when every step is, and refuses another agent running it', async () => {
     h = harness();
     addAgent('planner');
     addAgent('thief');
-    const r = await h.gateway.submitPlan({ agentId: 'planner', rationale: 'look around', steps: [steps[0]!, steps[2]!] });
+    const r = await h.gateway.submitPlan({ agentId: 'planner', rationale: 'look around', steps: [steps[0], steps[2]] });
     expect(r.decision).toBe('ALLOW');
-    expect((await h.gateway.authorize({ agentId: 'thief', tool: steps[0]!.tool, args: steps[0]!.args, planId: r.planId! })).decision).toBe('BLOCK');
-    expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[0]!.tool, args: steps[0]!.args, planId: r.planId! })).decision).toBe('ALLOW');
+    expect((await h.gateway.authorize({ agentId: 'thief', tool: steps[0].tool, args: steps[0].args, planId: r.planId! })).decision).toBe('BLOCK');
+    expect((await h.gateway.authorize({ agentId: 'planner', tool: steps[0].tool, args: steps[0].args, planId: r.planId! })).decision).toBe('ALLOW');
   });
 
   it('checks a step against the scope with the devices it touches (an anomaly on another line)', async () => {
     h = harness();
     addAgent('line2', { scope: { lines: ['line-2'] } });
-    const r = await h.gateway.submitPlan({ agentId: 'line2', rationale: 'acknowledge, then look', steps: [{ tool: 'acknowledge_anomaly', args: { anomaly_id: 'a-1' } }] });
+    const r = await h.gateway.submitPlan({
+      agentId: 'line2',
+      rationale: 'acknowledge, then look',
+      steps: [{ tool: 'acknowledge_anomaly', args: { anomaly_id: 'a-1' } }],
+    });
     h.gateway.decide(r.approvalId!, 'approve', { operator: 'alice' });
     await h.gateway.waitForApproval(r.approvalId!);
-    const step = await h.gateway.authorize({ agentId: 'line2', tool: 'acknowledge_anomaly', args: { anomaly_id: 'a-1' }, planId: r.planId!, devices: ['line-1/pump-03'] });
+    const step = await h.gateway.authorize({
+      agentId: 'line2',
+      tool: 'acknowledge_anomaly',
+      args: { anomaly_id: 'a-1' },
+      planId: r.planId!,
+      devices: ['line-1/pump-03'],
+    });
     expect(step).toMatchObject({ decision: 'BLOCK', ruleId: 'scope' });
     expect(step.reason).toContain('line-1/pump-03');
   });
@@ -545,7 +579,9 @@ describe('operator tools', () => {
     // Same call (even with another justification) is now allowed for diag only; other values still need review; shutdown still blocked.
     expect((await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: { ...args, justification: 'again' } })).decision).toBe('ALLOW');
     expect((await h.gateway.authorize({ agentId: 'other', tool: 'execute_device_command', args })).decision).toBe('REVIEW');
-    expect((await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: reduceLoad('line-1/compressor-01', 70) })).decision).toBe('REVIEW');
+    expect((await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: reduceLoad('line-1/compressor-01', 70) })).decision).toBe(
+      'REVIEW',
+    );
     expect((await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: { ...args, command: 'restart' } })).decision).toBe('BLOCK');
   });
 
@@ -594,7 +630,9 @@ describe('operator tools', () => {
     expect(!ev.ok && ev.problems[0]).toMatchObject({ line: 4, path: 'rules.0.decision' });
     expect(loads).toEqual([false]);
     expect(h.gateway.policyInfo()).toMatchObject({ version: before, problems: [expect.objectContaining({ line: 4 })] });
-    expect((await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: { command: 'restart', device_id: 'line-1/motor-02' } })).decision).toBe('BLOCK');
+    expect(
+      (await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: { command: 'restart', device_id: 'line-1/motor-02' } })).decision,
+    ).toBe('BLOCK');
     expect(h.gateway.audit.query({ kind: 'POLICY_REFUSED' })).toHaveLength(1);
   });
 });

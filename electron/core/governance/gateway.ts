@@ -150,11 +150,10 @@ const TOKENLESS_GROUP = 'read';
 
 function deviceIdsIn(args: Record<string, unknown>): string[] {
   const out: string[] = [];
-  for (const k of ['device_id', 'device']) if (typeof args[k] === 'string') out.push(args[k] as string);
+  for (const k of ['device_id', 'device']) if (typeof args[k] === 'string') out.push(args[k]);
   if (Array.isArray(args.devices)) for (const d of args.devices) if (typeof d === 'string') out.push(d);
   return out;
 }
-
 
 export class Gateway {
   /** Who the agents are, read only: registration, status and tokens change through the audited methods below. */
@@ -196,7 +195,12 @@ export class Gateway {
     });
     this.#registry = new AgentRegistry(db, clock);
     const reg = this.#registry;
-    this.agents = Object.freeze({ get: (id: string) => reg.get(id), require: (id: string) => reg.require(id), byToken: (t: string) => reg.byToken(t), list: () => reg.list() });
+    this.agents = Object.freeze({
+      get: (id: string) => reg.get(id),
+      require: (id: string) => reg.require(id),
+      byToken: (t: string) => reg.byToken(t),
+      list: () => reg.list(),
+    });
     this.#tokens = new IntentTokens(db, clock, this.#keys, opts.tokenTtlS);
     this.#plans = new PlanRepository(db, clock, this.mask);
     this.#approvals = new ApprovalQueue(db, clock, (a, by) => this.onApprovalSettled(a, by), this.mask, {
@@ -303,7 +307,8 @@ export class Gateway {
   runApproved(input: { agentId: string; tool: typeof EXECUTE_TOOL; args: Record<string, unknown>; token: string | undefined }): Promise<ExecuteResult>;
   runApproved(input: { agentId: string; tool: string; args: unknown; token: string | undefined }): Promise<RedeemOutcome>;
   runApproved(input: { agentId: string; tool: string; args: unknown; token: string | undefined }): Promise<ExecuteResult | RedeemOutcome> {
-    if (input.tool === EXECUTE_TOOL) return this.#executor.executeDeviceCommand({ agentId: input.agentId, args: input.args as Record<string, unknown>, token: input.token });
+    if (input.tool === EXECUTE_TOOL)
+      return this.#executor.executeDeviceCommand({ agentId: input.agentId, args: input.args as Record<string, unknown>, token: input.token });
     return this.#executor.redeem(input);
   }
 
@@ -337,7 +342,10 @@ export class Gateway {
     const policy = this.policy.current;
     const block = (ruleId: string, reason: string): Evaluation => ({ decision: 'BLOCK', reason, ruleId, policyVersion: policy.version, timeoutS: 0, risk: 10 });
     if (agent.status !== 'active')
-      return block(agent.status === 'paused' ? 'kill-switch' : 'quarantine', `agent ${agent.id} is ${agent.status}${agent.statusReason ? `: ${agent.statusReason}` : ''}`);
+      return block(
+        agent.status === 'paused' ? 'kill-switch' : 'quarantine',
+        `agent ${agent.id} is ${agent.status}${agent.statusReason ? `: ${agent.statusReason}` : ''}`,
+      );
     const scope = agent.scope;
     if (scope.toolGroups && scope.toolGroups.length > 0) {
       const groups = policy.groupsOf(tool);
@@ -350,7 +358,12 @@ export class Gateway {
       return block('revoked', `${tool} has been revoked for agent ${agent.id} by the immune system`);
     const ev = evaluate(policy, { agent: { id: agent.id, role: agent.role }, tool, args });
     if (ev.decision === 'ALLOW' && agent.reducedAutonomy)
-      return { ...ev, decision: 'REVIEW', ruleId: 'reduced-autonomy', reason: `agent ${agent.id} runs with reduced autonomy: every call needs an operator (${ev.reason})` };
+      return {
+        ...ev,
+        decision: 'REVIEW',
+        ruleId: 'reduced-autonomy',
+        reason: `agent ${agent.id} runs with reduced autonomy: every call needs an operator (${ev.reason})`,
+      };
     return ev;
   }
 
@@ -387,7 +400,14 @@ export class Gateway {
       return result;
     } catch (err) {
       this.deps.log.error({ err }, 'audit commit failed; failing closed');
-      return { decision: 'BLOCK', reason: 'the audit log could not record this decision; failing closed', ruleId: 'internal-error', policyVersion: result.policyVersion, agentId: result.agentId, risk: 10 };
+      return {
+        decision: 'BLOCK',
+        reason: 'the audit log could not record this decision; failing closed',
+        ruleId: 'internal-error',
+        policyVersion: result.policyVersion,
+        agentId: result.agentId,
+        risk: 10,
+      };
     }
   }
 
@@ -395,7 +415,13 @@ export class Gateway {
     const parsed = AuthorizeRequestSchema.safeParse(request);
     const rawTool = typeof (request as { tool?: unknown })?.tool === 'string' ? String((request as { tool: string }).tool).slice(0, 128) : '(invalid)';
     if (!parsed.success) {
-      return this.safeBlock(null, rawTool, undefined, 'invalid-request', `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
+      return this.safeBlock(
+        null,
+        rawTool,
+        undefined,
+        'invalid-request',
+        `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
+      );
     }
     const req = parsed.data;
     let agentId: string | null = req.agentId ?? null;
@@ -439,7 +465,19 @@ export class Gateway {
         requiredApprovals: ev.approvals ?? 1,
         timeoutS: ev.timeoutS,
       });
-      this.queue({ kind: 'REVIEW', agentId: agent.id, tool, decision: 'REVIEW', reason: ev.reason, ruleId: ev.ruleId, policyVersion: ev.policyVersion, approvalId: a.id, actor: 'gateway', args, detail: { deadline: a.deadline, risk: ev.risk } });
+      this.queue({
+        kind: 'REVIEW',
+        agentId: agent.id,
+        tool,
+        decision: 'REVIEW',
+        reason: ev.reason,
+        ruleId: ev.ruleId,
+        policyVersion: ev.policyVersion,
+        approvalId: a.id,
+        actor: 'gateway',
+        args,
+        detail: { deadline: a.deadline, risk: ev.risk },
+      });
       this.emitDecision(agent.id, tool, 'REVIEW', ev.ruleId, ev.reason);
       this.deps.bus?.emit('approval.created', this.view(a));
       return { ...base, decision: 'REVIEW', approvalId: a.id, deadline: a.deadline };
@@ -448,7 +486,18 @@ export class Gateway {
     if (!this.policy.current.groupsOf(tool).includes(TOKENLESS_GROUP)) {
       token = await this.#tokens.issue({ agent: agent.id, tool, args, policyVersion: ev.policyVersion, approvalId: null });
     }
-    this.queue({ kind: 'ALLOWED', agentId: agent.id, tool, decision: 'ALLOW', reason: ev.reason, ruleId: ev.ruleId, policyVersion: ev.policyVersion, actor: 'gateway', args, detail: token ? { jti: token.claims.jti, exp: token.claims.exp } : null });
+    this.queue({
+      kind: 'ALLOWED',
+      agentId: agent.id,
+      tool,
+      decision: 'ALLOW',
+      reason: ev.reason,
+      ruleId: ev.ruleId,
+      policyVersion: ev.policyVersion,
+      actor: 'gateway',
+      args,
+      detail: token ? { jti: token.claims.jti, exp: token.claims.exp } : null,
+    });
     this.emitDecision(agent.id, tool, 'ALLOW', ev.ruleId, ev.reason);
     return { ...base, decision: 'ALLOW', token: token?.token, tokenClaims: token?.claims };
   }
@@ -506,16 +555,30 @@ export class Gateway {
     // scope, the policy in force. Otherwise it is void now, audited, and no token is issued.
     const problem = this.approvalVoid(a);
     if (problem) {
-      const v = this.#approvals.voidApproved(a.id, problem.status, problem.reason, { actor: 'gateway', ruleId: problem.ruleId }) ?? this.#approvals.require(a.id);
-      if (v.status === 'rejected' || v.status === 'expired' || v.status === 'cancelled') return { status: v.status, approvalId: a.id, reason: v.comment ?? problem.reason, decidedBy: a.decidedBy };
+      const v =
+        this.#approvals.voidApproved(a.id, problem.status, problem.reason, { actor: 'gateway', ruleId: problem.ruleId }) ?? this.#approvals.require(a.id);
+      if (v.status === 'rejected' || v.status === 'expired' || v.status === 'cancelled')
+        return { status: v.status, approvalId: a.id, reason: v.comment ?? problem.reason, decidedBy: a.decidedBy };
     }
     // The stored arguments are masked and the real ones (kept in memory only) went with a restart.
     if (canonicalHash(a.args) !== a.argsHash)
-      throw new GovernanceError('args_masked', `the arguments of approval ${a.id} held secrets and are stored masked; they were not kept across a restart, so request the action again`);
+      throw new GovernanceError(
+        'args_masked',
+        `the arguments of approval ${a.id} held secrets and are stored masked; they were not kept across a restart, so request the action again`,
+      );
     if (!this.#approvals.markTokenIssued(a.id))
       throw new GovernanceError('token_collected', `the intent token of approval ${a.id} was already issued; request the action again`);
     const t = await this.#tokens.issue({ agent: a.agentId, tool: a.tool, args: a.args, policyVersion: a.policyVersion, approvalId: a.id });
-    this.record({ kind: 'TOKEN_ISSUED', agentId: a.agentId, tool: a.tool, approvalId: a.id, policyVersion: a.policyVersion, actor: 'gateway', argsHash: a.argsHash, detail: { jti: t.claims.jti, exp: t.claims.exp } });
+    this.record({
+      kind: 'TOKEN_ISSUED',
+      agentId: a.agentId,
+      tool: a.tool,
+      approvalId: a.id,
+      policyVersion: a.policyVersion,
+      actor: 'gateway',
+      argsHash: a.argsHash,
+      detail: { jti: t.claims.jti, exp: t.claims.exp },
+    });
     return { status: 'approved', approvalId: a.id, token: t.token, tokenClaims: t.claims, decidedBy: a.decidedBy, comment: a.comment };
   }
 
@@ -524,7 +587,10 @@ export class Gateway {
     const agent = this.#registry.get(a.agentId);
     if (!agent) return { status: 'cancelled', reason: `agent ${a.agentId} was removed` };
     if (a.collectBy !== null && this.deps.clock.now() >= a.collectBy)
-      return { status: 'expired', reason: `approved, but not collected within ${Math.round((a.collectBy - (a.decidedAt ?? a.createdAt)) / 1000)} s of the decision; the approval has lapsed` };
+      return {
+        status: 'expired',
+        reason: `approved, but not collected within ${Math.round((a.collectBy - (a.decidedAt ?? a.createdAt)) / 1000)} s of the decision; the approval has lapsed`,
+      };
     const ev = this.judge(agent, a.tool, a.args);
     if (ev.decision === 'BLOCK') return { status: 'cancelled', reason: `void: ${ev.reason} (rule ${ev.ruleId})`, ruleId: ev.ruleId };
     return null;
@@ -538,12 +604,21 @@ export class Gateway {
     const ev = this.judge(agent, tool, callArgs);
     if (ev.decision === 'BLOCK') {
       const inactive = ev.ruleId === 'kill-switch' || ev.ruleId === 'quarantine';
-      return { ok: false, code: inactive ? 'agent_inactive' : 'policy_blocked', message: `the authority for this call no longer holds: ${ev.reason} (rule ${ev.ruleId})`, ruleId: ev.ruleId };
+      return {
+        ok: false,
+        code: inactive ? 'agent_inactive' : 'policy_blocked',
+        message: `the authority for this call no longer holds: ${ev.reason} (rule ${ev.ruleId})`,
+        ruleId: ev.ruleId,
+      };
     }
     if (claims.approval_id) {
       const a = this.#approvals.get(claims.approval_id);
       if (!a || a.status !== 'approved')
-        return { ok: false, code: 'approval_void', message: `approval ${claims.approval_id} is ${a?.status ?? 'unknown'}${a?.comment ? ` (${a.comment})` : ''}; its intent token is void` };
+        return {
+          ok: false,
+          code: 'approval_void',
+          message: `approval ${claims.approval_id} is ${a?.status ?? 'unknown'}${a?.comment ? ` (${a.comment})` : ''}; its intent token is void`,
+        };
       if (a.kind === 'plan') {
         const plan = a.planId ? this.#plans.get(a.planId) : null;
         if (!plan || (plan.status !== 'approved' && plan.status !== 'done'))
@@ -574,7 +649,19 @@ export class Gateway {
       approverRole: null,
       timeoutS: r.timeoutS,
     });
-    this.record({ kind: 'REVIEW', agentId: r.agentId, tool: HEAL_TOOL, decision: 'REVIEW', reason: r.reason, ruleId: a.ruleId, policyVersion, approvalId: a.id, actor: 'immune', args, detail: { deadline: a.deadline, risk: a.risk } });
+    this.record({
+      kind: 'REVIEW',
+      agentId: r.agentId,
+      tool: HEAL_TOOL,
+      decision: 'REVIEW',
+      reason: r.reason,
+      ruleId: a.ruleId,
+      policyVersion,
+      approvalId: a.id,
+      actor: 'immune',
+      args,
+      detail: { deadline: a.deadline, risk: a.risk },
+    });
     const view = this.view(a);
     this.deps.bus?.emit('approval.created', view);
     return view;
@@ -590,7 +677,19 @@ export class Gateway {
     const a = this.#approvals.decide(id, verdict, by);
     if (a.status === 'pending') {
       // Two-person rule: one approval of several is in; the request waits for the next operator.
-      this.record({ kind: 'APPROVED_PARTIAL', agentId: a.agentId, tool: a.tool, decision: 'REVIEW', reason: by.comment ?? null, ruleId: a.ruleId, policyVersion: a.policyVersion, approvalId: a.id, actor: by.operator, argsHash: a.argsHash, detail: { given: a.approvals.length, required: a.requiredApprovals } });
+      this.record({
+        kind: 'APPROVED_PARTIAL',
+        agentId: a.agentId,
+        tool: a.tool,
+        decision: 'REVIEW',
+        reason: by.comment ?? null,
+        ruleId: a.ruleId,
+        policyVersion: a.policyVersion,
+        approvalId: a.id,
+        actor: by.operator,
+        argsHash: a.argsHash,
+        detail: { given: a.approvals.length, required: a.requiredApprovals },
+      });
       this.deps.bus?.emit('approval.updated', this.view(a));
     }
     return this.view(a);
@@ -611,13 +710,26 @@ export class Gateway {
   }
 
   private onApprovalSettled(a: ApprovalRecord, by: SettledBy): void {
-    const kind = ({ approved: 'APPROVED', rejected: 'REJECTED', expired: 'EXPIRED', cancelled: 'CANCELLED' } as const)[a.status as Exclude<ApprovalStatus, 'pending'>];
+    const kind = ({ approved: 'APPROVED', rejected: 'REJECTED', expired: 'EXPIRED', cancelled: 'CANCELLED' } as const)[
+      a.status as Exclude<ApprovalStatus, 'pending'>
+    ];
     // A rule that voided an approved call is named with the policy version that holds it.
     const policyVersion = by.ruleId ? this.policy.current.version : a.policyVersion;
-    this.record({ kind, agentId: a.agentId, tool: a.tool, decision: a.status === 'approved' ? 'ALLOW' : 'BLOCK', reason: a.comment ?? null, ruleId: by.ruleId ?? a.ruleId, policyVersion, approvalId: a.id, actor: by.actor, argsHash: a.argsHash });
+    this.record({
+      kind,
+      agentId: a.agentId,
+      tool: a.tool,
+      decision: a.status === 'approved' ? 'ALLOW' : 'BLOCK',
+      reason: a.comment ?? null,
+      ruleId: by.ruleId ?? a.ruleId,
+      policyVersion,
+      approvalId: a.id,
+      actor: by.actor,
+      argsHash: a.argsHash,
+    });
     if (a.planId) {
       const plan = this.#plans.get(a.planId);
-      if (plan && plan.status === 'pending') this.#plans.setStatus(plan.id, a.status === 'approved' ? 'approved' : (a.status as 'rejected' | 'expired' | 'cancelled'));
+      if (plan && plan.status === 'pending') this.#plans.setStatus(plan.id, a.status === 'approved' ? 'approved' : a.status);
       // An approved plan whose approval was voided (pause, restart, lapse) runs no further step.
       else if (plan && plan.status === 'approved' && (a.status === 'expired' || a.status === 'cancelled')) this.#plans.setStatus(plan.id, a.status);
     }
@@ -664,7 +776,17 @@ export class Gateway {
     const plan = parsedPlan.data;
     const steps = plan.steps.map((s, index) => {
       const ev = this.judge(agent, s.tool, s.args);
-      return { index, tool: s.tool, decision: ev.decision, reason: ev.reason, ruleId: ev.ruleId, risk: ev.risk, timeoutS: ev.timeoutS, approverRole: ev.approverRole, approvals: ev.approvals ?? 1 };
+      return {
+        index,
+        tool: s.tool,
+        decision: ev.decision,
+        reason: ev.reason,
+        ruleId: ev.ruleId,
+        risk: ev.risk,
+        timeoutS: ev.timeoutS,
+        approverRole: ev.approverRole,
+        approvals: ev.approvals ?? 1,
+      };
     });
     const blockedStep = steps.find((s) => s.decision === 'BLOCK');
     const needsReview = steps.filter((s) => s.decision === 'REVIEW');
@@ -672,7 +794,16 @@ export class Gateway {
     const rec = this.#plans.create(agent.id, plan, status);
     const stepView = steps.map(({ index, tool, decision, reason, ruleId }) => ({ index, tool, decision, reason, ruleId }));
     const planArgs = { plan_id: rec.id, plan_hash: rec.hash, rationale: plan.rationale, steps: plan.steps };
-    this.record({ kind: 'PLAN_SUBMITTED', agentId: agent.id, tool: 'propose_plan', decision: blockedStep ? 'BLOCK' : needsReview.length ? 'REVIEW' : 'ALLOW', policyVersion, actor: 'gateway', args: planArgs, detail: { plan_id: rec.id, steps: stepView.map((s) => [s.tool, s.decision, s.ruleId]) } });
+    this.record({
+      kind: 'PLAN_SUBMITTED',
+      agentId: agent.id,
+      tool: 'propose_plan',
+      decision: blockedStep ? 'BLOCK' : needsReview.length ? 'REVIEW' : 'ALLOW',
+      policyVersion,
+      actor: 'gateway',
+      args: planArgs,
+      detail: { plan_id: rec.id, steps: stepView.map((s) => [s.tool, s.decision, s.ruleId]) },
+    });
     if (blockedStep) {
       const reason = `step ${blockedStep.index + 1} (${blockedStep.tool}) is blocked: ${blockedStep.reason}`;
       this.emitDecision(agent.id, 'propose_plan', 'BLOCK', blockedStep.ruleId, reason);
@@ -689,11 +820,11 @@ export class Gateway {
       tool: 'propose_plan',
       args: planArgs,
       reason: `plan of ${steps.length} steps; ${needsReview.length} need review: ${needsReview.map((s) => `${s.index + 1}. ${s.tool} (${s.reason})`).join('; ')}`,
-      ruleId: needsReview[0]!.ruleId,
+      ruleId: needsReview[0].ruleId,
       policyVersion,
       risk: Math.max(...steps.map((s) => s.risk)),
       // A plan needs an approver who could approve each of its steps; with several roles any one of them must hold all.
-      approverRole: approverRoles.length === 1 ? approverRoles[0]! : approverRoles.length > 1 ? approverRoles.join('+') : null,
+      approverRole: approverRoles.length === 1 ? approverRoles[0] : approverRoles.length > 1 ? approverRoles.join('+') : null,
       timeoutS: Math.min(...needsReview.map((s) => s.timeoutS)),
       // The strictest step decides how many operators the whole plan needs.
       requiredApprovals: Math.max(...needsReview.map((s) => s.approvals)),
@@ -705,7 +836,13 @@ export class Gateway {
     return { decision: 'REVIEW', reason: a.reason, planId: rec.id, planHash: rec.hash, approvalId: a.id, deadline: a.deadline, policyVersion, steps: stepView };
   }
 
-  private async authorizePlanStep(agent: AgentView, planId: string, tool: string, args: Record<string, unknown>, touched: readonly string[] = []): Promise<AuthorizeResult> {
+  private async authorizePlanStep(
+    agent: AgentView,
+    planId: string,
+    tool: string,
+    args: Record<string, unknown>,
+    touched: readonly string[] = [],
+  ): Promise<AuthorizeResult> {
     const plan: PlanRecord | null = this.#plans.get(planId);
     if (!plan || plan.agentId !== agent.id) return this.blocked(agent.id, tool, args, 'plan', `no plan ${planId} for agent ${agent.id}`);
     if (plan.status !== 'approved') return this.blocked(agent.id, tool, args, 'plan', `plan ${planId} is ${plan.status}, not approved`);
@@ -719,24 +856,66 @@ export class Gateway {
     const step = plan.steps[index];
     if (!step) return this.blocked(agent.id, tool, args, 'plan', `plan ${planId} has no step left`);
     if (step.tool !== tool || canonicalHash(step.args) !== canonicalHash(args))
-      return this.blocked(agent.id, tool, args, 'plan-mismatch', `call differs from approved step ${index + 1} of plan ${planId} (expected ${step.tool} with its approved arguments)`);
+      return this.blocked(
+        agent.id,
+        tool,
+        args,
+        'plan-mismatch',
+        `call differs from approved step ${index + 1} of plan ${planId} (expected ${step.tool} with its approved arguments)`,
+      );
     // The policy may have changed since approval, and the agent may have been paused: judge again; only BLOCK overrides the operator's approval.
     const ev = this.judge(agent, tool, args, touched);
     if (ev.decision === 'BLOCK') return this.blocked(agent.id, tool, args, ev.ruleId, ev.reason);
     if (!this.#plans.advance(planId, index)) return this.blocked(agent.id, tool, args, 'plan', `step ${index + 1} of plan ${planId} was already used`);
     if (pa && pa.usedAt === null) this.#approvals.markUsed(pa.id);
-    const t = await this.#tokens.issue({ agent: agent.id, tool, args, policyVersion: ev.policyVersion, approvalId: plan.approvalId, planHash: plan.hash, planStep: index });
+    const t = await this.#tokens.issue({
+      agent: agent.id,
+      tool,
+      args,
+      policyVersion: ev.policyVersion,
+      approvalId: plan.approvalId,
+      planHash: plan.hash,
+      planStep: index,
+    });
     const reason = `step ${index + 1} of approved plan ${planId}`;
-    this.queue({ kind: 'ALLOWED', agentId: agent.id, tool, decision: 'ALLOW', reason, ruleId: 'plan', policyVersion: ev.policyVersion, approvalId: plan.approvalId, actor: 'gateway', args, detail: { plan_id: planId, plan_hash: plan.hash, step: index, jti: t.claims.jti } });
+    this.queue({
+      kind: 'ALLOWED',
+      agentId: agent.id,
+      tool,
+      decision: 'ALLOW',
+      reason,
+      ruleId: 'plan',
+      policyVersion: ev.policyVersion,
+      approvalId: plan.approvalId,
+      actor: 'gateway',
+      args,
+      detail: { plan_id: planId, plan_hash: plan.hash, step: index, jti: t.claims.jti },
+    });
     this.emitDecision(agent.id, tool, 'ALLOW', 'plan', reason);
-    return { decision: 'ALLOW', reason, ruleId: 'plan', policyVersion: ev.policyVersion, agentId: agent.id, risk: ev.risk, token: t.token, tokenClaims: t.claims, planId, planStep: index };
+    return {
+      decision: 'ALLOW',
+      reason,
+      ruleId: 'plan',
+      policyVersion: ev.policyVersion,
+      agentId: agent.id,
+      risk: ev.risk,
+      token: t.token,
+      tokenClaims: t.claims,
+      planId,
+      planStep: index,
+    };
   }
 
   // ------------------------------------------------------------ agents, kill switch, immune hooks
 
   addAgent(input: NewAgent, actor = 'operator'): { agent: AgentView; token: string } {
     const r = this.#registry.add(input);
-    this.record({ kind: 'AGENT_ADDED', agentId: r.agent.id, actor, detail: { name: r.agent.name, role: r.agent.role, model: r.agent.model, scope: r.agent.scope } });
+    this.record({
+      kind: 'AGENT_ADDED',
+      agentId: r.agent.id,
+      actor,
+      detail: { name: r.agent.name, role: r.agent.role, model: r.agent.model, scope: r.agent.scope },
+    });
     this.deps.bus?.emit('agent.changed', r.agent);
     return r;
   }
@@ -839,7 +1018,14 @@ export class Gateway {
   /** Seed 002's agent bill of materials: identity, scope, status and how each tool is treated. */
   manifest(): AgentManifest {
     const policy = this.policy.current;
-    const tools = [...new Set([...KNOWN_TOOLS, ...Object.values(policy.doc.tool_groups).flat().filter((t) => !/[*?]/.test(t))])];
+    const tools = [
+      ...new Set([
+        ...KNOWN_TOOLS,
+        ...Object.values(policy.doc.tool_groups)
+          .flat()
+          .filter((t) => !/[*?]/.test(t)),
+      ]),
+    ];
     return {
       generatedAt: new Date(this.deps.clock.now()).toISOString(),
       policyVersion: policy.version,
@@ -876,7 +1062,14 @@ export class Gateway {
 
   policyInfo(): PolicyInfo {
     const p = this.policy.current;
-    return { file: this.policy.file, version: p.version, rules: p.rules.length, problems: [...this.policy.problems], failSafe: this.policy.failSafe, status: this.policy.status };
+    return {
+      file: this.policy.file,
+      version: p.version,
+      rules: p.rules.length,
+      problems: [...this.policy.problems],
+      failSafe: this.policy.failSafe,
+      status: this.policy.status,
+    };
   }
 
   /**
@@ -890,7 +1083,7 @@ export class Gateway {
     if (decision !== 'ALLOW' && decision !== 'BLOCK') throw new GovernanceError('invalid', 'decision must be ALLOW or BLOCK');
     const leaves: Predicate[] = [];
     const walk = (v: unknown, p: string[]): void => {
-      if (p.length === 1 && this.opts.promoteIgnoreArgs.includes(p[0]!)) return;
+      if (p.length === 1 && this.opts.promoteIgnoreArgs.includes(p[0])) return;
       if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
         for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, [...p, k]);
       } else if (Array.isArray(v)) {
@@ -909,12 +1102,25 @@ export class Gateway {
       tool: a.tool,
       ...(leaves.length > 0 ? { when: { all: leaves } } : {}),
       decision,
-      reason: decision === 'ALLOW' ? `allowed for ${a.agentId} by ${operator} (promoted from approval ${a.id})` : `blocked for ${a.agentId} by ${operator} (promoted from approval ${a.id})`,
+      reason:
+        decision === 'ALLOW'
+          ? `allowed for ${a.agentId} by ${operator} (promoted from approval ${a.id})`
+          : `blocked for ${a.agentId} by ${operator} (promoted from approval ${a.id})`,
       priority: decision === 'ALLOW' ? 100 : 0,
     };
     const ev = this.policy.appendRule(rule);
     if (!ev.ok) throw new GovernanceError('policy_invalid', 'the policy file did not accept the promoted rule');
-    this.record({ kind: 'POLICY_PROMOTED', agentId: a.agentId, tool: a.tool, decision, ruleId, policyVersion: ev.version, approvalId: a.id, actor: operator, argsHash: a.argsHash });
+    this.record({
+      kind: 'POLICY_PROMOTED',
+      agentId: a.agentId,
+      tool: a.tool,
+      decision,
+      ruleId,
+      policyVersion: ev.version,
+      approvalId: a.id,
+      actor: operator,
+      argsHash: a.argsHash,
+    });
     return { ruleId, version: ev.version };
   }
 
@@ -924,10 +1130,23 @@ export class Gateway {
         // Audit a version once, not on every start or CLI run that loads the same file.
         const lastLoaded = this.audit.query({ kind: 'POLICY_LOADED', limit: 1 })[0]?.policyVersion ?? null;
         if (ev.previousVersion !== ev.version && lastLoaded !== ev.version)
-          this.record({ kind: 'POLICY_LOADED', policyVersion: ev.version, actor: 'gateway', detail: { file: ev.file, rules: ev.rules, previous: ev.previousVersion } });
+          this.record({
+            kind: 'POLICY_LOADED',
+            policyVersion: ev.version,
+            actor: 'gateway',
+            detail: { file: ev.file, rules: ev.rules, previous: ev.previousVersion },
+          });
       } else {
-        const reason = ev.failSafe ? (ev.status ?? 'policy file refused; the fail-safe policy is in force') : 'policy file refused; previous policy stays in force';
-        this.record({ kind: 'POLICY_REFUSED', policyVersion: ev.keptVersion, actor: 'gateway', reason, detail: { file: ev.file, problems: ev.problems.slice(0, 20), fail_safe: ev.failSafe } });
+        const reason = ev.failSafe
+          ? (ev.status ?? 'policy file refused; the fail-safe policy is in force')
+          : 'policy file refused; previous policy stays in force';
+        this.record({
+          kind: 'POLICY_REFUSED',
+          policyVersion: ev.keptVersion,
+          actor: 'gateway',
+          reason,
+          detail: { file: ev.file, problems: ev.problems.slice(0, 20), fail_safe: ev.failSafe },
+        });
       }
     } catch (err) {
       this.deps.log.error({ err }, 'could not audit a policy load');
@@ -979,7 +1198,13 @@ export interface AgentManifest {
     scope: AgentScope;
     reducedAutonomy: boolean;
     revokedTools: string[];
-    tools: Array<{ tool: string; groups: string[]; decision: GovDecision; ruleId: string; conditional: Array<{ ruleId: string; decision: GovDecision; when: Predicate }> }>;
+    tools: Array<{
+      tool: string;
+      groups: string[];
+      decision: GovDecision;
+      ruleId: string;
+      conditional: Array<{ ruleId: string; decision: GovDecision; when: Predicate }>;
+    }>;
   }>;
 }
 

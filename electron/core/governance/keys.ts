@@ -16,7 +16,10 @@ export const PRIVATE_KEY_FILE = 'gateway-ed25519.pem';
 export const PUBLIC_KEY_FILE = 'gateway-ed25519.pub.pem';
 
 function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Load the key pair from dir, creating it on first use. */

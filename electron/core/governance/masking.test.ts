@@ -45,7 +45,20 @@ describe('approvals and plans with secrets in their arguments', () => {
     const plain = await h.gateway.authorize({ agentId: 'diag', tool: 'execute_device_command', args: reduce('shed load, SOP 2.1') });
     h.gateway.stop();
     // The same database and keys, a new process: nothing kept in memory.
-    const g2 = new Gateway({ db: h.db, clock: h.clock, log: createLogger({ level: 'silent' }) }, { dataDir: h.dir, policyFile: h.policyFile, watchPolicy: false, reloadDebounceMs: 10, tokenTtlS: 60, sweepIntervalMs: 60_000, progressIntervalMs: 10, promoteIgnoreArgs: [], audit: { signEvery: 5 } });
+    const g2 = new Gateway(
+      { db: h.db, clock: h.clock, log: createLogger({ level: 'silent' }) },
+      {
+        dataDir: h.dir,
+        policyFile: h.policyFile,
+        watchPolicy: false,
+        reloadDebounceMs: 10,
+        tokenTtlS: 60,
+        sweepIntervalMs: 60_000,
+        progressIntervalMs: 10,
+        promoteIgnoreArgs: [],
+        audit: { signEvery: 5 },
+      },
+    );
     try {
       g2.decide(masked.approvalId!, 'approve', { operator: 'alice' });
       g2.decide(plain.approvalId!, 'approve', { operator: 'alice' });

@@ -57,7 +57,16 @@ export function parsePolicy(text: string): PolicyParse {
   const parsed = PolicySchema.safeParse(raw);
   if (!parsed.success) return { ok: false, problems: zodProblems(doc, lc, parsed.error) };
   if (parsed.data.rules.length === 0)
-    return { ok: false, problems: [{ ...positionOf(doc, lc, ['rules']), path: 'rules', message: 'the policy has no rules; refused, because no rules would make every blocked command approvable' }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          ...positionOf(doc, lc, ['rules']),
+          path: 'rules',
+          message: 'the policy has no rules; refused, because no rules would make every blocked command approvable',
+        },
+      ],
+    };
   try {
     return { ok: true, policy: compilePolicy(parsed.data) };
   } catch (err) {
@@ -166,7 +175,15 @@ export class PolicyStore {
     this.policy = r.policy;
     this.lastProblems = [];
     this.failSafeStatus = null;
-    const ev: PolicyLoadEvent = { ok: true, version: r.policy.version, previousVersion, file: this.opts.file, rules: r.policy.rules.length, failSafe: false, status: null };
+    const ev: PolicyLoadEvent = {
+      ok: true,
+      version: r.policy.version,
+      previousVersion,
+      file: this.opts.file,
+      rules: r.policy.rules.length,
+      failSafe: false,
+      status: null,
+    };
     if (wasFailSafe) this.opts.log.warn({ version: r.policy.version, rules: ev.rules, file: this.opts.file }, 'policy loaded; the fail-safe policy is lifted');
     else if (previousVersion !== r.policy.version) this.opts.log.info({ version: r.policy.version, rules: ev.rules }, 'policy loaded');
     this.opts.onLoad?.(ev);
@@ -183,7 +200,14 @@ export class PolicyStore {
     } else {
       this.opts.log.error({ file: this.opts.file, problems: formatProblems(this.opts.file, problems) }, 'policy refused; previous policy stays in force');
     }
-    const ev: PolicyLoadEvent = { ok: false, file: this.opts.file, problems, keptVersion: this.policy.version, failSafe: this.failSafe, status: this.failSafeStatus };
+    const ev: PolicyLoadEvent = {
+      ok: false,
+      file: this.opts.file,
+      problems,
+      keptVersion: this.policy.version,
+      failSafe: this.failSafe,
+      status: this.failSafeStatus,
+    };
     this.opts.onLoad?.(ev);
     return ev;
   }
@@ -236,14 +260,14 @@ export class PolicyStore {
   appendRule(rule: Rule): PolicyLoadEvent {
     const checked = RuleSchema.parse(rule);
     if (this.opts.writableCopy && this.opts.file !== this.opts.writableCopy) this.moveToWritableCopy(this.opts.writableCopy);
-    let text = '';
+    let text: string;
     try {
       text = fs.readFileSync(this.opts.file, 'utf8');
     } catch {
       text = '';
     }
     const doc = YAML.parseDocument(text);
-    if (doc.errors.length > 0) throw new Error(`policy file has syntax errors; fix it before promoting: ${doc.errors[0]!.message}`);
+    if (doc.errors.length > 0) throw new Error(`policy file has syntax errors; fix it before promoting: ${doc.errors[0].message}`);
     if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
     let rules = doc.get('rules', true);
     if (!isSeq(rules)) {

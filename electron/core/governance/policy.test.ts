@@ -31,12 +31,24 @@ describe('default policy (seed 000)', () => {
     }
   });
   it('sends other device commands and acknowledge_anomaly to review with the 120 s default timeout', () => {
-    const e = evaluate(p, { agent: op, tool: 'execute_device_command', args: { device_id: 'line-1/compressor-01', command: 'reduce_load', params: { reduction_pct: 50 } } });
+    const e = evaluate(p, {
+      agent: op,
+      tool: 'execute_device_command',
+      args: { device_id: 'line-1/compressor-01', command: 'reduce_load', params: { reduction_pct: 50 } },
+    });
     expect(e).toMatchObject({ decision: 'REVIEW', ruleId: 'review-device-commands', timeoutS: 120 });
     expect(evaluate(p, { agent: op, tool: 'acknowledge_anomaly', args: { anomaly_id: 3 } }).decision).toBe('REVIEW');
   });
   it('allows the read-only tools and incident reports', () => {
-    for (const tool of ['get_sensor_stream', 'get_device_status', 'get_active_anomalies', 'get_anomaly_history', 'query_device_manual', 'get_incident_reports', 'log_incident_report'])
+    for (const tool of [
+      'get_sensor_stream',
+      'get_device_status',
+      'get_active_anomalies',
+      'get_anomaly_history',
+      'query_device_manual',
+      'get_incident_reports',
+      'log_incident_report',
+    ])
       expect([tool, evaluate(p, { agent: op, tool, args: {} }).decision]).toEqual([tool, 'ALLOW']);
   });
   it('sends a tool no rule covers to review', () => {
@@ -84,7 +96,10 @@ describe('resolution', () => {
       ],
     });
     expect(evaluate(p, { agent: { id: 'fraud_detection', role: 'analyst' }, tool: 'get_customer_ssn', args: {} }).decision).toBe('ALLOW');
-    expect(evaluate(p, { agent: { id: 'helpdesk', role: 'support-l1' }, tool: 'get_customer_ssn', args: {} })).toMatchObject({ decision: 'BLOCK', reason: 'support agents never see SSNs' });
+    expect(evaluate(p, { agent: { id: 'helpdesk', role: 'support-l1' }, tool: 'get_customer_ssn', args: {} })).toMatchObject({
+      decision: 'BLOCK',
+      reason: 'support agents never see SSNs',
+    });
     expect(evaluate(p, { agent: { id: 'marketing', role: 'sales' }, tool: 'get_customer_ssn', args: {} }).decision).toBe('REVIEW');
   });
   it('matches tool and agent globs and tool groups', () => {
@@ -115,19 +130,41 @@ describe('resolution', () => {
       [{ arg: 'x', exists: true }, { x: 0 }, true],
       [{ arg: 'x', exists: false }, { x: 0 }, false],
       [{ arg: 'x', exists: false }, {}, true],
-      [{ all: [{ arg: 'a', eq: 1 }, { arg: 'b', eq: 2 }] }, { a: 1, b: 3 }, false],
-      [{ any: [{ arg: 'a', eq: 1 }, { arg: 'b', eq: 2 }] }, { a: 0, b: 2 }, true],
+      [
+        {
+          all: [
+            { arg: 'a', eq: 1 },
+            { arg: 'b', eq: 2 },
+          ],
+        },
+        { a: 1, b: 3 },
+        false,
+      ],
+      [
+        {
+          any: [
+            { arg: 'a', eq: 1 },
+            { arg: 'b', eq: 2 },
+          ],
+        },
+        { a: 0, b: 2 },
+        true,
+      ],
       [{ not: { arg: 'a', eq: 1 } }, { a: 1 }, false],
     ];
     for (const [when, args, matches] of cases) {
-      const p = policyOf({ rules: [{ id: 'w', tool: 't', when: when as never, decision: 'ALLOW' }] });
+      const p = policyOf({ rules: [{ id: 'w', tool: 't', when: when, decision: 'ALLOW' }] });
       expect([when, args, evaluate(p, { agent: op, tool: 't', args }).decision]).toEqual([when, args, matches ? 'ALLOW' : 'REVIEW']);
     }
   });
   it('fails closed (BLOCK) when evaluation throws', () => {
     const p = policyOf({ rules: [{ id: 'w', tool: 't', when: { arg: 'a', eq: 1 }, decision: 'ALLOW' }] });
-    const hostile = { get a(): unknown { throw new Error('boom'); } };
-    const e = evaluate(p, { agent: op, tool: 't', args: hostile as Record<string, unknown> });
+    const hostile = {
+      get a(): unknown {
+        throw new Error('boom');
+      },
+    };
+    const e = evaluate(p, { agent: op, tool: 't', args: hostile });
     expect(e).toMatchObject({ decision: 'BLOCK', ruleId: 'internal-error' });
   });
 });
@@ -141,11 +178,23 @@ describe('policy file', () => {
   it('reports a YAML syntax error with its line', () => {
     const r = parsePolicy('rules:\n  - id: a\n    tool: [x\n');
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems[0]!.line).toBeGreaterThanOrEqual(3);
+    if (!r.ok) expect(r.problems[0].line).toBeGreaterThanOrEqual(3);
   });
 
   it('reports schema errors at the line of the bad value, with the path', () => {
-    const text = ['rules:', '  - id: a', '    tool: t', '    decision: ALLOW', '  - id: b', '    tool: t', '    decision: MAYBE', '  - id: a', '    tool: t', '    decision: BLOCK', '    when: { arg: x, matches: "(" }'].join('\n');
+    const text = [
+      'rules:',
+      '  - id: a',
+      '    tool: t',
+      '    decision: ALLOW',
+      '  - id: b',
+      '    tool: t',
+      '    decision: MAYBE',
+      '  - id: a',
+      '    tool: t',
+      '    decision: BLOCK',
+      '    when: { arg: x, matches: "(" }',
+    ].join('\n');
     const r = parsePolicy(text);
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -172,8 +221,8 @@ describe('policy file', () => {
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
       expect(bad.keptVersion).toBe(good);
-      expect(bad.problems[0]!.message).toMatch(/ALLOW|BLOCK|REVIEW/);
-      expect(bad.problems[0]!.line).toBe(DEFAULT_YAML.split('\n').findIndex((l) => l.includes('decision: BLOCK')) + 1);
+      expect(bad.problems[0].message).toMatch(/ALLOW|BLOCK|REVIEW/);
+      expect(bad.problems[0].line).toBe(DEFAULT_YAML.split('\n').findIndex((l) => l.includes('decision: BLOCK')) + 1);
     }
     expect(store.current.version).toBe(good);
     expect(evaluate(store.current, { agent: op, tool: 'execute_device_command', args: { command: 'restart' } }).decision).toBe('BLOCK');
@@ -226,11 +275,20 @@ describe('policy file', () => {
     fs.writeFileSync(file, DEFAULT_YAML);
     const store = new PolicyStore({ file, watch: false, debounceMs: 10, log: silent });
     store.load();
-    const ev = store.appendRule({ id: 'promoted-1', agent: 'bot', tool: 'execute_device_command', when: { all: [{ arg: 'command', eq: 'reduce_load' }] }, decision: 'ALLOW', priority: 100 });
+    const ev = store.appendRule({
+      id: 'promoted-1',
+      agent: 'bot',
+      tool: 'execute_device_command',
+      when: { all: [{ arg: 'command', eq: 'reduce_load' }] },
+      decision: 'ALLOW',
+      priority: 100,
+    });
     expect(ev.ok).toBe(true);
     const text = fs.readFileSync(file, 'utf8');
     expect(text).toContain('# AegisFlow default governance policy');
     expect(text).toContain('promoted-1');
-    expect(evaluate(store.current, { agent: { id: 'bot', role: 'r' }, tool: 'execute_device_command', args: { command: 'reduce_load' } }).decision).toBe('ALLOW');
+    expect(evaluate(store.current, { agent: { id: 'bot', role: 'r' }, tool: 'execute_device_command', args: { command: 'reduce_load' } }).decision).toBe(
+      'ALLOW',
+    );
   });
 });

@@ -115,7 +115,8 @@ export const PolicySchema = z
   .superRefine((p, ctx) => {
     const seen = new Map<string, number>();
     p.rules.forEach((r, i) => {
-      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${r.id}" (first at rules[${seen.get(r.id)}])` });
+      if (seen.has(r.id))
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${r.id}" (first at rules[${seen.get(r.id)}])` });
       else seen.set(r.id, i);
       const tools = Array.isArray(r.tool) ? r.tool : [r.tool];
       tools.forEach((t) => {
@@ -176,7 +177,10 @@ export interface CompiledPolicy {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -261,8 +265,7 @@ export function policyVersion(doc: PolicyDoc): string {
 }
 
 export function compilePolicy(doc: PolicyDoc): CompiledPolicy {
-  const expandTools = (patterns: string[]) =>
-    patterns.flatMap((t) => (t.startsWith('@') ? (doc.tool_groups[t.slice(1)] ?? []) : [t]));
+  const expandTools = (patterns: string[]) => patterns.flatMap((t) => (t.startsWith('@') ? (doc.tool_groups[t.slice(1)] ?? []) : [t]));
   const rules: CompiledRule[] = doc.rules.map((rule, index) => ({
     rule,
     index,
@@ -326,11 +329,7 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Evalua
         block = r;
         break; // file order: the first BLOCK names the reason
       }
-      if (
-        !best ||
-        r.rule.priority > best.rule.priority ||
-        (r.rule.priority === best.rule.priority && d === 'REVIEW' && best.rule.decision === 'ALLOW')
-      )
+      if (!best || r.rule.priority > best.rule.priority || (r.rule.priority === best.rule.priority && d === 'REVIEW' && best.rule.decision === 'ALLOW'))
         best = r;
     }
     const chosen = block ?? best;

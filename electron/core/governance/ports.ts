@@ -13,8 +13,10 @@ export type AgentDirectory = Pick<AgentRegistry, 'get' | 'require' | 'byToken' |
  * What agent-facing code (MCP tools, transports, the SDK check route, the operator agent's calls) may use:
  * authorize a call, await or poll its decision, carry out what was approved, read an approval.
  */
-export interface AgentGate
-  extends Pick<Gateway, 'authorize' | 'waitForApproval' | 'approvalStatus' | 'submitPlan' | 'runApproved' | 'approval' | 'cancelApproval' | 'judge' | 'policyInfo'> {
+export interface AgentGate extends Pick<
+  Gateway,
+  'authorize' | 'waitForApproval' | 'approvalStatus' | 'submitPlan' | 'runApproved' | 'approval' | 'cancelApproval' | 'judge' | 'policyInfo'
+> {
   readonly agents: AgentDirectory;
   readonly policy: Pick<PolicyStore, 'current'>;
 }

@@ -8,7 +8,12 @@ const globCache = new Map<string, RegExp>();
 export function globMatch(glob: string, s: string): boolean {
   let re = globCache.get(glob);
   if (!re) {
-    re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    re = new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     if (globCache.size > 1000) globCache.clear();
     globCache.set(glob, re);
   }
@@ -48,7 +53,8 @@ export function selectorProblem(scope: AgentScope | undefined, selector: string)
   if (selector.includes('*') || selector.includes('?')) return `scope is limited to ${limits}; name a device or line in scope instead of "${selector}"`;
   if (!selector.includes('/')) {
     const line = selector;
-    const touches = (scope!.lines ?? []).includes(line) || (scope!.devices ?? []).some((g) => g.startsWith(`${line}/`) || globMatch(g.split('/')[0] ?? '', line));
+    const touches =
+      (scope!.lines ?? []).includes(line) || (scope!.devices ?? []).some((g) => g.startsWith(`${line}/`) || globMatch(g.split('/')[0] ?? '', line));
     return touches ? null : `line ${line} is outside the agent's scope (${limits})`;
   }
   return deviceInScope(scope, selector) ? null : `device ${selector} is outside the agent's scope (${limits})`;

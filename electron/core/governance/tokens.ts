@@ -69,7 +69,7 @@ export class IntentTokens {
       exp: iat + this.ttlS,
       jti: randomUUID(),
     };
-    const token = await new SignJWT({ ...claims } as unknown as JWTPayload)
+    const token = await new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: this.keys.keyId })
       .setIssuer(TOKEN_ISSUER)
       .setAudience(TOKEN_AUDIENCE)

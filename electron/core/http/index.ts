@@ -64,7 +64,7 @@ export function parseHostHeader(h: string | undefined): { name: string; port: nu
   if (!h || h.length > 260) return null;
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(h);
   if (!m) return null;
-  return { name: m[1]!.replace(/^\[|\]$/g, '').toLowerCase(), port: m[2] !== undefined ? Number(m[2]) : null };
+  return { name: m[1].replace(/^\[|\]$/g, '').toLowerCase(), port: m[2] !== undefined ? Number(m[2]) : null };
 }
 
 /**
@@ -101,7 +101,7 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 export const SESSION_COOKIE = 'aegisflow_session';
 const sessionSecretOf = (req: http.IncomingMessage): string | null => {
   const m = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([A-Za-z0-9_-]{1,100})(?:;|$)`).exec(req.headers.cookie ?? '');
-  return m ? m[1]! : null;
+  return m ? m[1] : null;
 };
 
 const MIME: Record<string, string> = {
@@ -138,7 +138,8 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
   const { config, api, bus, operators } = deps;
   const log = deps.log.child({ component: 'http' });
   const cfg = config.http;
-  if (!isLoopbackHost(cfg.host)) log.warn({ host: cfg.host }, 'HTTP bound beyond loopback: put TLS (a reverse proxy) in front, passwords and session cookies travel on it');
+  if (!isLoopbackHost(cfg.host))
+    log.warn({ host: cfg.host }, 'HTTP bound beyond loopback: put TLS (a reverse proxy) in front, passwords and session cookies travel on it');
   const staticDir = cfg.staticDir ? path.resolve(cfg.staticDir) : defaultStaticDir();
   const routes = new Map<string, { handler: RouteHandler; method?: string; agentAuth: boolean; public: boolean }>();
   let server: http.Server | null = null;
@@ -246,7 +247,8 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
       } catch (err) {
         if (res.headersSent) return void res.end();
         if (err instanceof HttpError) return sendJson(res, err.status, { error: err.message });
-        if (err instanceof OperatorError) return sendJson(res, err.code === 'not_found' ? 404 : err.code === 'exists' ? 409 : 400, { error: err.message, code: err.code });
+        if (err instanceof OperatorError)
+          return sendJson(res, err.code === 'not_found' ? 404 : err.code === 'exists' ? 409 : 400, { error: err.message, code: err.code });
         log.error({ err, path: url.pathname }, 'route failed');
         return sendJson(res, 500, { error: 'internal error' });
       }
@@ -271,7 +273,7 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
       if (!originOk(req)) return refuse('403 Forbidden', 'origin');
       const caller = callerOf(req, 'ws');
       if (!caller?.sessionId) return refuse('401 Unauthorized', 'session');
-      wss!.handleUpgrade(req, socket as net.Socket, head, (ws) => {
+      wss!.handleUpgrade(req, socket, head, (ws) => {
         sockets.set(ws, caller.sessionId!);
         wss!.emit('connection', ws, req);
       });
@@ -285,26 +287,36 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
     wss.on('connection', (ws: WebSocket) => {
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', () => sockets.delete(ws));
-      ws.on('message', async (data) => {
-        let msg: z.infer<typeof WsRequest>;
-        try {
-          msg = WsRequest.parse(JSON.parse(data.toString()));
-        } catch (err) {
-          ws.send(JSON.stringify({ type: 'error', error: { code: 'bad_message', message: (err as Error).message.slice(0, 300) } }));
-          return;
-        }
-        // Each message runs as the session's operator as the registry knows them now, or not at all.
-        const caller = operators.callerFor(sockets.get(ws), 'ws');
-        if (!caller) {
-          ws.send(JSON.stringify({ type: 'reply', id: msg.id, reply: { ok: false, error: { code: 'unauthenticated', message: 'the session has ended: log in again' } } }));
-          ws.close(4401, 'session ended');
-          return;
-        }
-        const reply = api.has(msg.name)
-          ? await api.call(msg.name, (msg.params ?? {}) as never, caller)
-          : { ok: false as const, error: { code: 'unknown_request', message: `no such request: ${msg.name}` } };
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'reply', id: msg.id, reply }));
-      });
+      ws.on(
+        'message',
+        (data) =>
+          void (async () => {
+            let msg: z.infer<typeof WsRequest>;
+            try {
+              msg = WsRequest.parse(JSON.parse((data as Buffer).toString('utf8')));
+            } catch (err) {
+              ws.send(JSON.stringify({ type: 'error', error: { code: 'bad_message', message: (err as Error).message.slice(0, 300) } }));
+              return;
+            }
+            // Each message runs as the session's operator as the registry knows them now, or not at all.
+            const caller = operators.callerFor(sockets.get(ws), 'ws');
+            if (!caller) {
+              ws.send(
+                JSON.stringify({
+                  type: 'reply',
+                  id: msg.id,
+                  reply: { ok: false, error: { code: 'unauthenticated', message: 'the session has ended: log in again' } },
+                }),
+              );
+              ws.close(4401, 'session ended');
+              return;
+            }
+            const reply = api.has(msg.name)
+              ? await api.call(msg.name, msg.params ?? {}, caller)
+              : { ok: false as const, error: { code: 'unknown_request', message: `no such request: ${msg.name}` } };
+            if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'reply', id: msg.id, reply }));
+          })(),
+      );
     });
     // Events fan out to every connected UI. Readings are high-rate: coalesce into one frame per 250 ms.
     let pendingReadings: unknown[] = [];

@@ -7,7 +7,13 @@ const o = DEFAULT_ABUSE;
 const T0 = 1_700_000_000_000;
 
 /** Feed calls every `everyMs`; returns the index of the call that was flagged, or -1. */
-function run(outcomes: (i: number) => CallOutcome, n: number, everyMs: number, state = abuseState(o), start = T0): { at: number; state: ReturnType<typeof abuseState> } {
+function run(
+  outcomes: (i: number) => CallOutcome,
+  n: number,
+  everyMs: number,
+  state = abuseState(o),
+  start = T0,
+): { at: number; state: ReturnType<typeof abuseState> } {
   for (let i = 0; i < n; i++) {
     const ts = start + i * everyMs;
     observeCall(state, ts, outcomes(i), o);
@@ -75,7 +81,7 @@ describe('abuse: refused calls against absolute bounds', () => {
 
   it('reports which kinds of refusal, the bound broken, and is abusive only while above a bound', () => {
     const state = abuseState(o);
-    let report = null;
+    let report: ReturnType<typeof detectAbuse> = null;
     for (let i = 0; i < 100 && !report; i++) {
       observeCall(state, T0 + i * 100, i % 2 ? 'blocked' : 'rate_limited', o);
       report = detectAbuse('agent-7', T0 + i * 100, state, o);
@@ -83,7 +89,7 @@ describe('abuse: refused calls against absolute bounds', () => {
     expect(report).not.toBeNull();
     expect(report!.agent_id).toBe('agent-7');
     expect(report!.anomalies.map((a) => a.type)).toEqual(['blocked_calls', 'invalid_calls']);
-    expect(report!.anomalies[0]!.detail).toMatch(/BLOCKed by the gateway .*a healthy agent is refused/);
+    expect(report!.anomalies[0].detail).toMatch(/BLOCKed by the gateway .*a healthy agent is refused/);
     expect(report!.severity).toBeGreaterThan(0);
     expect(report!.severity).toBeLessThanOrEqual(10);
     expect(isAbusive(state, o)).toBe(true);

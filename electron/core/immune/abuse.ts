@@ -112,7 +112,12 @@ function strongest(s: AbuseState, o: AbuseOptions): Evidence | null {
     const r = refused(sc);
     if (r <= 0 || sc.calls <= 0) continue;
     const q = Math.min(1, r / sc.calls);
-    const share: Evidence = { nats: q > o.maxRefusedShare ? sc.calls * bernoulliKl(q, o.maxRefusedShare) : 0, test: 'share', scale: sc, allowed: o.maxRefusedShare * sc.calls };
+    const share: Evidence = {
+      nats: q > o.maxRefusedShare ? sc.calls * bernoulliKl(q, o.maxRefusedShare) : 0,
+      test: 'share',
+      scale: sc,
+      allowed: o.maxRefusedShare * sc.calls,
+    };
     const mu = allowedRefusals(sc, o);
     const rate: Evidence = { nats: poissonTailNats(r, mu), test: 'rate', scale: sc, allowed: mu };
     for (const e of [share, rate]) if (e.nats > 0 && (!best || e.nats > best.nats)) best = e;

@@ -31,7 +31,16 @@ export const ImmuneConfigSchema = z.object({
   abuse: z
     .object({
       enabled: z.boolean().default(true),
-      halfLivesS: z.array(z.number().positive().max(7 * 86_400)).min(1).max(4).default([60, 3600]),
+      halfLivesS: z
+        .array(
+          z
+            .number()
+            .positive()
+            .max(7 * 86_400),
+        )
+        .min(1)
+        .max(4)
+        .default([60, 3600]),
       maxRefusedShare: z.number().gt(0).lt(1).default(0.5),
       maxRefusedPerMinute: z.number().positive().default(6),
       alpha: z.number().gt(0).lt(0.01).default(1e-6),

@@ -60,7 +60,8 @@ describe('immune system in the core', () => {
     // External agent over HTTP with the generated ingest token.
     const token = fs.readFileSync(path.join(dir, 'immune-ingest.token'), 'utf8').trim();
     const url = `${core.services.http!.url}/api/v1/ingest`;
-    const post = (auth: string, body: unknown) => fetch(url, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (auth: string, body: unknown) =>
+      fetch(url, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const ok = await post(`Bearer ${token}`, { agent_id: 'py-agent', latency_ms: 1200, input_tokens: 900, output_tokens: 200, model: 'llama-3.1-70b' });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ accepted: 1, registered: ['py-agent'] });
@@ -69,9 +70,25 @@ describe('immune system in the core', () => {
     // A governed agent: quarantine by the immune system BLOCKs its calls at the gateway.
     const g = core.services.governance;
     const { token: agentToken } = g.addAgent({ id: 'mcp-diag', name: 'Diagnostics', role: 'assistant' });
-    for (let i = 0; i < 22; i++) core.services.immune.recordVitals({ agent_id: 'mcp-diag', latency_ms: 400 + (i % 4) * 30, input_tokens: 600 + (i % 3) * 40, output_tokens: 120, tool_calls: 1 + (i % 2), tools: ['get_device_status'] });
+    for (let i = 0; i < 22; i++)
+      core.services.immune.recordVitals({
+        agent_id: 'mcp-diag',
+        latency_ms: 400 + (i % 4) * 30,
+        input_tokens: 600 + (i % 3) * 40,
+        output_tokens: 120,
+        tool_calls: 1 + (i % 2),
+        tools: ['get_device_status'],
+      });
     await api.call('immune.overview', {}, OPERATOR);
-    for (let i = 0; i < 2; i++) core.services.immune.recordVitals({ agent_id: 'mcp-diag', latency_ms: 5000, input_tokens: 600, output_tokens: 120, tool_calls: 50, tools: ['get_device_status'] });
+    for (let i = 0; i < 2; i++)
+      core.services.immune.recordVitals({
+        agent_id: 'mcp-diag',
+        latency_ms: 5000,
+        input_tokens: 600,
+        output_tokens: 120,
+        tool_calls: 50,
+        tools: ['get_device_status'],
+      });
     const r = await g.authorize({ agentToken, tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } });
     expect(r.decision).toBe('BLOCK');
     expect(r.reason).toMatch(/quarantined/);

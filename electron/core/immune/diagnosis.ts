@@ -85,7 +85,7 @@ export function diagnose(report: Pick<InfectionReport, 'anomalies'>): Diagnosis 
   }).sort((a, b) => b.score - a.score || DIAGNOSIS_TYPES.indexOf(a.type) - DIAGNOSIS_TYPES.indexOf(b.type));
 
   const total = scores.reduce((s, x) => s + x.score, 0);
-  const best = scores[0]!;
+  const best = scores[0];
   const evidence = report.anomalies
     .slice()
     .sort((a, b) => (W[best.type][b.type] ?? 0) - (W[best.type][a.type] ?? 0))

@@ -123,18 +123,18 @@ export function createSimulatedFleet(opts: SimulatedFleetOptions): SimulatedFlee
   };
 
   for (let i = 0; i < opts.size; i++) {
-    const kind = kinds[i % kinds.length]!;
+    const kind = kinds[i % kinds.length];
     const id = `${prefix}-${kind}-${String(i + 1).padStart(2, '0')}`;
     const nServers = 1 + Math.floor(rng() * 3);
     const mine = new Set<string>();
-    while (mine.size < nServers) mine.add(servers[Math.floor(rng() * servers.length)]!);
+    while (mine.size < nServers) mine.add(servers[Math.floor(rng() * servers.length)]);
     const mcp = [...mine].sort();
     const agent: SimAgent = {
       agent_id: id,
       kind,
-      model: models[Math.floor(rng() * models.length)]!,
+      model: models[Math.floor(rng() * models.length)],
       mcp_servers: mcp,
-      tools: mcp.flatMap((s) => MCP_SERVERS[s]!),
+      tools: mcp.flatMap((s) => MCP_SERVERS[s]),
       scale: 0.8 + rng() * 0.45,
       promptHash: hashOf(`${id}:prompt:v1`),
       infection: null,
@@ -163,7 +163,7 @@ export function createSimulatedFleet(opts: SimulatedFleetOptions): SimulatedFlee
     let retries = poisson(0.15);
     let errors = rng() < 0.02 ? 1 : 0;
     let model = a.model;
-    let price = MODELS[a.model]!;
+    let price = MODELS[a.model];
     let prompt = a.promptHash;
     const ki = a.intensity;
     // Multipliers and additions scale with the injected intensity (1 = the full failure).
@@ -229,7 +229,7 @@ export function createSimulatedFleet(opts: SimulatedFleetOptions): SimulatedFlee
       errors,
       model,
       mcp_servers: a.mcp_servers,
-      tools: used.length ? [used[Math.floor(rng() * used.length)]!] : [],
+      tools: used.length ? [used[Math.floor(rng() * used.length)]] : [],
     };
   }
 

@@ -60,7 +60,7 @@ const call = (rig: Rig, i: number, over: Record<string, unknown> = {}) => ({
 const read = { tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } };
 
 describe('immune system through governance', () => {
-  it('quarantine BLOCKs the agent\'s governed calls; healing by reduced autonomy releases it with every call under REVIEW', async () => {
+  it("quarantine BLOCKs the agent's governed calls; healing by reduced autonomy releases it with every call under REVIEW", async () => {
     const { rig, gateway } = setup();
     expect((await gateway.authorize({ agentId: 'mcp-operator', ...read })).decision).toBe('ALLOW');
     for (let i = 0; i < 25; i++) {
@@ -97,8 +97,18 @@ describe('immune system through governance', () => {
     expect(rig.immune.agent('mcp-operator')!.state).toBe('healthy');
     // The cure was reduced autonomy: it stays until an operator restores it.
     expect(gateway.agents.get('mcp-operator')).toMatchObject({ status: 'active', reducedAutonomy: true });
-    const kinds = rig.immune.repo.agentLog('mcp-operator', 20).reverse().map((e) => `${e.kind}:${e.action ?? ''}`);
-    expect(kinds).toEqual(['quarantined:', 'action_skipped:reset_memory', 'action_skipped:clone_agent', 'action_applied:reduce_autonomy', 'verified:reduce_autonomy', 'released:reduce_autonomy']);
+    const kinds = rig.immune.repo
+      .agentLog('mcp-operator', 20)
+      .reverse()
+      .map((e) => `${e.kind}:${e.action ?? ''}`);
+    expect(kinds).toEqual([
+      'quarantined:',
+      'action_skipped:reset_memory',
+      'action_skipped:clone_agent',
+      'action_applied:reduce_autonomy',
+      'verified:reduce_autonomy',
+      'released:reduce_autonomy',
+    ]);
     expect(rig.immune.repo.agentMemory('mcp-operator').map((m) => `${m.action}:${m.last_outcome}`)).toEqual(['reduce_autonomy:success']);
     // The operator lifts it: full autonomy, audited under their name.
     expect(gateway.restoreTrust('mcp-operator', 'alice')).toMatchObject({ status: 'active', reducedAutonomy: false });
@@ -132,7 +142,7 @@ describe('immune system through governance', () => {
     expect((await gateway.authorize({ agentId: 'mcp-operator', ...read })).decision).toBe('ALLOW');
   });
 
-  it('never overrides an operator\'s pause, and accepts vitals with the agent\'s own token for itself only', async () => {
+  it("never overrides an operator's pause, and accepts vitals with the agent's own token for itself only", async () => {
     const { rig, gateway, token } = setup({ severityThreshold: 0 });
     const ok = handleIngestRequest(rig.immune, { authorization: `Bearer ${token}`, body: [call(rig, 0), { ...call(rig, 1), agent_id: 'someone-else' }] });
     const body = ok.body as IngestReply;
@@ -155,7 +165,7 @@ describe('immune system through governance', () => {
     gateway.reviveAgent('mcp-operator', 'alice', 'false alarm, I watched it');
     expect(rig.immune.agent('mcp-operator')!.state).toBe('healthy');
     expect(rig.immune.repo.approvals('pending')).toHaveLength(0);
-    expect(rig.immune.repo.agentLog('mcp-operator', 1)[0]!.detail).toMatch(/revived by an operator/);
+    expect(rig.immune.repo.agentLog('mcp-operator', 1)[0].detail).toMatch(/revived by an operator/);
     expect((await gateway.authorize({ agentId: 'mcp-operator', ...read })).decision).toBe('ALLOW');
   });
 });

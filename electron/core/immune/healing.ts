@@ -70,9 +70,7 @@ export function planLadder(
   policies: Record<DiagnosisType, readonly HealingAction[]> = HEALING_POLICIES,
 ): LadderPlan {
   const policy = policies[diagnosis];
-  const failedHere = new Set(
-    agentMemory.filter((m) => m.diagnosis === diagnosis && m.last_outcome === 'failure').map((m) => m.action),
-  );
+  const failedHere = new Set(agentMemory.filter((m) => m.diagnosis === diagnosis && m.last_outcome === 'failure').map((m) => m.action));
   const verdict = new Map(patterns.filter((p) => p.diagnosis === diagnosis).map((p) => [p.action, p.verdict]));
   const last = policy[policy.length - 1];
   const skipped: LadderPlan['skipped'] = [];

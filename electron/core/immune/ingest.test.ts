@@ -15,7 +15,16 @@ function rig(config: Record<string, unknown> = {}): Rig {
   rigs.push(r);
   return r;
 }
-const rec = (agent_id: string, extra: Record<string, unknown> = {}) => ({ agent_id, latency_ms: 850, input_tokens: 1200, output_tokens: 300, tool_calls: 3, model: 'gpt-5-mini', mcp_servers: ['github'], ...extra });
+const rec = (agent_id: string, extra: Record<string, unknown> = {}) => ({
+  agent_id,
+  latency_ms: 850,
+  input_tokens: 1200,
+  output_tokens: 300,
+  tool_calls: 3,
+  model: 'gpt-5-mini',
+  mcp_servers: ['github'],
+  ...extra,
+});
 
 describe('POST /api/v1/ingest handler', () => {
   it('refuses requests without the right bearer token', () => {
@@ -49,8 +58,8 @@ describe('POST /api/v1/ingest handler', () => {
       [1, 'ext-b'],
       [2, null],
     ]);
-    expect(body.rejected[0]!.reasons.join(' ')).toMatch(/latency_ms/);
-    expect(body.rejected[0]!.reasons.join(' ')).toMatch(/surprise/);
+    expect(body.rejected[0].reasons.join(' ')).toMatch(/latency_ms/);
+    expect(body.rejected[0].reasons.join(' ')).toMatch(/surprise/);
     expect(r.immune.agent('ext-a')).toMatchObject({ source: 'external', executions: 2, model: 'gpt-5-mini', mcp_servers: ['github'] });
     expect(r.immune.agent('ext-b')).toBeNull();
 
@@ -70,7 +79,9 @@ describe('POST /api/v1/ingest handler', () => {
   it('reports infections found in the batch and tells the agent it is quarantined', () => {
     const r = rig({ ingest: { token: 'configured-token-0123456789' }, severityThreshold: 0 });
     const auth = 'Bearer configured-token-0123456789';
-    const clean = Array.from({ length: 25 }, (_, i) => rec('ext-a', { latency_ms: 800 + (i % 5) * 25, input_tokens: 1150 + (i % 4) * 30, tool_calls: 2 + (i % 3) }));
+    const clean = Array.from({ length: 25 }, (_, i) =>
+      rec('ext-a', { latency_ms: 800 + (i % 5) * 25, input_tokens: 1150 + (i % 4) * 30, tool_calls: 2 + (i % 3) }),
+    );
     expect((handleIngestRequest(r.immune, { authorization: auth, body: clean }).body as IngestReply).accepted).toBe(25);
     const res = handleIngestRequest(r.immune, { authorization: auth, body: [rec('ext-a', { tool_calls: 60 }), rec('ext-a', { tool_calls: 70 })] });
     const body = res.body as IngestReply;

@@ -34,7 +34,9 @@ const EnvelopeSchema = z
     /** The sender runs a control loop (the SDK): healing commands may be sent to it. */
     control: z.boolean().default(false),
     agents: z
-      .array(z.object({ agent_id: agentId, model: z.string().max(128).optional(), mcp_servers: z.array(z.string().min(1).max(128)).max(64).optional() }).strict())
+      .array(
+        z.object({ agent_id: agentId, model: z.string().max(128).optional(), mcp_servers: z.array(z.string().min(1).max(128)).max(64).optional() }).strict(),
+      )
       .max(1000)
       .default([]),
     records: z.array(z.unknown()).default([]),
@@ -60,7 +62,7 @@ function err(status: number, code: string, message: string): IngestResponse {
 export function handleIngestRequest(immune: ImmuneService, req: IngestRequest): IngestResponse {
   const m = /^Bearer\s+(\S+)$/i.exec(req.authorization?.trim() ?? '');
   if (!m) return err(401, 'unauthorized', 'missing bearer token (Authorization: Bearer <token>)');
-  const token = m[1]!;
+  const token = m[1];
   let onlyAgent: string | null = null;
   if (!safeEqual(token, immune.getIngestToken())) {
     const governed = immune.control?.authenticate?.(token) ?? null;
@@ -109,7 +111,8 @@ export function handleIngestRequest(immune: ImmuneService, req: IngestRequest): 
     reply.accepted++;
     if (!known && id !== null) reply.registered.push(id);
     if (id !== null) named.add(id);
-    if (r.infection) reply.infections.push({ agent_id: r.infection.agent_id, id: r.infection.id, severity: r.infection.severity, diagnosis: r.infection.diagnosis.type });
+    if (r.infection)
+      reply.infections.push({ agent_id: r.infection.agent_id, id: r.infection.id, severity: r.infection.severity, diagnosis: r.infection.diagnosis.type });
   });
 
   for (const ack of envelope.acks) {

@@ -41,13 +41,7 @@ export function otlpMetricsBody(serviceName: string, counters: Record<string, nu
   };
 }
 
-export function createOtlpExporter(opts: {
-  endpoint: string;
-  serviceName: string;
-  fetch: typeof fetch;
-  log: Logger;
-  now: () => number;
-}): OtlpExporter {
+export function createOtlpExporter(opts: { endpoint: string; serviceName: string; fetch: typeof fetch; log: Logger; now: () => number }): OtlpExporter {
   const warn = createRateLimitedLog(opts.log, 1, 60_000, opts.now);
   const url = opts.endpoint.replace(/\/+$/, '') + (opts.endpoint.endsWith('/v1/metrics') ? '' : '/v1/metrics');
   const startMs = opts.now();

@@ -206,7 +206,8 @@ export type NewLogEntry = Omit<HealingLogEntry, 'id'>;
 
 export function createImmuneRepository(db: Db) {
   const s = {
-    upsertAgent: db.prepare(`INSERT INTO immune_agents (agent_id, source, model, mcp_servers, state, infection_id, executions, last_seen, created_at, prompt_hash, error_samples)
+    upsertAgent:
+      db.prepare(`INSERT INTO immune_agents (agent_id, source, model, mcp_servers, state, infection_id, executions, last_seen, created_at, prompt_hash, error_samples)
       VALUES (@agent_id, @source, @model, @mcp_servers, @state, @infection_id, @executions, @last_seen, @created_at, @prompt_hash, @error_samples)
       ON CONFLICT(agent_id) DO UPDATE SET source=excluded.source, model=excluded.model, mcp_servers=excluded.mcp_servers, state=excluded.state,
         infection_id=excluded.infection_id, executions=excluded.executions, last_seen=excluded.last_seen, prompt_hash=excluded.prompt_hash,
@@ -216,7 +217,8 @@ export function createImmuneRepository(db: Db) {
     upsertBaseline: db.prepare(`INSERT INTO immune_baselines (agent_id, metric, n, mean, m2) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT(agent_id, metric) DO UPDATE SET n=excluded.n, mean=excluded.mean, m2=excluded.m2`),
     deleteBaseline: db.prepare('DELETE FROM immune_baselines WHERE agent_id = ?'),
-    insertVitals: db.prepare(`INSERT INTO immune_vitals (agent_id, ts, latency_ms, input_tokens, output_tokens, total_tokens, cost_usd, tool_calls, retries, errors, prompt_hash, model)
+    insertVitals:
+      db.prepare(`INSERT INTO immune_vitals (agent_id, ts, latency_ms, input_tokens, output_tokens, total_tokens, cost_usd, tool_calls, retries, errors, prompt_hash, model)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     recentVitals: db.prepare('SELECT * FROM immune_vitals WHERE agent_id = ? ORDER BY ts DESC, id DESC LIMIT ?'),
     countVitals: db.prepare('SELECT COUNT(*) FROM immune_vitals').pluck(),
@@ -240,7 +242,8 @@ export function createImmuneRepository(db: Db) {
     insertLog: db.prepare(`INSERT INTO immune_healing_log (ts, agent_id, infection_id, kind, action, trigger, ok, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     recentLog: db.prepare('SELECT * FROM immune_healing_log ORDER BY id DESC LIMIT ?'),
     agentLog: db.prepare('SELECT * FROM immune_healing_log WHERE agent_id = ? ORDER BY id DESC LIMIT ?'),
-    recordMemory: db.prepare(`INSERT INTO immune_memory (agent_id, diagnosis, action, successes, failures, last_outcome, last_at) VALUES (@agent_id, @diagnosis, @action, @s, @f, @outcome, @at)
+    recordMemory:
+      db.prepare(`INSERT INTO immune_memory (agent_id, diagnosis, action, successes, failures, last_outcome, last_at) VALUES (@agent_id, @diagnosis, @action, @s, @f, @outcome, @at)
       ON CONFLICT(agent_id, diagnosis, action) DO UPDATE SET successes = successes + @s, failures = failures + @f, last_outcome = @outcome, last_at = @at`),
     allMemory: db.prepare('SELECT * FROM immune_memory ORDER BY agent_id, diagnosis, action'),
     agentMemory: db.prepare('SELECT * FROM immune_memory WHERE agent_id = ? ORDER BY diagnosis, action'),
@@ -277,18 +280,18 @@ export function createImmuneRepository(db: Db) {
 
   const saveAgent = (a: AgentRow): void => {
     s.upsertAgent.run({
-        agent_id: a.agent_id,
-        source: a.source,
-        model: a.model,
-        mcp_servers: JSON.stringify(a.mcp_servers),
-        state: a.state,
-        infection_id: a.infection_id,
-        executions: a.executions,
-        last_seen: a.last_seen,
-        created_at: a.created_at,
-        prompt_hash: a.baseline.promptHash,
-        error_samples: a.baseline.errorSamples,
-      });
+      agent_id: a.agent_id,
+      source: a.source,
+      model: a.model,
+      mcp_servers: JSON.stringify(a.mcp_servers),
+      state: a.state,
+      infection_id: a.infection_id,
+      executions: a.executions,
+      last_seen: a.last_seen,
+      created_at: a.created_at,
+      prompt_hash: a.baseline.promptHash,
+      error_samples: a.baseline.errorSamples,
+    });
   };
   /** One transaction per flush: new vitals, changed baselines and agent counters together. */
   const persistBatch = db.transaction((vitals: readonly Vitals[], agents: readonly AgentRow[]) => {
@@ -299,8 +302,7 @@ export function createImmuneRepository(db: Db) {
 
   return {
     saveAgent,
-    persistBatch: (vitals: readonly Vitals[], agents: readonly AgentRow[]) =>
-      vitals.length || agents.length ? persistBatch(vitals, agents) : undefined,
+    persistBatch: (vitals: readonly Vitals[], agents: readonly AgentRow[]) => (vitals.length || agents.length ? persistBatch(vitals, agents) : undefined),
     /** Every agent with its baseline, for start-up. */
     loadAgents(): AgentRow[] {
       const baselines = new Map<string, AgentBaseline>();

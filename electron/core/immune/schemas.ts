@@ -9,7 +9,11 @@ const nonNeg = z.number().finite().min(0);
 /** One agent run or governed call, as reported by the MCP gateway, the SDK or the simulated fleet. */
 export const VitalsSchema = z
   .object({
-    agent_id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@/-]+$/, 'agent_id: letters, digits and ._:@/- only'),
+    agent_id: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9._:@/-]+$/, 'agent_id: letters, digits and ._:@/- only'),
     /** Epoch ms; the service stamps its clock when absent. */
     ts: z.number().int().positive().optional(),
     latency_ms: nonNeg.max(86_400_000),
@@ -36,7 +40,11 @@ export type Vitals = Omit<z.infer<typeof VitalsSchema>, 'ts' | 'total_tokens'> &
 /** One governed call's outcome, reported as it happens (the abuse signal; see abuse.ts). */
 export const CallOutcomeSchema = z
   .object({
-    agent_id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@/-]+$/, 'agent_id: letters, digits and ._:@/- only'),
+    agent_id: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9._:@/-]+$/, 'agent_id: letters, digits and ._:@/- only'),
     /** Epoch ms; the service stamps its clock when absent. */
     ts: z.number().int().positive().optional(),
     outcome: z.enum(['served', 'blocked', 'invalid', 'rate_limited']),

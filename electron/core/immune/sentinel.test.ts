@@ -69,7 +69,15 @@ describe('sentinel', () => {
 
   it('scores a bigger explosion as more severe', () => {
     const { baseline, clean } = learned();
-    const sev = (k: number) => detectInfection([clean(), { ...clean(), tool_calls: Math.round(baseline.metrics.tool_calls.mean * k) }, { ...clean(), tool_calls: Math.round(baseline.metrics.tool_calls.mean * k) }], baseline)!.severity;
+    const sev = (k: number) =>
+      detectInfection(
+        [
+          clean(),
+          { ...clean(), tool_calls: Math.round(baseline.metrics.tool_calls.mean * k) },
+          { ...clean(), tool_calls: Math.round(baseline.metrics.tool_calls.mean * k) },
+        ],
+        baseline,
+      )!.severity;
     expect(sev(3)).toBeLessThan(sev(8));
     expect(sev(8)).toBeLessThan(sev(40));
     expect(sev(1000)).toBeLessThanOrEqual(10);

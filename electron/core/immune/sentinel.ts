@@ -99,18 +99,14 @@ export function anomalySeverity(z: number, ratio: number, zThreshold: number): n
 export function combineSeverity(anomalies: readonly Anomaly[]): number {
   if (!anomalies.length) return 0;
   const sev = anomalies.map((a) => a.severity).sort((a, b) => b - a);
-  return Math.round(Math.min(10, sev[0]! + 0.5 * (sev.length - 1)) * 10) / 10;
+  return Math.round(Math.min(10, sev[0] + 0.5 * (sev.length - 1)) * 10) / 10;
 }
 
 /**
  * recent: the agent's latest samples, oldest first, newest last (at least the newest one).
  * Returns an infection report when the newest sample completes a confirmed anomaly.
  */
-export function detectInfection(
-  recent: readonly Vitals[],
-  baseline: AgentBaseline,
-  o: SentinelOptions = DEFAULT_SENTINEL,
-): InfectionReport | null {
+export function detectInfection(recent: readonly Vitals[], baseline: AgentBaseline, o: SentinelOptions = DEFAULT_SENTINEL): InfectionReport | null {
   const newest = recent[recent.length - 1];
   if (!newest) return null;
   const win = recent.slice(-o.window);
@@ -126,7 +122,7 @@ export function detectInfection(
       if (h) hits.push({ v, h });
     }
     if (!hits.length) continue;
-    const newestHit = hits[hits.length - 1]!.v === newest ? hits[hits.length - 1]!.h : null;
+    const newestHit = hits[hits.length - 1].v === newest ? hits[hits.length - 1].h : null;
     if (newestHit && (hits.length >= o.confirmHits || newestHit.extreme)) triggered = true;
     const value = hits.reduce((s, x) => s + x.v[metric], 0) / hits.length;
     const z = Math.max(...hits.map((x) => x.h.z));

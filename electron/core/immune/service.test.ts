@@ -37,7 +37,10 @@ async function untilInfected(r: Rig, id: string, max = 60): Promise<number> {
   return until(r, () => infections(r, id) > n, max);
 }
 const log = (r: Rig, id: string): HealingLogEntry[] => r.immune.repo.agentLog(id, 500).reverse();
-const applied = (r: Rig, id: string) => log(r, id).filter((e) => e.kind === 'action_applied').map((e) => e.action);
+const applied = (r: Rig, id: string) =>
+  log(r, id)
+    .filter((e) => e.kind === 'action_applied')
+    .map((e) => e.action);
 
 describe('immune service', () => {
   it('learns baselines from 20 samples and keeps them, with the vitals, across a restart', async () => {
@@ -51,7 +54,7 @@ describe('immune service', () => {
     await a.close();
 
     const b = rig({ dir });
-    expect(b.immune.agent(RESEARCH)).toMatchObject({ state: 'healthy', samples: 25, executions: 25, model: a.fleet.agents()[0]!.model });
+    expect(b.immune.agent(RESEARCH)).toMatchObject({ state: 'healthy', samples: 25, executions: 25, model: a.fleet.agents()[0].model });
     expect(b.immune.agentDetail(RESEARCH).vitals).toHaveLength(25);
   });
 
@@ -63,7 +66,7 @@ describe('immune service', () => {
     r.immune.chaos('memory_corruption', DATA);
     const ticks = await untilInfected(r, DATA);
     expect(ticks).toBeLessThanOrEqual(3);
-    const inf = r.immune.repo.recentInfections(1)[0]!;
+    const inf = r.immune.repo.recentInfections(1)[0];
     expect(inf).toMatchObject({ agent_id: DATA, diagnosis: { type: 'memory_corruption' } });
     expect(r.immune.repo.approvals('pending')).toHaveLength(0);
     await until(r, () => state(r, DATA) === 'healthy');
@@ -99,8 +102,8 @@ describe('operator approval of severe healing (HITL)', () => {
     expect(r.fleet.infection(RESEARCH)).toBe('infinite_loop');
     const [ap] = r.immune.repo.approvals('pending');
     expect(ap).toMatchObject({ agent_id: RESEARCH, diagnosis: 'infinite_loop' });
-    r.immune.decide(ap!.id, 'approve', 'alice');
-    expect(() => r.immune.decide(ap!.id, 'reject', 'bob')).toThrow(/already approved/);
+    r.immune.decide(ap.id, 'approve', 'alice');
+    expect(() => r.immune.decide(ap.id, 'reject', 'bob')).toThrow(/already approved/);
     await until(r, () => state(r, RESEARCH) === 'healthy');
     expect(log(r, RESEARCH).map((e) => e.kind)).toContain('approved');
     expect(log(r, RESEARCH).find((e) => e.kind === 'approved')!.detail).toMatch(/alice/);
@@ -113,18 +116,22 @@ describe('operator approval of severe healing (HITL)', () => {
     r.immune.chaos('tool_instability', DATA);
     await until(r, () => state(r, DATA) === 'pending_approval');
     const [ap] = r.immune.repo.approvals('pending');
-    r.immune.decide(ap!.id, 'reject', 'alice');
+    r.immune.decide(ap.id, 'reject', 'alice');
     const before = r.immune.agent(DATA)!.executions;
     await r.step(30);
     expect(state(r, DATA)).toBe('rejected');
     expect(r.immune.agent(DATA)!.executions).toBe(before); // contained: it does not run
     expect(r.immune.overview().rejected.map((a) => a.agent_id)).toEqual([DATA]);
-    expect(r.immune.repo.getInfection(ap!.infection_id)!.status).toBe('rejected');
+    expect(r.immune.repo.getInfection(ap.infection_id)!.status).toBe('rejected');
 
     r.immune.healNow(DATA, 'bob');
     await until(r, () => state(r, DATA) === 'healthy');
     expect(log(r, DATA).find((e) => e.kind === 'heal_now')!.detail).toMatch(/bob/);
-    expect(log(r, DATA).filter((e) => e.kind === 'action_applied').every((e) => e.trigger === 'heal_now')).toBe(true);
+    expect(
+      log(r, DATA)
+        .filter((e) => e.kind === 'action_applied')
+        .every((e) => e.trigger === 'heal_now'),
+    ).toBe(true);
     expect(r.immune.overview().rejected).toHaveLength(0);
   });
 
@@ -186,7 +193,7 @@ describe('healing ladder and immune memory', () => {
     b.immune.chaos('prompt_drift', RESEARCH);
     await untilInfected(b, RESEARCH);
     await until(b, () => state(b, RESEARCH) === 'healthy');
-    const second = log(b, RESEARCH).filter((e) => e.infection_id === b.immune.repo.recentInfections(1)[0]!.id);
+    const second = log(b, RESEARCH).filter((e) => e.infection_id === b.immune.repo.recentInfections(1)[0].id);
     expect(second.map((e) => `${e.kind}:${e.action}`)).toEqual([
       'quarantined:null',
       'action_skipped:reset_memory',
@@ -194,7 +201,7 @@ describe('healing ladder and immune memory', () => {
       'verified:rollback_prompt',
       'released:rollback_prompt',
     ]);
-    expect(second[1]!.detail).toMatch(/immune memory/);
+    expect(second[1].detail).toMatch(/immune memory/);
   });
 
   it('shares what it learned across the fleet: a third agent skips what failed for two others', async () => {
@@ -220,7 +227,15 @@ describe('healing ladder and immune memory', () => {
   it('keeps an agent quarantined when every rung fails; heal now retries the whole policy', async () => {
     // An external agent without a control channel: nothing can be done to it from here.
     const r = rig({ config: { severityThreshold: 11 } });
-    const v = (i: number, tools: number) => ({ agent_id: 'ext-loop', ts: r.clock.now() + i, latency_ms: 800 + (i % 5) * 20, input_tokens: 900 + (i % 7) * 10, output_tokens: 300 + (i % 3) * 10, tool_calls: tools, model: 'gpt-5-mini' });
+    const v = (i: number, tools: number) => ({
+      agent_id: 'ext-loop',
+      ts: r.clock.now() + i,
+      latency_ms: 800 + (i % 5) * 20,
+      input_tokens: 900 + (i % 7) * 10,
+      output_tokens: 300 + (i % 3) * 10,
+      tool_calls: tools,
+      model: 'gpt-5-mini',
+    });
     for (let i = 0; i < 25; i++) expect(r.immune.recordVitals(v(i, 3 + (i % 3)), 'external').ok).toBe(true);
     let inf: Infection | null = null;
     for (let i = 0; i < 3 && !inf; i++) {
@@ -231,7 +246,11 @@ describe('healing ladder and immune memory', () => {
     await r.immune.whenHealed('ext-loop');
     expect(state(r, 'ext-loop')).toBe('exhausted');
     expect(r.immune.isQuarantined('ext-loop')).toBe(true);
-    expect(log(r, 'ext-loop').filter((e) => e.kind === 'action_failed').map((e) => e.action)).toEqual(['reset_memory', 'reduce_autonomy', 'revoke_tools', 'clone_agent']);
+    expect(
+      log(r, 'ext-loop')
+        .filter((e) => e.kind === 'action_failed')
+        .map((e) => e.action),
+    ).toEqual(['reset_memory', 'reduce_autonomy', 'revoke_tools', 'clone_agent']);
 
     r.immune.healNow('ext-loop', 'alice');
     await r.immune.whenHealed('ext-loop');

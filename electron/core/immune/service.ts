@@ -162,13 +162,22 @@ export class ImmuneService {
       const a = this.agents.get(view.id);
       if (!a || !QUARANTINED.has(a.state) || this.healing.has(a.agent_id)) return;
       const inf = a.infection_id;
-      this.log({ agent_id: a.agent_id, infection_id: inf, kind: 'released', action: null, trigger: null, ok: null, detail: 'revived by an operator in governance; immune quarantine lifted' });
+      this.log({
+        agent_id: a.agent_id,
+        infection_id: inf,
+        kind: 'released',
+        action: null,
+        trigger: null,
+        ok: null,
+        detail: 'revived by an operator in governance; immune quarantine lifted',
+      });
       if (inf !== null) this.repo.setInfectionStatus(inf, 'healed', this.deps.clock.now());
       const ap = this.repo.latestApprovalFor(a.agent_id);
       if (ap && ap.status === 'pending') {
         // Mirror first, so the settlement below is not taken for a denial.
         this.repo.decideApproval(ap.id, 'cancelled', this.deps.clock.now(), 'operator (revived in governance)');
-        if (ap.approval_id) this.deps.control?.approvals?.cancel(ap.approval_id, 'the agent was revived by an operator in governance; no healing needed', 'operator');
+        if (ap.approval_id)
+          this.deps.control?.approvals?.cancel(ap.approval_id, 'the agent was revived by an operator in governance; no healing needed', 'operator');
         this.deps.bus?.emit('immune.approval', this.repo.getApproval(ap.id)!);
       }
       a.infection_id = null;
@@ -375,7 +384,7 @@ export class ImmuneService {
     // Onset: the first of the run of suspicious samples that ends with the newest.
     let onset = onsetTs ?? report.ts;
     for (let i = a.recent.length - 1; onsetTs === undefined && i >= 0; i--) {
-      const v = a.recent[i]!;
+      const v = a.recent[i];
       if (!isSuspicious(v, a.baseline, this.sentinel)) break;
       onset = v.ts;
     }
@@ -465,7 +474,12 @@ export class ImmuneService {
     } else if (g.status === 'expired') {
       this.settleLocally(ap, 'expired', 'gateway', `no operator decided before the deadline; timeout means deny: stays quarantined until "heal now"`);
     } else if (g.status === 'cancelled') {
-      this.settleLocally(ap, 'cancelled', g.decidedBy ?? 'gateway', `healing approval cancelled${g.comment ? ` (${g.comment})` : ''}; stays quarantined until "heal now"`);
+      this.settleLocally(
+        ap,
+        'cancelled',
+        g.decidedBy ?? 'gateway',
+        `healing approval cancelled${g.comment ? ` (${g.comment})` : ''}; stays quarantined until "heal now"`,
+      );
     }
   }
 
@@ -476,7 +490,15 @@ export class ImmuneService {
     const a = this.agents.get(ap.agent_id);
     if (a) {
       this.setState(a, 'rejected');
-      this.log({ agent_id: a.agent_id, infection_id: ap.infection_id, kind: status === 'expired' ? 'expired' : 'rejected', action: null, trigger: null, ok: false, detail });
+      this.log({
+        agent_id: a.agent_id,
+        infection_id: ap.infection_id,
+        kind: status === 'expired' ? 'expired' : 'rejected',
+        action: null,
+        trigger: null,
+        ok: false,
+        detail,
+      });
     }
     this.deps.bus?.emit('immune.approval', this.repo.getApproval(ap.id)!);
   }
@@ -560,7 +582,7 @@ export class ImmuneService {
     if (!id) {
       const candidates = fleet.agents().filter((s) => !s.infection && this.agents.get(s.agent_id)?.state === 'healthy');
       if (!candidates.length) throw new CoreError('no_candidate', 'no healthy simulated agent with an active baseline to infect');
-      id = candidates[Math.floor((this.deps.clock.now() / 1000) % candidates.length)]!.agent_id;
+      id = candidates[Math.floor((this.deps.clock.now() / 1000) % candidates.length)].agent_id;
     }
     if (!fleet.owns(id)) throw new CoreError('not_found', `${id} is not a simulated agent`);
     fleet.inject(id, type, this.deps.clock.now());
@@ -589,7 +611,15 @@ export class ImmuneService {
     this.repo.setInfectionStatus(inf.id, 'healing', null);
     const plan = planLadder(diag, this.repo.agentMemory(a.agent_id), this.patterns());
     for (const s of plan.skipped) {
-      this.log({ agent_id: a.agent_id, infection_id: inf.id, kind: 'action_skipped', action: s.action, trigger, ok: null, detail: s.reason === 'agent_memory' ? `already failed for ${diag} on this agent (immune memory)` : `fleet learning: fails for ${diag} across the fleet` });
+      this.log({
+        agent_id: a.agent_id,
+        infection_id: inf.id,
+        kind: 'action_skipped',
+        action: s.action,
+        trigger,
+        ok: null,
+        detail: s.reason === 'agent_memory' ? `already failed for ${diag} on this agent (immune memory)` : `fleet learning: fails for ${diag} across the fleet`,
+      });
     }
     // An operator asking again gets the whole policy, not an empty ladder.
     let rungs = plan.rungs.length || trigger !== 'heal_now' ? plan.rungs : [...HEALING_POLICIES[diag]];
@@ -599,7 +629,15 @@ export class ImmuneService {
     // exhausted agent left in quarantine.
     if (this.deps.control?.isGoverned(a.agent_id) && !this.actuatorFor(a)) {
       for (const action of rungs.filter((r) => !GOVERNANCE_RUNGS.has(r)))
-        this.log({ agent_id: a.agent_id, infection_id: inf.id, kind: 'action_skipped', action, trigger, ok: null, detail: `${action} needs the agent's own runtime (an SDK control channel); ${a.agent_id} is reached only through governance` });
+        this.log({
+          agent_id: a.agent_id,
+          infection_id: inf.id,
+          kind: 'action_skipped',
+          action,
+          trigger,
+          ok: null,
+          detail: `${action} needs the agent's own runtime (an SDK control channel); ${a.agent_id} is reached only through governance`,
+        });
       const failedHere = new Set(plan.skipped.filter((s) => s.reason === 'agent_memory').map((s) => s.action));
       rungs = rungs.filter((r) => GOVERNANCE_RUNGS.has(r));
       if (!rungs.includes('reduce_autonomy') && (trigger === 'heal_now' || !failedHere.has('reduce_autonomy'))) rungs.push('reduce_autonomy');
@@ -621,7 +659,15 @@ export class ImmuneService {
         this.repo.recordMemory(a.agent_id, diag, action, false, this.deps.clock.now());
         this.setState(a, 'healing');
         void this.governance('quarantine', a.agent_id, `healing of infection #${inf.id} in progress`);
-        this.log({ agent_id: a.agent_id, infection_id: inf.id, kind: 'verification_failed', action, trigger, ok: false, detail: `still anomalous after ${action}; escalating` });
+        this.log({
+          agent_id: a.agent_id,
+          infection_id: inf.id,
+          kind: 'verification_failed',
+          action,
+          trigger,
+          ok: false,
+          detail: `still anomalous after ${action}; escalating`,
+        });
         continue;
       }
       if (verdict === 'pass') this.repo.recordMemory(a.agent_id, diag, action, true, this.deps.clock.now());
@@ -632,7 +678,10 @@ export class ImmuneService {
         action,
         trigger,
         ok: verdict === 'pass' ? true : null,
-        detail: verdict === 'pass' ? `${this.deps.config.healing.verifySamples} clean samples after ${action}` : `no activity to verify ${action}; released on probation (not learned)`,
+        detail:
+          verdict === 'pass'
+            ? `${this.deps.config.healing.verifySamples} clean samples after ${action}`
+            : `no activity to verify ${action}; released on probation (not learned)`,
       });
       this.release(a, inf, action);
       this.counters.heals_succeeded++;
@@ -642,7 +691,15 @@ export class ImmuneService {
     this.repo.setInfectionStatus(inf.id, 'exhausted', null);
     this.setState(a, 'exhausted');
     void this.governance('quarantine', a.agent_id, `healing of infection #${inf.id} failed; operator needed`);
-    this.log({ agent_id: a.agent_id, infection_id: inf.id, kind: 'exhausted', action: null, trigger, ok: false, detail: `every rung for ${diag} failed; stays quarantined until an operator heals it` });
+    this.log({
+      agent_id: a.agent_id,
+      infection_id: inf.id,
+      kind: 'exhausted',
+      action: null,
+      trigger,
+      ok: false,
+      detail: `every rung for ${diag} failed; stays quarantined until an operator heals it`,
+    });
   }
 
   private toolsToRevoke(a: Runtime): string[] {
@@ -776,7 +833,12 @@ export class ImmuneService {
     const a = this.agents.get(agentId);
     if (!a) throw new CoreError('not_found', `no agent ${agentId}`);
     this.flush();
-    return { agent: this.view(a), vitals: this.repo.recentVitals(agentId, 120), healing: this.repo.agentLog(agentId, 100), memory: this.repo.agentMemory(agentId) };
+    return {
+      agent: this.view(a),
+      vitals: this.repo.recentVitals(agentId, 120),
+      healing: this.repo.agentLog(agentId, 100),
+      memory: this.repo.agentMemory(agentId),
+    };
   }
 
   patterns(): FleetPattern[] {

@@ -37,7 +37,16 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-immune-'));
 }
 
-export function openRig(opts: { dir?: string; config?: Record<string, unknown>; fleetSize?: number; seed?: number; control?: AgentControl | ((db: Db, clock: ReturnType<typeof manualClock>, bus: EventBus) => AgentControl); startMs?: number } = {}): Rig {
+export function openRig(
+  opts: {
+    dir?: string;
+    config?: Record<string, unknown>;
+    fleetSize?: number;
+    seed?: number;
+    control?: AgentControl | ((db: Db, clock: ReturnType<typeof manualClock>, bus: EventBus) => AgentControl);
+    startMs?: number;
+  } = {},
+): Rig {
   const dir = opts.dir ?? tempDir();
   const file = path.join(dir, 'aegisflow.db');
   const db = openDatabase(file);

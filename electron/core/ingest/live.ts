@@ -25,7 +25,7 @@ export function createLiveCache(ringSize: number): LiveCache {
     latest(deviceId) {
       const ring = rings.get(deviceId);
       if (!ring || ring.size === 0) return null;
-      return ring.buf[(ring.next - 1 + ringSize) % ringSize]!;
+      return ring.buf[(ring.next - 1 + ringSize) % ringSize];
     },
     recent(deviceId, n = ringSize) {
       const ring = rings.get(deviceId);

@@ -1,14 +1,7 @@
 // Validation of one MQTT sensor payload. Each failure has a stable reason code, counted per reason.
 import { ReadingPayloadSchema, SENSORS, type TimedReading } from '../../../shared/domain';
 
-export type RejectReason =
-  | 'oversize'
-  | 'bad_json'
-  | 'schema'
-  | 'non_finite'
-  | 'unknown_device'
-  | 'topic_mismatch'
-  | 'bad_timestamp';
+export type RejectReason = 'oversize' | 'bad_json' | 'schema' | 'non_finite' | 'unknown_device' | 'topic_mismatch' | 'bad_timestamp';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -42,7 +35,7 @@ export function validatePayload(topicDevice: string, payload: Buffer, opts: Vali
   }
   const parsed = ReadingPayloadSchema.safeParse(raw);
   if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
+    const i = parsed.error.issues[0];
     return { ok: false, reason: 'schema', detail: `${i.path.join('.') || 'payload'}: ${i.message}` };
   }
   const p = parsed.data;

@@ -47,10 +47,10 @@ export function parseManual(markdown: string): ManualSection[] {
     const m = HEADING.exec(line);
     if (m) {
       flush();
-      const level = m[1]!.length;
-      while (trail.length && trail[trail.length - 1]!.level >= level) trail.pop();
+      const level = m[1].length;
+      while (trail.length && trail[trail.length - 1].level >= level) trail.pop();
       trail.push({ level, label: `${m[2]} ${m[3]}` });
-      cur = { number: m[2]!, title: m[3]!, path: trail.map((t) => t.label).join(' > '), lines: [] };
+      cur = { number: m[2], title: m[3], path: trail.map((t) => t.label).join(' > '), lines: [] };
       continue;
     }
     cur?.lines.push(line);
@@ -61,7 +61,9 @@ export function parseManual(markdown: string): ManualSection[] {
 
 // Short English stop list: words that carry no meaning for retrieval in this manual.
 const STOP = new Set(
-  'a an and are as at be by for from has have if in into is it its of on or that the their then this to was were will with when which while do does not no can may must'.split(' '),
+  'a an and are as at be by for from has have if in into is it its of on or that the their then this to was were will with when which while do does not no can may must'.split(
+    ' ',
+  ),
 );
 
 /** Lowercase word tokens with a light plural/-ing stemmer (runaway ≈ runaways, bearing ≈ bearings). */
@@ -123,7 +125,7 @@ export function createManualIndex(markdown: string): ManualIndex {
         .sort((a, b) => b.score - a.score || a.i - b.i)
         .slice(0, limit)
         .map(({ i, score }) => {
-          const s = sections[i]!;
+          const s = sections[i];
           const truncated = s.text.length > maxChars;
           return {
             section: s.number,
@@ -144,7 +146,7 @@ export function defaultManualPath(resourcesDir: string): string {
 
 /** Load and index the manual file; a missing file gives an empty index (and the caller logs it). */
 export function loadManualIndex(file: string): ManualIndex {
-  let text = '';
+  let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {

@@ -23,9 +23,9 @@ describe('device manual index', () => {
 
   it('cites the section and cuts long text to the limit', () => {
     const [hit] = manual.search('thermal runaway', { limit: 1, maxChars: 100 });
-    expect(hit!.citation).toBe('SOP 2.1 Thermal runaway (compressors)');
-    expect(hit!.truncated).toBe(true);
-    expect(hit!.text.length).toBeLessThanOrEqual(102);
+    expect(hit.citation).toBe('SOP 2.1 Thermal runaway (compressors)');
+    expect(hit.truncated).toBe(true);
+    expect(hit.text.length).toBeLessThanOrEqual(102);
   });
 
   it('returns nothing for a query of stop words or unknown terms, and survives an empty manual', () => {

@@ -46,7 +46,11 @@ function split(args: Record<string, unknown>, control: readonly string[] | undef
   return { judged, control: ctl };
 }
 
-const errorResult = (text: string, meta: GovernanceMeta): CallToolResult => ({ content: [{ type: 'text', text }], isError: true, _meta: { [GOVERNANCE_META]: meta } });
+const errorResult = (text: string, meta: GovernanceMeta): CallToolResult => ({
+  content: [{ type: 'text', text }],
+  isError: true,
+  _meta: { [GOVERNANCE_META]: meta },
+});
 
 function blockText(tool: string, a: AuthorizeResult): string {
   const reason = a.reason.replace(/[.\s]+$/, ''); // policy reasons may end with their own full stop
@@ -131,7 +135,7 @@ export async function governedCall(
     // (Over HTTP the request was just authenticated as an active agent: no second read of the agent row.)
     if (spec.precheck && (caller.transport === 'http' || deps.governance.agents.get(caller.agentId)?.status === 'active')) {
       try {
-        spec.precheck(args as never, deps);
+        spec.precheck(args, deps);
       } catch (err) {
         if (!(err instanceof ToolFailure)) throw err;
         const meta: GovernanceMeta = { decision: 'NONE', status: 'invalid', rule_id: 'precheck', policy_version: deps.governance.policy.current.version };
@@ -150,16 +154,35 @@ export async function governedCall(
         registry,
         waitForApproval,
         report: (d) => {
-          reported = { decision: d.decision, reason: '', ruleId: d.ruleId, policyVersion: d.policyVersion, agentId: caller.agentId, risk: 0, approvalId: d.approvalId };
-          Object.assign(meta, { decision: d.decision, rule_id: d.ruleId, policy_version: d.policyVersion, ...(d.approvalId ? { approval_id: d.approvalId } : {}) });
+          reported = {
+            decision: d.decision,
+            reason: '',
+            ruleId: d.ruleId,
+            policyVersion: d.policyVersion,
+            agentId: caller.agentId,
+            risk: 0,
+            approvalId: d.approvalId,
+          };
+          Object.assign(meta, {
+            decision: d.decision,
+            rule_id: d.ruleId,
+            policy_version: d.policyVersion,
+            ...(d.approvalId ? { approval_id: d.approvalId } : {}),
+          });
         },
       };
       outcome = await runTool(deps, spec, args, ctx, meta);
       record(deps, caller, spec.name, judged, reported, outcome, performance.now() - t0, waitMs);
       return outcome.result;
     }
-    const touched = spec.devicesOf?.(args as never, deps);
-    auth = await deps.governance.authorize({ agentId: caller.agentId, tool: spec.name, args: judged, ...(planId ? { planId } : {}), ...(touched?.length ? { devices: touched } : {}) });
+    const touched = spec.devicesOf?.(args, deps);
+    auth = await deps.governance.authorize({
+      agentId: caller.agentId,
+      tool: spec.name,
+      args: judged,
+      ...(planId ? { planId } : {}),
+      ...(touched?.length ? { devices: touched } : {}),
+    });
     const meta: GovernanceMeta = { decision: auth.decision, status: 'ok', rule_id: auth.ruleId, policy_version: auth.policyVersion };
     if (auth.decision === 'BLOCK') {
       outcome = { result: errorResult(blockText(spec.name, auth), { ...meta, status: 'blocked' }), status: 'blocked', error: auth.reason };
@@ -214,8 +237,17 @@ export async function governedCall(
     }
   } catch (err) {
     deps.log.error({ err, tool: spec.name, agentId: caller.agentId }, 'governed call failed');
-    const meta: GovernanceMeta = { decision: auth?.decision ?? 'BLOCK', status: 'error', rule_id: auth?.ruleId ?? 'internal-error', policy_version: auth?.policyVersion ?? 'unknown' };
-    outcome = { result: errorResult(`internal error while running ${spec.name}; nothing further was done`, meta), status: 'error', error: (err as Error).message };
+    const meta: GovernanceMeta = {
+      decision: auth?.decision ?? 'BLOCK',
+      status: 'error',
+      rule_id: auth?.ruleId ?? 'internal-error',
+      policy_version: auth?.policyVersion ?? 'unknown',
+    };
+    outcome = {
+      result: errorResult(`internal error while running ${spec.name}; nothing further was done`, meta),
+      status: 'error',
+      error: (err as Error).message,
+    };
   }
   record(deps, caller, spec.name, judged, auth, outcome, performance.now() - t0, waitMs);
   return outcome.result;
@@ -237,17 +269,23 @@ function rateLimited(deps: McpDeps, caller: CallerIdentity, tool: string, d: Rat
   if (!warn) limitLogs.set(deps, (warn = createRateLimitedLog(deps.log)));
   warn(`${caller.agentId}:${tool}`, { agentId: caller.agentId, tool, limit: d.limit, retryAfterMs, hits }, 'MCP call refused: rate limit');
   deps.bus.emit('mcp.rate_limited', { ts: deps.clock.now(), agentId: caller.agentId, tool, limit: d.limit ?? 'tool', retryAfterMs, hits });
-  const meta: GovernanceMeta = { decision: 'NONE', status: 'rate_limited', rule_id: `rate-limit:${d.limit ?? 'tool'}`, policy_version: deps.governance.policy.current.version, retry_after_ms: retryAfterMs };
+  const meta: GovernanceMeta = {
+    decision: 'NONE',
+    status: 'rate_limited',
+    rule_id: `rate-limit:${d.limit ?? 'tool'}`,
+    policy_version: deps.governance.policy.current.version,
+    retry_after_ms: retryAfterMs,
+  };
   return { result: errorResult(text, meta), status: 'rate_limited', error: `rate limit (${d.limit ?? 'tool'}): retry after ${retryAfterMs} ms` };
 }
 
 /** Run a tool's body (after the gateway said yes) and shape its result. */
 export async function runTool(deps: McpDeps, spec: ToolSpec, args: Record<string, unknown>, ctx: ToolContext, meta: GovernanceMeta): Promise<Outcome> {
   try {
-    const out = await spec.run(args as never, ctx);
+    const out = await spec.run(args, ctx);
     let text = out.text;
     if (text.length > deps.config.maxResultChars) text = text.slice(0, deps.config.maxResultChars) + ' …(cut)';
-    return { result: { content: [{ type: 'text', text }], structuredContent: out.structured as Record<string, unknown>, _meta: { [GOVERNANCE_META]: meta } }, status: 'ok', error: null };
+    return { result: { content: [{ type: 'text', text }], structuredContent: out.structured, _meta: { [GOVERNANCE_META]: meta } }, status: 'ok', error: null };
   } catch (err) {
     if (err instanceof ToolFailure) {
       // Self-governed tools (propose_plan) report governance outcomes as failures with these codes.
@@ -255,7 +293,11 @@ export async function runTool(deps: McpDeps, spec: ToolSpec, args: Record<string
       return { result: errorResult(err.message, { ...meta, status }), status, error: err.message };
     }
     deps.log.error({ err, tool: spec.name }, 'tool failed');
-    return { result: errorResult(`${spec.name} failed: ${(err as Error).message}`, { ...meta, status: 'error' }), status: 'error', error: (err as Error).message };
+    return {
+      result: errorResult(`${spec.name} failed: ${(err as Error).message}`, { ...meta, status: 'error' }),
+      status: 'error',
+      error: (err as Error).message,
+    };
   }
 }
 
@@ -266,7 +308,16 @@ function resultBytes(r: CallToolResult): number {
   return n;
 }
 
-function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Record<string, unknown>, auth: AuthorizeResult | null, o: Outcome, latencyMs: number, waitMs: number): void {
+function record(
+  deps: McpDeps,
+  caller: CallerIdentity,
+  tool: string,
+  args: Record<string, unknown>,
+  auth: AuthorizeResult | null,
+  o: Outcome,
+  latencyMs: number,
+  waitMs: number,
+): void {
   const ts = deps.clock.now();
   const isError = o.result.isError === true;
   const bytes = resultBytes(o.result);
@@ -308,7 +359,12 @@ function record(deps: McpDeps, caller: CallerIdentity, tool: string, args: Recor
   const contained = o.status === 'blocked' && (auth?.ruleId === 'kill-switch' || auth?.ruleId === 'quarantine');
   if (deps.immune?.recordCall && !contained) {
     try {
-      deps.immune.recordCall({ agent_id: caller.agentId, ts, outcome: o.status === 'blocked' || o.status === 'invalid' || o.status === 'rate_limited' ? o.status : 'served', tool: tool.slice(0, 128) || '(none)' });
+      deps.immune.recordCall({
+        agent_id: caller.agentId,
+        ts,
+        outcome: o.status === 'blocked' || o.status === 'invalid' || o.status === 'rate_limited' ? o.status : 'served',
+        tool: tool.slice(0, 128) || '(none)',
+      });
     } catch (err) {
       deps.log.warn({ err }, 'immune call outcome not recorded');
     }
@@ -338,8 +394,13 @@ export function recordInvalidCall(deps: McpDeps, caller: CallerIdentity, tool: s
   let warn = invalidLogs.get(deps);
   if (!warn) invalidLogs.set(deps, (warn = createRateLimitedLog(deps.log)));
   const mask = deps.mask ?? defaultMasker;
-  warn(`${caller.agentId}:${tool}`, { agentId: caller.agentId, tool: mask.text(tool), error: mask.text(message.slice(0, 300)) }, 'MCP call refused: invalid request');
+  warn(
+    `${caller.agentId}:${tool}`,
+    { agentId: caller.agentId, tool: mask.text(tool), error: mask.text(message.slice(0, 300)) },
+    'MCP call refused: invalid request',
+  );
   const o: Outcome = { result: { content: [{ type: 'text', text: message }], isError: true }, status: 'invalid', error: message };
-  const safeArgs = args !== null && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : { _invalid: String(args).slice(0, 200) };
+  const safeArgs =
+    args !== null && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : { _invalid: String(args).slice(0, 200) };
   record(deps, caller, tool.slice(0, 128), safeArgs, null, o, 0, 0);
 }

@@ -65,17 +65,14 @@ export function mountGovernanceCheck(http: HttpServer, deps: { governance: Agent
     CHECK_PATH,
     async (ctx) => {
       const { req, res } = ctx;
-      const agent = authenticateAgent(
-        req,
-        g,
-        (status, message, headers) => {
-          for (const [k, v] of Object.entries(headers ?? {})) res.setHeader(k, v);
-          sendJson(res, status, { error: message });
-        },
-      );
+      const agent = authenticateAgent(req, g, (status, message, headers) => {
+        for (const [k, v] of Object.entries(headers ?? {})) res.setHeader(k, v);
+        sendJson(res, status, { error: message });
+      });
       if (!agent) return;
       const parsed = CheckRequestSchema.safeParse(await ctx.json());
-      if (!parsed.success) throw new HttpError(400, `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new HttpError(400, `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
       const body = parsed.data;
       const t0 = performance.now();
       try {
@@ -83,14 +80,22 @@ export function mountGovernanceCheck(http: HttpServer, deps: { governance: Agent
           const a = g.approval(body.approval_id);
           if (!a || a.agentId !== agent.id) return sendJson(res, 404, { error: `no approval ${body.approval_id} for agent ${agent.id}` });
           const w = await wait(g, a.id, body.wait_ms);
-          return sendJson(res, 200, fromWait(w, { decision: 'REVIEW', reason: a.reason, rule_id: a.ruleId, policy_version: a.policyVersion, agent_id: agent.id, approval_id: a.id }));
+          return sendJson(
+            res,
+            200,
+            fromWait(w, { decision: 'REVIEW', reason: a.reason, rule_id: a.ruleId, policy_version: a.policyVersion, agent_id: agent.id, approval_id: a.id }),
+          );
         }
         const r = await g.authorize({ agentId: agent.id, tool: body.tool, args: body.args, ...(body.plan_id ? { planId: body.plan_id } : {}) });
         const base = { decision: r.decision, reason: r.reason, rule_id: r.ruleId, policy_version: r.policyVersion, agent_id: agent.id };
         let out: CheckResponse;
         if (r.decision === 'BLOCK') out = { ...base, status: 'blocked' };
         else if (r.decision === 'ALLOW')
-          out = { ...base, status: 'allowed', ...(r.token ? { intent_token: r.token, expires_at: r.tokenClaims ? new Date(r.tokenClaims.exp * 1000).toISOString() : undefined } : {}) };
+          out = {
+            ...base,
+            status: 'allowed',
+            ...(r.token ? { intent_token: r.token, expires_at: r.tokenClaims ? new Date(r.tokenClaims.exp * 1000).toISOString() : undefined } : {}),
+          };
         else out = fromWait(await wait(g, r.approvalId!, body.wait_ms), { ...base, approval_id: r.approvalId });
         try {
           deps.toolCalls.insert({

@@ -26,7 +26,10 @@ export const RateBucketSchema = z.strictObject({
 });
 export type RateBucket = z.infer<typeof RateBucketSchema>;
 
-const toolBuckets = Object.fromEntries(RATE_LIMITED_TOOLS.map((t) => [t, RateBucketSchema.optional()])) as Record<(typeof RATE_LIMITED_TOOLS)[number], z.ZodOptional<typeof RateBucketSchema>>;
+const toolBuckets = Object.fromEntries(RATE_LIMITED_TOOLS.map((t) => [t, RateBucketSchema.optional()])) as Record<
+  (typeof RATE_LIMITED_TOOLS)[number],
+  z.ZodOptional<typeof RateBucketSchema>
+>;
 
 export const RateLimitsSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -35,20 +38,21 @@ export const RateLimitsSchema = z.strictObject({
   /** Calls of one agent to one tool, for tools without their own entry in `tools`. */
   perTool: RateBucketSchema.default({ perSecond: 10, burst: 30 }),
   /** Per-tool buckets (still per agent) that replace `perTool`; the heavy reads get smaller ones. */
-  tools: z
-    .strictObject(toolBuckets)
-    .default({
-      get_sensor_stream: { perSecond: 2, burst: 10 },
-      get_anomaly_history: { perSecond: 2, burst: 10 },
-      get_incident_reports: { perSecond: 2, burst: 10 },
-    }),
+  tools: z.strictObject(toolBuckets).default({
+    get_sensor_stream: { perSecond: 2, burst: 10 },
+    get_anomaly_history: { perSecond: 2, burst: 10 },
+    get_incident_reports: { perSecond: 2, burst: 10 },
+  }),
 });
 export type RateLimits = z.infer<typeof RateLimitsSchema>;
 
 export const McpConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Path of the Streamable HTTP endpoint on the core's HTTP server (127.0.0.1:8787 by default). */
-  path: z.string().regex(/^\/[A-Za-z0-9/_-]*$/).default('/mcp'),
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9/_-]*$/)
+    .default('/mcp'),
   /**
    * Browser origins allowed besides the server itself and loopback pages (MCP Inspector runs on
    * http://localhost:6274). Requests without an Origin header (CLI and SDK clients) are allowed;
@@ -64,9 +68,18 @@ export const McpConfigSchema = z.strictObject({
   /** Accept loopback origins (http://localhost:*, http://127.0.0.1:*). */
   allowLoopbackOrigins: z.boolean().default(true),
   /** Largest JSON-RPC request body on /mcp (bytes); tool arguments are small. */
-  maxBodyBytes: z.number().int().positive().max(16 * 1024 * 1024).default(256 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(16 * 1024 * 1024)
+    .default(256 * 1024),
   /** Sessions idle this long are closed (the client re-initialises transparently). */
-  sessionIdleMs: z.number().int().positive().default(30 * 60_000),
+  sessionIdleMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60_000),
   /**
    * At most this many open sessions in all. A new session beyond it closes the same agent's oldest
    * idle session, or is refused (503): another agent's session is never closed to make room.

@@ -3,7 +3,14 @@
 // Every tools/call passes the governance gateway (see call.ts).
 export { McpConfigSchema, type McpConfig } from './config';
 export { mcpMigrations } from './migrations';
-export { createToolCallRepository, createIncidentRepository, type ToolCallRepository, type IncidentRepository, type Incident, type ToolCallRow } from './repository';
+export {
+  createToolCallRepository,
+  createIncidentRepository,
+  type ToolCallRepository,
+  type IncidentRepository,
+  type Incident,
+  type ToolCallRow,
+} from './repository';
 export { createMcpServer, SERVER_NAME, SERVER_VERSION } from './server';
 export { createMcpService, registerMcpApi, type McpService } from './service';
 export { governedCall, GOVERNANCE_META, type GovernanceMeta, type CallStatus } from './call';

@@ -48,13 +48,20 @@ describe("the 'mcp' config section", () => {
   it('has working defaults for the fairness limits', () => {
     const mcp = loadConfig({}).mcp;
     expect(mcp).toMatchObject({ maxSessions: 256, maxSessionsPerAgent: 32, sessionOverflow: 'evict-idle', maxBatch: 100 });
-    expect(mcp.rateLimits).toMatchObject({ enabled: true, perAgent: { perSecond: 20, burst: 60 }, perTool: { perSecond: 10, burst: 30 }, tools: { get_sensor_stream: { perSecond: 2, burst: 10 } } });
+    expect(mcp.rateLimits).toMatchObject({
+      enabled: true,
+      perAgent: { perSecond: 20, burst: 60 },
+      perTool: { perSecond: 10, burst: 30 },
+      tools: { get_sensor_stream: { perSecond: 2, burst: 10 } },
+    });
   });
 
   it('refuses unknown keys, also inside the limits and for tools that do not exist', () => {
     expect(() => loadConfig({ overrides: { mcp: { maxSesions: 5 } } })).toThrow(/mcp.*maxSesions/s);
     expect(() => loadConfig({ overrides: { mcp: { rateLimits: { perAgent: { perSecond: 1, burst: 1, rate: 3 } } } } })).toThrow(/rateLimits\.perAgent/);
-    expect(() => loadConfig({ overrides: { mcp: { rateLimits: { tools: { get_sensor_streams: { perSecond: 1, burst: 1 } } } } } })).toThrow(/get_sensor_streams/);
+    expect(() => loadConfig({ overrides: { mcp: { rateLimits: { tools: { get_sensor_streams: { perSecond: 1, burst: 1 } } } } } })).toThrow(
+      /get_sensor_streams/,
+    );
     expect(() => loadConfig({ overrides: { mcp: { sessionOverflow: 'evict-any' } } })).toThrow(/sessionOverflow/);
   });
 

@@ -54,7 +54,15 @@ const textOf = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? 
  * Authorize, run and record one read. Returns what `produce` made, or throws an McpError: -32602 for a
  * request that cannot work, GOVERNANCE_REFUSED for a refusal, -32603 for an internal error.
  */
-export async function governedRead<T>(deps: McpDeps, caller: CallerIdentity, tool: string, args: Record<string, unknown>, extra: Extra, produce: () => T, opts: ReadOptions = {}): Promise<T> {
+export async function governedRead<T>(
+  deps: McpDeps,
+  caller: CallerIdentity,
+  tool: string,
+  args: Record<string, unknown>,
+  extra: Extra,
+  produce: () => T,
+  opts: ReadOptions = {},
+): Promise<T> {
   let produced: { value: T } | null = null;
   const spec: ToolSpec = {
     name: tool,
@@ -68,7 +76,7 @@ export async function governedRead<T>(deps: McpDeps, caller: CallerIdentity, too
       const value = produce();
       produced = { value };
       // The payload goes back to the client as it is; the call record keeps only its size.
-      const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+      const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
       return { structured: undefined as never, text: `${tool}: ${text.length} characters` };
     },
   };

@@ -173,7 +173,16 @@ export function createIncidentRepository(db: Db, opts: { mask?: Masker } = {}): 
     add(clear, ts) {
       const id = `inc_${randomUUID().slice(0, 8)}`;
       const input = maskIncident(clear);
-      const search_text = [input.device_id, input.anomaly_type, input.severity, input.title, input.root_cause, input.actions_taken, input.outcome, input.lessons_learned]
+      const search_text = [
+        input.device_id,
+        input.anomaly_type,
+        input.severity,
+        input.title,
+        input.root_cause,
+        input.actions_taken,
+        input.outcome,
+        input.lessons_learned,
+      ]
         .filter(Boolean)
         .join('\n')
         .toLowerCase();
@@ -194,7 +203,7 @@ export function createIncidentRepository(db: Db, opts: { mask?: Masker } = {}): 
         limit: Math.min(Math.max(q.limit ?? 10, 1), 100),
         offset: Math.max(q.offset ?? 0, 0),
       };
-      for (let i = 0; i < WORDS; i++) params[`w${i}`] = words[i] ? `%${likeEscape(words[i]!)}%` : null;
+      for (let i = 0; i < WORDS; i++) params[`w${i}`] = words[i] ? `%${likeEscape(words[i])}%` : null;
       const { limit: _l, offset: _o, ...countParams } = params;
       return { items: search.all(params).map((r) => maskIncident(toIncident(r))), total: total.get(countParams)!.n };
     },

@@ -39,19 +39,19 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(tools.find((t) => t.name === 'get_sensor_stream')!.annotations).toMatchObject({ readOnlyHint: true });
   });
 
-  it('get_sensor_stream returns every device\'s latest reading, and downsamples long windows', async () => {
+  it("get_sensor_stream returns every device's latest reading, and downsamples long windows", async () => {
     const all = await call('get_sensor_stream', { device_id: 'all' });
     expect(all.isError).toBeFalsy();
     const s = all.structuredContent as { devices: Array<{ device_id: string; readings: Array<Record<string, number>> }> };
     expect(s.devices).toHaveLength(9);
-    expect(s.devices.every((d) => d.readings.length === 1 && typeof d.readings[0]!.temperature === 'number')).toBe(true);
+    expect(s.devices.every((d) => d.readings.length === 1 && typeof d.readings[0].temperature === 'number')).toBe(true);
     expect(textOf(all)).toContain('line-1/compressor-01');
     await waitFor(() => rig.core.services.live.recent('line-2/pump-03', 12).length === 12, '12 readings of line-2/pump-03');
     const long = await call('get_sensor_stream', { device_id: 'line-2/pump-03', last_n: 12, max_points: 4, sensors: ['pressure'] });
     const ls = long.structuredContent as { devices: Array<{ readings: Array<Record<string, unknown>>; downsampled: boolean }> };
-    expect(ls.devices[0]!.readings).toHaveLength(4);
-    expect(ls.devices[0]!.downsampled).toBe(true);
-    expect(Object.keys(ls.devices[0]!.readings[0]!).sort()).toEqual(['pressure', 'timestamp']);
+    expect(ls.devices[0].readings).toHaveLength(4);
+    expect(ls.devices[0].downsampled).toBe(true);
+    expect(Object.keys(ls.devices[0].readings[0]).sort()).toEqual(['pressure', 'timestamp']);
   });
 
   it('get_device_status gives state, z-scores and alarms; list_devices lists the plant', async () => {
@@ -119,19 +119,27 @@ describe('MCP server (in-memory client, live plant)', () => {
     const history = await call('get_anomaly_history', { device_id: 'line-9/compressor-01' });
     expect((history.structuredContent as { total: number }).total).toBe(1);
     const decided = decideNext(rig, 'approve');
-    const ack = await client.callTool({ name: 'acknowledge_anomaly', arguments: { anomaly_id: list[0]!.id, note: 'test: operator is on it' }, _meta: { progressToken: 'ack-1' } });
+    const ack = await client.callTool({
+      name: 'acknowledge_anomaly',
+      arguments: { anomaly_id: list[0].id, note: 'test: operator is on it' },
+      _meta: { progressToken: 'ack-1' },
+    });
     await decided;
     expect(ack.isError).toBeFalsy();
     expect(ack.structuredContent).toMatchObject({ status: 'acknowledged', approved_by: 'alice' });
-    expect(rig.core.services.detection.get(list[0]!.id)!.acknowledged_by).toMatch(/^agent:diag/);
+    expect(rig.core.services.detection.get(list[0].id)!.acknowledged_by).toMatch(/^agent:diag/);
   });
 
   it('BLOCKs emergency_shutdown with a reason the agent can act on, and sends nothing', async () => {
-    const r = await call('execute_device_command', { device_id: 'line-1/compressor-01', command: 'emergency_shutdown', justification: 'temperature is critical' });
+    const r = await call('execute_device_command', {
+      device_id: 'line-1/compressor-01',
+      command: 'emergency_shutdown',
+      justification: 'temperature is critical',
+    });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/BLOCKED by policy rule "block-shutdown-restart".*reduce_load/s);
     expect(textOf(r)).not.toMatch(/\.\. /); // one full stop between the policy's reason and ours
-    expect((r._meta as Record<string, { decision: string }>)[GOVERNANCE_META]!.decision).toBe('BLOCK');
+    expect((r._meta as Record<string, { decision: string }>)[GOVERNANCE_META].decision).toBe('BLOCK');
     const st = rig.core.services.plant!.simulator.devices().find((d) => d.device_id === 'line-1/compressor-01')!;
     expect(st.state).toBe('running');
     const audit = await rig.core.api.call('audit.query', { kind: 'BLOCKED', tool: 'execute_device_command' }, OPERATOR);
@@ -144,7 +152,15 @@ describe('MCP server (in-memory client, live plant)', () => {
     const progress: number[] = [];
     const decided = decideNext(rig, 'approve');
     const r = await client.callTool(
-      { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: '{"reduction_pct": 50}', justification: 'vibration high; SOP 2.3 says reduce load' } },
+      {
+        name: 'execute_device_command',
+        arguments: {
+          device_id: device,
+          command: 'reduce_load',
+          parameters: '{"reduction_pct": 50}',
+          justification: 'vibration high; SOP 2.3 says reduce load',
+        },
+      },
       undefined,
       { onprogress: (p) => progress.push(p.progress), resetTimeoutOnProgress: true },
     );
@@ -152,17 +168,24 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(r.isError).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ status: 'executed', command: 'reduce_load', params: { reduction_pct: 50 }, approved_by: 'alice' });
     expect(progress.length).toBeGreaterThan(0);
-    await waitFor(() => rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)!.state === 'reduced', 'the device model to apply the command');
+    await waitFor(
+      () => rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)!.state === 'reduced',
+      'the device model to apply the command',
+    );
     await waitFor(() => rig.core.services.live.latest(device)!.power < before * 0.75, `power of ${device} to drop below 75% of ${before}`);
     const rows = rig.core.services.mcp.recentCalls({ tool: 'execute_device_command', limit: 1 });
     expect(rows[0]).toMatchObject({ agent_id: 'diag', decision: 'REVIEW', status: 'ok', is_error: false });
-    expect(rows[0]!.wait_ms).toBeGreaterThan(0);
+    expect(rows[0].wait_ms).toBeGreaterThan(0);
   });
 
   it('REVIEW rejected: isError, nothing executed', async () => {
     const device = 'line-2/motor-02';
     const decided = decideNext(rig, 'reject', 'bob');
-    const r = await client.callTool({ name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 30 }, justification: 'testing a rejection path' }, _meta: { progressToken: 'p-rej' } });
+    const r = await client.callTool({
+      name: 'execute_device_command',
+      arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 30 }, justification: 'testing a rejection path' },
+      _meta: { progressToken: 'p-rej' },
+    });
     await decided;
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/^REJECTED by bob/);
@@ -174,25 +197,44 @@ describe('MCP server (in-memory client, live plant)', () => {
 
   it('without a progressToken answers PENDING, and get_approval_status runs the call once approved', async () => {
     const device = 'line-2/compressor-01';
-    const r = await call('execute_device_command', { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 20 }, justification: 'power oscillating; SOP 2.5 first step' });
+    const r = await call('execute_device_command', {
+      device_id: device,
+      command: 'reduce_load',
+      parameters: { reduction_pct: 20 },
+      justification: 'power oscillating; SOP 2.5 first step',
+    });
     expect(r.isError).toBe(true);
-    const meta = (r._meta as Record<string, { status: string; approval_id: string }>)[GOVERNANCE_META]!;
+    const meta = (r._meta as Record<string, { status: string; approval_id: string }>)[GOVERNANCE_META];
     expect(meta.status).toBe('pending');
     expect(textOf(r)).toContain(meta.approval_id);
     const still = await call('get_approval_status', { approval_id: meta.approval_id });
     expect(still.structuredContent).toMatchObject({ status: 'pending', executed: false });
     await rig.core.api.call('approvals.decide', { id: meta.approval_id, verdict: 'approve' }, operatorCaller('carol'));
     const done = await call('get_approval_status', { approval_id: meta.approval_id });
-    expect(done.structuredContent).toMatchObject({ status: 'approved', executed: true, decided_by: 'carol', result: { status: 'executed', device_id: device } });
+    expect(done.structuredContent).toMatchObject({
+      status: 'approved',
+      executed: true,
+      decided_by: 'carol',
+      result: { status: 'executed', device_id: device },
+    });
     const again = await call('get_approval_status', { approval_id: meta.approval_id });
     expect(again.isError).toBe(true);
     expect(textOf(again)).toMatch(/already run/);
   });
 
   it('propose_plan: one approval, then the step runs with plan_id', async () => {
-    const step = { device_id: 'line-3/pump-03', command: 'reduce_load', parameters: { reduction_pct: 10 }, justification: 'pressure dropping; SOP 2.2 reduce load' };
+    const step = {
+      device_id: 'line-3/pump-03',
+      command: 'reduce_load',
+      parameters: { reduction_pct: 10 },
+      justification: 'pressure dropping; SOP 2.2 reduce load',
+    };
     const decided = decideNext(rig, 'approve');
-    const plan = await client.callTool({ name: 'propose_plan', arguments: { steps: [{ tool: 'execute_device_command', args: step }], rationale: 'pressure leak suspected on line-3/pump-03' }, _meta: { progressToken: 'plan-1' } });
+    const plan = await client.callTool({
+      name: 'propose_plan',
+      arguments: { steps: [{ tool: 'execute_device_command', args: step }], rationale: 'pressure leak suspected on line-3/pump-03' },
+      _meta: { progressToken: 'plan-1' },
+    });
     await decided;
     expect(plan.structuredContent).toMatchObject({ status: 'approved', approved_by: 'alice' });
     const planId = (plan.structuredContent as { plan_id: string }).plan_id;
@@ -201,7 +243,10 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(run.structuredContent).toMatchObject({ status: 'executed', device_id: 'line-3/pump-03' });
     const twice = await call('execute_device_command', { ...step, plan_id: planId });
     expect(twice.isError).toBe(true);
-    const blocked = await call('propose_plan', { steps: [{ tool: 'execute_device_command', args: { ...step, command: 'emergency_shutdown' } }], rationale: 'a plan with a blocked step' });
+    const blocked = await call('propose_plan', {
+      steps: [{ tool: 'execute_device_command', args: { ...step, command: 'emergency_shutdown' } }],
+      rationale: 'a plan with a blocked step',
+    });
     expect(blocked.isError).toBe(true);
     expect(textOf(blocked)).toMatch(/^BLOCKED: step 1 \(execute_device_command\) is blocked/);
     expect(rig.core.services.mcp.recentCalls({ limit: 1 })[0]).toMatchObject({ tool: 'propose_plan', status: 'blocked', decision: 'BLOCK' });
@@ -218,7 +263,16 @@ describe('MCP server (in-memory client, live plant)', () => {
         resolve();
       });
     });
-    const r = await pz.callTool({ name: 'execute_device_command', arguments: { device_id: 'line-3/compressor-01', command: 'reduce_load', parameters: { reduction_pct: 25 }, justification: 'will be cancelled by the kill switch' }, _meta: { progressToken: 'kill' } });
+    const r = await pz.callTool({
+      name: 'execute_device_command',
+      arguments: {
+        device_id: 'line-3/compressor-01',
+        command: 'reduce_load',
+        parameters: { reduction_pct: 25 },
+        justification: 'will be cancelled by the kill switch',
+      },
+      _meta: { progressToken: 'kill' },
+    });
     await created;
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/^CANCELLED/);
@@ -254,7 +308,7 @@ describe('MCP server (in-memory client, live plant)', () => {
     const rows = rig.core.services.mcp.recentCalls({ limit: 500 });
     expect(rows.some((r) => r.tool === 'execute_device_command' && r.status === 'blocked')).toBe(true);
     expect(rows.some((r) => r.status === 'rejected')).toBe(true);
-    expect(rows[0]!.tool).toBe('list_devices');
+    expect(rows[0].tool).toBe('list_devices');
     // The immune system gets one vitals record per run of calls (closed here instead of waiting 5 s of silence).
     rig.core.services.mcp.deps.runVitals!.flush(true);
     const immune = await rig.core.api.call('immune.agent', { agent_id: 'diag' }, OPERATOR);
@@ -273,7 +327,7 @@ describe('MCP server (in-memory client, live plant)', () => {
     const policy = await client.readResource({ uri: 'aegisflow://policy' });
     expect((policy.contents[0] as { text: string }).text).toContain('block-shutdown-restart');
     const prompt = await client.getPrompt({ name: 'diagnose_device', arguments: { device_id: 'line-1/compressor-01' } });
-    expect((prompt.messages[0]!.content as { text: string }).text).toContain('get_device_status');
+    expect((prompt.messages[0].content as { text: string }).text).toContain('get_device_status');
   });
 });
 
@@ -283,7 +337,12 @@ describe('mcp.info for the "Connect an agent" panel', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.result.url).toBe(rig.mcpUrl);
-    expect(r.result.tools.filter((t) => t.gated).map((t) => t.name).sort()).toEqual(['acknowledge_anomaly', 'execute_device_command']);
+    expect(
+      r.result.tools
+        .filter((t) => t.gated)
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['acknowledge_anomaly', 'execute_device_command']);
     expect(JSON.stringify(r.result.examples.claudeDesktop)).toContain('AEGISFLOW_AGENT_TOKEN');
     const calls = await rig.core.api.call('mcp.calls', { limit: 3 }, OPERATOR);
     expect(calls.ok && calls.result.length).toBe(3);

@@ -29,7 +29,13 @@ export function createMcpServer(deps: McpDeps, caller: CallerIdentity): McpServe
   for (const spec of ALL_TOOLS) {
     server.registerTool(
       spec.name,
-      { title: spec.title, description: spec.description, inputSchema: spec.input, outputSchema: spec.output, annotations: { title: spec.title, ...spec.annotations } },
+      {
+        title: spec.title,
+        description: spec.description,
+        inputSchema: spec.input,
+        outputSchema: spec.output,
+        annotations: { title: spec.title, ...spec.annotations },
+      },
       (args: Record<string, unknown>, extra) => governedCall(deps, caller, spec, args, extra, TOOL_REGISTRY),
     );
   }
@@ -93,8 +99,11 @@ function countRefusedCalls(server: McpServer, deps: McpDeps, caller: CallerIdent
       if (method === 'tools/call' && result?.isError && !result._meta) {
         const content = result.content as Array<{ type: string; text?: string }> | undefined;
         const text = content?.[0]?.type === 'text' ? (content[0].text ?? '') : '';
-        if (/^(Input validation error|MCP error -32602: (Input validation error|Tool .* not found|Invalid arguments))/.test(text) || /Tool .* not found/.test(text))
-          invalid(String(request.params?.name ?? '(none)'), request.params?.arguments, text);
+        if (
+          /^(Input validation error|MCP error -32602: (Input validation error|Tool .* not found|Invalid arguments))/.test(text) ||
+          /Tool .* not found/.test(text)
+        )
+          invalid(typeof request.params?.name === 'string' ? request.params.name : '(none)', request.params?.arguments, text);
       }
       return result;
     });
@@ -134,7 +143,11 @@ function showOnlyReadable(server: McpServer, deps: McpDeps, caller: CallerIdenti
     }
     return false;
   });
-  filter('resources/templates/list', 'resourceTemplates', (t) => byName.has(resourceTool(String(t.name))) && mayRead(deps, caller, resourceTool(String(t.name))));
+  filter(
+    'resources/templates/list',
+    'resourceTemplates',
+    (t) => byName.has(resourceTool(String(t.name))) && mayRead(deps, caller, resourceTool(String(t.name))),
+  );
   filter('prompts/list', 'prompts', (p) => mayRead(deps, caller, promptTool(String(p.name))));
 }
 
@@ -176,7 +189,7 @@ function registerResources(server: McpServer, deps: McpDeps, caller: CallerIdent
   server.registerResource(
     'device',
     deviceTemplate,
-    { title: 'One device', description: 'A device\'s state, recent readings (last 60) and open anomalies', mimeType: 'application/json' },
+    { title: 'One device', description: "A device's state, recent readings (last 60) and open anomalies", mimeType: 'application/json' },
     (uri, vars, extra) => {
       const id = deviceOf(vars);
       return read(
@@ -199,13 +212,19 @@ function registerResources(server: McpServer, deps: McpDeps, caller: CallerIdent
   server.registerResource(
     'device-manual',
     'aegisflow://manual',
-    { title: 'Equipment manual and SOPs', description: 'The whole device manual (markdown); query_device_manual searches it by section', mimeType: 'text/markdown' },
+    {
+      title: 'Equipment manual and SOPs',
+      description: 'The whole device manual (markdown); query_device_manual searches it by section',
+      mimeType: 'text/markdown',
+    },
     (uri, extra) => read('device-manual', {}, extra, () => ({ contents: [{ uri: uri.href, mimeType: 'text/markdown', text: deps.manual.markdown }] })),
   );
   fixed('device-manual', 'aegisflow://manual');
 
   const sectionTemplate = new ResourceTemplate('aegisflow://manual/{section}', {
-    list: () => ({ resources: deps.manual.sections.map((s) => ({ uri: `aegisflow://manual/${s.number}`, name: `${s.number} ${s.title}`, mimeType: 'text/markdown' })) }),
+    list: () => ({
+      resources: deps.manual.sections.map((s) => ({ uri: `aegisflow://manual/${s.number}`, name: `${s.number} ${s.title}`, mimeType: 'text/markdown' })),
+    }),
   });
   server.registerResource(
     'manual-section',
@@ -223,7 +242,11 @@ function registerResources(server: McpServer, deps: McpDeps, caller: CallerIdent
   server.registerResource(
     'policy',
     'aegisflow://policy',
-    { title: 'Active governance policy', description: 'Which tools are allowed, need review or are blocked, and why (the policy in force)', mimeType: 'application/json' },
+    {
+      title: 'Active governance policy',
+      description: 'Which tools are allowed, need review or are blocked, and why (the policy in force)',
+      mimeType: 'application/json',
+    },
     (uri, extra) =>
       read('policy', {}, extra, () => {
         const g = deps.governance;
@@ -239,7 +262,9 @@ function registerPrompts(server: McpServer, deps: McpDeps, caller: CallerIdentit
   // Each prompts/get is a governed read of prompt:NAME with the prompt's arguments (a device_id is
   // checked against the agent's scope, as for a tool).
   const get = (name: string, args: Record<string, unknown>, extra: Extra, text: () => string) =>
-    governedRead(deps, caller, promptTool(name), args, extra, () => ({ messages: [{ role: 'user' as const, content: { type: 'text' as const, text: text() } }] }));
+    governedRead(deps, caller, promptTool(name), args, extra, () => ({
+      messages: [{ role: 'user' as const, content: { type: 'text' as const, text: text() } }],
+    }));
   server.registerPrompt(
     'diagnose_device',
     {

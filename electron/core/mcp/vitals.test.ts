@@ -22,7 +22,9 @@ describe('MCP run vitals', () => {
     expect(v.flush()).toBe(0);
     clock.advance(1000);
     expect(v.flush()).toBe(1);
-    expect(got).toEqual([expect.objectContaining({ agent_id: 'a', tool_calls: 3, errors: 1, latency_ms: 6, tools: ['get_device_status', 'get_sensor_stream'] })]);
+    expect(got).toEqual([
+      expect.objectContaining({ agent_id: 'a', tool_calls: 3, errors: 1, latency_ms: 6, tools: ['get_device_status', 'get_sensor_stream'] }),
+    ]);
   });
 
   it('keeps agents apart, cuts a never-idle run at maxRunMs, and flushes everything on stop', () => {

@@ -13,7 +13,8 @@ const PEM = [
 
 describe('Luhn', () => {
   it('accepts valid card numbers and refuses a changed digit', () => {
-    for (const n of ['4111111111111111', '5555555555554444', '378282246310005', '6011111111111117', '30569309025904', '4222222222222']) expect([n, luhnValid(n)]).toEqual([n, true]);
+    for (const n of ['4111111111111111', '5555555555554444', '378282246310005', '6011111111111117', '30569309025904', '4222222222222'])
+      expect([n, luhnValid(n)]).toEqual([n, true]);
     for (const n of ['4111111111111112', '5555555555554445', '378282246310006', '1796118026278']) expect([n, luhnValid(n)]).toEqual([n, false]);
   });
 });
@@ -74,7 +75,8 @@ describe('the default masker', () => {
     expect(m.text('pwd=abc123&x=1')).toBe('pwd=[masked]&x=1');
     expect(m.text('api_key=Xb7Qp2Lm9Rt4Vw6Yz8Ka3Nc5')).toBe('api_key=[masked]');
     expect(m.text('ACCESS_TOKEN: 9f8e7d6c5b4a39281706f5e4')).toBe('ACCESS_TOKEN: [masked]');
-    for (const s of ['token=expired', 'the token: was revoked yesterday', 'api_key=changeme', 'pass: 3 of 4 checks', 'token=aaaaaaaaaaaaaaaa']) expect(m.text(s)).toBe(s);
+    for (const s of ['token=expired', 'the token: was revoked yesterday', 'api_key=changeme', 'pass: 3 of 4 checks', 'token=aaaaaaaaaaaaaaaa'])
+      expect(m.text(s)).toBe(s);
   });
 
   it('masks API keys, bearer tokens, JWTs and our own agent tokens', () => {
@@ -96,7 +98,12 @@ describe('the default masker', () => {
 
   it('masks members named like secrets whole, and returns the same value when nothing changed', () => {
     const args = { device_id: 'line-1/pump-03', nested: [{ password: 'x', api_key: 12345, note: 'fine' }], authorization: 'Basic abc', token: null };
-    expect(m(args)).toEqual({ device_id: 'line-1/pump-03', nested: [{ password: '[masked]', api_key: '[masked]', note: 'fine' }], authorization: '[masked]', token: null });
+    expect(m(args)).toEqual({
+      device_id: 'line-1/pump-03',
+      nested: [{ password: '[masked]', api_key: '[masked]', note: 'fine' }],
+      authorization: '[masked]',
+      token: null,
+    });
     const clean = { device_id: 'line-1/pump-03', parameters: { reduction_pct: 10 }, justification: 'SOP 2.1: temperature 118.4 °C' };
     expect(m(clean)).toBe(clean);
   });
@@ -108,13 +115,19 @@ describe('masking config', () => {
     const mask = createMasker(maskOptionsFromConfig(cfg.masking));
     expect(mask.text('card 4111 1111 1111 1111, badge BADGE-123456, ssn 512-44-3187')).toBe('card 4111 1111 1111 1111, badge [masked], ssn [masked]');
     expect(createMasker(maskOptionsFromConfig(testConfig('/tmp/x').masking)).text('4111 1111 1111 1111')).toBe('[masked]');
-    expect(createMasker(maskOptionsFromConfig(testConfig('/tmp/x', { masking: { defaults: false } }).masking)).text('4111 1111 1111 1111')).toBe('4111 1111 1111 1111');
+    expect(createMasker(maskOptionsFromConfig(testConfig('/tmp/x', { masking: { defaults: false } }).masking)).text('4111 1111 1111 1111')).toBe(
+      '4111 1111 1111 1111',
+    );
   });
 
   it('keeps the older governance.audit settings working: their patterns are added, their key pattern wins', () => {
     const cfg = testConfig('/tmp/x', { governance: { audit: { maskPatterns: ['\\bEMP\\d{5}\\b'], maskKeys: '^employee$' } } });
     const mask = createMasker(maskOptionsFromConfig(cfg.masking, cfg.governance.audit));
-    expect(mask({ employee: 'x', password: 'y', note: 'EMP12345 and 4111 1111 1111 1111' })).toEqual({ employee: '[masked]', password: 'y', note: '[masked] and [masked]' });
+    expect(mask({ employee: 'x', password: 'y', note: 'EMP12345 and 4111 1111 1111 1111' })).toEqual({
+      employee: '[masked]',
+      password: 'y',
+      note: '[masked] and [masked]',
+    });
   });
 
   it('refuses unknown keys, unknown default names, bad regexes and bad flags', () => {
@@ -127,10 +140,22 @@ describe('masking config', () => {
   });
 
   it('a custom pattern with a "secret" group masks only that group; a check applies to it', () => {
-    const mask = createMasker({ patterns: [{ name: 'pin', regex: 'door code (?<secret>\\d{4,})' }, { name: 'cc', regex: '\\b\\d{16}\\b', check: 'card' }], keyPattern: DEFAULT_MASK.keyPattern });
+    const mask = createMasker({
+      patterns: [
+        { name: 'pin', regex: 'door code (?<secret>\\d{4,})' },
+        { name: 'cc', regex: '\\b\\d{16}\\b', check: 'card' },
+      ],
+      keyPattern: DEFAULT_MASK.keyPattern,
+    });
     expect(mask.text('door code 48213, card 4111111111111111, not 4111111111111112')).toBe('door code [masked], card [masked], not 4111111111111112');
     // Patterns the one-scan prefilter cannot combine (a backreference, the s flag) still run.
-    const odd = createMasker({ patterns: [{ name: 'x', regex: 'secret (\\w+)-\\1' }, { name: 'y', regex: 'BEGIN.+END', flags: 's' }], keyPattern: '^$' });
+    const odd = createMasker({
+      patterns: [
+        { name: 'x', regex: 'secret (\\w+)-\\1' },
+        { name: 'y', regex: 'BEGIN.+END', flags: 's' },
+      ],
+      keyPattern: '^$',
+    });
     expect(odd.text('a secret abc-abc, BEGIN\nxyz\nEND, done')).toBe('a [masked], [masked], done');
   });
 });
@@ -146,10 +171,14 @@ describe('logs', () => {
     });
     const log = createLogger({ level: 'info', stream });
     const err = new Error('tool failed for password=hunter2-Orchid-77');
-    log.warn({ err, args: { note: 'card 4111 1111 1111 1111', authorization: 'Bearer abc' }, tool: 'sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s' }, 'call with AKIAZ7Q4W2E6R8T1Y3U5');
+    log.warn(
+      { err, args: { note: 'card 4111 1111 1111 1111', authorization: 'Bearer abc' }, tool: 'sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s' },
+      'call with AKIAZ7Q4W2E6R8T1Y3U5',
+    );
     const text = lines.join('');
-    for (const secret of ['hunter2-Orchid-77', '4111 1111 1111 1111', 'Bearer abc', 'sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s', 'AKIAZ7Q4W2E6R8T1Y3U5']) expect(text).not.toContain(secret);
-    const row = JSON.parse(lines[0]!) as { msg: string; err: { message: string; stack: string }; args: Record<string, string> };
+    for (const secret of ['hunter2-Orchid-77', '4111 1111 1111 1111', 'Bearer abc', 'sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s', 'AKIAZ7Q4W2E6R8T1Y3U5'])
+      expect(text).not.toContain(secret);
+    const row = JSON.parse(lines[0]) as { msg: string; err: { message: string; stack: string }; args: Record<string, string> };
     expect(row.msg).toBe('call with [masked]');
     expect(row.err.message).toBe('tool failed for password=[masked]');
     expect(row.args).toEqual({ note: 'card [masked]', authorization: '[masked]' });

@@ -65,7 +65,11 @@ export const DEFAULT_PATTERNS: readonly MaskPattern[] = [
   { name: 'google_api_key', regex: '(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}' },
   // password= pairs: any value. Short key names (pwd, pass, pin) only with "=", not in prose ("pass: 3 of 4").
   // A quoted value is masked up to its closing quote (spaces and all), an unquoted one up to a space.
-  { name: 'password_pair', regex: `(?<![A-Za-z0-9_])(?:password|passwd|passphrase|secret|client_secret|private_key)${SEP}(?<secret>${QUOTED}|${VALUE}+)`, flags: 'i' },
+  {
+    name: 'password_pair',
+    regex: `(?<![A-Za-z0-9_])(?:password|passwd|passphrase|secret|client_secret|private_key)${SEP}(?<secret>${QUOTED}|${VALUE}+)`,
+    flags: 'i',
+  },
   { name: 'short_password_pair', regex: `(?<![A-Za-z0-9_])(?:pwd|pass|pin)\\s*=\\s*(?<secret>${VALUE}+)`, flags: 'i' },
   // api_key= / token= pairs: only high-entropy values (not "token=expired").
   {
@@ -114,8 +118,8 @@ export function luhnValid(digits: string): boolean {
 export function looksLikeCard(candidate: string, input: string, offset: number): boolean {
   const digits = candidate.replace(/[ -]/g, '');
   if (digits.length < 13 || digits.length > 19) return false;
-  if (digits[0]! < '2' || digits[0]! > '6') return false;
-  const before = offset > 0 ? input[offset - 1]! : '';
+  if (digits[0] < '2' || digits[0] > '6') return false;
+  const before = offset > 0 ? input[offset - 1] : '';
   if (before && '@#/:._'.includes(before) && !/(?:card|pan|number|no|nr)\s*[:#]$/i.test(input.slice(Math.max(0, offset - 12), offset))) return false;
   const after = input.slice(offset + candidate.length, offset + candidate.length + 2);
   if (/^[.,]\d/.test(after)) return false;
@@ -277,17 +281,21 @@ export function maskText<T extends string | null | undefined>(mask: Masker, s: T
 
 // ---------------------------------------------------------------- config
 
-const regexSource = z.string().min(1).max(2000).refine(
-  (s) => {
-    try {
-      new RegExp(s, 'g');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid JavaScript regular expression' },
-);
+const regexSource = z
+  .string()
+  .min(1)
+  .max(2000)
+  .refine(
+    (s) => {
+      try {
+        new RegExp(s, 'g');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'not a valid JavaScript regular expression' },
+  );
 
 export const DEFAULT_PATTERN_NAMES = DEFAULT_PATTERNS.map((p) => p.name) as [string, ...string[]];
 
@@ -303,7 +311,10 @@ export const MaskingConfigSchema = z.strictObject({
       z.strictObject({
         name: z.string().min(1).max(64),
         regex: regexSource,
-        flags: z.string().regex(/^[imsu]*$/, 'flags may be i, m, s, u').optional(),
+        flags: z
+          .string()
+          .regex(/^[imsu]*$/, 'flags may be i, m, s, u')
+          .optional(),
         check: z.enum(MASK_CHECKS).optional(),
       }),
     )

@@ -5,11 +5,7 @@ import type { AttrValue, SpanView, TraceSummary } from '../../../shared/agent';
 import { createRateLimitedLog, type Logger } from './logger';
 
 type OtlpAnyValue =
-  | { stringValue: string }
-  | { intValue: string }
-  | { doubleValue: number }
-  | { boolValue: boolean }
-  | { arrayValue: { values: OtlpAnyValue[] } };
+  { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean } | { arrayValue: { values: OtlpAnyValue[] } };
 export interface OtlpKeyValue {
   key: string;
   value: OtlpAnyValue;
@@ -86,7 +82,7 @@ function histogramPoint(values: number[], bounds: number[], attrs: Record<string
   for (const v of values) {
     let i = bounds.findIndex((b) => v <= b);
     if (i < 0) i = bounds.length;
-    counts[i]!++;
+    counts[i]++;
   }
   return {
     attributes: otlpAttributes(attrs),
@@ -118,12 +114,24 @@ export function otlpTokenMetricsBody(r: ResourceInfo, trace: TraceSummary, spans
   const tokenPoints = [];
   const durationPoints = [];
   for (const [model, ss] of byModel) {
-    const base = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model, 'gen_ai.provider.name': String(ss[0]!.attributes['gen_ai.provider.name'] ?? 'openai') };
+    const base = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': model,
+      'gen_ai.provider.name': String(ss[0].attributes['gen_ai.provider.name'] ?? 'openai'),
+    };
     const input = ss.map((s) => Number(s.attributes['gen_ai.usage.input_tokens'] ?? 0));
     const output = ss.map((s) => Number(s.attributes['gen_ai.usage.output_tokens'] ?? 0));
     tokenPoints.push(histogramPoint(input, TOKEN_BUCKETS, { ...base, 'gen_ai.token.type': 'input' }, start, end));
     tokenPoints.push(histogramPoint(output, TOKEN_BUCKETS, { ...base, 'gen_ai.token.type': 'output' }, start, end));
-    durationPoints.push(histogramPoint(ss.map((s) => ((s.endMs ?? s.startMs) - s.startMs) / 1000), DURATION_BUCKETS, base, start, end));
+    durationPoints.push(
+      histogramPoint(
+        ss.map((s) => ((s.endMs ?? s.startMs) - s.startMs) / 1000),
+        DURATION_BUCKETS,
+        base,
+        start,
+        end,
+      ),
+    );
   }
   return {
     resourceMetrics: [
@@ -133,8 +141,18 @@ export function otlpTokenMetricsBody(r: ResourceInfo, trace: TraceSummary, spans
           {
             scope: { name: 'aegisflow.agent', version: '1' },
             metrics: [
-              { name: 'gen_ai.client.token.usage', unit: '{token}', description: 'Tokens used per model call', histogram: { aggregationTemporality: 1, dataPoints: tokenPoints } },
-              { name: 'gen_ai.client.operation.duration', unit: 's', description: 'Duration of model calls', histogram: { aggregationTemporality: 1, dataPoints: durationPoints } },
+              {
+                name: 'gen_ai.client.token.usage',
+                unit: '{token}',
+                description: 'Tokens used per model call',
+                histogram: { aggregationTemporality: 1, dataPoints: tokenPoints },
+              },
+              {
+                name: 'gen_ai.client.operation.duration',
+                unit: 's',
+                description: 'Duration of model calls',
+                histogram: { aggregationTemporality: 1, dataPoints: durationPoints },
+              },
             ],
           },
         ],

@@ -25,7 +25,15 @@ async function startCollector(status = 200) {
   return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-type OtlpSpan = { name: string; traceId: string; spanId: string; parentSpanId?: string; kind: number; status: { code: number }; attributes: Array<{ key: string; value: Record<string, unknown> }> };
+type OtlpSpan = {
+  name: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  kind: number;
+  status: { code: number };
+  attributes: Array<{ key: string; value: Record<string, unknown> }>;
+};
 const spansOf = (body: Record<string, unknown>) =>
   (body.resourceSpans as Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }>).flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
 const attr = (s: OtlpSpan, key: string) => s.attributes.find((a) => a.key === key)?.value;
@@ -47,14 +55,30 @@ describe('traces', () => {
 
   /** One agent run as the runner records it: a tool call with its governance decision, and a model call. */
   function recordRun(tracer: Tracer, clock: ReturnType<typeof manualClock>) {
-    const t = tracer.startTrace({ agentName: 'operator-agent', agentId: 'operator-agent', planner: 'llm', model: 'm1', trigger: 'anomaly', deviceId: 'line-1/compressor-01' });
-    const chat = t.startSpan('chat m1', { kind: 'client', attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm1', 'gen_ai.usage.input_tokens': 1200, 'gen_ai.usage.output_tokens': 80 } });
+    const t = tracer.startTrace({
+      agentName: 'operator-agent',
+      agentId: 'operator-agent',
+      planner: 'llm',
+      model: 'm1',
+      trigger: 'anomaly',
+      deviceId: 'line-1/compressor-01',
+    });
+    const chat = t.startSpan('chat m1', {
+      kind: 'client',
+      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm1', 'gen_ai.usage.input_tokens': 1200, 'gen_ai.usage.output_tokens': 80 },
+    });
     clock.advance(900);
     chat.end('ok');
     t.addUsage({ inputTokens: 1200, outputTokens: 80, costUsd: 0.0042 });
-    const tool = t.startSpan('execute_tool execute_device_command', { kind: 'client', attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'execute_device_command', 'gen_ai.tool.call.id': 'c1' } });
+    const tool = t.startSpan('execute_tool execute_device_command', {
+      kind: 'client',
+      attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'execute_device_command', 'gen_ai.tool.call.id': 'c1' },
+    });
     clock.advance(15);
-    const gov = t.startSpan('governance.decision', { parent: tool, attributes: { 'aegisflow.governance.decision': 'BLOCK', 'aegisflow.governance.rule_id': 'block-shutdown-restart' } });
+    const gov = t.startSpan('governance.decision', {
+      parent: tool,
+      attributes: { 'aegisflow.governance.decision': 'BLOCK', 'aegisflow.governance.rule_id': 'block-shutdown-restart' },
+    });
     gov.end('error', 'blocked');
     t.countDecision('BLOCK');
     t.countToolCall();
@@ -66,7 +90,15 @@ describe('traces', () => {
   it('stores a run as a trace with its spans, usage, cost and decisions, readable after a reopen', () => {
     const clock = manualClock(1_700_000_000_000);
     const summary = recordRun(new Tracer({ db, clock, log }), clock);
-    expect(summary).toMatchObject({ outcome: 'refused', inputTokens: 1200, outputTokens: 80, costUsd: 0.0042, toolCalls: 1, spans: 4, decisions: { BLOCK: 1, ALLOW: 0, REVIEW: 0 } });
+    expect(summary).toMatchObject({
+      outcome: 'refused',
+      inputTokens: 1200,
+      outputTokens: 80,
+      costUsd: 0.0042,
+      toolCalls: 1,
+      spans: 4,
+      decisions: { BLOCK: 1, ALLOW: 0, REVIEW: 0 },
+    });
     db.close();
     db = openDatabase(path.join(dir, 'test.db'));
     const again = new Tracer({ db, clock, log });
@@ -104,7 +136,7 @@ describe('traces', () => {
       await tracer.flush();
       const traces = col.received.filter((r) => r.path === '/v1/traces');
       expect(traces).toHaveLength(1);
-      const spans = spansOf(traces[0]!.body);
+      const spans = spansOf(traces[0].body);
       expect(spans.map((s) => s.name).sort()).toEqual(['chat m1', 'execute_tool execute_device_command', 'governance.decision', 'invoke_agent operator-agent']);
       expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([summary.traceId]));
       const tool = spans.find((s) => s.name.startsWith('execute_tool'))!;
@@ -112,12 +144,24 @@ describe('traces', () => {
       expect(tool.kind).toBe(3);
       expect(tool.status.code).toBe(2);
       expect(spans.find((s) => s.name === 'governance.decision')!.parentSpanId).toBe(tool.spanId);
-      const resourceAttrs = (traces[0]!.body.resourceSpans as Array<{ resource: { attributes: Array<{ key: string; value: unknown }> } }>)[0]!.resource.attributes;
+      const resourceAttrs = (traces[0].body.resourceSpans as Array<{ resource: { attributes: Array<{ key: string; value: unknown }> } }>)[0].resource
+        .attributes;
       expect(resourceAttrs).toContainEqual({ key: 'service.name', value: { stringValue: 'aegisflow-test' } });
       const metrics = col.received.find((r) => r.path === '/v1/metrics')!;
-      const m = (metrics.body.resourceMetrics as Array<{ scopeMetrics: Array<{ metrics: Array<{ name: string; histogram: { dataPoints: Array<{ sum: number; attributes: Array<{ key: string; value: { stringValue?: string } }> }> } }> }> }>)[0]!.scopeMetrics[0]!.metrics;
+      const m = (
+        metrics.body.resourceMetrics as Array<{
+          scopeMetrics: Array<{
+            metrics: Array<{
+              name: string;
+              histogram: { dataPoints: Array<{ sum: number; attributes: Array<{ key: string; value: { stringValue?: string } }> }> };
+            }>;
+          }>;
+        }>
+      )[0].scopeMetrics[0].metrics;
       const usage = m.find((x) => x.name === 'gen_ai.client.token.usage')!;
-      const byType = Object.fromEntries(usage.histogram.dataPoints.map((p) => [p.attributes.find((a) => a.key === 'gen_ai.token.type')!.value.stringValue, p.sum]));
+      const byType = Object.fromEntries(
+        usage.histogram.dataPoints.map((p) => [p.attributes.find((a) => a.key === 'gen_ai.token.type')!.value.stringValue, p.sum]),
+      );
       expect(byType).toEqual({ input: 1200, output: 80 });
       expect(exporter.stats()).toEqual({ exported: 2, failed: 0 });
     } finally {
@@ -150,8 +194,14 @@ describe('traces', () => {
     try {
       const exporter = createOtlpTraceExporter({ endpoint: collector.url, timeoutMs: 2000, resource: { serviceName: 't' }, metrics: false, log });
       const tracer = new Tracer({ db, clock, log, sink: (t, s) => exporter.export(t, s) });
-      const t = tracer.startTrace({ agentName: 'operator-agent', agentId: 'operator-agent', attributes: { 'aegisflow.anomaly_id': 'line-1/compressor-01@1767227600000' } });
-      const span = t.startSpan('execute_tool log_incident_report', { attributes: { 'gen_ai.tool.call.arguments': { note: 'card 4111 1111 1111 1111', password: 'hunter2' } } });
+      const t = tracer.startTrace({
+        agentName: 'operator-agent',
+        agentId: 'operator-agent',
+        attributes: { 'aegisflow.anomaly_id': 'line-1/compressor-01@1767227600000' },
+      });
+      const span = t.startSpan('execute_tool log_incident_report', {
+        attributes: { 'gen_ai.tool.call.arguments': { note: 'card 4111 1111 1111 1111', password: 'hunter2' } },
+      });
       span.addEvent('gen_ai.choice', { text: 'use sk-proj-Zq8RkV2mN5tY7wX1bC4dF6gH9jK3lP0s' });
       span.end('error', 'refused: password=hunter2-Orchid-77');
       t.end({ outcome: 'failed', summary: 'ssn 512-44-3187 in the report' });

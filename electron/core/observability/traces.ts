@@ -66,14 +66,14 @@ function cleanAttrs(a: Record<string, unknown>): Attributes {
     else if (typeof v === 'number') {
       if (Number.isFinite(v)) out[k] = v;
     } else if (typeof v === 'boolean') out[k] = v;
-    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k] = (v as string[]).slice(0, 100);
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k] = v.slice(0, 100);
     else if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))) out[k] = (v as number[]).slice(0, 100);
     else {
       let s: string;
       try {
         s = JSON.stringify(v);
       } catch {
-        s = String(v);
+        s = Object.prototype.toString.call(v); // a cycle or a BigInt: say what it was
       }
       out[k] = s.length > MAX_ATTR_STRING ? `${s.slice(0, MAX_ATTR_STRING)}…` : s;
     }
@@ -222,7 +222,16 @@ export class TraceRepository {
     this.prune = db.prepare('DELETE FROM obs_traces WHERE start_ms < ?');
   }
 
-  insertTrace(t: { trace_id: string; name: string; agent_id: string | null; planner: string | null; model: string | null; trigger: string | null; device_id: string | null; start_ms: number }): void {
+  insertTrace(t: {
+    trace_id: string;
+    name: string;
+    agent_id: string | null;
+    planner: string | null;
+    model: string | null;
+    trigger: string | null;
+    device_id: string | null;
+    start_ms: number;
+  }): void {
     this.insTrace.run(t);
   }
   finishTrace(t: TraceSummary): void {

@@ -57,7 +57,8 @@ export function registerOperatorsApi(api: CoreApi, auth: OperatorAuth, log: Logg
       const target = registry.require(str(p?.id, 'id'));
       const self = target.id === who.id;
       if (!self && !hasRole(who, 'admin')) throw new CoreError('forbidden', "only an admin may set another operator's password");
-      if (self && !(await registry.verify(target.name, typeof p?.currentPassword === 'string' ? p.currentPassword : ''))) throw new CoreError('forbidden', 'the current password is wrong');
+      if (self && !(await registry.verify(target.name, typeof p?.currentPassword === 'string' ? p.currentPassword : '')))
+        throw new CoreError('forbidden', 'the current password is wrong');
       await registry.setPassword(target.id, p?.password);
       // An admin's reset ends that operator's sessions (whoever was using the old password is out).
       const ended = self ? 0 : sessions.endFor(target.id, 'password changed');

@@ -28,8 +28,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
   if (![N, r, p].every((n) => Number.isInteger(n) && n > 0)) return false;
-  const expected = Buffer.from(parts[5]!, 'base64url');
-  const key = await scrypt(password, Buffer.from(parts[4]!, 'base64url'), N, r, p, expected.length);
+  const expected = Buffer.from(parts[5], 'base64url');
+  const key = await scrypt(password, Buffer.from(parts[4], 'base64url'), N, r, p, expected.length);
   return key.length === expected.length && crypto.timingSafeEqual(key, expected);
 }
 

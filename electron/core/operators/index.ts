@@ -22,7 +22,11 @@ export const OperatorsConfigSchema = z
     /** A session with no request for this long ends (the control room's own polling keeps an open one alive). */
     sessionIdleS: z.number().int().positive().default(3600),
     /** No session outlives this: a 12 h shift and its handover. */
-    sessionMaxS: z.number().int().positive().default(13 * 3600),
+    sessionMaxS: z
+      .number()
+      .int()
+      .positive()
+      .default(13 * 3600),
     /** The console locks after this many seconds without keyboard or pointer input (0: never). */
     idleLockS: z.number().int().min(0).default(900),
     /** Failed logins for one name before it is locked for lockoutS (scrypt already makes each guess slow). */
@@ -35,7 +39,8 @@ export const OperatorsConfigSchema = z
   .prefault({});
 export type OperatorsConfig = z.infer<typeof OperatorsConfigSchema>;
 
-export type LoginResult = { ok: true; secret: string; session: Session } | { ok: false; code: 'invalid_credentials' | 'locked' | 'setup_required'; message: string };
+export type LoginResult =
+  { ok: true; secret: string; session: Session } | { ok: false; code: 'invalid_credentials' | 'locked' | 'setup_required'; message: string };
 
 export class OperatorAuth {
   readonly registry: OperatorRegistry;
@@ -44,9 +49,7 @@ export class OperatorAuth {
   private readonly failures = new Map<string, { n: number; until: number }>();
   private sweeper: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly deps: { db: Db; clock: Clock; log: Logger; config: OperatorsConfig },
-  ) {
+  constructor(private readonly deps: { db: Db; clock: Clock; log: Logger; config: OperatorsConfig }) {
     this.registry = new OperatorRegistry(deps.db, deps.clock, { N: 1 << deps.config.scryptLogN });
     this.sessions = new SessionStore(deps.clock, { idleS: deps.config.sessionIdleS, maxS: deps.config.sessionMaxS });
   }
@@ -81,8 +84,9 @@ export class OperatorAuth {
     const key = typeof name === 'string' ? name.trim().toLowerCase().slice(0, 64) : '';
     const now = this.deps.clock.now();
     const f = this.failures.get(key);
-    if (f && f.until > now) return { ok: false, code: 'locked', message: `too many failed logins for this name: try again in ${Math.ceil((f.until - now) / 1000)} s` };
-    const who = await this.registry.verify(String(name ?? ''), String(password ?? ''));
+    if (f && f.until > now)
+      return { ok: false, code: 'locked', message: `too many failed logins for this name: try again in ${Math.ceil((f.until - now) / 1000)} s` };
+    const who = await this.registry.verify(typeof name === 'string' ? name : '', typeof password === 'string' ? password : '');
     if (!who) {
       const n = (f && f.until > 0 && f.until <= now ? 0 : (f?.n ?? 0)) + 1;
       this.failures.set(key, { n, until: n >= this.deps.config.maxFailedLogins ? now + this.deps.config.lockoutS * 1000 : 0 });
@@ -99,7 +103,8 @@ export class OperatorAuth {
   async setup(code: unknown, name: unknown, password: unknown): Promise<LoginResult> {
     const expected = this.setupCode();
     if (!expected) throw new OperatorError('invalid', 'setup is done: an operator account exists; log in instead');
-    if (typeof code !== 'string' || !safeEqual(code, expected)) throw new OperatorError('invalid', 'the setup code is wrong (it is printed when the core starts)');
+    if (typeof code !== 'string' || !safeEqual(code, expected))
+      throw new OperatorError('invalid', 'the setup code is wrong (it is printed when the core starts)');
     const op = await this.registry.add({ name, password, roles: ['admin'] });
     this.code = null;
     this.deps.log.info({ operator: op.name }, 'first operator created by the setup');

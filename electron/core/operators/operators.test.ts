@@ -114,7 +114,9 @@ describe('operator accounts through the core API', () => {
     const { createCore, testConfig } = await import('../index');
     const { tempDir } = await import('../../../tests/helpers');
     const t = tempDir('aegis-ops-');
-    const core = createCore(testConfig(t.dir, { http: { enabled: false }, simulator: { enabled: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false } }));
+    const core = createCore(
+      testConfig(t.dir, { http: { enabled: false }, simulator: { enabled: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false } }),
+    );
     try {
       await core.start();
       const ops = core.services.operators;
@@ -128,11 +130,22 @@ describe('operator accounts through the core API', () => {
       expect(listed.ok && listed.result.map((o) => o.name)).toEqual(['Ada Admin', 'Lee Park']);
       expect(JSON.stringify(listed)).not.toMatch(/scrypt|credential/); // never the credential
       expect(await core.api.call('operators.list', {}, leeCaller)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-      expect(await core.api.call('operators.add', { name: 'Mallory', password: 'mallory pass', roles: ['admin'] }, leeCaller)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await core.api.call('operators.add', { name: 'Mallory', password: 'mallory pass', roles: ['admin'] }, leeCaller)).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden' },
+      });
       // Own password: with the current one only; never someone else's.
-      expect(await core.api.call('operators.setPassword', { id: lee!.id, password: 'new lee password', currentPassword: 'wrong' }, leeCaller)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-      expect(await core.api.call('operators.setPassword', { id: admin.id, password: 'taken over!!' }, leeCaller)).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-      expect(await core.api.call('operators.setPassword', { id: lee!.id, password: 'new lee password', currentPassword: 'lee password 1' }, leeCaller)).toMatchObject({ ok: true });
+      expect(await core.api.call('operators.setPassword', { id: lee!.id, password: 'new lee password', currentPassword: 'wrong' }, leeCaller)).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden' },
+      });
+      expect(await core.api.call('operators.setPassword', { id: admin.id, password: 'taken over!!' }, leeCaller)).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden' },
+      });
+      expect(
+        await core.api.call('operators.setPassword', { id: lee!.id, password: 'new lee password', currentPassword: 'lee password 1' }, leeCaller),
+      ).toMatchObject({ ok: true });
       expect((await ops.login('Lee Park', 'new lee password')).ok).toBe(true);
       // Removing an account ends its sessions at once.
       const s = await ops.login('Lee Park', 'new lee password');

@@ -40,7 +40,13 @@ interface Row {
   last_login: number | null;
 }
 
-const view = (r: Row): OperatorView => ({ id: r.id, name: r.name, roles: JSON.parse(r.roles_json) as string[], createdAt: r.created_at, lastLogin: r.last_login });
+const view = (r: Row): OperatorView => ({
+  id: r.id,
+  name: r.name,
+  roles: JSON.parse(r.roles_json) as string[],
+  createdAt: r.created_at,
+  lastLogin: r.last_login,
+});
 
 export class OperatorRegistry {
   private readonly q;

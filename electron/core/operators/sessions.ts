@@ -57,8 +57,8 @@ export class SessionStore {
     const s = this.sessions.get(key);
     if (!s) return null;
     const now = this.clock.now();
-    if (now - s.lastSeen > this.limits.idleS * 1000) return this.drop(s.key, 'idle'), null;
-    if (now - s.createdAt > this.limits.maxS * 1000) return this.drop(s.key, 'expired'), null;
+    if (now - s.lastSeen > this.limits.idleS * 1000) return (this.drop(s.key, 'idle'), null);
+    if (now - s.createdAt > this.limits.maxS * 1000) return (this.drop(s.key, 'expired'), null);
     return s;
   }
 

@@ -50,7 +50,7 @@ export function parseDatasetCsv(text: string, columns: ColumnMapping = DEFAULT_C
   const bad: BadRow[] = [];
   const devices = new Set<string>();
   for (let n = 1; n < lines.length; n++) {
-    const line = lines[n]!;
+    const line = lines[n];
     if (line.trim() === '') continue;
     const cells = line.split(separator);
     const tsText = cells[idx.timestamp]?.trim() ?? '';
@@ -65,7 +65,7 @@ export function parseDatasetCsv(text: string, columns: ColumnMapping = DEFAULT_C
     };
     const parsed = RowSchema.safeParse(candidate);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
+      const issue = parsed.error.issues[0];
       bad.push({ line: n + 1, reason: `${issue.path.join('.') || 'row'}: ${issue.message}` });
       continue;
     }

@@ -22,7 +22,7 @@ describe('plant dataset generator', () => {
     expect(new Set(day.readings.map((r) => r.device_id))).toEqual(new Set(DEVICE_IDS));
     const c1 = day.readings.filter((r) => r.device_id === 'line-1/compressor-01');
     expect(c1).toHaveLength(17_280);
-    expect(c1[1]!.ts - c1[0]!.ts).toBe(5000);
+    expect(c1[1].ts - c1[0].ts).toBe(5000);
   });
 
   it('writes byte-identical files for the same seed and different ones for another seed', () => {
@@ -46,9 +46,9 @@ describe('plant dataset generator', () => {
   });
 
   it('labels exactly the five scenario windows', () => {
-    const labelled = day.readings.filter((_, i) => day.labels[i]!.is_anomaly === 1);
+    const labelled = day.readings.filter((_, i) => day.labels[i].is_anomaly === 1);
     for (const s of SCENARIOS) {
-      const rows = labelled.filter((r, i) => r.device_id === s.device_id);
+      const rows = labelled.filter((r) => r.device_id === s.device_id);
       const expected = ((s.endHour - s.startHour) * 3600) / 5;
       expect(rows.length, s.type).toBe(expected);
     }

@@ -70,14 +70,14 @@ export function generateDay(opts: GenerateOptions): PlantDay {
     const dayPhase = Math.sin((2 * Math.PI * (hour - 9)) / 24); // peaks mid-afternoon
     const timestamp = new Date(ts).toISOString();
     for (let d = 0; d < devices.length; d++) {
-      const id = devices[d]!;
+      const id = devices[d];
       const prof = PROFILES[deviceTypeOf(id) ?? 'motor'];
       const v = {} as Values;
       for (let s = 0; s < SENSORS.length; s++) {
-        const sensor = SENSORS[s]!;
+        const sensor = SENSORS[s];
         const p = prof[sensor];
-        const w = (wander[d]![s] = phi * wander[d]![s]! + innov * p.wander * gaussian(rng));
-        v[sensor] = p.base * (1 + offset[d]![s]! * 0.01) + p.daily * dayPhase + w + p.noise * gaussian(rng);
+        const w = (wander[d][s] = phi * wander[d][s] + innov * p.wander * gaussian(rng));
+        v[sensor] = p.base * (1 + offset[d][s] * 0.01) + p.daily * dayPhase + w + p.noise * gaussian(rng);
       }
       const u = rng();
       let label: Label = { is_anomaly: 0, anomaly_type: '' };
@@ -122,7 +122,7 @@ export function readingsToCsv(readings: readonly TimedReading[]): string {
 export function labelsToCsv(readings: readonly TimedReading[], labels: readonly Label[]): string {
   const lines = [LABELS_HEADER];
   for (let i = 0; i < readings.length; i++) {
-    lines.push(`${readings[i]!.timestamp},${readings[i]!.device_id},${labels[i]!.is_anomaly},${labels[i]!.anomaly_type}`);
+    lines.push(`${readings[i].timestamp},${readings[i].device_id},${labels[i].is_anomaly},${labels[i].anomaly_type}`);
   }
   return lines.join('\n') + '\n';
 }
@@ -154,7 +154,7 @@ export function readLabels(file: string): Array<{ timestamp: string; device_id: 
   for (const line of lines.slice(1)) {
     if (!line) continue;
     const [timestamp, device_id, a, t] = line.split(',');
-    out.push({ timestamp: timestamp!, device_id: device_id!, is_anomaly: a === '1' ? 1 : 0, anomaly_type: (t ?? '') as Label['anomaly_type'] });
+    out.push({ timestamp: timestamp, device_id: device_id, is_anomaly: a === '1' ? 1 : 0, anomaly_type: (t ?? '') as Label['anomaly_type'] });
   }
   return out;
 }

@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TimedReading } from '../../../shared/domain';
 import { tempDir, waitFor } from '../../../tests/helpers';
-import { createBroker, type PlantBroker } from '../broker';
+import { createBroker } from '../broker';
 import { createBus } from '../bus';
 import { manualClock } from '../clock';
 import { testConfig } from '../config';
@@ -69,8 +69,8 @@ describe('replay simulator over a real broker', () => {
     clock.advance(1000); // 1 s of wall time at 100× = 100 s of plant time = 20 more ticks of 9 devices
     await settle(sim, 9 + 180);
     await waitFor(() => received.length === 189, 'subscriber got every row');
-    expect(received[0]!.topic).toBe('aegisflow/sensors/' + received[0]!.body.device_id);
-    expect(received[0]!.body).not.toHaveProperty('is_anomaly');
+    expect(received[0].topic).toBe('aegisflow/sensors/' + received[0].body.device_id);
+    expect(received[0].body).not.toHaveProperty('is_anomaly');
     sim.setSpeed(10); // re-anchors: the next tick is due at once
     clock.advance(1000); // then 10 s of plant time = 2 more ticks
     await settle(sim, 189 + 9 + 18);
@@ -103,14 +103,14 @@ describe('replay simulator over a real broker', () => {
   it('shifts timestamps to the wall clock, continuous across a seek backwards', async () => {
     const { sim, clock, received } = await setup({ speed: 100, timestamps: 'shift' });
     await settle(sim, 9);
-    expect(received.length === 0 || Date.parse(received[0]!.body.timestamp as string) === 1_000_000).toBe(true);
+    expect(received.length === 0 || Date.parse(received[0].body.timestamp as string) === 1_000_000).toBe(true);
     clock.advance(100);
     await settle(sim, 27);
     sim.seek(DEFAULT_START); // back to the start of the day
     await settle(sim, 36);
     await waitFor(() => received.length === 36, 'all rows');
     const ts = received.map((m) => Date.parse(m.body.timestamp as string));
-    for (let i = 1; i < ts.length; i++) expect(ts[i]!).toBeGreaterThanOrEqual(ts[i - 1]!);
+    for (let i = 1; i < ts.length; i++) expect(ts[i]).toBeGreaterThanOrEqual(ts[i - 1]);
     expect(ts[0]).toBe(1_000_000);
   });
 
@@ -169,7 +169,7 @@ describe('device model', () => {
     const m = new DeviceModel('line-1/compressor-01');
     expect(m.command({ command: 'reduce_load', params: { reduction_pct: 30 } }, 'now')).toBeNull();
     const out = rows.slice(start, start + 120).map((r) => ({ raw: r, shown: m.apply(r) }));
-    const first = out[2]!;
+    const first = out[2];
     const last = out.at(-1)!;
     expect(first.shown.power / first.raw.power).toBeLessThan(0.75); // within 10 s
     expect(first.raw.temperature - first.shown.temperature).toBeLessThan(2); // heat takes time
@@ -193,7 +193,7 @@ describe('device model', () => {
     m.command({ command: 'emergency_shutdown', params: {} }, 'now');
     const seq = rows.slice(100, 400);
     seq.slice(0, 150).forEach((r) => m.apply(r));
-    expect(m.apply(seq[150]!).power).toBeLessThan(1);
+    expect(m.apply(seq[150]).power).toBeLessThan(1);
     m.command({ command: 'restart', params: {} }, 'now');
     const after = seq.slice(151).map((r) => m.apply(r));
     expect(m.status().state).toBe('running');

@@ -100,7 +100,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     running,
     paused,
     speed: opts.speed,
-    simTime: rows[Math.min(index, rows.length - 1)] ? new Date(rows[Math.min(index, rows.length - 1)]!.ts).toISOString() : null,
+    simTime: rows[Math.min(index, rows.length - 1)] ? new Date(rows[Math.min(index, rows.length - 1)].ts).toISOString() : null,
     rowIndex: index,
     totalRows: rows.length,
     published,
@@ -139,13 +139,13 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   /** Publish rows [from, to) and resolve when the last one is written (backpressure without a promise per row). */
   const publishRange = (from: number, to: number) =>
     new Promise<void>((resolve) => {
-      for (let i = from; i < to - 1; i++) publishRow(rows[i]!);
-      publishRow(rows[to - 1]!, () => resolve());
+      for (let i = from; i < to - 1; i++) publishRow(rows[i]);
+      publishRow(rows[to - 1], () => resolve());
     });
 
   const schedule = (ms: number) => {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(pump, Math.max(0, ms));
+    timer = setTimeout(() => void pump(), Math.max(0, ms));
   };
 
   const atEnd = () => {
@@ -179,10 +179,10 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       const now = clock.now();
       const dueSim = simAnchor + (now - wallAnchor) * opts.speed;
       const from = index;
-      while (index < rows.length && rows[index]!.ts <= dueSim) index++;
+      while (index < rows.length && rows[index].ts <= dueSim) index++;
       if (index > from) await publishRange(from, index);
       if (index >= rows.length && atEnd()) return;
-      const next = rows[index]!;
+      const next = rows[index];
       schedule((next.ts - simAnchor) / opts.speed - (clock.now() - wallAnchor));
     } catch (err) {
       log.error({ err }, 'replay step failed');
@@ -214,7 +214,10 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     if (err) return answer(commandAck(deviceId, v, at, err));
     bus.emit('device.command', { device_id: deviceId, command: parsed.data.command, params: parsed.data.params, issued_by: parsed.data.issued_by });
     bus.emit('device.status', model.status());
-    log.info({ device: deviceId, command: parsed.data.command, params: parsed.data.params, by: parsed.data.issued_by, jti: v.command.jti }, 'device command applied');
+    log.info(
+      { device: deviceId, command: parsed.data.command, params: parsed.data.params, by: parsed.data.issued_by, jti: v.command.jti },
+      'device command applied',
+    );
     return answer(commandAck(deviceId, v, at));
   };
 
@@ -278,7 +281,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       let hi = rows.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (rows[mid]!.ts < t) lo = mid + 1;
+        if (rows[mid].ts < t) lo = mid + 1;
         else hi = mid;
       }
       index = lo;
@@ -290,7 +293,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     jumpToScenario(type, leadSeconds = 60) {
       const info = sim.scenarios().find((s) => s.type === type);
       if (!info) throw new Error(`scenario ${type} is not in this dataset`);
-      const start = rows[0]!.ts - (rows[0]!.ts % 86_400_000) + info.startHour * 3_600_000;
+      const start = rows[0].ts - (rows[0].ts % 86_400_000) + info.startHour * 3_600_000;
       sim.seek(start - leadSeconds * 1000);
       return info;
     },
@@ -313,7 +316,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
 
 function inferInterval(rows: readonly TimedReading[]): number {
   for (let i = 1; i < rows.length; i++) {
-    const d = rows[i]!.ts - rows[i - 1]!.ts;
+    const d = rows[i].ts - rows[i - 1].ts;
     if (d > 0) return d;
   }
   return 5000;

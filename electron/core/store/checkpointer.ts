@@ -85,7 +85,10 @@ export function startCheckpointer(db: Db, opts: CheckpointerOptions): Checkpoint
   let worker: Worker;
   try {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, file: opts.file, nativeBinding: opts.nativeBinding, intervalMs: opts.intervalMs ?? 250 } });
+    worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, file: opts.file, nativeBinding: opts.nativeBinding, intervalMs: opts.intervalMs ?? 250 },
+    });
   } catch (err) {
     fallback('could not start', err);
     return { stats: () => ({ ...stats }), stop: async () => {} };

@@ -42,9 +42,7 @@ export function applyMigrations(db: Db, migrations: readonly Migration[]): strin
     if (seen.has(m.id)) throw new Error(`duplicate migration id ${m.id}`);
     seen.add(m.id);
   }
-  const done = new Set(
-    (db.prepare('SELECT id FROM schema_migrations').all() as Array<{ id: string }>).map((r) => r.id),
-  );
+  const done = new Set((db.prepare('SELECT id FROM schema_migrations').all() as Array<{ id: string }>).map((r) => r.id));
   const record = db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)');
   const applied: string[] = [];
   for (const m of migrations) {

@@ -21,8 +21,16 @@ describe('readings repository', () => {
       humidity: 40 + (i % 3),
       power: 20 + Math.cos(i / 3),
     }));
-    repo.insertBatch([...rows, { ...rows[0]!, device_id: 'line-2/pump-03' }]);
-    for (const [n, points] of [[2000, 60], [2000, 200], [1999, 7], [61, 60], [60, 60], [5, 60], [3000, 60]] as const) {
+    repo.insertBatch([...rows, { ...rows[0], device_id: 'line-2/pump-03' }]);
+    for (const [n, points] of [
+      [2000, 60],
+      [2000, 200],
+      [1999, 7],
+      [61, 60],
+      [60, 60],
+      [5, 60],
+      [3000, 60],
+    ] as const) {
       const expected = downsample(repo.latest('line-1/pump-03', n), points, SENSORS);
       const got = repo.latestBuckets('line-1/pump-03', n, points);
       expect(got.count).toBe(Math.min(n, 2345));

@@ -64,9 +64,7 @@ function toReading(r: Row): Reading {
 }
 
 export function createReadingsRepository(db: Db): ReadingsRepository {
-  const insert = db.prepare(
-    'INSERT INTO readings (device_id, ts, temperature, pressure, vibration, humidity, power) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  );
+  const insert = db.prepare('INSERT INTO readings (device_id, ts, temperature, pressure, vibration, humidity, power) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertMany = db.transaction((rows: readonly TimedReading[]) => {
     for (const r of rows) insert.run(r.device_id, r.ts, r.temperature, r.pressure, r.vibration, r.humidity, r.power);
     return rows.length;
@@ -83,29 +81,29 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
   // Reading i (0 = oldest) of n goes to bucket floor(((i + 1) * points - 1) / n): downsample()'s
   // [floor(b n / points), floor((b + 1) n / points)). Integer maths: better-sqlite3 binds JS numbers
   // as REAL, hence the CAST.
-  const bucketStmt = db.prepare(
-    `WITH w AS (SELECT id, ts, temperature, pressure, vibration, humidity, power FROM readings WHERE device_id = @device ORDER BY ts DESC, id DESC LIMIT @limit),
+  const bucketStmt = db
+    .prepare(
+      `WITH w AS (SELECT id, ts, temperature, pressure, vibration, humidity, power FROM readings WHERE device_id = @device ORDER BY ts DESC, id DESC LIMIT @limit),
           r AS (SELECT *, ROW_NUMBER() OVER (ORDER BY ts, id) AS i1, COUNT(*) OVER () AS n FROM w)
      SELECT (i1 * CAST(@points AS INTEGER) - 1) / n AS b, MAX(ts), AVG(temperature), AVG(pressure), AVG(vibration), AVG(humidity), AVG(power)
      FROM r GROUP BY b ORDER BY b`,
-  ).raw(true);
+    )
+    .raw(true);
   const deleteOld = db.prepare('DELETE FROM readings WHERE ts < ?');
 
   const latestBuckets = (deviceId: string, limit: number, points: number) => {
     const count = windowCount.get(deviceId, limit) as number;
     if (count <= points) return { count, readings: (latestStmt.all(deviceId, limit) as Row[]).map(toReading).reverse() };
     const rows = bucketStmt.all({ device: deviceId, limit, points }) as number[][];
-    const readings = rows.map(
-      (r): Reading => ({
-        device_id: deviceId,
-        timestamp: new Date(r[1]!).toISOString(),
-        temperature: r[2]!,
-        pressure: r[3]!,
-        vibration: r[4]!,
-        humidity: r[5]!,
-        power: r[6]!,
-      }),
-    );
+    const readings = rows.map((r): Reading => ({
+      device_id: deviceId,
+      timestamp: new Date(r[1]).toISOString(),
+      temperature: r[2],
+      pressure: r[3],
+      vibration: r[4],
+      humidity: r[5],
+      power: r[6],
+    }));
     return { count, readings };
   };
 

@@ -62,7 +62,12 @@ function listenerSet<T>() {
 function restAuth(): AuthSurface {
   const post = async (path: string, body?: unknown): Promise<AuthReply> => {
     try {
-      const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}), credentials: 'same-origin' });
+      const res = await fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+        credentials: 'same-origin',
+      });
       const json = (await res.json()) as AuthState & { error?: string; code?: string };
       return res.ok ? { ok: true, result: json } : { ok: false, error: { code: json.code ?? `http_${res.status}`, message: json.error ?? res.statusText } };
     } catch (err) {
@@ -130,7 +135,8 @@ function websocketClient(url: string): Client {
       ws = null;
       setState('closed');
       // A request in flight when the link dropped may or may not have reached the core: say so.
-      for (const [, resolve] of pending) resolve({ ok: false, error: { code: 'disconnected', message: 'connection to AegisFlow lost before the answer: check the result before repeating' } });
+      for (const [, resolve] of pending)
+        resolve({ ok: false, error: { code: 'disconnected', message: 'connection to AegisFlow lost before the answer: check the result before repeating' } });
       pending.clear();
       // 4401: the session ended (logout, idle, account removed); 1008 or a refused upgrade: no session.
       if (ev.code === 4401) {
@@ -144,7 +150,7 @@ function websocketClient(url: string): Client {
         // A refused upgrade looks like any failed connection: ask whether the session still stands.
         void fetch('/api/v1/auth', { credentials: 'same-origin' })
           .then((r) => r.json() as Promise<AuthState>)
-          .then((s) => (s.operator ? connect() : (wanted = false, sessionEnded.emit('the session ended'))))
+          .then((s) => (s.operator ? connect() : ((wanted = false), sessionEnded.emit('the session ended'))))
           .catch(() => connect());
       }, retry);
       retry = Math.min(retry * 2, 10_000);
@@ -166,7 +172,7 @@ function websocketClient(url: string): Client {
       let set = listeners.get(name);
       if (!set) listeners.set(name, (set = new Set()));
       set.add(listener);
-      return () => set!.delete(listener);
+      return () => set.delete(listener);
     },
   );
   return {
@@ -202,7 +208,7 @@ function ipcClient(bridge: BridgeSurface, auth: AuthSurface): Client {
         k.startsWith('on')
           ? fn
           : async (params: unknown) => {
-              const r = (await (fn as (p: unknown) => Promise<Reply<unknown>>)(params)) as Reply<unknown>;
+              const r = await (fn as (p: unknown) => Promise<Reply<unknown>>)(params);
               if (!r.ok && r.error.code === 'unauthenticated') sessionEnded.emit(r.error.message);
               return r;
             },

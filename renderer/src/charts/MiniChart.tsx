@@ -25,7 +25,17 @@ export default function MiniChart({ t, values, series, height = 140 }: { t: numb
         height,
         scales: { x: { time: true } },
         legend: { show: true },
-        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: s.width ?? 1, paths: s.stepped ? step : undefined, scale: s.scale ?? 'y', points: { show: false } }))],
+        series: [
+          {},
+          ...series.map((s) => ({
+            label: s.label,
+            stroke: s.stroke,
+            width: s.width ?? 1,
+            paths: s.stepped ? step : undefined,
+            scale: s.scale ?? 'y',
+            points: { show: false },
+          })),
+        ],
         axes: [
           { stroke: '#444', grid: { stroke: '#d0d0d0' } },
           { stroke: '#444', grid: { stroke: '#d0d0d0' }, size: 44 },

@@ -79,7 +79,14 @@ export class TrendStack {
           bottom
             ? { stroke: '#444', grid: { stroke: '#cfcfcf', width: 1 }, ticks: { stroke: '#bbb' }, size: 28 }
             : { stroke: '#444', grid: { stroke: '#cfcfcf', width: 1 }, ticks: { show: false }, size: 4, values: (_u, v) => v.map(() => '') },
-          { stroke: '#444', grid: { stroke: '#cfcfcf', width: 1 }, ticks: { stroke: '#bbb' }, size: 52, space: 18, values: (_u, v) => v.map((x) => x.toFixed(SENSOR_DIGITS[sensor])) },
+          {
+            stroke: '#444',
+            grid: { stroke: '#cfcfcf', width: 1 },
+            ticks: { stroke: '#bbb' },
+            size: 52,
+            space: 18,
+            values: (_u, v) => v.map((x) => x.toFixed(SENSOR_DIGITS[sensor])),
+          },
         ],
         hooks: {
           drawClear: [(u) => this.shade(u)],
@@ -102,12 +109,12 @@ export class TrendStack {
     this.drawnWithData.add(idx);
     if (this.drawnWithData.size < SENSORS.length) return;
     this.firstDrawDone = true;
-    this.o.onFirstDraw?.(performance.now() - this.created, this.o.live.device(this.o.devices[0]!).length);
+    this.o.onFirstDraw?.(performance.now() - this.created, this.o.live.device(this.o.devices[0]).length);
   }
 
   private data(sensor: Sensor): uPlot.AlignedData {
     const views = this.o.devices.map((d) => this.o.live.device(d).view());
-    if (views.length === 1) return [views[0]!.t, views[0]!.values[sensor]] as uPlot.AlignedData;
+    if (views.length === 1) return [views[0].t, views[0].values[sensor]] as uPlot.AlignedData;
     // Devices share the 5 s grid in the seed data; join() aligns them by time when they do not.
     return uPlot.join(views.map((v) => [v.t, v.values[sensor]] as uPlot.AlignedData));
   }
@@ -115,14 +122,14 @@ export class TrendStack {
   private shade(u: uPlot): void {
     if (!this.episodes.length) return;
     const { ctx, bbox } = u;
-    const xmin = u.scales.x!.min ?? -Infinity;
-    const xmax = u.scales.x!.max ?? Infinity;
+    const xmin = u.scales.x.min ?? -Infinity;
+    const xmax = u.scales.x.max ?? Infinity;
     ctx.save();
     for (const e of this.episodes) {
       const a = e.start_ts / 1000;
       // An open episode lasts until now: shade it up to the newest reading, not its last update.
       const xs = u.data[0];
-      const newest = xs && xs.length ? (xs[xs.length - 1] as number) : e.last_ts / 1000;
+      const newest = xs && xs.length ? xs[xs.length - 1] : e.last_ts / 1000;
       const b = e.status === 'open' ? Math.max(e.last_ts / 1000, newest) : (e.end_ts ?? e.last_ts) / 1000;
       if (b < xmin || a > xmax) continue;
       const x0 = u.valToPos(Math.max(a, xmin), 'x', true);
@@ -173,7 +180,7 @@ export class TrendStack {
     this.programmatic = true;
     try {
       u.batch(() => {
-        u.setData(this.data(SENSORS[i]!), false);
+        u.setData(this.data(SENSORS[i]), false);
         if (this.following && Number.isFinite(last)) u.setScale('x', { min: last - this.o.windowSec, max: last });
       });
     } finally {
@@ -196,7 +203,7 @@ export class TrendStack {
   }
 
   private syncX(src: uPlot): void {
-    const { min, max } = src.scales.x!;
+    const { min, max } = src.scales.x;
     if (min == null || max == null) return;
     this.programmatic = true;
     try {

@@ -26,7 +26,11 @@ export function ApprovalCard(props: {
     >
       <header>
         <b>{a.tool}</b>
-        {a.kind === 'healing' ? <span className="cmd" title="the immune system asks to heal this quarantined agent">healing</span> : null}
+        {a.kind === 'healing' ? (
+          <span className="cmd" title="the immune system asks to heal this quarantined agent">
+            healing
+          </span>
+        ) : null}
         {typeof a.args.command === 'string' ? <span className="cmd">{a.args.command}</span> : null}
         {typeof a.args.device_id === 'string' ? <span>on {a.args.device_id}</span> : null}
         <span className="spacer" />
@@ -42,7 +46,10 @@ export function ApprovalCard(props: {
         <dd>{a.agentId}</dd>
         <dt>Policy</dt>
         <dd>
-          {a.reason} <span className="muted">({a.ruleId}, v{a.policyVersion.slice(0, 8)})</span>
+          {a.reason}{' '}
+          <span className="muted">
+            ({a.ruleId}, v{a.policyVersion.slice(0, 8)})
+          </span>
         </dd>
         {a.approverRole ? (
           <>

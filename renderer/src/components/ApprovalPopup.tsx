@@ -18,13 +18,13 @@ export function ApprovalPopup({ approvalId }: { approvalId: string | null }) {
     <div className="popup">
       {a ? (
         <>
-          <div className="popup-head">
-            Approval needed{pending.length > 1 ? ` · ${pending.length - 1} more waiting` : ''}
-          </div>
+          <div className="popup-head">Approval needed{pending.length > 1 ? ` · ${pending.length - 1} more waiting` : ''}</div>
           <ApprovalCard a={a} now={now} selected onDecide={(v, c) => void actions.decide(a.id, v, c)} />
         </>
       ) : (
-        <p className="empty">{!loaded ? 'Loading…' : done ? `This request was ${done.status}${done.decidedBy ? ` by ${done.decidedBy}` : ''}.` : 'Nothing waiting for approval.'}</p>
+        <p className="empty">
+          {!loaded ? 'Loading…' : done ? `This request was ${done.status}${done.decidedBy ? ` by ${done.decidedBy}` : ''}.` : 'Nothing waiting for approval.'}
+        </p>
       )}
     </div>
   );

@@ -44,8 +44,8 @@ export function Login() {
         <h1>AegisFlow</h1>
         {setup ? (
           <p>
-            No operator account exists yet. Create the first one: it is an <b>admin</b>, who can then add the other operators (Operators in the
-            menu, or <code>aegisflow operator add</code>).
+            No operator account exists yet. Create the first one: it is an <b>admin</b>, who can then add the other operators (Operators in the menu, or{' '}
+            <code>aegisflow operator add</code>).
           </p>
         ) : (
           <p>Log in as an operator. Agents never use this screen: they have their own tokens.</p>
@@ -67,12 +67,31 @@ export function Login() {
         </label>
         <label>
           Password
-          <input name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete={setup ? 'new-password' : 'current-password'} autoFocus={!!name} required minLength={setup ? 8 : 1} maxLength={256} />
+          <input
+            name="password"
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete={setup ? 'new-password' : 'current-password'}
+            autoFocus={!!name}
+            required
+            minLength={setup ? 8 : 1}
+            maxLength={256}
+          />
         </label>
         {setup ? (
           <label>
             Password again
-            <input name="repeat" type="password" value={repeat} onChange={(e) => setRepeat(e.target.value)} autoComplete="new-password" required minLength={8} maxLength={256} />
+            <input
+              name="repeat"
+              type="password"
+              value={repeat}
+              onChange={(e) => setRepeat(e.target.value)}
+              autoComplete="new-password"
+              required
+              minLength={8}
+              maxLength={256}
+            />
           </label>
         ) : null}
         {error ? (

@@ -53,7 +53,8 @@ export function OperatorsDialog({ onClose }: { onClose(): void }) {
   const changeMine = async (e: FormEvent) => {
     e.preventDefault();
     if (!me) return;
-    if (await act('password changed', () => unwrap(api.operatorsSetPassword({ id: me.id, password: mine.next, currentPassword: mine.current })))) setMine({ current: '', next: '' });
+    if (await act('password changed', () => unwrap(api.operatorsSetPassword({ id: me.id, password: mine.next, currentPassword: mine.current }))))
+      setMine({ current: '', next: '' });
   };
 
   return (
@@ -86,8 +87,22 @@ export function OperatorsDialog({ onClose }: { onClose(): void }) {
             <form className="dialog" onSubmit={(e) => void add(e)}>
               <b>New operator</b>
               <input required placeholder="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} aria-label="operator name" />
-              <input required type="password" minLength={8} placeholder="Password (8+)" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} aria-label="operator password" autoComplete="new-password" />
-              <input placeholder="viewer | operator | supervisor | admin, site roles" value={form.roles} onChange={(e) => setForm({ ...form, roles: e.target.value })} aria-label="operator roles" />
+              <input
+                required
+                type="password"
+                minLength={8}
+                placeholder="Password (8+)"
+                value={form.password}
+                onChange={(e) => setForm({ ...form, password: e.target.value })}
+                aria-label="operator password"
+                autoComplete="new-password"
+              />
+              <input
+                placeholder="viewer | operator | supervisor | admin, site roles"
+                value={form.roles}
+                onChange={(e) => setForm({ ...form, roles: e.target.value })}
+                aria-label="operator roles"
+              />
               <button type="submit">Add</button>
             </form>
             <p className="muted">
@@ -98,8 +113,25 @@ export function OperatorsDialog({ onClose }: { onClose(): void }) {
         ) : null}
         <form className="dialog" onSubmit={(e) => void changeMine(e)}>
           <b>Change my password</b>
-          <input required type="password" placeholder="Current password" value={mine.current} onChange={(e) => setMine({ ...mine, current: e.target.value })} aria-label="current password" autoComplete="current-password" />
-          <input required type="password" minLength={8} placeholder="New password (8+)" value={mine.next} onChange={(e) => setMine({ ...mine, next: e.target.value })} aria-label="new password" autoComplete="new-password" />
+          <input
+            required
+            type="password"
+            placeholder="Current password"
+            value={mine.current}
+            onChange={(e) => setMine({ ...mine, current: e.target.value })}
+            aria-label="current password"
+            autoComplete="current-password"
+          />
+          <input
+            required
+            type="password"
+            minLength={8}
+            placeholder="New password (8+)"
+            value={mine.next}
+            onChange={(e) => setMine({ ...mine, next: e.target.value })}
+            aria-label="new password"
+            autoComplete="new-password"
+          />
           <button type="submit">Change</button>
         </form>
       </div>
@@ -119,7 +151,11 @@ function OperatorRow({ o, self, act }: { o: OperatorAccount; self: boolean; act:
       </td>
       <td>
         <input value={r} onChange={(e) => setR(e.target.value)} aria-label={`roles of ${o.name}`} />
-        <button type="button" disabled={r === o.roles.join(', ')} onClick={() => void act(`roles of ${o.name} saved`, () => unwrap(client.api.operatorsSetRoles({ id: o.id, roles: roles(r) })))}>
+        <button
+          type="button"
+          disabled={r === o.roles.join(', ')}
+          onClick={() => void act(`roles of ${o.name} saved`, () => unwrap(client.api.operatorsSetRoles({ id: o.id, roles: roles(r) })))}
+        >
           Save
         </button>
       </td>
@@ -127,11 +163,32 @@ function OperatorRow({ o, self, act }: { o: OperatorAccount; self: boolean; act:
       <td className="row">
         {!self ? (
           <>
-            <input type="password" minLength={8} placeholder="New password" value={pw} onChange={(e) => setPw(e.target.value)} aria-label={`new password for ${o.name}`} autoComplete="new-password" />
-            <button type="button" disabled={pw.length < 8} onClick={() => void act(`password of ${o.name} set`, () => unwrap(client.api.operatorsSetPassword({ id: o.id, password: pw }))).then((ok) => ok && setPw(''))}>
+            <input
+              type="password"
+              minLength={8}
+              placeholder="New password"
+              value={pw}
+              onChange={(e) => setPw(e.target.value)}
+              aria-label={`new password for ${o.name}`}
+              autoComplete="new-password"
+            />
+            <button
+              type="button"
+              disabled={pw.length < 8}
+              onClick={() =>
+                void act(`password of ${o.name} set`, () => unwrap(client.api.operatorsSetPassword({ id: o.id, password: pw }))).then((ok) => ok && setPw(''))
+              }
+            >
               Set password
             </button>
-            <button type="button" className="reject" onClick={() => confirm(`Remove ${o.name}? Their sessions end at once.`) && void act(`removed ${o.name}`, () => unwrap(client.api.operatorsRemove({ id: o.id })))}>
+            <button
+              type="button"
+              className="reject"
+              onClick={() =>
+                confirm(`Remove ${o.name}? Their sessions end at once.`) &&
+                void act(`removed ${o.name}`, () => unwrap(client.api.operatorsRemove({ id: o.id })))
+              }
+            >
               Remove
             </button>
           </>

@@ -80,7 +80,15 @@ function DockView({ dock, allDocks }: { dock: Dock; allDocks: Array<{ id: string
     <div className="dock" data-dock={dock.id}>
       <div className="tabs" role="tablist">
         {dock.panes.map((id) => (
-          <button key={id} role="tab" type="button" aria-selected={id === active} className={id === active ? 'tab active' : 'tab'} data-pane-tab={id} onClick={() => apply((l) => activate(l, id))}>
+          <button
+            key={id}
+            role="tab"
+            type="button"
+            aria-selected={id === active}
+            className={id === active ? 'tab active' : 'tab'}
+            data-pane-tab={id}
+            onClick={() => apply((l) => activate(l, id))}
+          >
             {PANES[id].title}
             <Badge id={id} />
           </button>
@@ -132,7 +140,9 @@ function DockView({ dock, allDocks }: { dock: Dock; allDocks: Array<{ id: string
 export function Workspace(): ReactNode {
   const layout = useLayout((s) => s.layout);
   const apply = useLayout((s) => s.apply);
-  const allDocks = layout.columns.flatMap((c, ci) => c.docks.map((d, di) => ({ id: d.id, label: `column ${ci + 1}, ${di === 0 ? 'top' : di === 1 ? 'bottom' : `dock ${di + 1}`}` })));
+  const allDocks = layout.columns.flatMap((c, ci) =>
+    c.docks.map((d, di) => ({ id: d.id, label: `column ${ci + 1}, ${di === 0 ? 'top' : di === 1 ? 'bottom' : `dock ${di + 1}`}` })),
+  );
   return (
     <div className="workspace">
       {layout.columns.map((c, ci) => (

@@ -43,7 +43,7 @@ export class DeviceSeries {
   }
 
   lastTime(): number | null {
-    return this.end > this.start ? this.t[this.end - 1]! : null;
+    return this.end > this.start ? this.t[this.end - 1] : null;
   }
 
   clear(): void {
@@ -57,7 +57,7 @@ export class DeviceSeries {
     if (last !== null && tSec < last) this.clear();
     if (this.end === this.t.length) this.compact();
     this.t[this.end] = tSec;
-    for (let i = 0; i < this.v.length; i++) this.v[i]![this.end] = values[i] ?? NaN;
+    for (let i = 0; i < this.v.length; i++) this.v[i][this.end] = values[i] ?? NaN;
     this.end++;
     if (this.end - this.start > this.capacity) this.start++;
   }
@@ -73,13 +73,13 @@ export class DeviceSeries {
   /** Zero-copy views of the current window. Valid until the next push. */
   view(): SeriesView {
     const values = {} as Record<Sensor, Float64Array>;
-    SENSORS.forEach((s, i) => (values[s] = this.v[i]!.subarray(this.start, this.end)));
+    SENSORS.forEach((s, i) => (values[s] = this.v[i].subarray(this.start, this.end)));
     return { t: this.t.subarray(this.start, this.end), values, length: this.end - this.start };
   }
 
   latest(sensor: Sensor): number | null {
     if (this.end === this.start) return null;
-    return this.v[SENSORS.indexOf(sensor)]![this.end - 1]!;
+    return this.v[SENSORS.indexOf(sensor)][this.end - 1];
   }
 }
 
@@ -101,11 +101,11 @@ export class NormalBand {
     this.n++;
     const a = Math.max(1 / this.n, this.alpha);
     for (let i = 0; i < SENSORS.length; i++) {
-      const x = values[i]!;
+      const x = values[i];
       if (!Number.isFinite(x)) continue;
-      const d = x - this.mean[i]!;
-      this.mean[i] = this.mean[i]! + a * d;
-      this.variance[i] = (1 - a) * (this.variance[i]! + a * d * d);
+      const d = x - this.mean[i];
+      this.mean[i] = this.mean[i] + a * d;
+      this.variance[i] = (1 - a) * (this.variance[i] + a * d * d);
     }
   }
 
@@ -113,7 +113,7 @@ export class NormalBand {
   get(sensor: Sensor, minSamples = 30): { mean: number; sd: number } | null {
     if (this.n < minSamples) return null;
     const i = SENSORS.indexOf(sensor);
-    return { mean: this.mean[i]!, sd: Math.sqrt(this.variance[i]!) };
+    return { mean: this.mean[i], sd: Math.sqrt(this.variance[i]) };
   }
 }
 
@@ -149,7 +149,7 @@ export class LiveReadings {
     const touched = new Set<string>();
     for (const r of readings) {
       if (!r || typeof r.device_id !== 'string') continue;
-      for (let i = 0; i < SENSORS.length; i++) this.scratch[i] = Number(r[SENSORS[i]!]);
+      for (let i = 0; i < SENSORS.length; i++) this.scratch[i] = Number(r[SENSORS[i]]);
       this.device(r.device_id).push(readingTimeMs(r) / 1000, this.scratch);
       let b = this.bands.get(r.device_id);
       if (!b) this.bands.set(r.device_id, (b = new NormalBand()));
@@ -166,12 +166,12 @@ export class LiveReadings {
     const s = this.device(deviceId);
     const liveTail: Array<[number, number[]]> = [];
     const v = s.view();
-    const lastHist = cols.ts.length ? cols.ts[cols.ts.length - 1]! / 1000 : -Infinity;
-    for (let i = 0; i < v.length; i++) if (v.t[i]! > lastHist) liveTail.push([v.t[i]!, SENSORS.map((k) => v.values[k][i]!)]);
+    const lastHist = cols.ts.length ? cols.ts[cols.ts.length - 1] / 1000 : -Infinity;
+    for (let i = 0; i < v.length; i++) if (v.t[i] > lastHist) liveTail.push([v.t[i], SENSORS.map((k) => v.values[k][i])]);
     s.clear();
     for (let i = 0; i < cols.ts.length; i++) {
-      for (let k = 0; k < SENSORS.length; k++) this.scratch[k] = cols[SENSORS[k]!][i]!;
-      s.push(cols.ts[i]! / 1000, this.scratch);
+      for (let k = 0; k < SENSORS.length; k++) this.scratch[k] = cols[SENSORS[k]][i]!;
+      s.push(cols.ts[i] / 1000, this.scratch);
     }
     for (const [t, vals] of liveTail) s.push(t, vals);
     this.emit(new Set([deviceId]));

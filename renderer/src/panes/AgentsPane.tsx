@@ -66,13 +66,25 @@ export default function AgentsPane() {
           onSubmit={(e) => {
             e.preventDefault();
             if (!form.name.trim()) return;
-            void actions.createAgent({ name: form.name.trim(), role: form.role.trim() || undefined, model: form.model.trim() || undefined }).then((r) => r && setForm(null));
+            void actions
+              .createAgent({ name: form.name.trim(), role: form.role.trim() || undefined, model: form.model.trim() || undefined })
+              .then((r) => r && setForm(null));
           }}
         >
           <b>New agent</b>
           <input required autoFocus placeholder="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} aria-label="agent name" />
-          <input placeholder="Role (policy matches on it)" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value })} aria-label="agent role" />
-          <input placeholder="Model label (optional)" value={form.model} onChange={(e) => setForm({ ...form, model: e.target.value })} aria-label="agent model" />
+          <input
+            placeholder="Role (policy matches on it)"
+            value={form.role}
+            onChange={(e) => setForm({ ...form, role: e.target.value })}
+            aria-label="agent role"
+          />
+          <input
+            placeholder="Model label (optional)"
+            value={form.model}
+            onChange={(e) => setForm({ ...form, model: e.target.value })}
+            aria-label="agent model"
+          />
           <button type="submit">Create</button>
           <button type="button" onClick={() => setForm(null)}>
             Cancel
@@ -108,7 +120,12 @@ export default function AgentsPane() {
           </thead>
           <tbody>
             {list.map((a) => (
-              <tr key={a.id} data-agent-id={a.id} className={a.id === selectedId ? 'selected' : ''} onClick={() => useAgents.getState().select(a.id === selectedId ? null : a.id)}>
+              <tr
+                key={a.id}
+                data-agent-id={a.id}
+                className={a.id === selectedId ? 'selected' : ''}
+                onClick={() => useAgents.getState().select(a.id === selectedId ? null : a.id)}
+              >
                 <td>
                   <b>{a.name}</b> <span className="muted">{a.id}</span>
                 </td>
@@ -196,12 +213,29 @@ function AgentDetail({ agent }: { agent: AgentView }) {
               className="row wrap"
               onSubmit={(e) => {
                 e.preventDefault();
-                void actions.setScope(agent.id, { devices: splitList(editScope.devices), lines: splitList(editScope.lines), toolGroups: splitList(editScope.toolGroups) }).then(() => setEditScope(null));
+                void actions
+                  .setScope(agent.id, { devices: splitList(editScope.devices), lines: splitList(editScope.lines), toolGroups: splitList(editScope.toolGroups) })
+                  .then(() => setEditScope(null));
               }}
             >
-              <input placeholder="devices, e.g. line-2/*" value={editScope.devices} onChange={(e) => setEditScope({ ...editScope, devices: e.target.value })} aria-label="scope devices" />
-              <input placeholder="lines, e.g. line-2" value={editScope.lines} onChange={(e) => setEditScope({ ...editScope, lines: e.target.value })} aria-label="scope lines" />
-              <input placeholder="tool groups, e.g. read, report" value={editScope.toolGroups} onChange={(e) => setEditScope({ ...editScope, toolGroups: e.target.value })} aria-label="scope tool groups" />
+              <input
+                placeholder="devices, e.g. line-2/*"
+                value={editScope.devices}
+                onChange={(e) => setEditScope({ ...editScope, devices: e.target.value })}
+                aria-label="scope devices"
+              />
+              <input
+                placeholder="lines, e.g. line-2"
+                value={editScope.lines}
+                onChange={(e) => setEditScope({ ...editScope, lines: e.target.value })}
+                aria-label="scope lines"
+              />
+              <input
+                placeholder="tool groups, e.g. read, report"
+                value={editScope.toolGroups}
+                onChange={(e) => setEditScope({ ...editScope, toolGroups: e.target.value })}
+                aria-label="scope tool groups"
+              />
               <button type="submit">Save scope</button>
               <button type="button" onClick={() => setEditScope(null)}>
                 Cancel
@@ -209,10 +243,17 @@ function AgentDetail({ agent }: { agent: AgentView }) {
             </form>
           ) : (
             <>
-              devices {agent.scope.devices?.join(', ') || 'any'} · lines {agent.scope.lines?.join(', ') || 'any'} · tool groups {agent.scope.toolGroups?.join(', ') || 'any'}{' '}
+              devices {agent.scope.devices?.join(', ') || 'any'} · lines {agent.scope.lines?.join(', ') || 'any'} · tool groups{' '}
+              {agent.scope.toolGroups?.join(', ') || 'any'}{' '}
               <button
                 type="button"
-                onClick={() => setEditScope({ devices: agent.scope.devices?.join(', ') ?? '', lines: agent.scope.lines?.join(', ') ?? '', toolGroups: agent.scope.toolGroups?.join(', ') ?? '' })}
+                onClick={() =>
+                  setEditScope({
+                    devices: agent.scope.devices?.join(', ') ?? '',
+                    lines: agent.scope.lines?.join(', ') ?? '',
+                    toolGroups: agent.scope.toolGroups?.join(', ') ?? '',
+                  })
+                }
               >
                 Edit
               </button>
@@ -232,14 +273,20 @@ function AgentDetail({ agent }: { agent: AgentView }) {
           {agent.reducedAutonomy || agent.revokedTools.length ? (
             <>
               {' '}
-              <button type="button" onClick={() => void actions.restoreTrust(agent.id)} title="Lift the immune system's limits: full autonomy and every revoked tool back (audited)">
+              <button
+                type="button"
+                onClick={() => void actions.restoreTrust(agent.id)}
+                title="Lift the immune system's limits: full autonomy and every revoked tool back (audited)"
+              >
                 Restore autonomy
               </button>
             </>
           ) : null}
         </dd>
         <dt>Highest risk</dt>
-        <dd className={maxRisk >= 7 ? 'abnormal' : ''}>{mine.length ? `${maxRisk}/10 over ${mine.length} approval${mine.length === 1 ? '' : 's'}` : 'no approvals'}</dd>
+        <dd className={maxRisk >= 7 ? 'abnormal' : ''}>
+          {mine.length ? `${maxRisk}/10 over ${mine.length} approval${mine.length === 1 ? '' : 's'}` : 'no approvals'}
+        </dd>
         <dt>Tools used</dt>
         <dd>{tools.length ? tools.map(([t, n]) => `${t} ×${n}`).join(' · ') : 'none'}</dd>
       </dl>

@@ -70,7 +70,12 @@ export default function AlarmsPane() {
             <option key={p}>{p}</option>
           ))}
         </select>
-        <input placeholder="source filter" value={filter.source} onChange={(e) => useAlarms.getState().setFilter({ source: e.target.value })} aria-label="Source filter" />
+        <input
+          placeholder="source filter"
+          value={filter.source}
+          onChange={(e) => useAlarms.getState().setFilter({ source: e.target.value })}
+          aria-label="Source filter"
+        />
         <span className="muted">keys: ↑/↓ select · a acknowledge</span>
       </div>
       {list.length === 0 ? (
@@ -103,7 +108,11 @@ export default function AlarmsPane() {
                 </td>
                 <td className={needsAck(a) ? 'abnormal blink-once' : ''}>
                   {STATE_LABEL[a.state]}
-                  {a.first_out ? <span className="tag" title="first alarm of the cascade">1st out</span> : null}
+                  {a.first_out ? (
+                    <span className="tag" title="first alarm of the cascade">
+                      1st out
+                    </span>
+                  ) : null}
                   {a.chattering ? <span className="tag">chattering</span> : null}
                   {a.stale ? <span className="tag">stale</span> : null}
                 </td>
@@ -149,10 +158,23 @@ export default function AlarmsPane() {
           }}
         >
           <b>Shelve {shelving.id}</b>
-          <input autoFocus required placeholder="Reason (required, recorded)" value={shelving.reason} onChange={(e) => setShelving({ ...shelving, reason: e.target.value })} />
+          <input
+            autoFocus
+            required
+            placeholder="Reason (required, recorded)"
+            value={shelving.reason}
+            onChange={(e) => setShelving({ ...shelving, reason: e.target.value })}
+          />
           <label>
             for{' '}
-            <input type="number" min={1} max={1440} value={shelving.minutes} onChange={(e) => setShelving({ ...shelving, minutes: Number(e.target.value) || 15 })} /> min
+            <input
+              type="number"
+              min={1}
+              max={1440}
+              value={shelving.minutes}
+              onChange={(e) => setShelving({ ...shelving, minutes: Number(e.target.value) || 15 })}
+            />{' '}
+            min
           </label>
           <button type="submit" disabled={!shelving.reason.trim()}>
             Shelve

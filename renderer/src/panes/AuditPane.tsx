@@ -4,7 +4,24 @@ import { Empty, download, fmtDateTime } from '../components/ui';
 import { useServices } from '../context';
 import { toNdjson, useAudit } from '../store/audit';
 
-const KINDS = ['', 'ALLOWED', 'BLOCKED', 'REVIEW', 'APPROVED', 'REJECTED', 'EXPIRED', 'CANCELLED', 'KILLED', 'REVIVED', 'EXECUTED', 'DEVICE_REFUSED', 'NO_ACK', 'REFUSED', 'POLICY_LOADED', 'AGENT_ADDED'];
+const KINDS = [
+  '',
+  'ALLOWED',
+  'BLOCKED',
+  'REVIEW',
+  'APPROVED',
+  'REJECTED',
+  'EXPIRED',
+  'CANCELLED',
+  'KILLED',
+  'REVIVED',
+  'EXECUTED',
+  'DEVICE_REFUSED',
+  'NO_ACK',
+  'REFUSED',
+  'POLICY_LOADED',
+  'AGENT_ADDED',
+];
 const ABNORMAL = new Set(['BLOCKED', 'REFUSED', 'KILLED', 'EXPIRED', 'REJECTED']);
 
 export default function AuditPane() {
@@ -86,7 +103,7 @@ export default function AuditPane() {
                 <td>{r.agentId ?? '—'}</td>
                 <td>
                   {r.tool ?? '—'}
-                  {r.args && typeof r.args === 'object' && 'command' in (r.args as object) ? <span className="muted"> {String((r.args as { command: unknown }).command)}</span> : null}
+                  {r.args && typeof r.args === 'object' && 'command' in r.args ? <span className="muted"> {String(r.args.command)}</span> : null}
                 </td>
                 <td className="ellipsis" title={r.reason ?? ''}>
                   {r.reason ?? ''}

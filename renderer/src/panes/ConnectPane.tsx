@@ -29,7 +29,9 @@ export default function ConnectPane() {
   const claude = info
     ? fill(JSON.stringify(info.examples.claudeDesktop, null, 2))
     : JSON.stringify({ mcpServers: { aegisflow: { command: 'npx', args: ['aegisflow', 'mcp'], env: { AEGISFLOW_AGENT_TOKEN: tok } } } }, null, 2);
-  const inspector = info ? fill(info.examples.inspectorCli) : `npx @modelcontextprotocol/inspector --transport http --server-url ${url} --header "Authorization: Bearer ${tok}"`;
+  const inspector = info
+    ? fill(info.examples.inspectorCli)
+    : `npx @modelcontextprotocol/inspector --transport http --server-url ${url} --header "Authorization: Bearer ${tok}"`;
   const httpCfg = JSON.stringify({ mcpServers: { aegisflow: { type: 'http', url, headers: { Authorization: `Bearer ${tok}` } } } }, null, 2);
   const curl = `curl -s ${url} -H 'Authorization: Bearer ${tok}' -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \\\n  -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}'`;
   return (
@@ -60,7 +62,7 @@ export default function ConnectPane() {
           <div className="row">
             <b>{title}</b>
             <span className="spacer" />
-            <CopyButton text={text!} />
+            <CopyButton text={text} />
           </div>
           <pre>{text}</pre>
         </section>

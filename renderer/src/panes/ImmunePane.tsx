@@ -129,7 +129,10 @@ export default function ImmunePane() {
       {selected && detail ? (
         <section className="detail">
           <h4>
-            {detail.agent.agent_id} <span className="muted">{detail.agent.model} · {detail.agent.state.replace(/_/g, ' ')}</span>
+            {detail.agent.agent_id}{' '}
+            <span className="muted">
+              {detail.agent.model} · {detail.agent.state.replace(/_/g, ' ')}
+            </span>
           </h4>
           {vitals.t.length > 1 ? (
             <Suspense fallback={<p className="empty">Loading chart…</p>}>
@@ -164,9 +167,7 @@ export default function ImmunePane() {
           </table>
           <p className="muted">
             Memory:{' '}
-            {detail.memory.length
-              ? detail.memory.map((m) => `${m.diagnosis}/${m.action} ${m.successes}✓ ${m.failures}✗`).join(' · ')
-              : 'nothing learned yet'}
+            {detail.memory.length ? detail.memory.map((m) => `${m.diagnosis}/${m.action} ${m.successes}✓ ${m.failures}✗`).join(' · ') : 'nothing learned yet'}
           </p>
         </section>
       ) : null}
@@ -181,7 +182,9 @@ export default function ImmunePane() {
               <tr key={h.id}>
                 <td>{fmtTime(h.ts)}</td>
                 <td className="nowrap">{h.agent_id}</td>
-                <td className={`nowrap ${h.ok === false || h.kind === 'exhausted' || h.kind === 'quarantined' ? 'abnormal' : ''}`}>{h.kind.replace(/_/g, ' ')}</td>
+                <td className={`nowrap ${h.ok === false || h.kind === 'exhausted' || h.kind === 'quarantined' ? 'abnormal' : ''}`}>
+                  {h.kind.replace(/_/g, ' ')}
+                </td>
                 <td>{h.action ?? ''}</td>
                 <td className="ellipsis">{h.detail}</td>
               </tr>

@@ -23,7 +23,7 @@ export default function OverviewPane() {
 
   useEffect(() => {
     let cancelled = false;
-    const t = setTimeout(async () => {
+    const load = async () => {
       try {
         const from = startOfLocalDay(Date.now());
         const rows: AuditRowView[] = [];
@@ -32,7 +32,7 @@ export default function OverviewPane() {
           const page = await unwrap(client.api.auditQuery({ from, limit: 1000, beforeSeq: before }));
           rows.push(...page);
           if (page.length < 1000) break;
-          before = page[page.length - 1]!.seq;
+          before = page[page.length - 1].seq;
         }
         if (!cancelled) {
           setStats(governanceStats(rows, rows.length >= MAX_ROWS));
@@ -41,7 +41,8 @@ export default function OverviewPane() {
       } catch (err) {
         if (!cancelled) setError((err as Error).message);
       }
-    }, 300);
+    };
+    const t = setTimeout(() => void load(), 300);
     return () => {
       cancelled = true;
       clearTimeout(t);
@@ -79,7 +80,9 @@ export default function OverviewPane() {
                 {stats.topAgents.map((a) => (
                   <tr key={a.id}>
                     <td>{a.id}</td>
-                    <td className="num">{a.calls} call{a.calls === 1 ? '' : 's'}</td>
+                    <td className="num">
+                      {a.calls} call{a.calls === 1 ? '' : 's'}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -96,7 +99,9 @@ export default function OverviewPane() {
                 {stats.topTools.map((t) => (
                   <tr key={t.tool}>
                     <td>{t.tool}</td>
-                    <td className="num">{t.calls} call{t.calls === 1 ? '' : 's'}</td>
+                    <td className="num">
+                      {t.calls} call{t.calls === 1 ? '' : 's'}
+                    </td>
                   </tr>
                 ))}
               </tbody>

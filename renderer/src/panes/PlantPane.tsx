@@ -74,11 +74,17 @@ export default function PlantPane() {
       </thead>
       <tbody>
         {ids.map((id) => {
-          const d = devices[id]!;
+          const d = devices[id];
           const al = perDevice.get(id);
           const ep = openEpisodes.get(id);
           return (
-            <tr key={id} data-device={id} className={al?.unacked ? 'row-alarm clickable' : 'clickable'} onClick={() => showTrend(id)} title="Show this device's trends">
+            <tr
+              key={id}
+              data-device={id}
+              className={al?.unacked ? 'row-alarm clickable' : 'clickable'}
+              onClick={() => showTrend(id)}
+              title="Show this device's trends"
+            >
               <th scope="row">{id}</th>
               <td className={d.state === 'running' ? '' : 'abnormal'} data-field="state">
                 {d.state}
@@ -90,7 +96,15 @@ export default function PlantPane() {
                   <Analog value={d.latest?.[s]} band={live.band(id, s)} />
                 </td>
               ))}
-              <td className="nowrap">{al ? <><PriorityBadge p={al.top!} /> {al.count}</> : <span className="muted">none</span>}</td>
+              <td className="nowrap">
+                {al ? (
+                  <>
+                    <PriorityBadge p={al.top!} /> {al.count}
+                  </>
+                ) : (
+                  <span className="muted">none</span>
+                )}
+              </td>
               <td className={ep ? 'abnormal' : 'muted'}>{ep ?? '—'}</td>
             </tr>
           );

@@ -59,7 +59,12 @@ export default function ReplayPane() {
         {(scenarios.length ? scenarios : SCENARIO_TYPES.map((type) => ({ type, device_id: '', startHour: NaN, endHour: NaN }))).map((s) => (
           <button key={s.type} type="button" data-scenario={s.type} onClick={() => void actions.simulator({ action: 'jump', scenario: s.type })}>
             {s.type.replace(/_/g, ' ')}
-            {s.device_id ? <span className="muted"> · {s.device_id} · {String(s.startHour).padStart(2, '0')}:00</span> : null}
+            {s.device_id ? (
+              <span className="muted">
+                {' '}
+                · {s.device_id} · {String(s.startHour).padStart(2, '0')}:00
+              </span>
+            ) : null}
           </button>
         ))}
       </div>

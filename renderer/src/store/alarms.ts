@@ -1,6 +1,14 @@
 // Alarms slice (ISA-18.2): every alarm by id, the rate figures, the flood state and the list filters.
 import { create } from 'zustand';
-import { ALARM_PRIORITIES, type Alarm, type AlarmChange, type AlarmPriority, type AlarmState, type AlarmStats, type FloodStatus } from '../../../shared/anomalies';
+import {
+  ALARM_PRIORITIES,
+  type Alarm,
+  type AlarmChange,
+  type AlarmPriority,
+  type AlarmState,
+  type AlarmStats,
+  type FloodStatus,
+} from '../../../shared/anomalies';
 
 export type AlarmView = 'attention' | 'active' | 'shelved' | 'all';
 export interface AlarmFilter {

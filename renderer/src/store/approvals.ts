@@ -74,7 +74,7 @@ export function createApprovalsStore() {
         if (s.pending.length === 0) return {};
         const i = s.pending.findIndex((p) => p.id === s.selectedId);
         const j = Math.min(Math.max((i < 0 ? 0 : i) + delta, 0), s.pending.length - 1);
-        return { selectedId: s.pending[j]!.id };
+        return { selectedId: s.pending[j].id };
       }),
   }));
 }

@@ -32,9 +32,7 @@ export function createImmuneStore() {
     select: (selected) => set({ selected, detail: null }),
     setError: (error) => set({ error }),
     agentChanged: (a) =>
-      set((s) =>
-        s.overview ? { overview: { ...s.overview, agents: s.overview.agents.map((x) => (x.agent_id === a.agent_id ? a : x)) } } : {},
-      ),
+      set((s) => (s.overview ? { overview: { ...s.overview, agents: s.overview.agents.map((x) => (x.agent_id === a.agent_id ? a : x)) } } : {})),
   }));
 }
 export const useImmune = createImmuneStore();

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_SIZE, PANE_IDS, activate, createLayoutStore, defaultLayout, dockOf, movePane, normalizeLayout, resizeColumns, resizeDocks, setPopped } from './layout';
+import {
+  MIN_SIZE,
+  PANE_IDS,
+  activate,
+  createLayoutStore,
+  defaultLayout,
+  dockOf,
+  movePane,
+  normalizeLayout,
+  resizeColumns,
+  resizeDocks,
+  setPopped,
+} from './layout';
 
 const allPanes = (l: ReturnType<typeof defaultLayout>) => l.columns.flatMap((c) => c.docks.flatMap((d) => d.panes)).sort();
 
@@ -12,7 +24,7 @@ describe('control-room layout', () => {
     const l = movePane(defaultLayout(), 'plant', 'd4');
     expect(dockOf(l, 'plant')!.id).toBe('d4');
     expect(dockOf(l, 'plant')!.active).toBe('plant');
-    expect(l.columns[0]!.docks[0]!.active).toBe('overview');
+    expect(l.columns[0].docks[0].active).toBe('overview');
     expect(allPanes(l)).toEqual([...PANE_IDS].sort());
     expect(movePane(l, 'plant', 'nowhere')).toBe(l);
   });
@@ -20,11 +32,11 @@ describe('control-room layout', () => {
   it('resizing keeps both neighbours above the minimum and the total unchanged', () => {
     const l = resizeColumns(defaultLayout(), 0, 5);
     const [a, b] = l.columns;
-    expect(b!.size).toBeCloseTo(MIN_SIZE);
-    expect(a!.size + b!.size).toBeCloseTo(1);
-    const d = resizeDocks(defaultLayout(), 1, 0, -0.1).columns[1]!.docks;
-    expect(d[0]!.size).toBeCloseTo(0.4);
-    expect(d[1]!.size).toBeCloseTo(0.6);
+    expect(b.size).toBeCloseTo(MIN_SIZE);
+    expect(a.size + b.size).toBeCloseTo(1);
+    const d = resizeDocks(defaultLayout(), 1, 0, -0.1).columns[1].docks;
+    expect(d[0].size).toBeCloseTo(0.4);
+    expect(d[1].size).toBeCloseTo(0.6);
   });
 
   it('repairs a stored layout: unknown panes dropped, duplicates removed, missing panes added, sizes normalised', () => {
@@ -33,8 +45,8 @@ describe('control-room layout', () => {
       popped: ['trends', 'bogus'],
       columns: [{ id: 'x', size: 3, docks: [{ id: 'y', size: 2, panes: ['alarms', 'alarms', 'evil'], active: 'evil' }] }],
     });
-    expect(l.columns[0]!.size).toBe(1);
-    expect(l.columns[0]!.docks[0]!.active).toBe('alarms');
+    expect(l.columns[0].size).toBe(1);
+    expect(l.columns[0].docks[0].active).toBe('alarms');
     expect(allPanes(l)).toEqual([...PANE_IDS].sort());
     expect(l.popped).toEqual(['trends']);
     expect(normalizeLayout('garbage')).toEqual(defaultLayout());

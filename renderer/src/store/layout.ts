@@ -57,7 +57,7 @@ const isPane = isPaneId;
 function normSizes<T extends { size: number }>(items: T[]): T[] {
   const sizes = items.map((i) => (Number.isFinite(i.size) && i.size > 0 ? i.size : 1 / items.length));
   const total = sizes.reduce((a, b) => a + b, 0);
-  return items.map((i, k) => ({ ...i, size: sizes[k]! / total }));
+  return items.map((i, k) => ({ ...i, size: sizes[k] / total }));
 }
 
 /** Accept a stored layout only in a shape we can draw: every pane exactly once, sizes that add up. */
@@ -72,14 +72,19 @@ export function normalizeLayout(raw: unknown): Layout {
     for (const [di, d] of c.docks.slice(0, 4).entries()) {
       if (!d || !Array.isArray(d.panes)) continue;
       const panes = d.panes.filter((p) => isPane(p) && !seen.has(p) && (seen.add(p), true));
-      docks.push({ id: typeof d.id === 'string' ? d.id : `d${ci}${di}`, size: Number(d.size), panes, active: isPane(d.active) && panes.includes(d.active) ? d.active : (panes[0] ?? null) });
+      docks.push({
+        id: typeof d.id === 'string' ? d.id : `d${ci}${di}`,
+        size: Number(d.size),
+        panes,
+        active: isPane(d.active) && panes.includes(d.active) ? d.active : (panes[0] ?? null),
+      });
     }
     if (docks.length) columns.push({ id: typeof c.id === 'string' ? c.id : `c${ci}`, size: Number(c.size), docks: normSizes(docks) });
   }
   if (!columns.length) return base;
   const missing = PANE_IDS.filter((p) => !seen.has(p));
   if (missing.length) {
-    const d = columns[0]!.docks[0]!;
+    const d = columns[0].docks[0];
     d.panes.push(...missing);
     d.active ??= d.panes[0] ?? null;
   }

@@ -20,7 +20,19 @@ export interface GovernanceStats {
 const CALL_KINDS = new Set(['ALLOWED', 'BLOCKED', 'REVIEW']);
 
 export function governanceStats(rows: readonly AuditRowView[], truncated = false, top = 5): GovernanceStats {
-  const s: GovernanceStats = { calls: 0, allowed: 0, blocked: 0, reviewed: 0, approved: 0, rejected: 0, expired: 0, killed: 0, topAgents: [], topTools: [], truncated };
+  const s: GovernanceStats = {
+    calls: 0,
+    allowed: 0,
+    blocked: 0,
+    reviewed: 0,
+    approved: 0,
+    rejected: 0,
+    expired: 0,
+    killed: 0,
+    topAgents: [],
+    topTools: [],
+    truncated,
+  };
   const agents = new Map<string, number>();
   const tools = new Map<string, number>();
   for (const r of rows) {
@@ -75,9 +87,9 @@ export function bucketDecisions(rows: readonly AuditRowView[], bucketMs: number)
   const keys = [...m.keys()].sort((a, b) => a - b);
   // Continuous buckets (empty hours are zeros) plus one after the last, so a step chart closes and a
   // single busy hour still has a time axis; no filling across absurd spans.
-  if (keys.length && (keys[keys.length - 1]! - keys[0]!) / bucketMs < 2000) {
-    const first = keys[0]!;
-    const n = Math.round((keys[keys.length - 1]! - first) / bucketMs) + 2;
+  if (keys.length && (keys[keys.length - 1] - keys[0]) / bucketMs < 2000) {
+    const first = keys[0];
+    const n = Math.round((keys[keys.length - 1] - first) / bucketMs) + 2;
     keys.length = 0;
     for (let i = 0; i < n; i++) keys.push(first + i * bucketMs);
   }

@@ -48,7 +48,7 @@ describe('approvals slice', () => {
     s.getState().decided(approval('b', 2000, 'approved'));
     expect(s.getState().pending.map((a) => a.id)).toEqual(['a', 'c']);
     expect(s.getState().selectedId).toBe('c');
-    expect(s.getState().history[0]!.status).toBe('approved');
+    expect(s.getState().history[0].status).toBe('approved');
   });
 
   it('a duplicate created event does not duplicate the row; a non-pending one is not queued', () => {
@@ -138,7 +138,7 @@ describe('alarms slice', () => {
     s.getState().setAll([alarm('a', {}), alarm('b', {})]);
     const acked = alarm('a', { state: 'acknowledged', acknowledged: true, acked_by: 'op' });
     s.getState().applyChange({ alarm: acked, from: 'unacknowledged', to: 'acknowledged', at: 2000, by: 'op', reason: null });
-    expect(s.getState().alarms.a!.state).toBe('acknowledged');
+    expect(s.getState().alarms.a.state).toBe('acknowledged');
     expect(alarmSummary(s.getState().alarms)).toEqual({ unacked: 1, active: 2, top: 'medium' });
   });
 });
@@ -208,13 +208,21 @@ describe('audit and overview figures', () => {
 
   it('buckets an agent’s calls per hour by decision, empty hours as zeros, one closing bucket', () => {
     const h = 3_600_000;
-    const b = bucketDecisions([row(1, 'ALLOWED', 'a', 't', 10), row(2, 'BLOCKED', 'a', 't', 20), row(3, 'REVIEW', 'a', 't', 2 * h + 5), row(4, 'APPROVED', 'a', 't', 2 * h + 6)], h);
+    const b = bucketDecisions(
+      [row(1, 'ALLOWED', 'a', 't', 10), row(2, 'BLOCKED', 'a', 't', 20), row(3, 'REVIEW', 'a', 't', 2 * h + 5), row(4, 'APPROVED', 'a', 't', 2 * h + 6)],
+      h,
+    );
     expect(b).toEqual({ t: [0, 3600, 7200, 10800], allowed: [1, 0, 0, 0], blocked: [1, 0, 0, 0], reviewed: [0, 0, 1, 0] });
     expect(bucketDecisions([], h)).toEqual({ t: [], allowed: [], blocked: [], reviewed: [] });
   });
 
   it('turns the filter form into a query, leaving empty fields out', () => {
-    expect(toQuery({ agentId: ' a ', tool: '', kind: 'blocked', from: '', to: 'nonsense' }, 40)).toEqual({ limit: 100, agentId: 'a', kind: 'BLOCKED', beforeSeq: 40 });
+    expect(toQuery({ agentId: ' a ', tool: '', kind: 'blocked', from: '', to: 'nonsense' }, 40)).toEqual({
+      limit: 100,
+      agentId: 'a',
+      kind: 'BLOCKED',
+      beforeSeq: 40,
+    });
     expect(toNdjson([row(1, 'ALLOWED', null, null)]).split('\n')).toHaveLength(2);
     expect(toNdjson([])).toBe('');
   });
@@ -226,7 +234,10 @@ describe('preferences', () => {
     expect(loadPrefs(undefined)).toEqual(d);
     expect(loadPrefs({ getItem: () => '{not json' })).toEqual(d);
     // A name stored by an older version is ignored: who decides comes from the session.
-    expect(loadPrefs({ getItem: () => JSON.stringify({ operator: '  Dana ', sound: 'yes', browserNotify: true }) })).toEqual({ sound: false, browserNotify: true });
+    expect(loadPrefs({ getItem: () => JSON.stringify({ operator: '  Dana ', sound: 'yes', browserNotify: true }) })).toEqual({
+      sound: false,
+      browserNotify: true,
+    });
   });
 });
 

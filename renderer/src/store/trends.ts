@@ -18,10 +18,12 @@ export interface TrendSelection {
 }
 
 export function parseSelection(text: string | null): TrendSelection {
-  const d: TrendSelection = { devices: [DEVICE_IDS[0]!], windowSec: 3600 };
+  const d: TrendSelection = { devices: [DEVICE_IDS[0]], windowSec: 3600 };
   try {
     const raw = JSON.parse(text ?? 'null') as { devices?: unknown; windowSec?: unknown } | null;
-    const devices = Array.isArray(raw?.devices) ? [...new Set(raw.devices.filter((x): x is string => typeof x === 'string' && x.length <= 128))].slice(0, MAX_TREND_DEVICES) : [];
+    const devices = Array.isArray(raw?.devices)
+      ? [...new Set(raw.devices.filter((x): x is string => typeof x === 'string' && x.length <= 128))].slice(0, MAX_TREND_DEVICES)
+      : [];
     const windowSec = TREND_WINDOWS.some((w) => w.sec === raw?.windowSec) ? (raw!.windowSec as number) : d.windowSec;
     return { devices: devices.length ? devices : d.devices, windowSec };
   } catch {

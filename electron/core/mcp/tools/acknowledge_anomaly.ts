@@ -9,7 +9,7 @@ export const acknowledgeAnomaly = defineTool({
   name: 'acknowledge_anomaly',
   title: 'Acknowledge anomaly (operator-gated)',
   description:
-    'Acknowledge an anomaly episode with a note (e.g. it matches sensor drift, SOP 2.4). This clears the alert without action, so it needs an operator\'s approval; ' +
+    "Acknowledge an anomaly episode with a note (e.g. it matches sensor drift, SOP 2.4). This clears the alert without action, so it needs an operator's approval; " +
     'send a progressToken to wait inside the call, or poll get_approval_status.',
   input: z.object({
     anomaly_id: z.string().min(1).max(128).describe('Anomaly id from get_active_anomalies'),

@@ -53,7 +53,7 @@ const round = (v: number, d = 3) => {
 
 export function readingOut(r: Reading, sensors: readonly string[] = SENSORS): ReadingOut {
   const o: ReadingOut = { timestamp: r.timestamp };
-  for (const s of sensors) (o as Record<string, unknown>)[s] = round((r as unknown as Record<string, number>)[s]!);
+  for (const s of sensors) (o as Record<string, unknown>)[s] = round((r as unknown as Record<string, number>)[s]);
   return o;
 }
 
@@ -64,10 +64,10 @@ export function downsample(rs: readonly Reading[], points: number, sensors: read
   for (let b = 0; b < points; b++) {
     const from = Math.floor((b * rs.length) / points);
     const to = Math.floor(((b + 1) * rs.length) / points);
-    const o: ReadingOut = { timestamp: rs[to - 1]!.timestamp };
+    const o: ReadingOut = { timestamp: rs[to - 1].timestamp };
     for (const s of sensors) {
       let sum = 0;
-      for (let i = from; i < to; i++) sum += (rs[i] as unknown as Record<string, number>)[s]!;
+      for (let i = from; i < to; i++) sum += (rs[i] as unknown as Record<string, number>)[s];
       (o as Record<string, unknown>)[s] = round(sum / (to - from));
     }
     out.push(o);

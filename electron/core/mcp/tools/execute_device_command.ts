@@ -14,7 +14,7 @@ export const executeDeviceCommand = defineTool({
   title: 'Execute device command (operator-gated)',
   description:
     'Send a command to a device: reduce_load {"reduction_pct": 1-90}, restore_load, schedule_maintenance, emergency_shutdown, restart. ' +
-    'Governed: plant policy blocks emergency_shutdown and restart for agents (use reduce_load, SOP 2.1); other commands wait for an operator\'s approval, ' +
+    "Governed: plant policy blocks emergency_shutdown and restart for agents (use reduce_load, SOP 2.1); other commands wait for an operator's approval, " +
     'so send a progressToken to wait inside the call, or poll get_approval_status. Give a justification that cites the manual.',
   input: z.object({
     device_id: DeviceIdSchema,
@@ -51,9 +51,11 @@ export const executeDeviceCommand = defineTool({
     const r = await ctx.deps.governance.runApproved({ agentId: ctx.agentId, tool: 'execute_device_command', args: cmdArgs, token: ctx.token });
     if (!r.ok) {
       if (r.code === 'device_refused')
-        throw new ToolFailure(`the device refused ${args.command} on ${args.device_id}: ${r.message.replace(/^the device refused \S+: /, '')} (device_refused). Nothing changed on the device; the approval and its token are used up.`, r.code);
-      if (r.code === 'no_ack')
-        throw new ToolFailure(`${r.message} (no_ack). Check get_device_status before asking again.`, r.code);
+        throw new ToolFailure(
+          `the device refused ${args.command} on ${args.device_id}: ${r.message.replace(/^the device refused \S+: /, '')} (device_refused). Nothing changed on the device; the approval and its token are used up.`,
+          r.code,
+        );
+      if (r.code === 'no_ack') throw new ToolFailure(`${r.message} (no_ack). Check get_device_status before asking again.`, r.code);
       throw new ToolFailure(`the executor refused ${args.command} on ${args.device_id}: ${r.message} (${r.code}); nothing was sent to the device`, r.code);
     }
     const message = `${r.command} accepted by ${r.deviceId}${Object.keys(r.params).length ? ` with ${JSON.stringify(r.params)}` : ''}${ctx.decidedBy ? `, approved by ${ctx.decidedBy}` : ''}. Effects show in the next readings (power at once, temperature and vibration with a lag).`;

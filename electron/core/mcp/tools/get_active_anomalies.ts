@@ -6,7 +6,8 @@ import { AnomalyOutSchema, anomalyLine, anomalyOut, scopeFilter, SEVERITY_ORDER,
 export const getActiveAnomalies = defineTool({
   name: 'get_active_anomalies',
   title: 'Active anomalies',
-  description: 'Anomaly episodes that are open right now (detected by the streaming detectors), most severe first, with type hint, confidence and sensors. Empty when the plant is normal.',
+  description:
+    'Anomaly episodes that are open right now (detected by the streaming detectors), most severe first, with type hint, confidence and sensors. Empty when the plant is normal.',
   input: z.object({
     device_id: z.string().min(1).max(128).optional().describe('Only this device (or line, e.g. "line-1")'),
     min_severity: SeveritySchema.optional().describe('Only anomalies at or above this severity'),
@@ -26,7 +27,9 @@ export const getActiveAnomalies = defineTool({
       .filter((e) => rank(e.severity) >= min)
       .sort((a, b) => rank(b.severity) - rank(a.severity) || a.start_ts - b.start_ts);
     const anomalies = all.slice(0, args.limit).map(anomalyOut);
-    const text = anomalies.length ? `${all.length} open anomal${all.length === 1 ? 'y' : 'ies'}:\n${anomalies.map(anomalyLine).join('\n')}` : 'No open anomalies.';
+    const text = anomalies.length
+      ? `${all.length} open anomal${all.length === 1 ? 'y' : 'ies'}:\n${anomalies.map(anomalyLine).join('\n')}`
+      : 'No open anomalies.';
     return { structured: { count: all.length, anomalies }, text };
   },
 });

@@ -14,7 +14,8 @@ const time = (s: string | undefined, name: string) => {
 export const getAnomalyHistory = defineTool({
   name: 'get_anomaly_history',
   title: 'Anomaly history',
-  description: 'Historical anomaly episodes, newest first, filtered by device, type, severity and time; paged with limit/offset (next_offset is null on the last page).',
+  description:
+    'Historical anomaly episodes, newest first, filtered by device, type, severity and time; paged with limit/offset (next_offset is null on the last page).',
   input: z.object({
     device_id: z.string().min(1).max(128).optional().describe('Only this device id'),
     type_hint: z.enum(TYPE_HINTS).optional().describe('Only this failure type'),

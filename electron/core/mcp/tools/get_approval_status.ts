@@ -39,14 +39,31 @@ export const getApprovalStatus = defineTool({
       w = args.wait && ctx.waitForApproval ? await ctx.waitForApproval(a.id) : await g.approvalStatus(a.id);
     } catch (err) {
       if (err instanceof GovernanceError && err.code === 'token_collected')
-        throw new ToolFailure(`approval ${a.id} was approved and its call has already run (its intent token is single-use); request the action again if it is still needed`, 'token_collected');
+        throw new ToolFailure(
+          `approval ${a.id} was approved and its call has already run (its intent token is single-use); request the action again if it is still needed`,
+          'token_collected',
+        );
       throw err;
     }
     const base = { approval_id: a.id, kind: a.kind, tool: a.tool, deadline: new Date(a.deadline).toISOString(), plan_id: a.planId ?? null };
-    if (w.status === 'pending') return { structured: { ...base, status: 'pending' as const, decided_by: null, executed: false, result: null, message: `still waiting for an operator (deadline ${base.deadline})` }, text: `Approval ${a.id} (${a.tool}) is still pending until ${base.deadline}.` };
+    if (w.status === 'pending')
+      return {
+        structured: {
+          ...base,
+          status: 'pending' as const,
+          decided_by: null,
+          executed: false,
+          result: null,
+          message: `still waiting for an operator (deadline ${base.deadline})`,
+        },
+        text: `Approval ${a.id} (${a.tool}) is still pending until ${base.deadline}.`,
+      };
     if (w.status !== 'approved') {
       const message = `${w.status}: ${w.reason}. Nothing was executed.`;
-      return { structured: { ...base, status: w.status, decided_by: w.decidedBy, executed: false, result: null, message }, text: `Approval ${a.id} (${a.tool}) ${message}` };
+      return {
+        structured: { ...base, status: w.status, decided_by: w.decidedBy, executed: false, result: null, message },
+        text: `Approval ${a.id} (${a.tool}) ${message}`,
+      };
     }
     if (a.kind === 'plan') {
       const message = `plan ${a.planId} approved${w.decidedBy ? ` by ${w.decidedBy}` : ''}; run its steps in order with "plan_id": "${a.planId}"`;
@@ -55,19 +72,33 @@ export const getApprovalStatus = defineTool({
     const spec = ctx.registry?.get(a.tool);
     if (!spec) throw new ToolFailure(`approval ${a.id} is for ${a.tool}, which this server does not run`, 'unknown_tool');
     const parsed = spec.input.safeParse(a.args);
-    if (!parsed.success) throw new ToolFailure(`the approved arguments no longer validate: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-    const out = await runTool(ctx.deps, spec, parsed.data as Record<string, unknown>, { ...ctx, token: w.token, approvalId: a.id, decidedBy: w.decidedBy }, {
-      decision: 'REVIEW',
-      status: 'ok',
-      rule_id: a.ruleId,
-      policy_version: a.policyVersion,
-      approval_id: a.id,
-      decided_by: w.decidedBy,
-    });
+    if (!parsed.success)
+      throw new ToolFailure(`the approved arguments no longer validate: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    const out = await runTool(
+      ctx.deps,
+      spec,
+      parsed.data,
+      { ...ctx, token: w.token, approvalId: a.id, decidedBy: w.decidedBy },
+      {
+        decision: 'REVIEW',
+        status: 'ok',
+        rule_id: a.ruleId,
+        policy_version: a.policyVersion,
+        approval_id: a.id,
+        decided_by: w.decidedBy,
+      },
+    );
     const text = out.result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
     if (out.result.isError) throw new ToolFailure(`approval ${a.id} was approved, but ${a.tool} failed: ${text}`, 'failed');
     return {
-      structured: { ...base, status: 'approved' as const, decided_by: w.decidedBy, executed: true, result: (out.result.structuredContent as Record<string, unknown>) ?? null, message: text },
+      structured: {
+        ...base,
+        status: 'approved' as const,
+        decided_by: w.decidedBy,
+        executed: true,
+        result: (out.result.structuredContent as Record<string, unknown>) ?? null,
+        message: text,
+      },
       text: `Approved by ${w.decidedBy ?? 'an operator'}; ${a.tool} ran: ${text}`,
     };
   },

@@ -12,7 +12,7 @@ export const getDeviceStatus = defineTool({
   name: 'get_device_status',
   title: 'Device status',
   description:
-    'Status of one device: running state and load, the latest reading with each sensor\'s z-score over the last 60 readings, open anomalies and the device\'s alarm. ' +
+    "Status of one device: running state and load, the latest reading with each sensor's z-score over the last 60 readings, open anomalies and the device's alarm. " +
     'Start a diagnosis here, then query_device_manual for the procedure.',
   input: z.object({ device_id: DeviceIdSchema }),
   output: z.object({
@@ -51,10 +51,19 @@ export const getDeviceStatus = defineTool({
           for (const r of window) ss += (r[s] - mean) ** 2;
           const sd = Math.sqrt(ss / Math.max(1, n - 1));
           const z = n >= 10 && sd > 1e-9 ? (latest[s] - mean) / sd : null;
-          return { sensor: s, value: Math.round(latest[s] * 1000) / 1000, unit: SENSOR_UNITS[s], mean: Math.round(mean * 1000) / 1000, z_score: z === null ? null : Math.round(z * 100) / 100 };
+          return {
+            sensor: s,
+            value: Math.round(latest[s] * 1000) / 1000,
+            unit: SENSOR_UNITS[s],
+            mean: Math.round(mean * 1000) / 1000,
+            z_score: z === null ? null : Math.round(z * 100) / 100,
+          };
         })
       : [];
-    const active = deps.detection.active().filter((e) => e.device_id === device_id).map(anomalyOut);
+    const active = deps.detection
+      .active()
+      .filter((e) => e.device_id === device_id)
+      .map(anomalyOut);
     const alarm = deps.alarms.find(anomalyAlarmId(device_id));
     const out = {
       device_id,
@@ -70,7 +79,9 @@ export const getDeviceStatus = defineTool({
     };
     const text = [
       `${device_id} (${out.device_type ?? 'unknown type'}): ${st.state}, load ${st.load_pct}%${st.last_command ? `, last command ${st.last_command.command} at ${st.last_command.at}` : ''}`,
-      latest ? `latest @ ${latest.timestamp}: ${sensors.map((s) => `${s.sensor} ${s.value} ${s.unit} (z ${s.z_score ?? 'n/a'})`).join(', ')}` : 'no readings yet',
+      latest
+        ? `latest @ ${latest.timestamp}: ${sensors.map((s) => `${s.sensor} ${s.value} ${s.unit} (z ${s.z_score ?? 'n/a'})`).join(', ')}`
+        : 'no readings yet',
       active.length ? `open anomalies: ${active.map(anomalyLine).join('; ')}` : 'no open anomalies',
       out.alarm ? `alarm ${out.alarm.id}: ${out.alarm.state} (${out.alarm.priority})` : 'alarm: normal',
     ].join('\n');

@@ -28,7 +28,10 @@ export const getIncidentReports = defineTool({
     'Check them before diagnosing: a recurring fault points to a root cause that was not fixed (SOP 4.3).',
   input: z.object({
     device_id: z.string().min(1).max(128).optional().describe('A device id, or a line such as "line-2" for every device on it'),
-    anomaly_type: z.enum([...SCENARIO_TYPES, 'other']).optional().describe('Only reports of this failure type'),
+    anomaly_type: z
+      .enum([...SCENARIO_TYPES, 'other'])
+      .optional()
+      .describe('Only reports of this failure type'),
     query: z.string().max(300).optional().describe('Words that must all appear in the report, e.g. "seal leak"'),
     limit: z.number().int().min(1).max(50).default(10).describe('Page size'),
     offset: z.number().int().min(0).max(1_000_000).default(0).describe('Skip this many (paging)'),
@@ -37,7 +40,14 @@ export const getIncidentReports = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   run(args, ctx) {
     const { deps } = ctx;
-    const { items, total } = deps.incidents.search({ device_id: args.device_id, ...scopeQuery(ctx), anomaly_type: args.anomaly_type, text: args.query, limit: args.limit, offset: args.offset });
+    const { items, total } = deps.incidents.search({
+      device_id: args.device_id,
+      ...scopeQuery(ctx),
+      anomaly_type: args.anomaly_type,
+      text: args.query,
+      limit: args.limit,
+      offset: args.offset,
+    });
     const incidents = items.map(({ ts, ...i }) => ({ ...i, logged_at: new Date(ts).toISOString() }));
     const next = args.offset + incidents.length < total ? args.offset + incidents.length : null;
     const text = incidents.length

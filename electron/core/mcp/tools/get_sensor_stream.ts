@@ -20,14 +20,15 @@ export const getSensorStream = defineTool({
     'Latest sensor readings (temperature °C, pressure PSI, vibration mm/s, humidity %, power kW) of one device, one line or all devices. ' +
     'last_n readings per device (newest last), averaged down to max_points buckets when longer. Use get_device_status for one device with z-scores.',
   input: z.object({
-    device_id: z
-      .string()
-      .min(1)
-      .max(128)
-      .default('all')
-      .describe('"all" (default), a line such as "line-2", or a device id such as "line-1/compressor-01"'),
+    device_id: z.string().min(1).max(128).default('all').describe('"all" (default), a line such as "line-2", or a device id such as "line-1/compressor-01"'),
     last_n: z.number().int().min(1).max(2000).default(1).describe('Readings per device to return, newest last (1 = just the latest; readings are 5 s apart)'),
-    max_points: z.number().int().min(2).max(200).default(60).describe('Longer windows are averaged into at most this many points per device (and 540 points in all)'),
+    max_points: z
+      .number()
+      .int()
+      .min(2)
+      .max(200)
+      .default(60)
+      .describe('Longer windows are averaged into at most this many points per device (and 540 points in all)'),
     sensors: z.array(SensorSchema).min(1).max(5).optional().describe('Only these sensors (default: all five)'),
   }),
   output: z.object({
@@ -48,7 +49,8 @@ export const getSensorStream = defineTool({
     const known = visible ? deps.knownDevices().filter(visible) : deps.knownDevices();
     const sel = args.device_id;
     const ids = sel === 'all' ? known : sel.includes('/') ? known.filter((d) => d === sel) : known.filter((d) => d.startsWith(`${sel}/`));
-    if (ids.length === 0) throw new ToolFailure(`no device matches "${sel}". Use "all", a line (line-1, line-2, line-3) or one of: ${known.join(', ')}`, 'unknown_device');
+    if (ids.length === 0)
+      throw new ToolFailure(`no device matches "${sel}". Use "all", a line (line-1, line-2, line-3) or one of: ${known.join(', ')}`, 'unknown_device');
     const sensors = args.sensors ?? SENSORS;
     // The whole answer stays model-sized: at most MAX_TOTAL_POINTS readings across all devices.
     const points = Math.max(2, Math.min(args.max_points, Math.floor(MAX_TOTAL_POINTS / ids.length)));
@@ -72,7 +74,9 @@ export const getSensorStream = defineTool({
       if (last && (!asOf || last.timestamp > asOf)) asOf = last.timestamp;
       devices.push({ device_id: id, readings, downsampled: count > points });
     }
-    const units = Object.fromEntries(sensors.map((s) => [s, ({ temperature: '°C', pressure: 'PSI', vibration: 'mm/s', humidity: '%', power: 'kW' } as Record<string, string>)[s]!]));
+    const units = Object.fromEntries(
+      sensors.map((s) => [s, ({ temperature: '°C', pressure: 'PSI', vibration: 'mm/s', humidity: '%', power: 'kW' } as Record<string, string>)[s]]),
+    );
     const lines = devices.map((d) => {
       const r = d.readings[d.readings.length - 1];
       if (!r) return `${d.device_id}: no readings yet`;

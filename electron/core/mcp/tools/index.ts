@@ -28,6 +28,6 @@ export const ALL_TOOLS: readonly ToolSpec[] = [
   proposePlan,
   getApprovalStatus,
   listDevices,
-] as unknown as readonly ToolSpec[];
+];
 
 export const TOOL_REGISTRY: ReadonlyMap<string, ToolSpec> = new Map(ALL_TOOLS.map((t) => [t.name, t]));

@@ -42,6 +42,14 @@ export const listDevices = defineTool({
         open_anomalies: open.get(id) ?? 0,
       };
     });
-    return { structured: { devices }, text: devices.map((d) => `${d.device_id} (${d.device_type ?? '?'}): ${d.state}, load ${d.load_pct}%${d.open_anomalies ? `, ${d.open_anomalies} open anomal${d.open_anomalies === 1 ? 'y' : 'ies'}` : ''}`).join('\n') };
+    return {
+      structured: { devices },
+      text: devices
+        .map(
+          (d) =>
+            `${d.device_id} (${d.device_type ?? '?'}): ${d.state}, load ${d.load_pct}%${d.open_anomalies ? `, ${d.open_anomalies} open anomal${d.open_anomalies === 1 ? 'y' : 'ies'}` : ''}`,
+        )
+        .join('\n'),
+    };
   },
 });

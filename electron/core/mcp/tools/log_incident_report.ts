@@ -14,7 +14,10 @@ export const logIncidentReport = defineTool({
     device_id: DeviceIdSchema,
     title: z.string().min(3).max(200).describe('One line, e.g. "Thermal runaway on line-1/compressor-01"'),
     severity: z.enum(['low', 'medium', 'high', 'critical']).describe('Severity (SOP 1.4)'),
-    anomaly_type: z.enum([...SCENARIO_TYPES, 'other']).optional().describe('Failure mode'),
+    anomaly_type: z
+      .enum([...SCENARIO_TYPES, 'other'])
+      .optional()
+      .describe('Failure mode'),
     anomaly_id: z.string().max(128).optional().describe('The anomaly episode id, if any'),
     root_cause: z.string().min(3).max(4000).describe('What caused it'),
     actions_taken: z.string().min(3).max(4000).describe('What was done, with commands and approval ids'),

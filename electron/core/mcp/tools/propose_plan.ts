@@ -39,8 +39,14 @@ export const proposePlan = defineTool({
   async run(args, ctx) {
     const g = ctx.deps.governance;
     const r = await g.submitPlan({ agentId: ctx.agentId, steps: args.steps, rationale: args.rationale });
-    ctx.report?.({ decision: r.decision, ruleId: r.steps.find((s) => s.decision === r.decision)?.ruleId ?? 'plan', policyVersion: r.policyVersion, approvalId: r.approvalId });
-    if (r.decision === 'BLOCK' || !r.planId || !r.planHash) throw new ToolFailure(`BLOCKED: ${r.reason}. The plan was not accepted; remove or change the blocked step.`, 'blocked');
+    ctx.report?.({
+      decision: r.decision,
+      ruleId: r.steps.find((s) => s.decision === r.decision)?.ruleId ?? 'plan',
+      policyVersion: r.policyVersion,
+      approvalId: r.approvalId,
+    });
+    if (r.decision === 'BLOCK' || !r.planId || !r.planHash)
+      throw new ToolFailure(`BLOCKED: ${r.reason}. The plan was not accepted; remove or change the blocked step.`, 'blocked');
     const steps = r.steps.map(({ index, tool, decision, reason }) => ({ index, tool, decision, reason }));
     let status: 'approved' | 'pending' = r.decision === 'ALLOW' ? 'approved' : 'pending';
     let approvedBy: string | null = null;

@@ -27,11 +27,15 @@ async function startRig(): Promise<Rig> {
   const gate = () => new Promise<void>((r) => (release = r));
   const makeServer = () => {
     const s = new McpServer({ name: 't', version: '1' });
-    s.registerTool('echo', { description: 'echo', inputSchema: { text: z.string() }, outputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: 'text', text }], structuredContent: { text } }));
+    s.registerTool('echo', { description: 'echo', inputSchema: { text: z.string() }, outputSchema: { text: z.string() } }, async ({ text }) => ({
+      content: [{ type: 'text', text }],
+      structuredContent: { text },
+    }));
     s.registerTool('slow', { description: 'progress, then an answer', inputSchema: { steps: z.number().int() } }, async ({ steps }, extra) => {
       for (let i = 1; i <= steps; i++) {
         const token = extra._meta?.progressToken;
-        if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps } });
+        if (token !== undefined)
+          await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps } });
         await new Promise((r) => setTimeout(r, 5));
       }
       return { content: [{ type: 'text', text: `done after ${steps}` }] };
@@ -45,7 +49,8 @@ async function startRig(): Promise<Rig> {
   const srv = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    req.on('end', () => void onEnd());
+    const onEnd = async () => {
       let body: unknown;
       if (chunks.length) {
         try {
@@ -73,7 +78,7 @@ async function startRig(): Promise<Rig> {
         s = { transport, server };
       }
       await s.transport.handleRequest(req, res, body);
-    });
+    };
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}/mcp`;
@@ -97,9 +102,18 @@ async function sdkClient(): Promise<Client> {
 }
 
 const ACCEPT = 'application/json, text/event-stream';
-const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const raw = (body: unknown, headers: Record<string, string> = {}, method = 'POST') =>
-  fetch(rig.url, { method, headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers }, body: method === 'POST' ? (typeof body === 'string' ? body : JSON.stringify(body)) : undefined });
+  fetch(rig.url, {
+    method,
+    headers: { 'content-type': 'application/json', accept: ACCEPT, ...headers },
+    body: method === 'POST' ? (typeof body === 'string' ? body : JSON.stringify(body)) : undefined,
+  });
 
 /** A raw session: initialize + initialized; returns the headers every later request needs. */
 async function rawSession(): Promise<Record<string, string>> {
@@ -140,7 +154,10 @@ describe('NodeStreamableHttpTransport', () => {
     const plain = await raw({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'a' } } }, h);
     expect(plain.headers.get('content-type')).toBe('application/json');
     expect(((await plain.json()) as { result: { structuredContent: unknown } }).result.structuredContent).toEqual({ text: 'a' });
-    const streamed = await raw({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'slow', arguments: { steps: 3 }, _meta: { progressToken: 'p' } } }, h);
+    const streamed = await raw(
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'slow', arguments: { steps: 3 }, _meta: { progressToken: 'p' } } },
+      h,
+    );
     expect(streamed.headers.get('content-type')).toBe('text/event-stream');
     expect(streamed.headers.get('mcp-session-id')).toBe(h['mcp-session-id']);
     const events = (await streamed.text())
@@ -175,11 +192,11 @@ describe('NodeStreamableHttpTransport', () => {
     const c = await sdkClient();
     const changed = new Promise<void>((resolve) => c.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
     // The SDK client opens its GET stream after initialize; wait for it, then notify from the server.
-    const session = [...rig.sessions.values()][0]!;
+    const session = [...rig.sessions.values()][0];
     for (let i = 0; i < 100 && !(session.transport as unknown as { standalone: unknown }).standalone; i++) await new Promise((r) => setTimeout(r, 10));
     session.server.sendToolListChanged();
     await changed;
-    const sid = [...rig.sessions.keys()][0]!;
+    const sid = [...rig.sessions.keys()][0];
     const second = await raw(undefined, { 'mcp-session-id': sid, accept: 'text/event-stream' }, 'GET');
     expect(second.status).toBe(409);
     // A raw GET stream of its own session carries keep-alive comments (20 ms in this rig).
@@ -209,7 +226,10 @@ describe('NodeStreamableHttpTransport', () => {
     const put = await raw(undefined, h, 'PUT');
     expect(put.status).toBe(405);
     expect(put.headers.get('allow')).toBe('GET, POST, DELETE');
-    const tooMany = await raw(Array.from({ length: 101 }, (_, i) => ({ jsonrpc: '2.0', method: 'notifications/x', params: { i } })), h);
+    const tooMany = await raw(
+      Array.from({ length: 101 }, (_, i) => ({ jsonrpc: '2.0', method: 'notifications/x', params: { i } })),
+      h,
+    );
     expect(tooMany.status).toBe(400);
   });
 
@@ -227,7 +247,12 @@ describe('NodeStreamableHttpTransport', () => {
   it('drops the answer of a request whose client went away, and keeps serving the session', async () => {
     const h = await rawSession();
     const ac = new AbortController();
-    const gone = fetch(rig.url, { method: 'POST', signal: ac.signal, headers: { 'content-type': 'application/json', accept: ACCEPT, ...h }, body: JSON.stringify({ jsonrpc: '2.0', id: 20, method: 'tools/call', params: { name: 'hang', arguments: {} } }) });
+    const gone = fetch(rig.url, {
+      method: 'POST',
+      signal: ac.signal,
+      headers: { 'content-type': 'application/json', accept: ACCEPT, ...h },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 20, method: 'tools/call', params: { name: 'hang', arguments: {} } }),
+    });
     await new Promise((r) => setTimeout(r, 30));
     ac.abort();
     await expect(gone).rejects.toThrow();

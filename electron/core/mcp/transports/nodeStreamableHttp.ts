@@ -35,7 +35,12 @@ import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo
 /** The SDK transport's batch limit (the default of mcp.maxBatch). */
 export const MAX_BATCH = 100;
 const MAX_ABANDONED = 1000;
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } as const;
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+} as const;
 
 export interface NodeStreamableHttpOptions {
   sessionIdGenerator: () => string;
@@ -161,11 +166,12 @@ export class NodeStreamableHttpTransport implements Transport {
     if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
       return this.fail(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
-    const ct = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+    const ct = (req.headers['content-type'] ?? '').split(';', 1)[0].trim().toLowerCase();
     if (ct !== 'application/json') return this.fail(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
     const raw = Array.isArray(body) ? body : [body];
     const maxBatch = this.opts.maxBatch ?? MAX_BATCH;
-    if (raw.length === 0 || raw.length > maxBatch) return this.fail(res, 400, -32600, `Invalid Request: a batch holds 1 to ${maxBatch} messages (mcp.maxBatch)`);
+    if (raw.length === 0 || raw.length > maxBatch)
+      return this.fail(res, 400, -32600, `Invalid Request: a batch holds 1 to ${maxBatch} messages (mcp.maxBatch)`);
     let requests = 0;
     let init = false;
     const seen = new Set<RequestId>();
@@ -175,7 +181,12 @@ export class NodeStreamableHttpTransport implements Transport {
       if (kind === null) {
         const badId = isObject(m) && 'id' in m && m.id !== null && !isId(m.id);
         const where = raw.length > 1 ? ` (message ${i} of the batch)` : '';
-        return this.fail(res, 400, -32600, badId ? `Invalid Request: the id must be a string or an integer${where}` : `Invalid Request: not a JSON-RPC 2.0 message${where}`);
+        return this.fail(
+          res,
+          400,
+          -32600,
+          badId ? `Invalid Request: the id must be a string or an integer${where}` : `Invalid Request: not a JSON-RPC 2.0 message${where}`,
+        );
       }
       if (kind === 'request') {
         requests++;
@@ -202,10 +213,11 @@ export class NodeStreamableHttpTransport implements Transport {
       return;
     }
     const post: PendingPost = { res, ids: [], answers: new Map(), sse: false, done: false };
-    for (const m of messages) if ('method' in m && 'id' in m) {
-      if (this.pending.has(m.id)) return this.fail(res, 400, -32600, `Invalid Request: request id ${String(m.id)} is already in flight`);
-      post.ids.push(m.id);
-    }
+    for (const m of messages)
+      if ('method' in m && 'id' in m) {
+        if (this.pending.has(m.id)) return this.fail(res, 400, -32600, `Invalid Request: request id ${String(m.id)} is already in flight`);
+        post.ids.push(m.id);
+      }
     for (const id of post.ids) this.pending.set(id, post);
     // The client went away before every answer was written. Its requests are cancelled, as if it had
     // sent notifications/cancelled: a call waiting for an operator stops waiting (the approval stays
@@ -218,7 +230,10 @@ export class NodeStreamableHttpTransport implements Transport {
         if (post.answers.has(id)) continue;
         if (this.abandoned.size >= MAX_ABANDONED) this.abandoned.clear();
         this.abandoned.add(id);
-        this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the client closed the HTTP connection' } } as JSONRPCMessage, extra);
+        this.onmessage?.(
+          { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'the client closed the HTTP connection' } },
+          extra,
+        );
       }
     });
     this.dispatch(messages, extra, post);
@@ -233,7 +248,7 @@ export class NodeStreamableHttpTransport implements Transport {
     let i = 0;
     const next = () => {
       while (i < messages.length) {
-        const m = messages[i++]!;
+        const m = messages[i++];
         if (this.closed) return;
         if (post?.done && 'id' in m && 'method' in m) {
           this.abandoned.delete(m.id); // never started: nothing will answer it
@@ -317,7 +332,7 @@ export class NodeStreamableHttpTransport implements Transport {
   /** The POST's answers as one JSON body: the answer itself, or an array in request order for a batch. */
   private answerAsJson(post: PendingPost): void {
     let body: Buffer;
-    if (post.ids.length === 1) body = post.answers.get(post.ids[0]!)!;
+    if (post.ids.length === 1) body = post.answers.get(post.ids[0])!;
     else {
       const parts: Buffer[] = [Buffer.from('[')];
       post.ids.forEach((id, i) => parts.push(...(i > 0 ? [COMMA] : []), post.answers.get(id)!));
@@ -353,7 +368,11 @@ export class NodeStreamableHttpTransport implements Transport {
     // Requests still running get an answer instead of a hanging connection.
     for (const post of new Set(this.pending.values())) {
       const missing = post.ids.filter((id) => !post.answers.has(id));
-      for (const id of missing) post.answers.set(id, Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: 'MCP session closed before the request finished' } })));
+      for (const id of missing)
+        post.answers.set(
+          id,
+          Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: 'MCP session closed before the request finished' } })),
+        );
       if (post.sse) {
         for (const id of missing) sseWrite(post.res, post.answers.get(id)!);
         post.res.end();

@@ -51,7 +51,7 @@ export async function bridgeStdioToHttp(o: BridgeOptions): Promise<{ closed: Pro
   const open = async () => {
     const t = new StreamableHTTPClientTransport(new URL(o.url), { requestInit: { headers }, fetch: transportFetch });
     t.onmessage = (msg) => {
-      if ('id' in msg && msg.id !== undefined && internal.delete(msg.id as string | number)) return;
+      if ('id' in msg && msg.id !== undefined && internal.delete(msg.id)) return;
       void stdio.send(msg).catch(() => {});
     };
     t.onerror = (err) => log(`aegisflow mcp: ${err.message}`);

@@ -35,7 +35,16 @@ export interface StreamableHttpEndpoint {
   /** Close sessions idle longer than the limit. */
   sweep(now?: number): number;
   close(): Promise<void>;
-  counters(): { unauthorized: number; forbidden: number; badOrigin: number; tooLarge: number; badJson: number; sessionsOpened: number; sessionsRefused: number; sessionsEvicted: number };
+  counters(): {
+    unauthorized: number;
+    forbidden: number;
+    badOrigin: number;
+    tooLarge: number;
+    badJson: number;
+    sessionsOpened: number;
+    sessionsRefused: number;
+    sessionsEvicted: number;
+  };
 }
 
 export interface StreamableHttpDeps {
@@ -57,7 +66,7 @@ export function bearerToken(req: http.IncomingMessage): string | null {
   const h = req.headers.authorization;
   if (!h) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  return m ? m[1]! : null;
+  return m ? m[1] : null;
 }
 
 /** The Host header's name must be loopback (or listed) while the server is bound to loopback. */
@@ -108,7 +117,9 @@ export function authenticateAgent(
 ): AgentView | null {
   const token = bearerToken(req);
   if (!token) {
-    reply(401, 'missing bearer token: send "Authorization: Bearer <agent token>" (aegisflow agent add NAME prints one)', { 'www-authenticate': 'Bearer realm="aegisflow"' });
+    reply(401, 'missing bearer token: send "Authorization: Bearer <agent token>" (aegisflow agent add NAME prints one)', {
+      'www-authenticate': 'Bearer realm="aegisflow"',
+    });
     return null;
   }
   const agent = governance.agents.byToken(token); // cached by the registry, never stale (see agents.ts)
@@ -193,15 +204,11 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
       log.warn({ origin: req.headers.origin }, 'MCP request from a foreign origin refused');
       return rpcError(res, 403, -32000, `origin ${String(req.headers.origin)} is not allowed`);
     }
-    const agent = authenticateAgent(
-      req,
-      governance,
-      (status, message, headers) => {
-        if (status === 401) counters.unauthorized++;
-        else counters.forbidden++;
-        rpcError(res, status, -32001, message, headers);
-      },
-    );
+    const agent = authenticateAgent(req, governance, (status, message, headers) => {
+      if (status === 401) counters.unauthorized++;
+      else counters.forbidden++;
+      rpcError(res, status, -32001, message, headers);
+    });
     if (!agent) return;
 
     let body: unknown = undefined;
