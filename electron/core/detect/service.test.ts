@@ -143,6 +143,35 @@ describe('live detection service', () => {
     expect(core.services.detection.active().map((e) => e.id)).toContain(open[0]!.id);
   });
 
+  it('a replay seek or speed change re-settles detection by design: no flood, no anomaly alarm on healthy devices', () => {
+    // The UI finding: a jump or speed change raised HIGH/URGENT "unknown" alarms on all eight healthy
+    // devices within a second. The simulator announces each discontinuity on the bus (simulator.test.ts).
+    const healthy = ['line-1/pump-01', 'line-1/pump-03', 'line-2/motor-01', 'line-2/pump-01', 'line-3/motor-01', 'line-3/compressor-02', 'line-3/pump-03', 'line-1/motor-01'];
+    const day = generateDay({ seed: 21, hours: 16, devices: healthy });
+    const at = (h: number) => day.readings[0]!.ts + h * 3_600_000;
+    const opened: string[] = [];
+    core.bus.on('anomaly.opened', (e) => opened.push(`${e.device_id} ${e.type_hint}`));
+    const first = day.readings.filter((r) => r.ts < at(1.5));
+    feed(first);
+    expect(core.services.detection.counters().learning).toBe(0);
+    // seek to 14:00 at the replay's shifted timestamps (they continue where the replay was)
+    let next = first[first.length - 1]!.ts + 5000;
+    const shifted = (from: number, to: number) => {
+      const part = day.readings.filter((r) => r.ts >= at(from) && r.ts < at(to));
+      const out = part.map((r) => ({ ...r, ts: next + (r.ts - at(from)) }));
+      next = out[out.length - 1]!.ts + 5000;
+      return out;
+    };
+    core.bus.emit('simulator.discontinuity', { kind: 'seek', ts: next });
+    feed(shifted(14, 14.75));
+    core.bus.emit('simulator.discontinuity', { kind: 'speed', ts: next });
+    feed(shifted(14.75, 15.5));
+    expect(opened).toEqual([]);
+    expect(core.services.alarms.floodStatus().active).toBe(false);
+    expect(core.services.alarms.stats().last_24h).toBe(0);
+    expect(core.services.detection.counters().discontinuities).toBe(2);
+  });
+
   it('answers bad requests with clear errors and keeps running on bad readings', async () => {
     const bad = await core.api.call('alarms.shelve', { id: 'x', reason: '' }, OPERATOR);
     expect(bad.ok).toBe(false);
