@@ -26,7 +26,7 @@ const skabOverrides = JSON.parse(args['skab-set']!) as Record<string, unknown>;
 const defaults: DetectorParams = DetectorParamsSchema.parse(overrides);
 const skabParams: DetectorParams = DetectorParamsSchema.parse({ ...overrides, ...skabOverrides });
 /** The knobs that shape episodes, printed with every run so a figure can be traced to its settings. */
-const KEY_KNOBS = ['learnSamples', 'levelThreshold', 'levelAlpha', 'cusumK', 'cusumH', 'driftMinRelScale', 'varThreshold', 'crossThreshold', 'minRelScale', 'baselineAlpha', 'maxFreezeSamples', 'closeSamples', 'recoverRatio', 'recoverMinPeak', 'recoverSamples', 'settleAlpha', 'settleZ'] as const;
+const KEY_KNOBS = ['learnSeconds', 'levelThreshold', 'levelTauSeconds', 'cusumK', 'cusumHSeconds', 'driftMinRelScale', 'varThreshold', 'crossThreshold', 'minRelScale', 'baselineTauSeconds', 'wanderTauSeconds', 'maxFreezeSeconds', 'closeSeconds', 'recoverRatio', 'recoverMinPeak', 'recoverSeconds', 'settleTauSeconds', 'settleZ', 'falseEpisodesPerWeek'] as const;
 const describe = (p: DetectorParams) => KEY_KNOBS.map((k) => `${k}=${Number(p[k].toPrecision(4))}`).join(' ');
 const zscoreParams: DetectorParams = DetectorParamsSchema.parse({ mode: 'zscore', openSamples: 1, closeSamples: 1 });
 const pct = (x: number) => (100 * x).toFixed(2);
@@ -202,7 +202,7 @@ function evalSkab(dir: string) {
   }
   console.log(`\n== SKAB (${dir}): fit on the first ${FIT} rows of each file, score the rest ==`);
   const changed = { ...overrides, ...skabOverrides };
-  console.log(`settings: ${describe({ ...skabParams, learnSamples: FIT })}${Object.keys(changed).length ? ` (overridden: ${JSON.stringify(changed)})` : ' (defaults, as on the plant)'}`);
+  console.log(`settings: ${describe(skabParams)}, learnSamples=${FIT} (the protocol)${""}${Object.keys(changed).length ? ` (overridden: ${JSON.stringify(changed)})` : ' (defaults, as on the plant)'}`);
   const files: SkabFile[] = [];
   for (const sub of ['valve1', 'valve2', 'other']) {
     const d = path.join(dir, sub);

@@ -67,7 +67,7 @@ describe('streaming detectors', () => {
   it('drift: CUSUM flags a sustained 4σ offset the level detector (6σ) does not', () => {
     const s = noise(2000, 1, 4);
     for (let i = 1000; i < 2000; i++) s[i]![0]! += 4;
-    const { eps } = run(s, { baselineAlpha: 0 });
+    const { eps } = run(s, { baselineTauSeconds: 0 });
     expect(eps.length).toBeGreaterThanOrEqual(1);
     expect(eps[0]!.ep.detectors).toContain('drift');
     expect(eps[0]!.ep.detectors).not.toContain('level');
@@ -96,7 +96,7 @@ describe('streaming detectors', () => {
       s[i]![0]! += 3;
       s[i]![1]! -= 3;
     }
-    const { eps } = run(s, { learnSamples: 1000, cusumH: 10_000 });
+    const { eps } = run(s, { learnSamples: 1000, cusumHSeconds: 50_000 });
     const hit = eps.find((e) => e.openedAt >= 1500 && e.openedAt < 1560);
     expect(hit?.ep.detectors).toContain('cross');
     expect(eps.filter((e) => e.openedAt < 1500)).toHaveLength(0);
@@ -119,10 +119,10 @@ describe('streaming detectors', () => {
     expect(frozen.eps[0]!.ep.end_ts! / STEP).toBeGreaterThan(2400);
   });
 
-  it('settled: an episode older than maxFreezeSamples ends once the signals hold steady at their new level', () => {
+  it('settled: an episode older than maxFreezeSeconds ends once the signals hold steady at their new level', () => {
     const s = noise(3000, 1, 22);
     for (let i = 1000; i < 3000; i++) s[i]![0]! += 10;
-    const { eps } = run(s, { maxFreezeSamples: 500 });
+    const { eps } = run(s, { maxFreezeSeconds: 2500 });
     expect(eps).toHaveLength(1);
     const samples = (eps[0]!.ep.end_ts! - eps[0]!.ep.start_ts) / STEP;
     expect(samples).toBeGreaterThan(500);
@@ -135,7 +135,7 @@ describe('streaming detectors', () => {
     for (let i = 1000; i < 3000; i++) ramp[i]![0]! += (2 * Math.min(1000, i - 1000)) / 1000;
     expect(run(ramp).eps).toHaveLength(0);
     // judged against its noise alone and one slow baseline (the old behaviour) the wander opened an episode
-    expect(run(ramp, { driftMinRelScale: 0, levelAlpha: 0 }).eps.length).toBeGreaterThan(0);
+    expect(run(ramp, { driftMinRelScale: 0, levelTauSeconds: 0, wanderTauSeconds: 1e12 }).eps.length).toBeGreaterThan(0);
     const step = noise(2000, 1, 23, 0.2);
     for (let i = 1000; i < 2000; i++) step[i]![0]! += 2;
     const { eps } = run(step);
@@ -171,7 +171,7 @@ describe('streaming detectors', () => {
     expect(m.detector.missing).toBe(2);
     for (let i = 0; i < 10; i++) m.push((t += STEP), [60, 20]);
     expect(m.episode?.status).toBe('open');
-    const ev = m.push(t + p.gapResetMs + STEP, [10, 20]);
+    const ev = m.push(t + p.gapResetSeconds * 1000 + STEP, [10, 20]);
     expect(ev).toBe(EV_CLOSED);
     expect(m.closed?.end_ts).toBe(t);
     expect(m.counters.gaps).toBe(1);

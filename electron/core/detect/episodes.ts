@@ -148,6 +148,26 @@ export class DeviceMonitor {
     return { sensors: this.sensors, peakRel: new Float64Array(d), peakZ: new Float64Array(d), varHits: new Int32Array(d), samples: 0 };
   }
 
+  /** What this series' sampling or data could not honour, and the fallback taken. */
+  get warnings(): readonly string[] {
+    return this.detector.warnings;
+  }
+
+  /**
+   * A known discontinuity in the data (replay seek, speed change, resume, loop; a reconnect): not an
+   * anomaly. The open episode closes at its last active sample, the short-term state is forgotten and
+   * the series re-settles for settleSeconds before anything can open again. Returns the closed episode.
+   */
+  discontinuity(): Episode | null {
+    const ep = this.forceClose();
+    const t = this.detector.timing;
+    this.detector.beginResettle(t ? t.resettle : 3);
+    this.hitRun = 0;
+    this.catchUp = 0;
+    this.detector.clearSnapshots();
+    return ep;
+  }
+
   /** Close the open episode at the last row seen (data gap, device silent, shutdown). */
   forceClose(): Episode | null {
     if (!this.episode) return null;
@@ -176,28 +196,35 @@ export class DeviceMonitor {
       return EV_NONE;
     }
     let closedByGap: Episode | null = null;
-    if (this.lastTs !== -Infinity && ts - this.lastTs > this.p.gapResetMs) {
+    const det = this.detector;
+    // a gap is judged against the series' own sampling period once it is known (during learning: none)
+    const t = det.timing;
+    if (this.lastTs !== -Infinity && t && ts - this.lastTs > t.gapMs) {
       this.counters.gaps++;
       closedByGap = this.forceClose();
-      this.detector.resetShortTerm();
+      det.resetShortTerm();
     }
     this.lastTs = ts;
     this.counters.rows++;
-    const det = this.detector;
-    const score = det.push(values);
+    const score = det.push(values, ts);
     if (closedByGap) {
       this.closed = closedByGap;
       return EV_CLOSED;
     }
-    if (!det.learned) return EV_NONE;
+    if (!det.learned || det.resettling > 0 || !t) {
+      this.hitRun = 0;
+      return EV_NONE;
+    }
+    const p = this.p;
 
     const ep = this.episode;
     if (!ep) {
       // After an episode the baseline catches up for a while on what the day did while it was frozen.
       if (this.catchUp > 0) {
         this.catchUp--;
-        det.adapt(values, this.p.catchUpFactor);
+        det.adapt(values, p.catchUpFactor);
       } else det.adapt(values);
+      if (score < p.closeLevel) det.learnSeason(ts, values);
       if (score >= 1) {
         if (this.hitRun === 0) {
           this.firstHitTs = ts;
@@ -207,7 +234,7 @@ export class DeviceMonitor {
         }
         this.hitRun++;
         this.gather(score);
-        if (this.hitRun >= this.p.openSamples) {
+        if (this.hitRun >= t.open) {
           det.rollback();
           this.open(ts);
           this.inEpisode = true;
@@ -222,7 +249,7 @@ export class DeviceMonitor {
     this.inEpisode = true;
     // The baseline stays frozen inside an episode, but not for ever: past maxFreezeSamples the daily cycle
     // would carry the signals away from a frozen baseline and the episode would never end.
-    const thawed = ep.samples > this.p.maxFreezeSamples;
+    const thawed = ep.samples > t.maxFreeze;
     det.adapt(values, thawed ? 1 : this.p.episodeAdapt, thawed ? 1 : this.p.quietAdapt, this.p.closeLevel);
     ep.last_ts = ts;
     ep.samples++;
@@ -239,12 +266,12 @@ export class DeviceMonitor {
       det.markSettle();
       this.steadyRun = 1;
     } else this.steadyRun++;
-    const steady = this.steadyRun >= this.p.recoverSamples;
+    const steady = this.steadyRun >= t.recover;
     // Recovery: the event is over when its score has fallen far below its peak and the signals hold steady.
     let recovered = false;
     if (this.p.recoverRatio > 0 && ep.score >= this.p.recoverMinPeak) {
       if (score < this.p.recoverRatio * ep.score) {
-        if (++this.lowRun >= this.p.recoverSamples && steady) recovered = true;
+        if (++this.lowRun >= t.recover && steady) recovered = true;
       } else {
         this.lowRun = 0;
         this.lastStrongTs = ts;
@@ -256,14 +283,14 @@ export class DeviceMonitor {
       recovered = true;
       this.lastStrongTs = ts;
     }
-    if (this.quietRun >= this.p.closeSamples || recovered) {
+    if (this.quietRun >= t.close || recovered) {
       this.refresh(ep);
       ep.status = 'closed';
       // the episode ends at its last active sample, not after the quiet run that confirmed it
       ep.end_ts = recovered ? Math.min(this.lastActiveTs, this.lastStrongTs) : this.lastActiveTs;
       if (recovered) det.rebaseline();
       this.detector.clearSnapshots();
-      this.catchUp = this.p.catchUpSamples;
+      this.catchUp = t.catchUp;
       this.episode = null;
       this.closed = ep;
       this.hitRun = 0;
