@@ -56,8 +56,9 @@ describe('aegisflow detect', () => {
     expect(await detectCommand.run([file, '--fit-rows', '200', '--label-col', 'anomaly', '--out', '-'])).toBe(0);
     const m = /F1 ([\d.]+)\s+FAR ([\d.]+) %\s+MAR ([\d.]+) %/.exec(out.join(''));
     expect(m).not.toBeNull();
-    // the step is caught whole; the CUSUM's hangover after it ends costs ~20 rows of false alarm
-    expect(Number(m![1])).toBeGreaterThan(0.85);
+    // the step is caught whole; the filters' hangover after it ends is now in seconds (~1 min of a
+    // 140σ step at 1 s sampling, where the row-count filters of before took ~20 rows)
+    expect(Number(m![1])).toBeGreaterThan(0.7);
     expect(Number(m![3])).toBeLessThan(5);
     expect(Number(m![2])).toBeLessThan(10);
   });

@@ -273,6 +273,8 @@ export class DeviceDetector {
   learned = false;
   /** Rows seen since the learning period ended. */
   scored = 0;
+  /** Rows the baseline was learned on. */
+  learnedRows = 0;
   /** The score as a calibrated tail probability: −log10 P(a normal sample scores this high), from the learning data. */
   pscore = 0;
   /** Weights and counts from the measured sampling period (null until learned). */
@@ -666,8 +668,14 @@ export class DeviceDetector {
       // CUSUM, capped so a long anomaly does not leave a long tail after it ends
       const w = this.wander[i]!;
       const zd = (z * this.dfac[i]!) / (w > 1 ? Math.sqrt(w) : 1);
-      const cp = Math.min(cap, Math.max(0, this.cp[i]! + zd - p.cusumK));
-      const cn = Math.min(cap, Math.max(0, this.cn[i]! - zd - p.cusumK));
+      // Past its threshold, a sum with no fresh evidence (within the slack) decays at the fast filter's
+      // rate, so a drift that ended stops counting in about the level filter's time, at any sampling.
+      let cp = this.cp[i]! + zd - p.cusumK;
+      let cn = this.cn[i]! - zd - p.cusumK;
+      if (this.cp[i]! > H && zd < p.cusumK) cp = Math.min(cp, this.cp[i]! * (1 - a));
+      if (this.cn[i]! > H && -zd < p.cusumK) cn = Math.min(cn, this.cn[i]! * (1 - a));
+      cp = Math.min(cap, Math.max(0, cp));
+      cn = Math.min(cap, Math.max(0, cn));
       this.cp[i] = cp;
       this.cn[i] = cn;
       const sd = (cp > cn ? cp : cn) / H;
@@ -718,6 +726,7 @@ export class DeviceDetector {
   private fit(): void {
     const d = this.d;
     const n = this.learnN;
+    this.learnedRows = n;
     const buf = this.learnBuf!;
     const col = new Float64Array(n);
     // the sampling period: median interval of the learning rows; irregular sampling is said, not hidden
