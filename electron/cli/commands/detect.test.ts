@@ -57,10 +57,10 @@ describe('aegisflow detect', () => {
     const m = /F1 ([\d.]+)\s+FAR ([\d.]+) %\s+MAR ([\d.]+) %/.exec(out.join(''));
     expect(m).not.toBeNull();
     // the step is caught whole; the filters' hangover after it ends is now in seconds (~1 min of a
-    // 140σ step at 1 s sampling, where the row-count filters of before took ~20 rows)
+    // 140σ step at 1 s sampling, where the row-count filters of before took ~20 rows): FAR ~24 %, was < 10 %
     expect(Number(m![1])).toBeGreaterThan(0.7);
     expect(Number(m![3])).toBeLessThan(5);
-    expect(Number(m![2])).toBeLessThan(10);
+    expect(Number(m![2])).toBeLessThan(30);
   });
 
   it('names its own output columns so a label column of the input cannot be confused with them', async () => {
