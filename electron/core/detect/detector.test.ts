@@ -114,9 +114,27 @@ describe('streaming detectors', () => {
     // ends where the deviation ended, not at the end of the data; the offset became the baseline (no second episode)
     expect(ep.end_ts! / STEP).toBeGreaterThanOrEqual(1299);
     expect(ep.end_ts! / STEP).toBeLessThan(1340);
-    // without recovery the offset keeps the episode open to the end of the data
+    // without recovery the offset holds the frozen baseline only as long as the normal the series has shown
+    // (learning 200 + 800 quiet samples), then the steady new level becomes the baseline: not to the end of the data
     const frozen = run(s, { recoverRatio: 0 });
-    expect(frozen.eps[0]!.ep.end_ts! / STEP).toBeGreaterThan(2400);
+    expect(frozen.eps).toHaveLength(1);
+    expect(frozen.eps[0]!.ep.end_ts! / STEP).toBeGreaterThan(1950);
+    expect(frozen.eps[0]!.ep.end_ts! / STEP).toBeLessThan(2150);
+  });
+
+  it('an episode is not held open by a baseline frozen for longer than the normal the series has shown', () => {
+    // SKAB's anomaly-free run: a short history, then the rig settles at a new level for good. The frozen
+    // baseline may judge the new level for at most the time seen in normal operation (learning 200 + 100
+    // quiet samples = 300 samples here, well under maxFreezeSeconds' 1440); then the level is the new normal.
+    const s = noise(2500, 2, 24);
+    for (let i = 300; i < 2500; i++) s[i]![1]! += 12;
+    const { eps } = run(s);
+    expect(eps).toHaveLength(1);
+    const ep = eps[0]!.ep;
+    expect(ep.start_ts / STEP).toBeGreaterThanOrEqual(300);
+    const held = (ep.end_ts! - ep.start_ts) / STEP;
+    expect(held).toBeGreaterThan(290);
+    expect(held).toBeLessThan(400);
   });
 
   it('settled: an episode older than maxFreezeSeconds ends once the signals hold steady at their new level', () => {

@@ -275,6 +275,8 @@ export class DeviceDetector {
   scored = 0;
   /** Rows the baseline was learned on. */
   learnedRows = 0;
+  /** Time (ms) the learning rows spanned. */
+  learnedSpanMs = 0;
   /** The score as a calibrated tail probability: −log10 P(a normal sample scores this high), from the learning data. */
   pscore = 0;
   /** Weights and counts from the measured sampling period (null until learned). */
@@ -727,6 +729,7 @@ export class DeviceDetector {
     const d = this.d;
     const n = this.learnN;
     this.learnedRows = n;
+    this.learnedSpanMs = n > 1 ? this.learnTs![n - 1]! - this.learnTs![0]! : 0;
     const buf = this.learnBuf!;
     const col = new Float64Array(n);
     // the sampling period: median interval of the learning rows; irregular sampling is said, not hidden

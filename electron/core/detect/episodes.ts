@@ -125,6 +125,10 @@ export class DeviceMonitor {
   private lastStrongTs = 0;
   private firstHitTs = 0;
   private lastActiveTs = 0;
+  /** Time (ms) this series has been seen in normal operation: its learning span, then every scored interval
+   *  outside episodes. An episode's baseline stays frozen for at most this long (and maxFreezeSeconds). */
+  private normalMs = 0;
+  private normalInit = false;
   private catchUp = 0;
   private sensorMask = 0;
   private kindMask = 0;
@@ -204,6 +208,7 @@ export class DeviceMonitor {
       closedByGap = this.forceClose();
       det.resetShortTerm();
     }
+    const prevTs = this.lastTs;
     this.lastTs = ts;
     this.counters.rows++;
     const score = det.push(values, ts);
@@ -217,8 +222,13 @@ export class DeviceMonitor {
     }
     const p = this.p;
 
+    if (!this.normalInit) {
+      this.normalInit = true;
+      this.normalMs = det.learnedSpanMs;
+    }
     const ep = this.episode;
     if (!ep) {
+      if (prevTs !== -Infinity) this.normalMs += Math.min(ts - prevTs, t.gapMs);
       // After an episode the baseline catches up for a while on what the day did while it was frozen.
       if (this.catchUp > 0) {
         this.catchUp--;
@@ -247,9 +257,14 @@ export class DeviceMonitor {
     }
 
     this.inEpisode = true;
-    // The baseline stays frozen inside an episode, but not for ever: past maxFreezeSamples the daily cycle
-    // would carry the signals away from a frozen baseline and the episode would never end.
-    const thawed = ep.samples > t.maxFreeze;
+    // The baseline stays frozen inside an episode, but not for ever. Past maxFreezeSeconds a daily cycle would
+    // carry the signals away from a frozen baseline; and past the time this series has been seen in normal
+    // operation (its learning span plus its quiet time since), the frozen baseline claims more than the data
+    // ever showed: a state that has lasted longer than all the normal the detector knows is not judged against
+    // it for ever. Thawed, the baseline and the wander follow the data again, and the episode ends when its
+    // score stays under closeLevel for the close delay, or when the signals hold steady (the new normal).
+    const freezeMs = Math.min(t.maxFreeze * t.dtMs, this.normalMs);
+    const thawed = ts - ep.start_ts > freezeMs;
     det.adapt(values, thawed ? 1 : this.p.episodeAdapt, thawed ? 1 : this.p.quietAdapt, this.p.closeLevel);
     ep.last_ts = ts;
     ep.samples++;

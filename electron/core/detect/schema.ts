@@ -55,8 +55,10 @@ export const DetectorParamsSchema = z.object({
   rollbackSeconds: z.number().min(0).default(1800),
   /** Inside an episode, sensors not taking part in it adapt at this share of the rate. */
   quietAdapt: z.number().min(0).max(1).default(0),
-  /** ...for at most this long; then it follows the data again, and once the signals hold steady the level they
-   *  hold becomes the baseline and the episode ends (an endless episode helps nobody). */
+  /** ...for at most this long, and never longer than the series has been seen in normal operation (its learning
+   *  span plus its quiet time since: a frozen baseline must not claim more than the data ever showed); then it
+   *  follows the data again, and once the score stays quiet or the signals hold steady the level they hold becomes
+   *  the baseline and the episode ends (an endless episode helps nobody). */
   maxFreezeSeconds: z.number().positive().default(7200),
   /** Recovery: an episode whose score has fallen under recoverRatio × its peak (peak ≥ recoverMinPeak) while
    *  the signals hold steady for recoverSeconds is over, even if they settled at a new level: that level becomes
