@@ -208,6 +208,39 @@ describe('streaming detectors', () => {
   });
 });
 
+describe('episode involvement', () => {
+  it('says which sensors take part, which way and how much; the others are left out', () => {
+    const s = noise(1500, 4, 31, 1, 100);
+    for (let i = 1000; i < 1500; i++) {
+      s[i]![1]! -= 20; // 20σ down
+      s[i]![3]! += 10; // 10σ up
+    }
+    const { eps } = run(s, {}, ['a', 'b', 'c', 'd']);
+    expect(eps).toHaveLength(1);
+    const inv = eps[0]!.ep.involvement;
+    expect(inv.map((x) => x.sensor)).toEqual(['b', 'd']);
+    expect(inv[0]).toMatchObject({ direction: -1, oscillating: 0 });
+    expect(inv[0]!.z).toBeLessThan(-15);
+    expect(inv[0]!.rel).toBeCloseTo(-0.2, 1);
+    expect(inv[1]!.direction).toBe(1);
+    expect(inv[1]!.z).toBeGreaterThan(7);
+    expect(inv[0]!.detectors).toContain('level');
+    // sensors named nothing the plant knows: no signature fits, the hint says so
+    expect(eps[0]!.ep.type_hint).toBe('unknown');
+  });
+
+  it('an oscillation around an unchanged mean is involved with no direction', () => {
+    const s = noise(1500, 2, 33);
+    for (let i = 1000; i < 1500; i++) s[i]![0]! += i % 2 ? 12 : -12;
+    const { eps } = run(s);
+    expect(eps.length).toBeGreaterThanOrEqual(1);
+    const x = eps[0]!.ep.involvement.find((v) => v.sensor === 's0')!;
+    expect(x.direction).toBe(0);
+    expect(x.oscillating).toBeGreaterThan(0.3);
+    expect(x.detectors).toContain('variance');
+  });
+});
+
 describe('episode type hints', () => {
   const sensors = ['temperature', 'pressure', 'vibration', 'humidity', 'power'];
   const evidence = (rel: number[], z: number[], varHits = [0, 0, 0, 0, 0], samples = 100): EpisodeEvidence => ({
@@ -226,6 +259,10 @@ describe('episode type hints', () => {
     ['sensor_drift', evidence([0.14, 0.15, 0.12, 0.15, 0.15], [15, 14, 3.5, 7, 6])],
     ['electrical_fault', evidence([0.05, 0, 0, 0, 0.3], [3, 0, 0, 0, 10], [0, 0, 0, 0, 80])],
     ['unknown', evidence([0, 0, 0, 0.05, 0], [0, 0, 0, 5, 0])],
+    // two single-sensor signatures at once (pressure fell 20 % while the temperature rose 20 %): the shape does not say which
+    ['unknown', evidence([0.2, -0.2, 0.05, 0, 0], [20, -20, 2, 0, 1])],
+    // a leak's pressure drop together with a bearing's vibration: unknown, not whichever rule comes first
+    ['unknown', evidence([0.02, -0.3, 1.5, 0, 0.1], [2, -30, 40, 0, 5])],
   ])('%s', (type, ev) => {
     const r = classifyEpisode(ev);
     expect(r.type).toBe(type);

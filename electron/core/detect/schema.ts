@@ -109,7 +109,7 @@ export const DetectConfigSchema = DetectorParamsSchema.extend({
 });
 export type DetectConfig = z.infer<typeof DetectConfigSchema>;
 
-export { TYPE_HINTS, SEVERITIES, DETECTOR_KINDS, type TypeHint, type Severity, type DetectorKind, type Episode, type EpisodeQuery, type EpisodePage } from '../../../shared/anomalies';
+export { TYPE_HINTS, SEVERITIES, DETECTOR_KINDS, type TypeHint, type Severity, type DetectorKind, type Episode, type SensorInvolvement, type EpisodeQuery, type EpisodePage } from '../../../shared/anomalies';
 
 export const EpisodeQuerySchema = z
   .object({

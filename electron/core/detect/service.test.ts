@@ -54,6 +54,12 @@ describe('live detection service', () => {
     const ep = list.ok ? list.result.items[0]! : null;
     expect(ep).toMatchObject({ status: 'closed', type_hint: 'pressure_leak', severity: expect.stringMatching(/high|critical/) });
     expect(ep!.sensors).toContain('pressure');
+    // involvement is stored with the episode: pressure fell, by many σ and at least the leak's 15 %
+    const pr = ep!.involvement.find((s) => s.sensor === 'pressure');
+    expect(pr).toMatchObject({ direction: -1 });
+    expect(pr!.z).toBeLessThan(-4);
+    expect(pr!.rel).toBeLessThanOrEqual(-0.15);
+    expect(ep!.involvement[0]!.sensor).toBe(ep!.involvement.reduce((a, b) => (Math.abs(b.z) > Math.abs(a.z) ? b : a)).sensor);
 
     const alarms = await core.api.call('alarms.list', { attention: true }, OPERATOR);
     expect(alarms.ok && alarms.result.map((a) => [a.id, a.state])).toEqual([['line-2/pump-03:anomaly', 'rtn_unacknowledged']]);

@@ -93,7 +93,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
     } catch (err) {
       log.error({ err, episode: ep.id }, 'storing anomaly episode failed');
     }
-    const copy = { ...ep, sensors: [...ep.sensors], detectors: [...ep.detectors] };
+    const copy = { ...ep, sensors: [...ep.sensors], detectors: [...ep.detectors], involvement: ep.involvement.map((s) => ({ ...s, detectors: [...s.detectors] })) };
     if (kind === 'opened') {
       c.episodesOpened++;
       log.info({ episode: ep.id, device: ep.device_id, type: ep.type_hint, severity: ep.severity }, 'anomaly opened');
