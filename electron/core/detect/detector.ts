@@ -260,6 +260,10 @@ export class DeviceDetector {
   score = 0;
   /** Which detectors reached 1.0 on this row (bit mask of KIND_*). */
   kinds = 0;
+  /** This row's evidence without the smoothing lag (same units as score): the unsmoothed level deviation of
+   *  each sensor, the drift detector while fresh evidence feeds it, and the variance detector; not the level
+   *  and cross detectors, which read the smoothed level and trail a step's end by the level filter's lag. */
+  rawScore = 0;
   readonly sensorScore: Float64Array;
   readonly sensorKinds: Int32Array;
   /** Baseline (median), scale (robust σ) and smoothed z per sensor: read by the episode typer. */
@@ -545,6 +549,7 @@ export class DeviceDetector {
       }
     }
     this.score = 0;
+    this.rawScore = 0;
     this.kinds = 0;
     this.sensorScore.fill(0);
     this.sensorKinds.fill(0);
@@ -654,6 +659,7 @@ export class DeviceDetector {
     const sa = t.settle;
     let best = 0;
     let kinds = 0;
+    let rawBest = 0;
     for (let i = 0; i < d; i++) {
       this.lvl[i]! += sa * (x[i]! - this.lvl[i]!);
       const sc = this.scale[i]!;
@@ -667,6 +673,7 @@ export class DeviceDetector {
       const zw = wf > this.sdf[i]! * this.sdf[i]! ? Math.sqrt(wf) : this.sdf[i]!;
       let s = Math.abs(zf) / (p.levelThreshold * zw);
       let k = s >= hit ? KIND_LEVEL : 0;
+      let raw = Math.abs(zc) / (p.levelThreshold * zw);
       // CUSUM, capped so a long anomaly does not leave a long tail after it ends
       const w = this.wander[i]!;
       const zd = (z * this.dfac[i]!) / (w > 1 ? Math.sqrt(w) : 1);
@@ -683,6 +690,9 @@ export class DeviceDetector {
       const sd = (cp > cn ? cp : cn) / H;
       if (sd >= hit) k |= KIND_DRIFT;
       if (sd > s) s = sd;
+      // the sum is evidence only while it is fed (a sample past the slack): after a drift or step ends it
+      // keeps its height for up to H/k samples, which is memory, not evidence
+      if ((zd > p.cusumK || -zd > p.cusumK) && sd > raw) raw = sd;
       if (this.hasPrev) {
         const dz = z - this.zPrev[i]!;
         // one jump (a step) adds at most a bounded share; only a run of big moves (oscillation) fires
@@ -695,6 +705,8 @@ export class DeviceDetector {
       const sv = vr / p.varThreshold;
       if (sv >= hit) k |= KIND_VARIANCE;
       if (sv > s) s = sv;
+      if (sv > raw) raw = sv;
+      if (raw > rawBest) rawBest = raw;
       this.sensorScore[i] = s / hit;
       this.sensorKinds[i] = k;
       kinds |= k;
@@ -708,6 +720,7 @@ export class DeviceDetector {
       if (sc > best) best = sc;
     }
     this.score = best / hit;
+    this.rawScore = rawBest / hit;
     this.kinds = kinds;
     return best;
   }

@@ -160,6 +160,8 @@ export class DeviceMonitor {
   private lastStrongTs = 0;
   private firstHitTs = 0;
   private lastActiveTs = 0;
+  /** Last sample of the episode whose unsmoothed evidence (detector.rawScore) was still up. */
+  private lastRawTs = -Infinity;
   /** Time (ms) this series has been seen in normal operation: its learning span, then every scored interval
    *  outside episodes. An episode's baseline stays frozen for at most this long (and maxFreezeSeconds). */
   private normalMs = 0;
@@ -213,6 +215,7 @@ export class DeviceMonitor {
     const ep = this.episode;
     ep.status = 'closed';
     ep.end_ts = this.lastActiveTs;
+    if (this.lastRawTs >= ep.start_ts && this.lastRawTs < ep.end_ts) ep.end_ts = this.lastRawTs;
     this.episode = null;
     this.hitRun = 0;
     this.quietRun = 0;
@@ -311,6 +314,7 @@ export class DeviceMonitor {
       this.quietRun = 0;
       this.lastActiveTs = ts;
     }
+    if (det.rawScore >= this.p.closeLevel) this.lastRawTs = ts;
     // Steady run: consecutive samples in which no sensor's level moved more than settleZ σ.
     if (this.steadyRun === 0 || det.unsettled() >= this.p.settleZ) {
       det.markSettle();
@@ -336,8 +340,11 @@ export class DeviceMonitor {
     if (this.quietRun >= t.close || recovered) {
       this.refresh(ep);
       ep.status = 'closed';
-      // the episode ends at its last active sample, not after the quiet run that confirmed it
+      // the episode ends at its last active sample, not after the quiet run that confirmed it; and where the
+      // unsmoothed evidence ended before the smoothed score fell (a step's end seen through the level filter's
+      // lag), at the last sample that evidence was up
       ep.end_ts = recovered ? Math.min(this.lastActiveTs, this.lastStrongTs) : this.lastActiveTs;
+      if (this.lastRawTs >= ep.start_ts && this.lastRawTs < ep.end_ts) ep.end_ts = this.lastRawTs;
       if (recovered) det.rebaseline();
       this.detector.clearSnapshots();
       this.catchUp = t.catchUp;
@@ -400,6 +407,7 @@ export class DeviceMonitor {
     this.steadyRun = 0;
     this.lastActiveTs = ts;
     this.lastStrongTs = ts;
+    this.lastRawTs = this.detector.rawScore >= this.p.closeLevel ? ts : -Infinity;
     this.refresh(ep);
     this.episode = ep;
   }
