@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SENSORS } from '../shared/domain';
 import { generateDay, SCENARIOS } from '../electron/core/plant';
-import { DetectorParamsSchema, runOffline, type DetectorParams, type Episode, type OfflineRow } from '../electron/core/detect';
+import { DetectorParamsSchema, DeviceMonitor, EV_OPENED, runOffline, type DetectorParams, type Episode, type OfflineRow } from '../electron/core/detect';
 import { AlarmSystem, AlarmConfigSchema } from '../electron/core/alarms';
 import { manualClock } from '../electron/core/clock';
 
@@ -27,23 +27,25 @@ const defaults: DetectorParams = DetectorParamsSchema.parse(overrides);
 const skabParams: DetectorParams = DetectorParamsSchema.parse({ ...overrides, ...skabOverrides });
 /** The knobs that shape episodes, printed with every run so a figure can be traced to its settings. */
 const KEY_KNOBS = [
-  'learnSamples',
+  'learnSeconds',
   'levelThreshold',
-  'levelAlpha',
+  'levelTauSeconds',
   'cusumK',
-  'cusumH',
+  'cusumHSeconds',
   'driftMinRelScale',
   'varThreshold',
   'crossThreshold',
   'minRelScale',
-  'baselineAlpha',
-  'maxFreezeSamples',
-  'closeSamples',
+  'baselineTauSeconds',
+  'wanderTauSeconds',
+  'maxFreezeSeconds',
+  'closeSeconds',
   'recoverRatio',
   'recoverMinPeak',
-  'recoverSamples',
-  'settleAlpha',
+  'recoverSeconds',
+  'settleTauSeconds',
   'settleZ',
+  'falseEpisodesPerWeek',
 ] as const;
 const describe = (p: DetectorParams) => KEY_KNOBS.map((k) => `${k}=${Number(p[k].toPrecision(4))}`).join(' ');
 const zscoreParams: DetectorParams = DetectorParamsSchema.parse({ mode: 'zscore', openSamples: 1, closeSamples: 1 });
@@ -240,7 +242,7 @@ function evalSkab(dir: string) {
   console.log(`\n== SKAB (${dir}): fit on the first ${FIT} rows of each file, score the rest ==`);
   const changed = { ...overrides, ...skabOverrides };
   console.log(
-    `settings: ${describe({ ...skabParams, learnSamples: FIT })}${Object.keys(changed).length ? ` (overridden: ${JSON.stringify(changed)})` : ' (defaults, as on the plant)'}`,
+    `settings: ${describe(skabParams)}, learnSamples=${FIT} (the protocol)${''}${Object.keys(changed).length ? ` (overridden: ${JSON.stringify(changed)})` : ' (defaults, as on the plant)'}`,
   );
   const files: SkabFile[] = [];
   for (const sub of ['valve1', 'valve2', 'other']) {
@@ -287,7 +289,156 @@ function evalSkab(dir: string) {
   return { f1: m.f1, far: m.far, mar: m.mar, zf1: mz.f1, zfar: mz.far, zmar: mz.mar, freePct };
 }
 
+// ---------------------------------------------------------------- held-out checks of issue 17
+const toRows = (rs: ReturnType<typeof generateDay>['readings']): OfflineRow[] =>
+  rs.map((r) => ({ key: r.device_id, ts: r.ts, values: [r.temperature, r.pressure, r.vibration, r.humidity, r.power] }));
+const cover = (ep: Episode, from: number, to: number) => Math.min(ep.end_ts ?? ep.last_ts, to) - Math.max(ep.start_ts, from);
+const inScenario = (ep: Episode, t0: number) =>
+  SCENARIOS.some(
+    (s) => ep.device_id === s.device_id && ep.start_ts <= t0 + s.endHour * 3_600_000 + 600_000 && (ep.end_ts ?? ep.last_ts) >= t0 + s.startHour * 3_600_000,
+  );
+
+function evalSeeds() {
+  console.log('\n== Built-in day, seeds 1–20 (defaults) ==');
+  let detected = 0;
+  let typed = 0;
+  let falseEps = 0;
+  const misses: string[] = [];
+  for (let sd = 1; sd <= 20; sd++) {
+    const day = generateDay({ seed: sd });
+    const t0 = day.readings[0].ts;
+    const res = runOffline(toRows(day.readings), SENSORS, defaults);
+    for (const s of SCENARIOS) {
+      const from = t0 + s.startHour * 3_600_000;
+      const to = t0 + s.endHour * 3_600_000;
+      const eps = res.episodes.filter((e) => e.device_id === s.device_id && e.start_ts <= to + 600_000 && (e.end_ts ?? e.last_ts) >= from);
+      const main = eps.sort((a, b) => cover(b, from, to) - cover(a, from, to))[0];
+      if (main) detected++;
+      if (main?.type_hint === s.type) typed++;
+      else misses.push(`seed ${sd} ${s.type} → ${main?.type_hint ?? 'missed'}`);
+    }
+    falseEps += res.episodes.filter((e) => !inScenario(e, t0)).length;
+  }
+  const n = 20 * SCENARIOS.length;
+  console.log(
+    `detected ${detected}/${n}, typed ${typed}/${n}; false episodes ${falseEps} over 20 × 9 device-days${misses.length ? `\n  ${misses.join('\n  ')}` : ''}`,
+  );
+  return { detectedPct: (100 * detected) / n, typedPct: (100 * typed) / n, falsePerDeviceDay: falseEps / (20 * 9) };
+}
+
+function resample(rows: OfflineRow[], stepMs: number): OfflineRow[] {
+  const byKey = new Map<string, OfflineRow[]>();
+  for (const r of rows) (byKey.get(r.key) ?? byKey.set(r.key, []).get(r.key)!).push(r);
+  const out: OfflineRow[] = [];
+  for (const [key, rs] of byKey) {
+    if (stepMs < 5000) {
+      // finer than the source: linear interpolation between readings
+      for (let i = 0; i + 1 < rs.length; i++) {
+        const a = rs[i];
+        const b = rs[i + 1];
+        for (let t = a.ts; t < b.ts; t += stepMs) {
+          const f = (t - a.ts) / (b.ts - a.ts);
+          out.push({ key, ts: t, values: Array.from(a.values, (v, k) => v + f * (b.values[k] - v)) });
+        }
+      }
+    } else {
+      // coarser: bucket means (what a historian's interpolated/averaged export gives)
+      let bucket = -1;
+      let acc: number[] = [];
+      let n = 0;
+      const flush = () => n && out.push({ key, ts: bucket * stepMs, values: acc.map((v) => v / n) });
+      for (const r of rs) {
+        const b = Math.floor(r.ts / stepMs);
+        if (b !== bucket) {
+          flush();
+          bucket = b;
+          acc = Array.from(r.values, () => 0);
+          n = 0;
+        }
+        for (let k = 0; k < acc.length; k++) acc[k] += r.values[k];
+        n++;
+      }
+      flush();
+    }
+  }
+  return out.sort((a, b) => a.ts - b.ts);
+}
+
+function evalResampled() {
+  console.log(`\n== Built-in day (seed ${seed}) resampled ==`);
+  const day = generateDay({ seed });
+  const t0 = day.readings[0].ts;
+  const rows = toRows(day.readings);
+  let worst = 0;
+  let silent = 0;
+  console.log('period   rows/series  learned  false eps/series-day  detected  warnings');
+  for (const [name, ms] of [
+    ['1 s', 1000],
+    ['60 s', 60_000],
+    ['15 min', 900_000],
+    ['1 h', 3_600_000],
+  ] as const) {
+    const rs = resample(rows, ms);
+    const res = runOffline(rs, SENSORS, defaults);
+    const series = [...res.monitors.values()];
+    const learned = series.filter((m) => m.detector.learned).length;
+    // a silent stop: a series that neither scores (varying scores after learning) nor says why
+    for (const m of series) {
+      const warned = m.warnings.length > 0;
+      if (!m.detector.learned && !warned) silent++;
+    }
+    const falsePer = res.episodes.filter((e) => !inScenario(e, t0)).length / (series.length * 1);
+    const det = SCENARIOS.filter((s) => res.episodes.some((e) => e.device_id === s.device_id && inScenario(e, t0))).length;
+    worst = Math.max(worst, falsePer);
+    const w = new Set(series.flatMap((m) => m.warnings.map((x) => x.replace(/[\d.]+ samples? \([^)]*\)/, 'N samples'))));
+    console.log(
+      `${name.padEnd(8)} ${String(Math.round(rs.length / series.length)).padEnd(12)} ${`${learned}/${series.length}`.padEnd(8)} ${falsePer.toFixed(2).padEnd(21)} ${`${det}/5`.padEnd(9)} ${w.size ? [...w].join(' | ') : '-'}`,
+    );
+  }
+  return { worst, silent };
+}
+
+function evalSeek() {
+  console.log(`\n== Built-in day (seed ${seed}) with a seek (02:00 → 14:00) and a speed change in the middle ==`);
+  const day = generateDay({ seed });
+  const t0 = day.readings[0].ts;
+  const at = (h: number) => t0 + h * 3_600_000;
+  const run = (announce: boolean) => {
+    const monitors = new Map<string, DeviceMonitor>();
+    let opened = 0;
+    let next = 0;
+    const feed = (from: number, to: number, counting: boolean) => {
+      const part = day.readings.filter((r) => r.ts >= at(from) && r.ts < at(to));
+      const shift = next ? next - at(from) : 0;
+      for (const r of part) {
+        let m = monitors.get(r.device_id);
+        if (!m) monitors.set(r.device_id, (m = new DeviceMonitor(r.device_id, SENSORS, defaults)));
+        if (m.push(r.ts + shift, [r.temperature, r.pressure, r.vibration, r.humidity, r.power]) === EV_OPENED && counting) opened++;
+      }
+      next = part[part.length - 1].ts + shift + 5000;
+    };
+    const discontinuity = () => {
+      if (announce) for (const m of monitors.values()) m.discontinuity();
+    };
+    feed(0, 2, false);
+    discontinuity(); // seek to 14:00 (timestamps continue, as the replay shifts them)
+    feed(14, 15, true);
+    discontinuity(); // speed change
+    feed(15, 16, true);
+    return opened;
+  };
+  const announced = run(true);
+  const unannounced = run(false);
+  console.log(
+    `episodes opened after the seek on 9 healthy-at-that-time devices: ${announced} with the replay's discontinuity events (${unannounced} if the detector were not told)`,
+  );
+  return announced;
+}
+
 const b = evalBuiltin();
+const sd = evalSeeds();
+const rsm = evalResampled();
+const seekFalse = evalSeek();
 const s = evalSkab(args.skab);
 console.log(
   JSON.stringify({
@@ -302,5 +453,11 @@ console.log(
     skab_free_flagged_pct: s && s.freePct !== null ? r3(s.freePct) : null,
     zscore_skab_f1: s ? r3(s.zf1) : null,
     values_per_s: Math.round(b.valuesPerS),
+    seeds_detected_pct: r2(sd.detectedPct),
+    seeds_typed_pct: r2(sd.typedPct),
+    seeds_false_episodes_per_device_day: r3(sd.falsePerDeviceDay),
+    resampled_false_per_series_day: r3(rsm.worst),
+    resampled_silent_stops: rsm.silent,
+    seek_false_alarms: seekFalse,
   }),
 );

@@ -11,6 +11,21 @@ export type Severity = (typeof SEVERITIES)[number];
 export const DETECTOR_KINDS = ['level', 'drift', 'variance', 'cross', 'zscore'] as const;
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];
 
+/** How one sensor takes part in an episode (peaks over the episode so far, against the baseline frozen at its start). */
+export interface SensorInvolvement {
+  sensor: string;
+  /** +1 rose, −1 fell, 0 no net move (e.g. an oscillation around an unchanged mean). */
+  direction: 1 | -1 | 0;
+  /** Peak signed deviation of the smoothed level, in the sensor's learned noise (robust σ). */
+  z: number;
+  /** The same as a share of the baseline (0.15 = +15 %). */
+  rel: number;
+  /** Share of the episode's samples in which this sensor oscillated (variance detector over its threshold). */
+  oscillating: number;
+  /** Detectors that fired on this sensor (empty: it moved ≥ 3σ without firing one). */
+  detectors: DetectorKind[];
+}
+
 /** An anomaly episode: detector hits on one device merged from first hit to last. */
 export interface Episode {
   id: string;
@@ -23,6 +38,9 @@ export interface Episode {
   status: 'open' | 'closed';
   sensors: string[];
   detectors: DetectorKind[];
+  /** Which sensors take part, which way and how much, strongest first; typing is read from it. Older stored
+   *  episodes have an empty list. */
+  involvement: SensorInvolvement[];
   /** Peak normalised score (1.0 = at threshold). */
   score: number;
   severity: Severity;

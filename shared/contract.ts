@@ -208,6 +208,9 @@ export interface EventMap {
   readings: TimedReading[];
   'ingest.rejected': { reason: string; topic: string; detail: string };
   'simulator.status': SimulatorStatus;
+  /** A known break in the replayed data (seek, speed change, resume after pause, loop back to the start):
+   *  detection re-settles instead of taking the jump for an anomaly. ts: the next published reading time. */
+  'simulator.discontinuity': { kind: 'seek' | 'speed' | 'resume' | 'loop'; ts: number };
   'device.status': DeviceStatus;
   'device.command': { device_id: string; command: string; params: Record<string, unknown>; issued_by?: string };
   // governance (issue 5)

@@ -35,7 +35,7 @@ describe('aegisflow detect', () => {
     expect(stdout).toMatch(/pressure_leak/);
     expect(stdout).toContain('(2 bad');
     const scored = fs.readFileSync(path.join(dir, 'export.scored.csv'), 'utf8').trimEnd().split('\n');
-    expect(scored[0]).toBe('timestamp,device_id,temperature,pressure,vibration,humidity,power,score,anomaly_flag,episode_id');
+    expect(scored[0]).toBe('timestamp,device_id,temperature,pressure,vibration,humidity,power,aegis_score,aegis_flag,aegis_episode');
     expect(scored).toHaveLength(day.readings.length + 1);
     // rows during the leak (08:00–08:30) carry the flag and the episode id; the first hours none
     const at = (hhmm: string) => scored.find((l) => l.startsWith(`2026-01-01T${hhmm}:00.000Z`))!.split(',');
@@ -56,10 +56,22 @@ describe('aegisflow detect', () => {
     expect(await detectCommand.run([file, '--fit-rows', '200', '--label-col', 'anomaly', '--out', '-'])).toBe(0);
     const m = /F1 ([\d.]+)\s+FAR ([\d.]+) %\s+MAR ([\d.]+) %/.exec(out.join(''));
     expect(m).not.toBeNull();
-    // the step is caught whole; the CUSUM's hangover after it ends costs ~20 rows of false alarm
+    // the step is caught whole, and the episode ends where the unsmoothed evidence ended, not after the
+    // level filter's lag (~1 min of a 140σ step at 1 s sampling)
     expect(Number(m![1])).toBeGreaterThan(0.85);
     expect(Number(m![3])).toBeLessThan(5);
     expect(Number(m![2])).toBeLessThan(10);
+  });
+
+  it('names its own output columns so a label column of the input cannot be confused with them', async () => {
+    // the finding: the scored CSV kept the input's `anomaly` beside the detector's `anomaly_flag`
+    const rows = ['datetime;a;anomaly'];
+    for (let i = 0; i < 300; i++) rows.push(`${new Date(Date.UTC(2020, 2, 9, 10, 0, i)).toISOString()};${(5 + Math.sin(i) * 0.1).toFixed(3)};0`);
+    const file = path.join(dir, 'labelled.csv');
+    fs.writeFileSync(file, rows.join('\n') + '\n');
+    expect(await detectCommand.run([file, '--fit-rows', '100'])).toBe(0);
+    const header = fs.readFileSync(path.join(dir, 'labelled.scored.csv'), 'utf8').split('\n')[0].split(';');
+    expect(header).toEqual(['datetime', 'a', 'anomaly', 'aegis_score', 'aegis_flag', 'aegis_episode']);
   });
 
   it('refuses bad usage with exit code 2 and a clear message', async () => {

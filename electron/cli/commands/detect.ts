@@ -3,7 +3,7 @@
 // with it; anyone can score the detector on another benchmark with --label-col.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DetectorParamsSchema, runOffline, type DetectorParams, type Episode, type OfflineRow } from '../../core/detect';
+import { DetectorParamsSchema, runOffline, type DetectorParams, type DeviceMonitor, type Episode, type OfflineRow } from '../../core/detect';
 import { fail, parse } from '../common';
 import { loadConfig } from '../../core/config';
 import type { CliCommand } from '../types';
@@ -19,7 +19,8 @@ Options:
                        ISO 8601, 'YYYY-MM-DD hh:mm:ss' (read as UTC), epoch seconds or epoch ms.
   --cols A,B,C         value columns (default: every other column except the key and label columns)
   --key-col NAME       series key, e.g. device_id (default: device_id if present, else one series)
-  --fit-rows N         learn each series' baseline on its first N rows (default: config detect.learnSamples, 360)
+  --fit-rows N         learn each series' baseline on its first N rows (default: its first detect.learnSeconds,
+                       1800 s, measured on its own timestamps; at least detect.learnMinSamples rows)
   --fit FROM..TO       learn on the rows with FROM <= time <= TO instead (times as in the file, or ISO);
                        rows before FROM are not scored
   --label-col NAME     0/1 label column: also print point-wise F1, false-alarm and missed-alarm rates
@@ -32,8 +33,12 @@ Options:
   -q, --quiet          print only the summary line
   -h, --help           show this help
 
-Output CSV: the input's columns plus score (1.0 = at threshold; empty while learning), anomaly_flag (0/1:
-inside an episode) and episode_id. Bad rows (wrong field count, unreadable time, non-numeric
+Output CSV: the input's columns plus aegis_score (calibrated: -log10 of the probability that normal data
+of that series scores this high, estimated from its learning rows; empty while learning), aegis_flag
+(0/1: inside an episode) and aegis_episode (episode id). The prefix keeps them apart from any label
+column of the input. Per series it prints the measured sampling period, warnings (sampling too slow or
+irregular for a setting, and the fallback taken), the daily cycles learned, and the hit threshold with
+its expected false episodes per week (the alarm budget, detect.falseEpisodesPerWeek, default 1). Bad rows (wrong field count, unreadable time, non-numeric
 value) are reported on stderr by line number, left out of the output, and the run goes on.
 Timestamps that repeat or go backwards within a series are dropped by the detector and counted.
 
@@ -211,20 +216,25 @@ export const detectCommand: CliCommand = {
 
       const outFile = values.out ?? path.join(path.dirname(file), path.basename(file).replace(/\.csv$/i, '') + '.scored.csv');
       if (outFile !== '-') {
-        const out: string[] = [`${lines[0]}${sep}score${sep}anomaly_flag${sep}episode_id`];
+        const out: string[] = [`${lines[0]}${sep}aegis_score${sep}aegis_flag${sep}aegis_episode`];
         for (let r = 0; r < rows.length; r++) {
           const e = res.episodeOf[r];
           const learning = res.scores[r] === 0 && e < 0;
-          out.push(`${lines[lineOf[r]]}${sep}${learning ? '' : res.scores[r].toFixed(3)}${sep}${e >= 0 ? 1 : 0}${sep}${e >= 0 ? res.episodes[e].id : ''}`);
+          out.push(`${lines[lineOf[r]]}${sep}${learning ? '' : res.pscores[r].toFixed(3)}${sep}${e >= 0 ? 1 : 0}${sep}${e >= 0 ? res.episodes[e].id : ''}`);
         }
         fs.writeFileSync(outFile, out.join('\n') + '\n');
       }
 
-      if (!quiet) printEpisodes(res.episodes);
+      if (!quiet) {
+        printSeries(res.monitors);
+        printEpisodes(res.episodes);
+      } else {
+        for (const [key, m] of res.monitors) for (const w of m.warnings) process.stderr.write(`warning: ${key}: ${w}\n`);
+      }
       const flagged = Array.from(res.episodeOf).filter((e) => e >= 0).length;
       process.stdout.write(
         `${rows.length} rows (${bad} bad, ${res.dropped} dropped as repeated/backward time), ${res.monitors.size} series × ${valueNames.length} values, ` +
-          `fit ${params.learnSamples} rows/series; ${res.episodes.length} episodes, ${flagged} rows flagged; ${Math.round((rows.length * valueNames.length) / (ms / 1000)).toLocaleString('en')} values/s` +
+          `fit ${params.learnSamples ?? `${params.learnSeconds} s of`} rows/series; ${res.episodes.length} episodes, ${flagged} rows flagged; ${Math.round((rows.length * valueNames.length) / (ms / 1000)).toLocaleString('en')} values/s` +
           (outFile !== '-' ? `\nscored CSV: ${outFile}` : '') +
           '\n',
       );
@@ -238,7 +248,7 @@ export const detectCommand: CliCommand = {
         for (let r = 0; r < rows.length; r++) {
           const n = (cnt.get(rows[r].key) ?? 0) + 1;
           cnt.set(rows[r].key, n);
-          if (n <= params.learnSamples) continue;
+          if (n <= (res.monitors.get(rows[r].key)?.detector.learnedRows || Infinity)) continue;
           const p = res.episodeOf[r] >= 0;
           const y = labels[r] === 1;
           if (p && y) tp++;
@@ -262,6 +272,25 @@ export const detectCommand: CliCommand = {
 
 function usageError(message: string): Error {
   return Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+}
+
+function printSeries(monitors: Map<string, DeviceMonitor>): void {
+  for (const [key, m] of monitors) {
+    const d = m.detector;
+    if (!d.timing || d.learnedRows === 0) {
+      process.stdout.write(`series ${key}: still learning at the end of the data (${m.counters.rows} rows): not scored\n`);
+      continue;
+    }
+    const seasonal = d
+      .seasonality()
+      .map((s, i) => (s ? `${m.sensors[i]} (${s})` : ''))
+      .filter(Boolean);
+    process.stdout.write(
+      `series ${key}: sampled every ${(d.timing.dtMs / 1000).toPrecision(3)} s, learned on ${d.learnedRows} rows; hit threshold ${d.hit.toFixed(2)}× the detectors' own, ` +
+        `expected false episodes/week ${d.expectedFalsePerWeek < 0.01 ? '< 0.01' : d.expectedFalsePerWeek.toFixed(2)}; daily cycle: ${seasonal.length ? seasonal.join(', ') : 'none'}\n`,
+    );
+    for (const w of m.warnings) process.stdout.write(`  warning: ${w}\n`);
+  }
 }
 
 function printEpisodes(eps: Episode[]): void {

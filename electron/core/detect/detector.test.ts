@@ -78,7 +78,7 @@ describe('streaming detectors', () => {
   it('drift: CUSUM flags a sustained 4σ offset the level detector (6σ) does not', () => {
     const s = noise(2000, 1, 4);
     for (let i = 1000; i < 2000; i++) s[i][0] += 4;
-    const { eps } = run(s, { baselineAlpha: 0 });
+    const { eps } = run(s, { baselineTauSeconds: 0 });
     expect(eps.length).toBeGreaterThanOrEqual(1);
     expect(eps[0].ep.detectors).toContain('drift');
     expect(eps[0].ep.detectors).not.toContain('level');
@@ -107,7 +107,7 @@ describe('streaming detectors', () => {
       s[i][0] += 3;
       s[i][1] -= 3;
     }
-    const { eps } = run(s, { learnSamples: 1000, cusumH: 10_000 });
+    const { eps } = run(s, { learnSamples: 1000, cusumHSeconds: 50_000 });
     const hit = eps.find((e) => e.openedAt >= 1500 && e.openedAt < 1560);
     expect(hit?.ep.detectors).toContain('cross');
     expect(eps.filter((e) => e.openedAt < 1500)).toHaveLength(0);
@@ -125,15 +125,33 @@ describe('streaming detectors', () => {
     // ends where the deviation ended, not at the end of the data; the offset became the baseline (no second episode)
     expect(ep.end_ts! / STEP).toBeGreaterThanOrEqual(1299);
     expect(ep.end_ts! / STEP).toBeLessThan(1340);
-    // without recovery the offset keeps the episode open to the end of the data
+    // without recovery the offset holds the frozen baseline only as long as the normal the series has shown
+    // (learning 200 + 800 quiet samples), then the steady new level becomes the baseline: not to the end of the data
     const frozen = run(s, { recoverRatio: 0 });
-    expect(frozen.eps[0].ep.end_ts! / STEP).toBeGreaterThan(2400);
+    expect(frozen.eps).toHaveLength(1);
+    expect(frozen.eps[0].ep.end_ts! / STEP).toBeGreaterThan(1950);
+    expect(frozen.eps[0].ep.end_ts! / STEP).toBeLessThan(2150);
   });
 
-  it('settled: an episode older than maxFreezeSamples ends once the signals hold steady at their new level', () => {
+  it('an episode is not held open by a baseline frozen for longer than the normal the series has shown', () => {
+    // SKAB's anomaly-free run: a short history, then the rig settles at a new level for good. The frozen
+    // baseline may judge the new level for at most the time seen in normal operation (learning 200 + 100
+    // quiet samples = 300 samples here, well under maxFreezeSeconds' 1440); then the level is the new normal.
+    const s = noise(2500, 2, 24);
+    for (let i = 300; i < 2500; i++) s[i][1] += 12;
+    const { eps } = run(s);
+    expect(eps).toHaveLength(1);
+    const ep = eps[0].ep;
+    expect(ep.start_ts / STEP).toBeGreaterThanOrEqual(300);
+    const held = (ep.end_ts! - ep.start_ts) / STEP;
+    expect(held).toBeGreaterThan(290);
+    expect(held).toBeLessThan(400);
+  });
+
+  it('settled: an episode older than maxFreezeSeconds ends once the signals hold steady at their new level', () => {
     const s = noise(3000, 1, 22);
     for (let i = 1000; i < 3000; i++) s[i][0] += 10;
-    const { eps } = run(s, { maxFreezeSamples: 500 });
+    const { eps } = run(s, { maxFreezeSeconds: 2500 });
     expect(eps).toHaveLength(1);
     const samples = (eps[0].ep.end_ts! - eps[0].ep.start_ts) / STEP;
     expect(samples).toBeGreaterThan(500);
@@ -146,7 +164,7 @@ describe('streaming detectors', () => {
     for (let i = 1000; i < 3000; i++) ramp[i][0] += (2 * Math.min(1000, i - 1000)) / 1000;
     expect(run(ramp).eps).toHaveLength(0);
     // judged against its noise alone and one slow baseline (the old behaviour) the wander opened an episode
-    expect(run(ramp, { driftMinRelScale: 0, levelAlpha: 0 }).eps.length).toBeGreaterThan(0);
+    expect(run(ramp, { driftMinRelScale: 0, levelTauSeconds: 0, wanderTauSeconds: 1e12 }).eps.length).toBeGreaterThan(0);
     const step = noise(2000, 1, 23, 0.2);
     for (let i = 1000; i < 2000; i++) step[i][0] += 2;
     const { eps } = run(step);
@@ -182,7 +200,7 @@ describe('streaming detectors', () => {
     expect(m.detector.missing).toBe(2);
     for (let i = 0; i < 10; i++) m.push((t += STEP), [60, 20]);
     expect(m.episode?.status).toBe('open');
-    const ev = m.push(t + p.gapResetMs + STEP, [10, 20]);
+    const ev = m.push(t + p.gapResetSeconds * 1000 + STEP, [10, 20]);
     expect(ev).toBe(EV_CLOSED);
     expect(m.closed?.end_ts).toBe(t);
     expect(m.counters.gaps).toBe(1);
@@ -198,6 +216,39 @@ describe('streaming detectors', () => {
         for (let k = 0; k < 3; k++) s += a[i * 3 + k] * inv[k * 3 + j];
         expect(s).toBeCloseTo(i === j ? 1 : 0, 9);
       }
+  });
+});
+
+describe('episode involvement', () => {
+  it('says which sensors take part, which way and how much; the others are left out', () => {
+    const s = noise(1500, 4, 31, 1, 100);
+    for (let i = 1000; i < 1500; i++) {
+      s[i][1] -= 20; // 20σ down
+      s[i][3] += 10; // 10σ up
+    }
+    const { eps } = run(s, {}, ['a', 'b', 'c', 'd']);
+    expect(eps).toHaveLength(1);
+    const inv = eps[0].ep.involvement;
+    expect(inv.map((x) => x.sensor)).toEqual(['b', 'd']);
+    expect(inv[0]).toMatchObject({ direction: -1, oscillating: 0 });
+    expect(inv[0].z).toBeLessThan(-15);
+    expect(inv[0].rel).toBeCloseTo(-0.2, 1);
+    expect(inv[1].direction).toBe(1);
+    expect(inv[1].z).toBeGreaterThan(7);
+    expect(inv[0].detectors).toContain('level');
+    // sensors named nothing the plant knows: no signature fits, the hint says so
+    expect(eps[0].ep.type_hint).toBe('unknown');
+  });
+
+  it('an oscillation around an unchanged mean is involved with no direction', () => {
+    const s = noise(1500, 2, 33);
+    for (let i = 1000; i < 1500; i++) s[i][0] += i % 2 ? 12 : -12;
+    const { eps } = run(s);
+    expect(eps.length).toBeGreaterThanOrEqual(1);
+    const x = eps[0].ep.involvement.find((v) => v.sensor === 's0')!;
+    expect(x.direction).toBe(0);
+    expect(x.oscillating).toBeGreaterThan(0.3);
+    expect(x.detectors).toContain('variance');
   });
 });
 
@@ -219,6 +270,10 @@ describe('episode type hints', () => {
     ['sensor_drift', evidence([0.14, 0.15, 0.12, 0.15, 0.15], [15, 14, 3.5, 7, 6])],
     ['electrical_fault', evidence([0.05, 0, 0, 0, 0.3], [3, 0, 0, 0, 10], [0, 0, 0, 0, 80])],
     ['unknown', evidence([0, 0, 0, 0.05, 0], [0, 0, 0, 5, 0])],
+    // two single-sensor signatures at once (pressure fell 20 % while the temperature rose 20 %): the shape does not say which
+    ['unknown', evidence([0.2, -0.2, 0.05, 0, 0], [20, -20, 2, 0, 1])],
+    // a leak's pressure drop together with a bearing's vibration: unknown, not whichever rule comes first
+    ['unknown', evidence([0.02, -0.3, 1.5, 0, 0.1], [2, -30, 40, 0, 5])],
   ])('%s', (type, ev) => {
     const r = classifyEpisode(ev);
     expect(r.type).toBe(type);

@@ -11,6 +11,14 @@
 //  - cross:    Hotelling T² of the smoothed z vector with the covariance learned in training,
 //              for changes in how sensors move together.
 //  - zscore:   the seed's detector (window 60, |z|>3), selectable for comparison.
+//
+// Time, not rows: the learning window and every time constant are in seconds; the series' sampling
+// period is measured while it learns (median interval) and turns them into per-sample weights and
+// counts (SampleTiming). A setting the sampling cannot honour gets a warning and a fallback.
+// Seasonality: an hour-of-day profile per sensor (24 buckets: O(1)) is learned from normal data and
+// removed from the signal once it has repeated over two days. Alarm budget: the hit threshold of each
+// series is raised until the exponential tail of its own learning scores (peaks over threshold,
+// declustered) expects at most falseEpisodesPerWeek; the score is also given as −log10 p.
 import type { DetectorKind, DetectorParams } from './schema';
 
 /** Baseline snapshots kept for rollback (ring buffer per device: O(1) memory). */
@@ -37,6 +45,169 @@ function median(xs: Float64Array): number {
   const n = s.length;
   if (n === 0) return 0;
   return n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/** Per-sample weight of an EWMA with time constant tau (s) at sampling period dt (s); 0 = frozen. */
+export const alphaFor = (tauS: number, dtS: number) => (tauS <= 0 ? 0 : 1 - Math.exp(-dtS / tauS));
+
+/** Counts and weights derived from the measured sampling period. */
+export interface SampleTiming {
+  /** Median sampling period (ms). */
+  dtMs: number;
+  fast: number;
+  variance: number;
+  baseline: number;
+  level: number;
+  wander: number;
+  settle: number;
+  open: number;
+  close: number;
+  recover: number;
+  maxFreeze: number;
+  catchUp: number;
+  rollback: number;
+  resettle: number;
+  cusumH: number;
+  gapMs: number;
+}
+
+export function timingFor(p: DetectorParams, dtMs: number): SampleTiming {
+  const dt = Math.max(dtMs, 1) / 1000;
+  const count = (s: number, min = 1) => Math.max(min, Math.round(s / dt));
+  return {
+    dtMs,
+    fast: alphaFor(p.fastTauSeconds, dt),
+    // a variance needs a few samples whatever the sampling: at most 0.1 (≥ ~10 samples of memory)
+    variance: Math.min(0.1, alphaFor(p.varTauSeconds, dt)),
+    baseline: alphaFor(p.baselineTauSeconds, dt),
+    level: alphaFor(p.levelTauSeconds, dt),
+    wander: alphaFor(p.wanderTauSeconds, dt),
+    settle: alphaFor(p.settleTauSeconds, dt),
+    // hits spanning openSeconds: 3 samples at 5 s, 1 once a sample is longer than that
+    open: p.openSamples ?? 1 + count(p.openSeconds, 0),
+    close: p.closeSamples ?? count(p.closeSeconds),
+    recover: count(p.recoverSeconds),
+    maxFreeze: count(p.maxFreezeSeconds),
+    catchUp: count(p.catchUpSeconds, 0),
+    rollback: count(p.rollbackSeconds, 0),
+    resettle: count(p.settleSeconds, 3),
+    cusumH: Math.max(10, p.cusumHSeconds / dt),
+    gapMs: Math.max(p.gapResetSeconds * 1000, p.gapFactor * dtMs),
+  };
+}
+
+const DAY_MS = 86_400_000;
+const BUCKETS = 24;
+
+/**
+ * Hour-of-day profile per sensor: 24 bucket means, the long-run one averaged over days (up to a week
+ * of memory), and today's being gathered. A sensor's cycle is used once two whole days have repeated
+ * it (today's profile correlates ≥ 0.5 with the learned one) and its swing is at least its noise.
+ */
+class DailyProfile {
+  readonly mean: Float64Array;
+  readonly days: Int32Array;
+  private readonly sum: Float64Array;
+  private readonly n: Int32Array;
+  readonly consistency: Float64Array;
+  readonly active: Uint8Array;
+  readonly offset: Float64Array;
+  private day = NaN;
+  constructor(private readonly d: number) {
+    this.mean = new Float64Array(d * BUCKETS);
+    this.days = new Int32Array(d * BUCKETS);
+    this.sum = new Float64Array(d * BUCKETS);
+    this.n = new Int32Array(d * BUCKETS);
+    this.consistency = new Float64Array(d);
+    this.active = new Uint8Array(d);
+    this.offset = new Float64Array(d);
+  }
+  /** Seasonal component of sensor i at ts (linear between bucket centres, zero-mean over the day). */
+  value(i: number, ts: number): number {
+    if (!this.active[i]) return 0;
+    const pos = ((((ts % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS) * BUCKETS - 0.5;
+    const b0 = Math.floor(pos);
+    const f = pos - b0;
+    const a = (b0 + BUCKETS) % BUCKETS;
+    const b = (b0 + 1) % BUCKETS;
+    const o = i * BUCKETS;
+    return this.mean[o + a] * (1 - f) + this.mean[o + b] * f - this.offset[i];
+  }
+  /** Gather a normal sample; returns the sensors whose cycle became active at this sample (bit mask). */
+  add(ts: number, x: ArrayLike<number>, scale: Float64Array): number {
+    const day = Math.floor(ts / DAY_MS);
+    let turnedOn = 0;
+    if (day !== this.day) {
+      if (this.day === this.day) turnedOn = this.closeDay(scale);
+      this.day = day;
+    }
+    const b = Math.floor(((((ts % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS) * BUCKETS);
+    for (let i = 0; i < this.d; i++) {
+      this.sum[i * BUCKETS + b] += x[i];
+      this.n[i * BUCKETS + b]++;
+    }
+    return turnedOn;
+  }
+  private closeDay(scale: Float64Array): number {
+    let turnedOn = 0;
+    for (let i = 0; i < this.d; i++) {
+      const o = i * BUCKETS;
+      // today's bucket means against the learned ones, centred, where both exist
+      let full = true;
+      let mt = 0;
+      let ml = 0;
+      let k = 0;
+      for (let b = 0; b < BUCKETS; b++) {
+        if (!this.n[o + b]) full = false;
+        if (this.n[o + b] && this.days[o + b]) {
+          mt += this.sum[o + b] / this.n[o + b];
+          ml += this.mean[o + b];
+          k++;
+        }
+      }
+      if (full && k === BUCKETS) {
+        mt /= k;
+        ml /= k;
+        let sxy = 0;
+        let sxx = 0;
+        let syy = 0;
+        for (let b = 0; b < BUCKETS; b++) {
+          const x = this.sum[o + b] / this.n[o + b] - mt;
+          const y = this.mean[o + b] - ml;
+          sxy += x * y;
+          sxx += x * x;
+          syy += y * y;
+        }
+        const r = sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+        this.consistency[i] = this.consistency[i] === 0 ? r : 0.5 * (this.consistency[i] + r);
+      }
+      for (let b = 0; b < BUCKETS; b++) {
+        const n = this.n[o + b];
+        if (!n) continue;
+        const m = this.sum[o + b] / n;
+        const dd = this.days[o + b];
+        this.mean[o + b] = dd === 0 ? m : this.mean[o + b] + (m - this.mean[o + b]) / Math.min(dd + 1, 7);
+        this.days[o + b] = dd + 1;
+        this.sum[o + b] = 0;
+        this.n[o + b] = 0;
+      }
+      let minDays = Infinity;
+      let mean = 0;
+      for (let b = 0; b < BUCKETS; b++) {
+        minDays = Math.min(minDays, this.days[o + b]);
+        mean += this.mean[o + b];
+      }
+      mean /= BUCKETS;
+      let v = 0;
+      for (let b = 0; b < BUCKETS; b++) v += (this.mean[o + b] - mean) ** 2;
+      const swing = Math.sqrt(v / BUCKETS);
+      this.offset[i] = mean;
+      const on = minDays >= 2 && this.consistency[i] >= 0.5 && swing >= scale[i];
+      if (on && !this.active[i]) turnedOn |= 1 << i;
+      this.active[i] = on ? 1 : 0;
+    }
+    return turnedOn;
+  }
 }
 
 function quantile(xs: Float64Array, q: number): number {
@@ -89,6 +260,10 @@ export class DeviceDetector {
   score = 0;
   /** Which detectors reached 1.0 on this row (bit mask of KIND_*). */
   kinds = 0;
+  /** This row's evidence without the smoothing lag (same units as score): the unsmoothed level deviation of
+   *  each sensor, the drift detector while fresh evidence feeds it, and the variance detector; not the level
+   *  and cross detectors, which read the smoothed level and trail a step's end by the level filter's lag. */
+  rawScore = 0;
   readonly sensorScore: Float64Array;
   readonly sensorKinds: Int32Array;
   /** Baseline (median), scale (robust σ) and smoothed z per sensor: read by the episode typer. */
@@ -102,12 +277,34 @@ export class DeviceDetector {
   learned = false;
   /** Rows seen since the learning period ended. */
   scored = 0;
+  /** Rows the baseline was learned on. */
+  learnedRows = 0;
+  /** Time (ms) the learning rows spanned. */
+  learnedSpanMs = 0;
+  /** The score as a calibrated tail probability: −log10 P(a normal sample scores this high), from the learning data. */
+  pscore = 0;
+  /** Weights and counts from the measured sampling period (null until learned). */
+  timing: SampleTiming | null = null;
+  /** What the sampling or the data could not honour, and the fallback taken. */
+  readonly warnings: string[] = [];
+  /** Hit threshold on the raw (detector-normalised) score: 1, or higher where the alarm budget needs it. */
+  hit = 1;
+  /** Expected false episodes per week at the hit threshold, from the learning data's tail. */
+  expectedFalsePerWeek = 0;
+  private tailU = 0;
+  private tailBeta = 0;
+  private tailShare = 0;
   /** Non-finite values replaced by the last good one. */
   missing = 0;
 
   private readonly p: DetectorParams;
   private learnBuf: Float64Array | null;
+  private learnTs: Float64Array | null;
   private learnN = 0;
+  private readonly season: DailyProfile | null;
+  /** This row's values with the seasonal component removed. */
+  private readonly xs: Float64Array;
+  private readonly tmp: Float64Array;
   /** Level baseline: follows at levelAlpha (a step is caught against it, a slow wander is not), frozen in episodes like mu. */
   private readonly muF: Float64Array;
   private readonly lastX: Float64Array;
@@ -119,6 +316,12 @@ export class DeviceDetector {
   /** scale / drift scale per sensor (≤ 1): the drift detector judges a slow move against max(noise, driftMinRelScale × level). */
   private readonly dfac: Float64Array;
   private readonly vv: Float64Array;
+  /** Mean square of the slow residual (x − mu)/scale, learned outside episodes: how far the level normally
+   *  strays from the slow baseline (a daily cycle not yet learned, process wander). The drift detector judges
+   *  against max(1, its root), so a series that wanders more than its short learning showed is not a drift. */
+  private readonly wander: Float64Array;
+  /** The same against the level baseline (x − muF)/scale: the level and cross detectors judge against it. */
+  private readonly wanderF: Float64Array;
   private readonly v0: Float64Array;
   /** EWMA of the raw value (weight settleAlpha): where the signal sits now; and where it sat when a steady run began. */
   private readonly lvl: Float64Array;
@@ -156,18 +359,52 @@ export class DeviceDetector {
     this.cn = new Float64Array(d);
     this.dfac = new Float64Array(d).fill(1);
     this.vv = new Float64Array(d);
+    this.wander = new Float64Array(d).fill(1);
+    this.wanderF = new Float64Array(d).fill(1);
     this.v0 = new Float64Array(d).fill(1);
     this.lvl = new Float64Array(d);
     this.anchor = new Float64Array(d);
     this.rs = new Float64Array(d);
     this.rs2 = new Float64Array(d);
     this.snaps = new Float64Array(2 * SNAPSHOTS * d);
+    this.xs = new Float64Array(d);
+    this.tmp = new Float64Array(d);
+    this.season = params.mode === 'combined' && params.seasonality === 'auto' ? new DailyProfile(d) : null;
     if (params.mode === 'zscore') {
+      // the seed's detector counts rows; its episodes use the 5 s plant's counts (or the row overrides)
+      this.timing = timingFor(params, 5000);
       this.ring = new Float64Array(params.zscoreWindow * d);
       this.learnBuf = null;
+      this.learnTs = null;
       this.learned = true;
     } else {
-      this.learnBuf = new Float64Array(params.learnSamples * d);
+      const cap = params.learnSamples ?? 256;
+      this.learnBuf = new Float64Array(cap * d);
+      this.learnTs = new Float64Array(cap);
+    }
+  }
+
+  /** Per sensor: the seasonal cycle in use ('daily'), or null. */
+  seasonality(): Array<'daily' | null> {
+    return Array.from({ length: this.d }, (_, i) => (this.season?.active[i] ? 'daily' : null));
+  }
+
+  /** Learn the daily profile from a normal sample (the monitor calls this outside episodes and settling). */
+  learnSeason(ts: number, values: ArrayLike<number>): void {
+    const s = this.season;
+    if (!s || !this.learned) return;
+    const before = this.tmp;
+    for (let i = 0; i < this.d; i++) before[i] = s.value(i, ts);
+    s.add(ts, values, this.scale);
+    for (let i = 0; i < this.d; i++) {
+      const delta = s.value(i, ts) - before[i];
+      if (delta !== 0) {
+        // the baselines live in deseasonalised units: move them with the profile
+        this.mu[i] -= delta;
+        this.muF[i] -= delta;
+        this.lvl[i] -= delta;
+        this.anchor[i] -= delta;
+      }
     }
   }
 
@@ -228,6 +465,25 @@ export class DeviceDetector {
     this.clearSnapshots();
   }
 
+  /** Samples left to re-settle after a known discontinuity (0 = none). */
+  resettling = 0;
+  private resettleN = 0;
+
+  /**
+   * A known discontinuity (replay seek, speed change, resume, loop; a reconnect): forget the short-term
+   * state and re-settle over the next `samples` samples, whose mean level becomes the baseline.
+   */
+  beginResettle(samples: number): void {
+    if (!this.learned || this.p.mode === 'zscore') {
+      this.resetShortTerm();
+      return;
+    }
+    this.resetShortTerm();
+    this.resettling = Math.max(1, samples);
+    this.resettleN = 0;
+    this.anchor.fill(0);
+  }
+
   /** Forget short-term state (after a data gap); the learned baseline stays. */
   resetShortTerm(): void {
     this.zf.fill(0);
@@ -247,21 +503,29 @@ export class DeviceDetector {
    * close when the signals come back.
    */
   adapt(values: ArrayLike<number>, factor = 1, quietFactor = factor, quietLevel = 0.7): void {
-    if (this.p.baselineAlpha <= 0 || !this.learned || this.p.mode === 'zscore') return;
+    if (this.p.baselineTauSeconds <= 0 || !this.learned || this.p.mode === 'zscore') return;
     // Snapshot the baseline every rollbackSamples/SNAPSHOTS samples while nothing is open (factor 1).
-    if (factor >= 1 && this.p.rollbackSamples > 0 && ++this.sinceSnap >= Math.max(1, Math.floor(this.p.rollbackSamples / SNAPSHOTS))) {
+    const t = this.timing!;
+    if (factor >= 1 && t.rollback > 0 && ++this.sinceSnap >= Math.max(1, Math.floor(t.rollback / SNAPSHOTS))) {
       this.sinceSnap = 0;
       this.snaps.set(this.mu, 2 * this.snapPos * this.d);
       this.snaps.set(this.muF, (2 * this.snapPos + 1) * this.d);
       this.snapPos = (this.snapPos + 1) % SNAPSHOTS;
       if (this.snapN < SNAPSHOTS) this.snapN++;
     }
+    void values; // the deseasonalised copy of this row (xs) is what the baselines follow
     for (let i = 0; i < this.d; i++) {
-      const x = values[i];
+      const x = this.xs[i];
       // sensors below quietLevel (not part of the anomaly) may follow the data at quietFactor
       const f = this.sensorScore[i] < quietLevel ? quietFactor : factor;
-      const a = Math.min(0.5, this.p.baselineAlpha * f);
-      const aF = this.p.levelAlpha > 0 ? Math.min(0.5, this.p.levelAlpha * f) : a;
+      const a = Math.min(0.5, t.baseline * f);
+      const aF = t.level > 0 ? Math.min(0.5, t.level * f) : a;
+      if (f >= 1) {
+        const r = (x - this.mu[i]) / this.scale[i];
+        this.wander[i] += t.wander * (Math.min(r * r, 400) - this.wander[i]);
+        const rf = (x - this.muF[i]) / this.scale[i];
+        this.wanderF[i] += t.wander * (Math.min(rf * rf, 400) - this.wanderF[i]);
+      }
       if (a > 0 && x === x && x !== Infinity && x !== -Infinity) {
         this.mu[i] += a * (x - this.mu[i]);
         this.muF[i] += aF * (x - this.muF[i]);
@@ -269,7 +533,7 @@ export class DeviceDetector {
     }
   }
 
-  push(values: ArrayLike<number>): number {
+  push(values: ArrayLike<number>, ts = 0): number {
     const d = this.d;
     // Hold the last good value for NaN/Infinity: one bad field must not poison the filters.
     const x = this.lastX;
@@ -285,20 +549,62 @@ export class DeviceDetector {
       }
     }
     this.score = 0;
+    this.rawScore = 0;
     this.kinds = 0;
     this.sensorScore.fill(0);
     this.sensorKinds.fill(0);
     if (!anyGood) return 0;
+    this.pscore = 0;
     if (this.p.mode === 'zscore') return this.pushZscore(x);
     if (!this.learned) {
       for (let i = 0; i < d; i++) if (!this.hasLast[i]) return 0;
+      if ((this.learnN + 1) * d > this.learnBuf!.length) {
+        const nb = new Float64Array(this.learnBuf!.length * 2);
+        nb.set(this.learnBuf!);
+        this.learnBuf = nb;
+        const nt = new Float64Array(this.learnTs!.length * 2);
+        nt.set(this.learnTs!);
+        this.learnTs = nt;
+      }
       this.learnBuf!.set(x.subarray(0, d), this.learnN * d);
+      this.learnTs![this.learnN] = ts;
       this.learnN++;
-      if (this.learnN >= this.p.learnSamples) this.fit();
+      const p = this.p;
+      const done =
+        p.learnSamples !== undefined
+          ? this.learnN >= p.learnSamples
+          : (this.learnN >= p.learnMinSamples && ts - this.learnTs![0] >= p.learnSeconds * 1000) || this.learnN >= 100_000;
+      if (done) this.fit();
       return 0;
     }
     this.scored++;
-    return this.pushCombined(x);
+    const xs = this.xs;
+    const season = this.season;
+    for (let i = 0; i < d; i++) xs[i] = season ? x[i] - season.value(i, ts) : x[i];
+    if (this.resettling > 0) {
+      // gather the new level (anchor is free while settling), score nothing
+      for (let i = 0; i < d; i++) this.anchor[i] += xs[i];
+      this.resettleN++;
+      if (--this.resettling === 0) {
+        for (let i = 0; i < d; i++) this.lvl[i] = this.anchor[i] / this.resettleN;
+        this.rebaseline();
+        this.anchor.set(this.lvl);
+        this.hasPrev = false;
+      }
+      this.score = 0;
+      this.kinds = 0;
+      return 0;
+    }
+    const raw = this.pushCombined(xs);
+    this.pscore = this.tailScore(raw);
+    return this.score;
+  }
+
+  /** −log10 of the probability that a normal sample scores raw or more (exponential tail past the 90th percentile). */
+  tailScore(raw: number): number {
+    if (this.tailBeta <= 0) return raw >= this.hit ? 6 : 0;
+    const lp = Math.log10(this.tailShare) - (raw - this.tailU) / (this.tailBeta * Math.LN10);
+    return lp >= 0 ? 0 : -lp;
   }
 
   private pushZscore(x: Float64Array): number {
@@ -340,16 +646,20 @@ export class DeviceDetector {
   private pushCombined(x: Float64Array): number {
     const d = this.d;
     const p = this.p;
-    const a = p.fastAlpha;
-    const av = p.varAlpha;
+    const t = this.timing!;
+    const a = t.fast;
+    const av = t.variance;
+    const H = t.cusumH;
+    const hit = this.hit;
     // CUSUM capped just above its threshold, and z clipped for the level filter: after a large step
     // ends, both fall back within a few samples instead of trailing the episode for minutes.
-    const cap = 1.05 * p.cusumH;
+    const cap = 1.05 * H * hit;
     const clip = p.clipZ;
     const vcap = 4 * p.varThreshold;
-    const sa = p.settleAlpha;
+    const sa = t.settle;
     let best = 0;
     let kinds = 0;
+    let rawBest = 0;
     for (let i = 0; i < d; i++) {
       this.lvl[i] += sa * (x[i] - this.lvl[i]);
       const sc = this.scale[i];
@@ -359,17 +669,30 @@ export class DeviceDetector {
       const zf = this.zf[i] + a * (zc - this.zf[i]);
       this.zf[i] = zf;
       this.zDev[i] = zf + (this.muF[i] - this.mu[i]) / sc;
-      let s = Math.abs(zf) / (p.levelThreshold * this.sdf[i]);
-      let k = s >= 1 ? KIND_LEVEL : 0;
+      const wf = this.wanderF[i];
+      const zw = wf > this.sdf[i] * this.sdf[i] ? Math.sqrt(wf) : this.sdf[i];
+      let s = Math.abs(zf) / (p.levelThreshold * zw);
+      let k = s >= hit ? KIND_LEVEL : 0;
+      let raw = Math.abs(zc) / (p.levelThreshold * zw);
       // CUSUM, capped so a long anomaly does not leave a long tail after it ends
-      const zd = z * this.dfac[i];
-      const cp = Math.min(cap, Math.max(0, this.cp[i] + zd - p.cusumK));
-      const cn = Math.min(cap, Math.max(0, this.cn[i] - zd - p.cusumK));
+      const w = this.wander[i];
+      const zd = (z * this.dfac[i]) / (w > 1 ? Math.sqrt(w) : 1);
+      // Past its threshold, a sum with no fresh evidence (within the slack) decays at the fast filter's
+      // rate, so a drift that ended stops counting in about the level filter's time, at any sampling.
+      let cp = this.cp[i] + zd - p.cusumK;
+      let cn = this.cn[i] - zd - p.cusumK;
+      if (this.cp[i] > H && zd < p.cusumK) cp = Math.min(cp, this.cp[i] * (1 - a));
+      if (this.cn[i] > H && -zd < p.cusumK) cn = Math.min(cn, this.cn[i] * (1 - a));
+      cp = Math.min(cap, Math.max(0, cp));
+      cn = Math.min(cap, Math.max(0, cn));
       this.cp[i] = cp;
       this.cn[i] = cn;
-      const sd = (cp > cn ? cp : cn) / p.cusumH;
-      if (sd >= 1) k |= KIND_DRIFT;
+      const sd = (cp > cn ? cp : cn) / H;
+      if (sd >= hit) k |= KIND_DRIFT;
       if (sd > s) s = sd;
+      // the sum is evidence only while it is fed (a sample past the slack): after a drift or step ends it
+      // keeps its height for up to H/k samples, which is memory, not evidence
+      if ((zd > p.cusumK || -zd > p.cusumK) && sd > raw) raw = sd;
       if (this.hasPrev) {
         const dz = z - this.zPrev[i];
         // one jump (a step) adds at most a bounded share; only a run of big moves (oscillation) fires
@@ -380,9 +703,11 @@ export class DeviceDetector {
       const vr = this.vv[i] / this.v0[i];
       this.varRatio[i] = vr;
       const sv = vr / p.varThreshold;
-      if (sv >= 1) k |= KIND_VARIANCE;
+      if (sv >= hit) k |= KIND_VARIANCE;
       if (sv > s) s = sv;
-      this.sensorScore[i] = s;
+      if (sv > raw) raw = sv;
+      if (raw > rawBest) rawBest = raw;
+      this.sensorScore[i] = s / hit;
       this.sensorKinds[i] = k;
       kinds |= k;
       if (s > best) best = s;
@@ -391,10 +716,11 @@ export class DeviceDetector {
     if (this.prec) {
       const t2 = this.t2(this.zf);
       const sc = t2 / (p.crossThreshold * this.t2Ref);
-      if (sc >= 1) kinds |= KIND_CROSS;
+      if (sc >= hit) kinds |= KIND_CROSS;
       if (sc > best) best = sc;
     }
-    this.score = best;
+    this.score = best / hit;
+    this.rawScore = rawBest / hit;
     this.kinds = kinds;
     return best;
   }
@@ -415,8 +741,16 @@ export class DeviceDetector {
   private fit(): void {
     const d = this.d;
     const n = this.learnN;
+    this.learnedRows = n;
+    this.learnedSpanMs = n > 1 ? this.learnTs![n - 1] - this.learnTs![0] : 0;
     const buf = this.learnBuf!;
     const col = new Float64Array(n);
+    // the sampling period: median interval of the learning rows; irregular sampling is said, not hidden
+    const iv = new Float64Array(Math.max(1, n - 1));
+    for (let r = 1; r < n; r++) iv[r - 1] = this.learnTs![r] - this.learnTs![r - 1];
+    const dtMs = n > 1 ? Math.max(1, median(iv)) : 5000;
+    const t = (this.timing = timingFor(this.p, dtMs));
+    this.warnTiming(t, n, quantile(iv, 0.9) / dtMs);
     for (let i = 0; i < d; i++) {
       for (let r = 0; r < n; r++) col[r] = buf[r * d + i]!;
       const med = median(col);
@@ -433,11 +767,14 @@ export class DeviceDetector {
       m /= n;
       const sd = Math.sqrt(Math.max(0, m2 / n - m * m));
       this.mu[i] = med;
-      this.scale[i] = Math.max(mad, 0.5 * sd, this.p.minRelScale * Math.abs(med), 1e-9);
+      // a few dozen learning samples under-estimate the spread as often as not: take the upper 95 % bound
+      // of the MAD's estimate (its standard error is ≈ 1.17 σ/√n), which fades to nothing on long learning
+      const ub = 1 + (1.645 * 1.17) / Math.sqrt(n);
+      this.scale[i] = Math.max(mad * (n < 200 ? ub : 1), 0.5 * sd, this.p.minRelScale * Math.abs(med), 1e-9);
       this.dfac[i] = this.scale[i] / Math.max(this.scale[i], this.p.driftMinRelScale * Math.abs(med));
     }
     // Replay the training rows through the filters to learn their spread there.
-    const warm = Math.min(n - 1, Math.ceil(3 / this.p.fastAlpha));
+    const warm = Math.min(n - 1, Math.ceil(3 / t.fast));
     const zs = new Float64Array(n * d);
     const zfTrace = new Float64Array(n * d);
     const dzs = new Float64Array(d);
@@ -446,7 +783,7 @@ export class DeviceDetector {
       for (let i = 0; i < d; i++) {
         const z = (buf[r * d + i] - this.mu[i]) / this.scale[i];
         zs[r * d + i] = z;
-        zf[i] = r === 0 ? z : zf[i] + this.p.fastAlpha * (z - zf[i]);
+        zf[i] = r === 0 ? z : zf[i] + t.fast * (z - zf[i]);
         zfTrace[r * d + i] = zf[i]!;
         if (r > 0) {
           const dz = z - zs[(r - 1) * d + i];
@@ -461,10 +798,14 @@ export class DeviceDetector {
       // Floor at 1: the threshold is in robust σ of the raw signal unless training showed the smoothed
       // signal wandering more than that (slow process wander; 30 min of training underestimates it).
       this.sdf[i] = Math.max(Math.sqrt(s / Math.max(1, m)), 1);
-      this.v0[i] = Math.max(dzs[i] / Math.max(1, n - 1), 0.05);
+      // same small-sample care for the variance level (a mean of n − 1 squares: standard error √(2/(n−1)))
+      this.v0[i] = Math.max((dzs[i] / Math.max(1, n - 1)) * (n < 200 ? 1 + 1.645 * Math.sqrt(2 / Math.max(1, n - 1)) : 1), 0.05);
       this.vv[i] = this.v0[i]!;
     }
-    if (d >= 2 && m > 2 * d) {
+    // a covariance needs many samples: below max(50, 10·d) the cross detector stays off (and says so)
+    if (d >= 2 && m < Math.max(50, 10 * d))
+      this.warnings.push(`only ${m} learning samples after warm-up: the cross-sensor detector needs ${Math.max(50, 10 * d)} and is off`);
+    if (d >= 2 && m >= Math.max(50, 10 * d)) {
       const cov = new Float64Array(d * d);
       for (let r = warm; r < n; r++) {
         for (let i = 0; i < d; i++) {
@@ -490,14 +831,92 @@ export class DeviceDetector {
       }
       this.t2Ref = Math.max(quantile(t2s, 0.995), d);
     }
-    this.zf.set(zf);
-    for (let i = 0; i < d; i++) this.zPrev[i] = zs[(n - 1) * d + i]!;
     this.lvl.set(this.mu);
     this.anchor.set(this.mu);
     this.muF.set(this.mu);
+    this.calibrate(buf, n, warm, dtMs);
+    this.zf.set(zf);
+    this.cp.fill(0);
+    this.cn.fill(0);
+    for (let i = 0; i < d; i++) {
+      this.zPrev[i] = zs[(n - 1) * d + i]!;
+      this.vv[i] = this.v0[i]!;
+    }
+    this.lvl.set(this.mu);
+    this.anchor.set(this.mu);
     this.zDev.set(zf);
     this.hasPrev = true;
     this.learnBuf = null;
+    this.learnTs = null;
     this.learned = true;
+  }
+
+  private warnTiming(t: SampleTiming, n: number, irregular: number): void {
+    const p = this.p;
+    const dt = t.dtMs / 1000;
+    const fmt = (s: number) => (s >= 7200 ? `${(s / 3600).toFixed(1)} h` : s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(s < 10 ? 2 : 0)} s`);
+    if (p.learnSamples === undefined && n * dt > p.learnSeconds * 1.5)
+      this.warnings.push(
+        `sampled every ${fmt(dt)}: the ${fmt(p.learnSeconds)} learning window holds fewer than ${p.learnMinSamples} samples; learned on ${n} samples (${fmt(n * dt)}) instead`,
+      );
+    if (dt > p.fastTauSeconds)
+      this.warnings.push(`sampled every ${fmt(dt)}, slower than the level filter's ${fmt(p.fastTauSeconds)}: each sample is judged alone (no smoothing)`);
+    if (dt * 10 > p.baselineTauSeconds)
+      this.warnings.push(`sampled every ${fmt(dt)}: the baseline (time constant ${fmt(p.baselineTauSeconds)}) adapts at most every sample`);
+    if (dt * 1000 * p.gapFactor > p.gapResetSeconds * 1000)
+      this.warnings.push(`sampled every ${fmt(dt)}: a data gap is taken from ${fmt(t.gapMs / 1000)} (${p.gapFactor} samples), not ${fmt(p.gapResetSeconds)}`);
+    if (irregular > 3) this.warnings.push(`irregular sampling: 10 % of intervals are over ${irregular.toFixed(1)}× the median ${fmt(dt)}`);
+  }
+
+  /**
+   * Alarm budget: replay the learning rows through the scoring path, fit an exponential tail to the
+   * row scores above their 90th percentile (peaks over threshold; exceedances counted once per run,
+   * i.e. declustered), and raise the hit threshold until the expected false episodes per week are
+   * within falseEpisodesPerWeek. The filters start from rest, as after learning.
+   */
+  private calibrate(buf: Float64Array, n: number, warm: number, dtMs: number): void {
+    const d = this.d;
+    this.hit = 1;
+    const m = n - warm;
+    if (m < 10) return;
+    this.zf.fill(0);
+    this.cp.fill(0);
+    this.cn.fill(0);
+    for (let i = 0; i < d; i++) this.vv[i] = this.v0[i]!;
+    this.hasPrev = false;
+    const scores = new Float64Array(m);
+    const row = new Float64Array(d);
+    for (let r = 0; r < n; r++) {
+      for (let i = 0; i < d; i++) row[i] = buf[r * d + i]!;
+      if (r === 0) for (let i = 0; i < d; i++) this.zf[i] = (row[i] - this.muF[i]) / this.scale[i];
+      const raw = this.pushCombined(row);
+      if (r >= warm) scores[r - warm] = raw;
+    }
+    const u = quantile(scores, 0.9);
+    let sum = 0;
+    let k = 0;
+    let clusters = 0;
+    let above = false;
+    for (let r = 0; r < m; r++) {
+      const e = scores[r] - u;
+      if (e > 0) {
+        sum += e;
+        k++;
+        if (!above) clusters++;
+        above = true;
+      } else above = false;
+    }
+    if (k < 3 || sum <= 0) return;
+    const beta = sum / k;
+    const seconds = (m * dtMs) / 1000;
+    // clusters above u per week, thinned by the exponential tail: λ(S) = rate_u · exp(−(S − u)/β)
+    const perWeekAtU = (clusters / Math.max(seconds, 1)) * 604_800;
+    const budget = this.p.falseEpisodesPerWeek;
+    const need = u + beta * Math.log(Math.max(1, perWeekAtU / budget));
+    this.tailU = u;
+    this.tailBeta = beta;
+    this.tailShare = k / m;
+    this.hit = Math.max(1, need);
+    this.expectedFalsePerWeek = perWeekAtU * Math.exp(-(this.hit - u) / beta);
   }
 }

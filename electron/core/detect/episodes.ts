@@ -1,7 +1,7 @@
 // Hits become episodes: one per device while its score stays up, closed after a run of quiet
 // samples (hysteresis), typed from the evidence gathered over the whole episode.
 import { DeviceDetector, kindNames } from './detector';
-import type { DetectorParams, Episode, Severity, TypeHint } from './schema';
+import type { DetectorParams, Episode, SensorInvolvement, Severity, TypeHint } from './schema';
 
 export const EV_NONE = 0;
 export const EV_OPENED = 1;
@@ -18,70 +18,105 @@ export interface EpisodeEvidence {
   peakZ: Float64Array;
   /** Samples in which the variance detector fired, per sensor. */
   varHits: Int32Array;
+  /** Detectors that fired per sensor (bit mask of KIND_*); absent = none recorded. */
+  kinds?: Int32Array;
   samples: number;
 }
 
-const idx = (names: readonly string[], n: string) => names.indexOf(n);
+/** A sensor takes part when a detector fired on it or its level moved at least this many σ. */
+export const INVOLVED_Z = 3;
+
+/** Involvement per sensor from the evidence: who moved, which way, how much; strongest first. */
+export function involvementOf(ev: EpisodeEvidence): SensorInvolvement[] {
+  const out: SensorInvolvement[] = [];
+  for (let i = 0; i < ev.sensors.length; i++) {
+    const z = ev.peakZ[i];
+    const k = ev.kinds ? ev.kinds[i] : 0;
+    const osc = ev.samples > 0 ? ev.varHits[i] / ev.samples : 0;
+    if (!k && Math.abs(z) < INVOLVED_Z && osc === 0) continue;
+    out.push({
+      sensor: ev.sensors[i],
+      direction: Math.abs(z) >= INVOLVED_Z ? (z > 0 ? 1 : -1) : 0,
+      z: Math.round(z * 10) / 10,
+      rel: Math.round(ev.peakRel[i] * 1000) / 1000,
+      oscillating: Math.round(osc * 100) / 100,
+      detectors: kindNames(k),
+    });
+  }
+  return out.sort((a, b) => Math.abs(b.z) - Math.abs(a.z));
+}
 
 /**
- * Type hint from the plant's sensor names. The rules encode the failure signatures of the seed's
- * device manual: a leak drops pressure (power rises to compensate), a runaway heats (vibration
- * follows), a failing bearing shakes without heating first, an electrical fault swings power
- * around an unchanged mean, a drifting transmitter moves every reading by the same share.
+ * Type hint from the involvement and the shape of the episode. The rules encode the failure signatures
+ * of the seed's device manual: a leak drops pressure (power rises to compensate), a runaway heats
+ * (vibration follows), a failing bearing shakes without heating first, an electrical fault swings
+ * power around an unchanged mean, a drifting transmitter moves every reading by the same share.
+ * Every signature is checked; the hint is `unknown` when none fits, or when two single-sensor
+ * signatures fit at once (the shape does not say which): a wrong hint costs an operator more than none.
  */
-export function classifyEpisode(ev: EpisodeEvidence): { type: TypeHint; confidence: number } {
-  const { sensors, peakRel, peakZ, varHits, samples } = ev;
-  const iT = idx(sensors, 'temperature');
-  const iP = idx(sensors, 'pressure');
-  const iV = idx(sensors, 'vibration');
-  const iW = idx(sensors, 'power');
-  const rel = (i: number) => (i >= 0 ? peakRel[i] : 0);
-  const z = (i: number) => (i >= 0 ? peakZ[i] : 0);
+export function typeFromInvolvement(inv: readonly SensorInvolvement[]): { type: TypeHint; confidence: number } {
+  const get = (name: string) => inv.find((s) => s.sensor === name);
+  const rel = (name: string) => get(name)?.rel ?? 0;
+  const z = (name: string) => get(name)?.z ?? 0;
   const clamp = (c: number) => Math.min(0.95, c);
-
+  const cands: Array<{ type: TypeHint; confidence: number }> = [];
   // electrical fault: sustained oscillation of power (most of the episode), not a step
-  if (iW >= 0 && samples >= 3 && varHits[iW] / samples >= 0.3) {
+  const W = get('power');
+  if (W && W.oscillating >= 0.3) {
     let c = 0.7;
-    if (Math.abs(rel(iW)) < 0.5) c += 0.1; // mean power roughly unchanged
-    if (Math.abs(rel(iP)) < 0.1) c += 0.1;
-    return { type: 'electrical_fault', confidence: clamp(c) };
+    if (Math.abs(W.rel) < 0.5) c += 0.1; // mean power roughly unchanged
+    if (Math.abs(rel('pressure')) < 0.1) c += 0.1;
+    cands.push({ type: 'electrical_fault', confidence: clamp(c) });
   }
   // sensor drift: several sensors moved the same way by a similar share
-  const moved: number[] = [];
-  for (let i = 0; i < sensors.length; i++) if (Math.abs(peakZ[i]) >= 3 && Math.abs(peakRel[i]) >= 0.03) moved.push(peakRel[i]);
+  const moved = inv.filter((s) => Math.abs(s.z) >= INVOLVED_Z && Math.abs(s.rel) >= 0.03).map((s) => s.rel);
   if (moved.length >= 3) {
     const pos = moved.filter((r) => r > 0);
-    const same = pos.length >= moved.length - 0 ? pos : moved.filter((r) => r < 0);
+    const same = pos.length >= moved.length ? pos : moved.filter((r) => r < 0);
     if (same.length >= 3) {
       const abs = same.map(Math.abs);
       const spread = Math.max(...abs) / Math.max(1e-9, Math.min(...abs));
       if (spread <= 3) {
         let c = 0.6 + 0.05 * (same.length - 3);
         if (spread <= 1.6) c += 0.15;
-        return { type: 'sensor_drift', confidence: clamp(c) };
+        cands.push({ type: 'sensor_drift', confidence: clamp(c) });
       }
     }
   }
-  if (iP >= 0 && rel(iP) <= -0.15 && z(iP) <= -4) {
+  if (rel('pressure') <= -0.15 && z('pressure') <= -4) {
     let c = 0.75;
-    if (rel(iW) > 0.05) c += 0.15;
-    return { type: 'pressure_leak', confidence: clamp(c) };
+    if (rel('power') > 0.05) c += 0.15;
+    cands.push({ type: 'pressure_leak', confidence: clamp(c) });
   }
   // A failing bearing heats by friction too (+10–15 %), but its vibration rises many times more than its
   // temperature; in a runaway the vibration follows the heat in proportion (about 1.5×).
-  const frictionHeat = iV >= 0 && rel(iV) >= 0.4 && rel(iV) > 5 * Math.max(rel(iT), 0);
-  if (iT >= 0 && rel(iT) >= 0.12 && z(iT) >= 4 && !frictionHeat) {
+  const frictionHeat = rel('vibration') >= 0.4 && rel('vibration') > 5 * Math.max(rel('temperature'), 0);
+  if (rel('temperature') >= 0.12 && z('temperature') >= 4 && !frictionHeat) {
     let c = 0.7;
-    if (rel(iV) > 0.1) c += 0.15;
-    if (rel(iT) >= 0.25) c += 0.05;
-    return { type: 'thermal_runaway', confidence: clamp(c) };
+    if (rel('vibration') > 0.1) c += 0.15;
+    if (rel('temperature') >= 0.25) c += 0.05;
+    cands.push({ type: 'thermal_runaway', confidence: clamp(c) });
   }
-  if (iV >= 0 && rel(iV) >= 0.4 && z(iV) >= 4) {
+  // ...and a vibration that follows a heat of +12 % or more in proportion is the runaway's, not a bearing's
+  const followsHeat = rel('temperature') >= 0.12 && !frictionHeat;
+  if (rel('vibration') >= 0.4 && z('vibration') >= 4 && !followsHeat) {
     let c = 0.75;
-    if (rel(iT) < 0.1) c += 0.15;
-    return { type: 'bearing_failure', confidence: clamp(c) };
+    if (rel('temperature') < 0.1) c += 0.15;
+    cands.push({ type: 'bearing_failure', confidence: clamp(c) });
   }
-  return { type: 'unknown', confidence: 0.3 };
+  if (cands.length === 0) return { type: 'unknown', confidence: 0.3 };
+  // A shape across sensors (power oscillating; several readings moving by one share) is the more specific
+  // signature and wins in that order. The single-sensor signatures (leak, runaway, bearing: one reading's
+  // level) are told apart only by which reading moved: if two of them fit (say pressure fell 20 % while the
+  // temperature rose 20 %), the shape does not say which, and the hint is unknown.
+  const shape = cands.find((c) => c.type === 'electrical_fault' || c.type === 'sensor_drift');
+  if (shape) return shape;
+  if (cands.length > 1) return { type: 'unknown', confidence: 0.4 };
+  return cands[0];
+}
+
+export function classifyEpisode(ev: EpisodeEvidence): { type: TypeHint; confidence: number } {
+  return typeFromInvolvement(involvementOf(ev));
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
@@ -125,6 +160,12 @@ export class DeviceMonitor {
   private lastStrongTs = 0;
   private firstHitTs = 0;
   private lastActiveTs = 0;
+  /** Last sample of the episode whose unsmoothed evidence (detector.rawScore) was still up. */
+  private lastRawTs = -Infinity;
+  /** Time (ms) this series has been seen in normal operation: its learning span, then every scored interval
+   *  outside episodes. An episode's baseline stays frozen for at most this long (and maxFreezeSeconds). */
+  private normalMs = 0;
+  private normalInit = false;
   private catchUp = 0;
   private sensorMask = 0;
   private kindMask = 0;
@@ -145,7 +186,34 @@ export class DeviceMonitor {
 
   private freshEvidence(): EpisodeEvidence {
     const d = this.sensors.length;
-    return { sensors: this.sensors, peakRel: new Float64Array(d), peakZ: new Float64Array(d), varHits: new Int32Array(d), samples: 0 };
+    return {
+      sensors: this.sensors,
+      peakRel: new Float64Array(d),
+      peakZ: new Float64Array(d),
+      varHits: new Int32Array(d),
+      kinds: new Int32Array(d),
+      samples: 0,
+    };
+  }
+
+  /** What this series' sampling or data could not honour, and the fallback taken. */
+  get warnings(): readonly string[] {
+    return this.detector.warnings;
+  }
+
+  /**
+   * A known discontinuity in the data (replay seek, speed change, resume, loop; a reconnect): not an
+   * anomaly. The open episode closes at its last active sample, the short-term state is forgotten and
+   * the series re-settles for settleSeconds before anything can open again. Returns the closed episode.
+   */
+  discontinuity(): Episode | null {
+    const ep = this.forceClose();
+    const t = this.detector.timing;
+    this.detector.beginResettle(t ? t.resettle : 3);
+    this.hitRun = 0;
+    this.catchUp = 0;
+    this.detector.clearSnapshots();
+    return ep;
   }
 
   /** Close the open episode at the last row seen (data gap, device silent, shutdown). */
@@ -154,6 +222,7 @@ export class DeviceMonitor {
     const ep = this.episode;
     ep.status = 'closed';
     ep.end_ts = this.lastActiveTs;
+    if (this.lastRawTs >= ep.start_ts && this.lastRawTs < ep.end_ts) ep.end_ts = this.lastRawTs;
     this.episode = null;
     this.hitRun = 0;
     this.quietRun = 0;
@@ -176,28 +245,41 @@ export class DeviceMonitor {
       return EV_NONE;
     }
     let closedByGap: Episode | null = null;
-    if (this.lastTs !== -Infinity && ts - this.lastTs > this.p.gapResetMs) {
+    const det = this.detector;
+    // a gap is judged against the series' own sampling period once it is known (during learning: none)
+    const t = det.timing;
+    if (this.lastTs !== -Infinity && t && ts - this.lastTs > t.gapMs) {
       this.counters.gaps++;
       closedByGap = this.forceClose();
-      this.detector.resetShortTerm();
+      det.resetShortTerm();
     }
+    const prevTs = this.lastTs;
     this.lastTs = ts;
     this.counters.rows++;
-    const det = this.detector;
-    const score = det.push(values);
+    const score = det.push(values, ts);
     if (closedByGap) {
       this.closed = closedByGap;
       return EV_CLOSED;
     }
-    if (!det.learned) return EV_NONE;
+    if (!det.learned || det.resettling > 0 || !t) {
+      this.hitRun = 0;
+      return EV_NONE;
+    }
+    const p = this.p;
 
+    if (!this.normalInit) {
+      this.normalInit = true;
+      this.normalMs = det.learnedSpanMs;
+    }
     const ep = this.episode;
     if (!ep) {
+      if (prevTs !== -Infinity) this.normalMs += Math.min(ts - prevTs, t.gapMs);
       // After an episode the baseline catches up for a while on what the day did while it was frozen.
       if (this.catchUp > 0) {
         this.catchUp--;
-        det.adapt(values, this.p.catchUpFactor);
+        det.adapt(values, p.catchUpFactor);
       } else det.adapt(values);
+      if (score < p.closeLevel) det.learnSeason(ts, values);
       if (score >= 1) {
         if (this.hitRun === 0) {
           this.firstHitTs = ts;
@@ -207,7 +289,7 @@ export class DeviceMonitor {
         }
         this.hitRun++;
         this.gather(score);
-        if (this.hitRun >= this.p.openSamples) {
+        if (this.hitRun >= t.open) {
           det.rollback();
           this.open(ts);
           this.inEpisode = true;
@@ -220,9 +302,14 @@ export class DeviceMonitor {
     }
 
     this.inEpisode = true;
-    // The baseline stays frozen inside an episode, but not for ever: past maxFreezeSamples the daily cycle
-    // would carry the signals away from a frozen baseline and the episode would never end.
-    const thawed = ep.samples > this.p.maxFreezeSamples;
+    // The baseline stays frozen inside an episode, but not for ever. Past maxFreezeSeconds a daily cycle would
+    // carry the signals away from a frozen baseline; and past the time this series has been seen in normal
+    // operation (its learning span plus its quiet time since), the frozen baseline claims more than the data
+    // ever showed: a state that has lasted longer than all the normal the detector knows is not judged against
+    // it for ever. Thawed, the baseline and the wander follow the data again, and the episode ends when its
+    // score stays under closeLevel for the close delay, or when the signals hold steady (the new normal).
+    const freezeMs = Math.min(t.maxFreeze * t.dtMs, this.normalMs);
+    const thawed = ts - ep.start_ts > freezeMs;
     det.adapt(values, thawed ? 1 : this.p.episodeAdapt, thawed ? 1 : this.p.quietAdapt, this.p.closeLevel);
     ep.last_ts = ts;
     ep.samples++;
@@ -234,17 +321,18 @@ export class DeviceMonitor {
       this.quietRun = 0;
       this.lastActiveTs = ts;
     }
+    if (det.rawScore >= this.p.closeLevel) this.lastRawTs = ts;
     // Steady run: consecutive samples in which no sensor's level moved more than settleZ σ.
     if (this.steadyRun === 0 || det.unsettled() >= this.p.settleZ) {
       det.markSettle();
       this.steadyRun = 1;
     } else this.steadyRun++;
-    const steady = this.steadyRun >= this.p.recoverSamples;
+    const steady = this.steadyRun >= t.recover;
     // Recovery: the event is over when its score has fallen far below its peak and the signals hold steady.
     let recovered = false;
     if (this.p.recoverRatio > 0 && ep.score >= this.p.recoverMinPeak) {
       if (score < this.p.recoverRatio * ep.score) {
-        if (++this.lowRun >= this.p.recoverSamples && steady) recovered = true;
+        if (++this.lowRun >= t.recover && steady) recovered = true;
       } else {
         this.lowRun = 0;
         this.lastStrongTs = ts;
@@ -256,14 +344,17 @@ export class DeviceMonitor {
       recovered = true;
       this.lastStrongTs = ts;
     }
-    if (this.quietRun >= this.p.closeSamples || recovered) {
+    if (this.quietRun >= t.close || recovered) {
       this.refresh(ep);
       ep.status = 'closed';
-      // the episode ends at its last active sample, not after the quiet run that confirmed it
+      // the episode ends at its last active sample, not after the quiet run that confirmed it; and where the
+      // unsmoothed evidence ended before the smoothed score fell (a step's end seen through the level filter's
+      // lag), at the last sample that evidence was up
       ep.end_ts = recovered ? Math.min(this.lastActiveTs, this.lastStrongTs) : this.lastActiveTs;
+      if (this.lastRawTs >= ep.start_ts && this.lastRawTs < ep.end_ts) ep.end_ts = this.lastRawTs;
       if (recovered) det.rebaseline();
       this.detector.clearSnapshots();
-      this.catchUp = this.p.catchUpSamples;
+      this.catchUp = t.catchUp;
       this.episode = null;
       this.closed = ep;
       this.hitRun = 0;
@@ -290,6 +381,7 @@ export class DeviceMonitor {
       if (Math.abs(zf) > Math.abs(ev.peakZ[i])) ev.peakZ[i] = zf;
       if (det.sensorScore[i] >= 1) {
         this.sensorMask |= 1 << i;
+        ev.kinds![i] |= det.sensorKinds[i];
         if (det.sensorKinds[i] & 4) ev.varHits[i]++;
       }
     }
@@ -307,6 +399,7 @@ export class DeviceMonitor {
       status: 'open',
       sensors: [],
       detectors: [],
+      involvement: [],
       score: this.detector.score,
       severity: 'low',
       type_hint: 'unknown',
@@ -321,6 +414,7 @@ export class DeviceMonitor {
     this.steadyRun = 0;
     this.lastActiveTs = ts;
     this.lastStrongTs = ts;
+    this.lastRawTs = this.detector.rawScore >= this.p.closeLevel ? ts : -Infinity;
     this.refresh(ep);
     this.episode = ep;
   }
@@ -336,7 +430,8 @@ export class DeviceMonitor {
     }
     ep.sensors = names;
     ep.detectors = kindNames(this.kindMask);
-    const { type, confidence } = classifyEpisode(this.ev);
+    ep.involvement = involvementOf(this.ev);
+    const { type, confidence } = typeFromInvolvement(ep.involvement);
     ep.type_hint = type;
     ep.confidence = Math.round(confidence * 100) / 100;
     ep.severity = severityOf(ep.score, type);

@@ -1,7 +1,19 @@
 // Streaming anomaly detection: detector bank per device, episodes with type hints, the live service
 // (ingest → episodes → alarms), and offline runs (CLI, evaluation).
 export { DeviceDetector, invertSpd, kindNames } from './detector';
-export { DeviceMonitor, classifyEpisode, severityOf, EV_NONE, EV_OPENED, EV_UPDATED, EV_CLOSED, type EpisodeEvidence, type MonitorEvent } from './episodes';
+export {
+  DeviceMonitor,
+  classifyEpisode,
+  typeFromInvolvement,
+  involvementOf,
+  severityOf,
+  EV_NONE,
+  EV_OPENED,
+  EV_UPDATED,
+  EV_CLOSED,
+  type EpisodeEvidence,
+  type MonitorEvent,
+} from './episodes';
 export { runOffline, type OfflineRow, type OfflineResult, type OfflineOptions } from './offline';
 export { createAnomalyRepository, detectMigrations, type AnomalyRepository } from './repository';
 export { createDetectionService, anomalyAlarmId, commAlarmId, type DetectionService, type DetectionCounters } from './service';

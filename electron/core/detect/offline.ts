@@ -14,6 +14,8 @@ export interface OfflineRow {
 export interface OfflineResult {
   /** Per input row: the detector score (0 while learning or if the row was dropped). */
   scores: Float64Array;
+  /** Per input row: the calibrated score, −log10 P(normal data scores this high), from the series' learning data. */
+  pscores: Float64Array;
   /** Per input row: index into `episodes` of the episode covering it, or -1. */
   episodeOf: Int32Array;
   episodes: Episode[];
@@ -38,6 +40,7 @@ export function runOffline(
   const p = opts.fitRows ? { ...params, learnSamples: opts.fitRows } : params;
   const monitors = new Map<string, DeviceMonitor>();
   const scoreList: number[] = [];
+  const pList: number[] = [];
   const keyList: string[] = [];
   const tsList: number[] = [];
   const episodes: Episode[] = [];
@@ -49,6 +52,7 @@ export function runOffline(
     const ev = m.push(row.ts, row.values);
     if (m.counters.rows === before) dropped++;
     scoreList.push(m.counters.rows === before ? 0 : m.detector.score);
+    pList.push(m.counters.rows === before ? 0 : m.detector.pscore);
     keyList.push(row.key);
     tsList.push(row.ts);
     if (ev === EV_OPENED) {
@@ -89,5 +93,5 @@ export function runOffline(
       if (ts <= (ep.end_ts ?? ep.last_ts)) episodeOf[r] = list[found]!;
     }
   }
-  return { scores: Float64Array.from(scoreList), episodeOf, episodes, monitors, dropped };
+  return { scores: Float64Array.from(scoreList), pscores: Float64Array.from(pList), episodeOf, episodes, monitors, dropped };
 }

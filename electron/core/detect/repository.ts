@@ -31,14 +31,27 @@ export const detectMigrations: Migration[] = [
       `);
     },
   },
+  {
+    id: 'detect-002-involvement',
+    up: (db) => {
+      // which sensors take part, which way and how much (JSON array); older episodes: none recorded
+      db.exec(`ALTER TABLE anomalies ADD COLUMN involvement TEXT NOT NULL DEFAULT '[]'`);
+    },
+  },
 ];
 
-interface Row extends Omit<Episode, 'sensors' | 'detectors'> {
+interface Row extends Omit<Episode, 'sensors' | 'detectors' | 'involvement'> {
   sensors: string;
   detectors: string;
+  involvement: string;
 }
 
-const toEpisode = (r: Row): Episode => ({ ...r, sensors: JSON.parse(r.sensors) as string[], detectors: JSON.parse(r.detectors) as Episode['detectors'] });
+const toEpisode = (r: Row): Episode => ({
+  ...r,
+  sensors: JSON.parse(r.sensors) as string[],
+  detectors: JSON.parse(r.detectors) as Episode['detectors'],
+  involvement: JSON.parse(r.involvement) as Episode['involvement'],
+});
 
 export interface AnomalyRepository {
   upsert(ep: Episode): void;
@@ -52,11 +65,11 @@ export interface AnomalyRepository {
 
 export function createAnomalyRepository(db: Db): AnomalyRepository {
   const upsert = db.prepare(`
-    INSERT INTO anomalies (id, device_id, start_ts, end_ts, last_ts, status, type_hint, severity, score, confidence, sensors, detectors, samples, acknowledged_by, acknowledged_at, ack_note)
-    VALUES (@id, @device_id, @start_ts, @end_ts, @last_ts, @status, @type_hint, @severity, @score, @confidence, @sensors, @detectors, @samples, @acknowledged_by, @acknowledged_at, @ack_note)
+    INSERT INTO anomalies (id, device_id, start_ts, end_ts, last_ts, status, type_hint, severity, score, confidence, sensors, detectors, involvement, samples, acknowledged_by, acknowledged_at, ack_note)
+    VALUES (@id, @device_id, @start_ts, @end_ts, @last_ts, @status, @type_hint, @severity, @score, @confidence, @sensors, @detectors, @involvement, @samples, @acknowledged_by, @acknowledged_at, @ack_note)
     ON CONFLICT(id) DO UPDATE SET end_ts = excluded.end_ts, last_ts = excluded.last_ts, status = excluded.status, type_hint = excluded.type_hint,
       severity = excluded.severity, score = excluded.score, confidence = excluded.confidence, sensors = excluded.sensors,
-      detectors = excluded.detectors, samples = excluded.samples`);
+      detectors = excluded.detectors, involvement = excluded.involvement, samples = excluded.samples`);
   const getOne = db.prepare('SELECT * FROM anomalies WHERE id = ?');
   const active = db.prepare("SELECT * FROM anomalies WHERE status = 'open' ORDER BY start_ts DESC");
   // One statement for every filter combination: a NULL parameter switches its filter off.
@@ -70,7 +83,7 @@ export function createAnomalyRepository(db: Db): AnomalyRepository {
   const dangling = db.prepare("UPDATE anomalies SET status = 'closed', end_ts = last_ts WHERE status = 'open'");
   return {
     upsert(ep) {
-      upsert.run({ ...ep, sensors: JSON.stringify(ep.sensors), detectors: JSON.stringify(ep.detectors) });
+      upsert.run({ ...ep, sensors: JSON.stringify(ep.sensors), detectors: JSON.stringify(ep.detectors), involvement: JSON.stringify(ep.involvement ?? []) });
     },
     get(id) {
       const r = getOne.get(id) as Row | undefined;

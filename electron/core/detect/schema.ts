@@ -6,77 +6,95 @@ import { SEVERITIES, TYPE_HINTS } from '../../../shared/anomalies';
 export const DetectorParamsSchema = z.object({
   /** 'combined' = our detectors; 'zscore' = the seed's rolling z-score (window 60, |z|>3), kept for comparison. */
   mode: z.enum(['combined', 'zscore']).default('combined'),
-  /** Samples per series used to learn the baseline before anything is flagged (360 × 5 s = 30 min). */
-  learnSamples: z.number().int().min(10).max(100_000).default(360),
-  /** EWMA weight of the fast (level) filter. 0.2 ≈ 5-sample memory: a lone spike does not open an episode. */
-  fastAlpha: z.number().gt(0).max(1).default(0.2),
+  // ---- time, not rows: every time constant is in seconds and turned into a per-sample weight or count
+  // ---- with each series' sampling period, measured while it learns (median interval).
+  /** Learning window per series (30 min). A series that gives fewer than learnMinSamples rows in it learns
+   *  on learnMinSamples rows instead, and says so. */
+  learnSeconds: z.number().positive().default(1800),
+  learnMinSamples: z.number().int().min(10).max(100_000).default(20),
+  /** Explicit learning length in rows (CLI --fit-rows, a benchmark's protocol); unset = learnSeconds. */
+  learnSamples: z.number().int().min(10).max(100_000).optional(),
+  /** Time constant of the fast (level) filter: ~22 s, so a lone spike does not open an episode. */
+  fastTauSeconds: z.number().positive().default(22),
   /** Level detector: smoothed robust z over its learned spread must exceed this. */
   levelThreshold: z.number().positive().default(6),
   /** The level filter sees z clipped to ±clipZ, so it recovers quickly after a huge step ends. */
   clipZ: z.number().positive().default(50),
-  /** CUSUM drift detector on the robust z: slack k and decision height h (in σ·samples). */
+  /** CUSUM drift detector on the robust z: slack k (σ) and decision height h in σ·seconds (750 σ·s = 150 σ·samples
+   *  at 5 s), never below 10 σ·samples. */
   cusumK: z.number().min(0).default(2.5),
-  cusumH: z.number().positive().default(150),
+  cusumHSeconds: z.number().positive().default(750),
   /** The drift detector judges a slow move against max(robust σ, driftMinRelScale × |baseline|): over hours a
    *  reading wanders by about an instrument's accuracy (~0.5–1 % of reading) whatever its short-term noise, so a
    *  very quiet sensor must not turn that into a drift (0 = noise only). */
   driftMinRelScale: z.number().min(0).max(1).default(0.01),
-  /** Variance / oscillation detector: EWMA of squared first differences over its learned level. */
-  varAlpha: z.number().gt(0).max(1).default(0.1),
+  /** Variance / oscillation detector: EWMA (time constant varTauSeconds) of squared first differences over its learned level. */
+  varTauSeconds: z.number().positive().default(47),
   varThreshold: z.number().positive().default(8),
   /** Cross-sensor detector: Hotelling T² of the smoothed z vector over its learned 99.5th percentile. */
   crossThreshold: z.number().positive().default(6),
   /** Scale floor as a fraction of |baseline|, so a flat-lined sensor in training cannot make every wiggle an anomaly. */
   minRelScale: z.number().min(0).default(0.002),
-  /** Slow baseline adaptation (EWMA weight per sample, 0 = frozen): 1/720 ≈ 1 h time constant at 5 s, slow
-   *  beside the scenarios (runaway 30 min, leak 1 min) and fast beside the daily cycle. */
-  baselineAlpha: z
-    .number()
-    .min(0)
-    .max(0.1)
-    .default(1 / 720),
-  /** The level and cross-sensor detectors judge against a baseline that follows at this weight per sample
+  /** Slow baseline adaptation time constant (0 = frozen): 1 h, slow beside the scenarios (runaway 30 min,
+   *  leak 1 min), fast beside a daily cycle until the cycle itself is learned (seasonality below). */
+  baselineTauSeconds: z.number().min(0).default(3600),
+  /** The level and cross-sensor detectors judge against a baseline that follows with this time constant
    *  (0 = the slow one above): a step stands out against it at once, a slow wander (which the drift detector
    *  judges) does not. Frozen inside episodes like the slow one. */
-  levelAlpha: z.number().min(0).max(0.5).default(0.01),
+  levelTauSeconds: z.number().min(0).default(500),
+  /** Time constant of the learned wander (mean square of the level's distance from the slow baseline, outside
+   *  episodes), against which the drift detector judges: 3 h. */
+  wanderTauSeconds: z.number().positive().default(10_800),
   /** Inside an episode the baseline adapts this much slower (0 = frozen), so a long anomaly is not learned as normal... */
   episodeAdapt: z.number().min(0).max(1).default(0),
-  /** After an episode closes, the baseline adapts catchUpFactor × faster for catchUpSamples samples, to
-   *  catch up on the daily cycle it missed while frozen (otherwise the end of a long episode rebounds). */
-  catchUpSamples: z.number().int().min(0).default(360),
+  /** After an episode closes, the baseline adapts catchUpFactor × faster for catchUpSeconds, to catch up on the
+   *  daily cycle it missed while frozen (otherwise the end of a long episode rebounds). */
+  catchUpSeconds: z.number().min(0).default(1800),
   catchUpFactor: z.number().min(1).max(100).default(10),
-  /** When an episode opens, the baseline rolls back to where it stood this many samples ago (0 = off). */
-  rollbackSamples: z.number().int().min(0).default(360),
+  /** When an episode opens, the baseline rolls back to where it stood this long ago (0 = off). */
+  rollbackSeconds: z.number().min(0).default(1800),
   /** Inside an episode, sensors not taking part in it adapt at this share of the rate. */
   quietAdapt: z.number().min(0).max(1).default(0),
-  /** ...for at most this long; then it follows the data again, and once the signals hold steady the level they
-   *  hold becomes the baseline and the episode ends (an endless episode helps nobody). */
-  /** Counted in samples, not ms: a replay at 100× with shifted timestamps must behave like the plant (1440 × 5 s = 2 h). */
-  maxFreezeSamples: z.number().int().positive().default(1440),
+  /** ...for at most this long, and never longer than the series has been seen in normal operation (its learning
+   *  span plus its quiet time since: a frozen baseline must not claim more than the data ever showed); then it
+   *  follows the data again, and once the score stays quiet or the signals hold steady the level they hold becomes
+   *  the baseline and the episode ends (an endless episode helps nobody). */
+  maxFreezeSeconds: z.number().positive().default(7200),
   /** Recovery: an episode whose score has fallen under recoverRatio × its peak (peak ≥ recoverMinPeak) while
-   *  the signals hold steady for recoverSamples samples is over, even if they settled at a new level: that
-   *  level becomes the baseline. Without it, a rig that settles slightly off its old level after a fault
-   *  keeps the episode open for ever (0 = off). */
+   *  the signals hold steady for recoverSeconds is over, even if they settled at a new level: that level becomes
+   *  the baseline (0 = off). */
   recoverRatio: z.number().min(0).max(1).default(0.25),
   recoverMinPeak: z.number().min(1).default(3),
-  recoverSamples: z.number().int().min(1).default(30),
-  /** Steady: no sensor's short level (EWMA weight settleAlpha) moved more than settleZ robust σ during the run. */
-  settleAlpha: z.number().gt(0).max(1).default(0.1),
+  recoverSeconds: z.number().positive().default(150),
+  /** Steady: no sensor's short level (time constant settleTauSeconds) moved more than settleZ robust σ during the run. */
+  settleTauSeconds: z.number().positive().default(47),
   settleZ: z.number().positive().default(2),
   /** Seed z-score: window and threshold. */
   zscoreWindow: z.number().int().min(5).max(10_000).default(60),
   zscoreThreshold: z.number().positive().default(3),
-  /** Episode: open after this many consecutive hits; close after this many consecutive quiet samples. */
-  openSamples: z.number().int().min(1).default(3),
-  closeSamples: z.number().int().min(1).default(24),
+  /** Episode: open once hits last openSeconds (3 samples at 5 s; 1 for slower series); close after closeSeconds quiet. */
+  openSeconds: z.number().min(0).default(10),
+  closeSeconds: z.number().min(0).default(120),
+  /** Row-count overrides of the two above (the seed's z-score comparison uses 1/1). */
+  openSamples: z.number().int().min(1).optional(),
+  closeSamples: z.number().int().min(1).optional(),
   /** A sample is quiet when the score is below this (hysteresis under the hit level 1.0). */
   closeLevel: z.number().gt(0).max(1).default(0.7),
-  /** A data gap longer than this closes any open episode and restarts the short-term filters. */
-  gapResetMs: z
-    .number()
-    .int()
-    .positive()
-    .default(10 * 60_000),
+  /** A data gap longer than max(gapResetSeconds, gapFactor × the sampling period) closes any open episode and
+   *  restarts the short-term filters. */
+  gapResetSeconds: z.number().positive().default(600),
+  gapFactor: z.number().min(1).default(5),
+  // ---- seasonality
+  /** 'auto': learn an hour-of-day profile per sensor and remove it once the data shows a repeatable daily cycle. */
+  seasonality: z.enum(['auto', 'off']).default('auto'),
+  // ---- alarm budget
+  /** Target false episodes per series per week: each series' hit threshold is raised (never lowered) until the
+   *  tail of its own learning data, extrapolated (exponential peaks-over-threshold), expects no more than this. */
+  falseEpisodesPerWeek: z.number().positive().default(1),
+  // ---- known discontinuities
+  /** After a known discontinuity (replay seek/speed/resume/loop, reconnect), the series re-settles for this
+   *  long (at least 3 samples): no episode opens, then the level it holds becomes the baseline. */
+  settleSeconds: z.number().min(0).default(30),
 });
 export type DetectorParams = z.infer<typeof DetectorParamsSchema>;
 
@@ -99,6 +117,7 @@ export {
   type Severity,
   type DetectorKind,
   type Episode,
+  type SensorInvolvement,
   type EpisodeQuery,
   type EpisodePage,
 } from '../../../shared/anomalies';

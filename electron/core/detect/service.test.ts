@@ -54,6 +54,12 @@ describe('live detection service', () => {
     const ep = list.ok ? list.result.items[0] : null;
     expect(ep).toMatchObject({ status: 'closed', type_hint: 'pressure_leak', severity: expect.stringMatching(/high|critical/) });
     expect(ep!.sensors).toContain('pressure');
+    // involvement is stored with the episode: pressure fell, by many σ and at least the leak's 15 %
+    const pr = ep!.involvement.find((s) => s.sensor === 'pressure');
+    expect(pr).toMatchObject({ direction: -1 });
+    expect(pr!.z).toBeLessThan(-4);
+    expect(pr!.rel).toBeLessThanOrEqual(-0.15);
+    expect(ep!.involvement[0].sensor).toBe(ep!.involvement.reduce((a, b) => (Math.abs(b.z) > Math.abs(a.z) ? b : a)).sensor);
 
     const alarms = await core.api.call('alarms.list', { attention: true }, OPERATOR);
     expect(alarms.ok && alarms.result.map((a) => [a.id, a.state])).toEqual([['line-2/pump-03:anomaly', 'rtn_unacknowledged']]);
@@ -150,6 +156,44 @@ describe('live detection service', () => {
     core.bus.emit('device.status', { device_id: id, state: 'reduced', load_pct: 70 });
     feed(day.readings.filter((r) => r.ts >= Date.UTC(2026, 0, 1, 3, 20) && r.ts < Date.UTC(2026, 0, 1, 3, 40)));
     expect(core.services.detection.active().map((e) => e.id)).toContain(open[0].id);
+  });
+
+  it('a replay seek or speed change re-settles detection by design: no flood, no anomaly alarm on healthy devices', () => {
+    // The UI finding: a jump or speed change raised HIGH/URGENT "unknown" alarms on all eight healthy
+    // devices within a second. The simulator announces each discontinuity on the bus (simulator.test.ts).
+    const healthy = [
+      'line-1/pump-01',
+      'line-1/pump-03',
+      'line-2/motor-01',
+      'line-2/pump-01',
+      'line-3/motor-01',
+      'line-3/compressor-02',
+      'line-3/pump-03',
+      'line-1/motor-01',
+    ];
+    const day = generateDay({ seed: 21, hours: 16, devices: healthy });
+    const at = (h: number) => day.readings[0].ts + h * 3_600_000;
+    const opened: string[] = [];
+    core.bus.on('anomaly.opened', (e) => opened.push(`${e.device_id} ${e.type_hint}`));
+    const first = day.readings.filter((r) => r.ts < at(1.5));
+    feed(first);
+    expect(core.services.detection.counters().learning).toBe(0);
+    // seek to 14:00 at the replay's shifted timestamps (they continue where the replay was)
+    let next = first[first.length - 1].ts + 5000;
+    const shifted = (from: number, to: number) => {
+      const part = day.readings.filter((r) => r.ts >= at(from) && r.ts < at(to));
+      const out = part.map((r) => ({ ...r, ts: next + (r.ts - at(from)) }));
+      next = out[out.length - 1].ts + 5000;
+      return out;
+    };
+    core.bus.emit('simulator.discontinuity', { kind: 'seek', ts: next });
+    feed(shifted(14, 14.75));
+    core.bus.emit('simulator.discontinuity', { kind: 'speed', ts: next });
+    feed(shifted(14.75, 15.5));
+    expect(opened).toEqual([]);
+    expect(core.services.alarms.floodStatus().active).toBe(false);
+    expect(core.services.alarms.stats().last_24h).toBe(0);
+    expect(core.services.detection.counters().discontinuities).toBe(2);
   });
 
   it('answers bad requests with clear errors and keeps running on bad readings', async () => {

@@ -27,6 +27,8 @@ export interface DetectionCounters {
   duplicates: number;
   outOfOrder: number;
   gaps: number;
+  /** Known discontinuities received (replay seek/speed/resume/loop): each re-settles every device. */
+  discontinuities: number;
   episodesOpened: number;
   episodesClosed: number;
   /** Devices still learning their baseline. */
@@ -69,7 +71,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
   const { config, bus, clock, log, repository, alarms } = deps;
   const devices = new Map<string, DeviceLink>();
   const values = new Float64Array(SENSORS.length);
-  const c = { readings: 0, values: 0, episodesOpened: 0, episodesClosed: 0 };
+  const c = { readings: 0, values: 0, episodesOpened: 0, episodesClosed: 0, discontinuities: 0 };
   let feedPaused = false;
   const offs: Array<() => void> = [];
   let timer: ReturnType<typeof setInterval> | null = null;
@@ -91,7 +93,12 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
     } catch (err) {
       log.error({ err, episode: ep.id }, 'storing anomaly episode failed');
     }
-    const copy = { ...ep, sensors: [...ep.sensors], detectors: [...ep.detectors] };
+    const copy = {
+      ...ep,
+      sensors: [...ep.sensors],
+      detectors: [...ep.detectors],
+      involvement: ep.involvement.map((s) => ({ ...s, detectors: [...s.detectors] })),
+    };
     if (kind === 'opened') {
       c.episodesOpened++;
       log.info({ episode: ep.id, device: ep.device_id, type: ep.type_hint, severity: ep.severity }, 'anomaly opened');
@@ -221,6 +228,21 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
     alarms.setSuppressed(commAlarmId(id), stopped, why);
   };
 
+  /**
+   * A known discontinuity of the data feed (replay seek, speed change, resume, loop): the jump is design,
+   * not a fault on every device. Each device closes its open episode, forgets its short-term state and
+   * re-settles for settleSeconds, after which the level it holds is its baseline (ISA-18.2: suppressed by
+   * design while the condition is known; here the detector itself does not raise it).
+   */
+  const onDiscontinuity = (kind: string) => {
+    c.discontinuities++;
+    for (const l of devices.values()) {
+      const ep = l.monitor.discontinuity();
+      if (ep) onEpisode('closed', ep);
+    }
+    log.info({ kind, devices: devices.size }, 'data discontinuity: detection re-settles');
+  };
+
   return {
     start() {
       const repaired = repository.closeDangling();
@@ -228,6 +250,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
       offs.push(bus.on('readings', (batch) => process(batch)));
       offs.push(bus.on('simulator.status', (s) => setFeedPaused(s.paused || !s.running || s.finished)));
       offs.push(bus.on('device.status', (s) => onDeviceStatus(s.device_id, s.state, s.load_pct)));
+      offs.push(bus.on('simulator.discontinuity', (e) => onDiscontinuity(e.kind)));
       timer = setInterval(checkSilent, config.silentCheckMs);
       timer.unref?.();
     },

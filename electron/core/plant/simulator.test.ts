@@ -114,6 +114,19 @@ describe('replay simulator over a real broker', () => {
     expect(ts[0]).toBe(1_000_000);
   });
 
+  it('announces every discontinuity of the replay (seek, speed, resume) on the bus, with the next published time', async () => {
+    const { sim, bus } = await setup({ speed: 100, autostart: false, timestamps: 'shift' });
+    const seen: Array<{ kind: string; ts: number }> = [];
+    bus.on('simulator.discontinuity', (e) => seen.push(e));
+    sim.seek(DEFAULT_START + 12 * 3.6e6);
+    sim.setSpeed(10);
+    sim.setSpeed(10); // same speed: no discontinuity
+    sim.resume();
+    sim.pause();
+    expect(seen.map((e) => e.kind)).toEqual(['seek', 'speed', 'resume']);
+    for (const e of seen) expect(Number.isFinite(e.ts)).toBe(true);
+  });
+
   it('replays as fast as possible at speed 0 and reports the end', async () => {
     const rows = day.readings.slice(0, 9 * 400);
     const { sim, received } = await setup({ speed: 0, rows });

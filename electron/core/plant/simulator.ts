@@ -107,6 +107,12 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     finished: done,
   });
   const emitStatus = () => bus.emit('simulator.status', status());
+  /** Tell the detectors the data is about to jump: the next published time is where it continues. */
+  const emitBreak = (kind: 'seek' | 'speed' | 'resume' | 'loop') => {
+    const row = rows[Math.min(index, rows.length - 1)];
+    const ts = row ? (opts.timestamps === 'shift' ? outBase + (row.ts - simBase) : row.ts) : clock.now();
+    bus.emit('simulator.discontinuity', { kind, ts });
+  };
 
   const reanchor = () => {
     const row = rows[index];
@@ -152,6 +158,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     if (opts.loop && rows.length > 0) {
       index = 0;
       reanchor();
+      emitBreak('loop');
       return false;
     }
     done = true;
@@ -264,13 +271,16 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       if (!paused) return;
       paused = false;
       reanchor();
+      emitBreak('resume');
       emitStatus();
       if (running) schedule(0);
     },
     setSpeed(speed) {
       if (!Number.isFinite(speed) || speed < 0) throw new Error('speed must be 0 (max) or a positive number');
+      const changed = speed !== opts.speed;
       opts.speed = speed;
       reanchor();
+      if (changed) emitBreak('speed');
       emitStatus();
       if (running && !paused) schedule(0);
     },
@@ -287,6 +297,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       index = lo;
       done = false;
       reanchor();
+      emitBreak('seek');
       emitStatus();
       if (running && !paused) schedule(0);
     },

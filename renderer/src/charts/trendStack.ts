@@ -89,7 +89,7 @@ export class TrendStack {
           },
         ],
         hooks: {
-          drawClear: [(u) => this.shade(u)],
+          drawClear: [(u) => this.shade(u, sensor)],
           draw: [(u) => this.onDraw(idx, u)],
           setScale: [
             (u, key) => {
@@ -119,13 +119,15 @@ export class TrendStack {
     return uPlot.join(views.map((v) => [v.t, v.values[sensor]] as uPlot.AlignedData));
   }
 
-  private shade(u: uPlot): void {
+  /** Shade an episode only on the charts of the sensors it involves (its `sensors`), not all five. */
+  private shade(u: uPlot, sensor: Sensor): void {
     if (!this.episodes.length) return;
     const { ctx, bbox } = u;
     const xmin = u.scales.x.min ?? -Infinity;
     const xmax = u.scales.x.max ?? Infinity;
     ctx.save();
     for (const e of this.episodes) {
+      if (e.sensors.length && !e.sensors.includes(sensor)) continue;
       const a = e.start_ts / 1000;
       // An open episode lasts until now: shade it up to the newest reading, not its last update.
       const xs = u.data[0];

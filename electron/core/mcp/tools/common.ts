@@ -84,6 +84,17 @@ export const AnomalyOutSchema = z.object({
   severity: z.string().describe('info, low, medium, high or critical'),
   sensors: z.array(z.string()).describe('Sensors that took part'),
   detectors: z.array(z.string()).describe('Detectors that fired (level, drift, variance, cross, zscore)'),
+  involvement: z
+    .array(
+      z.object({
+        sensor: z.string(),
+        direction: z.number().describe('+1 rose, -1 fell, 0 no net move (oscillation)'),
+        z: z.number().describe("Peak signed deviation in the sensor's learned noise (robust sigma)"),
+        rel: z.number().describe('The same as a share of the baseline (0.15 = +15 %)'),
+        oscillating: z.number().describe('Share of the episode in which the sensor oscillated'),
+      }),
+    )
+    .describe('Which sensors take part, which way and how much, strongest first'),
   score: z.number().describe('Peak normalised score (1.0 = at threshold)'),
   started_at: z.string(),
   last_seen_at: z.string(),
@@ -105,6 +116,7 @@ export function anomalyOut(e: Episode): AnomalyOut {
     severity: e.severity,
     sensors: e.sensors,
     detectors: e.detectors,
+    involvement: (e.involvement ?? []).map((s) => ({ sensor: s.sensor, direction: s.direction, z: s.z, rel: s.rel, oscillating: s.oscillating })),
     score: round(e.score, 2),
     started_at: iso(e.start_ts),
     last_seen_at: iso(e.last_ts),
