@@ -14,7 +14,7 @@ import type { ApprovalStatus, ApprovalView } from '../../../shared/governance';
 import type { Clock } from '../clock';
 import type { Db } from '../store';
 import { canonicalHash, canonicalize } from './canonical';
-import { defaultMasker, type Masker } from '../observability/mask';
+import { defaultMasker, type Masker } from '../observability';
 
 /** Real arguments kept in memory at most for this many approvals (the oldest go first). */
 const MAX_CLEAR_ARGS = 10_000;

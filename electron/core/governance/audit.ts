@@ -147,7 +147,7 @@ function headText(seq: number, hash: string, ts: number, keyId: string): string 
 
 // The masker lives in observability/mask.ts (every store of agent input uses it); re-exported here
 // for the audit's older callers.
-export { createMasker, DEFAULT_MASK, MASK, type MaskOptions } from '../observability/mask';
+export { createMasker, DEFAULT_MASK, MASK, type MaskOptions } from '../observability';
 
 /** A reason is free text (refusals quote agent input): masked like the arguments. */
 function maskReason(mask: (v: unknown) => unknown, reason: string): string {

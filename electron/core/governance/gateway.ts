@@ -14,7 +14,7 @@ import { AgentRegistry, type NewAgent } from './agents';
 import type { AgentDirectory } from './ports';
 import { ApprovalError, ApprovalQueue, type ApprovalRecord, type DecideBy, type SettledBy, type Verdict } from './approvals';
 import { AuditLog, type AuditEntry } from './audit';
-import { createMasker, DEFAULT_MASK, maskOptionsFromConfig, type Masker, type MaskOptions } from '../observability/mask';
+import { createMasker, DEFAULT_MASK, maskOptionsFromConfig, type Masker, type MaskOptions } from '../observability';
 import { canonicalHash } from './canonical';
 import { CommandExecutor, EXECUTE_TOOL, type AuthorityCheck, type ExecuteResult, type PublishCommand, type RedeemOutcome } from './executor';
 import { loadOrCreateKeys, type GatewayKeys } from './keys';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock';
 import type { Db } from '../store';
 import { canonicalHash, canonicalize } from './canonical';
-import { defaultMasker, type Masker } from '../observability/mask';
+import { defaultMasker, type Masker } from '../observability';
 
 export const PlanStepSchema = z
   .object({

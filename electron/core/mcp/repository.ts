@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncidentView } from '../../../shared/contract';
 import type { McpToolCallView } from '../../../shared/mcp';
 import type { Db } from '../store';
-import { defaultMasker, maskText, type Masker } from '../observability/mask';
+import { defaultMasker, maskText, type Masker } from '../observability';
 
 /** One row per tools/call: the same shape the control room reads (shared/mcp.ts). */
 export type ToolCallRow = McpToolCallView;

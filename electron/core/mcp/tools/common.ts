@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Episode } from '../../../../shared/anomalies';
 import { SENSOR_UNITS, SENSORS, type Reading } from '../../../../shared/domain';
-import { deviceInScope, isScoped, scopeGlobs } from '../../governance/scope';
+import { deviceInScope, isScoped, scopeGlobs } from '../../governance';
 import { ToolFailure, type McpDeps } from '../types';
 
 export const DeviceIdSchema = z
