@@ -73,11 +73,16 @@ export const ConfigSchema = z.object({
     .prefault({}),
   ingest: z
     .object({
-      /** Flush a batch after this many readings or this many ms, whichever comes first. */
+      /**
+       * Commit a batch after this many readings or this many ms, whichever comes first. The bound on
+       * what a crash of AegisFlow can lose on the embedded broker (docs/SECURITY.md, "Faults").
+       */
       batchSize: z.number().int().positive().default(2000),
-      flushMs: z.number().int().positive().default(100),
-      /** Readings more than this far from the wall clock (either way) are rejected as absurd. */
-      maxClockSkewDays: z.number().positive().default(3650),
+      flushMs: z.number().int().positive().max(250).default(100),
+      /** Readings older than this (relative to the plant clock) are refused as bad_timestamp. */
+      maxClockSkewDays: z.number().positive().default(7),
+      /** Readings further ahead of the plant clock than this (seconds) are refused as bad_timestamp. */
+      maxFutureS: z.number().int().min(0).default(300),
       /** Live ring buffer length per device (readings). */
       ringSize: z.number().int().positive().default(720),
     })
@@ -265,7 +270,72 @@ export function readConfigFile(file: string): Plain {
 }
 
 export function formatZodIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+// ---------------------------------------------------------------- unknown keys (issue 19)
+
+interface ZodInternals {
+  _zod?: { def?: { type?: string; shape?: Record<string, unknown>; innerType?: unknown; in?: unknown; out?: unknown; options?: unknown[]; element?: unknown } };
+}
+
+/** The object schema under defaults, prefaults, optionals and pipes (null when it is not an object). */
+function objectShape(schema: unknown): Record<string, unknown> | null {
+  let s = schema as ZodInternals;
+  for (let i = 0; i < 20 && s?._zod?.def; i++) {
+    const d = s._zod.def;
+    if (d.type === 'object') return d.shape ?? null;
+    if (d.innerType) s = d.innerType as ZodInternals;
+    else if (d.type === 'pipe' && d.in) s = d.in as ZodInternals;
+    else return null;
+  }
+  return null;
+}
+
+function editDistance(a: string, b: string): number {
+  const m = a.length;
+  const n = b.length;
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = [i];
+    for (let j = 1; j <= n; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[n]!;
+}
+
+/** The known key closest to a misspelt one, when it is close enough to be a typo. */
+export function nearMiss(key: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+/**
+ * Every key of `value` that `schema` does not know, as "path (did you mean …?)". Walks every object
+ * section (nested too) of the config; a record (a map keyed by the operator) takes any key.
+ */
+export function unknownConfigKeys(schema: unknown, value: unknown, at: string[] = []): string[] {
+  const shape = objectShape(schema);
+  if (!shape || !isPlain(value)) return [];
+  const out: string[] = [];
+  const known = Object.keys(shape);
+  for (const [k, v] of Object.entries(value)) {
+    if (!(k in shape)) {
+      const hint = nearMiss(k, known);
+      out.push(`${[...at, k].join('.')}${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      continue;
+    }
+    out.push(...unknownConfigKeys(shape[k], v, [...at, k]));
+  }
+  return out;
 }
 
 export interface LoadConfigOptions {
@@ -285,8 +355,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   if (file) merged = deepMerge(merged, readConfigFile(file));
   merged = deepMerge(merged, configFromEnv(env));
   if (opts.overrides) merged = deepMerge(merged, opts.overrides);
+  // A typo must not pass silently as "not set" (issue 19): unknown keys are an error, all named at once.
+  const unknown = unknownConfigKeys(ConfigSchema, merged);
+  if (unknown.length) throw new ConfigError(`unknown config key${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
   const parsed = ConfigSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${formatZodIssues(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatZodIssues(parsed.error)}`);
   const cfg = parsed.data;
   const cwd = opts.cwd ?? process.cwd();
   cfg.dataDir = path.resolve(cwd, cfg.dataDir);
@@ -295,7 +368,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
 }
 
 /** A config for tests: temp data dir, port 0 everywhere, quiet logs. */
-export function testConfig(dataDir: string, overrides: Plain = {}): Config {
+type DeepPartial<T> = T extends object ? (T extends readonly unknown[] ? T : { [K in keyof T]?: DeepPartial<T[K]> }) : T;
+export function testConfig(dataDir: string, overrides: DeepPartial<ConfigInput> = {}): Config {
   return loadConfig({
     overrides: deepMerge(
       {
@@ -306,7 +380,7 @@ export function testConfig(dataDir: string, overrides: Plain = {}): Config {
         // A cheaper scrypt (2^12) keeps logins quick in tests; the format and the checks are the same.
         operators: { scryptLogN: 12 },
       },
-      overrides,
+      overrides as Plain,
     ),
   });
 }

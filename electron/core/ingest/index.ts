@@ -37,6 +37,8 @@ export interface IngestDeps {
   clock: Clock;
   log: Logger;
   knownDevices: Iterable<string>;
+  /** The plant clock (the replay's time while the simulator runs); the core's clock if absent. */
+  plantNow?: () => number;
 }
 
 export function createIngest(deps: IngestDeps): IngestService {
@@ -46,6 +48,8 @@ export function createIngest(deps: IngestDeps): IngestService {
   const cfg = config.ingest;
   const known = new Set(deps.knownDevices);
   const maxSkewMs = cfg.maxClockSkewDays * 86_400_000;
+  const maxFutureMs = cfg.maxFutureS * 1000;
+  const plantNow = deps.plantNow ?? (() => clock.now());
   const counters: IngestCounters = { received: 0, stored: 0, rejected: 0, rejectedByReason: {} };
   let buffer: TimedReading[] = [];
   let timer: NodeJS.Timeout | null = null;
@@ -82,7 +86,8 @@ export function createIngest(deps: IngestDeps): IngestService {
       maxPayloadBytes: config.broker.maxPayloadBytes,
       knownDevices: known,
       maxSkewMs,
-      now: clock.now(),
+      maxFutureMs,
+      now: plantNow(),
     });
     if (!v.ok) {
       counters.rejected++;

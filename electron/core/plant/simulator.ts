@@ -51,6 +51,8 @@ export interface Simulator {
   seek(simTime: string | number): void;
   jumpToScenario(type: ScenarioType, leadSeconds?: number): ScenarioInfo;
   status(): SimulatorStatus;
+  /** The plant clock of the replay: the timestamp of the newest reading published, null before the first. */
+  plantTime(): number | null;
   devices(): DeviceStatus[];
   device(id: string): DeviceModel | undefined;
   scenarios(): ScenarioInfo[];
@@ -295,6 +297,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       return info;
     },
     status,
+    plantTime: () => (published > 0 ? lastOut : null),
     devices: () => [...models.values()].map((m) => m.status()),
     device: (id) => models.get(id),
     scenarios: () =>
