@@ -183,6 +183,35 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The core cannot start with what it was given (a corrupt or unwritable database, a full disk, a port
+ * in use): one clear line for a person, exit code 2 from the CLI, and nothing half-started.
+ */
+export class StartError extends ConfigError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartError';
+  }
+}
+
+/** A start failure of the environment (files, disk, ports) as one line; null for anything else. */
+export function describeStartFailure(err: unknown, what?: string): string | null {
+  const e = err as (Error & { code?: string; address?: string; port?: number; path?: string; syscall?: string }) | undefined;
+  if (!e || typeof e !== 'object') return null;
+  const code = String(e.code ?? '');
+  const where = what ? `${what}: ` : '';
+  if (code === 'EADDRINUSE') return `${where}address ${e.address ?? ''}:${e.port ?? ''} is already in use (another AegisFlow or another program); choose another port`;
+  if (code === 'EADDRNOTAVAIL') return `${where}cannot bind to ${e.address ?? ''}:${e.port ?? ''}: no such address on this machine`;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `${where}no permission to write ${e.path ?? ''} (${code}: read-only or not ours)`.replace(' )', ')');
+  if (code === 'ENOSPC') return `${where}the disk is full (${e.path ?? 'no space left on device'})`;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return `${where}the file is corrupt or not an AegisFlow database (${e.message}); move it aside to start with an empty one`;
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR') return `${where}the disk is full or failing (${e.message})`;
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN'))
+    return `${where}cannot write the database (${e.message}): the data directory is read-only or not ours`;
+  if (code.startsWith('SQLITE_')) return `${where}${e.message} (${code})`;
+  return null;
+}
+
 type Plain = Record<string, unknown>;
 
 function isPlain(v: unknown): v is Plain {
