@@ -8,6 +8,7 @@
 // was asked; args_masked is the copy people see (sensitive values replaced), also chained so nobody
 // can quietly edit what is displayed. Editing, deleting or reordering rows breaks the chain; rewriting
 // the whole chain after an edit breaks the signature of the next signed head.
+import { neutralizeDeep } from '../../../shared/text';
 import type { KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AuditQuery, AuditRowView, AuditVerifyResult } from '../../../shared/governance';
@@ -389,7 +390,9 @@ export class AuditLog {
         before: f.beforeSeq ?? null,
         limit,
       })
-      .map(toView);
+      // What an operator reads: no direction overrides or control characters (the stored row, its hash
+      // and the export keep the text as it was).
+      .map((r) => neutralizeDeep(toView(r)));
   }
 
   /** Check every row's link and hash and every signed head. Names the first row that fails. */
@@ -403,8 +406,16 @@ export class AuditLog {
     let rows = 0;
     let bad: { seq: number; problem: string } | null = null;
     const problems: Array<{ seq: number; problem: string }> = [];
+    const lastSigned = heads.reduce((m, h) => Math.max(m, h.seq), 0);
+    let tail: { rows: number; fromSeq: number; fromTs: number; toTs: number } | null = null;
     for (const r of this.q.iterate.iterate()) {
       rows++;
+      if ((r[0] as number) > lastSigned) {
+        const ts = r[1] as number;
+        if (!tail) tail = { rows: 0, fromSeq: r[0] as number, fromTs: ts, toTs: ts };
+        tail.rows++;
+        tail.toTs = ts;
+      }
       if (bad) continue; // keep counting rows; the first break is what matters
       const seq = r[0];
       const hash = r[15] as string;
@@ -455,6 +466,7 @@ export class AuditLog {
       firstBadSeq: first?.seq ?? null,
       problem: first?.problem ?? null,
       ms: performance.now() - t0,
+      unsignedTail: tail,
     };
   }
 
