@@ -40,8 +40,14 @@ export interface IngestCounters {
   received: number;
   stored: number;
   rejected: number;
-  /** Rejections per reason code (bad_json, schema, unknown_device, non_finite, bad_timestamp, oversize, bad_topic). */
+  /** Rejections per reason code (bad_json, schema, unknown_device, non_finite, bad_timestamp, implausible, oversize, topic_mismatch). */
   rejectedByReason: Record<string, number>;
+  /** Ingest's link to the broker: false during an outage of an external broker (the UI shows a banner). */
+  brokerConnected: boolean;
+  /** Since when (core clock, ms) the link is in its current state. */
+  brokerSince: number;
+  /** Outages of the broker link since start. */
+  brokerOutages: number;
 }
 
 export interface SimulatorStatus {
@@ -192,6 +198,8 @@ export interface EventMap {
   /** A validated batch of readings, in arrival order. High rate: UIs get it throttled. */
   'readings': TimedReading[];
   'ingest.rejected': { reason: string; topic: string; detail: string };
+  /** Ingest lost or regained its broker (external broker outages). */
+  'broker.connection': { connected: boolean; url: string; at: number; downMs?: number };
   'simulator.status': SimulatorStatus;
   'device.status': DeviceStatus;
   'device.command': { device_id: string; command: string; params: Record<string, unknown>; issued_by?: string };
@@ -231,7 +239,7 @@ export interface EventMap {
 export type EventName = keyof EventMap;
 
 /** Events forwarded to user interfaces (IPC / WebSocket). */
-export const UI_EVENTS = ['readings', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood', 'mcp.call', 'agent.run.started', 'agent.step', 'agent.run.finished', 'demo.step', 'demo.finished'] as const satisfies readonly EventName[];
+export const UI_EVENTS = ['readings', 'broker.connection', 'simulator.status', 'device.status', 'device.command', 'approval.created', 'approval.decided', 'agent.changed', 'audit.appended', 'policy.loaded', 'immune.infection', 'immune.quarantine', 'immune.healing', 'immune.approval', 'immune.agent', 'anomaly.opened', 'anomaly.updated', 'anomaly.closed', 'alarm.changed', 'alarm.flood', 'mcp.call', 'agent.run.started', 'agent.step', 'agent.run.finished', 'demo.step', 'demo.finished'] as const satisfies readonly EventName[];
 
 /**
  * Every request at run time, with the least role a caller's session must hold (shared/operators.ts:

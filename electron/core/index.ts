@@ -154,6 +154,16 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   const operators = new OperatorAuth({ db, clock, log: log.child({ component: 'operators' }), config: config.operators });
   const httpServer = config.http.enabled ? createHttpServer({ config, api, bus, log, operators }) : null;
   const alarmService = createAlarmService({ config: config.alarms, db, bus, clock, log: log.child({ component: 'alarms' }) });
+  // An outage of an external broker is a communication alarm of the plant's data path (issue 19).
+  bus.on('broker.connection', (e) =>
+    alarmService.system.setCondition('broker:communication', {
+      active: !e.connected,
+      source: 'broker',
+      kind: 'communication',
+      priority: 'high',
+      message: e.connected ? `MQTT broker ${e.url} reachable again` : `no connection to the MQTT broker ${e.url}: readings are not arriving`,
+    }),
+  );
   const detection = createDetectionService({
     config: config.detect,
     bus,

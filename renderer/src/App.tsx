@@ -200,6 +200,13 @@ function Banners() {
         Connection to the AegisFlow core lost — reconnecting. Values on screen are frozen and may be stale; controls are disabled and nothing you click is sent.
       </div>
     );
+  const ingest = usePlant((s) => s.ingest);
+  if (ingest && ingest.brokerConnected === false)
+    return (
+      <div className="banner abnormal-box" role="alert" data-banner="broker-down">
+        MQTT broker unreachable for {fmtAgo(ingest.brokerSince, now).replace(' ago', '')} — reconnecting. Readings wait at the broker and arrive when it is back; values on screen are stale.
+      </div>
+    );
   const expecting = sim && sim.running && !sim.paused && !sim.finished;
   if (expecting && last !== null && now - last > 10_000)
     return (

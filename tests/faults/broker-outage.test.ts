@@ -69,7 +69,9 @@ describe('external broker outage', () => {
       const back = await up;
       expect(back.at - brokerBackAt).toBeLessThan(2500); // backoff capped at 2 s
 
-      await waitFor(() => core.services.readings.count(DEV) === 500, 'all 500 readings stored after the outage', 20_000);
+      await waitFor(() => core.services.readings.count(DEV) === 500, 'all 500 readings stored after the outage', 20_000).catch((err) => {
+        throw new Error(`${(err as Error).message}: ${core.services.readings.count(DEV)} stored, counters ${JSON.stringify(core.services.ingest.counters())}`);
+      });
       const distinct = core.db.prepare('SELECT COUNT(DISTINCT ts) AS n FROM readings WHERE device_id = ?').get(DEV) as { n: number };
       expect(distinct.n).toBe(500);
       const log = logLines.join('');

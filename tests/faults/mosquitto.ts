@@ -37,6 +37,8 @@ export async function mosquitto(dir: string): Promise<Mosquitto> {
       `persistence_location ${path.join(dir, 'mosq')}/`,
       'max_queued_messages 200000',
       'max_inflight_messages 100',
+      // Started as root, mosquitto would switch to its own user and could not write our temp dir.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
       '',
     ].join('\n'),
   );

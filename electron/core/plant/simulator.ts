@@ -135,7 +135,8 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       power: shown.power,
     });
     published++;
-    client!.publish(sensorTopic(row.device_id), payload, { qos: 0 }, done);
+    // QoS 1 to an external broker: it queues for ingest's persistent session through an outage of ours.
+    client!.publish(sensorTopic(row.device_id), payload, { qos: broker.embedded ? 0 : 1 }, done);
   };
 
   /** Publish rows [from, to) and resolve when the last one is written (backpressure without a promise per row). */
