@@ -112,6 +112,11 @@ export const ConfigSchema = z.object({
       staticDir: z.string().optional(),
       /** Largest accepted request body. */
       maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+      /**
+       * Every request is answered within this: a client that sends its headers or body too slowly (or
+       * stops halfway) gets 408 and its connection is closed, instead of holding a socket for Node's 5 minutes.
+       */
+      requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
     })
     .strict()
     .prefault({}),

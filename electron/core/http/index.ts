@@ -348,7 +348,8 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
     },
     async start() {
       server = http.createServer((req, res) => void handle(req, res));
-      server.headersTimeout = 10_000;
+      server.headersTimeout = Math.min(10_000, cfg.requestTimeoutMs);
+      server.requestTimeout = cfg.requestTimeoutMs;
       attachWebSocket(server);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
