@@ -56,8 +56,12 @@ export interface PlantBroker {
   readonly embedded: boolean;
   /** Options for an internal client (credentials of the embedded broker). */
   clientOptions(clientIdPrefix: string, session?: SessionOptions): IClientOptions;
-  /** Connect an internal MQTT client; resolves when connected. */
-  connect(clientIdPrefix: string, session?: SessionOptions): Promise<MqttClient>;
+  /**
+   * Connect an internal MQTT client; resolves when connected. `setup` runs before the first packet
+   * arrives: on a persistent session the broker sends its queue right after CONNACK, before the
+   * promise resolves, and a message handler attached later would miss (and auto-acknowledge) them.
+   */
+  connect(clientIdPrefix: string, session?: SessionOptions, setup?: (client: MqttClient) => void): Promise<MqttClient>;
   /**
    * Subscribe inside the broker process (embedded broker only): the same routing as any subscriber,
    * without encoding every message onto a loopback socket and parsing it back. Returns unsubscribe.
@@ -118,9 +122,10 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
       if (external) return { ...base, username: cfg.username, password: cfg.password };
       return { ...base, username: internalUser, password: internalPass };
     },
-    async connect(prefix, session) {
+    async connect(prefix, session, setup) {
       const opts = broker.clientOptions(prefix, session);
       const client = mqtt.connect(broker.url, opts);
+      setup?.(client);
       let delay = RECONNECT_MIN_MS;
       // Exponential backoff on reconnect, capped at 2 s: a broker that drops is not hammered, and the
       // core is back within 2 s of the broker.

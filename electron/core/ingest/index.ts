@@ -150,15 +150,17 @@ export function createIngest(deps: IngestDeps): IngestService {
       } else {
         // A persistent session (clean start off) under an id that stays the same across restarts of
         // this installation, QoS 1: the broker queues readings while we are away (issue 19).
-        client = await broker.connect('aegisflow-ingest-', { clientId: sessionId(config) });
-        const c = client;
-        c.on('message', (topic, payload) => accept(topic, payload));
-        c.handleMessage = (packet, ack) => commitThenAck(packet, ack as (err?: Error) => void);
-        c.on('offline', () => brokerLink(false, broker.url));
-        c.on('close', () => {
-          if (!stopping) brokerLink(false, broker.url);
+        // Handlers go on before the first packet: the broker sends the session's queue right after CONNACK.
+        const c = await broker.connect('aegisflow-ingest-', { clientId: sessionId(config) }, (c) => {
+          c.on('message', (topic, payload) => accept(topic, payload));
+          c.handleMessage = (packet, ack) => commitThenAck(packet, ack as (err?: Error) => void);
+          c.on('offline', () => brokerLink(false, broker.url));
+          c.on('close', () => {
+            if (!stopping) brokerLink(false, broker.url);
+          });
+          c.on('connect', () => brokerLink(true, broker.url));
         });
-        c.on('connect', () => brokerLink(true, broker.url));
+        client = c;
         await c.subscribeAsync(SENSOR_TOPIC_PREFIX + '#', { qos: 1 });
       }
       applyRetention();
