@@ -40,8 +40,14 @@ export interface IngestCounters {
   received: number;
   stored: number;
   rejected: number;
-  /** Rejections per reason code (bad_json, schema, unknown_device, non_finite, bad_timestamp, oversize, bad_topic). */
+  /** Rejections per reason code (bad_json, schema, unknown_device, non_finite, bad_timestamp, implausible, oversize, topic_mismatch). */
   rejectedByReason: Record<string, number>;
+  /** Ingest's link to the broker: false during an outage of an external broker (the UI shows a banner). */
+  brokerConnected: boolean;
+  /** Since when (core clock, ms) the link is in its current state. */
+  brokerSince: number;
+  /** Outages of the broker link since start. */
+  brokerOutages: number;
 }
 
 export interface SimulatorStatus {
@@ -207,6 +213,8 @@ export interface EventMap {
   /** A validated batch of readings, in arrival order. High rate: UIs get it throttled. */
   readings: TimedReading[];
   'ingest.rejected': { reason: string; topic: string; detail: string };
+  /** Ingest lost or regained its broker (external broker outages). */
+  'broker.connection': { connected: boolean; url: string; at: number; downMs?: number };
   'simulator.status': SimulatorStatus;
   /** A known break in the replayed data (seek, speed change, resume after pause, loop back to the start):
    *  detection re-settles instead of taking the jump for an anomaly. ts: the next published reading time. */
@@ -253,6 +261,7 @@ export type EventName = keyof EventMap;
 /** Events forwarded to user interfaces (IPC / WebSocket). */
 export const UI_EVENTS = [
   'readings',
+  'broker.connection',
   'simulator.status',
   'device.status',
   'device.command',

@@ -103,6 +103,12 @@ export interface AuditVerifyResult {
   firstBadSeq: number | null;
   problem: string | null;
   ms: number;
+  /**
+   * Rows after the last signed head: intact as a chain, but nothing proves they were not rewritten or
+   * cut off at the end (a crash before the next signature, or an attacker with the file). Null when
+   * the last row is signed.
+   */
+  unsignedTail: { rows: number; fromSeq: number; fromTs: number; toTs: number } | null;
 }
 
 export interface PolicyProblemView {

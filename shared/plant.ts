@@ -20,6 +20,20 @@ export function lineOf(deviceId: string): string {
 export const SENSORS = ['temperature', 'pressure', 'vibration', 'humidity', 'power'] as const;
 export type Sensor = (typeof SENSORS)[number];
 
+/**
+ * Engineering range of each sensor (the instrument's span): a value outside it is not a measurement
+ * but a fault (a broken transmitter, a unit mix-up, a forged payload). Ingest refuses it as
+ * "implausible" (counted, never stored, never fed to the detector). One range per sensor for every
+ * device until the plant model file gives ranges per tag.
+ */
+export const SENSOR_RANGES: Record<Sensor, { min: number; max: number }> = {
+  temperature: { min: -50, max: 250 },
+  pressure: { min: 0, max: 300 },
+  vibration: { min: 0, max: 50 },
+  humidity: { min: 0, max: 100 },
+  power: { min: 0, max: 250 },
+};
+
 export const SENSOR_UNITS: Record<Sensor, string> = {
   temperature: '°C',
   pressure: 'PSI',

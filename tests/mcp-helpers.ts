@@ -28,7 +28,7 @@ function merge(a: Plain, b: Plain): Plain {
 }
 
 /** deps: e.g. a manual clock (createCore's), for tests that measure time on the core's own clock. */
-export async function startRig(overrides: Plain = {}, policyText?: string, deps: CoreDeps = {}): Promise<McpRig> {
+export async function startRig(overrides: Parameters<typeof testConfig>[1] & Plain = {}, policyText?: string, deps: CoreDeps = {}): Promise<McpRig> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-mcp-'));
   let policy: Plain = {};
   if (policyText) {

@@ -1,6 +1,6 @@
 // Flags shared by the subcommands that build a config: config file, data dir, ports, log level.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../core/config';
+import { ConfigError, describeStartFailure, loadConfig, type Config } from '../core/config';
 
 export const COMMON_OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -37,7 +37,13 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: s
   return parseArgs({ args: argv, options, allowPositionals, strict: true });
 }
 
-/** Print an error for a person and return exit code 2 (usage) or 1 (runtime). */
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, '; ');
+
+/**
+ * Print an error for a person and return exit code 2 (usage, config, or an environment that does not
+ * let the command start: a port in use, a corrupt or unwritable database, a full disk) or 1 (a bug).
+ * Either way one line; the stack only with AEGISFLOW_DEBUG=1.
+ */
 export function fail(err: unknown): number {
   const e = err as Error & { code?: string };
   if (
@@ -46,9 +52,15 @@ export function fail(err: unknown): number {
     e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ||
     e?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
   ) {
-    process.stderr.write(`aegisflow: ${e.message}\n`);
+    process.stderr.write(`aegisflow: ${oneLine(e.message)}\n`);
     return 2;
   }
-  process.stderr.write(`aegisflow: ${e?.stack ?? String(err)}\n`);
+  const env = describeStartFailure(err);
+  if (env) {
+    process.stderr.write(`aegisflow: ${oneLine(env)}\n`);
+    return 2;
+  }
+  if (process.env.AEGISFLOW_DEBUG === '1') process.stderr.write(`aegisflow: ${e?.stack ?? String(err)}\n`);
+  else process.stderr.write(`aegisflow: ${oneLine(e?.message ?? String(err))} (AEGISFLOW_DEBUG=1 shows where)\n`);
   return 1;
 }

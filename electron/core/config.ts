@@ -77,11 +77,16 @@ export const ConfigSchema = z.object({
     .prefault({}),
   ingest: z
     .object({
-      /** Flush a batch after this many readings or this many ms, whichever comes first. */
+      /**
+       * Commit a batch after this many readings or this many ms, whichever comes first. The bound on
+       * what a crash of AegisFlow can lose on the embedded broker (docs/SECURITY.md, "Faults").
+       */
       batchSize: z.number().int().positive().default(2000),
-      flushMs: z.number().int().positive().default(100),
-      /** Readings more than this far from the wall clock (either way) are rejected as absurd. */
-      maxClockSkewDays: z.number().positive().default(3650),
+      flushMs: z.number().int().positive().max(250).default(100),
+      /** Readings older than this (relative to the plant clock) are refused as bad_timestamp. */
+      maxClockSkewDays: z.number().positive().default(7),
+      /** Readings further ahead of the plant clock than this (seconds) are refused as bad_timestamp. */
+      maxFutureS: z.number().int().min(0).default(300),
       /** Live ring buffer length per device (readings). */
       ringSize: z.number().int().positive().default(720),
     })
@@ -115,6 +120,11 @@ export const ConfigSchema = z.object({
         .int()
         .positive()
         .default(1024 * 1024),
+      /**
+       * Every request is answered within this: a client that sends its headers or body too slowly (or
+       * stops halfway) gets 408 and its connection is closed, instead of holding a socket for Node's 5 minutes.
+       */
+      requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
     })
     .strict()
     .prefault({}),
@@ -184,6 +194,38 @@ export class ConfigError extends Error {
     super(message);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * The core cannot start with what it was given (a corrupt or unwritable database, a full disk, a port
+ * in use): one clear line for a person, exit code 2 from the CLI, and nothing half-started.
+ */
+export class StartError extends ConfigError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartError';
+  }
+}
+
+/** A start failure of the environment (files, disk, ports) as one line; null for anything else. */
+export function describeStartFailure(err: unknown, what?: string): string | null {
+  const e = err as (Error & { code?: string; address?: string; port?: number; path?: string; syscall?: string }) | undefined;
+  if (!e || typeof e !== 'object') return null;
+  const code = String(e.code ?? '');
+  const where = what ? `${what}: ` : '';
+  if (code === 'EADDRINUSE')
+    return `${where}address ${e.address ?? ''}:${e.port ?? ''} is already in use (another AegisFlow or another program); choose another port`;
+  if (code === 'EADDRNOTAVAIL') return `${where}cannot bind to ${e.address ?? ''}:${e.port ?? ''}: no such address on this machine`;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return `${where}no permission to write ${e.path ?? ''} (${code}: read-only or not ours)`.replace(' )', ')');
+  if (code === 'ENOSPC') return `${where}the disk is full (${e.path ?? 'no space left on device'})`;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
+    return `${where}the file is corrupt or not an AegisFlow database (${e.message}); move it aside to start with an empty one`;
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR') return `${where}the disk is full or failing (${e.message})`;
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN'))
+    return `${where}cannot write the database (${e.message}): the data directory is read-only or not ours`;
+  if (code.startsWith('SQLITE_')) return `${where}${e.message} (${code})`;
+  return null;
 }
 
 type Plain = Record<string, unknown>;
@@ -273,7 +315,72 @@ export function readConfigFile(file: string): Plain {
 }
 
 export function formatZodIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+// ---------------------------------------------------------------- unknown keys (issue 19)
+
+interface ZodInternals {
+  _zod?: { def?: { type?: string; shape?: Record<string, unknown>; innerType?: unknown; in?: unknown; out?: unknown; options?: unknown[]; element?: unknown } };
+}
+
+/** The object schema under defaults, prefaults, optionals and pipes (null when it is not an object). */
+function objectShape(schema: unknown): Record<string, unknown> | null {
+  let s = schema as ZodInternals;
+  for (let i = 0; i < 20 && s?._zod?.def; i++) {
+    const d = s._zod.def;
+    if (d.type === 'object') return d.shape ?? null;
+    if (d.innerType) s = d.innerType;
+    else if (d.type === 'pipe' && d.in) s = d.in;
+    else return null;
+  }
+  return null;
+}
+
+function editDistance(a: string, b: string): number {
+  const m = a.length;
+  const n = b.length;
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = [i];
+    for (let j = 1; j <= n; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[n];
+}
+
+/** The known key closest to a misspelt one, when it is close enough to be a typo. */
+export function nearMiss(key: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+/**
+ * Every key of `value` that `schema` does not know, as "path (did you mean …?)". Walks every object
+ * section (nested too) of the config; a record (a map keyed by the operator) takes any key.
+ */
+export function unknownConfigKeys(schema: unknown, value: unknown, at: string[] = []): string[] {
+  const shape = objectShape(schema);
+  if (!shape || !isPlain(value)) return [];
+  const out: string[] = [];
+  const known = Object.keys(shape);
+  for (const [k, v] of Object.entries(value)) {
+    if (!(k in shape)) {
+      const hint = nearMiss(k, known);
+      out.push(`${[...at, k].join('.')}${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      continue;
+    }
+    out.push(...unknownConfigKeys(shape[k], v, [...at, k]));
+  }
+  return out;
 }
 
 export interface LoadConfigOptions {
@@ -293,8 +400,11 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   if (file) merged = deepMerge(merged, readConfigFile(file));
   merged = deepMerge(merged, configFromEnv(env));
   if (opts.overrides) merged = deepMerge(merged, opts.overrides);
+  // A typo must not pass silently as "not set" (issue 19): unknown keys are an error, all named at once.
+  const unknown = unknownConfigKeys(ConfigSchema, merged);
+  if (unknown.length) throw new ConfigError(`unknown config key${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
   const parsed = ConfigSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${formatZodIssues(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatZodIssues(parsed.error)}`);
   const cfg = parsed.data;
   const cwd = opts.cwd ?? process.cwd();
   cfg.dataDir = path.resolve(cwd, cfg.dataDir);
@@ -303,7 +413,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
 }
 
 /** A config for tests: temp data dir, port 0 everywhere, quiet logs. */
-export function testConfig(dataDir: string, overrides: Plain = {}): Config {
+type DeepPartial<T> = T extends object ? (T extends readonly unknown[] ? T : { [K in keyof T]?: DeepPartial<T[K]> }) : T;
+export function testConfig(dataDir: string, overrides: DeepPartial<ConfigInput> = {}): Config {
   return loadConfig({
     overrides: deepMerge(
       {

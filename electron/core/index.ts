@@ -9,7 +9,7 @@ import { createAnomalyRepository, createDetectionService, detectMigrations, regi
 import { createBroker, type PlantBroker } from './broker';
 import { createBus, type EventBus } from './bus';
 import { systemClock, type Clock } from './clock';
-import { databasePath, type Config } from './config';
+import { databasePath, describeStartFailure, StartError, type Config } from './config';
 import { DEVICE_IDS } from '../../shared/domain';
 import type { ReadingColumns } from '../../shared/contract';
 import { createGovernance, createMqttCommandChannel, governanceMigrations, loadPublicKey, registerGovernanceApi, type Gateway } from './governance';
@@ -97,8 +97,21 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   const bus = createBus((name, err) => log.error({ err, event: name }, 'event listener failed'));
   const api = createApi();
 
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(databasePath(config), { nativeBinding: deps.nativeBinding });
+  // Storage faults at start (issue 19): a corrupt file, a read-only data dir, a full disk. One clear
+  // error and nothing started; migrations run in transactions, so a failed one leaves no half-written rows.
+  const dbPath = databasePath(config);
+  let db: Db;
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.accessSync(config.dataDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new StartError(describeStartFailure(err, `data directory ${config.dataDir}`) ?? `data directory ${config.dataDir}: ${(err as Error).message}`);
+  }
+  try {
+    db = openDatabase(dbPath, { nativeBinding: deps.nativeBinding });
+  } catch (err) {
+    throw new StartError(describeStartFailure(err, `database ${dbPath}`) ?? `database ${dbPath}: ${(err as Error).message}`);
+  }
   const migrations: Migration[] = [...readingsMigrations];
   migrations.push(...detectMigrations, ...alarmsMigrations);
   migrations.push(...governanceMigrations);
@@ -106,7 +119,12 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   migrations.push(...mcpMigrations);
   migrations.push(...observabilityMigrations);
   migrations.push(...operatorMigrations);
-  applyMigrations(db, migrations);
+  try {
+    applyMigrations(db, migrations);
+  } catch (err) {
+    db.close();
+    throw new StartError(describeStartFailure(err, `database ${dbPath}`) ?? `database ${dbPath}: ${(err as Error).message}`);
+  }
 
   const readings = createReadingsRepository(db);
   const broker = createBroker(config, log.child({ component: 'broker' }));
@@ -129,11 +147,23 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     clock,
     log,
     knownDevices: [...DEVICE_IDS, ...(plant?.dataset.devices ?? [])],
+    // The plant clock: while a replay runs, its readings' time (100x ahead of the wall clock in shift mode).
+    plantNow: () => plant?.simulator.plantTime() ?? clock.now(),
   });
   // Operators: the people behind every operator surface (accounts, sessions, first-run setup).
   const operators = new OperatorAuth({ db, clock, log: log.child({ component: 'operators' }), config: config.operators });
   const httpServer = config.http.enabled ? createHttpServer({ config, api, bus, log, operators }) : null;
   const alarmService = createAlarmService({ config: config.alarms, db, bus, clock, log: log.child({ component: 'alarms' }) });
+  // An outage of an external broker is a communication alarm of the plant's data path (issue 19).
+  bus.on('broker.connection', (e) =>
+    alarmService.system.setCondition('broker:communication', {
+      active: !e.connected,
+      source: 'broker',
+      kind: 'communication',
+      priority: 'high',
+      message: e.connected ? `MQTT broker ${e.url} reachable again` : `no connection to the MQTT broker ${e.url}: readings are not arriving`,
+    }),
+  );
   const detection = createDetectionService({
     config: config.detect,
     bus,

@@ -210,11 +210,19 @@ function Banners() {
   const conn = useConnection((s) => s.state);
   const sim = usePlant((s) => s.simulator);
   const last = usePlant((s) => s.lastReadingsAt);
+  const ingest = usePlant((s) => s.ingest);
   const now = useNow(2000);
   if (conn !== 'open')
     return (
       <div className="banner abnormal-box" role="alert" data-banner="disconnected">
         Connection to the AegisFlow core lost — reconnecting. Values on screen are frozen and may be stale; controls are disabled and nothing you click is sent.
+      </div>
+    );
+  if (ingest && ingest.brokerConnected === false)
+    return (
+      <div className="banner abnormal-box" role="alert" data-banner="broker-down">
+        MQTT broker unreachable for {fmtAgo(ingest.brokerSince, now).replace(' ago', '')} — reconnecting. Readings wait at the broker and arrive when it is
+        back; values on screen are stale.
       </div>
     );
   const expecting = sim && sim.running && !sim.paused && !sim.finished;

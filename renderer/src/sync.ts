@@ -70,6 +70,8 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
       usePlant.getState().applyReadings(rs);
     }),
     api.onDeviceStatus((s) => usePlant.getState().applyDeviceStatus(s)),
+    // A broker outage (or its end) shows at once, not at the next snapshot poll.
+    api.onBrokerConnection(() => void actions.refreshSnapshot()),
     api.onSimulatorStatus((s) => usePlant.getState().setSimulator(s)),
     api.onApprovalCreated((a) => useApprovals.getState().created(a)),
     api.onApprovalUpdated((a) => useApprovals.getState().created(a)),

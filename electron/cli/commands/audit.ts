@@ -73,8 +73,15 @@ export const auditCommand: CliCommand = {
           const log = new AuditLog(db, systemClock, { signEvery: 0, mask: (v) => v });
           const r = log.verify(key?.publicKey ?? null);
           if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
-          else if (r.ok) process.stdout.write(`audit chain intact: ${r.rows} rows, ${r.signedHeads} signed heads verified (${r.ms.toFixed(0)} ms)\n`);
-          else process.stdout.write(`AUDIT CHAIN BROKEN at row ${r.firstBadSeq}: ${r.problem}\n(${r.rows} rows, ${r.signedHeads} signed heads)\n`);
+          else if (r.ok) {
+            const t = r.unsignedTail;
+            process.stdout.write(
+              t
+                ? `audit chain intact up to the last signed head: ${r.rows} rows, ${r.signedHeads} signed heads verified (${r.ms.toFixed(0)} ms)\n` +
+                    `  ${t.rows} row${t.rows === 1 ? '' : 's'} after the last signed head (rows ${t.fromSeq}..${t.fromSeq + t.rows - 1}, ${new Date(t.fromTs).toISOString()} .. ${new Date(t.toTs).toISOString()}) are linked but unproven: not yet signed\n`
+                : `audit chain intact: ${r.rows} rows, ${r.signedHeads} signed heads verified, the last row signed (${r.ms.toFixed(0)} ms)\n`,
+            );
+          } else process.stdout.write(`AUDIT CHAIN BROKEN at row ${r.firstBadSeq}: ${r.problem}\n(${r.rows} rows, ${r.signedHeads} signed heads)\n`);
           return r.ok ? 0 : 1;
         } finally {
           db.close();

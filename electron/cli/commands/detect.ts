@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DetectorParamsSchema, runOffline, type DetectorParams, type DeviceMonitor, type Episode, type OfflineRow } from '../../core/detect';
 import { fail, parse } from '../common';
+import { SENSOR_RANGES } from '../../../shared/plant';
 import { loadConfig } from '../../core/config';
 import type { CliCommand } from '../types';
 
@@ -194,6 +195,18 @@ export const detectCommand: CliCommand = {
         const badCol = vals.findIndex((v) => !Number.isFinite(v));
         if (badCol >= 0) {
           reportBad(ln + 1, `column ${valueNames[badCol]} is not a number ("${f[iVals[badCol]]}")`);
+          continue;
+        }
+        // A value outside its sensor's engineering range is a fault, not a measurement (issue 19: one
+        // 1e300 row stretched an episode from 9.9 to 24.9 minutes).
+        const outOfRange = vals.findIndex((v, j) => {
+          const r = (SENSOR_RANGES as Record<string, { min: number; max: number } | undefined>)[valueNames[j]];
+          return r !== undefined && (v < r.min || v > r.max);
+        });
+        if (outOfRange >= 0) {
+          const name = valueNames[outOfRange];
+          const r = (SENSOR_RANGES as Record<string, { min: number; max: number }>)[name];
+          reportBad(ln + 1, `column ${name} ${vals[outOfRange]} is outside its engineering range ${r.min}..${r.max} (implausible)`);
           continue;
         }
         const key = iKey >= 0 ? f[iKey].replace(/^"|"$/g, '') : 'series';

@@ -34,6 +34,20 @@ const hiddenTopic = (topic: string) => topic.startsWith('$') || topic.startsWith
 /** A filter that names a hidden topic space outright (wildcards such as '#' are allowed: their delivery is filtered). */
 const hiddenFilter = (filter: string) => filter.startsWith('$') || /^aegisflow\/(commands|acks)(\/|$)/.test(filter);
 
+/**
+ * A persistent session (clean start off) under a client id that stays the same across restarts: the
+ * broker keeps the subscription and queues QoS 1 messages while the client is away (an outage, a
+ * crash, a restart), and redelivers the ones it sent but never got a PUBACK for.
+ */
+export interface SessionOptions {
+  clientId: string;
+}
+
+/** Reconnect backoff of the core's clients: doubling from this… */
+export const RECONNECT_MIN_MS = 250;
+/** …up to this cap (issue 19: after a broker outage ingest came back 2–16 s late with a 30 s cap). */
+export const RECONNECT_MAX_MS = 2000;
+
 export interface PlantBroker {
   /** URL core clients connect to (mqtt://127.0.0.1:<port> for the embedded broker). */
   readonly url: string;
@@ -41,9 +55,13 @@ export interface PlantBroker {
   readonly wsPort: number | null;
   readonly embedded: boolean;
   /** Options for an internal client (credentials of the embedded broker). */
-  clientOptions(clientIdPrefix: string): IClientOptions;
-  /** Connect an internal MQTT client; resolves when connected. */
-  connect(clientIdPrefix: string): Promise<MqttClient>;
+  clientOptions(clientIdPrefix: string, session?: SessionOptions): IClientOptions;
+  /**
+   * Connect an internal MQTT client; resolves when connected. `setup` runs before the first packet
+   * arrives: on a persistent session the broker sends its queue right after CONNACK, before the
+   * promise resolves, and a message handler attached later would miss (and auto-acknowledge) them.
+   */
+  connect(clientIdPrefix: string, session?: SessionOptions, setup?: (client: MqttClient) => void): Promise<MqttClient>;
   /**
    * Subscribe inside the broker process (embedded broker only): the same routing as any subscriber,
    * without encoding every message onto a loopback socket and parsing it back. Returns unsubscribe.
@@ -98,23 +116,25 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
       return wsPort;
     },
     embedded: !external,
-    clientOptions(prefix) {
-      const clientId = `${prefix}${crypto.randomBytes(4).toString('hex')}`;
-      const base: IClientOptions = { clientId, reconnectPeriod: 1000, connectTimeout: 10_000, clean: true };
+    clientOptions(prefix, session) {
+      const clientId = session ? session.clientId : `${prefix}${crypto.randomBytes(4).toString('hex')}`;
+      const base: IClientOptions = { clientId, reconnectPeriod: RECONNECT_MIN_MS, connectTimeout: 10_000, clean: !session };
       if (external) return { ...base, username: cfg.username, password: cfg.password };
       return { ...base, username: internalUser, password: internalPass };
     },
-    async connect(prefix) {
-      const opts = broker.clientOptions(prefix);
+    async connect(prefix, session, setup) {
+      const opts = broker.clientOptions(prefix, session);
       const client = mqtt.connect(broker.url, opts);
-      let delay = 1000;
-      // Exponential backoff on reconnect (an external broker that drops must not be hammered).
+      setup?.(client);
+      let delay = RECONNECT_MIN_MS;
+      // Exponential backoff on reconnect, capped at 2 s: a broker that drops is not hammered, and the
+      // core is back within 2 s of the broker.
       client.on('reconnect', () => {
-        delay = Math.min(delay * 2, 30_000);
+        delay = Math.min(delay * 2, RECONNECT_MAX_MS);
         client.options.reconnectPeriod = delay;
       });
       client.on('connect', () => {
-        delay = 1000;
+        delay = RECONNECT_MIN_MS;
         client.options.reconnectPeriod = delay;
       });
       client.on('error', (err) => log.warn({ err: err.message, clientId: opts.clientId }, 'mqtt client error'));

@@ -10,7 +10,7 @@ import { harness, reduceLoad, type Harness } from './test-helpers';
 let h: Harness;
 afterEach(() => h?.close());
 
-/** 12 rows of real gateway traffic (signEvery 5 → heads at 5 and 10). */
+/** 12 rows of real gateway traffic (signEvery 5 → heads at 5 and 10, and one at the approval decision). */
 async function traffic(): Promise<void> {
   h.gateway.addAgent({ id: 'diag', name: 'diag', role: 'assistant' });
   for (let i = 0; i < 4; i++) await h.gateway.authorize({ agentId: 'diag', tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } });
@@ -41,7 +41,9 @@ describe('audit chain', () => {
     h = harness();
     await traffic();
     const v = verify();
-    expect(v).toMatchObject({ ok: true, rows: 12, signedHeads: 2, firstBadSeq: null });
+    expect(v).toMatchObject({ ok: true, rows: 12, signedHeads: 3, firstBadSeq: null });
+    // Rows 11 and 12 come after the last signed head (10): linked, but unproven.
+    expect(v.unsignedTail).toMatchObject({ rows: 2, fromSeq: 11 });
   });
 
   it('names the row whose content was edited', async () => {

@@ -8,6 +8,7 @@
 // was asked; args_masked is the copy people see (sensitive values replaced), also chained so nobody
 // can quietly edit what is displayed. Editing, deleting or reordering rows breaks the chain; rewriting
 // the whole chain after an edit breaks the signature of the next signed head.
+import { neutralizeDeep } from '../../../shared/text';
 import type { KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AuditQuery, AuditRowView, AuditVerifyResult } from '../../../shared/governance';
@@ -399,18 +400,22 @@ export class AuditLog {
   query(f: AuditQuery = {}): AuditRowView[] {
     this.flush();
     const limit = Math.max(1, Math.min(1000, Math.floor(f.limit ?? 100)));
-    return this.q.query
-      .all({
-        agent: f.agentId ?? null,
-        tool: f.tool ?? null,
-        kind: f.kind ?? null,
-        decision: f.decision ?? null,
-        from: f.from ?? null,
-        to: f.to ?? null,
-        before: f.beforeSeq ?? null,
-        limit,
-      })
-      .map(toView);
+    return (
+      this.q.query
+        .all({
+          agent: f.agentId ?? null,
+          tool: f.tool ?? null,
+          kind: f.kind ?? null,
+          decision: f.decision ?? null,
+          from: f.from ?? null,
+          to: f.to ?? null,
+          before: f.beforeSeq ?? null,
+          limit,
+        })
+        // What an operator reads: no direction overrides or control characters (the stored row, its hash
+        // and the export keep the text as it was).
+        .map((r) => neutralizeDeep(toView(r)))
+    );
   }
 
   /** Check every row's link and hash and every signed head. Names the first row that fails. */
@@ -424,8 +429,16 @@ export class AuditLog {
     let rows = 0;
     let bad: { seq: number; problem: string } | null = null;
     const problems: Array<{ seq: number; problem: string }> = [];
+    const lastSigned = heads.reduce((m, h) => Math.max(m, h.seq), 0);
+    let tail: { rows: number; fromSeq: number; fromTs: number; toTs: number } | null = null;
     for (const r of this.q.iterate.iterate()) {
       rows++;
+      if (r[0] > lastSigned) {
+        const ts = r[1];
+        if (!tail) tail = { rows: 0, fromSeq: r[0], fromTs: ts, toTs: ts };
+        tail.rows++;
+        tail.toTs = ts;
+      }
       if (bad) continue; // keep counting rows; the first break is what matters
       const seq = r[0];
       const hash = r[15] as string;
@@ -474,6 +487,7 @@ export class AuditLog {
       firstBadSeq: first?.seq ?? null,
       problem: first?.problem ?? null,
       ms: performance.now() - t0,
+      unsignedTail: tail,
     };
   }
 

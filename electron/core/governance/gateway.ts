@@ -1,6 +1,7 @@
 // The governance gateway: every agent call passes here. identity → kill switch / quarantine →
 // scope → immune overlays → policy (ALLOW | REVIEW | BLOCK) → approval queue → intent token.
 // Every decision and action lands in the audit chain; anything unexpected fails closed (BLOCK).
+import { neutralizeDeep } from '../../../shared/text';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -706,7 +707,8 @@ export class Gateway {
   /** The approval as people see it: sensitive argument values masked. */
   view(a: ApprovalRecord): ApprovalView {
     const { tokenIssued: _t, ...rest } = a;
-    return { ...rest, args: this.mask(a.args) as Record<string, unknown> };
+    // Agent text is shown as it is: no direction overrides or control characters (issue 19).
+    return neutralizeDeep({ ...rest, args: this.mask(a.args) as Record<string, unknown> });
   }
 
   private onApprovalSettled(a: ApprovalRecord, by: SettledBy): void {
@@ -727,6 +729,13 @@ export class Gateway {
       actor: by.actor,
       argsHash: a.argsHash,
     });
+    // Every approval decision seals the chain up to here with a signed head (issue 19): what an
+    // operator decided is provable even if the process dies a moment later.
+    try {
+      this.audit.signHead();
+    } catch (err) {
+      this.deps.log.error({ err, approvalId: a.id }, 'could not sign the audit head after an approval decision');
+    }
     if (a.planId) {
       const plan = this.#plans.get(a.planId);
       if (plan && plan.status === 'pending') this.#plans.setStatus(plan.id, a.status === 'approved' ? 'approved' : a.status);

@@ -156,7 +156,14 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
   const cookieHeader = (secret: string, maxAgeS: number) => `${SESSION_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeS}`;
 
   const serveStatic = (url: URL, res: http.ServerResponse) => {
-    let rel = decodeURIComponent(url.pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      return sendJson(res, 400, { error: 'bad path encoding' });
+    }
+    // A NUL byte made fs throw synchronously and took the whole process down (issue 19 fuzz: GET /%00).
+    if (rel.includes('\0')) return sendJson(res, 400, { error: 'bad path' });
     if (rel === '/' || rel === '') rel = '/index.html';
     const file = path.resolve(staticDir, '.' + rel);
     if (!file.startsWith(staticDir + path.sep)) return sendJson(res, 403, { error: 'forbidden' });
@@ -359,8 +366,18 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
       return `http://${h}:${port}`;
     },
     async start() {
-      server = http.createServer((req, res) => void handle(req, res));
-      server.headersTimeout = 10_000;
+      // Every request is answered: a handler that throws gets 500 (never an unhandled rejection, which
+      // would end the process), and a client too slow to send its request gets 408 within
+      // requestTimeoutMs (checked every second, not Node's default 30 s).
+      server = http.createServer(
+        { requestTimeout: cfg.requestTimeoutMs, headersTimeout: Math.min(10_000, cfg.requestTimeoutMs), connectionsCheckingInterval: 1000 },
+        (req, res) =>
+          void handle(req, res).catch((err) => {
+            log.error({ err, url: String(req.url).slice(0, 200) }, 'request failed');
+            if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+            else res.end();
+          }),
+      );
       attachWebSocket(server);
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

@@ -1,6 +1,7 @@
 // Ingest: subscribe to every sensor topic, validate each payload, batch the good ones into SQLite
 // and the live cache, and hand them to detection on the bus. A bad payload is counted by reason and
 // logged (rate-limited); it never blocks or loses a good one.
+import crypto from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { IngestCounters } from '../../../shared/contract';
 import type { TimedReading } from '../../../shared/domain';
@@ -17,12 +18,17 @@ import { validatePayload } from './validate';
 export { createLiveCache, stripTs, type LiveCache } from './live';
 export { validatePayload, type RejectReason, type Validation } from './validate';
 
+/** The client id of ingest's persistent session: stable for one data directory, distinct between installations. */
+export function sessionId(config: Config): string {
+  return 'aegisflow-ingest-' + crypto.createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12);
+}
+
 export interface IngestService {
   start(): Promise<void>;
   stop(): Promise<void>;
   counters(): IngestCounters;
-  /** Write whatever is buffered now (tests, shutdown). */
-  flush(): void;
+  /** Write whatever is buffered now (tests, shutdown); false when the write failed and is retried. */
+  flush(): boolean;
   /** Feed one raw payload as if it came from MQTT (used by the broker subscription). */
   accept(topic: string, payload: Buffer): void;
   addKnownDevices(ids: Iterable<string>): void;
@@ -37,6 +43,8 @@ export interface IngestDeps {
   clock: Clock;
   log: Logger;
   knownDevices: Iterable<string>;
+  /** The plant clock (the replay's time while the simulator runs); the core's clock if absent. */
+  plantNow?: () => number;
 }
 
 export function createIngest(deps: IngestDeps): IngestService {
@@ -46,19 +54,31 @@ export function createIngest(deps: IngestDeps): IngestService {
   const cfg = config.ingest;
   const known = new Set(deps.knownDevices);
   const maxSkewMs = cfg.maxClockSkewDays * 86_400_000;
-  const counters: IngestCounters = { received: 0, stored: 0, rejected: 0, rejectedByReason: {} };
+  const maxFutureMs = cfg.maxFutureS * 1000;
+  const plantNow = deps.plantNow ?? (() => clock.now());
+  const counters: IngestCounters = {
+    received: 0,
+    stored: 0,
+    rejected: 0,
+    rejectedByReason: {},
+    brokerConnected: true,
+    brokerSince: clock.now(),
+    brokerOutages: 0,
+  };
   let buffer: TimedReading[] = [];
   let timer: NodeJS.Timeout | null = null;
   let client: MqttClient | null = null;
   let unsubscribeLocal: (() => Promise<void>) | null = null;
   let retention: NodeJS.Timeout | null = null;
+  let stopping = false;
 
-  const flush = () => {
+  /** Commit what is buffered; false when the write failed (the batch is kept and retried). */
+  const flush = (): boolean => {
     if (timer) {
       clearTimeout(timer);
       timer = null;
     }
-    if (buffer.length === 0) return;
+    if (buffer.length === 0) return true;
     const batch = buffer;
     buffer = [];
     try {
@@ -69,10 +89,36 @@ export function createIngest(deps: IngestDeps): IngestService {
       log.error({ err, size: batch.length }, 'could not store readings; will retry');
       buffer = batch.concat(buffer);
       timer = setTimeout(flush, 1000);
-      return;
+      return false;
     }
     for (const r of batch) live.push(r);
     bus.emit('readings', batch);
+    return true;
+  };
+
+  /**
+   * External broker, QoS 1: acknowledge after commit. mqtt.js sends a message's PUBACK when this
+   * calls back; until then the broker counts it in flight and redelivers it to our persistent session
+   * after a crash. So a reading the broker accepted is either in SQLite or still at the broker.
+   */
+  const commitThenAck = (packet: { qos?: number }, ack: (err?: Error) => void) => {
+    if (!packet.qos) return ack();
+    if (flush()) return ack();
+    // The disk refused the write: hold the acknowledgement (the broker keeps the message) and retry.
+    setTimeout(() => commitThenAck(packet, ack), 1000).unref?.();
+  };
+
+  const brokerLink = (connected: boolean, url: string) => {
+    if (counters.brokerConnected === connected) return;
+    const now = clock.now();
+    const downMs = connected ? now - counters.brokerSince : undefined;
+    counters.brokerConnected = connected;
+    counters.brokerSince = now;
+    if (!connected) {
+      counters.brokerOutages++;
+      log.warn({ url }, 'lost the MQTT broker; reconnecting (readings queue at the broker for our persistent session)');
+    } else log.info({ url, downMs }, `reconnected to the MQTT broker after ${downMs} ms`);
+    bus.emit('broker.connection', { connected, url, at: now, ...(downMs !== undefined ? { downMs } : {}) });
   };
 
   const accept = (topic: string, payload: Buffer) => {
@@ -82,7 +128,8 @@ export function createIngest(deps: IngestDeps): IngestService {
       maxPayloadBytes: config.broker.maxPayloadBytes,
       knownDevices: known,
       maxSkewMs,
-      now: clock.now(),
+      maxFutureMs,
+      now: plantNow(),
     });
     if (!v.ok) {
       counters.rejected++;
@@ -109,9 +156,20 @@ export function createIngest(deps: IngestDeps): IngestService {
         // Embedded broker: subscribe in-process (same routing, no loopback socket round trip).
         unsubscribeLocal = await broker.subscribeLocal(SENSOR_TOPIC_PREFIX + '#', accept);
       } else {
-        client = await broker.connect('aegisflow-ingest-');
-        client.on('message', (topic, payload) => accept(topic, payload));
-        await client.subscribeAsync(SENSOR_TOPIC_PREFIX + '#', { qos: 0 });
+        // A persistent session (clean start off) under an id that stays the same across restarts of
+        // this installation, QoS 1: the broker queues readings while we are away (issue 19).
+        // Handlers go on before the first packet: the broker sends the session's queue right after CONNACK.
+        const c = await broker.connect('aegisflow-ingest-', { clientId: sessionId(config) }, (c) => {
+          c.on('message', (topic, payload) => accept(topic, payload));
+          c.handleMessage = (packet, ack) => commitThenAck(packet, ack);
+          c.on('offline', () => brokerLink(false, broker.url));
+          c.on('close', () => {
+            if (!stopping) brokerLink(false, broker.url);
+          });
+          c.on('connect', () => brokerLink(true, broker.url));
+        });
+        client = c;
+        await c.subscribeAsync(SENSOR_TOPIC_PREFIX + '#', { qos: 1 });
       }
       applyRetention();
       retention = setInterval(applyRetention, 3_600_000);
@@ -119,6 +177,7 @@ export function createIngest(deps: IngestDeps): IngestService {
       log.info('ingest subscribed to ' + SENSOR_TOPIC_PREFIX + '#');
     },
     async stop() {
+      stopping = true;
       if (retention) clearInterval(retention);
       if (unsubscribeLocal) await unsubscribeLocal();
       unsubscribeLocal = null;

@@ -1,7 +1,8 @@
 // Validation of one MQTT sensor payload. Each failure has a stable reason code, counted per reason.
 import { ReadingPayloadSchema, SENSORS, type TimedReading } from '../../../shared/domain';
+import { SENSOR_RANGES, SENSOR_UNITS } from '../../../shared/plant';
 
-export type RejectReason = 'oversize' | 'bad_json' | 'schema' | 'non_finite' | 'unknown_device' | 'topic_mismatch' | 'bad_timestamp';
+export type RejectReason = 'oversize' | 'bad_json' | 'schema' | 'non_finite' | 'unknown_device' | 'topic_mismatch' | 'bad_timestamp' | 'implausible';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -10,7 +11,11 @@ export type Validation = { ok: true; reading: TimedReading } | { ok: false; reas
 export interface ValidateOptions {
   maxPayloadBytes: number;
   knownDevices: ReadonlySet<string>;
+  /** Oldest accepted reading, relative to the plant clock. */
   maxSkewMs: number;
+  /** Newest accepted reading ahead of the plant clock. */
+  maxFutureMs: number;
+  /** The plant clock: the simulator's replay time while it runs, else the core's clock. */
   now: number;
 }
 
@@ -44,8 +49,18 @@ export function validatePayload(topicDevice: string, payload: Buffer, opts: Vali
     return { ok: false, reason: 'topic_mismatch', detail: `topic says ${topicDevice}, payload says ${p.device_id}` };
   }
   const ts = Date.parse(p.timestamp);
-  if (!Number.isFinite(ts) || Math.abs(ts - opts.now) > opts.maxSkewMs) {
-    return { ok: false, reason: 'bad_timestamp', detail: p.timestamp };
+  if (!Number.isFinite(ts)) return { ok: false, reason: 'bad_timestamp', detail: p.timestamp };
+  if (ts > opts.now + opts.maxFutureMs || ts < opts.now - opts.maxSkewMs) {
+    return {
+      ok: false,
+      reason: 'bad_timestamp',
+      detail: `${p.timestamp} is outside [${new Date(opts.now - opts.maxSkewMs).toISOString()}, ${new Date(opts.now + opts.maxFutureMs).toISOString()}] around the plant clock`,
+    };
+  }
+  for (const s of SENSORS) {
+    const v = p[s];
+    const r = SENSOR_RANGES[s];
+    if (v < r.min || v > r.max) return { ok: false, reason: 'implausible', detail: `${s} ${v} ${SENSOR_UNITS[s]} is outside its range ${r.min}..${r.max}` };
   }
   return {
     ok: true,

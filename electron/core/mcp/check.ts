@@ -59,7 +59,11 @@ function fromWait(w: WaitResult, base: Omit<CheckResponse, 'status' | 'reason'> 
   return { ...base, decision: 'REVIEW', status: w.status, reason: w.reason, decided_by: w.decidedBy };
 }
 
-export function mountGovernanceCheck(http: HttpServer, deps: { governance: AgentGate; toolCalls: ToolCallRepository; clock: Clock; log: Logger }): void {
+export function mountGovernanceCheck(
+  http: HttpServer,
+  deps: { governance: AgentGate; toolCalls: ToolCallRepository; clock: Clock; log: Logger; maxArgsBytes?: number },
+): void {
+  const maxArgsBytes = deps.maxArgsBytes ?? 64 * 1024;
   const g = deps.governance;
   http.route(
     CHECK_PATH,
@@ -74,6 +78,11 @@ export function mountGovernanceCheck(http: HttpServer, deps: { governance: Agent
       if (!parsed.success)
         throw new HttpError(400, `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
       const body = parsed.data;
+      // Arguments are bounded before the gateway hashes, masks, audits and queues them (issue 19: ~900 KB passed).
+      if ('tool' in body) {
+        const size = Buffer.byteLength(JSON.stringify(body.args));
+        if (size > maxArgsBytes) throw new HttpError(413, `arguments too large: ${size} bytes > ${maxArgsBytes}`);
+      }
       const t0 = performance.now();
       try {
         if ('approval_id' in body) {

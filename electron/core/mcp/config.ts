@@ -74,6 +74,13 @@ export const McpConfigSchema = z.strictObject({
     .positive()
     .max(16 * 1024 * 1024)
     .default(256 * 1024),
+  /** Largest tool arguments (bytes of JSON) /api/v1/governance/check accepts; larger ones get 413 before the gateway sees them. */
+  maxCheckArgsBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
   /** Sessions idle this long are closed (the client re-initialises transparently). */
   sessionIdleMs: z
     .number()

@@ -94,6 +94,15 @@ function countRefusedCalls(server: McpServer, deps: McpDeps, caller: CallerIdent
           const name = method === 'tools/call' && typeof request.params?.name === 'string' ? request.params.name : `(rpc) ${method}`;
           invalid(name, request.params, (err as Error).message ?? String(err));
         }
+        // Params that do not fit the method's schema (e.g. tool arguments that are not an object) are
+        // the client's fault: -32602 Invalid params, not -32603 Internal error (issue 19).
+        if ((err as Error)?.name === 'ZodError' || Array.isArray((err as { issues?: unknown }).issues)) {
+          const issues = ((err as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues ?? []).slice(0, 3);
+          throw new McpError(
+            ErrorCode.InvalidParams,
+            `Invalid params: ${issues.map((i) => `${i.path.map(String).join('.') || 'params'}: ${i.message}`).join('; ')}`,
+          );
+        }
         throw err;
       }
       if (method === 'tools/call' && result?.isError && !result._meta) {

@@ -59,7 +59,13 @@ export function createMcpService(input: McpDeps): McpService {
         // Before any session reads it, a body that is not JSON is still this agent's invalid call (abuse signal).
         onMalformed: (agentId, message) => recordInvalidCall(deps, { agentId, transport: 'http' }, '(rpc) malformed', undefined, message),
       });
-      mountGovernanceCheck(http, { governance: deps.governance, toolCalls: deps.toolCalls, clock: deps.clock, log: deps.log });
+      mountGovernanceCheck(http, {
+        governance: deps.governance,
+        toolCalls: deps.toolCalls,
+        clock: deps.clock,
+        log: deps.log,
+        maxArgsBytes: deps.config.maxCheckArgsBytes,
+      });
     },
     info() {
       const url = httpServer && httpServer.port !== null && deps.config.enabled ? `${httpServer.url}${deps.config.path}` : null;

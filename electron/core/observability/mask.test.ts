@@ -131,11 +131,11 @@ describe('masking config', () => {
   });
 
   it('refuses unknown keys, unknown default names, bad regexes and bad flags', () => {
-    expect(() => testConfig('/tmp/x', { masking: { enable: false } })).toThrow(ConfigError);
+    expect(() => testConfig('/tmp/x', { masking: { enable: false } } as never)).toThrow(ConfigError);
     expect(() => testConfig('/tmp/x', { masking: { disable: ['cards'] } })).toThrow(/masking\.disable/);
     expect(() => testConfig('/tmp/x', { masking: { patterns: [{ name: 'x', regex: '(' }] } })).toThrow(/not a valid JavaScript regular expression/);
     expect(() => testConfig('/tmp/x', { masking: { patterns: [{ name: 'x', regex: 'a', flags: 'gy' }] } })).toThrow(/flags/);
-    expect(() => testConfig('/tmp/x', { masking: { patterns: [{ name: 'x', regex: 'a', extra: 1 }] } })).toThrow(ConfigError);
+    expect(() => testConfig('/tmp/x', { masking: { patterns: [{ name: 'x', regex: 'a', extra: 1 }] } } as never)).toThrow(ConfigError);
     expect(MaskingConfigSchema.parse({})).toMatchObject({ defaults: true, disable: [], patterns: [] });
   });
 

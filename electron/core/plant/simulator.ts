@@ -51,6 +51,8 @@ export interface Simulator {
   seek(simTime: string | number): void;
   jumpToScenario(type: ScenarioType, leadSeconds?: number): ScenarioInfo;
   status(): SimulatorStatus;
+  /** The plant clock of the replay: the timestamp of the newest reading published, null before the first. */
+  plantTime(): number | null;
   devices(): DeviceStatus[];
   device(id: string): DeviceModel | undefined;
   scenarios(): ScenarioInfo[];
@@ -139,7 +141,8 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       power: shown.power,
     });
     published++;
-    client!.publish(sensorTopic(row.device_id), payload, { qos: 0 }, done);
+    // QoS 1 to an external broker: it queues for ingest's persistent session through an outage of ours.
+    client!.publish(sensorTopic(row.device_id), payload, { qos: broker.embedded ? 0 : 1 }, done);
   };
 
   /** Publish rows [from, to) and resolve when the last one is written (backpressure without a promise per row). */
@@ -309,6 +312,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       return info;
     },
     status,
+    plantTime: () => (published > 0 ? lastOut : null),
     devices: () => [...models.values()].map((m) => m.status()),
     device: (id) => models.get(id),
     scenarios: () =>

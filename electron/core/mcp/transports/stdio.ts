@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { createTransportFetch } from './fetch';
 import { AGENT_HEADER } from './streamableHttp';
 
@@ -19,6 +19,68 @@ export async function serveStdio(server: McpServer, io: { stdin?: Readable; stdo
   // The SDK's stdio transport does not notice EOF on stdin: the client closing its pipe ends the session.
   (io.stdin ?? process.stdin).once('end', () => void server.close());
   return { closed };
+}
+
+/**
+ * Line-delimited JSON-RPC on stdio for the bridge. Unlike the SDK's stdio transport, a line that is not
+ * JSON is answered with a JSON-RPC parse error (-32700, id null) and a JSON value that is not a
+ * JSON-RPC message with invalid request (-32600), instead of being dropped with no answer (issue 19).
+ */
+class LineStdio {
+  onmessage?: (msg: JSONRPCMessage) => void;
+  onclose?: () => void;
+  private buf = '';
+  private closed = false;
+  constructor(
+    private readonly stdin: Readable,
+    private readonly stdout: Writable,
+  ) {}
+  private readonly onData = (chunk: Buffer | string) => {
+    this.buf += chunk.toString();
+    let i;
+    while ((i = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, i).replace(/\r$/, '');
+      this.buf = this.buf.slice(i + 1);
+      this.line(line);
+    }
+  };
+  private readonly onEnd = () => void this.close();
+  private line(line: string): void {
+    if (line.trim() === '') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (err) {
+      void this.send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: `Parse error: ${(err as Error).message}` } } as unknown as JSONRPCMessage);
+      return;
+    }
+    const parsed = JSONRPCMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      const id = raw && typeof raw === 'object' && 'id' in raw && (typeof raw.id === 'string' || typeof raw.id === 'number') ? raw.id : null;
+      void this.send({ jsonrpc: '2.0', id, error: { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message' } } as unknown as JSONRPCMessage);
+      return;
+    }
+    this.onmessage?.(parsed.data);
+  }
+  async start(): Promise<void> {
+    this.stdin.on('data', this.onData);
+    this.stdin.on('end', this.onEnd);
+  }
+  send(msg: JSONRPCMessage): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve();
+      if (this.stdout.write(JSON.stringify(msg) + '\n')) resolve();
+      else this.stdout.once('drain', () => resolve());
+    });
+  }
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stdin.off('data', this.onData);
+    this.stdin.off('end', this.onEnd);
+    this.stdin.pause();
+    this.onclose?.();
+  }
 }
 
 export interface BridgeOptions {
@@ -39,10 +101,16 @@ export interface BridgeOptions {
  */
 export async function bridgeStdioToHttp(o: BridgeOptions): Promise<{ closed: Promise<void> }> {
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const stdio = new StdioServerTransport(o.stdin, o.stdout);
+  const stdio = new LineStdio(o.stdin ?? process.stdin, o.stdout ?? process.stdout);
   const headers: Record<string, string> = { authorization: `Bearer ${o.token}` };
   if (o.agent) headers[AGENT_HEADER] = o.agent;
   let initialize: JSONRPCMessage | null = null;
+  /**
+   * A pipelined client sends its next messages before the initialize reply, which carries the session
+   * id: they wait here until that reply (or the initialize's failure) instead of failing for want of a
+   * session (issue 19).
+   */
+  let initGate: { id: string | number; open: () => void; promise: Promise<void> } | null = null;
   /** Ids of replayed initialize requests: their answers are for the bridge, not the client. */
   const internal = new Set<string | number>();
   let reinitSeq = 0;
@@ -51,6 +119,14 @@ export async function bridgeStdioToHttp(o: BridgeOptions): Promise<{ closed: Pro
   const open = async () => {
     const t = new StreamableHTTPClientTransport(new URL(o.url), { requestInit: { headers }, fetch: transportFetch });
     t.onmessage = (msg) => {
+      if (initGate && 'id' in msg && msg.id === initGate.id && !('method' in msg)) {
+        const g = initGate;
+        void stdio
+          .send(msg)
+          .catch(() => {})
+          .finally(() => g.open());
+        return;
+      }
       if ('id' in msg && msg.id !== undefined && internal.delete(msg.id)) return;
       void stdio.send(msg).catch(() => {});
     };
@@ -90,8 +166,24 @@ export async function bridgeStdioToHttp(o: BridgeOptions): Promise<{ closed: Pro
   // holds them back, so that nothing is sent on a session that is being replaced.
   let reopening: Promise<void> | null = null;
   stdio.onmessage = (msg: JSONRPCMessage) => {
-    if ('method' in msg && msg.method === 'initialize') initialize = msg;
+    const isInit = 'method' in msg && msg.method === 'initialize';
+    const waitFor = isInit ? null : initGate?.promise;
+    if (isInit && 'id' in msg) {
+      initialize = msg;
+      let open!: () => void;
+      const promise = new Promise<void>((r) => (open = r));
+      const gate = {
+        id: msg.id,
+        open: () => {
+          if (initGate === gate) initGate = null;
+          open();
+        },
+        promise,
+      };
+      initGate = gate;
+    }
     void (async () => {
+      if (waitFor) await waitFor;
       if (reopening) await reopening.catch(() => {});
       const used = http;
       try {
@@ -110,6 +202,7 @@ export async function bridgeStdioToHttp(o: BridgeOptions): Promise<{ closed: Pro
           }
         }
         fail(msg, err as Error);
+        if (isInit) initGate?.open();
       }
     })();
   };
