@@ -17,7 +17,6 @@ import { createCore, testConfig, type Core } from '../../electron/core';
 import { sensorTopic } from '../../electron/core/broker';
 import { DEVICE_IDS } from '../../shared/domain';
 import { freePort, mosquitto } from '../../tests/faults/mosquitto';
-import { soak } from './soak';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/aegisflow.mjs');
@@ -583,12 +582,28 @@ try {
   }
   let soakGrowth: number | null = null;
   if (want('soak')) {
-    const s = await soak(Number(values['soak-minutes']), (l) => say(l));
+    // A process of its own: its memory figures are the soak's, not what the fuzz above left behind.
+    const s = await new Promise<{ rss_growth_pct: number; heap_growth_pct: number; lag_p99_ms_max: number; calls: number; call_errors: number; approvals_decided: number }>((resolve, reject) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/faults/soak.ts'), '--minutes', String(values['soak-minutes'])], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+      c.on('exit', (code) => {
+        const last = out.trim().split('\n').pop() ?? '';
+        try {
+          resolve(JSON.parse(last));
+        } catch {
+          reject(new Error(`soak exited ${code} without its result line`));
+        }
+      });
+    });
     soakGrowth = s.rss_growth_pct;
     result.soak_heap_growth_pct = s.heap_growth_pct;
     result.soak_lag_p99_ms_max = s.lag_p99_ms_max;
     result.soak_calls = s.calls;
     result.soak_approvals_decided = s.approvals_decided;
+    result.soak_call_errors = s.call_errors;
+    if (s.call_errors) miss(`${s.call_errors} agent calls failed in the soak`);
   }
   say(`details ${JSON.stringify(result)}`);
   if (crashes) miss(`${crashes} crashes`);

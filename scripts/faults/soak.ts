@@ -1,4 +1,4 @@
-// npm run soak -- --minutes N [--json]: a core at 100x replay with agents calling tools over /mcp,
+// npm run soak -- --minutes N: a core at 100x replay with three agents calling tools over /mcp,
 // approvals flowing (device commands under review) and operators deciding them, for N minutes.
 // Prints RSS, heap and event-loop lag over time; ends with one JSON line of the growth figures.
 // Growth is measured from the first sample after the warm-up (the first 20 % of the run, at most
@@ -60,6 +60,7 @@ export async function soak(minutes: number, print: (line: string) => void = (l) 
   let calls = 0;
   let callErrors = 0;
   let decided = 0;
+  let commands = 0;
   const url = new URL(`${core.services.http!.url}/mcp`);
   const agents = await Promise.all(
     [0, 1, 2].map(async (i) => {
@@ -72,7 +73,7 @@ export async function soak(minutes: number, print: (line: string) => void = (l) 
   // Operators: decide every approval shortly after it appears (approve most, reject some).
   const offApprovals = core.bus.on('approval.created', (a) => {
     setTimeout(() => {
-      void core.api.call('approvals.decide', { id: a.id, verdict: decided % 5 === 4 ? 'reject' : 'approve' }, OPERATOR).then((r) => r.ok && decided++);
+      void core.api.call('approvals.decide', { id: a.id, verdict: decided % 20 === 19 ? 'reject' : 'approve' }, OPERATOR).then((r) => r.ok && decided++);
     }, 50);
   });
   const agentLoop = async (client: Client, i: number) => {
@@ -85,17 +86,30 @@ export async function soak(minutes: number, print: (line: string) => void = (l) 
         else if (k < 8) await client.callTool({ name: k === 6 ? 'get_active_anomalies' : 'list_devices', arguments: {} });
         else if (k === 8) await client.callTool({ name: 'query_device_manual', arguments: { query: 'vibration limits' } });
         // A device command goes to review; the operator above decides it, and the call returns then.
-        else
-          await client.callTool(
-            { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', reduction_pct: 10, justification: `soak ${n}` } },
+        else {
+          const r = await client.callTool(
+            {
+              name: 'execute_device_command',
+              arguments: {
+                device_id: device,
+                command: 'reduce_load',
+                parameters: { reduction_pct: 10 },
+                justification: `soak run, command ${n}: load test of the approval path`,
+              },
+            },
             undefined,
             { timeout: 60_000 },
           );
+          if (r.isError) throw new Error(JSON.stringify(r.content).slice(0, 300));
+          commands++;
+        }
         calls++;
-      } catch {
-        callErrors++;
+      } catch (err) {
+        if (callErrors++ < 5) print(`soak: agent call failed: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 1000)); // a real agent backs off on errors
       }
-      await new Promise((r) => setTimeout(r, 20));
+      // An agent's pace (a few calls a second each): busy, not abusive (the immune system quarantines abuse).
+      await new Promise((r) => setTimeout(r, 250));
     }
   };
   const loops = agents.map((c, i) => agentLoop(c, i));
@@ -116,8 +130,13 @@ export async function soak(minutes: number, print: (line: string) => void = (l) 
     };
     lag.reset();
     samples.push(s);
+    const states = core.services.governance.agents
+      .list()
+      .filter((a) => a.id.startsWith('soak-'))
+      .map((a) => `${a.id}:${a.status}${a.statusReason ? `(${a.statusReason.slice(0, 60)})` : ''}`)
+      .join(' ');
     print(
-      `soak t=${s.t_s}s rss=${s.rss_mb}MB heap=${s.heap_mb}MB lag_p99=${s.lag_p99_ms}ms lag_max=${s.lag_max_ms}ms calls=${s.calls} approvals=${s.approvals} readings=${s.readings}`,
+      `soak t=${s.t_s}s rss=${s.rss_mb}MB heap=${s.heap_mb}MB lag_p99=${s.lag_p99_ms}ms lag_max=${s.lag_max_ms}ms calls=${s.calls} errors=${callErrors} approvals=${s.approvals} pending=${core.services.governance.listApprovals('pending').length} readings=${s.readings} agents=[${states}]`,
     );
   };
   while (Date.now() - t0 < durationMs) {
