@@ -136,7 +136,7 @@ export async function soak(minutes: number, print: (line: string) => void = (l) 
       .map((a) => `${a.id}:${a.status}${a.statusReason ? `(${a.statusReason.slice(0, 60)})` : ''}`)
       .join(' ');
     print(
-      `soak t=${s.t_s}s rss=${s.rss_mb}MB heap=${s.heap_mb}MB lag_p99=${s.lag_p99_ms}ms lag_max=${s.lag_max_ms}ms calls=${s.calls} errors=${callErrors} approvals=${s.approvals} pending=${core.services.governance.listApprovals('pending').length} readings=${s.readings} agents=[${states}]`,
+      `soak t=${s.t_s}s rss=${s.rss_mb}MB heap=${s.heap_mb}MB lag_p99=${s.lag_p99_ms}ms lag_max=${s.lag_max_ms}ms calls=${s.calls} commands=${commands} errors=${callErrors} approvals=${s.approvals} pending=${core.services.governance.listApprovals('pending').length} readings=${s.readings} agents=[${states}]`,
     );
   };
   while (Date.now() - t0 < durationMs) {
