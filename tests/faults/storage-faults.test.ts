@@ -37,7 +37,11 @@ function tmpfs(name: string, sizeKb: number, ro = false): string {
 
 function serve(dataDir: string): Promise<{ rc: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--no-mqtt-ws', '--no-simulator', '--log-level', 'silent'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(
+      process.execPath,
+      [BIN, 'serve', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--no-mqtt-ws', '--no-simulator', '--log-level', 'silent'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const t = setTimeout(() => p.kill('SIGKILL'), 30_000);
