@@ -20,7 +20,7 @@ import { freePort, mosquitto } from '../../tests/faults/mosquitto';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/aegisflow.mjs');
-const { values } = parseArgs({ options: { only: { type: 'string' }, 'soak-minutes': { type: 'string', default: '3' }, 'kill-rounds': { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, 'soak-minutes': { type: 'string', default: '3' }, 'kill-rounds': { type: 'string', default: '3' }, 'outage-seconds': { type: 'string', default: '60' } } });
 const only = values.only ? new Set(values.only.split(',')) : null;
 const want = (s: string) => !only || only.has(s);
 const say = (m: string) => process.stderr.write(`check:faults ${m}\n`);
@@ -479,7 +479,7 @@ try {
   let reconnectS: number | null = null;
   let outageLost = 0;
   if (want('outage')) {
-    const o = await outage(10);
+    const o = await outage(Number(values['outage-seconds']));
     reconnectS = o.reconnectS;
     outageLost = o.lost;
     if (o.lost) miss(`${o.lost} readings lost in the broker outage`);
