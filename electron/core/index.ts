@@ -11,6 +11,7 @@ import { createBus, type EventBus } from './bus';
 import { systemClock, type Clock } from './clock';
 import { databasePath, describeStartFailure, StartError, type Config } from './config';
 import { DEVICE_IDS } from '../../shared/domain';
+import { neutralizeDeep } from '../../shared/text';
 import type { ReadingColumns } from '../../shared/contract';
 import { createGovernance, createMqttCommandChannel, governanceMigrations, loadPublicKey, registerGovernanceApi, type Gateway } from './governance';
 import { createHttpServer, type HttpServer } from './http';
@@ -422,7 +423,8 @@ function registerControlRoomApi(api: CoreApi, services: CoreServices, db: Db): v
     const str = (v: unknown, max: number) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, max) : undefined);
     const limit = Math.min(Math.max(Math.floor(Number(p?.limit ?? 100)) || 100, 1), 500);
     const offset = Math.max(Math.floor(Number(p?.offset ?? 0)) || 0, 0);
-    return incidents.search({ device_id: str(p?.device_id, 128), text: str(p?.text, 200), limit, offset });
+    // The logbook shows agent text as it is: no direction overrides or control characters (issue 19).
+    return neutralizeDeep(incidents.search({ device_id: str(p?.device_id, 128), text: str(p?.text, 200), limit, offset }));
   });
   api.register('plant.range', (p) => {
     if (typeof p?.device_id !== 'string' || !Number.isFinite(p.from) || !Number.isFinite(p.to) || p.to < p.from)

@@ -21,7 +21,12 @@ import { freePort, mosquitto } from '../../tests/faults/mosquitto';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/aegisflow.mjs');
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, 'soak-minutes': { type: 'string', default: '3' }, 'kill-rounds': { type: 'string', default: '3' } },
+  options: {
+    only: { type: 'string' },
+    'soak-minutes': { type: 'string', default: '3' },
+    'kill-rounds': { type: 'string', default: '3' },
+    'outage-seconds': { type: 'string', default: '60' },
+  },
 });
 const only = values.only ? new Set(values.only.split(',')) : null;
 const want = (s: string) => !only || only.has(s);
@@ -574,7 +579,7 @@ try {
   let reconnectS: number | null = null;
   let outageLost = 0;
   if (want('outage')) {
-    const o = await outage(10);
+    const o = await outage(Number(values['outage-seconds']));
     reconnectS = o.reconnectS;
     outageLost = o.lost;
     if (o.lost) miss(`${o.lost} readings lost in the broker outage`);
@@ -583,8 +588,18 @@ try {
   let soakGrowth: number | null = null;
   if (want('soak')) {
     // A process of its own: its memory figures are the soak's, not what the fuzz above left behind.
-    const s = await new Promise<{ rss_growth_pct: number; heap_growth_pct: number; lag_p99_ms_max: number; calls: number; call_errors: number; approvals_decided: number }>((resolve, reject) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/faults/soak.ts'), '--minutes', String(values['soak-minutes'])], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+    const s = await new Promise<{
+      rss_growth_pct: number;
+      heap_growth_pct: number;
+      lag_p99_ms_max: number;
+      calls: number;
+      call_errors: number;
+      approvals_decided: number;
+    }>((resolve, reject) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/faults/soak.ts'), '--minutes', String(values['soak-minutes'])], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: ROOT,
+      });
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
       c.stderr.on('data', (d: Buffer) => process.stderr.write(d));

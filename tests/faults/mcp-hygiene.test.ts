@@ -122,6 +122,17 @@ describe('input hygiene', () => {
       expect(/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/.test(text), `${what} keeps a text-direction character`).toBe(false);
       expect(/\\u00(0[0-8bcef]|1[0-9a-f]|7f)/i.test(text), `${what} keeps a control character`).toBe(false);
     }
+    // The logbook: an incident report an agent wrote.
+    const client = await inMemoryClient(rig);
+    const logged = await client.callTool({
+      name: 'log_incident_report',
+      arguments: { device_id: 'line-1/pump-03', severity: 'low', title: `pump check ${sneaky}`, root_cause: sneaky, actions_taken: 'none, a check' },
+    });
+    expect(logged.isError, JSON.stringify(logged.content)).toBeFalsy();
+    await client.close();
+    const book = JSON.stringify(await rig.core.api.call('incidents.list', {}, OPERATOR));
+    expect(book).toContain('fdp.exe');
+    expect(/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/.test(book), 'logbook keeps a text-direction character').toBe(false);
     for (const a of rig.core.services.governance.listApprovals('pending'))
       await rig.core.api.call('approvals.decide', { id: a.id, verdict: 'reject' }, OPERATOR);
   });

@@ -1,5 +1,6 @@
 // The MCP subsystem as the core sees it: builds servers per caller, mounts /mcp and the governance
 // check on the HTTP server, sweeps idle sessions, and answers the UI's mcp.* requests.
+import { neutralizeDeep } from '../../../shared/text';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -120,5 +121,5 @@ function bindHostOf(http: HttpServer): string | undefined {
 
 export function registerMcpApi(api: CoreApi, svc: McpService): void {
   api.register('mcp.info', () => svc.info());
-  api.register('mcp.calls', (p) => svc.recentCalls(p ?? {}));
+  api.register('mcp.calls', (p) => neutralizeDeep(svc.recentCalls(p ?? {})));
 }
