@@ -91,4 +91,22 @@ describe('external broker outage', () => {
       await devices.endAsync();
     }
   }, 60_000);
+
+  it('a restart with readings queued at the broker stores every one (the queue arrives right after CONNACK)', async () => {
+    // AegisFlow away (stopped here; check:faults does it with SIGKILL): the broker queues for ingest's session.
+    const before = core.services.readings.count(DEV);
+    await core.stop();
+    const devices = await mqtt.connectAsync(broker.url, { clientId: 'plant-devices-2', clean: false });
+    try {
+      for (let i = 0; i < 3000; i += 100) await Promise.all(Array.from({ length: 100 }, () => devices.publishAsync(sensorTopic(DEV), reading(), { qos: 1 })));
+    } finally {
+      await devices.endAsync();
+    }
+    core = createCore(testConfig(tmp.dir, { broker: { url: broker.url }, simulator: { enabled: false }, http: { enabled: false } }));
+    await core.start();
+    await waitFor(() => core.services.readings.count(DEV) >= before + 3000, '3000 queued readings stored after the restart', 20_000).catch((err) => {
+      throw new Error(`${(err as Error).message}: ${core.services.readings.count(DEV) - before} of 3000 stored`);
+    });
+    expect(core.services.readings.count(DEV) - before).toBe(3000);
+  }, 60_000);
 });
