@@ -452,8 +452,13 @@ async function killRounds(rounds: number): Promise<{ lostPerKill: number[]; reco
       const stored = storedDistinct(dbFile);
       recoveryS.push(Math.round((Date.now() - t0) / 100) / 10);
       lostPerKill.push(Math.max(0, total - stored));
-      say(`kill round ${r + 1}: broker accepted ${f.acked} (total ${total}), ${atKill} stored at the kill, ${stored} after recovery in ${recoveryS.at(-1)} s; lost ${lostPerKill.at(-1)}; integrity ${checks.at(-1)}`);
-      const notes = again.out().split('\n').filter((l) => /"level":(40|50|60)/.test(l) && !l.includes('"component":"operators"'));
+      say(
+        `kill round ${r + 1}: broker accepted ${f.acked} (total ${total}), ${atKill} stored at the kill, ${stored} after recovery in ${recoveryS.at(-1)} s; lost ${lostPerKill.at(-1)}; integrity ${checks.at(-1)}`,
+      );
+      const notes = again
+        .out()
+        .split('\n')
+        .filter((l) => /"level":(40|50|60)/.test(l) && !l.includes('"component":"operators"'));
       if (notes.length) say(`serve warnings after restart: ${notes.slice(0, 5).join(' | ').slice(0, 2000)}`);
       await kill9(again.child);
     }
