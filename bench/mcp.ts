@@ -26,23 +26,15 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { NodeStreamableHttpTransport } from '../electron/core/mcp/transports/nodeStreamableHttp';
+import { DEVICE_IDS } from '../shared/plant';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLIENTS = Number(process.env.BENCH_MCP_CLIENTS ?? 20);
 const DURATION_MS = Number(process.env.BENCH_MCP_MS ?? 2500);
 const WARMUP_MS = 800;
 const ROUNDS = Number(process.env.BENCH_MCP_ROUNDS ?? 5);
-const DEVICES = [
-  'line-1/compressor-01',
-  'line-1/motor-02',
-  'line-1/pump-03',
-  'line-2/compressor-01',
-  'line-2/motor-02',
-  'line-2/pump-03',
-  'line-3/compressor-01',
-  'line-3/motor-02',
-  'line-3/pump-03',
-];
+// The demo plant's nine devices, as the plant defines them.
+const DEVICES = DEVICE_IDS;
 
 interface LoadResult {
   calls: number;

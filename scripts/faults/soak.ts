@@ -12,6 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createCore, testConfig } from '../../electron/core';
 import type { Caller } from '../../shared/operators';
+import { DEVICE_IDS } from '../../shared/plant';
 
 export interface SoakResult {
   minutes: number;
@@ -26,17 +27,8 @@ export interface SoakResult {
 }
 
 const OPERATOR: Caller = Object.freeze({ operator: { id: 'op-soak', name: 'Soak Operator', roles: ['admin'] }, via: 'internal' });
-const DEVICES = [
-  'line-1/compressor-01',
-  'line-1/motor-02',
-  'line-1/pump-03',
-  'line-2/compressor-01',
-  'line-2/motor-02',
-  'line-2/pump-03',
-  'line-3/compressor-01',
-  'line-3/motor-02',
-  'line-3/pump-03',
-];
+// The demo plant's nine devices, as the plant defines them.
+const DEVICES = DEVICE_IDS;
 const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
