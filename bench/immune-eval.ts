@@ -48,7 +48,8 @@ function setup(file: string, size: number, seed: number) {
   });
   const fleet = createSimulatedFleet({ size, seed, noise: NOISE });
   // Severe cases wait in governance's approval queue (one queue for every approval): a real gateway on the same database.
-  const gateway = new Gateway({ db, clock, log }, { ...governanceOptions(testConfig(dir, { resourcesDir: path.resolve('resources') })), watchPolicy: false });
+  const govConfig = testConfig(dir, { resourcesDir: path.resolve('resources') });
+  const gateway = new Gateway({ db, clock, log }, { ...governanceOptions(govConfig.governance, govConfig), watchPolicy: false });
   const immune = new ImmuneService({ db, config, clock, log, fleet, control: createGovernanceControl(gateway) });
   return { db, clock, fleet, immune };
 }

@@ -6,14 +6,14 @@ import path from 'node:path';
 import { CoreError, createApi, operatorOf, type CoreApi } from './api';
 import { alarmsMigrations, createAlarmService, type AlarmSystem } from './alarms';
 import { createAnomalyRepository, createDetectionService, detectMigrations, registerDetectionApi, type DetectionService } from './detect';
-import { createBroker, type PlantBroker } from './broker';
+import { createBroker, createMqttCommandChannel, type PlantBroker } from './broker';
 import { createBus, type EventBus } from './bus';
 import { systemClock, type Clock } from './clock';
 import { databasePath, describeStartFailure, StartError, type Config } from './config';
 import { DEVICE_IDS } from '../../shared/domain';
 import { neutralizeDeep } from '../../shared/text';
 import type { ReadingColumns } from '../../shared/contract';
-import { createGovernance, createMqttCommandChannel, governanceMigrations, loadPublicKey, registerGovernanceApi, type Gateway } from './governance';
+import { createGovernance, governanceMigrations, loadPublicKey, registerGovernanceApi, type Gateway } from './governance';
 import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
 import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, mountImmuneRoutes, registerImmuneApi } from './immune';
@@ -22,7 +22,7 @@ import { OperatorAgent, registerAgentApi } from './agent';
 import { OperatorAuth, operatorMigrations, registerOperatorsApi } from './operators';
 import { loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, registerMcpApi, type McpService } from './mcp';
-import { createPlant, type Plant } from './plant';
+import { createPlant, deviceCommands, type Plant } from './plant';
 import {
   applyMigrations,
   createReadingsRepository,
@@ -92,7 +92,7 @@ export interface Core {
 export function createCore(config: Config, deps: CoreDeps = {}): Core {
   const clock = deps.clock ?? systemClock;
   // One secret masker (config `masking`) for every place agent input is stored or shown; the
-  // gateway builds the same one from governanceOptions (the CLI opens it without a core).
+  // gateway builds the same one from governanceOptions (its section plus the masking section).
   const mask = createMasker(maskOptionsFromConfig(config.masking, config.governance.audit));
   const log = deps.logger ?? createLogger({ level: config.log.level, destination: config.log.destination, mask: mask.text });
   const bus = createBus((name, err) => log.error({ err, event: name }, 'event listener failed'));
@@ -130,10 +130,18 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   const readings = createReadingsRepository(db);
   const broker = createBroker(config, log.child({ component: 'broker' }));
   const live = createLiveCache(config.ingest.ringSize);
-  // The executor's MQTT client is the only publisher of aegisflow/commands/*; the gateway owns it.
+  // The executor's MQTT client (the broker's command channel) is the only publisher of aegisflow/commands/*; only the gateway gets its publish.
   // It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
   const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }), { ackTimeoutMs: config.governance.ackTimeoutMs });
-  const governance = createGovernance(config, { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish });
+  const governance = createGovernance(config.governance, config, {
+    db,
+    clock,
+    bus,
+    log: log.child({ component: 'governance' }),
+    publishCommand: commandChannel.publish,
+    // The plant's command model: parameters a device must refuse are stopped before an operator is asked.
+    deviceCommands,
+  });
   // The devices verify every command with the gateway's public key, read from its file as a real edge
   // gateway would be given it (the gateway created the pair above; the private key stays with it).
   const gatewayPublicKey = loadPublicKey(path.join(config.dataDir, 'keys'))?.publicKey;

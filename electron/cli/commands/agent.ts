@@ -80,7 +80,7 @@ export function openGovernance(cfg: Config): { gateway: Gateway; db: Db; close()
   applyMigrations(db, governanceMigrations);
   const gateway = new Gateway(
     { db, clock: systemClock, log: createLogger({ level: cfg.log.level === 'info' ? 'warn' : cfg.log.level, destination: 'stderr' }) },
-    { ...governanceOptions(cfg), watchPolicy: false },
+    { ...governanceOptions(cfg.governance, cfg), watchPolicy: false },
   );
   return {
     gateway,

@@ -262,3 +262,4 @@ export function createBroker(config: Config, log: Logger): PlantBroker {
   };
   return broker;
 }
+export { createMqttCommandChannel, type CommandChannel, type DeviceReply } from './command-channel';

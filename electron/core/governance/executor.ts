@@ -8,18 +8,12 @@
 import { z } from 'zod';
 import { DEVICE_COMMANDS } from '../../../shared/domain';
 import { commandParamsOf, type CommandMessage } from '../../edge/verifier';
-import { commandParamsProblem } from '../plant/device-model';
 import type { Logger } from '../observability';
 import type { AgentRegistry } from './agents';
 import type { AuditLog } from './audit';
 import { canonicalHash } from './canonical';
+import type { DeviceCommands, DeviceReply, PublishCommand } from './ports';
 import type { IntentClaims, IntentTokens } from './tokens';
-
-/** The device's answer to one command, as the command channel saw it. */
-export type DeviceReply = { status: 'accepted' } | { status: 'refused'; code: string; reason: string } | { status: 'no_ack'; waitedMs: number };
-
-/** Publish one command message (the exact tool arguments and their token) and wait for the device's answer. */
-export type PublishCommand = (deviceId: string, message: CommandMessage, jti: string) => Promise<DeviceReply>;
 
 export const EXECUTE_TOOL = 'execute_device_command';
 
@@ -57,6 +51,8 @@ export interface ExecutorDeps {
   audit: AuditLog;
   log: Logger;
   publish?: PublishCommand;
+  /** The plant's command model: parameters a device must refuse are stopped here (absent: only the device checks). */
+  deviceCommands?: DeviceCommands;
   /** Re-checked at redemption, after the token verified and before it is used up. */
   authority?: AuthorityCheck;
   /** Told once a token is used up (the gateway marks its approval's authority spent). */
@@ -64,13 +60,17 @@ export interface ExecutorDeps {
 }
 
 export class CommandExecutor {
-  private publish: PublishCommand | undefined;
-  constructor(private readonly deps: ExecutorDeps) {
-    this.publish = deps.publish;
-  }
+  constructor(private readonly deps: ExecutorDeps) {}
 
-  setPublisher(publish: PublishCommand): void {
-    this.publish = publish;
+  /**
+   * Why these arguments cannot make a command (parameters unreadable, or refused by the plant's command
+   * model), or null. The same reading of params / parameters as the device's (one implementation, electron/edge).
+   */
+  commandProblem(args: Record<string, unknown>): { code: 'invalid_args' | 'invalid_params'; message: string } | null {
+    const params = commandParamsOf(args);
+    if (typeof params === 'string') return { code: 'invalid_args', message: params };
+    const problem = this.deps.deviceCommands?.paramsProblem(String(args.device_id), String(args.command), params) ?? null;
+    return problem ? { code: 'invalid_params', message: problem } : null;
   }
 
   private refuse(
@@ -136,10 +136,11 @@ export class CommandExecutor {
     // The same reading of params / parameters as the device's (one implementation, electron/edge).
     const params = commandParamsOf(parsed.data);
     if (typeof params === 'string') return this.refuse(input.agentId, EXECUTE_TOOL, input.args, 'invalid_args', params);
-    if (!this.publish) return this.refuse(input.agentId, EXECUTE_TOOL, input.args, 'no_broker', 'no command channel to the plant is connected');
+    const publish = this.deps.publish;
+    if (!publish) return this.refuse(input.agentId, EXECUTE_TOOL, input.args, 'no_broker', 'no command channel to the plant is connected');
     // Cheap and early: parameters the device model must refuse never reach the plant (the device checks again).
-    const problem = commandParamsProblem(parsed.data.command, params);
-    if (problem) return this.refuse(input.agentId, EXECUTE_TOOL, input.args, 'invalid_params', problem);
+    const problem = this.commandProblem(parsed.data);
+    if (problem) return this.refuse(input.agentId, EXECUTE_TOOL, input.args, problem.code, problem.message);
     const r = await this.redeem({ agentId: input.agentId, tool: EXECUTE_TOOL, args: input.args, token: input.token });
     if (!r.ok) return r;
     // The device derives the command from these exact arguments, which the token's hash covers.
@@ -157,7 +158,7 @@ export class CommandExecutor {
     const detail = { jti: r.claims.jti, device_id: device, command, plan_hash: r.claims.plan_hash ?? null, plan_step: r.claims.plan_step ?? null };
     let reply: DeviceReply | undefined;
     try {
-      reply = await this.publish(device, message, r.claims.jti);
+      reply = await publish(device, message, r.claims.jti);
     } catch (err) {
       const message = `publishing the command failed: ${(err as Error).message}`;
       this.deps.audit.append({

@@ -5,6 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { ApprovalView } from '../../../shared/governance';
+import { deviceCommands } from '../plant';
 import { openDatabase } from '../store';
 import { canonicalHash } from './canonical';
 import { EXECUTE_TOOL } from './executor';
@@ -343,7 +344,7 @@ describe('intent tokens and the executor', () => {
   });
 
   it("audits EXECUTED only on the device's acceptance: DEVICE_REFUSED with its reason, or NO_ACK", async () => {
-    h = harness();
+    h = harness({}, undefined, { deviceCommands });
     addAgent('diag');
     h.deviceReply = { status: 'refused', code: 'device_rejected', reason: 'device is shut down; restart it first' };
     const a1 = reduceLoad('line-1/compressor-01', 20);

@@ -2,6 +2,10 @@
 // more: agent-facing code can ask for decisions and carry out approved calls, never decide, register an
 // agent or reach a key. Only the gateway itself issues intent tokens: its token service, executor, keys,
 // approval queue and agent registry are private fields (tests/security/11-narrow-ports.test.ts).
+//
+// And the ports the gateway itself is given by the composition root: the command channel to the plant
+// (the broker's) and the plant's command model. Governance imports neither the broker nor the plant.
+import type { CommandMessage } from '../../edge/verifier';
 import type { AgentRegistry } from './agents';
 import type { Gateway } from './gateway';
 import type { PolicyStore } from './policy-file';
@@ -15,8 +19,31 @@ export type AgentDirectory = Pick<AgentRegistry, 'get' | 'require' | 'byToken' |
  */
 export interface AgentGate extends Pick<
   Gateway,
-  'authorize' | 'waitForApproval' | 'approvalStatus' | 'submitPlan' | 'runApproved' | 'approval' | 'cancelApproval' | 'judge' | 'policyInfo'
+  | 'authorize'
+  | 'waitForApproval'
+  | 'approvalStatus'
+  | 'submitPlan'
+  | 'runApproved'
+  | 'approval'
+  | 'cancelApproval'
+  | 'judge'
+  | 'policyInfo'
+  | 'deviceCommandProblem'
 > {
   readonly agents: AgentDirectory;
   readonly policy: Pick<PolicyStore, 'current'>;
+}
+
+/** The device's answer to one command, as the command channel saw it. */
+export type DeviceReply = { status: 'accepted' } | { status: 'refused'; code: string; reason: string } | { status: 'no_ack'; waitedMs: number };
+
+/** Publish one command message (the exact tool arguments and their token) and wait for the device's answer. */
+export type PublishCommand = (deviceId: string, message: CommandMessage, jti: string) => Promise<DeviceReply>;
+
+/**
+ * The plant's command model as the gateway reads it: what a device would say about a command's
+ * parameters before any state is considered (null: acceptable). The device checks again on arrival.
+ */
+export interface DeviceCommands {
+  paramsProblem(deviceId: string, command: string, params: Record<string, unknown>): string | null;
 }

@@ -9,9 +9,9 @@ import { createBus, type EventBus } from '../bus';
 import { manualClock } from '../clock';
 import { createLogger } from '../observability';
 import { applyMigrations, openDatabase, type Db } from '../store';
-import type { DeviceReply } from './executor';
-import { Gateway, type GovernanceOptions } from './gateway';
+import { Gateway, type GovernanceDeps, type GovernanceOptions } from './gateway';
 import { governanceMigrations } from './migrations';
+import type { DeviceReply } from './ports';
 
 export const DEFAULT_POLICY_FILE = path.resolve(__dirname, '../../../resources/policies/default.yaml');
 export const T0 = Date.UTC(2026, 10, 29, 12, 0, 0);
@@ -30,7 +30,8 @@ export interface Harness {
   close(): void;
 }
 
-export function harness(over: Partial<GovernanceOptions> = {}, policyText?: string): Harness {
+/** `deviceCommands`: the plant's command model, when a test needs parameters checked before anything is published. */
+export function harness(over: Partial<GovernanceOptions> = {}, policyText?: string, ports: Pick<GovernanceDeps, 'deviceCommands'> = {}): Harness {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-'));
   const policyFile = path.join(dir, 'policy.yaml');
   fs.writeFileSync(policyFile, policyText ?? fs.readFileSync(DEFAULT_POLICY_FILE, 'utf8'));
@@ -51,6 +52,7 @@ export function harness(over: Partial<GovernanceOptions> = {}, policyText?: stri
         published.push({ deviceId, message });
         return state.deviceReply;
       },
+      ...ports,
     },
     {
       dataDir: dir,

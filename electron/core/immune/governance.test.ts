@@ -26,9 +26,10 @@ function setup(config: Record<string, unknown> = { severityThreshold: 11 }) {
     config,
     control: (db, clock, bus) => {
       applyMigrations(db, governanceMigrations);
+      const govConfig = testConfig(dir, { resourcesDir: 'resources' });
       gateway = new Gateway(
         { db, clock, log: createLogger({ level: 'silent' }), bus, publishCommand: async () => ({ status: 'accepted' as const }) },
-        { ...governanceOptions(testConfig(dir, { resourcesDir: 'resources' })), watchPolicy: false },
+        { ...governanceOptions(govConfig.governance, govConfig), watchPolicy: false },
       );
       return createGovernanceControl(gateway);
     },

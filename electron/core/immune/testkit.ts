@@ -67,9 +67,10 @@ export function openRig(
   else if (opts.control) control = opts.control;
   else {
     applyMigrations(db, governanceMigrations);
+    const govConfig = testConfig(dir, { resourcesDir: path.resolve(__dirname, '../../../resources') });
     gateway = new Gateway(
       { db, clock, log: createLogger({ level: 'silent' }), bus },
-      { ...governanceOptions(testConfig(dir, { resourcesDir: path.resolve(__dirname, '../../../resources') })), watchPolicy: false },
+      { ...governanceOptions(govConfig.governance, govConfig), watchPolicy: false },
     );
     control = createGovernanceControl(gateway);
   }

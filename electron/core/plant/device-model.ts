@@ -23,6 +23,14 @@ export function commandParamsProblem(command: string, params: Record<string, unk
   return p.success ? null : `reduce_load needs reduction_pct between 1 and 90: ${p.error.issues[0]?.message}`;
 }
 
+/**
+ * The plant's command model as the governance gateway reads it (its DeviceCommands port, wired by the
+ * composition root): the same check, asked before an operator approves or anything is published.
+ */
+export const deviceCommands = {
+  paramsProblem: (_deviceId: string, command: string, params: Record<string, unknown>): string | null => commandParamsProblem(command, params),
+};
+
 interface Lagged {
   shedPower: number;
   shedThermal: number;

@@ -14,7 +14,7 @@ import { createSimulator, type Simulator } from './simulator';
 export { generateDay, writeDataset, readLabels, readingsToCsv, labelsToCsv, INTERVAL_MS, DEFAULT_START, type Label, type PlantDay } from './generator';
 export { SCENARIOS, applyScenario, scenarioAt, type Scenario } from './scenarios';
 export { parseDatasetCsv, loadDatasetFile, DEFAULT_COLUMNS, type ColumnMapping, type LoadedDataset } from './dataset';
-export { DeviceModel, ReduceLoadParams, commandParamsProblem } from './device-model';
+export { DeviceModel, ReduceLoadParams, commandParamsProblem, deviceCommands } from './device-model';
 export { createSimulator, type Simulator, type SimulatorOptions, type CommandCounters } from './simulator';
 export { PROFILES, AMBIENT_C } from './profiles';
 

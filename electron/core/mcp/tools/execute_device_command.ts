@@ -4,8 +4,6 @@
 // waits for the device, which verifies the token again: 'executed' means the device accepted it.
 import { z } from 'zod';
 import { DEVICE_COMMANDS } from '../../../../shared/domain';
-import { commandParamsOf } from '../../../edge/verifier';
-import { commandParamsProblem } from '../../plant/device-model';
 import { ToolFailure, defineTool } from '../types';
 import { DeviceIdSchema, requireKnownDevice } from './common';
 
@@ -40,11 +38,10 @@ export const executeDeviceCommand = defineTool({
   controlArgs: ['plan_id'],
   precheck(args, deps) {
     requireKnownDevice(deps, args.device_id);
-    const params = commandParamsOf(args);
-    if (typeof params === 'string') throw new ToolFailure('parameters must be a JSON object, e.g. {"reduction_pct": 50}', 'invalid_args');
-    // Parameters the device would refuse never go to an operator for approval.
-    const problem = commandParamsProblem(args.command, params);
-    if (problem) throw new ToolFailure(problem, 'invalid_args');
+    // Parameters that are unreadable, or that the device would refuse, never go to an operator for approval.
+    const problem = deps.governance.deviceCommandProblem(args);
+    if (problem)
+      throw new ToolFailure(problem.code === 'invalid_args' ? 'parameters must be a JSON object, e.g. {"reduction_pct": 50}' : problem.message, 'invalid_args');
   },
   async run(args, ctx) {
     const { plan_id: _plan, ...cmdArgs } = args;

@@ -1,15 +1,18 @@
 // The executor's MQTT connection: publishes device commands on aegisflow/commands/{device_id} and
 // waits for the device's answer on aegisflow/acks/{device_id}. It connects with the executor client-id
-// prefix, which the broker requires for command topics, and is handed to the gateway as its
-// publishCommand; nothing else in the app gets a handle on it.
+// prefix, which the broker requires for command topics. The composition root hands its publish to the
+// gateway (governance's PublishCommand port); nothing else in the app gets a handle on it.
 import type { MqttClient } from 'mqtt';
-import type { CommandMessage } from '../../edge/verifier';
-import { ACK_TOPIC_PREFIX, commandTopic, EXECUTOR_CLIENT_PREFIX, type PlantBroker } from '../broker';
+import { ACK_TOPIC_PREFIX, commandTopic, type CommandMessage } from '../../edge/verifier';
 import type { Logger } from '../observability';
-import type { DeviceReply, PublishCommand } from './executor';
+import { EXECUTOR_CLIENT_PREFIX, type PlantBroker } from './index';
+
+/** The device's answer to one command, as the channel saw it. */
+export type DeviceReply = { status: 'accepted' } | { status: 'refused'; code: string; reason: string } | { status: 'no_ack'; waitedMs: number };
 
 export interface CommandChannel {
-  publish: PublishCommand;
+  /** Publish one command message (the exact tool arguments and their token) and wait for the device's answer. */
+  publish: (deviceId: string, message: CommandMessage, jti: string) => Promise<DeviceReply>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
