@@ -25,11 +25,12 @@ export class ApprovalDesk {
     const start = this.p.clock.now();
     let timer: NodeJS.Timeout | null = null;
     const first = this.p.approvals.require(approvalId);
-    if (o.onProgress && first.status === 'pending') {
+    const onProgress = o.onProgress;
+    if (onProgress && first.status === 'pending') {
       timer = setInterval(() => {
         const now = this.p.clock.now();
         try {
-          o.onProgress!({ approvalId, elapsedMs: now - start, remainingMs: Math.max(0, first.deadline - now) });
+          onProgress({ approvalId, elapsedMs: now - start, remainingMs: Math.max(0, first.deadline - now) });
         } catch (err) {
           this.p.log.warn({ err }, 'progress callback failed');
         }

@@ -1,92 +1,34 @@
 // Tamper-evident audit log: an append-only SQLite table in which every row holds the hash of the
-// previous row, and the chain head is signed (Ed25519) every N rows and on shutdown.
-//
-//   hash(row) = SHA-256( prev_hash + "\n" + JCS({seq, ts, kind, agent_id, tool, decision, reason,
-//                        rule_id, policy_version, approval_id, actor, args_hash, args_masked, detail}) )
-//
-// args_hash is the SHA-256 of the canonical JSON of the *real* arguments, so the chain proves what
-// was asked; args_masked is the copy people see (sensitive values replaced), also chained so nobody
-// can quietly edit what is displayed. Editing, deleting or reordering rows breaks the chain; rewriting
-// the whole chain after an edit breaks the signature of the next signed head.
+// previous row, and the chain head is signed (Ed25519) every N rows and on shutdown. The chain's text
+// is in audit-chain.ts and its verification in audit-verify.ts; this is the log: writing (group commit,
+// chained inside the write transaction, signed heads) and reading (queries, export).
 import { neutralizeDeep } from '../../../shared/text';
 import type { KeyObject } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AuditQuery, AuditRowView, AuditVerifyResult } from '../../../shared/governance';
 import type { Clock } from '../clock';
 import type { Db } from '../store';
+import {
+  GENESIS_HASH,
+  headText,
+  maskReason,
+  rowHash,
+  toView,
+  VERIFY_SELECT,
+  type AuditEntry,
+  type AuditKind,
+  type AuditRowRaw,
+  type RawRow,
+  type SignedHead,
+} from './audit-chain';
+import { verifyChain } from './audit-verify';
 import { canonicalize, sha256Hex } from './canonical';
-import { signText, verifyText } from './keys';
+import { signText } from './keys';
 
-export const GENESIS_HASH = '0'.repeat(64);
-
-export const AUDIT_KINDS = [
-  'ALLOWED',
-  'BLOCKED',
-  'REVIEW',
-  'APPROVED',
-  /** Two-person rule: one operator's approval of several; the request still waits. */
-  'APPROVED_PARTIAL',
-  'REJECTED',
-  'EXPIRED',
-  'CANCELLED',
-  'TOKEN_ISSUED',
-  'EXECUTED',
-  /** The device verified the command and refused it (bad parameters, wrong state, bad token): its reason. */
-  'DEVICE_REFUSED',
-  /** No acknowledgement from the device within governance.ackTimeoutMs: the effect is unknown. */
-  'NO_ACK',
-  'EXECUTION_FAILED',
-  'REFUSED',
-  'KILLED',
-  'REVIVED',
-  'QUARANTINED',
-  'AGENT_ADDED',
-  'AGENT_REMOVED',
-  'AGENT_CHANGED',
-  'TOKEN_ROTATED',
-  'PLAN_SUBMITTED',
-  'POLICY_LOADED',
-  'POLICY_REFUSED',
-  'POLICY_PROMOTED',
-] as const;
-export type AuditKind = (typeof AUDIT_KINDS)[number];
-
-export interface AuditEntry {
-  kind: AuditKind;
-  agentId?: string | null;
-  tool?: string | null;
-  decision?: string | null;
-  reason?: string | null;
-  ruleId?: string | null;
-  policyVersion?: string | null;
-  approvalId?: string | null;
-  /** Who acted: an operator's name, 'gateway', 'cli', 'immune'. */
-  actor?: string | null;
-  /** The real arguments: hashed for the chain, masked for display. */
-  args?: unknown;
-  /** Precomputed hash of the real arguments (when the caller already has it). */
-  argsHash?: string | null;
-  detail?: Record<string, unknown> | null;
-}
-
-export interface AuditRowRaw {
-  seq: number;
-  ts: number;
-  kind: string;
-  agent_id: string | null;
-  tool: string | null;
-  decision: string | null;
-  reason: string | null;
-  rule_id: string | null;
-  policy_version: string | null;
-  approval_id: string | null;
-  actor: string | null;
-  args_hash: string | null;
-  args_masked: string | null;
-  detail: string | null;
-  prev_hash: string;
-  hash: string;
-}
+export { AUDIT_KINDS, GENESIS_HASH, rowContentCanonical, rowHash, type AuditEntry, type AuditKind, type AuditRowRaw, type SignedHead } from './audit-chain';
+// The masker lives in observability/mask.ts (every store of agent input uses it); re-exported here
+// for the audit's older callers.
+export { createMasker, DEFAULT_MASK, MASK, type MaskOptions } from '../observability';
 
 interface Pending {
   kind: AuditKind;
@@ -96,68 +38,6 @@ interface Pending {
 /** Rows per group-commit transaction at most (bounds how long the write lock is held). */
 const MAX_BATCH = 1000;
 
-export interface SignedHead {
-  seq: number;
-  hash: string;
-  ts: number;
-  keyId: string;
-  signature: string;
-}
-
-const j = (v: string | number | null): string => (v === null ? 'null' : JSON.stringify(v));
-
-/**
- * The JCS text of a row's content, written out by hand in JCS key order (all members are strings,
- * integers or null, so this equals canonicalize(content); a test holds it to that). Hand-written
- * because verify runs it for every row of the chain.
- */
-export function rowContentCanonical(r: Omit<AuditRowRaw, 'prev_hash' | 'hash'>): string {
-  return (
-    `{"actor":${j(r.actor)},"agent_id":${j(r.agent_id)},"approval_id":${j(r.approval_id)},` +
-    `"args_hash":${j(r.args_hash)},"args_masked":${j(r.args_masked)},"decision":${j(r.decision)},` +
-    `"detail":${j(r.detail)},"kind":${j(r.kind)},"policy_version":${j(r.policy_version)},` +
-    `"reason":${j(r.reason)},"rule_id":${j(r.rule_id)},"seq":${j(r.seq)},"tool":${j(r.tool)},"ts":${j(r.ts)}}`
-  );
-}
-
-export function rowHash(prevHash: string, r: Omit<AuditRowRaw, 'prev_hash' | 'hash'>): string {
-  return sha256Hex(`${prevHash}\n${rowContentCanonical(r)}`);
-}
-
-/** Column order of VERIFY_SELECT's raw rows. */
-const VERIFY_SELECT =
-  'SELECT seq, ts, kind, agent_id, tool, decision, reason, rule_id, policy_version, approval_id, actor, args_hash, args_masked, detail, prev_hash, hash FROM gov_audit ORDER BY seq';
-type RawRow = [number, number, string, ...Array<string | null>];
-
-/** rowHash over a raw row array (verify reads arrays: no object per row). Same text as rowContentCanonical. */
-function rawRowHash(prevHash: string, r: RawRow): string {
-  const v = r as unknown as Array<string | number | null>;
-  return sha256Hex(
-    `${prevHash}\n{"actor":${j(v[10])},"agent_id":${j(v[3])},"approval_id":${j(v[9])},` +
-      `"args_hash":${j(v[11])},"args_masked":${j(v[12])},"decision":${j(v[5])},` +
-      `"detail":${j(v[13])},"kind":${j(v[2])},"policy_version":${j(v[8])},` +
-      `"reason":${j(v[6])},"rule_id":${j(v[7])},"seq":${j(v[0])},"tool":${j(v[4])},"ts":${j(v[1])}}`,
-  );
-}
-
-function headText(seq: number, hash: string, ts: number, keyId: string): string {
-  return `aegisflow-audit-head:v1:${seq}:${hash}:${ts}:${keyId}`;
-}
-
-// ---------------------------------------------------------------- masking
-
-// The masker lives in observability/mask.ts (every store of agent input uses it); re-exported here
-// for the audit's older callers.
-export { createMasker, DEFAULT_MASK, MASK, type MaskOptions } from '../observability';
-
-/** A reason is free text (refusals quote agent input): masked like the arguments. */
-function maskReason(mask: (v: unknown) => unknown, reason: string): string {
-  const m = mask(reason);
-  return typeof m === 'string' ? m : reason;
-}
-
-// ---------------------------------------------------------------- the log
-
 export interface AuditLogOptions {
   /** Sign the head every this many rows (0 = only on demand and shutdown). */
   signEvery: number;
@@ -166,35 +46,6 @@ export interface AuditLogOptions {
   privateKey?: KeyObject;
   keyId?: string;
   onAppend?: (row: { seq: number; kind: AuditKind; agentId: string | null; tool: string | null; decision: string | null; ts: number }) => void;
-}
-
-function toView(r: AuditRowRaw): AuditRowView {
-  const parse = (s: string | null): unknown => {
-    if (s === null) return null;
-    try {
-      return JSON.parse(s);
-    } catch {
-      return s;
-    }
-  };
-  return {
-    seq: r.seq,
-    ts: r.ts,
-    kind: r.kind,
-    agentId: r.agent_id,
-    tool: r.tool,
-    decision: r.decision,
-    reason: r.reason,
-    ruleId: r.rule_id,
-    policyVersion: r.policy_version,
-    approvalId: r.approval_id,
-    actor: r.actor,
-    argsHash: r.args_hash,
-    args: parse(r.args_masked),
-    detail: parse(r.detail),
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
 }
 
 export class AuditLog {
@@ -394,7 +245,7 @@ export class AuditLog {
 
   count(): number {
     this.flush();
-    return this.q.count.get()!.n;
+    return this.q.count.get()?.n ?? 0;
   }
 
   query(f: AuditQuery = {}): AuditRowView[] {
@@ -421,74 +272,7 @@ export class AuditLog {
   /** Check every row's link and hash and every signed head. Names the first row that fails. */
   verify(publicKey: KeyObject | null): AuditVerifyResult {
     this.flush();
-    const t0 = performance.now();
-    const heads = this.q.heads.all();
-    const headBySeq = new Map(heads.map((h) => [h.seq, h]));
-    let expected = 1;
-    let prev = GENESIS_HASH;
-    let rows = 0;
-    let bad: { seq: number; problem: string } | null = null;
-    const problems: Array<{ seq: number; problem: string }> = [];
-    const lastSigned = heads.reduce((m, h) => Math.max(m, h.seq), 0);
-    let tail: { rows: number; fromSeq: number; fromTs: number; toTs: number } | null = null;
-    for (const r of this.q.iterate.iterate()) {
-      rows++;
-      if (r[0] > lastSigned) {
-        const ts = r[1];
-        if (!tail) tail = { rows: 0, fromSeq: r[0], fromTs: ts, toTs: ts };
-        tail.rows++;
-        tail.toTs = ts;
-      }
-      if (bad) continue; // keep counting rows; the first break is what matters
-      const seq = r[0];
-      const hash = r[15] as string;
-      if (seq !== expected) {
-        bad = seq > expected ? { seq: expected, problem: `row ${expected} is missing (next row is ${seq})` } : { seq, problem: `row ${seq} is out of order` };
-        continue;
-      }
-      if (r[14] !== prev) {
-        bad = { seq, problem: `row ${seq} does not link to row ${seq - 1} (rows deleted, inserted or reordered)` };
-        continue;
-      }
-      if (rawRowHash(prev, r) !== hash) {
-        bad = { seq, problem: `row ${seq} was altered (its content no longer matches its hash)` };
-        continue;
-      }
-      const h = headBySeq.get(seq);
-      if (h && h.hash !== hash) {
-        bad = { seq, problem: `row ${seq} differs from the signed head at that row (chain rewritten)` };
-        continue;
-      }
-      prev = hash;
-      expected++;
-    }
-    if (bad) problems.push(bad);
-    const lastSeq = expected - 1;
-    for (const h of heads) {
-      if (!publicKey) {
-        problems.push({ seq: h.seq, problem: 'no public key to check signed heads' });
-        break;
-      }
-      if (!verifyText(publicKey, headText(h.seq, h.hash, h.ts, h.key_id), h.signature)) {
-        problems.push({ seq: h.seq, problem: `signed head at row ${h.seq} has an invalid signature` });
-        break;
-      }
-      if (!bad && h.seq > lastSeq) {
-        problems.push({ seq: lastSeq + 1, problem: `rows ${lastSeq + 1}..${h.seq} were deleted (a signed head covers row ${h.seq})` });
-        break;
-      }
-    }
-    problems.sort((a, b) => a.seq - b.seq);
-    const first = problems[0] ?? null;
-    return {
-      ok: first === null,
-      rows,
-      signedHeads: heads.length,
-      firstBadSeq: first?.seq ?? null,
-      problem: first?.problem ?? null,
-      ms: performance.now() - t0,
-      unsignedTail: tail,
-    };
+    return verifyChain(this.q.iterate.iterate(), this.q.heads.all(), publicKey);
   }
 
   /** Write rows with ts >= since as JSONL (one AuditRowView per line), then the signed head line. */

@@ -6,42 +6,41 @@ import path from 'node:path';
 import { z } from 'zod';
 import { maskOptionsFromConfig, type MaskingConfig, type MaskOptions } from '../observability';
 
-export const GovernanceConfigSchema = z
-  .object({
-    /** Policy YAML; default <resourcesDir>/policies/default.yaml. */
-    policyFile: z.string().optional(),
-    /** Reload the policy when the file changes (a bad edit is refused, the old policy stays). */
-    watchPolicy: z.boolean().default(true),
-    reloadDebounceMs: z.number().int().min(0).max(60_000).default(250),
-    /** Lifetime of an intent token (seconds). */
-    tokenTtlS: z.number().int().positive().max(3600).default(60),
-    /**
-     * An approved call must be collected (its intent token issued) within this many seconds of the
-     * operator's decision, or within the rule's own timeout_s when that is shorter; otherwise the
-     * approval lapses (expired, audited). Restarts, pauses and quarantines void approvals too.
-     */
-    collectWindowS: z.number().int().positive().max(86_400).default(120),
-    /** How long the executor waits for a device's acknowledgement of a command before auditing NO_ACK (ms). */
-    ackTimeoutMs: z.number().int().positive().max(600_000).default(5000),
-    /** How often pending approvals are checked against their deadline (ms). */
-    sweepIntervalMs: z.number().int().positive().default(1000),
-    /** How often a waiting agent gets a progress callback (ms); MCP turns these into progress notifications. */
-    progressIntervalMs: z.number().int().positive().default(5000),
-    /** Arguments left out of promoted rules (free text that would never match again). */
-    promoteIgnoreArgs: z.array(z.string()).default(['justification', 'reason', 'notes', 'comment']),
-    audit: z
-      .object({
-        /** Sign the chain head every this many rows (0: only on shutdown and export). */
-        signEvery: z.number().int().min(0).default(1000),
-        /** Also sign it when rows have waited this long unsigned (0: off): after a crash, at most this much of the chain's end is unprovable. */
-        signIntervalMs: z.number().int().min(0).default(60_000),
-        /** Older, audit-only name: regexes added to masking.patterns (prefer the masking section). */
-        maskPatterns: z.array(z.string()).optional(),
-        /** Older, audit-only name: replaces masking.keys (prefer the masking section). */
-        maskKeys: z.string().optional(),
-      })
-      .prefault({}),
-  });
+export const GovernanceConfigSchema = z.object({
+  /** Policy YAML; default <resourcesDir>/policies/default.yaml. */
+  policyFile: z.string().optional(),
+  /** Reload the policy when the file changes (a bad edit is refused, the old policy stays). */
+  watchPolicy: z.boolean().default(true),
+  reloadDebounceMs: z.number().int().min(0).max(60_000).default(250),
+  /** Lifetime of an intent token (seconds). */
+  tokenTtlS: z.number().int().positive().max(3600).default(60),
+  /**
+   * An approved call must be collected (its intent token issued) within this many seconds of the
+   * operator's decision, or within the rule's own timeout_s when that is shorter; otherwise the
+   * approval lapses (expired, audited). Restarts, pauses and quarantines void approvals too.
+   */
+  collectWindowS: z.number().int().positive().max(86_400).default(120),
+  /** How long the executor waits for a device's acknowledgement of a command before auditing NO_ACK (ms). */
+  ackTimeoutMs: z.number().int().positive().max(600_000).default(5000),
+  /** How often pending approvals are checked against their deadline (ms). */
+  sweepIntervalMs: z.number().int().positive().default(1000),
+  /** How often a waiting agent gets a progress callback (ms); MCP turns these into progress notifications. */
+  progressIntervalMs: z.number().int().positive().default(5000),
+  /** Arguments left out of promoted rules (free text that would never match again). */
+  promoteIgnoreArgs: z.array(z.string()).default(['justification', 'reason', 'notes', 'comment']),
+  audit: z
+    .object({
+      /** Sign the chain head every this many rows (0: only on shutdown and export). */
+      signEvery: z.number().int().min(0).default(1000),
+      /** Also sign it when rows have waited this long unsigned (0: off): after a crash, at most this much of the chain's end is unprovable. */
+      signIntervalMs: z.number().int().min(0).default(60_000),
+      /** Older, audit-only name: regexes added to masking.patterns (prefer the masking section). */
+      maskPatterns: z.array(z.string()).optional(),
+      /** Older, audit-only name: replaces masking.keys (prefer the masking section). */
+      maskKeys: z.string().optional(),
+    })
+    .prefault({}),
+});
 export type GovernanceConfig = z.infer<typeof GovernanceConfigSchema>;
 
 export interface GovernanceOptions {

@@ -11,7 +11,13 @@ import type { IntentClaims } from './tokens';
 /** Tools that need no intent token: nothing downstream redeems one for a read. */
 const TOKENLESS_GROUP = 'read';
 
-export type PlanStepAuthorizer = (agent: AgentView, planId: string, tool: string, args: Record<string, unknown>, touched?: readonly string[]) => Promise<AuthorizeResult>;
+export type PlanStepAuthorizer = (
+  agent: AgentView,
+  planId: string,
+  tool: string,
+  args: Record<string, unknown>,
+  touched?: readonly string[],
+) => Promise<AuthorizeResult>;
 
 export class CallDecisions {
   constructor(

@@ -114,7 +114,11 @@ export class Gateway {
       trail: this.#trail,
       judge: (agent, tool, args, touched) => this.judge(agent, tool, args, touched),
     };
-    this.#calls = new ApprovedCalls(parts, { publishCommand: deps.publishCommand, deviceCommands: deps.deviceCommands, log: log.child({ component: 'executor' }) });
+    this.#calls = new ApprovedCalls(parts, {
+      publishCommand: deps.publishCommand,
+      deviceCommands: deps.deviceCommands,
+      log: log.child({ component: 'executor' }),
+    });
     this.#planFlow = new PlanFlow(parts, this.#calls, (req) => this.authorize(req));
     this.#decisions = new CallDecisions(parts, this.#calls, (agent, planId, tool, args, touched) =>
       this.#planFlow.authorizeStep(agent, planId, tool, args, touched),

@@ -33,13 +33,15 @@ export class PlanFlow {
     const policyVersion = this.p.policy.current.version;
     const parsedPlan = PlanInputSchema.safeParse({ steps: req.steps, rationale: req.rationale });
     const gate = await this.authorize({ agentToken: req.agentToken, agentId: req.agentId, tool: 'propose_plan', args: {} });
-    if (gate.decision === 'BLOCK') return { decision: 'BLOCK', reason: gate.reason, planId: null, planHash: null, policyVersion, steps: [] };
+    // Not BLOCKed means the gateway knew the agent.
+    if (gate.decision === 'BLOCK' || gate.agentId === null)
+      return { decision: 'BLOCK', reason: gate.reason, planId: null, planHash: null, policyVersion, steps: [] };
     if (!parsedPlan.success) {
       const reason = `invalid plan: ${parsedPlan.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`;
       this.p.trail.blocked(gate.agentId, 'propose_plan', undefined, 'invalid-plan', reason);
       return { decision: 'BLOCK', reason, planId: null, planHash: null, policyVersion, steps: [] };
     }
-    const agent = this.p.registry.require(gate.agentId!);
+    const agent = this.p.registry.require(gate.agentId);
     const plan = parsedPlan.data;
     const steps = plan.steps.map((s, index) => {
       const ev = this.p.judge(agent, s.tool, s.args);

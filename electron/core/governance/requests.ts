@@ -117,4 +117,3 @@ export interface AgentManifest {
     }>;
   }>;
 }
-
