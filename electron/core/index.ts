@@ -92,7 +92,7 @@ export interface Core {
 export function createCore(config: Config, deps: CoreDeps = {}): Core {
   const clock = deps.clock ?? systemClock;
   // One secret masker (config `masking`) for every place agent input is stored or shown; the
-  // gateway builds the same one from governanceOptions (its section plus the masking section).
+  // gateway builds the same one from governanceOptions (the CLI opens it without a core).
   const mask = createMasker(maskOptionsFromConfig(config.masking, config.governance.audit));
   const log = deps.logger ?? createLogger({ level: config.log.level, destination: config.log.destination, mask: mask.text });
   const bus = createBus((name, err) => log.error({ err, event: name }, 'event listener failed'));
@@ -130,18 +130,11 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   const readings = createReadingsRepository(db);
   const broker = createBroker(config, log.child({ component: 'broker' }));
   const live = createLiveCache(config.ingest.ringSize);
-  // The executor's MQTT client (the broker's command channel) is the only publisher of aegisflow/commands/*; only the gateway gets its publish.
-  // It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
+  // The executor's MQTT client is the only publisher of aegisflow/commands/*; only the gateway gets its publish,
+  // as it gets the plant's command model. It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
   const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }), { ackTimeoutMs: config.governance.ackTimeoutMs });
-  const governance = createGovernance(config.governance, config, {
-    db,
-    clock,
-    bus,
-    log: log.child({ component: 'governance' }),
-    publishCommand: commandChannel.publish,
-    // The plant's command model: parameters a device must refuse are stopped before an operator is asked.
-    deviceCommands,
-  });
+  const governanceDeps = { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish, deviceCommands };
+  const governance = createGovernance(config.governance, config, governanceDeps);
   // The devices verify every command with the gateway's public key, read from its file as a real edge
   // gateway would be given it (the gateway created the pair above; the private key stays with it).
   const gatewayPublicKey = loadPublicKey(path.join(config.dataDir, 'keys'))?.publicKey;

@@ -656,3 +656,37 @@ describe('signed audit head', () => {
     expect(h.gateway.audit.verify(h.gateway.publicKey).ok).toBe(true);
   });
 });
+
+describe('one way an approved call runs', () => {
+  it("spends an approval's authority once, and only through a run of its own kind", async () => {
+    h = harness();
+    addAgent('diag');
+    const args = reduceLoad();
+    const { token, approvalId } = await approvedToken('diag', args);
+    // A call approval is not a healing's to spend; its own run spends it.
+    expect(h.gateway.spendHealingApproval(approvalId)).toBe(false);
+    expect(h.gateway.approval(approvalId)?.usedAt).toBeNull();
+    expect(await h.gateway.runApproved({ agentId: 'diag', tool: EXECUTE_TOOL, args, token })).toMatchObject({ ok: true });
+    expect(h.gateway.approval(approvalId)?.usedAt).toBe(h.clock.now());
+    const heal = h.gateway.requestHealing({ agentId: 'fleet-7', infectionId: 1, severity: 8, diagnosis: 'loop', reason: 'heal fleet-7', timeoutS: 60 });
+    h.gateway.decide(heal.id, 'approve', { operator: 'alice' });
+    expect(h.gateway.spendHealingApproval(heal.id)).toBe(true);
+    expect(h.gateway.spendHealingApproval(heal.id)).toBe(false);
+  });
+
+  it("asks the plant's command model before anyone approves a device command", () => {
+    h = harness({}, undefined, { deviceCommands });
+    expect(h.gateway.deviceCommandProblem(reduceLoad('line-1/compressor-01', 50))).toBeNull();
+    expect(h.gateway.deviceCommandProblem(reduceLoad('line-1/compressor-01', 500))).toEqual({
+      code: 'invalid_params',
+      message: expect.stringMatching(/reduce_load needs reduction_pct between 1 and 90/),
+    });
+    const unreadable = { device_id: 'line-1/compressor-01', command: 'reduce_load', parameters: '{"reduction_pct": ' };
+    expect(h.gateway.deviceCommandProblem(unreadable)).toEqual({ code: 'invalid_args', message: 'parameters is not valid JSON' });
+    h.close();
+    // Without a command model (no simulator's model wired) only the device judges the values.
+    h = harness();
+    expect(h.gateway.deviceCommandProblem(reduceLoad('line-1/compressor-01', 500))).toBeNull();
+    expect(h.gateway.deviceCommandProblem(unreadable)?.code).toBe('invalid_args');
+  });
+});
