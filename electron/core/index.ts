@@ -14,9 +14,9 @@ import { DEVICE_IDS } from '../../shared/domain';
 import { neutralizeDeep } from '../../shared/text';
 import type { ReadingColumns } from '../../shared/contract';
 import { createGovernance, createMqttCommandChannel, governanceMigrations, loadPublicKey, registerGovernanceApi, type Gateway } from './governance';
-import { createHttpServer, type HttpServer } from './http';
+import { createHttpServer, mountImmuneRoutes, mountMcpRoutes, type HttpServer } from './http';
 import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
-import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, mountImmuneRoutes, registerImmuneApi } from './immune';
+import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, registerImmuneApi } from './immune';
 import { createLogger, createMasker, createOtlpTraceExporter, maskOptionsFromConfig, observabilityMigrations, Tracer, type Logger } from './observability';
 import { OperatorAgent, registerAgentApi } from './agent';
 import { OperatorAuth, operatorMigrations, registerOperatorsApi } from './operators';
@@ -309,7 +309,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   if (httpServer) mountImmuneRoutes(httpServer, immune);
   registerDetectionApi(api, { detection, alarms: alarmService.system });
   registerMcpApi(api, mcp);
-  if (httpServer) mcp.mount(httpServer);
+  if (httpServer) mountMcpRoutes(httpServer, mcp);
   registerControlRoomApi(api, services, db);
   registerAgentApi(api, { agent, tracer, demo: { api, bus, clock, log: log.child({ component: 'demo' }), plant, governance, live, agent, tracer } });
 

@@ -5,7 +5,9 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { z } from 'zod';
 import { DEVICE_TYPES } from '../../../shared/domain';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { GOVERNANCE_META, governedCall, recordInvalidCall, type Extra } from './call';
+import { governedCall, type Extra } from './call';
+import { GOVERNANCE_META } from './outcome';
+import { recordInvalidCall } from './record';
 import { governedRead, mayRead, promptTool, resourceTool } from './reads';
 import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
 import { requireKnownDevice, scopeFilter } from './tools/common';
