@@ -1,5 +1,5 @@
 // createMcpServer(deps, caller): one McpServer with every tool, resource and prompt, for one caller.
-// Separate from the transports (transports/streamableHttp.ts, transports/stdio.ts) that serve it, as in
+// Separate from the transports (../http/mcp-streamable-http.ts, transports/stdio.ts) that serve it, as in
 // the MCP reference server "everything". Cheap to build: zod schemas are built once at import time.
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
