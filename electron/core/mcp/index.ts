@@ -12,7 +12,8 @@ export {
   type ToolCallRow,
 } from './repository';
 export { createMcpServer, SERVER_NAME, SERVER_VERSION } from './server';
-export { createMcpService, registerMcpApi, type McpService } from './service';
+export { createMcpService, type McpService } from './service';
+export { registerMcpApi } from './api';
 export { governedCall, GOVERNANCE_META, type GovernanceMeta, type CallStatus } from './call';
 export { ALL_TOOLS, SEED_TOOLS, TOOL_REGISTRY } from './tools';
 export { mountStreamableHttp, originAllowed, hostAllowed, bearerToken, AGENT_HEADER, type StreamableHttpEndpoint } from './transports/streamableHttp';

@@ -1,11 +1,9 @@
 // The MCP subsystem as the core sees it: builds servers per caller, mounts /mcp and the governance
-// check on the HTTP server, sweeps idle sessions, and answers the UI's mcp.* requests.
-import { neutralizeDeep } from '../../../shared/text';
+// check on the HTTP server, sweeps idle sessions (the UI's mcp.* requests: ./api.ts).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { McpInfo, McpToolCallView } from '../../../shared/mcp';
-import type { CoreApi } from '../api';
 import type { HttpServer } from '../http';
 import { recordInvalidCall } from './call';
 import { mountGovernanceCheck } from './check';
@@ -117,9 +115,4 @@ function bindHostOf(http: HttpServer): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function registerMcpApi(api: CoreApi, svc: McpService): void {
-  api.register('mcp.info', () => svc.info());
-  api.register('mcp.calls', (p) => neutralizeDeep(svc.recentCalls(p ?? {})));
 }
