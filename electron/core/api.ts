@@ -59,7 +59,7 @@ export function createApi(): CoreApi {
   return {
     register(name, handler) {
       if (handlers.has(name)) throw new Error(`handler for ${name} registered twice`);
-      handlers.set(name, handler as unknown as Handler<RequestName>);
+      handlers.set(name, handler);
     },
     async call(name, params, caller = ANONYMOUS) {
       const h = handlers.get(name);
@@ -73,11 +73,11 @@ export function createApi(): CoreApi {
           error: { code: 'forbidden', message: `${name} needs the ${role} role; ${caller.operator.name} has ${caller.operator.roles.join(', ')}` },
         };
       // ...and params of the request's shape or nothing: the handler never sees anything else.
-      const schema: z.ZodType = REQUEST_SCHEMAS[name].params;
+      const schema: z.ZodType<ValidParams<RequestName>> = REQUEST_SCHEMAS[name].params;
       const parsed = schema.safeParse(params ?? {});
       if (!parsed.success) return { ok: false, error: { code: 'invalid_params', message: describeIssues(parsed.error) } };
       try {
-        const result = await h(parsed.data as ValidParams<RequestName>, caller);
+        const result = await h(parsed.data, caller);
         return { ok: true, result: result as RequestResult<typeof name> };
       } catch (err) {
         return { ok: false, error: toErrorInfo(err) };

@@ -1,7 +1,6 @@
 // Detection config and the anomaly-episode record. One zod schema types both the config file and
 // the code; every knob has a default measured on the plant's 5 s data (see bench/eval-detector.ts).
 import { z } from 'zod';
-import { SEVERITIES, TYPE_HINTS } from '../../../shared/anomalies';
 
 export const DetectorParamsSchema = z.object({
   /** 'combined' = our detectors; 'zscore' = the seed's rolling z-score (window 60, |z|>3), kept for comparison. */
