@@ -111,4 +111,3 @@ export interface ControlCommand {
   reason: string;
   issued_at: number;
 }
-

@@ -32,7 +32,19 @@ describe('one schema per contract message', () => {
     const seen: unknown[] = [];
     api.register('agents.pause', (p) => {
       seen.push(p);
-      return { id: p.id, name: p.id, role: 'assistant', model: null, createdAt: 0, status: 'paused', statusReason: p.reason ?? null, lastSeen: null, scope: {}, reducedAutonomy: false, revokedTools: [] };
+      return {
+        id: p.id,
+        name: p.id,
+        role: 'assistant',
+        model: null,
+        createdAt: 0,
+        status: 'paused',
+        statusReason: p.reason ?? null,
+        lastSeen: null,
+        scope: {},
+        reducedAutonomy: false,
+        revokedTools: [],
+      };
     });
     const bad = await api.call('agents.pause', { id: 7 } as never, OPERATOR);
     expect(bad).toEqual({ ok: false, error: { code: 'invalid_params', message: expect.stringMatching(/^id: /) as string } });

@@ -139,7 +139,10 @@ export const agentRequests = {
     }),
   },
   /** Run the seed's demo on this core (approve 'operator': the demo waits for a real click). */
-  'demo.run': { params: z.strictObject({ approve: z.enum(['auto', 'operator']).optional() }), result: z.object({ accepted: z.boolean(), reason: z.string().nullable() }) },
+  'demo.run': {
+    params: z.strictObject({ approve: z.enum(['auto', 'operator']).optional() }),
+    result: z.object({ accepted: z.boolean(), reason: z.string().nullable() }),
+  },
   'demo.status': { params: z.strictObject({}), result: DemoStatusSchema },
   'traces.list': {
     params: z.strictObject({ limit: z.number().int().min(1).max(500).optional(), before: z.number().finite().optional() }),

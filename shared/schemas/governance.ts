@@ -147,7 +147,10 @@ const comment = z.string().max(2000).optional();
 
 export const governanceRequests = {
   /** limit is clamped to 1…1000 (default 200). */
-  'approvals.list': { params: z.strictObject({ status: ApprovalStatusSchema.optional(), limit: z.number().finite().optional() }), result: z.array(ApprovalViewSchema) },
+  'approvals.list': {
+    params: z.strictObject({ status: ApprovalStatusSchema.optional(), limit: z.number().finite().optional() }),
+    result: z.array(ApprovalViewSchema),
+  },
   'approvals.decide': { params: z.strictObject({ id, verdict, comment }), result: ApprovalViewSchema },
   'approvals.decideAll': { params: z.strictObject({ verdict, comment }), result: z.object({ decided: z.number(), ids: z.array(z.string()) }) },
   'agents.list': { params: none, result: z.array(AgentViewSchema) },

@@ -188,13 +188,21 @@ export const immuneRequests = {
   'immune.overview': { params: z.strictObject({ limit: z.number().int().min(1).max(1000).optional() }), result: ImmuneOverviewSchema },
   'immune.agent': {
     params: z.strictObject({ agent_id: agentId }),
-    result: z.object({ agent: ImmuneAgentSchema, vitals: z.array(VitalsSampleSchema), healing: z.array(HealingLogEntrySchema), memory: z.array(MemoryEntrySchema) }),
+    result: z.object({
+      agent: ImmuneAgentSchema,
+      vitals: z.array(VitalsSampleSchema),
+      healing: z.array(HealingLogEntrySchema),
+      memory: z.array(MemoryEntrySchema),
+    }),
   },
   'immune.approvals.decide': { params: z.strictObject({ id: z.number().int().positive(), verdict }), result: ApprovalRecordSchema },
   'immune.approvals.decideAll': { params: z.strictObject({ verdict }), result: z.object({ decided: z.number(), ids: z.array(z.number()) }) },
   'immune.healNow': { params: z.strictObject({ agent_id: agentId }), result: z.object({ started: z.boolean() }) },
   'immune.healAll': { params: z.strictObject({}), result: z.object({ started: z.number() }) },
-  'immune.chaos': { params: z.strictObject({ type: ChaosTypeSchema, agent_id: agentId.optional() }), result: z.object({ agent_id: z.string(), type: ChaosTypeSchema }) },
+  'immune.chaos': {
+    params: z.strictObject({ type: ChaosTypeSchema, agent_id: agentId.optional() }),
+    result: z.object({ agent_id: z.string(), type: ChaosTypeSchema }),
+  },
   'immune.patterns': { params: z.strictObject({}), result: z.object({ patterns: z.array(FleetPatternSchema), memory: z.array(MemoryEntrySchema) }) },
 };
 

@@ -33,12 +33,10 @@ export function registerAgentApi(api: CoreApi, deps: { agent: OperatorAgent; tra
     const d = deps.demo;
     demo = { running: true, startedAt: d.clock.now(), finishedAt: null, ok: null, steps: [] };
     const status = demo;
-    void runDemo(d, { approve: p.approve ?? 'operator', operator: caller, status, print: (line) => d.log.info({ demo: true }, line) }).catch(
-      (err) => {
-        d.log.error({ err }, 'demo crashed');
-        Object.assign(status, { running: false, ok: false, finishedAt: d.clock.now() });
-      },
-    );
+    void runDemo(d, { approve: p.approve ?? 'operator', operator: caller, status, print: (line) => d.log.info({ demo: true }, line) }).catch((err) => {
+      d.log.error({ err }, 'demo crashed');
+      Object.assign(status, { running: false, ok: false, finishedAt: d.clock.now() });
+    });
     return { accepted: true, reason: null };
   });
 }

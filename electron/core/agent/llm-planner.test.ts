@@ -241,7 +241,10 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
     );
     expect(await core.api.call('traces.get', { traceId: 'nope' }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
     expect(await core.api.call('traces.get', { traceId: 'f'.repeat(32) }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await core.api.call('agent.run', { device_id: DEVICE, reduction_pct: 500 }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
+    expect(await core.api.call('agent.run', { device_id: DEVICE, reduction_pct: 500 }, OPERATOR)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_params' },
+    });
     expect(await core.api.call('agent.run', { episode_id: 'no-such-episode' }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await core.api.call('agent.status', {}, OPERATOR)).toMatchObject({ ok: true, result: { agentId: 'operator-agent', planner: 'llm', running: null } });
   });
