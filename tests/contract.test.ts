@@ -1,6 +1,8 @@
 // The contract as schemas (shared/schemas): every request has one, the registry refuses params that do
 // not match it before any handler runs (invalid_params, the field named), unknown keys included, and
 // what a real core answers and emits matches the result and event schemas the UI's types come from.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { REQUEST_NAMES, UI_EVENTS, type EventName, type RequestName, type RequestParams } from '../shared/contract';
@@ -25,6 +27,31 @@ describe('one schema per contract message', () => {
       expect(REQUEST_SCHEMAS[name].result, name).toBeInstanceOf(z.ZodType);
     }
     for (const name of UI_EVENTS) expect(EVENT_SCHEMAS[name], name).toBeInstanceOf(z.ZodType);
+  });
+
+  it('keeps zod out of the renderer: what it imports from shared/ reaches the schemas through type-only imports', () => {
+    const root = path.resolve(import.meta.dirname, '..');
+    const runtimeImports = (file: string) =>
+      [...fs.readFileSync(file, 'utf8').matchAll(/^(?:import|export)(?! type)[^;]*? from '([^']+)'/gm)].map((m) => path.resolve(path.dirname(file), m[1]));
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      for (const target of runtimeImports(file)) {
+        const ts = fs.existsSync(`${target}.ts`) ? `${target}.ts` : fs.existsSync(`${target}.tsx`) ? `${target}.tsx` : null;
+        if (!ts || seen.has(ts) || !ts.startsWith(path.join(root, 'shared'))) continue;
+        seen.add(ts);
+        visit(ts);
+      }
+    };
+    const walk = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [path.join(dir, e.name)] : []));
+    for (const file of walk(path.join(root, 'renderer', 'src'))) visit(file);
+    expect([...seen].map((f) => path.relative(root, f))).toContain('shared/contract.ts');
+    for (const file of seen) {
+      expect(path.relative(root, file)).not.toMatch(/^shared\/(schemas\/|domain\.ts)/);
+      expect(fs.readFileSync(file, 'utf8'), file).not.toMatch(/^import(?! type)[^;]*from 'zod'/m);
+    }
   });
 
   it('the registry refuses bad params before the handler runs, and runs it with the parsed params otherwise', async () => {

@@ -362,3 +362,4 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
 }
 
 export { loadConfig, testConfig, type Config } from './config';
+export { toErrorInfo } from './api';
