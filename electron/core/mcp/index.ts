@@ -13,7 +13,8 @@ export {
   type ToolCallRow,
 } from './repository';
 export { createMcpServer, SERVER_NAME, SERVER_VERSION } from './server';
-export { createMcpService, registerMcpApi, type McpService, type HttpListener } from './service';
+export { createMcpService, type McpService, type HttpListener } from './service';
+export { registerMcpApi } from './api';
 export { governedCall } from './call';
 export { GOVERNANCE_META, type GovernanceMeta, type CallStatus } from './outcome';
 export { ALL_TOOLS, SEED_TOOLS, TOOL_REGISTRY } from './tools';

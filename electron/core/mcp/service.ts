@@ -1,11 +1,9 @@
-// The MCP subsystem as the core sees it: builds servers per caller, sweeps the idle sessions of the
-// /mcp endpoint the HTTP part mounts (electron/core/http/mcp-routes.ts), and answers the UI's mcp.* requests.
-import { neutralizeDeep } from '../../../shared/text';
+// The MCP subsystem as the core sees it: builds servers per caller and sweeps the idle sessions of the
+// /mcp endpoint the HTTP part mounts (electron/core/http/mcp-routes.ts); the UI's mcp.* requests: ./api.ts.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { McpInfo, McpToolCallView } from '../../../shared/mcp';
-import type { CoreApi } from '../api';
 import { recordInvalidCall } from './record';
 import { createRunVitals } from './vitals';
 import { createRateLimiter } from './limits';
@@ -98,9 +96,4 @@ export function createMcpService(input: McpDeps): McpService {
     },
   };
   return svc;
-}
-
-export function registerMcpApi(api: CoreApi, svc: McpService): void {
-  api.register('mcp.info', () => svc.info());
-  api.register('mcp.calls', (p) => neutralizeDeep(svc.recentCalls(p ?? {})));
 }
