@@ -19,6 +19,9 @@ import type { Logger } from '../observability';
 import { OperatorError, type OperatorAuth } from '../operators';
 import type { Caller } from '../../../shared/operators';
 
+export { mountMcpRoutes } from './mcp-routes';
+export { mountImmuneRoutes } from './immune-routes';
+
 export interface RouteContext {
   req: http.IncomingMessage;
   res: http.ServerResponse;

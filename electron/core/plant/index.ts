@@ -17,6 +17,7 @@ export { parseDatasetCsv, loadDatasetFile, DEFAULT_COLUMNS, type ColumnMapping, 
 export { DeviceModel, ReduceLoadParams, commandParamsProblem, deviceCommands } from './device-model';
 export { createSimulator, type Simulator, type SimulatorOptions, type CommandCounters } from './simulator';
 export { PROFILES, AMBIENT_C } from './profiles';
+export { plantView, registerSimulatorApi } from './api';
 
 /** Make sure the dataset exists: the seed's generated day unless the config names another CSV. */
 export function ensureDataset(config: Config, log: Logger): string {
