@@ -35,7 +35,7 @@ export function calibrateBudget(c: CombinedDetectors, buf: Float64Array, n: numb
   for (let r = 0; r < n; r++) {
     for (let i = 0; i < d; i++) row[i] = buf[r * d + i];
     if (r === 0) for (let i = 0; i < d; i++) c.zf[i] = (row[i] - c.muF[i]) / c.scale[i];
-    const raw = c.push(row, t, 1);
+    const raw = c.scoreRow(row, t, 1);
     if (r >= warm) scores[r - warm] = raw;
   }
   const u = quantile(scores, 0.9);

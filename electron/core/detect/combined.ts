@@ -7,21 +7,24 @@
 //  - cross:    Hotelling T² of the smoothed z vector with the covariance learned in training,
 //              for changes in how sensors move together.
 // This holds the learned model (baselines, spreads, covariance) and the filters' state, scores a row
-// and adapts the baselines; learn.ts fits the model, budget.ts sets the hit threshold.
+// and adapts the baselines; learn.ts fits the model, budget.ts sets the hit threshold, and
+// DeviceDetector (detector.ts) runs a series through it.
 import { KIND_CROSS, KIND_DRIFT, KIND_LEVEL, KIND_VARIANCE } from './kinds';
 import type { DetectorParams } from './schema';
 import type { SampleTiming } from './timing';
 
 export class CombinedDetectors {
-  /** Max normalised score of the last row over all detectors and sensors (1.0 = at the hit threshold). */
+  /** Max normalised score of this row over all detectors and sensors (1.0 = at threshold). */
   score = 0;
-  /** The last row's evidence without the smoothing lag (see DeviceDetector.rawScore). */
-  rawScore = 0;
-  /** Which detectors reached the hit threshold on the last row (bit mask of KIND_*). */
+  /** Which detectors reached 1.0 on this row (bit mask of KIND_*). */
   kinds = 0;
+  /** This row's evidence without the smoothing lag (same units as score): the unsmoothed level deviation of
+   *  each sensor, the drift detector while fresh evidence feeds it, and the variance detector; not the level
+   *  and cross detectors, which read the smoothed level and trail a step's end by the level filter's lag. */
+  rawScore = 0;
   readonly sensorScore: Float64Array;
   readonly sensorKinds: Int32Array;
-  /** Slow baseline (median at first) and scale (robust σ) per sensor. */
+  /** Baseline (median), scale (robust σ) and smoothed z per sensor: read by the episode typer. */
   readonly mu: Float64Array;
   readonly scale: Float64Array;
   /** Level filter: smoothed robust z against the level baseline (muF). */
@@ -56,7 +59,7 @@ export class CombinedDetectors {
 
   constructor(
     readonly d: number,
-    private readonly p: DetectorParams,
+    protected readonly p: DetectorParams,
   ) {
     this.sensorScore = new Float64Array(d);
     this.sensorKinds = new Int32Array(d);
@@ -87,7 +90,7 @@ export class CombinedDetectors {
   }
 
   /** The level the signals hold now (lvl) becomes the baseline; spread, covariance and variance level stay as learned. */
-  rebaseline(): void {
+  levelAsBaseline(): void {
     for (let i = 0; i < this.d; i++) {
       this.mu[i] = this.lvl[i];
       this.muF[i] = this.lvl[i];
@@ -108,7 +111,7 @@ export class CombinedDetectors {
   }
 
   /** Slow baseline adaptation towards row x at `factor` × the configured rate; sensors scoring under quietLevel at quietFactor. */
-  adapt(x: Float64Array, t: SampleTiming, factor: number, quietFactor: number, quietLevel: number): void {
+  adaptBaselines(x: Float64Array, t: SampleTiming, factor: number, quietFactor: number, quietLevel: number): void {
     for (let i = 0; i < this.d; i++) {
       const xi = x[i];
       // sensors below quietLevel (not part of the anomaly) may follow the data at quietFactor
@@ -129,7 +132,7 @@ export class CombinedDetectors {
   }
 
   /** Score row x (deseasonalised) at hit threshold `hit`; returns the row's best score before normalising by hit. */
-  push(x: Float64Array, t: SampleTiming, hit: number): number {
+  scoreRow(x: Float64Array, t: SampleTiming, hit: number): number {
     const d = this.d;
     const p = this.p;
     const a = t.fast;

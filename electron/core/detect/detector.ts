@@ -2,11 +2,11 @@
 // series after the learning buffer is released; no allocation per sample, because the live
 // service must stay far above the plant's rate (target ≥1M sensor values/s single-threaded).
 //
-// The bank: the combined detectors (combined.ts: level, drift, variance, cross), or the seed's rolling
-// z-score (zscore.ts), selectable for comparison. This file runs a series through it: the learning
-// buffer, then (learn.ts, budget.ts) the model and the hit threshold; bad values held, the daily
-// cycle removed (season.ts), the baseline's snapshots for rollback, settling after a discontinuity.
-// Time, not rows: see timing.ts.
+// DeviceDetector is the combined detectors (combined.ts: level, drift, variance, cross) and what runs
+// a series through them: the learning rows, then the model (learn.ts) and the hit threshold
+// (budget.ts); bad values held, the daily cycle removed (season.ts), the baseline's snapshots for
+// rollback, settling after a discontinuity. The seed's rolling z-score (zscore.ts) stays selectable for
+// comparison. Time, not rows: see timing.ts.
 import { calibrateBudget, NO_BUDGET, tailScore, type AlarmBudget } from './budget';
 import { CombinedDetectors } from './combined';
 import { KIND_ZSCORE } from './kinds';
@@ -23,26 +23,7 @@ const SNAPSHOTS = 6;
  * The per-device detector bank. Feed rows with push(); read score/sensorScore/sensorKinds after it.
  * Rows must come in time order; the caller (DeviceMonitor) drops duplicates and stragglers.
  */
-export class DeviceDetector {
-  readonly d: number;
-  /** Max normalised score of this row over all detectors and sensors (1.0 = at threshold). */
-  score = 0;
-  /** Which detectors reached 1.0 on this row (bit mask of KIND_*). */
-  kinds = 0;
-  /** This row's evidence without the smoothing lag (same units as score): the unsmoothed level deviation of
-   *  each sensor, the drift detector while fresh evidence feeds it, and the variance detector; not the level
-   *  and cross detectors, which read the smoothed level and trail a step's end by the level filter's lag. */
-  rawScore = 0;
-  readonly sensorScore: Float64Array;
-  readonly sensorKinds: Int32Array;
-  /** Baseline (median), scale (robust σ) and smoothed z per sensor: read by the episode typer. */
-  readonly mu: Float64Array;
-  readonly scale: Float64Array;
-  /** Level filter: smoothed robust z against the level baseline. */
-  readonly zf: Float64Array;
-  /** Smoothed robust z against the slow baseline (mu): how far each sensor has moved, for the episode typer. */
-  readonly zDev: Float64Array;
-  readonly varRatio: Float64Array;
+export class DeviceDetector extends CombinedDetectors {
   learned = false;
   /** Rows seen since the learning period ended. */
   scored = 0;
@@ -65,8 +46,6 @@ export class DeviceDetector {
   /** Samples left to re-settle after a known discontinuity (0 = none). */
   resettling = 0;
 
-  private readonly p: DetectorParams;
-  private readonly bank: CombinedDetectors;
   private readonly zscore: ZscoreWindow | null;
   private budget: AlarmBudget = NO_BUDGET;
   /** The learning rows; null once learned (or in z-score mode, which does not learn). */
@@ -86,16 +65,7 @@ export class DeviceDetector {
   private sinceSnap = 0;
 
   constructor(d: number, params: DetectorParams) {
-    this.d = d;
-    this.p = params;
-    const bank = (this.bank = new CombinedDetectors(d, params));
-    this.sensorScore = bank.sensorScore;
-    this.sensorKinds = bank.sensorKinds;
-    this.mu = bank.mu;
-    this.scale = bank.scale;
-    this.zf = bank.zf;
-    this.zDev = bank.zDev;
-    this.varRatio = bank.varRatio;
+    super(d, params);
     this.lastX = new Float64Array(d);
     this.hasLast = new Uint8Array(d);
     this.anchor = new Float64Array(d);
@@ -127,14 +97,13 @@ export class DeviceDetector {
     const before = this.tmp;
     for (let i = 0; i < this.d; i++) before[i] = s.value(i, ts);
     s.add(ts, values, this.scale);
-    const b = this.bank;
     for (let i = 0; i < this.d; i++) {
       const delta = s.value(i, ts) - before[i];
       if (delta !== 0) {
         // the baselines live in deseasonalised units: move them with the profile
-        b.mu[i] -= delta;
-        b.muF[i] -= delta;
-        b.lvl[i] -= delta;
+        this.mu[i] -= delta;
+        this.muF[i] -= delta;
+        this.lvl[i] -= delta;
         this.anchor[i] -= delta;
       }
     }
@@ -150,8 +119,8 @@ export class DeviceDetector {
     // the oldest snapshot sits at snapPos (ring buffer full)
     const o = 2 * this.snapPos * this.d;
     for (let i = 0; i < this.d; i++) {
-      this.bank.mu[i] = this.snaps[o + i];
-      this.bank.muF[i] = this.snaps[o + this.d + i];
+      this.mu[i] = this.snaps[o + i];
+      this.muF[i] = this.snaps[o + this.d + i];
     }
   }
 
@@ -164,7 +133,7 @@ export class DeviceDetector {
 
   /** Start a steady run: remember where the signals sit now. */
   markSettle(): void {
-    this.anchor.set(this.bank.lvl);
+    this.anchor.set(this.lvl);
   }
 
   /**
@@ -174,7 +143,7 @@ export class DeviceDetector {
   unsettled(): number {
     let worst = 0;
     for (let i = 0; i < this.d; i++) {
-      const g = Math.abs(this.bank.lvl[i] - this.anchor[i]) / this.scale[i];
+      const g = Math.abs(this.lvl[i] - this.anchor[i]) / this.scale[i];
       if (g > worst) worst = g;
     }
     return worst;
@@ -186,7 +155,7 @@ export class DeviceDetector {
    */
   rebaseline(): void {
     if (!this.learned || this.p.mode === 'zscore') return;
-    this.bank.rebaseline();
+    this.levelAsBaseline();
     this.clearSnapshots();
   }
 
@@ -204,8 +173,8 @@ export class DeviceDetector {
 
   /** Forget short-term state (after a data gap); the learned baseline stays. */
   resetShortTerm(): void {
-    this.bank.rest();
-    this.bank.hasPrev = false;
+    this.rest();
+    this.hasPrev = false;
     this.zscore?.reset();
   }
 
@@ -220,13 +189,13 @@ export class DeviceDetector {
     // Snapshot the baseline every rollbackSamples/SNAPSHOTS samples while nothing is open (factor 1).
     if (factor >= 1 && t.rollback > 0 && ++this.sinceSnap >= Math.max(1, Math.floor(t.rollback / SNAPSHOTS))) {
       this.sinceSnap = 0;
-      this.snaps.set(this.bank.mu, 2 * this.snapPos * this.d);
-      this.snaps.set(this.bank.muF, (2 * this.snapPos + 1) * this.d);
+      this.snaps.set(this.mu, 2 * this.snapPos * this.d);
+      this.snaps.set(this.muF, (2 * this.snapPos + 1) * this.d);
       this.snapPos = (this.snapPos + 1) % SNAPSHOTS;
       if (this.snapN < SNAPSHOTS) this.snapN++;
     }
     void values; // the deseasonalised copy of this row (xs) is what the baselines follow
-    this.bank.adapt(this.xs, t, factor, quietFactor, quietLevel);
+    this.adaptBaselines(this.xs, t, factor, quietFactor, quietLevel);
   }
 
   push(values: ArrayLike<number>, ts = 0): number {
@@ -273,11 +242,7 @@ export class DeviceDetector {
       this.resettle(xs);
       return 0;
     }
-    const bank = this.bank;
-    const raw = bank.push(xs, t, this.hit);
-    this.score = bank.score;
-    this.rawScore = bank.rawScore;
-    this.kinds = bank.kinds;
+    const raw = this.scoreRow(xs, t, this.hit);
     this.pscore = tailScore(this.budget, raw);
     return this.score;
   }
@@ -293,11 +258,11 @@ export class DeviceDetector {
     for (let i = 0; i < d; i++) this.anchor[i] += xs[i];
     this.resettleN++;
     if (--this.resettling === 0) {
-      const lvl = this.bank.lvl;
+      const lvl = this.lvl;
       for (let i = 0; i < d; i++) lvl[i] = this.anchor[i] / this.resettleN;
       this.rebaseline();
       this.anchor.set(lvl);
-      this.bank.hasPrev = false;
+      this.hasPrev = false;
     }
   }
 
@@ -309,17 +274,12 @@ export class DeviceDetector {
     const { dtMs, irregular } = measureSampling(ts, n);
     const t = (this.timing = timingFor(this.p, dtMs));
     this.warnings.push(...timingWarnings(this.p, t, n, irregular));
-    const bank = this.bank;
-    const start = learnModel(bank, buf, n, t, this.p, this.warnings);
-    this.budget = calibrateBudget(bank, buf, n, start.warm, t, this.p.falseEpisodesPerWeek);
+    const start = learnModel(this, buf, n, t, this.p, this.warnings);
+    this.budget = calibrateBudget(this, buf, n, start.warm, t, this.p.falseEpisodesPerWeek);
     this.hit = this.budget.hit;
     this.expectedFalsePerWeek = this.budget.expectedFalsePerWeek;
-    // the calibration replay's last row is what this (the last learning) row shows
-    this.score = bank.score;
-    this.rawScore = bank.rawScore;
-    this.kinds = bank.kinds;
-    bank.resume(start.zf, start.zLast);
-    this.anchor.set(bank.mu);
+    this.resume(start.zf, start.zLast);
+    this.anchor.set(this.mu);
     this.learning = null;
     this.learned = true;
   }
