@@ -5,53 +5,16 @@
 import type { RunOutcome } from '../../../shared/agent';
 import { deviceTypeOf } from '../../../shared/domain';
 import type { Decision, Planner, PlannerContext, ToolResult, Turn } from './planner';
+import { incidentReportArgs, runSummary } from './rule-planner-report';
+import { asRecord, asText, incidentsOf, manualTextOf, readingsOf, type Incident } from './rule-planner-results';
 import { diagnose, effectVerified, keySensor, SOP_SECTION, sopPlan, type Diagnosis, type SeenReading, type SopCommand, type SopPlan } from './sop';
 
-/** A tool result's value as text for a note: strings as they are, anything else as JSON, absent as the fallback. */
-function asText(v: unknown, fallback = ''): string {
-  if (v === undefined || v === null) return fallback;
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
-}
 export interface RulePlannerOptions {
   verifyIntervalMs: number;
   verifyAttempts: number;
 }
 
 type Phase = 'find' | 'gather' | 'manual' | 'try' | 'plan' | 'act' | 'verify' | 'report' | 'done';
-
-interface Incident {
-  id: string;
-  device_id: string;
-  anomaly_type: string | null;
-  title: string;
-  root_cause: string;
-  actions_taken: string;
-  lessons_learned: string | null;
-}
-
-const asRecord = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
-
-export function readingsOf(r: ToolResult | undefined, deviceId: string): SeenReading[] {
-  const devices = r?.structured?.devices;
-  if (!Array.isArray(devices)) return [];
-  const d = devices.map(asRecord).find((x) => x?.device_id === deviceId);
-  const rs = d?.readings;
-  return Array.isArray(rs) ? (rs.filter((x) => asRecord(x) && typeof (x as SeenReading).timestamp === 'string') as SeenReading[]) : [];
-}
-
-function incidentsOf(r: ToolResult | undefined): Incident[] {
-  const xs = r?.structured?.incidents;
-  return Array.isArray(xs) ? (xs.filter((x) => asRecord(x) && typeof (x as Incident).id === 'string') as Incident[]) : [];
-}
-
-function manualTextOf(r: ToolResult | undefined, section: string): { text: string; cited: string[] } {
-  const xs = r?.structured?.results;
-  if (!Array.isArray(xs)) return { text: r?.text ?? '', cited: [] };
-  const hits = xs.map(asRecord).filter((x): x is Record<string, unknown> => !!x);
-  const exact = hits.find((h) => h.section === section);
-  const cited = hits.map((h) => asText(h.section)).filter(Boolean);
-  return { text: asText((exact ?? hits[0])?.text), cited };
-}
 
 export class RulePlanner implements Planner {
   readonly name = 'rule' as const;
@@ -378,27 +341,17 @@ export class RulePlanner implements Planner {
   }
 
   private report(_ctx: PlannerContext): Decision {
-    const dg = this.diagnosis!;
-    const d = this.deviceId!;
-    const severity = dg.severity === 'info' ? 'low' : dg.severity;
-    const recall = this.recalled.length
-      ? ` Similar past incidents: ${this.recalled.map((i) => `${i.id} (${i.device_id}, ${i.anomaly_type ?? 'other'})`).join(', ')}.`
-      : '';
-    const recurring = this.recalled.some((i) => i.device_id === d && i.anomaly_type === dg.mode);
-    const args: Record<string, unknown> = {
-      device_id: d,
-      title: `${dg.mode === 'unknown' ? 'Unclassified anomaly' : dg.mode.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())} on ${d}`,
-      severity,
-      anomaly_type: dg.mode === 'unknown' ? 'other' : dg.mode,
-      ...(this.anomalyId ? { anomaly_id: this.anomalyId } : {}),
-      root_cause: `${dg.evidence.join('; ')}.${recall}`,
-      actions_taken: this.done.length ? this.done.join('; ') : 'none (monitoring)',
-      outcome: [this.verified?.text, ...this.notes].filter(Boolean).join('; ') || 'no command executed',
-      lessons_learned: [...(recurring ? ['recurring on this device: the root cause was not fixed last time (SOP 4.3)'] : []), ...this.plan!.operatorNotes].join(
-        '; ',
-      ),
-      manual_sections: this.cited.length ? this.cited : [SOP_SECTION[dg.mode].section],
-    };
+    const args = incidentReportArgs({
+      deviceId: this.deviceId!,
+      anomalyId: this.anomalyId,
+      diagnosis: this.diagnosis!,
+      plan: this.plan!,
+      recalled: this.recalled,
+      cited: this.cited,
+      done: this.done,
+      notes: this.notes,
+      verified: this.verified,
+    });
     return {
       kind: 'calls',
       thought: 'SOP 4.3: log the incident report (device, type, severity, cause, actions with approval ids, outcome, lessons).',
@@ -407,9 +360,7 @@ export class RulePlanner implements Planner {
   }
 
   private summary(): string {
-    const dg = this.diagnosis;
-    if (!dg) return 'no diagnosis';
-    return `${this.deviceId}: ${dg.mode} (${dg.severity}). Actions: ${this.done.join('; ') || 'none'}.${this.verified ? ` Verification: ${this.verified.text}.` : ''}${this.notes.length ? ` Notes: ${this.notes.join('; ')}.` : ''}`;
+    return runSummary(this.deviceId, this.diagnosis, this.done, this.verified, this.notes);
   }
 
   private finish(summary: string, outcome: RunOutcome): Decision {
