@@ -1,6 +1,7 @@
 // The one way an approved call runs (issue 14). Whatever gave the authority — an ALLOW, an operator's
-// approval of one call, an approved plan's step, an approved healing — it turns into action here and
-// nowhere else:
+// approval of one call, an approved plan's step, an approved healing — its token is issued, run and its
+// approval spent here and nowhere else (MCP's wait-inside-the-call and get_approval_status both end in
+// the tool's run, which hands its token to gateway.runApproved):
 //   issue   a single-use intent token for exactly that call (ALLOW, a collected approval, a plan step);
 //   run     the token is verified and spent, the authority behind it re-checked (policy, agent, approval,
 //           plan), and device commands go out through the executor, the only publisher of commands;
