@@ -2,6 +2,7 @@
 // bridge of serve mode). Each subsystem adds its requests and events here; a renamed channel or
 // changed payload breaks the build instead of the operator's shift.
 import type { DeviceStatus, Reading, ScenarioType, TimedReading } from './domain';
+import type { ReadingsDropped } from './readings-throttle';
 import type { Alarm, AlarmChange, AlarmHistoryEntry, AlarmState, AlarmStats, Episode, EpisodePage, EpisodeQuery, FloodStatus } from './anomalies';
 import type {
   AgentScope,
@@ -212,6 +213,8 @@ export type RequestResult<N extends RequestName> = RequestMap[N]['result'];
 export interface EventMap {
   /** A validated batch of readings, in arrival order. High rate: UIs get it throttled. */
   readings: TimedReading[];
+  /** Sent by a UI transport (not the bus) when its readings throttle left readings out of a batch. */
+  'readings.dropped': ReadingsDropped;
   'ingest.rejected': { reason: string; topic: string; detail: string };
   /** Ingest lost or regained its broker (external broker outages). */
   'broker.connection': { connected: boolean; url: string; at: number; downMs?: number };
@@ -261,6 +264,7 @@ export type EventName = keyof EventMap;
 /** Events forwarded to user interfaces (IPC / WebSocket). */
 export const UI_EVENTS = [
   'readings',
+  'readings.dropped',
   'broker.connection',
   'simulator.status',
   'device.status',

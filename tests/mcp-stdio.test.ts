@@ -118,6 +118,7 @@ describe('aegisflow mcp --standalone', () => {
 
   it('starts its own headless core and serves the tools with only MCP on stdout', async () => {
     const setup = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+    await setup.start();
     const { token } = setup.services.governance.addAgent({ id: 'claude', name: 'Claude Desktop' });
     await setup.stop();
     const { client, transport, stderr } = spawnClient(['--agent', 'claude', '--standalone', '--data-dir', dir, '--speed', '50'], token);

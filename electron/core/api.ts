@@ -23,7 +23,8 @@ export function operatorOf(caller: Caller): OperatorIdentity {
 }
 
 export interface CoreApi {
-  register<N extends RequestName>(name: N, handler: Handler<N>): void;
+  /** Returns the handler's disposer: the name is free again once it runs. */
+  register<N extends RequestName>(name: N, handler: Handler<N>): () => void;
   /** `caller` says who asks (the transport's session); without one the caller is anonymous. */
   call<N extends RequestName>(name: N, params: RequestParams<N>, caller?: Caller): Promise<Reply<RequestResult<N>>>;
   has(name: string): name is RequestName;
@@ -35,7 +36,11 @@ export function createApi(): CoreApi {
   return {
     register(name, handler) {
       if (handlers.has(name)) throw new Error(`handler for ${name} registered twice`);
-      handlers.set(name, handler as unknown as Handler<RequestName>);
+      const h = handler as unknown as Handler<RequestName>;
+      handlers.set(name, h);
+      return () => {
+        if (handlers.get(name) === h) handlers.delete(name);
+      };
     },
     async call(name, params, caller = ANONYMOUS) {
       const h = handlers.get(name);

@@ -78,6 +78,7 @@ describe('governance in the core', () => {
   it('answers UI requests for agents, the kill switch, policy and audit', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-core-'));
     core = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+    await core.start();
     const g = core.services.governance;
     g.addAgent({ id: 'a', name: 'A' });
     g.addAgent({ id: 'b', name: 'B' });
