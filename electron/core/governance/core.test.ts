@@ -22,7 +22,10 @@ describe('governance in the core', () => {
   it('carries a reviewed command from agent to broker, and signs the audit head on shutdown', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-core-'));
     // No simulator: this test's own client stands in for the device and answers like one.
-    core = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+    // Without the operator agent, whose identity the core registers at start: a and b are the only agents.
+    core = createCore(
+      testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false }, agent: { enabled: false } }),
+    );
     await core.start();
     const g = core.services.governance;
     const { token: agentToken } = g.addAgent({ id: 'diag', name: 'Diagnostics', role: 'assistant' });
@@ -77,7 +80,10 @@ describe('governance in the core', () => {
 
   it('answers UI requests for agents, the kill switch, policy and audit', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-core-'));
-    core = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+    // Without the operator agent, whose identity the core registers at start: a and b are the only agents.
+    core = createCore(
+      testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false }, agent: { enabled: false } }),
+    );
     await core.start();
     const g = core.services.governance;
     g.addAgent({ id: 'a', name: 'A' });
