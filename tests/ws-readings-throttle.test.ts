@@ -6,7 +6,7 @@ import { createCore, testConfig, type Core } from '../electron/core';
 import type { TimedReading } from '../shared/plant';
 import { READINGS_PER_WINDOW, type ReadingsDropped } from '../shared/readings-throttle';
 import { tempDir } from './helpers';
-import { login, openWs, type WsClient } from './security/http-attack';
+import { login, openWs, rawText, type WsClient } from './security/http-attack';
 
 const t = tempDir('aegis-ws-throttle-');
 let core: Core;
@@ -31,7 +31,7 @@ afterAll(async () => {
 function nextEvent<T>(ws: WebSocket, name: string): Promise<T> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {
-      const msg = JSON.parse(String(data)) as { type: string; name?: string; payload?: T };
+      const msg = JSON.parse(rawText(data)) as { type: string; name?: string; payload?: T };
       if (msg.type !== 'event' || msg.name !== name) return;
       ws.off('message', onMessage);
       resolve(msg.payload as T);
