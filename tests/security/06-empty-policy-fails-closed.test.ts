@@ -7,27 +7,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../../electron/core';
+import { describe, expect, it } from 'vitest';
+import { testConfig, type Core } from '../../electron/core';
 import { createLogger } from '../../electron/core/observability';
-import { OPERATOR, tempDir, waitFor } from '../helpers';
+import { OPERATOR, perTestCores, waitFor } from '../helpers';
 
 const DEFAULT_POLICY = fs.readFileSync(path.resolve(__dirname, '../../resources/policies/default.yaml'), 'utf8');
 
-let cores: Core[] = [];
-let cleanups: Array<() => void> = [];
-afterEach(async () => {
-  for (const c of cores.reverse()) await c.stop();
-  cores = [];
-  for (const c of cleanups.reverse()) c();
-  cleanups = [];
-});
+const rigs = perTestCores();
 
 /** Start a core on this policy file (absent when text is null), collecting its log lines. */
 async function boot(policyText: string | null, watch = false) {
-  const t = tempDir('aegis-sec06-');
-  cleanups.push(t.cleanup);
-  const policyFile = path.join(t.dir, 'policies', 'plant.yaml');
+  const dir = rigs.dir('aegis-sec06-');
+  const policyFile = path.join(dir, 'policies', 'plant.yaml');
   fs.mkdirSync(path.dirname(policyFile), { recursive: true });
   if (policyText !== null) fs.writeFileSync(policyFile, policyText);
   const lines: Array<{ level: number; msg: string }> = [];
@@ -38,8 +30,8 @@ async function boot(policyText: string | null, watch = false) {
     },
   });
   const logger = createLogger({ level: 'info', stream });
-  const core = createCore(
-    testConfig(t.dir, {
+  const core = rigs.core(
+    testConfig(dir, {
       http: { enabled: false },
       simulator: { enabled: false },
       immune: { fleet: { enabled: false } },
@@ -47,7 +39,6 @@ async function boot(policyText: string | null, watch = false) {
     }),
     { logger },
   );
-  cores.push(core);
   await core.start();
   core.services.governance.addAgent({ id: 'diag', name: 'Diagnostics', role: 'assistant' });
   return { core, policyFile, lines };
