@@ -98,5 +98,5 @@ describe('core lifecycle', () => {
       timers.disable();
       await core.stop();
     }
-  }, 300_000);
+  }, 600_000);
 });
