@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { testConfig, type Core } from '../../electron/core';
 import { createLogger } from '../../electron/core/observability';
-import { OPERATOR, perTestCores, waitFor } from '../helpers';
+import { OPERATOR, perTestCores, whenEvent } from '../helpers';
 
 const DEFAULT_POLICY = fs.readFileSync(path.resolve(__dirname, '../../resources/policies/default.yaml'), 'utf8');
 
@@ -95,7 +95,7 @@ describe('finding 6: no usable policy fails closed, never "no rules"', () => {
     for (const text of ['', 'rules: []\n']) {
       const n = events.length;
       fs.writeFileSync(policyFile, text);
-      await waitFor(() => events.length > n, `the watcher to reload ${JSON.stringify(text)}`, 10_000);
+      await whenEvent(core.bus, 'policy.loaded', () => events.length > n);
       expect(events.at(-1)).toMatchObject({ ok: false });
       expect((await policyInfo(core)).version).toBe(before.version);
       expect(await decisions(core)).toMatchObject({ shutdown: 'BLOCK', reduce: 'REVIEW', read: 'ALLOW' });
@@ -113,11 +113,11 @@ describe('finding 6: no usable policy fails closed, never "no rules"', () => {
     core.bus.on('policy.loaded', (e) => events.push(e as Record<string, unknown>));
     // Still no rules: refused again, and the event says the fail-safe policy is what runs.
     fs.writeFileSync(policyFile, '# nothing yet\n');
-    await waitFor(() => events.length > 0, 'the watcher to reload the comment-only file', 10_000);
+    await whenEvent(core.bus, 'policy.loaded', () => events.length > 0);
     expect(events.at(-1)).toMatchObject({ ok: false, failSafe: true, status: expect.stringMatching(/fail-safe/i) });
 
     fs.writeFileSync(policyFile, DEFAULT_POLICY);
-    await waitFor(() => events.some((e) => e.ok === true), 'the watcher to load the real policy', 10_000);
+    await whenEvent(core.bus, 'policy.loaded', () => events.some((e) => e.ok === true));
     expect(events.at(-1)).toMatchObject({ ok: true, failSafe: false });
     expect(await policyInfo(core)).toMatchObject({ failSafe: false, status: null });
     expect(await decisions(core)).toMatchObject({ shutdown: 'BLOCK', reduce: 'REVIEW', read: 'ALLOW' });
