@@ -31,6 +31,7 @@ export type EventName = keyof EventMap;
 /** Events forwarded to user interfaces (IPC / WebSocket). */
 export const UI_EVENTS = [
   'readings',
+  'readings.dropped',
   'broker.connection',
   'simulator.status',
   'device.status',

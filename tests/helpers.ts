@@ -1,7 +1,12 @@
-// Test helpers: temp data dirs that clean themselves up, and polling for a condition.
+// Test helpers: temp data dirs that clean themselves up, cores stopped after each test, and polling
+// for a condition.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
+import { createCore, type Config, type Core, type CoreDeps } from '../electron/core';
+import type { EventBus } from '../electron/core/bus';
+import type { EventMap, EventName } from '../shared/contract';
 import type { Caller } from '../shared/operators';
 
 export function tempDir(prefix = 'aegisflow-test-'): { dir: string; cleanup: () => void } {
@@ -9,7 +14,50 @@ export function tempDir(prefix = 'aegisflow-test-'): { dir: string; cleanup: () 
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000, everyMs = 25): Promise<T> {
+/**
+ * The cores and temp dirs of each test in a file: after every test the cores stop (newest first) and
+ * the dirs go. Call once at the top of a test file.
+ */
+export function perTestCores(): { dir(prefix?: string): string; core(config: Config, deps?: CoreDeps): Core } {
+  let cores: Core[] = [];
+  let cleanups: Array<() => void> = [];
+  afterEach(async () => {
+    for (const c of cores.reverse()) await c.stop();
+    cores = [];
+    for (const c of cleanups.reverse()) c();
+    cleanups = [];
+  });
+  return {
+    dir(prefix) {
+      const t = tempDir(prefix);
+      cleanups.push(t.cleanup);
+      return t.dir;
+    },
+    core(config, deps) {
+      const c = createCore(config, deps);
+      cores.push(c);
+      return c;
+    },
+  };
+}
+
+/**
+ * Resolves when cond holds: checked now and after every `name` event on the bus. No polling and no
+ * deadline of its own (the test's timeout is the deadline), so a slow machine only makes it later.
+ */
+export function whenEvent<N extends EventName>(bus: EventBus, name: N, cond: (payload: EventMap[N] | null) => boolean): Promise<void> {
+  if (cond(null)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const off = bus.on(name, (payload) => {
+      if (!cond(payload)) return;
+      off();
+      resolve();
+    });
+  });
+}
+
+/** Polls fn until it returns something truthy (for outcomes no event announces). */
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000, everyMs = 25): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -8,7 +8,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { createCore, testConfig, type Core, type CoreDeps } from '../electron/core';
 import type { TimedReading } from '../shared/domain';
-import { operatorCaller } from './helpers';
+import { operatorCaller, waitFor, whenEvent } from './helpers';
+
+export { waitFor };
 
 export interface McpRig {
   core: Core;
@@ -57,6 +59,13 @@ export async function startRig(overrides: Parameters<typeof testConfig>[1] & Pla
   };
 }
 
+/** A rig whose replay runs at 50x, once every one of the nine devices has sent readings. */
+export async function startLiveRig(): Promise<McpRig> {
+  const rig = await startRig({ simulator: { speed: 50 } });
+  await whenEvent(rig.core.bus, 'readings', () => rig.core.services.live.devices().length === 9);
+  return rig;
+}
+
 export async function inMemoryClient(rig: McpRig, agentId = 'diag'): Promise<Client> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = rig.core.services.mcp.createServer({ agentId, transport: 'in-memory' });
@@ -73,22 +82,6 @@ export async function httpClient(url: string, token: string, headers: Record<str
   return client;
 }
 
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000, everyMs = 20): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 /** Approve (or reject) the next approval the gateway creates, as an operator would from the UI. */
 export function decideNext(rig: McpRig, verdict: 'approve' | 'reject', operator = 'alice'): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -101,6 +94,41 @@ export function decideNext(rig: McpRig, verdict: 'approve' | 'reject', operator 
       }, 30);
     });
   });
+}
+
+/**
+ * Decide the next approval only once the waiting client has received a progress notification: the
+ * "progress while waiting" tests then wait on that event instead of racing a timer against it.
+ * Pass `onprogress` to the client's callTool; `decided` settles with the approval id.
+ */
+export function decideOnProgress(rig: McpRig, verdict: 'approve' | 'reject', operator: string) {
+  const messages: string[] = [];
+  const created = new Promise<string>((resolve) => {
+    const off = rig.core.bus.on('approval.created', (a) => {
+      off();
+      resolve(a.id);
+    });
+  });
+  let decided: Promise<string> | null = null;
+  const decide = () =>
+    created.then(async (id) => {
+      const r = await rig.core.api.call('approvals.decide', { id, verdict }, operatorCaller(operator));
+      if (!r.ok) throw new Error(r.error.message);
+      return id;
+    });
+  return {
+    messages,
+    onprogress: (p: { message?: string }) => {
+      messages.push(p.message ?? '');
+      decided ??= decide();
+    },
+    decided: () => decided ?? Promise.reject(new Error('no progress notification reached the client')),
+  };
+}
+
+/** Resolves once the device's live power is below `limit` (checked on every readings batch). */
+export function powerBelow(rig: McpRig, device: string, limit: number): Promise<void> {
+  return whenEvent(rig.core.bus, 'readings', () => (rig.core.services.live.latest(device)?.power ?? Infinity) < limit);
 }
 
 /** Feed the live detector a learned baseline and then a hot step, so one anomaly episode opens. */

@@ -5,13 +5,12 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPausedError, ApprovalRejectedError, GovernanceBlockedError, governed } from '../electron/sdk/governed';
 import { SEED_TOOLS } from '../electron/core/mcp';
-import { decideNext, httpClient, seedToolsHappyPath, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import { decideNext, decideOnProgress, powerBelow, httpClient, seedToolsHappyPath, startLiveRig, textOf, waitFor, type McpRig } from './mcp-helpers';
 import { operatorCaller } from './helpers';
 
 let rig: McpRig;
 beforeAll(async () => {
-  rig = await startRig({ simulator: { speed: 50 } });
-  await waitFor(() => rig.core.services.live.devices().length === 9, 'readings from all nine devices');
+  rig = await startLiveRig();
 }, 60_000);
 afterAll(async () => {
   await rig?.close();
@@ -212,8 +211,7 @@ describe('MCP over Streamable HTTP', () => {
     const client = await httpClient(rig.mcpUrl, rig.token);
     const device = 'line-1/compressor-01';
     const before = rig.core.services.live.latest(device)!.power;
-    const progress: string[] = [];
-    const decided = decideNext(rig, 'approve', 'dana');
+    const progress = decideOnProgress(rig, 'approve', 'dana');
     const r = await client.callTool(
       {
         name: 'execute_device_command',
@@ -225,12 +223,12 @@ describe('MCP over Streamable HTTP', () => {
         },
       },
       undefined,
-      { onprogress: (p) => progress.push(p.message ?? ''), resetTimeoutOnProgress: true },
+      { onprogress: progress.onprogress, resetTimeoutOnProgress: true },
     );
-    await decided;
+    await progress.decided();
     expect(r.structuredContent).toMatchObject({ status: 'executed', approved_by: 'dana' });
-    expect(progress.some((m) => /waiting for an operator/.test(m))).toBe(true);
-    await waitFor(() => rig.core.services.live.latest(device)!.power < before * 0.75, 'power to drop after reduce_load');
+    expect(progress.messages.some((m) => /waiting for an operator/.test(m))).toBe(true);
+    await powerBelow(rig, device, before * 0.75);
     await client.close();
   });
 });

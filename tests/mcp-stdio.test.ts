@@ -8,7 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig } from '../electron/core';
 import { SEED_TOOLS } from '../electron/core/mcp';
-import { decideNext, seedToolsHappyPath, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import { decideOnProgress, powerBelow, seedToolsHappyPath, startLiveRig, textOf, type McpRig } from './mcp-helpers';
 
 const BIN = path.resolve(__dirname, '../bin/aegisflow.mjs');
 
@@ -27,8 +27,7 @@ function spawnClient(args: string[], token: string): { client: Client; transport
 describe('aegisflow mcp (stdio bridge to the running app)', () => {
   let rig: McpRig;
   beforeAll(async () => {
-    rig = await startRig({ simulator: { speed: 50 } });
-    await waitFor(() => rig.core.services.live.devices().length === 9, 'readings from all nine devices');
+    rig = await startLiveRig();
   }, 60_000);
   afterAll(async () => {
     await rig?.close();
@@ -79,20 +78,19 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
     await client.connect(transport);
     const device = 'line-3/motor-02';
     const before = rig.core.services.live.latest(device)!.power;
-    const progress: string[] = [];
-    const decided = decideNext(rig, 'approve', 'erin');
+    const progress = decideOnProgress(rig, 'approve', 'erin');
     const r = await client.callTool(
       {
         name: 'execute_device_command',
         arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 50 }, justification: 'vibration rising; SOP 2.3 reduce load' },
       },
       undefined,
-      { onprogress: (p) => progress.push(p.message ?? ''), resetTimeoutOnProgress: true },
+      { onprogress: progress.onprogress, resetTimeoutOnProgress: true },
     );
-    await decided;
+    await progress.decided();
     expect(r.structuredContent).toMatchObject({ status: 'executed', approved_by: 'erin' });
-    expect(progress.length).toBeGreaterThan(0);
-    await waitFor(() => rig.core.services.live.latest(device)!.power < before * 0.75, 'power to drop after reduce_load');
+    expect(progress.messages.length).toBeGreaterThan(0);
+    await powerBelow(rig, device, before * 0.75);
     await client.close();
   }, 30_000);
 
@@ -118,6 +116,7 @@ describe('aegisflow mcp --standalone', () => {
 
   it('starts its own headless core and serves the tools with only MCP on stdout', async () => {
     const setup = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+    await setup.start();
     const { token } = setup.services.governance.addAgent({ id: 'claude', name: 'Claude Desktop' });
     await setup.stop();
     const { client, transport, stderr } = spawnClient(['--agent', 'claude', '--standalone', '--data-dir', dir, '--speed', '50'], token);

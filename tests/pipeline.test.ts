@@ -45,6 +45,7 @@ describe('plant pipeline', () => {
     expect(stored).toBeGreaterThanOrEqual(90);
     const again = createCore(testConfig(t.dir, { simulator: { autostart: false } }));
     cleanups.push(() => again.stop());
+    await again.start();
     expect(again.services.readings.count()).toBe(stored);
     expect(again.services.readings.latest('line-1/compressor-01', 5)).toHaveLength(5);
   });

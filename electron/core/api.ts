@@ -47,7 +47,8 @@ export function toErrorInfo(err: unknown): ErrorInfo {
 }
 
 export interface CoreApi {
-  register<N extends RequestName>(name: N, handler: Handler<N>): void;
+  /** Returns the handler's disposer: the name is free again once it runs. */
+  register<N extends RequestName>(name: N, handler: Handler<N>): () => void;
   /** `caller` says who asks (the transport's session); without one the caller is anonymous. */
   call<N extends RequestName>(name: N, params: RequestParams<N>, caller?: Caller): Promise<Reply<RequestResult<N>>>;
   has(name: string): name is RequestName;
@@ -60,6 +61,9 @@ export function createApi(): CoreApi {
     register(name, handler) {
       if (handlers.has(name)) throw new Error(`handler for ${name} registered twice`);
       handlers.set(name, handler);
+      return () => {
+        if (handlers.get(name) === handler) handlers.delete(name);
+      };
     },
     async call(name, params, caller = ANONYMOUS) {
       const h = handlers.get(name);

@@ -10,7 +10,8 @@ export interface EventBus {
   emit<N extends EventName>(name: N, payload: EventMap[N]): void;
   /** Subscribe to every event (for bridges to UIs and traces). */
   onAny(listener: (name: EventName, payload: unknown) => void): () => void;
-  listenerCount(name: EventName): number;
+  /** Listeners of one event, or of every event and onAny together (the lifecycle test's leak check). */
+  listenerCount(name?: EventName): number;
 }
 
 export function createBus(onListenerError: (name: string, err: unknown) => void = () => {}): EventBus {
@@ -60,7 +61,10 @@ export function createBus(onListenerError: (name: string, err: unknown) => void 
       };
     },
     listenerCount(name) {
-      return listeners.get(name)?.size ?? 0;
+      if (name) return listeners.get(name)?.size ?? 0;
+      let n = anyListeners.size;
+      for (const set of listeners.values()) n += set.size;
+      return n;
     },
   };
   return bus;

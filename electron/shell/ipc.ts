@@ -3,6 +3,7 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { IPC_EVENT_PREFIX, IPC_REQUEST_PREFIX } from '../../shared/bridge';
 import { REQUEST_NAMES, UI_EVENTS, type Reply } from '../../shared/contract';
+import { createReadingsThrottle } from '../../shared/readings-throttle';
 import { SHELL_CHANNELS, isPaneId, sanitizePrefs, type PaneId, type ShellPrefs } from '../../shared/shell';
 import type { Core } from '../core';
 import type { Caller } from '../../shared/operators';
@@ -24,31 +25,21 @@ export function registerIpc(core: Core, windows: () => BrowserWindow[], trust: T
       return core.api.call(name, (params ?? {}) as never, caller() ?? undefined);
     });
   }
-  // Readings are high-rate: coalesce to one message per 250 ms per window.
-  let pending: unknown[] = [];
-  let timer: NodeJS.Timeout | null = null;
   const uiEvents = new Set<string>(UI_EVENTS);
   const send = (name: string, payload: unknown) => {
     for (const w of windows()) if (!w.isDestroyed()) w.webContents.send(IPC_EVENT_PREFIX + name, payload);
   };
+  // Readings are high-rate: the one throttle of the UI transports (shared/readings-throttle.ts), which
+  // tells the windows what it left out.
+  const readings = createReadingsThrottle<unknown>({ send: (batch) => send('readings', batch), onDrop: (report) => send('readings.dropped', report) });
   const off = core.bus.onAny((name, payload) => {
     if (!uiEvents.has(name)) return;
-    if (name === 'readings') {
-      pending.push(...(payload as unknown[]));
-      if (!timer)
-        timer = setTimeout(() => {
-          timer = null;
-          const batch = pending.slice(-2000);
-          pending = [];
-          send('readings', batch);
-        }, 250);
-      return;
-    }
-    send(name, payload);
+    if (name === 'readings') readings.push(payload as unknown[]);
+    else send(name, payload);
   });
   return () => {
     off();
-    if (timer) clearTimeout(timer);
+    readings.dispose();
     for (const name of REQUEST_NAMES) ipcMain.removeHandler(IPC_REQUEST_PREFIX + name);
   };
 }

@@ -105,6 +105,7 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
   const { shell } = useServices();
   const conn = useConnection((s) => s.state);
   const ready = useConnection((s) => s.ready);
+  const dropped = useConnection((s) => s.readingsDropped);
   const sim = usePlant((s) => s.simulator);
   const pending = useApprovals((s) => s.pending.length);
   const alarmMap = useAlarms((s) => s.alarms);
@@ -126,6 +127,15 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
       <span className={conn === 'open' ? 'conn ok' : 'conn abnormal'} data-field="connection" data-ready={ready ? 'yes' : 'no'}>
         {conn === 'open' ? 'connected' : conn === 'connecting' ? 'connecting…' : 'disconnected'}
       </span>
+      {dropped ? (
+        <span
+          className="conn dropped"
+          data-field="readings-dropped"
+          title={`More than ${dropped.max} readings per ${dropped.windowMs} ms arrived: the live view skipped the oldest. Every reading is still stored.`}
+        >
+          {dropped.total.toLocaleString('en-US')} readings not drawn
+        </span>
+      ) : null}
       {sim ? (
         <span className="sim">
           plant time <b>{sim.simTime?.replace('T', ' ').slice(0, 19) ?? '—'}</b> · {sim.speed === 0 ? 'max' : `${sim.speed}×`} ·{' '}

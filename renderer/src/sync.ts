@@ -69,6 +69,8 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
       live.ingest(rs);
       usePlant.getState().applyReadings(rs);
     }),
+    // The transport's throttle left readings out of the live view: the top bar says how many.
+    api.onReadingsDropped((r) => useConnection.getState().setReadingsDropped(r)),
     api.onDeviceStatus((s) => usePlant.getState().applyDeviceStatus(s)),
     // A broker outage (or its end) shows at once, not at the next snapshot poll.
     api.onBrokerConnection(() => void actions.refreshSnapshot()),

@@ -140,9 +140,20 @@ export const plantRequests = {
   },
 };
 
+/** Sent by a UI transport (not the bus) when its readings throttle left readings out of a batch. */
+export const ReadingsDroppedSchema = z.object({
+  /** Readings left out of the batch just sent. */
+  dropped: z.number(),
+  /** Left out since this throttle started. */
+  total: z.number(),
+  windowMs: z.number(),
+  max: z.number(),
+});
+
 export const plantEvents = {
   /** A validated batch of readings, in arrival order. High rate: UIs get it throttled. */
   readings: z.array(TimedReadingSchema),
+  'readings.dropped': ReadingsDroppedSchema,
   'ingest.rejected': z.object({ reason: z.string(), topic: z.string(), detail: z.string() }),
   /** Ingest lost or regained its broker (external broker outages). */
   'broker.connection': z.object({ connected: z.boolean(), url: z.string(), at: z.number(), downMs: z.number().optional() }),

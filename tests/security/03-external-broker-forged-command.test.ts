@@ -82,7 +82,7 @@ describe('finding 3: with an external broker, a forged command is harmless', () 
       const r = core.services.live.latest(device);
       return r && r.ts > before ? r : null;
     }, 'a reading after the refusals');
-    expect(after!.power).toBeGreaterThan(1);
+    expect(after.power).toBeGreaterThan(1);
     expect(sim.device(device)!.state).toBe('running');
     expect(await auditFor(core, 'EXECUTED', device)).toEqual([]);
 
@@ -101,7 +101,7 @@ describe('finding 3: with an external broker, a forged command is harmless', () 
       'the captured genuine command',
     );
     const n = acks.length;
-    await attacker.publishAsync(topic, genuine!, { qos: 1 });
+    await attacker.publishAsync(topic, genuine, { qos: 1 });
     await waitFor(() => acks.length > n, 'the answer to the replay');
     expect(acks.at(-1)).toMatchObject({ status: 'refused', code: 'replayed' });
     expect(sim.device(device)!.status()).toMatchObject({ state: 'reduced', load_pct: 50 });

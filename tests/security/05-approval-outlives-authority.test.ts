@@ -7,44 +7,35 @@
 // is audited. A real core (broker, simulated devices, SQLite in a temp dir), a manual clock.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../../electron/core';
+import { describe, expect, it } from 'vitest';
+import { testConfig, type Core } from '../../electron/core';
 import { manualClock } from '../../electron/core/clock';
-import { OPERATOR, tempDir } from '../helpers';
+import { OPERATOR, perTestCores } from '../helpers';
 import { auditFor, reduceLoad } from './device-commands';
 import { EXECUTE_TOOL } from '../../electron/core/governance';
 
 const DEFAULT_POLICY = fs.readFileSync(path.resolve(__dirname, '../../resources/policies/default.yaml'), 'utf8');
 
-let cores: Core[] = [];
-let cleanups: Array<() => void> = [];
-afterEach(async () => {
-  for (const c of cores.reverse()) await c.stop();
-  cores = [];
-  for (const c of cleanups.reverse()) c();
-  cleanups = [];
-});
+const rigs = perTestCores();
 
 function setup(policyText = DEFAULT_POLICY, governance: Record<string, unknown> = {}) {
-  const t = tempDir('aegis-sec05-');
-  cleanups.push(t.cleanup);
-  const policyFile = path.join(t.dir, 'policy.yaml');
+  const dir = rigs.dir('aegis-sec05-');
+  const policyFile = path.join(dir, 'policy.yaml');
   fs.writeFileSync(policyFile, policyText);
   const clock = manualClock(Date.now());
   const boot = async (): Promise<Core> => {
-    const core = createCore(
-      testConfig(t.dir, {
+    const core = rigs.core(
+      testConfig(dir, {
         http: { enabled: false },
         immune: { fleet: { enabled: false } },
         governance: { watchPolicy: false, sweepIntervalMs: 50, policyFile, ...governance },
       }),
       { clock },
     );
-    cores.push(core);
     await core.start();
     return core;
   };
-  return { dir: t.dir, policyFile, clock, boot };
+  return { dir, policyFile, clock, boot };
 }
 
 /** The agent asks, the operator approves: returns the approval id (nothing collected yet). */

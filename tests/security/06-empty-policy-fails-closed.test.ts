@@ -7,27 +7,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../../electron/core';
+import { describe, expect, it } from 'vitest';
+import { testConfig, type Core } from '../../electron/core';
 import { createLogger } from '../../electron/core/observability';
-import { OPERATOR, tempDir, waitFor } from '../helpers';
+import { OPERATOR, perTestCores, whenEvent } from '../helpers';
 
 const DEFAULT_POLICY = fs.readFileSync(path.resolve(__dirname, '../../resources/policies/default.yaml'), 'utf8');
 
-let cores: Core[] = [];
-let cleanups: Array<() => void> = [];
-afterEach(async () => {
-  for (const c of cores.reverse()) await c.stop();
-  cores = [];
-  for (const c of cleanups.reverse()) c();
-  cleanups = [];
-});
+const rigs = perTestCores();
 
 /** Start a core on this policy file (absent when text is null), collecting its log lines. */
 async function boot(policyText: string | null, watch = false) {
-  const t = tempDir('aegis-sec06-');
-  cleanups.push(t.cleanup);
-  const policyFile = path.join(t.dir, 'policies', 'plant.yaml');
+  const dir = rigs.dir('aegis-sec06-');
+  const policyFile = path.join(dir, 'policies', 'plant.yaml');
   fs.mkdirSync(path.dirname(policyFile), { recursive: true });
   if (policyText !== null) fs.writeFileSync(policyFile, policyText);
   const lines: Array<{ level: number; msg: string }> = [];
@@ -38,8 +30,8 @@ async function boot(policyText: string | null, watch = false) {
     },
   });
   const logger = createLogger({ level: 'info', stream });
-  const core = createCore(
-    testConfig(t.dir, {
+  const core = rigs.core(
+    testConfig(dir, {
       http: { enabled: false },
       simulator: { enabled: false },
       immune: { fleet: { enabled: false } },
@@ -47,7 +39,6 @@ async function boot(policyText: string | null, watch = false) {
     }),
     { logger },
   );
-  cores.push(core);
   await core.start();
   core.services.governance.addAgent({ id: 'diag', name: 'Diagnostics', role: 'assistant' });
   return { core, policyFile, lines };
@@ -104,7 +95,7 @@ describe('finding 6: no usable policy fails closed, never "no rules"', () => {
     for (const text of ['', 'rules: []\n']) {
       const n = events.length;
       fs.writeFileSync(policyFile, text);
-      await waitFor(() => events.length > n, `the watcher to reload ${JSON.stringify(text)}`, 10_000);
+      await whenEvent(core.bus, 'policy.loaded', () => events.length > n);
       expect(events.at(-1)).toMatchObject({ ok: false });
       expect((await policyInfo(core)).version).toBe(before.version);
       expect(await decisions(core)).toMatchObject({ shutdown: 'BLOCK', reduce: 'REVIEW', read: 'ALLOW' });
@@ -122,11 +113,11 @@ describe('finding 6: no usable policy fails closed, never "no rules"', () => {
     core.bus.on('policy.loaded', (e) => events.push(e as Record<string, unknown>));
     // Still no rules: refused again, and the event says the fail-safe policy is what runs.
     fs.writeFileSync(policyFile, '# nothing yet\n');
-    await waitFor(() => events.length > 0, 'the watcher to reload the comment-only file', 10_000);
+    await whenEvent(core.bus, 'policy.loaded', () => events.length > 0);
     expect(events.at(-1)).toMatchObject({ ok: false, failSafe: true, status: expect.stringMatching(/fail-safe/i) });
 
     fs.writeFileSync(policyFile, DEFAULT_POLICY);
-    await waitFor(() => events.some((e) => e.ok === true), 'the watcher to load the real policy', 10_000);
+    await whenEvent(core.bus, 'policy.loaded', () => events.some((e) => e.ok === true));
     expect(events.at(-1)).toMatchObject({ ok: true, failSafe: false });
     expect(await policyInfo(core)).toMatchObject({ failSafe: false, status: null });
     expect(await decisions(core)).toMatchObject({ shutdown: 'BLOCK', reduce: 'REVIEW', read: 'ALLOW' });

@@ -43,6 +43,7 @@ describe('finding 11: only the gateway can issue an intent token', () => {
         governance: { watchPolicy: false },
       }),
     );
+    await core.start();
     const g = core.services.governance as unknown as Record<string, unknown>;
     for (const internal of ['tokens', 'executor', 'keys', 'approvals', 'plans', 'setPublisher', 'registry'])
       expect([internal, internal in g, g[internal]]).toEqual([internal, false, undefined]);

@@ -103,13 +103,13 @@ export const mcpCommand: CliCommand = {
     let core: Core | null = null;
     try {
       core = createCore(config);
+      await core.start();
       const agent = core.services.governance.agents.byToken(token);
       if (!agent || (agent.id !== values.agent && agent.name !== values.agent)) {
         process.stderr.write(`aegisflow mcp: AEGISFLOW_AGENT_TOKEN is not the token of agent "${values.agent}" in ${config.dataDir}\n`);
         await core.stop();
         return 1;
       }
-      await core.start();
       const server = core.services.mcp.createServer({ agentId: agent.id, transport: 'stdio' });
       const { closed } = await serveStdio(server);
       const c = core;

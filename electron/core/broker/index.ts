@@ -18,6 +18,7 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { ACK_TOPIC_PREFIX, COMMAND_TOPIC_PREFIX, ackTopic, commandTopic } from '../../edge/verifier';
 import type { Config } from '../config';
+import { safeEqual } from '../crypto';
 import type { Logger } from '../observability';
 
 export const SENSOR_TOPIC_PREFIX = 'aegisflow/sensors/';
@@ -78,12 +79,6 @@ function authError(message: string, returnCode: 2 | 4 | 5 = 4): AuthenticateErro
   err.returnCode = returnCode; // 2 IDENTIFIER_REJECTED, 4 BAD_USERNAME_OR_PASSWORD, 5 NOT_AUTHORIZED
   return err;
 }
-
-const safeEqual = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
-};
 
 export function createBroker(config: Config, log: Logger): PlantBroker {
   const cfg = config.broker;

@@ -1,28 +1,20 @@
 // The gateway inside the real core: real aedes broker on an ephemeral port, real SQLite file,
 // contract requests as the UI sends them, and the command arriving on aegisflow/commands/{id}.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../index';
+import { describe, expect, it } from 'vitest';
+import { testConfig } from '../index';
 import { loadPublicKey } from './keys';
 import { EXECUTE_TOOL } from './executor';
-import { OPERATOR } from '../../../tests/helpers';
+import { OPERATOR, perTestCores } from '../../../tests/helpers';
 
-let core: Core | null = null;
-let dir = '';
-afterEach(async () => {
-  await core?.stop();
-  core = null;
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+const rigs = perTestCores();
 
 describe('governance in the core', () => {
   it('carries a reviewed command from agent to broker, and signs the audit head on shutdown', async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-core-'));
+    const dir = rigs.dir('aegis-gov-core-');
     // No simulator: this test's own client stands in for the device and answers like one.
-    core = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+    const core = rigs.core(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
     await core.start();
     const g = core.services.governance;
     const { token: agentToken } = g.addAgent({ id: 'diag', name: 'Diagnostics', role: 'assistant' });
@@ -63,7 +55,6 @@ describe('governance in the core', () => {
     const verify = await core.api.call('audit.verify', {}, OPERATOR);
     expect(verify.ok && verify.result.ok).toBe(true);
     await core.stop();
-    core = null;
 
     // After shutdown the head is signed: the CLI's read-only check sees every row covered.
     const Database = (await import('better-sqlite3')).default;
@@ -76,8 +67,12 @@ describe('governance in the core', () => {
   });
 
   it('answers UI requests for agents, the kill switch, policy and audit', async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-core-'));
-    core = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+    const dir = rigs.dir('aegis-gov-core-');
+    // Without the operator agent, whose identity the core registers at start: a and b are the only agents.
+    const core = rigs.core(
+      testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false }, agent: { enabled: false } }),
+    );
+    await core.start();
     const g = core.services.governance;
     g.addAgent({ id: 'a', name: 'A' });
     g.addAgent({ id: 'b', name: 'B' });

@@ -2,32 +2,17 @@
 // Immune pane sends them, POST /api/v1/ingest on the real HTTP server, and a governed agent's
 // calls BLOCKed by quarantine.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../index';
-import { OPERATOR } from '../../../tests/helpers';
+import { describe, expect, it } from 'vitest';
+import { testConfig } from '../index';
+import { OPERATOR, perTestCores, waitFor, whenEvent } from '../../../tests/helpers';
 
-let core: Core | null = null;
-let dir = '';
-afterEach(async () => {
-  await core?.stop();
-  core = null;
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const rigs = perTestCores();
 
 describe('immune system in the core', () => {
   it('runs the simulated fleet, heals injected chaos, and serves the Immune pane and the ingest endpoint', async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-immune-core-'));
-    core = createCore(
+    const dir = rigs.dir('aegis-immune-core-');
+    const core = rigs.core(
       testConfig(dir, {
         simulator: { enabled: false },
         governance: { watchPolicy: false },
@@ -39,7 +24,7 @@ describe('immune system in the core', () => {
     await waitFor(async () => {
       const o = await api.call('immune.overview', {}, OPERATOR);
       return o.ok && o.result.agents.filter((a) => a.state === 'healthy').length === 10;
-    });
+    }, 'ten healthy agents');
     const events: string[] = [];
     core.bus.on('immune.infection', (i) => events.push(`infection:${i.agent_id}:${i.diagnosis.type}`));
     core.bus.on('immune.quarantine', (q) => events.push(`quarantine:${q.agent_id}:${q.quarantined}`));
@@ -47,7 +32,7 @@ describe('immune system in the core', () => {
     const chaos = await api.call('immune.chaos', { type: 'prompt_injection' }, OPERATOR);
     expect(chaos.ok).toBe(true);
     const victim = chaos.ok ? chaos.result.agent_id : '';
-    await waitFor(() => events.includes(`quarantine:${victim}:false`));
+    await whenEvent(core.bus, 'immune.quarantine', () => events.includes(`quarantine:${victim}:false`));
     expect(events[0]).toBe(`infection:${victim}:prompt_injection`);
     const o = await api.call('immune.overview', {}, OPERATOR);
     expect(o.ok && o.result.stats).toMatchObject({ agents: 10, infections: 1, healed: 1, quarantined: 0 });

@@ -5,8 +5,8 @@
 // Auth: the ingest token may report for any agent; a governed agent's own token only for itself.
 // Each record is validated alone, so one bad record is rejected with its reasons and the good
 // ones in the same batch are still accepted.
-import crypto from 'node:crypto';
 import { z } from 'zod';
+import { safeEqual } from '../crypto';
 import type { ControlCommand } from './schemas';
 import type { ImmuneService } from './service';
 
@@ -48,12 +48,6 @@ const EnvelopeSchema = z
     poll: z.array(agentId).max(1000).default([]),
   })
   .strict();
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
-}
 
 function err(status: number, code: string, message: string): IngestResponse {
   return { status, body: { error: { code, message } } };

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { AuthState, Caller, OperatorIdentity } from '../../../shared/operators';
 import type { Clock } from '../clock';
+import { safeEqual } from '../crypto';
 import type { Logger } from '../observability';
 import type { Db } from '../store';
 import { OperatorError, OperatorRegistry } from './registry';
@@ -137,12 +138,6 @@ export class OperatorAuth {
   keyFor(secret: string | null | undefined): string | null {
     return this.sessions.peek(secret)?.key ?? null;
   }
-}
-
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
 export type { OperatorIdentity };
