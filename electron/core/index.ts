@@ -128,7 +128,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   }
 
   const readings = createReadingsRepository(db);
-  const broker = createBroker(config, log.child({ component: 'broker' }));
+  const broker = createBroker(config.broker, log.child({ component: 'broker' }));
   const live = createLiveCache(config.ingest.ringSize);
   // The executor's MQTT client is the only publisher of aegisflow/commands/*; the gateway owns it.
   // It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
@@ -138,9 +138,15 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   // gateway would be given it (the gateway created the pair above; the private key stays with it).
   const gatewayPublicKey = loadPublicKey(path.join(config.dataDir, 'keys'))?.publicKey;
   if (config.simulator.enabled && !gatewayPublicKey) throw new Error('the gateway public key is missing: the devices could verify no command');
-  const plant = config.simulator.enabled && gatewayPublicKey ? createPlant({ config, broker, bus, clock, log, gatewayPublicKey }) : null;
+  const plant =
+    config.simulator.enabled && gatewayPublicKey
+      ? createPlant({ config: config.simulator, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey })
+      : null;
   const ingest = createIngest({
-    config,
+    config: config.ingest,
+    dataDir: config.dataDir,
+    maxPayloadBytes: config.broker.maxPayloadBytes,
+    retentionDays: config.store.retentionDays,
     broker,
     readings,
     live,
@@ -153,7 +159,9 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   });
   // Operators: the people behind every operator surface (accounts, sessions, first-run setup).
   const operators = new OperatorAuth({ db, clock, log: log.child({ component: 'operators' }), config: config.operators });
-  const httpServer = config.http.enabled ? createHttpServer({ config, api, bus, log, operators }) : null;
+  const httpServer = config.http.enabled
+    ? createHttpServer({ config: config.http, sessionMaxS: config.operators.sessionMaxS, api, bus, log, operators })
+    : null;
   const alarmService = createAlarmService({ config: config.alarms, db, bus, clock, log: log.child({ component: 'alarms' }) });
   // An outage of an external broker is a communication alarm of the plant's data path (issue 19).
   bus.on('broker.connection', (e) =>

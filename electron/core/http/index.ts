@@ -14,7 +14,6 @@ import { z } from 'zod';
 import { UI_EVENTS, type EventName } from '../../../shared/contract';
 import type { CoreApi } from '../api';
 import type { EventBus } from '../bus';
-import type { Config } from '../config';
 import type { Logger } from '../observability';
 import { OperatorError, type OperatorAuth } from '../operators';
 import type { Caller } from '../../../shared/operators';
@@ -134,10 +133,47 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(text);
 }
 
-export function createHttpServer(deps: { config: Config; api: CoreApi; bus: EventBus; log: Logger; operators: OperatorAuth }): HttpServer {
-  const { config, api, bus, operators } = deps;
+/** The HTTP server's config section. */
+export const HttpConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8787),
+    /**
+     * Host names (beyond localhost, 127.0.0.1 and [::1]) that clients may use to reach this server,
+     * e.g. a wall display's name for the workstation. Every request and upgrade is checked against
+     * this exact list (DNS rebinding); "name" allows the server's port, "name:port" exactly that.
+     */
+    allowedHosts: z.array(z.string().min(1).max(253)).default([]),
+    /** Built renderer to serve (default <repo>/out/renderer). */
+    staticDir: z.string().optional(),
+    /** Largest accepted request body. */
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    /**
+     * Every request is answered within this: a client that sends its headers or body too slowly (or
+     * stops halfway) gets 408 and its connection is closed, instead of holding a socket for Node's 5 minutes.
+     */
+    requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+  })
+  .strict();
+export type HttpConfig = z.infer<typeof HttpConfigSchema>;
+
+/** sessionMaxS: the operators' session lifetime, the session cookie's Max-Age. */
+export function createHttpServer(deps: {
+  config: HttpConfig;
+  sessionMaxS: number;
+  api: CoreApi;
+  bus: EventBus;
+  log: Logger;
+  operators: OperatorAuth;
+}): HttpServer {
+  const { api, bus, operators } = deps;
   const log = deps.log.child({ component: 'http' });
-  const cfg = config.http;
+  const cfg = deps.config;
   if (!isLoopbackHost(cfg.host))
     log.warn({ host: cfg.host }, 'HTTP bound beyond loopback: put TLS (a reverse proxy) in front, passwords and session cookies travel on it');
   const staticDir = cfg.staticDir ? path.resolve(cfg.staticDir) : defaultStaticDir();
@@ -418,7 +454,7 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
   };
   const loggedIn = (res: http.ServerResponse, r: Awaited<ReturnType<OperatorAuth['login']>>) => {
     if (!r.ok) return sendJson(res, r.code === 'locked' ? 429 : r.code === 'setup_required' ? 409 : 401, { error: r.message, code: r.code });
-    res.setHeader('set-cookie', cookieHeader(r.secret, config.operators.sessionMaxS));
+    res.setHeader('set-cookie', cookieHeader(r.secret, deps.sessionMaxS));
     sendJson(res, 200, operators.state(r.session));
   };
   srv.route('/api/v1/auth', ({ req, res }) => sendJson(res, 200, operators.state(operators.sessions.peek(sessionSecretOf(req)))), 'GET', { public: true });

@@ -1,7 +1,7 @@
 export { createLogger, createRateLimitedLog, type Logger, type LoggerOptions } from './logger';
 export { Tracer, TraceRepository, observabilityMigrations, type SpanHandle, type TraceHandle, type TraceSink, type StartTraceInput } from './traces';
 export { createOtlpTraceExporter, otlpTracesBody, otlpTokenMetricsBody, otlpAttributes, TOKEN_BUCKETS, type OtlpTraceExporter } from './otlp';
-export { ObservabilityConfigSchema, type ObservabilityConfig } from './config';
+export { ObservabilityConfigSchema, LogConfigSchema, type ObservabilityConfig } from './config';
 export { costOf } from './costs';
 export {
   createMasker,
