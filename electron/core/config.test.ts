@@ -66,7 +66,7 @@ describe('config', () => {
     expect(c.store).toEqual(StoreConfigSchema.parse(input.store));
     expect(Object.keys(ConfigSchema.shape)).toEqual(expect.arrayContaining(['broker', 'http', 'ingest', 'simulator', 'store', 'log']));
     // A typo inside a section that moved to its subsystem is still named, with the near miss.
-    expect(() => loadConfig({ env: {}, overrides: { simulator: { speeed: 3 } } })).toThrow(/simulator\.sped \(did you mean "speed"\?\)/);
+    expect(() => loadConfig({ env: {}, overrides: { simulator: { speeed: 3 } } })).toThrow(/simulator\.speeed \(did you mean "speed"\?\)/);
     expect(() => loadConfig({ env: {}, overrides: { http: { prot: 1 } } })).toThrow(/http\.prot \(did you mean "port"\?\)/);
   });
 });
