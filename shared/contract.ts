@@ -4,6 +4,7 @@
 import type { DeviceStatus, Reading, ScenarioType, TimedReading } from './domain';
 import type { Alarm, AlarmChange, AlarmHistoryEntry, AlarmState, AlarmStats, Episode, EpisodePage, EpisodeQuery, FloodStatus } from './anomalies';
 import type {
+  AgentManifestView,
   AgentScope,
   AgentView,
   ApprovalStatus,
@@ -141,9 +142,17 @@ export interface RequestMap {
   /** Register an agent; its bearer token is in the result once and never again (issue 7). */
   /** Incident reports, newest first (issue 7's Incidents pane). */
   'incidents.list': { params: { device_id?: string; text?: string; limit?: number; offset?: number }; result: { items: IncidentView[]; total: number } };
-  'agents.create': { params: { name: string; role?: string; model?: string; scope?: AgentScope }; result: { agent: AgentView; token: string } };
+  'agents.create': { params: { name: string; id?: string; role?: string; model?: string; scope?: AgentScope }; result: { agent: AgentView; token: string } };
+  /** A new bearer token (shown once); the old one stops working at once. */
+  'agents.rotateToken': { params: { id: string }; result: { id: string; token: string } };
+  /** Delete an agent; its audit history stays. */
+  'agents.remove': { params: { id: string }; result: { removed: string } };
+  /** Agent bill of materials: identity, scope, status and each tool's treatment under the policy in force. */
+  'agents.manifest': { params: Record<string, never>; result: AgentManifestView };
   'audit.query': { params: AuditQuery; result: AuditRowView[] };
   'audit.verify': { params: Record<string, never>; result: AuditVerifyResult };
+  /** Rows with ts >= since as JSON lines, then the chain head signed now (aegisflow audit export). */
+  'audit.export': { params: { since?: number }; result: { lines: string[]; rows: number; headSeq: number | null } };
   'policy.get': { params: Record<string, never>; result: PolicyInfo };
   'policy.promote': {
     params: { approvalId: string; decision: 'ALLOW' | 'BLOCK' };
@@ -311,9 +320,13 @@ export const REQUEST_ROLES = {
   'agents.setScope': 'admin',
   'agents.restoreTrust': 'supervisor',
   'agents.create': 'admin',
+  'agents.rotateToken': 'admin',
+  'agents.remove': 'admin',
+  'agents.manifest': 'viewer',
   'incidents.list': 'viewer',
   'audit.query': 'viewer',
   'audit.verify': 'viewer',
+  'audit.export': 'viewer',
   'policy.get': 'viewer',
   'policy.promote': 'supervisor',
   'operators.list': 'admin',

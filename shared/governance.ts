@@ -129,3 +129,25 @@ export interface PolicyInfo {
   /** Why the fail-safe policy is in force, for a loud banner; null when a real policy is. */
   status: string | null;
 }
+
+/** The agent bill of materials (aegisflow agent manifest): who each agent is and how each tool is treated now. */
+export interface AgentManifestView {
+  generatedAt: string;
+  policyVersion: string;
+  policyFile: string;
+  agents: Array<{
+    id: string;
+    name: string;
+    role: string;
+    model: string | null;
+    status: string;
+    statusReason: string | null;
+    createdAt: string;
+    lastSeen: string | null;
+    scope: AgentScope;
+    reducedAutonomy: boolean;
+    revokedTools: string[];
+    /** conditional: rules that apply only when their `when` predicate (policy YAML) holds. */
+    tools: Array<{ tool: string; groups: string[]; decision: GovDecision; ruleId: string; conditional: Array<{ ruleId: string; decision: GovDecision; when: unknown }> }>;
+  }>;
+}

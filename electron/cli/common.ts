@@ -1,6 +1,7 @@
 // Flags shared by the subcommands that build a config: config file, data dir, ports, log level.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, describeStartFailure, loadConfig, type Config } from '../core/config';
+import { AuthError, LinkError, LOCAL_CORE_OVERRIDES, RequestError } from './link';
 
 export const COMMON_OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -33,6 +34,23 @@ export function buildConfig(values: Record<string, unknown>, overrides: Override
   return loadConfig({ file: values.config as string | undefined, env: process.env, overrides: o });
 }
 
+/** The config of a command that reaches the core (agent, audit, operator): a local core, if it starts one, stays quiet and off the network. */
+export function buildLinkConfig(values: Record<string, unknown>): Config {
+  return buildConfig(values, { ...LOCAL_CORE_OVERRIDES, log: { destination: 'stderr', level: values['log-level'] ?? 'error' } });
+}
+
+/** A usage error (exit code 2) with one line for a person. */
+export function usageError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+}
+
+/** Split "a, b,c" into ['a','b','c']. */
+export const csv = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = false) {
   return parseArgs({ args: argv, options, allowPositionals, strict: true });
 }
@@ -44,8 +62,20 @@ const oneLine = (s: string) => s.replace(/\s*\n\s*/g, '; ');
  * let the command start: a port in use, a corrupt or unwritable database, a full disk) or 1 (a bug).
  * Either way one line; the stack only with AEGISFLOW_DEBUG=1.
  */
-export function fail(err: unknown): number {
+export function fail(err: unknown, command = 'aegisflow'): number {
   const e = err as Error & { code?: string };
+  if (err instanceof AuthError) {
+    process.stderr.write(`${command}: ${oneLine(err.message)}\n`);
+    return 3;
+  }
+  if (err instanceof RequestError) {
+    process.stderr.write(`${command}: ${oneLine(err.message)}\n`);
+    return err.code === 'unauthenticated' ? 3 : 1;
+  }
+  if (err instanceof LinkError) {
+    process.stderr.write(`${command}: ${oneLine(err.message)}\n`);
+    return 2;
+  }
   if (
     e instanceof ConfigError ||
     e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||

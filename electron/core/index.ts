@@ -23,6 +23,7 @@ import { OperatorAuth, operatorMigrations, registerOperatorsApi } from './operat
 import { loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, registerMcpApi, type McpService } from './mcp';
 import { createPlant, type Plant } from './plant';
+import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
 import {
   applyMigrations,
   createReadingsRepository,
@@ -47,6 +48,11 @@ export interface CoreDeps {
   logger?: Logger;
   /** better-sqlite3 native binding built for Electron's ABI (set by the Electron main process). */
   nativeBinding?: string;
+  /**
+   * false: a core for one CLI command while no app runs (aegisflow agent / audit / operator): no broker
+   * connections, no ingest, no command channel and no run file; the config turns HTTP, simulator, MCP and agent off.
+   */
+  network?: boolean;
 }
 
 export interface CoreServices {
@@ -309,6 +315,23 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   if (httpServer) components.push({ name: 'http', start: () => httpServer.start(), stop: () => httpServer.stop() });
   // The operator agent is a client of /mcp: it starts after the HTTP server and stops (ending its runs) before it.
   components.push({ name: 'agent', start: () => agent.start(), stop: () => agent.stop() });
+  // Last: the run file tells the CLI this data dir's core is up and where its API is (electron/core/runfile.ts).
+  let run: RunInfo | null = null;
+  components.push({
+    name: 'runfile',
+    start: () => {
+      run = { pid: process.pid, url: httpServer?.url ?? null, startedAt: clock.now(), setupCode: operators.setupCode() };
+      writeRunFile(config.dataDir, run);
+    },
+    stop: () => {
+      if (run) removeRunFile(config.dataDir, run);
+      run = null;
+    },
+  });
+  if (deps.network === false) {
+    const local = new Set(['broker', 'ingest', 'command-channel', 'runfile']);
+    components.splice(0, components.length, ...components.filter((c) => !local.has(c.name)));
+  }
 
   registerPlantApi(api, services);
   registerOperatorsApi(api, operators, log.child({ component: 'operators' }));
@@ -457,7 +480,7 @@ function registerControlRoomApi(api: CoreApi, services: CoreServices, db: Db): v
   });
   api.register('agents.create', (p, caller) => {
     try {
-      return services.governance.addAgent({ name: p?.name, role: p?.role, model: p?.model, scope: p?.scope }, operatorOf(caller).name);
+      return services.governance.addAgent({ id: p?.id, name: p?.name, role: p?.role, model: p?.model, scope: p?.scope }, operatorOf(caller).name);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'string') throw new CoreError(code, (err as Error).message);
@@ -467,3 +490,4 @@ function registerControlRoomApi(api: CoreApi, services: CoreServices, db: Db): v
 }
 
 export { loadConfig, testConfig, type Config } from './config';
+export { readRunFile, runFilePath, type RunInfo } from './runfile';

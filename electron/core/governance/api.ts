@@ -42,6 +42,16 @@ export function registerGovernanceApi(api: CoreApi, g: Gateway): void {
   api.register('agents.setScope', (p, c) => guard(() => g.setScope(str(p?.id, 'id'), p.scope, operatorOf(c).name)));
   api.register('agents.restoreTrust', (p, c) => guard(() => g.restoreTrust(str(p?.id, 'id'), operatorOf(c).name)));
   api.register('audit.query', (p) => guard(() => g.audit.query(p ?? {})));
+  api.register('agents.rotateToken', (p, c) => guard(() => ({ id: str(p?.id, 'id'), token: g.rotateToken(str(p?.id, 'id'), operatorOf(c).name) })));
+  api.register('agents.remove', (p, c) => guard(() => (g.removeAgent(str(p?.id, 'id'), operatorOf(c).name), { removed: p.id })));
+  api.register('agents.manifest', () => guard(() => g.manifest()));
+  api.register('audit.export', (p) =>
+    guard(() => {
+      const lines: string[] = [];
+      const r = g.audit.export(typeof p?.since === 'number' ? p.since : 0, (l) => lines.push(l));
+      return { lines, rows: r.rows, headSeq: r.head?.seq ?? null };
+    }),
+  );
   api.register('audit.verify', () => guard(() => g.audit.verify(loadPublicKey(g.keysDir)?.publicKey ?? g.publicKey)));
   api.register('policy.get', () => guard(() => g.policyInfo()));
   api.register('policy.promote', (p, c) => guard(() => g.promote(str(p?.approvalId, 'approvalId'), p.decision, operatorOf(c).name)));
