@@ -148,6 +148,12 @@ export interface AgentManifestView {
     reducedAutonomy: boolean;
     revokedTools: string[];
     /** conditional: rules that apply only when their `when` predicate (policy YAML) holds. */
-    tools: Array<{ tool: string; groups: string[]; decision: GovDecision; ruleId: string; conditional: Array<{ ruleId: string; decision: GovDecision; when: unknown }> }>;
+    tools: Array<{
+      tool: string;
+      groups: string[];
+      decision: GovDecision;
+      ruleId: string;
+      conditional: Array<{ ruleId: string; decision: GovDecision; when: unknown }>;
+    }>;
   }>;
 }

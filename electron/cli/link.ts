@@ -73,13 +73,17 @@ function reachable(url: string): string {
   return url.replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://[::1]:');
 }
 
-async function postJson(url: string, body: unknown, cookie?: string): Promise<{ status: number; json: Record<string, unknown>; cookie: string | null }> {
+async function postJson(
+  url: string,
+  body: unknown,
+  cookie?: string,
+): Promise<{ status: number; json: { error?: string; code?: string }; cookie: string | null }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
     body: JSON.stringify(body),
   });
-  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  const json = (await res.json().catch(() => ({}))) as { error?: string; code?: string };
   const set = res.headers.get('set-cookie');
   return { status: res.status, json, cookie: set ? set.split(';')[0] : null };
 }
@@ -126,8 +130,8 @@ async function openApp(run: RunInfo, config: Config, operator: string | undefine
     login = await postJson(`${base}/api/v1/auth/login`, { name: operator, password: await loginPassword(operator) });
     actor = operator;
   }
-  if (login.status === 401 || login.status === 429) throw new AuthError(`login refused for ${actor}: ${String(login.json.error ?? login.status)}`);
-  if (login.status !== 200 || !login.cookie) throw new RequestError(String(login.json.code ?? 'refused'), String(login.json.error ?? `HTTP ${login.status}`));
+  if (login.status === 401 || login.status === 429) throw new AuthError(`login refused for ${actor}: ${login.json.error ?? `HTTP ${login.status}`}`);
+  if (login.status !== 200 || !login.cookie) throw new RequestError(login.json.code ?? 'refused', login.json.error ?? `HTTP ${login.status}`);
   const cookie = login.cookie;
   const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`, { headers: { cookie } });
   await new Promise<void>((resolve, reject) => {

@@ -74,7 +74,8 @@ export const operatorCommand: CliCommand = {
         if (!name) throw Object.assign(new Error(`operator ${sub}: a name is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
         return name;
       };
-      if (sub === 'roles' && !arg) throw Object.assign(new Error('operator roles: give the roles, e.g. operator,shift_lead'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+      if (sub === 'roles' && !arg)
+        throw Object.assign(new Error('operator roles: give the roles, e.g. operator,shift_lead'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
       if (sub === 'add' || sub === 'passwd') needName();
       const roles = values.roles ? csv(values.roles) : ['operator'];
       // Asked once, when it is needed: before the login for add and passwd (the bootstrap needs it then too).
@@ -86,7 +87,8 @@ export const operatorCommand: CliCommand = {
         setup:
           sub === 'add'
             ? async () => {
-                if (values.roles && !roles.includes('admin')) throw usageError('no operator account exists yet: the first one must be an admin (--roles admin)');
+                if (values.roles && !roles.includes('admin'))
+                  throw usageError('no operator account exists yet: the first one must be an admin (--roles admin)');
                 bootstrapped = true;
                 return { name: needName(), password: await newPassword() };
               }
