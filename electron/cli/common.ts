@@ -55,6 +55,30 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: s
   return parseArgs({ args: argv, options, allowPositionals, strict: true });
 }
 
+/**
+ * Parse a command's flags, or answer for it: a usage error (exit code 2 via fail) or --help (the help
+ * on stdout, exit code 0). With `needsSubcommand`, no positional at all prints the help and gives 2.
+ */
+export function parseCommand<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+  help: string,
+  opts: { positionals?: boolean; needsSubcommand?: boolean } = {},
+): ReturnType<typeof parse<T>> | number {
+  let r: ReturnType<typeof parse<T>>;
+  try {
+    r = parse(argv, options, opts.positionals ?? opts.needsSubcommand ?? false);
+  } catch (err) {
+    return fail(err);
+  }
+  const asked = (r.values as { help?: boolean }).help === true;
+  if (asked || (opts.needsSubcommand && r.positionals.length === 0)) {
+    process.stdout.write(help + '\n');
+    return asked ? 0 : 2;
+  }
+  return r;
+}
+
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, '; ');
 
 /**
@@ -62,6 +86,7 @@ const oneLine = (s: string) => s.replace(/\s*\n\s*/g, '; ');
  * let the command start: a port in use, a corrupt or unwritable database, a full disk) or 1 (a bug).
  * Either way one line; the stack only with AEGISFLOW_DEBUG=1.
  */
+/** command: who speaks in a refusal of the core or the app (AuthError, RequestError, LinkError). */
 export function fail(err: unknown, command = 'aegisflow'): number {
   const e = err as Error & { code?: string };
   if (err instanceof AuthError) {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import type { AgentView } from '../../../shared/governance';
-import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, csv, fail, parse, usageError } from '../common';
+import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, csv, fail, parseCommand, usageError } from '../common';
 import { LINK_HELP, LINK_OPTIONS, openCore, type CoreLink } from '../link';
 import type { CliCommand } from '../types';
 
@@ -85,13 +85,11 @@ export const agentCommand: CliCommand = {
   help: HELP,
   async run(argv) {
     let link: CoreLink | null = null;
+    const parsed = parseCommand(argv, OPTIONS, HELP, { needsSubcommand: true });
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
     try {
-      const { values, positionals } = parse(argv, OPTIONS, true);
       const [sub, id] = positionals;
-      if (values.help || !sub) {
-        process.stdout.write(HELP + '\n');
-        return values.help ? 0 : 2;
-      }
       const needId = () => {
         if (!id) throw Object.assign(new Error(`agent ${sub}: an agent id is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
         return id;

@@ -2,7 +2,7 @@
 // audit.verify and audit.export requests (the running app's API, or a core of its own when none runs).
 import fs from 'node:fs';
 import { databasePath } from '../../core/config';
-import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, fail, parse } from '../common';
+import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, fail, parseCommand } from '../common';
 import { LINK_HELP, LINK_OPTIONS, openCore, type CoreLink } from '../link';
 import type { CliCommand } from '../types';
 
@@ -48,13 +48,11 @@ export const auditCommand: CliCommand = {
   help: HELP,
   async run(argv) {
     let link: CoreLink | null = null;
+    const parsed = parseCommand(argv, OPTIONS, HELP, { needsSubcommand: true });
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
     try {
-      const { values, positionals } = parse(argv, OPTIONS, true);
       const sub = positionals[0];
-      if (values.help || !sub) {
-        process.stdout.write(HELP + '\n');
-        return values.help ? 0 : 2;
-      }
       if (sub !== 'verify' && sub !== 'export') {
         process.stderr.write(`aegisflow audit: unknown subcommand "${sub}"\n\n${HELP}\n`);
         return 2;

@@ -4,7 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createCore, type Core } from '../../core';
 import { AGENT_HEADER, bridgeStdioToHttp, serveStdio } from '../../core/mcp';
-import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parse } from '../common';
+import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parseCommand } from '../common';
 import type { CliCommand } from '../types';
 
 const HELP = `Usage: aegisflow mcp --agent NAME [options]
@@ -45,9 +45,9 @@ export const mcpCommand: CliCommand = {
   summary: 'governed MCP tools on stdio (bridge to the running app, or --standalone)',
   help: HELP,
   async run(argv) {
-    let values;
-    try {
-      values = parse(argv, {
+    const parsed = parseCommand(
+      argv,
+      {
         ...COMMON_OPTIONS,
         agent: { type: 'string' },
         url: { type: 'string' },
@@ -57,14 +57,11 @@ export const mcpCommand: CliCommand = {
         call: { type: 'string' },
         args: { type: 'string' },
         wait: { type: 'boolean' },
-      }).values;
-    } catch (err) {
-      return fail(err);
-    }
-    if (values.help) {
-      process.stdout.write(HELP + '\n');
-      return 0;
-    }
+      },
+      HELP,
+    );
+    if (typeof parsed === 'number') return parsed;
+    const { values } = parsed;
     const token = process.env.AEGISFLOW_AGENT_TOKEN?.trim();
     if (!values.agent) {
       process.stderr.write('aegisflow mcp: --agent NAME is required\n');

@@ -3,7 +3,7 @@
 // fresh install is the bootstrap: no one can log in yet, so while the app runs it goes through the app's
 // one-time setup (the code in the owner-only run file); with no app running the local user creates it.
 import type { OperatorAccount } from '../../../shared/operators';
-import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, csv, fail, parse, usageError } from '../common';
+import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, csv, fail, parseCommand, usageError } from '../common';
 import { LINK_HELP, LINK_OPTIONS, openCore, RequestError, type CoreLink } from '../link';
 import { askHidden, readLineFromStdin } from '../prompt';
 import type { CliCommand } from '../types';
@@ -59,13 +59,11 @@ export const operatorCommand: CliCommand = {
   help: HELP,
   async run(argv) {
     let link: CoreLink | null = null;
+    const parsed = parseCommand(argv, OPTIONS, HELP, { needsSubcommand: true });
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
     try {
-      const { values, positionals } = parse(argv, OPTIONS, true);
       const [sub, name, arg] = positionals;
-      if (values.help || !sub) {
-        process.stdout.write(HELP + '\n');
-        return values.help ? 0 : 2;
-      }
       if (!['add', 'list', 'passwd', 'roles', 'remove'].includes(sub)) {
         process.stderr.write(`aegisflow operator: unknown subcommand "${sub}"\n\n${HELP}\n`);
         return 2;
