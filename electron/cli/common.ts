@@ -1,7 +1,7 @@
 // Flags shared by the subcommands that build a config: config file, data dir, ports, log level.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, describeStartFailure, loadConfig, type Config } from '../core/config';
-import { AuthError, LinkError, LOCAL_CORE_OVERRIDES, RequestError } from './link';
+import { AuthError, LinkError, LOCAL_CORE_OVERRIDES, openCore, RequestError, type CoreLink, type OpenOptions } from './link';
 
 export const COMMON_OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -118,4 +118,41 @@ export function fail(err: unknown, command = 'aegisflow'): number {
   if (process.env.AEGISFLOW_DEBUG === '1') process.stderr.write(`aegisflow: ${e?.stack ?? String(err)}\n`);
   else process.stderr.write(`aegisflow: ${oneLine(e?.message ?? String(err))} (AEGISFLOW_DEBUG=1 shows where)\n`);
   return 1;
+}
+
+/**
+ * A command with subcommands that reaches the core (agent, audit, operator): flags and --help, an
+ * unknown subcommand, the link to the core (opened by the body when it needs it, always closed), and
+ * refusals as one line with their exit code.
+ */
+export async function runLinked<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  spec: { name: string; options: T; help: string; subcommands: readonly string[] },
+  body: (ctx: {
+    values: ReturnType<typeof parse<T>>['values'];
+    positionals: string[];
+    sub: string;
+    open(opts?: OpenOptions): Promise<CoreLink>;
+  }) => Promise<number>,
+): Promise<number> {
+  const parsed = parseCommand(argv, spec.options, spec.help, { needsSubcommand: true });
+  if (typeof parsed === 'number') return parsed;
+  const sub = parsed.positionals[0];
+  if (!spec.subcommands.includes(sub)) {
+    process.stderr.write(`aegisflow ${spec.name}: unknown subcommand "${sub}"\n\n${spec.help}\n`);
+    return 2;
+  }
+  const held: { link: CoreLink | null } = { link: null };
+  try {
+    return await body({
+      values: parsed.values,
+      positionals: parsed.positionals,
+      sub,
+      open: async (opts) => (held.link = await openCore(buildLinkConfig(parsed.values), opts)),
+    });
+  } catch (err) {
+    return fail(err, `aegisflow ${spec.name}`);
+  } finally {
+    await held.link?.close();
+  }
 }

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import type { AgentView } from '../../../shared/governance';
-import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, csv, fail, parseCommand, usageError } from '../common';
-import { LINK_HELP, LINK_OPTIONS, openCore, type CoreLink } from '../link';
+import { COMMON_HELP, COMMON_OPTIONS, csv, runLinked, usageError } from '../common';
+import { LINK_HELP, LINK_OPTIONS } from '../link';
 import type { CliCommand } from '../types';
 
 const HELP = `Usage: aegisflow agent <subcommand> [options]
@@ -83,98 +83,88 @@ export const agentCommand: CliCommand = {
   name: 'agent',
   summary: 'governed agents: add, list, pause (kill switch), revive, restore, rotate-token, remove, manifest',
   help: HELP,
-  async run(argv) {
-    let link: CoreLink | null = null;
-    const parsed = parseCommand(argv, OPTIONS, HELP, { needsSubcommand: true });
-    if (typeof parsed === 'number') return parsed;
-    const { values, positionals } = parsed;
-    try {
-      const [sub, id] = positionals;
-      const needId = () => {
-        if (!id) throw Object.assign(new Error(`agent ${sub}: an agent id is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
-        return id;
-      };
-      if (!['add', 'list', 'pause', 'revive', 'restore', 'rotate-token', 'remove', 'manifest'].includes(sub)) {
-        process.stderr.write(`aegisflow agent: unknown subcommand "${sub}"\n\n${HELP}\n`);
-        return 2;
-      }
-      if (sub === 'add' && !values.name) throw usageError('agent add: --name is required');
-      const fmt = values.format ?? 'json';
-      if (fmt !== 'json' && fmt !== 'yaml') throw usageError(`--format must be json or yaml, got "${fmt}"`);
-      link = await openCore(buildLinkConfig(values), { operator: values.operator });
-      const core = link;
-      switch (sub) {
-        case 'add': {
-          const scope = { lines: list(values.lines), devices: list(values.devices), toolGroups: list(values['tool-groups']) };
-          const { agent, token } = await core.call('agents.create', {
-            id: values.id,
-            name: values.name ?? '',
-            role: values.role,
-            model: values.model,
-            scope: Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)),
-          });
-          process.stdout.write(`added agent ${agent.id} (${agent.role})\n`);
-          process.stdout.write(`bearer token (shown once, store it now):\n${token}\n`);
-          return 0;
-        }
-        case 'list': {
-          const agents = await core.call('agents.list', {});
-          if (values.json) process.stdout.write(JSON.stringify(agents, null, 2) + '\n');
-          else if (agents.length === 0) process.stdout.write('no agents registered (aegisflow agent add --name ...)\n');
-          else for (const a of agents) process.stdout.write(line(a) + '\n');
-          return 0;
-        }
-        case 'pause': {
-          const reason = values.reason ?? 'paused from the CLI';
-          if (values.all) {
-            const { paused } = await core.call('agents.killAll', { reason });
-            process.stdout.write(paused.length ? `paused ${paused.length} agent(s): ${paused.join(', ')}\n` : 'no active agents\n');
+  run: (argv) =>
+    runLinked(
+      argv,
+      { name: 'agent', options: OPTIONS, help: HELP, subcommands: ['add', 'list', 'pause', 'revive', 'restore', 'rotate-token', 'remove', 'manifest'] },
+      async ({ values, positionals, sub, open }) => {
+        const id = positionals[1];
+        const needId = () => {
+          if (!id) throw Object.assign(new Error(`agent ${sub}: an agent id is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+          return id;
+        };
+        if (sub === 'add' && !values.name) throw usageError('agent add: --name is required');
+        const fmt = values.format ?? 'json';
+        if (fmt !== 'json' && fmt !== 'yaml') throw usageError(`--format must be json or yaml, got "${fmt}"`);
+        const core = await open({ operator: values.operator });
+        switch (sub) {
+          case 'add': {
+            const scope = { lines: list(values.lines), devices: list(values.devices), toolGroups: list(values['tool-groups']) };
+            const { agent, token } = await core.call('agents.create', {
+              id: values.id,
+              name: values.name ?? '',
+              role: values.role,
+              model: values.model,
+              scope: Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)),
+            });
+            process.stdout.write(`added agent ${agent.id} (${agent.role})\n`);
+            process.stdout.write(`bearer token (shown once, store it now):\n${token}\n`);
             return 0;
           }
-          const a = await core.call('agents.pause', { id: needId(), reason });
-          process.stdout.write(`paused ${a.id}: every further call is blocked, pending approvals cancelled\n`);
-          return 0;
+          case 'list': {
+            const agents = await core.call('agents.list', {});
+            if (values.json) process.stdout.write(JSON.stringify(agents, null, 2) + '\n');
+            else if (agents.length === 0) process.stdout.write('no agents registered (aegisflow agent add --name ...)\n');
+            else for (const a of agents) process.stdout.write(line(a) + '\n');
+            return 0;
+          }
+          case 'pause': {
+            const reason = values.reason ?? 'paused from the CLI';
+            if (values.all) {
+              const { paused } = await core.call('agents.killAll', { reason });
+              process.stdout.write(paused.length ? `paused ${paused.length} agent(s): ${paused.join(', ')}\n` : 'no active agents\n');
+              return 0;
+            }
+            const a = await core.call('agents.pause', { id: needId(), reason });
+            process.stdout.write(`paused ${a.id}: every further call is blocked, pending approvals cancelled\n`);
+            return 0;
+          }
+          case 'revive': {
+            const a = await core.call('agents.revive', { id: needId() });
+            process.stdout.write(`revived ${a.id}\n`);
+            return 0;
+          }
+          case 'restore': {
+            const before = (await core.call('agents.list', {})).find((a) => a.id === needId());
+            const a = await core.call('agents.restoreTrust', { id: needId() });
+            const lifted = [
+              before?.reducedAutonomy ? 'full autonomy back' : '',
+              before?.revokedTools.length ? `tools back: ${before.revokedTools.join(', ')}` : '',
+            ].filter(Boolean);
+            process.stdout.write(lifted.length ? `restored ${a.id}: ${lifted.join('; ')}\n` : `${a.id} had no limits to lift\n`);
+            return 0;
+          }
+          case 'rotate-token': {
+            const { token } = await core.call('agents.rotateToken', { id: needId() });
+            process.stdout.write(`new bearer token for ${id} (shown once; the old one no longer works):\n${token}\n`);
+            return 0;
+          }
+          case 'remove': {
+            await core.call('agents.remove', { id: needId() });
+            process.stdout.write(`removed ${id}\n`);
+            return 0;
+          }
+          case 'manifest': {
+            const m = await core.call('agents.manifest', {});
+            const text = fmt === 'json' ? JSON.stringify(m, null, 2) + '\n' : YAML.stringify(m);
+            if (values.out) {
+              fs.writeFileSync(values.out, text);
+              process.stdout.write(`wrote manifest of ${m.agents.length} agent(s) to ${values.out}\n`);
+            } else process.stdout.write(text);
+            return 0;
+          }
         }
-        case 'revive': {
-          const a = await core.call('agents.revive', { id: needId() });
-          process.stdout.write(`revived ${a.id}\n`);
-          return 0;
-        }
-        case 'restore': {
-          const before = (await core.call('agents.list', {})).find((a) => a.id === needId());
-          const a = await core.call('agents.restoreTrust', { id: needId() });
-          const lifted = [
-            before?.reducedAutonomy ? 'full autonomy back' : '',
-            before?.revokedTools.length ? `tools back: ${before.revokedTools.join(', ')}` : '',
-          ].filter(Boolean);
-          process.stdout.write(lifted.length ? `restored ${a.id}: ${lifted.join('; ')}\n` : `${a.id} had no limits to lift\n`);
-          return 0;
-        }
-        case 'rotate-token': {
-          const { token } = await core.call('agents.rotateToken', { id: needId() });
-          process.stdout.write(`new bearer token for ${id} (shown once; the old one no longer works):\n${token}\n`);
-          return 0;
-        }
-        case 'remove': {
-          await core.call('agents.remove', { id: needId() });
-          process.stdout.write(`removed ${id}\n`);
-          return 0;
-        }
-        case 'manifest': {
-          const m = await core.call('agents.manifest', {});
-          const text = fmt === 'json' ? JSON.stringify(m, null, 2) + '\n' : YAML.stringify(m);
-          if (values.out) {
-            fs.writeFileSync(values.out, text);
-            process.stdout.write(`wrote manifest of ${m.agents.length} agent(s) to ${values.out}\n`);
-          } else process.stdout.write(text);
-          return 0;
-        }
-      }
-      return 2;
-    } catch (err) {
-      return fail(err, 'aegisflow agent');
-    } finally {
-      await link?.close();
-    }
-  },
+        return 2;
+      },
+    ),
 };

@@ -2,8 +2,8 @@
 // audit.verify and audit.export requests (the running app's API, or a core of its own when none runs).
 import fs from 'node:fs';
 import { databasePath } from '../../core/config';
-import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, fail, parseCommand } from '../common';
-import { LINK_HELP, LINK_OPTIONS, openCore, type CoreLink } from '../link';
+import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, runLinked } from '../common';
+import { LINK_HELP, LINK_OPTIONS } from '../link';
 import type { CliCommand } from '../types';
 
 const HELP = `Usage: aegisflow audit verify [--json]
@@ -46,17 +46,8 @@ export const auditCommand: CliCommand = {
   name: 'audit',
   summary: 'verify the tamper-evident audit chain, export it as JSONL with a signed head',
   help: HELP,
-  async run(argv) {
-    let link: CoreLink | null = null;
-    const parsed = parseCommand(argv, OPTIONS, HELP, { needsSubcommand: true });
-    if (typeof parsed === 'number') return parsed;
-    const { values, positionals } = parsed;
-    try {
-      const sub = positionals[0];
-      if (sub !== 'verify' && sub !== 'export') {
-        process.stderr.write(`aegisflow audit: unknown subcommand "${sub}"\n\n${HELP}\n`);
-        return 2;
-      }
+  run: (argv) =>
+    runLinked(argv, { name: 'audit', options: OPTIONS, help: HELP, subcommands: ['verify', 'export'] }, async ({ values, sub, open }) => {
       const cfg = buildLinkConfig(values);
       const since = parseSince(values.since, Date.now());
       // Verifying a data dir that holds no database is a mistake in the path, not an empty chain to create.
@@ -64,7 +55,7 @@ export const auditCommand: CliCommand = {
         process.stderr.write(`aegisflow audit: no database at ${databasePath(cfg)} (wrong --data-dir?)\n`);
         return 1;
       }
-      link = await openCore(cfg, { operator: values.operator });
+      const link = await open({ operator: values.operator });
       if (sub === 'verify') {
         const r = await link.call('audit.verify', {});
         if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
@@ -86,10 +77,5 @@ export const auditCommand: CliCommand = {
         process.stderr.write(`wrote ${r.rows} rows and the signed head (row ${r.headSeq ?? '-'}) to ${values.out}\n`);
       } else process.stdout.write(text);
       return 0;
-    } catch (err) {
-      return fail(err, 'aegisflow audit');
-    } finally {
-      await link?.close();
-    }
-  },
+    }),
 };

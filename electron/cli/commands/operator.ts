@@ -3,8 +3,8 @@
 // fresh install is the bootstrap: no one can log in yet, so while the app runs it goes through the app's
 // one-time setup (the code in the owner-only run file); with no app running the local user creates it.
 import type { OperatorAccount } from '../../../shared/operators';
-import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, csv, fail, parseCommand, usageError } from '../common';
-import { LINK_HELP, LINK_OPTIONS, openCore, RequestError, type CoreLink } from '../link';
+import { COMMON_HELP, COMMON_OPTIONS, csv, runLinked, usageError } from '../common';
+import { LINK_HELP, LINK_OPTIONS, RequestError } from '../link';
 import { askHidden, readLineFromStdin } from '../prompt';
 import type { CliCommand } from '../types';
 
@@ -57,79 +57,69 @@ export const operatorCommand: CliCommand = {
   name: 'operator',
   summary: 'operator accounts (people, not agents): add, list, passwd, roles, remove',
   help: HELP,
-  async run(argv) {
-    let link: CoreLink | null = null;
-    const parsed = parseCommand(argv, OPTIONS, HELP, { needsSubcommand: true });
-    if (typeof parsed === 'number') return parsed;
-    const { values, positionals } = parsed;
-    try {
-      const [sub, name, arg] = positionals;
-      if (!['add', 'list', 'passwd', 'roles', 'remove'].includes(sub)) {
-        process.stderr.write(`aegisflow operator: unknown subcommand "${sub}"\n\n${HELP}\n`);
-        return 2;
-      }
-      const needName = () => {
-        if (!name) throw Object.assign(new Error(`operator ${sub}: a name is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
-        return name;
-      };
-      if (sub === 'roles' && !arg)
-        throw Object.assign(new Error('operator roles: give the roles, e.g. operator,shift_lead'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
-      if (sub === 'add' || sub === 'passwd') needName();
-      const roles = values.roles ? csv(values.roles) : ['operator'];
-      // Asked once, when it is needed: before the login for add and passwd (the bootstrap needs it then too).
-      let secret: string | null = null;
-      const newPassword = async () => (secret ??= await password(values['password-stdin']));
-      let bootstrapped = false;
-      link = await openCore(buildLinkConfig(values), {
-        operator: values.operator,
-        setup:
-          sub === 'add'
-            ? async () => {
-                if (values.roles && !roles.includes('admin'))
-                  throw usageError('no operator account exists yet: the first one must be an admin (--roles admin)');
-                bootstrapped = true;
-                return { name: needName(), password: await newPassword() };
-              }
-            : undefined,
-      });
-      const core = link;
-      switch (sub) {
-        case 'add': {
-          const o = bootstrapped
-            ? (await core.call('operators.list', {})).find((a) => a.name === needName())
-            : await core.call('operators.add', { name: needName(), password: await newPassword(), roles });
-          process.stdout.write(`added operator ${o?.name ?? needName()} (${(o?.roles ?? ['admin']).join(', ')})\n`);
-          break;
+  run: (argv) =>
+    runLinked(
+      argv,
+      { name: 'operator', options: OPTIONS, help: HELP, subcommands: ['add', 'list', 'passwd', 'roles', 'remove'] },
+      async ({ values, positionals, sub, open }) => {
+        const [, name, arg] = positionals;
+        const needName = () => {
+          if (!name) throw Object.assign(new Error(`operator ${sub}: a name is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+          return name;
+        };
+        if (sub === 'roles' && !arg)
+          throw Object.assign(new Error('operator roles: give the roles, e.g. operator,shift_lead'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+        if (sub === 'add' || sub === 'passwd') needName();
+        const roles = values.roles ? csv(values.roles) : ['operator'];
+        // Asked once, when it is needed: before the login for add and passwd (the bootstrap needs it then too).
+        let secret: string | null = null;
+        const newPassword = async () => (secret ??= await password(values['password-stdin']));
+        let bootstrapped = false;
+        const core = await open({
+          operator: values.operator,
+          setup:
+            sub === 'add'
+              ? async () => {
+                  if (values.roles && !roles.includes('admin'))
+                    throw usageError('no operator account exists yet: the first one must be an admin (--roles admin)');
+                  bootstrapped = true;
+                  return { name: needName(), password: await newPassword() };
+                }
+              : undefined,
+        });
+        switch (sub) {
+          case 'add': {
+            const o = bootstrapped
+              ? (await core.call('operators.list', {})).find((a) => a.name === needName())
+              : await core.call('operators.add', { name: needName(), password: await newPassword(), roles });
+            process.stdout.write(`added operator ${o?.name ?? needName()} (${(o?.roles ?? ['admin']).join(', ')})\n`);
+            break;
+          }
+          case 'list': {
+            const all = await core.call('operators.list', {});
+            if (values.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+            else if (!all.length) process.stdout.write('no operator accounts yet (aegisflow operator add NAME --roles admin, or the first-run setup link)\n');
+            else for (const o of all) process.stdout.write(line(o) + '\n');
+            break;
+          }
+          case 'passwd': {
+            const n = needName();
+            await core.call('operators.setPassword', { id: n, password: await newPassword() });
+            process.stdout.write(`password of ${n} changed\n`);
+            break;
+          }
+          case 'roles': {
+            const o = await core.call('operators.setRoles', { id: needName(), roles: csv(arg ?? '') });
+            process.stdout.write(`${o.name} now has ${o.roles.join(', ')}\n`);
+            break;
+          }
+          case 'remove': {
+            const o = await core.call('operators.remove', { id: needName() });
+            process.stdout.write(`removed operator ${o.removed}\n`);
+            break;
+          }
         }
-        case 'list': {
-          const all = await core.call('operators.list', {});
-          if (values.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
-          else if (!all.length) process.stdout.write('no operator accounts yet (aegisflow operator add NAME --roles admin, or the first-run setup link)\n');
-          else for (const o of all) process.stdout.write(line(o) + '\n');
-          break;
-        }
-        case 'passwd': {
-          const n = needName();
-          await core.call('operators.setPassword', { id: n, password: await newPassword() });
-          process.stdout.write(`password of ${n} changed\n`);
-          break;
-        }
-        case 'roles': {
-          const o = await core.call('operators.setRoles', { id: needName(), roles: csv(arg ?? '') });
-          process.stdout.write(`${o.name} now has ${o.roles.join(', ')}\n`);
-          break;
-        }
-        case 'remove': {
-          const o = await core.call('operators.remove', { id: needName() });
-          process.stdout.write(`removed operator ${o.removed}\n`);
-          break;
-        }
-      }
-      return 0;
-    } catch (err) {
-      return fail(err, 'aegisflow operator');
-    } finally {
-      await link?.close();
-    }
-  },
+        return 0;
+      },
+    ),
 };
