@@ -44,7 +44,8 @@ export const LINK_OPTIONS = { operator: { type: 'string' } } as const;
 export const LINK_HELP = `Where it acts: when the app runs on this data dir (npm start / aegisflow serve: it leaves
 <data-dir>/aegisflow.run.json), the command logs in to the app's API as an operator and every change goes
 through it, role-checked and audited like a click in the control room. When no app runs, the command
-starts a core of its own on the data dir (no broker, HTTP, simulator, MCP or agent) and stops it after.
+starts a core of its own on the data dir (no broker, HTTP, simulator, MCP or agent; it logs errors only
+unless --log-level says otherwise) and stops it after.
       --operator NAME     log in as this operator (env AEGISFLOW_OPERATOR); the password comes from
                           AEGISFLOW_PASSWORD or a prompt that does not echo. Required while the app runs.
                           With no app running and no --operator, you act as the local user (cli:<user>),

@@ -2,7 +2,7 @@
 // Only MCP messages go to stdout; every log line goes to stderr.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createCore, type Core } from '../../core';
+import { createCore, readRunFile, type Core } from '../../core';
 import { AGENT_HEADER, bridgeStdioToHttp, serveStdio } from '../../core/mcp';
 import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parseCommand } from '../common';
 import type { CliCommand } from '../types';
@@ -15,7 +15,7 @@ governance gateway, operator approvals and audit apply exactly as for HTTP clien
 it starts a headless core in this process instead (broker on a free port, no HTTP).
 
 The agent's bearer token comes from the environment, never from the command line:
-  AEGISFLOW_AGENT_TOKEN   token printed once by 'aegisflow agent add NAME' (required)
+  AEGISFLOW_AGENT_TOKEN   token printed once by 'aegisflow agent add --name NAME' (required)
 
 Options:
       --agent NAME        the agent this token belongs to (id or name); a mismatch is refused
@@ -68,7 +68,7 @@ export const mcpCommand: CliCommand = {
       return 2;
     }
     if (!token) {
-      process.stderr.write("aegisflow mcp: set AEGISFLOW_AGENT_TOKEN to the agent's token (aegisflow agent add NAME prints it)\n");
+      process.stderr.write("aegisflow mcp: set AEGISFLOW_AGENT_TOKEN to the agent's token (aegisflow agent add --name NAME prints it)\n");
       return 2;
     }
     let config;
@@ -97,6 +97,12 @@ export const mcpCommand: CliCommand = {
       }
     }
 
+    // Never a second core on the live app's database: with the app running, bridge to it.
+    const running = readRunFile(config.dataDir);
+    if (running) {
+      process.stderr.write(`aegisflow mcp: the app runs on ${config.dataDir} (pid ${running.pid}): drop --standalone to bridge to it\n`);
+      return 2;
+    }
     let core: Core | null = null;
     try {
       core = createCore(config);

@@ -87,7 +87,7 @@ export const serveCommand: CliCommand = {
       process.stderr.write(
         `AegisFlow is running.\n` +
           `  control room  ${h ? h.url + '/' : '(http disabled)'}\n` +
-          (h ? `  MCP (agents)  ${h.url}/mcp   (aegisflow agent add --name NAME prints a bearer token)\n` : '') +
+          (h ? `  MCP (agents)  ${h.url}/mcp   (aegisflow agent add --name NAME --operator YOU prints a bearer token)\n` : '') +
           `  MQTT          ${b.url}${b.wsPort ? `  (WebSocket ws://${config.broker.host}:${b.wsPort})` : ''}\n` +
           `  data dir      ${config.dataDir}\n` +
           setupNote(core, h?.url) +
