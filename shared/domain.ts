@@ -5,18 +5,8 @@ import { DEVICE_COMMANDS } from './plant';
 
 export * from './plant';
 
-const finite = z.number().finite();
-
-/** The wire schema of a sensor payload. Unknown keys are tolerated and dropped. */
-export const ReadingPayloadSchema = z.object({
-  device_id: z.string().min(1).max(128),
-  timestamp: z.string().min(1).max(64),
-  temperature: finite,
-  pressure: finite,
-  vibration: finite,
-  humidity: finite,
-  power: finite,
-});
+/** The wire schema of a sensor payload (the contract's Reading). Unknown keys are tolerated and dropped. */
+export { ReadingSchema as ReadingPayloadSchema } from './schemas/plant';
 
 /** A command as a device model applies it: built by the device from verified arguments (on the wire a command is {args, intent_token}, electron/edge/verifier.ts). */
 export const DeviceCommandSchema = z.object({

@@ -1,67 +1,6 @@
 // Views of the governed MCP server shared by the core and the UI ("Connect an agent" panel, call log).
-// Plain types only.
-
-/** One tools/call as the MCP server recorded it (bus event 'mcp.call'). */
-export interface McpCallEvent {
-  ts: number;
-  agentId: string;
-  tool: string;
-  /** NONE: refused before the gateway (invalid arguments, unknown tool). */
-  decision: 'ALLOW' | 'REVIEW' | 'BLOCK' | 'NONE';
-  /** ok | error | blocked | pending | rejected | expired | cancelled | invalid | rate_limited */
-  status: string;
-  approvalId: string | null;
-  latencyMs: number;
-  isError: boolean;
-  error: string | null;
-}
-
-/**
- * A tools/call refused by a rate limit (bus event 'mcp.rate_limited'): the call itself is also an
- * 'mcp.call' with status "rate_limited". `hits` counts this agent's refused calls since the core started.
- */
-export interface McpRateLimitedEvent {
-  ts: number;
-  agentId: string;
-  tool: string;
-  /** Which bucket was empty: all of the agent's calls, or its calls to this tool. */
-  limit: 'agent' | 'tool';
-  retryAfterMs: number;
-  hits: number;
-}
-
-export interface McpToolCallView {
-  id: number;
-  ts: number;
-  agent_id: string | null;
-  tool: string;
-  args: unknown;
-  decision: string;
-  rule_id: string | null;
-  approval_id: string | null;
-  status: string;
-  latency_ms: number;
-  wait_ms: number;
-  result_bytes: number;
-  is_error: boolean;
-  error: string | null;
-  transport: string | null;
-}
-
-/** What the UI shows to connect an agent: the endpoint and copy-paste client configs. */
-export interface McpInfo {
-  enabled: boolean;
-  /** http://127.0.0.1:8787/mcp, or null when HTTP is off. */
-  url: string | null;
-  tools: Array<{ name: string; title: string; readOnly: boolean; gated: boolean }>;
-  openSessions: number;
-  /** Ready-to-paste configurations; AGENT_TOKEN stands for the agent's bearer token. */
-  examples: {
-    claudeDesktop: unknown;
-    inspectorCli: string;
-    stdioCommand: string;
-  };
-}
+// The contract's types are inferred from ./schemas/mcp.ts (type-only: no zod at run time here).
+export type { McpCallEvent, McpRateLimitedEvent, McpToolCallView, McpInfo } from './schemas/mcp';
 
 /** The answer of POST /api/v1/governance/check (for agents that run their own tools). */
 export interface GovernanceCheckResponse {

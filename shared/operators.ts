@@ -28,10 +28,7 @@ export function hasRole(who: OperatorIdentity | null | undefined, role: string):
 }
 
 /** An operator account as an admin sees it (never the credential). */
-export interface OperatorAccount extends OperatorIdentity {
-  createdAt: number;
-  lastLogin: number | null;
-}
+export type { OperatorAccount } from './schemas/operators';
 
 /** What the login screen needs before anyone is logged in. */
 export interface AuthState {

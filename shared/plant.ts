@@ -1,5 +1,5 @@
 // Plant constants and types shared by the core and the renderer. Plain TypeScript: no zod, no Node,
-// no DOM, so the renderer bundle stays small. The wire schemas live in ./domain.
+// no DOM, so the renderer bundle stays small. The wire schemas live in ./schemas/plant.ts and ./domain.
 
 export const LINES = ['line-1', 'line-2', 'line-3'] as const;
 export const DEVICE_TYPES = ['compressor', 'motor', 'pump'] as const;
@@ -45,30 +45,8 @@ export const SENSOR_UNITS: Record<Sensor, string> = {
 export const SCENARIO_TYPES = ['thermal_runaway', 'pressure_leak', 'bearing_failure', 'sensor_drift', 'electrical_fault'] as const;
 export type ScenarioType = (typeof SCENARIO_TYPES)[number];
 
-/** One reading as published on aegisflow/sensors/{device_id}. Timestamps are ISO 8601 (UTC). */
-export interface Reading {
-  device_id: string;
-  timestamp: string;
-  temperature: number;
-  pressure: number;
-  vibration: number;
-  humidity: number;
-  power: number;
-}
-
-/** Reading with the timestamp parsed to epoch milliseconds: the form the core works with. */
-export interface TimedReading extends Reading {
-  ts: number;
-}
-
-export type DeviceState = 'running' | 'reduced' | 'shutdown' | 'restarting';
-
-export interface DeviceStatus {
-  device_id: string;
-  state: DeviceState;
-  load_pct: number;
-  last_command?: { command: string; at: string };
-}
+// The plant's contract types: inferred from ./schemas/plant.ts (type-only, so no zod here).
+export type { Reading, TimedReading, DeviceState, DeviceStatus } from './schemas/plant';
 
 export const DEVICE_COMMANDS = ['reduce_load', 'restore_load', 'emergency_shutdown', 'restart', 'schedule_maintenance'] as const;
 export type DeviceCommandName = (typeof DEVICE_COMMANDS)[number];

@@ -1,9 +1,12 @@
 // The request side of shared/contract.ts: subsystems register handlers, transports (IPC, WebSocket,
-// tests) call them and always get a Reply envelope, never a thrown exception.
-import { REQUEST_ROLES, type RequestName, type RequestParams, type RequestResult, type Reply } from '../../shared/contract';
+// tests) call them and always get a Reply envelope, never a thrown exception. Every request's params
+// are checked here against its schema (shared/schemas), so handlers receive typed, validated input.
+import { z } from 'zod';
+import { REQUEST_ROLES, type ErrorInfo, type RequestName, type RequestParams, type RequestResult, type Reply, type ValidParams } from '../../shared/contract';
 import { ANONYMOUS, hasRole, type Caller, type OperatorIdentity } from '../../shared/operators';
+import { REQUEST_SCHEMAS } from '../../shared/schemas';
 
-export type Handler<N extends RequestName> = (params: RequestParams<N>, caller: Caller) => RequestResult<N> | Promise<RequestResult<N>>;
+export type Handler<N extends RequestName> = (params: ValidParams<N>, caller: Caller) => RequestResult<N> | Promise<RequestResult<N>>;
 
 /** An error with a stable code that crosses the contract as { code, message }. */
 export class CoreError extends Error {
@@ -22,6 +25,27 @@ export function operatorOf(caller: Caller): OperatorIdentity {
   return caller.operator;
 }
 
+/** Each problem as "field.path: reason", the field named so the operator (or agent) can fix it. */
+export function describeIssues(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.map(String).join('.') || '(params)'}: ${i.message}`).join('; ');
+}
+
+// Our domain errors (CoreError, AgentError, ApprovalError, GovernanceError, OperatorError, AgentRunError …)
+// carry lower-case snake_case codes; Node's and SQLite's carry upper-case ones (ENOENT, SQLITE_BUSY), which
+// are internal and must not pose as contract codes.
+const CONTRACT_CODE = /^[a-z][a-z0-9_]*$/;
+
+/** The one mapping of a thrown error to the contract's { code, message }. */
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof z.ZodError) return { code: 'invalid_params', message: describeIssues(err) };
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && CONTRACT_CODE.test(code)) return { code, message: err.message };
+    return { code: 'internal', message: err.message };
+  }
+  return { code: 'internal', message: String(err) };
+}
+
 export interface CoreApi {
   register<N extends RequestName>(name: N, handler: Handler<N>): void;
   /** `caller` says who asks (the transport's session); without one the caller is anonymous. */
@@ -35,7 +59,7 @@ export function createApi(): CoreApi {
   return {
     register(name, handler) {
       if (handlers.has(name)) throw new Error(`handler for ${name} registered twice`);
-      handlers.set(name, handler as unknown as Handler<RequestName>);
+      handlers.set(name, handler);
     },
     async call(name, params, caller = ANONYMOUS) {
       const h = handlers.get(name);
@@ -48,12 +72,15 @@ export function createApi(): CoreApi {
           ok: false,
           error: { code: 'forbidden', message: `${name} needs the ${role} role; ${caller.operator.name} has ${caller.operator.roles.join(', ')}` },
         };
+      // ...and params of the request's shape or nothing: the handler never sees anything else.
+      const schema: z.ZodType<ValidParams<RequestName>> = REQUEST_SCHEMAS[name].params;
+      const parsed = schema.safeParse(params ?? {});
+      if (!parsed.success) return { ok: false, error: { code: 'invalid_params', message: describeIssues(parsed.error) } };
       try {
-        const result = await h(params, caller);
-        return { ok: true, result: result };
+        const result = await h(parsed.data, caller);
+        return { ok: true, result: result as RequestResult<typeof name> };
       } catch (err) {
-        if (err instanceof CoreError) return { ok: false, error: { code: err.code, message: err.message } };
-        return { ok: false, error: { code: 'internal', message: (err as Error)?.message ?? String(err) } };
+        return { ok: false, error: toErrorInfo(err) };
       }
     },
     has(name): name is RequestName {

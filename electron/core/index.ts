@@ -3,7 +3,7 @@
 // Nothing under electron/core imports 'electron' (tests/core-boundary.test.ts enforces it).
 import fs from 'node:fs';
 import path from 'node:path';
-import { CoreError, createApi, operatorOf, type CoreApi } from './api';
+import { createApi, type CoreApi } from './api';
 import { alarmsMigrations, createAlarmService, type AlarmSystem } from './alarms';
 import { createAnomalyRepository, createDetectionService, detectMigrations, registerDetectionApi, type DetectionService } from './detect';
 import { createBroker, type PlantBroker } from './broker';
@@ -11,18 +11,16 @@ import { createBus, type EventBus } from './bus';
 import { systemClock, type Clock } from './clock';
 import { databasePath, describeStartFailure, StartError, type Config } from './config';
 import { DEVICE_IDS } from '../../shared/domain';
-import { neutralizeDeep } from '../../shared/text';
-import type { ReadingColumns } from '../../shared/contract';
 import { createGovernance, createMqttCommandChannel, governanceMigrations, loadPublicKey, registerGovernanceApi, type Gateway } from './governance';
-import { createHttpServer, type HttpServer } from './http';
-import { createIngest, createLiveCache, stripTs, type IngestService, type LiveCache } from './ingest';
-import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, mountImmuneRoutes, registerImmuneApi } from './immune';
+import { createHttpServer, mountImmuneRoutes, mountMcpRoutes, type HttpServer } from './http';
+import { createIngest, createLiveCache, registerReadingsApi, type IngestService, type LiveCache } from './ingest';
+import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations, registerImmuneApi } from './immune';
 import { createLogger, createMasker, createOtlpTraceExporter, maskOptionsFromConfig, observabilityMigrations, Tracer, type Logger } from './observability';
 import { OperatorAgent, registerAgentApi } from './agent';
 import { OperatorAuth, operatorMigrations, registerOperatorsApi } from './operators';
 import { loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, registerMcpApi, type McpService } from './mcp';
-import { createPlant, type Plant } from './plant';
+import { createPlant, plantView, registerSimulatorApi, type Plant } from './plant';
 import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
 import {
   applyMigrations,
@@ -333,15 +331,15 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     components.splice(0, components.length, ...components.filter((c) => !local.has(c.name)));
   }
 
-  registerPlantApi(api, services);
+  registerReadingsApi(api, { live, ingest, readings, plant: plantView(plant) });
+  registerSimulatorApi(api, plant);
   registerOperatorsApi(api, operators, log.child({ component: 'operators' }));
   registerGovernanceApi(api, governance);
   registerImmuneApi(api, immune);
   if (httpServer) mountImmuneRoutes(httpServer, immune);
   registerDetectionApi(api, { detection, alarms: alarmService.system });
-  registerMcpApi(api, mcp);
-  if (httpServer) mcp.mount(httpServer);
-  registerControlRoomApi(api, services, db);
+  registerMcpApi(api, mcp, db);
+  if (httpServer) mountMcpRoutes(httpServer, mcp);
   registerAgentApi(api, { agent, tracer, demo: { api, bus, clock, log: log.child({ component: 'demo' }), plant, governance, live, agent, tracer } });
 
   let started = false;
@@ -394,100 +392,6 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   return core;
 }
 
-function requireSimulator(services: CoreServices) {
-  if (!services.plant) throw new CoreError('no_simulator', 'the replay simulator is disabled in this configuration');
-  return services.plant.simulator;
-}
-
-function registerPlantApi(api: CoreApi, services: CoreServices): void {
-  const { live, ingest, plant, readings } = services;
-  api.register('plant.snapshot', () => {
-    const ids = new Set<string>([...(plant?.dataset.devices ?? DEVICE_IDS), ...live.devices()]);
-    const statuses = new Map((plant?.simulator.devices() ?? []).map((d) => [d.device_id, d]));
-    return {
-      devices: [...ids].sort().map((id) => {
-        const latest = live.latest(id);
-        const st = statuses.get(id) ?? { device_id: id, state: 'running' as const, load_pct: 100 };
-        return { ...st, latest: latest ? stripTs(latest) : null };
-      }),
-      simulator: plant?.simulator.status() ?? {
-        running: false,
-        paused: false,
-        speed: 0,
-        simTime: null,
-        rowIndex: 0,
-        totalRows: 0,
-        published: 0,
-        finished: false,
-      },
-      ingest: ingest.counters(),
-    };
-  });
-  api.register('plant.history', ({ device_id, limit }) => {
-    const n = Math.min(Math.max(limit ?? 120, 1), 5000);
-    const cached = live.recent(device_id, n);
-    return cached.length >= n ? cached.map(stripTs) : readings.latest(device_id, n);
-  });
-  api.register('simulator.control', (p) => {
-    const sim = requireSimulator(services);
-    try {
-      if (p.action === 'pause') sim.pause();
-      else if (p.action === 'resume') sim.resume();
-      else if (p.action === 'speed') sim.setSpeed(p.speed);
-      else if (p.action === 'seek') sim.seek(p.simTime);
-      else if (p.action === 'jump') sim.jumpToScenario(p.scenario, p.leadSeconds);
-      else throw new CoreError('bad_request', 'unknown simulator action');
-    } catch (err) {
-      if (err instanceof CoreError) throw err;
-      throw new CoreError('bad_request', (err as Error).message);
-    }
-    return sim.status();
-  });
-  api.register('simulator.scenarios', () => requireSimulator(services).scenarios());
-}
-
-/** Requests the control room needs beyond the subsystems' own (issue 7): trend history as columns, agent creation. */
-function registerControlRoomApi(api: CoreApi, services: CoreServices, db: Db): void {
-  // Its own handle on the incidents table (prepared statements only; the MCP service writes the rows).
-  const incidents = createIncidentRepository(db, { mask: services.mcp.deps.mask });
-  api.register('incidents.list', (p) => {
-    const str = (v: unknown, max: number) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, max) : undefined);
-    const limit = Math.min(Math.max(Math.floor(Number(p?.limit ?? 100)) || 100, 1), 500);
-    const offset = Math.max(Math.floor(Number(p?.offset ?? 0)) || 0, 0);
-    // The logbook shows agent text as it is: no direction overrides or control characters (issue 19).
-    return neutralizeDeep(incidents.search({ device_id: str(p?.device_id, 128), text: str(p?.text, 200), limit, offset }));
-  });
-  api.register('plant.range', (p) => {
-    if (typeof p?.device_id !== 'string' || !Number.isFinite(p.from) || !Number.isFinite(p.to) || p.to < p.from)
-      throw new CoreError('invalid', 'plant.range needs device_id and a from ≤ to window in epoch ms');
-    const maxPoints = Math.min(Math.max(Math.floor(p.maxPoints ?? 20_000), 10), 50_000);
-    // One day at 5 s is 17,280 rows: read at most 200k, thin evenly so a week still fits one chart.
-    const rows = services.readings.range(p.device_id, p.from, p.to, 200_000);
-    const step = Math.max(1, Math.ceil(rows.length / maxPoints));
-    const out: ReadingColumns = { device_id: p.device_id, ts: [], temperature: [], pressure: [], vibration: [], humidity: [], power: [] };
-    // Values to 0.001 (finer than any sensor here resolves): a day's reply shrinks from ~1.8 MB to ~0.8 MB of JSON.
-    const q = (v: number) => Math.round(v * 1000) / 1000;
-    for (let i = 0; i < rows.length; i += step) {
-      const r = rows[i];
-      out.ts.push(Date.parse(r.timestamp));
-      out.temperature.push(q(r.temperature));
-      out.pressure.push(q(r.pressure));
-      out.vibration.push(q(r.vibration));
-      out.humidity.push(q(r.humidity));
-      out.power.push(q(r.power));
-    }
-    return out;
-  });
-  api.register('agents.create', (p, caller) => {
-    try {
-      return services.governance.addAgent({ id: p?.id, name: p?.name, role: p?.role, model: p?.model, scope: p?.scope }, operatorOf(caller).name);
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'string') throw new CoreError(code, (err as Error).message);
-      throw err;
-    }
-  });
-}
-
 export { loadConfig, testConfig, type Config } from './config';
+export { toErrorInfo } from './api';
 export { readRunFile, runFilePath, type RunInfo } from './runfile';

@@ -3,7 +3,7 @@
 // as that operator. The secret never reaches a page or a URL; logging out or idling out ends it for all.
 import { ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { AUTH_CHANNELS, type AuthReply, type AuthState, type Caller } from '../../shared/operators';
-import type { Core } from '../core';
+import { toErrorInfo, type Core } from '../core';
 import { isTrustedSender } from './security';
 import type { Trust } from './ipc';
 
@@ -25,7 +25,7 @@ export function startShellSession(core: Core, trust: Trust): ShellSession {
       key = r.session.key;
       return { ok: true, result: state() };
     } catch (err) {
-      return { ok: false, error: { code: (err as { code?: string }).code ?? 'invalid', message: (err as Error).message } };
+      return { ok: false, error: toErrorInfo(err) };
     }
   };
   const str = (v: unknown) => (typeof v === 'string' ? v : '');

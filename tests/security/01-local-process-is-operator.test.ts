@@ -79,8 +79,11 @@ describe('finding 1: a local process is not the operator', () => {
     const dana = await openWs(port, { cookie: await login(port, 'Dana Reyes', 'correct horse battery') });
     if (!isClient(dana)) throw new Error(`operator refused ${dana.refused}`);
     cleanups.push(() => dana.close());
-    // A made-up name in the params changes nothing: the approver is who logged in.
-    const decided = await dana.call('approvals.decide', { id: a.approvalId, verdict: 'approve', operator: 'Shift Supervisor' });
+    // A made-up name in the params is refused (params are strict: no key the contract does not name),
+    // and the approver is who logged in.
+    const impostor = await dana.call('approvals.decide', { id: a.approvalId, verdict: 'approve', operator: 'Shift Supervisor' });
+    expect(impostor).toMatchObject({ ok: false, error: { code: 'invalid_params', message: expect.stringContaining('"operator"') as string } });
+    const decided = await dana.call('approvals.decide', { id: a.approvalId, verdict: 'approve' });
     expect(decided).toMatchObject({ ok: true, result: { status: 'approved', decidedBy: 'Dana Reyes' } });
     const rows = g.audit.query({ kind: 'APPROVED', limit: 10 });
     expect(rows.map((r) => r.actor)).toEqual(['Dana Reyes']);

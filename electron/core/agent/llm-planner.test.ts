@@ -239,9 +239,12 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
     expect(got.ok && got.result.spans.map((x) => x.name)).toEqual(
       expect.arrayContaining(['invoke_agent AegisFlow operator agent', 'chat fake-model', 'mcp.connect']),
     );
-    expect(await core.api.call('traces.get', { traceId: 'nope' }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await core.api.call('traces.get', { traceId: 'nope' }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
     expect(await core.api.call('traces.get', { traceId: 'f'.repeat(32) }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await core.api.call('agent.run', { device_id: DEVICE, reduction_pct: 500 }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await core.api.call('agent.run', { device_id: DEVICE, reduction_pct: 500 }, OPERATOR)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_params' },
+    });
     expect(await core.api.call('agent.run', { episode_id: 'no-such-episode' }, OPERATOR)).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await core.api.call('agent.status', {}, OPERATOR)).toMatchObject({ ok: true, result: { agentId: 'operator-agent', planner: 'llm', running: null } });
   });

@@ -4,54 +4,18 @@
 // effect on the live plant → log an incident report. One instance per run: it keeps its phase.
 import type { RunOutcome } from '../../../shared/agent';
 import { deviceTypeOf } from '../../../shared/domain';
-import type { Decision, Planner, PlannerContext, ToolResult, Turn } from './planner';
+import { PlannerError, type Decision, type Planner, type PlannerContext, type ToolResult, type Turn } from './planner';
+import { incidentReportArgs, runSummary } from './rule-planner-report';
+import { commandCall, sopSteps, type GatedStep } from './rule-planner-steps';
+import { asRecord, asText, incidentsOf, manualTextOf, readingsOf, type Incident } from './rule-planner-results';
 import { diagnose, effectVerified, keySensor, SOP_SECTION, sopPlan, type Diagnosis, type SeenReading, type SopCommand, type SopPlan } from './sop';
 
-/** A tool result's value as text for a note: strings as they are, anything else as JSON, absent as the fallback. */
-function asText(v: unknown, fallback = ''): string {
-  if (v === undefined || v === null) return fallback;
-  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
-}
 export interface RulePlannerOptions {
   verifyIntervalMs: number;
   verifyAttempts: number;
 }
 
 type Phase = 'find' | 'gather' | 'manual' | 'try' | 'plan' | 'act' | 'verify' | 'report' | 'done';
-
-interface Incident {
-  id: string;
-  device_id: string;
-  anomaly_type: string | null;
-  title: string;
-  root_cause: string;
-  actions_taken: string;
-  lessons_learned: string | null;
-}
-
-const asRecord = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
-
-export function readingsOf(r: ToolResult | undefined, deviceId: string): SeenReading[] {
-  const devices = r?.structured?.devices;
-  if (!Array.isArray(devices)) return [];
-  const d = devices.map(asRecord).find((x) => x?.device_id === deviceId);
-  const rs = d?.readings;
-  return Array.isArray(rs) ? (rs.filter((x) => asRecord(x) && typeof (x as SeenReading).timestamp === 'string') as SeenReading[]) : [];
-}
-
-function incidentsOf(r: ToolResult | undefined): Incident[] {
-  const xs = r?.structured?.incidents;
-  return Array.isArray(xs) ? (xs.filter((x) => asRecord(x) && typeof (x as Incident).id === 'string') as Incident[]) : [];
-}
-
-function manualTextOf(r: ToolResult | undefined, section: string): { text: string; cited: string[] } {
-  const xs = r?.structured?.results;
-  if (!Array.isArray(xs)) return { text: r?.text ?? '', cited: [] };
-  const hits = xs.map(asRecord).filter((x): x is Record<string, unknown> => !!x);
-  const exact = hits.find((h) => h.section === section);
-  const cited = hits.map((h) => asText(h.section)).filter(Boolean);
-  return { text: asText((exact ?? hits[0])?.text), cited };
-}
 
 export class RulePlanner implements Planner {
   readonly name = 'rule' as const;
@@ -64,7 +28,7 @@ export class RulePlanner implements Planner {
   private plan: SopPlan | null = null;
   private pending: SopCommand[] = [];
   /** Gated calls still to make, with their exact arguments (a plan's steps must match them exactly). */
-  private steps: Array<{ tool: string; args: Record<string, unknown>; label: string }> = [];
+  private steps: GatedStep[] = [];
   private planned = false;
   private planId: string | null = null;
   private recalled: Incident[] = [];
@@ -85,6 +49,17 @@ export class RulePlanner implements Planner {
     this.verifyLeft = opts.verifyAttempts;
   }
 
+  /** The device, diagnosis and SOP plan, once the phase that finds them has run (find, gather, manual). */
+  private get device(): string {
+    return required(this.deviceId, 'device');
+  }
+  private get dg(): Diagnosis {
+    return required(this.diagnosis, 'diagnosis');
+  }
+  private get sop(): SopPlan {
+    return required(this.plan, 'SOP plan');
+  }
+
   /** Results of the calls made since the last decision, by tool name (last one wins). */
   private fresh(history: readonly Turn[]): Map<string, ToolResult[]> {
     const out = new Map<string, ToolResult[]>();
@@ -102,8 +77,9 @@ export class RulePlanner implements Planner {
         this.anomalyId = task.anomaly?.id ?? null;
         this.hint = task.anomaly?.type_hint ?? null;
         if (!this.deviceId) {
-          if (got.has('get_active_anomalies')) {
-            const list = got.get('get_active_anomalies')![0].structured?.anomalies;
+          const found = got.get('get_active_anomalies');
+          if (found) {
+            const list = found[0].structured?.anomalies;
             const top = Array.isArray(list) ? asRecord(list[0]) : null;
             if (!top) return this.finish('no open anomaly and no device named: nothing to diagnose', 'no_action');
             this.deviceId = String(top.device_id);
@@ -131,7 +107,7 @@ export class RulePlanner implements Planner {
         };
       }
       case 'gather': {
-        const d = this.deviceId!;
+        const d = this.device;
         const status = got.get('get_device_status')?.[0];
         // Two windows: 30 min of trend (bucket averages) and the last minute reading by reading.
         const readings = readingsOf(got.get('get_sensor_stream')?.[0], d);
@@ -142,9 +118,9 @@ export class RulePlanner implements Planner {
           this.anomalyId = a ? String(a.id) : null;
           this.hint ??= a ? String(a.type_hint) : null;
         }
-        this.diagnosis = diagnose(d, readings, this.hint, raw);
-        this.commandAt = this.diagnosis.latest?.timestamp ?? '';
-        const key = keySensor(this.diagnosis.mode);
+        const diagnosis = (this.diagnosis = diagnose(d, readings, this.hint, raw));
+        this.commandAt = diagnosis.latest?.timestamp ?? '';
+        const key = keySensor(diagnosis.mode);
         const lastRaw = (raw.length ? raw : readings)
           .slice(-3)
           .map((r) => r[key])
@@ -153,8 +129,8 @@ export class RulePlanner implements Planner {
         const all = incidentsOf(got.get('get_incident_reports')?.[0]);
         // Same device or same failure mode first: recurring faults point to an unfixed root cause.
         this.recalled = [
-          ...all.filter((i) => i.device_id === d || i.anomaly_type === this.diagnosis!.mode),
-          ...all.filter((i) => i.device_id !== d && i.anomaly_type !== this.diagnosis!.mode),
+          ...all.filter((i) => i.device_id === d || i.anomaly_type === diagnosis.mode),
+          ...all.filter((i) => i.device_id !== d && i.anomaly_type !== diagnosis.mode),
         ].slice(0, 5);
         const reduced = st?.state === 'reduced';
         this.phase = 'manual';
@@ -175,16 +151,17 @@ export class RulePlanner implements Planner {
         };
       }
       case 'manual': {
-        const d = this.deviceId!;
-        const dg = this.diagnosis!;
+        const d = this.device;
+        const dg = this.dg;
         const section = SOP_SECTION[dg.mode].section;
         const m = manualTextOf(got.get('query_device_manual')?.[0], section);
         this.cited = [...new Set([section, ...m.cited.filter((s) => s === section)])];
         this.plan = sopPlan(d, dg, m.text, task.reductionPct);
         this.pending = [...this.plan.commands];
         // Already reduced and the key sensor no longer rising: SOP 2.1 step 3 says wait, not stack reductions.
-        if (this.notes.some((n) => n.startsWith('device already')) && this.pending[0]?.command === 'reduce_load') {
-          const skipped = this.pending.shift()!;
+        const skipped = this.pending[0];
+        if (this.notes.some((n) => n.startsWith('device already')) && skipped?.command === 'reduce_load') {
+          this.pending.shift();
           this.notes.push(`no second reduce_load: a reduction is already in force (${skipped.why.split(':')[0]}); re-check in 10 minutes`);
         }
         if (task.tryCommand && task.tryCommand !== 'reduce_load') {
@@ -192,7 +169,7 @@ export class RulePlanner implements Planner {
           return {
             kind: 'calls',
             thought: `The operator asked for ${task.tryCommand}. Trying it as asked; the gateway decides.`,
-            calls: [this.command(task.tryCommand, {}, `operator request during ${dg.mode} on ${d}: ${dg.evidence[0] ?? ''} (severity ${dg.severity})`)],
+            calls: [commandCall(d, task.tryCommand, {}, `operator request during ${dg.mode} on ${d}: ${dg.evidence[0] ?? ''} (severity ${dg.severity})`)],
           };
         }
         this.phase = 'act';
@@ -236,11 +213,11 @@ export class RulePlanner implements Planner {
         return this.afterAct(ctx, got);
       case 'verify': {
         if (!got.has('get_sensor_stream')) return this.waitAndRead('Waiting for the plant to react.');
-        for (const r of readingsOf(got.get('get_sensor_stream')?.[0], this.deviceId!)) {
+        for (const r of readingsOf(got.get('get_sensor_stream')?.[0], this.device)) {
           if (r.timestamp > this.commandAt && !this.after.some((x) => x.timestamp === r.timestamp)) this.after.push(r);
         }
         this.after.sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
-        this.verified = effectVerified(this.diagnosis!.mode, this.after, this.before);
+        this.verified = effectVerified(this.dg.mode, this.after, this.before);
         this.verifyLeft--;
         if (!this.verified.ok && this.verifyLeft > 0)
           return this.waitAndRead(`Effect not visible yet: ${this.verified.text}; the plant reacts over minutes of its time.`);
@@ -260,47 +237,24 @@ export class RulePlanner implements Planner {
     }
   }
 
-  private command(command: string, params: Record<string, unknown>, justification: string) {
-    const args: Record<string, unknown> = { device_id: this.deviceId!, command, justification: justification.slice(0, 1900) };
-    if (Object.keys(params).length > 0) args.parameters = params;
-    return { tool: 'execute_device_command', args };
-  }
-
-  /** The SOP's gated calls with their final arguments, built once the commands are known. */
-  private buildSteps(): void {
-    const dg = this.diagnosis!;
-    const evidence = `Evidence: ${dg.evidence.join('; ')}. Severity ${dg.severity} (SOP 1.4).`;
-    this.steps = this.pending.map((c) => ({
-      ...this.command(c.command, c.params, `${c.why}. ${evidence}`),
-      label: `${c.command} ${JSON.stringify(c.params)} — ${c.why}`,
-    }));
-    this.pending = [];
-    if (this.plan!.acknowledge && this.anomalyId) {
-      this.steps.push({
-        tool: 'acknowledge_anomaly',
-        args: { anomaly_id: this.anomalyId, note: this.plan!.acknowledge },
-        label: `acknowledge ${this.anomalyId} — ${this.plan!.acknowledge}`,
-      });
-    }
-  }
-
   private act(ctx: PlannerContext): Decision {
     if (!this.planned) {
       this.planned = true;
-      this.buildSteps();
+      this.steps = sopSteps(this.device, this.dg, this.pending, this.sop, this.anomalyId);
+      this.pending = [];
       // Seed 003: several gated steps go to the operator as one plan, approved once, then run in order.
       if (this.steps.length >= 2 && ctx.tools.some((t) => t.name === 'propose_plan')) {
         this.phase = 'plan';
         return {
           kind: 'calls',
-          thought: `SOP ${this.plan!.section} has ${this.steps.length} gated steps: propose them as one plan for a single approval.`,
+          thought: `SOP ${this.sop.section} has ${this.steps.length} gated steps: propose them as one plan for a single approval.`,
           calls: [
             {
               tool: 'propose_plan',
               args: {
                 steps: this.steps.map((x) => ({ tool: x.tool, args: x.args })),
                 rationale:
-                  `${this.diagnosis!.mode} on ${this.deviceId} (SOP ${this.plan!.section}): ${this.diagnosis!.evidence.join('; ')}. Steps: ${this.steps.map((x, k) => `${k + 1}. ${x.label}`).join(' ')}`.slice(
+                  `${this.dg.mode} on ${this.deviceId} (SOP ${this.sop.section}): ${this.dg.evidence.join('; ')}. Steps: ${this.steps.map((x, k) => `${k + 1}. ${x.label}`).join(' ')}`.slice(
                     0,
                     3900,
                   ),
@@ -315,13 +269,13 @@ export class RulePlanner implements Planner {
       const args = this.planId ? { ...next.args, plan_id: this.planId } : next.args;
       return {
         kind: 'calls',
-        thought: `SOP ${this.plan!.section}: ${next.label}${this.planId ? ` (step of plan ${this.planId})` : ''}.`,
+        thought: `SOP ${this.sop.section}: ${next.label}${this.planId ? ` (step of plan ${this.planId})` : ''}.`,
         calls: [{ tool: next.tool, args }],
       };
     }
     if (this.reduceExecuted && this.phase === 'act') {
       this.phase = 'verify';
-      return this.waitAndRead(`Verify the effect on the live plant: ${keySensor(this.diagnosis!.mode)} should fall (SOP ${this.plan!.section}).`);
+      return this.waitAndRead(`Verify the effect on the live plant: ${keySensor(this.dg.mode)} should fall (SOP ${this.sop.section}).`);
     }
     this.phase = 'report';
     return this.report(ctx);
@@ -373,32 +327,22 @@ export class RulePlanner implements Planner {
     return {
       kind: 'calls',
       thought: 'Read the latest readings.',
-      calls: [{ tool: 'get_sensor_stream', args: { device_id: this.deviceId!, last_n: 24, max_points: 24 } }],
+      calls: [{ tool: 'get_sensor_stream', args: { device_id: this.device, last_n: 24, max_points: 24 } }],
     };
   }
 
   private report(_ctx: PlannerContext): Decision {
-    const dg = this.diagnosis!;
-    const d = this.deviceId!;
-    const severity = dg.severity === 'info' ? 'low' : dg.severity;
-    const recall = this.recalled.length
-      ? ` Similar past incidents: ${this.recalled.map((i) => `${i.id} (${i.device_id}, ${i.anomaly_type ?? 'other'})`).join(', ')}.`
-      : '';
-    const recurring = this.recalled.some((i) => i.device_id === d && i.anomaly_type === dg.mode);
-    const args: Record<string, unknown> = {
-      device_id: d,
-      title: `${dg.mode === 'unknown' ? 'Unclassified anomaly' : dg.mode.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase())} on ${d}`,
-      severity,
-      anomaly_type: dg.mode === 'unknown' ? 'other' : dg.mode,
-      ...(this.anomalyId ? { anomaly_id: this.anomalyId } : {}),
-      root_cause: `${dg.evidence.join('; ')}.${recall}`,
-      actions_taken: this.done.length ? this.done.join('; ') : 'none (monitoring)',
-      outcome: [this.verified?.text, ...this.notes].filter(Boolean).join('; ') || 'no command executed',
-      lessons_learned: [...(recurring ? ['recurring on this device: the root cause was not fixed last time (SOP 4.3)'] : []), ...this.plan!.operatorNotes].join(
-        '; ',
-      ),
-      manual_sections: this.cited.length ? this.cited : [SOP_SECTION[dg.mode].section],
-    };
+    const args = incidentReportArgs({
+      deviceId: this.device,
+      anomalyId: this.anomalyId,
+      diagnosis: this.dg,
+      plan: this.sop,
+      recalled: this.recalled,
+      cited: this.cited,
+      done: this.done,
+      notes: this.notes,
+      verified: this.verified,
+    });
     return {
       kind: 'calls',
       thought: 'SOP 4.3: log the incident report (device, type, severity, cause, actions with approval ids, outcome, lessons).',
@@ -407,13 +351,16 @@ export class RulePlanner implements Planner {
   }
 
   private summary(): string {
-    const dg = this.diagnosis;
-    if (!dg) return 'no diagnosis';
-    return `${this.deviceId}: ${dg.mode} (${dg.severity}). Actions: ${this.done.join('; ') || 'none'}.${this.verified ? ` Verification: ${this.verified.text}.` : ''}${this.notes.length ? ` Notes: ${this.notes.join('; ')}.` : ''}`;
+    return runSummary(this.deviceId, this.diagnosis, this.done, this.verified, this.notes);
   }
 
   private finish(summary: string, outcome: RunOutcome): Decision {
     this.phase = 'done';
     return { kind: 'finish', summary, outcome };
   }
+}
+
+function required<T>(v: T | null, what: string): T {
+  if (v === null) throw new PlannerError('planner_state', `rule planner: no ${what} yet`);
+  return v;
 }

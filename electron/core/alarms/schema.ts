@@ -3,7 +3,6 @@
 // shelving is timed (default 15 min here); stale = active for more than 24 h.
 import { z } from 'zod';
 
-import { ALARM_STATES } from '../../../shared/anomalies';
 export {
   ALARM_STATES,
   ALARM_PRIORITIES,
@@ -53,39 +52,3 @@ export const AlarmConfigSchema = z.object({
   tickMs: z.number().int().positive().default(1000),
 });
 export type AlarmConfig = z.infer<typeof AlarmConfigSchema>;
-
-// Request params, validated at the API boundary.
-export const AlarmIdSchema = z.string().min(1).max(256);
-export const WhoSchema = z.string().trim().min(1).max(128);
-export const AckParamsSchema = z.object({ id: AlarmIdSchema, who: WhoSchema, note: z.string().max(2000).optional() });
-export const ShelveParamsSchema = z.object({
-  id: AlarmIdSchema,
-  who: WhoSchema,
-  reason: z.string().trim().min(1, 'a reason is required to shelve an alarm').max(2000),
-  /** Minutes; default from config (15). */
-  minutes: z
-    .number()
-    .positive()
-    .max(24 * 60)
-    .optional(),
-});
-export const UnshelveParamsSchema = z.object({ id: AlarmIdSchema, who: WhoSchema, reason: z.string().max(2000).optional() });
-export const OutOfServiceParamsSchema = z.object({
-  id: AlarmIdSchema,
-  who: WhoSchema,
-  reason: z.string().trim().min(1, 'a reason is required').max(2000),
-  out_of_service: z.boolean(),
-});
-export const ListAlarmsParamsSchema = z
-  .object({
-    states: z.array(z.enum(ALARM_STATES)).optional(),
-    source: z.string().max(256).optional(),
-    /** Only alarms needing attention: active or unacknowledged. */
-    attention: z.boolean().optional(),
-  })
-  .default({});
-export const HistoryParamsSchema = z.object({
-  id: AlarmIdSchema.optional(),
-  limit: z.number().int().min(1).max(10_000).default(200),
-  before: z.number().optional(),
-});

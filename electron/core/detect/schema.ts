@@ -1,7 +1,6 @@
 // Detection config and the anomaly-episode record. One zod schema types both the config file and
 // the code; every knob has a default measured on the plant's 5 s data (see bench/eval-detector.ts).
 import { z } from 'zod';
-import { SEVERITIES, TYPE_HINTS } from '../../../shared/anomalies';
 
 export const DetectorParamsSchema = z.object({
   /** 'combined' = our detectors; 'zscore' = the seed's rolling z-score (window 60, |z|>3), kept for comparison. */
@@ -122,22 +121,5 @@ export {
   type EpisodePage,
 } from '../../../shared/anomalies';
 
-export const EpisodeQuerySchema = z
-  .object({
-    status: z.enum(['open', 'closed', 'all']).default('all'),
-    device_id: z.string().max(256).optional(),
-    scope: z.array(z.string().max(256)).max(1000).optional(),
-    type_hint: z.enum(TYPE_HINTS).optional(),
-    severity: z.enum(SEVERITIES).optional(),
-    from: z.number().finite().optional(),
-    to: z.number().finite().optional(),
-    limit: z.number().int().min(1).max(1000).default(50),
-    offset: z.number().int().min(0).default(0),
-  })
-  .default({ status: 'all', limit: 50, offset: 0 });
-
-export const AckEpisodeParamsSchema = z.object({
-  id: z.string().min(1).max(512),
-  who: z.string().trim().min(1).max(128),
-  note: z.string().max(2000).optional(),
-});
+// The request params of anomalies.list, which the MCP anomaly tools also query with: the contract's one schema.
+export { EpisodeQuerySchema } from '../../../shared/schemas/anomalies';

@@ -3,7 +3,7 @@
 import { SENSORS, type TimedReading } from '../../../shared/domain';
 import { priorityOfSeverity } from '../../../shared/anomalies';
 import type { AlarmSystem } from '../alarms';
-import { CoreError } from '../api';
+import { CoreError, describeIssues } from '../api';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
@@ -265,7 +265,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
     active: () => repository.active(),
     history(q) {
       const parsed = EpisodeQuerySchema.safeParse(q ?? {});
-      if (!parsed.success) throw new CoreError('invalid_params', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!parsed.success) throw new CoreError('invalid_params', describeIssues(parsed.error));
       return repository.query(parsed.data);
     },
     get: (id) => repository.get(id),

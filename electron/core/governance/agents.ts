@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AgentScope, AgentStatus, AgentView } from '../../../shared/governance';
+import { AgentScopeSchema } from '../../../shared/schemas/governance';
 import type { Clock } from '../clock';
 import type { Db } from '../store';
 
@@ -17,13 +18,8 @@ export const AgentIdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'agent id: letters, digits, ".", "_" and "-", starting with a letter or digit');
 
-export const AgentScopeSchema = z
-  .object({
-    devices: z.array(z.string().min(1).max(128)).max(100).optional(),
-    lines: z.array(z.string().min(1).max(64)).max(100).optional(),
-    toolGroups: z.array(z.string().min(1).max(64)).max(100).optional(),
-  })
-  .strict();
+// The contract's schema (agents.setScope, agents.create): one definition.
+export { AgentScopeSchema };
 
 export const NewAgentSchema = z
   .object({

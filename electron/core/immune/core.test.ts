@@ -53,7 +53,7 @@ describe('immune system in the core', () => {
     expect(o.ok && o.result.stats).toMatchObject({ agents: 10, infections: 1, healed: 1, quarantined: 0 });
     expect(o.ok && o.result.healing.some((e) => e.kind === 'released' && e.agent_id === victim)).toBe(true);
     const bad = await api.call('immune.chaos', { type: 'bogus' as never }, OPERATOR);
-    expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_params' } });
     const detail = await api.call('immune.agent', { agent_id: victim }, OPERATOR);
     expect(detail.ok && detail.result.vitals.length).toBeGreaterThan(20);
 

@@ -13,4 +13,3 @@ export { HEALING_POLICIES, planLadder, fleetPatterns } from './healing';
 export type { AgentControl, HealingActuator, ActionOutcome } from './ports';
 export * from './schemas';
 export { createGovernanceControl } from './governance-control';
-export { mountImmuneRoutes } from './http';

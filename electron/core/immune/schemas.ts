@@ -5,17 +5,19 @@ import { z } from 'zod';
 
 const count = z.number().int().min(0).max(1e9);
 const nonNeg = z.number().finite().min(0);
+const AgentIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:@/-]+$/, 'agent_id: letters, digits and ._:@/- only');
+const TsSchema = z.number().int().positive().optional();
 
 /** One agent run or governed call, as reported by the MCP gateway, the SDK or the simulated fleet. */
 export const VitalsSchema = z
   .object({
-    agent_id: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[A-Za-z0-9._:@/-]+$/, 'agent_id: letters, digits and ._:@/- only'),
+    agent_id: AgentIdSchema,
     /** Epoch ms; the service stamps its clock when absent. */
-    ts: z.number().int().positive().optional(),
+    ts: TsSchema,
     latency_ms: nonNeg.max(86_400_000),
     input_tokens: count,
     output_tokens: count,
@@ -40,13 +42,9 @@ export type Vitals = Omit<z.infer<typeof VitalsSchema>, 'ts' | 'total_tokens'> &
 /** One governed call's outcome, reported as it happens (the abuse signal; see abuse.ts). */
 export const CallOutcomeSchema = z
   .object({
-    agent_id: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[A-Za-z0-9._:@/-]+$/, 'agent_id: letters, digits and ._:@/- only'),
+    agent_id: AgentIdSchema,
     /** Epoch ms; the service stamps its clock when absent. */
-    ts: z.number().int().positive().optional(),
+    ts: TsSchema,
     outcome: z.enum(['served', 'blocked', 'invalid', 'rate_limited']),
     tool: z.string().min(1).max(128).optional(),
   })

@@ -42,6 +42,17 @@ const applied = (r: Rig, id: string) =>
     .filter((e) => e.kind === 'action_applied')
     .map((e) => e.action);
 
+/** A rig on its own data dir (kept for a restart) whose RESEARCH agent has just been infected by prompt drift. */
+async function driftingOnDisk(): Promise<Rig> {
+  const dir = tempDir();
+  dirs.push(dir);
+  const a = openRig({ dir, config: { severityThreshold: 11 } });
+  await a.step(25);
+  a.immune.chaos('prompt_drift', RESEARCH);
+  await untilInfected(a, RESEARCH);
+  return a;
+}
+
 describe('immune service', () => {
   it('learns baselines from 20 samples and keeps them, with the vitals, across a restart', async () => {
     const dir = tempDir();
@@ -178,17 +189,12 @@ describe('healing ladder and immune memory', () => {
   });
 
   it('skips an action that failed before for this agent and diagnosis, after a restart', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const a = openRig({ dir, config: { severityThreshold: 11 } });
-    await a.step(25);
-    a.immune.chaos('prompt_drift', RESEARCH);
-    await untilInfected(a, RESEARCH);
+    const a = await driftingOnDisk();
     await until(a, () => state(a, RESEARCH) === 'healthy');
     expect(applied(a, RESEARCH)).toEqual(['reset_memory', 'rollback_prompt']);
     await a.close();
 
-    const b = rig({ dir, config: { severityThreshold: 11 }, startMs: a.clock.now() });
+    const b = rig({ dir: a.dir, config: { severityThreshold: 11 }, startMs: a.clock.now() });
     await b.step(3);
     b.immune.chaos('prompt_drift', RESEARCH);
     await untilInfected(b, RESEARCH);
@@ -271,16 +277,11 @@ describe('persistence', () => {
   });
 
   it('resumes a heal interrupted by a shutdown', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const a = openRig({ dir, config: { severityThreshold: 11 } });
-    await a.step(25);
-    a.immune.chaos('prompt_drift', RESEARCH);
-    await untilInfected(a, RESEARCH);
+    const a = await driftingOnDisk();
     expect(state(a, RESEARCH)).toBe('probation'); // first rung applied, waiting for fresh vitals
     await a.close();
 
-    const b = rig({ dir, config: { severityThreshold: 11 }, startMs: a.clock.now() });
+    const b = rig({ dir: a.dir, config: { severityThreshold: 11 }, startMs: a.clock.now() });
     b.fleet.inject(RESEARCH, 'prompt_drift', b.clock.now()); // the new process's fleet: same agent, still sick
     await b.immune.start();
     await until(b, () => state(b, RESEARCH) === 'healthy');

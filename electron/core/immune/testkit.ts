@@ -7,9 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createBus, type EventBus } from '../bus';
 import { manualClock } from '../clock';
-import { testConfig } from '../config';
-import { Gateway, governanceMigrations, governanceOptions } from '../governance';
-import { createLogger } from '../observability';
+import { Gateway, governanceMigrations, type GovernanceOptions } from '../governance';
+import { createLogger, MaskingConfigSchema, maskOptionsFromConfig } from '../observability';
 import { applyMigrations, openDatabase, type Db } from '../store';
 import { ImmuneConfigSchema } from './config';
 import { createSimulatedFleet, type SimulatedFleet } from './fleet';
@@ -31,6 +30,28 @@ export interface Rig {
   /** Advance one second, tick the fleet, let healing run. */
   step(n?: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The gateway's options as the app's defaults give them for a data dir (the governance section's
+ * defaults, the bundled policy unless the dir holds a promoted copy), with the policy watcher off.
+ */
+function governanceDefaults(dir: string): GovernanceOptions {
+  const copy = path.join(dir, 'policy.yaml');
+  return {
+    dataDir: dir,
+    policyFile: fs.existsSync(copy) ? copy : path.resolve(__dirname, '../../../resources/policies/default.yaml'),
+    policyCopy: copy,
+    watchPolicy: false,
+    reloadDebounceMs: 250,
+    tokenTtlS: 60,
+    collectWindowS: 120,
+    sweepIntervalMs: 1000,
+    progressIntervalMs: 5000,
+    promoteIgnoreArgs: ['justification', 'reason', 'notes', 'comment'],
+    audit: { signEvery: 1000, signIntervalMs: 60_000 },
+    masking: maskOptionsFromConfig(MaskingConfigSchema.parse({})),
+  };
 }
 
 export function tempDir(): string {
@@ -67,10 +88,7 @@ export function openRig(
   else if (opts.control) control = opts.control;
   else {
     applyMigrations(db, governanceMigrations);
-    gateway = new Gateway(
-      { db, clock, log: createLogger({ level: 'silent' }), bus },
-      { ...governanceOptions(testConfig(dir, { resourcesDir: path.resolve(__dirname, '../../../resources') })), watchPolicy: false },
-    );
+    gateway = new Gateway({ db, clock, log: createLogger({ level: 'silent' }), bus }, governanceDefaults(dir));
     control = createGovernanceControl(gateway);
   }
   const immune = new ImmuneService({ db, config, clock, log: createLogger({ level: 'silent' }), bus, fleet, control, dataDir: dir });

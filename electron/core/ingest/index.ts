@@ -16,6 +16,7 @@ import type { LiveCache } from './live';
 import { validatePayload } from './validate';
 
 export { createLiveCache, stripTs, type LiveCache } from './live';
+export { registerReadingsApi, type PlantView } from './api';
 export { validatePayload, type RejectReason, type Validation } from './validate';
 
 /** Ingest's config section. */

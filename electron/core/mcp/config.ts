@@ -46,6 +46,15 @@ export const RateLimitsSchema = z.strictObject({
 });
 export type RateLimits = z.infer<typeof RateLimitsSchema>;
 
+/** A body size limit in bytes (at most 16 MiB). */
+const byteLimit = (dflt: number) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(16 * 1024 * 1024)
+    .default(dflt);
+
 export const McpConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Path of the Streamable HTTP endpoint on the core's HTTP server (127.0.0.1:8787 by default). */
@@ -68,19 +77,9 @@ export const McpConfigSchema = z.strictObject({
   /** Accept loopback origins (http://localhost:*, http://127.0.0.1:*). */
   allowLoopbackOrigins: z.boolean().default(true),
   /** Largest JSON-RPC request body on /mcp (bytes); tool arguments are small. */
-  maxBodyBytes: z
-    .number()
-    .int()
-    .positive()
-    .max(16 * 1024 * 1024)
-    .default(256 * 1024),
+  maxBodyBytes: byteLimit(256 * 1024),
   /** Largest tool arguments (bytes of JSON) /api/v1/governance/check accepts; larger ones get 413 before the gateway sees them. */
-  maxCheckArgsBytes: z
-    .number()
-    .int()
-    .positive()
-    .max(16 * 1024 * 1024)
-    .default(64 * 1024),
+  maxCheckArgsBytes: byteLimit(64 * 1024),
   /** Sessions idle this long are closed (the client re-initialises transparently). */
   sessionIdleMs: z
     .number()

@@ -1,5 +1,6 @@
 // Governed MCP server (issue 6): the nine seed tools plus propose_plan, get_approval_status and
-// list_devices; resources (devices, manual, policy) and prompts; Streamable HTTP at /mcp and stdio.
+// list_devices; resources (devices, manual, policy) and prompts; stdio here, Streamable HTTP at /mcp
+// mounted by the HTTP part (electron/core/http/mcp-routes.ts) on NodeStreamableHttpTransport.
 // Every tools/call passes the governance gateway (see call.ts).
 export { McpConfigSchema, type McpConfig } from './config';
 export { mcpMigrations } from './migrations';
@@ -12,11 +13,13 @@ export {
   type ToolCallRow,
 } from './repository';
 export { createMcpServer, SERVER_NAME, SERVER_VERSION } from './server';
-export { createMcpService, registerMcpApi, type McpService } from './service';
-export { governedCall, GOVERNANCE_META, type GovernanceMeta, type CallStatus } from './call';
+export { createMcpService, type McpService, type HttpListener } from './service';
+export { registerMcpApi } from './api';
+export { governedCall } from './call';
+export { GOVERNANCE_META, type GovernanceMeta, type CallStatus } from './outcome';
 export { ALL_TOOLS, SEED_TOOLS, TOOL_REGISTRY } from './tools';
-export { mountStreamableHttp, originAllowed, hostAllowed, bearerToken, AGENT_HEADER, type StreamableHttpEndpoint } from './transports/streamableHttp';
+export { AGENT_HEADER, type StreamableHttpEndpoint, type HttpSession } from './transports/endpoint';
+export { NodeStreamableHttpTransport } from './transports/nodeStreamableHttp';
 export { serveStdio, bridgeStdioToHttp } from './transports/stdio';
 export { createTransportFetch } from './transports/fetch';
-export { CHECK_PATH, CheckRequestSchema, type CheckResponse } from './check';
 export { ToolFailure, type McpDeps, type CallerIdentity, type ToolSpec, type ToolContext } from './types';

@@ -17,7 +17,8 @@
 // its decision in error.data["aegisflow/governance"].
 import { z } from 'zod';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { GOVERNANCE_META, governedCall, type Extra, type GovernanceMeta } from './call';
+import { governedCall, type Extra } from './call';
+import { GOVERNANCE_META, type GovernanceMeta } from './outcome';
 import type { CallerIdentity, McpDeps, ToolSpec } from './types';
 
 /**

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { decideNext, injectAnomaly, inMemoryClient, startRig, textOf, waitFor, type McpRig } from '../../../tests/mcp-helpers';
 import { SEED_TOOLS } from './tools';
-import { GOVERNANCE_META } from './call';
+import { GOVERNANCE_META } from './outcome';
 import { OPERATOR, operatorCaller } from '../../../tests/helpers';
 
 let rig: McpRig;

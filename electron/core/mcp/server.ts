@@ -1,11 +1,13 @@
 // createMcpServer(deps, caller): one McpServer with every tool, resource and prompt, for one caller.
-// Separate from the transports (transports/streamableHttp.ts, transports/stdio.ts) that serve it, as in
+// Separate from the transports (../http/mcp-streamable-http.ts, transports/stdio.ts) that serve it, as in
 // the MCP reference server "everything". Cheap to build: zod schemas are built once at import time.
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { DEVICE_TYPES } from '../../../shared/domain';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { GOVERNANCE_META, governedCall, recordInvalidCall, type Extra } from './call';
+import { governedCall, type Extra } from './call';
+import { GOVERNANCE_META } from './outcome';
+import { recordInvalidCall } from './record';
 import { governedRead, mayRead, promptTool, resourceTool } from './reads';
 import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
 import { requireKnownDevice, scopeFilter } from './tools/common';

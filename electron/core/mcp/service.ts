@@ -1,30 +1,34 @@
-// The MCP subsystem as the core sees it: builds servers per caller, mounts /mcp and the governance
-// check on the HTTP server, sweeps idle sessions, and answers the UI's mcp.* requests.
-import { neutralizeDeep } from '../../../shared/text';
+// The MCP subsystem as the core sees it: builds servers per caller and sweeps the idle sessions of the
+// /mcp endpoint the HTTP part mounts (electron/core/http/mcp-routes.ts); the UI's mcp.* requests: ./api.ts.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { McpInfo, McpToolCallView } from '../../../shared/mcp';
-import type { CoreApi } from '../api';
-import type { HttpServer } from '../http';
-import { recordInvalidCall } from './call';
-import { mountGovernanceCheck } from './check';
+import { recordInvalidCall } from './record';
 import { createRunVitals } from './vitals';
 import { createRateLimiter } from './limits';
 import { createMcpServer } from './server';
 import { ALL_TOOLS } from './tools';
-import { mountStreamableHttp, type StreamableHttpEndpoint } from './transports/streamableHttp';
+import type { StreamableHttpEndpoint } from './transports/endpoint';
 import type { CallerIdentity, McpDeps } from './types';
 
 /** The CLI entry of this checkout (electron/core/mcp → repo root → bin), for copy-paste configs. */
 const CLI_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'aegisflow.mjs');
 
+/** What the service needs of the HTTP server: where it listens. */
+export interface HttpListener {
+  readonly port: number | null;
+  readonly url: string;
+}
+
 export interface McpService {
   readonly deps: McpDeps;
   /** A fresh server for one caller (HTTP session, stdio process, in-memory test client). */
   createServer(caller: CallerIdentity): McpServer;
-  /** Mount /mcp and /api/v1/governance/check on the HTTP server (before it starts). */
-  mount(http: HttpServer): void;
+  /** The /mcp endpoint the HTTP part mounted, and the server it listens on (for the URL shown). */
+  attachHttp(endpoint: StreamableHttpEndpoint, server: HttpListener): void;
+  /** An authenticated agent sent a body no session could read: counted as its invalid call. */
+  recordMalformed(agentId: string, message: string): void;
   info(): McpInfo;
   recentCalls(q?: { agentId?: string; tool?: string; limit?: number; beforeId?: number }): McpToolCallView[];
   readonly http: StreamableHttpEndpoint | null;
@@ -37,7 +41,7 @@ export function createMcpService(input: McpDeps): McpService {
   if (deps.runVitals === undefined) deps.runVitals = deps.immune ? createRunVitals(deps.immune, deps.clock, deps.config.vitals) : null;
   if (deps.limiter === undefined) deps.limiter = createRateLimiter(deps.config.rateLimits, () => deps.clock.now());
   let endpoint: StreamableHttpEndpoint | null = null;
-  let httpServer: HttpServer | null = null;
+  let httpServer: HttpListener | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
   const createServer = (caller: CallerIdentity) => createMcpServer(deps, caller);
 
@@ -47,27 +51,11 @@ export function createMcpService(input: McpDeps): McpService {
     get http() {
       return endpoint;
     },
-    mount(http) {
-      if (!deps.config.enabled) return;
-      httpServer = http;
-      endpoint = mountStreamableHttp(http, {
-        config: deps.config,
-        governance: deps.governance,
-        log: deps.log,
-        createServer,
-        now: () => deps.clock.now(),
-        bindHost: () => bindHostOf(http),
-        // Before any session reads it, a body that is not JSON is still this agent's invalid call (abuse signal).
-        onMalformed: (agentId, message) => recordInvalidCall(deps, { agentId, transport: 'http' }, '(rpc) malformed', undefined, message),
-      });
-      mountGovernanceCheck(http, {
-        governance: deps.governance,
-        toolCalls: deps.toolCalls,
-        clock: deps.clock,
-        log: deps.log,
-        maxArgsBytes: deps.config.maxCheckArgsBytes,
-      });
+    attachHttp(http, server) {
+      endpoint = http;
+      httpServer = server;
     },
+    recordMalformed: (agentId, message) => recordInvalidCall(deps, { agentId, transport: 'http' }, '(rpc) malformed', undefined, message),
     info() {
       const url = httpServer && httpServer.port !== null && deps.config.enabled ? `${httpServer.url}${deps.config.path}` : null;
       const shownUrl = url ?? `http://127.0.0.1:8787${deps.config.path}`;
@@ -108,18 +96,4 @@ export function createMcpService(input: McpDeps): McpService {
     },
   };
   return svc;
-}
-
-/** The address the HTTP server is bound to (its url is built from config http.host). */
-function bindHostOf(http: HttpServer): string | undefined {
-  try {
-    return new URL(http.url).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return undefined;
-  }
-}
-
-export function registerMcpApi(api: CoreApi, svc: McpService): void {
-  api.register('mcp.info', () => svc.info());
-  api.register('mcp.calls', (p) => neutralizeDeep(svc.recentCalls(p ?? {})));
 }

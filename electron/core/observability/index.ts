@@ -1,5 +1,6 @@
 export { createLogger, createRateLimitedLog, type Logger, type LoggerOptions } from './logger';
-export { Tracer, TraceRepository, observabilityMigrations, type SpanHandle, type TraceHandle, type TraceSink, type StartTraceInput } from './traces';
+export { Tracer, type SpanHandle, type TraceHandle, type TraceSink, type StartTraceInput } from './traces';
+export { TraceRepository, observabilityMigrations } from './traces-store';
 export { createOtlpTraceExporter, otlpTracesBody, otlpTokenMetricsBody, otlpAttributes, TOKEN_BUCKETS, type OtlpTraceExporter } from './otlp';
 export { ObservabilityConfigSchema, LogConfigSchema, type ObservabilityConfig } from './config';
 export { costOf } from './costs';

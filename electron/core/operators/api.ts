@@ -7,63 +7,53 @@ import type { Logger } from '../observability';
 import type { OperatorAuth } from '.';
 import { OperatorError } from './registry';
 
-async function guard<T>(fn: () => T | Promise<T>): Promise<T> {
+/** Removing or demoting the last admin is a refusal like any other the operator is not allowed. */
+async function lastAdminForbidden<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof OperatorError) throw new CoreError(err.code === 'last_admin' ? 'forbidden' : err.code, err.message);
+    if (err instanceof OperatorError && err.code === 'last_admin') throw new CoreError('forbidden', err.message);
     throw err;
   }
 }
-
-const str = (v: unknown, name: string): string => {
-  if (typeof v !== 'string' || !v) throw new CoreError('invalid', `${name} is required`);
-  return v;
-};
 
 export function registerOperatorsApi(api: CoreApi, auth: OperatorAuth, log: Logger): void {
   const { registry, sessions } = auth;
   const account = (o: ReturnType<typeof registry.require>) => ({ id: o.id, name: o.name, roles: o.roles, createdAt: o.createdAt, lastLogin: o.lastLogin });
   api.register('operators.list', () => registry.list().map(account));
-  api.register('operators.add', (p, c) =>
-    guard(async () => {
-      const o = await registry.add({ name: p?.name, password: p?.password, roles: p?.roles });
-      log.info({ operator: o.name, roles: o.roles, by: operatorOf(c).name }, 'operator account added');
-      return account(o);
-    }),
-  );
+  api.register('operators.add', async (p, c) => {
+    const o = await registry.add({ name: p.name, password: p.password, roles: p.roles });
+    log.info({ operator: o.name, roles: o.roles, by: operatorOf(c).name }, 'operator account added');
+    return account(o);
+  });
   api.register('operators.setRoles', (p, c) =>
-    guard(() => {
-      const o = registry.setRoles(str(p?.id, 'id'), p?.roles);
+    lastAdminForbidden(() => {
+      const o = registry.setRoles(p.id, p.roles);
       // Sessions pick up the new roles at their next request (callerFor re-reads the account).
       log.info({ operator: o.name, roles: o.roles, by: operatorOf(c).name }, 'operator roles changed');
       return account(o);
     }),
   );
   api.register('operators.remove', (p, c) =>
-    guard(() => {
+    lastAdminForbidden(() => {
       const who = operatorOf(c);
-      const id = str(p?.id, 'id');
-      if (registry.get(id)?.id === who.id) throw new CoreError('forbidden', 'you cannot remove your own account while logged in with it');
-      const o = registry.remove(id);
+      if (registry.get(p.id)?.id === who.id) throw new CoreError('forbidden', 'you cannot remove your own account while logged in with it');
+      const o = registry.remove(p.id);
       const ended = sessions.endFor(o.id, 'account removed');
       log.info({ operator: o.name, by: who.name, sessionsEnded: ended }, 'operator account removed');
       return { removed: o.name };
     }),
   );
-  api.register('operators.setPassword', (p, c) =>
-    guard(async () => {
-      const who = operatorOf(c);
-      const target = registry.require(str(p?.id, 'id'));
-      const self = target.id === who.id;
-      if (!self && !hasRole(who, 'admin')) throw new CoreError('forbidden', "only an admin may set another operator's password");
-      if (self && !(await registry.verify(target.name, typeof p?.currentPassword === 'string' ? p.currentPassword : '')))
-        throw new CoreError('forbidden', 'the current password is wrong');
-      await registry.setPassword(target.id, p?.password);
-      // An admin's reset ends that operator's sessions (whoever was using the old password is out).
-      const ended = self ? 0 : sessions.endFor(target.id, 'password changed');
-      log.info({ operator: target.name, by: who.name, sessionsEnded: ended }, 'operator password changed');
-      return { changed: true as const };
-    }),
-  );
+  api.register('operators.setPassword', async (p, c) => {
+    const who = operatorOf(c);
+    const target = registry.require(p.id);
+    const self = target.id === who.id;
+    if (!self && !hasRole(who, 'admin')) throw new CoreError('forbidden', "only an admin may set another operator's password");
+    if (self && !(await registry.verify(target.name, p.currentPassword ?? ''))) throw new CoreError('forbidden', 'the current password is wrong');
+    await registry.setPassword(target.id, p.password);
+    // An admin's reset ends that operator's sessions (whoever was using the old password is out).
+    const ended = self ? 0 : sessions.endFor(target.id, 'password changed');
+    log.info({ operator: target.name, by: who.name, sessionsEnded: ended }, 'operator password changed');
+    return { changed: true as const };
+  });
 }

@@ -17,6 +17,7 @@ export { parseDatasetCsv, loadDatasetFile, DEFAULT_COLUMNS, type ColumnMapping, 
 export { DeviceModel, ReduceLoadParams, commandParamsProblem } from './device-model';
 export { createSimulator, type Simulator, type SimulatorOptions, type CommandCounters } from './simulator';
 export { PROFILES, AMBIENT_C } from './profiles';
+export { plantView, registerSimulatorApi } from './api';
 
 /** The simulator's config section (`simulator`). */
 export const SimulatorConfigSchema = z.object({

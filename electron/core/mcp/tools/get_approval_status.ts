@@ -3,7 +3,7 @@
 // returning the call's own result (the token is single-use, so this happens once).
 import { z } from 'zod';
 import { GovernanceError } from '../../governance';
-import { runTool } from '../call';
+import { runTool } from '../outcome';
 import { ToolFailure, defineTool } from '../types';
 
 export const getApprovalStatus = defineTool({

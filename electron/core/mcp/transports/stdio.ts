@@ -8,7 +8,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { createTransportFetch } from './fetch';
-import { AGENT_HEADER } from './streamableHttp';
+import { AGENT_HEADER } from './endpoint';
 
 export async function serveStdio(server: McpServer, io: { stdin?: Readable; stdout?: Writable } = {}): Promise<{ closed: Promise<void> }> {
   const transport = new StdioServerTransport(io.stdin, io.stdout);

@@ -6,11 +6,11 @@
 import type { GovernanceCheckResponse } from '../../../shared/mcp';
 import { z } from 'zod';
 import { GovernanceError, type AgentGate, type WaitResult } from '../governance';
-import { HttpError, sendJson, type HttpServer } from '../http';
 import type { Clock } from '../clock';
+import type { ToolCallRepository } from '../mcp';
 import type { Logger } from '../observability';
-import type { ToolCallRepository } from './repository';
-import { authenticateAgent } from './transports/streamableHttp';
+import { authenticateAgent } from './agent-auth';
+import { HttpError, sendJson, type HttpServer } from './index';
 
 export const CHECK_PATH = '/api/v1/governance/check';
 

@@ -1,4 +1,5 @@
-// Streamable HTTP at /mcp on the core's HTTP server (127.0.0.1 by default).
+// MCP's Streamable HTTP at /mcp on the core's HTTP server (127.0.0.1 by default); the transport itself
+// (NodeStreamableHttpTransport) and the servers behind it are the MCP part's.
 //
 // Sessions (Mcp-Session-Id), not stateless: a session keeps one McpServer for one agent, so a call
 // costs no server construction, the optional GET stream works, and a long REVIEW wait streams its
@@ -14,38 +15,11 @@ import type http from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { isLoopbackHost, sendJson, type HttpServer, type RouteContext } from '../../http';
-import type { McpConfig } from '../config';
-import type { AgentGate } from '../../governance';
-import { createRateLimitedLog, type Logger } from '../../observability';
-import type { CallerIdentity } from '../types';
-import type { AgentView } from '../../../../shared/governance';
-import { NodeStreamableHttpTransport } from './nodeStreamableHttp';
-
-export interface HttpSession {
-  id: string;
-  agentId: string;
-  transport: NodeStreamableHttpTransport;
-  server: McpServer;
-  lastSeen: number;
-}
-
-export interface StreamableHttpEndpoint {
-  readonly sessions: ReadonlyMap<string, HttpSession>;
-  /** Close sessions idle longer than the limit. */
-  sweep(now?: number): number;
-  close(): Promise<void>;
-  counters(): {
-    unauthorized: number;
-    forbidden: number;
-    badOrigin: number;
-    tooLarge: number;
-    badJson: number;
-    sessionsOpened: number;
-    sessionsRefused: number;
-    sessionsEvicted: number;
-  };
-}
+import type { AgentGate } from '../governance';
+import { NodeStreamableHttpTransport, type CallerIdentity, type HttpSession, type McpConfig, type StreamableHttpEndpoint } from '../mcp';
+import { createRateLimitedLog, type Logger } from '../observability';
+import { authenticateAgent } from './agent-auth';
+import { isLoopbackHost, sendJson, type HttpServer, type RouteContext } from './index';
 
 export interface StreamableHttpDeps {
   config: McpConfig;
@@ -59,18 +33,8 @@ export interface StreamableHttpDeps {
   onMalformed?(agentId: string, message: string): void;
 }
 
-/** Header the stdio bridge sends with --agent NAME; when present it must match the token's agent. */
-export const AGENT_HEADER = 'x-aegisflow-agent';
-
-export function bearerToken(req: http.IncomingMessage): string | null {
-  const h = req.headers.authorization;
-  if (!h) return null;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  return m ? m[1] : null;
-}
-
 /** The Host header's name must be loopback (or listed) while the server is bound to loopback. */
-export function hostAllowed(req: http.IncomingMessage, cfg: McpConfig, bindHost: string | undefined): boolean {
+export function mcpHostAllowed(req: http.IncomingMessage, cfg: McpConfig, bindHost: string | undefined): boolean {
   if (bindHost !== undefined && !isLoopbackHost(bindHost)) return true; // bound elsewhere: the operator token guards it
   const h = req.headers.host;
   if (!h) return true; // HTTP/1.0 clients; browsers always send Host
@@ -84,7 +48,7 @@ export function hostAllowed(req: http.IncomingMessage, cfg: McpConfig, bindHost:
 }
 
 /** Origin check of the MCP spec: absent (non-browser clients), this server, loopback pages, or listed. */
-export function originAllowed(req: http.IncomingMessage, cfg: McpConfig): boolean {
+export function mcpOriginAllowed(req: http.IncomingMessage, cfg: McpConfig): boolean {
   const origin = req.headers.origin;
   if (origin === undefined || origin === '') return true;
   let o: URL;
@@ -108,36 +72,6 @@ const rpcError = (res: http.ServerResponse, status: number, code: number, messag
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
 };
-
-/** Authenticate a request as an agent: the shared step of /mcp and /api/v1/governance/check. */
-export function authenticateAgent(
-  req: http.IncomingMessage,
-  governance: AgentGate,
-  reply: (status: number, message: string, headers?: Record<string, string>) => void,
-): AgentView | null {
-  const token = bearerToken(req);
-  if (!token) {
-    reply(401, 'missing bearer token: send "Authorization: Bearer <agent token>" (aegisflow agent add NAME prints one)', {
-      'www-authenticate': 'Bearer realm="aegisflow"',
-    });
-    return null;
-  }
-  const agent = governance.agents.byToken(token); // cached by the registry, never stale (see agents.ts)
-  if (!agent) {
-    reply(401, 'invalid agent token', { 'www-authenticate': 'Bearer realm="aegisflow", error="invalid_token"' });
-    return null;
-  }
-  const named = req.headers[AGENT_HEADER];
-  if (typeof named === 'string' && named !== '' && named !== agent.id && named !== agent.name) {
-    reply(403, `the token belongs to agent ${agent.id}, not ${named}`);
-    return null;
-  }
-  if (agent.status !== 'active') {
-    reply(403, `agent ${agent.id} is ${agent.status}${agent.statusReason ? `: ${agent.statusReason}` : ''}; an operator must revive it`);
-    return null;
-  }
-  return agent;
-}
 
 export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttpDeps): StreamableHttpEndpoint {
   const { config, governance, log } = deps;
@@ -194,12 +128,12 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
 
   const handler = async (ctx: RouteContext) => {
     const { req, res } = ctx;
-    if (!hostAllowed(req, config, deps.bindHost?.())) {
+    if (!mcpHostAllowed(req, config, deps.bindHost?.())) {
       counters.badOrigin++;
       log.warn({ host: req.headers.host }, 'MCP request for a foreign Host refused (DNS rebinding?)');
       return rpcError(res, 403, -32000, `host ${String(req.headers.host)} is not allowed`);
     }
-    if (!originAllowed(req, config)) {
+    if (!mcpOriginAllowed(req, config)) {
       counters.badOrigin++;
       log.warn({ origin: req.headers.origin }, 'MCP request from a foreign origin refused');
       return rpcError(res, 403, -32000, `origin ${String(req.headers.origin)} is not allowed`);

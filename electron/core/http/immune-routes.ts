@@ -1,8 +1,7 @@
-// Mounts POST /api/v1/ingest on serve mode's HTTP server. The handler itself (ingest.ts) knows
-// nothing about HTTP frameworks; this is the thin glue.
-import { sendJson, type HttpServer } from '../http';
-import { handleIngestRequest } from './ingest';
-import type { ImmuneService } from './service';
+// Mounts the immune system's POST /api/v1/ingest on serve mode's HTTP server. The handler itself
+// (immune/ingest.ts) knows nothing about HTTP frameworks; this is the thin glue.
+import { handleIngestRequest, type ImmuneService } from '../immune';
+import { sendJson, type HttpServer } from './index';
 
 export function mountImmuneRoutes(http: HttpServer, immune: ImmuneService): void {
   http.route(

@@ -1,0 +1,225 @@
+// The combined detectors of one device, each for what the seed's rolling z-score cannot see:
+//  - level:    robust (median/MAD) baseline, EWMA-smoothed z over the spread it had in training.
+//              A rolling z-score re-centres on a shifted level within a window; this does not.
+//  - drift:    two-sided CUSUM on the robust z, for slow ramps (sensor_drift: +15 % over 2 h).
+//  - variance: EWMA of squared first differences over its training level (oscillation,
+//              electrical_fault: power swinging 5–45 kW while its mean barely moves).
+//  - cross:    Hotelling T² of the smoothed z vector with the covariance learned in training,
+//              for changes in how sensors move together.
+// This holds the learned model (baselines, spreads, covariance) and the filters' state, scores a row
+// and adapts the baselines; learn.ts fits the model, budget.ts sets the hit threshold, and
+// DeviceDetector (detector.ts) runs a series through it.
+import { KIND_CROSS, KIND_DRIFT, KIND_LEVEL, KIND_VARIANCE } from './kinds';
+import type { DetectorParams } from './schema';
+import type { SampleTiming } from './timing';
+
+export class CombinedDetectors {
+  /** Max normalised score of this row over all detectors and sensors (1.0 = at threshold). */
+  score = 0;
+  /** Which detectors reached 1.0 on this row (bit mask of KIND_*). */
+  kinds = 0;
+  /** This row's evidence without the smoothing lag (same units as score): the unsmoothed level deviation of
+   *  each sensor, the drift detector while fresh evidence feeds it, and the variance detector; not the level
+   *  and cross detectors, which read the smoothed level and trail a step's end by the level filter's lag. */
+  rawScore = 0;
+  readonly sensorScore: Float64Array;
+  readonly sensorKinds: Int32Array;
+  /** Baseline (median), scale (robust σ) and smoothed z per sensor: read by the episode typer. */
+  readonly mu: Float64Array;
+  readonly scale: Float64Array;
+  /** Level filter: smoothed robust z against the level baseline (muF). */
+  readonly zf: Float64Array;
+  /** Smoothed robust z against the slow baseline (mu): how far each sensor has moved, for the episode typer. */
+  readonly zDev: Float64Array;
+  readonly varRatio: Float64Array;
+  /** Level baseline: follows at levelAlpha (a step is caught against it, a slow wander is not), frozen in episodes like mu. */
+  readonly muF: Float64Array;
+  /** EWMA of the raw value (weight settleAlpha): where the signal sits now. */
+  readonly lvl: Float64Array;
+  readonly zPrev: Float64Array;
+  /** Spread of the smoothed z in training (≥ 1), per sensor. */
+  readonly sdf: Float64Array;
+  readonly cp: Float64Array;
+  readonly cn: Float64Array;
+  /** scale / drift scale per sensor (≤ 1): the drift detector judges a slow move against max(noise, driftMinRelScale × level). */
+  readonly dfac: Float64Array;
+  readonly vv: Float64Array;
+  /** Variance level in training, per sensor. */
+  readonly v0: Float64Array;
+  /** Mean square of the slow residual (x − mu)/scale, learned outside episodes: how far the level normally
+   *  strays from the slow baseline (a daily cycle not yet learned, process wander). The drift detector judges
+   *  against max(1, its root), so a series that wanders more than its short learning showed is not a drift. */
+  readonly wander: Float64Array;
+  /** The same against the level baseline (x − muF)/scale: the level and cross detectors judge against it. */
+  readonly wanderF: Float64Array;
+  /** Precision matrix of the smoothed z in training (null: cross detector off) and its T² reference. */
+  prec: Float64Array | null = null;
+  t2Ref = 1;
+  hasPrev = false;
+
+  constructor(
+    readonly d: number,
+    protected readonly p: DetectorParams,
+  ) {
+    this.sensorScore = new Float64Array(d);
+    this.sensorKinds = new Int32Array(d);
+    this.mu = new Float64Array(d);
+    this.scale = new Float64Array(d).fill(1);
+    this.zf = new Float64Array(d);
+    this.zDev = new Float64Array(d);
+    this.varRatio = new Float64Array(d);
+    this.muF = new Float64Array(d);
+    this.lvl = new Float64Array(d);
+    this.zPrev = new Float64Array(d);
+    this.sdf = new Float64Array(d).fill(1);
+    this.cp = new Float64Array(d);
+    this.cn = new Float64Array(d);
+    this.dfac = new Float64Array(d).fill(1);
+    this.vv = new Float64Array(d);
+    this.v0 = new Float64Array(d).fill(1);
+    this.wander = new Float64Array(d).fill(1);
+    this.wanderF = new Float64Array(d).fill(1);
+  }
+
+  /** Filters back at rest (level, CUSUM, variance); the baselines stay. */
+  rest(): void {
+    this.zf.fill(0);
+    this.cp.fill(0);
+    this.cn.fill(0);
+    for (let i = 0; i < this.d; i++) this.vv[i] = this.v0[i];
+  }
+
+  /** The level the signals hold now (lvl) becomes the baseline; spread, covariance and variance level stay as learned. */
+  levelAsBaseline(): void {
+    for (let i = 0; i < this.d; i++) {
+      this.mu[i] = this.lvl[i];
+      this.muF[i] = this.lvl[i];
+    }
+    this.rest();
+  }
+
+  /** After learning: the filters go on from the last learning row (level filter zf, robust z zLast). */
+  resume(zf: Float64Array, zLast: Float64Array): void {
+    this.zf.set(zf);
+    this.cp.fill(0);
+    this.cn.fill(0);
+    this.zPrev.set(zLast);
+    for (let i = 0; i < this.d; i++) this.vv[i] = this.v0[i];
+    this.lvl.set(this.mu);
+    this.zDev.set(zf);
+    this.hasPrev = true;
+  }
+
+  /** Slow baseline adaptation towards row x at `factor` × the configured rate; sensors scoring under quietLevel at quietFactor. */
+  adaptBaselines(x: Float64Array, t: SampleTiming, factor: number, quietFactor: number, quietLevel: number): void {
+    for (let i = 0; i < this.d; i++) {
+      const xi = x[i];
+      // sensors below quietLevel (not part of the anomaly) may follow the data at quietFactor
+      const f = this.sensorScore[i] < quietLevel ? quietFactor : factor;
+      const a = Math.min(0.5, t.baseline * f);
+      const aF = t.level > 0 ? Math.min(0.5, t.level * f) : a;
+      if (f >= 1) {
+        const r = (xi - this.mu[i]) / this.scale[i];
+        this.wander[i] += t.wander * (Math.min(r * r, 400) - this.wander[i]);
+        const rf = (xi - this.muF[i]) / this.scale[i];
+        this.wanderF[i] += t.wander * (Math.min(rf * rf, 400) - this.wanderF[i]);
+      }
+      if (a > 0 && xi === xi && xi !== Infinity && xi !== -Infinity) {
+        this.mu[i] += a * (xi - this.mu[i]);
+        this.muF[i] += aF * (xi - this.muF[i]);
+      }
+    }
+  }
+
+  /** Score row x (deseasonalised) at hit threshold `hit`; returns the row's best score before normalising by hit. */
+  scoreRow(x: Float64Array, t: SampleTiming, hit: number): number {
+    const d = this.d;
+    const p = this.p;
+    const a = t.fast;
+    const av = t.variance;
+    const H = t.cusumH;
+    // CUSUM capped just above its threshold, and z clipped for the level filter: after a large step
+    // ends, both fall back within a few samples instead of trailing the episode for minutes.
+    const cap = 1.05 * H * hit;
+    const clip = p.clipZ;
+    const vcap = 4 * p.varThreshold;
+    const sa = t.settle;
+    let best = 0;
+    let kinds = 0;
+    let rawBest = 0;
+    for (let i = 0; i < d; i++) {
+      this.lvl[i] += sa * (x[i] - this.lvl[i]);
+      const sc = this.scale[i];
+      const z = (x[i] - this.mu[i]) / sc;
+      const zl = (x[i] - this.muF[i]) / sc;
+      const zc = zl > clip ? clip : zl < -clip ? -clip : zl;
+      const zf = this.zf[i] + a * (zc - this.zf[i]);
+      this.zf[i] = zf;
+      this.zDev[i] = zf + (this.muF[i] - this.mu[i]) / sc;
+      const wf = this.wanderF[i];
+      const zw = wf > this.sdf[i] * this.sdf[i] ? Math.sqrt(wf) : this.sdf[i];
+      let s = Math.abs(zf) / (p.levelThreshold * zw);
+      let k = s >= hit ? KIND_LEVEL : 0;
+      let raw = Math.abs(zc) / (p.levelThreshold * zw);
+      // CUSUM, capped so a long anomaly does not leave a long tail after it ends
+      const w = this.wander[i];
+      const zd = (z * this.dfac[i]) / (w > 1 ? Math.sqrt(w) : 1);
+      // Past its threshold, a sum with no fresh evidence (within the slack) decays at the fast filter's
+      // rate, so a drift that ended stops counting in about the level filter's time, at any sampling.
+      let cp = this.cp[i] + zd - p.cusumK;
+      let cn = this.cn[i] - zd - p.cusumK;
+      if (this.cp[i] > H && zd < p.cusumK) cp = Math.min(cp, this.cp[i] * (1 - a));
+      if (this.cn[i] > H && -zd < p.cusumK) cn = Math.min(cn, this.cn[i] * (1 - a));
+      cp = Math.min(cap, Math.max(0, cp));
+      cn = Math.min(cap, Math.max(0, cn));
+      this.cp[i] = cp;
+      this.cn[i] = cn;
+      const sd = (cp > cn ? cp : cn) / H;
+      if (sd >= hit) k |= KIND_DRIFT;
+      if (sd > s) s = sd;
+      // the sum is evidence only while it is fed (a sample past the slack): after a drift or step ends it
+      // keeps its height for up to H/k samples, which is memory, not evidence
+      if ((zd > p.cusumK || -zd > p.cusumK) && sd > raw) raw = sd;
+      if (this.hasPrev) {
+        const dz = z - this.zPrev[i];
+        // one jump (a step) adds at most a bounded share; only a run of big moves (oscillation) fires
+        const q = Math.min(dz * dz, vcap * this.v0[i]);
+        this.vv[i] += av * (q - this.vv[i]);
+      }
+      this.zPrev[i] = z;
+      const vr = this.vv[i] / this.v0[i];
+      this.varRatio[i] = vr;
+      const sv = vr / p.varThreshold;
+      if (sv >= hit) k |= KIND_VARIANCE;
+      if (sv > s) s = sv;
+      if (sv > raw) raw = sv;
+      if (raw > rawBest) rawBest = raw;
+      this.sensorScore[i] = s / hit;
+      this.sensorKinds[i] = k;
+      kinds |= k;
+      if (s > best) best = s;
+    }
+    this.hasPrev = true;
+    if (this.prec) {
+      const t2 = hotellingT2(this.prec, this.zf, this.d);
+      const sc = t2 / (p.crossThreshold * this.t2Ref);
+      if (sc >= hit) kinds |= KIND_CROSS;
+      if (sc > best) best = sc;
+    }
+    this.score = best / hit;
+    this.rawScore = rawBest / hit;
+    this.kinds = kinds;
+    return best;
+  }
+}
+
+/** Hotelling T² of y (length d) under precision matrix P. */
+export function hotellingT2(P: Float64Array, y: Float64Array, d: number): number {
+  let t = 0;
+  for (let i = 0; i < d; i++) {
+    let r = 0;
+    for (let j = 0; j < d; j++) r += P[i * d + j] * y[j];
+    t += r * y[i];
+  }
+  return t;
+}

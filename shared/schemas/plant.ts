@@ -1,0 +1,155 @@
+// Contract schemas of the plant: readings, device statuses, the replay simulator, ingest counters,
+// trend history and incident reports. Types are inferred here and re-exported (type-only) by
+// ../plant.ts and ../contract.ts, so the renderer never loads zod.
+import { z } from 'zod';
+import { SCENARIO_TYPES } from '../plant';
+
+const finite = z.number().finite();
+const deviceId = z.string().min(1).max(128);
+
+/** One reading as published on aegisflow/sensors/{device_id}. Timestamps are ISO 8601 (UTC). Unknown keys are dropped. */
+export const ReadingSchema = z.object({
+  device_id: deviceId,
+  timestamp: z.string().min(1).max(64),
+  temperature: finite,
+  pressure: finite,
+  vibration: finite,
+  humidity: finite,
+  power: finite,
+});
+export type Reading = z.infer<typeof ReadingSchema>;
+
+/** Reading with the timestamp parsed to epoch milliseconds: the form the core works with. */
+export const TimedReadingSchema = ReadingSchema.extend({ ts: z.number() });
+export type TimedReading = z.infer<typeof TimedReadingSchema>;
+
+export const DeviceStateSchema = z.enum(['running', 'reduced', 'shutdown', 'restarting']);
+export type DeviceState = z.infer<typeof DeviceStateSchema>;
+
+export const DeviceStatusSchema = z.object({
+  device_id: z.string(),
+  state: DeviceStateSchema,
+  load_pct: z.number(),
+  last_command: z.object({ command: z.string(), at: z.string() }).optional(),
+});
+export type DeviceStatus = z.infer<typeof DeviceStatusSchema>;
+
+export const IngestCountersSchema = z.object({
+  received: z.number(),
+  stored: z.number(),
+  rejected: z.number(),
+  /** Rejections per reason code (bad_json, schema, unknown_device, non_finite, bad_timestamp, implausible, oversize, topic_mismatch). */
+  rejectedByReason: z.record(z.string(), z.number()),
+  /** Ingest's link to the broker: false during an outage of an external broker (the UI shows a banner). */
+  brokerConnected: z.boolean(),
+  /** Since when (core clock, ms) the link is in its current state. */
+  brokerSince: z.number(),
+  /** Outages of the broker link since start. */
+  brokerOutages: z.number(),
+});
+export type IngestCounters = z.infer<typeof IngestCountersSchema>;
+
+export const SimulatorStatusSchema = z.object({
+  running: z.boolean(),
+  paused: z.boolean(),
+  speed: z.number(),
+  /** Position in the dataset, as simulated time (ISO) and as a row index. */
+  simTime: z.string().nullable(),
+  rowIndex: z.number(),
+  totalRows: z.number(),
+  published: z.number(),
+  finished: z.boolean(),
+});
+export type SimulatorStatus = z.infer<typeof SimulatorStatusSchema>;
+
+export const PlantSnapshotSchema = z.object({
+  devices: z.array(DeviceStatusSchema.extend({ latest: ReadingSchema.nullable() })),
+  simulator: SimulatorStatusSchema,
+  ingest: IngestCountersSchema,
+});
+export type PlantSnapshot = z.infer<typeof PlantSnapshotSchema>;
+
+/** Readings as columns: ts in epoch ms, one array per sensor, same length. */
+export const ReadingColumnsSchema = z.object({
+  device_id: z.string(),
+  ts: z.array(z.number()),
+  temperature: z.array(z.number()),
+  pressure: z.array(z.number()),
+  vibration: z.array(z.number()),
+  humidity: z.array(z.number()),
+  power: z.array(z.number()),
+});
+export type ReadingColumns = z.infer<typeof ReadingColumnsSchema>;
+
+/** An incident report (log_incident_report by an agent), as the control room lists it. */
+export const IncidentViewSchema = z.object({
+  id: z.string(),
+  ts: z.number(),
+  agent_id: z.string().nullable(),
+  device_id: z.string(),
+  anomaly_id: z.string().nullable(),
+  anomaly_type: z.string().nullable(),
+  severity: z.string(),
+  title: z.string(),
+  root_cause: z.string(),
+  actions_taken: z.string(),
+  outcome: z.string().nullable(),
+  lessons_learned: z.string().nullable(),
+  manual_sections: z.array(z.string()),
+});
+export type IncidentView = z.infer<typeof IncidentViewSchema>;
+
+export const ScenarioTypeSchema = z.enum(SCENARIO_TYPES);
+
+export const ScenarioInfoSchema = z.object({ type: ScenarioTypeSchema, device_id: z.string(), startHour: z.number(), endHour: z.number() });
+export type ScenarioInfo = z.infer<typeof ScenarioInfoSchema>;
+
+const none = z.strictObject({});
+
+export const plantRequests = {
+  'plant.snapshot': { params: none, result: PlantSnapshotSchema },
+  /** limit is clamped to 1…5000 (default 120). */
+  'plant.history': { params: z.strictObject({ device_id: deviceId, limit: finite.optional() }), result: z.array(ReadingSchema) },
+  'simulator.control': {
+    params: z.discriminatedUnion('action', [
+      z.strictObject({ action: z.literal('pause') }),
+      z.strictObject({ action: z.literal('resume') }),
+      z.strictObject({ action: z.literal('speed'), speed: finite }),
+      z.strictObject({ action: z.literal('seek'), simTime: z.string().min(1).max(64) }),
+      z.strictObject({ action: z.literal('jump'), scenario: ScenarioTypeSchema, leadSeconds: finite.optional() }),
+    ]),
+    result: SimulatorStatusSchema,
+  },
+  'simulator.scenarios': { params: none, result: z.array(ScenarioInfoSchema) },
+  /** Stored readings of one device as columns (trend history; issue 7). Evenly thinned to maxPoints (clamped to 10…50,000). */
+  'plant.range': {
+    params: z
+      .strictObject({ device_id: deviceId, from: finite, to: finite, maxPoints: finite.optional() })
+      .refine((p) => p.from <= p.to, { message: 'from must not be after to', path: ['to'] }),
+    result: ReadingColumnsSchema,
+  },
+  /** Incident reports, newest first (issue 7's Incidents pane). Texts are trimmed; limit is clamped to 1…500. */
+  'incidents.list': {
+    params: z.strictObject({
+      device_id: z.string().trim().max(128).optional(),
+      text: z.string().trim().max(200).optional(),
+      limit: finite.optional(),
+      offset: finite.optional(),
+    }),
+    result: z.object({ items: z.array(IncidentViewSchema), total: z.number() }),
+  },
+};
+
+export const plantEvents = {
+  /** A validated batch of readings, in arrival order. High rate: UIs get it throttled. */
+  readings: z.array(TimedReadingSchema),
+  'ingest.rejected': z.object({ reason: z.string(), topic: z.string(), detail: z.string() }),
+  /** Ingest lost or regained its broker (external broker outages). */
+  'broker.connection': z.object({ connected: z.boolean(), url: z.string(), at: z.number(), downMs: z.number().optional() }),
+  'simulator.status': SimulatorStatusSchema,
+  /** A known break in the replayed data (seek, speed change, resume after pause, loop back to the start):
+   *  detection re-settles instead of taking the jump for an anomaly. ts: the next published reading time. */
+  'simulator.discontinuity': z.object({ kind: z.enum(['seek', 'speed', 'resume', 'loop']), ts: z.number() }),
+  'device.status': DeviceStatusSchema,
+  'device.command': z.object({ device_id: z.string(), command: z.string(), params: z.record(z.string(), z.unknown()), issued_by: z.string().optional() }),
+};
