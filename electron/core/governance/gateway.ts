@@ -5,7 +5,7 @@ import { neutralizeDeep } from '../../../shared/text';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { AgentScope, AgentView, ApprovalStatus, ApprovalView, GovDecision, PolicyInfo } from '../../../shared/governance';
+import type { AgentManifestView, AgentScope, AgentView, ApprovalStatus, ApprovalView, GovDecision, PolicyInfo } from '../../../shared/governance';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
@@ -1191,30 +1191,7 @@ function safeArgs(args: unknown): unknown {
   }
 }
 
-export interface AgentManifest {
-  generatedAt: string;
-  policyVersion: string;
-  policyFile: string;
-  agents: Array<{
-    id: string;
-    name: string;
-    role: string;
-    model: string | null;
-    status: string;
-    statusReason: string | null;
-    createdAt: string;
-    lastSeen: string | null;
-    scope: AgentScope;
-    reducedAutonomy: boolean;
-    revokedTools: string[];
-    tools: Array<{
-      tool: string;
-      groups: string[];
-      decision: GovDecision;
-      ruleId: string;
-      conditional: Array<{ ruleId: string; decision: GovDecision; when: Predicate }>;
-    }>;
-  }>;
-}
+/** The agent bill of materials: the contract's view (shared/governance.ts). */
+export type AgentManifest = AgentManifestView;
 
 export { ApprovalError };
