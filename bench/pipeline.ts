@@ -28,7 +28,7 @@ const payloads = day.readings.map((r) =>
 
 async function rawRelay(): Promise<number> {
   const config = testConfig(path.join(dir, 'raw'));
-  const broker = createBroker(config, createLogger({ level: 'silent' }));
+  const broker = createBroker(config.broker, createLogger({ level: 'silent' }));
   await broker.start();
   const sub = await mqtt.connectAsync(broker.url);
   const pub = await mqtt.connectAsync(broker.url);

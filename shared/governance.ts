@@ -12,4 +12,5 @@ export type {
   AuditVerifyResult,
   PolicyProblemView,
   PolicyInfo,
+  AgentManifestView,
 } from './schemas/governance';

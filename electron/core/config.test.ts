@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../tests/helpers';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, ConfigSchema, loadConfig } from './config';
+import { BrokerConfigSchema } from './broker';
+import { HttpConfigSchema } from './http';
+import { IngestConfigSchema } from './ingest';
+import { SimulatorConfigSchema } from './plant';
+import { StoreConfigSchema } from './store';
 
 describe('config', () => {
   const cleanups: Array<() => void> = [];
@@ -43,5 +48,25 @@ describe('config', () => {
     fs.writeFileSync(file, 'broker: [unclosed\n');
     expect(() => loadConfig({ file, env: {} })).toThrow(/not valid YAML/);
     expect(() => loadConfig({ file: path.join(t.dir, 'missing.yaml'), env: {} })).toThrow(/cannot read config file/);
+  });
+
+  it("takes each subsystem's section from that subsystem: the assembled config parses a section exactly as its owner does", () => {
+    const input = {
+      broker: { port: 1884, wsPort: null },
+      http: { port: 0, allowedHosts: ['wall.plant.local'] },
+      ingest: { batchSize: 10 },
+      simulator: { speed: 3, columns: { power: 'kw' } },
+      store: { retentionDays: 0 },
+    };
+    const c = loadConfig({ env: {}, overrides: input });
+    expect(c.broker).toEqual(BrokerConfigSchema.parse(input.broker));
+    expect(c.http).toEqual(HttpConfigSchema.parse(input.http));
+    expect(c.ingest).toEqual(IngestConfigSchema.parse(input.ingest));
+    expect(c.simulator).toEqual(SimulatorConfigSchema.parse(input.simulator));
+    expect(c.store).toEqual(StoreConfigSchema.parse(input.store));
+    expect(Object.keys(ConfigSchema.shape)).toEqual(expect.arrayContaining(['broker', 'http', 'ingest', 'simulator', 'store', 'log']));
+    // A typo inside a section that moved to its subsystem is still named, with the near miss.
+    expect(() => loadConfig({ env: {}, overrides: { simulator: { speeed: 3 } } })).toThrow(/simulator\.speeed \(did you mean "speed"\?\)/);
+    expect(() => loadConfig({ env: {}, overrides: { http: { prot: 1 } } })).toThrow(/http\.prot \(did you mean "port"\?\)/);
   });
 });

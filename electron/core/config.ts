@@ -4,131 +4,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { ImmuneConfigSchema } from './immune/config';
-import { AlarmConfigSchema } from './alarms/schema';
-import { DetectConfigSchema } from './detect/schema';
-import { McpConfigSchema } from './mcp/config';
-import { ObservabilityConfigSchema } from './observability/config';
-import { MaskingConfigSchema } from './observability/mask';
-import { AgentConfigSchema } from './agent/config';
+import { ImmuneConfigSchema } from './immune';
+import { AlarmConfigSchema } from './alarms';
+import { DetectConfigSchema } from './detect';
+import { McpConfigSchema } from './mcp';
+import { LogConfigSchema, MaskingConfigSchema, ObservabilityConfigSchema } from './observability';
+import { AgentConfigSchema } from './agent';
 import { OperatorsConfigSchema } from './operators';
 import { GovernanceConfigSchema } from './governance';
+import { BrokerConfigSchema } from './broker';
+import { SimulatorConfigSchema } from './plant';
+import { IngestConfigSchema } from './ingest';
+import { StoreConfigSchema } from './store';
+import { HttpConfigSchema } from './http';
 
-const port = z.number().int().min(0).max(65535);
-const host = z.string().min(1);
-
+// Each subsystem owns its section's schema (exported from its index); this file only assembles them.
 export const ConfigSchema = z.object({
   /** Runtime data dir: dataset, database, keys. */
   dataDir: z.string().default('data'),
   /** Folder with device_manual.md, policies/, icons. */
   resourcesDir: z.string().default('resources'),
-  log: z
-    .object({
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-      /** 'stderr' keeps stdout clean (stdio MCP mode). */
-      destination: z.enum(['stdout', 'stderr']).default('stdout'),
-    })
-    .prefault({}),
-  broker: z
-    .object({
-      /** Use an external broker (mqtt://host:1883) instead of the embedded aedes. Off by default. */
-      url: z.string().optional(),
-      host: host.default('127.0.0.1'),
-      port: port.default(1883),
-      /** WebSocket listener of the embedded broker; null disables it. */
-      wsPort: port.nullable().default(9001),
-      username: z.string().optional(),
-      password: z.string().optional(),
-      /** Payloads above this many bytes are rejected by the broker and by ingest. */
-      maxPayloadBytes: z
-        .number()
-        .int()
-        .positive()
-        .default(16 * 1024),
-    })
-    .prefault({}),
-  simulator: z
-    .object({
-      enabled: z.boolean().default(true),
-      /** CSV to replay; default <dataDir>/sensor_data.csv (generated on first start if absent). */
-      dataset: z.string().optional(),
-      seed: z.number().int().default(42),
-      /** Replay speed: 1 = real time, 100 = the seed's default, 0 = as fast as possible. */
-      speed: z.number().min(0).max(1_000_000).default(100),
-      /**
-       * 'shift': the first replayed reading carries the wall-clock time and later ones advance in
-       * simulated time (continuous across seeks and loops); 'keep': the dataset's own timestamps.
-       */
-      timestamps: z.enum(['shift', 'keep']).default('shift'),
-      autostart: z.boolean().default(true),
-      loop: z.boolean().default(true),
-      /** Column mapping for replaying other plants' CSVs: reading field -> CSV column. */
-      columns: z
-        .object({
-          timestamp: z.string().default('timestamp'),
-          device_id: z.string().default('device_id'),
-          temperature: z.string().default('temperature'),
-          pressure: z.string().default('pressure'),
-          vibration: z.string().default('vibration'),
-          humidity: z.string().default('humidity'),
-          power: z.string().default('power'),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-  ingest: z
-    .object({
-      /**
-       * Commit a batch after this many readings or this many ms, whichever comes first. The bound on
-       * what a crash of AegisFlow can lose on the embedded broker (docs/SECURITY.md, "Faults").
-       */
-      batchSize: z.number().int().positive().default(2000),
-      flushMs: z.number().int().positive().max(250).default(100),
-      /** Readings older than this (relative to the plant clock) are refused as bad_timestamp. */
-      maxClockSkewDays: z.number().positive().default(7),
-      /** Readings further ahead of the plant clock than this (seconds) are refused as bad_timestamp. */
-      maxFutureS: z.number().int().min(0).default(300),
-      /** Live ring buffer length per device (readings). */
-      ringSize: z.number().int().positive().default(720),
-    })
-    .prefault({}),
-  store: z
-    .object({
-      /** Database file; default <dataDir>/aegisflow.db. */
-      file: z.string().optional(),
-      /** Readings older than this are deleted (0 keeps everything). */
-      retentionDays: z.number().min(0).default(30),
-      /** Run WAL checkpoints on a worker thread (every this many ms) instead of inside a main-thread commit; 0 leaves them to SQLite. */
-      checkpointWorkerMs: z.number().int().min(0).default(250),
-    })
-    .prefault({}),
-  http: z
-    .object({
-      enabled: z.boolean().default(true),
-      host: host.default('127.0.0.1'),
-      port: port.default(8787),
-      /**
-       * Host names (beyond localhost, 127.0.0.1 and [::1]) that clients may use to reach this server,
-       * e.g. a wall display's name for the workstation. Every request and upgrade is checked against
-       * this exact list (DNS rebinding); "name" allows the server's port, "name:port" exactly that.
-       */
-      allowedHosts: z.array(z.string().min(1).max(253)).default([]),
-      /** Built renderer to serve (default <repo>/out/renderer). */
-      staticDir: z.string().optional(),
-      /** Largest accepted request body. */
-      maxBodyBytes: z
-        .number()
-        .int()
-        .positive()
-        .default(1024 * 1024),
-      /**
-       * Every request is answered within this: a client that sends its headers or body too slowly (or
-       * stops halfway) gets 408 and its connection is closed, instead of holding a socket for Node's 5 minutes.
-       */
-      requestTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
-    })
-    .strict()
-    .prefault({}),
+  log: LogConfigSchema.prefault({}),
+  broker: BrokerConfigSchema.prefault({}),
+  simulator: SimulatorConfigSchema.prefault({}),
+  ingest: IngestConfigSchema.prefault({}),
+  store: StoreConfigSchema.prefault({}),
+  http: HttpConfigSchema.prefault({}),
   /** Operator accounts and sessions (issue 13). */
   operators: OperatorsConfigSchema,
   /** The governance gateway: policy, intent tokens, approvals, executor, audit chain (electron/core/governance/config.ts). */
@@ -396,9 +297,6 @@ export function testConfig(dataDir: string, overrides: DeepPartial<ConfigInput> 
   });
 }
 
-export function datasetPath(cfg: Config): string {
-  return cfg.simulator.dataset ? path.resolve(cfg.simulator.dataset) : path.join(cfg.dataDir, 'sensor_data.csv');
-}
 export function databasePath(cfg: Config): string {
   return cfg.store.file ? path.resolve(cfg.store.file) : path.join(cfg.dataDir, 'aegisflow.db');
 }

@@ -30,6 +30,11 @@ export interface CoreDeps {
   logger?: Logger;
   /** better-sqlite3 native binding built for Electron's ABI (set by the Electron main process). */
   nativeBinding?: string;
+  /**
+   * false: a core for one CLI command while no app runs (aegisflow agent / audit / operator): no broker
+   * connections, no ingest, no command channel and no run file; the config turns HTTP, simulator, MCP and agent off.
+   */
+  network?: boolean;
 }
 
 export interface Core {
@@ -69,7 +74,17 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     scope.add(() => void db.close(), 'database');
     const sbus = scopedBus(bus, scope);
     const sapi = scopedApi(api, scope);
-    const { services, components } = wireServices({ config, clock, log, mask, bus: sbus, api: sapi, db, nativeBinding: deps.nativeBinding });
+    const { services, components } = wireServices({
+      config,
+      clock,
+      log,
+      mask,
+      bus: sbus,
+      api: sapi,
+      db,
+      nativeBinding: deps.nativeBinding,
+      network: deps.network,
+    });
     built = { db, services };
     registerRequests(sapi, sbus, services, db);
     for (const c of components) {
@@ -148,3 +163,4 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
 
 export { loadConfig, testConfig, type Config } from './config';
 export { toErrorInfo } from './api';
+export { readRunFile, runFilePath, type RunInfo } from './runfile';

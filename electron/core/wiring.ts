@@ -20,6 +20,7 @@ import { OperatorAuth, operatorMigrations } from './operators';
 import { loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
 import { createPlant, deviceCommands, type Plant } from './plant';
+import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
 import type { CoreApi } from './api';
 import { applyMigrations, createReadingsRepository, openDatabase, readingsMigrations, startCheckpointer, type Db, type ReadingsRepository } from './store';
 
@@ -66,6 +67,8 @@ export interface WiringDeps {
   api: CoreApi;
   db: Db;
   nativeBinding?: string;
+  /** false: a core for one CLI command (no broker connections, ingest, command channel or run file; see CoreDeps.network). */
+  network?: boolean;
 }
 
 /** A subsystem object with start/stop as a lifecycle whose start returns its stop. */
@@ -118,7 +121,7 @@ export function openStorage(config: Config, nativeBinding?: string): Db {
 export function wireServices(d: WiringDeps): { services: CoreServices; components: Lifecycle[] } {
   const { config, clock, log, mask, bus, api, db } = d;
   const readings = createReadingsRepository(db);
-  const broker = createBroker(config, log.child({ component: 'broker' }));
+  const broker = createBroker(config.broker, log.child({ component: 'broker' }));
   const live = createLiveCache(config.ingest.ringSize);
   // The executor's MQTT client is the only publisher of aegisflow/commands/*; only the gateway gets its publish,
   // as it gets the plant's command model. It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
@@ -129,9 +132,15 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   // gateway would be given it (the gateway created the pair above; the private key stays with it).
   const gatewayPublicKey = loadPublicKey(path.join(config.dataDir, 'keys'))?.publicKey;
   if (config.simulator.enabled && !gatewayPublicKey) throw new Error('the gateway public key is missing: the devices could verify no command');
-  const plant = config.simulator.enabled && gatewayPublicKey ? createPlant({ config, broker, bus, clock, log, gatewayPublicKey }) : null;
+  const plant =
+    config.simulator.enabled && gatewayPublicKey
+      ? createPlant({ config: config.simulator, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey })
+      : null;
   const ingest = createIngest({
-    config,
+    config: config.ingest,
+    dataDir: config.dataDir,
+    maxPayloadBytes: config.broker.maxPayloadBytes,
+    retentionDays: config.store.retentionDays,
     broker,
     readings,
     live,
@@ -144,7 +153,9 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   });
   // Operators: the people behind every operator surface (accounts, sessions, first-run setup).
   const operators = new OperatorAuth({ db, clock, log: log.child({ component: 'operators' }), config: config.operators });
-  const httpServer = config.http.enabled ? createHttpServer({ config, api, bus, log, operators }) : null;
+  const httpServer = config.http.enabled
+    ? createHttpServer({ config: config.http, sessionMaxS: config.operators.sessionMaxS, api, bus, log, operators })
+    : null;
   const alarmService = createAlarmService({ config: config.alarms, db, bus, clock, log: log.child({ component: 'alarms' }) });
   // An outage of an external broker is a communication alarm of the plant's data path (issue 19).
   bus.on('broker.connection', (e) =>
@@ -289,5 +300,18 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   if (httpServer) components.push(service('http', httpServer));
   // The operator agent is a client of /mcp: it starts after the HTTP server and stops (ending its runs) before it.
   components.push(service('agent', agent));
+  // Last: the run file tells the CLI this data dir's core is up and where its API is (electron/core/runfile.ts).
+  components.push({
+    name: 'runfile',
+    start: () => {
+      const run: RunInfo = { pid: process.pid, url: httpServer?.url ?? null, startedAt: clock.now(), setupCode: operators.setupCode() };
+      writeRunFile(config.dataDir, run);
+      return () => removeRunFile(config.dataDir, run);
+    },
+  });
+  if (d.network === false) {
+    const local = new Set(['broker', 'ingest', 'command-channel', 'runfile']);
+    return { services, components: components.filter((c) => !local.has(c.name)) };
+  }
   return { services, components };
 }

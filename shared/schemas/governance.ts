@@ -141,6 +141,39 @@ export const PolicyInfoSchema = z.object({
 });
 export type PolicyInfo = z.infer<typeof PolicyInfoSchema>;
 
+/** The agent bill of materials (aegisflow agent manifest): who each agent is and how each tool is treated now. */
+export const AgentManifestViewSchema = z.object({
+  generatedAt: z.string(),
+  policyVersion: z.string(),
+  policyFile: z.string(),
+  agents: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      role: z.string(),
+      model: z.string().nullable(),
+      status: z.string(),
+      statusReason: z.string().nullable(),
+      createdAt: z.string(),
+      lastSeen: z.string().nullable(),
+      scope: AgentScopeSchema,
+      reducedAutonomy: z.boolean(),
+      revokedTools: z.array(z.string()),
+      tools: z.array(
+        z.object({
+          tool: z.string(),
+          groups: z.array(z.string()),
+          decision: GovDecisionSchema,
+          ruleId: z.string(),
+          /** Rules that apply only when their `when` predicate (as in the policy YAML) holds. */
+          conditional: z.array(z.object({ ruleId: z.string(), decision: GovDecisionSchema, when: z.unknown() })),
+        }),
+      ),
+    }),
+  ),
+});
+export type AgentManifestView = z.infer<typeof AgentManifestViewSchema>;
+
 const none = z.strictObject({});
 const verdict = z.enum(['approve', 'reject']);
 const comment = z.string().max(2000).optional();
@@ -164,6 +197,7 @@ export const governanceRequests = {
   'agents.create': {
     params: z.strictObject({
       name: z.string().min(1).max(200),
+      id: z.string().min(1).max(64).optional(),
       role: z.string().min(1).max(64).optional(),
       model: z.string().max(200).optional(),
       scope: AgentScopeSchema.optional(),
@@ -171,7 +205,18 @@ export const governanceRequests = {
     result: z.object({ agent: AgentViewSchema, token: z.string() }),
   },
   'audit.query': { params: AuditQuerySchema, result: z.array(AuditRowViewSchema) },
+  /** A new bearer token (shown once); the old one stops working at once. */
+  'agents.rotateToken': { params: z.strictObject({ id }), result: z.object({ id: z.string(), token: z.string() }) },
+  /** Delete an agent; its audit history stays. */
+  'agents.remove': { params: z.strictObject({ id }), result: z.object({ removed: z.string() }) },
+  /** Agent bill of materials: identity, scope, status and each tool's treatment under the policy in force. */
+  'agents.manifest': { params: none, result: AgentManifestViewSchema },
   'audit.verify': { params: none, result: AuditVerifyResultSchema },
+  /** Rows with ts >= since as JSON lines, then the chain head signed now (aegisflow audit export). */
+  'audit.export': {
+    params: z.strictObject({ since: z.number().finite().optional() }),
+    result: z.object({ lines: z.array(z.string()), rows: z.number(), headSeq: z.number().nullable() }),
+  },
   'policy.get': { params: none, result: PolicyInfoSchema },
   'policy.promote': {
     params: z.strictObject({ approvalId: id, decision: z.enum(['ALLOW', 'BLOCK']) }),

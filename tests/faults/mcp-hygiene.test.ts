@@ -158,15 +158,17 @@ describe('audit: the unsigned tail', () => {
     await check({ tool: 'get_device_status', args: { device_id: 'line-1/motor-02' } });
     const tail = rig.core.services.governance.audit.unsignedRows();
     expect(tail).toBeGreaterThan(0);
+    // The CLI asks the running app (its API, as a logged-in operator), never its database behind its back.
+    await rig.core.services.operators.registry.add({ name: 'Auditor', password: 'audit-pass-1234', roles: ['viewer'] });
+    const cli = ['--data-dir', rig.dir, '--log-level', 'silent', '--operator', 'Auditor'];
+    const env = { ...process.env, AEGISFLOW_PASSWORD: 'audit-pass-1234' };
     const out = await new Promise<{ rc: number | null; stdout: string; json: string }>((resolve) => {
       let stdout = '';
-      const p = spawn(process.execPath, [BIN, 'audit', 'verify', '--data-dir', rig.dir, '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, [BIN, 'audit', 'verify', ...cli], { stdio: ['ignore', 'pipe', 'pipe'], env });
       p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       p.on('exit', (rc) => {
         let json = '';
-        const q = spawn(process.execPath, [BIN, 'audit', 'verify', '--json', '--data-dir', rig.dir, '--log-level', 'silent'], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const q = spawn(process.execPath, [BIN, 'audit', 'verify', '--json', ...cli], { stdio: ['ignore', 'pipe', 'pipe'], env });
         q.stdout.on('data', (d: Buffer) => (json += d.toString()));
         q.on('exit', () => resolve({ rc, stdout, json }));
       });

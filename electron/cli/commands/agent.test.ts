@@ -1,49 +1,36 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import YAML from 'yaml';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cliSandbox } from '../../../tests/cli-helpers';
 import { agentCommand } from './agent';
 import { auditCommand, parseSince } from './audit';
 
-let dir: string;
-let out: string[];
-let err: string[];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-agent-cli-'));
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const box = cliSandbox('aegis-agent-cli-');
 
-const run = (cmd: typeof agentCommand, ...args: string[]) => cmd.run([...args, '--data-dir', dir]);
+const run = (cmd: typeof agentCommand, ...args: string[]) => cmd.run([...args, '--data-dir', box.dir]);
 
 describe('aegisflow agent / audit', () => {
   it('adds agents showing the token once, pauses and revives them, and exports the manifest as YAML', async () => {
     expect(await run(agentCommand, 'add', '--name', 'Diagnostics', '--id', 'diag', '--model', 'llama3.2')).toBe(0);
-    const token = /afa_[A-Za-z0-9_-]+/.exec(out.join(''))![0];
+    const token = /afa_[A-Za-z0-9_-]+/.exec(box.out.join(''))![0];
     expect(await run(agentCommand, 'add', '--name', 'Line 2', '--id', 'line2', '--lines', 'line-2', '--tool-groups', 'read')).toBe(0);
-    const db = new Database(path.join(dir, 'aegisflow.db'), { readonly: true });
+    const db = new Database(path.join(box.dir, 'aegisflow.db'), { readonly: true });
     expect(JSON.stringify(db.prepare('SELECT * FROM gov_agents').all())).not.toContain(token);
     db.close();
 
-    out.length = 0;
+    box.out.length = 0;
     expect(await run(agentCommand, 'pause', 'diag', '--reason', 'drill')).toBe(0);
     expect(await run(agentCommand, 'list', '--json')).toBe(0);
-    const listed = JSON.parse(out.slice(1).join('')) as Array<{ id: string; status: string; scope: object }>;
+    const listed = JSON.parse(box.out.slice(1).join('')) as Array<{ id: string; status: string; scope: object }>;
     expect(listed.map((a) => [a.id, a.status])).toEqual([
       ['diag', 'paused'],
       ['line2', 'active'],
     ]);
     expect(await run(agentCommand, 'revive', 'diag')).toBe(0);
 
-    const file = path.join(dir, 'agents.yaml');
+    const file = path.join(box.dir, 'agents.yaml');
     expect(await run(agentCommand, 'manifest', '--format', 'yaml', '--out', file)).toBe(0);
     const m = YAML.parse(fs.readFileSync(file, 'utf8')) as { agents: Array<{ id: string; status: string; tools: Array<{ tool: string; decision: string }> }> };
     const line2 = m.agents.find((a) => a.id === 'line2')!;
@@ -55,36 +42,36 @@ describe('aegisflow agent / audit', () => {
   it('restore lifts what the immune system imposed (reduced autonomy, revoked tools), audited', async () => {
     expect(await run(agentCommand, 'add', '--name', 'Diagnostics', '--id', 'diag')).toBe(0);
     // As the running app's immune system would: written to the database by another connection.
-    const db = new Database(path.join(dir, 'aegisflow.db'));
+    const db = new Database(path.join(box.dir, 'aegisflow.db'));
     db.prepare(`UPDATE gov_agents SET reduced_autonomy = 1, revoked_tools_json = '["get_sensor_stream"]' WHERE id = 'diag'`).run();
     db.close();
-    out.length = 0;
+    box.out.length = 0;
     expect(await run(agentCommand, 'restore', 'diag')).toBe(0);
-    expect(out.join('')).toBe('restored diag: full autonomy back; tools back: get_sensor_stream\n');
+    expect(box.out.join('')).toBe('restored diag: full autonomy back; tools back: get_sensor_stream\n');
     expect(await run(agentCommand, 'list', '--json')).toBe(0);
-    const listed = JSON.parse(out.slice(1).join('')) as Array<{ reducedAutonomy: boolean; revokedTools: string[] }>;
+    const listed = JSON.parse(box.out.slice(1).join('')) as Array<{ reducedAutonomy: boolean; revokedTools: string[] }>;
     expect(listed[0]).toMatchObject({ reducedAutonomy: false, revokedTools: [] });
-    out.length = 0;
+    box.out.length = 0;
     expect(await run(agentCommand, 'restore', 'diag')).toBe(0);
-    expect(out.join('')).toBe('diag had no limits to lift\n');
+    expect(box.out.join('')).toBe('diag had no limits to lift\n');
   });
 
   it('answers a clear error for an unknown agent or a missing flag', async () => {
     expect(await run(agentCommand, 'pause', 'ghost')).toBe(1);
-    expect(err.join('')).toContain('no agent ghost');
+    expect(box.err.join('')).toContain('no agent ghost');
     expect(await run(agentCommand, 'add')).toBe(2);
-    expect(err.join('')).toContain('--name is required');
+    expect(box.err.join('')).toContain('--name is required');
   });
 
   it('verifies the chain, names the row edited behind its back, and exports JSONL with the signed head', async () => {
     await run(agentCommand, 'add', '--name', 'A', '--id', 'a');
     await run(agentCommand, 'pause', 'a');
     await run(agentCommand, 'revive', 'a');
-    out.length = 0;
+    box.out.length = 0;
     expect(await run(auditCommand, 'verify')).toBe(0);
-    expect(out.join('')).toContain('audit chain intact');
+    expect(box.out.join('')).toContain('audit chain intact');
 
-    const jsonl = path.join(dir, 'audit.jsonl');
+    const jsonl = path.join(box.dir, 'audit.jsonl');
     expect(await run(auditCommand, 'export', '--since', '1h', '--out', jsonl)).toBe(0);
     const lines = fs
       .readFileSync(jsonl, 'utf8')
@@ -94,14 +81,14 @@ describe('aegisflow agent / audit', () => {
     expect(lines.filter((l) => l.type === 'row').map((l) => l.kind)).toEqual(expect.arrayContaining(['AGENT_ADDED', 'KILLED', 'REVIVED']));
     expect(lines[lines.length - 1].type).toBe('head');
 
-    const db = new Database(path.join(dir, 'aegisflow.db'));
+    const db = new Database(path.join(box.dir, 'aegisflow.db'));
     const killed = db.prepare(`SELECT seq FROM gov_audit WHERE kind = 'KILLED'`).get() as { seq: number };
     db.exec('DROP TRIGGER gov_audit_no_update'); // an attacker with the file drops the guard first
     db.prepare(`UPDATE gov_audit SET actor = 'nobody' WHERE seq = ?`).run(killed.seq);
     db.close();
-    out.length = 0;
+    box.out.length = 0;
     expect(await run(auditCommand, 'verify')).toBe(1);
-    expect(out.join('')).toContain(`AUDIT CHAIN BROKEN at row ${killed.seq}`);
+    expect(box.out.join('')).toContain(`AUDIT CHAIN BROKEN at row ${killed.seq}`);
   });
 
   it('reads --since as an age, epoch ms or ISO time', () => {

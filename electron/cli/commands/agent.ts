@@ -1,15 +1,10 @@
-// aegisflow agent: manage governed agents in the data dir's database directly (works while the app
-// runs: a pause made here blocks the agent's next call at once).
+// aegisflow agent: manage governed agents through the core (the running app's API, or a core of its
+// own when no app runs): a pause made here blocks the agent's next call at once.
 import fs from 'node:fs';
-import os from 'node:os';
 import YAML from 'yaml';
-import { databasePath, type Config } from '../../core/config';
-import { createLogger } from '../../core/observability';
-import { systemClock } from '../../core/clock';
-import { applyMigrations, openDatabase, type Db } from '../../core/store';
-import { AgentError, Gateway, governanceMigrations, governanceOptions } from '../../core/governance';
 import type { AgentView } from '../../../shared/governance';
-import { buildConfig, COMMON_HELP, COMMON_OPTIONS, fail, parse } from '../common';
+import { COMMON_HELP, COMMON_OPTIONS, csv, runLinked, usageError } from '../common';
+import { LINK_HELP, LINK_OPTIONS } from '../link';
 import type { CliCommand } from '../types';
 
 const HELP = `Usage: aegisflow agent <subcommand> [options]
@@ -44,6 +39,8 @@ Options:
       --out FILE          write to FILE instead of stdout (manifest)
 ${COMMON_HELP}
 
+${LINK_HELP}
+
 Examples:
   aegisflow agent add --name "Diagnostics" --id diag --role operator-assistant --model llama3.2
   aegisflow agent add --name "Line 2 watcher" --lines line-2 --tool-groups read,report
@@ -52,6 +49,7 @@ Examples:
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
+  ...LINK_OPTIONS,
   name: { type: 'string' },
   id: { type: 'string' },
   role: { type: 'string' },
@@ -66,41 +64,7 @@ const OPTIONS = {
   out: { type: 'string' },
 } as const;
 
-const csv = (v: string | undefined) =>
-  v === undefined
-    ? undefined
-    : v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-
-/** Open the data dir's database with the governance tables and a gateway on it (no timers, no watch). */
-export function openGovernance(cfg: Config): { gateway: Gateway; db: Db; close(): void } {
-  const db = openDatabase(databasePath(cfg));
-  applyMigrations(db, governanceMigrations);
-  const gateway = new Gateway(
-    { db, clock: systemClock, log: createLogger({ level: cfg.log.level === 'info' ? 'warn' : cfg.log.level, destination: 'stderr' }) },
-    { ...governanceOptions(cfg.governance, cfg), watchPolicy: false },
-  );
-  return {
-    gateway,
-    db,
-    close() {
-      gateway.stop();
-      db.close();
-    },
-  };
-}
-
-function actor(): string {
-  let user = 'unknown';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep 'unknown'
-  }
-  return `cli:${user}`;
-}
+const list = (v: string | undefined) => (v === undefined ? undefined : csv(v));
 
 function line(a: AgentView): string {
   const scope = [
@@ -119,108 +83,88 @@ export const agentCommand: CliCommand = {
   name: 'agent',
   summary: 'governed agents: add, list, pause (kill switch), revive, restore, rotate-token, remove, manifest',
   help: HELP,
-  async run(argv) {
-    let g: ReturnType<typeof openGovernance> | null = null;
-    try {
-      const { values, positionals } = parse(argv, OPTIONS, true);
-      const [sub, id] = positionals;
-      if (values.help || !sub) {
-        process.stdout.write(HELP + '\n');
-        return values.help ? 0 : 2;
-      }
-      const needId = () => {
-        if (!id) throw Object.assign(new Error(`agent ${sub}: an agent id is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
-        return id;
-      };
-      if (!['add', 'list', 'pause', 'revive', 'restore', 'rotate-token', 'remove', 'manifest'].includes(sub)) {
-        process.stderr.write(`aegisflow agent: unknown subcommand "${sub}"\n\n${HELP}\n`);
-        return 2;
-      }
-      g = openGovernance(buildConfig(values));
-      const gw = g.gateway;
-      switch (sub) {
-        case 'add': {
-          if (!values.name) throw Object.assign(new Error('agent add: --name is required'), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
-          const scope = { lines: csv(values.lines), devices: csv(values.devices), toolGroups: csv(values['tool-groups']) };
-          const { agent, token } = gw.addAgent(
-            {
+  run: (argv) =>
+    runLinked(
+      argv,
+      { name: 'agent', options: OPTIONS, help: HELP, subcommands: ['add', 'list', 'pause', 'revive', 'restore', 'rotate-token', 'remove', 'manifest'] },
+      async ({ values, positionals, sub, open }) => {
+        const id = positionals[1];
+        const needId = () => {
+          if (!id) throw Object.assign(new Error(`agent ${sub}: an agent id is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+          return id;
+        };
+        if (sub === 'add' && !values.name) throw usageError('agent add: --name is required');
+        const fmt = values.format ?? 'json';
+        if (fmt !== 'json' && fmt !== 'yaml') throw usageError(`--format must be json or yaml, got "${fmt}"`);
+        const core = await open({ operator: values.operator });
+        switch (sub) {
+          case 'add': {
+            const scope = { lines: list(values.lines), devices: list(values.devices), toolGroups: list(values['tool-groups']) };
+            const { agent, token } = await core.call('agents.create', {
               id: values.id,
-              name: values.name,
+              name: values.name ?? '',
               role: values.role,
               model: values.model,
               scope: Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)),
-            },
-            actor(),
-          );
-          process.stdout.write(`added agent ${agent.id} (${agent.role})\n`);
-          process.stdout.write(`bearer token (shown once, store it now):\n${token}\n`);
-          return 0;
-        }
-        case 'list': {
-          const agents = gw.agents.list();
-          if (values.json) process.stdout.write(JSON.stringify(agents, null, 2) + '\n');
-          else if (agents.length === 0) process.stdout.write('no agents registered (aegisflow agent add --name ...)\n');
-          else for (const a of agents) process.stdout.write(line(a) + '\n');
-          return 0;
-        }
-        case 'pause': {
-          const reason = values.reason ?? 'paused from the CLI';
-          if (values.all) {
-            const ids = gw.killAll(reason, actor());
-            process.stdout.write(ids.length ? `paused ${ids.length} agent(s): ${ids.join(', ')}\n` : 'no active agents\n');
+            });
+            process.stdout.write(`added agent ${agent.id} (${agent.role})\n`);
+            process.stdout.write(`bearer token (shown once, store it now):\n${token}\n`);
             return 0;
           }
-          const a = gw.pauseAgent(needId(), reason, actor());
-          process.stdout.write(`paused ${a.id}: every further call is blocked, pending approvals cancelled\n`);
-          return 0;
+          case 'list': {
+            const agents = await core.call('agents.list', {});
+            if (values.json) process.stdout.write(JSON.stringify(agents, null, 2) + '\n');
+            else if (agents.length === 0) process.stdout.write('no agents registered (aegisflow agent add --name ...)\n');
+            else for (const a of agents) process.stdout.write(line(a) + '\n');
+            return 0;
+          }
+          case 'pause': {
+            const reason = values.reason ?? 'paused from the CLI';
+            if (values.all) {
+              const { paused } = await core.call('agents.killAll', { reason });
+              process.stdout.write(paused.length ? `paused ${paused.length} agent(s): ${paused.join(', ')}\n` : 'no active agents\n');
+              return 0;
+            }
+            const a = await core.call('agents.pause', { id: needId(), reason });
+            process.stdout.write(`paused ${a.id}: every further call is blocked, pending approvals cancelled\n`);
+            return 0;
+          }
+          case 'revive': {
+            const a = await core.call('agents.revive', { id: needId() });
+            process.stdout.write(`revived ${a.id}\n`);
+            return 0;
+          }
+          case 'restore': {
+            const before = (await core.call('agents.list', {})).find((a) => a.id === needId());
+            const a = await core.call('agents.restoreTrust', { id: needId() });
+            const lifted = [
+              before?.reducedAutonomy ? 'full autonomy back' : '',
+              before?.revokedTools.length ? `tools back: ${before.revokedTools.join(', ')}` : '',
+            ].filter(Boolean);
+            process.stdout.write(lifted.length ? `restored ${a.id}: ${lifted.join('; ')}\n` : `${a.id} had no limits to lift\n`);
+            return 0;
+          }
+          case 'rotate-token': {
+            const { token } = await core.call('agents.rotateToken', { id: needId() });
+            process.stdout.write(`new bearer token for ${id} (shown once; the old one no longer works):\n${token}\n`);
+            return 0;
+          }
+          case 'remove': {
+            await core.call('agents.remove', { id: needId() });
+            process.stdout.write(`removed ${id}\n`);
+            return 0;
+          }
+          case 'manifest': {
+            const m = await core.call('agents.manifest', {});
+            const text = fmt === 'json' ? JSON.stringify(m, null, 2) + '\n' : YAML.stringify(m);
+            if (values.out) {
+              fs.writeFileSync(values.out, text);
+              process.stdout.write(`wrote manifest of ${m.agents.length} agent(s) to ${values.out}\n`);
+            } else process.stdout.write(text);
+            return 0;
+          }
         }
-        case 'revive': {
-          const a = gw.reviveAgent(needId(), actor());
-          process.stdout.write(`revived ${a.id}\n`);
-          return 0;
-        }
-        case 'restore': {
-          const before = gw.agents.require(needId());
-          const a = gw.restoreTrust(before.id, actor());
-          const lifted = [
-            before.reducedAutonomy ? 'full autonomy back' : '',
-            before.revokedTools.length ? `tools back: ${before.revokedTools.join(', ')}` : '',
-          ].filter(Boolean);
-          process.stdout.write(lifted.length ? `restored ${a.id}: ${lifted.join('; ')}\n` : `${a.id} had no limits to lift\n`);
-          return 0;
-        }
-        case 'rotate-token': {
-          const token = gw.rotateToken(needId(), actor());
-          process.stdout.write(`new bearer token for ${id} (shown once; the old one no longer works):\n${token}\n`);
-          return 0;
-        }
-        case 'remove': {
-          gw.removeAgent(needId(), actor());
-          process.stdout.write(`removed ${id}\n`);
-          return 0;
-        }
-        case 'manifest': {
-          const fmt = values.format ?? 'json';
-          if (fmt !== 'json' && fmt !== 'yaml')
-            throw Object.assign(new Error(`--format must be json or yaml, got "${fmt}"`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
-          const m = gw.manifest();
-          const text = fmt === 'json' ? JSON.stringify(m, null, 2) + '\n' : YAML.stringify(m);
-          if (values.out) {
-            fs.writeFileSync(values.out, text);
-            process.stdout.write(`wrote manifest of ${m.agents.length} agent(s) to ${values.out}\n`);
-          } else process.stdout.write(text);
-          return 0;
-        }
-      }
-      return 2;
-    } catch (err) {
-      if (err instanceof AgentError) {
-        process.stderr.write(`aegisflow agent: ${err.message}\n`);
-        return 1;
-      }
-      return fail(err);
-    } finally {
-      g?.close();
-    }
-  },
+        return 2;
+      },
+    ),
 };

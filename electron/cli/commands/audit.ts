@@ -1,20 +1,17 @@
-// aegisflow audit: prove the audit chain (verify) and hand it to compliance (export).
+// aegisflow audit: prove the audit chain (verify) and hand it to compliance (export), through the core's
+// audit.verify and audit.export requests (the running app's API, or a core of its own when none runs).
 import fs from 'node:fs';
-import path from 'node:path';
 import { databasePath } from '../../core/config';
-import { systemClock } from '../../core/clock';
-import { AuditLog, loadPublicKey } from '../../core/governance';
-import { openDatabase } from '../../core/store';
-import { buildConfig, COMMON_HELP, COMMON_OPTIONS, fail, parse } from '../common';
+import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, runLinked } from '../common';
+import { LINK_HELP, LINK_OPTIONS } from '../link';
 import type { CliCommand } from '../types';
-import { openGovernance } from './agent';
 
 const HELP = `Usage: aegisflow audit verify [--json]
        aegisflow audit export [--since WHEN] [--out FILE]
 
 verify   checks every row's link to the previous row, every row's hash and every signed chain head
          (Ed25519, public key in <data-dir>/keys/). Names the first row that fails. Exit code 0 when
-         the chain is intact, 1 when it is not. Opens the database read-only.
+         the chain is intact, 1 when it is not.
 export   writes the rows since WHEN as JSON lines ({"type":"row",...}), then one {"type":"head",...}
          line: the current chain head signed now, with the text that was signed. Verify a head with
          the public key in <data-dir>/keys/gateway-ed25519.pub.pem.
@@ -25,11 +22,13 @@ Options:
       --json         machine-readable result (verify)
 ${COMMON_HELP}
 
+${LINK_HELP}
+
 Examples:
   aegisflow audit verify
   aegisflow audit export --since 7d --out audit-week.jsonl`;
 
-const OPTIONS = { ...COMMON_OPTIONS, since: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } } as const;
+const OPTIONS = { ...COMMON_OPTIONS, ...LINK_OPTIONS, since: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } } as const;
 
 /** Parse --since: ISO date, epoch ms, or a relative age (30m, 24h, 7d). */
 export function parseSince(v: string | undefined, now: number): number {
@@ -47,65 +46,36 @@ export const auditCommand: CliCommand = {
   name: 'audit',
   summary: 'verify the tamper-evident audit chain, export it as JSONL with a signed head',
   help: HELP,
-  async run(argv) {
-    try {
-      const { values, positionals } = parse(argv, OPTIONS, true);
-      const sub = positionals[0];
-      if (values.help || !sub) {
-        process.stdout.write(HELP + '\n');
-        return values.help ? 0 : 2;
-      }
-      const cfg = buildConfig(values);
-      const dbFile = databasePath(cfg);
-      if (!fs.existsSync(dbFile)) {
-        process.stderr.write(`aegisflow audit: no database at ${dbFile} (wrong --data-dir?)\n`);
+  run: (argv) =>
+    runLinked(argv, { name: 'audit', options: OPTIONS, help: HELP, subcommands: ['verify', 'export'] }, async ({ values, sub, open }) => {
+      const cfg = buildLinkConfig(values);
+      const since = parseSince(values.since, Date.now());
+      // Verifying a data dir that holds no database is a mistake in the path, not an empty chain to create.
+      if (!fs.existsSync(databasePath(cfg))) {
+        process.stderr.write(`aegisflow audit: no database at ${databasePath(cfg)} (wrong --data-dir?)\n`);
         return 1;
       }
+      const link = await open({ operator: values.operator });
       if (sub === 'verify') {
-        const db = openDatabase(dbFile, { readonly: true });
-        try {
-          const hasTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gov_audit'`).get();
-          if (!hasTable) {
-            process.stderr.write('aegisflow audit: this database has no audit log yet\n');
-            return 1;
-          }
-          const key = loadPublicKey(path.join(cfg.dataDir, 'keys'));
-          const log = new AuditLog(db, systemClock, { signEvery: 0, mask: (v) => v });
-          const r = log.verify(key?.publicKey ?? null);
-          if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
-          else if (r.ok) {
-            const t = r.unsignedTail;
-            process.stdout.write(
-              t
-                ? `audit chain intact up to the last signed head: ${r.rows} rows, ${r.signedHeads} signed heads verified (${r.ms.toFixed(0)} ms)\n` +
-                    `  ${t.rows} row${t.rows === 1 ? '' : 's'} after the last signed head (rows ${t.fromSeq}..${t.fromSeq + t.rows - 1}, ${new Date(t.fromTs).toISOString()} .. ${new Date(t.toTs).toISOString()}) are linked but unproven: not yet signed\n`
-                : `audit chain intact: ${r.rows} rows, ${r.signedHeads} signed heads verified, the last row signed (${r.ms.toFixed(0)} ms)\n`,
-            );
-          } else process.stdout.write(`AUDIT CHAIN BROKEN at row ${r.firstBadSeq}: ${r.problem}\n(${r.rows} rows, ${r.signedHeads} signed heads)\n`);
-          return r.ok ? 0 : 1;
-        } finally {
-          db.close();
-        }
+        const r = await link.call('audit.verify', {});
+        if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
+        else if (r.ok) {
+          const t = r.unsignedTail;
+          process.stdout.write(
+            t
+              ? `audit chain intact up to the last signed head: ${r.rows} rows, ${r.signedHeads} signed heads verified (${r.ms.toFixed(0)} ms)\n` +
+                  `  ${t.rows} row${t.rows === 1 ? '' : 's'} after the last signed head (rows ${t.fromSeq}..${t.fromSeq + t.rows - 1}, ${new Date(t.fromTs).toISOString()} .. ${new Date(t.toTs).toISOString()}) are linked but unproven: not yet signed\n`
+              : `audit chain intact: ${r.rows} rows, ${r.signedHeads} signed heads verified, the last row signed (${r.ms.toFixed(0)} ms)\n`,
+          );
+        } else process.stdout.write(`AUDIT CHAIN BROKEN at row ${r.firstBadSeq}: ${r.problem}\n(${r.rows} rows, ${r.signedHeads} signed heads)\n`);
+        return r.ok ? 0 : 1;
       }
-      if (sub === 'export') {
-        const since = parseSince(values.since, Date.now());
-        const g = openGovernance(cfg);
-        try {
-          const fd = values.out ? fs.openSync(values.out, 'w') : 1;
-          const r = g.gateway.audit.export(since, (l) => fs.writeSync(fd, l + '\n'));
-          if (values.out) {
-            fs.closeSync(fd);
-            process.stderr.write(`wrote ${r.rows} rows and the signed head (row ${r.head?.seq ?? '-'}) to ${values.out}\n`);
-          }
-          return 0;
-        } finally {
-          g.close();
-        }
-      }
-      process.stderr.write(`aegisflow audit: unknown subcommand "${sub}"\n\n${HELP}\n`);
-      return 2;
-    } catch (err) {
-      return fail(err);
-    }
-  },
+      const r = await link.call('audit.export', { since });
+      const text = r.lines.map((l) => l + '\n').join('');
+      if (values.out) {
+        fs.writeFileSync(values.out, text);
+        process.stderr.write(`wrote ${r.rows} rows and the signed head (row ${r.headSeq ?? '-'}) to ${values.out}\n`);
+      } else process.stdout.write(text);
+      return 0;
+    }),
 };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { writeDataset, SCENARIOS } from '../../core/plant';
-import { fail, parse } from '../common';
+import { fail, parseCommand } from '../common';
 import type { CliCommand } from '../types';
 
 const HELP = `Usage: aegisflow data generate [--seed N] [--out DIR] [--hours H]
@@ -21,17 +21,16 @@ export const dataCommand: CliCommand = {
   summary: 'generate the plant dataset (data generate --seed N --out DIR), list scenarios',
   help: HELP,
   async run(argv) {
+    const parsed = parseCommand(
+      argv,
+      { seed: { type: 'string' }, out: { type: 'string' }, hours: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      HELP,
+      { needsSubcommand: true },
+    );
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
+    const sub = positionals[0];
     try {
-      const { values, positionals } = parse(
-        argv,
-        { seed: { type: 'string' }, out: { type: 'string' }, hours: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-        true,
-      );
-      const sub = positionals[0];
-      if (values.help || !sub) {
-        process.stdout.write(HELP + '\n');
-        return values.help ? 0 : 2;
-      }
       if (sub === 'scenarios') {
         for (const s of SCENARIOS) process.stdout.write(`${s.type.padEnd(17)} ${s.device_id.padEnd(22)} h${s.startHour}–${s.endHour}  ${s.description}\n`);
         return 0;

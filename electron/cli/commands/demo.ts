@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import { createCore, type Core } from '../../core';
 import type { Caller } from '../../../shared/operators';
 import { demoConfigOverrides, runDemo } from '../../core/agent';
-import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parse } from '../common';
+import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parseCommand } from '../common';
 import type { CliCommand } from '../types';
 
 const HELP = `Usage: aegisflow demo [options]
@@ -34,22 +34,19 @@ export const demoCommand: CliCommand = {
   summary: "run the seed's demo end to end headless (agent, policy block, approval, recall, kill switch)",
   help: HELP,
   async run(argv) {
-    let values;
-    try {
-      values = parse(argv, {
+    const parsed = parseCommand(
+      argv,
+      {
         ...COMMON_OPTIONS,
         speed: { type: 'string' },
         'warmup-speed': { type: 'string' },
         otlp: { type: 'string' },
         keep: { type: 'boolean' },
-      }).values;
-    } catch (err) {
-      return fail(err);
-    }
-    if (values.help) {
-      process.stdout.write(HELP + '\n');
-      return 0;
-    }
+      },
+      HELP,
+    );
+    if (typeof parsed === 'number') return parsed;
+    const { values } = parsed;
     const own = values['data-dir'] === undefined;
     const dataDir = own ? fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-demo-')) : path.resolve(String(values['data-dir']));
     let config;

@@ -1,40 +1,27 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cliSandbox } from '../../../tests/cli-helpers';
 import { generateDay, readingsToCsv } from '../../core/plant';
 import { detectCommand, parseTime } from './detect';
 
-let dir: string;
-let out: string[];
-let err: string[];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-detect-cli-'));
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const box = cliSandbox('aegis-detect-cli-');
 
 describe('aegisflow detect', () => {
   it('scores a historian export, skips bad rows by line number, writes the scored CSV and prints the episode', async () => {
     const day = generateDay({ seed: 12, hours: 9, devices: ['line-2/pump-03'] });
     const lines = readingsToCsv(day.readings).trimEnd().split('\n');
     lines.splice(100, 0, 'broken,row', '2026-01-01T00:08:00Z,line-2/pump-03,NaNish,1,1,1,1');
-    const file = path.join(dir, 'export.csv');
+    const file = path.join(box.dir, 'export.csv');
     fs.writeFileSync(file, lines.join('\n') + '\n');
     const code = await detectCommand.run([file, '--fit-rows', '720']);
     expect(code).toBe(0);
-    expect(err.join('')).toContain('line 101: 2 fields, header has 7; skipped');
-    expect(err.join('')).toContain('line 102: column temperature is not a number');
-    const stdout = out.join('');
+    expect(box.err.join('')).toContain('line 101: 2 fields, header has 7; skipped');
+    expect(box.err.join('')).toContain('line 102: column temperature is not a number');
+    const stdout = box.out.join('');
     expect(stdout).toMatch(/pressure_leak/);
     expect(stdout).toContain('(2 bad');
-    const scored = fs.readFileSync(path.join(dir, 'export.scored.csv'), 'utf8').trimEnd().split('\n');
+    const scored = fs.readFileSync(path.join(box.dir, 'export.scored.csv'), 'utf8').trimEnd().split('\n');
     expect(scored[0]).toBe('timestamp,device_id,temperature,pressure,vibration,humidity,power,aegis_score,aegis_flag,aegis_episode');
     expect(scored).toHaveLength(day.readings.length + 1);
     // rows during the leak (08:00–08:30) carry the flag and the episode id; the first hours none
@@ -51,10 +38,10 @@ describe('aegisflow detect', () => {
       const step = i >= 400 && i < 500 ? 10 : 0;
       rows.push(`${t};${(5 + Math.sin(i) * 0.1 + step).toFixed(3)};${(3 + Math.cos(i * 1.3) * 0.1).toFixed(3)};${step ? 1 : 0}`);
     }
-    const file = path.join(dir, 'bench.csv');
+    const file = path.join(box.dir, 'bench.csv');
     fs.writeFileSync(file, rows.join('\r\n') + '\r\n');
     expect(await detectCommand.run([file, '--fit-rows', '200', '--label-col', 'anomaly', '--out', '-'])).toBe(0);
-    const m = /F1 ([\d.]+)\s+FAR ([\d.]+) %\s+MAR ([\d.]+) %/.exec(out.join(''));
+    const m = /F1 ([\d.]+)\s+FAR ([\d.]+) %\s+MAR ([\d.]+) %/.exec(box.out.join(''));
     expect(m).not.toBeNull();
     // the step is caught whole, and the episode ends where the unsmoothed evidence ended, not after the
     // level filter's lag (~1 min of a 140σ step at 1 s sampling)
@@ -67,20 +54,20 @@ describe('aegisflow detect', () => {
     // the finding: the scored CSV kept the input's `anomaly` beside the detector's `anomaly_flag`
     const rows = ['datetime;a;anomaly'];
     for (let i = 0; i < 300; i++) rows.push(`${new Date(Date.UTC(2020, 2, 9, 10, 0, i)).toISOString()};${(5 + Math.sin(i) * 0.1).toFixed(3)};0`);
-    const file = path.join(dir, 'labelled.csv');
+    const file = path.join(box.dir, 'labelled.csv');
     fs.writeFileSync(file, rows.join('\n') + '\n');
     expect(await detectCommand.run([file, '--fit-rows', '100'])).toBe(0);
-    const header = fs.readFileSync(path.join(dir, 'labelled.scored.csv'), 'utf8').split('\n')[0].split(';');
+    const header = fs.readFileSync(path.join(box.dir, 'labelled.scored.csv'), 'utf8').split('\n')[0].split(';');
     expect(header).toEqual(['datetime', 'a', 'anomaly', 'aegis_score', 'aegis_flag', 'aegis_episode']);
   });
 
   it('refuses bad usage with exit code 2 and a clear message', async () => {
     expect(await detectCommand.run([])).toBe(2);
-    expect(await detectCommand.run([path.join(dir, 'missing.csv')])).toBe(2);
-    const file = path.join(dir, 'x.csv');
+    expect(await detectCommand.run([path.join(box.dir, 'missing.csv')])).toBe(2);
+    const file = path.join(box.dir, 'x.csv');
     fs.writeFileSync(file, 'timestamp,v\n2026-01-01T00:00:00Z,1\n');
     expect(await detectCommand.run([file, '--set', 'nonsense=1'])).toBe(2);
-    expect(err.join('')).toContain('unknown detector setting "nonsense"');
+    expect(box.err.join('')).toContain('unknown detector setting "nonsense"');
   });
 
   it('parses the time formats plants export', () => {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DetectorParamsSchema, runOffline, type DetectorParams, type DeviceMonitor, type Episode, type OfflineRow } from '../../core/detect';
-import { fail, parse } from '../common';
+import { fail, parseCommand } from '../common';
 import { SENSOR_RANGES } from '../../../shared/plant';
 import { loadConfig } from '../../core/config';
 import type { CliCommand } from '../types';
@@ -74,30 +74,29 @@ export const detectCommand: CliCommand = {
   summary: 'score a CSV with the streaming anomaly detectors (detect FILE.csv --fit-rows N)',
   help: HELP,
   async run(argv) {
+    const parsed = parseCommand(
+      argv,
+      {
+        sep: { type: 'string' },
+        'time-col': { type: 'string' },
+        cols: { type: 'string' },
+        'key-col': { type: 'string' },
+        'fit-rows': { type: 'string' },
+        fit: { type: 'string' },
+        'label-col': { type: 'string' },
+        mode: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        config: { type: 'string', short: 'c' },
+        out: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      HELP,
+      { positionals: true },
+    );
+    if (typeof parsed === 'number') return parsed;
+    const { values, positionals } = parsed;
     try {
-      const { values, positionals } = parse(
-        argv,
-        {
-          sep: { type: 'string' },
-          'time-col': { type: 'string' },
-          cols: { type: 'string' },
-          'key-col': { type: 'string' },
-          'fit-rows': { type: 'string' },
-          fit: { type: 'string' },
-          'label-col': { type: 'string' },
-          mode: { type: 'string' },
-          set: { type: 'string', multiple: true },
-          config: { type: 'string', short: 'c' },
-          out: { type: 'string' },
-          quiet: { type: 'boolean', short: 'q' },
-          help: { type: 'boolean', short: 'h' },
-        },
-        true,
-      );
-      if (values.help) {
-        process.stdout.write(HELP + '\n');
-        return 0;
-      }
       const file = positionals[0];
       if (!file || positionals.length > 1) {
         process.stderr.write(`aegisflow detect: give exactly one CSV file\n\n${HELP}\n`);

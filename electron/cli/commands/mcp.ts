@@ -2,9 +2,9 @@
 // Only MCP messages go to stdout; every log line goes to stderr.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createCore, type Core } from '../../core';
+import { createCore, readRunFile, type Core } from '../../core';
 import { AGENT_HEADER, bridgeStdioToHttp, serveStdio } from '../../core/mcp';
-import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parse } from '../common';
+import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parseCommand } from '../common';
 import type { CliCommand } from '../types';
 
 const HELP = `Usage: aegisflow mcp --agent NAME [options]
@@ -15,7 +15,7 @@ governance gateway, operator approvals and audit apply exactly as for HTTP clien
 it starts a headless core in this process instead (broker on a free port, no HTTP).
 
 The agent's bearer token comes from the environment, never from the command line:
-  AEGISFLOW_AGENT_TOKEN   token printed once by 'aegisflow agent add NAME' (required)
+  AEGISFLOW_AGENT_TOKEN   token printed once by 'aegisflow agent add --name NAME' (required)
 
 Options:
       --agent NAME        the agent this token belongs to (id or name); a mismatch is refused
@@ -45,9 +45,9 @@ export const mcpCommand: CliCommand = {
   summary: 'governed MCP tools on stdio (bridge to the running app, or --standalone)',
   help: HELP,
   async run(argv) {
-    let values;
-    try {
-      values = parse(argv, {
+    const parsed = parseCommand(
+      argv,
+      {
         ...COMMON_OPTIONS,
         agent: { type: 'string' },
         url: { type: 'string' },
@@ -57,21 +57,18 @@ export const mcpCommand: CliCommand = {
         call: { type: 'string' },
         args: { type: 'string' },
         wait: { type: 'boolean' },
-      }).values;
-    } catch (err) {
-      return fail(err);
-    }
-    if (values.help) {
-      process.stdout.write(HELP + '\n');
-      return 0;
-    }
+      },
+      HELP,
+    );
+    if (typeof parsed === 'number') return parsed;
+    const { values } = parsed;
     const token = process.env.AEGISFLOW_AGENT_TOKEN?.trim();
     if (!values.agent) {
       process.stderr.write('aegisflow mcp: --agent NAME is required\n');
       return 2;
     }
     if (!token) {
-      process.stderr.write("aegisflow mcp: set AEGISFLOW_AGENT_TOKEN to the agent's token (aegisflow agent add NAME prints it)\n");
+      process.stderr.write("aegisflow mcp: set AEGISFLOW_AGENT_TOKEN to the agent's token (aegisflow agent add --name NAME prints it)\n");
       return 2;
     }
     let config;
@@ -100,6 +97,12 @@ export const mcpCommand: CliCommand = {
       }
     }
 
+    // Never a second core on the live app's database: with the app running, bridge to it.
+    const running = readRunFile(config.dataDir);
+    if (running) {
+      process.stderr.write(`aegisflow mcp: the app runs on ${config.dataDir} (pid ${running.pid}): drop --standalone to bridge to it\n`);
+      return 2;
+    }
     let core: Core | null = null;
     try {
       core = createCore(config);

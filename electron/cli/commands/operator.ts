@@ -1,12 +1,11 @@
-// aegisflow operator: the people who may use the control room (issue 13). Works on the data dir's
-// database, like `aegisflow agent`; a running app sees a new account or password at the next login,
-// and a removed account's sessions end at their next request.
-import readline from 'node:readline';
-import { databasePath } from '../../core/config';
-import { systemClock } from '../../core/clock';
-import { applyMigrations, openDatabase } from '../../core/store';
-import { OperatorError, OperatorRegistry, operatorMigrations, type OperatorView } from '../../core/operators';
-import { buildConfig, COMMON_HELP, COMMON_OPTIONS, fail, parse } from '../common';
+// aegisflow operator: the people who may use the control room (issue 13), through the core's operators.*
+// requests (the running app's API, or a core of its own when none runs). The very first account on a
+// fresh install is the bootstrap: no one can log in yet, so while the app runs it goes through the app's
+// one-time setup (the code in the owner-only run file); with no app running the local user creates it.
+import type { OperatorAccount } from '../../../shared/operators';
+import { COMMON_HELP, COMMON_OPTIONS, csv, runLinked, usageError } from '../common';
+import { LINK_HELP, LINK_OPTIONS, RequestError } from '../link';
+import { askHidden, readLineFromStdin } from '../prompt';
 import type { CliCommand } from '../types';
 
 const HELP = `Usage: aegisflow operator <subcommand> [options]
@@ -29,37 +28,16 @@ Options:
       --json                machine-readable output (list)
 ${COMMON_HELP}
 
+${LINK_HELP}
+The first account (no operator exists yet) needs no login: while the app runs, add creates it as the
+first admin through the app's one-time setup; with no app running, as the local user.
+
 Examples:
   aegisflow operator add "Dana Reyes" --roles admin
   aegisflow operator add "Lee Park" --roles operator,shift_lead
   printf '%s\\n' "$PW" | aegisflow operator passwd "Lee Park" --password-stdin`;
 
-const OPTIONS = { ...COMMON_OPTIONS, roles: { type: 'string' }, 'password-stdin': { type: 'boolean' }, json: { type: 'boolean' } } as const;
-
-async function readLineFromStdin(): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, terminal: false });
-  for await (const line of rl) {
-    rl.close();
-    return line;
-  }
-  return '';
-}
-
-/** Ask on the terminal without echoing what is typed. */
-function askHidden(question: string): Promise<string> {
-  return new Promise((resolve) => {
-    const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-    const out = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WriteStream };
-    out._writeToOutput = (s: string) => {
-      if (s.includes(question)) out.output.write(s);
-    };
-    rl.question(question, (answer) => {
-      rl.close();
-      process.stderr.write('\n');
-      resolve(answer);
-    });
-  });
-}
+const OPTIONS = { ...COMMON_OPTIONS, ...LINK_OPTIONS, roles: { type: 'string' }, 'password-stdin': { type: 'boolean' }, json: { type: 'boolean' } } as const;
 
 async function password(fromStdin: boolean | undefined): Promise<string> {
   if (fromStdin) return readLineFromStdin();
@@ -67,17 +45,11 @@ async function password(fromStdin: boolean | undefined): Promise<string> {
     throw Object.assign(new Error('no terminal to ask for the password: use --password-stdin'), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
   const a = await askHidden('Password: ');
   const b = await askHidden('Password again: ');
-  if (a !== b) throw new OperatorError('invalid', 'the two passwords differ');
+  if (a !== b) throw new RequestError('invalid', 'the two passwords differ');
   return a;
 }
 
-const csv = (v: string) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-function line(o: OperatorView): string {
+function line(o: OperatorAccount): string {
   return `${o.name.padEnd(24)} ${o.roles.join(',').padEnd(28)} last login ${o.lastLogin ? new Date(o.lastLogin).toISOString() : 'never'}`;
 }
 
@@ -85,74 +57,69 @@ export const operatorCommand: CliCommand = {
   name: 'operator',
   summary: 'operator accounts (people, not agents): add, list, passwd, roles, remove',
   help: HELP,
-  async run(argv) {
-    let close: (() => void) | null = null;
-    try {
-      const { values, positionals } = parse(argv, OPTIONS, true);
-      const [sub, name, arg] = positionals;
-      if (values.help || !sub) {
-        process.stdout.write(HELP + '\n');
-        return values.help ? 0 : 2;
-      }
-      if (!['add', 'list', 'passwd', 'roles', 'remove'].includes(sub)) {
-        process.stderr.write(`aegisflow operator: unknown subcommand "${sub}"\n\n${HELP}\n`);
-        return 2;
-      }
-      const needName = () => {
-        if (!name) throw Object.assign(new Error(`operator ${sub}: a name is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
-        return name;
-      };
-      const cfg = buildConfig(values);
-      const db = openDatabase(databasePath(cfg));
-      close = () => db.close();
-      applyMigrations(db, operatorMigrations);
-      const reg = new OperatorRegistry(db, systemClock, { N: 1 << cfg.operators.scryptLogN });
-      switch (sub) {
-        case 'add': {
-          const o = await reg.add({
-            name: needName(),
-            password: await password(values['password-stdin']),
-            roles: values.roles ? csv(values.roles) : ['operator'],
-          });
-          process.stdout.write(`added operator ${o.name} (${o.roles.join(', ')})\n`);
-          break;
+  run: (argv) =>
+    runLinked(
+      argv,
+      { name: 'operator', options: OPTIONS, help: HELP, subcommands: ['add', 'list', 'passwd', 'roles', 'remove'] },
+      async ({ values, positionals, sub, open }) => {
+        const [, name, arg] = positionals;
+        const needName = () => {
+          if (!name) throw Object.assign(new Error(`operator ${sub}: a name is required`), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+          return name;
+        };
+        if (sub === 'roles' && !arg)
+          throw Object.assign(new Error('operator roles: give the roles, e.g. operator,shift_lead'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
+        if (sub === 'add' || sub === 'passwd') needName();
+        const roles = values.roles ? csv(values.roles) : ['operator'];
+        // Asked once, when it is needed: before the login for add and passwd (the bootstrap needs it then too).
+        let secret: string | null = null;
+        const newPassword = async () => (secret ??= await password(values['password-stdin']));
+        let bootstrapped = false;
+        const core = await open({
+          operator: values.operator,
+          setup:
+            sub === 'add'
+              ? async () => {
+                  if (values.roles && !roles.includes('admin'))
+                    throw usageError('no operator account exists yet: the first one must be an admin (--roles admin)');
+                  bootstrapped = true;
+                  return { name: needName(), password: await newPassword() };
+                }
+              : undefined,
+        });
+        switch (sub) {
+          case 'add': {
+            const o = bootstrapped
+              ? (await core.call('operators.list', {})).find((a) => a.name === needName())
+              : await core.call('operators.add', { name: needName(), password: await newPassword(), roles });
+            process.stdout.write(`added operator ${o?.name ?? needName()} (${(o?.roles ?? ['admin']).join(', ')})\n`);
+            break;
+          }
+          case 'list': {
+            const all = await core.call('operators.list', {});
+            if (values.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+            else if (!all.length) process.stdout.write('no operator accounts yet (aegisflow operator add NAME --roles admin, or the first-run setup link)\n');
+            else for (const o of all) process.stdout.write(line(o) + '\n');
+            break;
+          }
+          case 'passwd': {
+            const n = needName();
+            await core.call('operators.setPassword', { id: n, password: await newPassword() });
+            process.stdout.write(`password of ${n} changed\n`);
+            break;
+          }
+          case 'roles': {
+            const o = await core.call('operators.setRoles', { id: needName(), roles: csv(arg ?? '') });
+            process.stdout.write(`${o.name} now has ${o.roles.join(', ')}\n`);
+            break;
+          }
+          case 'remove': {
+            const o = await core.call('operators.remove', { id: needName() });
+            process.stdout.write(`removed operator ${o.removed}\n`);
+            break;
+          }
         }
-        case 'list': {
-          const all = reg.list();
-          if (values.json) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
-          else if (!all.length) process.stdout.write('no operator accounts yet (aegisflow operator add NAME --roles admin, or the first-run setup link)\n');
-          else for (const o of all) process.stdout.write(line(o) + '\n');
-          break;
-        }
-        case 'passwd': {
-          const n = needName();
-          reg.require(n);
-          await reg.setPassword(n, await password(values['password-stdin']));
-          process.stdout.write(`password of ${n} changed\n`);
-          break;
-        }
-        case 'roles': {
-          if (!arg)
-            throw Object.assign(new Error('operator roles: give the roles, e.g. operator,shift_lead'), { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' });
-          const o = reg.setRoles(needName(), csv(arg));
-          process.stdout.write(`${o.name} now has ${o.roles.join(', ')}\n`);
-          break;
-        }
-        case 'remove': {
-          const o = reg.remove(needName());
-          process.stdout.write(`removed operator ${o.name}\n`);
-          break;
-        }
-      }
-      return 0;
-    } catch (err) {
-      if (err instanceof OperatorError) {
-        process.stderr.write(`aegisflow operator: ${err.message}\n`);
-        return 1;
-      }
-      return fail(err);
-    } finally {
-      close?.();
-    }
-  },
+        return 0;
+      },
+    ),
 };

@@ -1,5 +1,5 @@
 import { createCore, type Core } from '../../core';
-import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parse, type Overrides } from '../common';
+import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parseCommand, type Overrides } from '../common';
 import type { CliCommand } from '../types';
 
 const HELP = `Usage: aegisflow serve [options]
@@ -39,9 +39,9 @@ export const serveCommand: CliCommand = {
   summary: 'run the core headless: broker, simulator, ingest, store, HTTP UI',
   help: HELP,
   async run(argv) {
-    let values;
-    try {
-      values = parse(argv, {
+    const parsed = parseCommand(
+      argv,
+      {
         ...COMMON_OPTIONS,
         'mqtt-host': { type: 'string' },
         'mqtt-port': { type: 'string' },
@@ -56,14 +56,11 @@ export const serveCommand: CliCommand = {
         dataset: { type: 'string' },
         'no-simulator': { type: 'boolean' },
         paused: { type: 'boolean' },
-      }).values;
-    } catch (err) {
-      return fail(err);
-    }
-    if (values.help) {
-      process.stdout.write(HELP + '\n');
-      return 0;
-    }
+      },
+      HELP,
+    );
+    if (typeof parsed === 'number') return parsed;
+    const { values } = parsed;
     let core;
     try {
       const o: Overrides = {
@@ -90,7 +87,7 @@ export const serveCommand: CliCommand = {
       process.stderr.write(
         `AegisFlow is running.\n` +
           `  control room  ${h ? h.url + '/' : '(http disabled)'}\n` +
-          (h ? `  MCP (agents)  ${h.url}/mcp   (aegisflow agent add --name NAME prints a bearer token)\n` : '') +
+          (h ? `  MCP (agents)  ${h.url}/mcp   (aegisflow agent add --name NAME --operator YOU prints a bearer token)\n` : '') +
           `  MQTT          ${b.url}${b.wsPort ? `  (WebSocket ws://${config.broker.host}:${b.wsPort})` : ''}\n` +
           `  data dir      ${config.dataDir}\n` +
           setupNote(core, h?.url) +

@@ -17,7 +17,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { ACK_TOPIC_PREFIX, COMMAND_TOPIC_PREFIX, ackTopic, commandTopic } from '../../edge/verifier';
-import type { Config } from '../config';
+import { z } from 'zod';
 import { safeEqual } from '../crypto';
 import type { Logger } from '../observability';
 
@@ -80,8 +80,28 @@ function authError(message: string, returnCode: 2 | 4 | 5 = 4): AuthenticateErro
   return err;
 }
 
-export function createBroker(config: Config, log: Logger): PlantBroker {
-  const cfg = config.broker;
+const port = z.number().int().min(0).max(65535);
+
+/** The broker's config section. */
+export const BrokerConfigSchema = z.object({
+  /** Use an external broker (mqtt://host:1883) instead of the embedded aedes. Off by default. */
+  url: z.string().optional(),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(1883),
+  /** WebSocket listener of the embedded broker; null disables it. */
+  wsPort: port.nullable().default(9001),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** Payloads above this many bytes are rejected by the broker and by ingest. */
+  maxPayloadBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024),
+});
+export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
+
+export function createBroker(cfg: BrokerConfig, log: Logger): PlantBroker {
   const external = cfg.url;
   // Core components authenticate with a per-process secret; operators' clients use broker.username/password.
   const internalUser = 'aegisflow-core';

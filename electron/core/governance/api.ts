@@ -26,6 +26,14 @@ export function registerGovernanceApi(api: CoreApi, g: Gateway): void {
   api.register('agents.restoreTrust', (p, c) => g.restoreTrust(p.id, operatorOf(c).name));
   api.register('agents.create', (p, c) => g.addAgent(p, operatorOf(c).name));
   api.register('audit.query', (p) => g.audit.query(p));
+  api.register('agents.rotateToken', (p, c) => ({ id: p.id, token: g.rotateToken(p.id, operatorOf(c).name) }));
+  api.register('agents.remove', (p, c) => (g.removeAgent(p.id, operatorOf(c).name), { removed: p.id }));
+  api.register('agents.manifest', () => g.manifest());
+  api.register('audit.export', (p) => {
+    const lines: string[] = [];
+    const r = g.audit.export(p.since ?? 0, (l) => lines.push(l));
+    return { lines, rows: r.rows, headSeq: r.head?.seq ?? null };
+  });
   api.register('audit.verify', () => g.audit.verify(loadPublicKey(g.keysDir)?.publicKey ?? g.publicKey));
   api.register('policy.get', () => g.policyInfo());
   api.register('policy.promote', (p, c) => g.promote(p.approvalId, p.decision, operatorOf(c).name));

@@ -1,12 +1,11 @@
 // What the gateway is asked and what it answers: the request and result shapes of a decision, a wait
 // and a plan, and the gateway's own error. Shared by the gateway and its collaborators.
 import { z } from 'zod';
-import type { AgentScope, GovDecision } from '../../../shared/governance';
+import type { AgentManifestView, GovDecision } from '../../../shared/governance';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
 import type { Db } from '../store';
-import type { Predicate } from './policy';
 import type { DeviceCommands, PublishCommand } from './ports';
 import type { IntentClaims } from './tokens';
 
@@ -92,28 +91,5 @@ export interface GovernanceDeps {
 /** The tool name a healing approval carries (no agent can call it: it names the immune system's action). */
 export const HEAL_TOOL = 'immune.heal';
 
-export interface AgentManifest {
-  generatedAt: string;
-  policyVersion: string;
-  policyFile: string;
-  agents: Array<{
-    id: string;
-    name: string;
-    role: string;
-    model: string | null;
-    status: string;
-    statusReason: string | null;
-    createdAt: string;
-    lastSeen: string | null;
-    scope: AgentScope;
-    reducedAutonomy: boolean;
-    revokedTools: string[];
-    tools: Array<{
-      tool: string;
-      groups: string[];
-      decision: GovDecision;
-      ruleId: string;
-      conditional: Array<{ ruleId: string; decision: GovDecision; when: Predicate }>;
-    }>;
-  }>;
-}
+/** The agent bill of materials: the contract's view (shared/governance.ts). */
+export type AgentManifest = AgentManifestView;

@@ -8,7 +8,6 @@ import type net from 'node:net';
 import path from 'node:path';
 import type { CoreApi } from '../api';
 import type { EventBus } from '../bus';
-import type { Config } from '../config';
 import type { Logger } from '../observability';
 import { OperatorError, type OperatorAuth } from '../operators';
 import type { Caller } from '../../../shared/operators';
@@ -18,6 +17,9 @@ import { HttpError, routeContext, sendJson, type RouteHandler } from './respond'
 import { mountSessionRoutes } from './session-routes';
 import { defaultStaticDir, serveStatic } from './static';
 import { attachWsBridge } from './ws-bridge';
+import type { HttpConfig } from './config';
+
+export { HttpConfigSchema, type HttpConfig } from './config';
 
 export { hostAllowed, isLoopbackHost, LOOPBACK, originAllowed, parseHostHeader, SESSION_COOKIE } from './guard';
 export { HttpError, sendJson, type RouteContext, type RouteHandler } from './respond';
@@ -42,10 +44,18 @@ export interface HttpServer {
   readonly readingsDropped: number;
 }
 
-export function createHttpServer(deps: { config: Config; api: CoreApi; bus: EventBus; log: Logger; operators: OperatorAuth }): HttpServer {
-  const { config, api, bus, operators } = deps;
+/** sessionMaxS: the operators' session lifetime, the session cookie's Max-Age. */
+export function createHttpServer(deps: {
+  config: HttpConfig;
+  sessionMaxS: number;
+  api: CoreApi;
+  bus: EventBus;
+  log: Logger;
+  operators: OperatorAuth;
+}): HttpServer {
+  const { api, bus, operators } = deps;
   const log = deps.log.child({ component: 'http' });
-  const cfg = config.http;
+  const cfg = deps.config;
   if (!isLoopbackHost(cfg.host))
     log.warn({ host: cfg.host }, 'HTTP bound beyond loopback: put TLS (a reverse proxy) in front, passwords and session cookies travel on it');
   const staticDir = cfg.staticDir ? path.resolve(cfg.staticDir) : defaultStaticDir();
@@ -156,6 +166,6 @@ export function createHttpServer(deps: { config: Config; api: CoreApi; bus: Even
     },
   };
 
-  mountSessionRoutes(srv, { api, operators, sessionMaxS: config.operators.sessionMaxS });
+  mountSessionRoutes(srv, { api, operators, sessionMaxS: deps.sessionMaxS });
   return srv;
 }

@@ -2,6 +2,7 @@
 // and the live cache, and hand them to detection on the bus. A bad payload is counted by reason and
 // logged (rate-limited); it never blocks or loses a good one.
 import crypto from 'node:crypto';
+import { z } from 'zod';
 import type { MqttClient } from 'mqtt';
 import type { IngestCounters } from '../../../shared/contract';
 import type { TimedReading } from '../../../shared/domain';
@@ -9,7 +10,6 @@ import type { PlantBroker } from '../broker';
 import { SENSOR_TOPIC_PREFIX } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
-import type { Config } from '../config';
 import { createRateLimitedLog, type Logger } from '../observability';
 import type { ReadingsRepository } from '../store';
 import type { LiveCache } from './live';
@@ -19,9 +19,26 @@ export { createLiveCache, stripTs, type LiveCache } from './live';
 export { registerReadingsApi, type PlantView } from './api';
 export { validatePayload, type RejectReason, type Validation } from './validate';
 
+/** Ingest's config section. */
+export const IngestConfigSchema = z.object({
+  /**
+   * Commit a batch after this many readings or this many ms, whichever comes first. The bound on
+   * what a crash of AegisFlow can lose on the embedded broker (docs/SECURITY.md, "Faults").
+   */
+  batchSize: z.number().int().positive().default(2000),
+  flushMs: z.number().int().positive().max(250).default(100),
+  /** Readings older than this (relative to the plant clock) are refused as bad_timestamp. */
+  maxClockSkewDays: z.number().positive().default(7),
+  /** Readings further ahead of the plant clock than this (seconds) are refused as bad_timestamp. */
+  maxFutureS: z.number().int().min(0).default(300),
+  /** Live ring buffer length per device (readings). */
+  ringSize: z.number().int().positive().default(720),
+});
+export type IngestConfig = z.infer<typeof IngestConfigSchema>;
+
 /** The client id of ingest's persistent session: stable for one data directory, distinct between installations. */
-export function sessionId(config: Config): string {
-  return 'aegisflow-ingest-' + crypto.createHash('sha256').update(config.dataDir).digest('hex').slice(0, 12);
+export function sessionId(dataDir: string): string {
+  return 'aegisflow-ingest-' + crypto.createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
 }
 
 export interface IngestService {
@@ -36,7 +53,13 @@ export interface IngestService {
 }
 
 export interface IngestDeps {
-  config: Config;
+  config: IngestConfig;
+  /** Names ingest's persistent broker session (one per installation). */
+  dataDir: string;
+  /** The broker's payload limit, applied again at validation. */
+  maxPayloadBytes: number;
+  /** Stored readings older than this are deleted (store.retentionDays; 0 keeps everything). */
+  retentionDays: number;
   broker: PlantBroker;
   readings: ReadingsRepository;
   live: LiveCache;
@@ -49,10 +72,10 @@ export interface IngestDeps {
 }
 
 export function createIngest(deps: IngestDeps): IngestService {
-  const { config, broker, readings, live, bus, clock } = deps;
+  const { broker, readings, live, bus, clock, retentionDays } = deps;
   const log = deps.log.child({ component: 'ingest' });
   const warn = createRateLimitedLog(log, 5, 10_000, () => clock.now());
-  const cfg = config.ingest;
+  const cfg = deps.config;
   const known = new Set(deps.knownDevices);
   const maxSkewMs = cfg.maxClockSkewDays * 86_400_000;
   const maxFutureMs = cfg.maxFutureS * 1000;
@@ -126,7 +149,7 @@ export function createIngest(deps: IngestDeps): IngestService {
     counters.received++;
     const topicDevice = topic.startsWith(SENSOR_TOPIC_PREFIX) ? topic.slice(SENSOR_TOPIC_PREFIX.length) : '';
     const v = validatePayload(topicDevice, payload, {
-      maxPayloadBytes: config.broker.maxPayloadBytes,
+      maxPayloadBytes: deps.maxPayloadBytes,
       knownDevices: known,
       maxSkewMs,
       maxFutureMs,
@@ -145,10 +168,10 @@ export function createIngest(deps: IngestDeps): IngestService {
   };
 
   const applyRetention = () => {
-    if (config.store.retentionDays <= 0) return;
-    const cutoff = clock.now() - config.store.retentionDays * 86_400_000;
+    if (retentionDays <= 0) return;
+    const cutoff = clock.now() - retentionDays * 86_400_000;
     const n = readings.deleteOlderThan(cutoff);
-    if (n > 0) log.info({ deleted: n, retentionDays: config.store.retentionDays }, 'retention: old readings deleted');
+    if (n > 0) log.info({ deleted: n, retentionDays: retentionDays }, 'retention: old readings deleted');
   };
 
   return {
@@ -160,7 +183,7 @@ export function createIngest(deps: IngestDeps): IngestService {
         // A persistent session (clean start off) under an id that stays the same across restarts of
         // this installation, QoS 1: the broker queues readings while we are away (issue 19).
         // Handlers go on before the first packet: the broker sends the session's queue right after CONNACK.
-        const c = await broker.connect('aegisflow-ingest-', { clientId: sessionId(config) }, (c) => {
+        const c = await broker.connect('aegisflow-ingest-', { clientId: sessionId(deps.dataDir) }, (c) => {
           c.on('message', (topic, payload) => accept(topic, payload));
           c.handleMessage = (packet, ack) => commitThenAck(packet, ack);
           c.on('offline', () => brokerLink(false, broker.url));

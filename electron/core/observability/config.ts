@@ -22,3 +22,10 @@ export const ObservabilityConfigSchema = z.object({
     .prefault({}),
 });
 export type ObservabilityConfig = z.infer<typeof ObservabilityConfigSchema>;
+
+/** The 'log' config section. */
+export const LogConfigSchema = z.object({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** 'stderr' keeps stdout clean (stdio MCP mode). */
+  destination: z.enum(['stdout', 'stderr']).default('stdout'),
+});

@@ -2,7 +2,7 @@ export { createLogger, createRateLimitedLog, type Logger, type LoggerOptions } f
 export { Tracer, type SpanHandle, type TraceHandle, type TraceSink, type StartTraceInput } from './traces';
 export { TraceRepository, observabilityMigrations } from './traces-store';
 export { createOtlpTraceExporter, otlpTracesBody, otlpTokenMetricsBody, otlpAttributes, TOKEN_BUCKETS, type OtlpTraceExporter } from './otlp';
-export { ObservabilityConfigSchema, type ObservabilityConfig } from './config';
+export { ObservabilityConfigSchema, LogConfigSchema, type ObservabilityConfig } from './config';
 export { costOf } from './costs';
 export {
   createMasker,

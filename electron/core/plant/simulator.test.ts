@@ -29,7 +29,7 @@ describe('replay simulator over a real broker', () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const config = testConfig(t.dir);
-    const broker = createBroker(config, log);
+    const broker = createBroker(config.broker, log);
     await broker.start();
     cleanups.push(() => broker.stop());
     const clock = manualClock(1_000_000);
