@@ -48,6 +48,21 @@ async function cli(cmd: typeof agentCommand, ...args: string[]): Promise<number>
   }
 }
 
+/** bin/aegisflow.mjs in a child process: AEGISFLOW_PASSWORD (the login) and one line on stdin. */
+function binCli(args: string[], loginPassword: string, stdin: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [BIN, ...args, '--data-dir', t.dir], {
+      env: { ...process.env, AEGISFLOW_OPERATOR: '', AEGISFLOW_PASSWORD: loginPassword, AEGISFLOW__operators__scryptLogN: '12' },
+    });
+    let o = '';
+    let e = '';
+    c.stdout.on('data', (d: Buffer) => (o += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (e += d.toString()));
+    c.on('close', (code) => resolve({ code, out: o, err: e }));
+    c.stdin.end(`${stdin}\n`);
+  });
+}
+
 /** The app: a real core with HTTP on port 0 (no simulator: nothing here needs the plant). */
 async function startApp(): Promise<Core> {
   core = createCore(testConfig(t.dir, { simulator: { enabled: false } }));
@@ -120,20 +135,22 @@ describe('the CLI and the running app', () => {
     expect((JSON.parse(out.join('')) as Array<{ id: string }>).map((a) => a.id)).toEqual(app.services.governance.agents.list().map((a) => a.id));
   });
 
+  it('lets an operator who is not an admin change their own password (the login proves the current one)', async () => {
+    const app = await startApp();
+    await app.services.operators.registry.add({ name: 'Vic', password: PASSWORD, roles: ['viewer'] });
+    const NEW = 'a brand new passphrase 2026';
+    const r = await binCli(['operator', 'passwd', 'Vic', '--operator', 'Vic', '--password-stdin'], PASSWORD, NEW);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/password of Vic changed/);
+    expect(await app.services.operators.registry.verify('Vic', NEW)).not.toBeNull();
+    expect(await app.services.operators.registry.verify('Vic', PASSWORD)).toBeNull();
+  }, 60_000);
+
   it('creates the first admin through the app’s one-time setup when no account exists (a real child process, password on stdin)', async () => {
     const app = await startApp();
     expect(app.services.operators.registry.count()).toBe(0);
-    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const c = spawn(process.execPath, [BIN, 'operator', 'add', 'Root', '--password-stdin', '--data-dir', t.dir], {
-        env: { ...process.env, AEGISFLOW_PASSWORD: '', AEGISFLOW__operators__scryptLogN: '12' },
-      });
-      let o = '';
-      let e = '';
-      c.stdout.on('data', (d: Buffer) => (o += d.toString()));
-      c.stderr.on('data', (d: Buffer) => (e += d.toString()));
-      c.on('close', (code) => resolve({ code, out: o, err: e }));
-      c.stdin.end(`${PASSWORD}\n`);
-    });
+    const r = await binCli(['operator', 'add', 'Root', '--password-stdin'], '', PASSWORD);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/added operator Root \(admin\)/);

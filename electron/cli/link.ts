@@ -66,8 +66,12 @@ export async function loginPassword(name: string): Promise<string> {
   const env = process.env.AEGISFLOW_PASSWORD;
   if (env !== undefined && env !== '') return env;
   if (!process.stdin.isTTY) throw new LinkError(`no password for ${name}: set AEGISFLOW_PASSWORD (no terminal to ask on)`);
-  return askHidden(`Password for ${name}: `);
+  // Asked once per command: `operator passwd` on one's own account proves the current password with it.
+  const asked = askedPasswords.get(name) ?? askHidden(`Password for ${name}: `);
+  askedPasswords.set(name, asked);
+  return asked;
 }
+const askedPasswords = new Map<string, Promise<string>>();
 
 /** A wildcard bind address is not a name a client can use; the loopback name reaches it and passes the Host check. */
 function reachable(url: string): string {

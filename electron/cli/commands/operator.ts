@@ -4,7 +4,7 @@
 // one-time setup (the code in the owner-only run file); with no app running the local user creates it.
 import type { OperatorAccount } from '../../../shared/operators';
 import { COMMON_HELP, COMMON_OPTIONS, csv, runLinked, usageError } from '../common';
-import { LINK_HELP, LINK_OPTIONS, RequestError } from '../link';
+import { LINK_HELP, LINK_OPTIONS, loginPassword, RequestError } from '../link';
 import { askHidden, readLineFromStdin } from '../prompt';
 import type { CliCommand } from '../types';
 
@@ -104,7 +104,9 @@ export const operatorCommand: CliCommand = {
           }
           case 'passwd': {
             const n = needName();
-            await core.call('operators.setPassword', { id: n, password: await newPassword() });
+            // One's own password (what a non-admin may change) needs the current one: the password just logged in with.
+            const own = core.actor === n ? { currentPassword: await loginPassword(n) } : {};
+            await core.call('operators.setPassword', { id: n, password: await newPassword(), ...own });
             process.stdout.write(`password of ${n} changed\n`);
             break;
           }
