@@ -48,6 +48,10 @@ export interface IngestCounters {
   brokerSince: number;
   /** Outages of the broker link since start. */
   brokerOutages: number;
+  /** Readings received but not yet stored because the database refused the write (disk full): kept in memory and retried. */
+  unstoredWaiting: number;
+  /** Readings given up because more than ingest could hold waited for the disk (counted, never silent). */
+  unstoredDropped: number;
 }
 
 export interface SimulatorStatus {
@@ -215,6 +219,8 @@ export interface EventMap {
   'ingest.rejected': { reason: string; topic: string; detail: string };
   /** Ingest lost or regained its broker (external broker outages). */
   'broker.connection': { connected: boolean; url: string; at: number; downMs?: number };
+  /** Ingest's writes to SQLite failed (ok false: e.g. the disk is full) or work again. */
+  'ingest.storage': { ok: boolean; at: number; error?: string; waiting: number };
   'simulator.status': SimulatorStatus;
   /** A known break in the replayed data (seek, speed change, resume after pause, loop back to the start):
    *  detection re-settles instead of taking the jump for an anomaly. ts: the next published reading time. */

@@ -165,6 +165,16 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
       message: e.connected ? `MQTT broker ${e.url} reachable again` : `no connection to the MQTT broker ${e.url}: readings are not arriving`,
     }),
   );
+  // Readings that cannot be stored (disk full): a system alarm until writes work again (issue 19).
+  bus.on('ingest.storage', (e) =>
+    alarmService.system.setCondition('store:readings', {
+      active: !e.ok,
+      source: 'storage',
+      kind: 'system',
+      priority: 'high',
+      message: e.ok ? 'readings are stored again' : `readings cannot be stored (${e.error}): ${e.waiting} held in memory and retried`,
+    }),
+  );
   const detection = createDetectionService({
     config: config.detect,
     bus,

@@ -41,6 +41,8 @@ export interface AlarmSystemDeps {
   config: AlarmConfig;
   clock: Clock;
   repository?: AlarmRepository;
+  /** A state change could not be stored; it is annunciated all the same. */
+  onStoreError?: (err: unknown, alarmId: string) => void;
 }
 
 const DAY = 24 * 3_600_000;
@@ -49,6 +51,7 @@ export class AlarmSystem {
   private readonly cfg: AlarmConfig;
   private readonly clock: Clock;
   private readonly repo?: AlarmRepository;
+  private readonly onStoreError?: (err: unknown, alarmId: string) => void;
   private readonly alarms = new Map<string, Internal>();
   private readonly listeners = new Set<(c: AlarmChange) => void>();
   private readonly floodListeners = new Set<(f: FloodStatus) => void>();
@@ -63,6 +66,7 @@ export class AlarmSystem {
     this.cfg = deps.config;
     this.clock = deps.clock;
     this.repo = deps.repository;
+    this.onStoreError = deps.onStoreError;
     for (const a of this.repo?.loadAll() ?? []) {
       const overlay: Overlay | null = a.state === 'shelved' || a.state === 'suppressed' || a.state === 'out_of_service' ? a.state : null;
       this.alarms.set(a.id, { ...a, overlay, cond: a.active, condSince: a.updated_at, recent: [] });
@@ -139,8 +143,13 @@ export class AlarmSystem {
       this.repo?.save(this.snapshot(a));
       return;
     }
-    this.repo?.save(this.snapshot(a));
-    if (from !== to) this.repo?.addHistory({ alarm_id: a.id, at, from_state: from, to_state: to, by, reason });
+    try {
+      this.repo?.save(this.snapshot(a));
+      if (from !== to) this.repo?.addHistory({ alarm_id: a.id, at, from_state: from, to_state: to, by, reason });
+    } catch (err) {
+      // A disk that refuses the record must not silence the alarm (the disk-full alarm most of all).
+      this.onStoreError?.(err, a.id);
+    }
     const change: AlarmChange = { alarm: this.snapshot(a), from, to, at, by, reason };
     for (const fn of this.listeners) {
       try {

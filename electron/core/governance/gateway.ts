@@ -674,7 +674,27 @@ export class Gateway {
     return () => this.healingListeners.delete(fn);
   }
 
+  /**
+   * A decision takes only together with its audit rows, in one transaction: when the audit cannot be
+   * written (disk full) the approval stays pending and no token can follow (fail closed, issue 19).
+   * Rows queued by others are committed first, so a rollback here cannot take them along.
+   */
   decide(id: string, verdict: Verdict, by: DecideBy): ApprovalView {
+    this.audit.flush();
+    // A refusal (e.g. expired before the decision, audited as such) commits; only a failed write rolls back.
+    const r = this.deps.db.transaction(() => {
+      try {
+        return { view: this.decideNow(id, verdict, by) };
+      } catch (err) {
+        if (err instanceof ApprovalError) return { refused: err };
+        throw err;
+      }
+    })();
+    if ('refused' in r) throw r.refused;
+    return r.view;
+  }
+
+  private decideNow(id: string, verdict: Verdict, by: DecideBy): ApprovalView {
     const a = this.#approvals.decide(id, verdict, by);
     if (a.status === 'pending') {
       // Two-person rule: one approval of several is in; the request waits for the next operator.
@@ -697,7 +717,8 @@ export class Gateway {
   }
 
   decideAll(verdict: Verdict, by: DecideBy): ApprovalView[] {
-    return this.#approvals.decideAll(verdict, by).map((a) => this.view(a));
+    this.audit.flush();
+    return this.deps.db.transaction(() => this.#approvals.decideAll(verdict, by).map((a) => this.view(a)))();
   }
 
   listApprovals(status?: ApprovalStatus, limit?: number): ApprovalView[] {
