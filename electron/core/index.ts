@@ -148,8 +148,8 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     clock,
     log,
     knownDevices: [...DEVICE_IDS, ...(plant?.dataset.devices ?? [])],
-    // The plant clock: while a replay runs, its readings' time (100x ahead of the wall clock in shift mode).
-    plantNow: () => plant?.simulator.plantTime() ?? clock.now(),
+    // Each reading against its source's clock: the replay's time for simulated devices, the wall clock for real sensors.
+    plantNow: (device) => (plant?.simulator.device(device) ? plant.simulator.plantTime() : null) ?? clock.now(),
   });
   // Operators: the people behind every operator surface (accounts, sessions, first-run setup).
   const operators = new OperatorAuth({ db, clock, log: log.child({ component: 'operators' }), config: config.operators });

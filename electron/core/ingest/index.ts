@@ -43,8 +43,12 @@ export interface IngestDeps {
   clock: Clock;
   log: Logger;
   knownDevices: Iterable<string>;
-  /** The plant clock (the replay's time while the simulator runs); the core's clock if absent. */
-  plantNow?: () => number;
+  /**
+   * The clock of the source that produced a device's readings, for the plausibility window: the
+   * replay's time for the simulator's devices (100x ahead of the wall clock in shift mode), the core's
+   * clock for real sensors (their timestamps follow the wall clock); the core's clock if absent.
+   */
+  plantNow?: (deviceId: string) => number;
   /** Readings held in memory while the database refuses writes (disk full); the oldest beyond are dropped, counted. */
   maxUnstored?: number;
 }
@@ -163,7 +167,7 @@ export function createIngest(deps: IngestDeps): IngestService {
       knownDevices: known,
       maxSkewMs,
       maxFutureMs,
-      now: plantNow(),
+      now: plantNow(topicDevice),
     });
     if (!v.ok) {
       counters.rejected++;
