@@ -123,7 +123,7 @@ export function createIngest(deps: IngestDeps): IngestService {
           bus.emit('ingest.storage', { ok: false, at: clock.now(), error: message, waiting: unstored.length });
         }
         storageError = message;
-        timer = setTimeout(flush, 1000);
+        if (!stopping) timer = setTimeout(flush, 1000);
       }
       counters.unstoredWaiting = unstored.length;
     }
@@ -142,6 +142,8 @@ export function createIngest(deps: IngestDeps): IngestService {
   const commitThenAck = (packet: { qos?: number }, ack: (err?: Error) => void) => {
     if (!packet.qos) return ack();
     if (flush()) return ack();
+    // Stopping: leave it unacknowledged; the broker redelivers it to our session on the next start.
+    if (stopping) return;
     // The disk refused the write: hold the acknowledgement (the broker keeps the message) and retry.
     setTimeout(() => commitThenAck(packet, ack), 1000).unref?.();
   };
@@ -222,7 +224,7 @@ export function createIngest(deps: IngestDeps): IngestService {
       unsubscribeLocal = null;
       if (client) await client.endAsync();
       client = null;
-      flush();
+      if (!flush()) log.error({ lost: unstored.length }, 'stopping with readings the database refused: they are lost');
     },
     counters: () => ({ ...counters, rejectedByReason: { ...counters.rejectedByReason } }),
     flush,
