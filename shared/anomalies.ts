@@ -31,7 +31,7 @@ export type AlarmState = (typeof ALARM_STATES)[number];
 export const ALARM_PRIORITIES = ['urgent', 'high', 'medium', 'low', 'diagnostic'] as const;
 export type AlarmPriority = (typeof ALARM_PRIORITIES)[number];
 
-export const ALARM_KINDS = ['anomaly', 'communication', 'analog'] as const;
+export const ALARM_KINDS = ['anomaly', 'communication', 'analog', 'system'] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 
 /** Priority of an anomaly alarm from its episode's severity. */

@@ -148,8 +148,8 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     clock,
     log,
     knownDevices: [...DEVICE_IDS, ...(plant?.dataset.devices ?? [])],
-    // The plant clock: while a replay runs, its readings' time (100x ahead of the wall clock in shift mode).
-    plantNow: () => plant?.simulator.plantTime() ?? clock.now(),
+    // Each reading against its source's clock: the replay's time for simulated devices, the wall clock for real sensors.
+    plantNow: (device) => (plant?.simulator.device(device) ? plant.simulator.plantTime() : null) ?? clock.now(),
   });
   // Operators: the people behind every operator surface (accounts, sessions, first-run setup).
   const operators = new OperatorAuth({ db, clock, log: log.child({ component: 'operators' }), config: config.operators });
@@ -165,6 +165,16 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
       kind: 'communication',
       priority: 'high',
       message: e.connected ? `MQTT broker ${e.url} reachable again` : `no connection to the MQTT broker ${e.url}: readings are not arriving`,
+    }),
+  );
+  // Readings that cannot be stored (disk full): a system alarm until writes work again (issue 19).
+  bus.on('ingest.storage', (e) =>
+    alarmService.system.setCondition('store:readings', {
+      active: !e.ok,
+      source: 'storage',
+      kind: 'system',
+      priority: 'high',
+      message: e.ok ? 'readings are stored again' : `readings cannot be stored (${e.error}): ${e.waiting} held in memory and retried`,
     }),
   );
   const detection = createDetectionService({

@@ -46,6 +46,10 @@ export const IngestCountersSchema = z.object({
   brokerSince: z.number(),
   /** Outages of the broker link since start. */
   brokerOutages: z.number(),
+  /** Readings received but not yet stored because the database refused the write (disk full): kept in memory and retried. */
+  unstoredWaiting: z.number(),
+  /** Readings given up because more than ingest could hold waited for the disk (counted, never silent). */
+  unstoredDropped: z.number(),
 });
 export type IngestCounters = z.infer<typeof IngestCountersSchema>;
 
@@ -157,6 +161,8 @@ export const plantEvents = {
   'ingest.rejected': z.object({ reason: z.string(), topic: z.string(), detail: z.string() }),
   /** Ingest lost or regained its broker (external broker outages). */
   'broker.connection': z.object({ connected: z.boolean(), url: z.string(), at: z.number(), downMs: z.number().optional() }),
+  /** Ingest's writes to SQLite failed (ok false: e.g. the disk is full) or work again. */
+  'ingest.storage': z.object({ ok: z.boolean(), at: z.number(), error: z.string().optional(), waiting: z.number() }),
   'simulator.status': SimulatorStatusSchema,
   /** A known break in the replayed data (seek, speed change, resume after pause, loop back to the start):
    *  detection re-settles instead of taking the jump for an anomaly. ts: the next published reading time. */

@@ -33,12 +33,15 @@ export interface AlarmSystemDeps {
   config: AlarmConfig;
   clock: Clock;
   repository?: AlarmRepository;
+  /** A state change could not be stored; it is annunciated all the same. */
+  onStoreError?: (err: unknown, alarmId: string) => void;
 }
 
 export class AlarmSystem {
   private readonly cfg: AlarmConfig;
   private readonly clock: Clock;
   private readonly repo?: AlarmRepository;
+  private readonly onStoreError?: (err: unknown, alarmId: string) => void;
   private readonly alarms = new Map<string, AlarmRecord>();
   private readonly listeners = new Set<(c: AlarmChange) => void>();
   private readonly floodListeners = new Set<(f: FloodStatus) => void>();
@@ -48,6 +51,7 @@ export class AlarmSystem {
     this.cfg = deps.config;
     this.clock = deps.clock;
     this.repo = deps.repository;
+    this.onStoreError = deps.onStoreError;
     this.rates = new AlarmRates(this.cfg, {
       floodStarted: (firstOutId) => {
         const fo = this.alarms.get(firstOutId);
@@ -93,9 +97,14 @@ export class AlarmSystem {
     const at = this.clock.now();
     a.state = to;
     a.updated_at = at;
-    this.repo?.save(publicView(a));
+    try {
+      this.repo?.save(publicView(a));
+      if (from !== to) this.repo?.addHistory({ alarm_id: a.id, at, from_state: from, to_state: to, by, reason });
+    } catch (err) {
+      // A disk that refuses the record must not silence the alarm (the disk-full alarm most of all).
+      this.onStoreError?.(err, a.id);
+    }
     if (from === to && !force) return;
-    if (from !== to) this.repo?.addHistory({ alarm_id: a.id, at, from_state: from, to_state: to, by, reason });
     const change: AlarmChange = { alarm: publicView(a), from, to, at, by, reason };
     for (const fn of this.listeners) {
       try {

@@ -16,7 +16,12 @@ export interface AlarmService {
 
 export function createAlarmService(deps: { config: AlarmConfig; db: Db; bus: EventBus; clock: Clock; log: Logger }): AlarmService {
   const { config, bus, clock, log } = deps;
-  const system = new AlarmSystem({ config, clock, repository: createAlarmRepository(deps.db) });
+  const system = new AlarmSystem({
+    config,
+    clock,
+    repository: createAlarmRepository(deps.db),
+    onStoreError: (err, alarmId) => log.error({ err, alarm: alarmId }, 'could not store an alarm change; annunciated anyway'),
+  });
   let timer: ReturnType<typeof setInterval> | null = null;
   const offs: Array<() => void> = [];
   return {

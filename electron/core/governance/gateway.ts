@@ -289,12 +289,29 @@ export class Gateway {
     return this.#desk.onHealingSettled(fn);
   }
 
+  /**
+   * A decision takes only together with its audit rows, in one transaction: when the audit cannot be
+   * written (disk full) the approval stays pending and no token can follow (fail closed, issue 19).
+   * Rows queued by others are committed first, so a rollback here cannot take them along.
+   */
   decide(id: string, verdict: Verdict, by: DecideBy): ApprovalView {
-    return this.#desk.decide(id, verdict, by);
+    this.audit.flush();
+    // A refusal (e.g. expired before the decision, audited as such) commits; only a failed write rolls back.
+    const r = this.deps.db.transaction(() => {
+      try {
+        return { view: this.#desk.decide(id, verdict, by) };
+      } catch (err) {
+        if (err instanceof ApprovalError) return { refused: err };
+        throw err;
+      }
+    })();
+    if ('refused' in r) throw r.refused;
+    return r.view;
   }
 
   decideAll(verdict: Verdict, by: DecideBy): ApprovalView[] {
-    return this.#desk.decideAll(verdict, by);
+    this.audit.flush();
+    return this.deps.db.transaction(() => this.#desk.decideAll(verdict, by))();
   }
 
   listApprovals(status?: ApprovalStatus, limit?: number): ApprovalView[] {

@@ -67,8 +67,14 @@ export interface IngestDeps {
   clock: Clock;
   log: Logger;
   knownDevices: Iterable<string>;
-  /** The plant clock (the replay's time while the simulator runs); the core's clock if absent. */
-  plantNow?: () => number;
+  /**
+   * The clock of the source that produced a device's readings, for the plausibility window: the
+   * replay's time for the simulator's devices (100x ahead of the wall clock in shift mode), the core's
+   * clock for real sensors (their timestamps follow the wall clock); the core's clock if absent.
+   */
+  plantNow?: (deviceId: string) => number;
+  /** Readings held in memory while the database refuses writes (disk full); the oldest beyond are dropped, counted. */
+  maxUnstored?: number;
 }
 
 export function createIngest(deps: IngestDeps): IngestService {
@@ -88,36 +94,68 @@ export function createIngest(deps: IngestDeps): IngestService {
     brokerConnected: true,
     brokerSince: clock.now(),
     brokerOutages: 0,
+    unstoredWaiting: 0,
+    unstoredDropped: 0,
   };
+  const maxUnstored = deps.maxUnstored ?? 100_000;
   let buffer: TimedReading[] = [];
+  /** Readings already shown and handed to detection whose write failed: retried before anything new. */
+  let unstored: TimedReading[] = [];
+  let storageError: string | null = null;
   let timer: NodeJS.Timeout | null = null;
   let client: MqttClient | null = null;
   let unsubscribeLocal: (() => Promise<void>) | null = null;
   let retention: NodeJS.Timeout | null = null;
   let stopping = false;
 
-  /** Commit what is buffered; false when the write failed (the batch is kept and retried). */
+  /**
+   * Commit what is buffered; false when the write failed. A failed batch (disk full, read-only) still
+   * reaches the live view and the detector (the plant goes on; ingest keeps running) and waits in
+   * memory, up to maxUnstored readings, for the next try; the oldest beyond that are dropped and
+   * counted. The insert is one transaction: it commits whole or not at all.
+   */
   const flush = (): boolean => {
     if (timer) {
       clearTimeout(timer);
       timer = null;
     }
-    if (buffer.length === 0) return true;
-    const batch = buffer;
+    const fresh = buffer;
     buffer = [];
-    try {
-      readings.insertBatch(batch);
-      counters.stored += batch.length;
-    } catch (err) {
-      // A failed write must not lose the batch silently: keep it for the next flush and say so.
-      log.error({ err, size: batch.length }, 'could not store readings; will retry');
-      buffer = batch.concat(buffer);
-      timer = setTimeout(flush, 1000);
-      return false;
+    const batch = unstored.length ? unstored.concat(fresh) : fresh;
+    let ok = true;
+    if (batch.length) {
+      try {
+        readings.insertBatch(batch);
+        counters.stored += batch.length;
+        unstored = [];
+        if (storageError !== null) {
+          log.info({ stored: batch.length }, 'storing readings again');
+          storageError = null;
+          bus.emit('ingest.storage', { ok: true, at: clock.now(), waiting: 0 });
+        }
+      } catch (err) {
+        ok = false;
+        unstored = batch;
+        const over = unstored.length - maxUnstored;
+        if (over > 0) {
+          unstored = unstored.slice(over);
+          counters.unstoredDropped += over;
+        }
+        const message = (err as Error).message;
+        if (storageError === null) {
+          log.error({ err, waiting: unstored.length }, 'could not store readings; keeping them in memory and retrying every second');
+          bus.emit('ingest.storage', { ok: false, at: clock.now(), error: message, waiting: unstored.length });
+        }
+        storageError = message;
+        if (!stopping) timer = setTimeout(flush, 1000);
+      }
+      counters.unstoredWaiting = unstored.length;
     }
-    for (const r of batch) live.push(r);
-    bus.emit('readings', batch);
-    return true;
+    if (fresh.length) {
+      for (const r of fresh) live.push(r);
+      bus.emit('readings', fresh);
+    }
+    return ok;
   };
 
   /**
@@ -128,6 +166,8 @@ export function createIngest(deps: IngestDeps): IngestService {
   const commitThenAck = (packet: { qos?: number }, ack: (err?: Error) => void) => {
     if (!packet.qos) return ack();
     if (flush()) return ack();
+    // Stopping: leave it unacknowledged; the broker redelivers it to our session on the next start.
+    if (stopping) return;
     // The disk refused the write: hold the acknowledgement (the broker keeps the message) and retry.
     setTimeout(() => commitThenAck(packet, ack), 1000).unref?.();
   };
@@ -153,7 +193,7 @@ export function createIngest(deps: IngestDeps): IngestService {
       knownDevices: known,
       maxSkewMs,
       maxFutureMs,
-      now: plantNow(),
+      now: plantNow(topicDevice),
     });
     if (!v.ok) {
       counters.rejected++;
@@ -163,7 +203,8 @@ export function createIngest(deps: IngestDeps): IngestService {
       return;
     }
     buffer.push(v.reading);
-    if (buffer.length >= cfg.batchSize) flush();
+    // While writes fail, only the 1 s retry flushes: a full batch must not retry the disk at every arrival.
+    if (buffer.length >= cfg.batchSize && storageError === null) flush();
     else if (!timer) timer = setTimeout(flush, cfg.flushMs);
   };
 
@@ -207,7 +248,7 @@ export function createIngest(deps: IngestDeps): IngestService {
       unsubscribeLocal = null;
       if (client) await client.endAsync();
       client = null;
-      flush();
+      if (!flush()) log.error({ lost: unstored.length }, 'stopping with readings the database refused: they are lost');
     },
     counters: () => ({ ...counters, rejectedByReason: { ...counters.rejectedByReason } }),
     flush,

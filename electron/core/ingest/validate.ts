@@ -15,7 +15,7 @@ export interface ValidateOptions {
   maxSkewMs: number;
   /** Newest accepted reading ahead of the plant clock. */
   maxFutureMs: number;
-  /** The plant clock: the simulator's replay time while it runs, else the core's clock. */
+  /** The clock of the reading's source: the replay's time for a simulated device, else the core's clock. */
   now: number;
 }
 
