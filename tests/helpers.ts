@@ -15,13 +15,20 @@ export function tempDir(prefix = 'aegisflow-test-'): { dir: string; cleanup: () 
 }
 
 /**
- * The cores and temp dirs of each test in a file: after every test the cores stop (newest first) and
- * the dirs go. Call once at the top of a test file.
+ * The cores and temp dirs of each test in a file: after every test the `beforeStop` steps run (newest
+ * first: clients and sockets), the cores stop (newest first) and the dirs go. Call once at the top of a test file.
  */
-export function perTestCores(): { dir(prefix?: string): string; core(config: Config, deps?: CoreDeps): Core } {
+export function perTestCores(): {
+  dir(prefix?: string): string;
+  core(config: Config, deps?: CoreDeps): Core;
+  beforeStop(step: () => void | Promise<void>): void;
+} {
   let cores: Core[] = [];
   let cleanups: Array<() => void> = [];
+  let steps: Array<() => void | Promise<void>> = [];
   afterEach(async () => {
+    for (const s of steps.reverse()) await s();
+    steps = [];
     for (const c of cores.reverse()) await c.stop();
     cores = [];
     for (const c of cleanups.reverse()) c();
@@ -37,6 +44,9 @@ export function perTestCores(): { dir(prefix?: string): string; core(config: Con
       const c = createCore(config, deps);
       cores.push(c);
       return c;
+    },
+    beforeStop(step) {
+      steps.push(step);
     },
   };
 }
