@@ -5,7 +5,18 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPausedError, ApprovalRejectedError, GovernanceBlockedError, governed } from '../electron/sdk/governed';
 import { SEED_TOOLS } from '../electron/core/mcp';
-import { decideNext, decideOnProgress, powerBelow, httpClient, reduceLoadHalf, seedToolsHappyPath, startLiveRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import {
+  decideNext,
+  decideOnProgress,
+  powerBelow,
+  httpClient,
+  reduceLoadHalf,
+  seedToolsHappyPath,
+  startLiveRig,
+  textOf,
+  waitFor,
+  type McpRig,
+} from './mcp-helpers';
 import { operatorCaller } from './helpers';
 
 let rig: McpRig;
