@@ -18,15 +18,15 @@ export interface GovernanceCheckResponse {
   expires_at?: string;
 }
 
-/** Seed 000's nine MCP tools, in the seed's order: names are part of the contract with agents. */
-export const SEED_TOOLS = [
+/** Seed 000's six tools that only read, in the seed's order. */
+export const SEED_READ_TOOLS = [
   'get_sensor_stream',
   'get_device_status',
   'get_active_anomalies',
   'get_anomaly_history',
   'query_device_manual',
   'get_incident_reports',
-  'execute_device_command',
-  'acknowledge_anomaly',
-  'log_incident_report',
 ] as const;
+
+/** Seed 000's nine MCP tools, in the seed's order: names are part of the contract with agents. */
+export const SEED_TOOLS = [...SEED_READ_TOOLS, 'execute_device_command', 'acknowledge_anomaly', 'log_incident_report'] as const;

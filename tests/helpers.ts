@@ -1,6 +1,7 @@
 // Test helpers: temp data dirs that clean themselves up, cores stopped after each test, and polling
 // for a condition.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
@@ -14,14 +15,30 @@ export function tempDir(prefix = 'aegisflow-test-'): { dir: string; cleanup: () 
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A loopback port free right now (for a server that must come back on the same port, or a child process). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
 /**
- * The cores and temp dirs of each test in a file: after every test the cores stop (newest first) and
- * the dirs go. Call once at the top of a test file.
+ * The cores and temp dirs of each test in a file: after every test the `beforeStop` steps run (newest
+ * first: clients and sockets), the cores stop (newest first) and the dirs go. Call once at the top of a test file.
  */
-export function perTestCores(): { dir(prefix?: string): string; core(config: Config, deps?: CoreDeps): Core } {
+export function perTestCores(): {
+  dir(prefix?: string): string;
+  core(config: Config, deps?: CoreDeps): Core;
+  beforeStop(step: () => void | Promise<void>): void;
+} {
   let cores: Core[] = [];
   let cleanups: Array<() => void> = [];
+  let steps: Array<() => void | Promise<void>> = [];
   afterEach(async () => {
+    for (const s of steps.reverse()) await s();
+    steps = [];
     for (const c of cores.reverse()) await c.stop();
     cores = [];
     for (const c of cleanups.reverse()) c();
@@ -37,6 +54,9 @@ export function perTestCores(): { dir(prefix?: string): string; core(config: Con
       const c = createCore(config, deps);
       cores.push(c);
       return c;
+    },
+    beforeStop(step) {
+      steps.push(step);
     },
   };
 }
@@ -86,3 +106,17 @@ export const OPERATOR: Caller = Object.freeze({
 export function operatorCaller(name: string, roles: string[] = ['admin']): Caller {
   return Object.freeze({ operator: { id: `op-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, name, roles }, via: 'internal' });
 }
+
+/** The i-th of a calm, varied run of a governed agent's vitals, as the MCP server reports them (immune tests). */
+export const mcpVitals = (agentId: string, ts: number, i: number, over: Record<string, unknown> = {}) => ({
+  agent_id: agentId,
+  ts,
+  latency_ms: 300 + (i % 5) * 20,
+  input_tokens: 700 + (i % 4) * 25,
+  output_tokens: 150 + (i % 3) * 10,
+  tool_calls: 1 + (i % 2),
+  model: 'gpt-5-mini',
+  mcp_servers: ['aegisflow-plant'],
+  tools: ['get_device_status'],
+  ...over,
+});

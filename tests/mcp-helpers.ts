@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { ProgressCallback } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { createCore, testConfig, type Core, type CoreDeps } from '../electron/core';
 import type { TimedReading } from '../shared/domain';
 import { operatorCaller, waitFor, whenEvent } from './helpers';
@@ -124,6 +125,15 @@ export function decideOnProgress(rig: McpRig, verdict: 'approve' | 'reject', ope
     },
     decided: () => decided ?? Promise.reject(new Error('no progress notification reached the client')),
   };
+}
+
+/** A 50 % load reduction (a REVIEW command under the bundled policy), following progress while it waits for an operator. */
+export function reduceLoadHalf(client: Client, device: string, justification: string, onprogress: ProgressCallback) {
+  return client.callTool(
+    { name: 'execute_device_command', arguments: { device_id: device, command: 'reduce_load', parameters: '{"reduction_pct": 50}', justification } },
+    undefined,
+    { onprogress, resetTimeoutOnProgress: true },
+  );
 }
 
 /** Resolves once the device's live power is below `limit` (checked on every readings batch). */

@@ -5,7 +5,18 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentPausedError, ApprovalRejectedError, GovernanceBlockedError, governed } from '../electron/sdk/governed';
 import { SEED_TOOLS } from '../electron/core/mcp';
-import { decideNext, decideOnProgress, powerBelow, httpClient, seedToolsHappyPath, startLiveRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import {
+  decideNext,
+  decideOnProgress,
+  powerBelow,
+  httpClient,
+  reduceLoadHalf,
+  seedToolsHappyPath,
+  startLiveRig,
+  textOf,
+  waitFor,
+  type McpRig,
+} from './mcp-helpers';
 import { operatorCaller } from './helpers';
 
 let rig: McpRig;
@@ -212,19 +223,7 @@ describe('MCP over Streamable HTTP', () => {
     const device = 'line-1/compressor-01';
     const before = rig.core.services.live.latest(device)!.power;
     const progress = decideOnProgress(rig, 'approve', 'dana');
-    const r = await client.callTool(
-      {
-        name: 'execute_device_command',
-        arguments: {
-          device_id: device,
-          command: 'reduce_load',
-          parameters: '{"reduction_pct": 50}',
-          justification: 'temperature rising; SOP 2.1 reduce load first',
-        },
-      },
-      undefined,
-      { onprogress: progress.onprogress, resetTimeoutOnProgress: true },
-    );
+    const r = await reduceLoadHalf(client, device, 'temperature rising; SOP 2.1 reduce load first', progress.onprogress);
     await progress.decided();
     expect(r.structuredContent).toMatchObject({ status: 'executed', approved_by: 'dana' });
     expect(progress.messages.some((m) => /waiting for an operator/.test(m))).toBe(true);

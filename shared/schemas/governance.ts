@@ -230,14 +230,7 @@ export const governanceEvents = {
   'approval.updated': ApprovalViewSchema,
   'approval.decided': ApprovalViewSchema,
   'agent.changed': z.union([AgentViewSchema, z.object({ id: z.string(), removed: z.literal(true) })]),
-  'audit.appended': z.object({
-    seq: z.number(),
-    ts: z.number(),
-    kind: z.string(),
-    agentId: z.string().nullable(),
-    tool: z.string().nullable(),
-    decision: z.string().nullable(),
-  }),
+  'audit.appended': AuditRowViewSchema.pick({ seq: true, ts: true, kind: true, agentId: true, tool: true, decision: true }),
   'policy.loaded': z.discriminatedUnion('ok', [
     z.object({
       ok: z.literal(true),

@@ -3,24 +3,18 @@
 // operator name, created an agent (and got its bearer token), and listed other agents' calls.
 // Now every operator surface needs an operator session (on loopback too); the approver in the audit is
 // the authenticated operator; roles decide what a session may do.
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../../electron/core';
-import { tempDir } from '../helpers';
+import { describe, expect, it } from 'vitest';
+import { testConfig, type Core } from '../../electron/core';
+import { perTestCores } from '../helpers';
 import { login, openWs, raw, type WsClient } from './http-attack';
 import { reduceLoad } from './device-commands';
 
-let core: Core | null = null;
-const cleanups: Array<() => void | Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await core?.stop();
-  core = null;
-});
+const cores = perTestCores();
 
 async function startCore(): Promise<{ core: Core; port: number }> {
-  const t = tempDir('aegis-sec01-');
-  cleanups.push(t.cleanup);
-  core = createCore(testConfig(t.dir, { simulator: { autostart: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false } }));
+  const core = cores.core(
+    testConfig(cores.dir('aegis-sec01-'), { simulator: { autostart: false }, immune: { fleet: { enabled: false } }, governance: { watchPolicy: false } }),
+  );
   await core.start();
   return { core, port: core.services.http!.port! };
 }
@@ -38,7 +32,7 @@ describe('finding 1: a local process is not the operator', () => {
     // The agent, a local process, tries the operator's WebSocket without a session.
     const sock = await openWs(port);
     if (isClient(sock)) {
-      cleanups.push(() => sock.close());
+      cores.beforeStop(() => sock.close());
       // (what main allowed:) approve its own command under a made-up name, mint an agent, read others' calls
       await sock.call('approvals.decide', { id: pending.approvalId, verdict: 'approve', operator: 'Shift Supervisor' });
       await sock.call('agents.create', { name: 'Minted', role: 'assistant' });
@@ -70,7 +64,7 @@ describe('finding 1: a local process is not the operator', () => {
 
     const viewer = await openWs(port, { cookie: await login(port, 'Vic Viewer', 'read only please') });
     if (!isClient(viewer)) throw new Error(`viewer refused ${viewer.refused}`);
-    cleanups.push(() => viewer.close());
+    cores.beforeStop(() => viewer.close());
     const a = await g.authorize({ agentId: 'diag', tool: 'execute_device_command', args: reduceLoad('line-1/compressor-01', 50) });
     expect((await viewer.call('approvals.list', { status: 'pending' })).ok).toBe(true);
     const viewerTry = await viewer.call('approvals.decide', { id: a.approvalId, verdict: 'approve' });
@@ -78,7 +72,7 @@ describe('finding 1: a local process is not the operator', () => {
 
     const dana = await openWs(port, { cookie: await login(port, 'Dana Reyes', 'correct horse battery') });
     if (!isClient(dana)) throw new Error(`operator refused ${dana.refused}`);
-    cleanups.push(() => dana.close());
+    cores.beforeStop(() => dana.close());
     // A made-up name in the params is refused (params are strict: no key the contract does not name),
     // and the approver is who logged in.
     const impostor = await dana.call('approvals.decide', { id: a.approvalId, verdict: 'approve', operator: 'Shift Supervisor' });

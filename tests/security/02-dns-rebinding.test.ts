@@ -2,26 +2,18 @@
 // starting with "127." (127.0.0.1.nip.io): a page under a rebound name with a matching Origin approved
 // a pending request and created an agent. Now every route and every upgrade checks Host against an
 // exact allowlist (localhost, 127.0.0.1, [::1] and configured names) and Origin against those origins.
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../../electron/core';
-import { tempDir } from '../helpers';
+import { describe, expect, it } from 'vitest';
+import { testConfig } from '../../electron/core';
+import { perTestCores } from '../helpers';
 import { login, openWs, raw } from './http-attack';
 import { reduceLoad } from './device-commands';
 
-let core: Core | null = null;
-const cleanups: Array<() => void | Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await core?.stop();
-  core = null;
-});
+const cores = perTestCores();
 
 describe('finding 2: DNS rebinding', () => {
   it('refuses rebound Host names and foreign Origins on every route and upgrade, even with a valid session', async () => {
-    const t = tempDir('aegis-sec02-');
-    cleanups.push(t.cleanup);
-    core = createCore(
-      testConfig(t.dir, {
+    const core = cores.core(
+      testConfig(cores.dir('aegis-sec02-'), {
         simulator: { autostart: false },
         immune: { fleet: { enabled: false } },
         governance: { watchPolicy: false },

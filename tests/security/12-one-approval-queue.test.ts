@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '../../electron/core';
 import { manualClock } from '../../electron/core/clock';
 import type { ApprovalView } from '../../shared/governance';
-import { OPERATOR, operatorCaller, tempDir } from '../helpers';
+import { mcpVitals, OPERATOR, operatorCaller, tempDir } from '../helpers';
 
 let core: Core | null = null;
 let cleanup: (() => void) | null = null;
@@ -40,18 +40,7 @@ async function boot() {
 
 /** A governed agent's vitals, as the MCP server reports them: 25 calm runs, then a tool loop. */
 function infect(c: Core, clock: ReturnType<typeof manualClock>, agentId: string): void {
-  const v = (i: number, over: Record<string, unknown> = {}) => ({
-    agent_id: agentId,
-    ts: clock.now(),
-    latency_ms: 300 + (i % 5) * 20,
-    input_tokens: 700 + (i % 4) * 25,
-    output_tokens: 150 + (i % 3) * 10,
-    tool_calls: 1 + (i % 2),
-    model: 'gpt-5-mini',
-    mcp_servers: ['aegisflow-plant'],
-    tools: ['get_device_status'],
-    ...over,
-  });
+  const v = (i: number, over: Record<string, unknown> = {}) => mcpVitals(agentId, clock.now(), i, over);
   for (let i = 0; i < 25; i++) {
     clock.advance(1000);
     expect(c.services.immune.recordVitals(v(i)).ok).toBe(true);

@@ -2,17 +2,9 @@
 // them on reconnect: a "Pause all agents" clicked while the core was down took effect ~50 s later.
 // Now, while the link is down, operator controls refuse clicks on the spot and say the action was not
 // sent; the client never queues a request; after reconnecting, nothing old happens.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUiRig, type UiRig } from '../e2e/harness';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
+import { freePort } from '../helpers';
 
 describe('finding 13: no operator click is replayed after a reconnect', () => {
   let rig: UiRig;

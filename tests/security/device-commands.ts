@@ -2,11 +2,10 @@
 // command through the real gateway and executor, and a real mosquitto started on a free port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import type { Core } from '../../electron/core';
-import { OPERATOR, waitFor } from '../helpers';
+import { freePort, OPERATOR, waitFor } from '../helpers';
 import { EXECUTE_TOOL } from '../../electron/core/governance';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -32,14 +31,6 @@ export const reduceLoad = (device: string, pct: unknown, parameters?: unknown) =
   parameters: parameters ?? { reduction_pct: pct },
   justification: 'temperature rising; SOP 2.1 says reduce load first',
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** A real mosquitto, anonymous access allowed (as a careless plant network would have it). */
 export async function startMosquitto(dir: string): Promise<{ url: string; stop(): Promise<void> }> {

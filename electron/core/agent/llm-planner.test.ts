@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
+import { SEED_TOOLS } from '../../../shared/mcp';
 import { OPERATOR, operatorCaller } from '../../../tests/helpers';
 
 interface ChatRequest {
@@ -132,18 +133,7 @@ describe('LLM planner (OpenAI-compatible tool calling) on a live core', () => {
     expect(r).toMatchObject({ outcome: 'resolved', summary: 'Load reduced by 50 % (approved); the shutdown was blocked by policy.' });
     expect(model.requests).toHaveLength(4);
     const offered = model.requests[0].tools.map((t) => t.function.name);
-    for (const t of [
-      'get_sensor_stream',
-      'get_device_status',
-      'get_active_anomalies',
-      'get_anomaly_history',
-      'query_device_manual',
-      'get_incident_reports',
-      'execute_device_command',
-      'acknowledge_anomaly',
-      'log_incident_report',
-      'wait_for_plant',
-    ]) {
+    for (const t of [...SEED_TOOLS, 'wait_for_plant']) {
       expect(offered).toContain(t);
     }
     expect(model.requests[0].tools.find((t) => t.function.name === 'execute_device_command')!.function.parameters.properties).toHaveProperty('command');

@@ -1,6 +1,29 @@
 // Governance tables. All prefixed gov_ so they never collide with other subsystems' tables.
 import type { Migration } from '../store';
 
+// gov_approvals as gov-003 created it (after its kind column); gov-006 rebuilds the table with the same
+// columns plus three. Both migrations have shipped: never edit these, add a migration instead.
+const APPROVAL_COLUMNS_003 = `
+          agent_id TEXT NOT NULL,
+          tool TEXT NOT NULL,
+          args_json TEXT NOT NULL,
+          args_hash TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('pending','approved','rejected','expired','cancelled')),
+          reason TEXT NOT NULL,
+          rule_id TEXT NOT NULL,
+          policy_version TEXT NOT NULL,
+          risk REAL NOT NULL,
+          approver_role TEXT,
+          created_at INTEGER NOT NULL,
+          deadline INTEGER NOT NULL,
+          decided_at INTEGER,
+          decided_by TEXT,
+          comment TEXT,
+          plan_id TEXT,
+          token_issued INTEGER NOT NULL DEFAULT 0`.slice(1);
+const APPROVAL_INDEXES = `CREATE INDEX gov_approvals_status ON gov_approvals (status, deadline);
+        CREATE INDEX gov_approvals_agent ON gov_approvals (agent_id, status);`;
+
 export const governanceMigrations: Migration[] = [
   {
     id: 'gov-001-agents',
@@ -64,26 +87,9 @@ export const governanceMigrations: Migration[] = [
         CREATE TABLE gov_approvals (
           id TEXT PRIMARY KEY,
           kind TEXT NOT NULL CHECK (kind IN ('call','plan')),
-          agent_id TEXT NOT NULL,
-          tool TEXT NOT NULL,
-          args_json TEXT NOT NULL,
-          args_hash TEXT NOT NULL,
-          status TEXT NOT NULL CHECK (status IN ('pending','approved','rejected','expired','cancelled')),
-          reason TEXT NOT NULL,
-          rule_id TEXT NOT NULL,
-          policy_version TEXT NOT NULL,
-          risk REAL NOT NULL,
-          approver_role TEXT,
-          created_at INTEGER NOT NULL,
-          deadline INTEGER NOT NULL,
-          decided_at INTEGER,
-          decided_by TEXT,
-          comment TEXT,
-          plan_id TEXT,
-          token_issued INTEGER NOT NULL DEFAULT 0
+${APPROVAL_COLUMNS_003}
         );
-        CREATE INDEX gov_approvals_status ON gov_approvals (status, deadline);
-        CREATE INDEX gov_approvals_agent ON gov_approvals (agent_id, status);
+        ${APPROVAL_INDEXES}
         CREATE TABLE gov_plans (
           id TEXT PRIMARY KEY,
           agent_id TEXT NOT NULL,
@@ -135,23 +141,7 @@ export const governanceMigrations: Migration[] = [
         CREATE TABLE gov_approvals_new (
           id TEXT PRIMARY KEY,
           kind TEXT NOT NULL CHECK (kind IN ('call','plan','healing')),
-          agent_id TEXT NOT NULL,
-          tool TEXT NOT NULL,
-          args_json TEXT NOT NULL,
-          args_hash TEXT NOT NULL,
-          status TEXT NOT NULL CHECK (status IN ('pending','approved','rejected','expired','cancelled')),
-          reason TEXT NOT NULL,
-          rule_id TEXT NOT NULL,
-          policy_version TEXT NOT NULL,
-          risk REAL NOT NULL,
-          approver_role TEXT,
-          created_at INTEGER NOT NULL,
-          deadline INTEGER NOT NULL,
-          decided_at INTEGER,
-          decided_by TEXT,
-          comment TEXT,
-          plan_id TEXT,
-          token_issued INTEGER NOT NULL DEFAULT 0,
+${APPROVAL_COLUMNS_003},
           collect_by INTEGER,
           collected_at INTEGER,
           used_at INTEGER
@@ -166,8 +156,7 @@ export const governanceMigrations: Migration[] = [
           FROM gov_approvals;
         DROP TABLE gov_approvals;
         ALTER TABLE gov_approvals_new RENAME TO gov_approvals;
-        CREATE INDEX gov_approvals_status ON gov_approvals (status, deadline);
-        CREATE INDEX gov_approvals_agent ON gov_approvals (agent_id, status);
+        ${APPROVAL_INDEXES}
       `);
     },
   },

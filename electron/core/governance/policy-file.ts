@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML, { LineCounter, isMap, isSeq, type Document } from 'yaml';
 import type { z } from 'zod';
+import { SEED_READ_TOOLS } from '../../../shared/mcp';
 import type { Logger } from '../observability';
 import { compilePolicy, PolicySchema, RuleSchema, type CompiledPolicy, type Rule } from './policy';
 
@@ -81,16 +82,7 @@ function zodProblems(doc: Document, lc: LineCounter, error: z.ZodError): PolicyP
 }
 
 /** The tools that only read (the bundled policy's `read` group): all the fail-safe policy lets through. */
-export const READ_ONLY_TOOLS = [
-  'get_sensor_stream',
-  'get_device_status',
-  'get_active_anomalies',
-  'get_anomaly_history',
-  'query_device_manual',
-  'get_incident_reports',
-  'list_devices',
-  'get_approval_status',
-] as const;
+export const READ_ONLY_TOOLS = [...SEED_READ_TOOLS, 'list_devices', 'get_approval_status'] as const;
 
 /** The built-in policy for a start without a usable policy file: reads ALLOW, everything else BLOCK. */
 export const FAIL_SAFE_POLICY: CompiledPolicy = compilePolicy(

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SEED_READ_TOOLS } from '../../../shared/mcp';
 import { createLogger } from '../observability';
 import { compilePolicy, evaluate, PolicySchema, type PolicyInput } from './policy';
 import { parsePolicy, PolicyStore } from './policy-file';
@@ -40,15 +41,7 @@ describe('default policy (seed 000)', () => {
     expect(evaluate(p, { agent: op, tool: 'acknowledge_anomaly', args: { anomaly_id: 3 } }).decision).toBe('REVIEW');
   });
   it('allows the read-only tools and incident reports', () => {
-    for (const tool of [
-      'get_sensor_stream',
-      'get_device_status',
-      'get_active_anomalies',
-      'get_anomaly_history',
-      'query_device_manual',
-      'get_incident_reports',
-      'log_incident_report',
-    ])
+    for (const tool of [...SEED_READ_TOOLS, 'log_incident_report'])
       expect([tool, evaluate(p, { agent: op, tool, args: {} }).decision]).toEqual([tool, 'ALLOW']);
   });
   it('sends a tool no rule covers to review', () => {

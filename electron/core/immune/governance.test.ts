@@ -9,6 +9,7 @@ import { createLogger } from '../observability';
 import { applyMigrations } from '../store';
 import { createGovernanceControl } from './governance-control';
 import { handleIngestRequest, type IngestReply } from './ingest';
+import { mcpVitals } from '../../../tests/helpers';
 import { openRig, tempDir, type Rig } from './testkit';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -45,18 +46,7 @@ function setup(config: Record<string, unknown> = { severityThreshold: 11 }) {
 }
 
 /** A governed MCP call's vitals, as the MCP server reports them. */
-const call = (rig: Rig, i: number, over: Record<string, unknown> = {}) => ({
-  agent_id: 'mcp-operator',
-  ts: rig.clock.now(),
-  latency_ms: 300 + (i % 5) * 20,
-  input_tokens: 700 + (i % 4) * 25,
-  output_tokens: 150 + (i % 3) * 10,
-  tool_calls: 1 + (i % 2),
-  model: 'gpt-5-mini',
-  mcp_servers: ['aegisflow-plant'],
-  tools: ['get_device_status'],
-  ...over,
-});
+const call = (rig: Rig, i: number, over: Record<string, unknown> = {}) => mcpVitals('mcp-operator', rig.clock.now(), i, over);
 
 const read = { tool: 'get_device_status', args: { device_id: 'line-1/pump-03' } };
 

@@ -2,7 +2,7 @@
 // real broker, simulator, detection, governance gateway and SQLite in a temp dir.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { decideNext, injectAnomaly, inMemoryClient, startRig, textOf, waitFor, type McpRig } from '../../../tests/mcp-helpers';
+import { decideNext, injectAnomaly, inMemoryClient, reduceLoadHalf, startRig, textOf, waitFor, type McpRig } from '../../../tests/mcp-helpers';
 import { SEED_TOOLS } from './tools';
 import { GOVERNANCE_META } from './outcome';
 import { OPERATOR, operatorCaller } from '../../../tests/helpers';
@@ -151,19 +151,7 @@ describe('MCP server (in-memory client, live plant)', () => {
     const before = rig.core.services.live.latest(device)!.power;
     const progress: number[] = [];
     const decided = decideNext(rig, 'approve');
-    const r = await client.callTool(
-      {
-        name: 'execute_device_command',
-        arguments: {
-          device_id: device,
-          command: 'reduce_load',
-          parameters: '{"reduction_pct": 50}',
-          justification: 'vibration high; SOP 2.3 says reduce load',
-        },
-      },
-      undefined,
-      { onprogress: (p) => progress.push(p.progress), resetTimeoutOnProgress: true },
-    );
+    const r = await reduceLoadHalf(client, device, 'vibration high; SOP 2.3 says reduce load', (p) => progress.push(p.progress));
     await decided;
     expect(r.isError).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ status: 'executed', command: 'reduce_load', params: { reduction_pct: 50 }, approved_by: 'alice' });

@@ -6,7 +6,7 @@ import { unwrap } from '../api/client';
 import { useServices } from '../context';
 import { useAuth } from '../store/auth';
 import { useNotices } from '../store/notices';
-import { fmtTime } from './ui';
+import { FieldInput, fmtTime } from './ui';
 
 const notice = (kind: 'error' | 'info', text: string) => useNotices.getState().push(kind, text);
 const roles = (text: string) =>
@@ -86,21 +86,23 @@ export function OperatorsDialog({ onClose }: { onClose(): void }) {
             </table>
             <form className="dialog" onSubmit={(e) => void add(e)}>
               <b>New operator</b>
-              <input required placeholder="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} aria-label="operator name" />
-              <input
+              <FieldInput state={form} set={setForm} field="name" required placeholder="Name" aria-label="operator name" />
+              <FieldInput
+                state={form}
+                set={setForm}
+                field="password"
                 required
                 type="password"
                 minLength={8}
                 placeholder="Password (8+)"
-                value={form.password}
-                onChange={(e) => setForm({ ...form, password: e.target.value })}
                 aria-label="operator password"
                 autoComplete="new-password"
               />
-              <input
+              <FieldInput
+                state={form}
+                set={setForm}
+                field="roles"
                 placeholder="viewer | operator | supervisor | admin, site roles"
-                value={form.roles}
-                onChange={(e) => setForm({ ...form, roles: e.target.value })}
                 aria-label="operator roles"
               />
               <button type="submit">Add</button>
@@ -113,22 +115,24 @@ export function OperatorsDialog({ onClose }: { onClose(): void }) {
         ) : null}
         <form className="dialog" onSubmit={(e) => void changeMine(e)}>
           <b>Change my password</b>
-          <input
+          <FieldInput
+            state={mine}
+            set={setMine}
+            field="current"
             required
             type="password"
             placeholder="Current password"
-            value={mine.current}
-            onChange={(e) => setMine({ ...mine, current: e.target.value })}
             aria-label="current password"
             autoComplete="current-password"
           />
-          <input
+          <FieldInput
+            state={mine}
+            set={setMine}
+            field="next"
             required
             type="password"
             minLength={8}
             placeholder="New password (8+)"
-            value={mine.next}
-            onChange={(e) => setMine({ ...mine, next: e.target.value })}
             aria-label="new password"
             autoComplete="new-password"
           />

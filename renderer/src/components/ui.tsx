@@ -1,5 +1,5 @@
-// Small shared pieces: clocks, formatting, the empty/loading states, priority badges, copy buttons.
-import { useEffect, useState, type ReactNode } from 'react';
+// Small shared pieces: clocks, formatting, the empty/loading states, priority badges, copy buttons, form fields.
+import { useEffect, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import type { AlarmPriority } from '../../../shared/anomalies';
 import { useConnection } from '../store/connection';
 
@@ -97,4 +97,14 @@ export function download(filename: string, text: string, type = 'application/x-n
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 5000);
+}
+
+/** An input bound to one text field of a form's state object (`{ ...state, [field]: value }` on every change). */
+export function FieldInput<T extends Record<K, string>, K extends keyof T>({
+  state,
+  set,
+  field,
+  ...input
+}: { state: T; set: (next: T) => void; field: K } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
+  return <input {...input} value={state[field]} onChange={(e) => set({ ...state, [field]: e.target.value })} />;
 }

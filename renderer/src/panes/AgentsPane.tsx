@@ -2,7 +2,7 @@
 // detail (calls and decisions over time, risk, tools used, scope, policy view).
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { AgentView, AuditRowView, PolicyInfo } from '../../../shared/governance';
-import { CopyButton, Empty, fmtAgo, fmtTime, useNow } from '../components/ui';
+import { CopyButton, Empty, FieldInput, fmtAgo, fmtTime, useNow } from '../components/ui';
 import { useServices } from '../context';
 import { sortedAgents, useAgents } from '../store/agents';
 import { useApprovals } from '../store/approvals';
@@ -72,19 +72,9 @@ export default function AgentsPane() {
           }}
         >
           <b>New agent</b>
-          <input required autoFocus placeholder="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} aria-label="agent name" />
-          <input
-            placeholder="Role (policy matches on it)"
-            value={form.role}
-            onChange={(e) => setForm({ ...form, role: e.target.value })}
-            aria-label="agent role"
-          />
-          <input
-            placeholder="Model label (optional)"
-            value={form.model}
-            onChange={(e) => setForm({ ...form, model: e.target.value })}
-            aria-label="agent model"
-          />
+          <FieldInput state={form} set={setForm} field="name" required autoFocus placeholder="Name" aria-label="agent name" />
+          <FieldInput state={form} set={setForm} field="role" placeholder="Role (policy matches on it)" aria-label="agent role" />
+          <FieldInput state={form} set={setForm} field="model" placeholder="Model label (optional)" aria-label="agent model" />
           <button type="submit">Create</button>
           <button type="button" onClick={() => setForm(null)}>
             Cancel
@@ -218,24 +208,9 @@ function AgentDetail({ agent }: { agent: AgentView }) {
                   .then(() => setEditScope(null));
               }}
             >
-              <input
-                placeholder="devices, e.g. line-2/*"
-                value={editScope.devices}
-                onChange={(e) => setEditScope({ ...editScope, devices: e.target.value })}
-                aria-label="scope devices"
-              />
-              <input
-                placeholder="lines, e.g. line-2"
-                value={editScope.lines}
-                onChange={(e) => setEditScope({ ...editScope, lines: e.target.value })}
-                aria-label="scope lines"
-              />
-              <input
-                placeholder="tool groups, e.g. read, report"
-                value={editScope.toolGroups}
-                onChange={(e) => setEditScope({ ...editScope, toolGroups: e.target.value })}
-                aria-label="scope tool groups"
-              />
+              <FieldInput state={editScope} set={setEditScope} field="devices" placeholder="devices, e.g. line-2/*" aria-label="scope devices" />
+              <FieldInput state={editScope} set={setEditScope} field="lines" placeholder="lines, e.g. line-2" aria-label="scope lines" />
+              <FieldInput state={editScope} set={setEditScope} field="toolGroups" placeholder="tool groups, e.g. read, report" aria-label="scope tool groups" />
               <button type="submit">Save scope</button>
               <button type="button" onClick={() => setEditScope(null)}>
                 Cancel

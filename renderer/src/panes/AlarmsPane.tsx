@@ -2,7 +2,7 @@
 // reason; filters; and the alarm-rate figures the standard asks for.
 import { useMemo, useState } from 'react';
 import { ALARM_PRIORITIES, type Alarm } from '../../../shared/anomalies';
-import { Empty, PriorityBadge, Stat, fmtTime } from '../components/ui';
+import { Empty, FieldInput, PriorityBadge, Stat, fmtTime } from '../components/ui';
 import { useServices } from '../context';
 import { needsAck, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
 import { showTrend } from '../navigate';
@@ -158,13 +158,7 @@ export default function AlarmsPane() {
           }}
         >
           <b>Shelve {shelving.id}</b>
-          <input
-            autoFocus
-            required
-            placeholder="Reason (required, recorded)"
-            value={shelving.reason}
-            onChange={(e) => setShelving({ ...shelving, reason: e.target.value })}
-          />
+          <FieldInput state={shelving} set={setShelving} field="reason" autoFocus required placeholder="Reason (required, recorded)" />
           <label>
             for{' '}
             <input

@@ -1,24 +1,12 @@
 // Seed tool: the agents' long-term memory — incident reports, searchable by device, type and words.
 import { z } from 'zod';
 import { SCENARIO_TYPES } from '../../../../shared/domain';
+import { IncidentViewSchema } from '../../../../shared/schemas/plant';
 import { defineTool } from '../types';
 import { scopeQuery } from './common';
 
-export const IncidentOutSchema = z.object({
-  id: z.string(),
-  logged_at: z.string(),
-  agent_id: z.string().nullable(),
-  device_id: z.string(),
-  anomaly_id: z.string().nullable(),
-  anomaly_type: z.string().nullable(),
-  severity: z.string(),
-  title: z.string(),
-  root_cause: z.string(),
-  actions_taken: z.string(),
-  outcome: z.string().nullable(),
-  lessons_learned: z.string().nullable(),
-  manual_sections: z.array(z.string()),
-});
+// The control room's view of a report, with the time as the ISO text agents read elsewhere.
+export const IncidentOutSchema = z.object({ id: z.string(), logged_at: z.string(), ...IncidentViewSchema.omit({ id: true, ts: true }).shape });
 
 export const getIncidentReports = defineTool({
   name: 'get_incident_reports',
