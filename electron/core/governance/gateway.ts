@@ -289,14 +289,10 @@ export class Gateway {
     return this.#desk.onHealingSettled(fn);
   }
 
-  /**
-   * A decision takes only together with its audit rows, in one transaction: when the audit cannot be
-   * written (disk full) the approval stays pending and no token can follow (fail closed, issue 19).
-   * Rows queued by others are committed first, so a rollback here cannot take them along.
-   */
+  /** A decision takes only with its audit rows, in one transaction (disk full: it stays pending, no token follows; issue 19).
+   *  Others' queued rows commit first; a refusal (e.g. expired, audited as such) commits, only a failed write rolls back. */
   decide(id: string, verdict: Verdict, by: DecideBy): ApprovalView {
     this.audit.flush();
-    // A refusal (e.g. expired before the decision, audited as such) commits; only a failed write rolls back.
     const r = this.deps.db.transaction(() => {
       try {
         return { view: this.#desk.decide(id, verdict, by) };
