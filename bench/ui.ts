@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { TimedReading } from '../shared/domain';
-import { showPane, startUiRig } from '../tests/e2e/harness';
+import { showPane, startUiRig, UI_OPERATOR } from '../tests/e2e/harness';
 import { rawText } from '../tests/security/http-attack';
 import { OPERATOR } from '../tests/helpers';
 
@@ -114,7 +114,15 @@ async function main() {
       await showPane(page, 'incidents');
     }
     // Reference: the same day fetched over a bare WebSocket (query + transfer + JSON parse, no drawing).
-    const ws = new WebSocket(url.replace('http', 'ws') + '/ws');
+    // A bare client is an operator too: /ws serves only a logged-in session (issue 13).
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: UI_OPERATOR.name, password: UI_OPERATOR.password }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    if (!login.ok || !cookie) throw new Error(`bench:ui: the reference client's login failed (HTTP ${login.status})`);
+    const ws = new WebSocket(url.replace('http', 'ws') + '/ws', { headers: { cookie } });
     await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
     const wsEvents: Array<{ at: number; id: string }> = [];
     const pendingReplies = new Map<number, (v: unknown) => void>();
