@@ -11,6 +11,7 @@ import { createLogger } from '../../electron/core/observability';
 import { sensorTopic } from '../../electron/core/broker';
 import { tempDir, waitFor } from '../helpers';
 import { mosquitto, type Mosquitto } from './mosquitto';
+import { readingPayload } from './readings';
 
 const tmp = tempDir('aegis-outage-');
 let broker: Mosquitto;
@@ -37,18 +38,7 @@ afterAll(async () => {
 const DEV = 'line-2/motor-02';
 let seq = 0;
 const T0 = Date.now() - 3_600_000;
-const reading = () => {
-  const i = seq++;
-  return JSON.stringify({
-    device_id: DEV,
-    timestamp: new Date(T0 + i * 1000).toISOString(),
-    temperature: 60 + (i % 10),
-    pressure: 90,
-    vibration: 2,
-    humidity: 45,
-    power: 30,
-  });
-};
+const reading = () => readingPayload(DEV, T0, seq++);
 
 describe('external broker outage', () => {
   it('loses no reading across a broker restart, raises a communication alarm meanwhile, logs both edges, is back within 2 s', async () => {

@@ -21,19 +21,11 @@ import { createIngest, createLiveCache } from '../../electron/core/ingest';
 import { createLogger } from '../../electron/core/observability';
 import { applyMigrations, createReadingsRepository, openDatabase, readingsMigrations } from '../../electron/core/store';
 import { OPERATOR, tempDir, waitFor } from '../helpers';
+import { readingPayload } from './readings';
 
 const DEV = 'line-2/motor-02';
 const T0 = Date.now() - 3_600_000;
-const reading = (i: number) =>
-  JSON.stringify({
-    device_id: DEV,
-    timestamp: new Date(T0 + i * 1000).toISOString(),
-    temperature: 60 + (i % 10),
-    pressure: 90,
-    vibration: 2,
-    humidity: 45,
-    power: 30,
-  });
+const reading = (i: number) => readingPayload(DEV, T0, i);
 
 interface Disk {
   /** Where the data directory goes. */
