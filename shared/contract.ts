@@ -30,6 +30,7 @@ export type EventName = keyof EventMap;
 
 /** Events forwarded to user interfaces (IPC / WebSocket). */
 export const UI_EVENTS = [
+  'plant.model',
   'readings',
   'readings.dropped',
   'broker.connection',
@@ -67,6 +68,7 @@ export const UI_EVENTS = [
  * accepts only these. `satisfies` turns a request missing here into a compile error.
  */
 export const REQUEST_ROLES = {
+  'plant.model': 'viewer',
   'plant.snapshot': 'viewer',
   'plant.history': 'viewer',
   'simulator.control': 'operator',

@@ -14,6 +14,7 @@ import { OperatorsConfigSchema } from './operators';
 import { GovernanceConfigSchema } from './governance';
 import { BrokerConfigSchema } from './broker';
 import { SimulatorConfigSchema } from './plant';
+import { PlantConfigSchema } from './model';
 import { IngestConfigSchema } from './ingest';
 import { StoreConfigSchema } from './store';
 import { HttpConfigSchema } from './http';
@@ -26,6 +27,8 @@ export const ConfigSchema = z.object({
   resourcesDir: z.string().default('resources'),
   log: LogConfigSchema.prefault({}),
   broker: BrokerConfigSchema.prefault({}),
+  /** The plant model file (issue 15): devices, tags, limits, commands and connectors. */
+  plant: PlantConfigSchema.prefault({}),
   simulator: SimulatorConfigSchema.prefault({}),
   ingest: IngestConfigSchema.prefault({}),
   store: StoreConfigSchema.prefault({}),

@@ -12,6 +12,7 @@ import type { Config } from './config';
 import { registerGovernanceApi } from './governance';
 import { mountImmuneRoutes, mountMcpRoutes } from './http';
 import { registerReadingsApi } from './ingest';
+import { registerModelApi } from './model';
 import { registerImmuneApi } from './immune';
 import { plantView, registerSimulatorApi } from './plant';
 import { createScope, scopedApi, scopedBus, type Scope } from './lifecycle';
@@ -95,6 +96,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
 
   const registerRequests = (api: CoreApi, bus: EventBus, services: CoreServices, db: Db) => {
     const { operators, governance, immune, detection, alarms, mcp, agent, tracer, plant, live, ingest, readings, http: httpServer } = services;
+    registerModelApi(api, services.model);
     registerReadingsApi(api, { live, ingest, readings, plant: plantView(plant) });
     registerSimulatorApi(api, plant);
     registerOperatorsApi(api, operators, log.child({ component: 'operators' }));

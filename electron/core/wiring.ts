@@ -20,6 +20,7 @@ import { OperatorAuth, operatorMigrations } from './operators';
 import { loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
 import { createPlant, deviceCommands, type Plant } from './plant';
+import { ModelLoadError, ModelStore, modelPath } from './model';
 import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
 import type { CoreApi } from './api';
 import { applyMigrations, createReadingsRepository, openDatabase, readingsMigrations, startCheckpointer, type Db, type ReadingsRepository } from './store';
@@ -31,6 +32,8 @@ export interface Lifecycle {
 }
 
 export interface CoreServices {
+  /** The plant model in force (issue 15): hierarchy, assets, tags, limits, commands, connectors. */
+  model: ModelStore;
   readings: ReadingsRepository;
   broker: PlantBroker;
   live: LiveCache;
@@ -120,6 +123,18 @@ export function openStorage(config: Config, nativeBinding?: string): Db {
 /** Every service of the core, and their life cycles in start order. */
 export function wireServices(d: WiringDeps): { services: CoreServices; components: Lifecycle[] } {
   const { config, clock, log, mask, bus, api, db } = d;
+  // The plant model first: everything below reads it. A missing or bad model refuses to start.
+  const model = new ModelStore({
+    file: modelPath(config.plant, config.resourcesDir),
+    watch: config.plant.watch && d.network !== false,
+    log: log.child({ component: 'model' }),
+    onLoad: (ev) => bus.emit('plant.model', ev),
+  });
+  try {
+    model.loadOrThrow();
+  } catch (err) {
+    throw err instanceof ModelLoadError ? new StartError(err.message) : err;
+  }
   const readings = createReadingsRepository(db);
   const broker = createBroker(config.broker, log.child({ component: 'broker' }));
   const live = createLiveCache(config.ingest.ringSize);
@@ -252,6 +267,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     episode: (id) => detection.get(id),
   });
   const services: CoreServices = {
+    model,
     readings,
     broker,
     live,
@@ -282,6 +298,13 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
           onWarn: (msg, err) => log.warn({ err }, msg),
         });
         return () => checkpointer.stop();
+      },
+    },
+    {
+      name: 'model',
+      start: () => {
+        model.startWatching();
+        return () => model.stop();
       },
     },
     service('operators', operators),

@@ -3,6 +3,7 @@
 // ../plant.ts and ../contract.ts, so the renderer never loads zod.
 import { z } from 'zod';
 import { SCENARIO_TYPES } from '../plant';
+import { PlantModelViewSchema } from './model';
 
 const finite = z.number().finite();
 const deviceId = z.string().min(1).max(128);
@@ -111,6 +112,8 @@ export type ScenarioInfo = z.infer<typeof ScenarioInfoSchema>;
 const none = z.strictObject({});
 
 export const plantRequests = {
+  /** The plant model in force, resolved (issue 15): hierarchy, assets, tags with units, ranges, limits and bindings. */
+  'plant.model': { params: none, result: PlantModelViewSchema },
   'plant.snapshot': { params: none, result: PlantSnapshotSchema },
   /** limit is clamped to 1…5000 (default 120). */
   'plant.history': { params: z.strictObject({ device_id: deviceId, limit: finite.optional() }), result: z.array(ReadingSchema) },
@@ -155,6 +158,16 @@ export const ReadingsDroppedSchema = z.object({
 });
 
 export const plantEvents = {
+  /** A plant model (re)load: accepted (every part re-reads the model) or refused with line:col problems (the previous one stays). */
+  'plant.model': z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), version: z.string(), previousVersion: z.string().nullable(), file: z.string(), assets: z.number(), tags: z.number() }),
+    z.object({
+      ok: z.literal(false),
+      file: z.string(),
+      problems: z.array(z.object({ line: z.number(), col: z.number(), path: z.string(), message: z.string() })),
+      keptVersion: z.string().nullable(),
+    }),
+  ]),
   /** A validated batch of readings, in arrival order. High rate: UIs get it throttled. */
   readings: z.array(TimedReadingSchema),
   'readings.dropped': ReadingsDroppedSchema,

@@ -7,78 +7,33 @@
 // loaded the store runs FAIL_SAFE_POLICY (read-only tools ALLOW, everything else BLOCK) and says so.
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML, { LineCounter, isMap, isSeq, type Document } from 'yaml';
-import type { z } from 'zod';
+import YAML, { isMap, isSeq } from 'yaml';
 import { SEED_READ_TOOLS } from '../../../shared/mcp';
 import type { Logger } from '../observability';
+import { formatProblems, parseYaml, zodProblems, type YamlProblem } from '../yaml';
 import { compilePolicy, PolicySchema, RuleSchema, type CompiledPolicy, type Rule } from './policy';
 
-export interface PolicyProblem {
-  line: number;
-  col: number;
-  /** Dotted path in the document, '' for syntax errors. */
-  path: string;
-  message: string;
-}
+export { formatProblems };
+export type PolicyProblem = YamlProblem;
 
 export type PolicyParse = { ok: true; policy: CompiledPolicy } | { ok: false; problems: PolicyProblem[] };
 
-export function formatProblems(file: string, problems: readonly PolicyProblem[]): string {
-  return problems.map((p) => `${file}:${p.line}:${p.col}${p.path ? ` ${p.path}` : ''}: ${p.message}`).join('\n');
-}
-
-function positionOf(doc: Document, lc: LineCounter, issuePath: readonly PropertyKey[]): { line: number; col: number } {
-  // Walk down as far as the path exists; a missing key is reported at its parent.
-  for (let n = issuePath.length; n >= 0; n--) {
-    const node = doc.getIn(issuePath.slice(0, n) as Array<string | number>, true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) {
-      const pos = lc.linePos(node.range[0]);
-      return { line: pos.line, col: pos.col };
-    }
-  }
-  return { line: 1, col: 1 };
-}
-
 /** Parse and validate policy text. Never throws. */
 export function parsePolicy(text: string): PolicyParse {
-  const lc = new LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      problems: doc.errors.map((e) => ({
-        line: e.linePos?.[0]?.line ?? 1,
-        col: e.linePos?.[0]?.col ?? 1,
-        path: '',
-        message: e.message.split('\n')[0] ?? e.message,
-      })),
-    };
-  }
-  const raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  const parsed = PolicySchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, problems: zodProblems(doc, lc, parsed.error) };
+  const y = parseYaml(text);
+  if (!y.ok) return y;
+  const parsed = PolicySchema.safeParse(y.doc.data);
+  if (!parsed.success) return { ok: false, problems: zodProblems(y.doc, parsed.error) };
   if (parsed.data.rules.length === 0)
     return {
       ok: false,
-      problems: [
-        {
-          ...positionOf(doc, lc, ['rules']),
-          path: 'rules',
-          message: 'the policy has no rules; refused, because no rules would make every blocked command approvable',
-        },
-      ],
+      problems: [y.doc.problem(['rules'], 'the policy has no rules; refused, because no rules would make every blocked command approvable')],
     };
   try {
     return { ok: true, policy: compilePolicy(parsed.data) };
   } catch (err) {
     return { ok: false, problems: [{ line: 1, col: 1, path: '', message: (err as Error).message }] };
   }
-}
-
-function zodProblems(doc: Document, lc: LineCounter, error: z.ZodError): PolicyProblem[] {
-  return error.issues
-    .map((i) => ({ ...positionOf(doc, lc, i.path), path: i.path.join('.'), message: i.message }))
-    .sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
 /** The tools that only read (the bundled policy's `read` group): all the fail-safe policy lets through. */
