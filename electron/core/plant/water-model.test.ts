@@ -11,6 +11,7 @@ import { loadModelFile } from '../model';
 import { commandParamsProblem } from './commands';
 import { GenericDeviceModel } from './generic-model';
 import { MODEL_DAY_START, generateModelDay, readFaultLabels, writeModelDataset } from './model-generator';
+import { createModelEncoder, frameSamples } from './publish';
 import { isTagCsvHeader, loadTagCsvFile } from './tape';
 
 const PLANTS = path.join(__dirname, '../../../resources/plants');
@@ -260,5 +261,29 @@ describe('a dataset for any model', () => {
     expect(r.tape.length).toBe(2);
     expect(r.tape.frame(0).values).toEqual({ flow: 702 });
     expect(r.tape.frame(1).values).toEqual({ flow: 700 });
+  });
+});
+
+describe("publishing in the model's connector format", () => {
+  it("the demo plant: today's flat payload, one message per device", () => {
+    const c = asset(demo, 'line-2/pump-03');
+    const ts = Date.UTC(2026, 0, 1, 8, 0, 5);
+    const values = { temperature: 55.1, pressure: 32.2, vibration: 1.512, humidity: 50, power: 11.3 };
+    expect(createModelEncoder(demo)(frameSamples(c.tags, ts, values))).toEqual([
+      {
+        topic: 'aegisflow/sensors/line-2/pump-03',
+        payload: JSON.stringify({ device_id: 'line-2/pump-03', timestamp: new Date(ts).toISOString(), ...values }),
+      },
+    ]);
+  });
+
+  it('the water plant: one message per tag on wtp/<area>/<asset>/<tag> with {v, t}', () => {
+    const pump = asset(water, 'high-lift/hs-pump-2');
+    const ts = Date.UTC(2026, 0, 1, 0, 0, 1);
+    const out = createModelEncoder(water)(frameSamples(pump.tags, ts, { flow: 801.5, speed: 1481 }));
+    expect(out).toEqual([
+      { topic: 'wtp/distribution/hs-pump-2/flow', payload: '{"t":1767225601000,"v":801.5}' },
+      { topic: 'wtp/distribution/hs-pump-2/speed', payload: '{"t":1767225601000,"v":1481}' },
+    ]);
   });
 });
