@@ -10,7 +10,17 @@ import { operatorCommand } from './commands/operator';
 import { plantCommand } from './commands/plant';
 import type { CliCommand } from './types';
 
-export const COMMANDS: CliCommand[] = [serveCommand, dataCommand, operatorCommand, agentCommand, auditCommand, plantCommand, detectCommand, demoCommand, mcpCommand];
+export const COMMANDS: CliCommand[] = [
+  serveCommand,
+  dataCommand,
+  operatorCommand,
+  agentCommand,
+  auditCommand,
+  plantCommand,
+  detectCommand,
+  demoCommand,
+  mcpCommand,
+];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -89,13 +89,13 @@ interface TagStats {
   max: number;
 }
 
-/** `like`: a device's own band within its type's, rounded as finely as the type's. */
-function tagStats(values: number[], like?: { type: TagStats['type']; fine: number }): TagStats & { fine: number } {
+/** `like`: a device's own band, of its type's data type. */
+function tagStats(values: number[], like?: { type: TagStats['type'] }): TagStats {
   values.sort((a, b) => a - b);
   const min = values[0] ?? 0;
   const max = values[values.length - 1] ?? 0;
   const type = like?.type ?? (values.every((v) => v === 0 || v === 1) ? 'bool' : values.every(Number.isInteger) ? 'int' : 'float');
-  if (type === 'bool') return { type, range: [0, 1], normal: [0, 1], min, max, fine: 1 };
+  if (type === 'bool') return { type, range: [0, 1], normal: [0, 1], min, max };
   const spread = max - min || Math.abs(max) || 1;
   let step = stepFor(spread * (1 + 2 * RANGE_MARGIN));
   if (type === 'int') step = Math.max(1, step);
@@ -103,10 +103,13 @@ function tagStats(values: number[], like?: { type: TagStats['type']; fine: numbe
   // a quantity that never went negative in the export (a level, a flow, a power) is unlikely to
   if (min >= 0 && lo < 0) lo = 0;
   const hi = roundTo(max + RANGE_MARGIN * spread, step, 1);
-  const fine = like?.fine ?? (type === 'int' ? 1 : step / 10);
-  const nlo = Math.max(lo, roundTo(percentile(values, NORMAL_PERCENTILES[0]), fine, -1));
-  const nhi = Math.min(hi, roundTo(percentile(values, NORMAL_PERCENTILES[1]), fine, 1));
-  return { type, range: [lo, hi], normal: [nlo, nhi], min, max, fine };
+  const p = NORMAL_PERCENTILES.map((x) => percentile(values, x));
+  const width = (p[1] ?? 0) - (p[0] ?? 0);
+  // the band to about two significant digits of its own width, not of the range's
+  const fine = type === 'int' ? Math.max(1, stepFor(width || spread)) : width > 0 ? stepFor(width) : step / 10;
+  const nlo = Math.max(lo, roundTo(p[0] ?? lo, fine, -1));
+  const nhi = Math.min(hi, roundTo(p[1] ?? hi, fine, 1));
+  return { type, range: [lo, hi], normal: [nlo, nhi], min, max };
 }
 
 function medianStepS(times: number[]): number | null {
@@ -142,9 +145,7 @@ export function draftModelFromCsv(text: string, opts: DraftOptions): Draft {
     if (i < 0) throw new DraftError(`${flag}: no column "${name}" (columns: ${header.join(', ')})`);
     return i;
   };
-  const iTime = opts.timeColumn
-    ? find(opts.timeColumn, '--time-column')
-    : header.findIndex((h) => TIME_NAMES.includes(h.toLowerCase()));
+  const iTime = opts.timeColumn ? find(opts.timeColumn, '--time-column') : header.findIndex((h) => TIME_NAMES.includes(h.toLowerCase()));
   const iDev = opts.deviceColumn ? find(opts.deviceColumn, '--device-column') : header.findIndex((h) => h.toLowerCase() === 'device_id');
 
   const rows = lines.slice(1).map((l) => l.split(sep).map(unquote));
