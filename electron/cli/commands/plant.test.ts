@@ -83,6 +83,17 @@ describe('aegisflow plant validate', () => {
   });
 });
 
+describe("README's worked example", () => {
+  it('the model in "Describe your own plant" validates with the output the README shows', async () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+    const model = /```yaml\n# plants\/riverside\.yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(model).toBeDefined();
+    const file = write('riverside.yaml', model ?? '');
+    expect(await plantCommand.run(['validate', file])).toBe(0);
+    expect(readme).toContain(`$ npx aegisflow plant validate plants/riverside.yaml\n${out().replace(file, 'plants/riverside.yaml')}`);
+  });
+});
+
 describe('aegisflow plant show', () => {
   it('prints a model as a tree: site, area, line, asset, tags with unit, range, limits and sampling', async () => {
     expect(await plantCommand.run(['show', '--model', write('tanks.yaml', TANKS)])).toBe(0);
