@@ -134,7 +134,7 @@ describe('live detection service', () => {
     expect(core.services.detection.active()).toHaveLength(0);
     // reduce_load 50 % on a healthy compressor: power and pressure step down on purpose
     core.bus.emit('device.status', { device_id: id, state: 'reduced', load_pct: 50 });
-    const reduced = day.readings.slice(900).map((r) => ({ ...r, power: r.power * 0.5, pressure: r.pressure * 0.85 }));
+    const reduced = day.readings.slice(900).map((r) => ({ ...r, values: { ...r.values, power: r.values.power * 0.5, pressure: r.values.pressure * 0.85 } }));
     feed(reduced);
     expect(core.services.detection.active()).toHaveLength(0);
     expect(core.services.alarms.find(`${id}:anomaly`)?.state ?? 'normal').toBe('normal');
@@ -143,7 +143,7 @@ describe('live detection service', () => {
     const other = 'line-3/compressor-01';
     const day2 = generateDay({ seed: 11, hours: 2, devices: [other] });
     feed(day2.readings.slice(0, 900));
-    feed(day2.readings.slice(900).map((r) => ({ ...r, power: r.power * 0.5, pressure: r.pressure * 0.85 })));
+    feed(day2.readings.slice(900).map((r) => ({ ...r, values: { ...r.values, power: r.values.power * 0.5, pressure: r.values.pressure * 0.85 } })));
     expect(core.services.detection.active().map((e) => e.device_id)).toContain(other);
   });
 
