@@ -413,7 +413,14 @@ function evalSeek() {
       for (const r of part) {
         let m = monitors.get(r.device_id);
         if (!m) monitors.set(r.device_id, (m = new DeviceMonitor(r.device_id, SENSORS, defaults)));
-        if (m.push(r.ts + shift, SENSORS.map((s) => r.values[s])) === EV_OPENED && counting) opened++;
+        if (
+          m.push(
+            r.ts + shift,
+            SENSORS.map((s) => r.values[s]),
+          ) === EV_OPENED &&
+          counting
+        )
+          opened++;
       }
       next = part[part.length - 1].ts + shift + 5000;
     };

@@ -103,7 +103,9 @@ export const LABELS_HEADER = 'timestamp,device_id,is_anomaly,anomaly_type';
 export function readingsToCsv(readings: readonly TimedReading[]): string {
   const lines = [CSV_HEADER];
   for (const { timestamp, device_id, values: v } of readings) {
-    lines.push(`${timestamp},${device_id},${v.temperature.toFixed(2)},${v.pressure.toFixed(2)},${v.vibration.toFixed(3)},${v.humidity.toFixed(2)},${v.power.toFixed(2)}`);
+    lines.push(
+      `${timestamp},${device_id},${v.temperature.toFixed(2)},${v.pressure.toFixed(2)},${v.vibration.toFixed(3)},${v.humidity.toFixed(2)},${v.power.toFixed(2)}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
