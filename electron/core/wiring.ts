@@ -141,7 +141,8 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   // The executor's MQTT client is the only publisher of aegisflow/commands/*; only the gateway gets its publish,
   // as it gets the plant's command model. It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
   const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }), { ackTimeoutMs: config.governance.ackTimeoutMs });
-  const governanceDeps = { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish, deviceCommands: deviceCommandsFor(() => model.current) };
+  const deviceCommands = deviceCommandsFor(() => model.current);
+  const governanceDeps = { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish, deviceCommands };
   const governance = createGovernance(config.governance, config, governanceDeps);
   // The devices verify every command with the gateway's public key, read from its file as a real edge
   // gateway would be given it (the gateway created the pair above; the private key stays with it).

@@ -101,7 +101,10 @@ function generate(file: string, cfg: SimulatorConfig, log: Logger, model?: Plant
     log.info({ file: out.csv, rows: out.rows, seed: cfg.seed, ms: Date.now() - t0 }, 'generated plant dataset');
   } else {
     const out = writeModelDataset(file, model, { seed: cfg.seed });
-    log.info({ file: out.csv, labels: out.labels, rows: out.rows, tags: out.tags, faults: out.faults, seed: cfg.seed, ms: Date.now() - t0 }, 'generated plant dataset for the model');
+    log.info(
+      { file: out.csv, labels: out.labels, rows: out.rows, tags: out.tags, faults: out.faults, seed: cfg.seed, ms: Date.now() - t0 },
+      'generated plant dataset for the model',
+    );
   }
 }
 
@@ -116,13 +119,20 @@ export interface PlantDataset {
 }
 
 /** Load a dataset of either format for the model; frames of devices and columns of tags the model lacks are dropped (and logged). */
-export function loadReplay(file: string, cfg: SimulatorConfig, model: PlantModelView, log: Logger): { tape: Tape; dataset: PlantDataset; missingTags: string[] } {
+export function loadReplay(
+  file: string,
+  cfg: SimulatorConfig,
+  model: PlantModelView,
+  log: Logger,
+): { tape: Tape; dataset: PlantDataset; missingTags: string[] } {
   const text = fs.readFileSync(file, 'utf8');
   const header = text.slice(0, Math.max(0, text.indexOf('\n'))).replace(/\r$/, '');
   const known = new Set(model.assets.map((a) => a.id));
   if (isTagCsvHeader(header)) {
-    const r = parseTagCsv(text, model.assets.flatMap((a) => a.tags));
-    if (r.unknownColumns.length) log.warn({ file, columns: r.unknownColumns.slice(0, 10), count: r.unknownColumns.length }, 'dataset columns of no model tag ignored');
+    const tags = model.assets.flatMap((a) => a.tags);
+    const r = parseTagCsv(text, tags);
+    if (r.unknownColumns.length)
+      log.warn({ file, columns: r.unknownColumns.slice(0, 10), count: r.unknownColumns.length }, 'dataset columns of no model tag ignored');
     return { tape: r.tape, dataset: { file, format: 'tags', devices: [...r.tape.devices], frames: r.tape.length, bad: r.bad }, missingTags: r.missingTags };
   }
   const d = parseDatasetCsv(text, cfg.columns);
