@@ -16,6 +16,7 @@ import { commandParamsProblem } from './commands';
 import { parseDatasetCsv } from './dataset';
 import { writeDataset } from './generator';
 import { writeModelDataset } from './model-generator';
+import type { Encoder } from './publish';
 import { createSimulator, type Simulator } from './simulator';
 import { isTagCsvHeader, parseTagCsv, tapeOf, type BadLine, type Tape } from './tape';
 
@@ -168,6 +169,8 @@ export function deviceCommandsFor(current: () => { asset(deviceId: string): Asse
 export function createPlant(deps: {
   config: SimulatorConfig;
   model: PlantModelView;
+  /** How the devices publish (default: the model's connectors through ./publish's encoder). */
+  encode?: Encoder;
   dataDir: string;
   broker: PlantBroker;
   bus: EventBus;
@@ -199,6 +202,7 @@ export function createPlant(deps: {
     log,
     model: deps.model,
     tape,
+    ...(deps.encode ? { encode: deps.encode } : {}),
     gatewayPublicKey: deps.gatewayPublicKey,
     options: {
       speed: config.speed,

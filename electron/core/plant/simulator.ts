@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { commandAck, createCommandVerifier, type CommandAck } from '../../edge/verifier';
 import type { ScenarioInfo, SimulatorStatus } from '../../../shared/contract';
 import type { DeviceStatus, ScenarioType } from '../../../shared/domain';
-import type { PlantModelView } from '../../../shared/schemas/model';
+import type { AssetView, PlantModelView } from '../../../shared/schemas/model';
 import { ackTopic, COMMAND_TOPIC_PREFIX, type PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
@@ -73,6 +73,12 @@ export interface Simulator {
    */
   applyCommand(deviceId: string, payload: unknown): CommandAck;
   commandCounters(): CommandCounters;
+  /**
+   * The plant model was reloaded: devices take their assets' new definitions (commands, limits, sim
+   * blocks) and keep their state; removed assets stop publishing. The data stays: tags the dataset has
+   * no column for are replayed after a restart.
+   */
+  setModel(model: PlantModelView, encode?: Encoder): void;
 }
 
 const MAX_SPEED_CHUNK = 2048;
@@ -83,9 +89,20 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   const warn = createRateLimitedLog(log);
   const opts = { ...deps.options };
   const models = new Map<string, PlantDevice>();
-  const assets = new Map(deps.model.assets.map((a) => [a.id, a]));
-  for (const a of deps.model.assets) models.set(a.id, a.model === 'generic' ? new GenericDeviceModel(a) : new DeviceModel(a));
-  const encode = deps.encode ?? createModelEncoder(deps.model);
+  let assets = new Map<string, AssetView>();
+  let encode: Encoder = () => [];
+  const setModel = (model: PlantModelView, encoder?: Encoder) => {
+    assets = new Map(model.assets.map((a) => [a.id, a]));
+    for (const id of [...models.keys()]) if (!assets.has(id)) models.delete(id);
+    for (const a of model.assets) {
+      const m = models.get(a.id);
+      // A device keeps its state across a reload unless its kind of device model changed.
+      if (m && m instanceof GenericDeviceModel === (a.model === 'generic')) m.setAsset(a);
+      else models.set(a.id, a.model === 'generic' ? new GenericDeviceModel(a) : new DeviceModel(a));
+    }
+    encode = encoder ?? createModelEncoder(model);
+  };
+  setModel(deps.model, deps.encode);
   const interval = tape.length > 1 ? inferInterval(tape) : 5000;
   // One verifier (and replay store) for the plant's devices: a token is used once, whichever topic it arrives on.
   const verifier = createCommandVerifier({ publicKey: deps.gatewayPublicKey, now: clock.now });
@@ -337,6 +354,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     finished: () => finishedPromise,
     applyCommand,
     commandCounters: () => ({ ...counters, byCode: { ...counters.byCode } }),
+    setModel,
   };
   return sim;
 }

@@ -134,4 +134,15 @@ describe('the water-treatment plant in a core', () => {
     expect(plant.simulator.commandCounters()).toMatchObject({ accepted: before.accepted, refused: before.refused + 2 });
     expect(plant.simulator.device(PUMP)?.status()).toEqual(state);
   });
+
+  it('a reload of the model reaches the devices: a narrower parameter range is refused by gateway and device; state is kept', async () => {
+    const text = fs.readFileSync(WATER, 'utf8').replace('speed_pct: { type: integer, min: 20, max: 100', 'speed_pct: { type: integer, min: 40, max: 100');
+    expect(core.services.model.loadText(text)).toMatchObject({ ok: true });
+    expect(plant.simulator.device(PUMP)?.status()).toMatchObject({ state: 'running', load_pct: 50 });
+    const justification = 'slow it further';
+    const r = await approvedCommand(core, 'ops', { device_id: PUMP, command: 'set_speed', parameters: { speed_pct: 30 }, justification });
+    expect(r.ok ? '' : r.message).toMatch(/set_speed needs speed_pct an integer between 40 and 100/);
+    const device = plant.simulator.device(PUMP);
+    expect(device?.command({ command: 'set_speed', params: { speed_pct: 30 } }, 'now')).toMatch(/between 40 and 100/);
+  });
 });

@@ -163,6 +163,22 @@ describe('the generic device model', () => {
     expect(shown.tank_level).toBe(60);
   });
 
+  it('a reloaded model changes what the device accepts and keeps its state', () => {
+    const a = asset(water, 'intake/rw-pump-1');
+    const m = new GenericDeviceModel(a);
+    m.command({ command: 'set_speed', params: { speed_pct: 60 } }, 'now');
+    const narrower = {
+      ...a,
+      commands: a.commands.map((c) =>
+        c.name === 'set_speed' ? { ...c, params: { speed_pct: { type: 'integer' as const, min: 70, max: 100, required: true } } } : c,
+      ),
+    };
+    m.setAsset(narrower);
+    expect(m.status()).toMatchObject({ state: 'running', load_pct: 60 });
+    expect(m.command({ command: 'set_speed', params: { speed_pct: 60 } }, 'now')).toMatch(/between 70 and 100/);
+    expect(m.command({ command: 'set_speed', params: { speed_pct: 80 } }, 'now')).toBeNull();
+  });
+
   it('refuses bad parameters with the same words as the gateway', () => {
     const a = asset(water, 'filter-gallery/filter-1');
     const m = new GenericDeviceModel(a);
