@@ -46,7 +46,11 @@ export { plantView, registerSimulatorApi } from './api';
 /** The simulator's config section (`simulator`). */
 export const SimulatorConfigSchema = z.object({
   enabled: z.boolean().default(true),
-  /** CSV to replay; default <dataDir>/sensor_data.csv (generated on first start if absent). */
+  /**
+   * CSV to replay (the seed's device rows or the tag CSV, told apart by the header); default
+   * <dataDir>/sensor_data.csv for the seed's plant, <dataDir>/plant-<site id>.csv for any other model
+   * (generated on first start if absent).
+   */
   dataset: z.string().optional(),
   seed: z.number().int().default(42),
   /** Replay speed: 1 = real time, 100 = the seed's default, 0 = as fast as possible. */
