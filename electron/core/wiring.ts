@@ -150,7 +150,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   if (config.simulator.enabled && !gatewayPublicKey) throw new Error('the gateway public key is missing: the devices could verify no command');
   const plant =
     config.simulator.enabled && gatewayPublicKey
-      ? createPlant({ config: config.simulator, model: model.current.model, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey })
+      ? createPlant({ config: config.simulator, model: model.current, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey })
       : null;
   if (plant) model.onChange((m) => plant.simulator.setModel(m.model));
   const ingest = createIngest({

@@ -172,7 +172,8 @@ export function deviceCommandsFor(current: () => { asset(deviceId: string): Asse
  */
 export function createPlant(deps: {
   config: SimulatorConfig;
-  model: PlantModelView;
+  /** The plant model in force (core.services.model.current). */
+  model: { readonly model: PlantModelView };
   /** How the devices publish (default: the model's connectors through ./publish's encoder). */
   encode?: Encoder;
   dataDir: string;
@@ -184,13 +185,14 @@ export function createPlant(deps: {
 }): Plant {
   const { config } = deps;
   const log = deps.log.child({ component: 'plant' });
-  const file = ensureDataset(config, deps.dataDir, log, deps.model);
-  let replay = loadReplay(file, config, deps.model, log);
+  const model = deps.model.model;
+  const file = ensureDataset(config, deps.dataDir, log, model);
+  let replay = loadReplay(file, config, model, log);
   if (replay.missingTags.length && !config.dataset) {
     // Our own generated day, older than the model (tags were added): generate it again.
     log.info({ file, missing: replay.missingTags.length }, 'the generated dataset lacks tags of the model; generating it again');
-    generate(file, config, log, deps.model);
-    replay = loadReplay(file, config, deps.model, log);
+    generate(file, config, log, model);
+    replay = loadReplay(file, config, model, log);
   } else if (replay.missingTags.length) {
     log.warn({ file, tags: replay.missingTags.slice(0, 10), count: replay.missingTags.length }, 'model tags the dataset has no column for are not replayed');
   }
@@ -204,7 +206,7 @@ export function createPlant(deps: {
     bus: deps.bus,
     clock: deps.clock,
     log,
-    model: deps.model,
+    model,
     tape,
     ...(deps.encode ? { encode: deps.encode } : {}),
     gatewayPublicKey: deps.gatewayPublicKey,
