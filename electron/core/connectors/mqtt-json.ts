@@ -79,8 +79,14 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
       status.lastError = err.message;
     });
     c.on('connect', () => {
-      setState('connected');
-      if (onCore) ctx.coreBrokerLink?.(true, endpoint());
+      if (onCore) {
+        setState('connected');
+        ctx.coreBrokerLink?.(true, endpoint());
+        return;
+      }
+      // Connected means receiving: after the SUBACK. Subscribed on every connect, not only without a
+      // session: a reloaded model may bind new topics.
+      c.subscribe(index.filters, { qos: 1 }, (err) => (err ? setState('down', `subscribe failed: ${err.message}`) : setState('connected')));
     });
   };
 
@@ -117,12 +123,6 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
         c.on('connect', () => {
           delay = RECONNECT_MIN_MS;
           c.options.reconnectPeriod = delay;
-          // Every time, not only without a session: a reloaded model may bind new topics.
-          if (index.filters.length) {
-            c.subscribe(index.filters, { qos: 1 }, (err) => {
-              if (err) setState('down', `subscribe failed: ${err.message}`);
-            });
-          }
         });
         attach(c);
         client = c;
