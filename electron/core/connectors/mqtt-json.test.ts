@@ -6,7 +6,7 @@ import { manualClock } from '../clock';
 import { indexModel, loadModelFile, parseModel, type ModelIndex } from '../model';
 import { createLogger } from '../observability';
 import { parseJsonPath } from '../../../shared/schemas/connectors';
-import { waitFor } from '../../../tests/helpers';
+import { freePort, waitFor } from '../../../tests/helpers';
 import { bindTags, buildIndex, createConnectors, encodeMqttJson, type Connector, type ConnectorContext, type ConnectorStatus, type TagSample } from '.';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
@@ -309,12 +309,24 @@ describe('bad payloads', () => {
   });
 });
 
+describe('status', () => {
+  it('a broker of its own that cannot be reached: the connector is down with the reason, and the core starts anyway', async () => {
+    const port = await freePort();
+    const m = model(plant(`  - { id: far, type: mqtt-json, broker: { url: 'mqtt://127.0.0.1:${port}' }, topic: 'p/{device}' }`));
+    const r = rig(broker, m);
+    await start(r.connectors);
+    await waitFor(() => r.statuses.find((s) => s.state === 'down'), 'down');
+    expect(r.connectors[0]?.status()).toMatchObject({ id: 'far', type: 'mqtt-json', state: 'down', endpoint: `mqtt://127.0.0.1:${port}`, values: 0 });
+    expect(r.connectors[0]?.status().lastError).toMatch(/ECONNREFUSED|no connection|closed/);
+  });
+});
+
 describe('scale', () => {
   it('a 10,000-tag model subscribes one wildcard filter and a message reaches only its own tags', () => {
     const assets = Array.from({ length: 1000 }, (_, i) => `          - { id: a${i}, type: tank }`).join('\n');
     const tags = Array.from({ length: 10 }, (_, k) => `k${k}: { range: [0, 10], sampling_s: 1 }`).join('\n      ');
     const text = plant(`  - { id: big, type: mqtt-json, topic: 'big/{device}/{tag}', value: $.v }`, tags, assets).replace(
-      /          - \{ id: t1, type: tank \}\n          - \{ id: t2, type: tank \}\n/,
+      '          - { id: t1, type: tank }\n          - { id: t2, type: tank }\n',
       '',
     );
     const m = model(text);
