@@ -6,7 +6,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttJsonSettings } from '../../../shared/schemas/connectors';
 import { RECONNECT_MAX_MS, RECONNECT_MIN_MS } from '../broker';
-import { buildIndex, decodeMessage, type MqttJsonIndex } from './mqtt-json-map';
+import { buildIndex, decodeMessage, topicMatches, type MqttJsonIndex } from './mqtt-json-map';
 import type { BoundTag, Connector, ConnectorContext, ConnectorState, ConnectorStatus } from './types';
 
 export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readonly BoundTag[], ctx: ConnectorContext): Connector {
@@ -139,6 +139,7 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
     },
     status: () => ({ ...status, endpoint: endpoint() }),
     inject(topic, payload) {
+      if (!index.filters.some((f) => topicMatches(f, topic))) return false;
       onMessage(topic, payload);
       return true;
     },
