@@ -162,7 +162,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     bus,
     clock,
     log,
-    knownDevices: [...DEVICE_IDS, ...(plant?.dataset.devices ?? [])],
+    model,
     // Each reading against its source's clock: the replay's time for simulated devices, the wall clock for real sensors.
     plantNow: (device) => (plant?.simulator.device(device) ? plant.simulator.plantTime() : null) ?? clock.now(),
   });
@@ -180,6 +180,19 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
       kind: 'communication',
       priority: 'high',
       message: e.connected ? `MQTT broker ${e.url} reachable again` : `no connection to the MQTT broker ${e.url}: readings are not arriving`,
+    }),
+  );
+  // A connector that cannot reach its source is a communication alarm of its own (issue 15).
+  bus.on('connector.status', (s) =>
+    alarmService.system.setCondition(`connector:${s.id}:communication`, {
+      active: s.state === 'down',
+      source: `connector:${s.id}`,
+      kind: 'communication',
+      priority: 'high',
+      message:
+        s.state === 'down'
+          ? `connector ${s.id} (${s.type}) cannot reach ${s.endpoint}: its tags are not updating (${s.lastError ?? 'no reason given'})`
+          : `connector ${s.id} is ${s.state === 'connected' ? `reading from ${s.endpoint} again` : 'stopped'}`,
     }),
   );
   // Readings that cannot be stored (disk full): a system alarm until writes work again (issue 19).
