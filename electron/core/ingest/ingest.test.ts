@@ -95,6 +95,7 @@ describe('ingest from the model', () => {
     r.send('p/l1/t1/level', { v: 4.5, t: NOW });
     r.send('p/l1/t1/temp', { v: 21, t: NOW });
     r.send('p/l1/t2/level', { v: 12.5, t: NOW });
+    r.send('p/l1/t2/temp', { v: 'warm', t: NOW });
     r.ingest.flush();
     expect(r.seen).toEqual([
       { device_id: 'l1/t1', timestamp: '2026-06-01T12:00:00.000Z', ts: NOW, values: { level: 4.5, temp: 21 } },
@@ -103,10 +104,13 @@ describe('ingest from the model', () => {
         timestamp: '2026-06-01T12:00:00.000Z',
         ts: NOW,
         values: { level: 12.5 },
-        quality: { level: { level: 'bad', reason: 'out_of_range', detail: '12.5 m is outside the engineering range 0..10' } },
+        quality: {
+          level: { level: 'bad', reason: 'out_of_range', detail: '12.5 m is outside the engineering range 0..10' },
+          temp: { level: 'bad', reason: 'bad_payload', detail: 'temp: expected a number, got string' },
+        },
       },
     ]);
-    expect(r.ingest.counters()).toMatchObject({ received: 3, stored: 2, rejected: 0 });
+    expect(r.ingest.counters()).toMatchObject({ received: 4, stored: 2, rejected: 0 });
     expect(r.readings.count('l1/t2')).toBe(1);
   });
 
