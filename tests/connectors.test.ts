@@ -23,7 +23,7 @@ beforeAll(async () => {
 site: { id: s1 }
 connectors:
   - { id: local, type: mqtt-json, topic: 'p/{device}/{tag}', value: $.v }
-  - { id: far, type: mqtt-json, broker: { url: 'mqtt://127.0.0.1:${farPort}' }, topic: 'far/{device}', value: $.{tag} }
+  - { id: far, type: mqtt-json, broker: { url: 'mqtt://127.0.0.1:${farPort}' }, topic: 'far/{device}', value: '$.{tag}' }
 asset_types:
   tank:
     tags:

@@ -183,8 +183,10 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     }),
   );
   // A connector that cannot reach its source is a communication alarm of its own (issue 15).
-  bus.on('connector.status', (s) =>
-    alarmService.system.setCondition(`connector:${s.id}:communication`, {
+  bus.on('connector.status', (s) => {
+    const id = `connector:${s.id}:communication`;
+    if (s.state !== 'down' && !alarmService.system.find(id)) return; // never down: no alarm to clear
+    alarmService.system.setCondition(id, {
       active: s.state === 'down',
       source: `connector:${s.id}`,
       kind: 'communication',
@@ -193,8 +195,8 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
         s.state === 'down'
           ? `connector ${s.id} (${s.type}) cannot reach ${s.endpoint}: its tags are not updating (${s.lastError ?? 'no reason given'})`
           : `connector ${s.id} is ${s.state === 'connected' ? `reading from ${s.endpoint} again` : 'stopped'}`,
-    }),
-  );
+    });
+  });
   // Readings that cannot be stored (disk full): a system alarm until writes work again (issue 19).
   bus.on('ingest.storage', (e) =>
     alarmService.system.setCondition('store:readings', {

@@ -13,7 +13,8 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
   const log = ctx.log.child({ component: 'connector', connector: settings.id });
   const index: MqttJsonIndex = buildIndex(settings, tags);
   const own = settings.broker === 'embedded' ? null : settings.broker;
-  const endpoint = () => (own ? own.url : ctx.broker.url);
+  // Shown to operators: never the credentials a URL may carry (mqtt://user:pass@host).
+  const endpoint = () => (own ? own.url : ctx.broker.url).replace(/\/\/[^/@]*@/, '//');
   const status: ConnectorStatus = {
     id: settings.id,
     type: 'mqtt-json',
@@ -102,13 +103,13 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
       } else if (!own) {
         // The core's external broker: a persistent session (clean start off) under an id stable across restarts,
         // QoS 1. Handlers go on before the first packet: the broker sends the session's queue right after CONNACK.
-        client = await ctx.broker.connect('aegisflow-ingest-', { clientId: ctx.sessionId(settings.id) }, attach);
+        client = await ctx.broker.connect('aegisflow-ingest-', { clientId: ctx.sessionId(settings.id, false) }, attach);
         setState('connected');
         if (index.filters.length) await client.subscribeAsync(index.filters, { qos: 1 });
       } else {
         // A broker of its own: never blocks the core's start; the status says whether it is reachable.
         const c = mqtt.connect(own.url, {
-          clientId: ctx.sessionId(settings.id),
+          clientId: ctx.sessionId(settings.id, true),
           clean: false,
           username: own.username,
           password: own.password,

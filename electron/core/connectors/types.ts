@@ -2,18 +2,13 @@
 // kind of source (MQTT JSON now; OPC UA and Sparkplug B in issue 16) and hands them to ingest as tag
 // samples. Ingest owns everything after that: grouping, quality against the model, storage, the live view.
 import type { TagView } from '../../../shared/schemas/model';
+import type { ConnectorStatusView, Quality } from '../../../shared/schemas/plant';
 import type { PlantBroker } from '../broker';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
 
-export const QUALITY_LEVELS = ['uncertain', 'bad'] as const;
-
 /** A value's quality when it is not good (the reading shape's Quality). */
-export interface SampleQuality {
-  level: (typeof QUALITY_LEVELS)[number];
-  reason: 'out_of_range' | 'stale' | 'connector_down' | 'bad_payload' | 'source';
-  detail?: string;
-}
+export type SampleQuality = Quality;
 
 /** One value of one tag at one time. `value` is null only when the source sent something that is no number (bad_payload). */
 export interface TagSample {
@@ -29,24 +24,10 @@ export interface TagSample {
 /** Why a whole message was refused (counted per reason, as ingest has always counted them). */
 export type ConnectorRejectReason = 'oversize' | 'bad_json' | 'schema' | 'non_finite' | 'unknown_device' | 'topic_mismatch' | 'bad_timestamp';
 
-export type ConnectorState = 'connected' | 'connecting' | 'down' | 'disabled';
+export type ConnectorState = ConnectorStatusView['state'];
 
-export interface ConnectorStatus {
-  id: string;
-  type: string;
-  state: ConnectorState;
-  /** When the state last changed (core clock, ms). */
-  since: number;
-  /** Where it reads from (a broker URL), for the operator. */
-  endpoint: string;
-  lastValueAt: number | null;
-  /** Values delivered and messages received since start. */
-  values: number;
-  messages: number;
-  /** Messages refused plus values of bad payload. */
-  errors: number;
-  lastError: string | null;
-}
+/** A connector's link and what it delivered (the contract's connector status). */
+export type ConnectorStatus = ConnectorStatusView;
 
 export interface Connector {
   readonly id: string;
@@ -78,8 +59,11 @@ export interface ConnectorContext {
   onStatus(status: ConnectorStatus): void;
   /** The link to the core's own broker went down or came back (only connectors on the core's broker call it). */
   coreBrokerLink?(connected: boolean, url: string): void;
-  /** The persistent session client id of a connector (stable across restarts of one installation). */
-  sessionId(connectorId: string): string;
+  /**
+   * The persistent session client id of a connector (stable across restarts of one installation). On a
+   * broker of its own (`foreign`) it must not use the prefix the core's embedded broker reserves.
+   */
+  sessionId(connectorId: string, foreign: boolean): string;
   clock: Clock;
   /** The clock of a device's source (the replay's time for simulated devices): arrival times and the timestamp window. */
   plantNow(deviceId: string): number;

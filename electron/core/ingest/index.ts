@@ -6,8 +6,9 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { ConnectorStatusView, IngestCounters } from '../../../shared/contract';
-import type { Quality, TimedReading } from '../../../shared/domain';
-import type { PlantBroker } from '../broker';
+import type { TimedReading } from '../../../shared/domain';
+import type { Quality } from '../../../shared/schemas/plant';
+import { RESERVED_CLIENT_PREFIX, type PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import type { ConnectorRejectReason, TagSample } from '../connectors';
@@ -40,7 +41,14 @@ export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 
 /** The client id of a connector's persistent session: stable for one data directory and connector, distinct between installations. */
 export function sessionId(dataDir: string, connectorId = ''): string {
-  return 'aegisflow-ingest-' + crypto.createHash('sha256').update(connectorId ? `${dataDir}\u0000${connectorId}` : dataDir).digest('hex').slice(0, 12);
+  return (
+    'aegisflow-ingest-' +
+    crypto
+      .createHash('sha256')
+      .update(connectorId ? `${dataDir}\u0000${connectorId}` : dataDir)
+      .digest('hex')
+      .slice(0, 12)
+  );
 }
 
 /** The model in force and its reloads (electron/core/model's ModelStore). */
@@ -59,6 +67,8 @@ export interface IngestService {
   accept(topic: string, payload: Buffer): void;
   /** Each connector's state, values and errors. */
   connectors(): ConnectorStatusView[];
+  /** The devices of the model in force. */
+  deviceIds(): readonly string[];
   /** A device's latest value of every tag with its quality now: stale after 3 sampling periods, connector_down. */
   liveReading(deviceId: string): ReturnType<typeof liveReading>;
 }
@@ -209,7 +219,11 @@ export function createIngest(deps: IngestDeps): IngestService {
       const [lo, hi] = tag.range;
       // Outside the instrument's span: stored and shown, never good (issue 19 refused these whole; issue 15 keeps them, marked).
       if (s.value < lo || s.value > hi)
-        setQuality(r, s.key, { level: 'bad', reason: 'out_of_range', detail: `${s.value}${tag.unit ? ` ${tag.unit}` : ''} is outside the engineering range ${lo}..${hi}` });
+        setQuality(r, s.key, {
+          level: 'bad',
+          reason: 'out_of_range',
+          detail: `${s.value}${tag.unit ? ` ${tag.unit}` : ''} is outside the engineering range ${lo}..${hi}`,
+        });
       else if (s.quality) setQuality(r, s.key, s.quality);
     }
     // While writes fail, only the 1 s retry flushes: a full batch must not retry the disk at every arrival.
@@ -229,7 +243,7 @@ export function createIngest(deps: IngestDeps): IngestService {
         bus.emit('connector.status', status);
       },
       coreBrokerLink: brokerLink,
-      sessionId: (id) => sessionId(deps.dataDir, id),
+      sessionId: (id, foreign) => (foreign ? sessionId(deps.dataDir, id).replace(RESERVED_CLIENT_PREFIX, 'af-') : sessionId(deps.dataDir, id)),
       clock,
       plantNow,
       window: { pastMs: cfg.maxClockSkewDays * 86_400_000, futureMs: cfg.maxFutureS * 1000 },
@@ -273,6 +287,7 @@ export function createIngest(deps: IngestDeps): IngestService {
       if (!sources.inject(topic, payload)) reject('unknown_device', topic, `no connector reads topic ${topic}`);
     },
     connectors: () => sources.statuses(),
+    deviceIds: () => deps.model.current.deviceIds,
     liveReading: (deviceId) => liveReading(live, deps.model.current, deviceId, { now: plantNow(deviceId), isDown: sources.isDown }),
   };
 }

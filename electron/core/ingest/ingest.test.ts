@@ -134,7 +134,10 @@ describe('ingest from the model', () => {
   it('a connector that is down: its status event, and its tags connector_down in the live view; the others flow', async () => {
     const port = await freePort();
     const r = await rig(
-      plant(`${PER_TAG}\n  - { id: far, type: mqtt-json, broker: { url: 'mqtt://127.0.0.1:${port}' }, topic: 'far/{device}', value: $.temp }`, ', source: { connector: far }'),
+      plant(
+        `${PER_TAG}\n  - { id: far, type: mqtt-json, broker: { url: 'mqtt://127.0.0.1:${port}' }, topic: 'far/{device}', value: $.temp }`,
+        ', source: { connector: far }',
+      ),
     );
     await waitFor(() => r.statuses.find((s) => s.id === 'far' && s.state === 'down'), 'far down');
     expect(r.ingest.connectors().map((c) => [c.id, c.state])).toEqual([
