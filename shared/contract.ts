@@ -6,7 +6,8 @@ import type { z } from 'zod';
 import type { EVENT_SCHEMAS, REQUEST_SCHEMAS } from './schemas';
 import type { BaseRole } from './operators';
 
-export type { IngestCounters, SimulatorStatus, PlantSnapshot, ReadingColumns, IncidentView, ScenarioInfo, ConnectorStatusView } from './schemas/plant';
+export type { IngestCounters, SimulatorStatus, PlantSnapshot, ReadingColumns, IncidentView, ScenarioInfo } from './schemas/plant';
+export type { ConnectorStatusView } from './schemas/plant';
 
 export interface ErrorInfo {
   code: string;
