@@ -7,7 +7,6 @@ import type { EVENT_SCHEMAS, REQUEST_SCHEMAS } from './schemas';
 import type { BaseRole } from './operators';
 
 export type { IngestCounters, SimulatorStatus, PlantSnapshot, ReadingColumns, IncidentView, ScenarioInfo } from './schemas/plant';
-export type { ConnectorStatusView } from './schemas/plant';
 
 export interface ErrorInfo {
   code: string;

@@ -5,9 +5,9 @@
 // is counted by reason and logged (rate-limited); it never blocks or loses a good one.
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import type { ConnectorStatusView, IngestCounters } from '../../../shared/contract';
+import type { IngestCounters } from '../../../shared/contract';
 import type { TimedReading } from '../../../shared/domain';
-import type { Quality } from '../../../shared/schemas/plant';
+import type { ConnectorStatusView, Quality } from '../../../shared/schemas/plant';
 import { RESERVED_CLIENT_PREFIX, type PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
