@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase, type Db } from '../electron/core/store/database';
+import { applyMigrations, openDatabase, type Db } from '../electron/core/store/database';
+import { createReadingsRepository, readingsMigrations, type ReadingsRepository } from '../electron/core/store/readings';
+import type { TimedReading } from '../electron/core/store/shape';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -206,13 +208,36 @@ const layouts: Layout[] = [
   },
 ];
 
+// The store as built (electron/core/store/readings.ts), through its own API: readings of 10 tags per asset.
+let built: ReadingsRepository | null = null;
+layouts.push({
+  name: 'as built: readings.ts (tag_recent + tag_chunks + tag_rollup, open minutes in memory)',
+  schema: '',
+  writer: (db) => {
+    applyMigrations(db, readingsMigrations);
+    const repo = createReadingsRepository(db);
+    built = repo;
+    return (ts, from, to) => {
+      const rows: TimedReading[] = [];
+      for (let d = from; d < to; d += PER_ASSET) {
+        const values: Record<string, number> = {};
+        for (let k = 0; k < PER_ASSET; k++) values['t' + k] = value(d + k, ts);
+        rows.push({ device_id: `a${d / PER_ASSET}`, ts, timestamp: '', values });
+      }
+      repo.insertBatch(rows);
+    };
+  },
+  readRaw: () => (tag, from, to) => built?.tagRange([`a${Math.floor(tag / PER_ASSET)}/t${tag % PER_ASSET}`], from, to, 1e9)[0].ts.length ?? 0,
+  readRollup: () => (tag, from, to) => built?.tagRange([`a${Math.floor(tag / PER_ASSET)}/t${tag % PER_ASSET}`], from, to, 1)[0].ts.length ?? 0,
+});
+
 const results: Array<Record<string, string | number>> = [];
 const only = process.argv.includes('--only') ? Number(process.argv[process.argv.indexOf('--only') + 1]) : -1;
 for (const [i, l] of layouts.entries()) {
   if (only >= 0 && i !== only) continue;
   const file = path.join(dir, `l${i}.db`);
   const db = openDatabase(file);
-  db.exec(l.schema);
+  if (l.schema) db.exec(l.schema);
   const write = l.writer(db);
   const batchTags = TAGS / 10;
   const io0 = writeBytes();
