@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { applyMigrations, openDatabase, type Db } from '../electron/core/store/database';
 import { createReadingsRepository, readingsMigrations, type ReadingsRepository } from '../electron/core/store/readings';
-import type { TimedReading } from '../electron/core/store/shape';
+import type { TimedReading } from '../shared/domain';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -2,8 +2,7 @@
 // (tag_rollup), written together. A value arriving for a minute already written is merged in: the
 // first value per tag and ts stays.
 import type { Db } from './database';
-import type { QualityLevel, QualityReason, TagQuality } from './shape';
-import { QUALITY_REASONS } from './shape';
+import { QUALITY_REASONS, type Quality } from '../../../shared/schemas/plant';
 
 /** Width of a rollup bucket (ms). */
 export const ROLLUP_MS = 60_000;
@@ -12,19 +11,19 @@ export const minuteOf = (ts: number): number => ts - (((ts % ROLLUP_MS) + ROLLUP
 
 // Quality as one integer per value: 0 good, else 16 × level (1 uncertain, 2 bad) + the reason's index.
 // The detail text is not stored (the live view and the event carry it).
-const LEVELS: readonly QualityLevel[] = ['uncertain', 'bad'];
+const LEVELS: ReadonlyArray<Quality['level']> = ['uncertain', 'bad'];
 /** Codes at or above this are bad: left out of averages, min/max, and shown as gaps. */
 export const BAD = 32;
 
-export function encodeQuality(q: TagQuality | undefined): number {
+export function encodeQuality(q: Quality | undefined): number {
   if (!q) return 0;
   return 16 * (LEVELS.indexOf(q.level) + 1) + Math.max(0, QUALITY_REASONS.indexOf(q.reason));
 }
 
-export function decodeQuality(code: number): TagQuality | undefined {
+export function decodeQuality(code: number): Quality | undefined {
   if (!code) return undefined;
   const level = LEVELS[(code >> 4) - 1] ?? 'bad';
-  const reason: QualityReason = QUALITY_REASONS[code & 15] ?? 'source';
+  const reason: Quality['reason'] = QUALITY_REASONS[code & 15] ?? 'source';
   return { level, reason };
 }
 

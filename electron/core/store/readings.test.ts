@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../tests/helpers';
 import { applyMigrations, openDatabase, type Db } from './database';
 import { createReadingsRepository, readingsMigrations, type ReadingsRepository } from './readings';
-import type { Reading, TimedReading } from './shape';
+import type { Reading, TimedReading } from '../../../shared/domain';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

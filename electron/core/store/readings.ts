@@ -2,7 +2,7 @@
 // tag's current minute is held in memory and appended to tag_recent (the durable copy), and packed into
 // tag_chunks + tag_rollup when the tag's next minute starts. Reads reassemble a device's readings from
 // its tags by ts (a reading may carry only some of its tags).
-import type { Reading, TimedReading } from './shape';
+import type { Reading, TimedReading } from '../../../shared/domain';
 import type { Db } from './database';
 import { BAD, ROLLUP_MS, createMinuteWriter, decodeMinute, decodeQuality, emptyMinute, encodeQuality, minuteOf, sortMinute, type Minute } from './chunks';
 import { createTagRange, type TagSeries } from './tag-range';
