@@ -34,6 +34,8 @@ export interface ReadingsRepository {
    * when each point would cover a minute or more. Bad values are null.
    */
   tagRange(tagIds: readonly string[], fromMs: number, toMs: number, maxPoints: number): TagSeries[];
+  /** The keys of a device's stored tags, in the order they were first seen. */
+  tagKeys(deviceId: string): string[];
   /**
    * Retention, in whole minutes: deletes the values of minutes that ended at or before cutoffMs, and
    * the rollup of minutes that ended at or before rollupCutoffMs (default: the same). Returns the values deleted.
@@ -335,6 +337,7 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
     latestBuckets,
     range: (device, from, to, limit = 10_000) => assemble(device, from, to, limit),
     tagRange,
+    tagKeys: (device) => deviceTags(device).map((t) => t.key),
     deleteOlderThan,
   };
 }

@@ -1,21 +1,11 @@
 // Trends of any tags: raw values when the window is short, the 1-minute rollup when it is long.
 // A point per value up to maxPoints; beyond that, time buckets of equal width with avg/min/max,
 // from the raw values (short windows) or summed from the rollup rows (long ones).
+import type { TagSeries } from '../../../shared/schemas/plant';
 import type { Db } from './database';
 import { BAD, ROLLUP_MS, minuteOf, rollupOf, type Minute, type Rollup } from './chunks';
 
-export interface TagSeries {
-  tag: string;
-  /** Epoch ms: the value's time, or a bucket's start. */
-  ts: number[];
-  /** The value, or a bucket's average; null where the value (every value of the bucket) is bad. */
-  value: Array<number | null>;
-  /** Per bucket, when the points are buckets: the extremes of the values that are not bad. */
-  min?: Array<number | null>;
-  max?: Array<number | null>;
-  /** raw: stored values; buckets: raw values bucketed by time; rollup: from the 1-minute rollup. */
-  source: 'raw' | 'buckets' | 'rollup';
-}
+export type { TagSeries };
 
 /** Each point of a window this long would cover at least a rollup minute: the rollup answers. */
 export const usesRollup = (fromMs: number, toMs: number, maxPoints: number): boolean => toMs - fromMs >= maxPoints * ROLLUP_MS;
