@@ -10,7 +10,9 @@ const T0 = Date.UTC(2026, 0, 1);
 const VIEWER = operatorCaller('Vic', ['viewer']);
 
 async function startCore() {
-  const core = cores.core(testConfig(cores.dir('aegisflow-trends-'), { simulator: { enabled: false }, governance: { watchPolicy: false }, immune: { enabled: false } }));
+  const core = cores.core(
+    testConfig(cores.dir('aegisflow-trends-'), { simulator: { enabled: false }, governance: { watchPolicy: false }, immune: { enabled: false } }),
+  );
   await core.start();
   return core;
 }
@@ -35,7 +37,12 @@ describe('trend requests over the tag store', () => {
     expect(level).toMatchObject({ tag: 'water/intake/pump-1/level', source: 'raw' });
     expect(level.ts).toEqual(rows.slice(0, 13).map((r) => r.ts));
     expect(level.value).toEqual([...Array(12).fill(null), 2.012]);
-    expect(flow.ts).toEqual(rows.slice(0, 13).filter((_, i) => i % 2 === 0).map((r) => r.ts));
+    expect(flow.ts).toEqual(
+      rows
+        .slice(0, 13)
+        .filter((_, i) => i % 2 === 0)
+        .map((r) => r.ts),
+    );
 
     const long = await core.api.call('plant.tagRange', { tags: ['water/intake/pump-1/flow', 'nope/x'], from: T0, to: T0 + 7_199_999, maxPoints: 60 }, VIEWER);
     expect(long.ok && long.result.map((s) => [s.source, s.ts.length])).toEqual([
