@@ -43,6 +43,31 @@ export interface ReadingsRepository {
   deleteOlderThan(cutoffMs: number, rollupCutoffMs?: number): number;
 }
 
+/**
+ * Readings stored (distinct ts per device, a redelivered duplicate once), of one device or all, from the
+ * tables alone: what another connection to the file sees (the open minutes are in tag_recent). Decodes every value.
+ */
+export function countReadings(db: Db, deviceId?: string): number {
+  const tags = (
+    deviceId ? db.prepare('SELECT id, device FROM tags WHERE device = ?').all(deviceId) : db.prepare('SELECT id, device FROM tags').all()
+  ) as Array<{
+    id: number;
+    device: string;
+  }>;
+  const chunks = db.prepare('SELECT bucket, data FROM tag_chunks WHERE tag = ?').raw(true);
+  const recent = db.prepare('SELECT ts FROM tag_recent WHERE tag = ?').pluck();
+  const byDevice = new Map<string, Set<number>>();
+  for (const t of tags) {
+    let seen = byDevice.get(t.device);
+    if (!seen) byDevice.set(t.device, (seen = new Set()));
+    for (const [bucket, data] of chunks.all(t.id) as Array<[number, Buffer]>) for (const ts of decodeMinute(bucket, data).ts) seen.add(ts);
+    for (const ts of recent.all(t.id) as number[]) seen.add(ts);
+  }
+  let n = 0;
+  for (const seen of byDevice.values()) n += seen.size;
+  return n;
+}
+
 interface TagRef {
   id: number;
   key: string;
@@ -291,17 +316,6 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
     return { count, readings };
   };
 
-  const count = (device?: string): number => {
-    const devices = device ? [device] : [...byDevice.keys()];
-    let n = 0;
-    for (const d of devices) {
-      const all = new Set<number>();
-      for (const t of deviceTags(d)) for (const ts of values(t.id, -Infinity, Infinity).ts) all.add(ts);
-      n += all.size;
-    }
-    return n;
-  };
-
   const countChunks = db.prepare('SELECT TOTAL(length(data)) / 11 FROM tag_chunks WHERE tag = ? AND bucket <= ?').pluck();
   const deleteChunks = db.prepare('DELETE FROM tag_chunks WHERE tag = ? AND bucket <= ?');
   const deleteRollup = db.prepare('DELETE FROM tag_rollup WHERE tag = ? AND bucket <= ?');
@@ -332,7 +346,7 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
 
   return {
     insertBatch,
-    count,
+    count: (device) => countReadings(db, device),
     latest,
     latestBuckets,
     range: (device, from, to, limit = 10_000) => assemble(device, from, to, limit),
