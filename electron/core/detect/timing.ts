@@ -66,7 +66,12 @@ export function timingWarnings(p: DetectorParams, t: SampleTiming, n: number, ir
   const warnings: string[] = [];
   const dt = t.dtMs / 1000;
   const fmt = (s: number) => (s >= 7200 ? `${(s / 3600).toFixed(1)} h` : s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(s < 10 ? 2 : 0)} s`);
-  if (p.learnSamples === undefined && n * dt > p.learnSeconds * 1.5)
+  const cut = p.learnSamples === undefined && p.learnMaxSamples !== undefined && n >= p.learnMaxSamples;
+  if (cut && (n < p.learnMinSamples || n * dt < p.learnSeconds))
+    warnings.push(
+      `the series is short for the ${fmt(p.learnSeconds)} learning window: learned on its first ${n} samples (${fmt(n * dt)}, ${Math.round(100 * p.learnMaxShare)} % of it) so the rest is scored`,
+    );
+  else if (p.learnSamples === undefined && n * dt > p.learnSeconds * 1.5)
     warnings.push(
       `sampled every ${fmt(dt)}: the ${fmt(p.learnSeconds)} learning window holds fewer than ${p.learnMinSamples} samples; learned on ${n} samples (${fmt(n * dt)}) instead`,
     );
