@@ -118,7 +118,9 @@ export class CombinedDetectors {
       const f = this.sensorScore[i] < quietLevel ? quietFactor : factor;
       const a = Math.min(0.5, t.baseline * f);
       const aF = t.level > 0 ? Math.min(0.5, t.level * f) : a;
-      if (f >= 1) {
+      // the wander is learned from normal samples only: at slow sampling one anomalous sample would raise it
+      // far enough to hide the anomaly it belongs to
+      if (f >= 1 && this.sensorScore[i] < quietLevel) {
         const r = (xi - this.mu[i]) / this.scale[i];
         this.wander[i] += t.wander * (Math.min(r * r, 400) - this.wander[i]);
         const rf = (xi - this.muF[i]) / this.scale[i];

@@ -48,6 +48,8 @@ export class DeviceMonitor {
   private normalMs = 0;
   private normalInit = false;
   private catchUp = 0;
+  /** Samples left in which no episode may open (after a reconnect). */
+  private holdRows = 0;
   private sensorMask = 0;
   private kindMask = 0;
   private ev: EpisodeEvidence;
@@ -95,6 +97,18 @@ export class DeviceMonitor {
     this.catchUp = 0;
     this.detector.clearSnapshots();
     return ep;
+  }
+
+  /**
+   * Data returns after the device was silent (a connector reconnect): its first samples may be stale or
+   * transient, so no episode opens for the settle window (ISA-18.2 suppression by design). The learned
+   * baseline stays: a fault that began while the data was away is still seen once the window is over.
+   */
+  reconnected(): void {
+    this.detector.resetShortTerm();
+    const t = this.detector.timing;
+    this.holdRows = t ? t.resettle : 0;
+    this.hitRun = 0;
   }
 
   /** Close the open episode at the last row seen (data gap, device silent, shutdown). */
@@ -153,6 +167,12 @@ export class DeviceMonitor {
       this.normalMs = det.learnedSpanMs;
     }
     const ep = this.episode;
+    if (!ep && this.holdRows > 0) {
+      // the settle window's samples are no evidence: the filters start from rest after it
+      if (--this.holdRows === 0) det.resetShortTerm();
+      this.hitRun = 0;
+      return EV_NONE;
+    }
     if (!ep) {
       if (prevTs !== -Infinity) this.normalMs += Math.min(ts - prevTs, t.gapMs);
       // After an episode the baseline catches up for a while on what the day did while it was frozen.

@@ -34,6 +34,47 @@ describe('time, not rows', () => {
   });
 });
 
+describe('time, not rows: 10-minute and hourly series', () => {
+  // the finding: gapResetMs (10 min) reset the state on every row of a 10-minute series; nothing warned
+  it.each([
+    ['10 min', 10 * 60_000],
+    ['1 h', 3_600_000],
+  ])('a series sampled every %s warns, keeps scoring without a gap reset, stays quiet on normal data and catches a step', (_name, step) => {
+    const rng = seededRng(step);
+    const rows: OfflineRow[] = [];
+    for (let i = 0; i < 700; i++) {
+      const v = [100 + gauss(rng), 50 + 2 * gauss(rng)];
+      // learned on learnMinSamples (20) rows, its spread is a rough estimate: the step is a clear one
+      if (i >= 600 && i < 630) v[0] += 15;
+      rows.push({ key: 'slow', ts: T0 + i * step, values: v });
+    }
+    const res = runOffline(rows, ['a', 'b'], defaults);
+    const m = res.monitors.get('slow')!;
+    expect(m.warnings.some((w) => /sampled every/.test(w))).toBe(true);
+    expect(m.counters.gaps).toBe(0);
+    expect(m.detector.learned).toBe(true);
+    // learned on about learnMinSamples rows, not a day's worth of rows counted at 5 s
+    expect(m.detector.learnedRows).toBeLessThanOrEqual(defaults.learnMinSamples + 1);
+    const scored = Array.from(res.scores.slice(100, 600));
+    expect(new Set(scored.map((x) => x.toFixed(3))).size).toBeGreaterThan(50);
+    expect(res.episodes.filter((e) => e.start_ts < T0 + 600 * step)).toEqual([]);
+    expect(res.episodes.filter((e) => overlaps(e, T0 + 600 * step, T0 + 630 * step)).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a file shorter than the learning window is still scored: it learns on a share of it and says so', () => {
+    const rng = seededRng(5);
+    const rows: OfflineRow[] = [];
+    // 20 minutes at 1 s: shorter than the 30-minute learning window
+    for (let i = 0; i < 1200; i++) rows.push({ key: 'short', ts: T0 + i * 1000, values: [10 + gauss(rng) + (i >= 900 && i < 1000 ? 12 : 0)] });
+    const res = runOffline(rows, ['a'], defaults);
+    const m = res.monitors.get('short')!;
+    expect(m.detector.learnedRows).toBe(Math.floor(defaults.learnMaxShare * 1200));
+    expect(m.warnings.join(' ')).toMatch(/short for the 30\.0 min learning window/);
+    expect(res.episodes.filter((e) => e.start_ts < T0 + 900_000)).toEqual([]);
+    expect(res.episodes.filter((e) => overlaps(e, T0 + 900_000, T0 + 1_000_000))).toHaveLength(1);
+  });
+});
+
 describe('seasonality', () => {
   it('learns a daily cycle: no false alarm over ten days of 5-min data, says which series has one, still catches a step', () => {
     const rng = seededRng(17);

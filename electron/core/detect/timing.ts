@@ -7,6 +7,10 @@ import type { DetectorParams } from './schema';
 /** Per-sample weight of an EWMA with time constant tau (s) at sampling period dt (s); 0 = frozen. */
 export const alphaFor = (tauS: number, dtS: number) => (tauS <= 0 ? 0 : 1 - Math.exp(-dtS / tauS));
 
+/** Fewest samples a slow filter (baseline, level baseline, wander) remembers, and its largest per-sample weight. */
+const MIN_MEMORY = 10;
+const SLOWEST = 1 - Math.exp(-1 / MIN_MEMORY);
+
 /** Counts and weights derived from the measured sampling period. */
 export interface SampleTiming {
   /** Median sampling period (ms). */
@@ -36,9 +40,11 @@ export function timingFor(p: DetectorParams, dtMs: number): SampleTiming {
     fast: alphaFor(p.fastTauSeconds, dt),
     // a variance needs a few samples whatever the sampling: at most 0.1 (≥ ~10 samples of memory)
     variance: Math.min(0.1, alphaFor(p.varTauSeconds, dt)),
-    baseline: alphaFor(p.baselineTauSeconds, dt),
-    level: alphaFor(p.levelTauSeconds, dt),
-    wander: alphaFor(p.wanderTauSeconds, dt),
+    // a baseline that forgets within a sample or two is the last sample, and a step is judged against itself:
+    // every slow filter keeps at least MIN_MEMORY samples of memory whatever the sampling
+    baseline: Math.min(SLOWEST, alphaFor(p.baselineTauSeconds, dt)),
+    level: Math.min(SLOWEST, alphaFor(p.levelTauSeconds, dt)),
+    wander: Math.min(SLOWEST, alphaFor(p.wanderTauSeconds, dt)),
     settle: alphaFor(p.settleTauSeconds, dt),
     // hits spanning openSeconds: 3 samples at 5 s, 1 once a sample is longer than that
     open: p.openSamples ?? 1 + count(p.openSeconds, 0),
@@ -77,8 +83,15 @@ export function timingWarnings(p: DetectorParams, t: SampleTiming, n: number, ir
     );
   if (dt > p.fastTauSeconds)
     warnings.push(`sampled every ${fmt(dt)}, slower than the level filter's ${fmt(p.fastTauSeconds)}: each sample is judged alone (no smoothing)`);
-  if (dt * 10 > p.baselineTauSeconds)
-    warnings.push(`sampled every ${fmt(dt)}: the baseline (time constant ${fmt(p.baselineTauSeconds)}) adapts at most every sample`);
+  const slow = [
+    ['baseline', p.baselineTauSeconds],
+    ['level baseline', p.levelTauSeconds],
+    ['wander', p.wanderTauSeconds],
+  ].filter(([, tau]) => Number(tau) > 0 && Number(tau) < MIN_MEMORY * dt);
+  if (slow.length)
+    warnings.push(
+      `sampled every ${fmt(dt)}: the time constant of the ${slow.map(([n, tau]) => `${n} (${fmt(Number(tau))})`).join(', ')} is raised to ${MIN_MEMORY} samples (${fmt(MIN_MEMORY * dt)})`,
+    );
   if (dt * 1000 * p.gapFactor > p.gapResetSeconds * 1000)
     warnings.push(`sampled every ${fmt(dt)}: a data gap is taken from ${fmt(t.gapMs / 1000)} (${p.gapFactor} samples), not ${fmt(p.gapResetSeconds)}`);
   if (irregular > 3) warnings.push(`irregular sampling: 10 % of intervals are over ${irregular.toFixed(1)}× the median ${fmt(dt)}`);
