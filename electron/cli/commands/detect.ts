@@ -21,7 +21,8 @@ Options:
   --cols A,B,C         value columns (default: every other column except the key and label columns)
   --key-col NAME       series key, e.g. device_id (default: device_id if present, else one series)
   --fit-rows N         learn each series' baseline on its first N rows (default: its first detect.learnSeconds,
-                       1800 s, measured on its own timestamps; at least detect.learnMinSamples rows)
+                       1800 s, measured on its own timestamps; at least detect.learnMinSamples rows; at most
+                       detect.learnMaxShare, 25 %, of the series' rows, so a short file is still scored)
   --fit FROM..TO       learn on the rows with FROM <= time <= TO instead (times as in the file, or ISO);
                        rows before FROM are not scored
   --label-col NAME     0/1 label column: also print point-wise F1, false-alarm and missed-alarm rates
@@ -45,7 +46,7 @@ Timestamps that repeat or go backwards within a series are dropped by the detect
 
 Examples:
   aegisflow detect data/sensor_data.csv --key-col device_id --fit-rows 720
-  aegisflow detect ../shared/datasets/skab/valve1/0.csv --fit-rows 400 --label-col anomaly`;
+  aegisflow detect ../shared/datasets/skab/valve1/0.csv --label-col anomaly`;
 
 const TIME_NAMES = ['timestamp', 'datetime', 'time', 'ts', 'date'];
 const LABEL_NAMES = new Set(['anomaly', 'changepoint', 'is_anomaly', 'anomaly_type', 'label', 'labels']);
@@ -71,7 +72,7 @@ const fmtTime = (ts: number) => (Number.isFinite(ts) ? new Date(ts).toISOString(
 
 export const detectCommand: CliCommand = {
   name: 'detect',
-  summary: 'score a CSV with the streaming anomaly detectors (detect FILE.csv --fit-rows N)',
+  summary: 'score a CSV with the streaming anomaly detectors (detect FILE.csv)',
   help: HELP,
   async run(argv) {
     const parsed = parseCommand(
@@ -246,7 +247,7 @@ export const detectCommand: CliCommand = {
       const flagged = Array.from(res.episodeOf).filter((e) => e >= 0).length;
       process.stdout.write(
         `${rows.length} rows (${bad} bad, ${res.dropped} dropped as repeated/backward time), ${res.monitors.size} series × ${valueNames.length} values, ` +
-          `fit ${params.learnSamples ?? `${params.learnSeconds} s of`} rows/series; ${res.episodes.length} episodes, ${flagged} rows flagged; ${Math.round((rows.length * valueNames.length) / (ms / 1000)).toLocaleString('en')} values/s` +
+          `learned on ${learnedRange(res.monitors)} rows/series; ${res.episodes.length} episodes, ${flagged} rows flagged; ${Math.round((rows.length * valueNames.length) / (ms / 1000)).toLocaleString('en')} values/s` +
           (outFile !== '-' ? `\nscored CSV: ${outFile}` : '') +
           '\n',
       );
@@ -284,6 +285,14 @@ export const detectCommand: CliCommand = {
 
 function usageError(message: string): Error {
   return Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+}
+
+function learnedRange(monitors: Map<string, DeviceMonitor>): string {
+  const n = [...monitors.values()].map((m) => m.detector.learnedRows);
+  if (n.length === 0) return '0';
+  const lo = Math.min(...n);
+  const hi = Math.max(...n);
+  return lo === hi ? String(lo) : `${lo}–${hi}`;
 }
 
 function printSeries(monitors: Map<string, DeviceMonitor>): void {
