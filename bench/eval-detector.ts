@@ -171,6 +171,11 @@ function evalBuiltin(): BuiltinFigures {
   for (let i = 0; i < rows.length; i++) if (!day.labels[i].is_anomaly && zs.res.scores[i] >= 1) zsNormalHits++;
   const zsNormalPct = (100 * zsNormalHits) / normalRows;
   console.log(`episodes: ${res.episodes.length} (${falseEps.length} false) over ${devices.size} devices × ${r2(hours)} h`);
+  const budget = [...res.monitors.values()].map((m) => m.detector);
+  const span = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+  console.log(
+    `alarm budget per device (from its learning rows): expected false episodes/week ${span(budget.map((d) => d.expectedFalsePerWeek))} at hit thresholds ${span(budget.map((d) => d.hit))}× (target ≤ ${defaults.falseEpisodesPerWeek})`,
+  );
   console.log(
     `false episodes per device-day: ${falsePerDeviceDay.toFixed(2)}   alarms per 10 min on normal hours: ${a.per10.toFixed(3)} (seed z-score: ${zscoreAlarmsPer10.toFixed(1)})`,
   );
