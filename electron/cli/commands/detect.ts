@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DetectorParamsSchema, runOffline, type DetectorParams, type DeviceMonitor, type Episode, type OfflineRow } from '../../core/detect';
 import { fail, parseCommand } from '../common';
-import { SENSOR_RANGES } from '../../../shared/plant';
+import { SENSOR_RANGES, SENSORS } from '../../../shared/plant';
 import { loadConfig } from '../../core/config';
 import type { CliCommand } from '../types';
 
@@ -40,14 +40,17 @@ of that series scores this high, estimated from its learning rows; empty while l
 (0/1: inside an episode) and aegis_episode (episode id). The prefix keeps them apart from any label
 column of the input. Per series it prints the measured sampling period, warnings (sampling too slow or
 irregular for a setting, and the fallback taken), the daily cycles learned, and the hit threshold with
-its expected false episodes per week (the alarm budget, detect.falseEpisodesPerWeek, default 1). Bad rows (wrong field count, unreadable time, non-numeric
-value) are reported on stderr by line number, left out of the output, and the run goes on.
+its expected false episodes per week (the alarm budget, detect.falseEpisodesPerWeek, default 1). An empty field (or NaN, NA, null) is a missing
+value: the detector holds that sensor's last one. Bad rows (wrong field count, unreadable time, non-numeric
+value; a value outside the demo plant's engineering range, in its own five-sensor export) are reported on
+stderr by line number, left out of the output, and the run goes on.
 Timestamps that repeat or go backwards within a series are dropped by the detector and counted.
 
 Examples:
   aegisflow detect data/sensor_data.csv --key-col device_id --fit-rows 720
   aegisflow detect ../shared/datasets/skab/valve1/0.csv --label-col anomaly`;
 
+const MISSING = /^\s*("?)(|nan|na|null)\1\s*$/i;
 const TIME_NAMES = ['timestamp', 'datetime', 'time', 'ts', 'date'];
 const LABEL_NAMES = new Set(['anomaly', 'changepoint', 'is_anomaly', 'anomaly_type', 'label', 'labels']);
 
@@ -155,6 +158,9 @@ export const detectCommand: CliCommand = {
         : header.filter((h, i) => i !== iTime && i !== iKey && i !== iLabel && !LABEL_NAMES.has(h.toLowerCase()));
       if (valueNames.length === 0) throw usageError('no value columns; name them with --cols');
       const iVals = valueNames.map(col);
+      // The demo plant's engineering ranges hold for its own export (its five sensors), not for any column
+      // that happens to share a name (a temperature in K, a power in MW).
+      const ranges: Record<string, { min: number; max: number }> | null = SENSORS.every((n) => valueNames.includes(n)) ? SENSOR_RANGES : null;
 
       let fitFrom = -Infinity;
       let fitTo = Infinity;
@@ -191,21 +197,26 @@ export const detectCommand: CliCommand = {
           continue;
         }
         if (ts < fitFrom) continue; // before the fit window: not scored
-        const vals = iVals.map((i) => (f[i].trim() === '' ? NaN : Number(f[i])));
-        const badCol = vals.findIndex((v) => !Number.isFinite(v));
+        // an empty field (or NaN / NA / null) is a missing value: the detector holds that sensor's last one
+        const vals = iVals.map((i) => (MISSING.test(f[i]) ? NaN : Number(f[i])));
+        const badCol = vals.findIndex((v, j) => !Number.isFinite(v) && !MISSING.test(f[iVals[j]]));
         if (badCol >= 0) {
           reportBad(ln + 1, `column ${valueNames[badCol]} is not a number ("${f[iVals[badCol]]}")`);
+          continue;
+        }
+        if (vals.every((v) => Number.isNaN(v))) {
+          reportBad(ln + 1, 'no values');
           continue;
         }
         // A value outside its sensor's engineering range is a fault, not a measurement (issue 19: one
         // 1e300 row stretched an episode from 9.9 to 24.9 minutes).
         const outOfRange = vals.findIndex((v, j) => {
-          const r = (SENSOR_RANGES as Record<string, { min: number; max: number } | undefined>)[valueNames[j]];
+          const r = ranges?.[valueNames[j]];
           return r !== undefined && (v < r.min || v > r.max);
         });
         if (outOfRange >= 0) {
           const name = valueNames[outOfRange];
-          const r = (SENSOR_RANGES as Record<string, { min: number; max: number }>)[name];
+          const r = ranges?.[name] ?? { min: -Infinity, max: Infinity };
           reportBad(ln + 1, `column ${name} ${vals[outOfRange]} is outside its engineering range ${r.min}..${r.max} (implausible)`);
           continue;
         }
