@@ -51,6 +51,8 @@ export class DeviceDetector extends CombinedDetectors {
   /** The learning rows; null once learned (or in z-score mode, which does not learn). */
   private learning: LearningRows | null;
   private readonly season: DailyProfile | null;
+  /** Per sensor: the learned spread while the seasonal one replaces it (0 = not replaced). */
+  private readonly learnedScale: Float64Array;
   /** This row's values with the seasonal component removed. */
   private readonly xs: Float64Array;
   private readonly tmp: Float64Array;
@@ -72,6 +74,7 @@ export class DeviceDetector extends CombinedDetectors {
     this.snaps = new Float64Array(2 * SNAPSHOTS * d);
     this.xs = new Float64Array(d);
     this.tmp = new Float64Array(d);
+    this.learnedScale = new Float64Array(d);
     this.season = params.mode === 'combined' && params.seasonality === 'auto' ? new DailyProfile(d) : null;
     if (params.mode === 'zscore') {
       // the seed's detector counts rows; its episodes use the 5 s plant's counts (or the row overrides)
@@ -96,8 +99,17 @@ export class DeviceDetector extends CombinedDetectors {
     if (!s || !this.learned) return;
     const before = this.tmp;
     for (let i = 0; i < this.d; i++) before[i] = s.value(i, ts);
-    s.add(ts, values, this.scale);
+    const closed = s.add(ts, values, this.scale);
     for (let i = 0; i < this.d; i++) {
+      // The learning window's spread may hold part of the cycle: once the cycle is removed, the spread around
+      // it replaces the learned one where it is smaller; when the cycle goes off again, the learned one is back.
+      if (closed && s.turned[i] === 1 && s.spread[i] < this.scale[i]) {
+        this.learnedScale[i] = this.scale[i];
+        this.rescale(i, s.spread[i]);
+      } else if (closed && s.turned[i] === -1 && this.learnedScale[i] > 0) {
+        this.rescale(i, this.learnedScale[i]);
+        this.learnedScale[i] = 0;
+      }
       const delta = s.value(i, ts) - before[i];
       if (delta !== 0) {
         // the baselines live in deseasonalised units: move them with the profile

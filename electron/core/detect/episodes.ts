@@ -50,7 +50,9 @@ export class DeviceMonitor {
   private catchUp = 0;
   /** Samples left in which no episode may open (after a reconnect). */
   private holdRows = 0;
-  private sensorMask = 0;
+  /** Per sensor: 1 once a detector fired on it in this episode (flags, not a bit mask: a series may have more than 31 sensors). */
+  private readonly hitSensors: Uint8Array;
+  private hitSensorCount = 0;
   private kindMask = 0;
   private ev: EpisodeEvidence;
   private readonly newId: (deviceId: string, startTs: number) => string;
@@ -63,6 +65,7 @@ export class DeviceMonitor {
   ) {
     this.p = params;
     this.detector = new DeviceDetector(sensors.length, params);
+    this.hitSensors = new Uint8Array(sensors.length);
     this.newId = newId;
     this.ev = this.freshEvidence();
   }
@@ -184,7 +187,8 @@ export class DeviceMonitor {
       if (score >= 1) {
         if (this.hitRun === 0) {
           this.firstHitTs = ts;
-          this.sensorMask = 0;
+          this.hitSensors.fill(0);
+          this.hitSensorCount = 0;
           this.kindMask = 0;
           this.ev = this.freshEvidence();
         }
@@ -214,7 +218,7 @@ export class DeviceMonitor {
     det.adapt(values, thawed ? 1 : this.p.episodeAdapt, thawed ? 1 : this.p.quietAdapt, this.p.closeLevel);
     ep.last_ts = ts;
     ep.samples++;
-    const before = ep.type_hint + ep.severity + this.sensorMask + '/' + this.kindMask;
+    const before = ep.type_hint + ep.severity + this.hitSensorCount + '/' + this.kindMask;
     this.gather(score);
     if (score > ep.score) ep.score = score;
     if (score < this.p.closeLevel) this.quietRun++;
@@ -265,7 +269,7 @@ export class DeviceMonitor {
       return EV_CLOSED;
     }
     this.refresh(ep);
-    const after = ep.type_hint + ep.severity + this.sensorMask + '/' + this.kindMask;
+    const after = ep.type_hint + ep.severity + this.hitSensorCount + '/' + this.kindMask;
     return before === after ? EV_NONE : EV_UPDATED;
   }
 
@@ -281,7 +285,10 @@ export class DeviceMonitor {
       if (Math.abs(rel) > Math.abs(ev.peakRel[i])) ev.peakRel[i] = rel;
       if (Math.abs(zf) > Math.abs(ev.peakZ[i])) ev.peakZ[i] = zf;
       if (det.sensorScore[i] >= 1) {
-        this.sensorMask |= 1 << i;
+        if (!this.hitSensors[i]) {
+          this.hitSensors[i] = 1;
+          this.hitSensorCount++;
+        }
         if (ev.kinds) ev.kinds[i] |= det.sensorKinds[i];
         if (det.sensorKinds[i] & KIND_VARIANCE) ev.varHits[i]++;
       }
@@ -322,7 +329,7 @@ export class DeviceMonitor {
 
   private refresh(ep: Episode): void {
     const names: string[] = [];
-    for (let i = 0; i < this.sensors.length; i++) if (this.sensorMask & (1 << i)) names.push(this.sensors[i]);
+    for (let i = 0; i < this.sensors.length; i++) if (this.hitSensors[i]) names.push(this.sensors[i]);
     // a cross-sensor-only hit names no single sensor: name the ones that moved most
     if (names.length === 0) {
       let bi = 0;
