@@ -72,7 +72,7 @@ function evalBuiltin(): BuiltinFigures {
   console.log(`\n== Built-in plant day, seed ${seed} ==`);
   console.log(`settings: ${describe(defaults)}${Object.keys(overrides).length ? ` (overridden: ${JSON.stringify(overrides)})` : ' (defaults)'}`);
   const day = generateDay({ seed });
-  const rows: OfflineRow[] = day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: [r.temperature, r.pressure, r.vibration, r.humidity, r.power] }));
+  const rows: OfflineRow[] = day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: SENSORS.map((s) => r.values[s]) }));
   const t0 = day.readings[0].ts;
   const devices = new Set(day.readings.map((r) => r.device_id));
   const hours = (day.readings[day.readings.length - 1].ts - t0) / 3_600_000 + 5 / 3600;
@@ -306,7 +306,7 @@ function evalSkab(dir: string) {
 
 // ---------------------------------------------------------------- held-out checks of issue 17
 const toRows = (rs: ReturnType<typeof generateDay>['readings']): OfflineRow[] =>
-  rs.map((r) => ({ key: r.device_id, ts: r.ts, values: [r.temperature, r.pressure, r.vibration, r.humidity, r.power] }));
+  rs.map((r) => ({ key: r.device_id, ts: r.ts, values: SENSORS.map((s) => r.values[s]) }));
 const cover = (ep: Episode, from: number, to: number) => Math.min(ep.end_ts ?? ep.last_ts, to) - Math.max(ep.start_ts, from);
 const inScenario = (ep: Episode, t0: number) =>
   SCENARIOS.some(
@@ -428,7 +428,14 @@ function evalSeek() {
       for (const r of part) {
         let m = monitors.get(r.device_id);
         if (!m) monitors.set(r.device_id, (m = new DeviceMonitor(r.device_id, SENSORS, defaults)));
-        if (m.push(r.ts + shift, [r.temperature, r.pressure, r.vibration, r.humidity, r.power]) === EV_OPENED && counting) opened++;
+        if (
+          m.push(
+            r.ts + shift,
+            SENSORS.map((s) => r.values[s]),
+          ) === EV_OPENED &&
+          counting
+        )
+          opened++;
       }
       next = part[part.length - 1].ts + shift + 5000;
     };

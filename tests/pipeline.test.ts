@@ -61,7 +61,8 @@ describe('plant pipeline', () => {
     const now = Date.now();
     const payload = (i: number) => {
       const r = good[i];
-      return { ...r, ts: undefined, timestamp: new Date(now - (good.length - i) * 1000).toISOString() };
+      // The seed's flat wire payload, not the internal reading shape.
+      return { device_id: r.device_id, timestamp: new Date(now - (good.length - i) * 1000).toISOString(), ...r.values };
     };
     const badKinds: Array<[string, (i: number) => [string, string | Buffer]]> = [
       ['bad_json', () => ['aegisflow/sensors/line-1/pump-03', '{"device_id": "line-1/pump-03", temperature: ']],

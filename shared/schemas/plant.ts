@@ -8,8 +8,9 @@ import { PlantModelViewSchema } from './model';
 const finite = z.number().finite();
 const deviceId = z.string().min(1).max(128);
 
-/** One reading as published on aegisflow/sensors/{device_id}. Timestamps are ISO 8601 (UTC). Unknown keys are dropped. */
-export const ReadingSchema = z.object({
+/** The seed's MQTT payload on aegisflow/sensors/{device_id}: flat JSON with the five sensor fields (the demo's
+ *  wire preset, not the internal shape). Timestamps are ISO 8601 (UTC). Unknown keys are dropped. */
+export const SeedPayloadSchema = z.object({
   device_id: deviceId,
   timestamp: z.string().min(1).max(64),
   temperature: finite,
@@ -17,6 +18,20 @@ export const ReadingSchema = z.object({
   vibration: finite,
   humidity: finite,
   power: finite,
+});
+export type SeedPayload = z.infer<typeof SeedPayloadSchema>;
+
+export const QUALITY_REASONS = ['out_of_range', 'stale', 'connector_down', 'bad_payload', 'source'] as const;
+export const QualitySchema = z.object({ level: z.enum(['uncertain', 'bad']), reason: z.enum(QUALITY_REASONS), detail: z.string().optional() });
+export type Quality = z.infer<typeof QualitySchema>;
+
+/** One reading of an asset: tag key -> value. May be partial (a missing key means "no new value").
+ *  `quality` lists only the tags that are not good; a 'bad' tag is never fed to the detector. */
+export const ReadingSchema = z.object({
+  device_id: deviceId,
+  timestamp: z.string().min(1).max(64),
+  values: z.record(z.string(), finite),
+  quality: z.record(z.string(), QualitySchema).optional(),
 });
 export type Reading = z.infer<typeof ReadingSchema>;
 
@@ -74,15 +89,11 @@ export const PlantSnapshotSchema = z.object({
 });
 export type PlantSnapshot = z.infer<typeof PlantSnapshotSchema>;
 
-/** Readings as columns: ts in epoch ms, one array per sensor, same length. */
+/** Readings as columns: ts in epoch ms, one array per tag key (same length; null where a reading lacked the tag). */
 export const ReadingColumnsSchema = z.object({
   device_id: z.string(),
   ts: z.array(z.number()),
-  temperature: z.array(z.number()),
-  pressure: z.array(z.number()),
-  vibration: z.array(z.number()),
-  humidity: z.array(z.number()),
-  power: z.array(z.number()),
+  series: z.record(z.string(), z.array(z.number().nullable())),
 });
 export type ReadingColumns = z.infer<typeof ReadingColumnsSchema>;
 

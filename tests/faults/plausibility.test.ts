@@ -60,7 +60,7 @@ describe('plausibility', () => {
     expect(after.rejectedByReason.implausible ?? 0).toBe(4);
     expect(after.rejectedByReason.bad_timestamp ?? 0).toBe(3);
     // Never fed to the detector as good, never stored.
-    expect(seen.map((r) => r.temperature)).toEqual([71.5]);
+    expect(seen.map((r) => r.values.temperature)).toEqual([71.5]);
     expect(core.services.readings.count(DEV)).toBe(1);
     // Shown: the plant snapshot the UI polls carries the counts by reason.
     const snap = await core.api.call('plant.snapshot', {}, OPERATOR);

@@ -296,7 +296,7 @@ describe('on generated plant days', () => {
   // episode that froze the baseline while the day moved on used to rebound into a false one here.
   it.each([1, 42, 123])('seed %i: five scenarios detected and typed, no false episode', (seed) => {
     const day = generateDay({ seed });
-    const rows = day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: [r.temperature, r.pressure, r.vibration, r.humidity, r.power] }));
+    const rows = day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: SENSORS.map((s) => r.values[s]) }));
     const res = runOffline(rows, SENSORS, DetectorParamsSchema.parse({}));
     const t0 = day.readings[0].ts;
     const matched = SCENARIOS.map((sc) => {

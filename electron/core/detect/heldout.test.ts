@@ -125,7 +125,7 @@ describe('typing that generalizes', () => {
       const day = generateDay({ seed });
       const t0 = day.readings[0].ts;
       const res = runOffline(
-        day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: [r.temperature, r.pressure, r.vibration, r.humidity, r.power] })),
+        day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: SENSORS.map((s) => r.values[s]) })),
         SENSORS,
         defaults,
       );

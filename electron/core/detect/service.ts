@@ -140,11 +140,11 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
           alarms.setCondition(commAlarmId(r.device_id), { active: false, source: r.device_id, kind: 'communication' });
         }
       }
-      values[0] = r.temperature;
-      values[1] = r.pressure;
-      values[2] = r.vibration;
-      values[3] = r.humidity;
-      values[4] = r.power;
+      // A missing tag or one of bad quality is no new value: NaN, which the detector skips.
+      for (let i = 0; i < SENSORS.length; i++) {
+        const s = SENSORS[i];
+        values[i] = r.quality?.[s]?.level === 'bad' ? NaN : (r.values[s] ?? NaN);
+      }
       c.readings++;
       if (last!.stopped) continue;
       const m = last!.monitor;

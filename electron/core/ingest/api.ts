@@ -43,18 +43,15 @@ export function registerReadingsApi(api: CoreApi, deps: { live: LiveCache; inges
     // One day at 5 s is 17,280 rows: read at most 200k, thin evenly so a week still fits one chart.
     const rows = readings.range(p.device_id, p.from, p.to, 200_000);
     const step = Math.max(1, Math.ceil(rows.length / maxPoints));
-    const out: ReadingColumns = { device_id: p.device_id, ts: [], temperature: [], pressure: [], vibration: [], humidity: [], power: [] };
+    const picked: typeof rows = [];
+    for (let i = 0; i < rows.length; i += step) picked.push(rows[i]);
+    // One series per tag key seen in the range; null where a (partial) reading lacks the tag.
+    const keys = new Set<string>();
+    for (const r of picked) for (const k of Object.keys(r.values)) keys.add(k);
+    const out: ReadingColumns = { device_id: p.device_id, ts: picked.map((r) => Date.parse(r.timestamp)), series: {} };
     // Values to 0.001 (finer than any sensor here resolves): a day's reply shrinks from ~1.8 MB to ~0.8 MB of JSON.
-    const q = (v: number) => Math.round(v * 1000) / 1000;
-    for (let i = 0; i < rows.length; i += step) {
-      const r = rows[i];
-      out.ts.push(Date.parse(r.timestamp));
-      out.temperature.push(q(r.temperature));
-      out.pressure.push(q(r.pressure));
-      out.vibration.push(q(r.vibration));
-      out.humidity.push(q(r.humidity));
-      out.power.push(q(r.power));
-    }
+    const q = (v: number | undefined) => (v === undefined ? null : Math.round(v * 1000) / 1000);
+    for (const k of keys) out.series[k] = picked.map((r) => q(r.values[k]));
     return out;
   });
 }

@@ -1,5 +1,5 @@
 // Validation of one MQTT sensor payload. Each failure has a stable reason code, counted per reason.
-import { ReadingPayloadSchema, SENSORS, type TimedReading } from '../../../shared/domain';
+import { SeedPayloadSchema, SENSORS, type TimedReading } from '../../../shared/domain';
 import { SENSOR_RANGES, SENSOR_UNITS } from '../../../shared/plant';
 
 export type RejectReason = 'oversize' | 'bad_json' | 'schema' | 'non_finite' | 'unknown_device' | 'topic_mismatch' | 'bad_timestamp' | 'implausible';
@@ -38,7 +38,7 @@ export function validatePayload(topicDevice: string, payload: Buffer, opts: Vali
       }
     }
   }
-  const parsed = ReadingPayloadSchema.safeParse(raw);
+  const parsed = SeedPayloadSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     return { ok: false, reason: 'schema', detail: `${i.path.join('.') || 'payload'}: ${i.message}` };
@@ -69,11 +69,7 @@ export function validatePayload(topicDevice: string, payload: Buffer, opts: Vali
       // Keep a canonical UTC ISO string as sent; normalise anything else (offsets, no millis).
       timestamp: ISO_UTC.test(p.timestamp) ? p.timestamp : new Date(ts).toISOString(),
       ts,
-      temperature: p.temperature,
-      pressure: p.pressure,
-      vibration: p.vibration,
-      humidity: p.humidity,
-      power: p.power,
+      values: { temperature: p.temperature, pressure: p.pressure, vibration: p.vibration, humidity: p.humidity, power: p.power },
     },
   };
 }

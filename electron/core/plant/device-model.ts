@@ -106,15 +106,19 @@ export class DeviceModel {
     if (l.shedPower < 1e-4 && l.shedThermal < 1e-4 && l.stopThermal < 1e-4 && l.stopMechanical < 1e-4 && l.stopPower < 1e-4) return r;
 
     const hasPressureHead = deviceTypeOf(this.deviceId) !== 'motor';
-    let temperature = r.temperature - (r.temperature - AMBIENT_C) * 0.8 * l.shedThermal;
+    const v = r.values;
+    let temperature = v.temperature - (v.temperature - AMBIENT_C) * 0.8 * l.shedThermal;
     temperature -= (temperature - AMBIENT_C) * l.stopThermal;
     const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
     return {
       ...r,
-      temperature: round(temperature),
-      power: round(r.power * (1 - l.shedPower) * (1 - l.stopPower)),
-      vibration: round(r.vibration * (1 - 0.5 * l.shedThermal) * (1 - 0.97 * l.stopMechanical), 3),
-      pressure: round(hasPressureHead ? r.pressure * (1 - 0.3 * l.shedPower) * (1 - 0.9 * l.stopMechanical) : r.pressure),
+      values: {
+        ...v,
+        temperature: round(temperature),
+        power: round(v.power * (1 - l.shedPower) * (1 - l.stopPower)),
+        vibration: round(v.vibration * (1 - 0.5 * l.shedThermal) * (1 - 0.97 * l.stopMechanical), 3),
+        pressure: round(hasPressureHead ? v.pressure * (1 - 0.3 * l.shedPower) * (1 - 0.9 * l.stopMechanical) : v.pressure),
+      },
     };
   }
 }

@@ -184,10 +184,10 @@ describe('device model', () => {
     const out = rows.slice(start, start + 120).map((r) => ({ raw: r, shown: m.apply(r) }));
     const first = out[2];
     const last = out.at(-1)!;
-    expect(first.shown.power / first.raw.power).toBeLessThan(0.75); // within 10 s
-    expect(first.raw.temperature - first.shown.temperature).toBeLessThan(2); // heat takes time
-    expect(last.raw.temperature - last.shown.temperature).toBeGreaterThan(12); // after 10 min
-    expect(last.shown.vibration).toBeLessThan(last.raw.vibration * 0.95);
+    expect(first.shown.values.power / first.raw.values.power).toBeLessThan(0.75); // within 10 s
+    expect(first.raw.values.temperature - first.shown.values.temperature).toBeLessThan(2); // heat takes time
+    expect(last.raw.values.temperature - last.shown.values.temperature).toBeGreaterThan(12); // after 10 min
+    expect(last.shown.values.vibration).toBeLessThan(last.raw.values.vibration * 0.95);
     expect(m.status()).toMatchObject({ state: 'reduced', load_pct: 70 });
   });
 
@@ -206,10 +206,10 @@ describe('device model', () => {
     m.command({ command: 'emergency_shutdown', params: {} }, 'now');
     const seq = rows.slice(100, 400);
     seq.slice(0, 150).forEach((r) => m.apply(r));
-    expect(m.apply(seq[150]).power).toBeLessThan(1);
+    expect(m.apply(seq[150]).values.power).toBeLessThan(1);
     m.command({ command: 'restart', params: {} }, 'now');
     const after = seq.slice(151).map((r) => m.apply(r));
     expect(m.status().state).toBe('running');
-    expect(after.at(-1)!.power).toBeGreaterThan(seq.at(-1)!.power * 0.9);
+    expect(after.at(-1)!.values.power).toBeGreaterThan(seq.at(-1)!.values.power * 0.9);
   });
 });

@@ -134,11 +134,11 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     const payload = JSON.stringify({
       device_id: shown.device_id,
       timestamp: opts.timestamps === 'keep' ? row.timestamp : new Date(ts).toISOString(),
-      temperature: shown.temperature,
-      pressure: shown.pressure,
-      vibration: shown.vibration,
-      humidity: shown.humidity,
-      power: shown.power,
+      temperature: shown.values.temperature,
+      pressure: shown.values.pressure,
+      vibration: shown.values.vibration,
+      humidity: shown.values.humidity,
+      power: shown.values.power,
     });
     published++;
     // QoS 1 to an external broker: it queues for ingest's persistent session through an outage of ours.

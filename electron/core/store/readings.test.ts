@@ -15,11 +15,13 @@ describe('readings repository', () => {
       device_id: 'line-1/pump-03',
       ts: t0 + i * 5000,
       timestamp: new Date(t0 + i * 5000).toISOString(),
-      temperature: 60 + Math.sin(i / 7) * 5,
-      pressure: 100 + (i % 11),
-      vibration: 2 + (i % 5) / 10,
-      humidity: 40 + (i % 3),
-      power: 20 + Math.cos(i / 3),
+      values: {
+        temperature: 60 + Math.sin(i / 7) * 5,
+        pressure: 100 + (i % 11),
+        vibration: 2 + (i % 5) / 10,
+        humidity: 40 + (i % 3),
+        power: 20 + Math.cos(i / 3),
+      },
     }));
     repo.insertBatch([...rows, { ...rows[0], device_id: 'line-2/pump-03' }]);
     for (const [n, points] of [

@@ -1,5 +1,6 @@
-// Readings repository: batched inserts in one transaction, prepared once.
-import type { Reading, TimedReading } from '../../../shared/domain';
+// Readings repository: batched inserts in one transaction, prepared once. The table still has one
+// column per demo sensor; readings carry `values` keyed by tag (quality is not stored yet).
+import { SENSORS, type Reading, type TimedReading } from '../../../shared/domain';
 import type { Db, Migration } from './database';
 
 export const readingsMigrations: Migration[] = [
@@ -55,18 +56,15 @@ function toReading(r: Row): Reading {
   return {
     device_id: r.device_id,
     timestamp: new Date(r.ts).toISOString(),
-    temperature: r.temperature,
-    pressure: r.pressure,
-    vibration: r.vibration,
-    humidity: r.humidity,
-    power: r.power,
+    values: { temperature: r.temperature, pressure: r.pressure, vibration: r.vibration, humidity: r.humidity, power: r.power },
   };
 }
 
 export function createReadingsRepository(db: Db): ReadingsRepository {
   const insert = db.prepare('INSERT INTO readings (device_id, ts, temperature, pressure, vibration, humidity, power) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertMany = db.transaction((rows: readonly TimedReading[]) => {
-    for (const r of rows) insert.run(r.device_id, r.ts, r.temperature, r.pressure, r.vibration, r.humidity, r.power);
+    // A missing sensor binds as NULL, which the NOT NULL columns refuse (the demo always sends all five).
+    for (const r of rows) insert.run(r.device_id, r.ts, ...SENSORS.map((s) => r.values[s] ?? null));
     return rows.length;
   });
   const countAll = db.prepare('SELECT COUNT(*) AS n FROM readings').pluck();
@@ -98,11 +96,7 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
     const readings = rows.map((r): Reading => ({
       device_id: deviceId,
       timestamp: new Date(r[1]).toISOString(),
-      temperature: r[2],
-      pressure: r[3],
-      vibration: r[4],
-      humidity: r[5],
-      power: r[6],
+      values: { temperature: r[2], pressure: r[3], vibration: r[4], humidity: r[5], power: r[6] },
     }));
     return { count, readings };
   };
