@@ -77,8 +77,8 @@ export class DeviceDetector extends CombinedDetectors {
     this.learnedScale = new Float64Array(d);
     this.season = params.mode === 'combined' && params.seasonality === 'auto' ? new DailyProfile(d) : null;
     if (params.mode === 'zscore') {
-      // the seed's detector counts rows; its episodes use the 5 s plant's counts (or the row overrides)
-      this.timing = timingFor(params, 5000);
+      // the seed's detector counts rows; its episodes use the declared sampling's counts (else the 5 s plant's, or the row overrides)
+      this.timing = timingFor(params, (params.samplingSeconds ?? 5) * 1000);
       this.zscore = new ZscoreWindow(d, params.zscoreWindow, params.zscoreThreshold);
       this.learning = null;
       this.learned = true;
@@ -283,7 +283,17 @@ export class DeviceDetector extends CombinedDetectors {
     const { buf, ts, n } = rows;
     this.learnedRows = n;
     this.learnedSpanMs = n > 1 ? ts[n - 1] - ts[0] : 0;
-    const { dtMs, irregular } = measureSampling(ts, n);
+    const measured = measureSampling(ts, n);
+    let dtMs = measured.dtMs;
+    const declared = this.p.samplingSeconds === undefined ? 0 : this.p.samplingSeconds * 1000;
+    if (declared > 0) {
+      if (n < 2 || (measured.dtMs <= 2 * declared && measured.dtMs >= declared / 2)) dtMs = declared;
+      else
+        this.warnings.push(
+          `declared sampling period ${this.p.samplingSeconds} s, but the data came every ${(measured.dtMs / 1000).toPrecision(3)} s: the measured period is used`,
+        );
+    }
+    const irregular = (measured.irregular * measured.dtMs) / dtMs;
     const t = (this.timing = timingFor(this.p, dtMs));
     this.warnings.push(...timingWarnings(this.p, t, n, irregular));
     const start = learnModel(this, buf, n, t, this.p, this.warnings);

@@ -61,6 +61,19 @@ describe('time, not rows: 10-minute and hourly series', () => {
     expect(res.episodes.filter((e) => overlaps(e, T0 + 600 * step, T0 + 630 * step)).length).toBeGreaterThanOrEqual(1);
   });
 
+  it("takes a series' declared sampling period (the plant model's), and says when the data does not keep it", () => {
+    const rows = (stepMs: number): OfflineRow[] => {
+      const rng = seededRng(9);
+      return Array.from({ length: 400 }, (_, i) => ({ key: 'dev', ts: T0 + i * stepMs + (i % 3) * 150, values: [50 + gauss(rng)] }));
+    };
+    const kept = runOffline(rows(2000), ['a'], { ...defaults, samplingSeconds: 2 }).monitors.get('dev')!;
+    expect(kept.detector.timing!.dtMs).toBe(2000);
+    expect(kept.warnings.join(' ')).not.toMatch(/declared/);
+    const off = runOffline(rows(10_000), ['a'], { ...defaults, samplingSeconds: 2 }).monitors.get('dev')!;
+    expect(off.detector.timing!.dtMs).toBeGreaterThan(9000);
+    expect(off.warnings.join(' ')).toMatch(/declared sampling period 2 s, but the data came every 10\.\d* s/);
+  });
+
   it('a file shorter than the learning window is still scored: it learns on a share of it and says so', () => {
     const rng = seededRng(5);
     const rows: OfflineRow[] = [];

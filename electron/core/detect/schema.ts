@@ -18,6 +18,10 @@ export const DetectorParamsSchema = z.object({
   learnMaxShare: z.number().gt(0).max(1).default(0.25),
   /** Set per series by the offline runner from learnMaxShare (rows); the live service leaves it unset. */
   learnMaxSamples: z.number().int().min(10).optional(),
+  /** The series' nominal sampling period (s), where it is known (the plant model's, per asset); unset = the
+   *  median interval of its learning rows. If the data comes more than 2× faster or slower than declared, the
+   *  measured period is used and a warning says so. */
+  samplingSeconds: z.number().positive().optional(),
   /** Time constant of the fast (level) filter: ~22 s, so a lone spike does not open an episode. */
   fastTauSeconds: z.number().positive().default(22),
   /** Level detector: smoothed robust z over its learned spread must exceed this. */
