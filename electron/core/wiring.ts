@@ -164,7 +164,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     bus,
     clock,
     log,
-    knownDevices: [...DEVICE_IDS, ...(plant?.dataset.devices ?? [])],
+    model,
     // Each reading against its source's clock: the replay's time for simulated devices, the wall clock for real sensors.
     plantNow: (device) => (plant?.simulator.device(device) ? plant.simulator.plantTime() : null) ?? clock.now(),
   });
@@ -184,6 +184,21 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
       message: e.connected ? `MQTT broker ${e.url} reachable again` : `no connection to the MQTT broker ${e.url}: readings are not arriving`,
     }),
   );
+  // A connector that cannot reach its source is a communication alarm of its own (issue 15).
+  bus.on('connector.status', (s) => {
+    const id = `connector:${s.id}:communication`;
+    if (s.state !== 'down' && !alarmService.system.find(id)) return; // never down: no alarm to clear
+    alarmService.system.setCondition(id, {
+      active: s.state === 'down',
+      source: `connector:${s.id}`,
+      kind: 'communication',
+      priority: 'high',
+      message:
+        s.state === 'down'
+          ? `connector ${s.id} (${s.type}) cannot reach ${s.endpoint}: its tags are not updating (${s.lastError ?? 'no reason given'})`
+          : `connector ${s.id} is ${s.state === 'connected' ? `reading from ${s.endpoint} again` : 'stopped'}`,
+    });
+  });
   // Readings that cannot be stored (disk full): a system alarm until writes work again (issue 19).
   bus.on('ingest.storage', (e) =>
     alarmService.system.setCondition('store:readings', {

@@ -91,10 +91,14 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   const models = new Map<string, PlantDevice>();
   let assets = new Map<string, AssetView>();
   let encode: Encoder = () => [];
+  // The devices are the model's assets the tape has data for: an asset with real sensors (no data on
+  // the tape) is not simulated, so its readings are judged by the wall clock and commands reach the real device.
+  const taped = new Set(tape.devices);
   const setModel = (model: PlantModelView, encoder?: Encoder) => {
     assets = new Map(model.assets.map((a) => [a.id, a]));
     for (const id of [...models.keys()]) if (!assets.has(id)) models.delete(id);
     for (const a of model.assets) {
+      if (!taped.has(a.id)) continue;
       const m = models.get(a.id);
       // A device keeps its state across a reload unless its kind of device model changed.
       if (m && m instanceof GenericDeviceModel === (a.model === 'generic')) m.setAsset(a);
