@@ -152,7 +152,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     config.simulator.enabled && gatewayPublicKey
       ? createPlant({ config: config.simulator, model: model.current, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey })
       : null;
-  if (plant) model.onChange((m) => plant.simulator.setModel(m.model));
+  if (plant) model.onChange((m) => plant.simulator.setModel(m));
   const ingest = createIngest({
     config: config.ingest,
     dataDir: config.dataDir,

@@ -16,7 +16,7 @@ import { commandParamsProblem } from './commands';
 import { parseDatasetCsv } from './dataset';
 import { writeDataset } from './generator';
 import { writeModelDataset } from './model-generator';
-import type { Encoder } from './publish';
+import type { Encoder, PlantSpec } from './publish';
 import { createSimulator, type Simulator } from './simulator';
 import { isTagCsvHeader, parseTagCsv, tapeOf, type BadLine, type Tape } from './tape';
 
@@ -38,7 +38,7 @@ export {
   type TagTable,
 } from './model-generator';
 export { tapeOf, tapeOfTable, parseTagCsv, loadTagCsvFile, isTagCsvHeader, type Tape, type TapeFrame } from './tape';
-export { createModelEncoder, frameSamples, type Encoder, type TagValue } from './publish';
+export { createModelEncoder, frameSamples, type Encoder, type PlantSpec, type TagValue } from './publish';
 export { createSimulator, type Simulator, type SimulatorOptions, type CommandCounters } from './simulator';
 export { PROFILES, AMBIENT_C } from './profiles';
 export { plantView, registerSimulatorApi } from './api';
@@ -172,8 +172,8 @@ export function deviceCommandsFor(current: () => { asset(deviceId: string): Asse
  */
 export function createPlant(deps: {
   config: SimulatorConfig;
-  /** The plant model in force (core.services.model.current). */
-  model: { readonly model: PlantModelView };
+  /** The plant model in force with its connectors (core.services.model.current). */
+  model: PlantSpec;
   /** How the devices publish (default: the model's connectors through ./publish's encoder). */
   encode?: Encoder;
   dataDir: string;
@@ -206,7 +206,7 @@ export function createPlant(deps: {
     bus: deps.bus,
     clock: deps.clock,
     log,
-    model,
+    model: deps.model,
     tape,
     ...(deps.encode ? { encode: deps.encode } : {}),
     gatewayPublicKey: deps.gatewayPublicKey,

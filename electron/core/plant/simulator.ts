@@ -9,14 +9,14 @@ import type { MqttClient } from 'mqtt';
 import { commandAck, createCommandVerifier, type CommandAck } from '../../edge/verifier';
 import type { ScenarioInfo, SimulatorStatus } from '../../../shared/contract';
 import type { DeviceStatus, ScenarioType } from '../../../shared/domain';
-import type { AssetView, PlantModelView } from '../../../shared/schemas/model';
+import type { AssetView } from '../../../shared/schemas/model';
 import { ackTopic, COMMAND_TOPIC_PREFIX, type PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import { createRateLimitedLog, type Logger } from '../observability';
 import { DeviceModel } from './device-model';
 import { GenericDeviceModel, type PlantDevice } from './generic-model';
-import { createModelEncoder, frameSamples, type Encoder } from './publish';
+import { createModelEncoder, frameSamples, type Encoder, type PlantSpec } from './publish';
 import { SCENARIOS } from './scenarios';
 import type { Tape } from './tape';
 
@@ -32,8 +32,8 @@ export interface SimulatorDeps {
   bus: EventBus;
   clock: Clock;
   log: Logger;
-  /** The plant model: its assets are the devices, and they publish in its connectors' format. */
-  model: PlantModelView;
+  /** The plant model and its connectors: its assets are the devices, and they publish in their connectors' format. */
+  model: PlantSpec;
   /** The data to replay, in time order (frames of devices the model does not have are skipped). */
   tape: Tape;
   /** Encoder override (default: the model's connectors). */
@@ -78,7 +78,7 @@ export interface Simulator {
    * blocks) and keep their state; removed assets stop publishing. The data stays: tags the dataset has
    * no column for are replayed after a restart.
    */
-  setModel(model: PlantModelView, encode?: Encoder): void;
+  setModel(plant: PlantSpec, encode?: Encoder): void;
 }
 
 const MAX_SPEED_CHUNK = 2048;
@@ -94,7 +94,8 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   // The devices are the model's assets the tape has data for: an asset with real sensors (no data on
   // the tape) is not simulated, so its readings are judged by the wall clock and commands reach the real device.
   const taped = new Set(tape.devices);
-  const setModel = (model: PlantModelView, encoder?: Encoder) => {
+  const setModel = (plant: PlantSpec, encoder?: Encoder) => {
+    const model = plant.model;
     assets = new Map(model.assets.map((a) => [a.id, a]));
     for (const id of [...models.keys()]) if (!assets.has(id)) models.delete(id);
     for (const a of model.assets) {
@@ -104,7 +105,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       if (m && m instanceof GenericDeviceModel === (a.model === 'generic')) m.setAsset(a);
       else models.set(a.id, a.model === 'generic' ? new GenericDeviceModel(a) : new DeviceModel(a));
     }
-    encode = encoder ?? createModelEncoder(model);
+    encode = encoder ?? createModelEncoder(plant);
   };
   setModel(deps.model, deps.encode);
   const interval = tape.length > 1 ? inferInterval(tape) : 5000;

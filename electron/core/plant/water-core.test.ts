@@ -18,9 +18,6 @@ import { approvedCommand, auditFor } from '../../../tests/security/device-comman
 import type { Plant } from '.';
 
 const WATER = path.join(__dirname, '../../../resources/plants/water-treatment.yaml');
-// Ingest reads the model's connectors once the connector module is on main; until then the water
-// plant's messages reach the broker but not the live cache (the demo's ingest reads only its own topic).
-const INGEST_FROM_MODEL = fs.existsSync(path.join(__dirname, '../connectors'));
 const PUMP = 'intake/rw-pump-1';
 
 describe('the water-treatment plant in a core', () => {
@@ -79,7 +76,7 @@ describe('the water-treatment plant in a core', () => {
     expect(flow[0]?.v).toBeGreaterThan(500);
   });
 
-  it.skipIf(!INGEST_FROM_MODEL)('values of both sampling periods reach the live cache through the model connector', async () => {
+  it('values of both sampling periods reach the live cache through the model connector', async () => {
     const recent = () => core.services.live.recent(PUMP, 1000);
     await waitFor(() => recent().some((r) => r.values.bearing_temp !== undefined), 'a 60 s tag in the live cache');
     await waitFor(() => recent().filter((r) => r.values.flow !== undefined).length >= 3, '1 s tags in the live cache');
