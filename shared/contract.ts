@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { EVENT_SCHEMAS, REQUEST_SCHEMAS } from './schemas';
 import type { BaseRole } from './operators';
 
-export type { IngestCounters, SimulatorStatus, PlantSnapshot, ReadingColumns, IncidentView, ScenarioInfo } from './schemas/plant';
+export type { IngestCounters, SimulatorStatus, PlantSnapshot, ReadingColumns, TagSeries, IncidentView, ScenarioInfo } from './schemas/plant';
 
 export interface ErrorInfo {
   code: string;
@@ -76,6 +76,7 @@ export const REQUEST_ROLES = {
   'simulator.control': 'operator',
   'simulator.scenarios': 'viewer',
   'plant.range': 'viewer',
+  'plant.tagRange': 'viewer',
   'approvals.list': 'viewer',
   'approvals.decide': 'operator',
   'approvals.decideAll': 'operator',

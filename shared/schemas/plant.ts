@@ -97,6 +97,19 @@ export const ReadingColumnsSchema = z.object({
 });
 export type ReadingColumns = z.infer<typeof ReadingColumnsSchema>;
 
+/** One tag's trend (plant.tagRange): raw values, or time buckets (avg with min/max) from the raw values or the 1-minute rollup. */
+export const TagSeriesSchema = z.object({
+  tag: z.string(),
+  /** Epoch ms: the value's time, or a bucket's start. */
+  ts: z.array(z.number()),
+  /** null where the value (every value of a bucket) is bad quality. */
+  value: z.array(z.number().nullable()),
+  min: z.array(z.number().nullable()).optional(),
+  max: z.array(z.number().nullable()).optional(),
+  source: z.enum(['raw', 'buckets', 'rollup']),
+});
+export type TagSeries = z.infer<typeof TagSeriesSchema>;
+
 /** An incident report (log_incident_report by an agent), as the control room lists it. */
 export const IncidentViewSchema = z.object({
   id: z.string(),
@@ -159,12 +172,22 @@ export const plantRequests = {
     result: SimulatorStatusSchema,
   },
   'simulator.scenarios': { params: none, result: z.array(ScenarioInfoSchema) },
-  /** Stored readings of one device as columns (trend history; issue 7). Evenly thinned to maxPoints (clamped to 10…50,000). */
+  /** Stored readings of one device as columns (trend history; issue 7), one series per tag: past maxPoints (clamped to 10…50,000) averaged into time buckets (plant.tagRange's). */
   'plant.range': {
     params: z
       .strictObject({ device_id: deviceId, from: finite, to: finite, maxPoints: finite.optional() })
       .refine((p) => p.from <= p.to, { message: 'from must not be after to', path: ['to'] }),
     result: ReadingColumnsSchema,
+  },
+  /**
+   * Trends of any tags ("<device>/<key>", up to 50): per tag the raw values for short windows, time buckets
+   * (avg/min/max) past maxPoints (clamped to 10…50,000; default 1,000), the 1-minute rollup once a point spans a minute or more.
+   */
+  'plant.tagRange': {
+    params: z
+      .strictObject({ tags: z.array(z.string().min(1).max(256)).min(1).max(50), from: finite, to: finite, maxPoints: finite.optional() })
+      .refine((p) => p.from <= p.to, { message: 'from must not be after to', path: ['to'] }),
+    result: z.array(TagSeriesSchema),
   },
   /** Incident reports, newest first (issue 7's Incidents pane). Texts are trimmed; limit is clamped to 1…500. */
   'incidents.list': {

@@ -147,6 +147,7 @@ export function resolveModel(m: PlantModelFile, file: string, text: string): Res
             sampling_s: t.sampling_s,
             detect: t.detect ?? t.type !== 'bool',
             source: fill(binding, { ...vars, tag: key }),
+            ...(t.sim ? { sim: t.sim } : {}),
           });
         }
         assets.push({
@@ -159,7 +160,12 @@ export function resolveModel(m: PlantModelFile, file: string, text: string): Res
           area: area.id,
           line: line.id,
           tags,
-          commands: Object.entries(type.commands).map(([name, c]) => ({ name, ...(c.description ? { description: c.description } : {}), params: c.params })),
+          commands: Object.entries(type.commands).map(([name, c]) => ({
+            name,
+            ...(c.description ? { description: c.description } : {}),
+            params: c.params,
+            ...(c.effect ? { effect: c.effect } : {}),
+          })),
         });
         lineView.assets.push(deviceId);
       });
