@@ -2,7 +2,7 @@
 // passed in. Called by core.start() (never at createCore), so a core costs no I/O until it starts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createAlarmService, alarmsMigrations, type AlarmSystem } from './alarms';
+import { createAlarmService, createLimitAlarms, alarmsMigrations, type AlarmSystem } from './alarms';
 import { createAnomalyRepository, createDetectionService, detectMigrations, type DetectionService } from './detect';
 import { createBroker, createMqttCommandChannel, type PlantBroker } from './broker';
 import type { EventBus } from './bus';
@@ -192,6 +192,8 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
       message: e.ok ? 'readings are stored again' : `readings cannot be stored (${e.error}): ${e.waiting} held in memory and retried`,
     }),
   );
+  // Limit alarms (HH/H/L/LL) of every tag, from the plant model in force; rebuilt on every reload.
+  const limitAlarms = createLimitAlarms({ alarms: alarmService.system, model, bus });
   const detection = createDetectionService({
     config: config.detect,
     bus,
@@ -315,6 +317,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     service('governance', governance),
     // detection subscribes before the simulator publishes, so it sees the replay from its first row
     service('alarms', alarmService),
+    service('limit-alarms', limitAlarms),
     service('detection', detection),
   ];
   if (plant) components.push(service('simulator', plant.simulator));
