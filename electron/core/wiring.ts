@@ -9,7 +9,7 @@ import type { EventBus } from './bus';
 import type { Clock } from './clock';
 import { databasePath, describeStartFailure, StartError, type Config } from './config';
 import { DEVICE_IDS } from '../../shared/domain';
-import { createGovernance, governanceMigrations, loadPublicKey, type Gateway } from './governance';
+import { createGovernance, governanceMigrations, hierarchyOf, loadPublicKey, type Gateway } from './governance';
 import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, type IngestService, type LiveCache } from './ingest';
 import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations } from './immune';
@@ -141,7 +141,16 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   // The executor's MQTT client is the only publisher of aegisflow/commands/*; only the gateway gets its publish,
   // as it gets the plant's command model. It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
   const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }), { ackTimeoutMs: config.governance.ackTimeoutMs });
-  const governanceDeps = { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish, deviceCommands };
+  const governanceDeps = {
+    db,
+    clock,
+    bus,
+    log: log.child({ component: 'governance' }),
+    publishCommand: commandChannel.publish,
+    deviceCommands,
+    // area scopes resolve through the model in force
+    plant: hierarchyOf(() => model.current.model),
+  };
   const governance = createGovernance(config.governance, config, governanceDeps);
   // The devices verify every command with the gateway's public key, read from its file as a real edge
   // gateway would be given it (the gateway created the pair above; the private key stays with it).
