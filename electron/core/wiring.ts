@@ -17,10 +17,10 @@ import type { Disposable } from './lifecycle';
 import { createOtlpTraceExporter, observabilityMigrations, Tracer, type Logger, type Masker } from './observability';
 import { OperatorAgent } from './agent';
 import { OperatorAuth, operatorMigrations } from './operators';
-import { loadManualIndex, defaultManualPath } from './knowledge';
+import { createManualLibrary, loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
 import { createPlant, deviceCommands, type Plant } from './plant';
-import { ModelLoadError, ModelStore, modelPath } from './model';
+import { ModelLoadError, ModelStore, modelPath, type ModelIndex } from './model';
 import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
 import type { CoreApi } from './api';
 import { applyMigrations, createReadingsRepository, openDatabase, readingsMigrations, startCheckpointer, type Db, type ReadingsRepository } from './store';
@@ -225,14 +225,15 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
         : undefined,
     dataDir: config.dataDir,
   });
-  // The dataset's devices and any that sent readings, sorted; rebuilt only when a new device appears
-  // (every MCP call with a device_id checks it).
-  let known: { n: number; ids: string[] } = { n: -1, ids: [] };
+  // The plant model's devices and any that sent readings, sorted; rebuilt only when a new device appears
+  // or the model is reloaded (every MCP call with a device_id checks it).
+  let known: { n: number; model: ModelIndex | null; ids: string[] } = { n: -1, model: null, ids: [] };
   const knownDevices = () => {
-    if (known.n !== live.deviceCount())
-      known = { n: live.deviceCount(), ids: [...new Set([...(plant?.dataset.devices ?? DEVICE_IDS), ...live.devices()])].sort() };
+    if (known.n !== live.deviceCount() || known.model !== model.current)
+      known = { n: live.deviceCount(), model: model.current, ids: [...new Set([...model.current.deviceIds, ...live.devices()])].sort() };
     return known.ids;
   };
+  const manual = loadManualIndex(defaultManualPath(config.resourcesDir));
   // Governed MCP server: every tools/call is identified, judged by the gateway, recorded and fed to the immune system.
   const mcp = createMcpService({
     config: config.mcp,
@@ -242,9 +243,12 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     deviceStatuses: () => plant?.simulator.devices() ?? [],
     deviceStatus: (id) => plant?.simulator.device(id)?.status(),
     knownDevices,
+    model: () => model.current,
     detection,
     alarms: alarmService.system,
-    manual: loadManualIndex(defaultManualPath(config.resourcesDir)),
+    manual,
+    // each asset type's manual as the model names it; the plant's manual for the rest
+    manuals: createManualLibrary({ fallbackFile: defaultManualPath(config.resourcesDir), fallback: manual, model: () => model.current.model }),
     toolCalls: createToolCallRepository(db, { mask }),
     incidents: createIncidentRepository(db, { mask }),
     immune: config.immune.enabled ? immune : null,
