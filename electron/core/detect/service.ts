@@ -134,7 +134,9 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
         if (gap > 0) last.interval = last.interval === 0 ? gap : last.interval + 0.1 * (gap - last.interval);
         last.lastSeen = now;
         if (last.silent) {
+          // data is back (a reconnect): its first samples settle before anything can open
           last.silent = false;
+          last.monitor.reconnected();
           alarms.setCondition(commAlarmId(r.device_id), { active: false, source: r.device_id, kind: 'communication' });
         }
       }
