@@ -4,7 +4,7 @@
 // waits for the device, which verifies the token again: 'executed' means the device accepted it.
 import { z } from 'zod';
 import { ToolFailure, defineTool } from '../types';
-import { modelCommandProblem, paramsObject } from './commands';
+import { unknownCommandProblem } from './commands';
 import { assetOf, DeviceIdSchema, requireKnownDevice } from './common';
 
 export const executeDeviceCommand = defineTool({
@@ -43,12 +43,11 @@ export const executeDeviceCommand = defineTool({
   controlArgs: ['plan_id'],
   precheck(args, deps) {
     requireKnownDevice(deps, args.device_id);
-    // Parameters that are unreadable, or that the device would refuse, never go to an operator for approval.
-    const params = paramsObject(args.parameters);
-    if (!params) throw new ToolFailure('parameters must be a JSON object, e.g. {"reduction_pct": 50}', 'invalid_args');
+    // A command the asset's type does not accept, parameters that are unreadable or that the device would
+    // refuse (the plant model's schema, through the gateway's port): never sent to an operator for approval.
     const asset = assetOf(deps, args.device_id);
-    const modelProblem = asset ? modelCommandProblem(asset, args.command, params) : null;
-    if (modelProblem) throw new ToolFailure(modelProblem, 'invalid_args');
+    const unknown = asset ? unknownCommandProblem(asset, args.command) : null;
+    if (unknown) throw new ToolFailure(unknown, 'invalid_args');
     const problem = deps.governance.deviceCommandProblem(args);
     if (problem)
       throw new ToolFailure(problem.code === 'invalid_args' ? 'parameters must be a JSON object, e.g. {"reduction_pct": 50}' : problem.message, 'invalid_args');
