@@ -34,6 +34,7 @@ export const UI_EVENTS = [
   'readings',
   'readings.dropped',
   'broker.connection',
+  'connector.status',
   'simulator.status',
   'device.status',
   'device.command',
@@ -70,6 +71,7 @@ export const UI_EVENTS = [
 export const REQUEST_ROLES = {
   'plant.model': 'viewer',
   'plant.snapshot': 'viewer',
+  'connectors.status': 'viewer',
   'plant.history': 'viewer',
   'simulator.control': 'operator',
   'simulator.scenarios': 'viewer',

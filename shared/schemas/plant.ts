@@ -54,7 +54,7 @@ export const IngestCountersSchema = z.object({
   received: z.number(),
   stored: z.number(),
   rejected: z.number(),
-  /** Rejections per reason code (bad_json, schema, unknown_device, non_finite, bad_timestamp, implausible, oversize, topic_mismatch). */
+  /** Rejections per reason code (bad_json, schema, unknown_device, non_finite, bad_timestamp, oversize, topic_mismatch). */
   rejectedByReason: z.record(z.string(), z.number()),
   /** Ingest's link to the broker: false during an outage of an external broker (the UI shows a banner). */
   brokerConnected: z.boolean(),
@@ -135,10 +135,30 @@ export type ScenarioInfo = z.infer<typeof ScenarioInfoSchema>;
 
 const none = z.strictObject({});
 
+/** One connector of the plant model: its link and what it delivered (issue 15). */
+export const ConnectorStatusSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  state: z.enum(['connected', 'connecting', 'down', 'disabled']),
+  /** When the state last changed (ms). */
+  since: z.number(),
+  /** Where it reads from (a broker URL). */
+  endpoint: z.string(),
+  lastValueAt: z.number().nullable(),
+  values: z.number(),
+  messages: z.number(),
+  /** Messages refused plus values of bad payload. */
+  errors: z.number(),
+  lastError: z.string().nullable(),
+});
+export type ConnectorStatusView = z.infer<typeof ConnectorStatusSchema>;
+
 export const plantRequests = {
   /** The plant model in force, resolved (issue 15): hierarchy, assets, tags with units, ranges, limits and bindings. */
   'plant.model': { params: none, result: PlantModelViewSchema },
   'plant.snapshot': { params: none, result: PlantSnapshotSchema },
+  /** Each connector's state, values and errors (issue 15). */
+  'connectors.status': { params: none, result: z.array(ConnectorStatusSchema) },
   /** limit is clamped to 1…5000 (default 120). */
   'plant.history': { params: z.strictObject({ device_id: deviceId, limit: finite.optional() }), result: z.array(ReadingSchema) },
   'simulator.control': {
@@ -208,6 +228,8 @@ export const plantEvents = {
   'ingest.rejected': z.object({ reason: z.string(), topic: z.string(), detail: z.string() }),
   /** Ingest lost or regained its broker (external broker outages). */
   'broker.connection': z.object({ connected: z.boolean(), url: z.string(), at: z.number(), downMs: z.number().optional() }),
+  /** A connector's state changed (connected, connecting, down, disabled). */
+  'connector.status': ConnectorStatusSchema,
   /** Ingest's writes to SQLite failed (ok false: e.g. the disk is full) or work again. */
   'ingest.storage': z.object({ ok: z.boolean(), at: z.number(), error: z.string().optional(), waiting: z.number() }),
   'simulator.status': SimulatorStatusSchema,

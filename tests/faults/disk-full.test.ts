@@ -18,6 +18,7 @@ import { createBroker, sensorTopic } from '../../electron/core/broker';
 import { createBus } from '../../electron/core/bus';
 import { systemClock } from '../../electron/core/clock';
 import { createIngest, createLiveCache } from '../../electron/core/ingest';
+import { ModelStore } from '../../electron/core/model';
 import { createLogger } from '../../electron/core/observability';
 import { applyMigrations, createReadingsRepository, openDatabase, readingsMigrations } from '../../electron/core/store';
 import { OPERATOR, tempDir, waitFor } from '../helpers';
@@ -251,6 +252,8 @@ describe('readings held for a full disk are bounded', () => {
       const config = testConfig(t.dir);
       const log = createLogger({ level: 'silent' });
       const live = createLiveCache(16);
+      const model = new ModelStore({ file: path.join(config.resourcesDir, 'plants', 'demo.yaml'), watch: false, log });
+      model.loadOrThrow();
       const ingest = createIngest({
         config: config.ingest,
         dataDir: config.dataDir,
@@ -262,7 +265,7 @@ describe('readings held for a full disk are bounded', () => {
         bus: createBus(),
         clock: systemClock,
         log,
-        knownDevices: [DEV],
+        model,
         maxUnstored: 50,
       });
       const limit = db.pragma('max_page_count', { simple: true }) as number;

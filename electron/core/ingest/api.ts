@@ -1,7 +1,7 @@
 // Contract handlers for the plant's readings (shared/schemas/plant.ts): the control room's snapshot,
 // recent history and trend ranges. The data lives here (live cache) and in the readings store; the
 // replay simulator's view comes in through a port, so ingest works the same with real sensors.
-import { DEVICE_IDS, type DeviceStatus } from '../../../shared/domain';
+import type { DeviceStatus } from '../../../shared/domain';
 import type { ReadingColumns, SimulatorStatus } from '../../../shared/contract';
 import type { CoreApi } from '../api';
 import type { ReadingsRepository } from '../store';
@@ -21,18 +21,19 @@ const IDLE_SIMULATOR: SimulatorStatus = { running: false, paused: false, speed: 
 export function registerReadingsApi(api: CoreApi, deps: { live: LiveCache; ingest: IngestService; readings: ReadingsRepository; plant: PlantView }): void {
   const { live, ingest, readings, plant } = deps;
   api.register('plant.snapshot', () => {
-    const ids = new Set<string>([...(plant.devices() ?? DEVICE_IDS), ...live.devices()]);
+    const ids = new Set<string>([...ingest.deviceIds(), ...(plant.devices() ?? [])]);
     const statuses = new Map(plant.statuses().map((d) => [d.device_id, d]));
     return {
       devices: [...ids].sort().map((id) => {
-        const latest = live.latest(id);
         const st = statuses.get(id) ?? { device_id: id, state: 'running' as const, load_pct: 100 };
-        return { ...st, latest: latest ? stripTs(latest) : null };
+        // Each tag's latest value with its quality now (stale, connector down), not only the last message.
+        return { ...st, latest: ingest.liveReading(id) };
       }),
       simulator: plant.simulator() ?? IDLE_SIMULATOR,
       ingest: ingest.counters(),
     };
   });
+  api.register('connectors.status', () => ingest.connectors());
   api.register('plant.history', ({ device_id, limit }) => {
     const n = Math.min(Math.max(limit ?? 120, 1), 5000);
     const cached = live.recent(device_id, n);
