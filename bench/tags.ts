@@ -5,8 +5,8 @@
 // row per value, 100 ms transactions) as the reference. Prints sustained values/s, ingest lag p50/p99
 // (publish → stored and on the bus), RSS, and the ratio to the reference; the last line is JSON.
 //
-// Today's ingest takes the seed's wire preset (aegisflow/sensors/<device>, flat JSON with the five demo
-// tags), so the model is 2,000 assets of the demo's types × 5 tags = 10,000 tags. Usage:
+// The model is 2,000 assets of the demo's types × 5 tags = 10,000 tags, bound through the demo's MQTT JSON
+// connector (its preset: aegisflow/sensors/<device>, one flat JSON message per asset). Usage:
 //   node --import tsx bench/tags.ts [--seconds 60] [--assets 2000]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -60,7 +60,11 @@ if (process.argv.includes('--publish')) {
 /** A plant model of ASSETS assets of the demo's types: the demo's connector and asset types, generated areas. */
 function writeModel(dir: string): string {
   const demo = fs.readFileSync(path.join(here, '..', 'resources', 'plants', 'demo.yaml'), 'utf8');
-  const head = demo.slice(0, demo.indexOf('\nareas:')).replace(/^\s*manual:.*$/gm, '');
+  // The demo's types sampled every second (the bench publishes at 1 Hz).
+  const head = demo
+    .slice(0, demo.indexOf('\nareas:'))
+    .replace(/^\s*manual:.*$/gm, '')
+    .replace(/sampling_s: \d+/g, 'sampling_s: 1');
   const lines: string[] = ['', 'areas:', '  - id: bench', '    name: Bench area', '    lines:'];
   for (let a = 0; a < ASSETS; a++) {
     const [line, asset] = deviceId(a).split('/');
@@ -117,7 +121,6 @@ async function throughCore(dir: string): Promise<Run> {
     }),
   );
   await core.start();
-  core.services.ingest.addKnownDevices(Array.from({ length: ASSETS }, (_, a) => deviceId(a)));
   const lags: number[] = [];
   const turnLags: number[] = [];
   let values = 0;
