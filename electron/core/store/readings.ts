@@ -55,13 +55,19 @@ export function countReadings(db: Db, deviceId?: string): number {
     device: string;
   }>;
   const chunks = db.prepare('SELECT bucket, data FROM tag_chunks WHERE tag = ?').raw(true);
-  const recent = db.prepare('SELECT ts FROM tag_recent WHERE tag = ?').pluck();
+  // tag_recent has no index (it is written in arrival order): read once, not per tag.
+  const recent = new Map<number, number[]>();
+  for (const [tag, ts] of db.prepare('SELECT tag, ts FROM tag_recent').raw(true).all() as Array<[number, number]>) {
+    const list = recent.get(tag);
+    if (list) list.push(ts);
+    else recent.set(tag, [ts]);
+  }
   const byDevice = new Map<string, Set<number>>();
   for (const t of tags) {
     let seen = byDevice.get(t.device);
     if (!seen) byDevice.set(t.device, (seen = new Set()));
     for (const [bucket, data] of chunks.all(t.id) as Array<[number, Buffer]>) for (const ts of decodeMinute(bucket, data).ts) seen.add(ts);
-    for (const ts of recent.all(t.id) as number[]) seen.add(ts);
+    for (const ts of recent.get(t.id) ?? []) seen.add(ts);
   }
   let n = 0;
   for (const seen of byDevice.values()) n += seen.size;
