@@ -18,7 +18,7 @@ import { createOtlpTraceExporter, observabilityMigrations, Tracer, type Logger, 
 import { OperatorAgent } from './agent';
 import { OperatorAuth, operatorMigrations } from './operators';
 import { loadManualIndex, defaultManualPath } from './knowledge';
-import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
+import { createIncidentRepository, createMcpService, createPendingCallRepository, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
 import { createPlant, deviceCommands, type Plant } from './plant';
 import { ModelLoadError, ModelStore, modelPath } from './model';
 import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
@@ -236,6 +236,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     manual: loadManualIndex(defaultManualPath(config.resourcesDir)),
     toolCalls: createToolCallRepository(db, { mask }),
     incidents: createIncidentRepository(db, { mask }),
+    pendingCalls: createPendingCallRepository(db),
     immune: config.immune.enabled ? immune : null,
     mask,
     bus,

@@ -205,9 +205,18 @@ describe('MCP server (in-memory client, live plant)', () => {
       decided_by: 'carol',
       result: { status: 'executed', device_id: device },
     });
+    // The call ran once, when approved: asking again replays that outcome, and so does the same call again.
     const again = await call('get_approval_status', { approval_id: meta.approval_id });
-    expect(again.isError).toBe(true);
-    expect(textOf(again)).toMatch(/already run/);
+    expect(again.structuredContent).toMatchObject({ status: 'approved', executed: true, result: done.structuredContent?.result });
+    const retry = await call('execute_device_command', {
+      device_id: device,
+      command: 'reduce_load',
+      parameters: { reduction_pct: 20 },
+      justification: 'power oscillating; SOP 2.5 first step',
+    });
+    expect(retry.structuredContent).toEqual((done.structuredContent as { result: unknown }).result);
+    const executed = await rig.core.api.call('audit.query', { kind: 'EXECUTED' }, OPERATOR);
+    expect(executed.ok && executed.result.filter((row) => (row.detail as { device_id: string }).device_id === device)).toHaveLength(1);
   });
 
   it('propose_plan: one approval, then the step runs with plan_id', async () => {
