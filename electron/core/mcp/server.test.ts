@@ -207,7 +207,7 @@ describe('MCP server (in-memory client, live plant)', () => {
     });
     // The call ran once, when approved: asking again replays that outcome, and so does the same call again.
     const again = await call('get_approval_status', { approval_id: meta.approval_id });
-    expect(again.structuredContent).toMatchObject({ status: 'approved', executed: true, result: done.structuredContent?.result });
+    expect(again.structuredContent).toMatchObject({ status: 'approved', executed: true, result: (done.structuredContent as { result: unknown }).result });
     const retry = await call('execute_device_command', {
       device_id: device,
       command: 'reduce_load',

@@ -10,6 +10,7 @@ import { createRateLimiter } from './limits';
 import { PendingCalls } from './pending';
 import type { PendingCallRepository } from './pending-repo';
 import { createMcpServer } from './server';
+import { GATED_TOOLS } from './tasks';
 import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
 import type { StreamableHttpEndpoint } from './transports/endpoint';
 import type { CallerIdentity, McpDeps } from './types';
@@ -72,7 +73,7 @@ export function createMcpService(input: McpServiceInput): McpService {
           name: t.name,
           title: t.title,
           readOnly: t.annotations.readOnlyHint === true,
-          gated: t.name === 'execute_device_command' || t.name === 'acknowledge_anomaly',
+          gated: GATED_TOOLS.has(t.name),
         })),
         openSessions: endpoint?.sessions.size ?? 0,
         examples: {
