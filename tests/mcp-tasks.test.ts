@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOVERNANCE_META } from '../electron/core/mcp';
 import { httpClient, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
@@ -96,7 +96,7 @@ describe.each([
     expect((await client.experimental.tasks.getTask(task.taskId)).status).toBe('working');
     const result = client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
     await decide(approvalId, 'approve', 'alice');
-    const r = (await result) as CallToolResult;
+    const r = await result;
     expect(r.isError, textOf(r)).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ status: 'executed', device_id: device, approval_id: approvalId, approved_by: 'alice' });
     expect(await client.experimental.tasks.getTask(task.taskId)).toMatchObject({
@@ -113,7 +113,7 @@ describe.each([
     const device = `${line}/motor-02`;
     const { task, approvalId } = await startTask(client, device, 35);
     await decide(approvalId, 'reject', 'bob');
-    const r = (await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)) as CallToolResult;
+    const r = await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/^REJECTED by bob: .*rule review-device-commands/);
     expect((r._meta as Record<string, { status: string }>)[GOVERNANCE_META]).toMatchObject({ status: 'rejected', decided_by: 'bob' });
@@ -124,7 +124,7 @@ describe.each([
   it('expire: nobody decides, the task completes with an EXPIRED isError result naming the rule', async () => {
     const device = `${line}/pump-03`;
     const { task } = await startTask(client, device, 15);
-    const r = (await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, { timeout: 20_000 })) as CallToolResult;
+    const r = await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema, { timeout: 20_000 });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/^EXPIRED: .*rule review-device-commands/);
     expect(received.get(device) ?? 0).toBe(0);
@@ -139,7 +139,7 @@ describe.each([
     const audit = await rig.core.api.call('audit.query', { kind: 'CANCELLED' }, OPERATOR);
     expect(audit.ok && audit.result.some((row) => row.approvalId === approvalId && row.actor === 'agent:diag')).toBe(true);
     await expect(decide(approvalId, 'approve', 'alice')).rejects.toThrow(/already cancelled/);
-    const r = (await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)) as CallToolResult;
+    const r = await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
     expect(textOf(r)).toMatch(/^CANCELLED/);
     expect(received.get(device)).toBe(1); // the approve case's one command, nothing more
     const { tasks } = await client.experimental.tasks.listTasks();

@@ -37,6 +37,18 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(exec.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(Object.keys(exec.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['device_id', 'command', 'parameters', 'justification']));
     expect(tools.find((t) => t.name === 'get_sensor_stream')!.annotations).toMatchObject({ readOnlyHint: true });
+    // Honest metadata: all four hints and an icon on every tool; a gated tool is never read-only.
+    for (const t of tools) {
+      expect(Object.keys(t.annotations ?? {}).sort()).toEqual(['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint', 'title']);
+      expect(t.icons?.[0]).toMatchObject({ mimeType: 'image/svg+xml', src: expect.stringMatching(/^data:image\/svg\+xml;base64,/) });
+      if (t.execution?.taskSupport === 'optional') expect(t.annotations?.readOnlyHint).toBe(false);
+    }
+    expect(
+      tools
+        .filter((t) => t.execution?.taskSupport === 'optional')
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['acknowledge_anomaly', 'execute_device_command']);
   });
 
   it("get_sensor_stream returns every device's latest reading, and downsamples long windows", async () => {

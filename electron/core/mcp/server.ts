@@ -9,6 +9,7 @@ import { governedCall, governedTaskCall, type Extra } from './call';
 import { GOVERNANCE_META } from './outcome';
 import { recordInvalidCall } from './record';
 import { governedRead, mayRead, promptTool, resourceTool } from './reads';
+import { toolAnnotations, toolIcons } from './metadata';
 import { createTaskStore, GATED_TOOLS, TASKS_CAPABILITY, toTask } from './tasks';
 import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
 import { requireKnownDevice, scopeFilter } from './tools/common';
@@ -42,7 +43,7 @@ export function createMcpServer(deps: McpDeps, caller: CallerIdentity): McpServe
         description: spec.description,
         inputSchema: spec.input,
         outputSchema: spec.output,
-        annotations: { title: spec.title, ...spec.annotations },
+        annotations: toolAnnotations(spec),
       },
       (args: Record<string, unknown>, extra) => governedCall(deps, caller, spec, args, extra, TOOL_REGISTRY),
     );
@@ -129,7 +130,8 @@ function countRefusedCalls(server: McpServer, deps: McpDeps, caller: CallerIdent
 }
 
 /**
- * MCP Tasks for the gated tools (tasks.ts): tools/list gives them execution.taskSupport "optional", and a
+ * MCP Tasks for the gated tools (tasks.ts): tools/list gives them execution.taskSupport "optional" (and
+ * every tool its icon, metadata.ts), and a
  * task-augmented tools/call of one is answered here with its pending call as a task (the SDK would run
  * such a tool only through its own in-memory task polling). Any other tools/call goes on to the SDK.
  */
@@ -147,7 +149,11 @@ function acceptTasks(server: McpServer, deps: McpDeps, caller: CallerIdentity): 
     if (!Array.isArray(tools)) return result;
     return {
       ...result,
-      tools: tools.map((t: Record<string, unknown>) => (GATED_TOOLS.has(String(t.name)) ? { ...t, execution: { taskSupport: 'optional' } } : t)),
+      tools: tools.map((t: Record<string, unknown>) => {
+        const name = String(t.name);
+        const withIcons = { ...t, icons: toolIcons(name, t.annotations ?? {}) };
+        return GATED_TOOLS.has(name) ? { ...withIcons, execution: { taskSupport: 'optional' } } : withIcons;
+      }),
     };
   });
   handlers.set('tools/call', async (request, extra) => {
@@ -162,7 +168,7 @@ function acceptTasks(server: McpServer, deps: McpDeps, caller: CallerIdentity): 
         `Input validation error: Invalid arguments for tool ${spec.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
       );
     const ttl = typeof task.ttl === 'number' && Number.isFinite(task.ttl) ? task.ttl : undefined;
-    const rec = await governedTaskCall(deps, caller, spec, parsed.data as Record<string, unknown>, extra as Extra, TOOL_REGISTRY, ttl);
+    const rec = await governedTaskCall(deps, caller, spec, parsed.data, extra as Extra, TOOL_REGISTRY, ttl);
     return { task: toTask(deps, rec) };
   });
 }
