@@ -187,7 +187,9 @@ async function governed(
     // The same call again (a retry after the client's timeout, a reconnect): attach to its pending
     // record, or replay its settled outcome. Plan steps are each their own authority: never attached.
     const digest = planId ? null : actionDigest(caller.agentId, spec.name, judged, deps.governance.policy.current.version);
-    const existing = digest ? deps.pending.find(digest) : null;
+    // Only an active agent attaches (over HTTP the request was just authenticated as one); any other gets the gateway's refusal.
+    const active = caller.transport === 'http' || deps.governance.agents.get(caller.agentId)?.status === 'active';
+    const existing = digest && active ? deps.pending.find(digest) : null;
     if (existing) {
       auth = reviewOf(existing, caller.agentId);
       if (taskMode) {
