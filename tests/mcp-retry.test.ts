@@ -135,3 +135,30 @@ describe('a client whose request times out while the operator decides', () => {
     }
   });
 });
+
+describe('a pending call survives a restart of the app', () => {
+  it('the approval given after the restart runs the call once, and the retry collects it', async () => {
+    const device = 'line-3/pump-03';
+    const approval = nextApproval();
+    const before = await httpClient(rig.mcpUrl, rig.token);
+    const first = await before.callTool(command(device, 35), undefined, { timeout: 300 }).catch((e: unknown) => e);
+    expect((first as McpError).code).toBe(ErrorCode.RequestTimeout);
+    const approvalId = await approval;
+    await before.close();
+    await rig.core.stop();
+    await rig.core.start();
+    expect(rig.core.services.mcp.deps.pending.byApproval(approvalId)).toMatchObject({ status: 'working' });
+    let sent = 0;
+    const subscribe = rig.core.services.broker.subscribeLocal;
+    if (!subscribe) throw new Error('the rig runs the embedded broker');
+    await subscribe(`aegisflow/commands/${device}`, () => sent++);
+    await waitFor(() => rig.core.services.live.devices().length === 9, 'readings again after the restart');
+    expect((await rig.core.api.call('approvals.decide', { id: approvalId, verdict: 'approve' }, operatorCaller('gus'))).ok).toBe(true);
+    await waitFor(() => rig.core.services.mcp.deps.pending.byApproval(approvalId)?.status === 'completed', 'the resumed pending call to run');
+    const after = await httpClient(`${rig.core.services.http?.url ?? ''}/mcp`, rig.token);
+    const r = await after.callTool(command(device, 35));
+    expect(r.structuredContent).toMatchObject({ status: 'executed', device_id: device, approval_id: approvalId, approved_by: 'gus' });
+    expect(sent).toBe(1);
+    await after.close();
+  }, 90_000);
+});
