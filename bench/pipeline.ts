@@ -18,11 +18,7 @@ const payloads = day.readings.map((r) =>
   JSON.stringify({
     device_id: r.device_id,
     timestamp: r.timestamp,
-    temperature: r.temperature,
-    pressure: r.pressure,
-    vibration: r.vibration,
-    humidity: r.humidity,
-    power: r.power,
+    ...r.values,
   }),
 );
 

@@ -47,11 +47,13 @@ async function main() {
         device_id: DEVICE,
         ts,
         timestamp: new Date(ts).toISOString(),
-        temperature: 78 + 4 * d + n(),
-        pressure: 108 + 2 * d + n(),
-        vibration: 2.6 + 0.2 * d + n() * 0.1,
-        humidity: 38 + 3 * d + n(),
-        power: 23.5 + 1.5 * d + n(),
+        values: {
+          temperature: 78 + 4 * d + n(),
+          pressure: 108 + 2 * d + n(),
+          vibration: 2.6 + 0.2 * d + n() * 0.1,
+          humidity: 38 + 3 * d + n(),
+          power: 23.5 + 1.5 * d + n(),
+        },
       });
     }
     core.services.readings.insertBatch(rows);

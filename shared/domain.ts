@@ -5,8 +5,8 @@ import { DEVICE_COMMANDS } from './plant';
 
 export * from './plant';
 
-/** The wire schema of a sensor payload (the contract's Reading). Unknown keys are tolerated and dropped. */
-export { ReadingSchema as ReadingPayloadSchema } from './schemas/plant';
+/** The demo's wire schema of a sensor payload (flat, five fields); ingest turns it into a Reading. Unknown keys are tolerated and dropped. */
+export { SeedPayloadSchema } from './schemas/plant';
 
 /** A command as a device model applies it: built by the device from verified arguments (on the wire a command is {args, intent_token}, electron/edge/verifier.ts). */
 export const DeviceCommandSchema = z.object({

@@ -22,9 +22,9 @@ export type Sensor = (typeof SENSORS)[number];
 
 /**
  * Engineering range of each sensor (the instrument's span): a value outside it is not a measurement
- * but a fault (a broken transmitter, a unit mix-up, a forged payload). Ingest refuses it as
- * "implausible" (counted, never stored, never fed to the detector). One range per sensor for every
- * device until the plant model file gives ranges per tag.
+ * but a fault (a broken transmitter, a unit mix-up, a forged payload). `aegisflow detect` skips such
+ * rows of the demo's CSV; live ingest takes each tag's range from the plant model (out_of_range: stored
+ * as bad quality, never fed to the detector as good).
  */
 export const SENSOR_RANGES: Record<Sensor, { min: number; max: number }> = {
   temperature: { min: -50, max: 250 },
@@ -46,7 +46,7 @@ export const SCENARIO_TYPES = ['thermal_runaway', 'pressure_leak', 'bearing_fail
 export type ScenarioType = (typeof SCENARIO_TYPES)[number];
 
 // The plant's contract types: inferred from ./schemas/plant.ts (type-only, so no zod here).
-export type { Reading, TimedReading, DeviceState, DeviceStatus } from './schemas/plant';
+export type { Reading, TimedReading, Quality, DeviceState, DeviceStatus } from './schemas/plant';
 
 export const DEVICE_COMMANDS = ['reduce_load', 'restore_load', 'emergency_shutdown', 'restart', 'schedule_maintenance'] as const;
 export type DeviceCommandName = (typeof DEVICE_COMMANDS)[number];

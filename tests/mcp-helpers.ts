@@ -139,7 +139,7 @@ export function reduceLoadHalf(client: Client, device: string, justification: st
 
 /** Resolves once the device's live power is below `limit` (checked on every readings batch). */
 export function powerBelow(rig: McpRig, device: string, limit: number): Promise<void> {
-  return whenEvent(rig.core.bus, 'readings', () => (rig.core.services.live.latest(device)?.power ?? Infinity) < limit);
+  return whenEvent(rig.core.bus, 'readings', () => (rig.core.services.live.latest(device)?.values.power ?? Infinity) < limit);
 }
 
 /** Feed the live detector a learned baseline and then a hot step, so one anomaly episode opens. */
@@ -155,11 +155,13 @@ export function injectAnomaly(rig: McpRig, deviceId: string): void {
       device_id: deviceId,
       ts,
       timestamp: new Date(ts).toISOString(),
-      temperature: base.temperature + n + (hot ? 40 : 0),
-      pressure: base.pressure + n,
-      vibration: base.vibration + n * 0.1 + (hot ? 4 : 0),
-      humidity: base.humidity + n,
-      power: base.power + n * 0.3,
+      values: {
+        temperature: base.temperature + n + (hot ? 40 : 0),
+        pressure: base.pressure + n,
+        vibration: base.vibration + n * 0.1 + (hot ? 4 : 0),
+        humidity: base.humidity + n,
+        power: base.power + n * 0.3,
+      },
     });
   }
   rig.core.services.detection.process(batch);

@@ -228,7 +228,7 @@ describe('MCP over Streamable HTTP', () => {
   it('REVIEW approved over HTTP: progress notifications stream while waiting, then the command reaches the plant', async () => {
     const client = await httpClient(rig.mcpUrl, rig.token);
     const device = 'line-1/compressor-01';
-    const before = rig.core.services.live.latest(device)!.power;
+    const before = rig.core.services.live.latest(device)!.values.power;
     const progress = decideOnProgress(rig, 'approve', 'dana');
     const r = await reduceLoadHalf(client, device, 'temperature rising; SOP 2.1 reduce load first', progress.onprogress);
     await progress.decided();

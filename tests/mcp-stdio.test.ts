@@ -77,7 +77,7 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
     const { client, transport } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
     await client.connect(transport);
     const device = 'line-3/motor-02';
-    const before = rig.core.services.live.latest(device)!.power;
+    const before = rig.core.services.live.latest(device)!.values.power;
     const progress = decideOnProgress(rig, 'approve', 'erin');
     const r = await client.callTool(
       {

@@ -61,11 +61,13 @@ describe('plant pipeline', () => {
     const now = Date.now();
     const payload = (i: number) => {
       const r = good[i];
-      return { ...r, ts: undefined, timestamp: new Date(now - (good.length - i) * 1000).toISOString() };
+      // The seed's flat wire payload, not the internal reading shape.
+      return { device_id: r.device_id, timestamp: new Date(now - (good.length - i) * 1000).toISOString(), ...r.values };
     };
     const badKinds: Array<[string, (i: number) => [string, string | Buffer]]> = [
       ['bad_json', () => ['aegisflow/sensors/line-1/pump-03', '{"device_id": "line-1/pump-03", temperature: ']],
-      ['schema', (i) => ['aegisflow/sensors/line-1/pump-03', JSON.stringify({ ...payload(i), device_id: 'line-1/pump-03', temperature: 'hot' })]],
+      // No device field: the message cannot be placed (a field that is no number is a bad-quality value instead).
+      ['schema', (i) => ['aegisflow/sensors/line-1/pump-03', JSON.stringify({ ...payload(i), device_id: undefined })]],
       [
         'non_finite',
         (i) => [

@@ -45,11 +45,7 @@ const readings = (from: number, n: number): TimedReading[] =>
     device_id: 'line-1/pump-03',
     timestamp: new Date(1_700_000_000_000 + (from + i) * 1000).toISOString(),
     ts: 1_700_000_000_000 + (from + i) * 1000,
-    temperature: 40,
-    pressure: 5,
-    vibration: 1,
-    humidity: 40,
-    power: 10,
+    values: { temperature: 40, pressure: 5, vibration: 1, humidity: 40, power: 10 },
   }));
 
 describe('WebSocket bridge under a readings flood', () => {

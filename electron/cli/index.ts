@@ -7,9 +7,20 @@ import { detectCommand } from './commands/detect';
 import { mcpCommand } from './commands/mcp';
 import { demoCommand } from './commands/demo';
 import { operatorCommand } from './commands/operator';
+import { plantCommand } from './commands/plant';
 import type { CliCommand } from './types';
 
-export const COMMANDS: CliCommand[] = [serveCommand, dataCommand, operatorCommand, agentCommand, auditCommand, detectCommand, demoCommand, mcpCommand];
+export const COMMANDS: CliCommand[] = [
+  serveCommand,
+  dataCommand,
+  operatorCommand,
+  agentCommand,
+  auditCommand,
+  plantCommand,
+  detectCommand,
+  demoCommand,
+  mcpCommand,
+];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -82,7 +82,7 @@ describe('finding 3: with an external broker, a forged command is harmless', () 
       const r = core.services.live.latest(device);
       return r && r.ts > before ? r : null;
     }, 'a reading after the refusals');
-    expect(after.power).toBeGreaterThan(1);
+    expect(after.values.power).toBeGreaterThan(1);
     expect(sim.device(device)!.state).toBe('running');
     expect(await auditFor(core, 'EXECUTED', device)).toEqual([]);
 

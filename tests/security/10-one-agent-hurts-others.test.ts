@@ -119,11 +119,7 @@ function seedReadings(rig: McpRig, perDevice: number): void {
         device_id,
         ts,
         timestamp: new Date(ts).toISOString(),
-        temperature: 70 + (i % 13),
-        pressure: 100 + (i % 7),
-        vibration: 2 + (i % 5) / 10,
-        humidity: 40,
-        power: 20 + (i % 3),
+        values: { temperature: 70 + (i % 13), pressure: 100 + (i % 7), vibration: 2 + (i % 5) / 10, humidity: 40, power: 20 + (i % 3) },
       });
     }
   }

@@ -134,7 +134,7 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     const episodeP = new Promise<Episode>((resolve) => {
       const seen = (e: Episode) => {
         if (e.device_id !== DEMO_DEVICE || e.status !== 'open') return;
-        const hot = (d.live.latest(DEMO_DEVICE)?.temperature ?? 0) >= 88;
+        const hot = (d.live.latest(DEMO_DEVICE)?.values.temperature ?? 0) >= 88;
         if (e.type_hint === 'thermal_runaway' || (hot && e.sensors.includes('temperature'))) resolve(e);
         else say(`   (episode ${e.id}: ${e.type_hint}, ${e.severity}, sensors ${e.sensors.join('+')} — not the runaway yet, watching)`);
       };
@@ -151,7 +151,7 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     check(
       'detected',
       true,
-      `anomaly ${ep.id} on ${ep.device_id}: ${ep.type_hint} (${ep.severity}, confidence ${ep.confidence.toFixed(2)}), sensors ${ep.sensors.join('+')}, detectors ${ep.detectors.join('+')}; temperature now ${at?.temperature.toFixed(1)} °C`,
+      `anomaly ${ep.id} on ${ep.device_id}: ${ep.type_hint} (${ep.severity}, confidence ${ep.confidence.toFixed(2)}), sensors ${ep.sensors.join('+')}, detectors ${ep.detectors.join('+')}; temperature now ${at?.values.temperature.toFixed(1)} °C`,
     );
 
     // Scene 2-5: the agent diagnoses, is refused, asks properly, acts, verifies, reports.
@@ -210,8 +210,8 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     while (cmdTs > 0 && Date.now() < end) {
       const after = d.live.recent(DEMO_DEVICE, 720).filter((r) => r.ts > cmdTs);
       if (after.length >= 6) {
-        const peak = Math.max(...after.map((r) => r.temperature));
-        const last = after[after.length - 1].temperature;
+        const peak = Math.max(...after.map((r) => r.values.temperature));
+        const last = after[after.length - 1].values.temperature;
         fall = { peak, last, n: after.length };
         if (last <= peak - 3) break;
       }

@@ -33,11 +33,11 @@ beforeAll(() => {
 /** Bucket averages, oldest first: what get_sensor_stream returns for a long window. */
 function bucket(rs: TimedReading[], points: number) {
   const sensors = ['temperature', 'pressure', 'vibration', 'humidity', 'power'] as const;
-  if (rs.length <= points) return rs.map(({ ts: _ts, device_id: _d, ...r }) => r);
+  if (rs.length <= points) return rs.map((r) => ({ timestamp: r.timestamp, ...r.values }));
   return Array.from({ length: points }, (_, b) => {
     const slice = rs.slice(Math.floor((b * rs.length) / points), Math.floor(((b + 1) * rs.length) / points));
     const o: Record<string, number | string> = { timestamp: slice[slice.length - 1].timestamp };
-    for (const s of sensors) o[s] = slice.reduce((a, r) => a + r[s], 0) / slice.length;
+    for (const s of sensors) o[s] = slice.reduce((a, r) => a + r.values[s], 0) / slice.length;
     return o;
   });
 }

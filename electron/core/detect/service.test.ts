@@ -120,7 +120,11 @@ describe('live detection service', () => {
     expect(core.services.alarms.find(`${id}:anomaly`)!).toMatchObject({ state: 'suppressed', suppress_reason: 'device shutdown by command' });
     // the stopped machine cools and spins down: no new episode, no communication alarm
     const t = day.readings[day.readings.length - 1].ts;
-    const cooling = Array.from({ length: 200 }, (_, i) => ({ ...day.readings[0], ts: t + (i + 1) * 5000, temperature: 30, power: 0, vibration: 0.05 }));
+    const cooling = Array.from({ length: 200 }, (_, i) => ({
+      ...day.readings[0],
+      ts: t + (i + 1) * 5000,
+      values: { ...day.readings[0].values, temperature: 30, power: 0, vibration: 0.05 },
+    }));
     feed(cooling, 10);
     expect(core.services.detection.active()).toHaveLength(0);
     core.bus.emit('device.status', { device_id: id, state: 'running', load_pct: 100 });
@@ -134,7 +138,7 @@ describe('live detection service', () => {
     expect(core.services.detection.active()).toHaveLength(0);
     // reduce_load 50 % on a healthy compressor: power and pressure step down on purpose
     core.bus.emit('device.status', { device_id: id, state: 'reduced', load_pct: 50 });
-    const reduced = day.readings.slice(900).map((r) => ({ ...r, power: r.power * 0.5, pressure: r.pressure * 0.85 }));
+    const reduced = day.readings.slice(900).map((r) => ({ ...r, values: { ...r.values, power: r.values.power * 0.5, pressure: r.values.pressure * 0.85 } }));
     feed(reduced);
     expect(core.services.detection.active()).toHaveLength(0);
     expect(core.services.alarms.find(`${id}:anomaly`)?.state ?? 'normal').toBe('normal');
@@ -143,7 +147,7 @@ describe('live detection service', () => {
     const other = 'line-3/compressor-01';
     const day2 = generateDay({ seed: 11, hours: 2, devices: [other] });
     feed(day2.readings.slice(0, 900));
-    feed(day2.readings.slice(900).map((r) => ({ ...r, power: r.power * 0.5, pressure: r.pressure * 0.85 })));
+    feed(day2.readings.slice(900).map((r) => ({ ...r, values: { ...r.values, power: r.values.power * 0.5, pressure: r.values.pressure * 0.85 } })));
     expect(core.services.detection.active().map((e) => e.device_id)).toContain(other);
   });
 
@@ -196,6 +200,31 @@ describe('live detection service', () => {
     expect(core.services.detection.counters().discontinuities).toBe(2);
   });
 
+  it('a connector reconnect settles before anything can open: a stale burst on return is no alarm, the same burst mid-stream is', () => {
+    const quiet = 'line-1/pump-01';
+    const talking = 'line-2/motor-01';
+    const day = generateDay({ seed: 23, hours: 1.5, devices: [quiet, talking] });
+    const at = (h: number) => day.readings[0].ts + h * 3_600_000;
+    const burst = (rs: TimedReading[]) =>
+      rs.map((r, i) => (i < 4 ? { ...r, values: { ...r.values, temperature: r.values.temperature * 1.6, pressure: r.values.pressure * 0.5 } } : r));
+    const opened: string[] = [];
+    core.bus.on('anomaly.opened', (e) => opened.push(e.device_id));
+    feed(day.readings.filter((r) => r.ts < at(0.75)));
+    expect(core.services.detection.counters().learning).toBe(0);
+    // one device's connector drops for a minute (the other keeps talking); on return it first delivers a burst of stale values
+    const rest = (id: string) => day.readings.filter((r) => r.device_id === id && r.ts >= at(0.75));
+    clock.advance(60_000);
+    feed(rest(talking).slice(0, 12), 1);
+    core.services.detection.checkSilent();
+    expect(core.services.detection.counters().silent).toEqual([quiet]);
+    feed(burst(rest(quiet)), 1);
+    expect(opened).toEqual([]);
+    expect(core.services.alarms.find(`${quiet}:anomaly`)?.state ?? 'normal').toBe('normal');
+    // the same burst on a device that never went away is an anomaly
+    feed(burst(rest(talking).slice(12)), 1);
+    expect(opened).toEqual([talking]);
+  });
+
   it('answers bad requests with clear errors and keeps running on bad readings', async () => {
     const bad = await core.api.call('alarms.shelve', { id: 'x', reason: '' }, OPERATOR);
     expect(bad.ok).toBe(false);
@@ -206,7 +235,7 @@ describe('live detection service', () => {
     expect(!page.ok && page.error.code).toBe('invalid_params');
     const r = generateDay({ seed: 6, hours: 0.01, devices: ['line-1/pump-03'] }).readings;
     // first row has a NaN field, then the same timestamp twice more, then one from the past
-    const junk = [{ ...r[0], temperature: Number.NaN }, r[0], r[0], { ...r[1], ts: r[0].ts - 1 }];
+    const junk = [{ ...r[0], values: { ...r[0].values, temperature: Number.NaN } }, r[0], r[0], { ...r[1], ts: r[0].ts - 1 }];
     expect(() => core.bus.emit('readings', junk)).not.toThrow();
     const c = core.services.detection.counters();
     expect(c.duplicates).toBe(2);

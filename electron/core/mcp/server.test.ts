@@ -160,7 +160,7 @@ describe('MCP server (in-memory client, live plant)', () => {
 
   it('REVIEW approved: waits with progress, executes through the executor, and the next readings show it', async () => {
     const device = 'line-3/motor-02';
-    const before = rig.core.services.live.latest(device)!.power;
+    const before = rig.core.services.live.latest(device)!.values.power;
     const progress: number[] = [];
     const decided = decideNext(rig, 'approve');
     const r = await reduceLoadHalf(client, device, 'vibration high; SOP 2.3 says reduce load', (p) => progress.push(p.progress));
@@ -172,7 +172,7 @@ describe('MCP server (in-memory client, live plant)', () => {
       () => rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)!.state === 'reduced',
       'the device model to apply the command',
     );
-    await waitFor(() => rig.core.services.live.latest(device)!.power < before * 0.75, `power of ${device} to drop below 75% of ${before}`);
+    await waitFor(() => rig.core.services.live.latest(device)!.values.power < before * 0.75, `power of ${device} to drop below 75% of ${before}`);
     const rows = rig.core.services.mcp.recentCalls({ tool: 'execute_device_command', limit: 1 });
     expect(rows[0]).toMatchObject({ agent_id: 'diag', decision: 'REVIEW', status: 'ok', is_error: false });
     expect(rows[0].wait_ms).toBeGreaterThan(0);

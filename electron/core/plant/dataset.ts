@@ -71,7 +71,12 @@ export function parseDatasetCsv(text: string, columns: ColumnMapping = DEFAULT_C
     }
     const r = parsed.data;
     devices.add(r.device_id);
-    readings.push({ ...r, timestamp: new Date(r.ts).toISOString() });
+    readings.push({
+      device_id: r.device_id,
+      timestamp: new Date(r.ts).toISOString(),
+      ts: r.ts,
+      values: { temperature: r.temperature, pressure: r.pressure, vibration: r.vibration, humidity: r.humidity, power: r.power },
+    });
   }
   // Replay in time order even if the export was not sorted (Array.prototype.sort is stable).
   readings.sort((a, b) => a.ts - b.ts);

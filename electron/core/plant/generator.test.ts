@@ -58,32 +58,32 @@ describe('plant dataset generator', () => {
   it('thermal runaway: line-1/compressor-01 temperature ~80 → ~120 °C from hour 3, vibration rising with it', () => {
     const before = at('line-1/compressor-01', 2.5, 3);
     const peak = at('line-1/compressor-01', 3.5, 4);
-    expect(mean(before.map((r) => r.temperature))).toBeGreaterThan(74);
-    expect(mean(before.map((r) => r.temperature))).toBeLessThan(84);
-    expect(mean(peak.map((r) => r.temperature))).toBeGreaterThan(112);
-    expect(mean(peak.map((r) => r.vibration)) - mean(before.map((r) => r.vibration))).toBeGreaterThan(1);
+    expect(mean(before.map((r) => r.values.temperature))).toBeGreaterThan(74);
+    expect(mean(before.map((r) => r.values.temperature))).toBeLessThan(84);
+    expect(mean(peak.map((r) => r.values.temperature))).toBeGreaterThan(112);
+    expect(mean(peak.map((r) => r.values.vibration)) - mean(before.map((r) => r.values.vibration))).toBeGreaterThan(1);
     const after = at('line-1/compressor-01', 4.1, 4.5);
-    expect(mean(after.map((r) => r.temperature))).toBeLessThan(84);
+    expect(mean(after.map((r) => r.values.temperature))).toBeLessThan(84);
   });
 
   it('pressure leak: line-2/pump-03 pressure 32 → 15 PSI at hour 8 with a power spike', () => {
     const before = at('line-2/pump-03', 7.5, 8);
     const during = at('line-2/pump-03', 8.05, 8.5);
-    expect(mean(before.map((r) => r.pressure))).toBeCloseTo(32, 0);
-    expect(mean(during.map((r) => r.pressure))).toBeCloseTo(15, 0);
-    expect(mean(during.map((r) => r.power)) / mean(before.map((r) => r.power))).toBeGreaterThan(1.3);
+    expect(mean(before.map((r) => r.values.pressure))).toBeCloseTo(32, 0);
+    expect(mean(during.map((r) => r.values.pressure))).toBeCloseTo(15, 0);
+    expect(mean(during.map((r) => r.values.power)) / mean(before.map((r) => r.values.power))).toBeGreaterThan(1.3);
   });
 
   it('bearing failure: line-3/motor-02 vibration 2.0 → 8.5 mm/s at hour 12', () => {
-    expect(mean(at('line-3/motor-02', 11.5, 12).map((r) => r.vibration))).toBeCloseTo(2.0, 0);
-    expect(mean(at('line-3/motor-02', 12.1, 13).map((r) => r.vibration))).toBeCloseTo(8.5, 0);
+    expect(mean(at('line-3/motor-02', 11.5, 12).map((r) => r.values.vibration))).toBeCloseTo(2.0, 0);
+    expect(mean(at('line-3/motor-02', 12.1, 13).map((r) => r.values.vibration))).toBeCloseTo(8.5, 0);
   });
 
   it('sensor drift: line-1/motor-02 reads ~15 % high by hour 20, gradually', () => {
     const base = at('line-1/motor-02', 17.5, 18);
     const mid = at('line-1/motor-02', 18.9, 19.1);
     const end = at('line-1/motor-02', 19.9, 20);
-    const ratio = (xs: typeof base) => mean(xs.map((r) => r.pressure)) / mean(base.map((r) => r.pressure));
+    const ratio = (xs: typeof base) => mean(xs.map((r) => r.values.pressure)) / mean(base.map((r) => r.values.pressure));
     expect(ratio(mid)).toBeGreaterThan(1.05);
     expect(ratio(mid)).toBeLessThan(1.1);
     expect(ratio(end)).toBeGreaterThan(1.12);
@@ -91,10 +91,10 @@ describe('plant dataset generator', () => {
   });
 
   it('electrical fault: line-2/compressor-01 power swings between ~5 and ~45 kW at hour 22', () => {
-    const p = at('line-2/compressor-01', 22, 22.5).map((r) => r.power);
+    const p = at('line-2/compressor-01', 22, 22.5).map((r) => r.values.power);
     expect(Math.min(...p)).toBeLessThan(7);
     expect(Math.max(...p)).toBeGreaterThan(43);
-    const normal = at('line-2/compressor-01', 21, 22).map((r) => r.power);
+    const normal = at('line-2/compressor-01', 21, 22).map((r) => r.values.power);
     expect(Math.max(...normal) - Math.min(...normal)).toBeLessThan(8);
   });
 });

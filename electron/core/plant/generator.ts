@@ -87,17 +87,8 @@ export function generateDay(opts: GenerateOptions): PlantDay {
         out = applyScenario(sc.type, v, (hour - sc.startHour) * 3600, (sc.endHour - sc.startHour) * 3600, u);
         label = { is_anomaly: 1, anomaly_type: sc.type };
       }
-      const r: TimedReading = {
-        device_id: id,
-        timestamp,
-        ts,
-        temperature: 0,
-        pressure: 0,
-        vibration: 0,
-        humidity: 0,
-        power: 0,
-      };
-      for (const sensor of SENSORS) r[sensor] = round(Math.max(prof[sensor].min, out[sensor]), DIGITS[sensor]);
+      const r: TimedReading = { device_id: id, timestamp, ts, values: {} };
+      for (const sensor of SENSORS) r.values[sensor] = round(Math.max(prof[sensor].min, out[sensor]), DIGITS[sensor]);
       readings[i] = r;
       labels[i] = label;
       i++;
@@ -111,9 +102,9 @@ export const LABELS_HEADER = 'timestamp,device_id,is_anomaly,anomaly_type';
 
 export function readingsToCsv(readings: readonly TimedReading[]): string {
   const lines = [CSV_HEADER];
-  for (const r of readings) {
+  for (const { timestamp, device_id, values: v } of readings) {
     lines.push(
-      `${r.timestamp},${r.device_id},${r.temperature.toFixed(2)},${r.pressure.toFixed(2)},${r.vibration.toFixed(3)},${r.humidity.toFixed(2)},${r.power.toFixed(2)}`,
+      `${timestamp},${device_id},${v.temperature.toFixed(2)},${v.pressure.toFixed(2)},${v.vibration.toFixed(3)},${v.humidity.toFixed(2)},${v.power.toFixed(2)}`,
     );
   }
   return lines.join('\n') + '\n';

@@ -34,11 +34,7 @@ describe('LiveReadings', () => {
     device_id,
     ts,
     timestamp: new Date(ts).toISOString(),
-    temperature,
-    pressure: 1,
-    vibration: 2,
-    humidity: 3,
-    power: 4,
+    values: { temperature, pressure: 1, vibration: 2, humidity: 3, power: 4 },
   });
 
   it('notifies once per batch with the devices touched', () => {
@@ -54,7 +50,7 @@ describe('LiveReadings', () => {
   it('puts stored history before the live samples that are newer than it', () => {
     const live = new LiveReadings(100);
     live.ingest([r('a', 50_000, 9)]);
-    live.loadHistory('a', { ts: [10_000, 20_000], temperature: [1, 2], pressure: [0, 0], vibration: [0, 0], humidity: [0, 0], power: [0, 0] });
+    live.loadHistory('a', { ts: [10_000, 20_000], series: { temperature: [1, 2], pressure: [0, 0], vibration: [0, 0], humidity: [0, 0], power: [0, 0] } });
     const v = live.device('a').view();
     expect(Array.from(v.t)).toEqual([10, 20, 50]);
     expect(Array.from(v.values.temperature)).toEqual([1, 2, 9]);

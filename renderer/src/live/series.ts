@@ -15,11 +15,8 @@ export interface ReadingLike {
   device_id: string;
   ts?: number;
   timestamp: string;
-  temperature: number;
-  pressure: number;
-  vibration: number;
-  humidity: number;
-  power: number;
+  /** Tag key -> value; a missing key is no new value (NaN in the series). */
+  values: Readonly<Record<string, number>>;
 }
 
 export function readingTimeMs(r: ReadingLike): number {
@@ -149,7 +146,7 @@ export class LiveReadings {
     const touched = new Set<string>();
     for (const r of readings) {
       if (!r || typeof r.device_id !== 'string') continue;
-      for (let i = 0; i < SENSORS.length; i++) this.scratch[i] = Number(r[SENSORS[i]]);
+      for (let i = 0; i < SENSORS.length; i++) this.scratch[i] = Number(r.values?.[SENSORS[i]] ?? NaN);
       this.device(r.device_id).push(readingTimeMs(r) / 1000, this.scratch);
       let b = this.bands.get(r.device_id);
       if (!b) this.bands.set(r.device_id, (b = new NormalBand()));
@@ -162,7 +159,7 @@ export class LiveReadings {
   }
 
   /** Replace a device's window with stored history (ascending), then live samples continue after it. */
-  loadHistory(deviceId: string, cols: { ts: ArrayLike<number> } & Record<Sensor, ArrayLike<number>>): void {
+  loadHistory(deviceId: string, cols: { ts: ArrayLike<number>; series: Readonly<Record<string, ArrayLike<number | null>>> }): void {
     const s = this.device(deviceId);
     const liveTail: Array<[number, number[]]> = [];
     const v = s.view();
@@ -170,7 +167,7 @@ export class LiveReadings {
     for (let i = 0; i < v.length; i++) if (v.t[i] > lastHist) liveTail.push([v.t[i], SENSORS.map((k) => v.values[k][i])]);
     s.clear();
     for (let i = 0; i < cols.ts.length; i++) {
-      for (let k = 0; k < SENSORS.length; k++) this.scratch[k] = cols[SENSORS[k]][i]!;
+      for (let k = 0; k < SENSORS.length; k++) this.scratch[k] = cols.series[SENSORS[k]]?.[i] ?? NaN;
       s.push(cols.ts[i] / 1000, this.scratch);
     }
     for (const [t, vals] of liveTail) s.push(t, vals);

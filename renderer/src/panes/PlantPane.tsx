@@ -92,8 +92,8 @@ export default function PlantPane() {
               <td className="num">{d.load_pct} %</td>
               {SENSORS.map((s) => (
                 <td key={s} className="num" data-sensor={s}>
-                  {fmt(d.latest?.[s], SENSOR_DIGITS[s])}
-                  <Analog value={d.latest?.[s]} band={live.band(id, s)} />
+                  {fmt(d.latest?.values[s], SENSOR_DIGITS[s])}
+                  <Analog value={d.latest?.values[s]} band={live.band(id, s)} />
                 </td>
               ))}
               <td className="nowrap">

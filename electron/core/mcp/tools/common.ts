@@ -53,7 +53,10 @@ const round = (v: number, d = 3) => {
 
 export function readingOut(r: Reading, sensors: readonly string[] = SENSORS): ReadingOut {
   const o: ReadingOut = { timestamp: r.timestamp };
-  for (const s of sensors) (o as Record<string, unknown>)[s] = round((r as unknown as Record<string, number>)[s]);
+  for (const s of sensors) {
+    const v = r.values[s];
+    if (v !== undefined) (o as Record<string, unknown>)[s] = round(v);
+  }
   return o;
 }
 
@@ -67,7 +70,7 @@ export function downsample(rs: readonly Reading[], points: number, sensors: read
     const o: ReadingOut = { timestamp: rs[to - 1].timestamp };
     for (const s of sensors) {
       let sum = 0;
-      for (let i = from; i < to; i++) sum += (rs[i] as unknown as Record<string, number>)[s];
+      for (let i = from; i < to; i++) sum += rs[i].values[s];
       (o as Record<string, unknown>)[s] = round(sum / (to - from));
     }
     out.push(o);

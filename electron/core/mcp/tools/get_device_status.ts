@@ -45,15 +45,15 @@ export const getDeviceStatus = defineTool({
     const sensors = latest
       ? SENSORS.map((s) => {
           let sum = 0;
-          for (const r of window) sum += r[s];
+          for (const r of window) sum += r.values[s];
           const mean = sum / n;
           let ss = 0;
-          for (const r of window) ss += (r[s] - mean) ** 2;
+          for (const r of window) ss += (r.values[s] - mean) ** 2;
           const sd = Math.sqrt(ss / Math.max(1, n - 1));
-          const z = n >= 10 && sd > 1e-9 ? (latest[s] - mean) / sd : null;
+          const z = n >= 10 && sd > 1e-9 ? (latest.values[s] - mean) / sd : null;
           return {
             sensor: s,
-            value: Math.round(latest[s] * 1000) / 1000,
+            value: Math.round(latest.values[s] * 1000) / 1000,
             unit: SENSOR_UNITS[s],
             mean: Math.round(mean * 1000) / 1000,
             z_score: z === null ? null : Math.round(z * 100) / 100,
