@@ -11,6 +11,7 @@
 // shared: neighbouring runs see the same conditions). calls/s is the median round; overhead is the
 // median of the per-round ratios; p50/p99 pool every measured call of every round. Then stdio: the
 // real CLI bridge (aegisflow mcp) with 20 calls in flight on one stdio connection.
+// Before the load, the approval checks of issue 20 (mcp-approvals.ts): retry exactly once, MCP Tasks.
 // Prints calls/s, p50, p99 and the overheads (fraction of throughput lost); the last line is JSON.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -27,6 +28,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { NodeStreamableHttpTransport } from '../electron/core/mcp/transports/nodeStreamableHttp';
 import { DEVICE_IDS } from '../shared/plant';
+import { approvalChecks } from './mcp-approvals';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLIENTS = Number(process.env.BENCH_MCP_CLIENTS ?? 20);
@@ -272,6 +274,9 @@ async function main(): Promise<void> {
   // Enough history for the tool's z-scores, then hold the replay still: the simulator, ingest and
   // detection would otherwise burn CPU in the same process during the runs, at random moments.
   while (core.services.live.recent('line-3/pump-03', 60).length < 60 && Date.now() - t < 30_000) await new Promise((r) => setTimeout(r, 50));
+  // The approval checks (issue 20) need the plant's devices to answer commands: before the replay is held.
+  const approvalAgent = core.services.governance.addAgent({ id: 'bench-approvals', name: 'bench approvals' });
+  const checks = await approvalChecks(core, `${core.services.http!.url}/mcp`, approvalAgent.token);
   core.services.plant?.simulator.pause();
 
   // The bare reference: the same tool body, registered on a plain SDK server with no governance.
@@ -388,6 +393,7 @@ async function main(): Promise<void> {
       `  load generator      ${fmt(g.clientCpu, 2)} cores busy during the governed runs (not the bottleneck below 1)`,
       `  one client alone    bare p50 ${fmt(single.bare.p50, 2)} ms p99 ${fmt(single.bare.p99, 2)} ms (${fmt(rate(single.bare))} calls/s);  governed p50 ${fmt(single.governed.p50, 2)} ms p99 ${fmt(single.governed.p99, 2)} ms (${fmt(rate(single.governed))} calls/s)`,
       `  stdio bridge        ${fmt(rate(stdio)).padStart(7)} calls/s   p50 ${fmt(stdio.p50, 2)} ms   p99 ${fmt(stdio.p99, 2)} ms   errors ${stdio.errors}   (${CLIENTS} in flight on one stdio connection → /mcp)`,
+      `  approvals (issue 20) retry_exactly_once ${checks.retry_exactly_once}, tasks_2025_ok ${checks.tasks_2025_ok}, tasks_2026_ok 0 (revision 2026-07-28 not served yet)${checks.notes.length ? `; failed: ${checks.notes.join('; ')}` : ''}`,
       `  every governed call recorded: last tool_calls row ${rows[0] ? `${rows[0].tool} ${rows[0].decision} ${rows[0].latency_ms} ms` : 'missing'}; audit rows ${core.services.governance.audit.query({ limit: 1 })[0]?.seq ?? 0}`,
     ].join('\n') + '\n',
   );
@@ -410,6 +416,10 @@ async function main(): Promise<void> {
       bare_node_cpu_us_per_call: Math.round(bareNodeCpu),
       governed_cpu_us_per_call: Math.round(govCpu),
       clients: CLIENTS,
+      stateless_calls_per_s: null,
+      tasks_2025_ok: checks.tasks_2025_ok,
+      tasks_2026_ok: 0,
+      retry_exactly_once: checks.retry_exactly_once,
     }) + '\n',
   );
   for (const srv of [bare, bareNode]) {

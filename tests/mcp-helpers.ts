@@ -42,6 +42,7 @@ export async function startRig(overrides: Parameters<typeof testConfig>[1] & Pla
   const base: Plain = {
     simulator: { speed: 20 },
     governance: { watchPolicy: false, progressIntervalMs: 50, sweepIntervalMs: 50 },
+    mcp: { review: { progressIntervalMs: 50 }, tasks: { pollIntervalMs: 50 } },
     immune: { fleet: { enabled: false } },
   };
   const core = createCore(testConfig(dir, merge(merge(base, policy), overrides)), deps);

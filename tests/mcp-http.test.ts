@@ -17,7 +17,7 @@ import {
   waitFor,
   type McpRig,
 } from './mcp-helpers';
-import { operatorCaller } from './helpers';
+import { OPERATOR, operatorCaller } from './helpers';
 
 let rig: McpRig;
 beforeAll(async () => {
@@ -167,7 +167,7 @@ describe('MCP over Streamable HTTP', () => {
     await client.close();
   });
 
-  it('a client that hangs up while waiting for the operator gets nothing carried out; an agent can collect the approval later', async () => {
+  it('a client that hangs up while waiting loses nothing: the approved call runs once, and the agent collects its outcome later', async () => {
     const device = 'line-3/compressor-01';
     const init = await post({ authorization: `Bearer ${rig.token}` });
     const sid = init.headers.get('mcp-session-id')!;
@@ -204,17 +204,24 @@ describe('MCP over Streamable HTTP', () => {
       () => rig.core.services.mcp.recentCalls({ tool: 'execute_device_command', limit: 1 })[0]?.status === 'pending',
       'the call to be recorded as pending',
     );
-    expect((await rig.core.api.call('approvals.decide', { id: approvalId, verdict: 'approve' }, operatorCaller('frank'))).ok).toBe(true);
-    await new Promise((r) => setTimeout(r, 300));
     expect(rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)).toMatchObject({ load_pct: 100 });
-    // The agent comes back and collects it: only now is the approved command carried out.
+    // The approval outlives the request (issue 20): approved with nobody waiting, the call runs once.
+    expect((await rig.core.api.call('approvals.decide', { id: approvalId, verdict: 'approve' }, operatorCaller('frank'))).ok).toBe(true);
+    await waitFor(
+      () => rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)!.load_pct < 100,
+      'the approved command to reach the device',
+    );
+    // The agent comes back and collects the outcome; the same call again replays it.
     const client = await httpClient(rig.mcpUrl, rig.token);
     const done = await client.callTool({ name: 'get_approval_status', arguments: { approval_id: approvalId } });
     expect(done.structuredContent).toMatchObject({ status: 'approved', executed: true, decided_by: 'frank' });
-    await waitFor(
-      () => rig.core.services.plant!.simulator.devices().find((d) => d.device_id === device)!.load_pct < 100,
-      'the collected command to reach the device',
-    );
+    const again = await client.callTool({
+      name: 'execute_device_command',
+      arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 40 }, justification: 'hang up before the operator answers' },
+    });
+    expect(again.structuredContent).toEqual((done.structuredContent as { result: unknown }).result);
+    const executed = await rig.core.api.call('audit.query', { kind: 'EXECUTED' }, OPERATOR);
+    expect(executed.ok && executed.result.filter((row) => (row.detail as { device_id: string }).device_id === device)).toHaveLength(1);
     await client.close();
   });
 
@@ -226,7 +233,7 @@ describe('MCP over Streamable HTTP', () => {
     const r = await reduceLoadHalf(client, device, 'temperature rising; SOP 2.1 reduce load first', progress.onprogress);
     await progress.decided();
     expect(r.structuredContent).toMatchObject({ status: 'executed', approved_by: 'dana' });
-    expect(progress.messages.some((m) => /waiting for an operator/.test(m))).toBe(true);
+    expect(progress.messages.some((m) => /awaiting operator approval — rule review-device-commands/.test(m))).toBe(true);
     await powerBelow(rig, device, before * 0.75);
     await client.close();
   });

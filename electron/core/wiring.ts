@@ -17,7 +17,7 @@ import { createOtlpTraceExporter, observabilityMigrations, Tracer, type Logger, 
 import { OperatorAgent } from './agent';
 import { OperatorAuth, operatorMigrations } from './operators';
 import { createManualLibrary, loadManualIndex, defaultManualPath } from './knowledge';
-import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
+import { createIncidentRepository, createMcpService, createPendingCallRepository, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
 import { createPlant, deviceCommandsFor, type Plant } from './plant';
 import { ModelLoadError, ModelStore, modelPath, type ModelIndex } from './model';
 import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
@@ -275,6 +275,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     manuals: createManualLibrary({ fallbackFile: defaultManualPath(config.resourcesDir), fallback: manual, model: () => model.current.model }),
     toolCalls: createToolCallRepository(db, { mask }),
     incidents: createIncidentRepository(db, { mask }),
+    pendingCalls: createPendingCallRepository(db),
     immune: config.immune.enabled ? immune : null,
     mask,
     bus,

@@ -1,8 +1,10 @@
 // The agent's side of MCP: a real SDK Client over Streamable HTTP to AegisFlow's own governed
 // server, authenticated with the agent's bearer token. Everything the server answers, including a
-// transport-level refusal (401/403 for an unknown or paused agent), becomes a ToolResult.
+// transport-level refusal (401/403 for an unknown or paused agent), becomes a ToolResult. Gated tools
+// are called as MCP Tasks (issue 20): the approval outlives any one request.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createTransportFetch } from '../mcp';
 import type { GovDecision } from '../../../shared/governance';
 import type { ToolInfo, ToolResult } from './planner';
@@ -71,9 +73,12 @@ export async function connectAgentMcp(url: string, token: string, clientName = '
   await client.connect(transport);
   const listed = await client.listTools();
   const tools: ToolInfo[] = listed.tools.map((t) => ({ name: t.name, description: t.description ?? '', inputSchema: t.inputSchema }));
+  // Gated tools take tasks (MCP 2025-11-25): the call becomes a durable task the operator's decision settles.
+  const taskTools = new Set(listed.tools.filter((t) => t.execution?.taskSupport === 'optional' || t.execution?.taskSupport === 'required').map((t) => t.name));
   return {
     tools,
     async call(tool, args, opts = {}) {
+      if (taskTools.has(tool)) return callAsTask(client, tool, args, opts);
       try {
         const res = await client.callTool({ name: tool, arguments: args }, undefined, {
           timeout: opts.timeoutMs,
@@ -91,4 +96,36 @@ export async function connectAgentMcp(url: string, token: string, clientName = '
       await client.close().catch(() => {});
     },
   };
+}
+
+/**
+ * A gated call as a task: created at once, its status (the operator's approval it awaits) reported as
+ * progress, its outcome collected when it settles. A run that stops waiting cancels the task, which
+ * withdraws the approval request.
+ */
+async function callAsTask(
+  client: Client,
+  tool: string,
+  args: Record<string, unknown>,
+  opts: { timeoutMs?: number; signal?: AbortSignal; onProgress?: (message: string) => void },
+): Promise<ToolResult> {
+  let taskId: string | null = null;
+  try {
+    const stream = client.experimental.tasks.callToolStream({ name: tool, arguments: args }, CallToolResultSchema, {
+      timeout: opts.timeoutMs,
+      signal: opts.signal,
+      task: { ttl: 3_600_000 },
+    });
+    for await (const m of stream) {
+      if (m.type === 'taskCreated' || m.type === 'taskStatus') {
+        taskId = m.task.taskId;
+        if (m.task.statusMessage) opts.onProgress?.(m.task.statusMessage);
+      } else if (m.type === 'result') return toToolResult(m.result);
+      else if (m.type === 'error') throw m.error;
+    }
+    throw new Error(`task ${taskId ?? '?'} ended without a result`);
+  } catch (err) {
+    if (taskId && opts.signal?.aborted) await client.experimental.tasks.cancelTask(taskId).catch(() => {});
+    return refusal(err);
+  }
 }

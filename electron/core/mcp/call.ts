@@ -1,7 +1,9 @@
 // The governed call: what happens to every tools/call, whatever the transport.
 //   identity (fixed per session) → gateway.authorize → ALLOW: run | BLOCK: isError with the reason |
-//   REVIEW: wait for the operator (progress notifications if the client asked) → run with the intent
-//   token, or isError rejected / expired / pending (poll get_approval_status).
+//   REVIEW: a durable pending call (pending.ts) that runs once when approved; the request watches it
+//   (progress notifications if the client asked) and answers its outcome, or PENDING before the
+//   client's timeout: the same call again attaches to the record (or replays its settled outcome).
+//   A task-augmented call (MCP Tasks) answers the record as a task at once (governedTaskCall).
 // Then the call is recorded (record.ts): a tool_calls row, an 'mcp.call' bus event and immune vitals.
 // The audit rows are the gateway's (and the executor's for commands). The result's shape: outcome.ts.
 import { performance } from 'node:perf_hooks';
@@ -9,6 +11,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthorizeResult, WaitResult } from '../governance';
 import { errorResult, runTool, type GovernanceMeta, type Outcome } from './outcome';
+import { actionDigest, isSettled, type PendingCallRecord } from './pending';
 import { rateLimited, record } from './record';
 import { ToolFailure, type CallerIdentity, type McpDeps, type ToolContext, type ToolSpec } from './types';
 
@@ -76,6 +79,42 @@ export async function governedCall(
   extra: Extra,
   registry?: ReadonlyMap<string, ToolSpec>,
 ): Promise<CallToolResult> {
+  return (await governed(deps, caller, spec, args, extra, registry, null)).result;
+}
+
+/**
+ * A task-augmented call: the same governance, but a call that needs an operator answers its pending
+ * record at once instead of waiting; any other call runs now and its outcome is a settled task.
+ */
+export async function governedTaskCall(
+  deps: McpDeps,
+  caller: CallerIdentity,
+  spec: ToolSpec,
+  args: Record<string, unknown>,
+  extra: Extra,
+  registry: ReadonlyMap<string, ToolSpec> | undefined,
+  ttlMs: number | undefined,
+): Promise<PendingCallRecord> {
+  const r = await governed(deps, caller, spec, args, extra, registry, { ttlMs });
+  return r.task ?? deps.pending.settledTask(caller, spec.name, r.result, r.status, ttlMs);
+}
+
+/** The result of a governed call; with a task mode, the pending record it opened or attached to instead of waiting. */
+interface Governed {
+  result: CallToolResult;
+  status: Outcome['status'];
+  task?: PendingCallRecord;
+}
+
+async function governed(
+  deps: McpDeps,
+  caller: CallerIdentity,
+  spec: ToolSpec,
+  args: Record<string, unknown>,
+  extra: Extra,
+  registry: ReadonlyMap<string, ToolSpec> | undefined,
+  taskMode: { ttlMs?: number } | null,
+): Promise<Governed> {
   const t0 = performance.now();
   let waitMs = 0;
   /** Wait for an operator's decision; the time spent waiting is not the tool's latency. */
@@ -93,7 +132,7 @@ export async function governedCall(
   if (limited && !limited.ok) {
     const outcome = rateLimited(deps, caller, spec.name, limited);
     record(deps, caller, spec.name, judged, null, outcome, performance.now() - t0, 0);
-    return outcome.result;
+    return { result: outcome.result, status: outcome.status };
   }
   const planId = typeof control.plan_id === 'string' ? control.plan_id : undefined;
   let auth: AuthorizeResult | null = null;
@@ -111,7 +150,7 @@ export async function governedCall(
         const meta: GovernanceMeta = { decision: 'NONE', status: 'invalid', rule_id: 'precheck', policy_version: deps.governance.policy.current.version };
         outcome = { result: errorResult(err.message, meta), status: 'invalid', error: err.message };
         record(deps, caller, spec.name, judged, null, outcome, performance.now() - t0, 0);
-        return outcome.result;
+        return { result: outcome.result, status: outcome.status };
       }
     }
     if (spec.selfGoverned) {
@@ -143,7 +182,25 @@ export async function governedCall(
       };
       outcome = await runTool(deps, spec, args, ctx, meta);
       record(deps, caller, spec.name, judged, reported, outcome, performance.now() - t0, waitMs);
-      return outcome.result;
+      return { result: outcome.result, status: outcome.status };
+    }
+    // The same call again (a retry after the client's timeout, a reconnect): attach to its pending
+    // record, or replay its settled outcome. Plan steps are each their own authority: never attached.
+    const digest = planId ? null : actionDigest(caller.agentId, spec.name, judged, deps.governance.policy.current.version);
+    // Only an active agent attaches (over HTTP the request was just authenticated as one); any other gets the gateway's refusal.
+    const active = caller.transport === 'http' || deps.governance.agents.get(caller.agentId)?.status === 'active';
+    const existing = digest && active ? deps.pending.find(digest) : null;
+    if (existing) {
+      auth = reviewOf(existing, caller.agentId);
+      if (taskMode) {
+        record(deps, caller, spec.name, judged, auth, pendingOutcome(spec.name, existing), performance.now() - t0, 0);
+        return { result: pendingOutcome(spec.name, existing).result, status: 'pending', task: existing };
+      }
+      const w0 = performance.now();
+      outcome = await watch(deps, spec.name, existing, extra, true);
+      waitMs = performance.now() - w0;
+      record(deps, caller, spec.name, judged, auth, outcome, performance.now() - t0, waitMs);
+      return { result: outcome.result, status: outcome.status };
     }
     const touched = spec.devicesOf?.(args, deps);
     auth = await deps.governance.authorize({
@@ -161,34 +218,41 @@ export async function governedCall(
       let approvalId = auth.approvalId;
       let proceed = true;
       outcome = { result: { content: [] }, status: 'ok', error: null };
-      if (auth.decision === 'REVIEW' && auth.approvalId) {
+      if (auth.decision === 'REVIEW' && auth.approvalId && digest) {
+        proceed = false;
+        const rec = deps.pending.open({
+          caller,
+          spec,
+          args: { ...judged, ...control },
+          digest,
+          auth: { ...auth, approvalId: auth.approvalId },
+          registry,
+          ttlMs: taskMode?.ttlMs,
+        });
+        if (taskMode) {
+          outcome = pendingOutcome(spec.name, rec, auth.reason);
+          record(deps, caller, spec.name, judged, auth, outcome, performance.now() - t0, 0);
+          return { result: outcome.result, status: outcome.status, task: rec };
+        }
+        const w0 = performance.now();
+        outcome = await watch(deps, spec.name, rec, extra, false, auth.reason);
+        waitMs = performance.now() - w0;
+      } else if (auth.decision === 'REVIEW' && auth.approvalId) {
+        // A plan step that needs its own review: waits inside the call as before (plans are their own authority).
         approvalId = auth.approvalId;
         meta.approval_id = approvalId;
-        const w0 = performance.now();
-        const w = await waitForOperator(deps, auth.approvalId, extra);
-        waitMs = performance.now() - w0;
+        const w = await waitForApproval(auth.approvalId);
         if (w.status === 'approved') {
           token = w.token;
           decidedBy = w.decidedBy;
           meta.decided_by = w.decidedBy;
-        } else if (w.status === 'pending') {
-          proceed = false;
-          meta.deadline = new Date(w.deadline).toISOString();
-          const text =
-            `PENDING: ${spec.name} needs an operator's approval (${auth.reason}). Approval ${approvalId} is waiting until ${meta.deadline}; nothing has run yet. ` +
-            `Call get_approval_status with {"approval_id": "${approvalId}"} to collect the result once the operator decides (send a progressToken to wait inside the call instead).`;
-          outcome = { result: errorResult(text, { ...meta, status: 'pending' }), status: 'pending', error: null };
         } else {
           proceed = false;
-          meta.decided_by = w.decidedBy;
-          const who = w.decidedBy ? ` by ${w.decidedBy}` : '';
           const text =
-            w.status === 'rejected'
-              ? `REJECTED${who}: the operator did not approve ${spec.name} (${w.reason}). Nothing was executed. Do not resubmit it unchanged (SOP 4.1); ask the operator what they want instead.`
-              : w.status === 'expired'
-                ? `EXPIRED: no operator decided approval ${approvalId} in time, which counts as a rejection. Nothing was executed.`
-                : `CANCELLED: approval ${approvalId} was cancelled (${w.reason}). Nothing was executed.`;
-          outcome = { result: errorResult(text, { ...meta, status: w.status }), status: w.status, error: w.reason };
+            w.status === 'pending'
+              ? `PENDING: approval ${approvalId} is still waiting for an operator; call get_approval_status with {"approval_id": "${approvalId}"} to collect it.`
+              : `${w.status.toUpperCase()}: approval ${approvalId} (${'reason' in w ? w.reason : ''}). Nothing was executed.`;
+          outcome = { result: errorResult(text, { ...meta, status: w.status }), status: w.status, error: w.status === 'pending' ? null : text };
         }
       }
       if (proceed) {
@@ -201,6 +265,7 @@ export async function governedCall(
           registry,
           caller,
           waitForApproval,
+          collectCall: (id, wait) => collectCall(deps, caller, id, wait, extra),
         };
         outcome = await runTool(deps, spec, { ...judged, ...control }, ctx, meta);
       }
@@ -220,5 +285,82 @@ export async function governedCall(
     };
   }
   record(deps, caller, spec.name, judged, auth, outcome, performance.now() - t0, waitMs);
-  return outcome.result;
+  return { result: outcome.result, status: outcome.status };
+}
+
+/** get_approval_status on an approval with a pending call: its settled result (waiting while the driver runs an approved call), or 'pending'. */
+async function collectCall(deps: McpDeps, caller: CallerIdentity, approvalId: string, wait: boolean, extra: Extra): Promise<CallToolResult | 'pending' | null> {
+  const rec = deps.pending.byApproval(approvalId);
+  if (!rec || rec.agentId !== caller.agentId) return null;
+  if (isSettled(rec)) return rec.result;
+  const decided = deps.governance.approval(approvalId)?.status !== 'pending';
+  if (!decided && !wait) return 'pending';
+  const r = decided
+    ? await deps.pending.wait(rec.id, { signal: extra.signal, limitMs: deps.config.review.maxWaitMs })
+    : (await watch(deps, rec.tool, rec, extra, true)) && deps.pending.get(rec.id);
+  return r && isSettled(r) ? r.result : 'pending';
+}
+
+/** The gateway's REVIEW as the record of an attached call shows it (for the tool_calls row). */
+function reviewOf(rec: PendingCallRecord, agentId: string): AuthorizeResult {
+  return {
+    decision: 'REVIEW',
+    reason: rec.statusMessage,
+    ruleId: rec.ruleId,
+    policyVersion: rec.policyVersion,
+    agentId,
+    risk: 0,
+    approvalId: rec.approvalId ?? undefined,
+  };
+}
+
+/** A settled record's outcome, or PENDING with what the agent does next. */
+function pendingOutcome(tool: string, rec: PendingCallRecord, reason?: string): Outcome {
+  if (isSettled(rec) && rec.result) {
+    const status = rec.outcome ?? 'ok';
+    const text = rec.result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ');
+    return { result: rec.result, status, error: rec.result.isError ? text.slice(0, 500) : null };
+  }
+  const meta: GovernanceMeta = {
+    decision: 'REVIEW',
+    status: 'pending',
+    rule_id: rec.ruleId,
+    policy_version: rec.policyVersion,
+    ...(rec.approvalId ? { approval_id: rec.approvalId } : {}),
+    ...(rec.deadline ? { deadline: new Date(rec.deadline).toISOString() } : {}),
+    task_id: rec.id,
+  };
+  const text =
+    `PENDING: ${tool} needs an operator's approval${reason ? ` (${reason})` : ''}: ${rec.statusMessage}. Nothing has run yet. ` +
+    `pending; retry the same call to collect it: the same arguments attach to this request (task ${rec.id}) and it runs once, when approved. ` +
+    (rec.approvalId ? `Or call get_approval_status with {"approval_id": "${rec.approvalId}"}.` : '');
+  return { result: errorResult(text, meta), status: 'pending', error: null };
+}
+
+/**
+ * Watch a pending record for this request: with a progressToken up to mcp.review.maxWaitMs with a
+ * progress notification every few seconds; without one, up to waitWithoutProgressMs (before the
+ * common 60 s client timeout). A client that gives up (cancel, dropped stream) only stops watching.
+ */
+async function watch(deps: McpDeps, tool: string, rec: PendingCallRecord, extra: Extra, attached: boolean, reason?: string): Promise<Outcome> {
+  const progressToken = extra._meta?.progressToken;
+  const limitMs = progressToken !== undefined ? deps.config.review.maxWaitMs : deps.config.review.waitWithoutProgressMs;
+  const progress = (r: PendingCallRecord, elapsedMs: number) => {
+    if (progressToken === undefined) return;
+    const remaining = r.deadline ? Math.max(0, r.deadline - deps.clock.now()) : 0;
+    void extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: {
+          progressToken,
+          progress: Math.round(elapsedMs) / 1000,
+          ...(r.deadline ? { total: Math.round(elapsedMs + remaining) / 1000 } : {}),
+          message: `${r.statusMessage}${r.deadline ? ` (${Math.ceil(remaining / 1000)} s left)` : ''}${attached ? '; attached to the earlier call' : ''}`,
+        },
+      })
+      .catch(() => {});
+  };
+  if (!isSettled(rec)) progress(rec, 0);
+  const r = await deps.pending.wait(rec.id, { signal: extra.signal, limitMs, onProgress: progress });
+  return pendingOutcome(tool, r, reason);
 }

@@ -112,6 +112,29 @@ export const McpConfigSchema = z.strictObject({
       waitWithoutProgressMs: z.number().int().min(0).max(600_000).default(45_000),
       /** With a progressToken the call waits up to this long (the approval's own timeout usually ends it first). */
       maxWaitMs: z.number().int().min(0).max(3_600_000).default(600_000),
+      /** A progress notification this often while a call waits for an operator. */
+      progressIntervalMs: z.number().int().min(10).max(60_000).default(5000),
+      /** The same call again replays a settled pending call's outcome for this long (after that it is a new request). */
+      replayMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(24 * 3_600_000)
+        .default(10 * 60_000),
+    })
+    .prefault({}),
+  /** MCP Tasks (2025-11-25 tasks, 2026-07-28 io.modelcontextprotocol/tasks): how long a task's record is kept, how often to poll. */
+  tasks: z
+    .strictObject({
+      defaultTtlMs: z.number().int().min(1000).default(3_600_000),
+      minTtlMs: z.number().int().min(1000).default(60_000),
+      maxTtlMs: z
+        .number()
+        .int()
+        .min(1000)
+        .default(24 * 3_600_000),
+      /** The pollInterval tasks carry (and tasks/result's own re-check while the task works). */
+      pollIntervalMs: z.number().int().min(10).max(60_000).default(2000),
     })
     .prefault({}),
   /** Immune vitals are recorded per agent run: a burst of calls ended by this much silence (ms)... */

@@ -1,5 +1,6 @@
 // Tables owned by the MCP subsystem: every tool call as the server saw it, and the incident reports
-// agents write as long-term memory (seed 000: log_incident_report / get_incident_reports).
+// agents write as long-term memory (seed 000: log_incident_report / get_incident_reports), and the
+// durable pending calls (issue 20) a gated call becomes while it waits for an operator.
 import type { Migration } from '../store';
 
 export const mcpMigrations: Migration[] = [
@@ -51,6 +52,37 @@ export const mcpMigrations: Migration[] = [
         );
         CREATE INDEX incidents_device_ts ON incidents (device_id, ts);
         CREATE INDEX incidents_ts ON incidents (ts);
+      `);
+    },
+  },
+  {
+    // One row per gated call waiting for (or settled by) an operator: an MCP task of either era and the
+    // record a plain retry attaches to. At most one working row per action digest (the unique index).
+    id: 'mcp-003-pending-calls',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE mcp_pending_calls (
+          id TEXT PRIMARY KEY,
+          digest TEXT,
+          agent_id TEXT NOT NULL,
+          tool TEXT NOT NULL,
+          policy_version TEXT NOT NULL,
+          rule_id TEXT NOT NULL,
+          approval_id TEXT,
+          status TEXT NOT NULL CHECK (status IN ('working', 'completed', 'failed', 'cancelled')),
+          status_message TEXT NOT NULL,
+          outcome TEXT,
+          result_json TEXT,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          deadline INTEGER,
+          settled_at INTEGER,
+          ttl_ms INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX mcp_pending_calls_working ON mcp_pending_calls (digest) WHERE status = 'working';
+        CREATE INDEX mcp_pending_calls_digest ON mcp_pending_calls (digest, created_at);
+        CREATE INDEX mcp_pending_calls_approval ON mcp_pending_calls (approval_id);
+        CREATE INDEX mcp_pending_calls_agent ON mcp_pending_calls (agent_id, created_at);
       `);
     },
   },

@@ -15,6 +15,8 @@ export interface GovernanceMeta {
   approval_id?: string;
   deadline?: string;
   decided_by?: string | null;
+  /** The durable pending call (an MCP task id) a gated call opened or attached to. */
+  task_id?: string;
   /** With status rate_limited: wait this long (ms) before calling this tool again. */
   retry_after_ms?: number;
 }

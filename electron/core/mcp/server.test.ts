@@ -37,6 +37,18 @@ describe('MCP server (in-memory client, live plant)', () => {
     expect(exec.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(Object.keys(exec.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['device_id', 'command', 'parameters', 'justification']));
     expect(tools.find((t) => t.name === 'get_sensor_stream')!.annotations).toMatchObject({ readOnlyHint: true });
+    // Honest metadata: all four hints and an icon on every tool; a gated tool is never read-only.
+    for (const t of tools) {
+      expect(Object.keys(t.annotations ?? {}).sort()).toEqual(['destructiveHint', 'idempotentHint', 'openWorldHint', 'readOnlyHint', 'title']);
+      expect(t.icons?.[0]).toMatchObject({ mimeType: 'image/svg+xml', src: expect.stringMatching(/^data:image\/svg\+xml;base64,/) });
+      if (t.execution?.taskSupport === 'optional') expect(t.annotations?.readOnlyHint).toBe(false);
+    }
+    expect(
+      tools
+        .filter((t) => t.execution?.taskSupport === 'optional')
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['acknowledge_anomaly', 'execute_device_command']);
   });
 
   it("get_sensor_stream returns every device's latest reading, and downsamples long windows", async () => {
@@ -205,9 +217,18 @@ describe('MCP server (in-memory client, live plant)', () => {
       decided_by: 'carol',
       result: { status: 'executed', device_id: device },
     });
+    // The call ran once, when approved: asking again replays that outcome, and so does the same call again.
     const again = await call('get_approval_status', { approval_id: meta.approval_id });
-    expect(again.isError).toBe(true);
-    expect(textOf(again)).toMatch(/already run/);
+    expect(again.structuredContent).toMatchObject({ status: 'approved', executed: true, result: (done.structuredContent as { result: unknown }).result });
+    const retry = await call('execute_device_command', {
+      device_id: device,
+      command: 'reduce_load',
+      parameters: { reduction_pct: 20 },
+      justification: 'power oscillating; SOP 2.5 first step',
+    });
+    expect(retry.structuredContent).toEqual((done.structuredContent as { result: unknown }).result);
+    const executed = await rig.core.api.call('audit.query', { kind: 'EXECUTED' }, OPERATOR);
+    expect(executed.ok && executed.result.filter((row) => (row.detail as { device_id: string }).device_id === device)).toHaveLength(1);
   });
 
   it('propose_plan: one approval, then the step runs with plan_id', async () => {

@@ -5,10 +5,12 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { z } from 'zod';
 import { DEVICE_TYPES } from '../../../shared/domain';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { governedCall, type Extra } from './call';
+import { governedCall, governedTaskCall, type Extra } from './call';
 import { GOVERNANCE_META } from './outcome';
 import { recordInvalidCall } from './record';
 import { governedRead, mayRead, promptTool, resourceTool } from './reads';
+import { toolAnnotations, toolIcons } from './metadata';
+import { createTaskStore, GATED_TOOLS, TASKS_CAPABILITY, toTask } from './tasks';
 import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
 import { requireKnownDevice, scopeFilter } from './tools/common';
 import type { CallerIdentity, McpDeps } from './types';
@@ -26,7 +28,12 @@ log an incident report after every handled anomaly.`;
 export function createMcpServer(deps: McpDeps, caller: CallerIdentity): McpServer {
   const server = new McpServer(
     { name: deps.serverInfo?.name ?? SERVER_NAME, version: deps.serverInfo?.version ?? SERVER_VERSION },
-    { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
+    {
+      capabilities: { logging: {}, tasks: TASKS_CAPABILITY },
+      instructions: INSTRUCTIONS,
+      taskStore: createTaskStore(deps, caller),
+      defaultTaskPollInterval: deps.config.tasks.pollIntervalMs,
+    },
   );
   for (const spec of ALL_TOOLS) {
     server.registerTool(
@@ -36,7 +43,7 @@ export function createMcpServer(deps: McpDeps, caller: CallerIdentity): McpServe
         description: spec.description,
         inputSchema: spec.input,
         outputSchema: spec.output,
-        annotations: { title: spec.title, ...spec.annotations },
+        annotations: toolAnnotations(spec),
       },
       (args: Record<string, unknown>, extra) => governedCall(deps, caller, spec, args, extra, TOOL_REGISTRY),
     );
@@ -44,6 +51,7 @@ export function createMcpServer(deps: McpDeps, caller: CallerIdentity): McpServe
   const resources = registerResources(server, deps, caller);
   registerPrompts(server, deps, caller);
   showOnlyReadable(server, deps, caller, resources);
+  acceptTasks(server, deps, caller);
   countRefusedCalls(server, deps, caller);
   return server;
 }
@@ -119,6 +127,50 @@ function countRefusedCalls(server: McpServer, deps: McpDeps, caller: CallerIdent
       return result;
     });
   }
+}
+
+/**
+ * MCP Tasks for the gated tools (tasks.ts): tools/list gives them execution.taskSupport "optional" (and
+ * every tool its icon, metadata.ts), and a
+ * task-augmented tools/call of one is answered here with its pending call as a task (the SDK would run
+ * such a tool only through its own in-memory task polling). Any other tools/call goes on to the SDK.
+ */
+function acceptTasks(server: McpServer, deps: McpDeps, caller: CallerIdentity): void {
+  const handlers = handlersOf(server);
+  const list = handlers?.get('tools/list');
+  const call = handlers?.get('tools/call');
+  if (!handlers || !list || !call) {
+    deps.log.debug('SDK internals changed: tools do not advertise task support');
+    return;
+  }
+  handlers.set('tools/list', async (request, extra) => {
+    const result = await list(request, extra);
+    const tools = result.tools;
+    if (!Array.isArray(tools)) return result;
+    return {
+      ...result,
+      tools: tools.map((t: Record<string, unknown>) => {
+        const name = String(t.name);
+        const withIcons = { ...t, icons: toolIcons(name, t.annotations ?? {}) };
+        return GATED_TOOLS.has(name) ? { ...withIcons, execution: { taskSupport: 'optional' } } : withIcons;
+      }),
+    };
+  });
+  handlers.set('tools/call', async (request, extra) => {
+    const p = request.params ?? {};
+    const task = p.task as { ttl?: unknown } | undefined;
+    const spec = typeof p.name === 'string' && GATED_TOOLS.has(p.name) ? TOOL_REGISTRY.get(p.name) : undefined;
+    if (!task || typeof task !== 'object' || !spec) return call(request, extra);
+    const parsed = spec.input.safeParse(p.arguments ?? {});
+    if (!parsed.success)
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Input validation error: Invalid arguments for tool ${spec.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    const ttl = typeof task.ttl === 'number' && Number.isFinite(task.ttl) ? task.ttl : undefined;
+    const rec = await governedTaskCall(deps, caller, spec, parsed.data, extra as Extra, TOOL_REGISTRY, ttl);
+    return { task: toTask(deps, rec) };
+  });
 }
 
 /** A registered resource and how a URI of it becomes a governed read (pseudo-tool name and arguments). */

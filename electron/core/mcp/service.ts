@@ -7,8 +7,11 @@ import type { McpInfo, McpToolCallView } from '../../../shared/mcp';
 import { recordInvalidCall } from './record';
 import { createRunVitals } from './vitals';
 import { createRateLimiter } from './limits';
+import { PendingCalls } from './pending';
+import type { PendingCallRepository } from './pending-repo';
 import { createMcpServer } from './server';
-import { ALL_TOOLS } from './tools';
+import { GATED_TOOLS } from './tasks';
+import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
 import type { StreamableHttpEndpoint } from './transports/endpoint';
 import type { CallerIdentity, McpDeps } from './types';
 
@@ -36,8 +39,12 @@ export interface McpService {
   stop(): Promise<void>;
 }
 
-export function createMcpService(input: McpDeps): McpService {
-  const deps: McpDeps = { ...input };
+/** What the composition root gives the service: the deps, with the pending calls' table instead of their manager. */
+export type McpServiceInput = Omit<McpDeps, 'pending'> & { pendingCalls: PendingCallRepository };
+
+export function createMcpService(input: McpServiceInput): McpService {
+  const { pendingCalls, ...rest } = input;
+  const deps: McpDeps = { ...rest, pending: new PendingCalls(() => deps, pendingCalls) };
   if (deps.runVitals === undefined) deps.runVitals = deps.immune ? createRunVitals(deps.immune, deps.clock, deps.config.vitals) : null;
   if (deps.limiter === undefined) deps.limiter = createRateLimiter(deps.config.rateLimits, () => deps.clock.now());
   let endpoint: StreamableHttpEndpoint | null = null;
@@ -66,7 +73,7 @@ export function createMcpService(input: McpDeps): McpService {
           name: t.name,
           title: t.title,
           readOnly: t.annotations.readOnlyHint === true,
-          gated: t.name === 'execute_device_command' || t.name === 'acknowledge_anomaly',
+          gated: GATED_TOOLS.has(t.name),
         })),
         openSessions: endpoint?.sessions.size ?? 0,
         examples: {
@@ -84,7 +91,14 @@ export function createMcpService(input: McpDeps): McpService {
     start() {
       deps.runVitals?.start();
       if (sweepTimer) return;
-      sweepTimer = setInterval(() => endpoint?.sweep(), Math.min(60_000, Math.max(1000, Math.floor(deps.config.sessionIdleMs / 4))));
+      deps.pending.resume(TOOL_REGISTRY);
+      sweepTimer = setInterval(
+        () => {
+          endpoint?.sweep();
+          deps.pending.sweep();
+        },
+        Math.min(60_000, Math.max(1000, Math.floor(deps.config.sessionIdleMs / 4))),
+      );
       sweepTimer.unref?.();
     },
     async stop() {

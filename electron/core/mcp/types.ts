@@ -46,6 +46,8 @@ export interface McpDeps {
   immune?: VitalsSink | null;
   /** Per-run vitals aggregation in front of `immune` (the service creates it when absent). */
   runVitals?: import('./vitals').RunVitals | null;
+  /** Durable pending calls of gated tools (the service builds it on mcp_pending_calls). */
+  pending: import('./pending').PendingCalls;
   /** Token buckets of tools/call per agent and per agent and tool (the service creates it from config.rateLimits when absent). */
   limiter?: import('./limits').RateLimiter | null;
   bus: EventBus;
@@ -71,6 +73,11 @@ export interface ToolContext {
   registry?: ReadonlyMap<string, ToolSpec>;
   /** Wait for an operator's decision on an approval, with progress notifications when the client asked. */
   waitForApproval?(approvalId: string): Promise<WaitResult>;
+  /**
+   * The outcome of the pending call an approval belongs to (get_approval_status): its settled result,
+   * 'pending' while no operator decided (waiting for it first when `wait`), or null when the approval has no pending call.
+   */
+  collectCall?(approvalId: string, wait: boolean): Promise<import('@modelcontextprotocol/sdk/types.js').CallToolResult | 'pending' | null>;
   /** Self-governed tools (propose_plan) report the gateway's decision here for the call record. */
   report?(d: { decision: GovDecision; ruleId: string; policyVersion: string; approvalId?: string }): void;
   /** Intent token from the gateway (ALLOW of a gated tool, or an operator's approval). */

@@ -3,8 +3,34 @@
 // returning the call's own result (the token is single-use, so this happens once).
 import { z } from 'zod';
 import { GovernanceError } from '../../governance';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { runTool } from '../outcome';
 import { ToolFailure, defineTool } from '../types';
+
+type Approval = NonNullable<ReturnType<import('../../governance').AgentGate['approval']>>;
+
+/** The settled outcome of an approval's pending call, in this tool's shape (the same answer every time it is asked). */
+function collected(id: string, tool: string, a: Approval, r: CallToolResult) {
+  const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+  const base = {
+    approval_id: id,
+    kind: 'call' as const,
+    tool,
+    deadline: new Date(a.deadline).toISOString(),
+    plan_id: a.planId ?? null,
+    decided_by: a.decidedBy,
+  };
+  if (a.status !== 'approved' && a.status !== 'pending') {
+    const message = `${a.status}: ${text}`;
+    return { structured: { ...base, status: a.status, executed: false, result: null, message }, text: `Approval ${id} (${tool}) ${message}` };
+  }
+  if (r.isError) throw new ToolFailure(`approval ${id} was approved, but ${tool} failed: ${text}`, 'failed');
+  const result = (r.structuredContent) ?? null;
+  return {
+    structured: { ...base, status: 'approved' as const, executed: true, result, message: text },
+    text: `Approved by ${a.decidedBy ?? 'an operator'}; ${tool} ran once: ${text}`,
+  };
+}
 
 export const getApprovalStatus = defineTool({
   name: 'get_approval_status',
@@ -34,6 +60,9 @@ export const getApprovalStatus = defineTool({
     const a = g.approval(args.approval_id);
     // A healing approval is the operators' business about this agent, not an approval the agent waits on.
     if (!a || a.agentId !== ctx.agentId || a.kind === 'healing') throw new ToolFailure(`no approval ${args.approval_id} for agent ${ctx.agentId}`, 'not_found');
+    // A gated call's approval: its pending call ran it (once) when approved; this answers that outcome.
+    const settled = ctx.collectCall ? await ctx.collectCall(a.id, args.wait) : null;
+    if (settled && settled !== 'pending') return collected(a.id, a.tool, g.approval(a.id) ?? a, settled);
     let w;
     try {
       w = args.wait && ctx.waitForApproval ? await ctx.waitForApproval(a.id) : await g.approvalStatus(a.id);

@@ -220,9 +220,9 @@ export class NodeStreamableHttpTransport implements Transport {
       }
     for (const id of post.ids) this.pending.set(id, post);
     // The client went away before every answer was written. Its requests are cancelled, as if it had
-    // sent notifications/cancelled: a call waiting for an operator stops waiting (the approval stays
-    // pending; an approved call runs only when an agent collects it with get_approval_status), so
-    // nothing is carried out for a caller that is no longer there. Answers still arriving are dropped.
+    // sent notifications/cancelled: a call waiting for an operator stops watching its pending call,
+    // which stays (issue 20): approved, it runs once, and a retry or get_approval_status collects the
+    // outcome. Answers still arriving are dropped.
     res.on('close', () => {
       if (post.done) return;
       this.finish(post);
