@@ -12,6 +12,8 @@ import { useApprovals } from './store/approvals';
 import { AUDIT_PAGE, toQuery, useAudit } from './store/audit';
 import { useImmune } from './store/immune';
 import { useNotices } from './store/notices';
+import { useConnectors } from './store/connectors';
+import { useModel } from './store/model';
 import { usePlant } from './store/plant';
 
 export function createActions(client: Client, live: LiveReadings) {
@@ -35,6 +37,13 @@ export function createActions(client: Client, live: LiveReadings) {
 
   const actions = {
     // ---------------------------------------------------------------- plant and replay
+    /** The plant model in force (hierarchy, tags with units, bands, limits); its connectors as status placeholders. */
+    loadModel: () =>
+      quiet(async () => {
+        const m = await unwrap(api.plantModel({}));
+        useModel.getState().setModel(m);
+        useConnectors.getState().declare(m.connectors);
+      }),
     refreshSnapshot: () => quiet(async () => usePlant.getState().setSnapshot(await unwrap(api.plantSnapshot({})))),
     loadScenarios: () => quiet(async () => usePlant.getState().setScenarios(await unwrap(api.simulatorScenarios({})))),
     simulator: (p: RequestMap['simulator.control']['params']) =>

@@ -10,6 +10,7 @@ export {
   type Sensor,
   type Reading,
   type TimedReading,
+  type Quality,
   type DeviceStatus,
   type ScenarioType,
 } from '../../shared/plant';

@@ -47,6 +47,7 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
 
   const loadAll = async () => {
     await Promise.all([
+      actions.loadModel(),
       actions.refreshSnapshot(),
       actions.loadScenarios(),
       actions.refreshApprovals(),
@@ -64,6 +65,10 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
     client.onConnection((s) => {
       useConnection.getState().set(s);
       if (s === 'open') void loadAll();
+    }),
+    // A reload the core accepted: fetch the new model (a refused one leaves the old model in force).
+    api.onPlantModel((e) => {
+      if (e.ok) void actions.loadModel();
     }),
     api.onReadings((rs) => {
       live.ingest(rs);
