@@ -85,7 +85,8 @@ export class TrendStack {
   private size(): { width: number; height: number } {
     const w = Math.max(200, this.el.clientWidth - 4);
     const n = Math.max(1, this.groups.length);
-    const h = Math.max(80, Math.floor((this.el.clientHeight - 28 - 22 * n) / n) - 4);
+    // Several units in a small dock: charts get flatter rather than pushing the time axis out of view.
+    const h = Math.max(48, Math.floor((this.el.clientHeight - 28 - 22 * n) / n) - 4);
     return { width: w, height: h };
   }
 

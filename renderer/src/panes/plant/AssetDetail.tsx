@@ -31,7 +31,7 @@ function TagRow({ tag, row }: { tag: TagView; row: DeviceRow | undefined }) {
     <tr data-tag={tag.id} data-quality={quality}>
       <th scope="row">
         {tag.name}
-        <div className="muted tag-id">{tag.key}</div>
+        {tag.name !== tag.key ? <div className="muted tag-id">{tag.key}</div> : null}
       </th>
       <td className={`num value q-${quality}`} data-field="value">
         {quality === 'bad' ? (
@@ -49,7 +49,9 @@ function TagRow({ tag, row }: { tag: TagView; row: DeviceRow | undefined }) {
       <td className="unit-cell" data-field="unit">
         {tag.unit}
       </td>
-      <td>
+      <td
+        title={`normal ${tag.normal[0]}–${tag.normal[1]} ${tag.unit}${limits.length ? '; ' + limits.map((l) => `${l.key} ${l.value}`).join(', ') : ''}; every ${tag.sampling_s} s`}
+      >
         <AnalogBar tag={tag} value={value} quality={quality} />
       </td>
       <td data-field="quality">
@@ -63,11 +65,11 @@ function TagRow({ tag, row }: { tag: TagView; row: DeviceRow | undefined }) {
           </span>
         )}
       </td>
-      <td className="num muted">
+      <td className="num muted col-opt">
         {tag.normal[0]}–{tag.normal[1]}
       </td>
-      <td className="muted limits">{limits.length ? limits.map((l) => `${l.key} ${l.value}`).join(' · ') : '—'}</td>
-      <td className="num muted">{tag.sampling_s} s</td>
+      <td className="muted limits col-opt">{limits.length ? limits.map((l) => `${l.key} ${l.value}`).join(' · ') : '—'}</td>
+      <td className="num muted col-opt">{tag.sampling_s} s</td>
       <td>
         <button type="button" onClick={() => showTrend(tag.id)} title={`Trend ${tag.id}`} data-action="trend-tag">
           Trend
@@ -163,11 +165,13 @@ export function AssetDetail({ model, asset, row, alarms, summary, episode }: Ass
               <th scope="col">Unit</th>
               <th scope="col">Against normal and limits</th>
               <th scope="col">Quality</th>
-              <th scope="col" className="num">
+              <th scope="col" className="num col-opt">
                 Normal
               </th>
-              <th scope="col">Limits</th>
-              <th scope="col" className="num">
+              <th scope="col" className="col-opt">
+                Limits
+              </th>
+              <th scope="col" className="num col-opt">
                 Sampling
               </th>
               <th scope="col">
