@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { EVENT_SCHEMAS, REQUEST_SCHEMAS } from './schemas';
 import type { BaseRole } from './operators';
 
-export type { IngestCounters, SimulatorStatus, PlantSnapshot, ReadingColumns, IncidentView, ScenarioInfo } from './schemas/plant';
+export type { IngestCounters, SimulatorStatus, PlantSnapshot, ReadingColumns, TagSeries, IncidentView, ScenarioInfo } from './schemas/plant';
 
 export interface ErrorInfo {
   code: string;
@@ -34,6 +34,7 @@ export const UI_EVENTS = [
   'readings',
   'readings.dropped',
   'broker.connection',
+  'connector.status',
   'simulator.status',
   'device.status',
   'device.command',
@@ -70,10 +71,12 @@ export const UI_EVENTS = [
 export const REQUEST_ROLES = {
   'plant.model': 'viewer',
   'plant.snapshot': 'viewer',
+  'connectors.status': 'viewer',
   'plant.history': 'viewer',
   'simulator.control': 'operator',
   'simulator.scenarios': 'viewer',
   'plant.range': 'viewer',
+  'plant.tagRange': 'viewer',
   'approvals.list': 'viewer',
   'approvals.decide': 'operator',
   'approvals.decideAll': 'operator',

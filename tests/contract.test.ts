@@ -166,6 +166,7 @@ describe('the contract on a real core', () => {
       'plant.snapshot': {},
       'plant.history': { device_id: 'line-1/pump-03' },
       'plant.range': { device_id: 'line-1/pump-03', from: 0, to: Date.now() },
+      'plant.tagRange': { tags: ['line-1/pump-03/temperature'], from: 0, to: Date.now() },
       'incidents.list': { text: '  pump ' },
       'approvals.list': { status: 'pending' },
       'agents.list': {},

@@ -66,7 +66,8 @@ describe('plant pipeline', () => {
     };
     const badKinds: Array<[string, (i: number) => [string, string | Buffer]]> = [
       ['bad_json', () => ['aegisflow/sensors/line-1/pump-03', '{"device_id": "line-1/pump-03", temperature: ']],
-      ['schema', (i) => ['aegisflow/sensors/line-1/pump-03', JSON.stringify({ ...payload(i), device_id: 'line-1/pump-03', temperature: 'hot' })]],
+      // No device field: the message cannot be placed (a field that is no number is a bad-quality value instead).
+      ['schema', (i) => ['aegisflow/sensors/line-1/pump-03', JSON.stringify({ ...payload(i), device_id: undefined })]],
       [
         'non_finite',
         (i) => [

@@ -19,7 +19,7 @@ import { OperatorAgent } from './agent';
 import { OperatorAuth, operatorMigrations } from './operators';
 import { loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
-import { createPlant, deviceCommands, type Plant } from './plant';
+import { createPlant, deviceCommandsFor, type Plant } from './plant';
 import { ModelLoadError, ModelStore, modelPath } from './model';
 import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
 import type { CoreApi } from './api';
@@ -141,6 +141,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   // The executor's MQTT client is the only publisher of aegisflow/commands/*; only the gateway gets its publish,
   // as it gets the plant's command model. It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
   const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }), { ackTimeoutMs: config.governance.ackTimeoutMs });
+  const deviceCommands = deviceCommandsFor(() => model.current);
   const governanceDeps = { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish, deviceCommands };
   const governance = createGovernance(config.governance, config, governanceDeps);
   // The devices verify every command with the gateway's public key, read from its file as a real edge
@@ -149,7 +150,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   if (config.simulator.enabled && !gatewayPublicKey) throw new Error('the gateway public key is missing: the devices could verify no command');
   const plant =
     config.simulator.enabled && gatewayPublicKey
-      ? createPlant({ config: config.simulator, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey })
+      ? createPlant({ config: config.simulator, model: model.current.model, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey })
       : null;
   const ingest = createIngest({
     config: config.ingest,
@@ -162,7 +163,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     bus,
     clock,
     log,
-    knownDevices: [...DEVICE_IDS, ...(plant?.dataset.devices ?? [])],
+    model,
     // Each reading against its source's clock: the replay's time for simulated devices, the wall clock for real sensors.
     plantNow: (device) => (plant?.simulator.device(device) ? plant.simulator.plantTime() : null) ?? clock.now(),
   });
@@ -182,6 +183,21 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
       message: e.connected ? `MQTT broker ${e.url} reachable again` : `no connection to the MQTT broker ${e.url}: readings are not arriving`,
     }),
   );
+  // A connector that cannot reach its source is a communication alarm of its own (issue 15).
+  bus.on('connector.status', (s) => {
+    const id = `connector:${s.id}:communication`;
+    if (s.state !== 'down' && !alarmService.system.find(id)) return; // never down: no alarm to clear
+    alarmService.system.setCondition(id, {
+      active: s.state === 'down',
+      source: `connector:${s.id}`,
+      kind: 'communication',
+      priority: 'high',
+      message:
+        s.state === 'down'
+          ? `connector ${s.id} (${s.type}) cannot reach ${s.endpoint}: its tags are not updating (${s.lastError ?? 'no reason given'})`
+          : `connector ${s.id} is ${s.state === 'connected' ? `reading from ${s.endpoint} again` : 'stopped'}`,
+    });
+  });
   // Readings that cannot be stored (disk full): a system alarm until writes work again (issue 19).
   bus.on('ingest.storage', (e) =>
     alarmService.system.setCondition('store:readings', {

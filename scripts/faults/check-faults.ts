@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createCore, testConfig, type Core } from '../../electron/core';
 import { sensorTopic } from '../../electron/core/broker';
+import { countReadings } from '../../electron/core/store';
 import { DEVICE_IDS } from '../../shared/domain';
 import { freePort, mosquitto } from '../../tests/faults/mosquitto';
 
@@ -336,12 +337,12 @@ const kill9 = (c: ChildProcess) =>
     c.kill('SIGKILL');
   });
 
-/** Rows in the readings table (cheap: for progress while the core writes). */
+/** Readings in the store (for progress while the core writes). */
 function storedRows(dbFile: string): number {
   if (!fs.existsSync(dbFile)) return 0;
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT MAX(id) AS n FROM readings').get() as { n: number | null }).n ?? 0;
+    return countReadings(db);
   } catch {
     return 0;
   } finally {
@@ -355,7 +356,7 @@ function storedDistinct(dbFile: string): number {
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    return (db.prepare('SELECT COUNT(*) AS n FROM (SELECT DISTINCT device_id, ts FROM readings)').get() as { n: number }).n;
+    return countReadings(db);
   } catch {
     return 0;
   } finally {
@@ -524,7 +525,7 @@ async function outage(seconds: number): Promise<{ reconnectS: number; lost: numb
   await until(() => c().stored + c().rejected >= published(), 'every replayed reading stored after the outage', 60_000);
   core.services.ingest.flush();
   // Distinct (device, time): a QoS 1 redelivery after the reconnect may store a reading twice.
-  const distinct = (core.db.prepare('SELECT COUNT(*) AS n FROM (SELECT DISTINCT device_id, ts FROM readings)').get() as { n: number }).n;
+  const distinct = countReadings(core.db);
   const lost = Math.max(0, published() - distinct - c().rejected);
   say(
     `outage ${seconds} s: reconnected ${reconnectS} s after the broker; published ${published()}, stored ${c().stored} (${distinct} distinct), rejected ${c().rejected} ${JSON.stringify(c().rejectedByReason)}; lost ${lost}`,

@@ -182,10 +182,17 @@ export const TagViewSchema = z.object({
   detect: z.boolean(),
   /** Resolved binding with placeholders filled in. */
   source: SourceBindingSchema,
+  /** The simulator's behaviour of this tag (generic device model), when the model gives one. */
+  sim: TagTemplateSchema.shape.sim,
 });
 export type TagView = z.infer<typeof TagViewSchema>;
 
-export const CommandViewSchema = z.object({ name: z.string(), description: z.string().optional(), params: z.record(z.string(), CommandParamSchema) });
+export const CommandViewSchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  params: z.record(z.string(), CommandParamSchema),
+  effect: CommandSpecSchema.shape.effect,
+});
 export type CommandView = z.infer<typeof CommandViewSchema>;
 
 export const AssetViewSchema = z.object({

@@ -97,6 +97,19 @@ export const ReadingColumnsSchema = z.object({
 });
 export type ReadingColumns = z.infer<typeof ReadingColumnsSchema>;
 
+/** One tag's trend (plant.tagRange): raw values, or time buckets (avg with min/max) from the raw values or the 1-minute rollup. */
+export const TagSeriesSchema = z.object({
+  tag: z.string(),
+  /** Epoch ms: the value's time, or a bucket's start. */
+  ts: z.array(z.number()),
+  /** null where the value (every value of a bucket) is bad quality. */
+  value: z.array(z.number().nullable()),
+  min: z.array(z.number().nullable()).optional(),
+  max: z.array(z.number().nullable()).optional(),
+  source: z.enum(['raw', 'buckets', 'rollup']),
+});
+export type TagSeries = z.infer<typeof TagSeriesSchema>;
+
 /** An incident report (log_incident_report by an agent), as the control room lists it. */
 export const IncidentViewSchema = z.object({
   id: z.string(),
@@ -122,10 +135,30 @@ export type ScenarioInfo = z.infer<typeof ScenarioInfoSchema>;
 
 const none = z.strictObject({});
 
+/** One connector of the plant model: its link and what it delivered (issue 15). */
+export const ConnectorStatusSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  state: z.enum(['connected', 'connecting', 'down', 'disabled']),
+  /** When the state last changed (ms). */
+  since: z.number(),
+  /** Where it reads from (a broker URL). */
+  endpoint: z.string(),
+  lastValueAt: z.number().nullable(),
+  values: z.number(),
+  messages: z.number(),
+  /** Messages refused plus values of bad payload. */
+  errors: z.number(),
+  lastError: z.string().nullable(),
+});
+export type ConnectorStatusView = z.infer<typeof ConnectorStatusSchema>;
+
 export const plantRequests = {
   /** The plant model in force, resolved (issue 15): hierarchy, assets, tags with units, ranges, limits and bindings. */
   'plant.model': { params: none, result: PlantModelViewSchema },
   'plant.snapshot': { params: none, result: PlantSnapshotSchema },
+  /** Each connector's state, values and errors (issue 15). */
+  'connectors.status': { params: none, result: z.array(ConnectorStatusSchema) },
   /** limit is clamped to 1…5000 (default 120). */
   'plant.history': { params: z.strictObject({ device_id: deviceId, limit: finite.optional() }), result: z.array(ReadingSchema) },
   'simulator.control': {
@@ -139,12 +172,22 @@ export const plantRequests = {
     result: SimulatorStatusSchema,
   },
   'simulator.scenarios': { params: none, result: z.array(ScenarioInfoSchema) },
-  /** Stored readings of one device as columns (trend history; issue 7). Evenly thinned to maxPoints (clamped to 10…50,000). */
+  /** Stored readings of one device as columns (trend history; issue 7), one series per tag: past maxPoints (clamped to 10…50,000) averaged into time buckets (plant.tagRange's). */
   'plant.range': {
     params: z
       .strictObject({ device_id: deviceId, from: finite, to: finite, maxPoints: finite.optional() })
       .refine((p) => p.from <= p.to, { message: 'from must not be after to', path: ['to'] }),
     result: ReadingColumnsSchema,
+  },
+  /**
+   * Trends of any tags ("<device>/<key>", up to 50): per tag the raw values for short windows, time buckets
+   * (avg/min/max) past maxPoints (clamped to 10…50,000; default 1,000), the 1-minute rollup once a point spans a minute or more.
+   */
+  'plant.tagRange': {
+    params: z
+      .strictObject({ tags: z.array(z.string().min(1).max(256)).min(1).max(50), from: finite, to: finite, maxPoints: finite.optional() })
+      .refine((p) => p.from <= p.to, { message: 'from must not be after to', path: ['to'] }),
+    result: z.array(TagSeriesSchema),
   },
   /** Incident reports, newest first (issue 7's Incidents pane). Texts are trimmed; limit is clamped to 1…500. */
   'incidents.list': {
@@ -185,6 +228,8 @@ export const plantEvents = {
   'ingest.rejected': z.object({ reason: z.string(), topic: z.string(), detail: z.string() }),
   /** Ingest lost or regained its broker (external broker outages). */
   'broker.connection': z.object({ connected: z.boolean(), url: z.string(), at: z.number(), downMs: z.number().optional() }),
+  /** A connector's state changed (connected, connecting, down, disabled). */
+  'connector.status': ConnectorStatusSchema,
   /** Ingest's writes to SQLite failed (ok false: e.g. the disk is full) or work again. */
   'ingest.storage': z.object({ ok: z.boolean(), at: z.number(), error: z.string().optional(), waiting: z.number() }),
   'simulator.status': SimulatorStatusSchema,

@@ -1,8 +1,11 @@
 // Finding (issue 19): implausible values were accepted as good — timestamps ±9 years, humidity
 // −500 %, temperature 1e300 (in `detect`, one 1e300 row stretched an episode from 9.9 to 24.9
-// minutes). A value outside its sensor's engineering range (shared/plant.ts) or a timestamp outside
-// the window around its source's clock is refused with a reason, counted, shown in the plant snapshot,
-// and never reaches storage or the detector.
+// minutes). Issue 15's rule: a value outside its tag's engineering range (the plant model's `range`)
+// is stored and shown with bad quality (out_of_range) and never handed to the detector as good; a
+// timestamp outside the window around its source's clock is refused with a reason, counted, and never
+// reaches storage or the detector.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '../../electron/core';
 import { sensorTopic } from '../../electron/core/broker';
@@ -38,40 +41,49 @@ const reading = (over: Record<string, unknown> = {}) => ({
 const send = (r: object) => core.services.ingest.accept(sensorTopic(DEV), Buffer.from(JSON.stringify(r)));
 
 describe('plausibility', () => {
-  it('refuses values outside the engineering range and timestamps outside the window, with a reason', async () => {
+  it('stores a value outside the engineering range as bad (never good for the detector) and refuses timestamps outside the window', async () => {
     const nineYears = 9 * 365 * 86_400_000;
-    const bad = [
-      reading({ humidity: -500 }),
-      reading({ humidity: 140 }),
-      reading({ temperature: 1e300 }),
-      reading({ pressure: -3 }),
+    const at = (s: number) => new Date(NOW - s * 1000).toISOString();
+    const outOfRange = [
+      reading({ timestamp: at(4), humidity: -500 }),
+      reading({ timestamp: at(3), humidity: 140 }),
+      reading({ timestamp: at(2), temperature: 1e300 }),
+      reading({ timestamp: at(1), pressure: -3 }),
+    ];
+    const badTime = [
       reading({ timestamp: new Date(NOW + nineYears).toISOString() }),
       reading({ timestamp: new Date(NOW - nineYears).toISOString() }),
       reading({ timestamp: new Date(NOW + 3 * 86_400_000).toISOString() }),
     ];
-    const good = reading({ temperature: 71.5 });
     const before = core.services.ingest.counters();
-    for (const r of bad) send(r);
-    send(good);
+    send(reading({ timestamp: at(10), temperature: 71.5 }));
+    for (const r of [...outOfRange, ...badTime]) send(r);
     core.services.ingest.flush();
     const after = core.services.ingest.counters();
-    expect(after.stored - before.stored).toBe(1);
-    expect(after.rejected - before.rejected).toBe(bad.length);
-    expect(after.rejectedByReason.implausible ?? 0).toBe(4);
-    expect(after.rejectedByReason.bad_timestamp ?? 0).toBe(3);
-    // Never fed to the detector as good, never stored.
-    expect(seen.map((r) => r.values.temperature)).toEqual([71.5]);
-    expect(core.services.readings.count(DEV)).toBe(1);
-    // Shown: the plant snapshot the UI polls carries the counts by reason.
+    expect(after.stored - before.stored).toBe(5);
+    expect(after.rejected - before.rejected).toBe(badTime.length);
+    expect(after.rejectedByReason).toEqual({ bad_timestamp: 3 });
+    expect(core.services.readings.count(DEV)).toBe(5);
+    // Handed on marked: every value outside its range carries bad quality, the in-range ones none.
+    expect(seen.map((r) => r.quality ?? {})).toEqual([
+      {},
+      { humidity: { level: 'bad', reason: 'out_of_range', detail: '-500 % is outside the engineering range 0..100' } },
+      { humidity: { level: 'bad', reason: 'out_of_range', detail: '140 % is outside the engineering range 0..100' } },
+      { temperature: { level: 'bad', reason: 'out_of_range', detail: '1e+300 °C is outside the engineering range -50..250' } },
+      { pressure: { level: 'bad', reason: 'out_of_range', detail: '-3 PSI is outside the engineering range 0..300' } },
+    ]);
+    // Shown: the plant snapshot the UI polls carries each tag's quality and the refusals by reason.
     const snap = await core.api.call('plant.snapshot', {}, OPERATOR);
-    expect(JSON.stringify(snap)).toMatch(/"implausible":4/);
+    if (!snap.ok) throw new Error(snap.error.message);
+    const latest = snap.result.devices.find((d) => d.device_id === DEV)?.latest;
+    expect(latest?.values.pressure).toBe(-3);
+    expect(latest?.quality).toEqual({ pressure: { level: 'bad', reason: 'out_of_range', detail: '-3 PSI is outside the engineering range 0..300' } });
+    expect(snap.result.ingest.rejectedByReason).toEqual({ bad_timestamp: 3 });
   });
 
-  it('the ranges live per sensor in shared/plant.ts', async () => {
-    const plant = await import('../../shared/plant');
-    const ranges = (plant as Record<string, unknown>).SENSOR_RANGES as Record<string, { min: number; max: number }> | undefined;
-    expect(ranges).toBeTruthy();
-    expect(ranges!.humidity).toEqual({ min: 0, max: 100 });
+  it('the ranges live per tag in the plant model', () => {
+    const tag = core.services.model.current.tag(`${DEV}/humidity`);
+    expect(tag?.range).toEqual([0, 100]);
   });
 });
 
@@ -84,8 +96,17 @@ describe('plausibility against the clock of the reading’s source', () => {
   let sim: Core;
   const REAL = 'line-9/pump-07';
   beforeAll(async () => {
+    // The demo plant plus one real sensor the replay does not simulate.
+    const model = path.join(t.dir, 'plant.yaml');
+    const demo = fs.readFileSync(path.join(__dirname, '../../resources/plants/demo.yaml'), 'utf8');
+    fs.writeFileSync(
+      model,
+      demo.replaceAll('manual: ../device_manual.md', 'manual: ' + path.join(__dirname, '../../resources/device_manual.md')) +
+        `  - id: field\n    lines:\n      - id: line-9\n        assets:\n          - { id: pump-07, type: pump }\n`,
+    );
     sim = createCore(
       testConfig(t.dir, {
+        plant: { model, watch: false },
         simulator: { timestamps: 'keep' },
         http: { enabled: false },
         immune: { fleet: { enabled: false } },
@@ -93,7 +114,6 @@ describe('plausibility against the clock of the reading’s source', () => {
       }),
     );
     await sim.start();
-    sim.services.ingest.addKnownDevices([REAL]);
     await waitFor(() => sim.services.plant?.simulator.plantTime() != null, 'the replay to publish');
   }, 60_000);
   afterAll(async () => {

@@ -5,12 +5,18 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { ApprovalView } from '../../../shared/governance';
-import { deviceCommands } from '../plant';
+import { deviceCommandsFor } from '../plant';
+import { indexModel, loadModelFile } from '../model';
 import { openDatabase } from '../store';
 import { canonicalHash } from './canonical';
 import { EXECUTE_TOOL } from './executor';
 import { harness, reduceLoad, type Harness } from './test-helpers';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens';
+
+const demoPlant = loadModelFile(path.join(__dirname, '../../../resources/plants/demo.yaml'));
+if (!demoPlant.ok) throw new Error('resources/plants/demo.yaml does not load');
+/** The demo plant's command model, as the composition root gives it to the gateway. */
+const deviceCommands = deviceCommandsFor(() => indexModel(demoPlant.model));
 
 let h: Harness;
 afterEach(() => h?.close());

@@ -1,23 +1,26 @@
-// Ingest: subscribe to every sensor topic, validate each payload, batch the good ones into SQLite
-// and the live cache, and hand them to detection on the bus. A bad payload is counted by reason and
-// logged (rate-limited); it never blocks or loses a good one.
+// Ingest: the plant's values arrive through the model's connectors (electron/core/connectors) as tag
+// samples; ingest accepts the model's tags only, groups them into readings per device and time, marks
+// their quality (out of the engineering range: bad, stored and shown but never good for the detector),
+// batches them into SQLite and the live cache, and hands them to detection on the bus. A refused message
+// is counted by reason and logged (rate-limited); it never blocks or loses a good one.
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import type { MqttClient } from 'mqtt';
 import type { IngestCounters } from '../../../shared/contract';
 import type { TimedReading } from '../../../shared/domain';
-import type { PlantBroker } from '../broker';
-import { SENSOR_TOPIC_PREFIX } from '../broker';
+import type { ConnectorStatusView, Quality } from '../../../shared/schemas/plant';
+import { RESERVED_CLIENT_PREFIX, type PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
+import type { ConnectorRejectReason, TagSample } from '../connectors';
+import type { ModelIndex } from '../model';
 import { createRateLimitedLog, type Logger } from '../observability';
 import type { ReadingsRepository } from '../store';
 import type { LiveCache } from './live';
-import { validatePayload } from './validate';
+import { liveReading } from './quality';
+import { createConnectorSet } from './sources';
 
 export { createLiveCache, stripTs, type LiveCache } from './live';
 export { registerReadingsApi, type PlantView } from './api';
-export { validatePayload, type RejectReason, type Validation } from './validate';
 
 /** Ingest's config section. */
 export const IngestConfigSchema = z.object({
@@ -36,9 +39,22 @@ export const IngestConfigSchema = z.object({
 });
 export type IngestConfig = z.infer<typeof IngestConfigSchema>;
 
-/** The client id of ingest's persistent session: stable for one data directory, distinct between installations. */
-export function sessionId(dataDir: string): string {
-  return 'aegisflow-ingest-' + crypto.createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+/** The client id of a connector's persistent session: stable for one data directory and connector, distinct between installations. */
+export function sessionId(dataDir: string, connectorId = ''): string {
+  return (
+    'aegisflow-ingest-' +
+    crypto
+      .createHash('sha256')
+      .update(connectorId ? `${dataDir}\u0000${connectorId}` : dataDir)
+      .digest('hex')
+      .slice(0, 12)
+  );
+}
+
+/** The model in force and its reloads (electron/core/model's ModelStore). */
+export interface ModelSource {
+  readonly current: ModelIndex;
+  onChange(fn: (m: ModelIndex) => void): () => void;
 }
 
 export interface IngestService {
@@ -47,16 +63,21 @@ export interface IngestService {
   counters(): IngestCounters;
   /** Write whatever is buffered now (tests, shutdown); false when the write failed and is retried. */
   flush(): boolean;
-  /** Feed one raw payload as if it came from MQTT (used by the broker subscription). */
+  /** Feed one raw MQTT message to the connector that reads its topic, as if it came from the broker (tests). */
   accept(topic: string, payload: Buffer): void;
-  addKnownDevices(ids: Iterable<string>): void;
+  /** Each connector's state, values and errors. */
+  connectors(): ConnectorStatusView[];
+  /** The devices of the model in force. */
+  deviceIds(): readonly string[];
+  /** A device's latest value of every tag with its quality now: stale after 3 sampling periods, connector_down. */
+  liveReading(deviceId: string): ReturnType<typeof liveReading>;
 }
 
 export interface IngestDeps {
   config: IngestConfig;
-  /** Names ingest's persistent broker session (one per installation). */
+  /** Names the connectors' persistent broker sessions (one per installation). */
   dataDir: string;
-  /** The broker's payload limit, applied again at validation. */
+  /** The broker's payload limit, applied again by the connectors. */
   maxPayloadBytes: number;
   /** Stored readings older than this are deleted (store.retentionDays; 0 keeps everything). */
   retentionDays: number;
@@ -66,11 +87,12 @@ export interface IngestDeps {
   bus: EventBus;
   clock: Clock;
   log: Logger;
-  knownDevices: Iterable<string>;
+  /** The plant model: its connectors, and the only tags ingest accepts. */
+  model: ModelSource;
   /**
-   * The clock of the source that produced a device's readings, for the plausibility window: the
-   * replay's time for the simulator's devices (100x ahead of the wall clock in shift mode), the core's
-   * clock for real sensors (their timestamps follow the wall clock); the core's clock if absent.
+   * The clock of the source that produced a device's readings, for the timestamp window, arrival times
+   * and staleness: the replay's time for the simulator's devices (100x ahead of the wall clock in shift
+   * mode), the core's clock for real sensors; the core's clock if absent.
    */
   plantNow?: (deviceId: string) => number;
   /** Readings held in memory while the database refuses writes (disk full); the oldest beyond are dropped, counted. */
@@ -82,9 +104,6 @@ export function createIngest(deps: IngestDeps): IngestService {
   const log = deps.log.child({ component: 'ingest' });
   const warn = createRateLimitedLog(log, 5, 10_000, () => clock.now());
   const cfg = deps.config;
-  const known = new Set(deps.knownDevices);
-  const maxSkewMs = cfg.maxClockSkewDays * 86_400_000;
-  const maxFutureMs = cfg.maxFutureS * 1000;
   const plantNow = deps.plantNow ?? (() => clock.now());
   const counters: IngestCounters = {
     received: 0,
@@ -98,13 +117,12 @@ export function createIngest(deps: IngestDeps): IngestService {
     unstoredDropped: 0,
   };
   const maxUnstored = deps.maxUnstored ?? 100_000;
-  let buffer: TimedReading[] = [];
+  /** Readings being assembled, by device and time: the samples of one instant may arrive in several messages. */
+  let pending = new Map<string, TimedReading>();
   /** Readings already shown and handed to detection whose write failed: retried before anything new. */
   let unstored: TimedReading[] = [];
   let storageError: string | null = null;
   let timer: NodeJS.Timeout | null = null;
-  let client: MqttClient | null = null;
-  let unsubscribeLocal: (() => Promise<void>) | null = null;
   let retention: NodeJS.Timeout | null = null;
   let stopping = false;
 
@@ -119,8 +137,8 @@ export function createIngest(deps: IngestDeps): IngestService {
       clearTimeout(timer);
       timer = null;
     }
-    const fresh = buffer;
-    buffer = [];
+    const fresh = [...pending.values()];
+    pending = new Map();
     const batch = unstored.length ? unstored.concat(fresh) : fresh;
     let ok = true;
     if (batch.length) {
@@ -158,20 +176,6 @@ export function createIngest(deps: IngestDeps): IngestService {
     return ok;
   };
 
-  /**
-   * External broker, QoS 1: acknowledge after commit. mqtt.js sends a message's PUBACK when this
-   * calls back; until then the broker counts it in flight and redelivers it to our persistent session
-   * after a crash. So a reading the broker accepted is either in SQLite or still at the broker.
-   */
-  const commitThenAck = (packet: { qos?: number }, ack: (err?: Error) => void) => {
-    if (!packet.qos) return ack();
-    if (flush()) return ack();
-    // Stopping: leave it unacknowledged; the broker redelivers it to our session on the next start.
-    if (stopping) return;
-    // The disk refused the write: hold the acknowledgement (the broker keeps the message) and retry.
-    setTimeout(() => commitThenAck(packet, ack), 1000).unref?.();
-  };
-
   const brokerLink = (connected: boolean, url: string) => {
     if (counters.brokerConnected === connected) return;
     const now = clock.now();
@@ -185,28 +189,70 @@ export function createIngest(deps: IngestDeps): IngestService {
     bus.emit('broker.connection', { connected, url, at: now, ...(downMs !== undefined ? { downMs } : {}) });
   };
 
-  const accept = (topic: string, payload: Buffer) => {
+  const reject = (reason: ConnectorRejectReason, topic: string, detail: string) => {
     counters.received++;
-    const topicDevice = topic.startsWith(SENSOR_TOPIC_PREFIX) ? topic.slice(SENSOR_TOPIC_PREFIX.length) : '';
-    const v = validatePayload(topicDevice, payload, {
-      maxPayloadBytes: deps.maxPayloadBytes,
-      knownDevices: known,
-      maxSkewMs,
-      maxFutureMs,
-      now: plantNow(topicDevice),
-    });
-    if (!v.ok) {
-      counters.rejected++;
-      counters.rejectedByReason[v.reason] = (counters.rejectedByReason[v.reason] ?? 0) + 1;
-      warn(v.reason, { reason: v.reason, topic, detail: v.detail }, 'rejected sensor payload');
-      bus.emit('ingest.rejected', { reason: v.reason, topic, detail: v.detail });
-      return;
+    counters.rejected++;
+    counters.rejectedByReason[reason] = (counters.rejectedByReason[reason] ?? 0) + 1;
+    warn(reason, { reason, topic, detail }, 'rejected sensor payload');
+    bus.emit('ingest.rejected', { reason, topic, detail });
+  };
+
+  const setQuality = (r: TimedReading, key: string, q: Quality) => {
+    (r.quality ??= {})[key] = q;
+  };
+
+  /** One message's samples: the model's tags only, into the reading of their device and time, with their quality. */
+  const emit = (samples: TagSample[]) => {
+    counters.received++;
+    const model = deps.model.current;
+    for (const s of samples) {
+      const tag = model.tag(s.tag);
+      if (!tag) continue; // bound by a model that was just replaced
+      const at = `${s.device_id}\u0000${s.ts}`;
+      let r = pending.get(at);
+      if (!r) pending.set(at, (r = { device_id: s.device_id, timestamp: new Date(s.ts).toISOString(), ts: s.ts, values: {} }));
+      if (s.value === null) {
+        if (s.quality) setQuality(r, s.key, s.quality);
+        continue;
+      }
+      r.values[s.key] = s.value;
+      const [lo, hi] = tag.range;
+      // Outside the instrument's span: stored and shown, never good (issue 19 refused these whole; issue 15 keeps them, marked).
+      if (s.value < lo || s.value > hi)
+        setQuality(r, s.key, {
+          level: 'bad',
+          reason: 'out_of_range',
+          detail: `${s.value}${tag.unit ? ` ${tag.unit}` : ''} is outside the engineering range ${lo}..${hi}`,
+        });
+      else if (s.quality) setQuality(r, s.key, s.quality);
     }
-    buffer.push(v.reading);
     // While writes fail, only the 1 s retry flushes: a full batch must not retry the disk at every arrival.
-    if (buffer.length >= cfg.batchSize && storageError === null) flush();
+    if (pending.size >= cfg.batchSize && storageError === null) flush();
     else if (!timer) timer = setTimeout(flush, cfg.flushMs);
   };
+
+  const sources = createConnectorSet(
+    deps.model.current,
+    {
+      broker,
+      emit,
+      reject,
+      commit: () => flush(),
+      onStatus: (status) => {
+        log.info({ connector: status.id, state: status.state, endpoint: status.endpoint, error: status.lastError }, `connector ${status.id} ${status.state}`);
+        bus.emit('connector.status', status);
+      },
+      coreBrokerLink: brokerLink,
+      sessionId: (id, foreign) => (foreign ? sessionId(deps.dataDir, id).replace(RESERVED_CLIENT_PREFIX, 'af-') : sessionId(deps.dataDir, id)),
+      clock,
+      plantNow,
+      window: { pastMs: cfg.maxClockSkewDays * 86_400_000, futureMs: cfg.maxFutureS * 1000 },
+      maxPayloadBytes: deps.maxPayloadBytes,
+      log,
+    },
+    log,
+  );
+  let unwatchModel: (() => void) | null = null;
 
   const applyRetention = () => {
     if (retentionDays <= 0) return;
@@ -217,44 +263,31 @@ export function createIngest(deps: IngestDeps): IngestService {
 
   return {
     async start() {
-      if (broker.subscribeLocal) {
-        // Embedded broker: subscribe in-process (same routing, no loopback socket round trip).
-        unsubscribeLocal = await broker.subscribeLocal(SENSOR_TOPIC_PREFIX + '#', accept);
-      } else {
-        // A persistent session (clean start off) under an id that stays the same across restarts of
-        // this installation, QoS 1: the broker queues readings while we are away (issue 19).
-        // Handlers go on before the first packet: the broker sends the session's queue right after CONNACK.
-        const c = await broker.connect('aegisflow-ingest-', { clientId: sessionId(deps.dataDir) }, (c) => {
-          c.on('message', (topic, payload) => accept(topic, payload));
-          c.handleMessage = (packet, ack) => commitThenAck(packet, ack);
-          c.on('offline', () => brokerLink(false, broker.url));
-          c.on('close', () => {
-            if (!stopping) brokerLink(false, broker.url);
-          });
-          c.on('connect', () => brokerLink(true, broker.url));
-        });
-        client = c;
-        await c.subscribeAsync(SENSOR_TOPIC_PREFIX + '#', { qos: 1 });
-      }
+      stopping = false;
+      await sources.start();
+      unwatchModel = deps.model.onChange((m) => {
+        sources.rebind(m).catch((err: unknown) => log.error({ err }, 'could not rebind the connectors to the reloaded plant model'));
+      });
       applyRetention();
       retention = setInterval(applyRetention, 3_600_000);
       retention.unref();
-      log.info('ingest subscribed to ' + SENSOR_TOPIC_PREFIX + '#');
+      log.info({ connectors: sources.statuses().map((c) => `${c.id} (${c.type}, ${c.state})`) }, 'ingest reads through the plant model’s connectors');
     },
     async stop() {
       stopping = true;
+      unwatchModel?.();
+      unwatchModel = null;
       if (retention) clearInterval(retention);
-      if (unsubscribeLocal) await unsubscribeLocal();
-      unsubscribeLocal = null;
-      if (client) await client.endAsync();
-      client = null;
+      await sources.stop();
       if (!flush()) log.error({ lost: unstored.length }, 'stopping with readings the database refused: they are lost');
     },
     counters: () => ({ ...counters, rejectedByReason: { ...counters.rejectedByReason } }),
     flush,
-    accept,
-    addKnownDevices(ids) {
-      for (const id of ids) known.add(id);
+    accept(topic, payload) {
+      if (!sources.inject(topic, payload)) reject('unknown_device', topic, `no connector reads topic ${topic}`);
     },
+    connectors: () => sources.statuses(),
+    deviceIds: () => deps.model.current.deviceIds,
+    liveReading: (deviceId) => liveReading(live, deps.model.current, deviceId, { now: plantNow(deviceId), isDown: sources.isDown }),
   };
 }

@@ -2,11 +2,11 @@
 // problem comes back as "file:line:col path: message"; nothing is half-loaded.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PlantModelFileSchema, type PlantModelView } from '../../../shared/schemas/model';
+import { PlantModelFileSchema } from '../../../shared/schemas/model';
 import { parseYaml, zodProblems, type YamlProblem } from '../yaml';
-import { resolveModel } from './resolve';
+import { resolveModel, type Resolution } from './resolve';
 
-export type ModelParse = { ok: true; model: PlantModelView } | { ok: false; problems: YamlProblem[] };
+export type ModelParse = Extract<Resolution, { ok: true }> | { ok: false; problems: YamlProblem[] };
 
 /** Parse and validate model text. Never throws. */
 export function parseModel(text: string, file = '<text>'): ModelParse {

@@ -11,6 +11,7 @@ import {
   type TagTemplate,
   type TagView,
 } from '../../../shared/schemas/model';
+import { parseConnectorSettings, sourceIssues, type ConnectorSettings } from '../../../shared/schemas/connectors';
 
 export interface ModelIssue {
   /** Path in the document, for the line:col lookup. */
@@ -18,7 +19,8 @@ export interface ModelIssue {
   message: string;
 }
 
-export type Resolution = { ok: true; model: PlantModelView } | { ok: false; issues: ModelIssue[] };
+/** `connectors`: each connector's validated settings (kept out of the view: they may hold a broker password). */
+export type Resolution = { ok: true; model: PlantModelView; connectors: ConnectorSettings[] } | { ok: false; issues: ModelIssue[] };
 
 const PLACEHOLDER = /\{(site|area|line|asset|device|tag)\}/g;
 
@@ -32,9 +34,14 @@ function fill(binding: SourceBinding, vars: Record<string, string>): SourceBindi
 export function resolveModel(m: PlantModelFile, file: string, text: string): Resolution {
   const issues: ModelIssue[] = [];
   const connectorIds = new Set<string>();
+  // Each connector's own settings, checked by its type (shared/schemas/connectors.ts).
+  const settings = new Map<string, ConnectorSettings>();
   m.connectors.forEach((c, i) => {
     if (connectorIds.has(c.id)) issues.push({ path: ['connectors', i, 'id'], message: `duplicate connector id "${c.id}"` });
     connectorIds.add(c.id);
+    const s = parseConnectorSettings(c);
+    if (s.ok) settings.set(c.id, s.settings);
+    else for (const x of s.issues) issues.push({ path: ['connectors', i, ...x.path], message: `connector ${c.id}: ${x.message}` });
   });
   const defaultConnector = m.default_connector ?? m.connectors[0]?.id ?? '';
   if (m.default_connector && !connectorIds.has(m.default_connector)) {
@@ -123,6 +130,10 @@ export function resolveModel(m: PlantModelFile, file: string, text: string): Res
               message: `tag ${deviceId}/${key} is bound to unknown connector "${binding.connector}" (declared: ${[...connectorIds].join(', ')})`,
             });
           }
+          const cs = settings.get(binding.connector);
+          if (cs)
+            for (const x of sourceIssues(cs, binding))
+              issues.push({ path: [...tagPath, 'source', ...x.path], message: `tag ${deviceId}/${key}: ${x.message}` });
           tags.push({
             id: `${deviceId}/${key}`,
             key,
@@ -136,6 +147,7 @@ export function resolveModel(m: PlantModelFile, file: string, text: string): Res
             sampling_s: t.sampling_s,
             detect: t.detect ?? t.type !== 'bool',
             source: fill(binding, { ...vars, tag: key }),
+            ...(t.sim ? { sim: t.sim } : {}),
           });
         }
         assets.push({
@@ -148,7 +160,12 @@ export function resolveModel(m: PlantModelFile, file: string, text: string): Res
           area: area.id,
           line: line.id,
           tags,
-          commands: Object.entries(type.commands).map(([name, c]) => ({ name, ...(c.description ? { description: c.description } : {}), params: c.params })),
+          commands: Object.entries(type.commands).map(([name, c]) => ({
+            name,
+            ...(c.description ? { description: c.description } : {}),
+            params: c.params,
+            ...(c.effect ? { effect: c.effect } : {}),
+          })),
         });
         lineView.assets.push(deviceId);
       });
@@ -168,6 +185,7 @@ export function resolveModel(m: PlantModelFile, file: string, text: string): Res
       assets,
       connectors: m.connectors.map((c) => ({ id: c.id, type: c.type })),
     },
+    connectors: [...settings.values()],
   };
 }
 

@@ -3,6 +3,7 @@
 // with line numbers and the previous model stays in force. Readers get the whole model or the old one.
 import fs from 'node:fs';
 import type { PlantModelView, AssetView, TagView } from '../../../shared/schemas/model';
+import type { ConnectorSettings } from '../../../shared/schemas/connectors';
 import type { Logger } from '../observability';
 import { formatProblems, type YamlProblem } from '../yaml';
 import { loadModelFile, parseModel } from './load';
@@ -16,12 +17,14 @@ export interface ModelIndex {
   asset(deviceId: string): AssetView | undefined;
   tag(tagId: string): TagView | undefined;
   deviceIds: readonly string[];
+  /** Each connector's settings (shared/schemas/connectors.ts), secrets included: never sent to a UI. */
+  connectors: readonly ConnectorSettings[];
 }
 
-export function indexModel(model: PlantModelView): ModelIndex {
+export function indexModel(model: PlantModelView, connectors: readonly ConnectorSettings[] = []): ModelIndex {
   const assets = new Map(model.assets.map((a) => [a.id, a]));
   const tags = new Map(model.assets.flatMap((a) => a.tags.map((t) => [t.id, t] as const)));
-  return { model, asset: (id) => assets.get(id), tag: (id) => tags.get(id), deviceIds: model.assets.map((a) => a.id) };
+  return { model, asset: (id) => assets.get(id), tag: (id) => tags.get(id), deviceIds: model.assets.map((a) => a.id), connectors };
 }
 
 export class ModelLoadError extends Error {
@@ -114,7 +117,7 @@ export class ModelStore {
       return ev;
     }
     const previousVersion = this.index?.model.version ?? null;
-    const next = indexModel(r.model);
+    const next = indexModel(r.model, r.connectors);
     this.index = next;
     const tags = r.model.assets.reduce((n, a) => n + a.tags.length, 0);
     const ev: ModelLoadEvent = { ok: true, version: r.model.version, previousVersion, file, assets: r.model.assets.length, tags };

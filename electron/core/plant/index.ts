@@ -1,4 +1,7 @@
 // The plant: dataset (generated on first start if absent), the replay simulator and device models.
+// Any plant model runs: its assets are the simulated devices. The seed's plant replays the seed's day
+// (sensor_data.csv, five fields per device row); any other model a day generated for it (the tag CSV of
+// model-generator.ts). Either format replays with either model.
 import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,15 +9,35 @@ import { z } from 'zod';
 import type { PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
+import { DEVICE_IDS, SENSORS } from '../../../shared/domain';
+import type { AssetView, PlantModelView } from '../../../shared/schemas/model';
 import type { Logger } from '../observability';
-import { loadDatasetFile, type LoadedDataset } from './dataset';
+import { commandParamsProblem } from './commands';
+import { parseDatasetCsv } from './dataset';
 import { writeDataset } from './generator';
+import { writeModelDataset } from './model-generator';
 import { createSimulator, type Simulator } from './simulator';
+import { isTagCsvHeader, parseTagCsv, tapeOf, type BadLine, type Tape } from './tape';
 
 export { generateDay, writeDataset, readLabels, readingsToCsv, labelsToCsv, INTERVAL_MS, DEFAULT_START, type Label, type PlantDay } from './generator';
 export { SCENARIOS, applyScenario, scenarioAt, type Scenario } from './scenarios';
 export { parseDatasetCsv, loadDatasetFile, DEFAULT_COLUMNS, type ColumnMapping, type LoadedDataset } from './dataset';
-export { DeviceModel, ReduceLoadParams, commandParamsProblem, deviceCommands } from './device-model';
+export { DeviceModel } from './device-model';
+export { commandParamsProblem } from './commands';
+export { GenericDeviceModel, tagDigits, type PlantDevice, type AppliedCommand } from './generic-model';
+export {
+  generateModelDay,
+  writeModelDataset,
+  readFaultLabels,
+  labelsPath,
+  FAULT_KINDS,
+  MODEL_DAY_START,
+  type FaultKind,
+  type InjectedFault,
+  type TagTable,
+} from './model-generator';
+export { tapeOf, tapeOfTable, parseTagCsv, loadTagCsvFile, isTagCsvHeader, type Tape, type TapeFrame } from './tape';
+export { createModelEncoder, frameSamples, type Encoder, type TagValue } from './publish';
 export { createSimulator, type Simulator, type SimulatorOptions, type CommandCounters } from './simulator';
 export { PROFILES, AMBIENT_C } from './profiles';
 export { plantView, registerSimulatorApi } from './api';
@@ -49,31 +72,102 @@ export const SimulatorConfigSchema = z.object({
 });
 export type SimulatorConfig = z.infer<typeof SimulatorConfigSchema>;
 
-/** The CSV to replay: the configured one, else <dataDir>/sensor_data.csv. */
-export function datasetPath(cfg: SimulatorConfig, dataDir: string): string {
-  return cfg.dataset ? path.resolve(cfg.dataset) : path.join(dataDir, 'sensor_data.csv');
+/** Is this the seed's plant (its nine devices with the demo's types and five sensors)? Its data is the seed's day. */
+export function isSeedPlant(model: PlantModelView): boolean {
+  const sensors: readonly string[] = SENSORS;
+  return model.assets.every((a) => a.model !== 'generic' && DEVICE_IDS.includes(a.id) && a.tags.every((t) => sensors.includes(t.key)));
 }
 
-/** Make sure the dataset exists: the seed's generated day unless the config names another CSV. */
-export function ensureDataset(cfg: SimulatorConfig, dataDir: string, log: Logger): string {
-  const file = datasetPath(cfg, dataDir);
+/** The CSV to replay: the configured one, else <dataDir>/sensor_data.csv for the seed's plant, else <dataDir>/plant-<site>.csv. */
+export function datasetPath(cfg: SimulatorConfig, dataDir: string, model?: PlantModelView): string {
+  if (cfg.dataset) return path.resolve(cfg.dataset);
+  return !model || isSeedPlant(model) ? path.join(dataDir, 'sensor_data.csv') : path.join(dataDir, `plant-${model.site.id}.csv`);
+}
+
+/** Make sure the dataset exists: a generated day (the seed's, or one for the model) unless the config names another CSV. */
+export function ensureDataset(cfg: SimulatorConfig, dataDir: string, log: Logger, model?: PlantModelView): string {
+  const file = datasetPath(cfg, dataDir, model);
   if (!fs.existsSync(file)) {
     if (cfg.dataset) throw new Error(`dataset ${file} does not exist`);
-    const t0 = Date.now();
-    const out = writeDataset(path.dirname(file), { seed: cfg.seed });
-    log.info({ file: out.csv, rows: out.rows, seed: cfg.seed, ms: Date.now() - t0 }, 'generated plant dataset');
+    generate(file, cfg, log, model);
   }
   return file;
 }
 
+function generate(file: string, cfg: SimulatorConfig, log: Logger, model?: PlantModelView): void {
+  const t0 = Date.now();
+  if (!model || isSeedPlant(model)) {
+    const out = writeDataset(path.dirname(file), { seed: cfg.seed });
+    log.info({ file: out.csv, rows: out.rows, seed: cfg.seed, ms: Date.now() - t0 }, 'generated plant dataset');
+  } else {
+    const out = writeModelDataset(file, model, { seed: cfg.seed });
+    log.info(
+      { file: out.csv, labels: out.labels, rows: out.rows, tags: out.tags, faults: out.faults, seed: cfg.seed, ms: Date.now() - t0 },
+      'generated plant dataset for the model',
+    );
+  }
+}
+
+export interface PlantDataset {
+  file: string;
+  /** 'seed': device rows of five fields (sensor_data.csv); 'tags': one column per tag id. */
+  format: 'seed' | 'tags';
+  /** The model's devices that have data. */
+  devices: string[];
+  frames: number;
+  bad: BadLine[];
+}
+
+/** Load a dataset of either format for the model; frames of devices and columns of tags the model lacks are dropped (and logged). */
+export function loadReplay(
+  file: string,
+  cfg: SimulatorConfig,
+  model: PlantModelView,
+  log: Logger,
+): { tape: Tape; dataset: PlantDataset; missingTags: string[] } {
+  const text = fs.readFileSync(file, 'utf8');
+  const header = text.slice(0, Math.max(0, text.indexOf('\n'))).replace(/\r$/, '');
+  const known = new Set(model.assets.map((a) => a.id));
+  if (isTagCsvHeader(header)) {
+    const tags = model.assets.flatMap((a) => a.tags);
+    const r = parseTagCsv(text, tags);
+    if (r.unknownColumns.length)
+      log.warn({ file, columns: r.unknownColumns.slice(0, 10), count: r.unknownColumns.length }, 'dataset columns of no model tag ignored');
+    return { tape: r.tape, dataset: { file, format: 'tags', devices: [...r.tape.devices], frames: r.tape.length, bad: r.bad }, missingTags: r.missingTags };
+  }
+  const d = parseDatasetCsv(text, cfg.columns);
+  const foreign = d.devices.filter((id) => !known.has(id));
+  if (foreign.length) log.warn({ file, devices: foreign }, 'dataset devices not in the plant model are not replayed');
+  const rows = foreign.length ? d.readings.filter((r) => known.has(r.device_id)) : d.readings;
+  const tape = tapeOf(rows);
+  return { tape, dataset: { file, format: 'seed', devices: [...tape.devices], frames: tape.length, bad: d.bad }, missingTags: [] };
+}
+
 export interface Plant {
-  dataset: LoadedDataset;
+  dataset: PlantDataset;
   simulator: Simulator;
 }
 
-/** gatewayPublicKey: the governance gateway's Ed25519 public key; the devices verify every command with it. */
+/**
+ * The plant's command model as the governance gateway reads it (its DeviceCommands port): the check the
+ * devices make, asked before an operator approves or anything is published.
+ */
+export function deviceCommandsFor(current: () => { asset(deviceId: string): AssetView | undefined }) {
+  return {
+    paramsProblem: (deviceId: string, command: string, params: Record<string, unknown>): string | null => {
+      const asset = current().asset(deviceId);
+      return asset ? commandParamsProblem(asset, command, params) : `no device ${deviceId} in the plant model`;
+    },
+  };
+}
+
+/**
+ * model: the plant model in force (its assets are the devices); gatewayPublicKey: the governance
+ * gateway's Ed25519 public key, the devices verify every command with it.
+ */
 export function createPlant(deps: {
   config: SimulatorConfig;
+  model: PlantModelView;
   dataDir: string;
   broker: PlantBroker;
   bus: EventBus;
@@ -83,18 +177,28 @@ export function createPlant(deps: {
 }): Plant {
   const { config } = deps;
   const log = deps.log.child({ component: 'plant' });
-  const file = ensureDataset(config, deps.dataDir, log);
-  const dataset = loadDatasetFile(file, config.columns);
+  const file = ensureDataset(config, deps.dataDir, log, deps.model);
+  let replay = loadReplay(file, config, deps.model, log);
+  if (replay.missingTags.length && !config.dataset) {
+    // Our own generated day, older than the model (tags were added): generate it again.
+    log.info({ file, missing: replay.missingTags.length }, 'the generated dataset lacks tags of the model; generating it again');
+    generate(file, config, log, deps.model);
+    replay = loadReplay(file, config, deps.model, log);
+  } else if (replay.missingTags.length) {
+    log.warn({ file, tags: replay.missingTags.slice(0, 10), count: replay.missingTags.length }, 'model tags the dataset has no column for are not replayed');
+  }
+  const { dataset, tape } = replay;
   if (dataset.bad.length) {
     log.warn({ file, bad: dataset.bad.length, first: dataset.bad.slice(0, 5) }, 'dataset rows skipped');
   }
-  if (dataset.readings.length === 0) throw new Error(`dataset ${file} has no usable rows`);
+  if (tape.length === 0) throw new Error(`dataset ${file} has no usable rows for the plant model`);
   const simulator = createSimulator({
     broker: deps.broker,
     bus: deps.bus,
     clock: deps.clock,
     log,
-    rows: dataset.readings,
+    model: deps.model,
+    tape,
     gatewayPublicKey: deps.gatewayPublicKey,
     options: {
       speed: config.speed,

@@ -12,12 +12,23 @@ import { loadOrCreateKeys } from '../governance/keys';
 import { IntentTokens } from '../governance/tokens';
 import { applyMigrations, openDatabase } from '../store';
 import { createLogger } from '../observability';
+import type { AssetView } from '../../../shared/schemas/model';
+import { loadModelFile } from '../model';
 import { DeviceModel } from './device-model';
 import { DEFAULT_START, generateDay } from './generator';
 import { createSimulator, type Simulator } from './simulator';
+import { tapeOf } from './tape';
 
 const log = createLogger({ level: 'silent' });
 const day = generateDay({ seed: 3, hours: 24 });
+const loaded = loadModelFile(path.join(__dirname, '../../../resources/plants/demo.yaml'));
+if (!loaded.ok) throw new Error('resources/plants/demo.yaml does not load');
+const demo = loaded.model;
+const demoAsset = (id: string): AssetView => {
+  const a = demo.assets.find((x) => x.id === id);
+  if (!a) throw new Error(`no asset ${id}`);
+  return a;
+};
 
 describe('replay simulator over a real broker', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -48,7 +59,8 @@ describe('replay simulator over a real broker', () => {
       clock,
       log,
       gatewayPublicKey: keys.publicKey,
-      rows: opts.rows ?? day.readings,
+      model: demo,
+      tape: tapeOf(opts.rows ?? day.readings),
       options: { speed: opts.speed ?? 100, timestamps: opts.timestamps ?? 'keep', loop: false, autostart: opts.autostart ?? true },
     });
     const received: Array<{ topic: string; body: Record<string, unknown> }> = [];
@@ -179,7 +191,7 @@ describe('device model', () => {
   const start = rows.findIndex((r) => r.ts >= DEFAULT_START + 3.5 * 3.6e6);
 
   it('reduce_load 30 % cuts power at once and brings temperature and vibration down with a lag', () => {
-    const m = new DeviceModel('line-1/compressor-01');
+    const m = new DeviceModel(demoAsset('line-1/compressor-01'));
     expect(m.command({ command: 'reduce_load', params: { reduction_pct: 30 } }, 'now')).toBeNull();
     const out = rows.slice(start, start + 120).map((r) => ({ raw: r, shown: m.apply(r) }));
     const first = out[2];
@@ -192,7 +204,7 @@ describe('device model', () => {
   });
 
   it('refuses bad parameters and commands to a stopped device, with a reason', () => {
-    const m = new DeviceModel('line-1/compressor-01');
+    const m = new DeviceModel(demoAsset('line-1/compressor-01'));
     expect(m.command({ command: 'reduce_load', params: { reduction_pct: 300 } }, 'now')).toMatch(/between 1 and 90/);
     expect(m.command({ command: 'reduce_load', params: {} }, 'now')).toMatch(/reduction_pct/);
     expect(m.command({ command: 'emergency_shutdown', params: {} }, 'now')).toBeNull();
@@ -202,7 +214,7 @@ describe('device model', () => {
   });
 
   it('restart brings a stopped device back after its start-up time', () => {
-    const m = new DeviceModel('line-1/compressor-01');
+    const m = new DeviceModel(demoAsset('line-1/compressor-01'));
     m.command({ command: 'emergency_shutdown', params: {} }, 'now');
     const seq = rows.slice(100, 400);
     seq.slice(0, 150).forEach((r) => m.apply(r));

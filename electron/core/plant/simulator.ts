@@ -1,19 +1,24 @@
-// Replay simulator: publishes a plant CSV on aegisflow/sensors/{device_id} at any speed, with pause,
-// seek and jump-to-scenario, through a real MQTT client; applies commands from
-// aegisflow/commands/{device_id} through each device's model. Like a real device behind an edge
-// gateway it trusts no publisher: every command must carry a valid intent token of the gateway
-// (electron/edge/verifier.ts) and it answers each one on aegisflow/acks/{device_id}.
+// Replay simulator: replays a plant's data (any plant model plus its CSV) at any speed, with pause,
+// seek and jump-to-scenario, through a real MQTT client, each value in the format of the connector its
+// tag is bound to; applies commands from aegisflow/commands/{device_id} through each device's model
+// (the demo's physics for compressor/motor/pump types, the generic model otherwise). Like a real device
+// behind an edge gateway it trusts no publisher: every command must carry a valid intent token of the
+// gateway (electron/edge/verifier.ts) and it answers each one on aegisflow/acks/{device_id}.
 import type { KeyObject } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { commandAck, createCommandVerifier, type CommandAck } from '../../edge/verifier';
 import type { ScenarioInfo, SimulatorStatus } from '../../../shared/contract';
-import { DeviceCommandSchema, type DeviceStatus, type ScenarioType, type TimedReading } from '../../../shared/domain';
-import { ackTopic, COMMAND_TOPIC_PREFIX, sensorTopic, type PlantBroker } from '../broker';
+import type { DeviceStatus, ScenarioType } from '../../../shared/domain';
+import type { PlantModelView } from '../../../shared/schemas/model';
+import { ackTopic, COMMAND_TOPIC_PREFIX, type PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import { createRateLimitedLog, type Logger } from '../observability';
 import { DeviceModel } from './device-model';
+import { GenericDeviceModel, type PlantDevice } from './generic-model';
+import { createModelEncoder, frameSamples, type Encoder } from './publish';
 import { SCENARIOS } from './scenarios';
+import type { Tape } from './tape';
 
 export interface SimulatorOptions {
   speed: number;
@@ -27,8 +32,12 @@ export interface SimulatorDeps {
   bus: EventBus;
   clock: Clock;
   log: Logger;
-  /** Dataset rows in time order. */
-  rows: readonly TimedReading[];
+  /** The plant model: its assets are the devices, and they publish in its connectors' format. */
+  model: PlantModelView;
+  /** The data to replay, in time order (frames of devices the model does not have are skipped). */
+  tape: Tape;
+  /** Encoder override (default: the model's connectors). */
+  encode?: Encoder;
   options: SimulatorOptions;
   /** The governance gateway's Ed25519 public key: devices act only on commands it signed. */
   gatewayPublicKey: KeyObject | string;
@@ -54,7 +63,7 @@ export interface Simulator {
   /** The plant clock of the replay: the timestamp of the newest reading published, null before the first. */
   plantTime(): number | null;
   devices(): DeviceStatus[];
-  device(id: string): DeviceModel | undefined;
+  device(id: string): PlantDevice | undefined;
   scenarios(): ScenarioInfo[];
   /** Resolves when the replay reaches the end (never with loop on, unless stopped). */
   finished(): Promise<void>;
@@ -69,13 +78,15 @@ export interface Simulator {
 const MAX_SPEED_CHUNK = 2048;
 
 export function createSimulator(deps: SimulatorDeps): Simulator {
-  const { broker, bus, clock, rows } = deps;
+  const { broker, bus, clock, tape } = deps;
   const log = deps.log.child({ component: 'simulator' });
   const warn = createRateLimitedLog(log);
   const opts = { ...deps.options };
-  const models = new Map<string, DeviceModel>();
-  for (const r of rows) if (!models.has(r.device_id)) models.set(r.device_id, new DeviceModel(r.device_id));
-  const interval = rows.length > 1 ? inferInterval(rows) : 5000;
+  const models = new Map<string, PlantDevice>();
+  const assets = new Map(deps.model.assets.map((a) => [a.id, a]));
+  for (const a of deps.model.assets) models.set(a.id, a.model === 'generic' ? new GenericDeviceModel(a) : new DeviceModel(a));
+  const encode = deps.encode ?? createModelEncoder(deps.model);
+  const interval = tape.length > 1 ? inferInterval(tape) : 5000;
   // One verifier (and replay store) for the plant's devices: a token is used once, whichever topic it arrives on.
   const verifier = createCommandVerifier({ publicKey: deps.gatewayPublicKey, now: clock.now });
   const counters: CommandCounters = { accepted: 0, refused: 0, byCode: {} };
@@ -102,54 +113,57 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     running,
     paused,
     speed: opts.speed,
-    simTime: rows[Math.min(index, rows.length - 1)] ? new Date(rows[Math.min(index, rows.length - 1)].ts).toISOString() : null,
+    simTime: tape.length > 0 ? new Date(tape.ts(Math.min(index, tape.length - 1))).toISOString() : null,
     rowIndex: index,
-    totalRows: rows.length,
+    totalRows: tape.length,
     published,
     finished: done,
   });
   const emitStatus = () => bus.emit('simulator.status', status());
   /** Tell the detectors the data is about to jump: the next published time is where it continues. */
   const emitBreak = (kind: 'seek' | 'speed' | 'resume' | 'loop') => {
-    const row = rows[Math.min(index, rows.length - 1)];
-    const ts = row ? (opts.timestamps === 'shift' ? outBase + (row.ts - simBase) : row.ts) : clock.now();
+    const rowTs = tape.length > 0 ? tape.ts(Math.min(index, tape.length - 1)) : null;
+    const ts = rowTs !== null ? (opts.timestamps === 'shift' ? outBase + (rowTs - simBase) : rowTs) : clock.now();
     bus.emit('simulator.discontinuity', { kind, ts });
   };
 
   const reanchor = () => {
-    const row = rows[index];
-    if (!row) return;
+    if (index >= tape.length) return;
+    const rowTs = tape.ts(index);
     wallAnchor = clock.now();
-    simAnchor = row.ts;
-    simBase = row.ts;
+    simAnchor = rowTs;
+    simBase = rowTs;
     outBase = lastOut ? lastOut + interval : clock.now();
   };
 
-  /** Publish one row through its device model; `done` (if given) fires once the packet is written. */
-  const publishRow = (row: TimedReading, done?: () => void) => {
-    const model = models.get(row.device_id)!;
-    const ts = opts.timestamps === 'shift' ? outBase + (row.ts - simBase) : row.ts;
+  /**
+   * Publish one frame through its device model, in its tags' connector format. Returns how many
+   * packets went out; `done` (if given) fires once the last one is written.
+   */
+  const publishRow = (c: MqttClient, i: number, done?: () => void): number => {
+    const frame = tape.frame(i);
+    const model = models.get(frame.device_id);
+    const asset = assets.get(frame.device_id);
+    if (!model || !asset) return 0;
+    const ts = opts.timestamps === 'shift' ? outBase + (frame.ts - simBase) : frame.ts;
     if (ts > lastOut) lastOut = ts;
-    const shown = model.apply(row);
-    const payload = JSON.stringify({
-      device_id: shown.device_id,
-      timestamp: opts.timestamps === 'keep' ? row.timestamp : new Date(ts).toISOString(),
-      temperature: shown.values.temperature,
-      pressure: shown.values.pressure,
-      vibration: shown.values.vibration,
-      humidity: shown.values.humidity,
-      power: shown.values.power,
-    });
+    const shown = model.apply(frame);
+    const messages = encode(frameSamples(asset.tags, ts, shown.values));
     published++;
     // QoS 1 to an external broker: it queues for ingest's persistent session through an outage of ours.
-    client!.publish(sensorTopic(row.device_id), payload, { qos: broker.embedded ? 0 : 1 }, done);
+    const qos = broker.embedded ? 0 : 1;
+    messages.forEach((m, k) => c.publish(m.topic, m.payload, { qos }, k === messages.length - 1 ? done : undefined));
+    return messages.length;
   };
 
-  /** Publish rows [from, to) and resolve when the last one is written (backpressure without a promise per row). */
-  const publishRange = (from: number, to: number) =>
+  /** Publish frames [from, to) and resolve when the last packet is written (backpressure without a promise per packet). */
+  const publishRange = (c: MqttClient, from: number, to: number) =>
     new Promise<void>((resolve) => {
-      for (let i = from; i < to - 1; i++) publishRow(rows[i]);
-      publishRow(rows[to - 1], () => resolve());
+      let last = to - 1;
+      // The last frame that sends anything carries the resolve (a frame of a device the model lacks sends nothing).
+      while (last > from && models.get(tape.deviceId(last)) === undefined) last--;
+      for (let i = from; i < to; i++) if (i !== last) publishRow(c, i);
+      if (publishRow(c, last, () => resolve()) === 0) resolve();
     });
 
   const schedule = (ms: number) => {
@@ -158,7 +172,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   };
 
   const atEnd = () => {
-    if (opts.loop && rows.length > 0) {
+    if (opts.loop && tape.length > 0) {
       index = 0;
       reanchor();
       emitBreak('loop');
@@ -172,16 +186,17 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
 
   async function pump(): Promise<void> {
     timer = null;
-    if (!running || paused || pumping || !client) return;
+    const c = client;
+    if (!running || paused || pumping || !c) return;
     pumping = true;
     try {
       if (opts.speed === 0) {
         // As fast as the broker takes it: publish a chunk, wait for it to be written, yield, repeat.
-        const end = Math.min(index + MAX_SPEED_CHUNK, rows.length);
+        const end = Math.min(index + MAX_SPEED_CHUNK, tape.length);
         const from = index;
         index = end;
-        if (end > from) await publishRange(from, end);
-        if (index >= rows.length && atEnd()) return;
+        if (end > from) await publishRange(c, from, end);
+        if (index >= tape.length && atEnd()) return;
         setImmediate(() => void pump());
         return;
       }
@@ -189,11 +204,10 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       const now = clock.now();
       const dueSim = simAnchor + (now - wallAnchor) * opts.speed;
       const from = index;
-      while (index < rows.length && rows[index].ts <= dueSim) index++;
-      if (index > from) await publishRange(from, index);
-      if (index >= rows.length && atEnd()) return;
-      const next = rows[index];
-      schedule((next.ts - simAnchor) / opts.speed - (clock.now() - wallAnchor));
+      while (index < tape.length && tape.ts(index) <= dueSim) index++;
+      if (index > from) await publishRange(c, from, index);
+      if (index >= tape.length && atEnd()) return;
+      schedule((tape.ts(index) - simAnchor) / opts.speed - (clock.now() - wallAnchor));
     } catch (err) {
       log.error({ err }, 'replay step failed');
       schedule(1000);
@@ -217,17 +231,14 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     if (!model) return answer({ device_id: deviceId, jti: null, status: 'refused', code: 'unknown_device', reason: `unknown device ${deviceId}`, at });
     const v = verifier.verify(deviceId, payload);
     if (!v.ok) return answer(commandAck(deviceId, v, at));
-    // Act only on what the verified arguments say.
-    const parsed = DeviceCommandSchema.safeParse({ command: v.command.command, params: v.command.params, issued_by: v.command.agent });
-    if (!parsed.success) return answer(commandAck(deviceId, v, at, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
-    const err = model.command(parsed.data, at);
+    // Act only on what the verified arguments say; the device model checks them against its asset type.
+    const cmd = { command: v.command.command, params: v.command.params };
+    const err = model.command(cmd, at);
     if (err) return answer(commandAck(deviceId, v, at, err));
-    bus.emit('device.command', { device_id: deviceId, command: parsed.data.command, params: parsed.data.params, issued_by: parsed.data.issued_by });
+    const issuedBy = v.command.agent;
+    bus.emit('device.command', { device_id: deviceId, command: cmd.command, params: cmd.params, issued_by: issuedBy });
     bus.emit('device.status', model.status());
-    log.info(
-      { device: deviceId, command: parsed.data.command, params: parsed.data.params, by: parsed.data.issued_by, jti: v.command.jti },
-      'device command applied',
-    );
+    log.info({ device: deviceId, command: cmd.command, params: cmd.params, by: issuedBy, jti: v.command.jti }, 'device command applied');
     return answer(commandAck(deviceId, v, at));
   };
 
@@ -291,10 +302,10 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       const t = typeof simTime === 'number' ? simTime : Date.parse(simTime);
       if (!Number.isFinite(t)) throw new Error(`not a time: ${simTime}`);
       let lo = 0;
-      let hi = rows.length;
+      let hi = tape.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (rows[mid].ts < t) lo = mid + 1;
+        if (tape.ts(mid) < t) lo = mid + 1;
         else hi = mid;
       }
       index = lo;
@@ -307,7 +318,8 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     jumpToScenario(type, leadSeconds = 60) {
       const info = sim.scenarios().find((s) => s.type === type);
       if (!info) throw new Error(`scenario ${type} is not in this dataset`);
-      const start = rows[0].ts - (rows[0].ts % 86_400_000) + info.startHour * 3_600_000;
+      const first = tape.ts(0);
+      const start = first - (first % 86_400_000) + info.startHour * 3_600_000;
       sim.seek(start - leadSeconds * 1000);
       return info;
     },
@@ -329,9 +341,9 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   return sim;
 }
 
-function inferInterval(rows: readonly TimedReading[]): number {
-  for (let i = 1; i < rows.length; i++) {
-    const d = rows[i].ts - rows[i - 1].ts;
+function inferInterval(tape: Tape): number {
+  for (let i = 1; i < tape.length; i++) {
+    const d = tape.ts(i) - tape.ts(i - 1);
     if (d > 0) return d;
   }
   return 5000;

@@ -1,4 +1,5 @@
 export { openDatabase, applyMigrations, type Db, type Migration, type OpenOptions } from './database';
-export { createReadingsRepository, readingsMigrations, type ReadingsRepository } from './readings';
+export { countReadings, createReadingsRepository, readingsMigrations, type ReadingsRepository, type TagSeries } from './readings';
+export { ROLLUP_MS } from './chunks';
 export { startCheckpointer, type Checkpointer, type CheckpointStats } from './checkpointer';
 export { StoreConfigSchema, type StoreConfig } from './config';

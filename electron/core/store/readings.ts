@@ -1,112 +1,357 @@
-// Readings repository: batched inserts in one transaction, prepared once. The table still has one
-// column per demo sensor; readings carry `values` keyed by tag (quality is not stored yet).
-import { SENSORS, type Reading, type TimedReading } from '../../../shared/domain';
-import type { Db, Migration } from './database';
+// Readings repository over the tag tables (schema.ts). A reading is split into its tags' values; each
+// tag's current minute is held in memory and appended to tag_recent (the durable copy), and packed into
+// tag_chunks + tag_rollup when the tag's next minute starts. Reads reassemble a device's readings from
+// its tags by ts (a reading may carry only some of its tags).
+import type { Reading, TimedReading } from '../../../shared/domain';
+import type { Db } from './database';
+import { BAD, ROLLUP_MS, createMinuteWriter, decodeMinute, decodeQuality, emptyMinute, encodeQuality, minuteOf, sortMinute, type Minute } from './chunks';
+import { createTagRange, type TagSeries } from './tag-range';
 
-export const readingsMigrations: Migration[] = [
-  {
-    id: 'store-001-readings',
-    up: (db) => {
-      db.exec(`
-        CREATE TABLE readings (
-          id INTEGER PRIMARY KEY,
-          device_id TEXT NOT NULL,
-          ts INTEGER NOT NULL,
-          temperature REAL NOT NULL,
-          pressure REAL NOT NULL,
-          vibration REAL NOT NULL,
-          humidity REAL NOT NULL,
-          power REAL NOT NULL
-        );
-        CREATE INDEX readings_device_ts ON readings (device_id, ts);
-        CREATE INDEX readings_ts ON readings (ts);
-      `);
-    },
-  },
-];
+export { readingsMigrations } from './schema';
+export type { TagSeries } from './tag-range';
 
 export interface ReadingsRepository {
+  /** Stores the readings' values (and the rollup of the minutes they close) in one transaction; a value already stored for that tag and ts stays. */
   insertBatch(readings: readonly TimedReading[]): number;
+  /** Readings stored (distinct ts per device), of one device or all. Reads every value: for tests and benchmarks. */
   count(deviceId?: string): number;
   latest(deviceId: string, limit: number): Reading[];
   /**
-   * The last `limit` readings of a device averaged in SQLite into at most `points` buckets, oldest
-   * first: the same buckets of consecutive readings as the MCP tools' downsample(), each with its last
-   * reading's timestamp; and how many readings the window holds. With no more readings than `points`,
-   * the readings themselves. A window of 2000 readings comes back as 60 rows instead of 2000 objects
-   * (finding 10: reading them all into JS for every call of a batch held the event loop and filled
-   * the heap, and the garbage collector's pauses stalled the core again).
+   * The last `limit` readings of a device averaged into at most `points` buckets, oldest first: the
+   * same buckets of consecutive readings as the MCP tools' downsample(), each with its last reading's
+   * timestamp; and how many readings the window holds. With no more readings than `points`, the
+   * readings themselves. Averaged over the tags' value arrays, never as one object per reading
+   * (finding 10: 2000 reading objects per call of a batch filled the heap and stalled the core). A
+   * tag's average leaves out its bad values; a tag with only bad values in a bucket is left out of its
+   * values and is bad in its quality.
    */
   latestBuckets(deviceId: string, limit: number, points: number): { count: number; readings: Reading[] };
+  /** A device's readings with from ≤ ts ≤ to, oldest first, at most `limit` of them. */
   range(deviceId: string, fromMs: number, toMs: number, limit?: number): Reading[];
-  deleteOlderThan(cutoffMs: number): number;
+  /**
+   * Trends of any tags ("<device>/<key>"), one series per tag asked for, in that order: raw values for
+   * short windows (time-bucketed avg/min/max when there are more than maxPoints), the 1-minute rollup
+   * when each point would cover a minute or more. Bad values are null.
+   */
+  tagRange(tagIds: readonly string[], fromMs: number, toMs: number, maxPoints: number): TagSeries[];
+  /** The keys of a device's stored tags, in the order they were first seen. */
+  tagKeys(deviceId: string): string[];
+  /**
+   * Retention, in whole minutes: deletes the values of minutes that ended at or before cutoffMs, and
+   * the rollup of minutes that ended at or before rollupCutoffMs (default: the same). Returns the values deleted.
+   */
+  deleteOlderThan(cutoffMs: number, rollupCutoffMs?: number): number;
 }
 
-interface Row {
-  device_id: string;
-  ts: number;
-  temperature: number;
-  pressure: number;
-  vibration: number;
-  humidity: number;
-  power: number;
+/**
+ * Readings stored (distinct ts per device, a redelivered duplicate once), of one device or all, from the
+ * tables alone: what another connection to the file sees (the open minutes are in tag_recent). Decodes every value.
+ */
+export function countReadings(db: Db, deviceId?: string): number {
+  const tags = (
+    deviceId ? db.prepare('SELECT id, device FROM tags WHERE device = ?').all(deviceId) : db.prepare('SELECT id, device FROM tags').all()
+  ) as Array<{
+    id: number;
+    device: string;
+  }>;
+  const chunks = db.prepare('SELECT bucket, data FROM tag_chunks WHERE tag = ?').raw(true);
+  const recent = db.prepare('SELECT ts FROM tag_recent WHERE tag = ?').pluck();
+  const byDevice = new Map<string, Set<number>>();
+  for (const t of tags) {
+    let seen = byDevice.get(t.device);
+    if (!seen) byDevice.set(t.device, (seen = new Set()));
+    for (const [bucket, data] of chunks.all(t.id) as Array<[number, Buffer]>) for (const ts of decodeMinute(bucket, data).ts) seen.add(ts);
+    for (const ts of recent.all(t.id) as number[]) seen.add(ts);
+  }
+  let n = 0;
+  for (const seen of byDevice.values()) n += seen.size;
+  return n;
 }
 
-function toReading(r: Row): Reading {
-  return {
-    device_id: r.device_id,
-    timestamp: new Date(r.ts).toISOString(),
-    values: { temperature: r.temperature, pressure: r.pressure, vibration: r.vibration, humidity: r.humidity, power: r.power },
-  };
+interface TagRef {
+  id: number;
+  key: string;
 }
+
+/** A tag's minute still open: its values (arrival order) and its first row in tag_recent. */
+interface Open extends Minute {
+  bucket: number;
+  firstRow: number;
+}
+
+/** Beyond any Date: the bounds of "everything". */
+const MAX_TS = 8.64e15;
+
+/** Open minutes older than the newest one seen by this much are packed even if their tag went quiet. */
+const QUIET_MS = 2 * ROLLUP_MS;
 
 export function createReadingsRepository(db: Db): ReadingsRepository {
-  const insert = db.prepare('INSERT INTO readings (device_id, ts, temperature, pressure, vibration, humidity, power) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const ids = new Map<string, number>();
+  const byDevice = new Map<string, TagRef[]>();
+  const remember = (tag: string, device: string, key: string, id: number) => {
+    ids.set(tag, id);
+    const list = byDevice.get(device);
+    if (list) list.push({ id, key });
+    else byDevice.set(device, [{ id, key }]);
+  };
+  for (const r of db.prepare('SELECT id, tag, device, key FROM tags ORDER BY id').all() as Array<{ id: number; tag: string; device: string; key: string }>)
+    remember(r.tag, r.device, r.key, r.id);
+  const deviceTags = (device: string): readonly TagRef[] => byDevice.get(device) ?? [];
+
+  const insertTag = db.prepare('INSERT INTO tags (tag, device, key) VALUES (?, ?, ?)');
+  const insertRecent = db.prepare('INSERT INTO tag_recent (tag, ts, value, quality) VALUES (?, ?, ?, ?)');
+  const trimRecent = db.prepare('DELETE FROM tag_recent WHERE rowid < ?');
+  const writeMinute = createMinuteWriter(db);
+  const open = new Map<number, Open>();
+  let newest = -Infinity;
+
+  /** Packs open minutes that are over: the tag's own next minute started, or the tag went quiet. Then trims tag_recent. */
+  const packQuiet = () => {
+    let low = Infinity;
+    for (const [tag, m] of open) {
+      if (m.bucket < newest - QUIET_MS) {
+        if (!touched.has(tag)) touched.set(tag, { m, len: m.ts.length });
+        writeMinute(tag, m.bucket, m);
+        open.delete(tag);
+      } else low = Math.min(low, m.firstRow);
+    }
+    trimRecent.run(low === Infinity ? Number.MAX_SAFE_INTEGER : low);
+  };
+
+  // Per batch: what the transaction changed in memory, undone if it rolls back.
+  let created: string[] = [];
+  let touched = new Map<number, { m: Open | undefined; len: number }>();
+  const tagId = (device: string, key: string): number => {
+    const tag = `${device}/${key}`;
+    const known = ids.get(tag);
+    if (known !== undefined) return known;
+    const id = Number(insertTag.run(tag, device, key).lastInsertRowid);
+    remember(tag, device, key, id);
+    created.push(tag);
+    return id;
+  };
+
+  /** One value: into its tag's open minute (a newer minute packs the open one first), or merged into a stored minute (late). */
+  const put = (tag: number, ts: number, value: number, quality: number, row: () => number) => {
+    const bucket = minuteOf(ts);
+    let m = open.get(tag);
+    if (!touched.has(tag)) touched.set(tag, { m, len: m ? m.ts.length : 0 });
+    if (m && bucket < m.bucket) {
+      writeMinute(tag, bucket, { ts: [ts], value: [value], quality: [quality] });
+      return;
+    }
+    if (m && bucket > m.bucket) {
+      writeMinute(tag, m.bucket, m);
+      m = undefined;
+    }
+    if (m && (ts <= m.ts[m.ts.length - 1] ? m.ts.includes(ts) : false)) return;
+    const r = row();
+    if (!m) open.set(tag, (m = { ...emptyMinute(), bucket, firstRow: r }));
+    m.ts.push(ts);
+    m.value.push(value);
+    m.quality.push(quality);
+    if (bucket > newest) newest = bucket;
+  };
+
+  let packAt = -Infinity;
   const insertMany = db.transaction((rows: readonly TimedReading[]) => {
-    // A missing sensor binds as NULL, which the NOT NULL columns refuse (the demo always sends all five).
-    for (const r of rows) insert.run(r.device_id, r.ts, ...SENSORS.map((s) => r.values[s] ?? null));
+    for (const r of rows)
+      for (const key in r.values) {
+        const v = r.values[key];
+        const q = encodeQuality(r.quality?.[key]);
+        const id = tagId(r.device_id, key);
+        put(id, r.ts, v, q, () => Number(insertRecent.run(id, r.ts, v, q).lastInsertRowid));
+      }
+    if (newest > packAt) {
+      packAt = newest;
+      packQuiet();
+    }
     return rows.length;
   });
-  const countAll = db.prepare('SELECT COUNT(*) AS n FROM readings').pluck();
-  const countDevice = db.prepare('SELECT COUNT(*) AS n FROM readings WHERE device_id = ?').pluck();
-  const latestStmt = db.prepare(
-    'SELECT device_id, ts, temperature, pressure, vibration, humidity, power FROM readings WHERE device_id = ? ORDER BY ts DESC, id DESC LIMIT ?',
-  );
-  const rangeStmt = db.prepare(
-    'SELECT device_id, ts, temperature, pressure, vibration, humidity, power FROM readings WHERE device_id = ? AND ts >= ? AND ts <= ? ORDER BY ts ASC LIMIT ?',
-  );
-  const windowCount = db.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM readings WHERE device_id = ? ORDER BY ts DESC, id DESC LIMIT ?)').pluck();
-  // Reading i (0 = oldest) of n goes to bucket floor(((i + 1) * points - 1) / n): downsample()'s
-  // [floor(b n / points), floor((b + 1) n / points)). Integer maths: better-sqlite3 binds JS numbers
-  // as REAL, hence the CAST.
-  const bucketStmt = db
-    .prepare(
-      `WITH w AS (SELECT id, ts, temperature, pressure, vibration, humidity, power FROM readings WHERE device_id = @device ORDER BY ts DESC, id DESC LIMIT @limit),
-          r AS (SELECT *, ROW_NUMBER() OVER (ORDER BY ts, id) AS i1, COUNT(*) OVER () AS n FROM w)
-     SELECT (i1 * CAST(@points AS INTEGER) - 1) / n AS b, MAX(ts), AVG(temperature), AVG(pressure), AVG(vibration), AVG(humidity), AVG(power)
-     FROM r GROUP BY b ORDER BY b`,
-    )
-    .raw(true);
-  const deleteOld = db.prepare('DELETE FROM readings WHERE ts < ?');
+  const insertBatch = (rows: readonly TimedReading[]): number => {
+    if (!rows.length) return 0;
+    created = [];
+    touched = new Map();
+    const before = { newest, packAt };
+    try {
+      return insertMany(rows);
+    } catch (err) {
+      for (const [tag, t] of touched) {
+        if (!t.m) open.delete(tag);
+        else {
+          t.m.ts.length = t.m.value.length = t.m.quality.length = t.len;
+          open.set(tag, t.m);
+        }
+      }
+      for (const tag of created) {
+        const id = ids.get(tag);
+        ids.delete(tag);
+        const device = tag.slice(0, tag.lastIndexOf('/'));
+        byDevice.set(
+          device,
+          deviceTags(device).filter((t) => t.id !== id),
+        );
+      }
+      ({ newest, packAt } = before);
+      throw err;
+    }
+  };
 
-  const latestBuckets = (deviceId: string, limit: number, points: number) => {
-    const count = windowCount.get(deviceId, limit) as number;
-    if (count <= points) return { count, readings: (latestStmt.all(deviceId, limit) as Row[]).map(toReading).reverse() };
-    const rows = bucketStmt.all({ device: deviceId, limit, points }) as number[][];
-    const readings = rows.map((r): Reading => ({
-      device_id: deviceId,
-      timestamp: new Date(r[1]).toISOString(),
-      values: { temperature: r[2], pressure: r[3], vibration: r[4], humidity: r[5], power: r[6] },
+  // A restart: the open minutes come back from tag_recent (rows of minutes already packed merge as duplicates).
+  db.transaction(() => {
+    const recent = db.prepare('SELECT rowid, tag, ts, value, quality FROM tag_recent ORDER BY rowid').raw(true);
+    for (const [row, tag, ts, value, quality] of recent.all() as number[][]) put(tag, ts, value, quality, () => row);
+    if (open.size) packQuiet();
+  })();
+  touched = new Map();
+
+  const chunksFrom = db.prepare('SELECT bucket, data FROM tag_chunks WHERE tag = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket').raw(true);
+  const chunksDesc = db.prepare('SELECT bucket, data FROM tag_chunks WHERE tag = ? ORDER BY bucket DESC').raw(true);
+
+  /** A tag's values with from ≤ ts ≤ to, oldest first (stored minutes, then the open one). */
+  const values = (tag: number, fromMs: number, toMs: number): Minute => {
+    const from = Math.max(fromMs, -MAX_TS);
+    const to = Math.min(toMs, MAX_TS);
+    const all = emptyMinute();
+    for (const [bucket, data] of chunksFrom.iterate(tag, minuteOf(from), to) as IterableIterator<[number, Buffer]>) decodeMinute(bucket, data, all);
+    const m = open.get(tag);
+    if (m && m.bucket + ROLLUP_MS > from && m.bucket <= to)
+      for (let i = 0; i < m.ts.length; i++) {
+        all.ts.push(m.ts[i]);
+        all.value.push(m.value[i]);
+        all.quality.push(m.quality[i]);
+      }
+    const s = sortMinute(all);
+    let a = 0;
+    let b = s.ts.length;
+    while (a < b && s.ts[a] < from) a++;
+    while (b > a && s.ts[b - 1] > to) b--;
+    return a === 0 && b === s.ts.length ? s : { ts: s.ts.slice(a, b), value: s.value.slice(a, b), quality: s.quality.slice(a, b) };
+  };
+
+  /** The ts of a tag's last `limit` values. */
+  const lastTsOf = (tag: number, limit: number): number[] => {
+    const m = open.get(tag);
+    const out = new Set<number>(m?.ts);
+    let oldest = m ? m.bucket : Infinity;
+    // Descending minutes: once `limit` values are in, a minute older than all of them adds nothing.
+    for (const [bucket, data] of chunksDesc.iterate(tag) as IterableIterator<[number, Buffer]>) {
+      if (out.size >= limit && bucket < oldest) break;
+      for (const ts of decodeMinute(bucket, data).ts) out.add(ts);
+      oldest = Math.min(oldest, bucket);
+    }
+    return [...out];
+  };
+  /** The ts of a device's last `limit` readings, oldest first: within the union of each tag's last `limit`. */
+  const lastTs = (tags: readonly TagRef[], limit: number): number[] => {
+    const all = new Set<number>();
+    for (const t of tags) for (const ts of lastTsOf(t.id, limit)) all.add(ts);
+    return [...all].sort((a, b) => a - b).slice(-limit);
+  };
+
+  /** A device's readings with from ≤ ts ≤ to, assembled from its tags' values (at most `limit`, oldest first). */
+  const assemble = (device: string, from: number, to: number, limit: number): Reading[] => {
+    const at = new Map<number, Reading>();
+    for (const t of deviceTags(device)) {
+      const m = values(t.id, from, to);
+      for (let i = 0; i < m.ts.length; i++) {
+        let r = at.get(m.ts[i]);
+        if (!r) at.set(m.ts[i], (r = { device_id: device, timestamp: '', values: {} }));
+        r.values[t.key] = m.value[i];
+        const q = decodeQuality(m.quality[i]);
+        if (q) (r.quality ??= {})[t.key] = q;
+      }
+    }
+    return [...at.keys()]
+      .sort((a, b) => a - b)
+      .slice(0, limit)
+      .map((ts) => {
+        const r = at.get(ts) as Reading;
+        r.timestamp = new Date(ts).toISOString();
+        return r;
+      });
+  };
+
+  const latest = (device: string, limit: number): Reading[] => {
+    const window = lastTs(deviceTags(device), limit);
+    return window.length ? assemble(device, window[0], Infinity, limit) : [];
+  };
+
+  const latestBuckets = (device: string, limit: number, points: number) => {
+    const window = lastTs(deviceTags(device), limit);
+    const count = window.length;
+    if (count <= points) return { count, readings: count ? assemble(device, window[0], Infinity, limit) : [] };
+    const n = Math.floor(points);
+    // Reading i (0 = oldest) of count goes to bucket floor(((i + 1) * n - 1) / count): downsample()'s [floor(b count / n), floor((b + 1) count / n)).
+    const bucketOf = new Map(window.map((ts, i) => [ts, Math.floor(((i + 1) * n - 1) / count)]));
+    const readings: Reading[] = Array.from({ length: n }, (_, b) => ({
+      device_id: device,
+      timestamp: new Date(window[Math.floor(((b + 1) * count) / n) - 1]).toISOString(),
+      values: {},
     }));
+    for (const t of deviceTags(device)) {
+      const m = values(t.id, window[0], Infinity);
+      const sum = new Float64Array(n);
+      const cnt = new Uint32Array(n);
+      const goodQ = new Uint8Array(n);
+      const anyQ = new Uint8Array(n);
+      for (let i = 0; i < m.ts.length; i++) {
+        const b = bucketOf.get(m.ts[i]);
+        if (b === undefined) continue;
+        const q = m.quality[i];
+        anyQ[b] = Math.max(anyQ[b], q);
+        if (q >= BAD) continue;
+        sum[b] += m.value[i];
+        cnt[b]++;
+        goodQ[b] = Math.max(goodQ[b], q);
+      }
+      for (let b = 0; b < n; b++) {
+        if (!cnt[b] && !anyQ[b]) continue;
+        const r = readings[b];
+        if (cnt[b]) r.values[t.key] = sum[b] / cnt[b];
+        const q = decodeQuality(cnt[b] ? goodQ[b] : anyQ[b]);
+        if (q) (r.quality ??= {})[t.key] = q;
+      }
+    }
     return { count, readings };
   };
 
+  const countChunks = db.prepare('SELECT TOTAL(length(data)) / 11 FROM tag_chunks WHERE tag = ? AND bucket <= ?').pluck();
+  const deleteChunks = db.prepare('DELETE FROM tag_chunks WHERE tag = ? AND bucket <= ?');
+  const deleteRollup = db.prepare('DELETE FROM tag_rollup WHERE tag = ? AND bucket <= ?');
+  // Per tag, through the primary key, 200 tags per transaction: retention of a large plant deletes
+  // a lot and must not hold one write transaction for all of it.
+  const deleteChunk = db.transaction((tags: readonly number[], last: number, lastRollup: number) => {
+    let n = 0;
+    for (const t of tags) {
+      n += countChunks.get(t, last) as number;
+      deleteChunks.run(t, last);
+      deleteRollup.run(t, lastRollup);
+    }
+    return n;
+  });
+  const deleteOlderThan = (cutoff: number, rollupCutoff = cutoff): number => {
+    const tags = [...ids.values()];
+    let n = 0;
+    // A minute goes when it has ended by the cutoff: bucket + ROLLUP_MS <= cutoff.
+    for (let i = 0; i < tags.length; i += 200) n += deleteChunk(tags.slice(i, i + 200), cutoff - ROLLUP_MS, rollupCutoff - ROLLUP_MS);
+    return n;
+  };
+
+  const tagRange = createTagRange(db, {
+    idOf: (tag) => ids.get(tag),
+    values,
+    openBucket: (tag) => open.get(tag)?.bucket,
+  });
+
   return {
-    insertBatch: (rows) => (rows.length ? insertMany(rows) : 0),
-    count: (deviceId) => (deviceId ? (countDevice.get(deviceId) as number) : (countAll.get() as number)),
-    latest: (deviceId, limit) => (latestStmt.all(deviceId, limit) as Row[]).map(toReading).reverse(),
+    insertBatch,
+    count: (device) => countReadings(db, device),
+    latest,
     latestBuckets,
-    range: (deviceId, fromMs, toMs, limit = 10_000) => (rangeStmt.all(deviceId, fromMs, toMs, limit) as Row[]).map(toReading),
-    deleteOlderThan: (cutoffMs) => deleteOld.run(cutoffMs).changes,
+    range: (device, from, to, limit = 10_000) => assemble(device, from, to, limit),
+    tagRange,
+    tagKeys: (device) => deviceTags(device).map((t) => t.key),
+    deleteOlderThan,
   };
 }

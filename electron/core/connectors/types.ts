@@ -1,0 +1,74 @@
+// The connector interface (issue 15): a connector reads the values of the tags bound to it from one
+// kind of source (MQTT JSON now; OPC UA and Sparkplug B in issue 16) and hands them to ingest as tag
+// samples. Ingest owns everything after that: grouping, quality against the model, storage, the live view.
+import type { TagView } from '../../../shared/schemas/model';
+import type { ConnectorStatusView, Quality } from '../../../shared/schemas/plant';
+import type { PlantBroker } from '../broker';
+import type { Clock } from '../clock';
+import type { Logger } from '../observability';
+
+/** A value's quality when it is not good (the reading shape's Quality). */
+export type SampleQuality = Quality;
+
+/** One value of one tag at one time. `value` is null only when the source sent something that is no number (bad_payload). */
+export interface TagSample {
+  /** Tag id: "<device>/<key>". */
+  tag: string;
+  device_id: string;
+  key: string;
+  ts: number;
+  value: number | null;
+  quality?: SampleQuality;
+}
+
+/** Why a whole message was refused (counted per reason, as ingest has always counted them). */
+export type ConnectorRejectReason = 'oversize' | 'bad_json' | 'schema' | 'non_finite' | 'unknown_device' | 'topic_mismatch' | 'bad_timestamp';
+
+export type ConnectorState = ConnectorStatusView['state'];
+
+/** A connector's link and what it delivered (the contract's connector status). */
+export type ConnectorStatus = ConnectorStatusView;
+
+export interface Connector {
+  readonly id: string;
+  readonly type: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): ConnectorStatus;
+  /** Feed one raw message as if it arrived from the source (tests, and ingest.accept). False when the connector takes no such input. */
+  inject?(topic: string, payload: Buffer): boolean;
+}
+
+/** A tag bound to a connector, with the names its placeholders are filled from. */
+export interface BoundTag {
+  view: TagView;
+  vars: Readonly<Record<'site' | 'area' | 'line' | 'asset' | 'device' | 'tag', string>>;
+}
+
+/** What a connector gets from ingest and the core. */
+export interface ConnectorContext {
+  /** The core's broker: `subscribeLocal` on the embedded one, `connect()` for a client of an external one. */
+  broker: PlantBroker;
+  /** Good and bad-payload values of one message (one call per message). */
+  emit(samples: TagSample[]): void;
+  /** A message refused whole, with a stable reason. */
+  reject(reason: ConnectorRejectReason, topic: string, detail: string): void;
+  /** Commit what was emitted; false when the store refused (then a QoS 1 message stays unacknowledged). */
+  commit(): boolean;
+  /** Every state change. */
+  onStatus(status: ConnectorStatus): void;
+  /** The link to the core's own broker went down or came back (only connectors on the core's broker call it). */
+  coreBrokerLink?(connected: boolean, url: string): void;
+  /**
+   * The persistent session client id of a connector (stable across restarts of one installation). On a
+   * broker of its own (`foreign`) it must not use the prefix the core's embedded broker reserves.
+   */
+  sessionId(connectorId: string, foreign: boolean): string;
+  clock: Clock;
+  /** The clock of a device's source (the replay's time for simulated devices): arrival times and the timestamp window. */
+  plantNow(deviceId: string): number;
+  /** Timestamps further than this behind or ahead of the plant clock are refused as bad_timestamp. */
+  window: { pastMs: number; futureMs: number };
+  maxPayloadBytes: number;
+  log: Logger;
+}
