@@ -9,6 +9,7 @@ import { useAnomalies } from './store/anomalies';
 import { useApprovals } from './store/approvals';
 import { useAudit } from './store/audit';
 import { useConnection } from './store/connection';
+import { useConnectors } from './store/connectors';
 import { useImmune } from './store/immune';
 import { usePlant } from './store/plant';
 
@@ -48,6 +49,7 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
   const loadAll = async () => {
     await Promise.all([
       actions.loadModel(),
+      actions.refreshConnectors(),
       actions.refreshSnapshot(),
       actions.loadScenarios(),
       actions.refreshApprovals(),
@@ -70,6 +72,7 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
     api.onPlantModel((e) => {
       if (e.ok) void actions.loadModel();
     }),
+    api.onConnectorStatus((s) => useConnectors.getState().apply(s)),
     api.onReadings((rs) => {
       live.ingest(rs);
       usePlant.getState().applyReadings(rs);

@@ -72,6 +72,16 @@ describe('LiveReadings', () => {
     expect(live.tag('a/power').length).toBe(3);
   });
 
+  it('loads one tag's stored trend (plant.tagRange) with bad values as gaps, the live tail after it', () => {
+    const live = new LiveReadings(100);
+    const seen: string[][] = [];
+    live.subscribe((d) => seen.push([...d]));
+    live.ingest([r('l/p', 90_000, { flow: 9 })]);
+    live.loadTagHistory('l/p/flow', [10_000, 20_000, 30_000], [1, null, 3]);
+    expect(Array.from(live.tag('l/p/flow').view().v)).toEqual([1, 3, 9]);
+    expect(seen.at(-1)).toEqual(['l/p']);
+  });
+
   it('skips malformed entries instead of throwing', () => {
     const live = new LiveReadings(10);
     live.ingest([null as never, { foo: 1 } as never, r('a', 1000, { t: 5 })]);

@@ -135,20 +135,28 @@ export class LiveReadings {
 
   /** Replace a device's tag windows with stored history (ascending), then live samples continue after it. */
   loadHistory(deviceId: string, cols: { ts: ArrayLike<number>; series: Readonly<Record<string, ArrayLike<number | null>>> }): void {
-    const lastHist = cols.ts.length ? cols.ts[cols.ts.length - 1] / 1000 : -Infinity;
-    for (const [key, col] of Object.entries(cols.series)) {
-      const s = this.tag(`${deviceId}/${key}`);
-      const v = s.view();
-      const liveTail: Array<[number, number]> = [];
-      for (let i = 0; i < v.length; i++) if (v.t[i] > lastHist) liveTail.push([v.t[i], v.v[i]]);
-      s.clear();
-      for (let i = 0; i < cols.ts.length; i++) {
-        const x = col[i];
-        if (x !== null && x !== undefined && Number.isFinite(x)) s.push(cols.ts[i] / 1000, x);
-      }
-      for (const [t, x] of liveTail) s.push(t, x);
-    }
+    for (const [key, col] of Object.entries(cols.series)) this.fill(`${deviceId}/${key}`, cols.ts, col);
     this.emit(new Set([deviceId]));
+  }
+
+  /** Replace one tag's window with stored history (epoch ms, ascending; null = bad, a gap), the live tail kept after it. */
+  loadTagHistory(tagId: string, ts: ArrayLike<number>, values: ArrayLike<number | null>): void {
+    this.fill(tagId, ts, values);
+    this.emit(new Set([tagId.slice(0, tagId.lastIndexOf('/'))]));
+  }
+
+  private fill(tagId: string, ts: ArrayLike<number>, col: ArrayLike<number | null>): void {
+    const lastHist = ts.length ? ts[ts.length - 1] / 1000 : -Infinity;
+    const s = this.tag(tagId);
+    const v = s.view();
+    const liveTail: Array<[number, number]> = [];
+    for (let i = 0; i < v.length; i++) if (v.t[i] > lastHist) liveTail.push([v.t[i], v.v[i]]);
+    s.clear();
+    for (let i = 0; i < ts.length; i++) {
+      const x = col[i];
+      if (x !== null && x !== undefined && Number.isFinite(x)) s.push(ts[i] / 1000, x);
+    }
+    for (const [t, x] of liveTail) s.push(t, x);
   }
 
   subscribe(l: Listener): () => void {

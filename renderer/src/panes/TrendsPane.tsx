@@ -82,27 +82,32 @@ export default function TrendsPane() {
 
   // A day of stored history behind the live tail, so zoom and pan reach back before this page opened.
   // Asked once the link is up (and again after a reconnect: what was missed while away is in the store).
-  // TODO(store): one plant.tagRange request for the chosen tags once it is in the contract.
+  // The window ends at the newest plant time known for these tags (the replay's clock, not the wall's).
   const linkOpen = useConnection((s) => s.state === 'open');
   useEffect(() => {
-    if (!linkOpen || devices.length === 0) return;
+    if (!linkOpen || tags.length === 0) return;
     let cancelled = false;
     setHistory('loading');
-    void (async () => {
-      for (const d of devices) {
-        const latestTs = Date.parse(usePlant.getState().devices[d]?.latest?.timestamp ?? '');
-        let lastLive = 0;
-        for (const t of tags) if (t.device_id === d) lastLive = Math.max(lastLive, live.tag(t.id).lastTime() ?? 0);
-        const to = Math.max(Number.isFinite(latestTs) ? latestTs : 0, lastLive * 1000) || Date.now();
-        await actions.loadHistory(d, to - 86_400_000, to + 3_600_000);
-        if (cancelled) return;
-      }
-      setHistory('done');
-    })();
+    let to = 0;
+    for (const d of devices) {
+      const latestTs = Date.parse(usePlant.getState().devices[d]?.latest?.timestamp ?? '');
+      if (Number.isFinite(latestTs)) to = Math.max(to, latestTs);
+    }
+    for (const t of tags) to = Math.max(to, (live.tag(t.id).lastTime() ?? 0) * 1000);
+    to ||= Date.now();
+    void actions
+      .loadHistory(
+        tags.map((t) => t.id),
+        to - 86_400_000,
+        to + 3_600_000,
+      )
+      .then(() => {
+        if (!cancelled) setHistory('done');
+      });
     return () => {
       cancelled = true;
     };
-  }, [devices.join('|'), linkOpen]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [tagKey, linkOpen]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (!model) return <Empty loaded={false}>No plant model yet.</Empty>;
   return (

@@ -20,7 +20,6 @@ export function ConnectorStrip() {
         >
           <b>{c.id}</b> <span className="muted">{c.type}</span>{' '}
           {c.state === 'unknown' ? (
-            // Filled in once the core reports connector status (connectors.status / connector.status).
             <span className="muted">status not reported</span>
           ) : (
             <>
