@@ -72,7 +72,7 @@ describe('LiveReadings', () => {
     expect(live.tag('a/power').length).toBe(3);
   });
 
-  it('loads one tag's stored trend (plant.tagRange) with bad values as gaps, the live tail after it', () => {
+  it("loads one tag's stored trend (plant.tagRange) with bad values as gaps, the live tail after it", () => {
     const live = new LiveReadings(100);
     const seen: string[][] = [];
     live.subscribe((d) => seen.push([...d]));
