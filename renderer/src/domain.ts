@@ -1,6 +1,4 @@
 // Plant constants for the renderer, from shared/plant.ts (zod-free, so the bundle stays small).
-import type { Sensor } from '../../shared/plant';
-
 export {
   DEVICE_COMMANDS,
   DEVICE_IDS,
@@ -14,6 +12,3 @@ export {
   type DeviceStatus,
   type ScenarioType,
 } from '../../shared/plant';
-
-/** Decimals worth showing per sensor (vibration moves in hundredths). */
-export const SENSOR_DIGITS: Record<Sensor, number> = { temperature: 1, pressure: 1, vibration: 2, humidity: 1, power: 1 };

@@ -41,6 +41,14 @@ export function groupByUnit(tags: readonly Pick<TrendTag, 'unit'>[]): UnitGroup[
   return groups;
 }
 
+/** Decimals that tell ticks `incr` apart (0.05 → 2, 0.25 → 2, 5 → 0). */
+export function decimalsOf(incr: number): number {
+  if (!Number.isFinite(incr) || incr <= 0) return 0;
+  let d = 0;
+  while (d < 6 && Math.abs(incr * 10 ** d - Math.round(incr * 10 ** d)) > 1e-6 * 10 ** d) d++;
+  return d;
+}
+
 export interface TrendStackOptions {
   live: LiveReadings;
   tags: TrendTag[];
@@ -91,6 +99,16 @@ export class TrendStack {
   }
 
   private build(): void {
+    // uPlot sets its x scale while it is constructed: that is not the operator zooming, so following stays on.
+    this.programmatic = true;
+    try {
+      this.buildCharts();
+    } finally {
+      this.programmatic = false;
+    }
+  }
+
+  private buildCharts(): void {
     const { width, height } = this.size();
     for (const [idx, g] of this.groups.entries()) {
       // Time labels only under the bottom chart; the others keep the grid (cursor and zoom are synced).
@@ -123,7 +141,8 @@ export class TrendStack {
             ticks: { stroke: '#bbb' },
             size: 56,
             space: 18,
-            values: (_u, v) => v.map((x) => x.toFixed(digits)),
+            // The tag's own decimals, or more when the ticks are closer than that (a flat 60-s tag zoomed in).
+            values: (_u, v, _axis, _space, incr) => v.map((x) => x.toFixed(Math.min(6, Math.max(digits, decimalsOf(incr))))),
           },
         ],
         hooks: {
