@@ -116,6 +116,19 @@ describe.skipIf(!fs.existsSync(WATER))('the water-treatment plant in the control
       await page.screenshot({ path: path.join(ARTIFACTS, `water-trend-${size.width}.png`) });
     }
     await page.setViewportSize(SIZES[0]);
+    // Building and resizing the charts is not the operator zooming: the chart still follows live data.
+    const live = page.locator('[data-action="live"]');
+    expect(await live.textContent()).toBe('Live');
+    // A drag on the chart zooms and stops following until "Back to live".
+    const box = await page.locator('.trend-chart .u-over').first().boundingBox();
+    if (!box) throw new Error('no chart');
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => live.textContent()).toBe('Back to live');
+    await live.click();
+    await expect.poll(() => live.textContent()).toBe('Live');
   }, 90_000);
 
   it.skipIf(!LIMIT_ALARMS)(

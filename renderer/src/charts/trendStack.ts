@@ -69,6 +69,15 @@ export class TrendStack {
   private raf = 0;
   private following = true;
   private programmatic = false;
+  /**
+   * True from a press on a chart until just after its release: only then is a change of the x scale
+   * the operator's zoom. uPlot applies scale changes (its own at construction, a resize) in a
+   * microtask, after any flag set around the call is gone, so "not ours" cannot be told the other way.
+   */
+  private gesture = false;
+  private gestureEnd = () => {
+    if (this.gesture) setTimeout(() => (this.gesture = false), 0);
+  };
   private episodes: Episode[] = [];
   private ro: ResizeObserver;
   private created = performance.now();
@@ -85,6 +94,7 @@ export class TrendStack {
     this.off = o.live.subscribe((touched) => {
       for (const d of touched) if (this.devices.has(d)) return this.schedule();
     });
+    window.addEventListener('mouseup', this.gestureEnd);
     this.ro = new ResizeObserver(() => this.resize());
     this.ro.observe(el);
     this.schedule();
@@ -100,12 +110,7 @@ export class TrendStack {
 
   private build(): void {
     // uPlot sets its x scale while it is constructed: that is not the operator zooming, so following stays on.
-    this.programmatic = true;
-    try {
-      this.buildCharts();
-    } finally {
-      this.programmatic = false;
-    }
+    this.quietly(() => this.buildCharts());
   }
 
   private buildCharts(): void {
@@ -150,14 +155,16 @@ export class TrendStack {
           draw: [(u) => this.onDraw(idx, u)],
           setScale: [
             (u, key) => {
-              if (key !== 'x' || this.programmatic) return;
+              if (key !== 'x' || this.programmatic || !this.gesture) return;
               this.setFollowing(false);
               this.syncX(u);
             },
           ],
         },
       };
-      this.plots.push(new uPlot(opts, this.data(g), wrap));
+      const u = new uPlot(opts, this.data(g), wrap);
+      u.over.addEventListener('mousedown', () => (this.gesture = true));
+      this.plots.push(u);
     }
   }
 
@@ -320,16 +327,31 @@ export class TrendStack {
   setEpisodes(e: Episode[]): void {
     this.episodes = e;
     // Only charts that have drawn once with data: uPlot has no axis layout before that and would throw.
-    for (const u of this.plots) if (u.status === 1 && (u.data[0]?.length ?? 0) > 0) u.redraw(false, true);
+    this.quietly(() => {
+      for (const u of this.plots) if (u.status === 1 && (u.data[0]?.length ?? 0) > 0) u.redraw(false, true);
+    });
+  }
+
+  /** Scale changes uPlot makes by itself (a resize, a redraw) are not the operator's zoom: following stays as it is. */
+  private quietly(fn: () => void): void {
+    const was = this.programmatic;
+    this.programmatic = true;
+    try {
+      fn();
+    } finally {
+      this.programmatic = was;
+    }
   }
 
   private resize(): void {
     const s = this.size();
-    this.plots.forEach((u, i) => u.setSize(i === this.plots.length - 1 ? { ...s, height: s.height + 24 } : s));
+    this.quietly(() => this.plots.forEach((u, i) => u.setSize(i === this.plots.length - 1 ? { ...s, height: s.height + 24 } : s)));
+    if (this.following) this.refresh();
   }
 
   destroy(): void {
     this.off();
+    window.removeEventListener('mouseup', this.gestureEnd);
     this.ro.disconnect();
     if (this.raf) cancelAnimationFrame(this.raf);
     for (const u of this.plots) u.destroy();
