@@ -215,7 +215,15 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     log: log.child({ component: 'detect' }),
     repository: createAnomalyRepository(db),
     alarms: alarmService.system,
+    // The model's scored tags of each asset, at their sampling period (the fastest of them when they differ).
+    seriesOf: (id) => {
+      const asset = model.current.asset(id);
+      if (!asset) return null;
+      const tags = asset.tags.filter((t) => t.detect);
+      return { sensors: tags.map((t) => t.key), samplingSeconds: tags.length ? Math.min(...tags.map((t) => t.sampling_s)) : undefined };
+    },
   });
+  model.onChange(() => detection.modelChanged());
   // Immune system: watches every agent's vitals; quarantine and healing act through governance.
   const immune = new ImmuneService({
     db,

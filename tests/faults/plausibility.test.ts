@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '../../electron/core';
 import { sensorTopic } from '../../electron/core/broker';
 import { manualClock } from '../../electron/core/clock';
+import { writeDataset } from '../../electron/core/plant';
 import type { TimedReading } from '../../shared/domain';
 import { OPERATOR, tempDir, waitFor } from '../helpers';
 
@@ -104,10 +105,12 @@ describe('plausibility against the clock of the reading’s source', () => {
       demo.replaceAll('manual: ../device_manual.md', 'manual: ' + path.join(__dirname, '../../resources/device_manual.md')) +
         `  - id: field\n    lines:\n      - id: line-9\n        assets:\n          - { id: pump-07, type: pump }\n`,
     );
+    // The seed's day as the replay's tape: it has no data for line-9, so that asset is not simulated.
+    const tape = writeDataset(path.join(t.dir, 'tape'), { seed: 42 }).csv;
     sim = createCore(
       testConfig(t.dir, {
         plant: { model, watch: false },
-        simulator: { timestamps: 'keep' },
+        simulator: { timestamps: 'keep', dataset: tape },
         http: { enabled: false },
         immune: { fleet: { enabled: false } },
         governance: { watchPolicy: false },

@@ -61,6 +61,23 @@ describe('aegisflow detect', () => {
     expect(header).toEqual(['datetime', 'a', 'anomaly', 'aegis_score', 'aegis_flag', 'aegis_episode']);
   });
 
+  it('takes an empty field as a missing value, and the demo ranges only for the demo export', async () => {
+    // a historian export of another plant: power in kW (over the demo's 250), a temperature in K, gaps left empty
+    const rows = ['timestamp,power,temperature'];
+    for (let i = 0; i < 400; i++) {
+      const t = new Date(Date.UTC(2024, 0, 1, 0, 0, i * 10)).toISOString();
+      const power = i % 7 === 3 ? '' : (900 + Math.sin(i) * 5 + (i >= 300 && i < 340 ? 60 : 0)).toFixed(1);
+      rows.push(`${t},${power},${(300 + Math.cos(i * 1.7)).toFixed(2)}`);
+    }
+    const file = path.join(box.dir, 'other-plant.csv');
+    fs.writeFileSync(file, rows.join('\n') + '\n');
+    expect(await detectCommand.run([file, '--out', '-'])).toBe(0);
+    expect(box.err.join('')).not.toMatch(/line \d+/);
+    const out = box.out.join('');
+    expect(out).toContain('400 rows (0 bad');
+    expect(out).toMatch(/1 episodes/);
+  });
+
   it('refuses bad usage with exit code 2 and a clear message', async () => {
     expect(await detectCommand.run([])).toBe(2);
     expect(await detectCommand.run([path.join(box.dir, 'missing.csv')])).toBe(2);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DetectorParamsSchema, runOffline, type DetectorParams, type DeviceMonitor, type Episode, type OfflineRow } from '../../core/detect';
 import { fail, parseCommand } from '../common';
-import { SENSOR_RANGES } from '../../../shared/plant';
+import { SENSOR_RANGES, SENSORS } from '../../../shared/plant';
 import { loadConfig } from '../../core/config';
 import type { CliCommand } from '../types';
 
@@ -21,7 +21,8 @@ Options:
   --cols A,B,C         value columns (default: every other column except the key and label columns)
   --key-col NAME       series key, e.g. device_id (default: device_id if present, else one series)
   --fit-rows N         learn each series' baseline on its first N rows (default: its first detect.learnSeconds,
-                       1800 s, measured on its own timestamps; at least detect.learnMinSamples rows)
+                       1800 s, measured on its own timestamps; at least detect.learnMinSamples rows; at most
+                       detect.learnMaxShare, 25 %, of the series' rows, so a short file is still scored)
   --fit FROM..TO       learn on the rows with FROM <= time <= TO instead (times as in the file, or ISO);
                        rows before FROM are not scored
   --label-col NAME     0/1 label column: also print point-wise F1, false-alarm and missed-alarm rates
@@ -39,14 +40,17 @@ of that series scores this high, estimated from its learning rows; empty while l
 (0/1: inside an episode) and aegis_episode (episode id). The prefix keeps them apart from any label
 column of the input. Per series it prints the measured sampling period, warnings (sampling too slow or
 irregular for a setting, and the fallback taken), the daily cycles learned, and the hit threshold with
-its expected false episodes per week (the alarm budget, detect.falseEpisodesPerWeek, default 1). Bad rows (wrong field count, unreadable time, non-numeric
-value) are reported on stderr by line number, left out of the output, and the run goes on.
+its expected false episodes per week (the alarm budget, detect.falseEpisodesPerWeek, default 1). An empty field (or NaN, NA, null) is a missing
+value: the detector holds that sensor's last one. Bad rows (wrong field count, unreadable time, non-numeric
+value; a value outside the demo plant's engineering range, in its own five-sensor export) are reported on
+stderr by line number, left out of the output, and the run goes on.
 Timestamps that repeat or go backwards within a series are dropped by the detector and counted.
 
 Examples:
   aegisflow detect data/sensor_data.csv --key-col device_id --fit-rows 720
-  aegisflow detect ../shared/datasets/skab/valve1/0.csv --fit-rows 400 --label-col anomaly`;
+  aegisflow detect ../shared/datasets/skab/valve1/0.csv --label-col anomaly`;
 
+const MISSING = /^\s*("?)(|nan|na|null)\1\s*$/i;
 const TIME_NAMES = ['timestamp', 'datetime', 'time', 'ts', 'date'];
 const LABEL_NAMES = new Set(['anomaly', 'changepoint', 'is_anomaly', 'anomaly_type', 'label', 'labels']);
 
@@ -71,7 +75,7 @@ const fmtTime = (ts: number) => (Number.isFinite(ts) ? new Date(ts).toISOString(
 
 export const detectCommand: CliCommand = {
   name: 'detect',
-  summary: 'score a CSV with the streaming anomaly detectors (detect FILE.csv --fit-rows N)',
+  summary: 'score a CSV with the streaming anomaly detectors (detect FILE.csv)',
   help: HELP,
   async run(argv) {
     const parsed = parseCommand(
@@ -154,6 +158,9 @@ export const detectCommand: CliCommand = {
         : header.filter((h, i) => i !== iTime && i !== iKey && i !== iLabel && !LABEL_NAMES.has(h.toLowerCase()));
       if (valueNames.length === 0) throw usageError('no value columns; name them with --cols');
       const iVals = valueNames.map(col);
+      // The demo plant's engineering ranges hold for its own export (its five sensors), not for any column
+      // that happens to share a name (a temperature in K, a power in MW).
+      const ranges: Record<string, { min: number; max: number }> | null = SENSORS.every((n) => valueNames.includes(n)) ? SENSOR_RANGES : null;
 
       let fitFrom = -Infinity;
       let fitTo = Infinity;
@@ -190,21 +197,26 @@ export const detectCommand: CliCommand = {
           continue;
         }
         if (ts < fitFrom) continue; // before the fit window: not scored
-        const vals = iVals.map((i) => (f[i].trim() === '' ? NaN : Number(f[i])));
-        const badCol = vals.findIndex((v) => !Number.isFinite(v));
+        // an empty field (or NaN / NA / null) is a missing value: the detector holds that sensor's last one
+        const vals = iVals.map((i) => (MISSING.test(f[i]) ? NaN : Number(f[i])));
+        const badCol = vals.findIndex((v, j) => !Number.isFinite(v) && !MISSING.test(f[iVals[j]]));
         if (badCol >= 0) {
           reportBad(ln + 1, `column ${valueNames[badCol]} is not a number ("${f[iVals[badCol]]}")`);
+          continue;
+        }
+        if (vals.every((v) => Number.isNaN(v))) {
+          reportBad(ln + 1, 'no values');
           continue;
         }
         // A value outside its sensor's engineering range is a fault, not a measurement (issue 19: one
         // 1e300 row stretched an episode from 9.9 to 24.9 minutes).
         const outOfRange = vals.findIndex((v, j) => {
-          const r = (SENSOR_RANGES as Record<string, { min: number; max: number } | undefined>)[valueNames[j]];
+          const r = ranges?.[valueNames[j]];
           return r !== undefined && (v < r.min || v > r.max);
         });
         if (outOfRange >= 0) {
           const name = valueNames[outOfRange];
-          const r = (SENSOR_RANGES as Record<string, { min: number; max: number }>)[name];
+          const r = ranges?.[name] ?? { min: -Infinity, max: Infinity };
           reportBad(ln + 1, `column ${name} ${vals[outOfRange]} is outside its engineering range ${r.min}..${r.max} (implausible)`);
           continue;
         }
@@ -246,7 +258,7 @@ export const detectCommand: CliCommand = {
       const flagged = Array.from(res.episodeOf).filter((e) => e >= 0).length;
       process.stdout.write(
         `${rows.length} rows (${bad} bad, ${res.dropped} dropped as repeated/backward time), ${res.monitors.size} series × ${valueNames.length} values, ` +
-          `fit ${params.learnSamples ?? `${params.learnSeconds} s of`} rows/series; ${res.episodes.length} episodes, ${flagged} rows flagged; ${Math.round((rows.length * valueNames.length) / (ms / 1000)).toLocaleString('en')} values/s` +
+          `learned on ${learnedRange(res.monitors)} rows/series; ${res.episodes.length} episodes, ${flagged} rows flagged; ${Math.round((rows.length * valueNames.length) / (ms / 1000)).toLocaleString('en')} values/s` +
           (outFile !== '-' ? `\nscored CSV: ${outFile}` : '') +
           '\n',
       );
@@ -284,6 +296,14 @@ export const detectCommand: CliCommand = {
 
 function usageError(message: string): Error {
   return Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+}
+
+function learnedRange(monitors: Map<string, DeviceMonitor>): string {
+  const n = [...monitors.values()].map((m) => m.detector.learnedRows);
+  if (n.length === 0) return '0';
+  const lo = Math.min(...n);
+  const hi = Math.max(...n);
+  return lo === hi ? String(lo) : `${lo}–${hi}`;
 }
 
 function printSeries(monitors: Map<string, DeviceMonitor>): void {

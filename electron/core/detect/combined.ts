@@ -81,6 +81,36 @@ export class CombinedDetectors {
     this.wanderF = new Float64Array(d).fill(1);
   }
 
+  /**
+   * Sensor i's spread measured anew (robust σ, raw units) on data its learning window did not describe
+   * (a daily cycle now removed): every state kept in its σ units is converted, and the spreads that held
+   * the removed cycle (wander, smoothed spread) restart from the new σ.
+   */
+  rescale(i: number, spread: number): void {
+    const d = this.d;
+    const s = Math.max(spread, this.p.minRelScale * Math.abs(this.mu[i]), 1e-9);
+    const r = s / this.scale[i];
+    if (!(r > 0) || r === 1) return;
+    this.scale[i] = s;
+    this.zf[i] /= r;
+    this.zDev[i] /= r;
+    this.zPrev[i] /= r;
+    this.cp[i] /= r;
+    this.cn[i] /= r;
+    this.v0[i] = Math.max(this.v0[i] / (r * r), 0.05);
+    this.vv[i] /= r * r;
+    this.wander[i] = 1;
+    this.wanderF[i] = 1;
+    this.sdf[i] = 1;
+    this.dfac[i] = s / Math.max(s, this.p.driftMinRelScale * Math.abs(this.mu[i]));
+    // z_i' = z_i / r: the precision matrix's row and column i scale by r (T² unchanged)
+    if (this.prec)
+      for (let j = 0; j < d; j++) {
+        this.prec[i * d + j] *= r;
+        this.prec[j * d + i] *= r;
+      }
+  }
+
   /** Filters back at rest (level, CUSUM, variance); the baselines stay. */
   rest(): void {
     this.zf.fill(0);
@@ -118,7 +148,9 @@ export class CombinedDetectors {
       const f = this.sensorScore[i] < quietLevel ? quietFactor : factor;
       const a = Math.min(0.5, t.baseline * f);
       const aF = t.level > 0 ? Math.min(0.5, t.level * f) : a;
-      if (f >= 1) {
+      // the wander is learned from normal samples only: at slow sampling one anomalous sample would raise it
+      // far enough to hide the anomaly it belongs to
+      if (f >= 1 && this.sensorScore[i] < quietLevel) {
         const r = (xi - this.mu[i]) / this.scale[i];
         this.wander[i] += t.wander * (Math.min(r * r, 400) - this.wander[i]);
         const rf = (xi - this.muF[i]) / this.scale[i];

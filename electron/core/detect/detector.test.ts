@@ -240,6 +240,15 @@ describe('episode involvement', () => {
     expect(eps[0].ep.type_hint).toBe('unknown');
   });
 
+  it('names the right sensor on a wide series (40 sensors: more than a 32-bit mask holds)', () => {
+    const s = noise(1500, 40, 35, 1, 100);
+    for (let i = 1000; i < 1500; i++) s[i][35] += 20;
+    const { eps } = run(s);
+    expect(eps).toHaveLength(1);
+    expect(eps[0].ep.sensors).toEqual(['s35']);
+    expect(eps[0].ep.involvement.map((x) => x.sensor)).toEqual(['s35']);
+  });
+
   it('an oscillation around an unchanged mean is involved with no direction', () => {
     const s = noise(1500, 2, 33);
     for (let i = 1000; i < 1500; i++) s[i][0] += i % 2 ? 12 : -12;

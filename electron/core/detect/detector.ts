@@ -51,6 +51,8 @@ export class DeviceDetector extends CombinedDetectors {
   /** The learning rows; null once learned (or in z-score mode, which does not learn). */
   private learning: LearningRows | null;
   private readonly season: DailyProfile | null;
+  /** Per sensor: the learned spread while the seasonal one replaces it (0 = not replaced). */
+  private readonly learnedScale: Float64Array;
   /** This row's values with the seasonal component removed. */
   private readonly xs: Float64Array;
   private readonly tmp: Float64Array;
@@ -72,10 +74,11 @@ export class DeviceDetector extends CombinedDetectors {
     this.snaps = new Float64Array(2 * SNAPSHOTS * d);
     this.xs = new Float64Array(d);
     this.tmp = new Float64Array(d);
+    this.learnedScale = new Float64Array(d);
     this.season = params.mode === 'combined' && params.seasonality === 'auto' ? new DailyProfile(d) : null;
     if (params.mode === 'zscore') {
-      // the seed's detector counts rows; its episodes use the 5 s plant's counts (or the row overrides)
-      this.timing = timingFor(params, 5000);
+      // the seed's detector counts rows; its episodes use the declared sampling's counts (else the 5 s plant's, or the row overrides)
+      this.timing = timingFor(params, (params.samplingSeconds ?? 5) * 1000);
       this.zscore = new ZscoreWindow(d, params.zscoreWindow, params.zscoreThreshold);
       this.learning = null;
       this.learned = true;
@@ -96,8 +99,17 @@ export class DeviceDetector extends CombinedDetectors {
     if (!s || !this.learned) return;
     const before = this.tmp;
     for (let i = 0; i < this.d; i++) before[i] = s.value(i, ts);
-    s.add(ts, values, this.scale);
+    const closed = s.add(ts, values, this.scale);
     for (let i = 0; i < this.d; i++) {
+      // The learning window's spread may hold part of the cycle: once the cycle is removed, the spread around
+      // it replaces the learned one where it is smaller; when the cycle goes off again, the learned one is back.
+      if (closed && s.turned[i] === 1 && s.spread[i] < this.scale[i]) {
+        this.learnedScale[i] = this.scale[i];
+        this.rescale(i, s.spread[i]);
+      } else if (closed && s.turned[i] === -1 && this.learnedScale[i] > 0) {
+        this.rescale(i, this.learnedScale[i]);
+        this.learnedScale[i] = 0;
+      }
       const delta = s.value(i, ts) - before[i];
       if (delta !== 0) {
         // the baselines live in deseasonalised units: move them with the profile
@@ -271,7 +283,17 @@ export class DeviceDetector extends CombinedDetectors {
     const { buf, ts, n } = rows;
     this.learnedRows = n;
     this.learnedSpanMs = n > 1 ? ts[n - 1] - ts[0] : 0;
-    const { dtMs, irregular } = measureSampling(ts, n);
+    const measured = measureSampling(ts, n);
+    let dtMs = measured.dtMs;
+    const declared = this.p.samplingSeconds === undefined ? 0 : this.p.samplingSeconds * 1000;
+    if (declared > 0) {
+      if (n < 2 || (measured.dtMs <= 2 * declared && measured.dtMs >= declared / 2)) dtMs = declared;
+      else
+        this.warnings.push(
+          `declared sampling period ${this.p.samplingSeconds} s, but the data came every ${(measured.dtMs / 1000).toPrecision(3)} s: the measured period is used`,
+        );
+    }
+    const irregular = (measured.irregular * measured.dtMs) / dtMs;
     const t = (this.timing = timingFor(this.p, dtMs));
     this.warnings.push(...timingWarnings(this.p, t, n, irregular));
     const start = learnModel(this, buf, n, t, this.p, this.warnings);

@@ -48,7 +48,11 @@ export class DeviceMonitor {
   private normalMs = 0;
   private normalInit = false;
   private catchUp = 0;
-  private sensorMask = 0;
+  /** Samples left in which no episode may open (after a reconnect). */
+  private holdRows = 0;
+  /** Per sensor: 1 once a detector fired on it in this episode (flags, not a bit mask: a series may have more than 31 sensors). */
+  private readonly hitSensors: Uint8Array;
+  private hitSensorCount = 0;
   private kindMask = 0;
   private ev: EpisodeEvidence;
   private readonly newId: (deviceId: string, startTs: number) => string;
@@ -61,6 +65,7 @@ export class DeviceMonitor {
   ) {
     this.p = params;
     this.detector = new DeviceDetector(sensors.length, params);
+    this.hitSensors = new Uint8Array(sensors.length);
     this.newId = newId;
     this.ev = this.freshEvidence();
   }
@@ -95,6 +100,18 @@ export class DeviceMonitor {
     this.catchUp = 0;
     this.detector.clearSnapshots();
     return ep;
+  }
+
+  /**
+   * Data returns after the device was silent (a connector reconnect): its first samples may be stale or
+   * transient, so no episode opens for the settle window (ISA-18.2 suppression by design). The learned
+   * baseline stays: a fault that began while the data was away is still seen once the window is over.
+   */
+  reconnected(): void {
+    this.detector.resetShortTerm();
+    const t = this.detector.timing;
+    this.holdRows = t ? t.resettle : 0;
+    this.hitRun = 0;
   }
 
   /** Close the open episode at the last row seen (data gap, device silent, shutdown). */
@@ -153,6 +170,12 @@ export class DeviceMonitor {
       this.normalMs = det.learnedSpanMs;
     }
     const ep = this.episode;
+    if (!ep && this.holdRows > 0) {
+      // the settle window's samples are no evidence: the filters start from rest after it
+      if (--this.holdRows === 0) det.resetShortTerm();
+      this.hitRun = 0;
+      return EV_NONE;
+    }
     if (!ep) {
       if (prevTs !== -Infinity) this.normalMs += Math.min(ts - prevTs, t.gapMs);
       // After an episode the baseline catches up for a while on what the day did while it was frozen.
@@ -164,7 +187,8 @@ export class DeviceMonitor {
       if (score >= 1) {
         if (this.hitRun === 0) {
           this.firstHitTs = ts;
-          this.sensorMask = 0;
+          this.hitSensors.fill(0);
+          this.hitSensorCount = 0;
           this.kindMask = 0;
           this.ev = this.freshEvidence();
         }
@@ -194,7 +218,7 @@ export class DeviceMonitor {
     det.adapt(values, thawed ? 1 : this.p.episodeAdapt, thawed ? 1 : this.p.quietAdapt, this.p.closeLevel);
     ep.last_ts = ts;
     ep.samples++;
-    const before = ep.type_hint + ep.severity + this.sensorMask + '/' + this.kindMask;
+    const before = ep.type_hint + ep.severity + this.hitSensorCount + '/' + this.kindMask;
     this.gather(score);
     if (score > ep.score) ep.score = score;
     if (score < this.p.closeLevel) this.quietRun++;
@@ -245,7 +269,7 @@ export class DeviceMonitor {
       return EV_CLOSED;
     }
     this.refresh(ep);
-    const after = ep.type_hint + ep.severity + this.sensorMask + '/' + this.kindMask;
+    const after = ep.type_hint + ep.severity + this.hitSensorCount + '/' + this.kindMask;
     return before === after ? EV_NONE : EV_UPDATED;
   }
 
@@ -261,7 +285,10 @@ export class DeviceMonitor {
       if (Math.abs(rel) > Math.abs(ev.peakRel[i])) ev.peakRel[i] = rel;
       if (Math.abs(zf) > Math.abs(ev.peakZ[i])) ev.peakZ[i] = zf;
       if (det.sensorScore[i] >= 1) {
-        this.sensorMask |= 1 << i;
+        if (!this.hitSensors[i]) {
+          this.hitSensors[i] = 1;
+          this.hitSensorCount++;
+        }
         if (ev.kinds) ev.kinds[i] |= det.sensorKinds[i];
         if (det.sensorKinds[i] & KIND_VARIANCE) ev.varHits[i]++;
       }
@@ -302,7 +329,7 @@ export class DeviceMonitor {
 
   private refresh(ep: Episode): void {
     const names: string[] = [];
-    for (let i = 0; i < this.sensors.length; i++) if (this.sensorMask & (1 << i)) names.push(this.sensors[i]);
+    for (let i = 0; i < this.sensors.length; i++) if (this.hitSensors[i]) names.push(this.sensors[i]);
     // a cross-sensor-only hit names no single sensor: name the ones that moved most
     if (names.length === 0) {
       let bi = 0;

@@ -19,7 +19,7 @@ export class LearningRows {
     this.ts = new Float64Array(capacity);
   }
 
-  /** Add a row; true once the learning period is complete (learnSamples rows, or learnSeconds and learnMinSamples). */
+  /** Add a row; true once the learning period is complete (learnSamples rows, or learnSeconds and learnMinSamples, cut at learnMaxSamples). */
   add(x: Float64Array, ts: number, p: DetectorParams): boolean {
     const d = this.d;
     if ((this.n + 1) * d > this.buf.length) {
@@ -29,9 +29,9 @@ export class LearningRows {
     this.buf.set(x.subarray(0, d), this.n * d);
     this.ts[this.n] = ts;
     this.n++;
-    return p.learnSamples !== undefined
-      ? this.n >= p.learnSamples
-      : (this.n >= p.learnMinSamples && ts - this.ts[0] >= p.learnSeconds * 1000) || this.n >= 100_000;
+    if (p.learnSamples !== undefined) return this.n >= p.learnSamples;
+    if (p.learnMaxSamples !== undefined && this.n >= p.learnMaxSamples) return true;
+    return (this.n >= p.learnMinSamples && ts - this.ts[0] >= p.learnSeconds * 1000) || this.n >= 100_000;
   }
 }
 

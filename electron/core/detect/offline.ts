@@ -38,6 +38,13 @@ export function runOffline(
   opts: OfflineOptions = {},
 ): OfflineResult {
   const p = opts.fitRows ? { ...params, learnSamples: opts.fitRows } : params;
+  // A file's length is known: no series learns on more than learnMaxShare of its rows (a short file is scored, not only learned on).
+  const perKey = new Map<string, number>();
+  if (Array.isArray(rows) && p.learnSamples === undefined) for (const r of rows) perKey.set(r.key, (perKey.get(r.key) ?? 0) + 1);
+  const paramsFor = (key: string): DetectorParams => {
+    const n = perKey.get(key);
+    return n === undefined ? p : { ...p, learnMaxSamples: Math.max(10, Math.floor(p.learnMaxShare * n)) };
+  };
   const monitors = new Map<string, DeviceMonitor>();
   const scoreList: number[] = [];
   const pList: number[] = [];
@@ -47,7 +54,7 @@ export function runOffline(
   let dropped = 0;
   for (const row of rows) {
     let m = monitors.get(row.key);
-    if (!m) monitors.set(row.key, (m = new DeviceMonitor(row.key, sensors, p)));
+    if (!m) monitors.set(row.key, (m = new DeviceMonitor(row.key, sensors, paramsFor(row.key))));
     const before = m.counters.rows;
     const ev = m.push(row.ts, row.values);
     if (m.counters.rows === before) dropped++;

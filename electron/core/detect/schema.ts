@@ -11,8 +11,17 @@ export const DetectorParamsSchema = z.object({
    *  on learnMinSamples rows instead, and says so. */
   learnSeconds: z.number().positive().default(1800),
   learnMinSamples: z.number().int().min(10).max(100_000).default(20),
-  /** Explicit learning length in rows (CLI --fit-rows, a benchmark's protocol); unset = learnSeconds. */
+  /** Explicit learning length in rows (CLI --fit-rows); unset = learnSeconds. */
   learnSamples: z.number().int().min(10).max(100_000).optional(),
+  /** Offline (a file, whose length is known): a series learns on at most this share of its rows, so a file
+   *  shorter than the learning window is still scored rather than learned on whole (never under 10 rows). */
+  learnMaxShare: z.number().gt(0).max(1).default(0.25),
+  /** Set per series by the offline runner from learnMaxShare (rows); the live service leaves it unset. */
+  learnMaxSamples: z.number().int().min(10).optional(),
+  /** The series' nominal sampling period (s), where it is known (the plant model's, per asset); unset = the
+   *  median interval of its learning rows. If the data comes more than 2× faster or slower than declared, the
+   *  measured period is used and a warning says so. */
+  samplingSeconds: z.number().positive().optional(),
   /** Time constant of the fast (level) filter: ~22 s, so a lone spike does not open an episode. */
   fastTauSeconds: z.number().positive().default(22),
   /** Level detector: smoothed robust z over its learned spread must exceed this. */

@@ -200,6 +200,31 @@ describe('live detection service', () => {
     expect(core.services.detection.counters().discontinuities).toBe(2);
   });
 
+  it('a connector reconnect settles before anything can open: a stale burst on return is no alarm, the same burst mid-stream is', () => {
+    const quiet = 'line-1/pump-01';
+    const talking = 'line-2/motor-01';
+    const day = generateDay({ seed: 23, hours: 1.5, devices: [quiet, talking] });
+    const at = (h: number) => day.readings[0].ts + h * 3_600_000;
+    const burst = (rs: TimedReading[]) =>
+      rs.map((r, i) => (i < 4 ? { ...r, values: { ...r.values, temperature: r.values.temperature * 1.6, pressure: r.values.pressure * 0.5 } } : r));
+    const opened: string[] = [];
+    core.bus.on('anomaly.opened', (e) => opened.push(e.device_id));
+    feed(day.readings.filter((r) => r.ts < at(0.75)));
+    expect(core.services.detection.counters().learning).toBe(0);
+    // one device's connector drops for a minute (the other keeps talking); on return it first delivers a burst of stale values
+    const rest = (id: string) => day.readings.filter((r) => r.device_id === id && r.ts >= at(0.75));
+    clock.advance(60_000);
+    feed(rest(talking).slice(0, 12), 1);
+    core.services.detection.checkSilent();
+    expect(core.services.detection.counters().silent).toEqual([quiet]);
+    feed(burst(rest(quiet)), 1);
+    expect(opened).toEqual([]);
+    expect(core.services.alarms.find(`${quiet}:anomaly`)?.state ?? 'normal').toBe('normal');
+    // the same burst on a device that never went away is an anomaly
+    feed(burst(rest(talking).slice(12)), 1);
+    expect(opened).toEqual([talking]);
+  });
+
   it('answers bad requests with clear errors and keeps running on bad readings', async () => {
     const bad = await core.api.call('alarms.shelve', { id: 'x', reason: '' }, OPERATOR);
     expect(bad.ok).toBe(false);

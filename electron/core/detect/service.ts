@@ -18,6 +18,11 @@ export interface DetectionServiceDeps {
   log: Logger;
   repository: AnomalyRepository;
   alarms: AlarmSystem;
+  /**
+   * The series of a device from the plant model (issue 15): the tags it scores and their sampling
+   * period in seconds (every time constant of the detector is applied with it). Absent: the seed's five sensors.
+   */
+  seriesOf?: (deviceId: string) => { sensors: readonly string[]; samplingSeconds?: number } | null;
 }
 
 export interface DetectionCounters {
@@ -41,6 +46,8 @@ export interface DetectionService {
   stop(): void;
   /** Feed a batch directly (the bus subscription calls this). */
   process(batch: readonly TimedReading[]): void;
+  /** The plant model was reloaded: a device whose scored tags changed closes its episode and learns afresh. */
+  modelChanged(): void;
   /** Check for silent devices now (the timer calls this). */
   checkSilent(): void;
   active(): Episode[];
@@ -52,6 +59,9 @@ export interface DetectionService {
 
 interface DeviceLink {
   monitor: DeviceMonitor;
+  /** The tags scored (model order) and a scratch row for their values. */
+  sensors: readonly string[];
+  values: Float64Array;
   /** Wall-clock arrival of the last reading, and the usual interval between arrivals (EWMA). */
   lastSeen: number;
   interval: number;
@@ -70,7 +80,11 @@ export const commAlarmId = (deviceId: string) => `${deviceId}:communication`;
 export function createDetectionService(deps: DetectionServiceDeps): DetectionService {
   const { config, bus, clock, log, repository, alarms } = deps;
   const devices = new Map<string, DeviceLink>();
-  const values = new Float64Array(SENSORS.length);
+  const seriesOf = (id: string) => deps.seriesOf?.(id) ?? { sensors: SENSORS };
+  const monitorFor = (id: string, sensors: readonly string[]) => {
+    const sampling = deps.seriesOf?.(id)?.samplingSeconds;
+    return new DeviceMonitor(id, sensors, sampling ? { ...config, samplingSeconds: sampling } : config);
+  };
   const c = { readings: 0, values: 0, episodesOpened: 0, episodesClosed: 0, discontinuities: 0 };
   let feedPaused = false;
   const offs: Array<() => void> = [];
@@ -114,7 +128,18 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
   const link = (id: string, now: number): DeviceLink => {
     let l = devices.get(id);
     if (!l) {
-      l = { monitor: new DeviceMonitor(id, SENSORS, config), lastSeen: now, interval: 0, silent: false, stopped: false, load: 100, rebaseAfterEpisode: false };
+      const { sensors } = seriesOf(id);
+      l = {
+        monitor: monitorFor(id, sensors),
+        sensors,
+        values: new Float64Array(sensors.length),
+        lastSeen: now,
+        interval: 0,
+        silent: false,
+        stopped: false,
+        load: 100,
+        rebaseAfterEpisode: false,
+      };
       devices.set(id, l);
     }
     return l;
@@ -134,17 +159,21 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
         if (gap > 0) last.interval = last.interval === 0 ? gap : last.interval + 0.1 * (gap - last.interval);
         last.lastSeen = now;
         if (last.silent) {
+          // data is back (a reconnect): its first samples settle before anything can open
           last.silent = false;
+          last.monitor.reconnected();
           alarms.setCondition(commAlarmId(r.device_id), { active: false, source: r.device_id, kind: 'communication' });
         }
       }
       // A missing tag or one of bad quality is no new value: NaN, which the detector skips.
-      for (let i = 0; i < SENSORS.length; i++) {
-        const s = SENSORS[i];
+      const { sensors, values } = last!;
+      for (let i = 0; i < sensors.length; i++) {
+        const s = sensors[i];
         values[i] = r.quality?.[s]?.level === 'bad' ? NaN : (r.values[s] ?? NaN);
       }
       c.readings++;
-      if (last!.stopped) continue;
+      c.values += sensors.length;
+      if (last!.stopped || sensors.length === 0) continue;
       const m = last!.monitor;
       const ev = m.push(r.ts, values);
       if (ev === EV_OPENED) onEpisode('opened', m.episode!);
@@ -153,11 +182,10 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
         onEpisode('closed', m.closed!);
         if (last!.rebaseAfterEpisode) {
           last!.rebaseAfterEpisode = false;
-          last!.monitor = new DeviceMonitor(r.device_id, SENSORS, config);
+          last!.monitor = monitorFor(r.device_id, last!.sensors);
         }
       }
     }
-    c.values += batch.length * SENSORS.length;
   };
 
   const checkSilent = () => {
@@ -209,7 +237,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
       // baseline until it closes, so the mitigation never hides the fault, then learn afresh.
       l.load = load;
       if (l.monitor.episode) l.rebaseAfterEpisode = true;
-      else l.monitor = new DeviceMonitor(id, SENSORS, config);
+      else l.monitor = monitorFor(id, l.sensors);
       log.info({ device: id, load }, 'load changed by command: learning the new operating point');
       return;
     }
@@ -220,7 +248,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
       const ep = l.monitor.forceClose();
       if (ep) onEpisode('closed', ep);
     } else {
-      l.monitor = new DeviceMonitor(id, SENSORS, config);
+      l.monitor = monitorFor(id, l.sensors);
       l.lastSeen = clock.now();
     }
     const why = stopped ? `device ${state} by command` : 'device running again';
@@ -261,6 +289,17 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
       // episodes still open stay open in the table; closeDangling() ends them on the next start
     },
     process,
+    modelChanged() {
+      for (const [id, l] of devices) {
+        const { sensors } = seriesOf(id);
+        if (sensors.join('\u0000') === l.sensors.join('\u0000')) continue;
+        const ep = l.monitor.forceClose();
+        if (ep) onEpisode('closed', ep);
+        l.sensors = sensors;
+        l.values = new Float64Array(sensors.length);
+        l.monitor = monitorFor(id, sensors);
+      }
+    },
     checkSilent,
     active: () => repository.active(),
     history(q) {

@@ -7,6 +7,10 @@ import type { DetectorParams } from './schema';
 /** Per-sample weight of an EWMA with time constant tau (s) at sampling period dt (s); 0 = frozen. */
 export const alphaFor = (tauS: number, dtS: number) => (tauS <= 0 ? 0 : 1 - Math.exp(-dtS / tauS));
 
+/** Fewest samples a slow filter (baseline, level baseline, wander) remembers, and its largest per-sample weight. */
+const MIN_MEMORY = 10;
+const SLOWEST = 1 - Math.exp(-1 / MIN_MEMORY);
+
 /** Counts and weights derived from the measured sampling period. */
 export interface SampleTiming {
   /** Median sampling period (ms). */
@@ -36,9 +40,11 @@ export function timingFor(p: DetectorParams, dtMs: number): SampleTiming {
     fast: alphaFor(p.fastTauSeconds, dt),
     // a variance needs a few samples whatever the sampling: at most 0.1 (≥ ~10 samples of memory)
     variance: Math.min(0.1, alphaFor(p.varTauSeconds, dt)),
-    baseline: alphaFor(p.baselineTauSeconds, dt),
-    level: alphaFor(p.levelTauSeconds, dt),
-    wander: alphaFor(p.wanderTauSeconds, dt),
+    // a baseline that forgets within a sample or two is the last sample, and a step is judged against itself:
+    // every slow filter keeps at least MIN_MEMORY samples of memory whatever the sampling
+    baseline: Math.min(SLOWEST, alphaFor(p.baselineTauSeconds, dt)),
+    level: Math.min(SLOWEST, alphaFor(p.levelTauSeconds, dt)),
+    wander: Math.min(SLOWEST, alphaFor(p.wanderTauSeconds, dt)),
     settle: alphaFor(p.settleTauSeconds, dt),
     // hits spanning openSeconds: 3 samples at 5 s, 1 once a sample is longer than that
     open: p.openSamples ?? 1 + count(p.openSeconds, 0),
@@ -66,14 +72,26 @@ export function timingWarnings(p: DetectorParams, t: SampleTiming, n: number, ir
   const warnings: string[] = [];
   const dt = t.dtMs / 1000;
   const fmt = (s: number) => (s >= 7200 ? `${(s / 3600).toFixed(1)} h` : s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(s < 10 ? 2 : 0)} s`);
-  if (p.learnSamples === undefined && n * dt > p.learnSeconds * 1.5)
+  const cut = p.learnSamples === undefined && p.learnMaxSamples !== undefined && n >= p.learnMaxSamples;
+  if (cut && (n < p.learnMinSamples || n * dt < p.learnSeconds))
+    warnings.push(
+      `the series is short for the ${fmt(p.learnSeconds)} learning window: learned on its first ${n} samples (${fmt(n * dt)}, ${Math.round(100 * p.learnMaxShare)} % of it) so the rest is scored`,
+    );
+  else if (p.learnSamples === undefined && n * dt > p.learnSeconds * 1.5)
     warnings.push(
       `sampled every ${fmt(dt)}: the ${fmt(p.learnSeconds)} learning window holds fewer than ${p.learnMinSamples} samples; learned on ${n} samples (${fmt(n * dt)}) instead`,
     );
   if (dt > p.fastTauSeconds)
     warnings.push(`sampled every ${fmt(dt)}, slower than the level filter's ${fmt(p.fastTauSeconds)}: each sample is judged alone (no smoothing)`);
-  if (dt * 10 > p.baselineTauSeconds)
-    warnings.push(`sampled every ${fmt(dt)}: the baseline (time constant ${fmt(p.baselineTauSeconds)}) adapts at most every sample`);
+  const slow = [
+    ['baseline', p.baselineTauSeconds],
+    ['level baseline', p.levelTauSeconds],
+    ['wander', p.wanderTauSeconds],
+  ].filter(([, tau]) => Number(tau) > 0 && Number(tau) < MIN_MEMORY * dt);
+  if (slow.length)
+    warnings.push(
+      `sampled every ${fmt(dt)}: the time constant of the ${slow.map(([n, tau]) => `${n} (${fmt(Number(tau))})`).join(', ')} is raised to ${MIN_MEMORY} samples (${fmt(MIN_MEMORY * dt)})`,
+    );
   if (dt * 1000 * p.gapFactor > p.gapResetSeconds * 1000)
     warnings.push(`sampled every ${fmt(dt)}: a data gap is taken from ${fmt(t.gapMs / 1000)} (${p.gapFactor} samples), not ${fmt(p.gapResetSeconds)}`);
   if (irregular > 3) warnings.push(`irregular sampling: 10 % of intervals are over ${irregular.toFixed(1)}× the median ${fmt(dt)}`);

@@ -84,7 +84,10 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   const opts = { ...deps.options };
   const models = new Map<string, PlantDevice>();
   const assets = new Map(deps.model.assets.map((a) => [a.id, a]));
-  for (const a of deps.model.assets) models.set(a.id, a.model === 'generic' ? new GenericDeviceModel(a) : new DeviceModel(a));
+  // The devices are the model's assets the tape has data for: an asset with real sensors (no data on
+  // the tape) is not simulated, so its readings are judged by the wall clock and commands reach the real device.
+  const taped = new Set(tape.devices);
+  for (const a of deps.model.assets) if (taped.has(a.id)) models.set(a.id, a.model === 'generic' ? new GenericDeviceModel(a) : new DeviceModel(a));
   const encode = deps.encode ?? createModelEncoder(deps.model);
   const interval = tape.length > 1 ? inferInterval(tape) : 5000;
   // One verifier (and replay store) for the plant's devices: a token is used once, whichever topic it arrives on.
