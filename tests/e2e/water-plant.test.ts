@@ -94,6 +94,35 @@ describe.skipIf(!fs.existsSync(WATER))('the water-treatment plant in the control
     await page.setViewportSize(SIZES[0]);
   }, 60_000);
 
+  it('a value outside the engineering range shows as bad quality, never as a good value', async () => {
+    const { page } = rig;
+    const plant = rig.core.services.plant;
+    if (!plant) throw new Error('no simulator');
+    plant.simulator.pause();
+    try {
+      const snap = await rig.core.api.call('plant.snapshot', {}, OPERATOR);
+      if (!snap.ok) throw new Error(snap.error.message);
+      const last = Date.parse(snap.result.devices.find((d) => d.device_id === PUMP)?.latest?.timestamp ?? '');
+      const client = await mqtt.connectAsync(rig.core.services.broker.url);
+      try {
+        // 20 bar on a 0–16 bar transmitter: out of range.
+        await client.publishAsync('wtp/intake/rw-pump-1/discharge_pressure', JSON.stringify({ v: 20, t: last + 500 }));
+      } finally {
+        await client.endAsync();
+      }
+      const row = page.locator(`tr[data-tag="${PUMP}/discharge_pressure"][data-quality="bad"]`);
+      await row.waitFor({ timeout: 10_000 });
+      expect(await row.locator('td[data-field="value"]').textContent()).toMatch(/^BAD/);
+      expect(await row.locator('td[data-field="quality"]').textContent()).toContain('out of range');
+      expect(await row.locator('svg.analog-bar').getAttribute('aria-label')).toMatch(/bad quality/);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'water-asset-bad-quality.png') });
+    } finally {
+      plant.simulator.resume();
+    }
+    // The next good value clears it.
+    await page.waitForSelector(`tr[data-tag="${PUMP}/discharge_pressure"][data-quality="good"]`, { timeout: 15_000 });
+  }, 40_000);
+
   it('a trend of a chosen 60-s tag draws', async () => {
     const { page } = rig;
     const tag = `${PUMP}/bearing_temp`;
