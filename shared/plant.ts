@@ -22,9 +22,9 @@ export type Sensor = (typeof SENSORS)[number];
 
 /**
  * Engineering range of each sensor (the instrument's span): a value outside it is not a measurement
- * but a fault (a broken transmitter, a unit mix-up, a forged payload). Ingest refuses it as
- * "implausible" (counted, never stored, never fed to the detector). One range per sensor for every
- * device until the plant model file gives ranges per tag.
+ * but a fault (a broken transmitter, a unit mix-up, a forged payload). `aegisflow detect` skips such
+ * rows of the demo's CSV; live ingest takes each tag's range from the plant model (out_of_range: stored
+ * as bad quality, never fed to the detector as good).
  */
 export const SENSOR_RANGES: Record<Sensor, { min: number; max: number }> = {
   temperature: { min: -50, max: 250 },

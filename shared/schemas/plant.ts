@@ -54,7 +54,7 @@ export const IngestCountersSchema = z.object({
   received: z.number(),
   stored: z.number(),
   rejected: z.number(),
-  /** Rejections per reason code (bad_json, schema, unknown_device, non_finite, bad_timestamp, implausible, oversize, topic_mismatch). */
+  /** Rejections per reason code (bad_json, schema, unknown_device, non_finite, bad_timestamp, oversize, topic_mismatch). */
   rejectedByReason: z.record(z.string(), z.number()),
   /** Ingest's link to the broker: false during an outage of an external broker (the UI shows a banner). */
   brokerConnected: z.boolean(),

@@ -28,17 +28,19 @@ export interface MqttJsonIndex {
   timestamp: { path: PathSegment[]; format: 'iso8601' | 'epoch_ms' | 'epoch_s' } | null;
 }
 
-const compiled = new Map<string, PathSegment[]>();
-function compile(path: string): PathSegment[] {
-  let segs = compiled.get(path);
-  if (!segs) {
-    const r = parseJsonPath(path);
-    // The model loader refused bad paths already; an unparsable one here is a bug, not input.
-    if (!r.ok) throw new Error(r.message);
-    segs = r.segments;
-    if (compiled.size < 10_000) compiled.set(path, segs);
-  }
-  return segs;
+/** A path compiler that parses each distinct path once (10,000 tags usually share a handful of paths). */
+function pathCompiler(): (path: string) => PathSegment[] {
+  const compiled = new Map<string, PathSegment[]>();
+  return (path) => {
+    let segs = compiled.get(path);
+    if (!segs) {
+      const r = parseJsonPath(path);
+      // The model loader refused bad paths already; an unparsable one here is a bug, not input.
+      if (!r.ok) throw new Error(r.message);
+      compiled.set(path, (segs = r.segments));
+    }
+    return segs;
+  };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -76,6 +78,7 @@ export function topicMatches(filter: string, topic: string): boolean {
 }
 
 export function buildIndex(settings: MqttJsonSettings, tags: readonly BoundTag[]): MqttJsonIndex {
+  const compile = pathCompiler();
   const topics = new Map<string, TopicEntry>();
   const patternFilters = new Set<string>();
   const literal = new Set<string>();

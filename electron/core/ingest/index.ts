@@ -170,7 +170,8 @@ export function createIngest(deps: IngestDeps): IngestService {
       counters.unstoredWaiting = unstored.length;
     }
     if (fresh.length) {
-      for (const r of fresh) live.push(r);
+      const now = clock.now();
+      for (const r of fresh) live.push(r, now);
       bus.emit('readings', fresh);
     }
     return ok;
@@ -288,6 +289,6 @@ export function createIngest(deps: IngestDeps): IngestService {
     },
     connectors: () => sources.statuses(),
     deviceIds: () => deps.model.current.deviceIds,
-    liveReading: (deviceId) => liveReading(live, deps.model.current, deviceId, { now: plantNow(deviceId), isDown: sources.isDown }),
+    liveReading: (deviceId) => liveReading(live, deps.model.current, deviceId, { now: plantNow(deviceId), wallNow: clock.now(), isDown: sources.isDown }),
   };
 }

@@ -55,7 +55,7 @@ afterEach(async () => {
   for (const i of running.splice(0)) await i.stop();
 });
 
-async function rig(modelText: string) {
+async function rig(modelText: string, plantAhead?: { ms: number }) {
   const file = path.join(t.dir, `plant-${++n}.yaml`);
   fs.writeFileSync(file, modelText);
   const model = new ModelStore({ file, watch: false, log });
@@ -82,6 +82,7 @@ async function rig(modelText: string) {
     clock,
     log,
     model,
+    ...(plantAhead ? { plantNow: () => clock.now() + plantAhead.ms } : {}),
   });
   await ingest.start();
   running.push(ingest);
@@ -129,6 +130,18 @@ describe('ingest from the model', () => {
     r.clock.advance(180_001);
     expect(Object.keys(r.ingest.liveReading('l1/t1')?.quality ?? {})).toEqual(['level', 'temp']);
     expect(r.ingest.liveReading('l1/t2')).toBeNull();
+  });
+
+  it('a replay running ahead of ingest: a value still in flight (under a second on the core clock) is not stale', async () => {
+    const ahead = { ms: 0 };
+    const r = await rig(plant(PER_TAG), ahead);
+    r.send('p/l1/t1/level', { v: 4.5, t: NOW });
+    r.ingest.flush();
+    ahead.ms = 20_000; // the replay published 20 s of plant time further; ingest has not flushed it yet
+    r.clock.advance(100);
+    expect(r.ingest.liveReading('l1/t1')?.quality?.level).toBeUndefined();
+    r.clock.advance(901);
+    expect(r.ingest.liveReading('l1/t1')?.quality?.level).toMatchObject({ level: 'uncertain', reason: 'stale' });
   });
 
   it('a connector that is down: its status event, and its tags connector_down in the live view; the others flow', async () => {

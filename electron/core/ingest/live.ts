@@ -9,12 +9,15 @@ export interface CurrentValues {
   values: Record<string, number>;
   quality: Record<string, Quality>;
   at: Record<string, number>;
+  /** When each tag's value reached the live view (core clock, ms). */
+  arrived: Record<string, number>;
   /** The newest reading's time. */
   ts: number;
 }
 
 export interface LiveCache {
-  push(r: TimedReading): void;
+  /** `arrivedAt`: the core's clock now (staleness allows for values still in flight). */
+  push(r: TimedReading, arrivedAt?: number): void;
   /** Each tag's latest value; null before the device's first reading. */
   current(deviceId: string): CurrentValues | null;
   latest(deviceId: string): TimedReading | null;
@@ -29,15 +32,16 @@ export function createLiveCache(ringSize: number): LiveCache {
   const rings = new Map<string, { buf: TimedReading[]; next: number; size: number }>();
   const currents = new Map<string, CurrentValues>();
   return {
-    push(r) {
+    push(r, arrivedAt = Date.now()) {
       let cur = currents.get(r.device_id);
-      if (!cur) currents.set(r.device_id, (cur = { values: {}, quality: {}, at: {}, ts: r.ts }));
+      if (!cur) currents.set(r.device_id, (cur = { values: {}, quality: {}, at: {}, arrived: {}, ts: r.ts }));
       if (r.ts > cur.ts) cur.ts = r.ts;
       // A late reading never hides a newer value of the same tag.
       for (const [k, v] of Object.entries(r.values)) {
         if ((cur.at[k] ?? -Infinity) > r.ts) continue;
         cur.values[k] = v;
         cur.at[k] = r.ts;
+        cur.arrived[k] = arrivedAt;
         const q = r.quality?.[k];
         if (q) cur.quality[k] = q;
         else delete cur.quality[k];

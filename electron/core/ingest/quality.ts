@@ -7,12 +7,23 @@ import type { LiveCache } from './live';
 
 /** A tag is stale after this many sampling periods without a value (plant clock). */
 export const STALE_PERIODS = 3;
+/**
+ * …and only once no value of it has reached the live view for this long on the core's clock: a replay
+ * at 100× runs ahead of ingest by its flush interval (100 ms = 10 s of plant time, two sampling periods
+ * of the demo), and a value still in flight is not stale.
+ */
+export const STALE_GRACE_MS = 1000;
 
 /**
  * A device's latest value of every tag it has sent, with each tag's quality now; null before its
- * first reading. `now` is the device's plant clock.
+ * first reading. `now` is the device's plant clock, `wallNow` the core's.
  */
-export function liveReading(live: LiveCache, model: ModelIndex, deviceId: string, opts: { now: number; isDown(connectorId: string): boolean }): Reading | null {
+export function liveReading(
+  live: LiveCache,
+  model: ModelIndex,
+  deviceId: string,
+  opts: { now: number; wallNow: number; isDown(connectorId: string): boolean },
+): Reading | null {
   const cur = live.current(deviceId);
   if (!cur) return null;
   const quality: Record<string, Quality> = {};
@@ -21,7 +32,7 @@ export function liveReading(live: LiveCache, model: ModelIndex, deviceId: string
     const at = cur.at[tag.key];
     const own = cur.quality[tag.key];
     if (opts.isDown(tag.source.connector)) quality[tag.key] = { level: 'bad', reason: 'connector_down', detail: `connector ${tag.source.connector} is down` };
-    else if (at === undefined || opts.now - at > STALE_PERIODS * tag.sampling_s * 1000) {
+    else if (at === undefined || (opts.now - at > STALE_PERIODS * tag.sampling_s * 1000 && opts.wallNow - (cur.arrived[tag.key] ?? 0) > STALE_GRACE_MS)) {
       const age = at === undefined ? 'no value yet' : `no value for ${Math.round((opts.now - at) / 1000)} s (sampled every ${tag.sampling_s} s)`;
       quality[tag.key] = own?.level === 'bad' ? own : { level: 'uncertain', reason: 'stale', detail: age };
     } else if (own) quality[tag.key] = own;
