@@ -43,7 +43,7 @@ describe('control room in a real browser (serve mode)', () => {
     const cell = `tr[data-tag="${DEVICE}/temperature"] td[data-field="value"]`;
     await page.waitForFunction((sel) => /^\d+\.\d$/.test(document.querySelector(sel)?.textContent ?? ''), cell, { timeout: 10_000 });
     const first = await page.locator(cell).textContent();
-    await page.waitForFunction(([sel, before]) => document.querySelector(sel!)?.textContent !== before, [cell, first], { timeout: 10_000 });
+    await page.waitForFunction(([sel, before]) => document.querySelector(sel ?? '')?.textContent !== before, [cell, first], { timeout: 10_000 });
     const units = await page.locator('.asset-tags td[data-field="unit"]').allTextContents();
     expect(units).toEqual(['°C', 'PSI', 'mm/s', '%', 'kW']);
     // Both control-room sizes: no control or value cut off at the pane's sides (rows may scroll vertically).
