@@ -2,14 +2,13 @@
 // passed in. Called by core.start() (never at createCore), so a core costs no I/O until it starts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createAlarmService, alarmsMigrations, type AlarmSystem } from './alarms';
+import { createAlarmService, createLimitAlarms, alarmsMigrations, type AlarmSystem } from './alarms';
 import { createAnomalyRepository, createDetectionService, detectMigrations, type DetectionService } from './detect';
 import { createBroker, createMqttCommandChannel, type PlantBroker } from './broker';
 import type { EventBus } from './bus';
 import type { Clock } from './clock';
 import { databasePath, describeStartFailure, StartError, type Config } from './config';
-import { DEVICE_IDS } from '../../shared/domain';
-import { createGovernance, governanceMigrations, loadPublicKey, type Gateway } from './governance';
+import { createGovernance, governanceMigrations, hierarchyOf, loadPublicKey, type Gateway } from './governance';
 import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, type IngestService, type LiveCache } from './ingest';
 import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations } from './immune';
@@ -17,10 +16,10 @@ import type { Disposable } from './lifecycle';
 import { createOtlpTraceExporter, observabilityMigrations, Tracer, type Logger, type Masker } from './observability';
 import { OperatorAgent } from './agent';
 import { OperatorAuth, operatorMigrations } from './operators';
-import { loadManualIndex, defaultManualPath } from './knowledge';
+import { createManualLibrary, loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
 import { createPlant, deviceCommandsFor, type Plant } from './plant';
-import { ModelLoadError, ModelStore, modelPath } from './model';
+import { ModelLoadError, ModelStore, modelPath, type ModelIndex } from './model';
 import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
 import type { CoreApi } from './api';
 import { applyMigrations, createReadingsRepository, openDatabase, readingsMigrations, startCheckpointer, type Db, type ReadingsRepository } from './store';
@@ -142,7 +141,16 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   // as it gets the plant's command model. It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
   const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }), { ackTimeoutMs: config.governance.ackTimeoutMs });
   const deviceCommands = deviceCommandsFor(() => model.current);
-  const governanceDeps = { db, clock, bus, log: log.child({ component: 'governance' }), publishCommand: commandChannel.publish, deviceCommands };
+  const governanceDeps = {
+    db,
+    clock,
+    bus,
+    log: log.child({ component: 'governance' }),
+    publishCommand: commandChannel.publish,
+    deviceCommands,
+    // area scopes resolve through the model in force
+    plant: hierarchyOf(() => model.current.model),
+  };
   const governance = createGovernance(config.governance, config, governanceDeps);
   // The devices verify every command with the gateway's public key, read from its file as a real edge
   // gateway would be given it (the gateway created the pair above; the private key stays with it).
@@ -150,8 +158,9 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   if (config.simulator.enabled && !gatewayPublicKey) throw new Error('the gateway public key is missing: the devices could verify no command');
   const plant =
     config.simulator.enabled && gatewayPublicKey
-      ? createPlant({ config: config.simulator, model: model.current.model, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey })
+      ? createPlant({ config: config.simulator, model: model.current, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey })
       : null;
+  if (plant) model.onChange((m) => plant.simulator.setModel(m));
   const ingest = createIngest({
     config: config.ingest,
     dataDir: config.dataDir,
@@ -208,6 +217,8 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
       message: e.ok ? 'readings are stored again' : `readings cannot be stored (${e.error}): ${e.waiting} held in memory and retried`,
     }),
   );
+  // Limit alarms (HH/H/L/LL) of every tag, from the plant model in force; rebuilt on every reload.
+  const limitAlarms = createLimitAlarms({ alarms: alarmService.system, model, bus });
   const detection = createDetectionService({
     config: config.detect,
     bus,
@@ -238,14 +249,15 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
         : undefined,
     dataDir: config.dataDir,
   });
-  // The dataset's devices and any that sent readings, sorted; rebuilt only when a new device appears
-  // (every MCP call with a device_id checks it).
-  let known: { n: number; ids: string[] } = { n: -1, ids: [] };
+  // The plant model's devices and any that sent readings, sorted; rebuilt only when a new device appears
+  // or the model is reloaded (every MCP call with a device_id checks it).
+  let known: { n: number; model: ModelIndex | null; ids: string[] } = { n: -1, model: null, ids: [] };
   const knownDevices = () => {
-    if (known.n !== live.deviceCount())
-      known = { n: live.deviceCount(), ids: [...new Set([...(plant?.dataset.devices ?? DEVICE_IDS), ...live.devices()])].sort() };
+    if (known.n !== live.deviceCount() || known.model !== model.current)
+      known = { n: live.deviceCount(), model: model.current, ids: [...new Set([...model.current.deviceIds, ...live.devices()])].sort() };
     return known.ids;
   };
+  const manual = loadManualIndex(defaultManualPath(config.resourcesDir));
   // Governed MCP server: every tools/call is identified, judged by the gateway, recorded and fed to the immune system.
   const mcp = createMcpService({
     config: config.mcp,
@@ -255,9 +267,12 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     deviceStatuses: () => plant?.simulator.devices() ?? [],
     deviceStatus: (id) => plant?.simulator.device(id)?.status(),
     knownDevices,
+    model: () => model.current,
     detection,
     alarms: alarmService.system,
-    manual: loadManualIndex(defaultManualPath(config.resourcesDir)),
+    manual,
+    // each asset type's manual as the model names it; the plant's manual for the rest
+    manuals: createManualLibrary({ fallbackFile: defaultManualPath(config.resourcesDir), fallback: manual, model: () => model.current.model }),
     toolCalls: createToolCallRepository(db, { mask }),
     incidents: createIncidentRepository(db, { mask }),
     immune: config.immune.enabled ? immune : null,
@@ -339,6 +354,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     service('governance', governance),
     // detection subscribes before the simulator publishes, so it sees the replay from its first row
     service('alarms', alarmService),
+    service('limit-alarms', limitAlarms),
     service('detection', detection),
   ];
   if (plant) components.push(service('simulator', plant.simulator));

@@ -18,6 +18,8 @@ export const AgentScopeSchema = z.strictObject({
   devices: z.array(z.string().min(1).max(128)).max(100).optional(),
   /** Lines, e.g. ["line-2"]. */
   lines: z.array(z.string().min(1).max(64)).max(100).optional(),
+  /** Areas of the plant model (ISA-95), e.g. ["production"]: every asset of their lines. */
+  areas: z.array(z.string().min(1).max(64)).max(100).optional(),
   /** Tool groups from the policy's tool_groups, e.g. ["read", "report"]. */
   toolGroups: z.array(z.string().min(1).max(64)).max(100).optional(),
 });

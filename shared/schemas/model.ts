@@ -203,6 +203,8 @@ export const AssetViewSchema = z.object({
   type: z.string(),
   type_name: z.string(),
   model: z.enum(['compressor', 'motor', 'pump', 'generic']),
+  /** The asset type's device manual as the model names it (relative to the model file). */
+  manual: z.string().optional(),
   area: z.string(),
   line: z.string(),
   tags: z.array(TagViewSchema),

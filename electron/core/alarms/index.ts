@@ -3,3 +3,4 @@ export { AlarmSystem, type AlarmSystemDeps, type AnalogInput, type ConditionInpu
 export { alarmsMigrations, createAlarmRepository, type AlarmRepository } from './repository';
 export * from './schema';
 export { createAlarmService, type AlarmService } from './service';
+export { createLimitAlarms, limitAlarmId, type LimitAlarms, type LimitAlarmsDeps, type LimitModelSource } from './limits';

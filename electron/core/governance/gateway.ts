@@ -206,7 +206,7 @@ export class Gateway {
    * Pure reads (one policy evaluation, no writes): this is what the benchmark's latency measures.
    */
   judge(agent: AgentView, tool: string, args: Record<string, unknown>, touched: readonly string[] = []): Evaluation {
-    return judgeCall(this.policy.current, agent, tool, args, touched);
+    return judgeCall(this.policy.current, agent, tool, args, touched, this.deps.plant);
   }
 
   /**

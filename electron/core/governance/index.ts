@@ -49,7 +49,7 @@ export { canonicalize, canonicalHash, sha256Hex } from './canonical';
 export { ExecuteArgsSchema, EXECUTE_TOOL, type ExecuteResult } from './executor';
 export { loadPublicKey } from './keys';
 export { evaluate, compilePolicy, PolicySchema, KNOWN_TOOLS, type Decision, type Rule, type Evaluation } from './policy';
-export { deviceInScope, isScoped, scopeGlobs, scopeLimits, selectorProblem } from './scope';
+export { deviceInScope, hierarchyOf, isScoped, scopeGlobs, scopeLimits, selectorProblem, type PlantHierarchy } from './scope';
 export { parsePolicy, PolicyStore, formatProblems, type PolicyProblem } from './policy-file';
 export { PlanInputSchema, type PlanInput, type PlanRecord } from './plans';
 export type { IntentClaims } from './tokens';

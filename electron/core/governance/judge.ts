@@ -3,7 +3,7 @@
 // evaluation, no writes (what the governance benchmark's decision latency measures).
 import type { AgentScope, AgentView } from '../../../shared/governance';
 import { evaluate, type CompiledPolicy, type Evaluation } from './policy';
-import { deviceInScope, globMatch, isScoped, scopeLimits, selectorProblem } from './scope';
+import { deviceInScope, globMatch, isScoped, scopeLimits, selectorProblem, type PlantHierarchy } from './scope';
 
 function deviceIdsIn(args: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -12,18 +12,25 @@ function deviceIdsIn(args: Record<string, unknown>): string[] {
   return out;
 }
 
-function deviceScopeProblem(scope: AgentScope, args: Record<string, unknown>, touched: readonly string[]): string | null {
+function deviceScopeProblem(scope: AgentScope, args: Record<string, unknown>, touched: readonly string[], plant?: PlantHierarchy): string | null {
   if (!isScoped(scope)) return null;
   for (const d of deviceIdsIn(args)) {
-    const problem = selectorProblem(scope, d);
+    const problem = selectorProblem(scope, d, plant);
     if (problem) return problem;
   }
-  for (const d of touched) if (!deviceInScope(scope, d)) return `device ${d} is outside the agent's scope (${scopeLimits(scope)})`;
+  for (const d of touched) if (!deviceInScope(scope, d, plant)) return `device ${d} is outside the agent's scope (${scopeLimits(scope)})`;
   return null;
 }
 
-/** `touched`: devices the call touches that its arguments do not name (an anomaly's device). */
-export function judgeCall(policy: CompiledPolicy, agent: AgentView, tool: string, args: Record<string, unknown>, touched: readonly string[] = []): Evaluation {
+/** `touched`: devices the call touches that its arguments do not name (an anomaly's device); `plant`: resolves area scopes. */
+export function judgeCall(
+  policy: CompiledPolicy,
+  agent: AgentView,
+  tool: string,
+  args: Record<string, unknown>,
+  touched: readonly string[] = [],
+  plant?: PlantHierarchy,
+): Evaluation {
   const block = (ruleId: string, reason: string): Evaluation => ({ decision: 'BLOCK', reason, ruleId, policyVersion: policy.version, timeoutS: 0, risk: 10 });
   if (agent.status !== 'active')
     return block(
@@ -37,7 +44,7 @@ export function judgeCall(policy: CompiledPolicy, agent: AgentView, tool: string
     if (!groups.some((g) => groupsInScope.includes(g)))
       return block('scope', `${tool} is outside agent ${agent.id}'s scope (tool groups: ${groupsInScope.join(', ')})`);
   }
-  const scopeBlock = deviceScopeProblem(scope, args, touched);
+  const scopeBlock = deviceScopeProblem(scope, args, touched, plant);
   if (scopeBlock) return block('scope', `agent ${agent.id}: ${scopeBlock}`);
   if (agent.revokedTools.some((t) => t === tool || globMatch(t, tool)))
     return block('revoked', `${tool} has been revoked for agent ${agent.id} by the immune system`);

@@ -7,6 +7,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../observability';
 import type { Db } from '../store';
 import type { DeviceCommands, PublishCommand } from './ports';
+import type { PlantHierarchy } from './scope';
 import type { IntentClaims } from './tokens';
 
 export const AuthorizeRequestSchema = z
@@ -86,6 +87,8 @@ export interface GovernanceDeps {
   publishCommand?: PublishCommand;
   /** The plant's command model: parameters it must refuse are stopped before an operator is asked or anything is published. */
   deviceCommands?: DeviceCommands;
+  /** The plant model's hierarchy: area scopes resolve through it (without it an area scope grants nothing). */
+  plant?: PlantHierarchy;
 }
 
 /** The tool name a healing approval carries (no agent can call it: it names the immune system's action). */

@@ -31,7 +31,7 @@ export interface Harness {
 }
 
 /** `deviceCommands`: the plant's command model, when a test needs parameters checked before anything is published. */
-export function harness(over: Partial<GovernanceOptions> = {}, policyText?: string, ports: Pick<GovernanceDeps, 'deviceCommands'> = {}): Harness {
+export function harness(over: Partial<GovernanceOptions> = {}, policyText?: string, ports: Pick<GovernanceDeps, 'deviceCommands' | 'plant'> = {}): Harness {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-gov-'));
   const policyFile = path.join(dir, 'policy.yaml');
   fs.writeFileSync(policyFile, policyText ?? fs.readFileSync(DEFAULT_POLICY_FILE, 'utf8'));

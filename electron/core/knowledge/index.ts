@@ -154,3 +154,83 @@ export function loadManualIndex(file: string): ManualIndex {
   }
   return createManualIndex(text);
 }
+
+/** A hit of a manual library: which manual file it came from, besides the section it cites. */
+export interface LibraryHit extends ManualHit {
+  /** The manual file's name (e.g. "device_manual.md"). */
+  manual: string;
+}
+
+/** The plant model as the library reads it: its file and each asset's type and manual. */
+export interface ManualModel {
+  file: string;
+  assets: ReadonlyArray<{ type: string; manual?: string }>;
+}
+
+/**
+ * The device manuals of the plant model in force: each asset type may name its manual (`manual`,
+ * relative to the model file); a type without one, or whose file cannot be read, uses the fallback
+ * (the plant's resources/device_manual.md). Files are indexed once and kept.
+ */
+export interface ManualLibrary {
+  /** The manual for this asset type of the model in force. */
+  forType(type: string): ManualIndex;
+  /** The distinct manuals of the model in force (the fallback when no type names one). */
+  all(): Array<{ file: string; index: ManualIndex }>;
+  /** Search one type's manual, or every manual of the model when no type is given (best first). */
+  search(query: string, opts?: { limit?: number; deviceType?: string; maxChars?: number }): LibraryHit[];
+}
+
+export function createManualLibrary(opts: { fallbackFile: string; fallback?: ManualIndex; model: () => ManualModel }): ManualLibrary {
+  const fallback = { file: path.resolve(opts.fallbackFile), index: opts.fallback ?? loadManualIndex(opts.fallbackFile) };
+  const loaded = new Map<string, ManualIndex | null>([[fallback.file, fallback.index]]);
+  const indexOf = (file: string): ManualIndex | null => {
+    let idx = loaded.get(file);
+    if (idx === undefined) {
+      try {
+        idx = createManualIndex(fs.readFileSync(file, 'utf8'));
+      } catch {
+        idx = null;
+      }
+      loaded.set(file, idx);
+    }
+    return idx;
+  };
+  // per model in force: each asset type's manual file (null: none named)
+  const typeFiles = new WeakMap<ManualModel, Map<string, string | null>>();
+  const filesOf = (m: ManualModel) => {
+    let files = typeFiles.get(m);
+    if (!files) {
+      files = new Map();
+      for (const a of m.assets) if (!files.get(a.type)) files.set(a.type, a.manual ? path.resolve(path.dirname(m.file), a.manual) : null);
+      typeFiles.set(m, files);
+    }
+    return files;
+  };
+  const forType = (type: string) => {
+    const file = filesOf(opts.model()).get(type);
+    const index = file ? indexOf(file) : null;
+    return file && index ? { file, index } : fallback;
+  };
+  // every type's manual; the fallback stands in for the types without one (or whose file is unreadable)
+  const all = () => {
+    const seen = new Map<string, { file: string; index: ManualIndex }>();
+    for (const type of filesOf(opts.model()).keys()) {
+      const m = forType(type);
+      seen.set(m.file, m);
+    }
+    return seen.size ? [...seen.values()] : [fallback];
+  };
+  return {
+    forType: (type) => forType(type).index,
+    all,
+    search(query, o = {}) {
+      const manuals = o.deviceType ? [forType(o.deviceType)] : all();
+      const limit = Math.min(Math.max(o.limit ?? 3, 1), 10);
+      return manuals
+        .flatMap(({ file, index }) => index.search(query, { ...o, limit }).map((h) => ({ ...h, manual: path.basename(file) })))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, limit);
+    },
+  };
+}

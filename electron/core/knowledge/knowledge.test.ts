@@ -1,7 +1,9 @@
 // The real manual, indexed and searched as query_device_manual does it.
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createManualIndex, loadManualIndex, parseManual } from './index';
+import { tempDir } from '../../../tests/helpers';
+import { createManualIndex, createManualLibrary, loadManualIndex, parseManual } from './index';
 
 const manual = loadManualIndex(path.resolve(__dirname, '../../../resources/device_manual.md'));
 
@@ -33,5 +35,29 @@ describe('device manual index', () => {
     expect(manual.search('xylophone')).toEqual([]);
     expect(createManualIndex('').search('thermal')).toEqual([]);
     expect(parseManual('no headings here')).toEqual([]);
+  });
+});
+
+describe('manual library of a plant model', () => {
+  const fallbackFile = path.resolve(__dirname, '../../../resources/device_manual.md');
+
+  it("uses each asset type's manual relative to the model file, and the plant's manual for the rest", () => {
+    const { dir, cleanup } = tempDir('aegis-manuals-');
+    try {
+      fs.writeFileSync(path.join(dir, 'valve.md'), '# Valves\n\n## 1 Sticking\n\n### 1.1 Valve sticks half open\nStroke it twice.\n');
+      const model = {
+        file: path.join(dir, 'plant.yaml'),
+        assets: [{ type: 'valve', manual: 'valve.md' }, { type: 'pump' }, { type: 'gauge', manual: 'missing.md' }],
+      };
+      const lib = createManualLibrary({ fallbackFile, model: () => model });
+      expect(lib.forType('valve').section('1.1')?.title).toBe('Valve sticks half open');
+      expect(lib.forType('pump')).toBe(lib.forType('gauge'));
+      expect(lib.forType('pump').section('2.1')?.title).toBe('Thermal runaway (compressors)');
+      expect(lib.all().map((m) => path.basename(m.file))).toEqual(['valve.md', 'device_manual.md']);
+      expect(lib.search('valve sticks', { limit: 1 })[0]).toMatchObject({ section: '1.1', manual: 'valve.md' });
+      expect(lib.search('thermal runaway compressor', { limit: 1, deviceType: 'pump' })[0]).toMatchObject({ section: '2.1', manual: 'device_manual.md' });
+    } finally {
+      cleanup();
+    }
   });
 });

@@ -8,7 +8,8 @@ import type { DetectionService } from '../detect';
 import type { AgentGate, WaitResult } from '../governance';
 import type { GovDecision } from '../../../shared/governance';
 import type { LiveCache } from '../ingest';
-import type { ManualIndex } from '../knowledge';
+import type { ManualIndex, ManualLibrary } from '../knowledge';
+import type { ModelIndex } from '../model';
 import type { Logger, Masker } from '../observability';
 import type { ReadingsRepository } from '../store';
 import type { McpConfig } from './config';
@@ -31,11 +32,15 @@ export interface McpDeps {
   deviceStatuses(): DeviceStatus[];
   /** One device's status (undefined without a simulator or for an unknown device). */
   deviceStatus(id: string): DeviceStatus | undefined;
-  /** Every device the plant knows (dataset devices plus any that published). */
+  /** Every device the plant knows (the plant model's devices plus any that published). */
   knownDevices(): string[];
+  /** The plant model in force (issue 15): tags, units, limits and commands of every device. */
+  model(): ModelIndex;
   detection: DetectionService;
   alarms: AlarmSystem;
   manual: ManualIndex;
+  /** The manual a device type's asset type names in the plant model (query_device_manual); absent: `manual` for every type. */
+  manuals?: ManualLibrary;
   toolCalls: ToolCallRepository;
   incidents: IncidentRepository;
   immune?: VitalsSink | null;

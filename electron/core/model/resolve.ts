@@ -157,6 +157,7 @@ export function resolveModel(m: PlantModelFile, file: string, text: string): Res
           type: asset.type,
           type_name: type.name ?? asset.type,
           model: type.model,
+          ...(type.manual ? { manual: type.manual } : {}),
           area: area.id,
           line: line.id,
           tags,

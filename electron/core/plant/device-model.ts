@@ -28,8 +28,12 @@ export class DeviceModel implements PlantDevice {
   private lastSimTs: number | null = null;
   private restartLeft = 0;
 
-  constructor(readonly asset: AssetView) {
+  constructor(private asset: AssetView) {
     this.deviceId = asset.id;
+  }
+
+  setAsset(asset: AssetView): void {
+    this.asset = asset;
   }
 
   status(): DeviceStatus {

@@ -28,6 +28,8 @@ export interface PlantDevice {
   /** Apply a verified command. Returns the device's refusal, null when applied. */
   command(cmd: AppliedCommand, atIso: string): string | null;
   apply<R extends ReplayedValues>(r: R): R;
+  /** The model was reloaded: take the asset's new definition, keeping state and load. */
+  setAsset(asset: AssetView): void;
 }
 
 const DEFAULT_RESTART_S = 30;
@@ -59,10 +61,18 @@ export class GenericDeviceModel implements PlantDevice {
   private restartLeft = 0;
   private lastTs: number | null = null;
 
-  constructor(readonly asset: AssetView) {
+  constructor(private asset: AssetView) {
     this.deviceId = asset.id;
+    this.setAsset(asset);
+  }
+
+  setAsset(asset: AssetView): void {
+    this.asset = asset;
+    const old = new Map(this.lags);
+    this.lags.clear();
     for (const tag of asset.tags) {
-      if (tag.sim) this.lags.set(tag.key, { tag, digits: tagDigits(tag), load: 1, stop: 0, lastTs: null });
+      const was = old.get(tag.key);
+      if (tag.sim) this.lags.set(tag.key, { load: 1, stop: 0, lastTs: null, ...was, tag, digits: tagDigits(tag) });
     }
   }
 

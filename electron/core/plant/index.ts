@@ -16,6 +16,7 @@ import { commandParamsProblem } from './commands';
 import { parseDatasetCsv } from './dataset';
 import { writeDataset } from './generator';
 import { writeModelDataset } from './model-generator';
+import type { Encoder, PlantSpec } from './publish';
 import { createSimulator, type Simulator } from './simulator';
 import { isTagCsvHeader, parseTagCsv, tapeOf, type BadLine, type Tape } from './tape';
 
@@ -37,7 +38,7 @@ export {
   type TagTable,
 } from './model-generator';
 export { tapeOf, tapeOfTable, parseTagCsv, loadTagCsvFile, isTagCsvHeader, type Tape, type TapeFrame } from './tape';
-export { createModelEncoder, frameSamples, type Encoder, type TagValue } from './publish';
+export { createModelEncoder, frameSamples, type Encoder, type PlantSpec, type TagValue } from './publish';
 export { createSimulator, type Simulator, type SimulatorOptions, type CommandCounters } from './simulator';
 export { PROFILES, AMBIENT_C } from './profiles';
 export { plantView, registerSimulatorApi } from './api';
@@ -45,7 +46,11 @@ export { plantView, registerSimulatorApi } from './api';
 /** The simulator's config section (`simulator`). */
 export const SimulatorConfigSchema = z.object({
   enabled: z.boolean().default(true),
-  /** CSV to replay; default <dataDir>/sensor_data.csv (generated on first start if absent). */
+  /**
+   * CSV to replay (the seed's device rows or the tag CSV, told apart by the header); default
+   * <dataDir>/sensor_data.csv for the seed's plant, <dataDir>/plant-<site id>.csv for any other model
+   * (generated on first start if absent).
+   */
   dataset: z.string().optional(),
   seed: z.number().int().default(42),
   /** Replay speed: 1 = real time, 100 = the seed's default, 0 = as fast as possible. */
@@ -167,7 +172,10 @@ export function deviceCommandsFor(current: () => { asset(deviceId: string): Asse
  */
 export function createPlant(deps: {
   config: SimulatorConfig;
-  model: PlantModelView;
+  /** The plant model in force with its connectors (core.services.model.current). */
+  model: PlantSpec;
+  /** How the devices publish (default: the model's connectors through ./publish's encoder). */
+  encode?: Encoder;
   dataDir: string;
   broker: PlantBroker;
   bus: EventBus;
@@ -177,13 +185,14 @@ export function createPlant(deps: {
 }): Plant {
   const { config } = deps;
   const log = deps.log.child({ component: 'plant' });
-  const file = ensureDataset(config, deps.dataDir, log, deps.model);
-  let replay = loadReplay(file, config, deps.model, log);
+  const model = deps.model.model;
+  const file = ensureDataset(config, deps.dataDir, log, model);
+  let replay = loadReplay(file, config, model, log);
   if (replay.missingTags.length && !config.dataset) {
     // Our own generated day, older than the model (tags were added): generate it again.
     log.info({ file, missing: replay.missingTags.length }, 'the generated dataset lacks tags of the model; generating it again');
-    generate(file, config, log, deps.model);
-    replay = loadReplay(file, config, deps.model, log);
+    generate(file, config, log, model);
+    replay = loadReplay(file, config, model, log);
   } else if (replay.missingTags.length) {
     log.warn({ file, tags: replay.missingTags.slice(0, 10), count: replay.missingTags.length }, 'model tags the dataset has no column for are not replayed');
   }
@@ -199,6 +208,7 @@ export function createPlant(deps: {
     log,
     model: deps.model,
     tape,
+    ...(deps.encode ? { encode: deps.encode } : {}),
     gatewayPublicKey: deps.gatewayPublicKey,
     options: {
       speed: config.speed,

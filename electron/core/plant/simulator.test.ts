@@ -17,13 +17,15 @@ import { loadModelFile } from '../model';
 import { DeviceModel } from './device-model';
 import { DEFAULT_START, generateDay } from './generator';
 import { createSimulator, type Simulator } from './simulator';
+import type { PlantSpec } from './publish';
 import { tapeOf } from './tape';
 
 const log = createLogger({ level: 'silent' });
 const day = generateDay({ seed: 3, hours: 24 });
 const loaded = loadModelFile(path.join(__dirname, '../../../resources/plants/demo.yaml'));
 if (!loaded.ok) throw new Error('resources/plants/demo.yaml does not load');
-const demo = loaded.model;
+const demoPlant: PlantSpec = loaded;
+const demo = demoPlant.model;
 const demoAsset = (id: string): AssetView => {
   const a = demo.assets.find((x) => x.id === id);
   if (!a) throw new Error(`no asset ${id}`);
@@ -59,7 +61,7 @@ describe('replay simulator over a real broker', () => {
       clock,
       log,
       gatewayPublicKey: keys.publicKey,
-      model: demo,
+      model: demoPlant,
       tape: tapeOf(opts.rows ?? day.readings),
       options: { speed: opts.speed ?? 100, timestamps: opts.timestamps ?? 'keep', loop: false, autostart: opts.autostart ?? true },
     });

@@ -9,14 +9,14 @@ import type { MqttClient } from 'mqtt';
 import { commandAck, createCommandVerifier, type CommandAck } from '../../edge/verifier';
 import type { ScenarioInfo, SimulatorStatus } from '../../../shared/contract';
 import type { DeviceStatus, ScenarioType } from '../../../shared/domain';
-import type { PlantModelView } from '../../../shared/schemas/model';
+import type { AssetView } from '../../../shared/schemas/model';
 import { ackTopic, COMMAND_TOPIC_PREFIX, type PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import { createRateLimitedLog, type Logger } from '../observability';
 import { DeviceModel } from './device-model';
 import { GenericDeviceModel, type PlantDevice } from './generic-model';
-import { createModelEncoder, frameSamples, type Encoder } from './publish';
+import { createModelEncoder, frameSamples, type Encoder, type PlantSpec } from './publish';
 import { SCENARIOS } from './scenarios';
 import type { Tape } from './tape';
 
@@ -32,8 +32,8 @@ export interface SimulatorDeps {
   bus: EventBus;
   clock: Clock;
   log: Logger;
-  /** The plant model: its assets are the devices, and they publish in its connectors' format. */
-  model: PlantModelView;
+  /** The plant model and its connectors: its assets are the devices, and they publish in their connectors' format. */
+  model: PlantSpec;
   /** The data to replay, in time order (frames of devices the model does not have are skipped). */
   tape: Tape;
   /** Encoder override (default: the model's connectors). */
@@ -73,6 +73,12 @@ export interface Simulator {
    */
   applyCommand(deviceId: string, payload: unknown): CommandAck;
   commandCounters(): CommandCounters;
+  /**
+   * The plant model was reloaded: devices take their assets' new definitions (commands, limits, sim
+   * blocks) and keep their state; removed assets stop publishing. The data stays: tags the dataset has
+   * no column for are replayed after a restart.
+   */
+  setModel(plant: PlantSpec, encode?: Encoder): void;
 }
 
 const MAX_SPEED_CHUNK = 2048;
@@ -83,12 +89,25 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   const warn = createRateLimitedLog(log);
   const opts = { ...deps.options };
   const models = new Map<string, PlantDevice>();
-  const assets = new Map(deps.model.assets.map((a) => [a.id, a]));
+  let assets = new Map<string, AssetView>();
+  let encode: Encoder = () => [];
   // The devices are the model's assets the tape has data for: an asset with real sensors (no data on
   // the tape) is not simulated, so its readings are judged by the wall clock and commands reach the real device.
   const taped = new Set(tape.devices);
-  for (const a of deps.model.assets) if (taped.has(a.id)) models.set(a.id, a.model === 'generic' ? new GenericDeviceModel(a) : new DeviceModel(a));
-  const encode = deps.encode ?? createModelEncoder(deps.model);
+  const setModel = (plant: PlantSpec, encoder?: Encoder) => {
+    const model = plant.model;
+    assets = new Map(model.assets.map((a) => [a.id, a]));
+    for (const id of [...models.keys()]) if (!assets.has(id)) models.delete(id);
+    for (const a of model.assets) {
+      if (!taped.has(a.id)) continue;
+      const m = models.get(a.id);
+      // A device keeps its state across a reload unless its kind of device model changed.
+      if (m && m instanceof GenericDeviceModel === (a.model === 'generic')) m.setAsset(a);
+      else models.set(a.id, a.model === 'generic' ? new GenericDeviceModel(a) : new DeviceModel(a));
+    }
+    encode = encoder ?? createModelEncoder(plant);
+  };
+  setModel(deps.model, deps.encode);
   const interval = tape.length > 1 ? inferInterval(tape) : 5000;
   // One verifier (and replay store) for the plant's devices: a token is used once, whichever topic it arrives on.
   const verifier = createCommandVerifier({ publicKey: deps.gatewayPublicKey, now: clock.now });
@@ -340,6 +359,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     finished: () => finishedPromise,
     applyCommand,
     commandCounters: () => ({ ...counters, byCode: { ...counters.byCode } }),
+    setModel,
   };
   return sim;
 }

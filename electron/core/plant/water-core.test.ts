@@ -18,9 +18,6 @@ import { approvedCommand, auditFor } from '../../../tests/security/device-comman
 import type { Plant } from '.';
 
 const WATER = path.join(__dirname, '../../../resources/plants/water-treatment.yaml');
-// Ingest reads the model's connectors once the connector module is on main; until then the water
-// plant's messages reach the broker but not the live cache (the demo's ingest reads only its own topic).
-const INGEST_FROM_MODEL = fs.existsSync(path.join(__dirname, '../connectors'));
 const PUMP = 'intake/rw-pump-1';
 
 describe('the water-treatment plant in a core', () => {
@@ -79,7 +76,7 @@ describe('the water-treatment plant in a core', () => {
     expect(flow[0]?.v).toBeGreaterThan(500);
   });
 
-  it.skipIf(!INGEST_FROM_MODEL)('values of both sampling periods reach the live cache through the model connector', async () => {
+  it('values of both sampling periods reach the live cache through the model connector', async () => {
     const recent = () => core.services.live.recent(PUMP, 1000);
     await waitFor(() => recent().some((r) => r.values.bearing_temp !== undefined), 'a 60 s tag in the live cache');
     await waitFor(() => recent().filter((r) => r.values.flow !== undefined).length >= 3, '1 s tags in the live cache');
@@ -133,5 +130,16 @@ describe('the water-treatment plant in a core', () => {
     ]);
     expect(plant.simulator.commandCounters()).toMatchObject({ accepted: before.accepted, refused: before.refused + 2 });
     expect(plant.simulator.device(PUMP)?.status()).toEqual(state);
+  });
+
+  it('a reload of the model reaches the devices: a narrower parameter range is refused by gateway and device; state is kept', async () => {
+    const text = fs.readFileSync(WATER, 'utf8').replace('speed_pct: { type: integer, min: 20, max: 100', 'speed_pct: { type: integer, min: 40, max: 100');
+    expect(core.services.model.loadText(text)).toMatchObject({ ok: true });
+    expect(plant.simulator.device(PUMP)?.status()).toMatchObject({ state: 'running', load_pct: 50 });
+    const justification = 'slow it further';
+    const r = await approvedCommand(core, 'ops', { device_id: PUMP, command: 'set_speed', parameters: { speed_pct: 30 }, justification });
+    expect(r.ok ? '' : r.message).toMatch(/set_speed needs speed_pct an integer between 40 and 100/);
+    const device = plant.simulator.device(PUMP);
+    expect(device?.command({ command: 'set_speed', params: { speed_pct: 30 } }, 'now')).toMatch(/between 40 and 100/);
   });
 });

@@ -11,17 +11,19 @@ import { loadModelFile } from '../model';
 import { commandParamsProblem } from './commands';
 import { GenericDeviceModel } from './generic-model';
 import { MODEL_DAY_START, generateModelDay, readFaultLabels, writeModelDataset } from './model-generator';
-import { createModelEncoder, frameSamples } from './publish';
+import { createModelEncoder, frameSamples, type PlantSpec } from './publish';
 import { isTagCsvHeader, loadTagCsvFile } from './tape';
 
 const PLANTS = path.join(__dirname, '../../../resources/plants');
-function load(file: string): PlantModelView {
+function load(file: string): PlantSpec {
   const r = loadModelFile(path.join(PLANTS, file));
   if (!r.ok) throw new Error(r.problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`).join('\n'));
-  return r.model;
+  return r;
 }
-const water = load('water-treatment.yaml');
-const demo = load('demo.yaml');
+const waterPlant = load('water-treatment.yaml');
+const demoPlant = load('demo.yaml');
+const water = waterPlant.model;
+const demo = demoPlant.model;
 const asset = (m: PlantModelView, id: string): AssetView => {
   const a = m.assets.find((x) => x.id === id);
   if (!a) throw new Error(`no asset ${id}`);
@@ -163,6 +165,22 @@ describe('the generic device model', () => {
     expect(shown.tank_level).toBe(60);
   });
 
+  it('a reloaded model changes what the device accepts and keeps its state', () => {
+    const a = asset(water, 'intake/rw-pump-1');
+    const m = new GenericDeviceModel(a);
+    m.command({ command: 'set_speed', params: { speed_pct: 60 } }, 'now');
+    const narrower = {
+      ...a,
+      commands: a.commands.map((c) =>
+        c.name === 'set_speed' ? { ...c, params: { speed_pct: { type: 'integer' as const, min: 70, max: 100, required: true } } } : c,
+      ),
+    };
+    m.setAsset(narrower);
+    expect(m.status()).toMatchObject({ state: 'running', load_pct: 60 });
+    expect(m.command({ command: 'set_speed', params: { speed_pct: 60 } }, 'now')).toMatch(/between 70 and 100/);
+    expect(m.command({ command: 'set_speed', params: { speed_pct: 80 } }, 'now')).toBeNull();
+  });
+
   it('refuses bad parameters with the same words as the gateway', () => {
     const a = asset(water, 'filter-gallery/filter-1');
     const m = new GenericDeviceModel(a);
@@ -269,7 +287,7 @@ describe("publishing in the model's connector format", () => {
     const c = asset(demo, 'line-2/pump-03');
     const ts = Date.UTC(2026, 0, 1, 8, 0, 5);
     const values = { temperature: 55.1, pressure: 32.2, vibration: 1.512, humidity: 50, power: 11.3 };
-    expect(createModelEncoder(demo)(frameSamples(c.tags, ts, values))).toEqual([
+    expect(createModelEncoder(demoPlant)(frameSamples(c.tags, ts, values))).toEqual([
       {
         topic: 'aegisflow/sensors/line-2/pump-03',
         payload: JSON.stringify({ device_id: 'line-2/pump-03', timestamp: new Date(ts).toISOString(), ...values }),
@@ -280,7 +298,7 @@ describe("publishing in the model's connector format", () => {
   it('the water plant: one message per tag on wtp/<area>/<asset>/<tag> with {v, t}', () => {
     const pump = asset(water, 'high-lift/hs-pump-2');
     const ts = Date.UTC(2026, 0, 1, 0, 0, 1);
-    const out = createModelEncoder(water)(frameSamples(pump.tags, ts, { flow: 801.5, speed: 1481 }));
+    const out = createModelEncoder(waterPlant)(frameSamples(pump.tags, ts, { flow: 801.5, speed: 1481 }));
     expect(out).toEqual([
       { topic: 'wtp/distribution/hs-pump-2/flow', payload: '{"t":1767225601000,"v":801.5}' },
       { topic: 'wtp/distribution/hs-pump-2/speed', payload: '{"t":1767225601000,"v":1481}' },

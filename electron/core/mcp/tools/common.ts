@@ -1,49 +1,101 @@
 // Schemas and shapes shared by the tools: device ids, readings, anomaly summaries.
 import { z } from 'zod';
 import type { Episode } from '../../../../shared/anomalies';
-import { SENSOR_UNITS, SENSORS, type Reading } from '../../../../shared/domain';
-import { deviceInScope, isScoped, scopeGlobs } from '../../governance';
+import type { Reading } from '../../../../shared/domain';
+import type { AssetView } from '../../../../shared/schemas/model';
+import { deviceInScope, hierarchyOf, isScoped, scopeGlobs, type PlantHierarchy } from '../../governance';
 import { ToolFailure, type McpDeps } from '../types';
 
+/** Any device id of the plant model: "<line>/<asset>". Whether the plant knows it is checked against the model (requireKnownDevice). */
 export const DeviceIdSchema = z
   .string()
   .min(3)
   .max(128)
-  .regex(/^[A-Za-z0-9_-]+\/[A-Za-z0-9_.-]+$/, 'a device id looks like line-1/compressor-01')
-  .describe('Device id, e.g. "line-1/compressor-01" (line-{1,2,3}/{compressor-01,motor-02,pump-03})');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a device id is "<line>/<asset>", e.g. line-1/compressor-01')
+  .describe('Device id "<line>/<asset>", e.g. "line-1/compressor-01"; list_devices gives every device of the plant');
 
-export const SensorSchema = z.enum(SENSORS);
-export const UNITS = SENSOR_UNITS;
+/** A tag key of the device ("temperature"); which keys a device has comes from its asset type in the plant model. */
+export const SensorSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a tag key, e.g. "temperature"');
 
-/** Fail with the list of valid ids, so the agent can correct itself. */
+/** The plant model's hierarchy for scope checks (areas), read from the model in force. */
+function hierarchy(deps: McpDeps): PlantHierarchy {
+  return hierarchyOf(() => deps.model().model);
+}
+
 /**
  * The devices this agent may see, as a predicate; null for an unscoped agent (everything). Tools that
- * answer for the fleet or a line filter with it; the gateway already refused device ids outside it.
+ * answer for the fleet, an area or a line filter with it; the gateway already refused device ids outside it.
  */
 export function scopeFilter(ctx: { deps: McpDeps; agentId: string }): ((deviceId: string) => boolean) | null {
   const scope = ctx.deps.governance.agents.get(ctx.agentId)?.scope;
-  return isScoped(scope) ? (id) => deviceInScope(scope, id) : null;
+  if (!isScoped(scope)) return null;
+  const plant = hierarchy(ctx.deps);
+  return (id) => deviceInScope(scope, id, plant);
 }
 
 /** The same scope as globs for SQL queries (`scope` of history and incident searches); undefined = unscoped. */
 export function scopeQuery(ctx: { deps: McpDeps; agentId: string }): { scope: string[] } | undefined {
   const scope = ctx.deps.governance.agents.get(ctx.agentId)?.scope;
-  return scope && isScoped(scope) ? { scope: scopeGlobs(scope) } : undefined;
+  return isScoped(scope) ? { scope: scopeGlobs(scope, hierarchy(ctx.deps)) } : undefined;
 }
 
+/** Fail with the list of valid ids, so the agent can correct itself. */
 export function requireKnownDevice(deps: McpDeps, deviceId: string): void {
   const known = deps.knownDevices();
   if (!known.includes(deviceId)) throw new ToolFailure(`unknown device "${deviceId}". Known devices: ${known.join(', ')}`, 'unknown_device');
 }
 
-export const ReadingOutSchema = z.object({
-  timestamp: z.string().describe('ISO 8601 time of the reading (or of the last reading of a downsampled bucket)'),
-  temperature: z.number().optional().describe('°C'),
-  pressure: z.number().optional().describe('PSI'),
-  vibration: z.number().optional().describe('mm/s'),
-  humidity: z.number().optional().describe('%'),
-  power: z.number().optional().describe('kW'),
-});
+/** The devices a selector names: "all", an area or a line of the plant model, or one device id. */
+export function selectDevices(deps: McpDeps, known: readonly string[], sel: string): string[] {
+  if (sel === 'all') return [...known];
+  if (sel.includes('/')) return known.filter((d) => d === sel);
+  const area = deps.model().model.areas.find((a) => a.id === sel);
+  const lines = area && !known.some((d) => d.startsWith(`${sel}/`)) ? area.lines.map((l) => l.id) : [sel];
+  return known.filter((d) => lines.some((l) => d.startsWith(`${l}/`)));
+}
+
+/** The tag keys a device has under the plant model (its asset type's tags), in the model's order. */
+export function tagKeys(deps: McpDeps, deviceId: string): string[] {
+  return (
+    deps
+      .model()
+      .asset(deviceId)
+      ?.tags.map((t) => t.key) ?? []
+  );
+}
+
+/** Refuse tag keys that none of these devices has, listing the valid ones. */
+export function requireTags(deps: McpDeps, deviceIds: readonly string[], keys: readonly string[]): void {
+  const valid = [...new Set(deviceIds.flatMap((d) => tagKeys(deps, d)))];
+  const unknown = keys.filter((k) => !valid.includes(k));
+  if (!unknown.length) return;
+  const whose = deviceIds.length === 1 ? deviceIds[0] : 'the selected devices';
+  throw new ToolFailure(
+    `unknown sensor${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} for ${whose}. Valid sensors: ${valid.join(', ') || 'none'}`,
+    'invalid_args',
+  );
+}
+
+/** Asset of a device under the model in force (undefined for a device the model does not describe). */
+export function assetOf(deps: McpDeps, deviceId: string): AssetView | undefined {
+  return deps.model().asset(deviceId);
+}
+
+/** A reading as tools return it: timestamp plus one number per tag key (the demo's five sensors are named for discovery). */
+export const ReadingOutSchema = z
+  .looseObject({
+    timestamp: z.string().describe('ISO 8601 time of the reading (or of the last reading of a downsampled bucket)'),
+    temperature: z.number().optional().describe('°C'),
+    pressure: z.number().optional().describe('PSI'),
+    vibration: z.number().optional().describe('mm/s'),
+    humidity: z.number().optional().describe('%'),
+    power: z.number().optional().describe('kW'),
+  })
+  .describe("Tag values by tag key; units in the answer's units or list_devices");
 export type ReadingOut = z.infer<typeof ReadingOutSchema>;
 
 const round = (v: number, d = 3) => {
@@ -51,16 +103,17 @@ const round = (v: number, d = 3) => {
   return Math.round(v * f) / f;
 };
 
-export function readingOut(r: Reading, sensors: readonly string[] = SENSORS): ReadingOut {
+/** Flatten a reading's values into the tool shape; `sensors` picks and orders the tags (default: all it carries). */
+export function readingOut(r: Reading, sensors?: readonly string[]): ReadingOut {
   const o: ReadingOut = { timestamp: r.timestamp };
-  for (const s of sensors) {
+  for (const s of sensors ?? Object.keys(r.values)) {
     const v = r.values[s];
-    if (v !== undefined) (o as Record<string, unknown>)[s] = round(v);
+    if (v !== undefined) o[s] = round(v);
   }
   return o;
 }
 
-/** Average readings into at most `points` buckets (oldest first), so a long window fits a model's context. */
+/** Average readings into at most `points` buckets (oldest first), so a long window fits a model's context. A tag missing from a bucket is left out. */
 export function downsample(rs: readonly Reading[], points: number, sensors: readonly string[]): ReadingOut[] {
   if (rs.length <= points) return rs.map((r) => readingOut(r, sensors));
   const out: ReadingOut[] = [];
@@ -70,8 +123,14 @@ export function downsample(rs: readonly Reading[], points: number, sensors: read
     const o: ReadingOut = { timestamp: rs[to - 1].timestamp };
     for (const s of sensors) {
       let sum = 0;
-      for (let i = from; i < to; i++) sum += rs[i].values[s];
-      (o as Record<string, unknown>)[s] = round(sum / (to - from));
+      let n = 0;
+      for (let i = from; i < to; i++) {
+        const v = rs[i].values[s];
+        if (v === undefined) continue;
+        sum += v;
+        n++;
+      }
+      if (n) o[s] = round(sum / n);
     }
     out.push(o);
   }

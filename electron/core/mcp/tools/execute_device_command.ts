@@ -3,20 +3,25 @@
 // approval); the executor verifies and spends the token, publishes on aegisflow/commands/{id} and
 // waits for the device, which verifies the token again: 'executed' means the device accepted it.
 import { z } from 'zod';
-import { DEVICE_COMMANDS } from '../../../../shared/domain';
 import { ToolFailure, defineTool } from '../types';
-import { DeviceIdSchema, requireKnownDevice } from './common';
+import { unknownCommandProblem } from './commands';
+import { assetOf, DeviceIdSchema, requireKnownDevice } from './common';
 
 export const executeDeviceCommand = defineTool({
   name: 'execute_device_command',
   title: 'Execute device command (operator-gated)',
   description:
-    'Send a command to a device: reduce_load {"reduction_pct": 1-90}, restore_load, schedule_maintenance, emergency_shutdown, restart. ' +
+    "Send a command to a device. The commands and their parameters come from the device's asset type (list_devices shows them); " +
+    'on the demo plant: reduce_load {"reduction_pct": 1-90}, restore_load, schedule_maintenance, emergency_shutdown, restart. ' +
     "Governed: plant policy blocks emergency_shutdown and restart for agents (use reduce_load, SOP 2.1); other commands wait for an operator's approval, " +
     'so send a progressToken to wait inside the call, or poll get_approval_status. Give a justification that cites the manual.',
   input: z.object({
     device_id: DeviceIdSchema,
-    command: z.enum(DEVICE_COMMANDS).describe('The command'),
+    command: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe("The command, one the device's asset type accepts (e.g. reduce_load, restore_load, schedule_maintenance, emergency_shutdown, restart)"),
     parameters: z
       .union([z.string().max(2000), z.record(z.string(), z.unknown())])
       .optional()
@@ -38,7 +43,11 @@ export const executeDeviceCommand = defineTool({
   controlArgs: ['plan_id'],
   precheck(args, deps) {
     requireKnownDevice(deps, args.device_id);
-    // Parameters that are unreadable, or that the device would refuse, never go to an operator for approval.
+    // A command the asset's type does not accept, parameters that are unreadable or that the device would
+    // refuse (the plant model's schema, through the gateway's port): never sent to an operator for approval.
+    const asset = assetOf(deps, args.device_id);
+    const unknown = asset ? unknownCommandProblem(asset, args.command) : null;
+    if (unknown) throw new ToolFailure(unknown, 'invalid_args');
     const problem = deps.governance.deviceCommandProblem(args);
     if (problem)
       throw new ToolFailure(problem.code === 'invalid_args' ? 'parameters must be a JSON object, e.g. {"reduction_pct": 50}' : problem.message, 'invalid_args');

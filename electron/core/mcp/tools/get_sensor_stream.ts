@@ -4,24 +4,29 @@
 // "all" with last_n 2000 covers 18 000 rows, and that must not hold the core (ingest, approvals, other
 // agents) nor fill its heap for the whole call (finding 10).
 import { z } from 'zod';
-import { SENSORS } from '../../../../shared/domain';
+import type { Reading } from '../../../../shared/domain';
 import { stripTs } from '../../ingest';
 import { nextTurn } from '../turns';
 import { ToolFailure, defineTool } from '../types';
-import { downsample, readingOut, ReadingOutSchema, scopeFilter, SensorSchema, type ReadingOut } from './common';
+import { assetOf, downsample, readingOut, ReadingOutSchema, requireTags, scopeFilter, selectDevices, SensorSchema, tagKeys, type ReadingOut } from './common';
 
-/** 60 points for each of the nine devices. */
+/** 60 points for each of the demo's nine devices. */
 const MAX_TOTAL_POINTS = 540;
 
 export const getSensorStream = defineTool({
   name: 'get_sensor_stream',
   title: 'Sensor stream',
   description:
-    'Latest sensor readings (temperature °C, pressure PSI, vibration mm/s, humidity %, power kW) of one device, one line or all devices. ' +
-    'last_n readings per device (newest last), averaged down to max_points buckets when longer. Use get_device_status for one device with z-scores.',
+    "Latest sensor readings (the device's tags, e.g. temperature °C, pressure PSI, vibration mm/s, humidity %, power kW on the demo plant) of one device, one line, one area or all devices. " +
+    "last_n readings per device (newest last), averaged down to max_points buckets when longer. list_devices gives each device's tags and units. Use get_device_status for one device with z-scores.",
   input: z.object({
-    device_id: z.string().min(1).max(128).default('all').describe('"all" (default), a line such as "line-2", or a device id such as "line-1/compressor-01"'),
-    last_n: z.number().int().min(1).max(2000).default(1).describe('Readings per device to return, newest last (1 = just the latest; readings are 5 s apart)'),
+    device_id: z
+      .string()
+      .min(1)
+      .max(128)
+      .default('all')
+      .describe('"all" (default), an area or a line of the plant (e.g. "line-2"), or a device id such as "line-1/compressor-01"'),
+    last_n: z.number().int().min(1).max(2000).default(1).describe('Readings per device to return, newest last (1 = just the latest)'),
     max_points: z
       .number()
       .int()
@@ -29,7 +34,7 @@ export const getSensorStream = defineTool({
       .max(200)
       .default(60)
       .describe('Longer windows are averaged into at most this many points per device (and 540 points in all)'),
-    sensors: z.array(SensorSchema).min(1).max(5).optional().describe('Only these sensors (default: all five)'),
+    sensors: z.array(SensorSchema).min(1).max(50).optional().describe("Only these tags, by key (default: all of each device's tags)"),
   }),
   output: z.object({
     as_of: z.string().nullable().describe('Timestamp of the newest reading returned'),
@@ -48,10 +53,16 @@ export const getSensorStream = defineTool({
     const visible = scopeFilter(ctx);
     const known = visible ? deps.knownDevices().filter(visible) : deps.knownDevices();
     const sel = args.device_id;
-    const ids = sel === 'all' ? known : sel.includes('/') ? known.filter((d) => d === sel) : known.filter((d) => d.startsWith(`${sel}/`));
+    const ids = selectDevices(deps, known, sel);
     if (ids.length === 0)
-      throw new ToolFailure(`no device matches "${sel}". Use "all", a line (line-1, line-2, line-3) or one of: ${known.join(', ')}`, 'unknown_device');
-    const sensors = args.sensors ?? SENSORS;
+      throw new ToolFailure(`no device matches "${sel}". Use "all", an area or a line of the plant, or one of: ${known.join(', ')}`, 'unknown_device');
+    if (args.sensors) requireTags(deps, ids, args.sensors);
+    // a device the model does not describe shows the tags its readings carry
+    const sensorsOf = (id: string, rs: readonly Reading[] = deps.live.recent(id, 1)) => {
+      if (args.sensors) return args.sensors;
+      const keys = tagKeys(deps, id);
+      return keys.length ? keys : [...new Set(rs.flatMap((r) => Object.keys(r.values)))];
+    };
     // The whole answer stays model-sized: at most MAX_TOTAL_POINTS readings across all devices.
     const points = Math.max(2, Math.min(args.max_points, Math.floor(MAX_TOTAL_POINTS / ids.length)));
     let asOf: string | null = null;
@@ -63,24 +74,25 @@ export const getSensorStream = defineTool({
       let count: number;
       if (cached.length >= args.last_n) {
         count = cached.length;
-        readings = downsample(cached.map(stripTs), points, sensors);
+        readings = downsample(cached.map(stripTs), points, sensorsOf(id, cached));
       } else {
         if (reads++ > 0) await nextTurn();
         const b = deps.readings.latestBuckets(id, args.last_n, points);
         count = b.count;
-        readings = b.readings.map((r) => readingOut(r, sensors));
+        readings = b.readings.map((r) => readingOut(r, sensorsOf(id, b.readings)));
       }
       const last = readings[readings.length - 1];
       if (last && (!asOf || last.timestamp > asOf)) asOf = last.timestamp;
       devices.push({ device_id: id, readings, downsampled: count > points });
     }
-    const units = Object.fromEntries(
-      sensors.map((s) => [s, ({ temperature: '°C', pressure: 'PSI', vibration: 'mm/s', humidity: '%', power: 'kW' } as Record<string, string>)[s]]),
-    );
+    const units: Record<string, string> = {};
+    for (const id of ids)
+      for (const t of assetOf(deps, id)?.tags ?? []) if (!(t.key in units) && (!args.sensors || args.sensors.includes(t.key))) units[t.key] = t.unit;
     const lines = devices.map((d) => {
       const r = d.readings[d.readings.length - 1];
       if (!r) return `${d.device_id}: no readings yet`;
-      return `${d.device_id} @ ${r.timestamp}: ${sensors.map((s) => `${s} ${(r as Record<string, unknown>)[s]} ${units[s]}`).join(', ')}${d.readings.length > 1 ? ` (${d.readings.length} points)` : ''}`;
+      const shown = Object.keys(r).filter((k) => k !== 'timestamp');
+      return `${d.device_id} @ ${r.timestamp}: ${shown.map((s) => `${s} ${r[s]}${units[s] ? ` ${units[s]}` : ''}`).join(', ')}${d.readings.length > 1 ? ` (${d.readings.length} points)` : ''}`;
     });
     return { structured: { as_of: asOf, devices, units }, text: lines.join('\n') };
   },
