@@ -11,17 +11,12 @@ import { ARTIFACTS, ROOT, showPane, startUiRig, type UiRig } from './harness';
 
 const WATER = path.join(ROOT, 'resources', 'plants', 'water-treatment.yaml');
 const PUMP = 'intake/rw-pump-1';
-// The model's limit alarms (HH/H/L/LL) land with helper "modelmcp" (electron/core/alarms/limits.ts). Until
-// then this plant raises no alarm from one tag's minute out of band (measured: none within 30 s), and the
-// alarm check waits for them.
-const LIMIT_ALARMS = fs.existsSync(path.join(ROOT, 'electron', 'core', 'alarms', 'limits.ts'));
 const SIZES = [
   { width: 1366, height: 768 },
   { width: 1920, height: 1080 },
 ];
 
-// The model and the simulator for any model land with helper "sim"; until they are on main there is nothing to start.
-describe.skipIf(!fs.existsSync(WATER))('the water-treatment plant in the control room', () => {
+describe('the water-treatment plant in the control room', () => {
   let rig: UiRig;
 
   beforeAll(async () => {
@@ -163,40 +158,36 @@ describe.skipIf(!fs.existsSync(WATER))('the water-treatment plant in the control
     await expect.poll(() => live.textContent()).toBe('Live');
   }, 90_000);
 
-  it.skipIf(!LIMIT_ALARMS)(
-    'an alarm appears: the discharge pressure far above its band (and its HH limit) shows in Alarms and on the asset',
-    async () => {
-      const { page } = rig;
-      const plant = rig.core.services.plant;
-      if (!plant) throw new Error('no simulator');
-      plant.simulator.pause();
-      const snap = await rig.core.api.call('plant.snapshot', {}, OPERATOR);
-      if (!snap.ok) throw new Error(snap.error.message);
-      const last = Date.parse(snap.result.devices.find((d) => d.device_id === PUMP)?.latest?.timestamp ?? '');
-      expect(Number.isFinite(last)).toBe(true);
-      // The model's own wire format for this tag: wtp/<area>/<asset>/<tag> carrying {"v", "t"}. A minute of
-      // 9.5 bar (normal 4.5–5.5, HH 8): the detector's anomaly alarm, and the model's HH limit alarm where limits are evaluated.
-      const client = await mqtt.connectAsync(rig.core.services.broker.url);
-      try {
-        for (let i = 1; i <= 60; i++) await client.publishAsync('wtp/intake/rw-pump-1/discharge_pressure', JSON.stringify({ v: 9.5, t: last + i * 1000 }));
-      } finally {
-        await client.endAsync();
-      }
-      // The core raises it first (a readable failure if it never does), then the UI shows it.
-      const alarmsOf = async () => {
-        const r = await rig.core.api.call('alarms.list', {}, OPERATOR);
-        return r.ok ? r.result.filter((a) => a.source === PUMP).map((a) => `${a.kind} ${a.priority} ${a.state}`) : [];
-      };
-      await expect.poll(alarmsOf, { timeout: 30_000 }).not.toEqual([]);
-      await showPane(page, 'alarms');
-      const row = page.locator(`tr[data-alarm-id]:has-text("${PUMP}")`).first();
-      await row.waitFor({ timeout: 30_000 });
-      await showPane(page, 'plant');
-      await page.waitForSelector(`[data-asset="${PUMP}"] .asset-alarms li[data-alarm-id]`);
-      await page.waitForSelector(`tr[data-tag="${PUMP}/discharge_pressure"] td[data-field="value"]:has-text("9.5")`);
-      plant.simulator.resume();
-      expect(rig.errors).toEqual([]);
-    },
-    60_000,
-  );
+  it('an alarm appears: the discharge pressure far above its band (and its HH limit) shows in Alarms and on the asset', async () => {
+    const { page } = rig;
+    const plant = rig.core.services.plant;
+    if (!plant) throw new Error('no simulator');
+    plant.simulator.pause();
+    const snap = await rig.core.api.call('plant.snapshot', {}, OPERATOR);
+    if (!snap.ok) throw new Error(snap.error.message);
+    const last = Date.parse(snap.result.devices.find((d) => d.device_id === PUMP)?.latest?.timestamp ?? '');
+    expect(Number.isFinite(last)).toBe(true);
+    // The model's own wire format for this tag: wtp/<area>/<asset>/<tag> carrying {"v", "t"}. A minute of
+    // 9.5 bar (normal 4.5–5.5, HH 8): the detector's anomaly alarm, and the model's HH limit alarm where limits are evaluated.
+    const client = await mqtt.connectAsync(rig.core.services.broker.url);
+    try {
+      for (let i = 1; i <= 60; i++) await client.publishAsync('wtp/intake/rw-pump-1/discharge_pressure', JSON.stringify({ v: 9.5, t: last + i * 1000 }));
+    } finally {
+      await client.endAsync();
+    }
+    // The core raises it first (a readable failure if it never does), then the UI shows it.
+    const alarmsOf = async () => {
+      const r = await rig.core.api.call('alarms.list', {}, OPERATOR);
+      return r.ok ? r.result.filter((a) => a.source === PUMP).map((a) => `${a.kind} ${a.priority} ${a.state}`) : [];
+    };
+    await expect.poll(alarmsOf, { timeout: 30_000 }).not.toEqual([]);
+    await showPane(page, 'alarms');
+    const row = page.locator(`tr[data-alarm-id]:has-text("${PUMP}")`).first();
+    await row.waitFor({ timeout: 30_000 });
+    await showPane(page, 'plant');
+    await page.waitForSelector(`[data-asset="${PUMP}"] .asset-alarms li[data-alarm-id]`);
+    await page.waitForSelector(`tr[data-tag="${PUMP}/discharge_pressure"] td[data-field="value"]:has-text("9.5")`);
+    plant.simulator.resume();
+    expect(rig.errors).toEqual([]);
+  }, 60_000);
 });
