@@ -12,6 +12,8 @@ import { useApprovals } from './store/approvals';
 import { AUDIT_PAGE, toQuery, useAudit } from './store/audit';
 import { useImmune } from './store/immune';
 import { useNotices } from './store/notices';
+import { useConnectors } from './store/connectors';
+import { useModel } from './store/model';
 import { usePlant } from './store/plant';
 
 export function createActions(client: Client, live: LiveReadings) {
@@ -35,6 +37,14 @@ export function createActions(client: Client, live: LiveReadings) {
 
   const actions = {
     // ---------------------------------------------------------------- plant and replay
+    /** The plant model in force (hierarchy, tags with units, bands, limits); its connectors as status placeholders. */
+    loadModel: () =>
+      quiet(async () => {
+        const m = await unwrap(api.plantModel({}));
+        useModel.getState().setModel(m);
+        useConnectors.getState().declare(m.connectors);
+      }),
+    refreshConnectors: () => quiet(async () => useConnectors.getState().setAll(await unwrap(api.connectorsStatus({})))),
     refreshSnapshot: () => quiet(async () => usePlant.getState().setSnapshot(await unwrap(api.plantSnapshot({})))),
     loadScenarios: () => quiet(async () => usePlant.getState().setScenarios(await unwrap(api.simulatorScenarios({})))),
     simulator: (p: RequestMap['simulator.control']['params']) =>
@@ -43,15 +53,15 @@ export function createActions(client: Client, live: LiveReadings) {
         usePlant.getState().setSimulator(s);
         return s;
       }),
-    /** Stored history of one device into its trend buffer (a full day is 17,280 rows at 5 s). */
-    loadHistory: (deviceId: string, from: number, to: number) =>
+    /** Stored history of the chosen tags into their trend buffers (a full day of a 5-s tag is 17,280 values). */
+    loadHistory: (tags: readonly string[], from: number, to: number) =>
       attempt('Trend history', async () => {
         performance.mark('aegisflow:history-request');
-        const cols = await unwrap(api.plantRange({ device_id: deviceId, from, to, maxPoints: live.capacity }));
+        const series = await unwrap(api.plantTagRange({ tags: [...tags], from, to, maxPoints: live.capacity }));
         performance.mark('aegisflow:history-reply');
-        live.loadHistory(deviceId, cols);
+        for (const s of series) live.loadTagHistory(s.tag, s.ts, s.value);
         performance.mark('aegisflow:history-loaded');
-        return cols.ts.length;
+        return series.reduce((n, s) => n + s.ts.length, 0);
       }),
 
     // ---------------------------------------------------------------- approvals

@@ -9,6 +9,7 @@ import { useAnomalies } from './store/anomalies';
 import { useApprovals } from './store/approvals';
 import { useAudit } from './store/audit';
 import { useConnection } from './store/connection';
+import { useConnectors } from './store/connectors';
 import { useImmune } from './store/immune';
 import { usePlant } from './store/plant';
 
@@ -47,6 +48,8 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
 
   const loadAll = async () => {
     await Promise.all([
+      actions.loadModel(),
+      actions.refreshConnectors(),
       actions.refreshSnapshot(),
       actions.loadScenarios(),
       actions.refreshApprovals(),
@@ -65,6 +68,11 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
       useConnection.getState().set(s);
       if (s === 'open') void loadAll();
     }),
+    // A reload the core accepted: fetch the new model (a refused one leaves the old model in force).
+    api.onPlantModel((e) => {
+      if (e.ok) void actions.loadModel();
+    }),
+    api.onConnectorStatus((s) => useConnectors.getState().apply(s)),
     api.onReadings((rs) => {
       live.ingest(rs);
       usePlant.getState().applyReadings(rs);

@@ -32,19 +32,48 @@ describe('control room in a real browser (serve mode)', () => {
     await rig?.close();
   });
 
-  it('shows the nine devices with values that change', async () => {
+  it('shows the plant as a hierarchy: three lines of the demo, nine assets, an asset with values that change and their units', async () => {
     const { page } = rig;
     await page.waitForFunction(() => document.querySelectorAll('tr[data-device]').length === 9, null, { timeout: 15_000 });
-    const cell = page.locator(`tr[data-device="${DEVICE}"] td[data-sensor="temperature"]`);
-    const first = await cell.textContent();
-    expect(first).toMatch(/^\d+\.\d$/);
-    await page.waitForFunction(
-      ([sel, before]) => document.querySelector(sel!)?.textContent !== before,
-      [`tr[data-device="${DEVICE}"] td[data-sensor="temperature"]`, first],
-      { timeout: 10_000 },
-    );
-    const units = await page.locator('.plant-table thead').textContent();
-    for (const u of ['°C', 'PSI', 'mm/s', '%', 'kW']) expect(units).toContain(u);
+    expect(await page.locator('tr[data-line]').count()).toBe(3);
+    // Keyboard: the asset's name is a button; Enter opens its detail, Escape goes back.
+    await page.locator(`tr[data-device="${DEVICE}"] button.link`).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`[data-level="asset"][data-asset="${DEVICE}"]`);
+    const cell = `tr[data-tag="${DEVICE}/temperature"] td[data-field="value"]`;
+    await page.waitForFunction((sel) => /^\d+\.\d$/.test(document.querySelector(sel)?.textContent ?? ''), cell, { timeout: 10_000 });
+    const first = await page.locator(cell).textContent();
+    await page.waitForFunction(([sel, before]) => document.querySelector(sel ?? '')?.textContent !== before, [cell, first], { timeout: 10_000 });
+    const units = await page.locator('.asset-tags td[data-field="unit"]').allTextContents();
+    expect(units).toEqual(['°C', 'PSI', 'mm/s', '%', 'kW']);
+    // Both control-room sizes: no control or value cut off at the pane's sides (rows may scroll vertically).
+    for (const size of [
+      { width: 1366, height: 768 },
+      { width: 1920, height: 1080 },
+    ]) {
+      await page.setViewportSize(size);
+      for (const level of ['asset', 'overview']) {
+        if (level === 'overview') {
+          await page.keyboard.press('Escape');
+          await page.waitForSelector('[data-level="overview"]');
+        }
+        const cut = await page.evaluate(() => {
+          const pane = document.querySelector('section.pane-body[data-pane="plant"]')?.getBoundingClientRect();
+          if (!pane) return ['no plant pane'];
+          const els = document.querySelectorAll('section.pane-body[data-pane="plant"] :is(button, input, td[data-field], svg.analog-bar)');
+          return [...els]
+            .filter((e) => e.getBoundingClientRect().right > pane.right + 1 || e.getBoundingClientRect().left < pane.left - 1)
+            .map((e) => e.outerHTML.slice(0, 80));
+        });
+        expect(cut, `${size.width}×${size.height} ${level}`).toEqual([]);
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.locator('section.pane-body[data-pane="plant"]').screenshot({ path: path.join(ARTIFACTS, `plant-${level}-${size.width}.png`) });
+        if (level === 'overview') await page.locator(`tr[data-device="${DEVICE}"] button.link`).click();
+      }
+    }
+    await page.setViewportSize({ width: 1600, height: 1000 });
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-level="overview"]');
   });
 
   it('jumping the replay to the thermal-runaway hour raises an alarm the operator acknowledges', async () => {
@@ -88,10 +117,10 @@ describe('control room in a real browser (serve mode)', () => {
   it('reduce_load by MCP: the approval is pushed to the screen, one click approves, the trend shows the effect', async () => {
     const { page } = rig;
     await showPane(page, 'trends');
-    const power = page.locator(`tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`);
+    const power = page.locator(`tr[data-trend-tag="${DEVICE}/power"] td[data-latest]`);
     await page.waitForFunction(
       (sel) => Number(document.querySelector(sel)?.getAttribute('data-value')) > 0,
-      `tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`,
+      `tr[data-trend-tag="${DEVICE}/power"] td[data-latest]`,
     );
     const before = Number(await power.getAttribute('data-value'));
     await showPane(page, 'approvals');
@@ -134,11 +163,11 @@ describe('control room in a real browser (serve mode)', () => {
     await showPane(page, 'trends');
     await page.waitForFunction(
       ([sel, limit]) => Number(document.querySelector(sel as string)?.getAttribute('data-value')) < limit,
-      [`tr[data-trend-device="${DEVICE}"] td[data-latest="power"]`, before * 0.7] as const,
+      [`tr[data-trend-tag="${DEVICE}/power"] td[data-latest]`, before * 0.7] as const,
       { timeout: 15_000 },
     );
     await showPane(page, 'plant');
-    await page.waitForSelector(`tr[data-device="${DEVICE}"] td[data-field="state"]:text-is("reduced")`);
+    await page.waitForSelector(`tr[data-device="${DEVICE}"] td[data-field="state"]:has-text("reduced")`);
   }, 60_000);
 
   it('a blocked emergency_shutdown appears in Audit as BLOCKED', async () => {

@@ -1,11 +1,11 @@
-// Five stacked uPlot charts (one per sensor, its own unit) over the live ring buffers. Lives outside
-// React: the pane hands it a container, devices and episodes, and it redraws at most once per
-// animation frame when new samples arrive. Follow mode shows the newest window; a drag zooms all five
-// charts together and stops following until "Live" is pressed.
+// Stacked uPlot charts over the live ring buffers: one chart per unit (tags that share a unit share
+// an axis; °C never shares a scale with bar). Lives outside React: the pane hands it a container,
+// the chosen tags and the episodes, and it redraws at most once per animation frame when new samples
+// arrive. Follow mode shows the newest window; a drag zooms all charts together and stops following
+// until "Live" is pressed.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Episode } from '../../../shared/anomalies';
-import { SENSORS, SENSOR_DIGITS, SENSOR_UNITS, type Sensor } from '../domain';
 import type { LiveReadings } from '../live/series';
 
 /** Calm greys and one muted blue: colour is for abnormal states, not for decoration (ISA-101). */
@@ -13,23 +13,71 @@ export const PALETTE = ['#2b2b2b', '#2f5d8a', '#7a7a7a', '#5b7f4f', '#8a6d3b', '
 const SHADE = 'rgba(232, 119, 34, 0.20)';
 const SHADE_OPEN = 'rgba(200, 16, 46, 0.16)';
 
+export interface TrendTag {
+  /** "<device>/<key>". */
+  id: string;
+  device_id: string;
+  key: string;
+  label: string;
+  unit: string;
+  /** Decimals for the axis labels. */
+  digits: number;
+}
+
+export interface UnitGroup {
+  unit: string;
+  /** Indexes into the stack's tag list. */
+  members: number[];
+}
+
+/** Tags grouped by unit, in the order their units first appear. */
+export function groupByUnit(tags: readonly Pick<TrendTag, 'unit'>[]): UnitGroup[] {
+  const groups: UnitGroup[] = [];
+  tags.forEach((t, i) => {
+    const g = groups.find((x) => x.unit === t.unit);
+    if (g) g.members.push(i);
+    else groups.push({ unit: t.unit, members: [i] });
+  });
+  return groups;
+}
+
+/** Decimals that tell ticks `incr` apart (0.05 → 2, 0.25 → 2, 5 → 0). */
+export function decimalsOf(incr: number): number {
+  if (!Number.isFinite(incr) || incr <= 0) return 0;
+  let d = 0;
+  while (d < 6 && Math.abs(incr * 10 ** d - Math.round(incr * 10 ** d)) > 1e-6 * 10 ** d) d++;
+  return d;
+}
+
 export interface TrendStackOptions {
   live: LiveReadings;
-  devices: string[];
+  tags: TrendTag[];
   /** Seconds of plant time shown while following live data. */
   windowSec: number;
   onFollowChange?(following: boolean): void;
-  onLatest?(latest: Record<Sensor, Array<number | null>>): void;
-  /** Called after the first complete draw of all charts with data (ms since the stack was created; samples of the first device). */
+  /** The newest value of each tag, in the order of `tags`. */
+  onLatest?(latest: Array<number | null>): void;
+  /** Called after the first complete draw of all charts with data (ms since the stack was created; samples of the first tag). */
   onFirstDraw?(ms: number, points: number): void;
 }
 
 export class TrendStack {
   private plots: uPlot[] = [];
+  private groups: UnitGroup[];
+  private devices: Set<string>;
   private off: () => void;
   private raf = 0;
   private following = true;
   private programmatic = false;
+  /**
+   * True from a press on a chart until just after its release: only then is a change of the x scale
+   * the operator's zoom. uPlot applies scale changes (its own at construction, a resize) in a
+   * microtask, after any flag set around the call is gone, so "not ours" cannot be told the other way.
+   */
+  private gesture = false;
+  private gestureEnd = () => {
+    if (this.gesture) setTimeout(() => (this.gesture = false), 0);
+  };
   private episodes: Episode[] = [];
   private ro: ResizeObserver;
   private created = performance.now();
@@ -40,10 +88,13 @@ export class TrendStack {
     private el: HTMLElement,
     private o: TrendStackOptions,
   ) {
+    this.groups = groupByUnit(o.tags);
+    this.devices = new Set(o.tags.map((t) => t.device_id));
     this.build();
     this.off = o.live.subscribe((touched) => {
-      if (o.devices.some((d) => touched.has(d))) this.schedule();
+      for (const d of touched) if (this.devices.has(d)) return this.schedule();
     });
+    window.addEventListener('mouseup', this.gestureEnd);
     this.ro = new ResizeObserver(() => this.resize());
     this.ro.observe(el);
     this.schedule();
@@ -51,30 +102,40 @@ export class TrendStack {
 
   private size(): { width: number; height: number } {
     const w = Math.max(200, this.el.clientWidth - 4);
-    const h = Math.max(80, Math.floor((this.el.clientHeight - 30) / SENSORS.length) - 16);
+    const n = Math.max(1, this.groups.length);
+    // Several units in a small dock: charts get flatter rather than pushing the time axis out of view.
+    const h = Math.max(48, Math.floor((this.el.clientHeight - 28 - 22 * n) / n) - 4);
     return { width: w, height: h };
   }
 
   private build(): void {
+    // uPlot sets its x scale while it is constructed: that is not the operator zooming, so following stays on.
+    this.quietly(() => this.buildCharts());
+  }
+
+  private buildCharts(): void {
     const { width, height } = this.size();
-    for (const [idx, sensor] of SENSORS.entries()) {
+    for (const [idx, g] of this.groups.entries()) {
       // Time labels only under the bottom chart; the others keep the grid (cursor and zoom are synced).
-      const bottom = idx === SENSORS.length - 1;
+      const bottom = idx === this.groups.length - 1;
+      const members = g.members.map((i) => this.o.tags[i]);
+      const digits = Math.max(...members.map((t) => t.digits));
       const wrap = document.createElement('div');
       wrap.className = 'trend-chart';
-      wrap.dataset.sensor = sensor;
+      wrap.dataset.unit = g.unit;
+      wrap.dataset.tags = members.map((t) => t.id).join(' ');
       const head = document.createElement('div');
       head.className = 'trend-head';
-      head.textContent = `${sensor} (${SENSOR_UNITS[sensor]})`;
+      head.textContent = `${g.unit || 'no unit'}: ${members.map((t) => t.label).join(', ')}`;
       wrap.appendChild(head);
       this.el.appendChild(wrap);
       const opts: uPlot.Options = {
         width,
-        height,
+        height: bottom ? height + 24 : height,
         scales: { x: { time: true } },
         legend: { show: false },
         cursor: { sync: { key: 'aegisflow-trends' }, drag: { x: true, y: false, setScale: true } },
-        series: [{}, ...this.o.devices.map((d, i) => ({ label: d, stroke: PALETTE[i % PALETTE.length], width: 1, points: { show: false } }))],
+        series: [{}, ...g.members.map((i) => ({ label: this.o.tags[i].label, stroke: PALETTE[i % PALETTE.length], width: 1, points: { show: false } }))],
         axes: [
           bottom
             ? { stroke: '#444', grid: { stroke: '#cfcfcf', width: 1 }, ticks: { stroke: '#bbb' }, size: 28 }
@@ -83,51 +144,54 @@ export class TrendStack {
             stroke: '#444',
             grid: { stroke: '#cfcfcf', width: 1 },
             ticks: { stroke: '#bbb' },
-            size: 52,
+            size: 56,
             space: 18,
-            values: (_u, v) => v.map((x) => x.toFixed(SENSOR_DIGITS[sensor])),
+            // The tag's own decimals, or more when the ticks are closer than that (a flat 60-s tag zoomed in).
+            values: (_u, v, _axis, _space, incr) => v.map((x) => x.toFixed(Math.min(6, Math.max(digits, decimalsOf(incr))))),
           },
         ],
         hooks: {
-          drawClear: [(u) => this.shade(u, sensor)],
+          drawClear: [(u) => this.shade(u, members)],
           draw: [(u) => this.onDraw(idx, u)],
           setScale: [
             (u, key) => {
-              if (key !== 'x' || this.programmatic) return;
+              if (key !== 'x' || this.programmatic || !this.gesture) return;
               this.setFollowing(false);
               this.syncX(u);
             },
           ],
         },
       };
-      this.plots.push(new uPlot(opts, this.data(sensor), wrap));
+      const u = new uPlot(opts, this.data(g), wrap);
+      u.over.addEventListener('mousedown', () => (this.gesture = true));
+      this.plots.push(u);
     }
   }
 
   private onDraw(idx: number, u: uPlot): void {
     if (this.firstDrawDone || (u.data[0]?.length ?? 0) === 0) return;
     this.drawnWithData.add(idx);
-    if (this.drawnWithData.size < SENSORS.length) return;
+    if (this.drawnWithData.size < this.groups.length) return;
     this.firstDrawDone = true;
-    this.o.onFirstDraw?.(performance.now() - this.created, this.o.live.device(this.o.devices[0]).length);
+    this.o.onFirstDraw?.(performance.now() - this.created, this.o.tags[0] ? this.o.live.tag(this.o.tags[0].id).length : 0);
   }
 
-  private data(sensor: Sensor): uPlot.AlignedData {
-    const views = this.o.devices.map((d) => this.o.live.device(d).view());
-    if (views.length === 1) return [views[0].t, views[0].values[sensor]] as uPlot.AlignedData;
-    // Devices share the 5 s grid in the seed data; join() aligns them by time when they do not.
-    return uPlot.join(views.map((v) => [v.t, v.values[sensor]] as uPlot.AlignedData));
+  private data(g: UnitGroup): uPlot.AlignedData {
+    const views = g.members.map((i) => this.o.live.tag(this.o.tags[i].id).view());
+    if (views.length === 1) return [views[0].t, views[0].v] as uPlot.AlignedData;
+    // Tags sampled at different times (1 s beside 60 s, two assets' clocks): join() aligns them by time.
+    return uPlot.join(views.map((v) => [v.t, v.v] as uPlot.AlignedData));
   }
 
-  /** Shade an episode only on the charts of the sensors it involves (its `sensors`), not all five. */
-  private shade(u: uPlot, sensor: Sensor): void {
+  /** Shade an episode only on charts showing a tag it involves (its device, and its `sensors` when it names them). */
+  private shade(u: uPlot, members: TrendTag[]): void {
     if (!this.episodes.length) return;
     const { ctx, bbox } = u;
     const xmin = u.scales.x.min ?? -Infinity;
     const xmax = u.scales.x.max ?? Infinity;
     ctx.save();
     for (const e of this.episodes) {
-      if (e.sensors.length && !e.sensors.includes(sensor)) continue;
+      if (!members.some((t) => t.device_id === e.device_id && (e.sensors.length === 0 || e.sensors.includes(t.key)))) continue;
       const a = e.start_ts / 1000;
       // An open episode lasts until now: shade it up to the newest reading, not its last update.
       const xs = u.data[0];
@@ -146,11 +210,11 @@ export class TrendStack {
 
   /**
    * New samples mark every chart dirty; each animation frame redraws charts until ~8 ms are spent and
-   * leaves the rest to the next frame. Five charts of a full day (17,280 points each) in one task
-   * could pass the 50 ms long-task line on a busy machine; spread out, no frame waits for all five.
+   * leaves the rest to the next frame. Several charts of a full day (17,280 points each) in one task
+   * could pass the 50 ms long-task line on a busy machine; spread out, no frame waits for all of them.
    */
   private schedule(): void {
-    SENSORS.forEach((_, i) => this.dirty.add(i));
+    this.groups.forEach((_, i) => this.dirty.add(i));
     this.kick();
   }
 
@@ -172,17 +236,18 @@ export class TrendStack {
 
   private lastTime(): number {
     let last = -Infinity;
-    for (const d of this.o.devices) last = Math.max(last, this.o.live.device(d).lastTime() ?? -Infinity);
+    for (const t of this.o.tags) last = Math.max(last, this.o.live.tag(t.id).lastTime() ?? -Infinity);
     return last;
   }
 
   private draw(i: number, last: number): void {
     const u = this.plots[i];
-    if (!u) return;
+    const g = this.groups[i];
+    if (!u || !g) return;
     this.programmatic = true;
     try {
       u.batch(() => {
-        u.setData(this.data(SENSORS[i]), false);
+        u.setData(this.data(g), false);
         if (this.following && Number.isFinite(last)) u.setScale('x', { min: last - this.o.windowSec, max: last });
       });
     } finally {
@@ -191,16 +256,14 @@ export class TrendStack {
   }
 
   private emitLatest(): void {
-    const latest = {} as Record<Sensor, Array<number | null>>;
-    for (const sensor of SENSORS) latest[sensor] = this.o.devices.map((d) => this.o.live.device(d).latest(sensor));
-    this.o.onLatest?.(latest);
+    this.o.onLatest?.(this.o.tags.map((t) => this.o.live.tag(t.id).latest()));
   }
 
   /** Push the buffers' current windows into every chart now. */
   refresh(): void {
     const last = this.lastTime();
     this.dirty.clear();
-    SENSORS.forEach((_, i) => this.draw(i, last));
+    this.groups.forEach((_, i) => this.draw(i, last));
     this.emitLatest();
   }
 
@@ -264,16 +327,31 @@ export class TrendStack {
   setEpisodes(e: Episode[]): void {
     this.episodes = e;
     // Only charts that have drawn once with data: uPlot has no axis layout before that and would throw.
-    for (const u of this.plots) if (u.status === 1 && (u.data[0]?.length ?? 0) > 0) u.redraw(false, true);
+    this.quietly(() => {
+      for (const u of this.plots) if (u.status === 1 && (u.data[0]?.length ?? 0) > 0) u.redraw(false, true);
+    });
+  }
+
+  /** Scale changes uPlot makes by itself (a resize, a redraw) are not the operator's zoom: following stays as it is. */
+  private quietly(fn: () => void): void {
+    const was = this.programmatic;
+    this.programmatic = true;
+    try {
+      fn();
+    } finally {
+      this.programmatic = was;
+    }
   }
 
   private resize(): void {
     const s = this.size();
-    for (const u of this.plots) u.setSize(s);
+    this.quietly(() => this.plots.forEach((u, i) => u.setSize(i === this.plots.length - 1 ? { ...s, height: s.height + 24 } : s)));
+    if (this.following) this.refresh();
   }
 
   destroy(): void {
     this.off();
+    window.removeEventListener('mouseup', this.gestureEnd);
     this.ro.disconnect();
     if (this.raf) cancelAnimationFrame(this.raf);
     for (const u of this.plots) u.destroy();

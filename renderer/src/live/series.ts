@@ -1,13 +1,14 @@
-// High-rate readings live here, never in React state: per device, one time column (seconds, as uPlot
-// wants) and one column per sensor in typed arrays. Each buffer is twice its capacity so the visible
-// window is always one contiguous subarray (uPlot draws it as is); when the end is reached the window
-// is copied back to the front, an O(capacity) step every `capacity` pushes, O(1) amortised.
-import { SENSORS, type Sensor } from '../domain';
+// High-rate readings live here, never in React state: one ring buffer per tag (time in seconds, as
+// uPlot wants, and the value), in typed arrays. A reading may carry only some of an asset's tags, so
+// each tag keeps its own time column: a 60-s tag beside a 1-s tag never becomes a line full of gaps.
+// Each buffer is twice its capacity so the visible window is always one contiguous subarray (uPlot
+// draws it as is); when the end is reached the window is copied back to the front, O(1) amortised.
+// Buffers start small and grow up to the capacity: hundreds of assets must not cost a day each up front.
 
 export interface SeriesView {
   /** Seconds since the epoch, ascending. */
   t: Float64Array;
-  values: Record<Sensor, Float64Array>;
+  v: Float64Array;
   length: number;
 }
 
@@ -15,24 +16,28 @@ export interface ReadingLike {
   device_id: string;
   ts?: number;
   timestamp: string;
-  /** Tag key -> value; a missing key is no new value (NaN in the series). */
+  /** Tag key -> value; a missing key is no new value. */
   values: Readonly<Record<string, number>>;
+  quality?: Readonly<Record<string, { level: 'uncertain' | 'bad' }>>;
 }
 
 export function readingTimeMs(r: ReadingLike): number {
   return typeof r.ts === 'number' ? r.ts : Date.parse(r.timestamp);
 }
 
-export class DeviceSeries {
+const INITIAL = 256;
+
+export class TagSeries {
   private t: Float64Array;
-  private v: Float64Array[];
+  private v: Float64Array;
   private start = 0;
   private end = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError('capacity must be an integer ≥ 2');
-    this.t = new Float64Array(capacity * 2);
-    this.v = SENSORS.map(() => new Float64Array(capacity * 2));
+    const n = Math.min(capacity, INITIAL) * 2;
+    this.t = new Float64Array(n);
+    this.v = new Float64Array(n);
   }
 
   get length(): number {
@@ -43,101 +48,70 @@ export class DeviceSeries {
     return this.end > this.start ? this.t[this.end - 1] : null;
   }
 
+  latest(): number | null {
+    return this.end > this.start ? this.v[this.end - 1] : null;
+  }
+
   clear(): void {
     this.start = this.end = 0;
   }
 
   /** Append one sample. A sample older than the last one (a seek back, a dataset loop) restarts the series: uPlot needs ascending x. */
-  push(tSec: number, values: ArrayLike<number>): void {
+  push(tSec: number, value: number): void {
     if (!Number.isFinite(tSec)) return;
     const last = this.lastTime();
     if (last !== null && tSec < last) this.clear();
-    if (this.end === this.t.length) this.compact();
+    if (this.end === this.t.length) this.makeRoom();
     this.t[this.end] = tSec;
-    for (let i = 0; i < this.v.length; i++) this.v[i][this.end] = values[i] ?? NaN;
+    this.v[this.end] = value;
     this.end++;
     if (this.end - this.start > this.capacity) this.start++;
   }
 
-  private compact(): void {
+  private makeRoom(): void {
     const n = this.end - this.start;
-    this.t.copyWithin(0, this.start, this.end);
-    for (const col of this.v) col.copyWithin(0, this.start, this.end);
+    if (this.t.length < this.capacity * 2) {
+      const size = Math.min(this.capacity * 2, this.t.length * 2);
+      const t = new Float64Array(size);
+      const v = new Float64Array(size);
+      t.set(this.t.subarray(this.start, this.end));
+      v.set(this.v.subarray(this.start, this.end));
+      this.t = t;
+      this.v = v;
+    } else {
+      this.t.copyWithin(0, this.start, this.end);
+      this.v.copyWithin(0, this.start, this.end);
+    }
     this.start = 0;
     this.end = n;
   }
 
   /** Zero-copy views of the current window. Valid until the next push. */
   view(): SeriesView {
-    const values = {} as Record<Sensor, Float64Array>;
-    SENSORS.forEach((s, i) => (values[s] = this.v[i].subarray(this.start, this.end)));
-    return { t: this.t.subarray(this.start, this.end), values, length: this.end - this.start };
-  }
-
-  latest(sensor: Sensor): number | null {
-    if (this.end === this.start) return null;
-    return this.v[SENSORS.indexOf(sensor)][this.end - 1];
+    return { t: this.t.subarray(this.start, this.end), v: this.v.subarray(this.start, this.end), length: this.end - this.start };
   }
 }
 
 type Listener = (devices: ReadonlySet<string>) => void;
 
-/**
- * Running normal band per sensor: exponentially weighted mean and variance (O(1) per sample). The
- * weight starts as 1/n (a plain mean while warming up) and settles at `alpha`: 1/360 is half an hour of
- * plant time at 5 s, slow beside a thermal runaway's 30 minutes, fast beside the daily cycle.
- */
-export class NormalBand {
-  private n = 0;
-  private mean = new Float64Array(SENSORS.length);
-  private variance = new Float64Array(SENSORS.length);
-
-  constructor(private alpha = 1 / 360) {}
-
-  update(values: ArrayLike<number>): void {
-    this.n++;
-    const a = Math.max(1 / this.n, this.alpha);
-    for (let i = 0; i < SENSORS.length; i++) {
-      const x = values[i];
-      if (!Number.isFinite(x)) continue;
-      const d = x - this.mean[i];
-      this.mean[i] = this.mean[i] + a * d;
-      this.variance[i] = (1 - a) * (this.variance[i] + a * d * d);
-    }
-  }
-
-  /** null until enough samples for a band worth drawing. */
-  get(sensor: Sensor, minSamples = 30): { mean: number; sd: number } | null {
-    if (this.n < minSamples) return null;
-    const i = SENSORS.indexOf(sensor);
-    return { mean: this.mean[i], sd: Math.sqrt(this.variance[i]) };
-  }
-}
-
-/** All devices' series plus a change signal (one notification per batch, not per sample). */
+/** Every tag's series plus a change signal (one notification per batch, naming the devices touched). */
 export class LiveReadings {
-  private series = new Map<string, DeviceSeries>();
-  private bands = new Map<string, NormalBand>();
+  private series = new Map<string, TagSeries>();
   private listeners = new Set<Listener>();
-  private scratch = new Float64Array(SENSORS.length);
-  /** Received samples, for the status bar and tests. */
+  /** Received readings, for the status bar and tests. */
   received = 0;
   lastArrival = 0;
 
   constructor(readonly capacity = 17_280) {}
 
-  device(id: string): DeviceSeries {
+  /** The series of one tag by its id ("<device>/<key>"). */
+  tag(id: string): TagSeries {
     let s = this.series.get(id);
-    if (!s) this.series.set(id, (s = new DeviceSeries(this.capacity)));
+    if (!s) this.series.set(id, (s = new TagSeries(this.capacity)));
     return s;
   }
 
-  /** The device's running normal band for a sensor (live samples only), or null while warming up. */
-  band(deviceId: string, sensor: Sensor): { mean: number; sd: number } | null {
-    return this.bands.get(deviceId)?.get(sensor) ?? null;
-  }
-
-  devices(): string[] {
+  tags(): string[] {
     return [...this.series.keys()].sort();
   }
 
@@ -145,12 +119,13 @@ export class LiveReadings {
     if (!Array.isArray(readings) || readings.length === 0) return;
     const touched = new Set<string>();
     for (const r of readings) {
-      if (!r || typeof r.device_id !== 'string') continue;
-      for (let i = 0; i < SENSORS.length; i++) this.scratch[i] = Number(r.values?.[SENSORS[i]] ?? NaN);
-      this.device(r.device_id).push(readingTimeMs(r) / 1000, this.scratch);
-      let b = this.bands.get(r.device_id);
-      if (!b) this.bands.set(r.device_id, (b = new NormalBand()));
-      b.update(this.scratch);
+      if (!r || typeof r.device_id !== 'string' || !r.values || typeof r.values !== 'object') continue;
+      const t = readingTimeMs(r) / 1000;
+      for (const [key, value] of Object.entries(r.values)) {
+        // A bad value is no measurement: the trend shows a gap there, never a line through it.
+        if (r.quality?.[key]?.level === 'bad') continue;
+        this.tag(`${r.device_id}/${key}`).push(t, Number(value));
+      }
       touched.add(r.device_id);
       this.received++;
     }
@@ -158,20 +133,30 @@ export class LiveReadings {
     this.emit(touched);
   }
 
-  /** Replace a device's window with stored history (ascending), then live samples continue after it. */
+  /** Replace a device's tag windows with stored history (ascending), then live samples continue after it. */
   loadHistory(deviceId: string, cols: { ts: ArrayLike<number>; series: Readonly<Record<string, ArrayLike<number | null>>> }): void {
-    const s = this.device(deviceId);
-    const liveTail: Array<[number, number[]]> = [];
-    const v = s.view();
-    const lastHist = cols.ts.length ? cols.ts[cols.ts.length - 1] / 1000 : -Infinity;
-    for (let i = 0; i < v.length; i++) if (v.t[i] > lastHist) liveTail.push([v.t[i], SENSORS.map((k) => v.values[k][i])]);
-    s.clear();
-    for (let i = 0; i < cols.ts.length; i++) {
-      for (let k = 0; k < SENSORS.length; k++) this.scratch[k] = cols.series[SENSORS[k]]?.[i] ?? NaN;
-      s.push(cols.ts[i] / 1000, this.scratch);
-    }
-    for (const [t, vals] of liveTail) s.push(t, vals);
+    for (const [key, col] of Object.entries(cols.series)) this.fill(`${deviceId}/${key}`, cols.ts, col);
     this.emit(new Set([deviceId]));
+  }
+
+  /** Replace one tag's window with stored history (epoch ms, ascending; null = bad, a gap), the live tail kept after it. */
+  loadTagHistory(tagId: string, ts: ArrayLike<number>, values: ArrayLike<number | null>): void {
+    this.fill(tagId, ts, values);
+    this.emit(new Set([tagId.slice(0, tagId.lastIndexOf('/'))]));
+  }
+
+  private fill(tagId: string, ts: ArrayLike<number>, col: ArrayLike<number | null>): void {
+    const lastHist = ts.length ? ts[ts.length - 1] / 1000 : -Infinity;
+    const s = this.tag(tagId);
+    const v = s.view();
+    const liveTail: Array<[number, number]> = [];
+    for (let i = 0; i < v.length; i++) if (v.t[i] > lastHist) liveTail.push([v.t[i], v.v[i]]);
+    s.clear();
+    for (let i = 0; i < ts.length; i++) {
+      const x = col[i];
+      if (x !== null && x !== undefined && Number.isFinite(x)) s.push(ts[i] / 1000, x);
+    }
+    for (const [t, x] of liveTail) s.push(t, x);
   }
 
   subscribe(l: Listener): () => void {

@@ -1,42 +1,69 @@
-// Trends: five sensors of one or more devices, live from the ring buffers (never React state per
+// Trends: any tags of the plant, one chart per unit, live from the ring buffers (never React state per
 // sample), with a day of stored history loaded for zoom/pan and anomaly episodes shaded.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { TrendStack } from '../charts/trendStack';
-import { PALETTE } from '../charts/trendStack';
+import { PALETTE, TrendStack, type TrendTag } from '../charts/trendStack';
 import { useServices } from '../context';
-import { DEVICE_IDS, SENSORS, SENSOR_DIGITS, SENSOR_UNITS, type Sensor } from '../domain';
 import { episodesOf, useAnomalies } from '../store/anomalies';
 import { useConnection } from '../store/connection';
+import { useModel } from '../store/model';
 import { usePlant } from '../store/plant';
 import { TREND_WINDOWS, useTrends } from '../store/trends';
+import { Empty } from '../components/ui';
+import { fmtValue, tagDigits } from './plant/status';
+import { TagPicker } from './trends/TagPicker';
+import { resolveEntries } from './trends/selection';
 
 export default function TrendsPane() {
   const { live, actions } = useServices();
-  const devices = useTrends((s) => s.devices);
+  const entries = useTrends((s) => s.entries);
   const windowSec = useTrends((s) => s.windowSec);
+  const setEntries = useTrends((s) => s.setEntries);
+  const model = useModel((s) => s.model);
+  const assets = useModel((s) => s.assets);
+  const tagsById = useModel((s) => s.tags);
+  const lineAssets = useModel((s) => s.lineAssets);
+  const lookup = useMemo(() => ({ assets, tags: tagsById, lineAssets }), [assets, tagsById, lineAssets]);
   const [following, setFollowing] = useState(true);
-  const [latest, setLatest] = useState<Record<Sensor, Array<number | null>> | null>(null);
+  const [latest, setLatest] = useState<Array<number | null> | null>(null);
   const [history, setHistory] = useState<'idle' | 'loading' | 'done'>('idle');
   const [firstDrawMs, setFirstDrawMs] = useState<number | null>(null);
   const elRef = useRef<HTMLDivElement>(null);
   const stackRef = useRef<TrendStack | null>(null);
   const episodes = useAnomalies((s) => s.episodes);
-  const plantDevices = usePlant((s) => s.devices);
-  const known = useMemo(() => [...new Set([...DEVICE_IDS, ...Object.keys(plantDevices)])].sort(), [plantDevices]);
 
-  // One chart stack per device selection; the window changes without a rebuild.
+  // What the model knows of the selection; a selection from another plant falls back to the first asset.
+  const tags = useMemo(() => {
+    const r = resolveEntries(entries, lookup);
+    return r.length || !model?.assets[0] ? r : model.assets[0].tags;
+  }, [entries, lookup, model]);
+  const tagKey = tags.map((t) => t.id).join('|');
+  const devices = useMemo(() => [...new Set(tags.map((t) => t.device_id))], [tagKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const trendTags = useMemo<TrendTag[]>(
+    () =>
+      tags.map((t) => ({
+        id: t.id,
+        device_id: t.device_id,
+        key: t.key,
+        label: `${assets.get(t.device_id)?.name ?? t.device_id} ${t.name}`,
+        unit: t.unit,
+        digits: tagDigits(t),
+      })),
+    [tagKey], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+
+  // One chart stack per tag selection; the window changes without a rebuild.
   useEffect(() => {
-    if (!elRef.current || devices.length === 0) return;
+    if (!elRef.current || trendTags.length === 0) return;
     const stack = new TrendStack(elRef.current, {
       live,
-      devices,
-      windowSec,
+      tags: trendTags,
+      windowSec: useTrends.getState().windowSec,
       onFollowChange: setFollowing,
       onLatest: setLatest,
       onFirstDraw: (ms, points) => {
         setFirstDrawMs(ms);
         // For bench:ui and anyone profiling: when the charts first showed data, and how much.
-        performance.mark('aegisflow:trend-first-draw', { detail: { ms, points, devices } });
+        performance.mark('aegisflow:trend-first-draw', { detail: { ms, points, devices, tags: trendTags.map((t) => t.id) } });
       },
     });
     stackRef.current = stack;
@@ -45,8 +72,7 @@ export default function TrendsPane() {
       stack.destroy();
       stackRef.current = null;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [live, devices.join('|')]);
+  }, [live, trendTags]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => stackRef.current?.setWindow(windowSec), [windowSec]);
 
@@ -56,43 +82,38 @@ export default function TrendsPane() {
 
   // A day of stored history behind the live tail, so zoom and pan reach back before this page opened.
   // Asked once the link is up (and again after a reconnect: what was missed while away is in the store).
+  // The window ends at the newest plant time known for these tags (the replay's clock, not the wall's).
   const linkOpen = useConnection((s) => s.state === 'open');
   useEffect(() => {
-    if (!linkOpen) return;
+    if (!linkOpen || tags.length === 0) return;
     let cancelled = false;
     setHistory('loading');
-    void (async () => {
-      for (const d of devices) {
-        const latestTs = Date.parse(usePlant.getState().devices[d]?.latest?.timestamp ?? '');
-        const lastLive = live.device(d).lastTime();
-        const to = Math.max(Number.isFinite(latestTs) ? latestTs : 0, lastLive ? lastLive * 1000 : 0) || Date.now();
-        await actions.loadHistory(d, to - 86_400_000, to + 3_600_000);
-        if (cancelled) return;
-      }
-      setHistory('done');
-    })();
+    let to = 0;
+    for (const d of devices) {
+      const latestTs = Date.parse(usePlant.getState().devices[d]?.latest?.timestamp ?? '');
+      if (Number.isFinite(latestTs)) to = Math.max(to, latestTs);
+    }
+    for (const t of tags) to = Math.max(to, (live.tag(t.id).lastTime() ?? 0) * 1000);
+    to ||= Date.now();
+    void actions
+      .loadHistory(
+        tags.map((t) => t.id),
+        to - 86_400_000,
+        to + 3_600_000,
+      )
+      .then(() => {
+        if (!cancelled) setHistory('done');
+      });
     return () => {
       cancelled = true;
     };
-  }, [devices.join('|'), linkOpen]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [tagKey, linkOpen]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const toggle = useTrends((s) => s.toggle);
-
+  if (!model) return <Empty loaded={false}>No plant model yet.</Empty>;
   return (
     <div className="trends" data-first-draw-ms={firstDrawMs ?? ''} data-history={history}>
       <div className="row toolbar wrap">
-        <details className="device-picker">
-          <summary>
-            Devices: <b>{devices.join(', ')}</b>
-          </summary>
-          <div className="picker">
-            {known.map((d) => (
-              <label key={d}>
-                <input type="checkbox" checked={devices.includes(d)} onChange={() => toggle(d)} /> {d}
-              </label>
-            ))}
-          </div>
-        </details>
+        <TagPicker model={model} lookup={lookup} selected={tags} onChange={setEntries} />
         <select value={windowSec} onChange={(e) => useTrends.getState().setWindow(Number(e.target.value))} aria-label="Time window">
           {TREND_WINDOWS.map((w) => (
             <option key={w.sec} value={w.sec}>
@@ -100,16 +121,16 @@ export default function TrendsPane() {
             </option>
           ))}
         </select>
-        <button type="button" onClick={() => stackRef.current?.pan(-0.5)} title="Back in time">
+        <button type="button" onClick={() => stackRef.current?.pan(-0.5)} title="Back in time" aria-label="Back in time">
           ◀
         </button>
-        <button type="button" onClick={() => stackRef.current?.zoom(2)} title="Zoom out">
+        <button type="button" onClick={() => stackRef.current?.zoom(2)} title="Zoom out" aria-label="Zoom out">
           −
         </button>
-        <button type="button" onClick={() => stackRef.current?.zoom(0.5)} title="Zoom in">
+        <button type="button" onClick={() => stackRef.current?.zoom(0.5)} title="Zoom in" aria-label="Zoom in">
           +
         </button>
-        <button type="button" onClick={() => stackRef.current?.pan(0.5)} title="Forward in time">
+        <button type="button" onClick={() => stackRef.current?.pan(0.5)} title="Forward in time" aria-label="Forward in time">
           ▶
         </button>
         <button type="button" className={following ? 'on' : ''} onClick={() => stackRef.current?.follow()} data-action="live">
@@ -117,35 +138,34 @@ export default function TrendsPane() {
         </button>
         <span className="muted">{history === 'loading' ? 'loading stored history…' : 'drag to zoom · shaded = anomaly episode'}</span>
       </div>
-      <table className="grid compact latest">
-        <thead>
-          <tr>
-            <th />
-            {SENSORS.map((s) => (
-              <th key={s} className="num">
-                {s} <span className="unit">{SENSOR_UNITS[s]}</span>
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {devices.map((d, i) => (
-            <tr key={d} data-trend-device={d}>
-              <th scope="row">
-                <span className="swatch" style={{ background: PALETTE[i % PALETTE.length] }} /> {d}
-              </th>
-              {SENSORS.map((s) => {
-                const v = latest?.[s]?.[i];
-                return (
-                  <td key={s} className="num" data-latest={s} data-value={v ?? ''}>
-                    {v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(SENSOR_DIGITS[s])}
+      <div className="latest-wrap">
+        <table className="grid compact latest">
+          <tbody>
+            {tags.map((t, i) => {
+              const v = latest?.[i];
+              return (
+                <tr key={t.id} data-trend-tag={t.id}>
+                  <th scope="row">
+                    <span className="swatch" style={{ background: PALETTE[i % PALETTE.length] }} /> {assets.get(t.device_id)?.name ?? t.device_id}{' '}
+                    <span className="muted">·</span> {t.name}
+                  </th>
+                  <td className="num" data-latest={t.key} data-value={v ?? ''}>
+                    {fmtValue(v ?? undefined, tagDigits(t))}
                   </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                  <td className="unit">{t.unit}</td>
+                  <td className="actions">
+                    {tags.length > 1 ? (
+                      <button type="button" onClick={() => setEntries(tags.filter((x) => x.id !== t.id).map((x) => x.id))} aria-label={`Remove ${t.id}`}>
+                        ×
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
       <div ref={elRef} className="trend-stack" />
     </div>
   );

@@ -1,11 +1,35 @@
-// Plant slice: device statuses with their latest reading, simulator status, ingest counters.
-// Only the latest value per device lands here (what a person reads, ≤4 updates/s); history for the
-// trends lives outside React in live/series.ts.
+// Plant slice: device statuses with their latest value per tag, simulator status, ingest counters.
+// Only the latest values land here (what a person reads, ≤4 updates/s); history for the trends lives
+// outside React in live/series.ts. Readings may be partial: each tag keeps its last value, its time
+// and its quality (a tag absent from a reading's `quality` is good again once a value arrives).
 import { create } from 'zustand';
 import type { PlantSnapshot, ScenarioInfo, SimulatorStatus } from '../../../shared/contract';
-import type { DeviceStatus, Reading } from '../domain';
+import type { DeviceStatus, Quality, Reading } from '../domain';
 
-export type DeviceRow = DeviceStatus & { latest: Reading | null };
+/** The latest known state of an asset's tags; `at` is each tag's reading time (ms). */
+export interface LatestValues {
+  timestamp: string;
+  values: Record<string, number>;
+  quality: Record<string, Quality>;
+  at: Record<string, number>;
+}
+export type DeviceRow = DeviceStatus & { latest: LatestValues | null };
+
+/** Fold a reading into an asset's latest values. */
+export function mergeReading(prev: LatestValues | null, r: Reading): LatestValues {
+  const t = Date.parse(r.timestamp);
+  const next: LatestValues = prev
+    ? { timestamp: r.timestamp, values: { ...prev.values }, quality: { ...prev.quality }, at: { ...prev.at } }
+    : { timestamp: r.timestamp, values: {}, quality: {}, at: {} };
+  for (const [k, v] of Object.entries(r.values ?? {})) {
+    next.values[k] = v;
+    next.at[k] = t;
+    delete next.quality[k];
+  }
+  // Quality may name a tag that carried no value (stale, connector down): the last value stays, marked.
+  for (const [k, q] of Object.entries(r.quality ?? {})) next.quality[k] = q;
+  return next;
+}
 
 export interface PlantState {
   devices: Record<string, DeviceRow>;
@@ -21,13 +45,6 @@ export interface PlantState {
   setScenarios(s: ScenarioInfo[]): void;
 }
 
-/** The last reading per device in a batch (batches arrive in order). */
-export function latestPerDevice(rs: readonly Reading[]): Map<string, Reading> {
-  const m = new Map<string, Reading>();
-  for (const r of rs) if (r && typeof r.device_id === 'string') m.set(r.device_id, r);
-  return m;
-}
-
 export const usePlant = create<PlantState>()((set) => ({
   devices: {},
   simulator: null,
@@ -36,21 +53,28 @@ export const usePlant = create<PlantState>()((set) => ({
   lastReadingsAt: null,
   setSnapshot: (s) =>
     set((st) => ({
-      devices: Object.fromEntries(s.devices.map((d) => [d.device_id, { ...d, latest: d.latest ?? st.devices[d.device_id]?.latest ?? null }])),
+      devices: Object.fromEntries(
+        s.devices.map((d) => {
+          const prev = st.devices[d.device_id]?.latest ?? null;
+          const latest = d.latest && (!prev || Date.parse(d.latest.timestamp) >= Date.parse(prev.timestamp)) ? mergeReading(prev, d.latest) : prev;
+          return [d.device_id, { ...d, latest }];
+        }),
+      ),
       simulator: s.simulator,
       ingest: s.ingest,
     })),
   applyReadings: (rs, now = Date.now()) =>
     set((st) => {
-      const last = latestPerDevice(rs);
-      if (last.size === 0) return {};
+      if (!Array.isArray(rs) || rs.length === 0) return {};
       const devices = { ...st.devices };
-      for (const [id, r] of last) {
-        const d = devices[id] ?? { device_id: id, state: 'running' as const, load_pct: 100, latest: null };
-        const { ts: _ts, ...reading } = r as Reading & { ts?: number };
-        devices[id] = { ...d, latest: reading };
+      let any = false;
+      for (const r of rs) {
+        if (!r || typeof r.device_id !== 'string' || !r.values) continue;
+        const d = devices[r.device_id] ?? { device_id: r.device_id, state: 'running' as const, load_pct: 100, latest: null };
+        devices[r.device_id] = { ...d, latest: mergeReading(d.latest, r) };
+        any = true;
       }
-      return { devices, lastReadingsAt: now };
+      return any ? { devices, lastReadingsAt: now } : {};
     }),
   applyDeviceStatus: (s) =>
     set((st) => ({ devices: { ...st.devices, [s.device_id]: { ...st.devices[s.device_id], ...s, latest: st.devices[s.device_id]?.latest ?? null } } })),

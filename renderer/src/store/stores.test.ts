@@ -242,19 +242,21 @@ describe('preferences', () => {
 });
 
 describe('trends selection', () => {
-  it('is remembered, never empty, at most six devices, and survives garbage', async () => {
+  it('is remembered, never empty, at most sixteen entries, and survives garbage', async () => {
     const { createTrendsStore, parseSelection } = await import('./trends');
     const mem = new Map<string, string>();
     const storage = { getItem: (k: string) => mem.get(k) ?? null, setItem: (k: string, v: string) => void mem.set(k, v) };
     const a = createTrendsStore(storage);
-    a.getState().setDevices(['line-2/pump-03']);
-    a.getState().toggle('line-2/pump-03');
-    expect(a.getState().devices).toEqual(['line-2/pump-03']);
-    for (let i = 0; i < 8; i++) a.getState().toggle(`dev-${i}`);
-    expect(a.getState().devices).toHaveLength(6);
-    expect(a.getState().devices.at(-1)).toBe('dev-7');
+    a.getState().setEntries(['line-2/pump-03/flow']);
+    a.getState().setEntries([]);
+    expect(a.getState().entries).toEqual(['line-2/pump-03/flow']);
+    a.getState().setEntries(Array.from({ length: 20 }, (_, i) => `dev/t-${i}`));
+    expect(a.getState().entries).toHaveLength(16);
+    expect(a.getState().entries.at(-1)).toBe('dev/t-19');
     a.getState().setWindow(86400);
-    expect(createTrendsStore(storage).getState()).toMatchObject({ devices: a.getState().devices, windowSec: 86400 });
-    expect(parseSelection('{"devices":[1,2],"windowSec":5}')).toEqual({ devices: ['line-1/compressor-01'], windowSec: 3600 });
+    expect(createTrendsStore(storage).getState()).toMatchObject({ entries: a.getState().entries, windowSec: 86400 });
+    expect(parseSelection('{"entries":[1,2],"windowSec":5}')).toEqual({ entries: ['line-1/compressor-01'], windowSec: 3600 });
+    // A selection saved by the device-only Trends still opens (its devices stand for their tags).
+    expect(parseSelection('{"devices":["line-3/motor-02"],"windowSec":600}')).toEqual({ entries: ['line-3/motor-02'], windowSec: 600 });
   });
 });

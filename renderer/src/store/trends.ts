@@ -1,5 +1,8 @@
-// Trends selection (devices and time window), shared so other panes can say "show me this device"
-// (a click on a plant row or an alarm), and remembered in localStorage.
+// Trends selection (what is charted and the time window), shared so other panes can say "show me
+// this" (a click on an asset or an alarm), and remembered in localStorage. An entry is a tag id
+// ("<device>/<key>") or an asset's device id, which stands for all of that asset's tags (the pane
+// expands it with the plant model): "show this asset" needs no model at hand, and an older saved
+// selection of devices still opens.
 import { create } from 'zustand';
 import { DEVICE_IDS } from '../domain';
 
@@ -10,30 +13,30 @@ export const TREND_WINDOWS = [
   { label: '24 h', sec: 86400 },
 ] as const;
 const KEY = 'aegisflow.trends.v1';
-export const MAX_TREND_DEVICES = 6;
+/** More lines than this on one screen is a plot nobody reads (and a day of each costs memory). */
+export const MAX_TREND_ENTRIES = 16;
 
 export interface TrendSelection {
-  devices: string[];
+  entries: string[];
   windowSec: number;
 }
 
 export function parseSelection(text: string | null): TrendSelection {
-  const d: TrendSelection = { devices: [DEVICE_IDS[0]], windowSec: 3600 };
+  const d: TrendSelection = { entries: [DEVICE_IDS[0]], windowSec: 3600 };
   try {
-    const raw = JSON.parse(text ?? 'null') as { devices?: unknown; windowSec?: unknown } | null;
-    const devices = Array.isArray(raw?.devices)
-      ? [...new Set(raw.devices.filter((x): x is string => typeof x === 'string' && x.length <= 128))].slice(0, MAX_TREND_DEVICES)
-      : [];
-    const windowSec = TREND_WINDOWS.some((w) => w.sec === raw?.windowSec) ? (raw!.windowSec as number) : d.windowSec;
-    return { devices: devices.length ? devices : d.devices, windowSec };
+    const raw = JSON.parse(text ?? 'null') as { entries?: unknown; devices?: unknown; windowSec?: unknown } | null;
+    const list = Array.isArray(raw?.entries) ? raw.entries : Array.isArray(raw?.devices) ? raw.devices : [];
+    const entries = [...new Set(list.filter((x): x is string => typeof x === 'string' && x.length > 0 && x.length <= 256))].slice(0, MAX_TREND_ENTRIES);
+    const w = raw?.windowSec;
+    const windowSec = TREND_WINDOWS.find((x) => x.sec === w)?.sec ?? d.windowSec;
+    return { entries: entries.length ? entries : d.entries, windowSec };
   } catch {
     return d;
   }
 }
 
 export interface TrendsState extends TrendSelection {
-  setDevices(devices: string[]): void;
-  toggle(device: string): void;
+  setEntries(entries: string[]): void;
   setWindow(sec: number): void;
 }
 
@@ -41,22 +44,18 @@ export function createTrendsStore(storage: Pick<Storage, 'getItem' | 'setItem'> 
   return create<TrendsState>()((set, get) => {
     const save = () => {
       try {
-        storage?.setItem(KEY, JSON.stringify({ devices: get().devices, windowSec: get().windowSec }));
+        storage?.setItem(KEY, JSON.stringify({ entries: get().entries, windowSec: get().windowSec }));
       } catch {
         /* session only */
       }
     };
     return {
       ...parseSelection(storage?.getItem(KEY) ?? null),
-      setDevices: (devices) => {
-        if (devices.length === 0) return;
-        set({ devices: [...new Set(devices)].slice(0, MAX_TREND_DEVICES) });
-        save();
-      },
-      // The last device cannot be unticked (an empty chart helps nobody); a 7th pushes out the oldest.
-      toggle: (d) => {
-        const cur = get().devices;
-        set({ devices: cur.includes(d) ? (cur.length > 1 ? cur.filter((x) => x !== d) : cur) : [...cur, d].slice(-MAX_TREND_DEVICES) });
+      // An empty chart helps nobody: the last entry stays; past the maximum the oldest go.
+      setEntries: (entries) => {
+        const uniq = [...new Set(entries)];
+        if (uniq.length === 0) return;
+        set({ entries: uniq.slice(-MAX_TREND_ENTRIES) });
         save();
       },
       setWindow: (windowSec) => {
