@@ -25,7 +25,7 @@ function collected(id: string, tool: string, a: Approval, r: CallToolResult) {
     return { structured: { ...base, status: a.status, executed: false, result: null, message }, text: `Approval ${id} (${tool}) ${message}` };
   }
   if (r.isError) throw new ToolFailure(`approval ${id} was approved, but ${tool} failed: ${text}`, 'failed');
-  const result = (r.structuredContent) ?? null;
+  const result = r.structuredContent ?? null;
   return {
     structured: { ...base, status: 'approved' as const, executed: true, result, message: text },
     text: `Approved by ${a.decidedBy ?? 'an operator'}; ${tool} ran once: ${text}`,
