@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseModel, loadModelFile, ModelStore } from '.';
 import { createLogger } from '../observability';
 import { tempDir } from '../../../tests/helpers';
+import { createCore, testConfig } from '../index';
 
 const DEMO = path.join(__dirname, '../../../resources/plants/demo.yaml');
 
@@ -105,6 +106,23 @@ describe('plant model file', () => {
       expect(store.load().ok).toBe(true);
       expect(store.current.deviceIds).toEqual(['l1/t1', 'l1/t2']);
       expect(changes).toHaveLength(1);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('a core on a bad plant model', () => {
+  it('refuses to start, naming the file, line and column; nothing is left running', async () => {
+    const t = tempDir('model-core-');
+    try {
+      const file = path.join(t.dir, 'plant.yaml');
+      fs.writeFileSync(file, base(oneLine('          - { id: t1, type: tank }\n          - { id: b1, type: boiler }')));
+      const core = createCore(testConfig(t.dir, { plant: { model: file, watch: false }, simulator: { enabled: false }, http: { enabled: false } }));
+      await expect(core.start()).rejects.toThrow(`${file}:17:`);
+      await expect(core.start()).rejects.toThrow(/unknown asset type "boiler"/);
+      await core.stop();
+      expect(() => core.services).toThrow();
     } finally {
       t.cleanup();
     }
