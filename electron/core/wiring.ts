@@ -8,7 +8,7 @@ import { createBroker, createMqttCommandChannel, type PlantBroker } from './brok
 import type { EventBus } from './bus';
 import type { Clock } from './clock';
 import { databasePath, describeStartFailure, StartError, type Config } from './config';
-import { createGovernance, governanceMigrations, hierarchyOf, loadPublicKey, type Gateway } from './governance';
+import { createGovernance, governanceMigrations, hierarchyOf, loadPublicKey, type Gateway, type PublishCommand } from './governance';
 import { createHttpServer, type HttpServer } from './http';
 import { createIngest, createLiveCache, type IngestService, type LiveCache } from './ingest';
 import { createGovernanceControl, createSimulatedFleet, ImmuneService, immuneMigrations } from './immune';
@@ -141,12 +141,19 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   // as it gets the plant's command model. It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
   const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }), { ackTimeoutMs: config.governance.ackTimeoutMs });
   const deviceCommands = deviceCommandsFor(() => model.current);
+  // A device whose connector carries commands (OPC UA, Sparkplug B) gets them that way; the rest over MQTT.
+  // Either way the message carries its intent token and the device verifies it. (ingest is built below;
+  // no command is published before start() has wired it.)
+  const publishCommand: PublishCommand = (deviceId, message, jti) => {
+    const via = ingest.commandRoute(deviceId);
+    return via?.command ? via.command(deviceId, message, jti) : commandChannel.publish(deviceId, message, jti);
+  };
   const governanceDeps = {
     db,
     clock,
     bus,
     log: log.child({ component: 'governance' }),
-    publishCommand: commandChannel.publish,
+    publishCommand,
     deviceCommands,
     // area scopes resolve through the model in force
     plant: hierarchyOf(() => model.current.model),

@@ -3,7 +3,8 @@
 // samples. Ingest owns everything after that: grouping, quality against the model, storage, the live view.
 import type { TagView } from '../../../shared/schemas/model';
 import type { ConnectorStatusView, Quality } from '../../../shared/schemas/plant';
-import type { PlantBroker } from '../broker';
+import type { CommandMessage } from '../../edge/verifier';
+import type { DeviceReply, PlantBroker } from '../broker';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
 
@@ -37,6 +38,12 @@ export interface Connector {
   status(): ConnectorStatus;
   /** Feed one raw message as if it arrived from the source (tests, and ingest.accept). False when the connector takes no such input. */
   inject?(topic: string, payload: Buffer): boolean;
+  /**
+   * Carry one governed command (the exact tool arguments and their intent token) to a device this connector
+   * reads, and wait for the device's answer. The device verifies the token where the command is carried
+   * out. Connectors without it leave commands to the core's MQTT command channel.
+   */
+  command?(deviceId: string, message: CommandMessage, jti: string): Promise<DeviceReply>;
 }
 
 /** A tag bound to a connector, with the names its placeholders are filled from. */

@@ -11,7 +11,7 @@ import type { ConnectorStatusView, Quality } from '../../../shared/schemas/plant
 import { RESERVED_CLIENT_PREFIX, type PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
-import type { ConnectorRejectReason, TagSample } from '../connectors';
+import type { Connector, ConnectorRejectReason, TagSample } from '../connectors';
 import type { ModelIndex } from '../model';
 import { createRateLimitedLog, type Logger } from '../observability';
 import type { ReadingsRepository } from '../store';
@@ -67,6 +67,8 @@ export interface IngestService {
   accept(topic: string, payload: Buffer): void;
   /** Each connector's state, values and errors. */
   connectors(): ConnectorStatusView[];
+  /** The connector that carries this device's commands, when its connector type does (else the MQTT command channel). */
+  commandRoute(deviceId: string): Connector | null;
   /** The devices of the model in force. */
   deviceIds(): readonly string[];
   /** A device's latest value of every tag with its quality now: stale after 3 sampling periods, connector_down. */
@@ -288,6 +290,7 @@ export function createIngest(deps: IngestDeps): IngestService {
       if (!sources.inject(topic, payload)) reject('unknown_device', topic, `no connector reads topic ${topic}`);
     },
     connectors: () => sources.statuses(),
+    commandRoute: (deviceId) => sources.commandRoute(deviceId),
     deviceIds: () => deps.model.current.deviceIds,
     liveReading: (deviceId) => liveReading(live, deps.model.current, deviceId, { now: plantNow(deviceId), wallNow: clock.now(), isDown: sources.isDown }),
   };

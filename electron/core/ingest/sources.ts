@@ -15,6 +15,11 @@ export interface ConnectorSet {
   isDown(connectorId: string): boolean;
   /** Feed one raw MQTT message to the connector that reads its topic (tests); false when none does. */
   inject(topic: string, payload: Buffer): boolean;
+  /**
+   * The connector that carries a device's commands: the one its tags are bound to, when that connector
+   * type carries commands (OPC UA, Sparkplug B). Null: the core's MQTT command channel does.
+   */
+  commandRoute(deviceId: string): Connector | null;
 }
 
 export function createConnectorSet(initial: ModelIndex, ctx: ConnectorContext, log: Logger): ConnectorSet {
@@ -70,6 +75,12 @@ export function createConnectorSet(initial: ModelIndex, ctx: ConnectorContext, l
     },
     inject(topic, payload) {
       return connectors.some((c) => c.inject?.(topic, payload) === true);
+    },
+    commandRoute(deviceId) {
+      const asset = model.model.assets.find((a) => a.id === deviceId);
+      if (!asset) return null;
+      const bound = new Set(asset.tags.map((t) => t.source.connector));
+      return connectors.find((c) => bound.has(c.id) && typeof c.command === 'function') ?? null;
     },
   };
 }
