@@ -39,6 +39,20 @@ describe('aegisflow agent / audit', () => {
     expect(m.agents.find((a) => a.id === 'diag')!.status).toBe('active');
   });
 
+  it('limits an agent to areas of the plant model (--areas), and lists them', async () => {
+    expect(await run(agentCommand, 'add', '--name', 'Area watcher', '--id', 'areaw', '--areas', 'production', '--tool-groups', 'read')).toBe(0);
+    box.out.length = 0;
+    expect(await run(agentCommand, 'list', '--json')).toBe(0);
+    const listed = JSON.parse(box.out.join('')) as Array<{ id: string; scope: { areas?: string[] } }>;
+    expect(listed.find((a) => a.id === 'areaw')?.scope.areas).toEqual(['production']);
+    box.out.length = 0;
+    expect(await run(agentCommand, 'list')).toBe(0);
+    expect(box.out.join('')).toMatch(/areaw.*scope: areas=production tools=read/);
+    // an area the plant model lacks would grant nothing: refused as the typo it is
+    expect(await run(agentCommand, 'add', '--name', 'Typo', '--id', 'typo', '--areas', 'prodution')).toBe(1);
+    expect(box.err.join('')).toContain('prodution is not an area of the plant model');
+  });
+
   it('restore lifts what the immune system imposed (reduced autonomy, revoked tools), audited', async () => {
     expect(await run(agentCommand, 'add', '--name', 'Diagnostics', '--id', 'diag')).toBe(0);
     // As the running app's immune system would: written to the database by another connection.

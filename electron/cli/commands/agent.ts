@@ -10,7 +10,7 @@ import type { CliCommand } from '../types';
 const HELP = `Usage: aegisflow agent <subcommand> [options]
 
 Subcommands:
-  add --name NAME [--id ID] [--role ROLE] [--model LABEL] [--lines L,..] [--devices GLOB,..] [--tool-groups G,..]
+  add --name NAME [--id ID] [--role ROLE] [--model LABEL] [--areas A,..] [--lines L,..] [--devices GLOB,..] [--tool-groups G,..]
                          register an agent; prints its bearer token ONCE (only a hash is stored)
   list [--json]          every agent with status, role, scope and last seen
   pause ID [--reason R]  kill switch: block every further call, cancel its pending approvals
@@ -29,6 +29,7 @@ Options:
       --id ID             agent id (add; default agent-<random>)
       --role ROLE         role matched by policy rules (add; default assistant)
       --model LABEL       model label, e.g. llama3.2 (add)
+      --areas A,..        limit the agent to these areas of the plant model, e.g. production (add)
       --lines L,..        limit the agent to these lines, e.g. line-2 (add)
       --devices GLOB,..   limit the agent to these device ids / globs (add)
       --tool-groups G,..  limit the agent to these policy tool groups, e.g. read,report (add)
@@ -54,6 +55,7 @@ const OPTIONS = {
   id: { type: 'string' },
   role: { type: 'string' },
   model: { type: 'string' },
+  areas: { type: 'string' },
   lines: { type: 'string' },
   devices: { type: 'string' },
   'tool-groups': { type: 'string' },
@@ -68,6 +70,7 @@ const list = (v: string | undefined) => (v === undefined ? undefined : csv(v));
 
 function line(a: AgentView): string {
   const scope = [
+    a.scope.areas?.length ? `areas=${a.scope.areas.join(',')}` : '',
     a.scope.lines?.length ? `lines=${a.scope.lines.join(',')}` : '',
     a.scope.devices?.length ? `devices=${a.scope.devices.join(',')}` : '',
     a.scope.toolGroups?.length ? `tools=${a.scope.toolGroups.join(',')}` : '',
@@ -99,7 +102,7 @@ export const agentCommand: CliCommand = {
         const core = await open({ operator: values.operator });
         switch (sub) {
           case 'add': {
-            const scope = { lines: list(values.lines), devices: list(values.devices), toolGroups: list(values['tool-groups']) };
+            const scope = { areas: list(values.areas), lines: list(values.lines), devices: list(values.devices), toolGroups: list(values['tool-groups']) };
             const { agent, token } = await core.call('agents.create', {
               id: values.id,
               name: values.name ?? '',

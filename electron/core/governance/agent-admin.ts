@@ -3,13 +3,31 @@
 // and token rotation. Each change is audited and announced (agent.changed); stopping an agent cancels its
 // pending approvals and voids what was approved before the stop.
 import type { AgentScope, AgentView } from '../../../shared/governance';
-import type { NewAgent } from './agents';
+import { AgentError, type NewAgent } from './agents';
+import type { PlantHierarchy } from './scope';
 import type { GatewayParts } from './trail';
 
 export class AgentAdmin {
-  constructor(private readonly p: GatewayParts) {}
+  constructor(
+    private readonly p: GatewayParts,
+    private readonly plant?: PlantHierarchy,
+  ) {}
+
+  /**
+   * An area the plant model does not have would grant nothing (scopes deny what they cannot resolve),
+   * so naming one is refused: it is a typo, not a scope. (A model reload that drops an area later
+   * leaves the scope as written, granting nothing in that area.)
+   */
+  private checkAreas(scope: AgentScope | undefined): void {
+    const plant = this.plant;
+    if (!plant || !scope?.areas?.length) return;
+    const unknown = scope.areas.filter((a) => plant.linesOfArea(a).length === 0);
+    if (unknown.length)
+      throw new AgentError('invalid', `scope.areas: ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not an area of the plant model`);
+  }
 
   addAgent(input: NewAgent, actor = 'operator'): { agent: AgentView; token: string } {
+    this.checkAreas(input.scope);
     const r = this.p.registry.add(input);
     this.p.trail.record({
       kind: 'AGENT_ADDED',
@@ -97,6 +115,7 @@ export class AgentAdmin {
   }
 
   setScope(id: string, scope: AgentScope, actor = 'operator'): AgentView {
+    this.checkAreas(scope);
     const a = this.p.registry.setScope(id, scope);
     this.p.trail.record({ kind: 'AGENT_CHANGED', agentId: id, actor, detail: { scope: a.scope } });
     this.p.bus?.emit('agent.changed', a);

@@ -124,7 +124,7 @@ export class Gateway {
       this.#planFlow.authorizeStep(agent, planId, tool, args, touched),
     );
     this.#desk = new ApprovalDesk(parts, this.#calls, opts.progressIntervalMs);
-    this.#agentAdmin = new AgentAdmin(parts);
+    this.#agentAdmin = new AgentAdmin(parts, this.deps.plant);
     this.#policyAdmin = new PolicyAdmin(parts, opts.promoteIgnoreArgs);
     this.policy.load();
   }

@@ -163,7 +163,7 @@ function AgentDetail({ agent }: { agent: AgentView }) {
   const { actions } = useServices();
   const [rows, setRows] = useState<AuditRowView[] | null>(null);
   const [policy, setPolicy] = useState<PolicyInfo | null>(null);
-  const [editScope, setEditScope] = useState<{ devices: string; lines: string; toolGroups: string } | null>(null);
+  const [editScope, setEditScope] = useState<{ areas: string; devices: string; lines: string; toolGroups: string } | null>(null);
   const approvals = useApprovals((s) => s.history);
   const pending = useApprovals((s) => s.pending);
   useEffect(() => {
@@ -204,10 +204,16 @@ function AgentDetail({ agent }: { agent: AgentView }) {
               onSubmit={(e) => {
                 e.preventDefault();
                 void actions
-                  .setScope(agent.id, { devices: splitList(editScope.devices), lines: splitList(editScope.lines), toolGroups: splitList(editScope.toolGroups) })
+                  .setScope(agent.id, {
+                    areas: splitList(editScope.areas),
+                    devices: splitList(editScope.devices),
+                    lines: splitList(editScope.lines),
+                    toolGroups: splitList(editScope.toolGroups),
+                  })
                   .then(() => setEditScope(null));
               }}
             >
+              <FieldInput state={editScope} set={setEditScope} field="areas" placeholder="areas, e.g. production" aria-label="scope areas" />
               <FieldInput state={editScope} set={setEditScope} field="devices" placeholder="devices, e.g. line-2/*" aria-label="scope devices" />
               <FieldInput state={editScope} set={setEditScope} field="lines" placeholder="lines, e.g. line-2" aria-label="scope lines" />
               <FieldInput state={editScope} set={setEditScope} field="toolGroups" placeholder="tool groups, e.g. read, report" aria-label="scope tool groups" />
@@ -218,12 +224,13 @@ function AgentDetail({ agent }: { agent: AgentView }) {
             </form>
           ) : (
             <>
-              devices {agent.scope.devices?.join(', ') || 'any'} · lines {agent.scope.lines?.join(', ') || 'any'} · tool groups{' '}
-              {agent.scope.toolGroups?.join(', ') || 'any'}{' '}
+              areas {agent.scope.areas?.join(', ') || 'any'} · devices {agent.scope.devices?.join(', ') || 'any'} · lines{' '}
+              {agent.scope.lines?.join(', ') || 'any'} · tool groups {agent.scope.toolGroups?.join(', ') || 'any'}{' '}
               <button
                 type="button"
                 onClick={() =>
                   setEditScope({
+                    areas: agent.scope.areas?.join(', ') ?? '',
                     devices: agent.scope.devices?.join(', ') ?? '',
                     lines: agent.scope.lines?.join(', ') ?? '',
                     toolGroups: agent.scope.toolGroups?.join(', ') ?? '',
