@@ -48,7 +48,12 @@ describe('the seed demo, headless', () => {
     const s = core.services;
     const lines: string[] = [];
     const offA = core.bus.on('agent.step', (x) => lines.push(`  ${x.kind} ${x.tool ?? ''} ${x.decision ?? ''} ${x.text.slice(0, 160)}`));
-    const offD = core.bus.on('demo.step', (x) => lines.push(`${x.ok ? 'ok ' : 'FAIL'} [${x.scene}] ${x.text}`));
+    let duringRun: unknown = null;
+    const offD = core.bus.on('demo.step', (x) => {
+      lines.push(`${x.ok ? 'ok ' : 'FAIL'} [${x.scene}] ${x.text}`);
+      if (x.scene === 'temperature_falls') duringRun = s.plant!.simulator.device('line-1/compressor-01')!.status();
+    });
+    const replayBefore = Date.parse(s.plant!.simulator.status().simTime!);
     const finished = new Promise<DemoStatus>((r) => core.bus.once('demo.finished', r));
     expect(await core.api.call('demo.run', { approve: 'auto' }, OPERATOR)).toEqual({ ok: true, result: { accepted: true, reason: null } });
     expect(await core.api.call('demo.run', { approve: 'auto' }, OPERATOR)).toEqual({
@@ -78,9 +83,17 @@ describe('the seed demo, headless', () => {
       'revived',
       'audit_chain',
       'trace',
+      'restore',
     ]);
-    // The device really runs at reduced load, and the audit shows the refusal and the approval.
-    expect(s.plant!.simulator.device('line-1/compressor-01')!.status()).toMatchObject({ state: 'reduced', load_pct: 70 });
+    // The device really ran at reduced load while the demo watched its temperature fall; the demo then gave
+    // the plant back as it found it: the compressor running at full load, the replay where it was.
+    expect(duringRun).toMatchObject({ state: 'reduced', load_pct: 70 });
+    expect(s.plant!.simulator.device('line-1/compressor-01')!.status()).toMatchObject({ state: 'running', load_pct: 100 });
+    // (the replay runs on at 600×: it is nearer where it was than the scenario the demo jumped to)
+    const runaway = s.plant!.simulator.scenarios().find((x) => x.type === 'thermal_runaway')!;
+    const replayAfter = Date.parse(s.plant!.simulator.status().simTime!);
+    const scenarioAt = replayBefore - (replayBefore % 86_400_000) + runaway.startHour * 3_600_000;
+    expect(Math.abs(replayAfter - replayBefore)).toBeLessThan(Math.abs(replayAfter - scenarioAt));
     const kinds = s.governance.audit.query({ agentId: 'operator-agent', limit: 200 }).map((r) => r.kind);
     expect(kinds).toEqual(expect.arrayContaining(['BLOCKED', 'REVIEW', 'APPROVED', 'TOKEN_ISSUED', 'KILLED', 'REVIVED']));
 

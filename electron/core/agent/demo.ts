@@ -103,6 +103,10 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
   const unsubs: Array<() => void> = [];
   const sim = d.plant?.simulator;
   const speedBefore = sim?.status().speed ?? null;
+  // Where the replay was and which devices the demo commands: it gives the plant back as it found it.
+  const replayBefore = sim?.status().simTime ?? null;
+  const touched = new Set<string>();
+  unsubs.push(d.bus.on('device.command', (c) => touched.add(c.device_id)));
   let allOk = true;
   const check = (name: string, ok: boolean, text: string) => {
     allOk = scene(name, ok, text) && allOk;
@@ -341,8 +345,19 @@ export async function runDemo(d: DemoDeps, o: DemoOptions): Promise<DemoStatus> 
     d.log.error({ err }, 'demo failed');
   } finally {
     for (const u of unsubs) u();
-    // Give the replay back at the speed it had (the demo may run inside the desktop app).
-    if (sim && speedBefore !== null && speedBefore !== sim.status().speed) sim.setSpeed(speedBefore);
+    // Give the plant back as the demo found it (it may run inside the desktop app, mid-shift): the
+    // devices it commanded as the replay starts them, the replay where it was, at the speed it had.
+    if (sim) {
+      const restored = [...touched];
+      sim.resetDevices(restored);
+      if (replayBefore !== null) sim.seek(replayBefore);
+      if (speedBefore !== null && speedBefore !== sim.status().speed) sim.setSpeed(speedBefore);
+      scene(
+        'restore',
+        true,
+        `plant restored: ${restored.length ? `${restored.join(', ')} back to running at 100 % load` : 'no device was commanded'}${replayBefore !== null ? `, replay back at ${replayBefore}` : ''}${speedBefore !== null ? ` at ${speedBefore}×` : ''}`,
+      );
+    }
   }
   status.running = false;
   status.finishedAt = d.clock.now();

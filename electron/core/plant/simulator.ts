@@ -74,6 +74,12 @@ export interface Simulator {
   applyCommand(deviceId: string, payload: unknown): CommandAck;
   commandCounters(): CommandCounters;
   /**
+   * Put simulated devices back as the replay starts them (running, full load, no lag): what a scripted
+   * scenario (the demo) does when it ends, so the plant it leaves is the one it found. Simulation only:
+   * a real device is never "reset", it is commanded through the gateway.
+   */
+  resetDevices(ids: readonly string[]): void;
+  /**
    * The plant model was reloaded: devices take their assets' new definitions (commands, limits, sim
    * blocks) and keep their state; removed assets stop publishing. The data stays: tags the dataset has
    * no column for are replayed after a restart.
@@ -349,6 +355,14 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     plantTime: () => (published > 0 ? lastOut : null),
     devices: () => [...models.values()].map((m) => m.status()),
     device: (id) => models.get(id),
+    resetDevices(ids) {
+      for (const id of ids) {
+        const a = assets.get(id);
+        if (!a || !models.has(id)) continue;
+        models.set(id, a.model === 'generic' ? new GenericDeviceModel(a) : new DeviceModel(a));
+        log.info({ device: id }, 'simulated device reset to its initial state');
+      }
+    },
     scenarios: () =>
       SCENARIOS.filter((s) => models.has(s.device_id)).map((s) => ({
         type: s.type,
