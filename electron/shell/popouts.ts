@@ -17,6 +17,7 @@ const TITLES: Record<PaneId, string> = {
   immune: 'Immune',
   replay: 'Replay',
   connect: 'Connect an agent',
+  work: 'Agent work',
 };
 
 export function startPopouts(d: { paths: WindowPaths; state: ShellStateFile; mainWindow(): BrowserWindow | null }) {

@@ -15,6 +15,7 @@ import { activate, setPopped, useLayout, type PaneId } from './store/layout';
 import { useNotices } from './store/notices';
 import { usePlant } from './store/plant';
 import { usePrefs } from './store/prefs';
+import { runActive, startWorkSync, useWork } from './store/work';
 import { useAuth } from './store/auth';
 import type { ShellPrefs } from '../../shared/shell';
 import type { Route } from './route';
@@ -26,6 +27,7 @@ export function App({ route }: { route: Route }) {
   const { client, live, actions, shell } = useServices();
 
   useEffect(() => startSync(client, live, actions), [client, live, actions]);
+  useEffect(() => startWorkSync(client.api), [client]);
 
   useEffect(() => {
     if (!shell || route.kind !== 'main') return;
@@ -142,6 +144,7 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
           {sim.paused ? 'paused' : 'running'}
         </span>
       ) : null}
+      <WorkIndicator onShow={() => show('work')} />
       <span className="spacer" />
       <button type="button" className={pending ? 'pill abnormal-pill' : 'pill'} onClick={() => show('approvals')} data-field="pending-approvals">
         {pending} pending approval{pending === 1 ? '' : 's'}
@@ -256,5 +259,19 @@ function Notices() {
         </div>
       ))}
     </div>
+  );
+}
+
+/** While the demo or an agent run goes on, the top bar says so (what, and the scene or step it is at). */
+function WorkIndicator({ onShow }: { onShow: () => void }) {
+  const demo = useWork((s) => (s.demo?.running ? s.demo : null));
+  const run = useWork((s) => (runActive(s) ? s.run : null));
+  if (!demo && !run) return null;
+  const scene = demo ? [...demo.steps].sort((a, b) => b.index - a.index)[0]?.scene : null;
+  return (
+    <button type="button" className="pill work-pill" data-field="agent-work" onClick={onShow} title="Show the Agent work pane">
+      <span className="busy" aria-hidden="true" />
+      {demo ? `demo running${scene ? ` · ${scene.replace(/_/g, ' ')}` : ''}` : `agent on ${run?.deviceId ?? 'the newest anomaly'}`}
+    </button>
   );
 }

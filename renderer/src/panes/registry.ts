@@ -36,4 +36,5 @@ export const PANES: Record<PaneId, PaneDef> = {
   immune: pane('Immune', () => import('./ImmunePane')),
   replay: pane('Replay', () => import('./ReplayPane')),
   connect: pane('Connect an agent', () => import('./ConnectPane')),
+  work: pane('Agent work', () => import('./WorkPane')),
 };

@@ -44,7 +44,7 @@ export function defaultLayout(): Layout {
         id: 'c2',
         size: 0.42,
         docks: [
-          { id: 'd3', size: 0.5, panes: ['approvals', 'agents', 'immune'], active: 'approvals' },
+          { id: 'd3', size: 0.5, panes: ['approvals', 'agents', 'work', 'immune'], active: 'approvals' },
           { id: 'd4', size: 0.5, panes: ['alarms', 'audit'], active: 'alarms' },
         ],
       },
