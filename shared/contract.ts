@@ -79,6 +79,7 @@ export const REQUEST_ROLES = {
   'plant.tagRange': 'viewer',
   'approvals.list': 'viewer',
   'approvals.decide': 'operator',
+  'approvals.preview': 'viewer',
   'approvals.decideAll': 'operator',
   'agents.list': 'viewer',
   'agents.pause': 'operator',

@@ -14,7 +14,7 @@ import { mountImmuneRoutes, mountMcpRoutes } from './http';
 import { registerReadingsApi } from './ingest';
 import { registerModelApi } from './model';
 import { registerImmuneApi } from './immune';
-import { plantView, registerSimulatorApi } from './plant';
+import { plantView, registerPreviewApi, registerSimulatorApi } from './plant';
 import { createScope, scopedApi, scopedBus, type Scope } from './lifecycle';
 import { createLogger, createMasker, maskOptionsFromConfig, type Logger } from './observability';
 import { registerAgentApi } from './agent';
@@ -99,6 +99,20 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     registerModelApi(api, services.model);
     registerReadingsApi(api, { live, ingest, readings, plant: plantView(plant) });
     registerSimulatorApi(api, plant);
+    registerPreviewApi(api, plant, {
+      clock,
+      asset: (id) => services.model.current.asset(id),
+      approvalCommand: (id) => {
+        const a = governance.approval(id);
+        if (!a) return { code: 'not_found', problem: `no approval ${id}` };
+        if (a.status !== 'pending') return { code: 'already_decided', problem: `approval ${id} is ${a.status}: nothing left to decide` };
+        const { device_id, command, parameters } = a.args;
+        if (a.tool !== 'execute_device_command' || typeof device_id !== 'string' || typeof command !== 'string')
+          return { code: 'no_preview', problem: `approval ${id} is for ${a.tool}, not a device command: nothing to run through a device model` };
+        return { deviceId: device_id, command, params: parameters && typeof parameters === 'object' ? (parameters as Record<string, unknown>) : {} };
+      },
+      notePreview: (id, hash) => governance.notePreview(id, hash),
+    });
     registerOperatorsApi(api, operators, log.child({ component: 'operators' }));
     registerGovernanceApi(api, governance);
     registerImmuneApi(api, immune);

@@ -186,7 +186,22 @@ export const governanceRequests = {
     params: z.strictObject({ status: ApprovalStatusSchema.optional(), limit: z.number().finite().optional() }),
     result: z.array(ApprovalViewSchema),
   },
-  'approvals.decide': { params: z.strictObject({ id, verdict, comment }), result: ApprovalViewSchema },
+  /**
+   * previewHash: the consequence preview (approvals.preview) the operator decided with; it must be one the
+   * core issued for this approval, and it is recorded with the decision in the audit.
+   */
+  'approvals.decide': {
+    params: z.strictObject({
+      id,
+      verdict,
+      comment,
+      previewHash: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, 'a sha-256 hex digest')
+        .optional(),
+    }),
+    result: ApprovalViewSchema,
+  },
   'approvals.decideAll': { params: z.strictObject({ verdict, comment }), result: z.object({ decided: z.number(), ids: z.array(z.string()) }) },
   'agents.list': { params: none, result: z.array(AgentViewSchema) },
   'agents.pause': { params: z.strictObject({ id, reason: reason.optional() }), result: AgentViewSchema },

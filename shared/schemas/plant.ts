@@ -153,7 +153,44 @@ export const ConnectorStatusSchema = z.object({
 });
 export type ConnectorStatusView = z.infer<typeof ConnectorStatusSchema>;
 
+/**
+ * What a command would do (issue 18): the device model run forward from the device's state now, once as
+ * it is and once with the command, over the next minutes of plant time. Only tags the command changes.
+ */
+export const ConsequencePreviewSchema = z.object({
+  approvalId: z.string(),
+  deviceId: z.string(),
+  command: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  /** Plant time (epoch ms) of the first point; then one point every stepMs. */
+  startTs: z.number(),
+  stepMs: z.number(),
+  horizonS: z.number(),
+  /** What the prediction assumes, in words for the operator. */
+  assumption: z.string(),
+  tags: z.array(
+    z.object({
+      key: z.string(),
+      tag: z.string(),
+      name: z.string(),
+      unit: z.string(),
+      now: z.number(),
+      asIs: z.array(z.number()),
+      withCommand: z.array(z.number()),
+      /** The model's alarm limits for the tag, to draw beside the trajectories. */
+      limits: z.object({ HH: z.number().optional(), H: z.number().optional(), L: z.number().optional(), LL: z.number().optional() }),
+    }),
+  ),
+  /** sha-256 of the canonical JSON of everything above: the decision records which preview was seen. */
+  hash: z.string(),
+  /** Milliseconds the core took to compute it. */
+  computeMs: z.number(),
+});
+export type ConsequencePreview = z.infer<typeof ConsequencePreviewSchema>;
+
 export const plantRequests = {
+  /** The consequence preview of a pending device-command approval (the approval card shows it before the decision). */
+  'approvals.preview': { params: z.strictObject({ id: z.string().min(1).max(200) }), result: ConsequencePreviewSchema },
   /** The plant model in force, resolved (issue 15): hierarchy, assets, tags with units, ranges, limits and bindings. */
   'plant.model': { params: none, result: PlantModelViewSchema },
   'plant.snapshot': { params: none, result: PlantSnapshotSchema },

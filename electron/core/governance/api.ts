@@ -8,12 +8,12 @@ import { loadPublicKey } from './keys';
 
 export function registerGovernanceApi(api: CoreApi, g: Gateway): void {
   // Who decides or acts is the caller's authenticated operator, never a name in the params.
-  const by = (caller: Caller, comment: string | undefined) => {
+  const by = (caller: Caller, comment: string | undefined, previewHash?: string) => {
     const who = operatorOf(caller);
-    return { operator: who.name, operatorId: who.id, roles: who.roles, comment };
+    return { operator: who.name, operatorId: who.id, roles: who.roles, comment, ...(previewHash ? { previewHash } : {}) };
   };
   api.register('approvals.list', (p) => g.listApprovals(p.status, p.limit));
-  api.register('approvals.decide', (p, c) => g.decide(p.id, p.verdict, by(c, p.comment)));
+  api.register('approvals.decide', (p, c) => g.decide(p.id, p.verdict, by(c, p.comment, p.previewHash)));
   api.register('approvals.decideAll', (p, c) => {
     const done = g.decideAll(p.verdict, by(c, p.comment));
     return { decided: done.length, ids: done.map((a) => a.id) };

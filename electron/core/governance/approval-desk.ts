@@ -4,7 +4,7 @@
 // same queue. Every settlement is audited, seals the chain with a signed head and is announced.
 import type { ApprovalStatus, ApprovalView } from '../../../shared/governance';
 import type { ApprovedCalls } from './approved-calls';
-import type { ApprovalRecord, DecideBy, SettledBy, Verdict } from './approvals';
+import { ApprovalError, type ApprovalRecord, type DecideBy, type SettledBy, type Verdict } from './approvals';
 import { HEAL_TOOL, type WaitOptions, type WaitResult } from './requests';
 import type { GatewayParts } from './trail';
 
@@ -112,7 +112,18 @@ export class ApprovalDesk {
     return () => this.healingListeners.delete(fn);
   }
 
+  /** Consequence previews issued per pending approval (hashes): a decision may only cite one of these. */
+  private readonly previews = new Map<string, Set<string>>();
+
+  notePreview(approvalId: string, hash: string): void {
+    const set = this.previews.get(approvalId) ?? new Set<string>();
+    set.add(hash);
+    this.previews.set(approvalId, set);
+  }
+
   decide(id: string, verdict: Verdict, by: DecideBy): ApprovalView {
+    if (by.previewHash && !this.previews.get(id)?.has(by.previewHash))
+      throw new ApprovalError('invalid', `previewHash ${by.previewHash.slice(0, 12)}… is not a consequence preview issued for approval ${id}`);
     const a = this.p.approvals.decide(id, verdict, by);
     if (a.status === 'pending') {
       // Two-person rule: one approval of several is in; the request waits for the next operator.
@@ -160,7 +171,9 @@ export class ApprovalDesk {
       approvalId: a.id,
       actor: by.actor,
       argsHash: a.argsHash,
+      ...(by.previewHash ? { detail: { previewHash: by.previewHash } } : {}),
     });
+    this.previews.delete(a.id);
     // Every approval decision seals the chain up to here with a signed head (issue 19): what an
     // operator decided is provable even if the process dies a moment later.
     try {

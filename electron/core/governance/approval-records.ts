@@ -40,6 +40,8 @@ export interface DecideBy {
   /** The operator's roles (from the session), checked against the rule's approver_role. */
   roles?: string[];
   comment?: string;
+  /** The consequence preview the operator decided with (its hash; recorded in the audit). */
+  previewHash?: string;
 }
 
 export class ApprovalError extends Error {
@@ -118,6 +120,8 @@ export type Settled = Exclude<ApprovalStatus, 'pending'>;
 export interface SettledBy {
   actor: string;
   ruleId?: string;
+  /** The consequence preview the deciding operator saw. */
+  previewHash?: string;
 }
 
 export interface ApprovalLimits {

@@ -151,7 +151,7 @@ export class ApprovalQueue {
       )
         throw new ApprovalError('already_decided', `approval ${id} changed while you decided; look again`);
     }
-    const s = this.settle(id, verdict === 'approve' ? 'approved' : 'rejected', by.operator, by.comment ?? null);
+    const s = this.settle(id, verdict === 'approve' ? 'approved' : 'rejected', by.operator, by.comment ?? null, by.previewHash);
     if (!s) {
       const now = this.require(id);
       throw new ApprovalError('already_decided', `approval ${id} is already ${now.status}`);
@@ -256,12 +256,12 @@ export class ApprovalQueue {
     return this.q.markUsed.run({ id, at: this.clock.now() }).changes === 1;
   }
 
-  private settle(id: string, status: Settled, by: string, comment: string | null): ApprovalRecord | null {
+  private settle(id: string, status: Settled, by: string, comment: string | null, previewHash?: string): ApprovalRecord | null {
     const info = this.q.settle.run({ id, status, at: this.clock.now(), by, comment, window: this.limits.collectWindowMs });
     if (info.changes === 0) return null;
     const a = this.require(id);
     if (status !== 'approved' || a.kind !== 'call') this.clearArgs.delete(id);
-    this.onSettled(a, { actor: by });
+    this.onSettled(a, { actor: by, ...(previewHash ? { previewHash } : {}) });
     const ws = this.waiters.get(id);
     if (ws) {
       this.waiters.delete(id);

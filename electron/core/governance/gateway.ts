@@ -254,6 +254,11 @@ export class Gateway {
     return this.#calls.deviceCommandProblem(args);
   }
 
+  /** The core issued this consequence preview for this pending approval (its decision may cite the hash). */
+  notePreview(approvalId: string, hash: string): void {
+    this.#desk.notePreview(approvalId, hash);
+  }
+
   /** One approval as stored (arguments masked), or null. */
   approval(id: string): ApprovalRecord | null {
     return this.#approvals.get(id);

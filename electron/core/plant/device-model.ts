@@ -40,6 +40,17 @@ export class DeviceModel implements PlantDevice {
     return { device_id: this.deviceId, state: this.state, load_pct: this.loadPct, last_command: this.lastCommand };
   }
 
+  clone(): DeviceModel {
+    const c = new DeviceModel(this.asset);
+    c.state = this.state;
+    c.loadPct = this.loadPct;
+    c.lastCommand = this.lastCommand;
+    c.lag = { ...this.lag };
+    c.lastSimTs = this.lastSimTs;
+    c.restartLeft = this.restartLeft;
+    return c;
+  }
+
   /** Apply a verified command. Returns an error message when its parameters are wrong. */
   command(cmd: AppliedCommand, atIso: string): string | null {
     const problem = commandParamsProblem(this.asset, cmd.command, cmd.params);

@@ -30,6 +30,8 @@ export interface PlantDevice {
   apply<R extends ReplayedValues>(r: R): R;
   /** The model was reloaded: take the asset's new definition, keeping state and load. */
   setAsset(asset: AssetView): void;
+  /** An independent copy in exactly this state (lags included): what a consequence preview runs forward. */
+  clone(): PlantDevice;
 }
 
 const DEFAULT_RESTART_S = 30;
@@ -78,6 +80,17 @@ export class GenericDeviceModel implements PlantDevice {
 
   status(): DeviceStatus {
     return { device_id: this.deviceId, state: this.state, load_pct: this.loadPct, ...(this.lastCommand ? { last_command: this.lastCommand } : {}) };
+  }
+
+  clone(): GenericDeviceModel {
+    const c = new GenericDeviceModel(this.asset);
+    c.state = this.state;
+    c.loadPct = this.loadPct;
+    c.lastCommand = this.lastCommand;
+    c.restartLeft = this.restartLeft;
+    c.lastTs = this.lastTs;
+    for (const [k, lag] of this.lags) c.lags.set(k, { ...lag });
+    return c;
   }
 
   command(cmd: AppliedCommand, atIso: string): string | null {

@@ -41,7 +41,8 @@ export { tapeOf, tapeOfTable, parseTagCsv, loadTagCsvFile, isTagCsvHeader, type 
 export { createModelEncoder, frameSamples, type Encoder, type PlantSpec, type TagValue } from './publish';
 export { createSimulator, type Simulator, type SimulatorOptions, type CommandCounters } from './simulator';
 export { PROFILES, AMBIENT_C } from './profiles';
-export { plantView, registerSimulatorApi } from './api';
+export { plantView, registerPreviewApi, registerSimulatorApi, type PreviewPorts } from './api';
+export { consequencePreview, PREVIEW_HORIZON_S, PreviewUnavailable } from './preview';
 
 /** The simulator's config section (`simulator`). */
 export const SimulatorConfigSchema = z.object({

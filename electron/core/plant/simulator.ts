@@ -15,7 +15,7 @@ import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import { createRateLimitedLog, type Logger } from '../observability';
 import { DeviceModel } from './device-model';
-import { GenericDeviceModel, type PlantDevice } from './generic-model';
+import { GenericDeviceModel, type AppliedCommand, type PlantDevice, type ReplayedValues } from './generic-model';
 import { createModelEncoder, frameSamples, type Encoder, type PlantSpec } from './publish';
 import { SCENARIOS } from './scenarios';
 import type { Tape } from './tape';
@@ -80,6 +80,12 @@ export interface Simulator {
    */
   resetDevices(ids: readonly string[]): void;
   /**
+   * Run a command through a copy of the device's model from its state now, beside a copy left as it is,
+   * holding the process at its present level (the device's newest replayed values): what the command
+   * alone changes over the horizon. Null when the simulator does not run this device. Nothing live is touched.
+   */
+  preview(deviceId: string, command: AppliedCommand, o: { horizonS: number; points: number }): DeviceForecast | null;
+  /**
    * The plant model was reloaded: devices take their assets' new definitions (commands, limits, sim
    * blocks) and keep their state; removed assets stop publishing. The data stays: tags the dataset has
    * no column for are replayed after a restart.
@@ -88,6 +94,21 @@ export interface Simulator {
 }
 
 const MAX_SPEED_CHUNK = 2048;
+
+/** A device model run forward twice from its state now: as it is, and with one command. */
+export interface DeviceForecast {
+  /** Plant time (as published) of the device's newest values, and the values then. */
+  startTs: number;
+  now: Record<string, number>;
+  stepMs: number;
+  asIs: Record<string, number[]>;
+  withCommand: Record<string, number[]>;
+  /** The device's refusal of the command (then withCommand equals asIs). */
+  refused: string | null;
+}
+
+/** How far back the replay is searched for a device's newest values (frames of other devices in between). */
+const PREVIEW_LOOKBACK_FRAMES = 200_000;
 
 export function createSimulator(deps: SimulatorDeps): Simulator {
   const { broker, bus, clock, tape } = deps;
@@ -355,6 +376,41 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     plantTime: () => (published > 0 ? lastOut : null),
     devices: () => [...models.values()].map((m) => m.status()),
     device: (id) => models.get(id),
+    preview(deviceId, command, o) {
+      const live = models.get(deviceId);
+      if (!live || tape.length === 0) return null;
+      let base: ReplayedValues | null = null;
+      for (let i = Math.min(index, tape.length) - 1, n = 0; i >= 0 && n < PREVIEW_LOOKBACK_FRAMES; i--, n++) {
+        if (tape.deviceId(i) === deviceId) {
+          base = tape.frame(i);
+          break;
+        }
+      }
+      if (!base) return null;
+      const asIs = live.clone();
+      const withCmd = live.clone();
+      const at = new Date(lastOut || clock.now()).toISOString();
+      const refused = withCmd.command(command, at);
+      const stepMs = Math.max(1, Math.round((o.horizonS * 1000) / o.points));
+      const out = { asIs: {} as Record<string, number[]>, withCommand: {} as Record<string, number[]> };
+      const keys = Object.keys(base.values);
+      for (const k of keys) {
+        out.asIs[k] = [];
+        out.withCommand[k] = [];
+      }
+      for (let p = 1; p <= o.points; p++) {
+        const frame = { device_id: deviceId, ts: base.ts + p * stepMs, values: base.values };
+        const a = asIs.apply(frame).values;
+        const b = refused ? a : withCmd.apply(frame).values;
+        for (const k of keys) {
+          out.asIs[k]?.push(a[k] ?? Number.NaN);
+          out.withCommand[k]?.push(b[k] ?? Number.NaN);
+        }
+      }
+      const startTs = opts.timestamps === 'shift' ? outBase + (base.ts - simBase) : base.ts;
+      // What the device shows now: a third copy, so the live model's clock and lags stay untouched.
+      return { startTs, now: live.clone().apply(base).values, stepMs, ...out, refused };
+    },
     resetDevices(ids) {
       for (const id of ids) {
         const a = assets.get(id);
