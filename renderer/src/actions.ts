@@ -15,6 +15,7 @@ import { useNotices } from './store/notices';
 import { useConnectors } from './store/connectors';
 import { useModel } from './store/model';
 import { usePlant } from './store/plant';
+import { usePreviews } from './store/previews';
 
 export function createActions(client: Client, live: LiveReadings) {
   const api = client.api;
@@ -75,8 +76,11 @@ export function createActions(client: Client, live: LiveReadings) {
       }),
     decide: (id: string, verdict: 'approve' | 'reject', comment?: string) =>
       attempt(verdict === 'approve' ? 'Approve' : 'Reject', async () => {
-        const a = await unwrap(api.approvalsDecide({ id, verdict, comment: comment?.trim() || undefined }));
+        // The consequence preview the operator had in view is cited, so the audit records what was seen.
+        const previewHash = usePreviews.getState().byApproval[id]?.hash;
+        const a = await unwrap(api.approvalsDecide({ id, verdict, comment: comment?.trim() || undefined, ...(previewHash ? { previewHash } : {}) }));
         useApprovals.getState().decided(a);
+        usePreviews.getState().drop(id);
         return a;
       }),
     decideAll: (verdict: 'approve' | 'reject', comment?: string) =>

@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import type { ApprovalView } from '../../../shared/governance';
 import { formatCountdown, secondsLeft } from '../store/approvals';
+import { ConsequencePreview } from './ConsequencePreview';
 import { fmtTime } from './ui';
 
 export function ApprovalCard(props: {
@@ -70,6 +71,7 @@ export function ApprovalCard(props: {
         <dd>{fmtTime(a.createdAt)}</dd>
       </dl>
       <pre className="args">{JSON.stringify(a.args, null, 2)}</pre>
+      {a.tool === 'execute_device_command' && a.status === 'pending' ? <ConsequencePreview approvalId={a.id} /> : null}
       <div className="row" onClick={(e) => e.stopPropagation()}>
         <input
           className="grow"
