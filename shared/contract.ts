@@ -60,6 +60,8 @@ export const UI_EVENTS = [
   'agent.run.finished',
   'demo.step',
   'demo.finished',
+  'logbook.entry',
+  'handover.changed',
 ] as const satisfies readonly EventName[];
 
 /**
@@ -128,5 +130,10 @@ export const REQUEST_ROLES = {
   'demo.status': 'viewer',
   'traces.list': 'viewer',
   'traces.get': 'viewer',
+  'logbook.add': 'operator',
+  'logbook.list': 'viewer',
+  'handover.create': 'operator',
+  'handover.list': 'viewer',
+  'handover.ack': 'operator',
 } as const satisfies Record<RequestName, BaseRole>;
 export const REQUEST_NAMES = Object.keys(REQUEST_ROLES) as RequestName[];

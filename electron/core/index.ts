@@ -15,6 +15,7 @@ import { registerReadingsApi } from './ingest';
 import { registerModelApi } from './model';
 import { registerImmuneApi } from './immune';
 import { plantView, registerPreviewApi, registerSimulatorApi } from './plant';
+import { registerShiftApi, Shift } from './shift';
 import { createScope, scopedApi, scopedBus, type Scope } from './lifecycle';
 import { createLogger, createMasker, maskOptionsFromConfig, type Logger } from './observability';
 import { registerAgentApi } from './agent';
@@ -120,6 +121,23 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     registerDetectionApi(api, { detection, alarms });
     registerMcpApi(api, mcp, db);
     if (httpServer) mountMcpRoutes(httpServer, mcp);
+    registerShiftApi(
+      api,
+      new Shift({
+        db,
+        clock,
+        bus,
+        mask,
+        ports: {
+          alarms: () => alarms.list(),
+          pendingApprovals: () => governance.listApprovals('pending', 500),
+          agents: () => governance.agents.list(),
+          blockedSince: (ts) => governance.audit.query({ kind: 'BLOCKED', from: ts, limit: 1000 }),
+          openEpisodes: () => detection?.active() ?? [],
+          plantNow: () => plant?.simulator.plantTime() ?? null,
+        },
+      }),
+    );
     registerAgentApi(api, { agent, tracer, demo: { api, bus, clock, log: log.child({ component: 'demo' }), plant, governance, live, agent, tracer } });
   };
 

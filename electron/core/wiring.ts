@@ -16,6 +16,7 @@ import type { Disposable } from './lifecycle';
 import { createOtlpTraceExporter, observabilityMigrations, Tracer, type Logger, type Masker } from './observability';
 import { OperatorAgent } from './agent';
 import { OperatorAuth, operatorMigrations } from './operators';
+import { shiftMigrations } from './shift';
 import { createManualLibrary, loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createPendingCallRepository, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
 import { createPlant, deviceCommandsFor, type Plant } from './plant';
@@ -110,6 +111,7 @@ export function openStorage(config: Config, nativeBinding?: string): Db {
       ...immuneMigrations,
       ...mcpMigrations,
       ...observabilityMigrations,
+      ...shiftMigrations,
       ...operatorMigrations,
     ]);
   } catch (err) {
@@ -141,9 +143,8 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   // as it gets the plant's command model. It waits for each device's acknowledgement: EXECUTED is audited only when the device accepted.
   const commandChannel = createMqttCommandChannel(broker, log.child({ component: 'executor' }), { ackTimeoutMs: config.governance.ackTimeoutMs });
   const deviceCommands = deviceCommandsFor(() => model.current);
-  // A device whose connector carries commands (OPC UA, Sparkplug B) gets them that way; the rest over MQTT.
-  // Either way the message carries its intent token and the device verifies it. (ingest is built below;
-  // no command is published before start() has wired it.)
+  // A device whose connector carries commands (OPC UA, Sparkplug B) gets them that way, the rest over MQTT;
+  // either way with its intent token, verified by the device. (ingest is built below, before any command.)
   const publishCommand: PublishCommand = (deviceId, message, jti) => {
     const via = ingest.commandRoute(deviceId);
     return via?.command ? via.command(deviceId, message, jti) : commandChannel.publish(deviceId, message, jti);

@@ -10,6 +10,7 @@ import { immuneEvents, immuneRequests } from './immune';
 import { mcpEvents, mcpRequests } from './mcp';
 import { operatorRequests } from './operators';
 import { plantEvents, plantRequests } from './plant';
+import { shiftEvents, shiftRequests } from './shift';
 
 /** Request name → { params, result } schemas. Params are strict objects: an unknown key is refused. */
 export const REQUEST_SCHEMAS = {
@@ -20,6 +21,7 @@ export const REQUEST_SCHEMAS = {
   ...anomalyRequests,
   ...mcpRequests,
   ...agentRequests,
+  ...shiftRequests,
 } satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 /** Event name → payload schema. The core's bus carries these; UIs receive the ones in UI_EVENTS. */
@@ -30,4 +32,5 @@ export const EVENT_SCHEMAS = {
   ...anomalyEvents,
   ...mcpEvents,
   ...agentEvents,
+  ...shiftEvents,
 } satisfies Record<string, z.ZodType>;

@@ -1,7 +1,6 @@
 // The governance gateway: every agent call passes here. identity → kill switch / quarantine →
 // scope → immune overlays → policy (ALLOW | REVIEW | BLOCK) → approval queue → intent token.
 // Every decision and action lands in the audit chain; anything unexpected fails closed (BLOCK).
-//
 // The gateway owns the private parts (keys, tokens, approval queue, plans, agent registry) and wires
 // the collaborators that work on them, each with one job: CallDecisions (the decision pipeline),
 // ApprovalDesk (waiting, operator decisions, healing approvals), PlanFlow (plans), ApprovedCalls (the one
@@ -255,9 +254,7 @@ export class Gateway {
   }
 
   /** The core issued this consequence preview for this pending approval (its decision may cite the hash). */
-  notePreview(approvalId: string, hash: string): void {
-    this.#desk.notePreview(approvalId, hash);
-  }
+  notePreview = (approvalId: string, hash: string): void => this.#desk.notePreview(approvalId, hash);
 
   /** One approval as stored (arguments masked), or null. */
   approval(id: string): ApprovalRecord | null {

@@ -23,12 +23,49 @@ export interface PreviewRequest {
   params: Record<string, unknown>;
 }
 
+/** A device model run forward twice from its state now: as it is, and with one command. */
+interface DeviceForecast {
+  startTs: number;
+  now: Record<string, number>;
+  stepMs: number;
+  asIs: Record<string, number[]>;
+  withCommand: Record<string, number[]>;
+  refused: string | null;
+}
+
+/**
+ * Run the command through a copy of the device's model beside a copy left as it is, holding the process
+ * at its present level (the device's newest replayed values): what the command alone changes.
+ */
+function runForward(sim: Simulator, r: PreviewRequest, horizonS: number, points: number): DeviceForecast | null {
+  const start = sim.previewBase(r.deviceId);
+  if (!start) return null;
+  const { base } = start;
+  const asIs = start.device;
+  const withCmd = asIs.clone();
+  const now = asIs.clone().apply(base).values;
+  const refused = withCmd.command({ command: r.command, params: r.params }, start.at);
+  const stepMs = Math.max(1, Math.round((horizonS * 1000) / points));
+  const keys = Object.keys(base.values);
+  const out = { asIs: Object.fromEntries(keys.map((k) => [k, [] as number[]])), withCommand: Object.fromEntries(keys.map((k) => [k, [] as number[]])) };
+  for (let p = 1; p <= points; p++) {
+    const frame = { device_id: r.deviceId, ts: base.ts + p * stepMs, values: base.values };
+    const a = asIs.apply(frame).values;
+    const b = refused ? a : withCmd.apply(frame).values;
+    for (const k of keys) {
+      out.asIs[k]?.push(a[k] ?? Number.NaN);
+      out.withCommand[k]?.push(b[k] ?? Number.NaN);
+    }
+  }
+  return { startTs: start.plantTs(base.ts), now, stepMs, ...out, refused };
+}
+
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : x);
 
 export function consequencePreview(sim: Simulator, asset: AssetView | undefined, r: PreviewRequest, clock: Clock): ConsequencePreview {
   const t0 = clock.now();
   if (!asset) throw new PreviewUnavailable(`device ${r.deviceId} is not in the plant model`);
-  const f = sim.preview(r.deviceId, { command: r.command, params: r.params }, { horizonS: PREVIEW_HORIZON_S, points: PREVIEW_POINTS });
+  const f = runForward(sim, r, PREVIEW_HORIZON_S, PREVIEW_POINTS);
   if (!f) throw new PreviewUnavailable(`no device model runs ${r.deviceId} here (a real device): no preview; decide on the live trend`);
   if (f.refused) throw new PreviewUnavailable(`the device would refuse it: ${f.refused}`);
   const tags: ConsequencePreview['tags'] = [];

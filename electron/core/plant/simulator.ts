@@ -4,108 +4,22 @@
 // (the demo's physics for compressor/motor/pump types, the generic model otherwise). Like a real device
 // behind an edge gateway it trusts no publisher: every command must carry a valid intent token of the
 // gateway (electron/edge/verifier.ts) and it answers each one on aegisflow/acks/{device_id}.
-import type { KeyObject } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { commandAck, createCommandVerifier, type CommandAck } from '../../edge/verifier';
-import type { ScenarioInfo, SimulatorStatus } from '../../../shared/contract';
-import type { DeviceStatus, ScenarioType } from '../../../shared/domain';
+import type { SimulatorStatus } from '../../../shared/contract';
 import type { AssetView } from '../../../shared/schemas/model';
-import { ackTopic, COMMAND_TOPIC_PREFIX, type PlantBroker } from '../broker';
-import type { EventBus } from '../bus';
-import type { Clock } from '../clock';
-import { createRateLimitedLog, type Logger } from '../observability';
+import { ackTopic, COMMAND_TOPIC_PREFIX } from '../broker';
+import { createRateLimitedLog } from '../observability';
 import { DeviceModel } from './device-model';
-import { GenericDeviceModel, type AppliedCommand, type PlantDevice, type ReplayedValues } from './generic-model';
+import { GenericDeviceModel, type PlantDevice } from './generic-model';
 import { createModelEncoder, frameSamples, type Encoder, type PlantSpec } from './publish';
 import { SCENARIOS } from './scenarios';
 import type { Tape } from './tape';
 
-export interface SimulatorOptions {
-  speed: number;
-  timestamps: 'shift' | 'keep';
-  loop: boolean;
-  autostart: boolean;
-}
-
-export interface SimulatorDeps {
-  broker: PlantBroker;
-  bus: EventBus;
-  clock: Clock;
-  log: Logger;
-  /** The plant model and its connectors: its assets are the devices, and they publish in their connectors' format. */
-  model: PlantSpec;
-  /** The data to replay, in time order (frames of devices the model does not have are skipped). */
-  tape: Tape;
-  /** Encoder override (default: the model's connectors). */
-  encode?: Encoder;
-  options: SimulatorOptions;
-  /** The governance gateway's Ed25519 public key: devices act only on commands it signed. */
-  gatewayPublicKey: KeyObject | string;
-}
-
-/** Commands the devices took or refused since start, refusals by reason code. */
-export interface CommandCounters {
-  accepted: number;
-  refused: number;
-  byCode: Record<string, number>;
-}
-
-export interface Simulator {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  pause(): void;
-  resume(): void;
-  setSpeed(speed: number): void;
-  /** Move to the first row at or after this simulated time (ISO or epoch ms). */
-  seek(simTime: string | number): void;
-  jumpToScenario(type: ScenarioType, leadSeconds?: number): ScenarioInfo;
-  status(): SimulatorStatus;
-  /** The plant clock of the replay: the timestamp of the newest reading published, null before the first. */
-  plantTime(): number | null;
-  devices(): DeviceStatus[];
-  device(id: string): PlantDevice | undefined;
-  scenarios(): ScenarioInfo[];
-  /** Resolves when the replay reaches the end (never with loop on, unless stopped). */
-  finished(): Promise<void>;
-  /**
-   * Offer a command message to a device: the MQTT path calls this for every message. It verifies the
-   * intent token like the MQTT path, so calling it directly bypasses nothing. Returns the device's ack.
-   */
-  applyCommand(deviceId: string, payload: unknown): CommandAck;
-  commandCounters(): CommandCounters;
-  /**
-   * Put simulated devices back as the replay starts them (running, full load, no lag): what a scripted
-   * scenario (the demo) does when it ends, so the plant it leaves is the one it found. Simulation only:
-   * a real device is never "reset", it is commanded through the gateway.
-   */
-  resetDevices(ids: readonly string[]): void;
-  /**
-   * Run a command through a copy of the device's model from its state now, beside a copy left as it is,
-   * holding the process at its present level (the device's newest replayed values): what the command
-   * alone changes over the horizon. Null when the simulator does not run this device. Nothing live is touched.
-   */
-  preview(deviceId: string, command: AppliedCommand, o: { horizonS: number; points: number }): DeviceForecast | null;
-  /**
-   * The plant model was reloaded: devices take their assets' new definitions (commands, limits, sim
-   * blocks) and keep their state; removed assets stop publishing. The data stays: tags the dataset has
-   * no column for are replayed after a restart.
-   */
-  setModel(plant: PlantSpec, encode?: Encoder): void;
-}
+export type { CommandCounters, PreviewBase, Simulator, SimulatorDeps, SimulatorOptions } from './simulator-types';
+import type { CommandCounters, Simulator, SimulatorDeps } from './simulator-types';
 
 const MAX_SPEED_CHUNK = 2048;
-
-/** A device model run forward twice from its state now: as it is, and with one command. */
-export interface DeviceForecast {
-  /** Plant time (as published) of the device's newest values, and the values then. */
-  startTs: number;
-  now: Record<string, number>;
-  stepMs: number;
-  asIs: Record<string, number[]>;
-  withCommand: Record<string, number[]>;
-  /** The device's refusal of the command (then withCommand equals asIs). */
-  refused: string | null;
-}
 
 /** How far back the replay is searched for a device's newest values (frames of other devices in between). */
 const PREVIEW_LOOKBACK_FRAMES = 200_000;
@@ -376,40 +290,15 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     plantTime: () => (published > 0 ? lastOut : null),
     devices: () => [...models.values()].map((m) => m.status()),
     device: (id) => models.get(id),
-    preview(deviceId, command, o) {
+    previewBase(deviceId) {
       const live = models.get(deviceId);
-      if (!live || tape.length === 0) return null;
-      let base: ReplayedValues | null = null;
+      if (!live) return null;
       for (let i = Math.min(index, tape.length) - 1, n = 0; i >= 0 && n < PREVIEW_LOOKBACK_FRAMES; i--, n++) {
-        if (tape.deviceId(i) === deviceId) {
-          base = tape.frame(i);
-          break;
-        }
+        if (tape.deviceId(i) !== deviceId) continue;
+        const plantTs = (ts: number) => (opts.timestamps === 'shift' ? outBase + (ts - simBase) : ts);
+        return { device: live.clone(), base: tape.frame(i), plantTs, at: new Date(lastOut || clock.now()).toISOString() };
       }
-      if (!base) return null;
-      const asIs = live.clone();
-      const withCmd = live.clone();
-      const at = new Date(lastOut || clock.now()).toISOString();
-      const refused = withCmd.command(command, at);
-      const stepMs = Math.max(1, Math.round((o.horizonS * 1000) / o.points));
-      const out = { asIs: {} as Record<string, number[]>, withCommand: {} as Record<string, number[]> };
-      const keys = Object.keys(base.values);
-      for (const k of keys) {
-        out.asIs[k] = [];
-        out.withCommand[k] = [];
-      }
-      for (let p = 1; p <= o.points; p++) {
-        const frame = { device_id: deviceId, ts: base.ts + p * stepMs, values: base.values };
-        const a = asIs.apply(frame).values;
-        const b = refused ? a : withCmd.apply(frame).values;
-        for (const k of keys) {
-          out.asIs[k]?.push(a[k] ?? Number.NaN);
-          out.withCommand[k]?.push(b[k] ?? Number.NaN);
-        }
-      }
-      const startTs = opts.timestamps === 'shift' ? outBase + (base.ts - simBase) : base.ts;
-      // What the device shows now: a third copy, so the live model's clock and lags stay untouched.
-      return { startTs, now: live.clone().apply(base).values, stepMs, ...out, refused };
+      return null;
     },
     resetDevices(ids) {
       for (const id of ids) {
