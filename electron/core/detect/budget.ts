@@ -1,16 +1,32 @@
-// Alarm budget: the hit threshold of each series is raised until the exponential tail of its own
-// learning scores (peaks over threshold, declustered) expects at most falseEpisodesPerWeek; the
-// same tail gives every score as −log10 p.
+// Alarm budget: the hit threshold of each series is set so the tail of its own scores expects at most
+// falseEpisodesPerWeek. What an alarm budget counts is episodes, so the tail is fitted to episodes'
+// worth of evidence: the scores are declustered into runs (a cluster = a run of samples over a base
+// level u0, ended by `open` quiet samples), each cluster counted once by its peak of the score held for
+// `open` samples (what it takes to open an episode). An exponential tail is fitted to the largest
+// cluster peaks (peaks over threshold, the threshold being the (K+1)-th largest peak once there are
+// more than K), with upper confidence bounds on the scale and the rate, so a short learning window
+// (few clusters: little effective sample) gives a cautious threshold, not an optimistic one.
+// The fit does not stop at learning: every scored sample keeps feeding it (normal operation is the
+// held-out data the learning window could not be), so a series whose tail is heavier, or whose baseline
+// wanders more than its learning window showed, has its threshold raised as the evidence comes. Clusters
+// that reached the threshold (episodes: maybe real anomalies) are censored at it: they count as
+// clusters, but their height beyond the threshold does not widen the tail.
 import type { CombinedDetectors } from './combined';
 import { quantile } from './robust';
 import type { SampleTiming } from './timing';
 
+const WEEK_S = 604_800;
+/** Cluster peaks the tail is fitted on (the largest K; the (K+1)-th is the threshold). */
+const K = 30;
+/** One-sided confidence of the upper bounds on the tail's scale and rate (z = 1: about 84 %). */
+const Z = 1;
+
 export interface AlarmBudget {
   /** Hit threshold on the raw (detector-normalised) score: 1, or higher where the budget needs it. */
   hit: number;
-  /** Expected false episodes per week at the hit threshold, from the learning data's tail. */
+  /** Expected false episodes per week at the hit threshold (point estimate of the fitted tail). */
   expectedFalsePerWeek: number;
-  /** The tail: threshold u (90th percentile), exponential scale β (0 = no tail fitted), share of rows above u. */
+  /** The row tail from the learning data, for −log10 p: threshold u (90th percentile), exponential scale β (0 = none), share of rows above u. */
   tailU: number;
   tailBeta: number;
   tailShare: number;
@@ -18,16 +34,141 @@ export interface AlarmBudget {
 
 export const NO_BUDGET: AlarmBudget = { hit: 1, expectedFalsePerWeek: 0, tailU: 0, tailBeta: 0, tailShare: 0 };
 
+/** Lower Z-quantile of Gamma(k, 1) (Wilson–Hilferty), for an upper bound on an exponential scale from k excesses. */
+function gammaLower(k: number): number {
+  const c = 1 - 1 / (9 * k) - Z / (3 * Math.sqrt(k));
+  return Math.max(k * c * c * c, 1e-3);
+}
+
+/** Declustered peaks of a series' scores and the threshold they call for; O(K) memory. */
+export class TailTracker {
+  /** Largest cluster peaks, descending (at most K + 1), and whether each was censored at the threshold. */
+  private readonly peaks = new Float64Array(K + 1);
+  private readonly censored = new Uint8Array(K + 1);
+  private kept = 0;
+  /** Clusters seen and seconds observed. */
+  clusters = 0;
+  seconds = 0;
+  /** Recent scores (ring) for the score held over `open` samples. */
+  private readonly ring: Float64Array;
+  private pos = 0;
+  private filled = 0;
+  private inCluster = false;
+  private peak = 0;
+  private quiet = 0;
+  hit = 1;
+  expectedFalsePerWeek = 0;
+  /** Censor clusters at the threshold (off while replaying the learning rows, which are normal by assumption). */
+  censor = false;
+
+  constructor(
+    /** Base level of a cluster (the learning rows' 90th percentile). */
+    readonly u0: number,
+    private readonly open: number,
+    private readonly perWeek: number,
+  ) {
+    this.ring = new Float64Array(Math.max(1, open));
+  }
+
+  /** One scored sample (raw score, dt seconds). */
+  observe(raw: number, dtS: number): void {
+    this.seconds += dtS;
+    const ring = this.ring;
+    ring[this.pos] = raw;
+    this.pos = (this.pos + 1) % ring.length;
+    if (this.filled < ring.length) this.filled++;
+    if (raw > this.u0) {
+      this.quiet = 0;
+      let held = raw;
+      for (let j = 0; j < this.filled; j++) if (ring[j] < held) held = ring[j];
+      if (!this.inCluster) {
+        this.inCluster = true;
+        this.peak = held;
+      } else if (held > this.peak) this.peak = held;
+      return;
+    }
+    if (this.inCluster && ++this.quiet >= this.open) {
+      this.inCluster = false;
+      this.addPeak(this.peak);
+    }
+  }
+
+  /** A cluster ends (its peak is final): keep it if among the K + 1 largest, then refit. */
+  private addPeak(peak: number): void {
+    this.clusters++;
+    const cens = this.censor && peak >= this.hit ? 1 : 0;
+    const v = cens ? this.hit : peak;
+    const p = this.peaks;
+    const c = this.censored;
+    let i = this.kept < K + 1 ? this.kept++ : K + 1;
+    if (i === K + 1) {
+      if (v <= p[K]) return this.refit();
+      i = K;
+    }
+    while (i > 0 && p[i - 1] < v) {
+      p[i] = p[i - 1];
+      c[i] = c[i - 1];
+      i--;
+    }
+    p[i] = v;
+    c[i] = cens;
+    this.refit();
+  }
+
+  /** Flush a cluster still open (end of the learning replay), then refit. */
+  flush(): void {
+    if (this.inCluster) {
+      this.inCluster = false;
+      this.addPeak(this.peak);
+    } else this.refit();
+  }
+
+  /**
+   * Exponential tail over the threshold u (u0 while there are at most K clusters, else the (K+1)-th
+   * largest peak): censored MLE of the scale, with upper bounds on scale and rate from the number of
+   * clusters (the effective sample: autocorrelated samples make few clusters); the hit threshold is where
+   * the bounded tail expects perWeek clusters a week.
+   */
+  private refit(): void {
+    const n = this.kept;
+    if (n === 0 || this.seconds <= 0) return;
+    const top = n > K ? K : n;
+    const u = n > K ? this.peaks[K] : this.u0;
+    let sum = 0;
+    let exact = 0;
+    for (let j = 0; j < top; j++) {
+      sum += Math.max(0, this.peaks[j] - u);
+      if (!this.censored[j]) exact++;
+    }
+    const count = n > K ? K : this.clusters;
+    if (sum <= 0) return;
+    const beta = sum / Math.max(1, exact);
+    const betaUb = sum / gammaLower(Math.max(1, exact));
+    const weeks = this.seconds / WEEK_S;
+    const rate = count / weeks;
+    const rateUb = (count + Z * Math.sqrt(count) + 1) / weeks;
+    const hit = Math.max(1, u + betaUb * Math.log(Math.max(1, rateUb / this.perWeek)));
+    this.hit = hit;
+    this.expectedFalsePerWeek = rate * Math.exp(-(hit - u) / beta);
+  }
+}
+
 /**
- * Replay the learning rows through the scoring path at hit 1, fit an exponential tail to the row
- * scores above their 90th percentile (exceedances counted once per run, i.e. declustered), and raise
- * the hit threshold until the expected false episodes per week are within perWeek. The filters
- * start from rest, as after learning.
+ * Replay the learning rows through the scoring path at hit 1 (the filters from rest, as after learning):
+ * the row tail for −log10 p, and a TailTracker started on the learning rows' clusters, which keeps
+ * learning from the scored rows.
  */
-export function calibrateBudget(c: CombinedDetectors, buf: Float64Array, n: number, warm: number, t: SampleTiming, perWeek: number): AlarmBudget {
+export function calibrateBudget(
+  c: CombinedDetectors,
+  buf: Float64Array,
+  n: number,
+  warm: number,
+  t: SampleTiming,
+  perWeek: number,
+): { budget: AlarmBudget; tracker: TailTracker | null } {
   const d = c.d;
   const m = n - warm;
-  if (m < 10) return NO_BUDGET;
+  if (m < 10) return { budget: NO_BUDGET, tracker: null };
   c.rest();
   c.hasPrev = false;
   const scores = new Float64Array(m);
@@ -35,34 +176,30 @@ export function calibrateBudget(c: CombinedDetectors, buf: Float64Array, n: numb
   for (let r = 0; r < n; r++) {
     for (let i = 0; i < d; i++) row[i] = buf[r * d + i];
     if (r === 0) for (let i = 0; i < d; i++) c.zf[i] = (row[i] - c.muF[i]) / c.scale[i];
-    const raw = c.scoreRow(row, t, 1);
+    // far above any threshold: the replay measures the scores, and the drift sum must not be capped at 1
+    const raw = c.scoreRow(row, t, 1e3);
     if (r >= warm) scores[r - warm] = raw;
   }
   const u = quantile(scores, 0.9);
+  const tracker = new TailTracker(u, t.open, perWeek);
+  const dtS = t.dtMs / 1000;
   let sum = 0;
   let k = 0;
-  let clusters = 0;
-  let above = false;
   for (let r = 0; r < m; r++) {
+    tracker.observe(scores[r], dtS);
     const e = scores[r] - u;
     if (e > 0) {
       sum += e;
       k++;
-      if (!above) clusters++;
-      above = true;
-    } else above = false;
+    }
   }
-  if (k < 3 || sum <= 0) return NO_BUDGET;
-  const beta = sum / k;
-  const seconds = (m * t.dtMs) / 1000;
-  // clusters above u per week, thinned by the exponential tail: λ(S) = rate_u · exp(−(S − u)/β)
-  const perWeekAtU = (clusters / Math.max(seconds, 1)) * 604_800;
-  const need = u + beta * Math.log(Math.max(1, perWeekAtU / perWeek));
-  const hit = Math.max(1, need);
-  return { hit, expectedFalsePerWeek: perWeekAtU * Math.exp(-(hit - u) / beta), tailU: u, tailBeta: beta, tailShare: k / m };
+  tracker.flush();
+  tracker.censor = true;
+  const tail = k < 3 || sum <= 0 ? { tailU: 0, tailBeta: 0, tailShare: 0 } : { tailU: u, tailBeta: sum / k, tailShare: k / m };
+  return { budget: { hit: tracker.hit, expectedFalsePerWeek: tracker.expectedFalsePerWeek, ...tail }, tracker };
 }
 
-/** −log10 of the probability that a normal sample scores raw or more (exponential tail past the 90th percentile). */
+/** −log10 of the probability that a normal sample scores raw or more (exponential row tail past the learning rows' 90th percentile). */
 export function tailScore(b: AlarmBudget, raw: number): number {
   if (b.tailBeta <= 0) return raw >= b.hit ? 6 : 0;
   const lp = Math.log10(b.tailShare) - (raw - b.tailU) / (b.tailBeta * Math.LN10);

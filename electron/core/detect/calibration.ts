@@ -50,6 +50,8 @@ export interface FamilyOptions {
   phis: readonly number[];
   /** Mean-reversion time constants (s) of the wander family. */
   wanderTaus: readonly number[];
+  /** Stationary spread of the wander, in noise σ. */
+  wanderAmps: readonly number[];
   /** Sampling periods (s). */
   dts: readonly number[];
   /** Daily cycle amplitude in noise σ. */
@@ -58,7 +60,14 @@ export interface FamilyOptions {
   modeStep: number;
 }
 
-export const DEFAULT_FAMILIES: FamilyOptions = { phis: [0, 0.5, 0.9, 0.99], wanderTaus: [3600, 6 * 3600], dts: [1, 60, 900], dailyAmp: 8, modeStep: 10 };
+export const DEFAULT_FAMILIES: FamilyOptions = {
+  phis: [0, 0.5, 0.9, 0.99],
+  wanderTaus: [1200, 6 * 3600],
+  wanderAmps: [3, 10],
+  dts: [1, 60, 900],
+  dailyAmp: 8,
+  modeStep: 10,
+};
 
 /** How long a series of sampling dt runs: long enough for a few weeks at slow sampling, bounded rows at fast. */
 const spanFor = (dt: number) => (dt >= 900 ? 8 * WEEK : dt >= 60 ? 2 * WEEK : 1 * DAY);
@@ -92,23 +101,24 @@ export function normalFamilies(o: FamilyOptions = DEFAULT_FAMILIES): NormalFamil
         return { next: () => Array.from(s, (_, i) => 100 + (s[i] = 0.5 * s[i] + 0.866 * studentT(rng, 3))), announced: () => false };
       },
     });
-    for (const tau of o.wanderTaus) {
-      // an Ornstein-Uhlenbeck wander of 3 σ (stationary) under white noise of 1 σ: a level, a tank, sludge
-      const a = Math.exp(-dt / tau);
-      out.push({
-        name: `wander τ=${tau / 3600}h @${dt}s`,
-        dt,
-        span,
-        d,
-        make: (rng) => {
-          const w = Array.from({ length: d }, () => 3 * gaussian(rng));
-          return {
-            next: () => w.map((x, i) => 20 + (w[i] = a * x + 3 * Math.sqrt(1 - a * a) * gaussian(rng)) + gaussian(rng)),
-            announced: () => false,
-          };
-        },
-      });
-    }
+    for (const tau of o.wanderTaus)
+      for (const amp of o.wanderAmps) {
+        // an Ornstein-Uhlenbeck wander of amp σ (stationary) under white noise of 1 σ: a level, a tank, sludge
+        const a = Math.exp(-dt / tau);
+        out.push({
+          name: `wander ${amp}σ τ=${(tau / 3600).toPrecision(2)}h @${dt}s`,
+          dt,
+          span,
+          d,
+          make: (rng) => {
+            const w = Array.from({ length: d }, () => amp * gaussian(rng));
+            return {
+              next: () => w.map((x, i) => 20 + (w[i] = a * x + amp * Math.sqrt(1 - a * a) * gaussian(rng)) + gaussian(rng)),
+              announced: () => false,
+            };
+          },
+        });
+      }
     out.push({
       name: `daily cycle @${dt}s`,
       dt,
