@@ -143,14 +143,48 @@ export class TailTracker {
     const count = n > K ? K : this.clusters;
     if (sum <= 0) return;
     const beta = sum / Math.max(1, exact);
-    const betaUb = sum / gammaLower(Math.max(1, exact));
+    // the scale's upper bound, from the number of exact excesses (few clusters: a wide bound)
+    const widen = Math.max(1, exact) / gammaLower(Math.max(1, exact));
     const weeks = this.seconds / WEEK_S;
     const rate = count / weeks;
     const rateUb = (count + Z * Math.sqrt(count) + 1) / weeks;
-    const hit = Math.max(1, u + betaUb * Math.log(Math.max(1, rateUb / this.perWeek)));
+    const ratio = Math.max(1, rateUb / this.perWeek);
+    // A heavier tail than exponential (Student-t noise, judged sample by sample) is under-extrapolated by an
+    // exponential: where the peaks show one, a generalised Pareto tail (probability-weighted moments) with its
+    // shape bounded to [0, 0.5] takes over; a lighter one keeps the exponential (never a shorter extrapolation).
+    const { xi, sigma } = top >= MIN_SHAPE ? gpdPwm(this.peaks, top, u) : { xi: 0, sigma: beta };
+    let hit: number;
+    if (xi > 0.01) {
+      hit = Math.max(1, u + ((sigma * widen) / xi) * (Math.pow(ratio, xi) - 1));
+      this.expectedFalsePerWeek = rate * Math.pow(1 + (xi * (hit - u)) / sigma, -1 / xi);
+    } else {
+      hit = Math.max(1, u + beta * widen * Math.log(ratio));
+      this.expectedFalsePerWeek = rate * Math.exp(-(hit - u) / beta);
+    }
     this.hit = hit;
-    this.expectedFalsePerWeek = rate * Math.exp(-(hit - u) / beta);
   }
+}
+
+/** Excesses a tail shape is estimated from (fewer: exponential). */
+const MIN_SHAPE = 10;
+
+/** GPD shape ξ (bounded to [0, 0.5]) and scale from probability-weighted moments (Hosking & Wallis) of the top excesses over u (peaks descending). */
+function gpdPwm(peaks: Float64Array, n: number, u: number): { xi: number; sigma: number } {
+  let a0 = 0;
+  let a1 = 0;
+  for (let j = 0; j < n; j++) {
+    const y = Math.max(0, peaks[j] - u);
+    a0 += y;
+    // ascending rank i = n − j: weight (n − i)/(n − 1) = j/(n − 1)
+    a1 += (y * j) / (n - 1);
+  }
+  a0 /= n;
+  a1 /= n;
+  const den = a0 - 2 * a1;
+  if (!(den > 0)) return { xi: 0.5, sigma: a0 * 0.5 };
+  const k = a0 / den - 2;
+  const xi = Math.min(0.5, Math.max(0, -k));
+  return { xi, sigma: (2 * a0 * a1) / den };
 }
 
 /**
