@@ -2,10 +2,12 @@
 // falseEpisodesPerWeek. What an alarm budget counts is episodes, so the tail is fitted to episodes'
 // worth of evidence: the scores are declustered into runs (a cluster = a run of samples over a base
 // level u0, ended by `open` quiet samples), each cluster counted once by its peak of the score held for
-// `open` samples (what it takes to open an episode). An exponential tail is fitted to the largest
-// cluster peaks (peaks over threshold, the threshold being the (K+1)-th largest peak once there are
-// more than K), with upper confidence bounds on the scale and the rate, so a short learning window
-// (few clusters: little effective sample) gives a cautious threshold, not an optimistic one.
+// `open` samples (what it takes to open an episode). A tail (exponential; generalised Pareto with a
+// bounded shape where the peaks show a heavier one) is fitted to the largest cluster peaks (the upper
+// half of them, at most K), with upper confidence bounds on the scale and the rate, so a short learning
+// window (few clusters: little effective sample) gives a cautious threshold, not an optimistic one.
+// Once a week or more has been seen, the threshold is also never below what the clusters seen would
+// have crossed more often than the budget allows.
 // The fit does not stop at learning: every scored sample keeps feeding it (normal operation is the
 // held-out data the learning window could not be), so a series whose tail is heavier, or whose baseline
 // wanders more than its learning window showed, has its threshold raised as the evidence comes. Clusters
@@ -16,7 +18,7 @@ import { quantile } from './robust';
 import type { SampleTiming } from './timing';
 
 const WEEK_S = 604_800;
-/** Cluster peaks the tail is fitted on (the largest K; the (K+1)-th is the threshold). */
+/** Most cluster peaks the tail is fitted on (the largest; the next one is its threshold). */
 const K = 30;
 /** One-sided confidence of the upper bounds on the tail's scale and rate (z = 1: about 84 %). */
 const Z = 1;
@@ -42,9 +44,9 @@ function gammaLower(k: number): number {
 
 /** Declustered peaks of a series' scores and the threshold they call for; O(K) memory. */
 export class TailTracker {
-  /** Largest cluster peaks, descending (at most K + 1), and whether each was censored at the threshold. */
-  private readonly peaks = new Float64Array(K + 1);
-  private readonly censored = new Uint8Array(K + 1);
+  /** Largest cluster peaks, descending (at most 2K + 1), and whether each was censored at the threshold. */
+  private readonly peaks = new Float64Array(2 * K + 1);
+  private readonly censored = new Uint8Array(2 * K + 1);
   private kept = 0;
   /** Clusters seen and seconds observed. */
   clusters = 0;
@@ -93,17 +95,18 @@ export class TailTracker {
     }
   }
 
-  /** A cluster ends (its peak is final): keep it if among the K + 1 largest, then refit. */
+  /** A cluster ends (its peak is final): keep it if among the 2K + 1 largest, then refit. */
   private addPeak(peak: number): void {
     this.clusters++;
     const cens = this.censor && peak >= this.hit ? 1 : 0;
     const v = cens ? this.hit : peak;
     const p = this.peaks;
     const c = this.censored;
-    let i = this.kept < K + 1 ? this.kept++ : K + 1;
-    if (i === K + 1) {
-      if (v <= p[K]) return this.refit();
-      i = K;
+    const cap = p.length;
+    let i = this.kept < cap ? this.kept++ : cap;
+    if (i === cap) {
+      if (v <= p[cap - 1]) return this.refit();
+      i = cap - 1;
     }
     while (i > 0 && p[i - 1] < v) {
       p[i] = p[i - 1];
@@ -124,24 +127,29 @@ export class TailTracker {
   }
 
   /**
-   * Exponential tail over the threshold u (u0 while there are at most K clusters, else the (K+1)-th
-   * largest peak): censored MLE of the scale, with upper bounds on scale and rate from the number of
-   * clusters (the effective sample: autocorrelated samples make few clusters); the hit threshold is where
-   * the bounded tail expects perWeek clusters a week.
+   * Tail over the threshold u (the (top+1)-th largest peak): censored MLE of the exponential scale (or a
+   * bounded GPD where the peaks show a heavier tail), with upper bounds on scale and rate from the number
+   * of clusters (the effective sample: autocorrelated samples make few clusters); the hit threshold is
+   * where the bounded tail expects perWeek clusters a week.
    */
   private refit(): void {
     const n = this.kept;
     if (n === 0 || this.seconds <= 0) return;
-    const top = n > K ? K : n;
-    const u = n > K ? this.peaks[K] : this.u0;
+    // The tail is fitted over the upper half of the peaks (at most K): the score is the largest of several
+    // detectors and sensors, and near u0 the peaks mix the mild ones (a variance ratio wobbling about its level)
+    // with the one whose tail matters; over the (top+1)-th peak, the tail is that one's.
+    const top = n >= 2 * K ? K : Math.max(1, n >> 1);
+    const u = n >= 2 ? this.peaks[top] : this.u0;
     let sum = 0;
     let exact = 0;
     for (let j = 0; j < top; j++) {
       sum += Math.max(0, this.peaks[j] - u);
       if (!this.censored[j]) exact++;
     }
-    const count = n > K ? K : this.clusters;
-    if (sum <= 0) return;
+    const count = n >= 2 ? top : this.clusters;
+    // too few clusters to fit a tail (and a bound from one or two is no bound): the detectors' own threshold
+    // stands until normal operation gives more
+    if (top < MIN_FIT || sum <= 0) return;
     const beta = sum / Math.max(1, exact);
     // the scale's upper bound, from the number of exact excesses (few clusters: a wide bound)
     const widen = Math.max(1, exact) / gammaLower(Math.max(1, exact));
@@ -153,22 +161,25 @@ export class TailTracker {
     // exponential: where the peaks show one, a generalised Pareto tail (probability-weighted moments) with its
     // shape bounded to [0, 0.5] takes over; a lighter one keeps the exponential (never a shorter extrapolation).
     const { xi, sigma } = top >= MIN_SHAPE ? gpdPwm(this.peaks, top, u) : { xi: 0, sigma: beta };
-    let hit: number;
-    if (xi > 0.01) {
-      hit = Math.max(1, u + ((sigma * widen) / xi) * (Math.pow(ratio, xi) - 1));
-      this.expectedFalsePerWeek = rate * Math.pow(1 + (xi * (hit - u)) / sigma, -1 / xi);
-    } else {
-      hit = Math.max(1, u + beta * widen * Math.log(ratio));
-      this.expectedFalsePerWeek = rate * Math.exp(-(hit - u) / beta);
-    }
+    const gpd = xi > 0.01;
+    let hit = Math.max(1, u + (gpd ? ((sigma * widen) / xi) * (Math.pow(ratio, xi) - 1) : beta * widen * Math.log(ratio)));
+    // Whatever the model says, a threshold that more than the budget's worth of the clusters seen so far would
+    // have crossed is too low: once a week or more has been seen, the hit is at least the peak ranked just past
+    // the budget (nonparametric; holds where the fitted shape is too light).
+    const allowed = Math.floor(this.perWeek * weeks);
+    if (allowed >= 1 && allowed < n) hit = Math.max(hit, this.peaks[allowed]);
     this.hit = hit;
+    const y = Math.max(0, hit - u);
+    this.expectedFalsePerWeek = rate * (gpd ? Math.pow(1 + (xi * y) / sigma, -1 / xi) : Math.exp(-y / beta));
   }
 }
 
+/** Peaks a tail is fitted on at the least (fewer: the hit threshold stays where it is, 1 after learning). */
+export const MIN_FIT = 3;
 /** Excesses a tail shape is estimated from (fewer: exponential). */
 const MIN_SHAPE = 10;
 
-/** GPD shape ξ (bounded to [0, 0.5]) and scale from probability-weighted moments (Hosking & Wallis) of the top excesses over u (peaks descending). */
+/** GPD shape ξ (less one standard error, bounded to [0, 0.5]) and scale from probability-weighted moments (Hosking & Wallis) of the top excesses over u (peaks descending). */
 function gpdPwm(peaks: Float64Array, n: number, u: number): { xi: number; sigma: number } {
   let a0 = 0;
   let a1 = 0;
@@ -182,8 +193,9 @@ function gpdPwm(peaks: Float64Array, n: number, u: number): { xi: number; sigma:
   a1 /= n;
   const den = a0 - 2 * a1;
   if (!(den > 0)) return { xi: 0.5, sigma: a0 * 0.5 };
-  const k = a0 / den - 2;
-  const xi = Math.min(0.5, Math.max(0, -k));
+  // the shape of a few dozen peaks is uncertain (PWM: var ≈ 4/(3n) near 0): a heavy tail is taken only as far as the
+  // peaks show it beyond one standard error, so an exponential tail is not extrapolated as a Pareto one by chance
+  const xi = Math.min(0.5, Math.max(0, 2 - a0 / den - Math.sqrt(4 / (3 * n))));
   return { xi, sigma: (2 * a0 * a1) / den };
 }
 

@@ -7,7 +7,7 @@
 // (budget.ts); bad values held, the daily cycle removed (season.ts), the baseline's snapshots for
 // rollback, settling after a discontinuity. The seed's rolling z-score (zscore.ts) stays selectable for
 // comparison. Time, not rows: see timing.ts.
-import { calibrateBudget, NO_BUDGET, tailScore, type AlarmBudget, type TailTracker } from './budget';
+import { calibrateBudget, MIN_FIT, NO_BUDGET, tailScore, type AlarmBudget, type TailTracker } from './budget';
 import { CombinedDetectors } from './combined';
 import { KIND_ZSCORE } from './kinds';
 import { learnModel, LearningRows } from './learn';
@@ -308,6 +308,10 @@ export class DeviceDetector extends CombinedDetectors {
     const cal = calibrateBudget(this, buf, n, start.warm, t, this.p.falseEpisodesPerWeek);
     this.budget = cal.budget;
     this.tracker = cal.tracker;
+    if (!cal.tracker || cal.tracker.clusters < 2 * MIN_FIT)
+      this.warnings.push(
+        `the learning rows hold too few score clusters to fit the alarm budget's tail: the detectors' own threshold holds until normal operation shows the tail`,
+      );
     this.hit = this.budget.hit;
     this.expectedFalsePerWeek = this.budget.expectedFalsePerWeek;
     this.resume(start.zf, start.zLast);
