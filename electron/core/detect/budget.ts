@@ -12,7 +12,7 @@
 // held-out data the learning window could not be), so a series whose tail is heavier, or whose baseline
 // wanders more than its learning window showed, has its threshold raised as the evidence comes. Clusters
 // that reached the threshold (episodes: maybe real anomalies) are censored at it: they count as
-// clusters, but their height beyond the threshold does not widen the tail.
+// clusters (in the rate), but their height does not widen the tail.
 import type { CombinedDetectors } from './combined';
 import { quantile } from './robust';
 import type { SampleTiming } from './timing';
@@ -47,6 +47,8 @@ export class TailTracker {
   /** Largest cluster peaks, descending (at most 2K + 1), and whether each was censored at the threshold. */
   private readonly peaks = new Float64Array(2 * K + 1);
   private readonly censored = new Uint8Array(2 * K + 1);
+  /** Scratch: the exact (uncensored) excesses of the peaks the tail is fitted on, descending. */
+  private readonly excess = new Float64Array(2 * K + 1);
   private kept = 0;
   /** Clusters seen and seconds observed. */
   clusters = 0;
@@ -60,6 +62,10 @@ export class TailTracker {
   private quiet = 0;
   hit = 1;
   expectedFalsePerWeek = 0;
+  /** The last fit: threshold, scale (0 = none yet), shape. */
+  private fitU = 0;
+  private fitScale = 0;
+  private fitXi = 0;
   /** Censor clusters at the threshold (off while replaying the learning rows, which are normal by assumption). */
   censor = false;
 
@@ -98,7 +104,10 @@ export class TailTracker {
   /** A cluster ends (its peak is final): keep it if among the 2K + 1 largest, then refit. */
   private addPeak(peak: number): void {
     this.clusters++;
-    const cens = this.censor && peak >= this.hit ? 1 : 0;
+    // A cluster that crossed the threshold is a tail event if the fitted tail finds its height plausible (it
+    // crossed by as much as 1 % of crossings would): kept as it is, it widens the tail (heavy-tailed noise raises
+    // the threshold). One far beyond (a fault's size) is counted in the rate only, censored at the threshold.
+    const cens = this.censor && peak >= this.hit && !this.plausible(peak) ? 1 : 0;
     const v = cens ? this.hit : peak;
     const p = this.peaks;
     const c = this.censored;
@@ -116,6 +125,15 @@ export class TailTracker {
     p[i] = v;
     c[i] = cens;
     this.refit();
+  }
+
+  /** Whether the fitted tail gives a crossing at least a 1 % chance of reaching this peak. */
+  private plausible(peak: number): boolean {
+    if (this.fitScale <= 0) return false;
+    const y = peak - this.hit;
+    const xi = this.fitXi;
+    const p = xi > 0.01 ? Math.pow(1 + (xi * y) / (this.fitScale + xi * (this.hit - this.fitU)), -1 / xi) : Math.exp(-y / this.fitScale);
+    return p >= 0.01;
   }
 
   /** Flush a cluster still open (end of the learning replay), then refit. */
@@ -140,16 +158,21 @@ export class TailTracker {
     // with the one whose tail matters; over the (top+1)-th peak, the tail is that one's.
     const top = n >= 2 * K ? K : Math.max(1, n >> 1);
     const u = n >= 2 ? this.peaks[top] : this.u0;
+    // Clusters that reached the threshold (episodes: maybe real faults) count in the rate, but their height does
+    // not shape the tail: a plant with frequent real faults must not teach its detector that its tail is wide.
+    const ex = this.excess;
     let sum = 0;
     let exact = 0;
     for (let j = 0; j < top; j++) {
-      sum += Math.max(0, this.peaks[j] - u);
-      if (!this.censored[j]) exact++;
+      if (this.censored[j]) continue;
+      const e = Math.max(0, this.peaks[j] - u);
+      ex[exact++] = e;
+      sum += e;
     }
     const count = n >= 2 ? top : this.clusters;
     // too few clusters to fit a tail (and a bound from one or two is no bound): the detectors' own threshold
     // stands until normal operation gives more
-    if (top < MIN_FIT || sum <= 0) return;
+    if (exact < MIN_FIT || sum <= 0) return;
     const beta = sum / Math.max(1, exact);
     // the scale's upper bound, from the number of exact excesses (few clusters: a wide bound)
     const widen = Math.max(1, exact) / gammaLower(Math.max(1, exact));
@@ -160,15 +183,19 @@ export class TailTracker {
     // A heavier tail than exponential (Student-t noise, judged sample by sample) is under-extrapolated by an
     // exponential: where the peaks show one, a generalised Pareto tail (probability-weighted moments) with its
     // shape bounded to [0, 0.5] takes over; a lighter one keeps the exponential (never a shorter extrapolation).
-    const { xi, sigma } = top >= MIN_SHAPE ? gpdPwm(this.peaks, top, u) : { xi: 0, sigma: beta };
+    const { xi, sigma } = exact >= MIN_SHAPE ? gpdPwm(ex, exact) : { xi: 0, sigma: beta };
     const gpd = xi > 0.01;
     let hit = Math.max(1, u + (gpd ? ((sigma * widen) / xi) * (Math.pow(ratio, xi) - 1) : beta * widen * Math.log(ratio)));
     // Whatever the model says, a threshold that more than the budget's worth of the clusters seen so far would
     // have crossed is too low: once a week or more has been seen, the hit is at least the peak ranked just past
-    // the budget (nonparametric; holds where the fitted shape is too light).
+    // the budget (nonparametric; holds where the fitted shape is too light). Episodes count at the threshold they
+    // crossed, not at their height: a real fault's size must not mask the next one.
     const allowed = Math.floor(this.perWeek * weeks);
     if (allowed >= 1 && allowed < n) hit = Math.max(hit, this.peaks[allowed]);
     this.hit = hit;
+    this.fitU = u;
+    this.fitScale = gpd ? sigma : beta;
+    this.fitXi = gpd ? xi : 0;
     const y = Math.max(0, hit - u);
     this.expectedFalsePerWeek = rate * (gpd ? Math.pow(1 + (xi * y) / sigma, -1 / xi) : Math.exp(-y / beta));
   }
@@ -179,12 +206,12 @@ export const MIN_FIT = 3;
 /** Excesses a tail shape is estimated from (fewer: exponential). */
 const MIN_SHAPE = 10;
 
-/** GPD shape ξ (less one standard error, bounded to [0, 0.5]) and scale from probability-weighted moments (Hosking & Wallis) of the top excesses over u (peaks descending). */
-function gpdPwm(peaks: Float64Array, n: number, u: number): { xi: number; sigma: number } {
+/** GPD shape ξ (less one standard error, bounded to [0, 0.5]) and scale from probability-weighted moments (Hosking & Wallis) of the top excesses (descending). */
+function gpdPwm(ex: Float64Array, n: number): { xi: number; sigma: number } {
   let a0 = 0;
   let a1 = 0;
   for (let j = 0; j < n; j++) {
-    const y = Math.max(0, peaks[j] - u);
+    const y = ex[j];
     a0 += y;
     // ascending rank i = n − j: weight (n − i)/(n − 1) = j/(n − 1)
     a1 += (y * j) / (n - 1);

@@ -1,7 +1,9 @@
 // Issue 17: the alarm budget holds on normal data it was not tuned on. The families, their parameters and
 // seeds here differ from the eval's (DEFAULT_FAMILIES, seed 1), on which the budget's method was checked.
 import { describe, expect, it } from 'vitest';
-import { measureFamily, normalFamilies, type FamilyOptions } from './calibration';
+import { seededRng } from '../clock';
+import { gaussian, measureFamily, normalFamilies, type FamilyOptions } from './calibration';
+import { DeviceMonitor, EV_OPENED } from './episodes';
 import { DetectorParamsSchema } from './schema';
 
 const defaults = DetectorParamsSchema.parse({});
@@ -24,4 +26,17 @@ describe('alarm budget on held-out normal families', () => {
     expect(per).toEqual([]);
     expect(eps / weeks).toBeLessThanOrEqual(2 * budget);
   }, 120_000);
+
+  it('a real fault every day is not learned away: episodes far past the threshold count, but do not widen the tail', () => {
+    // the budget cannot tell a real fault from a false alarm by its timing; by its height it can: a 10σ step
+    // each day for three weeks (far more often than the budget) stays detected every time
+    const rng = seededRng(606);
+    const m = new DeviceMonitor('f', ['a', 'b'], defaults);
+    let opened = 0;
+    for (let i = 0; i < 21 * 1440; i++) {
+      const fault = i > 1440 && i % 1440 >= 600 && i % 1440 < 630 ? 10 : 0;
+      if (m.push(Date.UTC(2026, 3, 1) + i * 60_000, [50 + gaussian(rng) + fault, 20 + gaussian(rng)]) === EV_OPENED) opened++;
+    }
+    expect(opened).toBe(20);
+  });
 });
