@@ -10,9 +10,10 @@
 // have crossed more often than the budget allows.
 // The fit does not stop at learning: every scored sample keeps feeding it (normal operation is the
 // held-out data the learning window could not be), so a series whose tail is heavier, or whose baseline
-// wanders more than its learning window showed, has its threshold raised as the evidence comes. Clusters
-// that reached the threshold (episodes: maybe real anomalies) are censored at it: they count as
-// clusters (in the rate), but their height does not widen the tail.
+// wanders more than its learning window showed, has its threshold raised as the evidence comes. A cluster
+// that crossed the threshold by as much as the fitted tail finds plausible is a tail event and kept as it
+// is; one far beyond (a fault's size: maybe a real anomaly) is censored at the threshold: it counts in the
+// rate, but its height does not widen the tail.
 import type { CombinedDetectors } from './combined';
 import { quantile } from './robust';
 import type { SampleTiming } from './timing';
@@ -44,7 +45,7 @@ function gammaLower(k: number): number {
 
 /** Declustered peaks of a series' scores and the threshold they call for; O(K) memory. */
 export class TailTracker {
-  /** Largest cluster peaks, descending (at most 2K + 1), and whether each was censored at the threshold. */
+  /** Largest cluster peaks, descending (at most 2K + 1), and whether each was censored at the threshold (then stored at it). */
   private readonly peaks = new Float64Array(2 * K + 1);
   private readonly censored = new Uint8Array(2 * K + 1);
   /** Scratch: the exact (uncensored) excesses of the peaks the tail is fitted on, descending. */
