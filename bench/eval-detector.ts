@@ -2,6 +2,7 @@
 // (../shared/datasets/skab, leaderboard protocol), with the seed's z-score beside ours in the same
 // run, and detector throughput. Prints a table; the last line is one JSON object.
 //   npm run eval:detector [-- --seed N] [-- --skab DIR] [-- --set '{"knob":value}'] [-- --skab-set '{"knob":value}'] [-- --only skab,seeds]
+// The alarm budget's parts (normal synthetic families, the water-treatment plant's day) are in eval-detector-calibration.ts.
 // --set overrides detector knobs everywhere, --skab-set on SKAB only; the settings used are printed.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { generateDay, SCENARIOS } from '../electron/core/plant';
 import { DetectorParamsSchema, DeviceMonitor, EV_OPENED, runOffline, type DetectorParams, type Episode, type OfflineRow } from '../electron/core/detect';
 import { AlarmSystem, AlarmConfigSchema } from '../electron/core/alarms';
 import { manualClock } from '../electron/core/clock';
+import { evalCalibration, evalWater } from './eval-detector-calibration';
 
 const { values: args } = parseArgs({
   options: {
@@ -21,7 +23,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
   },
 });
-/** --only builtin,seeds,resampled,seek,skab: run these parts only (the others print null). */
+/** --only builtin,seeds,resampled,seek,skab,calibration,water: run these parts only (the others print null). */
 const only = args.only ? new Set(args.only.split(',')) : null;
 const part = (name: string) => !only || only.has(name);
 const seed = Number(args.seed);
@@ -462,6 +464,8 @@ const sd = part('seeds') ? evalSeeds() : null;
 const rsm = part('resampled') ? evalResampled() : null;
 const seekFalse = part('seek') ? evalSeek() : null;
 const s = part('skab') ? evalSkab(args.skab) : null;
+const cal = part('calibration') ? evalCalibration(defaults) : null;
+const water = part('water') ? evalWater(defaults, [seed, seed + 1]) : null;
 console.log(
   JSON.stringify({
     builtin_detected: b ? b.detected : null,
@@ -481,5 +485,8 @@ console.log(
     resampled_false_per_series_day: rsm ? r3(rsm.worst) : null,
     resampled_silent_stops: rsm ? rsm.silent : null,
     seek_false_alarms: seekFalse,
+    calibration_false_per_series_week: cal ? { median: r3(cal.median), worst: r3(cal.worst), worst_family: cal.worstFamily } : null,
+    water_detected_pct: water ? r2(water.detectedPct) : null,
+    water_false_episodes_per_asset_day: water ? r3(water.falsePerAssetDay) : null,
   }),
 );

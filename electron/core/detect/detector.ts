@@ -7,7 +7,7 @@
 // (budget.ts); bad values held, the daily cycle removed (season.ts), the baseline's snapshots for
 // rollback, settling after a discontinuity. The seed's rolling z-score (zscore.ts) stays selectable for
 // comparison. Time, not rows: see timing.ts.
-import { calibrateBudget, NO_BUDGET, tailScore, type AlarmBudget } from './budget';
+import { calibrateBudget, MIN_FIT, NO_BUDGET, tailScore, type AlarmBudget, type TailTracker } from './budget';
 import { CombinedDetectors } from './combined';
 import { KIND_ZSCORE } from './kinds';
 import { learnModel, LearningRows } from './learn';
@@ -48,6 +48,8 @@ export class DeviceDetector extends CombinedDetectors {
 
   private readonly zscore: ZscoreWindow | null;
   private budget: AlarmBudget = NO_BUDGET;
+  /** The tail of this series' declustered scores, fed on: the hit threshold follows it (null: too few learning rows). */
+  private tracker: TailTracker | null = null;
   /** The learning rows; null once learned (or in z-score mode, which does not learn). */
   private learning: LearningRows | null;
   private readonly season: DailyProfile | null;
@@ -256,6 +258,12 @@ export class DeviceDetector extends CombinedDetectors {
     }
     const raw = this.scoreRow(xs, t, this.hit);
     this.pscore = tailScore(this.budget, raw);
+    const tr = this.tracker;
+    if (tr) {
+      tr.observe(raw, t.dtMs / 1000);
+      this.hit = tr.hit;
+      this.expectedFalsePerWeek = tr.expectedFalsePerWeek;
+    }
     return this.score;
   }
 
@@ -297,7 +305,13 @@ export class DeviceDetector extends CombinedDetectors {
     const t = (this.timing = timingFor(this.p, dtMs));
     this.warnings.push(...timingWarnings(this.p, t, n, irregular));
     const start = learnModel(this, buf, n, t, this.p, this.warnings);
-    this.budget = calibrateBudget(this, buf, n, start.warm, t, this.p.falseEpisodesPerWeek);
+    const cal = calibrateBudget(this, buf, n, start.warm, t, this.p.falseEpisodesPerWeek);
+    this.budget = cal.budget;
+    this.tracker = cal.tracker;
+    if (!cal.tracker || cal.tracker.clusters < 2 * MIN_FIT)
+      this.warnings.push(
+        `the learning rows hold too few score clusters to fit the alarm budget's tail: the detectors' own threshold holds until normal operation shows the tail`,
+      );
     this.hit = this.budget.hit;
     this.expectedFalsePerWeek = this.budget.expectedFalsePerWeek;
     this.resume(start.zf, start.zLast);

@@ -96,8 +96,9 @@ export const DetectorParamsSchema = z.object({
   /** 'auto': learn an hour-of-day profile per sensor and remove it once the data shows a repeatable daily cycle. */
   seasonality: z.enum(['auto', 'off']).default('auto'),
   // ---- alarm budget
-  /** Target false episodes per series per week: each series' hit threshold is raised (never lowered) until the
-   *  tail of its own learning data, extrapolated (exponential peaks-over-threshold), expects no more than this. */
+  /** Target false episodes per series per week: each series' hit threshold (never under 1) is where the tail of its
+   *  own declustered scores (learning rows, then every scored sample; bounded generalised Pareto over the largest
+   *  cluster peaks, with upper confidence bounds) expects no more than this (budget.ts). */
   falseEpisodesPerWeek: z.number().positive().default(1),
   // ---- known discontinuities
   /** After a known discontinuity (replay seek/speed/resume/loop, reconnect), the series re-settles for this
