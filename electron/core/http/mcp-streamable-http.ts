@@ -18,14 +18,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentGate } from '../governance';
-import {
-  NodeStreamableHttpTransport,
-  type CallerIdentity,
-  type HttpSession,
-  type McpConfig,
-  type ModernEndpoint,
-  type StreamableHttpEndpoint,
-} from '../mcp';
+import { NodeStreamableHttpTransport, type CallerIdentity, type HttpSession, type McpConfig, type ModernEndpoint, type StreamableHttpEndpoint } from '../mcp';
 import { createRateLimitedLog, type Logger } from '../observability';
 import { authenticateAgent } from './agent-auth';
 import { isLoopbackHost, sendJson, type HttpServer, type RouteContext } from './index';

@@ -146,10 +146,15 @@ export class ModernEndpoint {
     const version = meta[META.version];
     if (typeof version !== 'string' || !MODERN_REVISIONS.includes(version)) {
       sink.answer(
-        rpcError(id, UNSUPPORTED_VERSION, `Unsupported protocol version: ${String(version)} (supported: ${MODERN_REVISIONS.join(', ')}; 2025-era clients initialize a session)`, {
-          supported: [...MODERN_REVISIONS],
-          requested: version ?? null,
-        }),
+        rpcError(
+          id,
+          UNSUPPORTED_VERSION,
+          `Unsupported protocol version: ${String(version)} (supported: ${MODERN_REVISIONS.join(', ')}; 2025-era clients initialize a session)`,
+          {
+            supported: [...MODERN_REVISIONS],
+            requested: version ?? null,
+          },
+        ),
       );
       return null;
     }
