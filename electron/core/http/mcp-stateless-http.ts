@@ -68,6 +68,13 @@ export function serveModern(endpoint: ModernEndpoint, req: http.IncomingMessage,
       if (sse) res.end(`event: message\ndata: ${json}\n\n`);
       else res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json);
     },
+    end() {
+      // Cancelled by a notifications/cancelled on another POST (a stdio bridge has no stream to close): no answer.
+      if (done) return;
+      done = true;
+      if (!sse) res.writeHead(200, SSE_HEADERS);
+      res.end();
+    },
   };
   const call = endpoint.handle(message, sink, extra);
   if (!call || done) return;

@@ -54,6 +54,8 @@ export function envelopeRevision(m: unknown): string | null {
 export interface ModernSink {
   notify(message: JSONRPCMessage): void;
   answer(message: JSONRPCMessage): void;
+  /** The request was cancelled: end its stream without an answer (HTTP); nothing to do on a shared channel. */
+  end?(): void;
 }
 
 export interface ModernCall {
@@ -186,7 +188,7 @@ export class ModernEndpoint {
     const internal = `m${++this.seq}`;
     const f: InFlight = { clientId: id, method: message.method, sink, tasks: asTask, done: false };
     this.inflight.set(internal, f);
-    this.transport.onmessage?.({ jsonrpc: '2.0', id: internal, method: message.method, params: forward } as JSONRPCMessage, extra);
+    this.transport.onmessage?.({ jsonrpc: '2.0', id: internal, method: message.method, params: forward }, extra);
     return { cancel: (reason) => this.cancel(internal, reason) };
   }
 
@@ -308,8 +310,16 @@ export class ModernEndpoint {
   }
 
   private cancelByClientId(clientId: RequestId, reason: string): void {
-    for (const [key, l] of this.listeners) if (l.clientId === clientId) this.listeners.delete(key);
-    for (const [internal, f] of this.inflight) if (f.clientId === clientId) this.cancel(internal, reason);
+    for (const [key, l] of this.listeners)
+      if (l.clientId === clientId) {
+        this.listeners.delete(key);
+        l.sink.end?.();
+      }
+    for (const [internal, f] of this.inflight)
+      if (f.clientId === clientId) {
+        this.cancel(internal, reason);
+        f.sink.end?.();
+      }
   }
 
   /** tasks/get, tasks/update, tasks/cancel of the Tasks extension, over the agent's own pending calls. */

@@ -61,7 +61,7 @@ export class TasksExtensionTransport implements Transport {
   async start(): Promise<void> {
     this.inner.onclose = () => this.onclose?.();
     this.inner.onerror = (e) => this.onerror?.(e);
-    this.inner.onmessage = (m, extra) => this.incoming(m as Obj, extra);
+    this.inner.onmessage = (m, extra) => this.incoming(m, extra);
     await this.inner.start();
   }
 
@@ -71,7 +71,7 @@ export class TasksExtensionTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    const m = withExtension(message as Obj);
+    const m = withExtension(message);
     if (m.method === 'tools/call' && (typeof m.id === 'string' || typeof m.id === 'number')) {
       const id = m.id;
       const envelope = isObj(m.params) && isObj(m.params._meta) ? m.params._meta : {};
@@ -111,7 +111,7 @@ export class TasksExtensionTransport implements Transport {
     const id = `tasks-ext-${++this.seq}`;
     return new Promise((resolve, reject) => {
       this.internal.set(id, resolve);
-      this.inner.send({ jsonrpc: '2.0', id, method, params } as JSONRPCMessage).catch((e: unknown) => {
+      this.inner.send({ jsonrpc: '2.0', id, method, params }).catch((e: unknown) => {
         this.internal.delete(id);
         reject(e instanceof Error ? e : new Error(String(e)));
       });
@@ -140,7 +140,7 @@ export class TasksExtensionTransport implements Transport {
     this.deliver(id, {
       jsonrpc: '2.0',
       id,
-      error: { code: -32800, message: `task ${String(call.taskId)} ${String(t.status)}: ${String(t.statusMessage ?? '')}` },
+      error: { code: -32800, message: `task ${String(call.taskId)} ${String(t.status)}: ${typeof t.statusMessage === 'string' ? t.statusMessage : ''}` },
     });
   }
 
