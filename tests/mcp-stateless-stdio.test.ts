@@ -30,7 +30,11 @@ describe('aegisflow mcp (stdio bridge) speaking 2026-07-28', () => {
   let rig: McpRig;
   let commands = 0;
   beforeAll(async () => {
-    rig = await startRig();
+    // Approvals wait 3 s for an operator here, so the expiry case ends quickly.
+    const policy = fs
+      .readFileSync(path.resolve(__dirname, '../resources/policies/default.yaml'), 'utf8')
+      .replace('review_timeout_s: 120', 'review_timeout_s: 3');
+    rig = await startRig({}, policy);
     await waitFor(() => rig.core.services.live.devices().length === 9, 'readings from all nine devices');
     const subscribe = rig.core.services.broker.subscribeLocal;
     if (!subscribe) throw new Error('the rig runs the embedded broker');
@@ -66,6 +70,22 @@ describe('aegisflow mcp (stdio bridge) speaking 2026-07-28', () => {
     // Served statelessly: the bridge opened no session for this client.
     expect(rig.core.services.mcp.http?.sessions.size).toBe(0);
     expect(rig.core.services.mcp.http?.counters().statelessRequests).toBeGreaterThan(0);
+    await client.close();
+  }, 60_000);
+
+  it('expiry: nobody decides, the task completes with an EXPIRED isError result naming the rule; nothing is sent', async () => {
+    const seen: TaskSeen[] = [];
+    const { client, transport } = spawn2026(['--agent', 'diag', '--url', rig.mcpUrl], rig.token, { onTask: (t) => seen.push(t) });
+    await client.connect(transport);
+    const r = await client.callTool({
+      name: 'execute_device_command',
+      arguments: { device_id: 'line-2/compressor-01', command: 'reduce_load', parameters: { reduction_pct: 15 }, justification: 'stdio 2026 expiry test' },
+    });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/^EXPIRED: .*rule review-device-commands/);
+    expect(seen[0]?.status).toBe('working');
+    expect(seen.at(-1)?.status).toBe('completed');
+    expect(commands).toBe(1); // the approved case's one command on line-1/compressor-01, nothing more
     await client.close();
   }, 60_000);
 });
