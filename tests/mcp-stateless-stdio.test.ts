@@ -114,5 +114,5 @@ describe('aegisflow mcp --standalone speaking 2026-07-28', () => {
     expect(textOf(b)).toMatch(/BLOCKED/);
     await client.close();
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 120_000); // a whole headless core starts inside the spawned CLI
 });

@@ -34,9 +34,9 @@ export async function serveStdio(
     const legacy = transport.onmessage;
     const out = (m: JSONRPCMessage) => void transport.send(m).catch(() => {});
     const sink = { notify: out, answer: out };
-    transport.onmessage = (msg, extra) => {
-      if (envelopeRevision(msg) === null) legacy?.(msg, extra);
-      else modern.handle(msg, sink, extra);
+    transport.onmessage = (msg: JSONRPCMessage) => {
+      if (envelopeRevision(msg) === null) legacy?.(msg);
+      else modern.handle(msg, sink);
     };
   }
   // The SDK's stdio transport does not notice EOF on stdin: the client closing its pipe ends the session.
