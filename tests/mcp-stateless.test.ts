@@ -112,6 +112,12 @@ describe('revision 2026-07-28 beside 2025-11-25 on the one /mcp', () => {
       body: JSON.stringify([discover, { ...discover, id: 2 }]),
     });
     expect(batch.status).toBe(400);
+    // Each refusal is the agent's invalid call (the abuse signal), as on a 2025 session.
+    const invalid = rig.core.services.mcp.recentCalls({ agentId: 'diag', limit: 2 });
+    expect(invalid.map((r) => [r.tool, r.status])).toEqual([
+      ['(rpc) malformed', 'invalid'],
+      ['(rpc) server/discover', 'invalid'],
+    ]);
     const noExt = await rawPost({ jsonrpc: '2.0', id: 2, method: 'tasks/get', params: { taskId: 'x', _meta: envelope() } });
     expect(noExt.body.error?.code).toBe(-32021);
     const unknownTask = await rawPost({

@@ -33,15 +33,30 @@ function fail(res: http.ServerResponse, status: number, code: number, message: s
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
-export function serveModern(endpoint: ModernEndpoint, req: http.IncomingMessage, res: http.ServerResponse, body: unknown, agentId: string): void {
+/**
+ * Serve one 2026-07-28 POST. `onRefused` hears a request refused before it reached the endpoint (the
+ * agent's invalid call, as the 2025 transport's refusals are).
+ */
+export function serveModern(
+  endpoint: ModernEndpoint,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: unknown,
+  agentId: string,
+  onRefused?: (message: string) => void,
+): void {
+  const refuse = (status: number, code: number, message: string) => {
+    onRefused?.(message);
+    fail(res, status, code, message);
+  };
   const accept = req.headers.accept ?? '';
   if (!accept.includes('application/json') || !accept.includes('text/event-stream'))
-    return fail(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+    return refuse(406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
   const ct = (req.headers['content-type'] ?? '').split(';', 1)[0].trim().toLowerCase();
-  if (ct !== 'application/json') return fail(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
-  if (Array.isArray(body)) return fail(res, 400, -32600, 'Invalid Request: revision 2026-07-28 has no JSON-RPC batches; send one message per POST');
+  if (ct !== 'application/json') return refuse(415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+  if (Array.isArray(body)) return refuse(400, -32600, 'Invalid Request: revision 2026-07-28 has no JSON-RPC batches; send one message per POST');
   const kind = jsonRpcShape(body);
-  if (kind === null) return fail(res, 400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
+  if (kind === null) return refuse(400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
   const message = body as JSONRPCMessage;
   const auth: AuthInfo = { token: '(agent bearer token)', clientId: agentId, scopes: [], extra: { agentId } };
   const extra = { requestInfo: { headers: req.headers }, authInfo: auth };

@@ -192,7 +192,7 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
     // Revision 2026-07-28: no session, the request stands alone (authenticated above like any other).
     if (isModernRequest(req, body)) {
       counters.statelessRequests++;
-      return serveModern(modernOf(agent.id), req, res, body, agent.id);
+      return serveModern(modernOf(agent.id), req, res, body, agent.id, (message) => deps.onMalformed?.(agent.id, message));
     }
 
     const sid = req.headers['mcp-session-id'];

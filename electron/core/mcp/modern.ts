@@ -18,6 +18,7 @@ import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { PendingCallRecord } from './pending';
 import { isSettled } from './pending';
+import { recordInvalidCall } from './record';
 import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from './server';
 import { GATED_TOOLS } from './tasks';
 import type { CallerIdentity, McpDeps } from './types';
@@ -147,6 +148,7 @@ export class ModernEndpoint {
     const meta = isObj(params._meta) ? params._meta : {};
     const version = meta[META.version];
     if (typeof version !== 'string' || !MODERN_REVISIONS.includes(version)) {
+      this.refused(message.method, params, `unsupported protocol version ${String(version)}`);
       sink.answer(
         rpcError(
           id,
@@ -174,6 +176,7 @@ export class ModernEndpoint {
         sink.answer(this.task(id, message.method, params, tasks));
         return null;
       case 'initialize':
+        this.refused(message.method, params, 'initialize in a 2026-07-28 request');
         sink.answer(rpcError(id, -32600, 'initialize is not part of revision 2026-07-28: send requests with the _meta envelope, no session'));
         return null;
     }
@@ -322,14 +325,21 @@ export class ModernEndpoint {
       }
   }
 
+  /** A request refused before any server code ran: this agent's invalid call, as on the 2025 sessions (an abuse signal). */
+  private refused(method: string, params: Obj, why: string): void {
+    recordInvalidCall(this.deps, this.caller, `(rpc) ${method.slice(0, 100)}`, params, why);
+  }
+
   /** tasks/get, tasks/update, tasks/cancel of the Tasks extension, over the agent's own pending calls. */
   private task(id: RequestId, method: string, params: Obj, declared: boolean): JSONRPCMessage {
+    if (!declared) this.refused(method, params, 'missing required client capability io.modelcontextprotocol/tasks');
     if (!declared)
       return rpcError(id, MISSING_CAPABILITY, 'Missing required client capability', {
         requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } },
       });
     const taskId = params.taskId;
     const rec = typeof taskId === 'string' ? this.deps.pending.get(taskId) : null;
+    if (!rec || rec.agentId !== this.caller.agentId) this.refused(method, params, `unknown task ${String(taskId)}`);
     if (!rec || rec.agentId !== this.caller.agentId) return rpcError(id, -32602, `Failed to retrieve task: Task not found (${String(taskId)})`);
     if (method === 'tasks/cancel') {
       this.deps.pending.cancel(rec.id, `agent:${this.caller.agentId}`, 'tasks/cancel');
