@@ -155,6 +155,22 @@ describe('revision 2026-07-28 beside 2025-11-25 on the one /mcp', () => {
     expect(rig.core.services.mcp.deps.pending.get(seen[0].taskId)).toMatchObject({ status: 'completed', agentId: 'diag' });
     expect(received.get(device)).toBe(1);
     expect(await executedOn(device)).toBe(1);
+    // The task as tasks/get shows it on the wire: the tool result inline, resultType "complete".
+    const ext = envelope({ 'io.modelcontextprotocol/tasks': {} });
+    const got = await rawPost({ jsonrpc: '2.0', id: 7, method: 'tasks/get', params: { taskId: seen[0].taskId, _meta: ext } });
+    expect(got.body.result).toMatchObject({
+      resultType: 'complete',
+      taskId: seen[0].taskId,
+      status: 'completed',
+      pollIntervalMs: 50,
+      result: { structuredContent: { status: 'executed', approved_by: 'dana' } },
+    });
+    const updated = await rawPost({ jsonrpc: '2.0', id: 8, method: 'tasks/update', params: { taskId: seen[0].taskId, inputResponses: {}, _meta: ext } });
+    expect(updated.body.result).toMatchObject({ resultType: 'complete' });
+    // Another agent cannot see it.
+    const other2 = rig.core.services.governance.addAgent({ id: 'other-2026', name: 'Other', role: 'assistant' });
+    const foreign = await rawPost({ jsonrpc: '2.0', id: 9, method: 'tasks/get', params: { taskId: seen[0].taskId, _meta: ext } }, other2.token);
+    expect(foreign.body.error?.code).toBe(-32602);
 
     // Rejected: the task completes with an isError tool result naming the rule and the operator.
     const other = 'line-2/motor-02';
