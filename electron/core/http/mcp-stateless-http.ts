@@ -7,6 +7,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { envelopeRevision, jsonRpcShape, type ModernEndpoint, type ModernSink } from '../mcp';
 
+const KEEP_ALIVE_MS = 15_000;
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
@@ -93,7 +94,16 @@ export function serveModern(
   };
   const call = endpoint.handle(message, sink, extra);
   if (!call || done) return;
+  // A subscription stream stays open for hours: comments keep idle proxies and sockets from closing it.
+  const keepAlive =
+    'method' in message && message.method === 'subscriptions/listen'
+      ? setInterval(() => {
+          if (sse && !done) res.write(': keep-alive\n\n');
+        }, KEEP_ALIVE_MS)
+      : null;
+  keepAlive?.unref?.();
   res.on('close', () => {
+    if (keepAlive) clearInterval(keepAlive);
     if (done) return;
     done = true;
     call.cancel('the client closed the response stream');
