@@ -127,17 +127,16 @@ export class ModernEndpoint {
     });
   }
 
-  /** Requests of this caller still running (list subscriptions included). */
-  get busy(): number {
-    return this.inflight.size + this.listeners.size;
-  }
-
   /**
    * One 2026-07-28 message. A request's answer goes to `sink` (nothing for a notification); the handle
    * cancels the request. `extra` carries the transport's request info (headers, auth) to the server.
    */
   handle(message: JSONRPCMessage, sink: ModernSink, extra?: MessageExtraInfo): ModernCall | null {
     if (!('method' in message)) return null; // a response: 2026-07-28 servers send no requests
+    if (this.closed) {
+      if ('id' in message) sink.answer(rpcError(message.id, -32000, 'the server is stopping'));
+      return null;
+    }
     const params = isObj(message.params) ? message.params : {};
     if (!('id' in message)) {
       if (message.method === 'notifications/cancelled' && (typeof params.requestId === 'string' || typeof params.requestId === 'number'))
