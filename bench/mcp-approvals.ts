@@ -5,10 +5,16 @@
 //   tasks_2025_ok       MCP Tasks 2025-11-25: a task-augmented call returns a working task; approve →
 //                       executed result, reject → isError naming the rule and the operator, tasks/cancel →
 //                       the approval withdrawn.
+//   tasks_2026_ok       revision 2026-07-28 with the Tasks extension (SDK 2.x Client, stateless): a gated
+//                       call comes back as a server-directed task; approve → executed once, reject →
+//                       isError naming the rule and the operator, aborting the call → tasks/cancel, the
+//                       approval withdrawn and nothing sent.
+import { Client as Client2026, StreamableHTTPClientTransport as Http2026 } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Core } from '../electron/core';
+import { TasksExtensionTransport, type TaskSeen } from '../electron/core/mcp/transports/tasksExtClient';
 import type { Caller } from '../shared/operators';
 
 const OPERATOR: Caller = Object.freeze({ operator: { id: 'op-bench', name: 'bench-operator', roles: ['admin'] }, via: 'internal' });
@@ -16,6 +22,7 @@ const OPERATOR: Caller = Object.freeze({ operator: { id: 'op-bench', name: 'benc
 export interface ApprovalChecks {
   retry_exactly_once: 0 | 1;
   tasks_2025_ok: 0 | 1;
+  tasks_2026_ok: 0 | 1;
   notes: string[];
 }
 
@@ -108,6 +115,57 @@ export async function approvalChecks(core: Core, url: string, token: string): Pr
     notes.push(`tasks: ${(err as Error).message}`);
   }
   await client.close();
+
+  let tasks2026 = false;
+  try {
+    const seen: TaskSeen[] = [];
+    let onTask: (t: TaskSeen) => void = () => {};
+    const modern = new Client2026({ name: 'bench-approvals-2026', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    const http2026 = new Http2026(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+    await modern.connect(new TasksExtensionTransport(http2026, { onTask: (t) => (seen.push(t), onTask(t)) }));
+    const decidedOnTask = (verdict: 'approve' | 'reject') => {
+      const approval = nextApproval();
+      onTask = () => {
+        onTask = () => {};
+        void approval.then((id) => decide(id, verdict));
+      };
+    };
+    decidedOnTask('approve');
+    const a = await modern.callTool(command('line-1/pump-03', 20));
+    const first = seen[0];
+    decidedOnTask('reject');
+    const r = await modern.callTool(command('line-3/pump-03', 20));
+    const ac = new AbortController();
+    const approvalC = nextApproval();
+    let cTask = '';
+    onTask = (t) => {
+      cTask = t.taskId;
+      ac.abort();
+    };
+    await modern.callTool(command('line-1/compressor-01', 20), { signal: ac.signal }).catch(() => null);
+    const cId = await approvalC;
+    for (let i = 0; i < 100 && core.services.mcp.deps.pending.get(cTask)?.status !== 'cancelled'; i++) await new Promise((res) => setTimeout(res, 50));
+    const text = (x: { content?: unknown }) => ((x.content ?? []) as Array<{ text?: string }>).map((p) => p.text ?? '').join(' ');
+    tasks2026 =
+      check(modern.getProtocolEra() === 'modern', '2026: the client negotiated revision 2026-07-28') &&
+      check(first?.status === 'working' && /awaiting operator approval/.test(first.statusMessage ?? ''), '2026: a gated call is a working task') &&
+      check((a.structuredContent as { status?: string } | undefined)?.status === 'executed', `2026: approve → executed: ${text(a)}`) &&
+      check(
+        r.isError === true && /^REJECTED by bench-operator: .*rule review-device-commands/.test(text(r)),
+        `2026: reject → isError naming rule and operator: ${text(r)}`,
+      ) &&
+      check(
+        core.services.mcp.deps.pending.get(cTask)?.status === 'cancelled' && core.services.governance.approval(cId)?.status === 'cancelled',
+        '2026: abort → tasks/cancel → approval withdrawn',
+      ) &&
+      check(
+        received.get('line-1/pump-03') === 1 && !received.get('line-3/pump-03') && !received.get('line-1/compressor-01'),
+        '2026: only the approved task reaches its device, once',
+      );
+    await modern.close();
+  } catch (err) {
+    notes.push(`tasks 2026: ${(err as Error).message}`);
+  }
   await unsubscribe?.();
-  return { retry_exactly_once: retry ? 1 : 0, tasks_2025_ok: tasks ? 1 : 0, notes };
+  return { retry_exactly_once: retry ? 1 : 0, tasks_2025_ok: tasks ? 1 : 0, tasks_2026_ok: tasks2026 ? 1 : 0, notes };
 }

@@ -11,7 +11,11 @@
 // shared: neighbouring runs see the same conditions). calls/s is the median round; overhead is the
 // median of the per-round ratios; p50/p99 pool every measured call of every round. Then stdio: the
 // real CLI bridge (aegisflow mcp) with 20 calls in flight on one stdio connection.
-// Before the load, the approval checks of issue 20 (mcp-approvals.ts): retry exactly once, MCP Tasks.
+// Revision 2026-07-28 (stateless, no session: every request carries its `_meta` envelope and is
+// authenticated on its own) in the same rounds: the governed /mcp, and for the SDK 2.x server vs own
+// Node transport decision the two bare 2026 servers of mcp-stateless.ts (same tool body, no governance).
+// Before the load, the approval checks of issue 20 (mcp-approvals.ts): retry exactly once, MCP Tasks
+// (2025-11-25) and the Tasks extension (2026-07-28).
 // Prints calls/s, p50, p99 and the overheads (fraction of throughput lost); the last line is JSON.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -29,6 +33,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { NodeStreamableHttpTransport } from '../electron/core/mcp/transports/nodeStreamableHttp';
 import { DEVICE_IDS } from '../shared/plant';
 import { approvalChecks } from './mcp-approvals';
+import { ENVELOPE_2026, bare2026Node, bare2026Sdk, headers2026 } from './mcp-stateless';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLIENTS = Number(process.env.BENCH_MCP_CLIENTS ?? 20);
@@ -73,13 +78,16 @@ class RawMcpClient {
     private readonly url: URL,
     private readonly token: string,
     private readonly agent: http.Agent,
+    /** Revision 2026-07-28: no session, the envelope and the standard headers on every request. */
+    private readonly stateless = false,
   ) {}
-  private post(body: unknown): Promise<{ status: number; text: string }> {
+  private post(body: unknown, extra: Record<string, string> = {}): Promise<{ status: number; text: string }> {
     const data = JSON.stringify(body);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       'content-length': String(Buffer.byteLength(data)),
+      ...extra,
     };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (this.sessionId) {
@@ -101,6 +109,11 @@ class RawMcpClient {
     });
   }
   async connect(): Promise<void> {
+    if (this.stateless) {
+      const d = await this.post({ jsonrpc: '2.0', id: ++this.id, method: 'server/discover', params: { _meta: ENVELOPE_2026 } }, headers2026('server/discover'));
+      if (d.status !== 200 || !d.text.includes('2026-07-28')) throw new Error(`server/discover failed: ${d.status} ${d.text.slice(0, 200)}`);
+      return;
+    }
     const r = await this.post({
       jsonrpc: '2.0',
       id: ++this.id,
@@ -112,14 +125,21 @@ class RawMcpClient {
   }
   /** True when the call returned a result that is not an error. */
   async callTool(name: string, args: Record<string, unknown>): Promise<boolean> {
-    const r = await this.post({ jsonrpc: '2.0', id: ++this.id, method: 'tools/call', params: { name, arguments: args } });
+    const r = this.stateless
+      ? await this.post(
+          { jsonrpc: '2.0', id: ++this.id, method: 'tools/call', params: { name, arguments: args, _meta: ENVELOPE_2026 } },
+          headers2026('tools/call', name),
+        )
+      : await this.post({ jsonrpc: '2.0', id: ++this.id, method: 'tools/call', params: { name, arguments: args } });
     return r.status === 200 && r.text.includes('"result"') && !r.text.includes('"isError":true');
   }
 }
 
 /** The load generator (child process): N clients, each calling the tool back to back. */
-async function runLoad(kind: 'http' | 'stdio', target: string, token: string, agent: string, CLIENTS: number): Promise<LoadResult> {
-  if (kind === 'http') return runRawLoad(target, token, CLIENTS);
+type LoadKind = 'http' | 'http-2026' | 'stdio';
+
+async function runLoad(kind: LoadKind, target: string, token: string, agent: string, CLIENTS: number): Promise<LoadResult> {
+  if (kind !== 'stdio') return runRawLoad(target, token, CLIENTS, kind === 'http-2026');
   // stdio: the real CLI bridge, one connection (one process, as a desktop client has), CLIENTS calls in flight.
   const client = new Client({ name: 'bench', version: '1.0.0' });
   await client.connect(
@@ -168,11 +188,11 @@ async function runLoad(kind: 'http' | 'stdio', target: string, token: string, ag
   return result;
 }
 
-async function runRawLoad(target: string, token: string, n: number): Promise<LoadResult> {
+async function runRawLoad(target: string, token: string, n: number, stateless: boolean): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: n });
   const clients: RawMcpClient[] = [];
   for (let i = 0; i < n; i++) {
-    const c = new RawMcpClient(new URL(target), token, agent);
+    const c = new RawMcpClient(new URL(target), token, agent, stateless);
     await c.connect();
     clients.push(c);
   }
@@ -221,7 +241,7 @@ async function runRawLoad(target: string, token: string, n: number): Promise<Loa
   return result;
 }
 
-function load(kind: 'http' | 'stdio', target: string, token = '', agent = '', clients = CLIENTS): Promise<LoadResult> {
+function load(kind: LoadKind, target: string, token = '', agent = '', clients = CLIENTS): Promise<LoadResult> {
   const cpu0 = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -335,13 +355,27 @@ async function main(): Promise<void> {
   };
   const bareUrl = await listen(bare);
   const bareNodeUrl = await listen(bareNode);
+  const sdk2026 = bare2026Sdk(getDeviceStatus, deps);
+  const node2026 = bare2026Node(bareServer(), deps);
+  const sdk2026Url = await listen(sdk2026);
+  const node2026Url = await listen(node2026);
   const govUrl = `${core.services.http!.url}/mcp`;
 
-  const runs: { bare: LoadResult[]; bareNode: LoadResult[]; governed: LoadResult[] } = { bare: [], bareNode: [], governed: [] };
+  const runs: Record<'bare' | 'bareNode' | 'governed' | 'stateless' | 'sdk2026' | 'node2026', LoadResult[]> = {
+    bare: [],
+    bareNode: [],
+    governed: [],
+    stateless: [],
+    sdk2026: [],
+    node2026: [],
+  };
   for (let round = 0; round < ROUNDS; round++) {
     runs.bare.push(await load('http', bareUrl));
     runs.governed.push(await load('http', govUrl, token));
     runs.bareNode.push(await load('http', bareNodeUrl));
+    runs.stateless.push(await load('http-2026', govUrl, token));
+    runs.sdk2026.push(await load('http-2026', sdk2026Url));
+    runs.node2026.push(await load('http-2026', node2026Url));
   }
   // One agent alone: the latency a single client sees, without 19 others queued in front of it.
   const single = { bare: await load('http', bareUrl, '', '', 1), governed: await load('http', govUrl, token, '', 1) };
@@ -365,6 +399,9 @@ async function main(): Promise<void> {
   const b = summary(runs.bare);
   const bn = summary(runs.bareNode);
   const g = summary(runs.governed);
+  const st = summary(runs.stateless);
+  const s26 = summary(runs.sdk2026);
+  const n26 = summary(runs.node2026);
   // Neighbouring runs share the machine's conditions: ratios are taken per round, then the median.
   const ratios = runs.governed.map((r, i) => rate(r) / rate(runs.bare[i])).sort((x, y) => x - y);
   const govRatios = runs.governed.map((r, i) => rate(r) / rate(runs.bareNode[i])).sort((x, y) => x - y);
@@ -378,6 +415,9 @@ async function main(): Promise<void> {
   const bareCpu = cpuPerCall(runs.bare);
   const bareNodeCpu = cpuPerCall(runs.bareNode);
   const govCpu = cpuPerCall(runs.governed);
+  const statelessCpu = cpuPerCall(runs.stateless);
+  const sdk2026Cpu = cpuPerCall(runs.sdk2026);
+  const node2026Cpu = cpuPerCall(runs.node2026);
   const line = (label: string, x: ReturnType<typeof summary>, xs: LoadResult[]) =>
     `  ${label.padEnd(19)}${fmt(x.rate).padStart(7)} calls/s   p50 ${fmt(x.p50, 2)} ms   p99 ${fmt(x.p99, 2)} ms   errors ${x.errors}   (rounds: ${xs.map((r) => fmt(rate(r))).join(', ')})`;
   process.stdout.write(
@@ -386,6 +426,11 @@ async function main(): Promise<void> {
       line('bare SDK server', b, runs.bare),
       line('bare, Node transport', bn, runs.bareNode),
       line('governed /mcp', g, runs.governed),
+      `  revision 2026-07-28, stateless (no session; envelope and bearer token on every request), same rounds:`,
+      line('bare SDK 2.x server', s26, runs.sdk2026),
+      line('bare, Node transport', n26, runs.node2026),
+      line('governed /mcp', st, runs.stateless),
+      `  server CPU / call   SDK 2.x ${fmt(sdk2026Cpu)} µs, Node transport ${fmt(node2026Cpu)} µs, governed stateless ${fmt(statelessCpu)} µs`,
       `  overhead vs bare SDK server      ${fmt(overhead * 100, 1)} % of throughput (target ≤ 15 %; per-round governed/bare: ${ratios.map((r) => fmt(r, 2)).join(', ')})`,
       `  governance alone (same transport) ${fmt(governanceOverhead * 100, 1)} % of throughput (per-round governed/bare-node: ${govRatios.map((r) => fmt(r, 2)).join(', ')})`,
       `  governed p99 ${fmt(g.p99, 2)} ms with ${CLIENTS} clients (target ≤ 10 ms)`,
@@ -393,7 +438,7 @@ async function main(): Promise<void> {
       `  load generator      ${fmt(g.clientCpu, 2)} cores busy during the governed runs (not the bottleneck below 1)`,
       `  one client alone    bare p50 ${fmt(single.bare.p50, 2)} ms p99 ${fmt(single.bare.p99, 2)} ms (${fmt(rate(single.bare))} calls/s);  governed p50 ${fmt(single.governed.p50, 2)} ms p99 ${fmt(single.governed.p99, 2)} ms (${fmt(rate(single.governed))} calls/s)`,
       `  stdio bridge        ${fmt(rate(stdio)).padStart(7)} calls/s   p50 ${fmt(stdio.p50, 2)} ms   p99 ${fmt(stdio.p99, 2)} ms   errors ${stdio.errors}   (${CLIENTS} in flight on one stdio connection → /mcp)`,
-      `  approvals (issue 20) retry_exactly_once ${checks.retry_exactly_once}, tasks_2025_ok ${checks.tasks_2025_ok}, tasks_2026_ok 0 (revision 2026-07-28 not served yet)${checks.notes.length ? `; failed: ${checks.notes.join('; ')}` : ''}`,
+      `  approvals (issue 20) retry_exactly_once ${checks.retry_exactly_once}, tasks_2025_ok ${checks.tasks_2025_ok}, tasks_2026_ok ${checks.tasks_2026_ok}${checks.notes.length ? `; failed: ${checks.notes.join('; ')}` : ''}`,
       `  every governed call recorded: last tool_calls row ${rows[0] ? `${rows[0].tool} ${rows[0].decision} ${rows[0].latency_ms} ms` : 'missing'}; audit rows ${core.services.governance.audit.query({ limit: 1 })[0]?.seq ?? 0}`,
     ].join('\n') + '\n',
   );
@@ -416,13 +461,19 @@ async function main(): Promise<void> {
       bare_node_cpu_us_per_call: Math.round(bareNodeCpu),
       governed_cpu_us_per_call: Math.round(govCpu),
       clients: CLIENTS,
-      stateless_calls_per_s: null,
+      bare_2026_sdk_calls_per_s: Math.round(s26.rate),
+      bare_2026_node_calls_per_s: Math.round(n26.rate),
+      stateless_p99_ms: r2(st.p99),
+      bare_2026_sdk_cpu_us_per_call: Math.round(sdk2026Cpu),
+      bare_2026_node_cpu_us_per_call: Math.round(node2026Cpu),
+      stateless_cpu_us_per_call: Math.round(statelessCpu),
+      stateless_calls_per_s: Math.round(st.rate),
       tasks_2025_ok: checks.tasks_2025_ok,
-      tasks_2026_ok: 0,
+      tasks_2026_ok: checks.tasks_2026_ok,
       retry_exactly_once: checks.retry_exactly_once,
     }) + '\n',
   );
-  for (const srv of [bare, bareNode]) {
+  for (const srv of [bare, bareNode, sdk2026, node2026]) {
     srv.closeAllConnections();
     srv.close();
   }
@@ -435,7 +486,7 @@ if (process.argv[2] === '--load') {
   process.on('uncaughtException', (err) => {
     process.stderr.write(`load generator (ignored during teardown): ${err.message}\n`);
   });
-  runLoad(kind as 'http' | 'stdio', target, token === '-' ? '' : (token ?? ''), agent === '-' ? '' : (agent ?? ''), Number(clients ?? CLIENTS))
+  runLoad(kind as LoadKind, target, token === '-' ? '' : (token ?? ''), agent === '-' ? '' : (agent ?? ''), Number(clients ?? CLIENTS))
     .then(() => process.exit(0))
     .catch((err: Error) => {
       process.stderr.write(`load generator: ${err.stack}\n`);

@@ -114,7 +114,7 @@ export const mcpCommand: CliCommand = {
         return 1;
       }
       const server = core.services.mcp.createServer({ agentId: agent.id, transport: 'stdio' });
-      const { closed } = await serveStdio(server);
+      const { closed } = await serveStdio(server, {}, core.services.mcp.createModern({ agentId: agent.id, transport: 'stdio' }));
       const c = core;
       const stop = () => void server.close();
       process.once('SIGINT', stop);

@@ -14,6 +14,7 @@ export function mountMcpRoutes(http: HttpServer, mcp: McpService): void {
     governance: deps.governance,
     log: deps.log,
     createServer: (caller) => mcp.createServer(caller),
+    createModern: (caller) => mcp.createModern(caller),
     now: () => deps.clock.now(),
     bindHost: () => bindHostOf(http),
     // Before any session reads it, a body that is not JSON is still this agent's invalid call (abuse signal).

@@ -10,22 +10,27 @@
 // Sessions are capped per agent and in all (finding 10): a new session beyond either cap closes only
 // the same agent's least recently used session with no call in flight, or is refused (429 over the
 // agent's cap, 503 when the server is full). Another agent's session is never closed to make room.
+// Revision 2026-07-28 requests (a `_meta` envelope, no session) pass the same checks and are then served
+// one by one (mcp-stateless-http.ts, ../mcp/modern.ts); the two eras share the endpoint, negotiated per request.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentGate } from '../governance';
-import { NodeStreamableHttpTransport, type CallerIdentity, type HttpSession, type McpConfig, type StreamableHttpEndpoint } from '../mcp';
+import { NodeStreamableHttpTransport, type CallerIdentity, type HttpSession, type McpConfig, type ModernEndpoint, type StreamableHttpEndpoint } from '../mcp';
 import { createRateLimitedLog, type Logger } from '../observability';
 import { authenticateAgent } from './agent-auth';
 import { isLoopbackHost, sendJson, type HttpServer, type RouteContext } from './index';
+import { isModernRequest, serveModern } from './mcp-stateless-http';
 
 export interface StreamableHttpDeps {
   config: McpConfig;
   governance: AgentGate;
   log: Logger;
   createServer(caller: CallerIdentity): McpServer;
+  /** The 2026-07-28 (stateless) endpoint of one agent: built on its first such request, kept while the app runs. */
+  createModern(caller: CallerIdentity): ModernEndpoint;
   now?: () => number;
   /** The HTTP server's bind address (http.host): Host headers are checked while it is loopback. */
   bindHost?: () => string | undefined;
@@ -78,7 +83,23 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
   const now = deps.now ?? Date.now;
   const sessions = new Map<string, HttpSession>();
   const warnLimited = createRateLimitedLog(log);
-  const counters = { unauthorized: 0, forbidden: 0, badOrigin: 0, tooLarge: 0, badJson: 0, sessionsOpened: 0, sessionsRefused: 0, sessionsEvicted: 0 };
+  const counters = {
+    unauthorized: 0,
+    forbidden: 0,
+    badOrigin: 0,
+    tooLarge: 0,
+    badJson: 0,
+    sessionsOpened: 0,
+    sessionsRefused: 0,
+    sessionsEvicted: 0,
+    statelessRequests: 0,
+  };
+  const modern = new Map<string, ModernEndpoint>();
+  const modernOf = (agentId: string) => {
+    let m = modern.get(agentId);
+    if (!m) modern.set(agentId, (m = deps.createModern({ agentId, transport: 'http' })));
+    return m;
+  };
 
   const closeSession = (s: HttpSession, why: string) => {
     if (!sessions.delete(s.id)) return;
@@ -168,6 +189,12 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
       }
     }
 
+    // Revision 2026-07-28: no session, the request stands alone (authenticated above like any other).
+    if (isModernRequest(req, body)) {
+      counters.statelessRequests++;
+      return serveModern(modernOf(agent.id), req, res, body, agent.id, (message) => deps.onMalformed?.(agent.id, message));
+    }
+
     const sid = req.headers['mcp-session-id'];
     let session: HttpSession | undefined;
     if (typeof sid === 'string' && sid !== '') {
@@ -231,6 +258,9 @@ export function mountStreamableHttp(httpServer: HttpServer, deps: StreamableHttp
     },
     async close() {
       for (const s of [...sessions.values()]) closeSession(s, 'server stopping');
+      const stateless = [...modern.values()];
+      modern.clear();
+      await Promise.all(stateless.map((m) => m.close()));
     },
     counters: () => ({ ...counters }),
   };

@@ -18,7 +18,7 @@ import type { CallerIdentity, McpDeps } from './types';
 export const SERVER_NAME = 'aegisflow';
 export const SERVER_VERSION = '0.1.0';
 
-const INSTRUCTIONS = `AegisFlow plant control room. Nine devices on three lines (line-{1,2,3}/{compressor-01,motor-02,pump-03}).
+export const INSTRUCTIONS = `AegisFlow plant control room. Nine devices on three lines (line-{1,2,3}/{compressor-01,motor-02,pump-03}).
 Every tool call passes the operator's governance gateway. Reads are allowed. execute_device_command and
 acknowledge_anomaly wait for an operator's approval (send a progressToken to wait inside the call; otherwise
 poll get_approval_status with the approval id). emergency_shutdown and restart are blocked by plant policy:

@@ -9,6 +9,7 @@ import { createRunVitals } from './vitals';
 import { createRateLimiter } from './limits';
 import { PendingCalls } from './pending';
 import type { PendingCallRepository } from './pending-repo';
+import { ModernEndpoint } from './modern';
 import { createMcpServer } from './server';
 import { GATED_TOOLS } from './tasks';
 import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
@@ -28,6 +29,8 @@ export interface McpService {
   readonly deps: McpDeps;
   /** A fresh server for one caller (HTTP session, stdio process, in-memory test client). */
   createServer(caller: CallerIdentity): McpServer;
+  /** A revision 2026-07-28 (stateless) endpoint for one caller, over a server of its own. */
+  createModern(caller: CallerIdentity): ModernEndpoint;
   /** The /mcp endpoint the HTTP part mounted, and the server it listens on (for the URL shown). */
   attachHttp(endpoint: StreamableHttpEndpoint, server: HttpListener): void;
   /** An authenticated agent sent a body no session could read: counted as its invalid call. */
@@ -55,6 +58,7 @@ export function createMcpService(input: McpServiceInput): McpService {
   const svc: McpService = {
     deps,
     createServer,
+    createModern: (caller) => new ModernEndpoint(deps, caller, createServer(caller)),
     get http() {
       return endpoint;
     },

@@ -26,6 +26,8 @@ export interface StreamableHttpEndpoint {
     sessionsOpened: number;
     sessionsRefused: number;
     sessionsEvicted: number;
+    /** Revision 2026-07-28 requests served (no session). */
+    statelessRequests: number;
   };
 }
 

@@ -1,21 +1,44 @@
 // stdio for Claude Desktop style clients. stdout carries only MCP messages; logs go to stderr.
-//   serveStdio: an in-process server (aegisflow mcp --standalone) on this process's stdin/stdout.
+//   serveStdio: an in-process server (aegisflow mcp --standalone) on this process's stdin/stdout, both
+//   revisions (2026-07-28 requests by their `_meta` envelope, the rest as a 2025-11-25 session).
 //   bridgeStdioToHttp: relay every message between stdin/stdout and the running app's /mcp, so the
-//   app's gateway, sessions and operator approvals apply exactly as for HTTP clients.
+//   app's gateway, sessions and operator approvals apply exactly as for HTTP clients. A 2026-07-28
+//   message goes out as it came (no session, its own POST) and /mcp serves it statelessly.
 import type { Readable, Writable } from 'node:stream';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { envelopeRevision, type ModernEndpoint } from '../modern';
 import { createTransportFetch } from './fetch';
 import { AGENT_HEADER } from './endpoint';
 
-export async function serveStdio(server: McpServer, io: { stdin?: Readable; stdout?: Writable } = {}): Promise<{ closed: Promise<void> }> {
+/**
+ * With `modern`, a message carrying a revision 2026-07-28 `_meta` envelope is served by it (stateless,
+ * answered on the same stdout); everything else is the 2025-11-25 session of `server`.
+ */
+export async function serveStdio(
+  server: McpServer,
+  io: { stdin?: Readable; stdout?: Writable } = {},
+  modern?: ModernEndpoint,
+): Promise<{ closed: Promise<void> }> {
   const transport = new StdioServerTransport(io.stdin, io.stdout);
   const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
+    transport.onclose = () => {
+      void modern?.close();
+      resolve();
+    };
   });
   await server.connect(transport);
+  if (modern) {
+    const legacy = transport.onmessage;
+    const out = (m: JSONRPCMessage) => void transport.send(m).catch(() => {});
+    const sink = { notify: out, answer: out };
+    transport.onmessage = (msg: JSONRPCMessage) => {
+      if (envelopeRevision(msg) === null) legacy?.(msg);
+      else modern.handle(msg, sink);
+    };
+  }
   // The SDK's stdio transport does not notice EOF on stdin: the client closing its pipe ends the session.
   (io.stdin ?? process.stdin).once('end', () => void server.close());
   return { closed };
