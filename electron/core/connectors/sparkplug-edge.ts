@@ -22,6 +22,8 @@ export interface EdgeNodeOptions {
   group: string;
   node: string;
   devices: EdgeDeviceSpec[];
+  /** Sparkplug data types by metric name (default Double); Boolean metrics carry value != 0. */
+  types?: Readonly<Record<string, 'Boolean' | 'Int32' | 'Double'>>;
   /** Metrics of the node itself. */
   nodeMetrics?: string[];
   /** The gateway's public key: without it every command is refused. */
@@ -94,8 +96,8 @@ export async function startTestEdgeNode(o: EdgeNodeOptions): Promise<TestEdgeNod
     ...(withName ? { name } : {}),
     alias: aliasOf(device, name),
     timestamp: ts,
-    type: 'Double',
-    value,
+    type: o.types?.[name] ?? 'Double',
+    value: value !== null && o.types?.[name] === 'Boolean' ? value !== 0 : value,
     ...(value === null ? { isNull: true } : {}),
     ...(quality !== undefined ? { properties: { Quality: { type: 'Int32', value: quality } } } : {}),
   });
