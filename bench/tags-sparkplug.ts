@@ -34,7 +34,10 @@ const nodeOf = (d: number) => `edge-${String(Math.floor(d / DEVICES_PER_NODE)).p
 const deviceOf = (d: number) => `rack-${String(d % DEVICES_PER_NODE).padStart(2, '0')}`;
 const self = fileURLToPath(import.meta.url);
 
-/** The publisher: births every node and device, then DDATA per device per second until SECONDS pass. */
+/**
+ * The publisher: births every node and device (stamped before the run's start, so the core side does not
+ * count their values even when this process starts late), then DDATA per device per second.
+ */
 async function publisher(url: string, start: number): Promise<void> {
   const pub = await mqtt.connectAsync(url, { clientId: `bench-sp-${process.pid}` });
   const seq = new Map<string, number>();
@@ -49,11 +52,11 @@ async function publisher(url: string, start: number): Promise<void> {
       seq.set(node, 0);
       pub.publish(
         topicOf(GROUP, 'NBIRTH', node),
-        encodePayload({ timestamp: Date.now(), seq: next(node), metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }] }),
+        encodePayload({ timestamp: start - 1000, seq: next(node), metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }] }),
       );
     }
     const metrics: UMetric[] = Array.from({ length: PER_MESSAGE }, (_, k) => ({ name: `k${k}`, alias: k + 1, type: 'Double', value: 500 }));
-    pub.publish(topicOf(GROUP, 'DBIRTH', node, deviceOf(d)), encodePayload({ timestamp: Date.now(), seq: next(node), metrics }));
+    pub.publish(topicOf(GROUP, 'DBIRTH', node, deviceOf(d)), encodePayload({ timestamp: start - 1000, seq: next(node), metrics }));
   }
   const perSlice = Math.ceil(DEVICES / 10);
   for (let s = 0; s < SECONDS; s++)
