@@ -141,4 +141,13 @@ describe('a Sparkplug B edge node in a core', () => {
     expect(edge.refused[1]).toEqual({ assetId: 'l1/p1', code: 'bad_signature' });
     expect(edge.executed).toHaveLength(1);
   });
+
+  it('the edge node’s death (its will, NDEATH) marks its tags bad in the live cache, last values kept', async () => {
+    edge.kill();
+    await waitFor(() => core.services.live.current('l1/p1')?.quality.flow?.reason === 'connector_down', 'the pump’s tags marked bad');
+    const cur = core.services.live.current('l1/p1');
+    expect(cur?.values.flow).toBe(43);
+    expect(cur?.quality.flow).toEqual({ level: 'bad', reason: 'connector_down', detail: 'Sparkplug edge node edge-l1 is offline (NDEATH)' });
+    expect(core.services.live.current('l1/t1')?.quality.level).toBeUndefined();
+  });
 });

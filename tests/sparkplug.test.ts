@@ -17,7 +17,7 @@ import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../electron/core/governance/tokens
 import { indexModel, parseModel, type ModelIndex } from '../electron/core/model';
 import { createLogger } from '../electron/core/observability';
 import { mosquitto, type Mosquitto } from './faults/mosquitto';
-import { tempDir, waitFor } from './helpers';
+import { freePort, tempDir, waitFor } from './helpers';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const log = createLogger({ level: 'silent' });
@@ -286,6 +286,21 @@ describe('sparkplug-b settings and host logic', () => {
     );
     expect(text).toMatch(/9 tag .*\/speed: .*\{device\}/);
     expect(text).toMatch(/9 tag .*\/speed: .*topic/);
+  });
+
+  it('a broker that cannot be reached: the connector is down with the reason (the communication alarm’s input)', async () => {
+    const port = await freePort();
+    const broker = createBroker(BrokerConfigSchema.parse({ port: 0, wsPort: null }), log);
+    const r = rig(broker, model(plantYaml(`{ url: 'mqtt://127.0.0.1:${port}' }`, 'g')));
+    await r.connector.start();
+    try {
+      await waitFor(() => r.statuses.find((s) => s.state === 'down'), 'down');
+      expect(r.connector.status()).toMatchObject({ id: 'sp1', type: 'sparkplug-b', state: 'down', endpoint: `mqtt://127.0.0.1:${port}` });
+      expect(r.connector.status().lastError).toMatch(/ECONNREFUSED|no connection|closed/);
+      await expect(r.connector.command?.('l1/p1', { args: {}, intent_token: 'x' }, 'j')).rejects.toThrow(/not connected/);
+    } finally {
+      await r.connector.stop();
+    }
   });
 
   it('a stale NDEATH (another bdSeq) leaves the node alive; the matching one kills it', async () => {

@@ -53,6 +53,14 @@ interface Pending {
   resolve(reply: DeviceReply): void;
 }
 
+const saysOnline = (payload: Buffer) => {
+  try {
+    return (JSON.parse(payload.toString('utf8')) as { online?: unknown }).online === true;
+  } catch {
+    return false;
+  }
+};
+
 const aliasesOf = (metrics: readonly UMetric[]) => {
   const m = new Map<number, string>();
   for (const x of metrics) {
@@ -196,8 +204,7 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
   const onMessage = (topic: string, payload: Buffer) => {
     if (topic === myState) {
       // Someone (a stale will, another host with our id) says we are offline while we are not: correct it.
-      if (settings.primary_host && client?.connected && !payload.toString('utf8').includes('"online":true'))
-        client.publish(myState, stateBody(true), { qos: 1, retain: true });
+      if (settings.primary_host && client?.connected && !saysOnline(payload)) client.publish(myState, stateBody(true), { qos: 1, retain: true });
       return;
     }
     const t = parseTopic(topic);
