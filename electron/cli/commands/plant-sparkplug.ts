@@ -8,7 +8,15 @@ import mqtt from 'mqtt';
 import { parseModel } from '../../core/model';
 import { formatProblems } from '../../core/yaml';
 import { usageError } from '../common';
-import { encodePayload, decodePayload, num, parseTopic, REBIRTH_METRIC, topicOf, type UMetric } from '../../core/connectors/sparkplug-map';
+import {
+  decodeSparkplug as decodePayload,
+  encodeSparkplug as encodePayload,
+  parseSparkplugTopic as parseTopic,
+  REBIRTH_METRIC,
+  sparkplugNumber as num,
+  sparkplugTopic as topicOf,
+  type UMetric,
+} from '../../core/connectors';
 import { slug } from './plant-import';
 
 export interface ObservedMetric {

@@ -9,6 +9,15 @@ import type { Connector, ConnectorContext } from './types';
 
 export type { BoundTag, Connector, ConnectorContext, ConnectorRejectReason, ConnectorState, ConnectorStatus, SampleQuality, TagSample } from './types';
 export { bindTags, buildIndex, createMqttJsonEncoder, decodeMessage, encodeMqttJson, filterOf, topicMatches } from './mqtt-json-map';
+export {
+  decodePayload as decodeSparkplug,
+  encodePayload as encodeSparkplug,
+  num as sparkplugNumber,
+  parseTopic as parseSparkplugTopic,
+  REBIRTH_METRIC,
+  topicOf as sparkplugTopic,
+  type UMetric,
+} from './sparkplug-map';
 
 /**
  * One connector per connector of the model, by type. The model loader has validated every connector's
