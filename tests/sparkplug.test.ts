@@ -112,6 +112,7 @@ function scenarios(name: string, setup: () => Promise<{ url: string; core: Plant
         group,
         node: 'l1',
         nodeMetrics: ['temp'],
+        nodeAssetId: 'l1/c1',
         devices: [
           { id: 'p1', assetId: 'l1/p1', metrics: ['flow', 'Motor/Speed'] },
           { id: 'p2', assetId: 'l1/p2', metrics: ['flow', 'Motor/Speed'] },
@@ -208,6 +209,11 @@ function scenarios(name: string, setup: () => Promise<{ url: string; core: Plant
       const replay = await command('l1/p1', { args, intent_token: await token(args, jti, gateway.privateKey) }, jti);
       expect(replay).toMatchObject({ status: 'refused', code: 'replayed' });
       expect(edge.executed).toHaveLength(1);
+      // An asset that is the edge node's own metrics: NCMD, answered in NDATA.
+      const cell = { device_id: 'l1/c1', command: 'vent', justification: 'test' };
+      const jti3 = `jti-${group}-3`;
+      expect(await command('l1/c1', { args: cell, intent_token: await token(cell, jti3, gateway.privateKey) }, jti3)).toEqual({ status: 'accepted' });
+      expect(edge.executed.at(-1)).toEqual({ assetId: 'l1/c1', command: 'vent', params: {} });
     });
 
     it('DDEATH marks that device’s tags bad; NDEATH (the will) marks every tag of the node bad', async () => {
@@ -271,6 +277,51 @@ scenarios('a real mosquitto', async () => {
       tmp.cleanup();
     },
   };
+});
+
+describe('sparkplug-b and a mosquitto restart', () => {
+  it('goes down with the broker and comes back: STATE online again, new births read', async () => {
+    const tmp = tempDir('aegis-sp-restart-');
+    const m = await mosquitto(tmp.dir);
+    const core = createBroker(BrokerConfigSchema.parse({ url: m.url }), log);
+    const r = rig(core, model(plantYaml(`{ url: '${m.url}' }`, 'rs')));
+    const edges: TestEdgeNode[] = [];
+    const startEdge = async () => {
+      const e = await startTestEdgeNode({
+        url: m.url,
+        group: 'rs',
+        node: 'l1',
+        devices: [{ id: 'p1', assetId: 'l1/p1', metrics: ['flow'] }],
+        now: () => r.clock.now(),
+      });
+      edges.push(e);
+      return e;
+    };
+    try {
+      await r.connector.start();
+      await waitFor(() => r.connector.status().state === 'connected', 'connected');
+      await (await startEdge()).birth({ p1: { flow: 10 } });
+      await waitFor(() => r.samples.some((s) => s.value === 10), 'the first birth');
+      await m.stop();
+      await waitFor(() => r.connector.status().state === 'down', 'down with the broker');
+      expect(r.statuses.map((s) => s.state)).toEqual(['connected', 'down']);
+      await m.start();
+      await waitFor(() => r.connector.status().state === 'connected', 'connected again', 20_000);
+      const watcher = await mqtt.connectAsync(m.url);
+      const seen: string[] = [];
+      watcher.on('message', (_t, p) => seen.push(p.toString()));
+      await watcher.subscribeAsync('spBv1.0/STATE/aegisflow', { qos: 1 });
+      await waitFor(() => seen.some((x) => x.includes('"online":true')), 'the retained STATE online');
+      await watcher.endAsync();
+      await (await startEdge()).birth({ p1: { flow: 11 } });
+      await waitFor(() => r.samples.some((s) => s.value === 11), 'the birth after the restart');
+    } finally {
+      for (const e of edges) await e.close().catch(() => {});
+      await r.connector.stop();
+      await m.stop();
+      tmp.cleanup();
+    }
+  }, 60_000);
 });
 
 describe('sparkplug-b settings and host logic', () => {

@@ -24,6 +24,8 @@ export interface EdgeNodeOptions {
   devices: EdgeDeviceSpec[];
   /** Sparkplug data types by metric name (default Double); Boolean metrics carry value != 0. */
   types?: Readonly<Record<string, 'Boolean' | 'Int32' | 'Double'>>;
+  /** The AegisFlow asset the node's own metrics are (the device a node command's arguments must name; default the node id). */
+  nodeAssetId?: string;
   /** Metrics of the node itself. */
   nodeMetrics?: string[];
   /** The gateway's public key: without it every command is refused. */
@@ -161,7 +163,7 @@ export async function startTestEdgeNode(o: EdgeNodeOptions): Promise<TestEdgeNod
 
   const onCommand = (device: string, m: UMetric) => {
     const spec = device ? o.devices.find((d) => d.id === device) : undefined;
-    const assetId = spec?.assetId ?? o.node;
+    const assetId = device ? (spec?.assetId ?? device) : (o.nodeAssetId ?? o.node);
     let message: unknown;
     try {
       message = JSON.parse(typeof m.value === 'string' ? m.value : '');
