@@ -375,6 +375,10 @@ describe('sparkplug-b settings and host logic', () => {
     ]);
     c.inject?.('spBv1.0/g/NDEATH/l1', encodePayload({ metrics: [{ name: 'bdSeq', type: 'UInt64', value: 7 }] }));
     expect(r.samples.at(-1)).toMatchObject({ tag: 'l1/c1/temp', value: null, quality: { reason: 'connector_down' } });
+    // A node of the group that feeds none of our tags is not tracked: no state, no rebirth request.
+    const messages = c.status().messages;
+    c.inject?.('spBv1.0/g/NDATA/stray-node', encodePayload({ seq: 9, metrics: [{ alias: 1, type: 'Double', value: 1 }] }));
+    expect(c.status()).toMatchObject({ messages, lastError: null });
     // Seq 255 wraps to 0: no gap, no rebirth asked for; a real gap is noted.
     expect(c.status().lastError).toBeNull();
     c.inject?.(

@@ -209,6 +209,8 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
     }
     const t = parseTopic(topic);
     if (!t || t.group !== settings.group || t.type === 'NCMD' || t.type === 'DCMD') return;
+    // Nodes of the group that feed no tag of ours are not tracked (nor asked to rebirth): no state grows per stray node id.
+    if (!index.byNode.has(t.node)) return;
     status.messages++;
     if (payload.length > settings.max_payload_bytes) return fail('oversize', topic, `${payload.length} bytes > ${settings.max_payload_bytes}`);
     let p: UPayload;
