@@ -8,6 +8,7 @@
 // The model is 2,000 assets of the demo's types × 5 tags = 10,000 tags, bound through the demo's MQTT JSON
 // connector (its preset: aegisflow/sensors/<device>, one flat JSON message per asset). Usage:
 //   node --import tsx bench/tags.ts [--seconds 60] [--assets 2000]
+//   node --import tsx bench/tags.ts --connector sparkplug [--tags 10000] [--per-message 100] (bench/tags-sparkplug.ts)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,12 @@ const TYPES = ['compressor', 'motor', 'pump'] as const;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const deviceId = (a: number) =>
   `line-${String(Math.floor(a / LINE_SIZE) + 1).padStart(3, '0')}/${TYPES[a % 3]}-${String((a % LINE_SIZE) + 1).padStart(2, '0')}`;
+
+// --connector sparkplug: the same tags through the Sparkplug B connector, batched (bench/tags-sparkplug.ts).
+if (process.argv[process.argv.indexOf('--connector') + 1] === 'sparkplug' && process.argv.includes('--connector')) {
+  await (await import('./tags-sparkplug')).benchSparkplug();
+  process.exit(0);
+}
 
 // ---- the publisher (a child process: its CPU is not the core's) ----
 if (process.argv.includes('--publish')) {

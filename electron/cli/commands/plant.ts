@@ -7,10 +7,12 @@ import { formatProblems } from '../../core/yaml';
 import { buildConfig, COMMON_HELP, COMMON_OPTIONS, fail, parseCommand, usageError } from '../common';
 import type { CliCommand } from '../types';
 import { DraftError, draftModelFromCsv } from './plant-import';
+import { importSparkplug } from './plant-sparkplug';
 
 const HELP = `Usage: aegisflow plant validate FILE
        aegisflow plant show [--model FILE] [--json]
        aegisflow plant import-csv FILE.csv [--out model.yaml] [--device-column C] [--time-column C]
+       aegisflow plant import-sparkplug mqtt://HOST:1883 [--group G] [--seconds N] [--rebirth] [--out model.yaml]
 
 The plant model is one YAML file: site > areas > lines > assets (ISA-95), asset types with their
 tags (unit, engineering range, normal band, HH/H/L/LL limits, sampling period) and commands, and the
@@ -26,6 +28,11 @@ Subcommands:
                       is no device column), one tag per numeric column, range from min/max with a
                       margin, normal band from the 1st..99th percentile, sampling period from the
                       median time step, an MQTT JSON connector. Comments in it say what to check.
+  import-sparkplug URL  listen to a broker for --seconds (default 10) and draft a model from the Sparkplug B
+                      births seen: an edge node per line, a device per asset, a metric per tag (bound by
+                      node, device and metric), units and ranges from the births' engUnit/engLow/engHigh
+                      or the values seen. --group G: one group only; --rebirth: ask nodes that send data
+                      but no birth to birth again; --username U (password in AEGISFLOW_SPARKPLUG_PASSWORD)
 
 Options:
       --model FILE          show: this model file instead of the config's plant.model
@@ -57,9 +64,13 @@ const OPTIONS = {
   'device-column': { type: 'string' },
   'time-column': { type: 'string' },
   sep: { type: 'string' },
+  group: { type: 'string' },
+  seconds: { type: 'string' },
+  rebirth: { type: 'boolean' },
+  username: { type: 'string' },
 } as const;
 
-const SUBCOMMANDS = ['validate', 'show', 'import-csv'];
+const SUBCOMMANDS = ['validate', 'show', 'import-csv', 'import-sparkplug'];
 
 /** "12 tags every 1 s, 48 every 60 s" */
 function samplingSummary(m: PlantModelView): string {
@@ -163,6 +174,7 @@ export const plantCommand: CliCommand = {
         process.stdout.write(`${file}: OK — site ${m.site.id}: ${modelCounts(m)}\n`);
         return 0;
       }
+      if (sub === 'import-sparkplug') return await importSparkplug(file, values);
       return importCsv(file, values);
     } catch (err) {
       return fail(err, 'aegisflow plant');

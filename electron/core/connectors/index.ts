@@ -4,10 +4,20 @@
 import type { ModelIndex } from '../model';
 import { createMqttJsonConnector } from './mqtt-json';
 import { bindTags } from './mqtt-json-map';
+import { createSparkplugConnector } from './sparkplug';
 import type { Connector, ConnectorContext } from './types';
 
 export type { BoundTag, Connector, ConnectorContext, ConnectorRejectReason, ConnectorState, ConnectorStatus, SampleQuality, TagSample } from './types';
 export { bindTags, buildIndex, createMqttJsonEncoder, decodeMessage, encodeMqttJson, filterOf, topicMatches } from './mqtt-json-map';
+export {
+  decodePayload as decodeSparkplug,
+  encodePayload as encodeSparkplug,
+  num as sparkplugNumber,
+  parseTopic as parseSparkplugTopic,
+  REBIRTH_METRIC,
+  topicOf as sparkplugTopic,
+  type UMetric,
+} from './sparkplug-map';
 
 /**
  * One connector per connector of the model, by type. The model loader has validated every connector's
@@ -18,6 +28,7 @@ export function createConnectors(model: ModelIndex, ctx: ConnectorContext): Conn
   return model.model.connectors.map(({ id, type }) => {
     const settings = model.connectors.find((c) => c.id === id);
     if (!settings || settings.type !== type) throw new Error(`connector ${id} (${type}): no validated settings; load the model with parseModel`);
+    if (settings.type === 'sparkplug-b') return createSparkplugConnector(settings, bindTags(model.model, id), ctx);
     return createMqttJsonConnector(settings, bindTags(model.model, id), ctx);
   });
 }
