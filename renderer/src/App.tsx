@@ -149,6 +149,11 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
       <button type="button" className={alarms.unacked ? `pill prio-${alarms.top}` : 'pill'} onClick={() => show('alarms')} data-field="unacked-alarms">
         {alarms.unacked} unacknowledged alarm{alarms.unacked === 1 ? '' : 's'}
       </button>
+      {alarms.removed ? (
+        <button type="button" className="pill removed" onClick={() => show('alarms')} data-field="shelved-alarms" title="shelved, suppressed or out of service: not annunciated, still in alarm">
+          {alarms.removed} shelved / OOS
+        </button>
+      ) : null}
       {!compact ? (
         <div className="menu-wrap">
           <button type="button" onClick={() => setMenu(!menu)} aria-expanded={menu} data-field="operator">

@@ -154,6 +154,7 @@ describe('control room in a real browser (serve mode)', () => {
     await popup.screenshot({ path: path.join(ARTIFACTS, 'approval-popup.png') });
 
     await card.locator('button[data-action="approve"]').click();
+    await card.locator('button[data-action="confirm-approve"]').click(); // a plant command: high risk, confirm step
     const result = await call;
     expect(result.isError).toBeFalsy();
     expect(JSON.stringify(result.structuredContent)).toContain('executed');

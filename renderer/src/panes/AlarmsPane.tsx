@@ -4,7 +4,8 @@ import { useMemo, useState } from 'react';
 import { ALARM_PRIORITIES, type Alarm } from '../../../shared/anomalies';
 import { Empty, FieldInput, PriorityBadge, Stat, fmtTime } from '../components/ui';
 import { useServices } from '../context';
-import { needsAck, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
+import { alarmName, alarmText, needsAck, removedWord, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
+import { useModel } from '../store/model';
 import { showTrend } from '../navigate';
 
 const STATE_LABEL: Record<Alarm['state'], string> = {
@@ -25,6 +26,10 @@ export default function AlarmsPane() {
   const flood = useAlarms((s) => s.flood);
   const loaded = useAlarms((s) => s.loaded);
   const selectedId = useAlarms((s) => s.selectedId);
+  const assets = useModel((s) => s.assets);
+  const tags = useModel((s) => s.tags);
+  const lookup = useMemo(() => ({ assets, tags }), [assets, tags]);
+  const firstOut = flood?.first_out ? alarmsMap[flood.first_out] : undefined;
   const list = useMemo(() => visibleAlarms({ alarms: alarmsMap, filter }), [alarmsMap, filter]);
   const [shelving, setShelving] = useState<{ id: string; reason: string; minutes: number } | null>(null);
 
@@ -44,8 +49,15 @@ export default function AlarmsPane() {
   return (
     <div className="alarms" tabIndex={0} onKeyDown={onKey} aria-label="Alarm list">
       {flood?.active ? (
-        <div className="banner abnormal-box" role="alert">
-          Alarm flood: {flood.count_in_window} alarms in 10 min{flood.first_out ? ` · first out: ${flood.first_out}` : ''}
+        <div className="banner abnormal-box" role="alert" data-banner="flood">
+          Alarm flood: {flood.count_in_window} alarms in 10 min
+          {flood.first_out ? (
+            <>
+              {' '}
+              · first out: {alarmName(flood.first_out, firstOut?.source ?? null, lookup)}
+              {firstOut && removedWord(firstOut) ? <b> ({removedWord(firstOut)})</b> : null}
+            </>
+          ) : null}
         </div>
       ) : null}
       <div className="row stats-row">
@@ -117,9 +129,11 @@ export default function AlarmsPane() {
                   {a.stale ? <span className="tag">stale</span> : null}
                 </td>
                 <td>{fmtTime(a.activated_at ?? a.updated_at)}</td>
-                <td>{a.source}</td>
-                <td>
-                  {a.message}
+                <td data-field="source" title={a.id}>
+                  {alarmName(a.id, a.source, lookup)}
+                </td>
+                <td className="wrap-text">
+                  {alarmText(a, lookup)}
                   {a.state === 'shelved' ? (
                     <div className="muted">
                       shelved by {a.shelved_by}: {a.shelve_reason} (until {fmtTime(a.shelved_until)})
@@ -157,7 +171,7 @@ export default function AlarmsPane() {
             setShelving(null);
           }}
         >
-          <b>Shelve {shelving.id}</b>
+          <b>Shelve {alarmName(shelving.id, alarmsMap[shelving.id]?.source ?? null, lookup)}</b>
           <FieldInput state={shelving} set={setShelving} field="reason" autoFocus required placeholder="Reason (required, recorded)" />
           <label>
             for{' '}

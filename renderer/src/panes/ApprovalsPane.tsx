@@ -1,9 +1,9 @@
 // Approvals: the pending queue (soonest deadline first), bulk decisions, keyboard work, and history.
 import { useEffect, useRef, useState } from 'react';
 import { ApprovalCard } from '../components/ApprovalCard';
-import { Empty, fmtTime, useNow } from '../components/ui';
+import { Empty, fmtTime, useAgentName, useNow } from '../components/ui';
 import { useServices } from '../context';
-import { summarizeArgs, useApprovals } from '../store/approvals';
+import { isHighRisk, summarizeArgs, useApprovals } from '../store/approvals';
 
 export default function ApprovalsPane() {
   const { actions } = useServices();
@@ -15,6 +15,7 @@ export default function ApprovalsPane() {
   const [confirm, setConfirm] = useState<'approve' | 'reject' | null>(null);
   const [busy, setBusy] = useState(false);
   const listRef = useRef<HTMLDivElement>(null);
+  const agentName = useAgentName();
 
   useEffect(() => {
     if (!selectedId) return;
@@ -32,7 +33,13 @@ export default function ApprovalsPane() {
     const st = useApprovals.getState();
     if (e.key === 'ArrowDown' || e.key === 'j') st.move(1);
     else if (e.key === 'ArrowUp' || e.key === 'k') st.move(-1);
-    else if ((e.key === 'a' || e.key === 'r') && st.selectedId) void decide(st.selectedId, e.key === 'a' ? 'approve' : 'reject');
+    else if (e.key === 'r' && st.selectedId) void decide(st.selectedId, 'reject');
+    else if (e.key === 'a' && st.selectedId) {
+      // A high-risk request is never approved by one key: "a" opens its confirm step (Enter confirms).
+      const sel = st.pending.find((p) => p.id === st.selectedId);
+      if (sel && isHighRisk(sel)) st.askConfirm(sel.id);
+      else void decide(st.selectedId, 'approve');
+    } else if (e.key === 'Escape' && st.confirmId) st.askConfirm(null);
     else return;
     e.preventDefault();
   };
@@ -41,7 +48,7 @@ export default function ApprovalsPane() {
     <div className="approvals" tabIndex={0} onKeyDown={onKey} aria-label="Approvals queue">
       <div className="row toolbar">
         <b data-field="pending-count">{pending.length} pending</b>
-        <span className="muted">keys: ↑/↓ select · a approve · r reject</span>
+        <span className="muted">keys: ↑/↓ select · a approve (high risk: then Enter to confirm) · r reject</span>
         <span className="spacer" />
         {confirm ? (
           <>
@@ -111,7 +118,7 @@ export default function ApprovalsPane() {
               <tr key={a.id} data-history-id={a.id}>
                 <td>{fmtTime(a.decidedAt ?? a.deadline)}</td>
                 <td className={a.status === 'approved' ? '' : 'muted'}>{a.status}</td>
-                <td>{a.agentId}</td>
+                <td title={a.agentId}>{agentName(a.agentId)}</td>
                 <td>{a.tool}</td>
                 <td className="ellipsis" title={JSON.stringify(a.args)}>
                   {summarizeArgs(a.args, 60)}
