@@ -93,15 +93,17 @@ export default function AlarmsPane() {
       {list.length === 0 ? (
         <Empty loaded={loaded}>No alarms in this view.</Empty>
       ) : (
-        <table className="grid">
+        <table className="grid fit alarm-table">
           <thead>
             <tr>
               <th>Priority</th>
               <th>State</th>
               <th>Time</th>
-              <th>Source</th>
+              <th>Alarm</th>
               <th>Message</th>
-              <th />
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -128,11 +130,11 @@ export default function AlarmsPane() {
                   {a.chattering ? <span className="tag">chattering</span> : null}
                   {a.stale ? <span className="tag">stale</span> : null}
                 </td>
-                <td>{fmtTime(a.activated_at ?? a.updated_at)}</td>
-                <td data-field="source" title={a.id}>
+                <td className="nowrap">{fmtTime(a.activated_at ?? a.updated_at)}</td>
+                <td data-field="source" title={a.id} className="wrap-any">
                   {alarmName(a.id, a.source, lookup)}
                 </td>
-                <td className="wrap-text">
+                <td className="wrap-any">
                   {alarmText(a, lookup)}
                   {a.state === 'shelved' ? (
                     <div className="muted">

@@ -101,14 +101,13 @@ export default function ApprovalsPane() {
       {history.length === 0 ? (
         <Empty loaded={loaded}>No decisions yet.</Empty>
       ) : (
-        <table className="grid compact">
+        <table className="grid compact fit stack-narrow approval-history">
           <thead>
             <tr>
               <th>Decided</th>
               <th>Status</th>
               <th>Agent</th>
-              <th>Tool</th>
-              <th>Arguments</th>
+              <th>Request</th>
               <th>By</th>
               <th>Comment</th>
             </tr>
@@ -116,15 +115,16 @@ export default function ApprovalsPane() {
           <tbody>
             {history.slice(0, 50).map((a) => (
               <tr key={a.id} data-history-id={a.id}>
-                <td>{fmtTime(a.decidedAt ?? a.deadline)}</td>
+                <td className="nowrap">{fmtTime(a.decidedAt ?? a.deadline)}</td>
                 <td className={a.status === 'approved' ? '' : 'muted'}>{a.status}</td>
                 <td title={a.agentId}>{agentName(a.agentId)}</td>
-                <td>{a.tool}</td>
-                <td className="ellipsis" title={JSON.stringify(a.args)}>
-                  {summarizeArgs(a.args, 60)}
+                <td className="wrap-any wide" title={JSON.stringify(a.args)}>
+                  {a.tool} <span className="muted">{summarizeArgs(a.args, 90)}</span>
                 </td>
-                <td>{a.decidedBy ?? '—'}</td>
-                <td className="ellipsis">{a.comment ?? ''}</td>
+                <td data-label="by">{a.decidedBy ?? '—'}</td>
+                <td className="wrap-any wide" data-label={a.comment ? 'comment' : undefined}>
+                  {a.comment ?? ''}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -101,7 +101,7 @@ export default function AuditPane() {
       {rows.length === 0 ? (
         <Empty loaded={!loading}>No audit rows match.</Empty>
       ) : (
-        <table className="grid compact">
+        <table className="grid compact fit stack-narrow audit-table">
           <thead>
             <tr>
               <th className="num">Seq</th>
@@ -116,18 +116,20 @@ export default function AuditPane() {
           <tbody>
             {rows.map((r) => (
               <tr key={r.seq} data-seq={r.seq} data-kind={r.kind}>
-                <td className="num">{r.seq}</td>
+                <td className="num" data-label="#">
+                  {r.seq}
+                </td>
                 <td className="nowrap">{fmtDateTime(r.ts)}</td>
                 <td className={ABNORMAL.has(r.kind) ? 'abnormal' : ''}>{r.kind}</td>
                 <td title={r.agentId ?? ''}>{agentName(r.agentId)}</td>
-                <td>
+                <td className="wrap-any">
                   {r.tool ?? '—'}
                   {r.args && typeof r.args === 'object' && 'command' in r.args ? <span className="muted"> {String(r.args.command)}</span> : null}
                 </td>
-                <td className="ellipsis" title={r.reason ?? ''}>
+                <td className="wrap-any clamp wide" title={r.reason ?? ''}>
                   {r.reason ?? ''}
                 </td>
-                <td>{r.actor ?? ''}</td>
+                <td data-label="by">{r.actor ?? ''}</td>
               </tr>
             ))}
           </tbody>
