@@ -180,6 +180,20 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
   it('item 5: every pane keeps its controls inside its box at 1366×768 and 1920×1080; screenshots at both sizes', async () => {
     const { page } = rig;
     fs.mkdirSync(ARTIFACTS, { recursive: true });
+    // A pending request with its confirm step open, so the approval card is measured too.
+    const call = mcp!.callTool(
+      {
+        name: 'execute_device_command',
+        arguments: { device_id: 'line-2/motor-02', command: 'reduce_load', parameters: { reduction_pct: 10 }, justification: 'Screen-size check; rejected below.' },
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
+    await showPane(page, 'approvals');
+    const card = page.locator('article[data-approval-id]').first();
+    await card.waitFor();
+    await card.locator('button[data-action="approve"]').click();
+    await card.locator('[data-field="confirm"]').waitFor();
     const cutOff: string[] = [];
     for (const size of [
       { width: 1366, height: 768 },
@@ -205,6 +219,9 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
         await page.locator(`section.pane-body[data-pane="${pane}"]`).screenshot({ path: path.join(ARTIFACTS, `shift-${pane}-${size.width}.png`) });
       }
     }
+    await showPane(page, 'approvals');
+    await card.locator('button[data-action="reject"]').click();
+    expect((await call).isError).toBe(true);
     expect(cutOff).toEqual([]);
     expect(rig.errors).toEqual([]);
   }, 60_000);

@@ -116,7 +116,7 @@ export function ApprovalCard(props: {
             }
           }}
         >
-          <span className="grow">
+          <span className="confirm-text">
             <b>High risk</b> ({highRiskWhy(a)}): approve {typeof a.args.command === 'string' ? a.args.command : a.tool}
             {deviceName ? ` on ${deviceName}` : ''}?
           </span>
