@@ -7,6 +7,7 @@ import { OperatorsDialog } from './components/OperatorsDialog';
 import { fmtAgo, useNow } from './components/ui';
 import { useServices } from './context';
 import { PaneBody, Workspace } from './layout/Workspace';
+import { ReplayPausedBanner } from './components/ReplayBanner';
 import { PANES } from './panes/registry';
 import { alarmSummary, useAlarms } from './store/alarms';
 import { useApprovals } from './store/approvals';
@@ -247,6 +248,7 @@ function Banners() {
         No live readings for {fmtAgo(last, now).replace(' ago', '')} although the replay runs: broker or ingest may be down.
       </div>
     );
+  if (sim?.paused) return <ReplayPausedBanner sim={sim} />;
   return null;
 }
 

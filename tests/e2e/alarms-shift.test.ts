@@ -112,6 +112,27 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
     expect(await page.locator('.overview').textContent()).not.toContain(agentId);
   });
 
+  it('item 6: a paused replay is shown plainly; an anomaly alarm states the value, normal band and limit it is about', async () => {
+    const { page } = rig;
+    const paused = await rig.core.api.call('simulator.control', { action: 'pause' }, OPERATOR);
+    expect(paused.ok).toBe(true);
+    const banner = page.locator('[data-banner="replay-paused"]');
+    await banner.waitFor({ timeout: 5000 });
+    expect(await banner.textContent()).toMatch(/REPLAY PAUSED at plant time .*frozen, not live/);
+
+    // With the replay paused nothing overwrites it: a hot compressor reading and its anomaly alarm.
+    const device = 'line-3/compressor-01';
+    rig.core.bus.emit('readings', [{ device_id: device, timestamp: '2030-01-01T00:00:00.000Z', ts: Date.UTC(2030, 0, 1), values: { temperature: 103.4 } }]);
+    rig.core.services.alarms.setCondition(`${device}:anomaly`, { active: true, source: device, kind: 'anomaly', priority: 'high', message: 'thermal runaway on temperature (confidence 0.85)' });
+    await showPane(page, 'alarms');
+    const cues = page.locator(`tr[data-alarm-id="${device}:anomaly"] [data-field="cues"]`);
+    await expect.poll(() => cues.textContent(), { timeout: 5000 }).toMatch(/temperature 103\.4 °C \(normal 76–84; above H 90 °C\)/i);
+    expect(await page.locator(`tr[data-alarm-id="${device}:anomaly"] td[data-field="source"]`).textContent()).toBe('Compressor 3 anomaly');
+
+    await banner.locator('button[data-action="resume-replay"]').click();
+    await banner.waitFor({ state: 'detached', timeout: 5000 });
+  });
+
   it('item 8: "a" on a high-risk approval asks for confirmation first; Enter confirms, Escape cancels', async () => {
     const { page } = rig;
     await showPane(page, 'approvals');

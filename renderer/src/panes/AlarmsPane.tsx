@@ -2,6 +2,7 @@
 // reason; filters; and the alarm-rate figures the standard asks for.
 import { useMemo, useState } from 'react';
 import { ALARM_PRIORITIES, type Alarm } from '../../../shared/anomalies';
+import { AlarmCues } from '../components/AlarmCues';
 import { Empty, FieldInput, PriorityBadge, Stat, fmtTime } from '../components/ui';
 import { useServices } from '../context';
 import { alarmName, alarmText, needsAck, removedWord, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
@@ -136,6 +137,7 @@ export default function AlarmsPane() {
                 </td>
                 <td className="wrap-any">
                   {alarmText(a, lookup)}
+                  <AlarmCues alarm={a} />
                   {a.state === 'shelved' ? (
                     <div className="muted">
                       shelved by {a.shelved_by}: {a.shelve_reason} (until {fmtTime(a.shelved_until)})
