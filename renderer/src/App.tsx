@@ -144,7 +144,7 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
         </span>
       ) : null}
       <span className="spacer" />
-      <button type="button" className={pending ? 'pill abnormal-pill' : 'pill'} onClick={() => show('approvals')} data-field="pending-approvals">
+      <button type="button" className={pending ? 'pill attention-pill' : 'pill'} onClick={() => show('approvals')} data-field="pending-approvals">
         {pending} pending approval{pending === 1 ? '' : 's'}
       </button>
       <button type="button" className={alarms.unacked ? `pill prio-${alarms.top}` : 'pill'} onClick={() => show('alarms')} data-field="unacked-alarms">

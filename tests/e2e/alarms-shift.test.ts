@@ -198,7 +198,7 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
     }
   });
 
-  it('item 5: every pane keeps its controls inside its box at 1366×768 and 1920×1080; screenshots at both sizes', async () => {
+  it('items 5 and 6: every pane keeps its controls inside its box at 1366×768 and 1920×1080, red only on alarms; screenshots at both sizes', async () => {
     const { page } = rig;
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     // A pending request with its confirm step open, so the approval card is measured too.
@@ -216,6 +216,7 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
     await card.locator('button[data-action="approve"]').click();
     await card.locator('[data-field="confirm"]').waitFor();
     const cutOff: string[] = [];
+    const notAlarmRed: string[] = [];
     for (const size of [
       { width: 1366, height: 768 },
       { width: 1920, height: 1080 },
@@ -237,6 +238,24 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
             .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent ?? '').trim().slice(0, 30)}" right ${Math.round(e.getBoundingClientRect().right)} > ${Math.round(box.right)}`);
         }, pane);
         cutOff.push(...cut.slice(0, 5).map((c) => `${size.width} ${pane}: ${c}`));
+        // Red is for alarms: anything drawn in the alarm red must sit in an alarm (a row, a priority, the flood banner).
+        const red = await page.evaluate((p) => {
+          const body = document.querySelector(`section.pane-body[data-pane="${p}"]`);
+          const alarmRed = getComputedStyle(document.documentElement).getPropertyValue('--abnormal').trim();
+          const probe = document.createElement('span');
+          probe.style.color = alarmRed;
+          document.body.append(probe);
+          const rgb = getComputedStyle(probe).color;
+          probe.remove();
+          const alarmContext = '[data-alarm-id], .prio, [data-banner="flood"], [data-stat="alarms awaiting ack"], [data-field="alarms"]';
+          return [...(body?.querySelectorAll('*') ?? [])]
+            .filter((e) => {
+              const st = getComputedStyle(e);
+              return (st.color === rgb || st.borderTopColor === rgb) && !e.closest(alarmContext);
+            })
+            .map((e) => `${e.tagName.toLowerCase()}.${e.className} "${(e.textContent ?? '').trim().slice(0, 30)}"`);
+        }, pane);
+        notAlarmRed.push(...red.slice(0, 5).map((c) => `${size.width} ${pane}: ${c}`));
         await page.locator(`section.pane-body[data-pane="${pane}"]`).screenshot({ path: path.join(ARTIFACTS, `shift-${pane}-${size.width}.png`) });
       }
     }
@@ -244,6 +263,7 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
     await card.locator('button[data-action="reject"]').click();
     expect((await call).isError).toBe(true);
     expect(cutOff).toEqual([]);
+    expect(notAlarmRed).toEqual([]);
     expect(rig.errors).toEqual([]);
   }, 60_000);
 });

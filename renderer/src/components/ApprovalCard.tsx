@@ -49,10 +49,10 @@ export function ApprovalCard(props: {
         {typeof a.args.command === 'string' ? <span className="cmd">{a.args.command}</span> : null}
         {device ? <span title={device}>on {deviceName}</span> : null}
         <span className="spacer" />
-        <span className={a.risk >= 7 ? 'risk abnormal' : 'risk'} title="risk 0–10">
+        <span className={high ? 'risk attention' : 'risk'} title="policy risk 0–10">
           risk {a.risk}/10
         </span>
-        <span className={urgent ? 'countdown abnormal' : 'countdown'} data-field="countdown" title={`expires ${fmtTime(a.deadline)}; no decision = denied`}>
+        <span className={urgent ? 'countdown attention' : 'countdown'} data-field="countdown" title={`expires ${fmtTime(a.deadline)}; no decision = denied`}>
           {formatCountdown(left)}
         </span>
       </header>
@@ -103,7 +103,7 @@ export function ApprovalCard(props: {
       </div>
       {confirming ? (
         <div
-          className="row wrap confirm-step abnormal-box"
+          className="row wrap confirm-step attention-box"
           role="alertdialog"
           aria-label="Confirm approval"
           data-field="confirm"

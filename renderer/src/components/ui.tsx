@@ -77,9 +77,10 @@ function fallbackCopy(text: string): boolean {
   return ok;
 }
 
-export function Stat({ label, value, unit, abnormal }: { label: string; value: ReactNode; unit?: string; abnormal?: boolean }) {
+/** `abnormal` (red) is for alarms only; `attention` marks any other abnormal figure. */
+export function Stat({ label, value, unit, abnormal, attention }: { label: string; value: ReactNode; unit?: string; abnormal?: boolean; attention?: boolean }) {
   return (
-    <div className={abnormal ? 'stat abnormal-box' : 'stat'} data-stat={label}>
+    <div className={abnormal ? 'stat abnormal-box' : attention ? 'stat attention-box' : 'stat'} data-stat={label}>
       <div className="stat-label">{label}</div>
       <div className="stat-value">
         {value}

@@ -62,8 +62,8 @@ export default function AlarmsPane() {
         </div>
       ) : null}
       <div className="row stats-row">
-        <Stat label="last 10 min" value={stats?.last_10min ?? '—'} unit="alarms" abnormal={(stats?.last_10min ?? 0) > 10} />
-        <Stat label="avg / 10 min (24 h)" value={stats ? stats.avg_per_10min.toFixed(2) : '—'} abnormal={(stats?.avg_per_10min ?? 0) > 2} />
+        <Stat label="last 10 min" value={stats?.last_10min ?? '—'} unit="alarms" attention={(stats?.last_10min ?? 0) > 10} />
+        <Stat label="avg / 10 min (24 h)" value={stats ? stats.avg_per_10min.toFixed(2) : '—'} attention={(stats?.avg_per_10min ?? 0) > 2} />
         <Stat label="peak / 10 min" value={stats?.peak_10min ?? '—'} />
         <Stat label="time in flood" value={stats ? stats.flood_pct.toFixed(1) : '—'} unit="%" />
         <Stat label="standing" value={stats?.standing ?? '—'} />

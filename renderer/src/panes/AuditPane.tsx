@@ -84,7 +84,7 @@ export default function AuditPane() {
         </button>
       </form>
       {verify ? (
-        <div className={verify.ok ? 'banner' : 'banner abnormal-box'} role="status" data-field="verify">
+        <div className={verify.ok ? 'banner' : 'banner attention-box'} role="status" data-field="verify">
           {verify.ok
             ? `Chain verified: ${verify.rows.toLocaleString()} rows, ${verify.signedHeads} signed heads, ${verify.ms.toFixed(1)} ms`
             : `CHAIN BROKEN at seq ${verify.firstBadSeq ?? '?'}: ${verify.problem ?? 'unknown problem'}`}
@@ -97,7 +97,7 @@ export default function AuditPane() {
             : `Exported ${exported.rows.toLocaleString()} rows and the chain head signed at row ${exported.headSeq ?? '—'}.`}
         </div>
       ) : null}
-      {error ? <p className="abnormal">Audit query refused: {error}</p> : null}
+      {error ? <p className="attention">Audit query refused: {error}</p> : null}
       {rows.length === 0 ? (
         <Empty loaded={!loading}>No audit rows match.</Empty>
       ) : (
@@ -120,7 +120,7 @@ export default function AuditPane() {
                   {r.seq}
                 </td>
                 <td className="nowrap">{fmtDateTime(r.ts)}</td>
-                <td className={ABNORMAL.has(r.kind) ? 'abnormal' : ''}>{r.kind}</td>
+                <td className={ABNORMAL.has(r.kind) ? 'attention' : ''}>{r.kind}</td>
                 <td title={r.agentId ?? ''}>{agentName(r.agentId)}</td>
                 <td className="wrap-any">
                   {r.tool ?? '—'}

@@ -57,21 +57,21 @@ export default function OverviewPane() {
       <div className="stats-grid">
         <Stat label="calls today" value={stats?.calls ?? '—'} />
         <Stat label="allowed" value={stats?.allowed ?? '—'} />
-        <Stat label="blocked" value={stats?.blocked ?? '—'} abnormal={(stats?.blocked ?? 0) > 0} />
+        <Stat label="blocked" value={stats?.blocked ?? '—'} attention={(stats?.blocked ?? 0) > 0} />
         <Stat label="reviewed" value={stats?.reviewed ?? '—'} />
         <Stat label="approved / rejected / expired" value={stats ? `${stats.approved} / ${stats.rejected} / ${stats.expired}` : '—'} />
-        <Stat label="killed" value={stats?.killed ?? '—'} abnormal={(stats?.killed ?? 0) > 0} />
-        <Stat label="pending approvals" value={pending} abnormal={pending > 0} />
+        <Stat label="killed" value={stats?.killed ?? '—'} attention={(stats?.killed ?? 0) > 0} />
+        <Stat label="pending approvals" value={pending} attention={pending > 0} />
         <Stat label="alarms awaiting ack" value={al.unacked} abnormal={al.unacked > 0} />
         <Stat label="active alarms" value={al.standing} />
         <Stat label="shelved / suppressed / OOS" value={al.removed} />
         <Stat
           label="agents active / paused / quarantined"
           value={`${agentList.filter((a) => a.status === 'active').length} / ${agentList.filter((a) => a.status === 'paused').length} / ${agentList.filter((a) => a.status === 'quarantined').length}`}
-          abnormal={agentList.some((a) => a.status === 'quarantined')}
+          attention={agentList.some((a) => a.status === 'quarantined')}
         />
       </div>
-      {error ? <p className="abnormal">Figures unavailable: {error}</p> : null}
+      {error ? <p className="attention">Figures unavailable: {error}</p> : null}
       {stats?.truncated ? <p className="muted">More than {MAX_ROWS.toLocaleString()} audit rows today: counts are lower bounds.</p> : null}
       <div className="two-col">
         <div>

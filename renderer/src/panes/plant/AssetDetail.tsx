@@ -131,7 +131,7 @@ export function AssetDetail({ model, asset, row, alarms, summary, episode }: Ass
       <div className="row wrap asset-status">
         <span>
           State{' '}
-          <b className={row && row.state !== 'running' ? 'abnormal' : ''} data-field="state">
+          <b className={row && row.state !== 'running' ? 'attention' : ''} data-field="state">
             {row?.state ?? '—'}
           </b>
         </span>
