@@ -151,7 +151,13 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
         {alarms.unacked} unacknowledged alarm{alarms.unacked === 1 ? '' : 's'}
       </button>
       {alarms.removed ? (
-        <button type="button" className="pill removed" onClick={() => show('alarms')} data-field="shelved-alarms" title="shelved, suppressed or out of service: not annunciated, still in alarm">
+        <button
+          type="button"
+          className="pill removed"
+          onClick={() => show('alarms')}
+          data-field="shelved-alarms"
+          title="shelved, suppressed or out of service: not annunciated, still in alarm"
+        >
           {alarms.removed} shelved / OOS
         </button>
       ) : null}

@@ -20,6 +20,10 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
   let rig: UiRig;
   let mcp: Client | null = null;
   let agentId = '';
+  const agent = (): Client => {
+    if (!mcp) throw new Error('no MCP client');
+    return mcp;
+  };
 
   beforeAll(async () => {
     rig = await startUiRig(
@@ -49,9 +53,21 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
   it('item 3: a shelved alarm shows as shelved in the Plant pane, the top bar and the flood banner, by name, never as none', async () => {
     const { page } = rig;
     const alarms = rig.core.services.alarms;
-    alarms.setCondition(ANOMALY, { active: true, source: DEVICE, kind: 'anomaly', priority: 'high', message: 'thermal runaway on temperature (confidence 0.85)' });
+    alarms.setCondition(ANOMALY, {
+      active: true,
+      source: DEVICE,
+      kind: 'anomaly',
+      priority: 'high',
+      message: 'thermal runaway on temperature (confidence 0.85)',
+    });
     for (const d of ['line-1/motor-02', 'line-2/pump-03', 'line-3/motor-02'])
-      alarms.setCondition(`${d}:anomaly`, { active: true, source: d, kind: 'anomaly', priority: 'medium', message: 'sensor drift on vibration (confidence 0.7)' });
+      alarms.setCondition(`${d}:anomaly`, {
+        active: true,
+        source: d,
+        kind: 'anomaly',
+        priority: 'medium',
+        message: 'sensor drift on vibration (confidence 0.7)',
+      });
     expect(alarms.floodStatus()).toMatchObject({ active: true, first_out: ANOMALY });
 
     // The operator shelves the compressor's alarm from the Alarms pane.
@@ -96,16 +112,24 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
     const alarms = rig.core.services.alarms;
     // Returned to normal, not yet acknowledged: it still wants the operator.
     const id = 'line-2/compressor-01:anomaly';
-    alarms.setCondition(id, { active: true, source: 'line-2/compressor-01', kind: 'anomaly', priority: 'medium', message: 'pressure leak on pressure (confidence 0.8)' });
+    alarms.setCondition(id, {
+      active: true,
+      source: 'line-2/compressor-01',
+      kind: 'anomaly',
+      priority: 'medium',
+      message: 'pressure leak on pressure (confidence 0.8)',
+    });
     alarms.setCondition(id, { active: false, source: 'line-2/compressor-01' });
     expect(alarms.find(id)?.state).toBe('rtn_unacknowledged');
-    const r = await mcp!.callTool({ name: 'get_device_status', arguments: { device_id: DEVICE } });
+    const r = await agent().callTool({ name: 'get_device_status', arguments: { device_id: DEVICE } });
     expect(r.isError).toBeFalsy();
 
     await showPane(page, 'overview');
     const unacked = page.locator('[data-stat="alarms awaiting ack"] .stat-value');
     const active = page.locator('[data-stat="active alarms"] .stat-value');
-    await expect.poll(async () => Number(await unacked.textContent())).toBe(alarms.list().filter((a) => a.state === 'unacknowledged' || a.state === 'rtn_unacknowledged').length);
+    await expect
+      .poll(async () => Number(await unacked.textContent()))
+      .toBe(alarms.list().filter((a) => a.state === 'unacknowledged' || a.state === 'rtn_unacknowledged').length);
     expect(Number(await active.textContent())).toBeGreaterThanOrEqual(Number(await unacked.textContent()));
     // The top agents list the agent by its name.
     await expect.poll(() => page.locator('.overview').textContent(), { timeout: 5000 }).toContain(AGENT_NAME);
@@ -123,7 +147,13 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
     // With the replay paused nothing overwrites it: a hot compressor reading and its anomaly alarm.
     const device = 'line-3/compressor-01';
     rig.core.bus.emit('readings', [{ device_id: device, timestamp: '2030-01-01T00:00:00.000Z', ts: Date.UTC(2030, 0, 1), values: { temperature: 103.4 } }]);
-    rig.core.services.alarms.setCondition(`${device}:anomaly`, { active: true, source: device, kind: 'anomaly', priority: 'high', message: 'thermal runaway on temperature (confidence 0.85)' });
+    rig.core.services.alarms.setCondition(`${device}:anomaly`, {
+      active: true,
+      source: device,
+      kind: 'anomaly',
+      priority: 'high',
+      message: 'thermal runaway on temperature (confidence 0.85)',
+    });
     await showPane(page, 'alarms');
     const cues = page.locator(`tr[data-alarm-id="${device}:anomaly"] [data-field="cues"]`);
     await expect.poll(() => cues.textContent(), { timeout: 5000 }).toMatch(/temperature 103\.4 °C \(normal 76–84; above H 90 °C\)/i);
@@ -136,17 +166,22 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
   it('item 8: "a" on a high-risk approval asks for confirmation first; Enter confirms, Escape cancels', async () => {
     const { page } = rig;
     await showPane(page, 'approvals');
-    const call = mcp!.callTool(
+    const call = agent().callTool(
       {
         name: 'execute_device_command',
-        arguments: { device_id: DEVICE, command: 'reduce_load', parameters: { reduction_pct: 20 }, justification: 'Temperature rising; shed load per SOP 2.1.' },
+        arguments: {
+          device_id: DEVICE,
+          command: 'reduce_load',
+          parameters: { reduction_pct: 20 },
+          justification: 'Temperature rising; shed load per SOP 2.1.',
+        },
       },
       undefined,
       { timeout: 60_000 },
     );
     const card = page.locator('article[data-approval-id]').first();
     await card.waitFor();
-    const approvalId = (await card.getAttribute('data-approval-id'))!;
+    const approvalId = (await card.getAttribute('data-approval-id')) ?? '';
     expect(await card.textContent()).toContain(AGENT_NAME);
     expect(await card.textContent()).not.toContain(agentId);
     await card.locator('header').click();
@@ -202,10 +237,15 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
     const { page } = rig;
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     // A pending request with its confirm step open, so the approval card is measured too.
-    const call = mcp!.callTool(
+    const call = agent().callTool(
       {
         name: 'execute_device_command',
-        arguments: { device_id: 'line-2/motor-02', command: 'reduce_load', parameters: { reduction_pct: 10 }, justification: 'Screen-size check; rejected below.' },
+        arguments: {
+          device_id: 'line-2/motor-02',
+          command: 'reduce_load',
+          parameters: { reduction_pct: 10 },
+          justification: 'Screen-size check; rejected below.',
+        },
       },
       undefined,
       { timeout: 60_000 },
@@ -235,7 +275,10 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
               const r = e.getBoundingClientRect();
               return r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1);
             })
-            .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent ?? '').trim().slice(0, 30)}" right ${Math.round(e.getBoundingClientRect().right)} > ${Math.round(box.right)}`);
+            .map(
+              (e) =>
+                `${e.tagName.toLowerCase()} "${(e.textContent ?? '').trim().slice(0, 30)}" right ${Math.round(e.getBoundingClientRect().right)} > ${Math.round(box.right)}`,
+            );
         }, pane);
         cutOff.push(...cut.slice(0, 5).map((c) => `${size.width} ${pane}: ${c}`));
         // Red is for alarms: anything drawn in the alarm red must sit in an alarm (a row, a priority, the flood banner).

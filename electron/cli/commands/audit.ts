@@ -35,7 +35,14 @@ Examples:
   aegisflow audit export --since 7d --out audit-week.jsonl
   aegisflow audit verify --file audit-week.jsonl`;
 
-const OPTIONS = { ...COMMON_OPTIONS, ...LINK_OPTIONS, since: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, file: { type: 'string' } } as const;
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  ...LINK_OPTIONS,
+  since: { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  file: { type: 'string' },
+} as const;
 
 /** Parse --since: ISO date, epoch ms, or a relative age (30m, 24h, 7d). */
 export function parseSince(v: string | undefined, now: number): number {

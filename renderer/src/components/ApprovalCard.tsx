@@ -120,7 +120,14 @@ export function ApprovalCard(props: {
             <b>High risk</b> ({highRiskWhy(a)}): approve {typeof a.args.command === 'string' ? a.args.command : a.tool}
             {deviceName ? ` on ${deviceName}` : ''}?
           </span>
-          <button type="button" className="approve" autoFocus disabled={props.busy} onClick={() => props.onDecide('approve', comment)} data-action="confirm-approve">
+          <button
+            type="button"
+            className="approve"
+            autoFocus
+            disabled={props.busy}
+            onClick={() => props.onDecide('approve', comment)}
+            data-action="confirm-approve"
+          >
             Confirm approve
           </button>
           <button type="button" onClick={cancel} data-action="cancel-approve">

@@ -155,11 +155,7 @@ export function AssetDetail({ model, asset, row, alarms, summary, episode }: Ass
           {shown.map((a) => (
             <li key={a.id} data-alarm-id={a.id} data-state={a.state}>
               <PriorityBadge p={a.priority} /> {alarmText(a, { assets: new Map([[asset.id, asset]]) })}{' '}
-              {isRemoved(a) ? (
-                <b className="removed-state">· {removedNote(a)}</b>
-              ) : (
-                <span className="muted">· {a.state.replace(/_/g, ' ')}</span>
-              )}
+              {isRemoved(a) ? <b className="removed-state">· {removedNote(a)}</b> : <span className="muted">· {a.state.replace(/_/g, ' ')}</span>}
               {a.activated_at ? <span className="muted"> · since {fmtTime(a.activated_at)}</span> : null}
             </li>
           ))}
