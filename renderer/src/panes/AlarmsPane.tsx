@@ -112,6 +112,7 @@ export default function AlarmsPane() {
               <tr
                 key={a.id}
                 data-alarm-id={a.id}
+                data-source={a.source}
                 data-state={a.state}
                 className={`${a.id === selectedId ? 'selected' : ''} ${needsAck(a) ? 'unacked' : ''}`}
                 onClick={() => useAlarms.getState().select(a.id)}
