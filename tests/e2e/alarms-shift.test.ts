@@ -159,7 +159,7 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
     await expect.poll(() => cues.textContent(), { timeout: 5000 }).toMatch(/temperature 103\.4 °C \(normal 76–84; above H 90 °C\)/i);
     expect(await page.locator(`tr[data-alarm-id="${device}:anomaly"] td[data-field="source"]`).textContent()).toBe('Compressor 3 anomaly');
 
-    await banner.locator('button[data-action="resume-replay"]').click();
+    await banner.locator('button[data-action="resume-replay"]').click({ timeout: 10_000 });
     await banner.waitFor({ state: 'detached', timeout: 5000 });
   });
 

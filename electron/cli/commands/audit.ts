@@ -3,8 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { databasePath } from '../../core/config';
-import { verifyExport } from '../../core/governance/audit-file';
-import { loadPublicKey } from '../../core/governance/keys';
+import { verifyExportFile } from '../../core';
 import { buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, runLinked } from '../common';
 import { LINK_HELP, LINK_OPTIONS } from '../link';
 import type { CliCommand } from '../types';
@@ -97,7 +96,7 @@ export const auditCommand: CliCommand = {
 
 /** An exported file on its own: no database, only the public key. */
 function verifyFile(file: string, keysDir: string, json: boolean): number {
-  const r = verifyExport(fs.readFileSync(file, 'utf8'), loadPublicKey(keysDir)?.publicKey ?? null);
+  const r = verifyExportFile(fs.readFileSync(file, 'utf8'), keysDir);
   if (json) process.stdout.write(JSON.stringify(r) + '\n');
   else if (r.ok)
     process.stdout.write(

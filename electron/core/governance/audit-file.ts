@@ -4,7 +4,7 @@
 import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH, headText, rowHash } from './audit-chain';
 import { canonicalize } from './canonical';
-import { verifyText } from './keys';
+import { loadPublicKey, verifyText } from './keys';
 
 export interface ExportVerifyResult {
   ok: boolean;
@@ -103,4 +103,9 @@ export function verifyExport(text: string, publicKey: KeyObject | null): ExportV
     prev = r;
   }
   return fail(lines.length, 'the export has no signed head line (not a complete export)');
+}
+
+/** verifyExport with the gateway's public key from its keys dir (`<data-dir>/keys`): what the CLI runs. */
+export function verifyExportFile(text: string, keysDir: string): ExportVerifyResult {
+  return verifyExport(text, loadPublicKey(keysDir)?.publicKey ?? null);
 }
