@@ -146,7 +146,8 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
 
     // With the replay paused nothing overwrites it: a hot compressor reading and its anomaly alarm.
     const device = 'line-3/compressor-01';
-    rig.core.bus.emit('readings', [{ device_id: device, timestamp: '2030-01-01T00:00:00.000Z', ts: Date.UTC(2030, 0, 1), values: { temperature: 103.4 } }]);
+    const hot = () =>
+      rig.core.bus.emit('readings', [{ device_id: device, timestamp: '2030-01-01T00:00:00.000Z', ts: Date.UTC(2030, 0, 1), values: { temperature: 103.4 } }]);
     rig.core.services.alarms.setCondition(`${device}:anomaly`, {
       active: true,
       source: device,
@@ -156,8 +157,22 @@ describe('control room: alarm truth, both sizes, safe approvals, signed export',
     });
     await showPane(page, 'alarms');
     const cues = page.locator(`tr[data-alarm-id="${device}:anomaly"] [data-field="cues"]`);
-    await expect.poll(() => cues.textContent(), { timeout: 5000 }).toMatch(/temperature 103\.4 °C \(normal 76–84; above H 90 °C\)/i);
-    expect(await page.locator(`tr[data-alarm-id="${device}:anomaly"] td[data-field="source"]`).textContent()).toBe('Compressor 3 anomaly');
+    // A reading the simulator sent just before the pause may still be on its way: the hot one is sent
+    // again until it is the last the screen got.
+    await expect
+      .poll(
+        async () => {
+          hot();
+          return cues.textContent({ timeout: 500 }).catch(() => '');
+        },
+        { timeout: 10_000 },
+      )
+      .toMatch(/temperature 103\.4 °C \(normal 76–84; above H 90 °C\)/i);
+    expect(await page.locator(`tr[data-alarm-id="${device}:anomaly"] td[data-field="source"]`).textContent({ timeout: 5000 })).toBe('Compressor 3 anomaly');
+    // The limit it passed carries the master alarm table's consequence and action (demo plant, from SOP 2.1).
+    expect(await cues.textContent({ timeout: 5000 })).toMatch(
+      /Consequence: Thermal runaway towards the 110 °C trip\.\s*Action: SOP 2\.1 - reduce load 50 % first/,
+    );
 
     await banner.locator('button[data-action="resume-replay"]').click({ timeout: 10_000 });
     await banner.waitFor({ state: 'detached', timeout: 5000 });
