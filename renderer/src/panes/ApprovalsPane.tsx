@@ -22,10 +22,13 @@ export default function ApprovalsPane() {
     listRef.current?.querySelector(`[data-approval-id="${CSS.escape(selectedId)}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [selectedId]);
 
+  const rootRef = useRef<HTMLDivElement>(null);
   const decide = async (id: string, verdict: 'approve' | 'reject', comment = '') => {
     setBusy(true);
     await actions.decide(id, verdict, comment);
     setBusy(false);
+    // The decided card (and its confirm button) is gone: the keys go on working on the queue.
+    if (!document.activeElement || document.activeElement === document.body) rootRef.current?.focus();
   };
 
   const onKey = (e: React.KeyboardEvent) => {
@@ -45,7 +48,7 @@ export default function ApprovalsPane() {
   };
 
   return (
-    <div className="approvals" tabIndex={0} onKeyDown={onKey} aria-label="Approvals queue">
+    <div className="approvals" tabIndex={0} onKeyDown={onKey} aria-label="Approvals queue" ref={rootRef}>
       <div className="row toolbar">
         <b data-field="pending-count">{pending.length} pending</b>
         <span className="muted">keys: ↑/↓ select · a approve (high risk: then Enter to confirm) · r reject</span>
