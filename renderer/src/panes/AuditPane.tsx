@@ -122,12 +122,12 @@ export default function AuditPane() {
                 <td className="nowrap">{fmtDateTime(r.ts)}</td>
                 <td className={ABNORMAL.has(r.kind) ? 'attention' : ''}>{r.kind}</td>
                 <td title={r.agentId ?? ''}>{agentName(r.agentId)}</td>
-                <td className="wrap-any">
+                <td className="wrap-word">
                   {r.tool ?? '—'}
                   {r.args && typeof r.args === 'object' && 'command' in r.args ? <span className="muted"> {String(r.args.command)}</span> : null}
                 </td>
-                <td className="wrap-any clamp wide" title={r.reason ?? ''}>
-                  {r.reason ?? ''}
+                <td className="wrap-any wide" title={r.reason ?? ''}>
+                  <div className="clamp">{r.reason ?? ''}</div>
                 </td>
                 <td data-label="by">{r.actor ?? ''}</td>
               </tr>
