@@ -38,3 +38,17 @@ export type AlarmKind = (typeof ALARM_KINDS)[number];
 export function priorityOfSeverity(s: Severity): AlarmPriority {
   return s === 'critical' ? 'urgent' : s === 'high' ? 'high' : s === 'medium' ? 'medium' : s === 'low' ? 'low' : 'diagnostic';
 }
+
+/** Below this classifier confidence an anomaly's priority is capped: the detector is unsure what it sees. */
+export const CONFIDENT = 0.5;
+
+/**
+ * Priority of an anomaly alarm: its episode's severity, but an unrecognised ("unknown") pattern or a
+ * low-confidence hint is never high or urgent (ISA-18.2: priority follows consequence, and an unsure
+ * hint has none to cite; it stays visible at medium so the operator looks at the trend).
+ */
+export function priorityOfEpisode(ep: { severity: Severity; type_hint: TypeHint; confidence: number }): AlarmPriority {
+  const p = priorityOfSeverity(ep.severity);
+  const unsure = ep.type_hint === 'unknown' || ep.confidence < CONFIDENT;
+  return unsure && (p === 'urgent' || p === 'high') ? 'medium' : p;
+}

@@ -198,3 +198,4 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
 export { loadConfig, testConfig, type Config } from './config';
 export { toErrorInfo } from './api';
 export { readRunFile, runFilePath, type RunInfo } from './runfile';
+export { verifyExportFile } from './governance';

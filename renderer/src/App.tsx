@@ -7,6 +7,7 @@ import { OperatorsDialog } from './components/OperatorsDialog';
 import { fmtAgo, useNow } from './components/ui';
 import { useServices } from './context';
 import { PaneBody, Workspace } from './layout/Workspace';
+import { ReplayPausedBanner } from './components/ReplayBanner';
 import { PANES } from './panes/registry';
 import { alarmSummary, useAlarms } from './store/alarms';
 import { useApprovals } from './store/approvals';
@@ -146,12 +147,23 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
       ) : null}
       <WorkIndicator onShow={() => show('work')} />
       <span className="spacer" />
-      <button type="button" className={pending ? 'pill abnormal-pill' : 'pill'} onClick={() => show('approvals')} data-field="pending-approvals">
+      <button type="button" className={pending ? 'pill attention-pill' : 'pill'} onClick={() => show('approvals')} data-field="pending-approvals">
         {pending} pending approval{pending === 1 ? '' : 's'}
       </button>
       <button type="button" className={alarms.unacked ? `pill prio-${alarms.top}` : 'pill'} onClick={() => show('alarms')} data-field="unacked-alarms">
         {alarms.unacked} unacknowledged alarm{alarms.unacked === 1 ? '' : 's'}
       </button>
+      {alarms.removed ? (
+        <button
+          type="button"
+          className="pill removed"
+          onClick={() => show('alarms')}
+          data-field="shelved-alarms"
+          title="shelved, suppressed or out of service: not annunciated, still in alarm"
+        >
+          {alarms.removed} shelved / OOS
+        </button>
+      ) : null}
       {!compact ? (
         <div className="menu-wrap">
           <button type="button" onClick={() => setMenu(!menu)} aria-expanded={menu} data-field="operator">
@@ -245,6 +257,7 @@ function Banners() {
         No live readings for {fmtAgo(last, now).replace(' ago', '')} although the replay runs: broker or ingest may be down.
       </div>
     );
+  if (sim?.paused) return <ReplayPausedBanner sim={sim} />;
   return null;
 }
 

@@ -40,10 +40,9 @@ describe('consequence preview on the approval card', () => {
     await page.setViewportSize({ width: 1366, height: 768 });
     await card.screenshot({ path: path.join(ARTIFACTS, 'approval-consequence-preview-1366.png') });
 
+    // a device command is high risk: Approve opens the confirm step, with the preview still in view
     await card.locator('[data-action="approve"]').click();
-    // a high-risk command may ask to confirm; confirm it if asked
-    const confirm = card.locator('[data-action="confirm-approve"]');
-    if (await confirm.count()) await confirm.click();
+    await card.locator('[data-action="confirm-approve"]').click();
     await expect
       .poll(() => core.services.governance.audit.query({ limit: 50 }).find((x) => x.kind === 'APPROVED' && x.approvalId === r.approvalId)?.detail)
       .toMatchObject({ previewHash: hash });

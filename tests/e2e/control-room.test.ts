@@ -84,7 +84,7 @@ describe('control room in a real browser (serve mode)', () => {
     await page.click('[data-scenario="thermal_runaway"]');
     await page.waitForFunction(() => /0[23]:\d\d/.test(document.querySelector('[data-field="sim-time"]')?.textContent ?? ''), null, { timeout: 5000 });
     await showPane(page, 'alarms');
-    const row = page.locator(`tr[data-alarm-id][data-state="unacknowledged"]:has(td:text-is("${DEVICE}"))`).first();
+    const row = page.locator(`tr[data-alarm-id][data-state="unacknowledged"][data-source="${DEVICE}"]`).first(); // the cell shows the asset's name
     await row.waitFor({ timeout: 30_000 });
     await expect.poll(() => page.locator('[data-field="unacked-alarms"]').textContent()).not.toMatch(/^0 /);
     const id = await row.getAttribute('data-alarm-id');
@@ -154,6 +154,7 @@ describe('control room in a real browser (serve mode)', () => {
     await popup.screenshot({ path: path.join(ARTIFACTS, 'approval-popup.png') });
 
     await card.locator('button[data-action="approve"]').click();
+    await card.locator('button[data-action="confirm-approve"]').click(); // a plant command: high risk, confirm step
     const result = await call;
     expect(result.isError).toBeFalsy();
     expect(JSON.stringify(result.structuredContent)).toContain('executed');

@@ -182,7 +182,7 @@ describe('the water-treatment plant in the control room', () => {
     };
     await expect.poll(alarmsOf, { timeout: 30_000 }).not.toEqual([]);
     await showPane(page, 'alarms');
-    const row = page.locator(`tr[data-alarm-id]:has-text("${PUMP}")`).first();
+    const row = page.locator(`tr[data-alarm-id][data-source="${PUMP}"]`).first(); // the row names the asset, not its id
     await row.waitFor({ timeout: 30_000 });
     await showPane(page, 'plant');
     await page.waitForSelector(`[data-asset="${PUMP}"] .asset-alarms li[data-alarm-id]`);

@@ -1,7 +1,7 @@
 // The live detection service: subscribes to ingest's 'readings' batches, runs one DeviceMonitor per
 // device, stores episodes, emits anomaly.* events, drives the anomaly and communication alarms.
 import { SENSORS, type TimedReading } from '../../../shared/domain';
-import { priorityOfSeverity } from '../../../shared/anomalies';
+import { priorityOfEpisode } from '../../../shared/anomalies';
 import type { AlarmSystem } from '../alarms';
 import { CoreError, describeIssues } from '../api';
 import type { EventBus } from '../bus';
@@ -95,7 +95,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
       active,
       source: ep.device_id,
       kind: 'anomaly',
-      priority: priorityOfSeverity(ep.severity),
+      priority: priorityOfEpisode(ep),
       message: `${ep.type_hint.replace('_', ' ')} on ${ep.sensors.join(', ')} (confidence ${ep.confidence})`,
       episodeId: ep.id,
     });

@@ -277,6 +277,7 @@ export class AuditLog {
 
   /** Write rows with ts >= since as JSONL (one AuditRowView per line), then the signed head line. */
   export(since: number, writeLine: (line: string) => void): { rows: number; head: SignedHead | null } {
+    this.flush(); // rows queued now are exported too, so the head signed below is the last exported row's
     let rows = 0;
     for (const r of this.q.since.iterate(since)) {
       // Rows are masked on write; rows written before a pattern existed (or by an older version) are

@@ -45,6 +45,7 @@ export { registerGovernanceApi } from './api';
 export { AgentError, hashAgentToken } from './agents';
 export { ApprovalError } from './approvals';
 export { AuditLog, createMasker, DEFAULT_MASK, AUDIT_KINDS, type AuditKind, type AuditEntry, type SignedHead } from './audit';
+export { verifyExport, verifyExportFile, type ExportVerifyResult } from './audit-file';
 export { canonicalize, canonicalHash, sha256Hex } from './canonical';
 export { ExecuteArgsSchema, EXECUTE_TOOL, type ExecuteResult } from './executor';
 export { loadPublicKey } from './keys';

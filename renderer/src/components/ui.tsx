@@ -1,6 +1,7 @@
 // Small shared pieces: clocks, formatting, the empty/loading states, priority badges, copy buttons, form fields.
 import { useEffect, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import type { AlarmPriority } from '../../../shared/anomalies';
+import { useAgents } from '../store/agents';
 import { useConnection } from '../store/connection';
 
 /** Re-render every `ms` with the current time (countdowns, "ago" labels). */
@@ -76,9 +77,10 @@ function fallbackCopy(text: string): boolean {
   return ok;
 }
 
-export function Stat({ label, value, unit, abnormal }: { label: string; value: ReactNode; unit?: string; abnormal?: boolean }) {
+/** `abnormal` (red) is for alarms only; `attention` marks any other abnormal figure. */
+export function Stat({ label, value, unit, abnormal, attention }: { label: string; value: ReactNode; unit?: string; abnormal?: boolean; attention?: boolean }) {
   return (
-    <div className={abnormal ? 'stat abnormal-box' : 'stat'} data-stat={label}>
+    <div className={abnormal ? 'stat abnormal-box' : attention ? 'stat attention-box' : 'stat'} data-stat={label}>
       <div className="stat-label">{label}</div>
       <div className="stat-value">
         {value}
@@ -107,4 +109,10 @@ export function FieldInput<T extends Record<K, string>, K extends keyof T>({
   ...input
 }: { state: T; set: (next: T) => void; field: K } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
   return <input {...input} value={state[field]} onChange={(e) => set({ ...state, [field]: e.target.value })} />;
+}
+
+/** Agents by name, not by id (`agent-1679264c`); an id the registry does not know (removed) stays as it is. */
+export function useAgentName(): (id: string | null | undefined) => string {
+  const agents = useAgents((s) => s.agents);
+  return (id) => (id ? (agents[id]?.name ?? id) : '—');
 }

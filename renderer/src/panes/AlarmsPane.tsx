@@ -2,9 +2,11 @@
 // reason; filters; and the alarm-rate figures the standard asks for.
 import { useMemo, useState } from 'react';
 import { ALARM_PRIORITIES, type Alarm } from '../../../shared/anomalies';
+import { AlarmCues } from '../components/AlarmCues';
 import { Empty, FieldInput, PriorityBadge, Stat, fmtTime } from '../components/ui';
 import { useServices } from '../context';
-import { needsAck, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
+import { alarmName, alarmText, needsAck, removedWord, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
+import { useModel } from '../store/model';
 import { showTrend } from '../navigate';
 
 const STATE_LABEL: Record<Alarm['state'], string> = {
@@ -25,6 +27,10 @@ export default function AlarmsPane() {
   const flood = useAlarms((s) => s.flood);
   const loaded = useAlarms((s) => s.loaded);
   const selectedId = useAlarms((s) => s.selectedId);
+  const assets = useModel((s) => s.assets);
+  const tags = useModel((s) => s.tags);
+  const lookup = useMemo(() => ({ assets, tags }), [assets, tags]);
+  const firstOut = flood?.first_out ? alarmsMap[flood.first_out] : undefined;
   const list = useMemo(() => visibleAlarms({ alarms: alarmsMap, filter }), [alarmsMap, filter]);
   const [shelving, setShelving] = useState<{ id: string; reason: string; minutes: number } | null>(null);
 
@@ -44,13 +50,20 @@ export default function AlarmsPane() {
   return (
     <div className="alarms" tabIndex={0} onKeyDown={onKey} aria-label="Alarm list">
       {flood?.active ? (
-        <div className="banner abnormal-box" role="alert">
-          Alarm flood: {flood.count_in_window} alarms in 10 min{flood.first_out ? ` · first out: ${flood.first_out}` : ''}
+        <div className="banner abnormal-box" role="alert" data-banner="flood">
+          Alarm flood: {flood.count_in_window} alarms in 10 min
+          {flood.first_out ? (
+            <>
+              {' '}
+              · first out: {alarmName(flood.first_out, firstOut?.source ?? null, lookup)}
+              {firstOut && removedWord(firstOut) ? <b> ({removedWord(firstOut)})</b> : null}
+            </>
+          ) : null}
         </div>
       ) : null}
       <div className="row stats-row">
-        <Stat label="last 10 min" value={stats?.last_10min ?? '—'} unit="alarms" abnormal={(stats?.last_10min ?? 0) > 10} />
-        <Stat label="avg / 10 min (24 h)" value={stats ? stats.avg_per_10min.toFixed(2) : '—'} abnormal={(stats?.avg_per_10min ?? 0) > 2} />
+        <Stat label="last 10 min" value={stats?.last_10min ?? '—'} unit="alarms" attention={(stats?.last_10min ?? 0) > 10} />
+        <Stat label="avg / 10 min (24 h)" value={stats ? stats.avg_per_10min.toFixed(2) : '—'} attention={(stats?.avg_per_10min ?? 0) > 2} />
         <Stat label="peak / 10 min" value={stats?.peak_10min ?? '—'} />
         <Stat label="time in flood" value={stats ? stats.flood_pct.toFixed(1) : '—'} unit="%" />
         <Stat label="standing" value={stats?.standing ?? '—'} />
@@ -81,15 +94,17 @@ export default function AlarmsPane() {
       {list.length === 0 ? (
         <Empty loaded={loaded}>No alarms in this view.</Empty>
       ) : (
-        <table className="grid">
+        <table className="grid fit alarm-table">
           <thead>
             <tr>
               <th>Priority</th>
               <th>State</th>
               <th>Time</th>
-              <th>Source</th>
+              <th>Alarm</th>
               <th>Message</th>
-              <th />
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -97,6 +112,7 @@ export default function AlarmsPane() {
               <tr
                 key={a.id}
                 data-alarm-id={a.id}
+                data-source={a.source}
                 data-state={a.state}
                 className={`${a.id === selectedId ? 'selected' : ''} ${needsAck(a) ? 'unacked' : ''}`}
                 onClick={() => useAlarms.getState().select(a.id)}
@@ -116,10 +132,13 @@ export default function AlarmsPane() {
                   {a.chattering ? <span className="tag">chattering</span> : null}
                   {a.stale ? <span className="tag">stale</span> : null}
                 </td>
-                <td>{fmtTime(a.activated_at ?? a.updated_at)}</td>
-                <td>{a.source}</td>
-                <td>
-                  {a.message}
+                <td className="nowrap">{fmtTime(a.activated_at ?? a.updated_at)}</td>
+                <td data-field="source" title={a.id} className="wrap-any">
+                  {alarmName(a.id, a.source, lookup)}
+                </td>
+                <td className="wrap-any">
+                  {alarmText(a, lookup)}
+                  <AlarmCues alarm={a} />
                   {a.state === 'shelved' ? (
                     <div className="muted">
                       shelved by {a.shelved_by}: {a.shelve_reason} (until {fmtTime(a.shelved_until)})
@@ -157,7 +176,7 @@ export default function AlarmsPane() {
             setShelving(null);
           }}
         >
-          <b>Shelve {shelving.id}</b>
+          <b>Shelve {alarmName(shelving.id, alarmsMap[shelving.id]?.source ?? null, lookup)}</b>
           <FieldInput state={shelving} set={setShelving} field="reason" autoFocus required placeholder="Reason (required, recorded)" />
           <label>
             for{' '}

@@ -1,9 +1,9 @@
 // Approvals: the pending queue (soonest deadline first), bulk decisions, keyboard work, and history.
 import { useEffect, useRef, useState } from 'react';
 import { ApprovalCard } from '../components/ApprovalCard';
-import { Empty, fmtTime, useNow } from '../components/ui';
+import { Empty, fmtTime, useAgentName, useNow } from '../components/ui';
 import { useServices } from '../context';
-import { summarizeArgs, useApprovals } from '../store/approvals';
+import { isHighRisk, summarizeArgs, useApprovals } from '../store/approvals';
 
 export default function ApprovalsPane() {
   const { actions } = useServices();
@@ -15,16 +15,20 @@ export default function ApprovalsPane() {
   const [confirm, setConfirm] = useState<'approve' | 'reject' | null>(null);
   const [busy, setBusy] = useState(false);
   const listRef = useRef<HTMLDivElement>(null);
+  const agentName = useAgentName();
 
   useEffect(() => {
     if (!selectedId) return;
     listRef.current?.querySelector(`[data-approval-id="${CSS.escape(selectedId)}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [selectedId]);
 
+  const rootRef = useRef<HTMLDivElement>(null);
   const decide = async (id: string, verdict: 'approve' | 'reject', comment = '') => {
     setBusy(true);
     await actions.decide(id, verdict, comment);
     setBusy(false);
+    // The decided card (and its confirm button) is gone: the keys go on working on the queue.
+    if (!document.activeElement || document.activeElement === document.body) rootRef.current?.focus();
   };
 
   const onKey = (e: React.KeyboardEvent) => {
@@ -32,16 +36,22 @@ export default function ApprovalsPane() {
     const st = useApprovals.getState();
     if (e.key === 'ArrowDown' || e.key === 'j') st.move(1);
     else if (e.key === 'ArrowUp' || e.key === 'k') st.move(-1);
-    else if ((e.key === 'a' || e.key === 'r') && st.selectedId) void decide(st.selectedId, e.key === 'a' ? 'approve' : 'reject');
+    else if (e.key === 'r' && st.selectedId) void decide(st.selectedId, 'reject');
+    else if (e.key === 'a' && st.selectedId) {
+      // A high-risk request is never approved by one key: "a" opens its confirm step (Enter confirms).
+      const sel = st.pending.find((p) => p.id === st.selectedId);
+      if (sel && isHighRisk(sel)) st.askConfirm(sel.id);
+      else void decide(st.selectedId, 'approve');
+    } else if (e.key === 'Escape' && st.confirmId) st.askConfirm(null);
     else return;
     e.preventDefault();
   };
 
   return (
-    <div className="approvals" tabIndex={0} onKeyDown={onKey} aria-label="Approvals queue">
+    <div className="approvals" tabIndex={0} onKeyDown={onKey} aria-label="Approvals queue" ref={rootRef}>
       <div className="row toolbar">
         <b data-field="pending-count">{pending.length} pending</b>
-        <span className="muted">keys: ↑/↓ select · a approve · r reject</span>
+        <span className="muted">keys: ↑/↓ select · a approve (high risk: then Enter to confirm) · r reject</span>
         <span className="spacer" />
         {confirm ? (
           <>
@@ -94,14 +104,13 @@ export default function ApprovalsPane() {
       {history.length === 0 ? (
         <Empty loaded={loaded}>No decisions yet.</Empty>
       ) : (
-        <table className="grid compact">
+        <table className="grid compact fit stack-narrow approval-history">
           <thead>
             <tr>
               <th>Decided</th>
               <th>Status</th>
               <th>Agent</th>
-              <th>Tool</th>
-              <th>Arguments</th>
+              <th>Request</th>
               <th>By</th>
               <th>Comment</th>
             </tr>
@@ -109,15 +118,16 @@ export default function ApprovalsPane() {
           <tbody>
             {history.slice(0, 50).map((a) => (
               <tr key={a.id} data-history-id={a.id}>
-                <td>{fmtTime(a.decidedAt ?? a.deadline)}</td>
+                <td className="nowrap">{fmtTime(a.decidedAt ?? a.deadline)}</td>
                 <td className={a.status === 'approved' ? '' : 'muted'}>{a.status}</td>
-                <td>{a.agentId}</td>
-                <td>{a.tool}</td>
-                <td className="ellipsis" title={JSON.stringify(a.args)}>
-                  {summarizeArgs(a.args, 60)}
+                <td title={a.agentId}>{agentName(a.agentId)}</td>
+                <td className="wrap-any wide" title={JSON.stringify(a.args)}>
+                  {a.tool} <span className="muted">{summarizeArgs(a.args, 90)}</span>
                 </td>
-                <td>{a.decidedBy ?? '—'}</td>
-                <td className="ellipsis">{a.comment ?? ''}</td>
+                <td data-label="by">{a.decidedBy ?? '—'}</td>
+                <td className="wrap-any wide" data-label={a.comment ? 'comment' : undefined}>
+                  {a.comment ?? ''}
+                </td>
               </tr>
             ))}
           </tbody>

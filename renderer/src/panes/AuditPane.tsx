@@ -1,8 +1,10 @@
-// Audit: the hash-chained log, filterable, with chain verification and export (NDJSON).
-import { useEffect } from 'react';
-import { Empty, download, fmtDateTime } from '../components/ui';
+// Audit: the hash-chained log, filterable, with chain verification and export (JSONL with the signed
+// head, the same file `aegisflow audit export` writes and `aegisflow audit verify --file` checks).
+import { useEffect, useState } from 'react';
+import { unwrap } from '../api/client';
+import { Empty, download, fmtDateTime, useAgentName } from '../components/ui';
 import { useServices } from '../context';
-import { toNdjson, useAudit } from '../store/audit';
+import { useAudit } from '../store/audit';
 
 const KINDS = [
   '',
@@ -25,7 +27,8 @@ const KINDS = [
 const ABNORMAL = new Set(['BLOCKED', 'REFUSED', 'KILLED', 'EXPIRED', 'REJECTED']);
 
 export default function AuditPane() {
-  const { actions } = useServices();
+  const { actions, client } = useServices();
+  const [exported, setExported] = useState<{ rows: number; headSeq: number | null } | { error: string } | null>(null);
   const rows = useAudit((s) => s.rows);
   const filter = useAudit((s) => s.filter);
   const loading = useAudit((s) => s.loading);
@@ -33,6 +36,7 @@ export default function AuditPane() {
   const error = useAudit((s) => s.error);
   const verify = useAudit((s) => s.verify);
   const set = useAudit.getState().setFilter;
+  const agentName = useAgentName();
 
   useEffect(() => {
     const t = setTimeout(() => void actions.loadAudit(false), 250);
@@ -63,26 +67,41 @@ export default function AuditPane() {
         </button>
         <button
           type="button"
+          data-action="export"
+          title="Every row since the 'from' time (or all), then the chain head signed now: verify with aegisflow audit verify --file"
           onClick={async () => {
-            const all = await actions.auditAll();
-            if (all) download(`aegisflow-audit-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.ndjson`, toNdjson(all));
+            const from = filter.from ? Date.parse(filter.from) : NaN;
+            try {
+              const r = await unwrap(client.api.auditExport(Number.isFinite(from) ? { since: from } : {}));
+              download(`aegisflow-audit-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.jsonl`, r.lines.map((l) => l + '\n').join(''));
+              setExported({ rows: r.rows, headSeq: r.headSeq });
+            } catch (err) {
+              setExported({ error: (err as Error).message });
+            }
           }}
         >
           Export
         </button>
       </form>
       {verify ? (
-        <div className={verify.ok ? 'banner' : 'banner abnormal-box'} role="status" data-field="verify">
+        <div className={verify.ok ? 'banner' : 'banner attention-box'} role="status" data-field="verify">
           {verify.ok
             ? `Chain verified: ${verify.rows.toLocaleString()} rows, ${verify.signedHeads} signed heads, ${verify.ms.toFixed(1)} ms`
             : `CHAIN BROKEN at seq ${verify.firstBadSeq ?? '?'}: ${verify.problem ?? 'unknown problem'}`}
         </div>
       ) : null}
-      {error ? <p className="abnormal">Audit query refused: {error}</p> : null}
+      {exported ? (
+        <div className="banner" role="status" data-field="exported">
+          {'error' in exported
+            ? `Export failed: ${exported.error}`
+            : `Exported ${exported.rows.toLocaleString()} rows and the chain head signed at row ${exported.headSeq ?? '—'}.`}
+        </div>
+      ) : null}
+      {error ? <p className="attention">Audit query refused: {error}</p> : null}
       {rows.length === 0 ? (
         <Empty loaded={!loading}>No audit rows match.</Empty>
       ) : (
-        <table className="grid compact">
+        <table className="grid compact fit stack-narrow audit-table">
           <thead>
             <tr>
               <th className="num">Seq</th>
@@ -97,18 +116,20 @@ export default function AuditPane() {
           <tbody>
             {rows.map((r) => (
               <tr key={r.seq} data-seq={r.seq} data-kind={r.kind}>
-                <td className="num">{r.seq}</td>
+                <td className="num" data-label="#">
+                  {r.seq}
+                </td>
                 <td className="nowrap">{fmtDateTime(r.ts)}</td>
-                <td className={ABNORMAL.has(r.kind) ? 'abnormal' : ''}>{r.kind}</td>
-                <td>{r.agentId ?? '—'}</td>
-                <td>
+                <td className={ABNORMAL.has(r.kind) ? 'attention' : ''}>{r.kind}</td>
+                <td title={r.agentId ?? ''}>{agentName(r.agentId)}</td>
+                <td className="wrap-word">
                   {r.tool ?? '—'}
                   {r.args && typeof r.args === 'object' && 'command' in r.args ? <span className="muted"> {String(r.args.command)}</span> : null}
                 </td>
-                <td className="ellipsis" title={r.reason ?? ''}>
-                  {r.reason ?? ''}
+                <td className="wrap-any wide" title={r.reason ?? ''}>
+                  <div className="clamp">{r.reason ?? ''}</div>
                 </td>
-                <td>{r.actor ?? ''}</td>
+                <td data-label="by">{r.actor ?? ''}</td>
               </tr>
             ))}
           </tbody>

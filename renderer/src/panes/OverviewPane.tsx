@@ -1,7 +1,7 @@
 // Overview: today's governance figures, pending approvals, active alarms, top agents and tools.
 import { useEffect, useState } from 'react';
 import { unwrap } from '../api/client';
-import { Empty, Stat } from '../components/ui';
+import { Empty, Stat, useAgentName } from '../components/ui';
 import { useServices } from '../context';
 import { alarmSummary, useAlarms } from '../store/alarms';
 import { useApprovals } from '../store/approvals';
@@ -17,6 +17,7 @@ export default function OverviewPane() {
   const pending = useApprovals((s) => s.pending.length);
   const alarms = useAlarms((s) => s.alarms);
   const agents = useAgents((s) => s.agents);
+  const agentName = useAgentName();
   const auditTick = useAudit((s) => s.unseen);
   const [stats, setStats] = useState<GovernanceStats | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -56,20 +57,21 @@ export default function OverviewPane() {
       <div className="stats-grid">
         <Stat label="calls today" value={stats?.calls ?? '—'} />
         <Stat label="allowed" value={stats?.allowed ?? '—'} />
-        <Stat label="blocked" value={stats?.blocked ?? '—'} abnormal={(stats?.blocked ?? 0) > 0} />
+        <Stat label="blocked" value={stats?.blocked ?? '—'} attention={(stats?.blocked ?? 0) > 0} />
         <Stat label="reviewed" value={stats?.reviewed ?? '—'} />
         <Stat label="approved / rejected / expired" value={stats ? `${stats.approved} / ${stats.rejected} / ${stats.expired}` : '—'} />
-        <Stat label="killed" value={stats?.killed ?? '—'} abnormal={(stats?.killed ?? 0) > 0} />
-        <Stat label="pending approvals" value={pending} abnormal={pending > 0} />
+        <Stat label="killed" value={stats?.killed ?? '—'} attention={(stats?.killed ?? 0) > 0} />
+        <Stat label="pending approvals" value={pending} attention={pending > 0} />
         <Stat label="alarms awaiting ack" value={al.unacked} abnormal={al.unacked > 0} />
-        <Stat label="active alarms" value={al.active} />
+        <Stat label="active alarms" value={al.standing} />
+        <Stat label="shelved / suppressed / OOS" value={al.removed} />
         <Stat
           label="agents active / paused / quarantined"
           value={`${agentList.filter((a) => a.status === 'active').length} / ${agentList.filter((a) => a.status === 'paused').length} / ${agentList.filter((a) => a.status === 'quarantined').length}`}
-          abnormal={agentList.some((a) => a.status === 'quarantined')}
+          attention={agentList.some((a) => a.status === 'quarantined')}
         />
       </div>
-      {error ? <p className="abnormal">Figures unavailable: {error}</p> : null}
+      {error ? <p className="attention">Figures unavailable: {error}</p> : null}
       {stats?.truncated ? <p className="muted">More than {MAX_ROWS.toLocaleString()} audit rows today: counts are lower bounds.</p> : null}
       <div className="two-col">
         <div>
@@ -79,7 +81,7 @@ export default function OverviewPane() {
               <tbody>
                 {stats.topAgents.map((a) => (
                   <tr key={a.id}>
-                    <td>{a.id}</td>
+                    <td title={a.id}>{agentName(a.id)}</td>
                     <td className="num">
                       {a.calls} call{a.calls === 1 ? '' : 's'}
                     </td>

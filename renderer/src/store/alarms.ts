@@ -9,6 +9,7 @@ import {
   type AlarmStats,
   type FloodStatus,
 } from '../../../shared/anomalies';
+import type { ModelLookup } from './model';
 
 export type AlarmView = 'attention' | 'active' | 'shelved' | 'all';
 export interface AlarmFilter {
@@ -74,18 +75,70 @@ export function visibleAlarms(s: Pick<AlarmsState, 'alarms' | 'filter'>): Alarm[
   return sortAlarms(Object.values(s.alarms).filter((a) => matchesFilter(a, s.filter)));
 }
 
-/** Counts for the top bar: standing alarms by priority and how many await acknowledgement. */
-export function alarmSummary(alarms: Record<string, Alarm>): { unacked: number; active: number; top: AlarmPriority | null } {
+export function isRemoved(a: Pick<Alarm, 'state'>): boolean {
+  return REMOVED.has(a.state);
+}
+
+export interface AlarmSummary {
+  unacked: number;
+  /** Process condition still in alarm (and annunciated). */
+  active: number;
+  /** Annunciated: unacknowledged, acknowledged or returned unacknowledged (every row of "needs attention"). */
+  standing: number;
+  /** Shelved, suppressed or out of service: not annunciated, never forgotten. */
+  removed: number;
+  top: AlarmPriority | null;
+}
+
+/** Counts for the top bar and Overview: standing alarms, how many await acknowledgement, and those removed from view. */
+export function alarmSummary(alarms: Record<string, Alarm>): AlarmSummary {
   let unacked = 0;
   let active = 0;
+  let standing = 0;
+  let removed = 0;
   let top: AlarmPriority | null = null;
   for (const a of Object.values(alarms)) {
-    if (REMOVED.has(a.state) || a.state === 'normal') continue;
+    if (REMOVED.has(a.state)) {
+      removed++;
+      continue;
+    }
+    if (a.state === 'normal') continue;
+    standing++;
     if (needsAck(a)) unacked++;
     if (a.active) active++;
     if (top === null || rank(a.priority) < rank(top)) top = a.priority;
   }
-  return { unacked, active, top };
+  return { unacked, active, standing, removed, top };
+}
+
+const STATE_WORD: Partial<Record<AlarmState, string>> = { shelved: 'shelved', suppressed: 'suppressed', out_of_service: 'out of service' };
+
+/** "shelved", "suppressed", "out of service" for an alarm removed from annunciation; '' otherwise. */
+export function removedWord(a: Pick<Alarm, 'state'>): string {
+  return STATE_WORD[a.state] ?? '';
+}
+
+/**
+ * What an operator reads for an alarm: the asset's name and what is alarmed ("Compressor 1 Temperature HH",
+ * "Compressor 1 anomaly"), never the internal id ("line-1/compressor-01:anomaly"). Ids of sources outside
+ * the plant model (broker, store) read as words.
+ */
+export function alarmName(id: string, source: string | null, lookup: Pick<ModelLookup, 'assets' | 'tags'>): string {
+  const i = id.lastIndexOf(':');
+  const base = i >= 0 ? id.slice(0, i) : id;
+  const what = i >= 0 ? id.slice(i + 1).replace(/_/g, ' ') : '';
+  const tag = lookup.tags.get(base);
+  const assetId = tag?.device_id ?? source ?? base;
+  const asset = lookup.assets.get(assetId);
+  const who = asset?.name ?? assetId;
+  if (tag) return `${who} ${tag.name} ${what}`.trim();
+  return `${who}${what ? ` ${what}` : ''}`;
+}
+
+/** The alarm's text with a leading device id replaced by the asset's name (limit alarms start with it). */
+export function alarmText(a: Pick<Alarm, 'message' | 'source'>, lookup: Pick<ModelLookup, 'assets'>): string {
+  const name = lookup.assets.get(a.source)?.name;
+  return name && a.message.startsWith(`${a.source} `) ? `${name} ${a.message.slice(a.source.length + 1)}` : a.message;
 }
 
 export function createAlarmsStore() {

@@ -18,6 +18,29 @@ export interface ApprovalsState {
   select(id: string | null): void;
   /** Move the selection by delta within the pending queue (keyboard). */
   move(delta: number): void;
+  /** The high-risk request whose approval waits for its confirm step (one at a time). */
+  confirmId: string | null;
+  askConfirm(id: string | null): void;
+}
+
+/** Policy risk (0–10) from which an approval needs a confirm step: the policy's `control` group defaults to 7. */
+export const HIGH_RISK = 7;
+
+/**
+ * High risk: the policy rates it 7 or more, or it changes the plant (a device command or a plan of them),
+ * whatever the rating. Approving one takes two deliberate acts (Approve, then Confirm), by mouse or keyboard.
+ */
+export function isHighRisk(a: Pick<ApprovalView, 'risk' | 'kind' | 'tool' | 'args'>): boolean {
+  return a.risk >= HIGH_RISK || a.kind === 'plan' || typeof a.args.command === 'string';
+}
+
+/** Why a request counts as high risk, in the operator's words. */
+export function highRiskWhy(a: Pick<ApprovalView, 'risk' | 'kind' | 'args'>): string {
+  const why: string[] = [];
+  if (a.risk >= HIGH_RISK) why.push(`policy risk ${a.risk}/10`);
+  if (typeof a.args.command === 'string') why.push(`plant command ${a.args.command}`);
+  else if (a.kind === 'plan') why.push('a plan of plant commands');
+  return why.join(', ');
 }
 
 const HISTORY_MAX = 200;
@@ -44,6 +67,7 @@ export function createApprovalsStore() {
     selectedId: null,
     loaded: false,
     clockSkewMs: 0,
+    confirmId: null,
     setAll: (pending, history) =>
       set((s) => {
         const p = pending.filter((a) => a.status === 'pending').sort(byDeadline);
@@ -67,8 +91,10 @@ export function createApprovalsStore() {
         pending: s.pending.filter((p) => p.id !== a.id),
         history: [a, ...s.history.filter((h) => h.id !== a.id)].slice(0, HISTORY_MAX),
         selectedId: nextSelection(s.pending, a.id, s.selectedId),
+        confirmId: s.confirmId === a.id ? null : s.confirmId,
       })),
-    select: (id) => set({ selectedId: id }),
+    select: (id) => set((s) => ({ selectedId: id, confirmId: s.confirmId === id ? s.confirmId : null })),
+    askConfirm: (confirmId) => set({ confirmId }),
     move: (delta) =>
       set((s) => {
         if (s.pending.length === 0) return {};

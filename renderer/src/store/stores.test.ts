@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Alarm } from '../../../shared/anomalies';
 import type { ApprovalView, AuditRowView } from '../../../shared/governance';
 import { createAgentsStore, sortedAgents } from './agents';
-import { alarmSummary, createAlarmsStore, visibleAlarms } from './alarms';
-import { createApprovalsStore, formatCountdown, secondsLeft, summarizeArgs } from './approvals';
+import { alarmName, alarmSummary, alarmText, createAlarmsStore, visibleAlarms } from './alarms';
+import { createApprovalsStore, formatCountdown, isHighRisk, secondsLeft, summarizeArgs } from './approvals';
+import { lookupOf, type AssetView, type PlantModelView } from './model';
 import { toNdjson, toQuery } from './audit';
 import { loadPrefs } from './prefs';
 import { bucketDecisions, governanceStats } from './stats';
@@ -115,6 +116,42 @@ const alarm = (id: string, over: Partial<Alarm>): Alarm => ({
   ...over,
 });
 
+const compressor: AssetView = {
+  id: 'line-1/compressor-01',
+  asset: 'compressor-01',
+  name: 'Compressor 1',
+  type: 'compressor',
+  type_name: 'Air compressor',
+  model: 'compressor',
+  area: 'production',
+  line: 'line-1',
+  tags: [
+    {
+      id: 'line-1/compressor-01/temperature',
+      key: 'temperature',
+      device_id: 'line-1/compressor-01',
+      name: 'Temperature',
+      unit: '°C',
+      type: 'float',
+      range: [-50, 250],
+      normal: [76, 84],
+      limits: [],
+      sampling_s: 5,
+      detect: true,
+      source: { connector: 'plant-mqtt' },
+    },
+  ],
+  commands: [],
+};
+const MODEL: PlantModelView = {
+  version: 'v1',
+  file: 'demo.yaml',
+  site: { id: 's', name: 'Site' },
+  areas: [{ id: 'production', name: 'Production', lines: [{ id: 'line-1', name: 'Line 1', assets: [compressor.id] }] }],
+  assets: [compressor],
+  connectors: [{ id: 'plant-mqtt', type: 'mqtt-json' }],
+};
+
 describe('alarms slice', () => {
   it('lists unacknowledged before acknowledged, then by priority, first-out first', () => {
     const s = createAlarmsStore();
@@ -139,7 +176,49 @@ describe('alarms slice', () => {
     const acked = alarm('a', { state: 'acknowledged', acknowledged: true, acked_by: 'op' });
     s.getState().applyChange({ alarm: acked, from: 'unacknowledged', to: 'acknowledged', at: 2000, by: 'op', reason: null });
     expect(s.getState().alarms.a.state).toBe('acknowledged');
-    expect(alarmSummary(s.getState().alarms)).toEqual({ unacked: 1, active: 2, top: 'medium' });
+    expect(alarmSummary(s.getState().alarms)).toEqual({ unacked: 1, active: 2, standing: 2, removed: 0, top: 'medium' });
+  });
+
+  it('counts a returned-unacknowledged alarm as standing and a shelved one apart, never as gone', () => {
+    const sum = alarmSummary({
+      rtn: alarm('rtn', { state: 'rtn_unacknowledged', active: false }),
+      shelved: alarm('shelved', { state: 'shelved', priority: 'urgent' }),
+    });
+    // Overview's "active alarms" (standing) is never below "awaiting ack".
+    expect(sum).toEqual({ unacked: 1, active: 0, standing: 1, removed: 1, top: 'medium' });
+  });
+
+  it('names alarms by asset and tag, never by internal id', () => {
+    const lookup = lookupOf(MODEL);
+    expect(alarmName('line-1/compressor-01:anomaly', 'line-1/compressor-01', lookup)).toBe('Compressor 1 anomaly');
+    expect(alarmName('line-1/compressor-01/temperature:HH', 'line-1/compressor-01', lookup)).toBe('Compressor 1 Temperature HH');
+    // The flood's first out is an id alone: its asset is read from it.
+    expect(alarmName('line-1/compressor-01:communication', null, lookup)).toBe('Compressor 1 communication');
+    expect(alarmName('broker:communication', 'broker', lookup)).toBe('broker communication');
+    expect(alarmText(alarm('x', { source: 'line-1/compressor-01', message: 'line-1/compressor-01 Temperature 103 °C above H limit 90 °C' }), lookup)).toBe(
+      'Compressor 1 Temperature 103 °C above H limit 90 °C',
+    );
+  });
+});
+
+describe('high-risk approvals', () => {
+  it('are those the policy rates 7 or more, and every plant command or plan whatever its rating', () => {
+    const a = approval('a', 1);
+    expect(isHighRisk({ ...a, risk: 3 })).toBe(true); // a device command
+    expect(isHighRisk({ ...a, risk: 3, tool: 'acknowledge_anomaly', args: { device_id: 'line-1/pump-03' } })).toBe(false);
+    expect(isHighRisk({ ...a, risk: 7, tool: 'acknowledge_anomaly', args: {} })).toBe(true);
+    expect(isHighRisk({ ...a, risk: 3, kind: 'plan', tool: 'propose_plan', args: {} })).toBe(true);
+  });
+
+  it('keeps one confirm step open at a time and drops it when the request is decided', () => {
+    const s = createApprovalsStore();
+    s.getState().setAll([approval('a', 1), approval('b', 2)], []);
+    s.getState().askConfirm('a');
+    s.getState().select('b');
+    expect(s.getState().confirmId).toBeNull();
+    s.getState().askConfirm('b');
+    s.getState().decided({ ...approval('b', 2), status: 'approved' });
+    expect(s.getState().confirmId).toBeNull();
   });
 });
 

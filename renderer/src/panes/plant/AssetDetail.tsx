@@ -7,6 +7,7 @@ import { PriorityBadge, fmtTime } from '../../components/ui';
 import { showTrend } from '../../navigate';
 import type { AssetView, PlantModelView, TagView } from '../../store/model';
 import type { DeviceRow } from '../../store/plant';
+import { alarmText, isRemoved } from '../../store/alarms';
 import { usePlantView } from '../../store/plantView';
 import { AnalogBar } from './AnalogBar';
 import { AlarmChips } from './Overview';
@@ -79,6 +80,13 @@ function TagRow({ tag, row }: { tag: TagView; row: DeviceRow | undefined }) {
   );
 }
 
+/** Why an alarm is out of annunciation, by whom and until when: it is still an alarm. */
+export function removedNote(a: Alarm): string {
+  if (a.state === 'shelved') return `shelved by ${a.shelved_by ?? '?'}${a.shelve_reason ? `: ${a.shelve_reason}` : ''} (until ${fmtTime(a.shelved_until)})`;
+  if (a.state === 'out_of_service') return `out of service (${a.oos_by ?? '?'}${a.oos_reason ? `: ${a.oos_reason}` : ''})`;
+  return `suppressed${a.suppress_reason ? `: ${a.suppress_reason}` : ''}`;
+}
+
 export interface AssetDetailProps {
   model: PlantModelView;
   asset: AssetView;
@@ -123,7 +131,7 @@ export function AssetDetail({ model, asset, row, alarms, summary, episode }: Ass
       <div className="row wrap asset-status">
         <span>
           State{' '}
-          <b className={row && row.state !== 'running' ? 'abnormal' : ''} data-field="state">
+          <b className={row && row.state !== 'running' ? 'attention' : ''} data-field="state">
             {row?.state ?? '—'}
           </b>
         </span>
@@ -146,7 +154,8 @@ export function AssetDetail({ model, asset, row, alarms, summary, episode }: Ass
         <ul className="plain asset-alarms" aria-label="Alarms of this asset">
           {shown.map((a) => (
             <li key={a.id} data-alarm-id={a.id} data-state={a.state}>
-              <PriorityBadge p={a.priority} /> {a.message} <span className="muted">· {a.state.replace(/_/g, ' ')}</span>
+              <PriorityBadge p={a.priority} /> {alarmText(a, { assets: new Map([[asset.id, asset]]) })}{' '}
+              {isRemoved(a) ? <b className="removed-state">· {removedNote(a)}</b> : <span className="muted">· {a.state.replace(/_/g, ' ')}</span>}
               {a.activated_at ? <span className="muted"> · since {fmtTime(a.activated_at)}</span> : null}
             </li>
           ))}

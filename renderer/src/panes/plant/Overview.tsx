@@ -50,8 +50,8 @@ function RunCell({ s }: { s: Summary }) {
   return (
     <span>
       {s.running}/{s.assets} running
-      {s.reduced ? <span className="abnormal"> · {s.reduced} reduced</span> : null}
-      {s.stopped ? <span className="abnormal"> · {s.stopped} stopped</span> : null}
+      {s.reduced ? <span className="attention"> · {s.reduced} reduced</span> : null}
+      {s.stopped ? <span className="attention"> · {s.stopped} stopped</span> : null}
     </span>
   );
 }
@@ -81,7 +81,7 @@ function AssetRows({ assets, devices, sums, episodes, showLine }: AssetRowsProps
               </button>{' '}
               <span className="muted">{showLine ? a.id : a.type_name}</span>
             </th>
-            <td className={d && d.state !== 'running' ? 'abnormal' : ''} data-field="state">
+            <td className={d && d.state !== 'running' ? 'attention' : ''} data-field="state">
               {d?.state ?? '—'}
               {d && d.load_pct !== 100 ? ` · ${d.load_pct} %` : ''}
             </td>
