@@ -19,7 +19,7 @@ import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextp
 import type { PendingCallRecord } from './pending';
 import { isSettled } from './pending';
 import { recordInvalidCall } from './record';
-import { INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from './server';
+import { instructionsFor, SERVER_NAME, SERVER_VERSION } from './server';
 import { GATED_TOOLS } from './tasks';
 import type { CallerIdentity, McpDeps } from './types';
 
@@ -267,7 +267,7 @@ export class ModernEndpoint {
         logging: {},
         extensions: { [TASKS_EXTENSION]: {} },
       },
-      instructions: INSTRUCTIONS,
+      instructions: instructionsFor(this.deps.model()),
     };
   }
 

@@ -13,24 +13,31 @@ import { toolAnnotations, toolIcons } from './metadata';
 import { createTaskStore, GATED_TOOLS, TASKS_CAPABILITY, toTask } from './tasks';
 import { ALL_TOOLS, TOOL_REGISTRY } from './tools';
 import { requireKnownDevice, scopeFilter } from './tools/common';
+import type { ModelIndex } from '../model';
 import type { CallerIdentity, McpDeps } from './types';
 
 export const SERVER_NAME = 'aegisflow';
 export const SERVER_VERSION = '0.1.0';
 
-export const INSTRUCTIONS = `AegisFlow plant control room. Nine devices on three lines (line-{1,2,3}/{compressor-01,motor-02,pump-03}).
+/** The server's instructions for the plant model in force: its devices come from the model, not from code. */
+export function instructionsFor(model: ModelIndex): string {
+  const m = model.model;
+  const ids = m.assets.map((a) => a.id);
+  const devices = ids.length <= 12 ? ids.join(', ') : `${ids.slice(0, 12).join(', ')}, … (list_devices lists all)`;
+  return `AegisFlow plant control room for ${m.site.name}: ${ids.length} devices in ${m.areas.length} area${m.areas.length === 1 ? '' : 's'} (${devices}).
 Every tool call passes the operator's governance gateway. Reads are allowed. execute_device_command and
-acknowledge_anomaly wait for an operator's approval (send a progressToken to wait inside the call; otherwise
-poll get_approval_status with the approval id). emergency_shutdown and restart are blocked by plant policy:
-follow the manual (query_device_manual) and use reduce_load first. Cite manual sections (e.g. SOP 2.1) and
-log an incident report after every handled anomaly.`;
+acknowledge_anomaly wait for an operator's approval (declare Tasks, or send a progressToken to wait inside the
+call; otherwise retry the same call, or poll get_approval_status with the approval id). Commands the plant
+policy blocks are refused: follow the device manual (query_device_manual) and prefer the safer command it
+names. Cite manual sections and log an incident report after every handled anomaly.`;
+}
 
 export function createMcpServer(deps: McpDeps, caller: CallerIdentity): McpServer {
   const server = new McpServer(
     { name: deps.serverInfo?.name ?? SERVER_NAME, version: deps.serverInfo?.version ?? SERVER_VERSION },
     {
       capabilities: { logging: {}, tasks: TASKS_CAPABILITY },
-      instructions: INSTRUCTIONS,
+      instructions: instructionsFor(deps.model()),
       taskStore: createTaskStore(deps, caller),
       defaultTaskPollInterval: deps.config.tasks.pollIntervalMs,
     },

@@ -42,6 +42,10 @@ describe('the water-treatment plant through MCP', () => {
     expect(pump).toMatchObject({ area: 'intake', device_type: 'centrifugal_pump' });
     expect(pump?.tags.find((t) => t.key === 'flow')?.unit).toBe('m³/h');
     expect(pump?.commands.map((c) => c.name)).toEqual(['set_speed', 'stop', 'start']);
+    // the server's instructions describe this plant, not the demo's nine devices
+    const instructions = client.getInstructions() ?? '';
+    expect(instructions).toMatch(/Riverside water treatment works: 14 devices in 4 areas \(intake\/intake-well-1, intake\/rw-pump-1, /);
+    expect(instructions).not.toMatch(/compressor|Nine devices/);
   });
 
   it("get_sensor_stream reads the pump's tags with the model's units", async () => {
