@@ -2,6 +2,7 @@
 // the model loader runs on them so a bad connector or tag binding is refused with its line number.
 // The connectors themselves live in electron/core/connectors; this is the file format only.
 import { z } from 'zod';
+import { OpcUaSettingsSchema, OpcUaSourceSchema, type OpcUaSettings } from './connectors-opcua';
 
 /** Placeholders a topic pattern or a path may use; each is filled in per tag. */
 export const PLACEHOLDERS = ['site', 'area', 'line', 'asset', 'device', 'tag'] as const;
@@ -108,7 +109,7 @@ export const MqttJsonSourceSchema = z.strictObject({
 });
 export type MqttJsonSource = z.output<typeof MqttJsonSourceSchema>;
 
-export type ConnectorSettings = MqttJsonSettings;
+export type ConnectorSettings = MqttJsonSettings | OpcUaSettings;
 
 export interface ConnectorIssue {
   /** Path relative to the connector entry (settings) or to the tag's `source` (bindings). */
@@ -121,7 +122,6 @@ const issuesOf = (error: z.ZodError): ConnectorIssue[] =>
 
 /** Types the model accepts but this build cannot run yet: refused at load, so nothing starts half-connected. */
 const NOT_YET: Record<string, string> = {
-  'opc-ua': 'the OPC UA connector is not available yet (issue 16); use mqtt-json',
   'sparkplug-b': 'the Sparkplug B connector is not available yet (issue 16); use mqtt-json',
 };
 
@@ -132,12 +132,16 @@ export function parseConnectorSettings(spec: {
 }): { ok: true; settings: ConnectorSettings } | { ok: false; issues: ConnectorIssue[] } {
   const notYet = NOT_YET[spec.type];
   if (notYet) return { ok: false, issues: [{ path: ['type'], message: notYet }] };
-  const r = MqttJsonSettingsSchema.safeParse(spec);
+  const r = spec.type === 'opc-ua' ? OpcUaSettingsSchema.safeParse(spec) : MqttJsonSettingsSchema.safeParse(spec);
   return r.success ? { ok: true, settings: r.data } : { ok: false, issues: issuesOf(r.error) };
 }
 
 /** Validate a tag's binding against its connector's (valid) settings: its fields, and that the tag ends up with a topic. */
 export function sourceIssues(settings: ConnectorSettings, source: Record<string, unknown>): ConnectorIssue[] {
+  if (settings.type === 'opc-ua') {
+    const o = OpcUaSourceSchema.safeParse(source);
+    return o.success ? [] : issuesOf(o.error);
+  }
   const r = MqttJsonSourceSchema.safeParse(source);
   if (!r.success) return issuesOf(r.error);
   if (!r.data.topic && !settings.topic) {

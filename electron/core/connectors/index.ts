@@ -4,6 +4,7 @@
 import type { ModelIndex } from '../model';
 import { createMqttJsonConnector } from './mqtt-json';
 import { bindTags } from './mqtt-json-map';
+import { createOpcUaConnector } from './opcua';
 import type { Connector, ConnectorContext } from './types';
 
 export type { BoundTag, Connector, ConnectorContext, ConnectorRejectReason, ConnectorState, ConnectorStatus, SampleQuality, TagSample } from './types';
@@ -18,6 +19,7 @@ export function createConnectors(model: ModelIndex, ctx: ConnectorContext): Conn
   return model.model.connectors.map(({ id, type }) => {
     const settings = model.connectors.find((c) => c.id === id);
     if (!settings || settings.type !== type) throw new Error(`connector ${id} (${type}): no validated settings; load the model with parseModel`);
+    if (settings.type === 'opc-ua') return createOpcUaConnector(settings, bindTags(model.model, id), ctx);
     return createMqttJsonConnector(settings, bindTags(model.model, id), ctx);
   });
 }

@@ -175,7 +175,7 @@ describe('the demo preset', () => {
 
   it('the encoder writes the seed payload byte for byte', () => {
     const settings = m.connectors[0];
-    if (!settings) throw new Error('no connector');
+    if (settings?.type !== 'mqtt-json') throw new Error('no mqtt-json connector');
     const out = encodeMqttJson(
       settings,
       bindTags(m.model, settings.id),
@@ -237,7 +237,7 @@ describe('mappings', () => {
     expect(r.messages()).toBe(1);
     // The encoder is the inverse for these paths (quality aside).
     const settings = m.connectors[0];
-    if (!settings) throw new Error('no connector');
+    if (settings?.type !== 'mqtt-json') throw new Error('no mqtt-json connector');
     const [enc] = encodeMqttJson(settings, bindTags(m.model, 'nest'), [{ tag: 'l1/t2/temp', ts, value: 21.5 }]);
     expect(enc).toEqual({ topic: 'site/s1/l1', payload: JSON.stringify({ meta: { time: ts / 1000 }, data: { t2: { temp: [21.5] } } }) });
   });
@@ -336,7 +336,7 @@ describe('scale', () => {
     c.inject('big/l1/a999/k7', Buffer.from('{"v": 3}'));
     expect(r.samples).toEqual([{ tag: 'l1/a999/k7', device_id: 'l1/a999', key: 'k7', ts: NOW, value: 3 }]);
     const settings = m.connectors[0];
-    if (!settings) throw new Error('no settings');
+    if (settings?.type !== 'mqtt-json') throw new Error('no mqtt-json settings');
     expect(buildIndex(settings, bindTags(m.model, 'big')).filters).toEqual(['big/+/+/+']);
   });
 });
