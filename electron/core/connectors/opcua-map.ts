@@ -92,7 +92,8 @@ export function replyOf(output: unknown): DeviceReply {
   if (ack && typeof ack === 'object' && 'status' in ack) {
     const a = ack as { status: unknown; code?: unknown; reason?: unknown };
     if (a.status === 'accepted') return { status: 'accepted' };
-    if (a.status === 'refused') return { status: 'refused', code: String(a.code ?? 'refused'), reason: String(a.reason ?? '') };
+    const text = (v: unknown, dflt: string) => (typeof v === 'string' ? v : dflt);
+    if (a.status === 'refused') return { status: 'refused', code: text(a.code, 'refused'), reason: text(a.reason, '') };
   }
   return { status: 'refused', code: 'malformed_ack', reason: 'the acknowledgement has no status accepted / refused' };
 }

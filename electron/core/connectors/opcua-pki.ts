@@ -19,7 +19,7 @@ export const pkiDir = (dataDir: string, connectorId: string) => path.join(dataDi
 
 export function describeCertificate(der: Buffer): ServerCertificate {
   const thumbprint = crypto.createHash('sha1').update(der).digest('hex');
-  let subject = '';
+  let subject: string;
   try {
     subject = new crypto.X509Certificate(der).subject.replace(/\n/g, ', ');
   } catch {

@@ -6,6 +6,7 @@
 // subscription re-created), and the status follows. Commands are a method call per asset carrying the
 // command message with its intent token; the server verifies the token and answers its acknowledgement.
 import path from 'node:path';
+import { format } from 'node:util';
 import {
   AttributeIds,
   DataChangeFilter,
@@ -15,6 +16,8 @@ import {
   MessageSecurityMode,
   OPCUAClient,
   SecurityPolicy,
+  setErrorLogger,
+  setWarningLogger,
   TimestampsToReturn,
   UserTokenType,
   type ClientSession,
@@ -27,13 +30,25 @@ import type { DeviceReply } from '../broker';
 import { commandNodes, groupItems, numericValue, opcUaItems, qualityOf, replyOf, type OpcUaItem } from './opcua-map';
 import { describeCertificate, isTrusted, openPki, pkiDir, protectPrivateKey, type ServerCertificate } from './opcua-pki';
 import type { BoundTag, Connector, ConnectorContext, ConnectorState, ConnectorStatus, TagSample } from './types';
+import type { Logger } from '../observability';
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 15_000;
 const COMMAND_TIMEOUT_MS = 10_000;
 
+// node-opcua prints its warnings to stdout; they go to our log instead (process-wide: the library has one sink).
+let libraryLog: Logger | null = null;
+function routeLibraryLogs(log: Logger) {
+  if (!libraryLog) {
+    setWarningLogger((...args: unknown[]) => libraryLog?.debug({ lib: 'node-opcua' }, format(...args)));
+    setErrorLogger((...args: unknown[]) => libraryLog?.warn({ lib: 'node-opcua' }, format(...args)));
+  }
+  libraryLog = log;
+}
+
 export function createOpcUaConnector(settings: OpcUaSettings, tags: readonly BoundTag[], ctx: ConnectorContext): Connector {
   const log = ctx.log.child({ component: 'connector', connector: settings.id });
+  routeLibraryLogs(ctx.log);
   const items = opcUaItems(settings, tags);
   const varsOf = new Map(tags.map((t) => [t.view.device_id, t.vars]));
   const secure = settings.security_mode !== 'None';
@@ -312,7 +327,10 @@ export function createOpcUaConnector(settings: OpcUaSettings, tags: readonly Bou
       const pki = cm;
       if (!cert || !pki || cert.thumbprint !== thumbprint.toLowerCase()) return false;
       await pki.trustCertificate(cert.der);
-      log.info({ thumbprint: cert.thumbprint, subject: cert.subject, trustList: path.join(pkiDir(ctx.dataDir ?? '', settings.id), 'trusted') }, 'trusted the OPC UA server certificate');
+      log.info(
+        { thumbprint: cert.thumbprint, subject: cert.subject, trustList: path.join(pkiDir(ctx.dataDir ?? '', settings.id), 'trusted') },
+        'trusted the OPC UA server certificate',
+      );
       waiting = null;
       delete status.untrusted;
       setState('connecting', null);
