@@ -34,6 +34,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const deviceId = (a: number) =>
   `line-${String(Math.floor(a / LINE_SIZE) + 1).padStart(3, '0')}/${TYPES[a % 3]}-${String((a % LINE_SIZE) + 1).padStart(2, '0')}`;
 
+// --connector opcua: the same tags read from an OPC UA server (bench/tags-opcua.ts); the default run is below.
+if (process.argv[process.argv.indexOf('--connector') + 1] === 'opcua' && process.argv.includes('--connector')) {
+  await (await import('./tags-opcua')).benchOpcUa();
+  process.exit(0);
+}
+
 // ---- the publisher (a child process: its CPU is not the core's) ----
 if (process.argv.includes('--publish')) {
   const url = process.argv[process.argv.indexOf('--publish') + 1];

@@ -7,6 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   DataType,
   MessageSecurityMode,
@@ -22,7 +23,7 @@ import { indexModel, parseModel, type ModelIndex } from '../electron/core/model'
 import type { PlantModelView } from '../shared/schemas/model';
 import { commandAck, createCommandVerifier, type CommandAck, type CommandVerifier } from '../electron/edge/verifier';
 
-export const WATER = path.join(__dirname, '../resources/plants/water-treatment.yaml');
+export const WATER = path.join(path.dirname(fileURLToPath(import.meta.url)), '../resources/plants/water-treatment.yaml');
 
 /** The water-treatment model with its tags read from an OPC UA server instead of MQTT JSON (connector: its YAML entry). */
 export function waterOverOpcUa(connector: string): string {
@@ -119,7 +120,7 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
       outputArguments: [{ name: 'ack', description: { text: 'the acknowledgement JSON' }, dataType: DataType.String }],
     });
     // node-opcua tells the async form from the callback form by its arity: two parameters.
-    method.bindMethod(async (inputArguments, _context) => {
+    method.bindMethod(async (inputArguments: Variant[], _context: unknown) => {
       let message: unknown;
       try {
         message = JSON.parse(String(inputArguments[0]?.value ?? ''));

@@ -83,7 +83,7 @@ export type OpcUaSettings = z.output<typeof OpcUaSettingsSchema>;
 export const OpcUaSourceSchema = z.strictObject({
   connector: z.string(),
   node: nodeIdPattern.optional(),
-  /** Default: the tag's sampling period. */
+  /** Server-side sampling interval (0: report every change). Default: half the tag's sampling period, so no value is missed to jitter. */
   sampling_ms: z.number().int().min(0).max(86_400_000).optional(),
   /** Default: the connector's deadband, else none. */
   deadband: deadband.optional(),

@@ -29,7 +29,8 @@ export function opcUaItems(settings: OpcUaSettings, tags: readonly BoundTag[]): 
       device_id: view.device_id,
       key: view.key,
       nodeId: src.node ?? fillPlaceholders(settings.node, vars),
-      samplingMs: src.sampling_ms ?? Math.round(view.sampling_s * 1000),
+      // Twice the tag's rate: sampled at exactly the period its value changes, jitter would alias (one value missed, the next sampled twice).
+      samplingMs: src.sampling_ms ?? Math.round(view.sampling_s * 500),
       deadband: absolute(src.deadband ?? settings.deadband, view.range),
     };
   });
