@@ -6,11 +6,13 @@ import { loadModelFile, modelPath, parseModel, type PlantModelView, type TagView
 import { formatProblems } from '../../core/yaml';
 import { buildConfig, COMMON_HELP, COMMON_OPTIONS, fail, parseCommand, usageError } from '../common';
 import type { CliCommand } from '../types';
+import { plantBrowse } from './plant-browse';
 import { DraftError, draftModelFromCsv } from './plant-import';
 
 const HELP = `Usage: aegisflow plant validate FILE
        aegisflow plant show [--model FILE] [--json]
        aegisflow plant import-csv FILE.csv [--out model.yaml] [--device-column C] [--time-column C]
+       aegisflow plant browse opc.tcp://HOST:PORT [--security MODE] [--user U --password-env VAR] [--out model.yaml]
 
 The plant model is one YAML file: site > areas > lines > assets (ISA-95), asset types with their
 tags (unit, engineering range, normal band, HH/H/L/LL limits, sampling period) and commands, and the
@@ -26,10 +28,14 @@ Subcommands:
                       is no device column), one tag per numeric column, range from min/max with a
                       margin, normal band from the 1st..99th percentile, sampling period from the
                       median time step, an MQTT JSON connector. Comments in it say what to check.
+  browse URL          list an OPC UA server's numeric variables and draft model entries for them: one
+                      asset per object, one tag per variable bound to its node id through an opc-ua
+                      connector (range and unit from EURange / EngineeringUnits when the server has them)
 
 Options:
       --model FILE          show: this model file instead of the config's plant.model
-      --json                show: print the resolved model as JSON (every tag of every asset spelled out)
+      --json                show: print the resolved model as JSON (every tag of every asset spelled out);
+                            browse: print the variables found as JSON instead of a draft
       --out FILE            import-csv: write the draft here (default: stdout); refuses an existing file
                             unless --force
       --force               import-csv: overwrite --out
@@ -38,6 +44,13 @@ Options:
       --time-column C       import-csv: the time column (default the first of timestamp, datetime, time,
                             ts, date); ISO 8601, 'YYYY-MM-DD hh:mm:ss', epoch s or ms
       --sep C               import-csv: field separator ',' ';' or 'tab' (default: from the header line)
+      --security MODE       browse: None (default), Sign or SignAndEncrypt (Basic256Sha256); our certificate
+                            is under <dataDir>/pki/opcua/plant-browse
+      --trust THUMBPRINT    browse: trust the server certificate with this SHA-1 thumbprint (printed when
+                            it is not trusted yet)
+      --user U              browse: log in as U; --password-env VAR names the variable holding the password
+      --root NODEID         browse: start here instead of the Objects folder (e.g. ns=2;s=Line1)
+      --depth N             browse: how deep to follow objects and folders (default 8)
 ${COMMON_HELP}
 
 Exit codes: 0 done (validate: the model is valid), 1 the model has problems, 2 usage error or a file
@@ -46,7 +59,8 @@ that cannot be read.
 Examples:
   aegisflow plant validate plants/water.yaml
   aegisflow plant show --config aegisflow.yaml
-  aegisflow plant import-csv historian.csv --device-column tag_group --out plants/draft.yaml`;
+  aegisflow plant import-csv historian.csv --device-column tag_group --out plants/draft.yaml
+  aegisflow plant browse opc.tcp://plc.local:4840 --security SignAndEncrypt --out plants/plc.yaml`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -57,9 +71,15 @@ const OPTIONS = {
   'device-column': { type: 'string' },
   'time-column': { type: 'string' },
   sep: { type: 'string' },
+  security: { type: 'string' },
+  trust: { type: 'string' },
+  user: { type: 'string' },
+  'password-env': { type: 'string' },
+  root: { type: 'string' },
+  depth: { type: 'string' },
 } as const;
 
-const SUBCOMMANDS = ['validate', 'show', 'import-csv'];
+const SUBCOMMANDS = ['validate', 'show', 'import-csv', 'browse'];
 
 /** "12 tags every 1 s, 48 every 60 s" */
 function samplingSummary(m: PlantModelView): string {
@@ -133,7 +153,7 @@ function load(file: string, command: string): PlantModelView | number {
 
 export const plantCommand: CliCommand = {
   name: 'plant',
-  summary: 'the plant model file: plant validate FILE, plant show, plant import-csv FILE.csv (a draft from an export)',
+  summary: 'the plant model file: plant validate FILE, plant show, plant import-csv FILE.csv, plant browse opc.tcp://… (drafts)',
   help: HELP,
   async run(argv) {
     const parsed = parseCommand(argv, OPTIONS, HELP, { needsSubcommand: true });
@@ -154,6 +174,10 @@ export const plantCommand: CliCommand = {
         if (values.json) process.stdout.write(JSON.stringify(m, null, 2) + '\n');
         else printTree(m);
         return 0;
+      }
+      if (sub === 'browse') {
+        if (args.length > 1) throw usageError(`plant browse takes one endpoint URL (got "${args.join(' ')}")`);
+        return await plantBrowse(args[0], values, buildConfig(values).dataDir);
       }
       const file = args[0];
       if (!file || args.length > 1) throw usageError(`plant ${sub} takes exactly one file`);

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { OPCUACertificateManager } from 'node-opcua';
+import { MessageSecurityMode, OPCUACertificateManager, OPCUAClient, SecurityPolicy } from 'node-opcua';
 
 export interface ServerCertificate {
   der: Buffer;
@@ -42,4 +42,24 @@ export function protectPrivateKey(cm: OPCUACertificateManager): void {
 
 export async function isTrusted(cm: OPCUACertificateManager, der: Buffer): Promise<boolean> {
   return (await cm.isCertificateTrusted(der)) === 'Good';
+}
+
+/** The certificate of the server's endpoint for a security mode (Basic256Sha256), read over an unsecured discovery channel. */
+export async function serverCertificate(cm: OPCUACertificateManager, endpoint: string, mode: 'Sign' | 'SignAndEncrypt' | 'None'): Promise<ServerCertificate> {
+  const d = OPCUAClient.create({
+    applicationName: 'AegisFlow',
+    clientCertificateManager: cm,
+    endpointMustExist: false,
+    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+  });
+  try {
+    await d.connect(endpoint);
+    const endpoints = await d.getEndpoints();
+    const policy = mode === 'None' ? SecurityPolicy.None : SecurityPolicy.Basic256Sha256;
+    const ep = endpoints.find((e) => e.securityMode === MessageSecurityMode[mode] && e.securityPolicyUri === policy);
+    if (!ep) throw new Error(`the server offers no ${mode} endpoint${mode === 'None' ? '' : ' with Basic256Sha256'}`);
+    return describeCertificate(ep.serverCertificate);
+  } finally {
+    await d.disconnect();
+  }
 }

@@ -28,7 +28,7 @@ import {
 import type { OpcUaSettings } from '../../../shared/schemas/connectors-opcua';
 import type { DeviceReply } from '../broker';
 import { commandNodes, groupItems, numericValue, opcUaItems, qualityOf, replyOf, type OpcUaItem } from './opcua-map';
-import { describeCertificate, isTrusted, openPki, pkiDir, protectPrivateKey, type ServerCertificate } from './opcua-pki';
+import { isTrusted, openPki, pkiDir, protectPrivateKey, serverCertificate, type ServerCertificate } from './opcua-pki';
 import type { BoundTag, Connector, ConnectorContext, ConnectorState, ConnectorStatus, TagSample } from './types';
 import type { Logger } from '../observability';
 
@@ -136,25 +136,6 @@ export function createOpcUaConnector(settings: OpcUaSettings, tags: readonly Bou
   const securityMode = MessageSecurityMode[settings.security_mode];
   const securityPolicy = secure ? SecurityPolicy.Basic256Sha256 : SecurityPolicy.None;
 
-  /** The certificate of the server's endpoint for our security mode, read over an unsecured discovery channel. */
-  const serverCertificate = async (pki: OPCUACertificateManager): Promise<ServerCertificate> => {
-    const d = OPCUAClient.create({
-      applicationName: 'AegisFlow',
-      clientCertificateManager: pki,
-      endpointMustExist: false,
-      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-    });
-    try {
-      await d.connect(settings.endpoint);
-      const endpoints = await d.getEndpoints();
-      const ep = endpoints.find((e) => e.securityMode === securityMode && e.securityPolicyUri === securityPolicy);
-      if (!ep) throw new Error(`the server offers no ${settings.security_mode} endpoint with ${settings.security_policy}`);
-      return describeCertificate(ep.serverCertificate);
-    } finally {
-      await d.disconnect();
-    }
-  };
-
   const monitor = async (s: ClientSession, gen: number) => {
     const sub = await s.createSubscription2({
       requestedPublishingInterval: settings.publishing_interval_ms,
@@ -227,7 +208,7 @@ export function createOpcUaConnector(settings: OpcUaSettings, tags: readonly Bou
     if (stopped || !pki) return;
     try {
       if (secure) {
-        const cert = await serverCertificate(pki);
+        const cert = await serverCertificate(pki, settings.endpoint, settings.security_mode);
         protectPrivateKey(pki);
         if (!(await isTrusted(pki, cert.der))) {
           if (waiting?.thumbprint !== cert.thumbprint) log.warn({ thumbprint: cert.thumbprint, subject: cert.subject }, 'untrusted OPC UA server certificate');
