@@ -3,6 +3,8 @@
 // line), one asset type per asset, one tag per variable bound to its node id; range and unit from the
 // AnalogItem's EURange and EngineeringUnits when the server gives them. The draft says what to check.
 import fs from 'node:fs';
+import { format } from 'node:util';
+import { setErrorLogger, setWarningLogger } from 'node-opcua';
 import { browseServer, type BrowsedVariable } from '../../core/connectors/opcua-browse';
 import { isTrusted, openPki, pkiDir, serverCertificate } from '../../core/connectors/opcua-pki';
 import { parseModel } from '../../core/model';
@@ -125,6 +127,9 @@ export async function plantBrowse(endpoint: string | undefined, values: BrowseVa
     if (!env || password === undefined) throw usageError('--user needs --password-env VAR naming an environment variable that holds the password');
     user = { username: values.user, password };
   }
+  // node-opcua writes its notes to stdout, where the draft goes: its errors to stderr, the rest nowhere.
+  setWarningLogger(() => undefined);
+  setErrorLogger((...args: unknown[]) => process.stderr.write(`node-opcua: ${format(...args)}\n`));
   // The same kind of PKI as the connector's, under the data dir; a server is trusted for browsing only with --trust.
   const cm = await openPki(pkiDir(dataDir, 'plant-browse'));
   try {

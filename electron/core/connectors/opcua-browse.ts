@@ -84,7 +84,7 @@ async function analogProperties(session: ClientSession, nodeId: string): Promise
     const dv = await session.read({ nodeId: p.nodeId, attributeId: AttributeIds.Value });
     const v: unknown = dv.value.value;
     if (name === 'EURange' && v && typeof v === 'object' && 'low' in v && 'high' in v) {
-      const { low, high } = v as { low: unknown; high: unknown };
+      const { low, high } = v;
       if (typeof low === 'number' && typeof high === 'number' && low < high) range = [low, high];
     }
     if (name === 'EngineeringUnits' && v && typeof v === 'object' && 'displayName' in v) {
@@ -124,8 +124,8 @@ export async function browseServer(opts: BrowseOptions): Promise<BrowsedVariable
         if (ref.nodeClass === NodeClass.Variable) {
           const dt = await session.read({ nodeId: id, attributeId: AttributeIds.DataType });
           const typeId: unknown = dt.value.value;
-          const builtIn = typeId && typeof typeId === 'object' && 'value' in typeId ? Number((typeId as { value: unknown }).value) : NaN;
-          if (!NUMERIC.has(builtIn as DataType)) continue;
+          const builtIn = typeId && typeof typeId === 'object' && 'value' in typeId ? Number(typeId.value) : NaN;
+          if (!NUMERIC.has(builtIn)) continue;
           const { range, unit } = await analogProperties(session, id);
           out.push({
             nodeId: id,
