@@ -4,9 +4,7 @@
 // AnalogItem's EURange and EngineeringUnits when the server gives them. The draft says what to check.
 import fs from 'node:fs';
 import { format } from 'node:util';
-import { setErrorLogger, setWarningLogger } from 'node-opcua';
-import { browseServer, type BrowsedVariable } from '../../core/connectors/opcua-browse';
-import { isTrusted, openPki, pkiDir, serverCertificate } from '../../core/connectors/opcua-pki';
+import { loadOpcUaTools, type BrowsedVariable } from '../../core/connectors';
 import { parseModel } from '../../core/model';
 import { formatProblems } from '../../core/yaml';
 import { usageError } from '../common';
@@ -127,6 +125,7 @@ export async function plantBrowse(endpoint: string | undefined, values: BrowseVa
     if (!env || password === undefined) throw usageError('--user needs --password-env VAR naming an environment variable that holds the password');
     user = { username: values.user, password };
   }
+  const { browseServer, isTrusted, openPki, pkiDir, serverCertificate, setErrorLogger, setWarningLogger } = await loadOpcUaTools();
   // node-opcua writes its notes to stdout, where the draft goes: its errors to stderr, the rest nowhere.
   setWarningLogger(() => undefined);
   setErrorLogger((...args: unknown[]) => process.stderr.write(`node-opcua: ${format(...args)}\n`));

@@ -8,6 +8,8 @@ import { createOpcUaConnector } from './opcua';
 import type { Connector, ConnectorContext } from './types';
 
 export type { BoundTag, Connector, ConnectorContext, ConnectorRejectReason, ConnectorState, ConnectorStatus, SampleQuality, TagSample } from './types';
+export { loadOpcUaTools } from './opcua';
+export type { BrowsedVariable } from './opcua-browse';
 export { bindTags, buildIndex, createMqttJsonEncoder, decodeMessage, encodeMqttJson, filterOf, topicMatches } from './mqtt-json-map';
 
 /**
