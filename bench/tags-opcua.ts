@@ -174,12 +174,6 @@ async function reference(dir: string, model: string, port: number): Promise<Run>
   });
   await client.connect(`opc.tcp://127.0.0.1:${port}`);
   const session = await client.createSession();
-  const sub = await session.createSubscription2({
-    requestedPublishingInterval: settings.publishing_interval_ms,
-    requestedMaxKeepAliveCount: 20,
-    requestedLifetimeCount: 120,
-    publishingEnabled: true,
-  });
   const db = openDatabase(path.join(dir, 'reference.db'));
   db.exec('CREATE TABLE v (tag TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL)');
   const insert = db.prepare('INSERT INTO v (tag, ts, value) VALUES (?, ?, ?)');
@@ -207,7 +201,14 @@ async function reference(dir: string, model: string, port: number): Promise<Run>
     }
   };
   const timer = setInterval(flush, 100);
-  for (const group of groupItems(items)) {
+  // As the connector does: one subscription per 1,000 items.
+  for (const group of groupItems(items, 1000)) {
+    const sub = await session.createSubscription2({
+      requestedPublishingInterval: settings.publishing_interval_ms,
+      requestedMaxKeepAliveCount: 20,
+      requestedLifetimeCount: 120,
+      publishingEnabled: true,
+    });
     const g = await sub.monitorItems(
       group.map((i) => ({ nodeId: i.nodeId, attributeId: AttributeIds.Value })),
       { samplingInterval: group[0]?.samplingMs ?? 1000, queueSize: 2, discardOldest: true },

@@ -65,10 +65,13 @@ export interface PlantServer {
   stop(): Promise<void>;
 }
 
-/** The generator's value of a tag at time t: inside its normal band, a slow sine per tag. */
+/**
+ * The generator's value of a tag at time t: inside its normal band, a slow sine per tag. Not rounded: OPC UA
+ * reports changes only, and a rounded slow sine would often not change from one second to the next.
+ */
 export function generatedValue(normal: readonly [number, number], i: number, t: number): number {
   const [lo, hi] = normal;
-  return Math.round((lo + (hi - lo) * (0.5 + 0.4 * Math.sin(t / 60_000 + i))) * 1000) / 1000;
+  return lo + (hi - lo) * (0.5 + 0.4 * Math.sin(t / 60_000 + i));
 }
 
 export async function startPlantServer(opts: PlantServerOptions): Promise<PlantServer> {

@@ -35,6 +35,7 @@ import type { Logger } from '../observability';
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 15_000;
 const COMMAND_TIMEOUT_MS = 10_000;
+const ITEMS_PER_SUBSCRIPTION = 1000;
 
 // node-opcua prints its warnings to stdout; they go to our log instead (process-wide: the library has one sink).
 let libraryLog: Logger | null = null;
@@ -136,19 +137,21 @@ export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readon
   const securityMode = MessageSecurityMode[settings.security_mode];
   const securityPolicy = secure ? SecurityPolicy.Basic256Sha256 : SecurityPolicy.None;
 
+  // One subscription per group of at most ITEMS_PER_SUBSCRIPTION items: servers cap the notifications of one
+  // publish response (node-opcua at 1,000), so one subscription for 10,000 tags at 1 Hz would fall behind.
   const monitor = async (s: ClientSession, gen: number) => {
-    const sub = await s.createSubscription2({
-      requestedPublishingInterval: settings.publishing_interval_ms,
-      requestedMaxKeepAliveCount: 20,
-      requestedLifetimeCount: 120,
-      maxNotificationsPerPublish: 0,
-      publishingEnabled: true,
-      priority: 10,
-    });
-    for (const group of groupItems(items)) {
+    for (const group of groupItems(items, ITEMS_PER_SUBSCRIPTION)) {
       if (gen !== generation) return;
       const first = group[0];
       if (!first) continue;
+      const sub = await s.createSubscription2({
+        requestedPublishingInterval: settings.publishing_interval_ms,
+        requestedMaxKeepAliveCount: 20,
+        requestedLifetimeCount: 120,
+        maxNotificationsPerPublish: 0,
+        publishingEnabled: true,
+        priority: 10,
+      });
       const queueSize = Math.min(100, Math.ceil(settings.publishing_interval_ms / Math.max(first.samplingMs, 1)) + 1);
       const filter =
         first.deadband > 0
@@ -181,7 +184,6 @@ export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readon
       });
       flush();
     }
-    return sub;
   };
 
   const schedule = () => {
