@@ -60,6 +60,9 @@ describe('a core reading the water plant over OPC UA (SignAndEncrypt)', () => {
     }, 'the connector waiting on the certificate');
     expect(waiting).toMatchObject({ state: 'down', type: 'opc-ua' });
     const thumbprint = waiting.untrusted?.thumbprint ?? '';
+    // The operator hears of it as a communication alarm naming the certificate.
+    await waitFor(() => core.services.alarms.find('connector:wtp-opc:communication')?.active, 'the communication alarm');
+    expect(core.services.alarms.find('connector:wtp-opc:communication')?.message).toContain(`untrusted server certificate ${thumbprint}`);
     // A viewer may look but not trust.
     const viewer = await core.api.call('connectors.trust', { connector: 'wtp-opc', thumbprint }, operatorCaller('vera', ['viewer']));
     expect(viewer).toMatchObject({ ok: false, error: { code: 'forbidden' } });
@@ -67,6 +70,7 @@ describe('a core reading the water plant over OPC UA (SignAndEncrypt)', () => {
     expect(wrong).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await core.api.call('connectors.trust', { connector: 'wtp-opc', thumbprint }, OPERATOR)).toEqual({ ok: true, result: { trusted: true } });
     await waitFor(() => core.services.ingest.connectors().find((c) => c.id === 'wtp-opc')?.state === 'connected', 'connected');
+    await waitFor(() => core.services.alarms.find('connector:wtp-opc:communication')?.active === false, 'the communication alarm cleared');
     await waitFor(() => core.services.live.recent(PUMP, 100).filter((r) => r.values.flow !== undefined).length >= 2, 'pump flow in the live cache');
     await waitFor(() => core.services.live.recent(PUMP, 100).some((r) => r.values.bearing_temp !== undefined), 'a 60 s tag in the live cache');
   }, 60_000);
