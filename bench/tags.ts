@@ -35,9 +35,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const deviceId = (a: number) =>
   `line-${String(Math.floor(a / LINE_SIZE) + 1).padStart(3, '0')}/${TYPES[a % 3]}-${String((a % LINE_SIZE) + 1).padStart(2, '0')}`;
 
-// --connector sparkplug: the same tags through the Sparkplug B connector, batched (bench/tags-sparkplug.ts).
-if (process.argv[process.argv.indexOf('--connector') + 1] === 'sparkplug' && process.argv.includes('--connector')) {
+// --connector sparkplug | opcua: the same tags through that connector (bench/tags-sparkplug.ts,
+// bench/tags-opcua.ts); the default run (MQTT JSON) is below.
+const connector = process.argv.includes('--connector') ? process.argv[process.argv.indexOf('--connector') + 1] : 'mqtt-json';
+if (connector === 'sparkplug') {
   await (await import('./tags-sparkplug')).benchSparkplug();
+  process.exit(0);
+}
+if (connector === 'opcua') {
+  await (await import('./tags-opcua')).benchOpcUa();
   process.exit(0);
 }
 

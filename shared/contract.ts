@@ -74,6 +74,7 @@ export const REQUEST_ROLES = {
   'plant.model': 'viewer',
   'plant.snapshot': 'viewer',
   'connectors.status': 'viewer',
+  'connectors.trust': 'operator',
   'plant.history': 'viewer',
   'simulator.control': 'operator',
   'simulator.scenarios': 'viewer',

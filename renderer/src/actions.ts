@@ -46,6 +46,12 @@ export function createActions(client: Client, live: LiveReadings) {
         useConnectors.getState().declare(m.connectors);
       }),
     refreshConnectors: () => quiet(async () => useConnectors.getState().setAll(await unwrap(api.connectorsStatus({})))),
+    /** Accept the server certificate an OPC UA connector is waiting on (the operator compared its thumbprint). */
+    trustCertificate: (connector: string, thumbprint: string) =>
+      attempt('Trust certificate', async () => {
+        await unwrap(api.connectorsTrust({ connector, thumbprint }));
+        notice('info', `${connector}: server certificate ${thumbprint} trusted`);
+      }),
     refreshSnapshot: () => quiet(async () => usePlant.getState().setSnapshot(await unwrap(api.plantSnapshot({})))),
     loadScenarios: () => quiet(async () => usePlant.getState().setScenarios(await unwrap(api.simulatorScenarios({})))),
     simulator: (p: RequestMap['simulator.control']['params']) =>

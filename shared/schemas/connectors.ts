@@ -2,6 +2,7 @@
 // the model loader runs on them so a bad connector or tag binding is refused with its line number.
 // The connectors themselves live in electron/core/connectors; this is the file format only.
 import { z } from 'zod';
+import { OpcUaSettingsSchema, OpcUaSourceSchema, type OpcUaSettings } from './connectors-opcua';
 import { SparkplugSettingsSchema, SparkplugSourceSchema, type SparkplugSettings } from './connectors-sparkplug';
 
 /** Placeholders a topic pattern or a path may use; each is filled in per tag. */
@@ -109,7 +110,7 @@ export const MqttJsonSourceSchema = z.strictObject({
 });
 export type MqttJsonSource = z.output<typeof MqttJsonSourceSchema>;
 
-export type ConnectorSettings = MqttJsonSettings | SparkplugSettings;
+export type ConnectorSettings = MqttJsonSettings | SparkplugSettings | OpcUaSettings;
 
 export interface ConnectorIssue {
   /** Path relative to the connector entry (settings) or to the tag's `source` (bindings). */
@@ -120,19 +121,17 @@ export interface ConnectorIssue {
 const issuesOf = (error: z.ZodError): ConnectorIssue[] =>
   error.issues.map((i) => ({ path: i.path.filter((p): p is string | number => typeof p !== 'symbol'), message: i.message }));
 
-/** Types the model accepts but this build cannot run yet: refused at load, so nothing starts half-connected. */
-const NOT_YET: Record<string, string> = {
-  'opc-ua': 'the OPC UA connector is not available yet (issue 16); use mqtt-json',
-};
-
 /** Validate one connector entry of the model file by its type. */
 export function parseConnectorSettings(spec: {
   id: string;
   type: string;
 }): { ok: true; settings: ConnectorSettings } | { ok: false; issues: ConnectorIssue[] } {
-  const notYet = NOT_YET[spec.type];
-  if (notYet) return { ok: false, issues: [{ path: ['type'], message: notYet }] };
-  const r = spec.type === 'sparkplug-b' ? SparkplugSettingsSchema.safeParse(spec) : MqttJsonSettingsSchema.safeParse(spec);
+  const r =
+    spec.type === 'sparkplug-b'
+      ? SparkplugSettingsSchema.safeParse(spec)
+      : spec.type === 'opc-ua'
+        ? OpcUaSettingsSchema.safeParse(spec)
+        : MqttJsonSettingsSchema.safeParse(spec);
   return r.success ? { ok: true, settings: r.data } : { ok: false, issues: issuesOf(r.error) };
 }
 
@@ -141,6 +140,10 @@ export function sourceIssues(settings: ConnectorSettings, source: Record<string,
   if (settings.type === 'sparkplug-b') {
     const sp = SparkplugSourceSchema.safeParse(source);
     return sp.success ? [] : issuesOf(sp.error);
+  }
+  if (settings.type === 'opc-ua') {
+    const o = OpcUaSourceSchema.safeParse(source);
+    return o.success ? [] : issuesOf(o.error);
   }
   const r = MqttJsonSourceSchema.safeParse(source);
   if (!r.success) return issuesOf(r.error);

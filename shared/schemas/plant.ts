@@ -150,6 +150,8 @@ export const ConnectorStatusSchema = z.object({
   /** Messages refused plus values of bad payload. */
   errors: z.number(),
   lastError: z.string().nullable(),
+  /** A server certificate the connector refused because it is not trusted yet (OPC UA): `connectors.trust` accepts it. */
+  untrusted: z.object({ thumbprint: z.string(), subject: z.string() }).optional(),
 });
 export type ConnectorStatusView = z.infer<typeof ConnectorStatusSchema>;
 
@@ -196,6 +198,11 @@ export const plantRequests = {
   'plant.snapshot': { params: none, result: PlantSnapshotSchema },
   /** Each connector's state, values and errors (issue 15). */
   'connectors.status': { params: none, result: z.array(ConnectorStatusSchema) },
+  /** Trust the server certificate a connector is waiting on (OPC UA, issue 16), named by its SHA-1 thumbprint. */
+  'connectors.trust': {
+    params: z.strictObject({ connector: z.string().min(1).max(64), thumbprint: z.string().regex(/^[0-9a-fA-F]{40}$/, 'a SHA-1 thumbprint (40 hex digits)') }),
+    result: z.object({ trusted: z.literal(true) }),
+  },
   /** limit is clamped to 1…5000 (default 120). */
   'plant.history': { params: z.strictObject({ device_id: deviceId, limit: finite.optional() }), result: z.array(ReadingSchema) },
   'simulator.control': {

@@ -6,6 +6,7 @@ import { loadModelFile, modelPath, parseModel, type PlantModelView, type TagView
 import { formatProblems } from '../../core/yaml';
 import { buildConfig, COMMON_HELP, COMMON_OPTIONS, fail, parseCommand, usageError } from '../common';
 import type { CliCommand } from '../types';
+import { plantBrowse } from './plant-browse';
 import { DraftError, draftModelFromCsv } from './plant-import';
 import { importSparkplug } from './plant-sparkplug';
 
@@ -13,6 +14,7 @@ const HELP = `Usage: aegisflow plant validate FILE
        aegisflow plant show [--model FILE] [--json]
        aegisflow plant import-csv FILE.csv [--out model.yaml] [--device-column C] [--time-column C]
        aegisflow plant import-sparkplug mqtt://HOST:1883 [--group G] [--seconds N] [--rebirth] [--out model.yaml]
+       aegisflow plant browse opc.tcp://HOST:PORT [--security MODE] [--user U --password-env VAR] [--out model.yaml]
 
 The plant model is one YAML file: site > areas > lines > assets (ISA-95), asset types with their
 tags (unit, engineering range, normal band, HH/H/L/LL limits, sampling period) and commands, and the
@@ -33,10 +35,14 @@ Subcommands:
                       node, device and metric), units and ranges from the births' engUnit/engLow/engHigh
                       or the values seen. --group G: one group only; --rebirth: ask nodes that send data
                       but no birth to birth again; --username U (password in AEGISFLOW_SPARKPLUG_PASSWORD)
+  browse URL          list an OPC UA server's numeric variables and draft model entries for them: one
+                      asset per object, one tag per variable bound to its node id through an opc-ua
+                      connector (range and unit from EURange / EngineeringUnits when the server has them)
 
 Options:
       --model FILE          show: this model file instead of the config's plant.model
-      --json                show: print the resolved model as JSON (every tag of every asset spelled out)
+      --json                show: print the resolved model as JSON (every tag of every asset spelled out);
+                            browse: print the variables found as JSON instead of a draft
       --out FILE            import-csv: write the draft here (default: stdout); refuses an existing file
                             unless --force
       --force               import-csv: overwrite --out
@@ -45,6 +51,13 @@ Options:
       --time-column C       import-csv: the time column (default the first of timestamp, datetime, time,
                             ts, date); ISO 8601, 'YYYY-MM-DD hh:mm:ss', epoch s or ms
       --sep C               import-csv: field separator ',' ';' or 'tab' (default: from the header line)
+      --security MODE       browse: None (default), Sign or SignAndEncrypt (Basic256Sha256); our certificate
+                            is under <dataDir>/pki/opcua/plant-browse
+      --trust THUMBPRINT    browse: trust the server certificate with this SHA-1 thumbprint (printed when
+                            it is not trusted yet)
+      --user U              browse: log in as U; --password-env VAR names the variable holding the password
+      --root NODEID         browse: start here instead of the Objects folder (e.g. ns=2;s=Line1)
+      --depth N             browse: how deep to follow objects and folders (default 8)
 ${COMMON_HELP}
 
 Exit codes: 0 done (validate: the model is valid), 1 the model has problems, 2 usage error or a file
@@ -53,7 +66,8 @@ that cannot be read.
 Examples:
   aegisflow plant validate plants/water.yaml
   aegisflow plant show --config aegisflow.yaml
-  aegisflow plant import-csv historian.csv --device-column tag_group --out plants/draft.yaml`;
+  aegisflow plant import-csv historian.csv --device-column tag_group --out plants/draft.yaml
+  aegisflow plant browse opc.tcp://plc.local:4840 --security SignAndEncrypt --out plants/plc.yaml`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -68,9 +82,15 @@ const OPTIONS = {
   seconds: { type: 'string' },
   rebirth: { type: 'boolean' },
   username: { type: 'string' },
+  security: { type: 'string' },
+  trust: { type: 'string' },
+  user: { type: 'string' },
+  'password-env': { type: 'string' },
+  root: { type: 'string' },
+  depth: { type: 'string' },
 } as const;
 
-const SUBCOMMANDS = ['validate', 'show', 'import-csv', 'import-sparkplug'];
+const SUBCOMMANDS = ['validate', 'show', 'import-csv', 'import-sparkplug', 'browse'];
 
 /** "12 tags every 1 s, 48 every 60 s" */
 function samplingSummary(m: PlantModelView): string {
@@ -144,7 +164,7 @@ function load(file: string, command: string): PlantModelView | number {
 
 export const plantCommand: CliCommand = {
   name: 'plant',
-  summary: 'the plant model file: plant validate FILE, plant show, plant import-csv FILE.csv (a draft from an export)',
+  summary: 'the plant model file: plant validate FILE, plant show, plant import-csv FILE.csv, plant browse opc.tcp://… (drafts)',
   help: HELP,
   async run(argv) {
     const parsed = parseCommand(argv, OPTIONS, HELP, { needsSubcommand: true });
@@ -165,6 +185,10 @@ export const plantCommand: CliCommand = {
         if (values.json) process.stdout.write(JSON.stringify(m, null, 2) + '\n');
         else printTree(m);
         return 0;
+      }
+      if (sub === 'browse') {
+        if (args.length > 1) throw usageError(`plant browse takes one endpoint URL (got "${args.join(' ')}")`);
+        return await plantBrowse(args[0], values, buildConfig(values).dataDir);
       }
       const file = args[0];
       if (!file || args.length > 1) throw usageError(`plant ${sub} takes exactly one file`);

@@ -4,10 +4,13 @@
 import type { ModelIndex } from '../model';
 import { createMqttJsonConnector } from './mqtt-json';
 import { bindTags } from './mqtt-json-map';
+import { createOpcUaConnector } from './opcua';
 import { createSparkplugConnector } from './sparkplug';
 import type { Connector, ConnectorContext } from './types';
 
 export type { BoundTag, Connector, ConnectorContext, ConnectorRejectReason, ConnectorState, ConnectorStatus, SampleQuality, TagSample } from './types';
+export { loadOpcUaTools } from './opcua';
+export type { BrowsedVariable } from './opcua-browse';
 export { bindTags, buildIndex, createMqttJsonEncoder, decodeMessage, encodeMqttJson, filterOf, topicMatches } from './mqtt-json-map';
 export {
   decodePayload as decodeSparkplug,
@@ -29,6 +32,7 @@ export function createConnectors(model: ModelIndex, ctx: ConnectorContext): Conn
     const settings = model.connectors.find((c) => c.id === id);
     if (!settings || settings.type !== type) throw new Error(`connector ${id} (${type}): no validated settings; load the model with parseModel`);
     if (settings.type === 'sparkplug-b') return createSparkplugConnector(settings, bindTags(model.model, id), ctx);
+    if (settings.type === 'opc-ua') return createOpcUaConnector(settings, bindTags(model.model, id), ctx);
     return createMqttJsonConnector(settings, bindTags(model.model, id), ctx);
   });
 }

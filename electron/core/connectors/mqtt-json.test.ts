@@ -136,8 +136,8 @@ describe('mqtt-json settings are checked when the model loads', () => {
     expect(q.map((x) => x.message).join('\n')).not.toMatch(/level/);
   });
   it('refuses connector types this build cannot run yet, clearly', () => {
-    const p = problems(plant(`  - { id: mq, type: mqtt-json, topic: 'p/{device}' }\n  - { id: opc, type: opc-ua, endpoint: 'opc.tcp://x' }`));
-    expect(p[0]).toMatchObject({ line: 5, message: expect.stringMatching(/connector opc: the OPC UA connector is not available yet/) });
+    const p = problems(plant(`  - { id: mq, type: mqtt-json, topic: 'p/{device}' }\n  - { id: spb, type: sparkplug-b }`));
+    expect(p[0]).toMatchObject({ line: 5, message: expect.stringMatching(/connector spb: the Sparkplug B connector is not available yet/) });
   });
 });
 

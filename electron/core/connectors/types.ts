@@ -44,6 +44,8 @@ export interface Connector {
    * out. Connectors without it leave commands to the core's MQTT command channel.
    */
   command?(deviceId: string, message: CommandMessage, jti: string): Promise<DeviceReply>;
+  /** Trust the server certificate this connector was refused by (OPC UA); false when that is not the one waiting. */
+  trust?(thumbprint: string): Promise<boolean>;
 }
 
 /** A tag bound to a connector, with the names its placeholders are filled from. */
@@ -78,4 +80,6 @@ export interface ConnectorContext {
   window: { pastMs: number; futureMs: number };
   maxPayloadBytes: number;
   log: Logger;
+  /** The core's data dir: where connectors keep their certificates and trust lists (OPC UA refuses to start without it). */
+  dataDir?: string;
 }

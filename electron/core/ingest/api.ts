@@ -3,7 +3,7 @@
 // replay simulator's view comes in through a port, so ingest works the same with real sensors.
 import type { DeviceStatus } from '../../../shared/domain';
 import type { ReadingColumns, SimulatorStatus } from '../../../shared/contract';
-import type { CoreApi } from '../api';
+import { CoreError, type CoreApi } from '../api';
 import type { ReadingsRepository } from '../store';
 import type { IngestService } from '.';
 import { stripTs, type LiveCache } from './live';
@@ -34,6 +34,10 @@ export function registerReadingsApi(api: CoreApi, deps: { live: LiveCache; inges
     };
   });
   api.register('connectors.status', () => ingest.connectors());
+  api.register('connectors.trust', async ({ connector, thumbprint }) => {
+    if (await ingest.trust(connector, thumbprint.toLowerCase())) return { trusted: true as const };
+    throw new CoreError('not_found', `connector ${connector} is not waiting on a server certificate with thumbprint ${thumbprint}`);
+  });
   api.register('plant.history', ({ device_id, limit }) => {
     const n = Math.min(Math.max(limit ?? 120, 1), 5000);
     const cached = live.recent(device_id, n);

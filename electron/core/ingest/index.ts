@@ -69,6 +69,8 @@ export interface IngestService {
   connectors(): ConnectorStatusView[];
   /** The connector that carries this device's commands, when its connector type does (else the MQTT command channel). */
   commandRoute(deviceId: string): Connector | null;
+  /** Trust the server certificate a connector waits on (OPC UA); false when it waits on no such certificate. */
+  trust(connectorId: string, thumbprint: string): Promise<boolean>;
   /** The devices of the model in force. */
   deviceIds(): readonly string[];
   /** A device's latest value of every tag with its quality now: stale after 3 sampling periods, connector_down. */
@@ -252,6 +254,7 @@ export function createIngest(deps: IngestDeps): IngestService {
       window: { pastMs: cfg.maxClockSkewDays * 86_400_000, futureMs: cfg.maxFutureS * 1000 },
       maxPayloadBytes: deps.maxPayloadBytes,
       log,
+      dataDir: deps.dataDir,
     },
     log,
   );
@@ -291,6 +294,7 @@ export function createIngest(deps: IngestDeps): IngestService {
     },
     connectors: () => sources.statuses(),
     commandRoute: (deviceId) => sources.commandRoute(deviceId),
+    trust: (id, thumbprint) => sources.trust(id, thumbprint),
     deviceIds: () => deps.model.current.deviceIds,
     liveReading: (deviceId) => liveReading(live, deps.model.current, deviceId, { now: plantNow(deviceId), wallNow: clock.now(), isDown: sources.isDown }),
   };

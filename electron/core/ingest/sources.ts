@@ -20,6 +20,8 @@ export interface ConnectorSet {
    * type carries commands (OPC UA, Sparkplug B). Null: the core's MQTT command channel does.
    */
   commandRoute(deviceId: string): Connector | null;
+  /** Trust the server certificate a connector waits on; false when no such connector or certificate. */
+  trust(connectorId: string, thumbprint: string): Promise<boolean>;
 }
 
 export function createConnectorSet(initial: ModelIndex, ctx: ConnectorContext, log: Logger): ConnectorSet {
@@ -82,5 +84,6 @@ export function createConnectorSet(initial: ModelIndex, ctx: ConnectorContext, l
       const bound = new Set(asset.tags.map((t) => t.source.connector));
       return connectors.find((c) => bound.has(c.id) && typeof c.command === 'function') ?? null;
     },
+    trust: async (id, thumbprint) => (await connectors.find((c) => c.id === id)?.trust?.(thumbprint)) ?? false,
   };
 }

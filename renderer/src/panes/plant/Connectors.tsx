@@ -1,10 +1,13 @@
 // The connectors the plant's tags are read through: state, last value, errors. A connector that is
-// down is an abnormal state (its tags' values are not current), so it alone gets colour.
+// down is an abnormal state (its tags' values are not current), so it alone gets colour. An OPC UA
+// connector refused by an untrusted server certificate shows its thumbprint and a Trust button.
 import { fmtAgo, useNow } from '../../components/ui';
+import { useServices } from '../../context';
 import { useConnectors } from '../../store/connectors';
 
 export function ConnectorStrip() {
   const byId = useConnectors((s) => s.byId);
+  const { actions } = useServices();
   const now = useNow(5000);
   const list = Object.values(byId).sort((a, b) => a.id.localeCompare(b.id));
   if (list.length === 0) return null;
@@ -26,6 +29,27 @@ export function ConnectorStrip() {
               <span className={c.state === 'down' ? 'abnormal' : ''}>{c.state}</span>
               <span className="muted"> · last value {fmtAgo(c.lastValueAt, now)}</span>
               {c.errors ? <span> · {c.errors} errors</span> : null}
+              {c.untrusted ? (
+                <span data-field="untrusted" title={c.untrusted.subject}>
+                  {' '}
+                  · untrusted certificate <code>{c.untrusted.thumbprint}</code> —{' '}
+                  <button
+                    type="button"
+                    onClick={() => {
+                      const t = c.untrusted;
+                      if (
+                        t &&
+                        window.confirm(
+                          `Trust the server certificate of ${c.id}?\n${t.subject}\nSHA-1 ${t.thumbprint}\nCompare it with the server's own display first.`,
+                        )
+                      )
+                        void actions.trustCertificate(c.id, t.thumbprint);
+                    }}
+                  >
+                    Trust
+                  </button>
+                </span>
+              ) : null}
             </>
           )}
         </li>

@@ -1,0 +1,276 @@
+// bench:tags --connector opcua — the same 10,000 tags at 1 Hz (2,000 assets of the demo's types × 5 tags)
+// served by a real node-opcua server in a child process (tests/opcua-server.ts, one AnalogItem per tag,
+// every value set once a second with its source timestamp), read by the core's OPC UA connector
+// (SignAndEncrypt, the server's certificate trusted through connectors.trust) into the store, the
+// detector and the live cache, for --seconds (default 60). Then, in the same run, the same server read
+// by a bare node-opcua client (same subscription settings) → SQLite inserts as the reference.
+// Lag is arrival on the bus minus the value's source timestamp. Last line: one JSON object.
+//   node --import tsx bench/tags.ts --connector opcua [--seconds 60] [--assets 2000] [--security None]
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  AttributeIds,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAClient,
+  SecurityPolicy,
+  setErrorLogger,
+  setWarningLogger,
+  TimestampsToReturn,
+  type DataValue,
+} from 'node-opcua';
+import { createCore, testConfig } from '../electron/core';
+import { groupItems, opcUaItems } from '../electron/core/connectors/opcua-map';
+import { bindTags } from '../electron/core/connectors';
+import { openDatabase } from '../electron/core/store';
+import type { OpcUaSettings } from '../shared/schemas/connectors-opcua';
+import type { TimedReading } from '../shared/domain';
+import { freePort } from '../tests/helpers';
+import { modelOf, startPlantServer } from '../tests/opcua-server';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+};
+const SECONDS = Number(arg('seconds', '60'));
+const ASSETS = Number(arg('assets', '2000'));
+const SECURITY = arg('security', 'SignAndEncrypt') as OpcUaSettings['security_mode'];
+const SENSORS = 5;
+const TAGS = ASSETS * SENSORS;
+const LINE_SIZE = 20;
+const TYPES = ['compressor', 'motor', 'pump'] as const;
+const deviceId = (a: number) =>
+  `line-${String(Math.floor(a / LINE_SIZE) + 1).padStart(3, '0')}/${TYPES[a % 3]}-${String((a % LINE_SIZE) + 1).padStart(2, '0')}`;
+const quiet = () => undefined;
+
+/** The demo's asset types sampled every second, ASSETS assets, read from an OPC UA server at the endpoint. */
+function writeModel(dir: string, port: number): string {
+  const demo = fs.readFileSync(path.join(here, '..', 'resources', 'plants', 'demo.yaml'), 'utf8');
+  const head = demo
+    .slice(0, demo.indexOf('\nareas:'))
+    .replace(/^\s*manual:.*$/gm, '')
+    .replace(/sampling_s: \d+/g, 'sampling_s: 1')
+    .replace(
+      /^connectors:\n(?: +.*\n)+/m,
+      `connectors:\n  - { id: bench-opc, type: opc-ua, endpoint: 'opc.tcp://127.0.0.1:${port}', security_mode: ${SECURITY}, publishing_interval_ms: 250 }\n`,
+    );
+  const lines: string[] = ['', 'areas:', '  - id: bench', '    name: Bench area', '    lines:'];
+  for (let a = 0; a < ASSETS; a++) {
+    const [line, asset] = deviceId(a).split('/');
+    if (a % LINE_SIZE === 0) lines.push(`      - id: ${line}`, '        assets:');
+    lines.push(`          - { id: ${asset}, type: ${TYPES[a % 3]} }`);
+  }
+  const file = path.join(dir, 'bench-opcua-plant.yaml');
+  fs.writeFileSync(file, head + lines.join('\n') + '\n');
+  return file;
+}
+
+// ---- the server (a child process: its event loop is not the core's) ----
+if (process.argv.includes('--serve')) {
+  setWarningLogger(quiet);
+  const model = modelOf(fs.readFileSync(arg('serve', ''), 'utf8'));
+  const server = await startPlantServer({ model: model.model, port: Number(arg('port', '0')), pkiDir: arg('pki', ''), tickMs: 100 });
+  process.stdout.write('ready\n');
+  process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));
+}
+
+interface Run {
+  values: number;
+  secs: number;
+  lags: number[];
+  rssMb: number;
+}
+
+function serve(model: string, port: number, pki: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', model, '--port', String(port), '--pki', pki], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(child));
+    child.on('exit', (code) => reject(new Error(`the OPC UA server exited with ${code}`)));
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Values arrive in one burst a second: first-to-last arrival spans SECONDS − 1 of the SECONDS bursts. */
+const taken = (first: number, last: number) => ((last - first) / 1000) * (SECONDS / Math.max(SECONDS - 1, 1));
+
+async function throughCore(dir: string, model: string): Promise<Run> {
+  const core = createCore(
+    testConfig(path.join(dir, 'core'), {
+      plant: { model, watch: false },
+      simulator: { enabled: false },
+      http: { enabled: false },
+      governance: { watchPolicy: false },
+      immune: { enabled: false },
+    }),
+  );
+  await core.start();
+  const status = () => core.services.ingest.connectors()[0];
+  if (SECURITY !== 'None') {
+    while (!status()?.untrusted) await sleep(100);
+    const r = await core.api.call(
+      'connectors.trust',
+      { connector: 'bench-opc', thumbprint: status()?.untrusted?.thumbprint ?? '' },
+      {
+        operator: { id: 'bench', name: 'bench', roles: ['admin'] },
+        via: 'internal',
+      },
+    );
+    if (!r.ok) throw new Error(r.error.message);
+  }
+  while (status()?.state !== 'connected') await sleep(100);
+  // Counted from the first full second after every monitored item exists.
+  await sleep(1500);
+  const from = Math.ceil(Date.now() / 1000) * 1000;
+  const to = from + SECONDS * 1000;
+  const lags: number[] = [];
+  let values = 0;
+  let first = 0;
+  let last = 0;
+  core.bus.on('readings', (batch: TimedReading[]) => {
+    const now = Date.now();
+    for (const r of batch) {
+      if (r.ts < from || r.ts >= to) continue;
+      if (!first) first = now;
+      last = now;
+      values += Object.keys(r.values).length;
+      lags.push(now - r.ts);
+    }
+  });
+  let rss = 0;
+  const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 1000);
+  while (Date.now() < to + 3000) await sleep(200);
+  clearInterval(sampler);
+  const c = core.services.ingest.counters();
+  console.log(`core: ${status()?.values} values through the connector, stored ${c.stored} readings, rejected ${c.rejected}; errors ${status()?.errors}`);
+  await core.stop();
+  return { values, secs: taken(first, last), lags, rssMb: rss / 1e6 };
+}
+
+/** A bare node-opcua client with the same subscription settings → SQLite inserts every 100 ms. */
+async function reference(dir: string, model: string, port: number): Promise<Run> {
+  const m = modelOf(fs.readFileSync(model, 'utf8'));
+  const settings = m.connectors[0];
+  if (settings?.type !== 'opc-ua') throw new Error('no opc-ua connector');
+  const items = opcUaItems(settings, bindTags(m.model, settings.id));
+  const cm = new OPCUACertificateManager({ rootFolder: path.join(dir, 'ref-pki'), automaticallyAcceptUnknownCertificate: true });
+  await cm.initialize();
+  const client = OPCUAClient.create({
+    applicationName: 'bench-reference',
+    clientCertificateManager: cm,
+    endpointMustExist: false,
+    securityMode: MessageSecurityMode[SECURITY],
+    securityPolicy: SECURITY === 'None' ? SecurityPolicy.None : SecurityPolicy.Basic256Sha256,
+  });
+  await client.connect(`opc.tcp://127.0.0.1:${port}`);
+  const session = await client.createSession();
+  const db = openDatabase(path.join(dir, 'reference.db'));
+  db.exec('CREATE TABLE v (tag TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL)');
+  const insert = db.prepare('INSERT INTO v (tag, ts, value) VALUES (?, ?, ?)');
+  const commit = db.transaction((rows: Array<[string, number, number]>) => {
+    for (const r of rows) insert.run(...r);
+  });
+  let pending: Array<[string, number, number]> = [];
+  const lags: number[] = [];
+  let values = 0;
+  let first = 0;
+  let last = 0;
+  let from = Infinity;
+  let to = Infinity;
+  const flush = () => {
+    const rows = pending;
+    pending = [];
+    commit(rows);
+    const now = Date.now();
+    for (const [, ts] of rows) {
+      if (ts < from || ts >= to) continue;
+      if (!first) first = now;
+      last = now;
+      values++;
+      lags.push(now - ts);
+    }
+  };
+  const timer = setInterval(flush, 100);
+  // As the connector does: one subscription per 1,000 items.
+  for (const group of groupItems(items, 1000)) {
+    const sub = await session.createSubscription2({
+      requestedPublishingInterval: settings.publishing_interval_ms,
+      requestedMaxKeepAliveCount: 20,
+      requestedLifetimeCount: 120,
+      publishingEnabled: true,
+    });
+    const g = await sub.monitorItems(
+      group.map((i) => ({ nodeId: i.nodeId, attributeId: AttributeIds.Value })),
+      { samplingInterval: group[0]?.samplingMs ?? 1000, queueSize: 2, discardOldest: true },
+      TimestampsToReturn.Both,
+    );
+    g.on('changed', (_mi, dv: DataValue, i) => {
+      const v = dv.value.value;
+      if (typeof v === 'number') pending.push([group[i]?.tag ?? '', dv.sourceTimestamp?.getTime() ?? Date.now(), v]);
+    });
+  }
+  await sleep(1500);
+  from = Math.ceil(Date.now() / 1000) * 1000;
+  to = from + SECONDS * 1000;
+  while (Date.now() < to + 3000) await sleep(200);
+  clearInterval(timer);
+  flush();
+  await client.disconnect();
+  await cm.dispose();
+  db.close();
+  return { values, secs: taken(first, last), lags, rssMb: 0 };
+}
+
+export async function benchOpcUa(): Promise<void> {
+  setWarningLogger(quiet);
+  setErrorLogger(quiet);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-bench-opcua-'));
+  let server: ChildProcess | null = null;
+  try {
+    const port = await freePort();
+    const model = writeModel(dir, port);
+    console.log(
+      `${TAGS} tags (${ASSETS} assets × ${SENSORS}) at 1 Hz over OPC UA (${SECURITY}) for ${SECONDS} s; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${os.cpus().length} CPUs`,
+    );
+    server = await serve(model, port, path.join(dir, 'server-pki'));
+    const core = await throughCore(dir, model);
+    const ref = await reference(dir, model, port);
+    const coreRate = core.values / core.secs;
+    const refRate = ref.values / ref.secs;
+    const ratio = coreRate / refRate;
+    const fmt = (n: number) => Math.round(n).toLocaleString('en');
+    console.log(
+      `core path:  ${fmt(coreRate)} values/s sustained (${fmt(core.values)} values), lag p50 ${pct(core.lags, 50)} ms, p99 ${pct(core.lags, 99)} ms, RSS ${fmt(core.rssMb)} MB`,
+    );
+    console.log(
+      `reference:  ${fmt(refRate)} values/s (${fmt(ref.values)} values; bare node-opcua client → SQLite inserts), lag p50 ${pct(ref.lags, 50)} ms, p99 ${pct(ref.lags, 99)} ms`,
+    );
+    console.log(`ratio:      ${ratio.toFixed(2)} (targets: ≥ 10,000 values/s, lag p99 < 1000 ms)`);
+    console.log(
+      JSON.stringify({
+        connector: 'opcua',
+        tags: TAGS,
+        values_per_s: Math.round(coreRate),
+        lag_p99_ms: pct(core.lags, 99),
+        rss_mb: Math.round(core.rssMb),
+        ratio: Number(ratio.toFixed(3)),
+      }),
+    );
+  } finally {
+    server?.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,177 @@
+// A real node-opcua server exposing a plant model's tags, for the OPC UA connector's tests and the
+// bench: one object per asset (ns=1;s=<device>) with an AnalogItem per tag (ns=1;s=<device>/<tag>,
+// its engineering range as EURange), values from a small generator (each tag inside its normal band,
+// a slow sine, one new value per sampling period, source timestamps), and a Command(String) → String
+// method per asset that verifies the intent token with the dependency-free edge verifier before it
+// would act, answering the acknowledgement JSON (electron/edge/verifier.ts CommandAck).
+import type { KeyObject } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DataType,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAServer,
+  SecurityPolicy,
+  StatusCodes,
+  Variant,
+  type StatusCode,
+  type UAVariable,
+} from 'node-opcua';
+import { indexModel, parseModel, type ModelIndex } from '../electron/core/model';
+import type { PlantModelView } from '../shared/schemas/model';
+import { commandAck, createCommandVerifier, type CommandAck, type CommandVerifier } from '../electron/edge/verifier';
+
+export const WATER = path.join(path.dirname(fileURLToPath(import.meta.url)), '../resources/plants/water-treatment.yaml');
+
+/** The water-treatment model with its tags read from an OPC UA server instead of MQTT JSON (connector: its YAML entry). */
+export function waterOverOpcUa(connector: string): string {
+  const text = fs.readFileSync(WATER, 'utf8');
+  const out = text.replace(/^connectors:\n(?: +.*\n)+/m, `connectors:\n${connector}\n`);
+  if (out === text) throw new Error('no connectors block in the water model');
+  return out;
+}
+
+export function modelOf(text: string): ModelIndex {
+  const r = parseModel(text, 'plant.yaml');
+  if (!r.ok) throw new Error(r.problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`).join('\n'));
+  return indexModel(r.model, r.connectors);
+}
+
+export interface PlantServerOptions {
+  model: PlantModelView;
+  port: number;
+  /** The server's PKI (its certificate survives a restart on the same folder). */
+  pkiDir: string;
+  /** The gateway's public key the command method verifies tokens with; without it every command is refused. */
+  gatewayPublicKey?: KeyObject | string;
+  /** User name → password; without it anonymous sessions only. */
+  users?: Record<string, string>;
+  /** Generator period (ms); 0: values only when the test sets them. */
+  tickMs?: number;
+  /** Restrict the security modes offered (default None, Sign and SignAndEncrypt). */
+  securityModes?: Array<'None' | 'Sign' | 'SignAndEncrypt'>;
+}
+
+export interface PlantServer {
+  readonly url: string;
+  /** Every command the server answered, in order. */
+  readonly acks: CommandAck[];
+  /** Set a tag's value (and status); the generator leaves it alone from then on. */
+  setValue(tag: string, value: number, status?: StatusCode, at?: Date): void;
+  /** Mark a tag's node with a status (no value); the generator leaves it alone from then on. */
+  setStatus(tag: string, status: StatusCode): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The generator's value of a tag at time t: inside its normal band, a slow sine per tag. Not rounded: OPC UA
+ * reports changes only, and a rounded slow sine would often not change from one second to the next.
+ */
+export function generatedValue(normal: readonly [number, number], i: number, t: number): number {
+  const [lo, hi] = normal;
+  return lo + (hi - lo) * (0.5 + 0.4 * Math.sin(t / 60_000 + i));
+}
+
+export async function startPlantServer(opts: PlantServerOptions): Promise<PlantServer> {
+  const cm = new OPCUACertificateManager({ rootFolder: opts.pkiDir, automaticallyAcceptUnknownCertificate: true });
+  await cm.initialize();
+  const modes = opts.securityModes ?? ['None', 'Sign', 'SignAndEncrypt'];
+  const users = opts.users;
+  const server = new OPCUAServer({
+    port: opts.port,
+    serverCertificateManager: cm,
+    securityModes: modes.map((m) => MessageSecurityMode[m]),
+    securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
+    allowAnonymous: !users,
+    userManager: users ? { isValidUser: (name: string, password: string) => users[name] === password } : undefined,
+    buildInfo: { productName: 'AegisFlow test plant' },
+    maxConnectionsPerEndpoint: 50,
+  });
+  await server.initialize();
+  const space = server.engine.addressSpace;
+  if (!space) throw new Error('no address space');
+  const ns = space.getOwnNamespace();
+  const verifier: CommandVerifier | null = opts.gatewayPublicKey ? createCommandVerifier({ publicKey: opts.gatewayPublicKey }) : null;
+  const acks: CommandAck[] = [];
+  const vars = new Map<string, { node: UAVariable; normal: [number, number]; period: number; i: number; held: boolean }>();
+  const root = ns.addFolder(space.rootFolder.objects, { browseName: opts.model.site.id, nodeId: `s=${opts.model.site.id}` });
+  const lines = new Map<string, ReturnType<typeof ns.addFolder>>();
+  let i = 0;
+  for (const a of opts.model.assets) {
+    const lineKey = `${a.area}/${a.line}`;
+    let line = lines.get(lineKey);
+    if (!line) lines.set(lineKey, (line = ns.addFolder(root, { browseName: a.line, nodeId: `s=${opts.model.site.id}/${lineKey}` })));
+    const obj = ns.addObject({ organizedBy: line, browseName: a.asset, displayName: a.name, nodeId: `s=${a.id}` });
+    for (const t of a.tags) {
+      const node = ns.addAnalogDataItem({
+        componentOf: obj,
+        browseName: t.key,
+        displayName: t.name,
+        nodeId: `s=${t.id}`,
+        dataType: 'Double',
+        engineeringUnitsRange: { low: t.range[0], high: t.range[1] },
+        minimumSamplingInterval: 50,
+      });
+      vars.set(t.id, { node, normal: t.normal, period: t.sampling_s * 1000, i: i++, held: false });
+    }
+    const method = ns.addMethod(obj, {
+      browseName: 'Command',
+      nodeId: `s=${a.id}/Command`,
+      inputArguments: [{ name: 'message', description: { text: 'the command message JSON with its intent token' }, dataType: DataType.String }],
+      outputArguments: [{ name: 'ack', description: { text: 'the acknowledgement JSON' }, dataType: DataType.String }],
+    });
+    // node-opcua tells the async form from the callback form by its arity: two parameters.
+    method.bindMethod(async (inputArguments: Variant[], _context: unknown) => {
+      let message: unknown;
+      try {
+        message = JSON.parse(String(inputArguments[0]?.value ?? ''));
+      } catch {
+        message = null;
+      }
+      const at = new Date().toISOString();
+      const ack = verifier
+        ? commandAck(a.id, verifier.verify(a.id, message), at)
+        : { device_id: a.id, jti: null, status: 'refused' as const, code: 'bad_token' as const, reason: 'no gateway key', at };
+      acks.push(ack);
+      return { statusCode: StatusCodes.Good, outputArguments: [new Variant({ dataType: DataType.String, value: JSON.stringify(ack) })] };
+    });
+  }
+
+  const set = (tag: string, value: number, status: StatusCode = StatusCodes.Good, at = new Date()) => {
+    const v = vars.get(tag);
+    if (!v) throw new Error(`no tag ${tag}`);
+    v.node.setValueFromSource(new Variant({ dataType: DataType.Double, value }), status, at);
+  };
+  const tick = () => {
+    const now = Date.now();
+    for (const [tag, v] of vars)
+      if (!v.held && Math.floor(now / v.period) !== Math.floor((now - tickMs) / v.period)) set(tag, generatedValue(v.normal, v.i, now));
+  };
+  const tickMs = opts.tickMs ?? 1000;
+  const start = Date.now();
+  for (const [tag, v] of vars) set(tag, generatedValue(v.normal, v.i, start));
+  const timer = tickMs > 0 ? setInterval(tick, tickMs) : null;
+  await server.start();
+  return {
+    url: `opc.tcp://127.0.0.1:${opts.port}`,
+    acks,
+    setValue(tag, value, status, at) {
+      const v = vars.get(tag);
+      if (v) v.held = true;
+      set(tag, value, status, at);
+    },
+    setStatus(tag, status) {
+      const v = vars.get(tag);
+      if (!v) throw new Error(`no tag ${tag}`);
+      v.held = true;
+      v.node.setValueFromSource(new Variant({ dataType: DataType.Double, value: 0 }), status, new Date());
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await server.shutdown(0);
+      await cm.dispose();
+    },
+  };
+}
