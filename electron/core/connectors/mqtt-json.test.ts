@@ -135,9 +135,9 @@ describe('mqtt-json settings are checked when the model loads', () => {
     expect(q.map((x) => x.message).join('\n')).toMatch(/tag l1\/t1\/temp: connector mq has no topic pattern/);
     expect(q.map((x) => x.message).join('\n')).not.toMatch(/level/);
   });
-  it('refuses connector types this build cannot run yet, clearly', () => {
-    const p = problems(plant(`  - { id: mq, type: mqtt-json, topic: 'p/{device}' }\n  - { id: spb, type: sparkplug-b }`));
-    expect(p[0]).toMatchObject({ line: 5, message: expect.stringMatching(/connector spb: the Sparkplug B connector is not available yet/) });
+  it('refuses a connector type it does not know, naming the ones it has', () => {
+    const p = problems(plant(`  - { id: mq, type: mqtt-json, topic: 'p/{device}' }\n  - { id: mb, type: modbus-tcp }`));
+    expect(p[0]).toMatchObject({ line: 5, message: expect.stringMatching(/mqtt-json.*opc-ua.*sparkplug-b/) });
   });
 });
 
