@@ -63,6 +63,7 @@ export interface TrendStackOptions {
 
 export class TrendStack {
   private plots: uPlot[] = [];
+  private wraps: HTMLElement[] = [];
   private groups: UnitGroup[];
   private devices: Set<string>;
   private off: () => void;
@@ -129,6 +130,7 @@ export class TrendStack {
       head.textContent = `${g.unit || 'no unit'}: ${members.map((t) => t.label).join(', ')}`;
       wrap.appendChild(head);
       this.el.appendChild(wrap);
+      this.wraps.push(wrap);
       const opts: uPlot.Options = {
         width,
         height: bottom ? height + 24 : height,
@@ -169,11 +171,26 @@ export class TrendStack {
   }
 
   private onDraw(idx: number, u: uPlot): void {
+    this.describe(idx, u);
     if (this.firstDrawDone || (u.data[0]?.length ?? 0) === 0) return;
     this.drawnWithData.add(idx);
     if (this.drawnWithData.size < this.groups.length) return;
     this.firstDrawDone = true;
     this.o.onFirstDraw?.(performance.now() - this.created, this.o.tags[0] ? this.o.live.tag(this.o.tags[0].id).length : 0);
+  }
+
+  /**
+   * What the chart shows, on its element for tests, bench:ui and anyone inspecting the page: samples per
+   * line (in the chart's order) and the visible window in epoch ms.
+   */
+  private describe(idx: number, u: uPlot): void {
+    const wrap = this.wraps[idx];
+    const g = this.groups[idx];
+    if (!wrap || !g) return;
+    wrap.dataset.points = g.members.map((i) => this.o.live.tag(this.o.tags[i].id).length).join(' ');
+    const { min, max } = u.scales.x;
+    wrap.dataset.from = min == null ? '' : String(Math.round(min * 1000));
+    wrap.dataset.to = max == null ? '' : String(Math.round(max * 1000));
   }
 
   private data(g: UnitGroup): uPlot.AlignedData {
@@ -356,6 +373,7 @@ export class TrendStack {
     if (this.raf) cancelAnimationFrame(this.raf);
     for (const u of this.plots) u.destroy();
     this.plots = [];
+    this.wraps = [];
     this.el.replaceChildren();
   }
 }

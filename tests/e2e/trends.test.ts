@@ -1,0 +1,152 @@
+// Trends an operator can trust (issue 18, items 1 and 4): after a click on a Plant asset, a speed change,
+// a seek and a loop of the replay, every line shows what the store holds plus the live tail; the time
+// axis stays in view at both control-room sizes, in 24-hour plant time, and says which window is shown.
+// Screenshots go to .tmp/artifacts (trends-*.png).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, showPane, startUiRig, type UiRig } from './harness';
+import { OPERATOR } from '../helpers';
+
+const DEVICE = 'line-1/compressor-01';
+const KEYS = ['temperature', 'pressure', 'vibration', 'humidity', 'power'];
+
+interface ChartState {
+  tags: string[];
+  points: number[];
+  from: number;
+  to: number;
+}
+
+async function charts(page: Page): Promise<ChartState[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('section.pane-body[data-pane="trends"] .trend-chart')].map((el) => ({
+      tags: (el.dataset.tags ?? '').split(' '),
+      points: (el.dataset.points ?? '').split(' ').map(Number),
+      from: Number(el.dataset.from),
+      to: Number(el.dataset.to),
+    })),
+  );
+}
+
+/** Samples per tag in the chart. */
+async function pointsByTag(page: Page): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const c of await charts(page)) c.tags.forEach((t, i) => (out[t] = c.points[i] ?? 0));
+  return out;
+}
+
+describe('trends in a real browser', () => {
+  let rig: UiRig;
+
+  /** Stored samples per tag of DEVICE over the day before the plant's newest reading (what "the stored day" means). */
+  const stored = async (): Promise<Record<string, number>> => {
+    const to = rig.core.services.plant?.simulator.plantTime() ?? Date.now();
+    const r = await rig.core.api.call('plant.tagRange', { tags: KEYS.map((k) => `${DEVICE}/${k}`), from: to - 86_400_000, to, maxPoints: 17_280 }, OPERATOR);
+    if (!r.ok) throw new Error(r.error.message);
+    return Object.fromEntries(r.result.map((s) => [s.tag, s.value.filter((v) => v !== null).length]));
+  };
+
+  /** Every tag of DEVICE shows at least what the store held a moment ago, and the trend follows live. */
+  const showsStoredDay = async (page: Page, label: string) => {
+    const want = await stored();
+    await expect
+      .poll(
+        async () => {
+          const have = await pointsByTag(page);
+          return Object.entries(want).filter(([tag, n]) => (have[tag] ?? 0) < n).map(([tag, n]) => `${tag} ${have[tag] ?? 0}/${n}`);
+        },
+        { timeout: 15_000, message: label },
+      )
+      .toEqual([]);
+    expect(await page.locator('section.pane-body[data-pane="trends"] [data-action="live"]').textContent(), label).toBe('Live');
+  };
+
+  beforeAll(async () => {
+    rig = await startUiRig({ simulator: { speed: 300 }, immune: { fleet: { enabled: false } } }, { width: 1920, height: 1080 });
+    await rig.login();
+  }, 60_000);
+
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  it('a click on a Plant asset charts its stored day plus the live tail, and keeps it through a speed change, a seek and a loop', async () => {
+    const { page } = rig;
+    // A few minutes of plant time in the store before the operator looks.
+    await expect.poll(async () => Math.min(...Object.values(await stored())), { timeout: 20_000 }).toBeGreaterThan(200);
+    await showPane(page, 'plant');
+    await page.locator(`tr[data-device="${DEVICE}"] button.link`).click();
+    await page.click('[data-action="trend-asset"]');
+    await page.waitForSelector('section.pane-body[data-pane="trends"] .trend-chart canvas');
+    await showsStoredDay(page, 'after a click on the asset');
+
+    const sim = rig.core.services.plant!.simulator;
+    sim.setSpeed(1000);
+    await page.waitForTimeout(1000);
+    await showsStoredDay(page, 'after a speed change');
+
+    // A seek back in the dataset: the replay's rows are older than the last ones published.
+    sim.jumpToScenario('thermal_runaway');
+    await page.waitForTimeout(1000);
+    await showsStoredDay(page, 'after a seek');
+
+    // The end of the tape, then the loop back to its start.
+    const status = sim.status();
+    expect(status.totalRows).toBeGreaterThan(0);
+    const before = (await pointsByTag(page))[`${DEVICE}/temperature`];
+    sim.seek(Date.parse(status.simTime ?? '') + 10 * 86_400_000);
+    await page.waitForTimeout(1000);
+    await showsStoredDay(page, 'after a loop');
+    expect((await pointsByTag(page))[`${DEVICE}/temperature`]).toBeGreaterThanOrEqual(before);
+    expect(rig.errors).toEqual([]);
+  }, 90_000);
+
+  it('adding another asset through the tag picker charts its stored day too', async () => {
+    const { page } = rig;
+    const other = 'line-1/pump-03';
+    await page.click('section.pane-body[data-pane="trends"] .tag-picker summary');
+    await page.locator(`[data-picker-asset="${other}"] .picker-asset-name input`).check();
+    await page.click('section.pane-body[data-pane="trends"] .tag-picker summary');
+    await page.waitForSelector(`section.pane-body[data-pane="trends"] tr[data-trend-tag^="${other}/"]`);
+    await showsStoredDay(page, 'after adding an asset');
+    const have = await pointsByTag(page);
+    const otherTags = Object.keys(have).filter((t) => t.startsWith(`${other}/`));
+    expect(otherTags.length).toBeGreaterThan(0);
+    for (const t of otherTags) expect(have[t], t).toBeGreaterThan(200);
+  }, 60_000);
+
+  it('the time axis is in view at both sizes, in 24-hour form, and the shown window is named after a zoom', async () => {
+    const { page } = rig;
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    for (const size of [
+      { width: 1366, height: 768 },
+      { width: 1920, height: 1080 },
+    ]) {
+      await page.setViewportSize(size);
+      await page.waitForTimeout(500);
+      // The bottom chart's axis lies inside the pane: nothing to scroll to see it.
+      const cut = await page.evaluate(() => {
+        const stack = document.querySelector('section.pane-body[data-pane="trends"] .trend-stack');
+        const pane = document.querySelector('section.pane-body[data-pane="trends"]');
+        if (!stack || !pane) return 'no trend stack';
+        const scroll = stack.scrollHeight - stack.clientHeight;
+        const paneScroll = pane.scrollHeight - pane.clientHeight;
+        return scroll > 1 || paneScroll > 1 ? `scrolls by ${scroll} / ${paneScroll} px` : '';
+      });
+      expect(cut, `${size.width}×${size.height}`).toBe('');
+      await page.locator('section.pane-body[data-pane="trends"]').screenshot({ path: path.join(ARTIFACTS, `trends-${size.width}.png`) });
+    }
+    const win = page.locator('section.pane-body[data-pane="trends"] [data-field="trend-window"]');
+    await page.click('section.pane-body[data-pane="trends"] [aria-label="Zoom in"]');
+    const [c] = await charts(page);
+    // The window named in 24-hour form, start and end, matching the charts' scale.
+    const text = (await win.textContent()) ?? '';
+    expect(text).toMatch(/\d{2}:\d{2}:\d{2}.*–.*\d{2}:\d{2}:\d{2}/);
+    expect(text).not.toMatch(/am|pm/i);
+    expect(await win.getAttribute('data-from')).toBe(String(c.from));
+    expect(await win.getAttribute('data-to')).toBe(String(c.to));
+    await page.click('section.pane-body[data-pane="trends"] [data-action="live"]');
+  }, 60_000);
+});
