@@ -48,14 +48,23 @@ describe('trends in a real browser', () => {
     return Object.fromEntries(r.result.map((s) => [s.tag, s.value.filter((v) => v !== null).length]));
   };
 
-  /** Every tag of DEVICE shows at least what the store held a moment ago, and the trend follows live. */
+  /**
+   * Every tag of DEVICE shows at least what the store held a moment ago, and the live tail after it: the
+   * charts follow the plant clock (their window ends past that moment, never ahead of the plant).
+   */
   const showsStoredDay = async (page: Page, label: string) => {
+    const at = rig.core.services.plant!.simulator.plantTime()!;
     const want = await stored();
     await expect
       .poll(
         async () => {
           const have = await pointsByTag(page);
-          return Object.entries(want).filter(([tag, n]) => (have[tag] ?? 0) < n).map(([tag, n]) => `${tag} ${have[tag] ?? 0}/${n}`);
+          const now = rig.core.services.plant!.simulator.plantTime()!;
+          const wrong = Object.entries(want)
+            .filter(([tag, n]) => (have[tag] ?? 0) < n)
+            .map(([tag, n]) => `${tag} ${have[tag] ?? 0}/${n}`);
+          for (const c of await charts(page)) if (!(c.to > at && c.to <= now + 5000)) wrong.push(`${c.tags[0]} window ends at ${c.to}, plant clock ${at}..${now}`);
+          return wrong;
         },
         { timeout: 15_000, message: label },
       )
@@ -76,10 +85,25 @@ describe('trends in a real browser', () => {
     const { page } = rig;
     // A few minutes of plant time in the store before the operator looks.
     await expect.poll(async () => Math.min(...Object.values(await stored())), { timeout: 20_000 }).toBeGreaterThan(200);
+    // And what an earlier run left: a replay shifts its first reading to the wall clock at start, so a run
+    // that went on at 100× stored readings hours ahead of where this run's clock now is.
+    const ahead = rig.core.services.plant!.simulator.plantTime()! + 10 * 60_000;
+    rig.core.services.readings.insertBatch(
+      Array.from({ length: 720 }, (_, i) => {
+        const ts = ahead + i * 5000;
+        return { device_id: DEVICE, ts, timestamp: new Date(ts).toISOString(), values: Object.fromEntries(KEYS.map((k) => [k, 50])) };
+      }),
+    );
+    // The operator was looking at another asset's trend, then clicks this one in the Plant pane.
     await showPane(page, 'plant');
+    await page.locator(`tr[data-device="line-2/pump-03"] button.link`).click();
+    await page.click('[data-action="trend-asset"]');
+    await page.waitForSelector('section.pane-body[data-pane="trends"] tr[data-trend-tag^="line-2/pump-03/"]');
+    await showPane(page, 'plant');
+    await page.click('section.pane-body[data-pane="plant"] [data-action="back"]');
     await page.locator(`tr[data-device="${DEVICE}"] button.link`).click();
     await page.click('[data-action="trend-asset"]');
-    await page.waitForSelector('section.pane-body[data-pane="trends"] .trend-chart canvas');
+    await page.waitForSelector(`section.pane-body[data-pane="trends"] tr[data-trend-tag^="${DEVICE}/"]`);
     await showsStoredDay(page, 'after a click on the asset');
 
     const sim = rig.core.services.plant!.simulator;
@@ -135,6 +159,10 @@ describe('trends in a real browser', () => {
         const paneScroll = pane.scrollHeight - pane.clientHeight;
         return scroll > 1 || paneScroll > 1 ? `scrolls by ${scroll} / ${paneScroll} px` : '';
       });
+      console.log('DEBUG', size.width, await page.evaluate(() => {
+        const q = (s: string) => [...document.querySelectorAll<HTMLElement>(`section.pane-body[data-pane="trends"] ${s}`)].map((e) => `${s}:${e.clientHeight}/${e.scrollHeight}/${e.offsetHeight}`);
+        return [...q(''), ...q('.trends'), ...q('.toolbar'), ...q('.latest-wrap'), ...q('.trend-stack'), ...q('.trend-chart'), ...q('.trend-head'), ...q('.uplot'), ...q('.u-wrap'), ...q('.u-legend')].join(' | ');
+      }));
       expect(cut, `${size.width}×${size.height}`).toBe('');
       await page.locator('section.pane-body[data-pane="trends"]').screenshot({ path: path.join(ARTIFACTS, `trends-${size.width}.png`) });
     }
@@ -148,5 +176,45 @@ describe('trends in a real browser', () => {
     expect(await win.getAttribute('data-from')).toBe(String(c.from));
     expect(await win.getAttribute('data-to')).toBe(String(c.to));
     await page.click('section.pane-body[data-pane="trends"] [data-action="live"]');
+  }, 60_000);
+});
+
+describe('trends when the replay keeps the dataset timestamps (its clock goes back on a seek)', () => {
+  let rig: UiRig;
+
+  beforeAll(async () => {
+    rig = await startUiRig({ simulator: { speed: 600, timestamps: 'keep' }, immune: { fleet: { enabled: false } } }, { width: 1366, height: 768 });
+    await rig.login();
+  }, 60_000);
+
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  it('a seek back keeps the stored day on the chart, and the chart follows the replay clock', async () => {
+    const { page } = rig;
+    const sim = rig.core.services.plant!.simulator;
+    const count = async () => {
+      const to = sim.plantTime() ?? 0;
+      const r = await rig.core.api.call('plant.tagRange', { tags: [`${DEVICE}/temperature`], from: to - 86_400_000, to, maxPoints: 17_280 }, OPERATOR);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.result[0].ts.length;
+    };
+    await expect.poll(count, { timeout: 20_000 }).toBeGreaterThan(300);
+    await showPane(page, 'plant');
+    await page.locator(`tr[data-device="${DEVICE}"] button.link`).click();
+    await page.click('[data-action="trend-asset"]');
+    await page.waitForSelector('section.pane-body[data-pane="trends"] .trend-chart canvas');
+    const first = Date.parse(sim.status().simTime ?? '');
+    const held = await count();
+    await expect.poll(async () => (await pointsByTag(page))[`${DEVICE}/temperature`], { timeout: 15_000 }).toBeGreaterThanOrEqual(held);
+    // Back to ten minutes after the tape's start: the next readings are older than those on the chart.
+    const start = first - (first % 86_400_000);
+    sim.seek(start + 10 * 60_000);
+    const stamp = start + 10 * 60_000;
+    await expect.poll(async () => (await charts(page))[0]?.to ?? 0, { timeout: 15_000 }).toBeLessThan(stamp + 30 * 60_000);
+    expect((await pointsByTag(page))[`${DEVICE}/temperature`]).toBeGreaterThanOrEqual(held);
+    expect(await page.locator('section.pane-body[data-pane="trends"] [data-action="live"]').textContent()).toBe('Live');
+    expect(rig.errors).toEqual([]);
   }, 60_000);
 });

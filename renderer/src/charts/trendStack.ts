@@ -251,9 +251,10 @@ export class TrendStack {
     });
   }
 
+  /** Where following ends: the plant clock, i.e. the newest arrival (a store may hold readings past it). */
   private lastTime(): number {
     let last = -Infinity;
-    for (const t of this.o.tags) last = Math.max(last, this.o.live.tag(t.id).lastTime() ?? -Infinity);
+    for (const t of this.o.tags) last = Math.max(last, this.o.live.tag(t.id).arrivalTime() ?? -Infinity);
     return last;
   }
 

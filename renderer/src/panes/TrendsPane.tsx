@@ -93,13 +93,15 @@ export default function TrendsPane() {
       const latestTs = Date.parse(usePlant.getState().devices[d]?.latest?.timestamp ?? '');
       if (Number.isFinite(latestTs)) to = Math.max(to, latestTs);
     }
-    for (const t of tags) to = Math.max(to, (live.tag(t.id).lastTime() ?? 0) * 1000);
+    for (const t of tags) to = Math.max(to, (live.tag(t.id).arrivalTime() ?? 0) * 1000);
     to ||= Date.now();
+    // Up to the plant clock (and a minute for readings on their way): an earlier run of a replay may have
+    // stored readings past it, which are not this plant's present. The live tail merges in by time.
     void actions
       .loadHistory(
         tags.map((t) => t.id),
         to - 86_400_000,
-        to + 3_600_000,
+        to + 60_000,
       )
       .then(() => {
         if (!cancelled) setHistory('done');
