@@ -13,6 +13,7 @@ const DEVICE = 'line-1/compressor-01';
 const KEYS = ['temperature', 'pressure', 'vibration', 'humidity', 'power'];
 
 interface ChartState {
+  markers: number[];
   tags: string[];
   points: number[];
   from: number;
@@ -23,6 +24,7 @@ async function charts(page: Page): Promise<ChartState[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll<HTMLElement>('section.pane-body[data-pane="trends"] .trend-chart')].map((el) => ({
       tags: (el.dataset.tags ?? '').split(' '),
+      markers: (el.dataset.markers ?? '').split(' ').filter(Boolean).map(Number),
       points: (el.dataset.points ?? '').split(' ').map(Number),
       from: Number(el.dataset.from),
       to: Number(el.dataset.to),
@@ -63,7 +65,8 @@ describe('trends in a real browser', () => {
           const wrong = Object.entries(want)
             .filter(([tag, n]) => (have[tag] ?? 0) < n)
             .map(([tag, n]) => `${tag} ${have[tag] ?? 0}/${n}`);
-          for (const c of await charts(page)) if (!(c.to > at && c.to <= now + 5000)) wrong.push(`${c.tags[0]} window ends at ${c.to}, plant clock ${at}..${now}`);
+          for (const c of await charts(page))
+            if (!(c.to > at && c.to <= now + 5000)) wrong.push(`${c.tags[0]} window ends at ${c.to}, plant clock ${at}..${now}`);
           return wrong;
         },
         { timeout: 15_000, message: label },
@@ -94,6 +97,9 @@ describe('trends in a real browser', () => {
         return { device_id: DEVICE, ts, timestamp: new Date(ts).toISOString(), values: Object.fromEntries(KEYS.map((k) => [k, 50])) };
       }),
     );
+    // The Trends pane opened with the control room (before any reading came in): the day so far is all there.
+    await showPane(page, 'trends');
+    await showsStoredDay(page, 'as the control room opened');
     // The operator was looking at another asset's trend, then clicks this one in the Plant pane.
     await showPane(page, 'plant');
     await page.locator(`tr[data-device="line-2/pump-03"] button.link`).click();
@@ -141,6 +147,38 @@ describe('trends in a real browser', () => {
     for (const t of otherTags) expect(have[t], t).toBeGreaterThan(200);
   }, 60_000);
 
+  it('one clock: the top bar, an alarm and its marker on the trend are on the plant clock (the readings’), 24-hour', async () => {
+    const { page } = rig;
+    const sim = rig.core.services.plant!.simulator;
+    // The replay runs hundreds of times faster than the wall: its clock is far from the wall's by now.
+    expect(Math.abs(sim.plantTime()! - Date.now())).toBeGreaterThan(3_600_000);
+    const top = page.locator('[data-field="plant-time"] time');
+    await expect.poll(async () => Math.abs(Number(await top.getAttribute('data-plant-ts')) - sim.plantTime()!), { timeout: 10_000 }).toBeLessThan(10 * 60_000);
+    expect(await top.textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+
+    // The thermal-runaway hour (jumped to above) raises an alarm on the compressor.
+    await showPane(page, 'alarms');
+    const row = page.locator(`tr[data-alarm-id]:has(td:text-is("${DEVICE}"))`).first();
+    await row.waitFor({ timeout: 30_000 });
+    const id = (await row.getAttribute('data-alarm-id'))!;
+    const when = row.locator('time[data-plant-ts]').first();
+    const shown = Number(await when.getAttribute('data-plant-ts'));
+    const alarm = rig.core.services.alarms.list().find((a) => a.id === id);
+    const wall = alarm?.activated_at ?? alarm?.updated_at ?? NaN;
+    // On the readings' clock: inside the span the store holds readings for, never at its wall time.
+    const range = await rig.core.api.call('plant.tagRange', { tags: [`${DEVICE}/temperature`], from: 0, to: sim.plantTime()!, maxPoints: 10 }, OPERATOR);
+    const first = range.ok ? range.result[0].ts[0] : NaN;
+    expect(shown).toBeGreaterThanOrEqual(first);
+    expect(shown).toBeLessThanOrEqual(sim.plantTime()!);
+    expect(Math.abs(shown - wall)).toBeGreaterThan(3_600_000);
+    expect(await when.textContent()).toMatch(/^(\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}:\d{2}$/);
+    expect(await when.getAttribute('title')).toContain('wall clock');
+
+    // The same instant is a marker on the device's trend.
+    await showPane(page, 'trends');
+    await expect.poll(async () => (await charts(page)).every((c) => c.markers.includes(shown)), { timeout: 5000 }).toBe(true);
+  }, 60_000);
+
   it('the time axis is in view at both sizes, in 24-hour form, and the shown window is named after a zoom', async () => {
     const { page } = rig;
     fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -159,10 +197,6 @@ describe('trends in a real browser', () => {
         const paneScroll = pane.scrollHeight - pane.clientHeight;
         return scroll > 1 || paneScroll > 1 ? `scrolls by ${scroll} / ${paneScroll} px` : '';
       });
-      console.log('DEBUG', size.width, await page.evaluate(() => {
-        const q = (s: string) => [...document.querySelectorAll<HTMLElement>(`section.pane-body[data-pane="trends"] ${s}`)].map((e) => `${s}:${e.clientHeight}/${e.scrollHeight}/${e.offsetHeight}`);
-        return [...q(''), ...q('.trends'), ...q('.toolbar'), ...q('.latest-wrap'), ...q('.trend-stack'), ...q('.trend-chart'), ...q('.trend-head'), ...q('.uplot'), ...q('.u-wrap'), ...q('.u-legend')].join(' | ');
-      }));
       expect(cut, `${size.width}×${size.height}`).toBe('');
       await page.locator('section.pane-body[data-pane="trends"]').screenshot({ path: path.join(ARTIFACTS, `trends-${size.width}.png`) });
     }

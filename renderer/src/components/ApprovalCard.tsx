@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { ApprovalView } from '../../../shared/governance';
 import { formatCountdown, secondsLeft } from '../store/approvals';
 import { fmtTime } from './ui';
+import { PlantTime } from './PlantTime';
 
 export function ApprovalCard(props: {
   a: ApprovalView;
@@ -37,7 +38,11 @@ export function ApprovalCard(props: {
         <span className={a.risk >= 7 ? 'risk abnormal' : 'risk'} title="risk 0–10">
           risk {a.risk}/10
         </span>
-        <span className={urgent ? 'countdown abnormal' : 'countdown'} data-field="countdown" title={`expires ${fmtTime(a.deadline)}; no decision = denied`}>
+        <span
+          className={urgent ? 'countdown abnormal' : 'countdown'}
+          data-field="countdown"
+          title={`expires ${fmtTime(a.deadline)} wall clock; no decision = denied`}
+        >
           {formatCountdown(left)}
         </span>
       </header>
@@ -67,7 +72,9 @@ export function ApprovalCard(props: {
           </>
         ) : null}
         <dt>Requested</dt>
-        <dd>{fmtTime(a.createdAt)}</dd>
+        <dd>
+          <PlantTime wall={a.createdAt} />
+        </dd>
       </dl>
       <pre className="args">{JSON.stringify(a.args, null, 2)}</pre>
       <div className="row" onClick={(e) => e.stopPropagation()}>

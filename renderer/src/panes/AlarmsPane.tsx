@@ -2,7 +2,8 @@
 // reason; filters; and the alarm-rate figures the standard asks for.
 import { useMemo, useState } from 'react';
 import { ALARM_PRIORITIES, type Alarm } from '../../../shared/anomalies';
-import { Empty, FieldInput, PriorityBadge, Stat, fmtTime } from '../components/ui';
+import { Empty, FieldInput, PriorityBadge, Stat } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
 import { useServices } from '../context';
 import { needsAck, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
 import { showTrend } from '../navigate';
@@ -116,13 +117,15 @@ export default function AlarmsPane() {
                   {a.chattering ? <span className="tag">chattering</span> : null}
                   {a.stale ? <span className="tag">stale</span> : null}
                 </td>
-                <td>{fmtTime(a.activated_at ?? a.updated_at)}</td>
+                <td>
+                  <PlantTime wall={a.activated_at ?? a.updated_at} />
+                </td>
                 <td>{a.source}</td>
                 <td>
                   {a.message}
                   {a.state === 'shelved' ? (
                     <div className="muted">
-                      shelved by {a.shelved_by}: {a.shelve_reason} (until {fmtTime(a.shelved_until)})
+                      shelved by {a.shelved_by}: {a.shelve_reason} (until <PlantTime wall={a.shelved_until} />)
                     </div>
                   ) : null}
                 </td>

@@ -1,7 +1,8 @@
 // Approvals: the pending queue (soonest deadline first), bulk decisions, keyboard work, and history.
 import { useEffect, useRef, useState } from 'react';
 import { ApprovalCard } from '../components/ApprovalCard';
-import { Empty, fmtTime, useNow } from '../components/ui';
+import { Empty, useNow } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
 import { useServices } from '../context';
 import { summarizeArgs, useApprovals } from '../store/approvals';
 
@@ -109,7 +110,9 @@ export default function ApprovalsPane() {
           <tbody>
             {history.slice(0, 50).map((a) => (
               <tr key={a.id} data-history-id={a.id}>
-                <td>{fmtTime(a.decidedAt ?? a.deadline)}</td>
+                <td>
+                  <PlantTime wall={a.decidedAt ?? a.deadline} />
+                </td>
                 <td className={a.status === 'approved' ? '' : 'muted'}>{a.status}</td>
                 <td>{a.agentId}</td>
                 <td>{a.tool}</td>

@@ -1,6 +1,7 @@
 // Audit: the hash-chained log, filterable, with chain verification and export (NDJSON).
 import { useEffect } from 'react';
-import { Empty, download, fmtDateTime } from '../components/ui';
+import { Empty, download } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
 import { useServices } from '../context';
 import { toNdjson, useAudit } from '../store/audit';
 
@@ -98,7 +99,9 @@ export default function AuditPane() {
             {rows.map((r) => (
               <tr key={r.seq} data-seq={r.seq} data-kind={r.kind}>
                 <td className="num">{r.seq}</td>
-                <td className="nowrap">{fmtDateTime(r.ts)}</td>
+                <td className="nowrap">
+                  <PlantTime wall={r.ts} />
+                </td>
                 <td className={ABNORMAL.has(r.kind) ? 'abnormal' : ''}>{r.kind}</td>
                 <td>{r.agentId ?? '—'}</td>
                 <td>

@@ -1,7 +1,12 @@
 // Trends: any tags of the plant, one chart per unit, live from the ring buffers (never React state per
-// sample), with a day of stored history loaded for zoom/pan and anomaly episodes shaded.
+// sample), with a day of stored history loaded for zoom/pan, anomaly episodes shaded, the model's normal
+// band and alarm limits, and the devices' alarms as markers at their plant time. Times are plant time.
+// Alarms and approvals carry wall time: the replay's clock segments place them on the plant clock.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { PALETTE, TrendStack, type TrendTag } from '../charts/trendStack';
+import { PALETTE, TrendStack, type TrendMarker, type TrendTag } from '../charts/trendStack';
+import { PlantTime } from '../components/PlantTime';
+import { useAlarms } from '../store/alarms';
+import { usePlantNow, wallToPlant } from '../time';
 import { useServices } from '../context';
 import { episodesOf, useAnomalies } from '../store/anomalies';
 import { useConnection } from '../store/connection';
@@ -30,6 +35,9 @@ export default function TrendsPane() {
   const elRef = useRef<HTMLDivElement>(null);
   const stackRef = useRef<TrendStack | null>(null);
   const episodes = useAnomalies((s) => s.episodes);
+  const alarms = useAlarms((s) => s.alarms);
+  const clock = usePlant((s) => s.simulator?.clock);
+  const [shown, setShown] = useState<{ from: number; to: number } | null>(null);
 
   // What the model knows of the selection; a selection from another plant falls back to the first asset.
   const tags = useMemo(() => {
@@ -47,6 +55,8 @@ export default function TrendsPane() {
         label: `${assets.get(t.device_id)?.name ?? t.device_id} ${t.name}`,
         unit: t.unit,
         digits: tagDigits(t),
+        normal: t.normal,
+        limits: t.limits.map((l) => ({ key: l.key, value: l.value })),
       })),
     [tagKey], // eslint-disable-line react-hooks/exhaustive-deps
   );
@@ -60,6 +70,7 @@ export default function TrendsPane() {
       windowSec: useTrends.getState().windowSec,
       onFollowChange: setFollowing,
       onLatest: setLatest,
+      onWindow: (from, to) => setShown({ from, to }),
       onFirstDraw: (ms, points) => {
         setFirstDrawMs(ms);
         // For bench:ui and anyone profiling: when the charts first showed data, and how much.
@@ -78,17 +89,32 @@ export default function TrendsPane() {
 
   useEffect(() => {
     stackRef.current?.setEpisodes(episodesOf(episodes, devices));
-  }, [episodes, devices]);
+  }, [episodes, devices, trendTags]);
+
+  // Each alarm of these devices at the plant time it came on (its last change if it never did).
+  useEffect(() => {
+    const on = new Set(devices);
+    const markers: TrendMarker[] = [];
+    for (const a of Object.values(alarms)) {
+      if (!on.has(a.source)) continue;
+      const wall = a.activated_at ?? a.updated_at;
+      markers.push({ t: wallToPlant(clock, wall), device_id: a.source, label: a.message });
+    }
+    stackRef.current?.setMarkers(markers.sort((x, y) => x.t - y.t));
+  }, [alarms, devices, clock, trendTags]);
 
   // A day of stored history behind the live tail, so zoom and pan reach back before this page opened.
   // Asked once the link is up (and again after a reconnect: what was missed while away is in the store).
   // The window ends at the newest plant time known for these tags (the replay's clock, not the wall's).
   const linkOpen = useConnection((s) => s.state === 'open');
+  // Asked again once the plant clock is first known: before it, "now" can only be the wall clock, which a
+  // replay's readings may be hours away from (the stretch in between would never be fetched).
+  const plantKnown = usePlantNow((s) => s.now !== null) || clock?.plantTime != null;
   useEffect(() => {
     if (!linkOpen || tags.length === 0) return;
     let cancelled = false;
     setHistory('loading');
-    let to = 0;
+    let to = usePlantNow.getState().now ?? usePlant.getState().simulator?.clock?.plantTime ?? 0;
     for (const d of devices) {
       const latestTs = Date.parse(usePlant.getState().devices[d]?.latest?.timestamp ?? '');
       if (Number.isFinite(latestTs)) to = Math.max(to, latestTs);
@@ -109,7 +135,7 @@ export default function TrendsPane() {
     return () => {
       cancelled = true;
     };
-  }, [tagKey, linkOpen]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [tagKey, linkOpen, plantKnown]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (!model) return <Empty loaded={false}>No plant model yet.</Empty>;
   return (
@@ -138,7 +164,16 @@ export default function TrendsPane() {
         <button type="button" className={following ? 'on' : ''} onClick={() => stackRef.current?.follow()} data-action="live">
           {following ? 'Live' : 'Back to live'}
         </button>
-        <span className="muted">{history === 'loading' ? 'loading stored history…' : 'drag to zoom · shaded = anomaly episode'}</span>
+        <span className="trend-window" data-field="trend-window" data-from={shown?.from ?? ''} data-to={shown?.to ?? ''}>
+          {shown ? (
+            <>
+              <PlantTime plant={shown.from} /> – <PlantTime plant={shown.to} />
+            </>
+          ) : null}
+        </span>
+        <span className="muted">
+          {history === 'loading' ? 'loading stored history…' : 'drag to zoom · shaded = anomaly episode · dashed = alarm limit · red line = alarm'}
+        </span>
       </div>
       <div className="latest-wrap">
         <table className="grid compact latest">
