@@ -32,6 +32,19 @@ async function charts(page: Page): Promise<ChartState[]> {
   );
 }
 
+function simOf(rig: UiRig) {
+  const plant = rig.core.services.plant;
+  if (!plant) throw new Error('this core replays no plant');
+  return plant.simulator;
+}
+
+/** The plant clock: the newest reading's time. */
+function plantNow(rig: UiRig): number {
+  const t = simOf(rig).plantTime();
+  if (t === null) throw new Error('no reading published yet');
+  return t;
+}
+
 /** Samples per tag in the chart. */
 async function pointsByTag(page: Page): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -55,13 +68,13 @@ describe('trends in a real browser', () => {
    * charts follow the plant clock (their window ends past that moment, never ahead of the plant).
    */
   const showsStoredDay = async (page: Page, label: string) => {
-    const at = rig.core.services.plant!.simulator.plantTime()!;
+    const at = plantNow(rig);
     const want = await stored();
     await expect
       .poll(
         async () => {
           const have = await pointsByTag(page);
-          const now = rig.core.services.plant!.simulator.plantTime()!;
+          const now = plantNow(rig);
           const wrong = Object.entries(want)
             .filter(([tag, n]) => (have[tag] ?? 0) < n)
             .map(([tag, n]) => `${tag} ${have[tag] ?? 0}/${n}`);
@@ -90,7 +103,7 @@ describe('trends in a real browser', () => {
     await expect.poll(async () => Math.min(...Object.values(await stored())), { timeout: 20_000 }).toBeGreaterThan(200);
     // And what an earlier run left: a replay shifts its first reading to the wall clock at start, so a run
     // that went on at 100× stored readings hours ahead of where this run's clock now is.
-    const ahead = rig.core.services.plant!.simulator.plantTime()! + 10 * 60_000;
+    const ahead = plantNow(rig) + 10 * 60_000;
     rig.core.services.readings.insertBatch(
       Array.from({ length: 720 }, (_, i) => {
         const ts = ahead + i * 5000;
@@ -112,7 +125,7 @@ describe('trends in a real browser', () => {
     await page.waitForSelector(`section.pane-body[data-pane="trends"] tr[data-trend-tag^="${DEVICE}/"]`);
     await showsStoredDay(page, 'after a click on the asset');
 
-    const sim = rig.core.services.plant!.simulator;
+    const sim = simOf(rig);
     sim.setSpeed(1000);
     await page.waitForTimeout(1000);
     await showsStoredDay(page, 'after a speed change');
@@ -149,27 +162,26 @@ describe('trends in a real browser', () => {
 
   it('one clock: the top bar, an alarm and its marker on the trend are on the plant clock (the readings’), 24-hour', async () => {
     const { page } = rig;
-    const sim = rig.core.services.plant!.simulator;
     // The replay runs hundreds of times faster than the wall: its clock is far from the wall's by now.
-    expect(Math.abs(sim.plantTime()! - Date.now())).toBeGreaterThan(3_600_000);
+    expect(Math.abs(plantNow(rig) - Date.now())).toBeGreaterThan(3_600_000);
     const top = page.locator('[data-field="plant-time"] time');
-    await expect.poll(async () => Math.abs(Number(await top.getAttribute('data-plant-ts')) - sim.plantTime()!), { timeout: 10_000 }).toBeLessThan(10 * 60_000);
+    await expect.poll(async () => Math.abs(Number(await top.getAttribute('data-plant-ts')) - plantNow(rig)), { timeout: 10_000 }).toBeLessThan(10 * 60_000);
     expect(await top.textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
 
     // The thermal-runaway hour (jumped to above) raises an alarm on the compressor.
     await showPane(page, 'alarms');
     const row = page.locator(`tr[data-alarm-id]:has(td:text-is("${DEVICE}"))`).first();
     await row.waitFor({ timeout: 30_000 });
-    const id = (await row.getAttribute('data-alarm-id'))!;
+    const id = await row.getAttribute('data-alarm-id');
     const when = row.locator('time[data-plant-ts]').first();
     const shown = Number(await when.getAttribute('data-plant-ts'));
     const alarm = rig.core.services.alarms.list().find((a) => a.id === id);
     const wall = alarm?.activated_at ?? alarm?.updated_at ?? NaN;
     // On the readings' clock: inside the span the store holds readings for, never at its wall time.
-    const range = await rig.core.api.call('plant.tagRange', { tags: [`${DEVICE}/temperature`], from: 0, to: sim.plantTime()!, maxPoints: 10 }, OPERATOR);
+    const range = await rig.core.api.call('plant.tagRange', { tags: [`${DEVICE}/temperature`], from: 0, to: plantNow(rig), maxPoints: 10 }, OPERATOR);
     const first = range.ok ? range.result[0].ts[0] : NaN;
     expect(shown).toBeGreaterThanOrEqual(first);
-    expect(shown).toBeLessThanOrEqual(sim.plantTime()!);
+    expect(shown).toBeLessThanOrEqual(plantNow(rig));
     expect(Math.abs(shown - wall)).toBeGreaterThan(3_600_000);
     expect(await when.textContent()).toMatch(/^(\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}:\d{2}$/);
     expect(await when.getAttribute('title')).toContain('wall clock');
@@ -227,7 +239,7 @@ describe('trends when the replay keeps the dataset timestamps (its clock goes ba
 
   it('a seek back keeps the stored day on the chart, and the chart follows the replay clock', async () => {
     const { page } = rig;
-    const sim = rig.core.services.plant!.simulator;
+    const sim = simOf(rig);
     const count = async () => {
       const to = sim.plantTime() ?? 0;
       const r = await rig.core.api.call('plant.tagRange', { tags: [`${DEVICE}/temperature`], from: to - 86_400_000, to, maxPoints: 17_280 }, OPERATOR);
