@@ -145,7 +145,7 @@ describe('replay simulator over a real broker', () => {
     expect(c?.plantTime).toBe(Date.parse(received.at(-1)?.body.timestamp as string));
     // The newest segment, followed at its rate from its start, lands on the newest published time.
     const last = c?.segments.at(-1);
-    expect(last && last.plant + (clock.now() - last.wall) * last.rate).toBe(c?.plantTime);
+    expect(last && last.plant + (clock.now() - last.wall) * (last.rate ?? 0)).toBe(c?.plantTime);
   });
 
   it('announces every discontinuity of the replay (seek, speed, resume) on the bus, with the next published time', async () => {

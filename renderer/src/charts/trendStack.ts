@@ -189,6 +189,7 @@ export class TrendStack {
     const g = this.groups[idx];
     if (!wrap || !g) return;
     wrap.dataset.points = g.members.map((i) => this.o.live.tag(this.o.tags[i].id).length).join(' ');
+    wrap.dataset.first = g.members.map((i) => Math.round((this.o.live.tag(this.o.tags[i].id).view().t[0] ?? NaN) * 1000)).join(' ');
     const { min, max } = u.scales.x;
     wrap.dataset.from = min == null ? '' : String(Math.round(min * 1000));
     wrap.dataset.to = max == null ? '' : String(Math.round(max * 1000));
