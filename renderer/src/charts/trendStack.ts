@@ -110,6 +110,7 @@ export class TrendStack {
 
   private buildCharts(): void {
     const { width, height } = this.size();
+    this.lastSize = `${width}x${height}`;
     for (const [idx, g] of this.groups.entries()) {
       // Time labels only under the bottom chart; the others keep the grid (cursor and zoom are synced).
       const bottom = idx === this.groups.length - 1;
@@ -361,8 +362,14 @@ export class TrendStack {
     }
   }
 
+  private lastSize = '';
+
   private resize(): void {
     const s = this.size();
+    // Only a real change: each setSize redraws a chart of up to a day of points at once.
+    const key = `${s.width}x${s.height}`;
+    if (key === this.lastSize) return;
+    this.lastSize = key;
     this.quietly(() => this.plots.forEach((u, i) => u.setSize(i === this.plots.length - 1 ? { ...s, height: s.height + AXIS_H } : s)));
     if (this.following) this.refresh();
   }

@@ -106,6 +106,16 @@ describe('LiveReadings', () => {
     expect(Array.from(v.v)).toEqual([2, 3, 50, 60]);
   });
 
+  it('a downsampled day (time buckets) replaces the raw samples within its span, keeps the live tail after it', () => {
+    const live = new LiveReadings(6);
+    live.ingest([10, 15, 20, 25, 30, 35].map((t) => r('a', t * 1000, { x: t })));
+    live.ingest([r('a', 41_000, { x: 41 })]);
+    live.loadTagHistory('a/x', [10_000, 20_000, 30_000, 40_000], [12, 22, 32, 40], true);
+    // Union would have kept the 6 newest of 11 and lost the start of the day; the buckets stand for it.
+    expect(Array.from(live.tag('a/x').view().t)).toEqual([10, 20, 30, 40, 41]);
+    expect(Array.from(live.tag('a/x').view().v)).toEqual([12, 22, 32, 40, 41]);
+  });
+
   it('puts stored history before the live samples that are newer than it; nulls stay out', () => {
     const live = new LiveReadings(100);
     live.ingest([r('a', 50_000, { temperature: 9 })]);

@@ -124,10 +124,23 @@ export class TagSeries {
   /**
    * Merge a block of samples (ascending) with what is held, in one pass: stored history with the live
    * tail, whichever came first and however they overlap. At equal times the held (live) value stays.
+   * A downsampled block (time buckets) `replaces` what is held within its span instead: raw samples
+   * between its points would double the density and push the older half of the day out.
    * The newest `capacity` samples of the union are kept.
    */
-  merge(ts: ArrayLike<number>, values: ArrayLike<number>): void {
-    const cur = this.view();
+  merge(ts: ArrayLike<number>, values: ArrayLike<number>, replaces = false): void {
+    let cur = this.view();
+    if (replaces && ts.length > 0) {
+      const lo = ts[0];
+      const hi = ts[ts.length - 1];
+      const keep = { t: [] as number[], v: [] as number[] };
+      for (let i = 0; i < cur.length; i++)
+        if (cur.t[i] < lo || cur.t[i] > hi) {
+          keep.t.push(cur.t[i]);
+          keep.v.push(cur.v[i]);
+        }
+      cur = { t: Float64Array.from(keep.t), v: Float64Array.from(keep.v), length: keep.t.length };
+    }
     const n = ts.length + cur.length;
     const t = new Float64Array(n);
     const v = new Float64Array(n);
@@ -237,13 +250,13 @@ export class LiveReadings {
     this.emit(new Set([deviceId]));
   }
 
-  /** Merge one tag's stored trend (epoch ms, ascending; null = bad, a gap) with the live samples it holds. */
-  loadTagHistory(tagId: string, ts: ArrayLike<number>, values: ArrayLike<number | null>): void {
-    this.fill(tagId, ts, values);
+  /** Merge one tag's stored trend (epoch ms, ascending; null = bad, a gap) with the live samples it holds; a downsampled one replaces them within its span. */
+  loadTagHistory(tagId: string, ts: ArrayLike<number>, values: ArrayLike<number | null>, downsampled = false): void {
+    this.fill(tagId, ts, values, downsampled);
     this.emit(new Set([tagId.slice(0, tagId.lastIndexOf('/'))]));
   }
 
-  private fill(tagId: string, ts: ArrayLike<number>, col: ArrayLike<number | null>): void {
+  private fill(tagId: string, ts: ArrayLike<number>, col: ArrayLike<number | null>, downsampled = false): void {
     const t: number[] = [];
     const v: number[] = [];
     for (let i = 0; i < ts.length; i++) {
@@ -253,7 +266,7 @@ export class LiveReadings {
         v.push(x);
       }
     }
-    this.tag(tagId).merge(t, v);
+    this.tag(tagId).merge(t, v, downsampled);
   }
 
   subscribe(l: Listener): () => void {
