@@ -69,6 +69,7 @@ export class TrendStack {
   };
   private episodes: Episode[] = [];
   private markers: TrendMarker[] = [];
+  private markersKey = '';
   private shownWindow = '';
   private ro: ResizeObserver;
   private created = performance.now();
@@ -335,20 +336,17 @@ export class TrendStack {
   }
 
   setMarkers(m: TrendMarker[]): void {
+    const key = m.map((x) => `${x.device_id}@${x.t}`).join(' ');
+    if (key === this.markersKey) return;
+    this.markersKey = key;
     this.markers = m;
-    this.redrawAll();
+    this.schedule();
   }
 
   setEpisodes(e: Episode[]): void {
     this.episodes = e;
-    this.redrawAll();
-  }
-
-  private redrawAll(): void {
-    // Only charts that have drawn once with data: uPlot has no axis layout before that and would throw.
-    this.quietly(() => {
-      for (const u of this.plots) if (u.status === 1 && (u.data[0]?.length ?? 0) > 0) u.redraw(false, true);
-    });
+    // Redrawn in the next frames like new samples (a day of points in every chart at once could be a long task).
+    this.schedule();
   }
 
   /** Scale changes uPlot makes by itself (a resize, a redraw) are not the operator's zoom: following stays as it is. */
