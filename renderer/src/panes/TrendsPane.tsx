@@ -4,9 +4,9 @@
 // Alarms and approvals carry wall time: the replay's clock segments place them on the plant clock.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { PALETTE, TrendStack, type TrendMarker, type TrendTag } from '../charts/trendStack';
-import { PlantTime } from '../components/PlantTime';
 import { useAlarms } from '../store/alarms';
-import { usePlantNow, wallToPlant } from '../time';
+import { fmtClock, plantToWall, usePlantNow, wallToPlant } from '../time';
+import { fmtDateTime } from '../components/ui';
 import { useServices } from '../context';
 import { episodesOf, useAnomalies } from '../store/anomalies';
 import { useConnection } from '../store/connection';
@@ -37,7 +37,9 @@ export default function TrendsPane() {
   const episodes = useAnomalies((s) => s.episodes);
   const alarms = useAlarms((s) => s.alarms);
   const clock = usePlant((s) => s.simulator?.clock);
-  const [shown, setShown] = useState<{ from: number; to: number } | null>(null);
+  // The shown window, written straight into its label: a React render per animation frame while following
+  // live data made long tasks of a day's charts.
+  const windowRef = useRef<HTMLSpanElement>(null);
 
   // What the model knows of the selection; a selection from another plant falls back to the first asset.
   const tags = useMemo(() => {
@@ -70,7 +72,17 @@ export default function TrendsPane() {
       windowSec: useTrends.getState().windowSec,
       onFollowChange: setFollowing,
       onLatest: setLatest,
-      onWindow: (from, to) => setShown({ from, to }),
+      onWindow: (from, to) => {
+        const el = windowRef.current;
+        if (!el) return;
+        const c = usePlant.getState().simulator?.clock;
+        const today = usePlantNow.getState().now ?? wallToPlant(c, Date.now());
+        el.dataset.from = String(from);
+        el.dataset.to = String(to);
+        el.textContent = `${fmtClock(from, today)} – ${fmtClock(to, today)}`;
+        const [a, b] = [plantToWall(c, from), plantToWall(c, to)];
+        el.title = a !== null && b !== null ? `plant time · wall clock ${fmtDateTime(a)} – ${fmtDateTime(b)}` : 'plant time';
+      },
       onFirstDraw: (ms, points) => {
         setFirstDrawMs(ms);
         // For bench:ui and anyone profiling: when the charts first showed data, and how much.
@@ -164,13 +176,7 @@ export default function TrendsPane() {
         <button type="button" className={following ? 'on' : ''} onClick={() => stackRef.current?.follow()} data-action="live">
           {following ? 'Live' : 'Back to live'}
         </button>
-        <span className="trend-window" data-field="trend-window" data-from={shown?.from ?? ''} data-to={shown?.to ?? ''}>
-          {shown ? (
-            <>
-              <PlantTime plant={shown.from} /> – <PlantTime plant={shown.to} />
-            </>
-          ) : null}
-        </span>
+        <span className="trend-window" data-field="trend-window" ref={windowRef} />
         <span className="muted">
           {history === 'loading' ? 'loading stored history…' : 'drag to zoom · shaded = anomaly episode · dashed = alarm limit · red line = alarm'}
         </span>
