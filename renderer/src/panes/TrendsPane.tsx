@@ -18,6 +18,8 @@ import { fmtValue, tagDigits } from './plant/status';
 import { TagPicker } from './trends/TagPicker';
 import { resolveEntries } from './trends/selection';
 
+const HINT = 'drag to zoom · shaded = anomaly episode · dashed = alarm limit · red line = alarm';
+
 export default function TrendsPane() {
   const { live, actions } = useServices();
   const entries = useTrends((s) => s.entries);
@@ -177,8 +179,8 @@ export default function TrendsPane() {
           {following ? 'Live' : 'Back to live'}
         </button>
         <span className="trend-window" data-field="trend-window" ref={windowRef} />
-        <span className="muted">
-          {history === 'loading' ? 'loading stored history…' : 'drag to zoom · shaded = anomaly episode · dashed = alarm limit · red line = alarm'}
+        <span className="muted trend-hint" title={HINT}>
+          {history === 'loading' ? 'loading stored history…' : HINT}
         </span>
       </div>
       <div className="latest-wrap">
