@@ -124,10 +124,10 @@ export default function TrendsPane() {
   // Asked again once the plant clock is first known: before it, "now" can only be the wall clock, which a
   // replay's readings may be hours away from (the stretch in between would never be fetched).
   const plantKnown = usePlantNow((s) => s.now !== null) || clock?.plantTime != null;
+  const fetched = useRef<{ key: string; from: number; to: number } | null>(null);
   useEffect(() => {
+    if (!linkOpen) fetched.current = null; // after a reconnect, what was missed meanwhile is in the store
     if (!linkOpen || tags.length === 0) return;
-    let cancelled = false;
-    setHistory('loading');
     let to = usePlantNow.getState().now ?? usePlant.getState().simulator?.clock?.plantTime ?? 0;
     for (const d of devices) {
       const latestTs = Date.parse(usePlant.getState().devices[d]?.latest?.timestamp ?? '');
@@ -135,6 +135,12 @@ export default function TrendsPane() {
     }
     for (const t of tags) to = Math.max(to, (live.tag(t.id).arrivalTime() ?? 0) * 1000);
     to ||= Date.now();
+    // The plant clock just became known and lies inside the day already fetched: nothing is missing.
+    const prev = fetched.current;
+    if (prev && prev.key === tagKey && to > prev.from && to <= prev.to) return;
+    fetched.current = { key: tagKey, from: to - 86_400_000, to: to + 60_000 };
+    let cancelled = false;
+    setHistory('loading');
     // Up to the plant clock (and a minute for readings on their way): an earlier run of a replay may have
     // stored readings past it, which are not this plant's present. The live tail merges in by time.
     void actions
