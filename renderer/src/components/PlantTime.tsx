@@ -8,7 +8,8 @@ import { fmtDateTime } from './ui';
 
 export function PlantTime({ plant, wall, seconds }: { plant?: number | null; wall?: number | null; seconds?: boolean }) {
   const clock = usePlant((s) => s.simulator?.clock);
-  const today = useStore(usePlantNow, (s) => s.now);
+  // The plant's day only (its midnight): a re-render of every time on screen per second of a fast replay would be waste.
+  const today = useStore(usePlantNow, (s) => (s.now === null ? null : new Date(s.now).setHours(0, 0, 0, 0)));
   const p = plant ?? (wall !== null && wall !== undefined ? wallToPlant(clock, wall) : null);
   if (p === null || !Number.isFinite(p)) return <span>—</span>;
   const w = wall ?? plantToWall(clock, p);
