@@ -3,13 +3,16 @@
 //   trend_first_draw_ms   Trends tab opened → all five charts drawn with a full device day
 //                         (17,280 points × 5 series), stored history fetched over the WebSocket (median of 5, cold)
 //   long_tasks_over_50ms  main-thread tasks >50 ms in the page during 60 s of live 100× replay (Trends showing the day)
+//   trend_after_click_ok  1 when a click on a Plant asset (after another asset's trend) charts the stored day plus the
+//                         live tail: every tag holds at least what the store has for the day before the plant clock
+//                         (up to the chart's capacity), reaches back a day, and follows the plant clock
 // Each figure is printed with a reference measured in the same run: the bare WebSocket delivery of the same
 // event, the bare WebSocket fetch of the same day, and the same page idle (replay paused).
-// Last line: one JSON object with the three figures.
+// Last line: one JSON object with the four figures.
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { TimedReading } from '../shared/domain';
-import { showPane, startUiRig, UI_OPERATOR } from '../tests/e2e/harness';
+import { showPane, startUiRig, UI_OPERATOR, type UiRig } from '../tests/e2e/harness';
 import { rawText } from '../tests/security/http-attack';
 import { OPERATOR } from '../tests/helpers';
 
@@ -236,11 +239,81 @@ async function main() {
       `long tasks >50 ms during ${LIVE_SECONDS} s of live 100× replay: ${over.length} (${liveLong.length ? `longest ${r1(Math.max(...liveLong))} ms` : 'no task over 50 ms at all'}; ${stored.toLocaleString()} readings stored meanwhile, Trends showing a 24 h window)`,
     );
     console.log(`  reference: same page idle for 10 s (replay paused): ${idleLong.filter((d) => d > 50).length} long tasks >50 ms`);
+
+    // ------------------------------------------------------------------ 4. a click on a Plant asset: the stored day plus the live tail
+    await core.api.call('simulator.control', { action: 'resume' }, OPERATOR);
+    const trendAfterClick = await checkTrendAfterClick(rig);
+    await core.api.call('simulator.control', { action: 'pause' }, OPERATOR);
+    console.log(`trend after a click on a Plant asset: ${trendAfterClick.ok ? 'the stored day plus the live tail' : 'WRONG'} (${trendAfterClick.detail})`);
+
     if (rig.errors.length) console.log(`page errors: ${rig.errors.join(' | ')}`);
-    console.log(JSON.stringify({ approval_to_ui_ms: r1(approvalMs), trend_first_draw_ms: r1(trendMs), long_tasks_over_50ms: over.length }));
+    console.log(
+      JSON.stringify({
+        approval_to_ui_ms: r1(approvalMs),
+        trend_first_draw_ms: r1(trendMs),
+        long_tasks_over_50ms: over.length,
+        trend_after_click_ok: trendAfterClick.ok ? 1 : 0,
+      }),
+    );
   } finally {
     await rig.close();
   }
+}
+
+/** Another asset's trend first, then DEVICE's through the Plant pane; its charts checked against the store. */
+async function checkTrendAfterClick(rig: UiRig): Promise<{ ok: boolean; detail: string }> {
+  const { page, core } = rig;
+  const sim = core.services.plant?.simulator;
+  if (!sim) return { ok: false, detail: 'no replay' };
+  const openTrend = async (device: string) => {
+    await showPane(page, 'plant');
+    const back = page.locator('section.pane-body[data-pane="plant"] [data-action="back"]');
+    if (await back.count()) await back.click();
+    await page.locator(`tr[data-device="${device}"] button.link`).click();
+    await page.click('[data-action="trend-asset"]');
+    await page.waitForSelector(`section.pane-body[data-pane="trends"] tr[data-trend-tag^="${device}/"]`);
+  };
+  await openTrend('line-2/pump-03');
+  await sleep(500);
+  await openTrend(DEVICE);
+  const at = sim.plantTime() ?? 0;
+  const tags = ['temperature', 'pressure', 'vibration', 'humidity', 'power'].map((k) => `${DEVICE}/${k}`);
+  const r = await core.api.call('plant.tagRange', { tags, from: at - 86_400_000, to: at, maxPoints: 1_000_000 }, OPERATOR);
+  if (!r.ok) return { ok: false, detail: r.error.message };
+  const want = new Map(r.result.map((s) => [s.tag, { n: Math.min(DAY, s.value.filter((v) => v !== null).length), first: s.ts[0] ?? at }]));
+  const problems = (): Promise<string[]> =>
+    page.evaluate(
+      ([wanted, plantAt]) => {
+        const out: string[] = [];
+        const charts = [...document.querySelectorAll<HTMLElement>('section.pane-body[data-pane="trends"] .trend-chart')];
+        for (const [tag, w] of wanted) {
+          const el = charts.find((c) => (c.dataset.tags ?? '').split(' ').includes(tag));
+          if (!el) {
+            out.push(`${tag}: no chart`);
+            continue;
+          }
+          const i = (el.dataset.tags ?? '').split(' ').indexOf(tag);
+          const points = Number((el.dataset.points ?? '').split(' ')[i]);
+          const first = Number((el.dataset.first ?? '').split(' ')[i]);
+          if (!(points >= w.n)) out.push(`${tag}: ${points} of ${w.n} stored samples`);
+          if (!(first <= w.first + 60_000)) out.push(`${tag}: starts ${Math.round((first - w.first) / 1000)} s after the stored day`);
+          if (!(Number(el.dataset.to) > plantAt)) out.push(`${tag}: not following the plant clock`);
+        }
+        return out;
+      },
+      [[...want.entries()], at] as const,
+    );
+  const deadline = Date.now() + 20_000;
+  let wrong = await problems();
+  while (wrong.length && Date.now() < deadline) {
+    await sleep(250);
+    wrong = await problems();
+  }
+  const n = [...want.values()].map((w) => w.n);
+  return {
+    ok: wrong.length === 0,
+    detail: wrong.length ? wrong.join('; ') : `${Math.min(...n)}–${Math.max(...n)} stored samples per tag, checked against the store`,
+  };
 }
 
 main().catch((err) => {

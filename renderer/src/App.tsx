@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState, type ReactNode, type SyntheticEvent } from 'react';
 import { ApprovalPopup } from './components/ApprovalPopup';
 import { OperatorsDialog } from './components/OperatorsDialog';
+import { PlantNow } from './components/PlantTime';
 import { fmtAgo, useNow } from './components/ui';
 import { useServices } from './context';
 import { PaneBody, Workspace } from './layout/Workspace';
@@ -141,8 +142,11 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
       ) : null}
       {sim ? (
         <span className="sim">
-          plant time <b>{sim.simTime?.replace('T', ' ').slice(0, 19) ?? '—'}</b> · {sim.speed === 0 ? 'max' : `${sim.speed}×`} ·{' '}
-          {sim.paused ? 'paused' : 'running'}
+          plant time{' '}
+          <b data-field="plant-time">
+            <PlantNow />
+          </b>{' '}
+          · {sim.speed === 0 ? 'max' : `${sim.speed}×`} · {sim.paused ? 'paused' : 'running'}
         </span>
       ) : null}
       <WorkIndicator onShow={() => show('work')} />

@@ -66,7 +66,7 @@ export function createActions(client: Client, live: LiveReadings) {
         performance.mark('aegisflow:history-request');
         const series = await unwrap(api.plantTagRange({ tags: [...tags], from, to, maxPoints: live.capacity }));
         performance.mark('aegisflow:history-reply');
-        for (const s of series) live.loadTagHistory(s.tag, s.ts, s.value);
+        for (const s of series) live.loadTagHistory(s.tag, s.ts, s.value, s.source !== 'raw');
         performance.mark('aegisflow:history-loaded');
         return series.reduce((n, s) => n + s.ts.length, 0);
       }),

@@ -2,7 +2,7 @@
 // polls for figures that have no event (ingest counters, alarm rates). Returns a stop function.
 import type { Actions } from './actions';
 import type { Client } from './api/client';
-import type { LiveReadings } from './live/series';
+import { readingTimeMs, type LiveReadings } from './live/series';
 import { useAgents } from './store/agents';
 import { useAlarms } from './store/alarms';
 import { useAnomalies } from './store/anomalies';
@@ -12,6 +12,7 @@ import { useConnection } from './store/connection';
 import { useConnectors } from './store/connectors';
 import { useImmune } from './store/immune';
 import { usePlant } from './store/plant';
+import { usePlantNow } from './time';
 
 /** Call fn at most once per `ms`, trailing: bursts of events become one refresh. */
 export function throttle(fn: () => void, ms: number): (() => void) & { cancel(): void } {
@@ -76,6 +77,10 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
     api.onReadings((rs) => {
       live.ingest(rs);
       usePlant.getState().applyReadings(rs);
+      // The plant clock is the readings' clock: the newest of this batch (a replay seeking back moves it back).
+      let newest = -Infinity;
+      for (const r of rs) newest = Math.max(newest, readingTimeMs(r));
+      usePlantNow.getState().saw(newest);
     }),
     // The transport's throttle left readings out of the live view: the top bar says how many.
     api.onReadingsDropped((r) => useConnection.getState().setReadingsDropped(r)),

@@ -79,6 +79,19 @@ export const SimulatorStatusSchema = z.object({
   totalRows: z.number(),
   published: z.number(),
   finished: z.boolean(),
+  /**
+   * The plant clock (the clock of the readings) against the wall clock, so anything stamped with wall
+   * time (an alarm, an approval, an audit row) is shown at its plant time: from `wall` on, plant time is
+   * `plant + (t − wall) × rate` (rate 0 while paused; null at maximum speed, where it runs as fast as
+   * the readings go out, up to `plantTime` at `at`). Newest last, the last 500 kept.
+   */
+  clock: z
+    .object({
+      segments: z.array(z.object({ wall: z.number(), plant: z.number(), rate: z.number().nullable() })),
+      plantTime: z.number().nullable(),
+      at: z.number(),
+    })
+    .optional(),
 });
 export type SimulatorStatus = z.infer<typeof SimulatorStatusSchema>;
 

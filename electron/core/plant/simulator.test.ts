@@ -128,6 +128,26 @@ describe('replay simulator over a real broker', () => {
     expect(ts[0]).toBe(1_000_000);
   });
 
+  it('says how its clock maps to the wall clock: the published times follow the segments in its status', async () => {
+    const { sim, clock, received } = await setup({ speed: 100, timestamps: 'shift' });
+    await settle(sim, 9);
+    clock.advance(100); // 10 s of plant time
+    await settle(sim, 27);
+    sim.pause();
+    clock.advance(5000); // paused: the plant clock stands still
+    sim.setSpeed(10);
+    sim.resume(); // the next tick is due at once
+    clock.advance(1000); // 10 s more = 2 ticks
+    await settle(sim, 27 + 9 + 18);
+    await waitFor(() => received.length === 54, 'all rows');
+    const c = sim.status().clock;
+    expect(c?.segments.map((s) => s.rate)).toEqual([100, 0, 0, 10]);
+    expect(c?.plantTime).toBe(Date.parse(received.at(-1)?.body.timestamp as string));
+    // The newest segment, followed at its rate from its start, lands on the newest published time.
+    const last = c?.segments.at(-1);
+    expect(last && last.plant + (clock.now() - last.wall) * (last.rate ?? 0)).toBe(c?.plantTime);
+  });
+
   it('announces every discontinuity of the replay (seek, speed, resume) on the bus, with the next published time', async () => {
     const { sim, bus } = await setup({ speed: 100, autostart: false, timestamps: 'shift' });
     const seen: Array<{ kind: string; ts: number }> = [];

@@ -69,6 +69,12 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   let outBase = 0;
   let simBase = 0;
   let lastOut = 0;
+  // The plant clock against the wall clock, one segment per (re)start of pacing or pause (SimulatorStatus.clock).
+  const segments: Array<{ wall: number; plant: number; rate: number | null }> = [];
+  const segment = (plant: number, rate: number | null) => {
+    segments.push({ wall: clock.now(), plant, rate });
+    if (segments.length > 500) segments.shift();
+  };
   let finishedResolve: (() => void) | null = null;
   const finishedPromise = new Promise<void>((r) => (finishedResolve = r));
 
@@ -81,6 +87,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     totalRows: tape.length,
     published,
     finished: done,
+    clock: { segments: segments.slice(), plantTime: published > 0 ? lastOut : null, at: clock.now() },
   });
   const emitStatus = () => bus.emit('simulator.status', status());
   /** Tell the detectors the data is about to jump: the next published time is where it continues. */
@@ -97,6 +104,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     simAnchor = rowTs;
     simBase = rowTs;
     outBase = lastOut ? lastOut + interval : clock.now();
+    segment(opts.timestamps === 'shift' ? outBase : rowTs, paused ? 0 : opts.speed > 0 ? opts.speed : null);
   };
 
   /**
@@ -240,6 +248,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     },
     pause() {
       paused = true;
+      segment(lastOut || clock.now(), 0);
       if (timer) clearTimeout(timer);
       timer = null;
       emitStatus();

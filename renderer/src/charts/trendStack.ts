@@ -7,11 +7,15 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Episode } from '../../../shared/anomalies';
 import type { LiveReadings } from '../live/series';
+import { axisLabels } from '../time';
+import { drawOver, drawUnder, type LimitKey, type TrendMarker } from './overlays';
+import { decimalsOf, groupByUnit, type UnitGroup } from './units';
 
 /** Calm greys and one muted blue: colour is for abnormal states, not for decoration (ISA-101). */
 export const PALETTE = ['#2b2b2b', '#2f5d8a', '#7a7a7a', '#5b7f4f', '#8a6d3b', '#4b4b8f', '#9a9a9a', '#3f7f7f', '#6b4f6b'];
-const SHADE = 'rgba(232, 119, 34, 0.20)';
-const SHADE_OPEN = 'rgba(200, 16, 46, 0.16)';
+/** The bottom chart's time-axis strip (px). */
+const AXIS_H = 24;
+const MIN_PLOT_H = 20;
 
 export interface TrendTag {
   /** "<device>/<key>". */
@@ -22,32 +26,14 @@ export interface TrendTag {
   unit: string;
   /** Decimals for the axis labels. */
   digits: number;
+  /** The plant model's normal band, drawn as a light band behind the line. */
+  normal?: readonly [number, number];
+  /** The plant model's alarm limits, drawn as dashed lines. */
+  limits?: ReadonlyArray<{ key: LimitKey; value: number }>;
 }
 
-export interface UnitGroup {
-  unit: string;
-  /** Indexes into the stack's tag list. */
-  members: number[];
-}
-
-/** Tags grouped by unit, in the order their units first appear. */
-export function groupByUnit(tags: readonly Pick<TrendTag, 'unit'>[]): UnitGroup[] {
-  const groups: UnitGroup[] = [];
-  tags.forEach((t, i) => {
-    const g = groups.find((x) => x.unit === t.unit);
-    if (g) g.members.push(i);
-    else groups.push({ unit: t.unit, members: [i] });
-  });
-  return groups;
-}
-
-/** Decimals that tell ticks `incr` apart (0.05 → 2, 0.25 → 2, 5 → 0). */
-export function decimalsOf(incr: number): number {
-  if (!Number.isFinite(incr) || incr <= 0) return 0;
-  let d = 0;
-  while (d < 6 && Math.abs(incr * 10 ** d - Math.round(incr * 10 ** d)) > 1e-6 * 10 ** d) d++;
-  return d;
-}
+export type { LimitKey, TrendMarker, UnitGroup };
+export { decimalsOf, groupByUnit };
 
 export interface TrendStackOptions {
   live: LiveReadings;
@@ -59,10 +45,13 @@ export interface TrendStackOptions {
   onLatest?(latest: Array<number | null>): void;
   /** Called after the first complete draw of all charts with data (ms since the stack was created; samples of the first tag). */
   onFirstDraw?(ms: number, points: number): void;
+  /** The shown time window (epoch ms, plant clock) whenever it changes: following, a zoom or a pan. */
+  onWindow?(from: number, to: number): void;
 }
 
 export class TrendStack {
   private plots: uPlot[] = [];
+  private wraps: HTMLElement[] = [];
   private groups: UnitGroup[];
   private devices: Set<string>;
   private off: () => void;
@@ -79,6 +68,9 @@ export class TrendStack {
     if (this.gesture) setTimeout(() => (this.gesture = false), 0);
   };
   private episodes: Episode[] = [];
+  private markers: TrendMarker[] = [];
+  private markersKey = '';
+  private shownWindow = '';
   private ro: ResizeObserver;
   private created = performance.now();
   private firstDrawDone = false;
@@ -100,12 +92,16 @@ export class TrendStack {
     this.schedule();
   }
 
+  /**
+   * Each chart's plot height so the whole stack, the bottom chart's time axis included, fits the
+   * container without scrolling (the heads sit over the plots). Many units in a small dock make
+   * flatter charts, never a time axis out of view.
+   */
   private size(): { width: number; height: number } {
     const w = Math.max(200, this.el.clientWidth - 4);
     const n = Math.max(1, this.groups.length);
-    // Several units in a small dock: charts get flatter rather than pushing the time axis out of view.
-    const h = Math.max(48, Math.floor((this.el.clientHeight - 28 - 22 * n) / n) - 4);
-    return { width: w, height: h };
+    const h = Math.floor((this.el.clientHeight - AXIS_H - 2) / n);
+    return { width: w, height: Math.max(MIN_PLOT_H, h) };
   }
 
   private build(): void {
@@ -115,6 +111,7 @@ export class TrendStack {
 
   private buildCharts(): void {
     const { width, height } = this.size();
+    this.lastSize = `${width}x${height}`;
     for (const [idx, g] of this.groups.entries()) {
       // Time labels only under the bottom chart; the others keep the grid (cursor and zoom are synced).
       const bottom = idx === this.groups.length - 1;
@@ -129,16 +126,24 @@ export class TrendStack {
       head.textContent = `${g.unit || 'no unit'}: ${members.map((t) => t.label).join(', ')}`;
       wrap.appendChild(head);
       this.el.appendChild(wrap);
+      this.wraps.push(wrap);
       const opts: uPlot.Options = {
         width,
-        height: bottom ? height + 24 : height,
+        height: bottom ? height + AXIS_H : height,
         scales: { x: { time: true } },
         legend: { show: false },
         cursor: { sync: { key: 'aegisflow-trends' }, drag: { x: true, y: false, setScale: true } },
         series: [{}, ...g.members.map((i) => ({ label: this.o.tags[i].label, stroke: PALETTE[i % PALETTE.length], width: 1, points: { show: false } }))],
         axes: [
           bottom
-            ? { stroke: '#444', grid: { stroke: '#cfcfcf', width: 1 }, ticks: { stroke: '#bbb' }, size: 28 }
+            ? {
+                stroke: '#444',
+                grid: { stroke: '#cfcfcf', width: 1 },
+                ticks: { stroke: '#bbb' },
+                size: AXIS_H + 4,
+                // 24-hour plant time, the date where the day changes (uPlot's default is 12-hour am/pm).
+                values: (_u, splits, _axis, _space, incr) => axisLabels(splits, incr),
+              }
             : { stroke: '#444', grid: { stroke: '#cfcfcf', width: 1 }, ticks: { show: false }, size: 4, values: (_u, v) => v.map(() => '') },
           {
             stroke: '#444',
@@ -151,8 +156,8 @@ export class TrendStack {
           },
         ],
         hooks: {
-          drawClear: [(u) => this.shade(u, members)],
-          draw: [(u) => this.onDraw(idx, u)],
+          drawClear: [(u) => drawUnder(u, members, this.episodes)],
+          draw: [(u) => drawOver(u, members, this.markers), (u) => this.onDraw(idx, u)],
           setScale: [
             (u, key) => {
               if (key !== 'x' || this.programmatic || !this.gesture) return;
@@ -169,6 +174,7 @@ export class TrendStack {
   }
 
   private onDraw(idx: number, u: uPlot): void {
+    this.describe(idx, u);
     if (this.firstDrawDone || (u.data[0]?.length ?? 0) === 0) return;
     this.drawnWithData.add(idx);
     if (this.drawnWithData.size < this.groups.length) return;
@@ -176,34 +182,38 @@ export class TrendStack {
     this.o.onFirstDraw?.(performance.now() - this.created, this.o.tags[0] ? this.o.live.tag(this.o.tags[0].id).length : 0);
   }
 
+  /**
+   * What the chart shows, on its element for tests, bench:ui and anyone inspecting the page: samples per
+   * line (in the chart's order) and the visible window in epoch ms.
+   */
+  private describe(idx: number, u: uPlot): void {
+    const wrap = this.wraps[idx];
+    const g = this.groups[idx];
+    if (!wrap || !g) return;
+    wrap.dataset.points = g.members.map((i) => this.o.live.tag(this.o.tags[i].id).length).join(' ');
+    wrap.dataset.first = g.members.map((i) => Math.round((this.o.live.tag(this.o.tags[i].id).view().t[0] ?? NaN) * 1000)).join(' ');
+    const { min, max } = u.scales.x;
+    wrap.dataset.from = min == null ? '' : String(Math.round(min * 1000));
+    wrap.dataset.to = max == null ? '' : String(Math.round(max * 1000));
+    const devices = new Set(g.members.map((i) => this.o.tags[i].device_id));
+    wrap.dataset.markers = this.markers
+      .filter((m) => devices.has(m.device_id))
+      .map((m) => m.t)
+      .join(' ');
+    if (idx === 0 && min != null && max != null) {
+      const key = `${Math.round(min * 1000)} ${Math.round(max * 1000)}`;
+      if (key !== this.shownWindow) {
+        this.shownWindow = key;
+        this.o.onWindow?.(Math.round(min * 1000), Math.round(max * 1000));
+      }
+    }
+  }
+
   private data(g: UnitGroup): uPlot.AlignedData {
     const views = g.members.map((i) => this.o.live.tag(this.o.tags[i].id).view());
     if (views.length === 1) return [views[0].t, views[0].v] as uPlot.AlignedData;
     // Tags sampled at different times (1 s beside 60 s, two assets' clocks): join() aligns them by time.
     return uPlot.join(views.map((v) => [v.t, v.v] as uPlot.AlignedData));
-  }
-
-  /** Shade an episode only on charts showing a tag it involves (its device, and its `sensors` when it names them). */
-  private shade(u: uPlot, members: TrendTag[]): void {
-    if (!this.episodes.length) return;
-    const { ctx, bbox } = u;
-    const xmin = u.scales.x.min ?? -Infinity;
-    const xmax = u.scales.x.max ?? Infinity;
-    ctx.save();
-    for (const e of this.episodes) {
-      if (!members.some((t) => t.device_id === e.device_id && (e.sensors.length === 0 || e.sensors.includes(t.key)))) continue;
-      const a = e.start_ts / 1000;
-      // An open episode lasts until now: shade it up to the newest reading, not its last update.
-      const xs = u.data[0];
-      const newest = xs && xs.length ? xs[xs.length - 1] : e.last_ts / 1000;
-      const b = e.status === 'open' ? Math.max(e.last_ts / 1000, newest) : (e.end_ts ?? e.last_ts) / 1000;
-      if (b < xmin || a > xmax) continue;
-      const x0 = u.valToPos(Math.max(a, xmin), 'x', true);
-      const x1 = u.valToPos(Math.min(b, xmax), 'x', true);
-      ctx.fillStyle = e.status === 'open' ? SHADE_OPEN : SHADE;
-      ctx.fillRect(x0, bbox.top, Math.max(2, x1 - x0), bbox.height);
-    }
-    ctx.restore();
   }
 
   private dirty = new Set<number>();
@@ -234,9 +244,10 @@ export class TrendStack {
     });
   }
 
+  /** Where following ends: the plant clock, i.e. the newest arrival (a store may hold readings past it). */
   private lastTime(): number {
     let last = -Infinity;
-    for (const t of this.o.tags) last = Math.max(last, this.o.live.tag(t.id).lastTime() ?? -Infinity);
+    for (const t of this.o.tags) last = Math.max(last, this.o.live.tag(t.id).arrivalTime() ?? -Infinity);
     return last;
   }
 
@@ -324,12 +335,18 @@ export class TrendStack {
     }
   }
 
+  setMarkers(m: TrendMarker[]): void {
+    const key = m.map((x) => `${x.device_id}@${x.t}`).join(' ');
+    if (key === this.markersKey) return;
+    this.markersKey = key;
+    this.markers = m;
+    this.schedule();
+  }
+
   setEpisodes(e: Episode[]): void {
     this.episodes = e;
-    // Only charts that have drawn once with data: uPlot has no axis layout before that and would throw.
-    this.quietly(() => {
-      for (const u of this.plots) if (u.status === 1 && (u.data[0]?.length ?? 0) > 0) u.redraw(false, true);
-    });
+    // Redrawn in the next frames like new samples (a day of points in every chart at once could be a long task).
+    this.schedule();
   }
 
   /** Scale changes uPlot makes by itself (a resize, a redraw) are not the operator's zoom: following stays as it is. */
@@ -343,9 +360,15 @@ export class TrendStack {
     }
   }
 
+  private lastSize = '';
+
   private resize(): void {
     const s = this.size();
-    this.quietly(() => this.plots.forEach((u, i) => u.setSize(i === this.plots.length - 1 ? { ...s, height: s.height + 24 } : s)));
+    // Only a real change: each setSize redraws a chart of up to a day of points at once.
+    const key = `${s.width}x${s.height}`;
+    if (key === this.lastSize) return;
+    this.lastSize = key;
+    this.quietly(() => this.plots.forEach((u, i) => u.setSize(i === this.plots.length - 1 ? { ...s, height: s.height + AXIS_H } : s)));
     if (this.following) this.refresh();
   }
 
@@ -356,6 +379,7 @@ export class TrendStack {
     if (this.raf) cancelAnimationFrame(this.raf);
     for (const u of this.plots) u.destroy();
     this.plots = [];
+    this.wraps = [];
     this.el.replaceChildren();
   }
 }

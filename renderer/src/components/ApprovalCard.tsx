@@ -5,6 +5,7 @@ import type { ApprovalView } from '../../../shared/governance';
 import { formatCountdown, highRiskWhy, isHighRisk, secondsLeft, useApprovals } from '../store/approvals';
 import { useModel } from '../store/model';
 import { ConsequencePreview } from './ConsequencePreview';
+import { PlantTime } from './PlantTime';
 import { fmtTime, useAgentName } from './ui';
 
 export function ApprovalCard(props: {
@@ -53,7 +54,11 @@ export function ApprovalCard(props: {
         <span className={high ? 'risk attention' : 'risk'} title="policy risk 0–10">
           risk {a.risk}/10
         </span>
-        <span className={urgent ? 'countdown attention' : 'countdown'} data-field="countdown" title={`expires ${fmtTime(a.deadline)}; no decision = denied`}>
+        <span
+          className={urgent ? 'countdown attention' : 'countdown'}
+          data-field="countdown"
+          title={`expires ${fmtTime(a.deadline)} wall clock; no decision = denied`}
+        >
           {formatCountdown(left)}
         </span>
       </header>
@@ -83,7 +88,9 @@ export function ApprovalCard(props: {
           </>
         ) : null}
         <dt>Requested</dt>
-        <dd>{fmtTime(a.createdAt)}</dd>
+        <dd>
+          <PlantTime wall={a.createdAt} />
+        </dd>
       </dl>
       <pre className="args">{JSON.stringify(a.args, null, 2)}</pre>
       {a.tool === 'execute_device_command' && a.status === 'pending' ? <ConsequencePreview approvalId={a.id} /> : null}

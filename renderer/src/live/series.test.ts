@@ -19,12 +19,36 @@ describe('TagSeries (ring buffer behind the trends)', () => {
     expect(s.view().v[1499]).toBe(1499);
   });
 
-  it('restarts when time goes backwards, so the chart never gets unsorted x', () => {
+  it('keeps what it holds when an older sample arrives: it goes to its place (x stays ascending), a repeated time replaces', () => {
     const s = new TagSeries(10);
     s.push(100, 1);
     s.push(105, 2);
     s.push(50, 3);
-    expect(Array.from(s.view().t)).toEqual([50]);
+    s.push(102, 4);
+    s.push(105, 5);
+    expect(Array.from(s.view().t)).toEqual([50, 100, 102, 105]);
+    expect(Array.from(s.view().v)).toEqual([3, 1, 4, 5]);
+    // The newest arrival is "now" (a replay that seeked back), not the largest time held.
+    s.push(101, 6);
+    expect(s.latest()).toBe(6);
+    expect(s.arrivalTime()).toBe(101);
+    expect(s.lastTime()).toBe(105);
+  });
+
+  it('a full buffer drops a sample older than all it keeps, and inserting past capacity drops the oldest', () => {
+    const s = new TagSeries(3);
+    for (const t of [10, 20, 30]) s.push(t, t);
+    s.push(5, 5);
+    expect(Array.from(s.view().t)).toEqual([10, 20, 30]);
+    s.push(15, 15);
+    expect(Array.from(s.view().t)).toEqual([15, 20, 30]);
+  });
+
+  it('inserts in order across a wrap of its doubled buffer', () => {
+    const s = new TagSeries(4);
+    for (let i = 1; i <= 300; i++) s.push(i * 10, i);
+    s.push(2985, -1);
+    expect(Array.from(s.view().t)).toEqual([2980, 2985, 2990, 3000]);
   });
 
   it('ignores a non-finite timestamp', () => {
@@ -60,6 +84,36 @@ describe('LiveReadings', () => {
     live.ingest([r('a', 1000, { x: 1, y: 1 }), r('a', 2000, { x: 999, y: 2 }, { x: { level: 'bad' }, y: { level: 'uncertain' } })]);
     expect(Array.from(live.tag('a/x').view().v)).toEqual([1]);
     expect(Array.from(live.tag('a/y').view().v)).toEqual([1, 2]);
+  });
+
+  it('merges stored history that reaches past the live samples (a store ahead of the replay clock) without losing either', () => {
+    const live = new LiveReadings(100);
+    live.ingest([r('a', 20_000, { x: 2 })]);
+    live.loadTagHistory('a/x', [10_000, 30_000, 40_000], [1, 3, 4]);
+    live.ingest([r('a', 25_000, { x: 9 })]);
+    const v = live.tag('a/x').view();
+    expect(Array.from(v.t)).toEqual([10, 20, 25, 30, 40]);
+    expect(Array.from(v.v)).toEqual([1, 2, 9, 3, 4]);
+    expect(live.tag('a/x').latest()).toBe(9);
+  });
+
+  it('history that arrives after the live tail keeps the tail; a repeated time keeps the live value; at most capacity stay', () => {
+    const live = new LiveReadings(4);
+    live.ingest([r('a', 50_000, { x: 50 }), r('a', 60_000, { x: 60 })]);
+    live.loadTagHistory('a/x', [10_000, 20_000, 30_000, 50_000], [1, 2, 3, 5]);
+    const v = live.tag('a/x').view();
+    expect(Array.from(v.t)).toEqual([20, 30, 50, 60]);
+    expect(Array.from(v.v)).toEqual([2, 3, 50, 60]);
+  });
+
+  it('a downsampled day (time buckets) replaces the raw samples within its span, keeps the live tail after it', () => {
+    const live = new LiveReadings(6);
+    live.ingest([10, 15, 20, 25, 30, 35].map((t) => r('a', t * 1000, { x: t })));
+    live.ingest([r('a', 41_000, { x: 41 })]);
+    live.loadTagHistory('a/x', [10_000, 20_000, 30_000, 40_000], [12, 22, 32, 40], true);
+    // Union would have kept the 6 newest of 11 and lost the start of the day; the buckets stand for it.
+    expect(Array.from(live.tag('a/x').view().t)).toEqual([10, 20, 30, 40, 41]);
+    expect(Array.from(live.tag('a/x').view().v)).toEqual([12, 22, 32, 40, 41]);
   });
 
   it('puts stored history before the live samples that are newer than it; nulls stay out', () => {

@@ -3,6 +3,8 @@
 // each tag keeps its own time column: a 60-s tag beside a 1-s tag never becomes a line full of gaps.
 // Each buffer is twice its capacity so the visible window is always one contiguous subarray (uPlot
 // draws it as is); when the end is reached the window is copied back to the front, O(1) amortised.
+// Samples are kept in time order whatever order they arrive in (stored history after live, a replay
+// seeking back): an out-of-order one is inserted at its place, never a reason to start over.
 // Buffers start small and grow up to the capacity: hundreds of assets must not cost a day each up front.
 
 export interface SeriesView {
@@ -32,6 +34,9 @@ export class TagSeries {
   private v: Float64Array;
   private start = 0;
   private end = 0;
+  /** The newest arrival (not the largest time): after a seek back in a replay that keeps its timestamps, that is now. */
+  private arrivalT: number | null = null;
+  private arrivalV: number | null = null;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 2) throw new RangeError('capacity must be an integer ≥ 2');
@@ -48,24 +53,130 @@ export class TagSeries {
     return this.end > this.start ? this.t[this.end - 1] : null;
   }
 
+  /** Time of the newest live sample (seconds), else the last stored one. */
+  arrivalTime(): number | null {
+    return this.arrivalT ?? this.lastTime();
+  }
+
+  /** Value of the newest live sample, else the last stored one. */
   latest(): number | null {
-    return this.end > this.start ? this.v[this.end - 1] : null;
+    return this.arrivalT !== null ? this.arrivalV : this.end > this.start ? this.v[this.end - 1] : null;
   }
 
   clear(): void {
     this.start = this.end = 0;
+    this.arrivalT = this.arrivalV = null;
   }
 
-  /** Append one sample. A sample older than the last one (a seek back, a dataset loop) restarts the series: uPlot needs ascending x. */
+  /**
+   * Add one live sample in time order. Most arrive after the last one (appended); an older one (a replay
+   * seeking back, history and live arriving in either order) goes to its place, and one at a time
+   * already held replaces that value. Nothing already held is thrown away for it: uPlot needs ascending
+   * x, not a restart.
+   */
   push(tSec: number, value: number): void {
     if (!Number.isFinite(tSec)) return;
+    this.arrivalT = tSec;
+    this.arrivalV = value;
+    this.put(tSec, value);
+  }
+
+  private put(tSec: number, value: number): void {
     const last = this.lastTime();
-    if (last !== null && tSec < last) this.clear();
+    if (last === null || tSec > last) {
+      if (this.end === this.t.length) this.makeRoom();
+      this.t[this.end] = tSec;
+      this.v[this.end] = value;
+      this.end++;
+      if (this.end - this.start > this.capacity) this.start++;
+      return;
+    }
+    const i = this.indexOf(tSec);
+    if (i < this.end && this.t[i] === tSec) {
+      this.v[i] = value;
+      return;
+    }
+    // Older than everything a full buffer keeps: the window has already moved past it.
+    if (i === this.start && this.length >= this.capacity) return;
     if (this.end === this.t.length) this.makeRoom();
-    this.t[this.end] = tSec;
-    this.v[this.end] = value;
+    // makeRoom moves the window: find the place again.
+    const pos = this.indexOf(tSec);
+    this.t.copyWithin(pos + 1, pos, this.end);
+    this.v.copyWithin(pos + 1, pos, this.end);
+    this.t[pos] = tSec;
+    this.v[pos] = value;
     this.end++;
     if (this.end - this.start > this.capacity) this.start++;
+  }
+
+  /** First index in [start, end) whose time is ≥ tSec. */
+  private indexOf(tSec: number): number {
+    let lo = this.start;
+    let hi = this.end;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.t[mid] < tSec) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Merge a block of samples (ascending) with what is held, in one pass: stored history with the live
+   * tail, whichever came first and however they overlap. At equal times the held (live) value stays.
+   * A downsampled block (time buckets) `replaces` what is held within its span instead: raw samples
+   * between its points would double the density and push the older half of the day out.
+   * The newest `capacity` samples of the union are kept.
+   */
+  merge(ts: ArrayLike<number>, values: ArrayLike<number>, replaces = false): void {
+    let cur = this.view();
+    if (replaces && ts.length > 0) {
+      const lo = ts[0];
+      const hi = ts[ts.length - 1];
+      const keep = { t: [] as number[], v: [] as number[] };
+      for (let i = 0; i < cur.length; i++)
+        if (cur.t[i] < lo || cur.t[i] > hi) {
+          keep.t.push(cur.t[i]);
+          keep.v.push(cur.v[i]);
+        }
+      cur = { t: Float64Array.from(keep.t), v: Float64Array.from(keep.v), length: keep.t.length };
+    }
+    const n = ts.length + cur.length;
+    const t = new Float64Array(n);
+    const v = new Float64Array(n);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < ts.length || j < cur.length) {
+      const a = i < ts.length ? ts[i] : Infinity;
+      const b = j < cur.length ? cur.t[j] : Infinity;
+      let x: number;
+      let y: number;
+      if (i < ts.length && !Number.isFinite(a)) {
+        i++;
+        continue;
+      } else if (b <= a) {
+        if (a === b) i++;
+        x = b;
+        y = cur.v[j++];
+      } else {
+        x = a;
+        y = values[i++];
+      }
+      // A block out of order or with a repeated time: the first sample of a time stays, x stays ascending.
+      if (k > 0 && t[k - 1] >= x) continue;
+      t[k] = x;
+      v[k] = y;
+      k++;
+    }
+    const keep = Math.min(k, this.capacity);
+    const size = Math.max(Math.min(this.capacity, INITIAL) * 2, Math.min(this.capacity * 2, keep * 2));
+    this.t = new Float64Array(size);
+    this.v = new Float64Array(size);
+    this.t.set(t.subarray(k - keep, k));
+    this.v.set(v.subarray(k - keep, k));
+    this.start = 0;
+    this.end = keep;
   }
 
   private makeRoom(): void {
@@ -133,30 +244,29 @@ export class LiveReadings {
     this.emit(touched);
   }
 
-  /** Replace a device's tag windows with stored history (ascending), then live samples continue after it. */
+  /** Merge stored history (one ts column for all tags, ascending) into a device's tag windows, beside the live samples. */
   loadHistory(deviceId: string, cols: { ts: ArrayLike<number>; series: Readonly<Record<string, ArrayLike<number | null>>> }): void {
     for (const [key, col] of Object.entries(cols.series)) this.fill(`${deviceId}/${key}`, cols.ts, col);
     this.emit(new Set([deviceId]));
   }
 
-  /** Replace one tag's window with stored history (epoch ms, ascending; null = bad, a gap), the live tail kept after it. */
-  loadTagHistory(tagId: string, ts: ArrayLike<number>, values: ArrayLike<number | null>): void {
-    this.fill(tagId, ts, values);
+  /** Merge one tag's stored trend (epoch ms, ascending; null = bad, a gap) with the live samples it holds; a downsampled one replaces them within its span. */
+  loadTagHistory(tagId: string, ts: ArrayLike<number>, values: ArrayLike<number | null>, downsampled = false): void {
+    this.fill(tagId, ts, values, downsampled);
     this.emit(new Set([tagId.slice(0, tagId.lastIndexOf('/'))]));
   }
 
-  private fill(tagId: string, ts: ArrayLike<number>, col: ArrayLike<number | null>): void {
-    const lastHist = ts.length ? ts[ts.length - 1] / 1000 : -Infinity;
-    const s = this.tag(tagId);
-    const v = s.view();
-    const liveTail: Array<[number, number]> = [];
-    for (let i = 0; i < v.length; i++) if (v.t[i] > lastHist) liveTail.push([v.t[i], v.v[i]]);
-    s.clear();
+  private fill(tagId: string, ts: ArrayLike<number>, col: ArrayLike<number | null>, downsampled = false): void {
+    const t: number[] = [];
+    const v: number[] = [];
     for (let i = 0; i < ts.length; i++) {
       const x = col[i];
-      if (x !== null && x !== undefined && Number.isFinite(x)) s.push(ts[i] / 1000, x);
+      if (x !== null && x !== undefined && Number.isFinite(x)) {
+        t.push(ts[i] / 1000);
+        v.push(x);
+      }
     }
-    for (const [t, x] of liveTail) s.push(t, x);
+    this.tag(tagId).merge(t, v, downsampled);
   }
 
   subscribe(l: Listener): () => void {

@@ -3,7 +3,8 @@
 import { useMemo, useState } from 'react';
 import { ALARM_PRIORITIES, type Alarm } from '../../../shared/anomalies';
 import { AlarmCues } from '../components/AlarmCues';
-import { Empty, FieldInput, PriorityBadge, Stat, fmtTime } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
+import { Empty, FieldInput, PriorityBadge, Stat } from '../components/ui';
 import { useServices } from '../context';
 import { alarmName, alarmText, needsAck, removedWord, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
 import { useModel } from '../store/model';
@@ -132,7 +133,9 @@ export default function AlarmsPane() {
                   {a.chattering ? <span className="tag">chattering</span> : null}
                   {a.stale ? <span className="tag">stale</span> : null}
                 </td>
-                <td className="nowrap">{fmtTime(a.activated_at ?? a.updated_at)}</td>
+                <td className="nowrap">
+                  <PlantTime wall={a.activated_at ?? a.updated_at} />
+                </td>
                 <td data-field="source" title={a.id} className="wrap-any">
                   {alarmName(a.id, a.source, lookup)}
                 </td>
@@ -141,7 +144,7 @@ export default function AlarmsPane() {
                   <AlarmCues alarm={a} />
                   {a.state === 'shelved' ? (
                     <div className="muted">
-                      shelved by {a.shelved_by}: {a.shelve_reason} (until {fmtTime(a.shelved_until)})
+                      shelved by {a.shelved_by}: {a.shelve_reason} (until <PlantTime wall={a.shelved_until} />)
                     </div>
                   ) : null}
                 </td>

@@ -1,7 +1,8 @@
 // Approvals: the pending queue (soonest deadline first), bulk decisions, keyboard work, and history.
 import { useEffect, useRef, useState } from 'react';
 import { ApprovalCard } from '../components/ApprovalCard';
-import { Empty, fmtTime, useAgentName, useNow } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
+import { Empty, useAgentName, useNow } from '../components/ui';
 import { useServices } from '../context';
 import { isHighRisk, summarizeArgs, useApprovals } from '../store/approvals';
 
@@ -118,7 +119,9 @@ export default function ApprovalsPane() {
           <tbody>
             {history.slice(0, 50).map((a) => (
               <tr key={a.id} data-history-id={a.id}>
-                <td className="nowrap">{fmtTime(a.decidedAt ?? a.deadline)}</td>
+                <td className="nowrap">
+                  <PlantTime wall={a.decidedAt ?? a.deadline} />
+                </td>
                 <td className={a.status === 'approved' ? '' : 'muted'}>{a.status}</td>
                 <td title={a.agentId}>{agentName(a.agentId)}</td>
                 <td className="wrap-any wide" title={JSON.stringify(a.args)}>

@@ -2,7 +2,8 @@
 // head, the same file `aegisflow audit export` writes and `aegisflow audit verify --file` checks).
 import { useEffect, useState } from 'react';
 import { unwrap } from '../api/client';
-import { Empty, download, fmtDateTime, useAgentName } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
+import { Empty, download, useAgentName } from '../components/ui';
 import { useServices } from '../context';
 import { useAudit } from '../store/audit';
 
@@ -119,7 +120,9 @@ export default function AuditPane() {
                 <td className="num" data-label="#">
                   {r.seq}
                 </td>
-                <td className="nowrap">{fmtDateTime(r.ts)}</td>
+                <td className="nowrap">
+                  <PlantTime wall={r.ts} />
+                </td>
                 <td className={ABNORMAL.has(r.kind) ? 'attention' : ''}>{r.kind}</td>
                 <td title={r.agentId ?? ''}>{agentName(r.agentId)}</td>
                 <td className="wrap-word">

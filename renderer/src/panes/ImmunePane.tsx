@@ -2,7 +2,8 @@
 // timeline, fleet-learned patterns, and chaos buttons to prove it works.
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { CHAOS_TYPES, type AgentState, type ChaosType } from '../../../shared/immune';
-import { Empty, Stat, fmtTime } from '../components/ui';
+import { Empty, Stat } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
 import { useServices } from '../context';
 import { useImmune } from '../store/immune';
 
@@ -65,7 +66,9 @@ export default function ImmunePane() {
                   <td>{p.agent_id}</td>
                   <td>{p.diagnosis.replace(/_/g, ' ')}</td>
                   <td className={p.severity >= 7 ? 'abnormal' : ''}>severity {p.severity.toFixed(1)}/10</td>
-                  <td>{fmtTime(p.created_at)}</td>
+                  <td>
+                    <PlantTime wall={p.created_at} />
+                  </td>
                   <td className="actions">
                     {p.approval_id ? (
                       <>
@@ -154,7 +157,9 @@ export default function ImmunePane() {
             <tbody>
               {detail.vitals.slice(-8).map((v) => (
                 <tr key={v.ts}>
-                  <td>{fmtTime(v.ts)}</td>
+                  <td>
+                    <PlantTime wall={v.ts} />
+                  </td>
                   <td className="num">{v.latency_ms.toFixed(0)}</td>
                   <td className="num">{v.total_tokens}</td>
                   <td className="num">{v.cost_usd.toFixed(4)}</td>
@@ -180,7 +185,9 @@ export default function ImmunePane() {
           <tbody>
             {overview.healing.slice(0, 40).map((h) => (
               <tr key={h.id}>
-                <td>{fmtTime(h.ts)}</td>
+                <td>
+                  <PlantTime wall={h.ts} />
+                </td>
                 <td className="nowrap">{h.agent_id}</td>
                 <td className={`nowrap ${h.ok === false || h.kind === 'exhausted' || h.kind === 'quarantined' ? 'abnormal' : ''}`}>
                   {h.kind.replace(/_/g, ' ')}

@@ -4,7 +4,8 @@ import { Fragment, useEffect, useMemo, useState } from 'react';
 import { SEVERITIES } from '../../../shared/anomalies';
 import type { IncidentView } from '../../../shared/contract';
 import { unwrap } from '../api/client';
-import { Empty, fmtDateTime } from '../components/ui';
+import { Empty } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
 import { throttle } from '../sync';
 import { useServices } from '../context';
 import { useAnomalies } from '../store/anomalies';
@@ -57,7 +58,9 @@ export default function IncidentsPane() {
             {reports.items.map((r) => (
               <Fragment key={r.id}>
                 <tr data-incident-id={r.id} onClick={() => setOpen(open === r.id ? null : r.id)} className={open === r.id ? 'selected' : ''}>
-                  <td className="nowrap">{fmtDateTime(r.ts)}</td>
+                  <td className="nowrap">
+                    <PlantTime wall={r.ts} />
+                  </td>
                   <td>{r.device_id}</td>
                   <td>{r.title}</td>
                   <td className={r.severity === 'critical' || r.severity === 'high' ? 'abnormal' : ''}>{r.severity}</td>
@@ -128,7 +131,9 @@ export default function IncidentsPane() {
           <tbody>
             {list.map((e) => (
               <tr key={e.id} data-episode-id={e.id}>
-                <td>{fmtDateTime(e.start_ts)}</td>
+                <td>
+                  <PlantTime plant={e.start_ts} />
+                </td>
                 <td>{e.device_id}</td>
                 <td>
                   {e.type_hint.replace(/_/g, ' ')} <span className="muted">{Math.round(e.confidence * 100)} %</span>

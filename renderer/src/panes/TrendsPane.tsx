@@ -1,7 +1,12 @@
 // Trends: any tags of the plant, one chart per unit, live from the ring buffers (never React state per
-// sample), with a day of stored history loaded for zoom/pan and anomaly episodes shaded.
+// sample), with a day of stored history loaded for zoom/pan, anomaly episodes shaded, the model's normal
+// band and alarm limits, and the devices' alarms as markers at their plant time. Times are plant time.
+// Alarms and approvals carry wall time: the replay's clock segments place them on the plant clock.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { PALETTE, TrendStack, type TrendTag } from '../charts/trendStack';
+import { PALETTE, TrendStack, type TrendMarker, type TrendTag } from '../charts/trendStack';
+import { useAlarms } from '../store/alarms';
+import { fmtClock, plantToWall, usePlantNow, wallToPlant } from '../time';
+import { fmtDateTime } from '../components/ui';
 import { useServices } from '../context';
 import { episodesOf, useAnomalies } from '../store/anomalies';
 import { useConnection } from '../store/connection';
@@ -12,6 +17,8 @@ import { Empty } from '../components/ui';
 import { fmtValue, tagDigits } from './plant/status';
 import { TagPicker } from './trends/TagPicker';
 import { resolveEntries } from './trends/selection';
+
+const HINT = 'drag to zoom · shaded = anomaly episode · dashed = alarm limit · red line = alarm';
 
 export default function TrendsPane() {
   const { live, actions } = useServices();
@@ -30,6 +37,11 @@ export default function TrendsPane() {
   const elRef = useRef<HTMLDivElement>(null);
   const stackRef = useRef<TrendStack | null>(null);
   const episodes = useAnomalies((s) => s.episodes);
+  const alarms = useAlarms((s) => s.alarms);
+  const clock = usePlant((s) => s.simulator?.clock);
+  // The shown window, written straight into its label: a React render per animation frame while following
+  // live data made long tasks of a day's charts.
+  const windowRef = useRef<HTMLSpanElement>(null);
 
   // What the model knows of the selection; a selection from another plant falls back to the first asset.
   const tags = useMemo(() => {
@@ -47,6 +59,8 @@ export default function TrendsPane() {
         label: `${assets.get(t.device_id)?.name ?? t.device_id} ${t.name}`,
         unit: t.unit,
         digits: tagDigits(t),
+        normal: t.normal,
+        limits: t.limits.map((l) => ({ key: l.key, value: l.value })),
       })),
     [tagKey], // eslint-disable-line react-hooks/exhaustive-deps
   );
@@ -60,6 +74,17 @@ export default function TrendsPane() {
       windowSec: useTrends.getState().windowSec,
       onFollowChange: setFollowing,
       onLatest: setLatest,
+      onWindow: (from, to) => {
+        const el = windowRef.current;
+        if (!el) return;
+        const c = usePlant.getState().simulator?.clock;
+        const today = usePlantNow.getState().now ?? wallToPlant(c, Date.now());
+        el.dataset.from = String(from);
+        el.dataset.to = String(to);
+        el.textContent = `${fmtClock(from, today)} – ${fmtClock(to, today)}`;
+        const [a, b] = [plantToWall(c, from), plantToWall(c, to)];
+        el.title = a !== null && b !== null ? `plant time · wall clock ${fmtDateTime(a)} – ${fmtDateTime(b)}` : 'plant time';
+      },
       onFirstDraw: (ms, points) => {
         setFirstDrawMs(ms);
         // For bench:ui and anyone profiling: when the charts first showed data, and how much.
@@ -78,28 +103,51 @@ export default function TrendsPane() {
 
   useEffect(() => {
     stackRef.current?.setEpisodes(episodesOf(episodes, devices));
-  }, [episodes, devices]);
+  }, [episodes, devices, trendTags]);
+
+  // Each alarm of these devices at the plant time it came on (its last change if it never did).
+  useEffect(() => {
+    const on = new Set(devices);
+    const markers: TrendMarker[] = [];
+    for (const a of Object.values(alarms)) {
+      if (!on.has(a.source)) continue;
+      const wall = a.activated_at ?? a.updated_at;
+      markers.push({ t: wallToPlant(clock, wall), device_id: a.source, label: a.message });
+    }
+    stackRef.current?.setMarkers(markers.sort((x, y) => x.t - y.t));
+  }, [alarms, devices, clock, trendTags]);
 
   // A day of stored history behind the live tail, so zoom and pan reach back before this page opened.
   // Asked once the link is up (and again after a reconnect: what was missed while away is in the store).
   // The window ends at the newest plant time known for these tags (the replay's clock, not the wall's).
   const linkOpen = useConnection((s) => s.state === 'open');
+  // Asked again once the plant clock is first known: before it, "now" can only be the wall clock, which a
+  // replay's readings may be hours away from (the stretch in between would never be fetched).
+  const plantKnown = usePlantNow((s) => s.now !== null) || clock?.plantTime != null;
+  const fetched = useRef<{ key: string; from: number; to: number } | null>(null);
   useEffect(() => {
+    if (!linkOpen) fetched.current = null; // after a reconnect, what was missed meanwhile is in the store
     if (!linkOpen || tags.length === 0) return;
-    let cancelled = false;
-    setHistory('loading');
-    let to = 0;
+    let to = usePlantNow.getState().now ?? usePlant.getState().simulator?.clock?.plantTime ?? 0;
     for (const d of devices) {
       const latestTs = Date.parse(usePlant.getState().devices[d]?.latest?.timestamp ?? '');
       if (Number.isFinite(latestTs)) to = Math.max(to, latestTs);
     }
-    for (const t of tags) to = Math.max(to, (live.tag(t.id).lastTime() ?? 0) * 1000);
+    for (const t of tags) to = Math.max(to, (live.tag(t.id).arrivalTime() ?? 0) * 1000);
     to ||= Date.now();
+    // The plant clock just became known and lies inside the day already fetched: nothing is missing.
+    const prev = fetched.current;
+    if (prev && prev.key === tagKey && to > prev.from && to <= prev.to) return;
+    fetched.current = { key: tagKey, from: to - 86_400_000, to: to + 60_000 };
+    let cancelled = false;
+    setHistory('loading');
+    // Up to the plant clock (and a minute for readings on their way): an earlier run of a replay may have
+    // stored readings past it, which are not this plant's present. The live tail merges in by time.
     void actions
       .loadHistory(
         tags.map((t) => t.id),
         to - 86_400_000,
-        to + 3_600_000,
+        to + 60_000,
       )
       .then(() => {
         if (!cancelled) setHistory('done');
@@ -107,7 +155,7 @@ export default function TrendsPane() {
     return () => {
       cancelled = true;
     };
-  }, [tagKey, linkOpen]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [tagKey, linkOpen, plantKnown]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (!model) return <Empty loaded={false}>No plant model yet.</Empty>;
   return (
@@ -136,7 +184,10 @@ export default function TrendsPane() {
         <button type="button" className={following ? 'on' : ''} onClick={() => stackRef.current?.follow()} data-action="live">
           {following ? 'Live' : 'Back to live'}
         </button>
-        <span className="muted">{history === 'loading' ? 'loading stored history…' : 'drag to zoom · shaded = anomaly episode'}</span>
+        <span className="trend-window" data-field="trend-window" ref={windowRef} />
+        <span className="muted trend-hint" title={HINT}>
+          {history === 'loading' ? 'loading stored history…' : HINT}
+        </span>
       </div>
       <div className="latest-wrap">
         <table className="grid compact latest">

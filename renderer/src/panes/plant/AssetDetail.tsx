@@ -3,7 +3,8 @@
 // looks like a good one); the asset's state, load and alarms. Escape goes back to the overview.
 import { useEffect, useRef } from 'react';
 import type { Alarm } from '../../../../shared/anomalies';
-import { PriorityBadge, fmtTime } from '../../components/ui';
+import { fmtTime, PriorityBadge } from '../../components/ui';
+import { PlantTime } from '../../components/PlantTime';
 import { showTrend } from '../../navigate';
 import type { AssetView, PlantModelView, TagView } from '../../store/model';
 import type { DeviceRow } from '../../store/plant';
@@ -140,7 +141,7 @@ export function AssetDetail({ model, asset, row, alarms, summary, episode }: Ass
         </span>
         {row?.last_command ? (
           <span className="muted">
-            last command {row.last_command.command} at {fmtTime(Date.parse(row.last_command.at))}
+            last command {row.last_command.command} at <PlantTime wall={Date.parse(row.last_command.at)} />
           </span>
         ) : null}
         {episode ? <span className="abnormal">anomaly: {episode}</span> : null}
@@ -156,7 +157,12 @@ export function AssetDetail({ model, asset, row, alarms, summary, episode }: Ass
             <li key={a.id} data-alarm-id={a.id} data-state={a.state}>
               <PriorityBadge p={a.priority} /> {alarmText(a, { assets: new Map([[asset.id, asset]]) })}{' '}
               {isRemoved(a) ? <b className="removed-state">· {removedNote(a)}</b> : <span className="muted">· {a.state.replace(/_/g, ' ')}</span>}
-              {a.activated_at ? <span className="muted"> · since {fmtTime(a.activated_at)}</span> : null}
+              {a.activated_at ? (
+                <span className="muted">
+                  {' '}
+                  · since <PlantTime wall={a.activated_at} />
+                </span>
+              ) : null}
             </li>
           ))}
         </ul>

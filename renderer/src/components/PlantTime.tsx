@@ -1,0 +1,38 @@
+// A time as the control room shows it: on the plant clock, 24-hour, the date when not the plant's
+// today, the wall-clock time on hover. Give `plant` for times on the readings' clock (readings,
+// episodes) or `wall` for what the core stamps with the wall clock (alarms, approvals, audit rows).
+import { useStore } from 'zustand';
+import { usePlant } from '../store/plant';
+import { fmtClock, plantToWall, usePlantNow, wallToPlant } from '../time';
+import { fmtDateTime } from './ui';
+
+export function PlantTime({ plant, wall, seconds }: { plant?: number | null; wall?: number | null; seconds?: boolean }) {
+  const clock = usePlant((s) => s.simulator?.clock);
+  // The plant's day only (its midnight): a re-render of every time on screen per second of a fast replay would be waste.
+  const today = useStore(usePlantNow, (s) => (s.now === null ? null : new Date(s.now).setHours(0, 0, 0, 0)));
+  const p = plant ?? (wall !== null && wall !== undefined ? wallToPlant(clock, wall) : null);
+  if (p === null || !Number.isFinite(p)) return <span>—</span>;
+  const w = wall ?? plantToWall(clock, p);
+  return (
+    <time dateTime={new Date(p).toISOString()} data-plant-ts={p} title={w === null ? 'plant time' : `plant time · wall clock ${fmtDateTime(w)}`}>
+      {fmtClock(p, today ?? wallToPlant(clock, Date.now()), { seconds })}
+    </time>
+  );
+}
+
+/** The plant clock's present for the top bar, with its date: the newest reading's time (it stands still while the replay is paused). */
+export function PlantNow() {
+  const now = useStore(usePlantNow, (s) => s.now);
+  const plantTime = usePlant((s) => s.simulator?.clock?.plantTime ?? null);
+  const p = now ?? plantTime;
+  const at = useStore(usePlantNow, (s) => s.at);
+  return (
+    <time
+      dateTime={p === null ? undefined : new Date(p).toISOString()}
+      data-plant-ts={p ?? ''}
+      title={at ? `newest reading arrived ${fmtDateTime(at)} wall clock` : undefined}
+    >
+      {fmtClock(p, null)}
+    </time>
+  );
+}

@@ -1,0 +1,109 @@
+// One clock for the control room: every time shown is plant time, the clock of the readings (a replay
+// runs it at its own speed, ahead of or behind the wall clock), 24-hour, with the date when it is not
+// the plant's today; the wall time is on hover. Readings, episodes and trend axes carry plant time
+// already; what the core stamps with the wall clock (alarms, approvals, audit, incidents) is placed on
+// the plant clock through the replay's clock segments (SimulatorStatus.clock). With no replay the plant
+// clock is the wall clock.
+import { create } from 'zustand';
+import type { SimulatorStatus } from '../../shared/contract';
+
+export type PlantClock = NonNullable<SimulatorStatus['clock']>;
+type Segment = PlantClock['segments'][number];
+
+/** The segment a time falls in (by `key`), or null before the first. */
+function segmentAt(segments: readonly Segment[], t: number, key: 'wall' | 'plant'): number {
+  let lo = 0;
+  let hi = segments.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (segments[mid][key] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** The rate of a segment: its own, or (at maximum speed) what it covered up to the next one or up to now. */
+function rateOf(clock: PlantClock, i: number): number {
+  const s = clock.segments[i];
+  if (s.rate !== null) return s.rate;
+  const next = clock.segments[i + 1];
+  const [wall, plant] = next ? [next.wall, next.plant] : [clock.at, clock.plantTime ?? s.plant];
+  return wall > s.wall ? Math.max(0, (plant - s.plant) / (wall - s.wall)) : 0;
+}
+
+/** Plant time of a wall-clock instant (identity with no replay, or before it started). */
+export function wallToPlant(clock: PlantClock | null | undefined, wallMs: number): number {
+  if (!clock || clock.segments.length === 0) return wallMs;
+  const i = segmentAt(clock.segments, wallMs, 'wall');
+  if (i < 0) return wallMs;
+  const s = clock.segments[i];
+  let t = s.plant + (wallMs - s.wall) * rateOf(clock, i);
+  // A segment ends where the next begins: never past it (a seek may move the clock on, never back in shift mode).
+  const next = clock.segments[i + 1];
+  if (next && t > next.plant && next.plant >= s.plant) t = next.plant;
+  return Math.round(t);
+}
+
+/** Wall-clock instant of a plant time (the newest segment that covers it), null if the replay never ran there. */
+export function plantToWall(clock: PlantClock | null | undefined, plantMs: number): number | null {
+  if (!clock || clock.segments.length === 0) return plantMs;
+  for (let i = clock.segments.length - 1; i >= 0; i--) {
+    const s = clock.segments[i];
+    const next = clock.segments[i + 1];
+    const rate = rateOf(clock, i);
+    const endPlant = next ? next.plant : (clock.plantTime ?? s.plant);
+    if (plantMs < s.plant || (rate > 0 && plantMs > Math.max(endPlant, s.plant))) continue;
+    if (rate <= 0) return plantMs === s.plant ? s.wall : null;
+    return Math.round(s.wall + (plantMs - s.plant) / rate);
+  }
+  return null;
+}
+
+const p2 = (n: number) => String(n).padStart(2, '0');
+const dayOf = (d: Date) => `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}`;
+
+/** "14:03:27" on the plant's today (`todayMs`), "2026-01-02 14:03:27" on another day; 24-hour, local zone. */
+export function fmtClock(ms: number | null | undefined, todayMs?: number | null, opts: { seconds?: boolean } = {}): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const d = new Date(ms);
+  const time = `${p2(d.getHours())}:${p2(d.getMinutes())}${opts.seconds === false ? '' : `:${p2(d.getSeconds())}`}`;
+  const today = todayMs !== null && todayMs !== undefined && Number.isFinite(todayMs) ? dayOf(new Date(todayMs)) : null;
+  return today === dayOf(d) ? time : `${dayOf(d)} ${time}`;
+}
+
+/**
+ * Time-axis labels (seconds since the epoch, as uPlot hands them), 24-hour: seconds when the ticks are
+ * closer than a minute, the date on the first tick and wherever the day changes.
+ */
+export function axisLabels(splits: readonly number[], incrSec: number): string[] {
+  let prevDay = '';
+  return splits.map((s) => {
+    const d = new Date(s * 1000);
+    const day = dayOf(d);
+    const hm = `${p2(d.getHours())}:${p2(d.getMinutes())}${incrSec < 60 ? `:${p2(d.getSeconds())}` : ''}`;
+    const label = incrSec >= 86_400 ? day.slice(5) : day !== prevDay ? `${day.slice(5)} ${hm}` : hm;
+    prevDay = day;
+    return label;
+  });
+}
+
+/** The plant clock's present: the newest reading's time, moved on by the UI as readings arrive. */
+export interface PlantNowState {
+  /** Epoch ms on the plant clock, null before the first reading. */
+  now: number | null;
+  /** Wall time of that reading's arrival. */
+  at: number;
+  saw(plantMs: number, wallMs?: number): void;
+}
+
+export const usePlantNow = create<PlantNowState>()((set, get) => ({
+  now: null,
+  at: 0,
+  // Whole seconds: a re-render of every clock per reading batch would be waste.
+  saw: (plantMs, wallMs = Date.now()) => {
+    if (!Number.isFinite(plantMs)) return;
+    const cur = get().now;
+    if (cur !== null && Math.floor(cur / 1000) === Math.floor(plantMs / 1000)) return;
+    set({ now: plantMs, at: wallMs });
+  },
+}));
