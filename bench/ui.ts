@@ -8,7 +8,8 @@
 //                         (up to the chart's capacity), reaches back a day, and follows the plant clock
 // Each figure is printed with a reference measured in the same run: the bare WebSocket delivery of the same
 // event, the bare WebSocket fetch of the same day, and the same page idle (replay paused).
-// Last line: one JSON object with the four figures.
+//   consequence_preview_ms  a device command's approval request → its card shows the consequence preview drawn (median of 10)
+// Last line: one JSON object with the five figures.
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { TimedReading } from '../shared/domain';
@@ -246,6 +247,18 @@ async function main() {
     await core.api.call('simulator.control', { action: 'pause' }, OPERATOR);
     console.log(`trend after a click on a Plant asset: ${trendAfterClick.ok ? 'the stored day plus the live tail' : 'WRONG'} (${trendAfterClick.detail})`);
 
+    // ------------------------------------------------------------------ 5. approval request → consequence preview drawn
+    await core.api.call('simulator.control', { action: 'resume' }, OPERATOR);
+    const previews = await measurePreview(rig, offset);
+    await core.api.call('simulator.control', { action: 'pause' }, OPERATOR);
+    const previewMs = median(previews.drawn);
+    console.log(
+      `approval request → consequence preview drawn on its card: median ${r1(previewMs)} ms, p95 ${r1(p95(previews.drawn))} ms (n=${previews.drawn.length}; target < 300 ms)`,
+    );
+    console.log(
+      `  reference: approvals.preview computed in the core alone, median ${r1(median(previews.core))} ms → ratio ${r1(previewMs / Math.max(median(previews.core), 0.1))}×`,
+    );
+
     if (rig.errors.length) console.log(`page errors: ${rig.errors.join(' | ')}`);
     console.log(
       JSON.stringify({
@@ -253,6 +266,7 @@ async function main() {
         trend_first_draw_ms: r1(trendMs),
         long_tasks_over_50ms: over.length,
         trend_after_click_ok: trendAfterClick.ok ? 1 : 0,
+        consequence_preview_ms: r1(previewMs),
       }),
     );
   } finally {
@@ -261,6 +275,55 @@ async function main() {
 }
 
 /** Another asset's trend first, then DEVICE's through the Plant pane; its charts checked against the store. */
+/**
+ * A device command goes to REVIEW; the time until its approval card shows the consequence preview drawn (the
+ * card's arrival, the preview request, the device model run forward, the SVG), clock offset corrected. The
+ * reference is the same preview computed by the core alone (approvals.preview in process).
+ */
+async function measurePreview(rig: UiRig, offset: number): Promise<{ drawn: number[]; core: number[] }> {
+  const { core, page } = rig;
+  await showPane(page, 'approvals');
+  await page.evaluate(() => {
+    const w = window as unknown as { __preview: Record<string, number> };
+    w.__preview = {};
+    new MutationObserver(function () {
+      for (const el of document.querySelectorAll('article[data-approval-id] [data-field="consequence-preview"]')) {
+        const id = el.closest('article')!.getAttribute('data-approval-id')!;
+        w.__preview[id] ??= performance.timeOrigin + performance.now();
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  const createdAt = new Map<string, number>();
+  const off = core.bus.on('approval.created', (a) => createdAt.set(a.id, nowMs()));
+  const drawn: number[] = [];
+  const coreMs: number[] = [];
+  try {
+    for (let k = 0; k < 10; k++) {
+      const r = await core.services.governance.authorize({
+        agentId: 'bench-ui',
+        tool: 'execute_device_command',
+        args: { device_id: DEVICE, command: 'reduce_load', parameters: { reduction_pct: 20 + k }, justification: 'bench: consequence preview latency' },
+      });
+      const id = r.approvalId!;
+      const seen = await (
+        await page.waitForFunction((i) => (window as unknown as { __preview: Record<string, number> }).__preview[i] ?? null, id, {
+          timeout: 10_000,
+          polling: 5,
+        })
+      ).jsonValue();
+      drawn.push(seen - offset - createdAt.get(id)!);
+      const t = performance.now();
+      await core.api.call('approvals.preview', { id }, OPERATOR);
+      coreMs.push(performance.now() - t);
+      await core.api.call('approvals.decide', { id, verdict: 'reject', comment: 'bench' }, OPERATOR);
+      await sleep(100);
+    }
+  } finally {
+    off();
+  }
+  return { drawn, core: coreMs };
+}
+
 async function checkTrendAfterClick(rig: UiRig): Promise<{ ok: boolean; detail: string }> {
   const { page, core } = rig;
   const sim = core.services.plant?.simulator;
