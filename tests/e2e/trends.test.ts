@@ -170,7 +170,7 @@ describe('trends in a real browser', () => {
 
     // The thermal-runaway hour (jumped to above) raises an alarm on the compressor.
     await showPane(page, 'alarms');
-    const row = page.locator(`tr[data-alarm-id]:has(td:text-is("${DEVICE}"))`).first();
+    const row = page.locator(`tr[data-alarm-id][data-source="${DEVICE}"]`).first();
     await row.waitFor({ timeout: 30_000 });
     const id = await row.getAttribute('data-alarm-id');
     const when = row.locator('time[data-plant-ts]').first();
