@@ -18,6 +18,7 @@ const TITLES: Record<PaneId, string> = {
   replay: 'Replay',
   connect: 'Connect an agent',
   work: 'Agent work',
+  logbook: 'Logbook',
 };
 
 export function startPopouts(d: { paths: WindowPaths; state: ShellStateFile; mainWindow(): BrowserWindow | null }) {

@@ -37,4 +37,5 @@ export const PANES: Record<PaneId, PaneDef> = {
   replay: pane('Replay', () => import('./ReplayPane')),
   connect: pane('Connect an agent', () => import('./ConnectPane')),
   work: pane('Agent work', () => import('./WorkPane')),
+  logbook: pane('Logbook', () => import('./LogbookPane')),
 };
