@@ -70,11 +70,15 @@ export function evalWater(params: DetectorParams, seeds: readonly number[]) {
       const fe = res.episodes.filter((e) => !mine.some((f) => near(e, f)));
       falseEps += fe.length;
       for (const e of fe)
-        console.log(`  false episode: seed ${seed} ${a.id} ${new Date(e.start_ts).toISOString().slice(11, 19)} [${e.sensors.join(',')}] via ${e.detectors.join('+')}`);
+        console.log(
+          `  false episode: seed ${seed} ${a.id} ${new Date(e.start_ts).toISOString().slice(11, 19)} [${e.sensors.join(',')}] via ${e.detectors.join('+')}`,
+        );
     }
   }
   const detectedPct = (100 * detected) / Math.max(1, faults);
   const falsePerAssetDay = falseEps / Math.max(1e-9, assetDays);
-  console.log(`injected faults detected ${detected}/${faults}; false episodes ${falseEps} over ${assetDays.toFixed(0)} asset-days (${falsePerAssetDay.toFixed(3)}/asset-day)`);
+  console.log(
+    `injected faults detected ${detected}/${faults}; false episodes ${falseEps} over ${assetDays.toFixed(0)} asset-days (${falsePerAssetDay.toFixed(3)}/asset-day)`,
+  );
   return { detectedPct, falsePerAssetDay };
 }

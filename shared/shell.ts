@@ -4,7 +4,21 @@
 // generic invoke. The main process validates every argument and checks every sender.
 
 /** Panes of the control room (renderer/src/panes); a pop-out window shows exactly one. */
-export const PANE_IDS = ['plant', 'trends', 'alarms', 'approvals', 'overview', 'agents', 'audit', 'incidents', 'immune', 'replay', 'connect', 'work', 'logbook'] as const;
+export const PANE_IDS = [
+  'plant',
+  'trends',
+  'alarms',
+  'approvals',
+  'overview',
+  'agents',
+  'audit',
+  'incidents',
+  'immune',
+  'replay',
+  'connect',
+  'work',
+  'logbook',
+] as const;
 export type PaneId = (typeof PANE_IDS)[number];
 export const isPaneId = (p: unknown): p is PaneId => typeof p === 'string' && (PANE_IDS as readonly string[]).includes(p);
 

@@ -28,7 +28,13 @@ describe('logbook and shift handover in a real browser', () => {
 
   it('a note, a handover with the shelved alarm and the pending approval, Markdown export, acknowledged by the incoming operator only', async () => {
     const { page, core } = rig;
-    core.services.alarms.setCondition('line-2/pump-03:test', { active: true, priority: 'high', message: 'seal leak suspected', source: 'line-2/pump-03', kind: 'anomaly' });
+    core.services.alarms.setCondition('line-2/pump-03:test', {
+      active: true,
+      priority: 'high',
+      message: 'seal leak suspected',
+      source: 'line-2/pump-03',
+      kind: 'anomaly',
+    });
     core.services.alarms.shelve('line-2/pump-03:test', 'Dana Reyes', 'maintenance on site', 3_600_000);
     core.services.governance.addAgent({ id: 'ops', name: 'Operations assistant', role: 'assistant' });
     const pending = await core.services.governance.authorize({ agentId: 'ops', tool: 'execute_device_command', args: reduceLoad('line-1/compressor-01', 30) });
