@@ -164,7 +164,8 @@ function load(file: string, command: string): PlantModelView | number {
 
 export const plantCommand: CliCommand = {
   name: 'plant',
-  summary: 'the plant model file: plant validate FILE, plant show, plant import-csv FILE.csv, plant browse opc.tcp://… (drafts)',
+  summary:
+    'the plant model file: plant validate FILE, plant show, plant import-csv FILE.csv, plant import-sparkplug mqtt://…, plant browse opc.tcp://… (drafts)',
   help: HELP,
   async run(argv) {
     const parsed = parseCommand(argv, OPTIONS, HELP, { needsSubcommand: true });
