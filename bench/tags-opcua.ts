@@ -30,6 +30,7 @@ import type { OpcUaSettings } from '../shared/schemas/connectors-opcua';
 import type { TimedReading } from '../shared/domain';
 import { freePort } from '../tests/helpers';
 import { modelOf, startPlantServer } from '../tests/opcua-server';
+import { pct, sleep, takenSeconds } from './tags-common';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, dflt: string) => {
@@ -95,15 +96,6 @@ function serve(model: string, port: number, pki: string): Promise<ChildProcess> 
   });
 }
 
-const pct = (xs: number[], p: number) => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Values arrive in one burst a second: first-to-last arrival spans SECONDS − 1 of the SECONDS bursts. */
-const taken = (first: number, last: number) => ((last - first) / 1000) * (SECONDS / Math.max(SECONDS - 1, 1));
-
 async function throughCore(dir: string, model: string): Promise<Run> {
   const core = createCore(
     testConfig(path.join(dir, 'core'), {
@@ -154,7 +146,7 @@ async function throughCore(dir: string, model: string): Promise<Run> {
   const c = core.services.ingest.counters();
   console.log(`core: ${status()?.values} values through the connector, stored ${c.stored} readings, rejected ${c.rejected}; errors ${status()?.errors}`);
   await core.stop();
-  return { values, secs: taken(first, last), lags, rssMb: rss / 1e6 };
+  return { values, secs: takenSeconds(first, last, SECONDS), lags, rssMb: rss / 1e6 };
 }
 
 /** A bare node-opcua client with the same subscription settings → SQLite inserts every 100 ms. */
@@ -228,7 +220,7 @@ async function reference(dir: string, model: string, port: number): Promise<Run>
   await client.disconnect();
   await cm.dispose();
   db.close();
-  return { values, secs: taken(first, last), lags, rssMb: 0 };
+  return { values, secs: takenSeconds(first, last, SECONDS), lags, rssMb: 0 };
 }
 
 export async function benchOpcUa(): Promise<void> {

@@ -19,6 +19,7 @@ import { createCore, testConfig } from '../electron/core';
 import { decodePayload, encodePayload, num, topicOf, type UMetric } from '../electron/core/connectors/sparkplug-map';
 import { openDatabase } from '../electron/core/store';
 import type { TimedReading } from '../shared/domain';
+import { pct, takenSeconds, until } from './tags-common';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -103,19 +104,6 @@ interface Run {
   rssMb: number;
 }
 
-const pct = (xs: number[], p: number) => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-/** First to last arrival, scaled for the SECONDS × 10 slices (as bench:tags measures it). */
-const takenSeconds = (first: number, last: number) => ((last - first) / 1000) * ((SECONDS * 10) / (SECONDS * 10 - 1));
-
-async function until(done: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-}
-
 async function throughCore(dir: string): Promise<Run> {
   const core = createCore(
     testConfig(path.join(dir, 'core'), {
@@ -154,7 +142,7 @@ async function throughCore(dir: string): Promise<Run> {
     `core: received ${c.received} messages, stored ${c.stored} readings, rejected ${c.rejected} ${JSON.stringify(c.rejectedByReason)}; connector ${JSON.stringify(sp ?? null)}`,
   );
   await core.stop();
-  return { values, secs: takenSeconds(first, last), lags, rssMb: rss / 1e6 };
+  return { values, secs: takenSeconds(first, last, SECONDS * 10), lags, rssMb: rss / 1e6 };
 }
 
 async function reference(dir: string): Promise<Run> {
@@ -205,7 +193,7 @@ async function reference(dir: string): Promise<Run> {
   await new Promise<void>((r) => aedes.close(() => r()));
   server.close();
   db.close();
-  return { values, secs: takenSeconds(first, last), lags, rssMb: 0 };
+  return { values, secs: takenSeconds(first, last, SECONDS * 10), lags, rssMb: 0 };
 }
 
 // The publisher child runs this file itself.

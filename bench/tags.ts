@@ -20,6 +20,7 @@ import mqtt from 'mqtt';
 import { createCore, testConfig } from '../electron/core';
 import { openDatabase } from '../electron/core/store';
 import type { TimedReading } from '../shared/domain';
+import { pct, takenSeconds, until } from './tags-common';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -110,30 +111,6 @@ function publish(url: string, start: number): Promise<void> {
   return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`publisher exited with ${code}`)))));
 }
 
-const pct = (xs: number[], p: number) => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-
-/** Waits until `done` holds (checked every 50 ms) or ms pass. */
-/**
- * The seconds a run took to take in what was offered, from the first value's arrival to the last's: a path
- * that keeps up delivers the offered 10,000 values/s and falls behind shows as a longer span (and as lag).
- * The publisher sends SECONDS × 10 slices 100 ms apart; first-to-last arrival spans all but one of those
- * intervals, so the span is scaled by slices / (slices − 1). (The constant transit time of a value is not
- * throughput; the lag figures report it.)
- */
-const takenSeconds = (first: number, last: number) => {
-  const slices = SECONDS * 10;
-  return ((last - first) / 1000) * (slices / (slices - 1));
-};
-
-async function until(done: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-}
-
 async function throughCore(dir: string): Promise<Run> {
   const model = writeModel(dir);
   const core = createCore(
@@ -175,7 +152,7 @@ async function throughCore(dir: string): Promise<Run> {
     `core: received ${c.received} messages, stored ${c.stored} readings (${stored} in the store), rejected ${c.rejected} ${JSON.stringify(c.rejectedByReason)}; ${core.services.detection ? 'detector on' : 'no detector'}`,
   );
   await core.stop();
-  return { values, secs: takenSeconds(first, last), lags, turnLags, rssMb: rss / 1e6 };
+  return { values, secs: takenSeconds(first, last, SECONDS * 10), lags, turnLags, rssMb: rss / 1e6 };
 }
 
 async function reference(dir: string): Promise<Run> {
@@ -229,7 +206,7 @@ async function reference(dir: string): Promise<Run> {
   await new Promise<void>((r) => aedes.close(() => r()));
   server.close();
   db.close();
-  return { values, secs: takenSeconds(first, last), lags, turnLags, rssMb: 0 };
+  return { values, secs: takenSeconds(first, last, SECONDS * 10), lags, turnLags, rssMb: 0 };
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegisflow-bench-tags-'));
