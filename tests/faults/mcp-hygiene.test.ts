@@ -179,5 +179,6 @@ describe('audit: the unsigned tail', () => {
     const j = JSON.parse(out.json) as { unsignedTail?: { rows: number; fromTs: number; toTs: number } };
     expect(j.unsignedTail?.rows).toBe(tail);
     expect(j.unsignedTail!.toTs).toBeGreaterThanOrEqual(j.unsignedTail!.fromTs);
-  }, 30_000);
+    // Two CLI processes in a row: each loads the whole program, slow on a loaded machine.
+  }, 180_000);
 });
