@@ -278,10 +278,28 @@ function evalSkab(dir: string) {
     }
   };
   const learnedRows: number[] = [];
+  // where the errors are: false rows before / after each file's labelled anomaly, missed rows in files with no
+  // detection at all / in detected files (late start, early end)
+  const where = { fpBefore: 0, fpAfter: 0, fnUndetected: 0, fnDetected: 0, undetected: 0 };
   for (const f of files) {
     const o = flagsFor(f, skabParams, false);
     learnedRows.push(o.learned);
     add(ours, o.flags, f.y!);
+    const y = f.y ?? [];
+    const a0 = y.indexOf(1);
+    let tp = 0;
+    let fn = 0;
+    for (let i = FIT; i < y.length; i++) {
+      if (o.flags[i] && !y[i]) {
+        if (i < a0) where.fpBefore++;
+        else where.fpAfter++;
+      } else if (!o.flags[i] && y[i]) fn++;
+      else if (o.flags[i]) tp++;
+    }
+    if (tp === 0 && fn > 0) {
+      where.undetected++;
+      where.fnUndetected += fn;
+    } else where.fnDetected += fn;
     add(seedZ, flagsFor(f, zscoreParams, true).flags, f.y!);
   }
   learnedRows.sort((a, b) => a - b);
@@ -291,6 +309,9 @@ function evalSkab(dir: string) {
   console.log('detector              F1      FAR %    MAR %');
   console.log(`aegisflow combined    ${m.f1.toFixed(3)}   ${m.far.toFixed(2).padStart(6)}   ${m.mar.toFixed(2).padStart(6)}`);
   console.log(`seed z-score (60, 3)  ${mz.f1.toFixed(3)}   ${mz.far.toFixed(2).padStart(6)}   ${mz.mar.toFixed(2).padStart(6)}`);
+  console.log(
+    `our false rows: ${where.fpBefore} before the labelled anomaly, ${where.fpAfter} after it; missed rows: ${where.fnUndetected} in ${where.undetected} files with no detection, ${where.fnDetected} in detected files (late start or early end)`,
+  );
   console.log('leaderboard: Conv-AE 0.78/13.55/28.02, MSET 0.78/39.73/14.13, T²+Q 0.76/26.62/24.92, Isolation forest 0.29/2.56/82.89');
   let freePct: number | null = null;
   const freeFile = path.join(dir, 'anomaly-free', 'anomaly-free.csv');

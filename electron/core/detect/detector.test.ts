@@ -133,6 +133,23 @@ describe('streaming detectors', () => {
     expect(frozen.eps[0].ep.end_ts! / STEP).toBeLessThan(2150);
   });
 
+  it('recovery cut short by the end of the data: the episode ends where its deviation ended, not at the last row', () => {
+    // SKAB's files end a few minutes after the fault: the rig is back near its old level, the hysteresis still
+    // holds the episode open while it waits for the signals to settle, and then the data ends
+    const s = noise(1320, 2, 21);
+    for (let i = 1000; i < 1300; i++) s[i][0] += 40;
+    for (let i = 1300; i < 1320; i++) s[i][0] += 3;
+    const { eps } = run(s);
+    expect(eps).toHaveLength(1);
+    const endRow = (ep: Episode) => (ep.end_ts ?? ep.last_ts) / STEP;
+    expect(endRow(eps[0].ep)).toBeGreaterThanOrEqual(1299);
+    expect(endRow(eps[0].ep)).toBeLessThan(1310);
+    // a fault still at its height when the data ends runs to the end
+    const t = noise(1320, 2, 21);
+    for (let i = 1000; i < 1320; i++) t[i][0] += 40;
+    expect(endRow(run(t).eps[0].ep)).toBe(1319);
+  });
+
   it('an episode is not held open by a baseline frozen for longer than the normal the series has shown', () => {
     // SKAB's anomaly-free run: a short history, then the rig settles at a new level for good. The frozen
     // baseline may judge the new level for at most the time seen in normal operation (learning 200 + 100

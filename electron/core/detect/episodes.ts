@@ -120,11 +120,23 @@ export class DeviceMonitor {
     const ep = this.episode;
     ep.status = 'closed';
     ep.end_ts = this.lastActiveTs;
+    // Cut short (end of data, gap, discontinuity) while it was recovering (its score under recoverRatio × its peak
+    // since lastStrongTs): it ends where the recovery rule would end it, at its last strong sample. The hysteresis
+    // tail after it only keeps an episode open while the detector waits for the signals to settle; it is not
+    // evidence of the event, and a close forced before the wait is over must not turn it into one.
+    if (this.recovering()) ep.end_ts = Math.min(ep.end_ts, this.lastStrongTs);
     if (this.lastRawTs >= ep.start_ts && this.lastRawTs < ep.end_ts) ep.end_ts = this.lastRawTs;
     this.episode = null;
+    this.lowRun = 0;
     this.hitRun = 0;
     this.quietRun = 0;
     return ep;
+  }
+
+  /** The open episode peaked at recoverMinPeak or more and its score has stayed under recoverRatio × that peak since. */
+  private recovering(): boolean {
+    const ep = this.episode;
+    return !!ep && this.p.recoverRatio > 0 && ep.score >= this.p.recoverMinPeak && this.lowRun > 0;
   }
 
   push(ts: number, values: ArrayLike<number>): MonitorEvent {
