@@ -43,10 +43,11 @@ export function registerReadingsApi(
   api.register('connectors.trust', async ({ connector, thumbprint }, caller) => {
     const tp = thumbprint.toLowerCase();
     const waiting = ingest.connectors().find((c) => c.id === connector && c.untrusted?.thumbprint.toLowerCase() === tp)?.untrusted;
-    if (waiting && (await ingest.trust(connector, tp))) {
-      // An operator's decision to let a server in: on the audit chain like any other (who, which connector, which certificate).
+    if (waiting) {
+      // An operator's decision to let a server in is on the audit chain (who, which connector, which certificate)
+      // before it takes effect: if the row cannot be written, nothing is trusted.
       deps.audit?.({ actor: operatorOf(caller).name, connector, thumbprint: tp, subject: waiting.subject });
-      return { trusted: true as const };
+      if (await ingest.trust(connector, tp)) return { trusted: true as const };
     }
     throw new CoreError('not_found', `connector ${connector} is not waiting on a server certificate with thumbprint ${thumbprint}`);
   });
