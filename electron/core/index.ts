@@ -98,7 +98,19 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
   const registerRequests = (api: CoreApi, bus: EventBus, services: CoreServices, db: Db) => {
     const { operators, governance, immune, detection, alarms, mcp, agent, tracer, plant, live, ingest, readings, http: httpServer } = services;
     registerModelApi(api, services.model);
-    registerReadingsApi(api, { live, ingest, readings, plant: plantView(plant) });
+    registerReadingsApi(api, {
+      live,
+      ingest,
+      readings,
+      plant: plantView(plant),
+      audit: ({ actor, connector, thumbprint, subject }) =>
+        governance.audit.append({
+          kind: 'CERT_TRUSTED',
+          actor,
+          reason: `trusted the server certificate of connector ${connector}`,
+          detail: { connector, thumbprint, subject },
+        }),
+    });
     registerSimulatorApi(api, plant);
     registerPreviewApi(api, plant, {
       clock,

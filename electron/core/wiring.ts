@@ -19,7 +19,7 @@ import { OperatorAuth, operatorMigrations } from './operators';
 import { shiftMigrations } from './shift';
 import { createManualLibrary, loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createPendingCallRepository, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
-import { createPlant, deviceCommandsFor, type Plant } from './plant';
+import { createPlant, deviceCommandsFor, plantMigrations, type Plant } from './plant';
 import { ModelLoadError, ModelStore, modelPath, type ModelIndex } from './model';
 import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
 import type { CoreApi } from './api';
@@ -113,6 +113,7 @@ export function openStorage(config: Config, nativeBinding?: string): Db {
       ...observabilityMigrations,
       ...shiftMigrations,
       ...operatorMigrations,
+      ...plantMigrations,
     ]);
   } catch (err) {
     db.close();
@@ -166,7 +167,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   if (config.simulator.enabled && !gatewayPublicKey) throw new Error('the gateway public key is missing: the devices could verify no command');
   const plant =
     config.simulator.enabled && gatewayPublicKey
-      ? createPlant({ config: config.simulator, model: model.current, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey })
+      ? createPlant({ config: config.simulator, model: model.current, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey, db })
       : null;
   if (plant) model.onChange((m) => plant.simulator.setModel(m));
   const ingest = createIngest({
@@ -331,7 +332,6 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     agent,
     operators,
   };
-
   const dbFile = databasePath(config);
   const components: Lifecycle[] = [
     // WAL checkpoints on a worker thread (store/checkpointer.ts): first to start, last to stop.

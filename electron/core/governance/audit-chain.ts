@@ -45,6 +45,8 @@ export const AUDIT_KINDS = [
   'POLICY_LOADED',
   'POLICY_REFUSED',
   'POLICY_PROMOTED',
+  /** An operator trusted a connector's server certificate (OPC UA): connector, thumbprint, subject in detail. */
+  'CERT_TRUSTED',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

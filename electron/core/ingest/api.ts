@@ -3,7 +3,7 @@
 // replay simulator's view comes in through a port, so ingest works the same with real sensors.
 import type { DeviceStatus } from '../../../shared/domain';
 import type { ReadingColumns, SimulatorStatus } from '../../../shared/contract';
-import { CoreError, type CoreApi } from '../api';
+import { CoreError, operatorOf, type CoreApi } from '../api';
 import type { ReadingsRepository } from '../store';
 import type { IngestService } from '.';
 import { stripTs, type LiveCache } from './live';
@@ -18,7 +18,13 @@ export interface PlantView {
 
 const IDLE_SIMULATOR: SimulatorStatus = { running: false, paused: false, speed: 0, simTime: null, rowIndex: 0, totalRows: 0, published: 0, finished: false };
 
-export function registerReadingsApi(api: CoreApi, deps: { live: LiveCache; ingest: IngestService; readings: ReadingsRepository; plant: PlantView }): void {
+/** An operator trusted a connector's server certificate: the composition root appends it to the audit chain. */
+export type TrustAudit = (e: { actor: string; connector: string; thumbprint: string; subject: string }) => void;
+
+export function registerReadingsApi(
+  api: CoreApi,
+  deps: { live: LiveCache; ingest: IngestService; readings: ReadingsRepository; plant: PlantView; audit?: TrustAudit },
+): void {
   const { live, ingest, readings, plant } = deps;
   api.register('plant.snapshot', () => {
     const ids = new Set<string>([...ingest.deviceIds(), ...(plant.devices() ?? [])]);
@@ -34,8 +40,15 @@ export function registerReadingsApi(api: CoreApi, deps: { live: LiveCache; inges
     };
   });
   api.register('connectors.status', () => ingest.connectors());
-  api.register('connectors.trust', async ({ connector, thumbprint }) => {
-    if (await ingest.trust(connector, thumbprint.toLowerCase())) return { trusted: true as const };
+  api.register('connectors.trust', async ({ connector, thumbprint }, caller) => {
+    const tp = thumbprint.toLowerCase();
+    const waiting = ingest.connectors().find((c) => c.id === connector && c.untrusted?.thumbprint.toLowerCase() === tp)?.untrusted;
+    if (waiting) {
+      // An operator's decision to let a server in is on the audit chain (who, which connector, which certificate)
+      // before it takes effect: if the row cannot be written, nothing is trusted.
+      deps.audit?.({ actor: operatorOf(caller).name, connector, thumbprint: tp, subject: waiting.subject });
+      if (await ingest.trust(connector, tp)) return { trusted: true as const };
+    }
     throw new CoreError('not_found', `connector ${connector} is not waiting on a server certificate with thumbprint ${thumbprint}`);
   });
   api.register('plant.history', ({ device_id, limit }) => {

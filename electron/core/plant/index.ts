@@ -12,6 +12,8 @@ import type { Clock } from '../clock';
 import { DEVICE_IDS, SENSORS } from '../../../shared/domain';
 import type { AssetView, PlantModelView } from '../../../shared/schemas/model';
 import type { Logger } from '../observability';
+import type { Db } from '../store';
+import { createClockSegments } from './clock-store';
 import { commandParamsProblem } from './commands';
 import { parseDatasetCsv } from './dataset';
 import { writeDataset } from './generator';
@@ -40,6 +42,7 @@ export {
 export { tapeOf, tapeOfTable, parseTagCsv, loadTagCsvFile, isTagCsvHeader, type Tape, type TapeFrame } from './tape';
 export { createModelEncoder, frameSamples, type Encoder, type PlantSpec, type TagValue } from './publish';
 export { createSimulator, type Simulator, type SimulatorOptions, type CommandCounters } from './simulator';
+export { plantMigrations, createClockSegments, type ClockSegment, type ClockSegments } from './clock-store';
 export { PROFILES, AMBIENT_C } from './profiles';
 export { plantView, registerPreviewApi, registerSimulatorApi, type PreviewPorts } from './api';
 export { consequencePreview, PREVIEW_HORIZON_S, PreviewUnavailable } from './preview';
@@ -183,6 +186,8 @@ export function createPlant(deps: {
   clock: Clock;
   log: Logger;
   gatewayPublicKey: KeyObject;
+  /** The database the replay's clock segments are kept in (without it they last until the core stops). */
+  db?: Db;
 }): Plant {
   const { config } = deps;
   const log = deps.log.child({ component: 'plant' });
@@ -211,6 +216,7 @@ export function createPlant(deps: {
     tape,
     ...(deps.encode ? { encode: deps.encode } : {}),
     gatewayPublicKey: deps.gatewayPublicKey,
+    clockSegments: createClockSegments({ db: deps.db, now: deps.clock.now }),
     options: {
       speed: config.speed,
       timestamps: config.timestamps,

@@ -7,6 +7,7 @@ import type { PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
+import type { ClockSegments } from './clock-store';
 import type { PlantDevice, ReplayedValues } from './generic-model';
 import type { Encoder, PlantSpec } from './publish';
 import type { Tape } from './tape';
@@ -32,6 +33,8 @@ export interface SimulatorDeps {
   options: SimulatorOptions;
   /** The governance gateway's Ed25519 public key: devices act only on commands it signed. */
   gatewayPublicKey: KeyObject | string;
+  /** Where the clock segments are kept (default: in memory, lost on restart). */
+  clockSegments?: ClockSegments;
 }
 
 /** Commands the devices took or refused since start, refusals by reason code. */

@@ -12,6 +12,7 @@ import { ackTopic, COMMAND_TOPIC_PREFIX } from '../broker';
 import { createRateLimitedLog } from '../observability';
 import { DeviceModel } from './device-model';
 import { GenericDeviceModel, type PlantDevice } from './generic-model';
+import { createClockSegments } from './clock-store';
 import { createModelEncoder, frameSamples, type Encoder, type PlantSpec } from './publish';
 import { SCENARIOS } from './scenarios';
 import type { Tape } from './tape';
@@ -69,12 +70,10 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   let outBase = 0;
   let simBase = 0;
   let lastOut = 0;
-  // The plant clock against the wall clock, one segment per (re)start of pacing or pause (SimulatorStatus.clock).
-  const segments: Array<{ wall: number; plant: number; rate: number | null }> = [];
-  const segment = (plant: number, rate: number | null) => {
-    segments.push({ wall: clock.now(), plant, rate });
-    if (segments.length > 500) segments.shift();
-  };
+  // The plant clock against the wall clock, one segment per (re)start of pacing or pause (SimulatorStatus.clock);
+  // kept across restarts when a store is given (clock-store.ts).
+  const segments = deps.clockSegments ?? createClockSegments({ now: clock.now });
+  const segment = (plant: number, rate: number | null) => segments.add({ wall: clock.now(), plant, rate });
   let finishedResolve: (() => void) | null = null;
   const finishedPromise = new Promise<void>((r) => (finishedResolve = r));
 
@@ -87,7 +86,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     totalRows: tape.length,
     published,
     finished: done,
-    clock: { segments: segments.slice(), plantTime: published > 0 ? lastOut : null, at: clock.now() },
+    clock: { segments: segments.list(), plantTime: published > 0 ? lastOut : null, at: clock.now() },
   });
   const emitStatus = () => bus.emit('simulator.status', status());
   /** Tell the detectors the data is about to jump: the next published time is where it continues. */
@@ -239,6 +238,8 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       if (!paused) schedule(0);
     },
     async stop() {
+      // The plant clock stands still while the core is down: times stamped later are not placed past it.
+      if (running) segment(lastOut || clock.now(), 0);
       running = false;
       if (timer) clearTimeout(timer);
       timer = null;

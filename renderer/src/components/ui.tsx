@@ -1,7 +1,7 @@
 // Small shared pieces: clocks, formatting, the empty/loading states, priority badges, copy buttons, form fields.
 import { useEffect, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import type { AlarmPriority } from '../../../shared/anomalies';
-import { useAgents } from '../store/agents';
+import { agentLabel, useAgents } from '../store/agents';
 import { useConnection } from '../store/connection';
 
 /** Re-render every `ms` with the current time (countdowns, "ago" labels). */
@@ -114,5 +114,5 @@ export function FieldInput<T extends Record<K, string>, K extends keyof T>({
 /** Agents by name, not by id (`agent-1679264c`); an id the registry does not know (removed) stays as it is. */
 export function useAgentName(): (id: string | null | undefined) => string {
   const agents = useAgents((s) => s.agents);
-  return (id) => (id ? (agents[id]?.name ?? id) : '—');
+  return (id) => agentLabel(agents, id);
 }

@@ -2,6 +2,7 @@
 // detail (calls and decisions over time, risk, tools used, scope, policy view).
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { AgentView, AuditRowView, PolicyInfo } from '../../../shared/governance';
+import { AgentName } from '../components/AgentName';
 import { CopyButton, Empty, FieldInput, fmtAgo, fmtTime, useNow } from '../components/ui';
 import { useServices } from '../context';
 import { sortedAgents, useAgents } from '../store/agents';
@@ -84,7 +85,11 @@ export default function AgentsPane() {
       {created ? (
         <div className="banner token" role="status">
           <div>
-            Token for <b>{created.agentId}</b> — shown once, store it now; AegisFlow keeps only its hash.
+            Token for{' '}
+            <b>
+              <AgentName id={created.agentId} />
+            </b>{' '}
+            — shown once, store it now; AegisFlow keeps only its hash.
           </div>
           <code data-field="one-time-token">{created.token}</code>
           <CopyButton text={created.token} />

@@ -2,9 +2,11 @@
 // timeline, fleet-learned patterns, and chaos buttons to prove it works.
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { CHAOS_TYPES, type AgentState, type ChaosType } from '../../../shared/immune';
+import { AgentName } from '../components/AgentName';
 import { Empty, Stat } from '../components/ui';
 import { PlantTime } from '../components/PlantTime';
 import { useServices } from '../context';
+import { agentLabel, useAgents } from '../store/agents';
 import { useImmune } from '../store/immune';
 
 const MiniChart = lazy(() => import('../charts/MiniChart'));
@@ -21,6 +23,7 @@ export default function ImmunePane() {
   const error = useImmune((s) => s.error);
   const selected = useImmune((s) => s.selected);
   const detail = useImmune((s) => s.detail);
+  const agents = useAgents((s) => s.agents);
   const [chaos, setChaos] = useState<{ type: ChaosType; agent: string }>({ type: 'prompt_injection', agent: '' });
 
   useEffect(() => {
@@ -63,7 +66,9 @@ export default function ImmunePane() {
             <tbody>
               {overview.pending.map((p) => (
                 <tr key={p.id} data-immune-approval={p.id}>
-                  <td>{p.agent_id}</td>
+                  <td>
+                    <AgentName id={p.agent_id} />
+                  </td>
                   <td>{p.diagnosis.replace(/_/g, ' ')}</td>
                   <td className={p.severity >= 7 ? 'abnormal' : ''}>severity {p.severity.toFixed(1)}/10</td>
                   <td>
@@ -100,7 +105,7 @@ export default function ImmunePane() {
           <ul className="plain">
             {overview.rejected.map((r) => (
               <li key={r.id}>
-                {r.agent_id} · {r.diagnosis.replace(/_/g, ' ')}{' '}
+                <AgentName id={r.agent_id} /> · {r.diagnosis.replace(/_/g, ' ')}{' '}
                 <button type="button" onClick={() => void actions.healNow(r.agent_id)}>
                   Heal now
                 </button>
@@ -119,9 +124,9 @@ export default function ImmunePane() {
             data-immune-agent={a.agent_id}
             className={`agent-cell${ABNORMAL_STATES.has(a.state) ? ' abnormal-box' : ''}${a.agent_id === selected ? ' selected' : ''}`}
             onClick={() => useImmune.getState().select(a.agent_id === selected ? null : a.agent_id)}
-            title={`${a.model} · ${a.mcp_servers.join(', ')}`}
+            title={`${a.agent_id} · ${a.model} · ${a.mcp_servers.join(', ')}`}
           >
-            <b>{a.agent_id}</b>
+            <b>{agentLabel(agents, a.agent_id)}</b>
             <span>{a.state.replace(/_/g, ' ')}</span>
             <span className="muted">
               {a.source} · {a.executions} runs{a.baseline_ready || a.state === 'learning' ? '' : ' · baseline learning'}
@@ -132,9 +137,9 @@ export default function ImmunePane() {
       {selected && detail ? (
         <section className="detail">
           <h4>
-            {detail.agent.agent_id}{' '}
+            <AgentName id={detail.agent.agent_id} />{' '}
             <span className="muted">
-              {detail.agent.model} · {detail.agent.state.replace(/_/g, ' ')}
+              {detail.agent.agent_id} · {detail.agent.model} · {detail.agent.state.replace(/_/g, ' ')}
             </span>
           </h4>
           {vitals.t.length > 1 ? (
@@ -188,7 +193,9 @@ export default function ImmunePane() {
                 <td>
                   <PlantTime wall={h.ts} />
                 </td>
-                <td className="nowrap">{h.agent_id}</td>
+                <td className="nowrap">
+                  <AgentName id={h.agent_id} />
+                </td>
                 <td className={`nowrap ${h.ok === false || h.kind === 'exhausted' || h.kind === 'quarantined' ? 'abnormal' : ''}`}>
                   {h.kind.replace(/_/g, ' ')}
                 </td>
@@ -235,7 +242,9 @@ export default function ImmunePane() {
           {overview.agents
             .filter((a) => a.source === 'simulated')
             .map((a) => (
-              <option key={a.agent_id}>{a.agent_id}</option>
+              <option key={a.agent_id} value={a.agent_id}>
+                {agentLabel(agents, a.agent_id)}
+              </option>
             ))}
         </select>
         {CHAOS_TYPES.map((t) => (

@@ -4,6 +4,7 @@ import { Fragment, useEffect, useMemo, useState } from 'react';
 import { SEVERITIES } from '../../../shared/anomalies';
 import type { IncidentView } from '../../../shared/contract';
 import { unwrap } from '../api/client';
+import { AgentName } from '../components/AgentName';
 import { Empty } from '../components/ui';
 import { PlantTime } from '../components/PlantTime';
 import { throttle } from '../sync';
@@ -64,7 +65,9 @@ export default function IncidentsPane() {
                   <td>{r.device_id}</td>
                   <td>{r.title}</td>
                   <td className={r.severity === 'critical' || r.severity === 'high' ? 'abnormal' : ''}>{r.severity}</td>
-                  <td>{r.agent_id ?? 'operator'}</td>
+                  <td>
+                    <AgentName id={r.agent_id} fallback="operator" />
+                  </td>
                 </tr>
                 {open === r.id ? (
                   <tr>

@@ -1,9 +1,12 @@
-// Replay controls: pause/resume, speed, seek to a plant time, jump to a scenario.
+// Replay controls: pause/resume, speed, seek to a position in the dataset, jump to a scenario. The
+// dataset position (the replayed row's own timestamp, UTC) is not the plant time: in shift mode the
+// replay carries on from the plant clock's present, so the plant time shown is the top bar's (PlantNow).
 import { useState } from 'react';
 import { useServices } from '../context';
 import { SCENARIO_TYPES } from '../domain';
 import { usePlant } from '../store/plant';
 import { Empty } from '../components/ui';
+import { PlantNow } from '../components/PlantTime';
 
 const SPEEDS = [1, 10, 100, 1000, 0] as const;
 
@@ -33,11 +36,16 @@ export default function ReplayPane() {
           </select>
         </label>
         <span>
-          plant time <b data-field="sim-time">{sim.simTime?.replace('T', ' ').slice(0, 19) ?? '—'}</b> · {sim.paused ? 'paused' : 'running'}
+          plant time{' '}
+          <b data-field="replay-plant-time">
+            <PlantNow />
+          </b>{' '}
+          · dataset position <b data-field="sim-time">{sim.simTime ? `${sim.simTime.replace('T', ' ').slice(0, 19)} UTC` : '—'}</b> ·{' '}
+          {sim.paused ? 'paused' : 'running'}
           {sim.finished ? ' · finished' : ''}
         </span>
       </div>
-      <div className="progress" title={`row ${sim.rowIndex.toLocaleString()} of ${sim.totalRows.toLocaleString()}`}>
+      <div className="progress" title={`dataset position: row ${sim.rowIndex.toLocaleString()} of ${sim.totalRows.toLocaleString()}`}>
         <div style={{ width: `${pct}%` }} />
       </div>
       <form
@@ -48,7 +56,7 @@ export default function ReplayPane() {
         }}
       >
         <label>
-          Seek to (UTC) <input type="datetime-local" step="1" value={seek} onChange={(e) => setSeek(e.target.value)} />
+          Seek to dataset position (UTC) <input type="datetime-local" step="1" value={seek} onChange={(e) => setSeek(e.target.value)} />
         </label>
         <button type="submit" disabled={!seek}>
           Seek

@@ -3,9 +3,9 @@
 import { Fragment, useEffect, useMemo, useState } from 'react';
 import type { SpanView, TraceDetail, TraceSummary } from '../../../shared/agent';
 import { unwrap } from '../api/client';
+import { AgentName } from '../components/AgentName';
 import { Empty, fmtDateTime, fmtTime } from '../components/ui';
 import { useServices } from '../context';
-import { useAgents } from '../store/agents';
 import { useModel } from '../store/model';
 import { runActive, useWork } from '../store/work';
 
@@ -154,7 +154,6 @@ function DemoRunner() {
 function Traces() {
   const { client } = useServices();
   const finishedRuns = useWork((s) => s.finishedRuns);
-  const agents = useAgents((s) => s.agents);
   const [list, setList] = useState<TraceSummary[] | null>(null);
   const [open, setOpen] = useState<TraceDetail | null>(null);
   useEffect(() => {
@@ -171,7 +170,6 @@ function Traces() {
     if (open?.trace.traceId === id) return setOpen(null);
     void unwrap(client.api.tracesGet({ traceId: id })).then(setOpen, () => setOpen(null));
   };
-  const name = (id: string | null) => (id ? (agents[id]?.name ?? id) : '—');
   return (
     <section aria-label="traces" data-work="traces">
       <h3>Traces</h3>
@@ -195,7 +193,9 @@ function Traces() {
               <Fragment key={t.traceId}>
                 <tr data-trace-id={t.traceId} onClick={() => show(t.traceId)} className={open?.trace.traceId === t.traceId ? 'selected' : ''}>
                   <td className="nowrap">{fmtDateTime(t.startMs)}</td>
-                  <td>{name(t.agentId)}</td>
+                  <td>
+                    <AgentName id={t.agentId} />
+                  </td>
                   <td>{t.deviceId ?? '—'}</td>
                   <td className={t.outcome === 'failed' || t.outcome === 'refused' ? 'abnormal' : ''}>{t.outcome}</td>
                   <td className="nowrap">

@@ -39,3 +39,12 @@ export function sortedAgents(agents: Record<string, AgentView>): AgentView[] {
   const w = { quarantined: 0, paused: 1, active: 2 } as const;
   return Object.values(agents).sort((a, b) => w[a.status] - w[b.status] || a.name.localeCompare(b.name));
 }
+
+/**
+ * The one way an agent is named in the UI: its registry name, or the id as it is when the registry does
+ * not know it (removed, or a simulated immune fleet member), '—' for none. Never "undefined".
+ */
+export function agentLabel(agents: Record<string, AgentView>, id: string | null | undefined): string {
+  if (!id) return '—';
+  return agents[id]?.name || id;
+}

@@ -30,11 +30,13 @@ export function ConnectorStrip() {
               <span className="muted"> · last value {fmtAgo(c.lastValueAt, now)}</span>
               {c.errors ? <span> · {c.errors} errors</span> : null}
               {c.untrusted ? (
-                <span data-field="untrusted" title={c.untrusted.subject}>
+                <span data-field="untrusted">
                   {' '}
-                  · untrusted certificate <code>{c.untrusted.thumbprint}</code> —{' '}
+                  · untrusted server certificate <span data-field="subject">{c.untrusted.subject}</span>, SHA-1{' '}
+                  <code data-field="thumbprint">{c.untrusted.thumbprint}</code>: compare it with the server's own, then{' '}
                   <button
                     type="button"
+                    data-action="trust-certificate"
                     onClick={() => {
                       const t = c.untrusted;
                       if (

@@ -1,0 +1,83 @@
+// The replay's clock segments (plant time against the wall clock, SimulatorStatus.clock), kept in the
+// database so that what the core stamped with the wall clock before a restart (alarms, approvals, audit)
+// still converts to the plant time it happened at. Bounded: the last MAX_SEGMENTS and MAX_AGE_MS, the
+// newest segment older than that kept, as it covers the start of the window.
+import type { Db, Migration } from '../store';
+
+export interface ClockSegment {
+  wall: number;
+  plant: number;
+  /** Plant ms per wall ms; 0 paused; null at maximum speed (the UI derives it from the next segment). */
+  rate: number | null;
+}
+
+export const MAX_SEGMENTS = 10_000;
+export const MAX_AGE_MS = 30 * 86_400_000;
+
+export const plantMigrations: Migration[] = [
+  {
+    id: 'sim-001-clock-segments',
+    up: (db) => db.exec('CREATE TABLE sim_clock_segments (id INTEGER PRIMARY KEY, wall INTEGER NOT NULL, plant INTEGER NOT NULL, rate REAL)'),
+  },
+];
+
+export interface ClockSegments {
+  add(segment: ClockSegment): void;
+  list(): ClockSegment[];
+}
+
+export interface ClockSegmentsOptions {
+  /** Without a database the segments live in memory only (a core of its own for one CLI command, unit tests). */
+  db?: Db;
+  now: () => number;
+  maxSegments?: number;
+  maxAgeMs?: number;
+}
+
+export function createClockSegments(opts: ClockSegmentsOptions): ClockSegments {
+  const max = opts.maxSegments ?? MAX_SEGMENTS;
+  const maxAge = opts.maxAgeMs ?? MAX_AGE_MS;
+  const q = opts.db
+    ? {
+        all: opts.db.prepare<[], ClockSegment & { id: number }>('SELECT id, wall, plant, rate FROM sim_clock_segments ORDER BY id'),
+        insert: opts.db.prepare<[number, number, number | null]>('INSERT INTO sim_clock_segments (wall, plant, rate) VALUES (?, ?, ?)'),
+        replaceLast: opts.db.prepare<[number, number | null]>(
+          'UPDATE sim_clock_segments SET plant = ?, rate = ? WHERE id = (SELECT MAX(id) FROM sim_clock_segments)',
+        ),
+        pruneBelow: opts.db.prepare<[number]>('DELETE FROM sim_clock_segments WHERE id < ?'),
+      }
+    : null;
+  const rows: Array<ClockSegment & { id: number }> = q ? q.all.all() : [];
+  let nextId = rows.length ? rows[rows.length - 1].id + 1 : 1;
+
+  /** Drop what is over the bounds; the newest segment before the age cutoff stays (it covers the cutoff). */
+  const prune = () => {
+    const cutoff = opts.now() - maxAge;
+    let drop = Math.max(0, rows.length - max);
+    while (drop + 1 < rows.length && rows[drop + 1].wall <= cutoff) drop++;
+    if (drop === 0) return;
+    rows.splice(0, drop);
+    q?.pruneBelow.run(rows[0].id);
+  };
+  prune();
+
+  return {
+    add(s) {
+      const last = rows[rows.length - 1];
+      // A segment that starts at the same wall instant as the one before replaces it: the earlier one never ran.
+      if (last && last.wall === s.wall) {
+        last.plant = s.plant;
+        last.rate = s.rate;
+        q?.replaceLast.run(s.plant, s.rate);
+        return;
+      }
+      // Nothing changed (a pause while paused, the same speed again on the same line): nothing to record.
+      if (last && last.rate === s.rate && s.rate !== null && Math.abs(last.plant + (s.wall - last.wall) * s.rate - s.plant) < 1) return;
+      const id = q ? Number(q.insert.run(s.wall, s.plant, s.rate).lastInsertRowid) : nextId;
+      nextId = id + 1;
+      rows.push({ id, wall: s.wall, plant: s.plant, rate: s.rate });
+      prune();
+    },
+    list: () => rows.map(({ wall, plant, rate }) => ({ wall, plant, rate })),
+  };
+}

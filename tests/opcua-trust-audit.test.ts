@@ -1,0 +1,78 @@
+// Trusting an OPC UA server's certificate is an operator's decision on the audit chain (issue 16): a real
+// node-opcua server in security mode Sign, a real core; a viewer is refused and leaves no row; the
+// operator's trust appends CERT_TRUSTED with who, which connector, the thumbprint and the subject, and
+// the chain still verifies.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, testConfig, type Core } from '../electron/core';
+import { freePort, operatorCaller, tempDir, waitFor } from './helpers';
+import { modelOf, startPlantServer, waterOverOpcUa, type PlantServer } from './opcua-server';
+
+describe('trusting an OPC UA server certificate is audited', () => {
+  const t = tempDir('aegis-opcua-trust-');
+  let core: Core;
+  let server: PlantServer;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const text = waterOverOpcUa(`  - id: wtp-opc
+    type: opc-ua
+    endpoint: opc.tcp://127.0.0.1:${port}
+    security_mode: Sign
+    publishing_interval_ms: 100`);
+    const file = path.join(t.dir, 'water-opcua.yaml');
+    fs.writeFileSync(file, text);
+    core = createCore(
+      testConfig(path.join(t.dir, 'data'), {
+        plant: { model: file, watch: false },
+        simulator: { enabled: false },
+        http: { enabled: false },
+        immune: { fleet: { enabled: false } },
+        governance: { watchPolicy: false },
+      }),
+    );
+    await core.start();
+    server = await startPlantServer({ model: modelOf(text).model, port, pkiDir: path.join(t.dir, 'server-pki'), tickMs: 250, securityModes: ['Sign'] });
+  }, 120_000);
+  afterAll(async () => {
+    await core?.stop();
+    await server?.stop();
+    t.cleanup();
+  });
+
+  it('a viewer is refused with no audit row; the operator trust is one CERT_TRUSTED row on a chain that verifies', async () => {
+    const kim = operatorCaller('Kim Operator', ['operator']);
+    const waiting = await waitFor(async () => {
+      const r = await core.api.call('connectors.status', {}, kim);
+      return r.ok ? r.result.find((c) => c.id === 'wtp-opc' && c.untrusted)?.untrusted : undefined;
+    }, 'the connector waiting on the certificate');
+    const rows = async () => {
+      const r = await core.api.call('audit.query', { kind: 'CERT_TRUSTED' }, kim);
+      if (!r.ok) throw new Error(r.error.message);
+      return r.result;
+    };
+    const viewer = await core.api.call('connectors.trust', { connector: 'wtp-opc', thumbprint: waiting.thumbprint }, operatorCaller('vera', ['viewer']));
+    expect(viewer).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    const wrong = await core.api.call('connectors.trust', { connector: 'wtp-opc', thumbprint: 'cd'.repeat(20) }, kim);
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await rows()).toEqual([]);
+
+    const ok = await core.api.call('connectors.trust', { connector: 'wtp-opc', thumbprint: waiting.thumbprint.toUpperCase() }, kim);
+    expect(ok).toEqual({ ok: true, result: { trusted: true } });
+    const [row, ...more] = await rows();
+    expect(more).toEqual([]);
+    expect(row).toMatchObject({
+      kind: 'CERT_TRUSTED',
+      actor: 'Kim Operator',
+      agentId: null,
+      detail: { connector: 'wtp-opc', thumbprint: waiting.thumbprint.toLowerCase(), subject: waiting.subject },
+    });
+    expect(waiting.subject).not.toBe('');
+    const verified = await core.api.call('audit.verify', {}, kim);
+    expect(verified).toMatchObject({ ok: true, result: { ok: true } });
+    // And the trust took: the connector connects and values arrive.
+    await waitFor(() => core.services.ingest.connectors().find((c) => c.id === 'wtp-opc')?.state === 'connected', 'connected');
+    await waitFor(() => core.services.live.recent('intake/rw-pump-1', 100).some((r) => r.values.flow !== undefined), 'pump flow in the live cache');
+  }, 60_000);
+});
