@@ -146,7 +146,13 @@ function TopBar({ compact, title }: { compact?: boolean; title?: string }) {
           <b data-field="plant-time">
             <PlantNow />
           </b>{' '}
-          · {sim.speed === 0 ? 'max' : `${sim.speed}×`} · {sim.paused ? 'paused' : 'running'}
+          {sim.running ? (
+            <span data-field="replay-state">
+              · {sim.speed === 0 ? 'max' : `${sim.speed}×`} · {sim.paused ? 'paused' : 'running'}
+            </span>
+          ) : sim.totalRows > 0 ? (
+            <span data-field="replay-state">· replay {sim.finished ? 'finished' : 'stopped'}</span>
+          ) : null}
         </span>
       ) : null}
       <WorkIndicator onShow={() => show('work')} />

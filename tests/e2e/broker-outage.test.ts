@@ -33,6 +33,12 @@ describe('external broker outage in the control room', () => {
     expect(await rig.page.locator(BANNER).count()).toBe(0);
   });
 
+  it('with no replay, the top bar shows the plant time and claims no replay speed or state', async () => {
+    await rig.page.locator('[data-field="plant-time"]').waitFor();
+    expect(await rig.page.locator('[data-field="replay-state"]').count()).toBe(0);
+    expect(await rig.page.locator('.sim').innerText()).not.toMatch(/running|paused|max|×/);
+  });
+
   it('shows the banner and a communication alarm while the broker is down, also after a reload', async () => {
     const { page, core } = rig;
     const down = new Promise<void>((r) => {
