@@ -58,6 +58,12 @@ describe('trusting an OPC UA server certificate is audited', () => {
     expect(wrong).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await rows()).toEqual([]);
 
+    // The communication alarm stays until the connector reads again: trusting is not connecting.
+    expect(core.services.alarms.find('connector:wtp-opc:communication')?.active).toBe(true);
+    const alarmAt: Array<[string, boolean | undefined]> = [];
+    const off = core.bus.on('connector.status', (s) => {
+      if (s.id === 'wtp-opc') alarmAt.push([s.state, core.services.alarms.find('connector:wtp-opc:communication')?.active]);
+    });
     const ok = await core.api.call('connectors.trust', { connector: 'wtp-opc', thumbprint: waiting.thumbprint.toUpperCase() }, kim);
     expect(ok).toEqual({ ok: true, result: { trusted: true } });
     const [row, ...more] = await rows();
@@ -73,6 +79,9 @@ describe('trusting an OPC UA server certificate is audited', () => {
     expect(verified).toMatchObject({ ok: true, result: { ok: true } });
     // And the trust took: the connector connects and values arrive.
     await waitFor(() => core.services.ingest.connectors().find((c) => c.id === 'wtp-opc')?.state === 'connected', 'connected');
+    off();
+    expect(alarmAt).toContainEqual(['connecting', true]);
+    expect(alarmAt[alarmAt.length - 1]).toEqual(['connected', false]);
     await waitFor(() => core.services.live.recent('intake/rw-pump-1', 100).some((r) => r.values.flow !== undefined), 'pump flow in the live cache');
   }, 60_000);
 });
