@@ -53,9 +53,19 @@ describe('operator annotations on the trends', () => {
 
   it('stores the note with the plant time it is pinned to, the wall time it was written and the caller as author', async () => {
     const before = Date.now();
-    const r = await core.api.call('annotations.add', { plantTs: 1_767_236_400_000, deviceId: DEVICE, tag: 'temperature', text: '  Cooling fan swapped here  ' }, DANA);
+    const r = await core.api.call(
+      'annotations.add',
+      { plantTs: 1_767_236_400_000, deviceId: DEVICE, tag: 'temperature', text: '  Cooling fan swapped here  ' },
+      DANA,
+    );
     if (!r.ok) throw new Error(r.error.message);
-    expect(r.result).toMatchObject({ plantTs: 1_767_236_400_000, deviceId: DEVICE, tag: 'temperature', author: 'Dana Reyes', text: 'Cooling fan swapped here' });
+    expect(r.result).toMatchObject({
+      plantTs: 1_767_236_400_000,
+      deviceId: DEVICE,
+      tag: 'temperature',
+      author: 'Dana Reyes',
+      text: 'Cooling fan swapped here',
+    });
     expect(r.result.ts).toBeGreaterThanOrEqual(before);
     expect(r.result.id).toMatch(/^ann_[0-9a-f]{12}$/);
     // a whole-device note, an hour later, then the list: newest pinned time first, filtered by device and window
@@ -67,7 +77,10 @@ describe('operator annotations on the trends', () => {
     const window = await core.api.call('annotations.list', { deviceIds: [DEVICE], from: 1_767_236_000_000, to: 1_767_237_000_000 }, DANA);
     expect(window.ok && window.result.map((a) => a.id)).toEqual([r.result.id]);
     // stored, not just echoed: the row in SQLite
-    expect(core.db.prepare('SELECT author, plant_ts FROM annotations WHERE id = ?').get(r.result.id)).toEqual({ author: 'Dana Reyes', plant_ts: 1_767_236_400_000 });
+    expect(core.db.prepare('SELECT author, plant_ts FROM annotations WHERE id = ?').get(r.result.id)).toEqual({
+      author: 'Dana Reyes',
+      plant_ts: 1_767_236_400_000,
+    });
   });
 
   it('refuses bad input with invalid_params, an author in the params, and a viewer', async () => {
