@@ -92,9 +92,12 @@ export function bindMarkers(
   });
   u.over.addEventListener('mouseleave', () => tip.hide());
   u.over.addEventListener('mousedown', (e) => (downX = e.clientX));
-  u.over.addEventListener('click', (e) => {
+  // The release, not 'click': uPlot swallows a click it takes for the end of a drag (by its own, rAF-late
+  // cursor position), and a quick click can look like one to it.
+  u.over.addEventListener('mouseup', (e) => {
     // The end of a drag (a zoom) is no click.
-    if (!(Math.abs(e.clientX - downX) <= 3)) return;
+    if (e.button !== 0 || !(Math.abs(e.clientX - downX) <= 3)) return;
+    downX = NaN;
     const [m] = markersNear(drawn(), e.offsetX);
     if (m) return on.onMarkerClick?.(m);
     const t = u.posToVal(e.offsetX, 'x');
