@@ -53,9 +53,9 @@ export class MarkerTip {
     }
     this.el.hidden = false;
     const r = over.getBoundingClientRect();
-    // Beside the pointer, turned to the left near the right edge of the chart.
-    const left = r.left + x + 12;
-    this.el.style.left = `${Math.min(left, window.innerWidth - this.el.offsetWidth - 8)}px`;
+    // Beside the pointer, on its left in the right half of the chart (the pane's edge is near).
+    const left = x > r.width / 2 ? r.left + x - 12 - this.el.offsetWidth : r.left + x + 12;
+    this.el.style.left = `${Math.max(4, Math.min(left, window.innerWidth - this.el.offsetWidth - 8))}px`;
     this.el.style.top = `${Math.min(r.top + y + 12, window.innerHeight - this.el.offsetHeight - 8)}px`;
   }
 

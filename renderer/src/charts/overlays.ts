@@ -57,12 +57,12 @@ const MARKER = '#c8102e';
  */
 export const MARKER_STYLE: Record<MarkerKind, { colour: string; glyph: 'flag' | 'diamond' | 'triangle' | 'bar' | 'square' | 'circle'; name: string }> = {
   alarm: { colour: MARKER, glyph: 'flag', name: 'alarm' },
-  requested: { colour: '#2f5d8a', glyph: 'diamond', name: 'approval requested' },
-  decided: { colour: '#4b4b8f', glyph: 'diamond', name: 'approval decided' },
-  command: { colour: '#2b2b2b', glyph: 'triangle', name: 'command carried out' },
+  requested: { colour: '#2f5d8a', glyph: 'diamond', name: 'approval asked' },
+  decided: { colour: '#4b4b8f', glyph: 'diamond', name: 'decided' },
+  command: { colour: '#2b2b2b', glyph: 'triangle', name: 'command' },
   episode: { colour: '#8a6d3b', glyph: 'bar', name: 'episode start' },
   incident: { colour: '#8a6d3b', glyph: 'square', name: 'incident report' },
-  annotation: { colour: '#3f7f7f', glyph: 'circle', name: 'operator note' },
+  annotation: { colour: '#3f7f7f', glyph: 'circle', name: 'note' },
 };
 /** The glyphs' row under the top of the plot (px). */
 const GLYPH_Y = 6;

@@ -76,8 +76,7 @@ export class TrendStack {
   private markers: TrendMarker[] = [];
   private markersKey = '';
   private pick: number | null = null;
-  /** Where each chart drew its markers (hover and click find them there). */
-  private drawn: DrawnMarker[][] = [];
+  private drawn: DrawnMarker[][] = []; // where each chart drew its markers, for hover and click
   private tip: MarkerTip;
   private shownWindow = '';
   private ro: ResizeObserver;

@@ -100,7 +100,11 @@ const LEGEND: MarkerKind[] = ['alarm', 'requested', 'decided', 'command', 'episo
 /** What each marker glyph means, drawn as the charts draw it. */
 export function MarkerLegend({ counts }: { counts: Partial<Record<MarkerKind, number>> }) {
   return (
-    <ul className="marker-legend" aria-label="marker legend">
+    <ul
+      className="marker-legend"
+      aria-label="marker legend"
+      title="Markers at their plant time; hollow = rejected, expired or not carried out. Hover for what and when, click to open."
+    >
       {LEGEND.map((k) => (
         <li key={k} data-marker-kind={k} data-count={counts[k] ?? 0}>
           <svg width="12" height="12" viewBox="-6 -6 12 12" aria-hidden="true">
