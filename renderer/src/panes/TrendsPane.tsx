@@ -144,7 +144,8 @@ export default function TrendsPane() {
     stackRef.current?.setMarkers(markers);
     const c: Partial<Record<MarkerKind, number>> = {};
     for (const m of markers) c[m.kind] = (c[m.kind] ?? 0) + 1;
-    setCounts(c);
+    // A new object per alarm change would re-render the pane each time: only when a count changed.
+    setCounts((prev) => (JSON.stringify(prev) === JSON.stringify(c) ? prev : c));
   }, [alarms, pending, decided, records, episodes, annotations, agents, devices, clock, trendTags]);
 
   useEffect(() => stackRef.current?.setPick(pick?.t ?? null), [pick, trendTags]);
