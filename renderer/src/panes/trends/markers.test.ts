@@ -147,7 +147,7 @@ describe('trend markers from the core’s records', () => {
     expect(m.find((x) => x.kind === 'decided' && x.id === 'a2')?.label).toBe(
       'Approval rejected by Dana Reyes: execute_device_command reduce_load (Night shift assistant)',
     );
-    expect(m.find((x) => x.kind === 'incident')?.when).toMatch(/^00:30:00 plant time · wall clock \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(m.find((x) => x.kind === 'incident')?.when).toMatch(/^(\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}:00 plant time · wall clock \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
   });
 
   it('pins an annotation to its plant time and, when it names one, to its tag', () => {
@@ -157,5 +157,6 @@ describe('trend markers from the core’s records', () => {
       }),
     );
     expect(m).toMatchObject({ kind: 'annotation', t: P0 + 123_000, tag: 'temperature', label: 'Note by Sam Ortiz: fan swapped' });
+    expect(m.when).toMatch(/^(\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}:03 plant time · written \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} wall clock$/);
   });
 });

@@ -101,10 +101,16 @@ export function buildMarkers(s: MarkerSources): TrendMarker[] {
   }
   for (const a of s.annotations) {
     if (!on.has(a.deviceId)) continue;
-    push(
-      { kind: 'annotation', t: a.plantTs, device_id: a.deviceId, id: a.id, ...(a.tag ? { tag: a.tag } : {}), label: `Note by ${a.author}: ${a.text}` },
-      null,
-    );
+    // Pinned to a plant time the replay may never have run through: the wall time it was written instead.
+    out.push({
+      kind: 'annotation',
+      t: a.plantTs,
+      device_id: a.deviceId,
+      id: a.id,
+      ...(a.tag ? { tag: a.tag } : {}),
+      label: `Note by ${a.author}: ${a.text}`,
+      when: `${fmtClock(a.plantTs, s.today)} plant time · written ${fmtDateTime(a.ts)} wall clock`,
+    });
   }
   return out.sort((x, y) => x.t - y.t);
 }
