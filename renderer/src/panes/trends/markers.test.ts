@@ -147,7 +147,9 @@ describe('trend markers from the core’s records', () => {
     expect(m.find((x) => x.kind === 'decided' && x.id === 'a2')?.label).toBe(
       'Approval rejected by Dana Reyes: execute_device_command reduce_load (Night shift assistant)',
     );
-    expect(m.find((x) => x.kind === 'incident')?.when).toMatch(/^(\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}:00 plant time · wall clock \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(m.find((x) => x.kind === 'incident')?.when).toMatch(
+      /^(\d{4}-\d{2}-\d{2} )?\d{2}:\d{2}:00 plant time · wall clock \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/,
+    );
   });
 
   it('pins an annotation to its plant time and, when it names one, to its tag', () => {
