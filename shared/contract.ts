@@ -62,6 +62,7 @@ export const UI_EVENTS = [
   'demo.finished',
   'logbook.entry',
   'handover.changed',
+  'annotation.added',
 ] as const satisfies readonly EventName[];
 
 /**
@@ -136,5 +137,7 @@ export const REQUEST_ROLES = {
   'handover.create': 'operator',
   'handover.list': 'viewer',
   'handover.ack': 'operator',
+  'annotations.add': 'operator',
+  'annotations.list': 'viewer',
 } as const satisfies Record<RequestName, BaseRole>;
 export const REQUEST_NAMES = Object.keys(REQUEST_ROLES) as RequestName[];

@@ -15,7 +15,7 @@ import { registerReadingsApi } from './ingest';
 import { registerModelApi } from './model';
 import { registerImmuneApi } from './immune';
 import { plantView, registerPreviewApi, registerSimulatorApi } from './plant';
-import { registerShiftApi, Shift } from './shift';
+import { Annotations, registerAnnotationsApi, registerShiftApi, Shift } from './shift';
 import { createScope, scopedApi, scopedBus, type Scope } from './lifecycle';
 import { createLogger, createMasker, maskOptionsFromConfig, type Logger } from './observability';
 import { registerAgentApi } from './agent';
@@ -133,6 +133,8 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     registerDetectionApi(api, { detection, alarms });
     registerMcpApi(api, mcp, db);
     if (httpServer) mountMcpRoutes(httpServer, mcp);
+    const annotations = new Annotations({ db, clock, bus, mask, ports: { tagsOf: (id) => services.model.current.asset(id)?.tags.map((t) => t.key) } });
+    registerAnnotationsApi(api, annotations);
     registerShiftApi(
       api,
       new Shift({
@@ -140,6 +142,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
         clock,
         bus,
         mask,
+        annotations,
         ports: {
           alarms: () => alarms.list(),
           pendingApprovals: () => governance.listApprovals('pending', 500),

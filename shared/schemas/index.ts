@@ -10,7 +10,7 @@ import { immuneEvents, immuneRequests } from './immune';
 import { mcpEvents, mcpRequests } from './mcp';
 import { operatorRequests } from './operators';
 import { plantEvents, plantRequests } from './plant';
-import { shiftEvents, shiftRequests } from './shift';
+import { annotationEvents, annotationRequests, shiftEvents, shiftRequests } from './shift';
 
 /** Request name → { params, result } schemas. Params are strict objects: an unknown key is refused. */
 export const REQUEST_SCHEMAS = {
@@ -22,6 +22,7 @@ export const REQUEST_SCHEMAS = {
   ...mcpRequests,
   ...agentRequests,
   ...shiftRequests,
+  ...annotationRequests,
 } satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 /** Event name → payload schema. The core's bus carries these; UIs receive the ones in UI_EVENTS. */
@@ -33,4 +34,5 @@ export const EVENT_SCHEMAS = {
   ...mcpEvents,
   ...agentEvents,
   ...shiftEvents,
+  ...annotationEvents,
 } satisfies Record<string, z.ZodType>;

@@ -60,3 +60,45 @@ export const shiftEvents = {
   'logbook.entry': LogEntrySchema,
   'handover.changed': HandoverSchema,
 };
+
+/**
+ * An operator's note pinned to a time on a trend (issue 18): `plantTs` is the instant it is pinned to on
+ * the plant clock (what the trend's x axis shows), `ts` the wall clock when it was written. `tag` is the
+ * tag key of `deviceId` it belongs to, or null for the whole device.
+ */
+export const AnnotationSchema = z.object({
+  id: z.string(),
+  ts: z.number(),
+  plantTs: z.number(),
+  deviceId: z.string(),
+  tag: z.string().nullable(),
+  author: z.string(),
+  text: z.string(),
+});
+export type Annotation = z.infer<typeof AnnotationSchema>;
+
+export const annotationRequests = {
+  'annotations.add': {
+    params: z.strictObject({
+      plantTs: z.number().int().positive(),
+      deviceId: z.string().trim().min(1).max(256),
+      tag: z.string().trim().min(1).max(128).optional(),
+      text: z.string().trim().min(1).max(500),
+    }),
+    result: AnnotationSchema,
+  },
+  /** Newest first; of these devices (all when left out), pinned within [from, to] on the plant clock. */
+  'annotations.list': {
+    params: z.strictObject({
+      deviceIds: z.array(z.string().min(1).max(256)).max(50).optional(),
+      from: z.number().optional(),
+      to: z.number().optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+    }),
+    result: z.array(AnnotationSchema),
+  },
+};
+
+export const annotationEvents = {
+  'annotation.added': AnnotationSchema,
+};

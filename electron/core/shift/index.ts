@@ -12,6 +12,9 @@ import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import type { Masker } from '../observability';
 import type { Db, Migration } from '../store';
+import { annotationMigration, type Annotations } from './annotations';
+
+export { Annotations, registerAnnotationsApi, type AnnotationPorts } from './annotations';
 
 export const shiftMigrations: Migration[] = [
   {
@@ -41,6 +44,7 @@ export const shiftMigrations: Migration[] = [
       `);
     },
   },
+  annotationMigration,
 ];
 
 /** What the handover reads from the rest of the core, as plain functions (the composition root fills them). */
@@ -97,7 +101,7 @@ const iso = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOStri
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
 
 export class Shift {
-  constructor(private readonly d: { db: Db; clock: Clock; bus: EventBus; mask: Masker; ports: ShiftPorts }) {}
+  constructor(private readonly d: { db: Db; clock: Clock; bus: EventBus; mask: Masker; ports: ShiftPorts; annotations?: Annotations }) {}
 
   add(operator: string, text: string, links: LogLinks = {}): LogEntry {
     const row = {
@@ -180,6 +184,11 @@ export class Shift {
     lines.push('', `## Logbook this shift (${notes.length})`);
     if (!notes.length) lines.push('', 'No notes.');
     else for (const e of [...notes].reverse()) lines.push(`- ${iso(e.plantTs ?? e.ts)} ${e.operator}: ${cell(e.text)}`);
+    const pinned = this.d.annotations?.since(since) ?? [];
+    if (pinned.length) {
+      lines.push('', `## Annotations on the trends this shift (${pinned.length})`, '');
+      for (const a of pinned) lines.push(`- ${iso(a.plantTs)} ${a.deviceId}${a.tag ? `/${a.tag}` : ''} — ${a.author}: ${cell(a.text)}`);
+    }
     const counts = {
       openAlarms: open.length,
       shelvedAlarms: shelved.length,

@@ -1,6 +1,7 @@
 // What the trend charts draw besides the lines: under them the normal band and the anomaly episodes
-// (only on charts showing a tag the episode involves), over them the alarm limits and the markers of
-// alarms at their plant time. Plain canvas drawing in uPlot's hooks; the x scale is seconds of plant time.
+// (only on charts showing a tag the episode involves), over them the alarm limits and the markers of what
+// happened at a plant time (alarms, approvals, commands, incident reports, operator annotations). Plain
+// canvas drawing in uPlot's hooks; the x scale is seconds of plant time.
 import type uPlot from 'uplot';
 import type { Episode } from '../../../shared/anomalies';
 
@@ -14,12 +15,34 @@ export interface OverlayTag {
   limits?: ReadonlyArray<{ key: LimitKey; value: number }>;
 }
 
-/** Something that happened at a plant time on a device (an alarm), drawn as a line on that device's charts. */
+/**
+ * alarm: an alarm came on · requested / decided: an approval asked for and decided · command: a device
+ * command carried out (or refused) · episode / incident: an anomaly episode's start and the incident
+ * report about it · annotation: an operator's note.
+ */
+export type MarkerKind = 'alarm' | 'requested' | 'decided' | 'command' | 'episode' | 'incident' | 'annotation';
+
+/** Something that happened at a plant time on a device, drawn as a line and a glyph on that device's charts. */
 export interface TrendMarker {
   /** Epoch ms on the plant clock. */
   t: number;
   device_id: string;
   label: string;
+  kind: MarkerKind;
+  /** What a click opens (an approval, audit row, incident or annotation id). */
+  id?: string;
+  /** Only on charts showing this tag of the device (an annotation pinned to a tag); all of them when absent. */
+  tag?: string;
+  /** A hollow glyph: the request was refused, expired or cancelled; the command did not take effect. */
+  hollow?: boolean;
+  /** The second line of its tooltip: the plant time and the wall time. */
+  when?: string;
+}
+
+/** Where a marker was drawn (CSS px inside the plot), for hover and click. */
+export interface DrawnMarker {
+  x: number;
+  marker: TrendMarker;
 }
 
 const SHADE = 'rgba(232, 119, 34, 0.20)';
@@ -28,17 +51,45 @@ const NORMAL_BAND = 'rgba(91, 127, 79, 0.10)';
 /** Alarm limits: amber for H/L, red for HH/LL (the alarm colours; the lines are thin and dashed). */
 const LIMIT_COLOUR: Record<LimitKey, string> = { HH: '#c8102e', H: '#d98e04', L: '#d98e04', LL: '#c8102e' };
 const MARKER = '#c8102e';
+/**
+ * Colour and glyph of each kind. Only an alarm is red (ISA-101): the rest are the trend palette's calm
+ * blue, greys, olive and brown, told apart by shape as much as by colour.
+ */
+export const MARKER_STYLE: Record<MarkerKind, { colour: string; glyph: 'flag' | 'diamond' | 'triangle' | 'bar' | 'square' | 'circle'; name: string }> = {
+  alarm: { colour: MARKER, glyph: 'flag', name: 'alarm' },
+  requested: { colour: '#2f5d8a', glyph: 'diamond', name: 'approval asked' },
+  decided: { colour: '#4b4b8f', glyph: 'diamond', name: 'decided' },
+  command: { colour: '#2b2b2b', glyph: 'triangle', name: 'command' },
+  episode: { colour: '#8a6d3b', glyph: 'bar', name: 'episode start' },
+  incident: { colour: '#8a6d3b', glyph: 'square', name: 'incident report' },
+  annotation: { colour: '#3f7f7f', glyph: 'circle', name: 'note' },
+};
+/** The glyphs' row under the top of the plot (px). */
+const GLYPH_Y = 6;
 
 export function drawUnder(u: uPlot, members: readonly OverlayTag[], episodes: readonly Episode[]): void {
   normalBand(u, members);
   shade(u, members, episodes);
 }
 
+/** Does this chart (its members) show the marker? Its device, and its tag when it names one. */
+export function shows(members: readonly OverlayTag[], m: TrendMarker): boolean {
+  return members.some((t) => t.device_id === m.device_id && (m.tag === undefined || t.key === m.tag));
+}
+
+/** The markers a chart shows, on its element (kind, plant time and id of each) for tests and anyone inspecting the page. */
+export function describeMarkers(wrap: HTMLElement, members: readonly OverlayTag[], markers: readonly TrendMarker[]): void {
+  const mine = markers.filter((m) => shows(members, m));
+  wrap.dataset.markers = mine.map((m) => m.t).join(' ');
+  wrap.dataset.marks = mine.map((m) => `${m.kind}@${m.t}@${m.id ?? ''}`).join(' ');
+}
+
 /**
- * Over the lines: each tag's alarm limits (dashed, in its alarm colour) and the markers of its
- * device (a red vertical line with a small flag at the top). Under them (drawClear): the normal band.
+ * Over the lines: each tag's alarm limits (dashed, in its alarm colour) and the markers of its device: a
+ * vertical line (solid red for an alarm, dotted and light for the rest) with its glyph at the top, and
+ * the operator's picked time (dashed grey). Returns where each marker was drawn.
  */
-export function drawOver(u: uPlot, members: readonly OverlayTag[], markers: readonly TrendMarker[]): void {
+export function drawOver(u: uPlot, members: readonly OverlayTag[], markers: readonly TrendMarker[], pick: number | null = null): DrawnMarker[] {
   const { ctx, bbox } = u;
   const ymin = u.scales.y?.min;
   const ymax = u.scales.y?.max;
@@ -60,24 +111,83 @@ export function drawOver(u: uPlot, members: readonly OverlayTag[], markers: read
   }
   const xmin = u.scales.x.min ?? -Infinity;
   const xmax = u.scales.x.max ?? Infinity;
-  const devices = new Set(members.map((t) => t.device_id));
-  ctx.strokeStyle = MARKER;
-  ctx.fillStyle = MARKER;
-  for (const m of markers) {
+  const drawn: DrawnMarker[] = [];
+  const dpr = bbox.width / Math.max(1, u.over.clientWidth || bbox.width);
+  if (pick !== null && pick / 1000 >= xmin && pick / 1000 <= xmax) {
+    const x = Math.round(u.valToPos(pick / 1000, 'x', true)) + 0.5;
+    ctx.strokeStyle = '#7a7a7a';
+    ctx.setLineDash([3, 3]);
+    line(ctx, x, bbox.top, bbox.top + bbox.height);
+    ctx.setLineDash([]);
+  }
+  // Alarms last: drawn over the calmer markers at the same time.
+  const ordered = [...markers].sort((a, b) => Number(a.kind === 'alarm') - Number(b.kind === 'alarm'));
+  for (const m of ordered) {
     const x0 = m.t / 1000;
-    if (!devices.has(m.device_id) || x0 < xmin || x0 > xmax) continue;
+    if (!shows(members, m) || x0 < xmin || x0 > xmax) continue;
     const x = Math.round(u.valToPos(x0, 'x', true)) + 0.5;
-    ctx.beginPath();
-    ctx.moveTo(x, bbox.top);
-    ctx.lineTo(x, bbox.top + bbox.height);
-    ctx.stroke();
-    ctx.beginPath();
-    ctx.moveTo(x, bbox.top);
-    ctx.lineTo(x + 6, bbox.top + 3);
-    ctx.lineTo(x, bbox.top + 6);
-    ctx.fill();
+    const st = MARKER_STYLE[m.kind];
+    ctx.strokeStyle = st.colour;
+    ctx.fillStyle = st.colour;
+    if (m.kind === 'alarm') {
+      line(ctx, x, bbox.top, bbox.top + bbox.height);
+    } else {
+      ctx.globalAlpha = 0.45;
+      ctx.setLineDash([2, 3]);
+      line(ctx, x, bbox.top + GLYPH_Y * dpr * 2, bbox.top + bbox.height);
+      ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
+    }
+    glyph(ctx, st.glyph, x, bbox.top + GLYPH_Y * dpr, 4 * dpr, m.hollow === true);
+    drawn.push({ x: u.valToPos(x0, 'x'), marker: m });
   }
   ctx.restore();
+  return drawn;
+}
+
+function line(ctx: CanvasRenderingContext2D, x: number, y0: number, y1: number): void {
+  ctx.beginPath();
+  ctx.moveTo(x, y0);
+  ctx.lineTo(x, y1);
+  ctx.stroke();
+}
+
+/** One marker's glyph centred on (x, y), r its half size; hollow = outline only. */
+export function glyph(ctx: CanvasRenderingContext2D, kind: (typeof MARKER_STYLE)[MarkerKind]['glyph'], x: number, y: number, r: number, hollow: boolean): void {
+  ctx.beginPath();
+  switch (kind) {
+    case 'flag':
+      ctx.moveTo(x, y - r);
+      ctx.lineTo(x + 1.5 * r, y - r / 4);
+      ctx.lineTo(x, y + r / 2);
+      break;
+    case 'diamond':
+      ctx.moveTo(x, y - r);
+      ctx.lineTo(x + r, y);
+      ctx.lineTo(x, y + r);
+      ctx.lineTo(x - r, y);
+      break;
+    case 'triangle':
+      ctx.moveTo(x - r, y - r);
+      ctx.lineTo(x + r, y - r);
+      ctx.lineTo(x, y + r);
+      break;
+    case 'bar':
+      ctx.rect(x - r / 3, y - r, (2 * r) / 3, 2 * r);
+      break;
+    case 'square':
+      ctx.rect(x - r * 0.8, y - r * 0.8, r * 1.6, r * 1.6);
+      break;
+    case 'circle':
+      ctx.arc(x, y, r, 0, Math.PI * 2);
+      break;
+  }
+  ctx.closePath();
+  if (hollow) {
+    ctx.fillStyle = '#ffffff';
+    ctx.fill();
+    ctx.stroke();
+  } else ctx.fill();
 }
 
 function normalBand(u: uPlot, members: readonly OverlayTag[]): void {

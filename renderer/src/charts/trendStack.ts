@@ -8,7 +8,8 @@ import 'uplot/dist/uPlot.min.css';
 import type { Episode } from '../../../shared/anomalies';
 import type { LiveReadings } from '../live/series';
 import { axisLabels } from '../time';
-import { drawOver, drawUnder, type LimitKey, type TrendMarker } from './overlays';
+import { describeMarkers, drawOver, drawUnder, type DrawnMarker, type LimitKey, type MarkerKind, type TrendMarker } from './overlays';
+import { bindMarkers, MarkerTip } from './markerTip';
 import { decimalsOf, groupByUnit, type UnitGroup } from './units';
 
 /** Calm greys and one muted blue: colour is for abnormal states, not for decoration (ISA-101). */
@@ -32,7 +33,7 @@ export interface TrendTag {
   limits?: ReadonlyArray<{ key: LimitKey; value: number }>;
 }
 
-export type { LimitKey, TrendMarker, UnitGroup };
+export type { LimitKey, MarkerKind, TrendMarker, UnitGroup };
 export { decimalsOf, groupByUnit };
 
 export interface TrendStackOptions {
@@ -47,6 +48,10 @@ export interface TrendStackOptions {
   onFirstDraw?(ms: number, points: number): void;
   /** The shown time window (epoch ms, plant clock) whenever it changes: following, a zoom or a pan. */
   onWindow?(from: number, to: number): void;
+  /** A click on a marker's line or glyph. */
+  onMarkerClick?(m: TrendMarker): void;
+  /** A click elsewhere on a chart picks that plant time (epoch ms), e.g. for an annotation. */
+  onPick?(t: number, deviceIds: string[]): void;
 }
 
 export class TrendStack {
@@ -70,6 +75,9 @@ export class TrendStack {
   private episodes: Episode[] = [];
   private markers: TrendMarker[] = [];
   private markersKey = '';
+  private pick: number | null = null;
+  private drawn: DrawnMarker[][] = []; // where each chart drew its markers, for hover and click
+  private tip: MarkerTip;
   private shownWindow = '';
   private ro: ResizeObserver;
   private created = performance.now();
@@ -81,6 +89,7 @@ export class TrendStack {
     private o: TrendStackOptions,
   ) {
     this.groups = groupByUnit(o.tags);
+    this.tip = new MarkerTip(el);
     this.devices = new Set(o.tags.map((t) => t.device_id));
     this.build();
     this.off = o.live.subscribe((touched) => {
@@ -157,7 +166,7 @@ export class TrendStack {
         ],
         hooks: {
           drawClear: [(u) => drawUnder(u, members, this.episodes)],
-          draw: [(u) => drawOver(u, members, this.markers), (u) => this.onDraw(idx, u)],
+          draw: [(u) => (this.drawn[idx] = drawOver(u, members, this.markers, this.pick)), (u) => this.onDraw(idx, u)],
           setScale: [
             (u, key) => {
               if (key !== 'x' || this.programmatic || !this.gesture) return;
@@ -169,6 +178,7 @@ export class TrendStack {
       };
       const u = new uPlot(opts, this.data(g), wrap);
       u.over.addEventListener('mousedown', () => (this.gesture = true));
+      bindMarkers(u, this.tip, () => this.drawn[idx] ?? [], this.o, [...new Set(members.map((x) => x.device_id))]);
       this.plots.push(u);
     }
   }
@@ -195,11 +205,8 @@ export class TrendStack {
     const { min, max } = u.scales.x;
     wrap.dataset.from = min == null ? '' : String(Math.round(min * 1000));
     wrap.dataset.to = max == null ? '' : String(Math.round(max * 1000));
-    const devices = new Set(g.members.map((i) => this.o.tags[i].device_id));
-    wrap.dataset.markers = this.markers
-      .filter((m) => devices.has(m.device_id))
-      .map((m) => m.t)
-      .join(' ');
+    const shown = g.members.map((i) => this.o.tags[i]);
+    describeMarkers(wrap, shown, this.markers);
     if (idx === 0 && min != null && max != null) {
       const key = `${Math.round(min * 1000)} ${Math.round(max * 1000)}`;
       if (key !== this.shownWindow) {
@@ -336,10 +343,17 @@ export class TrendStack {
   }
 
   setMarkers(m: TrendMarker[]): void {
-    const key = m.map((x) => `${x.device_id}@${x.t}`).join(' ');
+    const key = m.map((x) => `${x.kind}:${x.device_id}@${x.t}:${x.id ?? ''}:${x.hollow ? 1 : 0}:${x.label}`).join(' ');
     if (key === this.markersKey) return;
     this.markersKey = key;
     this.markers = m;
+    this.schedule();
+  }
+
+  /** The operator's picked time (epoch ms, plant clock), drawn as a dashed line; null clears it. */
+  setPick(t: number | null): void {
+    if (t === this.pick) return;
+    this.pick = t;
     this.schedule();
   }
 

@@ -1,9 +1,10 @@
 // Trends: any tags of the plant, one chart per unit, live from the ring buffers (never React state per
 // sample), with a day of stored history loaded for zoom/pan, anomaly episodes shaded, the model's normal
-// band and alarm limits, and the devices' alarms as markers at their plant time. Times are plant time.
-// Alarms and approvals carry wall time: the replay's clock segments place them on the plant clock.
+// band and alarm limits, and markers at their plant time of the devices' alarms, approvals, commands,
+// incident reports and operator annotations (panes/trends/markers.ts). Times are plant time. A click on a
+// chart picks a time for an annotation; a click on a marker opens what it stands for.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { PALETTE, TrendStack, type TrendMarker, type TrendTag } from '../charts/trendStack';
+import { PALETTE, TrendStack, type MarkerKind, type TrendTag } from '../charts/trendStack';
 import { useAlarms } from '../store/alarms';
 import { fmtClock, plantToWall, usePlantNow, wallToPlant } from '../time';
 import { fmtDateTime } from '../components/ui';
@@ -15,10 +16,17 @@ import { usePlant } from '../store/plant';
 import { TREND_WINDOWS, useTrends } from '../store/trends';
 import { Empty } from '../components/ui';
 import { fmtValue, tagDigits } from './plant/status';
+import { useAgents } from '../store/agents';
+import { useAnnotations } from '../store/annotations';
+import { useApprovals } from '../store/approvals';
+import { AnnotateForm, MarkerLegend } from './trends/Annotate';
+import { buildMarkers } from './trends/markers';
+import { openMarker } from './trends/open';
+import { useTrendRecords } from './trends/useRecords';
 import { TagPicker } from './trends/TagPicker';
 import { resolveEntries } from './trends/selection';
 
-const HINT = 'drag to zoom · shaded = anomaly episode · dashed = alarm limit · red line = alarm';
+const HINT = 'drag to zoom · click to pick a time for a note · shaded = anomaly episode · dashed = alarm limit · red line = alarm';
 
 export default function TrendsPane() {
   const { live, actions } = useServices();
@@ -39,6 +47,13 @@ export default function TrendsPane() {
   const episodes = useAnomalies((s) => s.episodes);
   const alarms = useAlarms((s) => s.alarms);
   const clock = usePlant((s) => s.simulator?.clock);
+  const pending = useApprovals((s) => s.pending);
+  const decided = useApprovals((s) => s.history);
+  const agents = useAgents((s) => s.agents);
+  const annotations = useAnnotations((s) => s.byId);
+  const [pick, setPick] = useState<{ t: number; device: string | null } | null>(null);
+  const [annotating, setAnnotating] = useState(false);
+  const [counts, setCounts] = useState<Partial<Record<MarkerKind, number>>>({});
   // The shown window, written straight into its label: a React render per animation frame while following
   // live data made long tasks of a day's charts.
   const windowRef = useRef<HTMLSpanElement>(null);
@@ -50,6 +65,7 @@ export default function TrendsPane() {
   }, [entries, lookup, model]);
   const tagKey = tags.map((t) => t.id).join('|');
   const devices = useMemo(() => [...new Set(tags.map((t) => t.device_id))], [tagKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const records = useTrendRecords(devices);
   const trendTags = useMemo<TrendTag[]>(
     () =>
       tags.map((t) => ({
@@ -85,6 +101,8 @@ export default function TrendsPane() {
         const [a, b] = [plantToWall(c, from), plantToWall(c, to)];
         el.title = a !== null && b !== null ? `plant time · wall clock ${fmtDateTime(a)} – ${fmtDateTime(b)}` : 'plant time';
       },
+      onMarkerClick: (m) => openMarker(m, m.kind === 'command' ? recordsRef.current.commands.find((r) => String(r.seq) === m.id)?.kind : undefined),
+      onPick: (t, ds) => setPick({ t, device: ds.length === 1 ? ds[0] : null }),
       onFirstDraw: (ms, points) => {
         setFirstDrawMs(ms);
         // For bench:ui and anyone profiling: when the charts first showed data, and how much.
@@ -93,6 +111,7 @@ export default function TrendsPane() {
     });
     stackRef.current = stack;
     setFollowing(true);
+    setPick(null);
     return () => {
       stack.destroy();
       stackRef.current = null;
@@ -105,17 +124,31 @@ export default function TrendsPane() {
     stackRef.current?.setEpisodes(episodesOf(episodes, devices));
   }, [episodes, devices, trendTags]);
 
-  // Each alarm of these devices at the plant time it came on (its last change if it never did).
+  const recordsRef = useRef(records);
+  recordsRef.current = records;
   useEffect(() => {
-    const on = new Set(devices);
-    const markers: TrendMarker[] = [];
-    for (const a of Object.values(alarms)) {
-      if (!on.has(a.source)) continue;
-      const wall = a.activated_at ?? a.updated_at;
-      markers.push({ t: wallToPlant(clock, wall), device_id: a.source, label: a.message });
-    }
-    stackRef.current?.setMarkers(markers.sort((x, y) => x.t - y.t));
-  }, [alarms, devices, clock, trendTags]);
+    const approvals = [...pending, ...decided.filter((d) => !pending.some((p) => p.id === d.id))];
+    const today = usePlantNow.getState().now ?? wallToPlant(clock, Date.now());
+    const markers = buildMarkers({
+      devices,
+      clock,
+      today,
+      alarms: Object.values(alarms),
+      approvals,
+      commands: records.commands,
+      incidents: records.incidents,
+      episodes,
+      annotations: Object.values(annotations),
+      agents,
+    });
+    stackRef.current?.setMarkers(markers);
+    const c: Partial<Record<MarkerKind, number>> = {};
+    for (const m of markers) c[m.kind] = (c[m.kind] ?? 0) + 1;
+    // A new object per alarm change would re-render the pane each time: only when a count changed.
+    setCounts((prev) => (JSON.stringify(prev) === JSON.stringify(c) ? prev : c));
+  }, [alarms, pending, decided, records, episodes, annotations, agents, devices, clock, trendTags]);
+
+  useEffect(() => stackRef.current?.setPick(pick?.t ?? null), [pick, trendTags]);
 
   // A day of stored history behind the live tail, so zoom and pan reach back before this page opened.
   // Asked once the link is up (and again after a reconnect: what was missed while away is in the store).
@@ -185,10 +218,32 @@ export default function TrendsPane() {
           {following ? 'Live' : 'Back to live'}
         </button>
         <span className="trend-window" data-field="trend-window" ref={windowRef} />
+        <button
+          type="button"
+          data-action="annotate"
+          className={annotating ? 'on' : ''}
+          onClick={() => setAnnotating((a) => !a)}
+          title="Write a note pinned to the picked time (click a chart), or to now"
+        >
+          Annotate{pick ? ` ${fmtClock(pick.t, usePlantNow.getState().now)}` : ''}
+        </button>
         <span className="muted trend-hint" title={HINT}>
           {history === 'loading' ? 'loading stored history…' : HINT}
         </span>
       </div>
+      {annotating ? (
+        <AnnotateForm
+          at={pick?.t ?? usePlantNow.getState().now ?? wallToPlant(clock, Date.now())}
+          today={usePlantNow.getState().now}
+          device={pick?.device ?? null}
+          tags={tags.map((t) => ({ id: t.id, device_id: t.device_id, key: t.key, label: t.name, deviceName: assets.get(t.device_id)?.name ?? t.device_id }))}
+          onClose={() => {
+            setAnnotating(false);
+            setPick(null);
+          }}
+        />
+      ) : null}
+      <MarkerLegend counts={counts} />
       <div className="latest-wrap">
         <table className="grid compact latest">
           <tbody>
