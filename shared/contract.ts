@@ -136,5 +136,6 @@ export const REQUEST_ROLES = {
   'handover.create': 'operator',
   'handover.list': 'viewer',
   'handover.ack': 'operator',
+  'alarms.report': 'operator',
 } as const satisfies Record<RequestName, BaseRole>;
 export const REQUEST_NAMES = Object.keys(REQUEST_ROLES) as RequestName[];

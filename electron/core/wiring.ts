@@ -189,7 +189,14 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   const httpServer = config.http.enabled
     ? createHttpServer({ config: config.http, sessionMaxS: config.operators.sessionMaxS, api, bus, log, operators })
     : null;
-  const alarmService = createAlarmService({ config: config.alarms, db, bus, clock, log: log.child({ component: 'alarms' }) });
+  const alarmService = createAlarmService({
+    config: config.alarms,
+    db,
+    bus,
+    clock,
+    log: log.child({ component: 'alarms' }),
+    plantNow: () => plant?.simulator.plantTime() ?? null,
+  });
   // An outage of an external broker is a communication alarm of the plant's data path (issue 19).
   bus.on('broker.connection', (e) =>
     alarmService.system.setCondition('broker:communication', {

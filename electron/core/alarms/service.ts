@@ -14,12 +14,20 @@ export interface AlarmService {
   stop(): void;
 }
 
-export function createAlarmService(deps: { config: AlarmConfig; db: Db; bus: EventBus; clock: Clock; log: Logger }): AlarmService {
+export function createAlarmService(deps: {
+  config: AlarmConfig;
+  db: Db;
+  bus: EventBus;
+  clock: Clock;
+  log: Logger;
+  plantNow?: () => number | null;
+}): AlarmService {
   const { config, bus, clock, log } = deps;
   const system = new AlarmSystem({
     config,
     clock,
     repository: createAlarmRepository(deps.db),
+    plantNow: deps.plantNow,
     onStoreError: (err, alarmId) => log.error({ err, alarm: alarmId }, 'could not store an alarm change; annunciated anyway'),
   });
   let timer: ReturnType<typeof setInterval> | null = null;
