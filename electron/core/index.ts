@@ -137,6 +137,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
       },
     });
     registerShiftApi(api, shift);
+    alarms.setPlantClock(() => plant?.simulator.plantTime() ?? null);
     registerAlarmReportApi(api, {
       db,
       config: config.alarms,

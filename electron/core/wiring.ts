@@ -189,14 +189,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   const httpServer = config.http.enabled
     ? createHttpServer({ config: config.http, sessionMaxS: config.operators.sessionMaxS, api, bus, log, operators })
     : null;
-  const alarmService = createAlarmService({
-    config: config.alarms,
-    db,
-    bus,
-    clock,
-    log: log.child({ component: 'alarms' }),
-    plantNow: () => plant?.simulator.plantTime() ?? null,
-  });
+  const alarmService = createAlarmService({ config: config.alarms, db, bus, clock, log: log.child({ component: 'alarms' }) });
   // An outage of an external broker is a communication alarm of the plant's data path (issue 19).
   bus.on('broker.connection', (e) =>
     alarmService.system.setCondition('broker:communication', {

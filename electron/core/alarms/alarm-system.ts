@@ -44,7 +44,7 @@ export class AlarmSystem {
   private readonly clock: Clock;
   private readonly repo?: AlarmRepository;
   private readonly onStoreError?: (err: unknown, alarmId: string) => void;
-  private readonly plantNow?: () => number | null;
+  private plantNow?: () => number | null;
   private readonly alarms = new Map<string, AlarmRecord>();
   private readonly listeners = new Set<(c: AlarmChange) => void>();
   private readonly floodListeners = new Set<(f: FloodStatus) => void>();
@@ -79,6 +79,11 @@ export class AlarmSystem {
   onChange(fn: (c: AlarmChange) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** The plant clock to store with each state change (the composition root knows the replay). */
+  setPlantClock(plantNow: () => number | null): void {
+    this.plantNow = plantNow;
   }
 
   onFlood(fn: (f: FloodStatus) => void): () => void {

@@ -14,20 +14,12 @@ export interface AlarmService {
   stop(): void;
 }
 
-export function createAlarmService(deps: {
-  config: AlarmConfig;
-  db: Db;
-  bus: EventBus;
-  clock: Clock;
-  log: Logger;
-  plantNow?: () => number | null;
-}): AlarmService {
+export function createAlarmService(deps: { config: AlarmConfig; db: Db; bus: EventBus; clock: Clock; log: Logger }): AlarmService {
   const { config, bus, clock, log } = deps;
   const system = new AlarmSystem({
     config,
     clock,
     repository: createAlarmRepository(deps.db),
-    plantNow: deps.plantNow,
     onStoreError: (err, alarmId) => log.error({ err, alarm: alarmId }, 'could not store an alarm change; annunciated anyway'),
   });
   let timer: ReturnType<typeof setInterval> | null = null;
