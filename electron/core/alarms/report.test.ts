@@ -137,6 +137,22 @@ describe('alarm report (ISA-18.2 / EEMUA 191)', () => {
     expect(r.stale.map((s) => s.hours)).toEqual([29]);
   });
 
+  it('follows the order changes happened in, not plant time: a replay seeking back does not revive a cleared alarm', () => {
+    let plant = P0 - 25 * HOUR;
+    const clock = manualClock(Date.UTC(2026, 11, 7));
+    const alarms = new AlarmSystem({ config, clock, repository: createAlarmRepository(db), plantNow: () => plant });
+    const cond = (active: boolean) => alarms.setCondition('line-1/pump-03/pressure:H', { active, source: 'line-1/pump-03', priority: 'high' });
+    cond(true);
+    // the operator seeks the replay back a day-and-a-bit; the condition clears there
+    plant = P0 - 26 * HOUR;
+    clock.advance(1000);
+    cond(false);
+    const rows = createAlarmRepository(db).reportHistory(P0 + 2 * HOUR);
+    expect(rows.map((r) => r.to_state)).toEqual(['unacknowledged', 'rtn_unacknowledged']);
+    const r = computeAlarmReport({ rows, from: P0, to: P0 + 2 * HOUR, config, handovers: [] });
+    expect(r.stale).toEqual([]);
+  });
+
   it('two raises within 60 s do not chatter; three do', () => {
     const row = (t: number, from: 'normal' | 'rtn_unacknowledged', to: 'unacknowledged' | 'rtn_unacknowledged') => ({
       alarm_id: 'x',

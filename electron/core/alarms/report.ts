@@ -46,7 +46,7 @@ export function onShiftAt(handovers: readonly HandoverSpan[], wall: number): str
 }
 
 export function computeAlarmReport(input: {
-  /** Every stored change up to `to`, oldest first (repository.reportHistory). */
+  /** Every stored change up to `to`, in the order they happened (repository.reportHistory). */
   rows: readonly ReportHistoryRow[];
   from: number;
   to: number;
@@ -108,6 +108,7 @@ export function computeAlarmReport(input: {
 
   const chatter = new Map<string, { max: number; at: number }>();
   for (const [id, times] of raisesOf) {
+    times.sort((a, b) => a - b);
     let best = { max: 0, at: times[0] };
     for (let i = 0, j = 0; j < times.length; j++) {
       while (times[j] - times[i] > config.chatterWindowMs) i++;

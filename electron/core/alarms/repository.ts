@@ -59,7 +59,10 @@ export interface AlarmRepository {
   addHistory(e: AlarmHistoryEntry & { plant_at?: number | null; priority?: AlarmPriority }): void;
   loadAll(): Alarm[];
   history(opts: { id?: string; limit: number; before?: number }): AlarmHistoryEntry[];
-  /** Every change up to a plant time, oldest first (a still-active alarm may have been raised long before a report's window). */
+  /**
+   * Every change up to a plant time, in the order they happened (a replay seeking back moves the plant clock back;
+   * the state follows the order of changes). All of them: a still-active alarm may have been raised long before a report's window.
+   */
   reportHistory(toPlant: number): ReportHistoryRow[];
 }
 
@@ -72,7 +75,7 @@ export function createAlarmRepository(db: Db): AlarmRepository {
   const reportRows = db.prepare(
     `SELECT h.alarm_id, a.source, h.at, COALESCE(h.plant_at, h.at) AS plant_at, h.from_state, h.to_state, h.by,
        COALESCE(h.priority, json_extract(a.data, '$.priority')) AS priority
-     FROM alarm_history h LEFT JOIN alarms a ON a.id = h.alarm_id WHERE COALESCE(h.plant_at, h.at) <= ? ORDER BY COALESCE(h.plant_at, h.at), h.id`,
+     FROM alarm_history h LEFT JOIN alarms a ON a.id = h.alarm_id WHERE COALESCE(h.plant_at, h.at) <= ? ORDER BY h.id`,
   );
   const all = db.prepare('SELECT data FROM alarms');
   const histAll = db.prepare('SELECT alarm_id, at, from_state, to_state, by, reason FROM alarm_history WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?');
