@@ -130,6 +130,18 @@ describe('Alarm report pane in a real browser', () => {
     expect(lines.filter((l) => l.startsWith('bad_actor,'))).toHaveLength(r.bad_actors.length);
     expect(lines).toContain(`window,to,,,,${new Date(to).toISOString()},plant time`);
 
+    // The current shift: from Sam's acknowledgement of the handover (placed on the plant clock) up to now.
+    await page.selectOption(`${PANE} [aria-label="report window"]`, 'shift');
+    await expect.poll(async () => Number(await range.getAttribute('data-report-from'))).toBeGreaterThan(from);
+    const shiftFrom = Number(await range.getAttribute('data-report-from'));
+    const shiftTo = Number(await range.getAttribute('data-report-to'));
+    expect(shiftTo).toBe(to);
+    expect(shiftFrom).toBeLessThanOrEqual(lastRaise);
+    const shift = await core.api.call('alarms.report', { from: shiftFrom, to: shiftTo }, OPERATOR);
+    if (!shift.ok) throw new Error(shift.error.message);
+    await expect.poll(() => stat('alarms')).toBe(String(shift.result.total));
+    expect(await rows('bad-actors', 'data-alarm-id')).toEqual(shift.result.bad_actors.map((b) => b.alarm_id));
+
     await fitsPane(page);
     await page.locator(PANE).screenshot({ path: path.join(ARTIFACTS, 'alarm-report-1366.png') });
     await page.setViewportSize({ width: 1920, height: 1080 });
