@@ -23,6 +23,7 @@ const HOUR = 60 * MIN;
 const P0 = Date.UTC(2026, 0, 1, 8);
 const OFFSET = Date.UTC(2026, 11, 7) - P0;
 const config = AlarmConfigSchema.parse({});
+const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /** The alarm history of a two-hour window [P0, P0 + 2 h], built through the real alarm system into SQLite. */
 function history() {
@@ -72,13 +73,19 @@ function history() {
   at(P0 + 3 * HOUR);
   // anna hands over at 40 min; bob acknowledges at 45 min (wall clock, as the logbook records it).
   const handovers: HandoverSpan[] = [{ createdAt: P0 + 40 * MIN + OFFSET, createdBy: 'anna', ackedAt: P0 + 45 * MIN + OFFSET, ackedBy: 'bob' }];
-  return { handovers, rows: createAlarmRepository(db).reportHistory(P0 + 2 * HOUR) };
+  return { handovers };
+}
+
+/** The report as alarms.report computes it: the window's rows and the alarms still standing, from SQLite. */
+function report(from: number, to: number, handovers: HandoverSpan[] = []) {
+  const repo = createAlarmRepository(db);
+  return computeAlarmReport({ rows: repo.reportRows(from, to), streaks: repo.openStreaks(to), from, to, config, handovers });
 }
 
 describe('alarm report (ISA-18.2 / EEMUA 191)', () => {
   it('counts a hand-built history on the plant clock with the known answers', () => {
-    const { rows, handovers } = history();
-    const r = computeAlarmReport({ rows, from: P0, to: P0 + 2 * HOUR, config, handovers });
+    const { handovers } = history();
+    const r = report(P0, P0 + 2 * HOUR, handovers);
     expect(r.clock).toBe('plant');
     expect(r.thresholds).toEqual({
       window_min: 10,
@@ -127,8 +134,8 @@ describe('alarm report (ISA-18.2 / EEMUA 191)', () => {
   });
 
   it('a narrower window counts only what was raised inside it; stale is judged at its end', () => {
-    const { rows, handovers } = history();
-    const r = computeAlarmReport({ rows, from: P0 + 45 * MIN, to: P0 + 60 * MIN, config, handovers });
+    const { handovers } = history();
+    const r = report(P0 + 45 * MIN, P0 + 60 * MIN, handovers);
     expect(r.total).toBe(1);
     expect(r.windows).toBe(2);
     expect(r.flood_windows).toBe(0);
@@ -147,10 +154,43 @@ describe('alarm report (ISA-18.2 / EEMUA 191)', () => {
     plant = P0 - 26 * HOUR;
     clock.advance(1000);
     cond(false);
-    const rows = createAlarmRepository(db).reportHistory(P0 + 2 * HOUR);
-    expect(rows.map((r) => r.to_state)).toEqual(['unacknowledged', 'rtn_unacknowledged']);
-    const r = computeAlarmReport({ rows, from: P0, to: P0 + 2 * HOUR, config, handovers: [] });
-    expect(r.stale).toEqual([]);
+    expect(
+      createAlarmRepository(db)
+        .reportRows(P0 - 30 * HOUR, P0 + 2 * HOUR)
+        .map((r) => r.to_state),
+    ).toEqual(['unacknowledged', 'rtn_unacknowledged']);
+    expect(report(P0, P0 + 2 * HOUR).stale).toEqual([]);
+  });
+
+  it('stale reads each alarm back to its last return to normal only; a shelved standing alarm is still stale', () => {
+    let plant = P0 - 40 * HOUR;
+    const clock = manualClock(Date.UTC(2026, 11, 7));
+    const alarms = new AlarmSystem({ config, clock, repository: createAlarmRepository(db), plantNow: () => plant });
+    const ID = 'line-1/pump-03/pressure:H';
+    const step = (fn: () => void) => {
+      plant += MIN;
+      clock.advance(MIN);
+      fn();
+    };
+    for (let i = 0; i < 5; i++) {
+      step(() => alarms.setCondition(ID, { active: true, source: 'line-1/pump-03', priority: 'high' }));
+      step(() => alarms.setCondition(ID, { active: false, source: 'line-1/pump-03', priority: 'high' }));
+    }
+    step(() => alarms.setCondition(ID, { active: true, source: 'line-1/pump-03', priority: 'high' }));
+    const raisedAt = plant;
+    step(() => alarms.acknowledge(ID, 'anna'));
+    step(() => alarms.shelve(ID, 'anna', 'known fault', 60 * MIN));
+    const streak = createAlarmRepository(db).openStreaks(P0);
+    expect(streak.map((r) => `${r.from_state}>${r.to_state}`)).toEqual([
+      'rtn_unacknowledged>unacknowledged',
+      'unacknowledged>acknowledged',
+      'acknowledged>shelved',
+    ]);
+    expect(report(P0 - HOUR, P0).stale).toEqual([
+      { alarm_id: ID, source: 'line-1/pump-03', priority: 'high', state: 'shelved', raised_at: raisedAt, hours: round1((P0 - raisedAt) / HOUR) },
+    ]);
+    // at a time before that last raise, it had returned to normal: nothing open, nothing stale
+    expect(createAlarmRepository(db).openStreaks(raisedAt - 1)).toEqual([]);
   });
 
   it('two raises within 60 s do not chatter; three do', () => {
@@ -165,9 +205,9 @@ describe('alarm report (ISA-18.2 / EEMUA 191)', () => {
       priority: 'low' as const,
     });
     const raises = (ts: number[]) => ts.flatMap((t) => [row(P0 + t, 'normal', 'unacknowledged'), row(P0 + t + 1, 'normal', 'rtn_unacknowledged')]);
-    const two = computeAlarmReport({ rows: raises([0, 50_000, 120_000]), from: P0, to: P0 + HOUR, config, handovers: [] });
+    const two = computeAlarmReport({ rows: raises([0, 50_000, 120_000]), streaks: [], from: P0, to: P0 + HOUR, config, handovers: [] });
     expect(two.chattering).toEqual([]);
-    const three = computeAlarmReport({ rows: raises([0, 50_000, 60_000]), from: P0, to: P0 + HOUR, config, handovers: [] });
+    const three = computeAlarmReport({ rows: raises([0, 50_000, 60_000]), streaks: [], from: P0, to: P0 + HOUR, config, handovers: [] });
     expect(three.chattering).toEqual([{ alarm_id: 'x', source: 'dev', raises: 3, max_in_window: 3, at: P0 }]);
     expect(three.operators).toEqual([{ operator: null, on_shift: 3, acknowledged: 0 }]);
   });

@@ -46,14 +46,16 @@ export function onShiftAt(handovers: readonly HandoverSpan[], wall: number): str
 }
 
 export function computeAlarmReport(input: {
-  /** Every stored change up to `to`, in the order they happened (repository.reportHistory). */
+  /** The changes within the window, in the order they happened (repository.reportRows). */
   rows: readonly ReportHistoryRow[];
+  /** The changes of each alarm not back to normal by `to` since it last was (repository.openStreaks): for stale. */
+  streaks: readonly ReportHistoryRow[];
   from: number;
   to: number;
   config: ReportConfig;
   handovers: readonly HandoverSpan[];
 }): AlarmReport {
-  const { rows, from, to, config, handovers } = input;
+  const { rows, streaks, from, to, config, handovers } = input;
   const windows = Math.max(1, Math.ceil((to - from) / WINDOW));
   const perWindow = new Array<number>(windows).fill(0);
   const raisesOf = new Map<string, number[]>();
@@ -65,8 +67,9 @@ export function computeAlarmReport(input: {
   const standing = new Map<string, { active: boolean; since: number | null; state: AlarmState; priority: AlarmPriority | null }>();
   let total = 0;
 
-  for (const r of rows) {
+  for (const r of streaks) {
     sourceOf.set(r.alarm_id, r.source);
+    if (r.plant_at > to) continue;
     const s = standing.get(r.alarm_id) ?? { active: false, since: null, state: 'normal' as AlarmState, priority: null };
     if (ACTIVE.has(r.to_state)) {
       if (!s.active) s.since = r.plant_at;
@@ -78,6 +81,9 @@ export function computeAlarmReport(input: {
     s.state = r.to_state;
     s.priority = r.priority ?? s.priority;
     standing.set(r.alarm_id, s);
+  }
+  for (const r of rows) {
+    sourceOf.set(r.alarm_id, r.source);
     if (r.plant_at < from || r.plant_at > to) continue;
 
     if (r.to_state === 'unacknowledged' && r.from_state !== 'unacknowledged') {
@@ -195,6 +201,6 @@ export function registerAlarmReportApi(api: CoreApi, deps: { db: Db; config: Rep
     const to = p.to ?? deps.plantNow();
     const from = p.from ?? to - 24 * HOUR;
     if (from >= to) throw new CoreError('invalid_params', 'the report window must end after it starts (from < to)');
-    return computeAlarmReport({ rows: repo.reportHistory(to), from, to, config: deps.config, handovers: deps.handovers() });
+    return computeAlarmReport({ rows: repo.reportRows(from, to), streaks: repo.openStreaks(to), from, to, config: deps.config, handovers: deps.handovers() });
   });
 }

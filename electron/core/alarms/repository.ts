@@ -36,6 +36,7 @@ export const alarmsMigrations: Migration[] = [
       db.exec(`
         ALTER TABLE alarm_history ADD COLUMN plant_at INTEGER;
         ALTER TABLE alarm_history ADD COLUMN priority TEXT;
+        CREATE INDEX alarm_history_plant ON alarm_history (COALESCE(plant_at, at));
       `);
     },
   },
@@ -59,11 +60,13 @@ export interface AlarmRepository {
   addHistory(e: AlarmHistoryEntry & { plant_at?: number | null; priority?: AlarmPriority }): void;
   loadAll(): Alarm[];
   history(opts: { id?: string; limit: number; before?: number }): AlarmHistoryEntry[];
+  /** The changes within a window of plant time, in the order they happened (a replay seeking back moves the plant clock back). */
+  reportRows(fromPlant: number, toPlant: number): ReportHistoryRow[];
   /**
-   * Every change up to a plant time, in the order they happened (a replay seeking back moves the plant clock back;
-   * the state follows the order of changes). All of them: a still-active alarm may have been raised long before a report's window.
+   * For each alarm not back to normal by a plant time, its changes since it last was, oldest first (what
+   * says since when it stands): read backwards per alarm, so a long history costs only its open streak.
    */
-  reportHistory(toPlant: number): ReportHistoryRow[];
+  openStreaks(toPlant: number): ReportHistoryRow[];
 }
 
 export function createAlarmRepository(db: Db): AlarmRepository {
@@ -72,11 +75,12 @@ export function createAlarmRepository(db: Db): AlarmRepository {
      ON CONFLICT(id) DO UPDATE SET source = excluded.source, state = excluded.state, updated_at = excluded.updated_at, data = excluded.data`,
   );
   const insHist = db.prepare('INSERT INTO alarm_history (alarm_id, at, from_state, to_state, by, reason, plant_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const reportRows = db.prepare(
-    `SELECT h.alarm_id, a.source, h.at, COALESCE(h.plant_at, h.at) AS plant_at, h.from_state, h.to_state, h.by,
+  const cols = `h.alarm_id, a.source, h.at, COALESCE(h.plant_at, h.at) AS plant_at, h.from_state, h.to_state, h.by,
        COALESCE(h.priority, json_extract(a.data, '$.priority')) AS priority
-     FROM alarm_history h LEFT JOIN alarms a ON a.id = h.alarm_id WHERE COALESCE(h.plant_at, h.at) <= ? ORDER BY h.id`,
-  );
+     FROM alarm_history h LEFT JOIN alarms a ON a.id = h.alarm_id`;
+  const windowRows = db.prepare(`SELECT ${cols} WHERE COALESCE(h.plant_at, h.at) BETWEEN ? AND ? ORDER BY h.id`);
+  const alarmIds = db.prepare('SELECT id FROM alarms').pluck();
+  const backwards = db.prepare(`SELECT ${cols} WHERE h.alarm_id = ? AND COALESCE(h.plant_at, h.at) <= ? ORDER BY h.at DESC, h.id DESC`);
   const all = db.prepare('SELECT data FROM alarms');
   const histAll = db.prepare('SELECT alarm_id, at, from_state, to_state, by, reason FROM alarm_history WHERE at < ? ORDER BY at DESC, id DESC LIMIT ?');
   const histOne = db.prepare(
@@ -105,8 +109,20 @@ export function createAlarmRepository(db: Db): AlarmRepository {
       const rows = (id ? histOne.all(id, b, limit) : histAll.all(b, limit)) as Array<AlarmHistoryEntry & { from_state: AlarmState; to_state: AlarmState }>;
       return rows;
     },
-    reportHistory(toPlant) {
-      return reportRows.all(toPlant) as ReportHistoryRow[];
+    reportRows(fromPlant, toPlant) {
+      return windowRows.all(fromPlant, toPlant) as ReportHistoryRow[];
+    },
+    openStreaks(toPlant) {
+      const out: ReportHistoryRow[] = [];
+      for (const id of alarmIds.all() as string[]) {
+        const streak: ReportHistoryRow[] = [];
+        for (const r of backwards.iterate(id, toPlant) as IterableIterator<ReportHistoryRow>) {
+          if (r.to_state === 'normal' || r.to_state === 'rtn_unacknowledged') break;
+          streak.push(r);
+        }
+        out.push(...streak.reverse());
+      }
+      return out;
     },
   };
 }
