@@ -147,6 +147,14 @@ describe('Alarm report pane in a real browser', () => {
     await page.setViewportSize({ width: 1920, height: 1080 });
     await fitsPane(page);
     await page.locator(PANE).screenshot({ path: path.join(ARTIFACTS, 'alarm-report-1920.png') });
+
+    // The report is a snapshot: an alarm raised since is announced, and Refresh counts it.
+    const before = Number(await stat('alarms'));
+    raise('line-3/pump-02:report-test', 'high');
+    await page.waitForSelector(`${PANE} [data-field="report-stale"]:has-text("1 alarm change since")`);
+    await page.click(`${PANE} [data-action="report-refresh"]`);
+    await page.waitForSelector(`${PANE} [data-field="report-stale"]`, { state: 'detached' });
+    await expect.poll(() => stat('alarms')).toBe(String(before + 1));
     expect(rig.errors).toEqual([]);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 // The ISA-18.2 / EEMUA 191 alarm report: alarms per hour against the benchmarks, time in flood, per
 // operator, the top-10 bad actors, stale and chattering alarms, the priority distribution against
 // ≈80/15/5, and the same report as CSV. The core computes it (alarms.report) over a window of plant time.
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { alarmReportCsv } from '../../../shared/alarm-report-csv';
 import type { AlarmReport } from '../../../shared/schemas/alarm-report';
 import { unwrap } from '../api/client';
@@ -56,6 +56,10 @@ export default function AlarmReportPane() {
   useEffect(() => {
     void load(useAlarmReport.getState().span);
   }, [load]);
+  // A report is a snapshot: say when alarms have changed since, rather than recompute on every change of a flood.
+  const [changes, setChanges] = useState(0);
+  useEffect(() => client.api.onAlarmChanged(() => setChanges((n) => n + 1)), [client]);
+  useEffect(() => setChanges(0), [report]);
 
   return (
     <div className="alarm-report">
@@ -89,6 +93,11 @@ export default function AlarmReportPane() {
         >
           Download CSV
         </button>
+        {report && changes > 0 ? (
+          <span className="attention" data-field="report-stale">
+            {changes} alarm change{changes === 1 ? '' : 's'} since: Refresh
+          </span>
+        ) : null}
         {report ? (
           <span className="muted" data-report-from={report.from} data-report-to={report.to}>
             plant time <PlantTime plant={report.from} seconds={false} /> – <PlantTime plant={report.to} seconds={false} />
