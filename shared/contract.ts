@@ -139,5 +139,6 @@ export const REQUEST_ROLES = {
   'handover.ack': 'operator',
   'annotations.add': 'operator',
   'annotations.list': 'viewer',
+  'alarms.report': 'operator',
 } as const satisfies Record<RequestName, BaseRole>;
 export const REQUEST_NAMES = Object.keys(REQUEST_ROLES) as RequestName[];

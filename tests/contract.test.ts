@@ -180,6 +180,7 @@ describe('the contract on a real core', () => {
       'alarms.list': { attention: true },
       'alarms.history': { id: 'test:communication' },
       'alarms.stats': {},
+      'alarms.report': {},
       'mcp.info': {},
       'mcp.calls': { limit: 5 },
       'agent.status': {},

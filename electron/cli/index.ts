@@ -8,6 +8,7 @@ import { mcpCommand } from './commands/mcp';
 import { demoCommand } from './commands/demo';
 import { operatorCommand } from './commands/operator';
 import { plantCommand } from './commands/plant';
+import { alarmsCommand } from './commands/alarms';
 import type { CliCommand } from './types';
 
 export const COMMANDS: CliCommand[] = [
@@ -20,6 +21,7 @@ export const COMMANDS: CliCommand[] = [
   detectCommand,
   demoCommand,
   mcpCommand,
+  alarmsCommand,
 ];
 
 export function usage(): string {

@@ -6,6 +6,7 @@
 // Nothing under electron/core imports 'electron' (tests/core-boundary.test.ts enforces it).
 import { createApi, type CoreApi } from './api';
 import { registerDetectionApi } from './detect';
+import { registerAlarmReportApi } from './alarms';
 import { createBus, type EventBus } from './bus';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -135,24 +136,29 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     if (httpServer) mountMcpRoutes(httpServer, mcp);
     const annotations = new Annotations({ db, clock, bus, mask, ports: { tagsOf: (id) => services.model.current.asset(id)?.tags.map((t) => t.key) } });
     registerAnnotationsApi(api, annotations);
-    registerShiftApi(
-      api,
-      new Shift({
-        db,
-        clock,
-        bus,
-        mask,
-        annotations,
-        ports: {
-          alarms: () => alarms.list(),
-          pendingApprovals: () => governance.listApprovals('pending', 500),
-          agents: () => governance.agents.list(),
-          blockedSince: (ts) => governance.audit.query({ kind: 'BLOCKED', from: ts, limit: 1000 }),
-          openEpisodes: () => detection?.active() ?? [],
-          plantNow: () => plant?.simulator.plantTime() ?? null,
-        },
-      }),
-    );
+    const shift = new Shift({
+      db,
+      clock,
+      bus,
+      mask,
+      annotations,
+      ports: {
+        alarms: () => alarms.list(),
+        pendingApprovals: () => governance.listApprovals('pending', 500),
+        agents: () => governance.agents.list(),
+        blockedSince: (ts) => governance.audit.query({ kind: 'BLOCKED', from: ts, limit: 1000 }),
+        openEpisodes: () => detection?.active() ?? [],
+        plantNow: () => plant?.simulator.plantTime() ?? null,
+      },
+    });
+    registerShiftApi(api, shift);
+    alarms.setPlantClock(() => plant?.simulator.plantTime() ?? null);
+    registerAlarmReportApi(api, {
+      db,
+      config: config.alarms,
+      plantNow: () => plant?.simulator.plantTime() ?? clock.now(),
+      handovers: () => shift.handovers(100),
+    });
     registerAgentApi(api, { agent, tracer, demo: { api, bus, clock, log: log.child({ component: 'demo' }), plant, governance, live, agent, tracer } });
   };
 

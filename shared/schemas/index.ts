@@ -11,6 +11,7 @@ import { mcpEvents, mcpRequests } from './mcp';
 import { operatorRequests } from './operators';
 import { plantEvents, plantRequests } from './plant';
 import { annotationEvents, annotationRequests, shiftEvents, shiftRequests } from './shift';
+import { alarmReportRequests } from './alarm-report';
 
 /** Request name → { params, result } schemas. Params are strict objects: an unknown key is refused. */
 export const REQUEST_SCHEMAS = {
@@ -23,6 +24,7 @@ export const REQUEST_SCHEMAS = {
   ...agentRequests,
   ...shiftRequests,
   ...annotationRequests,
+  ...alarmReportRequests,
 } satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 /** Event name → payload schema. The core's bus carries these; UIs receive the ones in UI_EVENTS. */

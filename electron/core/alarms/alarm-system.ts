@@ -35,6 +35,8 @@ export interface AlarmSystemDeps {
   repository?: AlarmRepository;
   /** A state change could not be stored; it is annunciated all the same. */
   onStoreError?: (err: unknown, alarmId: string) => void;
+  /** The plant clock (a replay's), stored with each state change for the alarm report; null: none yet. */
+  plantNow?: () => number | null;
 }
 
 export class AlarmSystem {
@@ -42,6 +44,7 @@ export class AlarmSystem {
   private readonly clock: Clock;
   private readonly repo?: AlarmRepository;
   private readonly onStoreError?: (err: unknown, alarmId: string) => void;
+  private plantNow?: () => number | null;
   private readonly alarms = new Map<string, AlarmRecord>();
   private readonly listeners = new Set<(c: AlarmChange) => void>();
   private readonly floodListeners = new Set<(f: FloodStatus) => void>();
@@ -52,6 +55,7 @@ export class AlarmSystem {
     this.clock = deps.clock;
     this.repo = deps.repository;
     this.onStoreError = deps.onStoreError;
+    this.plantNow = deps.plantNow;
     this.rates = new AlarmRates(this.cfg, {
       floodStarted: (firstOutId) => {
         const fo = this.alarms.get(firstOutId);
@@ -77,6 +81,11 @@ export class AlarmSystem {
     return () => this.listeners.delete(fn);
   }
 
+  /** The plant clock to store with each state change (the composition root knows the replay). */
+  setPlantClock(plantNow: () => number | null): void {
+    this.plantNow = plantNow;
+  }
+
   onFlood(fn: (f: FloodStatus) => void): () => void {
     this.floodListeners.add(fn);
     return () => this.floodListeners.delete(fn);
@@ -99,7 +108,8 @@ export class AlarmSystem {
     a.updated_at = at;
     try {
       this.repo?.save(publicView(a));
-      if (from !== to) this.repo?.addHistory({ alarm_id: a.id, at, from_state: from, to_state: to, by, reason });
+      if (from !== to)
+        this.repo?.addHistory({ alarm_id: a.id, at, from_state: from, to_state: to, by, reason, plant_at: this.plantNow?.() ?? null, priority: a.priority });
     } catch (err) {
       // A disk that refuses the record must not silence the alarm (the disk-full alarm most of all).
       this.onStoreError?.(err, a.id);

@@ -4,3 +4,4 @@ export { alarmsMigrations, createAlarmRepository, type AlarmRepository } from '.
 export * from './schema';
 export { createAlarmService, type AlarmService } from './service';
 export { createLimitAlarms, limitAlarmId, type LimitAlarms, type LimitAlarmsDeps, type LimitModelSource } from './limits';
+export { computeAlarmReport, onShiftAt, registerAlarmReportApi, type HandoverSpan } from './report';
