@@ -62,6 +62,7 @@ export const UI_EVENTS = [
   'demo.finished',
   'logbook.entry',
   'handover.changed',
+  'alarmTable.changed',
 ] as const satisfies readonly EventName[];
 
 /**
@@ -136,5 +137,7 @@ export const REQUEST_ROLES = {
   'handover.create': 'operator',
   'handover.list': 'viewer',
   'handover.ack': 'operator',
+  'alarmTable.list': 'operator',
+  'alarmTable.update': 'admin',
 } as const satisfies Record<RequestName, BaseRole>;
 export const REQUEST_NAMES = Object.keys(REQUEST_ROLES) as RequestName[];

@@ -2,7 +2,7 @@
 // passed in. Called by core.start() (never at createCore), so a core costs no I/O until it starts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createAlarmService, createLimitAlarms, alarmsMigrations, type AlarmSystem } from './alarms';
+import { createAlarmService, createLimitAlarms, alarmsMigrations, alarmTableMigrations, type AlarmSystem, type AlarmTable } from './alarms';
 import { createAnomalyRepository, createDetectionService, detectMigrations, type DetectionService } from './detect';
 import { createBroker, createMqttCommandChannel, type PlantBroker } from './broker';
 import type { EventBus } from './bus';
@@ -46,6 +46,8 @@ export interface CoreServices {
   alarms: AlarmSystem;
   /** Streaming anomaly detection on ingest's readings. */
   detection: DetectionService;
+  /** The master alarm table (ISA-18.2 rationalization): each alarm's consequence, action and priority. */
+  alarmTable: AlarmTable;
   /** Governance gateway: agents, policy, approvals, intent tokens, executor, audit chain. */
   governance: Gateway;
   /** Immune system for the agent fleet (seed 001): vitals, sentinel, quarantine, healing. */
@@ -113,6 +115,7 @@ export function openStorage(config: Config, nativeBinding?: string): Db {
       ...observabilityMigrations,
       ...shiftMigrations,
       ...operatorMigrations,
+      ...alarmTableMigrations,
     ]);
   } catch (err) {
     db.close();
@@ -189,7 +192,18 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   const httpServer = config.http.enabled
     ? createHttpServer({ config: config.http, sessionMaxS: config.operators.sessionMaxS, api, bus, log, operators })
     : null;
-  const alarmService = createAlarmService({ config: config.alarms, db, bus, clock, log: log.child({ component: 'alarms' }) });
+  // The device manuals of the model's asset types: the master alarm table's SOP text, and query_device_manual's.
+  const manuals = createManualLibrary({ fallbackFile: defaultManualPath(config.resourcesDir), model: () => model.current.model });
+  const alarmService = createAlarmService({
+    config: config.alarms,
+    db,
+    bus,
+    clock,
+    log: log.child({ component: 'alarms' }),
+    model,
+    manual: (type) => manuals.forType(type).sections,
+    audit: (e) => governance.audit.append({ kind: 'ALARM_TABLE_CHANGED', actor: e.actor, reason: e.reason, detail: e.detail }),
+  });
   // An outage of an external broker is a communication alarm of the plant's data path (issue 19).
   bus.on('broker.connection', (e) =>
     alarmService.system.setCondition('broker:communication', {
@@ -324,6 +338,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     http: httpServer,
     alarms: alarmService.system,
     detection,
+    alarmTable: alarmService.table,
     governance,
     immune,
     mcp,

@@ -11,6 +11,7 @@ import { mcpEvents, mcpRequests } from './mcp';
 import { operatorRequests } from './operators';
 import { plantEvents, plantRequests } from './plant';
 import { shiftEvents, shiftRequests } from './shift';
+import { alarmTableEvents, alarmTableRequests } from './alarm-table';
 
 /** Request name → { params, result } schemas. Params are strict objects: an unknown key is refused. */
 export const REQUEST_SCHEMAS = {
@@ -22,6 +23,7 @@ export const REQUEST_SCHEMAS = {
   ...mcpRequests,
   ...agentRequests,
   ...shiftRequests,
+  ...alarmTableRequests,
 } satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 /** Event name → payload schema. The core's bus carries these; UIs receive the ones in UI_EVENTS. */
@@ -33,4 +35,5 @@ export const EVENT_SCHEMAS = {
   ...mcpEvents,
   ...agentEvents,
   ...shiftEvents,
+  ...alarmTableEvents,
 } satisfies Record<string, z.ZodType>;

@@ -4,3 +4,5 @@ export { alarmsMigrations, createAlarmRepository, type AlarmRepository } from '.
 export * from './schema';
 export { createAlarmService, type AlarmService } from './service';
 export { createLimitAlarms, limitAlarmId, type LimitAlarms, type LimitAlarmsDeps, type LimitModelSource } from './limits';
+export { AlarmTable, alarmTableMigrations, registerAlarmTableApi, type AlarmTableDeps, type AlarmTableEdit, type TableModelSource } from './table';
+export { priorityOf, seedRows, type ManualSections, type SopSection } from './table-seed';

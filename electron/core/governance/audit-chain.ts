@@ -45,6 +45,8 @@ export const AUDIT_KINDS = [
   'POLICY_LOADED',
   'POLICY_REFUSED',
   'POLICY_PROMOTED',
+  /** A row of the master alarm table changed (before / after in the detail). */
+  'ALARM_TABLE_CHANGED',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
