@@ -19,6 +19,7 @@ const TITLES: Record<PaneId, string> = {
   connect: 'Connect an agent',
   work: 'Agent work',
   logbook: 'Logbook',
+  alarmtable: 'Master alarm table',
 };
 
 export function startPopouts(d: { paths: WindowPaths; state: ShellStateFile; mainWindow(): BrowserWindow | null }) {

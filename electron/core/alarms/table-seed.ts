@@ -5,6 +5,9 @@
 import { ALARM_PRIORITIES, TYPE_HINTS, type AlarmPriority } from '../../../shared/anomalies';
 import type { AlarmClass, AlarmTableRow, ConsequenceSeverity } from '../../../shared/schemas/alarm-table';
 import type { AssetView } from '../../../shared/schemas/model';
+import { ANOMALY_BASIS, basisOf, priorityOf } from '../../../shared/alarm-table';
+
+export { ANOMALY_BASIS, basisOf, priorityOf };
 
 /** A numbered section of a device manual ("2.1", "Thermal runaway (compressors)", its text). */
 export interface SopSection {
@@ -21,18 +24,6 @@ export interface SeedModel {
 /** The manual sections for an asset type (its own manual, else the plant's); empty when there is none. */
 export type ManualSections = (assetType: string) => readonly SopSection[];
 
-/**
- * ISA-18.2 priority from the consequence's severity and the time the operator has to respond. More
- * than 30 minutes is no alarm at all (ISA-18.2): diagnostic here, so nothing is lost.
- */
-export function priorityOf(severity: ConsequenceSeverity, respondMin: number): AlarmPriority {
-  const col = severity === 'severe' ? 2 : severity === 'major' ? 1 : 0;
-  if (respondMin <= 3) return (['medium', 'high', 'urgent'] as const)[col];
-  if (respondMin <= 10) return (['low', 'medium', 'high'] as const)[col];
-  if (respondMin <= 30) return (['low', 'low', 'medium'] as const)[col];
-  return 'diagnostic';
-}
-
 /** The severity and time to respond that give a priority (the seed for an alarm the model gives only a priority). */
 export function matrixFor(p: AlarmPriority): { severity: ConsequenceSeverity; respond_min: number } {
   switch (p) {
@@ -48,13 +39,6 @@ export function matrixFor(p: AlarmPriority): { severity: ConsequenceSeverity; re
       return { severity: 'minor', respond_min: 60 };
   }
 }
-
-export function basisOf(severity: ConsequenceSeverity, respondMin: number): string {
-  return `${severity} consequence × respond within ${respondMin} min → ${priorityOf(severity, respondMin)}`;
-}
-
-export const ANOMALY_BASIS =
-  'each raise\'s episode severity (critical → urgent, high → high, …); an unsure ("unknown" or confidence < 0.5) hit is never above medium';
 
 const SOP_REF = /(?:SOP\s*)?(\d+(?:\.\d+)+)/;
 

@@ -38,4 +38,5 @@ export const PANES: Record<PaneId, PaneDef> = {
   connect: pane('Connect an agent', () => import('./ConnectPane')),
   work: pane('Agent work', () => import('./WorkPane')),
   logbook: pane('Logbook', () => import('./LogbookPane')),
+  alarmtable: pane('Master alarm table', () => import('./AlarmTablePane')),
 };
