@@ -2,7 +2,16 @@
 // edit form shows before it is sent): ISA-18.2's rationalization matrix of consequence severity × the
 // time the operator has to respond.
 import type { AlarmPriority } from './anomalies';
-import type { ConsequenceSeverity } from './schemas/alarm-table';
+
+/** Consequence severity if nobody acts (ISA-18.2's rationalization matrix, columns). */
+export const CONSEQUENCE_SEVERITIES = ['minor', 'major', 'severe'] as const;
+export type ConsequenceSeverity = (typeof CONSEQUENCE_SEVERITIES)[number];
+
+export const ALARM_CLASSES = ['process', 'equipment', 'safety', 'environmental', 'system'] as const;
+export type AlarmClass = (typeof ALARM_CLASSES)[number];
+
+export const ALARM_TABLE_TYPES = ['HH', 'H', 'L', 'LL', 'anomaly', 'communication', 'system'] as const;
+export type AlarmTableType = (typeof ALARM_TABLE_TYPES)[number];
 
 /** More than 30 minutes to respond is no alarm at all (ISA-18.2): diagnostic here, so nothing is lost. */
 export function priorityOf(severity: ConsequenceSeverity, respondMin: number): AlarmPriority {

@@ -4,16 +4,9 @@
 // and applies from the alarm's next raise.
 import { z } from 'zod';
 import { ALARM_KINDS, ALARM_PRIORITIES } from '../anomalies';
+import { ALARM_CLASSES, ALARM_TABLE_TYPES, CONSEQUENCE_SEVERITIES } from '../alarm-table';
 
-/** Consequence severity if nobody acts (ISA-18.2's rationalization matrix, columns). */
-export const CONSEQUENCE_SEVERITIES = ['minor', 'major', 'severe'] as const;
-export type ConsequenceSeverity = (typeof CONSEQUENCE_SEVERITIES)[number];
-
-export const ALARM_CLASSES = ['process', 'equipment', 'safety', 'environmental', 'system'] as const;
-export type AlarmClass = (typeof ALARM_CLASSES)[number];
-
-export const ALARM_TABLE_TYPES = ['HH', 'H', 'L', 'LL', 'anomaly', 'communication', 'system'] as const;
-export type AlarmTableType = (typeof ALARM_TABLE_TYPES)[number];
+export { ALARM_CLASSES, ALARM_TABLE_TYPES, CONSEQUENCE_SEVERITIES, type AlarmClass, type AlarmTableType, type ConsequenceSeverity } from '../alarm-table';
 
 export const AlarmTableRowSchema = z.object({
   /** The alarm's id, as the alarm system raises it. */

@@ -4,9 +4,9 @@
 // that changes plant configuration (admin), read only with the reason for everyone else.
 import { useEffect, useMemo, useState } from 'react';
 import { ALARM_PRIORITIES, type AlarmPriority } from '../../../shared/anomalies';
-import { priorityOf } from '../../../shared/alarm-table';
+import { ALARM_CLASSES, CONSEQUENCE_SEVERITIES, priorityOf, type AlarmClass, type ConsequenceSeverity } from '../../../shared/alarm-table';
 import { hasRole } from '../../../shared/operators';
-import { ALARM_CLASSES, CONSEQUENCE_SEVERITIES, type AlarmClass, type AlarmTableRow, type ConsequenceSeverity } from '../../../shared/schemas/alarm-table';
+import type { AlarmTableRow } from '../../../shared/schemas/alarm-table';
 import { unwrap } from '../api/client';
 import { Empty, PriorityBadge, fmtDateTime } from '../components/ui';
 import { useServices } from '../context';
@@ -267,9 +267,15 @@ export default function AlarmTablePane() {
                     {r.consequence ?? NONE}
                   </td>
                   <td data-label="action" data-field="action" className="wrap-word wide">
-                    {r.action ? <span className="clamp">{r.action}</span> : NONE}
+                    {r.action ? (
+                      <span className="clamp" title={r.action}>
+                        {r.action}
+                      </span>
+                    ) : (
+                      NONE
+                    )}
                   </td>
-                  <td data-label="ref" className="nowrap">
+                  <td data-label="ref" className="wrap-word">
                     {r.reference ?? '—'} · {r.class}
                   </td>
                   <td data-label="changed" className="wrap-word">
