@@ -173,6 +173,22 @@ describe('master alarm table', () => {
     expect(hist.filter((h) => h.to_state === 'unacknowledged').length).toBeGreaterThanOrEqual(2);
   });
 
+  it("gives an anomaly alarm its failure mode's SOP and keeps its episode's priority (an unsure hit stays at medium)", () => {
+    const raise = (device: string, message: string) =>
+      core.services.alarms.setCondition(`${device}:anomaly`, { active: true, source: device, kind: 'anomaly', priority: 'medium', message, episodeId: 'ep-1' });
+    const runaway = raise(DEV, 'thermal runaway on temperature, power (confidence 0.85)');
+    expect(runaway.priority).toBe('medium');
+    expect(runaway.message).toMatch(
+      /^thermal runaway on temperature, power \(confidence 0\.85\)\. Action: Thermal runaway \(SOP 2\.1\): 1\. Confirm with get_device_status/,
+    );
+    expect(runaway.message).not.toContain('SOP 2.5');
+    const unknown = raise('line-2/compressor-01', 'unknown on vibration (confidence 0.3)');
+    expect(unknown.priority).toBe('medium');
+    expect(unknown.message).toContain('Thermal runaway (SOP 2.1)');
+    expect(unknown.message).toContain('Sensor drift (SOP 2.4)');
+    expect(unknown.message).toContain('Electrical fault (SOP 2.5)');
+  });
+
   it('keeps an edit over a model reload; an edit of an alarm the new model lacks is kept and shown orphaned', async () => {
     const PUMP_H = 'line-1/pump-03/temperature:H';
     expect((await core.api.call('alarmTable.update', { id: PUMP_H, consequence: 'Coolant boils off.', reason: 'r' }, OPERATOR)).ok).toBe(true);
