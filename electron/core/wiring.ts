@@ -2,7 +2,7 @@
 // passed in. Called by core.start() (never at createCore), so a core costs no I/O until it starts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createAlarmService, createLimitAlarms, alarmsMigrations, alarmTableMigrations, type AlarmSystem, type AlarmTable } from './alarms';
+import { createAlarmService, createLimitAlarms, alarmsMigrations, watchDataPath, type AlarmSystem, type AlarmTable } from './alarms';
 import { createAnomalyRepository, createDetectionService, detectMigrations, type DetectionService } from './detect';
 import { createBroker, createMqttCommandChannel, type PlantBroker } from './broker';
 import type { EventBus } from './bus';
@@ -115,7 +115,6 @@ export function openStorage(config: Config, nativeBinding?: string): Db {
       ...observabilityMigrations,
       ...shiftMigrations,
       ...operatorMigrations,
-      ...alarmTableMigrations,
     ]);
   } catch (err) {
     db.close();
@@ -204,41 +203,8 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     manual: (type) => manuals.forType(type).sections,
     audit: (e) => governance.audit.append({ kind: 'ALARM_TABLE_CHANGED', actor: e.actor, reason: e.reason, detail: e.detail }),
   });
-  // An outage of an external broker is a communication alarm of the plant's data path (issue 19).
-  bus.on('broker.connection', (e) =>
-    alarmService.system.setCondition('broker:communication', {
-      active: !e.connected,
-      source: 'broker',
-      kind: 'communication',
-      priority: 'high',
-      message: e.connected ? `MQTT broker ${e.url} reachable again` : `no connection to the MQTT broker ${e.url}: readings are not arriving`,
-    }),
-  );
-  // A connector that cannot reach its source is a communication alarm of its own (issue 15).
-  bus.on('connector.status', (s) => {
-    const id = `connector:${s.id}:communication`;
-    if (s.state !== 'down' && !alarmService.system.find(id)) return; // never down: no alarm to clear
-    alarmService.system.setCondition(id, {
-      active: s.state === 'down',
-      source: `connector:${s.id}`,
-      kind: 'communication',
-      priority: 'high',
-      message:
-        s.state === 'down'
-          ? `connector ${s.id} (${s.type}) cannot reach ${s.endpoint}: its tags are not updating (${s.lastError ?? 'no reason given'})`
-          : `connector ${s.id} is ${s.state === 'connected' ? `reading from ${s.endpoint} again` : 'stopped'}`,
-    });
-  });
-  // Readings that cannot be stored (disk full): a system alarm until writes work again (issue 19).
-  bus.on('ingest.storage', (e) =>
-    alarmService.system.setCondition('store:readings', {
-      active: !e.ok,
-      source: 'storage',
-      kind: 'system',
-      priority: 'high',
-      message: e.ok ? 'readings are stored again' : `readings cannot be stored (${e.error}): ${e.waiting} held in memory and retried`,
-    }),
-  );
+  // The data path's communication and system alarms: broker, connectors, storage (issues 15, 19).
+  watchDataPath(bus, alarmService.system);
   // Limit alarms (HH/H/L/LL) of every tag, from the plant model in force; rebuilt on every reload.
   const limitAlarms = createLimitAlarms({ alarms: alarmService.system, model, bus });
   const detection = createDetectionService({

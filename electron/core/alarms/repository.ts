@@ -2,6 +2,7 @@
 // survives it) and the append-only state history ISA-18.2 asks for.
 import type { Db, Migration } from '../store';
 import type { Alarm, AlarmHistoryEntry, AlarmState } from './schema';
+import { alarmTableMigrations } from './table';
 
 export const alarmsMigrations: Migration[] = [
   {
@@ -29,6 +30,7 @@ export const alarmsMigrations: Migration[] = [
       `);
     },
   },
+  ...alarmTableMigrations,
 ];
 
 export interface AlarmRepository {

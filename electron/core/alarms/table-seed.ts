@@ -6,6 +6,7 @@ import { ALARM_PRIORITIES, TYPE_HINTS, type AlarmPriority } from '../../../share
 import type { AlarmClass, AlarmTableRow, ConsequenceSeverity } from '../../../shared/schemas/alarm-table';
 import type { AssetView } from '../../../shared/schemas/model';
 import { ANOMALY_BASIS, basisOf, priorityOf } from '../../../shared/alarm-table';
+import { BROKER_ALARM, STORE_ALARM, connectorAlarmId } from './data-path';
 
 export { ANOMALY_BASIS, basisOf, priorityOf };
 
@@ -165,9 +166,9 @@ export function seedRows(model: SeedModel, manual: ManualSections): AlarmTableRo
       class: 'system',
     });
   // The consequence is what the core's own alarm message says; the action is the site's to write.
-  out.push(system('broker:communication', 'broker', 'communication', 'Readings are not arriving.'));
-  for (const c of model.connectors) out.push(system(`connector:${c.id}:communication`, `connector:${c.id}`, 'communication', 'Its tags are not updating.'));
-  out.push(system('store:readings', 'storage', 'system', 'Readings cannot be stored: they are held in memory and retried.'));
+  out.push(system(BROKER_ALARM, 'broker', 'communication', 'Readings are not arriving.'));
+  for (const c of model.connectors) out.push(system(connectorAlarmId(c.id), `connector:${c.id}`, 'communication', 'Its tags are not updating.'));
+  out.push(system(STORE_ALARM, 'storage', 'system', 'Readings cannot be stored: they are held in memory and retried.'));
   return out;
 }
 
