@@ -1,7 +1,8 @@
 // Issue 18, "Alarm and status truth": the master alarm table in Chromium. An admin edits a row the manual
 // has no SOP for (pump temperature H: "no rationalization yet"), the real core raises that alarm from
 // readings on its bus, and the Alarms pane shows the edited consequence, action and priority. An
-// operator sees the table read only, with the reason. Screenshots alarm-table-1366.png and
+// operator sees the table read only, with the reason. The Plant pane's asset detail and the handover
+// carry the same text. Screenshots alarm-table-1366.png and
 // alarm-table-1920.png go to .tmp/artifacts.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimedReading } from '../../shared/domain';
 import { ARTIFACTS, logIn, showPane, startUiRig, type UiRig } from './harness';
+import { OPERATOR } from '../helpers';
 
 const DEVICE = 'line-1/pump-03';
 const ID = `${DEVICE}/temperature:H`;
@@ -109,6 +111,15 @@ describe('master alarm table in the control room', () => {
     expect(text).toContain(`Consequence: ${CONSEQUENCE}`);
     expect(text).toContain(`Action: ${ACTION}`);
     expect((await alarm.locator('.prio').innerText()).toLowerCase()).toBe('urgent');
+
+    // the Plant pane's asset detail and the shift handover carry the same text
+    await showPane(page, 'plant');
+    await page.locator(`tr[data-device="${DEVICE}"] button.link`).click();
+    const item = page.locator(`[data-level="asset"] li[data-alarm-id="${ID}"]`);
+    await expect.poll(() => item.textContent()).toContain(`Consequence: ${CONSEQUENCE}`);
+    await page.keyboard.press('Escape');
+    const handover = await rig.core.api.call('handover.create', {}, OPERATOR);
+    expect(handover.ok && handover.result.markdown).toContain(`Consequence: ${CONSEQUENCE} Action: ${ACTION}`);
     expect(rig.errors).toEqual([]);
   });
 
