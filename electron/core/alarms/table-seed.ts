@@ -90,7 +90,8 @@ function row(p: Omit<AlarmTableRow, 'changed_by' | 'changed_at' | 'orphaned' | '
 export function seedRows(model: SeedModel, manual: ManualSections): AlarmTableRow[] {
   const out: AlarmTableRow[] = [];
   for (const a of model.assets) {
-    const sections = manual(a.type);
+    // only a manual the model names for this asset type: another plant's SOPs are not this one's
+    const sections = a.manual ? manual(a.type) : [];
     for (const t of a.tags) {
       for (const l of t.limits) {
         const sop = findSop(sections, l.reference);
