@@ -123,7 +123,7 @@ describe('master alarm table in the control room', () => {
     expect(rig.errors).toEqual([]);
   });
 
-  it('an operator sees the table read only, with the reason', async () => {
+  it('an operator sees the table read only, with the reason, and follows edits made elsewhere', async () => {
     const page = await (await rig.browser.newContext({ viewport: { width: 1366, height: 768 } })).newPage();
     await logIn(page, rig.url, READER);
     await showPane(page, 'alarmtable');
@@ -132,6 +132,10 @@ describe('master alarm table in the control room', () => {
     await expect.poll(() => row(page, ID).locator('[data-field="consequence"]').innerText()).toBe(CONSEQUENCE);
     expect(await page.locator('[data-note="read-only"]').innerText()).toContain('needs the admin role (Olga Field: operator)');
     expect(await page.locator('section.pane-body[data-pane="alarmtable"] button[data-action="edit"]').count()).toBe(0);
+    // an edit elsewhere reaches this open console (alarmTable.changed)
+    const later = await rig.core.api.call('alarmTable.update', { id: ID, action: 'Stop the pump at the local panel.', reason: 'second review' }, OPERATOR);
+    expect(later.ok).toBe(true);
+    await expect.poll(() => row(page, ID).locator('[data-field="action"]').innerText()).toBe('Stop the pump at the local panel.');
     await page.context().close();
   });
 });
