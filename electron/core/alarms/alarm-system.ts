@@ -38,8 +38,8 @@ export interface AlarmSystemDeps {
   repository?: AlarmRepository;
   /** A state change could not be stored; it is annunciated all the same. */
   onStoreError?: (err: unknown, alarmId: string) => void;
-  /** The master alarm table's row for an alarm id (table.ts), read at each raise with the condition's text; null: none. */
-  rationale?: (id: string, condition: string) => Rationale | null;
+  /** The master alarm table's row for an alarm id (table.ts), read at each raise; null: none. */
+  rationale?: (id: string) => Rationale | null;
 }
 
 export class AlarmSystem {
@@ -47,7 +47,7 @@ export class AlarmSystem {
   private readonly clock: Clock;
   private readonly repo?: AlarmRepository;
   private readonly onStoreError?: (err: unknown, alarmId: string) => void;
-  private readonly rationale?: (id: string, condition: string) => Rationale | null;
+  private readonly rationale?: (id: string) => Rationale | null;
   private readonly alarms = new Map<string, AlarmRecord>();
   private readonly listeners = new Set<(c: AlarmChange) => void>();
   private readonly floodListeners = new Set<(f: FloodStatus) => void>();
@@ -161,7 +161,7 @@ export class AlarmSystem {
     activate(a, now, this.cfg);
     let r: Rationale | null = a.dflt;
     try {
-      r = this.rationale?.(a.id, a.base) ?? a.dflt;
+      r = this.rationale?.(a.id) ?? a.dflt;
     } catch {
       // an unreadable table must not silence the alarm: the raiser's own text stands
     }

@@ -11,6 +11,21 @@ export interface Rationale {
   priority?: AlarmPriority;
   consequence: string | null;
   action: string | null;
+  /**
+   * The action lists one SOP per failure mode ("Thermal runaway (SOP 2.1): … | Sensor drift (…"): a
+   * condition that names one ("thermal runaway on temperature …") gets that one, an unknown pattern all.
+   */
+  byMode?: boolean;
+}
+
+function actionFor(r: Rationale, condition: string): string | null {
+  if (!r.byMode || !r.action) return r.action;
+  const said = condition.toLowerCase();
+  const one = r.action.split(' | ').find((part) => {
+    const mode = part.slice(0, part.indexOf(' (')).toLowerCase();
+    return mode.length > 0 && said.startsWith(mode);
+  });
+  return one ?? r.action;
 }
 
 export interface AlarmRecord extends Alarm {
@@ -34,7 +49,7 @@ export function composeMessage(base: string, r: Rationale | null): string {
     if (text) out += `${/[.!?]$/.test(out) ? '' : '.'} ${label}: ${text}`;
   };
   add('Consequence', r?.consequence);
-  add('Action', r?.action);
+  add('Action', r ? actionFor(r, base) : null);
   return out;
 }
 

@@ -27,7 +27,7 @@ export function createAlarmService(
     clock,
     repository: createAlarmRepository(deps.db),
     onStoreError: (err, alarmId) => log.error({ err, alarm: alarmId }, 'could not store an alarm change; annunciated anyway'),
-    rationale: (id, condition) => table.rationale(id, condition),
+    rationale: (id) => table.rationale(id),
   });
   let timer: ReturnType<typeof setInterval> | null = null;
   const offs: Array<() => void> = [];

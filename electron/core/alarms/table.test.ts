@@ -187,6 +187,10 @@ describe('master alarm table', () => {
     expect(unknown.message).toContain('Thermal runaway (SOP 2.1)');
     expect(unknown.message).toContain('Sensor drift (SOP 2.4)');
     expect(unknown.message).toContain('Electrical fault (SOP 2.5)');
+    // the episode's hint firms up while the alarm stands: its text narrows to that SOP
+    const firmed = raise('line-2/compressor-01', 'electrical fault on power (confidence 0.8)');
+    expect(firmed.message).toMatch(/^electrical fault on power \(confidence 0\.8\)\. Action: Electrical fault \(SOP 2\.5\): 1\. Confirm the oscillation/);
+    expect(firmed.message).not.toContain('SOP 2.1');
   });
 
   it('keeps an edit over a model reload; an edit of an alarm the new model lacks is kept and shown orphaned', async () => {

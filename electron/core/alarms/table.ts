@@ -124,25 +124,12 @@ export class AlarmTable {
     return rows;
   }
 
-  /**
-   * What the alarm system puts into an alarm at its raise; null: no row (the raiser's own text stands).
-   * An anomaly row lists one SOP per failure mode ("Thermal runaway (SOP 2.1): … | Sensor drift (…"):
-   * a raise whose condition names one ("thermal runaway on temperature …") gets that one; an unknown
-   * pattern gets them all.
-   */
-  rationale(id: string, condition = ''): Rationale | null {
+  /** What the alarm system puts into an alarm at its raise; null: no row (the raiser's own text stands). */
+  rationale(id: string): Rationale | null {
     const r = this.get(id);
     if (!r || r.orphaned) return null;
-    let action = r.action;
-    if (r.kind === 'anomaly' && action) {
-      const said = condition.toLowerCase();
-      const one = action.split(' | ').find((part) => {
-        const mode = part.slice(0, part.indexOf(' (')).toLowerCase();
-        return mode.length > 0 && said.startsWith(mode);
-      });
-      action = one ?? action;
-    }
-    return { ...(r.priority && r.kind !== 'anomaly' ? { priority: r.priority } : {}), consequence: r.consequence, action };
+    if (r.kind === 'anomaly') return { consequence: r.consequence, action: r.action, byMode: true };
+    return { ...(r.priority ? { priority: r.priority } : {}), consequence: r.consequence, action: r.action };
   }
 
   update(id: string, edit: AlarmTableEdit, who: string, reason: string): AlarmTableRow {
