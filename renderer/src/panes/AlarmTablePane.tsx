@@ -8,7 +8,8 @@ import { ALARM_CLASSES, CONSEQUENCE_SEVERITIES, priorityOf, type AlarmClass, typ
 import { hasRole } from '../../../shared/operators';
 import type { AlarmTableRow } from '../../../shared/schemas/alarm-table';
 import { unwrap } from '../api/client';
-import { Empty, PriorityBadge, fmtDateTime } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
+import { Empty, PriorityBadge } from '../components/ui';
 import { useServices } from '../context';
 import { alarmName } from '../store/alarms';
 import { followAlarmTable, useAlarmTable } from '../store/alarmTable';
@@ -279,7 +280,13 @@ export default function AlarmTablePane() {
                     {r.reference ?? '—'} · {r.class}
                   </td>
                   <td data-label="changed" className="wrap-word">
-                    {r.changed_by ? `${r.changed_by}, ${fmtDateTime(r.changed_at)}` : <span className="muted">seed</span>}
+                    {r.changed_by ? (
+                      <>
+                        {r.changed_by}, <PlantTime wall={r.changed_at} />
+                      </>
+                    ) : (
+                      <span className="muted">seed</span>
+                    )}
                   </td>
                   <td>
                     {canEdit ? (
