@@ -173,7 +173,7 @@ describe('master alarm table', () => {
     expect(hist.filter((h) => h.to_state === 'unacknowledged').length).toBeGreaterThanOrEqual(2);
   });
 
-  it("gives an anomaly alarm its failure mode's SOP and keeps its episode's priority (an unsure hit stays at medium)", () => {
+  it("gives an anomaly alarm its failure mode's SOP and keeps its episode's priority (an unsure hit stays at medium)", async () => {
     const raise = (device: string, message: string) =>
       core.services.alarms.setCondition(`${device}:anomaly`, { active: true, source: device, kind: 'anomaly', priority: 'medium', message, episodeId: 'ep-1' });
     const runaway = raise(DEV, 'thermal runaway on temperature, power (confidence 0.85)');
@@ -182,6 +182,13 @@ describe('master alarm table', () => {
       /^thermal runaway on temperature, power \(confidence 0\.85\)\. Action: Thermal runaway \(SOP 2\.1\): 1\. Confirm with get_device_status/,
     );
     expect(runaway.message).not.toContain('SOP 2.5');
+    // an edit while it stands changes nothing of it, even as its condition's text updates
+    expect((await core.api.call('alarmTable.update', { id: `${DEV}:anomaly`, action: 'Call the engineer on duty.', reason: 'review' }, OPERATOR)).ok).toBe(
+      true,
+    );
+    const updated = raise(DEV, 'thermal runaway on temperature, power (confidence 0.9)');
+    expect(updated.message).toContain('Action: Thermal runaway (SOP 2.1): 1. Confirm');
+    expect(updated.message).not.toContain('Call the engineer on duty.');
     const unknown = raise('line-2/compressor-01', 'unknown on vibration (confidence 0.3)');
     expect(unknown.priority).toBe('medium');
     expect(unknown.message).toContain('Thermal runaway (SOP 2.1)');
