@@ -23,13 +23,13 @@ export function watchDataPath(bus: EventBus, alarms: AlarmSystem): void {
     const id = connectorAlarmId(s.id);
     if (s.state !== 'down' && !alarms.find(id)) return; // never down: no alarm to clear
     alarms.setCondition(id, {
-      active: s.state === 'down',
+      active: s.state === 'down' || s.state === 'connecting', // reconnecting is not reading yet: the alarm stays until data can flow
       source: `connector:${s.id}`,
       kind: 'communication',
       priority: 'high',
       message:
-        s.state === 'down'
-          ? `connector ${s.id} (${s.type}) cannot reach ${s.endpoint}: its tags are not updating (${s.lastError ?? 'no reason given'})`
+        s.state === 'down' || s.state === 'connecting'
+          ? `connector ${s.id} (${s.type}) cannot reach ${s.endpoint}: its tags are not updating (${s.lastError ?? (s.state === 'connecting' ? 'reconnecting' : 'no reason given')})`
           : `connector ${s.id} is ${s.state === 'connected' ? `reading from ${s.endpoint} again` : 'stopped'}`,
     });
   });
