@@ -63,6 +63,7 @@ export const UI_EVENTS = [
   'logbook.entry',
   'handover.changed',
   'annotation.added',
+  'alarmTable.changed',
 ] as const satisfies readonly EventName[];
 
 /**
@@ -140,5 +141,7 @@ export const REQUEST_ROLES = {
   'annotations.add': 'operator',
   'annotations.list': 'viewer',
   'alarms.report': 'operator',
+  'alarmTable.list': 'operator',
+  'alarmTable.update': 'admin',
 } as const satisfies Record<RequestName, BaseRole>;
 export const REQUEST_NAMES = Object.keys(REQUEST_ROLES) as RequestName[];

@@ -19,6 +19,7 @@ export const PANE_IDS = [
   'work',
   'logbook',
   'report',
+  'alarmtable',
 ] as const;
 export type PaneId = (typeof PANE_IDS)[number];
 export const isPaneId = (p: unknown): p is PaneId => typeof p === 'string' && (PANE_IDS as readonly string[]).includes(p);

@@ -6,7 +6,7 @@
 // Nothing under electron/core imports 'electron' (tests/core-boundary.test.ts enforces it).
 import { createApi, type CoreApi } from './api';
 import { registerDetectionApi } from './detect';
-import { registerAlarmReportApi } from './alarms';
+import { registerAlarmReportApi, registerAlarmTableApi } from './alarms';
 import { createBus, type EventBus } from './bus';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -132,6 +132,7 @@ export function createCore(config: Config, deps: CoreDeps = {}): Core {
     registerImmuneApi(api, immune);
     if (httpServer) mountImmuneRoutes(httpServer, immune);
     registerDetectionApi(api, { detection, alarms });
+    registerAlarmTableApi(api, services.alarmTable);
     registerMcpApi(api, mcp, db);
     if (httpServer) mountMcpRoutes(httpServer, mcp);
     const annotations = new Annotations({ db, clock, bus, mask, ports: { tagsOf: (id) => services.model.current.asset(id)?.tags.map((t) => t.key) } });

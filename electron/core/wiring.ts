@@ -2,7 +2,7 @@
 // passed in. Called by core.start() (never at createCore), so a core costs no I/O until it starts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createAlarmService, createLimitAlarms, alarmsMigrations, type AlarmSystem } from './alarms';
+import { createAlarmService, createLimitAlarms, alarmsMigrations, watchDataPath, type AlarmSystem, type AlarmTable } from './alarms';
 import { createAnomalyRepository, createDetectionService, detectMigrations, type DetectionService } from './detect';
 import { createBroker, createMqttCommandChannel, type PlantBroker } from './broker';
 import type { EventBus } from './bus';
@@ -46,6 +46,8 @@ export interface CoreServices {
   alarms: AlarmSystem;
   /** Streaming anomaly detection on ingest's readings. */
   detection: DetectionService;
+  /** The master alarm table (ISA-18.2 rationalization): each alarm's consequence, action and priority. */
+  alarmTable: AlarmTable;
   /** Governance gateway: agents, policy, approvals, intent tokens, executor, audit chain. */
   governance: Gateway;
   /** Immune system for the agent fleet (seed 001): vitals, sentinel, quarantine, healing. */
@@ -190,42 +192,20 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   const httpServer = config.http.enabled
     ? createHttpServer({ config: config.http, sessionMaxS: config.operators.sessionMaxS, api, bus, log, operators })
     : null;
-  const alarmService = createAlarmService({ config: config.alarms, db, bus, clock, log: log.child({ component: 'alarms' }) });
-  // An outage of an external broker is a communication alarm of the plant's data path (issue 19).
-  bus.on('broker.connection', (e) =>
-    alarmService.system.setCondition('broker:communication', {
-      active: !e.connected,
-      source: 'broker',
-      kind: 'communication',
-      priority: 'high',
-      message: e.connected ? `MQTT broker ${e.url} reachable again` : `no connection to the MQTT broker ${e.url}: readings are not arriving`,
-    }),
-  );
-  // A connector that cannot reach its source is a communication alarm of its own (issue 15).
-  bus.on('connector.status', (s) => {
-    const id = `connector:${s.id}:communication`;
-    if (s.state !== 'down' && !alarmService.system.find(id)) return; // never down: no alarm to clear
-    alarmService.system.setCondition(id, {
-      active: s.state === 'down' || s.state === 'connecting', // reconnecting is not reading yet: the alarm stays until data can flow
-      source: `connector:${s.id}`,
-      kind: 'communication',
-      priority: 'high',
-      message:
-        s.state === 'down' || s.state === 'connecting'
-          ? `connector ${s.id} (${s.type}) cannot reach ${s.endpoint}: its tags are not updating (${s.lastError ?? (s.state === 'connecting' ? 'reconnecting' : 'no reason given')})`
-          : `connector ${s.id} is ${s.state === 'connected' ? `reading from ${s.endpoint} again` : 'stopped'}`,
-    });
+  // The device manuals of the model's asset types: the master alarm table's SOP text, and query_device_manual's.
+  const manuals = createManualLibrary({ fallbackFile: defaultManualPath(config.resourcesDir), model: () => model.current.model });
+  const alarmService = createAlarmService({
+    config: config.alarms,
+    db,
+    bus,
+    clock,
+    log: log.child({ component: 'alarms' }),
+    model,
+    manual: (type) => manuals.forType(type).sections,
+    audit: (e) => governance.audit.append({ kind: 'ALARM_TABLE_CHANGED', actor: e.actor, reason: e.reason, detail: e.detail }),
   });
-  // Readings that cannot be stored (disk full): a system alarm until writes work again (issue 19).
-  bus.on('ingest.storage', (e) =>
-    alarmService.system.setCondition('store:readings', {
-      active: !e.ok,
-      source: 'storage',
-      kind: 'system',
-      priority: 'high',
-      message: e.ok ? 'readings are stored again' : `readings cannot be stored (${e.error}): ${e.waiting} held in memory and retried`,
-    }),
-  );
+  // The data path's communication and system alarms: broker, connectors, storage (issues 15, 19).
+  watchDataPath(bus, alarmService.system);
   // Limit alarms (HH/H/L/LL) of every tag, from the plant model in force; rebuilt on every reload.
   const limitAlarms = createLimitAlarms({ alarms: alarmService.system, model, bus });
   const detection = createDetectionService({
@@ -325,6 +305,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
     http: httpServer,
     alarms: alarmService.system,
     detection,
+    alarmTable: alarmService.table,
     governance,
     immune,
     mcp,

@@ -20,6 +20,7 @@ const TITLES: Record<PaneId, string> = {
   work: 'Agent work',
   logbook: 'Logbook',
   report: 'Alarm report',
+  alarmtable: 'Master alarm table',
 };
 
 export function startPopouts(d: { paths: WindowPaths; state: ShellStateFile; mainWindow(): BrowserWindow | null }) {

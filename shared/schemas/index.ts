@@ -12,6 +12,7 @@ import { operatorRequests } from './operators';
 import { plantEvents, plantRequests } from './plant';
 import { annotationEvents, annotationRequests, shiftEvents, shiftRequests } from './shift';
 import { alarmReportRequests } from './alarm-report';
+import { alarmTableEvents, alarmTableRequests } from './alarm-table';
 
 /** Request name → { params, result } schemas. Params are strict objects: an unknown key is refused. */
 export const REQUEST_SCHEMAS = {
@@ -25,6 +26,7 @@ export const REQUEST_SCHEMAS = {
   ...shiftRequests,
   ...annotationRequests,
   ...alarmReportRequests,
+  ...alarmTableRequests,
 } satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 /** Event name → payload schema. The core's bus carries these; UIs receive the ones in UI_EVENTS. */
@@ -37,4 +39,5 @@ export const EVENT_SCHEMAS = {
   ...agentEvents,
   ...shiftEvents,
   ...annotationEvents,
+  ...alarmTableEvents,
 } satisfies Record<string, z.ZodType>;

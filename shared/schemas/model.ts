@@ -28,6 +28,8 @@ export const AlarmLimitSchema = z.strictObject({
   /** What happens if nobody acts, and what the operator should do (the master alarm table's text). */
   consequence: text.optional(),
   action: text.optional(),
+  /** The device manual's section behind the text ("SOP 2.1"): the master alarm table reads the SOP's procedure from it. */
+  reference: z.string().max(100).optional(),
 });
 export type AlarmLimit = z.output<typeof AlarmLimitSchema>;
 

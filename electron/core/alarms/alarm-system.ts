@@ -5,7 +5,7 @@
 import { CoreError } from '../api';
 import type { Clock } from '../clock';
 import { AlarmRates } from './rates';
-import { activate, clear, newRecord, publicView, removeOverlay, stateOf, storedRecord, type AlarmRecord } from './record';
+import { activate, clear, composeMessage, newRecord, publicView, removeOverlay, stateOf, storedRecord, type AlarmRecord, type Rationale } from './record';
 import type { AlarmRepository } from './repository';
 import type { Alarm, AlarmChange, AlarmConfig, AlarmHistoryEntry, AlarmKind, AlarmPriority, AlarmState, AlarmStats, FloodStatus } from './schema';
 import { ALARM_PRIORITIES } from './schema';
@@ -17,6 +17,9 @@ export interface ConditionInput {
   priority?: AlarmPriority;
   message?: string;
   episodeId?: string | null;
+  /** The raiser's own consequence and action (the plant model's): used when the master alarm table has no row. */
+  consequence?: string | null;
+  action?: string | null;
 }
 
 export interface AnalogInput {
@@ -37,6 +40,8 @@ export interface AlarmSystemDeps {
   onStoreError?: (err: unknown, alarmId: string) => void;
   /** The plant clock (a replay's), stored with each state change for the alarm report; null: none yet. */
   plantNow?: () => number | null;
+  /** The master alarm table's row for an alarm id (table.ts), read at each raise; null: none. */
+  rationale?: (id: string) => Rationale | null;
 }
 
 export class AlarmSystem {
@@ -45,6 +50,7 @@ export class AlarmSystem {
   private readonly repo?: AlarmRepository;
   private readonly onStoreError?: (err: unknown, alarmId: string) => void;
   private plantNow?: () => number | null;
+  private readonly rationale?: (id: string) => Rationale | null;
   private readonly alarms = new Map<string, AlarmRecord>();
   private readonly listeners = new Set<(c: AlarmChange) => void>();
   private readonly floodListeners = new Set<(f: FloodStatus) => void>();
@@ -56,6 +62,7 @@ export class AlarmSystem {
     this.repo = deps.repository;
     this.onStoreError = deps.onStoreError;
     this.plantNow = deps.plantNow;
+    this.rationale = deps.rationale;
     this.rates = new AlarmRates(this.cfg, {
       floodStarted: (firstOutId) => {
         const fo = this.alarms.get(firstOutId);
@@ -129,15 +136,20 @@ export class AlarmSystem {
   setCondition(id: string, input: ConditionInput): Alarm {
     const a = this.ensure(id, input.source, input.kind ?? 'anomaly', input.priority ?? 'medium', input.message ?? '');
     const from = stateOf(a);
-    if (input.priority) a.priority = input.priority;
-    if (input.message !== undefined) a.message = input.message;
+    // the priority taken at the raise holds until the next one (the table's, when it has one)
+    if (input.priority) a.priority = a.rat?.priority ?? input.priority;
+    if (input.message !== undefined) a.base = input.message;
+    if (input.consequence !== undefined || input.action !== undefined) a.dflt = { consequence: input.consequence ?? null, action: input.action ?? null };
     if (input.episodeId !== undefined && input.active) a.episode_id = input.episodeId;
     const now = this.clock.now();
     if (input.active !== a.cond) {
       a.cond = input.active;
       a.condSince = now;
     }
+    const raises = a.activations;
     this.applyDelays(a, now);
+    // a cleared alarm's new text (e.g. "reachable again") stands alone; a raised one carries its rationale
+    if (input.message !== undefined && a.activations === raises) a.message = a.active ? composeMessage(a.base, a.rat) : a.base;
     this.commit(a, from, null, null, input.priority !== undefined && a.active);
     return publicView(a);
   }
@@ -157,6 +169,15 @@ export class AlarmSystem {
 
   private activate(a: AlarmRecord, now: number): void {
     activate(a, now, this.cfg);
+    let r: Rationale | null = a.dflt;
+    try {
+      r = this.rationale?.(a.id) ?? a.dflt;
+    } catch {
+      // an unreadable table must not silence the alarm: the raiser's own text stands
+    }
+    a.rat = r;
+    if (r?.priority) a.priority = r.priority;
+    a.message = composeMessage(a.base, r);
     // shelved / suppressed / out-of-service alarms are not annunciated and do not count towards floods
     if (!a.overlay) this.rates.annunciate(a.id, a.priority, now);
   }

@@ -56,13 +56,12 @@ interface LimitState {
 
 const fmt = (v: number) => String(Math.round(v * 1000) / 1000);
 
+// The condition only: the alarm system adds the consequence and action at the raise, from the master
+// alarm table (table.ts) or, without one, the model's own text passed along below.
 function message(l: Limit, value: number): string {
   const unit = l.tag.unit ? ` ${l.tag.unit}` : '';
   const side = HIGH.has(l.limit.key) ? 'above' : 'below';
-  const parts = [`${l.device} ${l.tag.name} ${fmt(value)}${unit} ${side} ${l.limit.key} limit ${fmt(l.limit.value)}${unit}`];
-  if (l.limit.consequence) parts.push(`Consequence: ${l.limit.consequence}`);
-  if (l.limit.action) parts.push(`Action: ${l.limit.action}`);
-  return parts.join('. ');
+  return `${l.device} ${l.tag.name} ${fmt(value)}${unit} ${side} ${l.limit.key} limit ${fmt(l.limit.value)}${unit}`;
 }
 
 function byDevice(assets: readonly AssetView[]): Map<string, Map<string, Limit[]>> {
@@ -98,6 +97,8 @@ export function createLimitAlarms(deps: LimitAlarmsDeps): LimitAlarms {
       priority: l.limit.priority,
       // a cleared alarm keeps the text it tripped with
       message: active && value !== null ? message(l, value) : undefined,
+      consequence: l.limit.consequence ?? null,
+      action: l.limit.action ?? null,
     });
   };
 

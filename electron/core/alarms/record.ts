@@ -5,6 +5,29 @@ import type { Alarm, AlarmConfig, AlarmKind, AlarmPriority, AlarmState } from '.
 
 export type Overlay = 'shelved' | 'suppressed' | 'out_of_service';
 
+/** The master alarm table's text for an alarm: taken at each raise, so an edit applies from the next one. */
+export interface Rationale {
+  /** Absent: the raiser's priority stands (anomaly alarms: their episode's). */
+  priority?: AlarmPriority;
+  consequence: string | null;
+  action: string | null;
+  /**
+   * The action lists one SOP per failure mode ("Thermal runaway (SOP 2.1): … | Sensor drift (…"): a
+   * condition that names one ("thermal runaway on temperature …") gets that one, an unknown pattern all.
+   */
+  byMode?: boolean;
+}
+
+function actionFor(r: Rationale, condition: string): string | null {
+  if (!r.byMode || !r.action) return r.action;
+  const said = condition.toLowerCase();
+  const one = r.action.split(' | ').find((part) => {
+    const mode = part.slice(0, part.indexOf(' (')).toLowerCase();
+    return mode.length > 0 && said.startsWith(mode);
+  });
+  return one ?? r.action;
+}
+
 export interface AlarmRecord extends Alarm {
   overlay: Overlay | null;
   /** Raw condition before delays, and since when it has held that value. */
@@ -12,6 +35,22 @@ export interface AlarmRecord extends Alarm {
   condSince: number;
   /** Activation times within the chatter window, oldest first. */
   recent: number[];
+  /** The condition's own text (value, limit); the message adds the rationale to it while raised. */
+  base: string;
+  /** The rationale taken at the last raise, and the raiser's own (the plant model's text) as fallback. */
+  rat: Rationale | null;
+  dflt: Rationale | null;
+}
+
+/** "<condition>. Consequence: …. Action: …" */
+export function composeMessage(base: string, r: Rationale | null): string {
+  let out = base;
+  const add = (label: string, text: string | null | undefined) => {
+    if (text) out += `${/[.!?]$/.test(out) ? '' : '.'} ${label}: ${text}`;
+  };
+  add('Consequence', r?.consequence);
+  add('Action', r ? actionFor(r, base) : null);
+  return out;
 }
 
 export function newRecord(id: string, source: string, kind: AlarmKind, priority: AlarmPriority, message: string, now: number): AlarmRecord {
@@ -44,13 +83,16 @@ export function newRecord(id: string, source: string, kind: AlarmKind, priority:
     cond: false,
     condSince: now,
     recent: [],
+    base: message,
+    rat: null,
+    dflt: null,
   };
 }
 
 /** A stored alarm back as a record (its condition taken as it was last saved). */
 export function storedRecord(a: Alarm): AlarmRecord {
   const overlay: Overlay | null = a.state === 'shelved' || a.state === 'suppressed' || a.state === 'out_of_service' ? a.state : null;
-  return { ...a, overlay, cond: a.active, condSince: a.updated_at, recent: [] };
+  return { ...a, overlay, cond: a.active, condSince: a.updated_at, recent: [], base: a.message, rat: null, dflt: null };
 }
 
 export function stateOf(a: AlarmRecord): AlarmState {
@@ -61,7 +103,7 @@ export function stateOf(a: AlarmRecord): AlarmState {
 
 /** The public view of a record (a copy: later changes do not show through). */
 export function publicView(a: AlarmRecord): Alarm {
-  const { overlay: _o, cond: _c, condSince: _s, recent: _r, ...pub } = a;
+  const { overlay: _o, cond: _c, condSince: _s, recent: _r, base: _b, rat: _t, dflt: _d, ...pub } = a;
   return { ...pub };
 }
 

@@ -2,6 +2,7 @@
 // survives it) and the append-only state history ISA-18.2 asks for.
 import type { Db, Migration } from '../store';
 import type { Alarm, AlarmHistoryEntry, AlarmPriority, AlarmState } from './schema';
+import { alarmTableMigrations } from './table';
 
 export const alarmsMigrations: Migration[] = [
   {
@@ -40,6 +41,7 @@ export const alarmsMigrations: Migration[] = [
       `);
     },
   },
+  ...alarmTableMigrations,
 ];
 
 /** A history row as the report reads it: both clocks, the priority then, the alarm's source. */

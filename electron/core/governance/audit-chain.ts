@@ -47,6 +47,8 @@ export const AUDIT_KINDS = [
   'POLICY_PROMOTED',
   /** An operator trusted a connector's server certificate (OPC UA): connector, thumbprint, subject in detail. */
   'CERT_TRUSTED',
+  /** A row of the master alarm table changed (before / after in the detail). */
+  'ALARM_TABLE_CHANGED',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

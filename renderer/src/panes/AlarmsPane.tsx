@@ -92,6 +92,9 @@ export default function AlarmsPane() {
         />
         <span className="muted">keys: ↑/↓ select · a acknowledge</span>
       </div>
+      <p className="muted" data-note="alarm-text">
+        Priority, consequence and action come from the master alarm table as it was at each alarm&apos;s raise; a change there applies to the next raise.
+      </p>
       {list.length === 0 ? (
         <Empty loaded={loaded}>No alarms in this view.</Empty>
       ) : (

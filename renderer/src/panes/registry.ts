@@ -39,4 +39,5 @@ export const PANES: Record<PaneId, PaneDef> = {
   work: pane('Agent work', () => import('./WorkPane')),
   logbook: pane('Logbook', () => import('./LogbookPane')),
   report: pane('Alarm report', () => import('./AlarmReportPane')),
+  alarmtable: pane('Master alarm table', () => import('./AlarmTablePane')),
 };

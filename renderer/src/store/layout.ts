@@ -45,7 +45,7 @@ export function defaultLayout(): Layout {
         size: 0.42,
         docks: [
           { id: 'd3', size: 0.5, panes: ['approvals', 'agents', 'work', 'immune'], active: 'approvals' },
-          { id: 'd4', size: 0.5, panes: ['alarms', 'logbook', 'audit', 'report'], active: 'alarms' },
+          { id: 'd4', size: 0.5, panes: ['alarms', 'logbook', 'audit', 'report', 'alarmtable'], active: 'alarms' },
         ],
       },
     ],
