@@ -34,9 +34,9 @@ const report: AlarmReport = {
   priorities: {
     counts: { urgent: 0, high: 4, medium: 1, low: 0, diagnostic: 0 },
     bands: [
-      { band: 'urgent', priorities: ['urgent'], count: 0, pct: 0, target_pct: 5 },
-      { band: 'high', priorities: ['high'], count: 4, pct: 80, target_pct: 15 },
-      { band: 'medium + low', priorities: ['medium', 'low'], count: 1, pct: 20, target_pct: 80 },
+      { band: 'urgent + high', priorities: ['urgent', 'high'], count: 4, pct: 80, target_pct: 5 },
+      { band: 'medium', priorities: ['medium'], count: 1, pct: 20, target_pct: 15 },
+      { band: 'low', priorities: ['low'], count: 0, pct: 0, target_pct: 80 },
     ],
   },
 };
@@ -63,7 +63,7 @@ describe('alarm report CSV', () => {
     expect(lines).toContain('operator_acknowledged,(no shift handover recorded),,0,,,');
     expect(lines).toContain(`bad_actor,"'=HYPERLINK(""x"")",line-1/pump-03,4,80,,chattering`);
     expect(lines).toContain(`chattering,"'=HYPERLINK(""x"")",line-1/pump-03,4,,2026-01-01T08:10:00.000Z,4 raises within 60 s`);
-    expect(lines).toContain('priority_band,medium + low,,1,20,,target 80 %');
+    expect(lines).toContain('priority_band,medium,,1,20,,target 15 %');
     expect(lines.filter((l) => l.startsWith('threshold,'))).toHaveLength(7);
   });
 });

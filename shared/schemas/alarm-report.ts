@@ -60,7 +60,7 @@ export const AlarmReportSchema = z.object({
   chattering: z.array(z.object({ alarm_id: z.string(), source: z.string().nullable(), raises: count, max_in_window: count, at: z.number() })),
   priorities: z.object({
     counts: z.record(AlarmPrioritySchema, count),
-    /** Our priorities against EEMUA 191's ≈80/15/5: urgent ≈5 %, high ≈15 %, medium and low together ≈80 %; diagnostic alarms are left out. */
+    /** Our priorities against EEMUA 191's ≈5/15/80: urgent and high together ≈5 %, medium ≈15 %, low ≈80 %; diagnostic alarms are left out. */
     bands: z.array(z.object({ band: z.string(), priorities: z.array(AlarmPrioritySchema), count, pct: z.number(), target_pct: z.number() })),
   }),
 });

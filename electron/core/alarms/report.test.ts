@@ -127,9 +127,9 @@ describe('alarm report (ISA-18.2 / EEMUA 191)', () => {
     ]);
     expect(r.priorities.counts).toEqual({ urgent: 1, high: 4, medium: 0, low: 11, diagnostic: 0 });
     expect(r.priorities.bands).toEqual([
-      { band: 'urgent', priorities: ['urgent'], count: 1, pct: 6.3, target_pct: 5 },
-      { band: 'high', priorities: ['high'], count: 4, pct: 25, target_pct: 15 },
-      { band: 'medium + low', priorities: ['medium', 'low'], count: 11, pct: 68.8, target_pct: 80 },
+      { band: 'urgent + high', priorities: ['urgent', 'high'], count: 5, pct: 31.3, target_pct: 5 },
+      { band: 'medium', priorities: ['medium'], count: 0, pct: 0, target_pct: 15 },
+      { band: 'low', priorities: ['low'], count: 11, pct: 68.8, target_pct: 80 },
     ]);
   });
 

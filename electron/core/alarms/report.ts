@@ -19,11 +19,15 @@ export type HandoverSpan = Pick<Handover, 'createdAt' | 'createdBy' | 'ackedAt' 
 
 export type ReportConfig = Pick<AlarmConfig, 'chatterCount' | 'chatterWindowMs' | 'floodCount' | 'staleMs'>;
 
-/** EEMUA 191's ≈80/15/5 over our priorities; diagnostic alarms are not operator alarms and stay out. */
+/**
+ * EEMUA 191's ≈5/15/80 for high / medium / low. With a fourth level above high (our urgent: ISA-18.2's
+ * "emergency", well under 1 %) the top band holds both, so an urgent alarm never counts as a low one's
+ * share. Diagnostic alarms are not operator alarms and stay out.
+ */
 const BANDS: Array<{ band: string; priorities: AlarmPriority[]; target_pct: number }> = [
-  { band: 'urgent', priorities: ['urgent'], target_pct: 5 },
-  { band: 'high', priorities: ['high'], target_pct: 15 },
-  { band: 'medium + low', priorities: ['medium', 'low'], target_pct: 80 },
+  { band: 'urgent + high', priorities: ['urgent', 'high'], target_pct: 5 },
+  { band: 'medium', priorities: ['medium'], target_pct: 15 },
+  { band: 'low', priorities: ['low'], target_pct: 80 },
 ];
 
 const ACTIVE: ReadonlySet<AlarmState> = new Set(['unacknowledged', 'acknowledged']);

@@ -263,7 +263,7 @@ function ReportBody({ r, name }: { r: AlarmReport; name: (id: string, source: st
   );
 }
 
-const BAND_CLASS: Record<string, string> = { urgent: 'prio-urgent', high: 'prio-high', 'medium + low': 'prio-medium' };
+const BAND_CLASS: Record<string, string> = { 'urgent + high': 'prio-high', medium: 'prio-medium', low: 'prio-low' };
 
 /** The share of each priority band beside EEMUA 191's target, as two stacked bars. */
 function PriorityBars({ r }: { r: AlarmReport }) {
