@@ -3,16 +3,16 @@
 // arrive through its own connector, all three show as connected, and the store holds every tag; a governed
 // command reaches the OPC UA device as a method call the server verifies, the Sparkplug device as a DCMD
 // the edge node verifies.
-import fs from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../electron/core';
+import { type Core } from '../electron/core';
 import { startTestEdgeNode, type TestEdgeNode } from '../electron/core/connectors/sparkplug-edge';
 import { loadPublicKey } from '../electron/core/governance/keys';
 import { freePort, OPERATOR, tempDir, waitFor } from './helpers';
 import { modelOf, startPlantServer, type PlantServer } from './opcua-server';
 import { approvedCommand } from './security/device-commands';
+import { writeModel, startPlantCore } from './plant-rig';
 
 const model = (port: number) => `plant_model: 1
 site: { id: s1 }
@@ -54,18 +54,7 @@ describe('Sparkplug B, OPC UA and MQTT JSON feeding one plant model', () => {
   beforeAll(async () => {
     const port = await freePort();
     const text = model(port);
-    const file = path.join(t.dir, 'plant.yaml');
-    fs.writeFileSync(file, text);
-    core = createCore(
-      testConfig(path.join(t.dir, 'data'), {
-        plant: { model: file, watch: false },
-        simulator: { enabled: false },
-        http: { enabled: false },
-        immune: { fleet: { enabled: false } },
-        governance: { watchPolicy: false, sweepIntervalMs: 50 },
-      }),
-    );
-    await core.start();
+    core = await startPlantCore(path.join(t.dir, 'data'), writeModel(t.dir, text), { sweepIntervalMs: 50 });
     const key = loadPublicKey(core.services.governance.keysDir);
     if (!key) throw new Error('no gateway key');
     server = await startPlantServer({ model: modelOf(text).model, port, pkiDir: path.join(t.dir, 'server-pki'), gatewayPublicKey: key.publicKey, tickMs: 200 });

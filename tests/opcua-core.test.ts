@@ -3,17 +3,17 @@
 // governed set_speed goes through the gateway and arrives as a method call whose token the server
 // verifies with the edge verifier; a forged token is refused by the server.
 import { generateKeyPairSync } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../electron/core';
+import { type Core } from '../electron/core';
 import { canonicalHash } from '../electron/core/governance/canonical';
 import { loadPublicKey } from '../electron/core/governance/keys';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../electron/core/governance/tokens';
 import { freePort, OPERATOR, operatorCaller, tempDir, waitFor } from './helpers';
-import { modelOf, startPlantServer, waterOverOpcUa, type PlantServer } from './opcua-server';
+import { modelOf, startPlantServer, type PlantServer } from './opcua-server';
 import { approvedCommand } from './security/device-commands';
+import { writeModel, waterOpcUaModel, startPlantCore } from './plant-rig';
 
 const PUMP = 'intake/rw-pump-1';
 
@@ -24,24 +24,9 @@ describe('a core reading the water plant over OPC UA (SignAndEncrypt)', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    const text = waterOverOpcUa(`  - id: wtp-opc
-    type: opc-ua
-    endpoint: opc.tcp://127.0.0.1:${port}
-    security_mode: SignAndEncrypt
-    publishing_interval_ms: 100`);
-    const file = path.join(t.dir, 'water-opcua.yaml');
-    fs.writeFileSync(file, text);
-    core = createCore(
-      testConfig(path.join(t.dir, 'data'), {
-        plant: { model: file, watch: false },
-        simulator: { enabled: false },
-        http: { enabled: false },
-        immune: { fleet: { enabled: false } },
-        governance: { watchPolicy: false, sweepIntervalMs: 50 },
-      }),
-    );
+    const text = waterOpcUaModel(port, 'SignAndEncrypt');
     // The core starts before the server is up: the connector keeps trying without holding the start up.
-    await core.start();
+    core = await startPlantCore(path.join(t.dir, 'data'), writeModel(t.dir, text, 'water-opcua.yaml'), { sweepIntervalMs: 50 });
     // The server's command method verifies with the gateway's public key, as a real edge gateway is given it.
     const key = loadPublicKey(core.services.governance.keysDir);
     if (!key) throw new Error('no gateway key');

@@ -2,12 +2,12 @@
 // node-opcua server in security mode Sign, a real core; a viewer is refused and leaves no row; the
 // operator's trust appends CERT_TRUSTED with who, which connector, the thumbprint and the subject, and
 // the chain still verifies.
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../electron/core';
+import { type Core } from '../electron/core';
 import { freePort, operatorCaller, tempDir, waitFor } from './helpers';
-import { modelOf, startPlantServer, waterOverOpcUa, type PlantServer } from './opcua-server';
+import { modelOf, startPlantServer, type PlantServer } from './opcua-server';
+import { writeModel, waterOpcUaModel, startPlantCore } from './plant-rig';
 
 describe('trusting an OPC UA server certificate is audited', () => {
   const t = tempDir('aegis-opcua-trust-');
@@ -16,23 +16,8 @@ describe('trusting an OPC UA server certificate is audited', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    const text = waterOverOpcUa(`  - id: wtp-opc
-    type: opc-ua
-    endpoint: opc.tcp://127.0.0.1:${port}
-    security_mode: Sign
-    publishing_interval_ms: 100`);
-    const file = path.join(t.dir, 'water-opcua.yaml');
-    fs.writeFileSync(file, text);
-    core = createCore(
-      testConfig(path.join(t.dir, 'data'), {
-        plant: { model: file, watch: false },
-        simulator: { enabled: false },
-        http: { enabled: false },
-        immune: { fleet: { enabled: false } },
-        governance: { watchPolicy: false },
-      }),
-    );
-    await core.start();
+    const text = waterOpcUaModel(port, 'Sign');
+    core = await startPlantCore(path.join(t.dir, 'data'), writeModel(t.dir, text, 'water-opcua.yaml'));
     server = await startPlantServer({ model: modelOf(text).model, port, pkiDir: path.join(t.dir, 'server-pki'), tickMs: 250, securityModes: ['Sign'] });
   }, 120_000);
   afterAll(async () => {

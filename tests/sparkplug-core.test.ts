@@ -4,12 +4,11 @@
 // the edge node verifies the token with electron/edge/verifier.ts and accepts; a device refusal comes
 // back with its reason; a forged DCMD is refused by the edge node.
 import { generateKeyPairSync } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, testConfig, type Core } from '../electron/core';
+import { type Core } from '../electron/core';
 import { startTestEdgeNode, type TestEdgeNode } from '../electron/core/connectors/sparkplug-edge';
 import { COMMAND_METRIC, encodePayload } from '../electron/core/connectors/sparkplug-map';
 import { canonicalHash } from '../electron/core/governance/canonical';
@@ -17,6 +16,7 @@ import { loadPublicKey } from '../electron/core/governance/keys';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../electron/core/governance/tokens';
 import { approvedCommand, auditFor } from './security/device-commands';
 import { OPERATOR, tempDir, waitFor } from './helpers';
+import { writeModel, startPlantCore } from './plant-rig';
 
 const MODEL = `plant_model: 1
 site: { id: s1 }
@@ -53,18 +53,7 @@ describe('a Sparkplug B edge node in a core', () => {
   const refuseBelow = { pct: 0 };
 
   beforeAll(async () => {
-    const file = path.join(tmp.dir, 'plant.yaml');
-    fs.writeFileSync(file, MODEL);
-    core = createCore(
-      testConfig(tmp.dir, {
-        plant: { model: file, watch: false },
-        simulator: { enabled: false },
-        http: { enabled: false },
-        immune: { fleet: { enabled: false } },
-        governance: { watchPolicy: false, sweepIntervalMs: 50 },
-      }),
-    );
-    await core.start();
+    core = await startPlantCore(tmp.dir, writeModel(tmp.dir, MODEL), { sweepIntervalMs: 50 });
     const key = loadPublicKey(path.join(tmp.dir, 'keys'));
     if (!key) throw new Error('no gateway key');
     edge = await startTestEdgeNode({

@@ -8,8 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, tempDir } from '../helpers';
-import { modelOf, startPlantServer, waterOverOpcUa, type PlantServer } from '../opcua-server';
+import { modelOf, startPlantServer, type PlantServer } from '../opcua-server';
 import { ARTIFACTS, showPane, startUiRig, UI_OPERATOR, type UiRig } from './harness';
+import { writeModel, waterOpcUaModel, realPlantSettings } from '../plant-rig';
 
 const PUMP = 'intake/rw-pump-1';
 
@@ -21,13 +22,8 @@ describe('trusting an OPC UA server certificate from the Plant pane', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    const text = waterOverOpcUa(`  - id: wtp-opc
-    type: opc-ua
-    endpoint: opc.tcp://127.0.0.1:${port}
-    security_mode: Sign
-    publishing_interval_ms: 100`);
-    const file = path.join(t.dir, 'water-opcua.yaml');
-    fs.writeFileSync(file, text);
+    const text = waterOpcUaModel(port, 'Sign');
+    const file = writeModel(t.dir, text, 'water-opcua.yaml');
     const pkiDir = path.join(t.dir, 'server-pki');
     server = await startPlantServer({ model: modelOf(text).model, port, pkiDir, tickMs: 250, securityModes: ['Sign'] });
     // The certificate the server presents, as its administrator would read it off the server.
@@ -36,15 +32,7 @@ describe('trusting an OPC UA server certificate from the Plant pane', () => {
       .readdirSync(own)
       .filter((f) => f.endsWith('.pem'))
       .map((f) => new X509Certificate(fs.readFileSync(path.join(own, f))).fingerprint.replace(/:/g, '').toLowerCase());
-    rig = await startUiRig(
-      {
-        plant: { model: file, watch: false },
-        simulator: { enabled: false },
-        immune: { fleet: { enabled: false } },
-        governance: { watchPolicy: false },
-      },
-      { width: 1366, height: 768 },
-    );
+    rig = await startUiRig(realPlantSettings(file), { width: 1366, height: 768 });
     await rig.login();
   }, 120_000);
 
