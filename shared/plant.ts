@@ -46,7 +46,7 @@ export const SCENARIO_TYPES = ['thermal_runaway', 'pressure_leak', 'bearing_fail
 export type ScenarioType = (typeof SCENARIO_TYPES)[number];
 
 // The plant's contract types: inferred from ./schemas/plant.ts (type-only, so no zod here).
-export type { Reading, TimedReading, Quality, DeviceState, DeviceStatus } from './schemas/plant';
+export type { Reading, TimedReading, Quality, DeviceState, DeviceStatus, KnownDeviceStatus } from './schemas/plant';
 
 export const DEVICE_COMMANDS = ['reduce_load', 'restore_load', 'emergency_shutdown', 'restart', 'schedule_maintenance'] as const;
 export type DeviceCommandName = (typeof DEVICE_COMMANDS)[number];

@@ -68,5 +68,9 @@ describe('trusting an OPC UA server certificate is audited', () => {
     expect(alarmAt).toContainEqual(['connecting', true]);
     expect(alarmAt[alarmAt.length - 1]).toEqual(['connected', false]);
     await waitFor(() => core.services.live.recent('intake/rw-pump-1', 100).some((r) => r.values.flow !== undefined), 'pump flow in the live cache');
+    // Values flow, but no source reports whether the pump runs: the core says so, it does not assume it.
+    const snap = await core.api.call('plant.snapshot', {}, kim);
+    if (!snap.ok) throw new Error(snap.error.message);
+    expect(snap.result.devices.find((d) => d.device_id === 'intake/rw-pump-1')).toMatchObject({ state: 'unknown', load_pct: null });
   }, 60_000);
 });

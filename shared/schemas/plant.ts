@@ -42,11 +42,22 @@ export type TimedReading = z.infer<typeof TimedReadingSchema>;
 export const DeviceStateSchema = z.enum(['running', 'reduced', 'shutdown', 'restarting']);
 export type DeviceState = z.infer<typeof DeviceStateSchema>;
 
-export const DeviceStatusSchema = z.object({
+/** The status of a device whose state is known: a simulated one (device models) tells it. */
+export const KnownDeviceStatusSchema = z.object({
   device_id: z.string(),
   state: DeviceStateSchema,
   load_pct: z.number(),
   last_command: z.object({ command: z.string(), at: z.string() }).optional(),
+});
+export type KnownDeviceStatus = z.infer<typeof KnownDeviceStatusSchema>;
+
+/**
+ * A device's state as far as AegisFlow knows it. `unknown` (load null): a real device whose running state
+ * no source reports; never assumed to be running.
+ */
+export const DeviceStatusSchema = KnownDeviceStatusSchema.extend({
+  state: z.union([DeviceStateSchema, z.literal('unknown')]),
+  load_pct: z.number().nullable(),
 });
 export type DeviceStatus = z.infer<typeof DeviceStatusSchema>;
 

@@ -277,7 +277,7 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
       if (repaired) log.info({ episodes: repaired }, 'closed anomaly episodes left open by the previous run');
       offs.push(bus.on('readings', (batch) => process(batch)));
       offs.push(bus.on('simulator.status', (s) => setFeedPaused(s.paused || !s.running || s.finished)));
-      offs.push(bus.on('device.status', (s) => onDeviceStatus(s.device_id, s.state, s.load_pct)));
+      offs.push(bus.on('device.status', (s) => s.state !== 'unknown' && s.load_pct !== null && onDeviceStatus(s.device_id, s.state, s.load_pct)));
       offs.push(bus.on('simulator.discontinuity', (e) => onDiscontinuity(e.kind)));
       timer = setInterval(checkSilent, config.silentCheckMs);
       timer.unref?.();

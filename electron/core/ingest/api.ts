@@ -31,7 +31,8 @@ export function registerReadingsApi(
     const statuses = new Map(plant.statuses().map((d) => [d.device_id, d]));
     return {
       devices: [...ids].sort().map((id) => {
-        const st = statuses.get(id) ?? { device_id: id, state: 'running' as const, load_pct: 100 };
+        // A real device's running state is not known unless a source reports it: never assumed running.
+        const st = statuses.get(id) ?? { device_id: id, state: 'unknown' as const, load_pct: null };
         // Each tag's latest value with its quality now (stale, connector down), not only the last message.
         return { ...st, latest: ingest.liveReading(id) };
       }),

@@ -1,7 +1,7 @@
 // The simulator is a device model, not a tape: commands change what a device publishes next.
 // Effects follow first-order lags in simulated time, so a load reduction shows at once in power and
 // gradually in temperature and vibration, as on a real machine.
-import type { DeviceState, DeviceStatus } from '../../../shared/domain';
+import type { DeviceState, KnownDeviceStatus } from '../../../shared/domain';
 import type { AssetView } from '../../../shared/schemas/model';
 import { commandParamsProblem } from './commands';
 import type { AppliedCommand, PlantDevice, ReplayedValues } from './generic-model';
@@ -36,7 +36,7 @@ export class DeviceModel implements PlantDevice {
     this.asset = asset;
   }
 
-  status(): DeviceStatus {
+  status(): KnownDeviceStatus {
     return { device_id: this.deviceId, state: this.state, load_pct: this.loadPct, last_command: this.lastCommand };
   }
 

@@ -2,7 +2,7 @@
 // tag follows the asset's load by its `sim.load_gain`, with a first-order lag of `sim.tau_s` in
 // simulated time, and settles at `sim.off` when the asset stops; commands act through their `effect`.
 // The replayed value is what the tag shows at 100 % load; a tag without a `sim` block replays as is.
-import type { DeviceState, DeviceStatus } from '../../../shared/schemas/plant';
+import type { DeviceState, KnownDeviceStatus } from '../../../shared/schemas/plant';
 import type { AssetView, TagView } from '../../../shared/schemas/model';
 import { commandParamsProblem } from './commands';
 
@@ -24,7 +24,7 @@ export interface PlantDevice {
   readonly deviceId: string;
   state: DeviceState;
   loadPct: number;
-  status(): DeviceStatus;
+  status(): KnownDeviceStatus;
   /** Apply a verified command. Returns the device's refusal, null when applied. */
   command(cmd: AppliedCommand, atIso: string): string | null;
   apply<R extends ReplayedValues>(r: R): R;
@@ -78,7 +78,7 @@ export class GenericDeviceModel implements PlantDevice {
     }
   }
 
-  status(): DeviceStatus {
+  status(): KnownDeviceStatus {
     return { device_id: this.deviceId, state: this.state, load_pct: this.loadPct, ...(this.lastCommand ? { last_command: this.lastCommand } : {}) };
   }
 

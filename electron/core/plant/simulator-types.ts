@@ -1,7 +1,7 @@
 // The replay simulator's interface and its dependencies (simulator.ts implements it).
 import type { KeyObject } from 'node:crypto';
 import type { ScenarioInfo, SimulatorStatus } from '../../../shared/contract';
-import type { DeviceStatus, ScenarioType } from '../../../shared/domain';
+import type { KnownDeviceStatus, ScenarioType } from '../../../shared/domain';
 import type { CommandAck } from '../../edge/verifier';
 import type { PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
@@ -56,7 +56,7 @@ export interface Simulator {
   status(): SimulatorStatus;
   /** The plant clock of the replay: the timestamp of the newest reading published, null before the first. */
   plantTime(): number | null;
-  devices(): DeviceStatus[];
+  devices(): KnownDeviceStatus[];
   device(id: string): PlantDevice | undefined;
   scenarios(): ScenarioInfo[];
   /** Resolves when the replay reaches the end (never with loop on, unless stopped). */

@@ -20,8 +20,8 @@ export const getDeviceStatus = defineTool({
     device_id: z.string(),
     device_type: z.string().nullable(),
     line: z.string(),
-    state: z.string().describe('running, reduced, shutdown or restarting'),
-    load_pct: z.number(),
+    state: z.string().describe('running, reduced, shutdown or restarting; unknown for a real device whose state no source reports'),
+    load_pct: z.number().nullable().describe('null when the state is unknown'),
     last_command: z.object({ command: z.string(), at: z.string() }).nullable(),
     latest: ReadingOutSchema.nullable(),
     sensors: z.array(
@@ -42,7 +42,7 @@ export const getDeviceStatus = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   precheck: (args, deps) => requireKnownDevice(deps, args.device_id),
   run({ device_id }, { deps }) {
-    const st = deps.deviceStatus(device_id) ?? { device_id, state: 'running' as const, load_pct: 100 };
+    const st = deps.deviceStatus(device_id) ?? { device_id, state: 'unknown' as const, load_pct: null };
     const asset = assetOf(deps, device_id);
     const window = deps.live.recent(device_id, Z_WINDOW);
     const latest = window[window.length - 1] ?? null;
@@ -89,7 +89,7 @@ export const getDeviceStatus = defineTool({
       limit_alarms: limitAlarms,
     };
     const text = [
-      `${device_id} (${out.device_type ?? 'unknown type'}): ${st.state}, load ${st.load_pct}%${st.last_command ? `, last command ${st.last_command.command} at ${st.last_command.at}` : ''}`,
+      `${device_id} (${out.device_type ?? 'unknown type'}): ${st.state === 'unknown' ? 'state unknown (no source reports it)' : `${st.state}, load ${st.load_pct}%`}${st.last_command ? `, last command ${st.last_command.command} at ${st.last_command.at}` : ''}`,
       latest
         ? `latest @ ${latest.timestamp}: ${sensors.map((s) => `${s.sensor} ${s.value} ${s.unit} (z ${s.z_score ?? 'n/a'})`).join(', ')}`
         : 'no readings yet',

@@ -47,7 +47,7 @@ export const listDevices = defineTool({
         line: z.string(),
         device_type: z.string().nullable(),
         state: z.string(),
-        load_pct: z.number(),
+        load_pct: z.number().nullable(),
         last_reading_at: z.string().nullable(),
         open_anomalies: z.number(),
         tags: z.array(TagOutSchema),
@@ -73,7 +73,7 @@ export const listDevices = defineTool({
         line: asset?.line ?? lineOf(id),
         device_type: asset?.type ?? null,
         state: st?.state ?? 'unknown',
-        load_pct: st?.load_pct ?? 100,
+        load_pct: st?.load_pct ?? null,
         last_reading_at: deps.live.latest(id)?.timestamp ?? null,
         open_anomalies: open.get(id) ?? 0,
         tags: (asset?.tags ?? []).map((t) => ({ key: t.key, name: t.name, unit: t.unit, normal: t.normal, sampling_s: t.sampling_s })),
@@ -85,7 +85,7 @@ export const listDevices = defineTool({
       text: devices
         .map(
           (d) =>
-            `${d.device_id} (${d.device_type ?? '?'}${d.area ? `, area ${d.area}` : ''}): ${d.state}, load ${d.load_pct}%${d.open_anomalies ? `, ${d.open_anomalies} open anomal${d.open_anomalies === 1 ? 'y' : 'ies'}` : ''}` +
+            `${d.device_id} (${d.device_type ?? '?'}${d.area ? `, area ${d.area}` : ''}): ${d.state === 'unknown' ? 'state unknown' : `${d.state}, load ${d.load_pct}%`}${d.open_anomalies ? `, ${d.open_anomalies} open anomal${d.open_anomalies === 1 ? 'y' : 'ies'}` : ''}` +
             (d.tags.length ? `; tags ${d.tags.map((t) => `${t.key}${t.unit ? ` ${t.unit}` : ''}`).join(', ')}` : '') +
             (d.commands.length ? `; commands ${d.commands.map((c) => c.name).join(', ')}` : ''),
         )

@@ -121,14 +121,14 @@ describe('MCP tools from the plant model', () => {
     };
     expect(devices.map((d) => d.device_id)).toEqual(['n1/mixer-1', 'n1/tank-1', 's1/tank-2']);
     const tank = devices.find((d) => d.device_id === 'n1/tank-1');
-    expect(tank).toMatchObject({ name: 'North tank', area: 'north', line: 'n1', device_type: 'tank' });
+    expect(tank).toMatchObject({ name: 'North tank', area: 'north', line: 'n1', device_type: 'tank', state: 'unknown', load_pct: null });
     expect(tank?.tags).toEqual([
       { key: 'level', name: 'level', unit: 'm', normal: [2, 8], sampling_s: 5 },
       { key: 'temp', name: 'Temperature', unit: '°C', normal: [15, 30], sampling_s: 60 },
     ]);
     expect(tank?.commands.map((c) => c.name)).toEqual(['drain', 'hold']);
     expect(tank?.commands[0]?.params.pct).toMatchObject({ type: 'integer', min: 10, max: 90, required: true });
-    expect(textOf(r)).toContain('n1/tank-1 (tank, area north): unknown, load 100%; tags level m, temp °C; commands drain, hold');
+    expect(textOf(r)).toContain('n1/tank-1 (tank, area north): state unknown; tags level m, temp °C; commands drain, hold');
   });
 
   it("get_sensor_stream reads the asset's tags with the model's units, by device, area or line", async () => {

@@ -132,12 +132,12 @@ export function AssetDetail({ model, asset, row, alarms, summary, episode }: Ass
       <div className="row wrap asset-status">
         <span>
           State{' '}
-          <b className={row && row.state !== 'running' ? 'attention' : ''} data-field="state">
+          <b className={row && row.state !== 'running' && row.state !== 'unknown' ? 'attention' : ''} data-field="state">
             {row?.state ?? '—'}
           </b>
         </span>
         <span>
-          Load <b data-field="load">{row ? `${row.load_pct} %` : '—'}</b>
+          Load <b data-field="load">{row && row.load_pct !== null ? `${row.load_pct} %` : '—'}</b>
         </span>
         {row?.last_command ? (
           <span className="muted">

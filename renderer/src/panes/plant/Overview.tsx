@@ -50,6 +50,12 @@ function RunCell({ s }: { s: Summary }) {
   return (
     <span>
       {s.running}/{s.assets} running
+      {s.unknown ? (
+        <span className="muted" title="No source reports these devices' running state">
+          {' '}
+          · {s.unknown} state unknown
+        </span>
+      ) : null}
       {s.reduced ? <span className="attention"> · {s.reduced} reduced</span> : null}
       {s.stopped ? <span className="attention"> · {s.stopped} stopped</span> : null}
     </span>
@@ -81,9 +87,9 @@ function AssetRows({ assets, devices, sums, episodes, showLine }: AssetRowsProps
               </button>{' '}
               <span className="muted">{showLine ? a.id : a.type_name}</span>
             </th>
-            <td className={d && d.state !== 'running' ? 'attention' : ''} data-field="state">
+            <td className={d && d.state !== 'running' && d.state !== 'unknown' ? 'attention' : d?.state === 'unknown' ? 'muted' : ''} data-field="state">
               {d?.state ?? '—'}
-              {d && d.load_pct !== 100 ? ` · ${d.load_pct} %` : ''}
+              {d && d.load_pct !== null && d.load_pct !== 100 ? ` · ${d.load_pct} %` : ''}
             </td>
             <td>{s ? <AlarmChips s={s} /> : null}</td>
             <td>{s ? <QualityCell s={s} /> : null}</td>

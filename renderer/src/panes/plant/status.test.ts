@@ -75,6 +75,8 @@ describe('plant overview status', () => {
         }),
       },
       'l1/p2': { device_id: 'l1/p2', state: 'shutdown', load_pct: 0, latest: null },
+      // A real device no source reports the state of (the core says so), and l2/p3 with no row at all.
+      'l3/p4': { device_id: 'l3/p4', state: 'unknown', load_pct: null, latest: null },
     };
     const byAsset = alarmsByAsset(
       {
@@ -88,9 +90,11 @@ describe('plant overview status', () => {
     const s = summarise(model, lookup, devices, byAsset);
     expect(s.line.get('l1')).toMatchObject({ assets: 2, running: 1, stopped: 1, unacked: 1, removed: 1, bad: 1, noValue: 1 });
     expect(s.line.get('l1')?.alarms).toMatchObject({ urgent: 1, high: 1 });
-    expect(s.area.get('a')).toMatchObject({ assets: 3, running: 2 });
+    // Neither counts as running: a state nobody reports is unknown, never assumed.
+    expect(s.area.get('a')).toMatchObject({ assets: 3, running: 1, unknown: 1 });
+    expect(s.area.get('b')).toMatchObject({ running: 0, unknown: 1, stopped: 0 });
     expect(s.area.get('b')?.alarms.low).toBe(0);
-    expect(s.site.assets).toBe(4);
+    expect(s.site).toMatchObject({ assets: 4, running: 1, unknown: 2 });
     expect(tagQuality(tag('l1/p1', 'flow'), devices['l1/p1'])).toBe('good');
     expect(tagQuality(tag('l1/p1', 'pressure'), devices['l1/p1'])).toBe('bad');
   });

@@ -17,6 +17,8 @@ export interface Summary {
   /** Shut down or restarting: not producing. */
   stopped: number;
   reduced: number;
+  /** Real devices whose running state no source reports: neither running nor stopped as far as we know. */
+  unknown: number;
   /** Active alarms by priority (annunciated: unacknowledged, acknowledged, returned unacknowledged). */
   alarms: PriorityCounts;
   unacked: number;
@@ -33,6 +35,7 @@ export const emptySummary = (): Summary => ({
   running: 0,
   stopped: 0,
   reduced: 0,
+  unknown: 0,
   alarms: zeroCounts(),
   unacked: 0,
   removed: 0,
@@ -82,9 +85,10 @@ export function tagQuality(tag: TagView, row: DeviceRow | undefined): TagQuality
 export function assetSummary(asset: AssetView, row: DeviceRow | undefined, alarms: readonly Alarm[] | undefined): Summary {
   const s = emptySummary();
   s.assets = 1;
-  const state = row?.state ?? 'running';
+  const state = row?.state ?? 'unknown';
   if (state === 'running') s.running = 1;
   else if (state === 'reduced') s.reduced = 1;
+  else if (state === 'unknown') s.unknown = 1;
   else s.stopped = 1;
   for (const a of alarms ?? []) {
     if (REMOVED.has(a.state)) s.removed++;
@@ -107,6 +111,7 @@ export function addSummary(into: Summary, s: Summary): Summary {
   into.running += s.running;
   into.stopped += s.stopped;
   into.reduced += s.reduced;
+  into.unknown += s.unknown;
   for (const p of ALARM_PRIORITIES) into.alarms[p] += s.alarms[p];
   into.unacked += s.unacked;
   into.removed += s.removed;
