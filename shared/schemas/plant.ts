@@ -94,7 +94,8 @@ export const SimulatorStatusSchema = z.object({
    * The plant clock (the clock of the readings) against the wall clock, so anything stamped with wall
    * time (an alarm, an approval, an audit row) is shown at its plant time: from `wall` on, plant time is
    * `plant + (t − wall) × rate` (rate 0 while paused; null at maximum speed, where it runs as fast as
-   * the readings go out, up to `plantTime` at `at`). Newest last, the last 500 kept.
+   * the readings go out, up to `plantTime` at `at`). Newest last; kept in the database across restarts
+   * (plant/clock-store.ts: the last 10,000 and 30 days).
    */
   clock: z
     .object({
