@@ -78,11 +78,12 @@ async function publisher(url: string, start: number): Promise<void> {
   await pub.endAsync();
 }
 
-function writeModel(dir: string): string {
-  const tags = Array.from({ length: PER_MESSAGE }, (_, k) => `      k${k}: { range: [0, 1000], sampling_s: 1 }`);
+/** The bench's plant model: `devices` racks of `perMessage` tags, 10 per edge node, read through one Sparkplug connector. */
+export function sparkplugModel(dir: string, devices = DEVICES, perMessage = PER_MESSAGE): string {
+  const tags = Array.from({ length: perMessage }, (_, k) => `      k${k}: { range: [0, 1000], sampling_s: 1 }`);
   const lines = ['plant_model: 1', 'site: { id: bench-sp }', 'connectors:', `  - { id: sp, type: sparkplug-b, group: ${GROUP} }`];
   lines.push('asset_types:', '  rack:', '    tags:', ...tags, 'areas:', '  - id: bench', '    lines:');
-  for (let d = 0; d < DEVICES; d++) {
+  for (let d = 0; d < devices; d++) {
     if (d % DEVICES_PER_NODE === 0) lines.push(`      - id: ${nodeOf(d)}`, '        assets:');
     lines.push(`          - { id: ${deviceOf(d)}, type: rack }`);
   }
@@ -107,7 +108,7 @@ interface Run {
 async function throughCore(dir: string): Promise<Run> {
   const core = createCore(
     testConfig(path.join(dir, 'core'), {
-      plant: { model: writeModel(dir), watch: false },
+      plant: { model: sparkplugModel(dir), watch: false },
       simulator: { enabled: false },
       http: { enabled: false },
       governance: { watchPolicy: false },
