@@ -4,7 +4,8 @@
 // runs on a loaded machine because it is CPU time, not wall time). 1,000 devices × 100 metrics by
 // default, --seconds of data fed second by second, flushed every 100 ms worth as ingest would.
 //   node --import tsx bench/tags-ingest.ts [--tags 100000] [--per-message 100] [--seconds 20]
-// Last line JSON: cpu_us_per_value (the whole path), flush_us_per_value (ingest's flush: store + bus).
+// Last line JSON: cpu_us_per_value (the whole path), flush_us_per_value (ingest's flush: store, live cache, bus
+// listeners), store_us_per_value (the store's insertBatch alone).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,12 +39,24 @@ try {
   );
   await core.start();
   const ingest = core.services.ingest;
+  // The store's share of the flush: its insertBatch timed where ingest calls it.
+  const repo = core.services.readings;
+  const insertBatch = repo.insertBatch.bind(repo);
+  let storeUs = 0;
+  repo.insertBatch = (rows) => {
+    const c0 = process.cpuUsage();
+    const n = insertBatch(rows);
+    const c = process.cpuUsage(c0);
+    storeUs += c.user + c.system;
+    return n;
+  };
   let values = 0;
   core.bus.on('readings', (batch: TimedReading[]) => {
     for (const r of batch) for (const _ in r.values) values++;
   });
-  // Data stamped in the recent past (inside ingest's window), one second of plant time per fed second.
-  const t0 = Math.floor(Date.now() / 60_000) * 60_000 - (SECONDS + 120) * 1000;
+  // Data stamped in the recent past (inside ingest's window), one second of plant time per fed second; a
+  // minute's turn (every tag's minute closes) halfway through.
+  const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 180_000 - Math.floor(SECONDS / 2) * 1000;
   const seq = new Map<string, number>();
   const next = (node: string) => {
     const s = seq.get(node) ?? 0;
@@ -53,12 +66,16 @@ try {
   for (let d = 0; d < DEVICES; d++) {
     const node = nodeOf(d);
     if (d % DEVICES_PER_NODE === 0)
-      ingest.accept(topicOf(GROUP, 'NBIRTH', node), encodePayload({ timestamp: t0 - 1000, seq: next(node), metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }] }));
+      ingest.accept(
+        topicOf(GROUP, 'NBIRTH', node),
+        encodePayload({ timestamp: t0 - 1000, seq: next(node), metrics: [{ name: 'bdSeq', type: 'UInt64', value: 0 }] }),
+      );
     const metrics: UMetric[] = Array.from({ length: PER_MESSAGE }, (_, k) => ({ name: `k${k}`, alias: k + 1, type: 'Double', value: 500 }));
     ingest.accept(topicOf(GROUP, 'DBIRTH', node, deviceOf(d)), encodePayload({ timestamp: t0 - 1000, seq: next(node), metrics }));
   }
   ingest.flush();
   values = 0;
+  storeUs = 0;
   // Encoded before timing: the publisher's work is not the core's.
   const encoded: Array<Array<[string, Buffer]>> = [];
   for (let s = 0; s < SECONDS; s++) {
@@ -92,13 +109,19 @@ try {
   const wallMs = performance.now() - wall0;
   const rssMb = process.memoryUsage().rss / 1e6;
   const c = ingest.counters();
-  console.log(`fed ${SECONDS} s of ${DEVICES} devices × ${PER_MESSAGE} metrics; ${values} values on the bus, stored ${c.stored} readings; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `fed ${SECONDS} s of ${DEVICES} devices × ${PER_MESSAGE} metrics; ${values} values on the bus, stored ${c.stored} readings; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   await core.stop();
   console.log(
     JSON.stringify({
       values,
       cpu_us_per_value: Number(((cpu.user + cpu.system) / values).toFixed(2)),
       flush_us_per_value: Number((flushUs / values).toFixed(2)),
+      store_us_per_value: Number((storeUs / values).toFixed(2)),
       wall_us_per_value: Number(((wallMs * 1000) / values).toFixed(2)),
       rss_mb: Math.round(rssMb),
     }),

@@ -187,9 +187,9 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
       const b = bound?.get(name);
       if (!b) continue;
       const r = sampleOf(b, m, payloadTs, arrival, window);
-      if ('timestampError' in r) return fail('bad_timestamp', topic, r.timestampError);
-      samples.push(r.sample);
-      if (r.bad) bad++;
+      if (typeof r === 'string') return fail('bad_timestamp', topic, r);
+      samples.push(r);
+      if (r.quality?.reason === 'bad_payload') bad++;
     }
     if (!samples.length) return;
     status.values += samples.length - bad;

@@ -91,102 +91,214 @@ const MAX_TS = 8.64e15;
 /** Open minutes older than the newest one seen by this much are packed even if their tag went quiet. */
 const QUIET_MS = 2 * ROLLUP_MS;
 
+/**
+ * Closed minutes packed per batch, at least: a minute's turn closes every tag's minute at once (100,000
+ * chunk and rollup rows for 100,000 tags, seconds of work), so they wait in `closing` and go a share per batch.
+ */
+const PACK_MIN = 256;
+/** …or this fraction of those waiting, whichever is more: a large turn drains in ~15 s of 100 ms batches. */
+const PACK_SHARE = 1 / 50;
+
+/**
+ * tag_recent rows deleted per batch, at most: this many plus twice the rows the batch added (so trimming
+ * keeps up). Trimming a minute of a large plant at once (6,000,000 rows at 100,000 tags) took a second.
+ */
+const TRIM_ROWS = 20_000;
+
+/** tag_recent rows per INSERT statement: one statement per value was most of the store's cost per value at 100,000 values/s. */
+const RECENT_ROWS = 100;
+
 export function createReadingsRepository(db: Db): ReadingsRepository {
   const ids = new Map<string, number>();
   const byDevice = new Map<string, TagRef[]>();
+  /** device -> key -> tag id: a value finds its tag by the strings it carries (hashed once per string), no "<device>/<key>" built per value. */
+  const byKey = new Map<string, Map<string, number>>();
   const remember = (tag: string, device: string, key: string, id: number) => {
     ids.set(tag, id);
     const list = byDevice.get(device);
     if (list) list.push({ id, key });
     else byDevice.set(device, [{ id, key }]);
+    const keys = byKey.get(device);
+    if (keys) keys.set(key, id);
+    else byKey.set(device, new Map([[key, id]]));
   };
   for (const r of db.prepare('SELECT id, tag, device, key FROM tags ORDER BY id').all() as Array<{ id: number; tag: string; device: string; key: string }>)
     remember(r.tag, r.device, r.key, r.id);
   const deviceTags = (device: string): readonly TagRef[] => byDevice.get(device) ?? [];
 
   const insertTag = db.prepare('INSERT INTO tags (tag, device, key) VALUES (?, ?, ?)');
-  const insertRecent = db.prepare('INSERT INTO tag_recent (tag, ts, value, quality) VALUES (?, ?, ?, ?)');
-  const trimRecent = db.prepare('DELETE FROM tag_recent WHERE rowid < ?');
+  // Rowids are given, in arrival order, so a batch's rows go in statements of RECENT_ROWS rows and an open minute knows its first row.
+  const recentSql = (n: number) => `INSERT INTO tag_recent (rowid, tag, ts, value, quality) VALUES ${Array<string>(n).fill('(?, ?, ?, ?, ?)').join(', ')}`;
+  const insertRecentMany = db.prepare(recentSql(RECENT_ROWS));
+  const insertRecent = db.prepare(recentSql(1));
+  const trimRecent = db.prepare('DELETE FROM tag_recent WHERE rowid >= ? AND rowid < ?');
+  let nextRow = Number(db.prepare('SELECT COALESCE(MAX(rowid), 0) + 1 FROM tag_recent').pluck().get());
+  const recentRows: number[] = new Array<number>(RECENT_ROWS * 5);
+  let recentLen = 0;
+  const appendRecent = (tag: number, ts: number, value: number, quality: number) => {
+    recentRows[recentLen++] = nextRow++;
+    recentRows[recentLen++] = tag;
+    recentRows[recentLen++] = ts;
+    recentRows[recentLen++] = value;
+    recentRows[recentLen++] = quality;
+    if (recentLen === recentRows.length) {
+      insertRecentMany.run(recentRows);
+      recentLen = 0;
+    }
+  };
+  const flushRecent = () => {
+    for (let i = 0; i < recentLen; i += 5) insertRecent.run(recentRows.slice(i, i + 5));
+    recentLen = 0;
+  };
   const writeMinute = createMinuteWriter(db);
   const open = new Map<number, Open>();
+  /** Minutes over and not packed yet (at most one per tag), in the order they closed; still in tag_recent, and read like open ones. */
+  const closing = new Map<number, Open>();
   let newest = -Infinity;
 
-  /** Packs open minutes that are over: the tag's own next minute started, or the tag went quiet. Then trims tag_recent. */
-  const packQuiet = () => {
-    let low = Infinity;
-    for (const [tag, m] of open) {
-      if (m.bucket < newest - QUIET_MS) {
-        if (!touched.has(tag)) touched.set(tag, { m, len: m.ts.length });
-        writeMinute(tag, m.bucket, m);
-        open.delete(tag);
-      } else low = Math.min(low, m.firstRow);
-    }
-    trimRecent.run(low === Infinity ? Number.MAX_SAFE_INTEGER : low);
+  // Per batch: what the transaction changed in memory, undone if it rolls back. A tag is noted once per
+  // batch (its open minute and length before), marked by the batch's number: no allocation per value.
+  let batchNo = 0;
+  const touchedIn: number[] = [];
+  let touched: Array<{ tag: number; m: Open | undefined; len: number; c: Open | undefined; cLen: number }> = [];
+  let created: string[] = [];
+  const touch = (tag: number) => {
+    if (touchedIn[tag] === batchNo) return;
+    touchedIn[tag] = batchNo;
+    const m = open.get(tag);
+    const c = closing.get(tag);
+    touched.push({ tag, m, len: m ? m.ts.length : 0, c, cLen: c ? c.ts.length : 0 });
   };
 
-  // Per batch: what the transaction changed in memory, undone if it rolls back.
-  let created: string[] = [];
-  let touched = new Map<number, { m: Open | undefined; len: number }>();
+  /** A tag's minute is over: it waits in `closing` (an older one still waiting there is packed now). */
+  const close = (tag: number, m: Open) => {
+    const c = closing.get(tag);
+    if (c) {
+      writeMinute(tag, c.bucket, c);
+      closing.delete(tag);
+    }
+    closing.set(tag, m);
+  };
+
+  /** Packs up to n closed minutes, oldest first. */
+  const packClosing = (n: number) => {
+    for (const [tag, c] of closing) {
+      if (n-- <= 0) break;
+      touch(tag);
+      writeMinute(tag, c.bucket, c);
+      closing.delete(tag);
+    }
+  };
+
+  /** Closes the open minutes of tags that went quiet. */
+  const closeQuiet = () => {
+    for (const [tag, m] of open)
+      if (m.bucket < newest - QUIET_MS) {
+        touch(tag);
+        close(tag, m);
+        open.delete(tag);
+      }
+  };
+  /** tag_recent is trimmed up to `trimTo` (the oldest row of a minute not packed, when last computed), `trimmed` rows done. */
+  let trimmed = Number(db.prepare('SELECT COALESCE(MIN(rowid), 0) FROM tag_recent').pluck().get());
+  let trimTo = trimmed;
+  const trimTarget = () => {
+    let low = nextRow;
+    for (const m of open.values()) low = Math.min(low, m.firstRow);
+    for (const c of closing.values()) low = Math.min(low, c.firstRow);
+    trimTo = Math.max(trimTo, low);
+  };
+  const trim = (n: number) => {
+    if (trimmed >= trimTo) return;
+    const upTo = Math.min(trimTo, trimmed + n);
+    trimRecent.run(trimmed, upTo);
+    trimmed = upTo;
+  };
+
   const tagId = (device: string, key: string): number => {
-    const tag = `${device}/${key}`;
-    const known = ids.get(tag);
+    const known = byKey.get(device)?.get(key);
     if (known !== undefined) return known;
+    const tag = `${device}/${key}`;
     const id = Number(insertTag.run(tag, device, key).lastInsertRowid);
     remember(tag, device, key, id);
     created.push(tag);
     return id;
   };
 
-  /** One value: into its tag's open minute (a newer minute packs the open one first), or merged into a stored minute (late). */
-  const put = (tag: number, ts: number, value: number, quality: number, row: () => number) => {
+  /**
+   * One value: into its tag's open minute (a newer minute closes the open one first), into its closed
+   * minute not packed yet, or merged into a stored minute (late). True when it went into an open or
+   * closed minute as row `row` of tag_recent.
+   */
+  const put = (tag: number, ts: number, value: number, quality: number, row: number): boolean => {
     const bucket = minuteOf(ts);
     let m = open.get(tag);
-    if (!touched.has(tag)) touched.set(tag, { m, len: m ? m.ts.length : 0 });
+    touch(tag);
     if (m && bucket < m.bucket) {
-      writeMinute(tag, bucket, { ts: [ts], value: [value], quality: [quality] });
-      return;
-    }
-    if (m && bucket > m.bucket) {
-      writeMinute(tag, m.bucket, m);
+      const c = closing.get(tag);
+      if (c?.bucket !== bucket) {
+        writeMinute(tag, bucket, { ts: [ts], value: [value], quality: [quality] });
+        return false;
+      }
+      m = c;
+    } else if (m && bucket > m.bucket) {
+      close(tag, m);
       m = undefined;
     }
-    if (m && (ts <= m.ts[m.ts.length - 1] ? m.ts.includes(ts) : false)) return;
-    const r = row();
-    if (!m) open.set(tag, (m = { ...emptyMinute(), bucket, firstRow: r }));
+    if (m && (ts <= m.ts[m.ts.length - 1] ? m.ts.includes(ts) : false)) return false;
+    if (!m) open.set(tag, (m = { ...emptyMinute(), bucket, firstRow: row }));
     m.ts.push(ts);
     m.value.push(value);
     m.quality.push(quality);
     if (bucket > newest) newest = bucket;
+    return true;
   };
 
   let packAt = -Infinity;
+  let before = { newest, packAt, nextRow, trimmed, trimTo };
   const insertMany = db.transaction((rows: readonly TimedReading[]) => {
-    for (const r of rows)
+    for (const r of rows) {
+      const ts = r.ts;
+      const quality = r.quality;
       for (const key in r.values) {
         const v = r.values[key];
-        const q = encodeQuality(r.quality?.[key]);
+        const q = quality ? encodeQuality(quality[key]) : 0;
         const id = tagId(r.device_id, key);
-        put(id, r.ts, v, q, () => Number(insertRecent.run(id, r.ts, v, q).lastInsertRowid));
+        if (put(id, ts, v, q, nextRow)) appendRecent(id, ts, v, q);
       }
-    if (newest > packAt) {
-      packAt = newest;
-      packQuiet();
     }
+    flushRecent();
+    // Once per minute of plant time: quiet tags close, and what tag_recent may lose is computed after this batch's packing.
+    const turn = newest > packAt;
+    if (turn) closeQuiet();
+    packClosing(Math.max(PACK_MIN, Math.ceil(closing.size * PACK_SHARE)));
+    if (turn) {
+      packAt = newest;
+      trimTarget();
+    }
+    trim(TRIM_ROWS + 2 * (nextRow - before.nextRow));
     return rows.length;
   });
   const insertBatch = (rows: readonly TimedReading[]): number => {
     if (!rows.length) return 0;
+    batchNo++;
     created = [];
-    touched = new Map();
-    const before = { newest, packAt };
+    touched = [];
+    recentLen = 0;
+    before = { newest, packAt, nextRow, trimmed, trimTo };
     try {
       return insertMany(rows);
     } catch (err) {
-      for (const [tag, t] of touched) {
-        if (!t.m) open.delete(tag);
+      for (const t of touched) {
+        if (!t.m) open.delete(t.tag);
         else {
           t.m.ts.length = t.m.value.length = t.m.quality.length = t.len;
-          open.set(tag, t.m);
+          open.set(t.tag, t.m);
+        }
+        if (!t.c) closing.delete(t.tag);
+        else {
+          t.c.ts.length = t.c.value.length = t.c.quality.length = t.cLen;
+          closing.set(t.tag, t.c);
         }
       }
       for (const tag of created) {
@@ -197,8 +309,10 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
           device,
           deviceTags(device).filter((t) => t.id !== id),
         );
+        const keys = byKey.get(device);
+        if (keys) for (const [k, v] of keys) if (v === id) keys.delete(k);
       }
-      ({ newest, packAt } = before);
+      ({ newest, packAt, nextRow, trimmed, trimTo } = before);
       throw err;
     }
   };
@@ -206,27 +320,39 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
   // A restart: the open minutes come back from tag_recent (rows of minutes already packed merge as duplicates).
   db.transaction(() => {
     const recent = db.prepare('SELECT rowid, tag, ts, value, quality FROM tag_recent ORDER BY rowid').raw(true);
-    for (const [row, tag, ts, value, quality] of recent.all() as number[][]) put(tag, ts, value, quality, () => row);
-    if (open.size) packQuiet();
+    for (const [row, tag, ts, value, quality] of recent.all() as number[][]) put(tag, ts, value, quality, row);
+    if (open.size) {
+      closeQuiet();
+      packClosing(Infinity);
+      trimTarget();
+      trim(Infinity);
+    }
   })();
-  touched = new Map();
+  touched = [];
 
   const chunksFrom = db.prepare('SELECT bucket, data FROM tag_chunks WHERE tag = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket').raw(true);
   const chunksDesc = db.prepare('SELECT bucket, data FROM tag_chunks WHERE tag = ? ORDER BY bucket DESC').raw(true);
 
-  /** A tag's values with from ≤ ts ≤ to, oldest first (stored minutes, then the open one). */
+  /** A tag's minutes not packed yet: the closed one waiting, then the open one. */
+  const unpacked = (tag: number): Open[] => {
+    const c = closing.get(tag);
+    const m = open.get(tag);
+    return c ? (m ? [c, m] : [c]) : m ? [m] : [];
+  };
+
+  /** A tag's values with from ≤ ts ≤ to, oldest first (stored minutes, then the ones not packed yet). */
   const values = (tag: number, fromMs: number, toMs: number): Minute => {
     const from = Math.max(fromMs, -MAX_TS);
     const to = Math.min(toMs, MAX_TS);
     const all = emptyMinute();
     for (const [bucket, data] of chunksFrom.iterate(tag, minuteOf(from), to) as IterableIterator<[number, Buffer]>) decodeMinute(bucket, data, all);
-    const m = open.get(tag);
-    if (m && m.bucket + ROLLUP_MS > from && m.bucket <= to)
-      for (let i = 0; i < m.ts.length; i++) {
-        all.ts.push(m.ts[i]);
-        all.value.push(m.value[i]);
-        all.quality.push(m.quality[i]);
-      }
+    for (const m of unpacked(tag))
+      if (m.bucket + ROLLUP_MS > from && m.bucket <= to)
+        for (let i = 0; i < m.ts.length; i++) {
+          all.ts.push(m.ts[i]);
+          all.value.push(m.value[i]);
+          all.quality.push(m.quality[i]);
+        }
     const s = sortMinute(all);
     let a = 0;
     let b = s.ts.length;
@@ -237,9 +363,12 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
 
   /** The ts of a tag's last `limit` values. */
   const lastTsOf = (tag: number, limit: number): number[] => {
-    const m = open.get(tag);
-    const out = new Set<number>(m?.ts);
-    let oldest = m ? m.bucket : Infinity;
+    const out = new Set<number>();
+    let oldest = Infinity;
+    for (const m of unpacked(tag)) {
+      for (const ts of m.ts) out.add(ts);
+      oldest = Math.min(oldest, m.bucket);
+    }
     // Descending minutes: once `limit` values are in, a minute older than all of them adds nothing.
     for (const [bucket, data] of chunksDesc.iterate(tag) as IterableIterator<[number, Buffer]>) {
       if (out.size >= limit && bucket < oldest) break;
@@ -347,7 +476,7 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
   const tagRange = createTagRange(db, {
     idOf: (tag) => ids.get(tag),
     values,
-    openBucket: (tag) => open.get(tag)?.bucket,
+    unpackedBuckets: (tag) => unpacked(tag).map((m) => m.bucket),
   });
 
   return {
