@@ -304,10 +304,11 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
     for (const r of rows) {
       const ts = r.ts;
       const quality = r.quality;
+      const known = byKey.get(r.device_id);
       for (const key in r.values) {
         const v = r.values[key];
         const q = quality ? encodeQuality(quality[key]) : 0;
-        const id = tagId(r.device_id, key);
+        const id = known?.get(key) ?? tagId(r.device_id, key);
         if (put(id, ts, v, q, nextRow)) appendRecent(id, ts, v, q);
       }
     }
