@@ -63,6 +63,7 @@ try {
     seq.set(node, (s + 1) % 256);
     return s;
   };
+  const births0 = process.cpuUsage();
   for (let d = 0; d < DEVICES; d++) {
     const node = nodeOf(d);
     if (d % DEVICES_PER_NODE === 0)
@@ -74,6 +75,8 @@ try {
     ingest.accept(topicOf(GROUP, 'DBIRTH', node, deviceOf(d)), encodePayload({ timestamp: t0 - 1000, seq: next(node), metrics }));
   }
   ingest.flush();
+  const births = process.cpuUsage(births0);
+  const birthsStoreUs = storeUs;
   values = 0;
   storeUs = 0;
   // Encoded before timing: the publisher's work is not the core's.
@@ -124,6 +127,8 @@ try {
       store_us_per_value: Number((storeUs / values).toFixed(2)),
       wall_us_per_value: Number(((wallMs * 1000) / values).toFixed(2)),
       rss_mb: Math.round(rssMb),
+      births_cpu_ms: Math.round((births.user + births.system) / 1000),
+      births_store_ms: Math.round(birthsStoreUs / 1000),
     }),
   );
 } finally {
