@@ -76,6 +76,8 @@ if (process.argv.includes('--serve')) {
   const model = modelOf(fs.readFileSync(arg('serve', ''), 'utf8'));
   const server = await startPlantServer({ model: model.model, port: Number(arg('port', '0')), pkiDir: arg('pki', ''), tickMs: 100 });
   process.stdout.write('ready\n');
+  // What the server offers: the changes its generator made so far, every second, for the parent to print.
+  setInterval(() => process.stdout.write(`generated ${Date.now()} ${server.generated()}\n`), 1000);
   process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));
 }
 
@@ -84,14 +86,31 @@ interface Run {
   secs: number;
   lags: number[];
   rssMb: number;
+  /** The measured window (source timestamps). */
+  from: number;
+  to: number;
 }
+
+/** The server's generated-changes counter over time: [when, changes so far]. */
+const generated: Array<[number, number]> = [];
+/** Changes per second the server made between two moments (the counter's samples nearest inside them). */
+const offered = (from: number, to: number): number => {
+  const inside = generated.filter(([t]) => t >= from && t <= to);
+  const a = inside[0];
+  const b = inside[inside.length - 1];
+  return a && b && b[0] > a[0] ? ((b[1] - a[1]) * 1000) / (b[0] - a[0]) : NaN;
+};
 
 function serve(model: string, port: number, pki: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', model, '--port', String(port), '--pki', pki], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(child));
+    child.stdout?.on('data', (d: Buffer) => {
+      const text = d.toString();
+      for (const [, at, n] of text.matchAll(/generated (\d+) (\d+)/g)) generated.push([Number(at), Number(n)]);
+      if (text.includes('ready')) resolve(child);
+    });
     child.on('exit', (code) => reject(new Error(`the OPC UA server exited with ${code}`)));
   });
 }
@@ -146,7 +165,7 @@ async function throughCore(dir: string, model: string): Promise<Run> {
   const c = core.services.ingest.counters();
   console.log(`core: ${status()?.values} values through the connector, stored ${c.stored} readings, rejected ${c.rejected}; errors ${status()?.errors}`);
   await core.stop();
-  return { values, secs: takenSeconds(first, last, SECONDS), lags, rssMb: rss / 1e6 };
+  return { values, secs: takenSeconds(first, last, SECONDS), lags, rssMb: rss / 1e6, from, to };
 }
 
 /** A bare node-opcua client with the same subscription settings → SQLite inserts every 100 ms. */
@@ -220,7 +239,7 @@ async function reference(dir: string, model: string, port: number): Promise<Run>
   await client.disconnect();
   await cm.dispose();
   db.close();
-  return { values, secs: takenSeconds(first, last, SECONDS), lags, rssMb: 0 };
+  return { values, secs: takenSeconds(first, last, SECONDS), lags, rssMb: 0, from, to };
 }
 
 export async function benchOpcUa(): Promise<void> {
@@ -250,6 +269,7 @@ export async function benchOpcUa(): Promise<void> {
     console.log(
       `reference:  ${fmt(refRate)} values/s (${fmt(ref.values)} values; bare node-opcua client → SQLite inserts), lag p50 ${pct(ref.lags, 50)} ms, p99 ${pct(ref.lags, 99)} ms`,
     );
+    console.log(`server:     offered ${fmt(offered(core.from, core.to))} changes/s in the core's window, ${fmt(offered(ref.from, ref.to))} in the reference's`);
     console.log(`ratio:      ${ratio.toFixed(2)} (targets: ≥ 10,000 values/s, lag p99 < 1000 ms)`);
     console.log(
       JSON.stringify({

@@ -6,6 +6,7 @@ import type { MqttClient } from 'mqtt';
 import { ACK_TOPIC_PREFIX, commandTopic, type CommandMessage } from '../../edge/verifier';
 import type { Logger } from '../observability';
 import { EXECUTOR_CLIENT_PREFIX, type PlantBroker } from './index';
+import { createPendingAcks, replyOf } from './pending-acks';
 
 /** The device's answer to one command, as the channel saw it. */
 export type DeviceReply = { status: 'accepted' } | { status: 'refused'; code: string; reason: string } | { status: 'no_ack'; waitedMs: number };
@@ -17,25 +18,10 @@ export interface CommandChannel {
   stop(): Promise<void>;
 }
 
-interface Pending {
-  deviceId: string;
-  started: number;
-  timer: NodeJS.Timeout;
-  resolve(reply: DeviceReply): void;
-}
-
 export function createMqttCommandChannel(broker: PlantBroker, log: Logger, opts: { ackTimeoutMs: number } = { ackTimeoutMs: 5000 }): CommandChannel {
   let client: MqttClient | null = null;
-  // Commands sent and not yet answered, by token id (the device echoes the jti of a verified token).
-  const pending = new Map<string, Pending>();
-
-  const settle = (jti: string, reply: DeviceReply) => {
-    const p = pending.get(jti);
-    if (!p) return;
-    pending.delete(jti);
-    clearTimeout(p.timer);
-    p.resolve(reply);
-  };
+  // Commands sent and not yet answered, by token id, with the device each went to.
+  const pending = createPendingAcks<{ deviceId: string }>();
 
   const onMessage = (topic: string, payload: Buffer) => {
     if (!topic.startsWith(ACK_TOPIC_PREFIX)) return;
@@ -58,33 +44,19 @@ export function createMqttCommandChannel(broker: PlantBroker, log: Logger, opts:
       log.warn({ expected: p.deviceId, device: deviceId, jti: ack.jti }, 'acknowledgement from another device ignored');
       return;
     }
-    // Anything but an explicit acceptance counts as a refusal (fail closed).
-    if (ack.status === 'accepted') settle(ack.jti, { status: 'accepted' });
-    else
-      settle(ack.jti, {
-        status: 'refused',
-        code: typeof ack.code === 'string' ? ack.code.slice(0, 64) : 'refused',
-        reason: typeof ack.reason === 'string' && ack.reason ? ack.reason.slice(0, 500) : 'the device gave no reason',
-      });
+    pending.settle(ack.jti, replyOf(ack, 'the device gave no reason'));
   };
 
   return {
     async publish(deviceId: string, message: CommandMessage, jti: string) {
       if (!client || !client.connected) throw new Error('command channel is not connected to the broker');
       const c = client;
-      const reply = new Promise<DeviceReply>((resolve) => {
-        const started = Date.now();
-        const timer = setTimeout(() => settle(jti, { status: 'no_ack', waitedMs: Date.now() - started }), opts.ackTimeoutMs);
-        timer.unref?.();
-        pending.set(jti, { deviceId, started, timer, resolve });
-      });
+      const reply = pending.wait(jti, { deviceId }, opts.ackTimeoutMs);
       try {
         // QoS 1: a command must arrive. Single use is enforced before this point (the jti store) and by the device.
         await c.publishAsync(commandTopic(deviceId), JSON.stringify(message), { qos: 1 });
       } catch (err) {
-        const p = pending.get(jti);
-        if (p) clearTimeout(p.timer);
-        pending.delete(jti);
+        pending.cancel(jti);
         throw err;
       }
       return reply;
@@ -99,7 +71,7 @@ export function createMqttCommandChannel(broker: PlantBroker, log: Logger, opts:
     async stop() {
       const c = client;
       client = null;
-      for (const [jti, p] of [...pending]) settle(jti, { status: 'no_ack', waitedMs: Date.now() - p.started });
+      pending.abandonAll();
       if (c) await c.endAsync().catch(() => {});
     },
   };

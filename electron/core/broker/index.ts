@@ -278,3 +278,4 @@ export function createBroker(cfg: BrokerConfig, log: Logger): PlantBroker {
   return broker;
 }
 export { createMqttCommandChannel, type CommandChannel, type DeviceReply } from './command-channel';
+export { createPendingAcks, replyOf, type PendingAcks } from './pending-acks';

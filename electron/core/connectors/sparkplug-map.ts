@@ -112,24 +112,28 @@ function qualityOf(m: UMetric): SampleQuality | undefined {
   return { level: code >= 64 ? 'uncertain' : 'bad', reason: 'source', detail: `Sparkplug quality ${code}` };
 }
 
-export type MetricOutcome = { sample: TagSample; bad: boolean } | { timestampError: string };
-
 /**
- * One metric of a message as a sample of its tag. `ts` is the metric's timestamp, else the payload's,
- * else the arrival time. A null metric (is_null) or a value that is no number is a bad value.
+ * One metric of a message as a sample of its tag; a string when its timestamp is outside the accepted window
+ * (the message is refused). `ts` is the metric's timestamp, else the payload's, else the arrival time. A
+ * null metric (is_null) or a value that is no number is a bad value (reason bad_payload for the latter).
+ * One object per metric: at 100,000 values/s every allocation per value shows.
  */
-export function sampleOf(b: SpBinding, m: UMetric, payloadTs: number | null, arrival: number, window: { from: number; to: number }): MetricOutcome {
-  const ts = num(m.timestamp) ?? payloadTs ?? arrival;
-  if (!Number.isFinite(ts) || ts < window.from || ts > window.to)
-    return { timestampError: `metric ${m.name ?? m.alias}: timestamp ${ts} outside the accepted window` };
-  const base = { tag: b.tag, device_id: b.device_id, key: b.key, ts };
+export function sampleOf(b: SpBinding, m: UMetric, payloadTs: number | null, arrival: number, window: { from: number; to: number }): TagSample | string {
+  const ts = (m.timestamp === undefined || m.timestamp === null ? null : num(m.timestamp)) ?? payloadTs ?? arrival;
+  if (!Number.isFinite(ts) || ts < window.from || ts > window.to) return `metric ${m.name ?? m.alias}: timestamp ${ts} outside the accepted window`;
   const raw = m.isNull ? null : m.value;
   if (raw === null || raw === undefined)
-    return { sample: { ...base, value: null, quality: { level: 'bad', reason: 'source', detail: 'is_null' } }, bad: false };
-  const value = typeof raw === 'boolean' ? (raw ? 1 : 0) : num(raw);
-  if (value === null || !Number.isFinite(value)) {
-    return { sample: { ...base, value: null, quality: { level: 'bad', reason: 'bad_payload', detail: `metric of type ${m.type} is no number` } }, bad: true };
-  }
-  const quality = qualityOf(m);
-  return { sample: quality ? { ...base, value, quality } : { ...base, value }, bad: false };
+    return { tag: b.tag, device_id: b.device_id, key: b.key, ts, value: null, quality: { level: 'bad', reason: 'source', detail: 'is_null' } };
+  const value = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? (raw ? 1 : 0) : num(raw);
+  if (value === null || !Number.isFinite(value))
+    return {
+      tag: b.tag,
+      device_id: b.device_id,
+      key: b.key,
+      ts,
+      value: null,
+      quality: { level: 'bad', reason: 'bad_payload', detail: `metric of type ${m.type} is no number` },
+    };
+  const quality = m.properties ? qualityOf(m) : undefined;
+  return quality ? { tag: b.tag, device_id: b.device_id, key: b.key, ts, value, quality } : { tag: b.tag, device_id: b.device_id, key: b.key, ts, value };
 }

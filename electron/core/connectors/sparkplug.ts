@@ -9,7 +9,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { SparkplugSettings } from '../../../shared/schemas/connectors-sparkplug';
 import type { CommandMessage } from '../../edge/verifier';
-import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, type DeviceReply } from '../broker';
+import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, createPendingAcks, replyOf } from '../broker';
 import {
   ACK_METRIC,
   BDSEQ_METRIC,
@@ -43,14 +43,6 @@ interface NodeSession extends Session {
   bdSeq: number | null;
   devices: Map<string, Session>;
   rebirthAt: number | null;
-}
-
-interface Pending {
-  deviceId: string;
-  address: string;
-  started: number;
-  timer: NodeJS.Timeout;
-  resolve(reply: DeviceReply): void;
 }
 
 const saysOnline = (payload: Buffer) => {
@@ -89,7 +81,7 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
     lastError: null,
   };
   const nodes = new Map<string, NodeSession>();
-  const pending = new Map<string, Pending>();
+  const pending = createPendingAcks<{ deviceId: string; address: string }>();
   let client: MqttClient | null = null;
   let stopped = false;
   // The STATE birth and its will carry the same timestamp (one per MQTT session).
@@ -134,14 +126,6 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
     );
   };
 
-  const settle = (jti: string, reply: DeviceReply) => {
-    const p = pending.get(jti);
-    if (!p) return;
-    pending.delete(jti);
-    clearTimeout(p.timer);
-    p.resolve(reply);
-  };
-
   /** The edge's answer to a command, as the verifier's acknowledgement JSON in a String metric. */
   const onAck = (t: SpTopic, text: unknown) => {
     if (typeof text !== 'string') return;
@@ -159,13 +143,7 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
     if (p.address !== addressKey(t.node, t.device) || ack.device_id !== p.deviceId) {
       return void log.warn({ expected: p.deviceId, node: t.node, device: t.device }, 'acknowledgement from another device ignored');
     }
-    if (ack.status === 'accepted') settle(ack.jti, { status: 'accepted' });
-    else
-      settle(ack.jti, {
-        status: 'refused',
-        code: typeof ack.code === 'string' ? ack.code.slice(0, 64) : 'refused',
-        reason: typeof ack.reason === 'string' && ack.reason ? ack.reason.slice(0, 500) : 'the edge node gave no reason',
-      });
+    pending.settle(ack.jti, replyOf(ack, 'the edge node gave no reason'));
   };
 
   /** The bound metrics of one message as samples; an acknowledgement metric goes to its command. */
@@ -187,9 +165,9 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
       const b = bound?.get(name);
       if (!b) continue;
       const r = sampleOf(b, m, payloadTs, arrival, window);
-      if ('timestampError' in r) return fail('bad_timestamp', topic, r.timestampError);
-      samples.push(r.sample);
-      if (r.bad) bad++;
+      if (typeof r === 'string') return fail('bad_timestamp', topic, r);
+      samples.push(r);
+      if (r.quality?.reason === 'bad_payload') bad++;
     }
     if (!samples.length) return;
     status.values += samples.length - bad;
@@ -315,7 +293,7 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
       stopped = true;
       const c = client;
       client = null;
-      for (const [jti, p] of [...pending]) settle(jti, { status: 'no_ack', waitedMs: Date.now() - p.started });
+      pending.abandonAll();
       if (c) {
         if (c.connected && settings.primary_host) await c.publishAsync(myState, stateBody(false), { qos: 1, retain: true }).catch(() => {});
         await c.endAsync().catch(() => {});
@@ -334,20 +312,13 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
       if (!to) throw new Error(`connector ${settings.id} reads no tag of ${deviceId}`);
       const c = client;
       if (!c?.connected) throw new Error(`sparkplug connector ${settings.id} is not connected to ${endpoint()}`);
-      const reply = new Promise<DeviceReply>((resolve) => {
-        const started = Date.now();
-        const timer = setTimeout(() => settle(jti, { status: 'no_ack', waitedMs: Date.now() - started }), settings.ack_timeout_ms);
-        timer.unref?.();
-        pending.set(jti, { deviceId, address: addressKey(to.node, to.device), started, timer, resolve });
-      });
+      const reply = pending.wait(jti, { deviceId, address: addressKey(to.node, to.device) }, settings.ack_timeout_ms);
       const body = encodePayload({ timestamp: ctx.clock.now(), metrics: [{ name: COMMAND_METRIC, type: 'String', value: JSON.stringify(message) }] });
       try {
         // QoS 0 as the spec has commands; whether it arrived is the edge's acknowledgement (or no_ack).
         await c.publishAsync(topicOf(settings.group, to.device ? 'DCMD' : 'NCMD', to.node, to.device), body, { qos: 0 });
       } catch (err) {
-        const p = pending.get(jti);
-        if (p) clearTimeout(p.timer);
-        pending.delete(jti);
+        pending.cancel(jti);
         throw err;
       }
       return reply;

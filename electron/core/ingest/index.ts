@@ -210,12 +210,16 @@ export function createIngest(deps: IngestDeps): IngestService {
   const emit = (samples: TagSample[]) => {
     counters.received++;
     const model = deps.model.current;
+    // A message's samples mostly share one device and time: their reading is looked up once, not per sample.
+    let r: TimedReading | undefined;
     for (const s of samples) {
       const tag = model.tag(s.tag);
       if (!tag) continue; // bound by a model that was just replaced
-      const at = `${s.device_id}\u0000${s.ts}`;
-      let r = pending.get(at);
-      if (!r) pending.set(at, (r = { device_id: s.device_id, timestamp: new Date(s.ts).toISOString(), ts: s.ts, values: {} }));
+      if (r?.device_id !== s.device_id || r.ts !== s.ts) {
+        const at = `${s.device_id}\u0000${s.ts}`;
+        r = pending.get(at);
+        if (!r) pending.set(at, (r = { device_id: s.device_id, timestamp: new Date(s.ts).toISOString(), ts: s.ts, values: {} }));
+      }
       if (s.value === null) {
         if (s.quality) setQuality(r, s.key, s.quality);
         continue;

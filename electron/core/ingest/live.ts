@@ -37,7 +37,9 @@ export function createLiveCache(ringSize: number): LiveCache {
       if (!cur) currents.set(r.device_id, (cur = { values: {}, quality: {}, at: {}, arrived: {}, ts: r.ts }));
       if (r.ts > cur.ts) cur.ts = r.ts;
       // A late reading never hides a newer value of the same tag.
-      for (const [k, v] of Object.entries(r.values)) {
+      // for…in, not Object.entries: no pair array per value (100,000 values/s through here).
+      for (const k in r.values) {
+        const v = r.values[k];
         if ((cur.at[k] ?? -Infinity) > r.ts) continue;
         cur.values[k] = v;
         cur.at[k] = r.ts;
@@ -47,7 +49,7 @@ export function createLiveCache(ringSize: number): LiveCache {
         else delete cur.quality[k];
       }
       // A bad-payload tag has a quality but no value: it marks the last value, it does not replace it.
-      if (r.quality) for (const [k, q] of Object.entries(r.quality)) if (!(k in r.values)) cur.quality[k] = q;
+      if (r.quality) for (const k in r.quality) if (!(k in r.values)) cur.quality[k] = r.quality[k];
       let ring = rings.get(r.device_id);
       if (!ring) rings.set(r.device_id, (ring = { buf: new Array(ringSize), next: 0, size: 0 }));
       ring.buf[ring.next] = r;

@@ -266,6 +266,49 @@ describe('the tag store', () => {
     expect(repo2.count(quiet)).toBe(1);
   });
 
+  it("packs a minute's turn a share per batch, reads the closed minutes meanwhile, and loses none to a rollback or a restart", () => {
+    // 1,000 tags: a minute's turn closes 1,000 minutes at once; packing them all in that batch stalled ingest at 100,000 tags.
+    const keys = Array.from({ length: 100 }, (_, k) => `k${k}`);
+    const devices = Array.from({ length: 10 }, (_, d) => `line-1/rack-${d}`);
+    const at = (ts: number, v: number): TimedReading[] =>
+      devices.map((device_id) => ({ device_id, ts, timestamp: '', values: Object.fromEntries(keys.map((k) => [k, v])) }));
+    const rollupRows = (db: Db) => db.prepare('SELECT COUNT(*) FROM tag_rollup').pluck().get();
+    const turn = (repo: ReadingsRepository) => {
+      repo.insertBatch([...at(T0, 1), ...at(T0 + 30_000, 3)]);
+      repo.insertBatch(at(T0 + 60_000, 5));
+    };
+    const { db, repo } = openStore();
+    turn(repo);
+    expect(rollupRows(db)).toBe(256);
+    // A minute not packed yet reads as a packed one: raw values, and its rollup point from its values.
+    const last = `${devices[9]}/k99`;
+    expect(repo.tagRange([last], T0 - 120_000, T0 + 120_000, 2)).toEqual([
+      { tag: last, ts: [T0 - 120_000, T0 + 60_000], value: [2, 5], min: [1, 5], max: [3, 5], source: 'rollup' },
+    ]);
+    expect(repo.latest(devices[9], 10).map((r) => r.values.k99)).toEqual([1, 3, 5]);
+    // A batch that rolls back undoes its packing in memory too.
+    db.exec("CREATE TRIGGER fail BEFORE INSERT ON tag_recent WHEN NEW.value = 666 BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+    expect(() => repo.insertBatch(at(T0 + 61_000, 666))).toThrow(/disk I\/O error/);
+    db.exec('DROP TRIGGER fail');
+    expect(rollupRows(db)).toBe(256);
+    expect(repo.latest(devices[9], 10).map((r) => r.values.k99)).toEqual([1, 3, 5]);
+    for (let i = 1; i <= 3; i++) repo.insertBatch(at(T0 + 61_000 + i * 1000, 7));
+    expect(rollupRows(db)).toBe(1000);
+    expect(db.prepare('SELECT n, sum FROM tag_rollup WHERE tag = (SELECT id FROM tags WHERE tag = ?)').get(last)).toEqual({ n: 2, sum: 4 });
+    expect(repo.count()).toBe(60);
+
+    // A restart while closed minutes wait: every value comes back once, and they are packed.
+    const second = openStore();
+    turn(second.repo);
+    second.db.close();
+    const again = openDatabase(second.file);
+    cleanups.push(() => again.close());
+    const repo2 = createReadingsRepository(again);
+    expect(rollupRows(again)).toBe(1000);
+    expect(repo2.count()).toBe(30);
+    expect(repo2.latest(devices[9], 10).map((r) => r.values.k99)).toEqual([1, 3, 5]);
+  });
+
   it('migrates the five-sensor readings table into the tag tables in one step and drops it', () => {
     const { db, file } = openStoreFile(readingsMigrations.slice(0, 1), false);
     const ins = db.prepare('INSERT INTO readings (device_id, ts, temperature, pressure, vibration, humidity, power) VALUES (?, ?, ?, ?, ?, ?, ?)');

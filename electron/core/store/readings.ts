@@ -1,11 +1,12 @@
 // Readings repository over the tag tables (schema.ts). A reading is split into its tags' values; each
 // tag's current minute is held in memory and appended to tag_recent (the durable copy), and packed into
-// tag_chunks + tag_rollup when the tag's next minute starts. Reads reassemble a device's readings from
-// its tags by ts (a reading may carry only some of its tags).
+// tag_chunks + tag_rollup after the tag's next minute starts (tag-writer.ts). Reads reassemble a
+// device's readings from its tags by ts (a reading may carry only some of its tags).
 import type { Reading, TimedReading } from '../../../shared/domain';
 import type { Db } from './database';
-import { BAD, ROLLUP_MS, createMinuteWriter, decodeMinute, decodeQuality, emptyMinute, encodeQuality, minuteOf, sortMinute, type Minute } from './chunks';
+import { BAD, ROLLUP_MS, decodeMinute, decodeQuality, emptyMinute, minuteOf, sortMinute, type Minute } from './chunks';
 import { createTagRange, type TagSeries } from './tag-range';
+import { createTagWriter, type TagRef } from './tag-writer';
 
 export { readingsMigrations } from './schema';
 export type { TagSeries } from './tag-range';
@@ -74,159 +75,28 @@ export function countReadings(db: Db, deviceId?: string): number {
   return n;
 }
 
-interface TagRef {
-  id: number;
-  key: string;
-}
-
-/** A tag's minute still open: its values (arrival order) and its first row in tag_recent. */
-interface Open extends Minute {
-  bucket: number;
-  firstRow: number;
-}
-
 /** Beyond any Date: the bounds of "everything". */
 const MAX_TS = 8.64e15;
 
-/** Open minutes older than the newest one seen by this much are packed even if their tag went quiet. */
-const QUIET_MS = 2 * ROLLUP_MS;
-
 export function createReadingsRepository(db: Db): ReadingsRepository {
-  const ids = new Map<string, number>();
-  const byDevice = new Map<string, TagRef[]>();
-  const remember = (tag: string, device: string, key: string, id: number) => {
-    ids.set(tag, id);
-    const list = byDevice.get(device);
-    if (list) list.push({ id, key });
-    else byDevice.set(device, [{ id, key }]);
-  };
-  for (const r of db.prepare('SELECT id, tag, device, key FROM tags ORDER BY id').all() as Array<{ id: number; tag: string; device: string; key: string }>)
-    remember(r.tag, r.device, r.key, r.id);
-  const deviceTags = (device: string): readonly TagRef[] => byDevice.get(device) ?? [];
-
-  const insertTag = db.prepare('INSERT INTO tags (tag, device, key) VALUES (?, ?, ?)');
-  const insertRecent = db.prepare('INSERT INTO tag_recent (tag, ts, value, quality) VALUES (?, ?, ?, ?)');
-  const trimRecent = db.prepare('DELETE FROM tag_recent WHERE rowid < ?');
-  const writeMinute = createMinuteWriter(db);
-  const open = new Map<number, Open>();
-  let newest = -Infinity;
-
-  /** Packs open minutes that are over: the tag's own next minute started, or the tag went quiet. Then trims tag_recent. */
-  const packQuiet = () => {
-    let low = Infinity;
-    for (const [tag, m] of open) {
-      if (m.bucket < newest - QUIET_MS) {
-        if (!touched.has(tag)) touched.set(tag, { m, len: m.ts.length });
-        writeMinute(tag, m.bucket, m);
-        open.delete(tag);
-      } else low = Math.min(low, m.firstRow);
-    }
-    trimRecent.run(low === Infinity ? Number.MAX_SAFE_INTEGER : low);
-  };
-
-  // Per batch: what the transaction changed in memory, undone if it rolls back.
-  let created: string[] = [];
-  let touched = new Map<number, { m: Open | undefined; len: number }>();
-  const tagId = (device: string, key: string): number => {
-    const tag = `${device}/${key}`;
-    const known = ids.get(tag);
-    if (known !== undefined) return known;
-    const id = Number(insertTag.run(tag, device, key).lastInsertRowid);
-    remember(tag, device, key, id);
-    created.push(tag);
-    return id;
-  };
-
-  /** One value: into its tag's open minute (a newer minute packs the open one first), or merged into a stored minute (late). */
-  const put = (tag: number, ts: number, value: number, quality: number, row: () => number) => {
-    const bucket = minuteOf(ts);
-    let m = open.get(tag);
-    if (!touched.has(tag)) touched.set(tag, { m, len: m ? m.ts.length : 0 });
-    if (m && bucket < m.bucket) {
-      writeMinute(tag, bucket, { ts: [ts], value: [value], quality: [quality] });
-      return;
-    }
-    if (m && bucket > m.bucket) {
-      writeMinute(tag, m.bucket, m);
-      m = undefined;
-    }
-    if (m && (ts <= m.ts[m.ts.length - 1] ? m.ts.includes(ts) : false)) return;
-    const r = row();
-    if (!m) open.set(tag, (m = { ...emptyMinute(), bucket, firstRow: r }));
-    m.ts.push(ts);
-    m.value.push(value);
-    m.quality.push(quality);
-    if (bucket > newest) newest = bucket;
-  };
-
-  let packAt = -Infinity;
-  const insertMany = db.transaction((rows: readonly TimedReading[]) => {
-    for (const r of rows)
-      for (const key in r.values) {
-        const v = r.values[key];
-        const q = encodeQuality(r.quality?.[key]);
-        const id = tagId(r.device_id, key);
-        put(id, r.ts, v, q, () => Number(insertRecent.run(id, r.ts, v, q).lastInsertRowid));
-      }
-    if (newest > packAt) {
-      packAt = newest;
-      packQuiet();
-    }
-    return rows.length;
-  });
-  const insertBatch = (rows: readonly TimedReading[]): number => {
-    if (!rows.length) return 0;
-    created = [];
-    touched = new Map();
-    const before = { newest, packAt };
-    try {
-      return insertMany(rows);
-    } catch (err) {
-      for (const [tag, t] of touched) {
-        if (!t.m) open.delete(tag);
-        else {
-          t.m.ts.length = t.m.value.length = t.m.quality.length = t.len;
-          open.set(tag, t.m);
-        }
-      }
-      for (const tag of created) {
-        const id = ids.get(tag);
-        ids.delete(tag);
-        const device = tag.slice(0, tag.lastIndexOf('/'));
-        byDevice.set(
-          device,
-          deviceTags(device).filter((t) => t.id !== id),
-        );
-      }
-      ({ newest, packAt } = before);
-      throw err;
-    }
-  };
-
-  // A restart: the open minutes come back from tag_recent (rows of minutes already packed merge as duplicates).
-  db.transaction(() => {
-    const recent = db.prepare('SELECT rowid, tag, ts, value, quality FROM tag_recent ORDER BY rowid').raw(true);
-    for (const [row, tag, ts, value, quality] of recent.all() as number[][]) put(tag, ts, value, quality, () => row);
-    if (open.size) packQuiet();
-  })();
-  touched = new Map();
+  const { ids, deviceTags, unpacked, insertBatch } = createTagWriter(db);
 
   const chunksFrom = db.prepare('SELECT bucket, data FROM tag_chunks WHERE tag = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket').raw(true);
   const chunksDesc = db.prepare('SELECT bucket, data FROM tag_chunks WHERE tag = ? ORDER BY bucket DESC').raw(true);
 
-  /** A tag's values with from ≤ ts ≤ to, oldest first (stored minutes, then the open one). */
+  /** A tag's values with from ≤ ts ≤ to, oldest first (stored minutes, then the ones not packed yet). */
   const values = (tag: number, fromMs: number, toMs: number): Minute => {
     const from = Math.max(fromMs, -MAX_TS);
     const to = Math.min(toMs, MAX_TS);
     const all = emptyMinute();
     for (const [bucket, data] of chunksFrom.iterate(tag, minuteOf(from), to) as IterableIterator<[number, Buffer]>) decodeMinute(bucket, data, all);
-    const m = open.get(tag);
-    if (m && m.bucket + ROLLUP_MS > from && m.bucket <= to)
-      for (let i = 0; i < m.ts.length; i++) {
-        all.ts.push(m.ts[i]);
-        all.value.push(m.value[i]);
-        all.quality.push(m.quality[i]);
-      }
+    for (const m of unpacked(tag))
+      if (m.bucket + ROLLUP_MS > from && m.bucket <= to)
+        for (let i = 0; i < m.ts.length; i++) {
+          all.ts.push(m.ts[i]);
+          all.value.push(m.value[i]);
+          all.quality.push(m.quality[i]);
+        }
     const s = sortMinute(all);
     let a = 0;
     let b = s.ts.length;
@@ -237,9 +107,12 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
 
   /** The ts of a tag's last `limit` values. */
   const lastTsOf = (tag: number, limit: number): number[] => {
-    const m = open.get(tag);
-    const out = new Set<number>(m?.ts);
-    let oldest = m ? m.bucket : Infinity;
+    const out = new Set<number>();
+    let oldest = Infinity;
+    for (const m of unpacked(tag)) {
+      for (const ts of m.ts) out.add(ts);
+      oldest = Math.min(oldest, m.bucket);
+    }
     // Descending minutes: once `limit` values are in, a minute older than all of them adds nothing.
     for (const [bucket, data] of chunksDesc.iterate(tag) as IterableIterator<[number, Buffer]>) {
       if (out.size >= limit && bucket < oldest) break;
@@ -347,7 +220,7 @@ export function createReadingsRepository(db: Db): ReadingsRepository {
   const tagRange = createTagRange(db, {
     idOf: (tag) => ids.get(tag),
     values,
-    openBucket: (tag) => open.get(tag)?.bucket,
+    unpackedBuckets: (tag) => unpacked(tag).map((m) => m.bucket),
   });
 
   return {

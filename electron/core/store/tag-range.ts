@@ -14,8 +14,8 @@ export interface TagRangeDeps {
   idOf(tag: string): number | undefined;
   /** A tag's values with from ≤ ts ≤ to, sorted, stored and open alike. */
   values(tag: number, from: number, to: number): Minute;
-  /** The tag's open minute (not in the rollup table yet), if any. */
-  openBucket(tag: number): number | undefined;
+  /** The tag's minutes not packed yet (not in the rollup table yet), ascending. */
+  unpackedBuckets(tag: number): number[];
 }
 
 /** Adds one rollup row (or a bucket's values) into a point's running aggregate. */
@@ -56,20 +56,21 @@ export function createTagRange(db: Db, deps: TagRangeDeps) {
   };
 
   function* rollupParts(id: number, start: number, to: number): Generator<[number, Rollup]> {
-    const openB = deps.openBucket(id);
-    let openDone = openB === undefined || openB < start || openB > to;
+    const unpacked = deps.unpackedBuckets(id).filter((b) => b >= start && b <= to);
+    // A minute not packed yet (merged with a stored one of the same minute, if any) from its values.
+    const fromValues = (b: number): [number, Rollup] => [b, rollupOf(deps.values(id, b, b + ROLLUP_MS - 1))];
+    let next = 0;
     for (const [bucket, n, sum, min, max, bad] of rollupRows.iterate(id, start, to) as IterableIterator<
       [number, number, number, number | null, number | null, number]
     >) {
-      if (!openDone && openB !== undefined && openB <= bucket) {
-        // The open minute (merged with a stored one of the same minute, if any) from its values.
-        yield [openB, rollupOf(deps.values(id, openB, openB + ROLLUP_MS - 1))];
-        openDone = true;
-        if (openB === bucket) continue;
+      let same = false;
+      while (next < unpacked.length && unpacked[next] <= bucket) {
+        same ||= unpacked[next] === bucket;
+        yield fromValues(unpacked[next++]);
       }
-      yield [bucket, { n, sum, min, max, bad }];
+      if (!same) yield [bucket, { n, sum, min, max, bad }];
     }
-    if (!openDone && openB !== undefined) yield [openB, rollupOf(deps.values(id, openB, openB + ROLLUP_MS - 1))];
+    while (next < unpacked.length) yield fromValues(unpacked[next++]);
   }
 
   function* valueParts(m: Minute): Generator<[number, Rollup]> {
