@@ -141,7 +141,7 @@ export const REQUEST_ROLES = {
   'annotations.add': 'operator',
   'annotations.list': 'viewer',
   'alarms.report': 'operator',
-  'alarmTable.list': 'operator',
+  'alarmTable.list': 'viewer',
   'alarmTable.update': 'admin',
 } as const satisfies Record<RequestName, BaseRole>;
 export const REQUEST_NAMES = Object.keys(REQUEST_ROLES) as RequestName[];
