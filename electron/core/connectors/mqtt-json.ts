@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttJsonSettings } from '../../../shared/schemas/connectors';
 import { RECONNECT_MAX_MS, RECONNECT_MIN_MS } from '../broker';
 import { buildIndex, decodeMessage, topicMatches, type MqttJsonIndex } from './mqtt-json-map';
-import type { BoundTag, Connector, ConnectorContext, ConnectorState, ConnectorStatus } from './types';
+import { initialStatus, type BoundTag, type Connector, type ConnectorContext, type ConnectorState } from './types';
 
 export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readonly BoundTag[], ctx: ConnectorContext): Connector {
   const log = ctx.log.child({ component: 'connector', connector: settings.id });
@@ -15,18 +15,7 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
   const own = settings.broker === 'embedded' ? null : settings.broker;
   // Shown to operators: never the credentials a URL may carry (mqtt://user:pass@host).
   const endpoint = () => (own ? own.url : ctx.broker.url).replace(/\/\/[^/@]*@/, '//');
-  const status: ConnectorStatus = {
-    id: settings.id,
-    type: 'mqtt-json',
-    state: 'connecting',
-    since: ctx.clock.now(),
-    endpoint: '',
-    lastValueAt: null,
-    values: 0,
-    messages: 0,
-    errors: 0,
-    lastError: null,
-  };
+  const status = initialStatus(settings.id, 'mqtt-json', '', ctx.clock.now());
   let client: MqttClient | null = null;
   let unsubscribe: Array<() => Promise<void>> = [];
   let stopped = false;

@@ -29,7 +29,7 @@ import type { OpcUaSettings } from '../../../shared/schemas/connectors-opcua';
 import type { DeviceReply } from '../broker';
 import { commandNodes, groupItems, numericValue, opcUaItems, qualityOf, replyOf, type OpcUaItem } from './opcua-map';
 import { isTrusted, openPki, pkiDir, protectPrivateKey, serverCertificate, type ServerCertificate } from './opcua-pki';
-import type { BoundTag, Connector, ConnectorContext, ConnectorState, ConnectorStatus, TagSample } from './types';
+import { initialStatus, type BoundTag, type Connector, type ConnectorContext, type ConnectorState, type TagSample } from './types';
 import type { Logger } from '../observability';
 
 const RETRY_MIN_MS = 1000;
@@ -53,18 +53,7 @@ export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readon
   const items = opcUaItems(settings, tags);
   const varsOf = new Map(tags.map((t) => [t.view.device_id, t.vars]));
   const secure = settings.security_mode !== 'None';
-  const status: ConnectorStatus = {
-    id: settings.id,
-    type: 'opc-ua',
-    state: 'connecting',
-    since: ctx.clock.now(),
-    endpoint: settings.endpoint,
-    lastValueAt: null,
-    values: 0,
-    messages: 0,
-    errors: 0,
-    lastError: null,
-  };
+  const status = initialStatus(settings.id, 'opc-ua', settings.endpoint, ctx.clock.now());
   let cm: OPCUACertificateManager | null = null;
   let client: OPCUAClient | null = null;
   let session: ClientSession | null = null;

@@ -2,22 +2,11 @@
 // stdout when it loads) is loaded only when an OPC UA connector starts, so a core or a CLI command
 // without one never pays for it. The client itself is opcua-client.ts.
 import type { OpcUaSettings } from '../../../shared/schemas/connectors-opcua';
-import type { BoundTag, Connector, ConnectorContext, ConnectorStatus } from './types';
+import { initialStatus, type BoundTag, type Connector, type ConnectorContext } from './types';
 
 export function createOpcUaConnector(settings: OpcUaSettings, tags: readonly BoundTag[], ctx: ConnectorContext): Connector {
   let impl: Connector | null = null;
-  const before: ConnectorStatus = {
-    id: settings.id,
-    type: 'opc-ua',
-    state: 'connecting',
-    since: ctx.clock.now(),
-    endpoint: settings.endpoint,
-    lastValueAt: null,
-    values: 0,
-    messages: 0,
-    errors: 0,
-    lastError: null,
-  };
+  const before = initialStatus(settings.id, 'opc-ua', settings.endpoint, ctx.clock.now());
   return {
     id: settings.id,
     type: 'opc-ua',

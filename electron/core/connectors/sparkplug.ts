@@ -29,7 +29,7 @@ import {
   type UMetric,
   type UPayload,
 } from './sparkplug-map';
-import type { BoundTag, Connector, ConnectorContext, ConnectorState, ConnectorStatus, TagSample } from './types';
+import { initialStatus, type BoundTag, type Connector, type ConnectorContext, type ConnectorState, type TagSample } from './types';
 
 /** A node is asked for a rebirth at most this often while it has not answered with one. */
 const REBIRTH_INTERVAL_MS = 5000;
@@ -68,18 +68,7 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
   const own = settings.broker === 'embedded' ? null : settings.broker;
   const endpoint = () => (own ? own.url : ctx.broker.url).replace(/\/\/[^/@]*@/, '//');
   const myState = stateTopic(settings.host_id);
-  const status: ConnectorStatus = {
-    id: settings.id,
-    type: 'sparkplug-b',
-    state: 'connecting',
-    since: ctx.clock.now(),
-    endpoint: '',
-    lastValueAt: null,
-    values: 0,
-    messages: 0,
-    errors: 0,
-    lastError: null,
-  };
+  const status = initialStatus(settings.id, 'sparkplug-b', '', ctx.clock.now());
   const nodes = new Map<string, NodeSession>();
   const pending = createPendingAcks<{ deviceId: string; address: string }>();
   let client: MqttClient | null = null;

@@ -30,6 +30,11 @@ export type ConnectorState = ConnectorStatusView['state'];
 /** A connector's link and what it delivered (the contract's connector status). */
 export type ConnectorStatus = ConnectorStatusView;
 
+/** A connector's status before it has tried its source: connecting, nothing delivered yet. */
+export function initialStatus(id: string, type: ConnectorStatus['type'], endpoint: string, now: number): ConnectorStatus {
+  return { id, type, state: 'connecting', since: now, endpoint, lastValueAt: null, values: 0, messages: 0, errors: 0, lastError: null };
+}
+
 export interface Connector {
   readonly id: string;
   readonly type: string;
