@@ -61,6 +61,9 @@ export const DeviceStatusSchema = KnownDeviceStatusSchema.extend({
 });
 export type DeviceStatus = z.infer<typeof DeviceStatusSchema>;
 
+/** The status of a device no source reports the state of: unknown, never assumed running. */
+export const unknownDeviceStatus = (device_id: string): DeviceStatus => ({ device_id, state: 'unknown', load_pct: null });
+
 export const IngestCountersSchema = z.object({
   received: z.number(),
   stored: z.number(),

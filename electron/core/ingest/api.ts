@@ -2,6 +2,7 @@
 // recent history and trend ranges. The data lives here (live cache) and in the readings store; the
 // replay simulator's view comes in through a port, so ingest works the same with real sensors.
 import type { DeviceStatus } from '../../../shared/domain';
+import { unknownDeviceStatus } from '../../../shared/schemas/plant';
 import type { ReadingColumns, SimulatorStatus } from '../../../shared/contract';
 import { CoreError, operatorOf, type CoreApi } from '../api';
 import type { ReadingsRepository } from '../store';
@@ -31,8 +32,7 @@ export function registerReadingsApi(
     const statuses = new Map(plant.statuses().map((d) => [d.device_id, d]));
     return {
       devices: [...ids].sort().map((id) => {
-        // A real device's running state is not known unless a source reports it: never assumed running.
-        const st = statuses.get(id) ?? { device_id: id, state: 'unknown' as const, load_pct: null };
+        const st = statuses.get(id) ?? unknownDeviceStatus(id);
         // Each tag's latest value with its quality now (stale, connector down), not only the last message.
         return { ...st, latest: ingest.liveReading(id) };
       }),

@@ -2,6 +2,7 @@
 // against its recent window, its open anomalies, its anomaly alarm and its active limit alarms.
 import { z } from 'zod';
 import { lineOf } from '../../../../shared/domain';
+import { unknownDeviceStatus } from '../../../../shared/schemas/plant';
 import { anomalyAlarmId } from '../../detect';
 import { defineTool } from '../types';
 import { AnomalyOutSchema, anomalyLine, anomalyOut, assetOf, DeviceIdSchema, ReadingOutSchema, requireKnownDevice } from './common';
@@ -42,7 +43,7 @@ export const getDeviceStatus = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   precheck: (args, deps) => requireKnownDevice(deps, args.device_id),
   run({ device_id }, { deps }) {
-    const st = deps.deviceStatus(device_id) ?? { device_id, state: 'unknown' as const, load_pct: null };
+    const st = deps.deviceStatus(device_id) ?? unknownDeviceStatus(device_id);
     const asset = assetOf(deps, device_id);
     const window = deps.live.recent(device_id, Z_WINDOW);
     const latest = window[window.length - 1] ?? null;

@@ -2,6 +2,7 @@
 // normal band) and the commands its asset type accepts, plus running state and open anomalies.
 import { z } from 'zod';
 import { lineOf } from '../../../../shared/domain';
+import { unknownDeviceStatus } from '../../../../shared/schemas/plant';
 import { defineTool } from '../types';
 import { assetOf, scopeFilter } from './common';
 
@@ -64,7 +65,7 @@ export const listDevices = defineTool({
     for (const e of deps.detection.active()) open.set(e.device_id, (open.get(e.device_id) ?? 0) + 1);
     const ids = visible ? deps.knownDevices().filter(visible) : deps.knownDevices();
     const devices = ids.map((id) => {
-      const st = statuses.get(id);
+      const st = statuses.get(id) ?? unknownDeviceStatus(id);
       const asset = assetOf(deps, id);
       return {
         device_id: id,
@@ -72,8 +73,8 @@ export const listDevices = defineTool({
         area: asset?.area ?? null,
         line: asset?.line ?? lineOf(id),
         device_type: asset?.type ?? null,
-        state: st?.state ?? 'unknown',
-        load_pct: st?.load_pct ?? null,
+        state: st.state,
+        load_pct: st.load_pct,
         last_reading_at: deps.live.latest(id)?.timestamp ?? null,
         open_anomalies: open.get(id) ?? 0,
         tags: (asset?.tags ?? []).map((t) => ({ key: t.key, name: t.name, unit: t.unit, normal: t.normal, sampling_s: t.sampling_s })),
