@@ -184,7 +184,11 @@ export class TailTracker {
     // A heavier tail than exponential (Student-t noise, judged sample by sample) is under-extrapolated by an
     // exponential: where the peaks show one, a generalised Pareto tail (probability-weighted moments) with its
     // shape bounded to [0, 0.5] takes over; a lighter one keeps the exponential (never a shorter extrapolation).
-    const { xi, sigma } = exact >= MIN_SHAPE ? gpdPwm(ex, exact) : { xi: 0, sigma: beta };
+    // The two questions asked of the shape err on opposite sides, each on the side of the operator: the threshold
+    // (a promise of at most perWeek false episodes) takes the point estimate, as the scale and rate take upper
+    // bounds; whether a crossing is a plausible tail event (which then widens the tail) takes the estimate less one
+    // standard error, so a real fault is not called noise on a heavy tail that the peaks barely show.
+    const { xi, xiLow, sigma } = exact >= MIN_SHAPE ? gpdPwm(ex, exact) : { xi: 0, xiLow: 0, sigma: beta };
     const gpd = xi > 0.01;
     let hit = Math.max(1, u + (gpd ? ((sigma * widen) / xi) * (Math.pow(ratio, xi) - 1) : beta * widen * Math.log(ratio)));
     // Whatever the model says, a threshold that more than the budget's worth of the clusters seen so far would
@@ -195,8 +199,8 @@ export class TailTracker {
     if (allowed >= 1 && allowed < n) hit = Math.max(hit, this.peaks[allowed]);
     this.hit = hit;
     this.fitU = u;
-    this.fitScale = gpd ? sigma : beta;
-    this.fitXi = gpd ? xi : 0;
+    this.fitScale = xiLow > 0.01 ? sigma : beta;
+    this.fitXi = xiLow > 0.01 ? xiLow : 0;
     const y = Math.max(0, hit - u);
     this.expectedFalsePerWeek = rate * (gpd ? Math.pow(1 + (xi * y) / sigma, -1 / xi) : Math.exp(-y / beta));
   }
@@ -207,8 +211,8 @@ export const MIN_FIT = 3;
 /** Excesses a tail shape is estimated from (fewer: exponential). */
 const MIN_SHAPE = 10;
 
-/** GPD shape ξ (less one standard error, bounded to [0, 0.5]) and scale from probability-weighted moments (Hosking & Wallis) of the top excesses (descending). */
-function gpdPwm(ex: Float64Array, n: number): { xi: number; sigma: number } {
+/** GPD shape ξ (point estimate; xiLow: less one standard error; both bounded to [0, 0.5]) and scale from probability-weighted moments (Hosking & Wallis) of the top excesses (descending). */
+function gpdPwm(ex: Float64Array, n: number): { xi: number; xiLow: number; sigma: number } {
   let a0 = 0;
   let a1 = 0;
   for (let j = 0; j < n; j++) {
@@ -220,11 +224,11 @@ function gpdPwm(ex: Float64Array, n: number): { xi: number; sigma: number } {
   a0 /= n;
   a1 /= n;
   const den = a0 - 2 * a1;
-  if (!(den > 0)) return { xi: 0.5, sigma: a0 * 0.5 };
-  // the shape of a few dozen peaks is uncertain (PWM: var ≈ 4/(3n) near 0): a heavy tail is taken only as far as the
-  // peaks show it beyond one standard error, so an exponential tail is not extrapolated as a Pareto one by chance
-  const xi = Math.min(0.5, Math.max(0, 2 - a0 / den - Math.sqrt(4 / (3 * n))));
-  return { xi, sigma: (2 * a0 * a1) / den };
+  if (!(den > 0)) return { xi: 0.5, xiLow: 0.5, sigma: a0 * 0.5 };
+  // the shape of a few dozen peaks is uncertain (PWM: var ≈ 4/(3n) near 0)
+  const xi = 2 - a0 / den;
+  const bound = (x: number) => Math.min(0.5, Math.max(0, x));
+  return { xi: bound(xi), xiLow: bound(xi - Math.sqrt(4 / (3 * n))), sigma: (2 * a0 * a1) / den };
 }
 
 /**
