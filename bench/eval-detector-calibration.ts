@@ -1,9 +1,11 @@
 // Parts of the detector evaluation (bench/eval-detector.ts) for the alarm budget: the normal synthetic
 // families (false episodes per series-week against falseEpisodesPerWeek), and the water-treatment
 // plant's generated day (a detector per asset, as the live service runs it; injected faults detected,
-// false episodes per asset-day).
+// false episodes per asset-day), and shift schedules (a step at the same hours every day or every weekday:
+// how long until the cycle is learned).
 import path from 'node:path';
-import { measureFamily, normalFamilies } from '../electron/core/detect/calibration';
+import { seededRng } from '../electron/core/clock';
+import { gaussian, measureFamily, normalFamilies } from '../electron/core/detect/calibration';
 import { runOffline, type DetectorParams, type OfflineRow } from '../electron/core/detect';
 import { loadModelFile } from '../electron/core/model';
 import { generateModelDay } from '../electron/core/plant';
@@ -81,4 +83,58 @@ export function evalWater(params: DetectorParams, seeds: readonly number[]) {
     `injected faults detected ${detected}/${faults}; false episodes ${falseEps} over ${assetDays.toFixed(0)} asset-days (${falsePerAssetDay.toFixed(3)}/asset-day)`,
   );
   return { detectedPct, falsePerAssetDay };
+}
+
+/**
+ * Shift schedules: a load +8σ from 06:00 to 22:00 every day, or Monday to Friday only, with wander, for six
+ * weeks at 1 min, 5 min and 15 min; every episode is false. Counted in weeks 1–3 (the cycle is being learned:
+ * a weekly one needs two whole weeks) and weeks 4–6 (learned).
+ */
+export function evalShiftCycles(params: DetectorParams) {
+  console.log('\n== Shift schedules (a step at the same hours every day / every weekday; every episode false) ==');
+  console.log('schedule              sampling  series  false eps weeks 1–3  weeks 4–6  per series-week 4–6  cycle found');
+  const T0 = Date.UTC(2026, 0, 5); // a Monday
+  let early = 0;
+  let late = 0;
+  let lateWeeks = 0;
+  let worst = 0;
+  for (const weekdaysOnly of [false, true]) {
+    for (const dt of [60, 300, 900]) {
+      const perDay = 86_400 / dt;
+      let e1 = 0;
+      let e2 = 0;
+      const found: string[] = [];
+      const series = 3;
+      for (let k = 0; k < series; k++) {
+        const rng = seededRng(7001 + k * 31 + dt);
+        const rows: OfflineRow[] = [];
+        let w = 0;
+        const a = Math.exp(-dt / 3600);
+        for (let i = 0; i < 42 * perDay; i++) {
+          const ts = T0 + i * dt * 1000;
+          const hod = ((i % perDay) * dt) / 3600;
+          const dow = new Date(ts).getUTCDay();
+          const on = hod >= 6 && hod < 22 && (!weekdaysOnly || (dow >= 1 && dow <= 5));
+          w = a * w + Math.sqrt(1 - a * a) * gaussian(rng);
+          rows.push({ key: 's', ts, values: [100 + (on ? 8 : 0) + w + gaussian(rng), 50 + gaussian(rng)] });
+        }
+        const res = runOffline(rows, ['load', 'flat'], params);
+        for (const ep of res.episodes)
+          if (ep.start_ts < T0 + 21 * 86_400_000) e1++;
+          else e2++;
+        found.push(res.monitors.get('s')?.detector.seasonality()[0] ?? 'none');
+      }
+      const per = e2 / (series * 3);
+      worst = Math.max(worst, per);
+      early += e1;
+      late += e2;
+      lateWeeks += series * 3;
+      const name = weekdaysOnly ? 'weekdays 06–22' : 'every day 06–22';
+      console.log(
+        `${name.padEnd(21)} ${`${dt / 60} min`.padEnd(9)} ${String(series).padEnd(7)} ${String(e1).padEnd(20)} ${String(e2).padEnd(10)} ${per.toFixed(2).padEnd(20)} ${found.join(', ')}`,
+      );
+    }
+  }
+  console.log(`weeks 4–6: ${late} false episodes over ${lateWeeks} series-weeks; weeks 1–3: ${early}`);
+  return { lateWorst: worst, latePooled: late / lateWeeks, early };
 }

@@ -12,7 +12,7 @@ import { generateDay, SCENARIOS } from '../electron/core/plant';
 import { DetectorParamsSchema, DeviceMonitor, EV_OPENED, runOffline, type DetectorParams, type Episode, type OfflineRow } from '../electron/core/detect';
 import { AlarmSystem, AlarmConfigSchema } from '../electron/core/alarms';
 import { manualClock } from '../electron/core/clock';
-import { evalCalibration, evalWater } from './eval-detector-calibration';
+import { evalCalibration, evalShiftCycles, evalWater } from './eval-detector-calibration';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
   },
 });
-/** --only builtin,seeds,resampled,seek,skab,calibration,water: run these parts only (the others print null). */
+/** --only builtin,seeds,resampled,seek,skab,calibration,water,shifts: run these parts only (the others print null). */
 const only = args.only ? new Set(args.only.split(',')) : null;
 const part = (name: string) => !only || only.has(name);
 const seed = Number(args.seed);
@@ -487,6 +487,7 @@ const seekFalse = part('seek') ? evalSeek() : null;
 const s = part('skab') ? evalSkab(args.skab) : null;
 const cal = part('calibration') ? evalCalibration(defaults) : null;
 const water = part('water') ? evalWater(defaults, [seed, seed + 1]) : null;
+const shifts = part('shifts') ? evalShiftCycles(defaults) : null;
 console.log(
   JSON.stringify({
     builtin_detected: b ? b.detected : null,
@@ -509,5 +510,8 @@ console.log(
     calibration_false_per_series_week: cal ? { median: r3(cal.median), worst: r3(cal.worst), worst_family: cal.worstFamily } : null,
     water_detected_pct: water ? r2(water.detectedPct) : null,
     water_false_episodes_per_asset_day: water ? r3(water.falsePerAssetDay) : null,
+    shift_cycles_false_per_series_week: shifts
+      ? { weeks_4_6_worst: r3(shifts.lateWorst), weeks_4_6_pooled: r3(shifts.latePooled), weeks_1_3_total: shifts.early }
+      : null,
   }),
 );

@@ -39,7 +39,7 @@ Output CSV: the input's columns plus aegis_score (calibrated: -log10 of the prob
 of that series scores this high, estimated from its learning rows; empty while learning), aegis_flag
 (0/1: inside an episode) and aegis_episode (episode id). The prefix keeps them apart from any label
 column of the input. Per series it prints the measured sampling period, warnings (sampling too slow or
-irregular for a setting, and the fallback taken), the daily cycles learned, and the hit threshold with
+irregular for a setting, and the fallback taken), the daily or weekly cycles learned, and the hit threshold with
 its expected false episodes per week (the alarm budget, detect.falseEpisodesPerWeek, default 1). An empty field (or NaN, NA, null) is a missing
 value: the detector holds that sensor's last one. Bad rows (wrong field count, unreadable time, non-numeric
 value; a value outside the demo plant's engineering range, in its own five-sensor export) are reported on
@@ -319,7 +319,7 @@ function printSeries(monitors: Map<string, DeviceMonitor>): void {
       .filter(Boolean);
     process.stdout.write(
       `series ${key}: sampled every ${(d.timing.dtMs / 1000).toPrecision(3)} s, learned on ${d.learnedRows} rows; hit threshold ${d.hit.toFixed(2)}× the detectors' own, ` +
-        `expected false episodes/week ${d.expectedFalsePerWeek < 0.01 ? '< 0.01' : d.expectedFalsePerWeek.toFixed(2)}; daily cycle: ${seasonal.length ? seasonal.join(', ') : 'none'}\n`,
+        `expected false episodes/week ${d.expectedFalsePerWeek < 0.01 ? '< 0.01' : d.expectedFalsePerWeek.toFixed(2)}; cycle: ${seasonal.length ? seasonal.join(', ') : 'none'}\n`,
     );
     for (const w of m.warnings) process.stdout.write(`  warning: ${w}\n`);
   }

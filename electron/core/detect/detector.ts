@@ -4,7 +4,7 @@
 //
 // DeviceDetector is the combined detectors (combined.ts: level, drift, variance, cross) and what runs
 // a series through them: the learning rows, then the model (learn.ts) and the hit threshold
-// (budget.ts); bad values held, the daily cycle removed (season.ts), the baseline's snapshots for
+// (budget.ts); bad values held, the daily or weekly cycle removed (season.ts), the baseline's snapshots for
 // rollback, settling after a discontinuity. The seed's rolling z-score (zscore.ts) stays selectable for
 // comparison. Time, not rows: see timing.ts.
 import { calibrateBudget, MIN_FIT, NO_BUDGET, tailScore, type AlarmBudget, type TailTracker } from './budget';
@@ -12,7 +12,7 @@ import { CombinedDetectors } from './combined';
 import { KIND_ZSCORE } from './kinds';
 import { learnModel, LearningRows } from './learn';
 import type { DetectorParams } from './schema';
-import { DailyProfile } from './season';
+import { Seasonality, type SeasonKind } from './season';
 import { measureSampling, timingFor, timingWarnings, type SampleTiming } from './timing';
 import { ZscoreWindow } from './zscore';
 
@@ -52,7 +52,8 @@ export class DeviceDetector extends CombinedDetectors {
   private tracker: TailTracker | null = null;
   /** The learning rows; null once learned (or in z-score mode, which does not learn). */
   private learning: LearningRows | null;
-  private readonly season: DailyProfile | null;
+  /** The daily and weekly profiles (created at the end of learning, when the sampling period is known; null: off). */
+  private season: Seasonality | null = null;
   /** Per sensor: the learned spread while the seasonal one replaces it (0 = not replaced). */
   private readonly learnedScale: Float64Array;
   /** This row's values with the seasonal component removed. */
@@ -77,7 +78,6 @@ export class DeviceDetector extends CombinedDetectors {
     this.xs = new Float64Array(d);
     this.tmp = new Float64Array(d);
     this.learnedScale = new Float64Array(d);
-    this.season = params.mode === 'combined' && params.seasonality === 'auto' ? new DailyProfile(d) : null;
     if (params.mode === 'zscore') {
       // the seed's detector counts rows; its episodes use the declared sampling's counts (else the 5 s plant's, or the row overrides)
       this.timing = timingFor(params, (params.samplingSeconds ?? 5) * 1000);
@@ -90,12 +90,12 @@ export class DeviceDetector extends CombinedDetectors {
     }
   }
 
-  /** Per sensor: the seasonal cycle in use ('daily'), or null. */
-  seasonality(): Array<'daily' | null> {
-    return Array.from({ length: this.d }, (_, i) => (this.season?.active[i] ? 'daily' : null));
+  /** Per sensor: the seasonal cycle in use ('daily' or 'weekly'), or null. */
+  seasonality(): Array<SeasonKind | null> {
+    return Array.from({ length: this.d }, (_, i) => this.season?.active(i) ?? null);
   }
 
-  /** Learn the daily profile from a normal sample (the monitor calls this outside episodes and settling). */
+  /** Learn the daily and weekly profiles from a sample (the monitor calls this except while re-settling or the score is up outside an episode). */
   learnSeason(ts: number, values: ArrayLike<number>): void {
     const s = this.season;
     if (!s || !this.learned) return;
@@ -106,7 +106,7 @@ export class DeviceDetector extends CombinedDetectors {
       // The learning window's spread may hold part of the cycle: once the cycle is removed, the spread around
       // it replaces the learned one where it is smaller; when the cycle goes off again, the learned one is back.
       if (closed && s.turned[i] === 1 && s.spread[i] < this.scale[i]) {
-        this.learnedScale[i] = this.scale[i];
+        if (this.learnedScale[i] === 0) this.learnedScale[i] = this.scale[i];
         this.rescale(i, s.spread[i]);
       } else if (closed && s.turned[i] === -1 && this.learnedScale[i] > 0) {
         this.rescale(i, this.learnedScale[i]);
@@ -303,6 +303,7 @@ export class DeviceDetector extends CombinedDetectors {
     }
     const irregular = (measured.irregular * measured.dtMs) / dtMs;
     const t = (this.timing = timingFor(this.p, dtMs));
+    if (this.p.seasonality === 'auto') this.season = new Seasonality(this.d, dtMs);
     this.warnings.push(...timingWarnings(this.p, t, n, irregular));
     const start = learnModel(this, buf, n, t, this.p, this.warnings);
     const cal = calibrateBudget(this, buf, n, start.warm, t, this.p.falseEpisodesPerWeek);

@@ -228,6 +228,11 @@ export class DeviceMonitor {
     const freezeMs = Math.min(t.maxFreeze * t.dtMs, this.normalMs);
     const thawed = ts - ep.start_ts > freezeMs;
     det.adapt(values, thawed ? 1 : this.p.episodeAdapt, thawed ? 1 : this.p.quietAdapt, this.p.closeLevel);
+    // A cycle learns inside episodes too: a step that comes back every day at the same hour (a shift change,
+    // a day/night setpoint) opens an episode each time, and a profile that never saw those hours would never
+    // learn it. A one-off fault is not a cycle: a profile is used only once it repeats (season.ts), and one
+    // period's samples weigh at most 1/2, then 1/7 (daily) or 1/4 (weekly), of a bucket's mean.
+    det.learnSeason(ts, values);
     ep.last_ts = ts;
     ep.samples++;
     const before = ep.type_hint + ep.severity + this.hitSensorCount + '/' + this.kindMask;

@@ -129,6 +129,48 @@ describe('seasonality', () => {
   });
 });
 
+describe('seasonality: steps that come back every day or every weekday', () => {
+  const step = 5 * 60_000;
+  /** Six weeks of 5-min data: +40 from 06:00 to 22:00 (two shifts) every day, or Monday to Friday only. */
+  function shifts(seed: number, weekdaysOnly: boolean, drop = 0) {
+    const rng = seededRng(seed);
+    const rows: OfflineRow[] = [];
+    let w = 0;
+    for (let i = 0; i < 6 * 7 * 288; i++) {
+      const ts = T0 + i * step; // T0 is a Monday
+      const hod = (i % 288) / 12;
+      const dow = new Date(ts).getUTCDay();
+      const on = hod >= 6 && hod < 22 && (!weekdaysOnly || (dow >= 1 && dow <= 5));
+      w = 0.98 * w + 0.2 * gauss(rng);
+      // a real drop of the load on a Wednesday of week 5, 10:00–13:00
+      const fault = i >= 30 * 288 + 120 && i < 30 * 288 + 156 ? drop : 0;
+      rows.push({ key: 'line', ts, values: [150 + (on ? 40 : 0) + w + gauss(rng) - fault, 30 + gauss(rng)] });
+    }
+    return runOffline(rows, ['load', 'flat'], defaults);
+  }
+  const afterWeek = (eps: Episode[], k: number) => eps.filter((e) => e.start_ts >= T0 + k * 7 * 86_400_000);
+
+  // the finding: the profile learned only outside episodes, every shift change opened one, so the hours of the
+  // steps never had a sample: the cycle was never learned, and its linear interpolation would have made each
+  // step a ramp that alarms anyway. Two false episodes a day, for ever.
+  it('a step at the same hours every day is learned as a daily cycle after a few days: no false episode in weeks 2–6', () => {
+    for (const seed of [1, 2]) {
+      const res = shifts(seed, false);
+      expect(afterWeek(res.episodes, 1).map((e) => new Date(e.start_ts).toISOString())).toEqual([]);
+      expect(res.monitors.get('line')?.detector.seasonality()[1]).toBeNull();
+    }
+  });
+
+  it('shifts on weekdays only are learned as a weekly cycle: no false episode in weeks 4–6, and a real drop is still caught', () => {
+    const res = shifts(3, true, 15);
+    expect(res.monitors.get('line')?.detector.seasonality()).toEqual(['weekly', null]);
+    const dropFrom = T0 + (30 * 288 + 120) * step;
+    const late = afterWeek(res.episodes, 3);
+    expect(late.filter((e) => !overlaps(e, dropFrom, dropFrom + 36 * step)).map((e) => new Date(e.start_ts).toISOString())).toEqual([]);
+    expect(late.filter((e) => overlaps(e, dropFrom, dropFrom + 36 * step)).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('typing that generalizes', () => {
   // the built-in day for seeds 1–20, and 917 (it typed sensor_drift as thermal_runaway)
   const seeds = [...Array.from({ length: 20 }, (_, i) => i + 1), 917];
