@@ -123,6 +123,16 @@ export class DeviceDetector extends CombinedDetectors {
     }
   }
 
+  /** Forget the daily and weekly profiles (a replay's seek or loop): the learned spread is back; they learn anew. */
+  forgetSeason(): void {
+    if (!this.season || !this.timing) return;
+    for (let i = 0; i < this.d; i++) {
+      if (this.learnedScale[i] > 0) this.rescale(i, this.learnedScale[i]);
+      this.learnedScale[i] = 0;
+    }
+    this.season = new Seasonality(this.d, this.timing.dtMs);
+  }
+
   /**
    * Roll the baseline back to where it stood about rollbackSamples ago. Called when an episode
    * opens: a slow drift is learned as normal before it is detected, and a baseline left holding that

@@ -91,9 +91,13 @@ export class DeviceMonitor {
    * A known discontinuity in the data (replay seek, speed change, resume, loop; a reconnect): not an
    * anomaly. The open episode closes at its last active sample, the short-term state is forgotten and
    * the series re-settles for settleSeconds before anything can open again. Returns the closed episode.
+   * A replay's seek or loop also forgets the daily and weekly profiles: the tape's time of day no longer
+   * follows the plant clock's, and a tape played again shows each of its events once a day by construction
+   * (a looped day would teach its own anomalies as a daily cycle).
    */
-  discontinuity(): Episode | null {
+  discontinuity(kind?: 'seek' | 'speed' | 'resume' | 'loop'): Episode | null {
     const ep = this.forceClose();
+    if (kind === 'seek' || kind === 'loop') this.detector.forgetSeason();
     const t = this.detector.timing;
     this.detector.beginResettle(t ? t.resettle : 3);
     this.hitRun = 0;

@@ -4,6 +4,7 @@ import { SENSORS } from '../../../shared/domain';
 import { seededRng } from '../clock';
 import { generateDay, SCENARIOS } from '../plant';
 import { DetectorParamsSchema, runOffline, type Episode, type OfflineRow } from './index';
+import { DeviceMonitor, EV_OPENED } from './episodes';
 
 const T0 = Date.UTC(2026, 0, 5);
 const defaults = DetectorParamsSchema.parse({});
@@ -159,6 +160,23 @@ describe('seasonality: steps that come back every day or every weekday', () => {
       expect(afterWeek(res.episodes, 1).map((e) => new Date(e.start_ts).toISOString())).toEqual([]);
       expect(res.monitors.get('line')?.detector.seasonality()[1]).toBeNull();
     }
+  });
+
+  // a replay of a recorded day, looped (timestamps continue on the plant clock): every event of the tape comes
+  // back once a day by construction; learned as a cycle, the day's own anomalies would vanish from the third loop
+  it("a looped replay does not learn the tape's anomaly as a daily cycle: it is caught on every loop", () => {
+    const rng = seededRng(41);
+    const tape = Array.from({ length: 1440 }, (_, i) => [100 + (i >= 600 && i < 660 ? 12 : 0) + gauss(rng), 40 + gauss(rng)]);
+    const m = new DeviceMonitor('pump', ['a', 'b'], defaults);
+    const caught: number[] = [];
+    for (let loop = 0; loop < 5; loop++) {
+      if (loop > 0) m.discontinuity('loop');
+      let opened = false;
+      for (let i = 0; i < 1440; i++) if (m.push(T0 + (loop * 1440 + i) * 60_000, tape[i]) === EV_OPENED && i >= 590 && i < 670) opened = true;
+      if (opened) caught.push(loop);
+    }
+    expect(caught).toEqual([0, 1, 2, 3, 4]);
+    expect(m.detector.seasonality()).toEqual([null, null]);
   });
 
   it('shifts on weekdays only are learned as a weekly cycle: no false episode in weeks 4–6, and a real drop is still caught', () => {

@@ -262,10 +262,10 @@ export function createDetectionService(deps: DetectionServiceDeps): DetectionSer
    * re-settles for settleSeconds, after which the level it holds is its baseline (ISA-18.2: suppressed by
    * design while the condition is known; here the detector itself does not raise it).
    */
-  const onDiscontinuity = (kind: string) => {
+  const onDiscontinuity = (kind: 'seek' | 'speed' | 'resume' | 'loop') => {
     c.discontinuities++;
     for (const l of devices.values()) {
-      const ep = l.monitor.discontinuity();
+      const ep = l.monitor.discontinuity(kind);
       if (ep) onEpisode('closed', ep);
     }
     log.info({ kind, devices: devices.size }, 'data discontinuity: detection re-settles');
