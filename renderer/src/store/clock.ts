@@ -11,6 +11,9 @@ type Segment = PlantClock['segments'][number];
 export type ClockPage = RequestMap['simulator.clockSegments']['result'];
 export type ClockRange = RequestMap['simulator.clockSegments']['params'];
 
+/** Segments held at most, the newest kept: as many as the core keeps (plant/clock-store.ts). */
+export const HELD_SEGMENTS = 10_000;
+
 /**
  * Put a page of segments in place among those held (both in wall order): the page's replace what it
  * covers (a segment at the same instant may have been replaced in the core). A status's page is the
@@ -20,7 +23,8 @@ export function mergeSegments(held: readonly Segment[], page: readonly Segment[]
   if (page.length === 0) return [...held];
   const first = page[0].wall;
   const last = page[page.length - 1].wall;
-  return [...held.filter((s) => s.wall < first), ...page, ...(tail ? [] : held.filter((s) => s.wall > last))];
+  const all = [...held.filter((s) => s.wall < first), ...page, ...(tail ? [] : held.filter((s) => s.wall > last))];
+  return all.length > HELD_SEGMENTS ? all.slice(-HELD_SEGMENTS) : all;
 }
 
 /** What a status's page leaves out that the core holds: everything before it, or the stretch since the newest held. */
