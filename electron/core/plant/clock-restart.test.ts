@@ -4,6 +4,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
 import { manualClock } from '../clock';
+import { databasePath } from '../config';
+import { createReadingsRepository, openDatabase, type ReadingsRepository } from '../store';
 import { wallToPlant } from '../../../renderer/src/time';
 import { tempDir, waitFor } from '../../../tests/helpers';
 
@@ -130,6 +132,49 @@ describe('clock segments across a core restart', () => {
       cores.length = 0;
     } finally {
       t2.cleanup();
+    }
+  }, 60_000);
+
+  it('after a crash (no stop segment) resumes after the newest stored reading', async () => {
+    const t3 = tempDir('aegis-clock-crash-');
+    try {
+      const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
+      const a = createCore(config(t3.dir), { clock });
+      cores.push(a);
+      await a.start();
+      const sim = a.services.plant?.simulator;
+      if (!sim) throw new Error('no simulator');
+      await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
+      clock.advance(60_000);
+      const devices = a.services.plant?.dataset.devices ?? [];
+      const newestOf = (r: Pick<ReadingsRepository, 'latest'>) => Math.max(...devices.map((d) => Date.parse(r.latest(d, 1)[0]?.timestamp ?? '') || 0));
+      const newest = () => newestOf(a.services.readings);
+      await waitFor(() => newest() >= Date.parse('2026-12-07T10:09:55Z'), 'ten minutes of plant time stored');
+      await a.stop();
+      cores.length = 0;
+      // The crash: the core never wrote its stop's segment.
+      const db = openDatabase(databasePath(config(t3.dir)));
+      db.exec('DELETE FROM sim_clock_segments WHERE id = (SELECT MAX(id) FROM sim_clock_segments)');
+      const stored = newestOf(createReadingsRepository(db));
+      db.close();
+
+      clock.advance(120_000);
+      const b = createCore(config(t3.dir), { clock });
+      cores.push(b);
+      await b.start();
+      const simB = b.services.plant?.simulator;
+      if (!simB) throw new Error('no simulator');
+      await waitFor(() => simB.plantTime() !== null, 'the first rows after the restart');
+      expect(simB.plantTime()).toBeGreaterThan(stored);
+      // The crashed stretch converts up to the restart's plant time, never past it.
+      const conv = clockOf(b);
+      const restart = conv.segments.at(-1);
+      expect(restart?.plant).toBeGreaterThan(stored);
+      expect(wallToPlant(conv, clock.now() - 1)).toBeLessThanOrEqual(restart?.plant ?? 0);
+      await b.stop();
+      cores.length = 0;
+    } finally {
+      t3.cleanup();
     }
   }, 60_000);
 });

@@ -35,6 +35,12 @@ export interface SimulatorDeps {
   gatewayPublicKey: KeyObject | string;
   /** Where the clock segments are kept (default: in memory, lost on restart). */
   clockSegments?: ClockSegments;
+  /**
+   * The newest stored reading of its devices (plant time): in shift mode the replay resumes after it and
+   * after the clock's last segment, so a restart (even after a crash, which leaves no stop's segment)
+   * never stamps a reading before one already stored.
+   */
+  resumeAfter?: number | null;
 }
 
 /** Commands the devices took or refused since start, refusals by reason code. */

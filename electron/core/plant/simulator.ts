@@ -82,9 +82,9 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   const segment = (plant: number, rate: number | null) => segments.add({ wall: clock.now(), plant, rate });
   // Shift mode puts the replay on the wall clock, but after a restart never before the plant time the clock
   // had reached (a fast replay runs ahead of the wall clock): what was stamped before the restart must not
-  // land after the new "now". A stop's segment holds that time; after a crash the last segment's start
-  // bounds it (conversions of the crashed stretch stop at the restart's segment, time.ts).
-  const reached = segments.last()?.plant ?? null;
+  // land after the new "now". A stop's segment holds that time; after a crash (no stop's segment) the
+  // newest stored reading does (conversions of the crashed stretch stop at the restart's segment, time.ts).
+  const reached = Math.max(segments.last()?.plant ?? -Infinity, deps.resumeAfter ?? -Infinity);
   /** The plant clock when nothing was published since start: where the clock's newest segment put it. */
   const standing = () => lastOut || (segments.last()?.plant ?? clock.now());
   let finishedResolve: (() => void) | null = null;
@@ -115,7 +115,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     wallAnchor = clock.now();
     simAnchor = rowTs;
     simBase = rowTs;
-    outBase = lastOut ? lastOut + interval : Math.max(clock.now(), reached === null ? -Infinity : reached + interval);
+    outBase = lastOut ? lastOut + interval : Math.max(clock.now(), reached + interval);
     segment(opts.timestamps === 'shift' ? outBase : rowTs, paused ? 0 : opts.speed > 0 ? opts.speed : null);
   };
 
