@@ -80,6 +80,7 @@ export const REQUEST_ROLES = {
   'plant.history': 'viewer',
   'simulator.control': 'operator',
   'simulator.scenarios': 'viewer',
+  'simulator.clockSegments': 'viewer',
   'plant.range': 'viewer',
   'plant.tagRange': 'viewer',
   'approvals.list': 'viewer',

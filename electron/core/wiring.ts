@@ -169,7 +169,7 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   if (config.simulator.enabled && !gatewayPublicKey) throw new Error('the gateway public key is missing: the devices could verify no command');
   const plant =
     config.simulator.enabled && gatewayPublicKey
-      ? createPlant({ config: config.simulator, model: model.current, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey, db })
+      ? createPlant({ config: config.simulator, model: model.current, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey, db, readings })
       : null;
   if (plant) model.onChange((m) => plant.simulator.setModel(m));
   const ingest = createIngest({

@@ -1,7 +1,7 @@
 // Keeps the slices in step with the core: a full load on every (re)connect, then events, plus slow
 // polls for figures that have no event (ingest counters, alarm rates). Returns a stop function.
 import type { Actions } from './actions';
-import type { Client } from './api/client';
+import { unwrap, type Client } from './api/client';
 import { readingTimeMs, type LiveReadings } from './live/series';
 import { useAgents } from './store/agents';
 import { useAlarms } from './store/alarms';
@@ -10,6 +10,7 @@ import { useApprovals } from './store/approvals';
 import { useAudit } from './store/audit';
 import { useConnection } from './store/connection';
 import { useConnectors } from './store/connectors';
+import { followPlantClock } from './store/clock';
 import { useImmune } from './store/immune';
 import { usePlant } from './store/plant';
 import { usePlantNow } from './time';
@@ -121,6 +122,8 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
     setInterval(() => void actions.refreshApprovals(), 15_000),
     setInterval(() => void actions.refreshImmune(), 10_000),
   ];
+  // Statuses carry only the newest clock segments: the older ones are fetched once, then followed.
+  offs.push(followPlantClock(usePlant, (range) => unwrap(api.simulatorClockSegments(range))));
   return () => {
     offs.forEach((off) => off());
     timers.forEach(clearInterval);

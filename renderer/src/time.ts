@@ -2,12 +2,13 @@
 // runs it at its own speed, ahead of or behind the wall clock), 24-hour, with the date when it is not
 // the plant's today; the wall time is on hover. Readings, episodes and trend axes carry plant time
 // already; what the core stamps with the wall clock (alarms, approvals, audit, incidents) is placed on
-// the plant clock through the replay's clock segments (SimulatorStatus.clock). With no replay the plant
-// clock is the wall clock.
+// the plant clock through the replay's clock segments (SimulatorStatus.clock, gathered in store/clock.ts).
+// With no replay the plant clock is the wall clock.
 import { create } from 'zustand';
 import type { SimulatorStatus } from '../../shared/contract';
 
-export type PlantClock = NonNullable<SimulatorStatus['clock']>;
+/** The clock segments (all of them the UI holds, not only a status's newest), the plant time now and when. */
+export type PlantClock = Pick<NonNullable<SimulatorStatus['clock']>, 'segments' | 'plantTime' | 'at'>;
 type Segment = PlantClock['segments'][number];
 
 /** The segment a time falls in (by `key`), or null before the first. */

@@ -83,6 +83,12 @@ export const IngestCountersSchema = z.object({
 });
 export type IngestCounters = z.infer<typeof IngestCountersSchema>;
 
+/** From `wall` on, plant time is `plant + (t − wall) × rate` (rate 0 while paused; null at maximum speed). */
+const ClockSegmentSchema = z.object({ wall: z.number(), plant: z.number(), rate: z.number().nullable() });
+
+/** Stored clock segments, oldest first, and how many stored ones are older than the first of them. */
+export const ClockSegmentsPageSchema = z.object({ segments: z.array(ClockSegmentSchema), older: z.number() });
+
 export const SimulatorStatusSchema = z.object({
   running: z.boolean(),
   paused: z.boolean(),
@@ -98,11 +104,14 @@ export const SimulatorStatusSchema = z.object({
    * time (an alarm, an approval, an audit row) is shown at its plant time: from `wall` on, plant time is
    * `plant + (t − wall) × rate` (rate 0 while paused; null at maximum speed, where it runs as fast as
    * the readings go out, up to `plantTime` at `at`). Newest last; kept in the database across restarts
-   * (plant/clock-store.ts: the last 10,000 and 30 days).
+   * (plant/clock-store.ts: the last 10,000 and 30 days). A status carries only the newest few (the clock
+   * now, and a bounded recent window); `older` says how many stored ones precede them, which
+   * `simulator.clockSegments` gives (a UI fetches them once, then follows the new ones in each status).
    */
   clock: z
     .object({
-      segments: z.array(z.object({ wall: z.number(), plant: z.number(), rate: z.number().nullable() })),
+      segments: z.array(ClockSegmentSchema),
+      older: z.number(),
       plantTime: z.number().nullable(),
       at: z.number(),
     })
@@ -244,6 +253,8 @@ export const plantRequests = {
     result: SimulatorStatusSchema,
   },
   'simulator.scenarios': { params: none, result: z.array(ScenarioInfoSchema) },
+  /** The stored clock segments that start in [from, to) wall ms, with the one covering `from` (default: all of them). */
+  'simulator.clockSegments': { params: z.strictObject({ from: finite.optional(), to: finite.optional() }), result: ClockSegmentsPageSchema },
   /** Stored readings of one device as columns (trend history; issue 7), one series per tag: past maxPoints (clamped to 10…50,000) averaged into time buckets (plant.tagRange's). */
   'plant.range': {
     params: z

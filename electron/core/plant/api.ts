@@ -60,4 +60,5 @@ export function registerSimulatorApi(api: CoreApi, plant: Plant | null): void {
     return sim.status();
   });
   api.register('simulator.scenarios', () => simulator().scenarios());
+  api.register('simulator.clockSegments', (p) => simulator().clockSegments(p.from, p.to));
 }

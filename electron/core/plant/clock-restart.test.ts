@@ -4,16 +4,26 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
 import { manualClock } from '../clock';
+import { databasePath } from '../config';
+import { createReadingsRepository, openDatabase, type ReadingsRepository } from '../store';
 import { wallToPlant } from '../../../renderer/src/time';
 import { tempDir, waitFor } from '../../../tests/helpers';
 
-const config = (dir: string) =>
+const config = (dir: string, autostart = true) =>
   testConfig(dir, {
-    simulator: { speed: 10 },
+    simulator: { speed: 10, autostart },
     http: { enabled: false },
     immune: { fleet: { enabled: false } },
     governance: { watchPolicy: false },
   });
+
+/** The plant clock as the control room holds it: every stored segment (a status carries only the newest). */
+function clockOf(core: Core) {
+  const sim = core.services.plant?.simulator;
+  const status = sim?.status().clock;
+  if (!sim || !status) throw new Error('no replay clock');
+  return { ...status, segments: sim.clockSegments().segments };
+}
 
 describe('clock segments across a core restart', () => {
   const t = tempDir('aegis-clock-restart-');
@@ -43,7 +53,7 @@ describe('clock segments across a core restart', () => {
     // Replayed up to the clock (within one row of 5 s), so the stop's segment does not cut the instant off.
     await waitFor(() => (sim.plantTime() ?? 0) >= seg.plant + 30_000 * 10 - 5_000, 'the replay caught up with the clock');
     const instant = seekWall + 20_000;
-    const before = sim.status().clock;
+    const before = clockOf(a);
     const plantAt = wallToPlant(before, instant);
     expect(plantAt).toBe(seg.plant + 20_000 * 10);
     expect(wallToPlant(before, seekWall - 1_000)).toBeLessThan(seg.plant);
@@ -54,8 +64,7 @@ describe('clock segments across a core restart', () => {
     const b = createCore(config(t.dir), { clock });
     cores.push(b);
     await b.start();
-    const after = b.services.plant?.simulator.status().clock;
-    if (!after || !before) throw new Error('no clock');
+    const after = clockOf(b);
     // The old segments come back as they were (plus the stop, then the new start).
     expect(after.segments.slice(0, before.segments.length)).toEqual(before.segments);
     expect(after.segments.length).toBeGreaterThan(before.segments.length);
@@ -65,5 +74,107 @@ describe('clock segments across a core restart', () => {
     const stopped = after.segments[before.segments.length];
     expect(stopped.rate).toBe(0);
     expect(wallToPlant(after, clock.now() - 60_000)).toBe(stopped.plant);
+    // The replay had fallen behind the wall clock (an hour down): shift mode puts it back on the wall clock.
+    expect(after.segments.at(-1)).toMatchObject({ wall: clock.now(), plant: clock.now() });
+  }, 60_000);
+
+  it('goes on after a restart from where a fast replay had taken the plant clock, never back', async () => {
+    const t2 = tempDir('aegis-clock-ahead-');
+    try {
+      const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
+      const a = createCore(config(t2.dir), { clock });
+      cores.push(a);
+      await a.start();
+      const sim = a.services.plant?.simulator;
+      if (!sim) throw new Error('no simulator');
+      await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
+      // A minute at 10×: the plant clock runs ten minutes ahead of the wall clock.
+      clock.advance(60_000);
+      await waitFor(() => (sim.plantTime() ?? 0) >= Date.parse('2026-12-07T10:09:55Z'), 'ten minutes of plant time');
+      const alarmWall = clock.now() - 1_000;
+      const reached = sim.plantTime() ?? 0;
+      const alarmPlant = wallToPlant(clockOf(a), alarmWall);
+      expect(alarmPlant).toBeGreaterThan(Date.parse('2026-12-07T10:09:00Z'));
+      await a.stop();
+      cores.length = 0;
+
+      // Two minutes down; the new core starts paused, so nothing is replayed before it stops again.
+      clock.advance(120_000);
+      const b = createCore(config(t2.dir, false), { clock });
+      cores.push(b);
+      await b.start();
+      const nowB = wallToPlant(clockOf(b), clock.now());
+      // Not back at the wall clock (10:03): an alarm raised before the restart is not "in the future".
+      expect(nowB).toBeGreaterThan(reached);
+      expect(wallToPlant(clockOf(b), alarmWall)).toBe(alarmPlant);
+      clock.advance(30_000);
+      await b.stop();
+      cores.length = 0;
+
+      clock.advance(30_000);
+      const c = createCore(config(t2.dir), { clock });
+      cores.push(c);
+      await c.start();
+      const simC = c.services.plant?.simulator;
+      if (!simC) throw new Error('no simulator');
+      expect(wallToPlant(clockOf(c), clock.now())).toBeGreaterThanOrEqual(nowB);
+      await waitFor(() => simC.plantTime() !== null, 'the first rows after the restart');
+      expect(simC.plantTime()).toBeGreaterThan(reached);
+      // Every instant since the first start converts to a plant time no earlier than the one before it.
+      const conv = clockOf(c);
+      let prev = -Infinity;
+      for (let w = Date.parse('2026-12-07T10:00:00Z'); w <= clock.now(); w += 5_000) {
+        const p = wallToPlant(conv, w);
+        expect(p).toBeGreaterThanOrEqual(prev);
+        prev = p;
+      }
+      await c.stop();
+      cores.length = 0;
+    } finally {
+      t2.cleanup();
+    }
+  }, 60_000);
+
+  it('after a crash (no stop segment) resumes after the newest stored reading', async () => {
+    const t3 = tempDir('aegis-clock-crash-');
+    try {
+      const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
+      const a = createCore(config(t3.dir), { clock });
+      cores.push(a);
+      await a.start();
+      const sim = a.services.plant?.simulator;
+      if (!sim) throw new Error('no simulator');
+      await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
+      clock.advance(60_000);
+      const devices = a.services.plant?.dataset.devices ?? [];
+      const newestOf = (r: Pick<ReadingsRepository, 'latest'>) => Math.max(...devices.map((d) => Date.parse(r.latest(d, 1)[0]?.timestamp ?? '') || 0));
+      const newest = () => newestOf(a.services.readings);
+      await waitFor(() => newest() >= Date.parse('2026-12-07T10:09:55Z'), 'ten minutes of plant time stored');
+      await a.stop();
+      cores.length = 0;
+      // The crash: the core never wrote its stop's segment.
+      const db = openDatabase(databasePath(config(t3.dir)));
+      db.exec('DELETE FROM sim_clock_segments WHERE id = (SELECT MAX(id) FROM sim_clock_segments)');
+      const stored = newestOf(createReadingsRepository(db));
+      db.close();
+
+      clock.advance(120_000);
+      const b = createCore(config(t3.dir), { clock });
+      cores.push(b);
+      await b.start();
+      const simB = b.services.plant?.simulator;
+      if (!simB) throw new Error('no simulator');
+      await waitFor(() => simB.plantTime() !== null, 'the first rows after the restart');
+      expect(simB.plantTime()).toBeGreaterThan(stored);
+      // The crashed stretch converts up to the restart's plant time, never past it.
+      const conv = clockOf(b);
+      const restart = conv.segments.at(-1);
+      expect(restart?.plant).toBeGreaterThan(stored);
+      expect(wallToPlant(conv, clock.now() - 1)).toBeLessThanOrEqual(restart?.plant ?? 0);
+      await b.stop();
+      cores.length = 0;
+    } finally {
+      t3.cleanup();
+    }
   }, 60_000);
 });

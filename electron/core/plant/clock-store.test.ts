@@ -83,4 +83,23 @@ describe('clock segments store', () => {
     ).toEqual([10, 20, 40]);
     db.close();
   });
+
+  it('gives the newest few with the count of older ones, and a stretch with the segment covering its start', () => {
+    const s = createClockSegments({ now: () => 0 });
+    for (let i = 1; i <= 6; i++) s.add({ wall: i * 1000, plant: i * 7, rate: i });
+    const walls = (p: { segments: Array<{ wall: number }> }) => p.segments.map((x) => x.wall);
+    expect(walls(s.recent(2))).toEqual([5000, 6000]);
+    expect(s.recent(2).older).toBe(4);
+    expect(s.recent(10)).toEqual({ segments: s.list(), older: 0 });
+    expect(s.last()).toEqual({ wall: 6000, plant: 42, rate: 6 });
+    // [2500, 4000): 2000 covers 2500, 3000 starts in it, 4000 does not.
+    expect(walls(s.range(2500, 4000))).toEqual([2000, 3000]);
+    expect(s.range(2500, 4000).older).toBe(1);
+    // A stretch starting on a segment's own instant begins with it.
+    expect(walls(s.range(3000, 4001))).toEqual([3000, 4000]);
+    expect(walls(s.range(undefined, 2000))).toEqual([1000]);
+    expect(walls(s.range(5500))).toEqual([5000, 6000]);
+    expect(walls(s.range(10, 500))).toEqual([]);
+    expect(s.range()).toEqual({ segments: s.list(), older: 0 });
+  });
 });

@@ -21,9 +21,20 @@ export const plantMigrations: Migration[] = [
   },
 ];
 
+/** Some of the segments, oldest first, and how many stored segments are older than the first of them. */
+export interface ClockSegmentsPage {
+  segments: ClockSegment[];
+  older: number;
+}
+
 export interface ClockSegments {
   add(segment: ClockSegment): void;
   list(): ClockSegment[];
+  last(): ClockSegment | undefined;
+  /** The newest `n` (what a status carries: the clock now and a bounded recent window). */
+  recent(n: number): ClockSegmentsPage;
+  /** The segments that start in [from, to) wall ms, with the one before `from` (it covers `from`). */
+  range(from?: number, to?: number): ClockSegmentsPage;
 }
 
 export interface ClockSegmentsOptions {
@@ -60,6 +71,18 @@ export function createClockSegments(opts: ClockSegmentsOptions): ClockSegments {
     q?.pruneBelow.run(rows[0].id);
   };
   prune();
+  /** How many segments start before wall instant t, or at it too (they are in wall order). */
+  const startingBefore = (t: number, orAt = false) => {
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows[mid].wall < t || (orAt && rows[mid].wall === t)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const seg = ({ wall, plant, rate }: ClockSegment): ClockSegment => ({ wall, plant, rate });
 
   return {
     add(s) {
@@ -78,6 +101,16 @@ export function createClockSegments(opts: ClockSegmentsOptions): ClockSegments {
       rows.push({ id, wall: s.wall, plant: s.plant, rate: s.rate });
       prune();
     },
-    list: () => rows.map(({ wall, plant, rate }) => ({ wall, plant, rate })),
+    list: () => rows.map(seg),
+    last: () => (rows.length ? seg(rows[rows.length - 1]) : undefined),
+    recent(n) {
+      const first = Math.max(0, rows.length - Math.max(0, Math.floor(n)));
+      return { segments: rows.slice(first).map(seg), older: first };
+    },
+    range(from = -Infinity, to = Infinity) {
+      const first = Math.max(0, startingBefore(from, true) - 1);
+      const end = startingBefore(to);
+      return { segments: rows.slice(first, Math.max(first, end)).map(seg), older: first };
+    },
   };
 }

@@ -12,7 +12,7 @@ import type { Clock } from '../clock';
 import { DEVICE_IDS, SENSORS } from '../../../shared/domain';
 import type { AssetView, PlantModelView } from '../../../shared/schemas/model';
 import type { Logger } from '../observability';
-import type { Db } from '../store';
+import type { Db, ReadingsRepository } from '../store';
 import { createClockSegments } from './clock-store';
 import { commandParamsProblem } from './commands';
 import { parseDatasetCsv } from './dataset';
@@ -188,6 +188,8 @@ export function createPlant(deps: {
   gatewayPublicKey: KeyObject;
   /** The database the replay's clock segments are kept in (without it they last until the core stops). */
   db?: Db;
+  /** The stored readings: in shift mode the replay resumes after the newest of its devices' (never back in plant time). */
+  readings?: Pick<ReadingsRepository, 'latest'>;
 }): Plant {
   const { config } = deps;
   const log = deps.log.child({ component: 'plant' });
@@ -217,6 +219,7 @@ export function createPlant(deps: {
     ...(deps.encode ? { encode: deps.encode } : {}),
     gatewayPublicKey: deps.gatewayPublicKey,
     clockSegments: createClockSegments({ db: deps.db, now: deps.clock.now }),
+    resumeAfter: deps.readings ? newestReading(deps.readings, tape.devices) : null,
     options: {
       speed: config.speed,
       timestamps: config.timestamps,
@@ -225,4 +228,14 @@ export function createPlant(deps: {
     },
   });
   return { dataset, simulator };
+}
+
+/** The newest stored reading of these devices (epoch ms), null without any. */
+function newestReading(readings: Pick<ReadingsRepository, 'latest'>, ids: readonly string[]): number | null {
+  let newest: number | null = null;
+  for (const id of ids) {
+    const ts = Date.parse(readings.latest(id, 1)[0]?.timestamp ?? '');
+    if (Number.isFinite(ts) && (newest === null || ts > newest)) newest = ts;
+  }
+  return newest;
 }

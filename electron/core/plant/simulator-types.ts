@@ -7,7 +7,7 @@ import type { PlantBroker } from '../broker';
 import type { EventBus } from '../bus';
 import type { Clock } from '../clock';
 import type { Logger } from '../observability';
-import type { ClockSegments } from './clock-store';
+import type { ClockSegments, ClockSegmentsPage } from './clock-store';
 import type { PlantDevice, ReplayedValues } from './generic-model';
 import type { Encoder, PlantSpec } from './publish';
 import type { Tape } from './tape';
@@ -35,6 +35,12 @@ export interface SimulatorDeps {
   gatewayPublicKey: KeyObject | string;
   /** Where the clock segments are kept (default: in memory, lost on restart). */
   clockSegments?: ClockSegments;
+  /**
+   * The newest stored reading of its devices (plant time): in shift mode the replay resumes after it and
+   * after the clock's last segment, so a restart (even after a crash, which leaves no stop's segment)
+   * never stamps a reading before one already stored.
+   */
+  resumeAfter?: number | null;
 }
 
 /** Commands the devices took or refused since start, refusals by reason code. */
@@ -53,7 +59,10 @@ export interface Simulator {
   /** Move to the first row at or after this simulated time (ISO or epoch ms). */
   seek(simTime: string | number): void;
   jumpToScenario(type: ScenarioType, leadSeconds?: number): ScenarioInfo;
+  /** The status; its clock carries the newest segments only (STATUS_SEGMENTS), older ones come from clockSegments. */
   status(): SimulatorStatus;
+  /** The stored clock segments that start in [from, to) wall ms, with the one covering `from`. */
+  clockSegments(from?: number, to?: number): ClockSegmentsPage;
   /** The plant clock of the replay: the timestamp of the newest reading published, null before the first. */
   plantTime(): number | null;
   devices(): KnownDeviceStatus[];

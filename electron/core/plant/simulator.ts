@@ -22,6 +22,12 @@ import type { CommandCounters, Simulator, SimulatorDeps } from './simulator-type
 
 const MAX_SPEED_CHUNK = 2048;
 
+/**
+ * Clock segments a status carries: the one in force and a recent window, so a UI polling the status
+ * stays small however many seeks and loops the store holds (10,000 made a status of 550 KB of JSON).
+ */
+export const STATUS_SEGMENTS = 16;
+
 /** How far back the replay is searched for a device's newest values (frames of other devices in between). */
 const PREVIEW_LOOKBACK_FRAMES = 200_000;
 
@@ -74,6 +80,13 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   // kept across restarts when a store is given (clock-store.ts).
   const segments = deps.clockSegments ?? createClockSegments({ now: clock.now });
   const segment = (plant: number, rate: number | null) => segments.add({ wall: clock.now(), plant, rate });
+  // Shift mode puts the replay on the wall clock, but after a restart never before the plant time the clock
+  // had reached (a fast replay runs ahead of the wall clock): what was stamped before the restart must not
+  // land after the new "now". A stop's segment holds that time; after a crash (no stop's segment) the
+  // newest stored reading does (conversions of the crashed stretch stop at the restart's segment, time.ts).
+  const reached = Math.max(segments.last()?.plant ?? -Infinity, deps.resumeAfter ?? -Infinity);
+  /** The plant clock when nothing was published since start: where the clock's newest segment put it. */
+  const standing = () => lastOut || (segments.last()?.plant ?? clock.now());
   let finishedResolve: (() => void) | null = null;
   const finishedPromise = new Promise<void>((r) => (finishedResolve = r));
 
@@ -86,7 +99,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     totalRows: tape.length,
     published,
     finished: done,
-    clock: { segments: segments.list(), plantTime: published > 0 ? lastOut : null, at: clock.now() },
+    clock: { ...segments.recent(STATUS_SEGMENTS), plantTime: published > 0 ? lastOut : null, at: clock.now() },
   });
   const emitStatus = () => bus.emit('simulator.status', status());
   /** Tell the detectors the data is about to jump: the next published time is where it continues. */
@@ -102,7 +115,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     wallAnchor = clock.now();
     simAnchor = rowTs;
     simBase = rowTs;
-    outBase = lastOut ? lastOut + interval : clock.now();
+    outBase = lastOut ? lastOut + interval : Math.max(clock.now(), reached + interval);
     segment(opts.timestamps === 'shift' ? outBase : rowTs, paused ? 0 : opts.speed > 0 ? opts.speed : null);
   };
 
@@ -187,7 +200,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   }
 
   const applyCommand: Simulator['applyCommand'] = (deviceId, payload) => {
-    const at = new Date(lastOut || clock.now()).toISOString();
+    const at = new Date(standing()).toISOString();
     const model = models.get(deviceId);
     const answer = (ack: CommandAck) => {
       if (ack.status === 'accepted') counters.accepted++;
@@ -239,7 +252,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     },
     async stop() {
       // The plant clock stands still while the core is down: times stamped later are not placed past it.
-      if (running) segment(lastOut || clock.now(), 0);
+      if (running) segment(standing(), 0);
       running = false;
       if (timer) clearTimeout(timer);
       timer = null;
@@ -249,7 +262,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     },
     pause() {
       paused = true;
-      segment(lastOut || clock.now(), 0);
+      segment(standing(), 0);
       if (timer) clearTimeout(timer);
       timer = null;
       emitStatus();
@@ -297,6 +310,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       return info;
     },
     status,
+    clockSegments: (from, to) => segments.range(from, to),
     plantTime: () => (published > 0 ? lastOut : null),
     devices: () => [...models.values()].map((m) => m.status()),
     device: (id) => models.get(id),
@@ -306,7 +320,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       for (let i = Math.min(index, tape.length) - 1, n = 0; i >= 0 && n < PREVIEW_LOOKBACK_FRAMES; i--, n++) {
         if (tape.deviceId(i) !== deviceId) continue;
         const plantTs = (ts: number) => (opts.timestamps === 'shift' ? outBase + (ts - simBase) : ts);
-        return { device: live.clone(), base: tape.frame(i), plantTs, at: new Date(lastOut || clock.now()).toISOString() };
+        return { device: live.clone(), base: tape.frame(i), plantTs, at: new Date(standing()).toISOString() };
       }
       return null;
     },

@@ -2,14 +2,18 @@
 // today, the wall-clock time on hover. Give `plant` for times on the readings' clock (readings,
 // episodes) or `wall` for what the core stamps with the wall clock (alarms, approvals, audit rows).
 import { useStore } from 'zustand';
+import { isWanted, usePlantClock } from '../store/clock';
 import { usePlant } from '../store/plant';
 import { fmtClock, plantToWall, usePlantNow, wallToPlant } from '../time';
 import { fmtDateTime } from './ui';
 
 export function PlantTime({ plant, wall, seconds }: { plant?: number | null; wall?: number | null; seconds?: boolean }) {
-  const clock = usePlant((s) => s.simulator?.clock);
+  const clock = usePlantClock((s) => s.clock);
+  // Its clock segments are still on their way (the first load): a guess would be a wrong time on screen.
+  const loading = useStore(usePlantClock, (s) => plant == null && wall != null && isWanted(s.wanted, wall));
   // The plant's day only (its midnight): a re-render of every time on screen per second of a fast replay would be waste.
   const today = useStore(usePlantNow, (s) => (s.now === null ? null : new Date(s.now).setHours(0, 0, 0, 0)));
+  if (loading) return <span title="placing on the plant clock">…</span>;
   const p = plant ?? (wall !== null && wall !== undefined ? wallToPlant(clock, wall) : null);
   if (p === null || !Number.isFinite(p)) return <span>—</span>;
   const w = wall ?? plantToWall(clock, p);
@@ -24,7 +28,9 @@ export function PlantTime({ plant, wall, seconds }: { plant?: number | null; wal
 export function PlantNow() {
   const now = useStore(usePlantNow, (s) => s.now);
   const plantTime = usePlant((s) => s.simulator?.clock?.plantTime ?? null);
-  const p = now ?? plantTime;
+  // Nothing replayed since the core started (a paused start after a restart): where its clock segments put it.
+  const standing = usePlantClock((s) => (s.clock?.segments.length ? wallToPlant(s.clock, s.clock.at) : null));
+  const p = now ?? plantTime ?? standing;
   const at = useStore(usePlantNow, (s) => s.at);
   return (
     <time

@@ -11,7 +11,7 @@ import { useServices } from '../context';
 import { alarmName } from '../store/alarms';
 import { REPORT_SPANS, reportFileName, useAlarmReport, type ReportSpan } from '../store/alarmReport';
 import { useModel } from '../store/model';
-import { usePlant } from '../store/plant';
+import { usePlantClock } from '../store/clock';
 import { usePlantNow, wallToPlant } from '../time';
 
 const DAY = 24 * 3_600_000;
@@ -33,7 +33,7 @@ export default function AlarmReportPane() {
       const st = useAlarmReport.getState();
       st.started();
       try {
-        const clock = usePlant.getState().simulator?.clock;
+        const clock = usePlantClock.getState().clock;
         const to = usePlantNow.getState().now ?? wallToPlant(clock, Date.now());
         let from = to - DAY;
         let why: string | null = null;

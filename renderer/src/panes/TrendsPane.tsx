@@ -12,6 +12,7 @@ import { useServices } from '../context';
 import { episodesOf, useAnomalies } from '../store/anomalies';
 import { useConnection } from '../store/connection';
 import { useModel } from '../store/model';
+import { usePlantClock } from '../store/clock';
 import { usePlant } from '../store/plant';
 import { TREND_WINDOWS, useTrends } from '../store/trends';
 import { Empty } from '../components/ui';
@@ -46,7 +47,7 @@ export default function TrendsPane() {
   const stackRef = useRef<TrendStack | null>(null);
   const episodes = useAnomalies((s) => s.episodes);
   const alarms = useAlarms((s) => s.alarms);
-  const clock = usePlant((s) => s.simulator?.clock);
+  const clock = usePlantClock((s) => s.clock);
   const pending = useApprovals((s) => s.pending);
   const decided = useApprovals((s) => s.history);
   const agents = useAgents((s) => s.agents);
@@ -93,7 +94,7 @@ export default function TrendsPane() {
       onWindow: (from, to) => {
         const el = windowRef.current;
         if (!el) return;
-        const c = usePlant.getState().simulator?.clock;
+        const c = usePlantClock.getState().clock;
         const today = usePlantNow.getState().now ?? wallToPlant(c, Date.now());
         el.dataset.from = String(from);
         el.dataset.to = String(to);
