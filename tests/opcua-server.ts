@@ -44,8 +44,11 @@ export interface PlantServerOptions {
   port: number;
   /** The server's PKI (its certificate survives a restart on the same folder). */
   pkiDir: string;
-  /** The gateway's public key the command method verifies tokens with; without it every command is refused. */
-  gatewayPublicKey?: KeyObject | string;
+  /**
+   * The gateway's public key the command method verifies tokens with; without it every command is refused.
+   * A function is asked at each command until it gives one (a key file AegisFlow creates on its first start).
+   */
+  gatewayPublicKey?: KeyObject | string | (() => KeyObject | string | undefined);
   /** User name → password; without it anonymous sessions only. */
   users?: Record<string, string>;
   /** Generator period (ms); 0: values only when the test sets them. */
@@ -116,7 +119,14 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
   const space = server.engine.addressSpace;
   if (!space) throw new Error('no address space');
   const ns = space.getOwnNamespace();
-  const verifier: CommandVerifier | null = opts.gatewayPublicKey ? createCommandVerifier({ publicKey: opts.gatewayPublicKey }) : null;
+  const startedAt = Date.now();
+  let verifier: CommandVerifier | null = null;
+  const verifierNow = () => {
+    const key = typeof opts.gatewayPublicKey === 'function' ? opts.gatewayPublicKey() : opts.gatewayPublicKey;
+    // notBefore: tokens issued since the server started, also when the key came later.
+    if (!verifier && key) verifier = createCommandVerifier({ publicKey: key, notBefore: startedAt });
+    return verifier;
+  };
   const acks: CommandAck[] = [];
   const vars = new Map<string, GeneratedTag & { node: UAVariable }>();
   const root = ns.addFolder(space.rootFolder.objects, { browseName: opts.model.site.id, nodeId: `s=${opts.model.site.id}` });
@@ -154,8 +164,9 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
         message = null;
       }
       const at = new Date().toISOString();
-      const ack = verifier
-        ? commandAck(a.id, verifier.verify(a.id, message), at)
+      const v = verifierNow();
+      const ack = v
+        ? commandAck(a.id, v.verify(a.id, message), at)
         : { device_id: a.id, jti: null, status: 'refused' as const, code: 'bad_token' as const, reason: 'no gateway key', at };
       acks.push(ack);
       return { statusCode: StatusCodes.Good, outputArguments: [new Variant({ dataType: DataType.String, value: JSON.stringify(ack) })] };
