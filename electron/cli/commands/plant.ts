@@ -82,6 +82,7 @@ const OPTIONS = {
   seconds: { type: 'string' },
   rebirth: { type: 'boolean' },
   username: { type: 'string' },
+  ca: { type: 'string' },
   security: { type: 'string' },
   trust: { type: 'string' },
   user: { type: 'string' },

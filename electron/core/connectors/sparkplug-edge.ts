@@ -116,7 +116,11 @@ export async function startTestEdgeNode(o: EdgeNodeOptions): Promise<TestEdgeNod
     };
   };
   const metric = (device: string, name: string, value: number | null, withName: boolean, ts: number, quality?: number, birth = false): UMetric => {
-    const properties = birth ? birthProps(name) : quality !== undefined ? { Quality: { type: 'Int32', value: quality } } : undefined;
+    const properties: UMetric['properties'] = birth
+      ? birthProps(name)
+      : quality !== undefined
+        ? { Quality: { type: 'Int32', value: quality } }
+        : undefined;
     return {
       ...(withName ? { name } : {}),
       alias: aliasOf(device, name),
