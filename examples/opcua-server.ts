@@ -20,9 +20,10 @@ with the gateway's public key and answers the acknowledgement JSON.
 Options:
   --port N              TCP port (default 4840; 0 picks a free one)
   --model FILE          plant model whose assets and tags to serve (default ${path.relative(process.cwd(), WATER)})
-  --gateway-key FILE    AegisFlow's public key (default data/keys/gateway-ed25519.pub.pem, created on
-                        AegisFlow's first start: read at each command until it is there)
-  --pki DIR             the server's own certificates (default opcua-server-pki; kept, so its
+  --gateway-key FILE    AegisFlow's public key (default <data dir>/keys/gateway-ed25519.pub.pem, the data dir
+                        from AEGISFLOW_DATA_DIR or ./data; AegisFlow creates it on its first start: read
+                        at each command until it is there)
+  --pki DIR             the server's own certificates (default .tmp/opcua-server-pki; kept, so its
                         certificate and thumbprint stay the same across restarts)
   --user NAME           accept only this user (password from --password-env VAR); default anonymous
   --password-env VAR    the environment variable holding --user's password
@@ -52,8 +53,8 @@ export async function main(argv: string[]): Promise<number> {
   const here = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
   const modelFile = values.model ? here(values.model) : WATER;
   const model = modelOf(fs.readFileSync(modelFile, 'utf8')).model;
-  const keyFile = here(values['gateway-key'] ?? path.join('data', 'keys', 'gateway-ed25519.pub.pem'));
-  const pkiDir = here(values.pki ?? 'opcua-server-pki');
+  const keyFile = here(values['gateway-key'] ?? path.join(process.env.AEGISFLOW_DATA_DIR || 'data', 'keys', 'gateway-ed25519.pub.pem'));
+  const pkiDir = here(values.pki ?? path.join('.tmp', 'opcua-server-pki'));
   let users: Record<string, string> | undefined;
   if (values.user) {
     const env = values['password-env'];
@@ -83,7 +84,9 @@ export async function main(argv: string[]): Promise<number> {
   let seen = 0;
   const timer = setInterval(() => {
     for (const ack of server.acks.slice(seen)) {
-      out(`command for ${ack.device_id}: ${ack.status}${ack.status === 'accepted' ? ` ${ack.command ?? ''} (intent token verified, jti ${ack.jti})` : ` ${ack.code}: ${ack.reason}`}`);
+      out(
+        `command for ${ack.device_id}: ${ack.status}${ack.status === 'accepted' ? ` ${ack.command ?? ''} (intent token verified, jti ${ack.jti})` : ` ${ack.code}: ${ack.reason}`}`,
+      );
     }
     seen = server.acks.length;
   }, 200);

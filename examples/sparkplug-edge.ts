@@ -25,8 +25,9 @@ Options:
   --password-env VAR    the environment variable holding the broker password
   --group G             Sparkplug group id (default works)
   --node N              edge node id (default edge-1); its device is pump-1
-  --gateway-key FILE    AegisFlow's public key (default data/keys/gateway-ed25519.pub.pem, created on
-                        AegisFlow's first start: read at each command until it is there)
+  --gateway-key FILE    AegisFlow's public key (default <data dir>/keys/gateway-ed25519.pub.pem, the data dir
+                        from AEGISFLOW_DATA_DIR or ./data; AegisFlow creates it on its first start: read
+                        at each command until it is there)
   --period-ms N         how often to publish data (default 1000)
   -h, --help            this help`;
 
@@ -57,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
   const nodeId = values.node ?? 'edge-1';
   const period = Number(values['period-ms'] ?? 1000);
   if (!Number.isFinite(period) || period < 10) throw new Error(`--period-ms must be a number ≥ 10 (got "${values['period-ms']}")`);
-  const keyFile = here(values['gateway-key'] ?? path.join('data', 'keys', 'gateway-ed25519.pub.pem'));
+  const keyFile = here(values['gateway-key'] ?? path.join(process.env.AEGISFLOW_DATA_DIR || 'data', 'keys', 'gateway-ed25519.pub.pem'));
   let password: string | undefined;
   if (values.username) {
     const env = values['password-env'];
@@ -100,7 +101,9 @@ export async function main(argv: string[]): Promise<number> {
   await node.birth({ 'pump-1': first.pump, '': first.cabinet });
   out(`Sparkplug B edge node ${nodeId} (group ${group}) on ${url.replace(/\/\/[^/@]*@/, '//')}`);
   out(`  NBIRTH spBv1.0/${group}/NBIRTH/${nodeId}: Cabinet/Temp (°C); DBIRTH …/DBIRTH/${nodeId}/pump-1: flow (m³/h), Drive/Speed (%)`);
-  out(`  data every ${period} ms; commands verified with ${keyFile}${fs.existsSync(keyFile) ? '' : ' (not there yet: commands are refused until AegisFlow has started once)'}`);
+  out(
+    `  data every ${period} ms; commands verified with ${keyFile}${fs.existsSync(keyFile) ? '' : ' (not there yet: commands are refused until AegisFlow has started once)'}`,
+  );
   let seen = { executed: 0, refused: 0, rebirths: 0 };
   const timer = setInterval(() => {
     const v = values$(Date.now());

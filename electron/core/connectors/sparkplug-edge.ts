@@ -116,11 +116,7 @@ export async function startTestEdgeNode(o: EdgeNodeOptions): Promise<TestEdgeNod
     };
   };
   const metric = (device: string, name: string, value: number | null, withName: boolean, ts: number, quality?: number, birth = false): UMetric => {
-    const properties: UMetric['properties'] = birth
-      ? birthProps(name)
-      : quality !== undefined
-        ? { Quality: { type: 'Int32', value: quality } }
-        : undefined;
+    const properties: UMetric['properties'] = birth ? birthProps(name) : quality !== undefined ? { Quality: { type: 'Int32', value: quality } } : undefined;
     return {
       ...(withName ? { name } : {}),
       alias: aliasOf(device, name),
@@ -199,9 +195,7 @@ export async function startTestEdgeNode(o: EdgeNodeOptions): Promise<TestEdgeNod
       message = null;
     }
     const v = verifierNow();
-    const r = v
-      ? v.verify(assetId, message)
-      : { ok: false as const, code: 'bad_token' as const, reason: 'this edge node has no gateway key', jti: null };
+    const r = v ? v.verify(assetId, message) : { ok: false as const, code: 'bad_token' as const, reason: 'this edge node has no gateway key', jti: null };
     const refusal = r.ok ? o.act?.(assetId, r.command) : undefined;
     if (r.ok && !refusal) executed.push({ assetId, command: r.command.command, params: r.command.params });
     else refused.push({ assetId, code: r.ok ? 'device_rejected' : r.code });
