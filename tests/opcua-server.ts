@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   DataType,
+  makeEUInformation,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
@@ -145,6 +146,7 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
         nodeId: `s=${t.id}`,
         dataType: 'Double',
         engineeringUnitsRange: { low: t.range[0], high: t.range[1] },
+        ...(t.unit ? { engineeringUnits: makeEUInformation(t.unit, t.unit, t.unit) } : {}),
         minimumSamplingInterval: 50,
       });
       vars.set(t.id, { node, normal: t.normal, period: t.sampling_s * 1000, i: i++, held: false });
