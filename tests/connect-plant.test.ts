@@ -136,14 +136,16 @@ describe('a Sparkplug broker behind TLS with the plant’s own CA', () => {
         expect(box.err.join('')).toMatch(/cannot connect to mqtts:.*certificate.*signed by a CA this machine does not know: pass --ca FILE/);
         const out = path.join(box.dir, 'plants', 'works.yaml');
         fs.mkdirSync(path.dirname(out));
-        const run = plantCommand.run(['import-sparkplug', url, '--group', 'g3', '--seconds', '1', '--ca', path.join(t.dir, 'ca.pem'), '--out', out]);
+        // A relative --ca (from where the command runs) goes into the draft relative to the model file, as the connector reads it.
+        const ca = path.join(t.dir, 'ca.pem');
+        const run = plantCommand.run(['import-sparkplug', url, '--group', 'g3', '--seconds', '1', '--ca', path.relative(process.cwd(), ca), '--out', out]);
         await new Promise((r) => setTimeout(r, 300));
         await edge.birth({ 'pump-1': { flow: 700 } });
         expect(await run).toBe(0);
         const text = fs.readFileSync(out, 'utf8');
         const r = parseModel(text, out);
         if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
-        expect(r.connectors[0]).toMatchObject({ type: 'sparkplug-b', broker: { url, ca: path.relative(path.dirname(out), path.join(t.dir, 'ca.pem')) } });
+        expect(r.connectors[0]).toMatchObject({ type: 'sparkplug-b', broker: { url, ca: path.relative(path.dirname(out), ca) } });
         expect(r.model.assets[0]?.tags[0]).toMatchObject({ key: 'flow', unit: 'm³/h', range: [0, 1500] });
       } finally {
         await edge.close();

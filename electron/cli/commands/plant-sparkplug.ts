@@ -323,7 +323,7 @@ export async function importSparkplug(url: string, values: ImportSparkplugValues
   }
   // The draft's CA path is relative to the model file, as the connector reads it.
   const modelDir = values.out ? path.dirname(path.resolve(values.out)) : process.cwd();
-  const caInDraft = values.ca ? path.relative(modelDir, path.resolve(values.ca)) : undefined;
+  const caInDraft = values.ca && !path.isAbsolute(values.ca) ? path.relative(modelDir, path.resolve(values.ca)) : values.ca;
   const draft = draftModelFromSparkplug(observed, { url: url.replace(/\/\/[^/@]*@/, '//'), username: values.username, ca: caInDraft });
   const check = parseModel(draft.yaml, values.out ?? '<draft>');
   if (!check.ok) {
