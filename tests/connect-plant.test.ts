@@ -8,10 +8,12 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { Aedes } from 'aedes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mcpCommand } from '../electron/cli/commands/mcp';
 import { plantCommand } from '../electron/cli/commands/plant';
 import { draftFromBrowse } from '../electron/cli/commands/plant-browse';
 import { draftModelFromSparkplug, type Observed } from '../electron/cli/commands/plant-sparkplug';
+import { createCore, testConfig } from '../electron/core';
 import { BrokerConfigSchema, createBroker } from '../electron/core/broker';
 import { manualClock } from '../electron/core/clock';
 import { createConnectors, type Connector, type ConnectorContext } from '../electron/core/connectors';
@@ -20,6 +22,7 @@ import { indexModel, parseModel } from '../electron/core/model';
 import { createLogger } from '../electron/core/observability';
 import { cliSandbox } from './cli-helpers';
 import { tempDir, waitFor } from './helpers';
+import { realPlantSettings } from './plant-rig';
 
 const plant = (broker: string, group: string) => `plant_model: 1
 site: { id: s1 }
@@ -178,5 +181,43 @@ describe('drafts say what they could not know', () => {
     if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
     expect(r.connectors[0]).toMatchObject({ broker: { url: 'mqtts://broker:8883', username: 'aegisflow', ca: 'ca.pem' } });
     expect(d.yaml).toMatch(/# CHECK: the broker password/);
+  });
+});
+
+describe('the CLI and the running app of a real plant', () => {
+  const box = cliSandbox('aegis-connect-cli-');
+
+  it('mcp --list finds the app running on the data dir (its run file), not only the default port', async () => {
+    const core = createCore(testConfig(box.dir, { ...realPlantSettings(path.join(__dirname, '../resources/plants/water-treatment.yaml')) }));
+    await core.start();
+    try {
+      const token = core.services.governance.addAgent({ id: 'bench', name: 'bench', role: 'assistant' }).token;
+      vi.stubEnv('AEGISFLOW_AGENT_TOKEN', token);
+      vi.stubEnv('AEGISFLOW_MCP_URL', '');
+      const code = await mcpCommand.run(['--agent', 'bench', '--list', '--data-dir', box.dir]);
+      expect(box.err.join('')).toBe('');
+      expect(code).toBe(0);
+      expect(box.out.join('')).toContain('"name": "get_sensor_stream"');
+    } finally {
+      vi.unstubAllEnvs();
+      await core.stop();
+    }
+  }, 30_000);
+
+  it('mcp without an app says where it looked instead of "fetch failed"', async () => {
+    vi.stubEnv('AEGISFLOW_AGENT_TOKEN', 'afa_x');
+    try {
+      expect(await mcpCommand.run(['--agent', 'bench', '--list', '--url', 'http://127.0.0.1:9/mcp', '--data-dir', box.dir])).toBe(1);
+      expect(box.err.join('')).toContain('cannot reach AegisFlow at http://127.0.0.1:9/mcp (is it running? --url names another)');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('plant connectors and plant trust need the running app, and trust a thumbprint only', async () => {
+    expect(await plantCommand.run(['connectors', '--data-dir', box.dir])).toBe(2);
+    expect(box.err.join('')).toContain(`no AegisFlow runs on ${box.dir}: plant connectors shows the running app's connectors`);
+    expect(await plantCommand.run(['trust', 'opcua', 'not-a-thumbprint', '--data-dir', box.dir])).toBe(2);
+    expect(box.err.join('')).toContain('a thumbprint is 40 hex digits');
   });
 });
