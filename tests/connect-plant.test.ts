@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mcpCommand } from '../electron/cli/commands/mcp';
 import { plantCommand } from '../electron/cli/commands/plant';
 import { draftFromBrowse } from '../electron/cli/commands/plant-browse';
-import { draftModelFromSparkplug, type Observed } from '../electron/cli/commands/plant-sparkplug';
+import { draftModelFromSparkplug, listenForBirths, type Observed } from '../electron/cli/commands/plant-sparkplug';
 import { createCore, testConfig } from '../electron/core';
 import { BrokerConfigSchema, createBroker } from '../electron/core/broker';
 import { manualClock } from '../electron/core/clock';
@@ -167,6 +167,22 @@ describe('drafts say what they could not know', () => {
     expect(yaml).toMatch(/^ {6}temp: .*unit: "°C".*# Double; CHECK sampling_s$/m);
   });
 
+  it('plant browse names an asset by its object’s display name, its id by the browse name', () => {
+    const { yaml } = draftFromBrowse('opc.tcp://plc:4840', 'None', [
+      {
+        nodeId: 'ns=1;s=a/p/flow',
+        browseName: 'flow',
+        displayName: 'Flow',
+        path: ['a', 'rw-pump-1'],
+        parentName: 'Raw water pump 1',
+        dataType: 'Double',
+        range: [0, 10],
+        unit: 'm³/h',
+      },
+    ]);
+    expect(yaml).toContain('- { id: rw-pump-1, type: rw-pump-1, name: "Raw water pump 1" }');
+  });
+
   it('plant import-sparkplug with --username keeps the user name in the draft and asks for the password', () => {
     const observed: Observed = { devices: new Map(), unborn: new Set(), messages: 1 };
     observed.devices.set('g/n/d', {
@@ -181,6 +197,30 @@ describe('drafts say what they could not know', () => {
     if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
     expect(r.connectors[0]).toMatchObject({ broker: { url: 'mqtts://broker:8883', username: 'aegisflow', ca: 'ca.pem' } });
     expect(d.yaml).toMatch(/# CHECK: the broker password/);
+  });
+});
+
+describe('plant import-sparkplug names what sent data without a birth', () => {
+  it('a node as group/node, a device as group/node/device (no trailing slash)', async () => {
+    const broker = createBroker(BrokerConfigSchema.parse({ port: 0, wsPort: null }), createLogger({ level: 'silent' }));
+    await broker.start();
+    const edge = await startTestEdgeNode({
+      url: broker.url,
+      group: 'works',
+      node: 'edge-1',
+      nodeMetrics: ['t'],
+      devices: [{ id: 'pump-1', assetId: 'x', metrics: ['flow'] }],
+    });
+    try {
+      const l = await listenForBirths(broker.url, { group: 'works' });
+      await edge.data('', { t: 1 });
+      await edge.data('pump-1', { flow: 2 });
+      await waitFor(() => l.observed.unborn.size === 2, 'both seen');
+      expect([...(await l.stop()).unborn].sort()).toEqual(['works/edge-1', 'works/edge-1/pump-1']);
+    } finally {
+      await edge.close();
+      await broker.stop();
+    }
   });
 });
 

@@ -134,7 +134,8 @@ describe('README, "Connect an OPC UA server": the worked example', () => {
     const browsed = await plant('browse', url, '--security', 'SignAndEncrypt', '--trust', thumbprint, '--out', model, '--data-dir', data);
     expect(browsed).toMatchObject({ code: 0, out: expect.stringMatching(/wrote .*wtp-opcua\.yaml: 14 assets, 59 tags/) as unknown });
     expect(fs.readFileSync(model, 'utf8')).toMatch(/flow: \{ name: "flow", unit: "m³\/h", range: \[0, 1500\].*node: "ns=1;s=intake\/rw-pump-1\/flow"/);
-    addSetSpeed(model, '  rw-pump-1:\n    name: "rw-pump-1"\n');
+    expect(fs.readFileSync(model, 'utf8')).toContain('- { id: rw-pump-1, type: rw-pump-1, name: "Raw water pump 1" }');
+    addSetSpeed(model, '  rw-pump-1:\n    name: "Raw water pump 1"\n');
     expect(await plant('validate', model)).toMatchObject({
       code: 0,
       out: expect.stringContaining('OK — site my-plant: 1 area, 6 lines, 14 assets, 59 tags') as unknown,

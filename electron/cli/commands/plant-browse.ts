@@ -54,7 +54,7 @@ export function draftFromBrowse(endpoint: string, security: string, vars: readon
     assets.push({
       line: slug(p.at(-2) ?? 'line-1', 'line-1'),
       asset: unique(slug(p.at(-1) ?? 'asset', 'asset'), assetIds),
-      name: p.at(-1) ?? 'asset',
+      name: first.parentName ?? p.at(-1) ?? 'asset',
       vars: list,
     });
   }

@@ -44,7 +44,7 @@ export interface ObservedDevice {
 }
 
 export interface Observed {
-  /** By `${group}/${node}/${device}`, in order of their births. */
+  /** By `${group}/${node}/${device}` (`${group}/${node}` for the node itself), in order of their births. */
   devices: Map<string, ObservedDevice>;
   /** Nodes or devices that sent data but no birth while we listened. */
   unborn: Set<string>;
@@ -93,7 +93,7 @@ export async function listenForBirths(url: string, o: ListenOptions = {}): Promi
     } catch {
       return;
     }
-    const key = `${t.group}/${t.node}/${t.device}`;
+    const key = t.device ? `${t.group}/${t.node}/${t.device}` : `${t.group}/${t.node}`;
     const now = Date.now();
     let d = observed.devices.get(key);
     if (t.type === 'NBIRTH' || t.type === 'DBIRTH') {
