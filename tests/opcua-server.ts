@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   DataType,
+  makeEUInformation,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
@@ -44,8 +45,11 @@ export interface PlantServerOptions {
   port: number;
   /** The server's PKI (its certificate survives a restart on the same folder). */
   pkiDir: string;
-  /** The gateway's public key the command method verifies tokens with; without it every command is refused. */
-  gatewayPublicKey?: KeyObject | string;
+  /**
+   * The gateway's public key the command method verifies tokens with; without it every command is refused.
+   * A function is asked at each command until it gives one (a key file AegisFlow creates on its first start).
+   */
+  gatewayPublicKey?: KeyObject | string | (() => KeyObject | string | undefined);
   /** User name → password; without it anonymous sessions only. */
   users?: Record<string, string>;
   /** Generator period (ms); 0: values only when the test sets them. */
@@ -116,7 +120,14 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
   const space = server.engine.addressSpace;
   if (!space) throw new Error('no address space');
   const ns = space.getOwnNamespace();
-  const verifier: CommandVerifier | null = opts.gatewayPublicKey ? createCommandVerifier({ publicKey: opts.gatewayPublicKey }) : null;
+  const startedAt = Date.now();
+  let verifier: CommandVerifier | null = null;
+  const verifierNow = () => {
+    const key = typeof opts.gatewayPublicKey === 'function' ? opts.gatewayPublicKey() : opts.gatewayPublicKey;
+    // notBefore: tokens issued since the server started, also when the key came later.
+    if (!verifier && key) verifier = createCommandVerifier({ publicKey: key, notBefore: startedAt });
+    return verifier;
+  };
   const acks: CommandAck[] = [];
   const vars = new Map<string, GeneratedTag & { node: UAVariable }>();
   const root = ns.addFolder(space.rootFolder.objects, { browseName: opts.model.site.id, nodeId: `s=${opts.model.site.id}` });
@@ -135,6 +146,7 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
         nodeId: `s=${t.id}`,
         dataType: 'Double',
         engineeringUnitsRange: { low: t.range[0], high: t.range[1] },
+        ...(t.unit ? { engineeringUnits: makeEUInformation(t.unit, t.unit, t.unit) } : {}),
         minimumSamplingInterval: 50,
       });
       vars.set(t.id, { node, normal: t.normal, period: t.sampling_s * 1000, i: i++, held: false });
@@ -154,8 +166,9 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
         message = null;
       }
       const at = new Date().toISOString();
-      const ack = verifier
-        ? commandAck(a.id, verifier.verify(a.id, message), at)
+      const v = verifierNow();
+      const ack = v
+        ? commandAck(a.id, v.verify(a.id, message), at)
         : { device_id: a.id, jti: null, status: 'refused' as const, code: 'bad_token' as const, reason: 'no gateway key', at };
       acks.push(ack);
       return { statusCode: StatusCodes.Good, outputArguments: [new Variant({ dataType: DataType.String, value: JSON.stringify(ack) })] };

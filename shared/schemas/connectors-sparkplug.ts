@@ -57,6 +57,8 @@ export const SparkplugSettingsSchema = z.strictObject({
         url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'a broker URL such as mqtt://host:1883 or mqtts://host:8883'),
         username: z.string().max(256).optional(),
         password: z.string().max(1024).optional(),
+        /** mqtts / wss: the CA certificate (PEM file, relative to the model file) the broker's certificate is signed by. */
+        ca: z.string().min(1).max(4096).optional(),
       }),
     ])
     .default('embedded'),

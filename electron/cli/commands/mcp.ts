@@ -19,8 +19,9 @@ The agent's bearer token comes from the environment, never from the command line
 
 Options:
       --agent NAME        the agent this token belongs to (id or name); a mismatch is refused
-      --url URL           the app's MCP endpoint (env AEGISFLOW_MCP_URL; default
-                          http://<http.host>:<http.port>/mcp from the config, i.e. http://127.0.0.1:8787/mcp)
+      --url URL           the app's MCP endpoint (env AEGISFLOW_MCP_URL; default: the app running on the
+                          data dir (its run file), else http://<http.host>:<http.port>/mcp from the config,
+                          i.e. http://127.0.0.1:8787/mcp)
       --standalone        run a headless core in-process instead of bridging to a running app
       --speed X           (standalone) replay speed of the simulator (default from config: 100)
       --list              act as a client instead: list the app's tools (JSON on stdout) and exit
@@ -81,9 +82,12 @@ export const mcpCommand: CliCommand = {
       return fail(err);
     }
 
+    // The app running on this data dir says where it listens (a --http-port of its own, port 0).
+    const app = values.standalone ? null : readRunFile(config.dataDir)?.url?.replace('://0.0.0.0:', '://127.0.0.1:');
     const url =
       values.url ??
-      process.env.AEGISFLOW_MCP_URL ??
+      (process.env.AEGISFLOW_MCP_URL || null) ??
+      (app ? `${app}${config.mcp.path}` : null) ??
       `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${config.http.port}${config.mcp.path}`;
     if (values.list || values.call) return runClient(url, token, values.agent, values);
     if (!values.standalone) {
@@ -167,7 +171,9 @@ async function runClient(url: string, token: string, agent: string, v: { list?: 
     await client.close();
     return 0;
   } catch (err) {
-    process.stderr.write(`aegisflow mcp: ${(err as Error).message}\n`);
+    const why = (err as Error).message;
+    // fetch's own word for a refused connection names neither the address nor what to do.
+    process.stderr.write(`aegisflow mcp: ${why === 'fetch failed' ? `cannot reach AegisFlow at ${url} (is it running? --url names another)` : why}\n`);
     await client.close().catch(() => {});
     return 1;
   }

@@ -54,7 +54,7 @@ export function draftFromBrowse(endpoint: string, security: string, vars: readon
     assets.push({
       line: slug(p.at(-2) ?? 'line-1', 'line-1'),
       asset: unique(slug(p.at(-1) ?? 'asset', 'asset'), assetIds),
-      name: p.at(-1) ?? 'asset',
+      name: first.parentName ?? p.at(-1) ?? 'asset',
       vars: list,
     });
   }
@@ -63,7 +63,7 @@ export function draftFromBrowse(endpoint: string, security: string, vars: readon
   w(`# Draft plant model from \`aegisflow plant browse ${endpoint}\` (${assets.length} assets, ${vars.length} variables).`);
   w('# Check every line marked CHECK, then: aegisflow plant validate THIS_FILE');
   w("#   - ids, names and the hierarchy: the objects' browse names became assets, their parents lines;");
-  w("#   - range: the variable's EURange where the server has one; else a placeholder [0, 100] marked CHECK;");
+  w("#   - range and unit: the variable's EURange and EngineeringUnits where the server has them; else [0, 100] and no unit, marked CHECK;");
   w('#   - sampling_s: how often the value changes in the process (the connector samples at twice that rate);');
   w('#   - node ids use the namespace index (ns=N): if the server may renumber namespaces, write nsu=<namespace URI>;');
   w('#   - limits and commands: none inferred.');
@@ -95,7 +95,7 @@ export function draftFromBrowse(endpoint: string, security: string, vars: readon
       if (bool) f.push('type: bool');
       else if (/Int|Byte/.test(v.dataType)) f.push('type: int');
       f.push(`range: [${range[0]}, ${range[1]}]`, 'sampling_s: 1', `source: { connector: opcua, node: ${q(v.nodeId)} }`);
-      const notes = [v.dataType, v.range || bool ? '' : 'CHECK range', 'CHECK sampling_s'].filter(Boolean).join('; ');
+      const notes = [v.dataType, v.range || bool ? '' : 'CHECK range', v.unit || bool ? '' : 'CHECK unit', 'CHECK sampling_s'].filter(Boolean).join('; ');
       w(`      ${key}: { ${f.join(', ')} } # ${notes}`);
     }
   }

@@ -4,6 +4,7 @@
 // name, type and (often) its unit and engineering range; data seen while listening gives the spread and
 // the sampling period. What the births cannot say (limits, commands, the areas) is marked CHECK.
 import fs from 'node:fs';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import { parseModel } from '../../core/model';
 import { formatProblems } from '../../core/yaml';
@@ -15,6 +16,7 @@ import {
   REBIRTH_METRIC,
   sparkplugNumber as num,
   sparkplugTopic as topicOf,
+  tlsHint,
   type UMetric,
 } from '../../core/connectors';
 import { slug } from './plant-import';
@@ -42,7 +44,7 @@ export interface ObservedDevice {
 }
 
 export interface Observed {
-  /** By `${group}/${node}/${device}`, in order of their births. */
+  /** By `${group}/${node}/${device}` (`${group}/${node}` for the node itself), in order of their births. */
   devices: Map<string, ObservedDevice>;
   /** Nodes or devices that sent data but no birth while we listened. */
   unborn: Set<string>;
@@ -56,6 +58,8 @@ export interface ListenOptions {
   password?: string;
   /** Ask nodes seen without a birth to birth again (an NCMD Node Control/Rebirth: off unless asked for). */
   rebirth?: boolean;
+  /** mqtts / wss: the CA certificate (PEM) the broker's certificate is signed by. */
+  ca?: Buffer;
 }
 
 const propNum = (m: UMetric, ...names: string[]) => {
@@ -76,6 +80,7 @@ export async function listenForBirths(url: string, o: ListenOptions = {}): Promi
     reconnectPeriod: 0,
     username: o.username,
     password: o.password,
+    ...(o.ca ? { ca: o.ca } : {}),
   });
   const asked = new Set<string>();
   client.on('message', (topic, payload) => {
@@ -88,7 +93,7 @@ export async function listenForBirths(url: string, o: ListenOptions = {}): Promi
     } catch {
       return;
     }
-    const key = `${t.group}/${t.node}/${t.device}`;
+    const key = t.device ? `${t.group}/${t.node}/${t.device}` : `${t.group}/${t.node}`;
     const now = Date.now();
     let d = observed.devices.get(key);
     if (t.type === 'NBIRTH' || t.type === 'DBIRTH') {
@@ -176,8 +181,16 @@ export interface SparkplugDraft {
   skipped: string[];
 }
 
-/** The draft model text for what was observed; `broker` is the URL the connector should read from. */
-export function draftModelFromSparkplug(observed: Observed, broker: string): SparkplugDraft {
+/** How the draft's connector reaches the broker: its URL, and the user name and CA file the listener used. */
+export interface DraftBroker {
+  url: string;
+  username?: string;
+  ca?: string;
+}
+
+/** The draft model text for what was observed; `broker` is where the connector should read from. */
+export function draftModelFromSparkplug(observed: Observed, broker: string | DraftBroker): SparkplugDraft {
+  const b = typeof broker === 'string' ? { url: broker } : broker;
   const out: string[] = [];
   const w = (s = '') => out.push(s);
   const skipped: string[] = [];
@@ -235,7 +248,7 @@ export function draftModelFromSparkplug(observed: Observed, broker: string): Spa
     types.push(`  ${typeId}:`, `    name: ${q(d.device ? `${d.node} / ${d.device}` : `edge node ${d.node}`)}`, '    tags:', ...rows);
     line.assets.push({ id: assetId, type: typeId, name: d.device || d.node });
   }
-  w(`# Drafted by aegisflow plant import-sparkplug from the births seen on ${broker}.`);
+  w(`# Drafted by aegisflow plant import-sparkplug from the births seen on ${b.url}.`);
   w('# Each edge node is a line, each device an asset (a node’s own metrics: an asset named after the node);');
   w('# each tag names its (node, device, metric) explicitly. Review the lines marked CHECK, add limits and');
   w('# each type’s commands, group the lines into real areas, then: aegisflow plant validate FILE');
@@ -244,7 +257,9 @@ export function draftModelFromSparkplug(observed: Observed, broker: string): Spa
   w('plant_model: 1');
   w('site: { id: my-plant } # CHECK');
   w('connectors:');
-  for (const g of groups) w(`  - { id: ${connectorOf(g)}, type: sparkplug-b, group: ${q(g)}, broker: { url: ${q(broker)} } }`);
+  const brokerFields = [`url: ${q(b.url)}`, ...(b.username ? [`username: ${q(b.username)}`] : []), ...(b.ca ? [`ca: ${q(b.ca)}`] : [])];
+  if (b.username) w('# CHECK: the broker password: add password: … to each connector below (the file then holds a secret: keep it readable by AegisFlow only)');
+  for (const g of groups) w(`  - { id: ${connectorOf(g)}, type: sparkplug-b, group: ${q(g)}, broker: { ${brokerFields.join(', ')} } }`);
   w('asset_types:');
   out.push(...types);
   w('areas:');
@@ -261,6 +276,7 @@ export function draftModelFromSparkplug(observed: Observed, broker: string): Spa
 }
 
 export interface ImportSparkplugValues {
+  ca?: string;
   group?: string;
   seconds?: string;
   rebirth?: boolean;
@@ -276,12 +292,26 @@ export async function importSparkplug(url: string, values: ImportSparkplugValues
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
     throw usageError(`--seconds must be a number of seconds between 0 and 3600 (got "${values.seconds}")`);
   if (values.out && fs.existsSync(values.out) && !values.force) throw usageError(`${values.out} exists; pass --force to overwrite it`);
-  const listener = await listenForBirths(url, {
-    group: values.group,
-    username: values.username,
-    password: process.env.AEGISFLOW_SPARKPLUG_PASSWORD,
-    rebirth: values.rebirth,
-  });
+  let ca: Buffer | undefined;
+  if (values.ca) {
+    if (!/^(mqtts|wss|ssl):/.test(url)) throw usageError(`--ca is for a TLS broker (mqtts://, wss://); ${url} is not one`);
+    if (!fs.existsSync(values.ca)) throw usageError(`--ca: no such file: ${values.ca}`);
+    ca = fs.readFileSync(values.ca);
+  }
+  let listener: Awaited<ReturnType<typeof listenForBirths>>;
+  try {
+    listener = await listenForBirths(url, {
+      group: values.group,
+      username: values.username,
+      password: process.env.AEGISFLOW_SPARKPLUG_PASSWORD,
+      rebirth: values.rebirth,
+      ca,
+    });
+  } catch (err) {
+    const why = tlsHint((err as Error).message, values.ca).replace("give the connector's broker its ca: FILE", 'pass --ca FILE');
+    process.stderr.write(`aegisflow plant import-sparkplug: cannot connect to ${url.replace(/\/\/[^/@]*@/, '//')}: ${why}\n`);
+    return 1;
+  }
   process.stderr.write(`listening on ${url.replace(/\/\/[^/@]*@/, '//')} (spBv1.0/${values.group ?? '+'}/#) for ${seconds} s…\n`);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const observed = await listener.stop();
@@ -291,7 +321,10 @@ export async function importSparkplug(url: string, values: ImportSparkplugValues
     );
     return 1;
   }
-  const draft = draftModelFromSparkplug(observed, url.replace(/\/\/[^/@]*@/, '//'));
+  // The draft's CA path is relative to the model file, as the connector reads it.
+  const modelDir = values.out ? path.dirname(path.resolve(values.out)) : process.cwd();
+  const caInDraft = values.ca && !path.isAbsolute(values.ca) ? path.relative(modelDir, path.resolve(values.ca)) : values.ca;
+  const draft = draftModelFromSparkplug(observed, { url: url.replace(/\/\/[^/@]*@/, '//'), username: values.username, ca: caInDraft });
   const check = parseModel(draft.yaml, values.out ?? '<draft>');
   if (!check.ok) {
     process.stderr.write(

@@ -4,17 +4,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadModelFile, modelPath, parseModel, type PlantModelView, type TagView } from '../../core/model';
 import { formatProblems } from '../../core/yaml';
-import { buildConfig, COMMON_HELP, COMMON_OPTIONS, fail, parseCommand, usageError } from '../common';
+import { buildConfig, buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, fail, parseCommand, usageError } from '../common';
+import { LINK_OPTIONS } from '../link';
 import type { CliCommand } from '../types';
 import { plantBrowse } from './plant-browse';
+import { plantConnectors, plantTrust } from './plant-link';
 import { DraftError, draftModelFromCsv } from './plant-import';
 import { importSparkplug } from './plant-sparkplug';
 
 const HELP = `Usage: aegisflow plant validate FILE
        aegisflow plant show [--model FILE] [--json]
        aegisflow plant import-csv FILE.csv [--out model.yaml] [--device-column C] [--time-column C]
-       aegisflow plant import-sparkplug mqtt://HOST:1883 [--group G] [--seconds N] [--rebirth] [--out model.yaml]
-       aegisflow plant browse opc.tcp://HOST:PORT [--security MODE] [--user U --password-env VAR] [--out model.yaml]
+       aegisflow plant import-sparkplug mqtt://HOST:1883 [--group G] [--seconds N] [--rebirth] [--ca FILE] [--out model.yaml]
+       aegisflow plant browse opc.tcp://HOST:PORT [--security MODE] [--trust THUMBPRINT] [--user U --password-env VAR] [--out model.yaml]
+       aegisflow plant connectors [--json] [--operator NAME]
+       aegisflow plant trust CONNECTOR THUMBPRINT --operator NAME
 
 The plant model is one YAML file: site > areas > lines > assets (ISA-95), asset types with their
 tags (unit, engineering range, normal band, HH/H/L/LL limits, sampling period) and commands, and the
@@ -34,18 +38,23 @@ Subcommands:
                       births seen: an edge node per line, a device per asset, a metric per tag (bound by
                       node, device and metric), units and ranges from the births' engUnit/engLow/engHigh
                       or the values seen. --group G: one group only; --rebirth: ask nodes that send data
-                      but no birth to birth again; --username U (password in AEGISFLOW_SPARKPLUG_PASSWORD)
+                      but no birth to birth again; --username U (password in AEGISFLOW_SPARKPLUG_PASSWORD);
+                      --ca FILE: the CA of an mqtts:// broker's certificate
   browse URL          list an OPC UA server's numeric variables and draft model entries for them: one
                       asset per object, one tag per variable bound to its node id through an opc-ua
                       connector (range and unit from EURange / EngineeringUnits when the server has them)
+  connectors          the running app's connectors: state, values, errors, and the server certificate an
+                      OPC UA connector waits on (its thumbprint)
+  trust ID THUMBPRINT trust the server certificate connector ID waits on, as an operator of the running
+                      app (audited as CERT_TRUSTED; the control room's Trust button does the same)
 
 Options:
       --model FILE          show: this model file instead of the config's plant.model
       --json                show: print the resolved model as JSON (every tag of every asset spelled out);
-                            browse: print the variables found as JSON instead of a draft
-      --out FILE            import-csv: write the draft here (default: stdout); refuses an existing file
-                            unless --force
-      --force               import-csv: overwrite --out
+                            browse: print the variables found as JSON instead of a draft; connectors: as JSON
+      --out FILE            import-csv, import-sparkplug, browse: write the draft here (default: stdout);
+                            refuses an existing file unless --force
+      --force               overwrite --out
       --device-column C     import-csv: the device id column (default device_id if present, else one asset);
                             "line/asset" ids keep their line
       --time-column C       import-csv: the time column (default the first of timestamp, datetime, time,
@@ -58,16 +67,27 @@ Options:
       --user U              browse: log in as U; --password-env VAR names the variable holding the password
       --root NODEID         browse: start here instead of the Objects folder (e.g. ns=2;s=Line1)
       --depth N             browse: how deep to follow objects and folders (default 8)
+      --group G             import-sparkplug: listen to this Sparkplug group only (default every group)
+      --seconds N           import-sparkplug: how long to listen (default 10)
+      --rebirth             import-sparkplug: ask nodes that send data without a birth seen to birth again
+      --username U          import-sparkplug: broker user (password from AEGISFLOW_SPARKPLUG_PASSWORD)
+      --ca FILE             import-sparkplug: CA certificate (PEM) of an mqtts:// broker; the draft's
+                            connector gets it as broker.ca (relative to --out)
+      --operator NAME       connectors, trust: log in to the running app as this operator (env
+                            AEGISFLOW_OPERATOR; password from AEGISFLOW_PASSWORD or a prompt)
 ${COMMON_HELP}
 
-Exit codes: 0 done (validate: the model is valid), 1 the model has problems, 2 usage error or a file
-that cannot be read.
+Exit codes: 0 done (validate: the model is valid), 1 the model has problems (or the app refused),
+2 usage error, a file that cannot be read, or no app runs (connectors, trust), 3 login refused.
 
 Examples:
   aegisflow plant validate plants/water.yaml
   aegisflow plant show --config aegisflow.yaml
   aegisflow plant import-csv historian.csv --device-column tag_group --out plants/draft.yaml
-  aegisflow plant browse opc.tcp://plc.local:4840 --security SignAndEncrypt --out plants/plc.yaml`;
+  aegisflow plant browse opc.tcp://plc.local:4840 --security SignAndEncrypt --out plants/plc.yaml
+  aegisflow plant import-sparkplug mqtts://broker:8883 --ca plant-ca.pem --group works --seconds 30 --out plants/works.yaml
+  aegisflow plant connectors --operator "Dana Reyes"
+  aegisflow plant trust opcua 0110c82a5046aaa6798c576e15ab47b5c1f51a55 --operator "Dana Reyes"`;
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -82,15 +102,17 @@ const OPTIONS = {
   seconds: { type: 'string' },
   rebirth: { type: 'boolean' },
   username: { type: 'string' },
+  ca: { type: 'string' },
   security: { type: 'string' },
   trust: { type: 'string' },
   user: { type: 'string' },
   'password-env': { type: 'string' },
   root: { type: 'string' },
   depth: { type: 'string' },
+  ...LINK_OPTIONS,
 } as const;
 
-const SUBCOMMANDS = ['validate', 'show', 'import-csv', 'import-sparkplug', 'browse'];
+const SUBCOMMANDS = ['validate', 'show', 'import-csv', 'import-sparkplug', 'browse', 'connectors', 'trust'];
 
 /** "12 tags every 1 s, 48 every 60 s" */
 function samplingSummary(m: PlantModelView): string {
@@ -165,7 +187,7 @@ function load(file: string, command: string): PlantModelView | number {
 export const plantCommand: CliCommand = {
   name: 'plant',
   summary:
-    'the plant model file: plant validate FILE, plant show, plant import-csv FILE.csv, plant import-sparkplug mqtt://…, plant browse opc.tcp://… (drafts)',
+    'the plant model file: plant validate FILE, plant show, plant import-csv FILE.csv, plant import-sparkplug mqtt://…, plant browse opc.tcp://… (drafts); plant connectors, plant trust (the running app)',
   help: HELP,
   async run(argv) {
     const parsed = parseCommand(argv, OPTIONS, HELP, { needsSubcommand: true });
@@ -187,6 +209,11 @@ export const plantCommand: CliCommand = {
         else printTree(m);
         return 0;
       }
+      if (sub === 'connectors') {
+        if (args.length) throw usageError(`plant connectors takes no argument (got "${args.join(' ')}")`);
+        return await plantConnectors(buildLinkConfig(values), values);
+      }
+      if (sub === 'trust') return await plantTrust(buildLinkConfig(values), args, values);
       if (sub === 'browse') {
         if (args.length > 1) throw usageError(`plant browse takes one endpoint URL (got "${args.join(' ')}")`);
         return await plantBrowse(args[0], values, buildConfig(values).dataDir);

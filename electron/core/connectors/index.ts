@@ -1,6 +1,7 @@
 // Connectors (issue 15): where the plant's values come from. One module per connector type; the plant
 // model declares the instances and binds each tag to one; several run at once. Ingest builds them from
 // the model in force and rebuilds them when it changes.
+import path from 'node:path';
 import type { ModelIndex } from '../model';
 import { createMqttJsonConnector } from './mqtt-json';
 import { bindTags } from './mqtt-json-map';
@@ -10,6 +11,7 @@ import type { Connector, ConnectorContext } from './types';
 
 export type { BoundTag, Connector, ConnectorContext, ConnectorRejectReason, ConnectorState, ConnectorStatus, SampleQuality, TagSample } from './types';
 export { loadOpcUaTools } from './opcua';
+export { tlsHint } from './sparkplug';
 export type { BrowsedVariable } from './opcua-browse';
 export { bindTags, buildIndex, createMqttJsonEncoder, decodeMessage, encodeMqttJson, filterOf, topicMatches } from './mqtt-json-map';
 export {
@@ -31,7 +33,12 @@ export function createConnectors(model: ModelIndex, ctx: ConnectorContext): Conn
   return model.model.connectors.map(({ id, type }) => {
     const settings = model.connectors.find((c) => c.id === id);
     if (!settings || settings.type !== type) throw new Error(`connector ${id} (${type}): no validated settings; load the model with parseModel`);
-    if (settings.type === 'sparkplug-b') return createSparkplugConnector(settings, bindTags(model.model, id), ctx);
+    if (settings.type === 'sparkplug-b') {
+      // A CA file is named relative to the model file, like the model's other files.
+      const b = settings.broker;
+      const broker = b !== 'embedded' && b.ca ? { ...b, ca: path.resolve(path.dirname(model.model.file), b.ca) } : b;
+      return createSparkplugConnector({ ...settings, broker }, bindTags(model.model, id), ctx);
+    }
     if (settings.type === 'opc-ua') return createOpcUaConnector(settings, bindTags(model.model, id), ctx);
     return createMqttJsonConnector(settings, bindTags(model.model, id), ctx);
   });

@@ -24,6 +24,8 @@ export interface BrowsedVariable {
   displayName: string;
   /** The chain of objects and folders from Objects down to the variable's parent (browse names). */
   path: string[];
+  /** The display name of the object holding it ("Raw water pump 1"), when it has one. */
+  parentName?: string;
   dataType: string;
   range: [number, number] | null;
   unit: string | null;
@@ -115,7 +117,7 @@ export async function browseServer(opts: BrowseOptions): Promise<BrowsedVariable
     const max = opts.maxVariables ?? 20_000;
     const seen = new Set<string>();
     const serverObject = resolveNodeId(ObjectIds.Server).toString();
-    const walk = async (nodeId: string, path: string[], depth: number): Promise<void> => {
+    const walk = async (nodeId: string, path: string[], depth: number, parentName?: string): Promise<void> => {
       if (depth > (opts.maxDepth ?? 8) || out.length >= max) return;
       for (const ref of await children(session, nodeId)) {
         const id = ref.nodeId.toString();
@@ -132,12 +134,13 @@ export async function browseServer(opts: BrowseOptions): Promise<BrowsedVariable
             browseName: ref.browseName.name ?? id,
             displayName: ref.displayName.text ?? ref.browseName.name ?? id,
             path,
+            ...(parentName ? { parentName } : {}),
             dataType: DataType[builtIn] ?? String(builtIn),
             range,
             unit,
           });
           if (out.length >= max) return;
-        } else await walk(id, [...path, ref.browseName.name ?? id], depth + 1);
+        } else await walk(id, [...path, ref.browseName.name ?? id], depth + 1, ref.displayName.text ?? undefined);
       }
     };
     await walk(opts.root ?? resolveNodeId(ObjectIds.ObjectsFolder).toString(), [], 0);

@@ -28,8 +28,13 @@ export interface EdgeNodeOptions {
   nodeAssetId?: string;
   /** Metrics of the node itself. */
   nodeMetrics?: string[];
-  /** The gateway's public key: without it every command is refused. */
-  publicKey?: KeyObject | string;
+  /**
+   * The gateway's public key: without it every command is refused. A function is asked at each command
+   * until it gives one (a key file AegisFlow creates on its first start).
+   */
+  publicKey?: KeyObject | string | (() => KeyObject | string | undefined);
+  /** Birth properties by metric name: engUnit, engLow, engHigh (what `plant import-sparkplug` reads). */
+  eng?: Readonly<Record<string, { unit?: string; low?: number; high?: number }>>;
   /** Birth again when the host asks (default true). */
   autoRebirth?: boolean;
   /** A device's own say after a verified command: a refusal reason, or nothing to accept. */
@@ -65,7 +70,14 @@ export interface TestEdgeNode {
 export async function startTestEdgeNode(o: EdgeNodeOptions): Promise<TestEdgeNode> {
   const now = o.now ?? Date.now;
   const bdSeq = Math.floor(Math.random() * 256);
-  const verifier: CommandVerifier | null = o.publicKey ? createCommandVerifier({ publicKey: o.publicKey, clockToleranceS: 5 }) : null;
+  const startedAt = now();
+  let verifier: CommandVerifier | null = null;
+  const verifierNow = () => {
+    const key = typeof o.publicKey === 'function' ? o.publicKey() : o.publicKey;
+    // notBefore: tokens issued since the node started, also when the key came later.
+    if (!verifier && key) verifier = createCommandVerifier({ publicKey: key, clockToleranceS: 5, notBefore: startedAt });
+    return verifier;
+  };
   let seq = 0;
   const nextSeq = () => {
     const s = seq;
@@ -94,15 +106,27 @@ export async function startTestEdgeNode(o: EdgeNodeOptions): Promise<TestEdgeNod
   const refused: TestEdgeNode['refused'] = [];
   let last: Record<string, Record<string, number>> = {};
 
-  const metric = (device: string, name: string, value: number | null, withName: boolean, ts: number, quality?: number): UMetric => ({
-    ...(withName ? { name } : {}),
-    alias: aliasOf(device, name),
-    timestamp: ts,
-    type: o.types?.[name] ?? 'Double',
-    value: value !== null && o.types?.[name] === 'Boolean' ? value !== 0 : value,
-    ...(value === null ? { isNull: true } : {}),
-    ...(quality !== undefined ? { properties: { Quality: { type: 'Int32', value: quality } } } : {}),
-  });
+  const birthProps = (name: string): UMetric['properties'] => {
+    const e = o.eng?.[name];
+    if (!e) return undefined;
+    return {
+      ...(e.unit !== undefined ? { engUnit: { type: 'String', value: e.unit } } : {}),
+      ...(e.low !== undefined ? { engLow: { type: 'Double', value: e.low } } : {}),
+      ...(e.high !== undefined ? { engHigh: { type: 'Double', value: e.high } } : {}),
+    };
+  };
+  const metric = (device: string, name: string, value: number | null, withName: boolean, ts: number, quality?: number, birth = false): UMetric => {
+    const properties: UMetric['properties'] = birth ? birthProps(name) : quality !== undefined ? { Quality: { type: 'Int32', value: quality } } : undefined;
+    return {
+      ...(withName ? { name } : {}),
+      alias: aliasOf(device, name),
+      timestamp: ts,
+      type: o.types?.[name] ?? 'Double',
+      value: value !== null && o.types?.[name] === 'Boolean' ? value !== 0 : value,
+      ...(value === null ? { isNull: true } : {}),
+      ...(properties ? { properties } : {}),
+    };
+  };
 
   const publish = (type: Parameters<typeof topicOf>[1], device: string, metrics: UMetric[], ts = now()) =>
     client.publishAsync(topicOf(o.group, type, o.node, device), encodePayload({ timestamp: ts, seq: nextSeq(), metrics }), { qos: 0 });
@@ -119,7 +143,7 @@ export async function startTestEdgeNode(o: EdgeNodeOptions): Promise<TestEdgeNod
       last = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { ...v }]));
       seq = 0;
       const ts = now();
-      const own = (o.nodeMetrics ?? []).map((m) => metric('', m, values['']?.[m] ?? 0, true, ts));
+      const own = (o.nodeMetrics ?? []).map((m) => metric('', m, values['']?.[m] ?? 0, true, ts, undefined, true));
       await publish('NBIRTH', '', [
         { name: BDSEQ_METRIC, type: 'UInt64', value: bdSeq },
         { name: REBIRTH_METRIC, type: 'Boolean', value: false },
@@ -128,7 +152,7 @@ export async function startTestEdgeNode(o: EdgeNodeOptions): Promise<TestEdgeNod
       ]);
       for (const d of o.devices) {
         await publish('DBIRTH', d.id, [
-          ...d.metrics.map((m) => metric(d.id, m, values[d.id]?.[m] ?? 0, true, ts)),
+          ...d.metrics.map((m) => metric(d.id, m, values[d.id]?.[m] ?? 0, true, ts, undefined, true)),
           { name: ACK_METRIC, alias: aliasOf(d.id, ACK_METRIC), type: 'String', value: '' },
         ]);
       }
@@ -170,9 +194,8 @@ export async function startTestEdgeNode(o: EdgeNodeOptions): Promise<TestEdgeNod
     } catch {
       message = null;
     }
-    const r = verifier
-      ? verifier.verify(assetId, message)
-      : { ok: false as const, code: 'bad_token' as const, reason: 'this edge node has no gateway key', jti: null };
+    const v = verifierNow();
+    const r = v ? v.verify(assetId, message) : { ok: false as const, code: 'bad_token' as const, reason: 'this edge node has no gateway key', jti: null };
     const refusal = r.ok ? o.act?.(assetId, r.command) : undefined;
     if (r.ok && !refusal) executed.push({ assetId, command: r.command.command, params: r.command.params });
     else refused.push({ assetId, code: r.ok ? 'device_rejected' : r.code });

@@ -6,6 +6,7 @@
 // when it listens. Governed commands go to the edge as DCMD (NCMD for a node's own metrics) carrying
 // the command and its intent token; the edge verifies the token and answers in its data (README,
 // "Connect a Sparkplug B edge node").
+import fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { SparkplugSettings } from '../../../shared/schemas/connectors-sparkplug';
 import type { CommandMessage } from '../../edge/verifier';
@@ -43,6 +44,14 @@ interface NodeSession extends Session {
   bdSeq: number | null;
   devices: Map<string, Session>;
   rebirthAt: number | null;
+}
+
+/** A TLS refusal of the broker's certificate says what to do about it: the CA is a setting of the connector. */
+export function tlsHint(message: string, ca: string | undefined): string {
+  if (!/self[- ]signed certificate|unable to (get|verify) .*(issuer|certificate)|certificate chain/i.test(message)) return message;
+  return ca
+    ? `${message} (the broker's certificate is not signed by the CA in ${ca})`
+    : `${message} (the broker's certificate is signed by a CA this machine does not know: give the connector's broker its ca: FILE)`;
 }
 
 const saysOnline = (payload: Buffer) => {
@@ -117,7 +126,8 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
 
   /** The edge's answer to a command, as the verifier's acknowledgement JSON in a String metric. */
   const onAck = (t: SpTopic, text: unknown) => {
-    if (typeof text !== 'string') return;
+    // A birth declares the acknowledgement metric with an empty value: no answer yet, nothing to warn about.
+    if (typeof text !== 'string' || text === '') return;
     let ack: Record<string, unknown>;
     try {
       ack = JSON.parse(text) as Record<string, unknown>;
@@ -233,17 +243,20 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
       setState('down', why);
       if (onCore) ctx.coreBrokerLink?.(false, endpoint());
     };
-    c.on('offline', () => down(`no connection to ${endpoint()}`));
+    // Why the last attempt failed (a refused login, an unknown CA) says more than "closed".
+    let failure: string | null = null;
+    c.on('offline', () => down(failure ?? `no connection to ${endpoint()}`));
     c.on('close', () => {
       // The next session gets a STATE timestamp of its own (birth and will match per session); what the
       // nodes sent meanwhile is lost, so each must birth again before its data counts.
       stateTs = ctx.clock.now();
       if (settings.primary_host) c.options.will = willOf();
       for (const s of nodes.values()) s.born = false;
-      down(`connection to ${endpoint()} closed`);
+      down(failure ?? `connection to ${endpoint()} closed`);
     });
     c.on('error', (err) => {
-      status.lastError = err.message;
+      failure = tlsHint(err.message, own?.ca);
+      status.lastError = failure;
     });
     let delay = RECONNECT_MIN_MS;
     c.on('reconnect', () => {
@@ -251,6 +264,7 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
       c.options.reconnectPeriod = delay;
     });
     c.on('connect', () => {
+      failure = null;
       delay = RECONNECT_MIN_MS;
       c.options.reconnectPeriod = delay;
       // Spec order: subscribe first, then announce the host online.
@@ -269,8 +283,16 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
     async start() {
       stopped = false;
       stateTs = ctx.clock.now();
+      let ca: Buffer | undefined;
+      if (own?.ca) {
+        try {
+          ca = fs.readFileSync(own.ca);
+        } catch (err) {
+          return setState('down', `cannot read the broker's CA file ${own.ca}: ${(err as Error).message}`);
+        }
+      }
       const base: IClientOptions = own
-        ? { clientId: ctx.sessionId(settings.id, true), username: own.username, password: own.password, connectTimeout: 10_000 }
+        ? { clientId: ctx.sessionId(settings.id, true), username: own.username, password: own.password, connectTimeout: 10_000, ...(ca ? { ca } : {}) }
         : ctx.broker.clientOptions('aegisflow-sparkplug-');
       const opts: IClientOptions = { ...base, clean: true, reconnectPeriod: RECONNECT_MIN_MS, ...(settings.primary_host ? { will: willOf() } : {}) };
       const c = mqtt.connect(own ? own.url : ctx.broker.url, opts);
