@@ -5,7 +5,7 @@
 // is either stored or still queued at the broker.
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttJsonSettings } from '../../../shared/schemas/connectors';
-import { RECONNECT_MAX_MS, RECONNECT_MIN_MS } from '../broker';
+import { RECONNECT_MIN_MS, backOffReconnects } from '../broker';
 import { buildIndex, decodeMessage, topicMatches, type MqttJsonIndex } from './mqtt-json-map';
 import { initialStatus, type BoundTag, type Connector, type ConnectorContext, type ConnectorState } from './types';
 
@@ -105,15 +105,7 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
           reconnectPeriod: RECONNECT_MIN_MS,
           connectTimeout: 10_000,
         });
-        let delay = RECONNECT_MIN_MS;
-        c.on('reconnect', () => {
-          delay = Math.min(delay * 2, RECONNECT_MAX_MS);
-          c.options.reconnectPeriod = delay;
-        });
-        c.on('connect', () => {
-          delay = RECONNECT_MIN_MS;
-          c.options.reconnectPeriod = delay;
-        });
+        backOffReconnects(c);
         attach(c);
         client = c;
       }
