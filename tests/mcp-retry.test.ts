@@ -64,14 +64,16 @@ describe('a client whose request times out while the operator decides', () => {
   it('a client whose connection drops mid-wait comes back on a new session and collects the call', async () => {
     const device = 'line-2/pump-03';
     const approval = nextApproval(rig);
-    const progress: string[] = [];
+    const progress: Array<{ progress: number; total?: number; message?: string }> = [];
     const gone = await httpClient(rig.mcpUrl, rig.token);
     const waiting = gone
-      .callTool({ ...reduceLoadCall(device, 25), _meta: {} }, undefined, { onprogress: (p) => progress.push(p.message ?? ''), timeout: 60_000 })
+      .callTool({ ...reduceLoadCall(device, 25), _meta: {} }, undefined, { onprogress: (p) => progress.push(p), timeout: 60_000 })
       .catch((e: unknown) => e);
     const approvalId = await approval;
     await waitFor(() => progress.length > 0, 'a progress notification');
-    expect(progress[0]).toMatch(/awaiting operator approval — rule review-device-commands/);
+    // The approval's deadline shows as the time left and as the total (seconds).
+    expect(progress[0].message).toMatch(/^awaiting operator approval — rule review-device-commands.* \(\d+ s left\)$/);
+    expect(progress[0].total).toBeGreaterThan(progress[0].progress);
     await gone.close();
     expect(await waiting).toBeInstanceOf(Error);
     const back: Client = await httpClient(rig.mcpUrl, rig.token);
