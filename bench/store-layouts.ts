@@ -51,6 +51,22 @@ const rollupRead = (db: Db) => {
   const s = db.prepare(`SELECT bucket, sum / n, min, max FROM ${table} WHERE tag = ? AND bucket >= ? AND bucket <= ?`).raw(true);
   return (tag: number, from: number, to: number) => s.all(tag, minute(from), to).length;
 };
+/** The long table's raw read: one tag's rows over the window. */
+const readLong = (db: Db) => {
+  const s = db.prepare('SELECT ts, value FROM v WHERE tag = ? AND ts >= ? AND ts <= ?').raw(true);
+  return (tag: number, from: number, to: number) => s.all(tag, from, to).length;
+};
+/** A long-table writer that upserts the 1-min rollup in the insert's transaction (`insert` binds tag, ts, value). */
+const upsertingWriter = (insert: string) => (db: Db) => {
+  const ins = db.prepare(insert);
+  const up = rollupUpsert(db);
+  return db.transaction((ts: number, from: number, to: number) => {
+    for (let t = from; t < to; t++) {
+      const v = value(t, ts);
+      if (ins.run(t, ts, v).changes) up.run(t, minute(ts), v, v, v);
+    }
+  });
+};
 
 const layouts: Layout[] = [
   {
@@ -62,29 +78,14 @@ const layouts: Layout[] = [
         for (let t = from; t < to; t++) ins.run(t, ts, value(t, ts));
       });
     },
-    readRaw: (db) => {
-      const s = db.prepare('SELECT ts, value FROM v WHERE tag = ? AND ts >= ? AND ts <= ?').raw(true);
-      return (tag, from, to) => s.all(tag, from, to).length;
-    },
+    readRaw: readLong,
   },
   {
     name: 'long, WITHOUT ROWID (tag, ts) + 1-min rollup upserted in the insert transaction',
     schema:
       'CREATE TABLE v (tag INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL, quality INTEGER NOT NULL, PRIMARY KEY (tag, ts)) WITHOUT ROWID;' + rollupSchema,
-    writer: (db) => {
-      const ins = db.prepare('INSERT OR IGNORE INTO v VALUES (?, ?, ?, 0)');
-      const up = rollupUpsert(db);
-      return db.transaction((ts: number, from: number, to: number) => {
-        for (let t = from; t < to; t++) {
-          const v = value(t, ts);
-          if (ins.run(t, ts, v).changes) up.run(t, minute(ts), v, v, v);
-        }
-      });
-    },
-    readRaw: (db) => {
-      const s = db.prepare('SELECT ts, value FROM v WHERE tag = ? AND ts >= ? AND ts <= ?').raw(true);
-      return (tag, from, to) => s.all(tag, from, to).length;
-    },
+    writer: upsertingWriter('INSERT OR IGNORE INTO v VALUES (?, ?, ?, 0)'),
+    readRaw: readLong,
     readRollup: rollupRead,
   },
   {
@@ -112,10 +113,7 @@ const layouts: Layout[] = [
         }
       });
     },
-    readRaw: (db) => {
-      const s = db.prepare('SELECT ts, value FROM v WHERE tag = ? AND ts >= ? AND ts <= ?').raw(true);
-      return (tag, from, to) => s.all(tag, from, to).length;
-    },
+    readRaw: readLong,
     readRollup: rollupRead,
   },
   {
@@ -172,20 +170,8 @@ const layouts: Layout[] = [
     schema:
       'CREATE TABLE v (id INTEGER PRIMARY KEY, tag INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL, quality INTEGER NOT NULL); CREATE UNIQUE INDEX v_tag_ts ON v (tag, ts);' +
       rollupSchema,
-    writer: (db) => {
-      const ins = db.prepare('INSERT OR IGNORE INTO v (tag, ts, value, quality) VALUES (?, ?, ?, 0)');
-      const up = rollupUpsert(db);
-      return db.transaction((ts: number, from: number, to: number) => {
-        for (let t = from; t < to; t++) {
-          const v = value(t, ts);
-          if (ins.run(t, ts, v).changes) up.run(t, minute(ts), v, v, v);
-        }
-      });
-    },
-    readRaw: (db) => {
-      const s = db.prepare('SELECT ts, value FROM v WHERE tag = ? AND ts >= ? AND ts <= ?').raw(true);
-      return (tag, from, to) => s.all(tag, from, to).length;
-    },
+    writer: upsertingWriter('INSERT OR IGNORE INTO v (tag, ts, value, quality) VALUES (?, ?, ?, 0)'),
+    readRaw: readLong,
     readRollup: rollupRead,
   },
   {

@@ -1,4 +1,6 @@
-// A sandbox for in-process CLI tests: a fresh data dir per test and the command's stdout and stderr captured.
+// A sandbox for in-process CLI tests: a fresh data dir per test and the command's stdout and stderr captured;
+// and `aegisflow serve` as a child process, for the start errors only a real process shows.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,4 +27,27 @@ export function cliSandbox(prefix: string): CliSandbox {
     fs.rmSync(box.dir, { recursive: true, force: true });
   });
   return box;
+}
+
+const BIN = path.resolve(__dirname, '../bin/aegisflow.mjs');
+
+/**
+ * Run `aegisflow serve` (ports 0, no simulator, silent; `args` added last) until it exits, or 30 s: a
+ * start that does not fail is killed and reported as rc null.
+ */
+export function serveUntilExit(args: string[]): Promise<{ rc: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(
+      process.execPath,
+      [BIN, 'serve', '--http-port', '0', '--mqtt-port', '0', '--no-mqtt-ws', '--no-simulator', '--log-level', 'silent', ...args],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), 30_000);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ rc: code, stderr: err });
+    });
+  });
 }

@@ -1,16 +1,13 @@
 // REVIEW that nobody decides: the approval expires (timeout denies) and nothing reaches the device.
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GOVERNANCE_META } from '../electron/core/mcp';
-import { httpClient, inMemoryClient, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import { allDevicesLive, httpClient, inMemoryClient, policyWithReviewTimeout, startRig, textOf, type McpRig } from './mcp-helpers';
 import { OPERATOR } from './helpers';
 
 let rig: McpRig;
 beforeAll(async () => {
-  const policy = fs.readFileSync(path.resolve(__dirname, '../resources/policies/default.yaml'), 'utf8').replace('review_timeout_s: 120', 'review_timeout_s: 1');
-  rig = await startRig({}, policy);
-  await waitFor(() => rig.core.services.live.devices().length === 9, 'readings from all nine devices');
+  rig = await startRig({}, policyWithReviewTimeout(1));
+  await allDevicesLive(rig);
 }, 60_000);
 afterAll(async () => {
   await rig?.close();

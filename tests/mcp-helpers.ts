@@ -4,12 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { ProgressCallback } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { createCore, testConfig, type Core, type CoreDeps } from '../electron/core';
 import type { TimedReading } from '../shared/domain';
-import { operatorCaller, waitFor, whenEvent } from './helpers';
+import { OPERATOR, operatorCaller, waitFor, whenEvent } from './helpers';
 
 export { waitFor };
 
@@ -61,11 +62,72 @@ export async function startRig(overrides: Parameters<typeof testConfig>[1] & Pla
   };
 }
 
+/** The bundled policy with `seconds` for an operator to decide a REVIEW (instead of 120), for the expiry cases. */
+export function policyWithReviewTimeout(seconds: number): string {
+  return fs
+    .readFileSync(path.resolve(__dirname, '../resources/policies/default.yaml'), 'utf8')
+    .replace('review_timeout_s: 120', `review_timeout_s: ${seconds}`);
+}
+
+/** Resolves once every one of the nine devices has sent readings. */
+export function allDevicesLive(rig: McpRig): Promise<void> {
+  return whenEvent(rig.core.bus, 'readings', () => rig.core.services.live.devices().length === 9);
+}
+
 /** A rig whose replay runs at 50x, once every one of the nine devices has sent readings. */
 export async function startLiveRig(): Promise<McpRig> {
   const rig = await startRig({ simulator: { speed: 50 } });
-  await whenEvent(rig.core.bus, 'readings', () => rig.core.services.live.devices().length === 9);
+  await allDevicesLive(rig);
   return rig;
+}
+
+export interface CommandRig extends McpRig {
+  /** Commands each device received on its MQTT command topic (what really reached the plant). */
+  received: Map<string, number>;
+}
+
+/** A rig with all nine devices live that counts the commands each device receives (startRig's arguments). */
+export async function startCommandRig(overrides: Parameters<typeof startRig>[0] = {}, policyText?: string): Promise<CommandRig> {
+  const rig = await startRig(overrides, policyText);
+  await allDevicesLive(rig);
+  const subscribe = rig.core.services.broker.subscribeLocal;
+  if (!subscribe) throw new Error('the rig runs the embedded broker');
+  const received = new Map<string, number>();
+  await subscribe('aegisflow/commands/#', (topic) => {
+    const device = topic.replace('aegisflow/commands/', '');
+    received.set(device, (received.get(device) ?? 0) + 1);
+  });
+  return { ...rig, received };
+}
+
+/** A gated execute_device_command call: reduce the device's load by `pct` %. */
+export const reduceLoadCall = (device: string, pct: number, justification = 'vibration rising; SOP 2.3 says reduce load') => ({
+  name: 'execute_device_command',
+  arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: pct }, justification },
+});
+
+/** The id of the next approval the gateway creates (for this agent only, if given). */
+export function nextApproval(rig: McpRig, agentId?: string): Promise<string> {
+  return new Promise((resolve) => {
+    const off = rig.core.bus.on('approval.created', (a) => {
+      if (agentId !== undefined && a.agentId !== agentId) return;
+      off();
+      resolve(a.id);
+    });
+  });
+}
+
+/** An operator decides an approval from the UI; throws if the decision is refused. */
+export async function decide(rig: McpRig, id: string, verdict: 'approve' | 'reject', operator: string, comment?: string): Promise<void> {
+  const r = await rig.core.api.call('approvals.decide', { id, verdict, comment }, operatorCaller(operator));
+  if (!r.ok) throw new Error(r.error.message);
+}
+
+/** How many EXECUTED audit rows name this device. */
+export async function executedOn(rig: McpRig, device: string): Promise<number> {
+  const rows = await rig.core.api.call('audit.query', { kind: 'EXECUTED' }, OPERATOR);
+  if (!rows.ok) throw new Error(rows.error.message);
+  return rows.result.filter((row) => (row.detail as { device_id: string }).device_id === device).length;
 }
 
 export async function inMemoryClient(rig: McpRig, agentId = 'diag'): Promise<Client> {
@@ -84,18 +146,36 @@ export async function httpClient(url: string, token: string, headers: Record<str
   return client;
 }
 
+const BIN = path.resolve(__dirname, '../bin/aegisflow.mjs');
+
+/** How an SDK stdio client (1.x or 2.x) spawns the real CLI, `aegisflow mcp <args>`, as the agent this token is of. */
+export function cliServer(args: string[], token: string) {
+  return { command: process.execPath, args: [BIN, 'mcp', ...args], env: { ...process.env, AEGISFLOW_AGENT_TOKEN: token }, stderr: 'pipe' as const };
+}
+
+/** An SDK 1.x client for the spawned CLI, not yet connected; `stderr()` is what the CLI wrote there so far. */
+export function stdioClient(args: string[], token: string): { client: Client; transport: StdioClientTransport; stderr: () => string } {
+  const transport = new StdioClientTransport(cliServer(args, token));
+  let err = '';
+  transport.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  return { client: new Client({ name: 'aegis-stdio-test', version: '1.0.0' }), transport, stderr: () => err };
+}
+
+/** A data dir with agent "claude" registered (as `aegisflow agents add` leaves it), for `mcp --standalone`; its token. */
+export async function standaloneAgent(dir: string): Promise<string> {
+  const setup = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
+  await setup.start();
+  const { token } = setup.services.governance.addAgent({ id: 'claude', name: 'Claude Desktop' });
+  await setup.stop();
+  return token;
+}
+
 /** Approve (or reject) the next approval the gateway creates, as an operator would from the UI. */
-export function decideNext(rig: McpRig, verdict: 'approve' | 'reject', operator = 'alice'): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const off = rig.core.bus.on('approval.created', (a) => {
-      off();
-      setTimeout(() => {
-        void rig.core.api
-          .call('approvals.decide', { id: a.id, verdict }, operatorCaller(operator))
-          .then((r) => (r.ok ? resolve(a.id) : reject(new Error(r.error.message))));
-      }, 30);
-    });
-  });
+export async function decideNext(rig: McpRig, verdict: 'approve' | 'reject', operator = 'alice'): Promise<string> {
+  const id = await nextApproval(rig);
+  await new Promise((r) => setTimeout(r, 30));
+  await decide(rig, id, verdict, operator);
+  return id;
 }
 
 /**
@@ -105,24 +185,16 @@ export function decideNext(rig: McpRig, verdict: 'approve' | 'reject', operator 
  */
 export function decideOnProgress(rig: McpRig, verdict: 'approve' | 'reject', operator: string) {
   const messages: string[] = [];
-  const created = new Promise<string>((resolve) => {
-    const off = rig.core.bus.on('approval.created', (a) => {
-      off();
-      resolve(a.id);
-    });
-  });
+  const created = nextApproval(rig);
   let decided: Promise<string> | null = null;
-  const decide = () =>
-    created.then(async (id) => {
-      const r = await rig.core.api.call('approvals.decide', { id, verdict }, operatorCaller(operator));
-      if (!r.ok) throw new Error(r.error.message);
-      return id;
-    });
   return {
     messages,
     onprogress: (p: { message?: string }) => {
       messages.push(p.message ?? '');
-      decided ??= decide();
+      decided ??= created.then(async (id) => {
+        await decide(rig, id, verdict, operator);
+        return id;
+      });
     },
     decided: () => decided ?? Promise.reject(new Error('no progress notification reached the client')),
   };

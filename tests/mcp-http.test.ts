@@ -8,8 +8,10 @@ import { SEED_TOOLS } from '../electron/core/mcp';
 import {
   decideNext,
   decideOnProgress,
+  executedOn,
   powerBelow,
   httpClient,
+  nextApproval,
   reduceLoadHalf,
   seedToolsHappyPath,
   startLiveRig,
@@ -17,7 +19,7 @@ import {
   waitFor,
   type McpRig,
 } from './mcp-helpers';
-import { OPERATOR, operatorCaller } from './helpers';
+import { operatorCaller } from './helpers';
 
 let rig: McpRig;
 beforeAll(async () => {
@@ -175,12 +177,7 @@ describe('MCP over Streamable HTTP', () => {
     await init.text();
     const h = { authorization: `Bearer ${rig.token}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' };
     await (await post(h, { jsonrpc: '2.0', method: 'notifications/initialized' })).text();
-    const created = new Promise<string>((resolve) => {
-      const off = rig.core.bus.on('approval.created', (a) => {
-        off();
-        resolve(a.id);
-      });
-    });
+    const created = nextApproval(rig);
     const ac = new AbortController();
     const call = fetch(rig.mcpUrl, {
       method: 'POST',
@@ -221,8 +218,7 @@ describe('MCP over Streamable HTTP', () => {
       arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: 40 }, justification: 'hang up before the operator answers' },
     });
     expect(again.structuredContent).toEqual((done.structuredContent as { result: unknown }).result);
-    const executed = await rig.core.api.call('audit.query', { kind: 'EXECUTED' }, OPERATOR);
-    expect(executed.ok && executed.result.filter((row) => (row.detail as { device_id: string }).device_id === device)).toHaveLength(1);
+    expect(await executedOn(rig, device)).toBe(1);
     await client.close();
   });
 

@@ -1,44 +1,26 @@
 // Issue 20: revision 2026-07-28 over stdio. The real CLI (node bin/aegisflow.mjs mcp ...) spawned by the
 // SDK 2.x stdio client pinned to 2026-07-28: bridged to the running app's /mcp (served statelessly
 // there) with the Tasks extension, and --standalone (its own headless core) beside a 2025 session.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, testConfig } from '../electron/core';
 import { SEED_TOOLS } from '../electron/core/mcp';
 import { TasksExtensionTransport, type TaskSeen } from '../electron/core/mcp/transports/tasksExtClient';
-import { operatorCaller } from './helpers';
-import { startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
-
-const BIN = path.resolve(__dirname, '../bin/aegisflow.mjs');
+import { operatorCaller, tempDir } from './helpers';
+import { cliServer, policyWithReviewTimeout, standaloneAgent, startCommandRig, textOf, type CommandRig } from './mcp-helpers';
 
 function spawn2026(args: string[], token: string, tasks?: { onTask(t: TaskSeen): void }) {
-  const stdio = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, 'mcp', ...args],
-    env: { ...process.env, AEGISFLOW_AGENT_TOKEN: token },
-    stderr: 'pipe',
-  });
+  const stdio = new StdioClientTransport(cliServer(args, token));
   const client = new Client({ name: 'aegis-2026-stdio-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
   return { client, transport: tasks ? new TasksExtensionTransport(stdio, tasks) : stdio };
 }
 
 describe('aegisflow mcp (stdio bridge) speaking 2026-07-28', () => {
-  let rig: McpRig;
-  let commands = 0;
+  let rig: CommandRig;
+  const commands = () => rig.received.get('line-1/compressor-01') ?? 0;
   beforeAll(async () => {
     // Approvals wait 3 s for an operator here, so the expiry case ends quickly.
-    const policy = fs
-      .readFileSync(path.resolve(__dirname, '../resources/policies/default.yaml'), 'utf8')
-      .replace('review_timeout_s: 120', 'review_timeout_s: 3');
-    rig = await startRig({}, policy);
-    await waitFor(() => rig.core.services.live.devices().length === 9, 'readings from all nine devices');
-    const subscribe = rig.core.services.broker.subscribeLocal;
-    if (!subscribe) throw new Error('the rig runs the embedded broker');
-    await subscribe('aegisflow/commands/line-1/compressor-01', () => commands++);
+    rig = await startCommandRig({}, policyWithReviewTimeout(3));
   }, 60_000);
   afterAll(async () => {
     await rig?.close();
@@ -66,7 +48,7 @@ describe('aegisflow mcp (stdio bridge) speaking 2026-07-28', () => {
     expect(r.isError, textOf(r)).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ status: 'executed', approved_by: 'gina' });
     expect(seen.at(-1)?.status).toBe('completed');
-    expect(commands).toBe(1);
+    expect(commands()).toBe(1);
     // Served statelessly: the bridge opened no session for this client.
     expect(rig.core.services.mcp.http?.sessions.size).toBe(0);
     expect(rig.core.services.mcp.http?.counters().statelessRequests).toBeGreaterThan(0);
@@ -85,20 +67,17 @@ describe('aegisflow mcp (stdio bridge) speaking 2026-07-28', () => {
     expect(textOf(r)).toMatch(/^EXPIRED: .*rule review-device-commands/);
     expect(seen[0]?.status).toBe('working');
     expect(seen.at(-1)?.status).toBe('completed');
-    expect(commands).toBe(1); // the approved case's one command on line-1/compressor-01, nothing more
+    expect(commands()).toBe(1); // the approved case's one command on line-1/compressor-01, nothing more
     await client.close();
   }, 60_000);
 });
 
 describe('aegisflow mcp --standalone speaking 2026-07-28', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-mcp-2026-standalone-'));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const { dir, cleanup } = tempDir('aegis-mcp-2026-standalone-');
+  afterAll(cleanup);
 
   it('serves a stateless client from its own core: discover, a read, a BLOCK', async () => {
-    const setup = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
-    await setup.start();
-    const { token } = setup.services.governance.addAgent({ id: 'claude', name: 'Claude Desktop' });
-    await setup.stop();
+    const token = await standaloneAgent(dir);
     const { client, transport } = spawn2026(['--agent', 'claude', '--standalone', '--data-dir', dir, '--speed', '50'], token);
     const errors: Error[] = [];
     client.onerror = (e) => errors.push(e);

@@ -7,22 +7,13 @@ import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOVERNANCE_META } from '../electron/core/mcp';
 import { TasksExtensionTransport, type TaskSeen } from '../electron/core/mcp/transports/tasksExtClient';
-import { OPERATOR, operatorCaller } from './helpers';
-import { httpClient, startRig, textOf, waitFor, type McpRig } from './mcp-helpers';
+import { decide, executedOn, httpClient, nextApproval, reduceLoadCall, startCommandRig, textOf, waitFor, type CommandRig } from './mcp-helpers';
 
-let rig: McpRig;
-const received = new Map<string, number>();
+let rig: CommandRig;
 
 beforeAll(async () => {
   // A call without a progressToken is held 20 s by the server: the clients here give up long before.
-  rig = await startRig({ mcp: { review: { waitWithoutProgressMs: 20_000 } } });
-  await waitFor(() => rig.core.services.live.devices().length === 9, 'readings from all nine devices');
-  const subscribe = rig.core.services.broker.subscribeLocal;
-  if (!subscribe) throw new Error('the rig runs the embedded broker');
-  await subscribe('aegisflow/commands/#', (topic) => {
-    const device = topic.replace('aegisflow/commands/', '');
-    received.set(device, (received.get(device) ?? 0) + 1);
-  });
+  rig = await startCommandRig({ mcp: { review: { waitWithoutProgressMs: 20_000 } } });
 }, 60_000);
 afterAll(async () => {
   await rig?.close();
@@ -36,27 +27,6 @@ async function modernClient(o: { tasks?: boolean; onTask?: (t: TaskSeen) => void
   await client.connect(o.tasks ? new TasksExtensionTransport(http, { onTask: o.onTask }) : http);
   return client;
 }
-
-const command = (device: string, pct: number) => ({
-  name: 'execute_device_command',
-  arguments: { device_id: device, command: 'reduce_load', parameters: { reduction_pct: pct }, justification: 'vibration rising; SOP 2.3 says reduce load' },
-});
-const decide = async (id: string, verdict: 'approve' | 'reject', who: string) => {
-  const r = await rig.core.api.call('approvals.decide', { id, verdict }, operatorCaller(who));
-  if (!r.ok) throw new Error(r.error.message);
-};
-const nextApproval = () =>
-  new Promise<string>((resolve) => {
-    const off = rig.core.bus.on('approval.created', (a) => {
-      off();
-      resolve(a.id);
-    });
-  });
-const executedOn = async (device: string) => {
-  const rows = await rig.core.api.call('audit.query', { kind: 'EXECUTED' }, OPERATOR);
-  if (!rows.ok) throw new Error(rows.error.message);
-  return rows.result.filter((row) => (row.detail as { device_id: string }).device_id === device).length;
-};
 
 /** One raw 2026-07-28 POST (what a client without the SDK sends), answered as JSON. */
 async function rawPost(body: Record<string, unknown>, token: string | null = rig.token) {
@@ -138,14 +108,14 @@ describe('revision 2026-07-28 beside 2025-11-25 on the one /mcp', () => {
     const seen: TaskSeen[] = [];
     let onFirst: (t: TaskSeen) => void = () => {};
     const client = await modernClient({ tasks: true, onTask: (t) => (seen.push(t), onFirst(t)) });
-    const approval = nextApproval();
+    const approval = nextApproval(rig);
     const approved = new Promise<void>((resolve) => {
       onFirst = () => {
         onFirst = () => {};
-        void approval.then((id) => decide(id, 'approve', 'dana')).then(resolve);
+        void approval.then((id) => decide(rig, id, 'approve', 'dana')).then(resolve);
       };
     });
-    const r = await client.callTool(command(device, 30));
+    const r = await client.callTool(reduceLoadCall(device, 30));
     await approved;
     expect(seen[0]).toMatchObject({ status: 'working' });
     expect(seen[0].statusMessage).toMatch(/awaiting operator approval — rule review-device-commands/);
@@ -153,8 +123,8 @@ describe('revision 2026-07-28 beside 2025-11-25 on the one /mcp', () => {
     expect(r.isError, textOf(r)).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ status: 'executed', device_id: device, approved_by: 'dana' });
     expect(rig.core.services.mcp.deps.pending.get(seen[0].taskId)).toMatchObject({ status: 'completed', agentId: 'diag' });
-    expect(received.get(device)).toBe(1);
-    expect(await executedOn(device)).toBe(1);
+    expect(rig.received.get(device)).toBe(1);
+    expect(await executedOn(rig, device)).toBe(1);
     // The task as tasks/get shows it on the wire: the tool result inline, resultType "complete".
     const ext = envelope({ 'io.modelcontextprotocol/tasks': {} });
     const got = await rawPost({ jsonrpc: '2.0', id: 7, method: 'tasks/get', params: { taskId: seen[0].taskId, _meta: ext } });
@@ -175,16 +145,16 @@ describe('revision 2026-07-28 beside 2025-11-25 on the one /mcp', () => {
     // Rejected: the task completes with an isError tool result naming the rule and the operator.
     const other = 'line-2/motor-02';
     seen.length = 0;
-    const rejection = nextApproval();
+    const rejection = nextApproval(rig);
     onFirst = () => {
       onFirst = () => {};
-      void rejection.then((id) => decide(id, 'reject', 'bob'));
+      void rejection.then((id) => decide(rig, id, 'reject', 'bob'));
     };
-    const denied = await client.callTool(command(other, 30));
+    const denied = await client.callTool(reduceLoadCall(other, 30));
     expect(denied.isError).toBe(true);
     expect(textOf(denied)).toMatch(/^REJECTED by bob: .*rule review-device-commands/);
     expect(seen.at(-1)).toMatchObject({ status: 'completed' });
-    expect(received.get(other) ?? 0).toBe(0);
+    expect(rig.received.get(other) ?? 0).toBe(0);
     await client.close();
   });
 
@@ -193,13 +163,13 @@ describe('revision 2026-07-28 beside 2025-11-25 on the one /mcp', () => {
     const seen: TaskSeen[] = [];
     const ac = new AbortController();
     const client = await modernClient({ tasks: true, onTask: (t) => (seen.push(t), ac.abort()) });
-    const approval = nextApproval();
-    const call = await client.callTool(command(device, 30), { signal: ac.signal }).catch((e: unknown) => e);
+    const approval = nextApproval(rig);
+    const call = await client.callTool(reduceLoadCall(device, 30), { signal: ac.signal }).catch((e: unknown) => e);
     expect(call).toBeInstanceOf(Error);
     const approvalId = await approval;
     await waitFor(() => rig.core.services.mcp.deps.pending.get(seen[0].taskId)?.status === 'cancelled', 'the task to be cancelled');
     expect(rig.core.services.governance.approval(approvalId)?.status).toBe('cancelled');
-    expect(received.get(device) ?? 0).toBe(0);
+    expect(rig.received.get(device) ?? 0).toBe(0);
     await client.close();
   });
 
@@ -208,23 +178,23 @@ describe('revision 2026-07-28 beside 2025-11-25 on the one /mcp', () => {
     // gave up (its RequestTimeout is the event), so nothing here races a timer.
     const device = 'line-2/pump-03';
     const client = await modernClient();
-    const approval = nextApproval();
-    const first = await client.callTool(command(device, 25), { timeout: 2000 }).catch((e: unknown) => e);
+    const approval = nextApproval(rig);
+    const first = await client.callTool(reduceLoadCall(device, 25), { timeout: 2000 }).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(SdkError);
     expect((first as SdkError).code).toBe(SdkErrorCode.RequestTimeout);
     const approvalId = await approval;
     // Closing the response stream cancelled the request, not the pending call.
     expect(rig.core.services.mcp.deps.pending.byApproval(approvalId)).toMatchObject({ status: 'working' });
-    await decide(approvalId, 'approve', 'erin');
+    await decide(rig, approvalId, 'approve', 'erin');
     await waitFor(() => rig.core.services.mcp.deps.pending.byApproval(approvalId)?.status === 'completed', 'the pending call to run');
-    expect(received.get(device)).toBe(1);
-    const again = await client.callTool(command(device, 25));
+    expect(rig.received.get(device)).toBe(1);
+    const again = await client.callTool(reduceLoadCall(device, 25));
     expect(again.isError, textOf(again)).toBeFalsy();
     expect(again.structuredContent).toMatchObject({ status: 'executed', device_id: device, approval_id: approvalId, approved_by: 'erin' });
-    const replay = await client.callTool(command(device, 25));
+    const replay = await client.callTool(reduceLoadCall(device, 25));
     expect(replay.structuredContent).toEqual(again.structuredContent);
-    expect(received.get(device)).toBe(1);
-    expect(await executedOn(device)).toBe(1);
+    expect(rig.received.get(device)).toBe(1);
+    expect(await executedOn(rig, device)).toBe(1);
     await client.close();
   });
 
@@ -232,11 +202,11 @@ describe('revision 2026-07-28 beside 2025-11-25 on the one /mcp', () => {
     const device = 'line-3/pump-03';
     const progress: string[] = [];
     const gone = await modernClient();
-    const approval = nextApproval();
+    const approval = nextApproval(rig);
     let sawProgress: () => void = () => {};
     const progressed = new Promise<void>((resolve) => (sawProgress = resolve));
     const waiting = gone
-      .callTool(command(device, 20), { onprogress: (p) => (progress.push(p.message ?? ''), sawProgress()), timeout: 60_000 })
+      .callTool(reduceLoadCall(device, 20), { onprogress: (p) => (progress.push(p.message ?? ''), sawProgress()), timeout: 60_000 })
       .catch((e: unknown) => e);
     const approvalId = await approval;
     await progressed;
@@ -247,13 +217,13 @@ describe('revision 2026-07-28 beside 2025-11-25 on the one /mcp', () => {
     const back = await modernClient();
     let started: () => void = () => {};
     const backWaiting = new Promise<void>((resolve) => (started = resolve));
-    const decided = backWaiting.then(() => decide(approvalId, 'approve', 'frank'));
-    const r = await back.callTool(command(device, 20), { onprogress: () => started(), resetTimeoutOnProgress: true });
+    const decided = backWaiting.then(() => decide(rig, approvalId, 'approve', 'frank'));
+    const r = await back.callTool(reduceLoadCall(device, 20), { onprogress: () => started(), resetTimeoutOnProgress: true });
     await decided;
     expect(r.isError, textOf(r)).toBeFalsy();
     expect(r.structuredContent).toMatchObject({ status: 'executed', approval_id: approvalId, approved_by: 'frank' });
-    expect(received.get(device)).toBe(1);
-    expect(await executedOn(device)).toBe(1);
+    expect(rig.received.get(device)).toBe(1);
+    expect(await executedOn(rig, device)).toBe(1);
     await back.close();
   });
 

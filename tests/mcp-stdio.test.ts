@@ -1,28 +1,9 @@
 // stdio: spawn the real CLI (node bin/aegisflow.mjs mcp ...) and talk to it with the SDK's stdio client.
 // Bridge mode relays to the running core's /mcp; --standalone runs its own headless core.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, testConfig } from '../electron/core';
 import { SEED_TOOLS } from '../electron/core/mcp';
-import { decideOnProgress, powerBelow, seedToolsHappyPath, startLiveRig, textOf, type McpRig } from './mcp-helpers';
-
-const BIN = path.resolve(__dirname, '../bin/aegisflow.mjs');
-
-function spawnClient(args: string[], token: string): { client: Client; transport: StdioClientTransport; stderr: () => string } {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, 'mcp', ...args],
-    env: { ...process.env, AEGISFLOW_AGENT_TOKEN: token },
-    stderr: 'pipe',
-  });
-  let err = '';
-  transport.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return { client: new Client({ name: 'aegis-stdio-test', version: '1.0.0' }), transport, stderr: () => err };
-}
+import { tempDir } from './helpers';
+import { decideOnProgress, powerBelow, seedToolsHappyPath, standaloneAgent, startLiveRig, stdioClient, textOf, type McpRig } from './mcp-helpers';
 
 describe('aegisflow mcp (stdio bridge to the running app)', () => {
   let rig: McpRig;
@@ -34,7 +15,7 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
   });
 
   it('lists the tools, runs a read, and relays a policy BLOCK', async () => {
-    const { client, transport } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
+    const { client, transport } = stdioClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
     await client.connect(transport);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining([...SEED_TOOLS]));
@@ -52,7 +33,7 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
   }, 30_000);
 
   it("runs every seed tool's happy path over stdio, the gated ones approved by an operator", async () => {
-    const { client, transport } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
+    const { client, transport } = stdioClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
     await client.connect(transport);
     const ran = await seedToolsHappyPath(client, rig, 'line-7/compressor-01', 'stdio-happy');
     expect([...ran].sort()).toEqual([...SEED_TOOLS].sort());
@@ -60,7 +41,7 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
   }, 60_000);
 
   it('reopens the session transparently after the app closed it for idleness', async () => {
-    const { client, transport, stderr } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
+    const { client, transport, stderr } = stdioClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
     await client.connect(transport);
     await client.callTool({ name: 'list_devices', arguments: {} });
     // What the idle sweep does after mcp.sessionIdleMs: close every session of this agent.
@@ -74,7 +55,7 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
   }, 30_000);
 
   it('REVIEW approved over stdio: progress while waiting, then the command reaches the plant', async () => {
-    const { client, transport } = spawnClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
+    const { client, transport } = stdioClient(['--agent', 'diag', '--url', rig.mcpUrl], rig.token);
     await client.connect(transport);
     const device = 'line-3/motor-02';
     const before = rig.core.services.live.latest(device)!.values.power;
@@ -96,7 +77,7 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
 
   it('a paused agent is refused over stdio too', async () => {
     const { token } = rig.core.services.governance.addAgent({ id: 'stdio-p', name: 'P' });
-    const { client, transport } = spawnClient(['--agent', 'stdio-p', '--url', rig.mcpUrl], token);
+    const { client, transport } = stdioClient(['--agent', 'stdio-p', '--url', rig.mcpUrl], token);
     await client.connect(transport);
     rig.core.services.governance.pauseAgent('stdio-p', 'drill');
     await expect(client.callTool({ name: 'list_devices', arguments: {} })).rejects.toThrow(/stdio-p is paused/);
@@ -104,22 +85,19 @@ describe('aegisflow mcp (stdio bridge to the running app)', () => {
   }, 30_000);
 
   it('refuses a token that belongs to another agent', async () => {
-    const { client, transport } = spawnClient(['--agent', 'somebody-else', '--url', rig.mcpUrl], rig.token);
+    const { client, transport } = stdioClient(['--agent', 'somebody-else', '--url', rig.mcpUrl], rig.token);
     await expect(client.connect(transport)).rejects.toThrow(/token belongs to agent diag/);
     await transport.close();
   }, 30_000);
 });
 
 describe('aegisflow mcp --standalone', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aegis-mcp-standalone-'));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const { dir, cleanup } = tempDir('aegis-mcp-standalone-');
+  afterAll(cleanup);
 
   it('starts its own headless core and serves the tools with only MCP on stdout', async () => {
-    const setup = createCore(testConfig(dir, { simulator: { enabled: false }, http: { enabled: false }, governance: { watchPolicy: false } }));
-    await setup.start();
-    const { token } = setup.services.governance.addAgent({ id: 'claude', name: 'Claude Desktop' });
-    await setup.stop();
-    const { client, transport, stderr } = spawnClient(['--agent', 'claude', '--standalone', '--data-dir', dir, '--speed', '50'], token);
+    const token = await standaloneAgent(dir);
+    const { client, transport, stderr } = stdioClient(['--agent', 'claude', '--standalone', '--data-dir', dir, '--speed', '50'], token);
     // Anything on stdout that is not a JSON-RPC message surfaces here as a parse error.
     const protocolErrors: Error[] = [];
     client.onerror = (e) => protocolErrors.push(e);

@@ -2,17 +2,13 @@
 // certificate until an operator trusts it with `connectors.trust`; values reach the live cache; a
 // governed set_speed goes through the gateway and arrives as a method call whose token the server
 // verifies with the edge verifier; a forged token is refused by the server.
-import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Core } from '../electron/core';
-import { canonicalHash } from '../electron/core/governance/canonical';
 import { loadPublicKey } from '../electron/core/governance/keys';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../electron/core/governance/tokens';
 import { freePort, OPERATOR, operatorCaller, tempDir, waitFor } from './helpers';
 import { modelOf, startPlantServer, type PlantServer } from './opcua-server';
-import { approvedCommand } from './security/device-commands';
+import { approvedCommand, forgedIntentToken } from './security/device-commands';
 import { writeModel, waterOpcUaModel, startPlantCore } from './plant-rig';
 
 const PUMP = 'intake/rw-pump-1';
@@ -70,14 +66,7 @@ describe('a core reading the water plant over OPC UA (SignAndEncrypt)', () => {
     const route = core.services.ingest.commandRoute(PUMP);
     expect(route?.type).toBe('opc-ua');
     const stop = { device_id: PUMP, command: 'stop', justification: 'forged' };
-    const forged = await new SignJWT({ agent: 'ops', tool: 'execute_device_command', args_sha256: canonicalHash(stop) })
-      .setProtectedHeader({ alg: 'EdDSA' })
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setJti('forged-1')
-      .setIssuedAt()
-      .setExpirationTime('1m')
-      .sign(generateKeyPairSync('ed25519').privateKey);
+    const forged = await forgedIntentToken(stop);
     const reply = await route?.command?.(PUMP, { args: stop, intent_token: forged }, 'forged-1');
     expect(reply).toMatchObject({ status: 'refused', code: 'bad_signature' });
     const unsigned = await route?.command?.(PUMP, { args: stop, intent_token: '' }, 'none');

@@ -3,18 +3,14 @@
 // quality; a governed set_speed, approved by an operator through the real gateway, goes out as DCMD,
 // the edge node verifies the token with electron/edge/verifier.ts and accepts; a device refusal comes
 // back with its reason; a forged DCMD is refused by the edge node.
-import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
-import { SignJWT } from 'jose';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Core } from '../electron/core';
 import { startTestEdgeNode, type TestEdgeNode } from '../electron/core/connectors/sparkplug-edge';
 import { COMMAND_METRIC, encodePayload } from '../electron/core/connectors/sparkplug-map';
-import { canonicalHash } from '../electron/core/governance/canonical';
 import { loadPublicKey } from '../electron/core/governance/keys';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../electron/core/governance/tokens';
-import { approvedCommand, auditFor } from './security/device-commands';
+import { approvedCommand, auditFor, forgedIntentToken } from './security/device-commands';
 import { OPERATOR, tempDir, waitFor } from './helpers';
 import { writeModel, startPlantCore } from './plant-rig';
 
@@ -112,14 +108,7 @@ describe('a Sparkplug B edge node in a core', () => {
   it('a DCMD with a forged token, from any client, is refused by the edge node', async () => {
     const rogue = await mqtt.connectAsync(core.services.broker.url);
     const args = { device_id: 'l1/p1', command: 'set_speed', parameters: { speed_pct: 100 }, justification: 'forged' };
-    const forged = await new SignJWT({ agent: 'ops', tool: 'execute_device_command', args_sha256: canonicalHash(args) })
-      .setProtectedHeader({ alg: 'EdDSA' })
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setJti('forged-1')
-      .setIssuedAt()
-      .setExpirationTime('1m')
-      .sign(generateKeyPairSync('ed25519').privateKey);
+    const forged = await forgedIntentToken(args);
     const body = encodePayload({
       timestamp: Date.now(),
       metrics: [{ name: COMMAND_METRIC, type: 'String', value: JSON.stringify({ args, intent_token: forged }) }],

@@ -3,8 +3,7 @@
 // data arrives with its timestamps and quality, deaths mark tags bad, a sequence gap or data before a
 // birth asks for a rebirth, the host's STATE is published, garbage is counted while good data flows,
 // and a command reaches the edge as DCMD where the edge verifies its token.
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { generateKeyPairSync } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerConfigSchema, createBroker, type PlantBroker } from '../electron/core/broker';
@@ -12,12 +11,11 @@ import { manualClock } from '../electron/core/clock';
 import { createConnectors, type ConnectorContext, type ConnectorStatus, type TagSample } from '../electron/core/connectors';
 import { startTestEdgeNode, type TestEdgeNode } from '../electron/core/connectors/sparkplug-edge';
 import { encodePayload } from '../electron/core/connectors/sparkplug-map';
-import { canonicalHash } from '../electron/core/governance/canonical';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../electron/core/governance/tokens';
 import { indexModel, parseModel, type ModelIndex } from '../electron/core/model';
 import { createLogger } from '../electron/core/observability';
 import { mosquitto, type Mosquitto } from './faults/mosquitto';
 import { freePort, tempDir, waitFor } from './helpers';
+import { intentToken } from './security/device-commands';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const log = createLogger({ level: 'silent' });
@@ -76,17 +74,6 @@ function rig(broker: PlantBroker, m: ModelIndex) {
 
 const gateway = generateKeyPairSync('ed25519');
 const intruder = generateKeyPairSync('ed25519');
-
-async function token(args: Record<string, unknown>, jti: string, key: KeyObject) {
-  return new SignJWT({ agent: 'ops', tool: 'execute_device_command', args_sha256: canonicalHash(args) })
-    .setProtectedHeader({ alg: 'EdDSA' })
-    .setIssuer(TOKEN_ISSUER)
-    .setAudience(TOKEN_AUDIENCE)
-    .setJti(jti)
-    .setIssuedAt()
-    .setExpirationTime('1m')
-    .sign(key);
-}
 
 const byTag = (samples: readonly TagSample[], tag: string) => samples.filter((s) => s.tag === tag);
 
@@ -198,21 +185,21 @@ function scenarios(name: string, setup: () => Promise<{ url: string; core: Plant
       const jti = `jti-${group}-1`;
       const command = r.connector.command;
       if (!command) throw new Error('the connector carries no commands');
-      const reply = await command('l1/p1', { args, intent_token: await token(args, jti, gateway.privateKey) }, jti);
+      const reply = await command('l1/p1', { args, intent_token: await intentToken(args, gateway.privateKey, jti) }, jti);
       expect(reply).toEqual({ status: 'accepted' });
       expect(edge.executed).toEqual([{ assetId: 'l1/p1', command: 'set_speed', params: { speed_pct: 50 } }]);
       // Forged (signed with another key): the edge refuses it and, its jti unverified, the host waits in vain.
-      const forged = await command('l1/p1', { args, intent_token: await token(args, `jti-${group}-2`, intruder.privateKey) }, `jti-${group}-2`);
+      const forged = await command('l1/p1', { args, intent_token: await intentToken(args, intruder.privateKey, `jti-${group}-2`) }, `jti-${group}-2`);
       expect(forged).toMatchObject({ status: 'no_ack' });
       expect(edge.refused).toEqual([{ assetId: 'l1/p1', code: 'bad_signature' }]);
       // The same good token again: a replay, refused by the edge with its jti.
-      const replay = await command('l1/p1', { args, intent_token: await token(args, jti, gateway.privateKey) }, jti);
+      const replay = await command('l1/p1', { args, intent_token: await intentToken(args, gateway.privateKey, jti) }, jti);
       expect(replay).toMatchObject({ status: 'refused', code: 'replayed' });
       expect(edge.executed).toHaveLength(1);
       // An asset that is the edge node's own metrics: NCMD, answered in NDATA.
       const cell = { device_id: 'l1/c1', command: 'vent', justification: 'test' };
       const jti3 = `jti-${group}-3`;
-      expect(await command('l1/c1', { args: cell, intent_token: await token(cell, jti3, gateway.privateKey) }, jti3)).toEqual({ status: 'accepted' });
+      expect(await command('l1/c1', { args: cell, intent_token: await intentToken(cell, gateway.privateKey, jti3) }, jti3)).toEqual({ status: 'accepted' });
       expect(edge.executed.at(-1)).toEqual({ assetId: 'l1/c1', command: 'vent', params: {} });
     });
 

@@ -1,12 +1,11 @@
 // The WebSocket bridge thins a flood of readings to one batch per window and says what it left out:
 // the page gets 'readings.dropped' with the count, and the server keeps the running total.
-import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '../electron/core';
 import type { TimedReading } from '../shared/plant';
 import { READINGS_PER_WINDOW, type ReadingsDropped } from '../shared/readings-throttle';
 import { tempDir } from './helpers';
-import { login, openWs, rawText, type WsClient } from './security/http-attack';
+import { login, nextEvent, openWs, type WsClient } from './security/http-attack';
 
 const t = tempDir('aegis-ws-throttle-');
 let core: Core;
@@ -26,19 +25,6 @@ afterAll(async () => {
   await core?.stop();
   t.cleanup();
 });
-
-/** The next event frame of this name on the socket. */
-function nextEvent<T>(ws: WebSocket, name: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const msg = JSON.parse(rawText(data)) as { type: string; name?: string; payload?: T };
-      if (msg.type !== 'event' || msg.name !== name) return;
-      ws.off('message', onMessage);
-      resolve(msg.payload as T);
-    };
-    ws.on('message', onMessage);
-  });
-}
 
 const readings = (from: number, n: number): TimedReading[] =>
   Array.from({ length: n }, (_, i) => ({

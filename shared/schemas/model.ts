@@ -81,6 +81,17 @@ export const CommandParamSchema = z.strictObject({
 });
 export type CommandParam = z.output<typeof CommandParamSchema>;
 
+/** What a parameter must be, in words: "between 1 and 90", "an integer between 20 and 100", "one of a, b". */
+export function paramExpectation(p: CommandParam): string {
+  if (p.type === 'boolean') return 'true or false';
+  if (p.type === 'string') return p.enum?.length ? `one of ${p.enum.join(', ')}` : 'a string';
+  const kind = p.type === 'integer' ? 'an integer ' : '';
+  if (p.min !== undefined && p.max !== undefined) return `${kind}between ${p.min} and ${p.max}`;
+  if (p.min !== undefined) return `${kind || 'a number '}of at least ${p.min}`;
+  if (p.max !== undefined) return `${kind || 'a number '}of at most ${p.max}`;
+  return p.type === 'integer' ? 'an integer' : 'a number';
+}
+
 /** A command an asset type accepts, its parameters and what the simulator's device does with it. */
 export const CommandSpecSchema = z.strictObject({
   description: text.optional(),

@@ -2,14 +2,14 @@
 // exit code 2 and a database that is whole (migrations roll back: no half-written rows), with nothing
 // started. Needs root to mount a tiny tmpfs; skipped elsewhere (the corrupt-file case, which needs
 // nothing, is in start-errors.test.ts).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveUntilExit } from '../cli-helpers';
 import { tempDir } from '../helpers';
 
-const BIN = path.resolve(__dirname, '../../bin/aegisflow.mjs');
 const tmp = tempDir('aegis-storage-');
 const mounts: string[] = [];
 
@@ -35,23 +35,6 @@ function tmpfs(name: string, sizeKb: number, ro = false): string {
   return dir;
 }
 
-function serve(dataDir: string): Promise<{ rc: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(
-      process.execPath,
-      [BIN, 'serve', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--no-mqtt-ws', '--no-simulator', '--log-level', 'silent'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const t = setTimeout(() => p.kill('SIGKILL'), 30_000);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      resolve({ rc: code, stderr: err });
-    });
-  });
-}
-
 beforeAll(() => {});
 afterAll(() => {
   for (const m of mounts.reverse()) {
@@ -67,7 +50,7 @@ afterAll(() => {
 describe.skipIf(!mountable)('storage faults at start (tmpfs)', () => {
   it('a read-only data directory: one line, exit 2', async () => {
     const dir = tmpfs('ro', 1024, true);
-    const r = await serve(path.join(dir));
+    const r = await serveUntilExit(['--data-dir', path.join(dir)]);
     expect(r.rc).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/read-only|no permission/);
@@ -75,7 +58,7 @@ describe.skipIf(!mountable)('storage faults at start (tmpfs)', () => {
 
   it('a full disk: one line, exit 2, and what was written is a whole database', async () => {
     const dir = tmpfs('full', 96);
-    const r = await serve(dir);
+    const r = await serveUntilExit(['--data-dir', dir]);
     expect(r.rc).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/disk is full/);

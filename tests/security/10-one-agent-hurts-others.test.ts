@@ -15,7 +15,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimedReading } from '../../shared/plant';
-import { httpClient, startRig, textOf, waitFor, type McpRig } from '../mcp-helpers';
+import { httpClient, nextApproval, startRig, textOf, waitFor, type McpRig } from '../mcp-helpers';
 import { recordFigure } from './figures';
 import { operatorCaller } from '../helpers';
 
@@ -45,17 +45,6 @@ async function openSession(rig: McpRig, token: string): Promise<{ status: number
 }
 
 const sessionsOf = (rig: McpRig, agentId: string) => [...rig.core.services.mcp.http!.sessions.values()].filter((s) => s.agentId === agentId).length;
-
-/** The next approval the gateway creates for this agent. */
-function nextApproval(rig: McpRig, agentId: string): Promise<string> {
-  return new Promise((resolve) => {
-    const off = rig.core.bus.on('approval.created', (a) => {
-      if (a.agentId !== agentId) return;
-      off();
-      resolve(a.id);
-    });
-  });
-}
 
 /**
  * How long the core's event loop (this process's main thread) was blocked at most: a timer-lag probe

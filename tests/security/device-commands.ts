@@ -1,12 +1,16 @@
 // Shared parts of the device-enforcement attacks (findings 3, 4, 7): an operator-approved device
 // command through the real gateway and executor, and a real mosquitto started on a free port.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SignJWT } from 'jose';
 import mqtt from 'mqtt';
 import type { Core } from '../../electron/core';
 import { freePort, OPERATOR, waitFor } from '../helpers';
 import { EXECUTE_TOOL } from '../../electron/core/governance';
+import { canonicalHash } from '../../electron/core/governance/canonical';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../electron/core/governance/tokens';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 
@@ -31,6 +35,21 @@ export const reduceLoad = (device: string, pct: unknown, parameters?: unknown) =
   parameters: parameters ?? { reduction_pct: pct },
   justification: 'temperature rising; SOP 2.1 says reduce load first',
 });
+
+/** An intent token for exactly these arguments, as the gateway issues one, signed with `key`. */
+export function intentToken(args: Record<string, unknown>, key: KeyObject, jti = 'forged-1'): Promise<string> {
+  return new SignJWT({ agent: 'ops', tool: 'execute_device_command', args_sha256: canonicalHash(args) })
+    .setProtectedHeader({ alg: 'EdDSA' })
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setJti(jti)
+    .setIssuedAt()
+    .setExpirationTime('1m')
+    .sign(key);
+}
+
+/** A well-formed intent token (jti "forged-1") signed with a key that is not the gateway's. */
+export const forgedIntentToken = (args: Record<string, unknown>) => intentToken(args, generateKeyPairSync('ed25519').privateKey);
 
 /** A real mosquitto, anonymous access allowed (as a careless plant network would have it). */
 export async function startMosquitto(dir: string): Promise<{ url: string; stop(): Promise<void> }> {

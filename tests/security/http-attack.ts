@@ -59,6 +59,19 @@ export interface WsClient {
   close(): Promise<void>;
 }
 
+/** The next event frame of this name on the socket: its payload. */
+export function nextEvent<T>(ws: WebSocket, name: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const msg = JSON.parse(rawText(data)) as { type: string; name?: string; payload?: T };
+      if (msg.type !== 'event' || msg.name !== name) return;
+      ws.off('message', onMessage);
+      resolve(msg.payload as T);
+    };
+    ws.on('message', onMessage);
+  });
+}
+
 /** Open /ws with these headers: the client, or the HTTP status that refused the upgrade. */
 export function openWs(port: number, headers: Record<string, string> = {}): Promise<WsClient | { refused: number }> {
   return new Promise((resolve, reject) => {

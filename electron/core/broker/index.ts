@@ -49,6 +49,22 @@ export const RECONNECT_MIN_MS = 250;
 /** …up to this cap (issue 19: after a broker outage ingest came back 2–16 s late with a 30 s cap). */
 export const RECONNECT_MAX_MS = 2000;
 
+/**
+ * Exponential backoff on reconnect, capped: a broker that drops is not hammered, and the client is back
+ * within RECONNECT_MAX_MS of the broker. Start the client with `reconnectPeriod: RECONNECT_MIN_MS`.
+ */
+export function backOffReconnects(client: MqttClient): void {
+  let delay = RECONNECT_MIN_MS;
+  client.on('reconnect', () => {
+    delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+    client.options.reconnectPeriod = delay;
+  });
+  client.on('connect', () => {
+    delay = RECONNECT_MIN_MS;
+    client.options.reconnectPeriod = delay;
+  });
+}
+
 export interface PlantBroker {
   /** URL core clients connect to (mqtt://127.0.0.1:<port> for the embedded broker). */
   readonly url: string;
@@ -141,17 +157,7 @@ export function createBroker(cfg: BrokerConfig, log: Logger): PlantBroker {
       const opts = broker.clientOptions(prefix, session);
       const client = mqtt.connect(broker.url, opts);
       setup?.(client);
-      let delay = RECONNECT_MIN_MS;
-      // Exponential backoff on reconnect, capped at 2 s: a broker that drops is not hammered, and the
-      // core is back within 2 s of the broker.
-      client.on('reconnect', () => {
-        delay = Math.min(delay * 2, RECONNECT_MAX_MS);
-        client.options.reconnectPeriod = delay;
-      });
-      client.on('connect', () => {
-        delay = RECONNECT_MIN_MS;
-        client.options.reconnectPeriod = delay;
-      });
+      backOffReconnects(client);
       client.on('error', (err) => log.warn({ err: err.message, clientId: opts.clientId }, 'mqtt client error'));
       await new Promise<void>((resolve, reject) => {
         const onErr = (err: Error) => {

@@ -5,9 +5,9 @@
 // is either stored or still queued at the broker.
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttJsonSettings } from '../../../shared/schemas/connectors';
-import { RECONNECT_MAX_MS, RECONNECT_MIN_MS } from '../broker';
+import { RECONNECT_MIN_MS, backOffReconnects } from '../broker';
 import { buildIndex, decodeMessage, topicMatches, type MqttJsonIndex } from './mqtt-json-map';
-import { initialStatus, type BoundTag, type Connector, type ConnectorContext, type ConnectorState } from './types';
+import { initialStatus, stateSetter, type BoundTag, type Connector, type ConnectorContext } from './types';
 
 export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readonly BoundTag[], ctx: ConnectorContext): Connector {
   const log = ctx.log.child({ component: 'connector', connector: settings.id });
@@ -20,13 +20,7 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
   let unsubscribe: Array<() => Promise<void>> = [];
   let stopped = false;
 
-  const setState = (state: ConnectorState, error?: string) => {
-    if (error) status.lastError = error;
-    if (status.state === state) return;
-    status.state = state;
-    status.since = ctx.clock.now();
-    ctx.onStatus({ ...status, endpoint: endpoint() });
-  };
+  const setState = stateSetter(status, ctx, endpoint);
 
   const onMessage = (topic: string, payload: Buffer) => {
     status.messages++;
@@ -105,15 +99,7 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
           reconnectPeriod: RECONNECT_MIN_MS,
           connectTimeout: 10_000,
         });
-        let delay = RECONNECT_MIN_MS;
-        c.on('reconnect', () => {
-          delay = Math.min(delay * 2, RECONNECT_MAX_MS);
-          c.options.reconnectPeriod = delay;
-        });
-        c.on('connect', () => {
-          delay = RECONNECT_MIN_MS;
-          c.options.reconnectPeriod = delay;
-        });
+        backOffReconnects(c);
         attach(c);
         client = c;
       }

@@ -30,7 +30,7 @@ import {
   type UMetric,
   type UPayload,
 } from './sparkplug-map';
-import { initialStatus, type BoundTag, type Connector, type ConnectorContext, type ConnectorState, type TagSample } from './types';
+import { initialStatus, stateSetter, type BoundTag, type Connector, type ConnectorContext, type TagSample } from './types';
 
 /** A node is asked for a rebirth at most this often while it has not answered with one. */
 const REBIRTH_INTERVAL_MS = 5000;
@@ -85,13 +85,7 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
   // The STATE birth and its will carry the same timestamp (one per MQTT session).
   let stateTs = ctx.clock.now();
 
-  const setState = (state: ConnectorState, error?: string) => {
-    if (error) status.lastError = error;
-    if (status.state === state) return;
-    status.state = state;
-    status.since = ctx.clock.now();
-    ctx.onStatus({ ...status, endpoint: endpoint() });
-  };
+  const setState = stateSetter(status, ctx, endpoint);
   const fail = (reason: 'oversize' | 'schema' | 'bad_timestamp', topic: string, detail: string) => {
     status.errors++;
     status.lastError = `${reason}: ${detail}`;

@@ -35,6 +35,20 @@ export function initialStatus(id: string, type: ConnectorStatus['type'], endpoin
   return { id, type, state: 'connecting', since: now, endpoint, lastValueAt: null, values: 0, messages: 0, errors: 0, lastError: null };
 }
 
+/**
+ * A connector's state changes: an error is recorded whenever given; a new state is stamped with the
+ * time and reported (with the endpoint as it is now), the same state again is not.
+ */
+export function stateSetter(status: ConnectorStatus, ctx: Pick<ConnectorContext, 'clock' | 'onStatus'>, endpoint: () => string) {
+  return (state: ConnectorState, error?: string): void => {
+    if (error) status.lastError = error;
+    if (status.state === state) return;
+    status.state = state;
+    status.since = ctx.clock.now();
+    ctx.onStatus({ ...status, endpoint: endpoint() });
+  };
+}
+
 export interface Connector {
   readonly id: string;
   readonly type: string;

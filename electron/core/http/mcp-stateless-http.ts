@@ -5,15 +5,9 @@
 import type http from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { envelopeRevision, jsonRpcShape, type ModernEndpoint, type ModernSink } from '../mcp';
+import { SSE_HEADERS, envelopeRevision, jsonRpcShape, type ModernEndpoint, type ModernSink } from '../mcp';
 
 const KEEP_ALIVE_MS = 15_000;
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  'x-accel-buffering': 'no',
-} as const;
 
 /**
  * Is this a 2026-07-28 request? Body first (the `_meta` envelope names the revision, as the SDK's

@@ -31,6 +31,18 @@ function blockText(tool: string, a: AuthorizeResult): string {
   return `BLOCKED by policy rule "${a.ruleId}": ${reason}. ${tool} was not executed; this decision cannot be approved, so change the request (a safer command, another device) instead of retrying it.`;
 }
 
+const secondsLeft = (ms: number) => ` (${Math.ceil(ms / 1000)} s left)`;
+
+/** A progress notification (in seconds; a total only when the wait has a deadline), if the client asked for progress. */
+function notifyProgress(extra: Extra, elapsedMs: number, remainingMs: number | null, message: string): void {
+  const progressToken = extra._meta?.progressToken;
+  if (progressToken === undefined) return;
+  const total = remainingMs === null ? {} : { total: Math.round(elapsedMs + remainingMs) / 1000 };
+  void extra
+    .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: Math.round(elapsedMs) / 1000, ...total, message } })
+    .catch(() => {});
+}
+
 /**
  * Wait for the operator. Without a progressToken the client cannot keep the request alive past its
  * own timeout, so the wait is cut short and the agent gets the approval id to poll.
@@ -43,20 +55,8 @@ async function waitForOperator(deps: McpDeps, approvalId: string, extra: Extra):
   extra.signal.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => ac.abort(), limit);
   timer.unref?.();
-  const progress = (elapsedMs: number, remainingMs: number) => {
-    if (progressToken === undefined) return;
-    void extra
-      .sendNotification({
-        method: 'notifications/progress',
-        params: {
-          progressToken,
-          progress: Math.round(elapsedMs) / 1000,
-          total: Math.round(elapsedMs + remainingMs) / 1000,
-          message: `waiting for an operator to approve ${approvalId} (${Math.ceil(remainingMs / 1000)} s left)`,
-        },
-      })
-      .catch(() => {});
-  };
+  const progress = (elapsedMs: number, remainingMs: number) =>
+    notifyProgress(extra, elapsedMs, remainingMs, `waiting for an operator to approve ${approvalId}${secondsLeft(remainingMs)}`);
   try {
     const first = deps.governance.approval(approvalId);
     if (first) progress(0, Math.max(0, first.deadline - deps.clock.now()));
@@ -346,19 +346,9 @@ async function watch(deps: McpDeps, tool: string, rec: PendingCallRecord, extra:
   const progressToken = extra._meta?.progressToken;
   const limitMs = progressToken !== undefined ? deps.config.review.maxWaitMs : deps.config.review.waitWithoutProgressMs;
   const progress = (r: PendingCallRecord, elapsedMs: number) => {
-    if (progressToken === undefined) return;
-    const remaining = r.deadline ? Math.max(0, r.deadline - deps.clock.now()) : 0;
-    void extra
-      .sendNotification({
-        method: 'notifications/progress',
-        params: {
-          progressToken,
-          progress: Math.round(elapsedMs) / 1000,
-          ...(r.deadline ? { total: Math.round(elapsedMs + remaining) / 1000 } : {}),
-          message: `${r.statusMessage}${r.deadline ? ` (${Math.ceil(remaining / 1000)} s left)` : ''}${attached ? '; attached to the earlier call' : ''}`,
-        },
-      })
-      .catch(() => {});
+    const remaining = r.deadline ? Math.max(0, r.deadline - deps.clock.now()) : null;
+    const left = remaining === null ? '' : secondsLeft(remaining);
+    notifyProgress(extra, elapsedMs, remaining, `${r.statusMessage}${left}${attached ? '; attached to the earlier call' : ''}`);
   };
   if (!isSettled(rec)) progress(rec, 0);
   const r = await deps.pending.wait(rec.id, { signal: extra.signal, limitMs, onProgress: progress });

@@ -21,7 +21,7 @@ export { governedCall } from './call';
 export { GOVERNANCE_META, type GovernanceMeta, type CallStatus } from './outcome';
 export { ALL_TOOLS, SEED_TOOLS, TOOL_REGISTRY } from './tools';
 export { AGENT_HEADER, type StreamableHttpEndpoint, type HttpSession } from './transports/endpoint';
-export { NodeStreamableHttpTransport, jsonRpcShape } from './transports/nodeStreamableHttp';
+export { NodeStreamableHttpTransport, SSE_HEADERS, jsonRpcShape } from './transports/nodeStreamableHttp';
 export { ModernEndpoint, envelopeRevision, detailedTask, MODERN_REVISION, TASKS_EXTENSION, type ModernSink, type ModernCall } from './modern';
 export { serveStdio, bridgeStdioToHttp } from './transports/stdio';
 export { createTransportFetch } from './transports/fetch';

@@ -66,18 +66,10 @@ const toRecord = (r: Row): PendingCallRecord => ({
   ttlMs: r.ttl_ms,
 });
 
-export interface NewPendingCall {
-  digest: string | null;
-  agentId: string;
-  tool: string;
-  policyVersion: string;
-  ruleId: string;
-  approvalId: string | null;
-  statusMessage: string;
-  deadline: number | null;
-  ttlMs: number;
-  now: number;
-}
+export type NewPendingCall = Pick<
+  PendingCallRecord,
+  'digest' | 'agentId' | 'tool' | 'policyVersion' | 'ruleId' | 'approvalId' | 'statusMessage' | 'deadline' | 'ttlMs'
+> & { now: number };
 
 export interface Settlement {
   status: Exclude<PendingStatus, 'working'>;

@@ -2,7 +2,7 @@
 // governance gateway before an operator approves or anything is published (so an approval of a command
 // the device must refuse is stopped early, with the device's reason), and by the device on arrival.
 import { z } from 'zod';
-import type { AssetView, CommandView } from '../../../shared/schemas/model';
+import { paramExpectation, type AssetView, type CommandView } from '../../../shared/schemas/model';
 
 type ParamSpec = CommandView['params'][string];
 
@@ -16,17 +16,6 @@ function paramSchema(p: ParamSpec): z.ZodType {
   } else if (p.type === 'boolean') s = z.boolean();
   else s = p.enum?.length ? z.enum(p.enum) : z.string().max(500);
   return p.required ? s : s.optional();
-}
-
-/** What a parameter must be, in words: "between 1 and 90", "an integer between 20 and 100", "one of a, b". */
-function expectation(p: ParamSpec): string {
-  if (p.type === 'boolean') return 'true or false';
-  if (p.type === 'string') return p.enum?.length ? `one of ${p.enum.join(', ')}` : 'a string';
-  const kind = p.type === 'integer' ? 'an integer ' : '';
-  if (p.min !== undefined && p.max !== undefined) return `${kind}between ${p.min} and ${p.max}`;
-  if (p.min !== undefined) return `${kind || 'a number '}of at least ${p.min}`;
-  if (p.max !== undefined) return `${kind || 'a number '}of at most ${p.max}`;
-  return p.type === 'integer' ? 'an integer' : 'a number';
 }
 
 const schemas = new WeakMap<CommandView, z.ZodObject>();
@@ -54,5 +43,5 @@ export function commandParamsProblem(asset: AssetView, command: string, params: 
   const issue = parsed.error.issues[0];
   const key = String(issue?.path[0] ?? '');
   const p = spec.params[key];
-  return p ? `${command} needs ${key} ${expectation(p)}: ${issue?.message}` : `${command}: ${issue?.message}`;
+  return p ? `${command} needs ${key} ${paramExpectation(p)}: ${issue?.message}` : `${command}: ${issue?.message}`;
 }

@@ -4,17 +4,13 @@
 // values of both sampling periods reach the live cache; a governed command with a model-defined
 // parameter is approved by an operator, verified by the device and applied; a forged or unsigned one
 // is refused by the device.
-import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SignJWT } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
-import { canonicalHash } from '../governance/canonical';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../governance/tokens';
 import { tempDir, waitFor } from '../../../tests/helpers';
-import { approvedCommand, auditFor } from '../../../tests/security/device-commands';
+import { approvedCommand, auditFor, forgedIntentToken } from '../../../tests/security/device-commands';
 import type { Plant } from '.';
 
 const WATER = path.join(__dirname, '../../../resources/plants/water-treatment.yaml');
@@ -114,14 +110,7 @@ describe('the water-treatment plant in a core', () => {
     const stop = { device_id: PUMP, command: 'stop', justification: 'forged' };
     await executor.publishAsync(`aegisflow/commands/${PUMP}`, JSON.stringify({ args: stop }), { qos: 1 });
     // Forged: a well-formed token for exactly these arguments, signed with a key that is not the gateway's.
-    const forged = await new SignJWT({ agent: 'ops', tool: 'execute_device_command', args_sha256: canonicalHash(stop) })
-      .setProtectedHeader({ alg: 'EdDSA' })
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setJti('forged-1')
-      .setIssuedAt()
-      .setExpirationTime('1m')
-      .sign(generateKeyPairSync('ed25519').privateKey);
+    const forged = await forgedIntentToken(stop);
     await executor.publishAsync(`aegisflow/commands/${PUMP}`, JSON.stringify({ args: stop, intent_token: forged }), { qos: 1 });
     await waitFor(() => acks.length >= 2, 'two acknowledgements');
     expect(acks.map((a) => [a.status, a.code])).toEqual([

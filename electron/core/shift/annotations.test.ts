@@ -1,27 +1,14 @@
 // Operator annotations on a real core (SQLite in a temp dir, the WebSocket bridge on port 0): stored with
 // both clocks and the caller as author, bad input refused with invalid_params, every connected UI told at
 // once, a logbook note may link one, and the handover lists the shift's annotations.
-import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
 import type { Annotation } from '../../../shared/schemas/shift';
 import { operatorCaller, tempDir } from '../../../tests/helpers';
-import { login, openWs, rawText, type WsClient } from '../../../tests/security/http-attack';
+import { login, nextEvent, openWs, type WsClient } from '../../../tests/security/http-attack';
 
 const DANA = operatorCaller('Dana Reyes', ['operator']);
 const DEVICE = 'line-1/compressor-01';
-
-function nextEvent<T>(ws: WebSocket, name: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (data: WebSocket.RawData) => {
-      const msg = JSON.parse(rawText(data)) as { type: string; name?: string; payload?: T };
-      if (msg.type !== 'event' || msg.name !== name) return;
-      ws.off('message', onMessage);
-      resolve(msg.payload as T);
-    };
-    ws.on('message', onMessage);
-  });
-}
 
 describe('operator annotations on the trends', () => {
   let core: Core;

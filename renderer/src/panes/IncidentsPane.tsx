@@ -1,10 +1,11 @@
 // Incidents: the reports agents filed (log_incident_report: cause, actions, outcome, lessons) and the
 // anomaly episodes as they open, evolve and close, with type, confidence and acknowledgement.
-import { Fragment, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { SEVERITIES } from '../../../shared/anomalies';
 import type { IncidentView } from '../../../shared/contract';
 import { unwrap } from '../api/client';
 import { AgentName } from '../components/AgentName';
+import { ExpandingTable, type Column } from '../components/ExpandingTable';
 import { Empty } from '../components/ui';
 import { PlantTime } from '../components/PlantTime';
 import { throttle } from '../sync';
@@ -45,64 +46,53 @@ export default function IncidentsPane() {
       {!reports || reports.items.length === 0 ? (
         <Empty loaded={!!reports}>No incident reports yet. Agents file them with log_incident_report.</Empty>
       ) : (
-        <table className="grid compact">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Device</th>
-              <th>Title</th>
-              <th>Severity</th>
-              <th>Agent</th>
-            </tr>
-          </thead>
-          <tbody>
-            {reports.items.map((r) => (
-              <Fragment key={r.id}>
-                <tr data-incident-id={r.id} onClick={() => setOpen(open === r.id ? null : r.id)} className={open === r.id ? 'selected' : ''}>
-                  <td className="nowrap">
-                    <PlantTime wall={r.ts} />
-                  </td>
-                  <td>{r.device_id}</td>
-                  <td>{r.title}</td>
-                  <td className={r.severity === 'critical' || r.severity === 'high' ? 'abnormal' : ''}>{r.severity}</td>
-                  <td>
-                    <AgentName id={r.agent_id} fallback="operator" />
-                  </td>
-                </tr>
-                {open === r.id ? (
-                  <tr>
-                    <td colSpan={5}>
-                      <dl className="kv">
-                        <dt>Root cause</dt>
-                        <dd>{r.root_cause}</dd>
-                        <dt>Actions</dt>
-                        <dd>{r.actions_taken}</dd>
-                        {r.outcome ? (
-                          <>
-                            <dt>Outcome</dt>
-                            <dd>{r.outcome}</dd>
-                          </>
-                        ) : null}
-                        {r.lessons_learned ? (
-                          <>
-                            <dt>Lessons</dt>
-                            <dd>{r.lessons_learned}</dd>
-                          </>
-                        ) : null}
-                        {r.manual_sections.length ? (
-                          <>
-                            <dt>Manual</dt>
-                            <dd>SOP {r.manual_sections.join(', ')}</dd>
-                          </>
-                        ) : null}
-                      </dl>
-                    </td>
-                  </tr>
-                ) : null}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
+        <ExpandingTable
+          columns={REPORT_COLUMNS}
+          rows={reports.items}
+          rowId={(r) => r.id}
+          rowAttr="data-incident-id"
+          openId={open}
+          onOpen={setOpen}
+          cells={(r) => (
+            <>
+              <td className="nowrap">
+                <PlantTime wall={r.ts} />
+              </td>
+              <td>{r.device_id}</td>
+              <td>{r.title}</td>
+              <td className={r.severity === 'critical' || r.severity === 'high' ? 'abnormal' : ''}>{r.severity}</td>
+              <td>
+                <AgentName id={r.agent_id} fallback="operator" />
+              </td>
+            </>
+          )}
+          detail={(r) => (
+            <dl className="kv">
+              <dt>Root cause</dt>
+              <dd>{r.root_cause}</dd>
+              <dt>Actions</dt>
+              <dd>{r.actions_taken}</dd>
+              {r.outcome ? (
+                <>
+                  <dt>Outcome</dt>
+                  <dd>{r.outcome}</dd>
+                </>
+              ) : null}
+              {r.lessons_learned ? (
+                <>
+                  <dt>Lessons</dt>
+                  <dd>{r.lessons_learned}</dd>
+                </>
+              ) : null}
+              {r.manual_sections.length ? (
+                <>
+                  <dt>Manual</dt>
+                  <dd>SOP {r.manual_sections.join(', ')}</dd>
+                </>
+              ) : null}
+            </dl>
+          )}
+        />
       )}
       <h3>Anomaly episodes</h3>
       <div className="row toolbar">
@@ -164,3 +154,5 @@ export default function IncidentsPane() {
     </div>
   );
 }
+
+const REPORT_COLUMNS: readonly Column[] = [{ label: 'Time' }, { label: 'Device' }, { label: 'Title' }, { label: 'Severity' }, { label: 'Agent' }];

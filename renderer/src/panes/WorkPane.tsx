@@ -1,9 +1,10 @@
 // Agent work: start the operator agent on a device, run the demo scene by scene, and read every run's
 // trace (span tree, governance decisions, token use and cost). What agents do is in view while they do it.
-import { Fragment, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { SpanView, TraceDetail, TraceSummary } from '../../../shared/agent';
 import { unwrap } from '../api/client';
 import { AgentName } from '../components/AgentName';
+import { ExpandingTable, type Column } from '../components/ExpandingTable';
 import { Empty, fmtDateTime, fmtTime } from '../components/ui';
 import { useServices } from '../context';
 import { useModel } from '../store/model';
@@ -166,8 +167,8 @@ function Traces() {
       off = true;
     };
   }, [client, finishedRuns]);
-  const show = (id: string) => {
-    if (open?.trace.traceId === id) return setOpen(null);
+  const show = (id: string | null) => {
+    if (id === null) return setOpen(null);
     void unwrap(client.api.tracesGet({ traceId: id })).then(setOpen, () => setOpen(null));
   };
   return (
@@ -176,51 +177,46 @@ function Traces() {
       {!list || list.length === 0 ? (
         <Empty loaded={!!list}>No agent runs yet. Run the operator agent or the demo above.</Empty>
       ) : (
-        <table className="grid compact">
-          <thead>
-            <tr>
-              <th>Started</th>
-              <th>Agent</th>
-              <th>Device</th>
-              <th>Outcome</th>
-              <th title="governance decisions: allowed / review / blocked">Decisions</th>
-              <th>Tokens</th>
-              <th>Cost</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((t) => (
-              <Fragment key={t.traceId}>
-                <tr data-trace-id={t.traceId} onClick={() => show(t.traceId)} className={open?.trace.traceId === t.traceId ? 'selected' : ''}>
-                  <td className="nowrap">{fmtDateTime(t.startMs)}</td>
-                  <td>
-                    <AgentName id={t.agentId} />
-                  </td>
-                  <td>{t.deviceId ?? '—'}</td>
-                  <td className={t.outcome === 'failed' || t.outcome === 'refused' ? 'abnormal' : ''}>{t.outcome}</td>
-                  <td className="nowrap">
-                    {t.decisions.ALLOW ?? 0} / {t.decisions.REVIEW ?? 0} / {t.decisions.BLOCK ?? 0}
-                  </td>
-                  <td className="nowrap">
-                    {t.inputTokens} in / {t.outputTokens} out
-                  </td>
-                  <td>${t.costUsd.toFixed(4)}</td>
-                </tr>
-                {open?.trace.traceId === t.traceId ? (
-                  <tr className="detail-row">
-                    <td colSpan={7}>
-                      <SpanTree spans={open.spans} />
-                    </td>
-                  </tr>
-                ) : null}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
+        <ExpandingTable
+          columns={TRACE_COLUMNS}
+          rows={list}
+          rowId={(t) => t.traceId}
+          rowAttr="data-trace-id"
+          openId={open?.trace.traceId ?? null}
+          onOpen={show}
+          detail={() => (open ? <SpanTree spans={open.spans} /> : null)}
+          cells={(t) => (
+            <>
+              <td className="nowrap">{fmtDateTime(t.startMs)}</td>
+              <td>
+                <AgentName id={t.agentId} />
+              </td>
+              <td>{t.deviceId ?? '—'}</td>
+              <td className={t.outcome === 'failed' || t.outcome === 'refused' ? 'abnormal' : ''}>{t.outcome}</td>
+              <td className="nowrap">
+                {t.decisions.ALLOW ?? 0} / {t.decisions.REVIEW ?? 0} / {t.decisions.BLOCK ?? 0}
+              </td>
+              <td className="nowrap">
+                {t.inputTokens} in / {t.outputTokens} out
+              </td>
+              <td>${t.costUsd.toFixed(4)}</td>
+            </>
+          )}
+        />
       )}
     </section>
   );
 }
+
+const TRACE_COLUMNS: readonly Column[] = [
+  { label: 'Started' },
+  { label: 'Agent' },
+  { label: 'Device' },
+  { label: 'Outcome' },
+  { label: 'Decisions', title: 'governance decisions: allowed / review / blocked' },
+  { label: 'Tokens' },
+  { label: 'Cost' },
+];
 
 /** The spans of one trace as a tree (children under their parent, in start order), with the decisions in line. */
 function SpanTree({ spans }: { spans: SpanView[] }) {

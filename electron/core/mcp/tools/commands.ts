@@ -2,20 +2,7 @@
 // with the commands it does accept and their parameters, in words an agent can act on. The parameters
 // themselves are checked by the gateway's DeviceCommands port (the plant's commandParamsProblem, from
 // the same model), before any operator is asked; the device checks again on arrival.
-import type { AssetView, CommandView } from '../../../../shared/schemas/model';
-
-type ParamSpec = CommandView['params'][string];
-
-/** What a parameter must be, in words: "between 1 and 90", "an integer between 20 and 100", "one of a, b". */
-export function paramExpectation(p: ParamSpec): string {
-  if (p.type === 'boolean') return 'true or false';
-  if (p.type === 'string') return p.enum?.length ? `one of ${p.enum.join(', ')}` : 'a string';
-  const kind = p.type === 'integer' ? 'an integer ' : '';
-  if (p.min !== undefined && p.max !== undefined) return `${kind}between ${p.min} and ${p.max}`;
-  if (p.min !== undefined) return `${kind || 'a number '}of at least ${p.min}`;
-  if (p.max !== undefined) return `${kind || 'a number '}of at most ${p.max}`;
-  return p.type === 'integer' ? 'an integer' : 'a number';
-}
+import { paramExpectation, type AssetView } from '../../../../shared/schemas/model';
 
 /** "reduce_load {reduction_pct: number 1–90}, restore_load": a type's commands for an error or a description. */
 export function commandsInWords(asset: AssetView): string {

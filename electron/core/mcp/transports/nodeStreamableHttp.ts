@@ -35,7 +35,8 @@ import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo
 /** The SDK transport's batch limit (the default of mcp.maxBatch). */
 export const MAX_BATCH = 100;
 const MAX_ABANDONED = 1000;
-const SSE_HEADERS = {
+/** The response headers of an SSE stream (no proxy buffering or transforming it), for both revisions' /mcp. */
+export const SSE_HEADERS = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
   connection: 'keep-alive',
