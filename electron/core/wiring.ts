@@ -19,7 +19,7 @@ import { OperatorAuth, operatorMigrations } from './operators';
 import { shiftMigrations } from './shift';
 import { createManualLibrary, loadManualIndex, defaultManualPath } from './knowledge';
 import { createIncidentRepository, createMcpService, createPendingCallRepository, createToolCallRepository, mcpMigrations, type McpService } from './mcp';
-import { createPlant, deviceCommandsFor, plantMigrations, type Plant } from './plant';
+import { createPlant, deviceCommandsFor, plantMigrations, simulableTags, type Plant } from './plant';
 import { ModelLoadError, ModelStore, modelPath, type ModelIndex } from './model';
 import { removeRunFile, writeRunFile, type RunInfo } from './runfile';
 import type { CoreApi } from './api';
@@ -166,9 +166,17 @@ export function wireServices(d: WiringDeps): { services: CoreServices; component
   // The devices verify every command with the gateway's public key, read from its file as a real edge
   // gateway would be given it (the gateway created the pair above; the private key stays with it).
   const gatewayPublicKey = loadPublicKey(path.join(config.dataDir, 'keys'))?.publicKey;
-  if (config.simulator.enabled && !gatewayPublicKey) throw new Error('the gateway public key is missing: the devices could verify no command');
+  // A model read from OPC UA or Sparkplug B only gives the replay nothing to publish: it would generate a day
+  // and run a plant clock of its own for devices that have real sources. Off, and said.
+  const simulate = config.simulator.enabled && simulableTags(model.current) > 0;
+  if (config.simulator.enabled && !simulate)
+    log.info(
+      { model: model.current.model.file },
+      'the replay simulator is off: no tag of the plant model is on an MQTT JSON connector, so it has nothing to publish',
+    );
+  if (simulate && !gatewayPublicKey) throw new Error('the gateway public key is missing: the devices could verify no command');
   const plant =
-    config.simulator.enabled && gatewayPublicKey
+    simulate && gatewayPublicKey
       ? createPlant({ config: config.simulator, model: model.current, dataDir: config.dataDir, broker, bus, clock, log, gatewayPublicKey, db, readings })
       : null;
   if (plant) model.onChange((m) => plant.simulator.setModel(m));

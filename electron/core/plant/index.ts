@@ -40,7 +40,7 @@ export {
   type TagTable,
 } from './model-generator';
 export { tapeOf, tapeOfTable, parseTagCsv, loadTagCsvFile, isTagCsvHeader, type Tape, type TapeFrame } from './tape';
-export { createModelEncoder, frameSamples, type Encoder, type PlantSpec, type TagValue } from './publish';
+export { createModelEncoder, frameSamples, simulableTags, type Encoder, type PlantSpec, type TagValue } from './publish';
 export { createSimulator, type Simulator, type SimulatorOptions, type CommandCounters } from './simulator';
 export { plantMigrations, createClockSegments, type ClockSegment, type ClockSegments } from './clock-store';
 export { PROFILES, AMBIENT_C } from './profiles';

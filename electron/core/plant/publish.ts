@@ -26,6 +26,11 @@ export interface PlantSpec {
   readonly connectors: readonly ConnectorSettings[];
 }
 
+/** How many of the model's tags the simulator can publish (bound to an MQTT JSON connector). */
+export function simulableTags(plant: PlantSpec): number {
+  return plant.connectors.filter((c) => c.type === 'mqtt-json').reduce((n, c) => n + bindTags(plant.model, c.id).length, 0);
+}
+
 /** An encoder for every MQTT JSON connector of the model; a tag bound to another type is not published. */
 export function createModelEncoder(plant: PlantSpec): Encoder {
   const encoders = plant.connectors
