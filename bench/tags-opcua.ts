@@ -23,16 +23,16 @@ import {
   type DataValue,
 } from 'node-opcua';
 import { createCore, testConfig } from '../electron/core';
-import { groupItems, opcUaItems } from '../electron/core/connectors/opcua-map';
+import { opcUaItems, planSubscriptions } from '../electron/core/connectors/opcua-map';
+import { readServerLimits } from '../electron/core/connectors/opcua-client';
 import { bindTags } from '../electron/core/connectors';
 import { openDatabase } from '../electron/core/store';
 import type { OpcUaSettings } from '../shared/schemas/connectors-opcua';
 import type { TimedReading } from '../shared/domain';
 import { freePort } from '../tests/helpers';
-import { modelOf, startPlantServer } from '../tests/opcua-server';
+import { demoPlantOverOpcUa, modelOf, startPlantServer } from '../tests/opcua-server';
 import { pct, sleep, takenSeconds } from './tags-common';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
@@ -42,31 +42,13 @@ const ASSETS = Number(arg('assets', '2000'));
 const SECURITY = arg('security', 'SignAndEncrypt') as OpcUaSettings['security_mode'];
 const SENSORS = 5;
 const TAGS = ASSETS * SENSORS;
-const LINE_SIZE = 20;
-const TYPES = ['compressor', 'motor', 'pump'] as const;
-const deviceId = (a: number) =>
-  `line-${String(Math.floor(a / LINE_SIZE) + 1).padStart(3, '0')}/${TYPES[a % 3]}-${String((a % LINE_SIZE) + 1).padStart(2, '0')}`;
 const quiet = () => undefined;
 
 /** The demo's asset types sampled every second, ASSETS assets, read from an OPC UA server at the endpoint. */
 function writeModel(dir: string, port: number): string {
-  const demo = fs.readFileSync(path.join(here, '..', 'resources', 'plants', 'demo.yaml'), 'utf8');
-  const head = demo
-    .slice(0, demo.indexOf('\nareas:'))
-    .replace(/^\s*manual:.*$/gm, '')
-    .replace(/sampling_s: \d+/g, 'sampling_s: 1')
-    .replace(
-      /^connectors:\n(?: +.*\n)+/m,
-      `connectors:\n  - { id: bench-opc, type: opc-ua, endpoint: 'opc.tcp://127.0.0.1:${port}', security_mode: ${SECURITY}, publishing_interval_ms: 250 }\n`,
-    );
-  const lines: string[] = ['', 'areas:', '  - id: bench', '    name: Bench area', '    lines:'];
-  for (let a = 0; a < ASSETS; a++) {
-    const [line, asset] = deviceId(a).split('/');
-    if (a % LINE_SIZE === 0) lines.push(`      - id: ${line}`, '        assets:');
-    lines.push(`          - { id: ${asset}, type: ${TYPES[a % 3]} }`);
-  }
   const file = path.join(dir, 'bench-opcua-plant.yaml');
-  fs.writeFileSync(file, head + lines.join('\n') + '\n');
+  const connector = `  - { id: bench-opc, type: opc-ua, endpoint: 'opc.tcp://127.0.0.1:${port}', security_mode: ${SECURITY}, publishing_interval_ms: 250 }`;
+  fs.writeFileSync(file, demoPlantOverOpcUa(ASSETS, connector));
   return file;
 }
 
@@ -139,7 +121,11 @@ async function throughCore(dir: string, model: string): Promise<Run> {
     );
     if (!r.ok) throw new Error(r.error.message);
   }
-  while (status()?.state !== 'connected') await sleep(100);
+  const deadline = Date.now() + 120_000;
+  while (status()?.state !== 'connected') {
+    if (Date.now() > deadline) throw new Error(`the connector did not connect in 120 s: ${JSON.stringify(status())}`);
+    await sleep(100);
+  }
   // Counted from the first full second after every monitored item exists.
   await sleep(1500);
   const from = Math.ceil(Date.now() / 1000) * 1000;
@@ -212,23 +198,27 @@ async function reference(dir: string, model: string, port: number): Promise<Run>
     }
   };
   const timer = setInterval(flush, 100);
-  // As the connector does: one subscription per 1,000 items.
-  for (const group of groupItems(items, 1000)) {
+  // As the connector does: subscriptions of 1,000 items within the server's limits, one call per monitoring group.
+  const plan = planSubscriptions(items, await readServerLimits(session), 1000);
+  if (plan.left.length) throw new Error(`the server has room for ${items.length - plan.left.length} of ${items.length} monitored items`);
+  for (const calls of plan.subscriptions) {
     const sub = await session.createSubscription2({
       requestedPublishingInterval: settings.publishing_interval_ms,
       requestedMaxKeepAliveCount: 20,
       requestedLifetimeCount: 120,
       publishingEnabled: true,
     });
-    const g = await sub.monitorItems(
-      group.map((i) => ({ nodeId: i.nodeId, attributeId: AttributeIds.Value })),
-      { samplingInterval: group[0]?.samplingMs ?? 1000, queueSize: 2, discardOldest: true },
-      TimestampsToReturn.Both,
-    );
-    g.on('changed', (_mi, dv: DataValue, i) => {
-      const v = dv.value.value;
-      if (typeof v === 'number') pending.push([group[i]?.tag ?? '', dv.sourceTimestamp?.getTime() ?? Date.now(), v]);
-    });
+    for (const call of calls) {
+      const g = await sub.monitorItems(
+        call.map((i) => ({ nodeId: i.nodeId, attributeId: AttributeIds.Value })),
+        { samplingInterval: call[0]?.samplingMs ?? 1000, queueSize: 2, discardOldest: true },
+        TimestampsToReturn.Both,
+      );
+      g.on('changed', (_mi, dv: DataValue, i) => {
+        const v = dv.value.value;
+        if (typeof v === 'number') pending.push([call[i]?.tag ?? '', dv.sourceTimestamp?.getTime() ?? Date.now(), v]);
+      });
+    }
   }
   await sleep(1500);
   from = Math.ceil(Date.now() / 1000) * 1000;

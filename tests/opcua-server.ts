@@ -11,11 +11,14 @@ import { fileURLToPath } from 'node:url';
 import {
   DataType,
   MessageSecurityMode,
+  NodeClass,
   OPCUACertificateManager,
   OPCUAServer,
   SecurityPolicy,
   StatusCodes,
+  VariableIds,
   Variant,
+  type ServerCapabilitiesOptions,
   type StatusCode,
   type UAVariable,
 } from 'node-opcua';
@@ -31,6 +34,26 @@ export function waterOverOpcUa(connector: string): string {
   const out = text.replace(/^connectors:\n(?: +.*\n)+/m, `connectors:\n${connector}\n`);
   if (out === text) throw new Error('no connectors block in the water model');
   return out;
+}
+
+/**
+ * A plant of `assets` assets of the demo's three types (5 tags each, every tag sampled each second), 20 to a
+ * line, read through the connector (its YAML entry): the bench's plant, and a large one for the tests.
+ */
+export function demoPlantOverOpcUa(assets: number, connector: string): string {
+  const types = ['compressor', 'motor', 'pump'] as const;
+  const demo = fs.readFileSync(path.join(path.dirname(WATER), 'demo.yaml'), 'utf8');
+  const head = demo
+    .slice(0, demo.indexOf('\nareas:'))
+    .replace(/^\s*manual:.*$/gm, '')
+    .replace(/sampling_s: \d+/g, 'sampling_s: 1')
+    .replace(/^connectors:\n(?: +.*\n)+/m, `connectors:\n${connector}\n`);
+  const lines: string[] = ['', 'areas:', '  - id: bench', '    name: Bench area', '    lines:'];
+  for (let a = 0; a < assets; a++) {
+    if (a % 20 === 0) lines.push(`      - id: line-${String(a / 20 + 1).padStart(3, '0')}`, '        assets:');
+    lines.push(`          - { id: ${types[a % 3]}-${String((a % 20) + 1).padStart(2, '0')}, type: ${types[a % 3]} }`);
+  }
+  return head + lines.join('\n') + '\n';
 }
 
 export function modelOf(text: string): ModelIndex {
@@ -52,6 +75,10 @@ export interface PlantServerOptions {
   tickMs?: number;
   /** Restrict the security modes offered (default None, Sign and SignAndEncrypt). */
   securityModes?: Array<'None' | 'Sign' | 'SignAndEncrypt'>;
+  /** Limits the server enforces (subscriptions per session, monitored items…); node-opcua's defaults otherwise. */
+  capabilities?: ServerCapabilitiesOptions;
+  /** Enforce the limits without publishing them (their ServerCapabilities nodes read 0), as some servers do. */
+  hideLimits?: boolean;
 }
 
 export interface PlantServer {
@@ -111,10 +138,22 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
     userManager: users ? { isValidUser: (name: string, password: string) => users[name] === password } : undefined,
     buildInfo: { productName: 'AegisFlow test plant' },
     maxConnectionsPerEndpoint: 50,
+    serverCapabilities: opts.capabilities,
   });
   await server.initialize();
   const space = server.engine.addressSpace;
   if (!space) throw new Error('no address space');
+  if (opts.hideLimits)
+    for (const id of [
+      VariableIds.Server_ServerCapabilities_MaxSubscriptionsPerSession,
+      VariableIds.Server_ServerCapabilities_MaxMonitoredItemsPerSubscription,
+      VariableIds.Server_ServerCapabilities_MaxMonitoredItems,
+      VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall,
+    ]) {
+      const node = space.findNode(`i=${id}`);
+      if (node?.nodeClass !== NodeClass.Variable) throw new Error(`no capability node i=${id}`);
+      (node as UAVariable).bindVariable({ get: () => new Variant({ dataType: DataType.UInt32, value: 0 }) }, true);
+    }
   const ns = space.getOwnNamespace();
   const verifier: CommandVerifier | null = opts.gatewayPublicKey ? createCommandVerifier({ publicKey: opts.gatewayPublicKey }) : null;
   const acks: CommandAck[] = [];
