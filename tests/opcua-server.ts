@@ -73,6 +73,10 @@ export interface PlantServerOptions {
   users?: Record<string, string>;
   /** Generator period (ms); 0: values only when the test sets them. */
   tickMs?: number;
+  /** Spread the tags' periods over ten slices (tag i's turns (i mod 10) tenths into it), as a plant's sensors are not in step. */
+  stagger?: boolean;
+  /** After each generator tick: when, how many values it set, and how late the tick fired (ms). */
+  onTick?: (at: number, changes: number, lateMs: number) => void;
   /** Restrict the security modes offered (default None, Sign and SignAndEncrypt). */
   securityModes?: Array<'None' | 'Sign' | 'SignAndEncrypt'>;
   /** Limits the server enforces (subscriptions per session, monitored items…); node-opcua's defaults otherwise. */
@@ -108,6 +112,8 @@ export interface GeneratedTag {
   normal: readonly [number, number];
   /** Sampling period (ms): one new value per period. */
   period: number;
+  /** Where in the period its value turns (ms, 0 by default). */
+  phase?: number;
   i: number;
   /** Set by the test: the generator leaves it alone. */
   held: boolean;
@@ -121,7 +127,10 @@ export interface GeneratedTag {
  */
 export function generatorTick(tags: Iterable<[string, GeneratedTag]>, prev: number, now: number, set: (tag: string, value: number, at: Date) => void): void {
   const at = new Date(now);
-  for (const [tag, v] of tags) if (!v.held && Math.floor(now / v.period) !== Math.floor(prev / v.period)) set(tag, generatedValue(v.normal, v.i, now), at);
+  for (const [tag, v] of tags) {
+    const phase = v.phase ?? 0;
+    if (!v.held && Math.floor((now - phase) / v.period) !== Math.floor((prev - phase) / v.period)) set(tag, generatedValue(v.normal, v.i, now), at);
+  }
 }
 
 export async function startPlantServer(opts: PlantServerOptions): Promise<PlantServer> {
@@ -176,7 +185,8 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
         engineeringUnitsRange: { low: t.range[0], high: t.range[1] },
         minimumSamplingInterval: 50,
       });
-      vars.set(t.id, { node, normal: t.normal, period: t.sampling_s * 1000, i: i++, held: false });
+      const period = t.sampling_s * 1000;
+      vars.set(t.id, { node, normal: t.normal, period, phase: opts.stagger ? ((i % 10) * period) / 10 : 0, i: i++, held: false });
     }
     const method = ns.addMethod(obj, {
       browseName: 'Command',
@@ -214,13 +224,24 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
   const tickMs = opts.tickMs ?? 1000;
   const start = Date.now();
   let prev = start;
+  let timer: NodeJS.Timeout | null = null;
+  let planned = 0;
+  // Each tick planned for the next multiple of tickMs on the clock (setInterval drifts later and later under load).
+  const next = () => {
+    const now = Date.now();
+    planned = now + tickMs - (now % tickMs);
+    timer = setTimeout(tick, planned - now);
+  };
   const tick = () => {
     const now = Date.now();
+    const before = generated;
     generatorTick(vars, prev, now, generate);
     prev = now;
+    opts.onTick?.(now, generated - before, now - planned);
+    next();
   };
   for (const [tag, v] of vars) set(tag, generatedValue(v.normal, v.i, start));
-  const timer = tickMs > 0 ? setInterval(tick, tickMs) : null;
+  if (tickMs > 0) next();
   await server.start();
   return {
     url: `opc.tcp://127.0.0.1:${opts.port}`,
@@ -238,7 +259,8 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
       v.node.setValueFromSource(new Variant({ dataType: DataType.Double, value: 0 }), status, new Date());
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      if (timer) clearTimeout(timer);
+      timer = null;
       await server.shutdown(0);
       await cm.dispose();
     },
