@@ -96,11 +96,27 @@ class Window {
   readonly lags: number[] = [];
   values = 0;
   late = 0;
+  /** Values that arrived between from and to (whatever their stamp), and this process's CPU time (µs) meanwhile. */
+  arrived = 0;
+  cpuUs = 0;
+  private cpuAt: NodeJS.CpuUsage | null = null;
   constructor(
     readonly from: number,
     readonly to = from + SECONDS * 1000,
-  ) {}
+  ) {
+    setTimeout(() => (this.cpuAt = process.cpuUsage()), from - Date.now());
+    setTimeout(() => {
+      const used = process.cpuUsage(this.cpuAt ?? undefined);
+      this.cpuUs = used.user + used.system;
+      this.cpuAt = null;
+    }, this.to - Date.now());
+  }
+  /** CPU time per value taken in (µs): what one value costs this process, whatever else runs on the machine. */
+  get usPerValue(): number {
+    return this.cpuUs / Math.max(this.arrived, 1);
+  }
   take(ts: number, now: number, n = 1): void {
+    if (this.cpuAt) this.arrived += n;
     if (ts < this.from || ts >= this.to) return;
     if (now > this.to + DRAIN_MS) {
       this.late += n;
@@ -296,6 +312,8 @@ export async function benchOpcUa(): Promise<void> {
     console.log(
       `reference:  ${fmt(refRate)} values/s stored of ${fmt(offered(r) / SECONDS)} offered (${taken(r)}; bare node-opcua client → SQLite inserts), lag p50 ${pct(r.lags, 50)} ms, p99 ${pct(r.lags, 99)} ms`,
     );
+    const cost = (x: Window) => `${x.usPerValue.toFixed(1)} µs CPU a value (${fmt(1e6 / x.usPerValue)} values/s on one core)`;
+    console.log(`CPU:        core process ${cost(c)}; reference ${cost(r)}`);
     console.log(`server:     in the core's window ${serverLoad(c)}; in the reference's ${serverLoad(r)}`);
     console.log(`ratio:      ${ratio.toFixed(3)} (targets: ≥ 10,000 values/s, lag p99 < 1000 ms)`);
     console.log(
@@ -306,6 +324,7 @@ export async function benchOpcUa(): Promise<void> {
         values_per_s: Math.round(coreRate),
         lag_p99_ms: pct(c.lags, 99),
         rss_mb: Math.round(core.rssMb),
+        cpu_us_per_value: Number(c.usPerValue.toFixed(1)),
         ratio: Number(ratio.toFixed(3)),
       }),
     );
