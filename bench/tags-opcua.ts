@@ -302,7 +302,10 @@ export async function benchOpcUa(): Promise<void> {
     const r = ref.window;
     const coreRate = c.values / SECONDS;
     const refRate = r.values / SECONDS;
-    const ratio = coreRate / refRate;
+    // Each path against what the server offered it: the server is a process on the same CPUs and offers less
+    // while starved, so the two windows' offers differ (not so the MQTT JSON bench's publisher, same messages).
+    const share = (x: Window) => x.values / Math.max(offered(x), 1);
+    const ratio = share(c) / share(r);
     const fmt = (n: number) => Math.round(n).toLocaleString('en');
     const taken = (x: Window) =>
       `${fmt(x.values)} of ${fmt(offered(x))} offered values stamped in the window, by its end + ${DRAIN_MS / 1000} s${x.late ? `; ${fmt(x.late)} later` : ''}`;
@@ -315,7 +318,9 @@ export async function benchOpcUa(): Promise<void> {
     const cost = (x: Window) => `${x.usPerValue.toFixed(1)} µs CPU a value (${fmt(1e6 / x.usPerValue)} values/s on one core)`;
     console.log(`CPU:        core process ${cost(c)}; reference ${cost(r)}`);
     console.log(`server:     in the core's window ${serverLoad(c)}; in the reference's ${serverLoad(r)}`);
-    console.log(`ratio:      ${ratio.toFixed(3)} (targets: ≥ 10,000 values/s, lag p99 < 1000 ms)`);
+    console.log(
+      `ratio:      ${ratio.toFixed(3)}: the core stored ${(share(c) * 100).toFixed(1)} % of what it was offered, the reference ${(share(r) * 100).toFixed(1)} % (rates ${(coreRate / refRate).toFixed(3)}); targets: ≥ 10,000 values/s, lag p99 < 1000 ms`,
+    );
     console.log(
       JSON.stringify({
         connector: 'opcua',
