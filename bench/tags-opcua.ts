@@ -28,7 +28,7 @@ import {
 } from 'node-opcua';
 import { createCore, testConfig } from '../electron/core';
 import { opcUaItems, planSubscriptions } from '../electron/core/connectors/opcua-map';
-import { readServerLimits } from '../electron/core/connectors/opcua-client';
+import { readServerLimits } from '../electron/core/connectors/opcua-limits';
 import { bindTags } from '../electron/core/connectors';
 import { openDatabase } from '../electron/core/store';
 import type { OpcUaSettings } from '../shared/schemas/connectors-opcua';

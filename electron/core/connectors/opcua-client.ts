@@ -20,7 +20,6 @@ import {
   setWarningLogger,
   TimestampsToReturn,
   UserTokenType,
-  VariableIds,
   type ClientSession,
   type ClientSubscription,
   type DataValue,
@@ -29,7 +28,8 @@ import {
 } from 'node-opcua';
 import type { OpcUaSettings } from '../../../shared/schemas/connectors-opcua';
 import type { DeviceReply } from '../broker';
-import { commandNodes, NO_LIMITS, numericValue, opcUaItems, planSubscriptions, qualityOf, replyOf, type OpcUaItem, type ServerLimits } from './opcua-map';
+import { commandNodes, limitsText, numericValue, opcUaItems, planSubscriptions, qualityOf, replyOf, tooMany, type OpcUaItem } from './opcua-map';
+import { readServerLimits } from './opcua-limits';
 import { isTrusted, openPki, pkiDir, protectPrivateKey, serverCertificate, type ServerCertificate } from './opcua-pki';
 import { initialStatus, type BoundTag, type Connector, type ConnectorContext, type ConnectorState, type TagSample } from './types';
 import type { Logger } from '../observability';
@@ -48,34 +48,6 @@ function routeLibraryLogs(log: Logger) {
   }
   libraryLog = log;
 }
-
-const tooMany = (err: unknown) => /BadTooMany/.test((err as Error).message);
-
-/** The limits a server publishes in its ServerCapabilities (a server that publishes none: no known limit). */
-export async function readServerLimits(s: ClientSession): Promise<ServerLimits> {
-  const ids = [
-    VariableIds.Server_ServerCapabilities_MaxSubscriptionsPerSession,
-    VariableIds.Server_ServerCapabilities_MaxMonitoredItemsPerSubscription,
-    VariableIds.Server_ServerCapabilities_MaxMonitoredItems,
-    VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall,
-  ];
-  try {
-    const dvs = await s.read(ids.map((id) => ({ nodeId: `i=${id}`, attributeId: AttributeIds.Value })));
-    const n = (i: number) => {
-      const dv = dvs[i];
-      const v: unknown = dv?.statusCode.isGood() ? dv.value.value : 0;
-      return typeof v === 'number' && v > 0 ? v : 0;
-    };
-    return { subscriptionsPerSession: n(0), itemsPerSubscription: n(1), items: n(2), itemsPerCall: n(3) };
-  } catch {
-    return NO_LIMITS;
-  }
-}
-
-const limitsText = (l: ServerLimits) => {
-  const n = (v: number) => (v ? String(v) : 'any');
-  return `the server's limits: ${n(l.subscriptionsPerSession)} subscriptions per session, ${n(l.itemsPerSubscription)} monitored items per subscription, ${n(l.items)} in all`;
-};
 
 export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readonly BoundTag[], ctx: ConnectorContext): Connector {
   const log = ctx.log.child({ component: 'connector', connector: settings.id });

@@ -62,6 +62,15 @@ export interface ServerLimits {
 
 export const NO_LIMITS: ServerLimits = { subscriptionsPerSession: 0, itemsPerSubscription: 0, items: 0, itemsPerCall: 0 };
 
+/** The limits as the status and the log name them. */
+export const limitsText = (l: ServerLimits): string => {
+  const n = (v: number) => (v ? String(v) : 'any');
+  return `the server's limits: ${n(l.subscriptionsPerSession)} subscriptions per session, ${n(l.itemsPerSubscription)} monitored items per subscription, ${n(l.items)} in all`;
+};
+
+/** A service refused for one of the server's limits (BadTooManySubscriptions, …MonitoredItems, …Operations). */
+export const tooMany = (err: unknown): boolean => /BadTooMany/.test((err as Error).message);
+
 export interface SubscriptionPlan {
   /** Per subscription its CreateMonitoredItems calls, each one set of monitoring parameters. */
   subscriptions: OpcUaItem[][][];
