@@ -2,7 +2,7 @@
 // engineering units, monitored-item grouping, and the command method's answer → the device's reply.
 import { describe, expect, it } from 'vitest';
 import { StatusCodes } from 'node-opcua';
-import { groupItems, numericValue, opcUaItems, qualityOf, replyOf, type OpcUaItem } from '../electron/core/connectors/opcua-map';
+import { groupItems, NO_LIMITS, numericValue, opcUaItems, planSubscriptions, qualityOf, replyOf, type OpcUaItem } from '../electron/core/connectors/opcua-map';
 import { bindTags } from '../electron/core/connectors';
 import { modelOf, waterOverOpcUa } from './opcua-server';
 
@@ -42,6 +42,27 @@ describe('opc-ua mapping', () => {
     const it = (tag: string, samplingMs: number, deadband = 0): OpcUaItem => ({ tag, device_id: 'd', key: tag, nodeId: `s=${tag}`, samplingMs, deadband });
     const groups = groupItems([it('a', 500), it('b', 500), it('c', 30_000), it('d', 500), it('e', 500, 1)], 2);
     expect(groups.map((g) => g.map((i) => i.tag))).toEqual([['a', 'b'], ['d'], ['c'], ['e']]);
+  });
+  it('plans subscriptions of the preferred size within the server limits; what does not fit is left', () => {
+    const item = (n: number, samplingMs = 500): OpcUaItem => ({ tag: `t${n}`, device_id: 'd', key: `t${n}`, nodeId: `s=t${n}`, samplingMs, deadband: 0 });
+    const items = [...Array.from({ length: 15 }, (_, n) => item(n)), item(15, 30_000), item(16, 30_000)];
+    const sizes = (p: ReturnType<typeof planSubscriptions>) => p.subscriptions.map((calls) => calls.map((c) => c.length));
+    // No limits: 5 per subscription; a subscription may mix sampling groups, one call per group.
+    expect(sizes(planSubscriptions(items, NO_LIMITS, 5))).toEqual([[5], [5], [5], [2]]);
+    // 2 subscriptions per session: 9 and 8 items; calls of at most 4.
+    const two = planSubscriptions(items, { ...NO_LIMITS, subscriptionsPerSession: 2, itemsPerCall: 4 }, 5);
+    expect(sizes(two)).toEqual([
+      [4, 4, 1],
+      [4, 2, 2],
+    ]);
+    expect(two.left).toEqual([]);
+    expect(two.subscriptions.flat(2).map((i) => i.tag)).toEqual(items.map((i) => i.tag));
+    // Room for 2 × 6: the last 5 (in group order) are left.
+    const small = planSubscriptions(items, { ...NO_LIMITS, subscriptionsPerSession: 2, itemsPerSubscription: 6 }, 5);
+    expect(sizes(small)).toEqual([[6], [6]]);
+    expect(small.left.map((i) => i.tag)).toEqual(['t12', 't13', 't14', 't15', 't16']);
+    // A total limit across sessions bounds it too.
+    expect(planSubscriptions(items, { ...NO_LIMITS, items: 3 }, 5).left).toHaveLength(14);
   });
   it('turns the acknowledgement text into the reply; anything else is a malformed acknowledgement', () => {
     expect(replyOf(JSON.stringify({ status: 'accepted', jti: 'j1' }))).toEqual({ status: 'accepted' });

@@ -30,4 +30,24 @@ describe('the OPC UA plant server generator', () => {
     // A tag the test holds is left alone.
     expect(sets.has('t49')).toBe(false);
   });
+  it('staggered tags turn at their phase, once per period, ticks late or not', () => {
+    const tags = new Map<string, GeneratedTag>(
+      Array.from({ length: 10 }, (_, i) => [`t${i}`, { normal: [0, 1], period: 1000, phase: i * 100, i, held: false }]),
+    );
+    const sets = new Map<string, number[]>();
+    const start = Date.UTC(2026, 0, 1);
+    let prev = start;
+    for (let now = start + 100; now <= start + 10_000; now += 100) {
+      const at = now + (now % 700 === 0 ? 90 : 3);
+      generatorTick(tags, prev, at, (tag, _v, t) => sets.set(tag, [...(sets.get(tag) ?? []), t.getTime() - start]));
+      prev = at;
+    }
+    for (let i = 0; i < 10; i++) {
+      const at = sets.get(`t${i}`) ?? [];
+      // Tag i's k-th value in [k s + i × 100 ms, k s + (i + 1) × 100 ms): its phase, plus the tick's lateness.
+      expect(at.map((t) => Math.floor((t - i * 100) / 1000))).toEqual(Array.from({ length: at.length }, (_, k) => (i === 0 ? k + 1 : k)));
+      expect(at.every((t) => (t - i * 100) % 1000 < 100)).toBe(true);
+      expect(at.length).toBeGreaterThanOrEqual(9);
+    }
+  });
 });

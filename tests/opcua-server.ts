@@ -12,11 +12,14 @@ import {
   DataType,
   makeEUInformation,
   MessageSecurityMode,
+  NodeClass,
   OPCUACertificateManager,
   OPCUAServer,
   SecurityPolicy,
   StatusCodes,
+  VariableIds,
   Variant,
+  type ServerCapabilitiesOptions,
   type StatusCode,
   type UAVariable,
 } from 'node-opcua';
@@ -32,6 +35,26 @@ export function waterOverOpcUa(connector: string): string {
   const out = text.replace(/^connectors:\n(?: +.*\n)+/m, `connectors:\n${connector}\n`);
   if (out === text) throw new Error('no connectors block in the water model');
   return out;
+}
+
+/**
+ * A plant of `assets` assets of the demo's three types (5 tags each, every tag sampled each second), 20 to a
+ * line, read through the connector (its YAML entry): the bench's plant, and a large one for the tests.
+ */
+export function demoPlantOverOpcUa(assets: number, connector: string): string {
+  const types = ['compressor', 'motor', 'pump'] as const;
+  const demo = fs.readFileSync(path.join(path.dirname(WATER), 'demo.yaml'), 'utf8');
+  const head = demo
+    .slice(0, demo.indexOf('\nareas:'))
+    .replace(/^\s*manual:.*$/gm, '')
+    .replace(/sampling_s: \d+/g, 'sampling_s: 1')
+    .replace(/^connectors:\n(?: +.*\n)+/m, `connectors:\n${connector}\n`);
+  const lines: string[] = ['', 'areas:', '  - id: bench', '    name: Bench area', '    lines:'];
+  for (let a = 0; a < assets; a++) {
+    if (a % 20 === 0) lines.push(`      - id: line-${String(a / 20 + 1).padStart(3, '0')}`, '        assets:');
+    lines.push(`          - { id: ${types[a % 3]}-${String((a % 20) + 1).padStart(2, '0')}, type: ${types[a % 3]} }`);
+  }
+  return head + lines.join('\n') + '\n';
 }
 
 export function modelOf(text: string): ModelIndex {
@@ -54,8 +77,16 @@ export interface PlantServerOptions {
   users?: Record<string, string>;
   /** Generator period (ms); 0: values only when the test sets them. */
   tickMs?: number;
+  /** Spread the tags' periods over ten slices (tag i's turns (i mod 10) tenths into it), as a plant's sensors are not in step. */
+  stagger?: boolean;
+  /** After each generator tick: when, how many values it set, and how late the tick fired (ms). */
+  onTick?: (at: number, changes: number, lateMs: number) => void;
   /** Restrict the security modes offered (default None, Sign and SignAndEncrypt). */
   securityModes?: Array<'None' | 'Sign' | 'SignAndEncrypt'>;
+  /** Limits the server enforces (subscriptions per session, monitored items…); node-opcua's defaults otherwise. */
+  capabilities?: ServerCapabilitiesOptions;
+  /** Enforce the limits without publishing them (their ServerCapabilities nodes read 0), as some servers do. */
+  hideLimits?: boolean;
 }
 
 export interface PlantServer {
@@ -85,6 +116,8 @@ export interface GeneratedTag {
   normal: readonly [number, number];
   /** Sampling period (ms): one new value per period. */
   period: number;
+  /** Where in the period its value turns (ms, 0 by default). */
+  phase?: number;
   i: number;
   /** Set by the test: the generator leaves it alone. */
   held: boolean;
@@ -98,7 +131,10 @@ export interface GeneratedTag {
  */
 export function generatorTick(tags: Iterable<[string, GeneratedTag]>, prev: number, now: number, set: (tag: string, value: number, at: Date) => void): void {
   const at = new Date(now);
-  for (const [tag, v] of tags) if (!v.held && Math.floor(now / v.period) !== Math.floor(prev / v.period)) set(tag, generatedValue(v.normal, v.i, now), at);
+  for (const [tag, v] of tags) {
+    const phase = v.phase ?? 0;
+    if (!v.held && Math.floor((now - phase) / v.period) !== Math.floor((prev - phase) / v.period)) set(tag, generatedValue(v.normal, v.i, now), at);
+  }
 }
 
 export async function startPlantServer(opts: PlantServerOptions): Promise<PlantServer> {
@@ -115,10 +151,22 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
     userManager: users ? { isValidUser: (name: string, password: string) => users[name] === password } : undefined,
     buildInfo: { productName: 'AegisFlow test plant' },
     maxConnectionsPerEndpoint: 50,
+    serverCapabilities: opts.capabilities,
   });
   await server.initialize();
   const space = server.engine.addressSpace;
   if (!space) throw new Error('no address space');
+  if (opts.hideLimits)
+    for (const id of [
+      VariableIds.Server_ServerCapabilities_MaxSubscriptionsPerSession,
+      VariableIds.Server_ServerCapabilities_MaxMonitoredItemsPerSubscription,
+      VariableIds.Server_ServerCapabilities_MaxMonitoredItems,
+      VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall,
+    ]) {
+      const node = space.findNode(`i=${id}`);
+      if (node?.nodeClass !== NodeClass.Variable) throw new Error(`no capability node i=${id}`);
+      (node as UAVariable).bindVariable({ get: () => new Variant({ dataType: DataType.UInt32, value: 0 }) }, true);
+    }
   const ns = space.getOwnNamespace();
   const startedAt = Date.now();
   let verifier: CommandVerifier | null = null;
@@ -149,7 +197,8 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
         ...(t.unit ? { engineeringUnits: makeEUInformation(t.unit, t.unit, t.unit) } : {}),
         minimumSamplingInterval: 50,
       });
-      vars.set(t.id, { node, normal: t.normal, period: t.sampling_s * 1000, i: i++, held: false });
+      const period = t.sampling_s * 1000;
+      vars.set(t.id, { node, normal: t.normal, period, phase: opts.stagger ? ((i % 10) * period) / 10 : 0, i: i++, held: false });
     }
     const method = ns.addMethod(obj, {
       browseName: 'Command',
@@ -188,13 +237,24 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
   const tickMs = opts.tickMs ?? 1000;
   const start = Date.now();
   let prev = start;
+  let timer: NodeJS.Timeout | null = null;
+  let planned = 0;
+  // Each tick planned for the next multiple of tickMs on the clock (setInterval drifts later and later under load).
+  const next = () => {
+    const now = Date.now();
+    planned = now + tickMs - (now % tickMs);
+    timer = setTimeout(tick, planned - now);
+  };
   const tick = () => {
     const now = Date.now();
+    const before = generated;
     generatorTick(vars, prev, now, generate);
     prev = now;
+    opts.onTick?.(now, generated - before, now - planned);
+    next();
   };
   for (const [tag, v] of vars) set(tag, generatedValue(v.normal, v.i, start));
-  const timer = tickMs > 0 ? setInterval(tick, tickMs) : null;
+  if (tickMs > 0) next();
   await server.start();
   return {
     url: `opc.tcp://127.0.0.1:${opts.port}`,
@@ -212,7 +272,8 @@ export async function startPlantServer(opts: PlantServerOptions): Promise<PlantS
       v.node.setValueFromSource(new Variant({ dataType: DataType.Double, value: 0 }), status, new Date());
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      if (timer) clearTimeout(timer);
+      timer = null;
       await server.shutdown(0);
       await cm.dispose();
     },

@@ -21,13 +21,15 @@ import {
   TimestampsToReturn,
   UserTokenType,
   type ClientSession,
+  type ClientSubscription,
   type DataValue,
   type OPCUACertificateManager,
   type UserIdentityInfo,
 } from 'node-opcua';
 import type { OpcUaSettings } from '../../../shared/schemas/connectors-opcua';
 import type { DeviceReply } from '../broker';
-import { commandNodes, groupItems, numericValue, opcUaItems, qualityOf, replyOf, type OpcUaItem } from './opcua-map';
+import { commandNodes, limitsText, numericValue, opcUaItems, planSubscriptions, qualityOf, replyOf, tooMany, type OpcUaItem } from './opcua-map';
+import { readServerLimits } from './opcua-limits';
 import { isTrusted, openPki, pkiDir, protectPrivateKey, serverCertificate, type ServerCertificate } from './opcua-pki';
 import { initialStatus, type BoundTag, type Connector, type ConnectorContext, type ConnectorState, type TagSample } from './types';
 import type { Logger } from '../observability';
@@ -126,53 +128,109 @@ export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readon
   const securityMode = MessageSecurityMode[settings.security_mode];
   const securityPolicy = secure ? SecurityPolicy.Basic256Sha256 : SecurityPolicy.None;
 
-  // One subscription per group of at most ITEMS_PER_SUBSCRIPTION items: servers cap the notifications of one
-  // publish response (node-opcua at 1,000), so one subscription for 10,000 tags at 1 Hz would fall behind.
+  /** Items the server leaves out, marked bad (a status, not a silent gap) and named in the status and the log. */
+  const leftOut = (left: readonly OpcUaItem[], why: string) => {
+    if (!left.length) return;
+    status.errors++;
+    status.lastError = `${left.length} of ${items.length} tags not monitored: ${why}`;
+    log.warn({ left: left.length, tags: items.length, first: left[0]?.tag }, `OPC UA server limit: ${status.lastError}`);
+    const detail = `not monitored: ${why}`;
+    for (const item of left)
+      batch.push({
+        tag: item.tag,
+        device_id: item.device_id,
+        key: item.key,
+        ts: ctx.plantNow(item.device_id),
+        value: null,
+        quality: { level: 'bad', reason: 'source', detail },
+      });
+  };
+
+  const watch = async (sub: ClientSubscription, call: OpcUaItem[], gen: number) => {
+    const first = call[0];
+    if (!first) return;
+    const queueSize = Math.min(100, Math.ceil(settings.publishing_interval_ms / Math.max(first.samplingMs, 1)) + 1);
+    const filter =
+      first.deadband > 0
+        ? new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: DeadbandType.Absolute, deadbandValue: first.deadband })
+        : null;
+    const g = await sub.monitorItems(
+      call.map((i) => ({ nodeId: i.nodeId, attributeId: AttributeIds.Value })),
+      { samplingInterval: first.samplingMs, queueSize, discardOldest: true, filter },
+      TimestampsToReturn.Both,
+    );
+    g.on('changed', (_mi, dv, index) => {
+      const item = call[index];
+      if (item && gen === generation) onValue(item, dv);
+    });
+    // A node the server does not have (or refuses) is marked bad at once, not left silently empty.
+    g.monitoredItems.forEach((mi, i) => {
+      const item = call[i];
+      if (!item || mi.statusCode.isGood()) return;
+      status.errors++;
+      status.lastError = `${item.nodeId}: ${mi.statusCode.name}`;
+      log.warn({ tag: item.tag, node: item.nodeId, status: mi.statusCode.name }, 'the server refused a monitored item');
+      batch.push({
+        tag: item.tag,
+        device_id: item.device_id,
+        key: item.key,
+        ts: ctx.plantNow(item.device_id),
+        value: null,
+        quality: { level: 'bad', reason: 'source', detail: `${item.nodeId}: ${mi.statusCode.name}` },
+      });
+    });
+  };
+
+  // Subscriptions of ITEMS_PER_SUBSCRIPTION items, within the limits the server publishes (node-opcua allows
+  // 10 subscriptions per session: 15,000 tags in 15 subscriptions were refused, and the connector retried for ever).
   const monitor = async (s: ClientSession, gen: number) => {
-    for (const group of groupItems(items, ITEMS_PER_SUBSCRIPTION)) {
+    const limits = await readServerLimits(s);
+    const plan = planSubscriptions(items, limits, ITEMS_PER_SUBSCRIPTION);
+    log.info({ limits, subscriptions: plan.subscriptions.length }, 'opc-ua subscriptions planned');
+    const subs: ClientSubscription[] = [];
+    const left: OpcUaItem[] = [];
+    let why = plan.left.length ? limitsText(limits) : '';
+    let shared = 0;
+    // A call the server refuses as too large (a limit it does not publish) is halved until it passes.
+    const watchWithin = async (sub: ClientSubscription, call: OpcUaItem[], gen: number): Promise<void> => {
       if (gen !== generation) return;
-      const first = group[0];
-      if (!first) continue;
-      const sub = await s.createSubscription2({
-        requestedPublishingInterval: settings.publishing_interval_ms,
-        requestedMaxKeepAliveCount: 20,
-        requestedLifetimeCount: 120,
-        maxNotificationsPerPublish: 0,
-        publishingEnabled: true,
-        priority: 10,
-      });
-      const queueSize = Math.min(100, Math.ceil(settings.publishing_interval_ms / Math.max(first.samplingMs, 1)) + 1);
-      const filter =
-        first.deadband > 0
-          ? new DataChangeFilter({ trigger: DataChangeTrigger.StatusValue, deadbandType: DeadbandType.Absolute, deadbandValue: first.deadband })
-          : null;
-      const g = await sub.monitorItems(
-        group.map((i) => ({ nodeId: i.nodeId, attributeId: AttributeIds.Value })),
-        { samplingInterval: first.samplingMs, queueSize, discardOldest: true, filter },
-        TimestampsToReturn.Both,
-      );
-      g.on('changed', (_mi, dv, index) => {
-        const item = group[index];
-        if (item && gen === generation) onValue(item, dv);
-      });
-      // A node the server does not have (or refuses) is marked bad at once, not left silently empty.
-      g.monitoredItems.forEach((mi, i) => {
-        const item = group[i];
-        if (!item || mi.statusCode.isGood()) return;
-        status.errors++;
-        status.lastError = `${item.nodeId}: ${mi.statusCode.name}`;
-        log.warn({ tag: item.tag, node: item.nodeId, status: mi.statusCode.name }, 'the server refused a monitored item');
-        batch.push({
-          tag: item.tag,
-          device_id: item.device_id,
-          key: item.key,
-          ts: ctx.plantNow(item.device_id),
-          value: null,
-          quality: { level: 'bad', reason: 'source', detail: `${item.nodeId}: ${mi.statusCode.name}` },
+      try {
+        await watch(sub, call, gen);
+      } catch (err) {
+        if (!tooMany(err)) throw err;
+        const half = Math.ceil(call.length / 2);
+        if (call.length > 1 && /BadTooManyOperations/.test((err as Error).message)) {
+          await watchWithin(sub, call.slice(0, half), gen);
+          return watchWithin(sub, call.slice(half), gen);
+        }
+        why ||= (err as Error).message.trim();
+        left.push(...call);
+      }
+    };
+    for (const calls of plan.subscriptions) {
+      if (gen !== generation) return;
+      let sub: ClientSubscription | undefined;
+      try {
+        sub = await s.createSubscription2({
+          requestedPublishingInterval: settings.publishing_interval_ms,
+          requestedMaxKeepAliveCount: 20,
+          requestedLifetimeCount: 120,
+          maxNotificationsPerPublish: 0,
+          publishingEnabled: true,
+          priority: 10,
         });
-      });
-      flush();
+        subs.push(sub);
+      } catch (err) {
+        // A server that refuses more than it publishes: its items share the subscriptions it did create.
+        if (!tooMany(err) || !subs.length) throw err;
+        if (!shared++)
+          log.warn({ subscriptions: subs.length, err: (err as Error).message.trim() }, 'the server refused a subscription: the rest share those it made');
+        sub = subs[shared % subs.length];
+      }
+      for (const call of calls) if (sub) await watchWithin(sub, call, gen);
     }
+    leftOut([...left, ...plan.left], why);
+    flush();
   };
 
   const schedule = () => {

@@ -50,6 +50,60 @@ export function groupItems(items: readonly OpcUaItem[], maxPerGroup = 1000): Opc
   return out;
 }
 
+/** What a server allows one client (its ServerCapabilities; 0: not published, no known limit). */
+export interface ServerLimits {
+  subscriptionsPerSession: number;
+  itemsPerSubscription: number;
+  /** Monitored items over all sessions. */
+  items: number;
+  /** Monitored items one CreateMonitoredItems call may create (OperationLimits). */
+  itemsPerCall: number;
+}
+
+export const NO_LIMITS: ServerLimits = { subscriptionsPerSession: 0, itemsPerSubscription: 0, items: 0, itemsPerCall: 0 };
+
+/** The limits as the status and the log name them. */
+export const limitsText = (l: ServerLimits): string => {
+  const n = (v: number) => (v ? String(v) : 'any');
+  return `the server's limits: ${n(l.subscriptionsPerSession)} subscriptions per session, ${n(l.itemsPerSubscription)} monitored items per subscription, ${n(l.items)} in all`;
+};
+
+/** A service refused for one of the server's limits (BadTooManySubscriptions, …MonitoredItems, …Operations). */
+export const tooMany = (err: unknown): boolean => /BadTooMany/.test((err as Error).message);
+
+export interface SubscriptionPlan {
+  /** Per subscription its CreateMonitoredItems calls, each one set of monitoring parameters. */
+  subscriptions: OpcUaItem[][][];
+  /** The items the server's limits leave no room for. */
+  left: OpcUaItem[];
+}
+
+/**
+ * The subscriptions for the items within the server's limits: `preferred` items each (a server caps the
+ * notifications of one publish response, node-opcua at 1,000, so fewer, larger subscriptions fall behind
+ * sooner), more each when the server allows fewer subscriptions than that needs; what does not fit at all
+ * is `left`.
+ */
+export function planSubscriptions(items: readonly OpcUaItem[], limits: ServerLimits, preferred = 1000): SubscriptionPlan {
+  const cap = (n: number) => (n > 0 ? n : Infinity);
+  const ordered = groupItems(items, Infinity).flat();
+  const room = Math.min(cap(limits.items), cap(limits.subscriptionsPerSession) * cap(limits.itemsPerSubscription), ordered.length);
+  const kept = ordered.slice(0, room);
+  const count = Math.max(
+    Math.min(Math.ceil(kept.length / preferred), cap(limits.subscriptionsPerSession)),
+    Math.ceil(kept.length / cap(limits.itemsPerSubscription)),
+  );
+  const per = Math.ceil(kept.length / Math.max(count, 1));
+  const perCall = cap(limits.itemsPerCall);
+  const subscriptions: OpcUaItem[][][] = [];
+  for (let i = 0; i < kept.length; i += per) {
+    const calls: OpcUaItem[][] = [];
+    for (const group of groupItems(kept.slice(i, i + per), Infinity)) for (let j = 0; j < group.length; j += perCall) calls.push(group.slice(j, j + perCall));
+    subscriptions.push(calls);
+  }
+  return { subscriptions, left: ordered.slice(room) };
+}
+
 /** The command method of a device: the object it belongs to and the method node. */
 export function commandNodes(settings: OpcUaSettings, vars: BoundTag['vars']): { objectId: string; methodId: string } {
   return { objectId: fillPlaceholders(settings.command.object, vars), methodId: fillPlaceholders(settings.command.method, vars) };
