@@ -139,7 +139,7 @@ export default function AlarmsPane() {
                 <td className="nowrap">
                   <PlantTime wall={a.activated_at ?? a.updated_at} />
                 </td>
-                <td data-field="source" title={a.id} className="wrap-any">
+                <td data-field="source" title={a.id} className="wrap-word">
                   {alarmName(a.id, a.source, lookup)}
                 </td>
                 <td className="wrap-any">

@@ -1,0 +1,87 @@
+// The control room walked as an operator on shift would, at 1366×768 (s27): what was wrong on screen,
+// each checked against the core's own state. The replay is paused, so the plant clock stands still
+// while the wall clock runs on. Screenshots go to .tmp/artifacts (walk-<what>-1366.png).
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, showPane, startUiRig, type UiRig } from './harness';
+import { OPERATOR } from '../helpers';
+
+const DEVICE = 'line-1/compressor-01';
+const HH = `${DEVICE}/temperature:HH`;
+const ANOMALY = `${DEVICE}:anomaly`;
+// As the limit alarms and the master alarm table word them: long enough that the Alarm column has to share the row.
+const LONG =
+  'line-1/compressor-01 temperature 110.4 °C above HH limit 110 °C. Consequence: Trip limit; the compressor overheats (seals and lubricant fail). ' +
+  'Action: SOP 2.1 step 4 - still climbing after two reductions, the operator considers an emergency shutdown at the local panel.';
+
+async function shot(rig: UiRig, name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await rig.page.screenshot({ path: path.join(ARTIFACTS, `walk-${name}-1366.png`) });
+}
+
+describe('the control room walked as an operator at 1366×768', () => {
+  let rig: UiRig;
+
+  beforeAll(async () => {
+    rig = await startUiRig({ simulator: { speed: 60 }, governance: { watchPolicy: false } }, { width: 1366, height: 768 });
+    const paused = await rig.core.api.call('simulator.control', { action: 'pause' }, OPERATOR);
+    if (!paused.ok) throw new Error('pause failed');
+    await rig.login();
+    await rig.page.waitForSelector('[data-banner="replay-paused"]');
+    const alarms = rig.core.services.alarms;
+    alarms.setCondition(HH, { active: true, source: DEVICE, kind: 'analog', priority: 'urgent', message: LONG });
+    for (const key of ['temperature:H', 'vibration:H', 'power:H'])
+      alarms.setCondition(`${DEVICE}/${key}`, { active: true, source: DEVICE, kind: 'analog', priority: 'high', message: LONG });
+    alarms.setCondition(ANOMALY, {
+      active: true,
+      source: DEVICE,
+      kind: 'anomaly',
+      priority: 'high',
+      message: 'thermal runaway on temperature (confidence 0.85)',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  it('an alarm is named in whole words at 1366×768: the Alarm column wraps at spaces, never inside a word', async () => {
+    const { page } = rig;
+    await showPane(page, 'alarms');
+    await page.locator(`tr[data-alarm-id="${HH}"]`).waitFor();
+    await shot(rig, 'alarm-names');
+    // A word broken over two lines has two client rects.
+    const broken = await page.evaluate(() => {
+      const out: string[] = [];
+      for (const td of document.querySelectorAll('section.pane-body[data-pane="alarms"] td[data-field="source"]')) {
+        const text = td.firstChild;
+        if (!text || text.nodeType !== Node.TEXT_NODE) continue;
+        const s = text.textContent ?? '';
+        for (const m of s.matchAll(/\S+/g)) {
+          const r = document.createRange();
+          r.setStart(text, m.index);
+          r.setEnd(text, m.index + m[0].length);
+          if (r.getClientRects().length > 1) out.push(`${s}: "${m[0]}"`);
+        }
+      }
+      return out;
+    });
+    expect(broken).toEqual([]);
+  });
+
+  it('a table header stuck at the top of a scrolled pane leaves no rows showing above it', async () => {
+    const { page } = rig;
+    await showPane(page, 'alarms');
+    const gap = await page.evaluate(() => {
+      const body = document.querySelector('section.pane-body[data-pane="alarms"]');
+      const th = body?.querySelector('table thead th');
+      if (!body || !th) return null;
+      body.scrollTop = body.scrollHeight;
+      return th.getBoundingClientRect().top - body.getBoundingClientRect().top;
+    });
+    await shot(rig, 'sticky-header');
+    expect(gap).not.toBeNull();
+    expect(Math.abs(gap ?? 99)).toBeLessThanOrEqual(1);
+  });
+});
