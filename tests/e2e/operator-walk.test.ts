@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, showPane, startUiRig, type UiRig } from './harness';
-import { OPERATOR } from '../helpers';
+import { OPERATOR, operatorCaller } from '../helpers';
 
 const DEVICE = 'line-1/compressor-01';
 const HH = `${DEVICE}/temperature:HH`;
@@ -68,6 +68,35 @@ describe('the control room walked as an operator at 1366×768', () => {
       return out;
     });
     expect(broken).toEqual([]);
+  });
+
+  it('a shelved alarm says how long its shelf still runs, the same in the Plant pane and the Alarms list, not a plant time the paused replay stands on', async () => {
+    const { page } = rig;
+    const shelved = await rig.core.api.call('alarms.shelve', { id: ANOMALY, reason: 'checking the sensor', minutes: 15 }, operatorCaller('Dana Reyes'));
+    expect(shelved.ok && shelved.result.state).toBe('shelved');
+    const until = shelved.ok ? (shelved.result.shelved_until ?? 0) : 0;
+    // The core ends a shelf on the wall clock: 15 minutes from now whatever the replay does.
+    expect(until - Date.now()).toBeGreaterThan(14 * 60_000);
+
+    await showPane(page, 'alarms');
+    await page.selectOption('select[aria-label="Alarm view"]', 'shelved');
+    const inList = page.locator(`tr[data-alarm-id="${ANOMALY}"]`);
+    await inList.waitFor();
+    const listText = (await inList.innerText()).replace(/\s+/g, ' ');
+    await page.selectOption('select[aria-label="Alarm view"]', 'attention');
+
+    await showPane(page, 'plant');
+    await page.locator(`tr[data-device="${DEVICE}"] button.link`).click();
+    const inPlant = page.locator(`[data-level="asset"] li[data-alarm-id="${ANOMALY}"]`);
+    await inPlant.waitFor();
+    await shot(rig, 'shelved');
+    const plantText = (await inPlant.innerText()).replace(/\s+/g, ' ');
+    await page.keyboard.press('Escape');
+
+    for (const text of [listText, plantText]) {
+      expect(text).toContain('shelved by Dana Reyes: checking the sensor');
+      expect(text).toMatch(/\b1[45] min left\b/);
+    }
   });
 
   it('a table header stuck at the top of a scrolled pane leaves no rows showing above it', async () => {

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import { ALARM_PRIORITIES, type Alarm } from '../../../shared/anomalies';
 import { AlarmCues } from '../components/AlarmCues';
 import { PlantTime } from '../components/PlantTime';
-import { Empty, FieldInput, PriorityBadge, Stat } from '../components/ui';
+import { Empty, FieldInput, PriorityBadge, ShelfLeft, Stat } from '../components/ui';
 import { useServices } from '../context';
 import { alarmName, alarmText, needsAck, removedWord, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
 import { useModel } from '../store/model';
@@ -147,7 +147,7 @@ export default function AlarmsPane() {
                   <AlarmCues alarm={a} />
                   {a.state === 'shelved' ? (
                     <div className="muted">
-                      shelved by {a.shelved_by}: {a.shelve_reason} (until <PlantTime wall={a.shelved_until} />)
+                      shelved by {a.shelved_by}: {a.shelve_reason} (<ShelfLeft until={a.shelved_until} />)
                     </div>
                   ) : null}
                 </td>
