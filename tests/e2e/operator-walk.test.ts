@@ -99,6 +99,18 @@ describe('the control room walked as an operator at 1366×768', () => {
     }
   });
 
+  it('every trend chart in the 1366×768 dock labels its value axis, however many units share the dock', async () => {
+    const { page } = rig;
+    // The default view: Compressor 1's five tags, five units, one flat chart each.
+    await page.waitForFunction(() => {
+      const charts = [...document.querySelectorAll<HTMLElement>('.trend-chart')];
+      return charts.length === 5 && charts.every((c) => (c.dataset.points ?? '').split(' ').every((n) => Number(n) > 1));
+    });
+    await shot(rig, 'trends');
+    const labels = await page.$$eval('.trend-chart', (cs) => cs.map((c) => `${(c as HTMLElement).dataset.unit}: ${(c as HTMLElement).dataset.yLabels ?? ''}`));
+    for (const l of labels) expect(l, 'a chart with no value on its axis').toMatch(/: \S/);
+  });
+
   it('a table header stuck at the top of a scrolled pane leaves no rows showing above it', async () => {
     const { page } = rig;
     await showPane(page, 'alarms');
