@@ -111,6 +111,25 @@ describe('the control room walked as an operator at 1366×768', () => {
     for (const l of labels) expect(l, 'a chart with no value on its axis').toMatch(/: \S/);
   });
 
+  it("every dock's tabs and buttons keep their labels on one line at 1366×768", async () => {
+    const { page } = rig;
+    // The Alarms dock holds five panes: its tab row is the most crowded of the default layout.
+    await showPane(page, 'alarms');
+    await shot(rig, 'dock-tabs');
+    const wrapped = await page.evaluate(() => {
+      const out: string[] = [];
+      for (const el of document.querySelectorAll('.tabs :is(button, option:checked)')) {
+        const text = [...el.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').trim());
+        if (!text) continue;
+        const r = document.createRange();
+        r.selectNodeContents(text);
+        if (r.getClientRects().length > 1) out.push(text.textContent ?? '');
+      }
+      return out;
+    });
+    expect(wrapped).toEqual([]);
+  });
+
   it('a table header stuck at the top of a scrolled pane leaves no rows showing above it', async () => {
     const { page } = rig;
     await showPane(page, 'alarms');
