@@ -130,6 +130,22 @@ describe('the control room walked as an operator at 1366×768', () => {
     expect(wrapped).toEqual([]);
   });
 
+  it('Audit names an agent that acts by its registry name in the Actor column too, not by its id', async () => {
+    const { page } = rig;
+    const agents = await rig.core.api.call('agents.list', {}, OPERATOR);
+    const audit = await rig.core.api.call('audit.query', { limit: 200 }, OPERATOR);
+    if (!agents.ok || !audit.ok) throw new Error('agents.list or audit.query failed');
+    const names = new Map(agents.result.map((a) => [a.id, a.name]));
+    // The operator agent registers itself at start: its own rows carry its id as the actor.
+    const row = audit.result.find((r) => r.actor !== null && names.has(r.actor));
+    expect(row, 'an audit row an agent acted on').toBeDefined();
+    await showPane(page, 'audit');
+    const cell = page.locator(`tr[data-seq="${row?.seq}"] td[data-label="by"]`);
+    await cell.waitFor();
+    expect(await cell.innerText()).toBe(names.get(row?.actor ?? ''));
+    expect(await cell.getAttribute('title')).toBe(row?.actor);
+  });
+
   it('a table header stuck at the top of a scrolled pane leaves no rows showing above it', async () => {
     const { page } = rig;
     await showPane(page, 'alarms');
