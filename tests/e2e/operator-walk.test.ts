@@ -128,6 +128,26 @@ describe('the control room walked as an operator at 1366×768', () => {
       return out;
     });
     expect(wrapped).toEqual([]);
+    // A dock's "Move … to" menu shows its whole label (the arrow takes ~20 px of the select), for the longest pane names too.
+    await showPane(page, 'connect');
+    await showPane(page, 'report');
+    const cut = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLSelectElement>('select.dock-move')]
+        .filter((sel) => {
+          const probe = document.createElement('span');
+          probe.style.font = getComputedStyle(sel).font;
+          probe.style.position = 'absolute';
+          probe.textContent = sel.selectedOptions[0]?.text ?? '';
+          document.body.appendChild(probe);
+          const w = probe.getBoundingClientRect().width;
+          probe.remove();
+          return w > sel.clientWidth - 20;
+        })
+        .map((sel) => sel.selectedOptions[0]?.text),
+    );
+    expect(cut).toEqual([]);
+    await showPane(page, 'plant');
+    await showPane(page, 'alarms');
   });
 
   it('Audit names an agent that acts by its registry name in the Actor column too, not by its id', async () => {
