@@ -181,3 +181,40 @@ describe('the control room walked as an operator at 1366×768', () => {
     expect(Math.abs(gap ?? 99)).toBeLessThanOrEqual(1);
   });
 });
+
+describe('the alarm list at 1366×768 after the plant day has turned', () => {
+  let rig: UiRig;
+
+  beforeAll(async () => {
+    // As fast as the replay goes: the plant clock passes its midnight within seconds of wall time.
+    rig = await startUiRig({ simulator: { speed: 0 }, governance: { watchPolicy: false } }, { width: 1366, height: 768 });
+    await rig.login();
+  }, 60_000);
+
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  it("keeps every alarm's buttons inside the pane when its time carries a date", async () => {
+    const { page } = rig;
+    const alarms = rig.core.services.alarms;
+    for (const key of ['temperature:HH', 'temperature:H', 'vibration:H', 'power:H'])
+      alarms.setCondition(`${DEVICE}/${key}`, { active: true, source: DEVICE, kind: 'analog', priority: 'high', message: LONG });
+    await showPane(page, 'alarms');
+    // Raised on the plant's yesterday once the replay has run past midnight: the Time cell shows the date.
+    await page.waitForFunction((id) => /^\d{4}-\d\d-\d\d /.test(document.querySelector(`tr[data-alarm-id="${id}"] time`)?.textContent ?? ''), HH, {
+      timeout: 60_000,
+    });
+    const paused = await rig.core.api.call('simulator.control', { action: 'pause' }, OPERATOR);
+    expect(paused.ok).toBe(true);
+    await shot(rig, 'alarm-dates');
+    const out = await page.evaluate(() => {
+      const pane = document.querySelector('section.pane-body[data-pane="alarms"]')?.getBoundingClientRect();
+      if (!pane) return ['no alarms pane'];
+      return [...document.querySelectorAll('section.pane-body[data-pane="alarms"] .alarm-table button')]
+        .filter((b) => b.getBoundingClientRect().right > pane.right + 1)
+        .map((b) => `${b.closest('tr')?.getAttribute('data-alarm-id')}: ${b.textContent}`);
+    });
+    expect(out).toEqual([]);
+  }, 90_000);
+});

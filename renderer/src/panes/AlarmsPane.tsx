@@ -136,7 +136,8 @@ export default function AlarmsPane() {
                   {a.chattering ? <span className="tag">chattering</span> : null}
                   {a.stale ? <span className="tag">stale</span> : null}
                 </td>
-                <td className="nowrap">
+                {/* a date (another plant day) wraps onto its own line: at 1366×768 "2026-12-08 21:15:33" on one line pushed the buttons out */}
+                <td className="when">
                   <PlantTime wall={a.activated_at ?? a.updated_at} />
                 </td>
                 <td data-field="source" title={a.id} className="wrap-word">
