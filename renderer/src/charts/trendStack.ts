@@ -10,24 +10,13 @@ import type { LiveReadings } from '../live/series';
 import { axisLabels } from '../time';
 import { describeMarkers, drawOver, drawUnder, type DrawnMarker, type LimitKey, type MarkerKind, type TrendMarker } from './overlays';
 import { bindMarkers, MarkerTip } from './markerTip';
-import { decimalsOf, groupByUnit, type UnitGroup } from './units';
+import { decimalsOf, groupByUnit, valueLabels, valueTicks, type UnitGroup } from './units';
 
 /** Calm greys and one muted blue: colour is for abnormal states, not for decoration (ISA-101). */
 export const PALETTE = ['#2b2b2b', '#2f5d8a', '#7a7a7a', '#5b7f4f', '#8a6d3b', '#4b4b8f', '#9a9a9a', '#3f7f7f', '#6b4f6b'];
 /** The bottom chart's time-axis strip (px). */
 const AXIS_H = 24;
 const MIN_PLOT_H = 20;
-
-/**
- * Value ticks every `incr` within the scale; a chart too flat for one (a dock shared by many units) gets
- * its middle value, so no chart is left without a number on its axis.
- */
-export function valueTicks(min: number, max: number, incr: number): number[] {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
-  const out: number[] = [];
-  if (incr > 0) for (let v = Math.ceil(min / incr) * incr; v <= max && out.length < 100; v += incr) out.push(Number(v.toFixed(10)));
-  return out.length ? out : [(min + max) / 2];
-}
 
 export interface TrendTag {
   /** "<device>/<key>". */
@@ -45,7 +34,7 @@ export interface TrendTag {
 }
 
 export type { LimitKey, MarkerKind, TrendMarker, UnitGroup };
-export { decimalsOf, groupByUnit };
+export { decimalsOf, groupByUnit, valueTicks };
 
 export interface TrendStackOptions {
   live: LiveReadings;
@@ -88,7 +77,6 @@ export class TrendStack {
   private markersKey = '';
   private pick: number | null = null;
   private drawn: DrawnMarker[][] = []; // where each chart drew its markers, for hover and click
-  private yLabels: string[][] = []; // the value labels each chart's axis drew last
   private tip: MarkerTip;
   private shownWindow = '';
   private ro: ResizeObserver;
@@ -173,8 +161,7 @@ export class TrendStack {
             size: 56,
             space: 18,
             splits: (_u, _axis, min, max, incr) => valueTicks(min, max, incr),
-            // The tag's own decimals, or more when the ticks are closer than that (a flat 60-s tag zoomed in).
-            values: (_u, v, _axis, _space, incr) => (this.yLabels[idx] = v.map((x) => x.toFixed(Math.min(6, Math.max(digits, decimalsOf(incr)))))),
+            values: (_u, v, _axis, _space, incr) => valueLabels(v, digits, incr, wrap),
           },
         ],
         hooks: {
@@ -214,7 +201,6 @@ export class TrendStack {
     const g = this.groups[idx];
     if (!wrap || !g) return;
     wrap.dataset.points = g.members.map((i) => this.o.live.tag(this.o.tags[i].id).length).join(' ');
-    wrap.dataset.yLabels = (this.yLabels[idx] ?? []).join(' ');
     wrap.dataset.first = g.members.map((i) => Math.round((this.o.live.tag(this.o.tags[i].id).view().t[0] ?? NaN) * 1000)).join(' ');
     const { min, max } = u.scales.x;
     wrap.dataset.from = min == null ? '' : String(Math.round(min * 1000));
