@@ -99,6 +99,14 @@ describe('limit alarms from the plant model', () => {
     expect(state('l1/tank-1/level:H')).toBe('rtn_unacknowledged');
   });
 
+  it('an alarm that trips after its on-delay with the value back inside the deadband names the worst value of the wait, never one on the safe side of the limit', () => {
+    feed(0, 8.6);
+    feed(5, 8.2);
+    feed(10, 7.8); // under the 8 m limit, above 8 − 0.5: the condition still holds, so the on-delay ends here
+    expect(state('l1/tank-1/level:H')).toBe('unacknowledged');
+    expect(alarms.find('l1/tank-1/level:H')?.message).toBe('l1/tank-1 level 8.6 m above H limit 8 m');
+  });
+
   it('a value that dips under the limit for less than the on-delay restarts the wait', () => {
     feed(0, 8.2);
     feed(5, 7.0);

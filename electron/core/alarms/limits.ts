@@ -51,6 +51,8 @@ interface LimitState {
   device: string;
   cond: boolean;
   since: number;
+  /** The worst value since the condition began (highest for HH/H, lowest for L/LL): what the raise names. */
+  worst: number;
   reported: boolean;
 }
 
@@ -112,18 +114,21 @@ export function createLimitAlarms(deps: LimitAlarmsDeps): LimitAlarms {
   const judge = (l: Limit, value: number, ts: number) => {
     let st = states.get(l.id);
     // after a restart the alarm system remembers what was active; pick that up so it can clear
-    if (!st) states.set(l.id, (st = { device: l.device, cond: false, since: ts, reported: alarms.find(l.id)?.active ?? false }));
+    if (!st) states.set(l.id, (st = { device: l.device, cond: false, since: ts, worst: value, reported: alarms.find(l.id)?.active ?? false }));
     const { key, value: lim, deadband } = l.limit;
     const high = HIGH.has(key);
     const cond = st.cond ? (high ? value > lim - deadband : value < lim + deadband) : high ? value >= lim : value <= lim;
     if (cond !== st.cond) {
       st.cond = cond;
       st.since = ts;
-    }
+      st.worst = value;
+    } else st.worst = high ? Math.max(st.worst, value) : Math.min(st.worst, value);
     const held = ts - st.since;
     if (st.cond && !st.reported && held >= l.limit.on_delay_s * 1000) {
       st.reported = true;
-      report(l, true, value);
+      // After an on-delay the value may be back inside the deadband, on the safe side of the limit:
+      // "7.8 m above H limit 8 m" would be false, the worst value of the wait is what tripped it.
+      report(l, true, st.worst);
     } else if (!st.cond && st.reported && held >= l.limit.off_delay_s * 1000) {
       st.reported = false;
       report(l, false, null);

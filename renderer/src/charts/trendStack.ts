@@ -10,7 +10,7 @@ import type { LiveReadings } from '../live/series';
 import { axisLabels } from '../time';
 import { describeMarkers, drawOver, drawUnder, type DrawnMarker, type LimitKey, type MarkerKind, type TrendMarker } from './overlays';
 import { bindMarkers, MarkerTip } from './markerTip';
-import { decimalsOf, groupByUnit, type UnitGroup } from './units';
+import { decimalsOf, groupByUnit, valueLabels, valueTicks, type UnitGroup } from './units';
 
 /** Calm greys and one muted blue: colour is for abnormal states, not for decoration (ISA-101). */
 export const PALETTE = ['#2b2b2b', '#2f5d8a', '#7a7a7a', '#5b7f4f', '#8a6d3b', '#4b4b8f', '#9a9a9a', '#3f7f7f', '#6b4f6b'];
@@ -34,7 +34,7 @@ export interface TrendTag {
 }
 
 export type { LimitKey, MarkerKind, TrendMarker, UnitGroup };
-export { decimalsOf, groupByUnit };
+export { decimalsOf, groupByUnit, valueTicks };
 
 export interface TrendStackOptions {
   live: LiveReadings;
@@ -160,8 +160,8 @@ export class TrendStack {
             ticks: { stroke: '#bbb' },
             size: 56,
             space: 18,
-            // The tag's own decimals, or more when the ticks are closer than that (a flat 60-s tag zoomed in).
-            values: (_u, v, _axis, _space, incr) => v.map((x) => x.toFixed(Math.min(6, Math.max(digits, decimalsOf(incr))))),
+            splits: (_u, _axis, min, max, incr) => valueTicks(min, max, incr),
+            values: (_u, v, _axis, _space, incr) => valueLabels(v, digits, incr, wrap),
           },
         ],
         hooks: {

@@ -24,3 +24,24 @@ export function decimalsOf(incr: number): number {
   while (d < 6 && Math.abs(incr * 10 ** d - Math.round(incr * 10 ** d)) > 1e-6 * 10 ** d) d++;
   return d;
 }
+
+/**
+ * Value ticks every `incr` within the scale; a chart too flat for one (a dock shared by many units) gets
+ * its middle value, so no chart is left without a number on its axis.
+ */
+export function valueTicks(min: number, max: number, incr: number): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
+  const out: number[] = [];
+  if (incr > 0) for (let v = Math.ceil(min / incr) * incr; v <= max && out.length < 100; v += incr) out.push(Number(v.toFixed(10)));
+  return out.length ? out : [(min + max) / 2];
+}
+
+/**
+ * Value-axis labels: the tag's own decimals, or more when the ticks are closer than that (a flat 60-s tag
+ * zoomed in). The labels drawn are also put on `chart` (data-y-labels) for tests and anyone inspecting the page.
+ */
+export function valueLabels(ticks: readonly number[], digits: number, incr: number, chart?: HTMLElement): string[] {
+  const labels = ticks.map((x) => x.toFixed(Math.min(6, Math.max(digits, decimalsOf(incr)))));
+  if (chart) chart.dataset.yLabels = labels.join(' ');
+  return labels;
+}

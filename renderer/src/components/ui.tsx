@@ -37,6 +37,23 @@ export function fmtAgo(ms: number | null | undefined, now: number): string {
   return `${Math.round(s / 86400)} d ago`;
 }
 
+/**
+ * What is left of a shelf. The core ends it on the wall clock (15 min are 15 min whatever the replay does),
+ * so it is a countdown like an approval's, the wall-clock end on hover: placed on the plant clock it
+ * would read "until now" while the replay is paused, or a day ahead at 100×.
+ */
+export function ShelfLeft({ until }: { until: number | null }) {
+  const now = useNow(1000);
+  if (until === null) return <span>no end set</span>;
+  const min = Math.ceil((until - now) / 60_000);
+  const left = min <= 0 ? 'ending' : min < 60 ? `${min} min left` : `${Math.floor(min / 60)} h ${min % 60} min left`;
+  return (
+    <span data-field="shelf-left" title={`shelf ends ${fmtDateTime(until)} wall clock`}>
+      {left}
+    </span>
+  );
+}
+
 /** Empty, loading and disconnected states look the same everywhere, and say which one it is. */
 export function Empty({ loaded = true, children }: { loaded?: boolean; children: ReactNode }) {
   const conn = useConnection((s) => s.state);

@@ -99,12 +99,13 @@ function DockView({ dock, allDocks }: { dock: Dock; allDocks: Array<{ id: string
             <select
               className="dock-move"
               aria-label="Move pane to"
+              title={`Move ${PANES[active].title} to another dock`}
               value=""
               onChange={(e) => {
                 if (e.target.value) apply((l) => movePane(l, active, e.target.value));
               }}
             >
-              <option value="">Move {PANES[active].title} to…</option>
+              <option value="">Move to…</option>
               {allDocks
                 .filter((d) => d.id !== dock.id)
                 .map((d) => (

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import { ALARM_PRIORITIES, type Alarm } from '../../../shared/anomalies';
 import { AlarmCues } from '../components/AlarmCues';
 import { PlantTime } from '../components/PlantTime';
-import { Empty, FieldInput, PriorityBadge, Stat } from '../components/ui';
+import { Empty, FieldInput, PriorityBadge, ShelfLeft, Stat } from '../components/ui';
 import { useServices } from '../context';
 import { alarmName, alarmText, needsAck, removedWord, useAlarms, visibleAlarms, type AlarmView } from '../store/alarms';
 import { useModel } from '../store/model';
@@ -136,10 +136,11 @@ export default function AlarmsPane() {
                   {a.chattering ? <span className="tag">chattering</span> : null}
                   {a.stale ? <span className="tag">stale</span> : null}
                 </td>
-                <td className="nowrap">
+                {/* a date (another plant day) wraps onto its own line: at 1366×768 "2026-12-08 21:15:33" on one line pushed the buttons out */}
+                <td className="when">
                   <PlantTime wall={a.activated_at ?? a.updated_at} />
                 </td>
-                <td data-field="source" title={a.id} className="wrap-any">
+                <td data-field="source" title={a.id} className="wrap-word">
                   {alarmName(a.id, a.source, lookup)}
                 </td>
                 <td className="wrap-any">
@@ -147,7 +148,7 @@ export default function AlarmsPane() {
                   <AlarmCues alarm={a} />
                   {a.state === 'shelved' ? (
                     <div className="muted">
-                      shelved by {a.shelved_by}: {a.shelve_reason} (until <PlantTime wall={a.shelved_until} />)
+                      shelved by {a.shelved_by}: {a.shelve_reason} (<ShelfLeft until={a.shelved_until} />)
                     </div>
                   ) : null}
                 </td>

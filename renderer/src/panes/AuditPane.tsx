@@ -132,7 +132,10 @@ export default function AuditPane() {
                 <td className="wrap-any wide" title={r.reason ?? ''}>
                   <div className="clamp">{r.reason ?? ''}</div>
                 </td>
-                <td data-label="by">{r.actor ?? ''}</td>
+                {/* an agent acting on its own record (the operator agent registering itself) by its name; operators and services as they are */}
+                <td data-label="by" title={r.actor ?? ''}>
+                  {r.actor ? agentName(r.actor) : ''}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,9 +1,9 @@
 // The Plant pane's detail level (ISA-101 level 3): one asset, every tag with its value, unit, an analog
 // bar against its normal band and limits, and its quality spelled out (a bad or uncertain value never
 // looks like a good one); the asset's state, load and alarms. Escape goes back to the overview.
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { Alarm } from '../../../../shared/anomalies';
-import { fmtTime, PriorityBadge } from '../../components/ui';
+import { PriorityBadge, ShelfLeft } from '../../components/ui';
 import { PlantTime } from '../../components/PlantTime';
 import { showTrend } from '../../navigate';
 import type { AssetView, PlantModelView, TagView } from '../../store/model';
@@ -81,9 +81,15 @@ function TagRow({ tag, row }: { tag: TagView; row: DeviceRow | undefined }) {
   );
 }
 
-/** Why an alarm is out of annunciation, by whom and until when: it is still an alarm. */
-export function removedNote(a: Alarm): string {
-  if (a.state === 'shelved') return `shelved by ${a.shelved_by ?? '?'}${a.shelve_reason ? `: ${a.shelve_reason}` : ''} (until ${fmtTime(a.shelved_until)})`;
+/** Why an alarm is out of annunciation, by whom and for how long: it is still an alarm. */
+export function removedNote(a: Alarm): ReactNode {
+  if (a.state === 'shelved')
+    return (
+      <>
+        shelved by {a.shelved_by ?? '?'}
+        {a.shelve_reason ? `: ${a.shelve_reason}` : ''} (<ShelfLeft until={a.shelved_until} />)
+      </>
+    );
   if (a.state === 'out_of_service') return `out of service (${a.oos_by ?? '?'}${a.oos_reason ? `: ${a.oos_reason}` : ''})`;
   return `suppressed${a.suppress_reason ? `: ${a.suppress_reason}` : ''}`;
 }
