@@ -63,7 +63,7 @@ export default function OverviewPane() {
         <Stat label="killed" value={stats?.killed ?? '—'} attention={(stats?.killed ?? 0) > 0} />
         <Stat label="pending approvals" value={pending} attention={pending > 0} />
         <Stat label="alarms awaiting ack" value={al.unacked} abnormal={al.unacked > 0} />
-        <Stat label="active alarms" value={al.standing} />
+        <Stat label="active alarms" value={al.active} />
         <Stat label="shelved / suppressed / OOS" value={al.removed} />
         <Stat
           label="agents active / paused / quarantined"
