@@ -128,22 +128,24 @@ export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readon
   const securityMode = MessageSecurityMode[settings.security_mode];
   const securityPolicy = secure ? SecurityPolicy.Basic256Sha256 : SecurityPolicy.None;
 
-  /** Items the server leaves out, marked bad (a status, not a silent gap) and named in the status and the log. */
+  /** A tag the server does not monitor gets a bad value now: a status, not a silent gap. */
+  const markBad = (item: OpcUaItem, detail: string) =>
+    batch.push({
+      tag: item.tag,
+      device_id: item.device_id,
+      key: item.key,
+      ts: ctx.plantNow(item.device_id),
+      value: null,
+      quality: { level: 'bad', reason: 'source', detail },
+    });
+
+  /** Items the server leaves out, marked bad and named in the status and the log. */
   const leftOut = (left: readonly OpcUaItem[], why: string) => {
     if (!left.length) return;
     status.errors++;
     status.lastError = `${left.length} of ${items.length} tags not monitored: ${why}`;
     log.warn({ left: left.length, tags: items.length, first: left[0]?.tag }, `OPC UA server limit: ${status.lastError}`);
-    const detail = `not monitored: ${why}`;
-    for (const item of left)
-      batch.push({
-        tag: item.tag,
-        device_id: item.device_id,
-        key: item.key,
-        ts: ctx.plantNow(item.device_id),
-        value: null,
-        quality: { level: 'bad', reason: 'source', detail },
-      });
+    for (const item of left) markBad(item, `not monitored: ${why}`);
   };
 
   const watch = async (sub: ClientSubscription, call: OpcUaItem[], gen: number) => {
@@ -170,14 +172,7 @@ export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readon
       status.errors++;
       status.lastError = `${item.nodeId}: ${mi.statusCode.name}`;
       log.warn({ tag: item.tag, node: item.nodeId, status: mi.statusCode.name }, 'the server refused a monitored item');
-      batch.push({
-        tag: item.tag,
-        device_id: item.device_id,
-        key: item.key,
-        ts: ctx.plantNow(item.device_id),
-        value: null,
-        quality: { level: 'bad', reason: 'source', detail: `${item.nodeId}: ${mi.statusCode.name}` },
-      });
+      markBad(item, `${item.nodeId}: ${mi.statusCode.name}`);
     });
   };
 

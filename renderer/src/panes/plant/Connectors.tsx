@@ -19,7 +19,7 @@ export function ConnectorStrip() {
           data-connector={c.id}
           data-state={c.state}
           className={c.state === 'down' ? 'connector abnormal-box' : 'connector'}
-          title={c.lastError ?? c.endpoint}
+          title={c.lastError ? `${c.endpoint || c.id}: last error ${c.lastError}` : c.endpoint}
         >
           <b>{c.id}</b> <span className="muted">{c.type}</span>{' '}
           {c.state === 'unknown' ? (
