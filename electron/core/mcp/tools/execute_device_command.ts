@@ -64,7 +64,7 @@ export const executeDeviceCommand = defineTool({
       if (r.code === 'no_ack') throw new ToolFailure(`${r.message} (no_ack). Check get_device_status before asking again.`, r.code);
       throw new ToolFailure(`the executor refused ${args.command} on ${args.device_id}: ${r.message} (${r.code}); nothing was sent to the device`, r.code);
     }
-    const message = `${r.command} accepted by ${r.deviceId}${Object.keys(r.params).length ? ` with ${JSON.stringify(r.params)}` : ''}${ctx.decidedBy ? `, approved by ${ctx.decidedBy}` : ''}. Effects show in the next readings (power at once, temperature and vibration with a lag).`;
+    const message = `${r.command} accepted by ${r.deviceId}${Object.keys(r.params).length ? ` with ${JSON.stringify(r.params)}` : ''}${ctx.decidedBy ? `, approved by ${ctx.decidedBy}` : ''}. Its effects show in the device's next readings.`;
     return {
       structured: {
         status: 'executed' as const,
