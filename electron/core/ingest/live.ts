@@ -72,17 +72,22 @@ class PackedRing {
   }
 
   push(r: TimedReading): void {
-    for (const k in r.values) {
-      if (this.index.has(k)) continue;
-      this.grow(this.rowCap, this.keys.length + 1);
-      this.index.set(k, this.keys.length);
-      this.keys.push(k);
-    }
     const slot = this.next;
     this.grow(slot + 1, this.keys.length);
-    const o = slot * this.colCap;
+    let o = slot * this.colCap;
     this.vals.fill(NaN, o, o + this.keys.length);
-    for (const k in r.values) this.vals[o + (this.index.get(k) ?? 0)] = r.values[k];
+    for (const k in r.values) {
+      let c = this.index.get(k);
+      if (c === undefined) {
+        // a new key: a column for it (NaN in every slot so far), the slot's values written before it kept
+        c = this.keys.length;
+        this.grow(this.rowCap, c + 1);
+        this.index.set(k, c);
+        this.keys.push(k);
+        o = slot * this.colCap;
+      }
+      this.vals[o + c] = r.values[k];
+    }
     this.ts[slot] = r.ts;
     this.stamps[slot] = Number.isFinite(r.ts) && r.timestamp === new Date(r.ts).toISOString() ? null : r.timestamp;
     if (r.quality) this.quality.set(slot, r.quality);
