@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { SparkplugSettings } from '../../../shared/schemas/connectors-sparkplug';
 import type { CommandMessage } from '../../edge/verifier';
-import { RECONNECT_MAX_MS, RECONNECT_MIN_MS, createPendingAcks, replyOf } from '../broker';
+import { RECONNECT_MIN_MS, backOffReconnects, createPendingAcks, replyOf } from '../broker';
 import {
   ACK_METRIC,
   BDSEQ_METRIC,
@@ -252,15 +252,9 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
       failure = tlsHint(err.message, own?.ca);
       status.lastError = failure;
     });
-    let delay = RECONNECT_MIN_MS;
-    c.on('reconnect', () => {
-      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
-      c.options.reconnectPeriod = delay;
-    });
+    backOffReconnects(c);
     c.on('connect', () => {
       failure = null;
-      delay = RECONNECT_MIN_MS;
-      c.options.reconnectPeriod = delay;
       // Spec order: subscribe first, then announce the host online.
       c.subscribe([`spBv1.0/${settings.group}/#`, myState], { qos: 1 }, (err) => {
         if (err) return setState('down', `subscribe failed: ${err.message}`);
