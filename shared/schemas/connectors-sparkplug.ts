@@ -3,6 +3,7 @@
 // connector's node / device / metric patterns give every tag its address, a tag's own source overrides
 // any of them. An empty device means a metric of the edge node itself (NBIRTH / NDATA).
 import { z } from 'zod';
+import { brokerSetting, OwnBrokerSchema } from './connectors-broker';
 
 const PLACEHOLDER_RE = /\{([^{}]*)\}/g;
 /** Placeholders a Sparkplug id may use: {device} is two levels (line/asset) and '/' is no id character. */
@@ -50,18 +51,12 @@ const metricName = z
 export const SparkplugSettingsSchema = z.strictObject({
   id: z.string(),
   type: z.literal('sparkplug-b'),
-  broker: z
-    .union([
-      z.literal('embedded'),
-      z.strictObject({
-        url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'a broker URL such as mqtt://host:1883 or mqtts://host:8883'),
-        username: z.string().max(256).optional(),
-        password: z.string().max(1024).optional(),
-        /** mqtts / wss: the CA certificate (PEM file, relative to the model file) the broker's certificate is signed by. */
-        ca: z.string().min(1).max(4096).optional(),
-      }),
-    ])
-    .default('embedded'),
+  broker: brokerSetting(
+    OwnBrokerSchema.extend({
+      /** mqtts / wss: the CA certificate (PEM file, relative to the model file) the broker's certificate is signed by. */
+      ca: z.string().min(1).max(4096).optional(),
+    }),
+  ),
   group: spId('group id'),
   /** The host application id: its STATE topic is spBv1.0/STATE/<host_id>. */
   host_id: spId('host id').default('aegisflow'),

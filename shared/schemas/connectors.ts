@@ -2,6 +2,7 @@
 // the model loader runs on them so a bad connector or tag binding is refused with its line number.
 // The connectors themselves live in electron/core/connectors; this is the file format only.
 import { z } from 'zod';
+import { brokerSetting, OwnBrokerSchema } from './connectors-broker';
 import { OpcUaSettingsSchema, OpcUaSourceSchema, type OpcUaSettings } from './connectors-opcua';
 import { SparkplugSettingsSchema, SparkplugSourceSchema, type SparkplugSettings } from './connectors-sparkplug';
 
@@ -78,16 +79,7 @@ export const TIMESTAMP_FORMATS = ['iso8601', 'epoch_ms', 'epoch_s'] as const;
 export const MqttJsonSettingsSchema = z.strictObject({
   id: z.string(),
   type: z.literal('mqtt-json'),
-  broker: z
-    .union([
-      z.literal('embedded'),
-      z.strictObject({
-        url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'a broker URL such as mqtt://host:1883 or mqtts://host:8883'),
-        username: z.string().max(256).optional(),
-        password: z.string().max(1024).optional(),
-      }),
-    ])
-    .default('embedded'),
+  broker: brokerSetting(OwnBrokerSchema),
   /** Topic pattern; a tag's own `source.topic` overrides it. */
   topic: topicPattern.optional(),
   /** Where a tag's value is in the payload; default `$.{tag}` (flat JSON keyed by tag name). */
