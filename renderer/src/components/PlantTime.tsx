@@ -3,7 +3,6 @@
 // episodes) or `wall` for what the core stamps with the wall clock (alarms, approvals, audit rows).
 import { useStore } from 'zustand';
 import { isWanted, usePlantClock } from '../store/clock';
-import { usePlant } from '../store/plant';
 import { fmtClock, plantToWall, usePlantNow, wallToPlant } from '../time';
 import { fmtDateTime } from './ui';
 
@@ -27,7 +26,7 @@ export function PlantTime({ plant, wall, seconds }: { plant?: number | null; wal
 /** The plant clock's present for the top bar, with its date: the newest reading's time (it stands still while the replay is paused). */
 export function PlantNow() {
   const now = useStore(usePlantNow, (s) => s.now);
-  const plantTime = usePlant((s) => s.simulator?.clock?.plantTime ?? null);
+  const plantTime = usePlantClock((s) => s.clock?.plantTime ?? null);
   // Nothing replayed since the core started (a paused start after a restart): where its clock segments put it.
   const standing = usePlantClock((s) => (s.clock?.segments.length ? wallToPlant(s.clock, s.clock.at) : null));
   const p = now ?? plantTime ?? standing;
