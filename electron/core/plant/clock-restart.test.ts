@@ -32,14 +32,23 @@ describe('clock segments across a core restart', () => {
     for (const c of cores) await c.stop();
     t.cleanup();
   });
+  /** A core on dir with the hand-moved clock, started; its simulator. */
+  const start = async (dir: string, clock: ReturnType<typeof manualClock>, autostart = true) => {
+    const core = createCore(config(dir, autostart), { clock });
+    cores.push(core);
+    await core.start();
+    const sim = core.services.plant?.simulator;
+    if (!sim) throw new Error('no simulator');
+    return { core, sim };
+  };
+  const stop = async (core: Core) => {
+    await core.stop();
+    cores.length = 0;
+  };
 
   it('maps a wall instant from before the restart to the same plant time after it', async () => {
     const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
-    const a = createCore(config(t.dir), { clock });
-    cores.push(a);
-    await a.start();
-    const sim = a.services.plant?.simulator;
-    if (!sim) throw new Error('no simulator');
+    const { core: a, sim } = await start(t.dir, clock);
     await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
     // A minute of wall time at 10×: ten minutes of plant time replayed.
     clock.advance(60_000);
@@ -57,13 +66,10 @@ describe('clock segments across a core restart', () => {
     const plantAt = wallToPlant(before, instant);
     expect(plantAt).toBe(seg.plant + 20_000 * 10);
     expect(wallToPlant(before, seekWall - 1_000)).toBeLessThan(seg.plant);
-    await a.stop();
-    cores.length = 0;
+    await stop(a);
 
     clock.advance(3_600_000);
-    const b = createCore(config(t.dir), { clock });
-    cores.push(b);
-    await b.start();
+    const { core: b } = await start(t.dir, clock);
     const after = clockOf(b);
     // The old segments come back as they were (plus the stop, then the new start).
     expect(after.segments.slice(0, before.segments.length)).toEqual(before.segments);
@@ -82,11 +88,7 @@ describe('clock segments across a core restart', () => {
     const t2 = tempDir('aegis-clock-ahead-');
     try {
       const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
-      const a = createCore(config(t2.dir), { clock });
-      cores.push(a);
-      await a.start();
-      const sim = a.services.plant?.simulator;
-      if (!sim) throw new Error('no simulator');
+      const { core: a, sim } = await start(t2.dir, clock);
       await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
       // A minute at 10×: the plant clock runs ten minutes ahead of the wall clock.
       clock.advance(60_000);
@@ -95,28 +97,20 @@ describe('clock segments across a core restart', () => {
       const reached = sim.plantTime() ?? 0;
       const alarmPlant = wallToPlant(clockOf(a), alarmWall);
       expect(alarmPlant).toBeGreaterThan(Date.parse('2026-12-07T10:09:00Z'));
-      await a.stop();
-      cores.length = 0;
+      await stop(a);
 
       // Two minutes down; the new core starts paused, so nothing is replayed before it stops again.
       clock.advance(120_000);
-      const b = createCore(config(t2.dir, false), { clock });
-      cores.push(b);
-      await b.start();
+      const { core: b } = await start(t2.dir, clock, false);
       const nowB = wallToPlant(clockOf(b), clock.now());
       // Not back at the wall clock (10:03): an alarm raised before the restart is not "in the future".
       expect(nowB).toBeGreaterThan(reached);
       expect(wallToPlant(clockOf(b), alarmWall)).toBe(alarmPlant);
       clock.advance(30_000);
-      await b.stop();
-      cores.length = 0;
+      await stop(b);
 
       clock.advance(30_000);
-      const c = createCore(config(t2.dir), { clock });
-      cores.push(c);
-      await c.start();
-      const simC = c.services.plant?.simulator;
-      if (!simC) throw new Error('no simulator');
+      const { core: c, sim: simC } = await start(t2.dir, clock);
       expect(wallToPlant(clockOf(c), clock.now())).toBeGreaterThanOrEqual(nowB);
       await waitFor(() => simC.plantTime() !== null, 'the first rows after the restart');
       expect(simC.plantTime()).toBeGreaterThan(reached);
@@ -128,8 +122,7 @@ describe('clock segments across a core restart', () => {
         expect(p).toBeGreaterThanOrEqual(prev);
         prev = p;
       }
-      await c.stop();
-      cores.length = 0;
+      await stop(c);
     } finally {
       t2.cleanup();
     }
@@ -139,19 +132,14 @@ describe('clock segments across a core restart', () => {
     const t3 = tempDir('aegis-clock-crash-');
     try {
       const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
-      const a = createCore(config(t3.dir), { clock });
-      cores.push(a);
-      await a.start();
-      const sim = a.services.plant?.simulator;
-      if (!sim) throw new Error('no simulator');
+      const { core: a, sim } = await start(t3.dir, clock);
       await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
       clock.advance(60_000);
       const devices = a.services.plant?.dataset.devices ?? [];
       const newestOf = (r: Pick<ReadingsRepository, 'latest'>) => Math.max(...devices.map((d) => Date.parse(r.latest(d, 1)[0]?.timestamp ?? '') || 0));
       const newest = () => newestOf(a.services.readings);
       await waitFor(() => newest() >= Date.parse('2026-12-07T10:09:55Z'), 'ten minutes of plant time stored');
-      await a.stop();
-      cores.length = 0;
+      await stop(a);
       // The crash: the core never wrote its stop's segment.
       const db = openDatabase(databasePath(config(t3.dir)));
       db.exec('DELETE FROM sim_clock_segments WHERE id = (SELECT MAX(id) FROM sim_clock_segments)');
@@ -159,11 +147,7 @@ describe('clock segments across a core restart', () => {
       db.close();
 
       clock.advance(120_000);
-      const b = createCore(config(t3.dir), { clock });
-      cores.push(b);
-      await b.start();
-      const simB = b.services.plant?.simulator;
-      if (!simB) throw new Error('no simulator');
+      const { core: b, sim: simB } = await start(t3.dir, clock);
       await waitFor(() => simB.plantTime() !== null, 'the first rows after the restart');
       expect(simB.plantTime()).toBeGreaterThan(stored);
       // The crashed stretch converts up to the restart's plant time, never past it.
@@ -171,8 +155,7 @@ describe('clock segments across a core restart', () => {
       const restart = conv.segments.at(-1);
       expect(restart?.plant).toBeGreaterThan(stored);
       expect(wallToPlant(conv, clock.now() - 1)).toBeLessThanOrEqual(restart?.plant ?? 0);
-      await b.stop();
-      cores.length = 0;
+      await stop(b);
     } finally {
       t3.cleanup();
     }
