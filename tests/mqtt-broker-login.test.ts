@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCore, testConfig, type Core } from '../electron/core';
 import { createLogger } from '../electron/core/observability';
 import { MOSQUITTO, freePort } from './faults/mosquitto';
+import { BIN } from './cli-helpers';
 import { OPERATOR, tempDir, waitFor } from './helpers';
 import { realPlantSettings, writeModel } from './plant-rig';
 
@@ -18,6 +19,9 @@ const USER = 'plant-reader';
 // Unique enough that finding it anywhere means it leaked, and no masking pattern of ours would hide it.
 const SECRET = `Pw7-${process.pid}-orchid`;
 const ENV = 'AEGIS_TEST_PLANT_MQTT_PW';
+// The core's own broker.url (config) may carry a login; this password holds an '@', which mqtt.js takes as written.
+const CORE_USER = 'core-reader';
+const CORE_SECRET = `Qx7-${process.pid}-osprey@${process.pid}-tail-heron`;
 const UNSET_ENV = 'AEGIS_TEST_PLANT_MQTT_PW_NEVER_SET';
 
 const tmp = tempDir('aegis-mqtt-login-');
@@ -42,6 +46,7 @@ function makeCertificates(): void {
 async function startMosquitto(): Promise<void> {
   const passwd = path.join(tmp.dir, 'passwd');
   execFileSync('mosquitto_passwd', ['-b', '-c', passwd, USER, SECRET], { stdio: 'ignore' });
+  execFileSync('mosquitto_passwd', ['-b', passwd, CORE_USER, CORE_SECRET], { stdio: 'ignore' });
   const [plain, secure] = [await freePort(), await freePort()];
   const conf = path.join(tmp.dir, 'mosquitto.conf');
   const f = (name: string) => path.join(tmp.dir, name);
@@ -207,4 +212,80 @@ describe('the broker password shows nowhere', () => {
       expect(text.includes(SECRET), `${what} holds the password`).toBe(false);
     }
   });
+});
+
+describe('the core on an external broker whose URL carries a login', () => {
+  const dir = tempDir('aegis-mqtt-core-login-');
+  const coreLines: string[] = [];
+  let app: Core;
+  let url = '';
+
+  beforeAll(async () => {
+    url = plainUrl.replace('//', `//${CORE_USER}:${CORE_SECRET}@`);
+    const file = writeModel(
+      dir.dir,
+      `plant_model: 1
+site: { id: s2 }
+connectors:
+${connector('local', 'embedded')}
+asset_types:
+${tank('local')}
+areas:
+  - id: a1
+    lines:
+      - id: l1
+        assets:
+          - { id: local-tank, type: local }
+`,
+    );
+    const logger = createLogger({ level: 'info', stream: { write: (l: string) => void coreLines.push(l) } });
+    app = createCore(testConfig(path.join(dir.dir, 'data'), { ...realPlantSettings(file), http: { enabled: false }, broker: { url } }), { logger });
+    await app.start();
+  }, 60_000);
+  afterAll(async () => {
+    await app?.stop();
+    dir.cleanup();
+  });
+
+  it('reads through it, and neither the connector status nor a log line shows any part of the password', async () => {
+    await waitFor(() => app.services.ingest.connectors()[0]?.state === 'connected', 'connected through the URL login', 15_000);
+    const pub = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+    try {
+      await pub.publishAsync('local/l1/local-tank', JSON.stringify({ level: 3 }), { qos: 1 });
+      await waitFor(() => (app.services.ingest.connectors()[0]?.values ?? 0) > 0, 'a value', 15_000);
+    } finally {
+      await pub.endAsync();
+    }
+    const reply = await app.api.call('connectors.status', {}, OPERATOR);
+    if (!reply.ok) throw new Error(reply.error.message);
+    expect(reply.result[0]?.endpoint).toBe(plainUrl);
+    expect(coreLines.some((l) => l.includes('using external MQTT broker'))).toBe(true);
+    const shown = JSON.stringify(reply) + coreLines.join('');
+    for (const part of CORE_SECRET.split('@')) expect(shown.includes(part), `"${part}" of the password is shown`).toBe(false);
+  });
+});
+
+describe('aegisflow serve on an external broker whose URL carries a login', () => {
+  const dir = tempDir('aegis-mqtt-serve-login-');
+  afterAll(() => dir.cleanup());
+
+  it('names the broker in its banner without the login', async () => {
+    const url = plainUrl.replace('//', `//${CORE_USER}:${CORE_SECRET}@`);
+    const p = spawn(
+      process.execPath,
+      [BIN, 'serve', '--http-port', '0', '--no-mqtt-ws', '--no-simulator', '--log-level', 'silent', '--broker-url', url, '--data-dir', dir.dir],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    try {
+      await waitFor(() => err.includes('Press Ctrl-C to stop.') || p.exitCode !== null, 'the serve banner', 40_000);
+    } finally {
+      p.kill('SIGTERM');
+      await exited;
+    }
+    expect(err).toMatch(new RegExp(`MQTT +${plainUrl.replace(/[.]/g, '\\.')}\\n`));
+    for (const part of CORE_SECRET.split('@')) expect(err.includes(part), `"${part}" of the password is shown`).toBe(false);
+  }, 60_000);
 });
