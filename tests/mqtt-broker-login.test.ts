@@ -8,10 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { plantCommand } from '../electron/cli/commands/plant';
+import { draftModelFromSparkplug, type Observed } from '../electron/cli/commands/plant-sparkplug';
 import { createCore, testConfig, type Core } from '../electron/core';
+import { parseModel } from '../electron/core/model';
 import { createLogger } from '../electron/core/observability';
 import { MOSQUITTO, freePort } from './faults/mosquitto';
-import { BIN } from './cli-helpers';
+import { BIN, cliSandbox } from './cli-helpers';
 import { OPERATOR, tempDir, waitFor } from './helpers';
 import { realPlantSettings, writeModel } from './plant-rig';
 
@@ -288,4 +291,33 @@ describe('aegisflow serve on an external broker whose URL carries a login', () =
     expect(err).toMatch(new RegExp(`MQTT +${plainUrl.replace(/[.]/g, '\\.')}\\n`));
     for (const part of CORE_SECRET.split('@')) expect(err.includes(part), `"${part}" of the password is shown`).toBe(false);
   }, 60_000);
+});
+
+describe('plant import-sparkplug and a broker login', () => {
+  const box = cliSandbox('aegis-mqtt-import-login-');
+
+  it('names a broker URL given with a login without any part of its password, in its errors and its progress', async () => {
+    const url = plainUrl.replace('//', `//${CORE_USER}:${CORE_SECRET}@`);
+    expect(await plantCommand.run(['import-sparkplug', url, '--ca', path.join(tmp.dir, 'ca.pem')])).toBe(2);
+    expect(box.err.join('')).toContain(`--ca is for a TLS broker (mqtts://, wss://); ${plainUrl} is not one`);
+    expect(await plantCommand.run(['import-sparkplug', url, '--group', 'none', '--seconds', '0.2'])).toBe(1);
+    expect(box.err.join('')).toContain(`listening on ${plainUrl} (spBv1.0/none/#)`);
+    for (const part of CORE_SECRET.split('@')) expect(box.err.join('').includes(part), `"${part}" of the password is shown`).toBe(false);
+  });
+
+  it('with --username drafts a connector that reads the password from the variable the import read it from', () => {
+    const observed: Observed = { devices: new Map(), unborn: new Set(), messages: 1 };
+    observed.devices.set('g/n/d', {
+      group: 'g',
+      node: 'n',
+      device: 'd',
+      aliases: new Map(),
+      metrics: new Map([['flow', { name: 'flow', type: 'Double', unit: 'm³/h', eng: [0, 10], min: 1, max: 2, times: [0, 1000] }]]),
+    });
+    const d = draftModelFromSparkplug(observed, { url: 'mqtts://broker:8883', username: 'aegisflow', ca: 'ca.pem' });
+    const r = parseModel(d.yaml, 'x.yaml');
+    if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+    expect(r.connectors[0]).toMatchObject({ broker: { url: 'mqtts://broker:8883', username: 'aegisflow', password_env: 'AEGISFLOW_SPARKPLUG_PASSWORD' } });
+    expect(d.yaml).not.toMatch(/add password:/);
+  });
 });
