@@ -89,7 +89,7 @@ const connector = (id: string, broker: string) => `  - { id: ${id}, type: mqtt-j
 const tank = (id: string) => `  ${id}:
     tags:
       level: { unit: m, range: [0, 10], sampling_s: 1, source: { connector: ${id} } }`;
-const CONNECTORS = ['local', 'plain', 'nopw', 'tls', 'badca', 'inclear'] as const;
+const CONNECTORS = ['local', 'plain', 'nopw', 'tls', 'badca', 'inclear', 'sptls', 'spnopw'] as const;
 
 function plantModel(): string {
   return `plant_model: 1
@@ -101,6 +101,8 @@ ${connector('nopw', `{ url: '${plainUrl}', username: ${USER}, password_env: ${UN
 ${connector('tls', `{ url: '${tlsUrl}', username: ${USER}, password_env: ${ENV}, ca: certs/ca.pem }`)}
 ${connector('badca', `{ url: '${tlsUrl}', username: ${USER}, password_env: ${ENV}, ca: certs/other-ca.pem }`)}
 ${connector('inclear', `{ url: '${plainUrl}', username: ${USER}, password: '${SECRET}' }`)}
+  - { id: sptls, type: sparkplug-b, group: g1, broker: { url: '${tlsUrl}', username: ${USER}, password_env: ${ENV}, ca: certs/ca.pem } }
+  - { id: spnopw, type: sparkplug-b, group: g2, broker: { url: '${plainUrl}', username: ${USER}, password_env: ${UNSET_ENV} } }
 asset_types:
 ${CONNECTORS.map(tank).join('\n')}
 areas:
@@ -195,6 +197,14 @@ describe('an MQTT JSON connector on a TLS broker with the plant’s own CA', () 
         `certificate.*\\(the broker's certificate is not signed by the CA in ${path.join(tmp.dir, 'plant', 'certs', 'other-ca.pem').replace(/[.]/g, '\\.')}\\)$`,
       ),
     );
+  });
+});
+
+describe('a Sparkplug B connector reads its broker login and CA the same way', () => {
+  it('logs in over TLS with the CA and the password from password_env; with the variable unset it is down, saying which', async () => {
+    await waitFor(() => status('sptls')?.state === 'connected', 'sptls connected', 15_000);
+    await waitFor(() => status('spnopw')?.state === 'down', 'spnopw down', 15_000);
+    expect(status('spnopw')?.lastError).toBe(`the environment variable ${UNSET_ENV} (the password of broker user ${USER}) is not set`);
   });
 });
 
