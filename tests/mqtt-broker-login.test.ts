@@ -315,6 +315,36 @@ describe('plant import-sparkplug and a broker login', () => {
     for (const part of CORE_SECRET.split('@')) expect(box.err.join('').includes(part), `"${part}" of the password is shown`).toBe(false);
   });
 
+  it('plant validate accepts passwords written in clear but names each connector holding one, never the password', async () => {
+    const file = writeModel(
+      box.dir,
+      `plant_model: 1
+site: { id: s3 }
+connectors:
+  - { id: local, type: mqtt-json, topic: 'p/{device}' }
+  - { id: inclear, type: mqtt-json, topic: 'q/{device}', broker: { url: 'mqtt://127.0.0.1:1883', username: u, password: '${SECRET}' } }
+  - { id: fromenv, type: mqtt-json, topic: 'r/{device}', broker: { url: 'mqtt://127.0.0.1:1883', username: u, password_env: ${ENV} } }
+  - { id: plc, type: opc-ua, endpoint: 'opc.tcp://plc:4840', security_mode: None, user: { username: op, password: '${SECRET}' } }
+asset_types:
+  tank:
+    tags:
+      level: { range: [0, 10], sampling_s: 1 }
+areas:
+  - id: a1
+    lines:
+      - id: l1
+        assets:
+          - { id: t1, type: tank }
+`,
+    );
+    expect(await plantCommand.run(['validate', file])).toBe(0);
+    expect(box.out.join('')).toContain(`${file}: OK`);
+    expect(box.err.join('').trim().split('\n')).toEqual([
+      'warning: connector inclear: the broker password is written in clear in this file; put it in an environment variable and name it in broker.password_env',
+      'warning: connector plc: the user password is written in clear in this file; put it in an environment variable and name it in user.password_env',
+    ]);
+  });
+
   it('with --username drafts a connector that reads the password from the variable the import read it from', () => {
     const observed: Observed = { devices: new Map(), unborn: new Set(), messages: 1 };
     observed.devices.set('g/n/d', {
