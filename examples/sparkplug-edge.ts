@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { withoutLogin } from '../shared/schemas/connectors-broker';
 import { startTestEdgeNode } from '../electron/core/connectors/sparkplug-edge';
 
 const HELP = `Usage: npm run example:sparkplug-edge -- [options]
@@ -99,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const first = values$(Date.now());
   await node.birth({ 'pump-1': first.pump, '': first.cabinet });
-  out(`Sparkplug B edge node ${nodeId} (group ${group}) on ${url.replace(/\/\/[^/@]*@/, '//')}`);
+  out(`Sparkplug B edge node ${nodeId} (group ${group}) on ${withoutLogin(url)}`);
   out(`  NBIRTH spBv1.0/${group}/NBIRTH/${nodeId}: Cabinet/Temp (°C); DBIRTH …/DBIRTH/${nodeId}/pump-1: flow (m³/h), Drive/Speed (%)`);
   out(
     `  data every ${period} ms; commands verified with ${keyFile}${fs.existsSync(keyFile) ? '' : ' (not there yet: commands are refused until AegisFlow has started once)'}`,

@@ -29,7 +29,7 @@ export function cliSandbox(prefix: string): CliSandbox {
   return box;
 }
 
-const BIN = path.resolve(__dirname, '../bin/aegisflow.mjs');
+export const BIN = path.resolve(__dirname, '../bin/aegisflow.mjs');
 
 /**
  * Run `aegisflow serve` (ports 0, no simulator, silent; `args` added last) until it exits, or 30 s: a

@@ -3,7 +3,7 @@
 // connector's node / device / metric patterns give every tag its address, a tag's own source overrides
 // any of them. An empty device means a metric of the edge node itself (NBIRTH / NDATA).
 import { z } from 'zod';
-import { brokerSetting, OwnBrokerSchema } from './connectors-broker';
+import { BrokerSettingSchema } from './connectors-broker';
 
 const PLACEHOLDER_RE = /\{([^{}]*)\}/g;
 /** Placeholders a Sparkplug id may use: {device} is two levels (line/asset) and '/' is no id character. */
@@ -51,12 +51,7 @@ const metricName = z
 export const SparkplugSettingsSchema = z.strictObject({
   id: z.string(),
   type: z.literal('sparkplug-b'),
-  broker: brokerSetting(
-    OwnBrokerSchema.extend({
-      /** mqtts / wss: the CA certificate (PEM file, relative to the model file) the broker's certificate is signed by. */
-      ca: z.string().min(1).max(4096).optional(),
-    }),
-  ),
+  broker: BrokerSettingSchema,
   group: spId('group id'),
   /** The host application id: its STATE topic is spBv1.0/STATE/<host_id>. */
   host_id: spId('host id').default('aegisflow'),

@@ -2,7 +2,7 @@
 // the model loader runs on them so a bad connector or tag binding is refused with its line number.
 // The connectors themselves live in electron/core/connectors; this is the file format only.
 import { z } from 'zod';
-import { brokerSetting, OwnBrokerSchema } from './connectors-broker';
+import { BrokerSettingSchema } from './connectors-broker';
 import { OpcUaSettingsSchema, OpcUaSourceSchema, type OpcUaSettings } from './connectors-opcua';
 import { SparkplugSettingsSchema, SparkplugSourceSchema, type SparkplugSettings } from './connectors-sparkplug';
 
@@ -79,7 +79,7 @@ export const TIMESTAMP_FORMATS = ['iso8601', 'epoch_ms', 'epoch_s'] as const;
 export const MqttJsonSettingsSchema = z.strictObject({
   id: z.string(),
   type: z.literal('mqtt-json'),
-  broker: brokerSetting(OwnBrokerSchema),
+  broker: BrokerSettingSchema,
   /** Topic pattern; a tag's own `source.topic` overrides it. */
   topic: topicPattern.optional(),
   /** Where a tag's value is in the payload; default `$.{tag}` (flat JSON keyed by tag name). */

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
+import { withoutLogin } from '../../../shared/schemas/connectors-broker';
 import { parseModel } from '../../core/model';
 import { formatProblems } from '../../core/yaml';
 import { usageError } from '../common';
@@ -161,6 +162,8 @@ const TYPE_OF: Record<string, 'float' | 'int' | 'bool'> = {
 };
 
 const q = (s: string) => JSON.stringify(s);
+/** Where import-sparkplug reads the broker password, and where the drafted connector reads it too. */
+const PASSWORD_ENV = 'AEGISFLOW_SPARKPLUG_PASSWORD';
 const round = (x: number) => Number(x.toPrecision(6));
 
 function period(times: readonly number[]): number | null {
@@ -257,8 +260,10 @@ export function draftModelFromSparkplug(observed: Observed, broker: string | Dra
   w('plant_model: 1');
   w('site: { id: my-plant } # CHECK');
   w('connectors:');
-  const brokerFields = [`url: ${q(b.url)}`, ...(b.username ? [`username: ${q(b.username)}`] : []), ...(b.ca ? [`ca: ${q(b.ca)}`] : [])];
-  if (b.username) w('# CHECK: the broker password: add password: … to each connector below (the file then holds a secret: keep it readable by AegisFlow only)');
+  // The password stays out of the file: the connector reads it from the variable this import read it from.
+  const login = b.username ? [`username: ${q(b.username)}`, `password_env: ${PASSWORD_ENV}`] : [];
+  const brokerFields = [`url: ${q(b.url)}`, ...login, ...(b.ca ? [`ca: ${q(b.ca)}`] : [])];
+  if (b.username) w(`# CHECK: the broker password: AegisFlow reads it from the environment variable ${PASSWORD_ENV} (password_env)`);
   for (const g of groups) w(`  - { id: ${connectorOf(g)}, type: sparkplug-b, group: ${q(g)}, broker: { ${brokerFields.join(', ')} } }`);
   w('asset_types:');
   out.push(...types);
@@ -287,14 +292,16 @@ export interface ImportSparkplugValues {
 
 /** The CLI: listen, draft, check the draft validates, print or write it. */
 export async function importSparkplug(url: string, values: ImportSparkplugValues): Promise<number> {
-  if (!/^(mqtts?|wss?|tcp|ssl):\/\/\S+$/.test(url)) throw usageError(`import-sparkplug needs a broker URL such as mqtt://host:1883 (got "${url}")`);
+  // The URL may carry a login (user:password@host): every message names it without.
+  const shown = withoutLogin(url);
+  if (!/^(mqtts?|wss?|tcp|ssl):\/\/\S+$/.test(url)) throw usageError(`import-sparkplug needs a broker URL such as mqtt://host:1883 (got "${shown}")`);
   const seconds = values.seconds === undefined ? 10 : Number(values.seconds);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
     throw usageError(`--seconds must be a number of seconds between 0 and 3600 (got "${values.seconds}")`);
   if (values.out && fs.existsSync(values.out) && !values.force) throw usageError(`${values.out} exists; pass --force to overwrite it`);
   let ca: Buffer | undefined;
   if (values.ca) {
-    if (!/^(mqtts|wss|ssl):/.test(url)) throw usageError(`--ca is for a TLS broker (mqtts://, wss://); ${url} is not one`);
+    if (!/^(mqtts|wss|ssl):/.test(url)) throw usageError(`--ca is for a TLS broker (mqtts://, wss://); ${shown} is not one`);
     if (!fs.existsSync(values.ca)) throw usageError(`--ca: no such file: ${values.ca}`);
     ca = fs.readFileSync(values.ca);
   }
@@ -303,16 +310,16 @@ export async function importSparkplug(url: string, values: ImportSparkplugValues
     listener = await listenForBirths(url, {
       group: values.group,
       username: values.username,
-      password: process.env.AEGISFLOW_SPARKPLUG_PASSWORD,
+      password: process.env[PASSWORD_ENV],
       rebirth: values.rebirth,
       ca,
     });
   } catch (err) {
     const why = tlsHint((err as Error).message, values.ca).replace("give the connector's broker its ca: FILE", 'pass --ca FILE');
-    process.stderr.write(`aegisflow plant import-sparkplug: cannot connect to ${url.replace(/\/\/[^/@]*@/, '//')}: ${why}\n`);
+    process.stderr.write(`aegisflow plant import-sparkplug: cannot connect to ${shown}: ${why}\n`);
     return 1;
   }
-  process.stderr.write(`listening on ${url.replace(/\/\/[^/@]*@/, '//')} (spBv1.0/${values.group ?? '+'}/#) for ${seconds} s…\n`);
+  process.stderr.write(`listening on ${shown} (spBv1.0/${values.group ?? '+'}/#) for ${seconds} s…\n`);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const observed = await listener.stop();
   if (!observed.devices.size) {
@@ -324,7 +331,7 @@ export async function importSparkplug(url: string, values: ImportSparkplugValues
   // The draft's CA path is relative to the model file, as the connector reads it.
   const modelDir = values.out ? path.dirname(path.resolve(values.out)) : process.cwd();
   const caInDraft = values.ca && !path.isAbsolute(values.ca) ? path.relative(modelDir, path.resolve(values.ca)) : values.ca;
-  const draft = draftModelFromSparkplug(observed, { url: url.replace(/\/\/[^/@]*@/, '//'), username: values.username, ca: caInDraft });
+  const draft = draftModelFromSparkplug(observed, { url: shown, username: values.username, ca: caInDraft });
   const check = parseModel(draft.yaml, values.out ?? '<draft>');
   if (!check.ok) {
     process.stderr.write(

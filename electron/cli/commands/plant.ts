@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadModelFile, modelPath, parseModel, type PlantModelView, type TagView } from '../../core/model';
 import { formatProblems } from '../../core/yaml';
+import type { ConnectorSettings } from '../../../shared/schemas/connectors';
 import { buildConfig, buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, fail, parseCommand, usageError } from '../common';
 import { LINK_OPTIONS } from '../link';
 import type { CliCommand } from '../types';
@@ -171,14 +172,27 @@ function printTree(m: PlantModelView): void {
   }
 }
 
+/**
+ * Connectors whose password is written in the file (accepted for test rigs): the file is shared, versioned
+ * and exported, so validate names each one and where the password should come from instead.
+ */
+function clearPasswords(connectors: readonly ConnectorSettings[]): string[] {
+  const what = (id: string, field: 'broker' | 'user') =>
+    `connector ${id}: the ${field} password is written in clear in this file; put it in an environment variable and name it in ${field}.password_env`;
+  return connectors.flatMap((c) => {
+    if (c.type === 'opc-ua') return typeof c.user === 'object' && c.user.password !== undefined ? [what(c.id, 'user')] : [];
+    return c.broker !== 'embedded' && c.broker.password !== undefined ? [what(c.id, 'broker')] : [];
+  });
+}
+
 /** Load a model file for the CLI: a file that is not there is a usage error (2), a bad one prints its problems (1). */
-function load(file: string, command: string): PlantModelView | number {
+function load(file: string, command: string): { model: PlantModelView; connectors: readonly ConnectorSettings[] } | number {
   if (!fs.existsSync(file)) {
     process.stderr.write(`aegisflow plant ${command}: no such file: ${file}\n`);
     return 2;
   }
   const r = loadModelFile(file);
-  if (r.ok) return r.model;
+  if (r.ok) return r;
   process.stderr.write(formatProblems(file, r.problems) + '\n');
   process.stderr.write(`${file}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}; the model is refused\n`);
   return 1;
@@ -203,8 +217,9 @@ export const plantCommand: CliCommand = {
         if (args.length) throw usageError(`plant show takes no file; use --model FILE (got "${args.join(' ')}")`);
         const cfg = values.model ? null : buildConfig(values);
         const file = values.model ?? (cfg ? modelPath(cfg.plant, cfg.resourcesDir) : '');
-        const m = load(file, 'show');
-        if (typeof m === 'number') return m;
+        const loaded = load(file, 'show');
+        if (typeof loaded === 'number') return loaded;
+        const m = loaded.model;
         if (values.json) process.stdout.write(JSON.stringify(m, null, 2) + '\n');
         else printTree(m);
         return 0;
@@ -221,9 +236,11 @@ export const plantCommand: CliCommand = {
       const file = args[0];
       if (!file || args.length > 1) throw usageError(`plant ${sub} takes exactly one file`);
       if (sub === 'validate') {
-        const m = load(file, 'validate');
-        if (typeof m === 'number') return m;
+        const loaded = load(file, 'validate');
+        if (typeof loaded === 'number') return loaded;
+        const m = loaded.model;
         process.stdout.write(`${file}: OK — site ${m.site.id}: ${modelCounts(m)}\n`);
+        for (const w of clearPasswords(loaded.connectors)) process.stderr.write(`warning: ${w}\n`);
         return 0;
       }
       if (sub === 'import-sparkplug') return await importSparkplug(file, values);

@@ -1,4 +1,5 @@
 import { createCore, type Core } from '../../core';
+import { withoutLogin } from '../../../shared/schemas/connectors-broker';
 import { COMMON_HELP, COMMON_OPTIONS, buildConfig, fail, num, parseCommand, type Overrides } from '../common';
 import type { CliCommand } from '../types';
 
@@ -88,7 +89,7 @@ export const serveCommand: CliCommand = {
         `AegisFlow is running.\n` +
           `  control room  ${h ? h.url + '/' : '(http disabled)'}\n` +
           (h ? `  MCP (agents)  ${h.url}/mcp   (aegisflow agent add --name NAME --operator YOU prints a bearer token)\n` : '') +
-          `  MQTT          ${b.url}${b.wsPort ? `  (WebSocket ws://${config.broker.host}:${b.wsPort})` : ''}\n` +
+          `  MQTT          ${withoutLogin(b.url)}${b.wsPort ? `  (WebSocket ws://${config.broker.host}:${b.wsPort})` : ''}\n` +
           `  data dir      ${config.dataDir}\n` +
           setupNote(core, h?.url) +
           `Press Ctrl-C to stop.\n`,

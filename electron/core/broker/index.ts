@@ -19,6 +19,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { ACK_TOPIC_PREFIX, COMMAND_TOPIC_PREFIX, ackTopic, commandTopic } from '../../edge/verifier';
 import { z } from 'zod';
 import { safeEqual } from '../crypto';
+import { withoutLogin } from '../../../shared/schemas/connectors-broker';
 import type { Logger } from '../observability';
 
 export const SENSOR_TOPIC_PREFIX = 'aegisflow/sensors/';
@@ -195,7 +196,8 @@ export function createBroker(cfg: BrokerConfig, log: Logger): PlantBroker {
         },
     async start() {
       if (external) {
-        log.info({ url: external }, 'using external MQTT broker');
+        // A login in the configured URL stays out of the log (a password may hold '@': withoutLogin cuts to the last one).
+        log.info({ url: withoutLogin(external) }, 'using external MQTT broker');
         return;
       }
       aedes = await Aedes.createBroker({

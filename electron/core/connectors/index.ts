@@ -11,7 +11,7 @@ import type { Connector, ConnectorContext } from './types';
 
 export type { BoundTag, Connector, ConnectorContext, ConnectorRejectReason, ConnectorState, ConnectorStatus, SampleQuality, TagSample } from './types';
 export { loadOpcUaTools } from './opcua';
-export { tlsHint } from './sparkplug';
+export { tlsHint } from './broker-login';
 export type { BrowsedVariable } from './opcua-browse';
 export { bindTags, buildIndex, createMqttJsonEncoder, decodeMessage, encodeMqttJson, filterOf, topicMatches } from './mqtt-json-map';
 export {
@@ -33,13 +33,11 @@ export function createConnectors(model: ModelIndex, ctx: ConnectorContext): Conn
   return model.model.connectors.map(({ id, type }) => {
     const settings = model.connectors.find((c) => c.id === id);
     if (!settings || settings.type !== type) throw new Error(`connector ${id} (${type}): no validated settings; load the model with parseModel`);
-    if (settings.type === 'sparkplug-b') {
-      // A CA file is named relative to the model file, like the model's other files.
-      const b = settings.broker;
-      const broker = b !== 'embedded' && b.ca ? { ...b, ca: path.resolve(path.dirname(model.model.file), b.ca) } : b;
-      return createSparkplugConnector({ ...settings, broker }, bindTags(model.model, id), ctx);
-    }
     if (settings.type === 'opc-ua') return createOpcUaConnector(settings, bindTags(model.model, id), ctx);
-    return createMqttJsonConnector(settings, bindTags(model.model, id), ctx);
+    // A CA file is named relative to the model file, like the model's other files.
+    const b = settings.broker;
+    const broker = b !== 'embedded' && b.ca ? { ...b, ca: path.resolve(path.dirname(model.model.file), b.ca) } : b;
+    if (settings.type === 'sparkplug-b') return createSparkplugConnector({ ...settings, broker }, bindTags(model.model, id), ctx);
+    return createMqttJsonConnector({ ...settings, broker }, bindTags(model.model, id), ctx);
   });
 }

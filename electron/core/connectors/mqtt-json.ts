@@ -5,7 +5,9 @@
 // is either stored or still queued at the broker.
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MqttJsonSettings } from '../../../shared/schemas/connectors';
+import { withoutLogin } from '../../../shared/schemas/connectors-broker';
 import { RECONNECT_MIN_MS, backOffReconnects } from '../broker';
+import { ownBrokerLogin, tlsHint } from './broker-login';
 import { buildIndex, decodeMessage, topicMatches, type MqttJsonIndex } from './mqtt-json-map';
 import { initialStatus, stateSetter, type BoundTag, type Connector, type ConnectorContext } from './types';
 
@@ -13,8 +15,8 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
   const log = ctx.log.child({ component: 'connector', connector: settings.id });
   const index: MqttJsonIndex = buildIndex(settings, tags);
   const own = settings.broker === 'embedded' ? null : settings.broker;
-  // Shown to operators: never the credentials a URL may carry (mqtt://user:pass@host).
-  const endpoint = () => (own ? own.url : ctx.broker.url).replace(/\/\/[^/@]*@/, '//');
+  // Shown to operators: never the credentials the core's broker URL may carry (mqtt://user:pass@host).
+  const endpoint = () => withoutLogin(own ? own.url : ctx.broker.url);
   const status = initialStatus(settings.id, 'mqtt-json', '', ctx.clock.now());
   let client: MqttClient | null = null;
   let unsubscribe: Array<() => Promise<void>> = [];
@@ -57,12 +59,16 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
       setState('down', why);
       if (onCore) ctx.coreBrokerLink?.(false, endpoint());
     };
-    c.on('offline', () => down(`no connection to ${endpoint()}`));
-    c.on('close', () => down(`connection to ${endpoint()} closed`));
+    // Why the last attempt failed (a refused login, an unknown CA) says more than "closed".
+    let failure: string | null = null;
+    c.on('offline', () => down(failure ?? `no connection to ${endpoint()}`));
+    c.on('close', () => down(failure ?? `connection to ${endpoint()} closed`));
     c.on('error', (err) => {
-      status.lastError = err.message;
+      failure = tlsHint(err.message, own?.ca);
+      status.lastError = failure;
     });
     c.on('connect', () => {
+      failure = null;
       if (onCore) {
         setState('connected');
         ctx.coreBrokerLink?.(true, endpoint());
@@ -91,11 +97,12 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
         if (index.filters.length) await client.subscribeAsync(index.filters, { qos: 1 });
       } else {
         // A broker of its own: never blocks the core's start; the status says whether it is reachable.
+        const login = ownBrokerLogin(settings.id, own, log);
+        if (!login.ok) return setState('down', login.error);
         const c = mqtt.connect(own.url, {
+          ...login.options,
           clientId: ctx.sessionId(settings.id, true),
           clean: false,
-          username: own.username,
-          password: own.password,
           reconnectPeriod: RECONNECT_MIN_MS,
           connectTimeout: 10_000,
         });

@@ -6,8 +6,8 @@
 // when it listens. Governed commands go to the edge as DCMD (NCMD for a node's own metrics) carrying
 // the command and its intent token; the edge verifies the token and answers in its data (README,
 // "Connect a Sparkplug B edge node").
-import fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { withoutLogin } from '../../../shared/schemas/connectors-broker';
 import type { SparkplugSettings } from '../../../shared/schemas/connectors-sparkplug';
 import type { CommandMessage } from '../../edge/verifier';
 import { RECONNECT_MIN_MS, backOffReconnects, createPendingAcks, replyOf } from '../broker';
@@ -30,6 +30,7 @@ import {
   type UMetric,
   type UPayload,
 } from './sparkplug-map';
+import { ownBrokerLogin, tlsHint } from './broker-login';
 import { initialStatus, stateSetter, type BoundTag, type Connector, type ConnectorContext, type TagSample } from './types';
 
 /** A node is asked for a rebirth at most this often while it has not answered with one. */
@@ -44,14 +45,6 @@ interface NodeSession extends Session {
   bdSeq: number | null;
   devices: Map<string, Session>;
   rebirthAt: number | null;
-}
-
-/** A TLS refusal of the broker's certificate says what to do about it: the CA is a setting of the connector. */
-export function tlsHint(message: string, ca: string | undefined): string {
-  if (!/self[- ]signed certificate|unable to (get|verify) .*(issuer|certificate)|certificate chain/i.test(message)) return message;
-  return ca
-    ? `${message} (the broker's certificate is not signed by the CA in ${ca})`
-    : `${message} (the broker's certificate is signed by a CA this machine does not know: give the connector's broker its ca: FILE)`;
 }
 
 const saysOnline = (payload: Buffer) => {
@@ -75,7 +68,7 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
   const log = ctx.log.child({ component: 'connector', connector: settings.id });
   const index = buildSparkplugIndex(settings, tags);
   const own = settings.broker === 'embedded' ? null : settings.broker;
-  const endpoint = () => (own ? own.url : ctx.broker.url).replace(/\/\/[^/@]*@/, '//');
+  const endpoint = () => withoutLogin(own ? own.url : ctx.broker.url);
   const myState = stateTopic(settings.host_id);
   const status = initialStatus(settings.id, 'sparkplug-b', '', ctx.clock.now());
   const nodes = new Map<string, NodeSession>();
@@ -271,16 +264,10 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
     async start() {
       stopped = false;
       stateTs = ctx.clock.now();
-      let ca: Buffer | undefined;
-      if (own?.ca) {
-        try {
-          ca = fs.readFileSync(own.ca);
-        } catch (err) {
-          return setState('down', `cannot read the broker's CA file ${own.ca}: ${(err as Error).message}`);
-        }
-      }
-      const base: IClientOptions = own
-        ? { clientId: ctx.sessionId(settings.id, true), username: own.username, password: own.password, connectTimeout: 10_000, ...(ca ? { ca } : {}) }
+      const login = own ? ownBrokerLogin(settings.id, own, log) : null;
+      if (login && !login.ok) return setState('down', login.error);
+      const base: IClientOptions = login
+        ? { ...login.options, clientId: ctx.sessionId(settings.id, true), connectTimeout: 10_000 }
         : ctx.broker.clientOptions('aegisflow-sparkplug-');
       const opts: IClientOptions = { ...base, clean: true, reconnectPeriod: RECONNECT_MIN_MS, ...(settings.primary_host ? { will: willOf() } : {}) };
       const c = mqtt.connect(own ? own.url : ctx.broker.url, opts);

@@ -79,6 +79,13 @@ describe('the default masker', () => {
       expect(m.text(s)).toBe(s);
   });
 
+  it('masks the login of a URL (user:password@), a password holding "@" too, and leaves URLs without one alone', () => {
+    expect(m.text('connect to mqtt://plant:Hunter2-x@broker.plant:1883 failed')).toBe('connect to mqtt://[masked]@broker.plant:1883 failed');
+    expect(m.text(JSON.stringify({ url: 'mqtts://u:a@b-c@10.0.0.5:8883/x' }))).toBe('{"url":"mqtts://[masked]@10.0.0.5:8883/x"}');
+    expect(m.text('see https://user:pw@example.com/a and ws://h:9001/mqtt')).toBe('see https://[masked]@example.com/a and ws://h:9001/mqtt');
+    for (const s of ['mqtt://127.0.0.1:1883', 'ssh://git@github.com/x', 'ws://h:9001/a@b', 'mail a@b.c at 10:30']) expect(m.text(s)).toBe(s);
+  });
+
   it('masks API keys, bearer tokens, JWTs and our own agent tokens', () => {
     const agentToken = 'afa_' + 'Q2hlY2tNeVRva2VuSXNSYW5kb21Fbm91Z2gxMjM0NTY'.slice(0, 43);
     const cases: Array<[string, string]> = [
