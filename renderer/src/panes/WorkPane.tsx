@@ -5,7 +5,8 @@ import type { SpanView, TraceDetail, TraceSummary } from '../../../shared/agent'
 import { unwrap } from '../api/client';
 import { AgentName } from '../components/AgentName';
 import { ExpandingTable, type Column } from '../components/ExpandingTable';
-import { Empty, fmtDateTime, fmtTime } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
+import { Empty } from '../components/ui';
 import { useServices } from '../context';
 import { useModel } from '../store/model';
 import { runActive, useWork } from '../store/work';
@@ -87,7 +88,10 @@ function AgentRunner() {
             <ol className="steps compact">
               {run.steps.slice(-12).map((s) => (
                 <li key={s.index} className={s.isError || s.decision === 'BLOCK' ? 'refused' : ''}>
-                  <span className="muted">{fmtTime(s.ts)}</span> {stepText(s)}
+                  <span className="muted">
+                    <PlantTime wall={s.ts} />
+                  </span>{' '}
+                  {stepText(s)}
                 </li>
               ))}
             </ol>
@@ -187,7 +191,9 @@ function Traces() {
           detail={() => (open ? <SpanTree spans={open.spans} /> : null)}
           cells={(t) => (
             <>
-              <td className="nowrap">{fmtDateTime(t.startMs)}</td>
+              <td className="nowrap">
+                <PlantTime wall={t.startMs} />
+              </td>
               <td>
                 <AgentName id={t.agentId} />
               </td>
