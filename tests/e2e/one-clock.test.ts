@@ -123,6 +123,15 @@ describe('one clock and the plant’s names on every pane', () => {
     await cell.waitFor({ timeout: 10_000 });
     expect(await cell.textContent()).toBe(name);
     expect(await cell.getAttribute('title')).toBe(DEVICE);
+    // The Replay pane's scenarios name their device the same way.
+    const scenario = core.services.plant?.simulator.scenarios()[0];
+    if (!scenario) throw new Error('the dataset has no scenario');
+    const sname = model.result.assets.find((a) => a.id === scenario.device_id)?.name;
+    await showPane(page, 'replay');
+    const sdev = page.locator(`[data-scenario="${scenario.type}"] [data-device-id]`);
+    await sdev.waitFor({ timeout: 10_000 });
+    expect(await sdev.textContent()).toBe(sname);
+    expect(await sdev.getAttribute('title')).toBe(scenario.device_id);
     expect(errors).toEqual([]);
   }, 60_000);
 
