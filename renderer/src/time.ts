@@ -60,6 +60,15 @@ export function plantToWall(clock: PlantClock | null | undefined, plantMs: numbe
   return null;
 }
 
+/**
+ * The plant clock's present as the top bar shows it: the newest reading's time (`now`), else the replay's
+ * newest published time, else (nothing replayed since the core started: a paused start after a restart)
+ * where its clock segments put the core's last status. Null with no replay and no reading.
+ */
+export function plantPresent(now: number | null, clock: PlantClock | null | undefined): number | null {
+  return now ?? clock?.plantTime ?? (clock?.segments.length ? wallToPlant(clock, clock.at) : null);
+}
+
 const p2 = (n: number) => String(n).padStart(2, '0');
 const dayOf = (d: Date) => `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())}`;
 
@@ -70,6 +79,17 @@ export function fmtClock(ms: number | null | undefined, todayMs?: number | null,
   const time = `${p2(d.getHours())}:${p2(d.getMinutes())}${opts.seconds === false ? '' : `:${p2(d.getSeconds())}`}`;
   const today = todayMs !== null && todayMs !== undefined && Number.isFinite(todayMs) ? dayOf(new Date(todayMs)) : null;
   return today === dayOf(d) ? time : `${dayOf(d)} ${time}`;
+}
+
+/**
+ * A wall-clock instant, "2026-01-02 14:03:27" (24-hour, local zone), for hover text only and labelled there
+ * "wall clock": what an operator reads is plant time (PlantTime, fmtClock). tests/one-clock.test.ts holds
+ * every use to that, and every other formatting of a Date to this file.
+ */
+export function fmtWall(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const d = new Date(ms);
+  return `${dayOf(d)} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
 }
 
 /**

@@ -34,7 +34,13 @@ describe('Agent work pane in a real browser', () => {
     await page.waitForSelector('[data-field="agent-run"]:not([data-state="running"])');
     const row = page.locator(`tr[data-trace-id="${traceId}"]`);
     await row.waitFor();
-    expect(await row.textContent()).toContain('line-2/motor-02');
+    // The device as the plant model names it, the id on hover.
+    const model = await core.api.call('plant.model', {}, OPERATOR);
+    const name = model.ok ? model.result.assets.find((a) => a.id === 'line-2/motor-02')?.name : undefined;
+    expect(name).toBeTruthy();
+    const device = row.locator('[data-device-id="line-2/motor-02"]');
+    expect(await device.textContent()).toBe(name);
+    expect(await device.getAttribute('title')).toBe('line-2/motor-02');
     await row.click();
     const tree = page.locator('[aria-label="span tree"]');
     await tree.waitFor();

@@ -85,6 +85,24 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   // land after the new "now". A stop's segment holds that time; after a crash (no stop's segment) the
   // newest stored reading does (conversions of the crashed stretch stop at the restart's segment, time.ts).
   const reached = Math.max(segments.last()?.plant ?? -Infinity, deps.resumeAfter ?? -Infinity);
+  /** The first row at or after time t (binary search: the tape is in time order). */
+  const rowAt = (t: number) => {
+    let lo = 0;
+    let hi = tape.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (tape.ts(mid) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // Kept timestamps are the plant clock itself, so the same rule means the replay position: a restart goes
+  // on from the first row after the time reached. From row 0 it ran the clock back in silence (up to a
+  // day at 100×), putting every alarm raised before the restart after "now". Past the dataset's end it is
+  // where a replay that had gone on would be: its loop starts it over, or it is finished.
+  if (opts.timestamps === 'keep' && Number.isFinite(reached) && tape.length > 0 && reached >= tape.ts(0)) {
+    index = rowAt(reached + 1);
+  }
   /** The plant clock when nothing was published since start: where the clock's newest segment put it. */
   const standing = () => lastOut || (segments.last()?.plant ?? clock.now());
   let finishedResolve: (() => void) | null = null;
@@ -287,14 +305,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     seek(simTime) {
       const t = typeof simTime === 'number' ? simTime : Date.parse(simTime);
       if (!Number.isFinite(t)) throw new Error(`not a time: ${simTime}`);
-      let lo = 0;
-      let hi = tape.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (tape.ts(mid) < t) lo = mid + 1;
-        else hi = mid;
-      }
-      index = lo;
+      index = rowAt(t);
       done = false;
       reanchor();
       emitBreak('seek');

@@ -6,7 +6,8 @@ import { formatCountdown, highRiskWhy, isHighRisk, secondsLeft, useApprovals } f
 import { useModel } from '../store/model';
 import { ConsequencePreview } from './ConsequencePreview';
 import { PlantTime } from './PlantTime';
-import { fmtTime, useAgentName } from './ui';
+import { useAgentName } from './ui';
+import { fmtWall } from '../time';
 
 export function ApprovalCard(props: {
   a: ApprovalView;
@@ -57,7 +58,7 @@ export function ApprovalCard(props: {
         <span
           className={urgent ? 'countdown attention' : 'countdown'}
           data-field="countdown"
-          title={`expires ${fmtTime(a.deadline)} wall clock; no decision = denied`}
+          title={`expires ${fmtWall(a.deadline)} wall clock; no decision = denied`}
         >
           {formatCountdown(left)}
         </span>

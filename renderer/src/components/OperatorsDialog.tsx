@@ -6,7 +6,8 @@ import { unwrap } from '../api/client';
 import { useServices } from '../context';
 import { useAuth } from '../store/auth';
 import { useNotices } from '../store/notices';
-import { FieldInput, fmtTime } from './ui';
+import { PlantTime } from './PlantTime';
+import { FieldInput } from './ui';
 
 const notice = (kind: 'error' | 'info', text: string) => useNotices.getState().push(kind, text);
 const roles = (text: string) =>
@@ -163,7 +164,7 @@ function OperatorRow({ o, self, act }: { o: OperatorAccount; self: boolean; act:
           Save
         </button>
       </td>
-      <td>{o.lastLogin ? fmtTime(o.lastLogin) : 'never'}</td>
+      <td>{o.lastLogin ? <PlantTime wall={o.lastLogin} /> : 'never'}</td>
       <td className="row">
         {!self ? (
           <>

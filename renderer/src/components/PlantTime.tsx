@@ -3,8 +3,7 @@
 // episodes) or `wall` for what the core stamps with the wall clock (alarms, approvals, audit rows).
 import { useStore } from 'zustand';
 import { isWanted, usePlantClock } from '../store/clock';
-import { fmtClock, plantToWall, usePlantNow, wallToPlant } from '../time';
-import { fmtDateTime } from './ui';
+import { fmtClock, fmtWall, plantPresent, plantToWall, usePlantNow, wallToPlant } from '../time';
 
 export function PlantTime({ plant, wall, seconds }: { plant?: number | null; wall?: number | null; seconds?: boolean }) {
   const clock = usePlantClock((s) => s.clock);
@@ -17,7 +16,7 @@ export function PlantTime({ plant, wall, seconds }: { plant?: number | null; wal
   if (p === null || !Number.isFinite(p)) return <span>—</span>;
   const w = wall ?? plantToWall(clock, p);
   return (
-    <time dateTime={new Date(p).toISOString()} data-plant-ts={p} title={w === null ? 'plant time' : `plant time · wall clock ${fmtDateTime(w)}`}>
+    <time dateTime={new Date(p).toISOString()} data-plant-ts={p} title={w === null ? 'plant time' : `plant time · wall clock ${fmtWall(w)}`}>
       {fmtClock(p, today ?? wallToPlant(clock, Date.now()), { seconds })}
     </time>
   );
@@ -26,16 +25,14 @@ export function PlantTime({ plant, wall, seconds }: { plant?: number | null; wal
 /** The plant clock's present for the top bar, with its date: the newest reading's time (it stands still while the replay is paused). */
 export function PlantNow() {
   const now = useStore(usePlantNow, (s) => s.now);
-  const plantTime = usePlantClock((s) => s.clock?.plantTime ?? null);
-  // Nothing replayed since the core started (a paused start after a restart): where its clock segments put it.
-  const standing = usePlantClock((s) => (s.clock?.segments.length ? wallToPlant(s.clock, s.clock.at) : null));
-  const p = now ?? plantTime ?? standing;
+  const fromClock = usePlantClock((s) => plantPresent(null, s.clock));
+  const p = now ?? fromClock;
   const at = useStore(usePlantNow, (s) => s.at);
   return (
     <time
       dateTime={p === null ? undefined : new Date(p).toISOString()}
       data-plant-ts={p ?? ''}
-      title={at ? `newest reading arrived ${fmtDateTime(at)} wall clock` : undefined}
+      title={at ? `newest reading arrived ${fmtWall(at)} wall clock` : undefined}
     >
       {fmtClock(p, null)}
     </time>

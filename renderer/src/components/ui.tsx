@@ -3,6 +3,7 @@ import { useEffect, useState, type InputHTMLAttributes, type ReactNode } from 'r
 import type { AlarmPriority } from '../../../shared/anomalies';
 import { agentLabel, useAgents } from '../store/agents';
 import { useConnection } from '../store/connection';
+import { fmtWall } from '../time';
 
 /** Re-render every `ms` with the current time (countdowns, "ago" labels). */
 export function useNow(ms = 1000): number {
@@ -14,20 +15,10 @@ export function useNow(ms = 1000): number {
   return now;
 }
 
-export function fmtTime(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-export function fmtDateTime(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${fmtTime(ms)}`;
-}
-
+/**
+ * "5 s ago": a duration, not a time of day, so it is on no clock's dial; `ms` and `now` must be on the same
+ * clock (every caller passes a wall stamp and useNow's wall clock: how long ago in real time).
+ */
 export function fmtAgo(ms: number | null | undefined, now: number): string {
   if (!ms) return 'never';
   const s = Math.max(0, Math.round((now - ms) / 1000));
@@ -48,7 +39,7 @@ export function ShelfLeft({ until }: { until: number | null }) {
   const min = Math.ceil((until - now) / 60_000);
   const left = min <= 0 ? 'ending' : min < 60 ? `${min} min left` : `${Math.floor(min / 60)} h ${min % 60} min left`;
   return (
-    <span data-field="shelf-left" title={`shelf ends ${fmtDateTime(until)} wall clock`}>
+    <span data-field="shelf-left" title={`shelf ends ${fmtWall(until)} wall clock`}>
       {left}
     </span>
   );

@@ -3,7 +3,8 @@
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { AgentView, AuditRowView, PolicyInfo } from '../../../shared/governance';
 import { AgentName } from '../components/AgentName';
-import { CopyButton, Empty, FieldInput, fmtAgo, fmtTime, useNow } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
+import { CopyButton, Empty, FieldInput, fmtAgo, useNow } from '../components/ui';
 import { useServices } from '../context';
 import { sortedAgents, useAgents } from '../store/agents';
 import { useApprovals } from '../store/approvals';
@@ -200,7 +201,9 @@ function AgentDetail({ agent }: { agent: AgentView }) {
           {agent.statusReason ? ` — ${agent.statusReason}` : ''}
         </dd>
         <dt>Created</dt>
-        <dd>{fmtTime(agent.createdAt)}</dd>
+        <dd data-field="agent-created">
+          <PlantTime wall={agent.createdAt} />
+        </dd>
         <dt>Scope</dt>
         <dd>
           {editScope ? (

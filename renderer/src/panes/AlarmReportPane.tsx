@@ -11,8 +11,8 @@ import { useServices } from '../context';
 import { alarmName } from '../store/alarms';
 import { REPORT_SPANS, reportFileName, useAlarmReport, type ReportSpan } from '../store/alarmReport';
 import { useModel } from '../store/model';
-import { usePlantClock } from '../store/clock';
-import { usePlantNow, wallToPlant } from '../time';
+import { clockPlacing, usePlantClock } from '../store/clock';
+import { plantPresent, usePlantNow, wallToPlant, type PlantClock } from '../time';
 
 const DAY = 24 * 3_600_000;
 
@@ -33,15 +33,23 @@ export default function AlarmReportPane() {
       const st = useAlarmReport.getState();
       st.started();
       try {
-        const clock = usePlantClock.getState().clock;
-        const to = usePlantNow.getState().now ?? wallToPlant(clock, Date.now());
+        // The window ends at the plant time the top bar shows (with no replay the plant clock is the wall clock).
+        const plantNow = (clock: PlantClock | null) => plantPresent(usePlantNow.getState().now, clock) ?? Date.now();
+        let to = plantNow(usePlantClock.getState().clock);
         let from = to - DAY;
         let why: string | null = null;
         if (which === 'shift') {
-          // The shift began when its operator acknowledged the handover (wall clock), placed on the plant clock.
+          // The shift began when its operator acknowledged the handover (wall clock), placed on the plant clock
+          // with the segments in force then (after a long replay they come after the page's first status).
           const acked = (await unwrap(client.api.handoverList({ limit: 20 }))).find((h) => h.ackedAt !== null);
-          if (acked?.ackedAt) from = Math.min(wallToPlant(clock, acked.ackedAt), to - 60_000);
-          else why = 'No shift handover acknowledged yet: the last 24 h are shown.';
+          if (acked?.ackedAt) {
+            const clock = await clockPlacing(acked.ackedAt);
+            to = plantNow(clock);
+            from = Math.min(wallToPlant(clock, acked.ackedAt), to - 60_000);
+          } else {
+            from = to - DAY;
+            why = 'No shift handover acknowledged yet: the last 24 h are shown.';
+          }
         } else {
           const def = REPORT_SPANS.find((s) => s.id === which);
           if (def && 'ms' in def) from = to - def.ms;

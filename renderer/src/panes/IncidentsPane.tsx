@@ -5,12 +5,14 @@ import { SEVERITIES } from '../../../shared/anomalies';
 import type { IncidentView } from '../../../shared/contract';
 import { unwrap } from '../api/client';
 import { AgentName } from '../components/AgentName';
+import { DeviceName } from '../components/DeviceName';
 import { ExpandingTable, type Column } from '../components/ExpandingTable';
 import { Empty } from '../components/ui';
 import { PlantTime } from '../components/PlantTime';
 import { throttle } from '../sync';
 import { useServices } from '../context';
 import { useAnomalies } from '../store/anomalies';
+import { useModel } from '../store/model';
 
 export default function IncidentsPane() {
   const { actions, client } = useServices();
@@ -33,13 +35,15 @@ export default function IncidentsPane() {
   const loaded = useAnomalies((s) => s.loaded);
   const [status, setStatus] = useState<'all' | 'open' | 'closed'>('all');
   const [device, setDevice] = useState('');
-  const list = useMemo(
-    () =>
-      Object.values(episodes)
-        .filter((e) => (status === 'all' || e.status === status) && (!device || e.device_id.includes(device)))
-        .sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.start_ts - a.start_ts),
-    [episodes, status, device],
-  );
+  const assets = useModel((s) => s.assets);
+  const list = useMemo(() => {
+    // What the operator reads (the asset's name) filters as well as the id on hover.
+    const q = device.trim().toLowerCase();
+    const hit = (id: string) => id.toLowerCase().includes(q) || (assets.get(id)?.name.toLowerCase().includes(q) ?? false);
+    return Object.values(episodes)
+      .filter((e) => (status === 'all' || e.status === status) && (!q || hit(e.device_id)))
+      .sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.start_ts - a.start_ts);
+  }, [episodes, status, device, assets]);
   return (
     <div className="incidents">
       <h3>Incident reports{reports ? ` (${reports.total})` : ''}</h3>
@@ -58,7 +62,9 @@ export default function IncidentsPane() {
               <td className="nowrap">
                 <PlantTime wall={r.ts} />
               </td>
-              <td>{r.device_id}</td>
+              <td>
+                <DeviceName id={r.device_id} />
+              </td>
               <td>{r.title}</td>
               <td className={r.severity === 'critical' || r.severity === 'high' ? 'abnormal' : ''}>{r.severity}</td>
               <td>
@@ -127,7 +133,9 @@ export default function IncidentsPane() {
                 <td>
                   <PlantTime plant={e.start_ts} />
                 </td>
-                <td>{e.device_id}</td>
+                <td>
+                  <DeviceName id={e.device_id} />
+                </td>
                 <td>
                   {e.type_hint.replace(/_/g, ' ')} <span className="muted">{Math.round(e.confidence * 100)} %</span>
                 </td>

@@ -7,6 +7,7 @@ import { SCENARIO_TYPES } from '../domain';
 import { usePlant } from '../store/plant';
 import { Empty } from '../components/ui';
 import { PlantNow } from '../components/PlantTime';
+import { DeviceName } from '../components/DeviceName';
 
 const SPEEDS = [1, 10, 100, 1000, 0] as const;
 
@@ -70,7 +71,7 @@ export default function ReplayPane() {
             {s.device_id ? (
               <span className="muted">
                 {' '}
-                · {s.device_id} · {String(s.startHour).padStart(2, '0')}:00
+                · <DeviceName id={s.device_id} /> · {String(s.startHour).padStart(2, '0')}:00
               </span>
             ) : null}
           </button>

@@ -6,8 +6,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { PALETTE, TrendStack, type MarkerKind, type TrendTag } from '../charts/trendStack';
 import { useAlarms } from '../store/alarms';
-import { fmtClock, plantToWall, usePlantNow, wallToPlant } from '../time';
-import { fmtDateTime } from '../components/ui';
+import { fmtClock, fmtWall, plantToWall, usePlantNow, wallToPlant } from '../time';
 import { useServices } from '../context';
 import { episodesOf, useAnomalies } from '../store/anomalies';
 import { useConnection } from '../store/connection';
@@ -100,7 +99,7 @@ export default function TrendsPane() {
         el.dataset.to = String(to);
         el.textContent = `${fmtClock(from, today)} – ${fmtClock(to, today)}`;
         const [a, b] = [plantToWall(c, from), plantToWall(c, to)];
-        el.title = a !== null && b !== null ? `plant time · wall clock ${fmtDateTime(a)} – ${fmtDateTime(b)}` : 'plant time';
+        el.title = a !== null && b !== null ? `plant time · wall clock ${fmtWall(a)} – ${fmtWall(b)}` : 'plant time';
       },
       onMarkerClick: (m) => openMarker(m, m.kind === 'command' ? recordsRef.current.commands.find((r) => String(r.seq) === m.id)?.kind : undefined),
       onPick: (t, ds) => setPick({ t, device: ds.length === 1 ? ds[0] : null }),

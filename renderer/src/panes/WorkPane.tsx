@@ -4,8 +4,10 @@ import { useEffect, useMemo, useState } from 'react';
 import type { SpanView, TraceDetail, TraceSummary } from '../../../shared/agent';
 import { unwrap } from '../api/client';
 import { AgentName } from '../components/AgentName';
+import { DeviceName } from '../components/DeviceName';
 import { ExpandingTable, type Column } from '../components/ExpandingTable';
-import { Empty, fmtDateTime, fmtTime } from '../components/ui';
+import { PlantTime } from '../components/PlantTime';
+import { Empty } from '../components/ui';
 import { useServices } from '../context';
 import { useModel } from '../store/model';
 import { runActive, useWork } from '../store/work';
@@ -70,7 +72,8 @@ function AgentRunner() {
           <p>
             {run.result ? (
               <>
-                Last run on <b>{run.deviceId ?? 'no device'}</b>: <b>{run.result.outcome}</b> — {run.result.summary} ({run.result.steps} steps
+                Last run on <b>{run.deviceId ? <DeviceName id={run.deviceId} /> : 'no device'}</b>: <b>{run.result.outcome}</b> — {run.result.summary} (
+                {run.result.steps} steps
                 {run.result.inputTokens + run.result.outputTokens
                   ? `, ${run.result.inputTokens + run.result.outputTokens} tokens, $${run.result.costUsd.toFixed(4)}`
                   : ''}
@@ -78,7 +81,7 @@ function AgentRunner() {
               </>
             ) : (
               <>
-                <span className="busy" aria-hidden="true" /> Running on <b>{run.deviceId ?? 'the newest anomaly'}</b>
+                <span className="busy" aria-hidden="true" /> Running on <b>{run.deviceId ? <DeviceName id={run.deviceId} /> : 'the newest anomaly'}</b>
                 {last ? ` — ${stepText(last)}` : ' — starting'}
               </>
             )}
@@ -87,7 +90,10 @@ function AgentRunner() {
             <ol className="steps compact">
               {run.steps.slice(-12).map((s) => (
                 <li key={s.index} className={s.isError || s.decision === 'BLOCK' ? 'refused' : ''}>
-                  <span className="muted">{fmtTime(s.ts)}</span> {stepText(s)}
+                  <span className="muted">
+                    <PlantTime wall={s.ts} />
+                  </span>{' '}
+                  {stepText(s)}
                 </li>
               ))}
             </ol>
@@ -187,11 +193,15 @@ function Traces() {
           detail={() => (open ? <SpanTree spans={open.spans} /> : null)}
           cells={(t) => (
             <>
-              <td className="nowrap">{fmtDateTime(t.startMs)}</td>
+              <td className="nowrap">
+                <PlantTime wall={t.startMs} />
+              </td>
               <td>
                 <AgentName id={t.agentId} />
               </td>
-              <td>{t.deviceId ?? '—'}</td>
+              <td>
+                <DeviceName id={t.deviceId} />
+              </td>
               <td className={t.outcome === 'failed' || t.outcome === 'refused' ? 'abnormal' : ''}>{t.outcome}</td>
               <td className="nowrap">
                 {t.decisions.ALLOW ?? 0} / {t.decisions.REVIEW ?? 0} / {t.decisions.BLOCK ?? 0}

@@ -75,6 +75,24 @@ export function isWanted(wanted: readonly ClockRange[], wallMs: number): boolean
   return wanted.some((r) => (r.from ?? -Infinity) <= wallMs && wallMs < (r.to ?? Infinity));
 }
 
+/**
+ * The plant clock once it holds the segments that place `wallMs`: a stretch of them still on its way
+ * (the older segments after a page load, fetched after the first status) would place it with the wrong
+ * ones (before the first held segment: on the wall clock, 100 minutes off after ten at 10×). A failed
+ * fetch is asked again at the next status, so this waits for it rather than guess.
+ */
+export function clockPlacing(wallMs: number): Promise<PlantClock | null> {
+  const ready = (s: PlantClockState) => !isWanted(s.wanted, wallMs);
+  return new Promise((resolve) => {
+    if (ready(usePlantClock.getState())) return resolve(usePlantClock.getState().clock);
+    const off = usePlantClock.subscribe((s) => {
+      if (!ready(s)) return;
+      off();
+      resolve(s.clock);
+    });
+  });
+}
+
 type StatusSource = { getState(): { simulator: SimulatorStatus | null }; subscribe(fn: (s: { simulator: SimulatorStatus | null }) => void): () => void };
 
 /**

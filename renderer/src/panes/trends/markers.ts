@@ -8,8 +8,7 @@ import type { IncidentView } from '../../../../shared/contract';
 import type { AgentView, ApprovalView, AuditRowView } from '../../../../shared/governance';
 import type { Annotation } from '../../../../shared/schemas/shift';
 import type { TrendMarker } from '../../charts/trendStack';
-import { fmtDateTime } from '../../components/ui';
-import { fmtClock, plantToWall, wallToPlant, type PlantClock } from '../../time';
+import { fmtClock, fmtWall, plantToWall, wallToPlant, type PlantClock } from '../../time';
 
 /** The audit kinds that say what became of a command sent to a device. */
 export const COMMAND_KINDS: Record<string, { text: string; ok: boolean }> = {
@@ -39,7 +38,7 @@ export function buildMarkers(s: MarkerSources): TrendMarker[] {
   const on = new Set(s.devices);
   const out: TrendMarker[] = [];
   const agent = (id: string | null) => (id ? (s.agents[id]?.name ?? id) : 'operator');
-  const when = (plant: number, wall: number | null) => `${fmtClock(plant, s.today)} plant time${wall === null ? '' : ` · wall clock ${fmtDateTime(wall)}`}`;
+  const when = (plant: number, wall: number | null) => `${fmtClock(plant, s.today)} plant time${wall === null ? '' : ` · wall clock ${fmtWall(wall)}`}`;
   const atWall = (wall: number) => wallToPlant(s.clock, wall);
   const push = (m: Omit<TrendMarker, 'when'>, wall: number | null) => out.push({ ...m, when: when(m.t, wall ?? plantToWall(s.clock, m.t)) });
 
@@ -109,7 +108,7 @@ export function buildMarkers(s: MarkerSources): TrendMarker[] {
       id: a.id,
       ...(a.tag ? { tag: a.tag } : {}),
       label: `Note by ${a.author}: ${a.text}`,
-      when: `${fmtClock(a.plantTs, s.today)} plant time · written ${fmtDateTime(a.ts)} wall clock`,
+      when: `${fmtClock(a.plantTs, s.today)} plant time · written ${fmtWall(a.ts)} wall clock`,
     });
   }
   return out.sort((x, y) => x.t - y.t);
