@@ -13,6 +13,7 @@ import { DetectorParamsSchema, DeviceMonitor, EV_OPENED, runOffline, type Detect
 import { AlarmSystem, AlarmConfigSchema } from '../electron/core/alarms';
 import { manualClock } from '../electron/core/clock';
 import { evalCalibration, evalShiftCycles, evalWater } from './eval-detector-calibration';
+import { countRows, FIT, metrics, readSkab, readSkabFolder, SKAB_SUBFOLDERS, zeroConf, type SkabFile } from './skab-data';
 
 const { values: args } = parseArgs({
   options: {
@@ -198,36 +199,9 @@ function evalBuiltin(): BuiltinFigures {
 }
 
 // ---------------------------------------------------------------- SKAB
-interface SkabFile {
-  name: string;
-  cols: string[];
-  ts: number[];
-  x: number[][];
-  y: number[] | null;
-}
-
-function readSkab(file: string, name: string): SkabFile {
-  const lines = fs
-    .readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .filter((l) => l.length > 0);
-  const header = lines[0].split(';');
-  const iA = header.indexOf('anomaly');
-  const valueIdx = header.map((h, i) => i).filter((i) => i > 0 && header[i] !== 'anomaly' && header[i] !== 'changepoint');
-  const f: SkabFile = { name, cols: valueIdx.map((i) => header[i]), ts: [], x: [], y: iA >= 0 ? [] : null };
-  for (const line of lines.slice(1)) {
-    const c = line.split(';');
-    f.ts.push(Date.parse(c[0].replace(' ', 'T') + 'Z'));
-    f.x.push(valueIdx.map((i) => Number(c[i])));
-    if (f.y) f.y.push(Number(c[iA]) >= 0.5 ? 1 : 0);
-  }
-  return f;
-}
-
-// The leaderboard's protocol: the first 400 rows of each file are training data, the rest is scored.
+// The leaderboard's protocol (skab-data.ts: the first FIT = 400 rows of each file train, the rest is scored).
 // Our detector runs with the CLI's defaults (it learns on its own default window, not on 400 rows); the
 // seed's z-score needs no learning. Rows a series still learns on after row 400 count as not flagged.
-const FIT = 400;
 function flagsFor(f: SkabFile, p: DetectorParams, pointwise: boolean): { flags: Uint8Array; learned: number } {
   const rows: OfflineRow[] = f.x.map((v, i) => ({ key: f.name, ts: f.ts[i], values: v }));
   const res = runOffline(rows, f.cols, p);
@@ -235,18 +209,6 @@ function flagsFor(f: SkabFile, p: DetectorParams, pointwise: boolean): { flags: 
   for (let i = 0; i < rows.length; i++) out[i] = pointwise ? (res.scores[i] >= 1 ? 1 : 0) : res.episodeOf[i] >= 0 ? 1 : 0;
   return { flags: out, learned: res.monitors.get(f.name)?.detector.learnedRows ?? rows.length };
 }
-
-interface Conf {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-}
-const metrics = (c: Conf) => {
-  const prec = c.tp / Math.max(1, c.tp + c.fp);
-  const rec = c.tp / Math.max(1, c.tp + c.fn);
-  return { f1: (2 * prec * rec) / Math.max(1e-12, prec + rec), far: (100 * c.fp) / Math.max(1, c.fp + c.tn), mar: (100 * c.fn) / Math.max(1, c.fn + c.tp) };
-};
 
 function evalSkab(dir: string) {
   if (!fs.existsSync(dir)) {
@@ -256,27 +218,9 @@ function evalSkab(dir: string) {
   console.log(`\n== SKAB (${dir}): the rows after the first ${FIT} of each file scored (the leaderboard's protocol), detector on the CLI's defaults ==`);
   const changed = { ...overrides, ...skabOverrides };
   console.log(`settings: ${describe(skabParams)}${Object.keys(changed).length ? ` (overridden: ${JSON.stringify(changed)})` : ' (defaults, as on the plant)'}`);
-  const files: SkabFile[] = [];
-  for (const sub of ['valve1', 'valve2', 'other']) {
-    const d = path.join(dir, sub);
-    if (!fs.existsSync(d)) continue;
-    for (const n of fs
-      .readdirSync(d)
-      .filter((x) => x.endsWith('.csv'))
-      .sort((a, b) => parseInt(a) - parseInt(b)))
-      files.push(readSkab(path.join(d, n), `${sub}/${n}`));
-  }
-  const ours: Conf = { tp: 0, fp: 0, fn: 0, tn: 0 };
-  const seedZ: Conf = { tp: 0, fp: 0, fn: 0, tn: 0 };
-  const add = (c: Conf, pred: Uint8Array, y: number[]) => {
-    for (let i = FIT; i < y.length; i++) {
-      if (pred[i]) {
-        if (y[i]) c.tp++;
-        else c.fp++;
-      } else if (y[i]) c.fn++;
-      else c.tn++;
-    }
-  };
+  const files = SKAB_SUBFOLDERS.flatMap((sub) => readSkabFolder(dir, sub));
+  const ours = zeroConf();
+  const seedZ = zeroConf();
   const learnedRows: number[] = [];
   // where the errors are: false rows before / after each file's labelled anomaly, missed rows in files with no
   // detection at all / in detected files (late start, early end)
@@ -284,7 +228,7 @@ function evalSkab(dir: string) {
   for (const f of files) {
     const o = flagsFor(f, skabParams, false);
     learnedRows.push(o.learned);
-    add(ours, o.flags, f.y!);
+    countRows(ours, o.flags, f.y!);
     const y = f.y ?? [];
     const a0 = y.indexOf(1);
     let tp = 0;
@@ -300,7 +244,7 @@ function evalSkab(dir: string) {
       where.undetected++;
       where.fnUndetected += fn;
     } else where.fnDetected += fn;
-    add(seedZ, flagsFor(f, zscoreParams, true).flags, f.y!);
+    countRows(seedZ, flagsFor(f, zscoreParams, true).flags, f.y!);
   }
   learnedRows.sort((a, b) => a - b);
   const m = metrics(ours);

@@ -3,10 +3,10 @@
 // "judged on data you don't have"). Not an evaluation of record: that is `npm run eval:detector`.
 //   node --import tsx scripts/skab-breakdown.ts [--skab DIR] [--set '{"knob":value}'] [--files]
 // SKAB is GPL-3.0: it is read in place, never copied.
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DetectorParamsSchema, runOffline, type OfflineRow } from '../electron/core/detect';
+import { countRows, metrics, readSkabFolder, SKAB_SUBFOLDERS, zeroConf, type Conf } from '../bench/skab-data';
 
 const { values: args } = parseArgs({
   options: {
@@ -16,71 +16,27 @@ const { values: args } = parseArgs({
   },
 });
 const params = DetectorParamsSchema.parse(JSON.parse(args.set));
-// the leaderboard's protocol, as in bench/eval-detector.ts: the first 400 rows of each file are not scored
-const FIT = 400;
-
-interface Conf {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-}
-const zero = (): Conf => ({ tp: 0, fp: 0, fn: 0, tn: 0 });
-const metrics = (c: Conf) => {
-  const prec = c.tp / Math.max(1, c.tp + c.fp);
-  const rec = c.tp / Math.max(1, c.tp + c.fn);
-  return { f1: (2 * prec * rec) / Math.max(1e-12, prec + rec), far: (100 * c.fp) / Math.max(1, c.fp + c.tn), mar: (100 * c.fn) / Math.max(1, c.fn + c.tp) };
-};
-
-function read(file: string) {
-  const lines = fs
-    .readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .filter((l) => l.length > 0);
-  const header = lines[0].split(';');
-  const iA = header.indexOf('anomaly');
-  const idx = header.map((_, i) => i).filter((i) => i > 0 && header[i] !== 'anomaly' && header[i] !== 'changepoint');
-  const ts: number[] = [];
-  const x: number[][] = [];
-  const y: number[] = [];
-  for (const line of lines.slice(1)) {
-    const c = line.split(';');
-    ts.push(Date.parse(c[0].replace(' ', 'T') + 'Z'));
-    x.push(idx.map((i) => Number(c[i])));
-    y.push(iA >= 0 && Number(c[iA]) >= 0.5 ? 1 : 0);
-  }
-  return { cols: idx.map((i) => header[i]), ts, x, y };
-}
-
-const total = zero();
+const total = zeroConf();
 const bySub = new Map<string, Conf>();
-for (const sub of ['valve1', 'valve2', 'other']) {
-  const dir = path.join(args.skab, sub);
-  if (!fs.existsSync(dir)) continue;
-  const conf = zero();
+for (const sub of SKAB_SUBFOLDERS) {
+  const files = readSkabFolder(args.skab, sub);
+  if (files.length === 0) continue;
+  const conf = zeroConf();
   bySub.set(sub, conf);
-  for (const name of fs
-    .readdirSync(dir)
-    .filter((n) => n.endsWith('.csv'))
-    .sort((a, b) => parseInt(a) - parseInt(b))) {
-    const f = read(path.join(dir, name));
-    const rows: OfflineRow[] = f.x.map((v, i) => ({ key: name, ts: f.ts[i], values: v }));
+  for (const f of files) {
+    const y = f.y ?? [];
+    const rows: OfflineRow[] = f.x.map((v, i) => ({ key: f.name, ts: f.ts[i], values: v }));
     const res = runOffline(rows, f.cols, params);
-    const c = zero();
-    for (let i = FIT; i < rows.length; i++) {
-      const flag = res.episodeOf[i] >= 0;
-      if (flag && f.y[i]) c.tp++;
-      else if (flag) c.fp++;
-      else if (f.y[i]) c.fn++;
-      else c.tn++;
-    }
+    const flags = res.episodeOf.map((e) => (e >= 0 ? 1 : 0));
+    const c = zeroConf();
+    countRows(c, flags, y);
     for (const k of ['tp', 'fp', 'fn', 'tn'] as const) {
       conf[k] += c[k];
       total[k] += c[k];
     }
     if (args.files) {
-      const a0 = f.y.indexOf(1);
-      const a1 = f.y.lastIndexOf(1);
+      const a0 = y.indexOf(1);
+      const a1 = y.lastIndexOf(1);
       const eps = res.episodes
         .map((e) => {
           const s = f.ts.findIndex((t) => t >= e.start_ts);
@@ -88,7 +44,7 @@ for (const sub of ['valve1', 'valve2', 'other']) {
           return `${s}-${en < 0 ? rows.length : en - 1}:${e.sensors.join(',')}/${e.detectors.join('+')}`;
         })
         .join(' ');
-      console.log(`${sub}/${name.padEnd(7)} rows ${rows.length} anomaly ${a0}-${a1} tp ${c.tp} fp ${c.fp} fn ${c.fn}  ${eps}`);
+      console.log(`${f.name.padEnd(13)} rows ${rows.length} anomaly ${a0}-${a1} tp ${c.tp} fp ${c.fp} fn ${c.fn}  ${eps}`);
     }
   }
 }
