@@ -1,6 +1,8 @@
 // The replay's clock segments survive a restart (issue 18, one clock): a wall-clock instant stamped
 // before the core stopped (an alarm, an approval, an audit row) converts to the same plant time after a
-// new core starts on the same data dir. A real core, a real SQLite file, the injected clock moved by hand.
+// new core starts on the same data dir, and the plant clock goes on from where it stood, with shifted or
+// with kept timestamps (kept mode replayed from the dataset's first row: the clock ran back in silence).
+// A real core, a real SQLite file, the injected clock moved by hand.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
 import { manualClock } from '../clock';
@@ -9,9 +11,9 @@ import { createReadingsRepository, openDatabase, type ReadingsRepository } from 
 import { wallToPlant } from '../../../renderer/src/time';
 import { tempDir, waitFor } from '../../../tests/helpers';
 
-const config = (dir: string, autostart = true) =>
+const config = (dir: string, autostart = true, timestamps: 'shift' | 'keep' = 'shift') =>
   testConfig(dir, {
-    simulator: { speed: 10, autostart },
+    simulator: { speed: 10, autostart, timestamps },
     http: { enabled: false },
     immune: { fleet: { enabled: false } },
     governance: { watchPolicy: false },
@@ -33,8 +35,8 @@ describe('clock segments across a core restart', () => {
     t.cleanup();
   });
   /** A core on dir with the hand-moved clock, started; its simulator. */
-  const start = async (dir: string, clock: ReturnType<typeof manualClock>, autostart = true) => {
-    const core = createCore(config(dir, autostart), { clock });
+  const start = async (dir: string, clock: ReturnType<typeof manualClock>, autostart = true, timestamps: 'shift' | 'keep' = 'shift') => {
+    const core = createCore(config(dir, autostart, timestamps), { clock });
     cores.push(core);
     await core.start();
     const sim = core.services.plant?.simulator;
@@ -84,49 +86,57 @@ describe('clock segments across a core restart', () => {
     expect(after.segments.at(-1)).toMatchObject({ wall: clock.now(), plant: clock.now() });
   }, 60_000);
 
-  it('goes on after a restart from where a fast replay had taken the plant clock, never back', async () => {
-    const t2 = tempDir('aegis-clock-ahead-');
-    try {
-      const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
-      const { core: a, sim } = await start(t2.dir, clock);
-      await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
-      // A minute at 10×: the plant clock runs ten minutes ahead of the wall clock.
-      clock.advance(60_000);
-      await waitFor(() => (sim.plantTime() ?? 0) >= Date.parse('2026-12-07T10:09:55Z'), 'ten minutes of plant time');
-      const alarmWall = clock.now() - 1_000;
-      const reached = sim.plantTime() ?? 0;
-      const alarmPlant = wallToPlant(clockOf(a), alarmWall);
-      expect(alarmPlant).toBeGreaterThan(Date.parse('2026-12-07T10:09:00Z'));
-      await stop(a);
+  it.each(['shift', 'keep'] as const)(
+    'goes on after a restart from where a fast replay had taken the plant clock, never back (%s timestamps)',
+    async (timestamps) => {
+      const t2 = tempDir(`aegis-clock-ahead-${timestamps}-`);
+      try {
+        const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
+        const { core: a, sim } = await start(t2.dir, clock, true, timestamps);
+        await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
+        const first = sim.plantTime() ?? 0;
+        // Shifted: the replay starts on the wall clock; kept: on the dataset's own time, far from it.
+        if (timestamps === 'keep') expect(Math.abs(first - clock.now())).toBeGreaterThan(86_400_000);
+        else expect(Math.abs(first - clock.now())).toBeLessThan(10_000);
+        // A minute at 10×: the plant clock runs ten minutes on.
+        clock.advance(60_000);
+        await waitFor(() => (sim.plantTime() ?? 0) >= first + 590_000, 'ten minutes of plant time');
+        const alarmWall = clock.now() - 1_000;
+        const reached = sim.plantTime() ?? 0;
+        const alarmPlant = wallToPlant(clockOf(a), alarmWall);
+        expect(alarmPlant).toBeGreaterThan(first + 540_000);
+        await stop(a);
 
-      // Two minutes down; the new core starts paused, so nothing is replayed before it stops again.
-      clock.advance(120_000);
-      const { core: b } = await start(t2.dir, clock, false);
-      const nowB = wallToPlant(clockOf(b), clock.now());
-      // Not back at the wall clock (10:03): an alarm raised before the restart is not "in the future".
-      expect(nowB).toBeGreaterThan(reached);
-      expect(wallToPlant(clockOf(b), alarmWall)).toBe(alarmPlant);
-      clock.advance(30_000);
-      await stop(b);
+        // Two minutes down; the new core starts paused, so nothing is replayed before it stops again.
+        clock.advance(120_000);
+        const { core: b } = await start(t2.dir, clock, false, timestamps);
+        const nowB = wallToPlant(clockOf(b), clock.now());
+        // Not back (at the wall clock's 10:03, or at the dataset's first row): an alarm raised before the restart is not "in the future".
+        expect(nowB).toBeGreaterThanOrEqual(reached);
+        expect(wallToPlant(clockOf(b), alarmWall)).toBe(alarmPlant);
+        clock.advance(30_000);
+        await stop(b);
 
-      clock.advance(30_000);
-      const { core: c, sim: simC } = await start(t2.dir, clock);
-      expect(wallToPlant(clockOf(c), clock.now())).toBeGreaterThanOrEqual(nowB);
-      await waitFor(() => simC.plantTime() !== null, 'the first rows after the restart');
-      expect(simC.plantTime()).toBeGreaterThan(reached);
-      // Every instant since the first start converts to a plant time no earlier than the one before it.
-      const conv = clockOf(c);
-      let prev = -Infinity;
-      for (let w = Date.parse('2026-12-07T10:00:00Z'); w <= clock.now(); w += 5_000) {
-        const p = wallToPlant(conv, w);
-        expect(p).toBeGreaterThanOrEqual(prev);
-        prev = p;
+        clock.advance(30_000);
+        const { core: c, sim: simC } = await start(t2.dir, clock, true, timestamps);
+        expect(wallToPlant(clockOf(c), clock.now())).toBeGreaterThanOrEqual(nowB);
+        await waitFor(() => simC.plantTime() !== null, 'the first rows after the restart');
+        expect(simC.plantTime()).toBeGreaterThan(reached);
+        // Every instant since the first start converts to a plant time no earlier than the one before it.
+        const conv = clockOf(c);
+        let prev = -Infinity;
+        for (let w = Date.parse('2026-12-07T10:00:00Z'); w <= clock.now(); w += 5_000) {
+          const p = wallToPlant(conv, w);
+          expect(p).toBeGreaterThanOrEqual(prev);
+          prev = p;
+        }
+        await stop(c);
+      } finally {
+        t2.cleanup();
       }
-      await stop(c);
-    } finally {
-      t2.cleanup();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
   it('after a crash (no stop segment) resumes after the newest stored reading', async () => {
     const t3 = tempDir('aegis-clock-crash-');
