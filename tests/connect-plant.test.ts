@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mcpCommand } from '../electron/cli/commands/mcp';
 import { plantCommand } from '../electron/cli/commands/plant';
 import { draftFromBrowse } from '../electron/cli/commands/plant-browse';
-import { draftModelFromSparkplug, listenForBirths, type Observed } from '../electron/cli/commands/plant-sparkplug';
+import { listenForBirths } from '../electron/cli/commands/plant-sparkplug';
 import { createCore, testConfig } from '../electron/core';
 import { BrokerConfigSchema, createBroker } from '../electron/core/broker';
 import { manualClock } from '../electron/core/clock';
@@ -181,22 +181,6 @@ describe('drafts say what they could not know', () => {
       },
     ]);
     expect(yaml).toContain('- { id: rw-pump-1, type: rw-pump-1, name: "Raw water pump 1" }');
-  });
-
-  it('plant import-sparkplug with --username keeps the user name in the draft and asks for the password', () => {
-    const observed: Observed = { devices: new Map(), unborn: new Set(), messages: 1 };
-    observed.devices.set('g/n/d', {
-      group: 'g',
-      node: 'n',
-      device: 'd',
-      aliases: new Map(),
-      metrics: new Map([['flow', { name: 'flow', type: 'Double', unit: 'm³/h', eng: [0, 10], min: 1, max: 2, times: [0, 1000] }]]),
-    });
-    const d = draftModelFromSparkplug(observed, { url: 'mqtts://broker:8883', username: 'aegisflow', ca: 'ca.pem' });
-    const r = parseModel(d.yaml, 'x.yaml');
-    if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
-    expect(r.connectors[0]).toMatchObject({ broker: { url: 'mqtts://broker:8883', username: 'aegisflow', ca: 'ca.pem' } });
-    expect(d.yaml).toMatch(/# CHECK: the broker password/);
   });
 });
 

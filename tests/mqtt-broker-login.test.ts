@@ -357,7 +357,10 @@ areas:
     const d = draftModelFromSparkplug(observed, { url: 'mqtts://broker:8883', username: 'aegisflow', ca: 'ca.pem' });
     const r = parseModel(d.yaml, 'x.yaml');
     if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
-    expect(r.connectors[0]).toMatchObject({ broker: { url: 'mqtts://broker:8883', username: 'aegisflow', password_env: 'AEGISFLOW_SPARKPLUG_PASSWORD' } });
+    expect(r.connectors[0]).toMatchObject({
+      broker: { url: 'mqtts://broker:8883', username: 'aegisflow', password_env: 'AEGISFLOW_SPARKPLUG_PASSWORD', ca: 'ca.pem' },
+    });
+    expect(d.yaml).toMatch(/# CHECK: the broker password: AegisFlow reads it from the environment variable AEGISFLOW_SPARKPLUG_PASSWORD/);
     expect(d.yaml).not.toMatch(/add password:/);
   });
 });
