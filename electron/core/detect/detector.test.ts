@@ -106,6 +106,19 @@ describe('streaming detectors', () => {
     }
   });
 
+  it('learning: a window too short to measure serial correlation keeps the time-based drift height (30 rows at 60 s)', () => {
+    // 8 blocks of 3 rows cannot tell white noise from a wander slower than the window; the height stays
+    // cusumHSeconds / dt, as when the sensor's memory is unknown
+    const p = DetectorParamsSchema.parse({ learnSamples: 30 });
+    for (let seed = 1; seed <= 10; seed++) {
+      const rng = seededRng(seed);
+      const m = new DeviceMonitor('dev', ['a', 'b'], p);
+      for (let i = 0; i < 40; i++) m.push(i * 60_000, [100 + gauss(rng), 50 + gauss(rng)]);
+      expect(m.detector.learned).toBe(true);
+      expect(Array.from(m.detector.cusumH)).toEqual([p.cusumHSeconds / 60, p.cusumHSeconds / 60]);
+    }
+  });
+
   it("learning: the spread's upper bound counts independent samples (AR(1) φ = 0.9 at 1 s, 300 rows)", () => {
     // a 95 % upper bound on the spread must cover the process's σ in about 19 of 20 windows; 300 rows of a
     // sensor whose correlation time is ~10 samples are ~16 independent ones, not 300

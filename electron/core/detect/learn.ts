@@ -128,7 +128,9 @@ function fitSpreads(c: CombinedDetectors, buf: Float64Array, n: number, t: Sampl
     // cusumHSeconds (a sensor that wanders on that scale, or one the window cannot tell, keeps the time-based
     // height). White noise sampled every second is no longer judged as if each sample were 750 s of evidence
     // short of a drift: a sustained shift of a few σ is caught in tens of samples.
-    c.cusumH[i] = Math.min(t.cusumH, Math.max(MIN_CUSUM_H, MIN_CUSUM_H * blockInflation(zs, n, d, i)));
+    // Below SERIAL_MIN_ROWS the window cannot measure the sensor's memory (blocks of a dozen rows or fewer)
+    // and the time-based height stands, as the spread's bound then counts every row.
+    c.cusumH[i] = n < SERIAL_MIN_ROWS ? t.cusumH : Math.min(t.cusumH, Math.max(MIN_CUSUM_H, MIN_CUSUM_H * blockInflation(zs, n, d, i)));
     let s = 0;
     for (let r = warm; r < n; r++) s += zfTrace[r * d + i] ** 2;
     // Floor at 1: the threshold is in robust σ of the raw signal unless training showed the smoothed
@@ -179,13 +181,16 @@ function fitCross(c: CombinedDetectors, zfTrace: Float64Array, n: number, warm: 
   }
 }
 
+/** Fewest learning rows that measure a sensor's serial correlation (lag-1 ρ's standard error ≈ 1/√n ≤ 0.1). */
+const SERIAL_MIN_ROWS = 100;
+
 /**
  * Independent samples among column i's n rows (mean m): n (1 − ρ)/(1 + ρ), ρ the lag-1 autocorrelation
  * (AR(1)). The rows count as independent unless ρ is clearly there: n ≥ 100 (ρ's standard error ≈ 1/√n is
  * then at most 0.1) and ρ over two standard errors (white noise shows |ρ| < 2/√n in 95 % of windows).
  */
 function effectiveSamples(buf: Float64Array, n: number, d: number, i: number, m: number): number {
-  if (n < 100) return n;
+  if (n < SERIAL_MIN_ROWS) return n;
   let c0 = 0;
   let c1 = 0;
   let prev = buf[i] - m;
