@@ -62,12 +62,15 @@ export function typeFromInvolvement(inv: readonly SensorInvolvement[]): { type: 
     if (Math.abs(rel('pressure')) < 0.1) c += 0.1;
     cands.push({ type: 'electrical_fault', confidence: clamp(c) });
   }
-  // sensor drift: several sensors moved the same way by a similar share
+  // sensor drift: several sensors moved the same way by a similar share. The shape is the agreeing majority
+  // of the readings that moved: one reading the other way does not cancel it (a process reading moves on its
+  // own; a reading whose reference followed a slow drift shows the snap-back as the drift ends).
   const moved = inv.filter((s) => Math.abs(s.z) >= INVOLVED_Z && Math.abs(s.rel) >= 0.03).map((s) => s.rel);
   if (moved.length >= 3) {
     const pos = moved.filter((r) => r > 0);
-    const same = pos.length >= moved.length ? pos : moved.filter((r) => r < 0);
-    if (same.length >= 3) {
+    const neg = moved.filter((r) => r < 0);
+    const same = pos.length > neg.length ? pos : neg;
+    if (same.length >= 3 && 2 * same.length > moved.length) {
       const abs = same.map(Math.abs);
       const spread = Math.max(...abs) / Math.max(1e-9, Math.min(...abs));
       if (spread <= 3) {

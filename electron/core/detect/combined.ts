@@ -43,6 +43,8 @@ export class CombinedDetectors {
   readonly cn: Float64Array;
   /** scale / drift scale per sensor (≤ 1): the drift detector judges a slow move against max(noise, driftMinRelScale × level). */
   readonly dfac: Float64Array;
+  /** Per sensor: the drift detector's decision height in σ·samples (learn.ts; 0 until learned: the timing's cusumH). */
+  readonly cusumH: Float64Array;
   readonly vv: Float64Array;
   /** Variance level in training, per sensor. */
   readonly v0: Float64Array;
@@ -75,6 +77,7 @@ export class CombinedDetectors {
     this.cp = new Float64Array(d);
     this.cn = new Float64Array(d);
     this.dfac = new Float64Array(d).fill(1);
+    this.cusumH = new Float64Array(d);
     this.vv = new Float64Array(d);
     this.v0 = new Float64Array(d).fill(1);
     this.wander = new Float64Array(d).fill(1);
@@ -169,10 +172,8 @@ export class CombinedDetectors {
     const p = this.p;
     const a = t.fast;
     const av = t.variance;
-    const H = t.cusumH;
     // CUSUM capped just above its threshold, and z clipped for the level filter: after a large step
     // ends, both fall back within a few samples instead of trailing the episode for minutes.
-    const cap = 1.05 * H * hit;
     const clip = p.clipZ;
     const vcap = 4 * p.varThreshold;
     const sa = t.settle;
@@ -194,6 +195,8 @@ export class CombinedDetectors {
       let k = s >= hit ? KIND_LEVEL : 0;
       let raw = Math.abs(zc) / (p.levelThreshold * zw);
       // CUSUM, capped so a long anomaly does not leave a long tail after it ends
+      const H = this.cusumH[i] > 0 ? this.cusumH[i] : t.cusumH;
+      const cap = 1.05 * H * hit;
       const w = this.wander[i];
       const zd = (z * this.dfac[i]) / (w > 1 ? Math.sqrt(w) : 1);
       // Past its threshold, a sum with no fresh evidence (within the slack) decays at the fast filter's

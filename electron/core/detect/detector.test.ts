@@ -86,6 +86,58 @@ describe('streaming detectors', () => {
     expect(eps[0].openedAt).toBeLessThan(1200);
   });
 
+  it('drift: a sustained 3.5σ shift of white noise sampled every second is caught within 2 min, nothing before it', () => {
+    // The CUSUM's height counts independent samples: at 1 s, white noise is not judged as if each sample were
+    // 1/750 of the evidence a drift needs (cusumHSeconds is the height for a sensor that wanders on that scale).
+    const opened: number[] = [];
+    for (let seed = 1; seed <= 10; seed++) {
+      const rng = seededRng(100 + seed);
+      const m = new DeviceMonitor('dev', ['a', 'b'], DetectorParamsSchema.parse({ learnSamples: 300 }));
+      let at = -1;
+      for (let i = 0; i < 1500 && at < 0; i++) {
+        const shift = i >= 900 ? 3.5 : 0;
+        if (m.push(i * 1000, [100 + gauss(rng) + shift, 100 + gauss(rng)]) === EV_OPENED) at = i;
+      }
+      opened.push(at);
+    }
+    for (const at of opened) {
+      expect(at).toBeGreaterThanOrEqual(900);
+      expect(at).toBeLessThan(1020);
+    }
+  });
+
+  it('learning: a window too short to measure serial correlation keeps the time-based drift height (30 rows at 60 s)', () => {
+    // 8 blocks of 3 rows cannot tell white noise from a wander slower than the window; the height stays
+    // cusumHSeconds / dt, as when the sensor's memory is unknown
+    const p = DetectorParamsSchema.parse({ learnSamples: 30 });
+    for (let seed = 1; seed <= 10; seed++) {
+      const rng = seededRng(seed);
+      const m = new DeviceMonitor('dev', ['a', 'b'], p);
+      for (let i = 0; i < 40; i++) m.push(i * 60_000, [100 + gauss(rng), 50 + gauss(rng)]);
+      expect(m.detector.learned).toBe(true);
+      expect(Array.from(m.detector.cusumH)).toEqual([p.cusumHSeconds / 60, p.cusumHSeconds / 60]);
+    }
+  });
+
+  it("learning: the spread's upper bound counts independent samples (AR(1) φ = 0.9 at 1 s, 300 rows)", () => {
+    // a 95 % upper bound on the spread must cover the process's σ in about 19 of 20 windows; 300 rows of a
+    // sensor whose correlation time is ~10 samples are ~16 independent ones, not 300
+    let covered = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const rng = seededRng(seed);
+      const phi = 0.9;
+      const m = new DeviceMonitor('dev', ['a'], DetectorParamsSchema.parse({ learnSamples: 300 }));
+      let x = gauss(rng);
+      for (let i = 0; i < 300; i++) {
+        x = phi * x + Math.sqrt(1 - phi * phi) * gauss(rng);
+        m.push(i * 1000, [100 + x]);
+      }
+      expect(m.detector.learned).toBe(true);
+      if (m.detector.scale[0] >= 1) covered++;
+    }
+    expect(covered).toBeGreaterThanOrEqual(18);
+  });
+
   it('variance: flags an oscillation around an unchanged mean', () => {
     const s = noise(1500, 2, 5);
     for (let i = 1000; i < 1200; i++) s[i][0] = 100 + (i % 2 ? 8 : -8);
@@ -294,6 +346,9 @@ describe('episode type hints', () => {
     // friction heat past the runaway's +12 %: vibration rose 19× more than temperature (seed 777's plant day)
     ['bearing_failure', evidence([0.121, 0.014, 2.263, 0.07, 0.072], [12.6, 1.6, 50.7, 3.6, 2.7])],
     ['sensor_drift', evidence([0.14, 0.15, 0.12, 0.15, 0.15], [15, 14, 3.5, 7, 6])],
+    // four readings up by one share (temperature past the runaway's +12 %); the fifth, read against a reference
+    // that followed the drift, shows the snap-back as the drift ends: one reading against four is not the shape
+    ['sensor_drift', evidence([0.14, 0.15, 0.15, -0.1, 0.13], [13, 14, 4, -6, 5])],
     ['electrical_fault', evidence([0.05, 0, 0, 0, 0.3], [3, 0, 0, 0, 10], [0, 0, 0, 0, 80])],
     ['unknown', evidence([0, 0, 0, 0.05, 0], [0, 0, 0, 5, 0])],
     // two single-sensor signatures at once (pressure fell 20 % while the temperature rose 20 %): the shape does not say which

@@ -3,7 +3,7 @@
 import { hotellingT2, type CombinedDetectors } from './combined';
 import { invertSpd, median, quantile } from './robust';
 import type { DetectorParams } from './schema';
-import type { SampleTiming } from './timing';
+import { MIN_CUSUM_H, type SampleTiming } from './timing';
 
 /** The rows a series learns on, kept until its learning period ends (then released). */
 export class LearningRows {
@@ -52,19 +52,23 @@ export interface LearnedStart {
 
 /** Fit c's model on the n learning rows in buf (row-major, c.d values a row); warnings get what the data could not support. */
 export function learnModel(c: CombinedDetectors, buf: Float64Array, n: number, t: SampleTiming, p: DetectorParams, warnings: string[]): LearnedStart {
-  fitBaseline(c, buf, n, p);
+  const bound = fitBaseline(c, buf, n, p);
   const { warm, zf, zs, zfTrace } = fitSpreads(c, buf, n, t);
-  fitCross(c, zfTrace, n, warm, warnings);
+  fitCross(c, zfTrace, n, warm, bound, warnings);
   c.lvl.set(c.mu);
   c.muF.set(c.mu);
   const d = c.d;
   return { warm, zf, zLast: zs.slice((n - 1) * d, n * d) };
 }
 
-/** Robust baseline per sensor: median, and a scale from the MAD (std and level as floors). */
-function fitBaseline(c: CombinedDetectors, buf: Float64Array, n: number, p: DetectorParams): void {
+/**
+ * Robust baseline per sensor: median, and a scale from the MAD (std and level as floors). Returns per sensor
+ * how far the small-sample upper bound raised the scale above its point estimate (≥ 1, 1 on long learning).
+ */
+function fitBaseline(c: CombinedDetectors, buf: Float64Array, n: number, p: DetectorParams): Float64Array {
   const d = c.d;
   const col = new Float64Array(n);
+  const bound = new Float64Array(d).fill(1);
   for (let i = 0; i < d; i++) {
     for (let r = 0; r < n; r++) col[r] = buf[r * d + i];
     const med = median(col);
@@ -82,11 +86,18 @@ function fitBaseline(c: CombinedDetectors, buf: Float64Array, n: number, p: Dete
     const sd = Math.sqrt(Math.max(0, m2 / n - m * m));
     c.mu[i] = med;
     // a few dozen learning samples under-estimate the spread as often as not: take the upper 95 % bound
-    // of the MAD's estimate (its standard error is ≈ 1.17 σ/√n), which fades to nothing on long learning
-    const ub = 1 + (1.645 * 1.17) / Math.sqrt(n);
-    c.scale[i] = Math.max(mad * (n < 200 ? ub : 1), 0.5 * sd, p.minRelScale * Math.abs(med), 1e-9);
+    // of the MAD's estimate (its standard error is ≈ 1.17 σ/√n), which fades to nothing on long learning.
+    // n is the number of independent samples: a slow sensor (a temperature's thermal lag) sampled every
+    // second holds only a few correlation times in a 5-minute window, and its MAD there is the spread of a
+    // few independent values (SKAB's motor temperature: 8–16 such σ off within minutes, normally).
+    const ne = effectiveSamples(buf, n, d, i, m);
+    const ub = 1 + (1.645 * 1.17) / Math.sqrt(ne);
+    const point = Math.max(mad, 0.5 * sd, p.minRelScale * Math.abs(med), 1e-9);
+    c.scale[i] = Math.max(mad * (ne < 200 ? ub : 1), point);
+    bound[i] = c.scale[i] / point;
     c.dfac[i] = c.scale[i] / Math.max(c.scale[i], p.driftMinRelScale * Math.abs(med));
   }
+  return bound;
 }
 
 /** Replay the learning rows through the level filter: its spread and the variance level per sensor. */
@@ -111,6 +122,15 @@ function fitSpreads(c: CombinedDetectors, buf: Float64Array, n: number, t: Sampl
   }
   const m = n - warm;
   for (let i = 0; i < d; i++) {
+    // The drift CUSUM's decision height in σ·samples. A run of correlated samples carries one sample's worth
+    // of evidence per correlation time, so the false excursions of a sum grow with the variance inflation of
+    // the signal's mean at the longest scale the window shows: MIN_CUSUM_H σ per independent sample, at most
+    // cusumHSeconds (a sensor that wanders on that scale, or one the window cannot tell, keeps the time-based
+    // height). White noise sampled every second is no longer judged as if each sample were 750 s of evidence
+    // short of a drift: a sustained shift of a few σ is caught in tens of samples.
+    // Below SERIAL_MIN_ROWS the window cannot measure the sensor's memory (blocks of a dozen rows or fewer)
+    // and the time-based height stands, as the spread's bound then counts every row.
+    c.cusumH[i] = n < SERIAL_MIN_ROWS ? t.cusumH : Math.min(t.cusumH, Math.max(MIN_CUSUM_H, MIN_CUSUM_H * blockInflation(zs, n, d, i)));
     let s = 0;
     for (let r = warm; r < n; r++) s += zfTrace[r * d + i] ** 2;
     // Floor at 1: the threshold is in robust σ of the raw signal unless training showed the smoothed
@@ -124,7 +144,7 @@ function fitSpreads(c: CombinedDetectors, buf: Float64Array, n: number, t: Sampl
 }
 
 /** Covariance of the smoothed z in training, for the cross-sensor detector (off, and said, on too few rows). */
-function fitCross(c: CombinedDetectors, zfTrace: Float64Array, n: number, warm: number, warnings: string[]): void {
+function fitCross(c: CombinedDetectors, zfTrace: Float64Array, n: number, warm: number, bound: Float64Array, warnings: string[]): void {
   const d = c.d;
   const m = n - warm;
   // a covariance needs many samples: below max(50, 10·d) the cross detector stays off (and says so)
@@ -144,8 +164,10 @@ function fitCross(c: CombinedDetectors, zfTrace: Float64Array, n: number, warm: 
         cov[i * d + j] = v;
         cov[j * d + i] = v;
       }
-      // same floor as the level detector, so a near-constant training signal cannot dominate T²
-      cov[i * d + i] = Math.max(cov[i * d + i], 1);
+      // floor at the spread learning measured (the point estimate, before the small-sample bound widened the
+      // scale), so a near-constant training signal cannot dominate T²: 1/bound² in z units. A floor of 1
+      // there would add variance the signal never showed and dilute a real coupling between sensors.
+      cov[i * d + i] = Math.max(cov[i * d + i], 1 / (bound[i] * bound[i]));
     }
     const prec = invertSpd(cov, d, 1e-3);
     c.prec = prec;
@@ -157,4 +179,55 @@ function fitCross(c: CombinedDetectors, zfTrace: Float64Array, n: number, warm: 
     }
     c.t2Ref = Math.max(quantile(t2s, 0.995), d);
   }
+}
+
+/** Fewest learning rows that measure a sensor's serial correlation (lag-1 ρ's standard error ≈ 1/√n ≤ 0.1). */
+const SERIAL_MIN_ROWS = 100;
+
+/**
+ * Independent samples among column i's n rows (mean m): n (1 − ρ)/(1 + ρ), ρ the lag-1 autocorrelation
+ * (AR(1)). The rows count as independent unless ρ is clearly there: n ≥ 100 (ρ's standard error ≈ 1/√n is
+ * then at most 0.1) and ρ over two standard errors (white noise shows |ρ| < 2/√n in 95 % of windows).
+ */
+function effectiveSamples(buf: Float64Array, n: number, d: number, i: number, m: number): number {
+  if (n < SERIAL_MIN_ROWS) return n;
+  let c0 = 0;
+  let c1 = 0;
+  let prev = buf[i] - m;
+  c0 += prev * prev;
+  for (let r = 1; r < n; r++) {
+    const e = buf[r * d + i] - m;
+    c0 += e * e;
+    c1 += e * prev;
+    prev = e;
+  }
+  const rho = c0 > 0 ? Math.min(0.999, c1 / c0) : 0;
+  if (!(rho > 2 / Math.sqrt(n))) return n;
+  return Math.max(1, (n * (1 - rho)) / (1 + rho));
+}
+
+/**
+ * Variance inflation of column i's mean at the learning window's longest scale: block length b × the
+ * variance of the means of 8 blocks of b rows / the variance of single rows (1 for independent rows, up to b
+ * where the window is one slow movement). 8 blocks: the means' variance has 7 degrees of freedom, and each
+ * block is still an eighth of the window.
+ */
+export function blockInflation(buf: Float64Array, n: number, d: number, i: number): number {
+  const b = Math.max(1, Math.floor(n / 8));
+  const nb = Math.floor(n / b);
+  const len = nb * b;
+  let m = 0;
+  for (let r = 0; r < len; r++) m += buf[r * d + i];
+  m /= len;
+  let v = 0;
+  for (let r = 0; r < len; r++) v += (buf[r * d + i] - m) ** 2;
+  v /= len;
+  let vb = 0;
+  for (let k = 0; k < nb; k++) {
+    let s = 0;
+    for (let r = k * b; r < (k + 1) * b; r++) s += buf[r * d + i];
+    vb += (s / b - m) ** 2;
+  }
+  vb /= Math.max(1, nb - 1);
+  return v > 0 ? Math.min(b, Math.max(1, (b * vb) / v)) : b;
 }

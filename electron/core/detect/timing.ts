@@ -7,6 +7,9 @@ import type { DetectorParams } from './schema';
 /** Per-sample weight of an EWMA with time constant tau (s) at sampling period dt (s); 0 = frozen. */
 export const alphaFor = (tauS: number, dtS: number) => (tauS <= 0 ? 0 : 1 - Math.exp(-dtS / tauS));
 
+/** Lowest decision height of the drift detector's CUSUM, in σ·samples (σ·independent samples, per sensor: learn.ts). */
+export const MIN_CUSUM_H = 10;
+
 /** Fewest samples a slow filter (baseline, level baseline, wander) remembers, and its largest per-sample weight. */
 const MIN_MEMORY = 10;
 const SLOWEST = 1 - Math.exp(-1 / MIN_MEMORY);
@@ -28,6 +31,7 @@ export interface SampleTiming {
   catchUp: number;
   rollback: number;
   resettle: number;
+  /** The drift detector's highest decision height (σ·samples): cusumHSeconds at this sampling; each sensor's own is at most this (learn.ts). */
   cusumH: number;
   gapMs: number;
 }
@@ -54,7 +58,7 @@ export function timingFor(p: DetectorParams, dtMs: number): SampleTiming {
     catchUp: count(p.catchUpSeconds, 0),
     rollback: count(p.rollbackSeconds, 0),
     resettle: count(p.settleSeconds, 3),
-    cusumH: Math.max(10, p.cusumHSeconds / dt),
+    cusumH: Math.max(MIN_CUSUM_H, p.cusumHSeconds / dt),
     gapMs: Math.max(p.gapResetSeconds * 1000, p.gapFactor * dtMs),
   };
 }
