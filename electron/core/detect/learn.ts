@@ -89,7 +89,7 @@ function fitBaseline(c: CombinedDetectors, buf: Float64Array, n: number, p: Dete
     // of the MAD's estimate (its standard error is ≈ 1.17 σ/√n), which fades to nothing on long learning.
     // n is the number of independent samples: a slow sensor (a temperature's thermal lag) sampled every
     // second holds only a few correlation times in a 5-minute window, and its MAD there is the spread of a
-    // few independent values (SKAB's motor temperature: 8–16 such σ off within minutes, normally).
+    // few independent values, which normal operation soon leaves by many of those σ.
     const ne = effectiveSamples(buf, n, d, i, m);
     const ub = 1 + (1.645 * 1.17) / Math.sqrt(ne);
     const point = Math.max(mad, 0.5 * sd, p.minRelScale * Math.abs(med), 1e-9);
