@@ -110,7 +110,10 @@ export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readon
       status.errors++;
       status.lastError = `${item.tag}: ${quality?.detail ?? 'no value'}`;
     } else status.values++;
-    batch.push({ tag: item.tag, device_id: item.device_id, key: item.key, ts, value, ...(quality ? { quality } : {}) });
+    // A quality only where there is one: no spread of a throw-away object per value.
+    const sample: TagSample = { tag: item.tag, device_id: item.device_id, key: item.key, ts, value };
+    if (quality) sample.quality = quality;
+    batch.push(sample);
     if (!scheduled) {
       scheduled = true;
       queueMicrotask(flush);
