@@ -27,6 +27,9 @@ describe('the OPC UA connector against a real server (SignAndEncrypt, user name)
   let connector: Connector;
   let model: ModelIndex;
   const samples: TagSample[] = [];
+  /** What the connector asked of ingest, in order: 'e' an emit, 'c' a commit. */
+  const calls: string[] = [];
+  let storeRefuses = false;
   const statuses: ConnectorStatus[] = [];
   const rejects: string[] = [];
   const clock = manualClock(Date.now());
@@ -54,9 +57,15 @@ describe('the OPC UA connector against a real server (SignAndEncrypt, user name)
     server = await startServer();
     const ctx: ConnectorContext = {
       broker: { url: 'mqtt://unused' } as ConnectorContext['broker'],
-      emit: (s) => samples.push(...s),
+      emit: (s) => {
+        calls.push('e');
+        samples.push(...s);
+      },
       reject: (reason, topic) => rejects.push(`${reason} ${topic}`),
-      commit: () => true,
+      commit: () => {
+        calls.push('c');
+        return !storeRefuses;
+      },
       onStatus: (s) => statuses.push(s),
       sessionId: (id) => id,
       clock,
@@ -110,6 +119,32 @@ describe('the OPC UA connector against a real server (SignAndEncrypt, user name)
     expect(stamped.ts).toBe(at.getTime());
     expect(rejects).toEqual([]);
     expect(connector.status()).toMatchObject({ state: 'connected', type: 'opc-ua', errors: 0 });
+  }, 30_000);
+
+  it("commits each publish response's values as it emits them (no wait for ingest's flush timer); while the store refuses, once a second", async () => {
+    const from = calls.length;
+    const values = samples.length;
+    await waitFor(() => samples.length >= values + 20, 'more values');
+    const seen = calls.slice(from).join('');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toMatch(/^(ec)+$/);
+    // The store refuses (disk full): ingest keeps what it was given and retries every second; the
+    // connector does not ask for a commit at every publish response meanwhile, but once per second of its clock.
+    storeRefuses = true;
+    const at = calls.length;
+    const emitsIn = (from: number) => calls.slice(from).filter((c) => c === 'e').length;
+    const commitsIn = (from: number) => calls.slice(from).filter((c) => c === 'c').length;
+    await waitFor(() => emitsIn(at) >= 5, 'five responses while the store refuses');
+    expect(commitsIn(at)).toBe(1);
+    clock.advance(1000);
+    const later = calls.length;
+    await waitFor(() => emitsIn(later) >= 3, 'three responses a second later');
+    expect(commitsIn(later)).toBe(1);
+    storeRefuses = false;
+    clock.advance(1000);
+    const back = calls.length;
+    await waitFor(() => emitsIn(back) >= 3, 'three responses once the store takes them again');
+    expect(calls.slice(back).join('')).toMatch(/^(ec)+$/);
   }, 30_000);
 
   it('a node whose status turns bad is marked bad (no value); uncertain keeps its value, marked', async () => {

@@ -80,14 +80,25 @@ export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readon
   // The values of one publish response arrive as one change event per item, synchronously: one emit for all of them.
   let batch: TagSample[] = [];
   let scheduled = false;
+  // …and one commit: a publish response is already the server's batch of its publishing interval, so its
+  // values go to the store and the bus now instead of waiting for ingest's flush timer (up to 100 ms, later
+  // when the loop is busy: 10,000 tags on 2 loaded cores, source → connector p50 872 ms, → bus 1037 ms). While
+  // the store refuses (disk full) ingest keeps them and retries each second; so does this, not per response.
+  let committed = true;
+  let refusedAt = 0;
   const flush = () => {
     scheduled = false;
     const samples = batch;
     batch = [];
     if (!samples.length) return;
     status.messages++;
-    status.lastValueAt = ctx.clock.now();
+    const now = ctx.clock.now();
+    status.lastValueAt = now;
     ctx.emit(samples);
+    if (committed || now - refusedAt >= RETRY_MIN_MS) {
+      committed = ctx.commit();
+      if (!committed) refusedAt = now;
+    }
   };
 
   const onValue = (item: OpcUaItem, dv: DataValue) => {
@@ -110,7 +121,10 @@ export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readon
       status.errors++;
       status.lastError = `${item.tag}: ${quality?.detail ?? 'no value'}`;
     } else status.values++;
-    batch.push({ tag: item.tag, device_id: item.device_id, key: item.key, ts, value, ...(quality ? { quality } : {}) });
+    // A quality only where there is one: no spread of a throw-away object per value.
+    const sample: TagSample = { tag: item.tag, device_id: item.device_id, key: item.key, ts, value };
+    if (quality) sample.quality = quality;
+    batch.push(sample);
     if (!scheduled) {
       scheduled = true;
       queueMicrotask(flush);

@@ -115,13 +115,16 @@ export interface StatusLike {
   name: string;
 }
 
+/** Good: one answer for every good value (the common case), not an object per value. */
+const GOOD: { readonly keep: true } = Object.freeze({ keep: true });
+
 /**
  * OPC UA status → quality. The top two bits are the severity: 00 Good, 01 Uncertain, 10/11 Bad
  * (Part 4, 7.39). Uncertain keeps the value, marked; Bad carries no usable value.
  */
 export function qualityOf(status: StatusLike): { keep: boolean; quality?: SampleQuality } {
   const severity = status.value >>> 30;
-  if (severity === 0) return { keep: true };
+  if (severity === 0) return GOOD;
   if (severity === 1) return { keep: true, quality: { level: 'uncertain', reason: 'source', detail: status.name } };
   return { keep: false, quality: { level: 'bad', reason: 'source', detail: status.name } };
 }

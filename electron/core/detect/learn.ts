@@ -26,7 +26,10 @@ export class LearningRows {
       this.buf = grow(this.buf);
       this.ts = grow(this.ts);
     }
-    this.buf.set(x.subarray(0, d), this.n * d);
+    // Copied value by value, not buf.set(x.subarray(…)): no typed-array view allocated per row (a row per
+    // reading: 10,000 single-value readings/s over OPC UA, where add() was 8 % of the core's busy time).
+    const buf = this.buf;
+    for (let i = 0, o = this.n * d; i < d; i++) buf[o + i] = x[i];
     this.ts[this.n] = ts;
     this.n++;
     if (p.learnSamples !== undefined) return this.n >= p.learnSamples;

@@ -17,6 +17,7 @@ import { createRateLimitedLog, type Logger } from '../observability';
 import type { ReadingsRepository } from '../store';
 import type { LiveCache } from './live';
 import { liveReading } from './quality';
+import { createIsoStamps } from './stamps';
 import { createConnectorSet } from './sources';
 
 export { createLiveCache, stripTs, type LiveCache } from './live';
@@ -121,8 +122,15 @@ export function createIngest(deps: IngestDeps): IngestService {
     unstoredDropped: 0,
   };
   const maxUnstored = deps.maxUnstored ?? 100_000;
-  /** Readings being assembled, by device and time: the samples of one instant may arrive in several messages. */
-  let pending = new Map<string, TimedReading>();
+  /**
+   * Readings being assembled, in arrival order, found by device and then time: the samples of one instant
+   * may arrive in several messages. Not one map keyed by "<device>\0<ts>": that built and hashed a string
+   * per sample. A device's map of times is kept and emptied after each flush (`touched`), not made anew.
+   */
+  let pending: TimedReading[] = [];
+  const assembling = new Map<string, Map<number, TimedReading>>();
+  const touched: Array<Map<number, TimedReading>> = [];
+  const iso = createIsoStamps();
   /** Readings already shown and handed to detection whose write failed: retried before anything new. */
   let unstored: TimedReading[] = [];
   let storageError: string | null = null;
@@ -141,8 +149,10 @@ export function createIngest(deps: IngestDeps): IngestService {
       clearTimeout(timer);
       timer = null;
     }
-    const fresh = [...pending.values()];
-    pending = new Map();
+    const fresh = pending;
+    pending = [];
+    for (const times of touched) times.clear();
+    touched.length = 0;
     const batch = unstored.length ? unstored.concat(fresh) : fresh;
     let ok = true;
     if (batch.length) {
@@ -216,9 +226,14 @@ export function createIngest(deps: IngestDeps): IngestService {
       const tag = model.tag(s.tag);
       if (!tag) continue; // bound by a model that was just replaced
       if (r?.device_id !== s.device_id || r.ts !== s.ts) {
-        const at = `${s.device_id}\u0000${s.ts}`;
-        r = pending.get(at);
-        if (!r) pending.set(at, (r = { device_id: s.device_id, timestamp: new Date(s.ts).toISOString(), ts: s.ts, values: {} }));
+        let times = assembling.get(s.device_id);
+        if (!times) assembling.set(s.device_id, (times = new Map()));
+        r = times.get(s.ts);
+        if (!r) {
+          if (!times.size) touched.push(times);
+          times.set(s.ts, (r = { device_id: s.device_id, timestamp: iso(s.ts), ts: s.ts, values: {} }));
+          pending.push(r);
+        }
       }
       if (s.value === null) {
         if (s.quality) setQuality(r, s.key, s.quality);
@@ -236,7 +251,7 @@ export function createIngest(deps: IngestDeps): IngestService {
       else if (s.quality) setQuality(r, s.key, s.quality);
     }
     // While writes fail, only the 1 s retry flushes: a full batch must not retry the disk at every arrival.
-    if (pending.size >= cfg.batchSize && storageError === null) flush();
+    if (pending.length >= cfg.batchSize && storageError === null) flush();
     else if (!timer) timer = setTimeout(flush, cfg.flushMs);
   };
 

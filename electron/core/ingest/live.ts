@@ -3,6 +3,7 @@
 // in the reading) per reading; memory bounded by ringSize × tags (8 bytes a value, packed).
 import type { Reading, TimedReading } from '../../../shared/domain';
 import type { Quality } from '../../../shared/schemas/plant';
+import { createIsoStamps } from './stamps';
 
 /** A device's latest value of each tag, its quality as received and when it came (plant time, ms). */
 export interface CurrentValues {
@@ -53,6 +54,7 @@ class PackedRing {
   constructor(
     readonly deviceId: string,
     private readonly cap: number,
+    private readonly iso: (ts: number) => string,
   ) {}
 
   private grow(rows: number, cols: number): void {
@@ -89,7 +91,7 @@ class PackedRing {
       this.vals[o + c] = r.values[k];
     }
     this.ts[slot] = r.ts;
-    this.stamps[slot] = Number.isFinite(r.ts) && r.timestamp === new Date(r.ts).toISOString() ? null : r.timestamp;
+    this.stamps[slot] = Number.isFinite(r.ts) && r.timestamp === this.iso(r.ts) ? null : r.timestamp;
     if (r.quality) this.quality.set(slot, r.quality);
     else this.quality.delete(slot);
     this.next = (slot + 1) % this.cap;
@@ -106,7 +108,7 @@ class PackedRing {
     }
     const ts = this.ts[slot];
     const q = this.quality.get(slot);
-    const r: TimedReading = { device_id: this.deviceId, timestamp: this.stamps[slot] ?? new Date(ts).toISOString(), values, ts };
+    const r: TimedReading = { device_id: this.deviceId, timestamp: this.stamps[slot] ?? this.iso(ts), values, ts };
     if (q) r.quality = q;
     return r;
   }
@@ -115,6 +117,7 @@ class PackedRing {
 export function createLiveCache(ringSize: number): LiveCache {
   const rings = new Map<string, PackedRing>();
   const currents = new Map<string, CurrentValues>();
+  const iso = createIsoStamps();
   return {
     push(r, arrivedAt = Date.now()) {
       let cur = currents.get(r.device_id);
@@ -135,7 +138,7 @@ export function createLiveCache(ringSize: number): LiveCache {
       // A bad-payload tag has a quality but no value: it marks the last value, it does not replace it.
       if (r.quality) for (const k in r.quality) if (!(k in r.values)) cur.quality[k] = r.quality[k];
       let ring = rings.get(r.device_id);
-      if (!ring) rings.set(r.device_id, (ring = new PackedRing(r.device_id, ringSize)));
+      if (!ring) rings.set(r.device_id, (ring = new PackedRing(r.device_id, ringSize, iso)));
       ring.push(r);
     },
     current: (deviceId) => currents.get(deviceId) ?? null,
