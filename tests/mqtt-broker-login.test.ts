@@ -89,7 +89,7 @@ const connector = (id: string, broker: string) => `  - { id: ${id}, type: mqtt-j
 const tank = (id: string) => `  ${id}:
     tags:
       level: { unit: m, range: [0, 10], sampling_s: 1, source: { connector: ${id} } }`;
-const CONNECTORS = ['local', 'plain', 'nopw', 'tls', 'badca', 'inclear', 'sptls', 'spnopw'] as const;
+const CONNECTORS = ['local', 'plain', 'nopw', 'tls', 'badca', 'inclear', 'sptls', 'spnopw', 'opcclear'] as const;
 
 function plantModel(): string {
   return `plant_model: 1
@@ -103,6 +103,7 @@ ${connector('badca', `{ url: '${tlsUrl}', username: ${USER}, password_env: ${ENV
 ${connector('inclear', `{ url: '${plainUrl}', username: ${USER}, password: '${SECRET}' }`)}
   - { id: sptls, type: sparkplug-b, group: g1, broker: { url: '${tlsUrl}', username: ${USER}, password_env: ${ENV}, ca: certs/ca.pem } }
   - { id: spnopw, type: sparkplug-b, group: g2, broker: { url: '${plainUrl}', username: ${USER}, password_env: ${UNSET_ENV} } }
+  - { id: opcclear, type: opc-ua, endpoint: 'opc.tcp://127.0.0.1:9', security_mode: None, user: { username: op, password: '${SECRET}' } }
 asset_types:
 ${CONNECTORS.map(tank).join('\n')}
 areas:
@@ -180,6 +181,13 @@ describe('an MQTT JSON connector on a broker that wants a login', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('broker.password_env');
     expect(lines.filter((l) => l.includes('the broker password is written in clear') && !l.includes('inclear'))).toEqual([]);
+  });
+
+  it('an OPC UA connector with its user password in the model file warns the same way at start', () => {
+    const warnings = lines.filter((l) => l.includes('connector opcclear: the user password is written in clear in the plant model file'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('user.password_env');
+    expect(warnings[0]).not.toContain(SECRET);
   });
 });
 
@@ -340,8 +348,8 @@ areas:
     expect(await plantCommand.run(['validate', file])).toBe(0);
     expect(box.out.join('')).toContain(`${file}: OK`);
     expect(box.err.join('').trim().split('\n')).toEqual([
-      'warning: connector inclear: the broker password is written in clear in this file; put it in an environment variable and name it in broker.password_env',
-      'warning: connector plc: the user password is written in clear in this file; put it in an environment variable and name it in user.password_env',
+      'warning: connector inclear: the broker password is written in clear in the plant model file; put it in an environment variable and name it in broker.password_env',
+      'warning: connector plc: the user password is written in clear in the plant model file; put it in an environment variable and name it in user.password_env',
     ]);
   });
 

@@ -144,3 +144,22 @@ export function sourceIssues(settings: ConnectorSettings, source: Record<string,
   }
   return [];
 }
+
+/**
+ * The warning for a connector whose password is written in the model file (accepted for loopback test rigs):
+ * the file is shared, versioned and exported, so the core's log at each start and `plant validate` name the
+ * connector and where the password should come from, never the password. Null when it has none in clear.
+ */
+export function clearPasswordWarning(c: ConnectorSettings): string | null {
+  const field =
+    c.type === 'opc-ua'
+      ? typeof c.user === 'object' && c.user.password !== undefined
+        ? 'user'
+        : null
+      : c.broker !== 'embedded' && c.broker.password !== undefined
+        ? 'broker'
+        : null;
+  return field
+    ? `connector ${c.id}: the ${field} password is written in clear in the plant model file; put it in an environment variable and name it in ${field}.password_env`
+    : null;
+}

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadModelFile, modelPath, parseModel, type PlantModelView, type TagView } from '../../core/model';
 import { formatProblems } from '../../core/yaml';
-import type { ConnectorSettings } from '../../../shared/schemas/connectors';
+import { clearPasswordWarning, type ConnectorSettings } from '../../../shared/schemas/connectors';
 import { buildConfig, buildLinkConfig, COMMON_HELP, COMMON_OPTIONS, fail, parseCommand, usageError } from '../common';
 import { LINK_OPTIONS } from '../link';
 import type { CliCommand } from '../types';
@@ -172,19 +172,6 @@ function printTree(m: PlantModelView): void {
   }
 }
 
-/**
- * Connectors whose password is written in the file (accepted for test rigs): the file is shared, versioned
- * and exported, so validate names each one and where the password should come from instead.
- */
-function clearPasswords(connectors: readonly ConnectorSettings[]): string[] {
-  const what = (id: string, field: 'broker' | 'user') =>
-    `connector ${id}: the ${field} password is written in clear in this file; put it in an environment variable and name it in ${field}.password_env`;
-  return connectors.flatMap((c) => {
-    if (c.type === 'opc-ua') return typeof c.user === 'object' && c.user.password !== undefined ? [what(c.id, 'user')] : [];
-    return c.broker !== 'embedded' && c.broker.password !== undefined ? [what(c.id, 'broker')] : [];
-  });
-}
-
 /** Load a model file for the CLI: a file that is not there is a usage error (2), a bad one prints its problems (1). */
 function load(file: string, command: string): { model: PlantModelView; connectors: readonly ConnectorSettings[] } | number {
   if (!fs.existsSync(file)) {
@@ -240,7 +227,10 @@ export const plantCommand: CliCommand = {
         if (typeof loaded === 'number') return loaded;
         const m = loaded.model;
         process.stdout.write(`${file}: OK — site ${m.site.id}: ${modelCounts(m)}\n`);
-        for (const w of clearPasswords(loaded.connectors)) process.stderr.write(`warning: ${w}\n`);
+        for (const c of loaded.connectors) {
+          const w = clearPasswordWarning(c);
+          if (w) process.stderr.write(`warning: ${w}\n`);
+        }
         return 0;
       }
       if (sub === 'import-sparkplug') return await importSparkplug(file, values);

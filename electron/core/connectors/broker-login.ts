@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import type { OwnBroker } from '../../../shared/schemas/connectors-broker';
+import { clearPasswordWarning, type ConnectorSettings } from '../../../shared/schemas/connectors';
 import type { Logger } from '../observability';
 
 export type BrokerLogin = { ok: true; options: Pick<IClientOptions, 'username' | 'password' | 'ca'> } | { ok: false; error: string };
@@ -13,7 +14,7 @@ export type BrokerLogin = { ok: true; options: Pick<IClientOptions, 'username' |
  * replaced before a model reload is taken). `own.ca` is already resolved against the model file's folder.
  * A password written in the model file works (loopback test rigs) but is warned about on each start.
  */
-export function ownBrokerLogin(connectorId: string, own: OwnBroker, log: Logger, env: NodeJS.ProcessEnv = process.env): BrokerLogin {
+export function ownBrokerLogin(settings: ConnectorSettings, own: OwnBroker, log: Logger, env: NodeJS.ProcessEnv = process.env): BrokerLogin {
   let password = own.password;
   if (own.password_env !== undefined) {
     password = env[own.password_env];
@@ -22,10 +23,7 @@ export function ownBrokerLogin(connectorId: string, own: OwnBroker, log: Logger,
       return { ok: false, error: `the environment variable ${own.password_env} (${whose}) is not set` };
     }
   } else if (password !== undefined) {
-    log.warn(
-      { connector: connectorId },
-      `connector ${connectorId}: the broker password is written in clear in the plant model file; put it in an environment variable and name it in broker.password_env`,
-    );
+    log.warn({ connector: settings.id }, clearPasswordWarning(settings) ?? '');
   }
   let ca: Buffer | undefined;
   if (own.ca) {

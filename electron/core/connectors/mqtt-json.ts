@@ -97,7 +97,7 @@ export function createMqttJsonConnector(settings: MqttJsonSettings, tags: readon
         if (index.filters.length) await client.subscribeAsync(index.filters, { qos: 1 });
       } else {
         // A broker of its own: never blocks the core's start; the status says whether it is reachable.
-        const login = ownBrokerLogin(settings.id, own, log);
+        const login = ownBrokerLogin(settings, own, log);
         if (!login.ok) return setState('down', login.error);
         const c = mqtt.connect(own.url, {
           ...login.options,

@@ -27,6 +27,7 @@ import {
   type UserIdentityInfo,
 } from 'node-opcua';
 import type { OpcUaSettings } from '../../../shared/schemas/connectors-opcua';
+import { clearPasswordWarning } from '../../../shared/schemas/connectors';
 import type { DeviceReply } from '../broker';
 import { commandNodes, limitsText, numericValue, opcUaItems, planSubscriptions, qualityOf, replyOf, tooMany, type OpcUaItem } from './opcua-map';
 import { readServerLimits } from './opcua-limits';
@@ -320,6 +321,8 @@ export function createOpcUaClientConnector(settings: OpcUaSettings, tags: readon
       if (!ctx.dataDir) throw new Error(`connector ${settings.id}: the OPC UA connector needs the core's data dir for its certificates`);
       stopped = false;
       delay = RETRY_MIN_MS;
+      const inClear = clearPasswordWarning(settings);
+      if (inClear) log.warn({ connector: settings.id }, inClear);
       cm = await openPki(pkiDir(ctx.dataDir, settings.id));
       setState('connecting');
       // Never blocks the core's start: the status says whether the server is reachable.

@@ -264,7 +264,7 @@ export function createSparkplugConnector(settings: SparkplugSettings, tags: read
     async start() {
       stopped = false;
       stateTs = ctx.clock.now();
-      const login = own ? ownBrokerLogin(settings.id, own, log) : null;
+      const login = own ? ownBrokerLogin(settings, own, log) : null;
       if (login && !login.ok) return setState('down', login.error);
       const base: IClientOptions = login
         ? { ...login.options, clientId: ctx.sessionId(settings.id, true), connectTimeout: 10_000 }
