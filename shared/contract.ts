@@ -36,6 +36,8 @@ export const UI_EVENTS = [
   'broker.connection',
   'connector.status',
   'simulator.status',
+  // A jump of the replay (seek, loop…): with kept timestamps the plant clock can move back, and the control room says so.
+  'simulator.discontinuity',
   'device.status',
   'device.command',
   'approval.created',

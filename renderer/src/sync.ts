@@ -10,10 +10,11 @@ import { useApprovals } from './store/approvals';
 import { useAudit } from './store/audit';
 import { useConnection } from './store/connection';
 import { useConnectors } from './store/connectors';
-import { followPlantClock } from './store/clock';
+import { followPlantClock, usePlantClock } from './store/clock';
 import { useImmune } from './store/immune';
 import { usePlant } from './store/plant';
-import { usePlantNow } from './time';
+import { useNotices } from './store/notices';
+import { clockBackNotice, plantPresent, usePlantNow } from './time';
 
 /** Call fn at most once per `ms`, trailing: bursts of events become one refresh. */
 export function throttle(fn: () => void, ms: number): (() => void) & { cancel(): void } {
@@ -89,6 +90,12 @@ export function startSync(client: Client, live: LiveReadings, actions: Actions):
     // A broker outage (or its end) shows at once, not at the next snapshot poll.
     api.onBrokerConnection(() => void actions.refreshSnapshot()),
     api.onSimulatorStatus((s) => usePlant.getState().setSimulator(s)),
+    // Kept timestamps: a seek back or a loop moves the plant clock back; the operator reads it here, not
+    // only in the Replay pane's position (15 s: long enough to read two times at a glance).
+    api.onSimulatorDiscontinuity((jump) => {
+      const text = clockBackNotice(jump, plantPresent(usePlantNow.getState().now, usePlantClock.getState().clock));
+      if (text) useNotices.getState().push('info', text, 15_000);
+    }),
     api.onApprovalCreated((a) => useApprovals.getState().created(a)),
     api.onApprovalUpdated((a) => useApprovals.getState().created(a)),
     api.onApprovalDecided((a) => useApprovals.getState().decided(a)),

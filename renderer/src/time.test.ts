@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisLabels, fmtClock, plantToWall, wallToPlant, type PlantClock } from './time';
+import { axisLabels, clockBackNotice, fmtClock, plantToWall, usePlantNow, wallToPlant, type PlantClock } from './time';
 
 // Local-zone formatting: build the expected instants from local parts so the test holds in any zone.
 const local = (y: number, mo: number, d: number, h: number, mi: number, s = 0) => new Date(y, mo - 1, d, h, mi, s).getTime();
@@ -50,5 +50,34 @@ describe('one clock: wall time placed on the plant clock', () => {
     expect(plantToWall(clock, 5_500_000)).toBe(1_005_000);
     expect(plantToWall(clock, 6_055_000)).toBe(1_025_000);
     expect(plantToWall(clock, 4_000_000)).toBeNull();
+  });
+});
+
+describe('one clock: a jump back of the plant clock (kept timestamps)', () => {
+  it('names a loop or a seek back with the time shown and the time it goes back to', () => {
+    expect(clockBackNotice({ kind: 'loop', ts: local(2026, 1, 1, 0, 0) }, local(2026, 1, 1, 18, 0))).toBe(
+      'Replay looped: plant clock back from 18:00:00 to 00:00:00. Times shown before it are later than the clock now.',
+    );
+    expect(clockBackNotice({ kind: 'seek', ts: local(2026, 1, 1, 6, 30) }, local(2026, 1, 2, 1, 0))).toMatch(
+      /^Replay seek: plant clock back from 2026-01-02 01:00:00 to 06:30:00\./,
+    );
+  });
+
+  it('says nothing for a jump on, within the second on screen, or before any time was shown', () => {
+    const shown = local(2026, 1, 1, 12, 0, 10);
+    expect(clockBackNotice({ kind: 'seek', ts: shown + 60_000 }, shown)).toBeNull();
+    expect(clockBackNotice({ kind: 'resume', ts: shown + 5_000 }, shown)).toBeNull();
+    expect(clockBackNotice({ kind: 'speed', ts: shown }, shown + 400)).toBeNull();
+    expect(clockBackNotice({ kind: 'loop', ts: shown - 3_600_000 }, null)).toBeNull();
+  });
+
+  it('keeps the latest time shown while the clock goes back', () => {
+    const t0 = local(2026, 1, 1, 12, 0);
+    usePlantNow.setState({ now: null, at: 0, peak: null });
+    usePlantNow.getState().saw(t0 + 60_000, 1);
+    usePlantNow.getState().saw(t0, 2);
+    expect(usePlantNow.getState()).toMatchObject({ now: t0, peak: t0 + 60_000 });
+    usePlantNow.getState().saw(t0 + 120_000, 3);
+    expect(usePlantNow.getState().peak).toBe(t0 + 120_000);
   });
 });

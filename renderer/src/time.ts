@@ -114,17 +114,38 @@ export interface PlantNowState {
   now: number | null;
   /** Wall time of that reading's arrival. */
   at: number;
+  /**
+   * The latest plant time the top bar showed since the page loaded: with kept timestamps a seek back or a
+   * loop takes the clock below it, and what was shown until then (alarms, trends) is later than "now".
+   */
+  peak: number | null;
   saw(plantMs: number, wallMs?: number): void;
 }
 
 export const usePlantNow = create<PlantNowState>()((set, get) => ({
   now: null,
   at: 0,
+  peak: null,
   // Whole seconds: a re-render of every clock per reading batch would be waste.
   saw: (plantMs, wallMs = Date.now()) => {
     if (!Number.isFinite(plantMs)) return;
     const cur = get().now;
     if (cur !== null && Math.floor(cur / 1000) === Math.floor(plantMs / 1000)) return;
-    set({ now: plantMs, at: wallMs });
+    const peak = get().peak;
+    set({ now: plantMs, at: wallMs, peak: peak === null ? plantMs : Math.max(peak, plantMs) });
   },
 }));
+
+/**
+ * What the operator is told when the replay jumps (`simulator.discontinuity`: the kind and the next
+ * published plant time) from the plant time on screen: only a jump back, which with kept timestamps puts
+ * every time shown until then (alarms, trends) after the clock. Null for a jump on (a shifted replay's
+ * every jump, a speed change, a resume).
+ */
+export function clockBackNotice(jump: { kind: 'seek' | 'speed' | 'resume' | 'loop'; ts: number }, shownMs: number | null): string | null {
+  if (shownMs === null || !Number.isFinite(shownMs) || !(jump.ts < shownMs)) return null;
+  // Under a second back is a row of the same second, not a jump the operator could see.
+  if (Math.floor(jump.ts / 1000) === Math.floor(shownMs / 1000)) return null;
+  const what = jump.kind === 'loop' ? 'Replay looped' : jump.kind === 'seek' ? 'Replay seek' : `Replay ${jump.kind}`;
+  return `${what}: plant clock back from ${fmtClock(shownMs, jump.ts)} to ${fmtClock(jump.ts, jump.ts)}. Times shown before it are later than the clock now.`;
+}

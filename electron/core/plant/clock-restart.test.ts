@@ -138,6 +138,42 @@ describe('clock segments across a core restart', () => {
     60_000,
   );
 
+  it('with kept timestamps goes on after a restart from where a seek back left the replay, not from the highest time published', async () => {
+    const t4 = tempDir('aegis-clock-keep-seek-');
+    try {
+      const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
+      const { core: a, sim } = await start(t4.dir, clock, true, 'keep');
+      await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
+      const first = sim.plantTime() ?? 0;
+      // Two minutes at 10×: twenty minutes of the dataset's own time.
+      clock.advance(120_000);
+      await waitFor(() => (sim.plantTime() ?? 0) >= first + 1_190_000, 'twenty minutes of plant time');
+      const highest = sim.plantTime() ?? 0;
+      // Back to five minutes in, then thirty seconds at 10× (five minutes more): the replay stands at ~10 minutes.
+      const target = first + 300_000;
+      sim.seek(target);
+      clock.advance(30_000);
+      await waitFor(() => Date.parse(sim.status().simTime ?? '') > target + 295_000, 'the replay caught up after the seek');
+      const position = sim.plantTime() ?? 0;
+      expect(position).toBeGreaterThanOrEqual(target + 295_000);
+      expect(position).toBeLessThan(highest - 500_000);
+      expect(sim.status().clock?.plantTime).toBe(position);
+      await stop(a);
+
+      clock.advance(60_000);
+      const { core: b, sim: simB } = await start(t4.dir, clock, false, 'keep');
+      const conv = clockOf(b);
+      // The stop's segment holds where the replay stood, and the clock stood still there while the core was down.
+      expect(wallToPlant(conv, clock.now() - 30_000)).toBe(position);
+      expect(wallToPlant(conv, clock.now())).toBeLessThan(position + 10_000);
+      expect(simB.status().rowIndex).toBeLessThan(b.services.plant?.simulator.status().totalRows ?? 0);
+      expect(Date.parse(simB.status().simTime ?? '')).toBeLessThan(position + 10_000);
+      await stop(b);
+    } finally {
+      t4.cleanup();
+    }
+  }, 60_000);
+
   it('after a crash (no stop segment) resumes after the newest stored reading', async () => {
     const t3 = tempDir('aegis-clock-crash-');
     try {

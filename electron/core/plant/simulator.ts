@@ -84,7 +84,10 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   // had reached (a fast replay runs ahead of the wall clock): what was stamped before the restart must not
   // land after the new "now". A stop's segment holds that time; after a crash (no stop's segment) the
   // newest stored reading does (conversions of the crashed stretch stop at the restart's segment, time.ts).
-  const reached = Math.max(segments.last()?.plant ?? -Infinity, deps.resumeAfter ?? -Infinity);
+  // A stop's (or pause's) segment is where the clock stood: with kept timestamps after a seek back the newest
+  // stored reading is later than that, and taking it jumped the clock forward to the highest time ever replayed.
+  const lastSegment = segments.last();
+  const reached = lastSegment?.rate === 0 ? lastSegment.plant : Math.max(lastSegment?.plant ?? -Infinity, deps.resumeAfter ?? -Infinity);
   /** The first row at or after time t (binary search: the tape is in time order). */
   const rowAt = (t: number) => {
     let lo = 0;
@@ -103,7 +106,10 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   if (opts.timestamps === 'keep' && Number.isFinite(reached) && tape.length > 0 && reached >= tape.ts(0)) {
     index = rowAt(reached + 1);
   }
-  /** The plant clock when nothing was published since start: where the clock's newest segment put it. */
+  /**
+   * The plant clock where the replay stands: the last published time, or where the clock's newest segment
+   * put it when nothing was published since start or since a jump back (kept timestamps: seek, loop).
+   */
   const standing = () => lastOut || (segments.last()?.plant ?? clock.now());
   let finishedResolve: (() => void) | null = null;
   const finishedPromise = new Promise<void>((r) => (finishedResolve = r));
@@ -117,7 +123,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     totalRows: tape.length,
     published,
     finished: done,
-    clock: { ...segments.recent(STATUS_SEGMENTS), plantTime: published > 0 ? lastOut : null, at: clock.now() },
+    clock: { ...segments.recent(STATUS_SEGMENTS), plantTime: published > 0 ? standing() : null, at: clock.now() },
   });
   const emitStatus = () => bus.emit('simulator.status', status());
   /** Tell the detectors the data is about to jump: the next published time is where it continues. */
@@ -130,6 +136,8 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   const reanchor = () => {
     if (index >= tape.length) return;
     const rowTs = tape.ts(index);
+    // Kept timestamps: a jump (seek, loop) puts the clock at its row; what was published before is not where it stands.
+    if (opts.timestamps === 'keep' && (index === 0 || tape.ts(index - 1) !== lastOut)) lastOut = 0;
     wallAnchor = clock.now();
     simAnchor = rowTs;
     simBase = rowTs;
@@ -147,7 +155,8 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     const asset = assets.get(frame.device_id);
     if (!model || !asset) return 0;
     const ts = opts.timestamps === 'shift' ? outBase + (frame.ts - simBase) : frame.ts;
-    if (ts > lastOut) lastOut = ts;
+    // Shifted times only grow; kept ones are the replay's position, back after a seek or a loop.
+    if (opts.timestamps === 'keep' || ts > lastOut) lastOut = ts;
     const shown = model.apply(frame);
     const messages = encode(frameSamples(asset.tags, ts, shown.values));
     published++;
@@ -322,7 +331,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     },
     status,
     clockSegments: (from, to) => segments.range(from, to),
-    plantTime: () => (published > 0 ? lastOut : null),
+    plantTime: () => (published > 0 ? standing() : null),
     devices: () => [...models.values()].map((m) => m.status()),
     device: (id) => models.get(id),
     previewBase(deviceId) {

@@ -28,13 +28,28 @@ export function PlantNow() {
   const fromClock = usePlantClock((s) => plantPresent(null, s.clock));
   const p = now ?? fromClock;
   const at = useStore(usePlantNow, (s) => s.at);
+  const peak = useStore(usePlantNow, (s) => s.peak);
+  // Kept timestamps after a seek back or a loop: times already on screen are later than this clock.
+  const back = p !== null && peak !== null && Math.floor(p / 1000) < Math.floor(peak / 1000);
   return (
-    <time
-      dateTime={p === null ? undefined : new Date(p).toISOString()}
-      data-plant-ts={p ?? ''}
-      title={at ? `newest reading arrived ${fmtWall(at)} wall clock` : undefined}
-    >
-      {fmtClock(p, null)}
-    </time>
+    <>
+      <time
+        dateTime={p === null ? undefined : new Date(p).toISOString()}
+        data-plant-ts={p ?? ''}
+        title={at ? `newest reading arrived ${fmtWall(at)} wall clock` : undefined}
+      >
+        {fmtClock(p, null)}
+      </time>
+      {back ? (
+        <span
+          className="clock-back"
+          data-clock-back=""
+          title={`The replay moved the plant clock back: times shown before it run up to ${fmtClock(peak, peak)}, later than the clock now.`}
+        >
+          {' '}
+          ↺ back
+        </span>
+      ) : null}
+    </>
   );
 }

@@ -10,17 +10,18 @@ export interface Notice {
 
 export interface NoticesState {
   notices: Notice[];
-  push(kind: Notice['kind'], text: string): void;
+  /** Shown for `ms` (default: 8 s for an error, 4 s otherwise). */
+  push(kind: Notice['kind'], text: string, ms?: number): void;
   dismiss(id: number): void;
 }
 
 let seq = 0;
 export const useNotices = create<NoticesState>()((set) => ({
   notices: [],
-  push: (kind, text) => {
+  push: (kind, text, ms) => {
     const n = { id: ++seq, kind, text, at: Date.now() };
     set((s) => ({ notices: [...s.notices.slice(-4), n] }));
-    setTimeout(() => set((s) => ({ notices: s.notices.filter((x) => x.id !== n.id) })), kind === 'error' ? 8000 : 4000);
+    setTimeout(() => set((s) => ({ notices: s.notices.filter((x) => x.id !== n.id) })), ms ?? (kind === 'error' ? 8000 : 4000));
   },
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((x) => x.id !== id) })),
 }));
