@@ -217,6 +217,26 @@ describe('streaming detectors', () => {
     expect(held).toBeLessThan(400);
   });
 
+  it('a sensor that takes no part in an episode keeps following its slow wander: the episode ends with its fault', () => {
+    // s0 has a fault (a 10σ step for 400 samples); meanwhile s1, a very quiet reading, wanders +4 % (20σ) over
+    // 1000 samples, which it does without any episode when nothing else happens. A baseline frozen for s1 too
+    // would store that ordinary wander as an offset, and the episode would outlast its fault (a stale alarm).
+    const wander = (s: number[][]) => {
+      for (let i = 950; i < s.length; i++) s[i][1] += (4 * Math.min(1000, i - 950)) / 1000;
+      return s;
+    };
+    const alone = wander(noise(2600, 2, 25, 0.2));
+    expect(run(alone).eps).toHaveLength(0);
+    const s = wander(noise(2600, 2, 25, 0.2));
+    for (let i = 1000; i < 1400; i++) s[i][0] += 2;
+    const { eps } = run(s);
+    expect(eps).toHaveLength(1);
+    expect(eps[0].ep.sensors).toEqual(['s0']);
+    expect(eps[0].ep.start_ts / STEP).toBeGreaterThanOrEqual(1000);
+    expect(eps[0].ep.end_ts! / STEP).toBeGreaterThanOrEqual(1399);
+    expect(eps[0].ep.end_ts! / STEP).toBeLessThan(1440);
+  });
+
   it('settled: an episode older than maxFreezeSeconds ends once the signals hold steady at their new level', () => {
     const s = noise(3000, 1, 22);
     for (let i = 1000; i < 3000; i++) s[i][0] += 10;

@@ -207,7 +207,7 @@ export class DeviceDetector extends CombinedDetectors {
    * monitor freezes it inside an episode, so an anomaly is not learned as normal and the episode can
    * close when the signals come back.
    */
-  adapt(values: ArrayLike<number>, factor = 1, quietFactor = factor, quietLevel = 0.7): void {
+  adapt(values: ArrayLike<number>, factor = 1, quietFactor = factor, quietLevel = 0.7, involved: Uint8Array | null = null): void {
     const t = this.timing;
     if (this.p.baselineTauSeconds <= 0 || !this.learned || this.p.mode === 'zscore' || !t) return;
     // Snapshot the baseline every rollbackSamples/SNAPSHOTS samples while nothing is open (factor 1).
@@ -219,7 +219,7 @@ export class DeviceDetector extends CombinedDetectors {
       if (this.snapN < SNAPSHOTS) this.snapN++;
     }
     void values; // the deseasonalised copy of this row (xs) is what the baselines follow
-    this.adaptBaselines(this.xs, t, factor, quietFactor, quietLevel);
+    this.adaptBaselines(this.xs, t, factor, quietFactor, quietLevel, involved);
   }
 
   push(values: ArrayLike<number>, ts = 0): number {
