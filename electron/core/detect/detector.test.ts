@@ -237,6 +237,21 @@ describe('streaming detectors', () => {
     expect(eps[0].ep.end_ts! / STEP).toBeLessThan(1440);
   });
 
+  it('a sensor that joins an episode is judged against the level it had when the episode opened', () => {
+    // The plant's transmitter drift moves every reading by a growing share; the readings that have not fired yet
+    // follow it as uninvolved sensors. Once one fires it is part of the event: judged against the level it had
+    // when the episode opened, its snap-back as the drift ends is the event ending, not a fresh step.
+    const day = generateDay({ seed: 42 });
+    const rows = day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: SENSORS.map((n) => r.values[n]) }));
+    const t0 = day.readings[0].ts;
+    const sc = SCENARIOS.find((x) => x.type === 'sensor_drift')!;
+    const res = runOffline(rows, SENSORS, DetectorParamsSchema.parse({}));
+    const eps = res.episodes.filter((e) => e.device_id === sc.device_id);
+    expect(eps).toHaveLength(1);
+    expect(eps[0].type_hint).toBe('sensor_drift');
+    expect(eps[0].end_ts! - t0).toBeLessThanOrEqual(sc.endHour * 3_600_000 + 5 * 60_000);
+  });
+
   it('settled: an episode older than maxFreezeSeconds ends once the signals hold steady at their new level', () => {
     const s = noise(3000, 1, 22);
     for (let i = 1000; i < 3000; i++) s[i][0] += 10;

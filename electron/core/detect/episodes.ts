@@ -212,6 +212,7 @@ export class DeviceMonitor {
         this.gather(score);
         if (this.hitRun >= t.open) {
           det.rollback();
+          det.holdLevel();
           this.open(ts);
           this.inEpisode = true;
           return EV_OPENED;
@@ -309,6 +310,7 @@ export class DeviceMonitor {
         if (!this.hitSensors[i]) {
           this.hitSensors[i] = 1;
           this.hitSensorCount++;
+          if (this.episode) det.involve(i);
         }
         if (ev.kinds) ev.kinds[i] |= det.sensorKinds[i];
         if (det.sensorKinds[i] & KIND_VARIANCE) ev.varHits[i]++;
