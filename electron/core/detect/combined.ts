@@ -144,13 +144,19 @@ export class CombinedDetectors {
   }
 
   /** Slow baseline adaptation towards row x at `factor` × the configured rate; sensors scoring under quietLevel at quietFactor. */
-  adaptBaselines(x: Float64Array, t: SampleTiming, factor: number, quietFactor: number, quietLevel: number): void {
+  adaptBaselines(x: Float64Array, t: SampleTiming, factor: number, quietFactor: number, quietLevel: number, involved: Uint8Array | null = null): void {
     for (let i = 0; i < this.d; i++) {
       const xi = x[i];
-      // sensors below quietLevel (not part of the anomaly) may follow the data at quietFactor
-      const f = this.sensorScore[i] < quietLevel ? quietFactor : factor;
+      // Sensors under quietLevel that have taken no part in the anomaly (with `involved`: none that fired in it) may
+      // move their level baseline at quietFactor: the level and cross detectors then judge how the sensors move
+      // now, not the wander an uninvolved sensor stored up while frozen (a stale alarm once the fault is over). The
+      // slow baseline stays at `factor`: a slow fault judged and typed against it (a transmitter drifting every
+      // reading by one share, a runaway's vibration following its heat) is not learned away before it fires.
+      const quiet = this.sensorScore[i] < quietLevel && !(involved && involved[i]);
+      const f = factor;
       const a = Math.min(0.5, t.baseline * f);
-      const aF = t.level > 0 ? Math.min(0.5, t.level * f) : a;
+      const fF = quiet ? quietFactor : factor;
+      const aF = t.level > 0 ? Math.min(0.5, t.level * fF) : Math.min(0.5, t.baseline * fF);
       // the wander is learned from normal samples only: at slow sampling one anomalous sample would raise it
       // far enough to hide the anomaly it belongs to
       if (f >= 1 && this.sensorScore[i] < quietLevel) {
@@ -159,9 +165,9 @@ export class CombinedDetectors {
         const rf = (xi - this.muF[i]) / this.scale[i];
         this.wanderF[i] += t.wander * (Math.min(rf * rf, 400) - this.wanderF[i]);
       }
-      if (a > 0 && xi === xi && xi !== Infinity && xi !== -Infinity) {
-        this.mu[i] += a * (xi - this.mu[i]);
-        this.muF[i] += aF * (xi - this.muF[i]);
+      if (xi === xi && xi !== Infinity && xi !== -Infinity) {
+        if (a > 0) this.mu[i] += a * (xi - this.mu[i]);
+        if (aF > 0) this.muF[i] += aF * (xi - this.muF[i]);
       }
     }
   }

@@ -217,6 +217,41 @@ describe('streaming detectors', () => {
     expect(held).toBeLessThan(400);
   });
 
+  it('a sensor that takes no part in an episode keeps following its slow wander: the episode ends with its fault', () => {
+    // s0 has a fault (a 10σ step for 400 samples); meanwhile s1, a very quiet reading, wanders +4 % (20σ) over
+    // 1000 samples, which it does without any episode when nothing else happens. A baseline frozen for s1 too
+    // would store that ordinary wander as an offset, and the episode would outlast its fault (a stale alarm).
+    const wander = (s: number[][]) => {
+      for (let i = 950; i < s.length; i++) s[i][1] += (4 * Math.min(1000, i - 950)) / 1000;
+      return s;
+    };
+    const alone = wander(noise(2600, 2, 25, 0.2));
+    expect(run(alone).eps).toHaveLength(0);
+    const s = wander(noise(2600, 2, 25, 0.2));
+    for (let i = 1000; i < 1400; i++) s[i][0] += 2;
+    const { eps } = run(s);
+    expect(eps).toHaveLength(1);
+    expect(eps[0].ep.sensors).toEqual(['s0']);
+    expect(eps[0].ep.start_ts / STEP).toBeGreaterThanOrEqual(1000);
+    expect(eps[0].ep.end_ts! / STEP).toBeGreaterThanOrEqual(1399);
+    expect(eps[0].ep.end_ts! / STEP).toBeLessThan(1440);
+  });
+
+  it('a sensor that joins an episode is judged against the level it had when the episode opened', () => {
+    // The plant's transmitter drift moves every reading by a growing share; the readings that have not fired yet
+    // follow it as uninvolved sensors. Once one fires it is part of the event: judged against the level it had
+    // when the episode opened, its snap-back as the drift ends is the event ending, not a fresh step.
+    const day = generateDay({ seed: 42 });
+    const rows = day.readings.map((r) => ({ key: r.device_id, ts: r.ts, values: SENSORS.map((n) => r.values[n]) }));
+    const t0 = day.readings[0].ts;
+    const sc = SCENARIOS.find((x) => x.type === 'sensor_drift')!;
+    const res = runOffline(rows, SENSORS, DetectorParamsSchema.parse({}));
+    const eps = res.episodes.filter((e) => e.device_id === sc.device_id);
+    expect(eps).toHaveLength(1);
+    expect(eps[0].type_hint).toBe('sensor_drift');
+    expect(eps[0].end_ts! - t0).toBeLessThanOrEqual(sc.endHour * 3_600_000 + 5 * 60_000);
+  });
+
   it('settled: an episode older than maxFreezeSeconds ends once the signals hold steady at their new level', () => {
     const s = noise(3000, 1, 22);
     for (let i = 1000; i < 3000; i++) s[i][0] += 10;

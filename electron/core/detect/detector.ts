@@ -63,6 +63,8 @@ export class DeviceDetector extends CombinedDetectors {
   private readonly hasLast: Uint8Array;
   /** Where the signals sat when a steady run began (while re-settling: the sum of the new level). */
   private readonly anchor: Float64Array;
+  /** The level baseline when the open episode opened. */
+  private readonly muF0: Float64Array;
   private resettleN = 0;
   private readonly snaps: Float64Array;
   private snapPos = 0;
@@ -74,6 +76,7 @@ export class DeviceDetector extends CombinedDetectors {
     this.lastX = new Float64Array(d);
     this.hasLast = new Uint8Array(d);
     this.anchor = new Float64Array(d);
+    this.muF0 = new Float64Array(d);
     this.snaps = new Float64Array(2 * SNAPSHOTS * d);
     this.xs = new Float64Array(d);
     this.tmp = new Float64Array(d);
@@ -117,6 +120,7 @@ export class DeviceDetector extends CombinedDetectors {
         // the baselines live in deseasonalised units: move them with the profile
         this.mu[i] -= delta;
         this.muF[i] -= delta;
+        this.muF0[i] -= delta;
         this.lvl[i] -= delta;
         this.anchor[i] -= delta;
       }
@@ -146,6 +150,22 @@ export class DeviceDetector extends CombinedDetectors {
       this.mu[i] = this.snaps[o + i];
       this.muF[i] = this.snaps[o + this.d + i];
     }
+  }
+
+  /** An episode opened: remember the level baseline it is judged against (involve() goes back to it). */
+  holdLevel(): void {
+    this.muF0.set(this.muF);
+  }
+
+  /**
+   * Sensor i takes part in the open episode from now on: its level baseline goes back to where it stood when the
+   * episode opened. While it took no part it followed the data (quietAdapt); what it followed may be the
+   * episode's own slow move, whose end would otherwise read as a fresh step against it.
+   */
+  involve(i: number): void {
+    if (this.p.mode === 'zscore' || !this.learned) return;
+    this.zf[i] -= (this.muF0[i] - this.muF[i]) / this.scale[i];
+    this.muF[i] = this.muF0[i];
   }
 
   /** Forget the baseline snapshots (after an episode: only snapshots taken since then are trusted). */
@@ -207,7 +227,7 @@ export class DeviceDetector extends CombinedDetectors {
    * monitor freezes it inside an episode, so an anomaly is not learned as normal and the episode can
    * close when the signals come back.
    */
-  adapt(values: ArrayLike<number>, factor = 1, quietFactor = factor, quietLevel = 0.7): void {
+  adapt(values: ArrayLike<number>, factor = 1, quietFactor = factor, quietLevel = 0.7, involved: Uint8Array | null = null): void {
     const t = this.timing;
     if (this.p.baselineTauSeconds <= 0 || !this.learned || this.p.mode === 'zscore' || !t) return;
     // Snapshot the baseline every rollbackSamples/SNAPSHOTS samples while nothing is open (factor 1).
@@ -219,7 +239,7 @@ export class DeviceDetector extends CombinedDetectors {
       if (this.snapN < SNAPSHOTS) this.snapN++;
     }
     void values; // the deseasonalised copy of this row (xs) is what the baselines follow
-    this.adaptBaselines(this.xs, t, factor, quietFactor, quietLevel);
+    this.adaptBaselines(this.xs, t, factor, quietFactor, quietLevel, involved);
   }
 
   push(values: ArrayLike<number>, ts = 0): number {

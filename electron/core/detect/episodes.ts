@@ -212,6 +212,7 @@ export class DeviceMonitor {
         this.gather(score);
         if (this.hitRun >= t.open) {
           det.rollback();
+          det.holdLevel();
           this.open(ts);
           this.inEpisode = true;
           return EV_OPENED;
@@ -231,7 +232,7 @@ export class DeviceMonitor {
     // score stays under closeLevel for the close delay, or when the signals hold steady (the new normal).
     const freezeMs = Math.min(t.maxFreeze * t.dtMs, this.normalMs);
     const thawed = ts - ep.start_ts > freezeMs;
-    det.adapt(values, thawed ? 1 : this.p.episodeAdapt, thawed ? 1 : this.p.quietAdapt, this.p.closeLevel);
+    det.adapt(values, thawed ? 1 : this.p.episodeAdapt, thawed ? 1 : this.p.quietAdapt, this.p.closeLevel, this.hitSensors);
     // A cycle learns inside episodes too: a step that comes back every day at the same hour (a shift change,
     // a day/night setpoint) opens an episode each time, and a profile that never saw those hours would never
     // learn it. A one-off fault is not a cycle: a profile is used only once it repeats (season.ts), and one
@@ -309,6 +310,7 @@ export class DeviceMonitor {
         if (!this.hitSensors[i]) {
           this.hitSensors[i] = 1;
           this.hitSensorCount++;
+          if (this.episode) det.involve(i);
         }
         if (ev.kinds) ev.kinds[i] |= det.sensorKinds[i];
         if (det.sensorKinds[i] & KIND_VARIANCE) ev.varHits[i]++;

@@ -61,8 +61,11 @@ export const DetectorParamsSchema = z.object({
   catchUpFactor: z.number().min(1).max(100).default(10),
   /** When an episode opens, the baseline rolls back to where it stood this long ago (0 = off). */
   rollbackSeconds: z.number().min(0).default(1800),
-  /** Inside an episode, sensors not taking part in it adapt at this share of the rate. */
-  quietAdapt: z.number().min(0).max(1).default(0),
+  /** Inside an episode, a sensor taking no part in it (never fired in it, under closeLevel now) moves its level
+   *  baseline at this share of the rate (0 = frozen like the rest), so its ordinary wander is not stored up as an
+   *  offset that keeps the episode open after the fault; its slow baseline stays frozen (drift and typing), and
+   *  once it fires its level baseline goes back to where it stood when the episode opened. */
+  quietAdapt: z.number().min(0).max(1).default(1),
   /** ...for at most this long, and never longer than the series has been seen in normal operation (its learning
    *  span plus its quiet time since: a frozen baseline must not claim more than the data ever showed); then it
    *  follows the data again, and once the score stays quiet or the signals hold steady the level they hold becomes
