@@ -16,7 +16,7 @@ import { importSparkplug } from './plant-sparkplug';
 const HELP = `Usage: aegisflow plant validate FILE
        aegisflow plant show [--model FILE] [--json]
        aegisflow plant import-csv FILE.csv [--out model.yaml] [--device-column C] [--time-column C]
-       aegisflow plant import-sparkplug mqtt://HOST:1883 [--group G] [--seconds N] [--rebirth] [--ca FILE] [--out model.yaml]
+       aegisflow plant import-sparkplug mqtt://HOST:1883 [--group G] [--seconds N] [--rebirth] [--username U] [--ca FILE] [--out model.yaml]
        aegisflow plant browse opc.tcp://HOST:PORT [--security MODE] [--trust THUMBPRINT] [--user U --password-env VAR] [--out model.yaml]
        aegisflow plant connectors [--json] [--operator NAME]
        aegisflow plant trust CONNECTOR THUMBPRINT --operator NAME
