@@ -150,6 +150,9 @@ export class TrendStack {
                 grid: { stroke: '#cfcfcf', width: 1 },
                 ticks: { stroke: '#bbb' },
                 size: AXIS_H + 4,
+                // Ticks at least 80 px apart: the first tick and a day change carry the date ("12-07 21:40", ~70 px),
+                // which at uPlot's default 50 px ran into the next tick's label at 1366×768.
+                space: 80,
                 // 24-hour plant time, the date where the day changes (uPlot's default is 12-hour am/pm).
                 values: (_u, splits, _axis, _space, incr) => axisLabels(splits, incr),
               }
