@@ -165,10 +165,20 @@ describe('markers and annotations on the trends in a real browser', () => {
 
     // Hover: what it is (the agent by name) and when; a click opens the approval card.
     await holdStill(page);
-    const at = await pointOf(page, `${DEVICE}/temperature`, (await markOf(page, 'command', String(row.seq))) ?? NaN);
-    await page.mouse.move(at.x, at.y);
     const tip = page.locator(`${PANE} .marker-tip`);
-    await expect.poll(() => tip.textContent()).toMatch(/Command reduce_load carried out \(Operations assistant\)/);
+    // Hovered where the marker is now: the window may still settle after the last click (a loaded machine), and a
+    // pointer left where the marker was would wait for a tooltip that cannot come.
+    await expect
+      .poll(
+        async () => {
+          const at = await pointOf(page, `${DEVICE}/temperature`, (await markOf(page, 'command', String(row.seq))) ?? NaN);
+          await page.mouse.move(at.x, at.y - 4);
+          await page.mouse.move(at.x, at.y);
+          return tip.textContent();
+        },
+        { timeout: 15_000 },
+      )
+      .toMatch(/Command reduce_load carried out \(Operations assistant\)/);
     expect(await tip.textContent()).toMatch(/\d{2}:\d{2}:\d{2} plant time · wall clock \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
     await page.locator(PANE).screenshot({ path: path.join(ARTIFACTS, 'trend-markers-1366.png') });
     await page.setViewportSize({ width: 1920, height: 1080 });
