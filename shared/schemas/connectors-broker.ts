@@ -3,7 +3,10 @@
 // an object gives the connector a client of its own.
 import { z } from 'zod';
 
-const TLS_URL = /^(mqtts|wss|ssl):/;
+/** A broker URL (the schemes mqtt.js connects to). */
+export const BROKER_URL = /^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/;
+/** A broker URL over TLS: the only kind a CA applies to. */
+export const TLS_URL = /^(mqtts|wss|ssl):/;
 
 /**
  * A broker of the connector's own: its URL, login and CA. The password comes from an environment variable
@@ -14,7 +17,7 @@ export const OwnBrokerSchema = z
   .strictObject({
     url: z
       .string()
-      .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'a broker URL such as mqtt://host:1883 or mqtts://host:8883')
+      .regex(BROKER_URL, 'a broker URL such as mqtt://host:1883 or mqtts://host:8883')
       // No URL login: the URL is the endpoint every status, log line and error names. Refused for any '@', not
       // only before the host: a password holding '/' or '@' would otherwise slip past a mask of "//user:pass@".
       .refine(

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { withoutLogin } from '../../../shared/schemas/connectors-broker';
+import { BROKER_URL, TLS_URL, withoutLogin } from '../../../shared/schemas/connectors-broker';
 import { parseModel } from '../../core/model';
 import { formatProblems } from '../../core/yaml';
 import { usageError } from '../common';
@@ -294,14 +294,14 @@ export interface ImportSparkplugValues {
 export async function importSparkplug(url: string, values: ImportSparkplugValues): Promise<number> {
   // The URL may carry a login (user:password@host): every message names it without.
   const shown = withoutLogin(url);
-  if (!/^(mqtts?|wss?|tcp|ssl):\/\/\S+$/.test(url)) throw usageError(`import-sparkplug needs a broker URL such as mqtt://host:1883 (got "${shown}")`);
+  if (!BROKER_URL.test(url)) throw usageError(`import-sparkplug needs a broker URL such as mqtt://host:1883 (got "${shown}")`);
   const seconds = values.seconds === undefined ? 10 : Number(values.seconds);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
     throw usageError(`--seconds must be a number of seconds between 0 and 3600 (got "${values.seconds}")`);
   if (values.out && fs.existsSync(values.out) && !values.force) throw usageError(`${values.out} exists; pass --force to overwrite it`);
   let ca: Buffer | undefined;
   if (values.ca) {
-    if (!/^(mqtts|wss|ssl):/.test(url)) throw usageError(`--ca is for a TLS broker (mqtts://, wss://); ${shown} is not one`);
+    if (!TLS_URL.test(url)) throw usageError(`--ca is for a TLS broker (mqtts://, wss://); ${shown} is not one`);
     if (!fs.existsSync(values.ca)) throw usageError(`--ca: no such file: ${values.ca}`);
     ca = fs.readFileSync(values.ca);
   }
