@@ -22,7 +22,7 @@ const USER = 'plant-reader';
 // Unique enough that finding it anywhere means it leaked, and no masking pattern of ours would hide it.
 const SECRET = `Pw7-${process.pid}-orchid`;
 const ENV = 'AEGIS_TEST_PLANT_MQTT_PW';
-// The core's own broker.url (config) may carry a login; this password holds an '@', which mqtt.js takes as written.
+// The core's own login on an external broker (broker.username / broker.password); this password holds an '@'.
 const CORE_USER = 'core-reader';
 const CORE_SECRET = `Qx7-${process.pid}-osprey@${process.pid}-tail-heron`;
 const UNSET_ENV = 'AEGIS_TEST_PLANT_MQTT_PW_NEVER_SET';
@@ -235,14 +235,12 @@ describe('the broker password shows nowhere', () => {
   });
 });
 
-describe('the core on an external broker whose URL carries a login', () => {
+describe('the core on an external broker with a login', () => {
   const dir = tempDir('aegis-mqtt-core-login-');
   const coreLines: string[] = [];
   let app: Core;
-  let url = '';
 
   beforeAll(async () => {
-    url = plainUrl.replace('//', `//${CORE_USER}:${CORE_SECRET}@`);
     const file = writeModel(
       dir.dir,
       `plant_model: 1
@@ -260,7 +258,14 @@ areas:
 `,
     );
     const logger = createLogger({ level: 'info', stream: { write: (l: string) => void coreLines.push(l) } });
-    app = createCore(testConfig(path.join(dir.dir, 'data'), { ...realPlantSettings(file), http: { enabled: false }, broker: { url } }), { logger });
+    app = createCore(
+      testConfig(path.join(dir.dir, 'data'), {
+        ...realPlantSettings(file),
+        http: { enabled: false },
+        broker: { url: plainUrl, username: CORE_USER, password: CORE_SECRET },
+      }),
+      { logger },
+    );
     await app.start();
   }, 60_000);
   afterAll(async () => {
@@ -268,9 +273,22 @@ areas:
     dir.cleanup();
   });
 
+  it('refuses a login written into broker.url, naming the settings to use and no part of the password', () => {
+    const url = plainUrl.replace('//', `//${CORE_USER}:${CORE_SECRET}@`);
+    let message = '';
+    try {
+      testConfig(path.join(dir.dir, 'data2'), { broker: { url } });
+    } catch (e) {
+      message = String(e);
+    }
+    expect(message).toContain("broker.url: a broker URL may not contain '@'");
+    expect(message).toContain('broker.username and broker.password');
+    for (const part of CORE_SECRET.split('@')) expect(message.includes(part), `"${part}" of the password is shown`).toBe(false);
+  });
+
   it('reads through it, and neither the connector status nor a log line shows any part of the password', async () => {
-    await waitFor(() => app.services.ingest.connectors()[0]?.state === 'connected', 'connected through the URL login', 15_000);
-    const pub = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+    await waitFor(() => app.services.ingest.connectors()[0]?.state === 'connected', 'connected with the login', 15_000);
+    const pub = await mqtt.connectAsync(plainUrl, { reconnectPeriod: 0, username: CORE_USER, password: CORE_SECRET });
     try {
       await pub.publishAsync('local/l1/local-tank', JSON.stringify({ level: 3 }), { qos: 1 });
       await waitFor(() => (app.services.ingest.connectors()[0]?.values ?? 0) > 0, 'a value', 15_000);
@@ -286,27 +304,40 @@ areas:
   });
 });
 
-describe('aegisflow serve on an external broker whose URL carries a login', () => {
+describe('aegisflow serve on an external broker with a login', () => {
   const dir = tempDir('aegis-mqtt-serve-login-');
   afterAll(() => dir.cleanup());
 
-  it('names the broker in its banner without the login', async () => {
-    const url = plainUrl.replace('//', `//${CORE_USER}:${CORE_SECRET}@`);
+  /** Runs serve with --broker-url url (the login from the environment) until its banner or its exit; returns stderr and the exit code. */
+  async function serve(url: string, env: NodeJS.ProcessEnv): Promise<{ err: string; code: number | null }> {
     const p = spawn(
       process.execPath,
       [BIN, 'serve', '--http-port', '0', '--no-mqtt-ws', '--no-simulator', '--log-level', 'silent', '--broker-url', url, '--data-dir', dir.dir],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
     );
     let err = '';
     p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<void>((r) => p.once('exit', () => r()));
     try {
-      await waitFor(() => err.includes('Press Ctrl-C to stop.') || p.exitCode !== null, 'the serve banner', 40_000);
+      await waitFor(() => err.includes('Press Ctrl-C to stop.') || p.exitCode !== null, 'the serve banner or its exit', 40_000);
     } finally {
-      p.kill('SIGTERM');
+      if (p.exitCode === null) p.kill('SIGTERM');
       await exited;
     }
+    return { err, code: p.exitCode };
+  }
+
+  it('names the broker in its banner, and shows no part of the password', async () => {
+    const { err } = await serve(plainUrl, { AEGISFLOW_MQTT_USERNAME: CORE_USER, AEGISFLOW_MQTT_PASSWORD: CORE_SECRET });
     expect(err).toMatch(new RegExp(`MQTT +${plainUrl.replace(/[.]/g, '\\.')}\\n`));
+    for (const part of CORE_SECRET.split('@')) expect(err.includes(part), `"${part}" of the password is shown`).toBe(false);
+  }, 60_000);
+
+  it('refuses a login in --broker-url before it starts, naming the variables to use and no part of the password', async () => {
+    const { err, code } = await serve(plainUrl.replace('//', `//${CORE_USER}:${CORE_SECRET}@`), {});
+    expect(code).toBe(2);
+    expect(err).toContain("broker.url: a broker URL may not contain '@'");
+    expect(err).toContain('AEGISFLOW_MQTT_USERNAME, AEGISFLOW_MQTT_PASSWORD');
     for (const part of CORE_SECRET.split('@')) expect(err.includes(part), `"${part}" of the password is shown`).toBe(false);
   }, 60_000);
 });

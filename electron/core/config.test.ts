@@ -69,4 +69,19 @@ describe('config', () => {
     expect(() => loadConfig({ env: {}, overrides: { simulator: { speeed: 3 } } })).toThrow(/simulator\.speeed \(did you mean "speed"\?\)/);
     expect(() => loadConfig({ env: {}, overrides: { http: { prot: 1 } } })).toThrow(/http\.prot \(did you mean "port"\?\)/);
   });
+  it('refuses an external broker URL that is not one, or that carries a login, and a password without a username', () => {
+    // A login inside the URL is shown wherever the URL is (banner, logs, connector status): the model refuses it
+    // for a connector's own broker, and so does the core's config; the login goes in username/password.
+    expect(() => loadConfig({ env: { AEGISFLOW_BROKER_URL: 'mqtt://ops:s3cret@10.0.0.5:1883' } })).toThrow(
+      /broker\.url[\s\S]*may not contain '@'[\s\S]*AEGISFLOW_MQTT_PASSWORD/,
+    );
+    expect(() => loadConfig({ env: { AEGISFLOW_BROKER_URL: 'mqtt://ops:s3cret@10.0.0.5:1883' } })).not.toThrow(/s3cret/);
+    expect(() => loadConfig({ env: { AEGISFLOW_BROKER_URL: '10.0.0.5:1883' } })).toThrow(/broker\.url[\s\S]*a broker URL such as mqtt:\/\/host:1883/);
+    // MQTT 3.1.1 (§3.1.2.9): a password flag needs the user name flag; the broker would refuse the CONNECT
+    expect(() => loadConfig({ env: { AEGISFLOW_BROKER_URL: 'mqtt://10.0.0.5:1883', AEGISFLOW_MQTT_PASSWORD: 'pw' } })).toThrow(
+      /broker\.username[\s\S]*a broker password needs a username/,
+    );
+    const ok = loadConfig({ env: { AEGISFLOW_BROKER_URL: 'mqtts://10.0.0.5:8883', AEGISFLOW_MQTT_USERNAME: 'ops', AEGISFLOW_MQTT_PASSWORD: 'pw' } });
+    expect(ok.broker).toMatchObject({ url: 'mqtts://10.0.0.5:8883', username: 'ops', password: 'pw' });
+  });
 });

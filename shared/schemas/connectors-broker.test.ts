@@ -47,6 +47,12 @@ describe.each([
     expect(m.join()).not.toContain('Hunter2');
   });
 
+  it('refuses a password (in the file or from the environment) without a username', () => {
+    // MQTT 3.1.1 §3.1.2.9: the password flag needs the user name flag; the broker would refuse every CONNECT
+    for (const login of [{ password: 'pw' }, { password_env: 'PLANT_MQTT_PW' }])
+      expect(messages(parse({ url: 'mqtt://h:1883', ...login }))).toEqual(['broker.username: a broker password needs a username: give broker.username too']);
+  });
+
   it('refuses a CA for a broker without TLS', () => {
     expect(messages(parse({ url: 'mqtt://h:1883', ca: 'ca.pem' }))).toEqual([
       'broker.ca: ca is the CA of a TLS broker (mqtts://, wss://, ssl://); mqtt://h:1883 is not one',

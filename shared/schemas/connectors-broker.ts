@@ -37,6 +37,9 @@ export const OwnBrokerSchema = z
   .superRefine((b, ctx) => {
     if (b.password !== undefined && b.password_env !== undefined)
       ctx.addIssue({ code: 'custom', message: 'give the broker either password_env (an environment variable, recommended) or password, not both' });
+    // MQTT 3.1.1 §3.1.2.9: a password needs a user name; the broker would refuse every CONNECT, which reads as a down link
+    if ((b.password !== undefined || b.password_env !== undefined) && b.username === undefined)
+      ctx.addIssue({ code: 'custom', path: ['username'], message: 'a broker password needs a username: give broker.username too' });
     // A CA on a plain mqtt:// URL would read as "TLS with our CA" while everything goes in clear.
     if (b.ca !== undefined && !TLS_URL.test(b.url))
       ctx.addIssue({ code: 'custom', path: ['ca'], message: `ca is the CA of a TLS broker (mqtts://, wss://, ssl://); ${withoutLogin(b.url)} is not one` });

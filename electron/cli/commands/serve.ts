@@ -14,7 +14,8 @@ Options:
       --mqtt-port N         embedded broker TCP port, 0 = any free (env AEGISFLOW_MQTT_PORT; default 1883)
       --mqtt-ws-port N      embedded broker WebSocket port (env AEGISFLOW_MQTT_WS_PORT; default 9001)
       --no-mqtt-ws          disable the broker's WebSocket listener
-      --broker-url URL      use an external broker instead, e.g. mqtt://10.0.0.5:1883 (env AEGISFLOW_BROKER_URL)
+      --broker-url URL      use an external broker instead, e.g. mqtt://10.0.0.5:1883 (env AEGISFLOW_BROKER_URL);
+                            its login from env AEGISFLOW_MQTT_USERNAME and AEGISFLOW_MQTT_PASSWORD
       --http-host HOST      HTTP bind address (env AEGISFLOW_HTTP_HOST; default 127.0.0.1). Beyond loopback,
                             put TLS in front (a reverse proxy): passwords and session cookies travel on it.
       --http-port N         HTTP port, 0 = any free (env AEGISFLOW_HTTP_PORT; default 8787)

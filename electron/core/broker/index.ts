@@ -19,7 +19,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { ACK_TOPIC_PREFIX, COMMAND_TOPIC_PREFIX, ackTopic, commandTopic } from '../../edge/verifier';
 import { z } from 'zod';
 import { safeEqual } from '../crypto';
-import { withoutLogin } from '../../../shared/schemas/connectors-broker';
+import { BROKER_URL, withoutLogin } from '../../../shared/schemas/connectors-broker';
 import type { Logger } from '../observability';
 
 export const SENSOR_TOPIC_PREFIX = 'aegisflow/sensors/';
@@ -100,22 +100,36 @@ function authError(message: string, returnCode: 2 | 4 | 5 = 4): AuthenticateErro
 const port = z.number().int().min(0).max(65535);
 
 /** The broker's config section. */
-export const BrokerConfigSchema = z.object({
-  /** Use an external broker (mqtt://host:1883) instead of the embedded aedes. Off by default. */
-  url: z.string().optional(),
-  host: z.string().min(1).default('127.0.0.1'),
-  port: port.default(1883),
-  /** WebSocket listener of the embedded broker; null disables it. */
-  wsPort: port.nullable().default(9001),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  /** Payloads above this many bytes are rejected by the broker and by ingest. */
-  maxPayloadBytes: z
-    .number()
-    .int()
-    .positive()
-    .default(16 * 1024),
-});
+export const BrokerConfigSchema = z
+  .object({
+    /** Use an external broker (mqtt://host:1883) instead of the embedded aedes. Off by default. */
+    url: z
+      .string()
+      .regex(BROKER_URL, 'a broker URL such as mqtt://host:1883 or mqtts://host:8883')
+      // the URL is shown in the banner, the log and every connector's status: a login in it would be too
+      .refine(
+        (u) => !u.includes('@'),
+        "a broker URL may not contain '@': a login in the URL (user:password@host) would be shown wherever the URL is; give broker.username and broker.password (env AEGISFLOW_MQTT_USERNAME, AEGISFLOW_MQTT_PASSWORD)",
+      )
+      .optional(),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(1883),
+    /** WebSocket listener of the embedded broker; null disables it. */
+    wsPort: port.nullable().default(9001),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** Payloads above this many bytes are rejected by the broker and by ingest. */
+    maxPayloadBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024),
+  })
+  // MQTT 3.1.1 §3.1.2.9: a password needs a user name; the broker would refuse every CONNECT, which reads as a down link
+  .refine((b) => b.password === undefined || b.username !== undefined, {
+    path: ['username'],
+    message: 'a broker password needs a username: give broker.username (env AEGISFLOW_MQTT_USERNAME) too',
+  });
 export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
 
 export function createBroker(cfg: BrokerConfig, log: Logger): PlantBroker {
