@@ -262,6 +262,26 @@ describe('streaming detectors', () => {
     expect(samples).toBeLessThan(600);
   });
 
+  it('settled, then back: a return to the level before the episode is no new anomaly; a move elsewhere still is', () => {
+    // A step that outlasts the freeze (here 2500 s) is taken as the new normal; when the signals come back to the
+    // level they had before it, that is the normal the series was learned on, not a second fault (on 5-min data
+    // a 2.5-hour fault used to give a second, false episode of two hours on its return).
+    const s = noise(3000, 2, 23);
+    for (let i = 1000; i < 1800; i++) s[i][0] += 10;
+    const back = run(s, { maxFreezeSeconds: 2500 }).eps;
+    expect(back).toHaveLength(1);
+    expect(back[0].openedAt).toBeGreaterThanOrEqual(1000);
+    expect(back[0].openedAt).toBeLessThan(1010);
+    // the same step, then a drop to a level the series never had: that is caught
+    const t = noise(3000, 2, 23);
+    for (let i = 1000; i < 1800; i++) t[i][0] += 10;
+    for (let i = 1800; i < 3000; i++) t[i][0] -= 10;
+    const elsewhere = run(t, { maxFreezeSeconds: 2500 }).eps;
+    expect(elsewhere).toHaveLength(2);
+    expect(elsewhere[1].openedAt).toBeGreaterThanOrEqual(1800);
+    expect(elsewhere[1].openedAt).toBeLessThan(1810);
+  });
+
   it('a slow wander on a very quiet sensor is no drift; the same move as a step is flagged', () => {
     // noise 0.2 % of the reading; the reading wanders +2 % (10σ) over 1000 samples and stays there
     const ramp = noise(3000, 1, 23, 0.2);

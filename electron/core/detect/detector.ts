@@ -9,7 +9,7 @@
 // comparison. Time, not rows: see timing.ts.
 import { calibrateBudget, MIN_FIT, NO_BUDGET, tailScore, type AlarmBudget, type TailTracker } from './budget';
 import { CombinedDetectors } from './combined';
-import { KIND_ZSCORE } from './kinds';
+import { KIND_VARIANCE, KIND_ZSCORE } from './kinds';
 import { learnModel, LearningRows } from './learn';
 import type { DetectorParams } from './schema';
 import { Seasonality, type SeasonKind } from './season';
@@ -65,6 +65,10 @@ export class DeviceDetector extends CombinedDetectors {
   private readonly anchor: Float64Array;
   /** The level baseline when the open episode opened. */
   private readonly muF0: Float64Array;
+  /** The slow and level baselines before the last episode, kept (known) once it ended at a new level: the normal a return goes back to. */
+  private readonly knownMu: Float64Array;
+  private readonly knownMuF: Float64Array;
+  private known = false;
   private resettleN = 0;
   private readonly snaps: Float64Array;
   private snapPos = 0;
@@ -77,6 +81,8 @@ export class DeviceDetector extends CombinedDetectors {
     this.hasLast = new Uint8Array(d);
     this.anchor = new Float64Array(d);
     this.muF0 = new Float64Array(d);
+    this.knownMu = new Float64Array(d);
+    this.knownMuF = new Float64Array(d);
     this.snaps = new Float64Array(2 * SNAPSHOTS * d);
     this.xs = new Float64Array(d);
     this.tmp = new Float64Array(d);
@@ -121,6 +127,8 @@ export class DeviceDetector extends CombinedDetectors {
         this.mu[i] -= delta;
         this.muF[i] -= delta;
         this.muF0[i] -= delta;
+        this.knownMu[i] -= delta;
+        this.knownMuF[i] -= delta;
         this.lvl[i] -= delta;
         this.anchor[i] -= delta;
       }
@@ -152,9 +160,41 @@ export class DeviceDetector extends CombinedDetectors {
     }
   }
 
-  /** An episode opened: remember the level baseline it is judged against (involve() goes back to it). */
+  /** An episode opened: remember the level baseline it is judged against (involve() goes back to it), and the baselines before it. */
   holdLevel(): void {
     this.muF0.set(this.muF);
+    this.knownMu.set(this.mu);
+    this.knownMuF.set(this.muF);
+    this.known = false;
+  }
+
+  /** The episode ended at a new level (rebaseline): the baselines it opened on stay known as a normal of this series. */
+  keepKnown(): void {
+    this.known = this.learned && this.p.mode !== 'zscore';
+  }
+
+  /**
+   * The row that would open an episode is the series back at the normal it had before the last episode, which ended
+   * at a new level (a load change, or a fault the freeze limit took as the new normal): that is the normal the series
+   * was learned on, not a second event. True if every sensor's value is within the level detector's limit of that
+   * baseline (and no oscillation fired): the baselines go back to it, the filters restart, and no episode opens.
+   * Checked on this row's values, not a smoothed level (a smoothed one still trails the step back when the episode
+   * would open); a row with a sensor past the limit opens the episode as before.
+   */
+  returnToKnown(): boolean {
+    if (!this.known || this.kinds & KIND_VARIANCE) return false;
+    const lim = this.p.levelThreshold;
+    for (let i = 0; i < this.d; i++) {
+      const wf = this.wanderF[i];
+      if (Math.abs(this.xs[i] - this.knownMuF[i]) / this.scale[i] >= lim * (wf > 1 ? Math.sqrt(wf) : 1)) return false;
+    }
+    this.mu.set(this.knownMu);
+    this.muF.set(this.knownMuF);
+    this.lvl.set(this.xs);
+    this.rest();
+    this.clearSnapshots();
+    this.known = false;
+    return true;
   }
 
   /**
@@ -209,6 +249,8 @@ export class DeviceDetector extends CombinedDetectors {
    */
   beginResettle(samples: number): void {
     this.resetShortTerm();
+    // the data jumps (seek, loop): the normal before the last episode is no longer where this stretch came from
+    this.known = false;
     if (!this.learned || this.p.mode === 'zscore') return;
     this.resettling = Math.max(1, samples);
     this.resettleN = 0;

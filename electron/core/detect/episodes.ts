@@ -16,6 +16,8 @@ export interface MonitorCounters {
   duplicates: number;
   outOfOrder: number;
   gaps: number;
+  /** Episodes not opened: the series came back to the normal it had before an episode that ended at a new level. */
+  returns: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface MonitorCounters {
  */
 export class DeviceMonitor {
   readonly detector: DeviceDetector;
-  readonly counters: MonitorCounters = { rows: 0, duplicates: 0, outOfOrder: 0, gaps: 0 };
+  readonly counters: MonitorCounters = { rows: 0, duplicates: 0, outOfOrder: 0, gaps: 0, returns: 0 };
   /** The open episode, if any. */
   episode: Episode | null = null;
   /** The episode the last push closed (valid right after EV_CLOSED). */
@@ -211,6 +213,11 @@ export class DeviceMonitor {
         this.hitRun++;
         this.gather(score);
         if (this.hitRun >= t.open) {
+          if (det.returnToKnown()) {
+            this.counters.returns++;
+            this.hitRun = 0;
+            return EV_NONE;
+          }
           det.rollback();
           det.holdLevel();
           this.open(ts);
@@ -279,7 +286,10 @@ export class DeviceMonitor {
       // lag), at the last sample that evidence was up
       ep.end_ts = recovered ? Math.min(this.lastActiveTs, this.lastStrongTs) : this.lastActiveTs;
       if (this.lastRawTs >= ep.start_ts && this.lastRawTs < ep.end_ts) ep.end_ts = this.lastRawTs;
-      if (recovered) det.rebaseline();
+      if (recovered) {
+        det.rebaseline();
+        det.keepKnown();
+      }
       this.detector.clearSnapshots();
       this.catchUp = t.catchUp;
       this.episode = null;
