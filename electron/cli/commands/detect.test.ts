@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliSandbox } from '../../../tests/cli-helpers';
 import { generateDay, readingsToCsv } from '../../core/plant';
-import { detectCommand, parseTime } from './detect';
+import { dateOrderOf, detectCommand, parseTime } from './detect';
 
 const box = cliSandbox('aegis-detect-cli-');
 
@@ -75,7 +75,7 @@ describe('aegisflow detect', () => {
     expect(box.err.join('')).not.toMatch(/line \d+/);
     const out = box.out.join('');
     expect(out).toContain('400 rows (0 bad');
-    expect(out).toMatch(/1 episodes/);
+    expect(out).toMatch(/1 episode,/);
   });
 
   it('refuses bad usage with exit code 2 and a clear message', async () => {
@@ -93,5 +93,66 @@ describe('aegisflow detect', () => {
     expect(parseTime('1767225600')).toBe(1767225600000);
     expect(parseTime('1767225600000')).toBe(1767225600000);
     expect(Number.isNaN(parseTime('yesterday'))).toBe(true);
+  });
+
+  it('parses day/month dates as spreadsheets export them, in the order the data or --dates says', () => {
+    expect(parseTime('09.03.2020 10:14:33')).toBe(Date.UTC(2020, 2, 9, 10, 14, 33)); // DD.MM.YYYY is day-first
+    expect(parseTime('2020/03/09 10:14:33')).toBe(Date.UTC(2020, 2, 9, 10, 14, 33));
+    expect(parseTime('03/09/2020 10:14', 'mdy')).toBe(Date.UTC(2020, 2, 9, 10, 14));
+    expect(parseTime('9/3/2020 3:05:07 PM', 'dmy')).toBe(Date.UTC(2020, 2, 9, 15, 5, 7));
+    expect(parseTime('9/3/2020 12:05 AM', 'dmy')).toBe(Date.UTC(2020, 2, 9, 0, 5));
+    expect(parseTime('09.03.2020 10:14:33.250')).toBe(Date.UTC(2020, 2, 9, 10, 14, 33, 250));
+    // no order known for a slashed date: not guessed
+    expect(Number.isNaN(parseTime('03/09/2020 10:14'))).toBe(true);
+    expect(Number.isNaN(parseTime('31.02.2024 00:00'))).toBe(true);
+    expect(dateOrderOf(['01/02/2024 00:00', '13/02/2024 00:00'])).toBe('dmy');
+    expect(dateOrderOf(['01/02/2024 00:00', '02/13/2024 00:00'])).toBe('mdy');
+    expect(dateOrderOf(['01/02/2024 00:00', '02/03/2024 00:00'])).toBe('ambiguous');
+    expect(dateOrderOf(['2024-02-01 00:00'])).toBeNull();
+  });
+
+  it('reads a German spreadsheet export (DD.MM.YYYY, decimal commas, quoted fields) and a US one (M/D/YYYY h:mm AM/PM)', async () => {
+    const de = ['"timestamp";"temp";"flow"'];
+    const us = ['timestamp,temp,flow'];
+    for (let i = 0; i < 600; i++) {
+      const t = new Date(Date.UTC(2024, 0, 1, 0, 0, 0) + i * 60_000);
+      const p2 = (n: number) => String(n).padStart(2, '0');
+      const step = i >= 450 && i < 500 ? 8 : 0;
+      const temp = (20 + Math.sin(i * 0.7) * 0.3 + step).toFixed(2);
+      const flow = (50 + Math.cos(i * 1.1) * 0.5).toFixed(2);
+      de.push(
+        `"${p2(t.getUTCDate())}.${p2(t.getUTCMonth() + 1)}.${t.getUTCFullYear()} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:00";"${temp.replace('.', ',')}";"${flow.replace('.', ',')}"`,
+      );
+      const h = t.getUTCHours() % 12 || 12;
+      us.push(
+        `${t.getUTCMonth() + 1}/${t.getUTCDate()}/${t.getUTCFullYear()} ${h}:${p2(t.getUTCMinutes())} ${t.getUTCHours() < 12 ? 'AM' : 'PM'},${temp},${flow}`,
+      );
+    }
+    for (const [name, rows, args] of [
+      ['de.csv', de, []],
+      ['us.csv', us, ['--dates', 'mdy']],
+    ] as const) {
+      const file = path.join(box.dir, name);
+      fs.writeFileSync(file, rows.join('\n') + '\n');
+      box.out.length = 0;
+      box.err.length = 0;
+      expect(await detectCommand.run([file, '--out', '-', ...args])).toBe(0);
+      const out = box.out.join('');
+      expect(out, name).toContain('600 rows (0 bad');
+      // the step at 07:30 (row 450) is the one episode, on temp
+      expect(out, name).toMatch(/2024-01-01T07:3\d:00Z +2024-01-01T08:\d\d:00Z.* temp\n/);
+      expect(out, name).toMatch(/1 episode,/);
+    }
+  });
+
+  it('refuses slashed dates whose order the data cannot tell, naming --dates', async () => {
+    const rows = ['timestamp,a'];
+    for (let i = 0; i < 100; i++) rows.push(`0${1 + (i % 9)}/02/2024 10:00,${i % 7}`);
+    const file = path.join(box.dir, 'slashed.csv');
+    fs.writeFileSync(file, rows.join('\n') + '\n');
+    box.err.length = 0;
+    expect(await detectCommand.run([file, '--out', '-'])).toBe(2);
+    expect(box.err.join('')).toContain('day-first or month-first');
+    expect(box.err.join('')).toContain('--dates dmy');
   });
 });

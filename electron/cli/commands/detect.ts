@@ -17,7 +17,10 @@ as the live service), writes a scored CSV and prints the anomaly episodes found.
 Options:
   --sep C              field separator: ',' ';' 'tab' or 'auto' (default auto: from the header line)
   --time-col NAME      timestamp column (default: the first of timestamp, datetime, time, ts).
-                       ISO 8601, 'YYYY-MM-DD hh:mm:ss' (read as UTC), epoch seconds or epoch ms.
+                       ISO 8601, 'YYYY-MM-DD hh:mm:ss' (read as UTC), epoch seconds or epoch ms, and spreadsheet
+                       dates: DD.MM.YYYY hh:mm[:ss], D/M/YYYY or M/D/YYYY h:mm[:ss] [AM|PM] (see --dates)
+  --dates dmy|mdy      order of slashed dates such as 03/04/2024 (default: from the data, where a day over 12
+                       tells; a file whose days are all 12 or less must say which)
   --cols A,B,C         value columns (default: every other column except the key and label columns)
   --key-col NAME       series key, e.g. device_id (default: device_id if present, else one series)
   --fit-rows N         learn each series' baseline on its first N rows (default: its first detect.learnSeconds,
@@ -41,7 +44,8 @@ of that series scores this high, estimated from its learning rows; empty while l
 column of the input. Per series it prints the measured sampling period, warnings (sampling too slow or
 irregular for a setting, and the fallback taken), the daily or weekly cycles learned, and the hit threshold with
 its expected false episodes per week (the alarm budget, detect.falseEpisodesPerWeek, default 1). An empty field (or NaN, NA, null) is a missing
-value: the detector holds that sensor's last one. Bad rows (wrong field count, unreadable time, non-numeric
+value: the detector holds that sensor's last one. Fields may be quoted; with ';' or tab as the separator a
+decimal comma (12,5) is read as a decimal point. Bad rows (wrong field count, unreadable time, non-numeric
 value; a value outside the demo plant's engineering range, in its own five-sensor export) are reported on
 stderr by line number, left out of the output, and the run goes on.
 Timestamps that repeat or go backwards within a series are dropped by the detector and counted.
@@ -54,8 +58,39 @@ const MISSING = /^\s*("?)(|nan|na|null)\1\s*$/i;
 const TIME_NAMES = ['timestamp', 'datetime', 'time', 'ts', 'date'];
 const LABEL_NAMES = new Set(['anomaly', 'changepoint', 'is_anomaly', 'anomaly_type', 'label', 'labels']);
 
-export function parseTime(raw: string): number {
+export type DateOrder = 'dmy' | 'mdy';
+
+/** D.M.YYYY, D/M/YYYY or M/D/YYYY (and -), with an optional time h:mm[:ss[.fff]] [AM|PM]: how spreadsheets export dates. */
+const DAY_MONTH = /^(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*([AP]M)?)?$/i;
+
+/**
+ * A time as plants export it: epoch seconds or ms, ISO 8601, 'YYYY-MM-DD hh:mm:ss' or 'YYYY/MM/DD …' (UTC), and
+ * spreadsheet dates: DD.MM.YYYY is day-first by convention; D/M/YYYY and M/D/YYYY only in the order given (NaN
+ * without one: a date is never guessed). A date that does not exist (31.02.) is NaN.
+ */
+export function parseTime(raw: string, order?: DateOrder): number {
   const s = raw.trim();
+  const dm = DAY_MONTH.exec(s);
+  if (dm) {
+    const ord = dm[2] === '.' ? 'dmy' : order;
+    if (!ord) return NaN;
+    const [a, b] = [Number(dm[1]), Number(dm[3])];
+    const [day, month, year] = ord === 'dmy' ? [a, b, Number(dm[4])] : [b, a, Number(dm[4])];
+    let hour = dm[5] === undefined ? 0 : Number(dm[5]);
+    const ampm = dm[9]?.toUpperCase();
+    if (ampm && (hour < 1 || hour > 12)) return NaN;
+    if (ampm) hour = (hour % 12) + (ampm === 'PM' ? 12 : 0);
+    const minute = dm[6] === undefined ? 0 : Number(dm[6]);
+    const second = dm[7] === undefined ? 0 : Number(dm[7]);
+    const ms = dm[8] === undefined ? 0 : Math.round(Number(dm[8]) * 1000);
+    const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+    const d = new Date(t);
+    // Date.UTC rolls 31.02. over into March: a date that does not exist is unreadable, not another day
+    if (d.getUTCDate() !== day || d.getUTCMonth() !== month - 1 || hour > 23 || minute > 59 || second > 59) return NaN;
+    return t;
+  }
+  const ymd = /^(\d{4})\/(\d{1,2})\/(\d{1,2})(?=[ T]|$)(.*)$/.exec(s);
+  if (ymd) return parseTime(`${ymd[1]}-${ymd[2].padStart(2, '0')}-${ymd[3].padStart(2, '0')}${ymd[4]}`);
   if (/^-?\d+(\.\d+)?$/.test(s)) {
     const n = Number(s);
     return Math.abs(n) < 1e11 ? n * 1000 : n; // epoch seconds vs ms
@@ -64,6 +99,26 @@ export function parseTime(raw: string): number {
   if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(iso)) iso += 'Z';
   return Date.parse(iso);
 }
+
+/**
+ * The order of slashed (or dashed) day/month dates among these times: a first part over 12 means day-first, a
+ * second over 12 month-first; 'ambiguous' when neither shows (every day of the data is 12 or less), null when
+ * there are no such dates (ISO, epoch, DD.MM.YYYY).
+ */
+export function dateOrderOf(times: Iterable<string>): DateOrder | 'ambiguous' | null {
+  let seen = false;
+  for (const raw of times) {
+    const m = DAY_MONTH.exec(raw.trim());
+    if (!m || m[2] === '.') continue;
+    seen = true;
+    if (Number(m[1]) > 12) return 'dmy';
+    if (Number(m[3]) > 12) return 'mdy';
+  }
+  return seen ? 'ambiguous' : null;
+}
+
+/** A field without the quotes a spreadsheet may put around it. */
+const unquote = (f: string) => f.trim().replace(/^"(.*)"$/, '$1');
 
 function detectSep(header: string): string {
   const counts: Array<[string, number]> = [',', ';', '\t'].map((c) => [c, header.split(c).length - 1]);
@@ -83,6 +138,7 @@ export const detectCommand: CliCommand = {
       {
         sep: { type: 'string' },
         'time-col': { type: 'string' },
+        dates: { type: 'string' },
         cols: { type: 'string' },
         'key-col': { type: 'string' },
         'fit-rows': { type: 'string' },
@@ -147,6 +203,23 @@ export const detectCommand: CliCommand = {
       const timeName = values['time-col'] ?? TIME_NAMES.find((n) => header.includes(n));
       if (!timeName) throw usageError(`no time column found; name it with --time-col (columns: ${header.join(', ')})`);
       const iTime = col(timeName);
+      if (values.dates !== undefined && values.dates !== 'dmy' && values.dates !== 'mdy')
+        throw usageError(`--dates is dmy (day-first, 13/02/2024) or mdy (month-first, 02/13/2024), got "${values.dates}"`);
+      let dates: DateOrder | undefined = values.dates;
+      if (!dates) {
+        const found = dateOrderOf(lines.slice(1).map((l) => unquote(l.split(sep)[iTime] ?? '')));
+        if (found === 'ambiguous')
+          throw usageError(
+            `the dates in column ${timeName} (e.g. "${unquote(lines[1].split(sep)[iTime] ?? '')}") could be day-first or month-first and no day over 12 tells which: give --dates dmy or --dates mdy`,
+          );
+        if (found) dates = found;
+      }
+      // a decimal comma (1,5) where the separator is not a comma: a European spreadsheet's numbers
+      const decimalComma = sep !== ',';
+      const num = (f: string) => {
+        const v = unquote(f);
+        return Number(decimalComma && /^[+-]?\d*,\d+$/.test(v) ? v.replace(',', '.') : v);
+      };
       const keyName = values['key-col'] ?? (header.includes('device_id') ? 'device_id' : undefined);
       const iKey = keyName ? col(keyName) : -1;
       const iLabel = values['label-col'] ? col(values['label-col']) : -1;
@@ -167,8 +240,8 @@ export const detectCommand: CliCommand = {
       if (values.fit) {
         const m = /^(.+?)\.\.(.+)$/.exec(values.fit);
         if (!m) throw usageError(`--fit wants FROM..TO, got "${values.fit}"`);
-        fitFrom = parseTime(m[1]);
-        fitTo = parseTime(m[2]);
+        fitFrom = parseTime(m[1], dates);
+        fitTo = parseTime(m[2], dates);
         if (!Number.isFinite(fitFrom) || !Number.isFinite(fitTo) || fitTo <= fitFrom) throw usageError(`--fit: unreadable or empty range "${values.fit}"`);
       }
 
@@ -191,14 +264,14 @@ export const detectCommand: CliCommand = {
           reportBad(ln + 1, `${f.length} fields, header has ${header.length}`);
           continue;
         }
-        const ts = parseTime(f[iTime].replace(/^"|"$/g, ''));
+        const ts = parseTime(unquote(f[iTime]), dates);
         if (!Number.isFinite(ts)) {
           reportBad(ln + 1, `unreadable time "${f[iTime]}"`);
           continue;
         }
         if (ts < fitFrom) continue; // before the fit window: not scored
         // an empty field (or NaN / NA / null) is a missing value: the detector holds that sensor's last one
-        const vals = iVals.map((i) => (MISSING.test(f[i]) ? NaN : Number(f[i])));
+        const vals = iVals.map((i) => (MISSING.test(f[i]) ? NaN : num(f[i])));
         const badCol = vals.findIndex((v, j) => !Number.isFinite(v) && !MISSING.test(f[iVals[j]]));
         if (badCol >= 0) {
           reportBad(ln + 1, `column ${valueNames[badCol]} is not a number ("${f[iVals[badCol]]}")`);
@@ -258,7 +331,7 @@ export const detectCommand: CliCommand = {
       const flagged = Array.from(res.episodeOf).filter((e) => e >= 0).length;
       process.stdout.write(
         `${rows.length} rows (${bad} bad, ${res.dropped} dropped as repeated/backward time), ${res.monitors.size} series × ${valueNames.length} values, ` +
-          `learned on ${learnedRange(res.monitors)} rows/series; ${res.episodes.length} episodes, ${flagged} rows flagged; ${Math.round((rows.length * valueNames.length) / (ms / 1000)).toLocaleString('en')} values/s` +
+          `learned on ${learnedRange(res.monitors)} rows/series; ${res.episodes.length} episode${res.episodes.length === 1 ? '' : 's'}, ${flagged} rows flagged; ${Math.round((rows.length * valueNames.length) / (ms / 1000)).toLocaleString('en')} values/s` +
           (outFile !== '-' ? `\nscored CSV: ${outFile}` : '') +
           '\n',
       );
