@@ -57,7 +57,7 @@ export interface LearnedStart {
 export function learnModel(c: CombinedDetectors, buf: Float64Array, n: number, t: SampleTiming, p: DetectorParams, warnings: string[]): LearnedStart {
   const bound = fitBaseline(c, buf, n, p);
   const { warm, zf, zs, zfTrace } = fitSpreads(c, buf, n, t);
-  fitCross(c, zfTrace, n, warm, bound, warnings);
+  fitCross(c, zs, zfTrace, n, warm, bound, warnings);
   c.lvl.set(c.mu);
   c.muF.set(c.mu);
   const d = c.d;
@@ -146,31 +146,54 @@ function fitSpreads(c: CombinedDetectors, buf: Float64Array, n: number, t: Sampl
   return { warm, zf, zs, zfTrace };
 }
 
-/** Covariance of the smoothed z in training, for the cross-sensor detector (off, and said, on too few rows). */
-function fitCross(c: CombinedDetectors, zfTrace: Float64Array, n: number, warm: number, bound: Float64Array, warnings: string[]): void {
+/**
+ * Covariance of the smoothed z in training, for the cross-sensor detector (off, and said, on too few rows): each
+ * sensor's variance from the smoothed trace (floored), the correlations from the raw rows (zs).
+ */
+function fitCross(c: CombinedDetectors, zs: Float64Array, zfTrace: Float64Array, n: number, warm: number, bound: Float64Array, warnings: string[]): void {
   const d = c.d;
   const m = n - warm;
   // a covariance needs many samples: below max(50, 10·d) the cross detector stays off (and says so)
   if (d >= 2 && m < Math.max(50, 10 * d))
     warnings.push(`only ${m} learning samples after warm-up: the cross-sensor detector needs ${Math.max(50, 10 * d)} and is off`);
   if (d >= 2 && m >= Math.max(50, 10 * d)) {
-    const cov = new Float64Array(d * d);
-    for (let r = warm; r < n; r++) {
+    // Variances: the mean square of the smoothed z, floored at the spread learning measured (the point estimate,
+    // before the small-sample bound widened the scale: 1/bound² in z units), so a near-constant training signal
+    // cannot dominate T², and a sensor may wander at the filter's scale by its raw spread, which a short window
+    // cannot rule out.
+    const sd = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      let v = 0;
+      for (let r = warm; r < n; r++) v += zfTrace[r * d + i] ** 2;
+      sd[i] = Math.sqrt(Math.max(v / m, 1 / (bound[i] * bound[i])));
+    }
+    // Correlations: from the raw rows, not the smoothed trace. An EWMA of serially independent vectors keeps
+    // their correlation (MEWMA: Σ_y = λ/(2 − λ) Σ_z, Lowry et al. 1992), and the raw rows hold about n independent
+    // samples where the smoothed trace holds m·λ/(2 − λ) (5 min at 1 s under the 22 s filter: about 5, fewer than
+    // SKAB's 8 sensors, whose correlations came out anywhere up to ±0.9). The smoothed trace's own off-diagonal,
+    // under the floored variances, also read a coupling of 0.9 as 0.01: two sensors that always moved together
+    // could move 3 σ apart unseen. Assumed: a coupling seen sample by sample holds at the filter's slower scale
+    // (a mass or energy balance does; noise shared by two sensors that wander on their own would not).
+    const mean = new Float64Array(d);
+    for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) mean[i] += zs[r * d + i] / n;
+    const cz = new Float64Array(d * d);
+    for (let r = 0; r < n; r++) {
       for (let i = 0; i < d; i++) {
-        const yi = zfTrace[r * d + i];
-        for (let j = i; j < d; j++) cov[i * d + j] += yi * zfTrace[r * d + j];
+        const ei = zs[r * d + i] - mean[i];
+        for (let j = i; j < d; j++) cz[i * d + j] += ei * (zs[r * d + j] - mean[j]);
       }
     }
+    const cov = new Float64Array(d * d);
     for (let i = 0; i < d; i++) {
-      for (let j = i; j < d; j++) {
-        const v = cov[i * d + j] / m;
+      cov[i * d + i] = sd[i] * sd[i];
+      for (let j = i + 1; j < d; j++) {
+        const den = Math.sqrt(cz[i * d + i] * cz[j * d + j]);
+        // a sensor constant in training has no correlation to offer
+        const rho = den > 0 ? Math.max(-1, Math.min(1, cz[i * d + j] / den)) : 0;
+        const v = rho * sd[i] * sd[j];
         cov[i * d + j] = v;
         cov[j * d + i] = v;
       }
-      // floor at the spread learning measured (the point estimate, before the small-sample bound widened the
-      // scale), so a near-constant training signal cannot dominate T²: 1/bound² in z units. A floor of 1
-      // there would add variance the signal never showed and dilute a real coupling between sensors.
-      cov[i * d + i] = Math.max(cov[i * d + i], 1 / (bound[i] * bound[i]));
     }
     const prec = invertSpd(cov, d, 1e-3);
     c.prec = prec;
