@@ -282,6 +282,31 @@ describe('streaming detectors', () => {
     expect(elsewhere[1].openedAt).toBeLessThan(1810);
   });
 
+  it('learning: a step inside the learning window (a start-up) is not learned across; the state before it stays known', () => {
+    // rows 0–59 at one level, then 30σ higher: learned across, the spread spans the step and a later fault smaller
+    // than it (a 15σ drop at 900) goes unseen
+    const s = noise(2000, 2, 26);
+    for (let i = 0; i < 60; i++) s[i][0] -= 30;
+    for (let i = 900; i < 1100; i++) s[i][0] -= 15;
+    const { eps, m } = run(s);
+    expect(m.detector.warnings.join('\n')).toMatch(/the learning window holds a step \(s0 moved \d+ σ\): learned on its 140 rows after it/);
+    expect(eps).toHaveLength(1);
+    expect(eps[0].openedAt).toBeGreaterThanOrEqual(900);
+    expect(eps[0].openedAt).toBeLessThan(915);
+    // the start-up level is a normal the series has shown: going back to it opens nothing
+    const back = noise(2000, 2, 26);
+    for (let i = 0; i < 60; i++) back[i][0] -= 30;
+    for (let i = 900; i < 2000; i++) back[i][0] -= 30;
+    expect(run(back).eps).toHaveLength(0);
+    // a ramp across the window is no step; nor is a step with too few rows after it to learn on
+    const ramp = noise(600, 2, 27);
+    for (let i = 0; i < 600; i++) ramp[i][0] += 0.05 * Math.min(i, 200);
+    expect(run(ramp).m.detector.warnings.join('\n')).not.toContain('holds a step');
+    const late = noise(600, 2, 28);
+    for (let i = 150; i < 600; i++) late[i][0] += 30;
+    expect(run(late).m.detector.warnings.join('\n')).not.toContain('holds a step');
+  });
+
   it('a slow wander on a very quiet sensor is no drift; the same move as a step is flagged', () => {
     // noise 0.2 % of the reading; the reading wanders +2 % (10σ) over 1000 samples and stays there
     const ramp = noise(3000, 1, 23, 0.2);

@@ -10,7 +10,7 @@
 import { calibrateBudget, MIN_FIT, NO_BUDGET, tailScore, type AlarmBudget, type TailTracker } from './budget';
 import { CombinedDetectors } from './combined';
 import { KIND_VARIANCE, KIND_ZSCORE } from './kinds';
-import { learnModel, LearningRows } from './learn';
+import { learnModel, LearningRows, settledStart } from './learn';
 import type { DetectorParams } from './schema';
 import { Seasonality, type SeasonKind } from './season';
 import { measureSampling, timingFor, timingWarnings, type SampleTiming } from './timing';
@@ -75,7 +75,12 @@ export class DeviceDetector extends CombinedDetectors {
   private snapN = 0;
   private sinceSnap = 0;
 
-  constructor(d: number, params: DetectorParams) {
+  constructor(
+    d: number,
+    params: DetectorParams,
+    /** The sensors' names, for warnings (default: their numbers). */
+    private readonly names: readonly string[] = [],
+  ) {
     super(d, params);
     this.lastX = new Float64Array(d);
     this.hasLast = new Uint8Array(d);
@@ -361,8 +366,6 @@ export class DeviceDetector extends CombinedDetectors {
   /** End of the learning period: the sampling period, the model (learn.ts), the alarm budget (budget.ts). */
   private fit(rows: LearningRows): void {
     const { buf, ts, n } = rows;
-    this.learnedRows = n;
-    this.learnedSpanMs = n > 1 ? ts[n - 1] - ts[0] : 0;
     const measured = measureSampling(ts, n);
     let dtMs = measured.dtMs;
     const declared = this.p.samplingSeconds === undefined ? 0 : this.p.samplingSeconds * 1000;
@@ -377,8 +380,18 @@ export class DeviceDetector extends CombinedDetectors {
     const t = (this.timing = timingFor(this.p, dtMs));
     if (this.p.seasonality === 'auto') this.season = new Seasonality(this.d, dtMs);
     this.warnings.push(...timingWarnings(this.p, t, n, irregular));
-    const start = learnModel(this, buf, n, t, this.p, this.warnings);
-    const cal = calibrateBudget(this, buf, n, start.warm, t, this.p.falseEpisodesPerWeek);
+    // a step inside the window (a start-up, the series connected mid-transient): learn on the settled state
+    const settled = settledStart(buf, n, this.d, this.p);
+    const learn = buf.subarray(settled.start * this.d, n * this.d);
+    const m = n - settled.start;
+    this.learnedRows = m;
+    this.learnedSpanMs = m > 1 ? ts[n - 1] - ts[settled.start] : 0;
+    if (settled.prior)
+      this.warnings.push(
+        `the learning window holds a step (${this.names[settled.sensor] ?? `sensor ${settled.sensor + 1}`} moved ${settled.shift.toFixed(0)} σ): learned on its ${m} rows after it; the level before it stays known as normal`,
+      );
+    const start = learnModel(this, learn, m, t, this.p, this.warnings);
+    const cal = calibrateBudget(this, learn, m, start.warm, t, this.p.falseEpisodesPerWeek);
     this.budget = cal.budget;
     this.tracker = cal.tracker;
     if (!cal.tracker || cal.tracker.clusters < 2 * MIN_FIT)
@@ -389,6 +402,11 @@ export class DeviceDetector extends CombinedDetectors {
     this.expectedFalsePerWeek = this.budget.expectedFalsePerWeek;
     this.resume(start.zf, start.zLast);
     this.anchor.set(this.mu);
+    if (settled.prior) {
+      this.knownMu.set(settled.prior);
+      this.knownMuF.set(settled.prior);
+      this.known = true;
+    }
     this.learning = null;
     this.learned = true;
   }

@@ -66,7 +66,7 @@ export class DeviceMonitor {
     newId: (deviceId: string, startTs: number) => string = (dev, ts) => `${dev}@${ts}`,
   ) {
     this.p = params;
-    this.detector = new DeviceDetector(sensors.length, params);
+    this.detector = new DeviceDetector(sensors.length, params, sensors);
     this.hitSensors = new Uint8Array(sensors.length);
     this.newId = newId;
     this.ev = this.freshEvidence();

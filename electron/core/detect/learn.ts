@@ -207,6 +207,118 @@ function fitCross(c: CombinedDetectors, zs: Float64Array, zfTrace: Float64Array,
   }
 }
 
+/** What the learning rows hold before the state they are learned on (settledStart). */
+export interface SettledStart {
+  /** First learning row of the state the series is learned on (0: the whole window). */
+  start: number;
+  /** Per sensor: the median of the state before it (null: no step). */
+  prior: Float64Array | null;
+  /** The sensor that moved most at that step, and by how many of its σ (-1, 0: no step). */
+  sensor: number;
+  shift: number;
+}
+
+/** Rows each side of a step at the least, for its two levels to be told apart. */
+const MIN_SEGMENT = 10;
+
+/**
+ * The learning window is taken as normal operation, but it may hold a step the level detector would itself call
+ * an anomaly: a start-up, a load change, the series connected mid-transient. Learned across it, the median sits
+ * between the two levels and the MAD spans the step, and the spread stays that wide for good: a later fault
+ * smaller than the step is never seen (SKAB other/4: a flow step of 7 σ in the window, and the labelled drop of
+ * 6 units went unseen). The last such step is found by splitting the rows after the previous one where a
+ * sensor's level changes most (the maximum of the standardised CUSUM of deviations from the mean: the
+ * likelihood-ratio split for a shift in mean), as long as the two sides' medians differ by more than
+ * levelThreshold times their pooled robust spread. The series is learned on the state after it, the one it is in
+ * now, if that lasted enough rows to measure its memory (SERIAL_MIN_ROWS; fewer, and the detectors fall back to
+ * heights so conservative that a fault goes unseen); the state before it stays known as normal (a return to it is
+ * no fault). A step in the window's last rows is not learned on: learning across it stays, the lesser harm than
+ * calling the state the series is in a fault from its first scored row. A slow wander or a ramp across the window
+ * is no step: each side's spread holds half the move, and its bound counts the few independent samples a slow
+ * wander has a side (without it the calibration's 20-minute wander at 1 s rose from 1.13 to 1.51 false episodes a week).
+ */
+export function settledStart(buf: Float64Array, n: number, d: number, p: DetectorParams): SettledStart {
+  const none: SettledStart = { start: 0, prior: null, sensor: -1, shift: 0 };
+  const col = new Float64Array(n);
+  let from = 0;
+  let prev = 0;
+  let last: { at: number; sensor: number; shift: number } | null = null;
+  for (;;) {
+    const step = biggestStep(buf, from, n, d, col, p);
+    if (!step) break;
+    prev = from;
+    last = step;
+    from = step.at;
+  }
+  if (!last || n - last.at < Math.max(p.learnMinSamples, SERIAL_MIN_ROWS)) return none;
+  const prior = new Float64Array(d);
+  for (let i = 0; i < d; i++) prior[i] = levelOf(buf, prev, last.at, d, i, col, p).med;
+  return { start: last.at, prior, sensor: last.sensor, shift: last.shift };
+}
+
+/** The split of rows [s, e) where some sensor's level changes most, if its two sides differ by more than levelThreshold pooled σ. */
+function biggestStep(buf: Float64Array, s: number, e: number, d: number, col: Float64Array, p: DetectorParams) {
+  if (e - s < 2 * MIN_SEGMENT) return null;
+  let best: { at: number; sensor: number; shift: number } | null = null;
+  for (let i = 0; i < d; i++) {
+    let mean = 0;
+    for (let r = s; r < e; r++) mean += buf[r * d + i];
+    mean /= e - s;
+    let cum = 0;
+    let at = -1;
+    let top = 0;
+    for (let r = s; r < e - 1; r++) {
+      cum += buf[r * d + i] - mean;
+      const k = r + 1;
+      if (k - s < MIN_SEGMENT || e - k < MIN_SEGMENT) continue;
+      const v = Math.abs(cum) / Math.sqrt((k - s) * (e - k));
+      if (v > top) {
+        top = v;
+        at = k;
+      }
+    }
+    if (at < 0) continue;
+    const left = levelOf(buf, s, at, d, i, col, p);
+    const right = levelOf(buf, at, e, d, i, col, p);
+    // each side's spread as fitBaseline bounds it, counting its independent samples: a slow wander holds few in
+    // each side, and its sides' medians differ by many of their short-run spreads in the ordinary course
+    const lb = spreadBound(buf.subarray(s * d, at * d), at - s, d, i);
+    const rb = spreadBound(buf.subarray(at * d, e * d), e - at, d, i);
+    const shift = Math.abs(right.med - left.med) / Math.sqrt((left.sd * left.sd * lb * lb + right.sd * right.sd * rb * rb) / 2);
+    if (shift > p.levelThreshold && (!best || shift > best.shift)) best = { at, sensor: i, shift };
+  }
+  return best;
+}
+
+/** The small-sample upper bound's factor on column i's spread over these n rows (fitBaseline's: 1 + 1.645·1.17/√n_eff). */
+function spreadBound(buf: Float64Array, n: number, d: number, i: number): number {
+  let m = 0;
+  for (let r = 0; r < n; r++) m += buf[r * d + i];
+  m /= n;
+  const ne = effectiveSamples(buf, n, d, i, m);
+  return ne < 200 ? 1 + (1.645 * 1.17) / Math.sqrt(ne) : 1;
+}
+
+/** Median and robust spread (as fitBaseline's point estimate) of column i over rows [s, e). */
+function levelOf(buf: Float64Array, s: number, e: number, d: number, i: number, col: Float64Array, p: DetectorParams): { med: number; sd: number } {
+  const m = e - s;
+  const c = col.subarray(0, m);
+  let mean = 0;
+  let m2 = 0;
+  for (let r = 0; r < m; r++) {
+    const v = buf[(s + r) * d + i];
+    c[r] = v;
+    mean += v;
+    m2 += v * v;
+  }
+  mean /= m;
+  const sd = Math.sqrt(Math.max(0, m2 / m - mean * mean));
+  const med = median(c);
+  for (let r = 0; r < m; r++) c[r] = Math.abs(c[r] - med);
+  const mad = median(c) * 1.4826;
+  return { med, sd: Math.max(mad, 0.5 * sd, p.minRelScale * Math.abs(med), 1e-9) };
+}
+
 /** Fewest learning rows that measure a sensor's serial correlation (lag-1 ρ's standard error ≈ 1/√n ≤ 0.1). */
 const SERIAL_MIN_ROWS = 100;
 
