@@ -10,7 +10,7 @@ import type { LiveReadings } from '../live/series';
 import { axisLabels } from '../time';
 import { describeMarkers, drawOver, drawUnder, type DrawnMarker, type LimitKey, type MarkerKind, type TrendMarker } from './overlays';
 import { bindMarkers, MarkerTip } from './markerTip';
-import { decimalsOf, groupByUnit, valueLabels, valueTicks, type UnitGroup } from './units';
+import { decimalsOf, groupByUnit, valueLabels, valueTicks, type TrendTag, type UnitGroup } from './units';
 
 /** Calm greys and one muted blue: colour is for abnormal states, not for decoration (ISA-101). */
 export const PALETTE = ['#2b2b2b', '#2f5d8a', '#7a7a7a', '#5b7f4f', '#8a6d3b', '#4b4b8f', '#9a9a9a', '#3f7f7f', '#6b4f6b'];
@@ -18,22 +18,7 @@ export const PALETTE = ['#2b2b2b', '#2f5d8a', '#7a7a7a', '#5b7f4f', '#8a6d3b', '
 const AXIS_H = 24;
 const MIN_PLOT_H = 20;
 
-export interface TrendTag {
-  /** "<device>/<key>". */
-  id: string;
-  device_id: string;
-  key: string;
-  label: string;
-  unit: string;
-  /** Decimals for the axis labels. */
-  digits: number;
-  /** The plant model's normal band, drawn as a light band behind the line. */
-  normal?: readonly [number, number];
-  /** The plant model's alarm limits, drawn as dashed lines. */
-  limits?: ReadonlyArray<{ key: LimitKey; value: number }>;
-}
-
-export type { LimitKey, MarkerKind, TrendMarker, UnitGroup };
+export type { LimitKey, MarkerKind, TrendMarker, TrendTag, UnitGroup };
 export { decimalsOf, groupByUnit, valueTicks };
 
 export interface TrendStackOptions {

@@ -1,4 +1,21 @@
 // Which tags share a chart (one per unit) and how many decimals a value axis needs.
+import type { LimitKey } from './overlays';
+
+/** A tag the trend stack draws. */
+export interface TrendTag {
+  /** "<device>/<key>". */
+  id: string;
+  device_id: string;
+  key: string;
+  label: string;
+  unit: string;
+  /** Decimals for the axis labels. */
+  digits: number;
+  /** The plant model's normal band, drawn as a light band behind the line. */
+  normal?: readonly [number, number];
+  /** The plant model's alarm limits, drawn as dashed lines. */
+  limits?: ReadonlyArray<{ key: LimitKey; value: number }>;
+}
 
 export interface UnitGroup {
   unit: string;
