@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliSandbox } from '../../../tests/cli-helpers';
 import { generateDay, readingsToCsv } from '../../core/plant';
-import { dateOrderOf, detectCommand, parseTime } from './detect';
+import { detectCommand } from './detect';
+import { dateOrderOf, parseTime } from './detect-csv';
 
 const box = cliSandbox('aegis-detect-cli-');
 

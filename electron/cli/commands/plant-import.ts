@@ -1,7 +1,7 @@
 // `aegisflow plant import-csv`: a draft plant model from a historian export. The CSV says which
 // columns are numbers, how they spread and how often rows come; it does not say units, limits or the
 // plant's hierarchy, so the draft says what it guessed and what the engineer must check.
-import { parseTime } from './detect';
+import { parseTime } from './detect-csv';
 
 export interface DraftOptions {
   /** Shown in the draft's header comment and as the site's name. */
