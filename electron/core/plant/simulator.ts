@@ -23,6 +23,12 @@ import type { CommandCounters, Simulator, SimulatorDeps } from './simulator-type
 const MAX_SPEED_CHUNK = 2048;
 
 /**
+ * Wall ms between notes of the replay's position (kept timestamps): a crash re-publishes at most two of
+ * these (200 s of plant time at 100×); one row written per second is nothing beside ingest's batches.
+ */
+export const POSITION_EVERY_MS = 1000;
+
+/**
  * Clock segments a status carries: the one in force and a recent window, so a UI polling the status
  * stays small however many seeks and loops the store holds (10,000 made a status of 550 KB of JSON).
  */
@@ -86,8 +92,19 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   // newest stored reading does (conversions of the crashed stretch stop at the restart's segment, time.ts).
   // A stop's (or pause's) segment is where the clock stood: with kept timestamps after a seek back the newest
   // stored reading is later than that, and taking it jumped the clock forward to the highest time ever replayed.
+  // With kept timestamps the newest stored reading says nothing after a seek back (the store holds times
+  // later than the replay's position), so a crash resumes from the position noted last (notePosition) if
+  // it is newer than the last segment, else from that segment's row: a stretch published twice, never a jump on.
   const lastSegment = segments.last();
-  const reached = lastSegment?.rate === 0 ? lastSegment.plant : Math.max(lastSegment?.plant ?? -Infinity, deps.resumeAfter ?? -Infinity);
+  const noted = segments.position();
+  const reached =
+    lastSegment?.rate === 0
+      ? lastSegment.plant
+      : opts.timestamps === 'keep'
+        ? noted && lastSegment && noted.wall > lastSegment.wall
+          ? noted.plant
+          : (lastSegment?.plant ?? -Infinity) - 1
+        : Math.max(lastSegment?.plant ?? -Infinity, deps.resumeAfter ?? -Infinity);
   /** The first row at or after time t (binary search: the tape is in time order). */
   const rowAt = (t: number) => {
     let lo = 0;
@@ -133,11 +150,29 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     bus.emit('simulator.discontinuity', { kind, ts });
   };
 
+  // Kept timestamps: where the replay stood one note ago (`mark`), noted every POSITION_EVERY_MS of wall
+  // time while it publishes. One note back, not the newest: what was published since may still sit in
+  // ingest's batch (flushMs, 100 ms) and die with the process, and resuming after it would leave a gap in
+  // the store. So a crash re-publishes at most two intervals (the store keeps the value first stored at a
+  // tag's time: nothing twice, nothing flagged) instead of jumping to the highest time ever replayed.
+  let mark = { wall: clock.now(), plant: reached };
+  const notePosition = () => {
+    if (opts.timestamps !== 'keep') return;
+    const now = clock.now();
+    if (now - mark.wall < POSITION_EVERY_MS) return;
+    segments.notePosition({ wall: now, plant: mark.plant });
+    // Nothing published since a jump: it still stands before the jump's row.
+    mark = { wall: now, plant: lastOut || mark.plant };
+  };
+
   const reanchor = () => {
     if (index >= tape.length) return;
     const rowTs = tape.ts(index);
     // Kept timestamps: a jump (seek, loop) puts the clock at its row; what was published before is not where it stands.
-    if (opts.timestamps === 'keep' && (index === 0 || tape.ts(index - 1) !== lastOut)) lastOut = 0;
+    if (opts.timestamps === 'keep' && (index === 0 || tape.ts(index - 1) !== lastOut)) {
+      lastOut = 0;
+      mark = { wall: clock.now(), plant: rowTs - 1 };
+    }
     wallAnchor = clock.now();
     simAnchor = rowTs;
     simBase = rowTs;
@@ -206,6 +241,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
         const from = index;
         index = end;
         if (end > from) await publishRange(c, from, end);
+        notePosition();
         if (index >= tape.length && atEnd()) return;
         setImmediate(() => void pump());
         return;
@@ -216,6 +252,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       const from = index;
       while (index < tape.length && tape.ts(index) <= dueSim) index++;
       if (index > from) await publishRange(c, from, index);
+      notePosition();
       if (index >= tape.length && atEnd()) return;
       schedule((tape.ts(index) - simAnchor) / opts.speed - (clock.now() - wallAnchor));
     } catch (err) {
