@@ -154,7 +154,13 @@ describe('clock segments across a core restart', () => {
       const highest = sim.plantTime() ?? 0;
       // Back to five minutes in, then thirty seconds at 10× (five minutes more): the replay stands at ~10 minutes.
       const target = first + 300_000;
+      const seekWall = clock.now();
       sim.seek(target);
+      // An instant stamped a second before the seek (an alarm) stays where the clock was then, not at the seek's
+      // target (the segment before a jump back used to run up to the jump's own plant time, and stop there).
+      const started = clockOf(a).segments[0];
+      expect(wallToPlant(clockOf(a), seekWall - 1_000)).toBe(started.plant + (seekWall - 1_000 - started.wall) * 10);
+      expect(wallToPlant(clockOf(a), seekWall - 1)).toBe(highest);
       clock.advance(30_000);
       await waitFor(() => Date.parse(sim.status().simTime ?? '') > target + 295_000, 'the replay caught up after the seek');
       const position = sim.plantTime() ?? 0;

@@ -170,6 +170,12 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     const rowTs = tape.ts(index);
     // Kept timestamps: a jump (seek, loop) puts the clock at its row; what was published before is not where it stands.
     if (opts.timestamps === 'keep' && (index === 0 || tape.ts(index - 1) !== lastOut)) {
+      // Where the clock stood until the jump, as a segment a millisecond before it: without it the segment
+      // before runs on to the jump's own plant time (time.ts ends a segment where the next begins), and an
+      // alarm raised at 00:15 before a seek back to 00:05 was placed at 00:05.
+      const prev = segments.last();
+      const now = clock.now();
+      if (lastOut && prev && prev.rate !== 0 && prev.wall < now - 1) segments.add({ wall: now - 1, plant: lastOut, rate: 0 });
       lastOut = 0;
       mark = { wall: clock.now(), plant: rowTs - 1 };
     }
