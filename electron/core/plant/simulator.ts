@@ -13,6 +13,7 @@ import { createRateLimitedLog } from '../observability';
 import { DeviceModel } from './device-model';
 import { GenericDeviceModel, type PlantDevice } from './generic-model';
 import { createClockSegments } from './clock-store';
+import { createPositionNotes, reachedBefore } from './replay-position';
 import { createModelEncoder, frameSamples, type Encoder, type PlantSpec } from './publish';
 import { SCENARIOS } from './scenarios';
 import type { Tape } from './tape';
@@ -21,12 +22,6 @@ export type { CommandCounters, PreviewBase, Simulator, SimulatorDeps, SimulatorO
 import type { CommandCounters, Simulator, SimulatorDeps } from './simulator-types';
 
 const MAX_SPEED_CHUNK = 2048;
-
-/**
- * Wall ms between notes of the replay's position (kept timestamps): a crash re-publishes at most two of
- * these (200 s of plant time at 100×); one row written per second is nothing beside ingest's batches.
- */
-export const POSITION_EVERY_MS = 1000;
 
 /**
  * Clock segments a status carries: the one in force and a recent window, so a UI polling the status
@@ -86,25 +81,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   // kept across restarts when a store is given (clock-store.ts).
   const segments = deps.clockSegments ?? createClockSegments({ now: clock.now });
   const segment = (plant: number, rate: number | null) => segments.add({ wall: clock.now(), plant, rate });
-  // Shift mode puts the replay on the wall clock, but after a restart never before the plant time the clock
-  // had reached (a fast replay runs ahead of the wall clock): what was stamped before the restart must not
-  // land after the new "now". A stop's segment holds that time; after a crash (no stop's segment) the
-  // newest stored reading does (conversions of the crashed stretch stop at the restart's segment, time.ts).
-  // A stop's (or pause's) segment is where the clock stood: with kept timestamps after a seek back the newest
-  // stored reading is later than that, and taking it jumped the clock forward to the highest time ever replayed.
-  // With kept timestamps the newest stored reading says nothing after a seek back (the store holds times
-  // later than the replay's position), so a crash resumes from the position noted last (notePosition) if
-  // it is newer than the last segment, else from that segment's row: a stretch published twice, never a jump on.
-  const lastSegment = segments.last();
-  const noted = segments.position();
-  const reached =
-    lastSegment?.rate === 0
-      ? lastSegment.plant
-      : opts.timestamps === 'keep'
-        ? noted && lastSegment && noted.wall > lastSegment.wall
-          ? noted.plant
-          : (lastSegment?.plant ?? -Infinity) - 1
-        : Math.max(lastSegment?.plant ?? -Infinity, deps.resumeAfter ?? -Infinity);
+  const reached = reachedBefore(segments, opts.timestamps, deps.resumeAfter);
   /** The first row at or after time t (binary search: the tape is in time order). */
   const rowAt = (t: number) => {
     let lo = 0;
@@ -150,19 +127,9 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     bus.emit('simulator.discontinuity', { kind, ts });
   };
 
-  // Kept timestamps: where the replay stood one note ago (`mark`), noted every POSITION_EVERY_MS of wall
-  // time while it publishes. One note back, not the newest: what was published since may still sit in
-  // ingest's batch (flushMs, 100 ms) and die with the process, and resuming after it would leave a gap in
-  // the store. So a crash re-publishes at most two intervals (the store keeps the value first stored at a
-  // tag's time: nothing twice, nothing flagged) instead of jumping to the highest time ever replayed.
-  let mark = { wall: clock.now(), plant: reached };
+  const positions = createPositionNotes(segments, clock.now, reached);
   const notePosition = () => {
-    if (opts.timestamps !== 'keep') return;
-    const now = clock.now();
-    if (now - mark.wall < POSITION_EVERY_MS) return;
-    segments.notePosition({ wall: now, plant: mark.plant });
-    // Nothing published since a jump: it still stands before the jump's row.
-    mark = { wall: now, plant: lastOut || mark.plant };
+    if (opts.timestamps === 'keep') positions.published(lastOut);
   };
 
   const reanchor = () => {
@@ -170,14 +137,8 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     const rowTs = tape.ts(index);
     // Kept timestamps: a jump (seek, loop) puts the clock at its row; what was published before is not where it stands.
     if (opts.timestamps === 'keep' && (index === 0 || tape.ts(index - 1) !== lastOut)) {
-      // Where the clock stood until the jump, as a segment a millisecond before it: without it the segment
-      // before runs on to the jump's own plant time (time.ts ends a segment where the next begins), and an
-      // alarm raised at 00:15 before a seek back to 00:05 was placed at 00:05.
-      const prev = segments.last();
-      const now = clock.now();
-      if (lastOut && prev && prev.rate !== 0 && prev.wall < now - 1) segments.add({ wall: now - 1, plant: lastOut, rate: 0 });
+      positions.jumped(rowTs, lastOut);
       lastOut = 0;
-      mark = { wall: clock.now(), plant: rowTs - 1 };
     }
     wallAnchor = clock.now();
     simAnchor = rowTs;
