@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisLabels, clockBackNotice, fmtClock, plantToWall, usePlantNow, wallToPlant, type PlantClock } from './time';
+import { axisLabels, clockBackNotice, clockBehind, fmtClock, plantToWall, wallToPlant, type PlantClock } from './time';
 
 // Local-zone formatting: build the expected instants from local parts so the test holds in any zone.
 const local = (y: number, mo: number, d: number, h: number, mi: number, s = 0) => new Date(y, mo - 1, d, h, mi, s).getTime();
@@ -71,13 +71,28 @@ describe('one clock: a jump back of the plant clock (kept timestamps)', () => {
     expect(clockBackNotice({ kind: 'loop', ts: shown - 3_600_000 }, null)).toBeNull();
   });
 
-  it('keeps the latest time shown while the clock goes back', () => {
-    const t0 = local(2026, 1, 1, 12, 0);
-    usePlantNow.setState({ now: null, at: 0, peak: null });
-    usePlantNow.getState().saw(t0 + 60_000, 1);
-    usePlantNow.getState().saw(t0, 2);
-    expect(usePlantNow.getState()).toMatchObject({ now: t0, peak: t0 + 60_000 });
-    usePlantNow.getState().saw(t0 + 120_000, 3);
-    expect(usePlantNow.getState().peak).toBe(t0 + 120_000);
+  it('marks the clock only while a time on screen is later than it, a time placed a moment ahead of the newest reading not', () => {
+    // Kept timestamps: 10× from plant 18:00 at wall 1,000,000; looped to 00:00 at wall 1,060,000.
+    const loop: PlantClock = {
+      segments: [
+        { wall: 1_000_000, plant: local(2026, 1, 1, 18, 0), rate: 10 },
+        { wall: 1_060_000, plant: local(2026, 1, 1, 0, 0), rate: 10 },
+      ],
+      plantTime: local(2026, 1, 1, 0, 1),
+      at: 1_066_000,
+    };
+    const alarmBefore = wallToPlant(loop, 1_030_000);
+    expect(alarmBefore).toBe(local(2026, 1, 1, 18, 5));
+    const now = local(2026, 1, 1, 0, 1);
+    expect(clockBehind(alarmBefore, now, loop, 1_066_000)).toBe(alarmBefore);
+    expect(clockBehind(null, now, loop, 1_066_000)).toBeNull();
+    // An alarm raised at the core's wall now sits up to a reading batch after the newest reading shown: no jump.
+    const justRaised = wallToPlant(loop, 1_066_000);
+    expect(justRaised).toBeGreaterThan(now - 20_000);
+    expect(clockBehind(justRaised, now - 20_000, loop, 1_066_000)).toBeNull();
+    // The pass reaches the alarm's time: nothing shown is later any more.
+    expect(clockBehind(alarmBefore, alarmBefore, loop, 1_066_000)).toBeNull();
+    // No replay: the plant clock is the wall clock, nothing goes back.
+    expect(clockBehind(alarmBefore, now, null, 1_066_000)).toBeNull();
   });
 });

@@ -114,27 +114,35 @@ export interface PlantNowState {
   now: number | null;
   /** Wall time of that reading's arrival. */
   at: number;
-  /**
-   * The latest plant time the top bar showed since the page loaded: with kept timestamps a seek back or a
-   * loop takes the clock below it, and what was shown until then (alarms, trends) is later than "now".
-   */
-  peak: number | null;
   saw(plantMs: number, wallMs?: number): void;
 }
 
 export const usePlantNow = create<PlantNowState>()((set, get) => ({
   now: null,
   at: 0,
-  peak: null,
   // Whole seconds: a re-render of every clock per reading batch would be waste.
   saw: (plantMs, wallMs = Date.now()) => {
     if (!Number.isFinite(plantMs)) return;
     const cur = get().now;
     if (cur !== null && Math.floor(cur / 1000) === Math.floor(plantMs / 1000)) return;
-    const peak = get().peak;
-    set({ now: plantMs, at: wallMs, peak: peak === null ? plantMs : Math.max(peak, plantMs) });
+    set({ now: plantMs, at: wallMs });
   },
 }));
+
+/**
+ * The latest time on screen when it is later than the plant clock (kept timestamps after a seek back or
+ * a loop), else null: what the top bar's "↺ back" says, exactly while such a time is shown (an alarm
+ * placed through the clock segments, a trend zoomed into a stretch replayed before the jump), whatever
+ * this page saw before (a page opened after the jump marks it too). The clock here is the later of the top bar's (`now`, the newest reading) and where
+ * the core's clock segments put the core's wall instant `wallNow`: an alarm raised a moment ago is placed
+ * a few seconds after the newest reading that reached the page (readings come in batches, 250 ms = 25 s
+ * of plant time at 100×), and that is no jump back. Whole seconds, as the clock shows them.
+ */
+export function clockBehind(latestShown: number | null, now: number | null, clock: PlantClock | null | undefined, wallNow: number): number | null {
+  if (latestShown === null || !clock || clock.segments.length === 0) return null;
+  const present = Math.max(now ?? -Infinity, wallToPlant(clock, wallNow));
+  return Math.floor(latestShown / 1000) > Math.floor(present / 1000) ? latestShown : null;
+}
 
 /**
  * What the operator is told when the replay jumps (`simulator.discontinuity`: the kind and the next

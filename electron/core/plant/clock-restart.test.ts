@@ -3,12 +3,15 @@
 // new core starts on the same data dir, and the plant clock goes on from where it stood, with shifted or
 // with kept timestamps (kept mode replayed from the dataset's first row: the clock ran back in silence).
 // A real core, a real SQLite file, the injected clock moved by hand.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCore, testConfig, type Core } from '..';
 import { manualClock } from '../clock';
 import { databasePath } from '../config';
 import { createReadingsRepository, openDatabase, type ReadingsRepository } from '../store';
 import { wallToPlant } from '../../../renderer/src/time';
+import { INTERVAL_MS } from './generator';
 import { tempDir, waitFor } from '../../../tests/helpers';
 
 const config = (dir: string, autostart = true, timestamps: 'shift' | 'keep' = 'shift') =>
@@ -151,7 +154,13 @@ describe('clock segments across a core restart', () => {
       const highest = sim.plantTime() ?? 0;
       // Back to five minutes in, then thirty seconds at 10× (five minutes more): the replay stands at ~10 minutes.
       const target = first + 300_000;
+      const seekWall = clock.now();
       sim.seek(target);
+      // An instant stamped a second before the seek (an alarm) stays where the clock was then, not at the seek's
+      // target (the segment before a jump back used to run up to the jump's own plant time, and stop there).
+      const started = clockOf(a).segments[0];
+      expect(wallToPlant(clockOf(a), seekWall - 1_000)).toBe(started.plant + (seekWall - 1_000 - started.wall) * 10);
+      expect(wallToPlant(clockOf(a), seekWall - 1)).toBe(highest);
       clock.advance(30_000);
       await waitFor(() => Date.parse(sim.status().simTime ?? '') > target + 295_000, 'the replay caught up after the seek');
       const position = sim.plantTime() ?? 0;
@@ -171,6 +180,64 @@ describe('clock segments across a core restart', () => {
       await stop(b);
     } finally {
       t4.cleanup();
+    }
+  }, 60_000);
+
+  it('with kept timestamps after a crash that followed a seek back resumes where the replay stood, re-publishing a stretch once more, never jumping forward', async () => {
+    const t5 = tempDir('aegis-clock-keep-crash-');
+    const t6 = tempDir('aegis-clock-keep-crash-image-');
+    try {
+      const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
+      const { core: a, sim } = await start(t5.dir, clock, true, 'keep');
+      await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
+      const first = sim.plantTime() ?? 0;
+      clock.advance(120_000);
+      await waitFor(() => (sim.plantTime() ?? 0) >= first + 1_190_000, 'twenty minutes of plant time');
+      const highest = sim.plantTime() ?? 0;
+      // Back to five minutes in, then two steps of fifteen seconds at 10×: the replay stands at ~10 minutes.
+      const target = first + 300_000;
+      sim.seek(target);
+      for (const step of [150_000, 300_000]) {
+        clock.advance(15_000);
+        await waitFor(() => Date.parse(sim.status().simTime ?? '') > target + step - 5_000, 'the replay caught up after the seek');
+      }
+      const position = sim.plantTime() ?? 0;
+      expect(position).toBeLessThan(highest - 500_000);
+      const devices = a.services.plant?.dataset.devices ?? [];
+      const device = devices[0];
+      await waitFor(() => a.services.readings.range(device, position, position).length === 1, 'the position stored');
+      // The crash (kill -9): the database as it is on disk now, committed transactions only; no stop runs on it.
+      fs.copyFileSync(path.join(t5.dir, 'sensor_data.csv'), path.join(t6.dir, 'sensor_data.csv'));
+      const live = openDatabase(databasePath(config(t5.dir)));
+      live.prepare('VACUUM INTO ?').run(databasePath(config(t6.dir)));
+      live.close();
+      await stop(a);
+
+      clock.advance(60_000);
+      const { core: b, sim: simB } = await start(t6.dir, clock, true, 'keep');
+      const restart = clockOf(b).segments.at(-1);
+      // Not at the highest time ever replayed: within the stretch replayed since the seek, at most where it stood.
+      expect(restart?.plant).toBeGreaterThanOrEqual(target);
+      expect(restart?.plant).toBeLessThanOrEqual(position);
+      await waitFor(() => simB.plantTime() !== null, 'the first rows after the restart');
+      expect(simB.plantTime()).toBeLessThanOrEqual(position + 5_000);
+      clock.advance(30_000);
+      const until = (restart?.plant ?? 0) + 300_000;
+      await waitFor(() => (simB.plantTime() ?? 0) >= until - 5_000, 'the replay past the crash');
+      await waitFor(() => b.services.readings.range(device, until - 5_000, until).length > 0, 'stored past the crash');
+      // Nothing lost across the crash, nothing refused or flagged, and the stretch published twice is stored once.
+      const rows = b.services.readings.range(device, target, until - 5_000);
+      for (let i = 1; i < rows.length; i++) expect(Date.parse(rows[i].timestamp) - Date.parse(rows[i - 1].timestamp)).toBe(INTERVAL_MS);
+      expect(rows.filter((r) => r.quality)).toEqual([]);
+      expect(b.services.ingest.counters().rejected).toBe(0);
+      const image = openDatabase(databasePath(config(t6.dir)));
+      const perMinute = image.prepare('SELECT MAX(r.n + r.bad) FROM tag_rollup r JOIN tags t ON t.id = r.tag WHERE t.device = ?').pluck().get(device) as number;
+      image.close();
+      expect(perMinute).toBeLessThanOrEqual(60_000 / INTERVAL_MS);
+      await stop(b);
+    } finally {
+      t5.cleanup();
+      t6.cleanup();
     }
   }, 60_000);
 

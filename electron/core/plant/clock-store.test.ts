@@ -56,6 +56,18 @@ describe('clock segments store', () => {
     db.close();
   });
 
+  it('keeps the replay position noted last across a reopening, one row however often it is noted', () => {
+    const db = open();
+    const s = createClockSegments({ db, now: () => 0 });
+    expect(s.position()).toBeUndefined();
+    s.notePosition({ wall: 1000, plant: 50_000 });
+    s.notePosition({ wall: 2000, plant: 60_000 });
+    expect(s.position()).toEqual({ wall: 2000, plant: 60_000 });
+    expect(createClockSegments({ db, now: () => 0 }).position()).toEqual({ wall: 2000, plant: 60_000 });
+    expect(db.prepare('SELECT COUNT(*) FROM sim_replay_position').pluck().get()).toBe(1);
+    db.close();
+  });
+
   it('keeps at most maxSegments, the newest', () => {
     const db = open();
     const s = createClockSegments({ db, now: () => 0, maxSegments: 3 });

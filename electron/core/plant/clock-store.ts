@@ -1,7 +1,9 @@
 // The replay's clock segments (plant time against the wall clock, SimulatorStatus.clock), kept in the
 // database so that what the core stamped with the wall clock before a restart (alarms, approvals, audit)
 // still converts to the plant time it happened at. Bounded: the last MAX_SEGMENTS and MAX_AGE_MS, the
-// newest segment older than that kept, as it covers the start of the window.
+// newest segment older than that kept, as it covers the start of the window. Beside them, the replay's
+// position noted at bounded wall intervals (one row): with kept timestamps after a crash it is the only
+// record of where the replay stood (a seek back leaves readings later than that in the store).
 import type { Db, Migration } from '../store';
 
 export interface ClockSegment {
@@ -11,6 +13,12 @@ export interface ClockSegment {
   rate: number | null;
 }
 
+/** Where the replay stood (plant time, the last published) and the wall instant that was noted at. */
+export interface ReplayPosition {
+  wall: number;
+  plant: number;
+}
+
 export const MAX_SEGMENTS = 10_000;
 export const MAX_AGE_MS = 30 * 86_400_000;
 
@@ -18,6 +26,10 @@ export const plantMigrations: Migration[] = [
   {
     id: 'sim-001-clock-segments',
     up: (db) => db.exec('CREATE TABLE sim_clock_segments (id INTEGER PRIMARY KEY, wall INTEGER NOT NULL, plant INTEGER NOT NULL, rate REAL)'),
+  },
+  {
+    id: 'sim-002-replay-position',
+    up: (db) => db.exec('CREATE TABLE sim_replay_position (id INTEGER PRIMARY KEY CHECK (id = 1), wall INTEGER NOT NULL, plant INTEGER NOT NULL)'),
   },
 ];
 
@@ -35,6 +47,10 @@ export interface ClockSegments {
   recent(n: number): ClockSegmentsPage;
   /** The segments that start in [from, to) wall ms, with the one before `from` (it covers `from`). */
   range(from?: number, to?: number): ClockSegmentsPage;
+  /** Note where the replay stands (one row, overwritten). */
+  notePosition(position: ReplayPosition): void;
+  /** The position noted last, if any. */
+  position(): ReplayPosition | undefined;
 }
 
 export interface ClockSegmentsOptions {
@@ -56,8 +72,11 @@ export function createClockSegments(opts: ClockSegmentsOptions): ClockSegments {
           'UPDATE sim_clock_segments SET plant = ?, rate = ? WHERE id = (SELECT MAX(id) FROM sim_clock_segments)',
         ),
         pruneBelow: opts.db.prepare<[number]>('DELETE FROM sim_clock_segments WHERE id < ?'),
+        position: opts.db.prepare<[], ReplayPosition>('SELECT wall, plant FROM sim_replay_position WHERE id = 1'),
+        notePosition: opts.db.prepare<[number, number]>('INSERT OR REPLACE INTO sim_replay_position (id, wall, plant) VALUES (1, ?, ?)'),
       }
     : null;
+  let noted: ReplayPosition | undefined = q?.position.get();
   const rows: Array<ClockSegment & { id: number }> = q ? q.all.all() : [];
   let nextId = rows.length ? rows[rows.length - 1].id + 1 : 1;
 
@@ -112,5 +131,10 @@ export function createClockSegments(opts: ClockSegmentsOptions): ClockSegments {
       const end = startingBefore(to);
       return { segments: rows.slice(first, Math.max(first, end)).map(seg), older: first };
     },
+    notePosition({ wall, plant }) {
+      noted = { wall, plant };
+      q?.notePosition.run(wall, plant);
+    },
+    position: () => (noted ? { ...noted } : undefined),
   };
 }

@@ -13,6 +13,7 @@ import { createRateLimitedLog } from '../observability';
 import { DeviceModel } from './device-model';
 import { GenericDeviceModel, type PlantDevice } from './generic-model';
 import { createClockSegments } from './clock-store';
+import { createPositionNotes, reachedBefore } from './replay-position';
 import { createModelEncoder, frameSamples, type Encoder, type PlantSpec } from './publish';
 import { SCENARIOS } from './scenarios';
 import type { Tape } from './tape';
@@ -80,14 +81,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
   // kept across restarts when a store is given (clock-store.ts).
   const segments = deps.clockSegments ?? createClockSegments({ now: clock.now });
   const segment = (plant: number, rate: number | null) => segments.add({ wall: clock.now(), plant, rate });
-  // Shift mode puts the replay on the wall clock, but after a restart never before the plant time the clock
-  // had reached (a fast replay runs ahead of the wall clock): what was stamped before the restart must not
-  // land after the new "now". A stop's segment holds that time; after a crash (no stop's segment) the
-  // newest stored reading does (conversions of the crashed stretch stop at the restart's segment, time.ts).
-  // A stop's (or pause's) segment is where the clock stood: with kept timestamps after a seek back the newest
-  // stored reading is later than that, and taking it jumped the clock forward to the highest time ever replayed.
-  const lastSegment = segments.last();
-  const reached = lastSegment?.rate === 0 ? lastSegment.plant : Math.max(lastSegment?.plant ?? -Infinity, deps.resumeAfter ?? -Infinity);
+  const reached = reachedBefore(segments, opts.timestamps, deps.resumeAfter);
   /** The first row at or after time t (binary search: the tape is in time order). */
   const rowAt = (t: number) => {
     let lo = 0;
@@ -133,11 +127,19 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
     bus.emit('simulator.discontinuity', { kind, ts });
   };
 
+  const positions = createPositionNotes(segments, clock.now, reached);
+  const notePosition = () => {
+    if (opts.timestamps === 'keep') positions.published(lastOut);
+  };
+
   const reanchor = () => {
     if (index >= tape.length) return;
     const rowTs = tape.ts(index);
     // Kept timestamps: a jump (seek, loop) puts the clock at its row; what was published before is not where it stands.
-    if (opts.timestamps === 'keep' && (index === 0 || tape.ts(index - 1) !== lastOut)) lastOut = 0;
+    if (opts.timestamps === 'keep' && (index === 0 || tape.ts(index - 1) !== lastOut)) {
+      positions.jumped(rowTs, lastOut);
+      lastOut = 0;
+    }
     wallAnchor = clock.now();
     simAnchor = rowTs;
     simBase = rowTs;
@@ -206,6 +208,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
         const from = index;
         index = end;
         if (end > from) await publishRange(c, from, end);
+        notePosition();
         if (index >= tape.length && atEnd()) return;
         setImmediate(() => void pump());
         return;
@@ -216,6 +219,7 @@ export function createSimulator(deps: SimulatorDeps): Simulator {
       const from = index;
       while (index < tape.length && tape.ts(index) <= dueSim) index++;
       if (index > from) await publishRange(c, from, index);
+      notePosition();
       if (index >= tape.length && atEnd()) return;
       schedule((tape.ts(index) - simAnchor) / opts.speed - (clock.now() - wallAnchor));
     } catch (err) {

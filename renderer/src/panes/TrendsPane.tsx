@@ -84,17 +84,34 @@ export default function TrendsPane() {
   // One chart stack per tag selection; the window changes without a rebuild.
   useEffect(() => {
     if (!elRef.current || trendTags.length === 0) return;
+    // The window's end is a time on screen for the top bar's "↺ back" (PlantTime.tsx latestShown) once the
+    // operator zoomed or panned: a stretch replayed before a jump back is later than the clock. Following,
+    // it is the newest arrival, the clock itself.
+    let follows = true;
+    let lastTo: number | null = null;
+    const showEnd = () => {
+      const el = windowRef.current;
+      if (!el) return;
+      if (follows || lastTo === null) delete el.dataset.shownTs;
+      else el.dataset.shownTs = String(lastTo);
+    };
     const stack = new TrendStack(elRef.current, {
       live,
       tags: trendTags,
       windowSec: useTrends.getState().windowSec,
-      onFollowChange: setFollowing,
+      onFollowChange: (f) => {
+        follows = f;
+        showEnd();
+        setFollowing(f);
+      },
       onLatest: setLatest,
       onWindow: (from, to) => {
         const el = windowRef.current;
         if (!el) return;
         const c = usePlantClock.getState().clock;
         const today = usePlantNow.getState().now ?? wallToPlant(c, Date.now());
+        lastTo = to;
+        showEnd();
         el.dataset.from = String(from);
         el.dataset.to = String(to);
         el.textContent = `${fmtClock(from, today)} – ${fmtClock(to, today)}`;

@@ -41,6 +41,8 @@ export interface PlantClockState {
   clock: PlantClock | null;
   /** Stretches of segments the core holds that are not here yet, fetched in turn. */
   wanted: ClockRange[];
+  /** This page's Date.now() when the last status came (its `at` is the core's clock then). */
+  seenAt: number;
   /** Take a status's clock. */
   absorb(status: StatusClock | null | undefined): void;
   /** Take the segments fetched for a wanted stretch. */
@@ -50,6 +52,7 @@ export interface PlantClockState {
 export const usePlantClock = create<PlantClockState>()((set, get) => ({
   clock: null,
   wanted: [],
+  seenAt: 0,
   absorb: (status) => {
     if (!status) {
       set({ clock: null, wanted: [] });
@@ -61,6 +64,7 @@ export const usePlantClock = create<PlantClockState>()((set, get) => ({
     set({
       clock: { segments: mergeSegments(held, status.segments, true), plantTime: status.plantTime, at: status.at },
       wanted: gap ? [...wanted, gap] : wanted,
+      seenAt: Date.now(),
     });
   },
   merge: (range, page) =>
@@ -69,6 +73,14 @@ export const usePlantClock = create<PlantClockState>()((set, get) => ({
       wanted: st.wanted.filter((r) => r !== range),
     })),
 }));
+
+/**
+ * The core's wall clock now, as well as the page knows it: the last status's `at` moved on by the time
+ * this page saw pass since (the page may run on another machine, its clock set differently).
+ */
+export function coreWallNow(s: Pick<PlantClockState, 'clock' | 'seenAt'>): number {
+  return s.clock ? s.clock.at + Math.max(0, Date.now() - s.seenAt) : Date.now();
+}
 
 /** A wall instant the held segments may place wrong: its stretch is still being fetched. */
 export function isWanted(wanted: readonly ClockRange[], wallMs: number): boolean {
