@@ -201,7 +201,11 @@ export class DeviceMonitor {
         this.catchUp--;
         det.adapt(values, p.catchUpFactor);
       } else det.adapt(values);
-      if (score < p.closeLevel) det.learnSeason(ts, values);
+      // Every scored sample teaches the profiles, as inside an episode (a one-off is not a cycle: season.ts). A
+      // sample left out because it scored high is the one a step at that hour gives: at one sample per bucket
+      // (hourly data) it is the bucket's only sample, whose mean then stays its neighbour's, and the step scores
+      // high (opens a false episode) every day or every week for ever (hourly energy: Saturday 00:00).
+      det.learnSeason(ts, values);
       if (score >= 1) {
         if (this.hitRun === 0) {
           this.firstHitTs = ts;
