@@ -265,6 +265,7 @@ export class DeviceDetector extends CombinedDetectors {
   /** Forget short-term state (after a data gap); the learned baseline stays. */
   resetShortTerm(): void {
     this.rest();
+    this.repeats.fill(0);
     this.hasPrev = false;
     this.zscore?.reset();
   }
@@ -294,9 +295,12 @@ export class DeviceDetector extends CombinedDetectors {
     // Hold the last good value for NaN/Infinity: one bad field must not poison the filters.
     const x = this.lastX;
     let anyGood = false;
+    const learned = this.learned;
     for (let i = 0; i < d; i++) {
       const v = values[i];
       if (v === v && v !== Infinity && v !== -Infinity) {
+        // repeats of the last value this sensor sent (a held, missing one is no repeat)
+        if (learned) this.repeats[i] = this.hasLast[i] && v === x[i] ? this.repeats[i] + 1 : 0;
         x[i] = v;
         this.hasLast[i] = 1;
         anyGood = true;

@@ -2,7 +2,7 @@
 // samples (hysteresis), typed from the evidence gathered over the whole episode.
 import { involvementOf, typeFromInvolvement, severityOf, type EpisodeEvidence } from './classify';
 import { DeviceDetector } from './detector';
-import { KIND_VARIANCE, kindNames } from './kinds';
+import { KIND_STUCK, KIND_VARIANCE, kindNames } from './kinds';
 import type { DetectorParams, Episode } from './schema';
 
 export const EV_NONE = 0;
@@ -278,7 +278,8 @@ export class DeviceMonitor {
     }
     // Settled: past maxFreezeSamples, a steady level is the new normal (a slow wander or a plant that
     // settled elsewhere), not an anomaly to keep open for ever.
-    if (!recovered && thawed && steady) {
+    // A stuck sensor is as steady as it gets, and no new normal: it ends when the value moves again.
+    if (!recovered && thawed && steady && !(det.kinds & KIND_STUCK)) {
       recovered = true;
       this.lastStrongTs = ts;
     }

@@ -256,6 +256,59 @@ describe('seasonality: a one-off fault is not a cycle', () => {
   });
 });
 
+describe('a stuck sensor', () => {
+  const minute = 60_000;
+  /** A week of 1-min data: a pressure (AR(1) around 3 bar, three decimals) and a flow; the pressure freezes at its last value for `hours` from day 3, 02:00. */
+  function frozen(seed: number, hours: number, decimals = 3) {
+    const rng = seededRng(seed);
+    const rows: OfflineRow[] = [];
+    const from = T0 + 3 * 86_400_000 + 2 * 3_600_000;
+    const to = from + hours * 3_600_000;
+    let a = 0;
+    let held = 0;
+    const f = 10 ** decimals;
+    for (let i = 0; i < 7 * 1440; i++) {
+      const ts = T0 + i * minute;
+      a = 0.7 * a + 0.71 * gauss(rng);
+      const v = Math.round((3 + 0.1 * a) * f) / f;
+      if (ts < from || ts >= to) held = v;
+      rows.push({ key: 'pump', ts, values: [held, 20 + gauss(rng)] });
+    }
+    return { res: runOffline(rows, ['pressure', 'flow'], defaults), from, to };
+  }
+
+  // the finding: a transmitter that freezes at its last value moves no level, drift or variance up (the variance
+  // detector sees its differences fall to 0, which is no rise): six hours of a frozen pressure, and nothing
+  it('a sensor that never repeated a value while learning and then holds one for hours opens one episode over the hold', () => {
+    for (const seed of [1, 2]) {
+      const { res, from, to } = frozen(seed, 6);
+      expect(res.episodes.map((e) => new Date(e.start_ts).toISOString())).toHaveLength(1);
+      const [ep] = res.episodes;
+      expect(ep.detectors).toContain('stuck');
+      expect(ep.sensors).toEqual(['pressure']);
+      // from within minutes of the freeze to its end (not cut into pieces by the freeze limit)
+      expect(ep.start_ts).toBeGreaterThanOrEqual(from);
+      expect(ep.start_ts).toBeLessThan(from + 15 * minute);
+      expect(Math.abs((ep.end_ts ?? ep.last_ts) - to)).toBeLessThanOrEqual(5 * minute);
+    }
+  });
+
+  it('a quantised sensor, whose values repeated while learning, is not judged by its runs', () => {
+    // one decimal: the same pressure repeats its value most minutes; a six-hour hold is a run like others, longer
+    const { res } = frozen(3, 0, 1);
+    expect(res.episodes.filter((e) => e.detectors.includes('stuck'))).toEqual([]);
+    expect(res.monitors.get('pump')?.detector.stuckLen[0]).toBe(0);
+  });
+
+  it('a value sent only every sixth row is held between, and the held copies are no repeats', () => {
+    const rng = seededRng(4);
+    const rows: OfflineRow[] = [];
+    for (let i = 0; i < 2 * 8640; i++) rows.push({ key: 'tank', ts: T0 + i * 10_000, values: [50 + gauss(rng), i % 6 === 0 ? 7 + gauss(rng) : NaN] });
+    const res = runOffline(rows, ['level', 'temperature'], defaults);
+    expect(res.episodes.filter((e) => e.detectors.includes('stuck'))).toEqual([]);
+  });
+});
+
 describe('typing that generalizes', () => {
   // the built-in day for seeds 1–20, and 917 (it typed sensor_drift as thermal_runaway)
   const seeds = [...Array.from({ length: 20 }, (_, i) => i + 1), 917];

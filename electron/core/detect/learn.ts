@@ -56,6 +56,7 @@ export interface LearnedStart {
 /** Fit c's model on the n learning rows in buf (row-major, c.d values a row); warnings get what the data could not support. */
 export function learnModel(c: CombinedDetectors, buf: Float64Array, n: number, t: SampleTiming, p: DetectorParams, warnings: string[]): LearnedStart {
   const bound = fitBaseline(c, buf, n, p);
+  fitStuck(c, buf, n, t, p);
   const { warm, zf, zs, zfTrace } = fitSpreads(c, buf, n, t);
   fitCross(c, zs, zfTrace, n, warm, bound, warnings);
   c.lvl.set(c.mu);
@@ -101,6 +102,29 @@ function fitBaseline(c: CombinedDetectors, buf: Float64Array, n: number, p: Dete
     c.dfac[i] = c.scale[i] / Math.max(c.scale[i], p.driftMinRelScale * Math.abs(med));
   }
   return bound;
+}
+
+/**
+ * The stuck detector's limit per sensor. A sensor whose m learning transitions never repeated a value reports a
+ * continuous measurement: its chance of repeating the last value is at most 3/m (the rule of three, 95 %), and a run
+ * of L repeats at most (3/m)^L. The limit is the run that normal operation expects less than a tenth of the alarm
+ * budget's episodes a week (one detector of the bank), from the samples a week holds; never under 3 repeats. A sensor
+ * that repeated values while learning (quantised, counts, held by a slower source) is off: its runs say nothing.
+ */
+function fitStuck(c: CombinedDetectors, buf: Float64Array, n: number, t: SampleTiming, p: DetectorParams): void {
+  const d = c.d;
+  const m = n - 1;
+  const perWeek = 604_800_000 / Math.max(1, t.dtMs);
+  for (let i = 0; i < d; i++) {
+    c.stuckLen[i] = 0;
+    c.repeats[i] = 0;
+    if (m < 10) continue;
+    let k = 0;
+    for (let r = 1; r < n && k === 0; r++) if (buf[r * d + i] === buf[(r - 1) * d + i]) k++;
+    if (k > 0) continue;
+    const q = Math.min(0.5, 3 / m);
+    c.stuckLen[i] = Math.max(3, Math.ceil(Math.log((0.1 * p.falseEpisodesPerWeek) / perWeek) / Math.log(q)));
+  }
 }
 
 /** Replay the learning rows through the level filter: its spread and the variance level per sensor. */
