@@ -178,6 +178,15 @@ export class DeviceDetector extends CombinedDetectors {
     this.known = this.learned && this.p.mode !== 'zscore';
   }
 
+  /** The baselines before the last episode are no longer a normal a return goes back to (the monitor: see there). */
+  forgetKnown(): void {
+    this.known = false;
+  }
+
+  get hasKnown(): boolean {
+    return this.known;
+  }
+
   /**
    * The row that would open an episode is the series back at the normal it had before the last episode, which ended
    * at a new level (a load change, or a fault the freeze limit took as the new normal): that is the normal the series

@@ -5,6 +5,8 @@ import { DeviceDetector } from './detector';
 import { KIND_STUCK, KIND_VARIANCE, kindNames } from './kinds';
 import type { DetectorParams, Episode } from './schema';
 
+const WEEK_MS = 7 * 86_400_000;
+
 export const EV_NONE = 0;
 export const EV_OPENED = 1;
 export const EV_UPDATED = 2;
@@ -49,6 +51,8 @@ export class DeviceMonitor {
    *  outside episodes. An episode's baseline stays frozen for at most this long (and maxFreezeSeconds). */
   private normalMs = 0;
   private normalInit = false;
+  /** When the last episode ended at a new level (the detector then keeps the baselines before it known). */
+  private knownSinceTs = 0;
   private catchUp = 0;
   /** Samples left in which no episode may open (after a reconnect). */
   private holdRows = 0;
@@ -196,6 +200,11 @@ export class DeviceMonitor {
     }
     if (!ep) {
       if (prevTs !== -Infinity) this.normalMs += Math.min(ts - prevTs, t.gapMs);
+      // The state before the last episode is a normal to return to while a rhythm the detector models could bring it
+      // back: the longest is a week (season.ts). A state not seen for longer is the past, and a move back to it is an
+      // event again. A series that starts mid-anomaly learns the anomaly's level; after it ended, a fault that went
+      // back to that level two weeks on was taken for a return (no episode), and its end opened a false one.
+      if (det.hasKnown && ts - this.knownSinceTs > WEEK_MS) det.forgetKnown();
       // After an episode the baseline catches up for a while on what the day did while it was frozen.
       if (this.catchUp > 0) {
         this.catchUp--;
@@ -294,6 +303,7 @@ export class DeviceMonitor {
       if (recovered) {
         det.rebaseline();
         det.keepKnown();
+        this.knownSinceTs = ts;
       }
       this.detector.clearSnapshots();
       this.catchUp = t.catchUp;

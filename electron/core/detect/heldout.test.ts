@@ -309,6 +309,33 @@ describe('a stuck sensor', () => {
   });
 });
 
+describe('a series that starts mid-anomaly', () => {
+  // the finding: the detector learns the anomaly's level as normal; once the series is back, the return is an
+  // episode that ends at the new level, and the learned level stayed "known" for ever: two weeks later a fault that
+  // went back to that level was taken for a return to normal (no episode), and its end opened a false one
+  it('a fault two weeks on that goes to the level the series started at is caught when it begins, not when it ends', () => {
+    const step = 5 * 60_000;
+    for (const seed of [11, 12]) {
+      const rng = seededRng(seed);
+      const rows: OfflineRow[] = [];
+      const from = T0 + 14 * 86_400_000;
+      const to = from + 2 * 3_600_000;
+      let a = 0;
+      for (let i = 0; i < 4 * 7 * 288; i++) {
+        const ts = T0 + i * step;
+        a = 0.6 * a + 0.8 * gauss(rng);
+        const up = ts < T0 + 12 * 3_600_000 || (ts >= from && ts < to);
+        rows.push({ key: 's', ts, values: [30 + a + (up ? 8 : 0)] });
+      }
+      const res = runOffline(rows, ['value'], defaults);
+      const fault = res.episodes.filter((e) => overlaps(e, from, to + 3_600_000));
+      expect(fault.map((e) => new Date(e.start_ts).toISOString())).toHaveLength(1);
+      expect(fault[0].start_ts).toBeLessThan(from + 15 * 60_000);
+      expect(fault[0].end_ts ?? fault[0].last_ts).toBeLessThanOrEqual(to + 15 * 60_000);
+    }
+  });
+});
+
 describe('typing that generalizes', () => {
   // the built-in day for seeds 1–20, and 917 (it typed sensor_drift as thermal_runaway)
   const seeds = [...Array.from({ length: 20 }, (_, i) => i + 1), 917];
