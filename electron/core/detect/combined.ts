@@ -61,6 +61,8 @@ export class CombinedDetectors {
    *  the repeats of its last value so far (set by the caller from the raw values it got, not held ones). */
   readonly stuckLen: Float64Array;
   readonly repeats: Float64Array;
+  /** Per sensor that held one value over all its learning rows: the step of its resolution seen so far (0 = it showed a spread). */
+  readonly quantum: Float64Array;
   /** Precision matrix of the smoothed z in training (null: cross detector off) and its T² reference. */
   prec: Float64Array | null = null;
   t2Ref = 1;
@@ -91,6 +93,7 @@ export class CombinedDetectors {
     this.wanderF = new Float64Array(d).fill(1);
     this.stuckLen = new Float64Array(d);
     this.repeats = new Float64Array(d);
+    this.quantum = new Float64Array(d);
   }
 
   /**

@@ -10,7 +10,7 @@
 import { calibrateBudget, MIN_FIT, NO_BUDGET, tailScore, type AlarmBudget, type TailTracker } from './budget';
 import { CombinedDetectors } from './combined';
 import { KIND_VARIANCE, KIND_ZSCORE } from './kinds';
-import { learnModel, LearningRows, settledStart } from './learn';
+import { learnModel, LearningRows, quantumOf, settledStart } from './learn';
 import type { DetectorParams } from './schema';
 import { Seasonality, type SeasonKind } from './season';
 import { measureSampling, timingFor, timingWarnings, type SampleTiming } from './timing';
@@ -310,6 +310,8 @@ export class DeviceDetector extends CombinedDetectors {
       if (v === v && v !== Infinity && v !== -Infinity) {
         // repeats of the last value this sensor sent (a held, missing one is no repeat)
         if (learned) this.repeats[i] = this.hasLast[i] && v === x[i] ? this.repeats[i] + 1 : 0;
+        // a sensor that learned one value is judged in steps of its resolution: a value with a finer last digit refines it
+        if (learned && this.quantum[i] > 0 && v !== x[i]) this.refineQuantum(i, v);
         x[i] = v;
         this.hasLast[i] = 1;
         anyGood = true;
@@ -355,6 +357,14 @@ export class DeviceDetector extends CombinedDetectors {
       this.expectedFalsePerWeek = tr.expectedFalsePerWeek;
     }
     return this.score;
+  }
+
+  private refineQuantum(i: number, v: number): void {
+    const q = quantumOf(v);
+    if (q >= this.quantum[i]) return;
+    this.quantum[i] = q;
+    // never above the learned spread's other floors (rescale applies them), never wider than it was
+    if (q / Math.sqrt(12) < this.scale[i]) this.rescale(i, q / Math.sqrt(12));
   }
 
   /** −log10 of the probability that a normal sample scores raw or more (exponential tail past the 90th percentile). */

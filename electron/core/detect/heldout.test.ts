@@ -336,6 +336,39 @@ describe('a series that starts mid-anomaly', () => {
   });
 });
 
+describe('a counter of rare events', () => {
+  // the finding: a counter that read 0 over its whole learning window had a spread of 10⁻⁹, and every later 1
+  // opened an episode ("critical"): 40 a week on 5-min restart counts, with "expected false episodes/week < 0.01"
+  it('a counter that read 0 while learning: its single counts open (almost) nothing; a burst is caught', () => {
+    const step = 5 * 60_000;
+    for (const seed of [21, 22]) {
+      const rng = seededRng(seed);
+      const rows: OfflineRow[] = [];
+      const from = T0 + 15 * 86_400_000;
+      const to = from + 3_600_000;
+      for (let i = 0; i < 4 * 7 * 288; i++) {
+        const ts = T0 + i * step;
+        // about six single counts a day, none while learning; then 3–5 a sample for an hour
+        const v = ts >= from && ts < to ? 3 + Math.floor(3 * rng()) : i > 100 && rng() < 0.02 ? 1 : 0;
+        rows.push({ key: 'svc', ts, values: [v] });
+      }
+      const res = runOffline(rows, ['restarts'], defaults);
+      const burst = res.episodes.filter((e) => overlaps(e, from, to));
+      expect(burst).toHaveLength(1);
+      // the budget: one false episode a week
+      expect(res.episodes.length - burst.length).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('the resolution is refined from the values: a sensor that read 0 while learning and then reads 0.37 is caught', () => {
+    const rows: OfflineRow[] = [];
+    for (let i = 0; i < 2000; i++) rows.push({ key: 'leak', ts: T0 + i * 60_000, values: [i >= 1500 && i < 1560 ? 0.37 : 0] });
+    const res = runOffline(rows, ['flow'], defaults);
+    expect(res.episodes.filter((e) => overlaps(e, T0 + 1500 * 60_000, T0 + 1560 * 60_000))).toHaveLength(1);
+    expect(res.episodes).toHaveLength(1);
+  });
+});
+
 describe('typing that generalizes', () => {
   // the built-in day for seeds 1–20, and 917 (it typed sensor_drift as thermal_runaway)
   const seeds = [...Array.from({ length: 20 }, (_, i) => i + 1), 917];

@@ -96,7 +96,16 @@ function fitBaseline(c: CombinedDetectors, buf: Float64Array, n: number, p: Dete
     // few independent values, which normal operation soon leaves by many of those σ.
     const ne = effectiveSamples(buf, n, d, i, m);
     const ub = 1 + (1.645 * 1.17) / Math.sqrt(ne);
-    const point = Math.max(mad, 0.5 * sd, p.minRelScale * Math.abs(med), 1e-9);
+    // A sensor that held one value over all its learning rows showed no spread: its spread is unknown, not zero (a
+    // counter of rare events reads 0 for hours). The finest move it can show is one step of its resolution, the
+    // last digit its value is given to (0 and 12: 1; 0.5: 0.1); its noise is at least that step's rounding noise,
+    // q/√12 (a uniform rounding error). A one-step blip is then no anomaly, a move of two steps or more is; the
+    // resolution is refined as the values show more digits (detector.ts). Without it every 1 of a counter that read
+    // 0 while learning was 10⁹ σ: an episode each, 40 a week (5-min restart counts).
+    let constant = true;
+    for (let r = 1; r < n && constant; r++) if (buf[r * d + i] !== buf[i]) constant = false;
+    c.quantum[i] = constant ? quantumOf(buf[i]) : 0;
+    const point = Math.max(mad, 0.5 * sd, p.minRelScale * Math.abs(med), c.quantum[i] / Math.sqrt(12), 1e-9);
     c.scale[i] = Math.max(mad * (ne < 200 ? ub : 1), point);
     bound[i] = c.scale[i] / point;
     c.dfac[i] = c.scale[i] / Math.max(c.scale[i], p.driftMinRelScale * Math.abs(med));
@@ -125,6 +134,16 @@ function fitStuck(c: CombinedDetectors, buf: Float64Array, n: number, t: SampleT
     const q = Math.min(0.5, 3 / m);
     c.stuckLen[i] = Math.max(3, Math.ceil(Math.log((0.1 * p.falseEpisodesPerWeek) / perWeek) / Math.log(q)));
   }
+}
+
+/** The last decimal digit's step of v (1 for 0 and integers, 0.01 for 2.75; 1e-9 past nine decimals). */
+export function quantumOf(v: number): number {
+  let q = 1;
+  for (let k = 0; k <= 9; k++, q /= 10) {
+    const s = v / q;
+    if (Math.abs(s - Math.round(s)) <= 1e-9 * Math.max(1, Math.abs(s))) return q;
+  }
+  return 1e-9;
 }
 
 /** Replay the learning rows through the level filter: its spread and the variance level per sensor. */
