@@ -367,6 +367,11 @@ export class DeviceDetector extends CombinedDetectors {
     if (q / Math.sqrt(12) < this.scale[i]) this.rescale(i, q / Math.sqrt(12));
   }
 
+  /** Whether the alarm budget has fitted this series' tail (else expectedFalsePerWeek is no estimate: 0). */
+  get budgetFitted(): boolean {
+    return !!this.tracker && this.tracker.fitted;
+  }
+
   /** −log10 of the probability that a normal sample scores raw or more (exponential tail past the 90th percentile). */
   tailScore(raw: number): number {
     return tailScore(this.budget, raw);
