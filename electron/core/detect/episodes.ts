@@ -51,8 +51,8 @@ export class DeviceMonitor {
    *  outside episodes. An episode's baseline stays frozen for at most this long (and maxFreezeSeconds). */
   private normalMs = 0;
   private normalInit = false;
-  /** When the last episode ended at a new level (the detector then keeps the baselines before it known). */
-  private knownSinceTs = 0;
+  /** Since when the detector keeps a known normal (an episode ended at a new level, or learning began after a step); -1: none. */
+  private knownSinceTs = -1;
   private catchUp = 0;
   /** Samples left in which no episode may open (after a reconnect). */
   private holdRows = 0;
@@ -204,7 +204,9 @@ export class DeviceMonitor {
       // back: the longest is a week (season.ts). A state not seen for longer is the past, and a move back to it is an
       // event again. A series that starts mid-anomaly learns the anomaly's level; after it ended, a fault that went
       // back to that level two weeks on was taken for a return (no episode), and its end opened a false one.
-      if (det.hasKnown && ts - this.knownSinceTs > WEEK_MS) det.forgetKnown();
+      if (!det.hasKnown) this.knownSinceTs = -1;
+      else if (this.knownSinceTs < 0) this.knownSinceTs = ts;
+      else if (ts - this.knownSinceTs > WEEK_MS) det.forgetKnown();
       // After an episode the baseline catches up for a while on what the day did while it was frozen.
       if (this.catchUp > 0) {
         this.catchUp--;
