@@ -308,10 +308,13 @@ export class DeviceDetector extends CombinedDetectors {
     for (let i = 0; i < d; i++) {
       const v = values[i];
       if (v === v && v !== Infinity && v !== -Infinity) {
-        // repeats of the last value this sensor sent (a held, missing one is no repeat)
-        if (learned) this.repeats[i] = this.hasLast[i] && v === x[i] ? this.repeats[i] + 1 : 0;
-        // a sensor that learned one value is judged in steps of its resolution: a value with a finer last digit refines it
-        if (learned && this.quantum[i] > 0 && v !== x[i]) this.refineQuantum(i, v);
+        if (learned) {
+          // (every sensor had a value by the end of learning.) The stuck detector's sensors (no repeat while learning)
+          // count the repeats of the last value they sent (a held, missing one is no repeat); a sensor that learned one
+          // value is judged in steps of its resolution, which a value with a finer last digit refines. Never both.
+          if (this.stuckLen[i] > 0) this.repeats[i] = v === x[i] ? this.repeats[i] + 1 : 0;
+          else if (this.quantum[i] > 0 && v !== x[i]) this.refineQuantum(i, v);
+        }
         x[i] = v;
         this.hasLast[i] = 1;
         anyGood = true;
