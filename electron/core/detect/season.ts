@@ -3,7 +3,7 @@
 // seasonal index: one mean per phase bucket, held over the bucket (piecewise constant, no interpolation),
 // so a step at a shift change or a day/night setpoint is learned as a step, not a ramp that alarms at both
 // ends. Buckets follow the sampling: one per sample up to 96 a day (15 min; 24 at hourly data), and the
-// week at hourly buckets (168). Memory is O(1) per sensor: a few KB.
+// week at the sampling up to 30-min buckets (336; hourly, 168, at the least). Memory is O(1) per sensor: a few KB.
 // Meanwhile it measures the spread of the data around each profile, which replaces the learned spread
 // once the cycle is removed (a learning window that saw part of the cycle took the cycle for noise).
 
@@ -228,7 +228,11 @@ export class Seasonality {
     dtMs: number,
   ) {
     this.daily = new CycleProfile(d, DAY_MS, Math.max(24, Math.min(96, Math.round(DAY_MS / Math.max(dtMs, 1)))), 7);
-    this.weekly = new CycleProfile(d, WEEK_MS, 168, 4);
+    // The weekly profile follows the sampling too, to 30-min buckets: at hourly ones a 30-min series' rush hour fell
+    // into buckets holding two phases of it, and the residual (~15 σ on 30-min demand counts) widened the level
+    // detector's limit until a weekday at −40 % went unseen. 30 min, not the daily profile's 15: the weekly profile is
+    // kept for every sensor of the live service (10,000 tags), at ~9 KB each.
+    this.weekly = new CycleProfile(d, WEEK_MS, Math.max(168, Math.min(336, Math.round(WEEK_MS / Math.max(dtMs, 1)))), 4);
     this.kind = new Uint8Array(d);
     this.turned = new Int8Array(d);
     this.spread = new Float64Array(d);
