@@ -14,6 +14,7 @@
 // DeviceDetector (detector.ts) runs a series through it.
 import { KIND_CROSS, KIND_DRIFT, KIND_LEVEL, KIND_STUCK, KIND_VARIANCE } from './kinds';
 import type { DetectorParams } from './schema';
+import { quantumOf } from './stuck';
 import type { SampleTiming } from './timing';
 
 export class CombinedDetectors {
@@ -124,6 +125,15 @@ export class CombinedDetectors {
         this.prec[i * d + j] *= r;
         this.prec[j * d + i] *= r;
       }
+  }
+
+  /** A value of sensor i (one that held one value while learning) with a finer last digit refines its resolution. */
+  refineQuantum(i: number, v: number): void {
+    const q = quantumOf(v);
+    if (q >= this.quantum[i]) return;
+    this.quantum[i] = q;
+    // never above the learned spread's other floors (rescale applies them), never wider than it was
+    if (q / Math.sqrt(12) < this.scale[i]) this.rescale(i, q / Math.sqrt(12));
   }
 
   /** Filters back at rest (level, CUSUM, variance); the baselines stay. */

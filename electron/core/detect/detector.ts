@@ -10,7 +10,7 @@
 import { calibrateBudget, MIN_FIT, NO_BUDGET, tailScore, type AlarmBudget, type TailTracker } from './budget';
 import { CombinedDetectors } from './combined';
 import { KIND_VARIANCE, KIND_ZSCORE } from './kinds';
-import { learnModel, LearningRows, quantumOf, settledStart } from './learn';
+import { learnModel, LearningRows, settledStart } from './learn';
 import type { DetectorParams } from './schema';
 import { Seasonality, type SeasonKind } from './season';
 import { measureSampling, timingFor, timingWarnings, type SampleTiming } from './timing';
@@ -360,14 +360,6 @@ export class DeviceDetector extends CombinedDetectors {
       this.expectedFalsePerWeek = tr.expectedFalsePerWeek;
     }
     return this.score;
-  }
-
-  private refineQuantum(i: number, v: number): void {
-    const q = quantumOf(v);
-    if (q >= this.quantum[i]) return;
-    this.quantum[i] = q;
-    // never above the learned spread's other floors (rescale applies them), never wider than it was
-    if (q / Math.sqrt(12) < this.scale[i]) this.rescale(i, q / Math.sqrt(12));
   }
 
   /** Whether the alarm budget has fitted this series' tail (else expectedFalsePerWeek is no estimate: 0). */
