@@ -20,7 +20,7 @@ export type TypeHint = ScenarioType | 'unknown';
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export const DETECTOR_KINDS = ['level', 'drift', 'variance', 'cross', 'zscore'] as const;
+export const DETECTOR_KINDS = ['level', 'drift', 'variance', 'cross', 'zscore', 'stuck'] as const;
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];
 
 /** A–G of ISA-18.2: normal, unacknowledged, acknowledged, returned-to-normal unacknowledged, shelved, suppressed by design, out of service. */

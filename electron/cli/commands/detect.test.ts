@@ -156,4 +156,17 @@ describe('aegisflow detect', () => {
     expect(box.err.join('')).toContain('day-first or month-first');
     expect(box.err.join('')).toContain('--dates dmy');
   });
+
+  it('does not promise a false-episode rate it could not estimate', async () => {
+    // the finding: a series whose scores never gave the alarm budget enough clusters to fit a tail printed "expected
+    // false episodes/week < 0.01" (the estimate's 0), and then opened dozens of false episodes
+    const rows = ['timestamp,restarts'];
+    for (let i = 0; i < 300; i++) rows.push(`${new Date(Date.UTC(2026, 0, 5) + i * 300_000).toISOString()},0`);
+    const file = path.join(box.dir, 'counter.csv');
+    fs.writeFileSync(file, rows.join('\n') + '\n');
+    expect(await detectCommand.run([file, '--out', '-'])).toBe(0);
+    const stdout = box.out.join('');
+    expect(stdout).toContain('expected false episodes/week not known (too few score clusters)');
+    expect(stdout).not.toContain('expected false episodes/week < 0.01');
+  });
 });

@@ -321,7 +321,8 @@ function printSeries(monitors: Map<string, DeviceMonitor>): void {
       .filter(Boolean);
     process.stdout.write(
       `series ${key}: sampled every ${(d.timing.dtMs / 1000).toPrecision(3)} s, learned on ${d.learnedRows} rows; hit threshold ${d.hit.toFixed(2)}× the detectors' own, ` +
-        `expected false episodes/week ${d.expectedFalsePerWeek < 0.01 ? '< 0.01' : d.expectedFalsePerWeek.toFixed(2)}; cycle: ${seasonal.length ? seasonal.join(', ') : 'none'}\n`,
+        // with too few score clusters there is no tail to read an expectation from: 0 would promise silence
+        `expected false episodes/week ${!d.budgetFitted ? 'not known (too few score clusters)' : d.expectedFalsePerWeek < 0.01 ? '< 0.01' : d.expectedFalsePerWeek.toFixed(2)}; cycle: ${seasonal.length ? seasonal.join(', ') : 'none'}\n`,
     );
     for (const w of m.warnings) process.stdout.write(`  warning: ${w}\n`);
   }

@@ -67,6 +67,10 @@ export class TailTracker {
   private fitU = 0;
   private fitScale = 0;
   private fitXi = 0;
+  /** Whether a tail was fitted (enough clusters): else expectedFalsePerWeek is no estimate. */
+  get fitted(): boolean {
+    return this.fitScale > 0;
+  }
   /** Censor clusters at the threshold (off while replaying the learning rows, which are normal by assumption). */
   censor = false;
 

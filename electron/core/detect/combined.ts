@@ -6,11 +6,15 @@
 //              electrical_fault: power swinging 5–45 kW while its mean barely moves).
 //  - cross:    Hotelling T² of the smoothed z vector with the covariance learned in training,
 //              for changes in how sensors move together.
+//  - stuck:    a sensor whose learning rows never repeated a value (a continuous measurement) repeating
+//              one for longer than its learned chance of a repeat allows (a frozen transmitter, a
+//              historian holding the last value): no level, drift or variance rise shows it.
 // This holds the learned model (baselines, spreads, covariance) and the filters' state, scores a row
 // and adapts the baselines; learn.ts fits the model, budget.ts sets the hit threshold, and
 // DeviceDetector (detector.ts) runs a series through it.
-import { KIND_CROSS, KIND_DRIFT, KIND_LEVEL, KIND_VARIANCE } from './kinds';
+import { KIND_CROSS, KIND_DRIFT, KIND_LEVEL, KIND_STUCK, KIND_VARIANCE } from './kinds';
 import type { DetectorParams } from './schema';
+import { quantumOf } from './stuck';
 import type { SampleTiming } from './timing';
 
 export class CombinedDetectors {
@@ -54,6 +58,12 @@ export class CombinedDetectors {
   readonly wander: Float64Array;
   /** The same against the level baseline (x − muF)/scale: the level and cross detectors judge against it. */
   readonly wanderF: Float64Array;
+  /** Per sensor: repeats of one value that make it stuck (samples; 0 = off: its learning rows repeated values), and
+   *  the repeats of its last value so far (set by the caller from the raw values it got, not held ones). */
+  readonly stuckLen: Float64Array;
+  readonly repeats: Float64Array;
+  /** Per sensor that held one value over all its learning rows: the step of its resolution seen so far (0 = it showed a spread). */
+  readonly quantum: Float64Array;
   /** Precision matrix of the smoothed z in training (null: cross detector off) and its T² reference. */
   prec: Float64Array | null = null;
   t2Ref = 1;
@@ -82,6 +92,9 @@ export class CombinedDetectors {
     this.v0 = new Float64Array(d).fill(1);
     this.wander = new Float64Array(d).fill(1);
     this.wanderF = new Float64Array(d).fill(1);
+    this.stuckLen = new Float64Array(d);
+    this.repeats = new Float64Array(d);
+    this.quantum = new Float64Array(d);
   }
 
   /**
@@ -112,6 +125,15 @@ export class CombinedDetectors {
         this.prec[i * d + j] *= r;
         this.prec[j * d + i] *= r;
       }
+  }
+
+  /** A value of sensor i (one that held one value while learning) with a finer last digit refines its resolution. */
+  refineQuantum(i: number, v: number): void {
+    const q = quantumOf(v);
+    if (q >= this.quantum[i]) return;
+    this.quantum[i] = q;
+    // never above the learned spread's other floors (rescale applies them), never wider than it was
+    if (q / Math.sqrt(12) < this.scale[i]) this.rescale(i, q / Math.sqrt(12));
   }
 
   /** Filters back at rest (level, CUSUM, variance); the baselines stay. */
@@ -234,6 +256,14 @@ export class CombinedDetectors {
       if (sv >= hit) k |= KIND_VARIANCE;
       if (sv > s) s = sv;
       if (sv > raw) raw = sv;
+      // stuck: the run of repeats over its limit, capped like the drift sum (its length is no measure of harm)
+      const L = this.stuckLen[i];
+      if (L > 0 && this.repeats[i] > 0) {
+        const st = Math.min(this.repeats[i] / L, 2 * hit);
+        if (st >= hit) k |= KIND_STUCK;
+        if (st > s) s = st;
+        if (st > raw) raw = st;
+      }
       if (raw > rawBest) rawBest = raw;
       this.sensorScore[i] = s / hit;
       this.sensorKinds[i] = k;

@@ -178,6 +178,15 @@ export class DeviceDetector extends CombinedDetectors {
     this.known = this.learned && this.p.mode !== 'zscore';
   }
 
+  /** The baselines before the last episode are no longer a normal a return goes back to (the monitor: see there). */
+  forgetKnown(): void {
+    this.known = false;
+  }
+
+  get hasKnown(): boolean {
+    return this.known;
+  }
+
   /**
    * The row that would open an episode is the series back at the normal it had before the last episode, which ended
    * at a new level (a load change, or a fault the freeze limit took as the new normal): that is the normal the series
@@ -265,6 +274,7 @@ export class DeviceDetector extends CombinedDetectors {
   /** Forget short-term state (after a data gap); the learned baseline stays. */
   resetShortTerm(): void {
     this.rest();
+    this.repeats.fill(0);
     this.hasPrev = false;
     this.zscore?.reset();
   }
@@ -294,9 +304,17 @@ export class DeviceDetector extends CombinedDetectors {
     // Hold the last good value for NaN/Infinity: one bad field must not poison the filters.
     const x = this.lastX;
     let anyGood = false;
+    const learned = this.learned;
     for (let i = 0; i < d; i++) {
       const v = values[i];
       if (v === v && v !== Infinity && v !== -Infinity) {
+        if (learned) {
+          // (every sensor had a value by the end of learning.) The stuck detector's sensors (no repeat while learning)
+          // count the repeats of the last value they sent (a held, missing one is no repeat); a sensor that learned one
+          // value is judged in steps of its resolution, which a value with a finer last digit refines. Never both.
+          if (this.stuckLen[i] > 0) this.repeats[i] = v === x[i] ? this.repeats[i] + 1 : 0;
+          else if (this.quantum[i] > 0 && v !== x[i]) this.refineQuantum(i, v);
+        }
         x[i] = v;
         this.hasLast[i] = 1;
         anyGood = true;
@@ -342,6 +360,11 @@ export class DeviceDetector extends CombinedDetectors {
       this.expectedFalsePerWeek = tr.expectedFalsePerWeek;
     }
     return this.score;
+  }
+
+  /** Whether the alarm budget has fitted this series' tail (else expectedFalsePerWeek is no estimate: 0). */
+  get budgetFitted(): boolean {
+    return !!this.tracker && this.tracker.fitted;
   }
 
   /** −log10 of the probability that a normal sample scores raw or more (exponential tail past the 90th percentile). */

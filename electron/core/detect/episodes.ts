@@ -2,8 +2,10 @@
 // samples (hysteresis), typed from the evidence gathered over the whole episode.
 import { involvementOf, typeFromInvolvement, severityOf, type EpisodeEvidence } from './classify';
 import { DeviceDetector } from './detector';
-import { KIND_VARIANCE, kindNames } from './kinds';
+import { KIND_STUCK, KIND_VARIANCE, kindNames } from './kinds';
 import type { DetectorParams, Episode } from './schema';
+
+const WEEK_MS = 7 * 86_400_000;
 
 export const EV_NONE = 0;
 export const EV_OPENED = 1;
@@ -49,6 +51,8 @@ export class DeviceMonitor {
    *  outside episodes. An episode's baseline stays frozen for at most this long (and maxFreezeSeconds). */
   private normalMs = 0;
   private normalInit = false;
+  /** Since when the detector keeps a known normal (an episode ended at a new level, or learning began after a step); -1: none. */
+  private knownSinceTs = -1;
   private catchUp = 0;
   /** Samples left in which no episode may open (after a reconnect). */
   private holdRows = 0;
@@ -196,12 +200,23 @@ export class DeviceMonitor {
     }
     if (!ep) {
       if (prevTs !== -Infinity) this.normalMs += Math.min(ts - prevTs, t.gapMs);
+      // The state before the last episode is a normal to return to while a rhythm the detector models could bring it
+      // back: the longest is a week (season.ts). A state not seen for longer is the past, and a move back to it is an
+      // event again. A series that starts mid-anomaly learns the anomaly's level; after it ended, a fault that went
+      // back to that level two weeks on was taken for a return (no episode), and its end opened a false one.
+      if (!det.hasKnown) this.knownSinceTs = -1;
+      else if (this.knownSinceTs < 0) this.knownSinceTs = ts;
+      else if (ts - this.knownSinceTs > WEEK_MS) det.forgetKnown();
       // After an episode the baseline catches up for a while on what the day did while it was frozen.
       if (this.catchUp > 0) {
         this.catchUp--;
         det.adapt(values, p.catchUpFactor);
       } else det.adapt(values);
-      if (score < p.closeLevel) det.learnSeason(ts, values);
+      // Every scored sample teaches the profiles, as inside an episode (a one-off is not a cycle: season.ts). A
+      // sample left out because it scored high is the one a step at that hour gives: at one sample per bucket
+      // (hourly data) it is the bucket's only sample, whose mean then stays its neighbour's, and the step scores
+      // high (opens a false episode) every day or every week for ever (hourly energy: Saturday 00:00).
+      det.learnSeason(ts, values);
       if (score >= 1) {
         if (this.hitRun === 0) {
           this.firstHitTs = ts;
@@ -274,7 +289,8 @@ export class DeviceMonitor {
     }
     // Settled: past maxFreezeSamples, a steady level is the new normal (a slow wander or a plant that
     // settled elsewhere), not an anomaly to keep open for ever.
-    if (!recovered && thawed && steady) {
+    // A stuck sensor is as steady as it gets, and no new normal: it ends when the value moves again.
+    if (!recovered && thawed && steady && !(det.kinds & KIND_STUCK)) {
       recovered = true;
       this.lastStrongTs = ts;
     }
@@ -289,6 +305,7 @@ export class DeviceMonitor {
       if (recovered) {
         det.rebaseline();
         det.keepKnown();
+        this.knownSinceTs = ts;
       }
       this.detector.clearSnapshots();
       this.catchUp = t.catchUp;

@@ -6,6 +6,7 @@ export const KIND_DRIFT = 2;
 export const KIND_VARIANCE = 4;
 export const KIND_CROSS = 8;
 export const KIND_ZSCORE = 16;
+export const KIND_STUCK = 32;
 
 export function kindNames(mask: number): DetectorKind[] {
   const out: DetectorKind[] = [];
@@ -14,5 +15,6 @@ export function kindNames(mask: number): DetectorKind[] {
   if (mask & KIND_VARIANCE) out.push('variance');
   if (mask & KIND_CROSS) out.push('cross');
   if (mask & KIND_ZSCORE) out.push('zscore');
+  if (mask & KIND_STUCK) out.push('stuck');
   return out;
 }

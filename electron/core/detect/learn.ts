@@ -3,6 +3,7 @@
 import { hotellingT2, type CombinedDetectors } from './combined';
 import { invertSpd, median, quantile } from './robust';
 import type { DetectorParams } from './schema';
+import { fitStuck, quantumOf } from './stuck';
 import { MIN_CUSUM_H, type SampleTiming } from './timing';
 
 /** The rows a series learns on, kept until its learning period ends (then released). */
@@ -56,6 +57,7 @@ export interface LearnedStart {
 /** Fit c's model on the n learning rows in buf (row-major, c.d values a row); warnings get what the data could not support. */
 export function learnModel(c: CombinedDetectors, buf: Float64Array, n: number, t: SampleTiming, p: DetectorParams, warnings: string[]): LearnedStart {
   const bound = fitBaseline(c, buf, n, p);
+  fitStuck(c, buf, n, t, p);
   const { warm, zf, zs, zfTrace } = fitSpreads(c, buf, n, t);
   fitCross(c, zs, zfTrace, n, warm, bound, warnings);
   c.lvl.set(c.mu);
@@ -95,7 +97,16 @@ function fitBaseline(c: CombinedDetectors, buf: Float64Array, n: number, p: Dete
     // few independent values, which normal operation soon leaves by many of those σ.
     const ne = effectiveSamples(buf, n, d, i, m);
     const ub = 1 + (1.645 * 1.17) / Math.sqrt(ne);
-    const point = Math.max(mad, 0.5 * sd, p.minRelScale * Math.abs(med), 1e-9);
+    // A sensor that held one value over all its learning rows showed no spread: its spread is unknown, not zero (a
+    // counter of rare events reads 0 for hours). The finest move it can show is one step of its resolution, the
+    // last digit its value is given to (0 and 12: 1; 0.5: 0.1); its noise is at least that step's rounding noise,
+    // q/√12 (a uniform rounding error). A one-step blip is then no anomaly, a move of two steps or more is; the
+    // resolution is refined as the values show more digits (detector.ts). Without it every 1 of a counter that read
+    // 0 while learning was 10⁹ σ: an episode each, 40 a week (5-min restart counts).
+    let constant = true;
+    for (let r = 1; r < n && constant; r++) if (buf[r * d + i] !== buf[i]) constant = false;
+    c.quantum[i] = constant ? quantumOf(buf[i]) : 0;
+    const point = Math.max(mad, 0.5 * sd, p.minRelScale * Math.abs(med), c.quantum[i] / Math.sqrt(12), 1e-9);
     c.scale[i] = Math.max(mad * (ne < 200 ? ub : 1), point);
     bound[i] = c.scale[i] / point;
     c.dfac[i] = c.scale[i] / Math.max(c.scale[i], p.driftMinRelScale * Math.abs(med));

@@ -3,7 +3,7 @@
 // seasonal index: one mean per phase bucket, held over the bucket (piecewise constant, no interpolation),
 // so a step at a shift change or a day/night setpoint is learned as a step, not a ramp that alarms at both
 // ends. Buckets follow the sampling: one per sample up to 96 a day (15 min; 24 at hourly data), and the
-// week at hourly buckets (168). Memory is O(1) per sensor: a few KB.
+// week at the sampling up to 30-min buckets (336; hourly, 168, at the least). Memory is O(1) per sensor: a few KB.
 // Meanwhile it measures the spread of the data around each profile, which replaces the learned spread
 // once the cycle is removed (a learning window that saw part of the cycle took the cycle for noise).
 
@@ -11,6 +11,9 @@ const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 /** A share of a period's buckets with samples that makes the period count (a gap of a few samples does not void it). */
 const COVERED = 0.9;
+/** A period's bucket mean further than this many spreads (robust σ of one sample around the profile) from the
+ *  learned mean is a move, not the cycle's noise (a bucket's mean of several samples is closer than one sample). */
+const CHANGE_SIGMA = 3;
 
 /**
  * One cycle's profile per sensor: bucket means, the long-run one averaged over periods (up to `memory`
@@ -38,6 +41,9 @@ export class CycleProfile {
   private readonly absRes: Float64Array;
   private readonly nRes: Uint32Array;
   private readonly spreadDays: Uint16Array;
+  /** Per bucket: the side (+1/−1) of the last period's mean where it stood further than CHANGE_SIGMA spreads from the
+   *  learned mean (0 = it did not): a move is learned in full once the next period repeats it. */
+  private readonly moved: Int8Array;
   /** 1 once the sensor has a learned mean in every bucket (a bucket that never had one holds its neighbour's). */
   private readonly ready: Uint8Array;
   private period = NaN;
@@ -55,6 +61,7 @@ export class CycleProfile {
     this.sum = new Float64Array(d * buckets);
     this.n = new Uint32Array(d * buckets);
     this.cnt = new Float32Array(d * buckets);
+    this.moved = new Int8Array(d * buckets);
     this.spread = new Float64Array(d);
     this.absRes = new Float64Array(d);
     this.nRes = new Uint32Array(d);
@@ -139,6 +146,10 @@ export class CycleProfile {
         const r = sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
         this.consistency[i] = this.consistency[i] === 0 ? r : 0.5 * (this.consistency[i] + r);
       }
+      // how far a period's bucket mean may stand from the learned one and still be the cycle's own variation: from
+      // the spread known before this period (this period's own residuals hold the fault being judged), or the
+      // sensor's learned spread where none was measured around the profile yet (as for `usable` below)
+      const lim = CHANGE_SIGMA * (this.spreadDays[i] > 0 ? this.spread[i] : scale[i]);
       if (this.nRes[i] > 0) {
         const today = Math.sqrt(Math.PI / 2) * (this.absRes[i] / this.nRes[i]);
         const s = this.spreadDays[i];
@@ -150,8 +161,19 @@ export class CycleProfile {
       for (let b = 0; b < B; b++) {
         const n = this.n[o + b];
         if (!n) continue;
-        const m = this.sum[o + b] / n;
+        let m = this.sum[o + b] / n;
         const dd = this.days[o + b];
+        // A one-off is not a cycle: a period's bucket mean further than `lim` from the learned one (an outage, a
+        // fault inside an episode, which the profiles learn too) moves the bucket only by `lim` unless the next
+        // period repeats the move on the same side; then it is the cycle changing (a shift that starts an hour
+        // earlier from now on) and is learned in full. Left unbounded, an hour's outage weighed 1/2 of its bucket in
+        // a profile's second period and opened a false episode at the same hour the next day and week.
+        if (dd > 0) {
+          const dev = m - this.mean[o + b];
+          const side = dev > lim ? 1 : dev < -lim ? -1 : 0;
+          if (side !== 0 && this.moved[o + b] !== side) m = this.mean[o + b] + side * lim;
+          this.moved[o + b] = side;
+        }
         const w = Math.min(dd + 1, this.memory);
         this.mean[o + b] = dd === 0 ? m : this.mean[o + b] + (m - this.mean[o + b]) / w;
         this.cnt[o + b] = w * n;
@@ -206,7 +228,11 @@ export class Seasonality {
     dtMs: number,
   ) {
     this.daily = new CycleProfile(d, DAY_MS, Math.max(24, Math.min(96, Math.round(DAY_MS / Math.max(dtMs, 1)))), 7);
-    this.weekly = new CycleProfile(d, WEEK_MS, 168, 4);
+    // The weekly profile follows the sampling too, to 30-min buckets: at hourly ones a 30-min series' rush hour fell
+    // into buckets holding two phases of it, and the residual (~15 σ on 30-min demand counts) widened the level
+    // detector's limit until a weekday at −40 % went unseen. 30 min, not the daily profile's 15: the weekly profile is
+    // kept for every sensor of the live service (10,000 tags), at ~9 KB each.
+    this.weekly = new CycleProfile(d, WEEK_MS, Math.max(168, Math.min(336, Math.round(WEEK_MS / Math.max(dtMs, 1)))), 4);
     this.kind = new Uint8Array(d);
     this.turned = new Int8Array(d);
     this.spread = new Float64Array(d);

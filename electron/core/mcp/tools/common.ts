@@ -145,7 +145,7 @@ export const AnomalyOutSchema = z.object({
   confidence: z.number().describe('0-1 confidence of the type hint'),
   severity: z.string().describe('info, low, medium, high or critical'),
   sensors: z.array(z.string()).describe('Sensors that took part'),
-  detectors: z.array(z.string()).describe('Detectors that fired (level, drift, variance, cross, zscore)'),
+  detectors: z.array(z.string()).describe('Detectors that fired (level, drift, variance, cross, zscore, stuck)'),
   involvement: z
     .array(
       z.object({
