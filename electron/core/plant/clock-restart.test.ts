@@ -46,6 +46,19 @@ describe('clock segments across a core restart', () => {
     if (!sim) throw new Error('no simulator');
     return { core, sim };
   };
+  /** A kept-timestamps core on dir that replayed twenty minutes at 10× (two of the clock's), then sought back to minute five. */
+  const replayThenSeekBack = async (dir: string, clock: ReturnType<typeof manualClock>) => {
+    const { core, sim } = await start(dir, clock, true, 'keep');
+    await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
+    const first = sim.plantTime() ?? 0;
+    clock.advance(120_000);
+    await waitFor(() => (sim.plantTime() ?? 0) >= first + 1_190_000, 'twenty minutes of plant time');
+    const highest = sim.plantTime() ?? 0;
+    const target = first + 300_000;
+    const seekWall = clock.now();
+    sim.seek(target);
+    return { core, sim, highest, target, seekWall };
+  };
   const stop = async (core: Core) => {
     await core.stop();
     cores.length = 0;
@@ -145,17 +158,8 @@ describe('clock segments across a core restart', () => {
     const t4 = tempDir('aegis-clock-keep-seek-');
     try {
       const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
-      const { core: a, sim } = await start(t4.dir, clock, true, 'keep');
-      await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
-      const first = sim.plantTime() ?? 0;
-      // Two minutes at 10×: twenty minutes of the dataset's own time.
-      clock.advance(120_000);
-      await waitFor(() => (sim.plantTime() ?? 0) >= first + 1_190_000, 'twenty minutes of plant time');
-      const highest = sim.plantTime() ?? 0;
       // Back to five minutes in, then thirty seconds at 10× (five minutes more): the replay stands at ~10 minutes.
-      const target = first + 300_000;
-      const seekWall = clock.now();
-      sim.seek(target);
+      const { core: a, sim, highest, target, seekWall } = await replayThenSeekBack(t4.dir, clock);
       // An instant stamped a second before the seek (an alarm) stays where the clock was then, not at the seek's
       // target (the segment before a jump back used to run up to the jump's own plant time, and stop there).
       const started = clockOf(a).segments[0];
@@ -188,15 +192,8 @@ describe('clock segments across a core restart', () => {
     const t6 = tempDir('aegis-clock-keep-crash-image-');
     try {
       const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
-      const { core: a, sim } = await start(t5.dir, clock, true, 'keep');
-      await waitFor(() => sim.plantTime() !== null, 'the first replayed rows');
-      const first = sim.plantTime() ?? 0;
-      clock.advance(120_000);
-      await waitFor(() => (sim.plantTime() ?? 0) >= first + 1_190_000, 'twenty minutes of plant time');
-      const highest = sim.plantTime() ?? 0;
       // Back to five minutes in, then two steps of fifteen seconds at 10×: the replay stands at ~10 minutes.
-      const target = first + 300_000;
-      sim.seek(target);
+      const { core: a, sim, highest, target } = await replayThenSeekBack(t5.dir, clock);
       for (const step of [150_000, 300_000]) {
         clock.advance(15_000);
         await waitFor(() => Date.parse(sim.status().simTime ?? '') > target + step - 5_000, 'the replay caught up after the seek');
