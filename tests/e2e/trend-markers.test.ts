@@ -163,7 +163,11 @@ describe('markers and annotations on the trends in a real browser', () => {
     // The legend names what each glyph means and how many are drawn.
     expect(Number(await page.locator(`${PANE} [data-marker-kind="command"]`).getAttribute('data-count'))).toBeGreaterThanOrEqual(1);
 
-    // Hover: what it is (the agent by name) and when; a click opens the approval card.
+    // Hover: what it is (the agent by name) and when; a click opens the approval card. The window that holds still
+    // must hold the markers: it ends at the newest reading the page has, and a record is placed at its wall instant
+    // through the clock segments, which can be ahead of the readings delivered (a pointer past the plot's end hovers
+    // nothing).
+    await expect.poll(async () => Math.min(...(await charts(page)).map((x) => x.to)), { timeout: 15_000 }).toBeGreaterThan(i1 + 4 * STEP);
     await holdStill(page);
     const tip = page.locator(`${PANE} .marker-tip`);
     // Hovered where the marker is now: the window may still settle after the last click (a loaded machine), and a
