@@ -75,20 +75,7 @@ function fitBaseline(c: CombinedDetectors, buf: Float64Array, n: number, p: Dete
   const col = new Float64Array(n);
   const bound = new Float64Array(d).fill(1);
   for (let i = 0; i < d; i++) {
-    for (let r = 0; r < n; r++) col[r] = buf[r * d + i];
-    const med = median(col);
-    for (let r = 0; r < n; r++) col[r] = Math.abs(col[r] - med);
-    const mad = median(col) * 1.4826;
-    // std as a second opinion: MAD is 0 for quantised or mostly-constant sensors
-    let m = 0;
-    let m2 = 0;
-    for (let r = 0; r < n; r++) {
-      const v = buf[r * d + i];
-      m += v;
-      m2 += v * v;
-    }
-    m /= n;
-    const sd = Math.sqrt(Math.max(0, m2 / n - m * m));
+    const { med, mad, mean: m, sd } = columnStats(buf, 0, n, d, i, col);
     c.mu[i] = med;
     // a few dozen learning samples under-estimate the spread as often as not: take the upper 95 % bound
     // of the MAD's estimate (its standard error is ≈ 1.17 σ/√n), which fades to nothing on long learning.
@@ -96,7 +83,6 @@ function fitBaseline(c: CombinedDetectors, buf: Float64Array, n: number, p: Dete
     // second holds only a few correlation times in a 5-minute window, and its MAD there is the spread of a
     // few independent values, which normal operation soon leaves by many of those σ.
     const ne = effectiveSamples(buf, n, d, i, m);
-    const ub = 1 + (1.645 * 1.17) / Math.sqrt(ne);
     // A sensor that held one value over all its learning rows showed no spread: its spread is unknown, not zero (a
     // counter of rare events reads 0 for hours). The finest move it can show is one step of its resolution, the
     // last digit its value is given to (0 and 12: 1; 0.5: 0.1); its noise is at least that step's rounding noise,
@@ -106,8 +92,8 @@ function fitBaseline(c: CombinedDetectors, buf: Float64Array, n: number, p: Dete
     let constant = true;
     for (let r = 1; r < n && constant; r++) if (buf[r * d + i] !== buf[i]) constant = false;
     c.quantum[i] = constant ? quantumOf(buf[i]) : 0;
-    const point = Math.max(mad, 0.5 * sd, p.minRelScale * Math.abs(med), c.quantum[i] / Math.sqrt(12), 1e-9);
-    c.scale[i] = Math.max(mad * (ne < 200 ? ub : 1), point);
+    const point = pointSpread({ med, mad, sd }, p, c.quantum[i] / Math.sqrt(12));
+    c.scale[i] = Math.max(mad * madBound(ne), point);
     bound[i] = c.scale[i] / point;
     c.dfac[i] = c.scale[i] / Math.max(c.scale[i], p.driftMinRelScale * Math.abs(med));
   }
@@ -263,7 +249,7 @@ export function settledStart(buf: Float64Array, n: number, d: number, p: Detecto
   }
   if (!last || n - last.at < Math.max(p.learnMinSamples, SERIAL_MIN_ROWS)) return none;
   const prior = new Float64Array(d);
-  for (let i = 0; i < d; i++) prior[i] = levelOf(buf, prev, last.at, d, i, col, p).med;
+  for (let i = 0; i < d; i++) prior[i] = columnStats(buf, prev, last.at, d, i, col).med;
   return { start: last.at, prior, sensor: last.sensor, shift: last.shift };
 }
 
@@ -289,29 +275,20 @@ function biggestStep(buf: Float64Array, s: number, e: number, d: number, col: Fl
       }
     }
     if (at < 0) continue;
-    const left = levelOf(buf, s, at, d, i, col, p);
-    const right = levelOf(buf, at, e, d, i, col, p);
+    const left = columnStats(buf, s, at, d, i, col);
+    const right = columnStats(buf, at, e, d, i, col);
     // each side's spread as fitBaseline bounds it, counting its independent samples: a slow wander holds few in
     // each side, and its sides' medians differ by many of their short-run spreads in the ordinary course
-    const lb = spreadBound(buf.subarray(s * d, at * d), at - s, d, i);
-    const rb = spreadBound(buf.subarray(at * d, e * d), e - at, d, i);
-    const shift = Math.abs(right.med - left.med) / Math.sqrt((left.sd * left.sd * lb * lb + right.sd * right.sd * rb * rb) / 2);
+    const ls = pointSpread(left, p) * madBound(effectiveSamples(buf.subarray(s * d, at * d), at - s, d, i, left.mean));
+    const rs = pointSpread(right, p) * madBound(effectiveSamples(buf.subarray(at * d, e * d), e - at, d, i, right.mean));
+    const shift = Math.abs(right.med - left.med) / Math.sqrt((ls * ls + rs * rs) / 2);
     if (shift > p.levelThreshold && (!best || shift > best.shift)) best = { at, sensor: i, shift };
   }
   return best;
 }
 
-/** The small-sample upper bound's factor on column i's spread over these n rows (fitBaseline's: 1 + 1.645·1.17/√n_eff). */
-function spreadBound(buf: Float64Array, n: number, d: number, i: number): number {
-  let m = 0;
-  for (let r = 0; r < n; r++) m += buf[r * d + i];
-  m /= n;
-  const ne = effectiveSamples(buf, n, d, i, m);
-  return ne < 200 ? 1 + (1.645 * 1.17) / Math.sqrt(ne) : 1;
-}
-
-/** Median and robust spread (as fitBaseline's point estimate) of column i over rows [s, e). */
-function levelOf(buf: Float64Array, s: number, e: number, d: number, i: number, col: Float64Array, p: DetectorParams): { med: number; sd: number } {
+/** Median, MAD (× 1.4826: σ for normal data), mean and standard deviation of column i over rows [s, e); col is scratch space. */
+function columnStats(buf: Float64Array, s: number, e: number, d: number, i: number, col: Float64Array) {
   const m = e - s;
   const c = col.subarray(0, m);
   let mean = 0;
@@ -323,12 +300,18 @@ function levelOf(buf: Float64Array, s: number, e: number, d: number, i: number, 
     m2 += v * v;
   }
   mean /= m;
-  const sd = Math.sqrt(Math.max(0, m2 / m - mean * mean));
   const med = median(c);
   for (let r = 0; r < m; r++) c[r] = Math.abs(c[r] - med);
-  const mad = median(c) * 1.4826;
-  return { med, sd: Math.max(mad, 0.5 * sd, p.minRelScale * Math.abs(med), 1e-9) };
+  return { med, mad: median(c) * 1.4826, mean, sd: Math.sqrt(Math.max(0, m2 / m - mean * mean)) };
 }
+
+/** A spread's point estimate: the MAD, with the std as a second opinion (MAD is 0 for quantised or mostly-constant sensors) and floors. */
+function pointSpread(st: { med: number; mad: number; sd: number }, p: DetectorParams, floor = 0): number {
+  return Math.max(st.mad, 0.5 * st.sd, p.minRelScale * Math.abs(st.med), floor, 1e-9);
+}
+
+/** The upper 95 % bound's factor on a MAD from ne independent samples (its standard error ≈ 1.17 σ/√n); none from 200 on. */
+const madBound = (ne: number) => (ne < 200 ? 1 + (1.645 * 1.17) / Math.sqrt(ne) : 1);
 
 /** Fewest learning rows that measure a sensor's serial correlation (lag-1 ρ's standard error ≈ 1/√n ≤ 0.1). */
 const SERIAL_MIN_ROWS = 100;
