@@ -136,7 +136,11 @@ export const detectCommand: CliCommand = {
         throw usageError(`--dates is dmy (day-first, 13/02/2024) or mdy (month-first, 02/13/2024), got "${values.dates}"`);
       let dates: DateOrder | undefined = values.dates;
       if (!dates) {
-        const found = dateOrderOf(lines.slice(1).map((l) => unquote(l.split(sep)[iTime] ?? '')));
+        // read lazily: the first day over 12 decides, and the rest of the file is not split twice
+        const times = function* () {
+          for (let ln = 1; ln < lines.length; ln++) yield unquote(lines[ln].split(sep)[iTime] ?? '');
+        };
+        const found = dateOrderOf(times());
         if (found === 'ambiguous')
           throw usageError(
             `the dates in column ${timeName} (e.g. "${unquote(lines[1].split(sep)[iTime] ?? '')}") could be day-first or month-first and no day over 12 tells which: give --dates dmy or --dates mdy`,
