@@ -13,17 +13,24 @@ export const TLS_URL = /^(mqtts|wss|ssl):/;
  * (`password_env`, as OPC UA's user) so the model file, which is shared, versioned and exported, holds no
  * secret; `password` in the file is still read (loopback test rigs) and warned about at start.
  */
+/**
+ * A broker URL with no login in it: the URL is the endpoint every status, log line and error names. Refused for any
+ * '@', not only before the host: a password holding '/' or '@' would otherwise slip past a mask of "//user:pass@".
+ * `loginIn` names where the login goes instead.
+ */
+export function brokerUrlSchema(loginIn: string) {
+  return z
+    .string()
+    .regex(BROKER_URL, 'a broker URL such as mqtt://host:1883 or mqtts://host:8883')
+    .refine(
+      (u) => !u.includes('@'),
+      `a broker URL may not contain '@': a login in the URL (user:password@host) would be shown wherever the URL is; give ${loginIn}`,
+    );
+}
+
 export const OwnBrokerSchema = z
   .strictObject({
-    url: z
-      .string()
-      .regex(BROKER_URL, 'a broker URL such as mqtt://host:1883 or mqtts://host:8883')
-      // No URL login: the URL is the endpoint every status, log line and error names. Refused for any '@', not
-      // only before the host: a password holding '/' or '@' would otherwise slip past a mask of "//user:pass@".
-      .refine(
-        (u) => !u.includes('@'),
-        "a broker URL may not contain '@': a login in the URL (user:password@host) would be shown wherever the URL is; give broker.username and broker.password_env",
-      ),
+    url: brokerUrlSchema('broker.username and broker.password_env'),
     username: z.string().max(256).optional(),
     /** The environment variable holding the password, read when the connector starts. */
     password_env: z

@@ -19,7 +19,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { ACK_TOPIC_PREFIX, COMMAND_TOPIC_PREFIX, ackTopic, commandTopic } from '../../edge/verifier';
 import { z } from 'zod';
 import { safeEqual } from '../crypto';
-import { BROKER_URL, withoutLogin } from '../../../shared/schemas/connectors-broker';
+import { brokerUrlSchema, withoutLogin } from '../../../shared/schemas/connectors-broker';
 import type { Logger } from '../observability';
 
 export const SENSOR_TOPIC_PREFIX = 'aegisflow/sensors/';
@@ -103,15 +103,7 @@ const port = z.number().int().min(0).max(65535);
 export const BrokerConfigSchema = z
   .object({
     /** Use an external broker (mqtt://host:1883) instead of the embedded aedes. Off by default. */
-    url: z
-      .string()
-      .regex(BROKER_URL, 'a broker URL such as mqtt://host:1883 or mqtts://host:8883')
-      // the URL is shown in the banner, the log and every connector's status: a login in it would be too
-      .refine(
-        (u) => !u.includes('@'),
-        "a broker URL may not contain '@': a login in the URL (user:password@host) would be shown wherever the URL is; give broker.username and broker.password (env AEGISFLOW_MQTT_USERNAME, AEGISFLOW_MQTT_PASSWORD)",
-      )
-      .optional(),
+    url: brokerUrlSchema('broker.username and broker.password (env AEGISFLOW_MQTT_USERNAME, AEGISFLOW_MQTT_PASSWORD)').optional(),
     host: z.string().min(1).default('127.0.0.1'),
     port: port.default(1883),
     /** WebSocket listener of the embedded broker; null disables it. */
